@@ -1,0 +1,300 @@
+/* entry.c - see entry.h for the format and its validity rules. */
+#include "entry.h"
+#include "util.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kinds[] = {NULL, "vehicle", "storage", "skill",
+				    "equipment", "room", "other"};
+static const char *const units[] = {NULL, "hour", "day", "km", "m3", "item"};
+#define NKINDS (sizeof kinds / sizeof *kinds)
+#define NUNITS (sizeof units / sizeof *units)
+
+const char *kind_name(uint32_t kind)
+{
+	return kind > 0 && kind < NKINDS ? kinds[kind] : "?";
+}
+
+const char *unit_name(uint32_t unit)
+{
+	return unit > 0 && unit < NUNITS ? units[unit] : "?";
+}
+
+int kind_parse(const char *s, uint32_t *kind)
+{
+	for (uint32_t i = 1; i < NKINDS; i++)
+		if (strcmp(s, kinds[i]) == 0)
+			return *kind = i, 0;
+	return err_set("unknown kind '%s' (vehicle, storage, skill, equipment, "
+		       "room, other)", s);
+}
+
+int unit_parse(const char *s, uint32_t *unit)
+{
+	for (uint32_t i = 1; i < NUNITS; i++)
+		if (strcmp(s, units[i]) == 0)
+			return *unit = i, 0;
+	return err_set("unknown unit '%s' (hour, day, km, m3, item)", s);
+}
+
+const char *entry_type_name(int c)
+{
+	switch (c) {
+	case MUTUA__BODY__PAYLOAD_PROFILE: return "profile";
+	case MUTUA__BODY__PAYLOAD_OFFER: return "offer";
+	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE: return "offer-update";
+	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW: return "offer-withdraw";
+	default: return "?";
+	}
+}
+
+int check_text(const char *what, const char *s, size_t max, int multiline)
+{
+	if (!s)
+		return 0;
+	size_t n = strlen(s);
+	if (n > max)
+		return err_set("%s is too long (%zu bytes, at most %zu)", what, n, max);
+	if (utf8_check(s, n, max, multiline) != 0)
+		return err_set("%s is not valid UTF-8 text", what);
+	return 0;
+}
+
+/* tcp://HOST:PORT or ipc://PATH; HOST a name, an IPv4 or a [IPv6]. */
+int check_endpoint(const char *url)
+{
+	size_t n = strlen(url);
+	if (n > ENDPOINT_MAX_LEN)
+		return err_set("endpoint '%.40s...' is too long", url);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)url[i] <= ' ' || (unsigned char)url[i] >= 0x7f)
+			return err_set("endpoint '%s' has a bad character", url);
+	if (strncmp(url, "ipc://", 6) == 0 && n > 6)
+		return 0;
+	if (strncmp(url, "tcp://", 6) == 0) {
+		const char *colon = strrchr(url + 6, ':');
+		char *end;
+		if (colon && colon > url + 6 && colon[1]) {
+			long port = strtol(colon + 1, &end, 10);
+			if (!*end && port > 0 && port < 65536)
+				return 0;
+		}
+	}
+	return err_set("endpoint '%s' is not tcp://HOST:PORT or ipc://PATH", url);
+}
+
+static int check_bytes(const char *what, const ProtobufCBinaryData *d, size_t n)
+{
+	if (d->len != n)
+		return err_set("%s must be %zu bytes, not %zu", what, n, d->len);
+	return 0;
+}
+
+static int check_offer(const Mutua__Offer *o)
+{
+	if (o->base.n_unknown_fields)
+		return err_set("offer has unknown fields");
+	if (o->kind < 1 || o->kind >= NKINDS)
+		return err_set("offer has unknown kind %u", o->kind);
+	if (o->unit < 1 || o->unit >= NUNITS)
+		return err_set("offer has unknown unit %u", o->unit);
+	if (o->capacity < 1 || o->capacity > CAPACITY_MAX)
+		return err_set("offer capacity %llu out of range (1..%d)",
+			       (unsigned long long)o->capacity, CAPACITY_MAX);
+	if (o->rate > RATE_MAX)
+		return err_set("offer rate out of range");
+	if (!*o->title)
+		return err_set("offer has an empty title");
+	if (check_text("title", o->title, TITLE_MAX_LEN, 0) ||
+	    check_text("location", o->location, LOCATION_MAX_LEN, 0) ||
+	    check_text("description", o->description, DESCRIPTION_MAX_LEN, 1))
+		return -1;
+	return 0;
+}
+
+static int check_payload(const Mutua__Body *b)
+{
+	switch (b->payload_case) {
+	case MUTUA__BODY__PAYLOAD_PROFILE: {
+		const Mutua__Profile *p = b->profile;
+		if (p->base.n_unknown_fields)
+			return err_set("profile has unknown fields");
+		if (!*p->name)
+			return err_set("profile has an empty name");
+		if (check_text("name", p->name, NAME_MAX_LEN, 0) ||
+		    check_text("college", p->college, COLLEGE_MAX_LEN, 0) ||
+		    check_bytes("transport key", &p->transport_key, KEY_X_BYTES))
+			return -1;
+		if (p->n_endpoints > ENDPOINTS_MAX)
+			return err_set("profile has too many endpoints");
+		for (size_t i = 0; i < p->n_endpoints; i++)
+			if (check_endpoint(p->endpoints[i]))
+				return -1;
+		return 0;
+	}
+	case MUTUA__BODY__PAYLOAD_OFFER:
+		return check_offer(b->offer);
+	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE:
+		if (b->offer_update->base.n_unknown_fields)
+			return err_set("offer update has unknown fields");
+		if (check_bytes("offer id", &b->offer_update->offer, ENTRY_ID_BYTES))
+			return -1;
+		return check_offer(b->offer_update->fields);
+	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW:
+		if (b->offer_withdraw->base.n_unknown_fields)
+			return err_set("offer withdrawal has unknown fields");
+		return check_bytes("offer id", &b->offer_withdraw->offer, ENTRY_ID_BYTES);
+	default:
+		return err_set("unknown payload type");
+	}
+}
+
+/* Re-packs b and compares with the bytes it came from. */
+static int check_canonical(const Mutua__Body *b, const uint8_t *body, size_t len)
+{
+	uint8_t stackbuf[1024], *buf = stackbuf;
+	size_t n = mutua__body__get_packed_size(b);
+	int rc = 0;
+	if (n != len)
+		return err_set("entry is not in canonical form");
+	if (n > sizeof stackbuf && !(buf = malloc(n)))
+		return err_set("out of memory");
+	mutua__body__pack(b, buf);
+	if (memcmp(buf, body, n) != 0)
+		rc = err_set("entry is not in canonical form");
+	if (buf != stackbuf)
+		free(buf);
+	return rc;
+}
+
+int entry_decode(struct entry *e, const uint8_t *body, size_t body_len,
+		 const uint8_t *sig, size_t sig_len)
+{
+	memset(e, 0, sizeof *e);
+	if (body_len == 0)
+		return err_set("entry body is empty");
+	if (body_len > ENTRY_BODY_MAX)
+		return err_set("entry is too large (%zu bytes, at most %d)", body_len,
+			       ENTRY_BODY_MAX);
+	if (sig_len != KEY_SIG_BYTES)
+		return err_set("entry signature must be %d bytes, not %zu",
+			       KEY_SIG_BYTES, sig_len);
+	Mutua__Body *b = mutua__body__unpack(NULL, body_len, body);
+	if (!b)
+		return err_set("entry body is not a valid protobuf Body");
+	if (b->base.n_unknown_fields) {
+		err_set(b->payload_case == MUTUA__BODY__PAYLOAD__NOT_SET
+				? "unknown payload type"
+				: "entry has unknown fields");
+		goto fail;
+	}
+	if (check_bytes("federation id", &b->federation, FED_ID_BYTES) ||
+	    check_bytes("author", &b->author, KEY_ID_BYTES))
+		goto fail;
+	if (b->seq < 1 || b->seq > INT64_MAX) {
+		err_set("entry seq %llu out of range", (unsigned long long)b->seq);
+		goto fail;
+	}
+	if (b->seq == 1 ? b->has_prev
+			: (!b->has_prev || b->prev.len != ENTRY_ID_BYTES)) {
+		err_set("entry seq %llu has a wrong prev field",
+			(unsigned long long)b->seq);
+		goto fail;
+	}
+	if (b->time < 0) {
+		err_set("entry time is negative");
+		goto fail;
+	}
+	if (check_text("actor", b->actor, ACTOR_MAX_LEN, 0) || check_payload(b) ||
+	    check_canonical(b, body, body_len))
+		goto fail;
+	if (!(e->body = malloc(body_len))) {
+		err_set("out of memory");
+		goto fail;
+	}
+	memcpy(e->body, body, body_len);
+	e->body_len = body_len;
+	memcpy(e->sig, sig, KEY_SIG_BYTES);
+	entry_hash(e->id, body, body_len);
+	e->b = b;
+	return 0;
+fail:
+	mutua__body__free_unpacked(b, NULL);
+	return -1;
+}
+
+void entry_free(struct entry *e)
+{
+	if (e->b)
+		mutua__body__free_unpacked(e->b, NULL);
+	free(e->body);
+	memset(e, 0, sizeof *e);
+}
+
+void entry_hash(uint8_t id[ENTRY_ID_BYTES], const uint8_t *body, size_t len)
+{
+	crypto_generichash(id, ENTRY_ID_BYTES, body, len, NULL, 0);
+}
+
+/* Ed25519 over domain || body without copying the body: libsodium's
+ * multi-part API is Ed25519ph, not Ed25519, so the message is assembled. */
+static uint8_t *signed_message(const uint8_t *body, size_t len, size_t *mlen)
+{
+	static const size_t dl = sizeof ENTRY_SIG_DOMAIN; /* with its NUL */
+	uint8_t *m = malloc(dl + len);
+	if (!m)
+		return NULL;
+	memcpy(m, ENTRY_SIG_DOMAIN, dl);
+	memcpy(m + dl, body, len);
+	*mlen = dl + len;
+	return m;
+}
+
+int entry_verify(const struct entry *e)
+{
+	size_t mlen;
+	uint8_t stackbuf[1024], *m;
+	static const size_t dl = sizeof ENTRY_SIG_DOMAIN;
+	int rc;
+	if (e->body_len + dl <= sizeof stackbuf) {
+		memcpy(stackbuf, ENTRY_SIG_DOMAIN, dl);
+		memcpy(stackbuf + dl, e->body, e->body_len);
+		m = stackbuf;
+		mlen = dl + e->body_len;
+	} else if (!(m = signed_message(e->body, e->body_len, &mlen))) {
+		return err_set("out of memory");
+	}
+	rc = crypto_sign_verify_detached(e->sig, m, mlen, e->b->author.data);
+	if (m != stackbuf)
+		free(m);
+	if (rc != 0)
+		return err_set("bad signature on entry %llu",
+			       (unsigned long long)e->b->seq);
+	return 0;
+}
+
+int entry_seal(struct entry *e, const struct key *k, const Mutua__Body *b)
+{
+	size_t len = mutua__body__get_packed_size(b), mlen;
+	uint8_t sig[KEY_SIG_BYTES];
+	int rc;
+	memset(e, 0, sizeof *e);
+	if (len > ENTRY_BODY_MAX)
+		return err_set("entry would be too large (%zu bytes)", len);
+	uint8_t *body = malloc(len);
+	if (!body)
+		return err_set("out of memory");
+	mutua__body__pack(b, body);
+	uint8_t *m = signed_message(body, len, &mlen);
+	if (!m) {
+		free(body);
+		return err_set("out of memory");
+	}
+	crypto_sign_detached(sig, NULL, m, mlen, k->sign_sk);
+	free(m);
+	rc = entry_decode(e, body, len, sig, sizeof sig);
+	free(body);
+	return rc;
+}

@@ -1,0 +1,161 @@
+/* fold.c - derived tables, each row a function of entries already stored.
+ *
+ * Rules (the one place that says how an entry changes the state):
+ *   genesis        each founder becomes a member (name, college, transport
+ *                  key and endpoints from its card)
+ *   profile        replaces the author's name, college, transport key and
+ *                  endpoints
+ *   offer          creates an active resource owned by the author; its id
+ *                  is the entry id
+ *   offer-update   replaces the fields of an active resource of the author;
+ *                  ignored for anyone else's or a withdrawn resource
+ *   offer-withdraw marks an active resource of the author withdrawn;
+ *                  ignored likewise
+ * Ignored entries stay in the feed: an audit reports them.
+ */
+#include "fold.h"
+#include "federation.h"
+#include "store_int.h"
+#include "util.h"
+
+#include <string.h>
+
+const char fold_schema_sql[] =
+	"CREATE TABLE members("
+	" id BLOB PRIMARY KEY, xkey BLOB NOT NULL, name TEXT NOT NULL,"
+	" college TEXT NOT NULL DEFAULT '', founder INTEGER NOT NULL,"
+	" since INTEGER NOT NULL);"
+	"CREATE TABLE member_endpoints(member BLOB NOT NULL, url TEXT NOT NULL);"
+	"CREATE INDEX member_endpoints_m ON member_endpoints(member);"
+	"CREATE TABLE resources("
+	" id BLOB PRIMARY KEY, owner BLOB NOT NULL, kind TEXT NOT NULL,"
+	" title TEXT NOT NULL, unit TEXT NOT NULL, capacity INTEGER NOT NULL,"
+	" rate INTEGER NOT NULL, location TEXT NOT NULL DEFAULT '',"
+	" description TEXT NOT NULL DEFAULT '', auto_accept INTEGER NOT NULL,"
+	" status TEXT NOT NULL, created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"CREATE INDEX resources_owner ON resources(owner);";
+
+int fold_clear(struct store *s)
+{
+	return store_exec(s, "DELETE FROM members; DELETE FROM member_endpoints;"
+			     " DELETE FROM resources; DELETE FROM feeds;");
+}
+
+static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
+{
+	sqlite3_stmt *st = store_stmt(s, "DELETE FROM member_endpoints WHERE member = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, KEY_ID_BYTES, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		st = store_stmt(s, "INSERT INTO member_endpoints(member, url) VALUES (?, ?)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, id, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, eps[i], -1, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			return -1;
+	}
+	return 0;
+}
+
+int fold_genesis(struct store *s, const Mutua__Genesis *g)
+{
+	for (size_t i = 0; i < g->n_founders; i++) {
+		Mutua__CardBody *cb = card_open(g->founders[i]);
+		if (!cb)
+			return -1;
+		sqlite3_stmt *st = store_stmt(s,
+			"INSERT INTO members(id, xkey, name, college, founder, since)"
+			" VALUES (?, ?, ?, ?, 1, ?)");
+		int rc = -1;
+		if (st) {
+			sqlite3_bind_blob(st, 1, cb->id.data, KEY_ID_BYTES, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 2, cb->transport_key.data, KEY_X_BYTES, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, cb->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, cb->college ? cb->college : "", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, g->time);
+			rc = store_step_done(s, st);
+			if (!rc)
+				rc = set_endpoints(s, cb->id.data, cb->endpoints, cb->n_endpoints);
+		}
+		mutua__card_body__free_unpacked(cb, NULL);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static void bind_offer(sqlite3_stmt *st, int i, const Mutua__Offer *o)
+{
+	sqlite3_bind_text(st, i, kind_name(o->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 1, o->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 2, unit_name(o->unit), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, i + 3, (sqlite3_int64)o->capacity);
+	sqlite3_bind_int64(st, i + 4, (sqlite3_int64)o->rate);
+	sqlite3_bind_text(st, i + 5, o->location ? o->location : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 6, o->description ? o->description : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, i + 7, o->has_auto_accept && o->auto_accept);
+}
+
+int fold_entry(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	sqlite3_stmt *st;
+
+	switch (b->payload_case) {
+	case MUTUA__BODY__PAYLOAD_PROFILE: {
+		const Mutua__Profile *p = b->profile;
+		st = store_stmt(s, "UPDATE members SET name = ?, college = ?, xkey = ?"
+				   " WHERE id = ?");
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, p->college ? p->college : "", -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, p->transport_key.data, KEY_X_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			return -1;
+		return set_endpoints(s, b->author.data, p->endpoints, p->n_endpoints);
+	}
+	case MUTUA__BODY__PAYLOAD_OFFER:
+		st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
+				   " unit, capacity, rate, location, description,"
+				   " auto_accept, status, created, updated)"
+				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+		bind_offer(st, 3, b->offer);
+		sqlite3_bind_int64(st, 11, b->time);
+		sqlite3_bind_int64(st, 12, b->time);
+		return store_step_done(s, st);
+	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE:
+		st = store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
+				   " capacity = ?, rate = ?, location = ?, description = ?,"
+				   " auto_accept = ?, updated = ?"
+				   " WHERE id = ? AND owner = ? AND status = 'active'");
+		if (!st)
+			return -1;
+		bind_offer(st, 1, b->offer_update->fields);
+		sqlite3_bind_int64(st, 9, b->time);
+		sqlite3_bind_blob(st, 10, b->offer_update->offer.data, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 11, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+		return store_step_done(s, st);
+	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW:
+		st = store_stmt(s, "UPDATE resources SET status = 'withdrawn', updated = ?"
+				   " WHERE id = ? AND owner = ? AND status = 'active'");
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, b->time);
+		sqlite3_bind_blob(st, 2, b->offer_withdraw->offer.data, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+		return store_step_done(s, st);
+	default:
+		return err_set("cannot fold an unknown payload");
+	}
+}

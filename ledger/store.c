@@ -1,0 +1,734 @@
+/* store.c - the SQLite store. See store.h.
+ *
+ * Tables (schema version 1):
+ *   meta(key, value)        'genesis': the genesis bytes
+ *   entries                 every entry held, verbatim (body, sig), with
+ *                           author, seq, id, type and time copied out for
+ *                           queries; n is the arrival order; verified is 1
+ *                           once the entry's own signature was checked
+ *                           (0: stored on the strength of its hash chain)
+ *   forks                   fork proofs: a second validly signed entry at an
+ *                           (author, seq) already held
+ *   faults                  feeds found to hold a badly signed entry
+ * Derived (rebuilt by store_reindex):
+ *   feeds(author, seq, id)  each feed's head
+ *   members, member_endpoints, resources: see fold.c
+ */
+#include "store.h"
+#include "federation.h"
+#include "fold.h"
+#include "store_int.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE 48
+
+struct store {
+	sqlite3 *db;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];
+	int ncache;
+	uint8_t fed_id[FED_ID_BYTES];
+	Mutua__Genesis *genesis;
+};
+
+static const char schema_v1[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+	"CREATE TABLE entries("
+	" n INTEGER PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" id BLOB NOT NULL, type TEXT NOT NULL, time INTEGER NOT NULL,"
+	" body BLOB NOT NULL, sig BLOB NOT NULL,"
+	" verified INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
+	"CREATE UNIQUE INDEX entries_id ON entries(id);"
+	"CREATE INDEX entries_unverified ON entries(verified) WHERE verified = 0;"
+	"CREATE TABLE forks("
+	" author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL,"
+	" body BLOB NOT NULL, sig BLOB NOT NULL, found INTEGER NOT NULL,"
+	" PRIMARY KEY(author, seq, id));"
+	"CREATE TABLE faults(author BLOB PRIMARY KEY, seq INTEGER NOT NULL,"
+	" reason TEXT NOT NULL);"
+	"CREATE TABLE feeds(author BLOB PRIMARY KEY, seq INTEGER NOT NULL,"
+	" id BLOB NOT NULL);";
+
+sqlite3 *store_db(struct store *s)
+{
+	return s->db;
+}
+
+int store_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set("store: %s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3_stmt *store_stmt(struct store *s, const char *sql)
+{
+	for (int i = 0; i < s->ncache; i++)
+		if (s->cache[i].sql == sql) {
+			sqlite3_reset(s->cache[i].st);
+			sqlite3_clear_bindings(s->cache[i].st);
+			return s->cache[i].st;
+		}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL)) {
+		err_set("store: %s", sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	if (s->ncache < STMT_CACHE) {
+		s->cache[s->ncache].sql = sql;
+		s->cache[s->ncache++].st = st;
+	} else {
+		/* a programmer error: the cache is sized for the statements we have */
+		sqlite3_finalize(st);
+		err_set("store: statement cache full");
+		return NULL;
+	}
+	return st;
+}
+
+int store_step_done(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return err_set("store: %s", sqlite3_errmsg(s->db));
+	return 0;
+}
+
+int store_begin(struct store *s)
+{
+	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int store_commit(struct store *s)
+{
+	return store_exec(s, "COMMIT");
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int load_genesis(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'genesis'");
+	if (!st)
+		return -1;
+	int rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		s->genesis = genesis_decode(sqlite3_column_blob(st, 0),
+					    (size_t)sqlite3_column_bytes(st, 0), s->fed_id);
+		if (!s->genesis)
+			rc = err_set("store holds a damaged genesis: %s", err_msg());
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int migrate(struct store *s)
+{
+	sqlite3_stmt *st;
+	int version;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(s->db));
+	sqlite3_step(st);
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version == STORE_SCHEMA_VERSION)
+		return 0;
+	if (version > STORE_SCHEMA_VERSION)
+		return err_set("store has schema version %d, newer than this program's "
+			       "(%d): upgrade mutua", version, STORE_SCHEMA_VERSION);
+	if (store_begin(s))
+		return -1;
+	/* forward migrations run in order; version 0 is an empty file */
+	if (version < 1 && (store_exec(s, schema_v1) || store_exec(s, fold_schema_sql)))
+		goto fail;
+	if (store_exec(s, "PRAGMA user_version = 1") || store_commit(s))
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
+struct store *store_open(const char *path)
+{
+	struct store *s = calloc(1, sizeof *s);
+	if (!s) {
+		err_set("out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		err_set("cannot open store '%s': %s", path,
+			s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
+	    migrate(s) || load_genesis(s)) {
+		err_set("store '%s': %s", path, err_msg());
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(&s);
+	return NULL;
+}
+
+void store_close(struct store **sp)
+{
+	struct store *s = sp ? *sp : NULL;
+	if (!s)
+		return;
+	for (int i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].st);
+	if (s->genesis)
+		mutua__genesis__free_unpacked(s->genesis, NULL);
+	sqlite3_close(s->db);
+	free(s);
+	*sp = NULL;
+}
+
+int store_has_federation(struct store *s)
+{
+	return s->genesis != NULL;
+}
+
+const uint8_t *store_fed_id(struct store *s)
+{
+	return s->genesis ? s->fed_id : NULL;
+}
+
+const Mutua__Genesis *store_genesis(struct store *s)
+{
+	return s->genesis;
+}
+
+int store_adopt_genesis(struct store *s, const uint8_t *bytes, size_t len)
+{
+	uint8_t id[FED_ID_BYTES];
+	Mutua__Genesis *g = genesis_decode(bytes, len, id);
+	if (!g)
+		return -1;
+	if (store_begin(s))
+		goto fail;
+	/* re-read under the write lock: another process may have adopted one */
+	if (s->genesis)
+		mutua__genesis__free_unpacked(s->genesis, NULL);
+	s->genesis = NULL;
+	if (load_genesis(s))
+		goto fail;
+	if (s->genesis) {
+		err_set("this node already belongs to a federation");
+		goto fail;
+	}
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO meta(key, value) VALUES ('genesis', ?)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_blob(st, 1, bytes, (int)len, SQLITE_STATIC);
+	if (store_step_done(s, st) || fold_genesis(s, g) || store_commit(s))
+		goto fail;
+	s->genesis = g;
+	memcpy(s->fed_id, id, sizeof id);
+	return 0;
+fail:
+	store_rollback(s);
+	mutua__genesis__free_unpacked(g, NULL);
+	return -1;
+}
+
+int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES])
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM members WHERE id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return err_set("store: %s", sqlite3_errmsg(s->db));
+	return rc == SQLITE_ROW;
+}
+
+int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq,
+	       uint8_t id[ENTRY_ID_BYTES])
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT seq, id FROM feeds WHERE author = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+		if (id)
+			memcpy(id, sqlite3_column_blob(st, 1), ENTRY_ID_BYTES);
+	} else {
+		*seq = 0;
+		if (id)
+			memset(id, 0, ENTRY_ID_BYTES);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return err_set("store: %s", sqlite3_errmsg(s->db));
+	return 0;
+}
+
+/* Moves a feed's head to (seq, id). */
+static int set_head(struct store *s, const uint8_t *author, uint64_t seq,
+		    const uint8_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO feeds(author, seq, id) VALUES (?, ?, ?)"
+					 " ON CONFLICT(author) DO UPDATE SET seq = excluded.seq,"
+					 " id = excluded.id");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_blob(st, 3, id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
+/* Inserts a checked entry, folds it and moves its feed's head. */
+static int put_entry(struct store *s, const struct entry *e, int verified)
+{
+	const Mutua__Body *b = e->b;
+	sqlite3_stmt *st = store_stmt(s,
+		"INSERT INTO entries(author, seq, id, type, time, body, sig, verified)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)b->seq);
+	sqlite3_bind_blob(st, 3, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, entry_type_name(b->payload_case), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, b->time);
+	sqlite3_bind_blob(st, 6, e->body, (int)e->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, e->sig, KEY_SIG_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, verified);
+	if (store_step_done(s, st))
+		return -1;
+	if (set_head(s, b->author.data, b->seq, e->id))
+		return -1;
+	return fold_entry(s, e);
+}
+
+/* The lowest seq at which a feed is forked, or 0. */
+static int64_t fork_seq(struct store *s, const uint8_t *author)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT min(seq) FROM forks WHERE author = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	int64_t seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return seq;
+}
+
+int store_append(struct store *s, const struct key *k, Mutua__Body *b,
+		 uint8_t id_out[ENTRY_ID_BYTES])
+{
+	uint64_t seq;
+	uint8_t prev[ENTRY_ID_BYTES];
+	struct entry e = {0};
+
+	if (!s->genesis)
+		return err_set("this node has no federation yet: run 'mutua federation "
+			       "create' or 'mutua federation join'");
+	if (store_begin(s))
+		return -1;
+	if (store_head(s, k->id, &seq, prev))
+		goto fail;
+	int64_t forked = fork_seq(s, k->id);
+	if (forked) {
+		err_set("this member's own feed is forked at seq %lld: refusing to "
+			"append (run 'mutua doctor')", (long long)forked);
+		goto fail;
+	}
+	b->federation.data = s->fed_id;
+	b->federation.len = FED_ID_BYTES;
+	b->author.data = (uint8_t *)k->id;
+	b->author.len = KEY_ID_BYTES;
+	b->seq = seq + 1;
+	b->has_prev = seq > 0;
+	b->prev.data = seq > 0 ? prev : NULL;
+	b->prev.len = seq > 0 ? ENTRY_ID_BYTES : 0;
+	b->time = time_now_ms();
+	if (entry_seal(&e, k, b) || put_entry(s, &e, 1) || store_commit(s))
+		goto fail;
+	if (id_out)
+		memcpy(id_out, e.id, ENTRY_ID_BYTES);
+	entry_free(&e);
+	return 0;
+fail:
+	store_rollback(s);
+	entry_free(&e);
+	return -1;
+}
+
+/* Loads and decodes the entry held at (author, seq). 1 found, 0 not, -1. */
+static int get_entry(struct store *s, const uint8_t *author, uint64_t seq,
+		     struct entry *e)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT body, sig FROM entries"
+					 " WHERE author = ? AND seq = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = entry_decode(e, sqlite3_column_blob(st, 0),
+				  (size_t)sqlite3_column_bytes(st, 0),
+				  sqlite3_column_blob(st, 1),
+				  (size_t)sqlite3_column_bytes(st, 1)) ? -1 : 1;
+	else
+		rc = rc == SQLITE_DONE ? 0 : err_set("store: %s", sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int mark_fault(struct store *s, const uint8_t *author, int64_t seq,
+		      const char *reason)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO faults(author, seq, reason)"
+					 " VALUES (?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
+	return store_step_done(s, st);
+}
+
+/* e conflicts with what we hold at its (author, seq): keep it as a fork
+ * proof when both are validly signed. 1 fork recorded, 0 rejected, -1. */
+static int record_fork(struct store *s, const struct entry *e)
+{
+	struct entry held;
+	const Mutua__Body *b = e->b;
+	if (entry_verify(e)) {
+		err_set("conflicting entry at seq %llu has a bad signature",
+			(unsigned long long)b->seq);
+		return 0;
+	}
+	int rc = get_entry(s, b->author.data, b->seq, &held);
+	if (rc <= 0)
+		return rc;
+	if (entry_verify(&held)) {
+		/* ours was stored on the strength of its chain and is bad */
+		entry_free(&held);
+		if (mark_fault(s, b->author.data, (int64_t)b->seq, "bad signature"))
+			return -1;
+		err_set("held entry at seq %llu has a bad signature: feed marked faulty",
+			(unsigned long long)b->seq);
+		return 0;
+	}
+	entry_free(&held);
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO forks(author, seq, id, body,"
+					 " sig, found) VALUES (?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)b->seq);
+	sqlite3_bind_blob(st, 3, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, e->body, (int)e->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, e->sig, KEY_SIG_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, time_now_ms());
+	if (store_step_done(s, st))
+		return -1;
+	return sqlite3_changes(s->db) > 0;
+}
+
+int store_insert_batch(struct store *s, const struct raw_entry *v, size_t n,
+		       struct batch_result *r)
+{
+	struct entry *e = NULL;
+	size_t ne = 0, i, own_txn = sqlite3_get_autocommit(s->db);
+	uint64_t head;
+	uint8_t head_id[ENTRY_ID_BYTES];
+	char why[256] = "";
+
+	memset(r, 0, sizeof *r);
+	if (!s->genesis)
+		return err_set("this node has no federation");
+	if (n == 0)
+		return 0;
+	if (n > STORE_BATCH_MAX)
+		return err_set("batch of %zu entries is too large", n);
+	if (!(e = calloc(n, sizeof *e)))
+		return err_set("out of memory");
+
+	/* decode the longest valid prefix: what follows a bad entry cannot
+	 * link to anything we would keep */
+	for (ne = 0; ne < n; ne++) {
+		if (entry_decode(&e[ne], v[ne].body, v[ne].body_len, v[ne].sig, v[ne].sig_len))
+			break;
+		const Mutua__Body *b = e[ne].b;
+		if (memcmp(b->federation.data, s->fed_id, FED_ID_BYTES) != 0) {
+			err_set("entry of another federation");
+			entry_free(&e[ne]);
+			break;
+		}
+		if (ne > 0 && (memcmp(b->author.data, e[0].b->author.data, KEY_ID_BYTES) ||
+			       b->seq <= e[ne - 1].b->seq)) {
+			err_set("batch mixes feeds or is out of order");
+			entry_free(&e[ne]);
+			break;
+		}
+	}
+	if (ne < n)
+		snprintf(why, sizeof why, "%s", err_msg());
+	r->rejected = n - ne;
+	if (ne == 0)
+		goto done;
+	memcpy(r->author, e[0].b->author.data, KEY_ID_BYTES);
+
+	if (own_txn && store_begin(s))
+		goto fail;
+	int member = store_is_member(s, r->author);
+	if (member < 0)
+		goto fail;
+	if (!member) {
+		snprintf(why, sizeof why, "author is not a member of this federation");
+		r->rejected = n;
+		goto commit;
+	}
+	if (store_head(s, r->author, &head, head_id))
+		goto fail;
+
+	/* entries at seqs we hold: duplicates, or fork proofs */
+	for (i = 0; i < ne && e[i].b->seq <= head; i++) {
+		uint8_t held[ENTRY_ID_BYTES];
+		sqlite3_stmt *st = store_stmt(s, "SELECT id FROM entries WHERE author = ?"
+						 " AND seq = ?");
+		if (!st)
+			goto fail;
+		sqlite3_bind_blob(st, 1, r->author, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)e[i].b->seq);
+		int found = sqlite3_step(st) == SQLITE_ROW;
+		if (found)
+			memcpy(held, sqlite3_column_blob(st, 0), ENTRY_ID_BYTES);
+		sqlite3_reset(st);
+		if (found && memcmp(held, e[i].id, ENTRY_ID_BYTES) == 0) {
+			r->duplicates++;
+			continue;
+		}
+		int f = record_fork(s, &e[i]);
+		if (f < 0)
+			goto fail;
+		if (f)
+			r->forks++;
+		else {
+			r->rejected++;
+			if (!*why)
+				snprintf(why, sizeof why, "%s", err_msg());
+		}
+	}
+
+	int64_t forked = fork_seq(s, r->author);
+	if (forked < 0)
+		goto fail;
+	size_t start = i, end = i;
+	if (forked && start < ne) {
+		snprintf(why, sizeof why, "feed is forked at seq %lld: not extended",
+			 (long long)forked);
+	} else {
+		/* the run that extends our head, linked by prev */
+		const uint8_t *prev = head_id;
+		uint64_t want = head + 1;
+		for (end = start; end < ne; end++) {
+			const Mutua__Body *b = e[end].b;
+			if (b->seq != want) {
+				snprintf(why, sizeof why, "gap: expected seq %llu, got %llu",
+					 (unsigned long long)want, (unsigned long long)b->seq);
+				break;
+			}
+			if (want > 1 && memcmp(b->prev.data, prev, ENTRY_ID_BYTES) != 0) {
+				snprintf(why, sizeof why, "seq %llu does not link to seq %llu",
+					 (unsigned long long)want, (unsigned long long)want - 1);
+				break;
+			}
+			prev = e[end].id;
+			want++;
+		}
+	}
+	size_t good = end;
+	int all_verified = 0;
+	if (end > start) {
+		if (entry_verify(&e[end - 1]) != 0) {
+			/* the chain does not vouch: check each, keep the valid prefix */
+			for (good = start; good < end && entry_verify(&e[good]) == 0; good++)
+				;
+			snprintf(why, sizeof why, "bad signature on seq %llu",
+				 (unsigned long long)e[good].b->seq);
+			all_verified = 1;
+		}
+	}
+	for (i = start; i < good; i++)
+		if (put_entry(s, &e[i], all_verified || i == good - 1))
+			goto fail;
+	r->added = good - start;
+	r->rejected += ne - good;
+commit:
+	if (own_txn && store_commit(s))
+		goto fail;
+	if (store_head(s, r->author, &r->author_seq, NULL))
+		goto fail;
+done:
+	for (i = 0; i < ne; i++)
+		entry_free(&e[i]);
+	free(e);
+	if (*why)
+		err_set("%s", why);
+	return 0;
+fail:
+	if (own_txn)
+		store_rollback(s);
+	for (i = 0; i < ne; i++)
+		entry_free(&e[i]);
+	free(e);
+	return -1;
+}
+
+int store_verify_pending(struct store *s, int max)
+{
+	struct pending {
+		int64_t n, seq;
+		uint8_t author[KEY_ID_BYTES];
+		struct entry e;
+		int ok;
+	} *p = NULL;
+	int count = 0, i;
+	sqlite3_stmt *st;
+
+	if (max <= 0)
+		return 0;
+	if (!(p = calloc((size_t)max, sizeof *p)))
+		return err_set("out of memory");
+	if (store_begin(s))
+		goto fail;
+	if (!(st = store_stmt(s, "SELECT n, seq, body, sig, author FROM entries"
+				 " WHERE verified = 0 LIMIT ?")))
+		goto fail;
+	sqlite3_bind_int(st, 1, max);
+	while (count < max && sqlite3_step(st) == SQLITE_ROW) {
+		struct pending *q = &p[count++];
+		q->n = sqlite3_column_int64(st, 0);
+		q->seq = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_bytes(st, 4) == KEY_ID_BYTES)
+			memcpy(q->author, sqlite3_column_blob(st, 4), KEY_ID_BYTES);
+		q->ok = entry_decode(&q->e, sqlite3_column_blob(st, 2),
+				     (size_t)sqlite3_column_bytes(st, 2),
+				     sqlite3_column_blob(st, 3),
+				     (size_t)sqlite3_column_bytes(st, 3)) == 0 &&
+			entry_verify(&q->e) == 0;
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < count; i++) {
+		/* a bad entry is marked -1 and its feed faulty */
+		if (!p[i].ok && mark_fault(s, p[i].author, p[i].seq, "bad signature"))
+			goto fail;
+		if (!(st = store_stmt(s, "UPDATE entries SET verified = ? WHERE n = ?")))
+			goto fail;
+		sqlite3_bind_int(st, 1, p[i].ok ? 1 : -1);
+		sqlite3_bind_int64(st, 2, p[i].n);
+		if (store_step_done(s, st))
+			goto fail;
+	}
+	if (store_commit(s))
+		goto fail;
+	for (i = 0; i < count; i++)
+		entry_free(&p[i].e);
+	free(p);
+	return count;
+fail:
+	store_rollback(s);
+	for (i = 0; i < max; i++)
+		if (p[i].e.b)
+			entry_free(&p[i].e);
+	free(p);
+	return -1;
+}
+
+int store_reindex(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	if (!s->genesis)
+		return err_set("this node has no federation yet");
+	if (store_begin(s) || fold_clear(s) || fold_genesis(s, s->genesis))
+		goto fail;
+	/* a plain statement: put_entry uses the cache while this one runs */
+	if (sqlite3_prepare_v2(s->db, "SELECT n, author, seq, id, body, sig FROM entries"
+				      " ORDER BY n", -1, &st, NULL)) {
+		err_set("store: %s", sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct entry e;
+		int64_t n = sqlite3_column_int64(st, 0);
+		uint64_t head;
+		uint8_t head_id[ENTRY_ID_BYTES];
+		if (entry_decode(&e, sqlite3_column_blob(st, 4),
+				 (size_t)sqlite3_column_bytes(st, 4),
+				 sqlite3_column_blob(st, 5),
+				 (size_t)sqlite3_column_bytes(st, 5))) {
+			err_set("stored entry #%lld is corrupted: %s", (long long)n, err_msg());
+			goto fail;
+		}
+		const Mutua__Body *b = e.b;
+		int bad = sqlite3_column_bytes(st, 3) != ENTRY_ID_BYTES ||
+			  memcmp(sqlite3_column_blob(st, 3), e.id, ENTRY_ID_BYTES) ||
+			  sqlite3_column_bytes(st, 1) != KEY_ID_BYTES ||
+			  memcmp(sqlite3_column_blob(st, 1), b->author.data, KEY_ID_BYTES) ||
+			  (uint64_t)sqlite3_column_int64(st, 2) != b->seq ||
+			  memcmp(b->federation.data, s->fed_id, FED_ID_BYTES);
+		if (bad || entry_verify(&e) || store_head(s, b->author.data, &head, head_id) ||
+		    b->seq != head + 1 ||
+		    (head && memcmp(b->prev.data, head_id, ENTRY_ID_BYTES))) {
+			char hex[HEX_ID_LEN + 1];
+			hex_encode(hex, b->author.data, KEY_ID_BYTES);
+			err_set("stored entry #%lld (member %.12s, seq %llu) is corrupted",
+				(long long)n, hex, (unsigned long long)b->seq);
+			entry_free(&e);
+			goto fail;
+		}
+		/* put_entry would re-insert: fold and move the head only */
+		if (set_head(s, b->author.data, b->seq, e.id) || fold_entry(s, &e)) {
+			entry_free(&e);
+			goto fail;
+		}
+		entry_free(&e);
+	}
+	if (rc != SQLITE_DONE) {
+		err_set("store: %s", sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (store_exec(s, "UPDATE entries SET verified = 1 WHERE verified = 0") ||
+	    store_commit(s))
+		goto fail;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	store_rollback(s);
+	return -1;
+}

@@ -1,0 +1,91 @@
+/* store.h - the node's SQLite store: entries, fork proofs, derived state.
+ *
+ * One file per node, WAL, synchronous=FULL. The daemon and the CLI open the
+ * same file; every write is one transaction, and an append takes the write
+ * lock (BEGIN IMMEDIATE) before it reads its feed's head, so two writers
+ * can never sign the same seq (DESIGN.md, invariant 8).
+ */
+#ifndef MUTUA_STORE_H
+#define MUTUA_STORE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "entry.h"
+#include "keys.h"
+#include "mutua.pb-c.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_BATCH_MAX 4096 /* entries of one feed inserted at once */
+
+struct store;
+
+struct store *store_open(const char *path);
+void store_close(struct store **s);
+sqlite3 *store_db(struct store *s);
+
+/* Federation: the genesis this node holds, if any. */
+int store_has_federation(struct store *s);
+const uint8_t *store_fed_id(struct store *s);       /* NULL when none */
+const Mutua__Genesis *store_genesis(struct store *s); /* NULL when none */
+/* Adopts genesis bytes (checked by genesis_decode) and folds its founders.
+ * Refused when the store already holds a federation. */
+int store_adopt_genesis(struct store *s, const uint8_t *bytes, size_t len);
+
+/* Is id a current member? 1 yes, 0 no, -1 error. */
+int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES]);
+
+/* Appends to k's own feed: fills federation, author, seq, prev and time of
+ * b (payload and actor set by the caller), signs, inserts and folds, in one
+ * IMMEDIATE transaction. id_out (may be NULL) receives the entry id. */
+int store_append(struct store *s, const struct key *k, Mutua__Body *b,
+		 uint8_t id_out[ENTRY_ID_BYTES]);
+
+/* The head of a feed: seq 0 and a zero id when the feed is empty. */
+int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES],
+	       uint64_t *seq, uint8_t id[ENTRY_ID_BYTES]);
+
+/* One received entry, as bytes (not yet decoded). */
+struct raw_entry {
+	const uint8_t *body;
+	size_t body_len;
+	const uint8_t *sig;
+	size_t sig_len;
+};
+
+struct batch_result {
+	size_t added;      /* new entries stored */
+	size_t duplicates; /* already held, same id */
+	size_t rejected;   /* refused; reason in err_msg() for the first */
+	size_t forks;      /* new fork proofs recorded */
+	uint64_t author_seq; /* feed head after the batch */
+	uint8_t author[KEY_ID_BYTES];
+};
+
+/* Inserts received entries of one feed, in ascending seq order, in one
+ * transaction. The run of new entries is authenticated by the signature of
+ * its newest entry and the hash links down to the current head (DESIGN.md,
+ * Replication); if that fails, each entry's own signature is checked and
+ * the valid prefix is kept. An entry at a held seq with another id is
+ * checked on its own and, when validly signed, stored as a fork proof.
+ * Returns 0 when the batch was processed (r says what happened, even if
+ * everything was rejected), -1 on a store error. */
+int store_insert_batch(struct store *s, const struct raw_entry *v, size_t n,
+		       struct batch_result *r);
+
+/* Rebuilds every derived table from the genesis and the entries, checking
+ * every entry's id and signature on the way. */
+int store_reindex(struct store *s);
+
+/* Checks the own signature of up to max entries that were stored on the
+ * strength of their chain; marks a feed faulty when one is bad. Returns the
+ * number checked, or -1. */
+int store_verify_pending(struct store *s, int max);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK, for callers that group writes. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+#endif

@@ -1,0 +1,423 @@
+/* cli.c - context, errors, ids and output shared by the mutua commands. */
+#include "cli.h"
+#include "util.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+int fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("mutua: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int fail_err(int code, const char *what)
+{
+	return what ? fail(code, "%s: %s", what, err_msg()) : fail(code, "%s", err_msg());
+}
+
+int usage(const char *text)
+{
+	fprintf(stderr, "usage: %s\n", text);
+	return EXIT_USAGE;
+}
+
+int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+')
+		return fail(EXIT_USAGE, "%s: '%s' is not a whole number", opt, s);
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end || errno)
+		return fail(EXIT_USAGE, "%s: '%s' is not a whole number", opt, s);
+	if (v > max)
+		return fail(EXIT_USAGE, "%s: %s is too large (at most %" PRIu64 ")", opt, s, max);
+	*out = v;
+	return EXIT_OK;
+}
+
+char *cli_path(const struct ctx *c, const char *name)
+{
+	size_t n = strlen(c->home) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (!p) {
+		fail(EXIT_REFUSED, "out of memory");
+		exit(EXIT_REFUSED);
+	}
+	snprintf(p, n, "%s/%s", c->home, name);
+	return p;
+}
+
+/* The passphrase of a sealed key file: MUTUA_PASSPHRASE, or asked on the
+ * terminal without echo. Returns a sodium_malloc'd string or NULL. */
+static char *passphrase_read(void)
+{
+	const char *env = getenv("MUTUA_PASSPHRASE");
+	char *p = sodium_malloc(1024);
+	if (!p)
+		return NULL;
+	if (env) {
+		snprintf(p, 1024, "%s", env);
+		return p;
+	}
+	if (!isatty(STDIN_FILENO)) {
+		sodium_free(p);
+		return NULL;
+	}
+	struct termios old, quiet;
+	fputs("passphrase: ", stderr);
+	tcgetattr(STDIN_FILENO, &old);
+	quiet = old;
+	quiet.c_lflag &= (tcflag_t)~ECHO;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	char *got = fgets(p, 1024, stdin);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	if (!got) {
+		sodium_free(p);
+		return NULL;
+	}
+	p[strcspn(p, "\r\n")] = 0;
+	return p;
+}
+
+int cli_open(struct ctx *c, int need)
+{
+	char *kp = cli_path(c, "key"), *sp = cli_path(c, "store.db");
+	int rc = EXIT_OK;
+	if (access(kp, F_OK) != 0) {
+		rc = fail(EXIT_REFUSED, "no mutua home in '%s' (run 'mutua init')", c->home);
+		goto out;
+	}
+	if (!(c->store = store_open(sp))) {
+		rc = fail_err(EXIT_REFUSED, NULL);
+		goto out;
+	}
+	if (need & NEED_FED && !store_has_federation(c->store)) {
+		rc = fail(EXIT_REFUSED, "this node has no federation yet: run 'mutua "
+				       "federation create' or 'mutua federation join'");
+		goto out;
+	}
+	if (need & NEED_KEY) {
+		char *pass = NULL;
+		int sealed = key_file_sealed(kp);
+		if (sealed < 0) {
+			rc = fail_err(EXIT_REFUSED, NULL);
+			goto out;
+		}
+		if (sealed)
+			pass = passphrase_read();
+		c->key = key_load(kp, pass);
+		sodium_free(pass);
+		if (!c->key) {
+			rc = fail_err(EXIT_REFUSED, NULL);
+			goto out;
+		}
+	}
+out:
+	free(kp);
+	free(sp);
+	return rc;
+}
+
+void cli_close(struct ctx *c)
+{
+	store_close(&c->store);
+	key_destroy(&c->key);
+}
+
+char *meta_get(struct ctx *c, const char *key)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+	if (sqlite3_prepare_v2(store_db(c->store), "SELECT value FROM meta WHERE key = ?1",
+			       -1, &st, NULL))
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+int meta_set(struct ctx *c, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store_db(c->store),
+			       "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key)"
+			       " DO UPDATE SET value = excluded.value", -1, &st, NULL))
+		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? EXIT_OK
+		 : fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int resolve_id(struct ctx *c, const char *what, const char *sql, const char *prefix,
+	       uint8_t out[32])
+{
+	uint8_t lo[32], hi[32];
+	size_t n = strlen(prefix);
+	char pad[HEX_ID_LEN + 1];
+	if (!hex_is_prefix(prefix, 6, 64))
+		return fail(EXIT_USAGE, "'%s' is not a %s id (at least 6 hex digits)",
+			    prefix, what);
+	/* ids are 32 bytes: those starting with the prefix lie in [lo, hi] */
+	snprintf(pad, sizeof pad, "%s%0*d", prefix, (int)(64 - n), 0);
+	hex_decode(lo, 32, pad);
+	memset(pad + n, 'f', 64 - n);
+	hex_decode(hi, 32, pad);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL))
+		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
+	sqlite3_bind_blob(st, 1, lo, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, hi, 32, SQLITE_STATIC);
+	int count = 0;
+	char cand[5][HEX_ID_LEN + 1];
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 32)
+			continue;
+		const uint8_t *id = sqlite3_column_blob(st, 0);
+		if (count == 0)
+			memcpy(out, id, 32);
+		if (count < 5)
+			hex_encode(cand[count], id, 32);
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (count == 0)
+		return fail(EXIT_REFUSED, "no %s with id '%s'", what, prefix);
+	if (count > 1) {
+		fail(EXIT_USAGE, "%s id '%s' is ambiguous; candidates:", what, prefix);
+		for (int k = 0; k < count && k < 5; k++)
+			fprintf(stderr, "  %s\n", cand[k]);
+		if (count > 5)
+			fprintf(stderr, "  ... and %d more\n", count - 5);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int resolve_member(struct ctx *c, const char *arg, uint8_t out[32])
+{
+	sqlite3_stmt *st;
+	int count = 0;
+	if (sqlite3_prepare_v2(store_db(c->store),
+			       "SELECT id FROM members WHERE name = ?1 COLLATE NOCASE",
+			       -1, &st, NULL))
+		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (count++ == 0)
+			memcpy(out, sqlite3_column_blob(st, 0), 32);
+	}
+	sqlite3_finalize(st);
+	if (count == 1)
+		return EXIT_OK;
+	if (count > 1)
+		return fail(EXIT_USAGE, "several members are named '%s': use an id", arg);
+	if (!hex_is_prefix(arg, 6, 64))
+		return fail(EXIT_REFUSED, "no member named '%s'", arg);
+	return resolve_id(c, "member", "SELECT id FROM members WHERE id BETWEEN ?1 AND ?2",
+			  arg, out);
+}
+
+/* Width of a UTF-8 string in characters (close enough for tables). */
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* Copies at most w characters of s, with "…" when cut. */
+static char *cut(const char *s, size_t w)
+{
+	size_t chars = 0, i;
+	for (i = 0; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == w)
+			break;
+	}
+	if (!s[i])
+		return strdup(s);
+	char *r = malloc(i + 4);
+	if (!r)
+		return NULL;
+	/* keep w-1 characters and add the ellipsis */
+	size_t keep = 0;
+	chars = 0;
+	for (keep = 0; s[keep]; keep++)
+		if (((unsigned char)s[keep] & 0xc0) != 0x80 && chars++ == w - 1)
+			break;
+	memcpy(r, s, keep);
+	memcpy(r + keep, "\xe2\x80\xa6", 4);
+	return r;
+}
+
+static sqlite3_stmt *prepare_json(struct ctx *c, const char *sql, int *ncols)
+{
+	sqlite3 *db = store_db(c->store);
+	sqlite3_stmt *inner, *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &inner, NULL)) {
+		fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	int n = sqlite3_column_count(inner);
+	size_t len = strlen(sql) + 64;
+	for (int i = 0; i < n; i++)
+		len += 2 * strlen(sqlite3_column_name(inner, i)) + 16;
+	char *w = malloc(len), *p = w;
+	if (w) {
+		p += sprintf(p, "SELECT json_object(");
+		for (int i = 0; i < n; i++) {
+			const char *name = sqlite3_column_name(inner, i);
+			p += sprintf(p, "%s'%s', \"%s\"", i ? ", " : "", name, name);
+		}
+		sprintf(p, ") FROM (%s)", sql);
+		if (sqlite3_prepare_v2(db, w, -1, &st, NULL))
+			fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(db));
+		free(w);
+	}
+	sqlite3_finalize(inner);
+	*ncols = n;
+	return st;
+}
+
+int out_rows(struct ctx *c, const char *sql, bind_fn bind, void *arg,
+	     const char *const *cols)
+{
+	sqlite3 *db = store_db(c->store);
+	sqlite3_stmt *st;
+	int rows = 0, n;
+
+	if (c->json) {
+		if (!(st = prepare_json(c, sql, &n)))
+			return -1;
+		if (bind)
+			bind(st, arg);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			puts((const char *)sqlite3_column_text(st, 0));
+			rows++;
+		}
+		sqlite3_finalize(st);
+		return rows;
+	}
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
+		fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (bind)
+		bind(st, arg);
+	int ncols = 0, idx[32];
+	size_t maxw[32], width[32];
+	int hard[32];
+	for (; cols[ncols] && ncols < 32; ncols++) {
+		char name[64];
+		const char *colon = strpbrk(cols[ncols], ":.");
+		size_t nl = colon ? (size_t)(colon - cols[ncols]) : strlen(cols[ncols]);
+		hard[ncols] = colon && *colon == '.';
+		snprintf(name, sizeof name, "%.*s", (int)nl, cols[ncols]);
+		maxw[ncols] = colon ? (size_t)atoi(colon + 1) : 0;
+		idx[ncols] = -1;
+		for (int i = 0; i < sqlite3_column_count(st); i++)
+			if (strcmp(sqlite3_column_name(st, i), name) == 0)
+				idx[ncols] = i;
+		width[ncols] = nl;
+	}
+	size_t cap = 64;
+	char **cells = malloc(cap * (size_t)ncols * sizeof *cells);
+	while (cells && sqlite3_step(st) == SQLITE_ROW) {
+		if ((size_t)(rows + 1) > cap) {
+			char **more = realloc(cells, 2 * cap * (size_t)ncols * sizeof *cells);
+			if (!more)
+				break;
+			cells = more;
+			cap *= 2;
+		}
+		for (int k = 0; k < ncols; k++) {
+			const unsigned char *t = idx[k] >= 0 ? sqlite3_column_text(st, idx[k]) : NULL;
+			const char *tv = t ? (const char *)t : "";
+			char *v = !maxw[k] ? strdup(tv)
+				  : hard[k] ? strndup(tv, maxw[k]) : cut(tv, maxw[k]);
+			cells[rows * ncols + k] = v;
+			size_t wv = text_width(v ? v : "");
+			if (wv > width[k])
+				width[k] = wv;
+		}
+		rows++;
+	}
+	sqlite3_finalize(st);
+	if (!cells)
+		return -1;
+	if (rows) {
+		for (int k = 0; k < ncols; k++) {
+			const char *colon = strpbrk(cols[k], ":.");
+			int nl = colon ? (int)(colon - cols[k]) : (int)strlen(cols[k]);
+			for (int i = 0; i < nl; i++)
+				putchar(cols[k][i] >= 'a' && cols[k][i] <= 'z' ? cols[k][i] - 32
+									       : cols[k][i]);
+			if (k < ncols - 1)
+				printf("%*s", (int)(width[k] - (size_t)nl + 2), "");
+		}
+		putchar('\n');
+	}
+	for (int r = 0; r < rows; r++) {
+		for (int k = 0; k < ncols; k++) {
+			const char *v = cells[r * ncols + k] ? cells[r * ncols + k] : "";
+			fputs(v, stdout);
+			if (k < ncols - 1)
+				printf("%*s", (int)(width[k] - text_width(v) + 2), "");
+			free(cells[r * ncols + k]);
+		}
+		putchar('\n');
+	}
+	free(cells);
+	return rows;
+}
+
+int out_record(struct ctx *c, const char *sql, bind_fn bind, void *arg)
+{
+	sqlite3 *db = store_db(c->store);
+	sqlite3_stmt *st;
+	int n, rows = 0;
+	if (c->json) {
+		if (!(st = prepare_json(c, sql, &n)))
+			return -1;
+	} else if (sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
+		fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (bind)
+		bind(st, arg);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rows = 1;
+		if (c->json) {
+			puts((const char *)sqlite3_column_text(st, 0));
+		} else {
+			for (int i = 0; i < sqlite3_column_count(st); i++) {
+				const unsigned char *t = sqlite3_column_text(st, i);
+				printf("%-12s %s\n", sqlite3_column_name(st, i),
+				       t ? (const char *)t : "");
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	return rows ? 1 : -1;
+}

@@ -1,0 +1,78 @@
+/* cli.h - what the mutua commands share: context, errors, output, ids. */
+#ifndef MUTUA_CLI_H
+#define MUTUA_CLI_H
+
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "store.h"
+
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+struct ctx {
+	const char *home;
+	int json;
+	struct store *store;
+	struct key *key;
+};
+
+/* Command entry points: argv[0] is the command name. */
+typedef int (*cmd_fn)(struct ctx *c, int argc, char **argv);
+
+/* Prints "mutua: MSG" on stderr and returns code. */
+int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same with ": err_msg()" appended. */
+int fail_err(int code, const char *what);
+int usage(const char *text);
+
+#define NEED_KEY 1
+#define NEED_FED 2
+/* Opens the store, and the key and federation when asked. Returns EXIT_OK
+ * or an exit code after printing why. */
+int cli_open(struct ctx *c, int need);
+void cli_close(struct ctx *c);
+char *cli_path(const struct ctx *c, const char *name); /* malloc'd */
+
+/* Local settings kept in the store's meta table ("local.*"). */
+char *meta_get(struct ctx *c, const char *key); /* malloc'd or NULL */
+int meta_set(struct ctx *c, const char *key, const char *value);
+
+/* Resolves an id prefix (at least 6 hex digits) among the ids returned by
+ * sql (one blob column; ids BETWEEN ?1 AND ?2 match). Returns EXIT_OK,
+ * EXIT_REFUSED (none) or EXIT_USAGE (bad or ambiguous, candidates listed). */
+int resolve_id(struct ctx *c, const char *what, const char *sql,
+	       const char *prefix, uint8_t out[32]);
+/* A member by name (exact, case-insensitive) or id prefix. */
+int resolve_member(struct ctx *c, const char *arg, uint8_t out[32]);
+
+/* Output. A query's named columns become, with --json, one JSON object per
+ * row (JSON Lines, built by SQLite's json_object), or else a table of the
+ * columns listed in cols ("name", "name:W" to cut to W characters with an ellipsis, "name.W" to
+ * keep the first W, as for ids).
+ * bind fills the statement's parameters (may be NULL). Returns the row
+ * count, or -1. */
+typedef void (*bind_fn)(sqlite3_stmt *st, void *arg);
+int out_rows(struct ctx *c, const char *sql, bind_fn bind, void *arg,
+	     const char *const *cols);
+/* One row as "key: value" lines, or one JSON object. 0 rows gives -1. */
+int out_record(struct ctx *c, const char *sql, bind_fn bind, void *arg);
+
+/* Parses an unsigned integer option; EXIT_USAGE message on error. */
+int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out);
+
+/* This member's card from its local settings (malloc'd), or NULL. */
+char *card_of_self(struct ctx *c);
+/* Appends this member's profile entry from its local settings. */
+int append_profile(struct ctx *c);
+
+int cmd_init(struct ctx *c, int argc, char **argv);
+int cmd_id(struct ctx *c, int argc, char **argv);
+int cmd_card(struct ctx *c, int argc, char **argv);
+int cmd_federation(struct ctx *c, int argc, char **argv);
+int cmd_offer(struct ctx *c, int argc, char **argv);
+int cmd_log(struct ctx *c, int argc, char **argv);
+int cmd_reindex(struct ctx *c, int argc, char **argv);
+
+#endif

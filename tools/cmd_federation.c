@@ -1,0 +1,283 @@
+/* cmd_federation.c - mutua federation create | join | show. */
+#include "cli.h"
+#include "entry.h"
+#include "federation.h"
+#include "util.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHARTER_MAX (16 << 20)
+
+int append_profile(struct ctx *c)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Profile p = MUTUA__PROFILE__INIT;
+	char *name = meta_get(c, "local.name"), *college = meta_get(c, "local.college");
+	char *epbuf = meta_get(c, "local.endpoints"), *eps[ENDPOINTS_MAX];
+	size_t n = 0;
+	int rc = EXIT_OK;
+
+	if (!name) {
+		rc = fail(EXIT_REFUSED, "this home has no name (was it made by 'mutua init'?)");
+		goto out;
+	}
+	for (char *t = epbuf ? strtok(epbuf, "\n") : NULL; t && n < ENDPOINTS_MAX;
+	     t = strtok(NULL, "\n"))
+		eps[n++] = t;
+	p.name = name;
+	p.college = college && *college ? college : NULL;
+	p.transport_key.data = c->key->xpk;
+	p.transport_key.len = KEY_X_BYTES;
+	p.endpoints = eps;
+	p.n_endpoints = n;
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROFILE;
+	b.profile = &p;
+	if (store_append(c->store, c->key, &b, NULL))
+		rc = fail_err(EXIT_REFUSED, "cannot append profile");
+out:
+	free(name);
+	free(college);
+	free(epbuf);
+	return rc;
+}
+
+static void print_fed_id(struct ctx *c)
+{
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, store_fed_id(c->store), FED_ID_BYTES);
+	if (c->json)
+		printf("{\"federation\":\"%s\"}\n", hex);
+	else
+		puts(hex);
+}
+
+static int fed_create(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua federation create --name NAME [--charter FILE] "
+				  "[--credit-limit N] --out FILE [CARD]...";
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'},
+		{"charter", required_argument, NULL, 'c'},
+		{"credit-limit", required_argument, NULL, 'l'},
+		{"out", required_argument, NULL, 'o'},
+		{0},
+	};
+	const char *name = NULL, *charter = NULL, *out = NULL;
+	int64_t limit = 0;
+	int o, rc;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n': name = optarg; break;
+		case 'c': charter = optarg; break;
+		case 'o': out = optarg; break;
+		case 'l':
+			if (amount_parse(optarg, 0, &limit))
+				return fail_err(EXIT_USAGE, "--credit-limit");
+			break;
+		default: return usage(use);
+		}
+	}
+	if (!name || !out)
+		return usage(use);
+	if (!*name || check_text("federation name", name, FED_NAME_MAX_LEN, 0))
+		return *name ? fail_err(EXIT_USAGE, NULL) : fail(EXIT_USAGE, "name is empty");
+	if ((rc = cli_open(c, NEED_KEY)))
+		return rc;
+	if (store_has_federation(c->store))
+		return fail(EXIT_REFUSED, "this node already belongs to a federation");
+
+	uint8_t charter_hash[32];
+	if (charter) {
+		size_t len;
+		uint8_t *text = file_read(charter, CHARTER_MAX, &len);
+		if (!text)
+			return fail_err(EXIT_REFUSED, NULL);
+		crypto_generichash(charter_hash, 32, text, len, NULL, 0);
+		free(text);
+	}
+	int ncards = argc - optind + 1;
+	char **cards = calloc((size_t)ncards, sizeof *cards);
+	uint8_t *gen = NULL;
+	char *armored = NULL;
+	size_t glen;
+	rc = EXIT_REFUSED;
+	if (!cards || !(cards[0] = card_of_self(c))) {
+		fail_err(EXIT_REFUSED, NULL);
+		goto out;
+	}
+	for (int i = 1; i < ncards; i++) {
+		const char *path = argv[optind + i - 1];
+		size_t len;
+		cards[i] = (char *)file_read(path, CARD_TEXT_MAX, &len);
+		if (!cards[i]) {
+			fail_err(EXIT_REFUSED, NULL);
+			goto out;
+		}
+		Mutua__CardBody *cb = card_parse(cards[i]);
+		if (!cb) {
+			fail(EXIT_REFUSED, "card '%s': %s", path, err_msg());
+			goto out;
+		}
+		int self = memcmp(cb->id.data, c->key->id, KEY_ID_BYTES) == 0;
+		mutua__card_body__free_unpacked(cb, NULL);
+		if (self) {
+			fail(EXIT_REFUSED, "card '%s' is this member's own card "
+					   "(it is included already)", path);
+			goto out;
+		}
+	}
+	if (genesis_make(&gen, &glen, name, charter ? charter_hash : NULL, cards,
+			 (size_t)ncards, (uint64_t)limit, time_now_ms()) ||
+	    !(armored = genesis_armor(gen, glen))) {
+		fail_err(EXIT_REFUSED, NULL);
+		goto out;
+	}
+	if (access(out, F_OK) == 0) {
+		fail(EXIT_REFUSED, "'%s' already exists: not overwriting it", out);
+		goto out;
+	}
+	if (file_write_atomic(out, armored, strlen(armored), 0644)) {
+		fail_err(EXIT_REFUSED, NULL);
+		goto out;
+	}
+	if (store_adopt_genesis(c->store, gen, glen)) {
+		fail_err(EXIT_REFUSED, NULL);
+		unlink(out);
+		goto out;
+	}
+	if ((rc = append_profile(c)))
+		goto out;
+	print_fed_id(c);
+	rc = EXIT_OK;
+out:
+	for (int i = 0; cards && i < ncards; i++)
+		free(cards[i]);
+	free(cards);
+	free(gen);
+	free(armored);
+	return rc;
+}
+
+static int fed_join(struct ctx *c, int argc, char **argv)
+{
+	if (argc != 2)
+		return usage("mutua federation join FILE");
+	int rc = cli_open(c, NEED_KEY);
+	if (rc)
+		return rc;
+	size_t tlen, glen;
+	uint8_t *text = file_read(argv[1], GENESIS_TEXT_MAX, &tlen), *gen = NULL, id[32];
+	if (!text)
+		return fail_err(EXIT_REFUSED, NULL);
+	rc = EXIT_REFUSED;
+	Mutua__Genesis *g = NULL;
+	if (genesis_unarmor((char *)text, &gen, &glen) ||
+	    !(g = genesis_decode(gen, glen, id))) {
+		fail(EXIT_REFUSED, "'%s': %s", argv[1], err_msg());
+		goto out;
+	}
+	int listed = 0;
+	for (size_t i = 0; i < g->n_founders && !listed; i++) {
+		Mutua__CardBody *cb = card_open(g->founders[i]);
+		listed = cb && memcmp(cb->id.data, c->key->id, KEY_ID_BYTES) == 0;
+		if (cb)
+			mutua__card_body__free_unpacked(cb, NULL);
+	}
+	if (!listed) {
+		fail(EXIT_REFUSED, "this member is not listed in the genesis '%s'", argv[1]);
+		goto out;
+	}
+	if (store_has_federation(c->store)) {
+		if (memcmp(store_fed_id(c->store), id, 32) != 0) {
+			fail(EXIT_REFUSED, "this node already belongs to another federation");
+			goto out;
+		}
+	} else if (store_adopt_genesis(c->store, gen, glen)) {
+		fail_err(EXIT_REFUSED, NULL);
+		goto out;
+	}
+	uint64_t seq;
+	if (store_head(c->store, c->key->id, &seq, NULL)) {
+		fail_err(EXIT_REFUSED, NULL);
+		goto out;
+	}
+	/* joining twice is harmless: the profile is appended once */
+	if (seq == 0 && (rc = append_profile(c)))
+		goto out;
+	print_fed_id(c);
+	rc = EXIT_OK;
+out:
+	if (g)
+		mutua__genesis__free_unpacked(g, NULL);
+	free(gen);
+	free(text);
+	return rc;
+}
+
+static void bind_fed(sqlite3_stmt *st, void *arg)
+{
+	struct ctx *c = arg;
+	const Mutua__Genesis *g = store_genesis(c->store);
+	char hex[HEX_ID_LEN + 1], charter[HEX_ID_LEN + 1] = "";
+	hex_encode(hex, store_fed_id(c->store), FED_ID_BYTES);
+	if (g->has_charter_hash)
+		hex_encode(charter, g->charter_hash.data, 32);
+	sqlite3_bind_text(st, 1, g->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 3, (double)g->credit_limit / 100);
+	sqlite3_bind_text(st, 4, charter, -1, SQLITE_TRANSIENT);
+}
+
+static int fed_show(struct ctx *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return usage("mutua federation show");
+	int rc = cli_open(c, NEED_FED);
+	if (rc)
+		return rc;
+	if (c->json) {
+		static const char sql[] =
+			"SELECT json_object('name', ?1, 'id', ?2, 'credit_limit', ?3,"
+			" 'charter', ?4, 'members', (SELECT json_group_array(json_object("
+			"  'id', lower(hex(id)), 'name', name, 'college', college,"
+			"  'founder', json(iif(founder, 'true', 'false'))))"
+			"  FROM (SELECT * FROM members ORDER BY name)))";
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL))
+			return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
+		bind_fed(st, c);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			puts((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		return EXIT_OK;
+	}
+	const Mutua__Genesis *g = store_genesis(c->store);
+	char hex[HEX_ID_LEN + 1], limit[32];
+	hex_encode(hex, store_fed_id(c->store), FED_ID_BYTES);
+	amount_format(limit, (int64_t)g->credit_limit);
+	printf("federation    %s\nid            %s\ncredit limit  %s%s\n\n", g->name, hex,
+	       limit, g->credit_limit ? "" : " (no limit)");
+	static const char *const cols[] = {"name", "id.12", "college", NULL};
+	return out_rows(c, "SELECT name, lower(hex(id)) AS id, college FROM members"
+			   " ORDER BY name", NULL, NULL, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+}
+
+int cmd_federation(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua federation create|join|show ...";
+	if (argc < 2)
+		return usage(use);
+	if (strcmp(argv[1], "create") == 0)
+		return fed_create(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "join") == 0)
+		return fed_join(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return fed_show(c, argc - 1, argv + 1);
+	fail(EXIT_USAGE, "unknown federation command '%s'", argv[1]);
+	return usage(use);
+}

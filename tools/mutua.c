@@ -1,0 +1,86 @@
+/* mutua.c - the mutua command: global options and the command table. */
+#include "cli.h"
+#include "util.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	cmd_fn fn;
+	const char *help;
+} commands[] = {
+	{"init", cmd_init, "create this member's home: keys and store"},
+	{"id", cmd_id, "print this member's id"},
+	{"card", cmd_card, "print this member's signed card"},
+	{"federation", cmd_federation, "create, join or show the federation"},
+	{"offer", cmd_offer, "add, list, show, update or withdraw resources"},
+	{"log", cmd_log, "show entries, newest first"},
+	{"reindex", cmd_reindex, "rebuild derived state from the entries"},
+};
+
+static void help(FILE *f)
+{
+	fprintf(f, "usage: mutua [--home DIR] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nhome: --home, else $MUTUA_HOME, else ~/.mutua\n"
+		   "exit status: 0 ok, 1 refused, 2 usage error\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"home", required_argument, NULL, 'H'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	struct ctx c = {0};
+	char *home_buf = NULL;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "+H:jhV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'H': c.home = optarg; break;
+		case 'j': c.json = 1; break;
+		case 'h': help(stdout); return EXIT_OK;
+		case 'V': puts("mutua 0.1"); return EXIT_OK;
+		default: help(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		help(stderr);
+		return EXIT_USAGE;
+	}
+	if (sodium_init() < 0)
+		return fail(EXIT_REFUSED, "cannot initialise libsodium");
+	if (!c.home)
+		c.home = getenv("MUTUA_HOME");
+	if (!c.home || !*c.home) {
+		const char *h = getenv("HOME");
+		if (!h || !*h)
+			return fail(EXIT_USAGE, "no home: give --home or set MUTUA_HOME");
+		home_buf = malloc(strlen(h) + 8);
+		if (!home_buf)
+			return fail(EXIT_REFUSED, "out of memory");
+		sprintf(home_buf, "%s/.mutua", h);
+		c.home = home_buf;
+	}
+	int first = optind;
+	const char *name = argv[first];
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+		if (strcmp(name, commands[i].name) == 0) {
+			optind = 0; /* glibc: restart getopt for the command's options */
+			int rc = commands[i].fn(&c, argc - first, argv + first);
+			cli_close(&c);
+			free(home_buf);
+			return rc;
+		}
+	}
+	free(home_buf);
+	return fail(EXIT_USAGE, "unknown command '%s' (see mutua --help)", name);
+}
