@@ -20,7 +20,7 @@ endif
 
 OPT ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
-	$(OPT) -MMD -MP -Ibuild/gen -Iledger $(shell pkg-config --cflags $(PKGS))
+	$(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -34,7 +34,7 @@ Q := @
 endif
 
 LEDGER_SRC := $(wildcard ledger/*.c)
-NODE_SRC := $(wildcard node/*.c)
+NODE_SRC := $(filter-out node/mutuad.c,$(wildcard node/*.c))
 TOOLS_SRC := $(wildcard tools/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 
@@ -42,9 +42,10 @@ PB_C := build/gen/mutua.pb-c.c
 PB_H := build/gen/mutua.pb-c.h
 LEDGER_OBJ := $(LEDGER_SRC:%.c=build/%.o) build/gen/mutua.pb-c.o
 LIB := build/libmutua.a
+NODE_LIB := build/libnode.a
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 
-all: bin/mutua $(if $(NODE_SRC),bin/mutuad)
+all: bin/mutua bin/mutuad
 
 $(PB_C) $(PB_H): proto/mutua.proto
 	@mkdir -p build/gen
@@ -64,17 +65,21 @@ $(LIB): $(LEDGER_OBJ)
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-bin/mutua: $(TOOLS_SRC:%.c=build/%.o) $(LIB)
+$(NODE_LIB): $(NODE_SRC:%.c=build/%.o)
+	@echo "  AR      $@"
+	$(Q)$(AR) rcs $@ $^
+
+bin/mutua: $(TOOLS_SRC:%.c=build/%.o) $(NODE_LIB) $(LIB)
 	@mkdir -p bin
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-bin/mutuad: $(NODE_SRC:%.c=build/%.o) $(LIB)
+bin/mutuad: build/node/mutuad.o $(NODE_LIB) $(LIB)
 	@mkdir -p bin
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/tests/%: build/tests/unit/%.o $(LIB)
+build/tests/%: build/tests/unit/%.o $(NODE_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)

@@ -51,6 +51,19 @@ static int unarmor(const char *what, const char *prefix, const char *text,
 	return 0;
 }
 
+/* Is bytes the one encoding protobuf-c gives m? Comparing sizes alone
+ * would let reordered fields through: the same content with another hash. */
+static int canonical(const ProtobufCMessage *m, const uint8_t *bytes, size_t len)
+{
+	if (protobuf_c_message_get_packed_size(m) != len)
+		return 0;
+	uint8_t *buf = malloc(len ? len : 1);
+	int ok = buf && protobuf_c_message_pack(m, buf) == len &&
+		 memcmp(buf, bytes, len) == 0;
+	free(buf);
+	return ok;
+}
+
 static int sign_with_domain(uint8_t sig[64], const uint8_t *body, size_t len,
 			    const struct key *k)
 {
@@ -139,7 +152,7 @@ Mutua__CardBody *card_open(const Mutua__Card *c)
 	}
 	if (cb->base.n_unknown_fields || cb->id.len != KEY_ID_BYTES ||
 	    cb->transport_key.len != KEY_X_BYTES ||
-	    mutua__card_body__get_packed_size(cb) != c->body.len) {
+	    !canonical(&cb->base, c->body.data, c->body.len)) {
 		err_set("card is damaged (bad fields)");
 		goto fail;
 	}
@@ -184,7 +197,7 @@ Mutua__CardBody *card_parse(const char *text)
 	Mutua__CardBody *cb = NULL;
 	if (!c)
 		err_set("card is damaged (not a Card)");
-	else if (mutua__card__get_packed_size(c) != len)
+	else if (!canonical(&c->base, bytes, len))
 		err_set("card is damaged (not canonical)");
 	else
 		cb = card_open(c);
@@ -267,7 +280,7 @@ Mutua__Genesis *genesis_decode(const uint8_t *bytes, size_t len, uint8_t fed_id[
 		err_set("genesis is damaged (not a Genesis)");
 		return NULL;
 	}
-	if (g->base.n_unknown_fields || mutua__genesis__get_packed_size(g) != len) {
+	if (g->base.n_unknown_fields || !canonical(&g->base, bytes, len)) {
 		err_set("genesis is damaged (unknown fields or not canonical)");
 		goto fail;
 	}

@@ -341,6 +341,33 @@ static int64_t fork_seq(struct store *s, const uint8_t *author)
 	return seq;
 }
 
+int store_hold_appends(struct store *s, int64_t until_ms)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO meta(key, value) VALUES"
+					 " ('hold_appends_until', ?) ON CONFLICT(key)"
+					 " DO UPDATE SET value = excluded.value");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, until_ms);
+	return store_step_done(s, st);
+}
+
+/* Refuses while the daemon holds appends (see store_hold_appends). */
+static int check_hold(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'hold_appends_until'");
+	if (!st)
+		return -1;
+	int64_t until = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	int64_t now = time_now_ms();
+	if (until > now)
+		return err_set("mutuad is confirming this member's own feed with its peers "
+			       "after a start: try again in %lld s",
+			       (long long)((until - now) / 1000 + 1));
+	return 0;
+}
+
 int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		 uint8_t id_out[ENTRY_ID_BYTES])
 {
@@ -353,7 +380,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 			       "create' or 'mutua federation join'");
 	if (store_begin(s))
 		return -1;
-	if (store_head(s, k->id, &seq, prev))
+	if (check_hold(s) || store_head(s, k->id, &seq, prev))
 		goto fail;
 	int64_t forked = fork_seq(s, k->id);
 	if (forked) {
@@ -731,4 +758,76 @@ fail:
 	sqlite3_finalize(st);
 	store_rollback(s);
 	return -1;
+}
+
+int store_add_fork_proof(struct store *s, const struct raw_entry *a,
+			 const struct raw_entry *b)
+{
+	struct entry e[2];
+	int rc = -1, own_txn = sqlite3_get_autocommit(s->db);
+	if (!s->genesis)
+		return err_set("this node has no federation");
+	if (entry_decode(&e[0], a->body, a->body_len, a->sig, a->sig_len))
+		return -1;
+	if (entry_decode(&e[1], b->body, b->body_len, b->sig, b->sig_len)) {
+		entry_free(&e[0]);
+		return -1;
+	}
+	if (memcmp(e[0].b->author.data, e[1].b->author.data, KEY_ID_BYTES) ||
+	    e[0].b->seq != e[1].b->seq || !memcmp(e[0].id, e[1].id, ENTRY_ID_BYTES)) {
+		err_set("not a fork: the entries differ in author or seq, or are the same");
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (memcmp(e[i].b->federation.data, s->fed_id, FED_ID_BYTES)) {
+			err_set("fork proof of another federation");
+			goto out;
+		}
+		if (entry_verify(&e[i]))
+			goto out;
+	}
+	if (own_txn && store_begin(s))
+		goto out;
+	int member = store_is_member(s, e[0].b->author.data);
+	if (member <= 0) {
+		if (member == 0)
+			err_set("fork proof of a non-member");
+		goto fail;
+	}
+	int added = 0;
+	for (int i = 0; i < 2; i++) {
+		/* the branch we hold stays in entries; record the other ones */
+		sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM entries WHERE id = ?");
+		if (!st)
+			goto fail;
+		sqlite3_bind_blob(st, 1, e[i].id, ENTRY_ID_BYTES, SQLITE_STATIC);
+		int held = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (held)
+			continue;
+		st = store_stmt(s, "INSERT OR IGNORE INTO forks(author, seq, id, body,"
+				   " sig, found) VALUES (?, ?, ?, ?, ?, ?)");
+		if (!st)
+			goto fail;
+		sqlite3_bind_blob(st, 1, e[i].b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)e[i].b->seq);
+		sqlite3_bind_blob(st, 3, e[i].id, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, e[i].body, (int)e[i].body_len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 5, e[i].sig, KEY_SIG_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, time_now_ms());
+		if (store_step_done(s, st))
+			goto fail;
+		added += sqlite3_changes(s->db);
+	}
+	if (own_txn && store_commit(s))
+		goto fail;
+	rc = added > 0;
+	goto out;
+fail:
+	if (own_txn)
+		store_rollback(s);
+out:
+	entry_free(&e[0]);
+	entry_free(&e[1]);
+	return rc;
 }

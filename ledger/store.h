@@ -42,6 +42,12 @@ int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES]);
 int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		 uint8_t id_out[ENTRY_ID_BYTES]);
 
+/* Makes store_append refuse until the given time (ms; 0 lifts it): set by
+ * the daemon after a start until a peer has told it this member's own
+ * head, so that a node restored from a backup never re-signs a seq it
+ * had already published (DESIGN.md, invariant 8). */
+int store_hold_appends(struct store *s, int64_t until_ms);
+
 /* The head of a feed: seq 0 and a zero id when the feed is empty. */
 int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES],
 	       uint64_t *seq, uint8_t id[ENTRY_ID_BYTES]);
@@ -73,6 +79,12 @@ struct batch_result {
  * everything was rejected), -1 on a store error. */
 int store_insert_batch(struct store *s, const struct raw_entry *v, size_t n,
 		       struct batch_result *r);
+
+/* Records a fork proof received from a peer: two validly signed entries of
+ * one member at one seq with different ids. 1 when new evidence was stored,
+ * 0 when already known, -1 when refused (reason in err_msg()). */
+int store_add_fork_proof(struct store *s, const struct raw_entry *a,
+			 const struct raw_entry *b);
 
 /* Rebuilds every derived table from the genesis and the entries, checking
  * every entry's id and signature on the way. */

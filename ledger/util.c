@@ -166,8 +166,8 @@ int time_parse(const char *s, int end_of_day, int64_t *ms)
 			int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
 			if (digits(&p, 2, &oh))
 				goto bad;
-			if (*p == ':')
-				p++;
+			if (*p == ':' && !*++p)
+				goto bad; /* "+02:" */
 			if (*p && digits(&p, 2, &om))
 				goto bad;
 			if (oh > 23 || om > 59)
@@ -192,14 +192,15 @@ int time_parse(const char *s, int end_of_day, int64_t *ms)
 		tm.tm_isdst = -1;
 		t = mktime(&tm);
 	}
-	/* mktime normalises 31 February into March: refuse that */
+	/* mktime normalises 31 February into March: refuse that. The end of a
+	 * day is checked one second before it, which lies on that day. */
 	struct tm chk;
-	time_t back = has_off ? t + off : t;
+	time_t back = (has_off ? t + off : t) - (date_only && end_of_day);
 	if (has_off)
 		gmtime_r(&back, &chk);
 	else
 		localtime_r(&back, &chk);
-	if (!(date_only && end_of_day) && (chk.tm_mday != d || chk.tm_mon != mo - 1))
+	if (chk.tm_mday != d || chk.tm_mon != mo - 1)
 		goto bad;
 	*ms = (int64_t)t * 1000;
 	return 0;

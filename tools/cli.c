@@ -175,7 +175,7 @@ int resolve_id(struct ctx *c, const char *what, const char *sql, const char *pre
 	size_t n = strlen(prefix);
 	char pad[HEX_ID_LEN + 1];
 	if (!hex_is_prefix(prefix, 6, 64))
-		return fail(EXIT_USAGE, "'%s' is not a %s id (at least 6 hex digits)",
+		return fail(EXIT_USAGE, "'%s' is not a valid %s id (at least 6 hex digits)",
 			    prefix, what);
 	/* ids are 32 bytes: those starting with the prefix lie in [lo, hi] */
 	snprintf(pad, sizeof pad, "%s%0*d", prefix, (int)(64 - n), 0);

@@ -74,5 +74,8 @@ int cmd_federation(struct ctx *c, int argc, char **argv);
 int cmd_offer(struct ctx *c, int argc, char **argv);
 int cmd_log(struct ctx *c, int argc, char **argv);
 int cmd_reindex(struct ctx *c, int argc, char **argv);
+int cmd_sync(struct ctx *c, int argc, char **argv);
+int cmd_status(struct ctx *c, int argc, char **argv);
+int cmd_doctor(struct ctx *c, int argc, char **argv);
 
 #endif

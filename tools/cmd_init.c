@@ -13,6 +13,16 @@
 
 #define ENDPOINT_SEP "\n"
 
+/* One value, or with --json one object {"key":"value"}; values are hex or
+ * base64, which need no JSON escaping. */
+static void print_one(const struct ctx *c, const char *key, const char *value)
+{
+	if (c->json)
+		printf("{\"%s\":\"%s\"}\n", key, value);
+	else
+		puts(value);
+}
+
 /* Joins endpoints with newlines for the meta table. */
 static char *join(char **v, int n)
 {
@@ -91,7 +101,7 @@ int cmd_init(struct ctx *c, int argc, char **argv)
 	free(joined);
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, k->id, KEY_ID_BYTES);
-	puts(hex);
+	print_one(c, "id", hex);
 	rc = EXIT_OK;
 out:
 	key_destroy(&k);
@@ -110,7 +120,7 @@ int cmd_id(struct ctx *c, int argc, char **argv)
 		return rc;
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, c->key->id, KEY_ID_BYTES);
-	puts(hex);
+	print_one(c, "id", hex);
 	return EXIT_OK;
 }
 
@@ -182,7 +192,7 @@ int cmd_card(struct ctx *c, int argc, char **argv)
 	char *card = card_of_self(c);
 	if (!card)
 		return fail_err(EXIT_REFUSED, NULL);
-	puts(card);
+	print_one(c, "card", card);
 	free(card);
 	return EXIT_OK;
 }

@@ -19,6 +19,9 @@ static const struct {
 	{"offer", cmd_offer, "add, list, show, update or withdraw resources"},
 	{"log", cmd_log, "show entries, newest first"},
 	{"reindex", cmd_reindex, "rebuild derived state from the entries"},
+	{"sync", cmd_sync, "exchange entries once with a peer node"},
+	{"status", cmd_status, "this node's feeds and, when mutuad runs, its peers"},
+	{"doctor", cmd_doctor, "check keys, store, forks and peers"},
 };
 
 static void help(FILE *f)

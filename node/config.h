@@ -1,0 +1,48 @@
+/* config.h - mutuad's configuration file and the naming of peers.
+ *
+ * The file (default HOME/mutua.conf) holds lines "key = value"; blank
+ * lines and lines starting with '#' are ignored. Keys:
+ *   listen = URL          where the ROUTER binds (default: all addresses,
+ *                         port 7650)
+ *   peer = [MEMBER@]URL   an outbound peer; repeatable
+ *   log_level = L         error, warn, info (default) or debug
+ *   sync_batch = N        entries per request, 1..4096 (default 2048)
+ *   sync_window = N       requests in flight per peer, 1..64 (default 4)
+ *   max_inbound = N       inbound peers kept, 1..256 (default 64)
+ *   hello_interval = MS   anti-entropy period, 500..600000 (default 10000)
+ * A line that is not one of these, or a value out of range, is refused
+ * with the file, the line number and the reason.
+ */
+#ifndef MUTUA_CONFIG_H
+#define MUTUA_CONFIG_H
+
+#include "entry.h"
+#include "log.h"
+#include "store.h"
+#include "sync.h"
+
+#define CONFIG_PEERS_MAX 64
+#define CONFIG_LINE_MAX 1024
+#define CONFIG_FILE_MAX (64 * 1024)
+#define DEFAULT_LISTEN "tcp://*:7650"
+
+struct node_config {
+	char listen[ENDPOINT_MAX_LEN + 1];
+	char *peers[CONFIG_PEERS_MAX];
+	int npeers;
+	enum log_level log_level;
+	struct sync_config sync;
+};
+
+void config_init(struct node_config *cfg);
+/* Reads path into cfg. A missing file is fine when optional. */
+int config_load(struct node_config *cfg, const char *path, int optional);
+int config_add_peer(struct node_config *cfg, const char *spec);
+void config_free(struct node_config *cfg);
+
+/* Resolves a peer named "URL" (the member publishing that endpoint in its
+ * card or profile) or "MEMBER@URL" (MEMBER a name or an id prefix of at
+ * least 6 hex digits). Fills member and endpoint (ENDPOINT_MAX_LEN + 1). */
+int peer_resolve(struct store *s, const char *spec, uint8_t member[32], char *endpoint);
+
+#endif

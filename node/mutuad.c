@@ -1,0 +1,317 @@
+/* mutuad.c - the Mutua node: replicates every member's feed with its
+ * peers over ZeroMQ/CURVE, in the foreground, until SIGTERM or SIGINT;
+ * SIGHUP reloads the peer list.
+ *
+ * Exit status: 0 after a clean stop, 1 when the node cannot run (store,
+ * key, socket), 2 on a usage or configuration error.
+ */
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "sync.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* How long appends wait, after a start, for a peer to tell us our own
+ * feed's head (DESIGN.md, invariant 8), when no peer answers sooner. */
+#define OWN_HEAD_WAIT_MS 15000
+#define STATUS_EVERY_MS 1000
+#define VERIFY_BATCH 500
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: mutuad [--home DIR] [--config FILE] [--listen URL] "
+			"[--peer [MEMBER@]URL]... [--log-level LEVEL]\n");
+	return 2;
+}
+
+/* Adds the configured peers, or every member publishing an endpoint. */
+static int add_peers(struct syncer *sy, struct store *s, const struct key *k,
+		     const struct node_config *cfg)
+{
+	uint8_t member[32];
+	char endpoint[ENDPOINT_MAX_LEN + 1];
+	if (cfg->npeers) {
+		for (int i = 0; i < cfg->npeers; i++) {
+			if (peer_resolve(s, cfg->peers[i], member, endpoint))
+				return -1;
+			if (memcmp(member, k->id, 32) == 0)
+				return err_set("peer '%s' is this node itself", cfg->peers[i]);
+			if (syncer_add_peer(sy, member, endpoint))
+				return -1;
+		}
+		return 0;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store_db(s), "SELECT member, min(url) FROM member_endpoints"
+				" WHERE member != ?1 GROUP BY member", -1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+	sqlite3_bind_blob(st, 1, k->id, 32, SQLITE_STATIC);
+	int rc = 0;
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+		rc = syncer_add_peer(sy, sqlite3_column_blob(st, 0),
+				     (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* HOME/mutuad.status: JSON lines read by `mutua status`; the first line
+ * is the node, then one line per peer. Replaced atomically. */
+static void write_status(const char *path, struct syncer *sy, const char *listen,
+			 int64_t started)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "{\"pid\":%d,\"started\":%lld,\"listen\":", (int)getpid(),
+		(long long)started);
+	json_str(f, listen);
+	fprintf(f, ",\"received\":%llu,\"sent\":%llu}\n",
+		(unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
+	for (int i = 0; i < syncer_npeers(sy); i++) {
+		struct peer_stats ps;
+		syncer_peer_stats(sy, i, &ps);
+		fputs("{\"name\":", f);
+		json_str(f, ps.name);
+		fputs(",\"member\":", f);
+		json_str(f, ps.member);
+		fputs(",\"endpoint\":", f);
+		json_str(f, ps.endpoint);
+		fprintf(f, ",\"direction\":\"%s\",\"connected\":%s,\"last_contact\":%lld,"
+			   "\"received\":%llu,\"rejected\":%llu,\"sent\":%llu,\"error\":",
+			ps.outbound ? "out" : "in", ps.connected ? "true" : "false",
+			(long long)ps.last_contact, (unsigned long long)ps.received,
+			(unsigned long long)ps.rejected, (unsigned long long)ps.sent);
+		json_str(f, ps.last_error);
+		fputs("}\n", f);
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"home", required_argument, NULL, 'H'},
+		{"config", required_argument, NULL, 'c'},
+		{"listen", required_argument, NULL, 'l'},
+		{"peer", required_argument, NULL, 'p'},
+		{"log-level", required_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *home = NULL, *config = NULL, *listen = NULL, *level = NULL;
+	const char *cli_peers[CONFIG_PEERS_MAX];
+	int ncli_peers = 0, o, rc = 1;
+	char path[4096], conf_default[4096], status_path[4096];
+	struct node_config cfg;
+	struct store *s = NULL;
+	struct key *k = NULL;
+	struct syncer *sy = NULL;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'H': home = optarg; break;
+		case 'c': config = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'p':
+			if (ncli_peers == CONFIG_PEERS_MAX) {
+				fprintf(stderr, "mutuad: too many --peer options\n");
+				return 2;
+			}
+			cli_peers[ncli_peers++] = optarg;
+			break;
+		case 'L': level = optarg; break;
+		case 'h': usage(); return 0;
+		default: return usage();
+		}
+	}
+	if (optind != argc)
+		return usage();
+
+	/* no core dumps: they would hold the secret keys */
+	struct rlimit none = {0, 0};
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "mutuad: cannot initialise libsodium\n");
+		return 1;
+	}
+	if (!home)
+		home = getenv("MUTUA_HOME");
+	if (!home || !*home) {
+		const char *h = getenv("HOME");
+		if (!h) {
+			fprintf(stderr, "mutuad: no home: give --home or set MUTUA_HOME\n");
+			return 2;
+		}
+		snprintf(path, sizeof path, "%s/.mutua", h);
+		home = strdup(path);
+	}
+	snprintf(conf_default, sizeof conf_default, "%s/mutua.conf", home);
+	snprintf(status_path, sizeof status_path, "%s/mutuad.status", home);
+
+	config_init(&cfg);
+	if (config_load(&cfg, config ? config : conf_default, config == NULL)) {
+		fprintf(stderr, "mutuad: %s\n", err_msg());
+		return 2;
+	}
+	if (listen) {
+		if (check_endpoint(listen)) {
+			fprintf(stderr, "mutuad: --listen: %s\n", err_msg());
+			goto usage_fail;
+		}
+		snprintf(cfg.listen, sizeof cfg.listen, "%s", listen);
+	}
+	if (ncli_peers) {
+		config_free(&cfg);
+		for (int i = 0; i < ncli_peers; i++)
+			if (config_add_peer(&cfg, cli_peers[i])) {
+				fprintf(stderr, "mutuad: --peer: %s\n", err_msg());
+				goto usage_fail;
+			}
+	}
+	if (level && log_level_parse(level, &cfg.log_level)) {
+		fprintf(stderr, "mutuad: --log-level: %s\n", err_msg());
+		goto usage_fail;
+	}
+	log_threshold = cfg.log_level;
+
+	snprintf(path, sizeof path, "%s/store.db", home);
+	if (!(s = store_open(path))) {
+		log_msg(LOG_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (!store_has_federation(s)) {
+		log_msg(LOG_ERROR, "this node has no federation yet: run 'mutua federation "
+			"create' or 'mutua federation join' first");
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/key", home);
+	if (!(k = key_load(path, getenv("MUTUA_PASSPHRASE")))) {
+		log_msg(LOG_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (!(sy = syncer_new(s, k, &cfg.sync)) || syncer_listen(sy, cfg.listen)) {
+		log_msg(LOG_ERROR, "%s", err_msg());
+		goto out;
+	}
+	if (add_peers(sy, s, k, &cfg)) {
+		log_msg(LOG_ERROR, "%s", err_msg());
+		rc = 2;
+		goto out;
+	}
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	char fed[HEX_ID_LEN + 1], me[HEX_ID_LEN + 1];
+	hex_encode(fed, store_fed_id(s), 32);
+	hex_encode(me, k->id, 32);
+	log_msg(LOG_INFO, "mutuad started: member %.16s, federation %s (%.16s), "
+		"listening on %s, %d peers", me, store_genesis(s)->name, fed, cfg.listen,
+		syncer_npeers(sy));
+
+	int64_t started = time_now_ms(), last_status = 0;
+	int holding = syncer_npeers(sy) > 0;
+	if (holding)
+		store_hold_appends(s, started + OWN_HEAD_WAIT_MS);
+	while (!stop_flag) {
+		int ev = syncer_poll(sy, 100);
+		if (ev < 0) {
+			log_msg(LOG_ERROR, "stopping: %s", err_msg());
+			goto out;
+		}
+		int64_t now = time_now_ms();
+		if (holding && (now - started > OWN_HEAD_WAIT_MS ||
+				(syncer_heard_own_head(sy) && syncer_quiet(sy)))) {
+			store_hold_appends(s, 0);
+			holding = 0;
+			log_msg(LOG_INFO, "own feed's head %s: appends open",
+				now - started > OWN_HEAD_WAIT_MS ? "not confirmed by any peer in time"
+								 : "confirmed by peers");
+		}
+		if (ev == 0) {
+			int checked = store_verify_pending(s, VERIFY_BATCH);
+			if (checked < 0)
+				log_msg(LOG_WARN, "background verification: %s", err_msg());
+		}
+		if (now - last_status >= STATUS_EVERY_MS) {
+			write_status(status_path, sy, cfg.listen, started);
+			last_status = now;
+		}
+		if (reload_flag) {
+			reload_flag = 0;
+			struct node_config fresh;
+			config_init(&fresh);
+			if (config_load(&fresh, config ? config : conf_default, config == NULL)) {
+				log_msg(LOG_ERROR, "reload refused: %s", err_msg());
+			} else {
+				if (ncli_peers) {
+					config_free(&fresh);
+					for (int i = 0; i < ncli_peers; i++)
+						config_add_peer(&fresh, cli_peers[i]);
+				}
+				syncer_clear_peers(sy);
+				if (add_peers(sy, s, k, &fresh))
+					log_msg(LOG_ERROR, "reload: %s", err_msg());
+				log_msg(LOG_INFO, "reloaded: %d peers", syncer_npeers(sy));
+			}
+			config_free(&fresh);
+		}
+	}
+	log_msg(LOG_INFO, "stopping");
+	rc = 0;
+out:
+	if (s)
+		store_hold_appends(s, 0);
+	unlink(status_path);
+	syncer_destroy(&sy);
+	key_destroy(&k);
+	store_close(&s);
+	config_free(&cfg);
+	return rc;
+usage_fail:
+	config_free(&cfg);
+	return 2;
+}

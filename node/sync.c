@@ -1,0 +1,1170 @@
+/* sync.c - the replication engine. See sync.h and, for the frames, wire.h.
+ *
+ * State kept per peer: whether it is connected, the heads it last told
+ * us, how many of our GETs it has to answer, and counters. State kept per
+ * feed we lack entries of (a "want"): the highest seq some peer holds, the
+ * next seq to ask, and the one peer we are fetching from, so that two
+ * peers are never asked for the same range at once. Replies on one
+ * connection arrive in the order asked, so up to `window` GETs of
+ * consecutive ranges are pipelined per peer.
+ */
+#include "sync.h"
+#include "entry.h"
+#include "log.h"
+#include "util.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in libzmq 4.3.4, accepted by it */
+#endif
+
+#define PEERS_MAX 256
+#define FRAMES_MAX 4
+#define BAD_SRC_MS 60000
+#define DRAIN_MAX 256 /* messages handled per socket per poll round */
+#define ZAP_DOMAIN "mutua"
+
+struct peer {
+	int outbound;
+	void *sock, *mon;                /* outbound: DEALER and its monitor */
+	uint8_t rid[256];                /* inbound: ROUTER routing id */
+	size_t rid_len;
+	uint8_t member[KEY_ID_BYTES];
+	char name[NAME_MAX_LEN + 1];
+	char endpoint[ENDPOINT_MAX_LEN + 1];
+	int connected, answered, refused;
+	int64_t last_contact, last_hello;
+	int inflight;
+	uint64_t received, rejected, sent;
+	char last_error[200];
+	struct wire_head *heads;
+	size_t nheads;
+};
+
+struct want {
+	uint8_t author[KEY_ID_BYTES];
+	uint64_t target, next;
+	struct peer *src, *bad_src;
+	int64_t deadline, bad_until;
+};
+
+struct syncer {
+	struct store *store;
+	const struct key *key;
+	struct sync_config cfg;
+	void *ctx, *zap, *router;
+	struct peer *peers[PEERS_MAX];
+	int npeers, monitors;
+	struct want *wants;
+	size_t nwants, cap_wants;
+	int64_t data_version;
+	uint64_t received, sent;
+	uint64_t own_heard; /* highest seq of our own feed a peer reported */
+	int heard_own;
+	uint8_t *buf;       /* scratch for ENTRIES replies */
+	int fatal;
+};
+
+static const char *peer_label(const struct peer *p)
+{
+	static _Thread_local char buf[400];
+	if (p->outbound)
+		snprintf(buf, sizeof buf, "%s (%s)", p->name, p->endpoint);
+	else
+		snprintf(buf, sizeof buf, "%s (inbound)", p->name);
+	return buf;
+}
+
+/* ---- sockets ---------------------------------------------------------- */
+
+static int set_int(void *sock, int opt, int v)
+{
+	return zmq_setsockopt(sock, opt, &v, sizeof v);
+}
+
+/* Options every socket between nodes carries: CURVE checked by our ZAP
+ * handler, bounded messages and queues, heartbeats, no linger. */
+static int socket_common(struct syncer *sy, void *sock)
+{
+	int64_t maxmsg = WIRE_MSG_MAX;
+	if (set_int(sock, ZMQ_ZAP_ENFORCE_DOMAIN, 1) ||
+	    zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN, strlen(ZAP_DOMAIN)) ||
+	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) ||
+	    set_int(sock, ZMQ_SNDHWM, 2 * sy->cfg.window + 8) ||
+	    set_int(sock, ZMQ_RCVHWM, 2 * sy->cfg.window + 8) ||
+	    set_int(sock, ZMQ_LINGER, 0) ||
+	    set_int(sock, ZMQ_HEARTBEAT_IVL, 5000) ||
+	    set_int(sock, ZMQ_HEARTBEAT_TIMEOUT, 15000) ||
+	    set_int(sock, ZMQ_HEARTBEAT_TTL, 20000) ||
+	    set_int(sock, ZMQ_HANDSHAKE_IVL, 5000) ||
+	    set_int(sock, ZMQ_RECONNECT_IVL, 100) ||
+	    set_int(sock, ZMQ_RECONNECT_IVL_MAX, 5000) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sy->key->xsk, 32) ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, sy->key->xpk, 32))
+		return err_set("socket options: %s", zmq_strerror(errno));
+	return 0;
+}
+
+/* Sends n frames to p without blocking: a peer that does not read loses
+ * messages (it will ask again), it never makes us wait or grow. */
+static int send_frames(struct syncer *sy, struct peer *p, const void *const *bufs,
+		       const size_t *lens, int n)
+{
+	void *sock = p->outbound ? p->sock : sy->router;
+	if (!p->outbound &&
+	    zmq_send(sock, p->rid, p->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+		goto fail;
+	for (int i = 0; i < n; i++)
+		if (zmq_send(sock, bufs[i], lens[i], (i < n - 1 ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0)
+			goto fail;
+	return 0;
+fail:
+	log_limited(LOG_DEBUG, p->name, "peer %s: send failed: %s", peer_label(p),
+		    zmq_strerror(errno));
+	return -1;
+}
+
+/* ---- heads ------------------------------------------------------------ */
+
+/* Our heads as a heads frame; malloc'd. */
+static uint8_t *our_heads(struct syncer *sy, size_t *len)
+{
+	sqlite3 *db = store_db(sy->store);
+	sqlite3_stmt *st;
+	size_t cap = 16, n = 0;
+	uint8_t *buf = malloc(cap * WIRE_HEAD_SIZE);
+	*len = 0;
+	if (!buf || sqlite3_prepare_v2(db, "SELECT author, seq, id FROM feeds ORDER BY author",
+				       -1, &st, NULL)) {
+		free(buf);
+		return NULL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW && n < WIRE_HEADS_MAX) {
+		if (n == cap) {
+			uint8_t *more = realloc(buf, 2 * cap * WIRE_HEAD_SIZE);
+			if (!more)
+				break;
+			buf = more;
+			cap *= 2;
+		}
+		struct wire_head h;
+		memcpy(h.author, sqlite3_column_blob(st, 0), 32);
+		h.seq = (uint64_t)sqlite3_column_int64(st, 1);
+		memcpy(h.id, sqlite3_column_blob(st, 2), 32);
+		wire_head_put(buf + n * WIRE_HEAD_SIZE, &h);
+		n++;
+	}
+	sqlite3_finalize(st);
+	*len = n * WIRE_HEAD_SIZE;
+	return buf;
+}
+
+static void send_hello(struct syncer *sy, struct peer *p, const char *cmd)
+{
+	size_t hl;
+	uint8_t *heads = our_heads(sy, &hl);
+	if (!heads)
+		return;
+	if (strcmp(cmd, "HELLO") == 0) {
+		const void *b[] = {"HELLO", store_fed_id(sy->store), heads};
+		size_t l[] = {5, FED_ID_BYTES, hl};
+		send_frames(sy, p, b, l, 3);
+	} else {
+		const void *b[] = {"HEADS", heads};
+		size_t l[] = {5, hl};
+		send_frames(sy, p, b, l, 2);
+	}
+	p->last_hello = time_now_ms();
+	free(heads);
+}
+
+/* Sends one head (new entries) to every peer, the one they came from too:
+ * to it, that is the acknowledgment. */
+static void announce_feed(struct syncer *sy, const uint8_t *author)
+{
+	struct wire_head h;
+	uint8_t frame[WIRE_HEAD_SIZE];
+	memcpy(h.author, author, 32);
+	if (store_head(sy->store, author, &h.seq, h.id) || h.seq == 0)
+		return;
+	wire_head_put(frame, &h);
+	const void *b[] = {"HEADS", frame};
+	size_t l[] = {5, sizeof frame};
+	for (int i = 0; i < sy->npeers; i++) {
+		struct peer *p = sy->peers[i];
+		if (p->connected)
+			send_frames(sy, p, b, l, 2);
+	}
+}
+
+void syncer_announce(struct syncer *sy)
+{
+	for (int i = 0; i < sy->npeers; i++) {
+		struct peer *p = sy->peers[i];
+		if (p->connected)
+			send_hello(sy, p, "HEADS");
+	}
+}
+
+/* ---- wants ------------------------------------------------------------ */
+
+static struct want *want_find(struct syncer *sy, const uint8_t *author)
+{
+	for (size_t i = 0; i < sy->nwants; i++)
+		if (memcmp(sy->wants[i].author, author, 32) == 0)
+			return &sy->wants[i];
+	return NULL;
+}
+
+static void want_drop(struct syncer *sy, struct want *w)
+{
+	*w = sy->wants[--sy->nwants];
+}
+
+static void want_add(struct syncer *sy, const uint8_t *author, uint64_t target,
+		     uint64_t next, struct peer *src)
+{
+	struct want *w = want_find(sy, author);
+	if (w) {
+		if (target > w->target)
+			w->target = target;
+		return;
+	}
+	if (sy->nwants == sy->cap_wants) {
+		size_t cap = sy->cap_wants ? 2 * sy->cap_wants : 16;
+		if (cap > WIRE_HEADS_MAX)
+			return;
+		struct want *more = realloc(sy->wants, cap * sizeof *more);
+		if (!more)
+			return;
+		sy->wants = more;
+		sy->cap_wants = cap;
+	}
+	w = &sy->wants[sy->nwants++];
+	memset(w, 0, sizeof *w);
+	memcpy(w->author, author, 32);
+	w->target = target;
+	w->next = next;
+	(void)src;
+}
+
+/* Does peer p hold author's feed up to at least seq? */
+static int peer_has(const struct peer *p, const uint8_t *author, uint64_t seq)
+{
+	for (size_t i = 0; i < p->nheads; i++)
+		if (memcmp(p->heads[i].author, author, 32) == 0)
+			return p->heads[i].seq >= seq;
+	return 0;
+}
+
+static void send_get(struct syncer *sy, struct peer *p, const uint8_t *author,
+		     uint64_t from, uint32_t count)
+{
+	struct wire_get g;
+	uint8_t frame[WIRE_GET_SIZE];
+	memcpy(g.author, author, 32);
+	g.from = from;
+	g.count = count;
+	wire_get_put(frame, &g);
+	const void *b[] = {"GET", frame};
+	size_t l[] = {3, sizeof frame};
+	if (send_frames(sy, p, b, l, 2) == 0)
+		p->inflight++;
+}
+
+/* Asks for what we want, within each peer's window. */
+static void pump(struct syncer *sy)
+{
+	int64_t now = time_now_ms();
+	for (size_t i = 0; i < sy->nwants; i++) {
+		struct want *w = &sy->wants[i];
+		if (w->src && (now > w->deadline || !w->src->connected)) {
+			if (now > w->deadline)
+				w->src->inflight = 0; /* its answers are lost */
+			w->src = NULL;
+		}
+		if (!w->src) {
+			uint64_t head;
+			if (store_head(sy->store, w->author, &head, NULL))
+				continue;
+			w->next = head + 1;
+			if (head >= w->target) {
+				want_drop(sy, w);
+				i--;
+				continue;
+			}
+			for (int k = 0; k < sy->npeers && !w->src; k++) {
+				struct peer *p = sy->peers[k];
+				if (p->connected && p->inflight < sy->cfg.window &&
+				    peer_has(p, w->author, w->next) &&
+				    !(p == w->bad_src && now < w->bad_until))
+					w->src = p;
+			}
+			if (!w->src)
+				continue;
+			w->deadline = now + sy->cfg.request_ms;
+		}
+		while (w->src->inflight < sy->cfg.window && w->next <= w->target) {
+			uint64_t left = w->target - w->next + 1;
+			uint32_t count = left < (uint64_t)sy->cfg.batch ? (uint32_t)left
+									 : (uint32_t)sy->cfg.batch;
+			send_get(sy, w->src, w->author, w->next, count);
+			w->next += count;
+		}
+	}
+}
+
+/* The id we hold at (author, seq); 1 found. */
+static int held_id(struct syncer *sy, const uint8_t *author, uint64_t seq, uint8_t *id)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+	if (sqlite3_prepare_v2(store_db(sy->store),
+			       "SELECT id FROM entries WHERE author = ?1 AND seq = ?2",
+			       -1, &st, NULL))
+		return 0;
+	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		memcpy(id, sqlite3_column_blob(st, 0), 32);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static int has_fork(struct syncer *sy, const uint8_t *author)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+	if (sqlite3_prepare_v2(store_db(sy->store), "SELECT 1 FROM forks WHERE author = ?1",
+			       -1, &st, NULL))
+		return 0;
+	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* A peer told us its heads: remember them, want what we lack, and probe
+ * a head that differs from ours at the same seq (a fork, to be proven). */
+static void take_heads(struct syncer *sy, struct peer *p, const uint8_t *buf,
+		       size_t len, int replace)
+{
+	size_t n;
+	if (len / WIRE_HEAD_SIZE > WIRE_HEADS_MAX) {
+		log_limited(LOG_WARN, p->name, "peer %s: too many heads", peer_label(p));
+		return;
+	}
+	struct wire_head *h = malloc((len / WIRE_HEAD_SIZE + 1) * sizeof *h);
+	if (!h)
+		return;
+	if (wire_heads_parse(buf, len, h, WIRE_HEADS_MAX, &n)) {
+		log_limited(LOG_WARN, p->name, "peer %s: bad heads: %s", peer_label(p), err_msg());
+		p->rejected++;
+		free(h);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ours;
+		uint8_t our_id[32];
+		if (store_is_member(sy->store, h[i].author) != 1)
+			continue;
+		if (store_head(sy->store, h[i].author, &ours, our_id))
+			continue;
+		if (memcmp(h[i].author, sy->key->id, 32) == 0) {
+			if (h[i].seq > sy->own_heard)
+				sy->own_heard = h[i].seq;
+			if (h[i].seq > ours)
+				log_msg(LOG_WARN, "peer %s holds our own feed up to seq %llu, we "
+					"had %llu: fetching it (restored from a backup?)",
+					peer_label(p), (unsigned long long)h[i].seq,
+					(unsigned long long)ours);
+		}
+		if (h[i].seq > ours) {
+			want_add(sy, h[i].author, h[i].seq, ours + 1, p);
+		} else {
+			uint8_t id[32];
+			if (held_id(sy, h[i].author, h[i].seq, id) &&
+			    memcmp(id, h[i].id, 32) != 0 && !has_fork(sy, h[i].author))
+				send_get(sy, p, h[i].author, h[i].seq, 1);
+		}
+	}
+	if (replace) {
+		/* a full list of the peer's heads: it holds our own feed up to
+		 * the seq it listed, or not at all */
+		sy->heard_own = 1;
+		free(p->heads);
+		p->heads = h;
+		p->nheads = n;
+	} else {
+		/* merge an announcement into what we know of the peer */
+		for (size_t i = 0; i < n; i++) {
+			size_t k;
+			for (k = 0; k < p->nheads; k++)
+				if (memcmp(p->heads[k].author, h[i].author, 32) == 0)
+					break;
+			if (k < p->nheads) {
+				p->heads[k] = h[i];
+			} else if (p->nheads < WIRE_HEADS_MAX) {
+				struct wire_head *more = realloc(p->heads, (p->nheads + 1) * sizeof *more);
+				if (more) {
+					p->heads = more;
+					p->heads[p->nheads++] = h[i];
+				}
+			}
+		}
+		free(h);
+	}
+	p->answered = 1;
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+static void serve_get(struct syncer *sy, struct peer *p, const uint8_t *buf, size_t len)
+{
+	struct wire_get g;
+	size_t plen = 0;
+	sqlite3_stmt *st;
+	if (wire_get_parse(buf, len, &g)) {
+		log_limited(LOG_WARN, p->name, "peer %s: bad get: %s", peer_label(p), err_msg());
+		p->rejected++;
+		return;
+	}
+	if (sqlite3_prepare_v2(store_db(sy->store),
+			       "SELECT body, sig FROM entries WHERE author = ?1 AND seq >= ?2"
+			       " ORDER BY seq LIMIT ?3", -1, &st, NULL))
+		return;
+	sqlite3_bind_blob(st, 1, g.author, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)g.from);
+	sqlite3_bind_int(st, 3, (int)g.count);
+	size_t count = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (wire_pack_add(sy->buf, WIRE_BATCH_BYTES, &plen, sqlite3_column_blob(st, 0),
+				  (size_t)sqlite3_column_bytes(st, 0),
+				  sqlite3_column_blob(st, 1)) < 0)
+			break;
+		count++;
+	}
+	sqlite3_finalize(st);
+	const void *b[] = {"ENTRIES", g.author, sy->buf};
+	size_t l[] = {7, 32, plen};
+	if (send_frames(sy, p, b, l, 3) == 0) {
+		p->sent += count;
+		sy->sent += count;
+	}
+}
+
+/* Sends the fork proof we hold for author (its lowest forked seq: two
+ * entries, from the forks table or one of them from our feed). */
+static void pass_fork(struct syncer *sy, const uint8_t *author, struct peer *skip)
+{
+	sqlite3_stmt *st;
+	size_t plen = 0;
+	int rows = 0;
+	if (sqlite3_prepare_v2(store_db(sy->store),
+			       "SELECT body, sig FROM forks WHERE author = ?1 AND seq ="
+			       " (SELECT min(seq) FROM forks WHERE author = ?1)"
+			       " UNION ALL SELECT body, sig FROM entries WHERE author = ?1"
+			       " AND seq = (SELECT min(seq) FROM forks WHERE author = ?1)"
+			       " LIMIT 2", -1, &st, NULL))
+		return;
+	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		rows += wire_pack_add(sy->buf, WIRE_BATCH_BYTES, &plen, sqlite3_column_blob(st, 0),
+				      (size_t)sqlite3_column_bytes(st, 0),
+				      sqlite3_column_blob(st, 1)) == 0;
+	sqlite3_finalize(st);
+	if (rows != 2)
+		return;
+	const void *b[] = {"FORK", sy->buf};
+	size_t l[] = {4, plen};
+	for (int i = 0; i < sy->npeers; i++)
+		if (sy->peers[i] != skip && sy->peers[i]->connected)
+			send_frames(sy, sy->peers[i], b, l, 2);
+}
+
+static void fork_alarm(struct syncer *sy, struct peer *p, const uint8_t *author)
+{
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, author, 32);
+	log_msg(LOG_ERROR, "FORK: member %.16s signed two different entries at one seq "
+		"(proof from %s stored; its feed is no longer extended)", hex, peer_label(p));
+	pass_fork(sy, author, p);
+}
+
+static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *author,
+			 size_t alen, const uint8_t *buf, size_t len)
+{
+	static struct raw_entry v[WIRE_BATCH_MAX];
+	struct batch_result r;
+	size_t n;
+	if (p->inflight > 0)
+		p->inflight--;
+	if (alen != 32 || wire_pack_parse(buf, len, v, WIRE_BATCH_MAX, &n)) {
+		log_limited(LOG_WARN, p->name, "peer %s: bad entries frame: %s", peer_label(p),
+			    alen != 32 ? "author is not 32 bytes" : err_msg());
+		p->rejected++;
+		return;
+	}
+	struct want *w = want_find(sy, author);
+	if (n == 0) {
+		if (w && w->src == p)
+			w->src = NULL;
+		return;
+	}
+	if (store_insert_batch(sy->store, v, n, &r)) {
+		log_msg(LOG_ERROR, "store: %s", err_msg());
+		sy->fatal = 1;
+		return;
+	}
+	p->last_contact = time_now_ms();
+	p->received += r.added;
+	sy->received += r.added;
+	p->rejected += r.rejected;
+	if (r.rejected) {
+		char key[300];
+		snprintf(key, sizeof key, "%s:rej:%s", p->name, err_msg());
+		log_limited(LOG_WARN, key, "peer %s: rejected %zu of %zu entries: %s",
+			    peer_label(p), r.rejected, n, err_msg());
+	}
+	if (r.added) {
+		char hex[HEX_ID_LEN + 1];
+		hex_encode(hex, r.author, 32);
+		log_msg(LOG_DEBUG, "peer %s: +%zu entries of %.16s (head %llu)", peer_label(p),
+			r.added, hex, (unsigned long long)r.author_seq);
+		announce_feed(sy, r.author);
+	}
+	if (r.forks)
+		fork_alarm(sy, p, r.author);
+	if (w && memcmp(r.author, author, 32) == 0) {
+		w->deadline = time_now_ms() + sy->cfg.request_ms;
+		if (r.author_seq >= w->target) {
+			want_drop(sy, w);
+		} else if (r.added == 0 && r.duplicates == 0) {
+			/* this peer sends what we cannot take: ask someone else */
+			w->bad_src = p;
+			w->bad_until = time_now_ms() + BAD_SRC_MS;
+			w->src = NULL;
+		}
+	}
+}
+
+static void take_fork(struct syncer *sy, struct peer *p, const uint8_t *buf, size_t len)
+{
+	struct raw_entry v[3];
+	size_t n;
+	if (wire_pack_parse(buf, len, v, 3, &n) || n != 2) {
+		log_limited(LOG_WARN, p->name, "peer %s: bad fork frame", peer_label(p));
+		p->rejected++;
+		return;
+	}
+	int rc = store_add_fork_proof(sy->store, &v[0], &v[1]);
+	if (rc < 0) {
+		log_limited(LOG_WARN, p->name, "peer %s: fork proof refused: %s",
+			    peer_label(p), err_msg());
+		p->rejected++;
+	} else if (rc == 1) {
+		struct entry e;
+		if (entry_decode(&e, v[0].body, v[0].body_len, v[0].sig, v[0].sig_len) == 0) {
+			fork_alarm(sy, p, e.b->author.data);
+			entry_free(&e);
+		}
+	}
+}
+
+/* ---- peers ------------------------------------------------------------ */
+
+static void peer_free(struct syncer *sy, struct peer *p)
+{
+	for (size_t i = 0; i < sy->nwants; i++) {
+		if (sy->wants[i].src == p)
+			sy->wants[i].src = NULL;
+		if (sy->wants[i].bad_src == p)
+			sy->wants[i].bad_src = NULL;
+	}
+	if (p->sock)
+		zmq_close(p->sock);
+	if (p->mon)
+		zmq_close(p->mon);
+	free(p->heads);
+	free(p);
+}
+
+static void peer_remove(struct syncer *sy, int i)
+{
+	peer_free(sy, sy->peers[i]);
+	sy->peers[i] = sy->peers[--sy->npeers];
+}
+
+static void member_name(struct syncer *sy, const uint8_t *id, char *out, size_t n)
+{
+	sqlite3_stmt *st;
+	snprintf(out, n, "?");
+	if (sqlite3_prepare_v2(store_db(sy->store), "SELECT name FROM members WHERE id = ?1",
+			       -1, &st, NULL))
+		return;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, n, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+int syncer_add_peer(struct syncer *sy, const uint8_t member[32], const char *endpoint)
+{
+	char monep[64];
+	sqlite3_stmt *st;
+	uint8_t xkey[32];
+	int found = 0;
+	if (sy->npeers == PEERS_MAX)
+		return err_set("too many peers (at most %d)", PEERS_MAX);
+	if (sqlite3_prepare_v2(store_db(sy->store), "SELECT xkey FROM members WHERE id = ?1",
+			       -1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(store_db(sy->store)));
+	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+		memcpy(xkey, sqlite3_column_blob(st, 0), 32);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (!found)
+		return err_set("peer %s is not a member", endpoint);
+	struct peer *p = calloc(1, sizeof *p);
+	if (!p)
+		return err_set("out of memory");
+	p->outbound = 1;
+	memcpy(p->member, member, 32);
+	snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
+	member_name(sy, member, p->name, sizeof p->name);
+	if (!(p->sock = zmq_socket(sy->ctx, ZMQ_DEALER)) || socket_common(sy, p->sock) ||
+	    zmq_setsockopt(p->sock, ZMQ_CURVE_SERVERKEY, xkey, 32)) {
+		err_set("peer %s: %s", endpoint, zmq_strerror(errno));
+		goto fail;
+	}
+	snprintf(monep, sizeof monep, "inproc://mutua-monitor-%d", sy->monitors++);
+	if (zmq_socket_monitor(p->sock, monep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+				ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+				ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+				ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+				ZMQ_EVENT_DISCONNECTED) ||
+	    !(p->mon = zmq_socket(sy->ctx, ZMQ_PAIR)) || zmq_connect(p->mon, monep)) {
+		err_set("peer %s: monitor: %s", endpoint, zmq_strerror(errno));
+		goto fail;
+	}
+	if (zmq_connect(p->sock, endpoint)) {
+		err_set("cannot connect to %s: %s", endpoint, zmq_strerror(errno));
+		goto fail;
+	}
+	sy->peers[sy->npeers++] = p;
+	return 0;
+fail:
+	peer_free(sy, p);
+	return -1;
+}
+
+void syncer_clear_peers(struct syncer *sy)
+{
+	for (int i = sy->npeers - 1; i >= 0; i--)
+		if (sy->peers[i]->outbound)
+			peer_remove(sy, i);
+}
+
+static struct peer *inbound_find(struct syncer *sy, const uint8_t *rid, size_t len)
+{
+	for (int i = 0; i < sy->npeers; i++) {
+		struct peer *p = sy->peers[i];
+		if (!p->outbound && p->rid_len == len && memcmp(p->rid, rid, len) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+static struct peer *inbound_add(struct syncer *sy, const uint8_t *rid, size_t len,
+				const char *user_id)
+{
+	uint8_t member[32];
+	int inbound = 0, oldest = -1;
+	if (len > sizeof ((struct peer *)0)->rid || !user_id || hex_decode(member, 32, user_id))
+		return NULL;
+	for (int i = 0; i < sy->npeers; i++) {
+		struct peer *p = sy->peers[i];
+		if (p->outbound)
+			continue;
+		inbound++;
+		if (oldest < 0 || p->last_contact < sy->peers[oldest]->last_contact)
+			oldest = i;
+	}
+	/* at the limit, the longest silent connection makes room */
+	if ((inbound >= sy->cfg.max_inbound || sy->npeers == PEERS_MAX) && oldest >= 0)
+		peer_remove(sy, oldest);
+	struct peer *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	memcpy(p->rid, rid, len);
+	p->rid_len = len;
+	memcpy(p->member, member, 32);
+	member_name(sy, member, p->name, sizeof p->name);
+	sy->peers[sy->npeers++] = p;
+	return p;
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+static int is_cmd(zmq_msg_t *m, const char *cmd)
+{
+	size_t n = strlen(cmd);
+	return zmq_msg_size(m) == n && memcmp(zmq_msg_data(m), cmd, n) == 0;
+}
+
+static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
+{
+	p->last_contact = time_now_ms();
+	if (is_cmd(&f[0], "HEADS") && n == 2) {
+		take_heads(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), !p->answered);
+	} else if (is_cmd(&f[0], "GET") && n == 2) {
+		serve_get(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
+	} else if (is_cmd(&f[0], "ENTRIES") && n == 3) {
+		take_entries(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]),
+			     zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
+	} else if (is_cmd(&f[0], "FORK") && n == 2) {
+		take_fork(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
+	} else if (is_cmd(&f[0], "ERROR") && n == 2) {
+		size_t l = zmq_msg_size(&f[1]);
+		snprintf(p->last_error, sizeof p->last_error, "%.*s",
+			 (int)(l < WIRE_ERROR_MAX ? l : WIRE_ERROR_MAX), (char *)zmq_msg_data(&f[1]));
+		if (utf8_check(p->last_error, strlen(p->last_error), WIRE_ERROR_MAX, 0))
+			snprintf(p->last_error, sizeof p->last_error, "(unreadable error)");
+		log_limited(LOG_WARN, p->name, "peer %s says: %s", peer_label(p), p->last_error);
+	} else if (is_cmd(&f[0], "HELLO") && n == 3) {
+		/* a HELLO on an outbound link: answer with our heads */
+		if (zmq_msg_size(&f[1]) != FED_ID_BYTES ||
+		    memcmp(zmq_msg_data(&f[1]), store_fed_id(sy->store), FED_ID_BYTES))
+			return;
+		take_heads(sy, p, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), 1);
+		send_hello(sy, p, "HEADS");
+	} else {
+		log_limited(LOG_WARN, p->name, "peer %s: unknown message (%zu frames)",
+			    peer_label(p), (size_t)n);
+		p->rejected++;
+	}
+}
+
+/* Receives one whole message without blocking: at most FRAMES_MAX frames
+ * kept, the rest of a longer message read and dropped. Returns the number
+ * of frames kept, 0 when none is waiting. */
+static int recv_msg(void *sock, zmq_msg_t *f, int *dropped)
+{
+	int n = 0, more = 1;
+	*dropped = 0;
+	while (more) {
+		zmq_msg_t m;
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, sock, n == 0 && !*dropped ? ZMQ_DONTWAIT : 0) < 0) {
+			zmq_msg_close(&m);
+			break;
+		}
+		more = zmq_msg_more(&m);
+		if (n < FRAMES_MAX)
+			f[n++] = m;
+		else {
+			zmq_msg_close(&m);
+			(*dropped)++;
+		}
+	}
+	return n;
+}
+
+static void close_frames(zmq_msg_t *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		zmq_msg_close(&f[i]);
+}
+
+static int drain_router(struct syncer *sy)
+{
+	zmq_msg_t f[FRAMES_MAX];
+	int events = 0, n, dropped;
+	while (events < DRAIN_MAX && (n = recv_msg(sy->router, f, &dropped)) > 0) {
+		events++;
+		if (n < 2 || dropped) {
+			log_limited(LOG_WARN, "router-shape", "inbound message of a wrong shape dropped");
+			close_frames(f, n);
+			continue;
+		}
+		const uint8_t *rid = zmq_msg_data(&f[0]);
+		size_t rlen = zmq_msg_size(&f[0]);
+		struct peer *p = inbound_find(sy, rid, rlen);
+		if (is_cmd(&f[1], "HELLO")) {
+			if (n != 4 || zmq_msg_size(&f[2]) != FED_ID_BYTES ||
+			    memcmp(zmq_msg_data(&f[2]), store_fed_id(sy->store), FED_ID_BYTES)) {
+				static const char why[] = "wrong federation or malformed hello";
+				const void *b[] = {rid, "ERROR", why};
+				size_t l[] = {rlen, 5, sizeof why - 1};
+				for (int i = 0; i < 3; i++)
+					zmq_send(sy->router, b[i], l[i], (i < 2 ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT);
+				log_limited(LOG_WARN, "hello-fed", "refused a hello: %s", why);
+				close_frames(f, n);
+				continue;
+			}
+			if (!p) {
+				p = inbound_add(sy, rid, rlen, zmq_msg_gets(&f[1], "User-Id"));
+				if (!p) {
+					close_frames(f, n);
+					continue;
+				}
+				log_msg(LOG_INFO, "peer %s connected", peer_label(p));
+			}
+			p->connected = 1;
+			p->last_contact = time_now_ms();
+			p->answered = 0;
+			take_heads(sy, p, zmq_msg_data(&f[3]), zmq_msg_size(&f[3]), 1);
+			send_hello(sy, p, "HEADS");
+		} else if (p) {
+			handle(sy, p, f + 1, n - 1);
+		} else {
+			log_limited(LOG_DEBUG, "no-hello", "inbound message before hello dropped");
+		}
+		close_frames(f, n);
+	}
+	return events;
+}
+
+static int drain_dealer(struct syncer *sy, struct peer *p)
+{
+	zmq_msg_t f[FRAMES_MAX];
+	int events = 0, n, dropped;
+	while (events < DRAIN_MAX && (n = recv_msg(p->sock, f, &dropped)) > 0) {
+		events++;
+		if (dropped)
+			log_limited(LOG_WARN, p->name, "peer %s: message of a wrong shape dropped",
+				    peer_label(p));
+		else
+			handle(sy, p, f, n);
+		close_frames(f, n);
+	}
+	return events;
+}
+
+static int drain_monitor(struct syncer *sy, struct peer *p)
+{
+	zmq_msg_t f[FRAMES_MAX];
+	int events = 0, n, dropped;
+	while ((n = recv_msg(p->mon, f, &dropped)) > 0) {
+		events++;
+		if (n >= 1 && zmq_msg_size(&f[0]) >= 6) {
+			uint16_t ev;
+			memcpy(&ev, zmq_msg_data(&f[0]), 2);
+			switch (ev) {
+			case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+				p->connected = 1;
+				p->refused = 0;
+				p->answered = 0;
+				p->inflight = 0;
+				p->last_error[0] = 0;
+				log_msg(LOG_INFO, "peer %s connected", peer_label(p));
+				send_hello(sy, p, "HELLO");
+				break;
+			case ZMQ_EVENT_DISCONNECTED:
+				if (p->connected)
+					log_msg(LOG_INFO, "peer %s disconnected", peer_label(p));
+				p->connected = 0;
+				p->inflight = 0;
+				break;
+			case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+				p->refused = 1;
+				snprintf(p->last_error, sizeof p->last_error,
+					 "the peer refused our key (are we a member in its eyes?)");
+				log_limited(LOG_WARN, p->name, "peer %s: %s", peer_label(p), p->last_error);
+				break;
+			default:
+				snprintf(p->last_error, sizeof p->last_error,
+					 "secure handshake failed (wrong transport key for this "
+					 "endpoint?)");
+				log_limited(LOG_WARN, p->name, "peer %s: %s", peer_label(p), p->last_error);
+			}
+		}
+		close_frames(f, n);
+	}
+	return events;
+}
+
+/* ZAP (RFC 27): admit a CURVE client whose key is a current member's
+ * transport key, and tell the ROUTER which member it is (User-Id). */
+static int drain_zap(struct syncer *sy)
+{
+	zmq_msg_t f[8];
+	int events = 0;
+	for (;;) {
+		int n = 0, more = 1;
+		while (more) {
+			zmq_msg_t m;
+			zmq_msg_init(&m);
+			if (zmq_msg_recv(&m, sy->zap, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+				zmq_msg_close(&m);
+				break;
+			}
+			more = zmq_msg_more(&m);
+			if (n < 8)
+				f[n++] = m;
+			else
+				zmq_msg_close(&m);
+		}
+		if (n == 0)
+			break;
+		events++;
+		const char *status = "400", *text = "not a member";
+		char uid[HEX_ID_LEN + 1] = "";
+		if (n >= 7 && is_cmd(&f[0], "1.0") && is_cmd(&f[2], ZAP_DOMAIN) &&
+		    is_cmd(&f[5], "CURVE") && zmq_msg_size(&f[6]) == 32) {
+			sqlite3_stmt *st;
+			if (sqlite3_prepare_v2(store_db(sy->store),
+					       "SELECT id FROM members WHERE xkey = ?1", -1, &st,
+					       NULL) == SQLITE_OK) {
+				sqlite3_bind_blob(st, 1, zmq_msg_data(&f[6]), 32, SQLITE_STATIC);
+				if (sqlite3_step(st) == SQLITE_ROW) {
+					hex_encode(uid, sqlite3_column_blob(st, 0), 32);
+					status = "200";
+					text = "OK";
+				}
+				sqlite3_finalize(st);
+			}
+		} else {
+			text = "mechanism or domain refused";
+		}
+		if (*status != '2') {
+			char addr[64] = "?";
+			if (n >= 4)
+				snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[3]) < 60
+					 ? (int)zmq_msg_size(&f[3]) : 60, (char *)zmq_msg_data(&f[3]));
+			char key[100];
+			snprintf(key, sizeof key, "zap:%s", addr);
+			log_limited(LOG_WARN, key, "refused a connection from %s: %s", addr, text);
+		}
+		/* reply: version, request id, status, text, user id, metadata */
+		if (n >= 2) {
+			zmq_send(sy->zap, "1.0", 3, ZMQ_SNDMORE);
+			zmq_send(sy->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+			zmq_send(sy->zap, status, 3, ZMQ_SNDMORE);
+			zmq_send(sy->zap, text, strlen(text), ZMQ_SNDMORE);
+			zmq_send(sy->zap, uid, strlen(uid), ZMQ_SNDMORE);
+			zmq_send(sy->zap, "", 0, 0);
+		}
+		close_frames(f, n);
+	}
+	return events;
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+struct syncer *syncer_new(struct store *s, const struct key *k, const struct sync_config *cfg)
+{
+	static const struct sync_config def = SYNC_CONFIG_DEFAULT;
+	struct syncer *sy = calloc(1, sizeof *sy);
+	if (!sy) {
+		err_set("out of memory");
+		return NULL;
+	}
+	sy->store = s;
+	sy->key = k;
+	sy->cfg = cfg ? *cfg : def;
+	sy->data_version = -1;
+	if (!(sy->buf = malloc(WIRE_BATCH_BYTES)) || !(sy->ctx = zmq_ctx_new())) {
+		err_set("out of memory");
+		goto fail;
+	}
+	/* the ZAP handler first: a socket must never accept without it */
+	if (!(sy->zap = zmq_socket(sy->ctx, ZMQ_REP)) ||
+	    zmq_bind(sy->zap, "inproc://zeromq.zap.01")) {
+		err_set("cannot start the ZAP handler: %s", zmq_strerror(errno));
+		goto fail;
+	}
+	set_int(sy->zap, ZMQ_LINGER, 0);
+	return sy;
+fail:
+	syncer_destroy(&sy);
+	return NULL;
+}
+
+void syncer_destroy(struct syncer **syp)
+{
+	struct syncer *sy = syp ? *syp : NULL;
+	if (!sy)
+		return;
+	while (sy->npeers)
+		peer_remove(sy, sy->npeers - 1);
+	if (sy->router)
+		zmq_close(sy->router);
+	if (sy->zap)
+		zmq_close(sy->zap);
+	if (sy->ctx)
+		zmq_ctx_term(sy->ctx);
+	free(sy->wants);
+	free(sy->buf);
+	free(sy);
+	*syp = NULL;
+}
+
+int syncer_listen(struct syncer *sy, const char *endpoint)
+{
+	if (!(sy->router = zmq_socket(sy->ctx, ZMQ_ROUTER)) || socket_common(sy, sy->router) ||
+	    set_int(sy->router, ZMQ_CURVE_SERVER, 1) ||
+	    set_int(sy->router, ZMQ_ROUTER_MANDATORY, 1))
+		return err_set("cannot make the listening socket: %s", zmq_strerror(errno));
+	if (zmq_bind(sy->router, endpoint))
+		return err_set("cannot listen on %s: %s", endpoint, zmq_strerror(errno));
+	return 0;
+}
+
+/* Has another process (the CLI) committed to the store since we looked? */
+static int store_changed(struct syncer *sy)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(store_db(sy->store), "PRAGMA data_version", -1, &st, NULL))
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	int changed = sy->data_version >= 0 && v != sy->data_version;
+	sy->data_version = v;
+	return changed;
+}
+
+int syncer_poll(struct syncer *sy, int timeout_ms)
+{
+	zmq_pollitem_t items[2 + 2 * PEERS_MAX];
+	struct peer *owner[2 + 2 * PEERS_MAX];
+	int n = 0, events = 0;
+	items[n] = (zmq_pollitem_t){sy->zap, 0, ZMQ_POLLIN, 0};
+	owner[n++] = NULL;
+	if (sy->router) {
+		items[n] = (zmq_pollitem_t){sy->router, 0, ZMQ_POLLIN, 0};
+		owner[n++] = NULL;
+	}
+	for (int i = 0; i < sy->npeers; i++) {
+		struct peer *p = sy->peers[i];
+		if (!p->outbound)
+			continue;
+		items[n] = (zmq_pollitem_t){p->sock, 0, ZMQ_POLLIN, 0};
+		owner[n++] = p;
+		items[n] = (zmq_pollitem_t){p->mon, 0, ZMQ_POLLIN, 0};
+		owner[n++] = p;
+	}
+	if (zmq_poll(items, n, timeout_ms) < 0 && errno != EINTR)
+		return err_set("poll: %s", zmq_strerror(errno));
+	for (int i = 0; i < n && !sy->fatal; i++) {
+		if (!(items[i].revents & ZMQ_POLLIN))
+			continue;
+		if (items[i].socket == sy->zap)
+			events += drain_zap(sy);
+		else if (items[i].socket == sy->router)
+			events += drain_router(sy);
+		else if (owner[i] && items[i].socket == owner[i]->sock)
+			events += drain_dealer(sy, owner[i]);
+		else if (owner[i])
+			events += drain_monitor(sy, owner[i]);
+	}
+	if (sy->fatal)
+		return -1;
+
+	int64_t now = time_now_ms();
+	for (int i = sy->npeers - 1; i >= 0; i--) {
+		struct peer *p = sy->peers[i];
+		if (p->outbound && p->connected && now - p->last_hello >= sy->cfg.hello_ms)
+			send_hello(sy, p, "HELLO");
+		else if (!p->outbound && now - p->last_contact > 3 * sy->cfg.hello_ms) {
+			log_msg(LOG_INFO, "peer %s silent: forgotten", peer_label(p));
+			peer_remove(sy, i);
+		}
+	}
+	if (store_changed(sy)) {
+		syncer_announce(sy);
+		events++;
+	}
+	pump(sy);
+	return events;
+}
+
+/* ---- figures ---------------------------------------------------------- */
+
+uint64_t syncer_received(const struct syncer *sy)
+{
+	return sy->received;
+}
+
+uint64_t syncer_sent(const struct syncer *sy)
+{
+	return sy->sent;
+}
+
+int syncer_npeers(const struct syncer *sy)
+{
+	return sy->npeers;
+}
+
+void syncer_peer_stats(const struct syncer *sy, int i, struct peer_stats *out)
+{
+	const struct peer *p = sy->peers[i];
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "%s", p->name);
+	snprintf(out->endpoint, sizeof out->endpoint, "%s", p->outbound ? p->endpoint : "");
+	hex_encode(out->member, p->member, 32);
+	out->outbound = p->outbound;
+	out->connected = p->connected;
+	out->last_contact = p->last_contact;
+	out->received = p->received;
+	out->rejected = p->rejected;
+	out->sent = p->sent;
+	snprintf(out->last_error, sizeof out->last_error, "%s", p->last_error);
+}
+
+int syncer_quiet(const struct syncer *sy)
+{
+	if (sy->nwants)
+		return 0;
+	for (int i = 0; i < sy->npeers; i++)
+		if (sy->peers[i]->inflight || (sy->peers[i]->outbound && !sy->peers[i]->answered))
+			return 0;
+	return 1;
+}
+
+int syncer_in_step(const struct syncer *sy, int i)
+{
+	const struct peer *p = sy->peers[i];
+	size_t hl;
+	if (!p->answered)
+		return 0;
+	uint8_t *heads = our_heads((struct syncer *)sy, &hl);
+	if (!heads)
+		return 0;
+	size_t n = hl / WIRE_HEAD_SIZE;
+	int same = n == p->nheads;
+	for (size_t k = 0; same && k < n; k++) {
+		struct wire_head h;
+		memcpy(h.author, heads + k * WIRE_HEAD_SIZE, 32);
+		h.seq = wire_get_u64(heads + k * WIRE_HEAD_SIZE + 32);
+		int found = 0;
+		for (size_t j = 0; j < p->nheads; j++)
+			if (memcmp(p->heads[j].author, h.author, 32) == 0)
+				found = p->heads[j].seq == h.seq;
+		same = found;
+	}
+	free(heads);
+	return same;
+}
+
+int syncer_heard_own_head(const struct syncer *sy)
+{
+	return sy->heard_own;
+}
+
+const char *syncer_refusal(const struct syncer *sy, int i)
+{
+	const struct peer *p = sy->peers[i];
+	return p->last_error[0] ? p->last_error : NULL;
+}

@@ -1,0 +1,76 @@
+/* sync.h - replication of every member feed between nodes over ZeroMQ,
+ * closed to non-members (DESIGN.md, Replication; invariants 4, 6, 7, 8).
+ *
+ * A syncer owns one ZeroMQ context with, in this order: the ZAP handler
+ * (admitting only the transport keys of current members), an optional
+ * ROUTER bound where the node listens, and one DEALER per outbound peer.
+ * Every socket uses CURVE with this node's transport key. The protocol is
+ * described in wire.h; it is symmetric, so requests, answers and
+ * announcements travel both ways over every connection.
+ */
+#ifndef MUTUA_SYNC_H
+#define MUTUA_SYNC_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "keys.h"
+#include "store.h"
+
+struct sync_config {
+	int batch;          /* entries asked per GET */
+	int window;         /* GETs in flight per peer */
+	int max_inbound;    /* peers connected to our ROUTER */
+	int hello_ms;       /* anti-entropy: HELLO to each outbound peer */
+	int request_ms;     /* a GET unanswered this long is asked again */
+};
+#define SYNC_CONFIG_DEFAULT {2048, 4, 64, 10000, 10000}
+
+struct peer_stats {
+	char name[160];
+	char endpoint[260];
+	char member[65];
+	int outbound, connected;
+	int64_t last_contact;   /* ms, 0 never */
+	uint64_t received, rejected, sent;
+	char last_error[200];
+};
+
+struct syncer;
+
+struct syncer *syncer_new(struct store *s, const struct key *k,
+			  const struct sync_config *cfg);
+void syncer_destroy(struct syncer **sy);
+
+/* Binds the ROUTER (CURVE server) at endpoint. */
+int syncer_listen(struct syncer *sy, const char *endpoint);
+/* Adds an outbound peer: member id and endpoint (its transport key is
+ * taken from the store's members table). */
+int syncer_add_peer(struct syncer *sy, const uint8_t member[32], const char *endpoint);
+/* Closes every outbound peer (before adding the new list on reload). */
+void syncer_clear_peers(struct syncer *sy);
+
+/* Waits up to timeout_ms for messages and timers and handles them all.
+ * Returns the number of events handled (0 when idle), -1 on a fatal
+ * error (the store failed). */
+int syncer_poll(struct syncer *sy, int timeout_ms);
+
+/* Announces our heads to every peer now (after a local append). */
+void syncer_announce(struct syncer *sy);
+
+/* Totals, and per-peer figures for `mutua status`. */
+uint64_t syncer_received(const struct syncer *sy);
+uint64_t syncer_sent(const struct syncer *sy);
+int syncer_npeers(const struct syncer *sy);
+void syncer_peer_stats(const struct syncer *sy, int i, struct peer_stats *out);
+/* 1 when the given outbound peer has answered our HELLO and nothing is
+ * wanted from, or in flight with, any peer. */
+int syncer_quiet(const struct syncer *sy);
+/* 1 when every head of ours equals the peer's and the reverse. */
+int syncer_in_step(const struct syncer *sy, int peer);
+/* Our own feed's head as last reported by any peer, 0 if none has. */
+int syncer_heard_own_head(const struct syncer *sy);
+/* A one-line reason when an outbound peer refused our key. */
+const char *syncer_refusal(const struct syncer *sy, int peer);
+
+#endif

@@ -1,0 +1,544 @@
+/* test_util.c - hex, UTF-8, time and amount parsing, whole-file I/O. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <time.h>
+
+/* 2026-01-01T00:00:00Z */
+#define NEWYEAR_MS 1767225600000LL
+#define HOUR_MS 3600000LL
+#define DAY_MS (24 * HOUR_MS)
+
+static void set_tz(const char *tz)
+{
+	assert_int_equal(setenv("TZ", tz, 1), 0);
+	tzset();
+}
+
+/* hex */
+
+static void test_hex_encode(void **state)
+{
+	(void)state;
+	const uint8_t in[] = {0x00, 0x01, 0x7f, 0x80, 0xab, 0xff};
+	char out[2 * sizeof in + 1];
+	memset(out, 'x', sizeof out);
+	hex_encode(out, in, sizeof in);
+	assert_string_equal(out, "00017f80abff");
+	hex_encode(out, in, 0);
+	assert_string_equal(out, "");
+}
+
+static void test_hex_decode(void **state)
+{
+	(void)state;
+	uint8_t out[4] = {0};
+	assert_int_equal(hex_decode(out, 4, "00ffA5b6"), 0);
+	assert_memory_equal(out, ((uint8_t[]){0x00, 0xff, 0xa5, 0xb6}), 4);
+
+	/* round trip over every byte value */
+	uint8_t all[256], back[256];
+	char hex[513];
+	for (int i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	hex_encode(hex, all, sizeof all);
+	assert_int_equal(hex_decode(back, sizeof back, hex), 0);
+	assert_memory_equal(all, back, sizeof all);
+}
+
+static void test_hex_decode_bad(void **state)
+{
+	(void)state;
+	uint8_t out[2];
+	const char *bad[] = {
+		"",       /* too short */
+		"00f",    /* odd */
+		"00ff0",  /* too long */
+		"00ff00", /* too long */
+		"0g00",   /* not hex */
+		"00 f",   /* space */
+		"-1ff",   /* sign */
+		"0xff",   /* prefix */
+		"ff\n0",  /* newline */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		out[0] = out[1] = 0x5a;
+		if (hex_decode(out, 2, bad[i]) != -1)
+			fail_msg("hex_decode accepted '%s'", bad[i]);
+	}
+	assert_int_equal(hex_decode(out, 0, ""), 0);
+}
+
+static void test_hex_is_prefix(void **state)
+{
+	(void)state;
+	assert_true(hex_is_prefix("abcd", 4, 64));
+	assert_true(hex_is_prefix("ABCDEF0123", 4, 64));
+	assert_false(hex_is_prefix("abc", 4, 64));
+	assert_false(hex_is_prefix("abcg", 4, 64));
+	assert_false(hex_is_prefix("ab d", 4, 64));
+	assert_false(hex_is_prefix("", 1, 64));
+	char s[70];
+	memset(s, 'a', 65);
+	s[65] = 0;
+	assert_false(hex_is_prefix(s, 4, 64));
+	s[64] = 0;
+	assert_true(hex_is_prefix(s, 4, 64));
+}
+
+/* UTF-8 */
+
+static int u8(const char *s, size_t max, int multiline)
+{
+	return utf8_check(s, strlen(s), max, multiline);
+}
+
+static void test_utf8_valid(void **state)
+{
+	(void)state;
+	const char *good[] = {
+		"",
+		"plain ascii ~",
+		"R\xc3\xa9gie de quartier",    /* é */
+		"Camion 20 m\xc2\xb3",         /* ³ */
+		"\xe2\x82\xac",                /* € */
+		"\xf0\x9f\x9a\x9a",            /* 🚚 */
+		"\xed\x9f\xbf",                /* U+D7FF, last before surrogates */
+		"\xee\x80\x80",                /* U+E000, first after */
+		"\xf4\x8f\xbf\xbf",            /* U+10FFFF, the last code point */
+		"\xc2\x80",                    /* U+0080, smallest 2-byte */
+		"\xe0\xa0\x80",                /* U+0800, smallest 3-byte */
+		"\xf0\x90\x80\x80",            /* U+10000, smallest 4-byte */
+		"tab\there",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		if (u8(good[i], 100, 0) != 0)
+			fail_msg("utf8_check refused good string %zu", i);
+}
+
+static void test_utf8_invalid(void **state)
+{
+	(void)state;
+	const char *bad[] = {
+		"\xc0\xaf",             /* overlong '/' */
+		"\xc1\xbf",             /* overlong */
+		"\xe0\x80\xaf",         /* overlong, 3 bytes */
+		"\xe0\x9f\xbf",         /* overlong U+07FF */
+		"\xf0\x80\x80\xaf",     /* overlong, 4 bytes */
+		"\xf0\x8f\xbf\xbf",     /* overlong U+FFFF */
+		"\xed\xa0\x80",         /* U+D800 surrogate */
+		"\xed\xbf\xbf",         /* U+DFFF surrogate */
+		"\xed\xa0\xbd\xed\xb2\xa9", /* CESU-8 pair */
+		"\xf4\x90\x80\x80",     /* U+110000 */
+		"\xf5\x80\x80\x80",     /* lead byte beyond Unicode */
+		"\xf8\x88\x80\x80\x80", /* 5-byte form */
+		"\xfc\x84\x80\x80\x80\x80", /* 6-byte form */
+		"\xfe", "\xff",
+		"\x80",                 /* lone continuation */
+		"a\xbf" "b",
+		"\xc3",                 /* truncated at the end */
+		"ok\xe2\x82",
+		"ok\xf0\x9f\x9a",
+		"\xc3" "A",             /* continuation missing */
+		"\xe2\x28\xa1",
+		"\xf0\x9f\x9a" "A",
+		"\x01", "\x1b[31m", "a\x7f" "b", "\r", /* control characters */
+		"line\nbreak",          /* newline when not multiline */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		if (u8(bad[i], 100, 0) != -1)
+			fail_msg("utf8_check accepted bad string %zu", i);
+}
+
+static void test_utf8_nul_multiline_max(void **state)
+{
+	(void)state;
+	/* a NUL inside the counted length */
+	assert_int_equal(utf8_check("a\0b", 3, 10, 0), -1);
+	assert_int_equal(utf8_check("a\0b", 3, 10, 1), -1);
+	assert_int_equal(utf8_check("a\0b", 1, 10, 0), 0);
+
+	/* newline only when multiline; carriage return never */
+	assert_int_equal(u8("one\ntwo", 100, 1), 0);
+	assert_int_equal(u8("one\ntwo", 100, 0), -1);
+	assert_int_equal(u8("one\r\ntwo", 100, 1), -1);
+	assert_int_equal(u8("one\ttwo", 100, 1), 0);
+
+	/* max counts bytes, not characters */
+	assert_int_equal(u8("abcd", 4, 0), 0);
+	assert_int_equal(u8("abcde", 4, 0), -1);
+	assert_int_equal(u8("\xc3\xa9", 2, 0), 0);
+	assert_int_equal(u8("\xc3\xa9", 1, 0), -1);
+	assert_int_equal(u8("", 0, 0), 0);
+}
+
+/* time */
+
+static void parse_ok(const char *s, int eod, int64_t want)
+{
+	int64_t ms = -12345;
+	if (time_parse(s, eod, &ms) != 0)
+		fail_msg("time_parse refused '%s' (eod %d): %s", s, eod, err_msg());
+	if (ms != want)
+		fail_msg("time_parse('%s', %d) = %lld, want %lld", s, eod, (long long)ms,
+			 (long long)want);
+}
+
+static void parse_bad(const char *s, int eod)
+{
+	int64_t ms = 777;
+	err_set("sentinel");
+	if (time_parse(s, eod, &ms) != -1)
+		fail_msg("time_parse accepted '%s' (eod %d) as %lld", s, eod, (long long)ms);
+	assert_int_equal(ms, 777);
+	assert_non_null(strstr(err_msg(), "is not a time"));
+}
+
+static void test_time_utc_and_offsets(void **state)
+{
+	(void)state;
+	set_tz("Europe/Paris"); /* explicit offsets must not depend on it */
+	parse_ok("2026-01-01T00:00Z", 0, NEWYEAR_MS);
+	parse_ok("2026-01-01T00:00:00Z", 0, NEWYEAR_MS);
+	parse_ok("2026-01-01 00:00Z", 0, NEWYEAR_MS);
+	parse_ok("2026-01-01T00:00:01Z", 0, NEWYEAR_MS + 1000);
+	parse_ok("2026-01-01T02:00+02:00", 0, NEWYEAR_MS);
+	parse_ok("2026-01-01T02:00+0200", 0, NEWYEAR_MS);
+	parse_ok("2026-01-01T02:00+02", 0, NEWYEAR_MS);
+	parse_ok("2026-01-01T02:30:00+02:30", 0, NEWYEAR_MS);
+	parse_ok("2025-12-31T23:00-01:00", 0, NEWYEAR_MS);
+	parse_ok("2026-01-01T08:00+00:00", 0, NEWYEAR_MS + 8 * HOUR_MS);
+	/* end_of_day changes nothing when a time is given */
+	parse_ok("2026-01-01T00:00Z", 1, NEWYEAR_MS);
+	/* 29 February only in leap years */
+	parse_ok("2028-02-29T12:00Z", 0, 1835438400000LL);
+}
+
+static void test_time_local(void **state)
+{
+	(void)state;
+	set_tz("Europe/Paris");
+	/* winter: UTC+1 */
+	parse_ok("2026-01-01", 0, NEWYEAR_MS - HOUR_MS);
+	parse_ok("2026-01-01T01:00", 0, NEWYEAR_MS);
+	parse_ok("2026-01-01T09:30:15", 0, NEWYEAR_MS + 8 * HOUR_MS + 30 * 60000 + 15000);
+	/* summer: UTC+2; 2026-07-01T00:00Z is 1782864000 */
+	parse_ok("2026-07-01T02:00", 0, 1782864000000LL);
+	parse_ok("2026-07-01", 0, 1782864000000LL - 2 * HOUR_MS);
+
+	set_tz("UTC");
+	parse_ok("2026-01-01", 0, NEWYEAR_MS);
+	parse_ok("2026-01-01T01:00", 0, NEWYEAR_MS + HOUR_MS);
+	set_tz("Europe/Paris");
+}
+
+static void test_time_end_of_day(void **state)
+{
+	(void)state;
+	set_tz("Europe/Paris");
+	int64_t start, end;
+	/* a date alone with end_of_day is the first instant of the next day */
+	parse_ok("2026-01-01", 1, NEWYEAR_MS - HOUR_MS + DAY_MS);
+	/* across the end of a month and of a year */
+	assert_int_equal(time_parse("2026-01-31", 1, &end), 0);
+	assert_int_equal(time_parse("2026-02-01", 0, &start), 0);
+	assert_int_equal(end, start);
+	assert_int_equal(time_parse("2026-12-31", 1, &end), 0);
+	assert_int_equal(time_parse("2027-01-01", 0, &start), 0);
+	assert_int_equal(end, start);
+	assert_int_equal(time_parse("2028-02-28", 1, &end), 0);
+	assert_int_equal(time_parse("2028-02-29", 0, &start), 0);
+	assert_int_equal(end, start);
+	/* 29 March 2026 lasts 23 hours in Paris (summer time begins) */
+	assert_int_equal(time_parse("2026-03-29", 0, &start), 0);
+	assert_int_equal(time_parse("2026-03-29", 1, &end), 0);
+	assert_int_equal(end - start, 23 * HOUR_MS);
+	/* 25 October 2026 lasts 25 hours */
+	assert_int_equal(time_parse("2026-10-25", 0, &start), 0);
+	assert_int_equal(time_parse("2026-10-25", 1, &end), 0);
+	assert_int_equal(end - start, 25 * HOUR_MS);
+}
+
+static void test_time_invalid_dates(void **state)
+{
+	(void)state;
+	set_tz("Europe/Paris");
+	for (int eod = 0; eod <= 1; eod++) {
+		parse_bad("2026-02-31", eod);
+		parse_bad("2026-02-29", eod); /* 2026 is not a leap year */
+		parse_bad("2026-04-31", eod);
+		parse_bad("2026-02-30T10:00", eod);
+		parse_bad("2026-02-31T10:00Z", eod);
+		parse_bad("2026-13-01", eod);
+		parse_bad("2026-00-10", eod);
+		parse_bad("2026-01-00", eod);
+		parse_bad("2026-01-32", eod);
+	}
+}
+
+static void test_time_garbage(void **state)
+{
+	(void)state;
+	set_tz("Europe/Paris");
+	const char *bad[] = {
+		"", "tomorrow", "2026", "2026-01", "2026-1-01", "2026-01-1",
+		"26-01-01", "2026/01/01", "2026-01-01T", "2026-01-01T8:00",
+		"2026-01-01T08", "2026-01-01T08:0", "2026-01-01T24:00",
+		"2026-01-01T08:60", "2026-01-01T08:00:61", "2026-01-01T08:00:5",
+		"2026-01-01T08:00+", "2026-01-01T08:00+2", "2026-01-01T08:00+24:00",
+		"2026-01-01T08:00+02:60", "2026-01-01T08:00+02:", "2026-01-01T08:00+02:0",
+		"2026-01-01T08:00Zjunk", "2026-01-01Z", "2026-01-01X", " 2026-01-01",
+		"2026-01-01 ", "2026-01-01T08:00 Z", "1969-12-31",
+		"-2026-01-01", "2026-01-01T08:00:00.5Z",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		parse_bad(bad[i], 0);
+}
+
+static void test_time_format(void **state)
+{
+	(void)state;
+	char buf[TIME_BUF];
+	time_format_utc(buf, NEWYEAR_MS + 1234);
+	assert_string_equal(buf, "2026-01-01T00:00:01.234Z");
+	set_tz("Europe/Paris");
+	time_format(buf, NEWYEAR_MS);
+	assert_string_equal(buf, "2026-01-01T01:00");
+	/* what time_format prints, time_parse reads back */
+	int64_t ms;
+	assert_int_equal(time_parse(buf, 0, &ms), 0);
+	assert_int_equal(ms, NEWYEAR_MS);
+}
+
+/* amounts */
+
+static void amount_ok(const char *s, int neg, int64_t want)
+{
+	int64_t v = -777;
+	if (amount_parse(s, neg, &v) != 0)
+		fail_msg("amount_parse refused '%s': %s", s, err_msg());
+	if (v != want)
+		fail_msg("amount_parse('%s') = %lld, want %lld", s, (long long)v,
+			 (long long)want);
+}
+
+static void amount_bad(const char *s, int neg)
+{
+	int64_t v = -777;
+	err_set("sentinel");
+	if (amount_parse(s, neg, &v) != -1)
+		fail_msg("amount_parse accepted '%s' as %lld", s, (long long)v);
+	assert_int_equal(v, -777);
+	assert_string_not_equal(err_msg(), "sentinel");
+}
+
+static void test_amount_parse(void **state)
+{
+	(void)state;
+	amount_ok("12", 0, 1200);
+	amount_ok("12.5", 0, 1250);
+	amount_ok("12.50", 0, 1250);
+	amount_ok("12.05", 0, 1205);
+	amount_ok("0", 0, 0);
+	amount_ok("0.01", 0, 1);
+	amount_ok("007", 0, 700);
+	amount_ok("1000000000000", 0, 100000000000000LL);
+	amount_ok("-1", 1, -100);
+	amount_ok("-12.34", 1, -1234);
+	amount_ok("92233720368547749", 0, 9223372036854774900LL);
+
+	amount_bad("-1", 0);
+	assert_non_null(strstr(err_msg(), "negative"));
+	amount_bad("-0.5", 0);
+	amount_bad("1.", 0);
+	amount_bad(".5", 0);
+	amount_bad("-.5", 1);
+	amount_bad("12.345", 0);
+	amount_bad("", 0);
+	amount_bad("-", 1);
+	amount_bad("+1", 0);
+	amount_bad(" 1", 0);
+	amount_bad("1 ", 0);
+	amount_bad("1e3", 0);
+	amount_bad("1,5", 0);
+	amount_bad("--1", 1);
+	amount_bad("12.5.0", 0);
+	/* overflow: hundredths must fit an int64 */
+	amount_bad("92233720368547758", 0);
+	amount_bad("100000000000000000000", 0);
+	amount_bad("-100000000000000000000", 1);
+	amount_bad("99999999999999999999999999999999", 0);
+}
+
+static void test_amount_format(void **state)
+{
+	(void)state;
+	char buf[32];
+	const struct {
+		int64_t v;
+		const char *s;
+	} cases[] = {
+		{0, "0"}, {1, "0.01"}, {5, "0.05"}, {10, "0.10"}, {1200, "12"},
+		{1250, "12.50"}, {1205, "12.05"}, {-1250, "-12.50"}, {-100, "-1"},
+		{-1, "-0.01"}, {INT64_MAX, "92233720368547758.07"},
+		{INT64_MIN, "-92233720368547758.08"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		amount_format(buf, cases[i].v);
+		assert_string_equal(buf, cases[i].s);
+	}
+	/* format then parse gives the value back */
+	for (int64_t v = -1001; v <= 1001; v += 7) {
+		int64_t back;
+		amount_format(buf, v);
+		assert_int_equal(amount_parse(buf, 1, &back), 0);
+		assert_int_equal(back, v);
+	}
+}
+
+/* files */
+
+static void test_file_read(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char *p = path_in(dir, "ten");
+	char *empty = path_in(dir, "empty");
+	char *missing = path_in(dir, "missing");
+	size_t len = 99;
+	file_put(p, "0123456789", 10, 0600);
+	file_put(empty, "", 0, 0600);
+
+	uint8_t *b = file_read(p, 10, &len);
+	assert_non_null(b);
+	assert_int_equal(len, 10);
+	assert_memory_equal(b, "0123456789", 10);
+	assert_int_equal(b[10], 0); /* NUL-terminated */
+	free(b);
+
+	err_set("sentinel");
+	len = 99;
+	assert_null(file_read(p, 9, &len));
+	assert_non_null(strstr(err_msg(), "too large"));
+	assert_int_equal(len, 99);
+
+	b = file_read(empty, 0, &len);
+	assert_non_null(b);
+	assert_int_equal(len, 0);
+	assert_int_equal(b[0], 0);
+	free(b);
+
+	err_set("sentinel");
+	assert_null(file_read(missing, 100, &len));
+	assert_non_null(strstr(err_msg(), "cannot open"));
+	err_set("sentinel");
+	assert_null(file_read(dir, 1 << 20, &len)); /* a folder */
+	assert_non_null(strstr(err_msg(), "not a regular file"));
+
+	free(p);
+	free(empty);
+	free(missing);
+	tmpdir_remove(&dir);
+}
+
+static int count_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_file_write_atomic(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new();
+	char *p = path_in(dir, "out");
+	char *nodir = path_in(dir, "no/such/out");
+	struct stat st;
+	size_t len;
+
+	assert_int_equal(file_write_atomic(p, "hello", 5, 0600), 0);
+	uint8_t *b = file_read(p, 100, &len);
+	assert_non_null(b);
+	assert_int_equal(len, 5);
+	assert_memory_equal(b, "hello", 5);
+	free(b);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* replaces the old content and mode; leaves no temporary file */
+	assert_int_equal(file_write_atomic(p, "world!", 6, 0640), 0);
+	b = file_read(p, 100, &len);
+	assert_non_null(b);
+	assert_int_equal(len, 6);
+	assert_memory_equal(b, "world!", 6);
+	free(b);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(count_dir(dir), 1);
+
+	/* a larger file, byte for byte */
+	size_t big = 300000;
+	uint8_t *data = malloc(big);
+	assert_non_null(data);
+	for (size_t i = 0; i < big; i++)
+		data[i] = (uint8_t)(i * 31 + 7);
+	assert_int_equal(file_write_atomic(p, data, big, 0600), 0);
+	b = file_read(p, big, &len);
+	assert_non_null(b);
+	assert_int_equal(len, big);
+	assert_memory_equal(b, data, big);
+	free(b);
+	free(data);
+
+	/* empty content */
+	assert_int_equal(file_write_atomic(p, "", 0, 0600), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, 0);
+
+	err_set("sentinel");
+	assert_int_equal(file_write_atomic(nodir, "x", 1, 0600), -1);
+	assert_non_null(strstr(err_msg(), "cannot create"));
+	assert_int_equal(count_dir(dir), 1);
+
+	free(p);
+	free(nodir);
+	tmpdir_remove(&dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hex_encode),
+		cmocka_unit_test(test_hex_decode),
+		cmocka_unit_test(test_hex_decode_bad),
+		cmocka_unit_test(test_hex_is_prefix),
+		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_utf8_invalid),
+		cmocka_unit_test(test_utf8_nul_multiline_max),
+		cmocka_unit_test(test_time_utc_and_offsets),
+		cmocka_unit_test(test_time_local),
+		cmocka_unit_test(test_time_end_of_day),
+		cmocka_unit_test(test_time_invalid_dates),
+		cmocka_unit_test(test_time_garbage),
+		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_amount_parse),
+		cmocka_unit_test(test_amount_format),
+		cmocka_unit_test(test_file_read),
+		cmocka_unit_test(test_file_write_atomic),
+	};
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}

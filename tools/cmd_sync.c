@@ -1,0 +1,369 @@
+/* cmd_sync.c - mutua sync, status, doctor: this node and its peers. */
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "sync.h"
+#include "util.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#define SYNC_TIMEOUT_DEFAULT 30
+#define QUIET_DONE_MS 1000
+
+int cmd_sync(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua sync [MEMBER@]URL [--timeout SECONDS]";
+	static const struct option opts[] = {
+		{"timeout", required_argument, NULL, 't'},
+		{0},
+	};
+	uint64_t timeout = SYNC_TIMEOUT_DEFAULT;
+	int o, rc;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 't':
+			if (parse_u64("--timeout", optarg, 86400, &timeout))
+				return EXIT_USAGE;
+			break;
+		default: return usage(use);
+		}
+	}
+	if (optind != argc - 1 || timeout == 0)
+		return usage(use);
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
+		return rc;
+	uint8_t member[32];
+	char endpoint[ENDPOINT_MAX_LEN + 1];
+	if (peer_resolve(c->store, argv[optind], member, endpoint))
+		return fail_err(EXIT_USAGE, NULL);
+	if (memcmp(member, c->key->id, 32) == 0)
+		return fail(EXIT_USAGE, "'%s' is this node itself", argv[optind]);
+	log_threshold = LOG_ERROR;
+	struct syncer *sy = syncer_new(c->store, c->key, NULL);
+	if (!sy || syncer_add_peer(sy, member, endpoint)) {
+		syncer_destroy(&sy);
+		return fail_err(EXIT_REFUSED, NULL);
+	}
+	int64_t start = time_now_ms(), deadline = start + (int64_t)timeout * 1000;
+	int64_t quiet_since = 0;
+	rc = EXIT_REFUSED;
+	while (time_now_ms() < deadline) {
+		if (syncer_poll(sy, 50) < 0) {
+			fail_err(EXIT_REFUSED, NULL);
+			goto out;
+		}
+		struct peer_stats ps;
+		syncer_peer_stats(sy, 0, &ps);
+		if (!ps.connected && syncer_refusal(sy, 0) &&
+		    strstr(syncer_refusal(sy, 0), "refused our key")) {
+			fail(EXIT_REFUSED, "%s refused us: %s", endpoint, syncer_refusal(sy, 0));
+			goto out;
+		}
+		if (syncer_quiet(sy)) {
+			if (syncer_in_step(sy, 0)) {
+				rc = EXIT_OK;
+				break;
+			}
+			/* what the peer will not take (or we not) cannot make us wait */
+			if (!quiet_since)
+				quiet_since = time_now_ms();
+			else if (time_now_ms() - quiet_since > QUIET_DONE_MS) {
+				rc = EXIT_OK;
+				break;
+			}
+		} else {
+			quiet_since = 0;
+		}
+	}
+	if (rc != EXIT_OK) {
+		const char *why = syncer_refusal(sy, 0);
+		struct peer_stats ps;
+		syncer_peer_stats(sy, 0, &ps);
+		if (ps.connected)
+			fail(EXIT_REFUSED, "sync with %s did not finish within %llu s", endpoint,
+			     (unsigned long long)timeout);
+		else
+			fail(EXIT_REFUSED, "could not reach %s within %llu s%s%s", endpoint,
+			     (unsigned long long)timeout, why ? ": " : "", why ? why : "");
+		goto out;
+	}
+	if (c->json)
+		printf("{\"peer\":\"%s\",\"received\":%llu,\"sent\":%llu}\n", endpoint,
+		       (unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
+	else
+		printf("%llu entries received, %llu sent\n",
+		       (unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
+out:
+	syncer_destroy(&sy);
+	return rc;
+}
+
+/* The daemon's status file when the daemon that wrote it is alive:
+ * a malloc'd JSON object with its peers, or NULL. */
+static char *daemon_status(struct ctx *c)
+{
+	char *path = cli_path(c, "mutuad.status"), *out = NULL;
+	size_t len;
+	uint8_t *text = file_read(path, 1 << 20, &len);
+	free(path);
+	if (!text)
+		return NULL;
+	char *nl = strchr((char *)text, '\n');
+	int pid = 0;
+	if (!nl || sscanf((char *)text, "{\"pid\":%d,", &pid) != 1 || pid <= 0 ||
+	    (kill(pid, 0) != 0)) {
+		free(text);
+		return NULL;
+	}
+	/* first line: the node; the others: peers */
+	*nl = 0;
+	char *peers = nl + 1;
+	size_t n = strlen(peers);
+	out = malloc(strlen((char *)text) + n + 64);
+	if (out) {
+		char *p = out + sprintf(out, "{\"node\":%s,\"peers\":[", (char *)text);
+		for (char *line = strtok(peers, "\n"); line; line = strtok(NULL, "\n"))
+			p += sprintf(p, "%s%s", p[-1] == '[' ? "" : ",", line);
+		strcpy(p, "]}");
+	}
+	free(text);
+	return out;
+}
+
+static void bind_status(sqlite3_stmt *st, void *arg)
+{
+	struct ctx *c = arg;
+	char me[HEX_ID_LEN + 1], fed[HEX_ID_LEN + 1];
+	hex_encode(me, c->key->id, 32);
+	hex_encode(fed, store_fed_id(c->store), 32);
+	sqlite3_bind_text(st, 1, me, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, fed, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, store_genesis(c->store)->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 4, c->key->id, 32, SQLITE_TRANSIENT);
+}
+
+#define FEEDS_SELECT \
+	"SELECT m.name AS name, lower(hex(m.id)) AS member, coalesce(f.seq, 0) AS seq," \
+	" lower(hex(f.id)) AS head," \
+	" (SELECT min(seq) FROM forks k WHERE k.author = m.id) AS forked_at," \
+	" EXISTS (SELECT 1 FROM faults x WHERE x.author = m.id) AS faulty" \
+	" FROM members m LEFT JOIN feeds f ON f.author = m.id ORDER BY m.name"
+
+int cmd_status(struct ctx *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return usage("mutua status");
+	int rc = cli_open(c, NEED_KEY | NEED_FED);
+	if (rc)
+		return rc;
+	char *daemon = daemon_status(c);
+	if (c->json) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(store_db(c->store),
+				       "SELECT json_object('member', ?1, 'name',"
+				       " (SELECT name FROM members WHERE id = ?4), 'federation', ?2,"
+				       " 'federation_name', ?3, 'feeds', (SELECT json_group_array("
+				       " json_object('name', name, 'member', member, 'seq', seq,"
+				       " 'head', head, 'forked_at', forked_at, 'faulty', faulty))"
+				       " FROM (" FEEDS_SELECT ")), 'daemon', json(?5))",
+				       -1, &st, NULL)) {
+			free(daemon);
+			return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
+		}
+		bind_status(st, c);
+		sqlite3_bind_text(st, 5, daemon ? daemon : "null", -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			puts((const char *)sqlite3_column_text(st, 0));
+		else
+			rc = fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
+		sqlite3_finalize(st);
+		free(daemon);
+		return rc;
+	}
+	char me[HEX_ID_LEN + 1], fed[HEX_ID_LEN + 1];
+	hex_encode(me, c->key->id, 32);
+	hex_encode(fed, store_fed_id(c->store), 32);
+	char *name = meta_get(c, "local.name");
+	printf("member      %s (%s)\nfederation  %s (%s)\n\n", name ? name : "?", me,
+	       store_genesis(c->store)->name, fed);
+	free(name);
+	static const char *const cols[] = {"name:28", "member.12", "seq", "head.12",
+					   "forked_at", NULL};
+	out_rows(c, FEEDS_SELECT, NULL, NULL, cols);
+	if (!daemon) {
+		printf("\nmutuad is not running for this home\n");
+		return EXIT_OK;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store_db(c->store),
+			       "SELECT json_extract(?1, '$.node.pid'), json_extract(?1, '$.node.listen'),"
+			       " json_extract(value, '$.name'), json_extract(value, '$.endpoint'),"
+			       " json_extract(value, '$.direction'), json_extract(value, '$.connected'),"
+			       " json_extract(value, '$.last_contact'), json_extract(value, '$.received'),"
+			       " json_extract(value, '$.rejected'), json_extract(value, '$.error')"
+			       " FROM (SELECT NULL AS value UNION ALL"
+			       "  SELECT value FROM json_each(?1, '$.peers'))",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, daemon, -1, SQLITE_STATIC);
+		int first = 1;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (first) {
+				printf("\nmutuad running (pid %d), listening on %s\n",
+				       sqlite3_column_int(st, 0), sqlite3_column_text(st, 1));
+				printf("%-24s %-28s %-4s %-10s %-17s %9s %9s\n", "PEER", "ENDPOINT", "DIR",
+				       "STATE", "LAST CONTACT", "RECEIVED", "REJECTED");
+				first = 0;
+				continue;
+			}
+			char when[TIME_BUF] = "never";
+			if (sqlite3_column_int64(st, 6))
+				time_format(when, sqlite3_column_int64(st, 6));
+			printf("%-24.24s %-28.28s %-4s %-10s %-17s %9lld %9lld%s%s\n",
+			       sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
+			       sqlite3_column_text(st, 4),
+			       sqlite3_column_int(st, 5) ? "connected" : "down", when,
+			       sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8),
+			       *sqlite3_column_text(st, 9) ? "  " : "", sqlite3_column_text(st, 9));
+		}
+		sqlite3_finalize(st);
+	}
+	free(daemon);
+	return EXIT_OK;
+}
+
+/* ---- doctor ----------------------------------------------------------- */
+
+static int problems;
+
+static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+	printf("%s ", ok ? "ok     " : "PROBLEM");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	problems += !ok;
+}
+
+static int64_t scalar(struct ctx *c, const char *sql, int bind_self)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL))
+		return -1;
+	if (bind_self)
+		sqlite3_bind_blob(st, 1, c->key->id, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int cmd_doctor(struct ctx *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return usage("mutua doctor");
+	int rc = cli_open(c, NEED_KEY);
+	if (rc)
+		return rc;
+	problems = 0;
+	check(1, "key file is private and sound");
+	sqlite3_stmt *st;
+	char integrity[200] = "?";
+	if (sqlite3_prepare_v2(store_db(c->store), "PRAGMA integrity_check", -1, &st, NULL) == 0) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(integrity, sizeof integrity, "%s", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	check(strcmp(integrity, "ok") == 0, "store integrity: %s", integrity);
+	if (!store_has_federation(c->store)) {
+		check(0, "no federation yet: run 'mutua federation create' or 'join'");
+		return EXIT_REFUSED;
+	}
+	check(1, "federation %s", store_genesis(c->store)->name);
+	int64_t own_fork = scalar(c, "SELECT coalesce(min(seq), 0) FROM forks WHERE author = ?1", 1);
+	if (own_fork > 0)
+		check(0, "THIS MEMBER'S OWN FEED IS FORKED at seq %lld: two different entries "
+			 "were signed with this key (a node restored from a backup, or a "
+			 "copied key); appends are refused until the members decide",
+		      (long long)own_fork);
+	else
+		check(1, "this member's own feed is not forked");
+	int64_t other_forks = scalar(c, "SELECT count(DISTINCT author) FROM forks"
+					" WHERE author != ?1", 1);
+	check(other_forks == 0, "%lld other member feed(s) forked", (long long)other_forks);
+	int64_t faults = scalar(c, "SELECT count(*) FROM faults", 0);
+	check(faults == 0, "%lld feed(s) holding a badly signed entry", (long long)faults);
+	int64_t pending = scalar(c, "SELECT count(*) FROM entries WHERE verified = 0", 0);
+	check(1, "%lld entries awaiting their own signature check (done by mutuad)",
+	      (long long)pending);
+
+	/* peers: those configured, or every member publishing an endpoint */
+	struct node_config cfg;
+	char *conf = cli_path(c, "mutua.conf");
+	config_init(&cfg);
+	if (config_load(&cfg, conf, 1)) {
+		check(0, "%s", err_msg());
+		free(conf);
+		return EXIT_REFUSED;
+	}
+	free(conf);
+	log_threshold = LOG_ERROR;
+	struct syncer *sy = syncer_new(c->store, c->key, NULL);
+	if (!sy) {
+		config_free(&cfg);
+		return fail_err(EXIT_REFUSED, NULL);
+	}
+	if (cfg.npeers) {
+		for (int i = 0; i < cfg.npeers; i++) {
+			uint8_t m[32];
+			char ep[ENDPOINT_MAX_LEN + 1];
+			if (peer_resolve(c->store, cfg.peers[i], m, ep) ||
+			    syncer_add_peer(sy, m, ep))
+				check(0, "peer %s: %s", cfg.peers[i], err_msg());
+		}
+	} else if (sqlite3_prepare_v2(store_db(c->store),
+				      "SELECT member, min(url) FROM member_endpoints"
+				      " WHERE member != ?1 GROUP BY member", -1, &st, NULL) == 0) {
+		sqlite3_bind_blob(st, 1, c->key->id, 32, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			syncer_add_peer(sy, sqlite3_column_blob(st, 0),
+					(const char *)sqlite3_column_text(st, 1));
+		sqlite3_finalize(st);
+	}
+	config_free(&cfg);
+	int n = syncer_npeers(sy);
+	int64_t deadline = time_now_ms() + 3000;
+	while (n && time_now_ms() < deadline) {
+		int all = 1;
+		syncer_poll(sy, 50);
+		for (int i = 0; i < n; i++) {
+			struct peer_stats ps;
+			syncer_peer_stats(sy, i, &ps);
+			all &= ps.connected;
+		}
+		if (all)
+			break;
+	}
+	if (!n)
+		check(1, "no peers to reach (none configured, none publishing an endpoint)");
+	for (int i = 0; i < n; i++) {
+		struct peer_stats ps;
+		syncer_peer_stats(sy, i, &ps);
+		const char *why = syncer_refusal(sy, i);
+		check(ps.connected, "peer %s (%s) %s%s%s", ps.name, ps.endpoint,
+		      ps.connected ? "reachable" : "not reachable", why ? ": " : "",
+		      why ? why : "");
+	}
+	syncer_destroy(&sy);
+	return problems ? EXIT_REFUSED : EXIT_OK;
+}
