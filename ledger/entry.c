@@ -46,7 +46,32 @@ const char *entry_type_name(int c)
 	case MUTUA__BODY__PAYLOAD_OFFER: return "offer";
 	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE: return "offer-update";
 	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW: return "offer-withdraw";
+	case MUTUA__BODY__PAYLOAD_REQUEST: return "request";
+	case MUTUA__BODY__PAYLOAD_ACCEPT: return "accept";
+	case MUTUA__BODY__PAYLOAD_DECLINE: return "decline";
+	case MUTUA__BODY__PAYLOAD_CANCEL: return "cancel";
+	case MUTUA__BODY__PAYLOAD_HANDOVER: return "handover";
+	case MUTUA__BODY__PAYLOAD_GIVE_BACK: return "return";
+	case MUTUA__BODY__PAYLOAD_CLOSE: return "close";
 	default: return "?";
+	}
+}
+
+int entry_is_transition(int c)
+{
+	return c >= MUTUA__BODY__PAYLOAD_ACCEPT && c <= MUTUA__BODY__PAYLOAD_CLOSE;
+}
+
+const Mutua__Transition *entry_transition(const Mutua__Body *b)
+{
+	switch (b->payload_case) {
+	case MUTUA__BODY__PAYLOAD_ACCEPT: return b->accept;
+	case MUTUA__BODY__PAYLOAD_DECLINE: return b->decline;
+	case MUTUA__BODY__PAYLOAD_CANCEL: return b->cancel;
+	case MUTUA__BODY__PAYLOAD_HANDOVER: return b->handover;
+	case MUTUA__BODY__PAYLOAD_GIVE_BACK: return b->give_back;
+	case MUTUA__BODY__PAYLOAD_CLOSE: return b->close;
+	default: return NULL;
 	}
 }
 
@@ -146,8 +171,37 @@ static int check_payload(const Mutua__Body *b)
 		if (b->offer_withdraw->base.n_unknown_fields)
 			return err_set("offer withdrawal has unknown fields");
 		return check_bytes("offer id", &b->offer_withdraw->offer, ENTRY_ID_BYTES);
-	default:
-		return err_set("unknown payload type");
+	case MUTUA__BODY__PAYLOAD_REQUEST: {
+		const Mutua__Request *r = b->request;
+		if (r->base.n_unknown_fields)
+			return err_set("request has unknown fields");
+		if (check_bytes("resource id", &r->resource, ENTRY_ID_BYTES))
+			return -1;
+		if (r->start < 0 || r->end <= r->start)
+			return err_set("request slot ends before it starts");
+		if (r->quantity < 1 || r->quantity > CAPACITY_MAX)
+			return err_set("request quantity out of range (1..%d)", CAPACITY_MAX);
+		return check_text("note", r->note, NOTE_MAX_LEN, 1);
+	}
+	default: {
+		const Mutua__Transition *t = entry_transition(b);
+		if (!t)
+			return err_set("unknown payload type");
+		if (t->base.n_unknown_fields)
+			return err_set("%s has unknown fields", entry_type_name(b->payload_case));
+		if (check_bytes("request id", &t->request, ENTRY_ID_BYTES))
+			return -1;
+		if (t->has_usage && b->payload_case != MUTUA__BODY__PAYLOAD_GIVE_BACK &&
+		    b->payload_case != MUTUA__BODY__PAYLOAD_CLOSE)
+			return err_set("%s carries a usage", entry_type_name(b->payload_case));
+		if (t->has_rate && b->payload_case != MUTUA__BODY__PAYLOAD_CLOSE)
+			return err_set("%s carries a rate", entry_type_name(b->payload_case));
+		if (t->has_rate && t->rate > RATE_MAX)
+			return err_set("rate out of range");
+		if (t->has_usage && t->usage > USAGE_MAX)
+			return err_set("usage out of range");
+		return check_text("note", t->note, NOTE_MAX_LEN, 1);
+	}
 	}
 }
 

@@ -38,6 +38,8 @@
 #define ENDPOINTS_MAX 8
 #define CAPACITY_MAX 1000000
 #define RATE_MAX 100000000 /* hundredths: one million credits per unit */
+#define NOTE_MAX_LEN 1000
+#define USAGE_MAX 1000000000ULL /* thousandths: one million units */
 
 /* A decoded, checked entry. Owns body (a copy) and the decoded message. */
 struct entry {
@@ -63,6 +65,11 @@ int entry_verify(const struct entry *e);
 int entry_seal(struct entry *e, const struct key *k, const Mutua__Body *b);
 
 void entry_hash(uint8_t id[ENTRY_ID_BYTES], const uint8_t *body, size_t len);
+
+/* Is this payload a step of a loan (accept ... close)? */
+int entry_is_transition(int payload_case);
+/* The Transition of a transition payload, or NULL. */
+const Mutua__Transition *entry_transition(const Mutua__Body *b);
 
 /* Names of payload types ("profile", "offer", ...), kinds and units. */
 const char *entry_type_name(int payload_case);

@@ -11,9 +11,11 @@
  *                  ignored for anyone else's or a withdrawn resource
  *   offer-withdraw marks an active resource of the author withdrawn;
  *                  ignored likewise
+ *   request ...    loans: see lending.c
  * Ignored entries stay in the feed: an audit reports them.
  */
 #include "fold.h"
+#include "lending.h"
 #include "federation.h"
 #include "store_int.h"
 #include "util.h"
@@ -133,7 +135,10 @@ int fold_entry(struct store *s, const struct entry *e)
 		bind_offer(st, 3, b->offer);
 		sqlite3_bind_int64(st, 11, b->time);
 		sqlite3_bind_int64(st, 12, b->time);
-		return store_step_done(s, st);
+		/* requests may have come before their offer */
+		if (store_step_done(s, st))
+			return -1;
+		return lending_recompute_resource(s, e->id);
 	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE:
 		st = store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
 				   " capacity = ?, rate = ?, location = ?, description = ?,"
@@ -156,6 +161,9 @@ int fold_entry(struct store *s, const struct entry *e)
 		sqlite3_bind_blob(st, 3, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
 		return store_step_done(s, st);
 	default:
+		if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST ||
+		    entry_is_transition(b->payload_case))
+			return lending_fold(s, e);
 		return err_set("cannot fold an unknown payload");
 	}
 }

@@ -17,6 +17,7 @@
 #include "store.h"
 #include "federation.h"
 #include "fold.h"
+#include "lending.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -154,7 +155,8 @@ static int migrate(struct store *s)
 	if (store_begin(s))
 		return -1;
 	/* forward migrations run in order; version 0 is an empty file */
-	if (version < 1 && (store_exec(s, schema_v1) || store_exec(s, fold_schema_sql)))
+	if (version < 1 && (store_exec(s, schema_v1) || store_exec(s, fold_schema_sql) ||
+			    store_exec(s, lending_schema_sql)))
 		goto fail;
 	if (store_exec(s, "PRAGMA user_version = 1") || store_commit(s))
 		goto fail;
@@ -182,7 +184,7 @@ struct store *store_open(const char *path)
 	sqlite3_extended_result_codes(s->db, 1);
 	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
-	    migrate(s) || load_genesis(s)) {
+	    migrate(s) || load_genesis(s) || lending_register_sql(s)) {
 		err_set("store '%s': %s", path, err_msg());
 		goto fail;
 	}

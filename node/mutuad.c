@@ -6,6 +6,7 @@
  * key, socket), 2 on a usage or configuration error.
  */
 #include "config.h"
+#include "lending.h"
 #include "log.h"
 #include "store.h"
 #include "sync.h"
@@ -270,6 +271,16 @@ int main(int argc, char **argv)
 			log_msg(LOG_INFO, "own feed's head %s: appends open",
 				now - started > OWN_HEAD_WAIT_MS ? "not confirmed by any peer in time"
 								 : "confirmed by peers");
+		}
+		/* answer requests on auto-accepting resources at once */
+		if (ev > 0 && !holding) {
+			int answered = lending_auto_answer(s, k);
+			if (answered < 0)
+				log_msg(LOG_WARN, "auto-accept: %s", err_msg());
+			else if (answered > 0) {
+				log_msg(LOG_INFO, "auto-accept: answered %d request(s)", answered);
+				syncer_announce(sy);
+			}
 		}
 		if (ev == 0) {
 			int checked = store_verify_pending(s, VERIFY_BATCH);

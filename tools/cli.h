@@ -75,6 +75,12 @@ int cmd_offer(struct ctx *c, int argc, char **argv);
 int cmd_log(struct ctx *c, int argc, char **argv);
 int cmd_reindex(struct ctx *c, int argc, char **argv);
 int cmd_sync(struct ctx *c, int argc, char **argv);
+int cmd_borrow(struct ctx *c, int argc, char **argv);
+int cmd_step(struct ctx *c, int argc, char **argv);
+int cmd_requests(struct ctx *c, int argc, char **argv);
+int cmd_calendar(struct ctx *c, int argc, char **argv);
+int cmd_balance(struct ctx *c, int argc, char **argv);
+int cmd_export_csv(struct ctx *c, int argc, char **argv);
 int cmd_status(struct ctx *c, int argc, char **argv);
 int cmd_doctor(struct ctx *c, int argc, char **argv);
 

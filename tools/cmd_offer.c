@@ -138,8 +138,9 @@ static int offer_add(struct ctx *c, int argc, char **argv)
 struct list_filter {
 	const char *kind;
 	uint8_t member[32];
-	int has_member, all;
+	int has_member, all, available;
 	uint8_t id[32];
+	int64_t from, to;
 };
 
 static void bind_filter(sqlite3_stmt *st, void *arg)
@@ -151,6 +152,10 @@ static void bind_filter(sqlite3_stmt *st, void *arg)
 		sqlite3_bind_blob(st, 2, f->member, 32, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, f->all);
 	sqlite3_bind_blob(st, 4, f->id, 32, SQLITE_STATIC);
+	if (f->available) {
+		sqlite3_bind_int64(st, 5, f->from);
+		sqlite3_bind_int64(st, 6, f->to);
+	}
 }
 
 /* Every offer field, for list and show; ?1 kind, ?2 owner, ?3 all, ?4 id. */
@@ -161,19 +166,23 @@ static void bind_filter(sqlite3_stmt *st, void *arg)
 	" r.status AS status, r.description AS description," \
 	" r.auto_accept AS auto_accept," \
 	" strftime('%Y-%m-%dT%H:%M:%fZ', r.created / 1000.0, 'unixepoch') AS created," \
-	" strftime('%Y-%m-%dT%H:%M:%fZ', r.updated / 1000.0, 'unixepoch') AS updated" \
+	" strftime('%Y-%m-%dT%H:%M:%fZ', r.updated / 1000.0, 'unixepoch') AS updated," \
+	" CASE WHEN ?5 IS NOT NULL THEN mutua_free(r.id, ?5, ?6) END AS free" \
 	" FROM resources r JOIN members m ON m.id = r.owner"
 
 static int offer_list(struct ctx *c, int argc, char **argv)
 {
-	static const char use[] = "mutua offer list [--kind KIND] [--member NAME|ID] [--all]";
+	static const char use[] = "mutua offer list [--kind KIND] [--member NAME|ID] [--all]\n"
+				  "       [--available FROM/TO]";
 	static const struct option opts[] = {
 		{"kind", required_argument, NULL, 'k'},
 		{"member", required_argument, NULL, 'm'},
 		{"all", no_argument, NULL, 'a'},
+		{"available", required_argument, NULL, 'v'},
 		{0},
 	};
 	struct list_filter f = {0};
+	char slot[80];
 	const char *member = NULL;
 	uint32_t k;
 	int o, rc;
@@ -186,6 +195,20 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 			break;
 		case 'm': member = optarg; break;
 		case 'a': f.all = 1; break;
+		case 'v': {
+			char *slash;
+			snprintf(slot, sizeof slot, "%s", optarg);
+			if (!(slash = strchr(slot, '/')))
+				return fail(EXIT_USAGE, "--available: expected FROM/TO, e.g. "
+					    "2026-12-05/2026-12-06");
+			*slash = 0;
+			if (time_parse(slot, 0, &f.from) || time_parse(slash + 1, 1, &f.to))
+				return fail_err(EXIT_USAGE, "--available");
+			if (f.to <= f.from)
+				return fail(EXIT_USAGE, "--available: the slot ends before it starts");
+			f.available = 1;
+			break;
+		}
 		default: return usage(use);
 		}
 	}
@@ -201,7 +224,9 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 					   "status", NULL};
 	return out_rows(c, OFFER_SELECT
 			" WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.owner = ?2)"
-			" AND (?3 OR r.status = 'active') ORDER BY m.name, r.title, r.id",
+			" AND (?3 OR r.status = 'active')"
+			" AND (?5 IS NULL OR mutua_free(r.id, ?5, ?6) > 0)"
+			" ORDER BY m.name, r.title, r.id",
 			bind_filter, &f, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 

@@ -1,0 +1,582 @@
+/* lending.c - loans. See lending.h.
+ *
+ * Tables (derived, rebuilt by store_reindex):
+ *   loans(id, ...)     one row per request entry: its slot and quantity, the
+ *                      owner once the resource is known, and the state that
+ *                      follows from the loan's steps
+ *   loan_events(...)   every step (accept ... close) received, valid or not
+ *
+ * A loan's state is recomputed from its request and all its steps whenever
+ * one of them (or its resource's offer) arrives, so the result does not
+ * depend on the order in which feeds reach a node. Steps are taken in the
+ * order of their authors' clocks (ties by entry id); a step that does not
+ * follow from the state, or comes from someone without the right, is
+ * ignored and counted in loans.ignored, for the audit:
+ *
+ *   accept    owner,             requested               -> accepted
+ *   decline   owner,             requested               -> declined
+ *   cancel    owner or borrower, requested or accepted   -> cancelled
+ *   handover  owner or borrower, accepted                -> handed_over
+ *   return    borrower,          handed_over             -> returned
+ *   close     owner,             handed_over or returned -> closed
+ *
+ * At close, usage is the close's, else the return's, else 0; the credits
+ * moved from borrower to owner are round(usage * close.rate / 1000).
+ * A request naming a resource of its own author is invalid.
+ */
+#include "lending.h"
+#include "store.h"
+#include "store_int.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char lending_schema_sql[] =
+	"CREATE TABLE loans("
+	" id BLOB PRIMARY KEY, resource BLOB NOT NULL, owner BLOB,"
+	" borrower BLOB NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+	" quantity INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '',"
+	" requested INTEGER NOT NULL, state TEXT NOT NULL, usage INTEGER,"
+	" rate INTEGER, credits INTEGER, decided INTEGER, closed INTEGER,"
+	" reason TEXT NOT NULL DEFAULT '', ignored INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX loans_resource ON loans(resource, start_ms);"
+	"CREATE INDEX loans_borrower ON loans(borrower);"
+	"CREATE TABLE loan_events("
+	" id BLOB PRIMARY KEY, request BLOB NOT NULL, type TEXT NOT NULL,"
+	" author BLOB NOT NULL, time INTEGER NOT NULL, usage INTEGER, rate INTEGER,"
+	" note TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX loan_events_request ON loan_events(request);";
+
+/* Holding states: the loan takes its quantity for its slot. */
+#define HOLDING "('accepted', 'handed_over', 'returned', 'closed')"
+
+int64_t lending_credits(uint64_t usage, uint64_t rate)
+{
+	/* both bounded by entry checks: usage <= 1e9, rate <= 1e8 */
+	return (int64_t)((usage * rate + 500) / 1000);
+}
+
+int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
+			      uint64_t quantity)
+{
+	int64_t len = end - start, per;
+	if (strcmp(unit, "hour") == 0)
+		per = 3600000;
+	else if (strcmp(unit, "day") == 0)
+		per = 86400000;
+	else if (strcmp(unit, "item") == 0)
+		return (int64_t)quantity * 1000;
+	else
+		return -1;
+	/* thousandths of the unit, rounded to nearest */
+	int64_t u = (len * 1000 + per / 2) / per * (int64_t)quantity;
+	return u > (int64_t)USAGE_MAX ? (int64_t)USAGE_MAX : u;
+}
+
+static int recompute(struct store *s, const uint8_t request[32])
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT l.borrower, r.owner FROM loans l"
+					 " LEFT JOIN resources r ON r.id = l.resource"
+					 " WHERE l.id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0; /* steps before their request: kept in loan_events */
+	}
+	uint8_t borrower[32], owner[32];
+	int has_owner = sqlite3_column_bytes(st, 1) == 32;
+	memcpy(borrower, sqlite3_column_blob(st, 0), 32);
+	if (has_owner)
+		memcpy(owner, sqlite3_column_blob(st, 1), 32);
+	sqlite3_reset(st);
+
+	const char *state = "requested";
+	int64_t usage = -1, rate = -1, ret_usage = -1, decided = -1, closed = -1;
+	int ignored = 0;
+	char reason[NOTE_MAX_LEN + 1] = "";
+	if (has_owner && memcmp(owner, borrower, 32) == 0)
+		state = "invalid";
+
+	st = store_stmt(s, "SELECT type, author, time, usage, rate, note FROM loan_events"
+			   " WHERE request = ? ORDER BY time, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 0);
+		const uint8_t *author = sqlite3_column_blob(st, 1);
+		int64_t t = sqlite3_column_int64(st, 2);
+		int by_owner = has_owner && memcmp(author, owner, 32) == 0;
+		int by_borrower = memcmp(author, borrower, 32) == 0;
+		const char *next = NULL;
+		if (!has_owner || strcmp(state, "invalid") == 0) {
+			ignored++;
+			continue;
+		}
+		if (strcmp(type, "accept") == 0 && by_owner && strcmp(state, "requested") == 0)
+			next = "accepted";
+		else if (strcmp(type, "decline") == 0 && by_owner &&
+			 strcmp(state, "requested") == 0)
+			next = "declined";
+		else if (strcmp(type, "cancel") == 0 && (by_owner || by_borrower) &&
+			 (strcmp(state, "requested") == 0 || strcmp(state, "accepted") == 0))
+			next = "cancelled";
+		else if (strcmp(type, "handover") == 0 && (by_owner || by_borrower) &&
+			 strcmp(state, "accepted") == 0)
+			next = "handed_over";
+		else if (strcmp(type, "return") == 0 && by_borrower &&
+			 strcmp(state, "handed_over") == 0)
+			next = "returned";
+		else if (strcmp(type, "close") == 0 && by_owner &&
+			 (strcmp(state, "handed_over") == 0 || strcmp(state, "returned") == 0))
+			next = "closed";
+		if (!next) {
+			ignored++;
+			continue;
+		}
+		state = next;
+		if (strcmp(next, "accepted") == 0 || strcmp(next, "declined") == 0)
+			decided = t;
+		if (strcmp(next, "declined") == 0 || strcmp(next, "cancelled") == 0)
+			snprintf(reason, sizeof reason, "%s", sqlite3_column_text(st, 5));
+		if (strcmp(next, "returned") == 0)
+			ret_usage = sqlite3_column_type(st, 3) == SQLITE_NULL
+					    ? -1 : sqlite3_column_int64(st, 3);
+		if (strcmp(next, "closed") == 0) {
+			closed = t;
+			usage = sqlite3_column_type(st, 3) != SQLITE_NULL ? sqlite3_column_int64(st, 3)
+				: ret_usage >= 0 ? ret_usage : 0;
+			rate = sqlite3_column_type(st, 4) != SQLITE_NULL ? sqlite3_column_int64(st, 4) : 0;
+		}
+	}
+	sqlite3_reset(st);
+
+	st = store_stmt(s, "UPDATE loans SET owner = ?, state = ?, usage = ?, rate = ?,"
+			   " credits = ?, decided = ?, closed = ?, reason = ?, ignored = ?"
+			   " WHERE id = ?");
+	if (!st)
+		return -1;
+	if (has_owner)
+		sqlite3_bind_blob(st, 1, owner, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	if (usage >= 0) {
+		sqlite3_bind_int64(st, 3, usage);
+		sqlite3_bind_int64(st, 4, rate);
+		sqlite3_bind_int64(st, 5, lending_credits((uint64_t)usage, (uint64_t)rate));
+	} else if (ret_usage >= 0) {
+		sqlite3_bind_int64(st, 3, ret_usage);
+	}
+	if (decided >= 0)
+		sqlite3_bind_int64(st, 6, decided);
+	if (closed >= 0)
+		sqlite3_bind_int64(st, 7, closed);
+	sqlite3_bind_text(st, 8, reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 9, ignored);
+	sqlite3_bind_blob(st, 10, request, 32, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
+int lending_recompute_resource(struct store *s, const uint8_t resource[32])
+{
+	/* collect first: recompute reuses cached statements */
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM loans WHERE resource = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	size_t n = 0, cap = 0;
+	uint8_t (*ids)[32] = NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			void *more = realloc(ids, cap * 32);
+			if (!more) {
+				sqlite3_reset(st);
+				free(ids);
+				return err_set("out of memory");
+			}
+			ids = more;
+		}
+		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
+	}
+	sqlite3_reset(st);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = recompute(s, ids[i]);
+	free(ids);
+	return rc;
+}
+
+int lending_fold(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	sqlite3_stmt *st;
+	if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST) {
+		const Mutua__Request *r = b->request;
+		st = store_stmt(s, "INSERT OR IGNORE INTO loans(id, resource, borrower, start_ms,"
+				   " end_ms, quantity, note, requested, state)"
+				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested')");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, r->resource.data, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, b->author.data, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, r->start);
+		sqlite3_bind_int64(st, 5, r->end);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)r->quantity);
+		sqlite3_bind_text(st, 7, r->note ? r->note : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, b->time);
+		if (store_step_done(s, st))
+			return -1;
+		return recompute(s, e->id);
+	}
+	const Mutua__Transition *t = entry_transition(b);
+	if (!t)
+		return err_set("not a lending entry");
+	st = store_stmt(s, "INSERT OR IGNORE INTO loan_events(id, request, type, author, time,"
+			   " usage, rate, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, t->request.data, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, entry_type_name(b->payload_case), -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, b->author.data, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, b->time);
+	if (t->has_usage)
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)t->usage);
+	if (t->has_rate)
+		sqlite3_bind_int64(st, 7, (sqlite3_int64)t->rate);
+	sqlite3_bind_text(st, 8, t->note ? t->note : "", -1, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		return -1;
+	return recompute(s, t->request.data);
+}
+
+/* ---- the booking rule ------------------------------------------------- */
+
+struct span {
+	int64_t start, end, q;
+	uint8_t id[32];
+};
+
+static int span_edge_cmp(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	/* by time; at one instant ends (-q) before starts (+q): [a, b) */
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* The most quantity in use at any instant of [start, end) by holding loans
+ * of resource other than skip; *peak_loan names one loan in use then. */
+static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
+			int64_t end, const uint8_t *skip, uint8_t *peak_loan, int *has_peak)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, start_ms, end_ms, quantity FROM loans"
+					 " WHERE resource = ? AND state IN " HOLDING
+					 " AND start_ms < ? AND end_ms > ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, end);
+	sqlite3_bind_int64(st, 3, start);
+	size_t n = 0, cap = 0;
+	struct span *sp = NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (skip && memcmp(sqlite3_column_blob(st, 0), skip, 32) == 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			void *more = realloc(sp, cap * sizeof *sp);
+			if (!more) {
+				free(sp);
+				sqlite3_reset(st);
+				return err_set("out of memory");
+			}
+			sp = more;
+		}
+		memcpy(sp[n].id, sqlite3_column_blob(st, 0), 32);
+		sp[n].start = sqlite3_column_int64(st, 1) < start ? start : sqlite3_column_int64(st, 1);
+		sp[n].end = sqlite3_column_int64(st, 2) > end ? end : sqlite3_column_int64(st, 2);
+		sp[n].q = sqlite3_column_int64(st, 3);
+		n++;
+	}
+	sqlite3_reset(st);
+	/* sweep: edges (time, delta, index) */
+	int64_t (*edge)[3] = malloc((2 * n + 1) * sizeof *edge), use = 0, peak = 0;
+	if (!edge) {
+		free(sp);
+		return err_set("out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		edge[2 * i][0] = sp[i].start;
+		edge[2 * i][1] = sp[i].q;
+		edge[2 * i][2] = (int64_t)i;
+		edge[2 * i + 1][0] = sp[i].end;
+		edge[2 * i + 1][1] = -sp[i].q;
+		edge[2 * i + 1][2] = (int64_t)i;
+	}
+	qsort(edge, 2 * n, sizeof *edge, span_edge_cmp);
+	*has_peak = 0;
+	for (size_t i = 0; i < 2 * n; i++) {
+		use += edge[i][1];
+		if (use > peak) {
+			peak = use;
+			if (peak_loan)
+				memcpy(peak_loan, sp[edge[i][2]].id, 32);
+			*has_peak = 1;
+		}
+	}
+	free(edge);
+	free(sp);
+	return peak;
+}
+
+int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start, int64_t end)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT capacity, status FROM resources WHERE id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	int64_t cap = sqlite3_column_int64(st, 0);
+	int active = strcmp((const char *)sqlite3_column_text(st, 1), "active") == 0;
+	sqlite3_reset(st);
+	if (!active)
+		return 0;
+	int has;
+	int64_t peak = peak_use(s, resource, start, end, NULL, NULL, &has);
+	if (peak < 0)
+		return -1;
+	return cap > peak ? cap - peak : 0;
+}
+
+/* Credits the borrower has earned minus spent, in hundredths. */
+static int64_t balance_of(struct store *s, const uint8_t *member)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT coalesce(sum(CASE WHEN owner = ?1 THEN credits ELSE 0 END), 0)"
+		" - coalesce(sum(CASE WHEN borrower = ?1 THEN credits ELSE 0 END), 0)"
+		" FROM loans WHERE state = 'closed' AND (owner = ?1 OR borrower = ?1)");
+	if (!st)
+		return 0;
+	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return v;
+}
+
+/* What the borrower's loans accepted and not yet settled will cost, at the
+ * resources' current rates and default usage (measured units count 0). */
+static int64_t committed_of(struct store *s, const uint8_t *member, const uint8_t *extra)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT l.start_ms, l.end_ms, l.quantity, r.unit, r.rate FROM loans l"
+		" JOIN resources r ON r.id = l.resource WHERE (l.borrower = ?1 AND"
+		" l.state IN ('accepted', 'handed_over', 'returned')) OR l.id = ?2");
+	if (!st)
+		return 0;
+	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, extra, 32, SQLITE_STATIC);
+	int64_t sum = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t u = lending_default_usage((const char *)sqlite3_column_text(st, 3),
+						  sqlite3_column_int64(st, 0),
+						  sqlite3_column_int64(st, 1),
+						  (uint64_t)sqlite3_column_int64(st, 2));
+		if (u > 0)
+			sum += lending_credits((uint64_t)u, (uint64_t)sqlite3_column_int64(st, 4));
+	}
+	sqlite3_reset(st);
+	return sum;
+}
+
+int booking_can_accept(struct store *s, const uint8_t request[32], struct booking_check *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT l.resource, l.start_ms, l.end_ms, l.quantity, l.state, l.borrower,"
+		" r.capacity, r.status FROM loans l LEFT JOIN resources r ON r.id = l.resource"
+		" WHERE l.id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		snprintf(out->why, sizeof out->why, "no such request");
+		return 0;
+	}
+	uint8_t resource[32], borrower[32];
+	memcpy(resource, sqlite3_column_blob(st, 0), 32);
+	int64_t start = sqlite3_column_int64(st, 1), end = sqlite3_column_int64(st, 2);
+	int64_t q = sqlite3_column_int64(st, 3), cap = sqlite3_column_int64(st, 6);
+	char state[32], status[32];
+	snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 4));
+	memcpy(borrower, sqlite3_column_blob(st, 5), 32);
+	int known = sqlite3_column_type(st, 7) != SQLITE_NULL;
+	snprintf(status, sizeof status, "%s", known ? (const char *)sqlite3_column_text(st, 7) : "");
+	sqlite3_reset(st);
+
+	if (strcmp(state, "requested") != 0) {
+		snprintf(out->why, sizeof out->why, "the request is %s, not pending",
+			 strcmp(state, "handed_over") == 0 ? "handed over" : state);
+		return 0;
+	}
+	if (!known) {
+		snprintf(out->why, sizeof out->why, "the resource is unknown to this node");
+		return 0;
+	}
+	if (strcmp(status, "active") != 0) {
+		snprintf(out->why, sizeof out->why, "the resource is withdrawn");
+		return 0;
+	}
+	if (q > cap) {
+		snprintf(out->why, sizeof out->why,
+			 "quantity %lld is above the resource's capacity %lld",
+			 (long long)q, (long long)cap);
+		return 0;
+	}
+	int has;
+	int64_t peak = peak_use(s, resource, start, end, request, out->conflict, &has);
+	if (peak < 0)
+		return -1;
+	if (peak + q > cap) {
+		char hex[HEX_ID_LEN + 1];
+		hex_encode(hex, out->conflict, 32);
+		out->has_conflict = 1;
+		snprintf(out->why, sizeof out->why,
+			 "conflict: the slot would exceed capacity %lld (%lld in use by "
+			 "loans such as %.12s)", (long long)cap, (long long)peak, hex);
+		return 0;
+	}
+	const Mutua__Genesis *g = store_genesis(s);
+	int64_t limit = g ? (int64_t)g->credit_limit : 0;
+	if (limit > 0) {
+		int64_t after = balance_of(s, borrower) - committed_of(s, borrower, request);
+		if (after < -limit) {
+			char a[32], l[32];
+			amount_format(a, after);
+			amount_format(l, -limit);
+			out->credit = 1;
+			snprintf(out->why, sizeof out->why,
+				 "credit limit: the borrower's balance would reach %s, below %s", a, l);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int lending_append(struct store *s, const struct key *k, int payload_case,
+		   const uint8_t request[32], const char *note, int64_t usage,
+		   int64_t rate, const char *actor)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	t.request.data = (uint8_t *)request;
+	t.request.len = 32;
+	t.note = note && *note ? (char *)note : NULL;
+	if (usage >= 0) {
+		t.has_usage = 1;
+		t.usage = (uint64_t)usage;
+	}
+	if (rate >= 0) {
+		t.has_rate = 1;
+		t.rate = (uint64_t)rate;
+	}
+	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.payload_case = payload_case;
+	switch (payload_case) {
+	case MUTUA__BODY__PAYLOAD_ACCEPT: b.accept = &t; break;
+	case MUTUA__BODY__PAYLOAD_DECLINE: b.decline = &t; break;
+	case MUTUA__BODY__PAYLOAD_CANCEL: b.cancel = &t; break;
+	case MUTUA__BODY__PAYLOAD_HANDOVER: b.handover = &t; break;
+	case MUTUA__BODY__PAYLOAD_GIVE_BACK: b.give_back = &t; break;
+	case MUTUA__BODY__PAYLOAD_CLOSE: b.close = &t; break;
+	default: return err_set("not a loan step");
+	}
+	return store_append(s, k, &b, NULL);
+}
+
+int lending_auto_answer(struct store *s, const struct key *k)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT l.id FROM loans l JOIN resources r ON r.id = l.resource"
+		" WHERE r.owner = ? AND r.auto_accept = 1 AND l.state = 'requested'"
+		" ORDER BY l.requested, l.id LIMIT 64");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, k->id, 32, SQLITE_STATIC);
+	uint8_t ids[64][32];
+	int n = 0, answered = 0;
+	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
+	sqlite3_reset(st);
+	/* in request order: the earlier request gets the slot */
+	for (int i = 0; i < n; i++) {
+		struct booking_check chk;
+		int ok = booking_can_accept(s, ids[i], &chk);
+		if (ok < 0)
+			return -1;
+		int rc = lending_append(s, k, ok ? MUTUA__BODY__PAYLOAD_ACCEPT
+						 : MUTUA__BODY__PAYLOAD_DECLINE,
+					ids[i], ok ? NULL : chk.credit ? "credit limit" : "conflict",
+					-1, -1, "auto-accept");
+		if (rc)
+			return -1;
+		answered++;
+	}
+	return answered;
+}
+
+/* ---- SQL functions ---------------------------------------------------- */
+
+static void sql_free(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	struct store *s = sqlite3_user_data(cx);
+	if (sqlite3_value_bytes(v[0]) != 32) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	int64_t f = booking_free(s, sqlite3_value_blob(v[0]), sqlite3_value_int64(v[1]),
+				 sqlite3_value_int64(v[2]));
+	if (f < 0)
+		sqlite3_result_error(cx, err_msg(), -1);
+	else
+		sqlite3_result_int64(cx, f);
+}
+
+static void sql_conflict(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	struct store *s = sqlite3_user_data(cx);
+	struct booking_check chk;
+	if (sqlite3_value_bytes(v[0]) != 32) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	int ok = booking_can_accept(s, sqlite3_value_blob(v[0]), &chk);
+	if (ok < 0)
+		sqlite3_result_error(cx, err_msg(), -1);
+	else if (ok)
+		sqlite3_result_null(cx);
+	else
+		sqlite3_result_text(cx, chk.why, -1, SQLITE_TRANSIENT);
+}
+
+int lending_register_sql(struct store *s)
+{
+	sqlite3 *db = store_db(s);
+	if (sqlite3_create_function(db, "mutua_free", 3, SQLITE_UTF8, s, sql_free, NULL, NULL) ||
+	    sqlite3_create_function(db, "mutua_conflict", 1, SQLITE_UTF8, s, sql_conflict,
+				    NULL, NULL))
+		return err_set("store: %s", sqlite3_errmsg(db));
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* lending.h - loans: the fold of requests and their steps into the loans
+ * table, the booking rule (can the owner accept this request?), usage and
+ * credits. DESIGN.md, invariant 3: a loan exists once the owner's feed
+ * accepts it, and the owner's node refuses to accept beyond capacity.
+ *
+ * Amounts: usage in thousandths of the resource's unit, rates and credits
+ * in hundredths of a credit; credits = round(usage * rate / 1000).
+ */
+#ifndef MUTUA_LENDING_H
+#define MUTUA_LENDING_H
+
+#include <stdint.h>
+
+#include "entry.h"
+#include "keys.h"
+
+struct store;
+
+extern const char lending_schema_sql[];
+
+/* Fold hooks (inside the store's transaction). */
+int lending_fold(struct store *s, const struct entry *e);
+int lending_recompute_resource(struct store *s, const uint8_t resource[32]);
+
+/* Why a request cannot be accepted now: */
+struct booking_check {
+	char why[300];         /* one line for a staff member */
+	uint8_t conflict[32];  /* the loan it collides with, when has_conflict */
+	int has_conflict;
+	int credit;            /* refused by the credit limit */
+};
+
+/* The one rule for "can this request be accepted?": the request is still
+ * requested, the resource active, and the quantity fits the capacity at
+ * every instant of the slot given the loans accepted and not cancelled,
+ * and the borrower stays within the federation's credit limit.
+ * 1 yes, 0 no (out says why), -1 error. */
+int booking_can_accept(struct store *s, const uint8_t request[32],
+		       struct booking_check *out);
+/* Capacity left for the whole slot [start, end): capacity minus the most
+ * in use at any instant of it; 0 for a withdrawn resource; -1 on error. */
+int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
+		     int64_t end);
+
+/* Default usage of a slot: its length in hours or days times the quantity,
+ * or the quantity for items; -1 for km and m3, which must be measured. */
+int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
+			      uint64_t quantity);
+int64_t lending_credits(uint64_t usage, uint64_t rate);
+
+/* Appends a step of a loan to k's feed. usage and rate < 0: absent. */
+int lending_append(struct store *s, const struct key *k, int payload_case,
+		   const uint8_t request[32], const char *note, int64_t usage,
+		   int64_t rate, const char *actor);
+
+/* The owner's daemon: answers the requests pending on k's auto-accepting
+ * resources (accept when booking_can_accept, else decline "conflict" or
+ * "credit limit"). Returns the number of answers appended, or -1. */
+int lending_auto_answer(struct store *s, const struct key *k);
+
+/* SQL functions on the store's connection, for listings:
+ *   mutua_free(resource, start, end)   booking_free
+ *   mutua_conflict(request)            NULL, or why it cannot be accepted */
+int lending_register_sql(struct store *s);
+
+#endif
