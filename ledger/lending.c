@@ -4,7 +4,8 @@
  *   loans(id, ...)     one row per request entry: its slot and quantity, the
  *                      owner once the resource is known, and the state that
  *                      follows from the loan's steps
- *   loan_events(...)   every step (accept ... close) received, valid or not
+ *   loan_events(...)   every step (accept ... close) received, valid or not;
+ *                      verdict says why an ignored one was ignored
  *
  * A loan's state is recomputed from its request and all its steps whenever
  * one of them (or its resource's offer) arrives, so the result does not
@@ -46,7 +47,7 @@ const char lending_schema_sql[] =
 	"CREATE TABLE loan_events("
 	" id BLOB PRIMARY KEY, request BLOB NOT NULL, type TEXT NOT NULL,"
 	" author BLOB NOT NULL, time INTEGER NOT NULL, usage INTEGER, rate INTEGER,"
-	" note TEXT NOT NULL DEFAULT '');"
+	" note TEXT NOT NULL DEFAULT '', verdict TEXT);"
 	"CREATE INDEX loan_events_request ON loan_events(request);";
 
 /* Holding states: the loan takes its quantity for its slot. */
@@ -101,39 +102,76 @@ static int recompute(struct store *s, const uint8_t request[32])
 	if (has_owner && memcmp(owner, borrower, 32) == 0)
 		state = "invalid";
 
-	st = store_stmt(s, "SELECT type, author, time, usage, rate, note FROM loan_events"
+	st = store_stmt(s, "SELECT type, author, time, usage, rate, note, id FROM loan_events"
 			   " WHERE request = ? ORDER BY time, id");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	/* verdicts are written after the scan: (event id, why or NULL) */
+	struct verdict {
+		uint8_t id[32];
+		const char *why;
+	} *verdicts = NULL;
+	size_t nv = 0, capv = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *type = (const char *)sqlite3_column_text(st, 0);
 		const uint8_t *author = sqlite3_column_blob(st, 1);
 		int64_t t = sqlite3_column_int64(st, 2);
 		int by_owner = has_owner && memcmp(author, owner, 32) == 0;
 		int by_borrower = memcmp(author, borrower, 32) == 0;
-		const char *next = NULL;
-		if (!has_owner || strcmp(state, "invalid") == 0) {
-			ignored++;
-			continue;
-		}
-		if (strcmp(type, "accept") == 0 && by_owner && strcmp(state, "requested") == 0)
+		const char *next = NULL, *why = NULL;
+		int is_accept = strcmp(type, "accept") == 0, is_decline = strcmp(type, "decline") == 0;
+		if (!has_owner)
+			why = "the resource is unknown";
+		else if (strcmp(state, "invalid") == 0)
+			why = "the request is invalid";
+		else if ((is_accept || is_decline || strcmp(type, "close") == 0) && !by_owner)
+			why = "only the owner may do this";
+		else if (strcmp(type, "return") == 0 && !by_borrower)
+			why = "only the borrower may do this";
+		else if (!by_owner && !by_borrower)
+			why = "only the owner or the borrower may do this";
+		else if (is_accept && strcmp(state, "requested") == 0)
 			next = "accepted";
-		else if (strcmp(type, "decline") == 0 && by_owner &&
-			 strcmp(state, "requested") == 0)
+		else if (is_decline && strcmp(state, "requested") == 0)
 			next = "declined";
-		else if (strcmp(type, "cancel") == 0 && (by_owner || by_borrower) &&
+		else if (strcmp(type, "cancel") == 0 &&
 			 (strcmp(state, "requested") == 0 || strcmp(state, "accepted") == 0))
 			next = "cancelled";
-		else if (strcmp(type, "handover") == 0 && (by_owner || by_borrower) &&
-			 strcmp(state, "accepted") == 0)
+		else if (strcmp(type, "handover") == 0 && strcmp(state, "accepted") == 0)
 			next = "handed_over";
-		else if (strcmp(type, "return") == 0 && by_borrower &&
-			 strcmp(state, "handed_over") == 0)
+		else if (strcmp(type, "return") == 0 && strcmp(state, "handed_over") == 0)
 			next = "returned";
-		else if (strcmp(type, "close") == 0 && by_owner &&
+		else if (strcmp(type, "close") == 0 &&
 			 (strcmp(state, "handed_over") == 0 || strcmp(state, "returned") == 0))
 			next = "closed";
+		if (!next && !why) {
+			static const char *const whys[] = {
+				"requested", "out of order: the request is still pending",
+				"accepted", "out of order: the request is accepted",
+				"declined", "out of order: the request was declined",
+				"cancelled", "out of order: the request was cancelled",
+				"handed_over", "out of order: the resource is handed over",
+				"returned", "out of order: the resource is returned",
+				"closed", "out of order: the loan is closed (settled once)",
+			};
+			why = "out of order";
+			for (size_t k = 0; k < sizeof whys / sizeof *whys; k += 2)
+				if (strcmp(state, whys[k]) == 0)
+					why = whys[k + 1];
+		}
+		if (nv == capv) {
+			capv = capv ? 2 * capv : 8;
+			void *more = realloc(verdicts, capv * sizeof *verdicts);
+			if (!more) {
+				free(verdicts);
+				sqlite3_reset(st);
+				return err_set("out of memory");
+			}
+			verdicts = more;
+		}
+		memcpy(verdicts[nv].id, sqlite3_column_blob(st, 6), 32);
+		verdicts[nv++].why = why;
 		if (!next) {
 			ignored++;
 			continue;
@@ -154,6 +192,21 @@ static int recompute(struct store *s, const uint8_t request[32])
 		}
 	}
 	sqlite3_reset(st);
+	for (size_t k = 0; k < nv; k++) {
+		st = store_stmt(s, "UPDATE loan_events SET verdict = ? WHERE id = ?");
+		if (!st) {
+			free(verdicts);
+			return -1;
+		}
+		if (verdicts[k].why)
+			sqlite3_bind_text(st, 1, verdicts[k].why, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, verdicts[k].id, 32, SQLITE_STATIC);
+		if (store_step_done(s, st)) {
+			free(verdicts);
+			return -1;
+		}
+	}
+	free(verdicts);
 
 	st = store_stmt(s, "UPDATE loans SET owner = ?, state = ?, usage = ?, rate = ?,"
 			   " credits = ?, decided = ?, closed = ?, reason = ?, ignored = ?"

@@ -485,14 +485,128 @@ static int record_fork(struct store *s, const struct entry *e)
 	return sqlite3_changes(s->db) > 0;
 }
 
+#define WHY_LEN 256
+
+/* Inserts decoded entries of one feed in ascending seq (see
+ * store_insert_batch). sigs_ok: every signature was checked already. */
+static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
+		      struct batch_result *r, char *why)
+{
+	size_t i, own_txn = sqlite3_get_autocommit(s->db);
+	uint64_t head;
+	uint8_t head_id[ENTRY_ID_BYTES];
+
+	memcpy(r->author, e[0].b->author.data, KEY_ID_BYTES);
+
+	if (own_txn && store_begin(s))
+		goto fail;
+	int member = store_is_member(s, r->author);
+	if (member < 0)
+		goto fail;
+	if (!member) {
+		snprintf(why, WHY_LEN, "author is not a member of this federation");
+		r->rejected += ne;
+		goto commit;
+	}
+	if (store_head(s, r->author, &head, head_id))
+		goto fail;
+
+	/* entries at seqs we hold: duplicates, or fork proofs */
+	for (i = 0; i < ne && e[i].b->seq <= head; i++) {
+		uint8_t held[ENTRY_ID_BYTES];
+		sqlite3_stmt *st = store_stmt(s, "SELECT id FROM entries WHERE author = ?"
+						 " AND seq = ?");
+		if (!st)
+			goto fail;
+		sqlite3_bind_blob(st, 1, r->author, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)e[i].b->seq);
+		int found = sqlite3_step(st) == SQLITE_ROW;
+		if (found)
+			memcpy(held, sqlite3_column_blob(st, 0), ENTRY_ID_BYTES);
+		sqlite3_reset(st);
+		if (found && memcmp(held, e[i].id, ENTRY_ID_BYTES) == 0) {
+			r->duplicates++;
+			continue;
+		}
+		int f = record_fork(s, &e[i]);
+		if (f < 0)
+			goto fail;
+		if (f)
+			r->forks++;
+		else {
+			r->rejected++;
+			if (!*why)
+				snprintf(why, WHY_LEN, "%s", err_msg());
+		}
+	}
+
+	int64_t forked = fork_seq(s, r->author);
+	if (forked < 0)
+		goto fail;
+	size_t start = i, end = i;
+	if (forked && start < ne && e[start].b->seq >= (uint64_t)forked) {
+		snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
+			 (long long)forked);
+	} else {
+		/* the run that extends our head, linked by prev */
+		const uint8_t *prev = head_id;
+		uint64_t want = head + 1;
+		for (end = start; end < ne; end++) {
+			const Mutua__Body *b = e[end].b;
+			/* below a fork point (known from a proof) the feed is sound */
+			if (forked && b->seq >= (uint64_t)forked) {
+				snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
+					 (long long)forked);
+				break;
+			}
+			if (b->seq != want) {
+				snprintf(why, WHY_LEN, "gap: expected seq %llu, got %llu",
+					 (unsigned long long)want, (unsigned long long)b->seq);
+				break;
+			}
+			if (want > 1 && memcmp(b->prev.data, prev, ENTRY_ID_BYTES) != 0) {
+				snprintf(why, WHY_LEN, "seq %llu does not link to seq %llu",
+					 (unsigned long long)want, (unsigned long long)want - 1);
+				break;
+			}
+			prev = e[end].id;
+			want++;
+		}
+	}
+	size_t good = end;
+	int all_verified = 0;
+	if (end > start && !sigs_ok) {
+		if (entry_verify(&e[end - 1]) != 0) {
+			/* the chain does not vouch: check each, keep the valid prefix */
+			for (good = start; good < end && entry_verify(&e[good]) == 0; good++)
+				;
+			snprintf(why, WHY_LEN, "bad signature on seq %llu",
+				 (unsigned long long)e[good].b->seq);
+			all_verified = 1;
+		}
+	}
+	for (i = start; i < good; i++)
+		if (put_entry(s, &e[i], sigs_ok || all_verified || i == good - 1))
+			goto fail;
+	r->added = good - start;
+	r->rejected += ne - good;
+commit:
+	if (own_txn && store_commit(s))
+		goto fail;
+	return store_head(s, r->author, &r->author_seq, NULL);
+fail:
+	if (own_txn)
+		store_rollback(s);
+	return -1;
+}
+
 int store_insert_batch(struct store *s, const struct raw_entry *v, size_t n,
 		       struct batch_result *r)
 {
 	struct entry *e = NULL;
-	size_t ne = 0, i, own_txn = sqlite3_get_autocommit(s->db);
-	uint64_t head;
-	uint8_t head_id[ENTRY_ID_BYTES];
-	char why[256] = "";
+	size_t ne = 0, i;
+	char why[WHY_LEN] = "";
+	int rc = 0;
 
 	memset(r, 0, sizeof *r);
 	if (!s->genesis)
@@ -525,115 +639,34 @@ int store_insert_batch(struct store *s, const struct raw_entry *v, size_t n,
 	if (ne < n)
 		snprintf(why, sizeof why, "%s", err_msg());
 	r->rejected = n - ne;
-	if (ne == 0)
-		goto done;
-	memcpy(r->author, e[0].b->author.data, KEY_ID_BYTES);
-
-	if (own_txn && store_begin(s))
-		goto fail;
-	int member = store_is_member(s, r->author);
-	if (member < 0)
-		goto fail;
-	if (!member) {
-		snprintf(why, sizeof why, "author is not a member of this federation");
-		r->rejected = n;
-		goto commit;
-	}
-	if (store_head(s, r->author, &head, head_id))
-		goto fail;
-
-	/* entries at seqs we hold: duplicates, or fork proofs */
-	for (i = 0; i < ne && e[i].b->seq <= head; i++) {
-		uint8_t held[ENTRY_ID_BYTES];
-		sqlite3_stmt *st = store_stmt(s, "SELECT id FROM entries WHERE author = ?"
-						 " AND seq = ?");
-		if (!st)
-			goto fail;
-		sqlite3_bind_blob(st, 1, r->author, KEY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)e[i].b->seq);
-		int found = sqlite3_step(st) == SQLITE_ROW;
-		if (found)
-			memcpy(held, sqlite3_column_blob(st, 0), ENTRY_ID_BYTES);
-		sqlite3_reset(st);
-		if (found && memcmp(held, e[i].id, ENTRY_ID_BYTES) == 0) {
-			r->duplicates++;
-			continue;
-		}
-		int f = record_fork(s, &e[i]);
-		if (f < 0)
-			goto fail;
-		if (f)
-			r->forks++;
-		else {
-			r->rejected++;
-			if (!*why)
-				snprintf(why, sizeof why, "%s", err_msg());
-		}
-	}
-
-	int64_t forked = fork_seq(s, r->author);
-	if (forked < 0)
-		goto fail;
-	size_t start = i, end = i;
-	if (forked && start < ne) {
-		snprintf(why, sizeof why, "feed is forked at seq %lld: not extended",
-			 (long long)forked);
-	} else {
-		/* the run that extends our head, linked by prev */
-		const uint8_t *prev = head_id;
-		uint64_t want = head + 1;
-		for (end = start; end < ne; end++) {
-			const Mutua__Body *b = e[end].b;
-			if (b->seq != want) {
-				snprintf(why, sizeof why, "gap: expected seq %llu, got %llu",
-					 (unsigned long long)want, (unsigned long long)b->seq);
-				break;
-			}
-			if (want > 1 && memcmp(b->prev.data, prev, ENTRY_ID_BYTES) != 0) {
-				snprintf(why, sizeof why, "seq %llu does not link to seq %llu",
-					 (unsigned long long)want, (unsigned long long)want - 1);
-				break;
-			}
-			prev = e[end].id;
-			want++;
-		}
-	}
-	size_t good = end;
-	int all_verified = 0;
-	if (end > start) {
-		if (entry_verify(&e[end - 1]) != 0) {
-			/* the chain does not vouch: check each, keep the valid prefix */
-			for (good = start; good < end && entry_verify(&e[good]) == 0; good++)
-				;
-			snprintf(why, sizeof why, "bad signature on seq %llu",
-				 (unsigned long long)e[good].b->seq);
-			all_verified = 1;
-		}
-	}
-	for (i = start; i < good; i++)
-		if (put_entry(s, &e[i], all_verified || i == good - 1))
-			goto fail;
-	r->added = good - start;
-	r->rejected += ne - good;
-commit:
-	if (own_txn && store_commit(s))
-		goto fail;
-	if (store_head(s, r->author, &r->author_seq, NULL))
-		goto fail;
-done:
+	if (ne > 0)
+		rc = insert_run(s, e, ne, 0, r, why);
 	for (i = 0; i < ne; i++)
 		entry_free(&e[i]);
 	free(e);
-	if (*why)
+	if (rc == 0 && *why)
 		err_set("%s", why);
-	return 0;
-fail:
-	if (own_txn)
-		store_rollback(s);
-	for (i = 0; i < ne; i++)
-		entry_free(&e[i]);
-	free(e);
-	return -1;
+	return rc;
+}
+
+int store_insert_entries(struct store *s, struct entry *e, size_t n, int sigs_ok,
+			 struct batch_result *r)
+{
+	char why[WHY_LEN] = "";
+	memset(r, 0, sizeof *r);
+	if (!s->genesis)
+		return err_set("this node has no federation");
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(e[i].b->federation.data, s->fed_id, FED_ID_BYTES) ||
+		    memcmp(e[i].b->author.data, e[0].b->author.data, KEY_ID_BYTES) ||
+		    (i > 0 && e[i].b->seq <= e[i - 1].b->seq))
+			return err_set("entries of another federation, several feeds or out of order");
+	if (n == 0)
+		return 0;
+	int rc = insert_run(s, e, n, sigs_ok, r, why);
+	if (rc == 0 && *why)
+		err_set("%s", why);
+	return rc;
 }
 
 int store_verify_pending(struct store *s, int max)

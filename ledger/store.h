@@ -80,6 +80,12 @@ struct batch_result {
 int store_insert_batch(struct store *s, const struct raw_entry *v, size_t n,
 		       struct batch_result *r);
 
+/* The same for entries already decoded (and checked by entry_decode) by
+ * the caller, who keeps them; sigs_ok says every signature was verified
+ * already (the audit verifies on several threads). */
+int store_insert_entries(struct store *s, struct entry *e, size_t n, int sigs_ok,
+			 struct batch_result *r);
+
 /* Records a fork proof received from a peer: two validly signed entries of
  * one member at one seq with different ids. 1 when new evidence was stored,
  * 0 when already known, -1 when refused (reason in err_msg()). */

@@ -18,10 +18,13 @@ static _Thread_local char err_buf[512];
 
 int err_set(const char *fmt, ...)
 {
+	/* through a copy: callers may pass err_msg() itself as an argument */
+	char tmp[sizeof err_buf];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err_buf, sizeof err_buf, fmt, ap);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
+	memcpy(err_buf, tmp, sizeof err_buf);
 	return -1;
 }
 

@@ -76,6 +76,8 @@ int cmd_log(struct ctx *c, int argc, char **argv);
 int cmd_reindex(struct ctx *c, int argc, char **argv);
 int cmd_sync(struct ctx *c, int argc, char **argv);
 int cmd_borrow(struct ctx *c, int argc, char **argv);
+int cmd_export(struct ctx *c, int argc, char **argv);
+int cmd_audit(struct ctx *c, int argc, char **argv);
 int cmd_step(struct ctx *c, int argc, char **argv);
 int cmd_requests(struct ctx *c, int argc, char **argv);
 int cmd_calendar(struct ctx *c, int argc, char **argv);

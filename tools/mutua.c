@@ -28,6 +28,8 @@ static const struct {
 	{"calendar", cmd_calendar, "loans per resource, or an iCalendar feed"},
 	{"balance", cmd_balance, "mutual-credit balances"},
 	{"export-csv", cmd_export_csv, "closed loans as CSV for accountants"},
+	{"export", cmd_export, "write the whole signed history to a bundle file"},
+	{"audit", cmd_audit, "verify a bundle (or this store) from scratch"},
 	{"log", cmd_log, "show entries, newest first"},
 	{"reindex", cmd_reindex, "rebuild derived state from the entries"},
 	{"sync", cmd_sync, "exchange entries once with a peer node"},

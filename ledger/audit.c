@@ -1,0 +1,627 @@
+/* audit.c - see audit.h.
+ *
+ * The history is read once, in order: the genesis, then entries by feed,
+ * then fork proofs. Entries are decoded on the main thread and gathered in
+ * chunks; each chunk's signatures are checked by worker threads while the
+ * main thread checks the previous chunk's chains and inserts it into a
+ * scratch store, whose fold (the very code every node runs) rebuilds
+ * members, resources and loans. The lending rules are then checked on the
+ * scratch store: every step the fold ignored, every instant a resource is
+ * lent beyond its capacity, and the balances.
+ */
+#include "audit.h"
+#include "bundle.h"
+#include "federation.h"
+#include "lending.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK 4096
+#define THREADS_MAX 16
+#define FEEDS_MAX 100000
+
+/* ---- sources: a bundle file or a store, as bundle records ------------- */
+
+struct source {
+	struct bundle_reader *br;
+	struct store *s;
+	sqlite3_stmt *st;
+	int phase;
+	uint8_t *buf;
+};
+
+static int source_next(struct source *src, int *type, const uint8_t **data, size_t *len)
+{
+	if (src->br)
+		return bundle_next(src->br, type, data, len);
+	sqlite3 *db = store_db(src->s);
+	static const char *const sql[] = {
+		"SELECT value FROM meta WHERE key = 'genesis'",
+		"SELECT body, sig FROM entries ORDER BY author, seq",
+		"SELECT body, sig FROM forks ORDER BY author, seq, id",
+	};
+	for (;;) {
+		if (src->phase > 2)
+			return 0;
+		if (!src->st && sqlite3_prepare_v2(db, sql[src->phase], -1, &src->st, NULL))
+			return err_set("store: %s", sqlite3_errmsg(db));
+		if (sqlite3_step(src->st) == SQLITE_ROW)
+			break;
+		sqlite3_finalize(src->st);
+		src->st = NULL;
+		src->phase++;
+	}
+	*type = src->phase == 0 ? BUNDLE_GENESIS : src->phase == 1 ? BUNDLE_ENTRY : BUNDLE_FORK;
+	size_t bl = (size_t)sqlite3_column_bytes(src->st, 0);
+	if (src->phase == 0) {
+		*data = sqlite3_column_blob(src->st, 0);
+		*len = bl;
+		return 1;
+	}
+	if (bl > ENTRY_BODY_MAX || sqlite3_column_bytes(src->st, 1) != 64)
+		return err_set("store holds an entry of a wrong size");
+	for (int i = 0; i < 4; i++)
+		src->buf[i] = (uint8_t)(bl >> (8 * i));
+	memcpy(src->buf + 4, sqlite3_column_blob(src->st, 0), bl);
+	memcpy(src->buf + 4 + bl, sqlite3_column_blob(src->st, 1), 64);
+	*data = src->buf;
+	*len = 4 + bl + 64;
+	return 1;
+}
+
+/* ---- signature workers ------------------------------------------------ */
+
+struct chunk {
+	struct entry e[CHUNK];
+	int decoded[CHUNK]; /* 1 when e[i] holds a decoded entry */
+	int ok[CHUNK];      /* signature valid */
+	size_t n;
+	atomic_size_t next, done;
+};
+
+struct pool {
+	pthread_t th[THREADS_MAX];
+	int n;
+	pthread_mutex_t mu;
+	pthread_cond_t work, finished;
+	struct chunk *job;
+	unsigned gen;
+	int quit;
+};
+
+static void verify_some(struct chunk *c)
+{
+	size_t i;
+	while ((i = atomic_fetch_add(&c->next, 16)) < c->n) {
+		size_t end = i + 16 < c->n ? i + 16 : c->n;
+		for (size_t k = i; k < end; k++)
+			c->ok[k] = c->decoded[k] && entry_verify(&c->e[k]) == 0;
+		atomic_fetch_add(&c->done, end - i);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	unsigned seen = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->quit && p->gen == seen)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->quit)
+			break;
+		seen = p->gen;
+		struct chunk *c = p->job;
+		pthread_mutex_unlock(&p->mu);
+		verify_some(c);
+		pthread_mutex_lock(&p->mu);
+		if (atomic_load(&c->done) >= c->n)
+			pthread_cond_broadcast(&p->finished);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void pool_submit(struct pool *p, struct chunk *c)
+{
+	atomic_store(&c->next, 0);
+	atomic_store(&c->done, 0);
+	pthread_mutex_lock(&p->mu);
+	p->job = c;
+	p->gen++;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_wait(struct pool *p, struct chunk *c)
+{
+	verify_some(c); /* whatever is left, the main thread takes too */
+	pthread_mutex_lock(&p->mu);
+	while (atomic_load(&c->done) < c->n)
+		pthread_cond_wait(&p->finished, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- the audit -------------------------------------------------------- */
+
+struct feed {
+	uint8_t author[32];
+	uint64_t bad;       /* entries refused after the chain broke */
+	int member, broken;
+};
+
+struct audit {
+	const struct audit_opts *o;
+	struct audit_summary *sum;
+	struct store *scratch;
+	struct feed *feeds;
+	size_t nfeeds;
+};
+
+static void member_name(struct audit *a, const uint8_t *id, char *out, size_t n)
+{
+	sqlite3_stmt *st;
+	*out = 0;
+	if (sqlite3_prepare_v2(store_db(a->scratch), "SELECT name FROM members WHERE id = ?1",
+			       -1, &st, NULL))
+		return;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, n, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static void issue(struct audit *a, const uint8_t *member, uint64_t seq, const char *rule,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void issue(struct audit *a, const uint8_t *member, uint64_t seq, const char *rule,
+		  const char *fmt, ...)
+{
+	struct audit_issue v = {0};
+	va_list ap;
+	if (member) {
+		hex_encode(v.member, member, 32);
+		member_name(a, member, v.name, sizeof v.name);
+	}
+	v.seq = seq;
+	v.rule = rule;
+	va_start(ap, fmt);
+	vsnprintf(v.detail, sizeof v.detail, fmt, ap);
+	va_end(ap);
+	a->sum->issues++;
+	if (a->o->on_issue)
+		a->o->on_issue(a->o->arg, &v);
+}
+
+static struct feed *feed_of(struct audit *a, const uint8_t *author)
+{
+	for (size_t i = 0; i < a->nfeeds; i++)
+		if (memcmp(a->feeds[i].author, author, 32) == 0)
+			return &a->feeds[i];
+	if (a->nfeeds == FEEDS_MAX)
+		return NULL;
+	if ((a->nfeeds & (a->nfeeds - 1)) == 0) {
+		void *more = realloc(a->feeds, (a->nfeeds ? 2 * a->nfeeds : 16) * sizeof *a->feeds);
+		if (!more)
+			return NULL;
+		a->feeds = more;
+	}
+	struct feed *f = &a->feeds[a->nfeeds++];
+	memset(f, 0, sizeof *f);
+	memcpy(f->author, author, 32);
+	f->member = store_is_member(a->scratch, author) == 1;
+	a->sum->feeds++;
+	return f;
+}
+
+/* A second entry at a seq already held in scratch: a fork when both are
+ * validly signed (e's signature is known good here). */
+static int check_duplicate(struct audit *a, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store_db(a->scratch),
+			       "SELECT id, body, sig FROM entries WHERE author = ?1 AND seq = ?2",
+			       -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(store_db(a->scratch)));
+	sqlite3_bind_blob(st, 1, b->author.data, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)b->seq);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (memcmp(sqlite3_column_blob(st, 0), e->id, 32) == 0) {
+			issue(a, b->author.data, b->seq, "chain", "entry appears twice");
+		} else {
+			struct raw_entry x = {sqlite3_column_blob(st, 1),
+					      (size_t)sqlite3_column_bytes(st, 1),
+					      sqlite3_column_blob(st, 2), 64};
+			struct raw_entry y = {e->body, e->body_len, e->sig, 64};
+			char h1[HEX_ID_LEN + 1], h2[HEX_ID_LEN + 1];
+			hex_encode(h1, sqlite3_column_blob(st, 0), 32);
+			hex_encode(h2, e->id, 32);
+			if (store_add_fork_proof(a->scratch, &x, &y) >= 0) {
+				a->sum->forks++;
+				issue(a, b->author.data, b->seq, "fork",
+				      "two different signed entries at seq %llu: %s and %s",
+				      (unsigned long long)b->seq, h1, h2);
+			} else {
+				issue(a, b->author.data, b->seq, "fork", "%s", err_msg());
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Checks the chains of a verified chunk and inserts what holds. */
+static int take_chunk(struct audit *a, struct chunk *c)
+{
+	size_t i = 0;
+	while (i < c->n) {
+		if (!c->decoded[i]) {
+			i++;
+			continue;
+		}
+		const uint8_t *author = c->e[i].b->author.data;
+		size_t j = i;
+		while (j < c->n && c->decoded[j] && !memcmp(c->e[j].b->author.data, author, 32))
+			j++;
+		struct feed *f = feed_of(a, author);
+		if (!f)
+			return err_set("too many feeds");
+		uint64_t head;
+		uint8_t prev[32];
+		if (store_head(a->scratch, author, &head, prev))
+			return -1;
+		size_t good_start = 0, ngood = 0;
+		for (size_t k = i; k < j; k++) {
+			struct entry *e = &c->e[k];
+			const Mutua__Body *b = e->b;
+			a->sum->entries++;
+			if (memcmp(b->federation.data, a->sum->fed_id, 32)) {
+				issue(a, author, b->seq, "federation", "entry of another federation");
+				continue;
+			}
+			if (!c->ok[k]) {
+				issue(a, author, b->seq, "signature", "bad signature");
+				f->broken = 1;
+				continue;
+			}
+			if (!f->member) {
+				if (f->bad++ == 0)
+					issue(a, author, b->seq, "membership",
+					      "entries signed by a key that is not a member's");
+				continue;
+			}
+			if (b->seq <= head) {
+				if (check_duplicate(a, e))
+					return -1;
+				continue;
+			}
+			if (b->seq != head + 1 || (head && memcmp(b->prev.data, prev, 32))) {
+				if (f->bad++ == 0)
+					issue(a, author, b->seq, "chain", b->seq != head + 1
+					      ? "gap: seq %llu follows seq %llu"
+					      : "seq %llu does not link to seq %llu",
+					      (unsigned long long)b->seq, (unsigned long long)head);
+				continue;
+			}
+			if (ngood == 0)
+				good_start = k;
+			else if (good_start + ngood != k) {
+				/* not contiguous in the chunk: insert what we have */
+				struct batch_result r;
+				if (store_insert_entries(a->scratch, &c->e[good_start], ngood, 1, &r))
+					return -1;
+				good_start = k;
+				ngood = 0;
+			}
+			ngood++;
+			head = b->seq;
+			memcpy(prev, e->id, 32);
+		}
+		if (ngood) {
+			struct batch_result r;
+			if (store_insert_entries(a->scratch, &c->e[good_start], ngood, 1, &r))
+				return -1;
+		}
+		i = j;
+	}
+	return 0;
+}
+
+static void chunk_clear(struct chunk *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->decoded[i])
+			entry_free(&c->e[i]);
+	c->n = 0;
+}
+
+/* Lending and balances, on the rebuilt state. */
+static int check_lending(struct audit *a)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	/* steps the fold ignored */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT v.author, n.seq, v.type, lower(hex(v.request)), v.verdict"
+			       " FROM loan_events v JOIN entries n ON n.id = v.id"
+			       " WHERE v.verdict IS NOT NULL ORDER BY v.author, n.seq", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		      "lending", "%s of request %.12s ignored: %s", sqlite3_column_text(st, 2),
+		      sqlite3_column_text(st, 3), sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	/* requests that cannot stand */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT l.borrower, n.seq, l.state, l.owner IS NULL FROM loans l"
+			       " JOIN entries n ON n.id = l.id"
+			       " WHERE l.state = 'invalid' OR l.owner IS NULL", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		      "lending", "%s", sqlite3_column_int(st, 3)
+		      ? "request for a resource no feed offers"
+		      : "request for the borrower's own resource");
+	sqlite3_finalize(st);
+
+	/* over-booking: sweep each resource's holding loans in time order;
+	 * the accept that makes the use exceed the capacity is the owner's
+	 * misbehaviour, shown by its own feed */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT l.resource, r.capacity, r.title, l.start_ms, l.end_ms,"
+			       " l.quantity, l.id, l.owner,"
+			       " (SELECT n.seq FROM loan_events v JOIN entries n ON n.id = v.id"
+			       "  WHERE v.request = l.id AND v.type = 'accept' AND v.verdict IS NULL)"
+			       " FROM loans l JOIN resources r ON r.id = l.resource"
+			       " WHERE l.state IN ('accepted', 'handed_over', 'returned', 'closed')"
+			       " ORDER BY l.resource, l.start_ms, l.id", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	struct open_loan {
+		int64_t end, q;
+	} *open = NULL;
+	size_t nopen = 0, capopen = 0;
+	uint8_t cur[32] = {0};
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const uint8_t *res = sqlite3_column_blob(st, 0);
+		int64_t cap = sqlite3_column_int64(st, 1), start = sqlite3_column_int64(st, 3);
+		if (memcmp(res, cur, 32)) {
+			memcpy(cur, res, 32);
+			nopen = 0;
+		}
+		/* drop loans that ended by this start: [start, end) */
+		int64_t use = 0;
+		size_t w = 0;
+		for (size_t k = 0; k < nopen; k++)
+			if (open[k].end > start) {
+				open[w++] = open[k];
+				use += open[k].q;
+			}
+		nopen = w;
+		if (nopen == capopen) {
+			capopen = capopen ? 2 * capopen : 16;
+			void *more = realloc(open, capopen * sizeof *open);
+			if (!more) {
+				free(open);
+				sqlite3_finalize(st);
+				return err_set("out of memory");
+			}
+			open = more;
+		}
+		open[nopen].end = sqlite3_column_int64(st, 4);
+		open[nopen].q = sqlite3_column_int64(st, 5);
+		use += open[nopen++].q;
+		if (use > cap) {
+			char when[TIME_BUF];
+			time_format_utc(when, start);
+			char id[HEX_ID_LEN + 1];
+			hex_encode(id, sqlite3_column_blob(st, 6), 32);
+			issue(a, sqlite3_column_blob(st, 7), (uint64_t)sqlite3_column_int64(st, 8),
+			      "over-booking", "accepting request %.12s lends '%s' beyond its "
+			      "capacity %lld (%lld in use from %s)", id, sqlite3_column_text(st, 2),
+			      (long long)cap, (long long)use, when);
+		}
+	}
+	free(open);
+	sqlite3_finalize(st);
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM loans),"
+			       " (SELECT count(*) FROM loans WHERE state = 'closed'),"
+			       " (SELECT coalesce(sum(credits), 0) FROM loans WHERE state = 'closed'),"
+			       " (SELECT coalesce(sum(b), 0) FROM (SELECT sum(credits) AS b FROM loans"
+			       "  WHERE state = 'closed' GROUP BY owner UNION ALL SELECT -sum(credits)"
+			       "  FROM loans WHERE state = 'closed' GROUP BY borrower))",
+			       -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		a->sum->members = (uint64_t)sqlite3_column_int64(st, 0);
+		a->sum->loans = (uint64_t)sqlite3_column_int64(st, 1);
+		a->sum->closed = (uint64_t)sqlite3_column_int64(st, 2);
+		a->sum->credits_moved = sqlite3_column_int64(st, 3);
+		a->sum->balance_sum = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	if (a->sum->balance_sum != 0)
+		issue(a, NULL, 0, "balance", "balances sum to %lld hundredths, not zero",
+		      (long long)a->sum->balance_sum);
+	return 0;
+}
+
+int audit_run(const char *path, struct store *s, const struct audit_opts *o,
+	      struct audit_summary *sum)
+{
+	struct audit a = {o, sum, NULL, NULL, 0};
+	struct source src = {0};
+	struct pool pool = {0};
+	struct chunk *chunks = NULL, *filling, *inflight = NULL;
+	char dir[] = "/tmp/mutua-audit-XXXXXX", db[64] = "";
+	int rc = -1, started = 0;
+	int64_t t0 = time_now_ms(), last_progress = 0;
+
+	memset(sum, 0, sizeof *sum);
+	if (path ? !(src.br = bundle_open(path)) : !(src.s = s))
+		return -1;
+	if (!(src.buf = malloc(4 + ENTRY_BODY_MAX + 64)) ||
+	    !(chunks = calloc(2, sizeof *chunks))) {
+		err_set("out of memory");
+		goto out;
+	}
+	filling = &chunks[0];
+	if (!mkdtemp(dir)) {
+		err_set("cannot make a scratch folder in /tmp");
+		goto out;
+	}
+	snprintf(db, sizeof db, "%s/audit.db", dir);
+	if (!(a.scratch = store_open(db)))
+		goto out;
+	/* scratch state: durability is pointless, speed is not */
+	sqlite3_exec(store_db(a.scratch), "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+			" PRAGMA cache_size = -65536", NULL, NULL, NULL);
+
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	pool.n = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1);
+	if (pool.n > THREADS_MAX)
+		pool.n = THREADS_MAX;
+	sum->threads = pool.n;
+	pthread_mutex_init(&pool.mu, NULL);
+	pthread_cond_init(&pool.work, NULL);
+	pthread_cond_init(&pool.finished, NULL);
+	/* one worker per core; the main thread decodes and inserts meanwhile,
+	 * and checks signatures too while it waits */
+	for (int i = 0; i < pool.n; i++)
+		if (pthread_create(&pool.th[started], NULL, worker, &pool) == 0)
+			started++;
+
+	int type, r, have_genesis = 0;
+	const uint8_t *data;
+	size_t len;
+	while ((r = source_next(&src, &type, &data, &len)) == 1) {
+		if (type == BUNDLE_GENESIS) {
+			Mutua__Genesis *g = genesis_decode(data, len, sum->fed_id);
+			if (!g) {
+				err_set("the genesis is not valid: %s", err_msg());
+				goto out;
+			}
+			snprintf(sum->fed_name, sizeof sum->fed_name, "%s", g->name);
+			mutua__genesis__free_unpacked(g, NULL);
+			if (o->expect_fed && memcmp(o->expect_fed, sum->fed_id, 32)) {
+				err_set("the bundle is of another federation than the one expected");
+				goto out;
+			}
+			if (store_adopt_genesis(a.scratch, data, len))
+				goto out;
+			have_genesis = 1;
+			continue;
+		}
+		uint32_t bl = (uint32_t)data[0] | (uint32_t)data[1] << 8 |
+			      (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
+		if (type == BUNDLE_FORK) {
+			struct entry e;
+			if (entry_decode(&e, data + 4, bl, data + 4 + bl, 64)) {
+				issue(&a, NULL, 0, "format", "fork proof entry: %s", err_msg());
+				continue;
+			}
+			if (entry_verify(&e))
+				issue(&a, e.b->author.data, e.b->seq, "signature",
+				      "fork proof entry with a bad signature");
+			else if (check_duplicate(&a, &e)) {
+				entry_free(&e);
+				goto out;
+			}
+			entry_free(&e);
+			continue;
+		}
+		/* an entry: decode into the chunk being filled */
+		size_t i = filling->n++;
+		filling->decoded[i] = entry_decode(&filling->e[i], data + 4, bl, data + 4 + bl,
+						   64) == 0;
+		if (!filling->decoded[i]) {
+			sum->entries++;
+			issue(&a, NULL, 0, "format", "entry #%llu: %s",
+			      (unsigned long long)sum->entries, err_msg());
+		}
+		if (filling->n == CHUNK) {
+			if (inflight) {
+				pool_wait(&pool, inflight);
+				if (take_chunk(&a, inflight))
+					goto out;
+				chunk_clear(inflight);
+			}
+			pool_submit(&pool, filling);
+			inflight = filling;
+			filling = filling == &chunks[0] ? &chunks[1] : &chunks[0];
+		}
+		int64_t now = time_now_ms();
+		if (o->on_progress && src.br && now - last_progress > 500) {
+			last_progress = now;
+			o->on_progress(o->arg, sum->entries, bundle_offset(src.br),
+				       bundle_size(src.br));
+		}
+	}
+	if (r < 0)
+		goto out;
+	if (!have_genesis) {
+		err_set("no genesis in the history");
+		goto out;
+	}
+	if (inflight) {
+		pool_wait(&pool, inflight);
+		if (take_chunk(&a, inflight))
+			goto out;
+		chunk_clear(inflight);
+	}
+	if (filling->n) {
+		pool_submit(&pool, filling);
+		pool_wait(&pool, filling);
+		if (take_chunk(&a, filling))
+			goto out;
+		chunk_clear(filling);
+	}
+	for (size_t k = 0; k < a.nfeeds; k++)
+		if (a.feeds[k].bad > 1)
+			issue(&a, a.feeds[k].author, 0, a.feeds[k].member ? "chain" : "membership",
+			      "%llu entries of this feed could not be accepted",
+			      (unsigned long long)a.feeds[k].bad);
+	if (check_lending(&a))
+		goto out;
+	sum->seconds = (double)(time_now_ms() - t0) / 1000;
+	rc = 0;
+out:
+	if (started) {
+		pthread_mutex_lock(&pool.mu);
+		pool.quit = 1;
+		pthread_cond_broadcast(&pool.work);
+		pthread_mutex_unlock(&pool.mu);
+		for (int i = 0; i < started; i++)
+			pthread_join(pool.th[i], NULL);
+	}
+	if (chunks) {
+		chunk_clear(&chunks[0]);
+		chunk_clear(&chunks[1]);
+		free(chunks);
+	}
+	if (src.st)
+		sqlite3_finalize(src.st);
+	free(src.buf);
+	bundle_close(&src.br);
+	store_close(&a.scratch);
+	free(a.feeds);
+	if (*db) {
+		char p[80];
+		unlink(db);
+		snprintf(p, sizeof p, "%s-wal", db);
+		unlink(p);
+		snprintf(p, sizeof p, "%s-shm", db);
+		unlink(p);
+		rmdir(dir);
+	}
+	return rc;
+}

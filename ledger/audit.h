@@ -1,0 +1,52 @@
+/* audit.h - verify a federation's whole signed history from scratch,
+ * trusting nothing but the genesis: every signature, every hash chain and
+ * seq, every entry's federation, every author's membership, every lending
+ * step (DESIGN.md, invariants 1-5), and every balance. */
+#ifndef MUTUA_AUDIT_H
+#define MUTUA_AUDIT_H
+
+#include <stdint.h>
+
+#include "entry.h"
+#include "store.h"
+#include "util.h"
+
+struct audit_issue {
+	char member[HEX_ID_LEN + 1]; /* the feed ("" when unknown) */
+	char name[NAME_MAX_LEN + 1]; /* its member's name, if known */
+	uint64_t seq;                /* 0 when not about one entry */
+	const char *rule;            /* format, federation, signature, chain,
+				      * membership, fork, lending, over-booking,
+				      * balance */
+	char detail[400];
+};
+
+struct audit_summary {
+	uint8_t fed_id[32];
+	char fed_name[160];
+	uint64_t members, feeds, entries, loans, closed, forks, issues;
+	int64_t credits_moved; /* hundredths */
+	int64_t balance_sum;   /* hundredths: 0 when the books balance */
+	double seconds;
+	int threads;
+};
+
+typedef void (*audit_issue_fn)(void *arg, const struct audit_issue *issue);
+typedef void (*audit_progress_fn)(void *arg, uint64_t entries, uint64_t done_bytes,
+				  uint64_t total_bytes);
+
+struct audit_opts {
+	const uint8_t *expect_fed;  /* refuse a bundle of another federation */
+	int threads;                /* signature checkers; 0: one per core */
+	audit_issue_fn on_issue;
+	audit_progress_fn on_progress;
+	void *arg;
+};
+
+/* Audits a bundle file, or (path NULL) the given store. Returns 0 when the
+ * audit ran (sum->issues says whether all holds), -1 when it could not
+ * (unreadable or malformed bundle: err_msg() says why). */
+int audit_run(const char *path, struct store *s, const struct audit_opts *o,
+	      struct audit_summary *sum);
+
+#endif

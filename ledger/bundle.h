@@ -1,0 +1,48 @@
+/* bundle.h - the export bundle: a federation's whole signed history in
+ * one self-contained file, for auditors who trust no node.
+ *
+ * Layout (integers little-endian):
+ *   magic    8 bytes "MUTUABN1"
+ *   records  type (1 byte) | length (u32) | payload (length bytes)
+ *     1 GENESIS  the genesis bytes; exactly one, the first record;
+ *                length <= GENESIS_MAX
+ *     2 ENTRY    body_len (u32) | body | sig (64): an entry, verbatim;
+ *                length = 4 + body_len + 64, body_len <= ENTRY_BODY_MAX;
+ *                written by feed, in ascending seq
+ *     3 FORK     the same layout: the other entry of a fork proof held
+ *     9 END      entries (u64) | forks (u64) | digest (32): the counts of
+ *                ENTRY and FORK records, and BLAKE2b-256 of every byte of
+ *                the file before this record; the last record
+ * A bundle is well-formed when every length is within its limit, the
+ * records appear in that order, END's counts and digest match, and
+ * nothing follows END. Well-formed says nothing of trust: every entry is
+ * still checked by the audit (signatures, chains, membership, rules).
+ */
+#ifndef MUTUA_BUNDLE_H
+#define MUTUA_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store.h"
+
+#define BUNDLE_MAGIC "MUTUABN1"
+enum { BUNDLE_GENESIS = 1, BUNDLE_ENTRY = 2, BUNDLE_FORK = 3, BUNDLE_END = 9 };
+
+/* Writes the store's history to path atomically (temporary file, fsync,
+ * rename). *entries and *forks (may be NULL) receive the counts. */
+int bundle_export(struct store *s, const char *path, uint64_t *entries, uint64_t *forks);
+
+struct bundle_reader;
+
+struct bundle_reader *bundle_open(const char *path);
+void bundle_close(struct bundle_reader **r);
+/* The next record: 1 with type and payload (valid until the next call),
+ * 0 after a valid END, -1 on a malformed or truncated file. */
+int bundle_next(struct bundle_reader *r, int *type, const uint8_t **data, size_t *len);
+/* Bytes read so far and the file's size, for progress. */
+uint64_t bundle_offset(const struct bundle_reader *r);
+uint64_t bundle_size(const struct bundle_reader *r);
+
+#endif

@@ -1,0 +1,188 @@
+/* cmd_audit.c - mutua export, mutua audit: the signed history for an
+ * auditor, and its verification from scratch. */
+#include "audit.h"
+#include "bundle.h"
+#include "cli.h"
+#include "federation.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cmd_export(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua export --out FILE";
+	static const struct option opts[] = {
+		{"out", required_argument, NULL, 'o'},
+		{0},
+	};
+	const char *out = NULL;
+	int o, rc;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o != 'o')
+			return usage(use);
+		out = optarg;
+	}
+	if (!out || optind != argc)
+		return usage(use);
+	if ((rc = cli_open(c, NEED_FED)))
+		return rc;
+	uint64_t entries, forks;
+	if (bundle_export(c->store, out, &entries, &forks))
+		return fail_err(EXIT_REFUSED, NULL);
+	if (c->json)
+		printf("{\"out\":\"%s\",\"entries\":%llu,\"forks\":%llu}\n", out,
+		       (unsigned long long)entries, (unsigned long long)forks);
+	else
+		fprintf(stderr, "mutua: %llu entries and %llu fork proofs written to %s\n",
+			(unsigned long long)entries, (unsigned long long)forks, out);
+	return EXIT_OK;
+}
+
+/* JSON through SQLite's own functions, on a memory database: the audit
+ * may run where no store exists. */
+static sqlite3 *jdb;
+
+static void on_issue(void *arg, const struct audit_issue *v)
+{
+	struct ctx *c = arg;
+	if (c->json) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(jdb, "SELECT json_object('member', ?1, 'name', ?2, 'seq', ?3,"
+					    " 'rule', ?4, 'detail', ?5)", -1, &st, NULL))
+			return;
+		sqlite3_bind_text(st, 1, v->member, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, v->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)v->seq);
+		sqlite3_bind_text(st, 4, v->rule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, v->detail, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			puts((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		return;
+	}
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	if (*v->member && v->seq)
+		printf("feed %s (%.12s) seq %llu: %s: %s\n", *v->name ? v->name : "?", v->member,
+		       (unsigned long long)v->seq, v->rule, v->detail);
+	else if (*v->member)
+		printf("feed %s (%.12s): %s: %s\n", *v->name ? v->name : "?", v->member, v->rule,
+		       v->detail);
+	else
+		printf("%s: %s\n", v->rule, v->detail);
+}
+
+static void on_progress(void *arg, uint64_t entries, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	fprintf(stderr, "\raudit: %llu entries, %d%%", (unsigned long long)entries,
+		total ? (int)(100 * done / total) : 0);
+}
+
+int cmd_audit(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua audit [FILE] [--genesis GENESIS] [--threads N]";
+	static const struct option opts[] = {
+		{"genesis", required_argument, NULL, 'g'},
+		{"threads", required_argument, NULL, 't'},
+		{0},
+	};
+	const char *genesis = NULL;
+	uint64_t threads = 0;
+	int o, rc;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'g': genesis = optarg; break;
+		case 't':
+			if (parse_u64("--threads", optarg, 16, &threads))
+				return EXIT_USAGE;
+			break;
+		default: return usage(use);
+		}
+	}
+	if (argc - optind > 1)
+		return usage(use);
+	const char *path = optind < argc ? argv[optind] : NULL;
+	uint8_t expect[32];
+	if (genesis) {
+		size_t tl, gl;
+		uint8_t *text = file_read(genesis, GENESIS_TEXT_MAX, &tl), *g = NULL;
+		if (!text)
+			return fail_err(EXIT_REFUSED, NULL);
+		Mutua__Genesis *gm = NULL;
+		if (genesis_unarmor((char *)text, &g, &gl) || !(gm = genesis_decode(g, gl, expect))) {
+			free(text);
+			free(g);
+			return fail(EXIT_REFUSED, "'%s': %s", genesis, err_msg());
+		}
+		mutua__genesis__free_unpacked(gm, NULL);
+		free(text);
+		free(g);
+	}
+	if (!path && (rc = cli_open(c, NEED_FED)))
+		return rc;
+	if (sqlite3_open(":memory:", &jdb) != SQLITE_OK)
+		return fail(EXIT_REFUSED, "out of memory");
+	struct audit_opts ao = {genesis ? expect : NULL, (int)threads, on_issue,
+				isatty(STDERR_FILENO) && !c->json ? on_progress : NULL, c};
+	struct audit_summary sum;
+	rc = audit_run(path, c->store, &ao, &sum);
+	if (ao.on_progress)
+		fputs("\r\033[K", stderr);
+	if (rc) {
+		sqlite3_close(jdb);
+		return fail(EXIT_REFUSED, "cannot audit%s%s: %s", path ? " " : "", path ? path : "",
+			    err_msg());
+	}
+	char fed[HEX_ID_LEN + 1], credits[32];
+	hex_encode(fed, sum.fed_id, 32);
+	amount_format(credits, sum.credits_moved);
+	double rate = sum.seconds > 0 ? (double)sum.entries / sum.seconds : 0;
+	if (c->json) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(jdb,
+				       "SELECT json_object('summary', json('true'), 'federation', ?1,"
+				       " 'federation_name', ?2, 'members', ?3, 'feeds', ?4, 'entries', ?5,"
+				       " 'loans', ?6, 'closed', ?7, 'credits_moved', ?8 / 100.0,"
+				       " 'forks', ?9, 'violations', ?10, 'ok', json(?11),"
+				       " 'seconds', ?12, 'entries_per_s', ?13, 'threads', ?14)",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, fed, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, sum.fed_name, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, (sqlite3_int64)sum.members);
+			sqlite3_bind_int64(st, 4, (sqlite3_int64)sum.feeds);
+			sqlite3_bind_int64(st, 5, (sqlite3_int64)sum.entries);
+			sqlite3_bind_int64(st, 6, (sqlite3_int64)sum.loans);
+			sqlite3_bind_int64(st, 7, (sqlite3_int64)sum.closed);
+			sqlite3_bind_int64(st, 8, sum.credits_moved);
+			sqlite3_bind_int64(st, 9, (sqlite3_int64)sum.forks);
+			sqlite3_bind_int64(st, 10, (sqlite3_int64)sum.issues);
+			sqlite3_bind_text(st, 11, sum.issues ? "false" : "true", -1, SQLITE_STATIC);
+			sqlite3_bind_double(st, 12, sum.seconds);
+			sqlite3_bind_double(st, 13, rate);
+			sqlite3_bind_int(st, 14, sum.threads);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				puts((const char *)sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+		}
+	} else {
+		printf("%sfederation %s (%s)\n", sum.issues ? "\n" : "", sum.fed_name, fed);
+		printf("members %llu, feeds %llu, entries %llu, loans %llu (%llu settled), "
+		       "credits moved %s, forks %llu\n",
+		       (unsigned long long)sum.members, (unsigned long long)sum.feeds,
+		       (unsigned long long)sum.entries, (unsigned long long)sum.loans,
+		       (unsigned long long)sum.closed, credits, (unsigned long long)sum.forks);
+		printf("checked in %.2f s (%.0f entries/s, %d threads)\n", sum.seconds, rate,
+		       sum.threads);
+		if (sum.issues)
+			printf("audit FAILED: %llu violation(s)\n", (unsigned long long)sum.issues);
+		else
+			printf("audit OK: every signature, chain, membership and lending rule "
+			       "holds; balances sum to zero\n");
+	}
+	sqlite3_close(jdb);
+	return sum.issues ? EXIT_REFUSED : EXIT_OK;
+}
