@@ -41,7 +41,8 @@ const char fold_schema_sql[] =
 int fold_clear(struct store *s)
 {
 	return store_exec(s, "DELETE FROM members; DELETE FROM member_endpoints;"
-			     " DELETE FROM resources; DELETE FROM feeds;");
+			     " DELETE FROM resources; DELETE FROM feeds;"
+			     " DELETE FROM loans; DELETE FROM loan_events;");
 }
 
 static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
