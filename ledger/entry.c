@@ -1,5 +1,7 @@
 /* entry.c - see entry.h for the format and its validity rules. */
 #include "entry.h"
+#include "federation.h"
+#include "governance.h"
 #include "util.h"
 
 #include <sodium.h>
@@ -53,6 +55,10 @@ const char *entry_type_name(int c)
 	case MUTUA__BODY__PAYLOAD_HANDOVER: return "handover";
 	case MUTUA__BODY__PAYLOAD_GIVE_BACK: return "return";
 	case MUTUA__BODY__PAYLOAD_CLOSE: return "close";
+	case MUTUA__BODY__PAYLOAD_PROPOSAL: return "proposal";
+	case MUTUA__BODY__PAYLOAD_VOTE: return "vote";
+	case MUTUA__BODY__PAYLOAD_ROTATE: return "rotate";
+	case MUTUA__BODY__PAYLOAD_CHECKPOINT: return "checkpoint";
 	default: return "?";
 	}
 }
@@ -183,6 +189,37 @@ static int check_payload(const Mutua__Body *b)
 			return err_set("request quantity out of range (1..%d)", CAPACITY_MAX);
 		return check_text("note", r->note, NOTE_MAX_LEN, 1);
 	}
+	case MUTUA__BODY__PAYLOAD_PROPOSAL: {
+		const Mutua__Proposal *p = b->proposal;
+		if (p->base.n_unknown_fields)
+			return err_set("proposal has unknown fields");
+		if (check_text("college", p->college, COLLEGE_MAX_LEN, 0) ||
+		    check_text("reason", p->reason, NOTE_MAX_LEN, 1))
+			return -1;
+		switch (p->what_case) {
+		case MUTUA__PROPOSAL__WHAT_ADMIT: {
+			Mutua__CardBody *cb = card_open(p->admit);
+			if (!cb)
+				return -1;
+			mutua__card_body__free_unpacked(cb, NULL);
+			return 0;
+		}
+		case MUTUA__PROPOSAL__WHAT_EXCLUDE:
+			return check_bytes("member id", &p->exclude, KEY_ID_BYTES);
+		case MUTUA__PROPOSAL__WHAT_SET:
+			if (p->set->base.n_unknown_fields)
+				return err_set("parameter has unknown fields");
+			return governance_param_check(p->set->name, p->set->value);
+		default:
+			return err_set("unknown proposal");
+		}
+	}
+	case MUTUA__BODY__PAYLOAD_VOTE:
+		if (b->vote->base.n_unknown_fields)
+			return err_set("vote has unknown fields");
+		if (b->vote->choice < VOTE_YES || b->vote->choice > VOTE_ABSTAIN)
+			return err_set("vote choice %u unknown", b->vote->choice);
+		return check_bytes("proposal id", &b->vote->proposal, ENTRY_ID_BYTES);
 	default: {
 		const Mutua__Transition *t = entry_transition(b);
 		if (!t)

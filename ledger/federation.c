@@ -1,5 +1,6 @@
 /* federation.c - see federation.h for the card and genesis formats. */
 #include "federation.h"
+#include "governance.h"
 #include "entry.h"
 #include "util.h"
 
@@ -211,6 +212,14 @@ int genesis_make(uint8_t **out, size_t *len, const char *name,
 		 const uint8_t *charter_hash, char *const *cards, size_t n_cards,
 		 uint64_t credit_limit, int64_t time)
 {
+	return genesis_make_with(out, len, name, charter_hash, cards, n_cards, credit_limit,
+				 time, NULL);
+}
+
+int genesis_make_with(uint8_t **out, size_t *len, const char *name,
+		      const uint8_t *charter_hash, char *const *cards, size_t n_cards,
+		      uint64_t credit_limit, int64_t time, const Mutua__Governance *gv)
+{
 	Mutua__Genesis g = MUTUA__GENESIS__INIT;
 	Mutua__Card **founders = calloc(n_cards ? n_cards : 1, sizeof *founders);
 	int rc = -1;
@@ -245,6 +254,7 @@ int genesis_make(uint8_t **out, size_t *len, const char *name,
 	g.n_founders = n_cards;
 	g.credit_limit = credit_limit;
 	g.time = time;
+	g.governance = (Mutua__Governance *)gv;
 	*len = mutua__genesis__get_packed_size(&g);
 	if (!(*out = malloc(*len))) {
 		err_set("out of memory");
@@ -271,6 +281,8 @@ out:
 
 Mutua__Genesis *genesis_decode(const uint8_t *bytes, size_t len, uint8_t fed_id[32])
 {
+	uint8_t (*seen)[64] = NULL; /* each founder's id || transport key */
+
 	if (len == 0 || len > GENESIS_MAX) {
 		err_set("genesis has a wrong size");
 		return NULL;
@@ -286,6 +298,8 @@ Mutua__Genesis *genesis_decode(const uint8_t *bytes, size_t len, uint8_t fed_id[
 	}
 	if (!*g->name || check_text("federation name", g->name, FED_NAME_MAX_LEN, 0))
 		goto fail;
+	if (g->governance && governance_check(g->governance))
+		goto fail;
 	if (g->has_charter_hash && g->charter_hash.len != 32) {
 		err_set("genesis charter hash must be 32 bytes");
 		goto fail;
@@ -294,29 +308,41 @@ Mutua__Genesis *genesis_decode(const uint8_t *bytes, size_t len, uint8_t fed_id[
 		err_set("genesis must list 1 to %d founders", GENESIS_FOUNDERS_MAX);
 		goto fail;
 	}
+	/* each card is opened (its signature checked) once: re-opening the
+	 * earlier ones for every card cost seconds at a few hundred founders */
+	seen = malloc(g->n_founders * sizeof *seen);
+	if (!seen) {
+		err_set("out of memory");
+		goto fail;
+	}
 	for (size_t i = 0; i < g->n_founders; i++) {
 		Mutua__CardBody *cb = card_open(g->founders[i]);
 		if (!cb)
 			goto fail;
-		uint8_t id[32], xk[32];
-		memcpy(id, cb->id.data, 32);
-		memcpy(xk, cb->transport_key.data, 32);
+		memcpy(seen[i], cb->id.data, 32);
+		memcpy(seen[i] + 32, cb->transport_key.data, 32);
+		int college_ok = !g->governance || g->governance->rule != GOV_RULE_COLLEGES;
+		for (size_t k = 0; !college_ok && k < g->governance->n_colleges; k++)
+			college_ok = cb->college &&
+				     strcmp(cb->college, g->governance->colleges[k]->name) == 0;
+		if (!college_ok)
+			err_set("founder '%s' is in no college of the governance rule", cb->name);
 		mutua__card_body__free_unpacked(cb, NULL);
+		if (!college_ok)
+			goto fail;
 		for (size_t j = 0; j < i; j++) {
-			Mutua__CardBody *o = card_open(g->founders[j]);
-			int dup = o && (!memcmp(o->id.data, id, 32) ||
-					!memcmp(o->transport_key.data, xk, 32));
-			if (o)
-				mutua__card_body__free_unpacked(o, NULL);
-			if (dup) {
+			if (!memcmp(seen[j], seen[i], 32) ||
+			    !memcmp(seen[j] + 32, seen[i] + 32, 32)) {
 				err_set("genesis lists a member twice");
 				goto fail;
 			}
 		}
 	}
+	free(seen);
 	crypto_generichash(fed_id, 32, bytes, len, NULL, 0);
 	return g;
 fail:
+	free(seen);
 	mutua__genesis__free_unpacked(g, NULL);
 	return NULL;
 }

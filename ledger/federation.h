@@ -46,6 +46,10 @@ Mutua__CardBody *card_open(const Mutua__Card *c);
 int genesis_make(uint8_t **out, size_t *len, const char *name,
 		 const uint8_t *charter_hash, char *const *cards, size_t n_cards,
 		 uint64_t credit_limit, int64_t time);
+/* The same with a governance rule (NULL: the defaults). */
+int genesis_make_with(uint8_t **out, size_t *len, const char *name,
+		      const uint8_t *charter_hash, char *const *cards, size_t n_cards,
+		      uint64_t credit_limit, int64_t time, const Mutua__Governance *gv);
 /* Decodes and checks genesis bytes; fills fed_id. */
 Mutua__Genesis *genesis_decode(const uint8_t *bytes, size_t len,
 			       uint8_t fed_id[32]);

@@ -12,9 +12,11 @@
  *   offer-withdraw marks an active resource of the author withdrawn;
  *                  ignored likewise
  *   request ...    loans: see lending.c
+ *   proposal, vote admissions, exclusions, parameters: see governance.c
  * Ignored entries stay in the feed: an audit reports them.
  */
 #include "fold.h"
+#include "governance.h"
 #include "lending.h"
 #include "federation.h"
 #include "store_int.h"
@@ -26,7 +28,7 @@ const char fold_schema_sql[] =
 	"CREATE TABLE members("
 	" id BLOB PRIMARY KEY, xkey BLOB NOT NULL, name TEXT NOT NULL,"
 	" college TEXT NOT NULL DEFAULT '', founder INTEGER NOT NULL,"
-	" since INTEGER NOT NULL);"
+	" since INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, excluded INTEGER);"
 	"CREATE TABLE member_endpoints(member BLOB NOT NULL, url TEXT NOT NULL);"
 	"CREATE INDEX member_endpoints_m ON member_endpoints(member);"
 	"CREATE TABLE resources("
@@ -42,7 +44,8 @@ int fold_clear(struct store *s)
 {
 	return store_exec(s, "DELETE FROM members; DELETE FROM member_endpoints;"
 			     " DELETE FROM resources; DELETE FROM feeds;"
-			     " DELETE FROM loans; DELETE FROM loan_events;");
+			     " DELETE FROM loans; DELETE FROM loan_events;"
+			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;");
 }
 
 static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
@@ -165,6 +168,9 @@ int fold_entry(struct store *s, const struct entry *e)
 		if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST ||
 		    entry_is_transition(b->payload_case))
 			return lending_fold(s, e);
+		if (b->payload_case == MUTUA__BODY__PAYLOAD_PROPOSAL ||
+		    b->payload_case == MUTUA__BODY__PAYLOAD_VOTE)
+			return governance_fold(s, e);
 		return err_set("cannot fold an unknown payload");
 	}
 }

@@ -10,9 +10,9 @@
  * A loan's state is recomputed from its request and all its steps whenever
  * one of them (or its resource's offer) arrives, so the result does not
  * depend on the order in which feeds reach a node. Steps are taken in the
- * order of their authors' clocks (ties by entry id); a step that does not
- * follow from the state, or comes from someone without the right, is
- * ignored and counted in loans.ignored, for the audit:
+ * order of their authors' clocks (ties by author, then feed order); a step
+ * that does not follow from the state, or comes from someone without the
+ * right, is ignored and counted in loans.ignored, for the audit:
  *
  *   accept    owner,             requested               -> accepted
  *   decline   owner,             requested               -> declined
@@ -26,6 +26,7 @@
  * A request naming a resource of its own author is invalid.
  */
 #include "lending.h"
+#include "governance.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -102,8 +103,11 @@ static int recompute(struct store *s, const uint8_t request[32])
 	if (has_owner && memcmp(owner, borrower, 32) == 0)
 		state = "invalid";
 
-	st = store_stmt(s, "SELECT type, author, time, usage, rate, note, id FROM loan_events"
-			   " WHERE request = ? ORDER BY time, id");
+	/* steps of one author stamped with the same millisecond keep their
+	 * feed's order (seq), not the order of their ids */
+	st = store_stmt(s, "SELECT l.type, l.author, l.time, l.usage, l.rate, l.note, l.id"
+			   " FROM loan_events l LEFT JOIN entries e ON e.id = l.id"
+			   " WHERE l.request = ? ORDER BY l.time, l.author, e.seq, l.id");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
@@ -509,8 +513,7 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 			 "loans such as %.12s)", (long long)cap, (long long)peak, hex);
 		return 0;
 	}
-	const Mutua__Genesis *g = store_genesis(s);
-	int64_t limit = g ? (int64_t)g->credit_limit : 0;
+	int64_t limit = governance_param(s, "credit-limit");
 	if (limit > 0) {
 		int64_t after = balance_of(s, borrower) - committed_of(s, borrower, request);
 		if (after < -limit) {

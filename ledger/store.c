@@ -17,6 +17,7 @@
 #include "store.h"
 #include "federation.h"
 #include "fold.h"
+#include "governance.h"
 #include "lending.h"
 #include "store_int.h"
 #include "util.h"
@@ -156,7 +157,8 @@ static int migrate(struct store *s)
 		return -1;
 	/* forward migrations run in order; version 0 is an empty file */
 	if (version < 1 && (store_exec(s, schema_v1) || store_exec(s, fold_schema_sql) ||
-			    store_exec(s, lending_schema_sql)))
+			    store_exec(s, lending_schema_sql) ||
+			    store_exec(s, governance_schema_sql)))
 		goto fail;
 	if (store_exec(s, "PRAGMA user_version = 1") || store_commit(s))
 		goto fail;
@@ -258,7 +260,7 @@ fail:
 
 int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES])
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM members WHERE id = ?");
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM members WHERE id = ? AND active");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, id, KEY_ID_BYTES, SQLITE_STATIC);
@@ -267,6 +269,17 @@ int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES])
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return err_set("store: %s", sqlite3_errmsg(s->db));
 	return rc == SQLITE_ROW;
+}
+
+int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES])
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT excluded FROM members WHERE id = ?");
+	if (!st)
+		return 0;
+	sqlite3_bind_blob(st, 1, id, KEY_ID_BYTES, SQLITE_STATIC);
+	int64_t t = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return t;
 }
 
 int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq,
@@ -384,6 +397,17 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		return -1;
 	if (check_hold(s) || store_head(s, k->id, &seq, prev))
 		goto fail;
+	int member = store_is_member(s, k->id);
+	if (member <= 0) {
+		if (member == 0)
+			err_set("this member is not (or not yet) a member of the federation: "
+				"its entries would be refused");
+		goto fail;
+	}
+	if (store_excluded_at(s, k->id)) {
+		err_set("this member was excluded from the federation");
+		goto fail;
+	}
 	int64_t forked = fork_seq(s, k->id);
 	if (forked) {
 		err_set("this member's own feed is forked at seq %lld: refusing to "
@@ -543,6 +567,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	int64_t forked = fork_seq(s, r->author);
 	if (forked < 0)
 		goto fail;
+	int64_t excluded = store_excluded_at(s, r->author);
 	size_t start = i, end = i;
 	if (forked && start < ne && e[start].b->seq >= (uint64_t)forked) {
 		snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
@@ -557,6 +582,11 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			if (forked && b->seq >= (uint64_t)forked) {
 				snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
 					 (long long)forked);
+				break;
+			}
+			if (excluded && b->time > excluded) {
+				snprintf(why, WHY_LEN, "the member was excluded before seq %llu",
+					 (unsigned long long)b->seq);
 				break;
 			}
 			if (b->seq != want) {

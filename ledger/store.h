@@ -36,6 +36,9 @@ int store_adopt_genesis(struct store *s, const uint8_t *bytes, size_t len);
 /* Is id a current member? 1 yes, 0 no, -1 error. */
 int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES]);
 
+/* When the member was excluded (ms), 0 when it was not. */
+int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES]);
+
 /* Appends to k's own feed: fills federation, author, seq, prev and time of
  * b (payload and actor set by the caller), signs, inserts and folds, in one
  * IMMEDIATE transaction. id_out (may be NULL) receives the entry id. */

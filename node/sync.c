@@ -262,8 +262,8 @@ static int peer_has(const struct peer *p, const uint8_t *author, uint64_t seq)
 	return 0;
 }
 
-static void send_get(struct syncer *sy, struct peer *p, const uint8_t *author,
-		     uint64_t from, uint32_t count)
+static int send_get(struct syncer *sy, struct peer *p, const uint8_t *author,
+		    uint64_t from, uint32_t count)
 {
 	struct wire_get g;
 	uint8_t frame[WIRE_GET_SIZE];
@@ -273,8 +273,10 @@ static void send_get(struct syncer *sy, struct peer *p, const uint8_t *author,
 	wire_get_put(frame, &g);
 	const void *b[] = {"GET", frame};
 	size_t l[] = {3, sizeof frame};
-	if (send_frames(sy, p, b, l, 2) == 0)
-		p->inflight++;
+	if (send_frames(sy, p, b, l, 2))
+		return -1;
+	p->inflight++;
+	return 0;
 }
 
 /* Asks for what we want, within each peer's window. */
@@ -284,8 +286,13 @@ static void pump(struct syncer *sy)
 	for (size_t i = 0; i < sy->nwants; i++) {
 		struct want *w = &sy->wants[i];
 		if (w->src && (now > w->deadline || !w->src->connected)) {
-			if (now > w->deadline)
+			if (now > w->deadline) {
 				w->src->inflight = 0; /* its answers are lost */
+				/* a peer that claims a feed and does not serve
+				 * it must not be asked first again */
+				w->bad_src = w->src;
+				w->bad_until = now + BAD_SRC_MS;
+			}
 			w->src = NULL;
 		}
 		if (!w->src) {
@@ -313,7 +320,10 @@ static void pump(struct syncer *sy)
 			uint64_t left = w->target - w->next + 1;
 			uint32_t count = left < (uint64_t)sy->cfg.batch ? (uint32_t)left
 									 : (uint32_t)sy->cfg.batch;
-			send_get(sy, w->src, w->author, w->next, count);
+			/* a send that fails (peer gone, its queue full) ends the
+			 * round: skipping ahead would spin up to a lying head */
+			if (send_get(sy, w->src, w->author, w->next, count))
+				break;
 			w->next += count;
 		}
 	}
@@ -923,7 +933,8 @@ static int drain_zap(struct syncer *sy)
 		    is_cmd(&f[5], "CURVE") && zmq_msg_size(&f[6]) == 32) {
 			sqlite3_stmt *st;
 			if (sqlite3_prepare_v2(store_db(sy->store),
-					       "SELECT id FROM members WHERE xkey = ?1", -1, &st,
+					       "SELECT id FROM members WHERE xkey = ?1 AND active"
+					       " AND excluded IS NULL", -1, &st,
 					       NULL) == SQLITE_OK) {
 				sqlite3_bind_blob(st, 1, zmq_msg_data(&f[6]), 32, SQLITE_STATIC);
 				if (sqlite3_step(st) == SQLITE_ROW) {

@@ -287,7 +287,13 @@ static sqlite3_stmt *prepare_json(struct ctx *c, const char *sql, int *ncols)
 		p += sprintf(p, "SELECT json_object(");
 		for (int i = 0; i < n; i++) {
 			const char *name = sqlite3_column_name(inner, i);
-			p += sprintf(p, "%s'%s', \"%s\"", i ? ", " : "", name, name);
+			size_t nl = strlen(name);
+			/* a column NAME_json holds JSON text: embedded as NAME */
+			if (nl > 5 && strcmp(name + nl - 5, "_json") == 0)
+				p += sprintf(p, "%s'%.*s', json(\"%s\")", i ? ", " : "",
+					     (int)(nl - 5), name, name);
+			else
+				p += sprintf(p, "%s'%s', \"%s\"", i ? ", " : "", name, name);
 		}
 		sprintf(p, ") FROM (%s)", sql);
 		if (sqlite3_prepare_v2(db, w, -1, &st, NULL))

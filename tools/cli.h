@@ -48,7 +48,8 @@ int resolve_id(struct ctx *c, const char *what, const char *sql,
 int resolve_member(struct ctx *c, const char *arg, uint8_t out[32]);
 
 /* Output. A query's named columns become, with --json, one JSON object per
- * row (JSON Lines, built by SQLite's json_object), or else a table of the
+ * row (JSON Lines, built by SQLite's json_object; a column named NAME_json
+ * holds JSON text and is embedded as NAME), or else a table of the
  * columns listed in cols ("name", "name:W" to cut to W characters with an ellipsis, "name.W" to
  * keep the first W, as for ids).
  * bind fills the statement's parameters (may be NULL). Returns the row
@@ -77,6 +78,10 @@ int cmd_reindex(struct ctx *c, int argc, char **argv);
 int cmd_sync(struct ctx *c, int argc, char **argv);
 int cmd_borrow(struct ctx *c, int argc, char **argv);
 int cmd_export(struct ctx *c, int argc, char **argv);
+int cmd_propose(struct ctx *c, int argc, char **argv);
+int cmd_vote(struct ctx *c, int argc, char **argv);
+int cmd_proposals(struct ctx *c, int argc, char **argv);
+int duration_parse(const char *s, int64_t *ms);
 int cmd_audit(struct ctx *c, int argc, char **argv);
 int cmd_step(struct ctx *c, int argc, char **argv);
 int cmd_requests(struct ctx *c, int argc, char **argv);

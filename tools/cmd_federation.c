@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "entry.h"
 #include "federation.h"
+#include "governance.h"
 #include "util.h"
 
 #include <sodium.h>
@@ -57,18 +58,29 @@ static void print_fed_id(struct ctx *c)
 
 static int fed_create(struct ctx *c, int argc, char **argv)
 {
-	static const char use[] = "mutua federation create --name NAME [--charter FILE] "
-				  "[--credit-limit N] --out FILE [CARD]...";
+	static const char use[] =
+		"mutua federation create --name NAME [--charter FILE] [--credit-limit N]\n"
+		"       [--rule majority|colleges] [--college NAME=WEIGHT]... [--threshold PCT]\n"
+		"       [--quorum PCT] [--vote-duration DURATION] --out FILE [CARD]...";
 	static const struct option opts[] = {
 		{"name", required_argument, NULL, 'n'},
 		{"charter", required_argument, NULL, 'c'},
 		{"credit-limit", required_argument, NULL, 'l'},
 		{"out", required_argument, NULL, 'o'},
+		{"rule", required_argument, NULL, 'r'},
+		{"college", required_argument, NULL, 'C'},
+		{"threshold", required_argument, NULL, 't'},
+		{"quorum", required_argument, NULL, 'q'},
+		{"vote-duration", required_argument, NULL, 'd'},
 		{0},
 	};
 	const char *name = NULL, *charter = NULL, *out = NULL;
-	int64_t limit = 0;
-	int o, rc;
+	int64_t limit = 0, duration = GOV_DURATION_DEFAULT;
+	uint64_t threshold = GOV_THRESHOLD_DEFAULT, quorum = GOV_QUORUM_DEFAULT;
+	int o, rc, gov = 0, ncol = 0;
+	uint32_t rule = GOV_RULE_MAJORITY;
+	Mutua__CollegeWeight cw[GOV_COLLEGES_MAX], *cwp[GOV_COLLEGES_MAX];
+	char cnames[GOV_COLLEGES_MAX][COLLEGE_MAX_LEN + 1];
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': name = optarg; break;
@@ -78,9 +90,60 @@ static int fed_create(struct ctx *c, int argc, char **argv)
 			if (amount_parse(optarg, 0, &limit))
 				return fail_err(EXIT_USAGE, "--credit-limit");
 			break;
+		case 'r':
+			gov = 1;
+			if (strcmp(optarg, "majority") == 0)
+				rule = GOV_RULE_MAJORITY;
+			else if (strcmp(optarg, "colleges") == 0)
+				rule = GOV_RULE_COLLEGES;
+			else
+				return fail(EXIT_USAGE, "--rule: majority or colleges, not '%s'", optarg);
+			break;
+		case 'C': {
+			char *eq = strrchr(optarg, '=');
+			uint64_t w;
+			gov = 1;
+			if (ncol == GOV_COLLEGES_MAX)
+				return fail(EXIT_USAGE, "--college: at most %d colleges", GOV_COLLEGES_MAX);
+			if (!eq || eq == optarg || (size_t)(eq - optarg) > COLLEGE_MAX_LEN)
+				return fail(EXIT_USAGE, "--college: expected NAME=WEIGHT, e.g. producers=40");
+			if (parse_u64("--college", eq + 1, 100, &w))
+				return EXIT_USAGE;
+			snprintf(cnames[ncol], sizeof cnames[ncol], "%.*s", (int)(eq - optarg), optarg);
+			mutua__college_weight__init(&cw[ncol]);
+			cw[ncol].name = cnames[ncol];
+			cw[ncol].weight = (uint32_t)w;
+			cwp[ncol] = &cw[ncol];
+			ncol++;
+			break;
+		}
+		case 't':
+			gov = 1;
+			if (parse_u64("--threshold", optarg, 99, &threshold))
+				return EXIT_USAGE;
+			break;
+		case 'q':
+			gov = 1;
+			if (parse_u64("--quorum", optarg, 100, &quorum))
+				return EXIT_USAGE;
+			break;
+		case 'd':
+			gov = 1;
+			if (duration_parse(optarg, &duration))
+				return fail_err(EXIT_USAGE, "--vote-duration");
+			break;
 		default: return usage(use);
 		}
 	}
+	Mutua__Governance gv = MUTUA__GOVERNANCE__INIT;
+	gv.rule = rule;
+	gv.colleges = cwp;
+	gv.n_colleges = (size_t)ncol;
+	gv.threshold = (uint32_t)threshold;
+	gv.quorum = (uint32_t)quorum;
+	gv.duration = (uint64_t)duration;
+	if (gov && governance_check(&gv))
+		return fail_err(EXIT_USAGE, NULL);
 	if (!name || !out)
 		return usage(use);
 	if (!*name || check_text("federation name", name, FED_NAME_MAX_LEN, 0))
@@ -130,8 +193,8 @@ static int fed_create(struct ctx *c, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (genesis_make(&gen, &glen, name, charter ? charter_hash : NULL, cards,
-			 (size_t)ncards, (uint64_t)limit, time_now_ms()) ||
+	if (genesis_make_with(&gen, &glen, name, charter ? charter_hash : NULL, cards,
+			      (size_t)ncards, (uint64_t)limit, time_now_ms(), gov ? &gv : NULL) ||
 	    !(armored = genesis_armor(gen, glen))) {
 		fail_err(EXIT_REFUSED, NULL);
 		goto out;
@@ -187,10 +250,6 @@ static int fed_join(struct ctx *c, int argc, char **argv)
 		if (cb)
 			mutua__card_body__free_unpacked(cb, NULL);
 	}
-	if (!listed) {
-		fail(EXIT_REFUSED, "this member is not listed in the genesis '%s'", argv[1]);
-		goto out;
-	}
 	if (store_has_federation(c->store)) {
 		if (memcmp(store_fed_id(c->store), id, 32) != 0) {
 			fail(EXIT_REFUSED, "this node already belongs to another federation");
@@ -205,10 +264,16 @@ static int fed_join(struct ctx *c, int argc, char **argv)
 		fail_err(EXIT_REFUSED, NULL);
 		goto out;
 	}
-	/* joining twice is harmless: the profile is appended once */
-	if (seq == 0 && (rc = append_profile(c)))
+	/* joining twice is harmless: the profile is appended once; an
+	 * applicant appends nothing until the members admit it */
+	if (listed && seq == 0 && (rc = append_profile(c)))
 		goto out;
 	print_fed_id(c);
+	if (!listed && store_is_member(c->store, c->key->id) != 1 && !c->json)
+		fprintf(stderr, "mutua: this member is not in the genesis: it holds the "
+				"federation as an applicant; give your card ('mutua card') to a "
+				"member, who runs 'mutua propose admit CARD'; once admitted, "
+				"'mutua sync PEER' fetches the history\n");
 	rc = EXIT_OK;
 out:
 	if (g)
@@ -245,7 +310,9 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 			"SELECT json_object('name', ?1, 'id', ?2, 'credit_limit', ?3,"
 			" 'charter', ?4, 'members', (SELECT json_group_array(json_object("
 			"  'id', lower(hex(id)), 'name', name, 'college', college,"
-			"  'founder', json(iif(founder, 'true', 'false'))))"
+			"  'founder', json(iif(founder, 'true', 'false')),"
+			"  'status', CASE WHEN excluded IS NOT NULL THEN 'excluded'"
+			"   WHEN active THEN 'member' ELSE 'not admitted' END))"
 			"  FROM (SELECT * FROM members ORDER BY name)))";
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL))
@@ -262,9 +329,11 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 	amount_format(limit, (int64_t)g->credit_limit);
 	printf("federation    %s\nid            %s\ncredit limit  %s%s\n\n", g->name, hex,
 	       limit, g->credit_limit ? "" : " (no limit)");
-	static const char *const cols[] = {"name", "id.12", "college", NULL};
-	return out_rows(c, "SELECT name, lower(hex(id)) AS id, college FROM members"
-			   " ORDER BY name", NULL, NULL, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	static const char *const cols[] = {"name", "id.12", "college", "status", NULL};
+	return out_rows(c, "SELECT name, lower(hex(id)) AS id, college,"
+			   " CASE WHEN excluded IS NOT NULL THEN 'excluded'"
+			   " WHEN active THEN 'member' ELSE 'not admitted' END AS status"
+			   " FROM members ORDER BY name", NULL, NULL, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
 int cmd_federation(struct ctx *c, int argc, char **argv)

@@ -1,0 +1,457 @@
+/* governance.c - proposals, votes, and what follows from them.
+ *
+ * Tables (derived, rebuilt by store_reindex):
+ *   proposals   one row per proposal entry, with its tally and outcome
+ *   votes       every vote entry (a member's later vote on a proposal
+ *               replaces its earlier one)
+ *   params      federation parameters set by passed proposals
+ *   members     active and excluded follow from admissions and exclusions
+ *
+ * The count, for a proposal made at time T (its author's clock) and open
+ * until T + duration (the duration in force at T):
+ *   - voters are the members at T (founders, and members whose admission
+ *     passed at or before T, less those excluded at or before T); other
+ *     votes are not counted, nor votes timed after the deadline;
+ *   - votes are taken in the order of their authors' clocks (ties by entry
+ *     id), each member's latest replacing its earlier;
+ *   - rule "majority": quorum met when voters * 100 >= quorum * members;
+ *     rule "colleges": each college weighs its weight times the share of
+ *     its members who voted, and the quorum is on that weighted share;
+ *   - yes wins when its (college-weighted) share of yes and no exceeds
+ *     the threshold; a tie is a rejection; abstentions count for the quorum
+ *     only;
+ *   - the proposal passes at the first vote after which quorum and
+ *     threshold hold, and stays passed; passed_at is that vote's time.
+ * Outcomes are recounted from scratch, in order of proposal time, whenever
+ * a proposal or a vote arrives: the result depends on the entries, never
+ * on the order in which they reached this node.
+ * Effects from passed_at: admit makes the card's member active (its
+ * transport key is then admitted by every node's ZAP handler); exclude
+ * sets excluded = passed_at (its later entries are refused; its past ones
+ * stay valid); set changes a parameter.
+ */
+#include "governance.h"
+#include "federation.h"
+#include "store.h"
+#include "store_int.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char governance_schema_sql[] =
+	"CREATE TABLE proposals("
+	" id BLOB PRIMARY KEY, proposer BLOB NOT NULL, kind TEXT NOT NULL,"
+	" target BLOB, target_name TEXT NOT NULL DEFAULT '', card BLOB, college TEXT NOT NULL DEFAULT '', param TEXT,"
+	" value INTEGER, reason TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+	" deadline INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'open',"
+	" passed_at INTEGER, quorum_met INTEGER NOT NULL DEFAULT 0,"
+	" yes REAL NOT NULL DEFAULT 0, no REAL NOT NULL DEFAULT 0,"
+	" voters INTEGER NOT NULL DEFAULT 0, eligible INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE votes("
+	" id BLOB PRIMARY KEY, proposal BLOB NOT NULL, voter BLOB NOT NULL,"
+	" choice INTEGER NOT NULL, time INTEGER NOT NULL);"
+	"CREATE INDEX votes_proposal ON votes(proposal);"
+	"CREATE TABLE params(name TEXT PRIMARY KEY, value INTEGER NOT NULL,"
+	" since INTEGER NOT NULL);";
+
+void governance_defaults(const Mutua__Genesis *g, uint32_t *rule, uint32_t *threshold,
+			 uint32_t *quorum, uint64_t *duration)
+{
+	const Mutua__Governance *gv = g ? g->governance : NULL;
+	*rule = gv ? gv->rule : GOV_RULE_MAJORITY;
+	*threshold = gv ? gv->threshold : GOV_THRESHOLD_DEFAULT;
+	*quorum = gv ? gv->quorum : GOV_QUORUM_DEFAULT;
+	*duration = gv ? gv->duration : (uint64_t)GOV_DURATION_DEFAULT;
+}
+
+int governance_check(const Mutua__Governance *gv)
+{
+	if (gv->base.n_unknown_fields)
+		return err_set("governance has unknown fields");
+	if (gv->rule != GOV_RULE_MAJORITY && gv->rule != GOV_RULE_COLLEGES)
+		return err_set("unknown governance rule %u", gv->rule);
+	if (gv->threshold > 99 || gv->quorum > 100)
+		return err_set("governance threshold or quorum out of range");
+	if (gv->duration < GOV_DURATION_MIN || gv->duration > GOV_DURATION_MAX)
+		return err_set("governance duration out of range");
+	if ((gv->rule == GOV_RULE_COLLEGES) != (gv->n_colleges > 0) ||
+	    gv->n_colleges > GOV_COLLEGES_MAX)
+		return err_set("the colleges rule needs 1 to %d colleges, and only it",
+			       GOV_COLLEGES_MAX);
+	uint32_t sum = 0;
+	for (size_t i = 0; i < gv->n_colleges; i++) {
+		const Mutua__CollegeWeight *c = gv->colleges[i];
+		if (c->base.n_unknown_fields || !*c->name ||
+		    check_text("college", c->name, COLLEGE_MAX_LEN, 0) || c->weight > 100)
+			return err_set("bad college in the governance rule");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(gv->colleges[j]->name, c->name) == 0)
+				return err_set("college '%s' listed twice", c->name);
+		sum += c->weight;
+	}
+	if (gv->n_colleges && sum != 100)
+		return err_set("college weights sum to %u, not 100", sum);
+	return 0;
+}
+
+int governance_param_check(const char *name, int64_t v)
+{
+	if (strcmp(name, "credit-limit") == 0)
+		return v >= 0 && v <= 100000000000LL ? 0 : err_set("credit-limit out of range");
+	if (strcmp(name, "threshold") == 0)
+		return v >= 0 && v <= 99 ? 0 : err_set("threshold must be 0..99 (percent)");
+	if (strcmp(name, "quorum") == 0)
+		return v >= 0 && v <= 100 ? 0 : err_set("quorum must be 0..100 (percent)");
+	if (strcmp(name, "duration") == 0)
+		return v >= GOV_DURATION_MIN && v <= GOV_DURATION_MAX
+			       ? 0 : err_set("duration out of range");
+	return err_set("unknown parameter '%s' (credit-limit, threshold, quorum, duration)",
+		       name);
+}
+
+/* The genesis value of a parameter. */
+static int64_t genesis_param(struct store *s, const char *name)
+{
+	const Mutua__Genesis *g = store_genesis(s);
+	uint32_t rule, threshold, quorum;
+	uint64_t duration;
+	governance_defaults(g, &rule, &threshold, &quorum, &duration);
+	if (strcmp(name, "credit-limit") == 0)
+		return g ? (int64_t)g->credit_limit : 0;
+	if (strcmp(name, "threshold") == 0)
+		return threshold;
+	if (strcmp(name, "quorum") == 0)
+		return quorum;
+	return (int64_t)duration;
+}
+
+/* A parameter in force at time t (INT64_MAX: now). */
+static int64_t param_at(struct store *s, const char *name, int64_t t)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM proposals WHERE kind = 'set'"
+					 " AND param = ? AND state = 'passed' AND passed_at <= ?"
+					 " ORDER BY passed_at DESC, id DESC LIMIT 1");
+	if (!st)
+		return genesis_param(s, name);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t);
+	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						   : genesis_param(s, name);
+	sqlite3_reset(st);
+	return v;
+}
+
+int64_t governance_param(struct store *s, const char *name)
+{
+	return param_at(s, name, INT64_MAX);
+}
+
+int governance_fold(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	sqlite3_stmt *st;
+	if (b->payload_case == MUTUA__BODY__PAYLOAD_VOTE) {
+		st = store_stmt(s, "INSERT OR IGNORE INTO votes(id, proposal, voter, choice, time)"
+				   " VALUES (?, ?, ?, ?, ?)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, b->vote->proposal.data, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, b->author.data, 32, SQLITE_STATIC);
+		sqlite3_bind_int(st, 4, (int)b->vote->choice);
+		sqlite3_bind_int64(st, 5, b->time);
+		if (store_step_done(s, st))
+			return -1;
+		return governance_recount(s);
+	}
+	const Mutua__Proposal *p = b->proposal;
+	st = store_stmt(s, "INSERT OR IGNORE INTO proposals(id, proposer, kind, target, card,"
+			   " college, param, value, reason, created, target_name) VALUES (?, ?, ?,"
+			   " ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, b->author.data, 32, SQLITE_STATIC);
+	uint8_t *packed = NULL;
+	switch (p->what_case) {
+	case MUTUA__PROPOSAL__WHAT_ADMIT: {
+		Mutua__CardBody *cb = card_open(p->admit);
+		if (!cb)
+			return -1; /* checked at decode: cannot happen */
+		sqlite3_bind_text(st, 3, "admit", -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, cb->id.data, 32, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 11, cb->name, -1, SQLITE_TRANSIENT);
+		mutua__card_body__free_unpacked(cb, NULL);
+		size_t n = mutua__card__get_packed_size(p->admit);
+		if (!(packed = malloc(n)))
+			return err_set("out of memory");
+		mutua__card__pack(p->admit, packed);
+		sqlite3_bind_blob(st, 5, packed, (int)n, free);
+		break;
+	}
+	case MUTUA__PROPOSAL__WHAT_EXCLUDE:
+		sqlite3_bind_text(st, 3, "exclude", -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, p->exclude.data, 32, SQLITE_STATIC);
+		break;
+	case MUTUA__PROPOSAL__WHAT_SET:
+		sqlite3_bind_text(st, 3, "set", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, p->set->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, p->set->value);
+		break;
+	default:
+		return err_set("cannot fold this proposal");
+	}
+	sqlite3_bind_text(st, 6, p->college ? p->college : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, p->reason ? p->reason : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, b->time);
+	if (store_step_done(s, st))
+		return -1;
+	return governance_recount(s);
+}
+
+/* ---- the count -------------------------------------------------------- */
+
+struct voter {
+	uint8_t id[32];
+	int college; /* index in the rule's colleges, -1 none */
+	int choice;  /* latest counted vote, 0 none */
+};
+
+struct tally {
+	int quorum_met, passed;
+	double yes, no;
+	int voters;
+};
+
+static void count(const Mutua__Governance *gv, uint32_t rule, int64_t threshold,
+		  int64_t quorum, const struct voter *v, size_t n, struct tally *t)
+{
+	memset(t, 0, sizeof *t);
+	if (n == 0)
+		return;
+	if (rule == GOV_RULE_MAJORITY || !gv) {
+		int yes = 0, no = 0, voted = 0;
+		for (size_t i = 0; i < n; i++) {
+			voted += v[i].choice != 0;
+			yes += v[i].choice == VOTE_YES;
+			no += v[i].choice == VOTE_NO;
+		}
+		t->voters = voted;
+		t->yes = yes;
+		t->no = no;
+		t->quorum_met = (int64_t)voted * 100 >= quorum * (int64_t)n;
+		t->passed = t->quorum_met && yes + no > 0 &&
+			    (int64_t)yes * 100 > threshold * (int64_t)(yes + no);
+		return;
+	}
+	double part = 0, wsum = 0, yshare = 0, ysum = 0;
+	for (size_t c = 0; c < gv->n_colleges; c++) {
+		int members = 0, voted = 0, yes = 0, no = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].college != (int)c)
+				continue;
+			members++;
+			voted += v[i].choice != 0;
+			yes += v[i].choice == VOTE_YES;
+			no += v[i].choice == VOTE_NO;
+		}
+		t->voters += voted;
+		if (!members)
+			continue;
+		double w = gv->colleges[c]->weight;
+		wsum += w;
+		part += w * voted / members;
+		if (yes + no) {
+			ysum += w;
+			yshare += w * yes / (yes + no);
+		}
+	}
+	t->yes = yshare;
+	t->no = ysum - yshare;
+	t->quorum_met = wsum > 0 && part * 100 >= (double)quorum * wsum;
+	t->passed = t->quorum_met && ysum > 0 && yshare * 100 > (double)threshold * ysum;
+}
+
+static int college_index(const Mutua__Governance *gv, const char *name)
+{
+	for (size_t i = 0; gv && i < gv->n_colleges; i++)
+		if (strcmp(gv->colleges[i]->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Members who may vote on a proposal made at t. */
+static struct voter *voters_at(struct store *s, const Mutua__Governance *gv, int64_t t,
+			       size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, college FROM members WHERE active"
+					 " AND since <= ? AND (excluded IS NULL OR excluded > ?)"
+					 " ORDER BY id");
+	size_t cap = 16;
+	struct voter *v = malloc(cap * sizeof *v);
+	*n = 0;
+	if (!st || !v) {
+		free(v);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, t);
+	sqlite3_bind_int64(st, 2, t);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			void *more = realloc(v, 2 * cap * sizeof *v);
+			if (!more)
+				break;
+			v = more;
+			cap *= 2;
+		}
+		memcpy(v[*n].id, sqlite3_column_blob(st, 0), 32);
+		v[*n].college = college_index(gv, (const char *)sqlite3_column_text(st, 1));
+		v[*n].choice = 0;
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return v;
+}
+
+/* Applies a passed proposal's effect. */
+static int apply(struct store *s, sqlite3_stmt *p, int64_t passed_at)
+{
+	const char *kind = (const char *)sqlite3_column_text(p, 1);
+	sqlite3_stmt *st;
+	if (strcmp(kind, "admit") == 0) {
+		Mutua__Card *card = mutua__card__unpack(NULL, (size_t)sqlite3_column_bytes(p, 3),
+							sqlite3_column_blob(p, 3));
+		Mutua__CardBody *cb = card ? card_open(card) : NULL;
+		if (card)
+			mutua__card__free_unpacked(card, NULL);
+		if (!cb)
+			return 0;
+		const char *college = (const char *)sqlite3_column_text(p, 4);
+		st = store_stmt(s, "INSERT INTO members(id, xkey, name, college, founder, since,"
+				   " active) VALUES (?, ?, ?, ?, 0, ?, 1) ON CONFLICT(id) DO UPDATE"
+				   " SET active = 1, since = excluded.since");
+		int rc = -1;
+		if (st) {
+			sqlite3_bind_blob(st, 1, cb->id.data, 32, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 2, cb->transport_key.data, 32, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, cb->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, *college ? college : cb->college ? cb->college : "",
+					  -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 5, passed_at);
+			rc = store_step_done(s, st);
+		}
+		/* the card's endpoints, unless a profile gave others since */
+		for (size_t i = 0; rc == 0 && i < cb->n_endpoints; i++) {
+			st = store_stmt(s, "INSERT INTO member_endpoints(member, url) SELECT ?, ?"
+					   " WHERE NOT EXISTS (SELECT 1 FROM member_endpoints"
+					   " WHERE member = ? AND url = ?)");
+			if (!st) {
+				rc = -1;
+				break;
+			}
+			sqlite3_bind_blob(st, 1, cb->id.data, 32, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, cb->endpoints[i], -1, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 3, cb->id.data, 32, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, cb->endpoints[i], -1, SQLITE_STATIC);
+			rc = store_step_done(s, st);
+		}
+		mutua__card_body__free_unpacked(cb, NULL);
+		return rc;
+	}
+	if (strcmp(kind, "exclude") == 0) {
+		st = store_stmt(s, "UPDATE members SET excluded = ? WHERE id = ?"
+				   " AND (excluded IS NULL OR excluded > ?)");
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, passed_at);
+		sqlite3_bind_blob(st, 2, sqlite3_column_blob(p, 2), 32, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, passed_at);
+		return store_step_done(s, st);
+	}
+	return 0; /* set: read through param_at */
+}
+
+int governance_recount(struct store *s)
+{
+	const Mutua__Genesis *g = store_genesis(s);
+	const Mutua__Governance *gv = g ? g->governance : NULL;
+	uint32_t rule, th0, q0;
+	uint64_t d0;
+	governance_defaults(g, &rule, &th0, &q0, &d0);
+	/* undo every effect, then replay the proposals in time order */
+	if (store_exec(s, "UPDATE members SET active = founder, excluded = NULL;"
+			  " UPDATE proposals SET state = 'open', passed_at = NULL"))
+		return -1;
+	sqlite3_stmt *p;
+	if (sqlite3_prepare_v2(store_db(s), "SELECT id, kind, target, card, college, created,"
+					    " proposer FROM proposals ORDER BY created, id",
+			       -1, &p, NULL))
+		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+	int rc = 0;
+	while (rc == 0 && sqlite3_step(p) == SQLITE_ROW) {
+		const uint8_t *id = sqlite3_column_blob(p, 0);
+		int64_t created = sqlite3_column_int64(p, 5);
+		int64_t deadline = created + param_at(s, "duration", created);
+		int64_t threshold = param_at(s, "threshold", created);
+		int64_t quorum = param_at(s, "quorum", created);
+		size_t n;
+		struct voter *v = voters_at(s, gv, created, &n);
+		if (!v) {
+			rc = err_set("out of memory");
+			break;
+		}
+		/* a proposal by someone who was not a member counts for nothing */
+		int proposer_ok = 0;
+		for (size_t i = 0; i < n; i++)
+			proposer_ok |= memcmp(v[i].id, sqlite3_column_blob(p, 6), 32) == 0;
+		struct tally t = {0};
+		int64_t passed_at = -1;
+		sqlite3_stmt *vs = store_stmt(s, "SELECT voter, choice, time FROM votes"
+						 " WHERE proposal = ? AND time <= ?"
+						 " ORDER BY time, id");
+		if (!vs) {
+			free(v);
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_blob(vs, 1, id, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(vs, 2, deadline);
+		while (proposer_ok && sqlite3_step(vs) == SQLITE_ROW) {
+			const uint8_t *voter = sqlite3_column_blob(vs, 0);
+			int choice = sqlite3_column_int(vs, 1);
+			for (size_t i = 0; i < n; i++)
+				if (memcmp(v[i].id, voter, 32) == 0)
+					v[i].choice = choice;
+			count(gv, rule, threshold, quorum, v, n, &t);
+			if (t.passed && passed_at < 0)
+				passed_at = sqlite3_column_int64(vs, 2);
+		}
+		sqlite3_reset(vs);
+		count(gv, rule, threshold, quorum, v, n, &t);
+		free(v);
+		if (passed_at >= 0)
+			rc = apply(s, p, passed_at);
+		sqlite3_stmt *u = store_stmt(s, "UPDATE proposals SET deadline = ?, state = ?,"
+						" passed_at = ?, quorum_met = ?, yes = ?, no = ?,"
+						" voters = ?, eligible = ? WHERE id = ?");
+		if (!u || rc) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_int64(u, 1, deadline);
+		sqlite3_bind_text(u, 2, passed_at >= 0 ? "passed" : "open", -1, SQLITE_STATIC);
+		if (passed_at >= 0)
+			sqlite3_bind_int64(u, 3, passed_at);
+		sqlite3_bind_int(u, 4, t.quorum_met);
+		sqlite3_bind_double(u, 5, t.yes);
+		sqlite3_bind_double(u, 6, t.no);
+		sqlite3_bind_int(u, 7, t.voters);
+		sqlite3_bind_int64(u, 8, (sqlite3_int64)n);
+		sqlite3_bind_blob(u, 9, id, 32, SQLITE_TRANSIENT);
+		rc = store_step_done(s, u);
+	}
+	sqlite3_finalize(p);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* governance.h - how the members decide: proposals and votes as entries,
+ * counted by one rule every node evaluates the same way (DESIGN.md,
+ * Federation). Admission, exclusion and the federation's parameters
+ * follow from the proposals that passed. */
+#ifndef MUTUA_GOVERNANCE_H
+#define MUTUA_GOVERNANCE_H
+
+#include <stdint.h>
+
+#include "entry.h"
+#include "mutua.pb-c.h"
+
+struct store;
+
+#define GOV_RULE_MAJORITY 1
+#define GOV_RULE_COLLEGES 2
+#define GOV_THRESHOLD_DEFAULT 50
+#define GOV_QUORUM_DEFAULT 50
+#define GOV_DURATION_DEFAULT (14LL * 86400000)
+#define GOV_COLLEGES_MAX 16
+#define GOV_DURATION_MIN 1000LL                 /* tests decide in seconds */
+#define GOV_DURATION_MAX (366LL * 86400000)
+#define VOTE_YES 1
+#define VOTE_NO 2
+#define VOTE_ABSTAIN 3
+
+extern const char governance_schema_sql[];
+
+/* The rule in force at the genesis (defaults when it carries none). */
+void governance_defaults(const Mutua__Genesis *g, uint32_t *rule, uint32_t *threshold,
+			 uint32_t *quorum, uint64_t *duration);
+/* Checks a Governance message (weights sum to 100, names, ranges). */
+int governance_check(const Mutua__Governance *gv);
+
+/* Fold hook for proposal and vote entries, and the full recount it runs
+ * (also after reindex). Inside the store's transaction. */
+int governance_fold(struct store *s, const struct entry *e);
+int governance_recount(struct store *s);
+
+/* A federation parameter in force: credit-limit (hundredths), threshold,
+ * quorum (percent), duration (ms). */
+int64_t governance_param(struct store *s, const char *name);
+/* Valid parameter name and value? */
+int governance_param_check(const char *name, int64_t value);
+
+#endif
