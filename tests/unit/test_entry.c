@@ -261,7 +261,8 @@ struct hand {
 };
 
 static const uint8_t dummy_sig[KEY_SIG_BYTES];
-static const uint8_t some_prev[ENTRY_ID_BYTES] = {1, 2, 3, 4, 5, 6, 7, 8};
+/* one byte more than an id, for the too-long prev */
+static const uint8_t some_prev[ENTRY_ID_BYTES + 1] = {1, 2, 3, 4, 5, 6, 7, 8};
 
 static struct hand hand_default(void)
 {

@@ -276,6 +276,54 @@ static void test_card_unknown_field(void **state)
 	free(text);
 }
 
+/* The same card with its fields in another order is refused, even when
+ * the reordered body is validly signed by its own key. */
+static void test_card_non_canonical(void **state)
+{
+	(void)state;
+	char *text = card_a();
+	size_t len;
+	uint8_t *bytes = card_bytes(text, &len);
+	Mutua__Card *c = mutua__card__unpack(NULL, len, bytes);
+	assert_non_null(c);
+
+	/* the Card with sig before body */
+	struct pb p = {.n = 0};
+	pb_bytes(&p, 2, c->sig.data, c->sig.len);
+	pb_bytes(&p, 1, c->body.data, c->body.len);
+	assert_int_equal(p.n, len);
+	char *t = card_text(p.b, p.n);
+	card_refused(t, "not canonical");
+	free(t);
+
+	/* a CardBody with time first, signed by A */
+	Mutua__CardBody *cb = mutua__card_body__unpack(NULL, c->body.len, c->body.data);
+	assert_non_null(cb);
+	struct pb body = {.n = 0};
+	pb_uint(&body, 6, (uint64_t)cb->time);
+	pb_bytes(&body, 1, cb->id.data, 32);
+	pb_bytes(&body, 2, cb->transport_key.data, 32);
+	pb_str(&body, 3, cb->name);
+	pb_str(&body, 4, cb->college);
+	for (size_t i = 0; i < cb->n_endpoints; i++)
+		pb_str(&body, 5, cb->endpoints[i]);
+	assert_int_equal(body.n, c->body.len);
+	uint8_t m[sizeof CARD_SIG_DOMAIN + sizeof body.b], sig[64];
+	memcpy(m, CARD_SIG_DOMAIN, sizeof CARD_SIG_DOMAIN);
+	memcpy(m + sizeof CARD_SIG_DOMAIN, body.b, body.n);
+	crypto_sign_detached(sig, NULL, m, sizeof CARD_SIG_DOMAIN + body.n, ka->sign_sk);
+	p.n = 0;
+	pb_bytes(&p, 1, body.b, body.n);
+	pb_bytes(&p, 2, sig, 64);
+	t = card_text(p.b, p.n);
+	card_refused(t, "bad fields");
+	free(t);
+	mutua__card_body__free_unpacked(cb, NULL);
+	mutua__card__free_unpacked(c, NULL);
+	free(bytes);
+	free(text);
+}
+
 /* A genesis with A and B as founders. */
 static uint8_t charter[32];
 
@@ -549,6 +597,43 @@ static void test_genesis_non_canonical(void **state)
 	free(g);
 }
 
+/* GENESIS_FOUNDERS_MAX founders are accepted, one more is not. Each
+ * founder's card is checked once, so this stays fast. */
+static void test_genesis_founders_max(void **state)
+{
+	(void)state;
+	size_t n = GENESIS_FOUNDERS_MAX + 1;
+	char **cards = calloc(n, sizeof *cards);
+	assert_non_null(cards);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t seed[32] = {0};
+		char name[32];
+		memcpy(seed, &i, sizeof i);
+		seed[31] = 0x5a;
+		struct key *k = key_new(seed);
+		assert_non_null(k);
+		snprintf(name, sizeof name, "membre %zu", i);
+		cards[i] = card_make(k, name, NULL, NULL, 0, T0);
+		assert_non_null(cards[i]);
+		key_destroy(&k);
+	}
+	uint8_t *g, id[32];
+	size_t len;
+	err_set("sentinel");
+	assert_int_equal(genesis_make(&g, &len, "Grand", NULL, cards, n, 0, T0), -1);
+	assert_non_null(strstr(err_msg(), "1 to 1000 founders"));
+	if (genesis_make(&g, &len, "Grand", NULL, cards, n - 1, 0, T0) != 0)
+		fail_msg("genesis of %zu founders: %s", n - 1, err_msg());
+	Mutua__Genesis *gen = genesis_decode(g, len, id);
+	assert_non_null(gen);
+	assert_int_equal(gen->n_founders, GENESIS_FOUNDERS_MAX);
+	mutua__genesis__free_unpacked(gen, NULL);
+	free(g);
+	for (size_t i = 0; i < n; i++)
+		free(cards[i]);
+	free(cards);
+}
+
 static void test_genesis_armor(void **state)
 {
 	(void)state;
@@ -626,11 +711,13 @@ int main(void)
 		cmocka_unit_test(test_card_tampered),
 		cmocka_unit_test(test_card_whitespace),
 		cmocka_unit_test(test_card_unknown_field),
+		cmocka_unit_test(test_card_non_canonical),
 		cmocka_unit_test(test_genesis_make_decode),
 		cmocka_unit_test(test_genesis_make_refuses),
 		cmocka_unit_test(test_genesis_decode_duplicate),
 		cmocka_unit_test(test_genesis_garbage),
 		cmocka_unit_test(test_genesis_non_canonical),
+		cmocka_unit_test(test_genesis_founders_max),
 		cmocka_unit_test(test_genesis_armor),
 	};
 	return cmocka_run_group_tests_name("federation", tests, group_setup, group_teardown);

@@ -1,0 +1,1170 @@
+/* test_store.c - the SQLite store on real files: appends, replication by
+ * batches, forks, faults, reindex, concurrent writers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "entry.h"
+#include "federation.h"
+#include "lending.h"
+#include "store.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <sodium.h>
+
+#define T0 1767225600000LL
+
+static struct key *ka, *kb, *kc; /* A and B found the federation; C does not */
+static uint8_t *genesis;
+static size_t genesis_len;
+static uint8_t fed_id[32];
+
+static struct key *seeded(uint8_t v)
+{
+	uint8_t seed[32];
+	memset(seed, v, sizeof seed);
+	return key_new(seed);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	ka = seeded(0x11);
+	kb = seeded(0x22);
+	kc = seeded(0x33);
+	if (!ka || !kb || !kc)
+		return -1;
+	char *cards[2] = {card_make(ka, "R\xc3\xa9gie Nord", "structures", NULL, 0, T0),
+			  card_make(kb, "Cagette", "producteurs", NULL, 0, T0)};
+	int rc = cards[0] && cards[1] &&
+			 genesis_make(&genesis, &genesis_len, "PTCE", NULL, cards, 2, 0, T0) == 0
+		 ? 0 : -1;
+	free(cards[0]);
+	free(cards[1]);
+	if (rc == 0)
+		crypto_generichash(fed_id, 32, genesis, genesis_len, NULL, 0);
+	return rc;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	key_destroy(&ka);
+	key_destroy(&kb);
+	key_destroy(&kc);
+	free(genesis);
+	return 0;
+}
+
+struct fx {
+	char *dir, *p1, *p2;
+	struct store *s1, *s2; /* two nodes of the federation */
+};
+
+static struct store *open_adopted(const char *path)
+{
+	struct store *s = store_open(path);
+	if (!s)
+		fail_msg("store_open: %s", err_msg());
+	if (store_adopt_genesis(s, genesis, genesis_len) != 0)
+		fail_msg("store_adopt_genesis: %s", err_msg());
+	return s;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	f->dir = tmpdir_new();
+	f->p1 = path_in(f->dir, "one.db");
+	f->p2 = path_in(f->dir, "two.db");
+	f->s1 = open_adopted(f->p1);
+	f->s2 = open_adopted(f->p2);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	store_close(&f->s1);
+	store_close(&f->s2);
+	free(f->p1);
+	free(f->p2);
+	tmpdir_remove(&f->dir);
+	free(f);
+	return 0;
+}
+
+/* Appending through the store (header filled by store_append). */
+
+static void append_profile(struct store *s, const struct key *k, const char *name,
+			   uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Profile p = MUTUA__PROFILE__INIT;
+	char ep[] = "tcp://192.0.2.1:7650";
+	char *eps[] = {ep};
+	p.name = (char *)name;
+	p.college = "structures";
+	p.transport_key.data = (uint8_t *)k->xpk;
+	p.transport_key.len = 32;
+	p.endpoints = eps;
+	p.n_endpoints = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROFILE;
+	b.profile = &p;
+	b.actor = "Camille";
+	if (store_append(s, k, &b, id) != 0)
+		fail_msg("append profile: %s", err_msg());
+}
+
+static void fill_offer(Mutua__Offer *o, const char *title, uint64_t capacity)
+{
+	o->kind = 1;
+	o->title = (char *)title;
+	o->unit = 2;
+	o->capacity = capacity;
+	o->rate = 2500;
+	o->location = "Orl\xc3\xa9" "ans";
+}
+
+static void append_offer(struct store *s, const struct key *k, const char *title,
+			 uint64_t capacity, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, title, capacity);
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	if (store_append(s, k, &b, id) != 0)
+		fail_msg("append offer: %s", err_msg());
+}
+
+static void append_update(struct store *s, const struct key *k, const uint8_t rid[32],
+			  const char *title)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferUpdate u = MUTUA__OFFER_UPDATE__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, title, 2);
+	u.offer.data = (uint8_t *)rid;
+	u.offer.len = 32;
+	u.fields = &o;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
+	b.offer_update = &u;
+	if (store_append(s, k, &b, NULL) != 0)
+		fail_msg("append update: %s", err_msg());
+}
+
+static void append_withdraw(struct store *s, const struct key *k, const uint8_t rid[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferWithdraw w = MUTUA__OFFER_WITHDRAW__INIT;
+	w.offer.data = (uint8_t *)rid;
+	w.offer.len = 32;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+	b.offer_withdraw = &w;
+	if (store_append(s, k, &b, NULL) != 0)
+		fail_msg("append withdraw: %s", err_msg());
+}
+
+static void append_request(struct store *s, const struct key *k, const uint8_t rid[32],
+			   uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	r.resource.data = (uint8_t *)rid;
+	r.resource.len = 32;
+	r.start = T0 + 86400000;
+	r.end = T0 + 2 * 86400000;
+	r.quantity = 1;
+	r.note = "collecte du mardi";
+	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+	b.request = &r;
+	if (store_append(s, k, &b, id) != 0)
+		fail_msg("append request: %s", err_msg());
+}
+
+/* A's feed: profile, two offers, an update of the first, the withdrawal of
+ * the second. B's feed: profile, one offer. */
+static void two_feeds(struct store *s, uint8_t offer_a[32], uint8_t offer_b[32])
+{
+	uint8_t o2[32];
+	append_profile(s, ka, "R\xc3\xa9gie de quartier Nord", NULL);
+	append_offer(s, ka, "Camion 20 m\xc2\xb3", 1, offer_a);
+	append_offer(s, ka, "Chambre froide", 3, o2);
+	append_update(s, ka, offer_a, "Camion 20 m\xc2\xb3 (hayon)");
+	append_withdraw(s, ka, o2);
+	append_profile(s, kb, "Cagette et Fourchette", NULL);
+	append_offer(s, kb, "Salle", 1, offer_b);
+}
+
+/* Sealing by hand, for what store_append would never write. */
+static void seal(struct entry *e, const struct key *k, const uint8_t *fed, uint64_t seq,
+		 const uint8_t *prev, const char *title)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, title, 1);
+	b.federation.data = (uint8_t *)fed;
+	b.federation.len = 32;
+	b.author.data = (uint8_t *)k->id;
+	b.author.len = 32;
+	b.seq = seq;
+	b.has_prev = prev != NULL;
+	b.prev.data = (uint8_t *)prev;
+	b.prev.len = prev ? 32 : 0;
+	b.time = T0 + (int64_t)seq;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	if (entry_seal(e, k, &b) != 0)
+		fail_msg("entry_seal: %s", err_msg());
+}
+
+static struct raw_entry raw_of(const struct entry *e)
+{
+	struct raw_entry r = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
+	return r;
+}
+
+/* A feed as read from a store's entries table, as a peer would send it. */
+struct feed {
+	size_t n;
+	struct raw_entry v[64];
+	uint8_t *body[64], sig[64][KEY_SIG_BYTES];
+};
+
+static void feed_load(struct store *s, const struct key *k, struct feed *f)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), "SELECT body, sig FROM entries"
+					    " WHERE author = ? ORDER BY seq", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, k->id, 32, SQLITE_STATIC);
+	f->n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_true(f->n < 64);
+		size_t bl = (size_t)sqlite3_column_bytes(st, 0);
+		assert_int_equal(sqlite3_column_bytes(st, 1), KEY_SIG_BYTES);
+		f->body[f->n] = malloc(bl);
+		assert_non_null(f->body[f->n]);
+		memcpy(f->body[f->n], sqlite3_column_blob(st, 0), bl);
+		memcpy(f->sig[f->n], sqlite3_column_blob(st, 1), KEY_SIG_BYTES);
+		f->v[f->n] = (struct raw_entry){f->body[f->n], bl, f->sig[f->n], KEY_SIG_BYTES};
+		f->n++;
+	}
+	sqlite3_finalize(st);
+}
+
+static void feed_free(struct feed *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->body[i]);
+	f->n = 0;
+}
+
+static void batch(struct store *s, const struct raw_entry *v, size_t n,
+		  struct batch_result *r)
+{
+	if (store_insert_batch(s, v, n, r) != 0)
+		fail_msg("store_insert_batch failed: %s", err_msg());
+}
+
+/* Every row of table, ordered by all its columns, as text. */
+static char *dump_table(sqlite3 *db, const char *table)
+{
+	char sql[512];
+	sqlite3_stmt *st;
+	int ncol = 0;
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s')", table);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	ncol = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	assert_true(ncol > 0);
+	int w = snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1", table);
+	for (int i = 2; i <= ncol; i++)
+		w += snprintf(sql + w, sizeof sql - (size_t)w, ", %d", i);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+
+	size_t cap = 4096, len = 0;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	len = (size_t)snprintf(out, cap, "[%s]\n", table);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int i = 0; i < ncol; i++) {
+			size_t need = 2 * (size_t)sqlite3_column_bytes(st, i) + 64;
+			while (len + need >= cap) {
+				cap *= 2;
+				out = realloc(out, cap);
+				assert_non_null(out);
+			}
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_NULL:
+				len += (size_t)sprintf(out + len, "NULL|");
+				break;
+			case SQLITE_INTEGER:
+				len += (size_t)sprintf(out + len, "%lld|",
+						       (long long)sqlite3_column_int64(st, i));
+				break;
+			case SQLITE_BLOB:
+				out[len++] = 'x';
+				hex_encode(out + len, sqlite3_column_blob(st, i),
+					   (size_t)sqlite3_column_bytes(st, i));
+				len += 2 * (size_t)sqlite3_column_bytes(st, i);
+				out[len++] = '|';
+				break;
+			default:
+				len += (size_t)sprintf(out + len, "'%s'|",
+						       (const char *)sqlite3_column_text(st, i));
+			}
+		}
+		out[len++] = '\n';
+		out[len] = 0;
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+/* Every derived table (everything but what store.c holds as evidence). */
+static char *dump_derived(struct store *s)
+{
+	sqlite3 *db = store_db(s);
+	sqlite3_stmt *st;
+	size_t cap = 1, len = 0;
+	char *all = calloc(1, 1);
+	int ntables = 0;
+	assert_non_null(all);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE"
+					    " type = 'table' AND name NOT IN ('entries', 'meta',"
+					    " 'forks', 'faults') AND name NOT LIKE 'sqlite_%'"
+					    " ORDER BY name", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char *t = dump_table(db, (const char *)sqlite3_column_text(st, 0));
+		size_t tl = strlen(t);
+		cap = len + tl + 1;
+		all = realloc(all, cap);
+		assert_non_null(all);
+		memcpy(all + len, t, tl + 1);
+		len += tl;
+		free(t);
+		ntables++;
+	}
+	sqlite3_finalize(st);
+	assert_true(ntables >= 5); /* feeds, members, member_endpoints, resources, ... */
+	return all;
+}
+
+static int64_t count(struct store *s, const char *sql_fmt, const uint8_t *blob)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), sql_fmt, -1, &st, NULL), SQLITE_OK);
+	if (blob)
+		sqlite3_bind_blob(st, 1, blob, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(store_db(s), sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+static void assert_head(struct store *s, const struct key *k, uint64_t seq,
+			const uint8_t *id)
+{
+	uint64_t got;
+	uint8_t gid[32];
+	assert_int_equal(store_head(s, k->id, &got, gid), 0);
+	assert_int_equal(got, seq);
+	if (id)
+		assert_memory_equal(gid, id, 32);
+}
+
+static void assert_err(const char *what)
+{
+	if (!strstr(err_msg(), what))
+		fail_msg("error is '%s', expected '%s'", err_msg(), what);
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_open_adopt(void **state)
+{
+	struct fx *f = *state;
+	char *p = path_in(f->dir, "fresh.db");
+	struct store *s = store_open(p);
+	assert_non_null(s);
+	assert_false(store_has_federation(s));
+	assert_null(store_fed_id(s));
+	assert_null(store_genesis(s));
+
+	/* nothing can be appended or received before a genesis */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	err_set("sentinel");
+	assert_int_equal(store_append(s, ka, &b, NULL), -1);
+	assert_err("no federation");
+	struct batch_result r;
+	struct raw_entry raw = {(const uint8_t *)"x", 1, (const uint8_t *)"y", 1};
+	assert_int_equal(store_insert_batch(s, &raw, 1, &r), -1);
+	/* a damaged genesis is not adopted */
+	uint8_t bad[8] = "garbage";
+	assert_int_equal(store_adopt_genesis(s, bad, sizeof bad), -1);
+	assert_false(store_has_federation(s));
+
+	assert_int_equal(store_adopt_genesis(s, genesis, genesis_len), 0);
+	assert_true(store_has_federation(s));
+	assert_memory_equal(store_fed_id(s), fed_id, 32);
+	assert_int_equal(store_genesis(s)->n_founders, 2);
+	err_set("sentinel");
+	assert_int_equal(store_adopt_genesis(s, genesis, genesis_len), -1);
+	assert_err("already belongs");
+
+	assert_int_equal(store_is_member(s, ka->id), 1);
+	assert_int_equal(store_is_member(s, kb->id), 1);
+	assert_int_equal(store_is_member(s, kc->id), 0);
+	static const uint8_t zero[32];
+	assert_head(s, ka, 0, zero);
+	assert_int_equal(count(s, "SELECT count(*) FROM members", NULL), 2);
+
+	/* the genesis survives a reopen, and a second handle sees it */
+	struct store *s2 = store_open(p);
+	assert_non_null(s2);
+	assert_true(store_has_federation(s2));
+	assert_memory_equal(store_fed_id(s2), fed_id, 32);
+	err_set("sentinel");
+	assert_int_equal(store_adopt_genesis(s2, genesis, genesis_len), -1);
+	assert_err("already belongs");
+	store_close(&s2);
+	assert_null(s2);
+	store_close(&s2); /* safe twice */
+	store_close(&s);
+	free(p);
+}
+
+static void test_append_head(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id1[32], id2[32], id3[32];
+	append_profile(f->s1, ka, "R\xc3\xa9gie de quartier Nord", id1);
+	assert_head(f->s1, ka, 1, id1);
+	append_offer(f->s1, ka, "Camion", 1, id2);
+	append_offer(f->s1, ka, "Chambre froide", 4, id3);
+	assert_head(f->s1, ka, 3, id3);
+	assert_head(f->s1, kb, 0, NULL);
+
+	/* the feed as stored: seq 1..3, each linked to the one before,
+	 * signed, marked verified (our own) */
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->s1), "SELECT seq, id, body, sig,"
+					    " verified, type FROM entries WHERE author = ?"
+					    " ORDER BY seq", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, ka->id, 32, SQLITE_STATIC);
+	uint8_t *ids[] = {id1, id2, id3};
+	const char *types[] = {"profile", "offer", "offer"};
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct entry e;
+		assert_true(n < 3);
+		assert_int_equal(sqlite3_column_int64(st, 0), n + 1);
+		assert_memory_equal(sqlite3_column_blob(st, 1), ids[n], 32);
+		assert_int_equal(sqlite3_column_int(st, 4), 1);
+		assert_string_equal(sqlite3_column_text(st, 5), types[n]);
+		assert_int_equal(entry_decode(&e, sqlite3_column_blob(st, 2),
+					      (size_t)sqlite3_column_bytes(st, 2),
+					      sqlite3_column_blob(st, 3),
+					      (size_t)sqlite3_column_bytes(st, 3)), 0);
+		assert_int_equal(entry_verify(&e), 0);
+		assert_memory_equal(e.id, ids[n], 32);
+		assert_memory_equal(e.b->federation.data, fed_id, 32);
+		if (n == 0)
+			assert_false(e.b->has_prev);
+		else
+			assert_memory_equal(e.b->prev.data, ids[n - 1], 32);
+		assert_in_range(e.b->time, T0, INT64_MAX);
+		entry_free(&e);
+		n++;
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(n, 3);
+
+	/* the fold: the profile renamed A, the offers are resources */
+	assert_int_equal(count(f->s1, "SELECT count(*) FROM members WHERE id = ? AND"
+			       " name = 'R\xc3\xa9gie de quartier Nord'", ka->id), 1);
+	assert_int_equal(count(f->s1, "SELECT count(*) FROM member_endpoints WHERE member = ?",
+			       ka->id), 1);
+	assert_int_equal(count(f->s1, "SELECT count(*) FROM resources WHERE owner = ? AND"
+			       " status = 'active'", ka->id), 2);
+	assert_int_equal(count(f->s1, "SELECT capacity FROM resources WHERE id = ?", id3), 4);
+
+	/* durable: a reopened store has the same head */
+	store_close(&f->s1);
+	f->s1 = store_open(f->p1);
+	assert_non_null(f->s1);
+	assert_head(f->s1, ka, 3, id3);
+
+	/* an invalid body is not appended and the head does not move */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, "x", 0); /* capacity 0 */
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, ka, &b, NULL), -1);
+	assert_err("capacity");
+	assert_head(f->s1, ka, 3, id3);
+}
+
+static void test_hold_appends(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[32];
+	assert_int_equal(store_hold_appends(f->s1, time_now_ms() + 60000), 0);
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, "x", 1);
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, ka, &b, NULL), -1);
+	assert_err("try again");
+	assert_head(f->s1, ka, 0, NULL);
+	assert_int_equal(store_hold_appends(f->s1, 0), 0);
+	append_offer(f->s1, ka, "x", 1, id);
+	assert_head(f->s1, ka, 1, id);
+}
+
+static void test_replicate(void **state)
+{
+	struct fx *f = *state;
+	uint8_t oa[32], ob[32];
+	struct feed fa, fb;
+	struct batch_result r;
+	two_feeds(f->s1, oa, ob);
+	feed_load(f->s1, ka, &fa);
+	feed_load(f->s1, kb, &fb);
+	assert_int_equal(fa.n, 5);
+	assert_int_equal(fb.n, 2);
+
+	/* A in two batches, B in one */
+	batch(f->s2, fa.v, 2, &r);
+	assert_int_equal(r.added, 2);
+	assert_int_equal(r.rejected, 0);
+	assert_int_equal(r.author_seq, 2);
+	assert_memory_equal(r.author, ka->id, 32);
+	batch(f->s2, fa.v + 2, 3, &r);
+	assert_int_equal(r.added, 3);
+	assert_int_equal(r.author_seq, 5);
+	batch(f->s2, fb.v, fb.n, &r);
+	assert_int_equal(r.added, 2);
+	assert_int_equal(r.duplicates, 0);
+	assert_int_equal(r.rejected, 0);
+	assert_int_equal(r.forks, 0);
+
+	/* the same heads, entries and derived state on both nodes */
+	uint64_t s1seq, s2seq;
+	uint8_t s1id[32], s2id[32];
+	const struct key *ks[] = {ka, kb};
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_head(f->s1, ks[i]->id, &s1seq, s1id), 0);
+		assert_int_equal(store_head(f->s2, ks[i]->id, &s2seq, s2id), 0);
+		assert_int_equal(s1seq, s2seq);
+		assert_memory_equal(s1id, s2id, 32);
+	}
+	char *d1 = dump_derived(f->s1), *d2 = dump_derived(f->s2);
+	assert_string_equal(d1, d2);
+	assert_non_null(strstr(d1, "'withdrawn'"));
+	assert_non_null(strstr(d1, "(hayon)"));
+	free(d1);
+	free(d2);
+	/* the entries themselves, byte for byte (verified differs: A's own
+	 * node checked each, the other trusted the chain) */
+	sqlite3_stmt *a, *b;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->s1), "SELECT author, seq, id, body, sig"
+					    " FROM entries ORDER BY author, seq", -1, &a, NULL), 0);
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->s2), "SELECT author, seq, id, body, sig"
+					    " FROM entries ORDER BY author, seq", -1, &b, NULL), 0);
+	int rows = 0;
+	for (;;) {
+		int ra = sqlite3_step(a), rb = sqlite3_step(b);
+		assert_int_equal(ra, rb);
+		if (ra != SQLITE_ROW)
+			break;
+		for (int c = 0; c < 5; c++) {
+			assert_int_equal(sqlite3_column_bytes(a, c), sqlite3_column_bytes(b, c));
+			if (c == 1)
+				assert_int_equal(sqlite3_column_int64(a, c), sqlite3_column_int64(b, c));
+			else
+				assert_memory_equal(sqlite3_column_blob(a, c), sqlite3_column_blob(b, c),
+						    (size_t)sqlite3_column_bytes(a, c));
+		}
+		rows++;
+	}
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	assert_int_equal(rows, 7);
+
+	/* sent again: all duplicates; overlapping: duplicates then nothing new */
+	batch(f->s2, fa.v, fa.n, &r);
+	assert_int_equal(r.duplicates, 5);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.rejected, 0);
+	assert_int_equal(r.author_seq, 5);
+	batch(f->s2, fa.v + 3, 2, &r);
+	assert_int_equal(r.duplicates, 2);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM entries", NULL), 7);
+
+	feed_free(&fa);
+	feed_free(&fb);
+}
+
+static void test_batch_gap_and_link(void **state)
+{
+	struct fx *f = *state;
+	struct feed fa;
+	struct batch_result r;
+	for (int i = 0; i < 5; i++)
+		append_offer(f->s1, ka, "Camion", 1, NULL);
+	feed_load(f->s1, ka, &fa);
+
+	/* from an empty feed, a batch starting at seq 2 */
+	err_set("sentinel");
+	batch(f->s2, fa.v + 1, 4, &r);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.rejected, 4);
+	assert_err("gap");
+	assert_head(f->s2, ka, 0, NULL);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM entries", NULL), 0);
+
+	/* at head 2, a batch starting at head + 2 */
+	batch(f->s2, fa.v, 2, &r);
+	assert_int_equal(r.added, 2);
+	err_set("sentinel");
+	batch(f->s2, fa.v + 3, 2, &r);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.rejected, 2);
+	assert_err("expected seq 3, got 4");
+	assert_head(f->s2, ka, 2, NULL);
+
+	/* seq 3 validly signed but linked to something else */
+	struct entry e;
+	uint8_t other[32];
+	memset(other, 0x77, 32);
+	seal(&e, ka, fed_id, 3, other, "Ailleurs");
+	struct raw_entry raw = raw_of(&e);
+	err_set("sentinel");
+	batch(f->s2, &raw, 1, &r);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.rejected, 1);
+	assert_err("does not link");
+	entry_free(&e);
+
+	/* a batch that mixes feeds, or goes backwards, keeps its valid prefix */
+	append_offer(f->s1, kb, "Salle", 1, NULL);
+	struct feed fb;
+	feed_load(f->s1, kb, &fb);
+	struct raw_entry mixed[2] = {fa.v[2], fb.v[0]};
+	err_set("sentinel");
+	batch(f->s2, mixed, 2, &r);
+	assert_int_equal(r.added, 1);
+	assert_int_equal(r.rejected, 1);
+	assert_err("mixes feeds");
+	struct raw_entry back[2] = {fa.v[4], fa.v[3]};
+	batch(f->s2, back, 2, &r);
+	assert_int_equal(r.rejected, 2);
+	assert_head(f->s2, ka, 3, NULL);
+	assert_head(f->s2, kb, 0, NULL);
+
+	/* hostile sizes */
+	struct raw_entry junk = {(const uint8_t *)"junk", 4, fa.v[0].sig, KEY_SIG_BYTES};
+	batch(f->s2, &junk, 1, &r);
+	assert_int_equal(r.rejected, 1);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(store_insert_batch(f->s2, fa.v, STORE_BATCH_MAX + 1, &r), -1);
+	assert_int_equal(store_insert_batch(f->s2, fa.v, 0, &r), 0);
+	assert_int_equal(r.added + r.rejected + r.duplicates, 0);
+
+	feed_free(&fa);
+	feed_free(&fb);
+}
+
+static void test_batch_bad_newest_signature(void **state)
+{
+	struct fx *f = *state;
+	struct feed fa;
+	struct batch_result r;
+	for (int i = 0; i < 5; i++)
+		append_offer(f->s1, ka, "Camion", 1, NULL);
+	feed_load(f->s1, ka, &fa);
+	fa.sig[4][17] ^= 0x08;
+
+	err_set("sentinel");
+	batch(f->s2, fa.v, 5, &r);
+	assert_int_equal(r.added, 4);
+	assert_int_equal(r.rejected, 1);
+	assert_err("bad signature on seq 5");
+	assert_head(f->s2, ka, 4, NULL);
+	/* each kept entry's own signature was checked on the way */
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM entries WHERE verified = 1", NULL), 4);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM faults", NULL), 0);
+
+	/* the good seq 5 is then accepted */
+	fa.sig[4][17] ^= 0x08;
+	batch(f->s2, fa.v + 4, 1, &r);
+	assert_int_equal(r.added, 1);
+	assert_head(f->s2, ka, 5, NULL);
+	feed_free(&fa);
+}
+
+/* The chain vouches for entries whose own signature is bad; the background
+ * pass finds them and marks the feed faulty. */
+static void test_verify_pending(void **state)
+{
+	struct fx *f = *state;
+	struct feed fa, fb;
+	struct batch_result r;
+	for (int i = 0; i < 5; i++)
+		append_offer(f->s1, ka, "Camion", 1, NULL);
+	append_offer(f->s1, kb, "Salle", 1, NULL);
+	append_offer(f->s1, kb, "Bureau", 1, NULL);
+	feed_load(f->s1, ka, &fa);
+	feed_load(f->s1, kb, &fb);
+	fa.sig[2][0] ^= 0x01; /* seq 3: bad own signature, newest fine */
+
+	batch(f->s2, fa.v, 5, &r);
+	assert_int_equal(r.added, 5);
+	assert_int_equal(r.rejected, 0);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM entries WHERE verified = 0", NULL), 4);
+	assert_int_equal(count(f->s2, "SELECT seq FROM entries WHERE verified = 1", NULL), 5);
+	batch(f->s2, fb.v, 2, &r);
+	assert_int_equal(r.added, 2);
+
+	/* in small steps, then whatever is left */
+	assert_int_equal(store_verify_pending(f->s2, 2), 2);
+	assert_int_equal(store_verify_pending(f->s2, 100), 3);
+	assert_int_equal(store_verify_pending(f->s2, 100), 0);
+	assert_int_equal(store_verify_pending(f->s2, 0), 0);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM entries WHERE verified = 1", NULL), 6);
+	assert_int_equal(count(f->s2, "SELECT seq FROM entries WHERE verified = -1", NULL), 3);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM faults", NULL), 1);
+	assert_int_equal(count(f->s2, "SELECT seq FROM faults WHERE author = ?", ka->id), 3);
+
+	/* a bad entry slipped in by SQL (B's seq 2, signature damaged) */
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->s2), "UPDATE entries SET sig = ?,"
+					    " verified = 0 WHERE author = ? AND seq = 2",
+					    -1, &st, NULL), SQLITE_OK);
+	fb.sig[1][63] ^= 0x10;
+	sqlite3_bind_blob(st, 1, fb.sig[1], KEY_SIG_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, kb->id, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(store_db(f->s2)), 1);
+	sqlite3_finalize(st);
+	assert_int_equal(store_verify_pending(f->s2, 10), 1);
+	assert_int_equal(count(f->s2, "SELECT verified FROM entries WHERE author = ? AND seq = 2",
+			       kb->id), -1);
+	assert_int_equal(count(f->s2, "SELECT seq FROM faults WHERE author = ?", kb->id), 2);
+
+	feed_free(&fa);
+	feed_free(&fb);
+}
+
+static void test_batch_non_member(void **state)
+{
+	struct fx *f = *state;
+	struct entry e1, e2;
+	struct batch_result r;
+	seal(&e1, kc, fed_id, 1, NULL, "Intrus");
+	seal(&e2, kc, fed_id, 2, e1.id, "Intrus 2");
+	struct raw_entry v[2] = {raw_of(&e1), raw_of(&e2)};
+	err_set("sentinel");
+	batch(f->s2, v, 2, &r);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.rejected, 2);
+	assert_err("not a member");
+	assert_head(f->s2, kc, 0, NULL);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM entries", NULL), 0);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM resources", NULL), 0);
+	entry_free(&e1);
+	entry_free(&e2);
+}
+
+static void test_batch_other_federation(void **state)
+{
+	struct fx *f = *state;
+	struct entry e1, e2, good;
+	struct batch_result r;
+	uint8_t other[32];
+	memset(other, 0xaa, sizeof other);
+	seal(&e1, ka, other, 1, NULL, "Ailleurs");
+	seal(&e2, ka, other, 2, e1.id, "Ailleurs 2");
+	struct raw_entry v[2] = {raw_of(&e1), raw_of(&e2)};
+	err_set("sentinel");
+	batch(f->s2, v, 2, &r);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.rejected, 2);
+	assert_err("another federation");
+	assert_head(f->s2, ka, 0, NULL);
+
+	/* behind a good entry: the good one is kept, the rest is not */
+	seal(&good, ka, fed_id, 1, NULL, "Ici");
+	struct raw_entry w[2] = {raw_of(&good), raw_of(&e2)};
+	batch(f->s2, w, 2, &r);
+	assert_int_equal(r.added, 1);
+	assert_int_equal(r.rejected, 1);
+	assert_head(f->s2, ka, 1, good.id);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM entries", NULL), 1);
+	entry_free(&e1);
+	entry_free(&e2);
+	entry_free(&good);
+}
+
+static void test_fork(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id1[32], id2[32], id3[32];
+	struct batch_result r;
+	struct feed fa;
+	append_profile(f->s1, ka, "R\xc3\xa9gie", id1);
+	append_offer(f->s1, ka, "Camion", 1, id2);
+	feed_load(f->s1, ka, &fa);
+	batch(f->s2, fa.v, fa.n, &r);
+	assert_int_equal(r.added, 2);
+	feed_free(&fa);
+
+	/* a second seq 2, validly signed by A: equivocation */
+	struct entry fork, badfork;
+	seal(&fork, ka, fed_id, 2, id1, "Camion (autre)");
+	assert_memory_not_equal(fork.id, id2, 32);
+	struct raw_entry rf = raw_of(&fork);
+	batch(f->s2, &rf, 1, &r);
+	assert_int_equal(r.forks, 1);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM forks", NULL), 1);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM forks WHERE id = ?", fork.id), 1);
+	assert_int_equal(count(f->s2, "SELECT seq FROM forks WHERE author = ?", ka->id), 2);
+	/* the proof is kept verbatim */
+	assert_int_equal(count(f->s2, "SELECT length(body) FROM forks", NULL),
+			 (int64_t)fork.body_len);
+	/* the held branch stays */
+	assert_head(f->s2, ka, 2, id2);
+
+	/* the same proof again is not new evidence */
+	batch(f->s2, &rf, 1, &r);
+	assert_int_equal(r.forks, 0);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM forks", NULL), 1);
+
+	/* a conflicting entry with a bad signature proves nothing */
+	seal(&badfork, ka, fed_id, 2, id1, "Faux");
+	badfork.sig[5] ^= 0x02;
+	struct raw_entry rb = raw_of(&badfork);
+	err_set("sentinel");
+	batch(f->s2, &rb, 1, &r);
+	assert_int_equal(r.forks, 0);
+	assert_int_equal(r.rejected, 1);
+	assert_err("bad signature");
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM forks", NULL), 1);
+
+	/* the feed is not extended past the fork */
+	append_offer(f->s1, ka, "Remorque", 1, id3);
+	feed_load(f->s1, ka, &fa);
+	assert_int_equal(fa.n, 3);
+	err_set("sentinel");
+	batch(f->s2, fa.v + 2, 1, &r);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.rejected, 1);
+	assert_err("forked");
+	assert_head(f->s2, ka, 2, id2);
+	feed_free(&fa);
+
+	/* our own feed, forked (say, a restored backup signed elsewhere):
+	 * the store refuses to append to it, and other feeds go on */
+	batch(f->s1, &rf, 1, &r);
+	assert_int_equal(r.forks, 1);
+	err_set("sentinel");
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, "x", 1);
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	assert_int_equal(store_append(f->s1, ka, &b, NULL), -1);
+	assert_err("forked at seq 2");
+	assert_head(f->s1, ka, 3, id3);
+	append_offer(f->s1, kb, "Salle", 1, NULL);
+	assert_head(f->s1, kb, 1, NULL);
+
+	entry_free(&fork);
+	entry_free(&badfork);
+}
+
+/* A fork proof told by a peer (store_add_fork_proof), before or after the
+ * node holds the feed. */
+static void test_fork_proof(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id1[32], id2[32];
+	struct batch_result r;
+	append_profile(f->s1, ka, "R\xc3\xa9gie", id1);
+	append_offer(f->s1, ka, "Camion", 1, id2);
+	struct feed fa;
+	feed_load(f->s1, ka, &fa);
+	struct entry fork, other_seq, stranger;
+	seal(&fork, ka, fed_id, 2, id1, "Camion (autre)");
+	seal(&other_seq, ka, fed_id, 3, id2, "Suite");
+	seal(&stranger, kc, fed_id, 2, id1, "Intrus");
+	struct raw_entry rf = raw_of(&fork), ro = raw_of(&other_seq);
+
+	err_set("sentinel");
+	assert_int_equal(store_add_fork_proof(f->s2, &fa.v[1], &fa.v[1]), -1);
+	assert_err("not a fork");
+	assert_int_equal(store_add_fork_proof(f->s2, &fa.v[1], &ro), -1);
+	struct entry stranger2;
+	seal(&stranger2, kc, fed_id, 2, id2, "Intrus bis");
+	struct raw_entry rs = raw_of(&stranger), rs2 = raw_of(&stranger2);
+	err_set("sentinel");
+	assert_int_equal(store_add_fork_proof(f->s2, &rs, &rs2), -1);
+	assert_err("non-member");
+	struct raw_entry rbad = rf;
+	uint8_t badsig[64];
+	memcpy(badsig, fork.sig, 64);
+	badsig[0] ^= 1;
+	rbad.sig = badsig;
+	assert_int_equal(store_add_fork_proof(f->s2, &fa.v[1], &rbad), -1);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM forks", NULL), 0);
+
+	/* neither branch held here: both are kept as evidence */
+	assert_int_equal(store_add_fork_proof(f->s2, &fa.v[1], &rf), 1);
+	assert_int_equal(count(f->s2, "SELECT count(*) FROM forks", NULL), 2);
+	assert_int_equal(store_add_fork_proof(f->s2, &rf, &fa.v[1]), 0);
+
+	/* the feed below the fork point is still accepted (DESIGN.md,
+	 * invariant 4: stop past the fork point); seq 2 and on are not */
+	batch(f->s2, fa.v, 2, &r);
+	assert_int_equal(r.added, 1);
+	assert_int_equal(r.rejected, 1);
+	assert_head(f->s2, ka, 1, id1);
+
+	/* on the node that holds one branch, only the other is recorded */
+	assert_int_equal(store_add_fork_proof(f->s1, &fa.v[1], &rf), 1);
+	assert_int_equal(count(f->s1, "SELECT count(*) FROM forks", NULL), 1);
+	assert_int_equal(count(f->s1, "SELECT count(*) FROM forks WHERE id = ?", fork.id), 1);
+
+	feed_free(&fa);
+	entry_free(&fork);
+	entry_free(&other_seq);
+	entry_free(&stranger);
+	entry_free(&stranger2);
+}
+
+static void test_reindex_identical(void **state)
+{
+	struct fx *f = *state;
+	uint8_t oa[32], ob[32], req[32];
+	two_feeds(f->s1, oa, ob);
+	append_request(f->s1, kb, oa, req); /* B asks for A's truck */
+	assert_int_equal(lending_append(f->s1, ka, MUTUA__BODY__PAYLOAD_ACCEPT, req, "ok",
+					-1, -1, "Camille"), 0);
+	assert_int_equal(count(f->s1, "SELECT count(*) FROM loans WHERE state = 'accepted'",
+			       NULL), 1);
+
+	char *before = dump_derived(f->s1);
+	assert_int_equal(store_reindex(f->s1), 0);
+	char *after = dump_derived(f->s1);
+	assert_string_equal(before, after);
+	free(after);
+
+	/* damage every derived table: the rebuild restores each byte */
+	exec(f->s1, "DELETE FROM resources; UPDATE members SET name = 'x';"
+		    " DELETE FROM member_endpoints; UPDATE feeds SET seq = 99;"
+		    " UPDATE loans SET state = 'closed';"
+		    " INSERT INTO loans(id, resource, borrower, start_ms, end_ms, quantity,"
+		    "  requested, state) VALUES (x'00', x'00', x'00', 0, 1, 1, 0, 'requested');"
+		    " INSERT INTO loan_events(id, request, type, author, time)"
+		    "  VALUES (x'01', x'00', 'accept', x'00', 0);"
+		    " UPDATE entries SET verified = 0");
+	after = dump_derived(f->s1);
+	assert_string_not_equal(before, after);
+	free(after);
+	assert_int_equal(store_reindex(f->s1), 0);
+	after = dump_derived(f->s1);
+	assert_string_equal(before, after);
+	assert_int_equal(count(f->s1, "SELECT count(*) FROM entries WHERE verified != 1", NULL), 0);
+
+	/* and a node that received the same entries folds them the same */
+	struct feed fa, fb;
+	struct batch_result r;
+	feed_load(f->s1, ka, &fa);
+	feed_load(f->s1, kb, &fb);
+	batch(f->s2, fb.v, fb.n, &r); /* the request before its offer */
+	assert_int_equal(r.added, 3);
+	batch(f->s2, fa.v, fa.n, &r);
+	assert_int_equal(r.added, 6);
+	char *other = dump_derived(f->s2);
+	assert_string_equal(before, other);
+	free(other);
+	feed_free(&fa);
+	feed_free(&fb);
+	free(before);
+	free(after);
+}
+
+static void set_body(struct store *s, const struct key *k, int64_t seq,
+		     const uint8_t *body, size_t len)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), "UPDATE entries SET body = ?"
+					    " WHERE author = ? AND seq = ?", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, k->id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, seq);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	assert_int_equal(sqlite3_changes(store_db(s)), 1);
+	sqlite3_finalize(st);
+}
+
+static void test_reindex_corrupted(void **state)
+{
+	struct fx *f = *state;
+	uint8_t oa[32], ob[32];
+	struct feed fa;
+	two_feeds(f->s1, oa, ob);
+	feed_load(f->s1, ka, &fa);
+	char *before = dump_derived(f->s1);
+
+	/* a flipped byte in the actor-less offer title of seq 2 still
+	 * decodes: the id and signature catch it */
+	uint8_t *body = malloc(fa.v[1].body_len);
+	assert_non_null(body);
+	memcpy(body, fa.v[1].body, fa.v[1].body_len);
+	uint8_t *t = memmem(body, fa.v[1].body_len, "Camion", 6);
+	assert_non_null(t);
+	t[0] ^= 0x20; /* "camion" */
+	set_body(f->s1, ka, 2, body, fa.v[1].body_len);
+	err_set("sentinel");
+	assert_int_equal(store_reindex(f->s1), -1);
+	assert_err("corrupted");
+	/* a failed rebuild changes nothing */
+	char *after = dump_derived(f->s1);
+	assert_string_equal(before, after);
+	free(after);
+
+	/* a byte that breaks the encoding */
+	memcpy(body, fa.v[1].body, fa.v[1].body_len);
+	body[0] ^= 0xff;
+	set_body(f->s1, ka, 2, body, fa.v[1].body_len);
+	err_set("sentinel");
+	assert_int_equal(store_reindex(f->s1), -1);
+	assert_err("corrupted");
+
+	/* a damaged signature */
+	set_body(f->s1, ka, 2, fa.v[1].body, fa.v[1].body_len);
+	assert_int_equal(store_reindex(f->s1), 0);
+	exec(f->s1, "UPDATE entries SET sig = zeroblob(64) WHERE seq = 3");
+	err_set("sentinel");
+	assert_int_equal(store_reindex(f->s1), -1);
+	assert_err("corrupted");
+
+	free(body);
+	free(before);
+	feed_free(&fa);
+}
+
+static void test_two_handles_alternate(void **state)
+{
+	struct fx *f = *state;
+	struct store *other = store_open(f->p1);
+	assert_non_null(other);
+	for (int i = 0; i < 20; i++)
+		append_offer(i % 2 ? other : f->s1, ka, "Camion", 1, NULL);
+	assert_head(f->s1, ka, 20, NULL);
+	assert_head(other, ka, 20, NULL);
+	assert_int_equal(count(f->s1, "SELECT count(DISTINCT seq) FROM entries WHERE author = ?",
+			       ka->id), 20);
+	assert_int_equal(count(f->s1, "SELECT max(seq) FROM entries", NULL), 20);
+	/* one chain: the rebuild checks every link */
+	assert_int_equal(store_reindex(other), 0);
+	store_close(&other);
+}
+
+struct writer {
+	const char *path;
+	int n, failed;
+	char err[256];
+};
+
+static void *writer_run(void *arg)
+{
+	struct writer *w = arg;
+	struct store *s = store_open(w->path);
+	if (!s) {
+		w->failed = w->n;
+		snprintf(w->err, sizeof w->err, "%s", err_msg());
+		return NULL;
+	}
+	for (int i = 0; i < w->n; i++) {
+		Mutua__Body b = MUTUA__BODY__INIT;
+		Mutua__Offer o = MUTUA__OFFER__INIT;
+		fill_offer(&o, "Camion", 1);
+		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+		b.offer = &o;
+		if (store_append(s, ka, &b, NULL) != 0) {
+			w->failed++;
+			snprintf(w->err, sizeof w->err, "%s", err_msg());
+		}
+	}
+	store_close(&s);
+	return NULL;
+}
+
+/* Two writers (the daemon and the CLI) on one file at the same time. */
+static void test_two_handles_concurrent(void **state)
+{
+	struct fx *f = *state;
+	struct writer w[2] = {{f->p1, 15, 0, ""}, {f->p1, 15, 0, ""}};
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, writer_run, &w[i]), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	for (int i = 0; i < 2; i++)
+		if (w[i].failed)
+			fail_msg("writer %d: %d appends failed: %s", i, w[i].failed, w[i].err);
+	assert_int_equal(count(f->s1, "SELECT count(*) FROM entries WHERE author = ?", ka->id), 30);
+	assert_int_equal(count(f->s1, "SELECT count(DISTINCT seq) FROM entries", NULL), 30);
+	assert_int_equal(count(f->s1, "SELECT max(seq) FROM entries", NULL), 30);
+	assert_int_equal(store_reindex(f->s1), 0);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_open_adopt),
+		T(test_append_head),
+		T(test_hold_appends),
+		T(test_replicate),
+		T(test_batch_gap_and_link),
+		T(test_batch_bad_newest_signature),
+		T(test_verify_pending),
+		T(test_batch_non_member),
+		T(test_batch_other_federation),
+		T(test_fork),
+		T(test_fork_proof),
+		T(test_reindex_identical),
+		T(test_reindex_corrupted),
+		T(test_two_handles_alternate),
+		T(test_two_handles_concurrent),
+	};
+	return cmocka_run_group_tests_name("store", tests, group_setup, group_teardown);
+}
