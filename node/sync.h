@@ -73,4 +73,8 @@ int syncer_heard_own_head(const struct syncer *sy);
 /* A one-line reason when an outbound peer refused our key. */
 const char *syncer_refusal(const struct syncer *sy, int peer);
 
+/* Tests and fuzzing: handles a message as if an inbound peer (the first
+ * member) had sent it. -1 only when the store failed. */
+int syncer_inject(struct syncer *sy, const uint8_t *const *frames, const size_t *lens, int n);
+
 #endif
