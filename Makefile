@@ -18,6 +18,15 @@ endif
 endif
 endif
 
+# A sanitizer build (SAN=1) and a plain one never share objects: switching
+# kinds starts from a clean tree.
+BUILD_KIND := $(if $(filter 1,$(SAN)),san,plain)
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+ifneq ($(shell cat build/.kind 2>/dev/null),$(BUILD_KIND))
+$(shell rm -rf build bin && mkdir -p build && echo $(BUILD_KIND) > build/.kind)
+endif
+endif
+
 OPT ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
 	$(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
@@ -25,6 +34,8 @@ LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
+export ASAN_OPTIONS = detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 endif
 
 ifeq ($(V),1)
@@ -44,6 +55,8 @@ LEDGER_OBJ := $(LEDGER_SRC:%.c=build/%.o) build/gen/mutua.pb-c.o
 LIB := build/libmutua.a
 NODE_LIB := build/libnode.a
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
+TOOL_BIN := $(patsubst tests/%.c,build/tests/%,$(wildcard tests/tools/*.c))
+BENCH_BIN := build/tests/bench/bench
 
 all: bin/mutua bin/mutuad
 
@@ -84,17 +97,56 @@ build/tests/%: build/tests/unit/%.o $(NODE_LIB) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-tests: $(TEST_BIN)
+# test tools for the multi-node tests (tests/tools/*.c)
+build/tests/tools/%: build/tests/tools/%.o $(NODE_LIB) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the micro-benchmarks and measuring helpers of make bench
+$(BENCH_BIN): build/tests/bench/bench.o $(NODE_LIB) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# fuzz targets, replayed over their corpus and past crashers by make check
+# (tests/fuzz/replay.c); make fuzz runs them under libFuzzer with clang
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_NAMES:%=build/tests/test_%)
+build/tests/fuzz/replay_%.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -DFUZZ_NAME='"$*"' -c -o $@ $<
+build/tests/test_fuzz_%: build/tests/fuzz/replay_fuzz_%.o build/tests/fuzz/fuzz_%.o \
+		build/tests/fuzz/common.o $(NODE_LIB) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: $(TEST_BIN) $(TOOL_BIN) $(BENCH_BIN) $(FUZZ_BIN)
 
 check: all tests
-	@sh tests/run.sh
+	@bash tests/run.sh
 
 demo: all
 	@sh deploy/demo.sh
 
 bench:
-	@$(MAKE) --no-print-directory OPT="-O3 -DNDEBUG" all
+	@$(MAKE) --no-print-directory OPT="-O3 -DNDEBUG" all $(BENCH_BIN)
 	@sh tests/bench.sh
+
+fuzz:
+	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
+
+# the long hardening runs (tests/stress.sh): a power cut at every sync point,
+# 100 crash loops, partitions, and the fuzzers for FUZZ_SECONDS (300) each
+stress: all tests
+	@FUZZ_SECONDS=$(or $(FUZZ_SECONDS),300) bash tests/stress.sh
+
+# the unit tests and fuzz replays under valgrind: no error, no definite leak
+valgrind: tests
+	@for t in $(TEST_BIN) $(FUZZ_BIN); do \
+		echo "  VALGRIND $$t"; \
+		valgrind -q --error-exitcode=1 --leak-check=full \
+			--errors-for-leak-kinds=definite $$t >/dev/null || exit 1; \
+	done; echo "valgrind: no errors, no definite leaks"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
@@ -104,7 +156,7 @@ install: all
 clean:
 	rm -rf build bin bench-results.json
 
-.PHONY: all tests check demo bench install clean
+.PHONY: all tests check demo bench fuzz stress valgrind install clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

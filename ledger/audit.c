@@ -5,9 +5,10 @@
  * chunks; each chunk's signatures are checked by worker threads while the
  * main thread checks the previous chunk's chains and inserts it into a
  * scratch store, whose fold (the very code every node runs) rebuilds
- * members, resources and loans. The lending rules are then checked on the
- * scratch store: every step the fold ignored, every instant a resource is
- * lent beyond its capacity, and the balances.
+ * members, resources and loans, and checks every checkpoint. The lending
+ * rules are then checked on the scratch store: every step the fold
+ * ignored, every instant a resource is lent beyond its capacity, and the
+ * balances; and every checkpoint the fold found false is reported.
  */
 #include "audit.h"
 #include "bundle.h"
@@ -156,6 +157,8 @@ struct feed {
 	uint8_t author[32];
 	uint64_t bad;       /* entries refused after the chain broke */
 	int member, broken;
+	const char *stopped; /* the rule by which the scratch store refused
+			      * this feed's entries (exclusion, fork), or NULL */
 };
 
 struct audit {
@@ -258,6 +261,46 @@ static int check_duplicate(struct audit *a, const struct entry *e)
 	return 0;
 }
 
+/* Keeps a validly signed entry of a feed that is not a member's, yet:
+ * feeds come in the order of their authors' ids, so a member admitted by
+ * proposals and votes in feeds further on is known only once they are in
+ * (take_pending). */
+static int stash(struct audit *a, const struct entry *e)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "INSERT INTO audit_pending(author, seq, body, sig)"
+			       " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	sqlite3_bind_blob(st, 1, e->b->author.data, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)e->b->seq);
+	sqlite3_bind_blob(st, 3, e->body, (int)e->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, e->sig, 64, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0
+		 : err_set("scratch store: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Inserts a run of one feed that passed the chain checks; the scratch
+ * store may still refuse its tail (entries past a fork point, or after
+ * the member's exclusion): that is reported, and the feed stops there. */
+static int insert_good(struct audit *a, struct feed *f, struct entry *e, size_t n)
+{
+	struct batch_result r;
+	char why[300];
+	if (store_insert_entries(a->scratch, e, n, 1, &r))
+		return -1;
+	if (r.rejected) {
+		snprintf(why, sizeof why, "%s", err_msg());
+		f->stopped = strstr(why, "excluded") ? "membership"
+			     : strstr(why, "forked") ? "fork" : "chain";
+		issue(a, f->author, r.author_seq + 1, f->stopped, "%zu entr%s not accepted: %s",
+		      r.rejected, r.rejected == 1 ? "y" : "ies", why);
+	}
+	return 0;
+}
+
 /* Checks the chains of a verified chunk and inserts what holds. */
 static int take_chunk(struct audit *a, struct chunk *c)
 {
@@ -274,6 +317,8 @@ static int take_chunk(struct audit *a, struct chunk *c)
 		struct feed *f = feed_of(a, author);
 		if (!f)
 			return err_set("too many feeds");
+		if (!f->member) /* admitted since it was first seen? */
+			f->member = store_is_member(a->scratch, author) == 1;
 		uint64_t head;
 		uint8_t prev[32];
 		if (store_head(a->scratch, author, &head, prev))
@@ -293,12 +338,19 @@ static int take_chunk(struct audit *a, struct chunk *c)
 				continue;
 			}
 			if (!f->member) {
-				if (f->bad++ == 0)
-					issue(a, author, b->seq, "membership",
-					      "entries signed by a key that is not a member's");
+				if (stash(a, e))
+					return -1;
+				continue;
+			}
+			if (f->stopped) {
+				f->bad++;
 				continue;
 			}
 			if (b->seq <= head) {
+				/* what precedes must be in scratch to be compared */
+				if (ngood && insert_good(a, f, &c->e[good_start], ngood))
+					return -1;
+				ngood = 0;
 				if (check_duplicate(a, e))
 					return -1;
 				continue;
@@ -315,8 +367,7 @@ static int take_chunk(struct audit *a, struct chunk *c)
 				good_start = k;
 			else if (good_start + ngood != k) {
 				/* not contiguous in the chunk: insert what we have */
-				struct batch_result r;
-				if (store_insert_entries(a->scratch, &c->e[good_start], ngood, 1, &r))
+				if (insert_good(a, f, &c->e[good_start], ngood))
 					return -1;
 				good_start = k;
 				ngood = 0;
@@ -325,11 +376,8 @@ static int take_chunk(struct audit *a, struct chunk *c)
 			head = b->seq;
 			memcpy(prev, e->id, 32);
 		}
-		if (ngood) {
-			struct batch_result r;
-			if (store_insert_entries(a->scratch, &c->e[good_start], ngood, 1, &r))
-				return -1;
-		}
+		if (ngood && insert_good(a, f, &c->e[good_start], ngood))
+			return -1;
 		i = j;
 	}
 	return 0;
@@ -341,6 +389,137 @@ static void chunk_clear(struct chunk *c)
 		if (c->decoded[i])
 			entry_free(&c->e[i]);
 	c->n = 0;
+}
+
+/* The stashed feeds whose authors the history has made members since,
+ * in turn (a newcomer may vote for the next); what is left is the work
+ * of keys that never were members'. */
+static int take_pending(struct audit *a, struct chunk *c)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	for (;;) {
+		uint8_t author[32];
+		if (sqlite3_prepare_v2(db, "SELECT p.author FROM audit_pending p JOIN members m"
+				       " ON m.id = p.author AND m.active ORDER BY p.k LIMIT 1",
+				       -1, &st, NULL))
+			return err_set("scratch store: %s", sqlite3_errmsg(db));
+		int found = sqlite3_step(st) == SQLITE_ROW;
+		if (found)
+			memcpy(author, sqlite3_column_blob(st, 0), 32);
+		sqlite3_finalize(st);
+		if (!found)
+			break;
+		/* in bundle order, a chunk at a time */
+		for (;;) {
+			sqlite3_int64 last = 0;
+			if (sqlite3_prepare_v2(db, "SELECT k, body, sig FROM audit_pending"
+					       " WHERE author = ?1 ORDER BY k LIMIT ?2", -1, &st, NULL))
+				return err_set("scratch store: %s", sqlite3_errmsg(db));
+			sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, CHUNK);
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				size_t i = c->n++;
+				last = sqlite3_column_int64(st, 0);
+				c->decoded[i] = entry_decode(&c->e[i], sqlite3_column_blob(st, 1),
+							     (size_t)sqlite3_column_bytes(st, 1),
+							     sqlite3_column_blob(st, 2), 64) == 0;
+				c->ok[i] = c->decoded[i];
+			}
+			sqlite3_finalize(st);
+			if (!c->n)
+				break;
+			a->sum->entries -= c->n; /* counted when first read */
+			int rc = take_chunk(a, c);
+			chunk_clear(c);
+			if (rc)
+				return -1;
+			if (sqlite3_prepare_v2(db, "DELETE FROM audit_pending WHERE author = ?1"
+					       " AND k <= ?2", -1, &st, NULL))
+				return err_set("scratch store: %s", sqlite3_errmsg(db));
+			sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, last);
+			sqlite3_step(st);
+			sqlite3_finalize(st);
+		}
+	}
+	if (sqlite3_prepare_v2(db, "SELECT author, min(k), count(*) FROM audit_pending"
+			       " GROUP BY author ORDER BY 2", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const uint8_t *author = sqlite3_column_blob(st, 0);
+		sqlite3_stmt *q;
+		uint64_t seq = 0;
+		if (sqlite3_prepare_v2(db, "SELECT seq FROM audit_pending WHERE k = ?1", -1, &q,
+				       NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, sqlite3_column_int64(st, 1));
+			if (sqlite3_step(q) == SQLITE_ROW)
+				seq = (uint64_t)sqlite3_column_int64(q, 0);
+			sqlite3_finalize(q);
+		}
+		long long n = sqlite3_column_int64(st, 2);
+		issue(a, author, seq, "membership", n == 1
+		      ? "an entry signed by a key that is not a member's"
+		      : "%lld entries signed by a key that is not a member's", n);
+	}
+	sqlite3_finalize(st);
+	/* what a member signed after its exclusion took effect, when the
+	 * scratch store learnt of the exclusion only later */
+	if (sqlite3_prepare_v2(db, "SELECT e.author, min(e.seq), count(*) FROM entries e"
+			       " JOIN members m ON m.id = e.author WHERE m.excluded IS NOT NULL"
+			       " AND e.time > m.excluded GROUP BY e.author ORDER BY e.author",
+			       -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		      "membership", "%lld entr%s signed after the member's exclusion",
+		      (long long)sqlite3_column_int64(st, 2),
+		      sqlite3_column_int64(st, 2) == 1 ? "y" : "ies");
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Checkpoints the fold found false (checkpoint.c): signed evidence that
+ * the author misstated its own feed. */
+static int check_checkpoints(struct audit *a)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT author, seq, size, why FROM checkpoints WHERE NOT valid"
+				   " ORDER BY author, seq", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		      "checkpoint", "%s (checkpoint of the first %lld entries)",
+		      sqlite3_column_text(st, 3), sqlite3_column_int64(st, 2));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The fork proofs of the history (FORK records), against the entries. */
+static int check_forks(struct audit *a)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	int rc = 0;
+	if (sqlite3_prepare_v2(db, "SELECT body, sig FROM audit_forks ORDER BY k", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		struct entry e;
+		if (entry_decode(&e, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+				 sqlite3_column_blob(st, 1), 64)) {
+			issue(a, NULL, 0, "format", "fork proof entry: %s", err_msg());
+			continue;
+		}
+		if (entry_verify(&e))
+			issue(a, e.b->author.data, e.b->seq, "signature",
+			      "fork proof entry with a bad signature");
+		else
+			rc = check_duplicate(a, &e);
+		entry_free(&e);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /* Lending and balances, on the rebuilt state. */
@@ -374,18 +553,21 @@ static int check_lending(struct audit *a)
 
 	/* over-booking: sweep each resource's holding loans in time order;
 	 * the accept that makes the use exceed the capacity is the owner's
-	 * misbehaviour, shown by its own feed */
+	 * misbehaviour, shown by its own feed: of the loans in use at that
+	 * instant, the one accepted last (not the one starting last) */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT l.resource, r.capacity, r.title, l.start_ms, l.end_ms,"
 			       " l.quantity, l.id, l.owner,"
 			       " (SELECT n.seq FROM loan_events v JOIN entries n ON n.id = v.id"
-			       "  WHERE v.request = l.id AND v.type = 'accept' AND v.verdict IS NULL)"
+			       "  WHERE v.request = l.id AND v.type = 'accept' AND v.verdict IS NULL),"
+			       " coalesce(l.decided, 0)"
 			       " FROM loans l JOIN resources r ON r.id = l.resource"
 			       " WHERE l.state IN ('accepted', 'handed_over', 'returned', 'closed')"
 			       " ORDER BY l.resource, l.start_ms, l.id", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	struct open_loan {
-		int64_t end, q;
+		int64_t end, q, decided, seq;
+		uint8_t id[32];
 	} *open = NULL;
 	size_t nopen = 0, capopen = 0;
 	uint8_t cur[32] = {0};
@@ -415,15 +597,24 @@ static int check_lending(struct audit *a)
 			}
 			open = more;
 		}
-		open[nopen].end = sqlite3_column_int64(st, 4);
-		open[nopen].q = sqlite3_column_int64(st, 5);
-		use += open[nopen++].q;
+		struct open_loan *ol = &open[nopen++];
+		ol->end = sqlite3_column_int64(st, 4);
+		ol->q = sqlite3_column_int64(st, 5);
+		ol->seq = sqlite3_column_int64(st, 8);
+		ol->decided = sqlite3_column_int64(st, 9);
+		memcpy(ol->id, sqlite3_column_blob(st, 6), 32);
+		use += ol->q;
 		if (use > cap) {
+			const struct open_loan *last = &open[0];
+			for (size_t k = 1; k < nopen; k++)
+				if (open[k].decided > last->decided ||
+				    (open[k].decided == last->decided && open[k].seq > last->seq))
+					last = &open[k];
 			char when[TIME_BUF];
 			time_format_utc(when, start);
 			char id[HEX_ID_LEN + 1];
-			hex_encode(id, sqlite3_column_blob(st, 6), 32);
-			issue(a, sqlite3_column_blob(st, 7), (uint64_t)sqlite3_column_int64(st, 8),
+			hex_encode(id, last->id, 32);
+			issue(a, sqlite3_column_blob(st, 7), (uint64_t)last->seq,
 			      "over-booking", "accepting request %.12s lends '%s' beyond its "
 			      "capacity %lld (%lld in use from %s)", id, sqlite3_column_text(st, 2),
 			      (long long)cap, (long long)use, when);
@@ -485,6 +676,14 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	/* scratch state: durability is pointless, speed is not */
 	sqlite3_exec(store_db(a.scratch), "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
 			" PRAGMA cache_size = -65536", NULL, NULL, NULL);
+	if (sqlite3_exec(store_db(a.scratch), "CREATE TABLE audit_pending(k INTEGER PRIMARY KEY,"
+			 " author BLOB NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL,"
+			 " sig BLOB NOT NULL); CREATE INDEX audit_pending_a ON audit_pending(author, k);"
+			 " CREATE TABLE audit_forks(k INTEGER PRIMARY KEY, body BLOB NOT NULL,"
+			 " sig BLOB NOT NULL)", NULL, NULL, NULL)) {
+		err_set("scratch store: %s", sqlite3_errmsg(store_db(a.scratch)));
+		goto out;
+	}
 
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	pool.n = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1);
@@ -524,19 +723,23 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 		uint32_t bl = (uint32_t)data[0] | (uint32_t)data[1] << 8 |
 			      (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
 		if (type == BUNDLE_FORK) {
-			struct entry e;
-			if (entry_decode(&e, data + 4, bl, data + 4 + bl, 64)) {
-				issue(&a, NULL, 0, "format", "fork proof entry: %s", err_msg());
-				continue;
-			}
-			if (entry_verify(&e))
-				issue(&a, e.b->author.data, e.b->seq, "signature",
-				      "fork proof entry with a bad signature");
-			else if (check_duplicate(&a, &e)) {
-				entry_free(&e);
+			/* compared once every entry is in scratch (check_forks):
+			 * the entries read last still wait in the chunks */
+			sqlite3_stmt *st;
+			sqlite3 *sdb = store_db(a.scratch);
+			if (sqlite3_prepare_v2(sdb, "INSERT INTO audit_forks(body, sig)"
+					       " VALUES (?1, ?2)", -1, &st, NULL)) {
+				err_set("scratch store: %s", sqlite3_errmsg(sdb));
 				goto out;
 			}
-			entry_free(&e);
+			sqlite3_bind_blob(st, 1, data + 4, (int)bl, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 2, data + 4 + bl, 64, SQLITE_STATIC);
+			int done = sqlite3_step(st) == SQLITE_DONE;
+			sqlite3_finalize(st);
+			if (!done) {
+				err_set("scratch store: %s", sqlite3_errmsg(sdb));
+				goto out;
+			}
 			continue;
 		}
 		/* an entry: decode into the chunk being filled */
@@ -585,12 +788,14 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			goto out;
 		chunk_clear(filling);
 	}
+	if (take_pending(&a, filling) || check_forks(&a))
+		goto out;
 	for (size_t k = 0; k < a.nfeeds; k++)
-		if (a.feeds[k].bad > 1)
-			issue(&a, a.feeds[k].author, 0, a.feeds[k].member ? "chain" : "membership",
-			      "%llu entries of this feed could not be accepted",
-			      (unsigned long long)a.feeds[k].bad);
-	if (check_lending(&a))
+		if (a.feeds[k].stopped ? a.feeds[k].bad > 0 : a.feeds[k].bad > 1)
+			issue(&a, a.feeds[k].author, 0, a.feeds[k].stopped ? a.feeds[k].stopped
+			      : "chain", "%llu %sentries of this feed could not be accepted",
+			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
+	if (check_checkpoints(&a) || check_lending(&a))
 		goto out;
 	sum->seconds = (double)(time_now_ms() - t0) / 1000;
 	rc = 0;

@@ -1,7 +1,7 @@
 /* audit.h - verify a federation's whole signed history from scratch,
  * trusting nothing but the genesis: every signature, every hash chain and
  * seq, every entry's federation, every author's membership, every lending
- * step (DESIGN.md, invariants 1-5), and every balance. */
+ * step (DESIGN.md, invariants 1-5), every checkpoint, and every balance. */
 #ifndef MUTUA_AUDIT_H
 #define MUTUA_AUDIT_H
 
@@ -16,8 +16,8 @@ struct audit_issue {
 	char name[NAME_MAX_LEN + 1]; /* its member's name, if known */
 	uint64_t seq;                /* 0 when not about one entry */
 	const char *rule;            /* format, federation, signature, chain,
-				      * membership, fork, lending, over-booking,
-				      * balance */
+				      * membership, fork, checkpoint, lending,
+				      * over-booking, balance */
 	char detail[400];
 };
 

@@ -220,6 +220,15 @@ static int check_payload(const Mutua__Body *b)
 		if (b->vote->choice < VOTE_YES || b->vote->choice > VOTE_ABSTAIN)
 			return err_set("vote choice %u unknown", b->vote->choice);
 		return check_bytes("proposal id", &b->vote->proposal, ENTRY_ID_BYTES);
+	case MUTUA__BODY__PAYLOAD_CHECKPOINT:
+		/* it commits to every entry before it (checkpoint.h) */
+		if (b->checkpoint->base.n_unknown_fields)
+			return err_set("checkpoint has unknown fields");
+		if (b->checkpoint->size != b->seq - 1)
+			return err_set("checkpoint at seq %llu must cover %llu entries, not %llu",
+				       (unsigned long long)b->seq, (unsigned long long)b->seq - 1,
+				       (unsigned long long)b->checkpoint->size);
+		return check_bytes("checkpoint root", &b->checkpoint->root, 32);
 	default: {
 		const Mutua__Transition *t = entry_transition(b);
 		if (!t)

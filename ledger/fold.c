@@ -13,12 +13,15 @@
  *                  ignored likewise
  *   request ...    loans: see lending.c
  *   proposal, vote admissions, exclusions, parameters: see governance.c
+ *   checkpoint     checked against the feed's Merkle tree: see checkpoint.c
  * Ignored entries stay in the feed: an audit reports them.
  */
 #include "fold.h"
+#include "checkpoint.h"
 #include "governance.h"
 #include "lending.h"
 #include "federation.h"
+#include "store.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -45,7 +48,8 @@ int fold_clear(struct store *s)
 	return store_exec(s, "DELETE FROM members; DELETE FROM member_endpoints;"
 			     " DELETE FROM resources; DELETE FROM feeds;"
 			     " DELETE FROM loans; DELETE FROM loan_events;"
-			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;");
+			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;"
+			     " DELETE FROM checkpoints;");
 }
 
 static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
@@ -115,10 +119,15 @@ int fold_entry(struct store *s, const struct entry *e)
 	switch (b->payload_case) {
 	case MUTUA__BODY__PAYLOAD_PROFILE: {
 		const Mutua__Profile *p = b->profile;
-		st = store_stmt(s, "UPDATE members SET name = ?, college = ?, xkey = ?"
-				   " WHERE id = ?");
+		/* under the colleges rule a member's college weighs its vote:
+		 * the genesis or the admission sets it, not the member itself */
+		st = store_stmt(s, "UPDATE members SET name = ?1, college = iif(?5, college, ?2),"
+				   " xkey = ?3 WHERE id = ?4");
 		if (!st)
 			return -1;
+		const Mutua__Genesis *g = store_genesis(s);
+		sqlite3_bind_int(st, 5, g && g->governance &&
+					g->governance->rule == GOV_RULE_COLLEGES);
 		sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, p->college ? p->college : "", -1, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 3, p->transport_key.data, KEY_X_BYTES, SQLITE_STATIC);
@@ -171,6 +180,8 @@ int fold_entry(struct store *s, const struct entry *e)
 		if (b->payload_case == MUTUA__BODY__PAYLOAD_PROPOSAL ||
 		    b->payload_case == MUTUA__BODY__PAYLOAD_VOTE)
 			return governance_fold(s, e);
+		if (b->payload_case == MUTUA__BODY__PAYLOAD_CHECKPOINT)
+			return checkpoint_fold(s, e);
 		return err_set("cannot fold an unknown payload");
 	}
 }

@@ -11,7 +11,8 @@
  * until T + duration (the duration in force at T):
  *   - voters are the members at T (founders, and members whose admission
  *     passed at or before T, less those excluded at or before T); other
- *     votes are not counted, nor votes timed after the deadline;
+ *     votes are not counted, nor votes timed after the deadline, nor a
+ *     voter's votes timed after its own exclusion (see governance_recount);
  *   - votes are taken in the order of their authors' clocks (ties by entry
  *     id), each member's latest replacing its earlier;
  *   - rule "majority": quorum met when voters * 100 >= quorum * members;
@@ -21,10 +22,12 @@
  *     the threshold; a tie is a rejection; abstentions count for the quorum
  *     only;
  *   - the proposal passes at the first vote after which quorum and
- *     threshold hold, and stays passed; passed_at is that vote's time.
+ *     threshold hold, and stays passed; passed_at is that vote's time, or
+ *     T when that vote's clock was behind the proposer's.
  * Outcomes are recounted from scratch, in order of proposal time, whenever
  * a proposal or a vote arrives: the result depends on the entries, never
- * on the order in which they reached this node.
+ * on the order in which they reached this node (a newcomer whose admission
+ * no longer holds after a recount leaves no row behind).
  * Effects from passed_at: admit makes the card's member active (its
  * transport key is then admitted by every node's ZAP handler); exclude
  * sets excluded = passed_at (its later entries are refused; its past ones
@@ -169,7 +172,9 @@ int governance_fold(struct store *s, const struct entry *e)
 	const Mutua__Proposal *p = b->proposal;
 	st = store_stmt(s, "INSERT OR IGNORE INTO proposals(id, proposer, kind, target, card,"
 			   " college, param, value, reason, created, target_name) VALUES (?, ?, ?,"
-			   " ?, ?, ?, ?, ?, ?, ?, ?)");
+			   " ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''))");
+	/* coalesce: an unbound target_name (set, exclude) is NULL, and OR
+	 * IGNORE would silently drop the row for its NOT NULL */
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
@@ -217,6 +222,13 @@ struct voter {
 	uint8_t id[32];
 	int college; /* index in the rule's colleges, -1 none */
 	int choice;  /* latest counted vote, 0 none */
+	int64_t out; /* excluded at (as the previous pass found), 0 never */
+};
+
+/* A member's exclusion found by a pass of the count. */
+struct excl {
+	uint8_t id[32];
+	int64_t at;
 };
 
 struct tally {
@@ -282,9 +294,10 @@ static int college_index(const Mutua__Governance *gv, const char *name)
 	return -1;
 }
 
-/* Members who may vote on a proposal made at t. */
+/* Members who may vote on a proposal made at t; out from the exclusions
+ * `late` (nlate of them) found by the previous pass. */
 static struct voter *voters_at(struct store *s, const Mutua__Governance *gv, int64_t t,
-			       size_t *n)
+			       const struct excl *late, size_t nlate, size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT id, college FROM members WHERE active"
 					 " AND since <= ? AND (excluded IS NULL OR excluded > ?)"
@@ -309,6 +322,10 @@ static struct voter *voters_at(struct store *s, const Mutua__Governance *gv, int
 		memcpy(v[*n].id, sqlite3_column_blob(st, 0), 32);
 		v[*n].college = college_index(gv, (const char *)sqlite3_column_text(st, 1));
 		v[*n].choice = 0;
+		v[*n].out = 0;
+		for (size_t k = 0; k < nlate; k++)
+			if (memcmp(late[k].id, v[*n].id, 32) == 0)
+				v[*n].out = late[k].at;
 		(*n)++;
 	}
 	sqlite3_reset(st);
@@ -373,7 +390,79 @@ static int apply(struct store *s, sqlite3_stmt *p, int64_t passed_at)
 	return 0; /* set: read through param_at */
 }
 
+/* Every exclusion in force, in id order (malloc'd), or NULL on error. */
+static struct excl *exclusions(struct store *s, size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, excluded FROM members"
+					 " WHERE excluded IS NOT NULL ORDER BY id");
+	size_t cap = 8;
+	struct excl *x = malloc(cap * sizeof *x);
+	*n = 0;
+	if (!st || !x) {
+		free(x);
+		if (st)
+			err_set("out of memory");
+		return NULL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			void *more = realloc(x, 2 * cap * sizeof *x);
+			if (!more) {
+				sqlite3_reset(st);
+				free(x);
+				err_set("out of memory");
+				return NULL;
+			}
+			x = more;
+			cap *= 2;
+		}
+		memset(&x[*n], 0, sizeof *x);
+		memcpy(x[*n].id, sqlite3_column_blob(st, 0), 32);
+		x[*n].at = sqlite3_column_int64(st, 1);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return x;
+}
+
+static int recount_pass(struct store *s, const struct excl *late, size_t nlate);
+
+/* A member's votes timed after its exclusion do not count, whether or not
+ * they reached this node before the exclusion did (a node that knew of it
+ * refused them): but the exclusion may be decided by a proposal made after
+ * the one voted on, so the count runs again with the exclusions the
+ * previous pass found, until they no longer change. Each pass depends on
+ * the entries alone, so the result does too. */
+#define RECOUNT_PASSES 4
+
 int governance_recount(struct store *s)
+{
+	struct excl *late = NULL;
+	size_t nlate = 0;
+	int rc = -1;
+	for (int pass = 0; pass < RECOUNT_PASSES; pass++) {
+		size_t n;
+		struct excl *found;
+		if (recount_pass(s, late, nlate) || !(found = exclusions(s, &n)))
+			goto out;
+		int same = n == nlate && (n == 0 || memcmp(found, late, n * sizeof *found) == 0);
+		free(late);
+		late = found;
+		nlate = n;
+		if (same)
+			break;
+	}
+	/* a newcomer whose admission no longer holds (votes timed earlier
+	 * arrived since) leaves no trace: as in a store that never saw it pass */
+	rc = store_exec(s, "DELETE FROM member_endpoints WHERE member IN (SELECT id FROM members"
+			   " WHERE NOT founder AND NOT active);"
+			   " DELETE FROM members WHERE NOT founder AND NOT active");
+out:
+	free(late);
+	return rc;
+}
+
+static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
 {
 	const Mutua__Genesis *g = store_genesis(s);
 	const Mutua__Governance *gv = g ? g->governance : NULL;
@@ -397,7 +486,7 @@ int governance_recount(struct store *s)
 		int64_t threshold = param_at(s, "threshold", created);
 		int64_t quorum = param_at(s, "quorum", created);
 		size_t n;
-		struct voter *v = voters_at(s, gv, created, &n);
+		struct voter *v = voters_at(s, gv, created, late, nlate, &n);
 		if (!v) {
 			rc = err_set("out of memory");
 			break;
@@ -421,12 +510,16 @@ int governance_recount(struct store *s)
 		while (proposer_ok && sqlite3_step(vs) == SQLITE_ROW) {
 			const uint8_t *voter = sqlite3_column_blob(vs, 0);
 			int choice = sqlite3_column_int(vs, 1);
+			int64_t when = sqlite3_column_int64(vs, 2);
 			for (size_t i = 0; i < n; i++)
-				if (memcmp(v[i].id, voter, 32) == 0)
+				if (memcmp(v[i].id, voter, 32) == 0 && !(v[i].out && when > v[i].out))
 					v[i].choice = choice;
 			count(gv, rule, threshold, quorum, v, n, &t);
+			/* a vote timed before its proposal (a clock behind) takes
+			 * effect no earlier than the proposal: effects then follow
+			 * proposals in the order this loop replays them */
 			if (t.passed && passed_at < 0)
-				passed_at = sqlite3_column_int64(vs, 2);
+				passed_at = when > created ? when : created;
 		}
 		sqlite3_reset(vs);
 		count(gv, rule, threshold, quorum, v, n, &t);

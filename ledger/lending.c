@@ -10,7 +10,9 @@
  * A loan's state is recomputed from its request and all its steps whenever
  * one of them (or its resource's offer) arrives, so the result does not
  * depend on the order in which feeds reach a node. Steps are taken in the
- * order of their authors' clocks (ties by author, then feed order); a step
+ * order of their authors' clocks (ties by author, then feed order), and a
+ * node stamps a new step after the steps it has seen taken (lending_append),
+ * so skewed clocks do not reorder a step and the one it follows; a step
  * that does not follow from the state, or comes from someone without the
  * right, is ignored and counted in loans.ignored, for the audit:
  *
@@ -72,8 +74,17 @@ int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
 		return (int64_t)quantity * 1000;
 	else
 		return -1;
-	/* thousandths of the unit, rounded to nearest */
-	int64_t u = (len * 1000 + per / 2) / per * (int64_t)quantity;
+	/* thousandths of the unit times the quantity, rounded once to the
+	 * nearest (3 x 20 minutes is one hour, not 0.999). A request may
+	 * name any slot up to INT64_MAX and quantity is at most CAPACITY_MAX
+	 * (entry checks): whole units and the remainder keep every product
+	 * below 2^63. */
+	if (len <= 0 || quantity == 0)
+		return 0;
+	if (quantity > CAPACITY_MAX || len / per >= (int64_t)USAGE_MAX / 1000)
+		return (int64_t)USAGE_MAX;
+	int64_t q = (int64_t)quantity;
+	int64_t u = len / per * 1000 * q + (len % per * 1000 * q + per / 2) / per;
 	return u > (int64_t)USAGE_MAX ? (int64_t)USAGE_MAX : u;
 }
 
@@ -557,17 +568,58 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 	case MUTUA__BODY__PAYLOAD_CLOSE: b.close = &t; break;
 	default: return err_set("not a loan step");
 	}
+	/* the fold takes steps in the order of their authors' clocks: stamp
+	 * this one after every step taken so far, so that an author whose
+	 * clock runs behind another's is not ignored for following it */
+	sqlite3_stmt *st = store_stmt(s, "SELECT max(time) FROM loan_events"
+					 " WHERE request = ? AND verdict IS NULL");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		b.time = sqlite3_column_int64(st, 0) + 1;
+	sqlite3_reset(st);
 	return store_append(s, k, &b, NULL);
 }
 
+int lending_accept(struct store *s, const struct key *k, const uint8_t request[32],
+		   const char *actor, struct booking_check *chk)
+{
+	if (store_begin(s))
+		return -1;
+	int ok = booking_can_accept(s, request, chk);
+	if (ok == 1 && lending_append(s, k, MUTUA__BODY__PAYLOAD_ACCEPT, request, NULL, -1, -1,
+				      actor))
+		ok = -1;
+	if (ok == 1 && store_commit(s) == 0)
+		return 1;
+	store_rollback(s);
+	return ok == 1 ? -1 : ok;
+}
+
+/* one string, so one cached statement (store_stmt keys on the pointer) */
+static const char pending_auto_sql[] =
+	"SELECT l.id FROM loans l JOIN resources r ON r.id = l.resource"
+	" WHERE r.owner = ? AND r.auto_accept = 1 AND l.state = 'requested'"
+	" ORDER BY l.requested, l.id LIMIT 64";
+
 int lending_auto_answer(struct store *s, const struct key *k)
 {
-	sqlite3_stmt *st = store_stmt(s,
-		"SELECT l.id FROM loans l JOIN resources r ON r.id = l.resource"
-		" WHERE r.owner = ? AND r.auto_accept = 1 AND l.state = 'requested'"
-		" ORDER BY l.requested, l.id LIMIT 64");
+	/* the daemon calls this on every event: look without the write lock
+	 * first, so a long write by the CLI never stalls it for nothing */
+	sqlite3_stmt *st = store_stmt(s, pending_auto_sql);
 	if (!st)
 		return -1;
+	sqlite3_bind_blob(st, 1, k->id, 32, SQLITE_STATIC);
+	int any = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (!any)
+		return 0;
+	/* one transaction: what is pending, the checks and the answers agree */
+	if (store_begin(s))
+		return -1;
+	if (!(st = store_stmt(s, pending_auto_sql)))
+		goto fail;
 	sqlite3_bind_blob(st, 1, k->id, 32, SQLITE_STATIC);
 	uint8_t ids[64][32];
 	int n = 0, answered = 0;
@@ -579,16 +631,21 @@ int lending_auto_answer(struct store *s, const struct key *k)
 		struct booking_check chk;
 		int ok = booking_can_accept(s, ids[i], &chk);
 		if (ok < 0)
-			return -1;
-		int rc = lending_append(s, k, ok ? MUTUA__BODY__PAYLOAD_ACCEPT
-						 : MUTUA__BODY__PAYLOAD_DECLINE,
-					ids[i], ok ? NULL : chk.credit ? "credit limit" : "conflict",
-					-1, -1, "auto-accept");
-		if (rc)
-			return -1;
+			goto fail;
+		const char *why = ok ? NULL : chk.credit ? "credit limit"
+					  : chk.has_conflict ? "conflict" : chk.why;
+		if (lending_append(s, k, ok ? MUTUA__BODY__PAYLOAD_ACCEPT
+					    : MUTUA__BODY__PAYLOAD_DECLINE,
+				   ids[i], why, -1, -1, "auto-accept"))
+			goto fail;
 		answered++;
 	}
+	if (store_commit(s))
+		goto fail;
 	return answered;
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 /* ---- SQL functions ---------------------------------------------------- */

@@ -53,9 +53,17 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 		   const uint8_t request[32], const char *note, int64_t usage,
 		   int64_t rate, const char *actor);
 
+/* Accepts a request in k's feed when booking_can_accept says yes, the check
+ * and the entry in one transaction, so that no other writer of the store
+ * (the daemon's auto-answer, another staff member) accepts a conflicting
+ * request in between. 1 accepted, 0 refused (chk says why), -1 error. */
+int lending_accept(struct store *s, const struct key *k, const uint8_t request[32],
+		   const char *actor, struct booking_check *chk);
+
 /* The owner's daemon: answers the requests pending on k's auto-accepting
- * resources (accept when booking_can_accept, else decline "conflict" or
- * "credit limit"). Returns the number of answers appended, or -1. */
+ * resources (accept when booking_can_accept, else decline "conflict",
+ * "credit limit" or why), in one transaction. Returns the number of
+ * answers appended, or -1. */
 int lending_auto_answer(struct store *s, const struct key *k);
 
 /* SQL functions on the store's connection, for listings:

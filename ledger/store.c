@@ -9,12 +9,15 @@
  *                           (0: stored on the strength of its hash chain)
  *   forks                   fork proofs: a second validly signed entry at an
  *                           (author, seq) already held
- *   faults                  feeds found to hold a badly signed entry
+ *   faults                  feeds found to hold a badly signed entry, or a
+ *                           checkpoint that does not match the feed
  * Derived (rebuilt by store_reindex):
  *   feeds(author, seq, id)  each feed's head
  *   members, member_endpoints, resources: see fold.c
+ *   checkpoints (schema version 2): see checkpoint.c
  */
 #include "store.h"
+#include "checkpoint.h"
 #include "federation.h"
 #include "fold.h"
 #include "governance.h"
@@ -26,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STMT_CACHE 48
+#define STMT_CACHE 64 /* room for every statement of the store's modules */
 
 struct store {
 	sqlite3 *db;
@@ -160,7 +163,10 @@ static int migrate(struct store *s)
 			    store_exec(s, lending_schema_sql) ||
 			    store_exec(s, governance_schema_sql)))
 		goto fail;
-	if (store_exec(s, "PRAGMA user_version = 1") || store_commit(s))
+	/* 2: checkpoints (no stored entry can be one: version 1 refused them) */
+	if (version < 2 && store_exec(s, checkpoint_schema_sql))
+		goto fail;
+	if (store_exec(s, "PRAGMA user_version = 2") || store_commit(s))
 		goto fail;
 	return 0;
 fail:
@@ -184,7 +190,7 @@ struct store *store_open(const char *path)
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
-	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -16384;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
 	    migrate(s) || load_genesis(s) || lending_register_sql(s)) {
 		err_set("store '%s': %s", path, err_msg());
@@ -389,11 +395,12 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	uint64_t seq;
 	uint8_t prev[ENTRY_ID_BYTES];
 	struct entry e = {0};
+	int own_txn = sqlite3_get_autocommit(s->db);
 
 	if (!s->genesis)
 		return err_set("this node has no federation yet: run 'mutua federation "
 			       "create' or 'mutua federation join'");
-	if (store_begin(s))
+	if (own_txn && store_begin(s))
 		return -1;
 	if (check_hold(s) || store_head(s, k->id, &seq, prev))
 		goto fail;
@@ -422,15 +429,19 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	b->has_prev = seq > 0;
 	b->prev.data = seq > 0 ? prev : NULL;
 	b->prev.len = seq > 0 ? ENTRY_ID_BYTES : 0;
-	b->time = time_now_ms();
-	if (entry_seal(&e, k, b) || put_entry(s, &e, 1) || store_commit(s))
+	/* the clock, or the later time the caller asked for (a loan's step
+	 * must not sort before the step it follows: lending_append) */
+	int64_t now = time_now_ms();
+	b->time = b->time > now ? b->time : now;
+	if (entry_seal(&e, k, b) || put_entry(s, &e, 1) || (own_txn && store_commit(s)))
 		goto fail;
 	if (id_out)
 		memcpy(id_out, e.id, ENTRY_ID_BYTES);
 	entry_free(&e);
 	return 0;
 fail:
-	store_rollback(s);
+	if (own_txn)
+		store_rollback(s);
 	entry_free(&e);
 	return -1;
 }

@@ -16,7 +16,7 @@
 #include "keys.h"
 #include "mutua.pb-c.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BATCH_MAX 4096 /* entries of one feed inserted at once */
 
 struct store;
@@ -41,7 +41,11 @@ int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES]);
 
 /* Appends to k's own feed: fills federation, author, seq, prev and time of
  * b (payload and actor set by the caller), signs, inserts and folds, in one
- * IMMEDIATE transaction. id_out (may be NULL) receives the entry id. */
+ * IMMEDIATE transaction. id_out (may be NULL) receives the entry id.
+ * The time is the clock's, or b->time when the caller set a later one.
+ * Inside a transaction the caller opened with store_begin, it joins it
+ * (a check and the entry it allows then commit together); on failure the
+ * caller rolls back. */
 int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		 uint8_t id_out[ENTRY_ID_BYTES]);
 

@@ -5,6 +5,7 @@
  * Exit status: 0 after a clean stop, 1 when the node cannot run (store,
  * key, socket), 2 on a usage or configuration error.
  */
+#include "checkpoint.h"
 #include "config.h"
 #include "lending.h"
 #include "log.h"
@@ -28,6 +29,7 @@
 #define OWN_HEAD_WAIT_MS 15000
 #define STATUS_EVERY_MS 1000
 #define VERIFY_BATCH 500
+#define AUTO_ANSWER_MS 1000
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 
@@ -46,22 +48,28 @@ static int usage(void)
 	return 2;
 }
 
-/* Adds the configured peers, or every member publishing an endpoint. */
+/* Adds the configured peers, or every member publishing an endpoint.
+ * At start a peer that cannot be added stops the node; on reload it is
+ * logged and the others are added all the same (keep_going). */
 static int add_peers(struct syncer *sy, struct store *s, const struct key *k,
-		     const struct node_config *cfg)
+		     const struct node_config *cfg, int keep_going)
 {
 	uint8_t member[32];
 	char endpoint[ENDPOINT_MAX_LEN + 1];
 	if (cfg->npeers) {
+		int rc = 0;
 		for (int i = 0; i < cfg->npeers; i++) {
-			if (peer_resolve(s, cfg->peers[i], member, endpoint))
-				return -1;
-			if (memcmp(member, k->id, 32) == 0)
-				return err_set("peer '%s' is this node itself", cfg->peers[i]);
-			if (syncer_add_peer(sy, member, endpoint))
-				return -1;
+			if (peer_resolve(s, cfg->peers[i], member, endpoint) ||
+			    (memcmp(member, k->id, 32) == 0 &&
+			     err_set("peer '%s' is this node itself", cfg->peers[i])) ||
+			    syncer_add_peer(sy, member, endpoint)) {
+				if (!keep_going)
+					return -1;
+				log_msg(LOG_ERROR, "reload: %s", err_msg());
+				rc = -1;
+			}
 		}
-		return 0;
+		return rc;
 	}
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT member, min(url) FROM member_endpoints"
@@ -213,6 +221,11 @@ int main(int argc, char **argv)
 	}
 	log_threshold = cfg.log_level;
 
+	snprintf(path, sizeof path, "%s/key", home);
+	if (access(path, F_OK) != 0) {
+		log_msg(LOG_ERROR, "no mutua home in '%s' (run 'mutua init')", home);
+		goto out;
+	}
 	snprintf(path, sizeof path, "%s/store.db", home);
 	if (!(s = store_open(path))) {
 		log_msg(LOG_ERROR, "%s", err_msg());
@@ -232,7 +245,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (add_peers(sy, s, k, &cfg)) {
+	if (add_peers(sy, s, k, &cfg, 0)) {
 		log_msg(LOG_ERROR, "%s", err_msg());
 		rc = 2;
 		goto out;
@@ -253,7 +266,7 @@ int main(int argc, char **argv)
 		"listening on %s, %d peers", me, store_genesis(s)->name, fed, cfg.listen,
 		syncer_npeers(sy));
 
-	int64_t started = time_now_ms(), last_status = 0;
+	int64_t started = time_now_ms(), last_status = 0, last_checkpoint = 0, last_auto = 0;
 	int holding = syncer_npeers(sy) > 0;
 	if (holding)
 		store_hold_appends(s, started + OWN_HEAD_WAIT_MS);
@@ -272,14 +285,29 @@ int main(int argc, char **argv)
 				now - started > OWN_HEAD_WAIT_MS ? "not confirmed by any peer in time"
 								 : "confirmed by peers");
 		}
-		/* answer requests on auto-accepting resources at once */
-		if (ev > 0 && !holding) {
+		/* answer requests on auto-accepting resources at once, and once a
+		 * second for those that came while appends were held */
+		if (!holding && (ev > 0 || now - last_auto >= AUTO_ANSWER_MS)) {
+			last_auto = now;
 			int answered = lending_auto_answer(s, k);
 			if (answered < 0)
 				log_msg(LOG_WARN, "auto-accept: %s", err_msg());
 			else if (answered > 0) {
 				log_msg(LOG_INFO, "auto-accept: answered %d request(s)", answered);
 				syncer_announce(sy);
+			}
+		}
+		/* sign the own feed's tree head when due (checkpoint.h) */
+		if (!holding && now - last_checkpoint >= CHECKPOINT_LOOK_MS) {
+			uint64_t seq;
+			int due = checkpoint_due(s, k->id, now);
+			last_checkpoint = now;
+			if (due > 0 && checkpoint_append(s, k, NULL, &seq) == 0) {
+				log_msg(LOG_INFO, "checkpoint of this member's feed appended (seq %llu)",
+					(unsigned long long)seq);
+				syncer_announce(sy);
+			} else if (due != 0) {
+				log_limited(LOG_WARN, "checkpoint", "checkpoint: %s", err_msg());
 			}
 		}
 		if (ev == 0) {
@@ -304,8 +332,7 @@ int main(int argc, char **argv)
 						config_add_peer(&fresh, cli_peers[i]);
 				}
 				syncer_clear_peers(sy);
-				if (add_peers(sy, s, k, &fresh))
-					log_msg(LOG_ERROR, "reload: %s", err_msg());
+				add_peers(sy, s, k, &fresh, 1);
 				log_msg(LOG_INFO, "reloaded: %d peers", syncer_npeers(sy));
 			}
 			config_free(&fresh);

@@ -419,6 +419,8 @@ int out_record(struct ctx *c, const char *sql, bind_fn bind, void *arg)
 		} else {
 			for (int i = 0; i < sqlite3_column_count(st); i++) {
 				const unsigned char *t = sqlite3_column_text(st, i);
+				if (!t)
+					continue; /* not applicable here */
 				printf("%-12s %s\n", sqlite3_column_name(st, i),
 				       t ? (const char *)t : "");
 			}

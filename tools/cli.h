@@ -71,6 +71,7 @@ int append_profile(struct ctx *c);
 int cmd_init(struct ctx *c, int argc, char **argv);
 int cmd_id(struct ctx *c, int argc, char **argv);
 int cmd_card(struct ctx *c, int argc, char **argv);
+int cmd_profile(struct ctx *c, int argc, char **argv);
 int cmd_federation(struct ctx *c, int argc, char **argv);
 int cmd_offer(struct ctx *c, int argc, char **argv);
 int cmd_log(struct ctx *c, int argc, char **argv);
@@ -83,6 +84,7 @@ int cmd_vote(struct ctx *c, int argc, char **argv);
 int cmd_proposals(struct ctx *c, int argc, char **argv);
 int duration_parse(const char *s, int64_t *ms);
 int cmd_audit(struct ctx *c, int argc, char **argv);
+int cmd_report(struct ctx *c, int argc, char **argv);
 int cmd_step(struct ctx *c, int argc, char **argv);
 int cmd_requests(struct ctx *c, int argc, char **argv);
 int cmd_calendar(struct ctx *c, int argc, char **argv);
@@ -90,5 +92,9 @@ int cmd_balance(struct ctx *c, int argc, char **argv);
 int cmd_export_csv(struct ctx *c, int argc, char **argv);
 int cmd_status(struct ctx *c, int argc, char **argv);
 int cmd_doctor(struct ctx *c, int argc, char **argv);
+int cmd_checkpoint(struct ctx *c, int argc, char **argv);
+int cmd_proof(struct ctx *c, int argc, char **argv);
+int cmd_fork_proof(struct ctx *c, int argc, char **argv);
+int cmd_verify_proof(struct ctx *c, int argc, char **argv);
 
 #endif

@@ -77,7 +77,7 @@ static int fed_create(struct ctx *c, int argc, char **argv)
 	const char *name = NULL, *charter = NULL, *out = NULL;
 	int64_t limit = 0, duration = GOV_DURATION_DEFAULT;
 	uint64_t threshold = GOV_THRESHOLD_DEFAULT, quorum = GOV_QUORUM_DEFAULT;
-	int o, rc, gov = 0, ncol = 0;
+	int o, rc, gov = 0, ncol = 0, rule_given = 0;
 	uint32_t rule = GOV_RULE_MAJORITY;
 	Mutua__CollegeWeight cw[GOV_COLLEGES_MAX], *cwp[GOV_COLLEGES_MAX];
 	char cnames[GOV_COLLEGES_MAX][COLLEGE_MAX_LEN + 1];
@@ -92,6 +92,7 @@ static int fed_create(struct ctx *c, int argc, char **argv)
 			break;
 		case 'r':
 			gov = 1;
+			rule_given = 1;
 			if (strcmp(optarg, "majority") == 0)
 				rule = GOV_RULE_MAJORITY;
 			else if (strcmp(optarg, "colleges") == 0)
@@ -135,6 +136,9 @@ static int fed_create(struct ctx *c, int argc, char **argv)
 		default: return usage(use);
 		}
 	}
+	/* weights only mean something under the colleges rule: they name it */
+	if (ncol && !rule_given)
+		rule = GOV_RULE_COLLEGES;
 	Mutua__Governance gv = MUTUA__GOVERNANCE__INIT;
 	gv.rule = rule;
 	gv.colleges = cwp;
@@ -293,7 +297,8 @@ static void bind_fed(sqlite3_stmt *st, void *arg)
 		hex_encode(charter, g->charter_hash.data, 32);
 	sqlite3_bind_text(st, 1, g->name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_double(st, 3, (double)g->credit_limit / 100);
+	/* the limit in force: the genesis's, or the last one voted since */
+	sqlite3_bind_double(st, 3, (double)governance_param(c->store, "credit-limit") / 100);
 	sqlite3_bind_text(st, 4, charter, -1, SQLITE_TRANSIENT);
 }
 
@@ -325,10 +330,11 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 	}
 	const Mutua__Genesis *g = store_genesis(c->store);
 	char hex[HEX_ID_LEN + 1], limit[32];
+	int64_t in_force = governance_param(c->store, "credit-limit");
 	hex_encode(hex, store_fed_id(c->store), FED_ID_BYTES);
-	amount_format(limit, (int64_t)g->credit_limit);
+	amount_format(limit, in_force);
 	printf("federation    %s\nid            %s\ncredit limit  %s%s\n\n", g->name, hex,
-	       limit, g->credit_limit ? "" : " (no limit)");
+	       limit, in_force ? "" : " (no limit)");
 	static const char *const cols[] = {"name", "id.12", "college", "status", NULL};
 	return out_rows(c, "SELECT name, lower(hex(id)) AS id, college,"
 			   " CASE WHEN excluded IS NOT NULL THEN 'excluded'"

@@ -196,3 +196,55 @@ int cmd_card(struct ctx *c, int argc, char **argv)
 	free(card);
 	return EXIT_OK;
 }
+
+/* mutua profile: publishes this member's name, college and endpoints as a
+ * profile entry (after a change of address, a new server, a new name). */
+int cmd_profile(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua profile [--name NAME] [--college COLLEGE] "
+				  "[--endpoint URL]...";
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'},
+		{"college", required_argument, NULL, 'c'},
+		{"endpoint", required_argument, NULL, 'e'},
+		{0},
+	};
+	const char *name = NULL, *college = NULL;
+	char *eps[ENDPOINTS_MAX];
+	int neps = 0, o, rc;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n': name = optarg; break;
+		case 'c': college = optarg; break;
+		case 'e':
+			if (neps == ENDPOINTS_MAX)
+				return fail(EXIT_USAGE, "too many endpoints (at most %d)", ENDPOINTS_MAX);
+			if (check_endpoint(optarg))
+				return fail_err(EXIT_USAGE, NULL);
+			eps[neps++] = optarg;
+			break;
+		default: return usage(use);
+		}
+	}
+	if (optind != argc)
+		return usage(use);
+	if ((name && (!*name || check_text("name", name, NAME_MAX_LEN, 0))) ||
+	    (college && check_text("college", college, COLLEGE_MAX_LEN, 0)))
+		return name && !*name ? fail(EXIT_USAGE, "name is empty") : fail_err(EXIT_USAGE, NULL);
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
+		return rc;
+	if (name && (rc = meta_set(c, "local.name", name)))
+		return rc;
+	if (college && (rc = meta_set(c, "local.college", college)))
+		return rc;
+	if (neps) {
+		char *joined = join(eps, neps);
+		if (!joined)
+			return fail(EXIT_REFUSED, "out of memory");
+		rc = meta_set(c, "local.endpoints", joined);
+		free(joined);
+		if (rc)
+			return rc;
+	}
+	return append_profile(c);
+}

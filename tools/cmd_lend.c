@@ -1,9 +1,9 @@
 /* cmd_lend.c - lending: borrow, accept, decline, cancel, handover, return,
  * close, and what follows from them: requests, calendar, balance,
- * export-csv. The rule for accepting is booking_can_accept (lending.c);
- * the state machine is the fold's (lending.c); these commands refuse
- * early, with a message a staff member understands, what the fold would
- * ignore. */
+ * export-csv. The rule for accepting is booking_can_accept, applied by
+ * lending_accept (lending.c); the state machine is the fold's (lending.c);
+ * these commands refuse early, with a message a staff member understands,
+ * what the fold would ignore. */
 #include "cli.h"
 #include "entry.h"
 #include "lending.h"
@@ -281,12 +281,16 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		return fail(EXIT_REFUSED, "cannot %s: the request is %s", sp->name,
 			    state_words(l.state));
 	if (sp->payload == MUTUA__BODY__PAYLOAD_ACCEPT) {
+		/* checked and appended in one transaction: the daemon's
+		 * auto-answer or another staff member cannot slip in between */
 		struct booking_check chk;
-		int can = booking_can_accept(c->store, l.id, &chk);
+		int can = lending_accept(c->store, c->key, l.id, getenv("MUTUA_ACTOR"), &chk);
 		if (can < 0)
 			return fail_err(EXIT_REFUSED, NULL);
 		if (!can)
 			return fail(EXIT_REFUSED, "cannot accept: %s", chk.why);
+		print_step(c, &l, sp->to);
+		return EXIT_OK;
 	}
 	int64_t rate = -1;
 	if (sp->usage) {
@@ -539,7 +543,9 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	if (sqlite3_prepare_v2(store_db(c->store), CALENDAR_SELECT, -1, &st, NULL))
 		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
 	bind_window(st, &w);
-	char stamp[20], a[20], b[20], t1[1024], t2[2048], t3[1024];
+	/* t3 holds DESCRIPTION escaped: a note of NOTE_MAX_LEN bytes and two
+	 * names may double in size; nothing is cut */
+	char stamp[20], a[20], b[20], t1[1024], t2[2048], t3[4096];
 	ics_time(stamp, time_now_ms());
 	ics_line("BEGIN:VCALENDAR");
 	ics_line("VERSION:2.0");

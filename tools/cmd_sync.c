@@ -5,6 +5,7 @@
 #include "sync.h"
 #include "util.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,7 +117,7 @@ static char *daemon_status(struct ctx *c)
 	char *nl = strchr((char *)text, '\n');
 	int pid = 0;
 	if (!nl || sscanf((char *)text, "{\"pid\":%d,", &pid) != 1 || pid <= 0 ||
-	    (kill(pid, 0) != 0)) {
+	    (kill(pid, 0) != 0 && errno != EPERM)) {
 		free(text);
 		return NULL;
 	}
@@ -153,6 +154,11 @@ static void bind_status(sqlite3_stmt *st, void *arg)
 	" (SELECT min(seq) FROM forks k WHERE k.author = m.id) AS forked_at," \
 	" EXISTS (SELECT 1 FROM faults x WHERE x.author = m.id) AS faulty" \
 	" FROM members m LEFT JOIN feeds f ON f.author = m.id ORDER BY m.name"
+
+static void bind_text1(sqlite3_stmt *st, void *arg)
+{
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+}
 
 int cmd_status(struct ctx *c, int argc, char **argv)
 {
@@ -201,38 +207,27 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store),
-			       "SELECT json_extract(?1, '$.node.pid'), json_extract(?1, '$.node.listen'),"
-			       " json_extract(value, '$.name'), json_extract(value, '$.endpoint'),"
-			       " json_extract(value, '$.direction'), json_extract(value, '$.connected'),"
-			       " json_extract(value, '$.last_contact'), json_extract(value, '$.received'),"
-			       " json_extract(value, '$.rejected'), json_extract(value, '$.error')"
-			       " FROM (SELECT NULL AS value UNION ALL"
-			       "  SELECT value FROM json_each(?1, '$.peers'))",
-			       -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(store_db(c->store), "SELECT json_extract(?1, '$.node.pid'),"
+			       " json_extract(?1, '$.node.listen')", -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, daemon, -1, SQLITE_STATIC);
-		int first = 1;
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			if (first) {
-				printf("\nmutuad running (pid %d), listening on %s\n",
-				       sqlite3_column_int(st, 0), sqlite3_column_text(st, 1));
-				printf("%-24s %-28s %-4s %-10s %-17s %9s %9s\n", "PEER", "ENDPOINT", "DIR",
-				       "STATE", "LAST CONTACT", "RECEIVED", "REJECTED");
-				first = 0;
-				continue;
-			}
-			char when[TIME_BUF] = "never";
-			if (sqlite3_column_int64(st, 6))
-				time_format(when, sqlite3_column_int64(st, 6));
-			printf("%-24.24s %-28.28s %-4s %-10s %-17s %9lld %9lld%s%s\n",
-			       sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
-			       sqlite3_column_text(st, 4),
-			       sqlite3_column_int(st, 5) ? "connected" : "down", when,
-			       sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8),
-			       *sqlite3_column_text(st, 9) ? "  " : "", sqlite3_column_text(st, 9));
-		}
+		if (sqlite3_step(st) == SQLITE_ROW)
+			printf("\nmutuad running (pid %d), listening on %s\n\n",
+			       sqlite3_column_int(st, 0), sqlite3_column_text(st, 1));
 		sqlite3_finalize(st);
 	}
+	static const char *const pcols[] = {"peer:24", "endpoint", "dir", "state",
+					    "last_contact", "received", "rejected", "error", NULL};
+	out_rows(c, "SELECT json_extract(value, '$.name') AS peer,"
+		    " json_extract(value, '$.endpoint') AS endpoint,"
+		    " json_extract(value, '$.direction') AS dir,"
+		    " iif(json_extract(value, '$.connected'), 'connected', 'down') AS state,"
+		    " CASE WHEN json_extract(value, '$.last_contact') > 0 THEN"
+		    "  strftime('%Y-%m-%dT%H:%M:%S', json_extract(value, '$.last_contact') / 1000,"
+		    "  'unixepoch', 'localtime') ELSE 'never' END AS last_contact,"
+		    " json_extract(value, '$.received') AS received,"
+		    " json_extract(value, '$.rejected') AS rejected,"
+		    " json_extract(value, '$.error') AS error"
+		    " FROM json_each(?1, '$.peers')", bind_text1, daemon, pcols);
 	free(daemon);
 	return EXIT_OK;
 }

@@ -21,6 +21,7 @@ setup() {
 }
 
 teardown() {
+	stop_daemons # the multi-node tests' mutuad processes, if any
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
 		chmod -R u+rwX "$T" 2>/dev/null
 		rm -rf "$T"
@@ -133,4 +134,165 @@ flip_body_byte() {
 	nib=${hex:i:1}
 	[ "$nib" = 0 ] && nib=1 || nib=0
 	sqlite3 "$db" "UPDATE entries SET body = X'${hex:0:i}$nib${hex:i+1}' WHERE n = $2"
+}
+
+# --- multi-node tests: daemons, waits, clocks (nodes.bats) -------------------
+#
+# Every mutuad is started by start_daemon, in the background, with its pid
+# in $T/NAME.pid and its log in $T/NAME.log; teardown stops them all with
+# stop_daemons (SIGTERM, then SIGKILL after 20 s) and waits for each, so no
+# process outlives its test. Waits are bounded polls: a failure never hangs.
+
+MUTUAD=$BATS_TEST_DIRNAME/../../bin/mutuad
+TOOLS=$BATS_TEST_DIRNAME/../../build/tests/tools
+
+# now_ms: wall clock in milliseconds.
+now_ms() {
+	local t=${EPOCHREALTIME//[.,]/}
+	echo $((t / 1000))
+}
+
+# make_nodes N: N founders of one federation, homes $T/1..$T/N named N1..NN,
+# each publishing the endpoint ipc://$T/I.sock. Sets arrays H (homes), EP
+# (endpoints), ID (member ids), and GENESIS and FED_ID.
+make_nodes() {
+	local n=$1 i cards=()
+	H=() EP=() ID=()
+	GENESIS=$T/genesis.txt
+	for ((i = 1; i <= n; i++)); do
+		H[i]=$T/$i EP[i]=ipc://$T/$i.sock
+		ID[i]=$(new_home "${H[i]}" "N$i" --endpoint "${EP[i]}") || return 1
+		if [ "$i" -gt 1 ]; then
+			mutua --home "${H[i]}" card >"$T/$i.card" || return 1
+			cards+=("$T/$i.card")
+		fi
+	done
+	[ "${#EP[n]}" -lt 100 ] || {
+		echo "socket path too long for ipc://: ${EP[n]}" >&2
+		return 1
+	}
+	FED_ID=$(mutua --home "${H[1]}" federation create --name Line --out "$GENESIS" \
+		"${cards[@]}") || return 1
+	for ((i = 2; i <= n; i++)); do
+		mutua --home "${H[i]}" federation join "$GENESIS" >/dev/null || return 1
+	done
+}
+
+# start_daemon NAME ARGS...: runs mutuad ARGS in the background.
+start_daemon() {
+	local name=$1
+	shift
+	"$MUTUAD" "$@" >>"$T/$name.log" 2>&1 3>&- &
+	echo $! >"$T/$name.pid"
+}
+
+# start_node I [ARGS...]: mutuad for home H[I], listening on EP[I]; the
+# daemon's name (for its log and pid) is I.
+start_node() {
+	local i=$1
+	shift
+	start_daemon "$i" --home "${H[i]}" --listen "${EP[i]}" "$@"
+}
+
+# daemon_pid NAME
+daemon_pid() {
+	cat "$T/$1.pid"
+}
+
+# stop_daemon NAME [SIGNAL]: signals the daemon (TERM by default), waits
+# for it (at most 20 s, then KILL) and returns its exit status.
+stop_daemon() {
+	local pid rc=0 i
+	pid=$(cat "$T/$1.pid" 2>/dev/null) || return 0
+	rm -f "$T/$1.pid"
+	kill "-${2:-TERM}" "$pid" 2>/dev/null
+	for ((i = 0; i < 400; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null && echo "mutuad $1 did not stop: killed" >&2
+	wait "$pid" 2>/dev/null || rc=$?
+	[ "$rc" -eq 0 ] || echo "mutuad $1 exited with status $rc" >&2
+	return "$rc"
+}
+
+# stop_daemons: stops every daemon this test started.
+stop_daemons() {
+	local f
+	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
+	for f in "$T"/*.pid; do
+		[ -e "$f" ] || continue
+		kill -TERM "$(cat "$f")" 2>/dev/null
+	done
+	for f in "$T"/*.pid; do
+		[ -e "$f" ] || continue
+		f=${f##*/}
+		stop_daemon "${f%.pid}" || true
+	done
+}
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 50 ms until it
+# succeeds; fails, saying what it waited for, after SECONDS.
+wait_until() {
+	local limit=$1 end
+	shift
+	end=$(($(now_ms) + limit * 1000))
+	until "$@"; do
+		if [ "$(now_ms)" -ge "$end" ]; then
+			echo "gave up after ${limit} s waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# sql HOME QUERY: runs QUERY on HOME's store (waiting out a writer's lock).
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$1/store.db" "$2"
+}
+
+# count_entries HOME [MEMBER_ID]: entries held, of one feed or all.
+count_entries() {
+	if [ -n "${2:-}" ]; then
+		sql "$1" "SELECT count(*) FROM entries WHERE author = X'$2'"
+	else
+		sql "$1" "SELECT count(*) FROM entries"
+	fi
+}
+
+# has_entries HOME N [MEMBER_ID]: HOME holds at least N entries (of MEMBER).
+has_entries() {
+	[ "$(count_entries "$1" "${3:-}")" -ge "$2" ]
+}
+
+# log_has NAME TEXT: the daemon's log holds TEXT.
+log_has() {
+	grep -qF -- "$2" "$T/$1.log" 2>/dev/null
+}
+
+# wait_log NAME TEXT [SECONDS]: waits (20 s by default) for TEXT in its log.
+wait_log() {
+	wait_until "${3:-20}" log_has "$1" "$2" || {
+		echo "--- log of $1:" >&2
+		cat "$T/$1.log" >&2
+		return 1
+	}
+}
+
+# daemon_alive NAME
+daemon_alive() {
+	kill -0 "$(daemon_pid "$1")" 2>/dev/null
+}
+
+# free_port: a TCP port of 127.0.0.1 in 20000-60000 that nothing listens on.
+free_port() {
+	local p i
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + RANDOM % 40001))
+		if ! (: <>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
 }

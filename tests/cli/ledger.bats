@@ -229,12 +229,16 @@ load helpers
 	stderr_has "usage: mutua federation show"
 }
 
-@test "federation join: not listed is refused (1); junk is refused (1); twice is harmless" {
+@test "federation join: not listed makes an applicant; junk is refused (1); twice is harmless" {
 	make_federation 2
 	new_home "$T/x" Outsider >/dev/null
-	run -1 --separate-stderr mutua --home "$T/x" federation join "$GENESIS"
-	stderr_has "not listed in the genesis"
-	run -1 mutua --home "$T/x" federation show
+	run -0 --separate-stderr mutua --home "$T/x" federation join "$GENESIS"
+	[ "$output" = "$FED_ID" ]
+	stderr_has "applicant"
+	# an applicant appends nothing, and is refused what needs membership
+	[ "$(sqlite3 "$T/x/store.db" "SELECT count(*) FROM entries")" -eq 0 ]
+	run -1 --separate-stderr mutua --home "$T/x" offer add --kind room --title Salle
+	stderr_has "not (or not yet) a member"
 	echo 'not a genesis' >"$T/junk"
 	run -1 --separate-stderr mutua --home "$T/x" federation join "$T/junk"
 	stderr_has "'$T/junk'"
@@ -554,7 +558,9 @@ load helpers
 	id=$(mutua --home "$A" offer add --kind room --title Hall)
 	# two ids sharing 6 hex digits are too rare to make: plant a look-alike
 	# row in the derived table (reindex removes it below)
-	twin=${id:0:6}$(printf '0%.0s' {1..58})
+	# the twin shares exactly 6 digits: its 7th differs from the id's
+	if [ "${id:6:1}" = 0 ]; then d=1; else d=0; fi
+	twin=${id:0:6}$d$(printf '0%.0s' {1..57})
 	sqlite3 "$A/store.db" "INSERT INTO resources(id, owner, kind, title, unit, capacity,
 		rate, auto_accept, status, created, updated)
 		SELECT X'$twin', owner, kind, 'Twin', unit, 1, 0, 0, 'active', created, updated

@@ -1,0 +1,869 @@
+/* bench.c - the micro-benchmarks and measuring helpers of `make bench`
+ * (tests/bench.sh runs them and prints the table).
+ *
+ * Usage: bench COMMAND ARGS...
+ *   crypto SECONDS                  Ed25519 verify (1 and 2 threads) and
+ *                                   BLAKE2b-256 of 256-byte messages
+ *   sqlite DIR SECONDS              rows like the entries table, WAL,
+ *                                   synchronous=FULL, 1000 per transaction
+ *   durable DIR HOME ROUNDS SECONDS one SQLite transaction per row
+ *                                   (synchronous=FULL, WAL) and store_append
+ *                                   into HOME's store, in alternating rounds
+ *                                   on the same disk; the median of each
+ *   gen DB BODY COUNT HOME...       appends COUNT offers of about BODY bytes
+ *                                   to the feeds of the keys in HOME...
+ *                                   (round robin, in blocks), into the store
+ *                                   DB, signed on two threads, synchronous=OFF:
+ *                                   test data only
+ *   sync DB ROWS ENTRIES BYTES SENDER_PID TIMEOUT -- CMD...
+ *                                   runs CMD (the receiving mutuad) and waits
+ *                                   until DB holds ROWS entries; then reads
+ *                                   the peak RSS of both daemons and stops CMD
+ *   converge HOME FAR_DB N INTERVAL_MS TIMEOUT
+ *                                   appends N entries to HOME's feed through
+ *                                   the ledger API, one every ~INTERVAL_MS,
+ *                                   and times each one's arrival in FAR_DB
+ *   median FIGURE N -- CMD...       median wall time of N runs of CMD
+ *   ports K                         K free TCP ports on 127.0.0.1
+ *
+ * Figures go to stdout as JSON lines {"figure": NAME, "value": NUMBER,
+ * "unit": UNIT}; progress and errors to stderr. Exit status 0, 1 when a
+ * measurement failed, 2 on a usage error.
+ */
+#include "entry.h"
+#include "keys.h"
+#include "store.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MSG_BYTES 256
+#define NMSG 64
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+	nanosleep(&ts, NULL);
+}
+
+static void figure(const char *name, double value, const char *unit, int decimals)
+{
+	printf("{\"figure\": \"%s\", \"value\": %.*f, \"unit\": \"%s\"}\n", name, decimals,
+	       value, unit);
+	fflush(stdout);
+}
+
+static int die(const char *what)
+{
+	fprintf(stderr, "bench: %s: %s\n", what, err_msg());
+	return 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The q-quantile (0..1) of v[n], sorted in place; nearest rank. */
+static double quantile(double *v, size_t n, double q)
+{
+	qsort(v, n, sizeof *v, cmp_double);
+	size_t i = (size_t)(q * (double)n + 0.999999);
+	return v[i ? i - 1 : 0];
+}
+
+/* ---- crypto ----------------------------------------------------------- */
+
+static struct {
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+	uint8_t msg[NMSG][MSG_BYTES];
+	uint8_t sig[NMSG][crypto_sign_BYTES];
+	double seconds;
+	atomic_int go;
+} cr;
+
+static void *verify_loop(void *arg)
+{
+	uint64_t *count = arg, n = 0;
+	while (!atomic_load(&cr.go))
+		;
+	double end = now_s() + cr.seconds;
+	do {
+		for (int i = 0; i < NMSG; i++)
+			if (crypto_sign_verify_detached(cr.sig[i], cr.msg[i], MSG_BYTES, cr.pk))
+				abort();
+		n += NMSG;
+	} while (now_s() < end);
+	*count = n;
+	return NULL;
+}
+
+static double verify_rate(int threads)
+{
+	pthread_t th[2];
+	uint64_t count[2] = {0, 0};
+	atomic_store(&cr.go, 0);
+	for (int i = 0; i < threads; i++)
+		pthread_create(&th[i], NULL, verify_loop, &count[i]);
+	double t0 = now_s();
+	atomic_store(&cr.go, 1);
+	for (int i = 0; i < threads; i++)
+		pthread_join(th[i], NULL);
+	double t = now_s() - t0;
+	return (double)(count[0] + count[1]) / t;
+}
+
+static int cmd_crypto(int argc, char **argv)
+{
+	if (argc != 3)
+		return 2;
+	cr.seconds = atof(argv[2]);
+	uint8_t sk[crypto_sign_SECRETKEYBYTES], h[32];
+	crypto_sign_keypair(cr.pk, sk);
+	for (int i = 0; i < NMSG; i++) {
+		randombytes_buf(cr.msg[i], MSG_BYTES);
+		crypto_sign_detached(cr.sig[i], NULL, cr.msg[i], MSG_BYTES, sk);
+	}
+	figure("ed25519_verify_1t_per_s", verify_rate(1), "verifications/s", 0);
+	figure("ed25519_verify_2t_per_s", verify_rate(2), "verifications/s", 0);
+	uint64_t n = 0;
+	double t0 = now_s(), end = t0 + cr.seconds;
+	do {
+		for (int i = 0; i < NMSG; i++)
+			crypto_generichash(h, 32, cr.msg[i], MSG_BYTES, NULL, 0);
+		n += NMSG;
+	} while (now_s() < end);
+	figure("blake2b_256_per_s", (double)n / (now_s() - t0), "hashes/s", 0);
+	return 0;
+}
+
+/* ---- raw SQLite ------------------------------------------------------- */
+
+/* The entries table of ledger/store.c, with its indexes. */
+static const char entries_schema[] =
+	"PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	"CREATE TABLE entries("
+	" n INTEGER PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" id BLOB NOT NULL, type TEXT NOT NULL, time INTEGER NOT NULL,"
+	" body BLOB NOT NULL, sig BLOB NOT NULL,"
+	" verified INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
+	"CREATE UNIQUE INDEX entries_id ON entries(id);"
+	"CREATE INDEX entries_unverified ON entries(verified) WHERE verified = 0;";
+
+struct rawdb {
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	uint8_t author[32];
+	uint64_t seq;
+};
+
+static int rawdb_open(struct rawdb *r, const char *dir, const char *name)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	unlink(path);
+	memset(r, 0, sizeof *r);
+	randombytes_buf(r->author, sizeof r->author);
+	if (sqlite3_open(path, &r->db) ||
+	    sqlite3_exec(r->db, entries_schema, NULL, NULL, NULL) ||
+	    sqlite3_prepare_v2(r->db, "INSERT INTO entries(author, seq, id, type, time, body,"
+				      " sig, verified) VALUES (?, ?, ?, 'offer', ?, ?, ?, 1)",
+			       -1, &r->ins, NULL)) {
+		fprintf(stderr, "bench: sqlite %s: %s\n", path, sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
+static void rawdb_close(struct rawdb *r)
+{
+	sqlite3_finalize(r->ins);
+	sqlite3_close(r->db);
+}
+
+static int rawdb_insert(struct rawdb *r)
+{
+	uint8_t body[MSG_BYTES], id[32], sig[64];
+	randombytes_buf(body, sizeof body);
+	randombytes_buf(sig, sizeof sig);
+	crypto_generichash(id, 32, body, sizeof body, NULL, 0);
+	sqlite3_bind_blob(r->ins, 1, r->author, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(r->ins, 2, (sqlite3_int64)++r->seq);
+	sqlite3_bind_blob(r->ins, 3, id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(r->ins, 4, time_now_ms());
+	sqlite3_bind_blob(r->ins, 5, body, sizeof body, SQLITE_STATIC);
+	sqlite3_bind_blob(r->ins, 6, sig, sizeof sig, SQLITE_STATIC);
+	int rc = sqlite3_step(r->ins);
+	sqlite3_reset(r->ins);
+	if (rc != SQLITE_DONE) {
+		fprintf(stderr, "bench: sqlite insert: %s\n", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_sqlite(int argc, char **argv)
+{
+	if (argc != 4)
+		return 2;
+	struct rawdb r;
+	double secs = atof(argv[3]);
+	if (rawdb_open(&r, argv[2], "batched.db"))
+		return 1;
+	uint64_t n = 0;
+	double t0 = now_s(), end = t0 + secs;
+	do {
+		sqlite3_exec(r.db, "BEGIN", NULL, NULL, NULL);
+		for (int i = 0; i < 1000; i++)
+			if (rawdb_insert(&r))
+				return 1;
+		if (sqlite3_exec(r.db, "COMMIT", NULL, NULL, NULL))
+			return 1;
+		n += 1000;
+	} while (now_s() < end);
+	figure("sqlite_batched_insert_per_s", (double)n / (now_s() - t0), "rows/s", 0);
+	rawdb_close(&r);
+	return 0;
+}
+
+/* An offer like `mutua offer add` makes; title and description owned by
+ * the caller. */
+static void offer_body(Mutua__Body *b, Mutua__Offer *o, char *title, char *description)
+{
+	mutua__offer__init(o);
+	mutua__body__init(b);
+	o->kind = MUTUA__KIND__KIND_EQUIPMENT;
+	o->title = title;
+	o->unit = MUTUA__UNIT__UNIT_DAY;
+	o->capacity = 1;
+	o->description = description;
+	b->payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b->offer = o;
+}
+
+static int cmd_durable(int argc, char **argv)
+{
+	if (argc != 6)
+		return 2;
+	char path[4096], title[64];
+	int rounds = atoi(argv[4]);
+	double secs = atof(argv[5]), fs[16], ap[16];
+	if (rounds < 1 || rounds > 16)
+		return 2;
+	struct rawdb r;
+	if (rawdb_open(&r, argv[2], "fsync.db"))
+		return 1;
+	snprintf(path, sizeof path, "%s/store.db", argv[3]);
+	struct store *s = store_open(path);
+	if (!s)
+		return die(path);
+	snprintf(path, sizeof path, "%s/key", argv[3]);
+	struct key *k = key_load(path, NULL);
+	if (!k)
+		return die(path);
+	uint64_t made = 0;
+	for (int round = 0; round < rounds; round++) {
+		uint64_t n = 0;
+		double t0 = now_s(), end = t0 + secs;
+		do {
+			if (rawdb_insert(&r)) /* autocommit: one transaction each */
+				return 1;
+			n++;
+		} while (now_s() < end);
+		fs[round] = (double)n / (now_s() - t0);
+		n = 0;
+		t0 = now_s();
+		end = t0 + secs;
+		do {
+			Mutua__Body b;
+			Mutua__Offer o;
+			snprintf(title, sizeof title, "Durable offer %llu", (unsigned long long)++made);
+			offer_body(&b, &o, title, NULL);
+			if (store_append(s, k, &b, NULL))
+				return die("store_append");
+			n++;
+		} while (now_s() < end);
+		ap[round] = (double)n / (now_s() - t0);
+		fprintf(stderr, "bench: durable round %d: sqlite %.0f txn/s, store_append %.0f/s\n",
+			round + 1, fs[round], ap[round]);
+	}
+	figure("sqlite_fsync_txn_per_s", quantile(fs, (size_t)rounds, 0.5), "txn/s", 0);
+	figure("append_durable_per_s", quantile(ap, (size_t)rounds, 0.5), "appends/s", 0);
+	key_destroy(&k);
+	store_close(&s);
+	rawdb_close(&r);
+	return 0;
+}
+
+/* ---- test data -------------------------------------------------------- */
+
+#define GEN_BATCH 4096
+#define GEN_QUEUE 4
+
+struct gen_feed {
+	struct key *k;
+	uint64_t seq, left;
+	uint8_t prev[32];
+};
+
+struct gen_batch {
+	struct entry e[GEN_BATCH];
+	size_t n;
+	struct gen_batch *next; /* in the list of spare batches */
+};
+
+static struct {
+	struct gen_feed *feeds;
+	int nfeeds;
+	const uint8_t *fed;
+	size_t desc_len;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct gen_batch *q[GEN_QUEUE], *spare;
+	int qn, producers_left, failed;
+} g;
+
+/* Seals the next n entries of feed f into bt (one producer per feed). */
+static int gen_fill(struct gen_feed *f, struct gen_batch *bt, size_t n)
+{
+	char title[64], *desc = malloc(g.desc_len + 1);
+	if (!desc)
+		return -1;
+	memset(desc, 'x', g.desc_len);
+	desc[g.desc_len] = 0;
+	int64_t t = time_now_ms();
+	for (bt->n = 0; bt->n < n; bt->n++) {
+		Mutua__Body b;
+		Mutua__Offer o;
+		snprintf(title, sizeof title, "Bench offer %llu", (unsigned long long)f->seq + 1);
+		offer_body(&b, &o, title, desc);
+		b.federation.data = (uint8_t *)g.fed;
+		b.federation.len = 32;
+		b.author.data = f->k->id;
+		b.author.len = 32;
+		b.seq = f->seq + 1;
+		b.has_prev = f->seq > 0;
+		b.prev.data = f->seq > 0 ? f->prev : NULL;
+		b.prev.len = f->seq > 0 ? 32 : 0;
+		b.time = t;
+		if (entry_seal(&bt->e[bt->n], f->k, &b)) {
+			free(desc);
+			return -1;
+		}
+		f->seq++;
+		memcpy(f->prev, bt->e[bt->n].id, 32);
+	}
+	f->left -= n;
+	free(desc);
+	return 0;
+}
+
+/* Producer p seals the feeds p, p + 2, ...: blocks of GEN_BATCH, round robin. */
+static void *gen_producer(void *arg)
+{
+	int p = (int)(intptr_t)arg, more = 1;
+	while (more && !g.failed) {
+		more = 0;
+		for (int i = p; i < g.nfeeds; i += 2) {
+			struct gen_feed *f = &g.feeds[i];
+			if (!f->left)
+				continue;
+			more = 1;
+			pthread_mutex_lock(&g.mu);
+			struct gen_batch *bt = g.spare;
+			if (bt)
+				g.spare = bt->next;
+			pthread_mutex_unlock(&g.mu);
+			if (!bt)
+				bt = malloc(sizeof *bt);
+			if (!bt || gen_fill(f, bt, f->left < GEN_BATCH ? f->left : GEN_BATCH)) {
+				fprintf(stderr, "bench: gen: %s\n", err_msg());
+				g.failed = 1;
+				free(bt);
+				break;
+			}
+			pthread_mutex_lock(&g.mu);
+			while (g.qn == GEN_QUEUE)
+				pthread_cond_wait(&g.cv, &g.mu);
+			g.q[g.qn++] = bt;
+			pthread_cond_broadcast(&g.cv);
+			pthread_mutex_unlock(&g.mu);
+		}
+	}
+	pthread_mutex_lock(&g.mu);
+	g.producers_left--;
+	pthread_cond_broadcast(&g.cv);
+	pthread_mutex_unlock(&g.mu);
+	return NULL;
+}
+
+static int cmd_gen(int argc, char **argv)
+{
+	if (argc < 6)
+		return 2;
+	long body = atol(argv[3]), count = atol(argv[4]);
+	int nfeeds = argc - 5;
+	char path[4096];
+	if (body < 100 || body > 4000 || count < 1)
+		return 2;
+	struct store *s = store_open(argv[2]);
+	if (!s)
+		return die(argv[2]);
+	if (!store_has_federation(s)) {
+		fprintf(stderr, "bench: %s has no federation\n", argv[2]);
+		return 1;
+	}
+	/* test data: no journal, no fsync, a big cache for the random id
+	 * index; the next store_open puts the store back in WAL mode */
+	sqlite3_exec(store_db(s), "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+		     " PRAGMA cache_size = -262144", NULL, NULL, NULL);
+	g.fed = store_fed_id(s);
+	g.nfeeds = nfeeds;
+	g.feeds = calloc((size_t)nfeeds, sizeof *g.feeds);
+	for (int i = 0; i < nfeeds; i++) {
+		snprintf(path, sizeof path, "%s/key", argv[5 + i]);
+		if (!(g.feeds[i].k = key_load(path, NULL)))
+			return die(path);
+		if (store_head(s, g.feeds[i].k->id, &g.feeds[i].seq, g.feeds[i].prev))
+			return die("store_head");
+		g.feeds[i].left = (uint64_t)(count / nfeeds + (i < count % nfeeds));
+	}
+	/* the description that brings the body to about `body` bytes */
+	struct gen_batch *probe = malloc(sizeof *probe);
+	struct gen_feed f0 = g.feeds[0];
+	f0.seq = 100000; /* a typical entry: with a prev and a 3-byte seq */
+	g.desc_len = 0;
+	for (int i = 0; i < 3; i++) {
+		struct gen_feed f = f0;
+		if (!probe || gen_fill(&f, probe, 1))
+			return die("gen");
+		long len = (long)probe->e[0].body_len;
+		entry_free(&probe->e[0]);
+		g.desc_len = (long)g.desc_len + body - len > 0 ? (size_t)((long)g.desc_len + body - len) : 0;
+	}
+	free(probe);
+
+	pthread_t th[2];
+	pthread_mutex_init(&g.mu, NULL);
+	pthread_cond_init(&g.cv, NULL);
+	g.producers_left = 2;
+	double t0 = now_s();
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, gen_producer, (void *)(intptr_t)i);
+	uint64_t done = 0, bytes = 0, batches = 0;
+	int rc = 0;
+	for (;;) {
+		pthread_mutex_lock(&g.mu);
+		while (g.qn == 0 && g.producers_left)
+			pthread_cond_wait(&g.cv, &g.mu);
+		struct gen_batch *bt = g.qn ? g.q[0] : NULL;
+		if (bt) {
+			memmove(g.q, g.q + 1, (size_t)--g.qn * sizeof *g.q);
+			pthread_cond_broadcast(&g.cv);
+		}
+		pthread_mutex_unlock(&g.mu);
+		if (!bt)
+			break;
+		struct batch_result r;
+		if (!rc && ((batches % 8 == 0 && store_begin(s)) ||
+			    store_insert_entries(s, bt->e, bt->n, 1, &r) ||
+			    (++batches % 8 == 0 && store_commit(s)) || r.added != bt->n)) {
+			fprintf(stderr, "bench: gen: insert: %s\n", err_msg());
+			store_rollback(s);
+			rc = 1;
+			g.failed = 1;
+		}
+		done += bt->n;
+		for (size_t i = 0; i < bt->n; i++) {
+			bytes += bt->e[i].body_len + KEY_SIG_BYTES;
+			entry_free(&bt->e[i]);
+		}
+		pthread_mutex_lock(&g.mu);
+		bt->next = g.spare;
+		g.spare = bt;
+		pthread_mutex_unlock(&g.mu);
+	}
+	while (g.spare) {
+		struct gen_batch *bt = g.spare;
+		g.spare = bt->next;
+		free(bt);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	if (!rc && batches % 8 && store_commit(s)) {
+		fprintf(stderr, "bench: gen: commit: %s\n", err_msg());
+		rc = 1;
+	}
+	if (g.failed)
+		rc = 1;
+	double t = now_s() - t0;
+	fprintf(stderr, "bench: gen: %llu entries (%.0f B each with its signature) in %.1f s "
+		"(%.0f/s)\n", (unsigned long long)done, done ? (double)bytes / (double)done : 0, t,
+		(double)done / t);
+	/* for the caller: entries and bytes (body + signature) */
+	printf("%llu %llu\n", (unsigned long long)done, (unsigned long long)bytes);
+	for (int i = 0; i < nfeeds; i++)
+		key_destroy(&g.feeds[i].k);
+	free(g.feeds);
+	store_close(&s);
+	return rc;
+}
+
+/* ---- daemons ---------------------------------------------------------- */
+
+static pid_t child = -1;
+
+static void on_signal(int sig)
+{
+	if (child > 0)
+		kill(child, SIGTERM);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Peak RSS (VmHWM) of a live process in MB, or -1. */
+static double peak_rss_mb(pid_t pid)
+{
+	char path[64], line[256];
+	double kb = -1;
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb / 1024;
+}
+
+static pid_t spawn(char **argv)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "bench: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Stops a child: SIGTERM, then SIGKILL after 5 s. */
+static void stop(pid_t pid)
+{
+	int status;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return;
+		sleep_us(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+/* One integer from a query on db, or -1. */
+static int64_t scalar(sqlite3 *db, sqlite3_stmt *st)
+{
+	int64_t v = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	(void)db;
+	return v;
+}
+
+static int cmd_sync(int argc, char **argv)
+{
+	if (argc < 10 || strcmp(argv[8], "--"))
+		return 2;
+	int64_t rows = atoll(argv[3]);
+	double entries = atof(argv[4]), bytes = atof(argv[5]), timeout = atof(argv[7]);
+	pid_t sender = (pid_t)atoi(argv[6]);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	if (sqlite3_open_v2(argv[2], &db, SQLITE_OPEN_READWRITE, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT max(n) FROM entries", -1, &st, NULL)) {
+		fprintf(stderr, "bench: %s: %s\n", argv[2], sqlite3_errmsg(db));
+		return 1;
+	}
+	sqlite3_busy_timeout(db, 1000);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	double t0 = now_s(), t = 0;
+	child = spawn(argv + 9);
+	int64_t held = 0;
+	while ((t = now_s() - t0) < timeout) {
+		held = scalar(db, st);
+		if (held >= rows)
+			break;
+		int status;
+		if (waitpid(child, &status, WNOHANG) == child) {
+			fprintf(stderr, "bench: the receiving daemon exited (status %d)\n", status);
+			child = -1;
+			return 1;
+		}
+		sleep_us(2000);
+	}
+	double rss_recv = peak_rss_mb(child), rss_send = peak_rss_mb(sender);
+	stop(child);
+	child = -1;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (held < rows) {
+		fprintf(stderr, "bench: sync: %lld of %lld entries after %.0f s\n", (long long)held,
+			(long long)rows, timeout);
+		return 1;
+	}
+	fprintf(stderr, "bench: sync: %.0f entries in %.3f s\n", entries, t);
+	figure("sync_entries_per_s", entries / t, "entries/s", 0);
+	figure("sync_mb_per_s", bytes / t / 1e6, "MB/s", 2);
+	figure("sync_rss_sender_mb", rss_send, "MB", 1);
+	figure("sync_rss_receiver_mb", rss_recv, "MB", 1);
+	return 0;
+}
+
+/* ---- convergence ------------------------------------------------------ */
+
+#define CONVERGE_MAX 100000
+
+static struct {
+	const char *far;
+	uint8_t author[32];
+	uint64_t first, last; /* seqs measured */
+	double *appended, *arrived; /* by seq - first */
+	atomic_int stop;
+	atomic_uint_fast64_t seen;
+} cv;
+
+/* Watches the far store's head of our feed and stamps each new seq. */
+static void *watcher(void *arg)
+{
+	(void)arg;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	if (sqlite3_open_v2(cv.far, &db, SQLITE_OPEN_READWRITE, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT seq FROM feeds WHERE author = ?", -1, &st, NULL)) {
+		fprintf(stderr, "bench: %s: %s\n", cv.far, sqlite3_errmsg(db));
+		atomic_store(&cv.stop, 2);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 1000);
+	sqlite3_bind_blob(st, 1, cv.author, 32, SQLITE_STATIC);
+	while (!atomic_load(&cv.stop)) {
+		int64_t seq = scalar(db, st);
+		double t = now_s();
+		uint64_t seen = atomic_load(&cv.seen);
+		if (seq > 0 && (uint64_t)seq > seen) {
+			for (uint64_t q = seen + 1; q <= (uint64_t)seq; q++)
+				if (q >= cv.first && q <= cv.last)
+					cv.arrived[q - cv.first] = t;
+			atomic_store(&cv.seen, (uint64_t)seq);
+		}
+		sleep_us(200);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* Appends one offer; retries while the daemon holds appends after its
+ * start. The new seq, or 0. */
+static uint64_t append_one(struct store *s, const struct key *k, uint64_t i, double give_up)
+{
+	char title[64];
+	for (;;) {
+		Mutua__Body b;
+		Mutua__Offer o;
+		snprintf(title, sizeof title, "Convergence offer %llu", (unsigned long long)i);
+		offer_body(&b, &o, title, NULL);
+		if (store_append(s, k, &b, NULL) == 0)
+			return b.seq;
+		if (now_s() > give_up) {
+			fprintf(stderr, "bench: converge: append: %s\n", err_msg());
+			return 0;
+		}
+		sleep_us(50000);
+	}
+}
+
+static int wait_seen(uint64_t seq, double give_up)
+{
+	while (atomic_load(&cv.seen) < seq) {
+		if (now_s() > give_up || atomic_load(&cv.stop))
+			return -1;
+		sleep_us(1000);
+	}
+	return 0;
+}
+
+static int cmd_converge(int argc, char **argv)
+{
+	if (argc != 7)
+		return 2;
+	char path[4096];
+	long n = atol(argv[4]);
+	double interval = atof(argv[5]) / 1000, timeout = atof(argv[6]);
+	if (n < 1 || n > CONVERGE_MAX)
+		return 2;
+	snprintf(path, sizeof path, "%s/store.db", argv[2]);
+	struct store *s = store_open(path);
+	if (!s)
+		return die(path);
+	snprintf(path, sizeof path, "%s/key", argv[2]);
+	struct key *k = key_load(path, NULL);
+	if (!k)
+		return die(path);
+	cv.far = argv[3];
+	memcpy(cv.author, k->id, 32);
+	cv.appended = calloc((size_t)n, sizeof(double));
+	cv.arrived = calloc((size_t)n, sizeof(double));
+	cv.first = UINT64_MAX;
+	cv.last = 0;
+	pthread_t th;
+	pthread_create(&th, NULL, watcher, NULL);
+	double give_up = now_s() + timeout;
+	int rc = 1;
+	/* warm up: the line is connected once a first entry went through */
+	uint64_t seq = append_one(s, k, 0, give_up);
+	if (!seq || wait_seen(seq, give_up)) {
+		fprintf(stderr, "bench: converge: the first entry did not reach the far end\n");
+		goto out;
+	}
+	cv.first = seq + 1;
+	cv.last = seq + (uint64_t)n;
+	for (long i = 0; i < n; i++) {
+		/* jittered pace: no phase lock with any timer in the daemons */
+		double next = now_s() + interval * (0.5 + randombytes_uniform(1000) / 1000.0);
+		uint64_t q = append_one(s, k, (uint64_t)i + 1, give_up);
+		if (q != cv.first + (uint64_t)i) {
+			fprintf(stderr, "bench: converge: append gave seq %llu\n", (unsigned long long)q);
+			goto out;
+		}
+		cv.appended[i] = now_s();
+		double wait = next - now_s();
+		if (wait > 0)
+			sleep_us((long)(wait * 1e6));
+	}
+	if (wait_seen(cv.last, give_up)) {
+		fprintf(stderr, "bench: converge: %llu of %ld entries reached the far end\n",
+			(unsigned long long)(atomic_load(&cv.seen) - cv.first + 1), n);
+		goto out;
+	}
+	for (long i = 0; i < n; i++)
+		cv.arrived[i] = (cv.arrived[i] - cv.appended[i]) * 1000;
+	fprintf(stderr, "bench: converge: %ld entries, max %.1f ms\n", n,
+		quantile(cv.arrived, (size_t)n, 1.0));
+	figure("convergence_p50_ms", quantile(cv.arrived, (size_t)n, 0.50), "ms", 2);
+	figure("convergence_p99_ms", quantile(cv.arrived, (size_t)n, 0.99), "ms", 2);
+	rc = 0;
+out:
+	atomic_store(&cv.stop, 1);
+	pthread_join(th, NULL);
+	key_destroy(&k);
+	store_close(&s);
+	return rc;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int cmd_median(int argc, char **argv)
+{
+	if (argc < 6 || strcmp(argv[4], "--"))
+		return 2;
+	int n = atoi(argv[3]);
+	if (n < 1 || n > 1000)
+		return 2;
+	double *ms = calloc((size_t)n, sizeof *ms);
+	for (int i = 0; i < n; i++) {
+		int status;
+		double t0 = now_s();
+		pid_t pid = fork();
+		if (pid == 0) {
+			int null = open("/dev/null", O_WRONLY);
+			dup2(null, 1);
+			execvp(argv[5], argv + 5);
+			_exit(127);
+		}
+		waitpid(pid, &status, 0);
+		ms[i] = (now_s() - t0) * 1000;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr, "bench: %s failed (status %d)\n", argv[5], status);
+			return 1;
+		}
+	}
+	figure(argv[2], quantile(ms, (size_t)n, 0.5), "ms", 2);
+	free(ms);
+	return 0;
+}
+
+static int cmd_ports(int argc, char **argv)
+{
+	if (argc != 3)
+		return 2;
+	int k = atoi(argv[2]), fds[64];
+	if (k < 1 || k > 64)
+		return 2;
+	for (int i = 0; i < k; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET};
+		socklen_t len = sizeof a;
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&a, sizeof a) ||
+		    getsockname(fds[i], (struct sockaddr *)&a, &len)) {
+			perror("bench: ports");
+			return 1;
+		}
+		printf("%d\n", ntohs(a.sin_port));
+	}
+	for (int i = 0; i < k; i++)
+		close(fds[i]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{"crypto", cmd_crypto},   {"sqlite", cmd_sqlite}, {"durable", cmd_durable},
+		{"gen", cmd_gen},         {"sync", cmd_sync},     {"converge", cmd_converge},
+		{"median", cmd_median},   {"ports", cmd_ports},
+	};
+	if (sodium_init() < 0)
+		return 1;
+	for (size_t i = 0; argc > 1 && i < sizeof cmds / sizeof *cmds; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			int rc = cmds[i].fn(argc, argv);
+			if (rc == 2)
+				fprintf(stderr, "bench: bad arguments for '%s' (see tests/bench/bench.c)\n",
+					argv[1]);
+			return rc;
+		}
+	fprintf(stderr, "usage: bench crypto|sqlite|durable|gen|sync|converge|median|ports ...\n");
+	return 2;
+}

@@ -1,0 +1,213 @@
+#!/usr/bin/env bats
+# report.bats - mutua report --html: a self-contained board report (the
+# federation, the period, the audit's verdict, an SVG flow diagram, the
+# balances, the most used resources, the loans), every string from the
+# store escaped; usage errors (2) and refusals (1).
+#
+# Members' names and titles come from their signed entries and are hostile
+# here: B is named <script>alert(1)</script>, C Tom & Jerry's "Garage", and
+# A's truck is titled Camion <b>20m3</b>.
+
+# shellcheck disable=SC2154 # bats sets $stderr_lines
+
+bats_require_minimum_version 1.5.0
+load helpers
+load lending_helpers
+
+export TZ=UTC
+BUNDLETOOL=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
+
+EVIL='<script>alert(1)</script>'
+EVIL_HTML='&lt;script&gt;alert(1)&lt;/script&gt;'
+TOM='Tom & Jerry'"'"'s "Garage"'
+TOM_HTML='Tom &amp; Jerry&#39;s &quot;Garage&quot;'
+
+# settle BORROWER_HOME OWNER_HOME RESOURCE FROM TO: a loan through every
+# step; prints its id.
+settle() {
+	local b=$1 o=$2 r
+	r=$(mutua --home "$b" borrow "$3" --from "$4" --to "$5") || return 1
+	share "$b" "$o" >/dev/null && mutua --home "$o" accept "$r" >/dev/null &&
+		share "$o" "$b" >/dev/null && mutua --home "$b" handover "$r" >/dev/null &&
+		mutua --home "$b" return "$r" >/dev/null && share "$b" "$o" >/dev/null &&
+		mutua --home "$o" close "$r" >/dev/null || return 1
+	echo "$r"
+}
+
+setup_file() {
+	local T=$BATS_FILE_TMPDIR/h
+	mkdir -p "$T/user"
+	export HOME=$T/user
+	unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR
+	A=$T/a B=$T/b C=$T/c GENESIS=$T/genesis.txt
+	A_ID=$(new_home "$A" "Alpha" --college producers) || return 1
+	B_ID=$(new_home "$B" "$EVIL" --college "<i>restaurateurs</i>") || return 1
+	C_ID=$(new_home "$C" "$TOM") || return 1
+	mutua --home "$B" card >"$T/b.card" && mutua --home "$C" card >"$T/c.card" || return 1
+	FED_ID=$(mutua --home "$A" federation create --name "Pôle <Sud> & Co" \
+		--out "$GENESIS" "$T/b.card" "$T/c.card") || return 1
+	mutua --home "$B" federation join "$GENESIS" >/dev/null &&
+		mutua --home "$C" federation join "$GENESIS" >/dev/null || return 1
+	TRUCK=$(mutua --home "$A" offer add --kind vehicle --title "Camion <b>20m3</b>" \
+		--unit day --rate 10) || return 1
+	ROOM=$(mutua --home "$B" offer add --kind room --title "Salle" --unit hour --rate 5) ||
+		return 1
+	share_all
+	# January: B borrows the truck (2 days, 20 credits), C the room (3
+	# hours, 15); March: C borrows the truck (1 day, 10)
+	R1=$(settle "$B" "$A" "$TRUCK" 2026-01-05 2026-01-06) || return 1
+	R2=$(settle "$C" "$B" "$ROOM" 2026-01-10T09:00 2026-01-10T12:00) || return 1
+	R3=$(settle "$C" "$A" "$TRUCK" 2026-03-02 2026-03-02) || return 1
+	share_all
+	cat >"$BATS_FILE_TMPDIR/vars" <<-EOF
+		A_ID=$A_ID B_ID=$B_ID C_ID=$C_ID FED_ID=$FED_ID TRUCK=$TRUCK ROOM=$ROOM
+		R1=$R1 R2=$R2 R3=$R3
+	EOF
+}
+
+history() {
+	cp -a "$BATS_FILE_TMPDIR/h/." "$T/"
+	export HOME=$T/user
+	# shellcheck disable=SC1091
+	. "$BATS_FILE_TMPDIR/vars"
+	A=$T/a B=$T/b C=$T/c GENESIS=$T/genesis.txt
+}
+
+# has FILE TEXT...: FILE holds each TEXT (fixed strings).
+has() {
+	local f=$1 t
+	shift
+	for t in "$@"; do
+		grep -qF -- "$t" "$f" || {
+			echo "$f lacks '$t'" >&2
+			return 1
+		}
+	done
+}
+
+# lacks FILE TEXT...: FILE holds none of the TEXTs.
+lacks() {
+	local f=$1 t
+	shift
+	for t in "$@"; do
+		! grep -qiF -- "$t" "$f" || {
+			echo "$f holds '$t':" >&2
+			grep -niF -- "$t" "$f" | head -3 >&2
+			return 1
+		}
+	done
+}
+
+@test "report --html writes one self-contained page: verdict, diagram, balances, resources, loans" {
+	history
+	run -0 --separate-stderr mutua --home "$A" report --html --out "$T/r.html"
+	[ -z "$output" ]
+	stderr_has "mutua: report written to $T/r.html (audit OK)"
+	has "$T/r.html" '<!DOCTYPE html>' '<meta charset="utf-8">' '</html>' \
+		"$FED_ID" 'the whole history' 'Audit OK' '<svg ' '</svg>' \
+		'Who lent to whom' 'Balances' 'Most used resources' 'Loans of the period'
+	# no script, no external resource of any kind
+	lacks "$T/r.html" '<script' 'src=' 'href=' '<link' '@import' '<iframe' 'url(http' \
+		'javascript:'
+	[ "$(stat -c %a "$T/r.html")" = 644 ]
+	# three loans listed, each by its id (8 digits)
+	has "$T/r.html" "${R1:0:8}" "${R2:0:8}" "${R3:0:8}"
+	# the diagram: an arrow per lender and borrower pair, labelled
+	[ "$(grep -c 'class="flow"' "$T/r.html")" -eq 3 ]
+	has "$T/r.html" "Alpha lent to $EVIL_HTML: 1 loan, 20 credits" \
+		"$EVIL_HTML lent to $TOM_HTML: 1 loan, 15 credits" \
+		"Alpha lent to $TOM_HTML: 1 loan, 10 credits"
+}
+
+@test "report: every string from the store is escaped for HTML" {
+	history
+	mutua --home "$A" report --html --out "$T/r.html" 2>/dev/null
+	has "$T/r.html" "$EVIL_HTML" "$TOM_HTML" 'Camion &lt;b&gt;20m3&lt;/b&gt;' \
+		'&lt;i&gt;restaurateurs&lt;/i&gt;' 'Pôle &lt;Sud&gt; &amp; Co'
+	lacks "$T/r.html" "$EVIL" "$TOM" '<b>20m3' '<i>restaurateurs' '<Sud>' "Jerry's"
+}
+
+@test "report: the balances table and the most used resources" {
+	history
+	mutua --home "$A" report --html --out "$T/r.html" 2>/dev/null
+	# A earned 30, B earned 15 and spent 20, C spent 25
+	row() { # the member's row of the balances table, cells between bars
+		sed -n '/<h2>Balances/,/<\/table>/p' "$T/r.html" | sed 's/<[^>]*>/|/g' |
+			tr -s '|' | grep -F "|$1|" | head -1
+	}
+	[ "$(row Alpha)" = "|Alpha|producers|30|30|0|2|0|" ]
+	[ "$(row "$EVIL_HTML")" = "|$EVIL_HTML|&lt;i&gt;restaurateurs&lt;/i&gt;|-5|15|20|1|1|" ]
+	[ "$(row "$TOM_HTML")" = "|$TOM_HTML|-25|0|25|0|2|" ]
+	has "$T/r.html" '<th>Total</th><th></th><th class="n">0</th>'
+	# the truck: two loans, three days; the room: one loan, three hours
+	has "$T/r.html" '<td>Camion &lt;b&gt;20m3&lt;/b&gt;</td><td>vehicle</td><td>Alpha</td><td class="n">2</td>' \
+		'>3 days</td>' '>3 hours</td>'
+}
+
+@test "report --from --to: only the period's loans; balances at the period's end" {
+	history
+	run -0 --separate-stderr mutua --home "$A" report --html --out "$T/jan.html" \
+		--from 2026-01-01 --to 2026-01-31
+	has "$T/jan.html" 'from 2026-01-01 to 2026-01-31' "${R1:0:8}" "${R2:0:8}"
+	lacks "$T/jan.html" "${R3:0:8}"
+	[ "$(grep -c 'class="flow"' "$T/jan.html")" -eq 2 ]
+	# an empty period still draws the members' circle, and says so
+	run -0 --separate-stderr mutua --home "$A" report --html --out "$T/none.html" \
+		--from 2025-01-01 --to 2025-02-01
+	has "$T/none.html" '<svg ' 'No loan in this period.' 'from 2025-01-01 to 2025-02-01'
+	[ "$(grep -c 'class="flow"' "$T/none.html")" -eq 0 ]
+	run -0 --separate-stderr mutua --home "$A" report --html --out "$T/since.html" \
+		--from 2026-02-01
+	has "$T/since.html" 'since 2026-02-01' "${R3:0:8}"
+	lacks "$T/since.html" "${R1:0:8}"
+}
+
+@test "report: a store that fails the audit shows FAILED and the violations, escaped" {
+	history
+	[ -x "$BUNDLETOOL" ] || skip "bundletool not built"
+	"$BUNDLETOOL" step "$A" close "$R1" 1000 100
+	run -0 --separate-stderr mutua --home "$A" report --html --out "$T/r.html"
+	stderr_has "(audit FAILED)"
+	has "$T/r.html" 'Audit FAILED: 1 violation.' "ignored: out of order: the loan is closed (settled once)"
+	lacks "$T/r.html" 'Audit OK'
+	# B's node has not received the second close: its store passes
+	run -0 --separate-stderr mutua --home "$B" report --html --out "$T/b.html"
+	has "$T/b.html" 'Audit OK'
+}
+
+@test "report --json prints one object; an existing file is replaced whole" {
+	history
+	echo "old content that is longer than nothing" >"$T/r.html"
+	run -0 --separate-stderr mutua --json --home "$C" report --html --out "$T/r.html"
+	is_json_object "$output"
+	[ "$(json_get "$output" '$.out')" = "$T/r.html" ]
+	[ "$(json_get "$output" '$.audit_ok')" = 1 ]
+	[ "$(json_get "$output" '$.violations')" = 0 ]
+	[ "$(json_get "$output" '$.bytes')" = "$(stat -c %s "$T/r.html")" ]
+	lacks "$T/r.html" "old content"
+	# nothing left beside it
+	[ "$(find "$T" -maxdepth 1 -name 'r.html*' | wc -l)" -eq 1 ]
+}
+
+@test "report: usage errors (2) and refusals (1), one line each" {
+	history
+	run -2 --separate-stderr mutua --home "$A" report --out "$T/r.html"
+	stderr_has "usage: mutua report --html --out FILE [--from DATE] [--to DATE]"
+	run -2 --separate-stderr mutua --home "$A" report --html
+	stderr_has "usage: mutua report"
+	run -2 --separate-stderr mutua --home "$A" report --html --out "$T/r.html" extra
+	run -2 --separate-stderr mutua --home "$A" report --html --out "$T/r.html" --pdf
+	run -2 --separate-stderr mutua --home "$A" report --html --out "$T/r.html" --from yesterday
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	stderr_has "--from"
+	run -2 --separate-stderr mutua --home "$A" report --html --out "$T/r.html" \
+		--from 2026-02-01 --to 2026-01-01
+	stderr_has "--to must come after --from"
+	run -1 --separate-stderr mutua --home "$A" report --html --out "$T/missing/r.html"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[ ! -e "$T/missing" ]
+	mutua --home "$T/lone" init --name Lone >/dev/null
+	run -1 --separate-stderr mutua --home "$T/lone" report --html --out "$T/r.html"
+	stderr_has "no federation yet"
+	[ ! -e "$T/r.html" ]
+}

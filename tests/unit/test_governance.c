@@ -1,0 +1,1299 @@
+/* test_governance.c - the count (governance.c): majority and weighted
+ * colleges, threshold, quorum, ties, abstentions, the deadline, replaced
+ * votes, votes and proposals of non-members; what passed proposals do
+ * (admission, exclusion, parameters); and that the outcome is the same
+ * whatever order the feeds arrive in, and after a reindex.
+ *
+ * Real SQLite stores in a temporary folder, keys from fixed seeds, a
+ * genesis made by genesis_make_with with the rule under test. Every entry
+ * is sealed here with a chosen author time (entry_seal on a Body filled by
+ * hand) and reaches a store through store_insert_batch, as from a peer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "entry.h"
+#include "federation.h"
+#include "governance.h"
+#include "store.h"
+#include "util.h"
+
+#include <sodium.h>
+
+#define MIN 60000LL
+#define H (60 * MIN)
+#define D (24 * H)
+#define T0 1796083200000LL /* 2026-12-01T00:00:00Z: the genesis time */
+#define AT(m) (T0 + (int64_t)(m) * MIN)
+
+#define YES VOTE_YES
+#define NO VOTE_NO
+#define ABSTAIN VOTE_ABSTAIN
+
+/* Members by index: keys from the seeds 0x11, 0x22, ... */
+enum { A, B, C, DD, E, X, P1, R1, R2, R3, F1, F2, F3, NK };
+static const char *const names[NK] = {"Alpha", "Beta", "Gamma", "Delta", "Epsilon",
+				      "Xenon", "Prod1", "Resto1", "Resto2", "Resto3",
+				      "Found1", "Found2", "Found3"};
+static struct key *keys[NK];
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	for (int i = 0; i < NK; i++) {
+		uint8_t seed[32];
+		memset(seed, 0x11 * (i + 1), sizeof seed);
+		if (!(keys[i] = key_new(seed)))
+			return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < NK; i++)
+		key_destroy(&keys[i]);
+	return 0;
+}
+
+/* ---- fixture ---------------------------------------------------------- */
+
+#define STORES_MAX 8
+#define RECS_MAX 128
+
+/* An entry sealed by the test: its author (index), seq, bytes and id. */
+struct rec {
+	int who;
+	uint64_t seq;
+	int64_t time;
+	uint8_t *body;
+	size_t blen;
+	uint8_t sig[KEY_SIG_BYTES];
+	uint8_t id[32];
+};
+
+struct fx {
+	char *dir;
+	uint8_t *gen;
+	size_t glen;
+	uint8_t fed[32];
+	int nst;
+	struct store *st[STORES_MAX];
+	struct store *s; /* the store most tests look at */
+	struct {
+		uint64_t seq;
+		uint8_t prev[32];
+	} feed[NK];
+	struct rec rec[RECS_MAX];
+	size_t nrec;
+};
+
+/* A fresh store file holding the fixture's genesis. */
+static struct store *fx_store(struct fx *f)
+{
+	char name[32];
+	assert_true(f->nst < STORES_MAX);
+	snprintf(name, sizeof name, "s%d.db", f->nst);
+	char *p = path_in(f->dir, name);
+	struct store *s = store_open(p);
+	free(p);
+	if (!s)
+		fail_msg("store_open: %s", err_msg());
+	if (store_adopt_genesis(s, f->gen, f->glen))
+		fail_msg("store_adopt_genesis: %s", err_msg());
+	f->st[f->nst++] = s;
+	return s;
+}
+
+/* The genesis: founders (indexes, -1 ended) with their colleges (NULL: no
+ * college), the rule gv (NULL: the defaults); f->s is a store holding it. */
+static void fx_genesis(struct fx *f, const int *founders, const char *const *colleges,
+		       const Mutua__Governance *gv)
+{
+	char *cards[NK] = {NULL};
+	size_t n = 0;
+	for (; founders[n] >= 0; n++) {
+		int i = founders[n];
+		cards[n] = card_make(keys[i], names[i], colleges ? colleges[n] : NULL, NULL, 0, T0);
+		if (!cards[n])
+			fail_msg("card_make: %s", err_msg());
+	}
+	if (genesis_make_with(&f->gen, &f->glen, "Cagette et Fourchette", NULL, cards, n, 0,
+			      T0, gv))
+		fail_msg("genesis_make_with: %s", err_msg());
+	for (size_t i = 0; i < n; i++)
+		free(cards[i]);
+	f->s = fx_store(f);
+	memcpy(f->fed, store_fed_id(f->s), 32);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	f->dir = tmpdir_new();
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	for (int i = 0; i < f->nst; i++)
+		store_close(&f->st[i]);
+	for (size_t i = 0; i < f->nrec; i++)
+		free(f->rec[i].body);
+	free(f->gen);
+	tmpdir_remove(&f->dir);
+	free(f);
+	return 0;
+}
+
+/* A majority rule, or the colleges rule over the given weights. */
+static Mutua__Governance gov_majority(uint32_t threshold, uint32_t quorum, uint64_t duration)
+{
+	Mutua__Governance gv = MUTUA__GOVERNANCE__INIT;
+	gv.rule = GOV_RULE_MAJORITY;
+	gv.threshold = threshold;
+	gv.quorum = quorum;
+	gv.duration = duration;
+	return gv;
+}
+
+static const int four[] = {A, B, C, DD, -1};
+
+/* Four founders A B C D, majority, threshold 50, quorum 50, open 1 h. */
+static void fx_four(struct fx *f)
+{
+	Mutua__Governance gv = gov_majority(50, 50, H);
+	fx_genesis(f, four, NULL, &gv);
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+/* Seals the next entry of who's feed with the author time t (payload set
+ * by the caller), without storing it anywhere. */
+static struct rec *seal(struct fx *f, int who, Mutua__Body *b, int64_t t)
+{
+	struct entry e;
+	assert_true(f->nrec < RECS_MAX);
+	b->federation.data = f->fed;
+	b->federation.len = 32;
+	b->author.data = keys[who]->id;
+	b->author.len = 32;
+	b->seq = f->feed[who].seq + 1;
+	b->has_prev = b->seq > 1;
+	b->prev.data = b->seq > 1 ? f->feed[who].prev : NULL;
+	b->prev.len = b->seq > 1 ? 32 : 0;
+	b->time = t;
+	if (entry_seal(&e, keys[who], b))
+		fail_msg("entry_seal: %s", err_msg());
+	struct rec *r = &f->rec[f->nrec++];
+	r->who = who;
+	r->seq = b->seq;
+	r->time = t;
+	r->blen = e.body_len;
+	r->body = malloc(e.body_len);
+	assert_non_null(r->body);
+	memcpy(r->body, e.body, e.body_len);
+	memcpy(r->sig, e.sig, KEY_SIG_BYTES);
+	memcpy(r->id, e.id, 32);
+	entry_free(&e);
+	f->feed[who].seq = b->seq;
+	memcpy(f->feed[who].prev, r->id, 32);
+	return r;
+}
+
+/* Inserts one sealed entry into s; returns how many were added (0 or 1). */
+static size_t put(struct store *s, const struct rec *r)
+{
+	struct raw_entry raw = {r->body, r->blen, r->sig, KEY_SIG_BYTES};
+	struct batch_result br;
+	assert_int_equal(store_insert_batch(s, &raw, 1, &br), 0);
+	assert_int_equal(br.added + br.rejected + br.duplicates, 1);
+	return br.added;
+}
+
+static void put_ok(struct store *s, const struct rec *r)
+{
+	if (put(s, r) != 1)
+		fail_msg("entry %llu of %s refused: %s", (unsigned long long)r->seq,
+			 names[r->who], err_msg());
+}
+
+static void put_refused(struct store *s, const struct rec *r, const char *why)
+{
+	if (put(s, r) != 0)
+		fail_msg("entry %llu of %s accepted, expected a refusal",
+			 (unsigned long long)r->seq, names[r->who]);
+	if (why && !strstr(err_msg(), why))
+		fail_msg("refused with '%s', expected '%s'", err_msg(), why);
+}
+
+/* A Card message for key i (the bytes of its card line). */
+static Mutua__Card *card_of(int i, const char *college)
+{
+	char *text = card_make(keys[i], names[i], college, NULL, 0, T0);
+	assert_non_null(text);
+	const char *b64 = text + strlen(CARD_PREFIX);
+	size_t tl = strlen(b64), bl;
+	uint8_t *bytes = malloc(tl);
+	assert_non_null(bytes);
+	assert_int_equal(sodium_base642bin(bytes, tl, b64, tl, NULL, &bl, NULL,
+					   sodium_base64_VARIANT_ORIGINAL), 0);
+	Mutua__Card *c = mutua__card__unpack(NULL, bl, bytes);
+	assert_non_null(c);
+	free(bytes);
+	free(text);
+	return c;
+}
+
+static struct rec *seal_proposal(struct fx *f, int who, Mutua__Proposal *p, int64_t t)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+	b.proposal = p;
+	return seal(f, who, &b, t);
+}
+
+static struct rec *seal_set(struct fx *f, int who, const char *name, int64_t v, int64_t t)
+{
+	Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+	Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+	par.name = (char *)name;
+	par.value = v;
+	p.what_case = MUTUA__PROPOSAL__WHAT_SET;
+	p.set = &par;
+	return seal_proposal(f, who, &p, t);
+}
+
+static struct rec *seal_admit(struct fx *f, int who, int newcomer, const char *college,
+			      int64_t t)
+{
+	Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+	p.what_case = MUTUA__PROPOSAL__WHAT_ADMIT;
+	p.admit = card_of(newcomer, NULL);
+	p.college = (char *)college;
+	struct rec *r = seal_proposal(f, who, &p, t);
+	mutua__card__free_unpacked(p.admit, NULL);
+	return r;
+}
+
+static struct rec *seal_exclude(struct fx *f, int who, int target, int64_t t)
+{
+	Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+	p.what_case = MUTUA__PROPOSAL__WHAT_EXCLUDE;
+	p.exclude.data = keys[target]->id;
+	p.exclude.len = 32;
+	return seal_proposal(f, who, &p, t);
+}
+
+static struct rec *seal_vote(struct fx *f, int who, const uint8_t prop[32], uint32_t choice,
+			     int64_t t)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Vote v = MUTUA__VOTE__INIT;
+	v.proposal.data = (uint8_t *)prop;
+	v.proposal.len = 32;
+	v.choice = choice;
+	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+	b.vote = &v;
+	return seal(f, who, &b, t);
+}
+
+static struct rec *seal_offer(struct fx *f, int who, const char *title, int64_t t)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = (char *)title;
+	o.unit = MUTUA__UNIT__UNIT_DAY;
+	o.capacity = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	return seal(f, who, &b, t);
+}
+
+/* Seal and store in f->s at once; the proposal's id is the entry id. */
+static const uint8_t *propose_set(struct fx *f, int who, const char *name, int64_t v,
+				  int64_t t)
+{
+	struct rec *r = seal_set(f, who, name, v, t);
+	put_ok(f->s, r);
+	return r->id;
+}
+
+static void vote(struct fx *f, int who, const uint8_t prop[32], uint32_t choice, int64_t t)
+{
+	put_ok(f->s, seal_vote(f, who, prop, choice, t));
+}
+
+/* ---- reading the state ------------------------------------------------ */
+
+static sqlite3_stmt *prep(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL))
+		fail_msg("%s: %s", sql, sqlite3_errmsg(store_db(s)));
+	return st;
+}
+
+/* Column 0 of the first row of sql (?1 = id when given), "NULL" if none. */
+static const char *q_text(struct store *s, const char *sql, const uint8_t *id, char *buf,
+			  size_t cap)
+{
+	sqlite3_stmt *st = prep(s, sql);
+	if (id)
+		sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		snprintf(buf, cap, "%s", sqlite3_column_text(st, 0));
+	else
+		snprintf(buf, cap, "NULL");
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static int64_t q_int(struct store *s, const char *sql, const uint8_t *id)
+{
+	char buf[64];
+	q_text(s, sql, id, buf, sizeof buf);
+	return strcmp(buf, "NULL") == 0 ? -999 : strtoll(buf, NULL, 10);
+}
+
+static char *dump(struct store *s, const char *sql);
+#define PROPOSALS_SQL "SELECT * FROM proposals ORDER BY id"
+
+/* A proposal's outcome as "state quorum_met yes no voters eligible": yes and
+ * no are the (weighted) tallies rounded to integers. */
+#define OUTCOME_SQL                                                                   \
+	"SELECT state || ' q' || quorum_met || ' y' || CAST(round(yes) AS INTEGER) ||" \
+	" ' n' || CAST(round(no) AS INTEGER) || ' v' || voters || ' e' || eligible"    \
+	" FROM proposals WHERE id = ?1"
+
+static void outcome_is(struct store *s, const uint8_t *prop, const char *want)
+{
+	char buf[128];
+	q_text(s, OUTCOME_SQL, prop, buf, sizeof buf);
+	if (strcmp(buf, want) != 0) {
+		char *all = dump(s, PROPOSALS_SQL);
+		fail_msg("proposal outcome '%s', expected '%s'; proposals:\n%s", buf, want, all);
+	}
+}
+
+static int64_t passed_at(struct store *s, const uint8_t *prop)
+{
+	return q_int(s, "SELECT passed_at FROM proposals WHERE id = ?1", prop);
+}
+
+/* What the ZAP handler asks (node/sync.c, drain_zap): is this transport
+ * key a current member's? */
+static int zap_admits(struct store *s, int who)
+{
+	sqlite3_stmt *st = prep(s, "SELECT 1 FROM members WHERE xkey = ?1 AND active"
+				   " AND excluded IS NULL");
+	sqlite3_bind_blob(st, 1, keys[who]->xpk, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Every row of sql as text: columns joined by '|', blobs in hex. */
+static char *dump(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = prep(s, sql);
+	size_t len = 0, cap = 1024;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	out[0] = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			char cell[4200];
+			int type = sqlite3_column_type(st, i);
+			if (type == SQLITE_NULL)
+				snprintf(cell, sizeof cell, "NULL");
+			else if (type == SQLITE_BLOB) {
+				int n = sqlite3_column_bytes(st, i);
+				assert_true(n <= 2048);
+				sodium_bin2hex(cell, sizeof cell, sqlite3_column_blob(st, i), (size_t)n);
+			} else
+				snprintf(cell, sizeof cell, "%s", sqlite3_column_text(st, i));
+			size_t need = strlen(cell) + 2;
+			if (len + need + 1 > cap) {
+				cap = 2 * (cap + need);
+				out = realloc(out, cap);
+				assert_non_null(out);
+			}
+			len += (size_t)sprintf(out + len, "%s%c", cell,
+					       i + 1 < sqlite3_column_count(st) ? '|' : '\n');
+		}
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+#define MEMBERS_SQL "SELECT * FROM members ORDER BY id"
+#define VOTES_SQL "SELECT * FROM votes ORDER BY id"
+#define ENDPOINTS_SQL "SELECT * FROM member_endpoints ORDER BY member, url"
+
+/* ---- majority --------------------------------------------------------- */
+
+static void test_majority_passes_at_the_deciding_vote(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 50000, AT(1));
+	outcome_is(f->s, p, "open q0 y0 n0 v0 e4");
+	assert_int_equal(q_int(f->s, "SELECT deadline FROM proposals WHERE id = ?1", p),
+			 AT(1) + H);
+	vote(f, A, p, YES, AT(2));
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4"); /* 1 of 4: no quorum */
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+	vote(f, B, p, YES, AT(3));
+	outcome_is(f->s, p, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(passed_at(f->s, p), AT(3));
+	assert_int_equal(governance_param(f->s, "credit-limit"), 50000);
+	/* a passed proposal stays passed */
+	vote(f, C, p, NO, AT(4));
+	vote(f, DD, p, NO, AT(5));
+	outcome_is(f->s, p, "passed q1 y2 n2 v4 e4");
+	assert_int_equal(passed_at(f->s, p), AT(3));
+	assert_int_equal(governance_param(f->s, "credit-limit"), 50000);
+}
+
+static void test_majority_rejects(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 50000, AT(1));
+	vote(f, A, p, YES, AT(2));
+	vote(f, B, p, NO, AT(3));
+	vote(f, C, p, NO, AT(4));
+	/* the state column stays 'open' with the quorum met: past the
+	 * deadline, `mutua proposals` shows it rejected */
+	outcome_is(f->s, p, "open q1 y1 n2 v3 e4");
+	assert_int_equal(passed_at(f->s, p), -999);
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+}
+
+static void test_quorum_not_reached_expires(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 50000, AT(1));
+	vote(f, A, p, YES, AT(2));
+	/* unanimous, but 1 of 4 is under the quorum of 50 %: open, quorum_met
+	 * 0, which `mutua proposals` shows as expired past the deadline */
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+
+	/* at exactly the quorum (2 of 4 = 50 %) it is met */
+	const uint8_t *q = propose_set(f, B, "credit-limit", 70000, AT(10));
+	vote(f, B, q, YES, AT(11));
+	outcome_is(f->s, q, "open q0 y1 n0 v1 e4");
+	vote(f, C, q, YES, AT(12));
+	outcome_is(f->s, q, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 70000);
+}
+
+static void test_quorum_of_three_quarters(void **state)
+{
+	struct fx *f = *state;
+	Mutua__Governance gv = gov_majority(50, 75, H);
+	fx_genesis(f, four, NULL, &gv);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 100, AT(1));
+	vote(f, A, p, YES, AT(2));
+	vote(f, B, p, YES, AT(3));
+	outcome_is(f->s, p, "open q0 y2 n0 v2 e4");
+	vote(f, C, p, NO, AT(4));
+	outcome_is(f->s, p, "passed q1 y2 n1 v3 e4");
+}
+
+static void test_tie_is_rejected(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 50000, AT(1));
+	/* in an order where yes never leads: the count is taken after each vote */
+	vote(f, A, p, NO, AT(2));
+	vote(f, B, p, YES, AT(3));
+	outcome_is(f->s, p, "open q1 y1 n1 v2 e4"); /* 1-1, quorum met: a tie */
+	vote(f, C, p, NO, AT(4));
+	vote(f, DD, p, YES, AT(5));
+	outcome_is(f->s, p, "open q1 y2 n2 v4 e4");
+	assert_int_equal(passed_at(f->s, p), -999);
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+}
+
+static void test_threshold_two_thirds(void **state)
+{
+	struct fx *f = *state;
+	Mutua__Governance gv = gov_majority(66, 50, H);
+	fx_genesis(f, four, NULL, &gv);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 100, AT(1));
+	vote(f, A, p, NO, AT(2));
+	vote(f, B, p, YES, AT(3));
+	vote(f, C, p, YES, AT(4));
+	/* 2 of 3 = 66.7 % > 66 % */
+	outcome_is(f->s, p, "passed q1 y2 n1 v3 e4");
+
+	const uint8_t *q = propose_set(f, A, "credit-limit", 200, AT(10));
+	vote(f, A, q, NO, AT(11));
+	vote(f, B, q, YES, AT(12));
+	vote(f, C, q, NO, AT(13));
+	vote(f, DD, q, YES, AT(14));
+	outcome_is(f->s, q, "open q1 y2 n2 v4 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 100);
+}
+
+static void test_abstentions_count_for_quorum_only(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 50000, AT(1));
+	vote(f, B, p, ABSTAIN, AT(2));
+	vote(f, C, p, ABSTAIN, AT(3));
+	/* quorum met by two abstentions, but no yes: not passed */
+	outcome_is(f->s, p, "open q1 y0 n0 v2 e4");
+	/* one yes among one yes and no no: passes, though 1 head of 4 */
+	vote(f, A, p, YES, AT(4));
+	outcome_is(f->s, p, "passed q1 y1 n0 v3 e4");
+	assert_int_equal(passed_at(f->s, p), AT(4));
+
+	/* without the abstentions the same yes lacks the quorum */
+	const uint8_t *q = propose_set(f, A, "credit-limit", 60000, AT(10));
+	vote(f, A, q, YES, AT(11));
+	outcome_is(f->s, q, "open q0 y1 n0 v1 e4");
+	/* abstentions do not count against: yes 1, no 1 stays a tie */
+	vote(f, B, q, NO, AT(12));
+	vote(f, C, q, ABSTAIN, AT(13));
+	vote(f, DD, q, ABSTAIN, AT(14));
+	outcome_is(f->s, q, "open q1 y1 n1 v4 e4");
+}
+
+/* ---- the deadline and replaced votes ---------------------------------- */
+
+static void test_late_votes_not_counted(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f); /* proposals stay open 1 h */
+	const uint8_t *p = propose_set(f, A, "credit-limit", 50000, AT(1));
+	int64_t deadline = AT(1) + H;
+	vote(f, A, p, YES, AT(2));
+	/* after the deadline by the voter's clock: stored, not counted */
+	vote(f, B, p, YES, deadline + 1);
+	vote(f, DD, p, YES, deadline + D);
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM votes WHERE proposal = ?1", p), 3);
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+	/* at the deadline itself, still in time */
+	vote(f, C, p, YES, deadline);
+	outcome_is(f->s, p, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(passed_at(f->s, p), deadline);
+}
+
+static void test_later_vote_replaces_earlier(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 50000, AT(1));
+	vote(f, A, p, YES, AT(2));
+	vote(f, B, p, NO, AT(3));
+	outcome_is(f->s, p, "open q1 y1 n1 v2 e4");
+	vote(f, B, p, YES, AT(4)); /* B changes its mind: yes counts */
+	outcome_is(f->s, p, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(passed_at(f->s, p), AT(4));
+
+	/* a change of mind after the deadline does not count */
+	const uint8_t *q = propose_set(f, A, "credit-limit", 60000, AT(10));
+	vote(f, A, q, YES, AT(11));
+	vote(f, B, q, NO, AT(12));
+	vote(f, B, q, YES, AT(10) + H + 1);
+	outcome_is(f->s, q, "open q1 y1 n1 v2 e4");
+
+	/* votes are ordered by their authors' clocks, not by seq: a later
+	 * entry timed earlier is replaced by the earlier entry timed later */
+	const uint8_t *r = propose_set(f, A, "credit-limit", 70000, AT(20));
+	vote(f, C, r, NO, AT(21));
+	vote(f, DD, r, YES, AT(25));
+	vote(f, DD, r, NO, AT(22));
+	outcome_is(f->s, r, "open q1 y1 n1 v2 e4");
+}
+
+/* ---- non-members ------------------------------------------------------ */
+
+static void test_vote_by_non_member_ignored(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 50000, AT(1));
+	vote(f, A, p, YES, AT(2));
+	/* X is in no genesis and no admission: its feed is refused */
+	put_refused(f->s, seal_vote(f, X, p, YES, AT(3)), "not a member");
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM votes WHERE proposal = ?1", p), 1);
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	assert_int_equal(store_is_member(f->s, keys[X]->id), 0);
+}
+
+static void test_proposal_by_non_member_ignored(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	struct rec *xp = seal_set(f, X, "credit-limit", 1, AT(1));
+	put_refused(f->s, xp, "not a member");
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM proposals", NULL), 0);
+	/* votes on it go nowhere */
+	vote(f, A, xp->id, YES, AT(2));
+	vote(f, B, xp->id, YES, AT(3));
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM proposals", NULL), 0);
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+}
+
+static void test_proposal_timed_before_admission_ignored(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	struct rec *adm = seal_admit(f, A, E, NULL, AT(1));
+	put_ok(f->s, adm);
+	vote(f, A, adm->id, YES, AT(2));
+	vote(f, B, adm->id, YES, AT(3)); /* E admitted at AT(3) */
+	assert_int_equal(store_is_member(f->s, keys[E]->id), 1);
+	/* E's proposal timed before its admission: stored, counts for nothing */
+	struct rec *ep = seal_set(f, E, "credit-limit", 1234, AT(2));
+	put_ok(f->s, ep);
+	vote(f, A, ep->id, YES, AT(4));
+	vote(f, B, ep->id, YES, AT(5));
+	vote(f, C, ep->id, YES, AT(6));
+	outcome_is(f->s, ep->id, "open q0 y0 n0 v0 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+	/* the same proposal made after the admission counts */
+	struct rec *ep2 = seal_set(f, E, "credit-limit", 1234, AT(10));
+	put_ok(f->s, ep2);
+	vote(f, A, ep2->id, YES, AT(11));
+	vote(f, B, ep2->id, YES, AT(12));
+	vote(f, E, ep2->id, YES, AT(13));
+	outcome_is(f->s, ep2->id, "passed q1 y3 n0 v3 e5");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 1234);
+}
+
+/* ---- admission -------------------------------------------------------- */
+
+static void test_admission_makes_a_member(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	/* a proposal open before the admission: E will not vote on it */
+	const uint8_t *before = propose_set(f, B, "credit-limit", 100, AT(1));
+	struct rec *adm = seal_admit(f, A, E, "producers", AT(2));
+	put_ok(f->s, adm);
+	outcome_is(f->s, adm->id, "open q0 y0 n0 v0 e4");
+	char buf[256];
+	assert_string_equal(q_text(f->s, "SELECT kind || ' ' || target_name FROM proposals"
+					 " WHERE id = ?1", adm->id, buf, sizeof buf),
+			    "admit Epsilon");
+
+	/* the applicant's first entry is refused while it is not a member */
+	struct rec *e1 = seal_offer(f, E, "Chambre froide", AT(3));
+	put_refused(f->s, e1, "not a member");
+	assert_int_equal(store_is_member(f->s, keys[E]->id), 0);
+	assert_false(zap_admits(f->s, E));
+
+	vote(f, A, adm->id, YES, AT(4));
+	assert_int_equal(store_is_member(f->s, keys[E]->id), 0);
+	vote(f, C, adm->id, YES, AT(5));
+	outcome_is(f->s, adm->id, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(store_is_member(f->s, keys[E]->id), 1);
+	assert_int_equal(store_excluded_at(f->s, keys[E]->id), 0);
+	assert_true(zap_admits(f->s, E));
+	/* the member row: from the card and the proposal, since the passing vote */
+	sqlite3_stmt *st = prep(f->s, "SELECT name, college, founder, since, xkey FROM members"
+				      " WHERE id = ?1");
+	sqlite3_bind_blob(st, 1, keys[E]->id, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 0), "Epsilon");
+	assert_string_equal(sqlite3_column_text(st, 1), "producers");
+	assert_int_equal(sqlite3_column_int(st, 2), 0);
+	assert_int_equal(sqlite3_column_int64(st, 3), AT(5));
+	assert_memory_equal(sqlite3_column_blob(st, 4), keys[E]->xpk, 32);
+	sqlite3_finalize(st);
+
+	/* the same entry is accepted now */
+	put_ok(f->s, e1);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM resources WHERE owner = ?1",
+			       keys[E]->id), 1);
+	/* E does not vote on what was asked before it came */
+	vote(f, E, before, YES, AT(6));
+	outcome_is(f->s, before, "open q0 y0 n0 v0 e4");
+	/* and is one of five on what is asked after */
+	const uint8_t *after = propose_set(f, B, "credit-limit", 200, AT(10));
+	vote(f, E, after, YES, AT(11));
+	vote(f, B, after, YES, AT(12));
+	outcome_is(f->s, after, "open q0 y2 n0 v2 e5"); /* 2 of 5 < 50 % */
+	vote(f, C, after, NO, AT(13));
+	outcome_is(f->s, after, "passed q1 y2 n1 v3 e5");
+}
+
+static void test_admission_rejected_keeps_out(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	struct rec *adm = seal_admit(f, A, E, NULL, AT(1));
+	put_ok(f->s, adm);
+	vote(f, A, adm->id, YES, AT(2));
+	vote(f, B, adm->id, NO, AT(3));
+	vote(f, C, adm->id, NO, AT(4));
+	outcome_is(f->s, adm->id, "open q1 y1 n2 v3 e4");
+	assert_int_equal(store_is_member(f->s, keys[E]->id), 0);
+	assert_false(zap_admits(f->s, E));
+	put_refused(f->s, seal_offer(f, E, "Van", AT(5)), "not a member");
+}
+
+/* ---- exclusion -------------------------------------------------------- */
+
+static void test_exclusion_from_the_passing_vote(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	struct rec *d1 = seal_offer(f, DD, "Camion", AT(1));
+	put_ok(f->s, d1);
+	struct rec *ex = seal_exclude(f, A, DD, AT(2));
+	put_ok(f->s, ex);
+	/* D's entries: one timed before the exclusion passes, one after;
+	 * neither has reached this store yet */
+	struct rec *d2 = seal_offer(f, DD, "Remorque", AT(4));
+	struct rec *d3 = seal_offer(f, DD, "Chariot", AT(7));
+	vote(f, A, ex->id, YES, AT(5));
+	assert_int_equal(store_excluded_at(f->s, keys[DD]->id), 0);
+	vote(f, B, ex->id, YES, AT(6));
+	outcome_is(f->s, ex->id, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(store_excluded_at(f->s, keys[DD]->id), AT(6));
+	assert_false(zap_admits(f->s, DD));
+	assert_true(zap_admits(f->s, A));
+
+	/* earlier entries stay valid, later ones are refused */
+	put_ok(f->s, d2);
+	put_refused(f->s, d3, "excluded");
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM entries WHERE author = ?1",
+			       keys[DD]->id), 2);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM resources WHERE owner = ?1",
+			       keys[DD]->id), 2);
+	/* D may not append either */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Grue";
+	o.unit = MUTUA__UNIT__UNIT_DAY;
+	o.capacity = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	assert_int_equal(store_append(f->s, keys[DD], &b, NULL), -1);
+	assert_non_null(strstr(err_msg(), "excluded"));
+	/* the others decide without D from then on */
+	const uint8_t *p = propose_set(f, A, "credit-limit", 100, AT(10));
+	outcome_is(f->s, p, "open q0 y0 n0 v0 e3");
+	vote(f, A, p, YES, AT(11));
+	vote(f, B, p, YES, AT(12));
+	outcome_is(f->s, p, "passed q1 y2 n0 v2 e3");
+}
+
+static void test_excluded_member_still_votes_on_earlier_proposals(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	/* asked before D's exclusion: D is one of its four voters */
+	const uint8_t *p = propose_set(f, B, "credit-limit", 100, AT(1));
+	struct rec *ex = seal_exclude(f, A, DD, AT(2));
+	put_ok(f->s, ex);
+	vote(f, DD, p, NO, AT(3));
+	vote(f, A, ex->id, YES, AT(4));
+	vote(f, B, ex->id, YES, AT(5)); /* D excluded at AT(5) */
+	vote(f, B, p, YES, AT(6));
+	outcome_is(f->s, p, "open q1 y1 n1 v2 e4");
+	/* D's vote timed after its exclusion is refused */
+	put_refused(f->s, seal_vote(f, DD, p, YES, AT(7)), "excluded");
+	outcome_is(f->s, p, "open q1 y1 n1 v2 e4");
+}
+
+/* ---- parameters ------------------------------------------------------- */
+
+static void test_set_parameters(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	assert_int_equal(governance_param(f->s, "duration"), H);
+	assert_int_equal(governance_param(f->s, "threshold"), 50);
+	assert_int_equal(governance_param(f->s, "quorum"), 50);
+
+	const uint8_t *cl = propose_set(f, A, "credit-limit", 25000, AT(1));
+	vote(f, A, cl, YES, AT(2));
+	vote(f, B, cl, YES, AT(3));
+	assert_int_equal(governance_param(f->s, "credit-limit"), 25000);
+
+	/* a proposal made before a new duration passes keeps the old one */
+	const uint8_t *early = propose_set(f, C, "credit-limit", 1, AT(5));
+	const uint8_t *dur = propose_set(f, A, "duration", 2 * D, AT(6));
+	vote(f, A, dur, YES, AT(7));
+	vote(f, C, dur, YES, AT(8));
+	assert_int_equal(governance_param(f->s, "duration"), 2 * D);
+	const uint8_t *late = propose_set(f, C, "credit-limit", 2, AT(9));
+	assert_int_equal(q_int(f->s, "SELECT deadline FROM proposals WHERE id = ?1", early),
+			 AT(5) + H);
+	assert_int_equal(q_int(f->s, "SELECT deadline FROM proposals WHERE id = ?1", late),
+			 AT(9) + 2 * D);
+	/* a vote a day later counts on the later proposal only */
+	vote(f, A, early, YES, AT(9) + D);
+	vote(f, B, early, YES, AT(9) + D);
+	vote(f, A, late, YES, AT(9) + D);
+	vote(f, B, late, YES, AT(9) + D + 1);
+	outcome_is(f->s, early, "open q0 y0 n0 v0 e4");
+	outcome_is(f->s, late, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 2);
+
+	/* quorum and threshold in force for the proposals made after */
+	const uint8_t *q = propose_set(f, A, "quorum", 100, AT(3000));
+	vote(f, A, q, YES, AT(3001));
+	vote(f, B, q, YES, AT(3002));
+	assert_int_equal(governance_param(f->s, "quorum"), 100);
+	const uint8_t *r = propose_set(f, A, "credit-limit", 3, AT(3010));
+	vote(f, A, r, YES, AT(3011));
+	vote(f, B, r, YES, AT(3012));
+	vote(f, C, r, YES, AT(3013));
+	outcome_is(f->s, r, "open q0 y3 n0 v3 e4");
+	vote(f, DD, r, NO, AT(3014));
+	outcome_is(f->s, r, "passed q1 y3 n1 v4 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 3);
+}
+
+/* ---- colleges --------------------------------------------------------- */
+
+/* producers 40 (one member), restaurateurs 30 (three), founders 30 (three). */
+static const int seven[] = {P1, R1, R2, R3, F1, F2, F3, -1};
+static const char *const seven_colleges[] = {"producers", "restaurateurs", "restaurateurs",
+					     "restaurateurs", "founders", "founders",
+					     "founders"};
+
+static void fx_colleges(struct fx *f)
+{
+	Mutua__CollegeWeight w[3] = {MUTUA__COLLEGE_WEIGHT__INIT, MUTUA__COLLEGE_WEIGHT__INIT,
+				     MUTUA__COLLEGE_WEIGHT__INIT};
+	Mutua__CollegeWeight *wp[3] = {&w[0], &w[1], &w[2]};
+	w[0].name = "producers";
+	w[0].weight = 40;
+	w[1].name = "restaurateurs";
+	w[1].weight = 30;
+	w[2].name = "founders";
+	w[2].weight = 30;
+	Mutua__Governance gv = gov_majority(50, 50, H);
+	gv.rule = GOV_RULE_COLLEGES;
+	gv.colleges = wp;
+	gv.n_colleges = 3;
+	fx_genesis(f, seven, seven_colleges, &gv);
+}
+
+static void test_colleges_weight_beats_head_count(void **state)
+{
+	struct fx *f = *state;
+	fx_colleges(f);
+	const uint8_t *p = propose_set(f, P1, "credit-limit", 100, AT(1));
+	/* by head: 3 yes, 4 no. By weight: producers 40 x 1 + restaurateurs
+	 * 30 x 0 + founders 30 x 2/3 = 60 of 100 */
+	vote(f, R1, p, NO, AT(2));
+	vote(f, R2, p, NO, AT(3));
+	vote(f, R3, p, NO, AT(4));
+	vote(f, F3, p, NO, AT(5));
+	outcome_is(f->s, p, "open q0 y0 n60 v4 e7"); /* 40 % of the weight voted */
+	vote(f, F1, p, YES, AT(6));
+	vote(f, F2, p, YES, AT(7));
+	outcome_is(f->s, p, "open q1 y20 n40 v6 e7");
+	vote(f, P1, p, YES, AT(8));
+	outcome_is(f->s, p, "passed q1 y60 n40 v7 e7");
+	assert_int_equal(passed_at(f->s, p), AT(8));
+	assert_int_equal(q_int(f->s, "SELECT sum(choice = 1) < sum(choice = 2) FROM votes"
+				     " WHERE proposal = ?1", p), 1);
+	assert_int_equal(governance_param(f->s, "credit-limit"), 100);
+}
+
+static void test_colleges_head_count_loses_on_weight(void **state)
+{
+	struct fx *f = *state;
+	fx_colleges(f);
+	const uint8_t *p = propose_set(f, R1, "credit-limit", 100, AT(1));
+	/* by head: 4 yes, 3 no. By weight: 0 + 30 + 30 x 1/3 = 40 of 100 */
+	vote(f, P1, p, NO, AT(2));
+	vote(f, F2, p, NO, AT(3));
+	vote(f, F3, p, NO, AT(4));
+	vote(f, R1, p, YES, AT(5));
+	vote(f, R2, p, YES, AT(6));
+	vote(f, R3, p, YES, AT(7));
+	vote(f, F1, p, YES, AT(8));
+	outcome_is(f->s, p, "open q1 y40 n60 v7 e7");
+	assert_int_equal(q_int(f->s, "SELECT sum(choice = 1) > sum(choice = 2) FROM votes"
+				     " WHERE proposal = ?1", p), 1);
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+}
+
+static void test_colleges_quorum_is_weighted(void **state)
+{
+	struct fx *f = *state;
+	fx_colleges(f);
+	/* the lone producer is 40 % of the weight: under the quorum of 50 */
+	const uint8_t *p = propose_set(f, P1, "credit-limit", 100, AT(1));
+	vote(f, P1, p, YES, AT(2));
+	outcome_is(f->s, p, "open q0 y40 n0 v1 e7");
+	/* one founder of three adds 10: 50 % of the weight, 2 heads of 7 */
+	vote(f, F1, p, ABSTAIN, AT(3));
+	outcome_is(f->s, p, "passed q1 y40 n0 v2 e7");
+	/* three restaurateurs are only 30 %: no quorum */
+	const uint8_t *q = propose_set(f, R1, "credit-limit", 200, AT(10));
+	vote(f, R1, q, YES, AT(11));
+	vote(f, R2, q, YES, AT(12));
+	vote(f, R3, q, YES, AT(13));
+	outcome_is(f->s, q, "open q0 y30 n0 v3 e7");
+}
+
+static void test_colleges_admission_in_a_college(void **state)
+{
+	struct fx *f = *state;
+	fx_colleges(f);
+	struct rec *adm = seal_admit(f, P1, E, "producers", AT(1));
+	put_ok(f->s, adm);
+	vote(f, P1, adm->id, YES, AT(2));
+	vote(f, F1, adm->id, YES, AT(3));
+	outcome_is(f->s, adm->id, "passed q1 y70 n0 v2 e7");
+	char buf[64];
+	q_text(f->s, "SELECT college FROM members WHERE id = ?1", keys[E]->id, buf, sizeof buf);
+	assert_string_equal(buf, "producers");
+	/* two producers now share the college's 40 */
+	const uint8_t *p = propose_set(f, R1, "credit-limit", 100, AT(10));
+	vote(f, P1, p, YES, AT(11));
+	vote(f, E, p, NO, AT(12));
+	vote(f, F1, p, YES, AT(13));
+	/* weight voted: 40 + 10 = 50 %; yes: producers 40 x 1/2 + founders
+	 * 30 x 1 = 50 of the 70 of the colleges that said yes or no */
+	outcome_is(f->s, p, "passed q1 y50 n20 v3 e8");
+}
+
+/* ---- determinism ------------------------------------------------------ */
+
+/* A history with everything in it: admission, exclusion, parameters,
+ * replaced, late, abstaining and non-member votes, sealed but stored
+ * nowhere yet. */
+static void write_history(struct fx *f)
+{
+	fx_four(f);
+	struct rec *adm = seal_admit(f, A, E, "producers", AT(1));
+	seal_vote(f, A, adm->id, YES, AT(2));
+	seal_vote(f, B, adm->id, NO, AT(3));
+	seal_vote(f, B, adm->id, YES, AT(4)); /* passes here: E in at AT(4) */
+	seal_vote(f, C, adm->id, NO, AT(5));
+	struct rec *cl = seal_set(f, C, "credit-limit", 30000, AT(6));
+	seal_vote(f, E, cl->id, YES, AT(7));
+	seal_vote(f, DD, cl->id, ABSTAIN, AT(8));
+	seal_vote(f, C, cl->id, YES, AT(9));
+	seal_vote(f, A, cl->id, NO, AT(10));
+	struct rec *ex = seal_exclude(f, E, DD, AT(11));
+	seal_offer(f, DD, "Camion", AT(12));
+	seal_vote(f, A, ex->id, YES, AT(13));
+	seal_vote(f, E, ex->id, YES, AT(14));
+	seal_vote(f, C, ex->id, YES, AT(15)); /* passes here: D out at AT(15) */
+	seal_vote(f, B, ex->id, NO, AT(16));
+	struct rec *tie = seal_set(f, B, "quorum", 80, AT(20));
+	seal_vote(f, B, tie->id, YES, AT(21));
+	seal_vote(f, C, tie->id, NO, AT(22));
+	seal_vote(f, A, tie->id, YES, AT(23) + H); /* late */
+	struct rec *dur = seal_set(f, A, "duration", 2 * H, AT(30));
+	seal_vote(f, A, dur->id, YES, AT(31));
+	seal_vote(f, E, dur->id, YES, AT(32));
+	seal_vote(f, X, dur->id, YES, AT(33)); /* never a member */
+	seal_vote(f, C, dur->id, NO, AT(34));
+	seal_vote(f, B, dur->id, YES, AT(35));
+	struct rec *lone = seal_set(f, E, "threshold", 60, AT(40));
+	seal_vote(f, E, lone->id, YES, AT(41));
+}
+
+/* Inserts into s every sealed entry of the authors in order, one batch of
+ * up to `chunk` entries per author per round, until nothing more goes in
+ * (an applicant's feed is refused until its admission arrives). */
+static void replay(struct fx *f, struct store *s, const int *order, size_t chunk)
+{
+	int progress = 1;
+	while (progress) {
+		progress = 0;
+		for (const int *w = order; *w >= 0; w++) {
+			uint64_t head;
+			assert_int_equal(store_head(s, keys[*w]->id, &head, NULL), 0);
+			struct raw_entry v[RECS_MAX];
+			size_t n = 0;
+			for (size_t i = 0; i < f->nrec && n < chunk; i++) {
+				const struct rec *r = &f->rec[i];
+				if (r->who == *w && r->seq > head)
+					v[n++] = (struct raw_entry){r->body, r->blen, r->sig,
+								    KEY_SIG_BYTES};
+			}
+			if (!n)
+				continue;
+			struct batch_result br;
+			assert_int_equal(store_insert_batch(s, v, n, &br), 0);
+			progress |= br.added > 0;
+		}
+	}
+}
+
+static void same_tables(struct store *a, struct store *b, const char *what)
+{
+	static const char *const sqls[] = {PROPOSALS_SQL, MEMBERS_SQL, VOTES_SQL,
+					   ENDPOINTS_SQL, "SELECT * FROM params ORDER BY name"};
+	for (size_t i = 0; i < sizeof sqls / sizeof *sqls; i++) {
+		char *x = dump(a, sqls[i]), *y = dump(b, sqls[i]);
+		if (strcmp(x, y) != 0)
+			fail_msg("%s: '%s' differs:\n%s---\n%s", what, sqls[i], x, y);
+		free(x);
+		free(y);
+	}
+}
+
+static void check_history(struct fx *f, struct store *s)
+{
+	char buf[128];
+	assert_int_equal(store_is_member(s, keys[E]->id), 1);
+	assert_true(zap_admits(s, E));
+	assert_false(zap_admits(s, DD));
+	assert_false(zap_admits(s, X));
+	assert_int_equal(store_excluded_at(s, keys[DD]->id), AT(15));
+	assert_int_equal(governance_param(s, "credit-limit"), 30000);
+	assert_int_equal(governance_param(s, "quorum"), 50);
+	assert_int_equal(governance_param(s, "duration"), 2 * H);
+	assert_int_equal(governance_param(s, "threshold"), 50);
+	assert_string_equal(q_text(s, "SELECT group_concat(state || ':' || quorum_met, ' ')"
+				      " FROM (SELECT * FROM proposals ORDER BY created)",
+				   NULL, buf, sizeof buf),
+			    "passed:1 passed:1 passed:1 open:1 passed:1 open:0");
+	(void)f;
+}
+
+static void test_same_outcome_whatever_the_feed_order(void **state)
+{
+	struct fx *f = *state;
+	write_history(f);
+	static const int orders[][7] = {
+		{A, B, C, DD, E, X, -1},
+		{X, E, DD, C, B, A, -1},
+		{E, C, A, DD, X, B, -1},
+		{DD, B, E, A, C, X, -1},
+	};
+	struct store *first = NULL;
+	for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+		for (size_t chunk = 1; chunk <= RECS_MAX; chunk *= 128) {
+			struct store *s = o == 0 && chunk == 1 ? f->s : fx_store(f);
+			replay(f, s, orders[o], chunk);
+			check_history(f, s);
+			if (!first)
+				first = s;
+			else
+				same_tables(first, s, "another feed order");
+		}
+	}
+	/* every entry but the non-member's went in */
+	assert_int_equal(q_int(first, "SELECT count(*) FROM entries", NULL), (int64_t)f->nrec - 1);
+	/* a reindex rebuilds the very same tables */
+	struct store *last = f->st[f->nst - 1];
+	assert_int_equal(store_reindex(last), 0);
+	check_history(f, last);
+	same_tables(first, last, "after reindex");
+	assert_int_equal(store_reindex(first), 0);
+	same_tables(first, last, "after two reindexes");
+}
+
+static void test_outcome_is_order_independent_for_votes(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	/* the passing vote reaches this store last, timed first: the result
+	 * is the entries', not the arrival order's */
+	struct rec *p = seal_set(f, A, "credit-limit", 500, AT(1));
+	struct rec *va = seal_vote(f, A, p->id, YES, AT(3));
+	struct rec *vb = seal_vote(f, B, p->id, NO, AT(4));
+	struct rec *vc = seal_vote(f, C, p->id, YES, AT(2));
+	struct store *s2 = fx_store(f);
+	put_ok(f->s, p);
+	put_ok(f->s, va);
+	put_ok(f->s, vb);
+	put_ok(f->s, vc);
+	put_ok(s2, vc);
+	put_ok(s2, vb);
+	put_ok(s2, p);
+	put_ok(s2, va);
+	/* by time: C yes (1 of 4), A yes (2 of 4: passes at AT(3)), B no */
+	outcome_is(f->s, p->id, "passed q1 y2 n1 v3 e4");
+	assert_int_equal(passed_at(f->s, p->id), AT(3));
+	same_tables(f->s, s2, "votes before their proposal");
+}
+
+/* ---- what arrives late or out of order ----------------------------- */
+
+static void test_vote_timed_before_its_proposal(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	/* the admission's votes come from clocks behind the proposer's: it
+	 * takes effect no earlier than it was proposed */
+	struct rec *adm = seal_admit(f, A, E, NULL, AT(10));
+	put_ok(f->s, adm);
+	vote(f, B, adm->id, YES, AT(5));
+	vote(f, C, adm->id, YES, AT(6));
+	outcome_is(f->s, adm->id, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(passed_at(f->s, adm->id), AT(10));
+	assert_int_equal(q_int(f->s, "SELECT since FROM members WHERE id = ?1", keys[E]->id),
+			 AT(10));
+	/* so a proposal made in between is the four founders' alone */
+	const uint8_t *p = propose_set(f, B, "credit-limit", 100, AT(8));
+	outcome_is(f->s, p, "open q0 y0 n0 v0 e4");
+}
+
+static void test_profile_does_not_move_a_voter_between_colleges(void **state)
+{
+	struct fx *f = *state;
+	fx_colleges(f);
+	struct store *s2 = fx_store(f);
+	const uint8_t *p = propose_set(f, P1, "credit-limit", 100, AT(1));
+	struct rec *pr = f->rec + f->nrec - 1;
+	struct rec *v[5] = {seal_vote(f, R1, p, YES, AT(2)), seal_vote(f, R2, p, YES, AT(3)),
+			    seal_vote(f, F1, p, NO, AT(4)), seal_vote(f, F2, p, NO, AT(5)),
+			    seal_vote(f, F3, p, NO, AT(6))};
+	/* R1 declares itself a producer in its own profile */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Profile prof = MUTUA__PROFILE__INIT;
+	prof.name = "Resto1";
+	prof.college = "producers";
+	prof.transport_key.data = keys[R1]->xpk;
+	prof.transport_key.len = 32;
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROFILE;
+	b.profile = &prof;
+	struct rec *moved = seal(f, R1, &b, AT(7));
+	for (int i = 0; i < 5; i++)
+		put_ok(f->s, v[i]);
+	put_ok(f->s, moved);
+	/* the other store gets the profile before the other votes */
+	put_ok(s2, pr);
+	put_ok(s2, v[0]);
+	put_ok(s2, moved);
+	for (int i = 1; i < 5; i++)
+		put_ok(s2, v[i]);
+	/* restaurateurs 30 yes, founders 30 no: a tie, whatever the profile
+	 * (as a producer, R1 would have made it 70 to 30) */
+	outcome_is(f->s, p, "open q1 y30 n30 v5 e7");
+	outcome_is(s2, p, "open q1 y30 n30 v5 e7");
+	char buf[64];
+	assert_string_equal(q_text(s2, "SELECT college FROM members WHERE id = ?1", keys[R1]->id,
+				   buf, sizeof buf), "restaurateurs");
+	same_tables(f->s, s2, "a profile naming another college");
+}
+
+static void test_excluded_members_late_vote_not_counted_in_any_order(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	/* p asked before the exclusion; D's vote on it comes after it */
+	struct rec *p = seal_set(f, B, "credit-limit", 100, AT(1));
+	struct rec *ex = seal_exclude(f, A, DD, AT(2));
+	struct rec *ya = seal_vote(f, A, ex->id, YES, AT(3));
+	struct rec *yb = seal_vote(f, B, ex->id, YES, AT(4)); /* D out at AT(4) */
+	struct rec *pc = seal_vote(f, C, p->id, YES, AT(5));
+	struct rec *pd = seal_vote(f, DD, p->id, YES, AT(6));
+	/* store 1 learns D's vote before the exclusion, store 2 after */
+	struct store *s2 = fx_store(f);
+	put_ok(f->s, p);
+	put_ok(f->s, ex);
+	put_ok(f->s, pc);
+	put_ok(f->s, pd);
+	outcome_is(f->s, p->id, "passed q1 y2 n0 v2 e4"); /* not known to be late yet */
+	put_ok(f->s, ya);
+	put_ok(f->s, yb);
+	put_ok(s2, p);
+	put_ok(s2, ex);
+	put_ok(s2, ya);
+	put_ok(s2, yb);
+	put_ok(s2, pc);
+	put_refused(s2, pd, "excluded");
+	/* C's yes alone is 1 of 4: no quorum, on both */
+	outcome_is(f->s, p->id, "open q0 y1 n0 v1 e4");
+	outcome_is(s2, p->id, "open q0 y1 n0 v1 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+	static const char *const sqls[] = {PROPOSALS_SQL, MEMBERS_SQL};
+	for (int i = 0; i < 2; i++) {
+		char *x = dump(f->s, sqls[i]), *y = dump(s2, sqls[i]);
+		assert_string_equal(x, y);
+		free(x);
+		free(y);
+	}
+}
+
+static void test_admission_undone_by_earlier_votes(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	struct rec *adm = seal_admit(f, A, E, NULL, AT(1));
+	struct rec *va = seal_vote(f, A, adm->id, YES, AT(5));
+	struct rec *vb = seal_vote(f, B, adm->id, YES, AT(6));
+	struct rec *vc = seal_vote(f, C, adm->id, NO, AT(2));
+	struct rec *vd = seal_vote(f, DD, adm->id, NO, AT(3));
+	put_ok(f->s, adm);
+	put_ok(f->s, va);
+	put_ok(f->s, vb);
+	assert_int_equal(store_is_member(f->s, keys[E]->id), 1); /* for now */
+	put_ok(f->s, vc);
+	put_ok(f->s, vd);
+	/* by the clocks: no, no, yes, yes: a tie, never passed */
+	outcome_is(f->s, adm->id, "open q1 y2 n2 v4 e4");
+	assert_int_equal(store_is_member(f->s, keys[E]->id), 0);
+	assert_false(zap_admits(f->s, E));
+	/* the same as a store that got the votes in their clocks' order */
+	struct store *s2 = fx_store(f);
+	put_ok(s2, adm);
+	put_ok(s2, vc);
+	put_ok(s2, vd);
+	put_ok(s2, va);
+	put_ok(s2, vb);
+	same_tables(f->s, s2, "an admission undone");
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM members", NULL), 4);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_majority_passes_at_the_deciding_vote),
+		T(test_majority_rejects),
+		T(test_quorum_not_reached_expires),
+		T(test_quorum_of_three_quarters),
+		T(test_tie_is_rejected),
+		T(test_threshold_two_thirds),
+		T(test_abstentions_count_for_quorum_only),
+		T(test_late_votes_not_counted),
+		T(test_later_vote_replaces_earlier),
+		T(test_vote_by_non_member_ignored),
+		T(test_proposal_by_non_member_ignored),
+		T(test_proposal_timed_before_admission_ignored),
+		T(test_admission_makes_a_member),
+		T(test_admission_rejected_keeps_out),
+		T(test_exclusion_from_the_passing_vote),
+		T(test_excluded_member_still_votes_on_earlier_proposals),
+		T(test_set_parameters),
+		T(test_colleges_weight_beats_head_count),
+		T(test_colleges_head_count_loses_on_weight),
+		T(test_colleges_quorum_is_weighted),
+		T(test_colleges_admission_in_a_college),
+		T(test_same_outcome_whatever_the_feed_order),
+		T(test_outcome_is_order_independent_for_votes),
+		T(test_vote_timed_before_its_proposal),
+		T(test_profile_does_not_move_a_voter_between_colleges),
+		T(test_excluded_members_late_vote_not_counted_in_any_order),
+		T(test_admission_undone_by_earlier_votes),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,1312 @@
+/* test_lending.c - loans (lending.c): the booking rule, usage and credits,
+ * the fold of requests and their steps (the same whatever order the feeds
+ * arrive in, after a reindex, with steps in one millisecond or clocks that
+ * disagree), accepting against another writer of the store, and the
+ * owner's auto-answer.
+ *
+ * Real SQLite stores in a temporary folder, keys from fixed seeds, a
+ * genesis of three founders: A owns the resources, B and C borrow. Entries
+ * reach a second or third store through store_insert_batch, as they would
+ * from a peer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "entry.h"
+#include "federation.h"
+#include "lending.h"
+#include "store.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <time.h>
+
+#define MINUTE 60000LL
+#define H (60 * MINUTE)
+#define D (24 * H)
+#define T0 1796083200000LL /* 2026-12-01T00:00:00Z */
+#define DAY(n) (T0 + (int64_t)(n) * D)
+
+#define UNIT_HOUR MUTUA__UNIT__UNIT_HOUR
+#define UNIT_DAY MUTUA__UNIT__UNIT_DAY
+#define ACCEPT MUTUA__BODY__PAYLOAD_ACCEPT
+#define DECLINE MUTUA__BODY__PAYLOAD_DECLINE
+#define CANCEL MUTUA__BODY__PAYLOAD_CANCEL
+#define HANDOVER MUTUA__BODY__PAYLOAD_HANDOVER
+#define RETURN MUTUA__BODY__PAYLOAD_GIVE_BACK
+#define CLOSE MUTUA__BODY__PAYLOAD_CLOSE
+
+static struct key *ka, *kb, *kc;
+
+static struct key *seeded(uint8_t v)
+{
+	uint8_t seed[32];
+	memset(seed, v, sizeof seed);
+	return key_new(seed);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	ka = seeded(0xa1);
+	kb = seeded(0xb2);
+	kc = seeded(0xc3);
+	return ka && kb && kc ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	key_destroy(&ka);
+	key_destroy(&kb);
+	key_destroy(&kc);
+	return 0;
+}
+
+/* ---- fixture: a folder, a genesis, stores ----------------------------- */
+
+#define STORES_MAX 12
+
+struct fx {
+	char *dir;
+	uint8_t *gen;
+	size_t glen;
+	int n;
+	struct store *st[STORES_MAX];
+};
+
+static void fx_genesis(struct fx *f, uint64_t credit_limit)
+{
+	char *cards[3] = {card_make(ka, "Alpha", "structures", NULL, 0, T0),
+			  card_make(kb, "Beta", "producteurs", NULL, 0, T0),
+			  card_make(kc, "Gamma", "restaurateurs", NULL, 0, T0)};
+	assert_non_null(cards[0]);
+	assert_non_null(cards[1]);
+	assert_non_null(cards[2]);
+	free(f->gen);
+	f->gen = NULL;
+	if (genesis_make(&f->gen, &f->glen, "Pole Sud", NULL, cards, 3, credit_limit, T0))
+		fail_msg("genesis_make: %s", err_msg());
+	for (int i = 0; i < 3; i++)
+		free(cards[i]);
+}
+
+/* A fresh store file holding the fixture's genesis. */
+static struct store *fx_store(struct fx *f)
+{
+	char name[32];
+	assert_true(f->n < STORES_MAX);
+	snprintf(name, sizeof name, "s%d.db", f->n);
+	char *p = path_in(f->dir, name);
+	struct store *s = store_open(p);
+	free(p);
+	if (!s)
+		fail_msg("store_open: %s", err_msg());
+	if (store_adopt_genesis(s, f->gen, f->glen))
+		fail_msg("store_adopt_genesis: %s", err_msg());
+	f->st[f->n++] = s;
+	return s;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	f->dir = tmpdir_new();
+	fx_genesis(f, 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	for (int i = 0; i < f->n; i++)
+		store_close(&f->st[i]);
+	free(f->gen);
+	tmpdir_remove(&f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+/* Waits for the clock's next millisecond, so that the appends of a test
+ * carry distinct author times, as steps taken by people do. (Steps of one
+ * author in the same millisecond have their own test.) */
+static void tick(void)
+{
+	int64_t t = time_now_ms();
+	while (time_now_ms() == t)
+		;
+}
+
+static void offer_add(struct store *s, const struct key *k, const char *title, uint32_t unit,
+		      uint64_t capacity, uint64_t rate, int auto_accept, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = (char *)title;
+	o.unit = unit;
+	o.capacity = capacity;
+	o.rate = rate;
+	if (auto_accept) {
+		o.has_auto_accept = 1;
+		o.auto_accept = 1;
+	}
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	if (store_append(s, k, &b, id))
+		fail_msg("offer: %s", err_msg());
+	tick();
+}
+
+static void offer_withdraw(struct store *s, const struct key *k, const uint8_t res[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferWithdraw w = MUTUA__OFFER_WITHDRAW__INIT;
+	w.offer.data = (uint8_t *)res;
+	w.offer.len = 32;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+	b.offer_withdraw = &w;
+	if (store_append(s, k, &b, NULL))
+		fail_msg("withdraw: %s", err_msg());
+}
+
+static void fill_request(Mutua__Body *b, Mutua__Request *r, const uint8_t res[32],
+			 int64_t start, int64_t end, uint64_t q)
+{
+	r->resource.data = (uint8_t *)res;
+	r->resource.len = 32;
+	r->start = start;
+	r->end = end;
+	r->quantity = q;
+	b->payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+	b->request = r;
+}
+
+static void borrow(struct store *s, const struct key *k, const uint8_t res[32],
+		   int64_t start, int64_t end, uint64_t q, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	fill_request(&b, &r, res, start, end, q);
+	if (store_append(s, k, &b, id))
+		fail_msg("request: %s", err_msg());
+	tick();
+}
+
+static void step(struct store *s, const struct key *k, int payload, const uint8_t req[32],
+		 const char *note, int64_t usage, int64_t rate)
+{
+	if (lending_append(s, k, payload, req, note, usage, rate, "Camille"))
+		fail_msg("%s: %s", entry_type_name(payload), err_msg());
+	tick();
+}
+
+/* Seals an entry of k's feed in s with the given author time (not the
+ * clock) without storing it; stored later by put_sealed, as if received. */
+static void seal_at(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
+		    struct entry *e)
+{
+	uint64_t seq;
+	static uint8_t prev[32];
+	assert_int_equal(store_head(s, k->id, &seq, prev), 0);
+	b->federation.data = (uint8_t *)store_fed_id(s);
+	b->federation.len = 32;
+	b->author.data = (uint8_t *)k->id;
+	b->author.len = 32;
+	b->seq = seq + 1;
+	b->has_prev = seq > 0;
+	b->prev.data = seq > 0 ? prev : NULL;
+	b->prev.len = seq > 0 ? 32 : 0;
+	b->time = time;
+	memset(e, 0, sizeof *e);
+	if (entry_seal(e, k, b))
+		fail_msg("entry_seal: %s", err_msg());
+}
+
+static void put_sealed(struct store *s, struct entry *e, uint8_t id[32])
+{
+	struct raw_entry raw = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
+	struct batch_result r;
+	assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
+	if (r.added != 1)
+		fail_msg("crafted entry not added: %s", err_msg());
+	if (id)
+		memcpy(id, e->id, 32);
+	entry_free(e);
+}
+
+static void step_body(Mutua__Body *b, Mutua__Transition *t, int payload, const uint8_t req[32],
+		      const char *note)
+{
+	t->request.data = (uint8_t *)req;
+	t->request.len = 32;
+	t->note = (char *)note;
+	b->payload_case = payload;
+	switch (payload) {
+	case ACCEPT: b->accept = t; break;
+	case DECLINE: b->decline = t; break;
+	case CANCEL: b->cancel = t; break;
+	case HANDOVER: b->handover = t; break;
+	case RETURN: b->give_back = t; break;
+	case CLOSE: b->close = t; break;
+	default: fail_msg("not a step");
+	}
+}
+
+/* ---- reading the derived state ---------------------------------------- */
+
+static sqlite3_stmt *prep(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL))
+		fail_msg("%s: %s", sql, sqlite3_errmsg(store_db(s)));
+	return st;
+}
+
+/* Column 0 of the first row of sql (?1 = id when given) as text, in buf. */
+static const char *col_text(struct store *s, const char *sql, const uint8_t *id, char *buf,
+			    size_t cap)
+{
+	sqlite3_stmt *st = prep(s, sql);
+	if (id)
+		sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		snprintf(buf, cap, "%s", sqlite3_column_text(st, 0));
+	else
+		snprintf(buf, cap, "NULL");
+	sqlite3_finalize(st);
+	return buf;
+}
+
+static int64_t col_int(struct store *s, const char *sql, const uint8_t *id)
+{
+	char buf[64];
+	col_text(s, sql, id, buf, sizeof buf);
+	return strcmp(buf, "NULL") == 0 ? -999 : strtoll(buf, NULL, 10);
+}
+
+#define STATE(s, id) col_text(s, "SELECT state FROM loans WHERE id = ?1", id, sbuf, sizeof sbuf)
+#define IGNORED(s, id) col_int(s, "SELECT ignored FROM loans WHERE id = ?1", id)
+
+/* Every row of sql as text: columns joined by '|', blobs in hex. */
+static char *dump(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = prep(s, sql);
+	size_t len = 0, cap = 1024;
+	char *out = malloc(cap);
+	assert_non_null(out);
+	out[0] = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			char cell[2100];
+			int type = sqlite3_column_type(st, i);
+			if (type == SQLITE_NULL)
+				snprintf(cell, sizeof cell, "NULL");
+			else if (type == SQLITE_BLOB) {
+				int n = sqlite3_column_bytes(st, i);
+				assert_true(n <= 1024);
+				sodium_bin2hex(cell, sizeof cell, sqlite3_column_blob(st, i), (size_t)n);
+			} else
+				snprintf(cell, sizeof cell, "%s", sqlite3_column_text(st, i));
+			size_t need = strlen(cell) + 2;
+			if (len + need + 1 > cap) {
+				cap = 2 * (cap + need);
+				out = realloc(out, cap);
+				assert_non_null(out);
+			}
+			len += (size_t)sprintf(out + len, "%s%c", cell,
+					       i + 1 < sqlite3_column_count(st) ? '|' : '\n');
+		}
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+#define LOANS_SQL "SELECT * FROM loans ORDER BY id"
+/* Each member's balance in hundredths: credits earned minus spent. */
+#define BALANCES_SQL \
+	"SELECT m.id AS member, coalesce((SELECT sum(credits) FROM loans" \
+	" WHERE state = 'closed' AND owner = m.id), 0) - coalesce((SELECT" \
+	" sum(credits) FROM loans WHERE state = 'closed' AND borrower = m.id), 0)" \
+	" AS b FROM members m ORDER BY m.id"
+#define BALANCE_OF_SQL \
+	"SELECT coalesce((SELECT sum(credits) FROM loans WHERE state = 'closed'" \
+	" AND owner = ?1), 0) - coalesce((SELECT sum(credits) FROM loans" \
+	" WHERE state = 'closed' AND borrower = ?1), 0)"
+
+static int64_t balance(struct store *s, const struct key *k)
+{
+	return col_int(s, BALANCE_OF_SQL, k->id);
+}
+
+/* ---- replication between stores --------------------------------------- */
+
+/* Inserts into `to`, in one batch, up to max entries of author's feed that
+ * `from` holds beyond to's head. Returns how many. */
+static size_t push_feed(struct store *from, struct store *to, const uint8_t *author, size_t max)
+{
+	uint64_t head;
+	uint8_t hid[32];
+	assert_int_equal(store_head(to, author, &head, hid), 0);
+	sqlite3_stmt *st = prep(from, "SELECT body, sig FROM entries WHERE author = ?1"
+				      " AND seq > ?2 ORDER BY seq LIMIT ?3");
+	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
+	sqlite3_bind_int64(st, 3, max > 256 ? 256 : (sqlite3_int64)max);
+	struct raw_entry v[256];
+	size_t n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t bl = (size_t)sqlite3_column_bytes(st, 0), sl = (size_t)sqlite3_column_bytes(st, 1);
+		uint8_t *body = malloc(bl), *sig = malloc(sl);
+		assert_non_null(body);
+		assert_non_null(sig);
+		memcpy(body, sqlite3_column_blob(st, 0), bl);
+		memcpy(sig, sqlite3_column_blob(st, 1), sl);
+		v[n++] = (struct raw_entry){body, bl, sig, sl};
+	}
+	sqlite3_finalize(st);
+	if (n) {
+		struct batch_result r;
+		assert_int_equal(store_insert_batch(to, v, n, &r), 0);
+		if (r.added != n || r.rejected)
+			fail_msg("batch: %zu added of %zu, %zu rejected: %s", r.added, n, r.rejected,
+				 err_msg());
+	}
+	for (size_t i = 0; i < n; i++) {
+		free((void *)v[i].body);
+		free((void *)v[i].sig);
+	}
+	return n;
+}
+
+static void push_all(struct store *from, struct store *to)
+{
+	const struct key *ks[3] = {ka, kb, kc};
+	for (int i = 0; i < 3; i++)
+		while (push_feed(from, to, ks[i]->id, SIZE_MAX))
+			;
+}
+
+/* ---- the booking rule ------------------------------------------------- */
+
+static void accepts(struct store *s, const uint8_t req[32])
+{
+	struct booking_check chk;
+	int ok = booking_can_accept(s, req, &chk);
+	if (ok != 1)
+		fail_msg("expected acceptable, got %d: %s", ok, chk.why);
+}
+
+static void refuses(struct store *s, const uint8_t req[32], const char *why,
+		    const uint8_t *conflict)
+{
+	struct booking_check chk;
+	int ok = booking_can_accept(s, req, &chk);
+	if (ok != 0)
+		fail_msg("expected a refusal ('%s'), got %d", why, ok);
+	if (!strstr(chk.why, why))
+		fail_msg("refused with '%s', expected '%s'", chk.why, why);
+	if (conflict) {
+		assert_true(chk.has_conflict);
+		assert_memory_equal(chk.conflict, conflict, 32);
+		char hex[65];
+		hex_encode(hex, conflict, 32);
+		hex[12] = 0;
+		if (!strstr(chk.why, hex))
+			fail_msg("'%s' does not name loan %s", chk.why, hex);
+	}
+}
+
+static void test_edges_touch_but_do_not_overlap(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], l1[32], r[32];
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_HOUR, 1, 1000, 0, truck);
+	borrow(s, kb, truck, DAY(4) + 8 * H, DAY(4) + 12 * H, 1, l1);
+	accepts(s, l1);
+	step(s, ka, ACCEPT, l1, NULL, -1, -1);
+	assert_string_equal(STATE(s, l1), "accepted");
+
+	/* [08:00, 12:00) and [12:00, 16:00): back to back, no conflict */
+	borrow(s, kc, truck, DAY(4) + 12 * H, DAY(4) + 16 * H, 1, r);
+	accepts(s, r);
+	borrow(s, kc, truck, DAY(4) + 6 * H, DAY(4) + 8 * H, 1, r);
+	accepts(s, r);
+	assert_int_equal(booking_free(s, truck, DAY(4) + 12 * H, DAY(4) + 16 * H), 1);
+	assert_int_equal(booking_free(s, truck, DAY(4), DAY(4) + 8 * H), 1);
+
+	/* one minute of overlap at either end is a conflict naming l1 */
+	borrow(s, kc, truck, DAY(4) + 12 * H - MINUTE, DAY(4) + 16 * H, 1, r);
+	refuses(s, r, "conflict", l1);
+	borrow(s, kc, truck, DAY(4) + 6 * H, DAY(4) + 8 * H + MINUTE, 1, r);
+	refuses(s, r, "conflict", l1);
+	/* and one inside, and one around */
+	borrow(s, kc, truck, DAY(4) + 9 * H, DAY(4) + 10 * H, 1, r);
+	refuses(s, r, "conflict", l1);
+	borrow(s, kc, truck, DAY(3), DAY(6), 1, r);
+	refuses(s, r, "conflict", l1);
+	assert_int_equal(booking_free(s, truck, DAY(4) + 12 * H - MINUTE, DAY(4) + 13 * H), 0);
+
+	/* the SQL function used by listings says the same */
+	char why[400];
+	col_text(s, "SELECT mutua_conflict(?1)", r, why, sizeof why);
+	assert_non_null(strstr(why, "conflict"));
+	assert_int_equal(col_int(s, "SELECT mutua_free(?1, 0, 1)", truck), 1);
+}
+
+static void test_capacity_two(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t vans[32], r1[32], r2[32], r3[32], q2[32], q2b[32];
+	offer_add(s, ka, "Deux utilitaires", UNIT_DAY, 2, 500, 0, vans);
+
+	/* three overlapping requests of one each: the third does not fit */
+	borrow(s, kb, vans, DAY(1), DAY(3), 1, r1);
+	borrow(s, kc, vans, DAY(2), DAY(4), 1, r2);
+	borrow(s, kb, vans, DAY(2) + H, DAY(2) + 2 * H, 1, r3);
+	accepts(s, r1);
+	step(s, ka, ACCEPT, r1, NULL, -1, -1);
+	accepts(s, r2);
+	step(s, ka, ACCEPT, r2, NULL, -1, -1);
+	refuses(s, r3, "exceed capacity 2", NULL);
+	assert_int_equal(booking_free(s, vans, DAY(2), DAY(3)), 0);
+	assert_int_equal(booking_free(s, vans, DAY(1), DAY(2)), 1);
+	assert_int_equal(booking_free(s, vans, DAY(3), DAY(4)), 1);
+	assert_int_equal(booking_free(s, vans, DAY(4), DAY(5)), 2);
+
+	/* a request for two next to a loan of one */
+	borrow(s, kc, vans, DAY(1), DAY(2), 2, q2);
+	refuses(s, q2, "conflict", r1);
+	/* the same request where nothing is lent fits */
+	borrow(s, kc, vans, DAY(10), DAY(11), 2, q2b);
+	accepts(s, q2b);
+	/* more than the capacity never fits */
+	uint8_t q3[32];
+	borrow(s, kc, vans, DAY(20), DAY(21), 3, q3);
+	refuses(s, q3, "above the resource's capacity", NULL);
+}
+
+static void test_peak_inside_slot(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t room[32], a[32], b[32], c[32], longr[32];
+	offer_add(s, ka, "Salle", UNIT_HOUR, 2, 100, 0, room);
+	/* two short loans that do not overlap each other */
+	borrow(s, kb, room, DAY(5) + 9 * H, DAY(5) + 10 * H, 1, a);
+	borrow(s, kb, room, DAY(5) + 14 * H, DAY(5) + 15 * H, 1, b);
+	step(s, ka, ACCEPT, a, NULL, -1, -1);
+	step(s, ka, ACCEPT, b, NULL, -1, -1);
+	/* a long request across both: at most one in use at any instant */
+	borrow(s, kc, room, DAY(5) + 8 * H, DAY(5) + 18 * H, 1, longr);
+	accepts(s, longr);
+	assert_int_equal(booking_free(s, room, DAY(5) + 8 * H, DAY(5) + 18 * H), 1);
+	/* a loan ending where another starts does not add to the peak */
+	borrow(s, kb, room, DAY(5) + 10 * H, DAY(5) + 14 * H, 1, c);
+	step(s, ka, ACCEPT, c, NULL, -1, -1);
+	accepts(s, longr);
+	assert_int_equal(booking_free(s, room, DAY(5) + 8 * H, DAY(5) + 18 * H), 1);
+	/* a third short one overlapping the first makes a peak of two */
+	uint8_t d[32];
+	borrow(s, kc, room, DAY(5) + 9 * H + 30 * MINUTE, DAY(5) + 10 * H + 30 * MINUTE, 1, d);
+	step(s, ka, ACCEPT, d, NULL, -1, -1);
+	refuses(s, longr, "(2 in use", NULL);
+	assert_int_equal(booking_free(s, room, DAY(5) + 8 * H, DAY(5) + 18 * H), 0);
+	/* outside that peak the long request would fit */
+	assert_int_equal(booking_free(s, room, DAY(5) + 11 * H, DAY(5) + 18 * H), 1);
+}
+
+static void test_cancel_frees_the_slot(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], l1[32], r2[32], r3[32];
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 1000, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(3), 1, l1);
+	borrow(s, kc, truck, DAY(2), DAY(4), 1, r2);
+	step(s, ka, ACCEPT, l1, NULL, -1, -1);
+	refuses(s, r2, "conflict", l1);
+	/* the borrower cancels the accepted loan: its slot frees */
+	step(s, kb, CANCEL, l1, "plus besoin", -1, -1);
+	assert_string_equal(STATE(s, l1), "cancelled");
+	char reason[64];
+	col_text(s, "SELECT reason FROM loans WHERE id = ?1", l1, reason, sizeof reason);
+	assert_string_equal(reason, "plus besoin");
+	accepts(s, r2);
+	step(s, ka, ACCEPT, r2, NULL, -1, -1);
+	assert_string_equal(STATE(s, r2), "accepted");
+	/* the cancelled request cannot be accepted again */
+	refuses(s, l1, "the request is cancelled", NULL);
+	/* the owner may cancel too, before handover; the slot frees again */
+	borrow(s, kb, truck, DAY(3), DAY(4), 1, r3);
+	refuses(s, r3, "conflict", r2);
+	step(s, ka, CANCEL, r2, "camion en panne", -1, -1);
+	assert_string_equal(STATE(s, r2), "cancelled");
+	accepts(s, r3);
+	/* an accept arriving after a cancel is ignored by the fold */
+	step(s, ka, ACCEPT, l1, NULL, -1, -1);
+	assert_string_equal(STATE(s, l1), "cancelled");
+	assert_int_equal(IGNORED(s, l1), 1);
+	accepts(s, r3);
+}
+
+static void test_declined_and_cancelled_hold_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], d[32], c[32], r[32];
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, d);
+	borrow(s, kc, truck, DAY(1), DAY(2), 1, c);
+	step(s, ka, DECLINE, d, "en r\xc3\xa9vision", -1, -1);
+	step(s, kc, CANCEL, c, NULL, -1, -1);
+	assert_string_equal(STATE(s, d), "declined");
+	assert_string_equal(STATE(s, c), "cancelled");
+	/* pending requests hold nothing either */
+	uint8_t p[32];
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, p);
+	assert_int_equal(booking_free(s, truck, DAY(1), DAY(2)), 1);
+	borrow(s, kc, truck, DAY(1), DAY(2), 1, r);
+	accepts(s, r);
+	accepts(s, p);
+	/* declined and cancelled cannot be accepted */
+	refuses(s, d, "the request is declined", NULL);
+	refuses(s, c, "the request is cancelled", NULL);
+}
+
+static void test_withdrawn_resource_refused(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], r[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 3, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, r);
+	accepts(s, r);
+	assert_int_equal(booking_free(s, truck, DAY(1), DAY(2)), 3);
+	offer_withdraw(s, ka, truck);
+	refuses(s, r, "withdrawn", NULL);
+	assert_int_equal(booking_free(s, truck, DAY(1), DAY(2)), 0);
+	/* an unknown resource: free 0, a request for it cannot be accepted */
+	uint8_t ghost[32], g[32];
+	memset(ghost, 0x5a, 32);
+	assert_int_equal(booking_free(s, ghost, DAY(1), DAY(2)), 0);
+	borrow(s, kb, ghost, DAY(1), DAY(2), 1, g);
+	refuses(s, g, "unknown", NULL);
+	uint8_t none[32] = {0};
+	refuses(s, none, "no such request", NULL);
+}
+
+static void test_credit_limit(void **state)
+{
+	struct fx *f = *state;
+	fx_genesis(f, 1000); /* 10.00 credits */
+	struct store *s = fx_store(f);
+	uint8_t truck[32], room[32], r1[32], r2[32], r3[32], rc1[32];
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 5, 400, 0, truck); /* 4.00 a day */
+	offer_add(s, kb, "Salle", UNIT_DAY, 1, 500, 0, room);   /* 5.00 a day */
+
+	/* 2 days: 8.00, within 10.00 */
+	borrow(s, kb, truck, DAY(1), DAY(3), 1, r1);
+	accepts(s, r1);
+	step(s, ka, ACCEPT, r1, NULL, -1, -1);
+	/* one more day: 8.00 committed + 4.00 = 12.00 beyond the limit */
+	borrow(s, kb, truck, DAY(5), DAY(6), 1, r2);
+	struct booking_check chk;
+	assert_int_equal(booking_can_accept(s, r2, &chk), 0);
+	assert_true(chk.credit);
+	assert_false(chk.has_conflict);
+	assert_non_null(strstr(chk.why, "credit limit"));
+	assert_non_null(strstr(chk.why, "reach -12,"));
+	assert_non_null(strstr(chk.why, "below -10"));
+
+	/* the first loan settles: balance -8.00, still 12.00 with r2 */
+	step(s, ka, HANDOVER, r1, NULL, -1, -1);
+	step(s, kb, RETURN, r1, NULL, 2000, -1);
+	step(s, ka, CLOSE, r1, NULL, 2000, 400);
+	assert_string_equal(STATE(s, r1), "closed");
+	assert_int_equal(balance(s, kb), -800);
+	refuses(s, r2, "credit limit", NULL);
+
+	/* B earns 5.00 lending its room to C: -3.00, and -7.00 with r2 */
+	borrow(s, kc, room, DAY(1), DAY(2), 1, rc1);
+	step(s, kb, ACCEPT, rc1, NULL, -1, -1);
+	step(s, kc, HANDOVER, rc1, NULL, -1, -1);
+	step(s, kb, CLOSE, rc1, NULL, 1000, 500);
+	assert_int_equal(balance(s, kb), -300);
+	assert_int_equal(balance(s, kc), -500);
+	assert_int_equal(balance(s, ka), 800);
+	accepts(s, r2);
+	step(s, ka, ACCEPT, r2, NULL, -1, -1);
+	/* exactly at the limit is allowed; a cent beyond is not */
+	borrow(s, kc, truck, DAY(8), DAY(8) + D * 5 / 4, 1, r3); /* 1.25 day: 5.00 */
+	accepts(s, r3);
+	borrow(s, kc, truck, DAY(8), DAY(8) + D * 5 / 4 + 3 * MINUTE, 1, r3); /* 5.01 */
+	refuses(s, r3, "credit limit", NULL);
+}
+
+static void test_no_credit_limit_when_zero(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], r[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 100000000, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(300), 1, r);
+	accepts(s, r);
+}
+
+static void test_default_usage_and_credits(void **state)
+{
+	(void)state;
+	/* thousandths of the unit, times the quantity */
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 1), 1500);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 2), 3000);
+	assert_int_equal(lending_default_usage("day", DAY(4), DAY(6), 1), 2000);
+	assert_int_equal(lending_default_usage("day", T0, T0 + 36 * H, 3), 4500);
+	assert_int_equal(lending_default_usage("day", T0, T0 + 8 * H, 1), 333);
+	assert_int_equal(lending_default_usage("day", T0, T0 + 16 * H, 1), 667);
+	/* rounded to the nearest thousandth, half up */
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 1800, 1), 1);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 1799, 1), 0);
+	assert_int_equal(lending_default_usage("day", T0, T0 + MINUTE, 1), 1);
+	/* items: the quantity, whatever the slot */
+	assert_int_equal(lending_default_usage("item", T0, T0 + D, 3), 3000);
+	assert_int_equal(lending_default_usage("item", T0, T0 + 5 * D, 1), 1000);
+	/* km and m3 must be measured */
+	assert_int_equal(lending_default_usage("km", T0, T0 + D, 1), -1);
+	assert_int_equal(lending_default_usage("m3", T0, T0 + D, 1), -1);
+	/* rounded once, after the quantity: 3 x 20 minutes is one hour */
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 20 * MINUTE, 3), 1000);
+	assert_int_equal(lending_default_usage("day", T0, T0 + 8 * H, 3), 1000);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 1000, 2), 1); /* 0.556 */
+	/* never above what an entry may carry, for any slot a request may name */
+	assert_int_equal(lending_default_usage("hour", 0, INT64_MAX, 1), (int64_t)USAGE_MAX);
+	assert_int_equal(lending_default_usage("day", 0, INT64_MAX, CAPACITY_MAX),
+			 (int64_t)USAGE_MAX);
+	assert_int_equal(lending_default_usage("hour", 0, (int64_t)USAGE_MAX / 1000 * H - 1, 1),
+			 (int64_t)USAGE_MAX);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 999999 * H, 1), 999999000);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 1000 * H, CAPACITY_MAX),
+			 (int64_t)USAGE_MAX);
+	assert_int_equal(lending_default_usage("day", 0, 200LL * 365 * D, CAPACITY_MAX),
+			 (int64_t)USAGE_MAX);
+
+	/* credits = round(usage * rate / 1000), in hundredths */
+	assert_int_equal(lending_credits(2000, 1000), 2000);
+	assert_int_equal(lending_credits(1500, 250), 375);
+	assert_int_equal(lending_credits(1500, 333), 500); /* 499.5 */
+	assert_int_equal(lending_credits(333, 1000), 333);
+	assert_int_equal(lending_credits(500, 1), 1);      /* 0.5 */
+	assert_int_equal(lending_credits(499, 1), 0);
+	assert_int_equal(lending_credits(1, 1), 0);
+	assert_int_equal(lending_credits(0, 5000), 0);
+	assert_int_equal(lending_credits(USAGE_MAX, RATE_MAX), 100000000000000LL);
+}
+
+static void test_time_zone_independent(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	int64_t paris_from, paris_to, utc_from, utc_to, z;
+	uint8_t truck[32], rp[32], ru[32], rx[32];
+	char sbuf[32];
+
+	setenv("TZ", "Europe/Paris", 1);
+	tzset();
+	assert_int_equal(time_parse("2026-12-05T08:00", 0, &paris_from), 0);
+	assert_int_equal(time_parse("2026-12-05T12:00", 1, &paris_to), 0);
+	assert_int_equal(paris_from, DAY(4) + 7 * H); /* CET = UTC+1 */
+	assert_int_equal(paris_to, DAY(4) + 11 * H);
+	assert_int_equal(time_parse("2026-12-06", 1, &z), 0);
+	assert_int_equal(z, DAY(5) + 23 * H); /* the end of that local day */
+	assert_int_equal(time_parse("2026-07-01T08:00", 0, &z), 0);
+	assert_int_equal(z % D, 6 * H); /* CEST = UTC+2 */
+	offer_add(s, ka, "Camion", UNIT_HOUR, 1, 0, 0, truck);
+	borrow(s, kb, truck, paris_from, paris_to, 1, rp);
+	step(s, ka, ACCEPT, rp, NULL, -1, -1);
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(time_parse("2026-12-05T11:00", 0, &utc_from), 0);
+	assert_int_equal(time_parse("2026-12-05T13:00", 0, &utc_to), 0);
+	assert_int_equal(time_parse("2026-12-05T08:00Z", 0, &z), 0);
+	assert_int_equal(z, DAY(4) + 8 * H);
+	assert_int_equal(time_parse("2026-12-05T08:00+01:00", 0, &z), 0);
+	assert_int_equal(z, paris_from);
+	/* 11:00Z follows the Paris loan's end (12:00 local = 11:00Z) */
+	borrow(s, kc, truck, utc_from, utc_to, 1, ru);
+	accepts(s, ru);
+	/* 10:30Z is inside it, whatever the zone of whoever looks */
+	borrow(s, kc, truck, utc_from - 30 * MINUTE, utc_to, 1, rx);
+	refuses(s, rx, "conflict", rp);
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	refuses(s, rx, "conflict", rp);
+	accepts(s, ru);
+	assert_string_equal(STATE(s, rp), "accepted");
+	assert_int_equal(col_int(s, "SELECT start_ms FROM loans WHERE id = ?1", rp),
+			 DAY(4) + 7 * H);
+
+	if (old) {
+		setenv("TZ", old, 1);
+		free(old);
+	} else {
+		unsetenv("TZ");
+	}
+	tzset();
+}
+
+/* ---- the fold --------------------------------------------------------- */
+
+/* The scenario of the fold tests: an offer each by A (a truck) and B (a
+ * room), two requests for the truck (B's accepted, handed over, returned,
+ * closed; C's declined), C's room loan, A's request for its own truck, and
+ * invalid steps. Each member writes on its own store; the stores exchange
+ * entries as they go and converge. Fills sc and out (A's, B's, C's). */
+struct scenario {
+	uint8_t truck[32], room[32], rb[32], rc[32], own[32], rroom[32];
+};
+
+static void write_scenario(struct fx *f, struct scenario *sc, struct store *out[3])
+{
+	/* each member appends on its own node; the nodes exchange as they go */
+	struct store *sa = fx_store(f), *sb = fx_store(f), *sg = fx_store(f);
+	offer_add(sa, ka, "Camion", UNIT_DAY, 1, 1000, 0, sc->truck); /* 10.00 / day */
+	offer_add(sb, kb, "Salle", UNIT_HOUR, 1, 250, 0, sc->room);    /* 2.50 / hour */
+	push_all(sa, sb);
+	push_all(sa, sg);
+	push_all(sb, sg);
+	borrow(sb, kb, sc->truck, DAY(1), DAY(3), 1, sc->rb);
+	borrow(sg, kc, sc->truck, DAY(2), DAY(4), 1, sc->rc);
+	borrow(sg, kc, sc->room, DAY(2) + 9 * H, DAY(2) + 12 * H, 1, sc->rroom);
+	borrow(sa, ka, sc->truck, DAY(10), DAY(11), 1, sc->own); /* one's own: invalid */
+	push_all(sb, sa);
+	push_all(sg, sa);
+	push_all(sg, sb);
+	step(sa, ka, ACCEPT, sc->rb, NULL, -1, -1);
+	step(sa, ka, DECLINE, sc->rc, "conflict", -1, -1);
+	step(sa, ka, ACCEPT, sc->rb, NULL, -1, -1);       /* second accept */
+	step(sa, ka, ACCEPT, sc->own, NULL, -1, -1);      /* on an invalid request */
+	push_all(sa, sb);
+	push_all(sa, sg);
+	step(sg, kc, ACCEPT, sc->rb, NULL, -1, -1);       /* not the owner */
+	step(sb, kb, HANDOVER, sc->rb, "plein fait", -1, -1);
+	push_all(sb, sa);
+	step(sa, ka, RETURN, sc->rb, NULL, 2000, -1);     /* the owner cannot return */
+	step(sb, kb, RETURN, sc->rb, "rendu", 2000, -1);
+	step(sb, kb, CLOSE, sc->rb, NULL, 2000, 1000);    /* the borrower cannot close */
+	push_all(sb, sa);
+	step(sa, ka, CLOSE, sc->rb, "ok", -1, 1000);      /* usage from the return */
+	/* the room: accepted, handed over by the borrower, closed on 3 hours */
+	step(sb, kb, ACCEPT, sc->rroom, NULL, -1, -1);
+	push_all(sb, sg);
+	step(sg, kc, HANDOVER, sc->rroom, NULL, -1, -1);
+	push_all(sg, sb);
+	step(sb, kb, CLOSE, sc->rroom, NULL, 3000, 250);
+	step(sg, kc, RETURN, sc->rroom, NULL, 3000, -1);  /* after the close */
+	for (int i = 0; i < 3; i++) {
+		push_all(sa, sb);
+		push_all(sb, sg);
+		push_all(sg, sa);
+	}
+	out[0] = sa;
+	out[1] = sb;
+	out[2] = sg;
+}
+
+static void check_scenario(struct store *s, const struct scenario *sc)
+{
+	char sbuf[32];
+	assert_string_equal(STATE(s, sc->rb), "closed");
+	assert_int_equal(col_int(s, "SELECT usage FROM loans WHERE id = ?1", sc->rb), 2000);
+	assert_int_equal(col_int(s, "SELECT credits FROM loans WHERE id = ?1", sc->rb), 2000);
+	assert_int_equal(IGNORED(s, sc->rb), 4);
+	assert_string_equal(STATE(s, sc->rc), "declined");
+	char reason[32];
+	col_text(s, "SELECT reason FROM loans WHERE id = ?1", sc->rc, reason, sizeof reason);
+	assert_string_equal(reason, "conflict");
+	assert_string_equal(STATE(s, sc->own), "invalid");
+	assert_int_equal(IGNORED(s, sc->own), 1);
+	assert_string_equal(STATE(s, sc->rroom), "closed");
+	assert_int_equal(col_int(s, "SELECT credits FROM loans WHERE id = ?1", sc->rroom), 750);
+	assert_int_equal(IGNORED(s, sc->rroom), 1);
+	assert_int_equal(balance(s, ka), 2000);
+	assert_int_equal(balance(s, kb), -2000 + 750);
+	assert_int_equal(balance(s, kc), -750);
+	assert_int_equal(col_int(s, "SELECT sum(b) FROM (" BALANCES_SQL ")", NULL), 0);
+}
+
+/* Replays the feeds of src into a fresh store: whole feeds in the order
+ * given by `order` (indexes into A, B, C), or one entry at a time from
+ * each feed in turn when round_robin. */
+static struct store *replay(struct fx *f, struct store *src, const int order[3], int round_robin)
+{
+	const struct key *ks[3] = {ka, kb, kc};
+	struct store *s = fx_store(f);
+	if (!round_robin) {
+		for (int i = 0; i < 3; i++)
+			while (push_feed(src, s, ks[order[i]]->id, SIZE_MAX))
+				;
+		return s;
+	}
+	size_t moved;
+	do {
+		moved = 0;
+		for (int i = 0; i < 3; i++)
+			moved += push_feed(src, s, ks[order[i]]->id, 1);
+	} while (moved);
+	return s;
+}
+
+static void test_fold_is_order_independent(void **state)
+{
+	struct fx *f = *state;
+	struct scenario sc;
+	struct store *nodes[3];
+	write_scenario(f, &sc, nodes);
+	char *want = dump(nodes[0], LOANS_SQL), *want_bal = dump(nodes[0], BALANCES_SQL);
+	for (int i = 0; i < 3; i++) {
+		check_scenario(nodes[i], &sc);
+		char *got = dump(nodes[i], LOANS_SQL);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	static const int orders[][4] = {
+		{0, 1, 2, 0}, /* the owner's feed first */
+		{1, 2, 0, 0}, /* the borrowers' first */
+		{2, 1, 0, 0},
+		{0, 1, 2, 1}, /* interleaved, one entry of each feed in turn */
+		{2, 0, 1, 1},
+		{1, 0, 2, 1},
+	};
+	for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+		struct store *s = replay(f, nodes[0], orders[o], orders[o][3]);
+		check_scenario(s, &sc);
+		char *got = dump(s, LOANS_SQL), *bal = dump(s, BALANCES_SQL);
+		if (strcmp(got, want))
+			fail_msg("order %zu gives other loans:\n%s\nwanted:\n%s", o, got, want);
+		assert_string_equal(bal, want_bal);
+		free(got);
+		free(bal);
+	}
+	free(want);
+	free(want_bal);
+}
+
+static void test_reindex_gives_the_same(void **state)
+{
+	struct fx *f = *state;
+	struct scenario sc;
+	struct store *nodes[3];
+	write_scenario(f, &sc, nodes);
+	static const int borrowers_first[3] = {2, 1, 0};
+	struct store *s = replay(f, nodes[1], borrowers_first, 0);
+	char *want = dump(s, LOANS_SQL), *want_bal = dump(s, BALANCES_SQL);
+	assert_int_equal(store_reindex(s), 0);
+	char *got = dump(s, LOANS_SQL);
+	assert_string_equal(got, want);
+	free(got);
+	/* a derived table edited by hand is rebuilt from the entries */
+	assert_int_equal(sqlite3_exec(store_db(s),
+				      "UPDATE loans SET quantity = 7, start_ms = 0, state = 'closed',"
+				      " credits = 99999; INSERT INTO loans(id, resource, borrower,"
+				      " start_ms, end_ms, quantity, requested, state) VALUES"
+				      " (zeroblob(32), zeroblob(32), zeroblob(32), 0, 1, 1, 0,"
+				      " 'accepted')", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_reindex(s), 0);
+	got = dump(s, LOANS_SQL);
+	assert_string_equal(got, want);
+	char *bal = dump(s, BALANCES_SQL);
+	assert_string_equal(bal, want_bal);
+	check_scenario(s, &sc);
+	free(got);
+	free(bal);
+	free(want);
+	free(want_bal);
+}
+
+/* Steps of one author stamped with the same millisecond follow their feed's
+ * order, whatever their ids. */
+static void test_same_millisecond_steps_keep_feed_order(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], req[32], acc[32], hid[32];
+	char sbuf[32];
+	struct entry e;
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Camion";
+	o.unit = UNIT_DAY;
+	o.capacity = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	seal_at(s, ka, &b, T0, &e);
+	put_sealed(s, &e, truck);
+	Mutua__Body rb = MUTUA__BODY__INIT;
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	fill_request(&rb, &r, truck, DAY(1), DAY(2), 1);
+	seal_at(s, kb, &rb, T0 + 5, &e);
+	put_sealed(s, &e, req);
+
+	Mutua__Body ab = MUTUA__BODY__INIT;
+	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	step_body(&ab, &at, ACCEPT, req, NULL);
+	seal_at(s, ka, &ab, T0 + 10, &e);
+	struct entry acc_e = e;
+	memcpy(acc, acc_e.id, 32);
+	/* a handover at the same millisecond whose id sorts before the accept's */
+	char note[32];
+	int found = 0;
+	for (int i = 0; i < 1000 && !found; i++) {
+		/* sealed against the head after the accept: store it first */
+		if (i == 0)
+			put_sealed(s, &acc_e, NULL);
+		Mutua__Body hb = MUTUA__BODY__INIT;
+		Mutua__Transition ht = MUTUA__TRANSITION__INIT;
+		snprintf(note, sizeof note, "cl\xc3\xa9s %d", i);
+		step_body(&hb, &ht, HANDOVER, req, note);
+		seal_at(s, ka, &hb, T0 + 10, &e);
+		if (memcmp(e.id, acc, 32) < 0) {
+			put_sealed(s, &e, hid);
+			found = 1;
+		} else {
+			entry_free(&e);
+		}
+	}
+	assert_true(found);
+	assert_string_equal(STATE(s, req), "handed_over");
+	assert_int_equal(IGNORED(s, req), 0);
+	/* and the same on a node that receives them */
+	struct store *s2 = fx_store(f);
+	push_all(s, s2);
+	assert_string_equal(STATE(s2, req), "handed_over");
+	assert_int_equal(store_reindex(s2), 0);
+	assert_string_equal(STATE(s2, req), "handed_over");
+}
+
+/* The owner's clock runs an hour ahead of the borrower's: the borrower's
+ * node stamps its next steps after the owner's accept, so they are taken
+ * (the fold orders steps by their authors' clocks). */
+static void test_skewed_clocks_keep_cause_before_effect(void **state)
+{
+	struct fx *f = *state;
+	struct store *sa = fx_store(f), *sb = fx_store(f);
+	uint8_t truck[32], req[32], acc[32];
+	char sbuf[32];
+	struct entry e;
+	offer_add(sa, ka, "Camion", UNIT_DAY, 1, 1000, 0, truck);
+	push_all(sa, sb);
+	borrow(sb, kb, truck, DAY(1), DAY(2), 1, req);
+	push_all(sb, sa);
+	int64_t ahead = time_now_ms() + H;
+	Mutua__Body ab = MUTUA__BODY__INIT;
+	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	step_body(&ab, &at, ACCEPT, req, NULL);
+	seal_at(sa, ka, &ab, ahead, &e);
+	put_sealed(sa, &e, acc);
+	push_all(sa, sb);
+	assert_string_equal(STATE(sb, req), "accepted");
+	step(sb, kb, HANDOVER, req, NULL, -1, -1);
+	assert_string_equal(STATE(sb, req), "handed_over");
+	assert_true(col_int(sb, "SELECT max(time) FROM entries WHERE author = ?1", kb->id) > ahead);
+	step(sb, kb, RETURN, req, NULL, -1, -1);
+	push_all(sb, sa);
+	assert_string_equal(STATE(sa, req), "returned");
+	step(sa, ka, CLOSE, req, NULL, 1000, 1000);
+	push_all(sa, sb);
+	for (int i = 0; i < 2; i++) {
+		struct store *s = i ? sb : sa;
+		assert_string_equal(STATE(s, req), "closed");
+		assert_int_equal(IGNORED(s, req), 0);
+		assert_int_equal(balance(s, kb), -1000);
+	}
+
+	/* a return stamped before the handover it needs is still ignored */
+	uint8_t r2[32];
+	borrow(sb, kb, truck, DAY(5), DAY(6), 1, r2);
+	push_all(sb, sa);
+	step(sa, ka, ACCEPT, r2, NULL, -1, -1);
+	push_all(sa, sb);
+	Mutua__Body rb = MUTUA__BODY__INIT;
+	Mutua__Transition rt = MUTUA__TRANSITION__INIT;
+	step_body(&rb, &rt, RETURN, r2, NULL);
+	seal_at(sb, kb, &rb, time_now_ms(), &e);
+	put_sealed(sb, &e, NULL);
+	tick();
+	push_all(sb, sa);
+	step(sa, ka, HANDOVER, r2, NULL, -1, -1);
+	push_all(sa, sb);
+	for (int i = 0; i < 2; i++) {
+		struct store *s = i ? sb : sa;
+		assert_string_equal(STATE(s, r2), "handed_over");
+		assert_int_equal(IGNORED(s, r2), 1);
+	}
+}
+
+/* Steps that arrive before their request, or a request before its offer,
+ * give the same loan once everything is there. */
+static void test_steps_before_their_request(void **state)
+{
+	struct fx *f = *state;
+	struct store *sa = fx_store(f), *sb = fx_store(f), *sx = fx_store(f);
+	uint8_t truck[32], req[32];
+	char sbuf[32];
+	offer_add(sa, ka, "Camion", UNIT_DAY, 1, 300, 0, truck);
+	push_all(sa, sb);
+	borrow(sb, kb, truck, DAY(1), DAY(2), 1, req);
+	push_all(sb, sa);
+	step(sa, ka, ACCEPT, req, NULL, -1, -1);
+	step(sa, ka, HANDOVER, req, NULL, -1, -1);
+	step(sa, ka, CLOSE, req, NULL, 1000, 300);
+	/* a third node gets A's feed (offer and steps) before B's request */
+	push_feed(sa, sx, ka->id, SIZE_MAX);
+	assert_int_equal(col_int(sx, "SELECT count(*) FROM loans", NULL), 0);
+	assert_int_equal(col_int(sx, "SELECT count(*) FROM loan_events", NULL), 3);
+	push_feed(sb, sx, kb->id, SIZE_MAX);
+	assert_string_equal(STATE(sx, req), "closed");
+	assert_int_equal(col_int(sx, "SELECT credits FROM loans WHERE id = ?1", req), 300);
+	char *a = dump(sa, LOANS_SQL), *x = dump(sx, LOANS_SQL);
+	assert_string_equal(a, x);
+	free(a);
+	free(x);
+}
+
+/* ---- auto-answer ------------------------------------------------------ */
+
+static void test_auto_answer(void **state)
+{
+	struct fx *f = *state;
+	struct store *sa = fx_store(f), *sb = fx_store(f), *sc = fx_store(f);
+	uint8_t truck[32], room[32], rb[32], rc[32], rr[32], later[32];
+	char sbuf[32];
+	struct entry e;
+	offer_add(sa, ka, "Camion", UNIT_DAY, 1, 0, 1, truck); /* auto-accept */
+	offer_add(sa, ka, "Salle", UNIT_HOUR, 1, 0, 0, room);  /* by hand */
+	push_all(sa, sb);
+	push_all(sa, sc);
+	/* B asks first (author clock), C for an overlapping slot just after */
+	Mutua__Body b1 = MUTUA__BODY__INIT, b2 = MUTUA__BODY__INIT;
+	Mutua__Request r1 = MUTUA__REQUEST__INIT, r2 = MUTUA__REQUEST__INIT;
+	int64_t now = time_now_ms();
+	fill_request(&b1, &r1, truck, DAY(1), DAY(3), 1);
+	seal_at(sb, kb, &b1, now, &e);
+	put_sealed(sb, &e, rb);
+	fill_request(&b2, &r2, truck, DAY(2), DAY(4), 1);
+	seal_at(sc, kc, &b2, now + 1, &e);
+	put_sealed(sc, &e, rc);
+	borrow(sc, kc, room, DAY(1), DAY(1) + H, 1, rr);
+	/* C's feed reaches the owner first: the clock still decides */
+	push_all(sc, sa);
+	push_all(sb, sa);
+	assert_int_equal(lending_auto_answer(sa, ka), 2);
+	assert_string_equal(STATE(sa, rb), "accepted");
+	assert_string_equal(STATE(sa, rc), "declined");
+	char reason[32];
+	col_text(sa, "SELECT reason FROM loans WHERE id = ?1", rc, reason, sizeof reason);
+	assert_string_equal(reason, "conflict");
+	assert_string_equal(STATE(sa, rr), "requested"); /* not auto: left to staff */
+	/* nothing left to answer */
+	assert_int_equal(lending_auto_answer(sa, ka), 0);
+	/* the answers are entries of the owner's feed, with the actor */
+	assert_int_equal(col_int(sa, "SELECT count(*) FROM entries WHERE author = ?1", ka->id), 4);
+	/* only the owner's own resources: B answers nothing */
+	push_all(sa, sb);
+	assert_int_equal(lending_auto_answer(sb, kb), 0);
+	assert_string_equal(STATE(sb, rb), "accepted");
+	assert_string_equal(STATE(sb, rc), "declined");
+	/* a later request on a free slot is accepted */
+	borrow(sc, kc, truck, DAY(3), DAY(4), 1, later);
+	push_all(sc, sa);
+	assert_int_equal(lending_auto_answer(sa, ka), 1);
+	assert_string_equal(STATE(sa, later), "accepted");
+}
+
+static void test_auto_answer_credit_limit(void **state)
+{
+	struct fx *f = *state;
+	fx_genesis(f, 500); /* 5.00 */
+	struct store *sa = fx_store(f);
+	uint8_t truck[32], r1[32], r2[32];
+	char sbuf[32];
+	offer_add(sa, ka, "Camion", UNIT_DAY, 3, 300, 1, truck); /* 3.00 a day */
+	borrow(sa, kb, truck, DAY(1), DAY(2), 1, r1);
+	borrow(sa, kb, truck, DAY(5), DAY(6), 1, r2);
+	assert_int_equal(lending_auto_answer(sa, ka), 2);
+	assert_string_equal(STATE(sa, r1), "accepted");
+	assert_string_equal(STATE(sa, r2), "declined");
+	char reason[32];
+	col_text(sa, "SELECT reason FROM loans WHERE id = ?1", r2, reason, sizeof reason);
+	assert_string_equal(reason, "credit limit");
+}
+
+/* ---- accepting against other writers ---------------------------------- */
+
+static void test_lending_accept(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], r1[32], r2[32];
+	char sbuf[32];
+	struct booking_check chk;
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(3), 1, r1);
+	borrow(s, kc, truck, DAY(2), DAY(4), 1, r2);
+	int64_t n = col_int(s, "SELECT count(*) FROM entries WHERE author = ?1", ka->id);
+	assert_int_equal(lending_accept(s, ka, r1, "Camille", &chk), 1);
+	assert_string_equal(STATE(s, r1), "accepted");
+	assert_int_equal(lending_accept(s, ka, r2, "Camille", &chk), 0);
+	assert_true(chk.has_conflict);
+	assert_memory_equal(chk.conflict, r1, 32);
+	assert_int_equal(lending_accept(s, ka, r1, NULL, &chk), 0);
+	assert_non_null(strstr(chk.why, "the request is accepted"));
+	/* one entry, the first accept, with its actor */
+	assert_int_equal(col_int(s, "SELECT count(*) FROM entries WHERE author = ?1", ka->id),
+			 n + 1);
+	assert_string_equal(STATE(s, r2), "requested");
+	/* the store is usable afterwards: no transaction left open */
+	assert_int_equal(sqlite3_get_autocommit(store_db(s)), 1);
+	step(s, ka, DECLINE, r2, "conflict", -1, -1);
+	assert_string_equal(STATE(s, r2), "declined");
+}
+
+struct writer {
+	struct store *s;
+	const uint8_t *req;
+	int rc;
+	volatile int holding;
+};
+
+/* Another process's accept, slow to commit: takes the write lock, appends
+ * its accept and keeps the transaction open a moment. */
+static void *slow_accept(void *arg)
+{
+	struct writer *w = arg;
+	w->rc = store_begin(w->s);
+	if (w->rc == 0)
+		w->rc = lending_append(w->s, ka, ACCEPT, w->req, NULL, -1, -1, "daemon");
+	w->holding = 1;
+	struct timespec ts = {0, 300 * 1000000L};
+	nanosleep(&ts, NULL);
+	if (w->rc == 0)
+		w->rc = store_commit(w->s);
+	else
+		store_rollback(w->s);
+	return NULL;
+}
+
+/* Two writers of one store file (the owner's daemon and the CLI) accept
+ * conflicting requests at once: the second sees the first's accept, so the
+ * owner's feed never holds an over-booking (DESIGN.md, invariant 3). */
+static void test_accept_waits_for_other_writers(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], r1[32], r2[32];
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(3), 1, r1);
+	borrow(s, kc, truck, DAY(2), DAY(4), 1, r2);
+	char *p = path_in(f->dir, "s0.db");
+	struct store *other = store_open(p);
+	free(p);
+	assert_non_null(other);
+
+	struct writer w = {other, r2, -1, 0};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, slow_accept, &w), 0);
+	while (!w.holding)
+		sched_yield();
+	struct booking_check chk;
+	int ok = lending_accept(s, ka, r1, "Camille", &chk);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(w.rc, 0);
+	assert_int_equal(ok, 0);
+	assert_true(chk.has_conflict);
+	assert_memory_equal(chk.conflict, r2, 32);
+	assert_string_equal(STATE(s, r2), "accepted");
+	assert_string_equal(STATE(s, r1), "requested");
+	assert_int_equal(col_int(s, "SELECT count(*) FROM loans WHERE state = 'accepted'", NULL), 1);
+
+	/* the daemon's auto-answer is atomic in the same way */
+	uint8_t r3[32], r4[32];
+	borrow(s, kb, truck, DAY(10), DAY(12), 1, r3);
+	borrow(s, kc, truck, DAY(11), DAY(13), 1, r4);
+	w = (struct writer){other, r4, -1, 0};
+	assert_int_equal(pthread_create(&th, NULL, slow_accept, &w), 0);
+	while (!w.holding)
+		sched_yield();
+	/* not an auto-accepting resource: nothing to answer, and no error */
+	assert_int_equal(lending_auto_answer(s, ka), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(lending_accept(s, ka, r3, NULL, &chk), 0);
+	assert_memory_equal(chk.conflict, r4, 32);
+	store_close(&other);
+}
+
+static void test_auto_answer_declines_with_the_reason(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], gone[32], r1[32], r2[32], r3[32];
+	char sbuf[32], reason[300];
+	offer_add(s, ka, "Camion", UNIT_DAY, 2, 0, 1, truck);
+	offer_add(s, ka, "Vieux camion", UNIT_DAY, 1, 0, 1, gone);
+	borrow(s, kb, gone, DAY(1), DAY(2), 1, r1);
+	borrow(s, kb, truck, DAY(1), DAY(2), 3, r2); /* above capacity */
+	borrow(s, kc, truck, DAY(1), DAY(2), 2, r3);
+	offer_withdraw(s, ka, gone);
+	assert_int_equal(lending_auto_answer(s, ka), 3);
+	assert_string_equal(STATE(s, r1), "declined");
+	col_text(s, "SELECT reason FROM loans WHERE id = ?1", r1, reason, sizeof reason);
+	assert_string_equal(reason, "the resource is withdrawn");
+	assert_string_equal(STATE(s, r2), "declined");
+	col_text(s, "SELECT reason FROM loans WHERE id = ?1", r2, reason, sizeof reason);
+	assert_non_null(strstr(reason, "above the resource's capacity"));
+	assert_string_equal(STATE(s, r3), "accepted");
+	assert_int_equal(sqlite3_get_autocommit(store_db(s)), 1);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_edges_touch_but_do_not_overlap),
+		T(test_capacity_two),
+		T(test_peak_inside_slot),
+		T(test_cancel_frees_the_slot),
+		T(test_declined_and_cancelled_hold_nothing),
+		T(test_withdrawn_resource_refused),
+		T(test_credit_limit),
+		T(test_no_credit_limit_when_zero),
+		T(test_default_usage_and_credits),
+		T(test_time_zone_independent),
+		T(test_fold_is_order_independent),
+		T(test_reindex_gives_the_same),
+		T(test_same_millisecond_steps_keep_feed_order),
+		T(test_skewed_clocks_keep_cause_before_effect),
+		T(test_steps_before_their_request),
+		T(test_auto_answer),
+		T(test_auto_answer_credit_limit),
+		T(test_lending_accept),
+		T(test_accept_waits_for_other_writers),
+		T(test_auto_answer_declines_with_the_reason),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,987 @@
+/* cmd_report.c - mutua report --html: one self-contained page for a board
+ * meeting. The federation, the period, the audit's verdict on this node's
+ * store, who lent to whom (an SVG flow diagram), the balances, the most
+ * used resources and the loans of the period.
+ *
+ * The page needs nothing else: CSS and SVG are inline, there is no script
+ * and no external resource, so it can be mailed, archived or printed as it
+ * is. Every string from the store (names, colleges, titles, notes) comes
+ * from members' signed entries and is treated as hostile: it is escaped
+ * for HTML (& < > " ') wherever it goes, text or attribute.
+ *
+ * The period: a loan belongs to it when its slot [start, end) meets
+ * [--from, --to); credits lent and borrowed are those of the period's
+ * settled loans; a balance is the member's balance at the end of the
+ * period (every loan settled before --to).
+ */
+#include "audit.h"
+#include "cli.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HOLDING "('accepted', 'handed_over', 'returned', 'closed')"
+#define OVERLAP "l.start_ms < ?2 AND l.end_ms > ?1"
+#define NODES_MAX 40      /* members drawn in the flow diagram */
+#define FLOWS_DRAWN 80    /* arrows drawn, the largest */
+#define FLOWS_LABELLED 14 /* arrows labelled, the largest */
+#define DIAGRAM_W 1000.0  /* room for names left and right of the circle */
+#define DIAGRAM_H 660.0   /* up to 12 members; a square above */
+#define DIAGRAM_R 250.0
+#define NODE_R 9.0
+#define ISSUES_SHOWN 200  /* audit violations listed */
+#define LOANS_SHOWN 1000  /* loans listed */
+
+/* ---- geometry, without libm (the build does not link it) ----------------- */
+
+#define PI 3.14159265358979323846
+
+static double sine(double x)
+{
+	/* reduce to [-pi, pi], then a Taylor series: ample for pixels */
+	while (x > PI)
+		x -= 2 * PI;
+	while (x < -PI)
+		x += 2 * PI;
+	double term = x, sum = x;
+	for (int n = 1; n < 12; n++) {
+		term *= -x * x / ((2 * n) * (2 * n + 1));
+		sum += term;
+	}
+	return sum;
+}
+
+static double cosine(double x)
+{
+	return sine(x + PI / 2);
+}
+
+static double root(double x)
+{
+	if (x <= 0)
+		return 0;
+	double r = x > 1 ? x : 1;
+	for (int i = 0; i < 60; i++)
+		r = (r + x / r) / 2;
+	return r;
+}
+
+/* ---- HTML output ------------------------------------------------------- */
+
+/* Text for HTML, in an element or a quoted attribute. */
+static void h(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* The same, cut to max characters (not bytes) with an ellipsis. */
+static void h_cut(FILE *f, const char *s, size_t max)
+{
+	char buf[512];
+	size_t chars = 0, i = 0;
+	if (!s)
+		return;
+	for (; s[i] && i < sizeof buf - 4; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && chars++ == max)
+			break;
+		buf[i] = s[i];
+	}
+	if (s[i]) {
+		while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0xC0)
+			i--; /* no half character before the ellipsis */
+		memcpy(buf + i, "\xe2\x80\xa6", 3);
+		i += 3;
+	}
+	buf[i] = 0;
+	h(f, buf);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+static void amount(FILE *f, int64_t v)
+{
+	char buf[32];
+	amount_format(buf, v);
+	fputs(buf, f);
+}
+
+/* Usage in thousandths of a unit: "2", "2.5", "0.125". */
+static void usage_out(FILE *f, int64_t u)
+{
+	if (u % 1000 == 0)
+		fprintf(f, "%lld", (long long)(u / 1000));
+	else {
+		char buf[32];
+		snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(u / 1000),
+			 (long long)(u % 1000 < 0 ? -(u % 1000) : u % 1000));
+		size_t n = strlen(buf);
+		while (buf[n - 1] == '0')
+			buf[--n] = 0;
+		fputs(buf, f);
+	}
+}
+
+/* A usage and its unit: "3 days", "1 hour", "2.5 km". */
+static void usage_unit_out(FILE *f, int64_t u, const char *unit)
+{
+	usage_out(f, u);
+	fputc(' ', f);
+	h(f, unit);
+	if (u != 1000 && (!strcmp(unit, "day") || !strcmp(unit, "hour") || !strcmp(unit, "item")))
+		fputc('s', f);
+}
+
+/* A slot, short: "2026-01-12" for one whole day, "2026-01-05 → 2026-01-06"
+ * for whole days, "2026-01-15 18:00–23:00" within a day, else both ends. */
+static void slot_out(FILE *f, int64_t start, int64_t end)
+{
+	char a[TIME_BUF], b[TIME_BUF], last[TIME_BUF];
+	time_format(a, start);
+	time_format(b, end);
+	time_format(last, end - 1);
+	int days = strcmp(a + 10, "T00:00") == 0 && strcmp(b + 10, "T00:00") == 0;
+	if (days && strncmp(a, last, 10) == 0)
+		fprintf(f, "%.10s", a);
+	else if (days)
+		fprintf(f, "%.10s &#8594; %.10s", a, last);
+	else if (strncmp(a, b, 10) == 0)
+		fprintf(f, "%.10s %s&#8211;%s", a, a + 11, b + 11);
+	else
+		fprintf(f, "%.10s %s &#8594; %.10s %s", a, a + 11, b, b + 11);
+}
+
+/* Local date, and the time when not midnight. */
+static void when_out(FILE *f, int64_t ms, int end)
+{
+	char buf[TIME_BUF];
+	time_format(buf, ms);
+	if (strcmp(buf + 10, "T00:00") == 0) {
+		if (end) { /* an end at midnight: the day before is the last */
+			time_format(buf, ms - 1);
+		}
+		buf[10] = 0;
+	} else {
+		buf[10] = ' ';
+	}
+	fputs(buf, f);
+}
+
+/* ---- data ---------------------------------------------------------------- */
+
+/* v with room for one more item (n used of *cap, each size bytes), or
+ * NULL when out of memory (v is kept). */
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	size_t c = *cap ? 2 * *cap : 16;
+	void *more = realloc(v, c * size);
+	if (!more) {
+		err_set("out of memory");
+		return NULL;
+	}
+	*cap = c;
+	return more;
+}
+
+struct member {
+	uint8_t id[32];
+	char *name, *college;
+	int64_t out, in; /* credits of the period, for the diagram's order */
+	int node;        /* index in the diagram, -1 when not drawn */
+};
+
+struct flow {
+	int from, to; /* member indexes */
+	int64_t loans, credits;
+};
+
+struct report {
+	struct ctx *c;
+	sqlite3 *db;
+	int64_t from, to;
+	struct member *m;
+	size_t nm, capm;
+	struct flow *fl;
+	size_t nfl, capfl;
+	/* audit */
+	struct audit_summary sum;
+	int audit_rc;
+	char audit_err[300];
+	struct audit_issue *issues;
+	size_t nissues;
+};
+
+static void bind_period(sqlite3_stmt *st, const struct report *r)
+{
+	sqlite3_bind_int64(st, 1, r->from);
+	sqlite3_bind_int64(st, 2, r->to);
+}
+
+static int member_index(const struct report *r, const void *id)
+{
+	if (!id)
+		return -1;
+	for (size_t i = 0; i < r->nm; i++)
+		if (memcmp(r->m[i].id, id, 32) == 0)
+			return (int)i;
+	return -1;
+}
+
+static char *dup_text(sqlite3_stmt *st, int i)
+{
+	return strdup(col_text(st, i));
+}
+
+static int load(struct report *r)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(r->db, "SELECT id, name, college FROM members"
+				      " ORDER BY college, name, id", -1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(r->db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 32)
+			continue;
+		void *more = grow(r->m, r->nm, &r->capm, sizeof *r->m);
+		if (!more) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		r->m = more;
+		struct member *m = &r->m[r->nm++];
+		memset(m, 0, sizeof *m);
+		memcpy(m->id, sqlite3_column_blob(st, 0), 32);
+		m->name = dup_text(st, 1);
+		m->college = dup_text(st, 2);
+		m->node = -1;
+		if (!m->name || !m->college) {
+			sqlite3_finalize(st);
+			return err_set("out of memory");
+		}
+	}
+	sqlite3_finalize(st);
+
+	if (sqlite3_prepare_v2(r->db, "SELECT l.owner, l.borrower, count(*),"
+				      " coalesce(sum(l.credits), 0) FROM loans l"
+				      " WHERE l.state IN " HOLDING " AND " OVERLAP
+				      " AND l.owner IS NOT NULL GROUP BY l.owner, l.borrower",
+			       -1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(r->db));
+	bind_period(st, r);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int a = member_index(r, sqlite3_column_blob(st, 0));
+		int b = member_index(r, sqlite3_column_blob(st, 1));
+		if (a < 0 || b < 0 || a == b)
+			continue;
+		void *more = grow(r->fl, r->nfl, &r->capfl, sizeof *r->fl);
+		if (!more) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		r->fl = more;
+		struct flow *x = &r->fl[r->nfl++];
+		x->from = a;
+		x->to = b;
+		x->loans = sqlite3_column_int64(st, 2);
+		x->credits = sqlite3_column_int64(st, 3);
+		r->m[a].out += x->credits + x->loans;
+		r->m[b].in += x->credits + x->loans;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static void on_issue(void *arg, const struct audit_issue *v)
+{
+	struct report *r = arg;
+	if (r->nissues >= ISSUES_SHOWN)
+		return;
+	void *more = realloc(r->issues, (r->nissues + 1) * sizeof *r->issues);
+	if (!more)
+		return;
+	r->issues = more;
+	r->issues[r->nissues++] = *v;
+}
+
+/* ---- the page ------------------------------------------------------------ */
+
+static const char css[] =
+	"*{box-sizing:border-box}"
+	"body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+	"color:#1d2330;background:#f4f5f7;margin:0;padding:24px}"
+	"main{max-width:1100px;margin:0 auto;background:#fff;padding:32px 40px;"
+	"border-radius:10px;box-shadow:0 1px 4px rgba(0,0,0,.08)}"
+	"h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:36px 0 10px;"
+	"padding-bottom:4px;border-bottom:2px solid #e3e6eb}"
+	".sub{color:#5b6475;margin:0 0 2px}.mono{font-family:ui-monospace,'DejaVu Sans Mono',"
+	"monospace;font-size:12px;word-break:break-all}"
+	".verdict{padding:14px 18px;border-radius:8px;margin:8px 0;font-weight:600}"
+	".ok{background:#e5f5ea;color:#17622f;border:1px solid #a6d8b5}"
+	".bad{background:#fdeaea;color:#8a1c1c;border:1px solid #efb1b1}"
+	".stats{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}"
+	".stat{background:#f4f6f9;border-radius:8px;padding:8px 14px;min-width:110px}"
+	".stat b{display:block;font-size:20px}.stat span{color:#5b6475;font-size:12px}"
+	"table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:14px}"
+	"th{text-align:left;background:#f4f6f9;color:#3a4252;font-weight:600}"
+	"th,td{padding:6px 10px;border-bottom:1px solid #e8eaee;vertical-align:top}"
+	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+	".neg{color:#a32020}.pos{color:#17622f}"
+	".bar{height:8px;background:#5b7fc7;border-radius:4px;min-width:2px}"
+	".state{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;"
+	"background:#eef0f4;color:#3a4252;white-space:nowrap}"
+	".s-closed{background:#e5f5ea;color:#17622f}.s-declined,.s-cancelled,.s-invalid"
+	"{background:#f6eeee;color:#8a3a3a}.s-accepted,.s-handed_over,.s-returned"
+	"{background:#e8effb;color:#27477f}"
+	".diagram{text-align:center}.diagram svg{max-width:100%;height:auto}"
+	".note{color:#5b6475;font-size:13px}"
+	"td.slot,td.id,.key{white-space:nowrap}td.id,.key{font-family:ui-monospace,'DejaVu Sans Mono',"
+	"monospace;font-size:12px;color:#5b6475}h3{font-size:15px;margin:18px 0 4px}"
+	"footer{margin-top:36px;color:#8a93a3;font-size:12px}"
+	"@media print{body{background:#fff;padding:0}main{box-shadow:none;padding:0}"
+	"h2{break-after:avoid}tr{break-inside:avoid}}";
+
+static void period_out(FILE *f, const struct report *r)
+{
+	if (r->from == 0 && r->to == INT64_MAX) {
+		fputs("the whole history", f);
+		return;
+	}
+	if (r->from > 0) {
+		fputs(r->to == INT64_MAX ? "since " : "from ", f);
+		when_out(f, r->from, 0);
+	}
+	if (r->to != INT64_MAX) {
+		fputs(r->from > 0 ? " to " : "until ", f);
+		when_out(f, r->to, 1);
+	}
+}
+
+static void audit_out(FILE *f, const struct report *r)
+{
+	const struct audit_summary *s = &r->sum;
+	fputs("<h2>Audit of the signed history</h2>\n", f);
+	if (r->audit_rc) {
+		fputs("<div class=\"verdict bad\">The audit could not run: ", f);
+		h(f, r->audit_err);
+		fputs("</div>\n", f);
+		return;
+	}
+	if (s->issues == 0)
+		fputs("<div class=\"verdict ok\">&#10003; Audit OK: every signature, chain, "
+		      "membership and lending rule holds; balances sum to zero.</div>\n", f);
+	else
+		fprintf(f, "<div class=\"verdict bad\">&#10007; Audit FAILED: %llu violation%s."
+			   "</div>\n", (unsigned long long)s->issues, s->issues == 1 ? "" : "s");
+	fputs("<div class=\"stats\">", f);
+	const struct {
+		const char *what;
+		uint64_t v;
+	} st[] = {{"members", s->members}, {"feeds", s->feeds}, {"signed entries", s->entries},
+		  {"loans", s->loans},	   {"settled", s->closed}, {"forks", s->forks}};
+	for (size_t i = 0; i < sizeof st / sizeof *st; i++)
+		fprintf(f, "<div class=\"stat\"><b>%llu</b><span>%s</span></div>",
+			(unsigned long long)st[i].v, st[i].what);
+	fputs("<div class=\"stat\"><b>", f);
+	amount(f, s->credits_moved);
+	fputs("</b><span>credits moved</span></div></div>\n", f);
+	fputs("<p class=\"note\">Checked on this node's store from the genesis onwards, over the "
+	      "whole history (not only the period).</p>\n", f);
+	if (!r->nissues)
+		return;
+	fputs("<table><tr><th>Rule</th><th>Member</th><th class=\"n\">Entry</th>"
+	      "<th>Detail</th></tr>\n", f);
+	for (size_t i = 0; i < r->nissues; i++) {
+		const struct audit_issue *v = &r->issues[i];
+		fputs("<tr><td>", f);
+		h(f, v->rule);
+		fputs("</td><td>", f);
+		if (*v->member) {
+			h(f, *v->name ? v->name : "?");
+			fprintf(f, " <span class=\"key\">%.12s</span>", v->member);
+		}
+		fputs("</td><td class=\"n\">", f);
+		if (v->seq)
+			fprintf(f, "%llu", (unsigned long long)v->seq);
+		fputs("</td><td>", f);
+		h(f, v->detail);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+	if (s->issues > r->nissues)
+		fprintf(f, "<p class=\"note\">And %llu more: run <code>mutua audit</code>.</p>\n",
+			(unsigned long long)(s->issues - r->nissues));
+}
+
+/* Flows, largest first: by credits, then by loans. */
+static int flow_cmp(const void *pa, const void *pb)
+{
+	const struct flow *x = pa, *y = pb;
+	if (x->credits != y->credits)
+		return x->credits < y->credits ? 1 : -1;
+	if (x->loans != y->loans)
+		return x->loans < y->loans ? 1 : -1;
+	return x->from != y->from ? x->from - y->from : x->to - y->to;
+}
+
+/* One arrow of the diagram: a quadratic curve from (sx, sy) through the
+ * control point (qx, qy) to (ex, ey), and a head from its base (bx, by)
+ * to its tip (tx, ty) along the unit vector (vx, vy). */
+struct arrow {
+	double sx, sy, qx, qy, ex, ey, tx, ty, bx, by, vx, vy, width, head;
+	int hue, ok;
+};
+
+static struct arrow arrow_of(double cx, double cy, double R, int a, int b, int nodes,
+			     double w)
+{
+	const double NR = NODE_R;
+	struct arrow g = {0};
+	double ta = 2 * PI * a / nodes - PI / 2, tb = 2 * PI * b / nodes - PI / 2;
+	double x1 = cx + R * cosine(ta), y1 = cy + R * sine(ta);
+	double x2 = cx + R * cosine(tb), y2 = cy + R * sine(tb);
+	/* the control point leans to the centre, and to the right of the way
+	 * from lender to borrower, so two opposite flows part */
+	double mx = (x1 + x2) / 2, my = (y1 + y2) / 2, dx = x2 - x1, dy = y2 - y1;
+	double len = root(dx * dx + dy * dy);
+	if (len < 1)
+		return g;
+	g.qx = mx + (cx - mx) * 0.55 - dy / len * 34;
+	g.qy = my + (cy - my) * 0.55 + dx / len * 34;
+	/* both ends stop at the nodes' rims */
+	double ux = x1 - g.qx, uy = y1 - g.qy, ul = root(ux * ux + uy * uy);
+	double vx = x2 - g.qx, vy = y2 - g.qy, vl = root(vx * vx + vy * vy);
+	if (ul < 1 || vl < 1)
+		return g;
+	g.vx = vx / vl;
+	g.vy = vy / vl;
+	g.width = w;
+	/* the head: a triangle as wide as the line and then some, its tip on
+	 * the borrower's rim; the line stops under it */
+	g.head = w * 1.5 > 9 ? w * 1.5 : 9;
+	double hl = g.head * 1.25;
+	g.sx = x1 - ux / ul * (NR + 2);
+	g.sy = y1 - uy / ul * (NR + 2);
+	g.tx = x2 - g.vx * (NR + 2);
+	g.ty = y2 - g.vy * (NR + 2);
+	g.bx = g.tx - g.vx * hl;
+	g.by = g.ty - g.vy * hl;
+	g.ex = g.tx - g.vx * hl * 0.6;
+	g.ey = g.ty - g.vy * hl * 0.6;
+	g.hue = a * 360 / nodes;
+	g.ok = 1;
+	return g;
+}
+
+/* The flow diagram: members on a circle, one curved arrow from lender to
+ * borrower per pair, as thick as the credits (or, when no credit moved,
+ * the loans), the largest labelled; a table gives every flow. */
+static void diagram_out(FILE *f, struct report *r)
+{
+	int nodes = 0;
+	qsort(r->fl, r->nfl, sizeof *r->fl, flow_cmp);
+	/* the members in a flow, most active first when there are too many */
+	int *order = malloc((r->nm ? r->nm : 1) * sizeof *order);
+	if (!order)
+		return;
+	for (size_t i = 0; i < r->nm; i++)
+		order[i] = (int)i;
+	for (size_t i = 1; i < r->nm; i++) /* insertion sort by activity */
+		for (size_t j = i; j > 0; j--) {
+			const struct member *x = &r->m[order[j]], *y = &r->m[order[j - 1]];
+			if (x->in + x->out <= y->in + y->out)
+				break;
+			int t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	int any = r->nfl > 0;
+	for (size_t i = 0; i < r->nm && nodes < NODES_MAX; i++)
+		if (!any || r->m[order[i]].in + r->m[order[i]].out > 0)
+			r->m[order[i]].node = nodes++;
+	free(order);
+	/* back to the college and name order around the circle */
+	for (size_t i = 0, k = 0; i < r->nm; i++)
+		if (r->m[i].node >= 0)
+			r->m[i].node = (int)k++;
+
+	/* the flows drawn: the largest between members drawn */
+	size_t shown[FLOWS_DRAWN], nshown = 0, hidden = 0;
+	int64_t max = 1, use_credits = r->nfl && r->fl[0].credits > 0;
+	for (size_t i = 0; i < r->nfl; i++) {
+		if (r->m[r->fl[i].from].node < 0 || r->m[r->fl[i].to].node < 0 ||
+		    nshown == FLOWS_DRAWN) {
+			hidden++;
+			continue;
+		}
+		shown[nshown++] = i;
+		int64_t w = use_credits ? r->fl[i].credits : r->fl[i].loans;
+		if (w > max)
+			max = w;
+	}
+	int crowded = nshown > 15;
+	/* up to 12 members, names level beside the circle; more, names along
+	 * the radius, in a square */
+	const double W = DIAGRAM_W, H = nodes > 12 ? DIAGRAM_W : DIAGRAM_H;
+	const double cx = W / 2, cy = H / 2, R = nodes > 12 ? DIAGRAM_R + 30 : DIAGRAM_R;
+	fputs("<h2>Who lent to whom</h2>\n", f);
+	fprintf(f, "<div class=\"diagram\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
+		   "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
+		   "aria-label=\"Loans between members: an arrow goes from the lender to the "
+		   "borrower\" font-family=\"system-ui,'DejaVu Sans',sans-serif\">\n",
+		W, H, W, H);
+	if (!nodes)
+		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"#5b6475\">"
+			   "No member yet.</text>\n", cx, cy);
+	else if (!any)
+		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"#5b6475\">"
+			   "No loan in this period.</text>\n", cx, cy);
+	/* arrows, the smallest first so that the largest lie on top */
+	for (size_t k = nshown; k-- > 0;) {
+		const struct flow *x = &r->fl[shown[k]];
+		int64_t w = use_credits ? x->credits : x->loans;
+		double width = crowded ? 1 + 9.0 * (double)w / (double)max
+				       : 1.5 + 12.5 * (double)w / (double)max;
+		struct arrow g = arrow_of(cx, cy, R, r->m[x->from].node, r->m[x->to].node, nodes,
+					  width);
+		if (!g.ok)
+			continue;
+		fputs("<g class=\"flow\"><title>", f);
+		h(f, r->m[x->from].name);
+		fputs(" lent to ", f);
+		h(f, r->m[x->to].name);
+		fprintf(f, ": %lld loan%s, ", (long long)x->loans, x->loans == 1 ? "" : "s");
+		amount(f, x->credits);
+		fputs(" credits</title>", f);
+		fprintf(f, "<path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" fill=\"none\" "
+			   "stroke=\"hsl(%d,58%%,42%%)\" stroke-opacity=\"%s\" stroke-width=\"%.1f\"/>",
+			g.sx, g.sy, g.qx, g.qy, g.ex, g.ey, g.hue, crowded ? "0.45" : "0.7", g.width);
+		fprintf(f, "<path d=\"M%.1f,%.1f L%.1f,%.1f L%.1f,%.1f Z\" "
+			   "fill=\"hsl(%d,58%%,38%%)\"/></g>\n",
+			g.tx, g.ty, g.bx - g.vy * g.head / 2, g.by + g.vx * g.head / 2,
+			g.bx + g.vy * g.head / 2, g.by - g.vx * g.head / 2, g.hue);
+	}
+	/* labels over every arrow, for the largest flows only */
+	for (size_t k = 0; k < nshown && k < FLOWS_LABELLED; k++) {
+		const struct flow *x = &r->fl[shown[k]];
+		struct arrow g = arrow_of(cx, cy, R, r->m[x->from].node, r->m[x->to].node, nodes, 1);
+		if (!g.ok)
+			continue;
+		/* a third of the way from the lender: flows that cross in the
+		 * middle keep their labels apart */
+		double t = 0.36, lx = (1 - t) * (1 - t) * g.sx + 2 * t * (1 - t) * g.qx + t * t * g.ex;
+		double ly = (1 - t) * (1 - t) * g.sy + 2 * t * (1 - t) * g.qy + t * t * g.ey;
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\" "
+			   "fill=\"hsl(%d,58%%,28%%)\" stroke=\"#fff\" stroke-width=\"4\" "
+			   "stroke-linejoin=\"round\" paint-order=\"stroke\">", lx, ly + 4, g.hue);
+		if (x->credits) {
+			amount(f, x->credits);
+			fputs(" cr", f);
+			if (x->loans > 1)
+				fprintf(f, " \xc2\xb7 %lld loans", (long long)x->loans);
+		} else {
+			fprintf(f, "%lld loan%s", (long long)x->loans, x->loans == 1 ? "" : "s");
+		}
+		fputs("</text>\n", f);
+	}
+	/* the members; with many, their names run outwards along the radius */
+	for (size_t i = 0; i < r->nm; i++) {
+		const struct member *m = &r->m[i];
+		if (m->node < 0)
+			continue;
+		double t = 2 * PI * m->node / nodes - PI / 2, c = cosine(t), sn = sine(t);
+		double x = cx + R * c, y = cy + R * sn;
+		double lx = cx + (R + NODE_R + 8) * c, ly = cy + (R + NODE_R + 8) * sn;
+		fputs("<g><title>", f);
+		h(f, m->name);
+		if (*m->college) {
+			fputs(" (", f);
+			h(f, m->college);
+			fputs(")", f);
+		}
+		fputs("</title>", f);
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.0f\" fill=\"hsl(%d,58%%,42%%)\" "
+			   "stroke=\"#fff\" stroke-width=\"2\"/>", x, y, NODE_R, m->node * 360 / nodes);
+		if (nodes > 12) {
+			double deg = t * 180 / PI + (c < 0 ? 180 : 0);
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"12\" "
+				   "font-weight=\"600\" fill=\"#1d2330\" dominant-baseline=\"middle\" "
+				   "transform=\"rotate(%.1f %.1f %.1f)\">", lx, ly,
+				c < 0 ? "end" : "start", deg, lx, ly);
+			h_cut(f, m->name, 22);
+		} else {
+			const char *anchor = c > 0.3 ? "start" : c < -0.3 ? "end" : "middle";
+			double dy = sn > 0.3 ? 14 : sn < -0.3 ? -4 : 5;
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"13\" "
+				   "font-weight=\"600\" fill=\"#1d2330\">", lx, ly + dy, anchor);
+			h_cut(f, m->name, 26);
+		}
+		fputs("</text></g>\n", f);
+	}
+	fputs("</svg></div>\n", f);
+	size_t drawn = 0, involved = 0;
+	for (size_t i = 0; i < r->nm; i++) {
+		drawn += r->m[i].node >= 0;
+		involved += r->m[i].in + r->m[i].out > 0;
+	}
+	fprintf(f, "<p class=\"note\">An arrow goes from the lender to the borrower; its width "
+		   "follows the %s, its label gives the credits settled (cr) and the number of "
+		   "loans when more than one. Loans accepted and not yet settled count, declined "
+		   "or cancelled requests do not.",
+		use_credits ? "credits settled" : "number of loans");
+	if (any && involved > drawn)
+		fprintf(f, " The %zu most active members of %zu are drawn.", drawn, involved);
+	if (hidden)
+		fprintf(f, " The %zu largest flows of %zu are drawn.", nshown, r->nfl);
+	if (nshown > FLOWS_LABELLED)
+		fprintf(f, " The %d largest are labelled; the table has them all.", FLOWS_LABELLED);
+	fputs("</p>\n", f);
+	if (!r->nfl)
+		return;
+	fputs("<table><tr><th>Lender</th><th>Borrower</th><th class=\"n\">Loans</th>"
+	      "<th class=\"n\">Credits settled</th></tr>\n", f);
+	for (size_t i = 0; i < r->nfl; i++) {
+		fputs("<tr><td>", f);
+		h(f, r->m[r->fl[i].from].name);
+		fputs("</td><td>", f);
+		h(f, r->m[r->fl[i].to].name);
+		fprintf(f, "</td><td class=\"n\">%lld</td><td class=\"n\">", (long long)r->fl[i].loans);
+		amount(f, r->fl[i].credits);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+static int balances_out(FILE *f, struct report *r)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(r->db,
+		/* one pass over the loans per column group, not one per member */
+		"SELECT m.name, m.college, coalesce(bo.v, 0) - coalesce(bb.v, 0),"
+		" coalesce(po.c, 0), coalesce(pb.c, 0), coalesce(po.n, 0), coalesce(pb.n, 0),"
+		" m.active AND m.excluded IS NULL FROM members m"
+		" LEFT JOIN (SELECT owner AS id, sum(credits) AS v FROM loans"
+		"  WHERE state = 'closed' AND closed < ?2 GROUP BY owner) bo ON bo.id = m.id"
+		" LEFT JOIN (SELECT borrower AS id, sum(credits) AS v FROM loans"
+		"  WHERE state = 'closed' AND closed < ?2 GROUP BY borrower) bb ON bb.id = m.id"
+		" LEFT JOIN (SELECT l.owner AS id, count(*) AS n,"
+		"  sum(CASE WHEN l.state = 'closed' THEN l.credits ELSE 0 END) AS c FROM loans l"
+		"  WHERE l.state IN " HOLDING " AND " OVERLAP " GROUP BY l.owner) po ON po.id = m.id"
+		" LEFT JOIN (SELECT l.borrower AS id, count(*) AS n,"
+		"  sum(CASE WHEN l.state = 'closed' THEN l.credits ELSE 0 END) AS c FROM loans l"
+		"  WHERE l.state IN " HOLDING " AND " OVERLAP " GROUP BY l.borrower) pb"
+		"  ON pb.id = m.id"
+		" ORDER BY m.name, m.id", -1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(r->db));
+	bind_period(st, r);
+	fputs("<h2>Balances</h2>\n<table><tr><th>Member</th><th>College</th>"
+	      "<th class=\"n\">Balance</th><th class=\"n\">Lent</th><th class=\"n\">Borrowed</th>"
+	      "<th class=\"n\">Loans as lender</th><th class=\"n\">Loans as borrower</th></tr>\n", f);
+	int64_t total = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t bal = sqlite3_column_int64(st, 2);
+		total += bal;
+		fputs("<tr><td>", f);
+		h(f, col_text(st, 0));
+		if (!sqlite3_column_int(st, 7))
+			fputs(" <span class=\"state s-cancelled\">not a member</span>", f);
+		fputs("</td><td>", f);
+		h(f, col_text(st, 1));
+		fprintf(f, "</td><td class=\"n %s\">", bal < 0 ? "neg" : bal > 0 ? "pos" : "");
+		amount(f, bal);
+		fputs("</td><td class=\"n\">", f);
+		amount(f, sqlite3_column_int64(st, 3));
+		fputs("</td><td class=\"n\">", f);
+		amount(f, sqlite3_column_int64(st, 4));
+		fprintf(f, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td></tr>\n",
+			(long long)sqlite3_column_int64(st, 5), (long long)sqlite3_column_int64(st, 6));
+	}
+	sqlite3_finalize(st);
+	fputs("<tr><th>Total</th><th></th><th class=\"n\">", f);
+	amount(f, total);
+	fputs("</th><th></th><th></th><th></th><th></th></tr></table>\n", f);
+	fputs("<p class=\"note\">Balance: credits earned minus credits spent over every loan "
+	      "settled before the end of the period (mutual credit: the balances sum to zero). "
+	      "Lent and borrowed: the credits of the period's settled loans.</p>\n", f);
+	return 0;
+}
+
+static int resources_out(FILE *f, struct report *r)
+{
+	sqlite3_stmt *st;
+	/* by number of loans */
+	if (sqlite3_prepare_v2(r->db,
+		"SELECT r.title, r.kind, r.unit, mo.name, count(*), sum(l.usage),"
+		" coalesce(sum(l.credits), 0), max(count(*)) OVER ()"
+		" FROM loans l JOIN resources r ON r.id = l.resource"
+		" LEFT JOIN members mo ON mo.id = r.owner"
+		" WHERE l.state IN " HOLDING " AND " OVERLAP
+		" GROUP BY r.id ORDER BY count(*) DESC, sum(l.usage) DESC, r.title LIMIT 10",
+		-1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(r->db));
+	bind_period(st, r);
+	fputs("<h2>Most used resources</h2>\n<h3>By number of loans</h3>\n", f);
+	int rows = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!rows++)
+			fputs("<table><tr><th>Resource</th><th>Kind</th><th>Owner</th>"
+			      "<th class=\"n\">Loans</th><th style=\"width:22%\"></th>"
+			      "<th class=\"n\">Usage</th><th class=\"n\">Credits</th></tr>\n", f);
+		int64_t n = sqlite3_column_int64(st, 4), top = sqlite3_column_int64(st, 7);
+		fputs("<tr><td>", f);
+		h(f, col_text(st, 0));
+		fputs("</td><td>", f);
+		h(f, col_text(st, 1));
+		fputs("</td><td>", f);
+		h(f, col_text(st, 3));
+		fprintf(f, "</td><td class=\"n\">%lld</td><td><div class=\"bar\" "
+			   "style=\"width:%d%%\"></div></td><td class=\"n\">", (long long)n,
+			top > 0 ? (int)(100 * n / top) : 0);
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+			usage_unit_out(f, sqlite3_column_int64(st, 5), col_text(st, 2));
+		}
+		fputs("</td><td class=\"n\">", f);
+		amount(f, sqlite3_column_int64(st, 6));
+		fputs("</td></tr>\n", f);
+	}
+	sqlite3_finalize(st);
+	fputs(rows ? "</table>\n" : "<p class=\"note\">No loan in this period.</p>\n", f);
+
+	/* by usage, unit by unit: days and hours do not compare */
+	if (sqlite3_prepare_v2(r->db,
+		"SELECT title, kind, unit, owner_name, u, n, max(u) OVER (PARTITION BY unit) FROM"
+		" (SELECT r.title, r.kind, r.unit, mo.name AS owner_name, sum(l.usage) AS u,"
+		"  count(*) AS n, row_number() OVER (PARTITION BY r.unit ORDER BY sum(l.usage) DESC,"
+		"  r.title) AS k FROM loans l JOIN resources r ON r.id = l.resource"
+		"  LEFT JOIN members mo ON mo.id = r.owner"
+		"  WHERE l.state IN " HOLDING " AND " OVERLAP " AND l.usage IS NOT NULL"
+		"  GROUP BY r.id) WHERE k <= 5 ORDER BY unit, u DESC, title",
+		-1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(r->db));
+	bind_period(st, r);
+	fputs("<h3>By usage, per unit</h3>\n", f);
+	rows = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!rows++)
+			fputs("<table><tr><th>Resource</th><th>Kind</th><th>Owner</th>"
+			      "<th class=\"n\">Usage</th><th style=\"width:22%\"></th>"
+			      "<th class=\"n\">Loans</th></tr>\n", f);
+		int64_t u = sqlite3_column_int64(st, 4), top = sqlite3_column_int64(st, 6);
+		fputs("<tr><td>", f);
+		h(f, col_text(st, 0));
+		fputs("</td><td>", f);
+		h(f, col_text(st, 1));
+		fputs("</td><td>", f);
+		h(f, col_text(st, 3));
+		fputs("</td><td class=\"n\">", f);
+		usage_unit_out(f, u, col_text(st, 2));
+		fprintf(f, "</td><td><div class=\"bar\" style=\"width:%d%%\"></div></td>"
+			   "<td class=\"n\">%lld</td></tr>\n",
+			top > 0 ? (int)(100 * u / top) : 0, (long long)sqlite3_column_int64(st, 5));
+	}
+	sqlite3_finalize(st);
+	fputs(rows ? "</table>\n<p class=\"note\">Usage as returned or settled, in each "
+		     "resource's unit; the top five of each unit.</p>\n"
+		   : "<p class=\"note\">No usage recorded in this period.</p>\n", f);
+	return 0;
+}
+
+static int loans_out(FILE *f, struct report *r)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(r->db,
+		"SELECT l.start_ms, l.end_ms, r.title, r.unit, mo.name, mb.name, l.quantity,"
+		" l.state, l.usage, l.credits, lower(hex(l.id)), count(*) OVER ()"
+		" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
+		" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
+		" WHERE " OVERLAP " ORDER BY l.start_ms, l.id LIMIT ?3", -1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(r->db));
+	bind_period(st, r);
+	sqlite3_bind_int(st, 3, LOANS_SHOWN);
+	fputs("<h2>Loans of the period</h2>\n", f);
+	int rows = 0;
+	int64_t all = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!rows++)
+			fputs("<table><tr><th>Slot</th><th>Resource</th><th>Lender</th>"
+			      "<th>Borrower</th><th class=\"n\">Qty</th><th>State</th>"
+			      "<th class=\"n\">Usage</th><th class=\"n\">Credits</th><th>Id</th>"
+			      "</tr>\n", f);
+		all = sqlite3_column_int64(st, 11);
+		const char *state = col_text(st, 7);
+		fputs("<tr><td class=\"slot\">", f);
+		slot_out(f, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+		fputs("</td><td>", f);
+		h(f, sqlite3_column_type(st, 2) == SQLITE_NULL ? "(unknown resource)" : col_text(st, 2));
+		fputs("</td><td>", f);
+		h(f, col_text(st, 4));
+		fputs("</td><td>", f);
+		h(f, sqlite3_column_type(st, 5) == SQLITE_NULL ? "?" : col_text(st, 5));
+		fprintf(f, "</td><td class=\"n\">%lld</td><td><span class=\"state s-",
+			(long long)sqlite3_column_int64(st, 6));
+		h(f, state);
+		fputs("\">", f);
+		h(f, strcmp(state, "handed_over") == 0 ? "handed over" : state);
+		fputs("</span></td><td class=\"n\">", f);
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+			usage_unit_out(f, sqlite3_column_int64(st, 8), col_text(st, 3));
+		}
+		fputs("</td><td class=\"n\">", f);
+		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
+			amount(f, sqlite3_column_int64(st, 9));
+		fprintf(f, "</td><td class=\"id\">%.8s</td></tr>\n", col_text(st, 10));
+	}
+	sqlite3_finalize(st);
+	if (!rows)
+		fputs("<p class=\"note\">No loan in this period.</p>\n", f);
+	else
+		fputs("</table>\n", f);
+	if (all > rows)
+		fprintf(f, "<p class=\"note\">The first %d of %lld loans; <code>mutua export-csv"
+			   "</code> lists every settled one.</p>\n", rows, (long long)all);
+	return 0;
+}
+
+static int page(FILE *f, struct report *r)
+{
+	char fed[HEX_ID_LEN + 1], now[TIME_BUF];
+	const uint8_t *fid = store_fed_id(r->c->store);
+	const Mutua__Genesis *g = store_genesis(r->c->store);
+	hex_encode(fed, fid, 32);
+	time_format(now, time_now_ms());
+	now[10] = ' ';
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'; img-src data:\">\n<title>", f);
+	h(f, g && g->name ? g->name : "Mutua");
+	fputs(" \xe2\x80\x94 board report</title>\n<style>", f);
+	fputs(css, f);
+	fputs("</style>\n</head>\n<body>\n<main>\n<h1>", f);
+	h(f, g && g->name ? g->name : "Mutua");
+	fputs("</h1>\n<p class=\"sub\">Board report on the pooled resources: ", f);
+	period_out(f, r);
+	fputs(".</p>\n<p class=\"sub\">Federation id <span class=\"mono\">", f);
+	fputs(fed, f);
+	fputs("</span></p>\n", f);
+	audit_out(f, r);
+	diagram_out(f, r);
+	if (balances_out(f, r) || resources_out(f, r) || loans_out(f, r))
+		return -1;
+	fprintf(f, "<footer>Made by <code>mutua report</code> on %s from this node's copy of the "
+		   "members' signed feeds.</footer>\n</main>\n</body>\n</html>\n", now);
+	return 0;
+}
+
+int cmd_report(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua report --html --out FILE [--from DATE] [--to DATE]";
+	static const struct option opts[] = {
+		{"html", no_argument, NULL, 'h'},
+		{"out", required_argument, NULL, 'o'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{0},
+	};
+	struct report r = {0};
+	const char *out = NULL;
+	int o, html = 0, rc;
+	r.c = c;
+	r.to = INT64_MAX;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'h': html = 1; break;
+		case 'o': out = optarg; break;
+		case 'f':
+			if (time_parse(optarg, 0, &r.from))
+				return fail_err(EXIT_USAGE, "--from");
+			break;
+		case 't':
+			if (time_parse(optarg, 1, &r.to))
+				return fail_err(EXIT_USAGE, "--to");
+			break;
+		default: return usage(use);
+		}
+	}
+	if (!html || !out || !*out || optind != argc)
+		return usage(use);
+	if (r.to <= r.from)
+		return fail(EXIT_USAGE, "--to must come after --from");
+	if ((rc = cli_open(c, NEED_FED)))
+		return rc;
+	r.db = store_db(c->store);
+
+	struct audit_opts ao = {NULL, 0, on_issue, NULL, &r};
+	r.audit_rc = audit_run(NULL, c->store, &ao, &r.sum);
+	if (r.audit_rc)
+		snprintf(r.audit_err, sizeof r.audit_err, "%s", err_msg());
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+	rc = EXIT_REFUSED;
+	if (load(&r)) {
+		fail_err(EXIT_REFUSED, NULL);
+		goto done;
+	}
+	if (!(f = open_memstream(&buf, &len))) {
+		fail(EXIT_REFUSED, "out of memory");
+		goto done;
+	}
+	int bad = page(f, &r);
+	if (fclose(f) || !buf) {
+		fail(EXIT_REFUSED, "out of memory");
+		goto done;
+	}
+	if (bad) {
+		fail_err(EXIT_REFUSED, NULL);
+		goto done;
+	}
+	if (file_write_atomic(out, buf, len, 0644)) {
+		fail_err(EXIT_REFUSED, NULL);
+		goto done;
+	}
+	rc = EXIT_OK;
+	if (c->json) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(r.db, "SELECT json_object('out', ?1, 'bytes', ?2,"
+					     " 'audit_ok', json(?3), 'violations', ?4)",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
+			sqlite3_bind_text(st, 3, !r.audit_rc && !r.sum.issues ? "true" : "false", -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, (sqlite3_int64)r.sum.issues);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				puts(col_text(st, 0));
+			sqlite3_finalize(st);
+		}
+	} else {
+		fprintf(stderr, "mutua: report written to %s (audit %s)\n", out,
+			r.audit_rc ? "could not run" : r.sum.issues ? "FAILED" : "OK");
+	}
+done:
+	free(buf);
+	for (size_t i = 0; i < r.nm; i++) {
+		free(r.m[i].name);
+		free(r.m[i].college);
+	}
+	free(r.m);
+	free(r.fl);
+	free(r.issues);
+	return rc;
+}
