@@ -181,6 +181,10 @@ struct store *store_open(const char *path)
 		err_set("out of memory");
 		return NULL;
 	}
+	/* no memory statistics: they cost a mutex on every allocation */
+	static int configured;
+	if (!configured++)
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
@@ -190,7 +194,7 @@ struct store *store_open(const char *path)
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
-	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -16384;"
+	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
 	    migrate(s) || load_genesis(s) || lending_register_sql(s)) {
 		err_set("store '%s': %s", path, err_msg());
@@ -327,7 +331,9 @@ static int set_head(struct store *s, const uint8_t *author, uint64_t seq,
 }
 
 /* Inserts a checked entry, folds it and moves its feed's head. */
-static int put_entry(struct store *s, const struct entry *e, int verified)
+/* Inserts a checked entry and folds it; moves its feed's head when
+ * move_head (a run of entries moves it once, at its last). */
+static int put_entry(struct store *s, const struct entry *e, int verified, int move_head)
 {
 	const Mutua__Body *b = e->b;
 	sqlite3_stmt *st = store_stmt(s,
@@ -345,7 +351,7 @@ static int put_entry(struct store *s, const struct entry *e, int verified)
 	sqlite3_bind_int(st, 8, verified);
 	if (store_step_done(s, st))
 		return -1;
-	if (set_head(s, b->author.data, b->seq, e->id))
+	if (move_head && set_head(s, b->author.data, b->seq, e->id))
 		return -1;
 	return fold_entry(s, e);
 }
@@ -433,7 +439,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	 * must not sort before the step it follows: lending_append) */
 	int64_t now = time_now_ms();
 	b->time = b->time > now ? b->time : now;
-	if (entry_seal(&e, k, b) || put_entry(s, &e, 1) || (own_txn && store_commit(s)))
+	if (entry_seal(&e, k, b) || put_entry(s, &e, 1, 1) || (own_txn && store_commit(s)))
 		goto fail;
 	if (id_out)
 		memcpy(id_out, e.id, ENTRY_ID_BYTES);
@@ -627,7 +633,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 		}
 	}
 	for (i = start; i < good; i++)
-		if (put_entry(s, &e[i], sigs_ok || all_verified || i == good - 1))
+		if (put_entry(s, &e[i], sigs_ok || all_verified || i == good - 1, i == good - 1))
 			goto fail;
 	r->added = good - start;
 	r->rejected += ne - good;

@@ -72,6 +72,7 @@ struct syncer {
 	int heard_own;
 	uint8_t *buf;       /* scratch for ENTRIES replies */
 	int fatal;
+	int txn;            /* a write transaction is open for this round */
 };
 
 static const char *peer_label(const struct peer *p)
@@ -548,6 +549,11 @@ static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *autho
 			w->src = NULL;
 		return;
 	}
+	/* the batches of one poll round share a transaction (committed at
+	 * the end of syncer_poll): pages of the random-key indexes are
+	 * written once per round, not once per batch */
+	if (!sy->txn && store_begin(sy->store) == 0)
+		sy->txn = 1;
 	if (store_insert_batch(sy->store, v, n, &r)) {
 		log_msg(LOG_ERROR, "store: %s", err_msg());
 		sy->fatal = 1;
@@ -1168,6 +1174,15 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 			events += drain_dealer(sy, owner[i]);
 		else if (owner[i])
 			events += drain_monitor(sy, owner[i]);
+	}
+	if (sy->txn) {
+		sy->txn = 0;
+		if (sy->fatal)
+			store_rollback(sy->store);
+		else if (store_commit(sy->store)) {
+			log_msg(LOG_ERROR, "store: %s", err_msg());
+			sy->fatal = 1;
+		}
 	}
 	if (sy->fatal)
 		return -1;
