@@ -33,7 +33,9 @@ const Mutua__Genesis *store_genesis(struct store *s); /* NULL when none */
  * Refused when the store already holds a federation. */
 int store_adopt_genesis(struct store *s, const uint8_t *bytes, size_t len);
 
-/* Is id a current member? 1 yes, 0 no, -1 error. */
+/* Is id a member: a founder, or admitted by a vote that passed? An
+ * excluded member stays one (its entries before the exclusion are valid):
+ * store_excluded_at tells from when it is out. 1 yes, 0 no, -1 error. */
 int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES]);
 
 /* When the member was excluded (ms), 0 when it was not. */

@@ -9,6 +9,7 @@
 # Homes: A (Alpha, producers), B (Beta, restaurateurs), C (Gamma,
 # founders), D (Delta, founders) found the federation; E (Epsilon) applies.
 
+# shellcheck disable=SC2034 # C_ID is set with the others, for symmetry
 bats_require_minimum_version 1.5.0
 load helpers
 
@@ -73,7 +74,7 @@ prop() {
 		WHERE json_extract(value, '\$.id') = $(sql_quote "$2")"
 }
 
-# state_of HOME ID STATE: the proposal's shown state.
+# state_is HOME ID STATE: the proposal's shown state is STATE.
 state_is() {
 	local got
 	got=$(prop "$1" "$2" state)
@@ -81,6 +82,11 @@ state_is() {
 		echo "proposal ${2:0:12} is '$got' in $1, expected '$3'" >&2
 		return 1
 	}
+}
+
+# sql_count HOME TABLE: rows in a table of HOME's store.
+sql_count() {
+	sqlite3 "$1/store.db" "SELECT count(*) FROM $2"
 }
 
 # seconds ISO: Unix seconds of a UTC time printed by proposals --json.
@@ -236,9 +242,9 @@ member_status() {
 	is_id "$output"
 	EXC=$output
 	run -0 mutua --json --home "$A" propose set threshold 66
-	is_object=$(json_get "$output" '$.id')
-	is_id "$is_object"
-	SET=$is_object
+	is_json_object "$output"
+	SET=$(json_get "$output" '$.id')
+	is_id "$SET"
 	run -0 mutua --home "$A" propose set duration 3d
 	DUR=$output
 	run -0 mutua --home "$A" propose set credit-limit 250.50
@@ -302,7 +308,7 @@ member_status() {
 }
 
 @test "states: open until the deadline, then rejected (quorum met) or expired (not)" {
-	gov_federation --vote-duration 10s
+	gov_federation --vote-duration 30s
 	R=$(mutua --home "$A" propose set credit-limit 100)
 	X=$(mutua --home "$A" propose set credit-limit 200)
 	T2=$(mutua --home "$A" propose set credit-limit 300)
@@ -351,8 +357,8 @@ member_status() {
 	state_is "$D" "$P" passed
 }
 
-@test "vote: refusals (1) and usage errors (2)" {
-	gov_federation --vote-duration 2s
+@test "vote: output, refusals (1) and usage errors (2)" {
+	gov_federation
 	P=$(mutua --home "$A" propose set credit-limit 100)
 	run -0 --separate-stderr mutua --home "$A" vote "$P" yes
 	[ "$output" = "$P yes" ]
@@ -361,6 +367,7 @@ member_status() {
 	[ "$(json_get "$output" '$.vote')" = no ]
 	run -2 --separate-stderr mutua --home "$A" vote "$P" maybe
 	stderr_has "yes, no or abstain"
+	run -2 mutua --home "$A" vote "$P" YES
 	run -2 mutua --home "$A" vote "$P"
 	run -2 mutua --home "$A" vote "$P" yes extra
 	run -2 mutua --home "$A" vote zz yes
@@ -368,22 +375,32 @@ member_status() {
 	run -1 --separate-stderr mutua --home "$A" vote abcdef0123 yes
 	stderr_has "no proposal"
 	run -1 mutua --home "$A" vote "$(printf '%064d' 0)" yes
-	# after the deadline by this node's clock
+	# an applicant may not vote
+	mutua --home "$E" federation join "$GENESIS" 2>/dev/null
+	spread "$A" "$E"
+	run -1 mutua --home "$E" vote "$P" yes
+	# on a passed proposal
+	spread "$A" "$B"
+	mutua --home "$B" vote "$P" yes >/dev/null
+	state_is "$B" "$P" open # A's latest vote is no
+	mutua --home "$A" vote "$P" yes >/dev/null
+	spread "$A" "$B"
+	state_is "$B" "$P" passed
+	run -1 --separate-stderr mutua --home "$B" vote "$P" no
+	stderr_has "passed already"
+	[ "$(sql_count "$B" votes)" = 4 ]
+}
+
+@test "vote: after the deadline by this node's clock is refused (1)" {
+	gov_federation --vote-duration 2s
+	P=$(mutua --home "$A" propose set credit-limit 100)
 	while [ "$(date -u +%s)" -le "$(seconds "$(prop "$A" "$P" deadline)")" ]; do
 		sleep 0.2
 	done
 	run -1 --separate-stderr mutua --home "$A" vote "$P" yes
 	stderr_has "deadline has passed"
-	[ "$(prop "$A" "$P" no)" = 1 ]
-	# on a passed proposal
-	Q=$(mutua --home "$A" propose set credit-limit 200)
-	spread "$A" "$B"
-	mutua --home "$A" vote "$Q" yes >/dev/null
-	spread "$A" "$B"
-	mutua --home "$B" vote "$Q" yes >/dev/null
-	state_is "$B" "$Q" passed
-	run -1 --separate-stderr mutua --home "$B" vote "$Q" no
-	stderr_has "passed already"
+	[ "$(sql_count "$A" votes)" = 0 ]
+	state_is "$A" "$P" expired
 }
 
 @test "propose: refusals (1) and usage errors (2)" {

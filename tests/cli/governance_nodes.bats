@@ -62,7 +62,7 @@ zap_admits() {
 		WHERE id = X'$2') AND active AND excluded IS NULL")" = 1 ]
 }
 
-# feeds_of HOME: every feed's head but the given member's, for comparing.
+# heads_without HOME MEMBER: every feed's head but MEMBER's, for comparing.
 heads_without() { # HOME MEMBER
 	sql "$1" "SELECT hex(author), seq, hex(id) FROM feeds WHERE author != X'$2'
 		ORDER BY author"
