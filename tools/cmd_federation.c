@@ -300,6 +300,11 @@ static void bind_fed(sqlite3_stmt *st, void *arg)
 	/* the limit in force: the genesis's, or the last one voted since */
 	sqlite3_bind_double(st, 3, (double)governance_param(c->store, "credit-limit") / 100);
 	sqlite3_bind_text(st, 4, charter, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, g->governance && g->governance->rule == GOV_RULE_COLLEGES
+				 ? "colleges" : "majority", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, governance_param(c->store, "threshold"));
+	sqlite3_bind_int64(st, 7, governance_param(c->store, "quorum"));
+	sqlite3_bind_int64(st, 8, governance_param(c->store, "duration") / 1000);
 }
 
 static int fed_show(struct ctx *c, int argc, char **argv)
@@ -313,12 +318,17 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 	if (c->json) {
 		static const char sql[] =
 			"SELECT json_object('name', ?1, 'id', ?2, 'credit_limit', ?3,"
-			" 'charter', ?4, 'members', (SELECT json_group_array(json_object("
+			" 'charter', ?4, 'rule', ?5, 'threshold', ?6, 'quorum', ?7,"
+			" 'vote_duration_s', ?8, 'members', (SELECT json_group_array(json_object("
 			"  'id', lower(hex(id)), 'name', name, 'college', college,"
 			"  'founder', json(iif(founder, 'true', 'false')),"
 			"  'status', CASE WHEN excluded IS NOT NULL THEN 'excluded'"
-			"   WHEN active THEN 'member' ELSE 'not admitted' END))"
-			"  FROM (SELECT * FROM members ORDER BY name)))";
+			"   WHEN active THEN 'member' ELSE 'not admitted' END,"
+			"  'loans_to_settle', CASE WHEN excluded IS NOT NULL THEN (SELECT"
+			"   json_group_array(lower(hex(l.id))) FROM loans l WHERE l.state IN"
+			"   ('accepted', 'handed_over', 'returned') AND (l.owner = mm.id"
+			"   OR l.borrower = mm.id)) END))"
+			"  FROM (SELECT * FROM members ORDER BY name) AS mm))";
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL))
 			return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
@@ -333,13 +343,46 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 	int64_t in_force = governance_param(c->store, "credit-limit");
 	hex_encode(hex, store_fed_id(c->store), FED_ID_BYTES);
 	amount_format(limit, in_force);
-	printf("federation    %s\nid            %s\ncredit limit  %s%s\n\n", g->name, hex,
+	printf("federation    %s\nid            %s\ncredit limit  %s%s\n", g->name, hex,
 	       limit, in_force ? "" : " (no limit)");
+	printf("decisions     %s, yes above %lld%% of votes cast, quorum %lld%%, open %lld h\n",
+	       g->governance && g->governance->rule == GOV_RULE_COLLEGES ? "by colleges"
+									  : "one member one vote",
+	       (long long)governance_param(c->store, "threshold"),
+	       (long long)governance_param(c->store, "quorum"),
+	       (long long)(governance_param(c->store, "duration") / 3600000));
+	for (size_t i = 0; g->governance && i < g->governance->n_colleges; i++)
+		printf("%s%s %u%%", i ? ", " : "colleges      ", g->governance->colleges[i]->name,
+		       g->governance->colleges[i]->weight);
+	printf("%s\n", g->governance && g->governance->n_colleges ? "\n" : "");
 	static const char *const cols[] = {"name", "id.12", "college", "status", NULL};
-	return out_rows(c, "SELECT name, lower(hex(id)) AS id, college,"
-			   " CASE WHEN excluded IS NOT NULL THEN 'excluded'"
-			   " WHEN active THEN 'member' ELSE 'not admitted' END AS status"
-			   " FROM members ORDER BY name", NULL, NULL, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	if (out_rows(c, "SELECT name, lower(hex(id)) AS id, college,"
+			" CASE WHEN excluded IS NOT NULL THEN 'excluded'"
+			" WHEN active THEN 'member' ELSE 'not admitted' END AS status"
+			" FROM members ORDER BY name", NULL, NULL, cols) < 0)
+		return EXIT_REFUSED;
+	/* an excluded member's loans in progress are for the members to
+	 * settle by hand: its later steps are refused */
+	static const char open_loans[] =
+		"SELECT lower(hex(l.id)) AS id, r.title AS resource_title, mo.name AS owner_name,"
+		" mb.name AS borrower_name, l.state AS state FROM loans l"
+		" JOIN resources r ON r.id = l.resource JOIN members mo ON mo.id = l.owner"
+		" JOIN members mb ON mb.id = l.borrower"
+		" WHERE l.state IN ('accepted', 'handed_over', 'returned')"
+		" AND (mo.excluded IS NOT NULL OR mb.excluded IS NOT NULL) ORDER BY l.start_ms";
+	sqlite3_stmt *st;
+	int any = 0;
+	if (sqlite3_prepare_v2(store_db(c->store), open_loans, -1, &st, NULL) == SQLITE_OK) {
+		any = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	if (any) {
+		static const char *const lcols[] = {"id.12", "resource_title:28", "owner_name:24",
+						    "borrower_name:24", "state", NULL};
+		printf("\nloans in progress of excluded members, to settle between members:\n");
+		out_rows(c, open_loans, NULL, NULL, lcols);
+	}
+	return EXIT_OK;
 }
 
 int cmd_federation(struct ctx *c, int argc, char **argv)
