@@ -29,6 +29,10 @@
 #define OWN_HEAD_WAIT_MS 15000
 #define STATUS_EVERY_MS 1000
 #define VERIFY_BATCH 500
+/* The longest the loop sleeps: it also notices entries the CLI appended
+ * (PRAGMA data_version, about a microsecond), so this bounds the delay
+ * before they are announced. */
+#define POLL_MS 10
 #define AUTO_ANSWER_MS 1000
 
 static volatile sig_atomic_t stop_flag, reload_flag;
@@ -271,7 +275,7 @@ int main(int argc, char **argv)
 	if (holding)
 		store_hold_appends(s, started + OWN_HEAD_WAIT_MS);
 	while (!stop_flag) {
-		int ev = syncer_poll(sy, 100);
+		int ev = syncer_poll(sy, POLL_MS);
 		if (ev < 0) {
 			log_msg(LOG_ERROR, "stopping: %s", err_msg());
 			goto out;

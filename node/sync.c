@@ -73,6 +73,10 @@ struct syncer {
 	uint8_t *buf;       /* scratch for ENTRIES replies */
 	int fatal;
 	int txn;            /* a write transaction is open for this round */
+	/* feeds that grew this round: announced once the round is committed,
+	 * so that no entry leaves this node before it is on disk */
+	uint8_t (*grown)[KEY_ID_BYTES];
+	size_t ngrown, capgrown;
 };
 
 static const char *peer_label(const struct peer *p)
@@ -574,7 +578,21 @@ static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *autho
 		hex_encode(hex, r.author, 32);
 		log_msg(LOG_DEBUG, "peer %s: +%zu entries of %.16s (head %llu)", peer_label(p),
 			r.added, hex, (unsigned long long)r.author_seq);
-		announce_feed(sy, r.author);
+		size_t k;
+		for (k = 0; k < sy->ngrown && memcmp(sy->grown[k], r.author, 32); k++)
+			;
+		if (k == sy->ngrown) {
+			if (sy->ngrown == sy->capgrown) {
+				size_t cap = sy->capgrown ? 2 * sy->capgrown : 8;
+				void *more = realloc(sy->grown, cap * sizeof *sy->grown);
+				if (more) {
+					sy->grown = more;
+					sy->capgrown = cap;
+				}
+			}
+			if (sy->ngrown < sy->capgrown)
+				memcpy(sy->grown[sy->ngrown++], r.author, 32);
+		}
 	}
 	if (r.forks)
 		fork_alarm(sy, p, r.author);
@@ -1110,6 +1128,7 @@ void syncer_destroy(struct syncer **syp)
 	if (sy->ctx)
 		zmq_ctx_term(sy->ctx);
 	free(sy->wants);
+	free(sy->grown);
 	free(sy->buf);
 	free(sy);
 	*syp = NULL;
@@ -1139,6 +1158,27 @@ static int store_changed(struct syncer *sy)
 	int changed = sy->data_version >= 0 && v != sy->data_version;
 	sy->data_version = v;
 	return changed;
+}
+
+/* Commits the round's received batches, then announces the feeds that
+ * grew. -1 when the store failed. */
+static int end_round(struct syncer *sy)
+{
+	if (sy->txn) {
+		sy->txn = 0;
+		if (sy->fatal)
+			store_rollback(sy->store);
+		else if (store_commit(sy->store)) {
+			log_msg(LOG_ERROR, "store: %s", err_msg());
+			sy->fatal = 1;
+		}
+	}
+	if (sy->fatal)
+		return -1;
+	for (size_t k = 0; k < sy->ngrown; k++)
+		announce_feed(sy, sy->grown[k]);
+	sy->ngrown = 0;
+	return 0;
 }
 
 int syncer_poll(struct syncer *sy, int timeout_ms)
@@ -1175,16 +1215,7 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 		else if (owner[i])
 			events += drain_monitor(sy, owner[i]);
 	}
-	if (sy->txn) {
-		sy->txn = 0;
-		if (sy->fatal)
-			store_rollback(sy->store);
-		else if (store_commit(sy->store)) {
-			log_msg(LOG_ERROR, "store: %s", err_msg());
-			sy->fatal = 1;
-		}
-	}
-	if (sy->fatal)
+	if (end_round(sy))
 		return -1;
 
 	int64_t now = time_now_ms();
@@ -1317,6 +1348,8 @@ int syncer_inject(struct syncer *sy, const uint8_t *const *frames, const size_t 
 	}
 	handle(sy, p, f, n);
 	close_frames(f, n);
+	if (end_round(sy))
+		return -1;
 	pump(sy);
-	return sy->fatal ? -1 : 0;
+	return 0;
 }
