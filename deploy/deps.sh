@@ -4,8 +4,12 @@
 # Needs root (or sudo) only when something is missing.
 set -eu
 
+# build: compiler, pkg-config, the four libraries and protoc-c;
+# tests: cmocka, bats, the sqlite3 shell, iproute2 (network namespaces for
+# the partition tests), tzdata (time zone tests), procps (ps, pkill)
 PKGS="build-essential pkg-config libzmq3-dev libsodium-dev libsqlite3-dev
-libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats sqlite3"
+libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats sqlite3 iproute2
+tzdata procps"
 
 missing=""
 for p in $PKGS; do

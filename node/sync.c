@@ -24,6 +24,7 @@
 #endif
 
 #define PEERS_MAX 256
+#define STORE_RETRY_MS 1000 /* pause after the store refused a write */
 #define FRAMES_MAX 4
 #define BAD_SRC_MS 60000
 #define REDIAL_MIN_MS 1000  /* first new attempt after a failed handshake */
@@ -73,6 +74,8 @@ struct syncer {
 	uint8_t *buf;       /* scratch for ENTRIES replies */
 	int fatal;
 	int txn;            /* a write transaction is open for this round */
+	int store_failed;   /* the store refused a write this round */
+	int64_t pause_until; /* no fetching before (ms), after a store failure */
 	/* feeds that grew this round: announced once the round is committed,
 	 * so that no entry leaves this node before it is on disk */
 	uint8_t (*grown)[KEY_ID_BYTES];
@@ -313,6 +316,8 @@ static int send_get(struct syncer *sy, struct peer *p, const uint8_t *author,
 static void pump(struct syncer *sy)
 {
 	int64_t now = time_now_ms();
+	if (now < sy->pause_until)
+		return;
 	for (size_t i = 0; i < sy->nwants; i++) {
 		struct want *w = &sy->wants[i];
 		if (w->src && (now > w->deadline || !w->src->connected)) {
@@ -558,9 +563,13 @@ static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *autho
 	 * written once per round, not once per batch */
 	if (!sy->txn && store_begin(sy->store) == 0)
 		sy->txn = 1;
-	if (store_insert_batch(sy->store, v, n, &r)) {
-		log_msg(LOG_ERROR, "store: %s", err_msg());
-		sy->fatal = 1;
+	if (sy->store_failed || store_insert_batch(sy->store, v, n, &r)) {
+		/* a full disk or an I/O error: the round is rolled back and
+		 * fetching pauses; the node keeps serving what it holds */
+		if (!sy->store_failed)
+			log_limited(LOG_ERROR, "store-failed", "store: %s: receiving paused for "
+				    "%d ms", err_msg(), STORE_RETRY_MS);
+		sy->store_failed = 1;
 		return;
 	}
 	p->last_contact = time_now_ms();
@@ -1166,12 +1175,24 @@ static int end_round(struct syncer *sy)
 {
 	if (sy->txn) {
 		sy->txn = 0;
-		if (sy->fatal)
+		if (sy->fatal || sy->store_failed)
 			store_rollback(sy->store);
 		else if (store_commit(sy->store)) {
-			log_msg(LOG_ERROR, "store: %s", err_msg());
-			sy->fatal = 1;
+			log_limited(LOG_ERROR, "store-failed", "store: %s: receiving paused for "
+				    "%d ms", err_msg(), STORE_RETRY_MS);
+			store_rollback(sy->store);
+			sy->store_failed = 1;
 		}
+	}
+	if (sy->store_failed) {
+		/* nothing of the round was kept: forget it, ask again later */
+		sy->store_failed = 0;
+		sy->ngrown = 0;
+		sy->pause_until = time_now_ms() + STORE_RETRY_MS;
+		for (size_t i = 0; i < sy->nwants; i++)
+			sy->wants[i].src = NULL;
+		for (int i = 0; i < sy->npeers; i++)
+			sy->peers[i]->inflight = 0;
 	}
 	if (sy->fatal)
 		return -1;
