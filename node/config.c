@@ -159,7 +159,12 @@ int peer_resolve(struct store *s, const char *spec, uint8_t member[32], char *en
 		int is_hex = hex_is_prefix(who, 6, 64);
 		for (size_t i = 0; is_hex && i < n; i++)
 			who[i] = (char)tolower((unsigned char)who[i]);
-		snprintf(lo, sizeof lo, "%s%0*d", who, (int)(64 - (is_hex ? n : 0)), 0);
+		/* "%0*d" would print a 0 even at width 0: pad by hand */
+		snprintf(lo, sizeof lo, "%s", who);
+		if (is_hex) {
+			memset(lo + n, '0', 64 - n);
+			lo[64] = 0;
+		}
 		snprintf(hi, sizeof hi, "%s", lo);
 		if (is_hex)
 			memset(hi + n, 'f', 64 - n);

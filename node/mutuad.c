@@ -28,7 +28,7 @@
  * feed's head (DESIGN.md, invariant 8), when no peer answers sooner. */
 #define OWN_HEAD_WAIT_MS 15000
 #define STATUS_EVERY_MS 1000
-#define VERIFY_BATCH 500
+#define VERIFY_BATCH 64
 /* The longest the loop sleeps: it also notices entries the CLI appended
  * (PRAGMA data_version, about a microsecond), so this bounds the delay
  * before they are announced. */
@@ -314,7 +314,9 @@ int main(int argc, char **argv)
 				log_limited(LOG_WARN, "checkpoint", "checkpoint: %s", err_msg());
 			}
 		}
-		if (ev == 0) {
+		/* the background pass, in small slices, only when nothing is in
+		 * flight: it must not slow a sync down */
+		if (ev == 0 && !syncer_busy(sy)) {
 			int checked = store_verify_pending(s, VERIFY_BATCH);
 			if (checked < 0)
 				log_msg(LOG_WARN, "background verification: %s", err_msg());

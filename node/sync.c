@@ -1293,6 +1293,16 @@ void syncer_peer_stats(const struct syncer *sy, int i, struct peer_stats *out)
 	snprintf(out->last_error, sizeof out->last_error, "%s", p->last_error);
 }
 
+int syncer_busy(const struct syncer *sy)
+{
+	if (sy->nwants)
+		return 1;
+	for (int i = 0; i < sy->npeers; i++)
+		if (sy->peers[i]->inflight)
+			return 1;
+	return 0;
+}
+
 int syncer_quiet(const struct syncer *sy)
 {
 	if (sy->nwants)

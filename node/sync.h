@@ -66,6 +66,8 @@ void syncer_peer_stats(const struct syncer *sy, int i, struct peer_stats *out);
 /* 1 when the given outbound peer has answered our HELLO and nothing is
  * wanted from, or in flight with, any peer. */
 int syncer_quiet(const struct syncer *sy);
+/* 1 while entries are wanted from, or asked of, any peer. */
+int syncer_busy(const struct syncer *sy);
 /* 1 when every head of ours equals the peer's and the reverse. */
 int syncer_in_step(const struct syncer *sy, int peer);
 /* Our own feed's head as last reported by any peer, 0 if none has. */

@@ -178,7 +178,9 @@ int resolve_id(struct ctx *c, const char *what, const char *sql, const char *pre
 		return fail(EXIT_USAGE, "'%s' is not a valid %s id (at least 6 hex digits)",
 			    prefix, what);
 	/* ids are 32 bytes: those starting with the prefix lie in [lo, hi] */
-	snprintf(pad, sizeof pad, "%s%0*d", prefix, (int)(64 - n), 0);
+	snprintf(pad, sizeof pad, "%s", prefix);
+	memset(pad + n, '0', 64 - n);
+	pad[64] = 0;
 	hex_decode(lo, 32, pad);
 	memset(pad + n, 'f', 64 - n);
 	hex_decode(hi, 32, pad);

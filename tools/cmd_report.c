@@ -493,7 +493,8 @@ static struct arrow arrow_of(double cx, double cy, double R, int a, int b, int n
 static void diagram_out(FILE *f, struct report *r)
 {
 	int nodes = 0;
-	qsort(r->fl, r->nfl, sizeof *r->fl, flow_cmp);
+	if (r->nfl)
+		qsort(r->fl, r->nfl, sizeof *r->fl, flow_cmp); /* fl is NULL when empty */
 	/* the members in a flow, most active first when there are too many */
 	int *order = malloc((r->nm ? r->nm : 1) * sizeof *order);
 	if (!order)
