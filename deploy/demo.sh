@@ -311,12 +311,69 @@ salle=${OFFER_ID["Salle de concert"]}
 m "${HOME_OF[compta]}" offer show "${salle:0:8}" || die "mutua offer show ${salle:0:8}"
 
 # --- Lending -------------------------------------------------------------------
-# TO BE ADDED with the lending commands (borrow, accept, ...), here, while the
-# nodes run: Cagette et Fourchette borrows the Régie's truck for a delivery
-# round; the Régie's node accepts it within capacity; handover and return are
-# recorded; the loan is settled in cooperation credits, and every node shows
-# the same balances.
-# -------------------------------------------------------------------------------
+# While the nodes run: Cagette et Fourchette borrows the Régie's truck for a
+# delivery round, Ohé du Bateau asks for the same day too; the Régie's node
+# is where the loan is decided, so only one gets it. Handover, return and
+# settlement in cooperation credits follow, each step signed by the member
+# who takes it; every node ends with the same balances.
+state_on() { # HOME REQ: the request's state as that node sees it
+	m "$1" --json requests 2>/dev/null | sed -n "s/.*\"id\":\"$2\".*\"state\":\"\([a-z_]*\)\".*/\1/p"
+}
+has_state() { [ "$(state_on "$1" "$2")" = "$3" ]; }
+
+truck=${OFFER_ID["Camion 20 m³ à hayon"]}
+say "Cagette et Fourchette asks to borrow the Régie's truck on 5 December (mutua borrow)"
+req=$(MUTUA_ACTOR="Léa, livraisons" m "${HOME_OF[cagette]}" borrow "${truck:0:8}" \
+	--from 2026-12-05 --to 2026-12-05 --note "Tournée de livraison des paniers") ||
+	die "mutua borrow"
+note "request ${req:0:12}"
+say "Ohé du Bateau asks for the same truck, the same day, for a stage set"
+req2=$(m "${HOME_OF[ohe]}" borrow "${truck:0:8}" --from 2026-12-05T08:00 --to 2026-12-05T18:00 \
+	--note "Transport du décor") || die "mutua borrow"
+wait_for 20 "the Régie's node to receive both requests" \
+	eval 'has_state "${HOME_OF[regie]}" "$req" requested && has_state "${HOME_OF[regie]}" "$req2" requested'
+m "${HOME_OF[regie]}" requests --incoming || die "mutua requests"
+
+say "The Régie accepts Cagette's request; the second one would double-book the truck"
+MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" accept "${req:0:8}" || die "mutua accept"
+if m "${HOME_OF[regie]}" accept "${req2:0:8}"; then
+	die "the truck was booked twice"
+fi
+note "(refused, as it must be: the owner's node never accepts beyond capacity)"
+MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" decline "${req2:0:8}" \
+	--reason "Camion déjà prêté ce jour-là" || die "mutua decline"
+
+say "Handover on the morning, return in the evening, then the Régie settles (60 credits a day)"
+MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" handover "${req:0:8}" \
+	--note "Plein fait, compteur 48 210 km" || die "mutua handover"
+wait_for 20 "Cagette's node to see the handover" has_state "${HOME_OF[cagette]}" "$req" handed_over
+MUTUA_ACTOR="Léa, livraisons" m "${HOME_OF[cagette]}" return "${req:0:8}" \
+	--note "Rendu propre, compteur 48 342 km" || die "mutua return"
+wait_for 20 "the Régie's node to see the return" has_state "${HOME_OF[regie]}" "$req" returned
+m "${HOME_OF[regie]}" close "${req:0:8}" || die "mutua close"
+
+say "Compta Solidaire books a meeting room at Ohé du Bateau: an auto-accepting offer"
+rooms=${OFFER_ID["Salles de réunion"]}
+req3=$(m "${HOME_OF[compta]}" borrow "${rooms:0:8}" --from 2026-12-08T14:00 --to 2026-12-08T16:00 \
+	--note "Assemblée générale") || die "mutua borrow"
+wait_for 20 "Ohé du Bateau's node to answer" has_state "${HOME_OF[compta]}" "$req3" accepted
+note "accepted by Ohé du Bateau's node, no one had to be at the desk"
+
+settled() { # every node holds the loan as closed (calendar lists every member's loans)
+	local h
+	for h in "${HOMES[@]}"; do
+		m "$h" --json calendar "${truck:0:8}" 2>/dev/null |
+			grep -q "\"id\":\"$req\".*\"state\":\"closed\"" || return 1
+	done
+}
+wait_for 20 "every node to hold the settled loan" settled
+say "Balances, the same on every node, summing to zero (mutua balance, from Compta Solidaire's node)"
+m "${HOME_OF[compta]}" balance || die "mutua balance"
+say "The truck's calendar (mutua calendar; --ics gives a feed for any calendar application)"
+m "${HOME_OF[ohe]}" calendar "${truck:0:8}" || die "mutua calendar"
+say "A board report: who lent what to whom, balances, audit verdict (mutua report --html)"
+m "${HOME_OF[regie]}" report --html --out "$DEMO/rapport.html" || die "mutua report"
+note "written to ${DEMO#"$root"/}/rapport.html"
 
 say "The signed history held by Cagette et Fourchette's node (mutua log --limit 6)"
 m "${HOME_OF[cagette]}" log --limit 6 || die "mutua log"
