@@ -23,6 +23,17 @@ static void print_one(const struct ctx *c, const char *key, const char *value)
 		puts(value);
 }
 
+/* An --endpoint option: checked, and kept in eps (ENDPOINTS_MAX). */
+static int add_endpoint(char **eps, int *n, char *url)
+{
+	if (*n == ENDPOINTS_MAX)
+		return fail(EXIT_USAGE, "too many endpoints (at most %d)", ENDPOINTS_MAX);
+	if (check_endpoint(url))
+		return fail_err(EXIT_USAGE, NULL);
+	eps[(*n)++] = url;
+	return EXIT_OK;
+}
+
 /* Joins endpoints with newlines for the meta table. */
 static char *join(char **v, int n)
 {
@@ -56,11 +67,8 @@ int cmd_init(struct ctx *c, int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'c': college = optarg; break;
 		case 'e':
-			if (neps == ENDPOINTS_MAX)
-				return fail(EXIT_USAGE, "too many endpoints (at most %d)", ENDPOINTS_MAX);
-			if (check_endpoint(optarg))
-				return fail_err(EXIT_USAGE, NULL);
-			eps[neps++] = optarg;
+			if ((rc = add_endpoint(eps, &neps, optarg)))
+				return rc;
 			break;
 		default: return usage(use);
 		}
@@ -70,6 +78,7 @@ int cmd_init(struct ctx *c, int argc, char **argv)
 	if (!*name || check_text("name", name, NAME_MAX_LEN, 0) ||
 	    check_text("college", college, COLLEGE_MAX_LEN, 0))
 		return *name ? fail_err(EXIT_USAGE, NULL) : fail(EXIT_USAGE, "name is empty");
+	rc = EXIT_REFUSED; /* until the home is made */
 
 	char *kp = cli_path(c, "key"), *sp = cli_path(c, "store.db");
 	struct key *k = NULL;
@@ -167,11 +176,8 @@ int cmd_card(struct ctx *c, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'e':
-			if (neps == ENDPOINTS_MAX)
-				return fail(EXIT_USAGE, "too many endpoints (at most %d)", ENDPOINTS_MAX);
-			if (check_endpoint(optarg))
-				return fail_err(EXIT_USAGE, NULL);
-			eps[neps++] = optarg;
+			if ((rc = add_endpoint(eps, &neps, optarg)))
+				return rc;
 			break;
 		default: return usage(use);
 		}
@@ -217,11 +223,8 @@ int cmd_profile(struct ctx *c, int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'c': college = optarg; break;
 		case 'e':
-			if (neps == ENDPOINTS_MAX)
-				return fail(EXIT_USAGE, "too many endpoints (at most %d)", ENDPOINTS_MAX);
-			if (check_endpoint(optarg))
-				return fail_err(EXIT_USAGE, NULL);
-			eps[neps++] = optarg;
+			if ((rc = add_endpoint(eps, &neps, optarg)))
+				return rc;
 			break;
 		default: return usage(use);
 		}
