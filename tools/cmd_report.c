@@ -721,6 +721,18 @@ static int balances_out(FILE *f, struct report *r)
 	return 0;
 }
 
+/* A row's first cells: resource title, kind, owner (columns 0, 1, 3),
+ * escaped; the owner cell is left open. */
+static void resource_cells(FILE *f, sqlite3_stmt *st)
+{
+	fputs("<tr><td>", f);
+	h(f, col_text(st, 0));
+	fputs("</td><td>", f);
+	h(f, col_text(st, 1));
+	fputs("</td><td>", f);
+	h(f, col_text(st, 3));
+}
+
 static int resources_out(FILE *f, struct report *r)
 {
 	sqlite3_stmt *st;
@@ -743,12 +755,7 @@ static int resources_out(FILE *f, struct report *r)
 			      "<th class=\"n\">Loans</th><th style=\"width:22%\"></th>"
 			      "<th class=\"n\">Usage</th><th class=\"n\">Credits</th></tr>\n", f);
 		int64_t n = sqlite3_column_int64(st, 4), top = sqlite3_column_int64(st, 7);
-		fputs("<tr><td>", f);
-		h(f, col_text(st, 0));
-		fputs("</td><td>", f);
-		h(f, col_text(st, 1));
-		fputs("</td><td>", f);
-		h(f, col_text(st, 3));
+		resource_cells(f, st);
 		fprintf(f, "</td><td class=\"n\">%lld</td><td><div class=\"bar\" "
 			   "style=\"width:%d%%\"></div></td><td class=\"n\">", (long long)n,
 			top > 0 ? (int)(100 * n / top) : 0);
@@ -782,12 +789,7 @@ static int resources_out(FILE *f, struct report *r)
 			      "<th class=\"n\">Usage</th><th style=\"width:22%\"></th>"
 			      "<th class=\"n\">Loans</th></tr>\n", f);
 		int64_t u = sqlite3_column_int64(st, 4), top = sqlite3_column_int64(st, 6);
-		fputs("<tr><td>", f);
-		h(f, col_text(st, 0));
-		fputs("</td><td>", f);
-		h(f, col_text(st, 1));
-		fputs("</td><td>", f);
-		h(f, col_text(st, 3));
+		resource_cells(f, st);
 		fputs("</td><td class=\"n\">", f);
 		usage_unit_out(f, u, col_text(st, 2));
 		fprintf(f, "</td><td><div class=\"bar\" style=\"width:%d%%\"></div></td>"
