@@ -643,6 +643,20 @@ static void take_fork(struct syncer *sy, struct peer *p, const uint8_t *buf, siz
 
 /* ---- peers ------------------------------------------------------------ */
 
+/* Closes p's DEALER and its monitor. Monitoring stops first: libzmq 4.3
+ * sends the events of a closing socket from its I/O thread, and an event
+ * whose send fails once the PAIR is gone leaks its endpoint frame. */
+static void peer_close(struct peer *p)
+{
+	if (p->sock) {
+		zmq_socket_monitor(p->sock, NULL, 0);
+		zmq_close(p->sock);
+	}
+	if (p->mon)
+		zmq_close(p->mon);
+	p->sock = p->mon = NULL;
+}
+
 static void peer_free(struct syncer *sy, struct peer *p)
 {
 	for (size_t i = 0; i < sy->nwants; i++) {
@@ -651,10 +665,7 @@ static void peer_free(struct syncer *sy, struct peer *p)
 		if (sy->wants[i].bad_src == p)
 			sy->wants[i].bad_src = NULL;
 	}
-	if (p->sock)
-		zmq_close(p->sock);
-	if (p->mon)
-		zmq_close(p->mon);
+	peer_close(p);
 	free(p->heads);
 	free(p);
 }
@@ -726,11 +737,7 @@ static void peer_redial(struct syncer *sy, struct peer *p)
 	for (size_t i = 0; i < sy->nwants; i++)
 		if (sy->wants[i].src == p)
 			sy->wants[i].src = NULL;
-	if (p->sock)
-		zmq_close(p->sock);
-	if (p->mon)
-		zmq_close(p->mon);
-	p->sock = p->mon = NULL;
+	peer_close(p);
 	p->connected = p->inflight = 0;
 	p->dead_since = 0; /* until the next failure, if any */
 	p->redial_ms = p->redial_ms ? 2 * p->redial_ms : REDIAL_MIN_MS;
@@ -739,11 +746,7 @@ static void peer_redial(struct syncer *sy, struct peer *p)
 	if (member_xkey(sy, p->member, xkey) || peer_dial(sy, p, xkey)) {
 		log_limited(LOG_WARN, p->name, "peer %s: cannot dial again: %s", peer_label(p),
 			    err_msg());
-		if (p->sock)
-			zmq_close(p->sock);
-		if (p->mon)
-			zmq_close(p->mon);
-		p->sock = p->mon = NULL;
+		peer_close(p);
 		p->dead_since = time_now_ms(); /* try again later */
 	}
 }

@@ -171,7 +171,8 @@ offer_listed() { # HOME TITLE
 
 	# its node is refused by every other node's ZAP
 	for i in 1 2 3; do
-		run -1 --separate-stderr mutua --home "${H[4]}" sync "${EP[i]}" --timeout 15
+		run --separate-stderr mutua --home "${H[4]}" sync "${EP[i]}" --timeout 15
+		[ "$status" -eq 1 ] || { echo "mutua sync exited $status: $stderr"; false; }
 		stderr_has "refused"
 	done
 	# its past entries stay on every node
