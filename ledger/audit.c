@@ -173,7 +173,8 @@ static void member_name(struct audit *a, const uint8_t *id, char *out, size_t n)
 {
 	sqlite3_stmt *st;
 	*out = 0;
-	if (sqlite3_prepare_v2(store_db(a->scratch), "SELECT name FROM members WHERE id = ?1",
+	if (sqlite3_prepare_v2(store_db(a->scratch), "SELECT name FROM members WHERE id ="
+			       " coalesce((SELECT member FROM keys WHERE key = ?1), ?1)",
 			       -1, &st, NULL))
 		return;
 	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
@@ -219,7 +220,7 @@ static struct feed *feed_of(struct audit *a, const uint8_t *author)
 	struct feed *f = &a->feeds[a->nfeeds++];
 	memset(f, 0, sizeof *f);
 	memcpy(f->author, author, 32);
-	f->member = store_is_member(a->scratch, author) == 1;
+	f->member = store_member_of(a->scratch, author, NULL, NULL) == 1;
 	a->sum->feeds++;
 	return f;
 }
@@ -294,6 +295,7 @@ static int insert_good(struct audit *a, struct feed *f, struct entry *e, size_t 
 	if (r.rejected) {
 		snprintf(why, sizeof why, "%s", err_msg());
 		f->stopped = strstr(why, "excluded") ? "membership"
+			     : strstr(why, "replaced") ? "keys"
 			     : strstr(why, "forked") ? "fork" : "chain";
 		issue(a, f->author, r.author_seq + 1, f->stopped, "%zu entr%s not accepted: %s",
 		      r.rejected, r.rejected == 1 ? "y" : "ies", why);
@@ -318,7 +320,7 @@ static int take_chunk(struct audit *a, struct chunk *c)
 		if (!f)
 			return err_set("too many feeds");
 		if (!f->member) /* admitted since it was first seen? */
-			f->member = store_is_member(a->scratch, author) == 1;
+			f->member = store_member_of(a->scratch, author, NULL, NULL) == 1;
 		uint64_t head;
 		uint8_t prev[32];
 		if (store_head(a->scratch, author, &head, prev))
@@ -401,7 +403,9 @@ static int take_pending(struct audit *a, struct chunk *c)
 	for (;;) {
 		uint8_t author[32];
 		if (sqlite3_prepare_v2(db, "SELECT p.author FROM audit_pending p JOIN members m"
-				       " ON m.id = p.author AND m.active ORDER BY p.k LIMIT 1",
+				       " ON m.id = coalesce((SELECT member FROM keys"
+				       " WHERE key = p.author), p.author) AND m.active"
+				       " ORDER BY p.k LIMIT 1",
 				       -1, &st, NULL))
 			return err_set("scratch store: %s", sqlite3_errmsg(db));
 		int found = sqlite3_step(st) == SQLITE_ROW;
@@ -466,13 +470,28 @@ static int take_pending(struct audit *a, struct chunk *c)
 	/* what a member signed after its exclusion took effect, when the
 	 * scratch store learnt of the exclusion only later */
 	if (sqlite3_prepare_v2(db, "SELECT e.author, min(e.seq), count(*) FROM entries e"
-			       " JOIN members m ON m.id = e.author WHERE m.excluded IS NOT NULL"
+			       " JOIN members m ON m.id = coalesce((SELECT member FROM keys"
+			       " WHERE key = e.author), e.author) WHERE m.excluded IS NOT NULL"
 			       " AND e.time > m.excluded GROUP BY e.author ORDER BY e.author",
 			       -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	while (sqlite3_step(st) == SQLITE_ROW)
 		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
 		      "membership", "%lld entr%s signed after the member's exclusion",
+		      (long long)sqlite3_column_int64(st, 2),
+		      sqlite3_column_int64(st, 2) == 1 ? "y" : "ies");
+	sqlite3_finalize(st);
+	/* and what a key signed past the seq where a rekey, passed later than
+	 * the scratch store took them, ended its feed */
+	if (sqlite3_prepare_v2(db, "SELECT e.author, min(e.seq), count(*) FROM entries e"
+			       " JOIN keys k ON k.key = e.author WHERE e.seq >"
+			       " min(coalesce(k.rotated, ?1), coalesce(k.cut, ?1))"
+			       " GROUP BY e.author ORDER BY e.author", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, INT64_MAX);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		      "keys", "%lld entr%s signed by a key after it was replaced",
 		      (long long)sqlite3_column_int64(st, 2),
 		      sqlite3_column_int64(st, 2) == 1 ? "y" : "ies");
 	sqlite3_finalize(st);

@@ -564,11 +564,13 @@ int checkpoint_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t 
 {
 	int64_t v, last;
 	uint64_t head;
-	int member = store_is_member(s, author);
+	uint8_t id[KEY_ID_BYTES];
+	uint64_t end;
+	int member = store_member_of(s, author, id, &end);
 	if (member <= 0)
 		return member;
-	if (store_excluded_at(s, author))
-		return 0;
+	if (store_excluded_at(s, id) || end != INT64_MAX)
+		return 0; /* out, or a key replaced: its feed takes no more */
 	if (query_int(s, "SELECT count(*) FROM forks WHERE author = ?1", author, 0, &v))
 		return -1;
 	if (v)

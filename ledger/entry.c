@@ -145,6 +145,17 @@ static int check_offer(const Mutua__Offer *o)
 	return 0;
 }
 
+/* A card of new keys, signed by them, that differ from the key replaced. */
+static int check_new_keys(const Mutua__Card *card, const uint8_t *old)
+{
+	Mutua__CardBody *cb = card_open(card);
+	if (!cb)
+		return -1;
+	int same = memcmp(cb->id.data, old, KEY_ID_BYTES) == 0;
+	mutua__card_body__free_unpacked(cb, NULL);
+	return same ? err_set("the new key is the key it replaces") : 0;
+}
+
 static int check_payload(const Mutua__Body *b)
 {
 	switch (b->payload_case) {
@@ -206,6 +217,17 @@ static int check_payload(const Mutua__Body *b)
 		}
 		case MUTUA__PROPOSAL__WHAT_EXCLUDE:
 			return check_bytes("member id", &p->exclude, KEY_ID_BYTES);
+		case MUTUA__PROPOSAL__WHAT_REKEY: {
+			const Mutua__Rekey *r = p->rekey;
+			if (r->base.n_unknown_fields)
+				return err_set("rekey has unknown fields");
+			if (check_bytes("member id", &r->member, KEY_ID_BYTES) ||
+			    check_bytes("replaced key", &r->key, KEY_ID_BYTES))
+				return -1;
+			if (r->upto > INT64_MAX)
+				return err_set("rekey seq out of range");
+			return check_new_keys(r->card, r->key.data);
+		}
 		case MUTUA__PROPOSAL__WHAT_SET:
 			if (p->set->base.n_unknown_fields)
 				return err_set("parameter has unknown fields");
@@ -220,6 +242,10 @@ static int check_payload(const Mutua__Body *b)
 		if (b->vote->choice < VOTE_YES || b->vote->choice > VOTE_ABSTAIN)
 			return err_set("vote choice %u unknown", b->vote->choice);
 		return check_bytes("proposal id", &b->vote->proposal, ENTRY_ID_BYTES);
+	case MUTUA__BODY__PAYLOAD_ROTATE:
+		if (b->rotate->base.n_unknown_fields)
+			return err_set("key rotation has unknown fields");
+		return check_new_keys(b->rotate->card, b->author.data);
 	case MUTUA__BODY__PAYLOAD_CHECKPOINT:
 		/* it commits to every entry before it (checkpoint.h) */
 		if (b->checkpoint->base.n_unknown_fields)

@@ -48,6 +48,9 @@ struct entry {
 	uint8_t sig[KEY_SIG_BYTES];
 	uint8_t id[ENTRY_ID_BYTES];
 	Mutua__Body *b;
+	/* the member the author key belongs to (a member's first key is its
+	 * id; see keys in fold.c): set by the store before folding */
+	uint8_t member[KEY_ID_BYTES];
 };
 
 /* Decodes and checks body bytes (see above) and copies body and sig into e.

@@ -188,7 +188,7 @@ fail:
 	return NULL;
 }
 
-Mutua__CardBody *card_parse(const char *text)
+Mutua__Card *card_decode(const char *text, Mutua__CardBody **body)
 {
 	uint8_t *bytes;
 	size_t len;
@@ -202,9 +202,25 @@ Mutua__CardBody *card_parse(const char *text)
 		err_set("card is damaged (not canonical)");
 	else
 		cb = card_open(c);
+	free(bytes);
+	if (!cb) {
+		if (c)
+			mutua__card__free_unpacked(c, NULL);
+		return NULL;
+	}
+	if (body)
+		*body = cb;
+	else
+		mutua__card_body__free_unpacked(cb, NULL);
+	return c;
+}
+
+Mutua__CardBody *card_parse(const char *text)
+{
+	Mutua__CardBody *cb = NULL;
+	Mutua__Card *c = card_decode(text, &cb);
 	if (c)
 		mutua__card__free_unpacked(c, NULL);
-	free(bytes);
 	return cb;
 }
 

@@ -39,6 +39,10 @@ char *card_make(const struct key *k, const char *name, const char *college,
 /* Parses and verifies a card text; the caller frees with
  * mutua__card_body__free_unpacked. */
 Mutua__CardBody *card_parse(const char *text);
+/* Parses and verifies a card text into its Card message (freed with
+ * mutua__card__free_unpacked); *body, when body is non-NULL, receives the
+ * verified CardBody as card_parse gives it. */
+Mutua__Card *card_decode(const char *text, Mutua__CardBody **body);
 /* Verifies a decoded Card message (from a genesis). */
 Mutua__CardBody *card_open(const Mutua__Card *c);
 

@@ -14,7 +14,18 @@
  *   request ...    loans: see lending.c
  *   proposal, vote admissions, exclusions, parameters: see governance.c
  *   checkpoint     checked against the feed's Merkle tree: see checkpoint.c
+ *   rotate         ends the author key's feed at this entry and, unless the
+ *                  new key is already someone's, makes it the member's
+ *                  signing key (its feed starts at seq 1) and the card's
+ *                  transport key the member's
  * Ignored entries stay in the feed: an audit reports them.
+ *
+ * A member is named by its first signing key (its id). Every rule above
+ * speaks of members: the author key of an entry stands for the member it
+ * belongs to (entry.member), so a member keeps its resources, loans and
+ * votes across key rotations. The keys table maps a later key to its
+ * member and records where a key's feed ends: at its rotation entry
+ * (rotated), or at the seq a passed rekey named (cut, see governance.c).
  */
 #include "fold.h"
 #include "checkpoint.h"
@@ -43,13 +54,19 @@ const char fold_schema_sql[] =
 	" updated INTEGER NOT NULL);"
 	"CREATE INDEX resources_owner ON resources(owner);";
 
+const char keys_schema_sql[] =
+	"CREATE TABLE keys(key BLOB PRIMARY KEY, member BLOB NOT NULL,"
+	" rotated INTEGER, cut INTEGER, rekey INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE INDEX keys_member ON keys(member);"
+	"ALTER TABLE proposals ADD COLUMN oldkey BLOB;";
+
 int fold_clear(struct store *s)
 {
 	return store_exec(s, "DELETE FROM members; DELETE FROM member_endpoints;"
 			     " DELETE FROM resources; DELETE FROM feeds;"
 			     " DELETE FROM loans; DELETE FROM loan_events;"
 			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;"
-			     " DELETE FROM checkpoints;");
+			     " DELETE FROM checkpoints; DELETE FROM keys;");
 }
 
 static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
@@ -99,6 +116,54 @@ int fold_genesis(struct store *s, const Mutua__Genesis *g)
 	return 0;
 }
 
+/* A rotation: the author key's feed ends here; the card's keys become the
+ * member's unless its identity key is someone's already. */
+static int fold_rotate(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO keys(key, member, rotated) VALUES (?, ?, ?)"
+					 " ON CONFLICT(key) DO UPDATE SET rotated ="
+					 " min(coalesce(rotated, excluded.rotated), excluded.rotated)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)b->seq);
+	if (store_step_done(s, st))
+		return -1;
+	Mutua__CardBody *cb = card_open(b->rotate->card);
+	if (!cb)
+		return -1; /* checked at decode: cannot happen */
+	int rc = fold_new_key(s, e->member, cb, 0);
+	mutua__card_body__free_unpacked(cb, NULL);
+	return rc;
+}
+
+int fold_new_key(struct store *s, const uint8_t *member, const Mutua__CardBody *cb,
+		 int rekey)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO keys(key, member, rekey) SELECT ?1, ?2, ?3"
+					 " WHERE NOT EXISTS (SELECT 1 FROM members WHERE id = ?1)"
+					 " AND NOT EXISTS (SELECT 1 FROM keys WHERE key = ?1)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, cb->id.data, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, member, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, rekey);
+	if (store_step_done(s, st))
+		return -1;
+	if (sqlite3_changes(store_db(s)) == 0)
+		return 0; /* someone's key already: the member has none now */
+	st = store_stmt(s, "UPDATE members SET xkey = ? WHERE id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, cb->transport_key.data, KEY_X_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, member, KEY_ID_BYTES, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		return -1;
+	return cb->n_endpoints ? set_endpoints(s, member, cb->endpoints, cb->n_endpoints) : 0;
+}
+
 static void bind_offer(sqlite3_stmt *st, int i, const Mutua__Offer *o)
 {
 	sqlite3_bind_text(st, i, kind_name(o->kind), -1, SQLITE_STATIC);
@@ -131,10 +196,10 @@ int fold_entry(struct store *s, const struct entry *e)
 		sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, p->college ? p->college : "", -1, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 3, p->transport_key.data, KEY_X_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 4, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, e->member, KEY_ID_BYTES, SQLITE_STATIC);
 		if (store_step_done(s, st))
 			return -1;
-		return set_endpoints(s, b->author.data, p->endpoints, p->n_endpoints);
+		return set_endpoints(s, e->member, p->endpoints, p->n_endpoints);
 	}
 	case MUTUA__BODY__PAYLOAD_OFFER:
 		st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
@@ -144,7 +209,7 @@ int fold_entry(struct store *s, const struct entry *e)
 		if (!st)
 			return -1;
 		sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
 		bind_offer(st, 3, b->offer);
 		sqlite3_bind_int64(st, 11, b->time);
 		sqlite3_bind_int64(st, 12, b->time);
@@ -162,7 +227,7 @@ int fold_entry(struct store *s, const struct entry *e)
 		bind_offer(st, 1, b->offer_update->fields);
 		sqlite3_bind_int64(st, 9, b->time);
 		sqlite3_bind_blob(st, 10, b->offer_update->offer.data, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 11, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 11, e->member, KEY_ID_BYTES, SQLITE_STATIC);
 		return store_step_done(s, st);
 	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW:
 		st = store_stmt(s, "UPDATE resources SET status = 'withdrawn', updated = ?"
@@ -171,8 +236,10 @@ int fold_entry(struct store *s, const struct entry *e)
 			return -1;
 		sqlite3_bind_int64(st, 1, b->time);
 		sqlite3_bind_blob(st, 2, b->offer_withdraw->offer.data, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, e->member, KEY_ID_BYTES, SQLITE_STATIC);
 		return store_step_done(s, st);
+	case MUTUA__BODY__PAYLOAD_ROTATE:
+		return fold_rotate(s, e);
 	default:
 		if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST ||
 		    entry_is_transition(b->payload_case))

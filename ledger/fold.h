@@ -11,8 +11,15 @@ struct store;
 
 /* SQL creating the derived tables (run by the store's migrations). */
 extern const char fold_schema_sql[];
+/* Schema version 3: the keys table, and the replaced key of a rekey. */
+extern const char keys_schema_sql[];
 int fold_clear(struct store *s);
 int fold_genesis(struct store *s, const Mutua__Genesis *g);
 int fold_entry(struct store *s, const struct entry *e);
+/* Makes the card's identity key a signing key of member, and its transport
+ * key and endpoints the member's, unless that key is someone's already
+ * (then the member has no new key: 0 all the same). rekey: given by a vote. */
+int fold_new_key(struct store *s, const uint8_t *member, const Mutua__CardBody *cb,
+		 int rekey);
 
 #endif

@@ -31,10 +31,12 @@
  * Effects from passed_at: admit makes the card's member active (its
  * transport key is then admitted by every node's ZAP handler); exclude
  * sets excluded = passed_at (its later entries are refused; its past ones
- * stay valid); set changes a parameter.
+ * stay valid); set changes a parameter; rekey ends the replaced key's feed
+ * at the seq it names and gives the member the card's keys (fold.c, keys).
  */
 #include "governance.h"
 #include "federation.h"
+#include "fold.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -162,7 +164,7 @@ int governance_fold(struct store *s, const struct entry *e)
 			return -1;
 		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 2, b->vote->proposal.data, 32, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, b->author.data, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, e->member, 32, SQLITE_STATIC);
 		sqlite3_bind_int(st, 4, (int)b->vote->choice);
 		sqlite3_bind_int64(st, 5, b->time);
 		if (store_step_done(s, st))
@@ -171,15 +173,15 @@ int governance_fold(struct store *s, const struct entry *e)
 	}
 	const Mutua__Proposal *p = b->proposal;
 	st = store_stmt(s, "INSERT OR IGNORE INTO proposals(id, proposer, kind, target, card,"
-			   " college, param, value, reason, created, target_name) VALUES (?, ?, ?,"
-			   " ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''))");
+			   " college, param, value, reason, created, target_name, oldkey)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''), ?)");
 	/* coalesce: an unbound target_name (set, exclude) is NULL, and OR
 	 * IGNORE would silently drop the row for its NOT NULL */
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, b->author.data, 32, SQLITE_STATIC);
-	uint8_t *packed = NULL;
+	sqlite3_bind_blob(st, 2, e->member, 32, SQLITE_STATIC);
+	const Mutua__Card *card = NULL;
 	switch (p->what_case) {
 	case MUTUA__PROPOSAL__WHAT_ADMIT: {
 		Mutua__CardBody *cb = card_open(p->admit);
@@ -189,13 +191,16 @@ int governance_fold(struct store *s, const struct entry *e)
 		sqlite3_bind_blob(st, 4, cb->id.data, 32, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 11, cb->name, -1, SQLITE_TRANSIENT);
 		mutua__card_body__free_unpacked(cb, NULL);
-		size_t n = mutua__card__get_packed_size(p->admit);
-		if (!(packed = malloc(n)))
-			return err_set("out of memory");
-		mutua__card__pack(p->admit, packed);
-		sqlite3_bind_blob(st, 5, packed, (int)n, free);
+		card = p->admit;
 		break;
 	}
+	case MUTUA__PROPOSAL__WHAT_REKEY:
+		sqlite3_bind_text(st, 3, "rekey", -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, p->rekey->member.data, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)p->rekey->upto);
+		sqlite3_bind_blob(st, 12, p->rekey->key.data, 32, SQLITE_STATIC);
+		card = p->rekey->card;
+		break;
 	case MUTUA__PROPOSAL__WHAT_EXCLUDE:
 		sqlite3_bind_text(st, 3, "exclude", -1, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 4, p->exclude.data, 32, SQLITE_STATIC);
@@ -207,6 +212,14 @@ int governance_fold(struct store *s, const struct entry *e)
 		break;
 	default:
 		return err_set("cannot fold this proposal");
+	}
+	if (card) {
+		size_t n = mutua__card__get_packed_size(card);
+		uint8_t *packed = malloc(n);
+		if (!packed)
+			return err_set("out of memory");
+		mutua__card__pack(card, packed);
+		sqlite3_bind_blob(st, 5, packed, (int)n, free);
 	}
 	sqlite3_bind_text(st, 6, p->college ? p->college : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, p->reason ? p->reason : "", -1, SQLITE_STATIC);
@@ -332,6 +345,38 @@ static struct voter *voters_at(struct store *s, const Mutua__Governance *gv, int
 	return v;
 }
 
+/* A passed rekey: the replaced key's feed ends at upto, if that key is
+ * the member's; the card's keys become the member's (fold_new_key). */
+static int apply_rekey(struct store *s, sqlite3_stmt *p)
+{
+	const uint8_t *member = sqlite3_column_blob(p, 2);
+	const void *old = sqlite3_column_blob(p, 7);
+	uint8_t owner[32];
+	if (!member || sqlite3_column_bytes(p, 7) != 32 ||
+	    store_member_of(s, old, owner, NULL) != 1 || memcmp(owner, member, 32) != 0)
+		return 0;
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO keys(key, member, cut) VALUES (?1, ?2, ?3)"
+					 " ON CONFLICT(key) DO UPDATE SET cut ="
+					 " min(coalesce(cut, excluded.cut), excluded.cut)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, old, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, owner, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, sqlite3_column_int64(p, 8));
+	if (store_step_done(s, st))
+		return -1;
+	Mutua__Card *card = mutua__card__unpack(NULL, (size_t)sqlite3_column_bytes(p, 3),
+						sqlite3_column_blob(p, 3));
+	Mutua__CardBody *cb = card ? card_open(card) : NULL;
+	if (card)
+		mutua__card__free_unpacked(card, NULL);
+	if (!cb)
+		return 0;
+	int rc = fold_new_key(s, owner, cb, 1);
+	mutua__card_body__free_unpacked(cb, NULL);
+	return rc;
+}
+
 /* Applies a passed proposal's effect. */
 static int apply(struct store *s, sqlite3_stmt *p, int64_t passed_at)
 {
@@ -387,6 +432,8 @@ static int apply(struct store *s, sqlite3_stmt *p, int64_t passed_at)
 		sqlite3_bind_int64(st, 3, passed_at);
 		return store_step_done(s, st);
 	}
+	if (strcmp(kind, "rekey") == 0)
+		return apply_rekey(s, p);
 	return 0; /* set: read through param_at */
 }
 
@@ -471,11 +518,15 @@ static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
 	governance_defaults(g, &rule, &th0, &q0, &d0);
 	/* undo every effect, then replay the proposals in time order */
 	if (store_exec(s, "UPDATE members SET active = founder, excluded = NULL;"
-			  " UPDATE proposals SET state = 'open', passed_at = NULL"))
+			  " UPDATE proposals SET state = 'open', passed_at = NULL;"
+			  " DELETE FROM keys WHERE rekey AND rotated IS NULL;"
+			  " UPDATE keys SET cut = NULL WHERE cut IS NOT NULL;"
+			  " DELETE FROM keys WHERE key = member AND rotated IS NULL"))
 		return -1;
 	sqlite3_stmt *p;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT id, kind, target, card, college, created,"
-					    " proposer FROM proposals ORDER BY created, id",
+					    " proposer, oldkey, value FROM proposals"
+					    " ORDER BY created, id",
 			       -1, &p, NULL))
 		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 	int rc = 0;

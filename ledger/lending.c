@@ -291,7 +291,7 @@ int lending_fold(struct store *s, const struct entry *e)
 			return -1;
 		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 2, r->resource.data, 32, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, b->author.data, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, e->member, 32, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, r->start);
 		sqlite3_bind_int64(st, 5, r->end);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)r->quantity);
@@ -311,7 +311,7 @@ int lending_fold(struct store *s, const struct entry *e)
 	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, t->request.data, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, entry_type_name(b->payload_case), -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, b->author.data, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, e->member, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, b->time);
 	if (t->has_usage)
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)t->usage);
@@ -607,10 +607,14 @@ int lending_auto_answer(struct store *s, const struct key *k)
 {
 	/* the daemon calls this on every event: look without the write lock
 	 * first, so a long write by the CLI never stalls it for nothing */
+	uint8_t me[32];
+	int member = store_member_of(s, k->id, me, NULL);
+	if (member <= 0)
+		return member;
 	sqlite3_stmt *st = store_stmt(s, pending_auto_sql);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, k->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
 	int any = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
 	if (!any)
@@ -620,7 +624,7 @@ int lending_auto_answer(struct store *s, const struct key *k)
 		return -1;
 	if (!(st = store_stmt(s, pending_auto_sql)))
 		goto fail;
-	sqlite3_bind_blob(st, 1, k->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
 	uint8_t ids[64][32];
 	int n = 0, answered = 0;
 	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)

@@ -166,7 +166,10 @@ static int migrate(struct store *s)
 	/* 2: checkpoints (no stored entry can be one: version 1 refused them) */
 	if (version < 2 && store_exec(s, checkpoint_schema_sql))
 		goto fail;
-	if (store_exec(s, "PRAGMA user_version = 2") || store_commit(s))
+	/* 3: key rotations (refused by version 2: no stored entry is one) */
+	if (version < 3 && store_exec(s, keys_schema_sql))
+		goto fail;
+	if (store_exec(s, "PRAGMA user_version = 3") || store_commit(s))
 		goto fail;
 	return 0;
 fail:
@@ -283,6 +286,32 @@ int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES])
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return err_set("store: %s", sqlite3_errmsg(s->db));
 	return rc == SQLITE_ROW;
+}
+
+int store_member_of(struct store *s, const uint8_t key[KEY_ID_BYTES],
+		    uint8_t member[KEY_ID_BYTES], uint64_t *last)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT m.id, min(coalesce(k.rotated, ?2),"
+					 " coalesce(k.cut, ?2)) FROM members m"
+					 " LEFT JOIN keys k ON k.key = ?1"
+					 " WHERE m.id = coalesce(k.member, ?1) AND m.active");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, key, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, INT64_MAX);
+	int rc = sqlite3_step(st), found = 0;
+	/* an aggregate: one row, with a NULL id when none matched */
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == KEY_ID_BYTES) {
+		found = 1;
+		if (member)
+			memcpy(member, sqlite3_column_blob(st, 0), KEY_ID_BYTES);
+		if (last)
+			*last = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return err_set("store: %s", sqlite3_errmsg(s->db));
+	return found;
 }
 
 int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES])
@@ -414,14 +443,21 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		return -1;
 	if (check_hold(s) || store_head(s, k->id, &seq, prev))
 		goto fail;
-	int member = store_is_member(s, k->id);
+	uint64_t last;
+	uint8_t member_id[KEY_ID_BYTES];
+	int member = store_member_of(s, k->id, member_id, &last);
 	if (member <= 0) {
 		if (member == 0)
 			err_set("this member is not (or not yet) a member of the federation: "
 				"its entries would be refused");
 		goto fail;
 	}
-	if (store_excluded_at(s, k->id)) {
+	if (seq >= last) {
+		err_set("this key was replaced at seq %llu of its feed: its entries would "
+			"be refused", (unsigned long long)last);
+		goto fail;
+	}
+	if (store_excluded_at(s, member_id)) {
 		err_set("this member was excluded from the federation");
 		goto fail;
 	}
@@ -443,7 +479,10 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	 * must not sort before the step it follows: lending_append) */
 	int64_t now = time_now_ms();
 	b->time = b->time > now ? b->time : now;
-	if (entry_seal(&e, k, b) || put_entry(s, &e, 1, 1) || (own_txn && store_commit(s)))
+	if (entry_seal(&e, k, b))
+		goto fail;
+	memcpy(e.member, member_id, KEY_ID_BYTES);
+	if (put_entry(s, &e, 1, 1) || (own_txn && store_commit(s)))
 		goto fail;
 	if (id_out)
 		memcpy(id_out, e.id, ENTRY_ID_BYTES);
@@ -545,7 +584,9 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 
 	if (own_txn && store_begin(s))
 		goto fail;
-	int member = store_is_member(s, r->author);
+	uint8_t member_id[KEY_ID_BYTES];
+	uint64_t last;
+	int member = store_member_of(s, r->author, member_id, &last);
 	if (member < 0)
 		goto fail;
 	if (!member) {
@@ -588,7 +629,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	int64_t forked = fork_seq(s, r->author);
 	if (forked < 0)
 		goto fail;
-	int64_t excluded = store_excluded_at(s, r->author);
+	int64_t excluded = store_excluded_at(s, member_id);
 	size_t start = i, end = i;
 	if (forked && start < ne && e[start].b->seq >= (uint64_t)forked) {
 		snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
@@ -603,6 +644,12 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			if (forked && b->seq >= (uint64_t)forked) {
 				snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
 					 (long long)forked);
+				break;
+			}
+			if (b->seq > last) {
+				snprintf(why, WHY_LEN, "the key was replaced at seq %llu: seq %llu "
+					 "refused", (unsigned long long)last,
+					 (unsigned long long)b->seq);
 				break;
 			}
 			if (excluded && b->time > excluded) {
@@ -636,6 +683,8 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			all_verified = 1;
 		}
 	}
+	for (i = start; i < good; i++)
+		memcpy(e[i].member, member_id, KEY_ID_BYTES);
 	for (i = start; i < good; i++)
 		if (put_entry(s, &e[i], sigs_ok || all_verified || i == good - 1, i == good - 1))
 			goto fail;
@@ -831,8 +880,21 @@ int store_reindex(struct store *s)
 			entry_free(&e);
 			goto fail;
 		}
-		/* put_entry would re-insert: fold and move the head only */
-		if (set_head(s, b->author.data, b->seq, e.id) || fold_entry(s, &e)) {
+		/* in store order, a key's rotation or rekey precedes its use */
+		uint64_t last;
+		if (store_member_of(s, b->author.data, e.member, &last) != 1) {
+			char hex[HEX_ID_LEN + 1];
+			hex_encode(hex, b->author.data, KEY_ID_BYTES);
+			err_set("stored entry #%lld is signed by %.12s, not a member's key",
+				(long long)n, hex);
+			entry_free(&e);
+			goto fail;
+		}
+		/* put_entry would re-insert: fold and move the head only; what a
+		 * key signed past its end (a rekey passed after it came) is
+		 * kept, as evidence, and folded as a fresh node would: not */
+		if (set_head(s, b->author.data, b->seq, e.id) ||
+		    (b->seq <= last && fold_entry(s, &e))) {
 			entry_free(&e);
 			goto fail;
 		}
@@ -882,7 +944,7 @@ int store_add_fork_proof(struct store *s, const struct raw_entry *a,
 	}
 	if (own_txn && store_begin(s))
 		goto out;
-	int member = store_is_member(s, e[0].b->author.data);
+	int member = store_member_of(s, e[0].b->author.data, NULL, NULL);
 	if (member <= 0) {
 		if (member == 0)
 			err_set("fork proof of a non-member");

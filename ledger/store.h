@@ -16,7 +16,7 @@
 #include "keys.h"
 #include "mutua.pb-c.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_BATCH_MAX 4096 /* entries of one feed inserted at once */
 
 struct store;
@@ -37,6 +37,13 @@ int store_adopt_genesis(struct store *s, const uint8_t *bytes, size_t len);
  * excluded member stays one (its entries before the exclusion are valid):
  * store_excluded_at tells from when it is out. 1 yes, 0 no, -1 error. */
 int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES]);
+
+/* Whose signing key is key: 1 when it is an active member's (its first
+ * key, or one it rotated to, or one a passed rekey gave it), with member
+ * and last (the key's last valid seq, INT64_MAX while it is current)
+ * filled when non-NULL; 0 when it is no member's; -1 on error. */
+int store_member_of(struct store *s, const uint8_t key[KEY_ID_BYTES],
+		    uint8_t member[KEY_ID_BYTES], uint64_t *last);
 
 /* When the member was excluded (ms), 0 when it was not. */
 int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES]);

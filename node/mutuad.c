@@ -9,11 +9,13 @@
 #include "config.h"
 #include "lending.h"
 #include "log.h"
+#include "rotate.h"
 #include "store.h"
 #include "sync.h"
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sodium.h>
@@ -55,7 +57,7 @@ static int usage(void)
 /* Adds the configured peers, or every member publishing an endpoint.
  * At start a peer that cannot be added stops the node; on reload it is
  * logged and the others are added all the same (keep_going). */
-static int add_peers(struct syncer *sy, struct store *s, const struct key *k,
+static int add_peers(struct syncer *sy, struct store *s, const uint8_t *me,
 		     const struct node_config *cfg, int keep_going)
 {
 	uint8_t member[32];
@@ -64,7 +66,7 @@ static int add_peers(struct syncer *sy, struct store *s, const struct key *k,
 		int rc = 0;
 		for (int i = 0; i < cfg->npeers; i++) {
 			if (peer_resolve(s, cfg->peers[i], member, endpoint) ||
-			    (memcmp(member, k->id, 32) == 0 &&
+			    (memcmp(member, me, 32) == 0 &&
 			     err_set("peer '%s' is this node itself", cfg->peers[i])) ||
 			    syncer_add_peer(sy, member, endpoint)) {
 				if (!keep_going)
@@ -79,7 +81,7 @@ static int add_peers(struct syncer *sy, struct store *s, const struct key *k,
 	if (sqlite3_prepare_v2(store_db(s), "SELECT member, min(url) FROM member_endpoints"
 				" WHERE member != ?1 GROUP BY member", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
-	sqlite3_bind_blob(st, 1, k->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
 	int rc = 0;
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
 		rc = syncer_add_peer(sy, sqlite3_column_blob(st, 0),
@@ -137,6 +139,41 @@ static void write_status(const char *path, struct syncer *sy, const char *listen
 		unlink(tmp);
 }
 
+/* Does this node's key change? With a rotation staged, once a peer holds
+ * it (or no peer is known): then the staged key file takes over. Without,
+ * when the CLI has just rotated the key. 1: start again with the keys on
+ * disk; 0: go on. */
+static int key_changed(struct store *s, const struct key *k, const struct rotation *rot,
+		       struct syncer *sy, const char *path)
+{
+	char next[PATH_MAX];
+	uint64_t last;
+	if (rot->staged) {
+		if (syncer_npeers(sy) > 0 && !syncer_peer_holds(sy, rot->old, rot->seq))
+			return 0;
+		if (rotate_finish(path)) {
+			log_limited(LOG_ERROR, "rotate", "key rotation: %s", err_msg());
+			return 0;
+		}
+		log_msg(LOG_INFO, "a peer holds this member's key rotation: this node now "
+			"speaks with its new transport key");
+		return 1;
+	}
+	if ((size_t)snprintf(next, sizeof next, "%s.next", path) >= sizeof next)
+		return 0;
+	if (store_member_of(s, k->id, NULL, &last) != 1 || last == INT64_MAX)
+		return 0;
+	if (access(next, F_OK) != 0) {
+		log_limited(LOG_ERROR, "rekeyed", "this node's key was replaced at seq %llu of its "
+			    "feed (by a vote?): it can append nothing more",
+			    (unsigned long long)last);
+		return 0;
+	}
+	log_msg(LOG_INFO, "this node's key was rotated at seq %llu of its feed: starting "
+		"again with the new key", (unsigned long long)last);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -150,7 +187,7 @@ int main(int argc, char **argv)
 	};
 	const char *home = NULL, *config = NULL, *listen = NULL, *level = NULL;
 	const char *cli_peers[CONFIG_PEERS_MAX];
-	int ncli_peers = 0, o, rc = 1;
+	int ncli_peers = 0, o, rc = 1, restart = 0;
 	char path[4096], conf_default[4096], status_path[4096];
 	struct node_config cfg;
 	struct store *s = NULL;
@@ -241,15 +278,21 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(path, sizeof path, "%s/key", home);
-	if (!(k = key_load(path, getenv("MUTUA_PASSPHRASE")))) {
+	struct rotation rot;
+	if (!(k = rotate_load(s, path, getenv("MUTUA_PASSPHRASE"), &rot))) {
 		log_msg(LOG_ERROR, "%s", err_msg());
 		goto out;
 	}
+	char keypath[PATH_MAX];
+	snprintf(keypath, sizeof keypath, "%s", path);
+	uint8_t me[32];
+	if (store_member_of(s, k->id, me, NULL) != 1)
+		memcpy(me, k->id, 32);
 	if (!(sy = syncer_new(s, k, &cfg.sync)) || syncer_listen(sy, cfg.listen)) {
 		log_msg(LOG_ERROR, "%s", err_msg());
 		goto out;
 	}
-	if (add_peers(sy, s, k, &cfg, 0)) {
+	if (add_peers(sy, s, me, &cfg, 0)) {
 		log_msg(LOG_ERROR, "%s", err_msg());
 		rc = 2;
 		goto out;
@@ -263,12 +306,12 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	char fed[HEX_ID_LEN + 1], me[HEX_ID_LEN + 1];
+	char fed[HEX_ID_LEN + 1], mehex[HEX_ID_LEN + 1];
 	hex_encode(fed, store_fed_id(s), 32);
-	hex_encode(me, k->id, 32);
+	hex_encode(mehex, me, 32);
 	log_msg(LOG_INFO, "mutuad started: member %.16s, federation %s (%.16s), "
-		"listening on %s, %d peers", me, store_genesis(s)->name, fed, cfg.listen,
-		syncer_npeers(sy));
+		"listening on %s, %d peers%s", mehex, store_genesis(s)->name, fed, cfg.listen,
+		syncer_npeers(sy), rot.staged ? "; a key rotation waits for a peer" : "");
 
 	int64_t started = time_now_ms(), last_status = 0, last_checkpoint = 0, last_auto = 0;
 	int holding = syncer_npeers(sy) > 0;
@@ -324,6 +367,10 @@ int main(int argc, char **argv)
 		if (now - last_status >= STATUS_EVERY_MS) {
 			write_status(status_path, sy, cfg.listen, started);
 			last_status = now;
+			if (key_changed(s, k, &rot, sy, keypath)) {
+				restart = 1;
+				break;
+			}
 		}
 		if (reload_flag) {
 			reload_flag = 0;
@@ -338,13 +385,13 @@ int main(int argc, char **argv)
 						config_add_peer(&fresh, cli_peers[i]);
 				}
 				syncer_clear_peers(sy);
-				add_peers(sy, s, k, &fresh, 1);
+				add_peers(sy, s, me, &fresh, 1);
 				log_msg(LOG_INFO, "reloaded: %d peers", syncer_npeers(sy));
 			}
 			config_free(&fresh);
 		}
 	}
-	log_msg(LOG_INFO, "stopping");
+	log_msg(LOG_INFO, restart ? "restarting" : "stopping");
 	rc = 0;
 out:
 	if (s)
@@ -354,6 +401,12 @@ out:
 	key_destroy(&k);
 	store_close(&s);
 	config_free(&cfg);
+	if (restart) {
+		/* the same process, so a supervisor sees no exit */
+		execv("/proc/self/exe", argv);
+		log_msg(LOG_ERROR, "cannot start again: %s", strerror(errno));
+		return 1;
+	}
 	return rc;
 usage_fail:
 	config_free(&cfg);

@@ -413,7 +413,7 @@ static void take_heads(struct syncer *sy, struct peer *p, const uint8_t *buf,
 	for (size_t i = 0; i < n; i++) {
 		uint64_t ours;
 		uint8_t our_id[32];
-		if (store_is_member(sy->store, h[i].author) != 1)
+		if (store_member_of(sy->store, h[i].author, NULL, NULL) != 1)
 			continue;
 		if (store_head(sy->store, h[i].author, &ours, our_id))
 			continue;
@@ -1344,6 +1344,17 @@ int syncer_in_step(const struct syncer *sy, int i)
 int syncer_heard_own_head(const struct syncer *sy)
 {
 	return sy->heard_own;
+}
+
+int syncer_peer_holds(const struct syncer *sy, const uint8_t author[32], uint64_t seq)
+{
+	for (int i = 0; i < sy->npeers; i++) {
+		const struct peer *p = sy->peers[i];
+		for (size_t k = 0; k < p->nheads; k++)
+			if (memcmp(p->heads[k].author, author, 32) == 0 && p->heads[k].seq >= seq)
+				return 1;
+	}
+	return 0;
 }
 
 const char *syncer_refusal(const struct syncer *sy, int i)

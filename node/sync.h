@@ -72,6 +72,8 @@ int syncer_busy(const struct syncer *sy);
 int syncer_in_step(const struct syncer *sy, int peer);
 /* Our own feed's head as last reported by any peer, 0 if none has. */
 int syncer_heard_own_head(const struct syncer *sy);
+/* Has a peer told us it holds author's feed up to seq at least? */
+int syncer_peer_holds(const struct syncer *sy, const uint8_t author[32], uint64_t seq);
 /* A one-line reason when an outbound peer refused our key. */
 const char *syncer_refusal(const struct syncer *sy, int peer);
 

@@ -112,20 +112,23 @@ int cli_open(struct ctx *c, int need)
 		goto out;
 	}
 	if (need & NEED_KEY) {
-		char *pass = NULL;
+		const char *pass = NULL;
 		int sealed = key_file_sealed(kp);
 		if (sealed < 0) {
 			rc = fail_err(EXIT_REFUSED, NULL);
 			goto out;
 		}
 		if (sealed)
-			pass = passphrase_read();
-		c->key = key_load(kp, pass);
-		sodium_free(pass);
+			pass = c->pass = passphrase_read();
+		c->key = rotate_load(c->store, kp, pass, &c->rot);
 		if (!c->key) {
 			rc = fail_err(EXIT_REFUSED, NULL);
 			goto out;
 		}
+		/* an applicant, or a member whose key a vote replaced, is only
+		 * its key until the store says otherwise */
+		if (store_member_of(c->store, c->key->id, c->me, NULL) != 1)
+			memcpy(c->me, c->key->id, KEY_ID_BYTES);
 	}
 out:
 	free(kp);
@@ -137,6 +140,8 @@ void cli_close(struct ctx *c)
 {
 	store_close(&c->store);
 	key_destroy(&c->key);
+	sodium_free(c->pass);
+	c->pass = NULL;
 }
 
 char *meta_get(struct ctx *c, const char *key)

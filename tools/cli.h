@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "keys.h"
+#include "rotate.h"
 #include "store.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
@@ -15,7 +16,11 @@ struct ctx {
 	const char *home;
 	int json;
 	struct store *store;
-	struct key *key;
+	struct key *key;     /* signs this node's entries (rotate.h) */
+	struct rotation rot; /* a rotation of key waiting for a peer */
+	char *pass;          /* of a sealed key file (sodium_malloc'd) */
+	/* the member this node is: its first key, whatever key signs now */
+	uint8_t me[KEY_ID_BYTES];
 };
 
 /* Command entry points: argv[0] is the command name. */
@@ -70,6 +75,7 @@ int append_profile(struct ctx *c);
 
 int cmd_init(struct ctx *c, int argc, char **argv);
 int cmd_id(struct ctx *c, int argc, char **argv);
+int cmd_key(struct ctx *c, int argc, char **argv);
 int cmd_card(struct ctx *c, int argc, char **argv);
 int cmd_profile(struct ctx *c, int argc, char **argv);
 int cmd_federation(struct ctx *c, int argc, char **argv);

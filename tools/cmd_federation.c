@@ -273,11 +273,12 @@ static int fed_join(struct ctx *c, int argc, char **argv)
 	if (listed && seq == 0 && (rc = append_profile(c)))
 		goto out;
 	print_fed_id(c);
-	if (!listed && store_is_member(c->store, c->key->id) != 1 && !c->json)
+	if (!listed && store_member_of(c->store, c->key->id, NULL, NULL) != 1 && !c->json)
 		fprintf(stderr, "mutua: this member is not in the genesis: it holds the "
 				"federation as an applicant; give your card ('mutua card') to a "
-				"member, who runs 'mutua propose admit CARD'; once admitted, "
-				"'mutua sync PEER' fetches the history\n");
+				"member, who runs 'mutua propose admit CARD' (or, for a member "
+				"whose key was lost, 'mutua propose rekey MEMBER CARD'); once "
+				"passed, 'mutua sync PEER' fetches the history\n");
 	rc = EXIT_OK;
 out:
 	if (g)

@@ -60,19 +60,51 @@ static int append_proposal(struct ctx *c, Mutua__Proposal *p)
 	return EXIT_OK;
 }
 
+/* A card file naming keys no member has (fails with a message). */
+static Mutua__Card *read_new_card(struct ctx *c, const char *path)
+{
+	size_t len;
+	uint8_t *text = file_read(path, CARD_TEXT_MAX, &len);
+	if (!text) {
+		fail_err(EXIT_REFUSED, NULL);
+		return NULL;
+	}
+	Mutua__CardBody *cb = NULL;
+	Mutua__Card *card = card_decode((char *)text, &cb);
+	free(text);
+	if (!card) {
+		fail(EXIT_REFUSED, "card '%s': %s", path, err_msg());
+		return NULL;
+	}
+	int known = store_member_of(c->store, cb->id.data, NULL, NULL);
+	if (known == 0)
+		known = store_is_member(c->store, cb->id.data);
+	mutua__card_body__free_unpacked(cb, NULL);
+	if (known) {
+		mutua__card__free_unpacked(card, NULL);
+		fail(EXIT_REFUSED, "the card's key is a member's key already");
+		return NULL;
+	}
+	return card;
+}
+
 int cmd_propose(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] =
 		"mutua propose admit CARD [--college C] [--reason TEXT]\n"
 		"       mutua propose exclude MEMBER [--reason TEXT]\n"
 		"       mutua propose set credit-limit|threshold|quorum|duration VALUE "
-		"[--reason TEXT]";
+		"[--reason TEXT]\n"
+		"       mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]";
 	static const struct option opts[] = {
 		{"college", required_argument, NULL, 'c'},
 		{"reason", required_argument, NULL, 'r'},
+		{"upto", required_argument, NULL, 'u'},
 		{0},
 	};
 	const char *college = NULL, *reason = NULL;
+	uint64_t upto = 0;
+	int has_upto = 0;
 	int o, rc;
 	if (argc < 2)
 		return usage(use);
@@ -83,6 +115,11 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		switch (o) {
 		case 'c': college = optarg; break;
 		case 'r': reason = optarg; break;
+		case 'u':
+			if (parse_u64("--upto", optarg, INT64_MAX, &upto))
+				return EXIT_USAGE;
+			has_upto = 1;
+			break;
 		default: return usage(use);
 		}
 	}
@@ -96,36 +133,10 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 			return usage(use);
 		if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 			return rc;
-		size_t len, bl;
-		uint8_t *text = file_read(argv[optind], CARD_TEXT_MAX, &len), *bytes = NULL;
-		if (!text)
-			return fail_err(EXIT_REFUSED, NULL);
-		Mutua__CardBody *cb = card_parse((char *)text);
-		if (!cb) {
-			free(text);
-			return fail(EXIT_REFUSED, "card '%s': %s", argv[optind], err_msg());
-		}
-		int member = store_is_member(c->store, cb->id.data);
-		mutua__card_body__free_unpacked(cb, NULL);
-		if (member) {
-			free(text);
-			return fail(EXIT_REFUSED, "the card's member is a member already");
-		}
 		/* the card's own bytes, as signed by the applicant */
-		const char *b64 = strstr((char *)text, CARD_PREFIX);
-		Mutua__Card *card = NULL;
-		if (b64) {
-			b64 += strlen(CARD_PREFIX);
-			size_t tl = strlen(b64);
-			bytes = malloc(tl / 4 * 3 + 3);
-			if (bytes && sodium_base642bin(bytes, tl / 4 * 3 + 3, b64, tl, " \t\r\n", &bl,
-						       NULL, sodium_base64_VARIANT_ORIGINAL) == 0)
-				card = mutua__card__unpack(NULL, bl, bytes);
-		}
-		free(text);
-		free(bytes);
+		Mutua__Card *card = read_new_card(c, argv[optind]);
 		if (!card)
-			return fail(EXIT_REFUSED, "card '%s' is damaged", argv[optind]);
+			return EXIT_REFUSED;
 		const Mutua__Genesis *g = store_genesis(c->store);
 		if (g->governance && g->governance->rule == GOV_RULE_COLLEGES) {
 			int known = 0;
@@ -143,8 +154,44 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		mutua__card__free_unpacked(card, NULL);
 		return rc;
 	}
-	if (college)
+	if (college || (has_upto && strcmp(what, "rekey") != 0))
 		return usage(use);
+	if (strcmp(what, "rekey") == 0) {
+		uint8_t id[32], key[32];
+		uint64_t head;
+		if (optind != argc - 2)
+			return usage(use);
+		if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
+		    (rc = resolve_member(c, argv[optind], id)))
+			return rc;
+		if (store_is_member(c->store, id) != 1 || store_excluded_at(c->store, id))
+			return fail(EXIT_REFUSED, "'%s' is not a current member", argv[optind]);
+		if ((rc = rotate_current_key(c->store, id, key)) <= 0)
+			return rc < 0 ? fail_err(EXIT_REFUSED, NULL)
+				      : fail(EXIT_REFUSED, "'%s' has no key to replace", argv[optind]);
+		if (store_head(c->store, key, &head, NULL))
+			return fail_err(EXIT_REFUSED, NULL);
+		/* by default, what this node holds of the key's feed stays */
+		if (has_upto && upto > head)
+			return fail(EXIT_USAGE, "--upto %llu: this node holds the key's feed up to "
+						"seq %llu only", (unsigned long long)upto,
+				    (unsigned long long)head);
+		Mutua__Card *card = read_new_card(c, argv[optind + 1]);
+		if (!card)
+			return EXIT_REFUSED;
+		Mutua__Rekey rk = MUTUA__REKEY__INIT;
+		rk.member.data = id;
+		rk.member.len = 32;
+		rk.key.data = key;
+		rk.key.len = 32;
+		rk.upto = has_upto ? upto : head;
+		rk.card = card;
+		p.what_case = MUTUA__PROPOSAL__WHAT_REKEY;
+		p.rekey = &rk;
+		rc = append_proposal(c, &p);
+		mutua__card__free_unpacked(card, NULL);
+		return rc;
+	}
 	if (strcmp(what, "exclude") == 0) {
 		uint8_t id[32];
 		if (optind != argc - 1)
@@ -287,6 +334,8 @@ int cmd_proposals(struct ctx *c, int argc, char **argv)
 		" CASE p.kind WHEN 'admit' THEN 'admit ' || p.target_name"
 		"  || iif(p.college != '', ' (' || p.college || ')', '')"
 		"  WHEN 'exclude' THEN 'exclude ' || coalesce(t.name, lower(hex(p.target)))"
+		"  WHEN 'rekey' THEN 'rekey ' || coalesce(t.name, lower(hex(p.target)))"
+		"  || ' after seq ' || p.value"
 		"  ELSE 'set ' || p.param || ' ' || CASE p.param"
 		"   WHEN 'credit-limit' THEN printf('%.2f', p.value / 100.0)"
 		"   WHEN 'duration' THEN printf('%.0fs', p.value / 1000.0)"

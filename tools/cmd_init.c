@@ -127,9 +127,47 @@ int cmd_id(struct ctx *c, int argc, char **argv)
 	int rc = cli_open(c, NEED_KEY);
 	if (rc)
 		return rc;
-	char hex[HEX_ID_LEN + 1];
-	hex_encode(hex, c->key->id, KEY_ID_BYTES);
-	print_one(c, "id", hex);
+	char hex[HEX_ID_LEN + 1], key[HEX_ID_LEN + 1];
+	hex_encode(hex, c->me, KEY_ID_BYTES);
+	hex_encode(key, c->key->id, KEY_ID_BYTES);
+	/* the member id stays; the signing key changes with each rotation */
+	if (c->json)
+		printf("{\"id\":\"%s\",\"key\":\"%s\",\"rotation_pending\":%s}\n", hex, key,
+		       c->rot.staged ? "true" : "false");
+	else
+		puts(hex);
+	return EXIT_OK;
+}
+
+int cmd_key(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua key rotate";
+	if (argc != 2 || strcmp(argv[1], "rotate") != 0)
+		return usage(use);
+	int rc = cli_open(c, NEED_KEY | NEED_FED);
+	if (rc)
+		return rc;
+	if (c->rot.staged)
+		return fail(EXIT_REFUSED, "a rotation of this node's key waits for a peer to hold "
+					  "it: run mutuad, or 'mutua sync PEER'");
+	char *path = cli_path(c, "key");
+	uint8_t id[KEY_ID_BYTES];
+	/* the new key file is sealed as the old one is */
+	rc = rotate_begin(c->store, c->key, path, c->pass, getenv("MUTUA_ACTOR"), id);
+	free(path);
+	if (rc)
+		return fail_err(EXIT_REFUSED, "key rotate");
+	char me[HEX_ID_LEN + 1], key[HEX_ID_LEN + 1];
+	hex_encode(me, c->me, KEY_ID_BYTES);
+	hex_encode(key, id, KEY_ID_BYTES);
+	if (c->json) {
+		printf("{\"id\":\"%s\",\"key\":\"%s\"}\n", me, key);
+	} else {
+		printf("%s\n", key);
+		fprintf(stderr, "mutua: member %.12s now signs with key %.12s; this node speaks "
+				"with its new transport key once a peer holds the rotation "
+				"(mutuad sees to it, or run 'mutua sync PEER')\n", me, key);
+	}
 	return EXIT_OK;
 }
 

@@ -98,12 +98,12 @@ static int load_loan(struct ctx *c, const char *arg, struct loan *l)
 
 static int is_owner(struct ctx *c, const struct loan *l)
 {
-	return memcmp(l->owner, c->key->id, 32) == 0;
+	return memcmp(l->owner, c->me, 32) == 0;
 }
 
 static int is_borrower(struct ctx *c, const struct loan *l)
 {
-	return memcmp(l->borrower, c->key->id, 32) == 0;
+	return memcmp(l->borrower, c->me, 32) == 0;
 }
 
 static const char *state_words(const char *state)
@@ -174,7 +174,7 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 			       -1, &st, NULL))
 		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
 	sqlite3_bind_blob(st, 1, res, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, c->key->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, c->me, 32, SQLITE_STATIC);
 	rc = EXIT_OK;
 	if (sqlite3_step(st) != SQLITE_ROW)
 		rc = fail(EXIT_REFUSED, "no offer with id '%s'", argv[optind]);
@@ -376,7 +376,7 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 		f.incoming = f.outgoing = 1;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
-	memcpy(f.me, c->key->id, 32);
+	memcpy(f.me, c->me, 32);
 	static const char *const cols[] = {"id.12", "resource_title:28", "owner_name:20",
 					   "borrower_name:20", "from", "to", "quantity",
 					   "state", "credits", "conflict:40", NULL};

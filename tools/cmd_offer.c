@@ -259,7 +259,7 @@ static int own_active_offer(struct ctx *c, const char *arg, uint8_t id[32],
 			       -1, &st, NULL))
 		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
 	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, c->key->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, c->me, 32, SQLITE_STATIC);
 	rc = EXIT_OK;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		if (!sqlite3_column_int(st, 0))

@@ -82,7 +82,7 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
 	    (rc = resolve_id(c, "request", LOAN_BY_PREFIX, argv[optind], req)))
 		return rc;
-	int r = proof_loan_build(&p, c->store, req, c->key->id, &gap);
+	int r = proof_loan_build(&p, c->store, req, c->me, &gap);
 	if (r == 2) {
 		/* only this member's own feed lacks a checkpoint: make one */
 		if (checkpoint_append(c->store, c->key, cp_id, &cp_seq))
@@ -90,7 +90,7 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 		if (!c->json)
 			fprintf(stderr, "mutua: checkpoint of this member's feed appended (seq %llu)\n",
 				(unsigned long long)cp_seq);
-		r = proof_loan_build(&p, c->store, req, c->key->id, &gap);
+		r = proof_loan_build(&p, c->store, req, c->me, &gap);
 	}
 	if (r < 0)
 		return fail_err(EXIT_REFUSED, NULL);

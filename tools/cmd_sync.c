@@ -42,7 +42,7 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 	char endpoint[ENDPOINT_MAX_LEN + 1];
 	if (peer_resolve(c->store, argv[optind], member, endpoint))
 		return fail_err(EXIT_USAGE, NULL);
-	if (memcmp(member, c->key->id, 32) == 0)
+	if (memcmp(member, c->me, 32) == 0)
 		return fail(EXIT_USAGE, "'%s' is this node itself", argv[optind]);
 	log_threshold = LOG_ERROR;
 	struct syncer *sy = syncer_new(c->store, c->key, NULL);
@@ -93,6 +93,16 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 			     (unsigned long long)timeout, why ? ": " : "", why ? why : "");
 		goto out;
 	}
+	/* a rotation the peer holds now: the new transport key takes over */
+	if (c->rot.staged && syncer_peer_holds(sy, c->rot.old, c->rot.seq)) {
+		char *kp = cli_path(c, "key");
+		if (rotate_finish(kp))
+			fail_err(EXIT_REFUSED, "key rotation");
+		else
+			fprintf(stderr, "mutua: the peer holds this member's key rotation: this "
+					"node now speaks with its new transport key\n");
+		free(kp);
+	}
 	if (c->json)
 		printf("{\"peer\":\"%s\",\"received\":%llu,\"sent\":%llu}\n", endpoint,
 		       (unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
@@ -140,12 +150,12 @@ static void bind_status(sqlite3_stmt *st, void *arg)
 {
 	struct ctx *c = arg;
 	char me[HEX_ID_LEN + 1], fed[HEX_ID_LEN + 1];
-	hex_encode(me, c->key->id, 32);
+	hex_encode(me, c->me, 32);
 	hex_encode(fed, store_fed_id(c->store), 32);
 	sqlite3_bind_text(st, 1, me, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, fed, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, store_genesis(c->store)->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 4, c->key->id, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 4, c->me, 32, SQLITE_TRANSIENT);
 }
 
 #define FEEDS_SELECT \
@@ -193,7 +203,7 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 		return rc;
 	}
 	char me[HEX_ID_LEN + 1], fed[HEX_ID_LEN + 1];
-	hex_encode(me, c->key->id, 32);
+	hex_encode(me, c->me, 32);
 	hex_encode(fed, store_fed_id(c->store), 32);
 	char *name = meta_get(c, "local.name");
 	printf("member      %s (%s)\nfederation  %s (%s)\n\n", name ? name : "?", me,
@@ -329,7 +339,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	} else if (sqlite3_prepare_v2(store_db(c->store),
 				      "SELECT member, min(url) FROM member_endpoints"
 				      " WHERE member != ?1 GROUP BY member", -1, &st, NULL) == 0) {
-		sqlite3_bind_blob(st, 1, c->key->id, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 1, c->me, 32, SQLITE_STATIC);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			syncer_add_peer(sy, sqlite3_column_blob(st, 0),
 					(const char *)sqlite3_column_text(st, 1));

@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{"init", cmd_init, "create this member's home: keys and store"},
 	{"id", cmd_id, "print this member's id"},
+	{"key", cmd_key, "rotate this member's keys (the old key signs the new ones)"},
 	{"card", cmd_card, "print this member's signed card"},
 	{"profile", cmd_profile, "publish this member's name, college and endpoints"},
 	{"federation", cmd_federation, "create, join or show the federation"},
@@ -29,7 +30,7 @@ static const struct {
 	{"calendar", cmd_calendar, "loans per resource, or an iCalendar feed"},
 	{"balance", cmd_balance, "mutual-credit balances"},
 	{"export-csv", cmd_export_csv, "closed loans as CSV for accountants"},
-	{"propose", cmd_propose, "put a question to the members (admit, exclude, set)"},
+	{"propose", cmd_propose, "put a question to the members (admit, exclude, set, rekey)"},
 	{"proposals", cmd_proposals, "proposals, their votes and outcome"},
 	{"vote", cmd_vote, "vote yes, no or abstain on a proposal"},
 	{"export", cmd_export, "write the whole signed history to a bundle file"},
