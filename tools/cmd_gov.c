@@ -82,7 +82,7 @@ static Mutua__Card *read_new_card(struct ctx *c, const char *path)
 	mutua__card_body__free_unpacked(cb, NULL);
 	if (known) {
 		mutua__card__free_unpacked(card, NULL);
-		fail(EXIT_REFUSED, "the card's key is a member's key already");
+		fail(EXIT_REFUSED, "the card's key is a member's: it names a member already");
 		return NULL;
 	}
 	return card;

@@ -132,7 +132,7 @@ has_proposal() { # HOME PROPOSAL
 	# wrong proposals are refused, and write nothing
 	n=$(count_entries "$A")
 	run -1 --separate-stderr mutua --home "$A" propose rekey Gamma "$T/b.card"
-	stderr_has "a member's key already"
+	stderr_has "member already"
 	run -2 --separate-stderr mutua --home "$A" propose rekey Gamma "$T/c2.card" --upto 99
 	stderr_has "up to seq $held only"
 	run -2 --separate-stderr mutua --home "$A" propose exclude Gamma --upto 1
@@ -168,4 +168,48 @@ has_proposal() { # HOME PROPOSAL
 	[ "$(sql "$B" "SELECT count(*) FROM resources WHERE owner = X'$C_ID'")" = 2 ]
 	[ "$(xkey_of "$B" "$C_ID")" = "$(xkey_of "$T/c2" "$C_ID")" ]
 	run -0 mutua --home "$B" audit
+}
+
+# start_members N: mutuad for homes 1..N (make_nodes), appends open.
+start_members() {
+	local i
+	for ((i = 1; i <= $1; i++)); do start_node "$i"; done
+	for ((i = 1; i <= $1; i++)); do wait_log "$i" "appends open" 30; done
+}
+
+@test "a member rotates its key while its mutuad runs, and keeps lending" {
+	make_nodes 3
+	start_members 3
+	TRUCK=$(mutua --home "${H[1]}" offer add --kind vehicle --title Camion --unit day --rate 10)
+	for i in 2 3; do wait_until 20 knows_offer "${H[i]}" "$TRUCK"; done
+	R2=$(mutua --home "${H[2]}" borrow "$TRUCK" --from 2026-12-05 --to 2026-12-06)
+	wait_until 20 loan_is "${H[1]}" "$R2" requested
+	x_old=$(xkey_of "${H[1]}" "${ID[1]}")
+
+	NEW=$(mutua --home "${H[1]}" key rotate 2>/dev/null)
+	# its daemon restarts with the new identity, waits for a peer to hold
+	# the rotation, then speaks with the new transport key
+	wait_log 1 "a peer holds this member's key rotation" 30
+	[ ! -e "${H[1]}/key.next" ]
+	x_new=$(xkey_of "${H[1]}" "${ID[1]}")
+	[ "$x_new" != "$x_old" ]
+	for i in 2 3; do wait_until 20 same_xkey "${H[i]}" "${ID[1]}" "$x_new"; done
+	[ "$(mutua --home "${H[1]}" id)" = "${ID[1]}" ]
+	[ "$(key_of "${H[1]}")" = "$NEW" ]
+
+	# it lends on: the accept, signed by the new key, reaches both nodes
+	wait_log 1 "appends open" 30
+	mutua --home "${H[1]}" accept "$R2" >/dev/null
+	for i in 2 3; do wait_until 30 loan_is "${H[i]}" "$R2" accepted; done
+	# and what the others append reaches it over the new transport key
+	R3=$(mutua --home "${H[3]}" borrow "$TRUCK" --from 2026-12-07 --to 2026-12-08)
+	wait_until 30 loan_is "${H[1]}" "$R3" requested
+	mutua --home "${H[1]}" accept "$R3" >/dev/null
+	wait_until 30 loan_is "${H[3]}" "$R3" accepted
+	for i in 1 2 3; do run -0 mutua --home "${H[i]}" audit; done
+	# no node's ZAP handler admits the old transport key any more
+	for i in 1 2 3; do
+		[ "$(sql "${H[i]}" "SELECT count(*) FROM members WHERE xkey = X'$x_old'")" = 0 ]
+	done
+	! grep -q " error " "$T/1.log"
 }
