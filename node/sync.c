@@ -127,14 +127,14 @@ static int socket_common(struct syncer *sy, void *sock)
  * stays open, and must carry nothing more either way. */
 static int peer_current(struct syncer *sy, const struct peer *p)
 {
-	sqlite3_stmt *st;
-	int yes = 0;
-	if (sqlite3_prepare_v2(store_db(sy->store), "SELECT 1 FROM members WHERE id = ?1"
-				" AND active AND excluded IS NULL", -1, &st, NULL))
+	/* asked for every message sent and handled: a cached statement */
+	sqlite3_stmt *st = store_stmt(sy->store, "SELECT 1 FROM members WHERE id = ?1"
+				      " AND active AND excluded IS NULL");
+	if (!st)
 		return 0;
 	sqlite3_bind_blob(st, 1, p->member, 32, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	int yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
 	return yes;
 }
 
@@ -167,13 +167,12 @@ fail:
 /* Our heads as a heads frame; malloc'd. */
 static uint8_t *our_heads(struct syncer *sy, size_t *len)
 {
-	sqlite3 *db = store_db(sy->store);
 	sqlite3_stmt *st;
 	size_t cap = 16, n = 0;
 	uint8_t *buf = malloc(cap * WIRE_HEAD_SIZE);
 	*len = 0;
-	if (!buf || sqlite3_prepare_v2(db, "SELECT author, seq, id FROM feeds ORDER BY author",
-				       -1, &st, NULL)) {
+	if (!buf || !(st = store_stmt(sy->store, "SELECT author, seq, id FROM feeds"
+				      " ORDER BY author"))) {
 		free(buf);
 		return NULL;
 	}
@@ -192,7 +191,7 @@ static uint8_t *our_heads(struct syncer *sy, size_t *len)
 		wire_head_put(buf + n * WIRE_HEAD_SIZE, &h);
 		n++;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	*len = n * WIRE_HEAD_SIZE;
 	return buf;
 }
@@ -362,11 +361,10 @@ static void pump(struct syncer *sy)
 /* The id we hold at (author, seq); 1 found. */
 static int held_id(struct syncer *sy, const uint8_t *author, uint64_t seq, uint8_t *id)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(sy->store,
+				      "SELECT id FROM entries WHERE author = ?1 AND seq = ?2");
 	int found = 0;
-	if (sqlite3_prepare_v2(store_db(sy->store),
-			       "SELECT id FROM entries WHERE author = ?1 AND seq = ?2",
-			       -1, &st, NULL))
+	if (!st)
 		return 0;
 	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
@@ -374,20 +372,18 @@ static int held_id(struct syncer *sy, const uint8_t *author, uint64_t seq, uint8
 		memcpy(id, sqlite3_column_blob(st, 0), 32);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return found;
 }
 
 static int has_fork(struct syncer *sy, const uint8_t *author)
 {
-	sqlite3_stmt *st;
-	int found = 0;
-	if (sqlite3_prepare_v2(store_db(sy->store), "SELECT 1 FROM forks WHERE author = ?1",
-			       -1, &st, NULL))
+	sqlite3_stmt *st = store_stmt(sy->store, "SELECT 1 FROM forks WHERE author = ?1");
+	if (!st)
 		return 0;
 	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
 	return found;
 }
 
@@ -476,9 +472,8 @@ static void serve_get(struct syncer *sy, struct peer *p, const uint8_t *buf, siz
 		p->rejected++;
 		return;
 	}
-	if (sqlite3_prepare_v2(store_db(sy->store),
-			       "SELECT body, sig FROM entries WHERE author = ?1 AND seq >= ?2"
-			       " ORDER BY seq LIMIT ?3", -1, &st, NULL))
+	if (!(st = store_stmt(sy->store, "SELECT body, sig FROM entries WHERE author = ?1"
+			      " AND seq >= ?2 ORDER BY seq LIMIT ?3")))
 		return;
 	sqlite3_bind_blob(st, 1, g.author, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)g.from);
@@ -491,7 +486,7 @@ static void serve_get(struct syncer *sy, struct peer *p, const uint8_t *buf, siz
 			break;
 		count++;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	const void *b[] = {"ENTRIES", g.author, sy->buf};
 	size_t l[] = {7, 32, plen};
 	if (send_frames(sy, p, b, l, 3) == 0) {
@@ -1157,13 +1152,13 @@ int syncer_listen(struct syncer *sy, const char *endpoint)
 /* Has another process (the CLI) committed to the store since we looked? */
 static int store_changed(struct syncer *sy)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(sy->store, "PRAGMA data_version");
 	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(sy->store), "PRAGMA data_version", -1, &st, NULL))
+	if (!st)
 		return 0;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	int changed = sy->data_version >= 0 && v != sy->data_version;
 	sy->data_version = v;
 	return changed;
