@@ -30,8 +30,9 @@
 #define STATUS_EVERY_MS 1000
 #define VERIFY_BATCH 64
 /* The longest the loop sleeps: it also notices entries the CLI appended
- * (PRAGMA data_version, about a microsecond), so this bounds the delay
- * before they are announced. */
+ * (PRAGMA data_version, about a microsecond). Where inotify wakes it on a
+ * write to the store (syncer_watch_store), this only bounds the delay when
+ * the watch is missing. */
 #define POLL_MS 10
 #define AUTO_ANSWER_MS 1000
 
@@ -249,6 +250,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERROR, "%s", err_msg());
 		goto out;
 	}
+	syncer_watch_store(sy);
 	if (add_peers(sy, s, k, &cfg, 0)) {
 		log_msg(LOG_ERROR, "%s", err_msg());
 		rc = 2;

@@ -17,7 +17,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in libzmq 4.3.4, accepted by it */
@@ -30,6 +34,10 @@
 #define REDIAL_MIN_MS 1000  /* first new attempt after a failed handshake */
 #define REDIAL_MAX_MS 15000 /* the wait doubles up to this */
 #define DRAIN_MAX 256 /* messages handled per socket per poll round */
+/* After a write to the store's folder, how long the loop looks at the
+ * store every millisecond: a write seen by inotify comes before the
+ * writer's fsync and commit, which make no event of their own. */
+#define WATCH_HOT_MS 40
 #define ZAP_DOMAIN "mutua"
 
 struct peer {
@@ -68,6 +76,8 @@ struct syncer {
 	struct want *wants;
 	size_t nwants, cap_wants;
 	int64_t data_version;
+	int watch_fd;          /* inotify on the store's folder, or -1 */
+	int64_t hot_until;     /* look at the store each ms until (watch_fd) */
 	uint64_t received, sent;
 	uint64_t own_heard; /* highest seq of our own feed a peer reported */
 	int heard_own;
@@ -1095,6 +1105,7 @@ struct syncer *syncer_new(struct store *s, const struct key *k, const struct syn
 	sy->key = k;
 	sy->cfg = cfg ? *cfg : def;
 	sy->data_version = -1;
+	sy->watch_fd = -1;
 	/* A received batch inserts into two indexes keyed by random entry ids
 	 * (entries.id, resources.id). In SQLite's default 2 MB page cache
 	 * that spills dirty pages mid-transaction and re-reads index pages:
@@ -1131,6 +1142,8 @@ void syncer_destroy(struct syncer **syp)
 		zmq_close(sy->zap);
 	if (sy->ctx)
 		zmq_ctx_term(sy->ctx);
+	if (sy->watch_fd >= 0)
+		close(sy->watch_fd);
 	free(sy->wants);
 	free(sy->grown);
 	free(sy->buf);
@@ -1147,6 +1160,44 @@ int syncer_listen(struct syncer *sy, const char *endpoint)
 	if (zmq_bind(sy->router, endpoint))
 		return err_set("cannot listen on %s: %s", endpoint, zmq_strerror(errno));
 	return 0;
+}
+
+void syncer_watch_store(struct syncer *sy)
+{
+#ifdef __linux__
+	/* the folder, not the WAL file: the WAL may be made anew */
+	const char *path = sqlite3_db_filename(store_db(sy->store), "main");
+	char dir[4096];
+	if (sy->watch_fd >= 0 || !path || !*path || strlen(path) >= sizeof dir)
+		return;
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	else
+		snprintf(dir, sizeof dir, ".");
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (inotify_add_watch(fd, dir, IN_MODIFY) < 0) {
+		log_msg(LOG_DEBUG, "no inotify watch on %s: %s", dir, strerror(errno));
+		close(fd);
+		return;
+	}
+	sy->watch_fd = fd;
+#else
+	(void)sy;
+#endif
+}
+
+/* Reads and forgets the pending inotify events; 1 when there were some. */
+static int drain_watch(struct syncer *sy)
+{
+	char buf[4096];
+	int any = 0;
+	while (read(sy->watch_fd, buf, sizeof buf) > 0)
+		any = 1;
+	return any;
 }
 
 /* Has another process (the CLI) committed to the store since we looked? */
@@ -1204,6 +1255,12 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	int n = 0, events = 0;
 	items[n] = (zmq_pollitem_t){sy->zap, 0, ZMQ_POLLIN, 0};
 	owner[n++] = NULL;
+	if (sy->watch_fd >= 0) {
+		items[n] = (zmq_pollitem_t){NULL, sy->watch_fd, ZMQ_POLLIN, 0};
+		owner[n++] = NULL;
+		if (time_now_ms() < sy->hot_until && timeout_ms > 1)
+			timeout_ms = 1;
+	}
 	if (sy->router) {
 		items[n] = (zmq_pollitem_t){sy->router, 0, ZMQ_POLLIN, 0};
 		owner[n++] = NULL;
@@ -1222,7 +1279,10 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	for (int i = 0; i < n && !sy->fatal; i++) {
 		if (!(items[i].revents & ZMQ_POLLIN))
 			continue;
-		if (items[i].socket == sy->zap)
+		if (!items[i].socket) {
+			if (drain_watch(sy))
+				sy->hot_until = time_now_ms() + WATCH_HOT_MS;
+		} else if (items[i].socket == sy->zap)
 			events += drain_zap(sy);
 		else if (items[i].socket == sy->router)
 			events += drain_router(sy);
@@ -1249,6 +1309,7 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	}
 	if (store_changed(sy)) {
 		syncer_announce(sy);
+		sy->hot_until = 0;
 		events++;
 	}
 	pump(sy);
