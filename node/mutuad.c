@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -157,6 +158,11 @@ int main(int argc, char **argv)
 	struct store *s = NULL;
 	struct key *k = NULL;
 	struct syncer *sy = NULL;
+
+	/* batches of up to 2 MB arrive again and again: from the heap, not
+	 * from a fresh mmap each (whose pages fault in one by one) */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
