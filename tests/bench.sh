@@ -46,6 +46,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 # private copies: a rebuild in the work tree during the run changes nothing
 mkdir "$T/bin" && cp "$MUTUA" "$MUTUAD" "$BENCH" "$T/bin/" || exit 2
+# mutua runs it for sync, status and doctor (tools/net_exec.c)
+[ -x "$ROOT/bin/mutua-net" ] && cp "$ROOT/bin/mutua-net" "$T/bin/"
 MUTUA=$T/bin/mutua MUTUAD=$T/bin/mutuad BENCH=$T/bin/bench
 
 # a clean environment: nothing of the caller's homes is touched
