@@ -31,6 +31,8 @@ OPT ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
 	$(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread
+# the plain CLI: no libzmq (tools/net_exec.c says why)
+CLI_LDLIBS := $(shell pkg-config --libs $(filter-out libzmq,$(PKGS))) -lpthread
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -46,7 +48,9 @@ endif
 
 LEDGER_SRC := $(wildcard ledger/*.c)
 NODE_SRC := $(filter-out node/mutuad.c,$(wildcard node/*.c))
-TOOLS_SRC := $(wildcard tools/*.c)
+# the commands that talk to peers; the plain mutua runs them as mutua-net
+TOOLS_NET_SRC := tools/cmd_sync.c
+TOOLS_SRC := $(filter-out $(TOOLS_NET_SRC) tools/net_exec.c,$(wildcard tools/*.c))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 
 PB_C := build/gen/mutua.pb-c.c
@@ -58,7 +62,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 TOOL_BIN := $(patsubst tests/%.c,build/tests/%,$(wildcard tests/tools/*.c))
 BENCH_BIN := build/tests/bench/bench
 
-all: bin/mutua bin/mutuad
+all: bin/mutua bin/mutua-net bin/mutuad
 
 $(PB_C) $(PB_H): proto/mutua.proto
 	@mkdir -p build/gen
@@ -82,7 +86,12 @@ $(NODE_LIB): $(NODE_SRC:%.c=build/%.o)
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^
 
-bin/mutua: $(TOOLS_SRC:%.c=build/%.o) $(NODE_LIB) $(LIB)
+bin/mutua: $(TOOLS_SRC:%.c=build/%.o) build/tools/net_exec.o $(LIB)
+	@mkdir -p bin
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CLI_LDLIBS)
+
+bin/mutua-net: $(TOOLS_SRC:%.c=build/%.o) $(TOOLS_NET_SRC:%.c=build/%.o) $(NODE_LIB) $(LIB)
 	@mkdir -p bin
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STMT_CACHE 64 /* room for every statement of the store's modules */
+#define STMT_CACHE 96 /* room for every statement of the store's modules and mutuad */
 
 struct store {
 	sqlite3 *db;

@@ -24,6 +24,12 @@ struct store;
 struct store *store_open(const char *path);
 void store_close(struct store **s);
 sqlite3 *store_db(struct store *s);
+/* Runs SQL with no result rows. */
+int store_exec(struct store *s, const char *sql);
+/* A cached prepared statement for sql, keyed by the pointer (pass string
+ * literals), reset and with bindings cleared. Owned by the store; reset it
+ * after use, or it holds the read snapshot open. */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 
 /* Federation: the genesis this node holds, if any. */
 int store_has_federation(struct store *s);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -32,8 +33,9 @@
 #define STATUS_EVERY_MS 1000
 #define VERIFY_BATCH 64
 /* The longest the loop sleeps: it also notices entries the CLI appended
- * (PRAGMA data_version, about a microsecond), so this bounds the delay
- * before they are announced. */
+ * (PRAGMA data_version, about a microsecond). Where inotify wakes it on a
+ * write to the store (syncer_watch_store), this only bounds the delay when
+ * the watch is missing. */
 #define POLL_MS 10
 #define AUTO_ANSWER_MS 1000
 
@@ -194,6 +196,11 @@ int main(int argc, char **argv)
 	struct key *k = NULL;
 	struct syncer *sy = NULL;
 
+	/* batches of up to 2 MB arrive again and again: from the heap, not
+	 * from a fresh mmap each (whose pages fault in one by one) */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'H': home = optarg; break;
@@ -292,6 +299,7 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERROR, "%s", err_msg());
 		goto out;
 	}
+	syncer_watch_store(sy);
 	if (add_peers(sy, s, me, &cfg, 0)) {
 		log_msg(LOG_ERROR, "%s", err_msg());
 		rc = 2;

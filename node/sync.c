@@ -17,7 +17,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in libzmq 4.3.4, accepted by it */
@@ -30,6 +34,10 @@
 #define REDIAL_MIN_MS 1000  /* first new attempt after a failed handshake */
 #define REDIAL_MAX_MS 15000 /* the wait doubles up to this */
 #define DRAIN_MAX 256 /* messages handled per socket per poll round */
+/* After a write to the store's folder, how long the loop looks at the
+ * store every millisecond: a write seen by inotify comes before the
+ * writer's fsync and commit, which make no event of their own. */
+#define WATCH_HOT_MS 40
 #define ZAP_DOMAIN "mutua"
 
 struct peer {
@@ -68,6 +76,8 @@ struct syncer {
 	struct want *wants;
 	size_t nwants, cap_wants;
 	int64_t data_version;
+	int watch_fd;          /* inotify on the store's folder, or -1 */
+	int64_t hot_until;     /* look at the store each ms until (watch_fd) */
 	uint64_t received, sent;
 	uint64_t own_heard; /* highest seq of our own feed a peer reported */
 	int heard_own;
@@ -127,14 +137,14 @@ static int socket_common(struct syncer *sy, void *sock)
  * stays open, and must carry nothing more either way. */
 static int peer_current(struct syncer *sy, const struct peer *p)
 {
-	sqlite3_stmt *st;
-	int yes = 0;
-	if (sqlite3_prepare_v2(store_db(sy->store), "SELECT 1 FROM members WHERE id = ?1"
-				" AND active AND excluded IS NULL", -1, &st, NULL))
+	/* asked for every message sent and handled: a cached statement */
+	sqlite3_stmt *st = store_stmt(sy->store, "SELECT 1 FROM members WHERE id = ?1"
+				      " AND active AND excluded IS NULL");
+	if (!st)
 		return 0;
 	sqlite3_bind_blob(st, 1, p->member, 32, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	int yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
 	return yes;
 }
 
@@ -167,13 +177,12 @@ fail:
 /* Our heads as a heads frame; malloc'd. */
 static uint8_t *our_heads(struct syncer *sy, size_t *len)
 {
-	sqlite3 *db = store_db(sy->store);
 	sqlite3_stmt *st;
 	size_t cap = 16, n = 0;
 	uint8_t *buf = malloc(cap * WIRE_HEAD_SIZE);
 	*len = 0;
-	if (!buf || sqlite3_prepare_v2(db, "SELECT author, seq, id FROM feeds ORDER BY author",
-				       -1, &st, NULL)) {
+	if (!buf || !(st = store_stmt(sy->store, "SELECT author, seq, id FROM feeds"
+				      " ORDER BY author"))) {
 		free(buf);
 		return NULL;
 	}
@@ -192,7 +201,7 @@ static uint8_t *our_heads(struct syncer *sy, size_t *len)
 		wire_head_put(buf + n * WIRE_HEAD_SIZE, &h);
 		n++;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	*len = n * WIRE_HEAD_SIZE;
 	return buf;
 }
@@ -362,11 +371,10 @@ static void pump(struct syncer *sy)
 /* The id we hold at (author, seq); 1 found. */
 static int held_id(struct syncer *sy, const uint8_t *author, uint64_t seq, uint8_t *id)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(sy->store,
+				      "SELECT id FROM entries WHERE author = ?1 AND seq = ?2");
 	int found = 0;
-	if (sqlite3_prepare_v2(store_db(sy->store),
-			       "SELECT id FROM entries WHERE author = ?1 AND seq = ?2",
-			       -1, &st, NULL))
+	if (!st)
 		return 0;
 	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
@@ -374,20 +382,18 @@ static int held_id(struct syncer *sy, const uint8_t *author, uint64_t seq, uint8
 		memcpy(id, sqlite3_column_blob(st, 0), 32);
 		found = 1;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return found;
 }
 
 static int has_fork(struct syncer *sy, const uint8_t *author)
 {
-	sqlite3_stmt *st;
-	int found = 0;
-	if (sqlite3_prepare_v2(store_db(sy->store), "SELECT 1 FROM forks WHERE author = ?1",
-			       -1, &st, NULL))
+	sqlite3_stmt *st = store_stmt(sy->store, "SELECT 1 FROM forks WHERE author = ?1");
+	if (!st)
 		return 0;
 	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
 	return found;
 }
 
@@ -476,9 +482,8 @@ static void serve_get(struct syncer *sy, struct peer *p, const uint8_t *buf, siz
 		p->rejected++;
 		return;
 	}
-	if (sqlite3_prepare_v2(store_db(sy->store),
-			       "SELECT body, sig FROM entries WHERE author = ?1 AND seq >= ?2"
-			       " ORDER BY seq LIMIT ?3", -1, &st, NULL))
+	if (!(st = store_stmt(sy->store, "SELECT body, sig FROM entries WHERE author = ?1"
+			      " AND seq >= ?2 ORDER BY seq LIMIT ?3")))
 		return;
 	sqlite3_bind_blob(st, 1, g.author, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)g.from);
@@ -491,7 +496,7 @@ static void serve_get(struct syncer *sy, struct peer *p, const uint8_t *buf, siz
 			break;
 		count++;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	const void *b[] = {"ENTRIES", g.author, sy->buf};
 	size_t l[] = {7, 32, plen};
 	if (send_frames(sy, p, b, l, 3) == 0) {
@@ -561,8 +566,21 @@ static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *autho
 	/* the batches of one poll round share a transaction (committed at
 	 * the end of syncer_poll): pages of the random-key indexes are
 	 * written once per round, not once per batch */
-	if (!sy->txn && store_begin(sy->store) == 0)
-		sy->txn = 1;
+	if (!sy->txn) {
+		/* Entries of others are committed without an fsync (WAL,
+		 * synchronous=NORMAL: atomic, in order, durable at the next
+		 * synced commit or checkpoint). A power cut may lose the last
+		 * of them, to be fetched again; it cannot fork a feed, since
+		 * this node signs none of them. This node's own appends keep
+		 * synchronous=FULL (DESIGN.md, invariant 8), and their fsync
+		 * makes every earlier frame of the WAL durable too. Saves an
+		 * fsync per hop when entries are relayed. */
+		store_exec(sy->store, "PRAGMA synchronous = NORMAL");
+		if (store_begin(sy->store) == 0)
+			sy->txn = 1;
+		else
+			store_exec(sy->store, "PRAGMA synchronous = FULL");
+	}
 	if (sy->store_failed || store_insert_batch(sy->store, v, n, &r)) {
 		/* a full disk or an I/O error: the round is rolled back and
 		 * fetching pauses; the node keeps serving what it holds */
@@ -1103,6 +1121,7 @@ struct syncer *syncer_new(struct store *s, const struct key *k, const struct syn
 	sy->key = k;
 	sy->cfg = cfg ? *cfg : def;
 	sy->data_version = -1;
+	sy->watch_fd = -1;
 	/* A received batch inserts into two indexes keyed by random entry ids
 	 * (entries.id, resources.id). In SQLite's default 2 MB page cache
 	 * that spills dirty pages mid-transaction and re-reads index pages:
@@ -1139,6 +1158,8 @@ void syncer_destroy(struct syncer **syp)
 		zmq_close(sy->zap);
 	if (sy->ctx)
 		zmq_ctx_term(sy->ctx);
+	if (sy->watch_fd >= 0)
+		close(sy->watch_fd);
 	free(sy->wants);
 	free(sy->grown);
 	free(sy->buf);
@@ -1157,16 +1178,54 @@ int syncer_listen(struct syncer *sy, const char *endpoint)
 	return 0;
 }
 
+void syncer_watch_store(struct syncer *sy)
+{
+#ifdef __linux__
+	/* the folder, not the WAL file: the WAL may be made anew */
+	const char *path = sqlite3_db_filename(store_db(sy->store), "main");
+	char dir[4096];
+	if (sy->watch_fd >= 0 || !path || !*path || strlen(path) >= sizeof dir)
+		return;
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	else
+		snprintf(dir, sizeof dir, ".");
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (inotify_add_watch(fd, dir, IN_MODIFY) < 0) {
+		log_msg(LOG_DEBUG, "no inotify watch on %s: %s", dir, strerror(errno));
+		close(fd);
+		return;
+	}
+	sy->watch_fd = fd;
+#else
+	(void)sy;
+#endif
+}
+
+/* Reads and forgets the pending inotify events; 1 when there were some. */
+static int drain_watch(struct syncer *sy)
+{
+	char buf[4096];
+	int any = 0;
+	while (read(sy->watch_fd, buf, sizeof buf) > 0)
+		any = 1;
+	return any;
+}
+
 /* Has another process (the CLI) committed to the store since we looked? */
 static int store_changed(struct syncer *sy)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(sy->store, "PRAGMA data_version");
 	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(sy->store), "PRAGMA data_version", -1, &st, NULL))
+	if (!st)
 		return 0;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	int changed = sy->data_version >= 0 && v != sy->data_version;
 	sy->data_version = v;
 	return changed;
@@ -1186,6 +1245,7 @@ static int end_round(struct syncer *sy)
 			store_rollback(sy->store);
 			sy->store_failed = 1;
 		}
+		store_exec(sy->store, "PRAGMA synchronous = FULL");
 	}
 	if (sy->store_failed) {
 		/* nothing of the round was kept: forget it, ask again later */
@@ -1212,6 +1272,12 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	int n = 0, events = 0;
 	items[n] = (zmq_pollitem_t){sy->zap, 0, ZMQ_POLLIN, 0};
 	owner[n++] = NULL;
+	if (sy->watch_fd >= 0) {
+		items[n] = (zmq_pollitem_t){NULL, sy->watch_fd, ZMQ_POLLIN, 0};
+		owner[n++] = NULL;
+		if (time_now_ms() < sy->hot_until && timeout_ms > 1)
+			timeout_ms = 1;
+	}
 	if (sy->router) {
 		items[n] = (zmq_pollitem_t){sy->router, 0, ZMQ_POLLIN, 0};
 		owner[n++] = NULL;
@@ -1230,7 +1296,10 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	for (int i = 0; i < n && !sy->fatal; i++) {
 		if (!(items[i].revents & ZMQ_POLLIN))
 			continue;
-		if (items[i].socket == sy->zap)
+		if (!items[i].socket) {
+			if (drain_watch(sy))
+				sy->hot_until = time_now_ms() + WATCH_HOT_MS;
+		} else if (items[i].socket == sy->zap)
 			events += drain_zap(sy);
 		else if (items[i].socket == sy->router)
 			events += drain_router(sy);
@@ -1257,6 +1326,7 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	}
 	if (store_changed(sy)) {
 		syncer_announce(sy);
+		sy->hot_until = 0;
 		events++;
 	}
 	pump(sy);

@@ -50,6 +50,11 @@ int syncer_add_peer(struct syncer *sy, const uint8_t member[32], const char *end
 /* Closes every outbound peer (before adding the new list on reload). */
 void syncer_clear_peers(struct syncer *sy);
 
+/* Wakes the poll loop when another process (the CLI) writes to the
+ * store, so its appends are announced at once, not at the next timeout
+ * (Linux: inotify on the store's folder; elsewhere, nothing). */
+void syncer_watch_store(struct syncer *sy);
+
 /* Waits up to timeout_ms for messages and timers and handles them all.
  * Returns the number of events handled (0 when idle), -1 on a fatal
  * error (the store failed). */
