@@ -566,21 +566,8 @@ static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *autho
 	/* the batches of one poll round share a transaction (committed at
 	 * the end of syncer_poll): pages of the random-key indexes are
 	 * written once per round, not once per batch */
-	if (!sy->txn) {
-		/* Entries of others are committed without an fsync (WAL,
-		 * synchronous=NORMAL: atomic, in order, durable at the next
-		 * synced commit or checkpoint). A power cut may lose the last
-		 * of them, to be fetched again; it cannot fork a feed, since
-		 * this node signs none of them. This node's own appends keep
-		 * synchronous=FULL (DESIGN.md, invariant 8), and their fsync
-		 * makes every earlier frame of the WAL durable too. Saves an
-		 * fsync per hop when entries are relayed. */
-		store_exec(sy->store, "PRAGMA synchronous = NORMAL");
-		if (store_begin(sy->store) == 0)
-			sy->txn = 1;
-		else
-			store_exec(sy->store, "PRAGMA synchronous = FULL");
-	}
+	if (!sy->txn && store_begin(sy->store) == 0)
+		sy->txn = 1;
 	if (sy->store_failed || store_insert_batch(sy->store, v, n, &r)) {
 		/* a full disk or an I/O error: the round is rolled back and
 		 * fetching pauses; the node keeps serving what it holds */
@@ -1245,7 +1232,6 @@ static int end_round(struct syncer *sy)
 			store_rollback(sy->store);
 			sy->store_failed = 1;
 		}
-		store_exec(sy->store, "PRAGMA synchronous = FULL");
 	}
 	if (sy->store_failed) {
 		/* nothing of the round was kept: forget it, ask again later */
