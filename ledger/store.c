@@ -890,9 +890,9 @@ int store_reindex(struct store *s)
 			entry_free(&e);
 			goto fail;
 		}
-		/* put_entry would re-insert: fold and move the head only; what a
-		 * key signed past its end (a rekey passed after it came) is
-		 * kept, as evidence, and folded as a fresh node would: not */
+		/* put_entry would re-insert: fold and move the head only. An
+		 * entry past its key's end (stored by other means than
+		 * insert_run, which refuses it) is kept as evidence, unfolded */
 		if (set_head(s, b->author.data, b->seq, e.id) ||
 		    (b->seq <= last && fold_entry(s, &e))) {
 			entry_free(&e);

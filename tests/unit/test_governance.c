@@ -1,7 +1,8 @@
 /* test_governance.c - the count (governance.c): majority and weighted
  * colleges, threshold, quorum, ties, abstentions, the deadline, replaced
  * votes, votes and proposals of non-members; what passed proposals do
- * (admission, exclusion, parameters); and that the outcome is the same
+ * (admission, exclusion, parameters, key replacement) and what key
+ * rotations do; and that the outcome is the same
  * whatever order the feeds arrive in, and after a reindex.
  *
  * Real SQLite stores in a temporary folder, keys from fixed seeds, a
@@ -1263,6 +1264,147 @@ static void test_admission_undone_by_earlier_votes(void **state)
 	assert_int_equal(q_int(f->s, "SELECT count(*) FROM members", NULL), 4);
 }
 
+/* ---- keys: rotation and rekey ---------------------------------------- */
+
+static struct rec *seal_rotate(struct fx *f, int who, int to, int64_t t)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__KeyRotation kr = MUTUA__KEY_ROTATION__INIT;
+	kr.card = card_of(to, NULL);
+	b.payload_case = MUTUA__BODY__PAYLOAD_ROTATE;
+	b.rotate = &kr;
+	struct rec *r = seal(f, who, &b, t);
+	mutua__card__free_unpacked(kr.card, NULL);
+	return r;
+}
+
+static int member_of(struct store *s, int key, int member)
+{
+	uint8_t m[32];
+	return store_member_of(s, keys[key]->id, m, NULL) == 1 &&
+	       memcmp(m, keys[member]->id, 32) == 0;
+}
+
+static void test_rotation_keeps_the_member(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	put_ok(f->s, seal_offer(f, A, "Camion", AT(1)));
+	const uint8_t *p = propose_set(f, B, "credit-limit", 100, AT(2));
+	vote(f, A, p, NO, AT(3));
+	/* A rotates to the key E: A's feed ends, E's feed is A's */
+	struct rec *late = NULL;
+	put_ok(f->s, seal_rotate(f, A, E, AT(4)));
+	assert_true(member_of(f->s, E, A));
+	assert_true(member_of(f->s, A, A));
+	assert_true(zap_admits(f->s, E));
+	assert_false(zap_admits(f->s, A));
+	late = seal_offer(f, A, "Remorque", AT(5));
+	put_refused(f->s, late, "replaced");
+	/* E's entries are A's: its offer is A's, its vote replaces A's */
+	put_ok(f->s, seal_offer(f, E, "Chariot", AT(6)));
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM resources WHERE owner = ?1",
+			       keys[A]->id), 2);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM resources WHERE owner = ?1",
+			       keys[E]->id), 0);
+	vote(f, E, p, YES, AT(7));
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	vote(f, B, p, YES, AT(8));
+	outcome_is(f->s, p, "passed q1 y2 n0 v2 e4");
+	/* the same state after a reindex, and in a store fed in another order */
+	char *before = dump(f->s, "SELECT * FROM keys ORDER BY key");
+	assert_int_equal(store_reindex(f->s), 0);
+	char *after = dump(f->s, "SELECT * FROM keys ORDER BY key");
+	assert_string_equal(before, after);
+	struct store *t = fx_store(f);
+	for (size_t i = f->nrec; i-- > 0;)
+		put(t, &f->rec[i]); /* E's feed is refused until A's arrives */
+	for (size_t i = 0; i < f->nrec; i++)
+		put(t, &f->rec[i]);
+	char *other = dump(t, "SELECT * FROM keys ORDER BY key");
+	assert_string_equal(before, other);
+	assert_int_equal(q_int(t, "SELECT count(*) FROM resources WHERE owner = ?1",
+			       keys[A]->id), 2);
+	free(before);
+	free(after);
+	free(other);
+}
+
+static void test_rotation_to_a_members_key_ends_the_feed_only(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	put_ok(f->s, seal_rotate(f, A, B, AT(1)));
+	/* B stays B's: A has no key now, and signs nothing more */
+	assert_true(member_of(f->s, B, B));
+	put_refused(f->s, seal_offer(f, A, "Camion", AT(2)), "replaced");
+	assert_true(zap_admits(f->s, B));
+}
+
+static Mutua__Rekey *rekey_of(struct fx *f, int member, int to, uint64_t upto)
+{
+	static Mutua__Rekey rk;
+	mutua__rekey__init(&rk);
+	rk.member.data = keys[member]->id;
+	rk.member.len = 32;
+	rk.key.data = keys[member]->id;
+	rk.key.len = 32;
+	rk.upto = upto;
+	rk.card = card_of(to, NULL);
+	(void)f;
+	return &rk;
+}
+
+static void test_rekey_cuts_the_replaced_feed(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	put_ok(f->s, seal_offer(f, DD, "Camion", AT(1)));
+	put_ok(f->s, seal_offer(f, DD, "Remorque", AT(2)));
+	/* D's key is stolen after seq 1: the members keep seq 1 only */
+	Mutua__Proposal pr = MUTUA__PROPOSAL__INIT;
+	pr.what_case = MUTUA__PROPOSAL__WHAT_REKEY;
+	pr.rekey = rekey_of(f, DD, E, 1);
+	struct rec *rp = seal_proposal(f, A, &pr, AT(3));
+	mutua__card__free_unpacked(pr.rekey->card, NULL);
+	put_ok(f->s, rp);
+	put_refused(f->s, seal_offer(f, E, "Chariot", AT(4)), "not a member");
+	vote(f, A, rp->id, YES, AT(5));
+	vote(f, B, rp->id, YES, AT(6));
+	outcome_is(f->s, rp->id, "passed q1 y2 n0 v2 e4");
+	assert_true(member_of(f->s, E, DD));
+	assert_true(zap_admits(f->s, E));
+	assert_false(zap_admits(f->s, DD));
+	/* the thief's next entry is refused; E signs as D from seq 1 */
+	put_refused(f->s, seal_offer(f, DD, "Grue", AT(7)), "replaced");
+	f->feed[E].seq = 0;
+	put_ok(f->s, seal_offer(f, E, "Cave", AT(8)));
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM resources WHERE owner = ?1",
+			       keys[DD]->id), 3);
+	/* D's seq 2 came before the vote passed: it stays folded (a reindex
+	 * takes the entries in the order they came), and is the evidence an
+	 * audit reports: an entry past its key's end */
+	assert_int_equal(store_reindex(f->s), 0);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM resources WHERE owner = ?1",
+			       keys[DD]->id), 3);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM entries e JOIN keys k"
+				     " ON k.key = e.author WHERE e.seq > k.cut AND k.key = ?1",
+			       keys[DD]->id), 1);
+	/* a rekey naming a key that is not the member's changes nothing */
+	Mutua__Proposal bad = MUTUA__PROPOSAL__INIT;
+	bad.what_case = MUTUA__PROPOSAL__WHAT_REKEY;
+	bad.rekey = rekey_of(f, C, F1, 0);
+	bad.rekey->key.data = keys[B]->id;
+	struct rec *rb = seal_proposal(f, A, &bad, AT(9));
+	mutua__card__free_unpacked(bad.rekey->card, NULL);
+	put_ok(f->s, rb);
+	vote(f, A, rb->id, YES, AT(10));
+	vote(f, B, rb->id, YES, AT(11));
+	assert_false(member_of(f->s, F1, C));
+	assert_true(member_of(f->s, B, B));
+	assert_true(member_of(f->s, C, C));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1294,6 +1436,9 @@ int main(void)
 		T(test_profile_does_not_move_a_voter_between_colleges),
 		T(test_excluded_members_late_vote_not_counted_in_any_order),
 		T(test_admission_undone_by_earlier_votes),
+		T(test_rotation_keeps_the_member),
+		T(test_rotation_to_a_members_key_ends_the_feed_only),
+		T(test_rekey_cuts_the_replaced_feed),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
