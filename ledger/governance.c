@@ -345,6 +345,17 @@ static struct voter *voters_at(struct store *s, const Mutua__Governance *gv, int
 	return v;
 }
 
+/* The verified body of the card held in column i of a proposal row. */
+static Mutua__CardBody *card_column(sqlite3_stmt *p, int i)
+{
+	Mutua__Card *card = mutua__card__unpack(NULL, (size_t)sqlite3_column_bytes(p, i),
+						sqlite3_column_blob(p, i));
+	Mutua__CardBody *cb = card ? card_open(card) : NULL;
+	if (card)
+		mutua__card__free_unpacked(card, NULL);
+	return cb;
+}
+
 /* A passed rekey: the replaced key's feed ends at upto, if that key is
  * the member's; the card's keys become the member's (fold_new_key). */
 static int apply_rekey(struct store *s, sqlite3_stmt *p)
@@ -365,11 +376,7 @@ static int apply_rekey(struct store *s, sqlite3_stmt *p)
 	sqlite3_bind_int64(st, 3, sqlite3_column_int64(p, 8));
 	if (store_step_done(s, st))
 		return -1;
-	Mutua__Card *card = mutua__card__unpack(NULL, (size_t)sqlite3_column_bytes(p, 3),
-						sqlite3_column_blob(p, 3));
-	Mutua__CardBody *cb = card ? card_open(card) : NULL;
-	if (card)
-		mutua__card__free_unpacked(card, NULL);
+	Mutua__CardBody *cb = card_column(p, 3);
 	if (!cb)
 		return 0;
 	int rc = fold_new_key(s, owner, cb, 1);
@@ -383,11 +390,7 @@ static int apply(struct store *s, sqlite3_stmt *p, int64_t passed_at)
 	const char *kind = (const char *)sqlite3_column_text(p, 1);
 	sqlite3_stmt *st;
 	if (strcmp(kind, "admit") == 0) {
-		Mutua__Card *card = mutua__card__unpack(NULL, (size_t)sqlite3_column_bytes(p, 3),
-							sqlite3_column_blob(p, 3));
-		Mutua__CardBody *cb = card ? card_open(card) : NULL;
-		if (card)
-			mutua__card__free_unpacked(card, NULL);
+		Mutua__CardBody *cb = card_column(p, 3);
 		if (!cb)
 			return 0;
 		const char *college = (const char *)sqlite3_column_text(p, 4);

@@ -88,6 +88,17 @@ static Mutua__Card *read_new_card(struct ctx *c, const char *path)
 	return card;
 }
 
+/* Opens the store and key, and resolves arg to a current member. */
+static int open_current_member(struct ctx *c, const char *arg, uint8_t id[32])
+{
+	int rc;
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = resolve_member(c, arg, id)))
+		return rc;
+	if (store_is_member(c->store, id) != 1 || store_excluded_at(c->store, id))
+		return fail(EXIT_REFUSED, "'%s' is not a current member", arg);
+	return EXIT_OK;
+}
+
 int cmd_propose(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] =
@@ -161,11 +172,8 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		uint64_t head;
 		if (optind != argc - 2)
 			return usage(use);
-		if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
-		    (rc = resolve_member(c, argv[optind], id)))
+		if ((rc = open_current_member(c, argv[optind], id)))
 			return rc;
-		if (store_is_member(c->store, id) != 1 || store_excluded_at(c->store, id))
-			return fail(EXIT_REFUSED, "'%s' is not a current member", argv[optind]);
 		if ((rc = rotate_current_key(c->store, id, key)) <= 0)
 			return rc < 0 ? fail_err(EXIT_REFUSED, NULL)
 				      : fail(EXIT_REFUSED, "'%s' has no key to replace", argv[optind]);
@@ -196,11 +204,8 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		uint8_t id[32];
 		if (optind != argc - 1)
 			return usage(use);
-		if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
-		    (rc = resolve_member(c, argv[optind], id)))
+		if ((rc = open_current_member(c, argv[optind], id)))
 			return rc;
-		if (store_is_member(c->store, id) != 1 || store_excluded_at(c->store, id))
-			return fail(EXIT_REFUSED, "'%s' is not a current member", argv[optind]);
 		p.what_case = MUTUA__PROPOSAL__WHAT_EXCLUDE;
 		p.exclude.data = id;
 		p.exclude.len = 32;
