@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "helpers.h"
+#include "store_helpers.h"
 #include "audit.h"
 #include "checkpoint.h"
 #include "entry.h"
@@ -29,20 +29,13 @@ static uint8_t *genesis;
 static size_t genesis_len;
 static uint8_t fed_id[32];
 
-static struct key *seeded(uint8_t v)
-{
-	uint8_t seed[32];
-	memset(seed, v, sizeof seed);
-	return key_new(seed);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
 	if (sodium_init() < 0)
 		return -1;
-	ka = seeded(0x11);
-	kb = seeded(0x22);
+	ka = key_seeded(0x11);
+	kb = key_seeded(0x22);
 	if (!ka || !kb)
 		return -1;
 	char *cards[2] = {card_make(ka, "Alpha", "structures", NULL, 0, T0),
@@ -71,16 +64,6 @@ struct fx {
 	struct store *s1, *s2; /* two nodes */
 };
 
-static struct store *open_adopted(const char *path)
-{
-	struct store *s = store_open(path);
-	if (!s)
-		fail_msg("store_open: %s", err_msg());
-	if (store_adopt_genesis(s, genesis, genesis_len) != 0)
-		fail_msg("store_adopt_genesis: %s", err_msg());
-	return s;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
@@ -88,8 +71,8 @@ static int setup(void **state)
 	f->dir = tmpdir_new();
 	f->p1 = path_in(f->dir, "one.db");
 	f->p2 = path_in(f->dir, "two.db");
-	f->s1 = open_adopted(f->p1);
-	f->s2 = open_adopted(f->p2);
+	f->s1 = store_adopted(f->p1, genesis, genesis_len);
+	f->s2 = store_adopted(f->p2, genesis, genesis_len);
 	*state = f;
 	return 0;
 }
@@ -582,7 +565,7 @@ static void test_due(void **state)
 	offers(f->s1, ka, 1);
 	assert_int_equal(checkpoint_due(f->s1, ka->id, now), 1);
 	/* never for a key that is not a member's */
-	struct key *kc = seeded(0x33);
+	struct key *kc = key_seeded(0x33);
 	assert_non_null(kc);
 	assert_int_equal(checkpoint_due(f->s1, kc->id, now), 0);
 	key_destroy(&kc);

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "helpers.h"
+#include "store_helpers.h"
 #include "entry.h"
 #include "federation.h"
 #include "util.h"
@@ -17,21 +17,14 @@ static struct key *ka, *kb, *kc;
 static char ep1[] = "tcp://10.0.0.1:7650", ep2[] = "ipc:///run/mutua/sock";
 static char *eps[] = {ep1, ep2};
 
-static struct key *seeded(uint8_t v)
-{
-	uint8_t seed[32];
-	memset(seed, v, sizeof seed);
-	return key_new(seed);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
 	if (sodium_init() < 0)
 		return -1;
-	ka = seeded(1);
-	kb = seeded(2);
-	kc = seeded(3);
+	ka = key_seeded(1);
+	kb = key_seeded(2);
+	kc = key_seeded(3);
 	return ka && kb && kc ? 0 : -1;
 }
 
@@ -398,7 +391,7 @@ static void test_genesis_make_refuses(void **state)
 	assert_non_null(strstr(err_msg(), "twice"));
 
 	/* another member claiming A's transport key */
-	struct key *thief = seeded(9);
+	struct key *thief = key_seeded(9);
 	assert_non_null(thief);
 	memcpy(thief->xpk, ka->xpk, 32);
 	char *stolen = card_make(thief, "Voleur", NULL, NULL, 0, T0);

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "helpers.h"
+#include "store_helpers.h"
 #include "entry.h"
 #include "federation.h"
 #include "governance.h"
@@ -329,19 +329,11 @@ static void vote(struct fx *f, int who, const uint8_t prop[32], uint32_t choice,
 
 /* ---- reading the state ------------------------------------------------ */
 
-static sqlite3_stmt *prep(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL))
-		fail_msg("%s: %s", sql, sqlite3_errmsg(store_db(s)));
-	return st;
-}
-
 /* Column 0 of the first row of sql (?1 = id when given), "NULL" if none. */
 static const char *q_text(struct store *s, const char *sql, const uint8_t *id, char *buf,
 			  size_t cap)
 {
-	sqlite3_stmt *st = prep(s, sql);
+	sqlite3_stmt *st = db_prep(s, sql);
 	if (id)
 		sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -359,7 +351,6 @@ static int64_t q_int(struct store *s, const char *sql, const uint8_t *id)
 	return strcmp(buf, "NULL") == 0 ? -999 : strtoll(buf, NULL, 10);
 }
 
-static char *dump(struct store *s, const char *sql);
 #define PROPOSALS_SQL "SELECT * FROM proposals ORDER BY id"
 
 /* A proposal's outcome as "state quorum_met yes no voters eligible": yes and
@@ -374,7 +365,7 @@ static void outcome_is(struct store *s, const uint8_t *prop, const char *want)
 	char buf[128];
 	q_text(s, OUTCOME_SQL, prop, buf, sizeof buf);
 	if (strcmp(buf, want) != 0) {
-		char *all = dump(s, PROPOSALS_SQL);
+		char *all = db_dump(s, PROPOSALS_SQL);
 		fail_msg("proposal outcome '%s', expected '%s'; proposals:\n%s", buf, want, all);
 	}
 }
@@ -388,46 +379,12 @@ static int64_t passed_at(struct store *s, const uint8_t *prop)
  * key a current member's? */
 static int zap_admits(struct store *s, int who)
 {
-	sqlite3_stmt *st = prep(s, "SELECT 1 FROM members WHERE xkey = ?1 AND active"
+	sqlite3_stmt *st = db_prep(s, "SELECT 1 FROM members WHERE xkey = ?1 AND active"
 				   " AND excluded IS NULL");
 	sqlite3_bind_blob(st, 1, keys[who]->xpk, 32, SQLITE_STATIC);
 	int rc = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return rc;
-}
-
-/* Every row of sql as text: columns joined by '|', blobs in hex. */
-static char *dump(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st = prep(s, sql);
-	size_t len = 0, cap = 1024;
-	char *out = malloc(cap);
-	assert_non_null(out);
-	out[0] = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(st); i++) {
-			char cell[4200];
-			int type = sqlite3_column_type(st, i);
-			if (type == SQLITE_NULL)
-				snprintf(cell, sizeof cell, "NULL");
-			else if (type == SQLITE_BLOB) {
-				int n = sqlite3_column_bytes(st, i);
-				assert_true(n <= 2048);
-				sodium_bin2hex(cell, sizeof cell, sqlite3_column_blob(st, i), (size_t)n);
-			} else
-				snprintf(cell, sizeof cell, "%s", sqlite3_column_text(st, i));
-			size_t need = strlen(cell) + 2;
-			if (len + need + 1 > cap) {
-				cap = 2 * (cap + need);
-				out = realloc(out, cap);
-				assert_non_null(out);
-			}
-			len += (size_t)sprintf(out + len, "%s%c", cell,
-					       i + 1 < sqlite3_column_count(st) ? '|' : '\n');
-		}
-	}
-	sqlite3_finalize(st);
-	return out;
 }
 
 #define MEMBERS_SQL "SELECT * FROM members ORDER BY id"
@@ -705,7 +662,7 @@ static void test_admission_makes_a_member(void **state)
 	assert_int_equal(store_excluded_at(f->s, keys[E]->id), 0);
 	assert_true(zap_admits(f->s, E));
 	/* the member row: from the card and the proposal, since the passing vote */
-	sqlite3_stmt *st = prep(f->s, "SELECT name, college, founder, since, xkey FROM members"
+	sqlite3_stmt *st = db_prep(f->s, "SELECT name, college, founder, since, xkey FROM members"
 				      " WHERE id = ?1");
 	sqlite3_bind_blob(st, 1, keys[E]->id, 32, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -1043,7 +1000,7 @@ static void same_tables(struct store *a, struct store *b, const char *what)
 	static const char *const sqls[] = {PROPOSALS_SQL, MEMBERS_SQL, VOTES_SQL,
 					   ENDPOINTS_SQL, "SELECT * FROM params ORDER BY name"};
 	for (size_t i = 0; i < sizeof sqls / sizeof *sqls; i++) {
-		char *x = dump(a, sqls[i]), *y = dump(b, sqls[i]);
+		char *x = db_dump(a, sqls[i]), *y = db_dump(b, sqls[i]);
 		if (strcmp(x, y) != 0)
 			fail_msg("%s: '%s' differs:\n%s---\n%s", what, sqls[i], x, y);
 		free(x);
@@ -1220,7 +1177,7 @@ static void test_excluded_members_late_vote_not_counted_in_any_order(void **stat
 	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
 	static const char *const sqls[] = {PROPOSALS_SQL, MEMBERS_SQL};
 	for (int i = 0; i < 2; i++) {
-		char *x = dump(f->s, sqls[i]), *y = dump(s2, sqls[i]);
+		char *x = db_dump(f->s, sqls[i]), *y = db_dump(s2, sqls[i]);
 		assert_string_equal(x, y);
 		free(x);
 		free(y);
@@ -1305,16 +1262,16 @@ static void test_rotation_keeps_the_member(void **state)
 	vote(f, B, p, YES, AT(8));
 	outcome_is(f->s, p, "passed q1 y2 n0 v2 e4");
 	/* the same state after a reindex, and in a store fed in another order */
-	char *before = dump(f->s, "SELECT * FROM keys ORDER BY key");
+	char *before = db_dump(f->s, "SELECT * FROM keys ORDER BY key");
 	assert_int_equal(store_reindex(f->s), 0);
-	char *after = dump(f->s, "SELECT * FROM keys ORDER BY key");
+	char *after = db_dump(f->s, "SELECT * FROM keys ORDER BY key");
 	assert_string_equal(before, after);
 	struct store *t = fx_store(f);
 	for (size_t i = f->nrec; i-- > 0;)
 		put(t, &f->rec[i]); /* E's feed is refused until A's arrives */
 	for (size_t i = 0; i < f->nrec; i++)
 		put(t, &f->rec[i]);
-	char *other = dump(t, "SELECT * FROM keys ORDER BY key");
+	char *other = db_dump(t, "SELECT * FROM keys ORDER BY key");
 	assert_string_equal(before, other);
 	assert_int_equal(q_int(t, "SELECT count(*) FROM resources WHERE owner = ?1",
 			       keys[A]->id), 2);

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "helpers.h"
+#include "store_helpers.h"
 #include "entry.h"
 #include "federation.h"
 #include "lending.h"
@@ -41,21 +41,14 @@
 
 static struct key *ka, *kb, *kc;
 
-static struct key *seeded(uint8_t v)
-{
-	uint8_t seed[32];
-	memset(seed, v, sizeof seed);
-	return key_new(seed);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
 	if (sodium_init() < 0)
 		return -1;
-	ka = seeded(0xa1);
-	kb = seeded(0xb2);
-	kc = seeded(0xc3);
+	ka = key_seeded(0xa1);
+	kb = key_seeded(0xb2);
+	kc = key_seeded(0xc3);
 	return ka && kb && kc ? 0 : -1;
 }
 
@@ -264,19 +257,11 @@ static void step_body(Mutua__Body *b, Mutua__Transition *t, int payload, const u
 
 /* ---- reading the derived state ---------------------------------------- */
 
-static sqlite3_stmt *prep(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL))
-		fail_msg("%s: %s", sql, sqlite3_errmsg(store_db(s)));
-	return st;
-}
-
 /* Column 0 of the first row of sql (?1 = id when given) as text, in buf. */
 static const char *col_text(struct store *s, const char *sql, const uint8_t *id, char *buf,
 			    size_t cap)
 {
-	sqlite3_stmt *st = prep(s, sql);
+	sqlite3_stmt *st = db_prep(s, sql);
 	if (id)
 		sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
@@ -296,40 +281,6 @@ static int64_t col_int(struct store *s, const char *sql, const uint8_t *id)
 
 #define STATE(s, id) col_text(s, "SELECT state FROM loans WHERE id = ?1", id, sbuf, sizeof sbuf)
 #define IGNORED(s, id) col_int(s, "SELECT ignored FROM loans WHERE id = ?1", id)
-
-/* Every row of sql as text: columns joined by '|', blobs in hex. */
-static char *dump(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st = prep(s, sql);
-	size_t len = 0, cap = 1024;
-	char *out = malloc(cap);
-	assert_non_null(out);
-	out[0] = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(st); i++) {
-			char cell[2100];
-			int type = sqlite3_column_type(st, i);
-			if (type == SQLITE_NULL)
-				snprintf(cell, sizeof cell, "NULL");
-			else if (type == SQLITE_BLOB) {
-				int n = sqlite3_column_bytes(st, i);
-				assert_true(n <= 1024);
-				sodium_bin2hex(cell, sizeof cell, sqlite3_column_blob(st, i), (size_t)n);
-			} else
-				snprintf(cell, sizeof cell, "%s", sqlite3_column_text(st, i));
-			size_t need = strlen(cell) + 2;
-			if (len + need + 1 > cap) {
-				cap = 2 * (cap + need);
-				out = realloc(out, cap);
-				assert_non_null(out);
-			}
-			len += (size_t)sprintf(out + len, "%s%c", cell,
-					       i + 1 < sqlite3_column_count(st) ? '|' : '\n');
-		}
-	}
-	sqlite3_finalize(st);
-	return out;
-}
 
 #define LOANS_SQL "SELECT * FROM loans ORDER BY id"
 /* Each member's balance in hundredths: credits earned minus spent. */
@@ -357,7 +308,7 @@ static size_t push_feed(struct store *from, struct store *to, const uint8_t *aut
 	uint64_t head;
 	uint8_t hid[32];
 	assert_int_equal(store_head(to, author, &head, hid), 0);
-	sqlite3_stmt *st = prep(from, "SELECT body, sig FROM entries WHERE author = ?1"
+	sqlite3_stmt *st = db_prep(from, "SELECT body, sig FROM entries WHERE author = ?1"
 				      " AND seq > ?2 ORDER BY seq LIMIT ?3");
 	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
@@ -879,10 +830,10 @@ static void test_fold_is_order_independent(void **state)
 	struct scenario sc;
 	struct store *nodes[3];
 	write_scenario(f, &sc, nodes);
-	char *want = dump(nodes[0], LOANS_SQL), *want_bal = dump(nodes[0], BALANCES_SQL);
+	char *want = db_dump(nodes[0], LOANS_SQL), *want_bal = db_dump(nodes[0], BALANCES_SQL);
 	for (int i = 0; i < 3; i++) {
 		check_scenario(nodes[i], &sc);
-		char *got = dump(nodes[i], LOANS_SQL);
+		char *got = db_dump(nodes[i], LOANS_SQL);
 		assert_string_equal(got, want);
 		free(got);
 	}
@@ -897,7 +848,7 @@ static void test_fold_is_order_independent(void **state)
 	for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
 		struct store *s = replay(f, nodes[0], orders[o], orders[o][3]);
 		check_scenario(s, &sc);
-		char *got = dump(s, LOANS_SQL), *bal = dump(s, BALANCES_SQL);
+		char *got = db_dump(s, LOANS_SQL), *bal = db_dump(s, BALANCES_SQL);
 		if (strcmp(got, want))
 			fail_msg("order %zu gives other loans:\n%s\nwanted:\n%s", o, got, want);
 		assert_string_equal(bal, want_bal);
@@ -916,9 +867,9 @@ static void test_reindex_gives_the_same(void **state)
 	write_scenario(f, &sc, nodes);
 	static const int borrowers_first[3] = {2, 1, 0};
 	struct store *s = replay(f, nodes[1], borrowers_first, 0);
-	char *want = dump(s, LOANS_SQL), *want_bal = dump(s, BALANCES_SQL);
+	char *want = db_dump(s, LOANS_SQL), *want_bal = db_dump(s, BALANCES_SQL);
 	assert_int_equal(store_reindex(s), 0);
-	char *got = dump(s, LOANS_SQL);
+	char *got = db_dump(s, LOANS_SQL);
 	assert_string_equal(got, want);
 	free(got);
 	/* a derived table edited by hand is rebuilt from the entries */
@@ -929,9 +880,9 @@ static void test_reindex_gives_the_same(void **state)
 				      " (zeroblob(32), zeroblob(32), zeroblob(32), 0, 1, 1, 0,"
 				      " 'accepted')", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(store_reindex(s), 0);
-	got = dump(s, LOANS_SQL);
+	got = db_dump(s, LOANS_SQL);
 	assert_string_equal(got, want);
-	char *bal = dump(s, BALANCES_SQL);
+	char *bal = db_dump(s, BALANCES_SQL);
 	assert_string_equal(bal, want_bal);
 	check_scenario(s, &sc);
 	free(got);
@@ -1082,7 +1033,7 @@ static void test_steps_before_their_request(void **state)
 	push_feed(sb, sx, kb->id, SIZE_MAX);
 	assert_string_equal(STATE(sx, req), "closed");
 	assert_int_equal(col_int(sx, "SELECT credits FROM loans WHERE id = ?1", req), 300);
-	char *a = dump(sa, LOANS_SQL), *x = dump(sx, LOANS_SQL);
+	char *a = db_dump(sa, LOANS_SQL), *x = db_dump(sx, LOANS_SQL);
 	assert_string_equal(a, x);
 	free(a);
 	free(x);

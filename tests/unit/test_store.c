@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "helpers.h"
+#include "store_helpers.h"
 #include "entry.h"
 #include "federation.h"
 #include "lending.h"
@@ -22,21 +22,14 @@ static uint8_t *genesis;
 static size_t genesis_len;
 static uint8_t fed_id[32];
 
-static struct key *seeded(uint8_t v)
-{
-	uint8_t seed[32];
-	memset(seed, v, sizeof seed);
-	return key_new(seed);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
 	if (sodium_init() < 0)
 		return -1;
-	ka = seeded(0x11);
-	kb = seeded(0x22);
-	kc = seeded(0x33);
+	ka = key_seeded(0x11);
+	kb = key_seeded(0x22);
+	kc = key_seeded(0x33);
 	if (!ka || !kb || !kc)
 		return -1;
 	char *cards[2] = {card_make(ka, "R\xc3\xa9gie Nord", "structures", NULL, 0, T0),
@@ -66,16 +59,6 @@ struct fx {
 	struct store *s1, *s2; /* two nodes of the federation */
 };
 
-static struct store *open_adopted(const char *path)
-{
-	struct store *s = store_open(path);
-	if (!s)
-		fail_msg("store_open: %s", err_msg());
-	if (store_adopt_genesis(s, genesis, genesis_len) != 0)
-		fail_msg("store_adopt_genesis: %s", err_msg());
-	return s;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
@@ -83,8 +66,8 @@ static int setup(void **state)
 	f->dir = tmpdir_new();
 	f->p1 = path_in(f->dir, "one.db");
 	f->p2 = path_in(f->dir, "two.db");
-	f->s1 = open_adopted(f->p1);
-	f->s2 = open_adopted(f->p2);
+	f->s1 = store_adopted(f->p1, genesis, genesis_len);
+	f->s2 = store_adopted(f->p2, genesis, genesis_len);
 	*state = f;
 	return 0;
 }
