@@ -202,6 +202,12 @@ out:
 	return rc;
 }
 
+int rotate_staged_file(const char *path)
+{
+	char next[PATH_MAX];
+	return next_path(next, path) == 0 && access(next, F_OK) == 0;
+}
+
 int rotate_finish(const char *path)
 {
 	char next[PATH_MAX];

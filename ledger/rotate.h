@@ -42,6 +42,9 @@ struct key *rotate_load(struct store *s, const char *path, const char *passphras
 int rotate_begin(struct store *s, const struct key *k, const char *path,
 		 const char *passphrase, const char *actor, uint8_t new_id[KEY_ID_BYTES]);
 
+/* Is there a staged key file beside path (path.next)? */
+int rotate_staged_file(const char *path);
+
 /* Makes path.next the key file (rename, then sync of the folder). */
 int rotate_finish(const char *path);
 

@@ -148,7 +148,6 @@ static void write_status(const char *path, struct syncer *sy, const char *listen
 static int key_changed(struct store *s, const struct key *k, const struct rotation *rot,
 		       struct syncer *sy, const char *path)
 {
-	char next[PATH_MAX];
 	uint64_t last;
 	if (rot->staged) {
 		if (syncer_npeers(sy) > 0 && !syncer_peer_holds(sy, rot->old, rot->seq))
@@ -161,11 +160,9 @@ static int key_changed(struct store *s, const struct key *k, const struct rotati
 			"speaks with its new transport key");
 		return 1;
 	}
-	if ((size_t)snprintf(next, sizeof next, "%s.next", path) >= sizeof next)
-		return 0;
 	if (store_member_of(s, k->id, NULL, &last) != 1 || last == INT64_MAX)
 		return 0;
-	if (access(next, F_OK) != 0) {
+	if (!rotate_staged_file(path)) {
 		log_limited(LOG_ERROR, "rekeyed", "this node's key was replaced at seq %llu of its "
 			    "feed (by a vote?): it can append nothing more",
 			    (unsigned long long)last);
