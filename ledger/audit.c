@@ -393,6 +393,22 @@ static void chunk_clear(struct chunk *c)
 	c->n = 0;
 }
 
+/* One issue per feed that sql (author, first seq, count) finds: entries
+ * the rule forbids, stored before the scratch store knew it did. */
+static int report_late(struct audit *a, const char *sql, const char *rule, const char *what)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1), rule,
+		      "%lld entr%s %s", (long long)sqlite3_column_int64(st, 2),
+		      sqlite3_column_int64(st, 2) == 1 ? "y" : "ies", what);
+	sqlite3_finalize(st);
+	return 0;
+}
+
 /* The stashed feeds whose authors the history has made members since,
  * in turn (a newcomer may vote for the next); what is left is the work
  * of keys that never were members'. */
@@ -467,34 +483,21 @@ static int take_pending(struct audit *a, struct chunk *c)
 		      : "%lld entries signed by a key that is not a member's", n);
 	}
 	sqlite3_finalize(st);
-	/* what a member signed after its exclusion took effect, when the
-	 * scratch store learnt of the exclusion only later */
-	if (sqlite3_prepare_v2(db, "SELECT e.author, min(e.seq), count(*) FROM entries e"
-			       " JOIN members m ON m.id = coalesce((SELECT member FROM keys"
-			       " WHERE key = e.author), e.author) WHERE m.excluded IS NOT NULL"
-			       " AND e.time > m.excluded GROUP BY e.author ORDER BY e.author",
-			       -1, &st, NULL))
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW)
-		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		      "membership", "%lld entr%s signed after the member's exclusion",
-		      (long long)sqlite3_column_int64(st, 2),
-		      sqlite3_column_int64(st, 2) == 1 ? "y" : "ies");
-	sqlite3_finalize(st);
-	/* and what a key signed past the seq where a rekey, passed later than
-	 * the scratch store took them, ended its feed */
-	if (sqlite3_prepare_v2(db, "SELECT e.author, min(e.seq), count(*) FROM entries e"
-			       " JOIN keys k ON k.key = e.author WHERE e.seq >"
-			       " min(coalesce(k.rotated, ?1), coalesce(k.cut, ?1))"
-			       " GROUP BY e.author ORDER BY e.author", -1, &st, NULL))
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	sqlite3_bind_int64(st, 1, INT64_MAX);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		      "keys", "%lld entr%s signed by a key after it was replaced",
-		      (long long)sqlite3_column_int64(st, 2),
-		      sqlite3_column_int64(st, 2) == 1 ? "y" : "ies");
-	sqlite3_finalize(st);
+	/* what a member signed after its exclusion took effect, and what a key
+	 * signed past the seq where a rekey ended its feed, when the scratch
+	 * store learnt of the exclusion or the rekey only later */
+	if (report_late(a, "SELECT e.author, min(e.seq), count(*) FROM entries e"
+			   " JOIN members m ON m.id = coalesce((SELECT member FROM keys"
+			   " WHERE key = e.author), e.author) WHERE m.excluded IS NOT NULL"
+			   " AND e.time > m.excluded GROUP BY e.author ORDER BY e.author",
+			"membership", "signed after the member's exclusion") ||
+	    report_late(a, "SELECT e.author, min(e.seq), count(*) FROM entries e"
+			   " JOIN keys k ON k.key = e.author WHERE e.seq >"
+			   " min(coalesce(k.rotated, 9223372036854775807),"
+			   " coalesce(k.cut, 9223372036854775807))"
+			   " GROUP BY e.author ORDER BY e.author",
+			"keys", "signed by a key after it was replaced"))
+		return -1;
 	return 0;
 }
 
