@@ -60,10 +60,11 @@ load hardening_helpers
 	chmod 755 "$T"
 	chown -R nobody "${H[1]}"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$MUTUAD" --home "${H[1]}" \
-		--listen "ipc://${H[1]}/n.sock" >>"$T/1.log" 2>&1 3>&- &
-	echo $! >"$T/1.pid"
-	wait_until 20 log_has 1 "mutuad started"
-	pid=$(daemon_pid 1)
+		--listen "ipc://${H[1]}/n.sock" >>"$T/nobody.log" 2>&1 3>&- &
+	echo $! >"$T/nobody.pid"
+	# a log of its own: the first daemon's "started" line must not count
+	wait_until 20 log_has nobody "mutuad started"
+	pid=$(daemon_pid nobody)
 	uid=$(stat -c %u "/proc/$pid/status")
 	echo "# mutuad run as nobody: /proc/$pid/status owned by uid $uid" >&3
 	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 65534 ]
