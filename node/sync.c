@@ -81,7 +81,7 @@ struct syncer {
 	uint64_t received, sent;
 	uint64_t own_heard; /* highest seq of our own feed a peer reported */
 	int heard_own;
-	uint8_t *buf;       /* scratch for ENTRIES replies */
+	uint8_t *buf;       /* scratch for ENTRIES and PUSH packs */
 	int fatal;
 	int txn;            /* a write transaction is open for this round */
 	int store_failed;   /* the store refused a write this round */
@@ -174,44 +174,48 @@ fail:
 
 /* ---- heads ------------------------------------------------------------ */
 
-/* Our heads as a heads frame; malloc'd. */
-static uint8_t *our_heads(struct syncer *sy, size_t *len)
+/* Our heads, at most WIRE_HEADS_MAX; malloc'd, NULL when that failed. */
+static struct wire_head *our_heads(struct syncer *sy, size_t *n)
 {
 	sqlite3_stmt *st;
-	size_t cap = 16, n = 0;
-	uint8_t *buf = malloc(cap * WIRE_HEAD_SIZE);
-	*len = 0;
-	if (!buf || !(st = store_stmt(sy->store, "SELECT author, seq, id FROM feeds"
-				      " ORDER BY author"))) {
-		free(buf);
+	size_t cap = 16;
+	struct wire_head *h = malloc(cap * sizeof *h);
+	*n = 0;
+	if (!h || !(st = store_stmt(sy->store, "SELECT author, seq, id FROM feeds"
+				    " ORDER BY author"))) {
+		free(h);
 		return NULL;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW && n < WIRE_HEADS_MAX) {
-		if (n == cap) {
-			uint8_t *more = realloc(buf, 2 * cap * WIRE_HEAD_SIZE);
+	while (sqlite3_step(st) == SQLITE_ROW && *n < WIRE_HEADS_MAX) {
+		if (*n == cap) {
+			struct wire_head *more = realloc(h, 2 * cap * sizeof *h);
 			if (!more)
 				break;
-			buf = more;
+			h = more;
 			cap *= 2;
 		}
-		struct wire_head h;
-		memcpy(h.author, sqlite3_column_blob(st, 0), 32);
-		h.seq = (uint64_t)sqlite3_column_int64(st, 1);
-		memcpy(h.id, sqlite3_column_blob(st, 2), 32);
-		wire_head_put(buf + n * WIRE_HEAD_SIZE, &h);
-		n++;
+		memcpy(h[*n].author, sqlite3_column_blob(st, 0), 32);
+		h[*n].seq = (uint64_t)sqlite3_column_int64(st, 1);
+		memcpy(h[*n].id, sqlite3_column_blob(st, 2), 32);
+		(*n)++;
 	}
 	sqlite3_reset(st);
-	*len = n * WIRE_HEAD_SIZE;
-	return buf;
+	return h;
 }
 
 static void send_hello(struct syncer *sy, struct peer *p, const char *cmd)
 {
-	size_t hl;
-	uint8_t *heads = our_heads(sy, &hl);
-	if (!heads)
+	size_t n;
+	struct wire_head *list = our_heads(sy, &n);
+	uint8_t *heads = list ? malloc(n * WIRE_HEAD_SIZE + 1) : NULL;
+	size_t hl = n * WIRE_HEAD_SIZE;
+	if (!heads) {
+		free(list);
 		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		wire_head_put(heads + i * WIRE_HEAD_SIZE, &list[i]);
+	free(list);
 	if (strcmp(cmd, "HELLO") == 0) {
 		const void *b[] = {"HELLO", store_fed_id(sy->store), heads};
 		size_t l[] = {5, FED_ID_BYTES, hl};
@@ -225,8 +229,53 @@ static void send_hello(struct syncer *sy, struct peer *p, const char *cmd)
 	free(heads);
 }
 
-/* Sends one head (new entries) to every peer, the one they came from too:
- * to it, that is the acknowledgment. */
+/* The seq up to which peer p last told us it holds author's feed; 0 when
+ * it did not list the feed. */
+static uint64_t peer_seq(const struct peer *p, const uint8_t *author)
+{
+	for (size_t i = 0; i < p->nheads; i++)
+		if (memcmp(p->heads[i].author, author, 32) == 0)
+			return p->heads[i].seq;
+	return 0;
+}
+
+/* Sends p, unasked, the entries of h's feed that it was last known to lack,
+ * up to h. -1 when there is nothing to push, or too much: p is then sent
+ * the head and fetches what it lacks. */
+static int push_feed(struct syncer *sy, struct peer *p, const struct wire_head *h)
+{
+	uint64_t theirs = peer_seq(p, h->author);
+	if (!p->answered || theirs >= h->seq || h->seq - theirs > WIRE_PUSH_MAX)
+		return -1;
+	sqlite3_stmt *st = store_stmt(sy->store, "SELECT body, sig FROM entries WHERE"
+				      " author = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, h->author, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)theirs);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)h->seq);
+	size_t plen = 0, count = 0;
+	while (sqlite3_step(st) == SQLITE_ROW &&
+	       wire_pack_add(sy->buf, WIRE_PUSH_BYTES, &plen, sqlite3_column_blob(st, 0),
+			     (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1)) == 0)
+		count++;
+	sqlite3_reset(st);
+	if (count != h->seq - theirs)
+		return -1;
+	uint8_t frame[WIRE_HEAD_SIZE];
+	wire_head_put(frame, h);
+	const void *b[] = {"PUSH", frame, sy->buf};
+	size_t l[] = {4, sizeof frame, plen};
+	if (send_frames(sy, p, b, l, 3))
+		return -1;
+	p->sent += count;
+	sy->sent += count;
+	return 0;
+}
+
+/* Tells every peer that author's feed grew: the new entries themselves to
+ * a peer that lacks few of them, the head to the others. The peer they
+ * came from is sent the head: to it, that is the acknowledgment. */
 static void announce_feed(struct syncer *sy, const uint8_t *author)
 {
 	struct wire_head h;
@@ -239,18 +288,37 @@ static void announce_feed(struct syncer *sy, const uint8_t *author)
 	size_t l[] = {5, sizeof frame};
 	for (int i = 0; i < sy->npeers; i++) {
 		struct peer *p = sy->peers[i];
-		if (p->connected)
+		if (p->connected && push_feed(sy, p, &h))
 			send_frames(sy, p, b, l, 2);
 	}
 }
 
+/* Another process (the CLI) or mutuad's own appends changed the store:
+ * every peer is pushed what it lacks of each feed where that is little,
+ * and sent all our heads when something is left for it to fetch. */
 void syncer_announce(struct syncer *sy)
 {
+	size_t n;
+	struct wire_head *heads = our_heads(sy, &n);
+	if (!heads)
+		return;
 	for (int i = 0; i < sy->npeers; i++) {
 		struct peer *p = sy->peers[i];
-		if (p->connected)
+		int pushed = 0, left = !p->answered;
+		if (!p->connected)
+			continue;
+		for (size_t k = 0; k < n && !left; k++) {
+			if (peer_seq(p, heads[k].author) >= heads[k].seq)
+				continue;
+			if (push_feed(sy, p, &heads[k]))
+				left = 1;
+			else
+				pushed++;
+		}
+		if (left || !pushed)
 			send_hello(sy, p, "HEADS");
 	}
+	free(heads);
 }
 
 /* ---- wants ------------------------------------------------------------ */
@@ -295,13 +363,10 @@ static void want_add(struct syncer *sy, const uint8_t *author, uint64_t target,
 	(void)src;
 }
 
-/* Does peer p hold author's feed up to at least seq? */
+/* Does peer p hold author's feed up to at least seq (>= 1)? */
 static int peer_has(const struct peer *p, const uint8_t *author, uint64_t seq)
 {
-	for (size_t i = 0; i < p->nheads; i++)
-		if (memcmp(p->heads[i].author, author, 32) == 0)
-			return p->heads[i].seq >= seq;
-	return 0;
+	return peer_seq(p, author) >= seq;
 }
 
 static int send_get(struct syncer *sy, struct peer *p, const uint8_t *author,
@@ -448,6 +513,7 @@ static void take_heads(struct syncer *sy, struct peer *p, const uint8_t *buf,
 		free(p->heads);
 		p->heads = h;
 		p->nheads = n;
+		p->answered = 1;
 	} else {
 		/* merge an announcement into what we know of the peer */
 		for (size_t i = 0; i < n; i++) {
@@ -467,7 +533,6 @@ static void take_heads(struct syncer *sy, struct peer *p, const uint8_t *buf,
 		}
 		free(h);
 	}
-	p->answered = 1;
 }
 
 /* ---- entries ---------------------------------------------------------- */
@@ -543,6 +608,62 @@ static void fork_alarm(struct syncer *sy, struct peer *p, const uint8_t *author)
 	pass_fork(sy, author, p);
 }
 
+/* Stores a batch of one feed received from p in the round's transaction;
+ * the feed is announced when the round is committed. -1 when the store
+ * refused it (the round is then rolled back). */
+static int receive_batch(struct syncer *sy, struct peer *p, const struct raw_entry *v,
+			 size_t n, struct batch_result *r)
+{
+	/* the batches of one poll round share a transaction (committed at
+	 * the end of syncer_poll): pages of the random-key indexes are
+	 * written once per round, not once per batch */
+	if (!sy->txn && store_begin(sy->store) == 0)
+		sy->txn = 1;
+	if (sy->store_failed || store_insert_batch(sy->store, v, n, r)) {
+		/* a full disk or an I/O error: the round is rolled back and
+		 * fetching pauses; the node keeps serving what it holds */
+		if (!sy->store_failed)
+			log_limited(LOG_ERROR, "store-failed", "store: %s: receiving paused for "
+				    "%d ms", err_msg(), STORE_RETRY_MS);
+		sy->store_failed = 1;
+		return -1;
+	}
+	p->last_contact = time_now_ms();
+	p->received += r->added;
+	sy->received += r->added;
+	p->rejected += r->rejected;
+	if (r->rejected) {
+		char key[300];
+		snprintf(key, sizeof key, "%s:rej:%s", p->name, err_msg());
+		log_limited(LOG_WARN, key, "peer %s: rejected %zu of %zu entries: %s",
+			    peer_label(p), r->rejected, n, err_msg());
+	}
+	if (r->added) {
+		char hex[HEX_ID_LEN + 1];
+		hex_encode(hex, r->author, 32);
+		log_msg(LOG_DEBUG, "peer %s: +%zu entries of %.16s (head %llu)", peer_label(p),
+			r->added, hex, (unsigned long long)r->author_seq);
+		size_t k;
+		for (k = 0; k < sy->ngrown && memcmp(sy->grown[k], r->author, 32); k++)
+			;
+		if (k == sy->ngrown) {
+			if (sy->ngrown == sy->capgrown) {
+				size_t cap = sy->capgrown ? 2 * sy->capgrown : 8;
+				void *more = realloc(sy->grown, cap * sizeof *sy->grown);
+				if (more) {
+					sy->grown = more;
+					sy->capgrown = cap;
+				}
+			}
+			if (sy->ngrown < sy->capgrown)
+				memcpy(sy->grown[sy->ngrown++], r->author, 32);
+		}
+	}
+	if (r->forks)
+		fork_alarm(sy, p, r->author);
+	return 0;
+}
+
 static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *author,
 			 size_t alen, const uint8_t *buf, size_t len)
 {
@@ -563,53 +684,8 @@ static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *autho
 			w->src = NULL;
 		return;
 	}
-	/* the batches of one poll round share a transaction (committed at
-	 * the end of syncer_poll): pages of the random-key indexes are
-	 * written once per round, not once per batch */
-	if (!sy->txn && store_begin(sy->store) == 0)
-		sy->txn = 1;
-	if (sy->store_failed || store_insert_batch(sy->store, v, n, &r)) {
-		/* a full disk or an I/O error: the round is rolled back and
-		 * fetching pauses; the node keeps serving what it holds */
-		if (!sy->store_failed)
-			log_limited(LOG_ERROR, "store-failed", "store: %s: receiving paused for "
-				    "%d ms", err_msg(), STORE_RETRY_MS);
-		sy->store_failed = 1;
+	if (receive_batch(sy, p, v, n, &r))
 		return;
-	}
-	p->last_contact = time_now_ms();
-	p->received += r.added;
-	sy->received += r.added;
-	p->rejected += r.rejected;
-	if (r.rejected) {
-		char key[300];
-		snprintf(key, sizeof key, "%s:rej:%s", p->name, err_msg());
-		log_limited(LOG_WARN, key, "peer %s: rejected %zu of %zu entries: %s",
-			    peer_label(p), r.rejected, n, err_msg());
-	}
-	if (r.added) {
-		char hex[HEX_ID_LEN + 1];
-		hex_encode(hex, r.author, 32);
-		log_msg(LOG_DEBUG, "peer %s: +%zu entries of %.16s (head %llu)", peer_label(p),
-			r.added, hex, (unsigned long long)r.author_seq);
-		size_t k;
-		for (k = 0; k < sy->ngrown && memcmp(sy->grown[k], r.author, 32); k++)
-			;
-		if (k == sy->ngrown) {
-			if (sy->ngrown == sy->capgrown) {
-				size_t cap = sy->capgrown ? 2 * sy->capgrown : 8;
-				void *more = realloc(sy->grown, cap * sizeof *sy->grown);
-				if (more) {
-					sy->grown = more;
-					sy->capgrown = cap;
-				}
-			}
-			if (sy->ngrown < sy->capgrown)
-				memcpy(sy->grown[sy->ngrown++], r.author, 32);
-		}
-	}
-	if (r.forks)
-		fork_alarm(sy, p, r.author);
 	if (w && memcmp(r.author, author, 32) == 0) {
 		w->deadline = time_now_ms() + sy->cfg.request_ms;
 		if (r.author_seq >= w->target) {
@@ -621,6 +697,35 @@ static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *autho
 			w->src = NULL;
 		}
 	}
+}
+
+/* Entries pushed by p (see push_feed): taken when they extend our head,
+ * then p's head is taken as an announcement, so whatever is still missing
+ * below it (p thought we held more than we do) is fetched. */
+static void take_push(struct syncer *sy, struct peer *p, const uint8_t *hbuf, size_t hlen,
+		      const uint8_t *buf, size_t len)
+{
+	struct raw_entry v[WIRE_PUSH_MAX];
+	struct wire_head h;
+	struct batch_result r;
+	size_t nh, n;
+	uint64_t ours;
+	if (wire_heads_parse(hbuf, hlen, &h, 1, &nh) || nh != 1 ||
+	    wire_pack_parse(buf, len, v, WIRE_PUSH_MAX, &n) || n == 0 || h.seq < n) {
+		log_limited(LOG_WARN, p->name, "peer %s: bad push", peer_label(p));
+		p->rejected++;
+		return;
+	}
+	/* a feed we do not know as a member's, as in take_heads: ignored */
+	if (store_member_of(sy->store, h.author, NULL, NULL) != 1 ||
+	    store_head(sy->store, h.author, &ours, NULL))
+		return;
+	/* the pack holds seqs h.seq - n + 1 .. h.seq */
+	if (h.seq > ours && h.seq - n <= ours) {
+		if (receive_batch(sy, p, v, n, &r))
+			return;
+	}
+	take_heads(sy, p, hbuf, hlen, 0);
 }
 
 static void take_fork(struct syncer *sy, struct peer *p, const uint8_t *buf, size_t len)
@@ -847,6 +952,9 @@ static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
 	} else if (is_cmd(&f[0], "ENTRIES") && n == 3) {
 		take_entries(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]),
 			     zmq_msg_data(&f[2]), zmq_msg_size(&f[2]));
+	} else if (is_cmd(&f[0], "PUSH") && n == 3) {
+		take_push(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), zmq_msg_data(&f[2]),
+			  zmq_msg_size(&f[2]));
 	} else if (is_cmd(&f[0], "FORK") && n == 2) {
 		take_fork(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
 	} else if (is_cmd(&f[0], "ERROR") && n == 2) {
@@ -1232,6 +1340,11 @@ static int end_round(struct syncer *sy)
 			store_rollback(sy->store);
 			sy->store_failed = 1;
 		}
+		/* the events of our own writes: looking at the store each ms
+		 * for them would only burn the CPU the next hop needs (a CLI
+		 * write among them is still seen by the poll's timeout) */
+		if (sy->watch_fd >= 0)
+			drain_watch(sy);
 	}
 	if (sy->store_failed) {
 		/* nothing of the round was kept: forget it, ask again later */
@@ -1375,24 +1488,15 @@ int syncer_quiet(const struct syncer *sy)
 int syncer_in_step(const struct syncer *sy, int i)
 {
 	const struct peer *p = sy->peers[i];
-	size_t hl;
+	size_t n;
 	if (!p->answered)
 		return 0;
-	uint8_t *heads = our_heads((struct syncer *)sy, &hl);
+	struct wire_head *heads = our_heads((struct syncer *)sy, &n);
 	if (!heads)
 		return 0;
-	size_t n = hl / WIRE_HEAD_SIZE;
 	int same = n == p->nheads;
-	for (size_t k = 0; same && k < n; k++) {
-		struct wire_head h;
-		memcpy(h.author, heads + k * WIRE_HEAD_SIZE, 32);
-		h.seq = wire_get_u64(heads + k * WIRE_HEAD_SIZE + 32);
-		int found = 0;
-		for (size_t j = 0; j < p->nheads; j++)
-			if (memcmp(p->heads[j].author, h.author, 32) == 0)
-				found = p->heads[j].seq == h.seq;
-		same = found;
-	}
+	for (size_t k = 0; same && k < n; k++)
+		same = peer_seq(p, heads[k].author) == heads[k].seq;
 	free(heads);
 	return same;
 }

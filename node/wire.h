@@ -10,6 +10,11 @@
  *                                 an announcement of new entries)
  *   GET      get(44)              author(32) from-seq(u64) count(u32)
  *   ENTRIES  author(32) | pack    entries of one feed, ascending seq
+ *   PUSH     head(72) | pack      new entries sent unasked: the sender's
+ *                                 head of one feed and the entries up to
+ *                                 it that the receiver was last known to
+ *                                 lack (a hop costs one message, not an
+ *                                 announcement, a GET and its answer)
  *   FORK     pack                 a fork proof: exactly two entries
  *   ERROR    text                 why the sender refuses us, for the log
  *
@@ -35,6 +40,10 @@
 #define WIRE_BATCH_BYTES (2 << 20)
 #define WIRE_MSG_MAX (WIRE_BATCH_BYTES + (WIRE_BATCH_MAX * 68) + 1024)
 #define WIRE_ERROR_MAX 200
+/* what a PUSH may carry; a peer further behind is sent the head alone
+ * and fetches with GETs */
+#define WIRE_PUSH_MAX 64
+#define WIRE_PUSH_BYTES (64 << 10)
 
 struct wire_head {
 	uint8_t author[32];

@@ -8,7 +8,9 @@
 # folder removed at the end, every daemon stopped on exit. The machine is
 # shared and noisy: compare the ratios, whose two sides are measured in the
 # same run. Knobs (environment): BENCH_SYNC_N (100000), BENCH_AUDIT_N
-# (1000000), BENCH_CONVERGE_N (1000), BENCH_HYPERCORE=0 to skip Hypercore.
+# (1000000), BENCH_CONVERGE_N (1000), BENCH_HYPERCORE=0 to skip Hypercore,
+# BENCH_ONLY="sync converge ..." to run only some of the parts machine,
+# append, sync, converge, audit, hypercore (a ratio needs both its sides).
 # Needs `make OPT=... all build/tests/bench/bench` first (make bench does).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -60,6 +62,13 @@ say() { echo "bench: $*" >&2; }
 fail() {
 	say "FAILED: $*"
 	exit 1
+}
+# want PART: is this part of the bench to run?
+want() {
+	case " ${BENCH_ONLY:-$1} " in
+	*" $1 "*) return 0 ;;
+	esac
+	return 1
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # fig NAME VALUE UNIT: records a figure computed here
@@ -121,6 +130,14 @@ undaemon() {
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 }
+# npm_start: installs Hypercore's packages in the background, if it runs
+npm_start() {
+	[ -n "$HC" ] || return 0
+	mkdir "$HC" && cp -R "$PEERS/." "$HC/" && chmod -R u+w "$HC" &&
+		(cd "$HC" && npm ci --no-audit --no-fund --loglevel=error >"$T/npm.log" 2>&1) &
+	NPM_PID=$!
+	PIDS="$PIDS $NPM_PID"
+}
 count() { sqlite3 "$1/store.db" "SELECT count(*) FROM entries"; }
 
 START=$(now_ms)
@@ -133,7 +150,9 @@ fi
 
 # ---- hypercore: installed in the background while nothing is measured
 HC=
-if [ "${BENCH_HYPERCORE:-1}" = 0 ]; then
+if ! want hypercore; then
+	:
+elif [ "${BENCH_HYPERCORE:-1}" = 0 ]; then
 	say "hypercore: skipped (BENCH_HYPERCORE=0)"
 elif ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	say "hypercore: skipped: node or npm is not installed"
@@ -144,13 +163,16 @@ else
 fi
 
 # ---- micro-benchmarks
+mkdir "$T/raw"
+if want machine; then
 say "crypto: Ed25519 verify on 1 and 2 threads, BLAKE2b-256 (256-byte messages)"
 "$BENCH" crypto 1.5 >>"$RES" || fail "crypto"
 say "sqlite: batched inserts into an entries table (WAL, FULL, 1000 a transaction)"
-mkdir "$T/raw"
 "$BENCH" sqlite "$T/raw" 2 >>"$RES" || fail "sqlite"
+fi
 
 # ---- homes: one federation for sync, appends and audit; one for convergence
+if want append || want sync || want audit; then
 say "homes: 13 founders (sender, receiver, appender, 10 feed authors)"
 S=$T/s R=$T/r P=$T/p
 S_ID=$(home "$S" Sender) || fail "mutua init"
@@ -164,7 +186,9 @@ done
 # shellcheck disable=SC2046 # paths without spaces
 federation Bench "$S" "$R" "$P" "$T/f0" -- $(echo "$FEEDS" | cut -d' ' -f3-) ||
 	fail "federation"
+fi
 
+if want append; then
 say "durable: one SQLite transaction per row vs store_append (synchronous=FULL), 3 rounds"
 "$BENCH" durable "$T/raw" "$P" 3 1 >>"$RES" || fail "durable"
 ratio append_ratio_to_sqlite "$(val append_durable_per_s)" "$(val sqlite_insert_full_txn_per_s)" 3 ratio
@@ -174,8 +198,10 @@ say "offer add: wall time of one 'mutua offer add' process, median of 21"
 "$BENCH" median spawn_true_ms 21 -- /bin/true >>"$RES" || fail "spawn /bin/true"
 "$BENCH" median cli_offer_add_ms 21 -- "$MUTUA" --home "$P" offer add --kind equipment \
 	--title "Cold room" --unit day >>"$RES" || fail "offer add"
+fi
 
 # ---- sync: 100k entries over 10 feeds, from empty, two daemons, CURVE on
+if want sync; then
 say "sync: generating $SYNC_N entries of $BODY bytes over 10 feeds"
 # shellcheck disable=SC2086
 out=$("$BENCH" gen "$S/store.db" "$BODY" "$SYNC_N" $FEEDS) || fail "gen"
@@ -198,8 +224,10 @@ HEADS="SELECT group_concat(hex(author) || seq || hex(id)) FROM (SELECT * FROM fe
 	WHERE lower(hex(author)) != '$R_ID' ORDER BY author)"
 [ "$(sqlite3 "$S/store.db" "$HEADS")" = "$(sqlite3 "$R/store.db" "$HEADS")" ] ||
 	fail "sync: the receiver's heads differ from the sender's"
+fi
 
 # ---- convergence: 5 daemons in a line, appends at one end
+if want converge; then
 say "convergence: 5 daemons in a line, $CONVERGE_N appends at one end"
 L=
 for i in 0 1 2 3 4; do
@@ -229,16 +257,13 @@ done
 for p in $LPIDS; do
 	undaemon "$p"
 done
+fi
 
 # ---- audit: a 1M-entry bundle over 10 feeds
+if want audit; then
 say "audit: generating $AUDIT_N entries over 10 feeds (test data, synchronous=OFF)"
-if [ -n "$HC" ]; then
-	# npm ci meanwhile: the generation is not measured
-	mkdir "$HC" && cp -R "$PEERS/." "$HC/" && chmod -R u+w "$HC" &&
-		(cd "$HC" && npm ci --no-audit --no-fund --loglevel=error >"$T/npm.log" 2>&1) &
-	NPM_PID=$!
-	PIDS="$PIDS $NPM_PID"
-fi
+# npm ci meanwhile: the generation is not measured
+npm_start
 # shellcheck disable=SC2086
 "$BENCH" gen "$T/f0/store.db" "$BODY" "$AUDIT_N" $FEEDS >/dev/null || fail "gen"
 say "audit: mutua export"
@@ -253,6 +278,9 @@ if [ -z "$AUDITED" ] || ! grep -q '"ok":true' "$T/audit.json"; then
 fi
 fig audit_entries_per_s "$(awk -v n="$AUDITED" -v ms=$((t1 - t0)) 'BEGIN { printf "%.0f", n * 1000 / ms }')" entries/s
 rm -f "$T/audit.bundle"
+else
+	npm_start
+fi
 
 # ---- hypercore, the peer to beat
 if [ -n "$HC" ]; then

@@ -99,6 +99,22 @@ static void setup(void)
 			fwrite(buf, 1, n, f);
 			fclose(f);
 		}
+		/* PUSH | B's head (seq 3) | pack */
+		n = 0;
+		buf[n++] = 4; buf[n++] = 0; memcpy(buf + n, "PUSH", 4); n += 4;
+		buf[n++] = 72; buf[n++] = 0;
+		memcpy(buf + n, other->id, 32);
+		for (int i = 0; i < 8; i++)
+			buf[n + 32 + i] = i == 0 ? 3 : 0;
+		memcpy(buf + n + 40, prev, 32);
+		n += 72;
+		buf[n++] = (uint8_t)plen; buf[n++] = (uint8_t)(plen >> 8);
+		memcpy(buf + n, pack, plen); n += plen;
+		snprintf(p, sizeof p, "%s/push-b", seeds);
+		if ((f = fopen(p, "wb"))) {
+			fwrite(buf, 1, n, f);
+			fclose(f);
+		}
 		/* HELLO | fed | one head */
 		uint64_t seq;
 		uint8_t id[32];
