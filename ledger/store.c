@@ -25,9 +25,12 @@
 #include "store_int.h"
 #include "util.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define STMT_CACHE 96 /* room for every statement of the store's modules and mutuad */
 
@@ -40,7 +43,19 @@ struct store {
 	int ncache;
 	uint8_t fed_id[FED_ID_BYTES];
 	Mutua__Genesis *genesis;
+	struct checkpointer *ckpt;
 };
+
+/* The WAL checkpointer thread (store_checkpoint_apart). */
+struct checkpointer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+	sqlite3 *db; /* its own connection: SQLite connections are not shared */
+};
+
+#define CHECKPOINT_EVERY_MS 200
 
 static const char schema_v1[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
@@ -213,11 +228,80 @@ fail:
 	return NULL;
 }
 
+static void *checkpointer_run(void *arg)
+{
+	struct checkpointer *c = arg;
+	pthread_mutex_lock(&c->mu);
+	while (!c->stop) {
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
+		t.tv_sec += t.tv_nsec / 1000000000L;
+		t.tv_nsec %= 1000000000L;
+		if (pthread_cond_timedwait(&c->cv, &c->mu, &t) != ETIMEDOUT)
+			continue;
+		pthread_mutex_unlock(&c->mu);
+		/* PASSIVE: copies what is committed, never waits for the writer;
+		 * a failure (a reader holding old frames) is tried again later */
+		int log = 0, done = 0;
+		sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+		pthread_mutex_lock(&c->mu);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+static void checkpointer_stop(struct checkpointer *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+int store_checkpoint_apart(struct store *s)
+{
+	const char *path = sqlite3_db_filename(s->db, "main");
+	if (s->ckpt)
+		return 0;
+	struct checkpointer *c = calloc(1, sizeof *c);
+	if (!c || !path || !*path)
+		goto fail;
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(c->db, 100);
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&c->thread, NULL, checkpointer_run, c)) {
+		pthread_cond_destroy(&c->cv);
+		pthread_mutex_destroy(&c->mu);
+		goto fail;
+	}
+	s->ckpt = c;
+	return store_exec(s, "PRAGMA wal_autocheckpoint = 0");
+fail:
+	err_set("store: no checkpointer thread: %s",
+		c && c->db ? sqlite3_errmsg(c->db) : "out of memory");
+	if (c)
+		sqlite3_close(c->db);
+	free(c);
+	return -1;
+}
+
 void store_close(struct store **sp)
 {
 	struct store *s = sp ? *sp : NULL;
 	if (!s)
 		return;
+	checkpointer_stop(s->ckpt);
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].st);
 	if (s->genesis)

@@ -24,6 +24,12 @@ struct store;
 struct store *store_open(const char *path);
 void store_close(struct store **s);
 sqlite3 *store_db(struct store *s);
+/* Moves the WAL checkpoints of this connection to a thread of their own,
+ * with its own connection, that copies committed pages into the database
+ * every 200 ms without ever waiting for a writer: a long-running writer
+ * (mutuad) then never stops to copy tens of MB mid-sync. Stopped by
+ * store_close. */
+int store_checkpoint_apart(struct store *s);
 /* Runs SQL with no result rows. */
 int store_exec(struct store *s, const char *sql);
 /* A cached prepared statement for sql, keyed by the pointer (pass string

@@ -297,6 +297,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	syncer_watch_store(sy);
+	if (store_checkpoint_apart(s))
+		log_msg(LOG_WARN, "%s: the main loop checkpoints the WAL itself", err_msg());
 	if (add_peers(sy, s, me, &cfg, 0)) {
 		log_msg(LOG_ERROR, "%s", err_msg());
 		rc = 2;

@@ -38,6 +38,8 @@
  * store every millisecond: a write seen by inotify comes before the
  * writer's fsync and commit, which make no event of their own. */
 #define WATCH_HOT_MS 40
+#define ROUND_MS 250         /* the longest a fetch keeps its transaction */
+#define ROUND_ENTRIES 65536  /* the most entries it adds in one */
 #define ZAP_DOMAIN "mutua"
 
 struct peer {
@@ -84,6 +86,8 @@ struct syncer {
 	uint8_t *buf;       /* scratch for ENTRIES and PUSH packs */
 	int fatal;
 	int txn;            /* a write transaction is open for this round */
+	int64_t txn_since;  /* ms: when it began */
+	size_t txn_entries; /* entries it added */
 	int store_failed;   /* the store refused a write this round */
 	int64_t pause_until; /* no fetching before (ms), after a store failure */
 	/* feeds that grew this round: announced once the round is committed,
@@ -617,8 +621,11 @@ static int receive_batch(struct syncer *sy, struct peer *p, const struct raw_ent
 	/* the batches of one poll round share a transaction (committed at
 	 * the end of syncer_poll): pages of the random-key indexes are
 	 * written once per round, not once per batch */
-	if (!sy->txn && store_begin(sy->store) == 0)
+	if (!sy->txn && store_begin(sy->store) == 0) {
 		sy->txn = 1;
+		sy->txn_since = time_now_ms();
+		sy->txn_entries = 0;
+	}
 	if (sy->store_failed || store_insert_batch(sy->store, v, n, r)) {
 		/* a full disk or an I/O error: the round is rolled back and
 		 * fetching pauses; the node keeps serving what it holds */
@@ -630,6 +637,7 @@ static int receive_batch(struct syncer *sy, struct peer *p, const struct raw_ent
 	}
 	p->last_contact = time_now_ms();
 	p->received += r->added;
+	sy->txn_entries += r->added;
 	sy->received += r->added;
 	p->rejected += r->rejected;
 	if (r->rejected) {
@@ -1330,6 +1338,12 @@ static int store_changed(struct syncer *sy)
  * grew. -1 when the store failed. */
 static int end_round(struct syncer *sy)
 {
+	/* while a backlog is fetched, rounds share a transaction up to a
+	 * bound: each page of the random-key indexes is then written to the
+	 * WAL once per ROUND_MS, not once per round */
+	if (sy->txn && !sy->fatal && !sy->store_failed && sy->nwants &&
+	    sy->txn_entries < ROUND_ENTRIES && time_now_ms() - sy->txn_since < ROUND_MS)
+		return 0;
 	if (sy->txn) {
 		sy->txn = 0;
 		if (sy->fatal || sy->store_failed)
