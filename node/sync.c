@@ -1253,6 +1253,9 @@ void syncer_destroy(struct syncer **syp)
 	struct syncer *sy = syp ? *syp : NULL;
 	if (!sy)
 		return;
+	/* what a fetch holds in its open transaction is kept */
+	if (sy->txn && (sy->fatal || sy->store_failed || store_commit(sy->store)))
+		store_rollback(sy->store);
 	while (sy->npeers)
 		peer_remove(sy, sy->npeers - 1);
 	if (sy->router)
