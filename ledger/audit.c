@@ -551,9 +551,8 @@ static int check_lending(struct audit *a)
 	sqlite3_stmt *st;
 	/* steps the fold ignored */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT v.author, n.seq, v.type, lower(hex(v.request)), v.verdict"
-			       " FROM loan_events v JOIN entries n ON n.id = v.id"
-			       " WHERE v.verdict IS NOT NULL ORDER BY v.author, n.seq", -1, &st, NULL))
+			       "SELECT author, seq, type, lower(hex(request)), verdict FROM loan_events"
+			       " WHERE verdict IS NOT NULL ORDER BY author, seq", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	while (sqlite3_step(st) == SQLITE_ROW)
 		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
@@ -562,9 +561,8 @@ static int check_lending(struct audit *a)
 	sqlite3_finalize(st);
 	/* requests that cannot stand */
 	if (sqlite3_prepare_v2(db,
-			       "SELECT l.borrower, n.seq, l.state, l.owner IS NULL FROM loans l"
-			       " JOIN entries n ON n.id = l.id"
-			       " WHERE l.state = 'invalid' OR l.owner IS NULL", -1, &st, NULL))
+			       "SELECT borrower, seq, state, owner IS NULL FROM loans"
+			       " WHERE state = 'invalid' OR owner IS NULL", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	while (sqlite3_step(st) == SQLITE_ROW)
 		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
@@ -580,7 +578,7 @@ static int check_lending(struct audit *a)
 	if (sqlite3_prepare_v2(db,
 			       "SELECT l.resource, r.capacity, r.title, l.start_ms, l.end_ms,"
 			       " l.quantity, l.id, l.owner,"
-			       " (SELECT n.seq FROM loan_events v JOIN entries n ON n.id = v.id"
+			       " (SELECT v.seq FROM loan_events v"
 			       "  WHERE v.request = l.id AND v.type = 'accept' AND v.verdict IS NULL),"
 			       " coalesce(l.decided, 0)"
 			       " FROM loans l JOIN resources r ON r.id = l.resource"

@@ -204,8 +204,8 @@ int fold_entry(struct store *s, const struct entry *e)
 	case MUTUA__BODY__PAYLOAD_OFFER:
 		st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
 				   " unit, capacity, rate, location, description,"
-				   " auto_accept, status, created, updated)"
-				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)");
+				   " auto_accept, status, created, updated, seq)"
+				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)");
 		if (!st)
 			return -1;
 		sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
@@ -213,6 +213,7 @@ int fold_entry(struct store *s, const struct entry *e)
 		bind_offer(st, 3, b->offer);
 		sqlite3_bind_int64(st, 11, b->time);
 		sqlite3_bind_int64(st, 12, b->time);
+		sqlite3_bind_int64(st, 13, (sqlite3_int64)b->seq);
 		/* requests may have come before their offer */
 		if (store_step_done(s, st))
 			return -1;

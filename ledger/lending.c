@@ -116,9 +116,8 @@ static int recompute(struct store *s, const uint8_t request[32])
 
 	/* steps of one author stamped with the same millisecond keep their
 	 * feed's order (seq), not the order of their ids */
-	st = store_stmt(s, "SELECT l.type, l.author, l.time, l.usage, l.rate, l.note, l.id"
-			   " FROM loan_events l LEFT JOIN entries e ON e.id = l.id"
-			   " WHERE l.request = ? ORDER BY l.time, l.author, e.seq, l.id");
+	st = store_stmt(s, "SELECT type, author, time, usage, rate, note, id FROM loan_events"
+			   " WHERE request = ? ORDER BY time, author, seq, id");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
@@ -285,8 +284,8 @@ int lending_fold(struct store *s, const struct entry *e)
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST) {
 		const Mutua__Request *r = b->request;
 		st = store_stmt(s, "INSERT OR IGNORE INTO loans(id, resource, borrower, start_ms,"
-				   " end_ms, quantity, note, requested, state)"
-				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested')");
+				   " end_ms, quantity, note, requested, state, seq)"
+				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?)");
 		if (!st)
 			return -1;
 		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
@@ -297,6 +296,7 @@ int lending_fold(struct store *s, const struct entry *e)
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)r->quantity);
 		sqlite3_bind_text(st, 7, r->note ? r->note : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 8, b->time);
+		sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
 		if (store_step_done(s, st))
 			return -1;
 		return recompute(s, e->id);
@@ -305,7 +305,7 @@ int lending_fold(struct store *s, const struct entry *e)
 	if (!t)
 		return err_set("not a lending entry");
 	st = store_stmt(s, "INSERT OR IGNORE INTO loan_events(id, request, type, author, time,"
-			   " usage, rate, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+			   " usage, rate, note, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
@@ -318,6 +318,7 @@ int lending_fold(struct store *s, const struct entry *e)
 	if (t->has_rate)
 		sqlite3_bind_int64(st, 7, (sqlite3_int64)t->rate);
 	sqlite3_bind_text(st, 8, t->note ? t->note : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
 	if (store_step_done(s, st))
 		return -1;
 	return recompute(s, t->request.data);

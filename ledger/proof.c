@@ -28,17 +28,19 @@ static int db_fail(struct store *s)
 	return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 }
 
-/* Decodes the entry a query on ?1 (blob) and ?2 (integer, if the query has
- * it) finds, as (body, sig). 1 found, 0 not, -1 error. */
-static int load_entry(struct store *s, const char *sql, const uint8_t *key, uint64_t seq,
-		      struct entry *e)
+/* Decodes the entry, as (body, sig), that a query on ?1 (a key or member
+ * id), ?2 (a seq) and ?3 (an entry id, if given) finds. 1 found, 0 not, -1
+ * error. */
+static int load_entry(struct store *s, const char *sql, const uint8_t *key, int64_t seq,
+		      const uint8_t *id, struct entry *e)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL))
 		return db_fail(s);
 	sqlite3_bind_blob(st, 1, key, 32, SQLITE_STATIC);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, 2, seq);
+	if (id)
+		sqlite3_bind_blob(st, 3, id, 32, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rc = entry_decode(e, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
@@ -68,7 +70,9 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 		     const uint8_t *self, struct proof_gap *gap)
 {
 	static const char *const steps[] = {"accept", "handover", "return", "close"};
-	uint8_t ids[PROOF_RECORDS_MAX][32], owner[32];
+	/* each record: its entry id, the member who signed it, its seq */
+	uint8_t ids[PROOF_RECORDS_MAX][32], who[PROOF_RECORDS_MAX][32], owner[32];
+	int64_t at[PROOF_RECORDS_MAX];
 	char state[32] = "", hex[HEX_ID_LEN + 1];
 	sqlite3_stmt *st;
 	int rc;
@@ -77,8 +81,9 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 	memset(gap, 0, sizeof *gap);
 	p->kind = PROOF_LOAN;
 	hex_encode(hex, request, 32);
-	if (sqlite3_prepare_v2(store_db(s), "SELECT state, owner, resource FROM loans WHERE id = ?1",
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(store_db(s), "SELECT l.state, l.owner, l.resource, r.seq,"
+			       " l.borrower, l.seq FROM loans l JOIN resources r ON r.id = l.resource"
+			       " WHERE l.id = ?1", -1, &st, NULL))
 		return db_fail(s);
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32;
@@ -86,6 +91,10 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 		snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 0));
 		memcpy(owner, sqlite3_column_blob(st, 1), 32);
 		memcpy(ids[0], sqlite3_column_blob(st, 2), 32);
+		memcpy(who[0], owner, 32);
+		at[0] = sqlite3_column_int64(st, 3);
+		memcpy(who[1], sqlite3_column_blob(st, 4), 32);
+		at[1] = sqlite3_column_int64(st, 5);
 	}
 	sqlite3_finalize(st);
 	if (!rc)
@@ -97,18 +106,26 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 	size_t n = 2;
 	/* the steps the fold took (verdict NULL): at most one of each */
 	for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
-		if (sqlite3_prepare_v2(store_db(s), "SELECT id FROM loan_events WHERE request = ?1"
-				       " AND type = ?2 AND verdict IS NULL", -1, &st, NULL))
+		if (sqlite3_prepare_v2(store_db(s), "SELECT id, author, seq FROM loan_events"
+				       " WHERE request = ?1 AND type = ?2 AND verdict IS NULL",
+				       -1, &st, NULL))
 			return db_fail(s);
 		sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, steps[k], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32)
-			memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
+		    sqlite3_column_bytes(st, 1) == 32) {
+			memcpy(ids[n], sqlite3_column_blob(st, 0), 32);
+			memcpy(who[n], sqlite3_column_blob(st, 1), 32);
+			at[n++] = sqlite3_column_int64(st, 2);
+		}
 		sqlite3_finalize(st);
 	}
 	for (size_t i = 0; i < n; i++) {
-		rc = load_entry(s, "SELECT body, sig FROM entries WHERE id = ?1", ids[i], 0,
-				&p->rec[i].e);
+		/* by the seq of one of the signer's keys: entries have no
+		 * index on their ids (store.c, schema version 4) */
+		rc = load_entry(s, "SELECT body, sig FROM entries WHERE seq = ?2 AND id = ?3"
+				" AND author IN (SELECT ?1 UNION SELECT key FROM keys WHERE"
+				" member = ?1)", who[i], at[i], ids[i], &p->rec[i].e);
 		if (rc <= 0) {
 			if (rc == 0)
 				err_set("an entry of loan %.12s is not held here", hex);
@@ -153,7 +170,7 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *author = p->rec[i].e.b->author.data;
 		rc = load_entry(s, "SELECT body, sig FROM entries WHERE author = ?1 AND seq = ?2",
-				author, ref[i].seq, &p->rec[i].cp);
+				author, (int64_t)ref[i].seq, NULL, &p->rec[i].cp);
 		if (rc <= 0) {
 			if (rc == 0)
 				err_set("a checkpoint of loan %.12s is not held here", hex);

@@ -170,7 +170,6 @@ static const char entries_schema[] =
 	" id BLOB NOT NULL, type TEXT NOT NULL, time INTEGER NOT NULL,"
 	" body BLOB NOT NULL, sig BLOB NOT NULL,"
 	" verified INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
-	"CREATE UNIQUE INDEX entries_id ON entries(id);"
 	"CREATE INDEX entries_unverified ON entries(verified) WHERE verified = 0;";
 
 struct rawdb {

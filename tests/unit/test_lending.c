@@ -891,6 +891,50 @@ static void test_reindex_gives_the_same(void **state)
 	free(want_bal);
 }
 
+/* A store of schema version 3 (an index on entries.id, no seq beside the
+ * derived rows) opens as version 4 with every seq filled in and the same
+ * loans. */
+static void test_migration_from_version_3(void **state)
+{
+	struct fx *f = *state;
+	struct scenario sc;
+	struct store *nodes[3];
+	write_scenario(f, &sc, nodes);
+	struct store *s = nodes[1];
+	char *want = db_dump(s, LOANS_SQL);
+	char *path = strdup(sqlite3_db_filename(store_db(s), "main"));
+	assert_non_null(path);
+	assert_int_equal(sqlite3_exec(store_db(s),
+				      "CREATE UNIQUE INDEX entries_id ON entries(id);"
+				      " ALTER TABLE resources DROP COLUMN seq;"
+				      " ALTER TABLE loans DROP COLUMN seq;"
+				      " ALTER TABLE loan_events DROP COLUMN seq;"
+				      " PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+	int k;
+	for (k = 0; f->st[k] != s; k++)
+		;
+	store_close(&f->st[k]);
+	s = f->st[k] = store_open(path);
+	if (!s)
+		fail_msg("store_open: %s", err_msg());
+	free(path);
+	assert_int_equal(col_int(s, "SELECT count(*) FROM sqlite_master WHERE name ="
+				    " 'entries_id'", NULL), 0);
+	assert_int_equal(col_int(s, "SELECT user_version FROM pragma_user_version", NULL), STORE_SCHEMA_VERSION);
+	assert_true(col_int(s, "SELECT count(*) FROM loan_events", NULL) > 0);
+	assert_int_equal(col_int(s, "SELECT (SELECT count(*) FROM resources r WHERE r.seq IS NOT"
+				    " (SELECT seq FROM entries e WHERE e.id = r.id)) + (SELECT count(*)"
+				    " FROM loans l WHERE l.seq IS NOT (SELECT seq FROM entries e"
+				    " WHERE e.id = l.id)) + (SELECT count(*) FROM loan_events v"
+				    " WHERE v.seq IS NOT (SELECT seq FROM entries e WHERE e.id = v.id))",
+				 NULL), 0);
+	char *got = db_dump(s, LOANS_SQL);
+	assert_string_equal(got, want);
+	check_scenario(s, &sc);
+	free(got);
+	free(want);
+}
+
 /* Steps of one author stamped with the same millisecond follow their feed's
  * order, whatever their ids. */
 static void test_same_millisecond_steps_keep_feed_order(void **state)
@@ -1250,6 +1294,7 @@ int main(void)
 		T(test_time_zone_independent),
 		T(test_fold_is_order_independent),
 		T(test_reindex_gives_the_same),
+		T(test_migration_from_version_3),
 		T(test_same_millisecond_steps_keep_feed_order),
 		T(test_skewed_clocks_keep_cause_before_effect),
 		T(test_steps_before_their_request),
