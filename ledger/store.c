@@ -30,11 +30,14 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define STMT_CACHE 96 /* room for every statement of the store's modules and mutuad */
 
@@ -48,6 +51,9 @@ struct store {
 	uint8_t fed_id[FED_ID_BYTES];
 	Mutua__Genesis *genesis;
 	struct checkpointer *ckpt;
+	int autockpt;        /* WAL pages that make a commit checkpoint; 0 never */
+	int wakes;           /* commits write to the wake FIFO (store_wake_path) */
+	char wake[4096 + 8]; /* its path */
 };
 
 /* The WAL checkpointer thread (store_checkpoint_apart). */
@@ -60,6 +66,44 @@ struct checkpointer {
 };
 
 #define CHECKPOINT_EVERY_MS 200
+/* a larger WAL between checkpoints than SQLite's 1000 pages: a sync writes
+ * each page of the random-key indexes once per checkpoint */
+#define AUTOCHECKPOINT_PAGES 10000
+
+/* SQLite calls this after each commit, once the write lock is released.
+ * It does what PRAGMA wal_autocheckpoint would (setting a hook replaces
+ * that), then wakes the daemon: a byte to the FIFO it reads, if one is
+ * there (store_wake_path). A commit is only visible to others by then, so
+ * the daemon, woken, finds it at once. */
+static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct store *s = arg;
+	if (s->autockpt && pages >= s->autockpt)
+		sqlite3_wal_checkpoint(db, name);
+	if (s->wakes) {
+		int fd = open(s->wake, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+		if (fd >= 0) {
+			/* only a FIFO (a full one has wakes pending already) */
+			if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+				ssize_t w = write(fd, "", 1);
+				(void)w;
+			}
+			close(fd);
+		}
+	}
+	return SQLITE_OK;
+}
+
+const char *store_wake_path(struct store *s)
+{
+	return s->wake;
+}
+
+void store_wakes(struct store *s, int on)
+{
+	s->wakes = on;
+}
 
 static const char schema_v1[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
@@ -230,10 +274,11 @@ struct store *store_open(const char *path)
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
-	/* a larger WAL between checkpoints: a sync writes each page of the
-	 * random-key indexes once per checkpoint, not once per 1000 pages */
+	s->autockpt = AUTOCHECKPOINT_PAGES;
+	s->wakes = strlen(path) + 6 <= sizeof s->wake;
+	snprintf(s->wake, sizeof s->wake, "%s-wake", path);
+	sqlite3_wal_hook(s->db, on_commit, s);
 	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-			  " PRAGMA wal_autocheckpoint = 10000;"
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
 	    migrate(s) || load_genesis(s) || lending_register_sql(s)) {
@@ -304,7 +349,8 @@ int store_checkpoint_apart(struct store *s)
 		goto fail;
 	}
 	s->ckpt = c;
-	return store_exec(s, "PRAGMA wal_autocheckpoint = 0");
+	s->autockpt = 0;
+	return 0;
 fail:
 	err_set("store: no checkpointer thread: %s",
 		c && c->db ? sqlite3_errmsg(c->db) : "out of memory");

@@ -30,6 +30,12 @@ sqlite3 *store_db(struct store *s);
  * (mutuad) then never stops to copy tens of MB mid-sync. Stopped by
  * store_close. */
 int store_checkpoint_apart(struct store *s);
+/* After each commit, a connection writes one byte to the FIFO at this path
+ * (the store's path and "-wake") if it exists and has a reader: mutuad
+ * reads it (syncer_watch_store) to announce what the CLI appended at once.
+ * store_wakes(s, 0) stops a connection's own wakes (the reader's). */
+const char *store_wake_path(struct store *s);
+void store_wakes(struct store *s, int on);
 /* Runs SQL with no result rows. */
 int store_exec(struct store *s, const char *sql);
 /* A cached prepared statement for sql, keyed by the pointer (pass string

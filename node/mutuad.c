@@ -33,9 +33,8 @@
 #define STATUS_EVERY_MS 1000
 #define VERIFY_BATCH 64
 /* The longest the loop sleeps: it also notices entries the CLI appended
- * (PRAGMA data_version, about a microsecond). Where inotify wakes it on a
- * write to the store (syncer_watch_store), this only bounds the delay when
- * the watch is missing. */
+ * (PRAGMA data_version, about a microsecond). The CLI's commits wake it at
+ * once (syncer_watch_store); this bounds the delay for other writers. */
 #define POLL_MS 10
 #define AUTO_ANSWER_MS 1000
 

@@ -15,13 +15,12 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
-#ifdef __linux__
-#include <sys/inotify.h>
-#endif
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in libzmq 4.3.4, accepted by it */
@@ -34,10 +33,6 @@
 #define REDIAL_MIN_MS 1000  /* first new attempt after a failed handshake */
 #define REDIAL_MAX_MS 15000 /* the wait doubles up to this */
 #define DRAIN_MAX 256 /* messages handled per socket per poll round */
-/* After a write to the store's folder, how long the loop looks at the
- * store every millisecond: a write seen by inotify comes before the
- * writer's fsync and commit, which make no event of their own. */
-#define WATCH_HOT_MS 40
 #define ROUND_MS 250         /* the longest a fetch keeps its transaction */
 #define ROUND_ENTRIES 65536  /* the most entries it adds in one */
 #define ZAP_DOMAIN "mutua"
@@ -78,8 +73,7 @@ struct syncer {
 	struct want *wants;
 	size_t nwants, cap_wants;
 	int64_t data_version;
-	int watch_fd;          /* inotify on the store's folder, or -1 */
-	int64_t hot_until;     /* look at the store each ms until (watch_fd) */
+	int watch_fd, watch_wfd; /* the wake FIFO (store_wake_path), or -1 */
 	uint64_t received, sent;
 	uint64_t own_heard; /* highest seq of our own feed a peer reported */
 	int heard_own;
@@ -1224,7 +1218,7 @@ struct syncer *syncer_new(struct store *s, const struct key *k, const struct syn
 	sy->key = k;
 	sy->cfg = cfg ? *cfg : def;
 	sy->data_version = -1;
-	sy->watch_fd = -1;
+	sy->watch_fd = sy->watch_wfd = -1;
 	/* A received batch inserts into two indexes keyed by random entry ids
 	 * (entries.id, resources.id). In SQLite's default 2 MB page cache
 	 * that spills dirty pages mid-transaction and re-reads index pages:
@@ -1264,8 +1258,10 @@ void syncer_destroy(struct syncer **syp)
 		zmq_close(sy->zap);
 	if (sy->ctx)
 		zmq_ctx_term(sy->ctx);
-	if (sy->watch_fd >= 0)
+	if (sy->watch_fd >= 0) {
 		close(sy->watch_fd);
+		close(sy->watch_wfd);
+	}
 	free(sy->wants);
 	free(sy->grown);
 	free(sy->buf);
@@ -1286,40 +1282,42 @@ int syncer_listen(struct syncer *sy, const char *endpoint)
 
 void syncer_watch_store(struct syncer *sy)
 {
-#ifdef __linux__
-	/* the folder, not the WAL file: the WAL may be made anew */
-	const char *path = sqlite3_db_filename(store_db(sy->store), "main");
-	char dir[4096];
-	if (sy->watch_fd >= 0 || !path || !*path || strlen(path) >= sizeof dir)
+	const char *path = store_wake_path(sy->store);
+	struct stat st;
+	if (sy->watch_fd >= 0)
 		return;
-	snprintf(dir, sizeof dir, "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = 0;
-	else
-		snprintf(dir, sizeof dir, ".");
-	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (fd < 0)
+	/* made by us or an earlier run; anything else at that path is left
+	 * alone. Members of the group (staff running the CLI) may wake us. */
+	if (mkfifo(path, 0620) && errno != EEXIST) {
+		log_msg(LOG_DEBUG, "no wake FIFO %s: %s", path, strerror(errno));
 		return;
-	if (inotify_add_watch(fd, dir, IN_MODIFY) < 0) {
-		log_msg(LOG_DEBUG, "no inotify watch on %s: %s", dir, strerror(errno));
+	}
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) || !S_ISFIFO(st.st_mode)) {
+		log_msg(LOG_DEBUG, "no wake FIFO %s: %s", path,
+			fd < 0 ? strerror(errno) : "not a FIFO");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	/* a writer of our own: between two writers the FIFO never reads as
+	 * closed, which poll would report again and again */
+	int wfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (wfd < 0) {
 		close(fd);
 		return;
 	}
 	sy->watch_fd = fd;
-#else
-	(void)sy;
-#endif
+	sy->watch_wfd = wfd;
+	store_wakes(sy->store, 0);
 }
 
-/* Reads and forgets the pending inotify events; 1 when there were some. */
-static int drain_watch(struct syncer *sy)
+/* Reads and forgets the pending wakes. */
+static void drain_watch(struct syncer *sy)
 {
-	char buf[4096];
-	int any = 0;
+	char buf[256];
 	while (read(sy->watch_fd, buf, sizeof buf) > 0)
-		any = 1;
-	return any;
+		;
 }
 
 /* Has another process (the CLI) committed to the store since we looked? */
@@ -1357,11 +1355,6 @@ static int end_round(struct syncer *sy)
 			store_rollback(sy->store);
 			sy->store_failed = 1;
 		}
-		/* the events of our own writes: looking at the store each ms
-		 * for them would only burn the CPU the next hop needs (a CLI
-		 * write among them is still seen by the poll's timeout) */
-		if (sy->watch_fd >= 0)
-			drain_watch(sy);
 	}
 	if (sy->store_failed) {
 		/* nothing of the round was kept: forget it, ask again later */
@@ -1391,8 +1384,6 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	if (sy->watch_fd >= 0) {
 		items[n] = (zmq_pollitem_t){NULL, sy->watch_fd, ZMQ_POLLIN, 0};
 		owner[n++] = NULL;
-		if (time_now_ms() < sy->hot_until && timeout_ms > 1)
-			timeout_ms = 1;
 	}
 	if (sy->router) {
 		items[n] = (zmq_pollitem_t){sy->router, 0, ZMQ_POLLIN, 0};
@@ -1413,8 +1404,7 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 		if (!(items[i].revents & ZMQ_POLLIN))
 			continue;
 		if (!items[i].socket) {
-			if (drain_watch(sy))
-				sy->hot_until = time_now_ms() + WATCH_HOT_MS;
+			drain_watch(sy);
 		} else if (items[i].socket == sy->zap)
 			events += drain_zap(sy);
 		else if (items[i].socket == sy->router)
@@ -1442,7 +1432,6 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	}
 	if (store_changed(sy)) {
 		syncer_announce(sy);
-		sy->hot_until = 0;
 		events++;
 	}
 	pump(sy);

@@ -50,9 +50,10 @@ int syncer_add_peer(struct syncer *sy, const uint8_t member[32], const char *end
 /* Closes every outbound peer (before adding the new list on reload). */
 void syncer_clear_peers(struct syncer *sy);
 
-/* Wakes the poll loop when another process (the CLI) writes to the
- * store, so its appends are announced at once, not at the next timeout
- * (Linux: inotify on the store's folder; elsewhere, nothing). */
+/* Wakes the poll loop when another process (the CLI) commits to the
+ * store, so its appends are announced at once, not at the next timeout:
+ * commits write to a FIFO beside the store (store_wake_path), which this
+ * makes and reads. Without it, the poll's timeout bounds the delay. */
 void syncer_watch_store(struct syncer *sy);
 
 /* Waits up to timeout_ms for messages and timers and handles them all.

@@ -12,8 +12,11 @@
 #include "store.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define T0 1767225600000LL
 
@@ -524,6 +527,40 @@ static void test_hold_appends(void **state)
 	assert_int_equal(store_hold_appends(f->s1, 0), 0);
 	append_offer(f->s1, ka, "x", 1, id);
 	assert_head(f->s1, ka, 1, id);
+}
+
+/* Each commit writes one byte to the wake FIFO beside the store when a
+ * reader has it open (mutuad); not from the reader's own connection, not
+ * into anything but a FIFO, and nothing when no reader is there. */
+static void test_commit_wakes(void **state)
+{
+	struct fx *f = *state;
+	const char *path = store_wake_path(f->s1);
+	char buf[8];
+	assert_non_null(strstr(path, "-wake"));
+	append_offer(f->s1, ka, "no FIFO yet", 1, NULL);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	append_offer(f->s1, ka, "no reader", 1, NULL);
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof buf), 0);
+	append_offer(f->s1, ka, "woken", 1, NULL);
+	assert_int_equal(read(fd, buf, sizeof buf), 1);
+	store_wakes(f->s1, 0);
+	append_offer(f->s1, ka, "own commit", 1, NULL);
+	assert_int_equal(read(fd, buf, sizeof buf), 0);
+	close(fd);
+	/* a regular file at that path is not written to */
+	assert_int_equal(unlink(path), 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	store_wakes(f->s1, 1);
+	append_offer(f->s1, ka, "file", 1, NULL);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	unlink(path);
 }
 
 static void test_replicate(void **state)
@@ -1136,6 +1173,7 @@ int main(void)
 		T(test_open_adopt),
 		T(test_append_head),
 		T(test_hold_appends),
+		T(test_commit_wakes),
 		T(test_replicate),
 		T(test_batch_gap_and_link),
 		T(test_batch_bad_newest_signature),
