@@ -3,9 +3,10 @@
  * The history is read once, in order: the genesis, then entries by feed,
  * then fork proofs. Entries are decoded on the main thread and gathered in
  * chunks; each chunk's signatures are checked by worker threads while the
- * main thread checks the previous chunk's chains and inserts it into a
- * scratch store, whose fold (the very code every node runs) rebuilds
- * members, resources and loans, and checks every checkpoint. The lending
+ * main thread checks the previous chunk's chains, inserts it into a
+ * scratch store and decodes the next chunk. The scratch store's fold (the
+ * very code every node runs) rebuilds members, resources and loans, and
+ * checks every checkpoint. The lending
  * rules are then checked on the scratch store: every step the fold
  * ignored, every instant a resource is lent beyond its capacity, and the
  * balances; and every checkpoint the fold found false is reported.
@@ -774,15 +775,20 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			      (unsigned long long)sum->entries, err_msg());
 		}
 		if (filling->n == CHUNK) {
-			if (inflight) {
-				pool_wait(&pool, inflight);
-				if (take_chunk(&a, inflight))
-					goto out;
-				chunk_clear(inflight);
-			}
+			/* the workers check this chunk while the previous one is
+			 * inserted (then refilled): the insertion never waits
+			 * for the signatures, nor the workers for it */
+			struct chunk *checked = inflight;
+			if (checked)
+				pool_wait(&pool, checked);
 			pool_submit(&pool, filling);
 			inflight = filling;
 			filling = filling == &chunks[0] ? &chunks[1] : &chunks[0];
+			if (checked) {
+				if (take_chunk(&a, checked))
+					goto out;
+				chunk_clear(checked);
+			}
 		}
 		int64_t now = time_now_ms();
 		if (o->on_progress && src.br && now - last_progress > 500) {
