@@ -227,13 +227,14 @@ static struct feed *feed_of(struct audit *a, const uint8_t *author)
 }
 
 /* A second entry at a seq already held in scratch: a fork when both are
- * validly signed (e's signature is known good here). */
+ * validly signed (e's signature is known good here, and the held one's
+ * was checked before it was inserted). */
 static int check_duplicate(struct audit *a, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(store_db(a->scratch),
-			       "SELECT id, body, sig FROM entries WHERE author = ?1 AND seq = ?2",
+			       "SELECT id FROM entries WHERE author = ?1 AND seq = ?2",
 			       -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(store_db(a->scratch)));
 	sqlite3_bind_blob(st, 1, b->author.data, 32, SQLITE_STATIC);
@@ -242,14 +243,10 @@ static int check_duplicate(struct audit *a, const struct entry *e)
 		if (memcmp(sqlite3_column_blob(st, 0), e->id, 32) == 0) {
 			issue(a, b->author.data, b->seq, "chain", "entry appears twice");
 		} else {
-			struct raw_entry x = {sqlite3_column_blob(st, 1),
-					      (size_t)sqlite3_column_bytes(st, 1),
-					      sqlite3_column_blob(st, 2), 64};
-			struct raw_entry y = {e->body, e->body_len, e->sig, 64};
 			char h1[HEX_ID_LEN + 1], h2[HEX_ID_LEN + 1];
 			hex_encode(h1, sqlite3_column_blob(st, 0), 32);
 			hex_encode(h2, e->id, 32);
-			if (store_add_fork_proof(a->scratch, &x, &y) >= 0) {
+			if (store_add_fork(a->scratch, e) >= 0) {
 				a->sum->forks++;
 				issue(a, b->author.data, b->seq, "fork",
 				      "two different signed entries at seq %llu: %s and %s",
@@ -676,7 +673,6 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	struct source src = {0};
 	struct pool pool = {0};
 	struct chunk *chunks = NULL, *filling, *inflight = NULL;
-	char dir[] = "/tmp/mutua-audit-XXXXXX", db[64] = "";
 	int rc = -1, started = 0;
 	int64_t t0 = time_now_ms(), last_progress = 0;
 
@@ -689,16 +685,8 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 		goto out;
 	}
 	filling = &chunks[0];
-	if (!mkdtemp(dir)) {
-		err_set("cannot make a scratch folder in /tmp");
+	if (!(a.scratch = store_open_scratch()))
 		goto out;
-	}
-	snprintf(db, sizeof db, "%s/audit.db", dir);
-	if (!(a.scratch = store_open(db)))
-		goto out;
-	/* scratch state: durability is pointless, speed is not */
-	sqlite3_exec(store_db(a.scratch), "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-			" PRAGMA cache_size = -65536", NULL, NULL, NULL);
 	if (sqlite3_exec(store_db(a.scratch), "CREATE TABLE audit_pending(k INTEGER PRIMARY KEY,"
 			 " author BLOB NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL,"
 			 " sig BLOB NOT NULL); CREATE INDEX audit_pending_a ON audit_pending(author, k);"
@@ -738,7 +726,9 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 				err_set("the bundle is of another federation than the one expected");
 				goto out;
 			}
-			if (store_adopt_genesis(a.scratch, data, len))
+			/* then one transaction: a commit would write out every
+			 * page the random ids dirty, which nothing reads again */
+			if (store_adopt_genesis(a.scratch, data, len) || store_begin(a.scratch))
 				goto out;
 			have_genesis = 1;
 			continue;
@@ -847,14 +837,5 @@ out:
 	bundle_close(&src.br);
 	store_close(&a.scratch);
 	free(a.feeds);
-	if (*db) {
-		char p[80];
-		unlink(db);
-		snprintf(p, sizeof p, "%s-wal", db);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", db);
-		unlink(p);
-		rmdir(dir);
-	}
 	return rc;
 }
