@@ -483,14 +483,17 @@ static int take_pending(struct audit *a, struct chunk *c)
 	sqlite3_finalize(st);
 	/* what a member signed after its exclusion took effect, and what a key
 	 * signed past the seq where a rekey ended its feed, when the scratch
-	 * store learnt of the exclusion or the rekey only later */
+	 * store learnt of the exclusion or the rekey only later; read from the
+	 * feeds of the few keys concerned, not by a scan of every entry */
 	if (report_late(a, "SELECT e.author, min(e.seq), count(*) FROM entries e"
 			   " JOIN members m ON m.id = coalesce((SELECT member FROM keys"
-			   " WHERE key = e.author), e.author) WHERE m.excluded IS NOT NULL"
-			   " AND e.time > m.excluded GROUP BY e.author ORDER BY e.author",
+			   " WHERE key = e.author), e.author) WHERE e.author IN (SELECT key"
+			   " FROM keys UNION SELECT id FROM members WHERE excluded IS NOT NULL)"
+			   " AND m.excluded IS NOT NULL AND e.time > m.excluded"
+			   " GROUP BY e.author ORDER BY e.author",
 			"membership", "signed after the member's exclusion") ||
-	    report_late(a, "SELECT e.author, min(e.seq), count(*) FROM entries e"
-			   " JOIN keys k ON k.key = e.author WHERE e.seq >"
+	    report_late(a, "SELECT e.author, min(e.seq), count(*) FROM keys k"
+			   " CROSS JOIN entries e ON e.author = k.key WHERE e.seq >"
 			   " min(coalesce(k.rotated, 9223372036854775807),"
 			   " coalesce(k.cut, 9223372036854775807))"
 			   " GROUP BY e.author ORDER BY e.author",
