@@ -3,9 +3,10 @@
  * The history is read once, in order: the genesis, then entries by feed,
  * then fork proofs. Entries are decoded on the main thread and gathered in
  * chunks; each chunk's signatures are checked by worker threads while the
- * main thread checks the previous chunk's chains and inserts it into a
- * scratch store, whose fold (the very code every node runs) rebuilds
- * members, resources and loans, and checks every checkpoint. The lending
+ * main thread checks the previous chunk's chains, inserts it into a
+ * scratch store and decodes the next chunk. The scratch store's fold (the
+ * very code every node runs) rebuilds members, resources and loans, and
+ * checks every checkpoint. The lending
  * rules are then checked on the scratch store: every step the fold
  * ignored, every instant a resource is lent beyond its capacity, and the
  * balances; and every checkpoint the fold found false is reported.
@@ -226,13 +227,14 @@ static struct feed *feed_of(struct audit *a, const uint8_t *author)
 }
 
 /* A second entry at a seq already held in scratch: a fork when both are
- * validly signed (e's signature is known good here). */
+ * validly signed (e's signature is known good here, and the held one's
+ * was checked before it was inserted). */
 static int check_duplicate(struct audit *a, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(store_db(a->scratch),
-			       "SELECT id, body, sig FROM entries WHERE author = ?1 AND seq = ?2",
+			       "SELECT id FROM entries WHERE author = ?1 AND seq = ?2",
 			       -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(store_db(a->scratch)));
 	sqlite3_bind_blob(st, 1, b->author.data, 32, SQLITE_STATIC);
@@ -241,14 +243,10 @@ static int check_duplicate(struct audit *a, const struct entry *e)
 		if (memcmp(sqlite3_column_blob(st, 0), e->id, 32) == 0) {
 			issue(a, b->author.data, b->seq, "chain", "entry appears twice");
 		} else {
-			struct raw_entry x = {sqlite3_column_blob(st, 1),
-					      (size_t)sqlite3_column_bytes(st, 1),
-					      sqlite3_column_blob(st, 2), 64};
-			struct raw_entry y = {e->body, e->body_len, e->sig, 64};
 			char h1[HEX_ID_LEN + 1], h2[HEX_ID_LEN + 1];
 			hex_encode(h1, sqlite3_column_blob(st, 0), 32);
 			hex_encode(h2, e->id, 32);
-			if (store_add_fork_proof(a->scratch, &x, &y) >= 0) {
+			if (store_add_fork(a->scratch, e) >= 0) {
 				a->sum->forks++;
 				issue(a, b->author.data, b->seq, "fork",
 				      "two different signed entries at seq %llu: %s and %s",
@@ -485,14 +483,17 @@ static int take_pending(struct audit *a, struct chunk *c)
 	sqlite3_finalize(st);
 	/* what a member signed after its exclusion took effect, and what a key
 	 * signed past the seq where a rekey ended its feed, when the scratch
-	 * store learnt of the exclusion or the rekey only later */
+	 * store learnt of the exclusion or the rekey only later; read from the
+	 * feeds of the few keys concerned, not by a scan of every entry */
 	if (report_late(a, "SELECT e.author, min(e.seq), count(*) FROM entries e"
 			   " JOIN members m ON m.id = coalesce((SELECT member FROM keys"
-			   " WHERE key = e.author), e.author) WHERE m.excluded IS NOT NULL"
-			   " AND e.time > m.excluded GROUP BY e.author ORDER BY e.author",
+			   " WHERE key = e.author), e.author) WHERE e.author IN (SELECT key"
+			   " FROM keys UNION SELECT id FROM members WHERE excluded IS NOT NULL)"
+			   " AND m.excluded IS NOT NULL AND e.time > m.excluded"
+			   " GROUP BY e.author ORDER BY e.author",
 			"membership", "signed after the member's exclusion") ||
-	    report_late(a, "SELECT e.author, min(e.seq), count(*) FROM entries e"
-			   " JOIN keys k ON k.key = e.author WHERE e.seq >"
+	    report_late(a, "SELECT e.author, min(e.seq), count(*) FROM keys k"
+			   " CROSS JOIN entries e ON e.author = k.key WHERE e.seq >"
 			   " min(coalesce(k.rotated, 9223372036854775807),"
 			   " coalesce(k.cut, 9223372036854775807))"
 			   " GROUP BY e.author ORDER BY e.author",
@@ -673,7 +674,6 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	struct source src = {0};
 	struct pool pool = {0};
 	struct chunk *chunks = NULL, *filling, *inflight = NULL;
-	char dir[] = "/tmp/mutua-audit-XXXXXX", db[64] = "";
 	int rc = -1, started = 0;
 	int64_t t0 = time_now_ms(), last_progress = 0;
 
@@ -686,16 +686,8 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 		goto out;
 	}
 	filling = &chunks[0];
-	if (!mkdtemp(dir)) {
-		err_set("cannot make a scratch folder in /tmp");
+	if (!(a.scratch = store_open_scratch()))
 		goto out;
-	}
-	snprintf(db, sizeof db, "%s/audit.db", dir);
-	if (!(a.scratch = store_open(db)))
-		goto out;
-	/* scratch state: durability is pointless, speed is not */
-	sqlite3_exec(store_db(a.scratch), "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-			" PRAGMA cache_size = -65536", NULL, NULL, NULL);
 	if (sqlite3_exec(store_db(a.scratch), "CREATE TABLE audit_pending(k INTEGER PRIMARY KEY,"
 			 " author BLOB NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL,"
 			 " sig BLOB NOT NULL); CREATE INDEX audit_pending_a ON audit_pending(author, k);"
@@ -735,7 +727,9 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 				err_set("the bundle is of another federation than the one expected");
 				goto out;
 			}
-			if (store_adopt_genesis(a.scratch, data, len))
+			/* then one transaction: a commit would write out every
+			 * page the random ids dirty, which nothing reads again */
+			if (store_adopt_genesis(a.scratch, data, len) || store_begin(a.scratch))
 				goto out;
 			have_genesis = 1;
 			continue;
@@ -772,15 +766,20 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			      (unsigned long long)sum->entries, err_msg());
 		}
 		if (filling->n == CHUNK) {
-			if (inflight) {
-				pool_wait(&pool, inflight);
-				if (take_chunk(&a, inflight))
-					goto out;
-				chunk_clear(inflight);
-			}
+			/* the workers check this chunk while the previous one is
+			 * inserted (then refilled): the insertion never waits
+			 * for the signatures, nor the workers for it */
+			struct chunk *checked = inflight;
+			if (checked)
+				pool_wait(&pool, checked);
 			pool_submit(&pool, filling);
 			inflight = filling;
 			filling = filling == &chunks[0] ? &chunks[1] : &chunks[0];
+			if (checked) {
+				if (take_chunk(&a, checked))
+					goto out;
+				chunk_clear(checked);
+			}
 		}
 		int64_t now = time_now_ms();
 		if (o->on_progress && src.br && now - last_progress > 500) {
@@ -839,14 +838,5 @@ out:
 	bundle_close(&src.br);
 	store_close(&a.scratch);
 	free(a.feeds);
-	if (*db) {
-		char p[80];
-		unlink(db);
-		snprintf(p, sizeof p, "%s-wal", db);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", db);
-		unlink(p);
-		rmdir(dir);
-	}
 	return rc;
 }

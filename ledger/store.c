@@ -54,6 +54,7 @@ struct store {
 	int autockpt;        /* WAL pages that make a commit checkpoint; 0 never */
 	int wakes;           /* commits write to the wake FIFO (store_wake_path) */
 	char wake[4096 + 8]; /* its path */
+	int scratch; /* store_open_scratch: entries kept without body nor sig */
 };
 
 /* The WAL checkpointer thread (store_checkpoint_apart). */
@@ -275,7 +276,7 @@ struct store *store_open(const char *path)
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
 	s->autockpt = AUTOCHECKPOINT_PAGES;
-	s->wakes = strlen(path) + 6 <= sizeof s->wake;
+	s->wakes = *path && strlen(path) + 6 <= sizeof s->wake;
 	snprintf(s->wake, sizeof s->wake, "%s-wake", path);
 	sqlite3_wal_hook(s->db, on_commit, s);
 	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
@@ -358,6 +359,28 @@ fail:
 		sqlite3_close(c->db);
 	free(c);
 	return -1;
+}
+
+struct store *store_open_scratch(void)
+{
+	/* "": SQLite's private temporary database, held in its page cache
+	 * and spilt to a file it deletes itself only past cache_size */
+	struct store *s = store_open("");
+	if (!s)
+		return NULL;
+	/* a quarter of the memory, at most 1 GiB: a million entries and
+	 * their derived rows fit, and nothing is written out */
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	long long kib = pages > 0 && size > 0 ? (long long)pages / 4 * (size / 1024) : 0;
+	char sql[160];
+	snprintf(sql, sizeof sql, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+		 " PRAGMA cache_size = -%lld", kib > 65536 ? (kib < 1048576 ? kib : 1048576) : 65536);
+	if (store_exec(s, sql)) {
+		store_close(&s);
+		return NULL;
+	}
+	s->scratch = 1;
+	return s;
 }
 
 void store_close(struct store **sp)
@@ -527,8 +550,13 @@ static int put_entry(struct store *s, const struct entry *e, int verified, int m
 	sqlite3_bind_blob(st, 3, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, entry_type_name(b->payload_case), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, b->time);
-	sqlite3_bind_blob(st, 6, e->body, (int)e->body_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, e->sig, KEY_SIG_BYTES, SQLITE_STATIC);
+	if (s->scratch) {
+		sqlite3_bind_zeroblob(st, 6, 0);
+		sqlite3_bind_zeroblob(st, 7, 0);
+	} else {
+		sqlite3_bind_blob(st, 6, e->body, (int)e->body_len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 7, e->sig, KEY_SIG_BYTES, SQLITE_STATIC);
+	}
 	sqlite3_bind_int(st, 8, verified);
 	if (store_step_done(s, st))
 		return -1;
@@ -678,30 +706,10 @@ static int mark_fault(struct store *s, const uint8_t *author, int64_t seq,
 	return store_step_done(s, st);
 }
 
-/* e conflicts with what we hold at its (author, seq): keep it as a fork
- * proof when both are validly signed. 1 fork recorded, 0 rejected, -1. */
-static int record_fork(struct store *s, const struct entry *e)
+/* Keeps e as one side of a fork. 1 new, 0 already kept, -1. */
+static int put_fork(struct store *s, const struct entry *e)
 {
-	struct entry held;
 	const Mutua__Body *b = e->b;
-	if (entry_verify(e)) {
-		err_set("conflicting entry at seq %llu has a bad signature",
-			(unsigned long long)b->seq);
-		return 0;
-	}
-	int rc = get_entry(s, b->author.data, b->seq, &held);
-	if (rc <= 0)
-		return rc;
-	if (entry_verify(&held)) {
-		/* ours was stored on the strength of its chain and is bad */
-		entry_free(&held);
-		if (mark_fault(s, b->author.data, (int64_t)b->seq, "bad signature"))
-			return -1;
-		err_set("held entry at seq %llu has a bad signature: feed marked faulty",
-			(unsigned long long)b->seq);
-		return 0;
-	}
-	entry_free(&held);
 	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO forks(author, seq, id, body,"
 					 " sig, found) VALUES (?, ?, ?, ?, ?, ?)");
 	if (!st)
@@ -715,6 +723,61 @@ static int record_fork(struct store *s, const struct entry *e)
 	if (store_step_done(s, st))
 		return -1;
 	return sqlite3_changes(s->db) > 0;
+}
+
+/* The id held at (author, seq) and whether its own signature was checked
+ * (entries.verified = 1). 1 found, 0 not, -1. */
+static int held_id(struct store *s, const uint8_t *author, uint64_t seq,
+		   uint8_t id[ENTRY_ID_BYTES], int *checked)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, verified FROM entries"
+					 " WHERE author = ? AND seq = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memcpy(id, sqlite3_column_blob(st, 0), ENTRY_ID_BYTES);
+		*checked = sqlite3_column_int(st, 1) == 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return err_set("store: %s", sqlite3_errmsg(s->db));
+	return rc == SQLITE_ROW;
+}
+
+/* e conflicts with what we hold at its (author, seq): keep it as a fork
+ * proof when both are validly signed. 1 fork recorded, 0 rejected, -1. */
+static int record_fork(struct store *s, const struct entry *e)
+{
+	struct entry held;
+	const Mutua__Body *b = e->b;
+	uint8_t id[ENTRY_ID_BYTES];
+	int checked = 0;
+	if (entry_verify(e)) {
+		err_set("conflicting entry at seq %llu has a bad signature",
+			(unsigned long long)b->seq);
+		return 0;
+	}
+	int rc = held_id(s, b->author.data, b->seq, id, &checked);
+	if (rc <= 0)
+		return rc;
+	if (!checked) {
+		/* ours was stored on the strength of its chain */
+		if ((rc = get_entry(s, b->author.data, b->seq, &held)) <= 0)
+			return rc;
+		rc = entry_verify(&held);
+		entry_free(&held);
+		if (rc) {
+			if (mark_fault(s, b->author.data, (int64_t)b->seq, "bad signature"))
+				return -1;
+			err_set("held entry at seq %llu has a bad signature: feed marked faulty",
+				(unsigned long long)b->seq);
+			return 0;
+		}
+	}
+	return put_fork(s, e);
 }
 
 #define WHY_LEN 256
@@ -1112,19 +1175,10 @@ int store_add_fork_proof(struct store *s, const struct raw_entry *a,
 		sqlite3_reset(st);
 		if (held)
 			continue;
-		st = store_stmt(s, "INSERT OR IGNORE INTO forks(author, seq, id, body,"
-				   " sig, found) VALUES (?, ?, ?, ?, ?, ?)");
-		if (!st)
+		int put = put_fork(s, &e[i]);
+		if (put < 0)
 			goto fail;
-		sqlite3_bind_blob(st, 1, e[i].b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)e[i].b->seq);
-		sqlite3_bind_blob(st, 3, e[i].id, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 4, e[i].body, (int)e[i].body_len, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 5, e[i].sig, KEY_SIG_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, time_now_ms());
-		if (store_step_done(s, st))
-			goto fail;
-		added += sqlite3_changes(s->db);
+		added += put;
 	}
 	if (own_txn && store_commit(s))
 		goto fail;
@@ -1136,5 +1190,46 @@ fail:
 out:
 	entry_free(&e[0]);
 	entry_free(&e[1]);
+	return rc;
+}
+
+int store_add_fork(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	uint8_t id[ENTRY_ID_BYTES];
+	int checked = 0, rc = -1, own_txn = sqlite3_get_autocommit(s->db);
+	if (!s->genesis)
+		return err_set("this node has no federation");
+	if (memcmp(b->federation.data, s->fed_id, FED_ID_BYTES))
+		return err_set("fork proof of another federation");
+	if (entry_verify(e))
+		return -1;
+	if (own_txn && store_begin(s))
+		return -1;
+	int member = store_member_of(s, b->author.data, NULL, NULL);
+	if (member <= 0) {
+		if (member == 0)
+			err_set("fork proof of a non-member");
+		goto out;
+	}
+	int held = held_id(s, b->author.data, b->seq, id, &checked);
+	if (held < 0)
+		goto out;
+	if (!held || !memcmp(id, e->id, ENTRY_ID_BYTES)) {
+		err_set("not a fork: no other entry is held at seq %llu",
+			(unsigned long long)b->seq);
+		goto out;
+	}
+	if (!checked) {
+		err_set("the entry held at seq %llu was stored unchecked",
+			(unsigned long long)b->seq);
+		goto out;
+	}
+	rc = put_fork(s, e);
+out:
+	if (own_txn && (rc < 0 || store_commit(s))) {
+		store_rollback(s);
+		rc = -1;
+	}
 	return rc;
 }

@@ -22,6 +22,10 @@
 struct store;
 
 struct store *store_open(const char *path);
+/* A private store in memory (spilt to a temporary file only when large),
+ * gone when closed, that keeps its entries without body nor signature:
+ * the audit's, which reads neither back (store_add_fork). */
+struct store *store_open_scratch(void);
 void store_close(struct store **s);
 sqlite3 *store_db(struct store *s);
 /* Moves the WAL checkpoints of this connection to a thread of their own,
@@ -125,6 +129,11 @@ int store_insert_entries(struct store *s, struct entry *e, size_t n, int sigs_ok
  * 0 when already known, -1 when refused (reason in err_msg()). */
 int store_add_fork_proof(struct store *s, const struct raw_entry *a,
 			 const struct raw_entry *b);
+
+/* The same for e, validly signed, against the entry held at its (author,
+ * seq), which was stored with its signature checked: a scratch store has
+ * no body to check it again. */
+int store_add_fork(struct store *s, const struct entry *e);
 
 /* Rebuilds every derived table from the genesis and the entries, checking
  * every entry's id and signature on the way. */
