@@ -62,11 +62,15 @@ struct checkpointer {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int stop;
+	int stop, kicked;
 	sqlite3 *db; /* its own connection: SQLite connections are not shared */
 };
 
-#define CHECKPOINT_EVERY_MS 200
+/* The checkpointer copies the WAL once a commit leaves this many pages
+ * in it (SQLite's own default), or each second: not after every commit,
+ * whose fsync would then queue behind a checkpoint's. */
+#define CHECKPOINT_PAGES 1000
+#define CHECKPOINT_EVERY_MS 1000
 /* a larger WAL between checkpoints than SQLite's 1000 pages: a sync writes
  * each page of the random-key indexes once per checkpoint */
 #define AUTOCHECKPOINT_PAGES 10000
@@ -79,8 +83,17 @@ struct checkpointer {
 static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store *s = arg;
+	/* with the checkpointer too: the WAL starts again from the top only
+	 * when a write finds it all copied, which a thread of its own never
+	 * ensures under a steady stream of writes; it has copied most of it */
 	if (s->autockpt && pages >= s->autockpt)
 		sqlite3_wal_checkpoint(db, name);
+	if (s->ckpt && pages >= CHECKPOINT_PAGES) {
+		pthread_mutex_lock(&s->ckpt->mu);
+		s->ckpt->kicked = 1;
+		pthread_cond_signal(&s->ckpt->cv);
+		pthread_mutex_unlock(&s->ckpt->mu);
+	}
 	if (s->wakes) {
 		int fd = open(s->wake, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 		struct stat st;
@@ -302,8 +315,9 @@ static void *checkpointer_run(void *arg)
 		t.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
 		t.tv_sec += t.tv_nsec / 1000000000L;
 		t.tv_nsec %= 1000000000L;
-		if (pthread_cond_timedwait(&c->cv, &c->mu, &t) != ETIMEDOUT)
+		if (!c->kicked && pthread_cond_timedwait(&c->cv, &c->mu, &t) != ETIMEDOUT)
 			continue;
+		c->kicked = 0;
 		pthread_mutex_unlock(&c->mu);
 		/* PASSIVE: copies what is committed, never waits for the writer;
 		 * a failure (a reader holding old frames) is tried again later */
@@ -342,6 +356,10 @@ int store_checkpoint_apart(struct store *s)
 			    NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_busy_timeout(c->db, 100);
+	/* a connection learns that the file is in WAL mode by reading it;
+	 * until then its checkpoints do nothing (and say -1 frames) */
+	if (sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL))
+		goto fail;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
 	if (pthread_create(&c->thread, NULL, checkpointer_run, c)) {
@@ -350,7 +368,6 @@ int store_checkpoint_apart(struct store *s)
 		goto fail;
 	}
 	s->ckpt = c;
-	s->autockpt = 0;
 	return 0;
 fail:
 	err_set("store: no checkpointer thread: %s",

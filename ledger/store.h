@@ -30,9 +30,9 @@ void store_close(struct store **s);
 sqlite3 *store_db(struct store *s);
 /* Moves the WAL checkpoints of this connection to a thread of their own,
  * with its own connection, that copies committed pages into the database
- * every 200 ms without ever waiting for a writer: a long-running writer
- * (mutuad) then never stops to copy tens of MB mid-sync. Stopped by
- * store_close. */
+ * once a commit leaves 1000 pages in the WAL (or each second), without
+ * ever waiting for a writer: a long-running writer (mutuad) then never
+ * stops to copy tens of MB mid-sync. Stopped by store_close. */
 int store_checkpoint_apart(struct store *s);
 /* After each commit, a connection writes one byte to the FIFO at this path
  * (the store's path and "-wake") if it exists and has a reader: mutuad

@@ -284,11 +284,13 @@ static void announce_feed(struct syncer *sy, const uint8_t *author)
 	wire_head_put(frame, &h);
 	const void *b[] = {"HEADS", frame};
 	size_t l[] = {5, sizeof frame};
-	for (int i = 0; i < sy->npeers; i++) {
-		struct peer *p = sy->peers[i];
-		if (p->connected && push_feed(sy, p, &h))
-			send_frames(sy, p, b, l, 2);
-	}
+	/* the pushes first: they carry the entries on; the heads wait */
+	uint8_t pushed[PEERS_MAX] = {0};
+	for (int i = 0; i < sy->npeers; i++)
+		pushed[i] = sy->peers[i]->connected && push_feed(sy, sy->peers[i], &h) == 0;
+	for (int i = 0; i < sy->npeers; i++)
+		if (sy->peers[i]->connected && !pushed[i])
+			send_frames(sy, sy->peers[i], b, l, 2);
 }
 
 /* Another process (the CLI) or mutuad's own appends changed the store:

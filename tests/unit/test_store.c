@@ -563,6 +563,32 @@ static void test_commit_wakes(void **state)
 	unlink(path);
 }
 
+/* With the checkpointer thread, committed pages reach the database file
+ * (it grows) long before the WAL would be checkpointed by its writer, and
+ * the WAL does not grow without end under a steady stream of writes. */
+static void test_checkpoint_apart(void **state)
+{
+	struct fx *f = *state;
+	struct stat db, wal;
+	char walpath[4096];
+	snprintf(walpath, sizeof walpath, "%s-wal", f->p1);
+	assert_int_equal(store_checkpoint_apart(f->s1), 0);
+	assert_int_equal(stat(f->p1, &db), 0);
+	off_t before = db.st_size;
+	for (int i = 0; i < 400; i++)
+		append_offer(f->s1, ka, "Camion", 1, NULL);
+	int64_t give_up = time_now_ms() + 5000;
+	while (stat(f->p1, &db) == 0 && db.st_size == before && time_now_ms() < give_up)
+		usleep(10000);
+	assert_true(db.st_size > before);
+	/* 2400 appends write some 16000 pages (64 MB) to the WAL: it starts
+	 * again from the top past 10000 */
+	for (int i = 0; i < 2000; i++)
+		append_offer(f->s1, ka, "Camion", 1, NULL);
+	assert_int_equal(stat(walpath, &wal), 0);
+	assert_true(wal.st_size < 48 << 20);
+}
+
 static void test_replicate(void **state)
 {
 	struct fx *f = *state;
@@ -1174,6 +1200,7 @@ int main(void)
 		T(test_append_head),
 		T(test_hold_appends),
 		T(test_commit_wakes),
+		T(test_checkpoint_apart),
 		T(test_replicate),
 		T(test_batch_gap_and_link),
 		T(test_batch_bad_newest_signature),
