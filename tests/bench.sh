@@ -189,8 +189,8 @@ federation Bench "$S" "$R" "$P" "$T/f0" -- $(echo "$FEEDS" | cut -d' ' -f3-) ||
 fi
 
 if want append; then
-say "durable: one SQLite transaction per row vs store_append (synchronous=FULL), 3 rounds"
-"$BENCH" durable "$T/raw" "$P" 3 1 >>"$RES" || fail "durable"
+say "durable: one SQLite transaction per row vs store_append (synchronous=FULL), 5 rounds"
+"$BENCH" durable "$T/raw" "$P" 5 1 >>"$RES" || fail "durable"
 ratio append_ratio_to_sqlite "$(val append_durable_per_s)" "$(val sqlite_insert_full_txn_per_s)" 3 ratio
 
 say "offer add: wall time of one 'mutua offer add' process, median of 21"
