@@ -688,16 +688,26 @@ fail:
 	return -1;
 }
 
+/* The cached statement sql with (author, seq) bound to ?1 and ?2. */
+static sqlite3_stmt *at_seq(struct store *s, const char *sql, const uint8_t *author,
+			    uint64_t seq)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (st) {
+		sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	}
+	return st;
+}
+
 /* Loads and decodes the entry held at (author, seq). 1 found, 0 not, -1. */
 static int get_entry(struct store *s, const uint8_t *author, uint64_t seq,
 		     struct entry *e)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT body, sig FROM entries"
-					 " WHERE author = ? AND seq = ?");
+	sqlite3_stmt *st = at_seq(s, "SELECT body, sig FROM entries WHERE author = ?1"
+				     " AND seq = ?2", author, seq);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rc = entry_decode(e, sqlite3_column_blob(st, 0),
@@ -747,12 +757,10 @@ static int put_fork(struct store *s, const struct entry *e)
 static int held_id(struct store *s, const uint8_t *author, uint64_t seq,
 		   uint8_t id[ENTRY_ID_BYTES], int *checked)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, verified FROM entries"
-					 " WHERE author = ? AND seq = ?");
+	sqlite3_stmt *st = at_seq(s, "SELECT id, verified FROM entries WHERE author = ?1"
+				     " AND seq = ?2", author, seq);
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		memcpy(id, sqlite3_column_blob(st, 0), ENTRY_ID_BYTES);
