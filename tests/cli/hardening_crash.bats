@@ -77,8 +77,10 @@ load hardening_helpers
 			[ "$(sql "${H[2]}" "SELECT hex(id) FROM entries WHERE author = X'${ID[1]}'
 				AND seq = $key_seq")" = "$key_id" ]
 		fi
+		# (none yet when killed before the first round of the fetch was
+		# committed: rounds share a transaction for up to 250 ms)
 		read -r key_seq key_id < <(sql "${H[2]}" "SELECT seq, hex(id) FROM feeds
-			WHERE author = X'${ID[1]}'" | tr '|' ' ')
+			WHERE author = X'${ID[1]}'" | tr '|' ' ') || key_seq=
 		ta=$(now_ms)
 		audit_ok "${H[2]}"
 		t_audit=$((t_audit + $(now_ms) - ta))
