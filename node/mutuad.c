@@ -340,7 +340,8 @@ int main(int argc, char **argv)
 		}
 		/* answer requests on auto-accepting resources at once, and once a
 		 * second for those that came while appends were held */
-		if (!holding && (ev > 0 || now - last_auto >= AUTO_ANSWER_MS)) {
+		int round = syncer_holds_round(sy); /* no writes of ours then */
+		if (!holding && !round && (ev > 0 || now - last_auto >= AUTO_ANSWER_MS)) {
 			last_auto = now;
 			int answered = lending_auto_answer(s, k);
 			if (answered < 0)
@@ -351,7 +352,7 @@ int main(int argc, char **argv)
 			}
 		}
 		/* sign the own feed's tree head when due (checkpoint.h) */
-		if (!holding && now - last_checkpoint >= CHECKPOINT_LOOK_MS) {
+		if (!holding && !round && now - last_checkpoint >= CHECKPOINT_LOOK_MS) {
 			uint64_t seq;
 			int due = checkpoint_due(s, k->id, now);
 			last_checkpoint = now;
@@ -365,7 +366,7 @@ int main(int argc, char **argv)
 		}
 		/* the background pass, in small slices, only when nothing is in
 		 * flight: it must not slow a sync down */
-		if (ev == 0 && !syncer_busy(sy)) {
+		if (ev == 0 && !round && !syncer_busy(sy)) {
 			int checked = store_verify_pending(s, VERIFY_BATCH);
 			if (checked < 0)
 				log_msg(LOG_WARN, "background verification: %s", err_msg());

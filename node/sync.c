@@ -1483,6 +1483,11 @@ int syncer_busy(const struct syncer *sy)
 	return 0;
 }
 
+int syncer_holds_round(const struct syncer *sy)
+{
+	return sy->txn;
+}
+
 int syncer_quiet(const struct syncer *sy)
 {
 	if (sy->nwants)

@@ -74,6 +74,10 @@ void syncer_peer_stats(const struct syncer *sy, int i, struct peer_stats *out);
 int syncer_quiet(const struct syncer *sy);
 /* 1 while entries are wanted from, or asked of, any peer. */
 int syncer_busy(const struct syncer *sy);
+/* 1 while the batches received during a fetch wait in an open write
+ * transaction (at most 250 ms). Nothing else may write to the store then:
+ * an entry appended in it would reach peers before it is on disk. */
+int syncer_holds_round(const struct syncer *sy);
 /* 1 when every head of ours equals the peer's and the reverse. */
 int syncer_in_step(const struct syncer *sy, int peer);
 /* Our own feed's head as last reported by any peer, 0 if none has. */
