@@ -232,19 +232,16 @@ static struct feed *feed_of(struct audit *a, const uint8_t *author)
 static int check_duplicate(struct audit *a, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(a->scratch),
-			       "SELECT id FROM entries WHERE author = ?1 AND seq = ?2",
-			       -1, &st, NULL))
-		return err_set("scratch store: %s", sqlite3_errmsg(store_db(a->scratch)));
-	sqlite3_bind_blob(st, 1, b->author.data, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)b->seq);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (memcmp(sqlite3_column_blob(st, 0), e->id, 32) == 0) {
+	uint8_t id[32];
+	int held = store_held_id(a->scratch, b->author.data, b->seq, id, NULL);
+	if (held < 0)
+		return -1;
+	if (held) {
+		if (memcmp(id, e->id, 32) == 0) {
 			issue(a, b->author.data, b->seq, "chain", "entry appears twice");
 		} else {
 			char h1[HEX_ID_LEN + 1], h2[HEX_ID_LEN + 1];
-			hex_encode(h1, sqlite3_column_blob(st, 0), 32);
+			hex_encode(h1, id, 32);
 			hex_encode(h2, e->id, 32);
 			if (store_add_fork(a->scratch, e) >= 0) {
 				a->sum->forks++;
@@ -256,7 +253,6 @@ static int check_duplicate(struct audit *a, const struct entry *e)
 			}
 		}
 	}
-	sqlite3_finalize(st);
 	return 0;
 }
 

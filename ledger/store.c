@@ -752,10 +752,8 @@ static int put_fork(struct store *s, const struct entry *e)
 	return sqlite3_changes(s->db) > 0;
 }
 
-/* The id held at (author, seq) and whether its own signature was checked
- * (entries.verified = 1). 1 found, 0 not, -1. */
-static int held_id(struct store *s, const uint8_t *author, uint64_t seq,
-		   uint8_t id[ENTRY_ID_BYTES], int *checked)
+int store_held_id(struct store *s, const uint8_t *author, uint64_t seq,
+		  uint8_t id[ENTRY_ID_BYTES], int *checked)
 {
 	sqlite3_stmt *st = at_seq(s, "SELECT id, verified FROM entries WHERE author = ?1"
 				     " AND seq = ?2", author, seq);
@@ -764,7 +762,8 @@ static int held_id(struct store *s, const uint8_t *author, uint64_t seq,
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		memcpy(id, sqlite3_column_blob(st, 0), ENTRY_ID_BYTES);
-		*checked = sqlite3_column_int(st, 1) == 1;
+		if (checked)
+			*checked = sqlite3_column_int(st, 1) == 1;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -785,7 +784,7 @@ static int record_fork(struct store *s, const struct entry *e)
 			(unsigned long long)b->seq);
 		return 0;
 	}
-	int rc = held_id(s, b->author.data, b->seq, id, &checked);
+	int rc = store_held_id(s, b->author.data, b->seq, id, &checked);
 	if (rc <= 0)
 		return rc;
 	if (!checked) {
@@ -836,16 +835,9 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	/* entries at seqs we hold: duplicates, or fork proofs */
 	for (i = 0; i < ne && e[i].b->seq <= head; i++) {
 		uint8_t held[ENTRY_ID_BYTES];
-		sqlite3_stmt *st = store_stmt(s, "SELECT id FROM entries WHERE author = ?"
-						 " AND seq = ?");
-		if (!st)
+		int found = store_held_id(s, r->author, e[i].b->seq, held, NULL);
+		if (found < 0)
 			goto fail;
-		sqlite3_bind_blob(st, 1, r->author, KEY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)e[i].b->seq);
-		int found = sqlite3_step(st) == SQLITE_ROW;
-		if (found)
-			memcpy(held, sqlite3_column_blob(st, 0), ENTRY_ID_BYTES);
-		sqlite3_reset(st);
 		if (found && memcmp(held, e[i].id, ENTRY_ID_BYTES) == 0) {
 			r->duplicates++;
 			continue;
@@ -1189,16 +1181,11 @@ int store_add_fork_proof(struct store *s, const struct raw_entry *a,
 	int added = 0;
 	for (int i = 0; i < 2; i++) {
 		/* the branch we hold stays in entries; record the other ones */
-		sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM entries WHERE author = ?"
-						 " AND seq = ? AND id = ?");
-		if (!st)
+		uint8_t id[ENTRY_ID_BYTES];
+		int held = store_held_id(s, e[i].b->author.data, e[i].b->seq, id, NULL);
+		if (held < 0)
 			goto fail;
-		sqlite3_bind_blob(st, 1, e[i].b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)e[i].b->seq);
-		sqlite3_bind_blob(st, 3, e[i].id, ENTRY_ID_BYTES, SQLITE_STATIC);
-		int held = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_reset(st);
-		if (held)
+		if (held && memcmp(id, e[i].id, ENTRY_ID_BYTES) == 0)
 			continue;
 		int put = put_fork(s, &e[i]);
 		if (put < 0)
@@ -1237,7 +1224,7 @@ int store_add_fork(struct store *s, const struct entry *e)
 			err_set("fork proof of a non-member");
 		goto out;
 	}
-	int held = held_id(s, b->author.data, b->seq, id, &checked);
+	int held = store_held_id(s, b->author.data, b->seq, id, &checked);
 	if (held < 0)
 		goto out;
 	if (!held || !memcmp(id, e->id, ENTRY_ID_BYTES)) {

@@ -34,6 +34,10 @@ sqlite3 *store_db(struct store *s);
  * ever waiting for a writer: a long-running writer (mutuad) then never
  * stops to copy tens of MB mid-sync. Stopped by store_close. */
 int store_checkpoint_apart(struct store *s);
+/* The id held at (author, seq) and, when checked is given, whether its own
+ * signature was checked (not only its chain). 1 found, 0 not, -1. */
+int store_held_id(struct store *s, const uint8_t *author, uint64_t seq,
+		  uint8_t id[ENTRY_ID_BYTES], int *checked);
 /* After each commit, a connection writes one byte to the FIFO at this path
  * (the store's path and "-wake") if it exists and has a reader: mutuad
  * reads it (syncer_watch_store) to announce what the CLI appended at once.

@@ -433,24 +433,6 @@ static void pump(struct syncer *sy)
 	}
 }
 
-/* The id we hold at (author, seq); 1 found. */
-static int held_id(struct syncer *sy, const uint8_t *author, uint64_t seq, uint8_t *id)
-{
-	sqlite3_stmt *st = store_stmt(sy->store,
-				      "SELECT id FROM entries WHERE author = ?1 AND seq = ?2");
-	int found = 0;
-	if (!st)
-		return 0;
-	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		memcpy(id, sqlite3_column_blob(st, 0), 32);
-		found = 1;
-	}
-	sqlite3_reset(st);
-	return found;
-}
-
 static int has_fork(struct syncer *sy, const uint8_t *author)
 {
 	sqlite3_stmt *st = store_stmt(sy->store, "SELECT 1 FROM forks WHERE author = ?1");
@@ -501,7 +483,7 @@ static void take_heads(struct syncer *sy, struct peer *p, const uint8_t *buf,
 			want_add(sy, h[i].author, h[i].seq, ours + 1, p);
 		} else {
 			uint8_t id[32];
-			if (held_id(sy, h[i].author, h[i].seq, id) &&
+			if (store_held_id(sy->store, h[i].author, h[i].seq, id, NULL) == 1 &&
 			    memcmp(id, h[i].id, 32) != 0 && !has_fork(sy, h[i].author))
 				send_get(sy, p, h[i].author, h[i].seq, 1);
 		}
