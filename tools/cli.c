@@ -1,6 +1,7 @@
 /* cli.c - context, errors, ids and output shared by the mutua commands. */
 #include "cli.h"
 #include "util.h"
+#include "view.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -146,102 +147,60 @@ void cli_close(struct ctx *c)
 
 char *meta_get(struct ctx *c, const char *key)
 {
-	sqlite3_stmt *st;
 	char *v = NULL;
-	if (sqlite3_prepare_v2(store_db(c->store), "SELECT value FROM meta WHERE key = ?1",
-			       -1, &st, NULL))
-		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
+	return view_meta_get(c->store, key, &v) == 1 ? v : NULL;
 }
 
 int meta_set(struct ctx *c, const char *key, const char *value)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store),
-			       "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key)"
-			       " DO UPDATE SET value = excluded.value", -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? EXIT_OK
-		 : fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_finalize(st);
-	return rc;
+	return view_meta_set(c->store, key, value) ? fail_err(EXIT_REFUSED, "store") : EXIT_OK;
+}
+
+/* The message for a view_resolve_* result other than one match. */
+static int resolve_fail(int rc, const char *what, const char *arg,
+			char cand[VIEW_CANDIDATES][65], int count)
+{
+	if (rc == -1)
+		return fail_err(EXIT_REFUSED, "store");
+	if (rc == -3)
+		return fail(EXIT_USAGE, "'%s' is not a valid %s id (at least 6 hex digits)",
+			    arg, what);
+	if (rc == 0)
+		return fail(EXIT_REFUSED, "no %s with id '%s'", what, arg);
+	fail(EXIT_USAGE, "%s id '%s' is ambiguous; candidates:", what, arg);
+	for (int k = 0; k < count && k < VIEW_CANDIDATES; k++)
+		fprintf(stderr, "  %s\n", cand[k]);
+	if (count > VIEW_CANDIDATES)
+		fprintf(stderr, "  ... and %d more\n", count - VIEW_CANDIDATES);
+	return EXIT_USAGE;
+}
+
+int resolve_view_id(struct ctx *c, const char *what, const struct view *ids,
+		    const char *prefix, uint8_t out[32])
+{
+	char cand[VIEW_CANDIDATES][65];
+	int count, rc = view_resolve_id(c->store, ids, prefix, out, cand, &count);
+	return rc == 1 ? EXIT_OK : resolve_fail(rc, what, prefix, cand, count);
 }
 
 int resolve_id(struct ctx *c, const char *what, const char *sql, const char *prefix,
 	       uint8_t out[32])
 {
-	uint8_t lo[32], hi[32];
-	size_t n = strlen(prefix);
-	char pad[HEX_ID_LEN + 1];
-	if (!hex_is_prefix(prefix, 6, 64))
-		return fail(EXIT_USAGE, "'%s' is not a valid %s id (at least 6 hex digits)",
-			    prefix, what);
-	/* ids are 32 bytes: those starting with the prefix lie in [lo, hi] */
-	snprintf(pad, sizeof pad, "%s", prefix);
-	memset(pad + n, '0', 64 - n);
-	pad[64] = 0;
-	hex_decode(lo, 32, pad);
-	memset(pad + n, 'f', 64 - n);
-	hex_decode(hi, 32, pad);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_blob(st, 1, lo, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, hi, 32, SQLITE_STATIC);
-	int count = 0;
-	char cand[5][HEX_ID_LEN + 1];
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != 32)
-			continue;
-		const uint8_t *id = sqlite3_column_blob(st, 0);
-		if (count == 0)
-			memcpy(out, id, 32);
-		if (count < 5)
-			hex_encode(cand[count], id, 32);
-		count++;
-	}
-	sqlite3_finalize(st);
-	if (count == 0)
-		return fail(EXIT_REFUSED, "no %s with id '%s'", what, prefix);
-	if (count > 1) {
-		fail(EXIT_USAGE, "%s id '%s' is ambiguous; candidates:", what, prefix);
-		for (int k = 0; k < count && k < 5; k++)
-			fprintf(stderr, "  %s\n", cand[k]);
-		if (count > 5)
-			fprintf(stderr, "  ... and %d more\n", count - 5);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
+	const struct view ids = {what, sql};
+	return resolve_view_id(c, what, &ids, prefix, out);
 }
 
 int resolve_member(struct ctx *c, const char *arg, uint8_t out[32])
 {
-	sqlite3_stmt *st;
-	int count = 0;
-	if (sqlite3_prepare_v2(store_db(c->store),
-			       "SELECT id FROM members WHERE name = ?1 COLLATE NOCASE",
-			       -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (count++ == 0)
-			memcpy(out, sqlite3_column_blob(st, 0), 32);
-	}
-	sqlite3_finalize(st);
-	if (count == 1)
+	char cand[VIEW_CANDIDATES][65];
+	int count, rc = view_resolve_member(c->store, arg, out, cand, &count);
+	if (rc == 1)
 		return EXIT_OK;
-	if (count > 1)
+	if (rc == -4)
 		return fail(EXIT_USAGE, "several members are named '%s': use an id", arg);
-	if (!hex_is_prefix(arg, 6, 64))
+	if (rc == -3)
 		return fail(EXIT_REFUSED, "no member named '%s'", arg);
-	return resolve_id(c, "member", "SELECT id FROM members WHERE id BETWEEN ?1 AND ?2",
-			  arg, out);
+	return resolve_fail(rc, "member", arg, cand, count);
 }
 
 /* Width of a UTF-8 string in characters (close enough for tables). */
@@ -275,6 +234,124 @@ static char *cut(const char *s, size_t w)
 	memcpy(r, s, keep);
 	memcpy(r + keep, "\xe2\x80\xa6", 4);
 	return r;
+}
+
+int out_view(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
+	     const char *const *cols)
+{
+	struct view_rows *r = view_open(c->store, v, args, nargs, c->json);
+	int rows = 0, rc;
+	if (!r) {
+		fail_err(EXIT_REFUSED, "store");
+		return -1;
+	}
+	if (c->json) {
+		while ((rc = view_next(r)) == 1) {
+			puts(view_text(r, 0));
+			rows++;
+		}
+		view_close(&r);
+		if (rc < 0) {
+			fail_err(EXIT_REFUSED, "store");
+			return -1;
+		}
+		return rows;
+	}
+
+	int ncols = 0, idx[32];
+	size_t maxw[32], width[32];
+	int hard[32];
+	for (; cols[ncols] && ncols < 32; ncols++) {
+		char name[64];
+		const char *colon = strpbrk(cols[ncols], ":.");
+		size_t nl = colon ? (size_t)(colon - cols[ncols]) : strlen(cols[ncols]);
+		hard[ncols] = colon && *colon == '.';
+		snprintf(name, sizeof name, "%.*s", (int)nl, cols[ncols]);
+		maxw[ncols] = colon ? (size_t)atoi(colon + 1) : 0;
+		idx[ncols] = view_find(r, name);
+		width[ncols] = nl;
+	}
+	size_t cap = 64;
+	char **cells = malloc(cap * (size_t)(ncols ? ncols : 1) * sizeof *cells);
+	rc = 0;
+	while (cells && (rc = view_next(r)) == 1) {
+		if ((size_t)(rows + 1) > cap) {
+			char **more = realloc(cells, 2 * cap * (size_t)ncols * sizeof *cells);
+			if (!more) {
+				rc = err_set("out of memory");
+				break;
+			}
+			cells = more;
+			cap *= 2;
+		}
+		for (int k = 0; k < ncols; k++) {
+			const char *t = idx[k] >= 0 ? view_text(r, idx[k]) : NULL;
+			const char *tv = t ? t : "";
+			char *val = !maxw[k] ? strdup(tv)
+				    : hard[k] ? strndup(tv, maxw[k]) : cut(tv, maxw[k]);
+			cells[rows * ncols + k] = val;
+			size_t wv = text_width(val ? val : "");
+			if (wv > width[k])
+				width[k] = wv;
+		}
+		rows++;
+	}
+	view_close(&r);
+	if (!cells || rc < 0) {
+		for (int i = 0; cells && i < rows * ncols; i++)
+			free(cells[i]);
+		free(cells);
+		fail_err(EXIT_REFUSED, cells ? "store" : "out of memory");
+		return -1;
+	}
+	if (rows) {
+		for (int k = 0; k < ncols; k++) {
+			const char *colon = strpbrk(cols[k], ":.");
+			int nl = colon ? (int)(colon - cols[k]) : (int)strlen(cols[k]);
+			for (int i = 0; i < nl; i++)
+				putchar(cols[k][i] >= 'a' && cols[k][i] <= 'z' ? cols[k][i] - 32
+									       : cols[k][i]);
+			if (k < ncols - 1)
+				printf("%*s", (int)(width[k] - (size_t)nl + 2), "");
+		}
+		putchar('\n');
+	}
+	for (int i = 0; i < rows; i++) {
+		for (int k = 0; k < ncols; k++) {
+			const char *val = cells[i * ncols + k] ? cells[i * ncols + k] : "";
+			fputs(val, stdout);
+			if (k < ncols - 1)
+				printf("%*s", (int)(width[k] - text_width(val) + 2), "");
+			free(cells[i * ncols + k]);
+		}
+		putchar('\n');
+	}
+	free(cells);
+	return rows;
+}
+
+int out_view_record(struct ctx *c, const struct view *v, const struct view_arg *args,
+		    size_t nargs)
+{
+	struct view_rows *r = view_open(c->store, v, args, nargs, c->json);
+	if (!r) {
+		fail_err(EXIT_REFUSED, "store");
+		return -1;
+	}
+	int rc = view_next(r);
+	if (rc == 1 && c->json) {
+		puts(view_text(r, 0));
+	} else if (rc == 1) {
+		for (int i = 0; i < view_columns(r); i++) {
+			const char *t = view_text(r, i);
+			if (t) /* NULL: not applicable here */
+				printf("%-12s %s\n", view_name(r, i), t);
+		}
+	} else if (rc < 0) {
+		fail_err(EXIT_REFUSED, "store");
+	}
+	view_close(&r);
+	return rc == 1 ? 1 : -1;
 }
 
 static sqlite3_stmt *prepare_json(struct ctx *c, const char *sql, int *ncols)

@@ -9,6 +9,7 @@
 #include "keys.h"
 #include "rotate.h"
 #include "store.h"
+#include "view.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
@@ -49,6 +50,9 @@ int meta_set(struct ctx *c, const char *key, const char *value);
  * EXIT_REFUSED (none) or EXIT_USAGE (bad or ambiguous, candidates listed). */
 int resolve_id(struct ctx *c, const char *what, const char *sql,
 	       const char *prefix, uint8_t out[32]);
+/* The same over a view of ids (view.h, view_resolve_id). */
+int resolve_view_id(struct ctx *c, const char *what, const struct view *ids,
+		    const char *prefix, uint8_t out[32]);
 /* A member by name (exact, case-insensitive) or id prefix. */
 int resolve_member(struct ctx *c, const char *arg, uint8_t out[32]);
 
@@ -64,6 +68,13 @@ int out_rows(struct ctx *c, const char *sql, bind_fn bind, void *arg,
 	     const char *const *cols);
 /* One row as "key: value" lines, or one JSON object. 0 rows gives -1. */
 int out_record(struct ctx *c, const char *sql, bind_fn bind, void *arg);
+
+/* The same over a read model of the ledger (view.h): the view's rows with
+ * nargs parameters. Returns the row count, or -1 after printing why. */
+int out_view(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
+	     const char *const *cols);
+int out_view_record(struct ctx *c, const struct view *v, const struct view_arg *args,
+		    size_t nargs);
 
 /* Parses an unsigned integer option; EXIT_USAGE message on error. */
 int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out);

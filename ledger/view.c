@@ -1,0 +1,270 @@
+/* view.c - running the read models (view.h). */
+#include "view.h"
+#include "store.h"
+#include "util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct view_rows {
+	sqlite3_stmt *st;
+	const struct view *v;
+};
+
+/* SELECT json_object('a', "a", 'b', json("b_json") ...) FROM (sql): the
+ * column names come from the inner statement, prepared but never run. */
+static char *json_sql(sqlite3 *db, const struct view *v)
+{
+	sqlite3_stmt *inner;
+	if (sqlite3_prepare_v2(db, v->sql, -1, &inner, NULL)) {
+		err_set("view %s: %s", v->name, sqlite3_errmsg(db));
+		return NULL;
+	}
+	int n = sqlite3_column_count(inner);
+	size_t len = strlen(v->sql) + 64;
+	for (int i = 0; i < n; i++)
+		len += 2 * strlen(sqlite3_column_name(inner, i)) + 16;
+	char *w = malloc(len), *p = w;
+	if (!w) {
+		sqlite3_finalize(inner);
+		err_set("out of memory");
+		return NULL;
+	}
+	p += sprintf(p, "SELECT json_object(");
+	for (int i = 0; i < n; i++) {
+		const char *name = sqlite3_column_name(inner, i);
+		size_t nl = strlen(name);
+		if (nl > 5 && strcmp(name + nl - 5, "_json") == 0)
+			p += sprintf(p, "%s'%.*s', json(\"%s\")", i ? ", " : "", (int)(nl - 5),
+				     name, name);
+		else
+			p += sprintf(p, "%s'%s', \"%s\"", i ? ", " : "", name, name);
+	}
+	sprintf(p, ") FROM (%s)", v->sql);
+	sqlite3_finalize(inner);
+	return w;
+}
+
+struct view_rows *view_open(struct store *s, const struct view *v, const struct view_arg *args,
+			    size_t nargs, int json)
+{
+	sqlite3 *db = store_db(s);
+	struct view_rows *r = calloc(1, sizeof *r);
+	char *sql = NULL;
+	if (!r) {
+		err_set("out of memory");
+		return NULL;
+	}
+	r->v = v;
+	if (json && !(sql = json_sql(db, v)))
+		goto err;
+	if (sqlite3_prepare_v2(db, sql ? sql : v->sql, -1, &r->st, NULL)) {
+		err_set("view %s: %s", v->name, sqlite3_errmsg(db));
+		goto err;
+	}
+	for (size_t i = 0; i < nargs; i++) {
+		int k = (int)i + 1, rc = SQLITE_OK;
+		switch (args[i].type) {
+		case VIEW_ARG_NULL: rc = sqlite3_bind_null(r->st, k); break;
+		case VIEW_ARG_INT: rc = sqlite3_bind_int64(r->st, k, args[i].i); break;
+		case VIEW_ARG_TEXT:
+			rc = sqlite3_bind_text(r->st, k, args[i].p, -1, SQLITE_STATIC);
+			break;
+		case VIEW_ARG_BLOB:
+			rc = sqlite3_bind_blob(r->st, k, args[i].p, (int)args[i].n, SQLITE_STATIC);
+			break;
+		}
+		if (rc) {
+			err_set("view %s: parameter %d: %s", v->name, k, sqlite3_errmsg(db));
+			goto err;
+		}
+	}
+	free(sql);
+	return r;
+err:
+	free(sql);
+	view_close(&r);
+	return NULL;
+}
+
+int view_next(struct view_rows *r)
+{
+	int rc = sqlite3_step(r->st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return err_set("view %s: %s", r->v->name, sqlite3_errmsg(sqlite3_db_handle(r->st)));
+}
+
+int view_columns(const struct view_rows *r)
+{
+	return sqlite3_column_count(r->st);
+}
+
+const char *view_name(const struct view_rows *r, int col)
+{
+	return sqlite3_column_name(r->st, col);
+}
+
+int view_find(const struct view_rows *r, const char *name)
+{
+	for (int i = 0; i < sqlite3_column_count(r->st); i++)
+		if (strcmp(sqlite3_column_name(r->st, i), name) == 0)
+			return i;
+	return -1;
+}
+
+const char *view_text(struct view_rows *r, int col)
+{
+	return (const char *)sqlite3_column_text(r->st, col);
+}
+
+int64_t view_int(struct view_rows *r, int col)
+{
+	return sqlite3_column_int64(r->st, col);
+}
+
+int view_is_null(struct view_rows *r, int col)
+{
+	return sqlite3_column_type(r->st, col) == SQLITE_NULL;
+}
+
+const void *view_blob(struct view_rows *r, int col, size_t *len)
+{
+	const void *b = sqlite3_column_blob(r->st, col);
+	*len = (size_t)sqlite3_column_bytes(r->st, col);
+	return b;
+}
+
+void view_close(struct view_rows **r)
+{
+	if (!*r)
+		return;
+	sqlite3_finalize((*r)->st);
+	free(*r);
+	*r = NULL;
+}
+
+int view_scalar(struct store *s, const struct view *v, const struct view_arg *args,
+		size_t nargs, int64_t *out)
+{
+	struct view_rows *r = view_open(s, v, args, nargs, 0);
+	if (!r)
+		return -1;
+	int rc = view_next(r);
+	if (rc == 1 && view_is_null(r, 0))
+		rc = 0;
+	else if (rc == 1)
+		*out = view_int(r, 0);
+	view_close(&r);
+	return rc;
+}
+
+int view_scalar_text(struct store *s, const struct view *v, const struct view_arg *args,
+		     size_t nargs, char **out)
+{
+	struct view_rows *r = view_open(s, v, args, nargs, 0);
+	*out = NULL;
+	if (!r)
+		return -1;
+	int rc = view_next(r);
+	if (rc == 1 && !view_is_null(r, 0) && !(*out = strdup(view_text(r, 0))))
+		rc = err_set("out of memory");
+	else if (rc == 1 && !*out)
+		rc = 0;
+	view_close(&r);
+	return rc;
+}
+
+int view_resolve_id(struct store *s, const struct view *ids, const char *prefix,
+		    uint8_t out[32], char cand[VIEW_CANDIDATES][65], int *count)
+{
+	uint8_t lo[32], hi[32];
+	char pad[HEX_ID_LEN + 1];
+	size_t n = strlen(prefix);
+	*count = 0;
+	if (!hex_is_prefix(prefix, 6, 64))
+		return -3;
+	/* ids are 32 bytes: those starting with the prefix lie in [lo, hi] */
+	snprintf(pad, sizeof pad, "%s", prefix);
+	memset(pad + n, '0', 64 - n);
+	pad[64] = 0;
+	hex_decode(lo, 32, pad);
+	memset(pad + n, 'f', 64 - n);
+	hex_decode(hi, 32, pad);
+	struct view_arg a[] = {VIEW_ID(lo), VIEW_ID(hi)};
+	struct view_rows *r = view_open(s, ids, a, 2, 0);
+	if (!r)
+		return -1;
+	int rc;
+	while ((rc = view_next(r)) == 1) {
+		size_t len;
+		const uint8_t *id = view_blob(r, 0, &len);
+		if (len != 32)
+			continue;
+		if (*count == 0)
+			memcpy(out, id, 32);
+		if (*count < VIEW_CANDIDATES)
+			hex_encode(cand[*count], id, 32);
+		++*count;
+	}
+	view_close(&r);
+	if (rc < 0)
+		return -1;
+	return *count == 0 ? 0 : *count == 1 ? 1 : -2;
+}
+
+static const struct view members_named = {
+	"members named", "SELECT id FROM members WHERE name = ?1 COLLATE NOCASE"};
+static const struct view member_ids = {
+	"member ids", "SELECT id FROM members WHERE id BETWEEN ?1 AND ?2"};
+
+int view_resolve_member(struct store *s, const char *arg, uint8_t out[32],
+			char cand[VIEW_CANDIDATES][65], int *count)
+{
+	struct view_arg a[] = {VIEW_TEXT(arg)};
+	struct view_rows *r = view_open(s, &members_named, a, 1, 0);
+	int rc, named = 0;
+	if (!r)
+		return -1;
+	while ((rc = view_next(r)) == 1) {
+		size_t len;
+		const void *id = view_blob(r, 0, &len);
+		if (len == 32 && named++ == 0)
+			memcpy(out, id, 32);
+	}
+	view_close(&r);
+	if (rc < 0)
+		return -1;
+	*count = named;
+	if (named == 1)
+		return 1;
+	if (named > 1)
+		return -4;
+	return view_resolve_id(s, &member_ids, arg, out, cand, count);
+}
+
+static const struct view meta_value = {"setting", "SELECT value FROM meta WHERE key = ?1"};
+static const struct view meta_put = {
+	"setting", "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key)"
+		   " DO UPDATE SET value = excluded.value"};
+
+int view_meta_get(struct store *s, const char *key, char **value)
+{
+	struct view_arg a[] = {VIEW_TEXT(key)};
+	return view_scalar_text(s, &meta_value, a, 1, value);
+}
+
+int view_meta_set(struct store *s, const char *key, const char *value)
+{
+	struct view_arg a[] = {VIEW_TEXT(key), VIEW_TEXT(value)};
+	struct view_rows *r = view_open(s, &meta_put, a, 2, 0);
+	if (!r)
+		return -1;
+	int rc = view_next(r);
+	view_close(&r);
+	return rc < 0 ? -1 : 0;
+}

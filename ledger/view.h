@@ -1,0 +1,107 @@
+/* view.h - the read models: what the programs list, as named queries of
+ * the ledger over its derived state (DESIGN.md, invariant 11: nothing
+ * outside ledger/ speaks SQL).
+ *
+ * A view is a SELECT with positional parameters ?1, ?2 ... and named
+ * result columns. The CLI prints its rows as a table, or with --json as
+ * one JSON object a row; a column named NAME_json holds JSON text and is
+ * embedded as NAME. The definitions live beside the rules they show
+ * (view_lend.c, view_gov.c ...); a view restates no rule: it calls the
+ * SQL functions and views the rules register (lending_register_sql ...).
+ *
+ * Usage:
+ *	struct view_arg a[] = {VIEW_ID(member), VIEW_INT(now)};
+ *	struct view_rows *r = view_open(s, &view_requests, a, 2, 0);
+ *	while ((rc = view_next(r)) == 1)
+ *		puts(view_text(r, 0));
+ *	view_close(&r);   rc is 0 at the end of the rows, -1 on an error
+ */
+#ifndef MUTUA_VIEW_H
+#define MUTUA_VIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+struct view {
+	const char *name; /* for messages */
+	const char *sql;
+};
+
+enum view_arg_type { VIEW_ARG_NULL, VIEW_ARG_INT, VIEW_ARG_TEXT, VIEW_ARG_BLOB };
+
+/* A parameter; the pointed-to bytes must live until view_close. */
+struct view_arg {
+	enum view_arg_type type;
+	int64_t i;
+	const void *p; /* text (NUL-terminated) or blob */
+	size_t n;      /* blob length */
+};
+
+#define VIEW_NULL ((struct view_arg){VIEW_ARG_NULL, 0, NULL, 0})
+#define VIEW_INT(x) ((struct view_arg){VIEW_ARG_INT, (int64_t)(x), NULL, 0})
+/* NULL text binds SQL NULL */
+#define VIEW_TEXT(s) ((struct view_arg){(s) ? VIEW_ARG_TEXT : VIEW_ARG_NULL, 0, (s), 0})
+#define VIEW_BLOB(b, len) ((struct view_arg){VIEW_ARG_BLOB, 0, (b), (len)})
+#define VIEW_ID(b) VIEW_BLOB((b), 32)
+
+struct view_rows;
+
+/* Opens the rows of v with nargs parameters. json: each row is one text
+ * column holding the row as a JSON object (see above). NULL with err_set
+ * (the view's name and SQLite's reason) on failure. */
+struct view_rows *view_open(struct store *s, const struct view *v, const struct view_arg *args,
+			    size_t nargs, int json);
+/* 1: a row is current; 0: no more rows; -1: an error (err_set), never
+ * taken for the end of the rows. */
+int view_next(struct view_rows *r);
+int view_columns(const struct view_rows *r);
+const char *view_name(const struct view_rows *r, int col);
+/* The column's index by name, or -1. */
+int view_find(const struct view_rows *r, const char *name);
+/* The current row's values; text is NULL for SQL NULL. */
+const char *view_text(struct view_rows *r, int col);
+int64_t view_int(struct view_rows *r, int col);
+int view_is_null(struct view_rows *r, int col);
+const void *view_blob(struct view_rows *r, int col, size_t *len);
+void view_close(struct view_rows **r);
+
+/* The first column of the first row as an integer: 1 found, 0 no row (or
+ * SQL NULL), -1 error. */
+int view_scalar(struct store *s, const struct view *v, const struct view_arg *args,
+		size_t nargs, int64_t *out);
+/* The same as text, malloc'd into *out (NULL for SQL NULL). */
+int view_scalar_text(struct store *s, const struct view *v, const struct view_arg *args,
+		     size_t nargs, char **out);
+
+/* Name-or-prefix lookup, the one resolver of ids typed by people. ids is a
+ * view of one 32-byte id column whose rows are those BETWEEN ?1 AND ?2.
+ * prefix: at least 6 hex digits. Fills out with the one match; cand with
+ * up to VIEW_CANDIDATES matches (hex) and *count with how many matched.
+ * Returns 1 exactly one, 0 none, -2 ambiguous, -3 not an id prefix,
+ * -1 error. */
+#define VIEW_CANDIDATES 5
+int view_resolve_id(struct store *s, const struct view *ids, const char *prefix,
+		    uint8_t out[32], char cand[VIEW_CANDIDATES][65], int *count);
+/* A member by name (exact, Unicode-unaware case-insensitive for ASCII) or
+ * id prefix: same returns; -4 several members bear that name. */
+int view_resolve_member(struct store *s, const char *arg, uint8_t out[32],
+			char cand[VIEW_CANDIDATES][65], int *count);
+
+/* Local settings of this node (the meta table, keys "local.*"): malloc'd
+ * value, or NULL when absent (1 / 0 / -1). */
+int view_meta_get(struct store *s, const char *key, char **value);
+int view_meta_set(struct store *s, const char *key, const char *value);
+
+/* The views, by the area that defines them. */
+
+/* view_lend.c: offers, requests, calendar, balances */
+
+/* view_gov.c: federation, members, proposals */
+
+/* view_node.c: feeds, status, peers, log */
+
+/* view_report.c: the board's report */
+
+#endif
