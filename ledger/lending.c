@@ -14,14 +14,8 @@
  * node stamps a new step after the steps it has seen taken (lending_append),
  * so skewed clocks do not reorder a step and the one it follows; a step
  * that does not follow from the state, or comes from someone without the
- * right, is ignored and counted in loans.ignored, for the audit:
- *
- *   accept    owner,             requested               -> accepted
- *   decline   owner,             requested               -> declined
- *   cancel    owner or borrower, requested or accepted   -> cancelled
- *   handover  owner or borrower, accepted                -> handed_over
- *   return    borrower,          handed_over             -> returned
- *   close     owner,             handed_over or returned -> closed
+ * right (loan_step_check, the table of loan.h), is ignored and counted in
+ * loans.ignored, with its reason in loan_events.verdict, for the audit.
  *
  * At close, usage is the close's, else the return's, else 0; the credits
  * moved from borrower to owner are round(usage * close.rate / 1000).
@@ -29,6 +23,7 @@
  */
 #include "lending.h"
 #include "governance.h"
+#include "loan.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -96,8 +91,11 @@ static int recompute(struct store *s, const uint8_t request[32])
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 		return 0; /* steps before their request: kept in loan_events */
 	}
 	uint8_t borrower[32], owner[32];
@@ -107,12 +105,12 @@ static int recompute(struct store *s, const uint8_t request[32])
 		memcpy(owner, sqlite3_column_blob(st, 1), 32);
 	sqlite3_reset(st);
 
-	const char *state = "requested";
+	enum loan_state state = LOAN_REQUESTED;
 	int64_t usage = -1, rate = -1, ret_usage = -1, decided = -1, closed = -1;
 	int ignored = 0;
 	char reason[NOTE_MAX_LEN + 1] = "";
 	if (has_owner && memcmp(owner, borrower, 32) == 0)
-		state = "invalid";
+		state = LOAN_INVALID;
 
 	/* steps of one author stamped with the same millisecond keep their
 	 * feed's order (seq), not the order of their ids */
@@ -127,53 +125,20 @@ static int recompute(struct store *s, const uint8_t request[32])
 		const char *why;
 	} *verdicts = NULL;
 	size_t nv = 0, capv = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *type = (const char *)sqlite3_column_text(st, 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int step = -1;
+		for (int i = 0; i < LOAN_STEPS && step < 0; i++)
+			if (strcmp((const char *)sqlite3_column_text(st, 0), loan_step_name(i)) == 0)
+				step = i;
 		const uint8_t *author = sqlite3_column_blob(st, 1);
 		int64_t t = sqlite3_column_int64(st, 2);
-		int by_owner = has_owner && memcmp(author, owner, 32) == 0;
-		int by_borrower = memcmp(author, borrower, 32) == 0;
-		const char *next = NULL, *why = NULL;
-		int is_accept = strcmp(type, "accept") == 0, is_decline = strcmp(type, "decline") == 0;
-		if (!has_owner)
-			why = "the resource is unknown";
-		else if (strcmp(state, "invalid") == 0)
-			why = "the request is invalid";
-		else if ((is_accept || is_decline || strcmp(type, "close") == 0) && !by_owner)
-			why = "only the owner may do this";
-		else if (strcmp(type, "return") == 0 && !by_borrower)
-			why = "only the borrower may do this";
-		else if (!by_owner && !by_borrower)
-			why = "only the owner or the borrower may do this";
-		else if (is_accept && strcmp(state, "requested") == 0)
-			next = "accepted";
-		else if (is_decline && strcmp(state, "requested") == 0)
-			next = "declined";
-		else if (strcmp(type, "cancel") == 0 &&
-			 (strcmp(state, "requested") == 0 || strcmp(state, "accepted") == 0))
-			next = "cancelled";
-		else if (strcmp(type, "handover") == 0 && strcmp(state, "accepted") == 0)
-			next = "handed_over";
-		else if (strcmp(type, "return") == 0 && strcmp(state, "handed_over") == 0)
-			next = "returned";
-		else if (strcmp(type, "close") == 0 &&
-			 (strcmp(state, "handed_over") == 0 || strcmp(state, "returned") == 0))
-			next = "closed";
-		if (!next && !why) {
-			static const char *const whys[] = {
-				"requested", "out of order: the request is still pending",
-				"accepted", "out of order: the request is accepted",
-				"declined", "out of order: the request was declined",
-				"cancelled", "out of order: the request was cancelled",
-				"handed_over", "out of order: the resource is handed over",
-				"returned", "out of order: the resource is returned",
-				"closed", "out of order: the loan is closed (settled once)",
-			};
-			why = "out of order";
-			for (size_t k = 0; k < sizeof whys / sizeof *whys; k += 2)
-				if (strcmp(state, whys[k]) == 0)
-					why = whys[k + 1];
-		}
+		enum loan_party party = has_owner && memcmp(author, owner, 32) == 0 ? LOAN_OWNER
+					: memcmp(author, borrower, 32) == 0 ? LOAN_BORROWER
+					: LOAN_OTHER;
+		enum loan_state next = state;
+		const char *why = !has_owner ? "the resource is unknown"
+				  : step < 0 ? "not a loan step"
+				  : loan_step_check(state, (enum loan_step)step, party, &next);
 		if (nv == capv) {
 			capv = capv ? 2 * capv : 8;
 			void *more = realloc(verdicts, capv * sizeof *verdicts);
@@ -186,24 +151,29 @@ static int recompute(struct store *s, const uint8_t request[32])
 		}
 		memcpy(verdicts[nv].id, sqlite3_column_blob(st, 6), 32);
 		verdicts[nv++].why = why;
-		if (!next) {
+		if (why) {
 			ignored++;
 			continue;
 		}
 		state = next;
-		if (strcmp(next, "accepted") == 0 || strcmp(next, "declined") == 0)
+		if (next == LOAN_ACCEPTED || next == LOAN_DECLINED)
 			decided = t;
-		if (strcmp(next, "declined") == 0 || strcmp(next, "cancelled") == 0)
+		if (next == LOAN_DECLINED || next == LOAN_CANCELLED)
 			snprintf(reason, sizeof reason, "%s", sqlite3_column_text(st, 5));
-		if (strcmp(next, "returned") == 0)
+		if (next == LOAN_RETURNED)
 			ret_usage = sqlite3_column_type(st, 3) == SQLITE_NULL
 					    ? -1 : sqlite3_column_int64(st, 3);
-		if (strcmp(next, "closed") == 0) {
+		if (next == LOAN_CLOSED) {
 			closed = t;
 			usage = sqlite3_column_type(st, 3) != SQLITE_NULL ? sqlite3_column_int64(st, 3)
 				: ret_usage >= 0 ? ret_usage : 0;
 			rate = sqlite3_column_type(st, 4) != SQLITE_NULL ? sqlite3_column_int64(st, 4) : 0;
 		}
+	}
+	if (rc != SQLITE_DONE) {
+		free(verdicts);
+		sqlite3_reset(st);
+		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 	}
 	sqlite3_reset(st);
 	for (size_t k = 0; k < nv; k++) {
@@ -229,7 +199,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 		return -1;
 	if (has_owner)
 		sqlite3_bind_blob(st, 1, owner, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, loan_state_name(state), -1, SQLITE_STATIC);
 	if (usage >= 0) {
 		sqlite3_bind_int64(st, 3, usage);
 		sqlite3_bind_int64(st, 4, rate);
@@ -493,9 +463,12 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 	snprintf(status, sizeof status, "%s", known ? (const char *)sqlite3_column_text(st, 7) : "");
 	sqlite3_reset(st);
 
-	if (strcmp(state, "requested") != 0) {
-		snprintf(out->why, sizeof out->why, "the request is %s, not pending",
-			 strcmp(state, "handed_over") == 0 ? "handed over" : state);
+	enum loan_state ls;
+	if (loan_state_parse(state, &ls))
+		return -1;
+	const char *refused = loan_step_check(ls, LOAN_ACCEPT, LOAN_OWNER, NULL);
+	if (refused) {
+		snprintf(out->why, sizeof out->why, "%s", refused);
 		return 0;
 	}
 	if (!known) {

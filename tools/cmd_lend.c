@@ -1,12 +1,13 @@
 /* cmd_lend.c - lending: borrow, accept, decline, cancel, handover, return,
  * close, and what follows from them: requests, calendar, balance,
  * export-csv. The rule for accepting is booking_can_accept, applied by
- * lending_accept (lending.c); the state machine is the fold's (lending.c);
- * these commands refuse early, with a message a staff member understands,
- * what the fold would ignore. */
+ * lending_accept (lending.c); who may take which step after which state is
+ * the table of loan.h (loan_step_check), the one the fold applies: a step
+ * it refuses is refused here with the same reason. */
 #include "cli.h"
 #include "entry.h"
 #include "lending.h"
+#include "loan.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -108,9 +109,8 @@ static int is_borrower(struct ctx *c, const struct loan *l)
 
 static const char *state_words(const char *state)
 {
-	if (strcmp(state, "handed_over") == 0)
-		return "handed over";
-	return state;
+	enum loan_state ls;
+	return loan_state_parse(state, &ls) ? state : loan_state_words(ls);
 }
 
 static void print_step(struct ctx *c, const struct loan *l, const char *state)
@@ -213,28 +213,22 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* accept | decline | cancel | handover | return | close */
+/* accept | decline | cancel | handover | return | close: what the command
+ * line needs; who may take a step and after which state is the ledger's
+ * table (loan_step_check) */
 struct step {
-	const char *name, *use;
-	int payload, owner, borrower;  /* who may */
-	const char *from[3];           /* states it may follow */
-	const char *to;
+	enum loan_step step;
+	const char *use;
 	int usage;                     /* takes --usage */
 };
 
 static const struct step steps[] = {
-	{"accept", "mutua accept REQ", MUTUA__BODY__PAYLOAD_ACCEPT, 1, 0,
-	 {"requested"}, "accepted", 0},
-	{"decline", "mutua decline REQ [--reason TEXT]", MUTUA__BODY__PAYLOAD_DECLINE, 1, 0,
-	 {"requested"}, "declined", 0},
-	{"cancel", "mutua cancel REQ [--reason TEXT]", MUTUA__BODY__PAYLOAD_CANCEL, 1, 1,
-	 {"requested", "accepted"}, "cancelled", 0},
-	{"handover", "mutua handover REQ [--note TEXT]", MUTUA__BODY__PAYLOAD_HANDOVER, 1, 1,
-	 {"accepted"}, "handed_over", 0},
-	{"return", "mutua return REQ [--usage N] [--note TEXT]", MUTUA__BODY__PAYLOAD_GIVE_BACK,
-	 0, 1, {"handed_over"}, "returned", 1},
-	{"close", "mutua close REQ [--usage N] [--note TEXT]", MUTUA__BODY__PAYLOAD_CLOSE, 1, 0,
-	 {"handed_over", "returned"}, "closed", 1},
+	{LOAN_ACCEPT, "mutua accept REQ", 0},
+	{LOAN_DECLINE, "mutua decline REQ [--reason TEXT]", 0},
+	{LOAN_CANCEL, "mutua cancel REQ [--reason TEXT]", 0},
+	{LOAN_HANDOVER, "mutua handover REQ [--note TEXT]", 0},
+	{LOAN_RETURN, "mutua return REQ [--usage N] [--note TEXT]", 1},
+	{LOAN_CLOSE, "mutua close REQ [--usage N] [--note TEXT]", 1},
 };
 
 static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
@@ -258,7 +252,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		default: return usage(sp->use);
 		}
 	}
-	if (optind != argc - 1 || (note && sp->payload == MUTUA__BODY__PAYLOAD_ACCEPT))
+	if (optind != argc - 1 || (note && sp->step == LOAN_ACCEPT))
 		return usage(sp->use);
 	int64_t use = -1;
 	if (usage_arg && usage_parse(usage_arg, &use))
@@ -269,18 +263,14 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = load_loan(c, argv[optind], &l)))
 		return rc;
 
-	int may = (sp->owner && is_owner(c, &l)) || (sp->borrower && is_borrower(c, &l));
-	if (!may)
-		return fail(EXIT_REFUSED, "only the %s can %s this request", sp->owner && sp->borrower
-				    ? "owner or the borrower" : sp->owner ? "owner" : "borrower",
-			    sp->name);
-	int ok = 0;
-	for (int i = 0; i < 3 && sp->from[i]; i++)
-		ok |= strcmp(l.state, sp->from[i]) == 0;
-	if (!ok)
-		return fail(EXIT_REFUSED, "cannot %s: the request is %s", sp->name,
-			    state_words(l.state));
-	if (sp->payload == MUTUA__BODY__PAYLOAD_ACCEPT) {
+	const char *name = loan_step_name(sp->step);
+	enum loan_state from, to;
+	const char *why = loan_state_parse(l.state, &from) ? err_msg()
+			  : loan_step_check(from, sp->step, is_owner(c, &l) ? LOAN_OWNER
+					    : is_borrower(c, &l) ? LOAN_BORROWER : LOAN_OTHER, &to);
+	if (why)
+		return fail(EXIT_REFUSED, "cannot %s: %s", name, why);
+	if (sp->step == LOAN_ACCEPT) {
 		/* checked and appended in one transaction: the daemon's
 		 * auto-answer or another staff member cannot slip in between */
 		struct booking_check chk;
@@ -289,34 +279,34 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 			return fail_err(EXIT_REFUSED, NULL);
 		if (!can)
 			return fail(EXIT_REFUSED, "cannot accept: %s", chk.why);
-		print_step(c, &l, sp->to);
+		print_step(c, &l, loan_state_name(to));
 		return EXIT_OK;
 	}
 	int64_t rate = -1;
 	if (sp->usage) {
 		/* the close settles at the resource's rate, on the usage given,
 		 * else the borrower's, else the slot's */
-		if (use < 0 && sp->payload == MUTUA__BODY__PAYLOAD_CLOSE)
+		if (use < 0 && sp->step == LOAN_CLOSE)
 			use = l.usage;
 		if (use < 0)
 			use = lending_default_usage(l.unit, l.start, l.end, (uint64_t)l.quantity);
 		if (use < 0)
 			return fail(EXIT_USAGE, "--usage is needed: '%s' is counted in %s",
 				    l.title, l.unit);
-		if (sp->payload == MUTUA__BODY__PAYLOAD_CLOSE)
+		if (sp->step == LOAN_CLOSE)
 			rate = l.rate;
 	}
-	if (lending_append(c->store, c->key, sp->payload, l.id, note, use, rate,
+	if (lending_append(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
 			   getenv("MUTUA_ACTOR")))
 		return fail_err(EXIT_REFUSED, NULL);
-	print_step(c, &l, sp->to);
+	print_step(c, &l, loan_state_name(to));
 	return EXIT_OK;
 }
 
 int cmd_step(struct ctx *c, int argc, char **argv)
 {
 	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
-		if (strcmp(argv[0], steps[i].name) == 0)
+		if (strcmp(argv[0], loan_step_name(steps[i].step)) == 0)
 			return run_step(c, &steps[i], argc, argv);
 	return fail(EXIT_USAGE, "unknown step '%s'", argv[0]);
 }

@@ -17,6 +17,7 @@
 #include "entry.h"
 #include "federation.h"
 #include "lending.h"
+#include "loan.h"
 #include "store.h"
 #include "util.h"
 
@@ -500,7 +501,7 @@ static void test_cancel_frees_the_slot(void **state)
 	step(s, ka, ACCEPT, r2, NULL, -1, -1);
 	assert_string_equal(STATE(s, r2), "accepted");
 	/* the cancelled request cannot be accepted again */
-	refuses(s, l1, "the request is cancelled", NULL);
+	refuses(s, l1, "the request was cancelled", NULL);
 	/* the owner may cancel too, before handover; the slot frees again */
 	borrow(s, kb, truck, DAY(3), DAY(4), 1, r3);
 	refuses(s, r3, "conflict", r2);
@@ -535,8 +536,8 @@ static void test_declined_and_cancelled_hold_nothing(void **state)
 	accepts(s, r);
 	accepts(s, p);
 	/* declined and cancelled cannot be accepted */
-	refuses(s, d, "the request is declined", NULL);
-	refuses(s, c, "the request is cancelled", NULL);
+	refuses(s, d, "the request was declined", NULL);
+	refuses(s, c, "the request was cancelled", NULL);
 }
 
 static void test_withdrawn_resource_refused(void **state)
@@ -1278,10 +1279,90 @@ static void test_auto_answer_declines_with_the_reason(void **state)
 	assert_int_equal(sqlite3_get_autocommit(store_db(s)), 1);
 }
 
+/* ---- the state machine ------------------------------------------------ */
+
+/* Every state x step x party against the table written out by hand: the
+ * next state, or the reason (the party's right is checked first). */
+static void test_step_table(void **state)
+{
+	(void)state;
+	/* next state of each step from each state, for a party with the right */
+	static const char *const to[LOAN_STATES][LOAN_STEPS] = {
+		/*              accept      decline     cancel       handover       return      close */
+		[LOAN_REQUESTED] = {"accepted", "declined", "cancelled", NULL, NULL, NULL},
+		[LOAN_ACCEPTED] = {NULL, NULL, "cancelled", "handed_over", NULL, NULL},
+		[LOAN_HANDED_OVER] = {NULL, NULL, NULL, NULL, "returned", "closed"},
+		[LOAN_RETURNED] = {NULL, NULL, NULL, NULL, NULL, "closed"},
+	};
+	static const char *const out_of_order[LOAN_STATES] = {
+		"out of order: the request is still pending",
+		"out of order: the request is accepted",
+		"out of order: the request was declined",
+		"out of order: the request was cancelled",
+		"out of order: the resource is handed over",
+		"out of order: the resource is returned",
+		"out of order: the loan is closed (settled once)",
+		"the request is invalid",
+	};
+	/* who may: o owner, b borrower */
+	static const char *const who[LOAN_STEPS] = {"o", "o", "ob", "ob", "b", "o"};
+	static const char *const refused[LOAN_STEPS] = {
+		"only the owner may do this", "only the owner may do this",
+		"only the owner or the borrower may do this",
+		"only the owner or the borrower may do this",
+		"only the borrower may do this", "only the owner may do this",
+	};
+	static const char party_letter[LOAN_PARTIES] = {'o', 'b', 'x'};
+	static const char *const step_names[LOAN_STEPS] = {"accept", "decline", "cancel",
+							   "handover", "return", "close"};
+	int allowed = 0;
+	for (int st = 0; st < LOAN_STATES; st++) {
+		enum loan_state parsed;
+		assert_int_equal(loan_state_parse(loan_state_name(st), &parsed), 0);
+		assert_int_equal(parsed, st);
+		for (int sp = 0; sp < LOAN_STEPS; sp++) {
+			assert_string_equal(loan_step_name(sp), step_names[sp]);
+			assert_int_equal(loan_step_of_payload(loan_step_payload(sp)), sp);
+			for (int p = 0; p < LOAN_PARTIES; p++) {
+				enum loan_state next = LOAN_STATES;
+				const char *why = loan_step_check(st, sp, p, &next);
+				const char *want = st == LOAN_INVALID ? out_of_order[st]
+						   : !strchr(who[sp], party_letter[p]) ? refused[sp]
+						   : to[st][sp] ? NULL : out_of_order[st];
+				if (!want) {
+					if (why)
+						fail_msg("%s %s by %c: refused '%s'", loan_state_name(st),
+							 step_names[sp], party_letter[p], why);
+					assert_string_equal(loan_state_name(next), to[st][sp]);
+					allowed++;
+				} else {
+					if (!why || strcmp(why, want))
+						fail_msg("%s %s by %c: '%s', expected '%s'",
+							 loan_state_name(st), step_names[sp],
+							 party_letter[p], why ? why : "allowed", want);
+					assert_int_equal(next, LOAN_STATES);
+				}
+			}
+		}
+	}
+	assert_int_equal(allowed, 11);
+	/* the names, once */
+	assert_string_equal(loan_state_words(LOAN_HANDED_OVER), "handed over");
+	assert_string_equal(loan_state_name(LOAN_HANDED_OVER), "handed_over");
+	enum loan_state x;
+	assert_int_equal(loan_state_parse("handed over", &x), -1);
+	assert_int_equal(loan_step_of_payload(MUTUA__BODY__PAYLOAD_OFFER), -1);
+	/* holding: the states that take their quantity for their slot */
+	for (int st = 0; st < LOAN_STATES; st++)
+		assert_int_equal(loan_state_holds(st), st == LOAN_ACCEPTED ||
+				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED || st == LOAN_CLOSED);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_step_table),
 		T(test_edges_touch_but_do_not_overlap),
 		T(test_capacity_two),
 		T(test_peak_inside_slot),
