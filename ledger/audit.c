@@ -579,7 +579,7 @@ static int check_lending(struct audit *a)
 			       "  WHERE v.request = l.id AND v.type = 'accept' AND v.verdict IS NULL),"
 			       " coalesce(l.decided, 0)"
 			       " FROM loans l JOIN resources r ON r.id = l.resource"
-			       " WHERE l.state IN ('accepted', 'handed_over', 'returned', 'closed')"
+			       " WHERE mutua_holds(l.state)"
 			       " ORDER BY l.resource, l.start_ms, l.id", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	struct open_loan {

@@ -48,9 +48,6 @@ const char lending_schema_sql[] =
 	" note TEXT NOT NULL DEFAULT '', verdict TEXT);"
 	"CREATE INDEX loan_events_request ON loan_events(request);";
 
-/* Holding states: the loan takes its quantity for its slot. */
-#define HOLDING "('accepted', 'handed_over', 'returned', 'closed')"
-
 int64_t lending_credits(uint64_t usage, uint64_t rate)
 {
 	/* both bounded by entry checks: usage <= 1e9, rate <= 1e8 */
@@ -316,7 +313,7 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 			int64_t end, const uint8_t *skip, uint8_t *peak_loan, int *has_peak)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT id, start_ms, end_ms, quantity FROM loans"
-					 " WHERE resource = ? AND state IN " HOLDING
+					 " WHERE resource = ? AND mutua_holds(state)"
 					 " AND start_ms < ? AND end_ms > ?");
 	if (!st)
 		return -1;
@@ -419,7 +416,7 @@ static int64_t committed_of(struct store *s, const uint8_t *member, const uint8_
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT l.start_ms, l.end_ms, l.quantity, r.unit, r.rate FROM loans l"
 		" JOIN resources r ON r.id = l.resource WHERE (l.borrower = ?1 AND"
-		" l.state IN ('accepted', 'handed_over', 'returned')) OR l.id = ?2");
+		" mutua_holds(l.state) AND l.state <> 'closed') OR l.id = ?2");
 	if (!st)
 		return 0;
 	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
@@ -662,10 +659,26 @@ static void sql_conflict(sqlite3_context *cx, int argc, sqlite3_value **v)
 		sqlite3_result_text(cx, chk.why, -1, SQLITE_TRANSIENT);
 }
 
+static void sql_holds(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	enum loan_state ls;
+	const char *name = (const char *)sqlite3_value_text(v[0]);
+	if (!name)
+		sqlite3_result_int(cx, 0);
+	else if (loan_state_parse(name, &ls))
+		sqlite3_result_error(cx, err_msg(), -1);
+	else
+		sqlite3_result_int(cx, loan_state_holds(ls));
+}
+
 int lending_register_sql(struct store *s)
 {
 	sqlite3 *db = store_db(s);
-	if (sqlite3_create_function(db, "mutua_free", 3, SQLITE_UTF8, s, sql_free, NULL, NULL) ||
+	if (sqlite3_create_function(db, "mutua_holds", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				    sql_holds, NULL, NULL) ||
+	    sqlite3_create_function(db, "mutua_free", 3, SQLITE_UTF8, s, sql_free, NULL, NULL) ||
 	    sqlite3_create_function(db, "mutua_conflict", 1, SQLITE_UTF8, s, sql_conflict,
 				    NULL, NULL))
 		return err_set("store: %s", sqlite3_errmsg(db));

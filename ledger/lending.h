@@ -66,7 +66,11 @@ int lending_accept(struct store *s, const struct key *k, const uint8_t request[3
  * answers appended, or -1. */
 int lending_auto_answer(struct store *s, const struct key *k);
 
-/* SQL functions on the store's connection, for listings:
+/* SQL functions on the store's connection, for listings and the audit:
+ *   mutua_holds(state)                 1 when a loan in that state takes its
+ *                                      quantity for its slot (accepted,
+ *                                      handed_over, returned, closed), else
+ *                                      0: loan_state_holds (loan.h)
  *   mutua_free(resource, start, end)   booking_free
  *   mutua_conflict(request)            NULL, or why it cannot be accepted */
 int lending_register_sql(struct store *s);

@@ -1358,11 +1358,29 @@ static void test_step_table(void **state)
 				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED || st == LOAN_CLOSED);
 }
 
+/* mutua_holds, the SQL face of loan_state_holds, on every connection */
+static void test_holds_sql(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	for (int st = 0; st < LOAN_STATES; st++) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "SELECT mutua_holds('%s')", loan_state_name(st));
+		assert_int_equal(col_int(s, sql, NULL), loan_state_holds(st));
+	}
+	assert_int_equal(col_int(s, "SELECT mutua_holds(NULL)", NULL), 0);
+	/* a name that is no state is an error, not "does not hold" */
+	sqlite3_stmt *st = db_prep(s, "SELECT mutua_holds('lent')");
+	assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
+	sqlite3_finalize(st);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_step_table),
+		T(test_holds_sql),
 		T(test_edges_touch_but_do_not_overlap),
 		T(test_capacity_two),
 		T(test_peak_inside_slot),
