@@ -48,6 +48,29 @@ const char lending_schema_sql[] =
 	" note TEXT NOT NULL DEFAULT '', verdict TEXT);"
 	"CREATE INDEX loan_events_request ON loan_events(request);";
 
+const char lending_order_schema_sql[] =
+	"ALTER TABLE resources ADD COLUMN withdrawn INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN member_seq INTEGER;";
+
+int64_t lending_member_seq(struct store *s, const struct entry *e)
+{
+	/* a member's entries are folded in its order on every node: a key's
+	 * entries are taken only once the rotation or rekey that made it the
+	 * member's is folded, and that one ended the previous key's feed */
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(sum(coalesce(rotated, cut)), 0)"
+					 " FROM keys WHERE member = ? AND key <> ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, e->b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t before = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+	return before + (int64_t)e->b->seq;
+}
+
 int64_t lending_credits(uint64_t usage, uint64_t rate)
 {
 	/* both bounded by entry checks: usage <= 1e9, rate <= 1e8 */
@@ -82,7 +105,7 @@ int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
 
 static int recompute(struct store *s, const uint8_t request[32])
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT l.borrower, r.owner FROM loans l"
+	sqlite3_stmt *st = store_stmt(s, "SELECT l.borrower, r.owner, r.withdrawn FROM loans l"
 					 " LEFT JOIN resources r ON r.id = l.resource"
 					 " WHERE l.id = ?");
 	if (!st)
@@ -100,6 +123,8 @@ static int recompute(struct store *s, const uint8_t request[32])
 	memcpy(borrower, sqlite3_column_blob(st, 0), 32);
 	if (has_owner)
 		memcpy(owner, sqlite3_column_blob(st, 1), 32);
+	int64_t withdrawn = sqlite3_column_type(st, 2) == SQLITE_NULL ? INT64_MAX
+			    : sqlite3_column_int64(st, 2);
 	sqlite3_reset(st);
 
 	enum loan_state state = LOAN_REQUESTED;
@@ -111,7 +136,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 
 	/* steps of one author stamped with the same millisecond keep their
 	 * feed's order (seq), not the order of their ids */
-	st = store_stmt(s, "SELECT type, author, time, usage, rate, note, id FROM loan_events"
+	st = store_stmt(s, "SELECT type, author, time, usage, rate, note, id, member_seq FROM loan_events"
 			   " WHERE request = ? ORDER BY time, author, seq, id");
 	if (!st)
 		return -1;
@@ -136,6 +161,8 @@ static int recompute(struct store *s, const uint8_t request[32])
 		const char *why = !has_owner ? "the resource is unknown"
 				  : step < 0 ? "not a loan step"
 				  : loan_step_check(state, (enum loan_step)step, party, &next);
+		if (!why && step == LOAN_ACCEPT)
+			why = booking_withdrawn(withdrawn, sqlite3_column_int64(st, 7));
 		if (nv == capv) {
 			capv = capv ? 2 * capv : 8;
 			void *more = realloc(verdicts, capv * sizeof *verdicts);
@@ -271,8 +298,12 @@ int lending_fold(struct store *s, const struct entry *e)
 	const Mutua__Transition *t = entry_transition(b);
 	if (!t)
 		return err_set("not a lending entry");
+	int64_t mseq = lending_member_seq(s, e);
+	if (mseq < 0)
+		return -1;
 	st = store_stmt(s, "INSERT OR IGNORE INTO loan_events(id, request, type, author, time,"
-			   " usage, rate, note, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+			   " usage, rate, note, seq, member_seq)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
@@ -286,12 +317,18 @@ int lending_fold(struct store *s, const struct entry *e)
 		sqlite3_bind_int64(st, 7, (sqlite3_int64)t->rate);
 	sqlite3_bind_text(st, 8, t->note ? t->note : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
+	sqlite3_bind_int64(st, 10, mseq);
 	if (store_step_done(s, st))
 		return -1;
 	return recompute(s, t->request.data);
 }
 
 /* ---- the booking rule ------------------------------------------------- */
+
+const char *booking_withdrawn(int64_t withdrawn, int64_t position)
+{
+	return withdrawn < position ? "the resource is withdrawn" : NULL;
+}
 
 struct span {
 	int64_t start, end, q;
@@ -439,8 +476,8 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT l.resource, l.start_ms, l.end_ms, l.quantity, l.state, l.borrower,"
-		" r.capacity, r.status FROM loans l LEFT JOIN resources r ON r.id = l.resource"
-		" WHERE l.id = ?");
+		" r.capacity, r.id IS NOT NULL, r.withdrawn FROM loans l"
+		" LEFT JOIN resources r ON r.id = l.resource WHERE l.id = ?");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
@@ -453,11 +490,12 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 	memcpy(resource, sqlite3_column_blob(st, 0), 32);
 	int64_t start = sqlite3_column_int64(st, 1), end = sqlite3_column_int64(st, 2);
 	int64_t q = sqlite3_column_int64(st, 3), cap = sqlite3_column_int64(st, 6);
-	char state[32], status[32];
+	char state[32];
 	snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 4));
 	memcpy(borrower, sqlite3_column_blob(st, 5), 32);
-	int known = sqlite3_column_type(st, 7) != SQLITE_NULL;
-	snprintf(status, sizeof status, "%s", known ? (const char *)sqlite3_column_text(st, 7) : "");
+	int known = sqlite3_column_int(st, 7);
+	int64_t withdrawn = sqlite3_column_type(st, 8) == SQLITE_NULL ? INT64_MAX
+			    : sqlite3_column_int64(st, 8);
 	sqlite3_reset(st);
 
 	enum loan_state ls;
@@ -472,8 +510,10 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 		snprintf(out->why, sizeof out->why, "the resource is unknown to this node");
 		return 0;
 	}
-	if (strcmp(status, "active") != 0) {
-		snprintf(out->why, sizeof out->why, "the resource is withdrawn");
+	/* an accept appended now follows every entry of the owner's feed */
+	const char *gone = booking_withdrawn(withdrawn, INT64_MAX);
+	if (gone) {
+		snprintf(out->why, sizeof out->why, "%s", gone);
 		return 0;
 	}
 	if (q > cap) {

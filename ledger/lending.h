@@ -17,6 +17,15 @@
 struct store;
 
 extern const char lending_schema_sql[];
+/* schema version 5: resources.withdrawn and loan_events.member_seq, the
+ * places of a resource's withdrawal and of a step in their member's feed
+ * order (lending_member_seq) */
+extern const char lending_order_schema_sql[];
+
+/* An entry's place in its member's history, the same on every node: its
+ * seq plus the lengths of the member's earlier key feeds (ended by a
+ * rotation or a rekey's cut). For the entry being folded; -1 on error. */
+int64_t lending_member_seq(struct store *s, const struct entry *e);
 
 /* Fold hooks (inside the store's transaction). */
 int lending_fold(struct store *s, const struct entry *e);
@@ -30,13 +39,25 @@ struct booking_check {
 	int credit;            /* refused by the credit limit */
 };
 
-/* The one rule for "can this request be accepted?": the request is still
- * requested, the resource active, and the quantity fits the capacity at
- * every instant of the slot given the loans accepted and not cancelled,
+/* The one rule for "can this request be accepted?": the accept follows
+ * the request's state (loan_step_check), the resource is known and not
+ * withdrawn (booking_withdrawn), the quantity fits the capacity at every
+ * instant of the slot given the loans that hold it (loan_state_holds),
  * and the borrower stays within the federation's credit limit.
- * 1 yes, 0 no (out says why), -1 error. */
+ * Used by lending_accept, lending_auto_answer and the listings. The fold
+ * ignores an accept that breaks the first two, as every node decides
+ * them alike; capacity and credit depend on entries of other feeds, so on
+ * the order of arrival, and are left to the owner's node and to the
+ * audit's sweep. 1 yes, 0 no (out says why), -1 error. */
 int booking_can_accept(struct store *s, const uint8_t request[32],
 		       struct booking_check *out);
+/* The part of the booking rule every node decides alike, from the owner's
+ * own feed: an accept that follows the resource's withdrawal is refused,
+ * whatever times the two entries claim. withdrawn and position are places
+ * in the owner's feed order (lending_member_seq); withdrawn is INT64_MAX
+ * for a resource not withdrawn, position INT64_MAX for an accept not yet
+ * signed. NULL, or "the resource is withdrawn". */
+const char *booking_withdrawn(int64_t withdrawn, int64_t position);
 /* Capacity left for the whole slot [start, end): capacity minus the most
  * in use at any instant of it; 0 for a withdrawn resource; -1 on error. */
 int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,

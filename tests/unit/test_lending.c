@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "store_helpers.h"
+#include "audit.h"
 #include "entry.h"
 #include "federation.h"
 #include "lending.h"
@@ -893,8 +894,8 @@ static void test_reindex_gives_the_same(void **state)
 }
 
 /* A store of schema version 3 (an index on entries.id, no seq beside the
- * derived rows) opens as version 4 with every seq filled in and the same
- * loans. */
+ * derived rows, no places of withdrawals and steps) opens as version 5
+ * with every seq and place filled in and the same loans. */
 static void test_migration_from_version_3(void **state)
 {
 	struct fx *f = *state;
@@ -910,6 +911,8 @@ static void test_migration_from_version_3(void **state)
 				      " ALTER TABLE resources DROP COLUMN seq;"
 				      " ALTER TABLE loans DROP COLUMN seq;"
 				      " ALTER TABLE loan_events DROP COLUMN seq;"
+				      " ALTER TABLE resources DROP COLUMN withdrawn;"
+				      " ALTER TABLE loan_events DROP COLUMN member_seq;"
 				      " PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	int k;
 	for (k = 0; f->st[k] != s; k++)
@@ -928,6 +931,10 @@ static void test_migration_from_version_3(void **state)
 				    " FROM loans l WHERE l.seq IS NOT (SELECT seq FROM entries e"
 				    " WHERE e.id = l.id)) + (SELECT count(*) FROM loan_events v"
 				    " WHERE v.seq IS NOT (SELECT seq FROM entries e WHERE e.id = v.id))",
+				 NULL), 0);
+	/* version 5: every step's place filled in by the refold (no key
+	 * rotated here: its seq) */
+	assert_int_equal(col_int(s, "SELECT count(*) FROM loan_events WHERE member_seq IS NOT seq",
 				 NULL), 0);
 	char *got = db_dump(s, LOANS_SQL);
 	assert_string_equal(got, want);
@@ -1375,6 +1382,84 @@ static void test_holds_sql(void **state)
 	sqlite3_finalize(st);
 }
 
+/* The issues an audit reports. */
+struct issues {
+	struct audit_issue v[8];
+	size_t n;
+};
+
+static void collect_issue(void *arg, const struct audit_issue *issue)
+{
+	struct issues *is = arg;
+	if (is->n < sizeof is->v / sizeof *is->v)
+		is->v[is->n] = *issue;
+	is->n++;
+}
+
+/* An owner's validly signed accept that follows, in its own feed, the
+ * withdrawal of the resource is ignored by the fold, with the reason the
+ * owner's node gives, on every node and whatever the claimed times; one
+ * signed before the withdrawal stands. */
+static void test_accept_after_withdrawal_ignored(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], r1[32], r2[32], acc[32];
+	char sbuf[32], why[300];
+	struct entry e;
+	offer_add(s, ka, "Camion", UNIT_DAY, 2, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, r1);
+	borrow(s, kc, truck, DAY(1), DAY(2), 1, r2);
+	step(s, ka, ACCEPT, r1, NULL, -1, -1);
+	offer_withdraw(s, ka, truck);
+	refuses(s, r2, "the resource is withdrawn", NULL);
+	/* signed all the same, claiming a time well before the withdrawal */
+	Mutua__Body ab = MUTUA__BODY__INIT;
+	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	step_body(&ab, &at, ACCEPT, r2, NULL);
+	seal_at(s, ka, &ab, T0, &e);
+	put_sealed(s, &e, acc);
+	assert_string_equal(STATE(s, r2), "requested");
+	assert_int_equal(IGNORED(s, r2), 1);
+	col_text(s, "SELECT verdict FROM loan_events WHERE id = ?1", acc, why, sizeof why);
+	assert_string_equal(why, "the resource is withdrawn");
+	/* the accept before the withdrawal holds */
+	assert_string_equal(STATE(s, r1), "accepted");
+	assert_int_equal(IGNORED(s, r1), 0);
+	char *want = db_dump(s, "SELECT id, state, ignored FROM loans ORDER BY id");
+	char *want_v = db_dump(s, "SELECT id, verdict FROM loan_events ORDER BY id");
+	/* the same on nodes that receive the feeds in any order, and after a
+	 * reindex */
+	static const int orders[][4] = {{0, 1, 2, 0}, {1, 2, 0, 0}, {2, 0, 1, 1}};
+	for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+		struct store *r = replay(f, s, orders[o], orders[o][3]);
+		for (int pass = 0; pass < 2; pass++) {
+			char *got = db_dump(r, "SELECT id, state, ignored FROM loans ORDER BY id");
+			char *got_v = db_dump(r, "SELECT id, verdict FROM loan_events ORDER BY id");
+			assert_string_equal(got, want);
+			assert_string_equal(got_v, want_v);
+			free(got);
+			free(got_v);
+			assert_int_equal(store_reindex(r), 0);
+		}
+	}
+	free(want);
+	free(want_v);
+	/* the audit replays the same fold and names the entry */
+	struct issues got = {0};
+	struct audit_opts ao = {.threads = 1, .on_issue = collect_issue, .arg = &got};
+	struct audit_summary sum;
+	assert_int_equal(audit_run(NULL, s, &ao, &sum), 0);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.v[0].rule, "lending");
+	char hex[65];
+	hex_encode(hex, ka->id, 32);
+	assert_string_equal(got.v[0].member, hex);
+	assert_int_equal(got.v[0].seq, col_int(s, "SELECT seq FROM loan_events WHERE id = ?1", acc));
+	assert_non_null(strstr(got.v[0].detail, "accept of request"));
+	assert_non_null(strstr(got.v[0].detail, "ignored: the resource is withdrawn"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1387,6 +1472,7 @@ int main(void)
 		T(test_cancel_frees_the_slot),
 		T(test_declined_and_cancelled_hold_nothing),
 		T(test_withdrawn_resource_refused),
+		T(test_accept_after_withdrawal_ignored),
 		T(test_credit_limit),
 		T(test_no_credit_limit_when_zero),
 		T(test_default_usage_and_credits),
