@@ -32,6 +32,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* store: <why> for the last error of s's connection; -1 */
+static int db_error(struct store *s)
+{
+	return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+}
+
 const char lending_schema_sql[] =
 	"CREATE TABLE loans("
 	" id BLOB PRIMARY KEY, resource BLOB NOT NULL, owner BLOB,"
@@ -67,7 +73,7 @@ int64_t lending_member_seq(struct store *s, const struct entry *e)
 	int64_t before = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+		return db_error(s);
 	return before + (int64_t)e->b->seq;
 }
 
@@ -115,7 +121,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
-			return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+			return db_error(s);
 		return 0; /* steps before their request: kept in loan_events */
 	}
 	uint8_t borrower[32], owner[32];
@@ -197,7 +203,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	if (rc != SQLITE_DONE) {
 		free(verdicts);
 		sqlite3_reset(st);
-		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+		return db_error(s);
 	}
 	sqlite3_reset(st);
 	for (size_t k = 0; k < nv; k++) {
@@ -250,7 +256,8 @@ int lending_recompute_resource(struct store *s, const uint8_t resource[32])
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
 	size_t n = 0, cap = 0;
 	uint8_t (*ids)[32] = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
 			void *more = realloc(ids, cap * 32);
@@ -264,7 +271,7 @@ int lending_recompute_resource(struct store *s, const uint8_t resource[32])
 		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
 	}
 	sqlite3_reset(st);
-	int rc = 0;
+	rc = rc == SQLITE_DONE ? 0 : db_error(s);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = recompute(s, ids[i]);
 	free(ids);
@@ -359,7 +366,8 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 	sqlite3_bind_int64(st, 3, start);
 	size_t n = 0, cap = 0;
 	struct span *sp = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (skip && memcmp(sqlite3_column_blob(st, 0), skip, 32) == 0)
 			continue;
 		if (n == cap) {
@@ -379,6 +387,10 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 		n++;
 	}
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(sp);
+		return db_error(s);
+	}
 	/* sweep: edges (time, delta, index) */
 	int64_t (*edge)[3] = malloc((2 * n + 1) * sizeof *edge), use = 0, peak = 0;
 	if (!edge) {
@@ -415,9 +427,10 @@ int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return 0;
+		return rc == SQLITE_DONE ? 0 : db_error(s);
 	}
 	int64_t cap = sqlite3_column_int64(st, 0);
 	int active = strcmp((const char *)sqlite3_column_text(st, 1), "active") == 0;
@@ -431,44 +444,52 @@ int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 	return cap > peak ? cap - peak : 0;
 }
 
-/* Credits the borrower has earned minus spent, in hundredths. */
-static int64_t balance_of(struct store *s, const uint8_t *member)
-{
-	sqlite3_stmt *st = store_stmt(s,
-		"SELECT coalesce(sum(CASE WHEN owner = ?1 THEN credits ELSE 0 END), 0)"
-		" - coalesce(sum(CASE WHEN borrower = ?1 THEN credits ELSE 0 END), 0)"
-		" FROM loans WHERE state = 'closed' AND (owner = ?1 OR borrower = ?1)");
-	if (!st)
-		return 0;
-	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return v;
-}
-
-/* What the borrower's loans accepted and not yet settled will cost, at the
- * resources' current rates and default usage (measured units count 0). */
-static int64_t committed_of(struct store *s, const uint8_t *member, const uint8_t *extra)
+/* What the loans of member accepted and not yet settled, and the request
+ * extra if not NULL, will cost it at the resources' current rates and
+ * default usage (measured units count 0). 0, or -1 on error. */
+static int committed_sum(struct store *s, const uint8_t *member, const uint8_t *extra,
+			 int64_t *sum)
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT l.start_ms, l.end_ms, l.quantity, r.unit, r.rate FROM loans l"
 		" JOIN resources r ON r.id = l.resource WHERE (l.borrower = ?1 AND"
 		" mutua_holds(l.state) AND l.state <> 'closed') OR l.id = ?2");
 	if (!st)
-		return 0;
+		return -1;
 	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, extra, 32, SQLITE_STATIC);
-	int64_t sum = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	if (extra)
+		sqlite3_bind_blob(st, 2, extra, 32, SQLITE_STATIC);
+	int rc;
+	*sum = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t u = lending_default_usage((const char *)sqlite3_column_text(st, 3),
 						  sqlite3_column_int64(st, 0),
 						  sqlite3_column_int64(st, 1),
 						  (uint64_t)sqlite3_column_int64(st, 2));
 		if (u > 0)
-			sum += lending_credits((uint64_t)u, (uint64_t)sqlite3_column_int64(st, 4));
+			*sum += lending_credits((uint64_t)u, (uint64_t)sqlite3_column_int64(st, 4));
 	}
 	sqlite3_reset(st);
-	return sum;
+	return rc == SQLITE_DONE ? 0 : db_error(s);
+}
+
+int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
+		    int64_t *committed)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT coalesce(sum(CASE WHEN owner = ?1 THEN credits ELSE 0 END), 0)"
+		" - coalesce(sum(CASE WHEN borrower = ?1 THEN credits ELSE 0 END), 0)"
+		" FROM loans WHERE state = 'closed' AND (owner = ?1 OR borrower = ?1)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*balance = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_error(s); /* an aggregate: always one row */
+	return committed ? committed_sum(s, member, NULL, committed) : 0;
 }
 
 int booking_can_accept(struct store *s, const uint8_t request[32], struct booking_check *out)
@@ -481,8 +502,11 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_error(s);
 		snprintf(out->why, sizeof out->why, "no such request");
 		return 0;
 	}
@@ -537,7 +561,11 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 	}
 	int64_t limit = governance_param(s, "credit-limit");
 	if (limit > 0) {
-		int64_t after = balance_of(s, borrower) - committed_of(s, borrower, request);
+		int64_t bal, com;
+		if (lending_balance(s, borrower, &bal, NULL) ||
+		    committed_sum(s, borrower, request, &com))
+			return -1;
+		int64_t after = bal - com;
 		if (after < -limit) {
 			char a[32], l[32];
 			amount_format(a, after);
@@ -587,9 +615,12 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		b.time = sqlite3_column_int64(st, 0) + 1;
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_error(s);
 	return store_append(s, k, &b, NULL);
 }
 
@@ -626,10 +657,10 @@ int lending_auto_answer(struct store *s, const struct key *k)
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
-	int any = sqlite3_step(st) == SQLITE_ROW;
+	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (!any)
-		return 0;
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : db_error(s);
 	/* one transaction: what is pending, the checks and the answers agree */
 	if (store_begin(s))
 		return -1;
@@ -638,9 +669,13 @@ int lending_auto_answer(struct store *s, const struct key *k)
 	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
 	uint8_t ids[64][32];
 	int n = 0, answered = 0;
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+	while (n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(s);
+		goto fail;
+	}
 	/* in request order: the earlier request gets the slot */
 	for (int i = 0; i < n; i++) {
 		struct booking_check chk;

@@ -63,6 +63,14 @@ const char *booking_withdrawn(int64_t withdrawn, int64_t position);
 int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 		     int64_t end);
 
+/* The one balance: what member has earned minus spent on settled (closed)
+ * loans, and, when committed is not NULL, what its loans accepted and not
+ * yet settled will cost at the resources' current rates and default
+ * usage, in hundredths. 0, or -1 on a database error (err_msg says why):
+ * never a 0 that would let the credit limit pass. */
+int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
+		    int64_t *committed);
+
 /* Default usage of a slot: its length in hours or days times the quantity,
  * or the quantity for items; -1 for km and m3, which must be measured. */
 int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,

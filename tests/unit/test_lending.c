@@ -1460,6 +1460,56 @@ static void test_accept_after_withdrawal_ignored(void **state)
 	assert_non_null(strstr(got.v[0].detail, "ignored: the resource is withdrawn"));
 }
 
+/* A database error inside the credit-limit check refuses: a row that
+ * cannot be read among the borrower's loans, or the loans not readable at
+ * all, never reads as "nothing owed". */
+static void test_credit_limit_fails_closed(void **state)
+{
+	struct fx *f = *state;
+	fx_genesis(f, 1000); /* 10.00 credits */
+	struct store *s = fx_store(f);
+	uint8_t truck[32], van[32], r1[32], r2[32];
+	int64_t bal = 1, com = 1;
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 400, 0, truck); /* 4.00 a day */
+	offer_add(s, ka, "Fourgon", UNIT_DAY, 1, 400, 0, van);
+	borrow(s, kb, van, DAY(1), DAY(3), 1, r1); /* 8.00 */
+	step(s, ka, ACCEPT, r1, NULL, -1, -1);
+	borrow(s, kb, truck, DAY(5), DAY(6), 1, r2); /* 4.00 more: 12.00 */
+	refuses(s, r2, "credit limit", NULL);
+	assert_int_equal(lending_balance(s, kb->id, &bal, &com), 0);
+	assert_int_equal(bal, 0);
+	assert_int_equal(com, 800);
+
+	/* the borrower's accepted loan holds a state no rule knows: the sum of
+	 * what it owes cannot be made */
+	assert_int_equal(sqlite3_exec(store_db(s), "UPDATE loans SET state = 'lent'"
+				      " WHERE id = (SELECT id FROM loans WHERE resource ="
+				      " (SELECT id FROM resources WHERE title = 'Fourgon'))",
+				      NULL, NULL, NULL), SQLITE_OK);
+	struct booking_check chk;
+	assert_int_equal(booking_can_accept(s, r2, &chk), -1);
+	assert_non_null(strstr(err_msg(), "'lent' is not a loan state"));
+	assert_int_equal(lending_balance(s, kb->id, &bal, &com), -1);
+	uint64_t head, after;
+	assert_int_equal(store_head(s, ka->id, &head, NULL), 0);
+	assert_int_equal(lending_accept(s, ka, r2, NULL, &chk), -1);
+	assert_int_equal(store_head(s, ka->id, &after, NULL), 0);
+	assert_int_equal(after, head);
+	assert_int_equal(sqlite3_get_autocommit(store_db(s)), 1);
+
+	/* no loans table to read: refused, and said why */
+	assert_int_equal(sqlite3_exec(store_db(s), "UPDATE loans SET state = 'accepted'"
+				      " WHERE state = 'lent'; ALTER TABLE loans RENAME TO gone",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(lending_balance(s, kb->id, &bal, NULL), -1);
+	assert_non_null(strstr(err_msg(), "no such table: loans"));
+	assert_int_equal(booking_can_accept(s, r2, &chk), -1);
+	assert_int_equal(lending_auto_answer(s, ka), -1);
+	assert_int_equal(sqlite3_exec(store_db(s), "ALTER TABLE gone RENAME TO loans",
+				      NULL, NULL, NULL), SQLITE_OK);
+	refuses(s, r2, "credit limit", NULL);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1474,6 +1524,7 @@ int main(void)
 		T(test_withdrawn_resource_refused),
 		T(test_accept_after_withdrawal_ignored),
 		T(test_credit_limit),
+		T(test_credit_limit_fails_closed),
 		T(test_no_credit_limit_when_zero),
 		T(test_default_usage_and_credits),
 		T(test_time_zone_independent),
