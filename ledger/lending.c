@@ -330,6 +330,29 @@ int lending_fold(struct store *s, const struct entry *e)
 	return recompute(s, t->request.data);
 }
 
+int lending_refusal(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	sqlite3_stmt *st;
+	if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST)
+		st = store_stmt(s, "SELECT iif(state = 'invalid', ?2, NULL) FROM loans WHERE id = ?1");
+	else if (entry_is_transition(b->payload_case))
+		st = store_stmt(s, "SELECT verdict FROM loan_events WHERE id = ?1");
+	else
+		return 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, LENDING_OWN_REQUEST, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		rc = err_set("%s", sqlite3_column_text(st, 0));
+	else
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(s);
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* ---- the booking rule ------------------------------------------------- */
 
 const char *booking_withdrawn(int64_t withdrawn, int64_t position)
@@ -492,12 +515,14 @@ int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
 	return committed ? committed_sum(s, member, NULL, committed) : 0;
 }
 
-int booking_can_accept(struct store *s, const uint8_t request[32], struct booking_check *out)
+/* The booking rule, for an accept by member `by` (NULL: by the owner). */
+static int booking_check(struct store *s, const uint8_t request[32], const uint8_t *by,
+			 struct booking_check *out)
 {
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT l.resource, l.start_ms, l.end_ms, l.quantity, l.state, l.borrower,"
-		" r.capacity, r.id IS NOT NULL, r.withdrawn FROM loans l"
+		" r.capacity, r.owner, r.withdrawn FROM loans l"
 		" LEFT JOIN resources r ON r.id = l.resource WHERE l.id = ?");
 	if (!st)
 		return -1;
@@ -517,21 +542,24 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 	char state[32];
 	snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 4));
 	memcpy(borrower, sqlite3_column_blob(st, 5), 32);
-	int known = sqlite3_column_int(st, 7);
+	int known = sqlite3_column_bytes(st, 7) == 32;
+	enum loan_party party = !by || (known && memcmp(sqlite3_column_blob(st, 7), by, 32) == 0)
+				? LOAN_OWNER : memcmp(borrower, by, 32) == 0 ? LOAN_BORROWER
+				: LOAN_OTHER;
 	int64_t withdrawn = sqlite3_column_type(st, 8) == SQLITE_NULL ? INT64_MAX
 			    : sqlite3_column_int64(st, 8);
 	sqlite3_reset(st);
 
+	if (!known) {
+		snprintf(out->why, sizeof out->why, "the resource is unknown to this node");
+		return 0;
+	}
 	enum loan_state ls;
 	if (loan_state_parse(state, &ls))
 		return -1;
-	const char *refused = loan_step_check(ls, LOAN_ACCEPT, LOAN_OWNER, NULL);
+	const char *refused = loan_step_check(ls, LOAN_ACCEPT, party, NULL);
 	if (refused) {
 		snprintf(out->why, sizeof out->why, "%s", refused);
-		return 0;
-	}
-	if (!known) {
-		snprintf(out->why, sizeof out->why, "the resource is unknown to this node");
 		return 0;
 	}
 	/* an accept appended now follows every entry of the owner's feed */
@@ -624,12 +652,76 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 	return store_append(s, k, &b, NULL);
 }
 
+int booking_can_accept(struct store *s, const uint8_t request[32], struct booking_check *out)
+{
+	return booking_check(s, request, NULL, out);
+}
+
+int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
+		   int64_t start, int64_t end, uint64_t quantity, const char *note,
+		   const char *actor, uint8_t id_out[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	r.resource.data = (uint8_t *)resource;
+	r.resource.len = 32;
+	r.start = start;
+	r.end = end;
+	r.quantity = quantity;
+	r.note = note && *note ? (char *)note : NULL;
+	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+	b.request = &r;
+	if (store_begin(s))
+		return -1;
+	sqlite3_stmt *st = store_stmt(s, "SELECT title, withdrawn, capacity FROM resources"
+					 " WHERE id = ?");
+	if (!st)
+		goto fail;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st), refused = 1;
+	char title[TITLE_MAX_LEN + 1] = "";
+	if (rc == SQLITE_ROW) {
+		snprintf(title, sizeof title, "%s", sqlite3_column_text(st, 0));
+		int64_t cap = sqlite3_column_int64(st, 2);
+		if (booking_withdrawn(sqlite3_column_type(st, 1) == SQLITE_NULL ? INT64_MAX
+				      : sqlite3_column_int64(st, 1), INT64_MAX))
+			err_set("'%s' is withdrawn", title);
+		else if ((int64_t)quantity > cap)
+			err_set("quantity %llu is above the capacity of '%s' (%lld)",
+				(unsigned long long)quantity, title, (long long)cap);
+		else
+			refused = 0;
+	} else if (rc == SQLITE_DONE) {
+		err_set("no such offer");
+	} else {
+		db_error(s);
+	}
+	sqlite3_reset(st);
+	if (refused)
+		goto fail;
+	if (store_append(s, k, &b, id_out)) {
+		err_set("'%s': %s", title, err_msg());
+		goto fail;
+	}
+	if (store_commit(s))
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
+}
+
 int lending_accept(struct store *s, const struct key *k, const uint8_t request[32],
 		   const char *actor, struct booking_check *chk)
 {
+	uint8_t me[32];
 	if (store_begin(s))
 		return -1;
-	int ok = booking_can_accept(s, request, chk);
+	/* not a member: store_append says so */
+	int ok = store_member_of(s, k->id, me, NULL);
+	if (ok >= 0)
+		ok = booking_check(s, request, ok ? me : NULL, chk);
 	if (ok == 1 && lending_append(s, k, MUTUA__BODY__PAYLOAD_ACCEPT, request, NULL, -1, -1,
 				      actor))
 		ok = -1;

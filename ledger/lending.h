@@ -31,6 +31,16 @@ int64_t lending_member_seq(struct store *s, const struct entry *e);
 int lending_fold(struct store *s, const struct entry *e);
 int lending_recompute_resource(struct store *s, const uint8_t resource[32]);
 
+/* Why every node ignores a request naming a resource of its own author. */
+#define LENDING_OWN_REQUEST "the resource is the borrower's own"
+
+/* Invariant 11, for an entry just folded in the store's transaction: 0
+ * when the fold took it (or it is no lending entry), -1 with the fold's
+ * reason when every node would ignore it (a step's verdict, a request for
+ * one's own resource), or a database error. store_append refuses such an
+ * entry before it is signed into the member's feed. */
+int lending_refusal(struct store *s, const struct entry *e);
+
 /* Why a request cannot be accepted now: */
 struct booking_check {
 	char why[300];         /* one line for a staff member */
@@ -77,10 +87,22 @@ int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
 			      uint64_t quantity);
 int64_t lending_credits(uint64_t usage, uint64_t rate);
 
-/* Appends a step of a loan to k's feed. usage and rate < 0: absent. */
+/* Appends a step of a loan to k's feed. usage and rate < 0: absent.
+ * A step the fold would ignore (wrong party, out of order, an accept after
+ * the withdrawal) is refused with the fold's reason (store_append,
+ * lending_refusal). 0 or -1. */
 int lending_append(struct store *s, const struct key *k, int payload_case,
 		   const uint8_t request[32], const char *note, int64_t usage,
 		   int64_t rate, const char *actor);
+
+/* Appends to k's feed a request for quantity of resource over the slot
+ * [start, end), in one transaction with what this node knows of it: a
+ * withdrawn resource or a quantity above its capacity is refused here (no
+ * owner would accept it), a request for one's own resource by the fold
+ * (invariant 11). 0, or -1 with the reason; id_out: the request's id. */
+int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
+		   int64_t start, int64_t end, uint64_t quantity, const char *note,
+		   const char *actor, uint8_t id_out[32]);
 
 /* Accepts a request in k's feed when booking_can_accept says yes, the check
  * and the entry in one transaction, so that no other writer of the store

@@ -96,6 +96,11 @@ const char *loan_step_name(enum loan_step step)
 	return (unsigned)step < LOAN_STEPS ? steps[step].name : NULL;
 }
 
+enum loan_state loan_step_to(enum loan_step step)
+{
+	return (unsigned)step < LOAN_STEPS ? steps[step].to : LOAN_INVALID;
+}
+
 const char *loan_step_check(enum loan_state state, enum loan_step step,
 			    enum loan_party party, enum loan_state *next)
 {

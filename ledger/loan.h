@@ -64,6 +64,8 @@ int loan_step_of_payload(int payload_case);
 int loan_step_payload(enum loan_step step);
 /* "accept", "decline", ... as the entry type and the CLI command. */
 const char *loan_step_name(enum loan_step step);
+/* The state a step leads to when it is taken. */
+enum loan_state loan_step_to(enum loan_step step);
 
 /* The rule: NULL and *next when party may take step in state; otherwise
  * why not, one line for a staff member and the audit ("only the owner may

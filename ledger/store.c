@@ -642,7 +642,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	if (!s->genesis)
 		return err_set("this node has no federation yet: run 'mutua federation "
 			       "create' or 'mutua federation join'");
-	if (own_txn && store_begin(s))
+	if (own_txn ? store_begin(s) : store_exec(s, "SAVEPOINT append"))
 		return -1;
 	if (check_hold(s) || store_head(s, k->id, &seq, prev))
 		goto fail;
@@ -685,15 +685,21 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	if (entry_seal(&e, k, b))
 		goto fail;
 	memcpy(e.member, member_id, KEY_ID_BYTES);
-	if (put_entry(s, &e, 1, 1) || (own_txn && store_commit(s)))
+	/* invariant 11: an entry the fold ignores is refused, with its reason,
+	 * before it leaves the transaction */
+	if (put_entry(s, &e, 1, 1) || lending_refusal(s, &e) ||
+	    (own_txn ? store_commit(s) : store_exec(s, "RELEASE append")))
 		goto fail;
 	if (id_out)
 		memcpy(id_out, e.id, ENTRY_ID_BYTES);
 	entry_free(&e);
 	return 0;
 fail:
+	/* inside a caller's transaction, undo this append alone */
 	if (own_txn)
 		store_rollback(s);
+	else
+		sqlite3_exec(s->db, "ROLLBACK TO append; RELEASE append", NULL, NULL, NULL);
 	entry_free(&e);
 	return -1;
 }

@@ -97,16 +97,6 @@ static int load_loan(struct ctx *c, const char *arg, struct loan *l)
 	return EXIT_OK;
 }
 
-static int is_owner(struct ctx *c, const struct loan *l)
-{
-	return memcmp(l->owner, c->me, 32) == 0;
-}
-
-static int is_borrower(struct ctx *c, const struct loan *l)
-{
-	return memcmp(l->borrower, c->me, 32) == 0;
-}
-
 static const char *state_words(const char *state)
 {
 	enum loan_state ls;
@@ -167,42 +157,9 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (end <= start)
 		return fail(EXIT_REFUSED, "the slot ends (%s) before it starts (%s)", to, from);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store),
-			       "SELECT r.owner = ?2, r.status, r.capacity, m.name, r.title"
-			       " FROM resources r JOIN members m ON m.id = r.owner WHERE r.id = ?1",
-			       -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_blob(st, 1, res, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, c->me, 32, SQLITE_STATIC);
-	rc = EXIT_OK;
-	if (sqlite3_step(st) != SQLITE_ROW)
-		rc = fail(EXIT_REFUSED, "no offer with id '%s'", argv[optind]);
-	else if (sqlite3_column_int(st, 0))
-		rc = fail(EXIT_REFUSED, "'%s' is this member's own resource", sqlite3_column_text(st, 4));
-	else if (strcmp((const char *)sqlite3_column_text(st, 1), "active") != 0)
-		rc = fail(EXIT_REFUSED, "'%s' is withdrawn", sqlite3_column_text(st, 4));
-	else if ((int64_t)quantity > sqlite3_column_int64(st, 2))
-		rc = fail(EXIT_REFUSED, "quantity %llu is above the capacity of '%s' (%lld)",
-			  (unsigned long long)quantity, sqlite3_column_text(st, 4),
-			  sqlite3_column_int64(st, 2));
-	sqlite3_finalize(st);
-	if (rc)
-		return rc;
-
-	Mutua__Body b = MUTUA__BODY__INIT;
-	Mutua__Request r = MUTUA__REQUEST__INIT;
-	r.resource.data = res;
-	r.resource.len = 32;
-	r.start = start;
-	r.end = end;
-	r.quantity = quantity;
-	r.note = note && *note ? (char *)note : NULL;
-	b.actor = getenv("MUTUA_ACTOR");
-	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
-	b.request = &r;
 	uint8_t id[32];
-	if (store_append(c->store, c->key, &b, id))
+	if (lending_borrow(c->store, c->key, res, start, end, quantity, note,
+			   getenv("MUTUA_ACTOR"), id))
 		return fail_err(EXIT_REFUSED, NULL);
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, 32);
@@ -263,23 +220,18 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = load_loan(c, argv[optind], &l)))
 		return rc;
 
+	/* who may take the step, and after which state, is the fold's to
+	 * say: the ledger refuses what it would ignore, with its reason */
 	const char *name = loan_step_name(sp->step);
-	enum loan_state from, to;
-	const char *why = loan_state_parse(l.state, &from) ? err_msg()
-			  : loan_step_check(from, sp->step, is_owner(c, &l) ? LOAN_OWNER
-					    : is_borrower(c, &l) ? LOAN_BORROWER : LOAN_OTHER, &to);
-	if (why)
-		return fail(EXIT_REFUSED, "cannot %s: %s", name, why);
+	const char *to = loan_state_name(loan_step_to(sp->step));
 	if (sp->step == LOAN_ACCEPT) {
 		/* checked and appended in one transaction: the daemon's
 		 * auto-answer or another staff member cannot slip in between */
 		struct booking_check chk;
 		int can = lending_accept(c->store, c->key, l.id, getenv("MUTUA_ACTOR"), &chk);
-		if (can < 0)
-			return fail_err(EXIT_REFUSED, NULL);
-		if (!can)
-			return fail(EXIT_REFUSED, "cannot accept: %s", chk.why);
-		print_step(c, &l, loan_state_name(to));
+		if (can <= 0)
+			return fail(EXIT_REFUSED, "cannot accept: %s", can ? err_msg() : chk.why);
+		print_step(c, &l, to);
 		return EXIT_OK;
 	}
 	int64_t rate = -1;
@@ -298,8 +250,8 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	}
 	if (lending_append(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
 			   getenv("MUTUA_ACTOR")))
-		return fail_err(EXIT_REFUSED, NULL);
-	print_step(c, &l, loan_state_name(to));
+		return fail(EXIT_REFUSED, "cannot %s: %s", name, err_msg());
+	print_step(c, &l, to);
 	return EXIT_OK;
 }
 

@@ -198,7 +198,7 @@ borrow_as() {
 		--quantity 3
 	stderr_has "quantity 3 is above the capacity of 'Utilitaires' (2)"
 	run -1 --separate-stderr mutua --home "$A" borrow "$TRUCK" --from 2026-12-05 --to 2026-12-06
-	stderr_has "'Camion 20m3' is this member's own resource"
+	stderr_has "'Camion 20m3': the resource is the borrower's own"
 	[ "$(feed_len "$B" "$B_ID")" = "$n" ]
 	[ "$(feed_len "$A" "$A_ID")" = "$na" ]
 	[ "$(loans_sql "$B" "SELECT count(*) FROM loans")" = 0 ]

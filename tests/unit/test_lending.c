@@ -257,6 +257,49 @@ static void step_body(Mutua__Body *b, Mutua__Transition *t, int payload, const u
 	}
 }
 
+/* A step k's node refuses to sign (invariant 11), signed all the same by
+ * a node that does not keep the rules and received as from a peer: the
+ * fold must ignore it everywhere. */
+static void forced(struct store *s, const struct key *k, int payload, const uint8_t req[32],
+		   const char *note, int64_t usage, int64_t rate, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	struct entry e;
+	step_body(&b, &t, payload, req, note);
+	if (usage >= 0) {
+		t.has_usage = 1;
+		t.usage = (uint64_t)usage;
+	}
+	if (rate >= 0) {
+		t.has_rate = 1;
+		t.rate = (uint64_t)rate;
+	}
+	if (lending_append(s, k, payload, req, note, usage, rate, NULL) == 0)
+		fail_msg("%s: signed by its own node", entry_type_name(payload));
+	seal_at(s, k, &b, time_now_ms(), &e);
+	put_sealed(s, &e, id);
+	tick();
+}
+
+/* A request for k's own resource, signed likewise. */
+static void forced_borrow(struct store *s, const struct key *k, const uint8_t res[32],
+			  int64_t start, int64_t end, uint64_t q, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	struct entry e;
+	fill_request(&b, &r, res, start, end, q);
+	if (store_append(s, k, &b, NULL) == 0)
+		fail_msg("request: signed by its own node");
+	assert_string_equal(err_msg(), LENDING_OWN_REQUEST);
+	b = (Mutua__Body)MUTUA__BODY__INIT;
+	fill_request(&b, &r, res, start, end, q);
+	seal_at(s, k, &b, time_now_ms(), &e);
+	put_sealed(s, &e, id);
+	tick();
+}
+
 /* ---- reading the derived state ---------------------------------------- */
 
 /* Column 0 of the first row of sql (?1 = id when given) as text, in buf. */
@@ -510,7 +553,7 @@ static void test_cancel_frees_the_slot(void **state)
 	assert_string_equal(STATE(s, r2), "cancelled");
 	accepts(s, r3);
 	/* an accept arriving after a cancel is ignored by the fold */
-	step(s, ka, ACCEPT, l1, NULL, -1, -1);
+	forced(s, ka, ACCEPT, l1, NULL, -1, -1, NULL);
 	assert_string_equal(STATE(s, l1), "cancelled");
 	assert_int_equal(IGNORED(s, l1), 1);
 	accepts(s, r3);
@@ -747,22 +790,22 @@ static void write_scenario(struct fx *f, struct scenario *sc, struct store *out[
 	borrow(sb, kb, sc->truck, DAY(1), DAY(3), 1, sc->rb);
 	borrow(sg, kc, sc->truck, DAY(2), DAY(4), 1, sc->rc);
 	borrow(sg, kc, sc->room, DAY(2) + 9 * H, DAY(2) + 12 * H, 1, sc->rroom);
-	borrow(sa, ka, sc->truck, DAY(10), DAY(11), 1, sc->own); /* one's own: invalid */
+	forced_borrow(sa, ka, sc->truck, DAY(10), DAY(11), 1, sc->own); /* one's own: invalid */
 	push_all(sb, sa);
 	push_all(sg, sa);
 	push_all(sg, sb);
 	step(sa, ka, ACCEPT, sc->rb, NULL, -1, -1);
 	step(sa, ka, DECLINE, sc->rc, "conflict", -1, -1);
-	step(sa, ka, ACCEPT, sc->rb, NULL, -1, -1);       /* second accept */
-	step(sa, ka, ACCEPT, sc->own, NULL, -1, -1);      /* on an invalid request */
+	forced(sa, ka, ACCEPT, sc->rb, NULL, -1, -1, NULL);  /* second accept */
+	forced(sa, ka, ACCEPT, sc->own, NULL, -1, -1, NULL); /* on an invalid request */
 	push_all(sa, sb);
 	push_all(sa, sg);
-	step(sg, kc, ACCEPT, sc->rb, NULL, -1, -1);       /* not the owner */
+	forced(sg, kc, ACCEPT, sc->rb, NULL, -1, -1, NULL);  /* not the owner */
 	step(sb, kb, HANDOVER, sc->rb, "plein fait", -1, -1);
 	push_all(sb, sa);
-	step(sa, ka, RETURN, sc->rb, NULL, 2000, -1);     /* the owner cannot return */
+	forced(sa, ka, RETURN, sc->rb, NULL, 2000, -1, NULL); /* the owner cannot return */
 	step(sb, kb, RETURN, sc->rb, "rendu", 2000, -1);
-	step(sb, kb, CLOSE, sc->rb, NULL, 2000, 1000);    /* the borrower cannot close */
+	forced(sb, kb, CLOSE, sc->rb, NULL, 2000, 1000, NULL); /* the borrower cannot close */
 	push_all(sb, sa);
 	step(sa, ka, CLOSE, sc->rb, "ok", -1, 1000);      /* usage from the return */
 	/* the room: accepted, handed over by the borrower, closed on 3 hours */
@@ -771,7 +814,9 @@ static void write_scenario(struct fx *f, struct scenario *sc, struct store *out[
 	step(sg, kc, HANDOVER, sc->rroom, NULL, -1, -1);
 	push_all(sg, sb);
 	step(sb, kb, CLOSE, sc->rroom, NULL, 3000, 250);
-	step(sg, kc, RETURN, sc->rroom, NULL, 3000, -1);  /* after the close */
+	/* after the close, which C's node has not seen yet: signed in good
+	 * faith, ignored once the close arrives */
+	step(sg, kc, RETURN, sc->rroom, NULL, 3000, -1);
 	for (int i = 0; i < 3; i++) {
 		push_all(sa, sb);
 		push_all(sb, sg);
@@ -1510,6 +1555,88 @@ static void test_credit_limit_fails_closed(void **state)
 	refuses(s, r2, "credit limit", NULL);
 }
 
+/* Invariant 11: a member's own node never signs a step every node would
+ * ignore; the append is refused with the fold's reason and leaves nothing,
+ * and inside a caller's transaction it undoes itself alone. */
+static void test_append_refused_with_the_fold_reason(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], truck2[32], r[32], own[32];
+	uint64_t ha, hb, hc, h;
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, r);
+	assert_int_equal(store_head(s, ka->id, &ha, NULL), 0);
+	assert_int_equal(store_head(s, kb->id, &hb, NULL), 0);
+	assert_int_equal(store_head(s, kc->id, &hc, NULL), 0);
+	static const struct {
+		struct key **k;
+		int payload;
+		const char *why;
+	} cases[] = {
+		{&kc, ACCEPT, "only the owner may do this"},
+		{&kb, ACCEPT, "only the owner may do this"},
+		{&kb, DECLINE, "only the owner may do this"},
+		{&kc, CANCEL, "only the owner or the borrower may do this"},
+		{&kb, HANDOVER, "out of order: the request is still pending"},
+		{&kb, RETURN, "out of order: the request is still pending"},
+		{&ka, RETURN, "only the borrower may do this"},
+		{&ka, CLOSE, "out of order: the request is still pending"},
+		{&kb, CLOSE, "only the owner may do this"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int p = cases[i].payload, measured = p == RETURN || p == CLOSE;
+		if (lending_append(s, *cases[i].k, p, r, NULL, measured ? 1000 : -1,
+				   p == CLOSE ? 100 : -1, NULL) == 0)
+			fail_msg("case %zu: signed", i);
+		if (strcmp(err_msg(), cases[i].why))
+			fail_msg("case %zu: '%s', expected '%s'", i, err_msg(), cases[i].why);
+	}
+	step(s, ka, ACCEPT, r, NULL, -1, -1);
+	assert_int_equal(lending_append(s, ka, ACCEPT, r, NULL, -1, -1, NULL), -1);
+	assert_string_equal(err_msg(), "out of order: the request is accepted");
+	/* a request for one's own resource */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Request rq = MUTUA__REQUEST__INIT;
+	fill_request(&b, &rq, truck, DAY(3), DAY(4), 1);
+	assert_int_equal(store_append(s, ka, &b, own), -1);
+	assert_string_equal(err_msg(), LENDING_OWN_REQUEST);
+	/* nothing was signed: one accept in A's feed, none in B's and C's */
+	assert_int_equal(store_head(s, ka->id, &h, NULL), 0);
+	assert_int_equal(h, ha + 1);
+	assert_int_equal(store_head(s, kb->id, &h, NULL), 0);
+	assert_int_equal(h, hb);
+	assert_int_equal(store_head(s, kc->id, &h, NULL), 0);
+	assert_int_equal(h, hc);
+	assert_int_equal(col_int(s, "SELECT count(*) FROM loan_events WHERE verdict IS NOT NULL",
+				 NULL), 0);
+	assert_int_equal(IGNORED(s, r), 0);
+	assert_string_equal(STATE(s, r), "accepted");
+
+	/* in a caller's transaction: the refused append undoes itself, the
+	 * appends around it stand */
+	assert_int_equal(store_begin(s), 0);
+	Mutua__Body ob = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Camion 2";
+	o.unit = UNIT_DAY;
+	o.capacity = 1;
+	ob.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	ob.offer = &o;
+	assert_int_equal(store_append(s, ka, &ob, truck2), 0);
+	assert_int_equal(lending_append(s, ka, ACCEPT, r, NULL, -1, -1, NULL), -1);
+	assert_int_equal(sqlite3_get_autocommit(store_db(s)), 0);
+	assert_int_equal(lending_append(s, ka, HANDOVER, r, NULL, -1, -1, NULL), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_head(s, ka->id, &h, NULL), 0);
+	assert_int_equal(h, ha + 3);
+	assert_string_equal(STATE(s, r), "handed_over");
+	assert_int_equal(IGNORED(s, r), 0);
+	assert_int_equal(booking_free(s, truck2, DAY(1), DAY(2)), 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1534,6 +1661,7 @@ int main(void)
 		T(test_same_millisecond_steps_keep_feed_order),
 		T(test_skewed_clocks_keep_cause_before_effect),
 		T(test_steps_before_their_request),
+		T(test_append_refused_with_the_fold_reason),
 		T(test_auto_answer),
 		T(test_auto_answer_credit_limit),
 		T(test_lending_accept),
