@@ -330,10 +330,48 @@ int lending_fold(struct store *s, const struct entry *e)
 	return recompute(s, t->request.data);
 }
 
+/* The offer-update or offer-withdraw e, just folded (fold.c): 0 when it
+ * took effect, -1 with why not. An update leaves the owner and the status
+ * as they were, and a withdrawal marks its place (resources.withdrawn),
+ * so the row after the fold says whether the fold took the entry. */
+static int offer_refusal(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	int withdraw = b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+	const ProtobufCBinaryData *offer = withdraw ? &b->offer_withdraw->offer
+					   : &b->offer_update->offer;
+	int64_t mseq = withdraw ? lending_member_seq(s, e) : 0;
+	sqlite3_stmt *st = mseq < 0 ? NULL : store_stmt(s,
+		"SELECT CASE WHEN r.id IS NULL THEN 'no such offer'"
+		" WHEN r.owner <> ?2 THEN 'only the owner (' || coalesce(m.name, '?')"
+		"  || ') can ' || ?4 || ' this offer'"
+		" WHEN r.status <> 'active' AND r.withdrawn IS NOT ?3"
+		"  THEN 'the offer is withdrawn' END"
+		" FROM (SELECT ?1 AS id) x LEFT JOIN resources r ON r.id = x.id"
+		" LEFT JOIN members m ON m.id = r.owner");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, offer->data, (int)offer->len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+	if (withdraw)
+		sqlite3_bind_int64(st, 3, mseq);
+	sqlite3_bind_text(st, 4, withdraw ? "withdraw" : "update", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		rc = err_set("%s", sqlite3_column_text(st, 0));
+	else
+		rc = rc == SQLITE_ROW ? 0 : db_error(s);
+	sqlite3_reset(st);
+	return rc;
+}
+
 int lending_refusal(struct store *s, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
 	sqlite3_stmt *st;
+	if (b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_UPDATE ||
+	    b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW)
+		return offer_refusal(s, e);
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST)
 		st = store_stmt(s, "SELECT iif(state = 'invalid', ?2, NULL) FROM loans WHERE id = ?1");
 	else if (entry_is_transition(b->payload_case))

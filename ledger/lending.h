@@ -37,7 +37,8 @@ int lending_recompute_resource(struct store *s, const uint8_t resource[32]);
 /* Invariant 11, for an entry just folded in the store's transaction: 0
  * when the fold took it (or it is no lending entry), -1 with the fold's
  * reason when every node would ignore it (a step's verdict, a request for
- * one's own resource), or a database error. store_append refuses such an
+ * one's own resource, an offer update or withdrawal of someone else's or
+ * a withdrawn resource), or a database error. store_append refuses such an
  * entry before it is signed into the member's feed. */
 int lending_refusal(struct store *s, const struct entry *e);
 

@@ -1637,6 +1637,62 @@ static void test_append_refused_with_the_fold_reason(void **state)
 	assert_int_equal(booking_free(s, truck2, DAY(1), DAY(2)), 1);
 }
 
+/* Offer updates and withdrawals the fold would ignore (someone else's
+ * resource, a withdrawn one) are refused with the reason, and nothing is
+ * signed. */
+static void test_offer_append_refused(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], ghost[32];
+	uint64_t ha, hb, h;
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	memset(ghost, 0x5a, 32);
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferWithdraw w = MUTUA__OFFER_WITHDRAW__INIT;
+	w.offer.data = truck;
+	w.offer.len = 32;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+	b.offer_withdraw = &w;
+	assert_int_equal(store_append(s, kb, &b, NULL), -1);
+	assert_string_equal(err_msg(), "only the owner (Alpha) can withdraw this offer");
+	Mutua__Body ub = MUTUA__BODY__INIT;
+	Mutua__OfferUpdate u = MUTUA__OFFER_UPDATE__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Camion rouge";
+	o.unit = UNIT_DAY;
+	o.capacity = 1;
+	u.offer.data = truck;
+	u.offer.len = 32;
+	u.fields = &o;
+	ub.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
+	ub.offer_update = &u;
+	assert_int_equal(store_append(s, kb, &ub, NULL), -1);
+	assert_string_equal(err_msg(), "only the owner (Alpha) can update this offer");
+	w.offer.data = ghost;
+	assert_int_equal(store_append(s, ka, &b, NULL), -1);
+	assert_string_equal(err_msg(), "no such offer");
+	w.offer.data = truck;
+	assert_int_equal(store_head(s, ka->id, &ha, NULL), 0);
+	assert_int_equal(store_head(s, kb->id, &hb, NULL), 0);
+	/* the owner's update and withdrawal stand; once withdrawn, no more */
+	assert_int_equal(store_append(s, ka, &ub, NULL), 0);
+	assert_int_equal(store_append(s, ka, &b, NULL), 0);
+	assert_int_equal(store_append(s, ka, &b, NULL), -1);
+	assert_string_equal(err_msg(), "the offer is withdrawn");
+	assert_int_equal(store_append(s, ka, &ub, NULL), -1);
+	assert_string_equal(err_msg(), "the offer is withdrawn");
+	assert_int_equal(store_head(s, ka->id, &h, NULL), 0);
+	assert_int_equal(h, ha + 2);
+	assert_int_equal(store_head(s, kb->id, &h, NULL), 0);
+	assert_int_equal(h, hb);
+	char buf[64];
+	col_text(s, "SELECT title || ' ' || status FROM resources WHERE id = ?1", truck, buf,
+		 sizeof buf);
+	assert_string_equal(buf, "Camion rouge withdrawn");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1662,6 +1718,7 @@ int main(void)
 		T(test_skewed_clocks_keep_cause_before_effect),
 		T(test_steps_before_their_request),
 		T(test_append_refused_with_the_fold_reason),
+		T(test_offer_append_refused),
 		T(test_auto_answer),
 		T(test_auto_answer_credit_limit),
 		T(test_lending_accept),
