@@ -391,6 +391,41 @@ int lending_refusal(struct store *s, const struct entry *e)
 	return rc;
 }
 
+int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan *out)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT l.resource, l.owner, l.borrower, l.state, l.start_ms, l.end_ms,"
+		" l.quantity, coalesce(r.unit, ''), coalesce(r.title, '?'),"
+		" coalesce(r.rate, 0), l.usage"
+		" FROM loans l LEFT JOIN resources r ON r.id = l.resource WHERE l.id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : db_error(s);
+	}
+	memset(out, 0, sizeof *out);
+	memcpy(out->id, id, 32);
+	memcpy(out->resource, sqlite3_column_blob(st, 0), 32);
+	out->has_owner = sqlite3_column_bytes(st, 1) == 32;
+	if (out->has_owner)
+		memcpy(out->owner, sqlite3_column_blob(st, 1), 32);
+	memcpy(out->borrower, sqlite3_column_blob(st, 2), 32);
+	rc = loan_state_parse((const char *)sqlite3_column_text(st, 3), &out->state);
+	out->start = sqlite3_column_int64(st, 4);
+	out->end = sqlite3_column_int64(st, 5);
+	out->quantity = sqlite3_column_int64(st, 6);
+	snprintf(out->unit, sizeof out->unit, "%s", sqlite3_column_text(st, 7));
+	snprintf(out->title, sizeof out->title, "%s", sqlite3_column_text(st, 8));
+	out->rate = sqlite3_column_int64(st, 9);
+	out->usage = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1
+		     : sqlite3_column_int64(st, 10);
+	sqlite3_reset(st);
+	return rc ? -1 : 1;
+}
+
 /* ---- the booking rule ------------------------------------------------- */
 
 const char *booking_withdrawn(int64_t withdrawn, int64_t position)

@@ -13,6 +13,7 @@
 
 #include "entry.h"
 #include "keys.h"
+#include "loan.h"
 
 struct store;
 
@@ -41,6 +42,20 @@ int lending_recompute_resource(struct store *s, const uint8_t resource[32]);
  * a withdrawn resource), or a database error. store_append refuses such an
  * entry before it is signed into the member's feed. */
 int lending_refusal(struct store *s, const struct entry *e);
+
+/* A loan as this node knows it, for a caller about to take a step. */
+struct lending_loan {
+	uint8_t id[32], resource[32], borrower[32], owner[32];
+	int has_owner;                     /* the resource is known here */
+	enum loan_state state;
+	char unit[16], title[TITLE_MAX_LEN + 1]; /* the resource's, or "", "?" */
+	int64_t start, end, quantity;
+	int64_t rate;                      /* the resource's current rate */
+	int64_t usage;                     /* the return's or close's; -1 none */
+};
+
+/* 1 and *out, 0 when no request has that id, -1 on error. */
+int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan *out);
 
 /* Why a request cannot be accepted now: */
 struct booking_check {

@@ -50,47 +50,18 @@ bad:
 	return err_set("'%s' is not a usage (a number such as 3 or 2.5, at most 1000000)", s);
 }
 
-struct loan {
-	uint8_t id[32], resource[32], owner[32], borrower[32];
-	int has_owner;
-	char state[32], unit[16], title[TITLE_MAX_LEN + 1], owner_name[NAME_MAX_LEN + 1];
-	int64_t start, end, quantity, rate, usage; /* usage -1: none yet */
-};
-
-static int load_loan(struct ctx *c, const char *arg, struct loan *l)
+/* The request named by arg (an id or its prefix), known with its resource. */
+static int load_loan(struct ctx *c, const char *arg, struct lending_loan *l)
 {
-	int rc = resolve_id(c, "request", LOAN_BY_PREFIX, arg, l->id);
+	uint8_t id[32];
+	int rc = resolve_id(c, "request", LOAN_BY_PREFIX, arg, id);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store),
-			       "SELECT l.resource, l.owner, l.borrower, l.state, l.start_ms, l.end_ms,"
-			       " l.quantity, coalesce(r.unit, ''), coalesce(r.title, '?'),"
-			       " coalesce(r.rate, 0), coalesce(m.name, '?'), l.usage"
-			       " FROM loans l LEFT JOIN resources r ON r.id = l.resource"
-			       " LEFT JOIN members m ON m.id = l.owner WHERE l.id = ?1",
-			       -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_blob(st, 1, l->id, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	rc = lending_loan_get(c->store, id, l);
+	if (rc < 0)
+		return fail_err(EXIT_REFUSED, NULL);
+	if (rc == 0)
 		return fail(EXIT_REFUSED, "no request with id '%s'", arg);
-	}
-	memcpy(l->resource, sqlite3_column_blob(st, 0), 32);
-	l->has_owner = sqlite3_column_bytes(st, 1) == 32;
-	if (l->has_owner)
-		memcpy(l->owner, sqlite3_column_blob(st, 1), 32);
-	memcpy(l->borrower, sqlite3_column_blob(st, 2), 32);
-	snprintf(l->state, sizeof l->state, "%s", sqlite3_column_text(st, 3));
-	l->start = sqlite3_column_int64(st, 4);
-	l->end = sqlite3_column_int64(st, 5);
-	l->quantity = sqlite3_column_int64(st, 6);
-	snprintf(l->unit, sizeof l->unit, "%s", sqlite3_column_text(st, 7));
-	snprintf(l->title, sizeof l->title, "%s", sqlite3_column_text(st, 8));
-	l->rate = sqlite3_column_int64(st, 9);
-	snprintf(l->owner_name, sizeof l->owner_name, "%s", sqlite3_column_text(st, 10));
-	l->usage = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 11);
-	sqlite3_finalize(st);
 	if (!l->has_owner)
 		return fail(EXIT_REFUSED, "request '%s' names a resource this node does not "
 					  "know yet (sync first)", arg);
@@ -103,7 +74,7 @@ static const char *state_words(const char *state)
 	return loan_state_parse(state, &ls) ? state : loan_state_words(ls);
 }
 
-static void print_step(struct ctx *c, const struct loan *l, const char *state)
+static void print_step(struct ctx *c, const struct lending_loan *l, const char *state)
 {
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, l->id, 32);
@@ -216,7 +187,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		return fail_err(EXIT_USAGE, "--usage");
 	if (note && check_text("note", note, NOTE_MAX_LEN, 1))
 		return fail_err(EXIT_USAGE, NULL);
-	struct loan l;
+	struct lending_loan l;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = load_loan(c, argv[optind], &l)))
 		return rc;
 
@@ -290,19 +261,15 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 		{"state", required_argument, NULL, 's'},
 		{0},
 	};
-	static const char *const states[] = {"requested", "accepted", "declined", "cancelled",
-					     "handed_over", "returned", "closed", "invalid", NULL};
 	struct req_filter f = {0};
+	enum loan_state ls;
 	int o, rc;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'i': f.incoming = 1; break;
 		case 'o': f.outgoing = 1; break;
 		case 's': {
-			int ok = 0;
-			for (int i = 0; states[i]; i++)
-				ok |= strcmp(optarg, states[i]) == 0;
-			if (!ok)
+			if (loan_state_parse(optarg, &ls))
 				return fail(EXIT_USAGE, "--state: unknown state '%s' (requested, "
 					    "accepted, declined, cancelled, handed_over, returned, "
 					    "closed)", optarg);

@@ -1613,6 +1613,17 @@ static void test_append_refused_with_the_fold_reason(void **state)
 				 NULL), 0);
 	assert_int_equal(IGNORED(s, r), 0);
 	assert_string_equal(STATE(s, r), "accepted");
+	struct lending_loan l;
+	assert_int_equal(lending_loan_get(s, r, &l), 1);
+	assert_int_equal(l.state, LOAN_ACCEPTED);
+	assert_true(l.has_owner);
+	assert_memory_equal(l.owner, ka->id, 32);
+	assert_memory_equal(l.borrower, kb->id, 32);
+	assert_string_equal(l.title, "Camion");
+	assert_string_equal(l.unit, "day");
+	assert_int_equal(l.end - l.start, D);
+	assert_int_equal(l.usage, -1);
+	assert_int_equal(lending_loan_get(s, truck, &l), 0);
 
 	/* in a caller's transaction: the refused append undoes itself, the
 	 * appends around it stand */
