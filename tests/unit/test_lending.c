@@ -19,6 +19,7 @@
 #include "federation.h"
 #include "lending.h"
 #include "loan.h"
+#include "rotate.h"
 #include "store.h"
 #include "util.h"
 
@@ -1704,6 +1705,56 @@ static void test_offer_append_refused(void **state)
 	assert_string_equal(buf, "Camion rouge withdrawn");
 }
 
+/* The owner's feed order runs on across a key rotation: an accept signed
+ * with the new key (its seq 1) follows a withdrawal signed with the old one
+ * (a higher seq of the old feed), and is ignored. */
+static void test_withdrawal_order_across_a_rotation(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], r1[32], r2[32], acc[32], new_id[32];
+	char sbuf[32], why[300];
+	offer_add(s, ka, "Camion", UNIT_DAY, 2, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, r1);
+	borrow(s, kc, truck, DAY(1), DAY(2), 1, r2);
+	step(s, ka, ACCEPT, r1, NULL, -1, -1);
+	offer_withdraw(s, ka, truck);
+	char *path = path_in(f->dir, "a.key"), *next = path_in(f->dir, "a.key.next");
+	if (rotate_begin(s, ka, path, NULL, NULL, new_id))
+		fail_msg("rotate_begin: %s", err_msg());
+	struct key *k2 = key_load(next, NULL);
+	assert_non_null(k2);
+	assert_memory_equal(k2->id, new_id, 32);
+	assert_int_equal(lending_append(s, k2, ACCEPT, r2, NULL, -1, -1, NULL), -1);
+	assert_string_equal(err_msg(), "the resource is withdrawn");
+	forced(s, k2, ACCEPT, r2, NULL, -1, -1, acc);
+	assert_int_equal(col_int(s, "SELECT seq FROM loan_events WHERE id = ?1", acc), 1);
+	assert_string_equal(STATE(s, r2), "requested");
+	col_text(s, "SELECT verdict FROM loan_events WHERE id = ?1", acc, why, sizeof why);
+	assert_string_equal(why, "the resource is withdrawn");
+	/* the loan accepted before the withdrawal goes on with the new key */
+	assert_string_equal(STATE(s, r1), "accepted");
+	step(s, k2, HANDOVER, r1, NULL, -1, -1);
+	assert_string_equal(STATE(s, r1), "handed_over");
+	/* a node that receives the new key's feed: the same */
+	struct store *o = fx_store(f);
+	push_all(s, o);
+	uint64_t head;
+	while (push_feed(s, o, k2->id, SIZE_MAX))
+		;
+	assert_int_equal(store_head(o, k2->id, &head, NULL), 0);
+	assert_int_equal(head, 2);
+	assert_string_equal(STATE(o, r2), "requested");
+	assert_string_equal(STATE(o, r1), "handed_over");
+	col_text(o, "SELECT verdict FROM loan_events WHERE id = ?1", acc, why, sizeof why);
+	assert_string_equal(why, "the resource is withdrawn");
+	assert_int_equal(store_reindex(o), 0);
+	assert_string_equal(STATE(o, r2), "requested");
+	key_destroy(&k2);
+	free(path);
+	free(next);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1717,6 +1768,7 @@ int main(void)
 		T(test_declined_and_cancelled_hold_nothing),
 		T(test_withdrawn_resource_refused),
 		T(test_accept_after_withdrawal_ignored),
+		T(test_withdrawal_order_across_a_rotation),
 		T(test_credit_limit),
 		T(test_credit_limit_fails_closed),
 		T(test_no_credit_limit_when_zero),
