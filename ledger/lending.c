@@ -5,7 +5,10 @@
  *                      owner once the resource is known, and the state that
  *                      follows from the loan's steps
  *   loan_events(...)   every step (accept ... close) received, valid or not;
- *                      verdict says why an ignored one was ignored
+ *                      verdict says why an ignored one was ignored;
+ *                      member_seq its place in its author's feed order
+ *   resources.withdrawn the place of the resource's withdrawal in its
+ *                      owner's feed order (schema version 5)
  *
  * A loan's state is recomputed from its request and all its steps whenever
  * one of them (or its resource's offer) arrives, so the result does not
@@ -16,6 +19,15 @@
  * that does not follow from the state, or comes from someone without the
  * right (loan_step_check, the table of loan.h), is ignored and counted in
  * loans.ignored, with its reason in loan_events.verdict, for the audit.
+ * So is an owner's accept that follows, in the owner's own feed, the
+ * withdrawal of the resource (booking_withdrawn): every node decides it
+ * alike, whatever the entries' claimed times. The rest of the booking
+ * rule (capacity, the credit limit) depends on other feeds, so on the
+ * order of arrival: the owner's node applies it before signing
+ * (lending_accept), the audit's sweep reports an over-booking.
+ *
+ * A member's own node never signs what the fold would ignore: store_append
+ * asks lending_refusal after folding the new entry (invariant 11).
  *
  * At close, usage is the close's, else the return's, else 0; the credits
  * moved from borrower to owner are round(usage * close.rate / 1000).
@@ -368,25 +380,31 @@ static int offer_refusal(struct store *s, const struct entry *e)
 int lending_refusal(struct store *s, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
+	int request = b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST;
 	sqlite3_stmt *st;
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_UPDATE ||
 	    b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW)
 		return offer_refusal(s, e);
-	if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST)
-		st = store_stmt(s, "SELECT iif(state = 'invalid', ?2, NULL) FROM loans WHERE id = ?1");
+	if (request)
+		st = store_stmt(s, "SELECT state FROM loans WHERE id = ?");
 	else if (entry_is_transition(b->payload_case))
-		st = store_stmt(s, "SELECT verdict FROM loan_events WHERE id = ?1");
+		st = store_stmt(s, "SELECT verdict FROM loan_events WHERE id = ?");
 	else
 		return 0;
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, LENDING_OWN_REQUEST, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		rc = err_set("%s", sqlite3_column_text(st, 0));
+	enum loan_state ls;
+	if (rc != SQLITE_ROW)
+		rc = rc == SQLITE_DONE ? 0 : db_error(s);
+	else if (!request)
+		rc = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0
+		     : err_set("%s", sqlite3_column_text(st, 0));
+	else if (loan_state_parse((const char *)sqlite3_column_text(st, 0), &ls))
+		rc = -1;
 	else
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(s);
+		rc = ls == LOAN_INVALID ? err_set("%s", LENDING_OWN_REQUEST) : 0;
 	sqlite3_reset(st);
 	return rc;
 }
