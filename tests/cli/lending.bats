@@ -696,3 +696,24 @@ borrow_as() {
 	run -0 env TZ=Europe/Paris "$MUTUA" --json --home "$A" calendar --from 2026-12-05 --to 2026-12-05
 	json_lines "$output" 2
 }
+
+@test "an owner's accept of a withdrawn resource: refused (1) by its node; signed by a patched node, ignored everywhere and named by the audit" {
+	truck_federation
+	R=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-05)
+	mutua --home "$A" offer withdraw "$TRUCK" >/dev/null
+	n=$(feed_len "$A" "$A_ID")
+	run -1 --separate-stderr mutua --home "$A" accept "$R"
+	stderr_has "cannot accept: the resource is withdrawn"
+	[ "$(feed_len "$A" "$A_ID")" = "$n" ]
+	# a node without the rule signs it all the same
+	"$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool" step "$A" accept "$R"
+	[ "$(feed_len "$A" "$A_ID")" = $((n + 1)) ]
+	state_is "$A" "$R" requested
+	share "$A" "$B"
+	state_is "$B" "$R" requested
+	run -1 --separate-stderr mutua --home "$B" audit
+	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((n + 1)): lending: accept of request ${R:0:12} ignored: the resource is withdrawn"* ]]
+	mutua --home "$A" export --out "$T/x.bundle" 2>/dev/null
+	run -1 --separate-stderr mutua --home "$C" audit "$T/x.bundle"
+	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((n + 1)): lending: accept of request ${R:0:12} ignored: the resource is withdrawn"* ]]
+}
