@@ -565,7 +565,7 @@ static int check_lending(struct audit *a)
 		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
 		      "lending", "%s", sqlite3_column_int(st, 3)
 		      ? "request for a resource no feed offers"
-		      : "request for the borrower's own resource");
+		      : "request ignored: " LENDING_OWN_REQUEST);
 	sqlite3_finalize(st);
 
 	/* over-booking: sweep each resource's holding loans in time order;

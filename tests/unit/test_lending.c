@@ -1755,6 +1755,27 @@ static void test_withdrawal_order_across_a_rotation(void **state)
 	free(next);
 }
 
+/* A request for one's own resource: refused by its node, and when signed
+ * all the same, named by the audit with the node's reason. */
+static void test_own_request_audited_with_the_node_reason(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], own[32];
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	forced_borrow(s, ka, truck, DAY(1), DAY(2), 1, own);
+	assert_string_equal(STATE(s, own), "invalid");
+	struct issues got = {0};
+	struct audit_opts ao = {.threads = 1, .on_issue = collect_issue, .arg = &got};
+	struct audit_summary sum;
+	assert_int_equal(audit_run(NULL, s, &ao, &sum), 0);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.v[0].rule, "lending");
+	assert_int_equal(got.v[0].seq, 2);
+	assert_string_equal(got.v[0].detail, "request ignored: " LENDING_OWN_REQUEST);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1782,6 +1803,7 @@ int main(void)
 		T(test_steps_before_their_request),
 		T(test_append_refused_with_the_fold_reason),
 		T(test_offer_append_refused),
+		T(test_own_request_audited_with_the_node_reason),
 		T(test_auto_answer),
 		T(test_auto_answer_credit_limit),
 		T(test_lending_accept),
