@@ -565,7 +565,7 @@ static int check_lending(struct audit *a)
 		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
 		      "lending", "%s", sqlite3_column_int(st, 3)
 		      ? "request for a resource no feed offers"
-		      : "request for the borrower's own resource");
+		      : "request ignored: " LENDING_OWN_REQUEST);
 	sqlite3_finalize(st);
 
 	/* over-booking: sweep each resource's holding loans in time order;
@@ -579,7 +579,7 @@ static int check_lending(struct audit *a)
 			       "  WHERE v.request = l.id AND v.type = 'accept' AND v.verdict IS NULL),"
 			       " coalesce(l.decided, 0)"
 			       " FROM loans l JOIN resources r ON r.id = l.resource"
-			       " WHERE l.state IN ('accepted', 'handed_over', 'returned', 'closed')"
+			       " WHERE mutua_holds(l.state)"
 			       " ORDER BY l.resource, l.start_ms, l.id", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	struct open_loan {

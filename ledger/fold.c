@@ -9,7 +9,9 @@
  *                  is the entry id
  *   offer-update   replaces the fields of an active resource of the author;
  *                  ignored for anyone else's or a withdrawn resource
- *   offer-withdraw marks an active resource of the author withdrawn;
+ *   offer-withdraw marks an active resource of the author withdrawn, and
+ *                  where in the owner's feed (lending_member_seq): an accept
+ *                  of the owner's after it is ignored (booking_withdrawn);
  *                  ignored likewise
  *   request ...    loans: see lending.c
  *   proposal, vote admissions, exclusions, parameters: see governance.c
@@ -180,6 +182,7 @@ int fold_entry(struct store *s, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
 	sqlite3_stmt *st;
+	int64_t mseq;
 
 	switch (b->payload_case) {
 	case MUTUA__BODY__PAYLOAD_PROFILE: {
@@ -231,13 +234,17 @@ int fold_entry(struct store *s, const struct entry *e)
 		sqlite3_bind_blob(st, 11, e->member, KEY_ID_BYTES, SQLITE_STATIC);
 		return store_step_done(s, st);
 	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW:
-		st = store_stmt(s, "UPDATE resources SET status = 'withdrawn', updated = ?"
-				   " WHERE id = ? AND owner = ? AND status = 'active'");
+		mseq = lending_member_seq(s, e);
+		st = mseq < 0 ? NULL
+			      : store_stmt(s, "UPDATE resources SET status = 'withdrawn',"
+					      " updated = ?1, withdrawn = ?4"
+					      " WHERE id = ?2 AND owner = ?3 AND status = 'active'");
 		if (!st)
 			return -1;
 		sqlite3_bind_int64(st, 1, b->time);
 		sqlite3_bind_blob(st, 2, b->offer_withdraw->offer.data, ENTRY_ID_BYTES, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 3, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, mseq);
 		return store_step_done(s, st);
 	case MUTUA__BODY__PAYLOAD_ROTATE:
 		return fold_rotate(s, e);

@@ -5,7 +5,10 @@
  *                      owner once the resource is known, and the state that
  *                      follows from the loan's steps
  *   loan_events(...)   every step (accept ... close) received, valid or not;
- *                      verdict says why an ignored one was ignored
+ *                      verdict says why an ignored one was ignored;
+ *                      member_seq its place in its author's feed order
+ *   resources.withdrawn the place of the resource's withdrawal in its
+ *                      owner's feed order (schema version 5)
  *
  * A loan's state is recomputed from its request and all its steps whenever
  * one of them (or its resource's offer) arrives, so the result does not
@@ -14,14 +17,17 @@
  * node stamps a new step after the steps it has seen taken (lending_append),
  * so skewed clocks do not reorder a step and the one it follows; a step
  * that does not follow from the state, or comes from someone without the
- * right, is ignored and counted in loans.ignored, for the audit:
+ * right (loan_step_check, the table of loan.h), is ignored and counted in
+ * loans.ignored, with its reason in loan_events.verdict, for the audit.
+ * So is an owner's accept that follows, in the owner's own feed, the
+ * withdrawal of the resource (booking_withdrawn): every node decides it
+ * alike, whatever the entries' claimed times. The rest of the booking
+ * rule (capacity, the credit limit) depends on other feeds, so on the
+ * order of arrival: the owner's node applies it before signing
+ * (lending_accept), the audit's sweep reports an over-booking.
  *
- *   accept    owner,             requested               -> accepted
- *   decline   owner,             requested               -> declined
- *   cancel    owner or borrower, requested or accepted   -> cancelled
- *   handover  owner or borrower, accepted                -> handed_over
- *   return    borrower,          handed_over             -> returned
- *   close     owner,             handed_over or returned -> closed
+ * A member's own node never signs what the fold would ignore: store_append
+ * asks lending_refusal after folding the new entry (invariant 11).
  *
  * At close, usage is the close's, else the return's, else 0; the credits
  * moved from borrower to owner are round(usage * close.rate / 1000).
@@ -29,6 +35,7 @@
  */
 #include "lending.h"
 #include "governance.h"
+#include "loan.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -36,6 +43,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* store: <why> for the last error of s's connection; -1 */
+static int db_error(struct store *s)
+{
+	return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+}
 
 const char lending_schema_sql[] =
 	"CREATE TABLE loans("
@@ -53,8 +66,28 @@ const char lending_schema_sql[] =
 	" note TEXT NOT NULL DEFAULT '', verdict TEXT);"
 	"CREATE INDEX loan_events_request ON loan_events(request);";
 
-/* Holding states: the loan takes its quantity for its slot. */
-#define HOLDING "('accepted', 'handed_over', 'returned', 'closed')"
+const char lending_order_schema_sql[] =
+	"ALTER TABLE resources ADD COLUMN withdrawn INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN member_seq INTEGER;";
+
+int64_t lending_member_seq(struct store *s, const struct entry *e)
+{
+	/* a member's entries are folded in its order on every node: a key's
+	 * entries are taken only once the rotation or rekey that made it the
+	 * member's is folded, and that one ended the previous key's feed */
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(sum(coalesce(rotated, cut)), 0)"
+					 " FROM keys WHERE member = ? AND key <> ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, e->b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t before = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_error(s);
+	return before + (int64_t)e->b->seq;
+}
 
 int64_t lending_credits(uint64_t usage, uint64_t rate)
 {
@@ -90,14 +123,17 @@ int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
 
 static int recompute(struct store *s, const uint8_t request[32])
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT l.borrower, r.owner FROM loans l"
+	sqlite3_stmt *st = store_stmt(s, "SELECT l.borrower, r.owner, r.withdrawn FROM loans l"
 					 " LEFT JOIN resources r ON r.id = l.resource"
 					 " WHERE l.id = ?");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_error(s);
 		return 0; /* steps before their request: kept in loan_events */
 	}
 	uint8_t borrower[32], owner[32];
@@ -105,18 +141,20 @@ static int recompute(struct store *s, const uint8_t request[32])
 	memcpy(borrower, sqlite3_column_blob(st, 0), 32);
 	if (has_owner)
 		memcpy(owner, sqlite3_column_blob(st, 1), 32);
+	int64_t withdrawn = sqlite3_column_type(st, 2) == SQLITE_NULL ? INT64_MAX
+			    : sqlite3_column_int64(st, 2);
 	sqlite3_reset(st);
 
-	const char *state = "requested";
+	enum loan_state state = LOAN_REQUESTED;
 	int64_t usage = -1, rate = -1, ret_usage = -1, decided = -1, closed = -1;
 	int ignored = 0;
 	char reason[NOTE_MAX_LEN + 1] = "";
 	if (has_owner && memcmp(owner, borrower, 32) == 0)
-		state = "invalid";
+		state = LOAN_INVALID;
 
 	/* steps of one author stamped with the same millisecond keep their
 	 * feed's order (seq), not the order of their ids */
-	st = store_stmt(s, "SELECT type, author, time, usage, rate, note, id FROM loan_events"
+	st = store_stmt(s, "SELECT type, author, time, usage, rate, note, id, member_seq FROM loan_events"
 			   " WHERE request = ? ORDER BY time, author, seq, id");
 	if (!st)
 		return -1;
@@ -127,53 +165,22 @@ static int recompute(struct store *s, const uint8_t request[32])
 		const char *why;
 	} *verdicts = NULL;
 	size_t nv = 0, capv = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *type = (const char *)sqlite3_column_text(st, 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int step = -1;
+		for (int i = 0; i < LOAN_STEPS && step < 0; i++)
+			if (strcmp((const char *)sqlite3_column_text(st, 0), loan_step_name(i)) == 0)
+				step = i;
 		const uint8_t *author = sqlite3_column_blob(st, 1);
 		int64_t t = sqlite3_column_int64(st, 2);
-		int by_owner = has_owner && memcmp(author, owner, 32) == 0;
-		int by_borrower = memcmp(author, borrower, 32) == 0;
-		const char *next = NULL, *why = NULL;
-		int is_accept = strcmp(type, "accept") == 0, is_decline = strcmp(type, "decline") == 0;
-		if (!has_owner)
-			why = "the resource is unknown";
-		else if (strcmp(state, "invalid") == 0)
-			why = "the request is invalid";
-		else if ((is_accept || is_decline || strcmp(type, "close") == 0) && !by_owner)
-			why = "only the owner may do this";
-		else if (strcmp(type, "return") == 0 && !by_borrower)
-			why = "only the borrower may do this";
-		else if (!by_owner && !by_borrower)
-			why = "only the owner or the borrower may do this";
-		else if (is_accept && strcmp(state, "requested") == 0)
-			next = "accepted";
-		else if (is_decline && strcmp(state, "requested") == 0)
-			next = "declined";
-		else if (strcmp(type, "cancel") == 0 &&
-			 (strcmp(state, "requested") == 0 || strcmp(state, "accepted") == 0))
-			next = "cancelled";
-		else if (strcmp(type, "handover") == 0 && strcmp(state, "accepted") == 0)
-			next = "handed_over";
-		else if (strcmp(type, "return") == 0 && strcmp(state, "handed_over") == 0)
-			next = "returned";
-		else if (strcmp(type, "close") == 0 &&
-			 (strcmp(state, "handed_over") == 0 || strcmp(state, "returned") == 0))
-			next = "closed";
-		if (!next && !why) {
-			static const char *const whys[] = {
-				"requested", "out of order: the request is still pending",
-				"accepted", "out of order: the request is accepted",
-				"declined", "out of order: the request was declined",
-				"cancelled", "out of order: the request was cancelled",
-				"handed_over", "out of order: the resource is handed over",
-				"returned", "out of order: the resource is returned",
-				"closed", "out of order: the loan is closed (settled once)",
-			};
-			why = "out of order";
-			for (size_t k = 0; k < sizeof whys / sizeof *whys; k += 2)
-				if (strcmp(state, whys[k]) == 0)
-					why = whys[k + 1];
-		}
+		enum loan_party party = has_owner && memcmp(author, owner, 32) == 0 ? LOAN_OWNER
+					: memcmp(author, borrower, 32) == 0 ? LOAN_BORROWER
+					: LOAN_OTHER;
+		enum loan_state next = state;
+		const char *why = !has_owner ? "the resource is unknown"
+				  : step < 0 ? "not a loan step"
+				  : loan_step_check(state, (enum loan_step)step, party, &next);
+		if (!why && step == LOAN_ACCEPT)
+			why = booking_withdrawn(withdrawn, sqlite3_column_int64(st, 7));
 		if (nv == capv) {
 			capv = capv ? 2 * capv : 8;
 			void *more = realloc(verdicts, capv * sizeof *verdicts);
@@ -186,24 +193,29 @@ static int recompute(struct store *s, const uint8_t request[32])
 		}
 		memcpy(verdicts[nv].id, sqlite3_column_blob(st, 6), 32);
 		verdicts[nv++].why = why;
-		if (!next) {
+		if (why) {
 			ignored++;
 			continue;
 		}
 		state = next;
-		if (strcmp(next, "accepted") == 0 || strcmp(next, "declined") == 0)
+		if (next == LOAN_ACCEPTED || next == LOAN_DECLINED)
 			decided = t;
-		if (strcmp(next, "declined") == 0 || strcmp(next, "cancelled") == 0)
+		if (next == LOAN_DECLINED || next == LOAN_CANCELLED)
 			snprintf(reason, sizeof reason, "%s", sqlite3_column_text(st, 5));
-		if (strcmp(next, "returned") == 0)
+		if (next == LOAN_RETURNED)
 			ret_usage = sqlite3_column_type(st, 3) == SQLITE_NULL
 					    ? -1 : sqlite3_column_int64(st, 3);
-		if (strcmp(next, "closed") == 0) {
+		if (next == LOAN_CLOSED) {
 			closed = t;
 			usage = sqlite3_column_type(st, 3) != SQLITE_NULL ? sqlite3_column_int64(st, 3)
 				: ret_usage >= 0 ? ret_usage : 0;
 			rate = sqlite3_column_type(st, 4) != SQLITE_NULL ? sqlite3_column_int64(st, 4) : 0;
 		}
+	}
+	if (rc != SQLITE_DONE) {
+		free(verdicts);
+		sqlite3_reset(st);
+		return db_error(s);
 	}
 	sqlite3_reset(st);
 	for (size_t k = 0; k < nv; k++) {
@@ -229,7 +241,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 		return -1;
 	if (has_owner)
 		sqlite3_bind_blob(st, 1, owner, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, loan_state_name(state), -1, SQLITE_STATIC);
 	if (usage >= 0) {
 		sqlite3_bind_int64(st, 3, usage);
 		sqlite3_bind_int64(st, 4, rate);
@@ -256,7 +268,8 @@ int lending_recompute_resource(struct store *s, const uint8_t resource[32])
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
 	size_t n = 0, cap = 0;
 	uint8_t (*ids)[32] = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
 			void *more = realloc(ids, cap * 32);
@@ -270,7 +283,7 @@ int lending_recompute_resource(struct store *s, const uint8_t resource[32])
 		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
 	}
 	sqlite3_reset(st);
-	int rc = 0;
+	rc = rc == SQLITE_DONE ? 0 : db_error(s);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = recompute(s, ids[i]);
 	free(ids);
@@ -304,8 +317,12 @@ int lending_fold(struct store *s, const struct entry *e)
 	const Mutua__Transition *t = entry_transition(b);
 	if (!t)
 		return err_set("not a lending entry");
+	int64_t mseq = lending_member_seq(s, e);
+	if (mseq < 0)
+		return -1;
 	st = store_stmt(s, "INSERT OR IGNORE INTO loan_events(id, request, type, author, time,"
-			   " usage, rate, note, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+			   " usage, rate, note, seq, member_seq)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
@@ -319,12 +336,120 @@ int lending_fold(struct store *s, const struct entry *e)
 		sqlite3_bind_int64(st, 7, (sqlite3_int64)t->rate);
 	sqlite3_bind_text(st, 8, t->note ? t->note : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
+	sqlite3_bind_int64(st, 10, mseq);
 	if (store_step_done(s, st))
 		return -1;
 	return recompute(s, t->request.data);
 }
 
+/* The offer-update or offer-withdraw e, just folded (fold.c): 0 when it
+ * took effect, -1 with why not. An update leaves the owner and the status
+ * as they were, and a withdrawal marks its place (resources.withdrawn),
+ * so the row after the fold says whether the fold took the entry. */
+static int offer_refusal(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	int withdraw = b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+	const ProtobufCBinaryData *offer = withdraw ? &b->offer_withdraw->offer
+					   : &b->offer_update->offer;
+	int64_t mseq = withdraw ? lending_member_seq(s, e) : 0;
+	sqlite3_stmt *st = mseq < 0 ? NULL : store_stmt(s,
+		"SELECT CASE WHEN r.id IS NULL THEN 'no such offer'"
+		" WHEN r.owner <> ?2 THEN 'only the owner (' || coalesce(m.name, '?')"
+		"  || ') can ' || ?4 || ' this offer'"
+		" WHEN r.status <> 'active' AND r.withdrawn IS NOT ?3"
+		"  THEN 'the offer is withdrawn' END"
+		" FROM (SELECT ?1 AS id) x LEFT JOIN resources r ON r.id = x.id"
+		" LEFT JOIN members m ON m.id = r.owner");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, offer->data, (int)offer->len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+	if (withdraw)
+		sqlite3_bind_int64(st, 3, mseq);
+	sqlite3_bind_text(st, 4, withdraw ? "withdraw" : "update", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		rc = err_set("%s", sqlite3_column_text(st, 0));
+	else
+		rc = rc == SQLITE_ROW ? 0 : db_error(s);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int lending_refusal(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	int request = b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST;
+	sqlite3_stmt *st;
+	if (b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_UPDATE ||
+	    b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW)
+		return offer_refusal(s, e);
+	if (request)
+		st = store_stmt(s, "SELECT state FROM loans WHERE id = ?");
+	else if (entry_is_transition(b->payload_case))
+		st = store_stmt(s, "SELECT verdict FROM loan_events WHERE id = ?");
+	else
+		return 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	enum loan_state ls;
+	if (rc != SQLITE_ROW)
+		rc = rc == SQLITE_DONE ? 0 : db_error(s);
+	else if (!request)
+		rc = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0
+		     : err_set("%s", sqlite3_column_text(st, 0));
+	else if (loan_state_parse((const char *)sqlite3_column_text(st, 0), &ls))
+		rc = -1;
+	else
+		rc = ls == LOAN_INVALID ? err_set("%s", LENDING_OWN_REQUEST) : 0;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan *out)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT l.resource, l.owner, l.borrower, l.state, l.start_ms, l.end_ms,"
+		" l.quantity, coalesce(r.unit, ''), coalesce(r.title, '?'),"
+		" coalesce(r.rate, 0), l.usage"
+		" FROM loans l LEFT JOIN resources r ON r.id = l.resource WHERE l.id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : db_error(s);
+	}
+	memset(out, 0, sizeof *out);
+	memcpy(out->id, id, 32);
+	memcpy(out->resource, sqlite3_column_blob(st, 0), 32);
+	out->has_owner = sqlite3_column_bytes(st, 1) == 32;
+	if (out->has_owner)
+		memcpy(out->owner, sqlite3_column_blob(st, 1), 32);
+	memcpy(out->borrower, sqlite3_column_blob(st, 2), 32);
+	rc = loan_state_parse((const char *)sqlite3_column_text(st, 3), &out->state);
+	out->start = sqlite3_column_int64(st, 4);
+	out->end = sqlite3_column_int64(st, 5);
+	out->quantity = sqlite3_column_int64(st, 6);
+	snprintf(out->unit, sizeof out->unit, "%s", sqlite3_column_text(st, 7));
+	snprintf(out->title, sizeof out->title, "%s", sqlite3_column_text(st, 8));
+	out->rate = sqlite3_column_int64(st, 9);
+	out->usage = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1
+		     : sqlite3_column_int64(st, 10);
+	sqlite3_reset(st);
+	return rc ? -1 : 1;
+}
+
 /* ---- the booking rule ------------------------------------------------- */
+
+const char *booking_withdrawn(int64_t withdrawn, int64_t position)
+{
+	return withdrawn < position ? "the resource is withdrawn" : NULL;
+}
 
 struct span {
 	int64_t start, end, q;
@@ -346,7 +471,7 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 			int64_t end, const uint8_t *skip, uint8_t *peak_loan, int *has_peak)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT id, start_ms, end_ms, quantity FROM loans"
-					 " WHERE resource = ? AND state IN " HOLDING
+					 " WHERE resource = ? AND mutua_holds(state)"
 					 " AND start_ms < ? AND end_ms > ?");
 	if (!st)
 		return -1;
@@ -355,7 +480,8 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 	sqlite3_bind_int64(st, 3, start);
 	size_t n = 0, cap = 0;
 	struct span *sp = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (skip && memcmp(sqlite3_column_blob(st, 0), skip, 32) == 0)
 			continue;
 		if (n == cap) {
@@ -375,6 +501,10 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 		n++;
 	}
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(sp);
+		return db_error(s);
+	}
 	/* sweep: edges (time, delta, index) */
 	int64_t (*edge)[3] = malloc((2 * n + 1) * sizeof *edge), use = 0, peak = 0;
 	if (!edge) {
@@ -411,9 +541,10 @@ int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return 0;
+		return rc == SQLITE_DONE ? 0 : db_error(s);
 	}
 	int64_t cap = sqlite3_column_int64(st, 0);
 	int active = strcmp((const char *)sqlite3_column_text(st, 1), "active") == 0;
@@ -427,58 +558,71 @@ int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 	return cap > peak ? cap - peak : 0;
 }
 
-/* Credits the borrower has earned minus spent, in hundredths. */
-static int64_t balance_of(struct store *s, const uint8_t *member)
+/* What the loans of member accepted and not yet settled, and the request
+ * extra if not NULL, will cost it at the resources' current rates and
+ * default usage (measured units count 0). 0, or -1 on error. */
+static int committed_sum(struct store *s, const uint8_t *member, const uint8_t *extra,
+			 int64_t *sum)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT l.start_ms, l.end_ms, l.quantity, r.unit, r.rate FROM loans l"
+		" JOIN resources r ON r.id = l.resource WHERE (l.borrower = ?1 AND"
+		" mutua_holds(l.state) AND l.state <> 'closed') OR l.id = ?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
+	if (extra)
+		sqlite3_bind_blob(st, 2, extra, 32, SQLITE_STATIC);
+	int rc;
+	*sum = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t u = lending_default_usage((const char *)sqlite3_column_text(st, 3),
+						  sqlite3_column_int64(st, 0),
+						  sqlite3_column_int64(st, 1),
+						  (uint64_t)sqlite3_column_int64(st, 2));
+		if (u > 0)
+			*sum += lending_credits((uint64_t)u, (uint64_t)sqlite3_column_int64(st, 4));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_error(s);
+}
+
+int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
+		    int64_t *committed)
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT coalesce(sum(CASE WHEN owner = ?1 THEN credits ELSE 0 END), 0)"
 		" - coalesce(sum(CASE WHEN borrower = ?1 THEN credits ELSE 0 END), 0)"
 		" FROM loans WHERE state = 'closed' AND (owner = ?1 OR borrower = ?1)");
 	if (!st)
-		return 0;
+		return -1;
 	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*balance = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return v;
+	if (rc != SQLITE_ROW)
+		return db_error(s); /* an aggregate: always one row */
+	return committed ? committed_sum(s, member, NULL, committed) : 0;
 }
 
-/* What the borrower's loans accepted and not yet settled will cost, at the
- * resources' current rates and default usage (measured units count 0). */
-static int64_t committed_of(struct store *s, const uint8_t *member, const uint8_t *extra)
-{
-	sqlite3_stmt *st = store_stmt(s,
-		"SELECT l.start_ms, l.end_ms, l.quantity, r.unit, r.rate FROM loans l"
-		" JOIN resources r ON r.id = l.resource WHERE (l.borrower = ?1 AND"
-		" l.state IN ('accepted', 'handed_over', 'returned')) OR l.id = ?2");
-	if (!st)
-		return 0;
-	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, extra, 32, SQLITE_STATIC);
-	int64_t sum = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t u = lending_default_usage((const char *)sqlite3_column_text(st, 3),
-						  sqlite3_column_int64(st, 0),
-						  sqlite3_column_int64(st, 1),
-						  (uint64_t)sqlite3_column_int64(st, 2));
-		if (u > 0)
-			sum += lending_credits((uint64_t)u, (uint64_t)sqlite3_column_int64(st, 4));
-	}
-	sqlite3_reset(st);
-	return sum;
-}
-
-int booking_can_accept(struct store *s, const uint8_t request[32], struct booking_check *out)
+/* The booking rule, for an accept by member `by` (NULL: by the owner). */
+static int booking_check(struct store *s, const uint8_t request[32], const uint8_t *by,
+			 struct booking_check *out)
 {
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT l.resource, l.start_ms, l.end_ms, l.quantity, l.state, l.borrower,"
-		" r.capacity, r.status FROM loans l LEFT JOIN resources r ON r.id = l.resource"
-		" WHERE l.id = ?");
+		" r.capacity, r.owner, r.withdrawn FROM loans l"
+		" LEFT JOIN resources r ON r.id = l.resource WHERE l.id = ?");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_error(s);
 		snprintf(out->why, sizeof out->why, "no such request");
 		return 0;
 	}
@@ -486,24 +630,33 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 	memcpy(resource, sqlite3_column_blob(st, 0), 32);
 	int64_t start = sqlite3_column_int64(st, 1), end = sqlite3_column_int64(st, 2);
 	int64_t q = sqlite3_column_int64(st, 3), cap = sqlite3_column_int64(st, 6);
-	char state[32], status[32];
+	char state[32];
 	snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 4));
 	memcpy(borrower, sqlite3_column_blob(st, 5), 32);
-	int known = sqlite3_column_type(st, 7) != SQLITE_NULL;
-	snprintf(status, sizeof status, "%s", known ? (const char *)sqlite3_column_text(st, 7) : "");
+	int known = sqlite3_column_bytes(st, 7) == 32;
+	enum loan_party party = !by || (known && memcmp(sqlite3_column_blob(st, 7), by, 32) == 0)
+				? LOAN_OWNER : memcmp(borrower, by, 32) == 0 ? LOAN_BORROWER
+				: LOAN_OTHER;
+	int64_t withdrawn = sqlite3_column_type(st, 8) == SQLITE_NULL ? INT64_MAX
+			    : sqlite3_column_int64(st, 8);
 	sqlite3_reset(st);
 
-	if (strcmp(state, "requested") != 0) {
-		snprintf(out->why, sizeof out->why, "the request is %s, not pending",
-			 strcmp(state, "handed_over") == 0 ? "handed over" : state);
-		return 0;
-	}
 	if (!known) {
 		snprintf(out->why, sizeof out->why, "the resource is unknown to this node");
 		return 0;
 	}
-	if (strcmp(status, "active") != 0) {
-		snprintf(out->why, sizeof out->why, "the resource is withdrawn");
+	enum loan_state ls;
+	if (loan_state_parse(state, &ls))
+		return -1;
+	const char *refused = loan_step_check(ls, LOAN_ACCEPT, party, NULL);
+	if (refused) {
+		snprintf(out->why, sizeof out->why, "%s", refused);
+		return 0;
+	}
+	/* an accept appended now follows every entry of the owner's feed */
+	const char *gone = booking_withdrawn(withdrawn, INT64_MAX);
+	if (gone) {
+		snprintf(out->why, sizeof out->why, "%s", gone);
 		return 0;
 	}
 	if (q > cap) {
@@ -527,7 +680,11 @@ int booking_can_accept(struct store *s, const uint8_t request[32], struct bookin
 	}
 	int64_t limit = governance_param(s, "credit-limit");
 	if (limit > 0) {
-		int64_t after = balance_of(s, borrower) - committed_of(s, borrower, request);
+		int64_t bal, com;
+		if (lending_balance(s, borrower, &bal, NULL) ||
+		    committed_sum(s, borrower, request, &com))
+			return -1;
+		int64_t after = bal - com;
 		if (after < -limit) {
 			char a[32], l[32];
 			amount_format(a, after);
@@ -577,18 +734,85 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		b.time = sqlite3_column_int64(st, 0) + 1;
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_error(s);
 	return store_append(s, k, &b, NULL);
+}
+
+int booking_can_accept(struct store *s, const uint8_t request[32], struct booking_check *out)
+{
+	return booking_check(s, request, NULL, out);
+}
+
+int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
+		   int64_t start, int64_t end, uint64_t quantity, const char *note,
+		   const char *actor, uint8_t id_out[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	r.resource.data = (uint8_t *)resource;
+	r.resource.len = 32;
+	r.start = start;
+	r.end = end;
+	r.quantity = quantity;
+	r.note = note && *note ? (char *)note : NULL;
+	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+	b.request = &r;
+	if (store_begin(s))
+		return -1;
+	sqlite3_stmt *st = store_stmt(s, "SELECT title, withdrawn, capacity FROM resources"
+					 " WHERE id = ?");
+	if (!st)
+		goto fail;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st), refused = 1;
+	char title[TITLE_MAX_LEN + 1] = "";
+	if (rc == SQLITE_ROW) {
+		snprintf(title, sizeof title, "%s", sqlite3_column_text(st, 0));
+		int64_t cap = sqlite3_column_int64(st, 2);
+		if (booking_withdrawn(sqlite3_column_type(st, 1) == SQLITE_NULL ? INT64_MAX
+				      : sqlite3_column_int64(st, 1), INT64_MAX))
+			err_set("'%s' is withdrawn", title);
+		else if ((int64_t)quantity > cap)
+			err_set("quantity %llu is above the capacity of '%s' (%lld)",
+				(unsigned long long)quantity, title, (long long)cap);
+		else
+			refused = 0;
+	} else if (rc == SQLITE_DONE) {
+		err_set("no such offer");
+	} else {
+		db_error(s);
+	}
+	sqlite3_reset(st);
+	if (refused)
+		goto fail;
+	if (store_append(s, k, &b, id_out)) {
+		err_set("'%s': %s", title, err_msg());
+		goto fail;
+	}
+	if (store_commit(s))
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s);
+	return -1;
 }
 
 int lending_accept(struct store *s, const struct key *k, const uint8_t request[32],
 		   const char *actor, struct booking_check *chk)
 {
+	uint8_t me[32];
 	if (store_begin(s))
 		return -1;
-	int ok = booking_can_accept(s, request, chk);
+	/* not a member: store_append says so */
+	int ok = store_member_of(s, k->id, me, NULL);
+	if (ok >= 0)
+		ok = booking_check(s, request, ok ? me : NULL, chk);
 	if (ok == 1 && lending_append(s, k, MUTUA__BODY__PAYLOAD_ACCEPT, request, NULL, -1, -1,
 				      actor))
 		ok = -1;
@@ -616,10 +840,10 @@ int lending_auto_answer(struct store *s, const struct key *k)
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
-	int any = sqlite3_step(st) == SQLITE_ROW;
+	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (!any)
-		return 0;
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : db_error(s);
 	/* one transaction: what is pending, the checks and the answers agree */
 	if (store_begin(s))
 		return -1;
@@ -628,9 +852,13 @@ int lending_auto_answer(struct store *s, const struct key *k)
 	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
 	uint8_t ids[64][32];
 	int n = 0, answered = 0;
-	while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
+	while (n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_error(s);
+		goto fail;
+	}
 	/* in request order: the earlier request gets the slot */
 	for (int i = 0; i < n; i++) {
 		struct booking_check chk;
@@ -689,10 +917,26 @@ static void sql_conflict(sqlite3_context *cx, int argc, sqlite3_value **v)
 		sqlite3_result_text(cx, chk.why, -1, SQLITE_TRANSIENT);
 }
 
+static void sql_holds(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	enum loan_state ls;
+	const char *name = (const char *)sqlite3_value_text(v[0]);
+	if (!name)
+		sqlite3_result_int(cx, 0);
+	else if (loan_state_parse(name, &ls))
+		sqlite3_result_error(cx, err_msg(), -1);
+	else
+		sqlite3_result_int(cx, loan_state_holds(ls));
+}
+
 int lending_register_sql(struct store *s)
 {
 	sqlite3 *db = store_db(s);
-	if (sqlite3_create_function(db, "mutua_free", 3, SQLITE_UTF8, s, sql_free, NULL, NULL) ||
+	if (sqlite3_create_function(db, "mutua_holds", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				    sql_holds, NULL, NULL) ||
+	    sqlite3_create_function(db, "mutua_free", 3, SQLITE_UTF8, s, sql_free, NULL, NULL) ||
 	    sqlite3_create_function(db, "mutua_conflict", 1, SQLITE_UTF8, s, sql_conflict,
 				    NULL, NULL))
 		return err_set("store: %s", sqlite3_errmsg(db));

@@ -13,14 +13,49 @@
 
 #include "entry.h"
 #include "keys.h"
+#include "loan.h"
 
 struct store;
 
 extern const char lending_schema_sql[];
+/* schema version 5: resources.withdrawn and loan_events.member_seq, the
+ * places of a resource's withdrawal and of a step in their member's feed
+ * order (lending_member_seq) */
+extern const char lending_order_schema_sql[];
+
+/* An entry's place in its member's history, the same on every node: its
+ * seq plus the lengths of the member's earlier key feeds (ended by a
+ * rotation or a rekey's cut). For the entry being folded; -1 on error. */
+int64_t lending_member_seq(struct store *s, const struct entry *e);
 
 /* Fold hooks (inside the store's transaction). */
 int lending_fold(struct store *s, const struct entry *e);
 int lending_recompute_resource(struct store *s, const uint8_t resource[32]);
+
+/* Why every node ignores a request naming a resource of its own author. */
+#define LENDING_OWN_REQUEST "the resource is the borrower's own"
+
+/* Invariant 11, for an entry just folded in the store's transaction: 0
+ * when the fold took it (or it is no lending entry), -1 with the fold's
+ * reason when every node would ignore it (a step's verdict, a request for
+ * one's own resource, an offer update or withdrawal of someone else's or
+ * a withdrawn resource), or a database error. store_append refuses such an
+ * entry before it is signed into the member's feed. */
+int lending_refusal(struct store *s, const struct entry *e);
+
+/* A loan as this node knows it, for a caller about to take a step. */
+struct lending_loan {
+	uint8_t id[32], resource[32], borrower[32], owner[32];
+	int has_owner;                     /* the resource is known here */
+	enum loan_state state;
+	char unit[16], title[TITLE_MAX_LEN + 1]; /* the resource's, or "", "?" */
+	int64_t start, end, quantity;
+	int64_t rate;                      /* the resource's current rate */
+	int64_t usage;                     /* the return's or close's; -1 none */
+};
+
+/* 1 and *out, 0 when no request has that id, -1 on error. */
+int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan *out);
 
 /* Why a request cannot be accepted now: */
 struct booking_check {
@@ -30,17 +65,37 @@ struct booking_check {
 	int credit;            /* refused by the credit limit */
 };
 
-/* The one rule for "can this request be accepted?": the request is still
- * requested, the resource active, and the quantity fits the capacity at
- * every instant of the slot given the loans accepted and not cancelled,
+/* The one rule for "can this request be accepted?": the accept follows
+ * the request's state (loan_step_check), the resource is known and not
+ * withdrawn (booking_withdrawn), the quantity fits the capacity at every
+ * instant of the slot given the loans that hold it (loan_state_holds),
  * and the borrower stays within the federation's credit limit.
- * 1 yes, 0 no (out says why), -1 error. */
+ * Used by lending_accept, lending_auto_answer and the listings. The fold
+ * ignores an accept that breaks the first two, as every node decides
+ * them alike; capacity and credit depend on entries of other feeds, so on
+ * the order of arrival, and are left to the owner's node and to the
+ * audit's sweep. 1 yes, 0 no (out says why), -1 error. */
 int booking_can_accept(struct store *s, const uint8_t request[32],
 		       struct booking_check *out);
+/* The part of the booking rule every node decides alike, from the owner's
+ * own feed: an accept that follows the resource's withdrawal is refused,
+ * whatever times the two entries claim. withdrawn and position are places
+ * in the owner's feed order (lending_member_seq); withdrawn is INT64_MAX
+ * for a resource not withdrawn, position INT64_MAX for an accept not yet
+ * signed. NULL, or "the resource is withdrawn". */
+const char *booking_withdrawn(int64_t withdrawn, int64_t position);
 /* Capacity left for the whole slot [start, end): capacity minus the most
  * in use at any instant of it; 0 for a withdrawn resource; -1 on error. */
 int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 		     int64_t end);
+
+/* The one balance: what member has earned minus spent on settled (closed)
+ * loans, and, when committed is not NULL, what its loans accepted and not
+ * yet settled will cost at the resources' current rates and default
+ * usage, in hundredths. 0, or -1 on a database error (err_msg says why):
+ * never a 0 that would let the credit limit pass. */
+int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
+		    int64_t *committed);
 
 /* Default usage of a slot: its length in hours or days times the quantity,
  * or the quantity for items; -1 for km and m3, which must be measured. */
@@ -48,10 +103,22 @@ int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
 			      uint64_t quantity);
 int64_t lending_credits(uint64_t usage, uint64_t rate);
 
-/* Appends a step of a loan to k's feed. usage and rate < 0: absent. */
+/* Appends a step of a loan to k's feed. usage and rate < 0: absent.
+ * A step the fold would ignore (wrong party, out of order, an accept after
+ * the withdrawal) is refused with the fold's reason (store_append,
+ * lending_refusal). 0 or -1. */
 int lending_append(struct store *s, const struct key *k, int payload_case,
 		   const uint8_t request[32], const char *note, int64_t usage,
 		   int64_t rate, const char *actor);
+
+/* Appends to k's feed a request for quantity of resource over the slot
+ * [start, end), in one transaction with what this node knows of it: a
+ * withdrawn resource or a quantity above its capacity is refused here (no
+ * owner would accept it), a request for one's own resource by the fold
+ * (invariant 11). 0, or -1 with the reason; id_out: the request's id. */
+int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
+		   int64_t start, int64_t end, uint64_t quantity, const char *note,
+		   const char *actor, uint8_t id_out[32]);
 
 /* Accepts a request in k's feed when booking_can_accept says yes, the check
  * and the entry in one transaction, so that no other writer of the store
@@ -66,7 +133,11 @@ int lending_accept(struct store *s, const struct key *k, const uint8_t request[3
  * answers appended, or -1. */
 int lending_auto_answer(struct store *s, const struct key *k);
 
-/* SQL functions on the store's connection, for listings:
+/* SQL functions on the store's connection, for listings and the audit:
+ *   mutua_holds(state)                 1 when a loan in that state takes its
+ *                                      quantity for its slot (accepted,
+ *                                      handed_over, returned, closed), else
+ *                                      0: loan_state_holds (loan.h)
  *   mutua_free(resource, start, end)   booking_free
  *   mutua_conflict(request)            NULL, or why it cannot be accepted */
 int lending_register_sql(struct store *s);

@@ -19,6 +19,8 @@
  * Schema version 4 drops the index on entries.id (random keys: costly to
  * keep up at every insert); resources, loans and loan_events keep the seq
  * of the entry they come from, so it is found by (author, seq).
+ * Schema version 5 adds resources.withdrawn and loan_events.member_seq
+ * (lending.h) and refolds a store that had none.
  */
 #include "store.h"
 #include "checkpoint.h"
@@ -219,7 +221,7 @@ static int load_genesis(struct store *s)
 	return rc;
 }
 
-static int migrate(struct store *s)
+static int migrate(struct store *s, int *refold)
 {
 	sqlite3_stmt *st;
 	int version;
@@ -260,7 +262,13 @@ static int migrate(struct store *s)
 			  " (SELECT seq FROM entries e WHERE e.id = loan_events.id);"
 			  " DROP INDEX entries_id"))
 		goto fail;
-	if (store_exec(s, "PRAGMA user_version = 4") || store_commit(s))
+	/* 5: where a resource's withdrawal and each loan step stand in the
+	 * entries, so that an owner's accept after its withdrawal is ignored
+	 * (lending.h, booking_withdrawn): filled by a refold after the commit */
+	if (version < 5 && store_exec(s, lending_order_schema_sql))
+		goto fail;
+	*refold = version >= 1 && version < 5;
+	if (store_exec(s, "PRAGMA user_version = 5") || store_commit(s))
 		goto fail;
 	return 0;
 fail:
@@ -271,6 +279,7 @@ fail:
 struct store *store_open(const char *path)
 {
 	struct store *s = calloc(1, sizeof *s);
+	int refold = 0;
 	if (!s) {
 		err_set("out of memory");
 		return NULL;
@@ -295,7 +304,8 @@ struct store *store_open(const char *path)
 	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
-	    migrate(s) || load_genesis(s) || lending_register_sql(s)) {
+	    migrate(s, &refold) || load_genesis(s) || lending_register_sql(s) ||
+	    (refold && s->genesis && store_reindex(s))) {
 		err_set("store '%s': %s", path, err_msg());
 		goto fail;
 	}
@@ -632,7 +642,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	if (!s->genesis)
 		return err_set("this node has no federation yet: run 'mutua federation "
 			       "create' or 'mutua federation join'");
-	if (own_txn && store_begin(s))
+	if (own_txn ? store_begin(s) : store_exec(s, "SAVEPOINT append"))
 		return -1;
 	if (check_hold(s) || store_head(s, k->id, &seq, prev))
 		goto fail;
@@ -675,15 +685,21 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	if (entry_seal(&e, k, b))
 		goto fail;
 	memcpy(e.member, member_id, KEY_ID_BYTES);
-	if (put_entry(s, &e, 1, 1) || (own_txn && store_commit(s)))
+	/* invariant 11: an entry the fold ignores is refused, with its reason,
+	 * before it leaves the transaction */
+	if (put_entry(s, &e, 1, 1) || lending_refusal(s, &e) ||
+	    (own_txn ? store_commit(s) : store_exec(s, "RELEASE append")))
 		goto fail;
 	if (id_out)
 		memcpy(id_out, e.id, ENTRY_ID_BYTES);
 	entry_free(&e);
 	return 0;
 fail:
+	/* inside a caller's transaction, undo this append alone */
 	if (own_txn)
 		store_rollback(s);
+	else
+		sqlite3_exec(s->db, "ROLLBACK TO append; RELEASE append", NULL, NULL, NULL);
 	entry_free(&e);
 	return -1;
 }

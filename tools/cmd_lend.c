@@ -1,12 +1,13 @@
 /* cmd_lend.c - lending: borrow, accept, decline, cancel, handover, return,
  * close, and what follows from them: requests, calendar, balance,
  * export-csv. The rule for accepting is booking_can_accept, applied by
- * lending_accept (lending.c); the state machine is the fold's (lending.c);
- * these commands refuse early, with a message a staff member understands,
- * what the fold would ignore. */
+ * lending_accept (lending.c); who may take which step after which state is
+ * the table of loan.h (loan_step_check), the one the fold applies: a step
+ * it refuses is refused here with the same reason. */
 #include "cli.h"
 #include "entry.h"
 #include "lending.h"
+#include "loan.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -49,71 +50,31 @@ bad:
 	return err_set("'%s' is not a usage (a number such as 3 or 2.5, at most 1000000)", s);
 }
 
-struct loan {
-	uint8_t id[32], resource[32], owner[32], borrower[32];
-	int has_owner;
-	char state[32], unit[16], title[TITLE_MAX_LEN + 1], owner_name[NAME_MAX_LEN + 1];
-	int64_t start, end, quantity, rate, usage; /* usage -1: none yet */
-};
-
-static int load_loan(struct ctx *c, const char *arg, struct loan *l)
+/* The request named by arg (an id or its prefix), known with its resource. */
+static int load_loan(struct ctx *c, const char *arg, struct lending_loan *l)
 {
-	int rc = resolve_id(c, "request", LOAN_BY_PREFIX, arg, l->id);
+	uint8_t id[32];
+	int rc = resolve_id(c, "request", LOAN_BY_PREFIX, arg, id);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store),
-			       "SELECT l.resource, l.owner, l.borrower, l.state, l.start_ms, l.end_ms,"
-			       " l.quantity, coalesce(r.unit, ''), coalesce(r.title, '?'),"
-			       " coalesce(r.rate, 0), coalesce(m.name, '?'), l.usage"
-			       " FROM loans l LEFT JOIN resources r ON r.id = l.resource"
-			       " LEFT JOIN members m ON m.id = l.owner WHERE l.id = ?1",
-			       -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_blob(st, 1, l->id, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+	rc = lending_loan_get(c->store, id, l);
+	if (rc < 0)
+		return fail_err(EXIT_REFUSED, NULL);
+	if (rc == 0)
 		return fail(EXIT_REFUSED, "no request with id '%s'", arg);
-	}
-	memcpy(l->resource, sqlite3_column_blob(st, 0), 32);
-	l->has_owner = sqlite3_column_bytes(st, 1) == 32;
-	if (l->has_owner)
-		memcpy(l->owner, sqlite3_column_blob(st, 1), 32);
-	memcpy(l->borrower, sqlite3_column_blob(st, 2), 32);
-	snprintf(l->state, sizeof l->state, "%s", sqlite3_column_text(st, 3));
-	l->start = sqlite3_column_int64(st, 4);
-	l->end = sqlite3_column_int64(st, 5);
-	l->quantity = sqlite3_column_int64(st, 6);
-	snprintf(l->unit, sizeof l->unit, "%s", sqlite3_column_text(st, 7));
-	snprintf(l->title, sizeof l->title, "%s", sqlite3_column_text(st, 8));
-	l->rate = sqlite3_column_int64(st, 9);
-	snprintf(l->owner_name, sizeof l->owner_name, "%s", sqlite3_column_text(st, 10));
-	l->usage = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 11);
-	sqlite3_finalize(st);
 	if (!l->has_owner)
 		return fail(EXIT_REFUSED, "request '%s' names a resource this node does not "
 					  "know yet (sync first)", arg);
 	return EXIT_OK;
 }
 
-static int is_owner(struct ctx *c, const struct loan *l)
-{
-	return memcmp(l->owner, c->me, 32) == 0;
-}
-
-static int is_borrower(struct ctx *c, const struct loan *l)
-{
-	return memcmp(l->borrower, c->me, 32) == 0;
-}
-
 static const char *state_words(const char *state)
 {
-	if (strcmp(state, "handed_over") == 0)
-		return "handed over";
-	return state;
+	enum loan_state ls;
+	return loan_state_parse(state, &ls) ? state : loan_state_words(ls);
 }
 
-static void print_step(struct ctx *c, const struct loan *l, const char *state)
+static void print_step(struct ctx *c, const struct lending_loan *l, const char *state)
 {
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, l->id, 32);
@@ -167,42 +128,9 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (end <= start)
 		return fail(EXIT_REFUSED, "the slot ends (%s) before it starts (%s)", to, from);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store),
-			       "SELECT r.owner = ?2, r.status, r.capacity, m.name, r.title"
-			       " FROM resources r JOIN members m ON m.id = r.owner WHERE r.id = ?1",
-			       -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_blob(st, 1, res, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, c->me, 32, SQLITE_STATIC);
-	rc = EXIT_OK;
-	if (sqlite3_step(st) != SQLITE_ROW)
-		rc = fail(EXIT_REFUSED, "no offer with id '%s'", argv[optind]);
-	else if (sqlite3_column_int(st, 0))
-		rc = fail(EXIT_REFUSED, "'%s' is this member's own resource", sqlite3_column_text(st, 4));
-	else if (strcmp((const char *)sqlite3_column_text(st, 1), "active") != 0)
-		rc = fail(EXIT_REFUSED, "'%s' is withdrawn", sqlite3_column_text(st, 4));
-	else if ((int64_t)quantity > sqlite3_column_int64(st, 2))
-		rc = fail(EXIT_REFUSED, "quantity %llu is above the capacity of '%s' (%lld)",
-			  (unsigned long long)quantity, sqlite3_column_text(st, 4),
-			  sqlite3_column_int64(st, 2));
-	sqlite3_finalize(st);
-	if (rc)
-		return rc;
-
-	Mutua__Body b = MUTUA__BODY__INIT;
-	Mutua__Request r = MUTUA__REQUEST__INIT;
-	r.resource.data = res;
-	r.resource.len = 32;
-	r.start = start;
-	r.end = end;
-	r.quantity = quantity;
-	r.note = note && *note ? (char *)note : NULL;
-	b.actor = getenv("MUTUA_ACTOR");
-	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
-	b.request = &r;
 	uint8_t id[32];
-	if (store_append(c->store, c->key, &b, id))
+	if (lending_borrow(c->store, c->key, res, start, end, quantity, note,
+			   getenv("MUTUA_ACTOR"), id))
 		return fail_err(EXIT_REFUSED, NULL);
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, 32);
@@ -213,28 +141,22 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* accept | decline | cancel | handover | return | close */
+/* accept | decline | cancel | handover | return | close: what the command
+ * line needs; who may take a step and after which state is the ledger's
+ * table (loan_step_check) */
 struct step {
-	const char *name, *use;
-	int payload, owner, borrower;  /* who may */
-	const char *from[3];           /* states it may follow */
-	const char *to;
+	enum loan_step step;
+	const char *use;
 	int usage;                     /* takes --usage */
 };
 
 static const struct step steps[] = {
-	{"accept", "mutua accept REQ", MUTUA__BODY__PAYLOAD_ACCEPT, 1, 0,
-	 {"requested"}, "accepted", 0},
-	{"decline", "mutua decline REQ [--reason TEXT]", MUTUA__BODY__PAYLOAD_DECLINE, 1, 0,
-	 {"requested"}, "declined", 0},
-	{"cancel", "mutua cancel REQ [--reason TEXT]", MUTUA__BODY__PAYLOAD_CANCEL, 1, 1,
-	 {"requested", "accepted"}, "cancelled", 0},
-	{"handover", "mutua handover REQ [--note TEXT]", MUTUA__BODY__PAYLOAD_HANDOVER, 1, 1,
-	 {"accepted"}, "handed_over", 0},
-	{"return", "mutua return REQ [--usage N] [--note TEXT]", MUTUA__BODY__PAYLOAD_GIVE_BACK,
-	 0, 1, {"handed_over"}, "returned", 1},
-	{"close", "mutua close REQ [--usage N] [--note TEXT]", MUTUA__BODY__PAYLOAD_CLOSE, 1, 0,
-	 {"handed_over", "returned"}, "closed", 1},
+	{LOAN_ACCEPT, "mutua accept REQ", 0},
+	{LOAN_DECLINE, "mutua decline REQ [--reason TEXT]", 0},
+	{LOAN_CANCEL, "mutua cancel REQ [--reason TEXT]", 0},
+	{LOAN_HANDOVER, "mutua handover REQ [--note TEXT]", 0},
+	{LOAN_RETURN, "mutua return REQ [--usage N] [--note TEXT]", 1},
+	{LOAN_CLOSE, "mutua close REQ [--usage N] [--note TEXT]", 1},
 };
 
 static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
@@ -258,65 +180,56 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		default: return usage(sp->use);
 		}
 	}
-	if (optind != argc - 1 || (note && sp->payload == MUTUA__BODY__PAYLOAD_ACCEPT))
+	if (optind != argc - 1 || (note && sp->step == LOAN_ACCEPT))
 		return usage(sp->use);
 	int64_t use = -1;
 	if (usage_arg && usage_parse(usage_arg, &use))
 		return fail_err(EXIT_USAGE, "--usage");
 	if (note && check_text("note", note, NOTE_MAX_LEN, 1))
 		return fail_err(EXIT_USAGE, NULL);
-	struct loan l;
+	struct lending_loan l;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = load_loan(c, argv[optind], &l)))
 		return rc;
 
-	int may = (sp->owner && is_owner(c, &l)) || (sp->borrower && is_borrower(c, &l));
-	if (!may)
-		return fail(EXIT_REFUSED, "only the %s can %s this request", sp->owner && sp->borrower
-				    ? "owner or the borrower" : sp->owner ? "owner" : "borrower",
-			    sp->name);
-	int ok = 0;
-	for (int i = 0; i < 3 && sp->from[i]; i++)
-		ok |= strcmp(l.state, sp->from[i]) == 0;
-	if (!ok)
-		return fail(EXIT_REFUSED, "cannot %s: the request is %s", sp->name,
-			    state_words(l.state));
-	if (sp->payload == MUTUA__BODY__PAYLOAD_ACCEPT) {
+	/* who may take the step, and after which state, is the fold's to
+	 * say: the ledger refuses what it would ignore, with its reason */
+	const char *name = loan_step_name(sp->step);
+	const char *to = loan_state_name(loan_step_to(sp->step));
+	if (sp->step == LOAN_ACCEPT) {
 		/* checked and appended in one transaction: the daemon's
 		 * auto-answer or another staff member cannot slip in between */
 		struct booking_check chk;
 		int can = lending_accept(c->store, c->key, l.id, getenv("MUTUA_ACTOR"), &chk);
-		if (can < 0)
-			return fail_err(EXIT_REFUSED, NULL);
-		if (!can)
-			return fail(EXIT_REFUSED, "cannot accept: %s", chk.why);
-		print_step(c, &l, sp->to);
+		if (can <= 0)
+			return fail(EXIT_REFUSED, "cannot accept: %s", can ? err_msg() : chk.why);
+		print_step(c, &l, to);
 		return EXIT_OK;
 	}
 	int64_t rate = -1;
 	if (sp->usage) {
 		/* the close settles at the resource's rate, on the usage given,
 		 * else the borrower's, else the slot's */
-		if (use < 0 && sp->payload == MUTUA__BODY__PAYLOAD_CLOSE)
+		if (use < 0 && sp->step == LOAN_CLOSE)
 			use = l.usage;
 		if (use < 0)
 			use = lending_default_usage(l.unit, l.start, l.end, (uint64_t)l.quantity);
 		if (use < 0)
 			return fail(EXIT_USAGE, "--usage is needed: '%s' is counted in %s",
 				    l.title, l.unit);
-		if (sp->payload == MUTUA__BODY__PAYLOAD_CLOSE)
+		if (sp->step == LOAN_CLOSE)
 			rate = l.rate;
 	}
-	if (lending_append(c->store, c->key, sp->payload, l.id, note, use, rate,
+	if (lending_append(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
 			   getenv("MUTUA_ACTOR")))
-		return fail_err(EXIT_REFUSED, NULL);
-	print_step(c, &l, sp->to);
+		return fail(EXIT_REFUSED, "cannot %s: %s", name, err_msg());
+	print_step(c, &l, to);
 	return EXIT_OK;
 }
 
 int cmd_step(struct ctx *c, int argc, char **argv)
 {
 	for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
-		if (strcmp(argv[0], steps[i].name) == 0)
+		if (strcmp(argv[0], loan_step_name(steps[i].step)) == 0)
 			return run_step(c, &steps[i], argc, argv);
 	return fail(EXIT_USAGE, "unknown step '%s'", argv[0]);
 }
@@ -348,19 +261,15 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 		{"state", required_argument, NULL, 's'},
 		{0},
 	};
-	static const char *const states[] = {"requested", "accepted", "declined", "cancelled",
-					     "handed_over", "returned", "closed", "invalid", NULL};
 	struct req_filter f = {0};
+	enum loan_state ls;
 	int o, rc;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'i': f.incoming = 1; break;
 		case 'o': f.outgoing = 1; break;
 		case 's': {
-			int ok = 0;
-			for (int i = 0; states[i]; i++)
-				ok |= strcmp(optarg, states[i]) == 0;
-			if (!ok)
+			if (loan_state_parse(optarg, &ls))
 				return fail(EXIT_USAGE, "--state: unknown state '%s' (requested, "
 					    "accepted, declined, cancelled, handed_over, returned, "
 					    "closed)", optarg);

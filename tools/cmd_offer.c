@@ -245,35 +245,9 @@ static int offer_show(struct ctx *c, int argc, char **argv)
 		       ? EXIT_REFUSED : EXIT_OK;
 }
 
-/* Resolves an offer this member owns and that is still active. */
-static int own_active_offer(struct ctx *c, const char *arg, uint8_t id[32],
-			    const char *verb)
-{
-	int rc = resolve_id(c, "offer", RESOURCE_BY_PREFIX, arg, id);
-	if (rc)
-		return rc;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store),
-			       "SELECT r.owner = ?2, r.status, m.name FROM resources r"
-			       " JOIN members m ON m.id = r.owner WHERE r.id = ?1",
-			       -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, c->me, 32, SQLITE_STATIC);
-	rc = EXIT_OK;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (!sqlite3_column_int(st, 0))
-			rc = fail(EXIT_REFUSED, "only the owner (%s) can %s offer '%s'",
-				  sqlite3_column_text(st, 2), verb, arg);
-		else if (strcmp((const char *)sqlite3_column_text(st, 1), "active") != 0)
-			rc = fail(EXIT_REFUSED, "offer '%s' is withdrawn", arg);
-	} else {
-		rc = fail(EXIT_REFUSED, "no offer with id '%s'", arg);
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
+/* update and withdraw: whether this member may change the offer (its
+ * own, still active) is the fold's to say; store_append refuses what the
+ * fold would ignore, with its reason (lending_refusal) */
 static int offer_update(struct ctx *c, int argc, char **argv)
 {
 	struct offer_opts oo;
@@ -290,7 +264,7 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 			     "       [--capacity N] [--rate CREDITS] [--location TEXT]\n"
 			     "       [--description TEXT] [--auto-accept|--no-auto-accept]");
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
-	    (rc = own_active_offer(c, argv[optind], id, "update")))
+	    (rc = resolve_id(c, "offer", RESOURCE_BY_PREFIX, argv[optind], id)))
 		return rc;
 	/* start from the current fields; st keeps their strings alive */
 	if (sqlite3_prepare_v2(store_db(c->store),
@@ -336,7 +310,7 @@ static int offer_withdraw(struct ctx *c, int argc, char **argv)
 	if (argc != 2)
 		return usage("mutua offer withdraw ID");
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
-	    (rc = own_active_offer(c, argv[1], id, "withdraw")))
+	    (rc = resolve_id(c, "offer", RESOURCE_BY_PREFIX, argv[1], id)))
 		return rc;
 	w.offer.data = id;
 	w.offer.len = 32;

@@ -198,7 +198,7 @@ borrow_as() {
 		--quantity 3
 	stderr_has "quantity 3 is above the capacity of 'Utilitaires' (2)"
 	run -1 --separate-stderr mutua --home "$A" borrow "$TRUCK" --from 2026-12-05 --to 2026-12-06
-	stderr_has "'Camion 20m3' is this member's own resource"
+	stderr_has "'Camion 20m3': the resource is the borrower's own"
 	[ "$(feed_len "$B" "$B_ID")" = "$n" ]
 	[ "$(feed_len "$A" "$A_ID")" = "$na" ]
 	[ "$(loans_sql "$B" "SELECT count(*) FROM loans")" = 0 ]
@@ -286,9 +286,9 @@ borrow_as() {
 	[ "$(req_get "$A" "$R" reason)" = "plus besoin" ]
 	n=$(feed_len "$A" "$A_ID")
 	run -1 --separate-stderr mutua --home "$A" accept "$R"
-	stderr_has "cannot accept: the request is cancelled"
+	stderr_has "cannot accept: out of order: the request was cancelled"
 	run -1 --separate-stderr mutua --home "$A" decline "$R"
-	stderr_has "cannot decline: the request is cancelled"
+	stderr_has "cannot decline: out of order: the request was cancelled"
 	[ "$(feed_len "$A" "$A_ID")" = "$n" ]
 
 	R2=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-05)
@@ -296,18 +296,18 @@ borrow_as() {
 	run -0 mutua --home "$A" accept "$R2"
 	n=$(feed_len "$A" "$A_ID")
 	run -1 --separate-stderr mutua --home "$A" accept "$R2"
-	stderr_has "cannot accept: the request is accepted"
+	stderr_has "cannot accept: out of order: the request is accepted"
 	run -1 --separate-stderr mutua --home "$A" decline "$R2"
-	stderr_has "cannot decline: the request is accepted"
+	stderr_has "cannot decline: out of order: the request is accepted"
 	[ "$(feed_len "$A" "$A_ID")" = "$n" ]
 	# the borrower and a third member cannot accept or decline
 	nb=$(feed_len "$B" "$B_ID") nc=$(feed_len "$C" "$C_ID")
 	run -1 --separate-stderr mutua --home "$C" accept "$R2"
-	stderr_has "only the owner can accept this request"
+	stderr_has "cannot accept: only the owner may do this"
 	run -1 --separate-stderr mutua --home "$B" accept "$R2"
-	stderr_has "only the owner can accept"
+	stderr_has "cannot accept: only the owner may do this"
 	run -1 --separate-stderr mutua --home "$B" decline "$R2"
-	stderr_has "only the owner can decline"
+	stderr_has "cannot decline: only the owner may do this"
 	[ "$(feed_len "$B" "$B_ID")" = "$nb" ]
 	[ "$(feed_len "$C" "$C_ID")" = "$nc" ]
 	# accept takes no reason; an unknown request is refused
@@ -352,20 +352,20 @@ borrow_as() {
 	share "$A" "$B" "$C"
 	na=$(feed_len "$A" "$A_ID") nb=$(feed_len "$B" "$B_ID") nc=$(feed_len "$C" "$C_ID")
 	run -1 --separate-stderr mutua --home "$C" cancel "$R"
-	stderr_has "only the owner or the borrower can cancel this request"
+	stderr_has "cannot cancel: only the owner or the borrower may do this"
 	run -1 --separate-stderr mutua --home "$C" handover "$R"
-	stderr_has "only the owner or the borrower can handover"
+	stderr_has "cannot handover: only the owner or the borrower may do this"
 	mutua --home "$A" handover "$R" >/dev/null
 	share "$A" "$B" "$C"
 	na=$(feed_len "$A" "$A_ID")
 	run -1 --separate-stderr mutua --home "$A" return "$R"
-	stderr_has "only the borrower can return this request"
+	stderr_has "cannot return: only the borrower may do this"
 	run -1 --separate-stderr mutua --home "$B" close "$R"
-	stderr_has "only the owner can close this request"
+	stderr_has "cannot close: only the owner may do this"
 	run -1 --separate-stderr mutua --home "$C" return "$R"
-	stderr_has "only the borrower can return"
+	stderr_has "cannot return: only the borrower may do this"
 	run -1 --separate-stderr mutua --home "$C" close "$R" --usage 1
-	stderr_has "only the owner can close"
+	stderr_has "cannot close: only the owner may do this"
 	[ "$(feed_len "$A" "$A_ID")" = "$na" ]
 	[ "$(feed_len "$B" "$B_ID")" = "$nb" ]
 	[ "$(feed_len "$C" "$C_ID")" = "$nc" ]
@@ -377,34 +377,34 @@ borrow_as() {
 	share "$A" "$B"
 	na=$(feed_len "$A" "$A_ID") nb=$(feed_len "$B" "$B_ID")
 	run -1 --separate-stderr mutua --home "$B" handover "$R"
-	stderr_has "cannot handover: the request is requested"
+	stderr_has "cannot handover: out of order: the request is still pending"
 	run -1 --separate-stderr mutua --home "$A" close "$R"
-	stderr_has "cannot close: the request is requested"
+	stderr_has "cannot close: out of order: the request is still pending"
 	mutua --home "$A" accept "$R" >/dev/null
 	share "$A" "$B"
 	na=$(feed_len "$A" "$A_ID")
 	run -1 --separate-stderr mutua --home "$B" return "$R"
-	stderr_has "cannot return: the request is accepted"
+	stderr_has "cannot return: out of order: the request is accepted"
 	run -1 --separate-stderr mutua --home "$A" close "$R"
-	stderr_has "cannot close: the request is accepted"
+	stderr_has "cannot close: out of order: the request is accepted"
 	mutua --home "$B" handover "$R" >/dev/null
 	share "$B" "$A"
 	nb=$(feed_len "$B" "$B_ID")
 	run -1 --separate-stderr mutua --home "$B" cancel "$R"
-	stderr_has "cannot cancel: the request is handed over"
+	stderr_has "cannot cancel: out of order: the resource is handed over"
 	run -1 --separate-stderr mutua --home "$A" cancel "$R"
-	stderr_has "cannot cancel: the request is handed over"
+	stderr_has "cannot cancel: out of order: the resource is handed over"
 	run -1 --separate-stderr mutua --home "$A" handover "$R"
-	stderr_has "cannot handover: the request is handed over"
+	stderr_has "cannot handover: out of order: the resource is handed over"
 	mutua --home "$A" close "$R" >/dev/null # without a return: the slot's usage
 	share "$A" "$B"
 	[ "$(req_get "$B" "$R" usage)" = 1.0 ]
 	[ "$(req_get "$B" "$R" credits)" = 10.0 ]
 	na=$(feed_len "$A" "$A_ID")
 	run -1 --separate-stderr mutua --home "$B" return "$R"
-	stderr_has "cannot return: the request is closed"
+	stderr_has "cannot return: out of order: the loan is closed (settled once)"
 	run -1 --separate-stderr mutua --home "$A" close "$R"
-	stderr_has "cannot close: the request is closed"
+	stderr_has "cannot close: out of order: the loan is closed (settled once)"
 	[ "$(feed_len "$A" "$A_ID")" = "$na" ]
 	[ "$(feed_len "$B" "$B_ID")" = "$nb" ]
 	[ "$(loans_sql "$A" "SELECT ignored FROM loans WHERE id = X'$R'")" = 0 ]
@@ -695,4 +695,25 @@ borrow_as() {
 	json_lines "$output" 0
 	run -0 env TZ=Europe/Paris "$MUTUA" --json --home "$A" calendar --from 2026-12-05 --to 2026-12-05
 	json_lines "$output" 2
+}
+
+@test "an owner's accept of a withdrawn resource: refused (1) by its node; signed by a patched node, ignored everywhere and named by the audit" {
+	truck_federation
+	R=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-05)
+	mutua --home "$A" offer withdraw "$TRUCK" >/dev/null
+	n=$(feed_len "$A" "$A_ID")
+	run -1 --separate-stderr mutua --home "$A" accept "$R"
+	stderr_has "cannot accept: the resource is withdrawn"
+	[ "$(feed_len "$A" "$A_ID")" = "$n" ]
+	# a node without the rule signs it all the same
+	"$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool" step "$A" accept "$R"
+	[ "$(feed_len "$A" "$A_ID")" = $((n + 1)) ]
+	state_is "$A" "$R" requested
+	share "$A" "$B"
+	state_is "$B" "$R" requested
+	run -1 --separate-stderr mutua --home "$B" audit
+	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((n + 1)): lending: accept of request ${R:0:12} ignored: the resource is withdrawn"* ]]
+	mutua --home "$A" export --out "$T/x.bundle" 2>/dev/null
+	run -1 --separate-stderr mutua --home "$C" audit "$T/x.bundle"
+	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((n + 1)): lending: accept of request ${R:0:12} ignored: the resource is withdrawn"* ]]
 }

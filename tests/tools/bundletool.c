@@ -37,9 +37,10 @@
  *       check of store_append)
  *   bundletool step HOME TYPE REQUEST [USAGE RATE]
  *       appends a loan step (accept, decline, cancel, handover, return,
- *       close) for REQUEST (hex id) to HOME's own feed through
- *       lending_append, as a patched node would: none of the CLI's
- *       refusals (capacity, state, owner) apply. USAGE in thousandths of
+ *       close) for REQUEST (hex id) to HOME's own feed, as a patched node
+ *       would: signed after the feed's head and stored as if received, so
+ *       none of the refusals of the CLI or of store_append (capacity,
+ *       state, owner: the fold's verdict) apply. USAGE in thousandths of
  *       the unit, RATE in hundredths; -1 for absent
  * Exit status 0, 1 on failure, 2 on usage.
  */
@@ -470,6 +471,54 @@ static int cmd_forge(const char *home, const char *fed, const char *seqs, const 
 	return rc ? 1 : 0;
 }
 
+/* A step signed after the head of k's feed and stored through the
+ * received-entry path: what a node without store_append's checks signs. */
+static int patched_step(struct store *s, const struct key *k, int payload,
+			const uint8_t req[32], long long usage, long long rate)
+{
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	Mutua__Body b = MUTUA__BODY__INIT;
+	uint8_t prev[32];
+	uint64_t head;
+	t.request.data = (uint8_t *)req;
+	t.request.len = 32;
+	t.note = "patched node";
+	t.has_usage = usage >= 0;
+	t.usage = usage >= 0 ? (uint64_t)usage : 0;
+	t.has_rate = rate >= 0;
+	t.rate = rate >= 0 ? (uint64_t)rate : 0;
+	b.payload_case = payload;
+	switch (payload) {
+	case MUTUA__BODY__PAYLOAD_ACCEPT: b.accept = &t; break;
+	case MUTUA__BODY__PAYLOAD_DECLINE: b.decline = &t; break;
+	case MUTUA__BODY__PAYLOAD_CANCEL: b.cancel = &t; break;
+	case MUTUA__BODY__PAYLOAD_HANDOVER: b.handover = &t; break;
+	case MUTUA__BODY__PAYLOAD_GIVE_BACK: b.give_back = &t; break;
+	default: b.close = &t; break;
+	}
+	if (store_head(s, k->id, &head, prev))
+		return -1;
+	b.federation.data = (uint8_t *)store_fed_id(s);
+	b.federation.len = 32;
+	b.author.data = (uint8_t *)k->id;
+	b.author.len = 32;
+	b.seq = head + 1;
+	b.has_prev = head > 0;
+	b.prev.data = prev;
+	b.prev.len = head > 0 ? 32 : 0;
+	b.time = time_now_ms();
+	struct entry e;
+	if (entry_seal(&e, k, &b))
+		return -1;
+	struct raw_entry raw = {e.body, e.body_len, e.sig, 64};
+	struct batch_result r;
+	int rc = store_insert_batch(s, &raw, 1, &r);
+	if (rc == 0 && r.added != 1)
+		rc = err_set("step not stored: %s", err_msg());
+	entry_free(&e);
+	return rc;
+}
+
 static int cmd_step(int argc, char **argv)
 {
 	static const struct {
@@ -502,7 +551,7 @@ static int cmd_step(int argc, char **argv)
 	struct key *k = home_key(argv[2]);
 	int rc = 1;
 	if (k) {
-		rc = lending_append(s, k, payload, req, "patched node", usage, rate, NULL);
+		rc = patched_step(s, k, payload, req, usage, rate);
 		if (rc)
 			die("%s", err_msg());
 		key_destroy(&k);

@@ -14,9 +14,12 @@
 #include <cmocka.h>
 
 #include "store_helpers.h"
+#include "audit.h"
 #include "entry.h"
 #include "federation.h"
 #include "lending.h"
+#include "loan.h"
+#include "rotate.h"
 #include "store.h"
 #include "util.h"
 
@@ -253,6 +256,49 @@ static void step_body(Mutua__Body *b, Mutua__Transition *t, int payload, const u
 	case CLOSE: b->close = t; break;
 	default: fail_msg("not a step");
 	}
+}
+
+/* A step k's node refuses to sign (invariant 11), signed all the same by
+ * a node that does not keep the rules and received as from a peer: the
+ * fold must ignore it everywhere. */
+static void forced(struct store *s, const struct key *k, int payload, const uint8_t req[32],
+		   const char *note, int64_t usage, int64_t rate, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	struct entry e;
+	step_body(&b, &t, payload, req, note);
+	if (usage >= 0) {
+		t.has_usage = 1;
+		t.usage = (uint64_t)usage;
+	}
+	if (rate >= 0) {
+		t.has_rate = 1;
+		t.rate = (uint64_t)rate;
+	}
+	if (lending_append(s, k, payload, req, note, usage, rate, NULL) == 0)
+		fail_msg("%s: signed by its own node", entry_type_name(payload));
+	seal_at(s, k, &b, time_now_ms(), &e);
+	put_sealed(s, &e, id);
+	tick();
+}
+
+/* A request for k's own resource, signed likewise. */
+static void forced_borrow(struct store *s, const struct key *k, const uint8_t res[32],
+			  int64_t start, int64_t end, uint64_t q, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	struct entry e;
+	fill_request(&b, &r, res, start, end, q);
+	if (store_append(s, k, &b, NULL) == 0)
+		fail_msg("request: signed by its own node");
+	assert_string_equal(err_msg(), LENDING_OWN_REQUEST);
+	b = (Mutua__Body)MUTUA__BODY__INIT;
+	fill_request(&b, &r, res, start, end, q);
+	seal_at(s, k, &b, time_now_ms(), &e);
+	put_sealed(s, &e, id);
+	tick();
 }
 
 /* ---- reading the derived state ---------------------------------------- */
@@ -500,7 +546,7 @@ static void test_cancel_frees_the_slot(void **state)
 	step(s, ka, ACCEPT, r2, NULL, -1, -1);
 	assert_string_equal(STATE(s, r2), "accepted");
 	/* the cancelled request cannot be accepted again */
-	refuses(s, l1, "the request is cancelled", NULL);
+	refuses(s, l1, "the request was cancelled", NULL);
 	/* the owner may cancel too, before handover; the slot frees again */
 	borrow(s, kb, truck, DAY(3), DAY(4), 1, r3);
 	refuses(s, r3, "conflict", r2);
@@ -508,7 +554,7 @@ static void test_cancel_frees_the_slot(void **state)
 	assert_string_equal(STATE(s, r2), "cancelled");
 	accepts(s, r3);
 	/* an accept arriving after a cancel is ignored by the fold */
-	step(s, ka, ACCEPT, l1, NULL, -1, -1);
+	forced(s, ka, ACCEPT, l1, NULL, -1, -1, NULL);
 	assert_string_equal(STATE(s, l1), "cancelled");
 	assert_int_equal(IGNORED(s, l1), 1);
 	accepts(s, r3);
@@ -535,8 +581,8 @@ static void test_declined_and_cancelled_hold_nothing(void **state)
 	accepts(s, r);
 	accepts(s, p);
 	/* declined and cancelled cannot be accepted */
-	refuses(s, d, "the request is declined", NULL);
-	refuses(s, c, "the request is cancelled", NULL);
+	refuses(s, d, "the request was declined", NULL);
+	refuses(s, c, "the request was cancelled", NULL);
 }
 
 static void test_withdrawn_resource_refused(void **state)
@@ -745,22 +791,22 @@ static void write_scenario(struct fx *f, struct scenario *sc, struct store *out[
 	borrow(sb, kb, sc->truck, DAY(1), DAY(3), 1, sc->rb);
 	borrow(sg, kc, sc->truck, DAY(2), DAY(4), 1, sc->rc);
 	borrow(sg, kc, sc->room, DAY(2) + 9 * H, DAY(2) + 12 * H, 1, sc->rroom);
-	borrow(sa, ka, sc->truck, DAY(10), DAY(11), 1, sc->own); /* one's own: invalid */
+	forced_borrow(sa, ka, sc->truck, DAY(10), DAY(11), 1, sc->own); /* one's own: invalid */
 	push_all(sb, sa);
 	push_all(sg, sa);
 	push_all(sg, sb);
 	step(sa, ka, ACCEPT, sc->rb, NULL, -1, -1);
 	step(sa, ka, DECLINE, sc->rc, "conflict", -1, -1);
-	step(sa, ka, ACCEPT, sc->rb, NULL, -1, -1);       /* second accept */
-	step(sa, ka, ACCEPT, sc->own, NULL, -1, -1);      /* on an invalid request */
+	forced(sa, ka, ACCEPT, sc->rb, NULL, -1, -1, NULL);  /* second accept */
+	forced(sa, ka, ACCEPT, sc->own, NULL, -1, -1, NULL); /* on an invalid request */
 	push_all(sa, sb);
 	push_all(sa, sg);
-	step(sg, kc, ACCEPT, sc->rb, NULL, -1, -1);       /* not the owner */
+	forced(sg, kc, ACCEPT, sc->rb, NULL, -1, -1, NULL);  /* not the owner */
 	step(sb, kb, HANDOVER, sc->rb, "plein fait", -1, -1);
 	push_all(sb, sa);
-	step(sa, ka, RETURN, sc->rb, NULL, 2000, -1);     /* the owner cannot return */
+	forced(sa, ka, RETURN, sc->rb, NULL, 2000, -1, NULL); /* the owner cannot return */
 	step(sb, kb, RETURN, sc->rb, "rendu", 2000, -1);
-	step(sb, kb, CLOSE, sc->rb, NULL, 2000, 1000);    /* the borrower cannot close */
+	forced(sb, kb, CLOSE, sc->rb, NULL, 2000, 1000, NULL); /* the borrower cannot close */
 	push_all(sb, sa);
 	step(sa, ka, CLOSE, sc->rb, "ok", -1, 1000);      /* usage from the return */
 	/* the room: accepted, handed over by the borrower, closed on 3 hours */
@@ -769,7 +815,9 @@ static void write_scenario(struct fx *f, struct scenario *sc, struct store *out[
 	step(sg, kc, HANDOVER, sc->rroom, NULL, -1, -1);
 	push_all(sg, sb);
 	step(sb, kb, CLOSE, sc->rroom, NULL, 3000, 250);
-	step(sg, kc, RETURN, sc->rroom, NULL, 3000, -1);  /* after the close */
+	/* after the close, which C's node has not seen yet: signed in good
+	 * faith, ignored once the close arrives */
+	step(sg, kc, RETURN, sc->rroom, NULL, 3000, -1);
 	for (int i = 0; i < 3; i++) {
 		push_all(sa, sb);
 		push_all(sb, sg);
@@ -892,8 +940,8 @@ static void test_reindex_gives_the_same(void **state)
 }
 
 /* A store of schema version 3 (an index on entries.id, no seq beside the
- * derived rows) opens as version 4 with every seq filled in and the same
- * loans. */
+ * derived rows, no places of withdrawals and steps) opens as version 5
+ * with every seq and place filled in and the same loans. */
 static void test_migration_from_version_3(void **state)
 {
 	struct fx *f = *state;
@@ -909,6 +957,8 @@ static void test_migration_from_version_3(void **state)
 				      " ALTER TABLE resources DROP COLUMN seq;"
 				      " ALTER TABLE loans DROP COLUMN seq;"
 				      " ALTER TABLE loan_events DROP COLUMN seq;"
+				      " ALTER TABLE resources DROP COLUMN withdrawn;"
+				      " ALTER TABLE loan_events DROP COLUMN member_seq;"
 				      " PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	int k;
 	for (k = 0; f->st[k] != s; k++)
@@ -927,6 +977,10 @@ static void test_migration_from_version_3(void **state)
 				    " FROM loans l WHERE l.seq IS NOT (SELECT seq FROM entries e"
 				    " WHERE e.id = l.id)) + (SELECT count(*) FROM loan_events v"
 				    " WHERE v.seq IS NOT (SELECT seq FROM entries e WHERE e.id = v.id))",
+				 NULL), 0);
+	/* version 5: every step's place filled in by the refold (no key
+	 * rotated here: its seq) */
+	assert_int_equal(col_int(s, "SELECT count(*) FROM loan_events WHERE member_seq IS NOT seq",
 				 NULL), 0);
 	char *got = db_dump(s, LOANS_SQL);
 	assert_string_equal(got, want);
@@ -1278,17 +1332,466 @@ static void test_auto_answer_declines_with_the_reason(void **state)
 	assert_int_equal(sqlite3_get_autocommit(store_db(s)), 1);
 }
 
+/* ---- the state machine ------------------------------------------------ */
+
+/* Every state x step x party against the table written out by hand: the
+ * next state, or the reason (the party's right is checked first). */
+static void test_step_table(void **state)
+{
+	(void)state;
+	/* next state of each step from each state, for a party with the right */
+	static const char *const to[LOAN_STATES][LOAN_STEPS] = {
+		/*              accept      decline     cancel       handover       return      close */
+		[LOAN_REQUESTED] = {"accepted", "declined", "cancelled", NULL, NULL, NULL},
+		[LOAN_ACCEPTED] = {NULL, NULL, "cancelled", "handed_over", NULL, NULL},
+		[LOAN_HANDED_OVER] = {NULL, NULL, NULL, NULL, "returned", "closed"},
+		[LOAN_RETURNED] = {NULL, NULL, NULL, NULL, NULL, "closed"},
+	};
+	static const char *const out_of_order[LOAN_STATES] = {
+		"out of order: the request is still pending",
+		"out of order: the request is accepted",
+		"out of order: the request was declined",
+		"out of order: the request was cancelled",
+		"out of order: the resource is handed over",
+		"out of order: the resource is returned",
+		"out of order: the loan is closed (settled once)",
+		"the request is invalid",
+	};
+	/* who may: o owner, b borrower */
+	static const char *const who[LOAN_STEPS] = {"o", "o", "ob", "ob", "b", "o"};
+	static const char *const refused[LOAN_STEPS] = {
+		"only the owner may do this", "only the owner may do this",
+		"only the owner or the borrower may do this",
+		"only the owner or the borrower may do this",
+		"only the borrower may do this", "only the owner may do this",
+	};
+	static const char party_letter[LOAN_PARTIES] = {'o', 'b', 'x'};
+	static const char *const step_names[LOAN_STEPS] = {"accept", "decline", "cancel",
+							   "handover", "return", "close"};
+	int allowed = 0;
+	for (int st = 0; st < LOAN_STATES; st++) {
+		enum loan_state parsed;
+		assert_int_equal(loan_state_parse(loan_state_name(st), &parsed), 0);
+		assert_int_equal(parsed, st);
+		for (int sp = 0; sp < LOAN_STEPS; sp++) {
+			assert_string_equal(loan_step_name(sp), step_names[sp]);
+			assert_int_equal(loan_step_of_payload(loan_step_payload(sp)), sp);
+			for (int p = 0; p < LOAN_PARTIES; p++) {
+				enum loan_state next = LOAN_STATES;
+				const char *why = loan_step_check(st, sp, p, &next);
+				const char *want = st == LOAN_INVALID ? out_of_order[st]
+						   : !strchr(who[sp], party_letter[p]) ? refused[sp]
+						   : to[st][sp] ? NULL : out_of_order[st];
+				if (!want) {
+					if (why)
+						fail_msg("%s %s by %c: refused '%s'", loan_state_name(st),
+							 step_names[sp], party_letter[p], why);
+					assert_string_equal(loan_state_name(next), to[st][sp]);
+					allowed++;
+				} else {
+					if (!why || strcmp(why, want))
+						fail_msg("%s %s by %c: '%s', expected '%s'",
+							 loan_state_name(st), step_names[sp],
+							 party_letter[p], why ? why : "allowed", want);
+					assert_int_equal(next, LOAN_STATES);
+				}
+			}
+		}
+	}
+	assert_int_equal(allowed, 11);
+	/* the names, once */
+	assert_string_equal(loan_state_words(LOAN_HANDED_OVER), "handed over");
+	assert_string_equal(loan_state_name(LOAN_HANDED_OVER), "handed_over");
+	enum loan_state x;
+	assert_int_equal(loan_state_parse("handed over", &x), -1);
+	assert_int_equal(loan_step_of_payload(MUTUA__BODY__PAYLOAD_OFFER), -1);
+	/* holding: the states that take their quantity for their slot */
+	for (int st = 0; st < LOAN_STATES; st++)
+		assert_int_equal(loan_state_holds(st), st == LOAN_ACCEPTED ||
+				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED || st == LOAN_CLOSED);
+}
+
+/* mutua_holds, the SQL face of loan_state_holds, on every connection */
+static void test_holds_sql(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	for (int st = 0; st < LOAN_STATES; st++) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "SELECT mutua_holds('%s')", loan_state_name(st));
+		assert_int_equal(col_int(s, sql, NULL), loan_state_holds(st));
+	}
+	assert_int_equal(col_int(s, "SELECT mutua_holds(NULL)", NULL), 0);
+	/* a name that is no state is an error, not "does not hold" */
+	sqlite3_stmt *st = db_prep(s, "SELECT mutua_holds('lent')");
+	assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
+	sqlite3_finalize(st);
+}
+
+/* The issues an audit reports. */
+struct issues {
+	struct audit_issue v[8];
+	size_t n;
+};
+
+static void collect_issue(void *arg, const struct audit_issue *issue)
+{
+	struct issues *is = arg;
+	if (is->n < sizeof is->v / sizeof *is->v)
+		is->v[is->n] = *issue;
+	is->n++;
+}
+
+/* An owner's validly signed accept that follows, in its own feed, the
+ * withdrawal of the resource is ignored by the fold, with the reason the
+ * owner's node gives, on every node and whatever the claimed times; one
+ * signed before the withdrawal stands. */
+static void test_accept_after_withdrawal_ignored(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], r1[32], r2[32], acc[32];
+	char sbuf[32], why[300];
+	struct entry e;
+	offer_add(s, ka, "Camion", UNIT_DAY, 2, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, r1);
+	borrow(s, kc, truck, DAY(1), DAY(2), 1, r2);
+	step(s, ka, ACCEPT, r1, NULL, -1, -1);
+	offer_withdraw(s, ka, truck);
+	refuses(s, r2, "the resource is withdrawn", NULL);
+	/* signed all the same, claiming a time well before the withdrawal */
+	Mutua__Body ab = MUTUA__BODY__INIT;
+	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	step_body(&ab, &at, ACCEPT, r2, NULL);
+	seal_at(s, ka, &ab, T0, &e);
+	put_sealed(s, &e, acc);
+	assert_string_equal(STATE(s, r2), "requested");
+	assert_int_equal(IGNORED(s, r2), 1);
+	col_text(s, "SELECT verdict FROM loan_events WHERE id = ?1", acc, why, sizeof why);
+	assert_string_equal(why, "the resource is withdrawn");
+	/* the accept before the withdrawal holds */
+	assert_string_equal(STATE(s, r1), "accepted");
+	assert_int_equal(IGNORED(s, r1), 0);
+	char *want = db_dump(s, "SELECT id, state, ignored FROM loans ORDER BY id");
+	char *want_v = db_dump(s, "SELECT id, verdict FROM loan_events ORDER BY id");
+	/* the same on nodes that receive the feeds in any order, and after a
+	 * reindex */
+	static const int orders[][4] = {{0, 1, 2, 0}, {1, 2, 0, 0}, {2, 0, 1, 1}};
+	for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+		struct store *r = replay(f, s, orders[o], orders[o][3]);
+		for (int pass = 0; pass < 2; pass++) {
+			char *got = db_dump(r, "SELECT id, state, ignored FROM loans ORDER BY id");
+			char *got_v = db_dump(r, "SELECT id, verdict FROM loan_events ORDER BY id");
+			assert_string_equal(got, want);
+			assert_string_equal(got_v, want_v);
+			free(got);
+			free(got_v);
+			assert_int_equal(store_reindex(r), 0);
+		}
+	}
+	free(want);
+	free(want_v);
+	/* the audit replays the same fold and names the entry */
+	struct issues got = {0};
+	struct audit_opts ao = {.threads = 1, .on_issue = collect_issue, .arg = &got};
+	struct audit_summary sum;
+	assert_int_equal(audit_run(NULL, s, &ao, &sum), 0);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.v[0].rule, "lending");
+	char hex[65];
+	hex_encode(hex, ka->id, 32);
+	assert_string_equal(got.v[0].member, hex);
+	assert_int_equal(got.v[0].seq, col_int(s, "SELECT seq FROM loan_events WHERE id = ?1", acc));
+	assert_non_null(strstr(got.v[0].detail, "accept of request"));
+	assert_non_null(strstr(got.v[0].detail, "ignored: the resource is withdrawn"));
+}
+
+/* A database error inside the credit-limit check refuses: a row that
+ * cannot be read among the borrower's loans, or the loans not readable at
+ * all, never reads as "nothing owed". */
+static void test_credit_limit_fails_closed(void **state)
+{
+	struct fx *f = *state;
+	fx_genesis(f, 1000); /* 10.00 credits */
+	struct store *s = fx_store(f);
+	uint8_t truck[32], van[32], r1[32], r2[32];
+	int64_t bal = 1, com = 1;
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 400, 0, truck); /* 4.00 a day */
+	offer_add(s, ka, "Fourgon", UNIT_DAY, 1, 400, 0, van);
+	borrow(s, kb, van, DAY(1), DAY(3), 1, r1); /* 8.00 */
+	step(s, ka, ACCEPT, r1, NULL, -1, -1);
+	borrow(s, kb, truck, DAY(5), DAY(6), 1, r2); /* 4.00 more: 12.00 */
+	refuses(s, r2, "credit limit", NULL);
+	assert_int_equal(lending_balance(s, kb->id, &bal, &com), 0);
+	assert_int_equal(bal, 0);
+	assert_int_equal(com, 800);
+
+	/* the borrower's accepted loan holds a state no rule knows: the sum of
+	 * what it owes cannot be made */
+	assert_int_equal(sqlite3_exec(store_db(s), "UPDATE loans SET state = 'lent'"
+				      " WHERE id = (SELECT id FROM loans WHERE resource ="
+				      " (SELECT id FROM resources WHERE title = 'Fourgon'))",
+				      NULL, NULL, NULL), SQLITE_OK);
+	struct booking_check chk;
+	assert_int_equal(booking_can_accept(s, r2, &chk), -1);
+	assert_non_null(strstr(err_msg(), "'lent' is not a loan state"));
+	assert_int_equal(lending_balance(s, kb->id, &bal, &com), -1);
+	uint64_t head, after;
+	assert_int_equal(store_head(s, ka->id, &head, NULL), 0);
+	assert_int_equal(lending_accept(s, ka, r2, NULL, &chk), -1);
+	assert_int_equal(store_head(s, ka->id, &after, NULL), 0);
+	assert_int_equal(after, head);
+	assert_int_equal(sqlite3_get_autocommit(store_db(s)), 1);
+
+	/* no loans table to read: refused, and said why */
+	assert_int_equal(sqlite3_exec(store_db(s), "UPDATE loans SET state = 'accepted'"
+				      " WHERE state = 'lent'; ALTER TABLE loans RENAME TO gone",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(lending_balance(s, kb->id, &bal, NULL), -1);
+	assert_non_null(strstr(err_msg(), "no such table: loans"));
+	assert_int_equal(booking_can_accept(s, r2, &chk), -1);
+	assert_int_equal(lending_auto_answer(s, ka), -1);
+	assert_int_equal(sqlite3_exec(store_db(s), "ALTER TABLE gone RENAME TO loans",
+				      NULL, NULL, NULL), SQLITE_OK);
+	refuses(s, r2, "credit limit", NULL);
+}
+
+/* Invariant 11: a member's own node never signs a step every node would
+ * ignore; the append is refused with the fold's reason and leaves nothing,
+ * and inside a caller's transaction it undoes itself alone. */
+static void test_append_refused_with_the_fold_reason(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], truck2[32], r[32], own[32];
+	uint64_t ha, hb, hc, h;
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, r);
+	assert_int_equal(store_head(s, ka->id, &ha, NULL), 0);
+	assert_int_equal(store_head(s, kb->id, &hb, NULL), 0);
+	assert_int_equal(store_head(s, kc->id, &hc, NULL), 0);
+	static const struct {
+		struct key **k;
+		int payload;
+		const char *why;
+	} cases[] = {
+		{&kc, ACCEPT, "only the owner may do this"},
+		{&kb, ACCEPT, "only the owner may do this"},
+		{&kb, DECLINE, "only the owner may do this"},
+		{&kc, CANCEL, "only the owner or the borrower may do this"},
+		{&kb, HANDOVER, "out of order: the request is still pending"},
+		{&kb, RETURN, "out of order: the request is still pending"},
+		{&ka, RETURN, "only the borrower may do this"},
+		{&ka, CLOSE, "out of order: the request is still pending"},
+		{&kb, CLOSE, "only the owner may do this"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int p = cases[i].payload, measured = p == RETURN || p == CLOSE;
+		if (lending_append(s, *cases[i].k, p, r, NULL, measured ? 1000 : -1,
+				   p == CLOSE ? 100 : -1, NULL) == 0)
+			fail_msg("case %zu: signed", i);
+		if (strcmp(err_msg(), cases[i].why))
+			fail_msg("case %zu: '%s', expected '%s'", i, err_msg(), cases[i].why);
+	}
+	step(s, ka, ACCEPT, r, NULL, -1, -1);
+	assert_int_equal(lending_append(s, ka, ACCEPT, r, NULL, -1, -1, NULL), -1);
+	assert_string_equal(err_msg(), "out of order: the request is accepted");
+	/* a request for one's own resource */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Request rq = MUTUA__REQUEST__INIT;
+	fill_request(&b, &rq, truck, DAY(3), DAY(4), 1);
+	assert_int_equal(store_append(s, ka, &b, own), -1);
+	assert_string_equal(err_msg(), LENDING_OWN_REQUEST);
+	/* nothing was signed: one accept in A's feed, none in B's and C's */
+	assert_int_equal(store_head(s, ka->id, &h, NULL), 0);
+	assert_int_equal(h, ha + 1);
+	assert_int_equal(store_head(s, kb->id, &h, NULL), 0);
+	assert_int_equal(h, hb);
+	assert_int_equal(store_head(s, kc->id, &h, NULL), 0);
+	assert_int_equal(h, hc);
+	assert_int_equal(col_int(s, "SELECT count(*) FROM loan_events WHERE verdict IS NOT NULL",
+				 NULL), 0);
+	assert_int_equal(IGNORED(s, r), 0);
+	assert_string_equal(STATE(s, r), "accepted");
+	struct lending_loan l;
+	assert_int_equal(lending_loan_get(s, r, &l), 1);
+	assert_int_equal(l.state, LOAN_ACCEPTED);
+	assert_true(l.has_owner);
+	assert_memory_equal(l.owner, ka->id, 32);
+	assert_memory_equal(l.borrower, kb->id, 32);
+	assert_string_equal(l.title, "Camion");
+	assert_string_equal(l.unit, "day");
+	assert_int_equal(l.end - l.start, D);
+	assert_int_equal(l.usage, -1);
+	assert_int_equal(lending_loan_get(s, truck, &l), 0);
+
+	/* in a caller's transaction: the refused append undoes itself, the
+	 * appends around it stand */
+	assert_int_equal(store_begin(s), 0);
+	Mutua__Body ob = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Camion 2";
+	o.unit = UNIT_DAY;
+	o.capacity = 1;
+	ob.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	ob.offer = &o;
+	assert_int_equal(store_append(s, ka, &ob, truck2), 0);
+	assert_int_equal(lending_append(s, ka, ACCEPT, r, NULL, -1, -1, NULL), -1);
+	assert_int_equal(sqlite3_get_autocommit(store_db(s)), 0);
+	assert_int_equal(lending_append(s, ka, HANDOVER, r, NULL, -1, -1, NULL), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_head(s, ka->id, &h, NULL), 0);
+	assert_int_equal(h, ha + 3);
+	assert_string_equal(STATE(s, r), "handed_over");
+	assert_int_equal(IGNORED(s, r), 0);
+	assert_int_equal(booking_free(s, truck2, DAY(1), DAY(2)), 1);
+}
+
+/* Offer updates and withdrawals the fold would ignore (someone else's
+ * resource, a withdrawn one) are refused with the reason, and nothing is
+ * signed. */
+static void test_offer_append_refused(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], ghost[32];
+	uint64_t ha, hb, h;
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	memset(ghost, 0x5a, 32);
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferWithdraw w = MUTUA__OFFER_WITHDRAW__INIT;
+	w.offer.data = truck;
+	w.offer.len = 32;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+	b.offer_withdraw = &w;
+	assert_int_equal(store_append(s, kb, &b, NULL), -1);
+	assert_string_equal(err_msg(), "only the owner (Alpha) can withdraw this offer");
+	Mutua__Body ub = MUTUA__BODY__INIT;
+	Mutua__OfferUpdate u = MUTUA__OFFER_UPDATE__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Camion rouge";
+	o.unit = UNIT_DAY;
+	o.capacity = 1;
+	u.offer.data = truck;
+	u.offer.len = 32;
+	u.fields = &o;
+	ub.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
+	ub.offer_update = &u;
+	assert_int_equal(store_append(s, kb, &ub, NULL), -1);
+	assert_string_equal(err_msg(), "only the owner (Alpha) can update this offer");
+	w.offer.data = ghost;
+	assert_int_equal(store_append(s, ka, &b, NULL), -1);
+	assert_string_equal(err_msg(), "no such offer");
+	w.offer.data = truck;
+	assert_int_equal(store_head(s, ka->id, &ha, NULL), 0);
+	assert_int_equal(store_head(s, kb->id, &hb, NULL), 0);
+	/* the owner's update and withdrawal stand; once withdrawn, no more */
+	assert_int_equal(store_append(s, ka, &ub, NULL), 0);
+	assert_int_equal(store_append(s, ka, &b, NULL), 0);
+	assert_int_equal(store_append(s, ka, &b, NULL), -1);
+	assert_string_equal(err_msg(), "the offer is withdrawn");
+	assert_int_equal(store_append(s, ka, &ub, NULL), -1);
+	assert_string_equal(err_msg(), "the offer is withdrawn");
+	assert_int_equal(store_head(s, ka->id, &h, NULL), 0);
+	assert_int_equal(h, ha + 2);
+	assert_int_equal(store_head(s, kb->id, &h, NULL), 0);
+	assert_int_equal(h, hb);
+	char buf[64];
+	col_text(s, "SELECT title || ' ' || status FROM resources WHERE id = ?1", truck, buf,
+		 sizeof buf);
+	assert_string_equal(buf, "Camion rouge withdrawn");
+}
+
+/* The owner's feed order runs on across a key rotation: an accept signed
+ * with the new key (its seq 1) follows a withdrawal signed with the old one
+ * (a higher seq of the old feed), and is ignored. */
+static void test_withdrawal_order_across_a_rotation(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], r1[32], r2[32], acc[32], new_id[32];
+	char sbuf[32], why[300];
+	offer_add(s, ka, "Camion", UNIT_DAY, 2, 0, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, r1);
+	borrow(s, kc, truck, DAY(1), DAY(2), 1, r2);
+	step(s, ka, ACCEPT, r1, NULL, -1, -1);
+	offer_withdraw(s, ka, truck);
+	char *path = path_in(f->dir, "a.key"), *next = path_in(f->dir, "a.key.next");
+	if (rotate_begin(s, ka, path, NULL, NULL, new_id))
+		fail_msg("rotate_begin: %s", err_msg());
+	struct key *k2 = key_load(next, NULL);
+	assert_non_null(k2);
+	assert_memory_equal(k2->id, new_id, 32);
+	assert_int_equal(lending_append(s, k2, ACCEPT, r2, NULL, -1, -1, NULL), -1);
+	assert_string_equal(err_msg(), "the resource is withdrawn");
+	forced(s, k2, ACCEPT, r2, NULL, -1, -1, acc);
+	assert_int_equal(col_int(s, "SELECT seq FROM loan_events WHERE id = ?1", acc), 1);
+	assert_string_equal(STATE(s, r2), "requested");
+	col_text(s, "SELECT verdict FROM loan_events WHERE id = ?1", acc, why, sizeof why);
+	assert_string_equal(why, "the resource is withdrawn");
+	/* the loan accepted before the withdrawal goes on with the new key */
+	assert_string_equal(STATE(s, r1), "accepted");
+	step(s, k2, HANDOVER, r1, NULL, -1, -1);
+	assert_string_equal(STATE(s, r1), "handed_over");
+	/* a node that receives the new key's feed: the same */
+	struct store *o = fx_store(f);
+	push_all(s, o);
+	uint64_t head;
+	while (push_feed(s, o, k2->id, SIZE_MAX))
+		;
+	assert_int_equal(store_head(o, k2->id, &head, NULL), 0);
+	assert_int_equal(head, 2);
+	assert_string_equal(STATE(o, r2), "requested");
+	assert_string_equal(STATE(o, r1), "handed_over");
+	col_text(o, "SELECT verdict FROM loan_events WHERE id = ?1", acc, why, sizeof why);
+	assert_string_equal(why, "the resource is withdrawn");
+	assert_int_equal(store_reindex(o), 0);
+	assert_string_equal(STATE(o, r2), "requested");
+	key_destroy(&k2);
+	free(path);
+	free(next);
+}
+
+/* A request for one's own resource: refused by its node, and when signed
+ * all the same, named by the audit with the node's reason. */
+static void test_own_request_audited_with_the_node_reason(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], own[32];
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	forced_borrow(s, ka, truck, DAY(1), DAY(2), 1, own);
+	assert_string_equal(STATE(s, own), "invalid");
+	struct issues got = {0};
+	struct audit_opts ao = {.threads = 1, .on_issue = collect_issue, .arg = &got};
+	struct audit_summary sum;
+	assert_int_equal(audit_run(NULL, s, &ao, &sum), 0);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.v[0].rule, "lending");
+	assert_int_equal(got.v[0].seq, 2);
+	assert_string_equal(got.v[0].detail, "request ignored: " LENDING_OWN_REQUEST);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_step_table),
+		T(test_holds_sql),
 		T(test_edges_touch_but_do_not_overlap),
 		T(test_capacity_two),
 		T(test_peak_inside_slot),
 		T(test_cancel_frees_the_slot),
 		T(test_declined_and_cancelled_hold_nothing),
 		T(test_withdrawn_resource_refused),
+		T(test_accept_after_withdrawal_ignored),
+		T(test_withdrawal_order_across_a_rotation),
 		T(test_credit_limit),
+		T(test_credit_limit_fails_closed),
 		T(test_no_credit_limit_when_zero),
 		T(test_default_usage_and_credits),
 		T(test_time_zone_independent),
@@ -1298,6 +1801,9 @@ int main(void)
 		T(test_same_millisecond_steps_keep_feed_order),
 		T(test_skewed_clocks_keep_cause_before_effect),
 		T(test_steps_before_their_request),
+		T(test_append_refused_with_the_fold_reason),
+		T(test_offer_append_refused),
+		T(test_own_request_audited_with_the_node_reason),
 		T(test_auto_answer),
 		T(test_auto_answer_credit_limit),
 		T(test_lending_accept),
