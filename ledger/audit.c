@@ -205,6 +205,25 @@ static void issue(struct audit *a, const uint8_t *member, uint64_t seq, const ch
 		a->o->on_issue(a->o->arg, &v);
 }
 
+/* A record whose body entry_decode refused (its reason in err_msg(), the
+ * very check a node applies to what it receives): reported at the feed and
+ * seq the body names when its protobuf reads that far, else at the
+ * record's position in the bundle ("entry record 3"). */
+static void issue_format(struct audit *a, const char *what, uint64_t pos, const uint8_t *body,
+			 size_t len)
+{
+	char why[300];
+	snprintf(why, sizeof why, "%s", err_msg());
+	Mutua__Body *b = len && len <= ENTRY_BODY_MAX ? mutua__body__unpack(NULL, len, body) : NULL;
+	if (b && b->author.len == 32 && b->seq >= 1 && b->seq <= INT64_MAX)
+		issue(a, b->author.data, b->seq, "format", "%s%s",
+		      strcmp(what, "fork") ? "" : "fork proof entry: ", why);
+	else
+		issue(a, NULL, 0, "format", "%s record %llu: %s", what, (unsigned long long)pos, why);
+	if (b)
+		mutua__body__free_unpacked(b, NULL);
+}
+
 static struct feed *feed_of(struct audit *a, const uint8_t *author)
 {
 	for (size_t i = 0; i < a->nfeeds; i++)
@@ -226,6 +245,30 @@ static struct feed *feed_of(struct audit *a, const uint8_t *author)
 	return f;
 }
 
+/* Records e, validly signed, as the other side of a fork through the
+ * store's own rule (store_add_fork: a member's entry at a seq where
+ * another, checked, entry is held), and reports the fork, or why e proves
+ * none. */
+static void add_fork(struct audit *a, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	uint8_t id[32];
+	int rc = store_add_fork(a->scratch, e);
+	if (rc < 0) {
+		issue(a, b->author.data, b->seq, "fork", "%s", err_msg());
+		return;
+	}
+	if (rc == 0) /* the same proof again: nothing new */
+		return;
+	char h1[HEX_ID_LEN + 1] = "?", h2[HEX_ID_LEN + 1];
+	if (store_held_id(a->scratch, b->author.data, b->seq, id, NULL) == 1)
+		hex_encode(h1, id, 32);
+	hex_encode(h2, e->id, 32);
+	a->sum->forks++;
+	issue(a, b->author.data, b->seq, "fork", "two different signed entries at seq %llu: %s and %s",
+	      (unsigned long long)b->seq, h1, h2);
+}
+
 /* A second entry at a seq already held in scratch: a fork when both are
  * validly signed (e's signature is known good here, and the held one's
  * was checked before it was inserted). */
@@ -236,23 +279,10 @@ static int check_duplicate(struct audit *a, const struct entry *e)
 	int held = store_held_id(a->scratch, b->author.data, b->seq, id, NULL);
 	if (held < 0)
 		return -1;
-	if (held) {
-		if (memcmp(id, e->id, 32) == 0) {
-			issue(a, b->author.data, b->seq, "chain", "entry appears twice");
-		} else {
-			char h1[HEX_ID_LEN + 1], h2[HEX_ID_LEN + 1];
-			hex_encode(h1, id, 32);
-			hex_encode(h2, e->id, 32);
-			if (store_add_fork(a->scratch, e) >= 0) {
-				a->sum->forks++;
-				issue(a, b->author.data, b->seq, "fork",
-				      "two different signed entries at seq %llu: %s and %s",
-				      (unsigned long long)b->seq, h1, h2);
-			} else {
-				issue(a, b->author.data, b->seq, "fork", "%s", err_msg());
-			}
-		}
-	}
+	if (held && memcmp(id, e->id, 32) == 0)
+		issue(a, b->author.data, b->seq, "chain", "entry appears twice");
+	else if (held)
+		add_fork(a, e);
 	return 0;
 }
 
@@ -520,25 +550,28 @@ static int check_forks(struct audit *a)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
-	int rc = 0;
+	int rc;
 	if (sqlite3_prepare_v2(db, "SELECT body, sig FROM audit_forks ORDER BY k", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	uint64_t k = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct entry e;
-		if (entry_decode(&e, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-				 sqlite3_column_blob(st, 1), 64)) {
-			issue(a, NULL, 0, "format", "fork proof entry: %s", err_msg());
+		const uint8_t *body = sqlite3_column_blob(st, 0);
+		size_t bl = (size_t)sqlite3_column_bytes(st, 0);
+		k++;
+		if (entry_decode(&e, body, bl, sqlite3_column_blob(st, 1), 64)) {
+			issue_format(a, "fork", k, body, bl);
 			continue;
 		}
 		if (entry_verify(&e))
 			issue(a, e.b->author.data, e.b->seq, "signature",
 			      "fork proof entry with a bad signature");
 		else
-			rc = check_duplicate(a, &e);
+			add_fork(a, &e);
 		entry_free(&e);
 	}
 	sqlite3_finalize(st);
-	return rc;
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
 /* Lending and balances, on the rebuilt state. */
@@ -708,6 +741,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			started++;
 
 	int type, r, have_genesis = 0;
+	uint64_t nrec_entries = 0, nrec_forks = 0;
 	const uint8_t *data;
 	size_t len;
 	while ((r = source_next(&src, &type, &data, &len)) == 1) {
@@ -750,16 +784,17 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 				err_set("scratch store: %s", sqlite3_errmsg(sdb));
 				goto out;
 			}
+			nrec_forks++;
 			continue;
 		}
 		/* an entry: decode into the chunk being filled */
 		size_t i = filling->n++;
+		nrec_entries++;
 		filling->decoded[i] = entry_decode(&filling->e[i], data + 4, bl, data + 4 + bl,
 						   64) == 0;
 		if (!filling->decoded[i]) {
 			sum->entries++;
-			issue(&a, NULL, 0, "format", "entry #%llu: %s",
-			      (unsigned long long)sum->entries, err_msg());
+			issue_format(&a, "entry", nrec_entries, data + 4, bl);
 		}
 		if (filling->n == CHUNK) {
 			/* the workers check this chunk while the previous one is
@@ -805,6 +840,13 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	}
 	if (take_pending(&a, filling) || check_forks(&a))
 		goto out;
+	uint64_t end_entries, end_forks;
+	if (src.br && bundle_end_counts(src.br, &end_entries, &end_forks) == 0 &&
+	    (end_entries != nrec_entries || end_forks != nrec_forks))
+		issue(&a, NULL, 0, "format", "the END record counts %llu entries and %llu fork "
+		      "proofs, the bundle holds %llu and %llu", (unsigned long long)end_entries,
+		      (unsigned long long)end_forks, (unsigned long long)nrec_entries,
+		      (unsigned long long)nrec_forks);
 	for (size_t k = 0; k < a.nfeeds; k++)
 		if (a.feeds[k].stopped ? a.feeds[k].bad > 0 : a.feeds[k].bad > 1)
 			issue(&a, a.feeds[k].author, 0, a.feeds[k].stopped ? a.feeds[k].stopped

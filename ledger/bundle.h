@@ -14,9 +14,12 @@
  *                ENTRY and FORK records, and BLAKE2b-256 of every byte of
  *                the file before this record; the last record
  * A bundle is well-formed when every length is within its limit, the
- * records appear in that order, END's counts and digest match, and
- * nothing follows END. Well-formed says nothing of trust: every entry is
- * still checked by the audit (signatures, chains, membership, rules).
+ * records appear in that order, END's digest matches, and nothing follows
+ * END. END's counts lie outside the digest: when they differ from the
+ * records, the reader still reads on and the audit reports it (as it
+ * reports a FORK record that proves no fork). Well-formed says nothing of
+ * trust: every entry is still checked by the audit (signatures, chains,
+ * membership, rules).
  */
 #ifndef MUTUA_BUNDLE_H
 #define MUTUA_BUNDLE_H
@@ -41,6 +44,10 @@ void bundle_close(struct bundle_reader **r);
 /* The next record: 1 with type and payload (valid until the next call),
  * 0 after a valid END, -1 on a malformed or truncated file. */
 int bundle_next(struct bundle_reader *r, int *type, const uint8_t **data, size_t *len);
+/* After bundle_next returned 0: the counts of ENTRY and FORK records that
+ * the END record declares (not checked against the records). 0, or -1
+ * before END. */
+int bundle_end_counts(const struct bundle_reader *r, uint64_t *entries, uint64_t *forks);
 /* Bytes read so far and the file's size, for progress. */
 uint64_t bundle_offset(const struct bundle_reader *r);
 uint64_t bundle_size(const struct bundle_reader *r);
