@@ -15,6 +15,7 @@
 #include "bundle.h"
 #include "federation.h"
 #include "lending.h"
+#include "refusal.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -417,20 +418,94 @@ static void chunk_clear(struct chunk *c)
 	c->n = 0;
 }
 
-/* One issue per feed that sql (author, first seq, count) finds: entries
- * the rule forbids, stored before the scratch store knew it did. */
-static int report_late(struct audit *a, const char *sql, const char *rule, const char *what)
+/* One issue per feed that sql (author, first seq, count, the key's last
+ * seq) finds: entries the store refuses (after an exclusion, or past the
+ * key's end when key_ended), stored before the scratch store knew it did;
+ * worded as the store words its refusal. */
+static int report_late(struct audit *a, const char *sql, const char *rule, int key_ended)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
+	int rc;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW)
-		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1), rule,
-		      "%lld entr%s %s", (long long)sqlite3_column_int64(st, 2),
-		      sqlite3_column_int64(st, 2) == 1 ? "y" : "ies", what);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char why[200];
+		unsigned long long seq = (unsigned long long)sqlite3_column_int64(st, 1);
+		long long n = sqlite3_column_int64(st, 2);
+		if (key_ended)
+			snprintf(why, sizeof why, REFUSAL_KEY_ENDED,
+				 (unsigned long long)sqlite3_column_int64(st, 3), seq);
+		else
+			snprintf(why, sizeof why, REFUSAL_EXCLUDED, seq);
+		issue(a, sqlite3_column_blob(st, 0), seq, rule, "%lld entr%s not accepted: %s", n,
+		      n == 1 ? "y" : "ies", why);
+	}
 	sqlite3_finalize(st);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
+}
+
+/* The first stashed feed, in bundle order, whose author the history has
+ * made a member since (the store's own predicate, store_member_of):
+ * 1 found, 0 none, -1. */
+static int next_admitted(struct audit *a, uint8_t author[32])
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	int rc, found = 0;
+	if (sqlite3_prepare_v2(db, "SELECT author FROM audit_pending GROUP BY author"
+			       " ORDER BY min(k)", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int m = store_member_of(a->scratch, sqlite3_column_blob(st, 0), NULL, NULL);
+		if (m < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if (m) {
+			memcpy(author, sqlite3_column_blob(st, 0), 32);
+			found = 1;
+		}
+	}
+	if (!found && rc != SQLITE_DONE)
+		found = err_set("scratch store: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* What is left stashed is the work of keys that never were members': the
+ * first entry of each such feed is offered to the scratch store, whose
+ * refusal (the one a node gives) is the reason reported. */
+static int report_strangers(struct audit *a)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	int rc;
+	if (sqlite3_prepare_v2(db, "SELECT p.seq, p.body, p.sig, g.n FROM (SELECT author,"
+			       " min(k) AS k, count(*) AS n FROM audit_pending GROUP BY author) g"
+			       " JOIN audit_pending p ON p.k = g.k ORDER BY g.k", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct entry e;
+		struct batch_result r;
+		long long n = sqlite3_column_int64(st, 3);
+		if (entry_decode(&e, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+				 sqlite3_column_blob(st, 2), 64) ||
+		    store_insert_entries(a->scratch, &e, 1, 1, &r)) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if (r.added) { /* cannot be: the author is no member */
+			entry_free(&e);
+			sqlite3_finalize(st);
+			return err_set("scratch store: a stranger's entry was taken");
+		}
+		issue(a, e.b->author.data, e.b->seq, "membership", "%lld entr%s not accepted: %s", n,
+		      n == 1 ? "y" : "ies", err_msg());
+		entry_free(&e);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
 /* The stashed feeds whose authors the history has made members since,
@@ -440,29 +515,19 @@ static int take_pending(struct audit *a, struct chunk *c)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
-	for (;;) {
-		uint8_t author[32];
-		if (sqlite3_prepare_v2(db, "SELECT p.author FROM audit_pending p JOIN members m"
-				       " ON m.id = coalesce((SELECT member FROM keys"
-				       " WHERE key = p.author), p.author) AND m.active"
-				       " ORDER BY p.k LIMIT 1",
-				       -1, &st, NULL))
-			return err_set("scratch store: %s", sqlite3_errmsg(db));
-		int found = sqlite3_step(st) == SQLITE_ROW;
-		if (found)
-			memcpy(author, sqlite3_column_blob(st, 0), 32);
-		sqlite3_finalize(st);
-		if (!found)
-			break;
+	uint8_t author[32];
+	int found;
+	while ((found = next_admitted(a, author)) == 1) {
 		/* in bundle order, a chunk at a time */
 		for (;;) {
 			sqlite3_int64 last = 0;
+			int rc;
 			if (sqlite3_prepare_v2(db, "SELECT k, body, sig FROM audit_pending"
 					       " WHERE author = ?1 ORDER BY k LIMIT ?2", -1, &st, NULL))
 				return err_set("scratch store: %s", sqlite3_errmsg(db));
 			sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
 			sqlite3_bind_int(st, 2, CHUNK);
-			while (sqlite3_step(st) == SQLITE_ROW) {
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 				size_t i = c->n++;
 				last = sqlite3_column_int64(st, 0);
 				c->decoded[i] = entry_decode(&c->e[i], sqlite3_column_blob(st, 1),
@@ -471,10 +536,14 @@ static int take_pending(struct audit *a, struct chunk *c)
 				c->ok[i] = c->decoded[i];
 			}
 			sqlite3_finalize(st);
+			if (rc != SQLITE_DONE) {
+				chunk_clear(c);
+				return err_set("scratch store: %s", sqlite3_errmsg(db));
+			}
 			if (!c->n)
 				break;
 			a->sum->entries -= c->n; /* counted when first read */
-			int rc = take_chunk(a, c);
+			rc = take_chunk(a, c);
 			chunk_clear(c);
 			if (rc)
 				return -1;
@@ -483,30 +552,14 @@ static int take_pending(struct audit *a, struct chunk *c)
 				return err_set("scratch store: %s", sqlite3_errmsg(db));
 			sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, last);
-			sqlite3_step(st);
+			rc = sqlite3_step(st);
 			sqlite3_finalize(st);
+			if (rc != SQLITE_DONE)
+				return err_set("scratch store: %s", sqlite3_errmsg(db));
 		}
 	}
-	if (sqlite3_prepare_v2(db, "SELECT author, min(k), count(*) FROM audit_pending"
-			       " GROUP BY author ORDER BY 2", -1, &st, NULL))
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const uint8_t *author = sqlite3_column_blob(st, 0);
-		sqlite3_stmt *q;
-		uint64_t seq = 0;
-		if (sqlite3_prepare_v2(db, "SELECT seq FROM audit_pending WHERE k = ?1", -1, &q,
-				       NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(q, 1, sqlite3_column_int64(st, 1));
-			if (sqlite3_step(q) == SQLITE_ROW)
-				seq = (uint64_t)sqlite3_column_int64(q, 0);
-			sqlite3_finalize(q);
-		}
-		long long n = sqlite3_column_int64(st, 2);
-		issue(a, author, seq, "membership", n == 1
-		      ? "an entry signed by a key that is not a member's"
-		      : "%lld entries signed by a key that is not a member's", n);
-	}
-	sqlite3_finalize(st);
+	if (found < 0 || report_strangers(a))
+		return -1;
 	/* what a member signed after its exclusion took effect, and what a key
 	 * signed past the seq where a rekey ended its feed, when the scratch
 	 * store learnt of the exclusion or the rekey only later; read from the
@@ -517,13 +570,14 @@ static int take_pending(struct audit *a, struct chunk *c)
 			   " FROM keys UNION SELECT id FROM members WHERE excluded IS NOT NULL)"
 			   " AND m.excluded IS NOT NULL AND e.time > m.excluded"
 			   " GROUP BY e.author ORDER BY e.author",
-			"membership", "signed after the member's exclusion") ||
-	    report_late(a, "SELECT e.author, min(e.seq), count(*) FROM keys k"
-			   " CROSS JOIN entries e ON e.author = k.key WHERE e.seq >"
+			"membership", 0) ||
+	    report_late(a, "SELECT e.author, min(e.seq), count(*), min(coalesce(k.rotated,"
+			   " 9223372036854775807), coalesce(k.cut, 9223372036854775807))"
+			   " FROM keys k CROSS JOIN entries e ON e.author = k.key WHERE e.seq >"
 			   " min(coalesce(k.rotated, 9223372036854775807),"
 			   " coalesce(k.cut, 9223372036854775807))"
 			   " GROUP BY e.author ORDER BY e.author",
-			"keys", "signed by a key after it was replaced"))
+			"keys", 1))
 		return -1;
 	return 0;
 }

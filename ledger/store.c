@@ -26,6 +26,7 @@
 #include "fold.h"
 #include "governance.h"
 #include "lending.h"
+#include "refusal.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -875,14 +876,12 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 				break;
 			}
 			if (b->seq > last) {
-				snprintf(why, WHY_LEN, "the key was replaced at seq %llu: seq %llu "
-					 "refused", (unsigned long long)last,
+				snprintf(why, WHY_LEN, REFUSAL_KEY_ENDED, (unsigned long long)last,
 					 (unsigned long long)b->seq);
 				break;
 			}
 			if (excluded && b->time > excluded) {
-				snprintf(why, WHY_LEN, "the member was excluded before seq %llu",
-					 (unsigned long long)b->seq);
+				snprintf(why, WHY_LEN, REFUSAL_EXCLUDED, (unsigned long long)b->seq);
 				break;
 			}
 			if (b->seq != want) {

@@ -284,13 +284,14 @@ json_rule() {
 	bt forge "$T/e" "$FED_ID" 1 "$T/eve.entry" >/dev/null
 	bt edit "$BUNDLE" "$T/x.bundle" append-entry "$T/eve.entry"
 	E_ID=$(mutua --home "$T/e" id)
+	# in the words of the node that refuses it
 	audit_fails "$T/x.bundle" \
-		"feed ? (${E_ID:0:12}) seq 1: membership: an entry signed by a key that is not a member's"
-	json_rule "$T/x.bundle" membership "not a member's"
+		"feed ? (${E_ID:0:12}) seq 1: membership: 1 entry not accepted: author is not a member of this federation"
+	json_rule "$T/x.bundle" membership "not a member"
 	# several of them are counted in one line
 	bt forge "$T/e" "$FED_ID" 2 "$T/eve2.entry" >/dev/null
 	bt edit "$T/x.bundle" "$T/y.bundle" append-entry "$T/eve2.entry"
-	audit_fails "$T/y.bundle" "membership: 2 entries signed by a key that is not a member's"
+	audit_fails "$T/y.bundle" "membership: 2 entries not accepted: author is not a member of this federation"
 }
 
 @test "tampering: an entry of another federation" {
