@@ -26,6 +26,11 @@
  *                          (N one past the last: after it)
  *         set-len N LEN    writes LEN as record N's length but keeps its
  *                          payload (a malformed bundle)
+ *         first AUTHOR     moves the ENTRY records of AUTHOR (hex id) to
+ *                          the front, in their order: that feed is read
+ *                          before every other
+ *         set-end E F      writes E entries and F forks as END's counts,
+ *                          whatever the records (the digest stays right)
  *   bundletool pick BUNDLE N FILE
  *       writes record N's payload (body_len | body | sig) to FILE
  *   bundletool forge HOME FEDERATION SEQ FILE [KEY]
@@ -77,6 +82,8 @@ struct bundle {
 	struct rec genesis;
 	struct rec *r; /* ENTRY and FORK records, in file order */
 	size_t n, cap;
+	int end_set; /* END's counts are end_entries and end_forks */
+	uint64_t end_entries, end_forks;
 };
 
 static int die(const char *fmt, const char *arg)
@@ -205,6 +212,10 @@ static int bundle_save(const char *path, struct bundle *b)
 				else
 					nf++;
 			}
+	if (b->end_set) {
+		ne = b->end_entries;
+		nf = b->end_forks;
+	}
 	uint8_t end[5 + 48] = {9, 48, 0, 0, 0};
 	for (int i = 0; i < 8; i++) {
 		end[5 + i] = (uint8_t)(ne >> (8 * i));
@@ -354,6 +365,28 @@ static int cmd_edit(int argc, char **argv)
 				else
 					b.r[n].len = (uint32_t)v;
 			}
+			i += 2;
+		} else if (!strcmp(op, "first") && has1) {
+			uint8_t author[32];
+			size_t w = 0;
+			if (hex_decode(author, 32, argv[++i]))
+				rc = die("bad author '%s'", argv[i]);
+			for (size_t k = 0; rc == 0 && k < b.n; k++) {
+				struct entry e;
+				if (b.r[k].type != 2 || decode(&b.r[k], &e))
+					continue;
+				int mine = !memcmp(e.b->author.data, author, 32);
+				entry_free(&e);
+				if (mine) {
+					struct rec r = b.r[k];
+					memmove(&b.r[w + 1], &b.r[w], (k - w) * sizeof *b.r);
+					b.r[w++] = r;
+				}
+			}
+		} else if (!strcmp(op, "set-end") && has2) {
+			b.end_set = 1;
+			b.end_entries = strtoull(argv[i + 1], NULL, 10);
+			b.end_forks = strtoull(argv[i + 2], NULL, 10);
 			i += 2;
 		} else {
 			bundle_free(&b);
