@@ -56,8 +56,12 @@ static int source_next(struct source *src, int *type, const uint8_t **data, size
 			return 0;
 		if (!src->st && sqlite3_prepare_v2(db, sql[src->phase], -1, &src->st, NULL))
 			return err_set("store: %s", sqlite3_errmsg(db));
-		if (sqlite3_step(src->st) == SQLITE_ROW)
+		int rc = sqlite3_step(src->st);
+		if (rc == SQLITE_ROW)
 			break;
+		/* an error is no end of the history: the audit stops there */
+		if (rc != SQLITE_DONE)
+			return err_set("store: %s", sqlite3_errmsg(db));
 		sqlite3_finalize(src->st);
 		src->st = NULL;
 		src->phase++;
@@ -591,12 +595,13 @@ static int check_checkpoints(struct audit *a)
 	if (sqlite3_prepare_v2(db, "SELECT author, seq, size, why FROM checkpoints WHERE NOT valid"
 				   " ORDER BY author, seq", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW)
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
 		      "checkpoint", "%s (checkpoint of the first %lld entries)",
 		      sqlite3_column_text(st, 3), sqlite3_column_int64(st, 2));
 	sqlite3_finalize(st);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
 /* The fork proofs of the history (FORK records), against the entries. */
