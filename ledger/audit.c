@@ -162,6 +162,7 @@ static void pool_wait(struct pool *p, struct chunk *c)
 struct feed {
 	uint8_t author[32];
 	uint64_t bad;       /* entries refused after the chain broke */
+	uint64_t bad_seq;   /* the seq of the first of them */
 	int member, broken;
 	const char *stopped; /* the rule by which the scratch store refused
 			      * this feed's entries (exclusion, fork), or NULL */
@@ -374,7 +375,8 @@ static int take_chunk(struct audit *a, struct chunk *c)
 				continue;
 			}
 			if (f->stopped) {
-				f->bad++;
+				if (f->bad++ == 0)
+					f->bad_seq = b->seq;
 				continue;
 			}
 			if (b->seq <= head) {
@@ -387,11 +389,13 @@ static int take_chunk(struct audit *a, struct chunk *c)
 				continue;
 			}
 			if (b->seq != head + 1 || (head && memcmp(b->prev.data, prev, 32))) {
-				if (f->bad++ == 0)
+				if (f->bad++ == 0) {
+					f->bad_seq = b->seq;
 					issue(a, author, b->seq, "chain", b->seq != head + 1
 					      ? "gap: seq %llu follows seq %llu"
 					      : "seq %llu does not link to seq %llu",
 					      (unsigned long long)b->seq, (unsigned long long)head);
+				}
 				continue;
 			}
 			if (ngood == 0)
@@ -908,8 +912,9 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 		      (unsigned long long)nrec_forks);
 	for (size_t k = 0; k < a.nfeeds; k++)
 		if (a.feeds[k].stopped ? a.feeds[k].bad > 0 : a.feeds[k].bad > 1)
-			issue(&a, a.feeds[k].author, 0, a.feeds[k].stopped ? a.feeds[k].stopped
-			      : "chain", "%llu %sentries of this feed could not be accepted",
+			issue(&a, a.feeds[k].author, a.feeds[k].bad_seq, a.feeds[k].stopped
+			      ? a.feeds[k].stopped : "chain",
+			      "%llu %sentries of this feed could not be accepted",
 			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
 	if (check_checkpoints(&a) || check_lending(&a))
 		goto out;

@@ -207,7 +207,8 @@ json_rule() {
 @test "tampering: an entry removed from the middle of a feed breaks its chain" {
 	history
 	bt edit "$BUNDLE" "$T/x.bundle" drop "$(rec "$BUNDLE" "$A_ID" 3)"
-	audit_fails "$T/x.bundle" "feed Alpha (${A_ID:0:12}) seq 4: chain: gap: seq 4 follows seq 2"
+	audit_fails "$T/x.bundle" "feed Alpha (${A_ID:0:12}) seq 4: chain: gap: seq 4 follows seq 2" \
+		"feed Alpha (${A_ID:0:12}) seq 4: chain: $(($(feed_len "$A" "$A_ID") - 3)) entries of this feed could not be accepted"
 	json_rule "$T/x.bundle" chain "gap: seq 4 follows seq 2"
 }
 
