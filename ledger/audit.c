@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "bundle.h"
 #include "federation.h"
+#include "history.h"
 #include "lending.h"
 #include "refusal.h"
 #include "util.h"
@@ -35,53 +36,13 @@
 
 struct source {
 	struct bundle_reader *br;
-	struct store *s;
-	sqlite3_stmt *st;
-	int phase;
-	uint8_t *buf;
+	struct history *h;
 };
 
 static int source_next(struct source *src, int *type, const uint8_t **data, size_t *len)
 {
-	if (src->br)
-		return bundle_next(src->br, type, data, len);
-	sqlite3 *db = store_db(src->s);
-	static const char *const sql[] = {
-		"SELECT value FROM meta WHERE key = 'genesis'",
-		"SELECT body, sig FROM entries ORDER BY author, seq",
-		"SELECT body, sig FROM forks ORDER BY author, seq, id",
-	};
-	for (;;) {
-		if (src->phase > 2)
-			return 0;
-		if (!src->st && sqlite3_prepare_v2(db, sql[src->phase], -1, &src->st, NULL))
-			return err_set("store: %s", sqlite3_errmsg(db));
-		int rc = sqlite3_step(src->st);
-		if (rc == SQLITE_ROW)
-			break;
-		/* an error is no end of the history: the audit stops there */
-		if (rc != SQLITE_DONE)
-			return err_set("store: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(src->st);
-		src->st = NULL;
-		src->phase++;
-	}
-	*type = src->phase == 0 ? BUNDLE_GENESIS : src->phase == 1 ? BUNDLE_ENTRY : BUNDLE_FORK;
-	size_t bl = (size_t)sqlite3_column_bytes(src->st, 0);
-	if (src->phase == 0) {
-		*data = sqlite3_column_blob(src->st, 0);
-		*len = bl;
-		return 1;
-	}
-	if (bl > ENTRY_BODY_MAX || sqlite3_column_bytes(src->st, 1) != 64)
-		return err_set("store holds an entry of a wrong size");
-	for (int i = 0; i < 4; i++)
-		src->buf[i] = (uint8_t)(bl >> (8 * i));
-	memcpy(src->buf + 4, sqlite3_column_blob(src->st, 0), bl);
-	memcpy(src->buf + 4 + bl, sqlite3_column_blob(src->st, 1), 64);
-	*data = src->buf;
-	*len = 4 + bl + 64;
-	return 1;
+	return src->br ? bundle_next(src->br, type, data, len)
+		       : history_next(src->h, type, data, len);
 }
 
 /* ---- signature workers ------------------------------------------------ */
@@ -770,10 +731,9 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	int64_t t0 = time_now_ms(), last_progress = 0;
 
 	memset(sum, 0, sizeof *sum);
-	if (path ? !(src.br = bundle_open(path)) : !(src.s = s))
+	if (path ? !(src.br = bundle_open(path)) : !(src.h = history_open(s)))
 		return -1;
-	if (!(src.buf = malloc(4 + ENTRY_BODY_MAX + 64)) ||
-	    !(chunks = calloc(2, sizeof *chunks))) {
+	if (!(chunks = calloc(2, sizeof *chunks))) {
 		err_set("out of memory");
 		goto out;
 	}
@@ -934,9 +894,7 @@ out:
 		chunk_clear(&chunks[1]);
 		free(chunks);
 	}
-	if (src.st)
-		sqlite3_finalize(src.st);
-	free(src.buf);
+	history_close(&src.h);
 	bundle_close(&src.br);
 	store_close(&a.scratch);
 	free(a.feeds);

@@ -28,14 +28,24 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "store.h"
-
 #define BUNDLE_MAGIC "MUTUABN1"
 enum { BUNDLE_GENESIS = 1, BUNDLE_ENTRY = 2, BUNDLE_FORK = 3, BUNDLE_END = 9 };
 
-/* Writes the store's history to path atomically (temporary file, fsync,
- * rename). *entries and *forks (may be NULL) receive the counts. */
-int bundle_export(struct store *s, const char *path, uint64_t *entries, uint64_t *forks);
+/* A bundle written record by record (the format knows no store: see
+ * history_export for a store's), atomically: a temporary file beside
+ * path, renamed over it by bundle_writer_commit once complete and on disk
+ * (fsync), or removed by bundle_writer_destroy. */
+struct bundle_writer;
+
+struct bundle_writer *bundle_writer_open(const char *path);
+/* Adds a record: GENESIS first, then ENTRY records, then FORK records,
+ * each payload within its limits (refused otherwise). 0 or -1. */
+int bundle_write(struct bundle_writer *w, int type, const uint8_t *data, size_t len);
+/* Writes END (the counts and the digest), syncs and renames; *entries and
+ * *forks (may be NULL) receive the counts. Ends w in every case. */
+int bundle_writer_commit(struct bundle_writer **w, uint64_t *entries, uint64_t *forks);
+/* Drops an unfinished bundle; safe on NULL and twice. */
+void bundle_writer_destroy(struct bundle_writer **w);
 
 struct bundle_reader;
 

@@ -12,6 +12,7 @@
 #include "bundle.h"
 #include "entry.h"
 #include "federation.h"
+#include "history.h"
 #include "store.h"
 #include "util.h"
 
@@ -89,7 +90,7 @@ static int setup(void **state)
 		append_offer(f->s, ka, "Camion", f->head_a);
 		append_offer(f->s, kb, "Salle", NULL);
 	}
-	assert_int_equal(bundle_export(f->s, f->bundle, NULL, NULL), 0);
+	assert_int_equal(history_export(f->s, f->bundle, NULL, NULL), 0);
 	*state = f;
 	return 0;
 }
@@ -396,6 +397,52 @@ static void test_store_read_error_fails(void **state)
 	assert_int_equal(sqlite3_exec(db, "DROP VIEW temp.entries", NULL, NULL, NULL), SQLITE_OK);
 }
 
+static void test_writer_keeps_the_format(void **state)
+{
+	struct fx *f = *state;
+	size_t len;
+	uint8_t *rec = sealed(ka, 9, f->head_a, 1, &len);
+	struct bundle_writer *w = bundle_writer_open(f->out);
+	assert_non_null(w);
+	/* nothing before the genesis; no entry after a fork proof */
+	assert_int_equal(bundle_write(w, BUNDLE_ENTRY, rec, len), -1);
+	assert_int_equal(bundle_write(w, BUNDLE_GENESIS, genesis, genesis_len), 0);
+	assert_int_equal(bundle_write(w, BUNDLE_GENESIS, genesis, genesis_len), -1);
+	assert_int_equal(bundle_write(w, BUNDLE_ENTRY, rec, len - 1), -1);
+	assert_int_equal(bundle_write(w, BUNDLE_ENTRY, rec, len), 0);
+	assert_int_equal(bundle_write(w, BUNDLE_FORK, rec, len), 0);
+	assert_int_equal(bundle_write(w, BUNDLE_ENTRY, rec, len), -1);
+	assert_int_equal(bundle_write(w, BUNDLE_END, rec, len), -1);
+	uint64_t ne, nf;
+	assert_int_equal(bundle_writer_commit(&w, &ne, &nf), 0);
+	assert_null(w);
+	assert_int_equal(ne, 1);
+	assert_int_equal(nf, 1);
+	/* what it wrote reads back, END and digest included */
+	struct bundle_reader *r = bundle_open(f->out);
+	int type, n = 0, got;
+	const uint8_t *data;
+	size_t dl;
+	assert_non_null(r);
+	while ((got = bundle_next(r, &type, &data, &dl)) == 1)
+		n++;
+	assert_int_equal(got, 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(bundle_end_counts(r, &ne, &nf), 0);
+	assert_int_equal(ne, 1);
+	assert_int_equal(nf, 1);
+	bundle_close(&r);
+	/* an abandoned bundle leaves no file */
+	char *p = path_in(f->dir, "gone.bundle");
+	w = bundle_writer_open(p);
+	assert_int_equal(bundle_write(w, BUNDLE_GENESIS, genesis, genesis_len), 0);
+	bundle_writer_destroy(&w);
+	bundle_writer_destroy(&w);
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	free(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +451,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_end_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_format_names_feed_and_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_read_error_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_keeps_the_format, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
