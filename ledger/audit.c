@@ -322,11 +322,12 @@ static int take_chunk(struct audit *a, struct chunk *c)
 			const Mutua__Body *b = e->b;
 			a->sum->entries++;
 			if (memcmp(b->federation.data, a->sum->fed_id, 32)) {
-				issue(a, author, b->seq, "federation", "entry of another federation");
+				issue(a, author, b->seq, "federation", REFUSAL_OTHER_FEDERATION);
 				continue;
 			}
 			if (!c->ok[k]) {
-				issue(a, author, b->seq, "signature", "bad signature");
+				issue(a, author, b->seq, "signature", REFUSAL_BAD_SIGNATURE,
+				      (unsigned long long)b->seq);
 				f->broken = 1;
 				continue;
 			}
@@ -352,10 +353,14 @@ static int take_chunk(struct audit *a, struct chunk *c)
 			if (b->seq != head + 1 || (head && memcmp(b->prev.data, prev, 32))) {
 				if (f->bad++ == 0) {
 					f->bad_seq = b->seq;
-					issue(a, author, b->seq, "chain", b->seq != head + 1
-					      ? "gap: seq %llu follows seq %llu"
-					      : "seq %llu does not link to seq %llu",
-					      (unsigned long long)b->seq, (unsigned long long)head);
+					if (b->seq != head + 1)
+						issue(a, author, b->seq, "chain", REFUSAL_GAP,
+						      (unsigned long long)head + 1,
+						      (unsigned long long)b->seq);
+					else
+						issue(a, author, b->seq, "chain", REFUSAL_UNLINKED,
+						      (unsigned long long)b->seq,
+						      (unsigned long long)head);
 				}
 				continue;
 			}

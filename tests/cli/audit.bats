@@ -207,9 +207,9 @@ json_rule() {
 @test "tampering: an entry removed from the middle of a feed breaks its chain" {
 	history
 	bt edit "$BUNDLE" "$T/x.bundle" drop "$(rec "$BUNDLE" "$A_ID" 3)"
-	audit_fails "$T/x.bundle" "feed Alpha (${A_ID:0:12}) seq 4: chain: gap: seq 4 follows seq 2" \
+	audit_fails "$T/x.bundle" "feed Alpha (${A_ID:0:12}) seq 4: chain: gap: expected seq 3, got 4" \
 		"feed Alpha (${A_ID:0:12}) seq 4: chain: $(($(feed_len "$A" "$A_ID") - 3)) entries of this feed could not be accepted"
-	json_rule "$T/x.bundle" chain "gap: seq 4 follows seq 2"
+	json_rule "$T/x.bundle" chain "gap: expected seq 3, got 4"
 }
 
 @test "tampering: two feeds' entries swapped break both chains" {
@@ -223,9 +223,9 @@ json_rule() {
 		first="Beta (${B_ID:0:12})" second="Alpha (${A_ID:0:12})"
 	fi
 	audit_fails "$T/x.bundle" \
-		"feed $first seq 3: chain: gap: seq 3 follows seq 1" \
-		"feed $second seq 2: chain: gap: seq 2 follows seq 0"
-	json_rule "$T/x.bundle" chain "gap: seq 3 follows seq 1"
+		"feed $first seq 3: chain: gap: expected seq 2, got 3" \
+		"feed $second seq 2: chain: gap: expected seq 1, got 2"
+	json_rule "$T/x.bundle" chain "gap: expected seq 2, got 3"
 }
 
 @test "tampering: an entry repeated in its feed is reported" {

@@ -233,6 +233,28 @@ received() {
 	reported "$T/x.bundle" Alpha "$A_ID" "$seq" keys "1 entry not accepted: $why"
 }
 
+# --- federation and chain: the store's refusals -----------------------------
+
+@test "an entry of another federation" {
+	history
+	seq=$(($(feed_len "$A" "$A_ID") + 1))
+	bt forge "$A" "$(printf '%064d' 7)" next "$T/other.entry" >/dev/null
+	why=$(received "$B" "$T/other.entry")
+	[ "$why" = "entry of another federation" ]
+	bt edit "$BUNDLE" "$T/x.bundle" append-entry "$T/other.entry"
+	reported "$T/x.bundle" Alpha "$A_ID" "$seq" federation "$why"
+}
+
+@test "an entry past a gap in its feed" {
+	history
+	head=$(feed_len "$A" "$A_ID")
+	bt forge "$A" "$FED_ID" $((head + 2)) "$T/far.entry" >/dev/null
+	why=$(received "$B" "$T/far.entry")
+	[ "$why" = "gap: expected seq $((head + 1)), got $((head + 2))" ]
+	bt edit "$BUNDLE" "$T/x.bundle" append-entry "$T/far.entry"
+	reported "$T/x.bundle" Alpha "$A_ID" $((head + 2)) chain "$why"
+}
+
 # --- the bundle's own records ------------------------------------------------
 
 @test "a FORK record with no counterpart: no fork, and the audit says so" {
