@@ -61,7 +61,7 @@ history() {
 	export HOME=$T/user
 	# shellcheck disable=SC1091
 	. "$BATS_FILE_TMPDIR/vars"
-	A=$T/a B=$T/b C=$T/c GENESIS=$T/genesis.txt BUNDLE=$T/honest.bundle
+	A=$T/a B=$T/b C=$T/c BUNDLE=$T/honest.bundle
 	mutua --home "$A" export --out "$BUNDLE" 2>/dev/null
 }
 
@@ -82,12 +82,12 @@ reported() {
 		return 1
 	}
 	run -1 --separate-stderr mutua --home "$A" audit "$b"
-	[[ $output == *"feed $name (${id:0:12}) seq $seq: $rule: "*"$why"* ]] &&
-		[[ $output == *"audit FAILED: 1 violation(s)"* ]] || {
+	if [[ $output != *"feed $name (${id:0:12}) seq $seq: $rule: "*"$why"* ||
+		$output != *"audit FAILED: 1 violation(s)"* ]]; then
 		echo "audit output lacks 'feed $name (${id:0:12}) seq $seq: $rule: ...$why':" >&2
 		echo "$output" >&2
 		return 1
-	}
+	fi
 	run -1 --separate-stderr mutua --json --home "$A" audit "$b"
 	arr="[$(paste -sd, <<<"$output")]"
 	[ "$(sqlite3 :memory: "SELECT count(*) FROM json_each($(sql_quote "$arr"))
