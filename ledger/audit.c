@@ -14,7 +14,9 @@
 #include "audit.h"
 #include "bundle.h"
 #include "federation.h"
+#include "history.h"
 #include "lending.h"
+#include "refusal.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -34,49 +36,13 @@
 
 struct source {
 	struct bundle_reader *br;
-	struct store *s;
-	sqlite3_stmt *st;
-	int phase;
-	uint8_t *buf;
+	struct history *h;
 };
 
 static int source_next(struct source *src, int *type, const uint8_t **data, size_t *len)
 {
-	if (src->br)
-		return bundle_next(src->br, type, data, len);
-	sqlite3 *db = store_db(src->s);
-	static const char *const sql[] = {
-		"SELECT value FROM meta WHERE key = 'genesis'",
-		"SELECT body, sig FROM entries ORDER BY author, seq",
-		"SELECT body, sig FROM forks ORDER BY author, seq, id",
-	};
-	for (;;) {
-		if (src->phase > 2)
-			return 0;
-		if (!src->st && sqlite3_prepare_v2(db, sql[src->phase], -1, &src->st, NULL))
-			return err_set("store: %s", sqlite3_errmsg(db));
-		if (sqlite3_step(src->st) == SQLITE_ROW)
-			break;
-		sqlite3_finalize(src->st);
-		src->st = NULL;
-		src->phase++;
-	}
-	*type = src->phase == 0 ? BUNDLE_GENESIS : src->phase == 1 ? BUNDLE_ENTRY : BUNDLE_FORK;
-	size_t bl = (size_t)sqlite3_column_bytes(src->st, 0);
-	if (src->phase == 0) {
-		*data = sqlite3_column_blob(src->st, 0);
-		*len = bl;
-		return 1;
-	}
-	if (bl > ENTRY_BODY_MAX || sqlite3_column_bytes(src->st, 1) != 64)
-		return err_set("store holds an entry of a wrong size");
-	for (int i = 0; i < 4; i++)
-		src->buf[i] = (uint8_t)(bl >> (8 * i));
-	memcpy(src->buf + 4, sqlite3_column_blob(src->st, 0), bl);
-	memcpy(src->buf + 4 + bl, sqlite3_column_blob(src->st, 1), 64);
-	*data = src->buf;
-	*len = 4 + bl + 64;
-	return 1;
+	return src->br ? bundle_next(src->br, type, data, len)
+		       : history_next(src->h, type, data, len);
 }
 
 /* ---- signature workers ------------------------------------------------ */
@@ -157,6 +123,7 @@ static void pool_wait(struct pool *p, struct chunk *c)
 struct feed {
 	uint8_t author[32];
 	uint64_t bad;       /* entries refused after the chain broke */
+	uint64_t bad_seq;   /* the seq of the first of them */
 	int member, broken;
 	const char *stopped; /* the rule by which the scratch store refused
 			      * this feed's entries (exclusion, fork), or NULL */
@@ -205,6 +172,25 @@ static void issue(struct audit *a, const uint8_t *member, uint64_t seq, const ch
 		a->o->on_issue(a->o->arg, &v);
 }
 
+/* A record whose body entry_decode refused (its reason in err_msg(), the
+ * very check a node applies to what it receives): reported at the feed and
+ * seq the body names when its protobuf reads that far, else at the
+ * record's position in the bundle ("entry record 3"). */
+static void issue_format(struct audit *a, const char *what, uint64_t pos, const uint8_t *body,
+			 size_t len)
+{
+	char why[300];
+	snprintf(why, sizeof why, "%s", err_msg());
+	Mutua__Body *b = len && len <= ENTRY_BODY_MAX ? mutua__body__unpack(NULL, len, body) : NULL;
+	if (b && b->author.len == 32 && b->seq >= 1 && b->seq <= INT64_MAX)
+		issue(a, b->author.data, b->seq, "format", "%s%s",
+		      strcmp(what, "fork") ? "" : "fork proof entry: ", why);
+	else
+		issue(a, NULL, 0, "format", "%s record %llu: %s", what, (unsigned long long)pos, why);
+	if (b)
+		mutua__body__free_unpacked(b, NULL);
+}
+
 static struct feed *feed_of(struct audit *a, const uint8_t *author)
 {
 	for (size_t i = 0; i < a->nfeeds; i++)
@@ -226,6 +212,30 @@ static struct feed *feed_of(struct audit *a, const uint8_t *author)
 	return f;
 }
 
+/* Records e, validly signed, as the other side of a fork through the
+ * store's own rule (store_add_fork: a member's entry at a seq where
+ * another, checked, entry is held), and reports the fork, or why e proves
+ * none. */
+static void add_fork(struct audit *a, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	uint8_t id[32];
+	int rc = store_add_fork(a->scratch, e);
+	if (rc < 0) {
+		issue(a, b->author.data, b->seq, "fork", "%s", err_msg());
+		return;
+	}
+	if (rc == 0) /* the same proof again: nothing new */
+		return;
+	char h1[HEX_ID_LEN + 1] = "?", h2[HEX_ID_LEN + 1];
+	if (store_held_id(a->scratch, b->author.data, b->seq, id, NULL) == 1)
+		hex_encode(h1, id, 32);
+	hex_encode(h2, e->id, 32);
+	a->sum->forks++;
+	issue(a, b->author.data, b->seq, "fork", "two different signed entries at seq %llu: %s and %s",
+	      (unsigned long long)b->seq, h1, h2);
+}
+
 /* A second entry at a seq already held in scratch: a fork when both are
  * validly signed (e's signature is known good here, and the held one's
  * was checked before it was inserted). */
@@ -236,23 +246,10 @@ static int check_duplicate(struct audit *a, const struct entry *e)
 	int held = store_held_id(a->scratch, b->author.data, b->seq, id, NULL);
 	if (held < 0)
 		return -1;
-	if (held) {
-		if (memcmp(id, e->id, 32) == 0) {
-			issue(a, b->author.data, b->seq, "chain", "entry appears twice");
-		} else {
-			char h1[HEX_ID_LEN + 1], h2[HEX_ID_LEN + 1];
-			hex_encode(h1, id, 32);
-			hex_encode(h2, e->id, 32);
-			if (store_add_fork(a->scratch, e) >= 0) {
-				a->sum->forks++;
-				issue(a, b->author.data, b->seq, "fork",
-				      "two different signed entries at seq %llu: %s and %s",
-				      (unsigned long long)b->seq, h1, h2);
-			} else {
-				issue(a, b->author.data, b->seq, "fork", "%s", err_msg());
-			}
-		}
-	}
+	if (held && memcmp(id, e->id, 32) == 0)
+		issue(a, b->author.data, b->seq, "chain", "entry appears twice");
+	else if (held)
+		add_fork(a, e);
 	return 0;
 }
 
@@ -325,11 +322,12 @@ static int take_chunk(struct audit *a, struct chunk *c)
 			const Mutua__Body *b = e->b;
 			a->sum->entries++;
 			if (memcmp(b->federation.data, a->sum->fed_id, 32)) {
-				issue(a, author, b->seq, "federation", "entry of another federation");
+				issue(a, author, b->seq, "federation", REFUSAL_OTHER_FEDERATION);
 				continue;
 			}
 			if (!c->ok[k]) {
-				issue(a, author, b->seq, "signature", "bad signature");
+				issue(a, author, b->seq, "signature", REFUSAL_BAD_SIGNATURE,
+				      (unsigned long long)b->seq);
 				f->broken = 1;
 				continue;
 			}
@@ -339,7 +337,8 @@ static int take_chunk(struct audit *a, struct chunk *c)
 				continue;
 			}
 			if (f->stopped) {
-				f->bad++;
+				if (f->bad++ == 0)
+					f->bad_seq = b->seq;
 				continue;
 			}
 			if (b->seq <= head) {
@@ -352,11 +351,17 @@ static int take_chunk(struct audit *a, struct chunk *c)
 				continue;
 			}
 			if (b->seq != head + 1 || (head && memcmp(b->prev.data, prev, 32))) {
-				if (f->bad++ == 0)
-					issue(a, author, b->seq, "chain", b->seq != head + 1
-					      ? "gap: seq %llu follows seq %llu"
-					      : "seq %llu does not link to seq %llu",
-					      (unsigned long long)b->seq, (unsigned long long)head);
+				if (f->bad++ == 0) {
+					f->bad_seq = b->seq;
+					if (b->seq != head + 1)
+						issue(a, author, b->seq, "chain", REFUSAL_GAP,
+						      (unsigned long long)head + 1,
+						      (unsigned long long)b->seq);
+					else
+						issue(a, author, b->seq, "chain", REFUSAL_UNLINKED,
+						      (unsigned long long)b->seq,
+						      (unsigned long long)head);
+				}
 				continue;
 			}
 			if (ngood == 0)
@@ -387,20 +392,94 @@ static void chunk_clear(struct chunk *c)
 	c->n = 0;
 }
 
-/* One issue per feed that sql (author, first seq, count) finds: entries
- * the rule forbids, stored before the scratch store knew it did. */
-static int report_late(struct audit *a, const char *sql, const char *rule, const char *what)
+/* One issue per feed that sql (author, first seq, count, the key's last
+ * seq) finds: entries the store refuses (after an exclusion, or past the
+ * key's end when key_ended), stored before the scratch store knew it did;
+ * worded as the store words its refusal. */
+static int report_late(struct audit *a, const char *sql, const char *rule, int key_ended)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
+	int rc;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW)
-		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1), rule,
-		      "%lld entr%s %s", (long long)sqlite3_column_int64(st, 2),
-		      sqlite3_column_int64(st, 2) == 1 ? "y" : "ies", what);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char why[200];
+		unsigned long long seq = (unsigned long long)sqlite3_column_int64(st, 1);
+		long long n = sqlite3_column_int64(st, 2);
+		if (key_ended)
+			snprintf(why, sizeof why, REFUSAL_KEY_ENDED,
+				 (unsigned long long)sqlite3_column_int64(st, 3), seq);
+		else
+			snprintf(why, sizeof why, REFUSAL_EXCLUDED, seq);
+		issue(a, sqlite3_column_blob(st, 0), seq, rule, "%lld entr%s not accepted: %s", n,
+		      n == 1 ? "y" : "ies", why);
+	}
 	sqlite3_finalize(st);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
+}
+
+/* The first stashed feed, in bundle order, whose author the history has
+ * made a member since (the store's own predicate, store_member_of):
+ * 1 found, 0 none, -1. */
+static int next_admitted(struct audit *a, uint8_t author[32])
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	int rc, found = 0;
+	if (sqlite3_prepare_v2(db, "SELECT author FROM audit_pending GROUP BY author"
+			       " ORDER BY min(k)", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int m = store_member_of(a->scratch, sqlite3_column_blob(st, 0), NULL, NULL);
+		if (m < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if (m) {
+			memcpy(author, sqlite3_column_blob(st, 0), 32);
+			found = 1;
+		}
+	}
+	if (!found && rc != SQLITE_DONE)
+		found = err_set("scratch store: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* What is left stashed is the work of keys that never were members': the
+ * first entry of each such feed is offered to the scratch store, whose
+ * refusal (the one a node gives) is the reason reported. */
+static int report_strangers(struct audit *a)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	int rc;
+	if (sqlite3_prepare_v2(db, "SELECT p.seq, p.body, p.sig, g.n FROM (SELECT author,"
+			       " min(k) AS k, count(*) AS n FROM audit_pending GROUP BY author) g"
+			       " JOIN audit_pending p ON p.k = g.k ORDER BY g.k", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct entry e;
+		struct batch_result r;
+		long long n = sqlite3_column_int64(st, 3);
+		if (entry_decode(&e, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+				 sqlite3_column_blob(st, 2), 64) ||
+		    store_insert_entries(a->scratch, &e, 1, 1, &r)) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if (r.added) { /* cannot be: the author is no member */
+			entry_free(&e);
+			sqlite3_finalize(st);
+			return err_set("scratch store: a stranger's entry was taken");
+		}
+		issue(a, e.b->author.data, e.b->seq, "membership", "%lld entr%s not accepted: %s", n,
+		      n == 1 ? "y" : "ies", err_msg());
+		entry_free(&e);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
 /* The stashed feeds whose authors the history has made members since,
@@ -410,29 +489,19 @@ static int take_pending(struct audit *a, struct chunk *c)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
-	for (;;) {
-		uint8_t author[32];
-		if (sqlite3_prepare_v2(db, "SELECT p.author FROM audit_pending p JOIN members m"
-				       " ON m.id = coalesce((SELECT member FROM keys"
-				       " WHERE key = p.author), p.author) AND m.active"
-				       " ORDER BY p.k LIMIT 1",
-				       -1, &st, NULL))
-			return err_set("scratch store: %s", sqlite3_errmsg(db));
-		int found = sqlite3_step(st) == SQLITE_ROW;
-		if (found)
-			memcpy(author, sqlite3_column_blob(st, 0), 32);
-		sqlite3_finalize(st);
-		if (!found)
-			break;
+	uint8_t author[32];
+	int found;
+	while ((found = next_admitted(a, author)) == 1) {
 		/* in bundle order, a chunk at a time */
 		for (;;) {
 			sqlite3_int64 last = 0;
+			int rc;
 			if (sqlite3_prepare_v2(db, "SELECT k, body, sig FROM audit_pending"
 					       " WHERE author = ?1 ORDER BY k LIMIT ?2", -1, &st, NULL))
 				return err_set("scratch store: %s", sqlite3_errmsg(db));
 			sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
 			sqlite3_bind_int(st, 2, CHUNK);
-			while (sqlite3_step(st) == SQLITE_ROW) {
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 				size_t i = c->n++;
 				last = sqlite3_column_int64(st, 0);
 				c->decoded[i] = entry_decode(&c->e[i], sqlite3_column_blob(st, 1),
@@ -441,10 +510,14 @@ static int take_pending(struct audit *a, struct chunk *c)
 				c->ok[i] = c->decoded[i];
 			}
 			sqlite3_finalize(st);
+			if (rc != SQLITE_DONE) {
+				chunk_clear(c);
+				return err_set("scratch store: %s", sqlite3_errmsg(db));
+			}
 			if (!c->n)
 				break;
 			a->sum->entries -= c->n; /* counted when first read */
-			int rc = take_chunk(a, c);
+			rc = take_chunk(a, c);
 			chunk_clear(c);
 			if (rc)
 				return -1;
@@ -453,30 +526,14 @@ static int take_pending(struct audit *a, struct chunk *c)
 				return err_set("scratch store: %s", sqlite3_errmsg(db));
 			sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 2, last);
-			sqlite3_step(st);
+			rc = sqlite3_step(st);
 			sqlite3_finalize(st);
+			if (rc != SQLITE_DONE)
+				return err_set("scratch store: %s", sqlite3_errmsg(db));
 		}
 	}
-	if (sqlite3_prepare_v2(db, "SELECT author, min(k), count(*) FROM audit_pending"
-			       " GROUP BY author ORDER BY 2", -1, &st, NULL))
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const uint8_t *author = sqlite3_column_blob(st, 0);
-		sqlite3_stmt *q;
-		uint64_t seq = 0;
-		if (sqlite3_prepare_v2(db, "SELECT seq FROM audit_pending WHERE k = ?1", -1, &q,
-				       NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(q, 1, sqlite3_column_int64(st, 1));
-			if (sqlite3_step(q) == SQLITE_ROW)
-				seq = (uint64_t)sqlite3_column_int64(q, 0);
-			sqlite3_finalize(q);
-		}
-		long long n = sqlite3_column_int64(st, 2);
-		issue(a, author, seq, "membership", n == 1
-		      ? "an entry signed by a key that is not a member's"
-		      : "%lld entries signed by a key that is not a member's", n);
-	}
-	sqlite3_finalize(st);
+	if (found < 0 || report_strangers(a))
+		return -1;
 	/* what a member signed after its exclusion took effect, and what a key
 	 * signed past the seq where a rekey ended its feed, when the scratch
 	 * store learnt of the exclusion or the rekey only later; read from the
@@ -487,13 +544,14 @@ static int take_pending(struct audit *a, struct chunk *c)
 			   " FROM keys UNION SELECT id FROM members WHERE excluded IS NOT NULL)"
 			   " AND m.excluded IS NOT NULL AND e.time > m.excluded"
 			   " GROUP BY e.author ORDER BY e.author",
-			"membership", "signed after the member's exclusion") ||
-	    report_late(a, "SELECT e.author, min(e.seq), count(*) FROM keys k"
-			   " CROSS JOIN entries e ON e.author = k.key WHERE e.seq >"
+			"membership", 0) ||
+	    report_late(a, "SELECT e.author, min(e.seq), count(*), min(coalesce(k.rotated,"
+			   " 9223372036854775807), coalesce(k.cut, 9223372036854775807))"
+			   " FROM keys k CROSS JOIN entries e ON e.author = k.key WHERE e.seq >"
 			   " min(coalesce(k.rotated, 9223372036854775807),"
 			   " coalesce(k.cut, 9223372036854775807))"
 			   " GROUP BY e.author ORDER BY e.author",
-			"keys", "signed by a key after it was replaced"))
+			"keys", 1))
 		return -1;
 	return 0;
 }
@@ -507,12 +565,13 @@ static int check_checkpoints(struct audit *a)
 	if (sqlite3_prepare_v2(db, "SELECT author, seq, size, why FROM checkpoints WHERE NOT valid"
 				   " ORDER BY author, seq", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW)
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
 		      "checkpoint", "%s (checkpoint of the first %lld entries)",
 		      sqlite3_column_text(st, 3), sqlite3_column_int64(st, 2));
 	sqlite3_finalize(st);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
 /* The fork proofs of the history (FORK records), against the entries. */
@@ -520,25 +579,28 @@ static int check_forks(struct audit *a)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
-	int rc = 0;
+	int rc;
 	if (sqlite3_prepare_v2(db, "SELECT body, sig FROM audit_forks ORDER BY k", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	uint64_t k = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct entry e;
-		if (entry_decode(&e, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-				 sqlite3_column_blob(st, 1), 64)) {
-			issue(a, NULL, 0, "format", "fork proof entry: %s", err_msg());
+		const uint8_t *body = sqlite3_column_blob(st, 0);
+		size_t bl = (size_t)sqlite3_column_bytes(st, 0);
+		k++;
+		if (entry_decode(&e, body, bl, sqlite3_column_blob(st, 1), 64)) {
+			issue_format(a, "fork", k, body, bl);
 			continue;
 		}
 		if (entry_verify(&e))
 			issue(a, e.b->author.data, e.b->seq, "signature",
 			      "fork proof entry with a bad signature");
 		else
-			rc = check_duplicate(a, &e);
+			add_fork(a, &e);
 		entry_free(&e);
 	}
 	sqlite3_finalize(st);
-	return rc;
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
 /* Lending and balances, on the rebuilt state. */
@@ -674,10 +736,9 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	int64_t t0 = time_now_ms(), last_progress = 0;
 
 	memset(sum, 0, sizeof *sum);
-	if (path ? !(src.br = bundle_open(path)) : !(src.s = s))
+	if (path ? !(src.br = bundle_open(path)) : !(src.h = history_open(s)))
 		return -1;
-	if (!(src.buf = malloc(4 + ENTRY_BODY_MAX + 64)) ||
-	    !(chunks = calloc(2, sizeof *chunks))) {
+	if (!(chunks = calloc(2, sizeof *chunks))) {
 		err_set("out of memory");
 		goto out;
 	}
@@ -708,6 +769,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			started++;
 
 	int type, r, have_genesis = 0;
+	uint64_t nrec_entries = 0, nrec_forks = 0;
 	const uint8_t *data;
 	size_t len;
 	while ((r = source_next(&src, &type, &data, &len)) == 1) {
@@ -750,16 +812,17 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 				err_set("scratch store: %s", sqlite3_errmsg(sdb));
 				goto out;
 			}
+			nrec_forks++;
 			continue;
 		}
 		/* an entry: decode into the chunk being filled */
 		size_t i = filling->n++;
+		nrec_entries++;
 		filling->decoded[i] = entry_decode(&filling->e[i], data + 4, bl, data + 4 + bl,
 						   64) == 0;
 		if (!filling->decoded[i]) {
 			sum->entries++;
-			issue(&a, NULL, 0, "format", "entry #%llu: %s",
-			      (unsigned long long)sum->entries, err_msg());
+			issue_format(&a, "entry", nrec_entries, data + 4, bl);
 		}
 		if (filling->n == CHUNK) {
 			/* the workers check this chunk while the previous one is
@@ -805,10 +868,18 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	}
 	if (take_pending(&a, filling) || check_forks(&a))
 		goto out;
+	uint64_t end_entries, end_forks;
+	if (src.br && bundle_end_counts(src.br, &end_entries, &end_forks) == 0 &&
+	    (end_entries != nrec_entries || end_forks != nrec_forks))
+		issue(&a, NULL, 0, "format", "the END record counts %llu entries and %llu fork "
+		      "proofs, the bundle holds %llu and %llu", (unsigned long long)end_entries,
+		      (unsigned long long)end_forks, (unsigned long long)nrec_entries,
+		      (unsigned long long)nrec_forks);
 	for (size_t k = 0; k < a.nfeeds; k++)
 		if (a.feeds[k].stopped ? a.feeds[k].bad > 0 : a.feeds[k].bad > 1)
-			issue(&a, a.feeds[k].author, 0, a.feeds[k].stopped ? a.feeds[k].stopped
-			      : "chain", "%llu %sentries of this feed could not be accepted",
+			issue(&a, a.feeds[k].author, a.feeds[k].bad_seq, a.feeds[k].stopped
+			      ? a.feeds[k].stopped : "chain",
+			      "%llu %sentries of this feed could not be accepted",
 			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
 	if (check_checkpoints(&a) || check_lending(&a))
 		goto out;
@@ -828,9 +899,7 @@ out:
 		chunk_clear(&chunks[1]);
 		free(chunks);
 	}
-	if (src.st)
-		sqlite3_finalize(src.st);
-	free(src.buf);
+	history_close(&src.h);
 	bundle_close(&src.br);
 	store_close(&a.scratch);
 	free(a.feeds);

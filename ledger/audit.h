@@ -11,13 +11,19 @@
 #include "store.h"
 #include "util.h"
 
+/* One finding. It names the entry it is about: its feed and seq, as its
+ * body says them (even when the body breaks the format), or for a body
+ * that names none, its place in the detail ("entry record 7"); member ""
+ * and seq 0 only for what concerns no entry (END counts, the balances).
+ * The detail is the reason a node gives when it refuses or ignores that
+ * entry (the store's refusal, the fold's verdict), from the same code. */
 struct audit_issue {
-	char member[HEX_ID_LEN + 1]; /* the feed ("" when unknown) */
+	char member[HEX_ID_LEN + 1]; /* the feed ("" when none) */
 	char name[NAME_MAX_LEN + 1]; /* its member's name, if known */
 	uint64_t seq;                /* 0 when not about one entry */
 	const char *rule;            /* format, federation, signature, chain,
-				      * membership, fork, checkpoint, lending,
-				      * over-booking, balance */
+				      * membership, keys, fork, checkpoint,
+				      * lending, over-booking, balance */
 	char detail[400];
 };
 

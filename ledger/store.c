@@ -28,6 +28,7 @@
 #include "fold.h"
 #include "governance.h"
 #include "lending.h"
+#include "refusal.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -891,23 +892,21 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 				break;
 			}
 			if (b->seq > last) {
-				snprintf(why, WHY_LEN, "the key was replaced at seq %llu: seq %llu "
-					 "refused", (unsigned long long)last,
+				snprintf(why, WHY_LEN, REFUSAL_KEY_ENDED, (unsigned long long)last,
 					 (unsigned long long)b->seq);
 				break;
 			}
 			if (excluded && b->time > excluded) {
-				snprintf(why, WHY_LEN, "the member was excluded before seq %llu",
-					 (unsigned long long)b->seq);
+				snprintf(why, WHY_LEN, REFUSAL_EXCLUDED, (unsigned long long)b->seq);
 				break;
 			}
 			if (b->seq != want) {
-				snprintf(why, WHY_LEN, "gap: expected seq %llu, got %llu",
+				snprintf(why, WHY_LEN, REFUSAL_GAP,
 					 (unsigned long long)want, (unsigned long long)b->seq);
 				break;
 			}
 			if (want > 1 && memcmp(b->prev.data, prev, ENTRY_ID_BYTES) != 0) {
-				snprintf(why, WHY_LEN, "seq %llu does not link to seq %llu",
+				snprintf(why, WHY_LEN, REFUSAL_UNLINKED,
 					 (unsigned long long)want, (unsigned long long)want - 1);
 				break;
 			}
@@ -922,7 +921,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			/* the chain does not vouch: check each, keep the valid prefix */
 			for (good = start; good < end && entry_verify(&e[good]) == 0; good++)
 				;
-			snprintf(why, WHY_LEN, "bad signature on seq %llu",
+			snprintf(why, WHY_LEN, REFUSAL_BAD_SIGNATURE,
 				 (unsigned long long)e[good].b->seq);
 			all_verified = 1;
 		}
@@ -969,7 +968,7 @@ int store_insert_batch(struct store *s, const struct raw_entry *v, size_t n,
 			break;
 		const Mutua__Body *b = e[ne].b;
 		if (memcmp(b->federation.data, s->fed_id, FED_ID_BYTES) != 0) {
-			err_set("entry of another federation");
+			err_set(REFUSAL_OTHER_FEDERATION);
 			entry_free(&e[ne]);
 			break;
 		}

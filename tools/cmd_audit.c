@@ -4,6 +4,7 @@
 #include "bundle.h"
 #include "cli.h"
 #include "federation.h"
+#include "history.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -30,7 +31,7 @@ int cmd_export(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;
 	uint64_t entries, forks;
-	if (bundle_export(c->store, out, &entries, &forks))
+	if (history_export(c->store, out, &entries, &forks))
 		return fail_err(EXIT_REFUSED, NULL);
 	if (c->json)
 		printf("{\"out\":\"%s\",\"entries\":%llu,\"forks\":%llu}\n", out,

@@ -26,27 +26,41 @@
  *                          (N one past the last: after it)
  *         set-len N LEN    writes LEN as record N's length but keeps its
  *                          payload (a malformed bundle)
+ *         first AUTHOR     moves the ENTRY records of AUTHOR (hex id) to
+ *                          the front, in their order: that feed is read
+ *                          before every other
+ *         set-end E F      writes E entries and F forks as END's counts,
+ *                          whatever the records (the digest stays right)
  *   bundletool pick BUNDLE N FILE
  *       writes record N's payload (body_len | body | sig) to FILE
- *   bundletool forge HOME FEDERATION SEQ FILE
+ *   bundletool forge HOME FEDERATION SEQ FILE [KEY]
  *       signs an offer entry at SEQ (prev: zeros when SEQ > 1) with the key
- *       of HOME (any key: a member's or not) for the federation id given
- *       in hex, and writes its record payload to FILE; prints its id.
- *       SEQ "next": the seq after the head of HOME's own feed in HOME's
- *       store, linked to it (what a patched node would append, past every
- *       check of store_append)
+ *       of HOME (any key: a member's or not), or with the key file KEY,
+ *       for the federation id given in hex, and writes its record payload
+ *       to FILE; prints its id. SEQ "next": the seq after the head of the
+ *       key's feed in HOME's store, linked to it (what a patched node
+ *       would append, past every check of store_append)
+ *   bundletool malformed HOME FEDERATION SEQ FILE
+ *       the same, for an offer of capacity 0: a validly signed body that
+ *       every node refuses to decode (entry_decode), whose author and seq
+ *       still read
  *   bundletool step HOME TYPE REQUEST [USAGE RATE]
- *       appends a loan step (accept, decline, cancel, handover, return,
- *       close) for REQUEST (hex id) to HOME's own feed, as a patched node
- *       would: signed after the feed's head and stored as if received, so
- *       none of the refusals of the CLI or of store_append (capacity,
- *       state, owner: the fold's verdict) apply. USAGE in thousandths of
- *       the unit, RATE in hundredths; -1 for absent
+ *       signs a loan step (accept, decline, cancel, handover, return,
+ *       close) for REQUEST (hex id) at the next seq of HOME's own feed and
+ *       stores it as a received entry (store_insert_batch), as a patched
+ *       node would: none of the refusals of the CLI or of store_append
+ *       (capacity, state, party, the fold's verdict) apply, and the fold
+ *       records its verdict as on every node. USAGE in thousandths of the
+ *       unit, RATE in hundredths; -1 for absent. Prints the entry's id
+ *   bundletool receive HOME FILE...
+ *       gives each record payload to HOME's store as the sync does with
+ *       what a peer sends (store_insert_batch, one batch per FILE) and
+ *       prints one line per FILE: "added", "duplicate", "fork", or
+ *       "rejected: WHY" with the reason a node logs
  * Exit status 0, 1 on failure, 2 on usage.
  */
 #include "entry.h"
 #include "keys.h"
-#include "lending.h"
 #include "store.h"
 #include "util.h"
 
@@ -68,6 +82,8 @@ struct bundle {
 	struct rec genesis;
 	struct rec *r; /* ENTRY and FORK records, in file order */
 	size_t n, cap;
+	int end_set; /* END's counts are end_entries and end_forks */
+	uint64_t end_entries, end_forks;
 };
 
 static int die(const char *fmt, const char *arg)
@@ -196,6 +212,10 @@ static int bundle_save(const char *path, struct bundle *b)
 				else
 					nf++;
 			}
+	if (b->end_set) {
+		ne = b->end_entries;
+		nf = b->end_forks;
+	}
 	uint8_t end[5 + 48] = {9, 48, 0, 0, 0};
 	for (int i = 0; i < 8; i++) {
 		end[5 + i] = (uint8_t)(ne >> (8 * i));
@@ -346,6 +366,28 @@ static int cmd_edit(int argc, char **argv)
 					b.r[n].len = (uint32_t)v;
 			}
 			i += 2;
+		} else if (!strcmp(op, "first") && has1) {
+			uint8_t author[32];
+			size_t w = 0;
+			if (hex_decode(author, 32, argv[++i]))
+				rc = die("bad author '%s'", argv[i]);
+			for (size_t k = 0; rc == 0 && k < b.n; k++) {
+				struct entry e;
+				if (b.r[k].type != 2 || decode(&b.r[k], &e))
+					continue;
+				int mine = !memcmp(e.b->author.data, author, 32);
+				entry_free(&e);
+				if (mine) {
+					struct rec r = b.r[k];
+					memmove(&b.r[w + 1], &b.r[w], (k - w) * sizeof *b.r);
+					b.r[w++] = r;
+				}
+			}
+		} else if (!strcmp(op, "set-end") && has2) {
+			b.end_set = 1;
+			b.end_entries = strtoull(argv[i + 1], NULL, 10);
+			b.end_forks = strtoull(argv[i + 2], NULL, 10);
+			i += 2;
 		} else {
 			bundle_free(&b);
 			fprintf(stderr, "bundletool: bad operation '%s'\n", op);
@@ -405,29 +447,77 @@ static struct key *home_key(const char *home)
 	return k;
 }
 
-static int cmd_forge(const char *home, const char *fed, const char *seqs, const char *file)
+/* Fills b's header for k's feed at seq, or (seq 0) at the head of k's
+ * feed in s plus one, linked to it; prev must hold 32 bytes. */
+static int header(Mutua__Body *b, struct store *s, const struct key *k, uint8_t *fid,
+		  uint64_t seq, uint8_t *prev)
 {
-	uint8_t fid[32], prev[32] = {0};
-	char *end, title[64];
+	memset(prev, 0, 32);
+	if (seq == 0) {
+		if (store_head(s, k->id, &seq, prev))
+			return die("%s", err_msg());
+		seq++;
+	}
+	b->federation.data = fid;
+	b->federation.len = 32;
+	b->author.data = (uint8_t *)k->id;
+	b->author.len = 32;
+	b->seq = seq;
+	b->has_prev = seq > 1;
+	b->prev.data = prev;
+	b->prev.len = 32;
+	b->time = time_now_ms();
+	return 0;
+}
+
+/* Packs and signs b as entry_seal does, without its checks (a malformed
+ * body), and writes the record payload to file; prints the id. */
+static int sign_out(const Mutua__Body *b, const struct key *k, const char *file)
+{
+	size_t bl = mutua__body__get_packed_size(b), dl = sizeof ENTRY_SIG_DOMAIN;
+	uint8_t *buf = malloc(4 + bl + 64), *m = malloc(dl + bl);
+	int rc = 1;
+	if (buf && m) {
+		put32(buf, (uint32_t)bl);
+		mutua__body__pack(b, buf + 4);
+		memcpy(m, ENTRY_SIG_DOMAIN, dl);
+		memcpy(m + dl, buf + 4, bl);
+		crypto_sign_detached(buf + 4 + bl, NULL, m, dl + bl, k->sign_sk);
+		if (file_write_atomic(file, buf, 4 + bl + 64, 0644) == 0) {
+			uint8_t id[32];
+			char hex[HEX_ID_LEN + 1];
+			entry_hash(id, buf + 4, bl);
+			hex_encode(hex, id, 32);
+			puts(hex);
+			rc = 0;
+		} else {
+			die("%s", err_msg());
+		}
+	}
+	free(buf);
+	free(m);
+	return rc;
+}
+
+static int cmd_forge(const char *home, const char *fed, const char *seqs, const char *file,
+		     const char *keyfile, int malformed)
+{
+	uint8_t fid[32], prev[32];
+	char *end, title[64], path[4096];
 	int next = !strcmp(seqs, "next");
-	unsigned long long seq = next ? 1 : strtoull(seqs, &end, 10);
+	unsigned long long seq = next ? 0 : strtoull(seqs, &end, 10);
 	if (hex_decode(fid, 32, fed) || (!next && (*end || seq < 1)))
 		return 2;
-	struct key *k = home_key(home);
-	if (!k)
+	struct key *k = NULL;
+	if (keyfile && !(k = key_load(keyfile, getenv("MUTUA_PASSPHRASE"))))
+		return die("%s", err_msg());
+	if (!k && !(k = home_key(home)))
 		return 1;
-	if (next) {
-		char path[4096];
-		uint64_t head;
-		snprintf(path, sizeof path, "%s/store.db", home);
-		struct store *s = store_open(path);
-		if (!s || store_head(s, k->id, &head, prev)) {
-			store_close(&s);
-			key_destroy(&k);
-			return die("%s", err_msg());
-		}
-		store_close(&s);
-		seq = head + 1;
+	struct store *s = NULL;
+	snprintf(path, sizeof path, "%s/store.db", home);
+	if (next && !(s = store_open(path))) {
+		key_destroy(&k);
+		return die("%s", err_msg());
 	}
 	snprintf(title, sizeof title, "Forged offer %08x", randombytes_random());
 	Mutua__Offer o = MUTUA__OFFER__INIT;
@@ -435,87 +525,55 @@ static int cmd_forge(const char *home, const char *fed, const char *seqs, const 
 	o.kind = MUTUA__KIND__KIND_EQUIPMENT;
 	o.title = title;
 	o.unit = MUTUA__UNIT__UNIT_DAY;
-	o.capacity = 1;
+	o.capacity = malformed ? 0 : 1;
 	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 	b.offer = &o;
-	b.federation.data = fid;
-	b.federation.len = 32;
-	b.author.data = (uint8_t *)k->id;
-	b.author.len = 32;
-	b.seq = seq;
-	b.has_prev = seq > 1;
-	b.prev.data = prev;
-	b.prev.len = 32;
-	b.time = time_now_ms();
-	struct entry e;
-	int rc = entry_seal(&e, k, &b);
+	int rc = header(&b, s, k, fid, seq, prev) ? 1 : sign_out(&b, k, file);
+	store_close(&s);
 	key_destroy(&k);
-	if (rc)
-		return die("%s", err_msg());
-	uint8_t *buf = malloc(4 + e.body_len + 64);
-	if (buf) {
-		put32(buf, (uint32_t)e.body_len);
-		memcpy(buf + 4, e.body, e.body_len);
-		memcpy(buf + 4 + e.body_len, e.sig, 64);
-		rc = file_write_atomic(file, buf, 4 + e.body_len + 64, 0644);
-		free(buf);
-	}
-	if (!buf || rc)
-		rc = die("%s", buf ? err_msg() : "out of memory");
-	else {
-		char id[HEX_ID_LEN + 1];
-		hex_encode(id, e.id, 32);
-		puts(id);
-	}
-	entry_free(&e);
-	return rc ? 1 : 0;
+	return rc;
 }
 
-/* A step signed after the head of k's feed and stored through the
- * received-entry path: what a node without store_append's checks signs. */
-static int patched_step(struct store *s, const struct key *k, int payload,
-			const uint8_t req[32], long long usage, long long rate)
+/* Stores one record payload as received from a peer and says what
+ * happened (quiet: only a refusal). 0 stored, 1 refused, -1 failure. */
+static int receive(struct store *s, const uint8_t *rec, size_t n, int quiet)
 {
-	Mutua__Transition t = MUTUA__TRANSITION__INIT;
-	Mutua__Body b = MUTUA__BODY__INIT;
-	uint8_t prev[32];
-	uint64_t head;
-	t.request.data = (uint8_t *)req;
-	t.request.len = 32;
-	t.note = "patched node";
-	t.has_usage = usage >= 0;
-	t.usage = usage >= 0 ? (uint64_t)usage : 0;
-	t.has_rate = rate >= 0;
-	t.rate = rate >= 0 ? (uint64_t)rate : 0;
-	b.payload_case = payload;
-	switch (payload) {
-	case MUTUA__BODY__PAYLOAD_ACCEPT: b.accept = &t; break;
-	case MUTUA__BODY__PAYLOAD_DECLINE: b.decline = &t; break;
-	case MUTUA__BODY__PAYLOAD_CANCEL: b.cancel = &t; break;
-	case MUTUA__BODY__PAYLOAD_HANDOVER: b.handover = &t; break;
-	case MUTUA__BODY__PAYLOAD_GIVE_BACK: b.give_back = &t; break;
-	default: b.close = &t; break;
-	}
-	if (store_head(s, k->id, &head, prev))
-		return -1;
-	b.federation.data = (uint8_t *)store_fed_id(s);
-	b.federation.len = 32;
-	b.author.data = (uint8_t *)k->id;
-	b.author.len = 32;
-	b.seq = head + 1;
-	b.has_prev = head > 0;
-	b.prev.data = prev;
-	b.prev.len = head > 0 ? 32 : 0;
-	b.time = time_now_ms();
-	struct entry e;
-	if (entry_seal(&e, k, &b))
-		return -1;
-	struct raw_entry raw = {e.body, e.body_len, e.sig, 64};
 	struct batch_result r;
-	int rc = store_insert_batch(s, &raw, 1, &r);
-	if (rc == 0 && r.added != 1)
-		rc = err_set("step not stored: %s", err_msg());
-	entry_free(&e);
+	uint32_t bl = n >= 4 ? get32(rec) : 0;
+	if (n < 4 + 64 || (size_t)bl + 4 + 64 != n) {
+		die("%s", "not a record payload");
+		return -1;
+	}
+	struct raw_entry v = {rec + 4, bl, rec + 4 + bl, 64};
+	if (store_insert_batch(s, &v, 1, &r)) {
+		die("%s", err_msg());
+		return -1;
+	}
+	if (r.rejected)
+		printf("rejected: %s\n", err_msg());
+	else if (!quiet)
+		puts(r.added ? "added" : r.forks ? "fork" : "duplicate");
+	return r.rejected ? 1 : 0;
+}
+
+static int cmd_receive(int argc, char **argv)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/store.db", argv[2]);
+	struct store *s = store_open(path);
+	if (!s)
+		return die("%s", err_msg());
+	int rc = 0;
+	for (int i = 3; i < argc && rc == 0; i++) {
+		size_t n;
+		uint8_t *rec = file_read(argv[i], 4 + ENTRY_BODY_MAX + 64, &n);
+		if (!rec)
+			rc = die("%s", err_msg());
+		else if (receive(s, rec, n, 0) < 0)
+			rc = 1;
+		free(rec);
+	}
+	store_close(&s);
 	return rc;
 }
 
@@ -529,9 +587,8 @@ static int cmd_step(int argc, char **argv)
 		{"cancel", MUTUA__BODY__PAYLOAD_CANCEL},     {"handover", MUTUA__BODY__PAYLOAD_HANDOVER},
 		{"return", MUTUA__BODY__PAYLOAD_GIVE_BACK}, {"close", MUTUA__BODY__PAYLOAD_CLOSE},
 	};
-	uint8_t req[32];
+	uint8_t req[32], prev[32];
 	int payload = 0;
-	long long usage = -1, rate = -1;
 	if ((argc != 5 && argc != 7) || hex_decode(req, 32, argv[4]))
 		return 2;
 	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
@@ -539,9 +596,26 @@ static int cmd_step(int argc, char **argv)
 			payload = types[i].payload;
 	if (!payload)
 		return 2;
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	Mutua__Body b = MUTUA__BODY__INIT;
+	t.request.data = req;
+	t.request.len = 32;
+	t.note = "patched node";
 	if (argc == 7) {
-		usage = strtoll(argv[5], NULL, 10);
-		rate = strtoll(argv[6], NULL, 10);
+		long long usage = strtoll(argv[5], NULL, 10), rate = strtoll(argv[6], NULL, 10);
+		t.has_usage = usage >= 0;
+		t.usage = (uint64_t)usage;
+		t.has_rate = rate >= 0;
+		t.rate = (uint64_t)rate;
+	}
+	b.payload_case = payload;
+	switch (payload) {
+	case MUTUA__BODY__PAYLOAD_ACCEPT: b.accept = &t; break;
+	case MUTUA__BODY__PAYLOAD_DECLINE: b.decline = &t; break;
+	case MUTUA__BODY__PAYLOAD_CANCEL: b.cancel = &t; break;
+	case MUTUA__BODY__PAYLOAD_HANDOVER: b.handover = &t; break;
+	case MUTUA__BODY__PAYLOAD_GIVE_BACK: b.give_back = &t; break;
+	default: b.close = &t; break;
 	}
 	char path[4096];
 	snprintf(path, sizeof path, "%s/store.db", argv[2]);
@@ -549,15 +623,33 @@ static int cmd_step(int argc, char **argv)
 	if (!s)
 		return die("%s", err_msg());
 	struct key *k = home_key(argv[2]);
+	struct entry e = {0};
 	int rc = 1;
-	if (k) {
-		rc = patched_step(s, k, payload, req, usage, rate);
-		if (rc)
+	if (k && header(&b, s, k, (uint8_t *)store_fed_id(s), 0, prev) == 0) {
+		/* after the steps taken so far, as lending_append stamps it */
+		b.time++;
+		if (entry_seal(&e, k, &b))
 			die("%s", err_msg());
-		key_destroy(&k);
+		else {
+			uint8_t *rec = malloc(4 + e.body_len + 64);
+			if (rec) {
+				put32(rec, (uint32_t)e.body_len);
+				memcpy(rec + 4, e.body, e.body_len);
+				memcpy(rec + 4 + e.body_len, e.sig, 64);
+				rc = receive(s, rec, 4 + e.body_len + 64, 1) ? 1 : 0;
+				free(rec);
+			}
+			if (rc == 0) {
+				char hex[HEX_ID_LEN + 1];
+				hex_encode(hex, e.id, 32);
+				puts(hex);
+			}
+			entry_free(&e);
+		}
 	}
+	key_destroy(&k);
 	store_close(&s);
-	return rc ? 1 : 0;
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -571,13 +663,18 @@ int main(int argc, char **argv)
 		rc = cmd_edit(argc, argv);
 	else if (argc == 5 && !strcmp(argv[1], "pick"))
 		rc = cmd_pick(argv[2], argv[3], argv[4]);
-	else if (argc == 6 && !strcmp(argv[1], "forge"))
-		rc = cmd_forge(argv[2], argv[3], argv[4], argv[5]);
+	else if ((argc == 6 || argc == 7) && !strcmp(argv[1], "forge"))
+		rc = cmd_forge(argv[2], argv[3], argv[4], argv[5], argc == 7 ? argv[6] : NULL, 0);
+	else if (argc == 6 && !strcmp(argv[1], "malformed"))
+		rc = cmd_forge(argv[2], argv[3], argv[4], argv[5], NULL, 1);
 	else if (argc >= 5 && !strcmp(argv[1], "step"))
 		rc = cmd_step(argc, argv);
+	else if (argc >= 4 && !strcmp(argv[1], "receive"))
+		rc = cmd_receive(argc, argv);
 	if (rc == 2)
 		fprintf(stderr, "usage: bundletool list BUNDLE | edit IN OUT OP... | pick BUNDLE N "
-				"FILE | forge HOME FEDERATION SEQ FILE | step HOME TYPE REQUEST "
-				"[USAGE RATE]\n");
+				"FILE | forge HOME FEDERATION SEQ FILE [KEY] | malformed HOME "
+				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE] | "
+				"receive HOME FILE...\n");
 	return rc;
 }
