@@ -3,7 +3,12 @@
  * Tables (derived, rebuilt by store_reindex):
  *   proposals   one row per proposal entry, with its tally and outcome
  *   votes       every vote entry (a member's later vote on a proposal
- *               replaces its earlier one)
+ *               replaces its earlier one); counted (schema version 5) is
+ *               1 on the one vote of each voter that the count below took,
+ *               0 on every other
+ *   counted_votes  view: the votes with counted set. It is what listings
+ *               read (mutua proposals): which votes count is decided here,
+ *               in C, once, and nowhere restated in SQL
  *   params      federation parameters set by passed proposals
  *   members     active and excluded follow from admissions and exclusions
  *
@@ -60,6 +65,11 @@ const char governance_schema_sql[] =
 	"CREATE INDEX votes_proposal ON votes(proposal);"
 	"CREATE TABLE params(name TEXT PRIMARY KEY, value INTEGER NOT NULL,"
 	" since INTEGER NOT NULL);";
+
+const char governance_counted_schema_sql[] =
+	"ALTER TABLE votes ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;"
+	"CREATE VIEW counted_votes AS SELECT id, proposal, voter, choice, time FROM votes"
+	" WHERE counted;";
 
 void governance_defaults(const Mutua__Genesis *g, uint32_t *rule, uint32_t *threshold,
 			 uint32_t *quorum, uint64_t *duration)
@@ -235,6 +245,7 @@ struct voter {
 	uint8_t id[32];
 	int college; /* index in the rule's colleges, -1 none */
 	int choice;  /* latest counted vote, 0 none */
+	uint8_t vote[32]; /* its id */
 	int64_t out; /* excluded at (as the previous pass found), 0 never */
 };
 
@@ -512,6 +523,22 @@ out:
 	return rc;
 }
 
+/* Marks the votes the count took (counted_votes). */
+static int mark_counted(struct store *s, const struct voter *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].choice)
+			continue;
+		sqlite3_stmt *st = store_stmt(s, "UPDATE votes SET counted = 1 WHERE id = ?1");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, v[i].vote, 32, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			return -1;
+	}
+	return 0;
+}
+
 static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
 {
 	const Mutua__Genesis *g = store_genesis(s);
@@ -522,6 +549,7 @@ static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
 	/* undo every effect, then replay the proposals in time order */
 	if (store_exec(s, "UPDATE members SET active = founder, excluded = NULL;"
 			  " UPDATE proposals SET state = 'open', passed_at = NULL;"
+			  " UPDATE votes SET counted = 0 WHERE counted;"
 			  " DELETE FROM keys WHERE rekey AND rotated IS NULL;"
 			  " UPDATE keys SET cut = NULL WHERE cut IS NOT NULL;"
 			  " DELETE FROM keys WHERE key = member AND rotated IS NULL"))
@@ -551,7 +579,7 @@ static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
 			proposer_ok |= memcmp(v[i].id, sqlite3_column_blob(p, 6), 32) == 0;
 		struct tally t = {0};
 		int64_t passed_at = -1;
-		sqlite3_stmt *vs = store_stmt(s, "SELECT voter, choice, time FROM votes"
+		sqlite3_stmt *vs = store_stmt(s, "SELECT voter, choice, time, id FROM votes"
 						 " WHERE proposal = ? AND time <= ?"
 						 " ORDER BY time, id");
 		if (!vs) {
@@ -566,8 +594,10 @@ static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
 			int choice = sqlite3_column_int(vs, 1);
 			int64_t when = sqlite3_column_int64(vs, 2);
 			for (size_t i = 0; i < n; i++)
-				if (memcmp(v[i].id, voter, 32) == 0 && !(v[i].out && when > v[i].out))
+				if (memcmp(v[i].id, voter, 32) == 0 && !(v[i].out && when > v[i].out)) {
 					v[i].choice = choice;
+					memcpy(v[i].vote, sqlite3_column_blob(vs, 3), 32);
+				}
 			count(gv, rule, threshold, quorum, v, n, &t);
 			/* a vote timed before its proposal (a clock behind) takes
 			 * effect no earlier than the proposal: effects then follow
@@ -577,8 +607,9 @@ static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
 		}
 		sqlite3_reset(vs);
 		count(gv, rule, threshold, quorum, v, n, &t);
+		rc = mark_counted(s, v, n);
 		free(v);
-		if (passed_at >= 0)
+		if (rc == 0 && passed_at >= 0)
 			rc = apply(s, p, passed_at);
 		sqlite3_stmt *u = store_stmt(s, "UPDATE proposals SET deadline = ?, state = ?,"
 						" passed_at = ?, quorum_met = ?, yes = ?, no = ?,"

@@ -19,6 +19,8 @@
  * Schema version 4 drops the index on entries.id (random keys: costly to
  * keep up at every insert); resources, loans and loan_events keep the seq
  * of the entry they come from, so it is found by (author, seq).
+ * Schema version 5 adds votes.counted and the view counted_votes (see
+ * governance.c).
  */
 #include "store.h"
 #include "checkpoint.h"
@@ -205,6 +207,8 @@ void store_rollback(struct store *s)
 
 static int load_genesis(struct store *s)
 {
+	if (s->genesis)
+		return 0;
 	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'genesis'");
 	if (!st)
 		return -1;
@@ -260,7 +264,12 @@ static int migrate(struct store *s)
 			  " (SELECT seq FROM entries e WHERE e.id = loan_events.id);"
 			  " DROP INDEX entries_id"))
 		goto fail;
-	if (store_exec(s, "PRAGMA user_version = 4") || store_commit(s))
+	/* 5: the votes the count took, marked by it (governance.c); a store
+	 * that holds votes already has them marked by a recount */
+	if (version < 5 && (store_exec(s, governance_counted_schema_sql) ||
+			    (version >= 1 && (load_genesis(s) || governance_recount(s)))))
+		goto fail;
+	if (store_exec(s, "PRAGMA user_version = 5") || store_commit(s))
 		goto fail;
 	return 0;
 fail:

@@ -16,7 +16,7 @@
 #include "keys.h"
 #include "mutua.pb-c.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_BATCH_MAX 4096 /* entries of one feed inserted at once */
 
 struct store;

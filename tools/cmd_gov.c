@@ -319,19 +319,8 @@ int cmd_proposals(struct ctx *c, int argc, char **argv)
 	static const char *const cols[] = {"id.12", "what:36", "proposer_name:20", "yes", "no",
 					   "abstain", "deadline", "state", NULL};
 	return out_rows(c,
-		/* the votes the count takes (governance.c): in time, by a member
-		 * at the proposal's time, before its own exclusion, on a
-		 * proposal made by such a member; each voter's latest */
-		"WITH counted AS (SELECT v.* FROM votes v JOIN proposals p ON p.id = v.proposal"
-		"  JOIN members e ON e.id = v.voter WHERE v.time <= p.deadline"
-		"  AND e.active AND e.since <= p.created AND (e.excluded IS NULL"
-		"  OR (e.excluded > p.created AND v.time <= e.excluded))"
-		"  AND EXISTS (SELECT 1 FROM members o WHERE o.id = p.proposer AND o.active"
-		"  AND o.since <= p.created AND (o.excluded IS NULL OR o.excluded > p.created))),"
-		" latest AS (SELECT v.proposal, v.voter, v.choice FROM counted v"
-		"  WHERE NOT EXISTS (SELECT 1 FROM counted w WHERE w.proposal = v.proposal"
-		"  AND w.voter = v.voter"
-		"  AND (w.time > v.time OR (w.time = v.time AND w.id > v.id)))),"
+		/* each voter's vote as the count took it (governance.c) */
+		"WITH latest AS (SELECT proposal, voter, choice FROM counted_votes),"
 		" shown AS (SELECT p.*, CASE WHEN p.state = 'passed' THEN 'passed'"
 		"  WHEN p.deadline > ?1 THEN 'open' WHEN p.quorum_met THEN 'rejected'"
 		"  ELSE 'expired' END AS shown_state FROM proposals p)"

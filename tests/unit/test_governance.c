@@ -360,6 +360,33 @@ static int64_t q_int(struct store *s, const char *sql, const uint8_t *id)
 	" ' n' || CAST(round(no) AS INTEGER) || ' v' || voters || ' e' || eligible"    \
 	" FROM proposals WHERE id = ?1"
 
+/* What a listing reads (counted_votes, as mutua proposals does) agrees
+ * with the tally: as many counted votes as voters, and, under the
+ * majority rule, as many yes and no. */
+#define LISTED_SQL                                                                    \
+	"SELECT p.voters = (SELECT count(*) FROM counted_votes c WHERE c.proposal = p.id)" \
+	" AND (p.yes = (SELECT count(*) FROM counted_votes c WHERE c.proposal = p.id"    \
+	"  AND c.choice = 1) AND p.no = (SELECT count(*) FROM counted_votes c"           \
+	"  WHERE c.proposal = p.id AND c.choice = 2) OR ?2) FROM proposals p WHERE p.id = ?1"
+
+static void listing_agrees(struct store *s, const uint8_t *prop)
+{
+	const Mutua__Genesis *g = store_genesis(s);
+	int colleges = g->governance && g->governance->rule == GOV_RULE_COLLEGES;
+	sqlite3_stmt *st = db_prep(s, LISTED_SQL);
+	sqlite3_bind_blob(st, 1, prop, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, colleges);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int ok = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (!ok) {
+		char *all = db_dump(s, PROPOSALS_SQL);
+		char *votes = db_dump(s, "SELECT * FROM counted_votes ORDER BY id");
+		fail_msg("the counted votes do not add up to the tally; proposals:\n%s"
+			 "counted votes:\n%s", all, votes);
+	}
+}
+
 static void outcome_is(struct store *s, const uint8_t *prop, const char *want)
 {
 	char buf[128];
@@ -368,6 +395,7 @@ static void outcome_is(struct store *s, const uint8_t *prop, const char *want)
 		char *all = db_dump(s, PROPOSALS_SQL);
 		fail_msg("proposal outcome '%s', expected '%s'; proposals:\n%s", buf, want, all);
 	}
+	listing_agrees(s, prop);
 }
 
 static int64_t passed_at(struct store *s, const uint8_t *prop)
@@ -1214,6 +1242,59 @@ static void test_admission_undone_by_earlier_votes(void **state)
 	assert_int_equal(q_int(f->s, "SELECT count(*) FROM members", NULL), 4);
 }
 
+/* The same newcomer admitted twice (two proposals open at once, both
+ * passed): the second admission moves its "since" later. A proposal made
+ * between the two counts the newcomer's vote (it was a member then); the
+ * listing once restated the rule in SQL over the members table as it ends
+ * up, and so dropped that vote while the tally kept it. */
+static void test_listing_counts_what_the_tally_counts(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	struct rec *adm1 = seal_admit(f, A, E, NULL, AT(1));
+	put_ok(f->s, adm1);
+	vote(f, A, adm1->id, YES, AT(2));
+	vote(f, B, adm1->id, YES, AT(3));
+	assert_int_equal(passed_at(f->s, adm1->id), AT(3));
+	const uint8_t *p = propose_set(f, C, "credit-limit", 100, AT(4));
+	struct rec *adm2 = seal_admit(f, B, E, NULL, AT(5));
+	put_ok(f->s, adm2);
+	vote(f, E, p, YES, AT(6));
+	vote(f, A, adm2->id, YES, AT(7));
+	vote(f, C, adm2->id, YES, AT(8));
+	vote(f, DD, adm2->id, YES, AT(9));
+	assert_int_equal(q_int(f->s, "SELECT since FROM members WHERE id = ?1", keys[E]->id),
+			 passed_at(f->s, adm2->id));
+	assert_true(passed_at(f->s, adm2->id) > AT(4));
+	/* E was one of five when p was made, and its vote is counted */
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e5");
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM counted_votes WHERE proposal = ?1"
+				     " AND choice = 1", p), 1);
+	/* and so after a reindex */
+	assert_int_equal(store_reindex(f->s), 0);
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e5");
+
+	/* a store of schema version 4 (no counted votes) has them marked
+	 * when it is opened */
+	char *before = db_dump(f->s, "SELECT * FROM counted_votes ORDER BY id");
+	assert_int_equal(sqlite3_exec(store_db(f->s), "DROP VIEW counted_votes;"
+				      " ALTER TABLE votes DROP COLUMN counted;"
+				      " PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
+	store_close(&f->st[0]);
+	char *path = path_in(f->dir, "s0.db");
+	f->s = f->st[0] = store_open(path);
+	free(path);
+	if (!f->s)
+		fail_msg("store_open: %s", err_msg());
+	assert_int_equal(q_int(f->s, "SELECT user_version FROM pragma_user_version", NULL),
+			 STORE_SCHEMA_VERSION);
+	char *after = db_dump(f->s, "SELECT * FROM counted_votes ORDER BY id");
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e5");
+}
+
 /* ---- keys: rotation and rekey ---------------------------------------- */
 
 static struct rec *seal_rotate(struct fx *f, int who, int to, int64_t t)
@@ -1386,6 +1467,7 @@ int main(void)
 		T(test_profile_does_not_move_a_voter_between_colleges),
 		T(test_excluded_members_late_vote_not_counted_in_any_order),
 		T(test_admission_undone_by_earlier_votes),
+		T(test_listing_counts_what_the_tally_counts),
 		T(test_rotation_keeps_the_member),
 		T(test_rotation_to_a_members_key_ends_the_feed_only),
 		T(test_rekey_cuts_the_replaced_feed),
