@@ -86,7 +86,12 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 			       " WHERE l.id = ?1", -1, &st, NULL))
 		return db_fail(s);
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32;
+	int step = sqlite3_step(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return db_fail(s);
+	}
+	rc = step == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32;
 	if (rc) {
 		snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 0));
 		memcpy(owner, sqlite3_column_blob(st, 1), 32);
@@ -112,13 +117,16 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 			return db_fail(s);
 		sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, steps[k], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
+		step = sqlite3_step(st);
+		if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
 		    sqlite3_column_bytes(st, 1) == 32) {
 			memcpy(ids[n], sqlite3_column_blob(st, 0), 32);
 			memcpy(who[n], sqlite3_column_blob(st, 1), 32);
 			at[n++] = sqlite3_column_int64(st, 2);
 		}
 		sqlite3_finalize(st);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return db_fail(s);
 	}
 	for (size_t i = 0; i < n; i++) {
 		/* by the seq of one of the signer's keys: entries have no

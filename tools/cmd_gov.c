@@ -259,21 +259,8 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	    (rc = resolve_id(c, "proposal", "SELECT id FROM proposals WHERE id BETWEEN ?1 AND ?2",
 			     argv[1], id)))
 		return rc;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store), "SELECT state, deadline FROM proposals"
-						   " WHERE id = ?1", -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-	rc = EXIT_OK;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(st, 0), "passed") == 0)
-			rc = fail(EXIT_REFUSED, "the proposal has passed already");
-		else if (sqlite3_column_int64(st, 1) < time_now_ms())
-			rc = fail(EXIT_REFUSED, "the proposal is closed: its deadline has passed");
-	}
-	sqlite3_finalize(st);
-	if (rc)
-		return rc;
+	if (governance_vote_check(c->store, id, time_now_ms()))
+		return fail_err(EXIT_REFUSED, NULL);
 	Mutua__Vote v = MUTUA__VOTE__INIT;
 	Mutua__Body b = MUTUA__BODY__INIT;
 	v.proposal.data = id;

@@ -1295,6 +1295,101 @@ static void test_listing_counts_what_the_tally_counts(void **state)
 	outcome_is(f->s, p, "open q0 y1 n0 v1 e5");
 }
 
+/* ---- a store error refuses the count --------------------------------- */
+
+/* Offers r to s as from a peer: 1 stored, 0 refused or failed (err_msg()
+ * says why). */
+static int offer(struct store *s, const struct rec *r)
+{
+	struct raw_entry raw = {r->body, r->blen, r->sig, KEY_SIG_BYTES};
+	struct batch_result br;
+	return store_insert_batch(s, &raw, 1, &br) == 0 && br.added == 1;
+}
+
+/* Refuses reading members.college (the voters' colleges): set on a
+ * connection, it makes every statement that reads it fail with
+ * SQLITE_AUTH when it next runs, as a damaged page would. */
+static int deny_college(void *arg, int what, const char *table, const char *column,
+			const char *db, const char *trigger)
+{
+	(void)arg;
+	(void)db;
+	(void)trigger;
+	return what == SQLITE_READ && table && column && strcmp(table, "members") == 0 &&
+			       strcmp(column, "college") == 0
+		       ? SQLITE_DENY : SQLITE_OK;
+}
+
+/* The electorate cannot be read while the deciding vote is counted: the
+ * vote is refused and no decision is made; once it reads again, the same
+ * vote decides. */
+static void test_count_refused_when_the_electorate_cannot_be_read(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 500, AT(1));
+	vote(f, A, p, YES, AT(2));
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	sqlite3 *db = store_db(f->s);
+	sqlite3_set_authorizer(db, deny_college, NULL);
+	struct rec *deciding = seal_vote(f, B, p, YES, AT(3));
+	assert_int_equal(offer(f->s, deciding), 0);
+	assert_non_null(strstr(err_msg(), "counting the voters"));
+	sqlite3_set_authorizer(db, NULL, NULL);
+	/* nothing was decided, nor kept */
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM votes", NULL), 1);
+	put_ok(f->s, deciding);
+	outcome_is(f->s, p, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 500);
+}
+
+/* Another writer holds the store (no wait): the vote that would decide is
+ * refused, and the proposal stays open. */
+static void test_count_refused_under_a_held_write_lock(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 500, AT(1));
+	vote(f, A, p, YES, AT(2));
+	sqlite3 *other;
+	const char *path = sqlite3_db_filename(store_db(f->s), "main");
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(store_db(f->s), 0);
+	struct rec *deciding = seal_vote(f, B, p, YES, AT(3));
+	assert_int_equal(offer(f->s, deciding), 0);
+	assert_non_null(strstr(err_msg(), "locked"));
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	put_ok(f->s, deciding);
+	outcome_is(f->s, p, "passed q1 y2 n0 v2 e4");
+}
+
+/* A parameter that cannot be read is an error for a rule, never the
+ * genesis value (governance_param_get); a display falls back to it. */
+static void test_param_unreadable_is_an_error(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 500, AT(1));
+	vote(f, A, p, YES, AT(2));
+	vote(f, B, p, YES, AT(3));
+	int64_t v = -1;
+	assert_int_equal(governance_param_get(f->s, "credit-limit", &v), 0);
+	assert_int_equal(v, 500);
+	assert_int_equal(sqlite3_exec(store_db(f->s), "ALTER TABLE proposals RENAME TO p_t;"
+				      " CREATE VIEW proposals AS SELECT id, kind, param, state,"
+				      " passed_at, abs(-9223372036854775807 - 1) AS value FROM p_t",
+				      NULL, NULL, NULL), SQLITE_OK);
+	v = -1;
+	assert_int_equal(governance_param_get(f->s, "credit-limit", &v), -1);
+	assert_int_equal(v, -1);
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+}
+
 /* ---- keys: rotation and rekey ---------------------------------------- */
 
 static struct rec *seal_rotate(struct fx *f, int who, int to, int64_t t)
@@ -1468,6 +1563,9 @@ int main(void)
 		T(test_excluded_members_late_vote_not_counted_in_any_order),
 		T(test_admission_undone_by_earlier_votes),
 		T(test_listing_counts_what_the_tally_counts),
+		T(test_count_refused_when_the_electorate_cannot_be_read),
+		T(test_count_refused_under_a_held_write_lock),
+		T(test_param_unreadable_is_an_error),
 		T(test_rotation_keeps_the_member),
 		T(test_rotation_to_a_members_key_ends_the_feed_only),
 		T(test_rekey_cuts_the_replaced_feed),
