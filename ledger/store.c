@@ -20,7 +20,7 @@
  * keep up at every insert); resources, loans and loan_events keep the seq
  * of the entry they come from, so it is found by (author, seq).
  * Schema version 5 adds votes.counted and the view counted_votes (see
- * governance.c).
+ * governance.c), and the view current_members (member.c).
  */
 #include "store.h"
 #include "checkpoint.h"
@@ -28,6 +28,7 @@
 #include "fold.h"
 #include "governance.h"
 #include "lending.h"
+#include "member.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -267,6 +268,7 @@ static int migrate(struct store *s)
 	/* 5: the votes the count took, marked by it (governance.c); a store
 	 * that holds votes already has them marked by a recount */
 	if (version < 5 && (store_exec(s, governance_counted_schema_sql) ||
+			    store_exec(s, member_schema_sql) ||
 			    (version >= 1 && (load_genesis(s) || governance_recount(s)))))
 		goto fail;
 	if (store_exec(s, "PRAGMA user_version = 5") || store_commit(s))
@@ -659,8 +661,10 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 			"be refused", (unsigned long long)last);
 		goto fail;
 	}
-	if (store_excluded_at(s, member_id)) {
-		err_set("this member was excluded from the federation");
+	int current = member_is_current(s, member_id);
+	if (current <= 0) {
+		if (current == 0) /* a member all the same: store_member_of found it */
+			err_set("this member was excluded from the federation");
 		goto fail;
 	}
 	int64_t forked = fork_seq(s, k->id);

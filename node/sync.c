@@ -11,6 +11,7 @@
 #include "sync.h"
 #include "entry.h"
 #include "log.h"
+#include "member.h"
 #include "util.h"
 #include "wire.h"
 
@@ -135,15 +136,8 @@ static int socket_common(struct syncer *sy, void *sock)
  * stays open, and must carry nothing more either way. */
 static int peer_current(struct syncer *sy, const struct peer *p)
 {
-	/* asked for every message sent and handled: a cached statement */
-	sqlite3_stmt *st = store_stmt(sy->store, "SELECT 1 FROM members WHERE id = ?1"
-				      " AND active AND excluded IS NULL");
-	if (!st)
-		return 0;
-	sqlite3_bind_blob(st, 1, p->member, 32, SQLITE_STATIC);
-	int yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return yes;
+	/* a store error reads as no: nothing is carried */
+	return member_is_current(sy->store, p->member) == 1;
 }
 
 /* Sends n frames to p without blocking: a peer that does not read loses
@@ -1149,18 +1143,14 @@ static int drain_zap(struct syncer *sy)
 		char uid[HEX_ID_LEN + 1] = "";
 		if (n >= 7 && is_cmd(&f[0], "1.0") && is_cmd(&f[2], ZAP_DOMAIN) &&
 		    is_cmd(&f[5], "CURVE") && zmq_msg_size(&f[6]) == 32) {
-			sqlite3_stmt *st;
-			if (sqlite3_prepare_v2(store_db(sy->store),
-					       "SELECT id FROM members WHERE xkey = ?1 AND active"
-					       " AND excluded IS NULL", -1, &st,
-					       NULL) == SQLITE_OK) {
-				sqlite3_bind_blob(st, 1, zmq_msg_data(&f[6]), 32, SQLITE_STATIC);
-				if (sqlite3_step(st) == SQLITE_ROW) {
-					hex_encode(uid, sqlite3_column_blob(st, 0), 32);
-					status = "200";
-					text = "OK";
-				}
-				sqlite3_finalize(st);
+			uint8_t id[32];
+			int cur = member_current_by_xkey(sy->store, zmq_msg_data(&f[6]), id);
+			if (cur == 1) {
+				hex_encode(uid, id, 32);
+				status = "200";
+				text = "OK";
+			} else if (cur < 0) {
+				text = "the store cannot tell: refused";
 			}
 		} else {
 			text = "mechanism or domain refused";

@@ -4,6 +4,7 @@
 #include "entry.h"
 #include "federation.h"
 #include "governance.h"
+#include "member.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -94,7 +95,10 @@ static int open_current_member(struct ctx *c, const char *arg, uint8_t id[32])
 	int rc;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = resolve_member(c, arg, id)))
 		return rc;
-	if (store_is_member(c->store, id) != 1 || store_excluded_at(c->store, id))
+	int current = member_is_current(c->store, id);
+	if (current < 0)
+		return fail_err(EXIT_REFUSED, NULL);
+	if (!current)
 		return fail(EXIT_REFUSED, "'%s' is not a current member", arg);
 	return EXIT_OK;
 }

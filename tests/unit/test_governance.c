@@ -18,6 +18,7 @@
 #include "entry.h"
 #include "federation.h"
 #include "governance.h"
+#include "member.h"
 #include "store.h"
 #include "util.h"
 
@@ -404,14 +405,15 @@ static int64_t passed_at(struct store *s, const uint8_t *prop)
 }
 
 /* What the ZAP handler asks (node/sync.c, drain_zap): is this transport
- * key a current member's? */
+ * key a current member's? The member it names is current by its id too
+ * (what an append and the syncer's peers ask). */
 static int zap_admits(struct store *s, int who)
 {
-	sqlite3_stmt *st = db_prep(s, "SELECT 1 FROM members WHERE xkey = ?1 AND active"
-				   " AND excluded IS NULL");
-	sqlite3_bind_blob(st, 1, keys[who]->xpk, 32, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	uint8_t id[32];
+	int rc = member_current_by_xkey(s, keys[who]->xpk, id);
+	assert_true(rc >= 0);
+	if (rc == 1)
+		assert_int_equal(member_is_current(s, id), 1);
 	return rc;
 }
 
@@ -1278,6 +1280,7 @@ static void test_listing_counts_what_the_tally_counts(void **state)
 	 * when it is opened */
 	char *before = db_dump(f->s, "SELECT * FROM counted_votes ORDER BY id");
 	assert_int_equal(sqlite3_exec(store_db(f->s), "DROP VIEW counted_votes;"
+				      " DROP VIEW current_members;"
 				      " ALTER TABLE votes DROP COLUMN counted;"
 				      " PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
 	store_close(&f->st[0]);
@@ -1388,6 +1391,78 @@ static void test_param_unreadable_is_an_error(void **state)
 	assert_int_equal(governance_param_get(f->s, "credit-limit", &v), -1);
 	assert_int_equal(v, -1);
 	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+}
+
+/* ---- who is a current member ---------------------------------------- */
+
+static int deny_excluded(void *arg, int what, const char *table, const char *column,
+			 const char *db, const char *trigger)
+{
+	(void)arg;
+	(void)db;
+	(void)trigger;
+	return what == SQLITE_READ && table && column && strcmp(table, "members") == 0 &&
+			       strcmp(column, "excluded") == 0
+		       ? SQLITE_DENY : SQLITE_OK;
+}
+
+static Mutua__Body offer_body(Mutua__Offer *o, const char *title)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	mutua__offer__init(o);
+	o->kind = MUTUA__KIND__KIND_VEHICLE;
+	o->title = (char *)title;
+	o->unit = MUTUA__UNIT__UNIT_DAY;
+	o->capacity = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = o;
+	return b;
+}
+
+/* A founder or an admitted member is current; an applicant, a stranger
+ * and an excluded member are not (the excluded one stays a member). When
+ * the store cannot tell, the answer is an error, and an append refuses. */
+static void test_current_member(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	assert_int_equal(member_is_current(f->s, keys[A]->id), 1);
+	assert_int_equal(member_is_current(f->s, keys[X]->id), 0);
+	struct rec *adm = seal_admit(f, A, E, NULL, AT(1));
+	put_ok(f->s, adm);
+	assert_int_equal(member_is_current(f->s, keys[E]->id), 0);
+	vote(f, A, adm->id, YES, AT(2));
+	vote(f, B, adm->id, YES, AT(3));
+	assert_int_equal(member_is_current(f->s, keys[E]->id), 1);
+	assert_true(zap_admits(f->s, E));
+	struct rec *ex = seal_exclude(f, A, DD, AT(4));
+	put_ok(f->s, ex);
+	vote(f, A, ex->id, YES, AT(5));
+	vote(f, B, ex->id, YES, AT(6));
+	vote(f, C, ex->id, YES, AT(7));
+	assert_int_equal(member_is_current(f->s, keys[DD]->id), 0);
+	assert_int_equal(store_is_member(f->s, keys[DD]->id), 1);
+	assert_false(zap_admits(f->s, DD));
+	/* the listings' view says the same */
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM current_members", NULL), 4);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM current_members WHERE id = ?1",
+			       keys[DD]->id), 0);
+
+	/* the store cannot read the exclusions: no answer, no append */
+	sqlite3 *db = store_db(f->s);
+	sqlite3_set_authorizer(db, deny_excluded, NULL);
+	assert_int_equal(member_is_current(f->s, keys[A]->id), -1);
+	assert_int_equal(member_current_by_xkey(f->s, keys[A]->xpk, NULL), -1);
+	Mutua__Offer o;
+	Mutua__Body b = offer_body(&o, "Grue");
+	assert_int_equal(store_append(f->s, keys[A], &b, NULL), -1);
+	assert_non_null(strstr(err_msg(), "current member"));
+	sqlite3_set_authorizer(db, NULL, NULL);
+	b = offer_body(&o, "Grue");
+	assert_int_equal(store_append(f->s, keys[A], &b, NULL), 0);
+	b = offer_body(&o, "Grue");
+	assert_int_equal(store_append(f->s, keys[DD], &b, NULL), -1);
+	assert_non_null(strstr(err_msg(), "excluded"));
 }
 
 /* ---- keys: rotation and rekey ---------------------------------------- */
@@ -1566,6 +1641,7 @@ int main(void)
 		T(test_count_refused_when_the_electorate_cannot_be_read),
 		T(test_count_refused_under_a_held_write_lock),
 		T(test_param_unreadable_is_an_error),
+		T(test_current_member),
 		T(test_rotation_keeps_the_member),
 		T(test_rotation_to_a_members_key_ends_the_feed_only),
 		T(test_rekey_cuts_the_replaced_feed),
