@@ -20,7 +20,9 @@
  * keep up at every insert); resources, loans and loan_events keep the seq
  * of the entry they come from, so it is found by (author, seq).
  * Schema version 5 adds votes.counted and the view counted_votes (see
- * governance.c), and the view current_members (member.c).
+ * governance.c), the view current_members (member.c), and the view
+ * fork_points: each forked feed's fork point, the lowest seq at which
+ * two validly signed entries are held (store_fork_point).
  */
 #include "store.h"
 #include "checkpoint.h"
@@ -269,6 +271,7 @@ static int migrate(struct store *s)
 	 * that holds votes already has them marked by a recount */
 	if (version < 5 && (store_exec(s, governance_counted_schema_sql) ||
 			    store_exec(s, member_schema_sql) ||
+			    store_exec(s, store_fork_points_sql) ||
 			    (version >= 1 && (load_genesis(s) || governance_recount(s)))))
 		goto fail;
 	if (store_exec(s, "PRAGMA user_version = 5") || store_commit(s))
@@ -593,16 +596,32 @@ static int put_entry(struct store *s, const struct entry *e, int verified, int m
 	return fold_entry(s, e);
 }
 
-/* The lowest seq at which a feed is forked, or 0. */
-static int64_t fork_seq(struct store *s, const uint8_t *author)
+/* The one reader of the view fork_points (store_fork_point). */
+const char store_fork_points_sql[] =
+	"CREATE VIEW fork_points AS SELECT author, min(seq) AS seq FROM forks"
+	" GROUP BY author;";
+
+int store_fork_point(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT min(seq) FROM forks WHERE author = ?");
+	sqlite3_stmt *st = store_stmt(s, "SELECT seq FROM fork_points WHERE author = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	int64_t seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && seq)
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return seq;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return err_set("store: is the feed forked? %s", sqlite3_errmsg(s->db));
+	return rc == SQLITE_ROW;
+}
+
+/* The lowest seq at which a feed is forked, 0 when it is not, -1. */
+static int64_t fork_seq(struct store *s, const uint8_t *author)
+{
+	uint64_t seq;
+	int rc = store_fork_point(s, author, &seq);
+	return rc <= 0 ? rc : (int64_t)seq;
 }
 
 int store_hold_appends(struct store *s, int64_t until_ms)
@@ -668,6 +687,8 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		goto fail;
 	}
 	int64_t forked = fork_seq(s, k->id);
+	if (forked < 0)
+		goto fail;
 	if (forked) {
 		err_set("this member's own feed is forked at seq %lld: refusing to "
 			"append (run 'mutua doctor')", (long long)forked);

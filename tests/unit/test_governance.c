@@ -1280,7 +1280,7 @@ static void test_listing_counts_what_the_tally_counts(void **state)
 	 * when it is opened */
 	char *before = db_dump(f->s, "SELECT * FROM counted_votes ORDER BY id");
 	assert_int_equal(sqlite3_exec(store_db(f->s), "DROP VIEW counted_votes;"
-				      " DROP VIEW current_members;"
+				      " DROP VIEW current_members; DROP VIEW fork_points;"
 				      " ALTER TABLE votes DROP COLUMN counted;"
 				      " PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
 	store_close(&f->st[0]);

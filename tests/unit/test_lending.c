@@ -910,7 +910,7 @@ static void test_migration_from_version_3(void **state)
 				      " ALTER TABLE loans DROP COLUMN seq;"
 				      " ALTER TABLE loan_events DROP COLUMN seq;"
 				      " DROP VIEW counted_votes; ALTER TABLE votes DROP COLUMN counted;"
-				      " DROP VIEW current_members;"
+				      " DROP VIEW current_members; DROP VIEW fork_points;"
 				      " PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	int k;
 	for (k = 0; f->st[k] != s; k++)
