@@ -81,6 +81,11 @@ static Mutua__Card *read_new_card(struct ctx *c, const char *path)
 	if (known == 0)
 		known = store_is_member(c->store, cb->id.data);
 	mutua__card_body__free_unpacked(cb, NULL);
+	if (known < 0) {
+		mutua__card__free_unpacked(card, NULL);
+		fail_err(EXIT_REFUSED, NULL);
+		return NULL;
+	}
 	if (known) {
 		mutua__card__free_unpacked(card, NULL);
 		fail(EXIT_REFUSED, "the card's key is a member's: it names a member already");
