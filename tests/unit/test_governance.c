@@ -1393,6 +1393,41 @@ static void test_param_unreadable_is_an_error(void **state)
 	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
 }
 
+static int deny_state(void *arg, int what, const char *table, const char *column,
+		      const char *db, const char *trigger)
+{
+	(void)arg;
+	(void)db;
+	(void)trigger;
+	return what == SQLITE_READ && table && column && strcmp(table, "proposals") == 0 &&
+			       strcmp(column, "state") == 0
+		       ? SQLITE_DENY : SQLITE_OK;
+}
+
+/* May a vote be cast: on an open proposal before its deadline; not on a
+ * passed one, a closed one, an unknown one, nor when the store cannot
+ * tell. */
+static void test_vote_check(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 500, AT(1));
+	assert_int_equal(governance_vote_check(f->s, p, AT(2)), 0);
+	assert_int_equal(governance_vote_check(f->s, p, AT(1) + H + 1), -1);
+	assert_non_null(strstr(err_msg(), "its deadline has passed"));
+	uint8_t unknown[32] = {0};
+	assert_int_equal(governance_vote_check(f->s, unknown, AT(2)), -1);
+	assert_non_null(strstr(err_msg(), "no such proposal"));
+	sqlite3_set_authorizer(store_db(f->s), deny_state, NULL);
+	assert_int_equal(governance_vote_check(f->s, p, AT(2)), -1);
+	assert_non_null(strstr(err_msg(), "store"));
+	sqlite3_set_authorizer(store_db(f->s), NULL, NULL);
+	vote(f, A, p, YES, AT(2));
+	vote(f, B, p, YES, AT(3));
+	assert_int_equal(governance_vote_check(f->s, p, AT(4)), -1);
+	assert_non_null(strstr(err_msg(), "passed already"));
+}
+
 /* ---- who is a current member ---------------------------------------- */
 
 static int deny_excluded(void *arg, int what, const char *table, const char *column,
@@ -1641,6 +1676,7 @@ int main(void)
 		T(test_count_refused_when_the_electorate_cannot_be_read),
 		T(test_count_refused_under_a_held_write_lock),
 		T(test_param_unreadable_is_an_error),
+		T(test_vote_check),
 		T(test_current_member),
 		T(test_rotation_keeps_the_member),
 		T(test_rotation_to_a_members_key_ends_the_feed_only),
