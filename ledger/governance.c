@@ -611,10 +611,11 @@ static int mark_counted(struct store *s, const struct voter *v, size_t n)
 }
 
 /* The votes on proposal id timed by its deadline, in the order they are
- * taken, into v (n voters): fills t and passed_at (-1 never passed). */
-static int tally_votes(struct store *s, const uint8_t *id, int64_t created, int64_t deadline,
-		       int64_t threshold, int64_t quorum, struct voter *v, size_t n,
-		       struct tally *t, int64_t *passed_at)
+ * taken, into v (n voters; none taken unless proposer_ok): fills t and
+ * passed_at (-1 never passed). */
+static int tally_votes(struct store *s, const uint8_t *id, int proposer_ok, int64_t created,
+		       int64_t deadline, int64_t threshold, int64_t quorum, struct voter *v,
+		       size_t n, struct tally *t, int64_t *passed_at)
 {
 	const Mutua__Genesis *g = store_genesis(s);
 	const Mutua__Governance *gv = g ? g->governance : NULL;
@@ -629,8 +630,8 @@ static int tally_votes(struct store *s, const uint8_t *id, int64_t created, int6
 		return -1;
 	sqlite3_bind_blob(vs, 1, id, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(vs, 2, deadline);
-	int rc;
-	while ((rc = sqlite3_step(vs)) == SQLITE_ROW) {
+	int rc = SQLITE_DONE;
+	while (proposer_ok && (rc = sqlite3_step(vs)) == SQLITE_ROW) {
 		const uint8_t *voter = sqlite3_column_blob(vs, 0);
 		int choice = sqlite3_column_int(vs, 1);
 		int64_t when = sqlite3_column_int64(vs, 2);
@@ -681,9 +682,8 @@ static int count_proposal(struct store *s, sqlite3_stmt *p, const struct excl *l
 		proposer_ok |= memcmp(v[i].id, sqlite3_column_blob(p, 6), 32) == 0;
 	struct tally t = {0};
 	int64_t passed_at = -1;
-	int rc = 0;
-	if (proposer_ok)
-		rc = tally_votes(s, id, created, deadline, threshold, quorum, v, n, &t, &passed_at);
+	int rc = tally_votes(s, id, proposer_ok, created, deadline, threshold, quorum, v, n, &t,
+			     &passed_at);
 	if (rc == 0)
 		rc = mark_counted(s, v, n);
 	free(v);
