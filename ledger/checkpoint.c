@@ -571,10 +571,9 @@ int checkpoint_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t 
 		return member;
 	if (store_excluded_at(s, id) || end != INT64_MAX)
 		return 0; /* out, or a key replaced: its feed takes no more */
-	if (query_int(s, "SELECT count(*) FROM forks WHERE author = ?1", author, 0, &v))
-		return -1;
-	if (v)
-		return 0; /* doctor tells the operator; appends are refused */
+	int forked = store_fork_point(s, author, NULL);
+	if (forked)
+		return forked < 0 ? -1 : 0; /* doctor tells the operator; appends are refused */
 	if (store_head(s, author, &head, NULL) ||
 	    query_int(s, "SELECT coalesce(max(seq), 0) FROM checkpoints WHERE author = ?1",
 		      author, 0, &last))

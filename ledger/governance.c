@@ -3,7 +3,12 @@
  * Tables (derived, rebuilt by store_reindex):
  *   proposals   one row per proposal entry, with its tally and outcome
  *   votes       every vote entry (a member's later vote on a proposal
- *               replaces its earlier one)
+ *               replaces its earlier one); counted (schema version 5) is
+ *               1 on the one vote of each voter that the count below took,
+ *               0 on every other
+ *   counted_votes  view: the votes with counted set. It is what listings
+ *               read (mutua proposals): which votes count is decided here,
+ *               in C, once, and nowhere restated in SQL
  *   params      federation parameters set by passed proposals
  *   members     active and excluded follow from admissions and exclusions
  *
@@ -60,6 +65,11 @@ const char governance_schema_sql[] =
 	"CREATE INDEX votes_proposal ON votes(proposal);"
 	"CREATE TABLE params(name TEXT PRIMARY KEY, value INTEGER NOT NULL,"
 	" since INTEGER NOT NULL);";
+
+const char governance_counted_schema_sql[] =
+	"ALTER TABLE votes ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;"
+	"CREATE VIEW counted_votes AS SELECT id, proposal, voter, choice, time FROM votes"
+	" WHERE counted;";
 
 void governance_defaults(const Mutua__Genesis *g, uint32_t *rule, uint32_t *threshold,
 			 uint32_t *quorum, uint64_t *duration)
@@ -132,25 +142,62 @@ static int64_t genesis_param(struct store *s, const char *name)
 	return (int64_t)duration;
 }
 
-/* A parameter in force at time t (INT64_MAX: now). */
-static int64_t param_at(struct store *s, const char *name, int64_t t)
+/* A parameter in force at time t (INT64_MAX: now). 0, or -1 with the
+ * store's error: an unreadable parameter never reads as the genesis's. */
+static int param_at(struct store *s, const char *name, int64_t t, int64_t *v)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM proposals WHERE kind = 'set'"
 					 " AND param = ? AND state = 'passed' AND passed_at <= ?"
 					 " ORDER BY passed_at DESC, id DESC LIMIT 1");
 	if (!st)
-		return genesis_param(s, name);
+		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, t);
-	int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-						   : genesis_param(s, name);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		*v = genesis_param(s, name);
+	else
+		err_set("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
 	sqlite3_reset(st);
-	return v;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int governance_param_get(struct store *s, const char *name, int64_t *v)
+{
+	return param_at(s, name, INT64_MAX, v);
 }
 
 int64_t governance_param(struct store *s, const char *name)
 {
-	return param_at(s, name, INT64_MAX);
+	int64_t v;
+	return param_at(s, name, INT64_MAX, &v) ? genesis_param(s, name) : v;
+}
+
+int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES],
+			  int64_t time)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT state, deadline FROM proposals WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, proposal, ENTRY_ID_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(st, 0), "passed") == 0)
+			rc = err_set("the proposal has passed already");
+		else if (sqlite3_column_int64(st, 1) < time)
+			rc = err_set("the proposal is closed: its deadline has passed");
+		else
+			rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = err_set("no such proposal");
+	} else {
+		rc = err_set("store: reading the proposal: %s",
+			     sqlite3_errmsg(sqlite3_db_handle(st)));
+	}
+	sqlite3_reset(st);
+	return rc;
 }
 
 int governance_fold(struct store *s, const struct entry *e)
@@ -235,6 +282,7 @@ struct voter {
 	uint8_t id[32];
 	int college; /* index in the rule's colleges, -1 none */
 	int choice;  /* latest counted vote, 0 none */
+	uint8_t vote[32]; /* its id */
 	int64_t out; /* excluded at (as the previous pass found), 0 never */
 };
 
@@ -307,42 +355,62 @@ static int college_index(const Mutua__Governance *gv, const char *name)
 	return -1;
 }
 
-/* Members who may vote on a proposal made at t; out from the exclusions
- * `late` (nlate of them) found by the previous pass. */
-static struct voter *voters_at(struct store *s, const Mutua__Governance *gv, int64_t t,
-			       const struct excl *late, size_t nlate, size_t *n)
+/* Members who may vote on a proposal made at t, in *out (malloc'd, *n of
+ * them); out from the exclusions `late` (nlate of them) found by the
+ * previous pass. 0, or -1 with err_set: the count is then refused, never
+ * run over part of the electorate. */
+static int voters_at(struct store *s, const Mutua__Governance *gv, int64_t t,
+		     const struct excl *late, size_t nlate, struct voter **out, size_t *n)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT id, college FROM members WHERE active"
 					 " AND since <= ? AND (excluded IS NULL OR excluded > ?)"
 					 " ORDER BY id");
 	size_t cap = 16;
-	struct voter *v = malloc(cap * sizeof *v);
+	struct voter *v = NULL;
+	int rc;
 	*n = 0;
-	if (!st || !v) {
-		free(v);
-		return NULL;
-	}
+	*out = NULL;
+	if (!st)
+		return -1;
 	sqlite3_bind_int64(st, 1, t);
 	sqlite3_bind_int64(st, 2, t);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	if (!(v = malloc(cap * sizeof *v))) {
+		rc = SQLITE_NOMEM;
+		goto fail;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			void *more = realloc(v, 2 * cap * sizeof *v);
-			if (!more)
-				break;
+			if (!more) {
+				rc = SQLITE_NOMEM;
+				goto fail;
+			}
 			v = more;
 			cap *= 2;
 		}
-		memcpy(v[*n].id, sqlite3_column_blob(st, 0), 32);
-		v[*n].college = college_index(gv, (const char *)sqlite3_column_text(st, 1));
-		v[*n].choice = 0;
-		v[*n].out = 0;
+		struct voter *w = &v[*n];
+		memset(w, 0, sizeof *w);
+		memcpy(w->id, sqlite3_column_blob(st, 0), 32);
+		w->college = college_index(gv, (const char *)sqlite3_column_text(st, 1));
 		for (size_t k = 0; k < nlate; k++)
-			if (memcmp(late[k].id, v[*n].id, 32) == 0)
-				v[*n].out = late[k].at;
+			if (memcmp(late[k].id, w->id, 32) == 0)
+				w->out = late[k].at;
 		(*n)++;
 	}
+	if (rc != SQLITE_DONE)
+		goto fail;
 	sqlite3_reset(st);
-	return v;
+	*out = v;
+	return 0;
+fail:
+	if (rc == SQLITE_NOMEM)
+		err_set("out of memory counting the voters");
+	else
+		err_set("store: counting the voters: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+	sqlite3_reset(st);
+	free(v);
+	*n = 0;
+	return -1;
 }
 
 /* The verified body of the card held in column i of a proposal row. */
@@ -363,8 +431,12 @@ static int apply_rekey(struct store *s, sqlite3_stmt *p)
 	const uint8_t *member = sqlite3_column_blob(p, 2);
 	const void *old = sqlite3_column_blob(p, 7);
 	uint8_t owner[32];
-	if (!member || sqlite3_column_bytes(p, 7) != 32 ||
-	    store_member_of(s, old, owner, NULL) != 1 || memcmp(owner, member, 32) != 0)
+	if (!member || sqlite3_column_bytes(p, 7) != 32)
+		return 0;
+	int whose = store_member_of(s, old, owner, NULL);
+	if (whose < 0)
+		return -1;
+	if (whose == 0 || memcmp(owner, member, 32) != 0)
 		return 0;
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO keys(key, member, cut) VALUES (?1, ?2, ?3)"
 					 " ON CONFLICT(key) DO UPDATE SET cut ="
@@ -446,22 +518,21 @@ static struct excl *exclusions(struct store *s, size_t *n)
 	sqlite3_stmt *st = store_stmt(s, "SELECT id, excluded FROM members"
 					 " WHERE excluded IS NOT NULL ORDER BY id");
 	size_t cap = 8;
-	struct excl *x = malloc(cap * sizeof *x);
+	struct excl *x = NULL;
+	int rc;
 	*n = 0;
-	if (!st || !x) {
-		free(x);
-		if (st)
-			err_set("out of memory");
+	if (!st)
 		return NULL;
+	if (!(x = malloc(cap * sizeof *x))) {
+		rc = SQLITE_NOMEM;
+		goto fail;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			void *more = realloc(x, 2 * cap * sizeof *x);
 			if (!more) {
-				sqlite3_reset(st);
-				free(x);
-				err_set("out of memory");
-				return NULL;
+				rc = SQLITE_NOMEM;
+				goto fail;
 			}
 			x = more;
 			cap *= 2;
@@ -471,8 +542,19 @@ static struct excl *exclusions(struct store *s, size_t *n)
 		x[*n].at = sqlite3_column_int64(st, 1);
 		(*n)++;
 	}
+	if (rc != SQLITE_DONE)
+		goto fail;
 	sqlite3_reset(st);
 	return x;
+fail:
+	if (rc == SQLITE_NOMEM)
+		err_set("out of memory");
+	else
+		err_set("store: reading the exclusions: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+	sqlite3_reset(st);
+	free(x);
+	*n = 0;
+	return NULL;
 }
 
 static int recount_pass(struct store *s, const struct excl *late, size_t nlate);
@@ -512,16 +594,127 @@ out:
 	return rc;
 }
 
-static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
+/* Marks the votes the count took (counted_votes). */
+static int mark_counted(struct store *s, const struct voter *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].choice)
+			continue;
+		sqlite3_stmt *st = store_stmt(s, "UPDATE votes SET counted = 1 WHERE id = ?1");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, v[i].vote, 32, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			return -1;
+	}
+	return 0;
+}
+
+/* The votes on proposal id timed by its deadline, in the order they are
+ * taken, into v (n voters; none taken unless proposer_ok): fills t and
+ * passed_at (-1 never passed). */
+static int tally_votes(struct store *s, const uint8_t *id, int proposer_ok, int64_t created,
+		       int64_t deadline, int64_t threshold, int64_t quorum, struct voter *v,
+		       size_t n, struct tally *t, int64_t *passed_at)
 {
 	const Mutua__Genesis *g = store_genesis(s);
 	const Mutua__Governance *gv = g ? g->governance : NULL;
 	uint32_t rule, th0, q0;
 	uint64_t d0;
 	governance_defaults(g, &rule, &th0, &q0, &d0);
+	*passed_at = -1;
+	sqlite3_stmt *vs = store_stmt(s, "SELECT voter, choice, time, id FROM votes"
+					 " WHERE proposal = ? AND time <= ?"
+					 " ORDER BY time, id");
+	if (!vs)
+		return -1;
+	sqlite3_bind_blob(vs, 1, id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(vs, 2, deadline);
+	int rc = SQLITE_DONE;
+	while (proposer_ok && (rc = sqlite3_step(vs)) == SQLITE_ROW) {
+		const uint8_t *voter = sqlite3_column_blob(vs, 0);
+		int choice = sqlite3_column_int(vs, 1);
+		int64_t when = sqlite3_column_int64(vs, 2);
+		for (size_t i = 0; i < n; i++)
+			if (memcmp(v[i].id, voter, 32) == 0 && !(v[i].out && when > v[i].out)) {
+				v[i].choice = choice;
+				memcpy(v[i].vote, sqlite3_column_blob(vs, 3), 32);
+			}
+		count(gv, rule, threshold, quorum, v, n, t);
+		/* a vote timed before its proposal (a clock behind) takes
+		 * effect no earlier than the proposal: effects then follow
+		 * proposals in the order recount_pass replays them */
+		if (t->passed && *passed_at < 0)
+			*passed_at = when > created ? when : created;
+	}
+	if (rc != SQLITE_DONE) {
+		err_set("store: counting the votes: %s", sqlite3_errmsg(sqlite3_db_handle(vs)));
+		sqlite3_reset(vs);
+		return -1;
+	}
+	sqlite3_reset(vs);
+	count(gv, rule, threshold, quorum, v, n, t);
+	return 0;
+}
+
+/* Counts the proposal in row p of recount_pass, applies it if it passed,
+ * and stores its tally. Any error refuses the whole count. */
+static int count_proposal(struct store *s, sqlite3_stmt *p, const struct excl *late,
+			  size_t nlate)
+{
+	const Mutua__Genesis *g = store_genesis(s);
+	const Mutua__Governance *gv = g ? g->governance : NULL;
+	const uint8_t *id = sqlite3_column_blob(p, 0);
+	int64_t created = sqlite3_column_int64(p, 5);
+	int64_t duration, threshold, quorum;
+	if (param_at(s, "duration", created, &duration) ||
+	    param_at(s, "threshold", created, &threshold) ||
+	    param_at(s, "quorum", created, &quorum))
+		return -1;
+	int64_t deadline = created + duration;
+	size_t n;
+	struct voter *v;
+	if (voters_at(s, gv, created, late, nlate, &v, &n))
+		return -1;
+	/* a proposal by someone who was not a member counts for nothing */
+	int proposer_ok = 0;
+	for (size_t i = 0; i < n; i++)
+		proposer_ok |= memcmp(v[i].id, sqlite3_column_blob(p, 6), 32) == 0;
+	struct tally t = {0};
+	int64_t passed_at = -1;
+	int rc = tally_votes(s, id, proposer_ok, created, deadline, threshold, quorum, v, n, &t,
+			     &passed_at);
+	if (rc == 0)
+		rc = mark_counted(s, v, n);
+	free(v);
+	if (rc == 0 && passed_at >= 0)
+		rc = apply(s, p, passed_at);
+	if (rc)
+		return -1;
+	sqlite3_stmt *u = store_stmt(s, "UPDATE proposals SET deadline = ?, state = ?,"
+					" passed_at = ?, quorum_met = ?, yes = ?, no = ?,"
+					" voters = ?, eligible = ? WHERE id = ?");
+	if (!u)
+		return -1;
+	sqlite3_bind_int64(u, 1, deadline);
+	sqlite3_bind_text(u, 2, passed_at >= 0 ? "passed" : "open", -1, SQLITE_STATIC);
+	if (passed_at >= 0)
+		sqlite3_bind_int64(u, 3, passed_at);
+	sqlite3_bind_int(u, 4, t.quorum_met);
+	sqlite3_bind_double(u, 5, t.yes);
+	sqlite3_bind_double(u, 6, t.no);
+	sqlite3_bind_int(u, 7, t.voters);
+	sqlite3_bind_int64(u, 8, (sqlite3_int64)n);
+	sqlite3_bind_blob(u, 9, id, 32, SQLITE_TRANSIENT);
+	return store_step_done(s, u);
+}
+
+static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
+{
 	/* undo every effect, then replay the proposals in time order */
 	if (store_exec(s, "UPDATE members SET active = founder, excluded = NULL;"
 			  " UPDATE proposals SET state = 'open', passed_at = NULL;"
+			  " UPDATE votes SET counted = 0 WHERE counted;"
 			  " DELETE FROM keys WHERE rekey AND rotated IS NULL;"
 			  " UPDATE keys SET cut = NULL WHERE cut IS NOT NULL;"
 			  " DELETE FROM keys WHERE key = member AND rotated IS NULL"))
@@ -532,73 +725,14 @@ static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
 					    " ORDER BY created, id",
 			       -1, &p, NULL))
 		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
-	int rc = 0;
-	while (rc == 0 && sqlite3_step(p) == SQLITE_ROW) {
-		const uint8_t *id = sqlite3_column_blob(p, 0);
-		int64_t created = sqlite3_column_int64(p, 5);
-		int64_t deadline = created + param_at(s, "duration", created);
-		int64_t threshold = param_at(s, "threshold", created);
-		int64_t quorum = param_at(s, "quorum", created);
-		size_t n;
-		struct voter *v = voters_at(s, gv, created, late, nlate, &n);
-		if (!v) {
-			rc = err_set("out of memory");
-			break;
+	int rc;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		if (count_proposal(s, p, late, nlate)) {
+			sqlite3_finalize(p);
+			return -1;
 		}
-		/* a proposal by someone who was not a member counts for nothing */
-		int proposer_ok = 0;
-		for (size_t i = 0; i < n; i++)
-			proposer_ok |= memcmp(v[i].id, sqlite3_column_blob(p, 6), 32) == 0;
-		struct tally t = {0};
-		int64_t passed_at = -1;
-		sqlite3_stmt *vs = store_stmt(s, "SELECT voter, choice, time FROM votes"
-						 " WHERE proposal = ? AND time <= ?"
-						 " ORDER BY time, id");
-		if (!vs) {
-			free(v);
-			rc = -1;
-			break;
-		}
-		sqlite3_bind_blob(vs, 1, id, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(vs, 2, deadline);
-		while (proposer_ok && sqlite3_step(vs) == SQLITE_ROW) {
-			const uint8_t *voter = sqlite3_column_blob(vs, 0);
-			int choice = sqlite3_column_int(vs, 1);
-			int64_t when = sqlite3_column_int64(vs, 2);
-			for (size_t i = 0; i < n; i++)
-				if (memcmp(v[i].id, voter, 32) == 0 && !(v[i].out && when > v[i].out))
-					v[i].choice = choice;
-			count(gv, rule, threshold, quorum, v, n, &t);
-			/* a vote timed before its proposal (a clock behind) takes
-			 * effect no earlier than the proposal: effects then follow
-			 * proposals in the order this loop replays them */
-			if (t.passed && passed_at < 0)
-				passed_at = when > created ? when : created;
-		}
-		sqlite3_reset(vs);
-		count(gv, rule, threshold, quorum, v, n, &t);
-		free(v);
-		if (passed_at >= 0)
-			rc = apply(s, p, passed_at);
-		sqlite3_stmt *u = store_stmt(s, "UPDATE proposals SET deadline = ?, state = ?,"
-						" passed_at = ?, quorum_met = ?, yes = ?, no = ?,"
-						" voters = ?, eligible = ? WHERE id = ?");
-		if (!u || rc) {
-			rc = -1;
-			break;
-		}
-		sqlite3_bind_int64(u, 1, deadline);
-		sqlite3_bind_text(u, 2, passed_at >= 0 ? "passed" : "open", -1, SQLITE_STATIC);
-		if (passed_at >= 0)
-			sqlite3_bind_int64(u, 3, passed_at);
-		sqlite3_bind_int(u, 4, t.quorum_met);
-		sqlite3_bind_double(u, 5, t.yes);
-		sqlite3_bind_double(u, 6, t.no);
-		sqlite3_bind_int(u, 7, t.voters);
-		sqlite3_bind_int64(u, 8, (sqlite3_int64)n);
-		sqlite3_bind_blob(u, 9, id, 32, SQLITE_TRANSIENT);
-		rc = store_step_done(s, u);
-	}
+	if (rc != SQLITE_DONE)
+		err_set("store: reading the proposals: %s", sqlite3_errmsg(store_db(s)));
 	sqlite3_finalize(p);
-	return rc;
+	return rc == SQLITE_DONE ? 0 : -1;
 }

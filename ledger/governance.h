@@ -25,6 +25,8 @@ struct store;
 #define VOTE_ABSTAIN 3
 
 extern const char governance_schema_sql[];
+/* Schema version 5: votes.counted and the counted_votes view. */
+extern const char governance_counted_schema_sql[];
 
 /* The rule in force at the genesis (defaults when it carries none). */
 void governance_defaults(const Mutua__Genesis *g, uint32_t *rule, uint32_t *threshold,
@@ -32,13 +34,22 @@ void governance_defaults(const Mutua__Genesis *g, uint32_t *rule, uint32_t *thre
 /* Checks a Governance message (weights sum to 100, names, ranges). */
 int governance_check(const Mutua__Governance *gv);
 
+/* May a vote timed `time` (ms) on proposal be cast? 0 yes; -1 with the
+ * reason (passed already, closed, unknown, or the store's error). */
+int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES],
+			  int64_t time);
+
 /* Fold hook for proposal and vote entries, and the full recount it runs
  * (also after reindex). Inside the store's transaction. */
 int governance_fold(struct store *s, const struct entry *e);
 int governance_recount(struct store *s);
 
 /* A federation parameter in force: credit-limit (hundredths), threshold,
- * quorum (percent), duration (ms). */
+ * quorum (percent), duration (ms), in *v. 0, or -1 when the store cannot
+ * tell (a rule then refuses: it never takes the genesis value instead). */
+int governance_param_get(struct store *s, const char *name, int64_t *v);
+/* The same for display: the genesis value when the store cannot tell.
+ * A rule calls governance_param_get. */
 int64_t governance_param(struct store *s, const char *name);
 /* Valid parameter name and value? */
 int governance_param_check(const char *name, int64_t value);

@@ -86,7 +86,12 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 			       " WHERE l.id = ?1", -1, &st, NULL))
 		return db_fail(s);
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32;
+	int step = sqlite3_step(st);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return db_fail(s);
+	}
+	rc = step == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32;
 	if (rc) {
 		snprintf(state, sizeof state, "%s", sqlite3_column_text(st, 0));
 		memcpy(owner, sqlite3_column_blob(st, 1), 32);
@@ -112,13 +117,16 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 			return db_fail(s);
 		sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, steps[k], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
+		step = sqlite3_step(st);
+		if (step == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
 		    sqlite3_column_bytes(st, 1) == 32) {
 			memcpy(ids[n], sqlite3_column_blob(st, 0), 32);
 			memcpy(who[n], sqlite3_column_blob(st, 1), 32);
 			at[n++] = sqlite3_column_int64(st, 2);
 		}
 		sqlite3_finalize(st);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return db_fail(s);
 	}
 	for (size_t i = 0; i < n; i++) {
 		/* by the seq of one of the signer's keys: entries have no
@@ -204,51 +212,98 @@ fail:
 	return -1;
 }
 
-int proof_fork_build(struct proof *p, struct store *s, const uint8_t member[KEY_ID_BYTES])
+void proof_fork_pair_free(struct proof_fork_pair *fp)
 {
+	for (int i = 0; i < 2; i++) {
+		free(fp->body[i]);
+		free(fp->sig[i]);
+	}
+	memset(fp, 0, sizeof *fp);
+}
+
+/* A copy of column i of st (malloc'd; a zero-length one is one byte). */
+static uint8_t *column_copy(sqlite3_stmt *st, int i, size_t *len)
+{
+	*len = (size_t)sqlite3_column_bytes(st, i);
+	uint8_t *b = malloc(*len ? *len : 1);
+	if (b && *len)
+		memcpy(b, sqlite3_column_blob(st, i), *len);
+	return b;
+}
+
+int proof_fork_pair_read(struct proof_fork_pair *fp, struct store *s,
+			 const uint8_t author[KEY_ID_BYTES])
+{
+	memset(fp, 0, sizeof *fp);
+	int rc = store_fork_point(s, author, &fp->seq);
+	if (rc <= 0)
+		return rc;
+	/* the branch held stays in entries, the others are in forks (a proof
+	 * received for a seq not held has both in forks): the two lowest ids */
 	sqlite3_stmt *st;
-	memset(p, 0, sizeof *p);
-	p->kind = PROOF_FORK;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT min(seq) FROM forks WHERE author = ?1", -1,
-			       &st, NULL))
+	if (sqlite3_prepare_v2(store_db(s), "SELECT id, body, sig FROM entries WHERE author = ?1"
+			       " AND seq = ?2 UNION ALL SELECT id, body, sig FROM forks"
+			       " WHERE author = ?1 AND seq = ?2 ORDER BY 1", -1, &st, NULL))
 		return db_fail(s);
-	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
-	int found = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
-	uint64_t seq = found ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (!found)
-		return err_set("no fork proof of this member is held here");
-	/* the branch held stays in entries, the others are in forks; a proof
-	 * received for a seq not held has both in forks */
-	if (sqlite3_prepare_v2(store_db(s), "SELECT body, sig FROM entries WHERE author = ?1"
-			       " AND seq = ?2 UNION ALL SELECT body, sig FROM forks"
-			       " WHERE author = ?1 AND seq = ?2", -1, &st, NULL))
-		return db_fail(s);
-	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-	while (p->n < 2 && sqlite3_step(st) == SQLITE_ROW) {
-		struct entry *e = &p->rec[p->n].e;
-		if (entry_decode(e, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-				 sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1)))
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)fp->seq);
+	int n = 0;
+	while (n < 2 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != ENTRY_ID_BYTES ||
+		    (n == 1 && memcmp(sqlite3_column_blob(st, 0), fp->id[0], ENTRY_ID_BYTES) == 0))
 			continue;
-		if (p->n == 1 && memcmp(e->id, p->rec[0].e.id, ENTRY_ID_BYTES) == 0) {
-			entry_free(e);
-			continue;
+		memcpy(fp->id[n], sqlite3_column_blob(st, 0), ENTRY_ID_BYTES);
+		fp->body[n] = column_copy(st, 1, &fp->body_len[n]);
+		fp->sig[n] = column_copy(st, 2, &fp->sig_len[n]);
+		if (!fp->body[n] || !fp->sig[n]) {
+			sqlite3_finalize(st);
+			proof_fork_pair_free(fp);
+			return err_set("out of memory");
 		}
-		p->n++;
+		n++;
+	}
+	if (n < 2 && rc != SQLITE_DONE) {
+		db_fail(s);
+		sqlite3_finalize(st);
+		proof_fork_pair_free(fp);
+		return -1;
 	}
 	sqlite3_finalize(st);
-	if (p->n < 2) {
-		proof_free(p);
+	if (n < 2) {
+		uint64_t seq = fp->seq;
+		proof_fork_pair_free(fp);
 		return err_set("the fork proof held at seq %llu is incomplete",
 			       (unsigned long long)seq);
 	}
+	return 1;
+}
+
+int proof_fork_build(struct proof *p, struct store *s, const uint8_t member[KEY_ID_BYTES])
+{
+	struct proof_fork_pair fp;
+	memset(p, 0, sizeof *p);
+	p->kind = PROOF_FORK;
+	int rc = proof_fork_pair_read(&fp, s, member);
+	if (rc <= 0)
+		return rc < 0 ? -1 : err_set("no fork proof of this member is held here");
+	for (p->n = 0; p->n < 2; p->n++)
+		if (entry_decode(&p->rec[p->n].e, fp.body[p->n], fp.body_len[p->n], fp.sig[p->n],
+				 fp.sig_len[p->n])) {
+			err_set("the fork proof held at seq %llu is damaged: %s",
+				(unsigned long long)fp.seq, err_msg());
+			goto fail;
+		}
+	proof_fork_pair_free(&fp);
 	if (proof_verify(p, store_fed_id(s), NULL)) {
 		err_set("the fork proof held does not verify: %s", err_msg());
 		proof_free(p);
 		return -1;
 	}
 	return 0;
+fail:
+	proof_fork_pair_free(&fp);
+	proof_free(p);
+	return -1;
 }
 
 /* ---- the file ---------------------------------------------------------- */

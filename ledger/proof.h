@@ -97,8 +97,27 @@ struct proof_gap {
  * may be NULL. */
 int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENTRY_ID_BYTES],
 		     const uint8_t *self, struct proof_gap *gap);
-/* Builds a fork proof of member from the fork proofs held (the lowest
- * seq). -1 when none is held. */
+/* The fork proof held for a feed: two entries of author, as stored (body
+ * and signature bytes), at its fork point (store_fork_point), in the
+ * canonical order of their ids, whichever of them this node held first.
+ * A proof file (proof_fork_build) and the FORK message mutuad passes on
+ * are both made of it. */
+struct proof_fork_pair {
+	uint64_t seq;
+	uint8_t id[2][ENTRY_ID_BYTES];
+	uint8_t *body[2]; /* malloc'd, freed by proof_fork_pair_free */
+	size_t body_len[2];
+	uint8_t *sig[2];
+	size_t sig_len[2];
+};
+/* 1 found, 0 the feed is not forked, -1 error (a fork point whose two
+ * entries are not both held is one). */
+int proof_fork_pair_read(struct proof_fork_pair *fp, struct store *s,
+			 const uint8_t author[KEY_ID_BYTES]);
+void proof_fork_pair_free(struct proof_fork_pair *fp);
+
+/* Builds a fork proof of member from the fork proof held (its pair).
+ * -1 when none is held. */
 int proof_fork_build(struct proof *p, struct store *s, const uint8_t member[KEY_ID_BYTES]);
 
 /* Writes p to path atomically (file_write_atomic, mode 0644). */

@@ -35,6 +35,18 @@ static void sync_folder(const char *path)
 	}
 }
 
+/* Steps st once: 1 a row, 0 none, -1 a store error (err_set): an error
+ * never reads as "no row". */
+static int step_row(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+}
+
 /* The seq at which a rotation ended key's feed: 1, 0 when none did, -1. */
 static int rotated_at(struct store *s, const uint8_t *key, uint64_t *seq)
 {
@@ -43,8 +55,8 @@ static int rotated_at(struct store *s, const uint8_t *key, uint64_t *seq)
 			       " AND rotated IS NOT NULL", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 	sqlite3_bind_blob(st, 1, key, KEY_ID_BYTES, SQLITE_STATIC);
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	if (found)
+	int found = step_row(s, st);
+	if (found == 1)
 		*seq = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return found;
@@ -100,23 +112,29 @@ static char *make_card(struct store *s, const uint8_t *member, const struct key 
 	sqlite3_stmt *st = NULL;
 	char *name = NULL, *college = NULL, *eps[ENDPOINTS_MAX] = {0}, *card = NULL;
 	size_t neps = 0;
+	int rc;
 	if (sqlite3_prepare_v2(db, "SELECT name, college FROM members WHERE id = ?1", -1, &st,
 			       NULL))
 		goto db_fail;
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = step_row(s, st);
+	if (rc == 1) {
 		name = strdup((const char *)sqlite3_column_text(st, 0));
 		college = strdup((const char *)sqlite3_column_text(st, 1));
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		goto out;
 	if (sqlite3_prepare_v2(db, "SELECT url FROM member_endpoints WHERE member = ?1"
 			       " ORDER BY rowid", -1, &st, NULL))
 		goto db_fail;
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
-	while (neps < ENDPOINTS_MAX && sqlite3_step(st) == SQLITE_ROW)
+	while (neps < ENDPOINTS_MAX && (rc = step_row(s, st)) == 1)
 		if ((eps[neps] = strdup((const char *)sqlite3_column_text(st, 0))))
 			neps++;
 	sqlite3_finalize(st);
+	if (rc < 0)
+		goto out;
 	if (!name || !college)
 		err_set("this member has no name in the store");
 	else
@@ -162,9 +180,12 @@ int rotate_begin(struct store *s, const struct key *k, const char *path,
 			return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 		sqlite3_bind_blob(st, 1, k->id, KEY_ID_BYTES, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		int found = step_row(s, st);
+		if (found == 1)
 			is_cp = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
+		if (found < 0)
+			return -1;
 		if (!is_cp && checkpoint_append(s, k, NULL, NULL))
 			return -1;
 	}
@@ -231,8 +252,10 @@ int rotate_current_key(struct store *s, const uint8_t member[KEY_ID_BYTES],
 			       " LIMIT 1", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
-	int found = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == KEY_ID_BYTES;
-	if (found)
+	int found = step_row(s, st);
+	if (found == 1 && sqlite3_column_bytes(st, 0) != KEY_ID_BYTES)
+		found = 0;
+	if (found == 1)
 		memcpy(key, sqlite3_column_blob(st, 0), KEY_ID_BYTES);
 	sqlite3_finalize(st);
 	return found;

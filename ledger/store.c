@@ -20,7 +20,10 @@
  * keep up at every insert); resources, loans and loan_events keep the seq
  * of the entry they come from, so it is found by (author, seq).
  * Schema version 5 adds resources.withdrawn and loan_events.member_seq
- * (lending.h) and refolds a store that had none.
+ * (lending.h), votes.counted and the view counted_votes (governance.c),
+ * the view current_members (member.c), and the view fork_points: each
+ * forked feed's fork point, the lowest seq at which two validly signed
+ * entries are held (store_fork_point); a store that had none is refolded.
  */
 #include "store.h"
 #include "checkpoint.h"
@@ -29,6 +32,7 @@
 #include "governance.h"
 #include "lending.h"
 #include "refusal.h"
+#include "member.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -208,6 +212,8 @@ void store_rollback(struct store *s)
 
 static int load_genesis(struct store *s)
 {
+	if (s->genesis)
+		return 0;
 	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'genesis'");
 	if (!st)
 		return -1;
@@ -265,8 +271,13 @@ static int migrate(struct store *s, int *refold)
 		goto fail;
 	/* 5: where a resource's withdrawal and each loan step stand in the
 	 * entries, so that an owner's accept after its withdrawal is ignored
-	 * (lending.h, booking_withdrawn): filled by a refold after the commit */
-	if (version < 5 && store_exec(s, lending_order_schema_sql))
+	 * (lending.h, booking_withdrawn); the votes the count took, marked by
+	 * it (governance.c); the views of current members and fork points.
+	 * Filled by a refold after the commit */
+	if (version < 5 && (store_exec(s, lending_order_schema_sql) ||
+			    store_exec(s, governance_counted_schema_sql) ||
+			    store_exec(s, member_schema_sql) ||
+			    store_exec(s, store_fork_points_sql)))
 		goto fail;
 	*refold = version >= 1 && version < 5;
 	if (store_exec(s, "PRAGMA user_version = 5") || store_commit(s))
@@ -593,16 +604,32 @@ static int put_entry(struct store *s, const struct entry *e, int verified, int m
 	return fold_entry(s, e);
 }
 
-/* The lowest seq at which a feed is forked, or 0. */
-static int64_t fork_seq(struct store *s, const uint8_t *author)
+/* The one reader of the view fork_points (store_fork_point). */
+const char store_fork_points_sql[] =
+	"CREATE VIEW fork_points AS SELECT author, min(seq) AS seq FROM forks"
+	" GROUP BY author;";
+
+int store_fork_point(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT min(seq) FROM forks WHERE author = ?");
+	sqlite3_stmt *st = store_stmt(s, "SELECT seq FROM fork_points WHERE author = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	int64_t seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && seq)
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	return seq;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return err_set("store: is the feed forked? %s", sqlite3_errmsg(s->db));
+	return rc == SQLITE_ROW;
+}
+
+/* The lowest seq at which a feed is forked, 0 when it is not, -1. */
+static int64_t fork_seq(struct store *s, const uint8_t *author)
+{
+	uint64_t seq;
+	int rc = store_fork_point(s, author, &seq);
+	return rc <= 0 ? rc : (int64_t)seq;
 }
 
 int store_hold_appends(struct store *s, int64_t until_ms)
@@ -661,11 +688,15 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 			"be refused", (unsigned long long)last);
 		goto fail;
 	}
-	if (store_excluded_at(s, member_id)) {
-		err_set("this member was excluded from the federation");
+	int current = member_is_current(s, member_id);
+	if (current <= 0) {
+		if (current == 0) /* a member all the same: store_member_of found it */
+			err_set("this member was excluded from the federation");
 		goto fail;
 	}
 	int64_t forked = fork_seq(s, k->id);
+	if (forked < 0)
+		goto fail;
 	if (forked) {
 		err_set("this member's own feed is forked at seq %lld: refusing to "
 			"append (run 'mutua doctor')", (long long)forked);

@@ -74,6 +74,12 @@ int store_member_of(struct store *s, const uint8_t key[KEY_ID_BYTES],
 /* When the member was excluded (ms), 0 when it was not. */
 int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES]);
 
+/* A feed's fork point: the lowest seq at which two validly signed
+ * entries of author are held (the view fork_points). 1 forked, with *seq
+ * filled when seq is not NULL; 0 not forked; -1 the store cannot tell. */
+int store_fork_point(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq);
+extern const char store_fork_points_sql[];
+
 /* Appends to k's own feed: fills federation, author, seq, prev and time of
  * b (payload and actor set by the caller), signs, inserts and folds, in one
  * IMMEDIATE transaction. id_out (may be NULL) receives the entry id.

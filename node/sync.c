@@ -11,6 +11,8 @@
 #include "sync.h"
 #include "entry.h"
 #include "log.h"
+#include "member.h"
+#include "proof.h"
 #include "util.h"
 #include "wire.h"
 
@@ -135,15 +137,8 @@ static int socket_common(struct syncer *sy, void *sock)
  * stays open, and must carry nothing more either way. */
 static int peer_current(struct syncer *sy, const struct peer *p)
 {
-	/* asked for every message sent and handled: a cached statement */
-	sqlite3_stmt *st = store_stmt(sy->store, "SELECT 1 FROM members WHERE id = ?1"
-				      " AND active AND excluded IS NULL");
-	if (!st)
-		return 0;
-	sqlite3_bind_blob(st, 1, p->member, 32, SQLITE_STATIC);
-	int yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return yes;
+	/* a store error reads as no: nothing is carried */
+	return member_is_current(sy->store, p->member) == 1;
 }
 
 /* Sends n frames to p without blocking: a peer that does not read loses
@@ -433,15 +428,11 @@ static void pump(struct syncer *sy)
 	}
 }
 
+/* Is author's feed known to be forked? When the store cannot tell, the
+ * answer is yes: no probe is sent on a guess (the heads come again). */
 static int has_fork(struct syncer *sy, const uint8_t *author)
 {
-	sqlite3_stmt *st = store_stmt(sy->store, "SELECT 1 FROM forks WHERE author = ?1");
-	if (!st)
-		return 0;
-	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return found;
+	return store_fork_point(sy->store, author, NULL) != 0;
 }
 
 /* A peer told us its heads: remember them, want what we lack, and probe
@@ -552,26 +543,20 @@ static void serve_get(struct syncer *sy, struct peer *p, const uint8_t *buf, siz
 	}
 }
 
-/* Sends the fork proof we hold for author (its lowest forked seq: two
- * entries, from the forks table or one of them from our feed). */
+/* Sends the fork proof we hold for author: the pair a proof file holds
+ * too (proof_fork_pair_read), in the same order on every node. */
 static void pass_fork(struct syncer *sy, const uint8_t *author, struct peer *skip)
 {
-	sqlite3_stmt *st;
+	struct proof_fork_pair fp;
 	size_t plen = 0;
 	int rows = 0;
-	if (sqlite3_prepare_v2(store_db(sy->store),
-			       "SELECT body, sig FROM forks WHERE author = ?1 AND seq ="
-			       " (SELECT min(seq) FROM forks WHERE author = ?1)"
-			       " UNION ALL SELECT body, sig FROM entries WHERE author = ?1"
-			       " AND seq = (SELECT min(seq) FROM forks WHERE author = ?1)"
-			       " LIMIT 2", -1, &st, NULL))
+	if (proof_fork_pair_read(&fp, sy->store, author) != 1)
 		return;
-	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		rows += wire_pack_add(sy->buf, WIRE_BATCH_BYTES, &plen, sqlite3_column_blob(st, 0),
-				      (size_t)sqlite3_column_bytes(st, 0),
-				      sqlite3_column_blob(st, 1)) == 0;
-	sqlite3_finalize(st);
+	for (int i = 0; i < 2; i++)
+		rows += fp.sig_len[i] == KEY_SIG_BYTES &&
+			wire_pack_add(sy->buf, WIRE_BATCH_BYTES, &plen, fp.body[i], fp.body_len[i],
+				      fp.sig[i]) == 0;
+	proof_fork_pair_free(&fp);
 	if (rows != 2)
 		return;
 	const void *b[] = {"FORK", sy->buf};
@@ -1149,18 +1134,14 @@ static int drain_zap(struct syncer *sy)
 		char uid[HEX_ID_LEN + 1] = "";
 		if (n >= 7 && is_cmd(&f[0], "1.0") && is_cmd(&f[2], ZAP_DOMAIN) &&
 		    is_cmd(&f[5], "CURVE") && zmq_msg_size(&f[6]) == 32) {
-			sqlite3_stmt *st;
-			if (sqlite3_prepare_v2(store_db(sy->store),
-					       "SELECT id FROM members WHERE xkey = ?1 AND active"
-					       " AND excluded IS NULL", -1, &st,
-					       NULL) == SQLITE_OK) {
-				sqlite3_bind_blob(st, 1, zmq_msg_data(&f[6]), 32, SQLITE_STATIC);
-				if (sqlite3_step(st) == SQLITE_ROW) {
-					hex_encode(uid, sqlite3_column_blob(st, 0), 32);
-					status = "200";
-					text = "OK";
-				}
-				sqlite3_finalize(st);
+			uint8_t id[32];
+			int cur = member_current_by_xkey(sy->store, zmq_msg_data(&f[6]), id);
+			if (cur == 1) {
+				hex_encode(uid, id, 32);
+				status = "200";
+				text = "OK";
+			} else if (cur < 0) {
+				text = "the store cannot tell: refused";
 			}
 		} else {
 			text = "mechanism or domain refused";

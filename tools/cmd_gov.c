@@ -4,6 +4,7 @@
 #include "entry.h"
 #include "federation.h"
 #include "governance.h"
+#include "member.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -80,6 +81,11 @@ static Mutua__Card *read_new_card(struct ctx *c, const char *path)
 	if (known == 0)
 		known = store_is_member(c->store, cb->id.data);
 	mutua__card_body__free_unpacked(cb, NULL);
+	if (known < 0) {
+		mutua__card__free_unpacked(card, NULL);
+		fail_err(EXIT_REFUSED, NULL);
+		return NULL;
+	}
 	if (known) {
 		mutua__card__free_unpacked(card, NULL);
 		fail(EXIT_REFUSED, "the card's key is a member's: it names a member already");
@@ -94,7 +100,10 @@ static int open_current_member(struct ctx *c, const char *arg, uint8_t id[32])
 	int rc;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = resolve_member(c, arg, id)))
 		return rc;
-	if (store_is_member(c->store, id) != 1 || store_excluded_at(c->store, id))
+	int current = member_is_current(c->store, id);
+	if (current < 0)
+		return fail_err(EXIT_REFUSED, NULL);
+	if (!current)
 		return fail(EXIT_REFUSED, "'%s' is not a current member", arg);
 	return EXIT_OK;
 }
@@ -259,21 +268,8 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	    (rc = resolve_id(c, "proposal", "SELECT id FROM proposals WHERE id BETWEEN ?1 AND ?2",
 			     argv[1], id)))
 		return rc;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store), "SELECT state, deadline FROM proposals"
-						   " WHERE id = ?1", -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-	rc = EXIT_OK;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(st, 0), "passed") == 0)
-			rc = fail(EXIT_REFUSED, "the proposal has passed already");
-		else if (sqlite3_column_int64(st, 1) < time_now_ms())
-			rc = fail(EXIT_REFUSED, "the proposal is closed: its deadline has passed");
-	}
-	sqlite3_finalize(st);
-	if (rc)
-		return rc;
+	if (governance_vote_check(c->store, id, time_now_ms()))
+		return fail_err(EXIT_REFUSED, NULL);
 	Mutua__Vote v = MUTUA__VOTE__INIT;
 	Mutua__Body b = MUTUA__BODY__INIT;
 	v.proposal.data = id;
@@ -319,19 +315,8 @@ int cmd_proposals(struct ctx *c, int argc, char **argv)
 	static const char *const cols[] = {"id.12", "what:36", "proposer_name:20", "yes", "no",
 					   "abstain", "deadline", "state", NULL};
 	return out_rows(c,
-		/* the votes the count takes (governance.c): in time, by a member
-		 * at the proposal's time, before its own exclusion, on a
-		 * proposal made by such a member; each voter's latest */
-		"WITH counted AS (SELECT v.* FROM votes v JOIN proposals p ON p.id = v.proposal"
-		"  JOIN members e ON e.id = v.voter WHERE v.time <= p.deadline"
-		"  AND e.active AND e.since <= p.created AND (e.excluded IS NULL"
-		"  OR (e.excluded > p.created AND v.time <= e.excluded))"
-		"  AND EXISTS (SELECT 1 FROM members o WHERE o.id = p.proposer AND o.active"
-		"  AND o.since <= p.created AND (o.excluded IS NULL OR o.excluded > p.created))),"
-		" latest AS (SELECT v.proposal, v.voter, v.choice FROM counted v"
-		"  WHERE NOT EXISTS (SELECT 1 FROM counted w WHERE w.proposal = v.proposal"
-		"  AND w.voter = v.voter"
-		"  AND (w.time > v.time OR (w.time = v.time AND w.id > v.id)))),"
+		/* each voter's vote as the count took it (governance.c) */
+		"WITH latest AS (SELECT proposal, voter, choice FROM counted_votes),"
 		" shown AS (SELECT p.*, CASE WHEN p.state = 'passed' THEN 'passed'"
 		"  WHEN p.deadline > ?1 THEN 'open' WHEN p.quorum_met THEN 'rejected'"
 		"  ELSE 'expired' END AS shown_state FROM proposals p)"

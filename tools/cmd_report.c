@@ -674,7 +674,7 @@ static int balances_out(FILE *f, struct report *r)
 		/* one pass over the loans per column group, not one per member */
 		"SELECT m.name, m.college, coalesce(bo.v, 0) - coalesce(bb.v, 0),"
 		" coalesce(po.c, 0), coalesce(pb.c, 0), coalesce(po.n, 0), coalesce(pb.n, 0),"
-		" m.active AND m.excluded IS NULL FROM members m"
+		" m.id IN (SELECT id FROM current_members) FROM members m"
 		" LEFT JOIN (SELECT owner AS id, sum(credits) AS v FROM loans"
 		"  WHERE state = 'closed' AND closed < ?2 GROUP BY owner) bo ON bo.id = m.id"
 		" LEFT JOIN (SELECT borrower AS id, sum(credits) AS v FROM loans"

@@ -161,7 +161,7 @@ static void bind_status(sqlite3_stmt *st, void *arg)
 #define FEEDS_SELECT \
 	"SELECT m.name AS name, lower(hex(m.id)) AS member, coalesce(f.seq, 0) AS seq," \
 	" lower(hex(f.id)) AS head," \
-	" (SELECT min(seq) FROM forks k WHERE k.author = m.id) AS forked_at," \
+	" (SELECT k.seq FROM fork_points k WHERE k.author = m.id) AS forked_at," \
 	" EXISTS (SELECT 1 FROM faults x WHERE x.author = m.id) AS faulty" \
 	" FROM members m LEFT JOIN feeds f ON f.author = m.id ORDER BY m.name"
 
@@ -295,16 +295,18 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	check(1, "federation %s", store_genesis(c->store)->name);
-	int64_t own_fork = scalar(c, "SELECT coalesce(min(seq), 0) FROM forks WHERE author = ?1", 1);
-	if (own_fork > 0)
-		check(0, "THIS MEMBER'S OWN FEED IS FORKED at seq %lld: two different entries "
+	uint64_t own_fork = 0;
+	int forked = store_fork_point(c->store, c->key->id, &own_fork);
+	if (forked < 0)
+		check(0, "cannot tell whether this member's own feed is forked: %s", err_msg());
+	else if (forked)
+		check(0, "THIS MEMBER'S OWN FEED IS FORKED at seq %llu: two different entries "
 			 "were signed with this key (a node restored from a backup, or a "
 			 "copied key); appends are refused until the members decide",
-		      (long long)own_fork);
+		      (unsigned long long)own_fork);
 	else
 		check(1, "this member's own feed is not forked");
-	int64_t other_forks = scalar(c, "SELECT count(DISTINCT author) FROM forks"
-					" WHERE author != ?1", 1);
+	int64_t other_forks = scalar(c, "SELECT count(*) FROM fork_points WHERE author != ?1", 1);
 	check(other_forks == 0, "%lld other member feed(s) forked", (long long)other_forks);
 	int64_t faults = scalar(c, "SELECT count(*) FROM faults", 0);
 	check(faults == 0, "%lld feed(s) holding a badly signed entry", (long long)faults);

@@ -230,6 +230,12 @@ file_size() {
 	[ "$(json_get "$output" '$.proof')" = fork ]
 	[ "$(json_get "$output" '$.seq')" = "$seq" ]
 	[ "$(json_get "$output" '$.member')" = "$A_ID" ]
+	# the node holding the other branch in its feed proves the same bytes
+	sql "$T/a2" "ATTACH $(sql_quote "$A/store.db") AS src;
+		INSERT INTO forks(author, seq, id, body, sig, found) SELECT author, seq, id, body,
+		sig, 0 FROM src.entries WHERE author = X'$A_ID' AND seq = $seq"
+	run -0 --separate-stderr mutua --home "$T/a2" fork-proof Alpha --out "$T/fork2.proof"
+	cmp "$T/fork.proof" "$T/fork2.proof"
 	# a changed byte: refused
 	cp "$T/fork.proof" "$T/bad.proof"
 	flip_byte "$T/bad.proof" 100

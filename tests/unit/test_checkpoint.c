@@ -758,6 +758,119 @@ static void test_fork_proof(void **state)
 	free(path);
 }
 
+/* Inserts the entry held at (k, seq) in from into to, as a peer sends it;
+ * returns how many fork proofs that recorded. */
+static size_t pass_entry(struct store *from, struct store *to, const struct key *k,
+			 uint64_t seq)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(from), "SELECT body, sig FROM entries"
+					    " WHERE author = ?1 AND seq = ?2", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(st, 1, k->id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	struct raw_entry raw = {sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+				sqlite3_column_blob(st, 1), 64};
+	struct batch_result r;
+	assert_int_equal(store_insert_batch(to, &raw, 1, &r), 0);
+	sqlite3_finalize(st);
+	assert_int_equal(r.rejected, 0);
+	return r.forks;
+}
+
+static int deny_forks(void *arg, int what, const char *table, const char *column,
+		      const char *db, const char *trigger)
+{
+	(void)arg;
+	(void)column;
+	(void)db;
+	(void)trigger;
+	return what == SQLITE_READ && table && strcmp(table, "forks") == 0 ? SQLITE_DENY
+									   : SQLITE_OK;
+}
+
+/* Two nodes hold the two sides of one fork, each the other side in its
+ * feed: the proof each builds, and the pair each passes on to its peers,
+ * are the same bytes, in the order of the entries' ids. */
+static void test_fork_proof_whichever_side_held_first(void **state)
+{
+	struct fx *f = *state;
+	offers(f->s1, ka, 2);
+	uint8_t prev[32];
+	assert_int_equal(store_held_id(f->s1, ka->id, 1, prev, NULL), 1);
+	struct entry other;
+	seal_checkpoint(&other, ka, 2, prev, 1, (const uint8_t *)"0123456789abcdef0123456789abcdef",
+			HB);
+	/* s1 holds its own seq 2 and receives the other; s2 the reverse */
+	pass_entry(f->s1, f->s2, ka, 1);
+	struct raw_entry raw = {other.body, other.body_len, other.sig, 64};
+	struct batch_result r;
+	assert_int_equal(store_insert_batch(f->s2, &raw, 1, &r), 0);
+	assert_int_equal(r.added, 1);
+	assert_int_equal(store_insert_batch(f->s1, &raw, 1, &r), 0);
+	assert_int_equal(r.forks, 1);
+	assert_int_equal(pass_entry(f->s1, f->s2, ka, 2), 1);
+
+	uint64_t at1 = 0, at2 = 0;
+	assert_int_equal(store_fork_point(f->s1, ka->id, &at1), 1);
+	assert_int_equal(store_fork_point(f->s2, ka->id, &at2), 1);
+	assert_int_equal(at1, 2);
+	assert_int_equal(at2, 2);
+	assert_int_equal(store_fork_point(f->s1, kb->id, NULL), 0);
+
+	struct proof_fork_pair a, b;
+	assert_int_equal(proof_fork_pair_read(&a, f->s1, ka->id), 1);
+	assert_int_equal(proof_fork_pair_read(&b, f->s2, ka->id), 1);
+	assert_true(memcmp(a.id[0], a.id[1], 32) < 0);
+	for (int i = 0; i < 2; i++) {
+		assert_memory_equal(a.id[i], b.id[i], 32);
+		assert_int_equal(a.body_len[i], b.body_len[i]);
+		assert_memory_equal(a.body[i], b.body[i], a.body_len[i]);
+		assert_memory_equal(a.sig[i], b.sig[i], 64);
+	}
+	proof_fork_pair_free(&a);
+	proof_fork_pair_free(&b);
+
+	struct proof p1, p2;
+	char *path1 = path_in(f->dir, "one.proof"), *path2 = path_in(f->dir, "two.proof");
+	assert_int_equal(proof_fork_build(&p1, f->s1, ka->id), 0);
+	assert_int_equal(proof_fork_build(&p2, f->s2, ka->id), 0);
+	assert_int_equal(proof_write(&p1, path1), 0);
+	assert_int_equal(proof_write(&p2, path2), 0);
+	size_t l1, l2;
+	uint8_t *b1 = file_get(path1, PROOF_FILE_MAX, &l1), *b2 = file_get(path2, PROOF_FILE_MAX, &l2);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(b1, b2, l1);
+	free(b1);
+	free(b2);
+	proof_free(&p1);
+	proof_free(&p2);
+	free(path1);
+	free(path2);
+
+	/* the store cannot read its fork proofs: no answer, no append, no
+	 * checkpoint due */
+	sqlite3_set_authorizer(store_db(f->s2), deny_forks, NULL);
+	assert_int_equal(store_fork_point(f->s2, kb->id, NULL), -1);
+	assert_int_equal(proof_fork_pair_read(&a, f->s2, ka->id), -1);
+	uint8_t id[32];
+	Mutua__Body body = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = 1;
+	o.title = "Grue";
+	o.unit = 2;
+	o.capacity = 1;
+	body.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	body.offer = &o;
+	assert_int_equal(store_append(f->s2, kb, &body, id), -1);
+	assert_non_null(strstr(err_msg(), "forked"));
+	assert_int_equal(checkpoint_due(f->s2, kb->id, T0), -1);
+	sqlite3_set_authorizer(store_db(f->s2), NULL, NULL);
+	assert_int_equal(store_append(f->s2, kb, &body, id), 0);
+	entry_free(&other);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -774,6 +887,7 @@ int main(void)
 		T(test_loan_proof),
 		T(test_loan_proof_refusals),
 		T(test_fork_proof),
+		T(test_fork_proof_whichever_side_held_first),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

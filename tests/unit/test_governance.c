@@ -18,6 +18,7 @@
 #include "entry.h"
 #include "federation.h"
 #include "governance.h"
+#include "member.h"
 #include "store.h"
 #include "util.h"
 
@@ -360,6 +361,33 @@ static int64_t q_int(struct store *s, const char *sql, const uint8_t *id)
 	" ' n' || CAST(round(no) AS INTEGER) || ' v' || voters || ' e' || eligible"    \
 	" FROM proposals WHERE id = ?1"
 
+/* What a listing reads (counted_votes, as mutua proposals does) agrees
+ * with the tally: as many counted votes as voters, and, under the
+ * majority rule, as many yes and no. */
+#define LISTED_SQL                                                                    \
+	"SELECT p.voters = (SELECT count(*) FROM counted_votes c WHERE c.proposal = p.id)" \
+	" AND (p.yes = (SELECT count(*) FROM counted_votes c WHERE c.proposal = p.id"    \
+	"  AND c.choice = 1) AND p.no = (SELECT count(*) FROM counted_votes c"           \
+	"  WHERE c.proposal = p.id AND c.choice = 2) OR ?2) FROM proposals p WHERE p.id = ?1"
+
+static void listing_agrees(struct store *s, const uint8_t *prop)
+{
+	const Mutua__Genesis *g = store_genesis(s);
+	int colleges = g->governance && g->governance->rule == GOV_RULE_COLLEGES;
+	sqlite3_stmt *st = db_prep(s, LISTED_SQL);
+	sqlite3_bind_blob(st, 1, prop, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, colleges);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int ok = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (!ok) {
+		char *all = db_dump(s, PROPOSALS_SQL);
+		char *votes = db_dump(s, "SELECT * FROM counted_votes ORDER BY id");
+		fail_msg("the counted votes do not add up to the tally; proposals:\n%s"
+			 "counted votes:\n%s", all, votes);
+	}
+}
+
 static void outcome_is(struct store *s, const uint8_t *prop, const char *want)
 {
 	char buf[128];
@@ -368,6 +396,7 @@ static void outcome_is(struct store *s, const uint8_t *prop, const char *want)
 		char *all = db_dump(s, PROPOSALS_SQL);
 		fail_msg("proposal outcome '%s', expected '%s'; proposals:\n%s", buf, want, all);
 	}
+	listing_agrees(s, prop);
 }
 
 static int64_t passed_at(struct store *s, const uint8_t *prop)
@@ -376,14 +405,15 @@ static int64_t passed_at(struct store *s, const uint8_t *prop)
 }
 
 /* What the ZAP handler asks (node/sync.c, drain_zap): is this transport
- * key a current member's? */
+ * key a current member's? The member it names is current by its id too
+ * (what an append and the syncer's peers ask). */
 static int zap_admits(struct store *s, int who)
 {
-	sqlite3_stmt *st = db_prep(s, "SELECT 1 FROM members WHERE xkey = ?1 AND active"
-				   " AND excluded IS NULL");
-	sqlite3_bind_blob(st, 1, keys[who]->xpk, 32, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	uint8_t id[32];
+	int rc = member_current_by_xkey(s, keys[who]->xpk, id);
+	assert_true(rc >= 0);
+	if (rc == 1)
+		assert_int_equal(member_is_current(s, id), 1);
 	return rc;
 }
 
@@ -1214,6 +1244,262 @@ static void test_admission_undone_by_earlier_votes(void **state)
 	assert_int_equal(q_int(f->s, "SELECT count(*) FROM members", NULL), 4);
 }
 
+/* The same newcomer admitted twice (two proposals open at once, both
+ * passed): the second admission moves its "since" later. A proposal made
+ * between the two counts the newcomer's vote (it was a member then); the
+ * listing once restated the rule in SQL over the members table as it ends
+ * up, and so dropped that vote while the tally kept it. */
+static void test_listing_counts_what_the_tally_counts(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	struct rec *adm1 = seal_admit(f, A, E, NULL, AT(1));
+	put_ok(f->s, adm1);
+	vote(f, A, adm1->id, YES, AT(2));
+	vote(f, B, adm1->id, YES, AT(3));
+	assert_int_equal(passed_at(f->s, adm1->id), AT(3));
+	const uint8_t *p = propose_set(f, C, "credit-limit", 100, AT(4));
+	struct rec *adm2 = seal_admit(f, B, E, NULL, AT(5));
+	put_ok(f->s, adm2);
+	vote(f, E, p, YES, AT(6));
+	vote(f, A, adm2->id, YES, AT(7));
+	vote(f, C, adm2->id, YES, AT(8));
+	vote(f, DD, adm2->id, YES, AT(9));
+	assert_int_equal(q_int(f->s, "SELECT since FROM members WHERE id = ?1", keys[E]->id),
+			 passed_at(f->s, adm2->id));
+	assert_true(passed_at(f->s, adm2->id) > AT(4));
+	/* E was one of five when p was made, and its vote is counted */
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e5");
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM counted_votes WHERE proposal = ?1"
+				     " AND choice = 1", p), 1);
+	/* and so after a reindex */
+	assert_int_equal(store_reindex(f->s), 0);
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e5");
+
+	/* a store of schema version 4 (no counted votes) has them marked
+	 * when it is opened */
+	char *before = db_dump(f->s, "SELECT * FROM counted_votes ORDER BY id");
+	assert_int_equal(sqlite3_exec(store_db(f->s), "DROP VIEW counted_votes;"
+				      " DROP VIEW current_members; DROP VIEW fork_points;"
+				      " ALTER TABLE votes DROP COLUMN counted;"
+				      " PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
+	store_close(&f->st[0]);
+	char *path = path_in(f->dir, "s0.db");
+	f->s = f->st[0] = store_open(path);
+	free(path);
+	if (!f->s)
+		fail_msg("store_open: %s", err_msg());
+	assert_int_equal(q_int(f->s, "SELECT user_version FROM pragma_user_version", NULL),
+			 STORE_SCHEMA_VERSION);
+	char *after = db_dump(f->s, "SELECT * FROM counted_votes ORDER BY id");
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e5");
+}
+
+/* ---- a store error refuses the count --------------------------------- */
+
+/* Offers r to s as from a peer: 1 stored, 0 refused or failed (err_msg()
+ * says why). */
+static int offer(struct store *s, const struct rec *r)
+{
+	struct raw_entry raw = {r->body, r->blen, r->sig, KEY_SIG_BYTES};
+	struct batch_result br;
+	return store_insert_batch(s, &raw, 1, &br) == 0 && br.added == 1;
+}
+
+/* Refuses reading members.college (the voters' colleges): set on a
+ * connection, it makes every statement that reads it fail with
+ * SQLITE_AUTH when it next runs, as a damaged page would. */
+static int deny_college(void *arg, int what, const char *table, const char *column,
+			const char *db, const char *trigger)
+{
+	(void)arg;
+	(void)db;
+	(void)trigger;
+	return what == SQLITE_READ && table && column && strcmp(table, "members") == 0 &&
+			       strcmp(column, "college") == 0
+		       ? SQLITE_DENY : SQLITE_OK;
+}
+
+/* The electorate cannot be read while the deciding vote is counted: the
+ * vote is refused and no decision is made; once it reads again, the same
+ * vote decides. */
+static void test_count_refused_when_the_electorate_cannot_be_read(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 500, AT(1));
+	vote(f, A, p, YES, AT(2));
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	sqlite3 *db = store_db(f->s);
+	sqlite3_set_authorizer(db, deny_college, NULL);
+	struct rec *deciding = seal_vote(f, B, p, YES, AT(3));
+	assert_int_equal(offer(f->s, deciding), 0);
+	assert_non_null(strstr(err_msg(), "counting the voters"));
+	sqlite3_set_authorizer(db, NULL, NULL);
+	/* nothing was decided, nor kept */
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM votes", NULL), 1);
+	put_ok(f->s, deciding);
+	outcome_is(f->s, p, "passed q1 y2 n0 v2 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 500);
+}
+
+/* Another writer holds the store (no wait): the vote that would decide is
+ * refused, and the proposal stays open. */
+static void test_count_refused_under_a_held_write_lock(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 500, AT(1));
+	vote(f, A, p, YES, AT(2));
+	sqlite3 *other;
+	const char *path = sqlite3_db_filename(store_db(f->s), "main");
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(store_db(f->s), 0);
+	struct rec *deciding = seal_vote(f, B, p, YES, AT(3));
+	assert_int_equal(offer(f->s, deciding), 0);
+	assert_non_null(strstr(err_msg(), "locked"));
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	outcome_is(f->s, p, "open q0 y1 n0 v1 e4");
+	put_ok(f->s, deciding);
+	outcome_is(f->s, p, "passed q1 y2 n0 v2 e4");
+}
+
+/* A parameter that cannot be read is an error for a rule, never the
+ * genesis value (governance_param_get); a display falls back to it. */
+static void test_param_unreadable_is_an_error(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 500, AT(1));
+	vote(f, A, p, YES, AT(2));
+	vote(f, B, p, YES, AT(3));
+	int64_t v = -1;
+	assert_int_equal(governance_param_get(f->s, "credit-limit", &v), 0);
+	assert_int_equal(v, 500);
+	assert_int_equal(sqlite3_exec(store_db(f->s), "ALTER TABLE proposals RENAME TO p_t;"
+				      " CREATE VIEW proposals AS SELECT id, kind, param, state,"
+				      " passed_at, abs(-9223372036854775807 - 1) AS value FROM p_t",
+				      NULL, NULL, NULL), SQLITE_OK);
+	v = -1;
+	assert_int_equal(governance_param_get(f->s, "credit-limit", &v), -1);
+	assert_int_equal(v, -1);
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+}
+
+static int deny_state(void *arg, int what, const char *table, const char *column,
+		      const char *db, const char *trigger)
+{
+	(void)arg;
+	(void)db;
+	(void)trigger;
+	return what == SQLITE_READ && table && column && strcmp(table, "proposals") == 0 &&
+			       strcmp(column, "state") == 0
+		       ? SQLITE_DENY : SQLITE_OK;
+}
+
+/* May a vote be cast: on an open proposal before its deadline; not on a
+ * passed one, a closed one, an unknown one, nor when the store cannot
+ * tell. */
+static void test_vote_check(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	const uint8_t *p = propose_set(f, A, "credit-limit", 500, AT(1));
+	assert_int_equal(governance_vote_check(f->s, p, AT(2)), 0);
+	assert_int_equal(governance_vote_check(f->s, p, AT(1) + H + 1), -1);
+	assert_non_null(strstr(err_msg(), "its deadline has passed"));
+	uint8_t unknown[32] = {0};
+	assert_int_equal(governance_vote_check(f->s, unknown, AT(2)), -1);
+	assert_non_null(strstr(err_msg(), "no such proposal"));
+	sqlite3_set_authorizer(store_db(f->s), deny_state, NULL);
+	assert_int_equal(governance_vote_check(f->s, p, AT(2)), -1);
+	assert_non_null(strstr(err_msg(), "store"));
+	sqlite3_set_authorizer(store_db(f->s), NULL, NULL);
+	vote(f, A, p, YES, AT(2));
+	vote(f, B, p, YES, AT(3));
+	assert_int_equal(governance_vote_check(f->s, p, AT(4)), -1);
+	assert_non_null(strstr(err_msg(), "passed already"));
+}
+
+/* ---- who is a current member ---------------------------------------- */
+
+static int deny_excluded(void *arg, int what, const char *table, const char *column,
+			 const char *db, const char *trigger)
+{
+	(void)arg;
+	(void)db;
+	(void)trigger;
+	return what == SQLITE_READ && table && column && strcmp(table, "members") == 0 &&
+			       strcmp(column, "excluded") == 0
+		       ? SQLITE_DENY : SQLITE_OK;
+}
+
+static Mutua__Body offer_body(Mutua__Offer *o, const char *title)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	mutua__offer__init(o);
+	o->kind = MUTUA__KIND__KIND_VEHICLE;
+	o->title = (char *)title;
+	o->unit = MUTUA__UNIT__UNIT_DAY;
+	o->capacity = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = o;
+	return b;
+}
+
+/* A founder or an admitted member is current; an applicant, a stranger
+ * and an excluded member are not (the excluded one stays a member). When
+ * the store cannot tell, the answer is an error, and an append refuses. */
+static void test_current_member(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	assert_int_equal(member_is_current(f->s, keys[A]->id), 1);
+	assert_int_equal(member_is_current(f->s, keys[X]->id), 0);
+	struct rec *adm = seal_admit(f, A, E, NULL, AT(1));
+	put_ok(f->s, adm);
+	assert_int_equal(member_is_current(f->s, keys[E]->id), 0);
+	vote(f, A, adm->id, YES, AT(2));
+	vote(f, B, adm->id, YES, AT(3));
+	assert_int_equal(member_is_current(f->s, keys[E]->id), 1);
+	assert_true(zap_admits(f->s, E));
+	struct rec *ex = seal_exclude(f, A, DD, AT(4));
+	put_ok(f->s, ex);
+	vote(f, A, ex->id, YES, AT(5));
+	vote(f, B, ex->id, YES, AT(6));
+	vote(f, C, ex->id, YES, AT(7));
+	assert_int_equal(member_is_current(f->s, keys[DD]->id), 0);
+	assert_int_equal(store_is_member(f->s, keys[DD]->id), 1);
+	assert_false(zap_admits(f->s, DD));
+	/* the listings' view says the same */
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM current_members", NULL), 4);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM current_members WHERE id = ?1",
+			       keys[DD]->id), 0);
+
+	/* the store cannot read the exclusions: no answer, no append */
+	sqlite3 *db = store_db(f->s);
+	sqlite3_set_authorizer(db, deny_excluded, NULL);
+	assert_int_equal(member_is_current(f->s, keys[A]->id), -1);
+	assert_int_equal(member_current_by_xkey(f->s, keys[A]->xpk, NULL), -1);
+	Mutua__Offer o;
+	Mutua__Body b = offer_body(&o, "Grue");
+	assert_int_equal(store_append(f->s, keys[A], &b, NULL), -1);
+	assert_non_null(strstr(err_msg(), "current member"));
+	sqlite3_set_authorizer(db, NULL, NULL);
+	b = offer_body(&o, "Grue");
+	assert_int_equal(store_append(f->s, keys[A], &b, NULL), 0);
+	b = offer_body(&o, "Grue");
+	assert_int_equal(store_append(f->s, keys[DD], &b, NULL), -1);
+	assert_non_null(strstr(err_msg(), "excluded"));
+}
+
 /* ---- keys: rotation and rekey ---------------------------------------- */
 
 static struct rec *seal_rotate(struct fx *f, int who, int to, int64_t t)
@@ -1386,6 +1672,12 @@ int main(void)
 		T(test_profile_does_not_move_a_voter_between_colleges),
 		T(test_excluded_members_late_vote_not_counted_in_any_order),
 		T(test_admission_undone_by_earlier_votes),
+		T(test_listing_counts_what_the_tally_counts),
+		T(test_count_refused_when_the_electorate_cannot_be_read),
+		T(test_count_refused_under_a_held_write_lock),
+		T(test_param_unreadable_is_an_error),
+		T(test_vote_check),
+		T(test_current_member),
 		T(test_rotation_keeps_the_member),
 		T(test_rotation_to_a_members_key_ends_the_feed_only),
 		T(test_rekey_cuts_the_replaced_feed),

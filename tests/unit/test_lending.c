@@ -959,6 +959,8 @@ static void test_migration_from_version_3(void **state)
 				      " ALTER TABLE loan_events DROP COLUMN seq;"
 				      " ALTER TABLE resources DROP COLUMN withdrawn;"
 				      " ALTER TABLE loan_events DROP COLUMN member_seq;"
+				      " DROP VIEW counted_votes; ALTER TABLE votes DROP COLUMN counted;"
+				      " DROP VIEW current_members; DROP VIEW fork_points;"
 				      " PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	int k;
 	for (k = 0; f->st[k] != s; k++)
