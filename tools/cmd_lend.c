@@ -9,6 +9,7 @@
 #include "lending.h"
 #include "loan.h"
 #include "util.h"
+#include "view.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -16,10 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define LOAN_BY_PREFIX "SELECT id FROM loans WHERE id BETWEEN ?1 AND ?2"
-#define RESOURCE_BY_PREFIX "SELECT id FROM resources WHERE id BETWEEN ?1 AND ?2"
-#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000, 'unixepoch')"
 
 /* Usage in thousandths of a unit: "3", "2.5", "0.125". */
 static int usage_parse(const char *s, int64_t *out)
@@ -54,7 +51,7 @@ bad:
 static int load_loan(struct ctx *c, const char *arg, struct lending_loan *l)
 {
 	uint8_t id[32];
-	int rc = resolve_id(c, "request", LOAN_BY_PREFIX, arg, id);
+	int rc = resolve_view_id(c, "request", &view_loan_ids, arg, id);
 	if (rc)
 		return rc;
 	rc = lending_loan_get(c->store, id, l);
@@ -124,7 +121,7 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
 	uint8_t res[32];
-	if ((rc = resolve_id(c, "offer", RESOURCE_BY_PREFIX, argv[optind], res)))
+	if ((rc = resolve_view_id(c, "offer", &view_offer_ids, argv[optind], res)))
 		return rc;
 	if (end <= start)
 		return fail(EXIT_REFUSED, "the slot ends (%s) before it starts (%s)", to, from);
@@ -236,22 +233,6 @@ int cmd_step(struct ctx *c, int argc, char **argv)
 
 /* ---- listings --------------------------------------------------------- */
 
-struct req_filter {
-	int incoming, outgoing;
-	const char *state;
-	uint8_t me[32];
-};
-
-static void bind_requests(sqlite3_stmt *st, void *arg)
-{
-	struct req_filter *f = arg;
-	sqlite3_bind_int(st, 1, f->incoming);
-	sqlite3_bind_int(st, 2, f->outgoing);
-	sqlite3_bind_blob(st, 3, f->me, 32, SQLITE_STATIC);
-	if (f->state)
-		sqlite3_bind_text(st, 4, f->state, -1, SQLITE_STATIC);
-}
-
 int cmd_requests(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua requests [--incoming|--outgoing] [--state STATE]";
@@ -261,50 +242,36 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 		{"state", required_argument, NULL, 's'},
 		{0},
 	};
-	struct req_filter f = {0};
 	enum loan_state ls;
-	int o, rc;
+	int incoming = 0, outgoing = 0, o, rc;
+	const char *state = NULL;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'i': f.incoming = 1; break;
-		case 'o': f.outgoing = 1; break;
+		case 'i': incoming = 1; break;
+		case 'o': outgoing = 1; break;
 		case 's': {
 			if (loan_state_parse(optarg, &ls))
 				return fail(EXIT_USAGE, "--state: unknown state '%s' (requested, "
 					    "accepted, declined, cancelled, handed_over, returned, "
 					    "closed)", optarg);
-			f.state = optarg;
+			state = optarg;
 			break;
 		}
 		default: return usage(use);
 		}
 	}
-	if (optind != argc || (f.incoming && f.outgoing))
+	if (optind != argc || (incoming && outgoing))
 		return usage(use);
-	if (!f.incoming && !f.outgoing)
-		f.incoming = f.outgoing = 1;
+	if (!incoming && !outgoing)
+		incoming = outgoing = 1;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
-	memcpy(f.me, c->me, 32);
+	struct view_arg a[] = {VIEW_INT(incoming), VIEW_INT(outgoing), VIEW_ID(c->me),
+			       VIEW_TEXT(state)};
 	static const char *const cols[] = {"id.12", "resource_title:28", "owner_name:20",
 					   "borrower_name:20", "from", "to", "quantity",
 					   "state", "credits", "conflict:40", NULL};
-	return out_rows(c,
-			"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource,"
-			" r.title AS resource_title, lower(hex(l.owner)) AS owner,"
-			" mo.name AS owner_name, lower(hex(l.borrower)) AS borrower,"
-			" mb.name AS borrower_name, " ISO("l.start_ms") " AS \"from\","
-			" " ISO("l.end_ms") " AS \"to\", l.quantity AS quantity,"
-			" l.state AS state, l.usage / 1000.0 AS usage, r.unit AS unit,"
-			" l.credits / 100.0 AS credits, l.reason AS reason, l.note AS note,"
-			" CASE WHEN l.state = 'requested' THEN mutua_conflict(l.id) END AS conflict"
-			" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
-			" LEFT JOIN members mo ON mo.id = l.owner"
-			" LEFT JOIN members mb ON mb.id = l.borrower"
-			" WHERE ((?1 AND l.owner = ?3) OR (?2 AND l.borrower = ?3))"
-			" AND (?4 IS NULL OR l.state = ?4)"
-			" ORDER BY l.start_ms, l.id",
-			bind_requests, &f, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	return out_view(c, &view_requests, a, 4, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
 struct window {
@@ -312,15 +279,6 @@ struct window {
 	uint8_t resource[32];
 	int has_resource;
 };
-
-static void bind_window(sqlite3_stmt *st, void *arg)
-{
-	struct window *w = arg;
-	sqlite3_bind_int64(st, 1, w->from);
-	sqlite3_bind_int64(st, 2, w->to);
-	if (w->has_resource)
-		sqlite3_bind_blob(st, 3, w->resource, 32, SQLITE_STATIC);
-}
 
 /* Parses --from/--to DATE options into w (defaults: everything). */
 static int parse_window(int argc, char **argv, struct window *w, int *ics, const char *use,
@@ -414,18 +372,6 @@ static void ics_time(char *out, int64_t ms)
 	strftime(out, 20, "%Y%m%dT%H%M%SZ", &tm);
 }
 
-#define CALENDAR_SELECT \
-	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource," \
-	" r.title AS resource_title, mo.name AS owner_name, mb.name AS borrower_name," \
-	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\"," \
-	" l.quantity AS quantity, l.state AS state, l.start_ms AS start_ms," \
-	" l.end_ms AS end_ms, l.note AS note, r.location AS location" \
-	" FROM loans l JOIN resources r ON r.id = l.resource" \
-	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower" \
-	" WHERE l.state IN ('accepted', 'handed_over', 'returned', 'closed')" \
-	" AND l.end_ms > ?1 AND l.start_ms < ?2 AND (?3 IS NULL OR l.resource = ?3)" \
-	" ORDER BY r.title, l.start_ms, l.id"
-
 int cmd_calendar(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics]";
@@ -438,20 +384,33 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;
 	if (optind < argc) {
-		if ((rc = resolve_id(c, "offer", RESOURCE_BY_PREFIX, argv[optind], w.resource)))
+		if ((rc = resolve_view_id(c, "offer", &view_offer_ids, argv[optind], w.resource)))
 			return rc;
 		w.has_resource = 1;
 	}
+	struct view_arg args[] = {VIEW_INT(w.from), VIEW_INT(w.to),
+				  w.has_resource ? VIEW_ID(w.resource) : VIEW_NULL};
 	if (!ics) {
 		static const char *const cols[] = {"resource_title:28", "from", "to", "quantity",
 						   "borrower_name:24", "state", "id.12", NULL};
-		return out_rows(c, CALENDAR_SELECT, bind_window, &w, cols) < 0 ? EXIT_REFUSED
-										  : EXIT_OK;
+		return out_view(c, &view_calendar, args, 3, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 	}
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store), CALENDAR_SELECT, -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	bind_window(st, &w);
+	/* the columns used, by name: ID, TITLE ... */
+	enum { ID, TITLE, OWNER, BORROWER, QUANTITY, STATE, START, END, NOTE, LOCATION, NCOLS };
+	static const char *const names[NCOLS] = {"id", "resource_title", "owner_name",
+						 "borrower_name", "quantity", "state", "start_ms",
+						 "end_ms", "note", "location"};
+	int col[NCOLS];
+	struct view_rows *r = view_open(c->store, &view_calendar, args, 3, 0);
+	if (!r)
+		return fail_err(EXIT_REFUSED, "store");
+	for (int k = 0; k < NCOLS; k++) {
+		if ((col[k] = view_find(r, names[k])) < 0) {
+			view_close(&r);
+			return fail(EXIT_REFUSED, "store: view calendar has no column '%s'",
+				    names[k]);
+		}
+	}
 	/* t3 holds DESCRIPTION escaped: a note of NOTE_MAX_LEN bytes and two
 	 * names may double in size; nothing is cut */
 	char stamp[20], a[20], b[20], t1[1024], t2[2048], t3[4096];
@@ -463,15 +422,17 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	ics_line("METHOD:PUBLISH");
 	ics_text(t1, sizeof t1, store_genesis(c->store)->name);
 	ics_line("X-WR-CALNAME:Mutua - %s", t1);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *title = (const char *)sqlite3_column_text(st, 2);
-		const char *borrower = (const char *)sqlite3_column_text(st, 4);
-		const char *owner = (const char *)sqlite3_column_text(st, 3);
-		const char *state = (const char *)sqlite3_column_text(st, 8);
-		ics_time(a, sqlite3_column_int64(st, 9));
-		ics_time(b, sqlite3_column_int64(st, 10));
+	while ((rc = view_next(r)) == 1) {
+		const char *title = view_text(r, col[TITLE]);
+		const char *borrower = view_text(r, col[BORROWER]);
+		const char *owner = view_text(r, col[OWNER]);
+		const char *state = view_text(r, col[STATE]);
+		const char *note = view_text(r, col[NOTE]);
+		const char *location = view_text(r, col[LOCATION]);
+		ics_time(a, view_int(r, col[START]));
+		ics_time(b, view_int(r, col[END]));
 		ics_line("BEGIN:VEVENT");
-		ics_line("UID:%s@mutua", sqlite3_column_text(st, 0));
+		ics_line("UID:%s@mutua", view_text(r, col[ID]));
 		ics_line("DTSTAMP:%s", stamp);
 		ics_line("DTSTART:%s", a);
 		ics_line("DTEND:%s", b);
@@ -480,32 +441,23 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		ics_line("SUMMARY:%s", t1);
 		snprintf(t2, sizeof t2, "Lent by %s to %s, quantity %lld, %s.%s%s",
 			 owner ? owner : "?", borrower ? borrower : "?",
-			 sqlite3_column_int64(st, 7), state_words(state),
-			 *sqlite3_column_text(st, 11) ? " " : "", sqlite3_column_text(st, 11));
+			 (long long)view_int(r, col[QUANTITY]), state_words(state ? state : "?"),
+			 note && *note ? " " : "", note ? note : "");
 		ics_text(t3, sizeof t3, t2);
 		ics_line("DESCRIPTION:%s", t3);
-		if (*sqlite3_column_text(st, 12)) {
-			ics_text(t1, sizeof t1, (const char *)sqlite3_column_text(st, 12));
+		if (location && *location) {
+			ics_text(t1, sizeof t1, location);
 			ics_line("LOCATION:%s", t1);
 		}
 		ics_line("STATUS:CONFIRMED");
 		ics_line("END:VEVENT");
 	}
-	sqlite3_finalize(st);
+	view_close(&r);
+	/* a calendar cut short by an error has no END: it reads as broken */
+	if (rc < 0)
+		return fail_err(EXIT_REFUSED, "store");
 	ics_line("END:VCALENDAR");
 	return EXIT_OK;
-}
-
-struct member_filter {
-	uint8_t id[32];
-	int has;
-};
-
-static void bind_member(sqlite3_stmt *st, void *arg)
-{
-	struct member_filter *f = arg;
-	if (f->has)
-		sqlite3_bind_blob(st, 1, f->id, 32, SQLITE_STATIC);
 }
 
 int cmd_balance(struct ctx *c, int argc, char **argv)
@@ -516,7 +468,7 @@ int cmd_balance(struct ctx *c, int argc, char **argv)
 		{0},
 	};
 	const char *member = NULL;
-	struct member_filter f = {0};
+	uint8_t id[32];
 	int o, rc;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o != 'm')
@@ -527,35 +479,24 @@ int cmd_balance(struct ctx *c, int argc, char **argv)
 		return usage(use);
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;
-	if (member && (rc = resolve_member(c, member, f.id)))
+	if (member && (rc = resolve_member(c, member, id)))
 		return rc;
-	f.has = member != NULL;
+	struct view_arg a[] = {member ? VIEW_ID(id) : VIEW_NULL};
 	static const char *const cols[] = {"name:28", "balance", "lent", "borrowed", "loans",
 					   "member.12", NULL};
-	return out_rows(c,
-			"SELECT lower(hex(m.id)) AS member, m.name AS name,"
-			" (coalesce(o.lent, 0) - coalesce(b.borrowed, 0)) / 100.0 AS balance,"
-			" coalesce(o.lent, 0) / 100.0 AS lent,"
-			" coalesce(b.borrowed, 0) / 100.0 AS borrowed,"
-			" coalesce(o.n, 0) + coalesce(b.n, 0) AS loans"
-			" FROM members m"
-			" LEFT JOIN (SELECT owner AS id, sum(credits) AS lent, count(*) AS n"
-			"  FROM loans WHERE state = 'closed' GROUP BY owner) o ON o.id = m.id"
-			" LEFT JOIN (SELECT borrower AS id, sum(credits) AS borrowed, count(*) AS n"
-			"  FROM loans WHERE state = 'closed' GROUP BY borrower) b ON b.id = m.id"
-			" WHERE ?1 IS NULL OR m.id = ?1 ORDER BY m.name",
-			bind_member, &f, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	return out_view(c, &view_balances, a, 1, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
-/* RFC 4180 field: quoted when it holds a comma, quote or line break. */
-static void csv_field(char **buf, size_t *len, size_t *cap, const char *s, int last)
+/* RFC 4180 field: quoted when it holds a comma, quote or line break.
+ * 0, or -1 out of memory (buf unchanged). */
+static int csv_field(char **buf, size_t *len, size_t *cap, const char *s, int last)
 {
 	size_t need = 2 * strlen(s) + 4;
 	if (*len + need > *cap) {
 		size_t ncap = (*cap + need) * 2;
 		char *more = realloc(*buf, ncap);
 		if (!more)
-			return;
+			return -1;
 		*buf = more;
 		*cap = ncap;
 	}
@@ -577,6 +518,7 @@ static void csv_field(char **buf, size_t *len, size_t *cap, const char *s, int l
 		*p++ = ',';
 	}
 	*len = (size_t)(p - *buf);
+	return 0;
 }
 
 int cmd_export_csv(struct ctx *c, int argc, char **argv)
@@ -591,39 +533,29 @@ int cmd_export_csv(struct ctx *c, int argc, char **argv)
 		return usage(use);
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;
-	sqlite3_stmt *st;
-	static const char sql[] =
-		"SELECT lower(hex(l.id)), " ISO("l.closed") ", lower(hex(l.resource)), r.title,"
-		" r.kind, r.unit, lower(hex(l.owner)), mo.name, lower(hex(l.borrower)), mb.name,"
-		" " ISO("l.start_ms") ", " ISO("l.end_ms") ", l.quantity,"
-		" printf('%.3f', l.usage / 1000.0), printf('%.2f', l.rate / 100.0),"
-		" printf('%.2f', l.credits / 100.0)"
-		" FROM loans l JOIN resources r ON r.id = l.resource"
-		" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
-		" WHERE l.state = 'closed' AND l.closed >= ?1 AND l.closed < ?2"
-		" ORDER BY l.closed, l.id";
-	static const char *const head[] = {"loan", "settled", "resource", "title", "kind", "unit",
-					   "owner", "owner_name", "borrower", "borrower_name",
-					   "from", "to", "quantity", "usage", "rate", "credits"};
-	if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_int64(st, 1, w.from);
-	sqlite3_bind_int64(st, 2, w.to);
+	/* the header is the view's column names: loan, settled, resource ... */
+	struct view_arg a[] = {VIEW_INT(w.from), VIEW_INT(w.to)};
+	struct view_rows *r = view_open(c->store, &view_settled_loans, a, 2, 0);
+	if (!r)
+		return fail_err(EXIT_REFUSED, "store");
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
-	int n = 16, rows = 0;
-	for (int i = 0; buf && i < n; i++)
-		csv_field(&buf, &len, &cap, head[i], i == n - 1);
-	while (buf && sqlite3_step(st) == SQLITE_ROW) {
-		for (int i = 0; i < n; i++) {
-			const unsigned char *t = sqlite3_column_text(st, i);
-			csv_field(&buf, &len, &cap, t ? (const char *)t : "", i == n - 1);
+	int n = view_columns(r), rows = 0, oom = !buf;
+	for (int i = 0; !oom && i < n; i++)
+		oom = csv_field(&buf, &len, &cap, view_name(r, i), i == n - 1) < 0;
+	rc = 0;
+	while (!oom && (rc = view_next(r)) == 1) {
+		for (int i = 0; !oom && i < n; i++) {
+			const char *t = view_text(r, i);
+			oom = csv_field(&buf, &len, &cap, t ? t : "", i == n - 1) < 0;
 		}
 		rows++;
 	}
-	sqlite3_finalize(st);
-	if (!buf)
-		return fail(EXIT_REFUSED, "out of memory");
+	view_close(&r);
+	if (oom || rc < 0) {
+		free(buf);
+		return oom ? fail(EXIT_REFUSED, "out of memory") : fail_err(EXIT_REFUSED, "store");
+	}
 	rc = file_write_atomic(out, buf, len, 0644) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
 	free(buf);
 	if (rc == EXIT_OK && !c->json)

@@ -1,7 +1,9 @@
 /* cmd_offer.c - mutua offer add | list | show | update | withdraw. */
 #include "cli.h"
 #include "entry.h"
+#include "loan_read.h"
 #include "util.h"
+#include "view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,41 +137,6 @@ static int offer_add(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-struct list_filter {
-	const char *kind;
-	uint8_t member[32];
-	int has_member, all, available;
-	uint8_t id[32];
-	int64_t from, to;
-};
-
-static void bind_filter(sqlite3_stmt *st, void *arg)
-{
-	struct list_filter *f = arg;
-	if (f->kind)
-		sqlite3_bind_text(st, 1, f->kind, -1, SQLITE_STATIC);
-	if (f->has_member)
-		sqlite3_bind_blob(st, 2, f->member, 32, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, f->all);
-	sqlite3_bind_blob(st, 4, f->id, 32, SQLITE_STATIC);
-	if (f->available) {
-		sqlite3_bind_int64(st, 5, f->from);
-		sqlite3_bind_int64(st, 6, f->to);
-	}
-}
-
-/* Every offer field, for list and show; ?1 kind, ?2 owner, ?3 all, ?4 id. */
-#define OFFER_SELECT \
-	"SELECT lower(hex(r.id)) AS id, lower(hex(r.owner)) AS owner," \
-	" m.name AS owner_name, r.kind AS kind, r.title AS title, r.unit AS unit," \
-	" r.capacity AS capacity, r.rate / 100.0 AS rate, r.location AS location," \
-	" r.status AS status, r.description AS description," \
-	" r.auto_accept AS auto_accept," \
-	" strftime('%Y-%m-%dT%H:%M:%fZ', r.created / 1000.0, 'unixepoch') AS created," \
-	" strftime('%Y-%m-%dT%H:%M:%fZ', r.updated / 1000.0, 'unixepoch') AS updated," \
-	" CASE WHEN ?5 IS NOT NULL THEN mutua_free(r.id, ?5, ?6) END AS free" \
-	" FROM resources r JOIN members m ON m.id = r.owner"
-
 static int offer_list(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua offer list [--kind KIND] [--member NAME|ID] [--all]\n"
@@ -181,20 +148,21 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 		{"available", required_argument, NULL, 'v'},
 		{0},
 	};
-	struct list_filter f = {0};
+	const char *kind = NULL, *member = NULL;
+	int64_t from = 0, to = 0;
+	int all = 0, available = 0, o, rc;
+	uint8_t owner[32];
 	char slot[80];
-	const char *member = NULL;
 	uint32_t k;
-	int o, rc;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'k':
 			if (kind_parse(optarg, &k))
 				return fail_err(EXIT_USAGE, "--kind");
-			f.kind = optarg;
+			kind = optarg;
 			break;
 		case 'm': member = optarg; break;
-		case 'a': f.all = 1; break;
+		case 'a': all = 1; break;
 		case 'v': {
 			char *slash;
 			snprintf(slot, sizeof slot, "%s", optarg);
@@ -202,11 +170,11 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 				return fail(EXIT_USAGE, "--available: expected FROM/TO, e.g. "
 					    "2026-12-05/2026-12-06");
 			*slash = 0;
-			if (time_parse(slot, 0, &f.from) || time_parse(slash + 1, 1, &f.to))
+			if (time_parse(slot, 0, &from) || time_parse(slash + 1, 1, &to))
 				return fail_err(EXIT_USAGE, "--available");
-			if (f.to <= f.from)
+			if (to <= from)
 				return fail(EXIT_USAGE, "--available: the slot ends before it starts");
-			f.available = 1;
+			available = 1;
 			break;
 		}
 		default: return usage(use);
@@ -216,46 +184,54 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 		return usage(use);
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;
-	if (member && (rc = resolve_member(c, member, f.member)))
+	if (member && (rc = resolve_member(c, member, owner)))
 		return rc;
-	f.has_member = member != NULL;
+	struct view_arg a[] = {VIEW_TEXT(kind), member ? VIEW_ID(owner) : VIEW_NULL,
+			       VIEW_INT(all), available ? VIEW_INT(from) : VIEW_NULL,
+			       available ? VIEW_INT(to) : VIEW_NULL};
 	static const char *const cols[] = {"id.12", "title:32", "kind", "owner_name:24",
 					   "capacity", "unit", "rate", "location:24",
 					   "status", NULL};
-	return out_rows(c, OFFER_SELECT
-			" WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.owner = ?2)"
-			" AND (?3 OR r.status = 'active')"
-			" AND (?5 IS NULL OR mutua_free(r.id, ?5, ?6) > 0)"
-			" ORDER BY m.name, r.title, r.id",
-			bind_filter, &f, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	return out_view(c, &view_offers, a, 5, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
-
-#define RESOURCE_BY_PREFIX "SELECT id FROM resources WHERE id BETWEEN ?1 AND ?2"
 
 static int offer_show(struct ctx *c, int argc, char **argv)
 {
-	struct list_filter f = {0};
+	uint8_t id[32];
 	int rc;
 	if (argc != 2)
 		return usage("mutua offer show ID");
 	if ((rc = cli_open(c, NEED_FED)) ||
-	    (rc = resolve_id(c, "offer", RESOURCE_BY_PREFIX, argv[1], f.id)))
+	    (rc = resolve_view_id(c, "offer", &view_offer_ids, argv[1], id)))
 		return rc;
-	return out_record(c, OFFER_SELECT " WHERE r.id = ?4", bind_filter, &f) < 0
-		       ? EXIT_REFUSED : EXIT_OK;
+	struct view_arg a[] = {VIEW_ID(id)};
+	return out_view_record(c, &view_offer, a, 1) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
-/* update and withdraw: whether this member may change the offer (its
- * own, still active) is the fold's to say; store_append refuses what the
- * fold would ignore, with its reason (lending_refusal) */
+/* Resolves an offer and reads its current fields into o. Whether this
+ * member may change it (its own, still active) is the fold's to say:
+ * store_append refuses what the fold would ignore, with its reason
+ * (lending_refusal). */
+static int offer_read(struct ctx *c, const char *arg, struct offer_info *o)
+{
+	int rc = resolve_view_id(c, "offer", &view_offer_ids, arg, o->id);
+	if (rc)
+		return rc;
+	rc = loan_read_offer(c->store, o->id, o);
+	if (rc < 0)
+		return fail_err(EXIT_REFUSED, "store");
+	if (rc == 0)
+		return fail(EXIT_REFUSED, "no offer with id '%s'", arg);
+	return EXIT_OK;
+}
+
 static int offer_update(struct ctx *c, int argc, char **argv)
 {
 	struct offer_opts oo;
 	Mutua__Offer o = MUTUA__OFFER__INIT;
 	Mutua__OfferUpdate u = MUTUA__OFFER_UPDATE__INIT;
 	Mutua__Body b = MUTUA__BODY__INIT;
-	uint8_t id[32];
-	sqlite3_stmt *st = NULL;
+	struct offer_info cur;
 	int rc;
 	if ((rc = parse_offer_opts(argc, argv, &oo)))
 		return rc;
@@ -264,28 +240,19 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 			     "       [--capacity N] [--rate CREDITS] [--location TEXT]\n"
 			     "       [--description TEXT] [--auto-accept|--no-auto-accept]");
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
-	    (rc = resolve_id(c, "offer", RESOURCE_BY_PREFIX, argv[optind], id)))
+	    (rc = offer_read(c, argv[optind], &cur)))
 		return rc;
-	/* start from the current fields; st keeps their strings alive */
-	if (sqlite3_prepare_v2(store_db(c->store),
-			       "SELECT kind, title, unit, capacity, rate, location, description,"
-			       " auto_accept FROM resources WHERE id = ?1", -1, &st, NULL))
-		return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return fail(EXIT_REFUSED, "offer vanished");
-	}
-	kind_parse((const char *)sqlite3_column_text(st, 0), &o.kind);
-	o.title = (char *)sqlite3_column_text(st, 1);
-	unit_parse((const char *)sqlite3_column_text(st, 2), &o.unit);
-	o.capacity = (uint64_t)sqlite3_column_int64(st, 3);
-	o.rate = (uint64_t)sqlite3_column_int64(st, 4);
-	o.location = *sqlite3_column_text(st, 5) ? (char *)sqlite3_column_text(st, 5) : NULL;
-	o.description = *sqlite3_column_text(st, 6) ? (char *)sqlite3_column_text(st, 6) : NULL;
-	o.has_auto_accept = o.auto_accept = sqlite3_column_int(st, 7);
+	/* start from the current fields (cur holds their strings) */
+	if (kind_parse(cur.kind, &o.kind) || unit_parse(cur.unit, &o.unit))
+		return fail_err(EXIT_REFUSED, "stored offer");
+	o.title = cur.title;
+	o.capacity = (uint64_t)cur.capacity;
+	o.rate = (uint64_t)cur.rate;
+	o.location = *cur.location ? cur.location : NULL;
+	o.description = *cur.description ? cur.description : NULL;
+	o.has_auto_accept = o.auto_accept = cur.auto_accept;
 	if ((rc = apply_offer_opts(&oo, &o)) == EXIT_OK) {
-		u.offer.data = id;
+		u.offer.data = cur.id;
 		u.offer.len = 32;
 		u.fields = &o;
 		b.actor = getenv("MUTUA_ACTOR");
@@ -295,9 +262,8 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 		if (store_append(c->store, c->key, &b, eid))
 			rc = fail_err(EXIT_REFUSED, NULL);
 		else
-			print_id(c, "id", id);
+			print_id(c, "id", cur.id);
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -305,21 +271,21 @@ static int offer_withdraw(struct ctx *c, int argc, char **argv)
 {
 	Mutua__OfferWithdraw w = MUTUA__OFFER_WITHDRAW__INIT;
 	Mutua__Body b = MUTUA__BODY__INIT;
-	uint8_t id[32];
+	struct offer_info cur;
 	int rc;
 	if (argc != 2)
 		return usage("mutua offer withdraw ID");
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
-	    (rc = resolve_id(c, "offer", RESOURCE_BY_PREFIX, argv[1], id)))
+	    (rc = offer_read(c, argv[1], &cur)))
 		return rc;
-	w.offer.data = id;
+	w.offer.data = cur.id;
 	w.offer.len = 32;
 	b.actor = getenv("MUTUA_ACTOR");
 	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
 	b.offer_withdraw = &w;
 	if (store_append(c->store, c->key, &b, NULL))
 		return fail_err(EXIT_REFUSED, NULL);
-	print_id(c, "id", id);
+	print_id(c, "id", cur.id);
 	return EXIT_OK;
 }
 

@@ -1,0 +1,115 @@
+/* loan_read.c - a loan and an offer as a command needs them (loan_read.h). */
+#include "loan_read.h"
+#include "util.h"
+#include "view.h"
+
+#include <string.h>
+
+/* Column col of r's current row into out (cap bytes): NULL reads as "";
+ * a value too long for its field is an error, never cut. */
+static int copy_text(char *out, size_t cap, struct view_rows *r, int col, const char *what)
+{
+	const char *t = view_text(r, col);
+	size_t n = t ? strlen(t) : 0;
+	if (n >= cap)
+		return err_set("stored %s is %zu bytes, more than %zu", what, n, cap - 1);
+	memcpy(out, t ? t : "", n);
+	out[n] = 0;
+	return 0;
+}
+
+/* A 32-byte id column: 1 copied, 0 NULL or another length. */
+static int copy_id(uint8_t out[32], struct view_rows *r, int col)
+{
+	size_t len;
+	const void *b = view_blob(r, col, &len);
+	if (!b || len != 32)
+		return 0;
+	memcpy(out, b, 32);
+	return 1;
+}
+
+/* Runs v over the row with this id, then fill on it: 1, 0 no row, -1. */
+static int read_one(struct store *s, const struct view *v, const uint8_t id[32],
+		    int (*fill)(struct view_rows *r, void *out), void *out)
+{
+	struct view_arg a[] = {VIEW_ID(id)};
+	struct view_rows *r = view_open(s, v, a, 1, 0);
+	if (!r)
+		return -1;
+	int rc = view_next(r);
+	if (rc == 1 && fill(r, out))
+		rc = -1;
+	view_close(&r);
+	return rc;
+}
+
+static const struct view loan_row = {
+	"loan",
+	"SELECT l.resource, l.owner, l.borrower, l.state, l.start_ms, l.end_ms,"
+	" l.quantity, coalesce(r.unit, ''), coalesce(r.title, '?'),"
+	" coalesce(r.rate, 0), coalesce(m.name, '?'), l.usage"
+	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
+	" LEFT JOIN members m ON m.id = l.owner WHERE l.id = ?1"};
+
+static int fill_loan(struct view_rows *r, void *arg)
+{
+	struct loan_info *l = arg;
+	if (!copy_id(l->resource, r, 0) || !copy_id(l->borrower, r, 2))
+		return err_set("stored loan has no valid resource or borrower");
+	l->has_owner = copy_id(l->owner, r, 1);
+	if (copy_text(l->state, sizeof l->state, r, 3, "loan state") ||
+	    copy_text(l->unit, sizeof l->unit, r, 7, "unit") ||
+	    copy_text(l->title, sizeof l->title, r, 8, "title") ||
+	    copy_text(l->owner_name, sizeof l->owner_name, r, 10, "member name"))
+		return -1;
+	l->start = view_int(r, 4);
+	l->end = view_int(r, 5);
+	l->quantity = view_int(r, 6);
+	l->rate = view_int(r, 9);
+	l->usage = view_is_null(r, 11) ? -1 : view_int(r, 11);
+	return 0;
+}
+
+int loan_read(struct store *s, const uint8_t id[32], struct loan_info *out)
+{
+	uint8_t key[32];
+	memcpy(key, id, 32); /* id may be out->id */
+	memset(out, 0, sizeof *out);
+	memcpy(out->id, key, 32);
+	return read_one(s, &loan_row, key, fill_loan, out);
+}
+
+static const struct view offer_row = {
+	"offer",
+	"SELECT r.owner, m.name, r.kind, r.unit, r.status, r.title, r.location,"
+	" r.description, r.capacity, r.rate, r.auto_accept"
+	" FROM resources r JOIN members m ON m.id = r.owner WHERE r.id = ?1"};
+
+static int fill_offer(struct view_rows *r, void *arg)
+{
+	struct offer_info *o = arg;
+	if (!copy_id(o->owner, r, 0))
+		return err_set("stored offer has no valid owner");
+	if (copy_text(o->owner_name, sizeof o->owner_name, r, 1, "member name") ||
+	    copy_text(o->kind, sizeof o->kind, r, 2, "kind") ||
+	    copy_text(o->unit, sizeof o->unit, r, 3, "unit") ||
+	    copy_text(o->status, sizeof o->status, r, 4, "offer status") ||
+	    copy_text(o->title, sizeof o->title, r, 5, "title") ||
+	    copy_text(o->location, sizeof o->location, r, 6, "location") ||
+	    copy_text(o->description, sizeof o->description, r, 7, "description"))
+		return -1;
+	o->capacity = view_int(r, 8);
+	o->rate = view_int(r, 9);
+	o->auto_accept = (int)view_int(r, 10);
+	return 0;
+}
+
+int loan_read_offer(struct store *s, const uint8_t id[32], struct offer_info *out)
+{
+	uint8_t key[32];
+	memcpy(key, id, 32); /* id may be out->id */
+	memset(out, 0, sizeof *out);
+	memcpy(out->id, key, 32);
+	return read_one(s, &offer_row, key, fill_offer, out);
+}

@@ -1,0 +1,99 @@
+/* view_lend.c - the read models of lending (view.h): offers, requests,
+ * the calendar, balances and the settled loans of the CSV export, and the
+ * ids that offer and request prefixes resolve among. The columns are those
+ * the CLI prints (their names are the JSON fields of --json); what a
+ * column derives from is the fold's (lending.c, fold.c), and mutua_free
+ * and mutua_conflict are the booking rule's (lending_register_sql).
+ */
+#include "view.h"
+
+/* ISO 8601 UTC, to the second, of a time in ms */
+#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000, 'unixepoch')"
+
+const struct view view_offer_ids = {
+	"offer ids", "SELECT id FROM resources WHERE id BETWEEN ?1 AND ?2"};
+
+const struct view view_loan_ids = {
+	"request ids", "SELECT id FROM loans WHERE id BETWEEN ?1 AND ?2"};
+
+/* Every offer field, for list and show; free: the capacity left over a
+ * slot, when one is asked (the expression given). */
+#define OFFER_SELECT(free) \
+	"SELECT lower(hex(r.id)) AS id, lower(hex(r.owner)) AS owner," \
+	" m.name AS owner_name, r.kind AS kind, r.title AS title, r.unit AS unit," \
+	" r.capacity AS capacity, r.rate / 100.0 AS rate, r.location AS location," \
+	" r.status AS status, r.description AS description," \
+	" r.auto_accept AS auto_accept," \
+	" strftime('%Y-%m-%dT%H:%M:%fZ', r.created / 1000.0, 'unixepoch') AS created," \
+	" strftime('%Y-%m-%dT%H:%M:%fZ', r.updated / 1000.0, 'unixepoch') AS updated," \
+	" " free " AS free" \
+	" FROM resources r JOIN members m ON m.id = r.owner"
+
+const struct view view_offers = {
+	"offers",
+	OFFER_SELECT("CASE WHEN ?4 IS NOT NULL THEN mutua_free(r.id, ?4, ?5) END")
+	" WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.owner = ?2)"
+	" AND (?3 OR r.status = 'active')"
+	" AND (?4 IS NULL OR mutua_free(r.id, ?4, ?5) > 0)"
+	" ORDER BY m.name, r.title, r.id"};
+
+const struct view view_offer = {"offer", OFFER_SELECT("NULL") " WHERE r.id = ?1"};
+
+const struct view view_requests = {
+	"requests",
+	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource,"
+	" r.title AS resource_title, lower(hex(l.owner)) AS owner,"
+	" mo.name AS owner_name, lower(hex(l.borrower)) AS borrower,"
+	" mb.name AS borrower_name, " ISO("l.start_ms") " AS \"from\","
+	" " ISO("l.end_ms") " AS \"to\", l.quantity AS quantity,"
+	" l.state AS state, l.usage / 1000.0 AS usage, r.unit AS unit,"
+	" l.credits / 100.0 AS credits, l.reason AS reason, l.note AS note,"
+	" CASE WHEN l.state = 'requested' THEN mutua_conflict(l.id) END AS conflict"
+	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
+	" LEFT JOIN members mo ON mo.id = l.owner"
+	" LEFT JOIN members mb ON mb.id = l.borrower"
+	" WHERE ((?1 AND l.owner = ?3) OR (?2 AND l.borrower = ?3))"
+	" AND (?4 IS NULL OR l.state = ?4)"
+	" ORDER BY l.start_ms, l.id"};
+
+/* The states listed are those that hold capacity (lending.c). */
+const struct view view_calendar = {
+	"calendar",
+	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource,"
+	" r.title AS resource_title, mo.name AS owner_name, mb.name AS borrower_name,"
+	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\","
+	" l.quantity AS quantity, l.state AS state, l.start_ms AS start_ms,"
+	" l.end_ms AS end_ms, l.note AS note, r.location AS location"
+	" FROM loans l JOIN resources r ON r.id = l.resource"
+	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
+	" WHERE l.state IN ('accepted', 'handed_over', 'returned', 'closed')"
+	" AND l.end_ms > ?1 AND l.start_ms < ?2 AND (?3 IS NULL OR l.resource = ?3)"
+	" ORDER BY r.title, l.start_ms, l.id"};
+
+const struct view view_balances = {
+	"balances",
+	"SELECT lower(hex(m.id)) AS member, m.name AS name,"
+	" (coalesce(o.lent, 0) - coalesce(b.borrowed, 0)) / 100.0 AS balance,"
+	" coalesce(o.lent, 0) / 100.0 AS lent,"
+	" coalesce(b.borrowed, 0) / 100.0 AS borrowed,"
+	" coalesce(o.n, 0) + coalesce(b.n, 0) AS loans"
+	" FROM members m"
+	" LEFT JOIN (SELECT owner AS id, sum(credits) AS lent, count(*) AS n"
+	"  FROM loans WHERE state = 'closed' GROUP BY owner) o ON o.id = m.id"
+	" LEFT JOIN (SELECT borrower AS id, sum(credits) AS borrowed, count(*) AS n"
+	"  FROM loans WHERE state = 'closed' GROUP BY borrower) b ON b.id = m.id"
+	" WHERE ?1 IS NULL OR m.id = ?1 ORDER BY m.name"};
+
+const struct view view_settled_loans = {
+	"settled loans",
+	"SELECT lower(hex(l.id)) AS loan, " ISO("l.closed") " AS settled,"
+	" lower(hex(l.resource)) AS resource, r.title AS title, r.kind AS kind,"
+	" r.unit AS unit, lower(hex(l.owner)) AS owner, mo.name AS owner_name,"
+	" lower(hex(l.borrower)) AS borrower, mb.name AS borrower_name,"
+	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\","
+	" l.quantity AS quantity, printf('%.3f', l.usage / 1000.0) AS usage,"
+	" printf('%.2f', l.rate / 100.0) AS rate, printf('%.2f', l.credits / 100.0) AS credits"
+	" FROM loans l JOIN resources r ON r.id = l.resource"
+	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
+	" WHERE l.state = 'closed' AND l.closed >= ?1 AND l.closed < ?2"
+	" ORDER BY l.closed, l.id"};
