@@ -99,6 +99,10 @@ int view_meta_set(struct store *s, const char *key, const char *value);
 /* view_lend.c: offers, requests, calendar, balances */
 
 /* view_gov.c: federation, members, proposals */
+extern const struct view view_fed_show;            /* ?1..?8: see view_gov.c */
+extern const struct view view_fed_members;
+extern const struct view view_fed_loans_to_settle;
+extern const struct view view_entry_log;           /* ?1 author or NULL, ?2 limit */
 
 /* view_node.c: feeds, status, peers, log */
 
