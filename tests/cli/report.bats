@@ -238,6 +238,14 @@ counts() {
 	has "$T/b.html" 'Audit OK'
 }
 
+@test "report: a store error refuses the page (1) with its reason and writes nothing" {
+	history
+	sqlite3 "$A/store.db" "ALTER TABLE loans RENAME COLUMN state TO lost"
+	run -1 --separate-stderr mutua --home "$A" report --html --out "$T/r.html"
+	stderr_has "no such column"
+	[ ! -e "$T/r.html" ]
+}
+
 @test "report --json prints one object; an existing file is replaced whole" {
 	history
 	echo "old content that is longer than nothing" >"$T/r.html"
