@@ -9,6 +9,13 @@
  */
 #include "view.h"
 
+/* A member's status, over members' columns. */
+#define MEMBER_STATUS                                  \
+	"CASE WHEN excluded IS NOT NULL THEN 'excluded'" \
+	" WHEN active THEN 'member' ELSE 'not admitted' END"
+/* A loan in progress, over loans l. */
+#define IN_PROGRESS "l.state IN ('accepted', 'handed_over', 'returned')"
+
 /* The federation as one object (federation show --json). Parameters: ?1
  * name, ?2 federation id (hex), ?3 credit limit in force (hundredths), ?4
  * charter hash (hex, "" when none), ?5 rule ("majority" or "colleges"),
@@ -20,20 +27,16 @@ const struct view view_fed_show = {
 	" (SELECT json_group_array(json_object("
 	"  'id', lower(hex(id)), 'name', name, 'college', college,"
 	"  'founder', json(iif(founder, 'true', 'false')),"
-	"  'status', CASE WHEN excluded IS NOT NULL THEN 'excluded'"
-	"   WHEN active THEN 'member' ELSE 'not admitted' END,"
+	"  'status', " MEMBER_STATUS ","
 	"  'loans_to_settle', CASE WHEN excluded IS NOT NULL THEN (SELECT"
-	"   json_group_array(lower(hex(l.id))) FROM loans l WHERE l.state IN"
-	"   ('accepted', 'handed_over', 'returned') AND (l.owner = mm.id"
-	"   OR l.borrower = mm.id)) END))"
+	"   json_group_array(lower(hex(l.id))) FROM loans l WHERE " IN_PROGRESS
+	"   AND (l.owner = mm.id OR l.borrower = mm.id)) END))"
 	"  FROM (SELECT * FROM members ORDER BY name) AS mm) AS members_json"};
 
 /* Every member the federation knows, by name, with its status. */
 const struct view view_fed_members = {
 	"members",
-	"SELECT name, lower(hex(id)) AS id, college,"
-	" CASE WHEN excluded IS NOT NULL THEN 'excluded'"
-	" WHEN active THEN 'member' ELSE 'not admitted' END AS status"
+	"SELECT name, lower(hex(id)) AS id, college, " MEMBER_STATUS " AS status"
 	" FROM members ORDER BY name"};
 
 /* An excluded member's loans in progress: the members settle them by hand,
@@ -44,8 +47,8 @@ const struct view view_fed_loans_to_settle = {
 	" mb.name AS borrower_name, l.state AS state FROM loans l"
 	" JOIN resources r ON r.id = l.resource JOIN members mo ON mo.id = l.owner"
 	" JOIN members mb ON mb.id = l.borrower"
-	" WHERE l.state IN ('accepted', 'handed_over', 'returned')"
-	" AND (mo.excluded IS NOT NULL OR mb.excluded IS NOT NULL) ORDER BY l.start_ms"};
+	" WHERE " IN_PROGRESS " AND (mo.excluded IS NOT NULL OR mb.excluded IS NOT NULL)"
+	" ORDER BY l.start_ms"};
 
 /* The signed entries, newest first by their claimed time (then arrival).
  * ?1 the author (NULL: every author), ?2 at most so many rows (-1: all). */
