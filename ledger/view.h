@@ -116,9 +116,23 @@ extern const struct view view_balances;
 extern const struct view view_settled_loans;
 
 /* view_gov.c: federation, members, proposals */
+extern const struct view view_fed_show;            /* ?1..?8: see view_gov.c */
+extern const struct view view_fed_members;
+extern const struct view view_fed_loans_to_settle;
+extern const struct view view_entry_log;           /* ?1 author or NULL, ?2 limit */
 
 /* view_node.c: feeds, status, peers, log */
 
-/* view_report.c: the board's report */
+/* view_report.c: the board's report; ?1, ?2 the period (ms, [from, to)) */
+extern const struct view view_report_members;
+extern const struct view view_report_figures;
+extern const struct view view_report_not_lent;
+extern const struct view view_report_flows;
+extern const struct view view_report_balances;
+extern const struct view view_report_top_loans;
+extern const struct view view_report_top_usage;
+extern const struct view view_report_loans;     /* ?3 at most so many rows */
+extern const struct view view_report_cancelled; /* ?3 at most so many rows */
+extern const struct view view_report_written;   /* report --json */
 
 #endif

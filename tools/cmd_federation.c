@@ -288,26 +288,6 @@ out:
 	return rc;
 }
 
-static void bind_fed(sqlite3_stmt *st, void *arg)
-{
-	struct ctx *c = arg;
-	const Mutua__Genesis *g = store_genesis(c->store);
-	char hex[HEX_ID_LEN + 1], charter[HEX_ID_LEN + 1] = "";
-	hex_encode(hex, store_fed_id(c->store), FED_ID_BYTES);
-	if (g->has_charter_hash)
-		hex_encode(charter, g->charter_hash.data, 32);
-	sqlite3_bind_text(st, 1, g->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
-	/* the limit in force: the genesis's, or the last one voted since */
-	sqlite3_bind_double(st, 3, (double)governance_param(c->store, "credit-limit") / 100);
-	sqlite3_bind_text(st, 4, charter, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, g->governance && g->governance->rule == GOV_RULE_COLLEGES
-				 ? "colleges" : "majority", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, governance_param(c->store, "threshold"));
-	sqlite3_bind_int64(st, 7, governance_param(c->store, "quorum"));
-	sqlite3_bind_int64(st, 8, governance_param(c->store, "duration") / 1000);
-}
-
 static int fed_show(struct ctx *c, int argc, char **argv)
 {
 	(void)argv;
@@ -316,39 +296,35 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 	int rc = cli_open(c, NEED_FED);
 	if (rc)
 		return rc;
-	if (c->json) {
-		static const char sql[] =
-			"SELECT json_object('name', ?1, 'id', ?2, 'credit_limit', ?3,"
-			" 'charter', ?4, 'rule', ?5, 'threshold', ?6, 'quorum', ?7,"
-			" 'vote_duration_s', ?8, 'members', (SELECT json_group_array(json_object("
-			"  'id', lower(hex(id)), 'name', name, 'college', college,"
-			"  'founder', json(iif(founder, 'true', 'false')),"
-			"  'status', CASE WHEN excluded IS NOT NULL THEN 'excluded'"
-			"   WHEN active THEN 'member' ELSE 'not admitted' END,"
-			"  'loans_to_settle', CASE WHEN excluded IS NOT NULL THEN (SELECT"
-			"   json_group_array(lower(hex(l.id))) FROM loans l WHERE l.state IN"
-			"   ('accepted', 'handed_over', 'returned') AND (l.owner = mm.id"
-			"   OR l.borrower = mm.id)) END))"
-			"  FROM (SELECT * FROM members ORDER BY name) AS mm))";
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL))
-			return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-		bind_fed(st, c);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			puts((const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		return EXIT_OK;
-	}
 	const Mutua__Genesis *g = store_genesis(c->store);
-	char hex[HEX_ID_LEN + 1], limit[32];
+	const char *rule = g->governance && g->governance->rule == GOV_RULE_COLLEGES ? "colleges"
+										    : "majority";
+	/* the limit in force: the genesis's, or the last one voted since */
 	int64_t in_force = governance_param(c->store, "credit-limit");
+	char hex[HEX_ID_LEN + 1], charter[HEX_ID_LEN + 1] = "";
 	hex_encode(hex, store_fed_id(c->store), FED_ID_BYTES);
+	if (c->json) {
+		const char *id = hex, *ch = charter; /* VIEW_TEXT tests for NULL */
+		if (g->has_charter_hash)
+			hex_encode(charter, g->charter_hash.data, 32);
+		struct view_arg a[] = {
+			VIEW_TEXT(g->name),
+			VIEW_TEXT(id),
+			VIEW_INT(in_force),
+			VIEW_TEXT(ch),
+			VIEW_TEXT(rule),
+			VIEW_INT(governance_param(c->store, "threshold")),
+			VIEW_INT(governance_param(c->store, "quorum")),
+			VIEW_INT(governance_param(c->store, "duration") / 1000),
+		};
+		return out_view_record(c, &view_fed_show, a, 8) < 0 ? EXIT_REFUSED : EXIT_OK;
+	}
+	char limit[32];
 	amount_format(limit, in_force);
 	printf("federation    %s\nid            %s\ncredit limit  %s%s\n", g->name, hex,
 	       limit, in_force ? "" : " (no limit)");
 	printf("decisions     %s, yes above %lld%% of votes cast, quorum %lld%%, open %lld h\n",
-	       g->governance && g->governance->rule == GOV_RULE_COLLEGES ? "by colleges"
-									  : "one member one vote",
+	       strcmp(rule, "colleges") == 0 ? "by colleges" : "one member one vote",
 	       (long long)governance_param(c->store, "threshold"),
 	       (long long)governance_param(c->store, "quorum"),
 	       (long long)(governance_param(c->store, "duration") / 3600000));
@@ -357,31 +333,21 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 		       g->governance->colleges[i]->weight);
 	printf("%s\n", g->governance && g->governance->n_colleges ? "\n" : "");
 	static const char *const cols[] = {"name", "id.12", "college", "status", NULL};
-	if (out_rows(c, "SELECT name, lower(hex(id)) AS id, college,"
-			" CASE WHEN excluded IS NOT NULL THEN 'excluded'"
-			" WHEN active THEN 'member' ELSE 'not admitted' END AS status"
-			" FROM members ORDER BY name", NULL, NULL, cols) < 0)
+	if (out_view(c, &view_fed_members, NULL, 0, cols) < 0)
 		return EXIT_REFUSED;
 	/* an excluded member's loans in progress are for the members to
 	 * settle by hand: its later steps are refused */
-	static const char open_loans[] =
-		"SELECT lower(hex(l.id)) AS id, r.title AS resource_title, mo.name AS owner_name,"
-		" mb.name AS borrower_name, l.state AS state FROM loans l"
-		" JOIN resources r ON r.id = l.resource JOIN members mo ON mo.id = l.owner"
-		" JOIN members mb ON mb.id = l.borrower"
-		" WHERE l.state IN ('accepted', 'handed_over', 'returned')"
-		" AND (mo.excluded IS NOT NULL OR mb.excluded IS NOT NULL) ORDER BY l.start_ms";
-	sqlite3_stmt *st;
-	int any = 0;
-	if (sqlite3_prepare_v2(store_db(c->store), open_loans, -1, &st, NULL) == SQLITE_OK) {
-		any = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
+	struct view_rows *r = view_open(c->store, &view_fed_loans_to_settle, NULL, 0, 0);
+	int any = r ? view_next(r) : -1;
+	view_close(&r);
+	if (any < 0)
+		return fail_err(EXIT_REFUSED, "store");
 	if (any) {
 		static const char *const lcols[] = {"id.12", "resource_title:28", "owner_name:24",
 						    "borrower_name:24", "state", NULL};
 		printf("\nloans in progress of excluded members, to settle between members:\n");
-		out_rows(c, open_loans, NULL, NULL, lcols);
+		if (out_view(c, &view_fed_loans_to_settle, NULL, 0, lcols) < 0)
+			return EXIT_REFUSED;
 	}
 	return EXIT_OK;
 }

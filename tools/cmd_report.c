@@ -12,7 +12,11 @@
  * The period: a loan belongs to it when its slot [start, end) meets
  * [--from, --to); credits lent and borrowed are those of the period's
  * settled loans; a balance is the member's balance at the end of the
- * period (every loan settled before --to).
+ * period (every loan settled before --to). A loan is what the ledger's
+ * report views count as one (ledger/view_report.c: a request its owner
+ * accepted, in progress or settled), so the figures under the title and
+ * every table add up; loans cancelled after their acceptance are listed
+ * apart, other requests only counted.
  */
 #include "audit.h"
 #include "cli.h"
@@ -22,8 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HOLDING "('accepted', 'handed_over', 'returned', 'closed')"
-#define OVERLAP "l.start_ms < ?2 AND l.end_ms > ?1"
 #define NODES_MAX 40      /* members drawn in the flow diagram */
 #define FLOWS_DRAWN 80    /* arrows drawn, the largest */
 #define FLOWS_LABELLED 14 /* arrows labelled, the largest */
@@ -107,10 +109,11 @@ static void h_cut(FILE *f, const char *s, size_t max)
 	h(f, buf);
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
+/* A column of the current row as text, "" for SQL NULL. */
+static const char *col_text(struct view_rows *v, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? (const char *)t : "";
+	const char *t = view_text(v, i);
+	return t ? t : "";
 }
 
 static void amount(FILE *f, int64_t v)
@@ -213,7 +216,6 @@ struct flow {
 
 struct report {
 	struct ctx *c;
-	sqlite3 *db;
 	int64_t from, to;
 	struct member *m;
 	size_t nm, capm;
@@ -227,10 +229,13 @@ struct report {
 	size_t nissues;
 };
 
-static void bind_period(sqlite3_stmt *st, const struct report *r)
+/* The rows of a view of the report over the period, and a third
+ * parameter when n is 3. */
+static struct view_rows *period_rows(const struct report *r, const struct view *v, size_t n,
+				     int64_t third)
 {
-	sqlite3_bind_int64(st, 1, r->from);
-	sqlite3_bind_int64(st, 2, r->to);
+	struct view_arg a[] = {VIEW_INT(r->from), VIEW_INT(r->to), VIEW_INT(third)};
+	return view_open(r->c->store, v, a, n, 0);
 }
 
 static int member_index(const struct report *r, const void *id)
@@ -243,67 +248,64 @@ static int member_index(const struct report *r, const void *id)
 	return -1;
 }
 
-static char *dup_text(sqlite3_stmt *st, int i)
-{
-	return strdup(col_text(st, i));
-}
-
 static int load(struct report *r)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(r->db, "SELECT id, name, college FROM members"
-				      " ORDER BY college, name, id", -1, &st, NULL))
-		return err_set("store: %s", sqlite3_errmsg(r->db));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != 32)
+	struct view_rows *v = view_open(r->c->store, &view_report_members, NULL, 0, 0);
+	int rc;
+	if (!v)
+		return -1;
+	while ((rc = view_next(v)) == 1) {
+		size_t len;
+		const void *id = view_blob(v, 0, &len);
+		if (len != 32)
 			continue;
 		void *more = grow(r->m, r->nm, &r->capm, sizeof *r->m);
 		if (!more) {
-			sqlite3_finalize(st);
-			return -1;
+			rc = -1;
+			break;
 		}
 		r->m = more;
 		struct member *m = &r->m[r->nm++];
 		memset(m, 0, sizeof *m);
-		memcpy(m->id, sqlite3_column_blob(st, 0), 32);
-		m->name = dup_text(st, 1);
-		m->college = dup_text(st, 2);
+		memcpy(m->id, id, 32);
+		m->name = strdup(col_text(v, 1));
+		m->college = strdup(col_text(v, 2));
 		m->node = -1;
 		if (!m->name || !m->college) {
-			sqlite3_finalize(st);
-			return err_set("out of memory");
+			rc = err_set("out of memory");
+			break;
 		}
 	}
-	sqlite3_finalize(st);
+	view_close(&v);
+	if (rc < 0)
+		return -1;
 
-	if (sqlite3_prepare_v2(r->db, "SELECT l.owner, l.borrower, count(*),"
-				      " coalesce(sum(l.credits), 0) FROM loans l"
-				      " WHERE l.state IN " HOLDING " AND " OVERLAP
-				      " AND l.owner IS NOT NULL GROUP BY l.owner, l.borrower",
-			       -1, &st, NULL))
-		return err_set("store: %s", sqlite3_errmsg(r->db));
-	bind_period(st, r);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int a = member_index(r, sqlite3_column_blob(st, 0));
-		int b = member_index(r, sqlite3_column_blob(st, 1));
+	if (!(v = period_rows(r, &view_report_flows, 2, 0)))
+		return -1;
+	while ((rc = view_next(v)) == 1) {
+		size_t len;
+		const void *owner = view_blob(v, 0, &len);
+		int a = len == 32 ? member_index(r, owner) : -1;
+		const void *borrower = view_blob(v, 1, &len);
+		int b = len == 32 ? member_index(r, borrower) : -1;
 		if (a < 0 || b < 0 || a == b)
 			continue;
 		void *more = grow(r->fl, r->nfl, &r->capfl, sizeof *r->fl);
 		if (!more) {
-			sqlite3_finalize(st);
-			return -1;
+			rc = -1;
+			break;
 		}
 		r->fl = more;
 		struct flow *x = &r->fl[r->nfl++];
 		x->from = a;
 		x->to = b;
-		x->loans = sqlite3_column_int64(st, 2);
-		x->credits = sqlite3_column_int64(st, 3);
+		x->loans = view_int(v, 2);
+		x->credits = view_int(v, 3);
 		r->m[a].out += x->credits + x->loans;
 		r->m[b].in += x->credits + x->loans;
 	}
-	sqlite3_finalize(st);
-	return 0;
+	view_close(&v);
+	return rc < 0 ? -1 : 0;
 }
 
 static void on_issue(void *arg, const struct audit_issue *v)
@@ -392,7 +394,7 @@ static void audit_out(FILE *f, const struct report *r)
 		const char *what;
 		uint64_t v;
 	} st[] = {{"members", s->members}, {"feeds", s->feeds}, {"signed entries", s->entries},
-		  {"loans", s->loans},	   {"settled", s->closed}, {"forks", s->forks}};
+		  {"settled", s->closed},  {"forks", s->forks}};
 	for (size_t i = 0; i < sizeof st / sizeof *st; i++)
 		fprintf(f, "<div class=\"stat\"><b>%llu</b><span>%s</span></div>",
 			(unsigned long long)st[i].v, st[i].what);
@@ -669,49 +671,35 @@ static void diagram_out(FILE *f, struct report *r)
 
 static int balances_out(FILE *f, struct report *r)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(r->db,
-		/* one pass over the loans per column group, not one per member */
-		"SELECT m.name, m.college, coalesce(bo.v, 0) - coalesce(bb.v, 0),"
-		" coalesce(po.c, 0), coalesce(pb.c, 0), coalesce(po.n, 0), coalesce(pb.n, 0),"
-		" m.id IN (SELECT id FROM current_members) FROM members m"
-		" LEFT JOIN (SELECT owner AS id, sum(credits) AS v FROM loans"
-		"  WHERE state = 'closed' AND closed < ?2 GROUP BY owner) bo ON bo.id = m.id"
-		" LEFT JOIN (SELECT borrower AS id, sum(credits) AS v FROM loans"
-		"  WHERE state = 'closed' AND closed < ?2 GROUP BY borrower) bb ON bb.id = m.id"
-		" LEFT JOIN (SELECT l.owner AS id, count(*) AS n,"
-		"  sum(CASE WHEN l.state = 'closed' THEN l.credits ELSE 0 END) AS c FROM loans l"
-		"  WHERE l.state IN " HOLDING " AND " OVERLAP " GROUP BY l.owner) po ON po.id = m.id"
-		" LEFT JOIN (SELECT l.borrower AS id, count(*) AS n,"
-		"  sum(CASE WHEN l.state = 'closed' THEN l.credits ELSE 0 END) AS c FROM loans l"
-		"  WHERE l.state IN " HOLDING " AND " OVERLAP " GROUP BY l.borrower) pb"
-		"  ON pb.id = m.id"
-		" ORDER BY m.name, m.id", -1, &st, NULL))
-		return err_set("store: %s", sqlite3_errmsg(r->db));
-	bind_period(st, r);
+	struct view_rows *v = period_rows(r, &view_report_balances, 2, 0);
+	int rc;
+	if (!v)
+		return -1;
 	fputs("<h2>Balances</h2>\n<table><tr><th>Member</th><th>College</th>"
 	      "<th class=\"n\">Balance</th><th class=\"n\">Lent</th><th class=\"n\">Borrowed</th>"
 	      "<th class=\"n\">Loans as lender</th><th class=\"n\">Loans as borrower</th></tr>\n", f);
 	int64_t total = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t bal = sqlite3_column_int64(st, 2);
+	while ((rc = view_next(v)) == 1) {
+		int64_t bal = view_int(v, 2);
 		total += bal;
 		fputs("<tr><td>", f);
-		h(f, col_text(st, 0));
-		if (!sqlite3_column_int(st, 7))
+		h(f, col_text(v, 0));
+		if (!view_int(v, 7))
 			fputs(" <span class=\"state s-cancelled\">not a member</span>", f);
 		fputs("</td><td>", f);
-		h(f, col_text(st, 1));
+		h(f, col_text(v, 1));
 		fprintf(f, "</td><td class=\"n %s\">", bal < 0 ? "neg" : bal > 0 ? "pos" : "");
 		amount(f, bal);
 		fputs("</td><td class=\"n\">", f);
-		amount(f, sqlite3_column_int64(st, 3));
+		amount(f, view_int(v, 3));
 		fputs("</td><td class=\"n\">", f);
-		amount(f, sqlite3_column_int64(st, 4));
+		amount(f, view_int(v, 4));
 		fprintf(f, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td></tr>\n",
-			(long long)sqlite3_column_int64(st, 5), (long long)sqlite3_column_int64(st, 6));
+			(long long)view_int(v, 5), (long long)view_int(v, 6));
 	}
-	sqlite3_finalize(st);
+	view_close(&v);
+	if (rc < 0)
+		return -1;
 	fputs("<tr><th>Total</th><th></th><th class=\"n\">", f);
 	amount(f, total);
 	fputs("</th><th></th><th></th><th></th><th></th></tr></table>\n", f);
@@ -723,132 +711,121 @@ static int balances_out(FILE *f, struct report *r)
 
 /* A row's first cells: resource title, kind, owner (columns 0, 1, 3),
  * escaped; the owner cell is left open. */
-static void resource_cells(FILE *f, sqlite3_stmt *st)
+static void resource_cells(FILE *f, struct view_rows *v)
 {
 	fputs("<tr><td>", f);
-	h(f, col_text(st, 0));
+	h(f, col_text(v, 0));
 	fputs("</td><td>", f);
-	h(f, col_text(st, 1));
+	h(f, col_text(v, 1));
 	fputs("</td><td>", f);
-	h(f, col_text(st, 3));
+	h(f, col_text(v, 3));
 }
 
 static int resources_out(FILE *f, struct report *r)
 {
-	sqlite3_stmt *st;
-	/* by number of loans */
-	if (sqlite3_prepare_v2(r->db,
-		"SELECT r.title, r.kind, r.unit, mo.name, count(*), sum(l.usage),"
-		" coalesce(sum(l.credits), 0), max(count(*)) OVER ()"
-		" FROM loans l JOIN resources r ON r.id = l.resource"
-		" LEFT JOIN members mo ON mo.id = r.owner"
-		" WHERE l.state IN " HOLDING " AND " OVERLAP
-		" GROUP BY r.id ORDER BY count(*) DESC, sum(l.usage) DESC, r.title LIMIT 10",
-		-1, &st, NULL))
-		return err_set("store: %s", sqlite3_errmsg(r->db));
-	bind_period(st, r);
+	struct view_rows *v = period_rows(r, &view_report_top_loans, 2, 0);
+	int rc;
+	if (!v)
+		return -1;
 	fputs("<h2>Most used resources</h2>\n<h3>By number of loans</h3>\n", f);
 	int rows = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = view_next(v)) == 1) {
 		if (!rows++)
 			fputs("<table><tr><th>Resource</th><th>Kind</th><th>Owner</th>"
 			      "<th class=\"n\">Loans</th><th style=\"width:22%\"></th>"
 			      "<th class=\"n\">Usage</th><th class=\"n\">Credits</th></tr>\n", f);
-		int64_t n = sqlite3_column_int64(st, 4), top = sqlite3_column_int64(st, 7);
-		resource_cells(f, st);
+		int64_t n = view_int(v, 4), top = view_int(v, 7);
+		resource_cells(f, v);
 		fprintf(f, "</td><td class=\"n\">%lld</td><td><div class=\"bar\" "
 			   "style=\"width:%d%%\"></div></td><td class=\"n\">", (long long)n,
 			top > 0 ? (int)(100 * n / top) : 0);
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
-			usage_unit_out(f, sqlite3_column_int64(st, 5), col_text(st, 2));
-		}
+		if (!view_is_null(v, 5))
+			usage_unit_out(f, view_int(v, 5), col_text(v, 2));
 		fputs("</td><td class=\"n\">", f);
-		amount(f, sqlite3_column_int64(st, 6));
+		amount(f, view_int(v, 6));
 		fputs("</td></tr>\n", f);
 	}
-	sqlite3_finalize(st);
+	view_close(&v);
+	if (rc < 0)
+		return -1;
 	fputs(rows ? "</table>\n" : "<p class=\"note\">No loan in this period.</p>\n", f);
 
 	/* by usage, unit by unit: days and hours do not compare */
-	if (sqlite3_prepare_v2(r->db,
-		"SELECT title, kind, unit, owner_name, u, n, max(u) OVER (PARTITION BY unit) FROM"
-		" (SELECT r.title, r.kind, r.unit, mo.name AS owner_name, sum(l.usage) AS u,"
-		"  count(*) AS n, row_number() OVER (PARTITION BY r.unit ORDER BY sum(l.usage) DESC,"
-		"  r.title) AS k FROM loans l JOIN resources r ON r.id = l.resource"
-		"  LEFT JOIN members mo ON mo.id = r.owner"
-		"  WHERE l.state IN " HOLDING " AND " OVERLAP " AND l.usage IS NOT NULL"
-		"  GROUP BY r.id) WHERE k <= 5 ORDER BY unit, u DESC, title",
-		-1, &st, NULL))
-		return err_set("store: %s", sqlite3_errmsg(r->db));
-	bind_period(st, r);
+	if (!(v = period_rows(r, &view_report_top_usage, 2, 0)))
+		return -1;
 	fputs("<h3>By usage, per unit</h3>\n", f);
 	rows = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = view_next(v)) == 1) {
 		if (!rows++)
 			fputs("<table><tr><th>Resource</th><th>Kind</th><th>Owner</th>"
 			      "<th class=\"n\">Usage</th><th style=\"width:22%\"></th>"
 			      "<th class=\"n\">Loans</th></tr>\n", f);
-		int64_t u = sqlite3_column_int64(st, 4), top = sqlite3_column_int64(st, 6);
-		resource_cells(f, st);
+		int64_t u = view_int(v, 4), top = view_int(v, 6);
+		resource_cells(f, v);
 		fputs("</td><td class=\"n\">", f);
-		usage_unit_out(f, u, col_text(st, 2));
+		usage_unit_out(f, u, col_text(v, 2));
 		fprintf(f, "</td><td><div class=\"bar\" style=\"width:%d%%\"></div></td>"
 			   "<td class=\"n\">%lld</td></tr>\n",
-			top > 0 ? (int)(100 * u / top) : 0, (long long)sqlite3_column_int64(st, 5));
+			top > 0 ? (int)(100 * u / top) : 0, (long long)view_int(v, 5));
 	}
-	sqlite3_finalize(st);
+	view_close(&v);
+	if (rc < 0)
+		return -1;
 	fputs(rows ? "</table>\n<p class=\"note\">Usage as returned or settled, in each "
 		     "resource's unit; the top five of each unit.</p>\n"
 		   : "<p class=\"note\">No usage recorded in this period.</p>\n", f);
 	return 0;
 }
 
+/* A loan's first cells, escaped: slot (columns 0 and 1), resource (title),
+ * lender (lender), borrower (lender + 1), quantity (qty); the row is left
+ * open. */
+static void loan_cells(FILE *f, struct view_rows *v, int title, int lender, int qty)
+{
+	fputs("<tr><td class=\"slot\">", f);
+	slot_out(f, view_int(v, 0), view_int(v, 1));
+	fputs("</td><td>", f);
+	h(f, view_is_null(v, title) ? "(unknown resource)" : col_text(v, title));
+	fputs("</td><td>", f);
+	h(f, col_text(v, lender));
+	fputs("</td><td>", f);
+	h(f, view_is_null(v, lender + 1) ? "?" : col_text(v, lender + 1));
+	fprintf(f, "</td><td class=\"n\">%lld</td>", (long long)view_int(v, qty));
+}
+
 static int loans_out(FILE *f, struct report *r)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(r->db,
-		"SELECT l.start_ms, l.end_ms, r.title, r.unit, mo.name, mb.name, l.quantity,"
-		" l.state, l.usage, l.credits, lower(hex(l.id)), count(*) OVER ()"
-		" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
-		" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
-		" WHERE " OVERLAP " ORDER BY l.start_ms, l.id LIMIT ?3", -1, &st, NULL))
-		return err_set("store: %s", sqlite3_errmsg(r->db));
-	bind_period(st, r);
-	sqlite3_bind_int(st, 3, LOANS_SHOWN);
+	struct view_rows *v = period_rows(r, &view_report_loans, 3, LOANS_SHOWN);
+	int rc;
+	if (!v)
+		return -1;
 	fputs("<h2>Loans of the period</h2>\n", f);
 	int rows = 0;
 	int64_t all = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = view_next(v)) == 1) {
 		if (!rows++)
 			fputs("<table><tr><th>Slot</th><th>Resource</th><th>Lender</th>"
 			      "<th>Borrower</th><th class=\"n\">Qty</th><th>State</th>"
 			      "<th class=\"n\">Usage</th><th class=\"n\">Credits</th><th>Id</th>"
 			      "</tr>\n", f);
-		all = sqlite3_column_int64(st, 11);
-		const char *state = col_text(st, 7);
-		fputs("<tr><td class=\"slot\">", f);
-		slot_out(f, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
-		fputs("</td><td>", f);
-		h(f, sqlite3_column_type(st, 2) == SQLITE_NULL ? "(unknown resource)" : col_text(st, 2));
-		fputs("</td><td>", f);
-		h(f, col_text(st, 4));
-		fputs("</td><td>", f);
-		h(f, sqlite3_column_type(st, 5) == SQLITE_NULL ? "?" : col_text(st, 5));
-		fprintf(f, "</td><td class=\"n\">%lld</td><td><span class=\"state s-",
-			(long long)sqlite3_column_int64(st, 6));
+		all = view_int(v, 11);
+		const char *state = col_text(v, 7);
+		loan_cells(f, v, 2, 4, 6);
+		fputs("<td><span class=\"state s-", f);
 		h(f, state);
 		fputs("\">", f);
 		h(f, strcmp(state, "handed_over") == 0 ? "handed over" : state);
 		fputs("</span></td><td class=\"n\">", f);
-		if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-			usage_unit_out(f, sqlite3_column_int64(st, 8), col_text(st, 3));
-		}
+		if (!view_is_null(v, 8))
+			usage_unit_out(f, view_int(v, 8), col_text(v, 3));
 		fputs("</td><td class=\"n\">", f);
-		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-			amount(f, sqlite3_column_int64(st, 9));
-		fprintf(f, "</td><td class=\"id\">%.8s</td></tr>\n", col_text(st, 10));
+		if (!view_is_null(v, 9))
+			amount(f, view_int(v, 9));
+		fprintf(f, "</td><td class=\"id\">%.8s</td></tr>\n", col_text(v, 10));
 	}
-	sqlite3_finalize(st);
+	view_close(&v);
+	if (rc < 0)
+		return -1;
 	if (!rows)
 		fputs("<p class=\"note\">No loan in this period.</p>\n", f);
 	else
@@ -856,6 +833,77 @@ static int loans_out(FILE *f, struct report *r)
 	if (all > rows)
 		fprintf(f, "<p class=\"note\">The first %d of %lld loans; <code>mutua export-csv"
 			   "</code> lists every settled one.</p>\n", rows, (long long)all);
+
+	/* held for a while, then given back: not a loan, yet the board sees it */
+	if (!(v = period_rows(r, &view_report_cancelled, 3, LOANS_SHOWN)))
+		return -1;
+	rows = 0;
+	all = 0;
+	while ((rc = view_next(v)) == 1) {
+		if (!rows++)
+			fputs("<h3>Cancelled after acceptance</h3>\n<table><tr><th>Slot</th>"
+			      "<th>Resource</th><th>Lender</th><th>Borrower</th>"
+			      "<th class=\"n\">Qty</th><th>Reason</th><th>Id</th></tr>\n", f);
+		all = view_int(v, 8);
+		loan_cells(f, v, 2, 3, 5);
+		fputs("<td>", f);
+		h(f, col_text(v, 6));
+		fprintf(f, "</td><td class=\"id\">%.8s</td></tr>\n", col_text(v, 7));
+	}
+	view_close(&v);
+	if (rc < 0)
+		return -1;
+	if (rows)
+		fputs("</table>\n<p class=\"note\">Accepted, then cancelled by the lender or the "
+		      "borrower: not counted as loans.</p>\n", f);
+	if (all > rows)
+		fprintf(f, "<p class=\"note\">The first %d of %lld.</p>\n", rows, (long long)all);
+	return 0;
+}
+
+/* The period in figures, under the title: the loans as every table of
+ * the page counts them (view_report.c), and what became of the other
+ * requests of the period. */
+static int figures_out(FILE *f, struct report *r)
+{
+	struct view_rows *v = period_rows(r, &view_report_figures, 2, 0);
+	int rc;
+	if (!v)
+		return -1;
+	if ((rc = view_next(v)) != 1) {
+		view_close(&v);
+		return rc < 0 ? -1 : err_set("view %s: no row", view_report_figures.name);
+	}
+	int64_t cancelled = view_int(v, 3);
+	fprintf(f, "<div class=\"stats\"><div class=\"stat\"><b>%lld</b><span>loans</span></div>"
+		   "<div class=\"stat\"><b>%lld</b><span>settled</span></div>"
+		   "<div class=\"stat\"><b>", (long long)view_int(v, 0), (long long)view_int(v, 1));
+	amount(f, view_int(v, 2));
+	fputs("</b><span>credits settled</span></div>", f);
+	if (cancelled)
+		fprintf(f, "<div class=\"stat\"><b>%lld</b><span>cancelled after acceptance"
+			   "</span></div>", (long long)cancelled);
+	fputs("</div>\n", f);
+	view_close(&v);
+
+	fputs("<p class=\"note\">A loan: a request its owner accepted (in progress or settled) "
+	      "whose slot meets the period; every table below counts these.", f);
+	if (!(v = period_rows(r, &view_report_not_lent, 2, 0)))
+		return -1;
+	int n = 0;
+	while ((rc = view_next(v)) == 1) {
+		fputs(n++ ? ", " : " Requests not lent: ", f);
+		fprintf(f, "%lld ", (long long)view_int(v, 1));
+		h(f, col_text(v, 0));
+	}
+	view_close(&v);
+	if (rc < 0)
+		return -1;
+	if (n)
+		fputc('.', f);
+	if (cancelled)
+		fputs(" Loans cancelled after acceptance are listed apart, after the loans.", f);
+	fputs("</p>\n", f);
 	return 0;
 }
 
@@ -881,6 +929,8 @@ static int page(FILE *f, struct report *r)
 	fputs(".</p>\n<p class=\"sub\">Federation id <span class=\"mono\">", f);
 	fputs(fed, f);
 	fputs("</span></p>\n", f);
+	if (figures_out(f, r))
+		return -1;
 	audit_out(f, r);
 	diagram_out(f, r);
 	if (balances_out(f, r) || resources_out(f, r) || loans_out(f, r))
@@ -926,7 +976,6 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 		return fail(EXIT_USAGE, "--to must come after --from");
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;
-	r.db = store_db(c->store);
 
 	struct audit_opts ao = {NULL, 0, on_issue, NULL, &r};
 	r.audit_rc = audit_run(NULL, c->store, &ao, &r.sum);
@@ -960,19 +1009,11 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 	}
 	rc = EXIT_OK;
 	if (c->json) {
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(r.db, "SELECT json_object('out', ?1, 'bytes', ?2,"
-					     " 'audit_ok', json(?3), 'violations', ?4)",
-				       -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, (sqlite3_int64)len);
-			sqlite3_bind_text(st, 3, !r.audit_rc && !r.sum.issues ? "true" : "false", -1,
-					  SQLITE_STATIC);
-			sqlite3_bind_int64(st, 4, (sqlite3_int64)r.sum.issues);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				puts(col_text(st, 0));
-			sqlite3_finalize(st);
-		}
+		const char *ok = !r.audit_rc && !r.sum.issues ? "true" : "false";
+		struct view_arg a[] = {VIEW_TEXT(out), VIEW_INT(len), VIEW_TEXT(ok),
+				       VIEW_INT(r.sum.issues)};
+		if (out_view_record(c, &view_report_written, a, 4) < 0)
+			rc = EXIT_REFUSED;
 	} else {
 		fprintf(stderr, "mutua: report written to %s (audit %s)\n", out,
 			r.audit_rc ? "could not run" : r.sum.issues ? "FAILED" : "OK");

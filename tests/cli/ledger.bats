@@ -258,6 +258,17 @@ load helpers
 	done
 }
 
+@test "federation show: a store error refuses (1) with its reason, no section is left out" {
+	make_federation 2
+	# the loans as a store could hold them after a failed migration
+	sqlite3 "$A/store.db" "ALTER TABLE loans RENAME COLUMN state TO lost"
+	run -1 --separate-stderr mutua --home "$A" federation show
+	stderr_has "no such column"
+	run -1 --separate-stderr mutua --json --home "$A" federation show
+	stderr_has "no such column"
+	[ -z "$output" ]
+}
+
 # --- offers -------------------------------------------------------------------
 
 @test "offer add with every option; offer show prints every field" {

@@ -162,6 +162,69 @@ lacks() {
 	lacks "$T/since.html" "${R1:0:8}"
 }
 
+# counts FILE: the loans as the header counts them, then as each table
+# adds them up: the rows of the list of loans, the balances' loans as
+# lender and as borrower, the flows, the resources by number of loans.
+counts() {
+	local f=$1 header listed members flows resources
+	header=$(grep -o '<b>[0-9]*</b><span>loans</span>' "$f" | sed 's/<b>\([0-9]*\).*/\1/')
+	listed=$(sed -n '/<h2>Loans of the period/,/<\/table>/p' "$f" |
+		grep -c '<td class="slot">' || true)
+	members=$(sed -n '/<h2>Balances/,/<\/table>/p' "$f" |
+		grep -o '<td class="n">[0-9]*</td><td class="n">[0-9]*</td></tr>' |
+		sed 's/<[^>]*>/ /g' | awk '{l += $1; b += $2} END {print l + 0, b + 0}')
+	flows=$(sed -n '/Who lent to whom/,/<h2>Balances/p' "$f" | grep '^<tr><td>' |
+		grep -o '<td class="n">[0-9]*</td><td class="n">' | sed 's/<[^>]*>//g' |
+		awk '{n += $1} END {print n + 0}')
+	resources=$(sed -n '/By number of loans/,/<\/table>/p' "$f" |
+		grep -o '<td class="n">[0-9]*</td><td><div class="bar"' | sed 's/<[^>]*>//g' |
+		awk '{n += $1} END {print n + 0}')
+	echo "$header $listed $members $flows $resources"
+}
+
+@test "report: the header counts the loans every table counts; requests not lent are no loans" {
+	history
+	# besides the three settled loans: a request left pending, one
+	# declined, one cancelled before an answer, one cancelled after its
+	# acceptance, and one accepted, not yet handed over
+	P=$(mutua --home "$C" borrow "$ROOM" --from 2026-01-20T09:00 --to 2026-01-20T10:00)
+	D=$(mutua --home "$B" borrow "$TRUCK" --from 2026-01-21 --to 2026-01-21)
+	X=$(mutua --home "$B" borrow "$TRUCK" --from 2026-01-22 --to 2026-01-22)
+	mutua --home "$B" cancel "$X" --reason "plus besoin" >/dev/null
+	Y=$(mutua --home "$C" borrow "$TRUCK" --from 2026-01-23 --to 2026-01-23)
+	K=$(mutua --home "$B" borrow "$TRUCK" --from 2026-01-24 --to 2026-01-24)
+	share_all
+	mutua --home "$A" decline "$D" --reason "en panne" >/dev/null
+	mutua --home "$A" accept "$Y" >/dev/null
+	mutua --home "$A" accept "$K" >/dev/null
+	share "$A" "$C"
+	mutua --home "$C" cancel "$Y" --reason "trop tard" >/dev/null
+	share_all
+
+	run -0 --separate-stderr mutua --home "$A" report --html --out "$T/r.html"
+	stderr_has "(audit OK)"
+	# four loans (three settled, one accepted), in the header and in every table
+	[ "$(counts "$T/r.html")" = "4 4 4 4 4 4" ]
+	has "$T/r.html" '<b>3</b><span>settled</span>' "${K:0:8}" \
+		'Requests not lent: 1 pending, 1 declined, 1 cancelled before an answer.'
+	lacks "$T/r.html" "${P:0:8}" "${D:0:8}" "${X:0:8}"
+	# the loan cancelled after its acceptance is listed apart, once
+	has "$T/r.html" '<b>1</b><span>cancelled after acceptance</span>' \
+		'<h3>Cancelled after acceptance</h3>' '<td>trop tard</td>'
+	[ "$(grep -c "${Y:0:8}" "$T/r.html")" -eq 1 ]
+	[ "$(sed -n '/<h2>Loans of the period/,/<\/table>/p' "$T/r.html" | grep -c "${Y:0:8}")" = 0 ]
+
+	# January: R1, R2 and the accepted one; March's R3 is out
+	run -0 --separate-stderr mutua --home "$A" report --html --out "$T/jan.html" \
+		--from 2026-01-01 --to 2026-01-31
+	[ "$(counts "$T/jan.html")" = "3 3 3 3 3 3" ]
+	# February: nothing, and nothing else to say
+	run -0 --separate-stderr mutua --home "$A" report --html --out "$T/feb.html" \
+		--from 2026-02-01 --to 2026-02-28
+	[ "$(counts "$T/feb.html")" = "0 0 0 0 0 0" ]
+	lacks "$T/feb.html" 'Requests not lent' 'Cancelled after acceptance'
+}
+
 @test "report: a store that fails the audit shows FAILED and the violations, escaped" {
 	history
 	[ -x "$BUNDLETOOL" ] || skip "bundletool not built"
@@ -173,6 +236,14 @@ lacks() {
 	# B's node has not received the second close: its store passes
 	run -0 --separate-stderr mutua --home "$B" report --html --out "$T/b.html"
 	has "$T/b.html" 'Audit OK'
+}
+
+@test "report: a store error refuses the page (1) with its reason and writes nothing" {
+	history
+	sqlite3 "$A/store.db" "ALTER TABLE loans RENAME COLUMN state TO lost"
+	run -1 --separate-stderr mutua --home "$A" report --html --out "$T/r.html"
+	stderr_has "no such column"
+	[ ! -e "$T/r.html" ]
 }
 
 @test "report --json prints one object; an existing file is replaced whole" {
