@@ -101,6 +101,12 @@ int view_meta_set(struct store *s, const char *key, const char *value);
 /* view_gov.c: federation, members, proposals */
 
 /* view_node.c: feeds, status, peers, log */
+extern const struct view view_feeds;
+extern const struct view view_status;
+extern const struct view view_daemon;
+extern const struct view view_daemon_peers;
+extern const struct view view_integrity;
+extern const struct view view_doctor;
 
 /* view_report.c: the board's report */
 
