@@ -122,6 +122,12 @@ extern const struct view view_fed_loans_to_settle;
 extern const struct view view_entry_log;           /* ?1 author or NULL, ?2 limit */
 
 /* view_node.c: feeds, status, peers, log */
+extern const struct view view_feeds;
+extern const struct view view_status;
+extern const struct view view_daemon;
+extern const struct view view_daemon_peers;
+extern const struct view view_integrity;
+extern const struct view view_doctor;
 
 /* view_report.c: the board's report; ?1, ?2 the period (ms, [from, to)) */
 extern const struct view view_report_members;

@@ -1,6 +1,8 @@
 /* config.c - see config.h for the file format. */
 #include "config.h"
+#include "replica.h"
 #include "util.h"
+#include "view.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -134,54 +136,28 @@ int config_load(struct node_config *cfg, const char *path, int optional)
 
 int peer_resolve(struct store *s, const char *spec, uint8_t member[32], char *endpoint)
 {
-	sqlite3 *db = store_db(s);
-	sqlite3_stmt *st;
 	const char *at = strchr(spec, '@');
 	const char *url = at ? at + 1 : spec;
-	int count = 0;
+	int count;
 
 	if (check_endpoint(url))
 		return -1;
 	snprintf(endpoint, ENDPOINT_MAX_LEN + 1, "%s", url);
 	if (!at) {
-		if (sqlite3_prepare_v2(db, "SELECT DISTINCT member FROM member_endpoints"
-					   " WHERE url = ?1", -1, &st, NULL))
-			return err_set("store: %s", sqlite3_errmsg(db));
-		sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+		count = replica_endpoint_members(s, url, member);
 	} else {
-		char who[NAME_MAX_LEN + 1], lo[NAME_MAX_LEN + 66], hi[NAME_MAX_LEN + 66];
+		char who[NAME_MAX_LEN + 1], cand[VIEW_CANDIDATES][65];
 		size_t n = (size_t)(at - spec);
 		if (n == 0 || n > NAME_MAX_LEN)
 			return err_set("peer '%s': bad member name", spec);
 		memcpy(who, spec, n);
 		who[n] = 0;
-		/* a name, or an id prefix: ids starting with it lie in [lo, hi] */
-		int is_hex = hex_is_prefix(who, 6, 64);
-		for (size_t i = 0; is_hex && i < n; i++)
-			who[i] = (char)tolower((unsigned char)who[i]);
-		/* "%0*d" would print a 0 even at width 0: pad by hand */
-		snprintf(lo, sizeof lo, "%s", who);
-		if (is_hex) {
-			memset(lo + n, '0', 64 - n);
-			lo[64] = 0;
-		}
-		snprintf(hi, sizeof hi, "%s", lo);
-		if (is_hex)
-			memset(hi + n, 'f', 64 - n);
-		if (sqlite3_prepare_v2(db, "SELECT id FROM members WHERE name = ?1 COLLATE NOCASE"
-					   " OR (?4 AND lower(hex(id)) BETWEEN ?2 AND ?3)",
-				       -1, &st, NULL))
-			return err_set("store: %s", sqlite3_errmsg(db));
-		sqlite3_bind_text(st, 1, who, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, lo, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, hi, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 4, is_hex);
+		/* the one name-or-prefix resolver, as on the command line */
+		int rc = view_resolve_member(s, who, member, cand, &count);
+		count = rc == 1 ? 1 : rc == -2 || rc == -4 ? 2 : rc == -1 ? -1 : 0;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (count++ == 0 && sqlite3_column_bytes(st, 0) == 32)
-			memcpy(member, sqlite3_column_blob(st, 0), 32);
-	}
-	sqlite3_finalize(st);
+	if (count < 0)
+		return err_set("peer '%s': %s", spec, err_msg());
 	if (count == 1)
 		return 0;
 	if (count > 1)

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "lending.h"
 #include "log.h"
+#include "replica.h"
 #include "rotate.h"
 #include "store.h"
 #include "sync.h"
@@ -78,16 +79,12 @@ static int add_peers(struct syncer *sy, struct store *s, const uint8_t *me,
 		}
 		return rc;
 	}
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT member, min(url) FROM member_endpoints"
-				" WHERE member != ?1 GROUP BY member", -1, &st, NULL))
-		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
-	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
-	int rc = 0;
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-		rc = syncer_add_peer(sy, sqlite3_column_blob(st, 0),
-				     (const char *)sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
+	struct replica_endpoint *ep;
+	size_t n;
+	int rc = replica_endpoints(s, me, &ep, &n);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = syncer_add_peer(sy, ep[i].member, ep[i].url);
+	free(ep);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "member.h"
 #include "proof.h"
+#include "replica.h"
 #include "util.h"
 #include "wire.h"
 
@@ -167,33 +168,46 @@ fail:
 
 /* ---- heads ------------------------------------------------------------ */
 
-/* Our heads, at most WIRE_HEADS_MAX; malloc'd, NULL when that failed. */
+struct heads {
+	struct wire_head *h;
+	size_t n, cap;
+	int oom;
+};
+
+static int add_head(void *arg, const uint8_t *author, uint64_t seq, const uint8_t *id)
+{
+	struct heads *l = arg;
+	if (l->n == WIRE_HEADS_MAX)
+		return 1;
+	if (l->n == l->cap) {
+		struct wire_head *more = realloc(l->h, 2 * l->cap * sizeof *l->h);
+		if (!more)
+			return l->oom = 1;
+		l->h = more;
+		l->cap *= 2;
+	}
+	memcpy(l->h[l->n].author, author, 32);
+	l->h[l->n].seq = seq;
+	memcpy(l->h[l->n].id, id, 32);
+	l->n++;
+	return 0;
+}
+
+/* Our heads, at most WIRE_HEADS_MAX; malloc'd, NULL when the store or
+ * memory failed (never a part of them: a peer would take the heads left
+ * out for feeds we lack). */
 static struct wire_head *our_heads(struct syncer *sy, size_t *n)
 {
-	sqlite3_stmt *st;
-	size_t cap = 16;
-	struct wire_head *h = malloc(cap * sizeof *h);
+	struct heads l = {malloc(16 * sizeof *l.h), 0, 16, 0};
 	*n = 0;
-	if (!h || !(st = store_stmt(sy->store, "SELECT author, seq, id FROM feeds"
-				    " ORDER BY author"))) {
-		free(h);
+	if (!l.h || replica_heads(sy->store, add_head, &l) || l.oom) {
+		log_limited(LOG_ERROR, "heads", "cannot read our heads: %s",
+			    l.h && !l.oom ? err_msg() : "out of memory");
+		free(l.h);
 		return NULL;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW && *n < WIRE_HEADS_MAX) {
-		if (*n == cap) {
-			struct wire_head *more = realloc(h, 2 * cap * sizeof *h);
-			if (!more)
-				break;
-			h = more;
-			cap *= 2;
-		}
-		memcpy(h[*n].author, sqlite3_column_blob(st, 0), 32);
-		h[*n].seq = (uint64_t)sqlite3_column_int64(st, 1);
-		memcpy(h[*n].id, sqlite3_column_blob(st, 2), 32);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	return h;
+	*n = l.n;
+	return l.h;
 }
 
 static void send_hello(struct syncer *sy, struct peer *p, const char *cmd)
@@ -232,6 +246,22 @@ static uint64_t peer_seq(const struct peer *p, const uint8_t *author)
 	return 0;
 }
 
+/* Entries packed into sy->buf, up to max bytes. */
+struct pack {
+	uint8_t *buf;
+	size_t max, len, count;
+};
+
+static int pack_entry(void *arg, const struct raw_entry *e)
+{
+	struct pack *k = arg;
+	if (e->sig_len != KEY_SIG_BYTES ||
+	    wire_pack_add(k->buf, k->max, &k->len, e->body, e->body_len, e->sig) < 0)
+		return 1;
+	k->count++;
+	return 0;
+}
+
 /* Sends p, unasked, the entries of h's feed that it was last known to lack,
  * up to h. -1 when there is nothing to push, or too much: p is then sent
  * the head and fetches what it lacks. */
@@ -240,29 +270,18 @@ static int push_feed(struct syncer *sy, struct peer *p, const struct wire_head *
 	uint64_t theirs = peer_seq(p, h->author);
 	if (!p->answered || theirs >= h->seq || h->seq - theirs > WIRE_PUSH_MAX)
 		return -1;
-	sqlite3_stmt *st = store_stmt(sy->store, "SELECT body, sig FROM entries WHERE"
-				      " author = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq");
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, h->author, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)theirs);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)h->seq);
-	size_t plen = 0, count = 0;
-	while (sqlite3_step(st) == SQLITE_ROW &&
-	       wire_pack_add(sy->buf, WIRE_PUSH_BYTES, &plen, sqlite3_column_blob(st, 0),
-			     (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1)) == 0)
-		count++;
-	sqlite3_reset(st);
-	if (count != h->seq - theirs)
+	struct pack k = {sy->buf, WIRE_PUSH_BYTES, 0, 0};
+	if (replica_entries(sy->store, h->author, theirs + 1, h->seq, pack_entry, &k) ||
+	    k.count != h->seq - theirs)
 		return -1;
 	uint8_t frame[WIRE_HEAD_SIZE];
 	wire_head_put(frame, h);
 	const void *b[] = {"PUSH", frame, sy->buf};
-	size_t l[] = {4, sizeof frame, plen};
+	size_t l[] = {4, sizeof frame, k.len};
 	if (send_frames(sy, p, b, l, 3))
 		return -1;
-	p->sent += count;
-	sy->sent += count;
+	p->sent += k.count;
+	sy->sent += k.count;
 	return 0;
 }
 
@@ -513,33 +532,24 @@ static void take_heads(struct syncer *sy, struct peer *p, const uint8_t *buf,
 static void serve_get(struct syncer *sy, struct peer *p, const uint8_t *buf, size_t len)
 {
 	struct wire_get g;
-	size_t plen = 0;
-	sqlite3_stmt *st;
 	if (wire_get_parse(buf, len, &g)) {
 		log_limited(LOG_WARN, p->name, "peer %s: bad get: %s", peer_label(p), err_msg());
 		p->rejected++;
 		return;
 	}
-	if (!(st = store_stmt(sy->store, "SELECT body, sig FROM entries WHERE author = ?1"
-			      " AND seq >= ?2 ORDER BY seq LIMIT ?3")))
-		return;
-	sqlite3_bind_blob(st, 1, g.author, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)g.from);
-	sqlite3_bind_int(st, 3, (int)g.count);
-	size_t count = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (wire_pack_add(sy->buf, WIRE_BATCH_BYTES, &plen, sqlite3_column_blob(st, 0),
-				  (size_t)sqlite3_column_bytes(st, 0),
-				  sqlite3_column_blob(st, 1)) < 0)
-			break;
-		count++;
+	/* wire_get_parse bounds from and count: no overflow */
+	struct pack k = {sy->buf, WIRE_BATCH_BYTES, 0, 0};
+	if (replica_entries(sy->store, g.author, g.from, g.from + g.count - 1, pack_entry, &k)) {
+		/* never a part of the range, which would read as the end of the
+		 * feed: an empty answer makes p ask again, here or elsewhere */
+		log_limited(LOG_ERROR, "serve", "cannot serve %s: %s", peer_label(p), err_msg());
+		k.len = k.count = 0;
 	}
-	sqlite3_reset(st);
 	const void *b[] = {"ENTRIES", g.author, sy->buf};
-	size_t l[] = {7, 32, plen};
+	size_t l[] = {7, 32, k.len};
 	if (send_frames(sy, p, b, l, 3) == 0) {
-		p->sent += count;
-		sy->sent += count;
+		p->sent += k.count;
+		sy->sent += k.count;
 	}
 }
 
@@ -757,34 +767,21 @@ static void peer_remove(struct syncer *sy, int i)
 	sy->peers[i] = sy->peers[--sy->npeers];
 }
 
+/* A name for the log and for status: "?" when the store cannot say. */
 static void member_name(struct syncer *sy, const uint8_t *id, char *out, size_t n)
 {
-	sqlite3_stmt *st;
-	snprintf(out, n, "?");
-	if (sqlite3_prepare_v2(store_db(sy->store), "SELECT name FROM members WHERE id = ?1",
-			       -1, &st, NULL))
-		return;
-	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(out, n, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	if (replica_member_name(sy->store, id, out, n) != 1)
+		snprintf(out, n, "?");
 }
 
-/* The transport key of a member, as this store knows it. */
+/* The transport key of a member, as this store knows it: 0, or -1 with
+ * the reason (no such member, or the store's error). */
 static int member_xkey(struct syncer *sy, const uint8_t member[32], uint8_t xkey[32])
 {
-	sqlite3_stmt *st;
-	int found = 0;
-	if (sqlite3_prepare_v2(store_db(sy->store), "SELECT xkey FROM members WHERE id = ?1",
-			       -1, &st, NULL))
-		return err_set("store: %s", sqlite3_errmsg(store_db(sy->store)));
-	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
-		memcpy(xkey, sqlite3_column_blob(st, 0), 32);
-		found = 1;
-	}
-	sqlite3_finalize(st);
-	return found ? 0 : -1;
+	int rc = replica_member_xkey(sy->store, member, xkey);
+	if (rc == 0)
+		return err_set("not a member");
+	return rc == 1 ? 0 : -1;
 }
 
 /* Makes p's DEALER and its monitor, and connects. */
@@ -837,8 +834,11 @@ int syncer_add_peer(struct syncer *sy, const uint8_t member[32], const char *end
 	uint8_t xkey[32];
 	if (sy->npeers == PEERS_MAX)
 		return err_set("too many peers (at most %d)", PEERS_MAX);
-	if (member_xkey(sy, member, xkey))
+	int known = replica_member_xkey(sy->store, member, xkey);
+	if (known == 0)
 		return err_set("peer %s is not a member", endpoint);
+	if (known < 0)
+		return err_set("peer %s: %s", endpoint, err_msg());
 	struct peer *p = calloc(1, sizeof *p);
 	if (!p)
 		return err_set("out of memory");
@@ -1189,7 +1189,8 @@ struct syncer *syncer_new(struct store *s, const struct key *k, const struct syn
 	 * that spills dirty pages mid-transaction and re-reads index pages:
 	 * on a 100k-entry sync, 16 MB took a quarter off the receiver's CPU.
 	 * The cache only grows as pages are used; an idle node stays small. */
-	sqlite3_exec(store_db(s), "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+	if (replica_cache_size(s, 16384))
+		log_msg(LOG_WARN, "page cache left at its default: %s", err_msg());
 	if (!(sy->buf = malloc(WIRE_BATCH_BYTES)) || !(sy->ctx = zmq_ctx_new())) {
 		err_set("out of memory");
 		goto fail;
@@ -1288,13 +1289,11 @@ static void drain_watch(struct syncer *sy)
 /* Has another process (the CLI) committed to the store since we looked? */
 static int store_changed(struct syncer *sy)
 {
-	sqlite3_stmt *st = store_stmt(sy->store, "PRAGMA data_version");
-	int64_t v = -1;
-	if (!st)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	int64_t v;
+	/* when the store cannot say, take it as changed: our heads go out
+	 * again, which costs a message and loses nothing */
+	if (replica_data_version(sy->store, &v))
+		v = -1;
 	int changed = sy->data_version >= 0 && v != sy->data_version;
 	sy->data_version = v;
 	return changed;
@@ -1510,14 +1509,14 @@ int syncer_inject(struct syncer *sy, const uint8_t *const *frames, const size_t 
 	struct peer *p = inbound_find(sy, rid, sizeof rid);
 	if (!p) {
 		/* a peer that passed ZAP as the first member in the store */
-		sqlite3_stmt *st;
+		uint8_t(*ids)[KEY_ID_BYTES];
+		size_t nids;
 		char uid[HEX_ID_LEN + 1] = "";
-		if (sqlite3_prepare_v2(store_db(sy->store), "SELECT id FROM members ORDER BY id",
-				       -1, &st, NULL) == SQLITE_OK) {
-			if (sqlite3_step(st) == SQLITE_ROW)
-				hex_encode(uid, sqlite3_column_blob(st, 0), 32);
-			sqlite3_finalize(st);
-		}
+		if (replica_member_ids(sy->store, &ids, &nids))
+			return -1;
+		if (nids)
+			hex_encode(uid, ids[0], 32);
+		free(ids);
 		if (!(p = inbound_add(sy, rid, sizeof rid, uid)))
 			return err_set("cannot make the injected peer");
 		p->connected = 1;

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "federation.h"
 #include "history.h"
+#include "json.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -33,35 +34,33 @@ int cmd_export(struct ctx *c, int argc, char **argv)
 	uint64_t entries, forks;
 	if (history_export(c->store, out, &entries, &forks))
 		return fail_err(EXIT_REFUSED, NULL);
-	if (c->json)
-		printf("{\"out\":\"%s\",\"entries\":%llu,\"forks\":%llu}\n", out,
-		       (unsigned long long)entries, (unsigned long long)forks);
-	else
+	if (c->json) {
+		fputs("{\"out\":", stdout);
+		json_string(stdout, out);
+		printf(",\"entries\":%llu,\"forks\":%llu}\n", (unsigned long long)entries,
+		       (unsigned long long)forks);
+	} else {
 		fprintf(stderr, "mutua: %llu entries and %llu fork proofs written to %s\n",
 			(unsigned long long)entries, (unsigned long long)forks, out);
+	}
 	return EXIT_OK;
 }
-
-/* JSON through SQLite's own functions, on a memory database: the audit
- * may run where no store exists. */
-static sqlite3 *jdb;
 
 static void on_issue(void *arg, const struct audit_issue *v)
 {
 	struct ctx *c = arg;
 	if (c->json) {
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(jdb, "SELECT json_object('member', ?1, 'name', ?2, 'seq', ?3,"
-					    " 'rule', ?4, 'detail', ?5)", -1, &st, NULL))
-			return;
-		sqlite3_bind_text(st, 1, v->member, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, v->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)v->seq);
-		sqlite3_bind_text(st, 4, v->rule, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, v->detail, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			puts((const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
+		flockfile(stdout); /* one line, whichever thread reports */
+		fputs("{\"member\":", stdout);
+		json_string(stdout, v->member);
+		fputs(",\"name\":", stdout);
+		json_string(stdout, v->name);
+		printf(",\"seq\":%lld,\"rule\":", (long long)v->seq);
+		json_string(stdout, v->rule);
+		fputs(",\"detail\":", stdout);
+		json_string(stdout, v->detail);
+		fputs("}\n", stdout);
+		funlockfile(stdout);
 		return;
 	}
 	if (isatty(STDERR_FILENO))
@@ -125,50 +124,37 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 	}
 	if (!path && (rc = cli_open(c, NEED_FED)))
 		return rc;
-	if (sqlite3_open(":memory:", &jdb) != SQLITE_OK)
-		return fail(EXIT_REFUSED, "out of memory");
 	struct audit_opts ao = {genesis ? expect : NULL, (int)threads, on_issue,
 				isatty(STDERR_FILENO) && !c->json ? on_progress : NULL, c};
 	struct audit_summary sum;
 	rc = audit_run(path, c->store, &ao, &sum);
 	if (ao.on_progress)
 		fputs("\r\033[K", stderr);
-	if (rc) {
-		sqlite3_close(jdb);
+	if (rc)
 		return fail(EXIT_REFUSED, "cannot audit%s%s: %s", path ? " " : "", path ? path : "",
 			    err_msg());
-	}
 	char fed[HEX_ID_LEN + 1], credits[32];
 	hex_encode(fed, sum.fed_id, 32);
 	amount_format(credits, sum.credits_moved);
 	double rate = sum.seconds > 0 ? (double)sum.entries / sum.seconds : 0;
 	if (c->json) {
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(jdb,
-				       "SELECT json_object('summary', json('true'), 'federation', ?1,"
-				       " 'federation_name', ?2, 'members', ?3, 'feeds', ?4, 'entries', ?5,"
-				       " 'loans', ?6, 'closed', ?7, 'credits_moved', ?8 / 100.0,"
-				       " 'forks', ?9, 'violations', ?10, 'ok', json(?11),"
-				       " 'seconds', ?12, 'entries_per_s', ?13, 'threads', ?14)",
-				       -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, fed, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, sum.fed_name, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, (sqlite3_int64)sum.members);
-			sqlite3_bind_int64(st, 4, (sqlite3_int64)sum.feeds);
-			sqlite3_bind_int64(st, 5, (sqlite3_int64)sum.entries);
-			sqlite3_bind_int64(st, 6, (sqlite3_int64)sum.loans);
-			sqlite3_bind_int64(st, 7, (sqlite3_int64)sum.closed);
-			sqlite3_bind_int64(st, 8, sum.credits_moved);
-			sqlite3_bind_int64(st, 9, (sqlite3_int64)sum.forks);
-			sqlite3_bind_int64(st, 10, (sqlite3_int64)sum.issues);
-			sqlite3_bind_text(st, 11, sum.issues ? "false" : "true", -1, SQLITE_STATIC);
-			sqlite3_bind_double(st, 12, sum.seconds);
-			sqlite3_bind_double(st, 13, rate);
-			sqlite3_bind_int(st, 14, sum.threads);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				puts((const char *)sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
-		}
+		fputs("{\"summary\":true,\"federation\":", stdout);
+		json_string(stdout, fed);
+		fputs(",\"federation_name\":", stdout);
+		json_string(stdout, sum.fed_name);
+		printf(",\"members\":%llu,\"feeds\":%llu,\"entries\":%llu,\"loans\":%llu,"
+		       "\"closed\":%llu,\"credits_moved\":",
+		       (unsigned long long)sum.members, (unsigned long long)sum.feeds,
+		       (unsigned long long)sum.entries, (unsigned long long)sum.loans,
+		       (unsigned long long)sum.closed);
+		json_real(stdout, (double)sum.credits_moved / 100.0);
+		printf(",\"forks\":%llu,\"violations\":%llu,\"ok\":%s,\"seconds\":",
+		       (unsigned long long)sum.forks, (unsigned long long)sum.issues,
+		       sum.issues ? "false" : "true");
+		json_real(stdout, sum.seconds);
+		fputs(",\"entries_per_s\":", stdout);
+		json_real(stdout, rate);
+		printf(",\"threads\":%d}\n", sum.threads);
 	} else {
 		printf("%sfederation %s (%s)\n", sum.issues ? "\n" : "", sum.fed_name, fed);
 		printf("members %llu, feeds %llu, entries %llu, loans %llu (%llu settled), "
@@ -184,6 +170,5 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 			printf("audit OK: every signature, chain, membership and lending rule "
 			       "holds; balances sum to zero\n");
 	}
-	sqlite3_close(jdb);
 	return sum.issues ? EXIT_REFUSED : EXIT_OK;
 }

@@ -1,7 +1,9 @@
 /* cmd_sync.c - mutua sync, status, doctor: this node and its peers. */
 #include "cli.h"
 #include "config.h"
+#include "json.h"
 #include "log.h"
+#include "replica.h"
 #include "sync.h"
 #include "util.h"
 
@@ -103,12 +105,15 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 					"node now speaks with its new transport key\n");
 		free(kp);
 	}
-	if (c->json)
-		printf("{\"peer\":\"%s\",\"received\":%llu,\"sent\":%llu}\n", endpoint,
+	if (c->json) {
+		fputs("{\"peer\":", stdout);
+		json_string(stdout, endpoint);
+		printf(",\"received\":%llu,\"sent\":%llu}\n",
 		       (unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
-	else
+	} else {
 		printf("%llu entries received, %llu sent\n",
 		       (unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
+	}
 out:
 	syncer_destroy(&sy);
 	return rc;
@@ -146,30 +151,6 @@ static char *daemon_status(struct ctx *c)
 	return out;
 }
 
-static void bind_status(sqlite3_stmt *st, void *arg)
-{
-	struct ctx *c = arg;
-	char me[HEX_ID_LEN + 1], fed[HEX_ID_LEN + 1];
-	hex_encode(me, c->me, 32);
-	hex_encode(fed, store_fed_id(c->store), 32);
-	sqlite3_bind_text(st, 1, me, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, fed, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, store_genesis(c->store)->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 4, c->me, 32, SQLITE_TRANSIENT);
-}
-
-#define FEEDS_SELECT \
-	"SELECT m.name AS name, lower(hex(m.id)) AS member, coalesce(f.seq, 0) AS seq," \
-	" lower(hex(f.id)) AS head," \
-	" (SELECT k.seq FROM fork_points k WHERE k.author = m.id) AS forked_at," \
-	" EXISTS (SELECT 1 FROM faults x WHERE x.author = m.id) AS faulty" \
-	" FROM members m LEFT JOIN feeds f ON f.author = m.id ORDER BY m.name"
-
-static void bind_text1(sqlite3_stmt *st, void *arg)
-{
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-}
-
 int cmd_status(struct ctx *c, int argc, char **argv)
 {
 	(void)argv;
@@ -179,67 +160,47 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 	if (rc)
 		return rc;
 	char *daemon = daemon_status(c);
-	if (c->json) {
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(store_db(c->store),
-				       "SELECT json_object('member', ?1, 'name',"
-				       " (SELECT name FROM members WHERE id = ?4), 'federation', ?2,"
-				       " 'federation_name', ?3, 'feeds', (SELECT json_group_array("
-				       " json_object('name', name, 'member', member, 'seq', seq,"
-				       " 'head', head, 'forked_at', forked_at, 'faulty', faulty))"
-				       " FROM (" FEEDS_SELECT ")), 'daemon', json(?5))",
-				       -1, &st, NULL)) {
-			free(daemon);
-			return fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-		}
-		bind_status(st, c);
-		sqlite3_bind_text(st, 5, daemon ? daemon : "null", -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			puts((const char *)sqlite3_column_text(st, 0));
-		else
-			rc = fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(store_db(c->store)));
-		sqlite3_finalize(st);
-		free(daemon);
-		return rc;
-	}
 	char me[HEX_ID_LEN + 1], fed[HEX_ID_LEN + 1];
 	hex_encode(me, c->me, 32);
 	hex_encode(fed, store_fed_id(c->store), 32);
+	if (c->json) {
+		const char *mine = me, *ours = fed; /* VIEW_TEXT of an array warns */
+		struct view_arg a[] = {VIEW_TEXT(mine), VIEW_TEXT(ours),
+				       VIEW_TEXT(store_genesis(c->store)->name), VIEW_ID(c->me),
+				       VIEW_TEXT(daemon ? daemon : "null")};
+		rc = out_view_record(c, &view_status, a, 5) == 1 ? EXIT_OK : EXIT_REFUSED;
+		free(daemon);
+		return rc;
+	}
 	char *name = meta_get(c, "local.name");
 	printf("member      %s (%s)\nfederation  %s (%s)\n\n", name ? name : "?", me,
 	       store_genesis(c->store)->name, fed);
 	free(name);
 	static const char *const cols[] = {"name:28", "member.12", "seq", "head.12",
 					   "forked_at", NULL};
-	out_rows(c, FEEDS_SELECT, NULL, NULL, cols);
+	if (out_view(c, &view_feeds, NULL, 0, cols) < 0) {
+		free(daemon);
+		return EXIT_REFUSED;
+	}
 	if (!daemon) {
 		printf("\nmutuad is not running for this home\n");
 		return EXIT_OK;
 	}
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(c->store), "SELECT json_extract(?1, '$.node.pid'),"
-			       " json_extract(?1, '$.node.listen')", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, daemon, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			printf("\nmutuad running (pid %d), listening on %s\n\n",
-			       sqlite3_column_int(st, 0), sqlite3_column_text(st, 1));
-		sqlite3_finalize(st);
+	struct view_arg a[] = {VIEW_TEXT(daemon)};
+	struct view_rows *r = view_open(c->store, &view_daemon, a, 1, 0);
+	if (!r || view_next(r) != 1) {
+		view_close(&r);
+		free(daemon);
+		return fail_err(EXIT_REFUSED, "mutuad's status");
 	}
+	printf("\nmutuad running (pid %d), listening on %s\n\n", (int)view_int(r, 0),
+	       view_text(r, 1) ? view_text(r, 1) : "?");
+	view_close(&r);
 	static const char *const pcols[] = {"peer:24", "endpoint", "dir", "state",
 					    "last_contact", "received", "rejected", "error", NULL};
-	out_rows(c, "SELECT json_extract(value, '$.name') AS peer,"
-		    " json_extract(value, '$.endpoint') AS endpoint,"
-		    " json_extract(value, '$.direction') AS dir,"
-		    " iif(json_extract(value, '$.connected'), 'connected', 'down') AS state,"
-		    " CASE WHEN json_extract(value, '$.last_contact') > 0 THEN"
-		    "  strftime('%Y-%m-%dT%H:%M:%S', json_extract(value, '$.last_contact') / 1000,"
-		    "  'unixepoch', 'localtime') ELSE 'never' END AS last_contact,"
-		    " json_extract(value, '$.received') AS received,"
-		    " json_extract(value, '$.rejected') AS rejected,"
-		    " json_extract(value, '$.error') AS error"
-		    " FROM json_each(?1, '$.peers')", bind_text1, daemon, pcols);
+	rc = out_view(c, &view_daemon_peers, a, 1, pcols) < 0 ? EXIT_REFUSED : EXIT_OK;
 	free(daemon);
-	return EXIT_OK;
+	return rc;
 }
 
 /* ---- doctor ----------------------------------------------------------- */
@@ -258,20 +219,6 @@ static void check(int ok, const char *fmt, ...)
 	problems += !ok;
 }
 
-static int64_t scalar(struct ctx *c, const char *sql, int bind_self)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL))
-		return -1;
-	if (bind_self)
-		sqlite3_bind_blob(st, 1, c->key->id, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 int cmd_doctor(struct ctx *c, int argc, char **argv)
 {
 	(void)argv;
@@ -282,19 +229,25 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		return rc;
 	problems = 0;
 	check(1, "key file is private and sound");
-	sqlite3_stmt *st;
-	char integrity[200] = "?";
-	if (sqlite3_prepare_v2(store_db(c->store), "PRAGMA integrity_check", -1, &st, NULL) == 0) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(integrity, sizeof integrity, "%s", sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-	}
-	check(strcmp(integrity, "ok") == 0, "store integrity: %s", integrity);
+	char *integrity;
+	rc = view_scalar_text(c->store, &view_integrity, NULL, 0, &integrity);
+	check(rc == 1 && strcmp(integrity, "ok") == 0, "store integrity: %s",
+	      rc == 1 ? integrity : rc == 0 ? "?" : err_msg());
+	free(integrity);
 	if (!store_has_federation(c->store)) {
 		check(0, "no federation yet: run 'mutua federation create' or 'join'");
 		return EXIT_REFUSED;
 	}
 	check(1, "federation %s", store_genesis(c->store)->name);
+	struct view_arg self[] = {VIEW_ID(c->key->id)};
+	struct view_rows *r = view_open(c->store, &view_doctor, self, 1, 0);
+	if (!r || view_next(r) != 1) {
+		check(0, "cannot read the store: %s", err_msg());
+		view_close(&r);
+		return EXIT_REFUSED;
+	}
+	int64_t other_forks = view_int(r, 1), faults = view_int(r, 2), pending = view_int(r, 3);
+	view_close(&r);
 	uint64_t own_fork = 0;
 	int forked = store_fork_point(c->store, c->key->id, &own_fork);
 	if (forked < 0)
@@ -306,11 +259,8 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		      (unsigned long long)own_fork);
 	else
 		check(1, "this member's own feed is not forked");
-	int64_t other_forks = scalar(c, "SELECT count(*) FROM fork_points WHERE author != ?1", 1);
 	check(other_forks == 0, "%lld other member feed(s) forked", (long long)other_forks);
-	int64_t faults = scalar(c, "SELECT count(*) FROM faults", 0);
 	check(faults == 0, "%lld feed(s) holding a badly signed entry", (long long)faults);
-	int64_t pending = scalar(c, "SELECT count(*) FROM entries WHERE verified = 0", 0);
 	check(1, "%lld entries awaiting their own signature check (done by mutuad)",
 	      (long long)pending);
 
@@ -338,14 +288,15 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 			    syncer_add_peer(sy, m, ep))
 				check(0, "peer %s: %s", cfg.peers[i], err_msg());
 		}
-	} else if (sqlite3_prepare_v2(store_db(c->store),
-				      "SELECT member, min(url) FROM member_endpoints"
-				      " WHERE member != ?1 GROUP BY member", -1, &st, NULL) == 0) {
-		sqlite3_bind_blob(st, 1, c->me, 32, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			syncer_add_peer(sy, sqlite3_column_blob(st, 0),
-					(const char *)sqlite3_column_text(st, 1));
-		sqlite3_finalize(st);
+	} else {
+		struct replica_endpoint *ep;
+		size_t nep;
+		if (replica_endpoints(c->store, c->me, &ep, &nep))
+			check(0, "peers: %s", err_msg());
+		for (size_t i = 0; i < nep; i++)
+			if (syncer_add_peer(sy, ep[i].member, ep[i].url))
+				check(0, "peer %s: %s", ep[i].url, err_msg());
+		free(ep);
 	}
 	config_free(&cfg);
 	int n = syncer_npeers(sy);

@@ -1,0 +1,58 @@
+/* view_node.c - the read models of this node: its feeds (mutua status),
+ * the health counts of mutua doctor, and the daemon's status file as
+ * rows (view.h). */
+#include "view.h"
+
+/* Each feed held, by member: its head and whether it is forked or holds
+ * a badly signed entry. */
+#define FEEDS_SQL                                                                        \
+	"SELECT m.name AS name, lower(hex(m.id)) AS member, coalesce(f.seq, 0) AS seq,"  \
+	" lower(hex(f.id)) AS head,"                                                     \
+	" (SELECT k.seq FROM fork_points k WHERE k.author = m.id) AS forked_at,"            \
+	" EXISTS (SELECT 1 FROM faults x WHERE x.author = m.id) AS faulty"               \
+	" FROM members m LEFT JOIN feeds f ON f.author = m.id ORDER BY m.name"
+
+const struct view view_feeds = {"feeds", FEEDS_SQL};
+
+/* ?1 this member (hex), ?2 the federation id (hex), ?3 its name, ?4 this
+ * member (id), ?5 the daemon's status (JSON text, 'null' when it is not
+ * running). */
+const struct view view_status = {
+	"status",
+	"SELECT ?1 AS member, (SELECT name FROM members WHERE id = ?4) AS name,"
+	" ?2 AS federation, ?3 AS federation_name, (SELECT json_group_array("
+	" json_object('name', name, 'member', member, 'seq', seq, 'head', head,"
+	" 'forked_at', forked_at, 'faulty', faulty)) FROM (" FEEDS_SQL ")) AS feeds_json,"
+	" ?5 AS daemon_json"};
+
+/* ?1 the daemon's status (daemon_status in tools/cmd_sync.c) */
+const struct view view_daemon = {
+	"daemon", "SELECT json_extract(?1, '$.node.pid') AS pid,"
+		  " json_extract(?1, '$.node.listen') AS listen"};
+
+const struct view view_daemon_peers = {
+	"daemon peers",
+	"SELECT json_extract(value, '$.name') AS peer,"
+	" json_extract(value, '$.endpoint') AS endpoint,"
+	" json_extract(value, '$.direction') AS dir,"
+	" iif(json_extract(value, '$.connected'), 'connected', 'down') AS state,"
+	" CASE WHEN json_extract(value, '$.last_contact') > 0 THEN"
+	"  strftime('%Y-%m-%dT%H:%M:%S', json_extract(value, '$.last_contact') / 1000,"
+	"  'unixepoch', 'localtime') ELSE 'never' END AS last_contact,"
+	" json_extract(value, '$.received') AS received,"
+	" json_extract(value, '$.rejected') AS rejected,"
+	" json_extract(value, '$.error') AS error"
+	" FROM json_each(?1, '$.peers')"};
+
+/* SQLite's own check of the file: "ok", or the first problem found. */
+const struct view view_integrity = {"store integrity", "PRAGMA integrity_check"};
+
+/* ?1 this node's signing key: the seq its own feed is forked at (0 when
+ * it is not), how many other feeds are forked, how many hold a badly
+ * signed entry, and how many entries wait for their own signature check. */
+const struct view view_doctor = {
+	"health",
+	"SELECT (SELECT coalesce(seq, 0) FROM fork_points WHERE author = ?1) AS own_fork,"
+	" (SELECT count(*) FROM fork_points WHERE author != ?1) AS other_forks,"
+	" (SELECT count(*) FROM faults) AS faults,"
+	" (SELECT count(*) FROM entries WHERE verified = 0) AS pending"};
