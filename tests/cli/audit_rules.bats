@@ -125,7 +125,6 @@ received() {
 # --- lending: the fold's verdicts --------------------------------------------
 
 @test "an owner's accept of a withdrawn resource" {
-	skip "needs the fold's withdrawn verdict"
 	history
 	run -1 --separate-stderr mutua --home "$A" accept "$R3"
 	stderr_has "withdrawn"

@@ -1282,6 +1282,8 @@ static void test_listing_counts_what_the_tally_counts(void **state)
 	assert_int_equal(sqlite3_exec(store_db(f->s), "DROP VIEW counted_votes;"
 				      " DROP VIEW current_members; DROP VIEW fork_points;"
 				      " ALTER TABLE votes DROP COLUMN counted;"
+				      " ALTER TABLE resources DROP COLUMN withdrawn;"
+				      " ALTER TABLE loan_events DROP COLUMN member_seq;"
 				      " PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
 	store_close(&f->st[0]);
 	char *path = path_in(f->dir, "s0.db");
