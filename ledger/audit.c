@@ -18,6 +18,7 @@
 #include "lending.h"
 #include "refusal.h"
 #include "util.h"
+#include "store_int.h"
 
 #include <pthread.h>
 #include <sodium.h>

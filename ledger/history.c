@@ -3,6 +3,7 @@
 #include "bundle.h"
 #include "entry.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <sqlite3.h>

@@ -44,42 +44,6 @@ static int read_one(struct store *s, const struct view *v, const uint8_t id[32],
 	return rc;
 }
 
-static const struct view loan_row = {
-	"loan",
-	"SELECT l.resource, l.owner, l.borrower, l.state, l.start_ms, l.end_ms,"
-	" l.quantity, coalesce(r.unit, ''), coalesce(r.title, '?'),"
-	" coalesce(r.rate, 0), coalesce(m.name, '?'), l.usage"
-	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
-	" LEFT JOIN members m ON m.id = l.owner WHERE l.id = ?1"};
-
-static int fill_loan(struct view_rows *r, void *arg)
-{
-	struct loan_info *l = arg;
-	if (!copy_id(l->resource, r, 0) || !copy_id(l->borrower, r, 2))
-		return err_set("stored loan has no valid resource or borrower");
-	l->has_owner = copy_id(l->owner, r, 1);
-	if (copy_text(l->state, sizeof l->state, r, 3, "loan state") ||
-	    copy_text(l->unit, sizeof l->unit, r, 7, "unit") ||
-	    copy_text(l->title, sizeof l->title, r, 8, "title") ||
-	    copy_text(l->owner_name, sizeof l->owner_name, r, 10, "member name"))
-		return -1;
-	l->start = view_int(r, 4);
-	l->end = view_int(r, 5);
-	l->quantity = view_int(r, 6);
-	l->rate = view_int(r, 9);
-	l->usage = view_is_null(r, 11) ? -1 : view_int(r, 11);
-	return 0;
-}
-
-int loan_read(struct store *s, const uint8_t id[32], struct loan_info *out)
-{
-	uint8_t key[32];
-	memcpy(key, id, 32); /* id may be out->id */
-	memset(out, 0, sizeof *out);
-	memcpy(out->id, key, 32);
-	return read_one(s, &loan_row, key, fill_loan, out);
-}
-
 static const struct view offer_row = {
 	"offer",
 	"SELECT r.owner, m.name, r.kind, r.unit, r.status, r.title, r.location,"

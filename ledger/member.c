@@ -1,6 +1,7 @@
 /* member.c - who is a current member. See member.h. */
 #include "member.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <string.h>

@@ -1,6 +1,7 @@
 /* replica.c - the store's reads for replication (replica.h). */
 #include "replica.h"
 #include "util.h"
+#include "store_int.h"
 
 #include <sqlite3.h>
 #include <stdio.h>

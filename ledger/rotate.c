@@ -4,6 +4,7 @@
 #include "entry.h"
 #include "federation.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <errno.h>

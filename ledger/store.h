@@ -8,7 +8,6 @@
 #ifndef MUTUA_STORE_H
 #define MUTUA_STORE_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,7 +26,6 @@ struct store *store_open(const char *path);
  * the audit's, which reads neither back (store_add_fork). */
 struct store *store_open_scratch(void);
 void store_close(struct store **s);
-sqlite3 *store_db(struct store *s);
 /* Moves the WAL checkpoints of this connection to a thread of their own,
  * with its own connection, that copies committed pages into the database
  * once a commit leaves 1000 pages in the WAL (or each second), without
@@ -44,12 +42,6 @@ int store_held_id(struct store *s, const uint8_t *author, uint64_t seq,
  * store_wakes(s, 0) stops a connection's own wakes (the reader's). */
 const char *store_wake_path(struct store *s);
 void store_wakes(struct store *s, int on);
-/* Runs SQL with no result rows. */
-int store_exec(struct store *s, const char *sql);
-/* A cached prepared statement for sql, keyed by the pointer (pass string
- * literals), reset and with bindings cleared. Owned by the store; reset it
- * after use, or it holds the read snapshot open. */
-sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 
 /* Federation: the genesis this node holds, if any. */
 int store_has_federation(struct store *s);

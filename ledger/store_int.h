@@ -1,4 +1,5 @@
-/* store_int.h - helpers shared by the store's own modules (store, fold). */
+/* store_int.h - the store's connection and statements, for the ledger's own
+ * modules only (and the tests). */
 #ifndef MUTUA_STORE_INT_H
 #define MUTUA_STORE_INT_H
 
@@ -6,7 +7,15 @@
 
 struct store;
 
-/* store_exec and store_stmt are in store.h (mutuad uses them too). */
+/* The connection, for the ledger's own modules (and tests): nothing
+ * outside ledger/ speaks SQL (DESIGN.md, invariant 11). */
+sqlite3 *store_db(struct store *s);
+/* A cached prepared statement for sql, keyed by the pointer (pass string
+ * literals), reset and with bindings cleared. Owned by the store; reset it
+ * after use, or it holds the read snapshot open. */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+/* Runs SQL with no result rows. */
+int store_exec(struct store *s, const char *sql);
 /* Steps st to completion; -1 with err_set on error. Resets st. */
 int store_step_done(struct store *s, sqlite3_stmt *st);
 

@@ -1,6 +1,7 @@
 /* view.c - running the read models (view.h). */
 #include "view.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <sqlite3.h>

@@ -42,7 +42,11 @@ struct view_arg {
 #define VIEW_NULL ((struct view_arg){VIEW_ARG_NULL, 0, NULL, 0})
 #define VIEW_INT(x) ((struct view_arg){VIEW_ARG_INT, (int64_t)(x), NULL, 0})
 /* NULL text binds SQL NULL */
-#define VIEW_TEXT(s) ((struct view_arg){(s) ? VIEW_ARG_TEXT : VIEW_ARG_NULL, 0, (s), 0})
+static inline struct view_arg view_text_arg(const char *s)
+{
+	return (struct view_arg){s ? VIEW_ARG_TEXT : VIEW_ARG_NULL, 0, s, 0};
+}
+#define VIEW_TEXT(s) view_text_arg(s)
 #define VIEW_BLOB(b, len) ((struct view_arg){VIEW_ARG_BLOB, 0, (b), (len)})
 #define VIEW_ID(b) VIEW_BLOB((b), 32)
 
@@ -120,6 +124,8 @@ extern const struct view view_fed_show;            /* ?1..?8: see view_gov.c */
 extern const struct view view_fed_members;
 extern const struct view view_fed_loans_to_settle;
 extern const struct view view_entry_log;           /* ?1 author or NULL, ?2 limit */
+extern const struct view view_proposal_ids;
+extern const struct view view_proposals;           /* ?1 now, ?2 open only */
 
 /* view_node.c: feeds, status, peers, log */
 extern const struct view view_feeds;

@@ -60,3 +60,44 @@ const struct view view_entry_log = {
 	" FROM entries e LEFT JOIN members m ON m.id = e.author"
 	" WHERE (?1 IS NULL OR e.author = ?1)"
 	" ORDER BY e.time DESC, e.n DESC LIMIT ?2"};
+
+const struct view view_proposal_ids = {
+	"proposal ids", "SELECT id FROM proposals WHERE id BETWEEN ?1 AND ?2"};
+
+/* mutua proposals: ?1 now (ms: which deadlines have passed, for display
+ * only), ?2 only the open ones. The votes shown are those the count took
+ * (counted_votes, governance.c). */
+const struct view view_proposals = {
+	"proposals",
+	/* each voter's vote as the count took it (governance.c) */
+	"WITH latest AS (SELECT proposal, voter, choice FROM counted_votes),"
+	" shown AS (SELECT p.*, CASE WHEN p.state = 'passed' THEN 'passed'"
+	"  WHEN p.deadline > ?1 THEN 'open' WHEN p.quorum_met THEN 'rejected'"
+	"  ELSE 'expired' END AS shown_state FROM proposals p)"
+	" SELECT lower(hex(p.id)) AS id, p.kind AS kind,"
+	" CASE p.kind WHEN 'admit' THEN 'admit ' || p.target_name"
+	"  || iif(p.college != '', ' (' || p.college || ')', '')"
+	"  WHEN 'exclude' THEN 'exclude ' || coalesce(t.name, lower(hex(p.target)))"
+	"  WHEN 'rekey' THEN 'rekey ' || coalesce(t.name, lower(hex(p.target)))"
+	"  || ' after seq ' || p.value"
+	"  ELSE 'set ' || p.param || ' ' || CASE p.param"
+	"   WHEN 'credit-limit' THEN printf('%.2f', p.value / 100.0)"
+	"   WHEN 'duration' THEN printf('%.0fs', p.value / 1000.0)"
+	"   ELSE p.value END END AS what,"
+	" lower(hex(p.target)) AS target, lower(hex(p.proposer)) AS proposer,"
+	" m.name AS proposer_name, p.reason AS reason,"
+	" (SELECT count(*) FROM latest l WHERE l.proposal = p.id AND l.choice = 1) AS yes,"
+	" (SELECT count(*) FROM latest l WHERE l.proposal = p.id AND l.choice = 2) AS no,"
+	" (SELECT count(*) FROM latest l WHERE l.proposal = p.id AND l.choice = 3) AS abstain,"
+	" (SELECT json_group_object(college, json_object('yes', y, 'no', n, 'abstain', a))"
+	"  FROM (SELECT mm.college AS college, sum(l.choice = 1) AS y, sum(l.choice = 2) AS n,"
+	"  sum(l.choice = 3) AS a FROM latest l JOIN members mm ON mm.id = l.voter"
+	"  WHERE l.proposal = p.id GROUP BY mm.college)) AS colleges_json,"
+	" p.eligible AS eligible,"
+	" strftime('%Y-%m-%dT%H:%M:%SZ', p.created / 1000, 'unixepoch') AS created,"
+	" strftime('%Y-%m-%dT%H:%M:%SZ', p.deadline / 1000, 'unixepoch') AS deadline,"
+	" p.shown_state AS state,"
+	" strftime('%Y-%m-%dT%H:%M:%SZ', p.passed_at / 1000, 'unixepoch') AS passed_at"
+	" FROM shown p LEFT JOIN members m ON m.id = p.proposer"
+	" LEFT JOIN members t ON t.id = p.target"
+	" WHERE NOT ?2 OR p.shown_state = 'open' ORDER BY p.created, p.id"};

@@ -175,19 +175,12 @@ static int resolve_fail(int rc, const char *what, const char *arg,
 	return EXIT_USAGE;
 }
 
-int resolve_view_id(struct ctx *c, const char *what, const struct view *ids,
-		    const char *prefix, uint8_t out[32])
+int resolve_id(struct ctx *c, const char *what, const struct view *ids,
+	       const char *prefix, uint8_t out[32])
 {
 	char cand[VIEW_CANDIDATES][65];
 	int count, rc = view_resolve_id(c->store, ids, prefix, out, cand, &count);
 	return rc == 1 ? EXIT_OK : resolve_fail(rc, what, prefix, cand, count);
-}
-
-int resolve_id(struct ctx *c, const char *what, const char *sql, const char *prefix,
-	       uint8_t out[32])
-{
-	const struct view ids = {what, sql};
-	return resolve_view_id(c, what, &ids, prefix, out);
 }
 
 int resolve_member(struct ctx *c, const char *arg, uint8_t out[32])
@@ -236,7 +229,7 @@ static char *cut(const char *s, size_t w)
 	return r;
 }
 
-int out_view(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
+int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
 	     const char *const *cols)
 {
 	struct view_rows *r = view_open(c->store, v, args, nargs, c->json);
@@ -330,8 +323,8 @@ int out_view(struct ctx *c, const struct view *v, const struct view_arg *args, s
 	return rows;
 }
 
-int out_view_record(struct ctx *c, const struct view *v, const struct view_arg *args,
-		    size_t nargs)
+int out_record(struct ctx *c, const struct view *v, const struct view_arg *args,
+	       size_t nargs)
 {
 	struct view_rows *r = view_open(c->store, v, args, nargs, c->json);
 	if (!r) {
@@ -352,164 +345,4 @@ int out_view_record(struct ctx *c, const struct view *v, const struct view_arg *
 	}
 	view_close(&r);
 	return rc == 1 ? 1 : -1;
-}
-
-static sqlite3_stmt *prepare_json(struct ctx *c, const char *sql, int *ncols)
-{
-	sqlite3 *db = store_db(c->store);
-	sqlite3_stmt *inner, *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &inner, NULL)) {
-		fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(db));
-		return NULL;
-	}
-	int n = sqlite3_column_count(inner);
-	size_t len = strlen(sql) + 64;
-	for (int i = 0; i < n; i++)
-		len += 2 * strlen(sqlite3_column_name(inner, i)) + 16;
-	char *w = malloc(len), *p = w;
-	if (w) {
-		p += sprintf(p, "SELECT json_object(");
-		for (int i = 0; i < n; i++) {
-			const char *name = sqlite3_column_name(inner, i);
-			size_t nl = strlen(name);
-			/* a column NAME_json holds JSON text: embedded as NAME */
-			if (nl > 5 && strcmp(name + nl - 5, "_json") == 0)
-				p += sprintf(p, "%s'%.*s', json(\"%s\")", i ? ", " : "",
-					     (int)(nl - 5), name, name);
-			else
-				p += sprintf(p, "%s'%s', \"%s\"", i ? ", " : "", name, name);
-		}
-		sprintf(p, ") FROM (%s)", sql);
-		if (sqlite3_prepare_v2(db, w, -1, &st, NULL))
-			fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(db));
-		free(w);
-	}
-	sqlite3_finalize(inner);
-	*ncols = n;
-	return st;
-}
-
-int out_rows(struct ctx *c, const char *sql, bind_fn bind, void *arg,
-	     const char *const *cols)
-{
-	sqlite3 *db = store_db(c->store);
-	sqlite3_stmt *st;
-	int rows = 0, n;
-
-	if (c->json) {
-		if (!(st = prepare_json(c, sql, &n)))
-			return -1;
-		if (bind)
-			bind(st, arg);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			puts((const char *)sqlite3_column_text(st, 0));
-			rows++;
-		}
-		sqlite3_finalize(st);
-		return rows;
-	}
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
-		fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	if (bind)
-		bind(st, arg);
-	int ncols = 0, idx[32];
-	size_t maxw[32], width[32];
-	int hard[32];
-	for (; cols[ncols] && ncols < 32; ncols++) {
-		char name[64];
-		const char *colon = strpbrk(cols[ncols], ":.");
-		size_t nl = colon ? (size_t)(colon - cols[ncols]) : strlen(cols[ncols]);
-		hard[ncols] = colon && *colon == '.';
-		snprintf(name, sizeof name, "%.*s", (int)nl, cols[ncols]);
-		maxw[ncols] = colon ? (size_t)atoi(colon + 1) : 0;
-		idx[ncols] = -1;
-		for (int i = 0; i < sqlite3_column_count(st); i++)
-			if (strcmp(sqlite3_column_name(st, i), name) == 0)
-				idx[ncols] = i;
-		width[ncols] = nl;
-	}
-	size_t cap = 64;
-	char **cells = malloc(cap * (size_t)ncols * sizeof *cells);
-	while (cells && sqlite3_step(st) == SQLITE_ROW) {
-		if ((size_t)(rows + 1) > cap) {
-			char **more = realloc(cells, 2 * cap * (size_t)ncols * sizeof *cells);
-			if (!more)
-				break;
-			cells = more;
-			cap *= 2;
-		}
-		for (int k = 0; k < ncols; k++) {
-			const unsigned char *t = idx[k] >= 0 ? sqlite3_column_text(st, idx[k]) : NULL;
-			const char *tv = t ? (const char *)t : "";
-			char *v = !maxw[k] ? strdup(tv)
-				  : hard[k] ? strndup(tv, maxw[k]) : cut(tv, maxw[k]);
-			cells[rows * ncols + k] = v;
-			size_t wv = text_width(v ? v : "");
-			if (wv > width[k])
-				width[k] = wv;
-		}
-		rows++;
-	}
-	sqlite3_finalize(st);
-	if (!cells)
-		return -1;
-	if (rows) {
-		for (int k = 0; k < ncols; k++) {
-			const char *colon = strpbrk(cols[k], ":.");
-			int nl = colon ? (int)(colon - cols[k]) : (int)strlen(cols[k]);
-			for (int i = 0; i < nl; i++)
-				putchar(cols[k][i] >= 'a' && cols[k][i] <= 'z' ? cols[k][i] - 32
-									       : cols[k][i]);
-			if (k < ncols - 1)
-				printf("%*s", (int)(width[k] - (size_t)nl + 2), "");
-		}
-		putchar('\n');
-	}
-	for (int r = 0; r < rows; r++) {
-		for (int k = 0; k < ncols; k++) {
-			const char *v = cells[r * ncols + k] ? cells[r * ncols + k] : "";
-			fputs(v, stdout);
-			if (k < ncols - 1)
-				printf("%*s", (int)(width[k] - text_width(v) + 2), "");
-			free(cells[r * ncols + k]);
-		}
-		putchar('\n');
-	}
-	free(cells);
-	return rows;
-}
-
-int out_record(struct ctx *c, const char *sql, bind_fn bind, void *arg)
-{
-	sqlite3 *db = store_db(c->store);
-	sqlite3_stmt *st;
-	int n, rows = 0;
-	if (c->json) {
-		if (!(st = prepare_json(c, sql, &n)))
-			return -1;
-	} else if (sqlite3_prepare_v2(db, sql, -1, &st, NULL)) {
-		fail(EXIT_REFUSED, "store: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	if (bind)
-		bind(st, arg);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		rows = 1;
-		if (c->json) {
-			puts((const char *)sqlite3_column_text(st, 0));
-		} else {
-			for (int i = 0; i < sqlite3_column_count(st); i++) {
-				const unsigned char *t = sqlite3_column_text(st, i);
-				if (!t)
-					continue; /* not applicable here */
-				printf("%-12s %s\n", sqlite3_column_name(st, i),
-				       t ? (const char *)t : "");
-			}
-		}
-	}
-	sqlite3_finalize(st);
-	return rows ? 1 : -1;
 }

@@ -3,7 +3,6 @@
 #define MUTUA_CLI_H
 
 #include <getopt.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "keys.h"
@@ -45,36 +44,26 @@ char *cli_path(const struct ctx *c, const char *name); /* malloc'd */
 char *meta_get(struct ctx *c, const char *key); /* malloc'd or NULL */
 int meta_set(struct ctx *c, const char *key, const char *value);
 
-/* Resolves an id prefix (at least 6 hex digits) among the ids returned by
- * sql (one blob column; ids BETWEEN ?1 AND ?2 match). Returns EXIT_OK,
- * EXIT_REFUSED (none) or EXIT_USAGE (bad or ambiguous, candidates listed). */
-int resolve_id(struct ctx *c, const char *what, const char *sql,
+/* Resolves an id prefix (at least 6 hex digits) among the ids of a view
+ * (view.h, view_resolve_id: one blob column; ids BETWEEN ?1 AND ?2 match).
+ * Returns EXIT_OK, EXIT_REFUSED (none) or EXIT_USAGE (bad or ambiguous,
+ * candidates listed). */
+int resolve_id(struct ctx *c, const char *what, const struct view *ids,
 	       const char *prefix, uint8_t out[32]);
-/* The same over a view of ids (view.h, view_resolve_id). */
-int resolve_view_id(struct ctx *c, const char *what, const struct view *ids,
-		    const char *prefix, uint8_t out[32]);
 /* A member by name (exact, case-insensitive) or id prefix. */
 int resolve_member(struct ctx *c, const char *arg, uint8_t out[32]);
 
-/* Output. A query's named columns become, with --json, one JSON object per
- * row (JSON Lines, built by SQLite's json_object; a column named NAME_json
- * holds JSON text and is embedded as NAME), or else a table of the
- * columns listed in cols ("name", "name:W" to cut to W characters with an ellipsis, "name.W" to
- * keep the first W, as for ids).
- * bind fills the statement's parameters (may be NULL). Returns the row
- * count, or -1. */
-typedef void (*bind_fn)(sqlite3_stmt *st, void *arg);
-int out_rows(struct ctx *c, const char *sql, bind_fn bind, void *arg,
+/* Output of a read model of the ledger (view.h), with nargs parameters.
+ * The view's named columns become, with --json, one JSON object per row
+ * (JSON Lines; a column named NAME_json holds JSON text and is embedded as
+ * NAME), or else a table of the columns listed in cols ("name", "name:W"
+ * to cut to W characters with an ellipsis, "name.W" to keep the first W,
+ * as for ids). Returns the row count, or -1 after printing why. */
+int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
 	     const char *const *cols);
 /* One row as "key: value" lines, or one JSON object. 0 rows gives -1. */
-int out_record(struct ctx *c, const char *sql, bind_fn bind, void *arg);
-
-/* The same over a read model of the ledger (view.h): the view's rows with
- * nargs parameters. Returns the row count, or -1 after printing why. */
-int out_view(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
-	     const char *const *cols);
-int out_view_record(struct ctx *c, const struct view *v, const struct view_arg *args,
-		    size_t nargs);
+int out_record(struct ctx *c, const struct view *v, const struct view_arg *args,
+	       size_t nargs);
 
 /* Parses an unsigned integer option; EXIT_USAGE message on error. */
 int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out);

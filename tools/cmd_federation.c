@@ -317,7 +317,7 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 			VIEW_INT(governance_param(c->store, "quorum")),
 			VIEW_INT(governance_param(c->store, "duration") / 1000),
 		};
-		return out_view_record(c, &view_fed_show, a, 8) < 0 ? EXIT_REFUSED : EXIT_OK;
+		return out_record(c, &view_fed_show, a, 8) < 0 ? EXIT_REFUSED : EXIT_OK;
 	}
 	char limit[32];
 	amount_format(limit, in_force);
@@ -333,7 +333,7 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 		       g->governance->colleges[i]->weight);
 	printf("%s\n", g->governance && g->governance->n_colleges ? "\n" : "");
 	static const char *const cols[] = {"name", "id.12", "college", "status", NULL};
-	if (out_view(c, &view_fed_members, NULL, 0, cols) < 0)
+	if (out_rows(c, &view_fed_members, NULL, 0, cols) < 0)
 		return EXIT_REFUSED;
 	/* an excluded member's loans in progress are for the members to
 	 * settle by hand: its later steps are refused */
@@ -346,7 +346,7 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 		static const char *const lcols[] = {"id.12", "resource_title:28", "owner_name:24",
 						    "borrower_name:24", "state", NULL};
 		printf("\nloans in progress of excluded members, to settle between members:\n");
-		if (out_view(c, &view_fed_loans_to_settle, NULL, 0, lcols) < 0)
+		if (out_rows(c, &view_fed_loans_to_settle, NULL, 0, lcols) < 0)
 			return EXIT_REFUSED;
 	}
 	return EXIT_OK;

@@ -6,6 +6,7 @@
 #include "governance.h"
 #include "member.h"
 #include "util.h"
+#include "view.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -265,8 +266,7 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	int rc;
 	uint8_t id[32];
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
-	    (rc = resolve_id(c, "proposal", "SELECT id FROM proposals WHERE id BETWEEN ?1 AND ?2",
-			     argv[1], id)))
+	    (rc = resolve_id(c, "proposal", &view_proposal_ids, argv[1], id)))
 		return rc;
 	if (governance_vote_check(c->store, id, time_now_ms()))
 		return fail_err(EXIT_REFUSED, NULL);
@@ -289,12 +289,6 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void bind_now(sqlite3_stmt *st, void *arg)
-{
-	sqlite3_bind_int64(st, 1, time_now_ms());
-	sqlite3_bind_int(st, 2, *(int *)arg);
-}
-
 int cmd_proposals(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua proposals [--open]";
@@ -314,38 +308,6 @@ int cmd_proposals(struct ctx *c, int argc, char **argv)
 		return rc;
 	static const char *const cols[] = {"id.12", "what:36", "proposer_name:20", "yes", "no",
 					   "abstain", "deadline", "state", NULL};
-	return out_rows(c,
-		/* each voter's vote as the count took it (governance.c) */
-		"WITH latest AS (SELECT proposal, voter, choice FROM counted_votes),"
-		" shown AS (SELECT p.*, CASE WHEN p.state = 'passed' THEN 'passed'"
-		"  WHEN p.deadline > ?1 THEN 'open' WHEN p.quorum_met THEN 'rejected'"
-		"  ELSE 'expired' END AS shown_state FROM proposals p)"
-		" SELECT lower(hex(p.id)) AS id, p.kind AS kind,"
-		" CASE p.kind WHEN 'admit' THEN 'admit ' || p.target_name"
-		"  || iif(p.college != '', ' (' || p.college || ')', '')"
-		"  WHEN 'exclude' THEN 'exclude ' || coalesce(t.name, lower(hex(p.target)))"
-		"  WHEN 'rekey' THEN 'rekey ' || coalesce(t.name, lower(hex(p.target)))"
-		"  || ' after seq ' || p.value"
-		"  ELSE 'set ' || p.param || ' ' || CASE p.param"
-		"   WHEN 'credit-limit' THEN printf('%.2f', p.value / 100.0)"
-		"   WHEN 'duration' THEN printf('%.0fs', p.value / 1000.0)"
-		"   ELSE p.value END END AS what,"
-		" lower(hex(p.target)) AS target, lower(hex(p.proposer)) AS proposer,"
-		" m.name AS proposer_name, p.reason AS reason,"
-		" (SELECT count(*) FROM latest l WHERE l.proposal = p.id AND l.choice = 1) AS yes,"
-		" (SELECT count(*) FROM latest l WHERE l.proposal = p.id AND l.choice = 2) AS no,"
-		" (SELECT count(*) FROM latest l WHERE l.proposal = p.id AND l.choice = 3) AS abstain,"
-		" (SELECT json_group_object(college, json_object('yes', y, 'no', n, 'abstain', a))"
-		"  FROM (SELECT mm.college AS college, sum(l.choice = 1) AS y, sum(l.choice = 2) AS n,"
-		"  sum(l.choice = 3) AS a FROM latest l JOIN members mm ON mm.id = l.voter"
-		"  WHERE l.proposal = p.id GROUP BY mm.college)) AS colleges_json,"
-		" p.eligible AS eligible,"
-		" strftime('%Y-%m-%dT%H:%M:%SZ', p.created / 1000, 'unixepoch') AS created,"
-		" strftime('%Y-%m-%dT%H:%M:%SZ', p.deadline / 1000, 'unixepoch') AS deadline,"
-		" p.shown_state AS state,"
-		" strftime('%Y-%m-%dT%H:%M:%SZ', p.passed_at / 1000, 'unixepoch') AS passed_at"
-		" FROM shown p LEFT JOIN members m ON m.id = p.proposer"
-		" LEFT JOIN members t ON t.id = p.target"
-		" WHERE NOT ?2 OR p.shown_state = 'open' ORDER BY p.created, p.id",
-		bind_now, &open_only, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	struct view_arg args[] = {VIEW_INT(time_now_ms()), VIEW_INT(open_only)};
+	return out_rows(c, &view_proposals, args, 2, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }

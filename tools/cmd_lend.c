@@ -51,7 +51,7 @@ bad:
 static int load_loan(struct ctx *c, const char *arg, struct lending_loan *l)
 {
 	uint8_t id[32];
-	int rc = resolve_view_id(c, "request", &view_loan_ids, arg, id);
+	int rc = resolve_id(c, "request", &view_loan_ids, arg, id);
 	if (rc)
 		return rc;
 	rc = lending_loan_get(c->store, id, l);
@@ -121,7 +121,7 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
 	uint8_t res[32];
-	if ((rc = resolve_view_id(c, "offer", &view_offer_ids, argv[optind], res)))
+	if ((rc = resolve_id(c, "offer", &view_offer_ids, argv[optind], res)))
 		return rc;
 	if (end <= start)
 		return fail(EXIT_REFUSED, "the slot ends (%s) before it starts (%s)", to, from);
@@ -271,7 +271,7 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 	static const char *const cols[] = {"id.12", "resource_title:28", "owner_name:20",
 					   "borrower_name:20", "from", "to", "quantity",
 					   "state", "credits", "conflict:40", NULL};
-	return out_view(c, &view_requests, a, 4, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	return out_rows(c, &view_requests, a, 4, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
 struct window {
@@ -384,7 +384,7 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;
 	if (optind < argc) {
-		if ((rc = resolve_view_id(c, "offer", &view_offer_ids, argv[optind], w.resource)))
+		if ((rc = resolve_id(c, "offer", &view_offer_ids, argv[optind], w.resource)))
 			return rc;
 		w.has_resource = 1;
 	}
@@ -393,7 +393,7 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	if (!ics) {
 		static const char *const cols[] = {"resource_title:28", "from", "to", "quantity",
 						   "borrower_name:24", "state", "id.12", NULL};
-		return out_view(c, &view_calendar, args, 3, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+		return out_rows(c, &view_calendar, args, 3, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 	}
 	/* the columns used, by name: ID, TITLE ... */
 	enum { ID, TITLE, OWNER, BORROWER, QUANTITY, STATE, START, END, NOTE, LOCATION, NCOLS };
@@ -484,7 +484,7 @@ int cmd_balance(struct ctx *c, int argc, char **argv)
 	struct view_arg a[] = {member ? VIEW_ID(id) : VIEW_NULL};
 	static const char *const cols[] = {"name:28", "balance", "lent", "borrowed", "loans",
 					   "member.12", NULL};
-	return out_view(c, &view_balances, a, 1, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	return out_rows(c, &view_balances, a, 1, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break.

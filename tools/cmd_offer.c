@@ -192,7 +192,7 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 	static const char *const cols[] = {"id.12", "title:32", "kind", "owner_name:24",
 					   "capacity", "unit", "rate", "location:24",
 					   "status", NULL};
-	return out_view(c, &view_offers, a, 5, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	return out_rows(c, &view_offers, a, 5, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
 static int offer_show(struct ctx *c, int argc, char **argv)
@@ -202,10 +202,10 @@ static int offer_show(struct ctx *c, int argc, char **argv)
 	if (argc != 2)
 		return usage("mutua offer show ID");
 	if ((rc = cli_open(c, NEED_FED)) ||
-	    (rc = resolve_view_id(c, "offer", &view_offer_ids, argv[1], id)))
+	    (rc = resolve_id(c, "offer", &view_offer_ids, argv[1], id)))
 		return rc;
 	struct view_arg a[] = {VIEW_ID(id)};
-	return out_view_record(c, &view_offer, a, 1) < 0 ? EXIT_REFUSED : EXIT_OK;
+	return out_record(c, &view_offer, a, 1) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
 /* Resolves an offer and reads its current fields into o. Whether this
@@ -214,7 +214,7 @@ static int offer_show(struct ctx *c, int argc, char **argv)
  * (lending_refusal). */
 static int offer_read(struct ctx *c, const char *arg, struct offer_info *o)
 {
-	int rc = resolve_view_id(c, "offer", &view_offer_ids, arg, o->id);
+	int rc = resolve_id(c, "offer", &view_offer_ids, arg, o->id);
 	if (rc)
 		return rc;
 	rc = loan_read_offer(c->store, o->id, o);

@@ -7,12 +7,12 @@
 #include "federation.h"
 #include "proof.h"
 #include "util.h"
+#include "view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LOAN_BY_PREFIX "SELECT id FROM loans WHERE id BETWEEN ?1 AND ?2"
 
 /* A JSON string; names and titles hold no control characters (entry.h). */
 static void json_str(const char *s)
@@ -80,7 +80,7 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 	if ((rc = out_args(argc, argv, use, &out)))
 		return rc;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
-	    (rc = resolve_id(c, "request", LOAN_BY_PREFIX, argv[optind], req)))
+	    (rc = resolve_id(c, "request", &view_loan_ids, argv[optind], req)))
 		return rc;
 	int r = proof_loan_build(&p, c->store, req, c->me, &gap);
 	if (r == 2) {

@@ -1012,7 +1012,7 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 		const char *ok = !r.audit_rc && !r.sum.issues ? "true" : "false";
 		struct view_arg a[] = {VIEW_TEXT(out), VIEW_INT(len), VIEW_TEXT(ok),
 				       VIEW_INT(r.sum.issues)};
-		if (out_view_record(c, &view_report_written, a, 4) < 0)
+		if (out_record(c, &view_report_written, a, 4) < 0)
 			rc = EXIT_REFUSED;
 	} else {
 		fprintf(stderr, "mutua: report written to %s (audit %s)\n", out,

@@ -168,7 +168,7 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 		struct view_arg a[] = {VIEW_TEXT(mine), VIEW_TEXT(ours),
 				       VIEW_TEXT(store_genesis(c->store)->name), VIEW_ID(c->me),
 				       VIEW_TEXT(daemon ? daemon : "null")};
-		rc = out_view_record(c, &view_status, a, 5) == 1 ? EXIT_OK : EXIT_REFUSED;
+		rc = out_record(c, &view_status, a, 5) == 1 ? EXIT_OK : EXIT_REFUSED;
 		free(daemon);
 		return rc;
 	}
@@ -178,7 +178,7 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 	free(name);
 	static const char *const cols[] = {"name:28", "member.12", "seq", "head.12",
 					   "forked_at", NULL};
-	if (out_view(c, &view_feeds, NULL, 0, cols) < 0) {
+	if (out_rows(c, &view_feeds, NULL, 0, cols) < 0) {
 		free(daemon);
 		return EXIT_REFUSED;
 	}
@@ -198,7 +198,7 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 	view_close(&r);
 	static const char *const pcols[] = {"peer:24", "endpoint", "dir", "state",
 					    "last_contact", "received", "rejected", "error", NULL};
-	rc = out_view(c, &view_daemon_peers, a, 1, pcols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	rc = out_rows(c, &view_daemon_peers, a, 1, pcols) < 0 ? EXIT_REFUSED : EXIT_OK;
 	free(daemon);
 	return rc;
 }

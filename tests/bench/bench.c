@@ -33,6 +33,7 @@
 #include "entry.h"
 #include "keys.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <arpa/inet.h>

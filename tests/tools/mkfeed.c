@@ -10,6 +10,7 @@
 #include "entry.h"
 #include "keys.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <sodium.h>

@@ -8,6 +8,7 @@
 #include "helpers.h"
 #include "keys.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <sodium.h>

@@ -14,6 +14,7 @@
 #include "federation.h"
 #include "history.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <sodium.h>

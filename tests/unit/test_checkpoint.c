@@ -17,6 +17,7 @@
 #include "merkle.h"
 #include "proof.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <sodium.h>

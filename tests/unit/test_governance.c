@@ -20,6 +20,7 @@
 #include "governance.h"
 #include "member.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <sodium.h>

@@ -21,6 +21,7 @@
 #include "loan.h"
 #include "rotate.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <pthread.h>

@@ -16,6 +16,7 @@
 #include "lending.h"
 #include "loan_read.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 #include "view.h"
 
@@ -176,65 +177,7 @@ static void corrupt_table(struct fx *f, const char *table)
 		fail_msg("store_open after the damage: %s", err_msg());
 }
 
-/* ---- loan_read, loan_read_offer --------------------------------------- */
-
-static void test_loan_read_gives_the_loan(void **state)
-{
-	struct fx *f = *state;
-	struct loan_info l;
-	assert_int_equal(loan_read(f->s, f->r1, &l), 1);
-	assert_memory_equal(l.id, f->r1, 32);
-	assert_memory_equal(l.resource, f->truck, 32);
-	assert_true(l.has_owner);
-	assert_memory_equal(l.owner, ka->id, 32);
-	assert_memory_equal(l.borrower, kb->id, 32);
-	assert_string_equal(l.state, "closed");
-	assert_string_equal(l.unit, "day");
-	assert_string_equal(l.title, "Camion");
-	assert_string_equal(l.owner_name, "Alpha");
-	assert_int_equal(l.start, DAY(1));
-	assert_int_equal(l.end, DAY(3));
-	assert_int_equal(l.quantity, 1);
-	assert_int_equal(l.rate, 1000);
-	assert_int_equal(l.usage, 2000);
-
-	/* no usage stated yet: -1; the id may be read into its own struct */
-	memcpy(l.id, f->r2, 32);
-	assert_int_equal(loan_read(f->s, l.id, &l), 1);
-	assert_memory_equal(l.id, f->r2, 32);
-	assert_string_equal(l.state, "requested");
-	assert_memory_equal(l.borrower, kc->id, 32);
-	assert_string_equal(l.unit, "hour");
-	assert_int_equal(l.quantity, 2);
-	assert_int_equal(l.usage, -1);
-
-	assert_int_equal(loan_read(f->s, f->r3, &l), 1);
-	assert_string_equal(l.state, "declined");
-
-	uint8_t none[32];
-	memset(none, 0x42, sizeof none);
-	assert_int_equal(loan_read(f->s, none, &l), 0);
-	/* an offer is not a loan */
-	assert_int_equal(loan_read(f->s, f->truck, &l), 0);
-}
-
-/* A request for a resource this store does not know yet: found, without
- * an owner, so that the caller can say "sync first". */
-static void test_loan_read_unknown_resource(void **state)
-{
-	struct fx *f = *state;
-	struct loan_info l;
-	uint8_t ghost[32], req[32];
-	memset(ghost, 0x5a, sizeof ghost);
-	borrow(f->s, kb, ghost, DAY(10), DAY(11), 1, req);
-	assert_int_equal(loan_read(f->s, req, &l), 1);
-	assert_false(l.has_owner);
-	assert_memory_equal(l.resource, ghost, 32);
-	assert_string_equal(l.title, "?");
-	assert_string_equal(l.owner_name, "?");
-	assert_string_equal(l.unit, "");
-	assert_int_equal(l.rate, 0);
-}
+/* ---- lending_loan_get, loan_read_offer --------------------------------------- */
 
 static void test_loan_read_offer_gives_every_field(void **state)
 {
@@ -278,11 +221,11 @@ static void test_loan_read_offer_gives_every_field(void **state)
 static void test_reads_fail_closed(void **state)
 {
 	struct fx *f = *state;
-	struct loan_info l;
+	struct lending_loan l;
 	struct offer_info o;
 	corrupt_table(f, "loans");
 	err_set("none");
-	assert_int_equal(loan_read(f->s, f->r1, &l), -1);
+	assert_int_equal(lending_loan_get(f->s, f->r1, &l), -1);
 	assert_non_null(strstr(err_msg(), "malformed"));
 	corrupt_table(f, "resources");
 	err_set("none");
@@ -445,8 +388,6 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_loan_read_gives_the_loan),
-		T(test_loan_read_unknown_resource),
 		T(test_loan_read_offer_gives_every_field),
 		T(test_reads_fail_closed),
 		T(test_views_of_lending),

@@ -10,6 +10,7 @@
 #include "federation.h"
 #include "lending.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
 #include <fcntl.h>
