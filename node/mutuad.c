@@ -3,7 +3,8 @@
  * SIGHUP reloads the peer list.
  *
  * Exit status: 0 after a clean stop, 1 when the node cannot run (store,
- * key, socket), 2 on a usage or configuration error.
+ * key, socket, or another mutuad already running on the home), 2 on a
+ * usage or configuration error.
  */
 #include "checkpoint.h"
 #include "config.h"
@@ -15,6 +16,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -89,6 +91,44 @@ static int add_peers(struct syncer *sy, struct store *s, const uint8_t *me,
 				     (const char *)sqlite3_column_text(st, 1));
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* One daemon per home: a write lock (fcntl) on HOME/mutuad.lock, taken
+ * before anything else in the home is touched and held until the process
+ * ends (the kernel drops it even after a crash). The file holds the pid,
+ * for people; the pid in the refusal is the lock holder's, from the
+ * kernel. O_CLOEXEC: a restart (execv) takes the lock again. Returns the
+ * descriptor, -1 when the home is taken (the message is printed), -2 on
+ * an error. */
+static int lock_home(const char *home)
+{
+	char path[4096], pid[32];
+	snprintf(path, sizeof path, "%s/mutuad.lock", home);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		log_msg(LOG_ERROR, "cannot open '%s': %s", path, strerror(errno));
+		return -2;
+	}
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	if (fcntl(fd, F_SETLK, &fl) != 0) {
+		int e = errno;
+		if (e != EACCES && e != EAGAIN) {
+			log_msg(LOG_ERROR, "cannot lock '%s': %s", path, strerror(e));
+			close(fd);
+			return -2;
+		}
+		struct flock held = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		if (fcntl(fd, F_GETLK, &held) == 0 && held.l_type != F_UNLCK)
+			fprintf(stderr, "mutuad: already running (pid %ld)\n", (long)held.l_pid);
+		else
+			fprintf(stderr, "mutuad: already running\n");
+		close(fd);
+		return -1;
+	}
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_msg(LOG_WARN, "cannot write the pid into '%s': %s", path, strerror(errno));
+	return fd;
 }
 
 static void json_str(FILE *f, const char *s)
@@ -185,7 +225,7 @@ int main(int argc, char **argv)
 	};
 	const char *home = NULL, *config = NULL, *listen = NULL, *level = NULL;
 	const char *cli_peers[CONFIG_PEERS_MAX];
-	int ncli_peers = 0, o, rc = 1, restart = 0;
+	int ncli_peers = 0, o, rc = 1, restart = 0, lock_fd;
 	char path[4096], conf_default[4096], status_path[4096];
 	struct node_config cfg;
 	struct store *s = NULL;
@@ -268,7 +308,13 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/key", home);
 	if (access(path, F_OK) != 0) {
 		log_msg(LOG_ERROR, "no mutua home in '%s' (run 'mutua init')", home);
-		goto out;
+		config_free(&cfg);
+		return 1;
+	}
+	/* a second daemon leaves before it touches the first one's files */
+	if ((lock_fd = lock_home(home)) < 0) {
+		config_free(&cfg);
+		return 1;
 	}
 	snprintf(path, sizeof path, "%s/store.db", home);
 	if (!(s = store_open(path))) {
