@@ -586,15 +586,15 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 int lending_accept(struct store *s, const struct key *k, const uint8_t request[32],
 		   const char *actor, struct booking_check *chk)
 {
-	if (store_begin(s))
+	if (store_begin(s, k, "an accept and its check"))
 		return -1;
 	int ok = booking_can_accept(s, request, chk);
 	if (ok == 1 && lending_append(s, k, MUTUA__BODY__PAYLOAD_ACCEPT, request, NULL, -1, -1,
 				      actor))
 		ok = -1;
-	if (ok == 1 && store_commit(s) == 0)
+	if (ok == 1 && store_commit(s, k) == 0)
 		return 1;
-	store_rollback(s);
+	store_rollback(s, k);
 	return ok == 1 ? -1 : ok;
 }
 
@@ -621,7 +621,7 @@ int lending_auto_answer(struct store *s, const struct key *k)
 	if (!any)
 		return 0;
 	/* one transaction: what is pending, the checks and the answers agree */
-	if (store_begin(s))
+	if (store_begin(s, k, "the auto-answers"))
 		return -1;
 	if (!(st = store_stmt(s, pending_auto_sql)))
 		goto fail;
@@ -645,11 +645,11 @@ int lending_auto_answer(struct store *s, const struct key *k)
 			goto fail;
 		answered++;
 	}
-	if (store_commit(s))
+	if (store_commit(s, k))
 		goto fail;
 	return answered;
 fail:
-	store_rollback(s);
+	store_rollback(s, k);
 	return -1;
 }
 

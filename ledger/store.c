@@ -55,6 +55,9 @@ struct store {
 	int wakes;           /* commits write to the wake FIFO (store_wake_path) */
 	char wake[4096 + 8]; /* its path */
 	int scratch; /* store_open_scratch: entries kept without body nor sig */
+	/* who opened the write transaction (store_begin), while it is open */
+	const void *owner;
+	const char *owner_name;
 };
 
 /* The WAL checkpointer thread (store_checkpoint_apart). */
@@ -187,21 +190,55 @@ int store_step_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
-int store_begin(struct store *s)
+/* 0 when owner may write now: no transaction is open, or owner opened
+ * it. SQLite may end a transaction on its own (an I/O error, a full
+ * disk): then nobody holds it any more. */
+static int check_owner(struct store *s, const void *owner)
 {
-	return store_exec(s, "BEGIN IMMEDIATE");
+	if (sqlite3_get_autocommit(s->db)) {
+		s->owner = NULL;
+		return 0;
+	}
+	if (s->owner && s->owner == owner)
+		return 0;
+	return err_set("the store's write transaction is held by %s",
+		       s->owner ? s->owner_name : "a caller of another module");
 }
 
-int store_commit(struct store *s)
+int store_begin(struct store *s, const void *owner, const char *name)
 {
-	return store_exec(s, "COMMIT");
-}
-
-void store_rollback(struct store *s)
-{
+	if (check_owner(s, owner))
+		return -1;
 	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return err_set("store: %s already holds the write transaction", name);
+	if (store_exec(s, "BEGIN IMMEDIATE"))
+		return -1;
+	s->owner = owner;
+	s->owner_name = name;
+	return 0;
 }
+
+int store_commit(struct store *s, const void *owner)
+{
+	if (check_owner(s, owner))
+		return -1;
+	if (sqlite3_get_autocommit(s->db))
+		return err_set("store: no transaction to commit");
+	if (store_exec(s, "COMMIT"))
+		return -1; /* still open: the owner rolls it back */
+	s->owner = NULL;
+	return 0;
+}
+
+void store_rollback(struct store *s, const void *owner)
+{
+	if (sqlite3_get_autocommit(s->db) || s->owner != owner)
+		return; /* nothing open, or not owner's to end */
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->owner = NULL;
+}
+
+
 
 static int load_genesis(struct store *s)
 {
@@ -233,7 +270,7 @@ static int migrate(struct store *s)
 	if (version > STORE_SCHEMA_VERSION)
 		return err_set("store has schema version %d, newer than this program's "
 			       "(%d): upgrade mutua", version, STORE_SCHEMA_VERSION);
-	if (store_begin(s))
+	if (store_begin(s, s, "the schema migration"))
 		return -1;
 	/* forward migrations run in order; version 0 is an empty file */
 	if (version < 1 && (store_exec(s, schema_v1) || store_exec(s, fold_schema_sql) ||
@@ -260,11 +297,11 @@ static int migrate(struct store *s)
 			  " (SELECT seq FROM entries e WHERE e.id = loan_events.id);"
 			  " DROP INDEX entries_id"))
 		goto fail;
-	if (store_exec(s, "PRAGMA user_version = 4") || store_commit(s))
+	if (store_exec(s, "PRAGMA user_version = 4") || store_commit(s, s))
 		goto fail;
 	return 0;
 fail:
-	store_rollback(s);
+	store_rollback(s, s);
 	return -1;
 }
 
@@ -436,7 +473,7 @@ int store_adopt_genesis(struct store *s, const uint8_t *bytes, size_t len)
 	Mutua__Genesis *g = genesis_decode(bytes, len, id);
 	if (!g)
 		return -1;
-	if (store_begin(s))
+	if (store_begin(s, s, "adopting a genesis"))
 		goto fail;
 	/* re-read under the write lock: another process may have adopted one */
 	if (s->genesis)
@@ -452,13 +489,13 @@ int store_adopt_genesis(struct store *s, const uint8_t *bytes, size_t len)
 	if (!st)
 		goto fail;
 	sqlite3_bind_blob(st, 1, bytes, (int)len, SQLITE_STATIC);
-	if (store_step_done(s, st) || fold_genesis(s, g) || store_commit(s))
+	if (store_step_done(s, st) || fold_genesis(s, g) || store_commit(s, s))
 		goto fail;
 	s->genesis = g;
 	memcpy(s->fed_id, id, sizeof id);
 	return 0;
 fail:
-	store_rollback(s);
+	store_rollback(s, s);
 	mutua__genesis__free_unpacked(g, NULL);
 	return -1;
 }
@@ -596,6 +633,8 @@ static int64_t fork_seq(struct store *s, const uint8_t *author)
 
 int store_hold_appends(struct store *s, int64_t until_ms)
 {
+	if (check_owner(s, NULL))
+		return -1;
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO meta(key, value) VALUES"
 					 " ('hold_appends_until', ?) ON CONFLICT(key)"
 					 " DO UPDATE SET value = excluded.value");
@@ -627,12 +666,16 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	uint64_t seq;
 	uint8_t prev[ENTRY_ID_BYTES];
 	struct entry e = {0};
-	int own_txn = sqlite3_get_autocommit(s->db);
 
 	if (!s->genesis)
 		return err_set("this node has no federation yet: run 'mutua federation "
 			       "create' or 'mutua federation join'");
-	if (own_txn && store_begin(s))
+	/* joins only a transaction that k's holder opened (store_begin with
+	 * k), never one that another writer holds open (the sync round) */
+	if (check_owner(s, k))
+		return -1;
+	int own_txn = sqlite3_get_autocommit(s->db);
+	if (own_txn && store_begin(s, k, "an append"))
 		return -1;
 	if (check_hold(s) || store_head(s, k->id, &seq, prev))
 		goto fail;
@@ -675,7 +718,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	if (entry_seal(&e, k, b))
 		goto fail;
 	memcpy(e.member, member_id, KEY_ID_BYTES);
-	if (put_entry(s, &e, 1, 1) || (own_txn && store_commit(s)))
+	if (put_entry(s, &e, 1, 1) || (own_txn && store_commit(s, k)))
 		goto fail;
 	if (id_out)
 		memcpy(id_out, e.id, ENTRY_ID_BYTES);
@@ -683,7 +726,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	return 0;
 fail:
 	if (own_txn)
-		store_rollback(s);
+		store_rollback(s, k);
 	entry_free(&e);
 	return -1;
 }
@@ -817,7 +860,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 
 	memcpy(r->author, e[0].b->author.data, KEY_ID_BYTES);
 
-	if (own_txn && store_begin(s))
+	if (own_txn && store_begin(s, s, "a batch of received entries"))
 		goto fail;
 	uint8_t member_id[KEY_ID_BYTES];
 	uint64_t last;
@@ -919,12 +962,12 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	r->added = good - start;
 	r->rejected += ne - good;
 commit:
-	if (own_txn && store_commit(s))
+	if (own_txn && store_commit(s, s))
 		goto fail;
 	return store_head(s, r->author, &r->author_seq, NULL);
 fail:
 	if (own_txn)
-		store_rollback(s);
+		store_rollback(s, s);
 	return -1;
 }
 
@@ -1020,7 +1063,7 @@ int store_verify_pending(struct store *s, int max)
 		return 0;
 	if (!(p = calloc((size_t)max, sizeof *p)))
 		return err_set("out of memory");
-	if (store_begin(s))
+	if (store_begin(s, s, "background verification"))
 		goto fail;
 	if (!(st = store_stmt(s, "SELECT n, seq, body, sig, author FROM entries"
 				 " WHERE verified = 0 LIMIT ?")))
@@ -1050,14 +1093,14 @@ int store_verify_pending(struct store *s, int max)
 		if (store_step_done(s, st))
 			goto fail;
 	}
-	if (store_commit(s))
+	if (store_commit(s, s))
 		goto fail;
 	for (i = 0; i < count; i++)
 		entry_free(&p[i].e);
 	free(p);
 	return count;
 fail:
-	store_rollback(s);
+	store_rollback(s, s);
 	for (i = 0; i < max; i++)
 		if (p[i].e.b)
 			entry_free(&p[i].e);
@@ -1070,7 +1113,7 @@ int store_reindex(struct store *s)
 	sqlite3_stmt *st = NULL;
 	if (!s->genesis)
 		return err_set("this node has no federation yet");
-	if (store_begin(s) || fold_clear(s) || fold_genesis(s, s->genesis))
+	if (store_begin(s, s, "reindex") || fold_clear(s) || fold_genesis(s, s->genesis))
 		goto fail;
 	/* a plain statement: put_entry uses the cache while this one runs */
 	if (sqlite3_prepare_v2(s->db, "SELECT n, author, seq, id, body, sig FROM entries"
@@ -1135,12 +1178,12 @@ int store_reindex(struct store *s)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (store_exec(s, "UPDATE entries SET verified = 1 WHERE verified = 0") ||
-	    store_commit(s))
+	    store_commit(s, s))
 		goto fail;
 	return 0;
 fail:
 	sqlite3_finalize(st);
-	store_rollback(s);
+	store_rollback(s, s);
 	return -1;
 }
 
@@ -1170,7 +1213,7 @@ int store_add_fork_proof(struct store *s, const struct raw_entry *a,
 		if (entry_verify(&e[i]))
 			goto out;
 	}
-	if (own_txn && store_begin(s))
+	if (own_txn && store_begin(s, s, "a batch of entries"))
 		goto out;
 	int member = store_member_of(s, e[0].b->author.data, NULL, NULL);
 	if (member <= 0) {
@@ -1192,13 +1235,13 @@ int store_add_fork_proof(struct store *s, const struct raw_entry *a,
 			goto fail;
 		added += put;
 	}
-	if (own_txn && store_commit(s))
+	if (own_txn && store_commit(s, s))
 		goto fail;
 	rc = added > 0;
 	goto out;
 fail:
 	if (own_txn)
-		store_rollback(s);
+		store_rollback(s, s);
 out:
 	entry_free(&e[0]);
 	entry_free(&e[1]);
@@ -1216,7 +1259,7 @@ int store_add_fork(struct store *s, const struct entry *e)
 		return err_set("fork proof of another federation");
 	if (entry_verify(e))
 		return -1;
-	if (own_txn && store_begin(s))
+	if (own_txn && store_begin(s, s, "a fork proof"))
 		return -1;
 	int member = store_member_of(s, b->author.data, NULL, NULL);
 	if (member <= 0) {
@@ -1239,8 +1282,8 @@ int store_add_fork(struct store *s, const struct entry *e)
 	}
 	rc = put_fork(s, e);
 out:
-	if (own_txn && (rc < 0 || store_commit(s))) {
-		store_rollback(s);
+	if (own_txn && (rc < 0 || store_commit(s, s))) {
+		store_rollback(s, s);
 		rc = -1;
 	}
 	return rc;

@@ -376,9 +376,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		int64_t now = time_now_ms();
+		/* the lift is a write: refused (and tried again) while the
+		 * sync round holds the store's transaction */
 		if (holding && (now - started > OWN_HEAD_WAIT_MS ||
-				(syncer_heard_own_head(sy) && syncer_quiet(sy)))) {
-			store_hold_appends(s, 0);
+				(syncer_heard_own_head(sy) && syncer_quiet(sy))) &&
+		    store_hold_appends(s, 0) == 0) {
 			holding = 0;
 			log_msg(LOG_INFO, "own feed's head %s: appends open",
 				now - started > OWN_HEAD_WAIT_MS ? "not confirmed by any peer in time"
@@ -447,10 +449,10 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, restart ? "restarting" : "stopping");
 	rc = 0;
 out:
-	if (s)
-		store_hold_appends(s, 0);
 	unlink(status_path);
-	syncer_destroy(&sy);
+	syncer_destroy(&sy); /* first: it ends its round's transaction */
+	if (s && store_hold_appends(s, 0))
+		log_msg(LOG_WARN, "appends stay held until their time runs out: %s", err_msg());
 	key_destroy(&k);
 	store_close(&s);
 	config_free(&cfg);

@@ -1193,16 +1193,16 @@ struct writer {
 static void *slow_accept(void *arg)
 {
 	struct writer *w = arg;
-	w->rc = store_begin(w->s);
+	w->rc = store_begin(w->s, ka, "a slow accept");
 	if (w->rc == 0)
 		w->rc = lending_append(w->s, ka, ACCEPT, w->req, NULL, -1, -1, "daemon");
 	w->holding = 1;
 	struct timespec ts = {0, 300 * 1000000L};
 	nanosleep(&ts, NULL);
 	if (w->rc == 0)
-		w->rc = store_commit(w->s);
+		w->rc = store_commit(w->s, ka);
 	else
-		store_rollback(w->s);
+		store_rollback(w->s, ka);
 	return NULL;
 }
 

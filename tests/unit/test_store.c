@@ -529,6 +529,58 @@ static void test_hold_appends(void **state)
 	assert_head(f->s1, ka, 1, id);
 }
 
+/* The write transaction has an owner: an append by a key joins the
+ * transaction opened with that key (check and append in one), but inside
+ * one that another owner holds (the daemon's sync round) it is refused,
+ * and so are a second begin, the hold and another's commit; another's
+ * rollback leaves it open. */
+static void test_txn_owner(void **state)
+{
+	struct fx *f = *state;
+	static const char round_owner = 0; /* a token: its address */
+	uint8_t id1[32], id2[32];
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, "x", 1);
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+
+	assert_int_equal(store_begin(f->s1, &round_owner, "the sync round"), 0);
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, ka, &b, NULL), -1);
+	assert_err("the store's write transaction is held by the sync round");
+	err_set("sentinel");
+	assert_int_equal(store_begin(f->s1, ka, "an accept"), -1);
+	assert_err("held by the sync round");
+	err_set("sentinel");
+	assert_int_equal(store_hold_appends(f->s1, 0), -1);
+	assert_err("held by the sync round");
+	err_set("sentinel");
+	assert_int_equal(store_commit(f->s1, ka), -1);
+	assert_err("held by the sync round");
+	store_rollback(f->s1, ka); /* not its own: nothing happens */
+	assert_int_equal(sqlite3_get_autocommit(store_db(f->s1)), 0);
+	assert_head(f->s1, ka, 0, NULL);
+	assert_int_equal(store_commit(f->s1, &round_owner), 0);
+	assert_int_equal(sqlite3_get_autocommit(store_db(f->s1)), 1);
+
+	/* the key's own transaction: two appends join it, and go together */
+	assert_int_equal(store_begin(f->s1, ka, "an accept"), 0);
+	assert_int_equal(store_append(f->s1, ka, &b, id1), 0);
+	assert_int_equal(store_append(f->s1, ka, &b, id2), 0);
+	assert_head(f->s1, ka, 2, id2);
+	/* another key's append does not join it */
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, kb, &b, NULL), -1);
+	assert_err("held by an accept");
+	store_rollback(f->s1, ka);
+	assert_head(f->s1, ka, 0, NULL);
+	assert_head(f->s1, kb, 0, NULL);
+	append_offer(f->s1, ka, "x", 1, id1);
+	assert_head(f->s1, ka, 1, id1);
+	assert_int_equal(store_hold_appends(f->s1, 0), 0);
+}
+
 /* Each commit writes one byte to the wake FIFO beside the store when a
  * reader has it open (mutuad); not from the reader's own connection, not
  * into anything but a FIFO, and nothing when no reader is there. */
@@ -1199,6 +1251,7 @@ int main(void)
 		T(test_open_adopt),
 		T(test_append_head),
 		T(test_hold_appends),
+		T(test_txn_owner),
 		T(test_commit_wakes),
 		T(test_checkpoint_apart),
 		T(test_replicate),
