@@ -181,6 +181,18 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql)
 	return st;
 }
 
+/* Steps st once: 1 on a row, 0 at the end of the rows, -1 on an error
+ * (said). BUSY or an I/O error never reads as "no row". */
+static int step_row(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return err_set("store: %s", sqlite3_errmsg(s->db));
+}
+
 int store_step_done(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
@@ -245,12 +257,11 @@ static int load_genesis(struct store *s)
 	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'genesis'");
 	if (!st)
 		return -1;
-	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	int rc = step_row(s, st);
+	if (rc == 1) {
 		s->genesis = genesis_decode(sqlite3_column_blob(st, 0),
 					    (size_t)sqlite3_column_bytes(st, 0), s->fed_id);
-		if (!s->genesis)
-			rc = err_set("store holds a damaged genesis: %s", err_msg());
+		rc = s->genesis ? 0 : err_set("store holds a damaged genesis: %s", err_msg());
 	}
 	sqlite3_reset(st);
 	return rc;
@@ -262,7 +273,10 @@ static int migrate(struct store *s)
 	int version;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(s->db));
-	sqlite3_step(st);
+	if (step_row(s, st) != 1) {
+		sqlite3_finalize(st);
+		return err_set("store: cannot read the schema version: %s", err_msg());
+	}
 	version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (version == STORE_SCHEMA_VERSION)
@@ -539,15 +553,20 @@ int store_member_of(struct store *s, const uint8_t key[KEY_ID_BYTES],
 	return found;
 }
 
-int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES])
+int store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES], int64_t *at)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT excluded FROM members WHERE id = ?");
 	if (!st)
-		return 0;
+		return -1;
 	sqlite3_bind_blob(st, 1, id, KEY_ID_BYTES, SQLITE_STATIC);
-	int64_t t = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int rc = step_row(s, st);
+	int64_t t = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	return t;
+	if (rc < 0)
+		return -1;
+	if (at)
+		*at = t;
+	return t != 0;
 }
 
 int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq,
@@ -619,16 +638,17 @@ static int put_entry(struct store *s, const struct entry *e, int verified, int m
 	return fold_entry(s, e);
 }
 
-/* The lowest seq at which a feed is forked, or 0. */
+/* The lowest seq at which a feed is forked, or 0; -1 on an error. */
 static int64_t fork_seq(struct store *s, const uint8_t *author)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT min(seq) FROM forks WHERE author = ?");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	int64_t seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int rc = step_row(s, st); /* an aggregate: one row, NULL when none */
+	int64_t seq = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	return seq;
+	return rc == 1 ? seq : -1;
 }
 
 int store_hold_appends(struct store *s, int64_t until_ms)
@@ -650,8 +670,11 @@ static int check_hold(struct store *s)
 	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'hold_appends_until'");
 	if (!st)
 		return -1;
-	int64_t until = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int rc = step_row(s, st);
+	int64_t until = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
 	int64_t now = time_now_ms();
 	if (until > now)
 		return err_set("mutuad is confirming this member's own feed with its peers "
@@ -693,11 +716,15 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 			"be refused", (unsigned long long)last);
 		goto fail;
 	}
-	if (store_excluded_at(s, member_id)) {
-		err_set("this member was excluded from the federation");
+	int excluded = store_excluded_at(s, member_id, NULL);
+	if (excluded) {
+		if (excluded > 0)
+			err_set("this member was excluded from the federation");
 		goto fail;
 	}
 	int64_t forked = fork_seq(s, k->id);
+	if (forked < 0)
+		goto fail;
 	if (forked) {
 		err_set("this member's own feed is forked at seq %lld: refusing to "
 			"append (run 'mutua doctor')", (long long)forked);
@@ -900,7 +927,9 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	int64_t forked = fork_seq(s, r->author);
 	if (forked < 0)
 		goto fail;
-	int64_t excluded = store_excluded_at(s, member_id);
+	int64_t excluded;
+	if (store_excluded_at(s, member_id, &excluded) < 0)
+		goto fail;
 	size_t start = i, end = i;
 	if (forked && start < ne && e[start].b->seq >= (uint64_t)forked) {
 		snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
@@ -1057,10 +1086,10 @@ int store_verify_pending(struct store *s, int max)
 	 * write lock: the daemon asks whenever it is idle */
 	if (!(st = store_stmt(s, "SELECT 1 FROM entries WHERE verified = 0 LIMIT 1")))
 		return -1;
-	int pending = sqlite3_step(st) == SQLITE_ROW;
+	int pending = step_row(s, st);
 	sqlite3_reset(st);
-	if (!pending)
-		return 0;
+	if (pending <= 0)
+		return pending;
 	if (!(p = calloc((size_t)max, sizeof *p)))
 		return err_set("out of memory");
 	if (store_begin(s, s, "background verification"))
@@ -1069,7 +1098,8 @@ int store_verify_pending(struct store *s, int max)
 				 " WHERE verified = 0 LIMIT ?")))
 		goto fail;
 	sqlite3_bind_int(st, 1, max);
-	while (count < max && sqlite3_step(st) == SQLITE_ROW) {
+	int rc = SQLITE_DONE;
+	while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct pending *q = &p[count++];
 		q->n = sqlite3_column_int64(st, 0);
 		q->seq = sqlite3_column_int64(st, 1);
@@ -1082,6 +1112,10 @@ int store_verify_pending(struct store *s, int max)
 			entry_verify(&q->e) == 0;
 	}
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		err_set("store: %s", sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	for (i = 0; i < count; i++) {
 		/* a bad entry is marked -1 and its feed faulty */
 		if (!p[i].ok && mark_fault(s, p[i].author, p[i].seq, "bad signature"))

@@ -71,8 +71,10 @@ int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES]);
 int store_member_of(struct store *s, const uint8_t key[KEY_ID_BYTES],
 		    uint8_t member[KEY_ID_BYTES], uint64_t *last);
 
-/* When the member was excluded (ms), 0 when it was not. */
-int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES]);
+/* Was the member excluded? 1 yes, with at (when non-NULL) set to when
+ * (ms); 0 no (at set to 0); -1 when the store cannot tell (said): a
+ * caller refuses then, never reads it as "not excluded". */
+int store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES], int64_t *at);
 
 /* Appends to k's own feed: fills federation, author, seq, prev and time of
  * b (payload and actor set by the caller), signs, inserts and folds, in one

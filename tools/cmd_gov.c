@@ -94,7 +94,10 @@ static int open_current_member(struct ctx *c, const char *arg, uint8_t id[32])
 	int rc;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = resolve_member(c, arg, id)))
 		return rc;
-	if (store_is_member(c->store, id) != 1 || store_excluded_at(c->store, id))
+	int member = store_is_member(c->store, id), out = store_excluded_at(c->store, id, NULL);
+	if (member < 0 || out < 0)
+		return fail(EXIT_REFUSED, "%s", err_msg());
+	if (member != 1 || out)
 		return fail(EXIT_REFUSED, "'%s' is not a current member", arg);
 	return EXIT_OK;
 }
