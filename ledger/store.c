@@ -211,10 +211,10 @@ static int check_owner(struct store *s, const void *owner)
 		s->owner = NULL;
 		return 0;
 	}
-	if (s->owner && s->owner == owner)
+	if (owner && s->owner == owner)
 		return 0;
 	return err_set("the store's write transaction is held by %s",
-		       s->owner ? s->owner_name : "a caller of another module");
+		       s->owner ? s->owner_name : "a caller that did not name itself");
 }
 
 int store_begin(struct store *s, const void *owner, const char *name)
@@ -249,8 +249,6 @@ void store_rollback(struct store *s, const void *owner)
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->owner = NULL;
 }
-
-
 
 static int load_genesis(struct store *s)
 {
