@@ -3,7 +3,12 @@
  * One file per node, WAL, synchronous=FULL. The daemon and the CLI open the
  * same file; every write is one transaction, and an append takes the write
  * lock (BEGIN IMMEDIATE) before it reads its feed's head, so two writers
- * can never sign the same seq (DESIGN.md, invariant 8).
+ * can never sign the same seq (DESIGN.md, invariant 8). Within one
+ * connection, a transaction has an owner (store_begin): an append never
+ * joins one that another writer holds open.
+ *
+ * A read that decides (membership, exclusion, a fork, the appends' hold)
+ * returns -1 on a database error, never "no": the caller refuses.
  */
 #ifndef MUTUA_STORE_H
 #define MUTUA_STORE_H
