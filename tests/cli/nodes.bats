@@ -475,11 +475,11 @@ hostile() {
 	daemon_alive 1
 	# once it stops, the home is free again
 	stop_daemon 1
-	start_node 1
-	wait_log 1 "mutuad started"
+	start_daemon 1b --home "${H[1]}" --listen "${EP[1]}"
+	wait_log 1b "mutuad started"
 	wait_until 20 [ -e "${H[1]}/mutuad.status" ]
-	[ "$(json_get "$(head -1 "${H[1]}/mutuad.status")" '$.pid')" = "$(daemon_pid 1)" ]
-	stop_daemon 1
+	[ "$(json_get "$(head -1 "${H[1]}/mutuad.status")" '$.pid')" = "$(daemon_pid 1b)" ]
+	stop_daemon 1b
 }
 
 @test "mutua status shows the daemon's peers (table and --json), then 'not running'" {
