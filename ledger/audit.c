@@ -788,7 +788,8 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			}
 			/* then one transaction: a commit would write out every
 			 * page the random ids dirty, which nothing reads again */
-			if (store_adopt_genesis(a.scratch, data, len) || store_begin(a.scratch))
+			if (store_adopt_genesis(a.scratch, data, len) ||
+			    store_begin(a.scratch, &a, "the audit"))
 				goto out;
 			have_genesis = 1;
 			continue;

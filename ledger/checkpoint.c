@@ -569,7 +569,10 @@ int checkpoint_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t 
 	int member = store_member_of(s, author, id, &end);
 	if (member <= 0)
 		return member;
-	if (store_excluded_at(s, id) || end != INT64_MAX)
+	int out = store_excluded_at(s, id, NULL);
+	if (out < 0)
+		return -1;
+	if (out || end != INT64_MAX)
 		return 0; /* out, or a key replaced: its feed takes no more */
 	int forked = store_fork_point(s, author, NULL);
 	if (forked)

@@ -763,7 +763,7 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 	b.actor = actor && *actor ? (char *)actor : NULL;
 	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
 	b.request = &r;
-	if (store_begin(s))
+	if (store_begin(s, k, "a request and its check"))
 		return -1;
 	sqlite3_stmt *st = store_stmt(s, "SELECT title, withdrawn, capacity FROM resources"
 					 " WHERE id = ?");
@@ -795,11 +795,11 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 		err_set("'%s': %s", title, err_msg());
 		goto fail;
 	}
-	if (store_commit(s))
+	if (store_commit(s, k))
 		goto fail;
 	return 0;
 fail:
-	store_rollback(s);
+	store_rollback(s, k);
 	return -1;
 }
 
@@ -807,7 +807,7 @@ int lending_accept(struct store *s, const struct key *k, const uint8_t request[3
 		   const char *actor, struct booking_check *chk)
 {
 	uint8_t me[32];
-	if (store_begin(s))
+	if (store_begin(s, k, "an accept and its check"))
 		return -1;
 	/* not a member: store_append says so */
 	int ok = store_member_of(s, k->id, me, NULL);
@@ -816,9 +816,9 @@ int lending_accept(struct store *s, const struct key *k, const uint8_t request[3
 	if (ok == 1 && lending_append(s, k, MUTUA__BODY__PAYLOAD_ACCEPT, request, NULL, -1, -1,
 				      actor))
 		ok = -1;
-	if (ok == 1 && store_commit(s) == 0)
+	if (ok == 1 && store_commit(s, k) == 0)
 		return 1;
-	store_rollback(s);
+	store_rollback(s, k);
 	return ok == 1 ? -1 : ok;
 }
 
@@ -845,7 +845,7 @@ int lending_auto_answer(struct store *s, const struct key *k)
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? 0 : db_error(s);
 	/* one transaction: what is pending, the checks and the answers agree */
-	if (store_begin(s))
+	if (store_begin(s, k, "the auto-answers"))
 		return -1;
 	if (!(st = store_stmt(s, pending_auto_sql)))
 		goto fail;
@@ -873,11 +873,11 @@ int lending_auto_answer(struct store *s, const struct key *k)
 			goto fail;
 		answered++;
 	}
-	if (store_commit(s))
+	if (store_commit(s, k))
 		goto fail;
 	return answered;
 fail:
-	store_rollback(s);
+	store_rollback(s, k);
 	return -1;
 }
 

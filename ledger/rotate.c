@@ -165,8 +165,9 @@ int rotate_begin(struct store *s, const struct key *k, const char *path,
 	if (last != INT64_MAX)
 		return err_set("this node's key was replaced at seq %llu of its feed already",
 			       (unsigned long long)last);
-	if (store_excluded_at(s, member))
-		return err_set("this member was excluded from the federation");
+	int out = store_excluded_at(s, member, NULL);
+	if (out)
+		return out < 0 ? -1 : err_set("this member was excluded from the federation");
 
 	/* a checkpoint first, so that every entry of the feed the rotation
 	 * closes can be proved on its own (proof.c) */

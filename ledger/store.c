@@ -62,6 +62,9 @@ struct store {
 	int wakes;           /* commits write to the wake FIFO (store_wake_path) */
 	char wake[4096 + 8]; /* its path */
 	int scratch; /* store_open_scratch: entries kept without body nor sig */
+	/* who opened the write transaction (store_begin), while it is open */
+	const void *owner;
+	const char *owner_name;
 };
 
 /* The WAL checkpointer thread (store_checkpoint_apart). */
@@ -185,6 +188,18 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql)
 	return st;
 }
 
+/* Steps st once: 1 on a row, 0 at the end of the rows, -1 on an error
+ * (said). BUSY or an I/O error never reads as "no row". */
+static int step_row(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return err_set("store: %s", sqlite3_errmsg(s->db));
+}
+
 int store_step_done(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
@@ -194,20 +209,52 @@ int store_step_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
-int store_begin(struct store *s)
+/* 0 when owner may write now: no transaction is open, or owner opened
+ * it. SQLite may end a transaction on its own (an I/O error, a full
+ * disk): then nobody holds it any more. */
+static int check_owner(struct store *s, const void *owner)
 {
-	return store_exec(s, "BEGIN IMMEDIATE");
+	if (sqlite3_get_autocommit(s->db)) {
+		s->owner = NULL;
+		return 0;
+	}
+	if (owner && s->owner == owner)
+		return 0;
+	return err_set("the store's write transaction is held by %s",
+		       s->owner ? s->owner_name : "a caller that did not name itself");
 }
 
-int store_commit(struct store *s)
+int store_begin(struct store *s, const void *owner, const char *name)
 {
-	return store_exec(s, "COMMIT");
-}
-
-void store_rollback(struct store *s)
-{
+	if (check_owner(s, owner))
+		return -1;
 	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return err_set("store: %s already holds the write transaction", name);
+	if (store_exec(s, "BEGIN IMMEDIATE"))
+		return -1;
+	s->owner = owner;
+	s->owner_name = name;
+	return 0;
+}
+
+int store_commit(struct store *s, const void *owner)
+{
+	if (check_owner(s, owner))
+		return -1;
+	if (sqlite3_get_autocommit(s->db))
+		return err_set("store: no transaction to commit");
+	if (store_exec(s, "COMMIT"))
+		return -1; /* still open: the owner rolls it back */
+	s->owner = NULL;
+	return 0;
+}
+
+void store_rollback(struct store *s, const void *owner)
+{
+	if (sqlite3_get_autocommit(s->db) || s->owner != owner)
+		return; /* nothing open, or not owner's to end */
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->owner = NULL;
 }
 
 static int load_genesis(struct store *s)
@@ -217,12 +264,11 @@ static int load_genesis(struct store *s)
 	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'genesis'");
 	if (!st)
 		return -1;
-	int rc = 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	int rc = step_row(s, st);
+	if (rc == 1) {
 		s->genesis = genesis_decode(sqlite3_column_blob(st, 0),
 					    (size_t)sqlite3_column_bytes(st, 0), s->fed_id);
-		if (!s->genesis)
-			rc = err_set("store holds a damaged genesis: %s", err_msg());
+		rc = s->genesis ? 0 : err_set("store holds a damaged genesis: %s", err_msg());
 	}
 	sqlite3_reset(st);
 	return rc;
@@ -234,7 +280,10 @@ static int migrate(struct store *s, int *refold)
 	int version;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(s->db));
-	sqlite3_step(st);
+	if (step_row(s, st) != 1) {
+		sqlite3_finalize(st);
+		return err_set("store: cannot read the schema version: %s", err_msg());
+	}
 	version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (version == STORE_SCHEMA_VERSION)
@@ -242,7 +291,7 @@ static int migrate(struct store *s, int *refold)
 	if (version > STORE_SCHEMA_VERSION)
 		return err_set("store has schema version %d, newer than this program's "
 			       "(%d): upgrade mutua", version, STORE_SCHEMA_VERSION);
-	if (store_begin(s))
+	if (store_begin(s, s, "the schema migration"))
 		return -1;
 	/* forward migrations run in order; version 0 is an empty file */
 	if (version < 1 && (store_exec(s, schema_v1) || store_exec(s, fold_schema_sql) ||
@@ -280,11 +329,11 @@ static int migrate(struct store *s, int *refold)
 			    store_exec(s, store_fork_points_sql)))
 		goto fail;
 	*refold = version >= 1 && version < 5;
-	if (store_exec(s, "PRAGMA user_version = 5") || store_commit(s))
+	if (store_exec(s, "PRAGMA user_version = 5") || store_commit(s, s))
 		goto fail;
 	return 0;
 fail:
-	store_rollback(s);
+	store_rollback(s, s);
 	return -1;
 }
 
@@ -458,7 +507,7 @@ int store_adopt_genesis(struct store *s, const uint8_t *bytes, size_t len)
 	Mutua__Genesis *g = genesis_decode(bytes, len, id);
 	if (!g)
 		return -1;
-	if (store_begin(s))
+	if (store_begin(s, s, "adopting a genesis"))
 		goto fail;
 	/* re-read under the write lock: another process may have adopted one */
 	if (s->genesis)
@@ -474,13 +523,13 @@ int store_adopt_genesis(struct store *s, const uint8_t *bytes, size_t len)
 	if (!st)
 		goto fail;
 	sqlite3_bind_blob(st, 1, bytes, (int)len, SQLITE_STATIC);
-	if (store_step_done(s, st) || fold_genesis(s, g) || store_commit(s))
+	if (store_step_done(s, st) || fold_genesis(s, g) || store_commit(s, s))
 		goto fail;
 	s->genesis = g;
 	memcpy(s->fed_id, id, sizeof id);
 	return 0;
 fail:
-	store_rollback(s);
+	store_rollback(s, s);
 	mutua__genesis__free_unpacked(g, NULL);
 	return -1;
 }
@@ -524,15 +573,20 @@ int store_member_of(struct store *s, const uint8_t key[KEY_ID_BYTES],
 	return found;
 }
 
-int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES])
+int store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES], int64_t *at)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT excluded FROM members WHERE id = ?");
 	if (!st)
-		return 0;
+		return -1;
 	sqlite3_bind_blob(st, 1, id, KEY_ID_BYTES, SQLITE_STATIC);
-	int64_t t = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int rc = step_row(s, st);
+	int64_t t = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	return t;
+	if (rc < 0)
+		return -1;
+	if (at)
+		*at = t;
+	return t != 0;
 }
 
 int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq,
@@ -634,6 +688,8 @@ static int64_t fork_seq(struct store *s, const uint8_t *author)
 
 int store_hold_appends(struct store *s, int64_t until_ms)
 {
+	if (check_owner(s, NULL))
+		return -1;
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO meta(key, value) VALUES"
 					 " ('hold_appends_until', ?) ON CONFLICT(key)"
 					 " DO UPDATE SET value = excluded.value");
@@ -649,8 +705,11 @@ static int check_hold(struct store *s)
 	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'hold_appends_until'");
 	if (!st)
 		return -1;
-	int64_t until = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int rc = step_row(s, st);
+	int64_t until = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
 	int64_t now = time_now_ms();
 	if (until > now)
 		return err_set("mutuad is confirming this member's own feed with its peers "
@@ -665,12 +724,16 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	uint64_t seq;
 	uint8_t prev[ENTRY_ID_BYTES];
 	struct entry e = {0};
-	int own_txn = sqlite3_get_autocommit(s->db);
 
 	if (!s->genesis)
 		return err_set("this node has no federation yet: run 'mutua federation "
 			       "create' or 'mutua federation join'");
-	if (own_txn ? store_begin(s) : store_exec(s, "SAVEPOINT append"))
+	/* joins only a transaction that k's holder opened (store_begin with
+	 * k), never one that another writer holds open (the sync round) */
+	if (check_owner(s, k))
+		return -1;
+	int own_txn = sqlite3_get_autocommit(s->db);
+	if (own_txn ? store_begin(s, k, "an append") : store_exec(s, "SAVEPOINT append"))
 		return -1;
 	if (check_hold(s) || store_head(s, k->id, &seq, prev))
 		goto fail;
@@ -720,7 +783,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	/* invariant 11: an entry the fold ignores is refused, with its reason,
 	 * before it leaves the transaction */
 	if (put_entry(s, &e, 1, 1) || lending_refusal(s, &e) ||
-	    (own_txn ? store_commit(s) : store_exec(s, "RELEASE append")))
+	    (own_txn ? store_commit(s, k) : store_exec(s, "RELEASE append")))
 		goto fail;
 	if (id_out)
 		memcpy(id_out, e.id, ENTRY_ID_BYTES);
@@ -729,7 +792,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 fail:
 	/* inside a caller's transaction, undo this append alone */
 	if (own_txn)
-		store_rollback(s);
+		store_rollback(s, k);
 	else
 		sqlite3_exec(s->db, "ROLLBACK TO append; RELEASE append", NULL, NULL, NULL);
 	entry_free(&e);
@@ -865,7 +928,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 
 	memcpy(r->author, e[0].b->author.data, KEY_ID_BYTES);
 
-	if (own_txn && store_begin(s))
+	if (own_txn && store_begin(s, s, "a batch of received entries"))
 		goto fail;
 	uint8_t member_id[KEY_ID_BYTES];
 	uint64_t last;
@@ -905,7 +968,9 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	int64_t forked = fork_seq(s, r->author);
 	if (forked < 0)
 		goto fail;
-	int64_t excluded = store_excluded_at(s, member_id);
+	int64_t excluded;
+	if (store_excluded_at(s, member_id, &excluded) < 0)
+		goto fail;
 	size_t start = i, end = i;
 	if (forked && start < ne && e[start].b->seq >= (uint64_t)forked) {
 		snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
@@ -965,12 +1030,12 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	r->added = good - start;
 	r->rejected += ne - good;
 commit:
-	if (own_txn && store_commit(s))
+	if (own_txn && store_commit(s, s))
 		goto fail;
 	return store_head(s, r->author, &r->author_seq, NULL);
 fail:
 	if (own_txn)
-		store_rollback(s);
+		store_rollback(s, s);
 	return -1;
 }
 
@@ -1060,19 +1125,20 @@ int store_verify_pending(struct store *s, int max)
 	 * write lock: the daemon asks whenever it is idle */
 	if (!(st = store_stmt(s, "SELECT 1 FROM entries WHERE verified = 0 LIMIT 1")))
 		return -1;
-	int pending = sqlite3_step(st) == SQLITE_ROW;
+	int pending = step_row(s, st);
 	sqlite3_reset(st);
-	if (!pending)
-		return 0;
+	if (pending <= 0)
+		return pending;
 	if (!(p = calloc((size_t)max, sizeof *p)))
 		return err_set("out of memory");
-	if (store_begin(s))
+	if (store_begin(s, s, "background verification"))
 		goto fail;
 	if (!(st = store_stmt(s, "SELECT n, seq, body, sig, author FROM entries"
 				 " WHERE verified = 0 LIMIT ?")))
 		goto fail;
 	sqlite3_bind_int(st, 1, max);
-	while (count < max && sqlite3_step(st) == SQLITE_ROW) {
+	int rc = SQLITE_DONE;
+	while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct pending *q = &p[count++];
 		q->n = sqlite3_column_int64(st, 0);
 		q->seq = sqlite3_column_int64(st, 1);
@@ -1085,6 +1151,10 @@ int store_verify_pending(struct store *s, int max)
 			entry_verify(&q->e) == 0;
 	}
 	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		err_set("store: %s", sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	for (i = 0; i < count; i++) {
 		/* a bad entry is marked -1 and its feed faulty */
 		if (!p[i].ok && mark_fault(s, p[i].author, p[i].seq, "bad signature"))
@@ -1096,14 +1166,14 @@ int store_verify_pending(struct store *s, int max)
 		if (store_step_done(s, st))
 			goto fail;
 	}
-	if (store_commit(s))
+	if (store_commit(s, s))
 		goto fail;
 	for (i = 0; i < count; i++)
 		entry_free(&p[i].e);
 	free(p);
 	return count;
 fail:
-	store_rollback(s);
+	store_rollback(s, s);
 	for (i = 0; i < max; i++)
 		if (p[i].e.b)
 			entry_free(&p[i].e);
@@ -1116,7 +1186,7 @@ int store_reindex(struct store *s)
 	sqlite3_stmt *st = NULL;
 	if (!s->genesis)
 		return err_set("this node has no federation yet");
-	if (store_begin(s) || fold_clear(s) || fold_genesis(s, s->genesis))
+	if (store_begin(s, s, "reindex") || fold_clear(s) || fold_genesis(s, s->genesis))
 		goto fail;
 	/* a plain statement: put_entry uses the cache while this one runs */
 	if (sqlite3_prepare_v2(s->db, "SELECT n, author, seq, id, body, sig FROM entries"
@@ -1181,12 +1251,12 @@ int store_reindex(struct store *s)
 	sqlite3_finalize(st);
 	st = NULL;
 	if (store_exec(s, "UPDATE entries SET verified = 1 WHERE verified = 0") ||
-	    store_commit(s))
+	    store_commit(s, s))
 		goto fail;
 	return 0;
 fail:
 	sqlite3_finalize(st);
-	store_rollback(s);
+	store_rollback(s, s);
 	return -1;
 }
 
@@ -1216,7 +1286,7 @@ int store_add_fork_proof(struct store *s, const struct raw_entry *a,
 		if (entry_verify(&e[i]))
 			goto out;
 	}
-	if (own_txn && store_begin(s))
+	if (own_txn && store_begin(s, s, "a batch of entries"))
 		goto out;
 	int member = store_member_of(s, e[0].b->author.data, NULL, NULL);
 	if (member <= 0) {
@@ -1238,13 +1308,13 @@ int store_add_fork_proof(struct store *s, const struct raw_entry *a,
 			goto fail;
 		added += put;
 	}
-	if (own_txn && store_commit(s))
+	if (own_txn && store_commit(s, s))
 		goto fail;
 	rc = added > 0;
 	goto out;
 fail:
 	if (own_txn)
-		store_rollback(s);
+		store_rollback(s, s);
 out:
 	entry_free(&e[0]);
 	entry_free(&e[1]);
@@ -1262,7 +1332,7 @@ int store_add_fork(struct store *s, const struct entry *e)
 		return err_set("fork proof of another federation");
 	if (entry_verify(e))
 		return -1;
-	if (own_txn && store_begin(s))
+	if (own_txn && store_begin(s, s, "a fork proof"))
 		return -1;
 	int member = store_member_of(s, b->author.data, NULL, NULL);
 	if (member <= 0) {
@@ -1285,8 +1355,8 @@ int store_add_fork(struct store *s, const struct entry *e)
 	}
 	rc = put_fork(s, e);
 out:
-	if (own_txn && (rc < 0 || store_commit(s))) {
-		store_rollback(s);
+	if (own_txn && (rc < 0 || store_commit(s, s))) {
+		store_rollback(s, s);
 		rc = -1;
 	}
 	return rc;

@@ -3,7 +3,12 @@
  * One file per node, WAL, synchronous=FULL. The daemon and the CLI open the
  * same file; every write is one transaction, and an append takes the write
  * lock (BEGIN IMMEDIATE) before it reads its feed's head, so two writers
- * can never sign the same seq (DESIGN.md, invariant 8).
+ * can never sign the same seq (DESIGN.md, invariant 8). Within one
+ * connection, a transaction has an owner (store_begin): an append never
+ * joins one that another writer holds open.
+ *
+ * A read that decides (membership, exclusion, a fork, the appends' hold)
+ * returns -1 on a database error, never "no": the caller refuses.
  */
 #ifndef MUTUA_STORE_H
 #define MUTUA_STORE_H
@@ -63,8 +68,10 @@ int store_is_member(struct store *s, const uint8_t id[KEY_ID_BYTES]);
 int store_member_of(struct store *s, const uint8_t key[KEY_ID_BYTES],
 		    uint8_t member[KEY_ID_BYTES], uint64_t *last);
 
-/* When the member was excluded (ms), 0 when it was not. */
-int64_t store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES]);
+/* Was the member excluded? 1 yes, with at (when non-NULL) set to when
+ * (ms); 0 no (at set to 0); -1 when the store cannot tell (said): a
+ * caller refuses then, never reads it as "not excluded". */
+int store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES], int64_t *at);
 
 /* A feed's fork point: the lowest seq at which two validly signed
  * entries of author are held (the view fork_points). 1 forked, with *seq
@@ -76,16 +83,17 @@ extern const char store_fork_points_sql[];
  * b (payload and actor set by the caller), signs, inserts and folds, in one
  * IMMEDIATE transaction. id_out (may be NULL) receives the entry id.
  * The time is the clock's, or b->time when the caller set a later one.
- * Inside a transaction the caller opened with store_begin, it joins it
+ * Inside a transaction opened with store_begin(s, k, ...), it joins it
  * (a check and the entry it allows then commit together); on failure the
- * caller rolls back. */
+ * caller rolls back. Inside one held by another owner it is refused. */
 int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		 uint8_t id_out[ENTRY_ID_BYTES]);
 
 /* Makes store_append refuse until the given time (ms; 0 lifts it): set by
  * the daemon after a start until a peer has told it this member's own
  * head, so that a node restored from a backup never re-signs a seq it
- * had already published (DESIGN.md, invariant 8). */
+ * had already published (DESIGN.md, invariant 8). A write of its own:
+ * refused while a transaction is open. */
 int store_hold_appends(struct store *s, int64_t until_ms);
 
 /* The head of a feed: seq 0 and a zero id when the feed is empty. */
@@ -146,9 +154,20 @@ int store_reindex(struct store *s);
  * number checked, or -1. */
 int store_verify_pending(struct store *s, int max);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK, for callers that group writes. */
-int store_begin(struct store *s);
-int store_commit(struct store *s);
-void store_rollback(struct store *s);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK, for callers that group writes.
+ *
+ * A write transaction has an owner: a token (an address the owner holds:
+ * itself, or for appends the key that signs them) and a name that
+ * messages give. Only its owner commits it or rolls it back (a rollback
+ * by another does nothing), and an append joins it only when it is its
+ * key's (a check and the entry it allows then commit together:
+ * lending_accept); any other append, or store_hold_appends, is refused
+ * with "the store's write transaction is held by NAME" while it is open,
+ * and so is a second store_begin. The entries received
+ * (store_insert_batch and the like) join whatever transaction is open:
+ * the sync round and the audit group them so. */
+int store_begin(struct store *s, const void *owner, const char *name);
+int store_commit(struct store *s, const void *owner);
+void store_rollback(struct store *s, const void *owner);
 
 #endif

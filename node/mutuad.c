@@ -3,7 +3,8 @@
  * SIGHUP reloads the peer list.
  *
  * Exit status: 0 after a clean stop, 1 when the node cannot run (store,
- * key, socket), 2 on a usage or configuration error.
+ * key, socket, or another mutuad already running on the home), 2 on a
+ * usage or configuration error.
  */
 #include "checkpoint.h"
 #include "config.h"
@@ -16,6 +17,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -86,6 +88,44 @@ static int add_peers(struct syncer *sy, struct store *s, const uint8_t *me,
 		rc = syncer_add_peer(sy, ep[i].member, ep[i].url);
 	free(ep);
 	return rc;
+}
+
+/* One daemon per home: a write lock (fcntl) on HOME/mutuad.lock, taken
+ * before anything else in the home is touched and held until the process
+ * ends (the kernel drops it even after a crash). The file holds the pid,
+ * for people; the pid in the refusal is the lock holder's, from the
+ * kernel. O_CLOEXEC: a restart (execv) takes the lock again. Returns the
+ * descriptor, -1 when the home is taken (the message is printed), -2 on
+ * an error. */
+static int lock_home(const char *home)
+{
+	char path[4096], pid[32];
+	snprintf(path, sizeof path, "%s/mutuad.lock", home);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		log_msg(LOG_ERROR, "cannot open '%s': %s", path, strerror(errno));
+		return -2;
+	}
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	if (fcntl(fd, F_SETLK, &fl) != 0) {
+		int e = errno;
+		if (e != EACCES && e != EAGAIN) {
+			log_msg(LOG_ERROR, "cannot lock '%s': %s", path, strerror(e));
+			close(fd);
+			return -2;
+		}
+		struct flock held = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		if (fcntl(fd, F_GETLK, &held) == 0 && held.l_type != F_UNLCK)
+			fprintf(stderr, "mutuad: already running (pid %ld)\n", (long)held.l_pid);
+		else
+			fprintf(stderr, "mutuad: already running\n");
+		close(fd);
+		return -1;
+	}
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_msg(LOG_WARN, "cannot write the pid into '%s': %s", path, strerror(errno));
+	return fd;
 }
 
 static void json_str(FILE *f, const char *s)
@@ -169,7 +209,31 @@ static int key_changed(struct store *s, const struct key *k, const struct rotati
 	return 1;
 }
 
-int main(int argc, char **argv)
+/* ---- the daemon: parse, open, loop ------------------------------------ */
+
+struct daemon {
+	/* from the command line */
+	const char *home, *config, *listen, *level;
+	const char *cli_peers[CONFIG_PEERS_MAX];
+	int ncli_peers;
+	char home_buf[4096], conf_default[4096], status_path[4096], keypath[PATH_MAX];
+	struct node_config cfg;
+	/* what it runs on; the home's lock is held from locked on */
+	int locked;
+	struct store *s;
+	struct key *k;
+	struct syncer *sy;
+	struct rotation rot;
+	uint8_t me[32];
+	/* the loop */
+	int64_t started, now;
+	int ev;      /* what the last poll saw: > 0 events, 0 none */
+	int holding; /* appends held until a peer confirms the own head */
+	int restart; /* start again with the keys on disk */
+};
+
+/* The command line into d. -1 to go on, or the exit status. */
+static int parse_args(struct daemon *d, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"home", required_argument, NULL, 'H'},
@@ -180,127 +244,122 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *home = NULL, *config = NULL, *listen = NULL, *level = NULL;
-	const char *cli_peers[CONFIG_PEERS_MAX];
-	int ncli_peers = 0, o, rc = 1, restart = 0;
-	char path[4096], conf_default[4096], status_path[4096];
-	struct node_config cfg;
-	struct store *s = NULL;
-	struct key *k = NULL;
-	struct syncer *sy = NULL;
-
-	/* batches of up to 2 MB arrive again and again: from the heap, not
-	 * from a fresh mmap each (whose pages fault in one by one) */
-	mallopt(M_MMAP_THRESHOLD, 4 << 20);
-	mallopt(M_TRIM_THRESHOLD, 8 << 20);
-
+	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'H': home = optarg; break;
-		case 'c': config = optarg; break;
-		case 'l': listen = optarg; break;
+		case 'H': d->home = optarg; break;
+		case 'c': d->config = optarg; break;
+		case 'l': d->listen = optarg; break;
 		case 'p':
-			if (ncli_peers == CONFIG_PEERS_MAX) {
+			if (d->ncli_peers == CONFIG_PEERS_MAX) {
 				fprintf(stderr, "mutuad: too many --peer options\n");
 				return 2;
 			}
-			cli_peers[ncli_peers++] = optarg;
+			d->cli_peers[d->ncli_peers++] = optarg;
 			break;
-		case 'L': level = optarg; break;
+		case 'L': d->level = optarg; break;
 		case 'h': usage(); return 0;
 		default: return usage();
 		}
 	}
-	if (optind != argc)
-		return usage();
+	return optind != argc ? usage() : -1;
+}
 
-	/* no core dumps: they would hold the secret keys */
-	struct rlimit none = {0, 0};
-	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0);
-	if (sodium_init() < 0) {
-		fprintf(stderr, "mutuad: cannot initialise libsodium\n");
-		return 1;
-	}
-	if (!home)
-		home = getenv("MUTUA_HOME");
-	if (!home || !*home) {
+/* The home, the configuration file, and the options that override it.
+ * 0, or the exit status. */
+static int load_config(struct daemon *d)
+{
+	config_init(&d->cfg);
+	if (!d->home)
+		d->home = getenv("MUTUA_HOME");
+	if (!d->home || !*d->home) {
 		const char *h = getenv("HOME");
 		if (!h) {
 			fprintf(stderr, "mutuad: no home: give --home or set MUTUA_HOME\n");
 			return 2;
 		}
-		snprintf(path, sizeof path, "%s/.mutua", h);
-		home = strdup(path);
+		snprintf(d->home_buf, sizeof d->home_buf, "%s/.mutua", h);
+		d->home = d->home_buf;
 	}
-	snprintf(conf_default, sizeof conf_default, "%s/mutua.conf", home);
-	snprintf(status_path, sizeof status_path, "%s/mutuad.status", home);
+	snprintf(d->conf_default, sizeof d->conf_default, "%s/mutua.conf", d->home);
+	snprintf(d->status_path, sizeof d->status_path, "%s/mutuad.status", d->home);
+	snprintf(d->keypath, sizeof d->keypath, "%s/key", d->home);
 
-	config_init(&cfg);
-	if (config_load(&cfg, config ? config : conf_default, config == NULL)) {
+	if (config_load(&d->cfg, d->config ? d->config : d->conf_default, d->config == NULL)) {
 		fprintf(stderr, "mutuad: %s\n", err_msg());
 		return 2;
 	}
-	if (listen) {
-		if (check_endpoint(listen)) {
+	if (d->listen) {
+		if (check_endpoint(d->listen)) {
 			fprintf(stderr, "mutuad: --listen: %s\n", err_msg());
-			goto usage_fail;
+			return 2;
 		}
-		snprintf(cfg.listen, sizeof cfg.listen, "%s", listen);
+		snprintf(d->cfg.listen, sizeof d->cfg.listen, "%s", d->listen);
 	}
-	if (ncli_peers) {
-		config_free(&cfg);
-		for (int i = 0; i < ncli_peers; i++)
-			if (config_add_peer(&cfg, cli_peers[i])) {
+	if (d->ncli_peers) {
+		config_free(&d->cfg);
+		for (int i = 0; i < d->ncli_peers; i++)
+			if (config_add_peer(&d->cfg, d->cli_peers[i])) {
 				fprintf(stderr, "mutuad: --peer: %s\n", err_msg());
-				goto usage_fail;
+				return 2;
 			}
 	}
-	if (level && log_level_parse(level, &cfg.log_level)) {
+	if (d->level && log_level_parse(d->level, &d->cfg.log_level)) {
 		fprintf(stderr, "mutuad: --log-level: %s\n", err_msg());
-		goto usage_fail;
+		return 2;
 	}
-	log_threshold = cfg.log_level;
+	log_threshold = d->cfg.log_level;
+	return 0;
+}
 
-	snprintf(path, sizeof path, "%s/key", home);
-	if (access(path, F_OK) != 0) {
-		log_msg(LOG_ERROR, "no mutua home in '%s' (run 'mutua init')", home);
-		goto out;
+/* The home's lock first, then the store, the key, the sockets and the
+ * peers. 0, or the exit status (daemon_close cleans up either way). */
+static int daemon_open(struct daemon *d)
+{
+	char path[4096];
+	if (access(d->keypath, F_OK) != 0) {
+		log_msg(LOG_ERROR, "no mutua home in '%s' (run 'mutua init')", d->home);
+		return 1;
 	}
-	snprintf(path, sizeof path, "%s/store.db", home);
-	if (!(s = store_open(path))) {
+	/* a second daemon leaves before it touches the first one's files */
+	if (lock_home(d->home) < 0)
+		return 1;
+	d->locked = 1;
+	snprintf(path, sizeof path, "%s/store.db", d->home);
+	if (!(d->s = store_open(path))) {
 		log_msg(LOG_ERROR, "%s", err_msg());
-		goto out;
+		return 1;
 	}
-	if (!store_has_federation(s)) {
+	if (!store_has_federation(d->s)) {
 		log_msg(LOG_ERROR, "this node has no federation yet: run 'mutua federation "
 			"create' or 'mutua federation join' first");
-		goto out;
+		return 1;
 	}
-	snprintf(path, sizeof path, "%s/key", home);
-	struct rotation rot;
-	if (!(k = rotate_load(s, path, getenv("MUTUA_PASSPHRASE"), &rot))) {
+	if (!(d->k = rotate_load(d->s, d->keypath, getenv("MUTUA_PASSPHRASE"), &d->rot))) {
 		log_msg(LOG_ERROR, "%s", err_msg());
-		goto out;
+		return 1;
 	}
-	char keypath[PATH_MAX];
-	snprintf(keypath, sizeof keypath, "%s", path);
-	uint8_t me[32];
-	if (store_member_of(s, k->id, me, NULL) != 1)
-		memcpy(me, k->id, 32);
-	if (!(sy = syncer_new(s, k, &cfg.sync)) || syncer_listen(sy, cfg.listen)) {
+	if (store_member_of(d->s, d->k->id, d->me, NULL) != 1)
+		memcpy(d->me, d->k->id, 32);
+	if (!(d->sy = syncer_new(d->s, d->k, &d->cfg.sync)) ||
+	    syncer_listen(d->sy, d->cfg.listen)) {
 		log_msg(LOG_ERROR, "%s", err_msg());
-		goto out;
+		return 1;
 	}
-	syncer_watch_store(sy);
-	if (store_checkpoint_apart(s))
+	syncer_watch_store(d->sy);
+	if (store_checkpoint_apart(d->s))
 		log_msg(LOG_WARN, "%s: the main loop checkpoints the WAL itself", err_msg());
-	if (add_peers(sy, s, me, &cfg, 0)) {
+	if (add_peers(d->sy, d->s, d->me, &d->cfg, 0)) {
 		log_msg(LOG_ERROR, "%s", err_msg());
-		rc = 2;
-		goto out;
+		return 2;
 	}
+	return 0;
+}
 
+/* Signals, the start line, and the hold on appends until a peer tells
+ * this node its own feed's head (DESIGN.md, invariant 8). */
+static void daemon_start(struct daemon *d)
+{
 	struct sigaction sa = {0};
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -310,109 +369,225 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	char fed[HEX_ID_LEN + 1], mehex[HEX_ID_LEN + 1];
-	hex_encode(fed, store_fed_id(s), 32);
-	hex_encode(mehex, me, 32);
+	hex_encode(fed, store_fed_id(d->s), 32);
+	hex_encode(mehex, d->me, 32);
 	log_msg(LOG_INFO, "mutuad started: member %.16s, federation %s (%.16s), "
-		"listening on %s, %d peers%s", mehex, store_genesis(s)->name, fed, cfg.listen,
-		syncer_npeers(sy), rot.staged ? "; a key rotation waits for a peer" : "");
+		"listening on %s, %d peers%s", mehex, store_genesis(d->s)->name, fed,
+		d->cfg.listen, syncer_npeers(d->sy),
+		d->rot.staged ? "; a key rotation waits for a peer" : "");
+	d->started = time_now_ms();
+	d->holding = syncer_npeers(d->sy) > 0;
+	if (d->holding)
+		store_hold_appends(d->s, d->started + OWN_HEAD_WAIT_MS);
+}
 
-	int64_t started = time_now_ms(), last_status = 0, last_checkpoint = 0, last_auto = 0;
-	int holding = syncer_npeers(sy) > 0;
-	if (holding)
-		store_hold_appends(s, started + OWN_HEAD_WAIT_MS);
-	while (!stop_flag) {
-		int ev = syncer_poll(sy, POLL_MS);
-		if (ev < 0) {
-			log_msg(LOG_ERROR, "stopping: %s", err_msg());
-			goto out;
-		}
-		int64_t now = time_now_ms();
-		if (holding && (now - started > OWN_HEAD_WAIT_MS ||
-				(syncer_heard_own_head(sy) && syncer_quiet(sy)))) {
-			store_hold_appends(s, 0);
-			holding = 0;
-			log_msg(LOG_INFO, "own feed's head %s: appends open",
-				now - started > OWN_HEAD_WAIT_MS ? "not confirmed by any peer in time"
-								 : "confirmed by peers");
-		}
-		/* answer requests on auto-accepting resources at once, and once a
-		 * second for those that came while appends were held */
-		int round = syncer_holds_round(sy); /* no writes of ours then */
-		if (!holding && !round && (ev > 0 || now - last_auto >= AUTO_ANSWER_MS)) {
-			last_auto = now;
-			int answered = lending_auto_answer(s, k);
-			if (answered < 0)
-				log_msg(LOG_WARN, "auto-accept: %s", err_msg());
-			else if (answered > 0) {
-				log_msg(LOG_INFO, "auto-accept: answered %d request(s)", answered);
-				syncer_announce(sy);
-			}
-		}
-		/* sign the own feed's tree head when due (checkpoint.h) */
-		if (!holding && !round && now - last_checkpoint >= CHECKPOINT_LOOK_MS) {
-			uint64_t seq;
-			int due = checkpoint_due(s, k->id, now);
-			last_checkpoint = now;
-			if (due > 0 && checkpoint_append(s, k, NULL, &seq) == 0) {
-				log_msg(LOG_INFO, "checkpoint of this member's feed appended (seq %llu)",
-					(unsigned long long)seq);
-				syncer_announce(sy);
-			} else if (due != 0) {
-				log_limited(LOG_WARN, "checkpoint", "checkpoint: %s", err_msg());
-			}
-		}
-		/* the background pass, in small slices, only when nothing is in
-		 * flight: it must not slow a sync down */
-		if (ev == 0 && !round && !syncer_busy(sy)) {
-			int checked = store_verify_pending(s, VERIFY_BATCH);
-			if (checked < 0)
-				log_msg(LOG_WARN, "background verification: %s", err_msg());
-		}
-		if (now - last_status >= STATUS_EVERY_MS) {
-			write_status(status_path, sy, cfg.listen, started);
-			last_status = now;
-			if (key_changed(s, k, &rot, sy, keypath)) {
-				restart = 1;
-				break;
-			}
-		}
-		if (reload_flag) {
-			reload_flag = 0;
-			struct node_config fresh;
-			config_init(&fresh);
-			if (config_load(&fresh, config ? config : conf_default, config == NULL)) {
-				log_msg(LOG_ERROR, "reload refused: %s", err_msg());
-			} else {
-				if (ncli_peers) {
-					config_free(&fresh);
-					for (int i = 0; i < ncli_peers; i++)
-						config_add_peer(&fresh, cli_peers[i]);
-				}
-				syncer_clear_peers(sy);
-				add_peers(sy, s, me, &fresh, 1);
-				log_msg(LOG_INFO, "reloaded: %d peers", syncer_npeers(sy));
-			}
+/* ---- the periodic work: a table of tasks run between poll rounds ------ */
+
+/* Lifts the hold on appends once a peer confirmed the own feed's head
+ * and the sync is quiet, or when no peer answered in time. */
+static int task_open_appends(struct daemon *d)
+{
+	int late = d->now - d->started > OWN_HEAD_WAIT_MS;
+	if (!d->holding || !(late || (syncer_heard_own_head(d->sy) && syncer_quiet(d->sy))))
+		return 0;
+	if (store_hold_appends(d->s, 0)) {
+		log_limited(LOG_WARN, "hold", "appends stay held: %s", err_msg());
+		return 0;
+	}
+	d->holding = 0;
+	log_msg(LOG_INFO, "own feed's head %s: appends open",
+		late ? "not confirmed by any peer in time" : "confirmed by peers");
+	return 0;
+}
+
+/* Answers requests on auto-accepting resources. */
+static int task_auto_answer(struct daemon *d)
+{
+	int answered = lending_auto_answer(d->s, d->k);
+	if (answered < 0)
+		log_msg(LOG_WARN, "auto-accept: %s", err_msg());
+	else if (answered > 0) {
+		log_msg(LOG_INFO, "auto-accept: answered %d request(s)", answered);
+		syncer_announce(d->sy);
+	}
+	return 0;
+}
+
+/* Signs the own feed's tree head when due (checkpoint.h). */
+static int task_checkpoint(struct daemon *d)
+{
+	uint64_t seq;
+	int due = checkpoint_due(d->s, d->k->id, d->now);
+	if (due > 0 && checkpoint_append(d->s, d->k, NULL, &seq) == 0) {
+		log_msg(LOG_INFO, "checkpoint of this member's feed appended (seq %llu)",
+			(unsigned long long)seq);
+		syncer_announce(d->sy);
+	} else if (due != 0) {
+		log_limited(LOG_WARN, "checkpoint", "checkpoint: %s", err_msg());
+	}
+	return 0;
+}
+
+/* Checks the signatures of entries stored on the strength of their
+ * chain, in small slices. */
+static int task_verify(struct daemon *d)
+{
+	if (store_verify_pending(d->s, VERIFY_BATCH) < 0)
+		log_msg(LOG_WARN, "background verification: %s", err_msg());
+	return 0;
+}
+
+static int task_status(struct daemon *d)
+{
+	write_status(d->status_path, d->sy, d->cfg.listen, d->started);
+	return 0;
+}
+
+/* 1 when the node's key changed: the loop ends and the node starts again. */
+static int task_key(struct daemon *d)
+{
+	return key_changed(d->s, d->k, &d->rot, d->sy, d->keypath);
+}
+
+/* SIGHUP: the peer list again, from the configuration file (or the
+ * --peer options, which override it). */
+static int task_reload(struct daemon *d)
+{
+	if (!reload_flag)
+		return 0;
+	reload_flag = 0;
+	struct node_config fresh;
+	config_init(&fresh);
+	if (config_load(&fresh, d->config ? d->config : d->conf_default, d->config == NULL)) {
+		log_msg(LOG_ERROR, "reload refused: %s", err_msg());
+	} else {
+		if (d->ncli_peers) {
 			config_free(&fresh);
+			for (int i = 0; i < d->ncli_peers; i++)
+				config_add_peer(&fresh, d->cli_peers[i]);
+		}
+		syncer_clear_peers(d->sy);
+		add_peers(d->sy, d->s, d->me, &fresh, 1);
+		log_msg(LOG_INFO, "reloaded: %d peers", syncer_npeers(d->sy));
+	}
+	config_free(&fresh);
+	return 0;
+}
+
+/* When a task may run, besides being due. The store refuses a write
+ * while the sync round holds its transaction (store_begin); waiting for
+ * the round to end spares the refusal and its log line. */
+enum {
+	TASK_WRITES = 1,   /* writes the store: not while the sync round holds it */
+	TASK_APPENDS = 2,  /* appends to the own feed: not while appends are held */
+	TASK_ON_EVENT = 4, /* due as well as soon as the poll saw events */
+	TASK_IDLE = 8,     /* only when the poll saw nothing and no sync is in flight */
+};
+
+struct task {
+	const char *name;
+	int every_ms; /* 0: every round */
+	int when;     /* TASK_* */
+	int (*run)(struct daemon *d); /* 1 ends the loop (restart) */
+	int64_t next; /* due from then (ms); a task that may not run stays due */
+};
+
+static struct task tasks[] = {
+	{"open appends", 0, TASK_WRITES, task_open_appends, 0},
+	/* at once for a request that just came; each second for those that
+	 * came while appends were held */
+	{"auto-answer", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_EVENT,
+	 task_auto_answer, 0},
+	{"checkpoint", CHECKPOINT_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_checkpoint, 0},
+	/* it must not slow a sync down */
+	{"verification", 0, TASK_WRITES | TASK_IDLE, task_verify, 0},
+	{"status", STATUS_EVERY_MS, 0, task_status, 0},
+	{"key", STATUS_EVERY_MS, 0, task_key, 0},
+	{"reload", 0, 0, task_reload, 0},
+};
+
+/* Runs the tasks that are due and may run, in table order. 1 when one
+ * ends the loop. */
+static int run_tasks(struct daemon *d)
+{
+	int round = syncer_holds_round(d->sy);
+	for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++) {
+		struct task *t = &tasks[i];
+		int w = t->when;
+		if (!(d->now >= t->next || ((w & TASK_ON_EVENT) && d->ev > 0)) ||
+		    ((w & TASK_WRITES) && round) || ((w & TASK_APPENDS) && d->holding) ||
+		    ((w & TASK_IDLE) && (d->ev != 0 || syncer_busy(d->sy))))
+			continue;
+		t->next = d->now + t->every_ms;
+		if (t->run(d)) {
+			log_msg(LOG_DEBUG, "task '%s' ends the loop", t->name);
+			return 1;
 		}
 	}
-	log_msg(LOG_INFO, restart ? "restarting" : "stopping");
-	rc = 0;
-out:
-	if (s)
-		store_hold_appends(s, 0);
-	unlink(status_path);
-	syncer_destroy(&sy);
-	key_destroy(&k);
-	store_close(&s);
-	config_free(&cfg);
-	if (restart) {
+	return 0;
+}
+
+/* Polls (at most POLL_MS: the loop also notices the CLI's commits) and
+ * runs the tasks, until a signal stops it or a task restarts it. */
+static int daemon_loop(struct daemon *d)
+{
+	while (!stop_flag) {
+		if ((d->ev = syncer_poll(d->sy, POLL_MS)) < 0) {
+			log_msg(LOG_ERROR, "stopping: %s", err_msg());
+			return 1;
+		}
+		d->now = time_now_ms();
+		if (run_tasks(d)) {
+			d->restart = 1;
+			break;
+		}
+	}
+	log_msg(LOG_INFO, d->restart ? "restarting" : "stopping");
+	return 0;
+}
+
+static void daemon_close(struct daemon *d)
+{
+	if (d->locked)
+		unlink(d->status_path); /* the lock says it is ours */
+	syncer_destroy(&d->sy); /* first: it ends its round's transaction */
+	if (d->s && store_hold_appends(d->s, 0))
+		log_msg(LOG_WARN, "appends stay held until their time runs out: %s", err_msg());
+	key_destroy(&d->k);
+	store_close(&d->s);
+	config_free(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+
+	/* batches of up to 2 MB arrive again and again: from the heap, not
+	 * from a fresh mmap each (whose pages fault in one by one) */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	int rc = parse_args(&d, argc, argv);
+	if (rc >= 0)
+		return rc;
+
+	/* no core dumps: they would hold the secret keys */
+	struct rlimit none = {0, 0};
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "mutuad: cannot initialise libsodium\n");
+		return 1;
+	}
+	if ((rc = load_config(&d)) == 0 && (rc = daemon_open(&d)) == 0) {
+		daemon_start(&d);
+		rc = daemon_loop(&d);
+	}
+	daemon_close(&d);
+	if (d.restart) {
 		/* the same process, so a supervisor sees no exit */
 		execv("/proc/self/exe", argv);
 		log_msg(LOG_ERROR, "cannot start again: %s", strerror(errno));
 		return 1;
 	}
 	return rc;
-usage_fail:
-	config_free(&cfg);
-	return 2;
 }

@@ -594,7 +594,7 @@ static int receive_batch(struct syncer *sy, struct peer *p, const struct raw_ent
 	/* the batches of one poll round share a transaction (committed at
 	 * the end of syncer_poll): pages of the random-key indexes are
 	 * written once per round, not once per batch */
-	if (!sy->txn && store_begin(sy->store) == 0) {
+	if (!sy->txn && store_begin(sy->store, sy, "the sync round") == 0) {
 		sy->txn = 1;
 		sy->txn_since = time_now_ms();
 		sy->txn_entries = 0;
@@ -1214,8 +1214,8 @@ void syncer_destroy(struct syncer **syp)
 	if (!sy)
 		return;
 	/* what a fetch holds in its open transaction is kept */
-	if (sy->txn && (sy->fatal || sy->store_failed || store_commit(sy->store)))
-		store_rollback(sy->store);
+	if (sy->txn && (sy->fatal || sy->store_failed || store_commit(sy->store, sy)))
+		store_rollback(sy->store, sy);
 	while (sy->npeers)
 		peer_remove(sy, sy->npeers - 1);
 	if (sy->router)
@@ -1312,11 +1312,11 @@ static int end_round(struct syncer *sy)
 	if (sy->txn) {
 		sy->txn = 0;
 		if (sy->fatal || sy->store_failed)
-			store_rollback(sy->store);
-		else if (store_commit(sy->store)) {
+			store_rollback(sy->store, sy);
+		else if (store_commit(sy->store, sy)) {
 			log_limited(LOG_ERROR, "store-failed", "store: %s: receiving paused for "
 				    "%d ms", err_msg(), STORE_RETRY_MS);
-			store_rollback(sy->store);
+			store_rollback(sy->store, sy);
 			sy->store_failed = 1;
 		}
 	}

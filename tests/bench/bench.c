@@ -488,11 +488,11 @@ static int cmd_gen(int argc, char **argv)
 		if (!bt)
 			break;
 		struct batch_result r;
-		if (!rc && ((batches % 8 == 0 && store_begin(s)) ||
+		if (!rc && ((batches % 8 == 0 && store_begin(s, s, "bench")) ||
 			    store_insert_entries(s, bt->e, bt->n, 1, &r) ||
-			    (++batches % 8 == 0 && store_commit(s)) || r.added != bt->n)) {
+			    (++batches % 8 == 0 && store_commit(s, s)) || r.added != bt->n)) {
 			fprintf(stderr, "bench: gen: insert: %s\n", err_msg());
-			store_rollback(s);
+			store_rollback(s, s);
 			rc = 1;
 			g.failed = 1;
 		}
@@ -513,7 +513,7 @@ static int cmd_gen(int argc, char **argv)
 	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
-	if (!rc && batches % 8 && store_commit(s)) {
+	if (!rc && batches % 8 && store_commit(s, s)) {
 		fprintf(stderr, "bench: gen: commit: %s\n", err_msg());
 		rc = 1;
 	}

@@ -456,6 +456,32 @@ hostile() {
 	log_has 1 "stopping"
 }
 
+@test "one mutuad per home: a second exits 1 naming the first's pid and touches nothing" {
+	local pid
+	make_nodes 2
+	start_node 1
+	pid=$(daemon_pid 1)
+	wait_until 20 [ -e "${H[1]}/mutuad.status" ]
+	wait_log 1 "mutuad started"
+	run -1 --separate-stderr timeout 10 "$MUTUAD" --home "${H[1]}" \
+		--listen "ipc://$T/second.sock"
+	[ "$stderr" = "mutuad: already running (pid $pid)" ]
+	[ ! -e "$T/second.sock" ]
+	# the first one's status file is still there, still its own
+	[ -e "${H[1]}/mutuad.status" ]
+	[ "$(json_get "$(head -1 "${H[1]}/mutuad.status")" '$.pid')" = "$pid" ]
+	run -0 mutua --home "${H[1]}" status
+	[[ $output == *"mutuad running (pid $pid)"* ]]
+	daemon_alive 1
+	# once it stops, the home is free again
+	stop_daemon 1
+	start_daemon 1b --home "${H[1]}" --listen "${EP[1]}"
+	wait_log 1b "mutuad started"
+	wait_until 20 [ -e "${H[1]}/mutuad.status" ]
+	[ "$(json_get "$(head -1 "${H[1]}/mutuad.status")" '$.pid')" = "$(daemon_pid 1b)" ]
+	stop_daemon 1b
+}
+
 @test "mutua status shows the daemon's peers (table and --json), then 'not running'" {
 	local pid
 	make_nodes 2

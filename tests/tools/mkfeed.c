@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	 * store's own FULL setting (DESIGN.md, invariant 8) is what keeps a
 	 * real node from forking itself. It only affects this connection.
 	 * For the same reason the appends are grouped, GROUP to a transaction
-	 * (store_append joins a transaction its caller opened). */
+	 * (store_append joins a transaction opened with its key). */
 	if (sqlite3_exec(store_db(s), "PRAGMA synchronous = OFF", NULL, NULL, NULL) != SQLITE_OK) {
 		fprintf(stderr, "mkfeed: %s\n", sqlite3_errmsg(store_db(s)));
 		return 1;
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	int64_t t0 = time_now_ms();
 	int rc = 0;
 	for (long i = 0; i < n; i++) {
-		if (i % GROUP == 0 && ((i > 0 && store_commit(s)) || store_begin(s))) {
+		if (i % GROUP == 0 && ((i > 0 && store_commit(s, k)) || store_begin(s, k, "mkfeed"))) {
 			fprintf(stderr, "mkfeed: %s\n", err_msg());
 			rc = 1;
 			break;
@@ -83,12 +83,12 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (rc == 0 && store_commit(s)) {
+	if (rc == 0 && store_commit(s, k)) {
 		fprintf(stderr, "mkfeed: %s\n", err_msg());
 		rc = 1;
 	}
 	if (rc)
-		store_rollback(s);
+		store_rollback(s, k);
 	int64_t ms = time_now_ms() - t0;
 	if (rc == 0)
 		printf("%ld entries in %.3f s (%.0f entries/s)\n", n, ms / 1000.0,

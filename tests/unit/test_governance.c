@@ -690,7 +690,7 @@ static void test_admission_makes_a_member(void **state)
 	vote(f, C, adm->id, YES, AT(5));
 	outcome_is(f->s, adm->id, "passed q1 y2 n0 v2 e4");
 	assert_int_equal(store_is_member(f->s, keys[E]->id), 1);
-	assert_int_equal(store_excluded_at(f->s, keys[E]->id), 0);
+	assert_int_equal(store_excluded_at(f->s, keys[E]->id, NULL), 0);
 	assert_true(zap_admits(f->s, E));
 	/* the member row: from the card and the proposal, since the passing vote */
 	sqlite3_stmt *st = db_prep(f->s, "SELECT name, college, founder, since, xkey FROM members"
@@ -740,6 +740,7 @@ static void test_admission_rejected_keeps_out(void **state)
 static void test_exclusion_from_the_passing_vote(void **state)
 {
 	struct fx *f = *state;
+	int64_t excluded;
 	fx_four(f);
 	struct rec *d1 = seal_offer(f, DD, "Camion", AT(1));
 	put_ok(f->s, d1);
@@ -750,10 +751,11 @@ static void test_exclusion_from_the_passing_vote(void **state)
 	struct rec *d2 = seal_offer(f, DD, "Remorque", AT(4));
 	struct rec *d3 = seal_offer(f, DD, "Chariot", AT(7));
 	vote(f, A, ex->id, YES, AT(5));
-	assert_int_equal(store_excluded_at(f->s, keys[DD]->id), 0);
+	assert_int_equal(store_excluded_at(f->s, keys[DD]->id, NULL), 0);
 	vote(f, B, ex->id, YES, AT(6));
 	outcome_is(f->s, ex->id, "passed q1 y2 n0 v2 e4");
-	assert_int_equal(store_excluded_at(f->s, keys[DD]->id), AT(6));
+	assert_int_equal(store_excluded_at(f->s, keys[DD]->id, &excluded), 1);
+	assert_int_equal(excluded, AT(6));
 	assert_false(zap_admits(f->s, DD));
 	assert_true(zap_admits(f->s, A));
 
@@ -1042,11 +1044,13 @@ static void same_tables(struct store *a, struct store *b, const char *what)
 static void check_history(struct fx *f, struct store *s)
 {
 	char buf[128];
+	int64_t excluded;
 	assert_int_equal(store_is_member(s, keys[E]->id), 1);
 	assert_true(zap_admits(s, E));
 	assert_false(zap_admits(s, DD));
 	assert_false(zap_admits(s, X));
-	assert_int_equal(store_excluded_at(s, keys[DD]->id), AT(15));
+	assert_int_equal(store_excluded_at(s, keys[DD]->id, &excluded), 1);
+	assert_int_equal(excluded, AT(15));
 	assert_int_equal(governance_param(s, "credit-limit"), 30000);
 	assert_int_equal(governance_param(s, "quorum"), 50);
 	assert_int_equal(governance_param(s, "duration"), 2 * H);

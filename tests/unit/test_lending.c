@@ -1250,16 +1250,16 @@ struct writer {
 static void *slow_accept(void *arg)
 {
 	struct writer *w = arg;
-	w->rc = store_begin(w->s);
+	w->rc = store_begin(w->s, ka, "a slow accept");
 	if (w->rc == 0)
 		w->rc = lending_append(w->s, ka, ACCEPT, w->req, NULL, -1, -1, "daemon");
 	w->holding = 1;
 	struct timespec ts = {0, 300 * 1000000L};
 	nanosleep(&ts, NULL);
 	if (w->rc == 0)
-		w->rc = store_commit(w->s);
+		w->rc = store_commit(w->s, ka);
 	else
-		store_rollback(w->s);
+		store_rollback(w->s, ka);
 	return NULL;
 }
 
@@ -1631,7 +1631,7 @@ static void test_append_refused_with_the_fold_reason(void **state)
 
 	/* in a caller's transaction: the refused append undoes itself, the
 	 * appends around it stand */
-	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_begin(s, ka, "a test's appends"), 0);
 	Mutua__Body ob = MUTUA__BODY__INIT;
 	Mutua__Offer o = MUTUA__OFFER__INIT;
 	o.kind = MUTUA__KIND__KIND_VEHICLE;
@@ -1644,7 +1644,7 @@ static void test_append_refused_with_the_fold_reason(void **state)
 	assert_int_equal(lending_append(s, ka, ACCEPT, r, NULL, -1, -1, NULL), -1);
 	assert_int_equal(sqlite3_get_autocommit(store_db(s)), 0);
 	assert_int_equal(lending_append(s, ka, HANDOVER, r, NULL, -1, -1, NULL), 0);
-	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_commit(s, ka), 0);
 	assert_int_equal(store_head(s, ka->id, &h, NULL), 0);
 	assert_int_equal(h, ha + 3);
 	assert_string_equal(STATE(s, r), "handed_over");

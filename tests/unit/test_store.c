@@ -530,6 +530,174 @@ static void test_hold_appends(void **state)
 	assert_head(f->s1, ka, 1, id);
 }
 
+/* The write transaction has an owner: an append by a key joins the
+ * transaction opened with that key (check and append in one), but inside
+ * one that another owner holds (the daemon's sync round) it is refused,
+ * and so are a second begin, the hold and another's commit; another's
+ * rollback leaves it open. */
+static void test_txn_owner(void **state)
+{
+	struct fx *f = *state;
+	static const char round_owner = 0; /* a token: its address */
+	uint8_t id1[32], id2[32];
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, "x", 1);
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+
+	assert_int_equal(store_begin(f->s1, &round_owner, "the sync round"), 0);
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, ka, &b, NULL), -1);
+	assert_err("the store's write transaction is held by the sync round");
+	err_set("sentinel");
+	assert_int_equal(store_begin(f->s1, ka, "an accept"), -1);
+	assert_err("held by the sync round");
+	err_set("sentinel");
+	assert_int_equal(store_hold_appends(f->s1, 0), -1);
+	assert_err("held by the sync round");
+	err_set("sentinel");
+	assert_int_equal(store_commit(f->s1, ka), -1);
+	assert_err("held by the sync round");
+	store_rollback(f->s1, ka); /* not its own: nothing happens */
+	assert_int_equal(sqlite3_get_autocommit(store_db(f->s1)), 0);
+	assert_head(f->s1, ka, 0, NULL);
+	assert_int_equal(store_commit(f->s1, &round_owner), 0);
+	assert_int_equal(sqlite3_get_autocommit(store_db(f->s1)), 1);
+
+	/* the key's own transaction: two appends join it, and go together */
+	assert_int_equal(store_begin(f->s1, ka, "an accept"), 0);
+	assert_int_equal(store_append(f->s1, ka, &b, id1), 0);
+	assert_int_equal(store_append(f->s1, ka, &b, id2), 0);
+	assert_head(f->s1, ka, 2, id2);
+	/* another key's append does not join it */
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, kb, &b, NULL), -1);
+	assert_err("held by an accept");
+	store_rollback(f->s1, ka);
+	assert_head(f->s1, ka, 0, NULL);
+	assert_head(f->s1, kb, 0, NULL);
+	append_offer(f->s1, ka, "x", 1, id1);
+	assert_head(f->s1, ka, 1, id1);
+	assert_int_equal(store_hold_appends(f->s1, 0), 0);
+}
+
+/* Denies reading one table (and one column of it, when column is set):
+ * an error injected into exactly the statements that read it, which then
+ * fail to prepare (SQLITE_AUTH). Setting it expires cached statements. */
+struct deny {
+	const char *table, *column;
+};
+
+static int deny_read(void *arg, int action, const char *a, const char *b, const char *db,
+		     const char *trigger)
+{
+	const struct deny *d = arg;
+	(void)db;
+	(void)trigger;
+	if (action == SQLITE_READ && a && strcmp(a, d->table) == 0 &&
+	    (!d->column || (b && strcmp(b, d->column) == 0)))
+		return SQLITE_DENY;
+	return SQLITE_OK;
+}
+
+/* The exclusion and fork checks of an append, and of a received batch,
+ * fail closed: when the store cannot tell whether the member was excluded
+ * or its feed forked, the entry is refused and the error says why (it
+ * used to read as "not excluded", and a fork check's error as "forked at
+ * seq -1"). */
+static void test_checks_fail_closed(void **state)
+{
+	struct fx *f = *state;
+	struct feed fa;
+	struct batch_result r;
+	uint8_t id[32];
+	append_offer(f->s1, ka, "Camion", 1, NULL);
+	feed_load(f->s1, ka, &fa);
+
+	struct deny excluded = {"members", "excluded"};
+	sqlite3_set_authorizer(store_db(f->s1), deny_read, &excluded);
+	assert_int_equal(store_excluded_at(f->s1, ka->id, NULL), -1);
+	assert_int_equal(store_is_member(f->s1, ka->id), 1); /* the rest reads fine */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, "Salle", 1);
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, ka, &b, NULL), -1);
+	assert_err("members.excluded");
+	assert_head(f->s1, ka, 1, NULL);
+	assert_int_equal(sqlite3_get_autocommit(store_db(f->s1)), 1);
+
+	sqlite3_set_authorizer(store_db(f->s2), deny_read, &excluded);
+	err_set("sentinel");
+	assert_int_equal(store_insert_batch(f->s2, fa.v, fa.n, &r), -1);
+	assert_err("members.excluded");
+	assert_head(f->s2, ka, 0, NULL);
+
+	struct deny forks = {"forks", NULL};
+	sqlite3_set_authorizer(store_db(f->s1), deny_read, &forks);
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, ka, &b, NULL), -1);
+	assert_err("forks");
+	assert_head(f->s1, ka, 1, NULL);
+	sqlite3_set_authorizer(store_db(f->s2), deny_read, &forks);
+	err_set("sentinel");
+	assert_int_equal(store_insert_batch(f->s2, fa.v, fa.n, &r), -1);
+	assert_err("forks");
+	assert_head(f->s2, ka, 0, NULL);
+
+	/* readable again: the same append and batch go through */
+	sqlite3_set_authorizer(store_db(f->s1), NULL, NULL);
+	sqlite3_set_authorizer(store_db(f->s2), NULL, NULL);
+	assert_int_equal(store_append(f->s1, ka, &b, id), 0);
+	assert_head(f->s1, ka, 2, id);
+	batch(f->s2, fa.v, fa.n, &r);
+	assert_int_equal(r.added, 1);
+	feed_free(&fa);
+}
+
+/* A corrupted page under the members table: the membership and exclusion
+ * reads say so (-1, "malformed") instead of "no", and nothing is
+ * appended. */
+static void test_corrupted_members_fail_closed(void **state)
+{
+	struct fx *f = *state;
+	append_offer(f->s1, ka, "Camion", 1, NULL);
+	int64_t root = count(f->s1, "SELECT rootpage FROM sqlite_master WHERE name = 'members'",
+			     NULL);
+	int64_t page = count(f->s1, "PRAGMA page_size", NULL);
+	assert_true(root > 1);
+	store_close(&f->s1); /* the last connection: the WAL is copied in */
+	int fd = open(f->p1, O_WRONLY);
+	assert_true(fd >= 0);
+	uint8_t junk[512];
+	memset(junk, 0xee, sizeof junk);
+	assert_int_equal(pwrite(fd, junk, sizeof junk, (off_t)((root - 1) * page)),
+			 (ssize_t)sizeof junk);
+	close(fd);
+	f->s1 = store_open(f->p1);
+	assert_non_null(f->s1);
+	err_set("sentinel");
+	assert_int_equal(store_excluded_at(f->s1, ka->id, NULL), -1);
+	assert_err("malformed");
+	err_set("sentinel");
+	assert_int_equal(store_is_member(f->s1, ka->id), -1);
+	assert_err("malformed");
+	uint64_t seq;
+	assert_int_equal(store_head(f->s1, ka->id, &seq, NULL), 0);
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, "Salle", 1);
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, ka, &b, NULL), -1);
+	assert_err("malformed");
+	assert_head(f->s1, ka, seq, NULL);
+}
+
 /* Each commit writes one byte to the wake FIFO beside the store when a
  * reader has it open (mutuad); not from the reader's own connection, not
  * into anything but a FIFO, and nothing when no reader is there. */
@@ -1200,6 +1368,9 @@ int main(void)
 		T(test_open_adopt),
 		T(test_append_head),
 		T(test_hold_appends),
+		T(test_txn_owner),
+		T(test_checks_fail_closed),
+		T(test_corrupted_members_fail_closed),
 		T(test_commit_wakes),
 		T(test_checkpoint_apart),
 		T(test_replicate),
