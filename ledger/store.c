@@ -324,6 +324,7 @@ static int migrate(struct store *s, int *refold)
 	 * it (governance.c); the views of current members and fork points.
 	 * Filled by a refold after the commit */
 	if (version < 5 && (store_exec(s, lending_order_schema_sql) ||
+			    store_exec(s, lending_balance_schema_sql) ||
 			    store_exec(s, governance_counted_schema_sql) ||
 			    store_exec(s, member_schema_sql) ||
 			    store_exec(s, store_fork_points_sql)))
