@@ -367,6 +367,7 @@ struct store *store_open(const char *path)
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
 	    migrate(s, &refold) || load_genesis(s) || lending_register_sql(s) ||
+	    member_register_sql(s) ||
 	    (refold && s->genesis && store_reindex(s))) {
 		err_set("store '%s': %s", path, err_msg());
 		goto fail;
@@ -993,7 +994,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 					 (unsigned long long)b->seq);
 				break;
 			}
-			if (excluded && b->time > excluded) {
+			if (member_after_exclusion(excluded, b->time)) {
 				snprintf(why, WHY_LEN, REFUSAL_EXCLUDED, (unsigned long long)b->seq);
 				break;
 			}
