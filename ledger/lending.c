@@ -605,7 +605,7 @@ static int committed_sum(struct store *s, const uint8_t *member, const uint8_t *
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT l.start_ms, l.end_ms, l.quantity, r.unit, r.rate FROM loans l"
 		" JOIN resources r ON r.id = l.resource WHERE (l.borrower = ?1 AND"
-		" mutua_holds(l.state) AND l.state <> 'closed') OR l.id = ?2");
+		" mutua_in_progress(l.state)) OR l.id = ?2");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
@@ -942,17 +942,36 @@ static void sql_conflict(sqlite3_context *cx, int argc, sqlite3_value **v)
 		sqlite3_result_text(cx, chk.why, -1, SQLITE_TRANSIENT);
 }
 
+/* The state named by v: 1 and *ls; 0 when NULL (the predicates say no);
+ * -1 with the result an error for a name that is no state, never a no. */
+static int state_arg(sqlite3_context *cx, sqlite3_value *v, enum loan_state *ls)
+{
+	const char *name = (const char *)sqlite3_value_text(v);
+	if (!name)
+		return 0;
+	if (loan_state_parse(name, ls)) {
+		sqlite3_result_error(cx, err_msg(), -1);
+		return -1;
+	}
+	return 1;
+}
+
 static void sql_holds(sqlite3_context *cx, int argc, sqlite3_value **v)
 {
 	(void)argc;
 	enum loan_state ls;
-	const char *name = (const char *)sqlite3_value_text(v[0]);
-	if (!name)
-		sqlite3_result_int(cx, 0);
-	else if (loan_state_parse(name, &ls))
-		sqlite3_result_error(cx, err_msg(), -1);
-	else
-		sqlite3_result_int(cx, loan_state_holds(ls));
+	int known = state_arg(cx, v[0], &ls);
+	if (known >= 0)
+		sqlite3_result_int(cx, known && loan_state_holds(ls));
+}
+
+static void sql_in_progress(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	enum loan_state ls;
+	int known = state_arg(cx, v[0], &ls);
+	if (known >= 0)
+		sqlite3_result_int(cx, known && loan_state_in_progress(ls));
 }
 
 static void sql_withdrawn(sqlite3_context *cx, int argc, sqlite3_value **v)
@@ -969,6 +988,9 @@ int lending_register_sql(struct store *s)
 	if (sqlite3_create_function(db, "mutua_holds", 1,
 				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 				    sql_holds, NULL, NULL) ||
+	    sqlite3_create_function(db, "mutua_in_progress", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				    sql_in_progress, NULL, NULL) ||
 	    sqlite3_create_function(db, "mutua_withdrawn", 1,
 				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 				    sql_withdrawn, NULL, NULL) ||

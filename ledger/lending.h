@@ -153,6 +153,7 @@ int lending_auto_answer(struct store *s, const struct key *k);
  *                                      quantity for its slot (accepted,
  *                                      handed_over, returned, closed), else
  *                                      0: loan_state_holds (loan.h)
+ *   mutua_in_progress(state)           loan_state_in_progress (loan.h)
  *   mutua_free(resource, start, end)   booking_free
  *   mutua_conflict(request)            NULL, or why it cannot be accepted
  *   mutua_withdrawn(withdrawn)         1 when a resource whose withdrawal

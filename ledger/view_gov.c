@@ -2,15 +2,13 @@
  * status, the loans an excluded member leaves to settle, and the log of
  * signed entries (view.h).
  *
- * A member's status is the view member_status (member.h). Which loans
- * are in progress (accepted, handed_over, returned: they hold capacity
- * and are not settled yet) is restated here until the loan table
- * registers it.
+ * A member's status is the view member_status (member.h), a loan in
+ * progress one that mutua_in_progress says is (loan.h).
  */
 #include "view.h"
 
 /* A loan in progress, over loans l. */
-#define IN_PROGRESS "l.state IN ('accepted', 'handed_over', 'returned')"
+#define IN_PROGRESS "mutua_in_progress(l.state)"
 
 /* The federation as one object (federation show --json). Parameters: ?1
  * name, ?2 federation id (hex), ?3 credit limit in force (hundredths), ?4

@@ -36,8 +36,8 @@ const struct view view_report_members = {
 const struct view view_report_figures = {
 	"figures of the period",
 	"SELECT (SELECT count(*) FROM " REPORT_LOANS ") AS loans,"
-	" (SELECT count(*) FROM " REPORT_LOANS " WHERE state = 'closed') AS settled,"
-	" (SELECT coalesce(sum(credits), 0) FROM " REPORT_LOANS " WHERE state = 'closed')"
+	" (SELECT count(*) FROM settled_loans WHERE " REPORT_PERIOD ") AS settled,"
+	" (SELECT coalesce(sum(credits), 0) FROM settled_loans WHERE " REPORT_PERIOD ")"
 	" AS credits, (SELECT count(*) FROM " REPORT_CANCELLED ") AS cancelled"};
 
 /* The period's requests that are neither loans nor cancelled after their

@@ -1414,9 +1414,14 @@ static void test_step_table(void **state)
 	for (int st = 0; st < LOAN_STATES; st++)
 		assert_int_equal(loan_state_holds(st), st == LOAN_ACCEPTED ||
 				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED || st == LOAN_CLOSED);
+	/* in progress: holding and not settled yet */
+	for (int st = 0; st < LOAN_STATES; st++)
+		assert_int_equal(loan_state_in_progress(st), st == LOAN_ACCEPTED ||
+				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED);
 }
 
-/* mutua_holds, the SQL face of loan_state_holds, on every connection */
+/* mutua_holds and mutua_in_progress, the SQL faces of loan_state_holds
+ * and loan_state_in_progress, on every connection */
 static void test_holds_sql(void **state)
 {
 	struct fx *f = *state;
@@ -1425,10 +1430,16 @@ static void test_holds_sql(void **state)
 		char sql[96];
 		snprintf(sql, sizeof sql, "SELECT mutua_holds('%s')", loan_state_name(st));
 		assert_int_equal(col_int(s, sql, NULL), loan_state_holds(st));
+		snprintf(sql, sizeof sql, "SELECT mutua_in_progress('%s')", loan_state_name(st));
+		assert_int_equal(col_int(s, sql, NULL), loan_state_in_progress(st));
 	}
 	assert_int_equal(col_int(s, "SELECT mutua_holds(NULL)", NULL), 0);
+	assert_int_equal(col_int(s, "SELECT mutua_in_progress(NULL)", NULL), 0);
 	/* a name that is no state is an error, not "does not hold" */
 	sqlite3_stmt *st = db_prep(s, "SELECT mutua_holds('lent')");
+	assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
+	sqlite3_finalize(st);
+	st = db_prep(s, "SELECT mutua_in_progress('lent')");
 	assert_int_equal(sqlite3_step(st), SQLITE_ERROR);
 	sqlite3_finalize(st);
 }
