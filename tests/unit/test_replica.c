@@ -79,8 +79,7 @@ static int teardown(void **state)
 }
 
 /* n profile entries in k's feed, in one transaction that k owns (an append
- * joins no one else's); the note makes each
- * a few hundred bytes. */
+ * joins no one else's); the note makes each a few hundred bytes. */
 static void append_profiles(struct store *s, const struct key *k, int n)
 {
 	char note[121];
