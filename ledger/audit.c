@@ -706,12 +706,14 @@ static int check_lending(struct audit *a)
 				sqlite3_finalize(st);
 				return -1;
 			}
+			if (fits) /* cannot be: the others in use at start leave no room */
+				snprintf(why, sizeof why, "%lld in use, beyond capacity %lld",
+					 (long long)use, (long long)cap);
 			time_format_utc(when, start);
 			hex_encode(id, last->id, 32);
 			issue(a, sqlite3_column_blob(st, 7), (uint64_t)last->seq,
 			      "over-booking", "accepting request %.12s lends '%s' beyond its "
-			      "capacity from %s: %s", id, sqlite3_column_text(st, 2), when,
-			      fits ? "the slot fits no more" : why);
+			      "capacity from %s: %s", id, sqlite3_column_text(st, 2), when, why);
 		}
 	}
 	free(open);

@@ -1286,7 +1286,8 @@ static void test_listing_counts_what_the_tally_counts(void **state)
 	char *before = db_dump(f->s, "SELECT * FROM counted_votes ORDER BY id");
 	assert_int_equal(sqlite3_exec(store_db(f->s), "DROP VIEW counted_votes;"
 				      " DROP VIEW current_members; DROP VIEW fork_points;"
-				      " DROP VIEW settlements; DROP VIEW settled_loans; DROP VIEW member_status;"
+				      " DROP VIEW settlements; DROP VIEW settled_loans;"
+				      " DROP VIEW member_status;"
 				      " ALTER TABLE votes DROP COLUMN counted;"
 				      " ALTER TABLE resources DROP COLUMN withdrawn;"
 				      " ALTER TABLE loan_events DROP COLUMN member_seq;"

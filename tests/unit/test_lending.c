@@ -963,7 +963,8 @@ static void test_migration_from_version_3(void **state)
 				      " ALTER TABLE loan_events DROP COLUMN member_seq;"
 				      " DROP VIEW counted_votes; ALTER TABLE votes DROP COLUMN counted;"
 				      " DROP VIEW current_members; DROP VIEW fork_points;"
-				      " DROP VIEW settlements; DROP VIEW settled_loans; DROP VIEW member_status;"
+				      " DROP VIEW settlements; DROP VIEW settled_loans;"
+				      " DROP VIEW member_status;"
 				      " PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	int k;
 	for (k = 0; f->st[k] != s; k++)
