@@ -942,36 +942,26 @@ static void sql_conflict(sqlite3_context *cx, int argc, sqlite3_value **v)
 		sqlite3_result_text(cx, chk.why, -1, SQLITE_TRANSIENT);
 }
 
-/* The state named by v: 1 and *ls; 0 when NULL (the predicates say no);
- * -1 with the result an error for a name that is no state, never a no. */
-static int state_arg(sqlite3_context *cx, sqlite3_value *v, enum loan_state *ls)
+/* The predicates of loan.h over a state, as SQL functions: the user data
+ * points at one of these. */
+typedef int state_predicate(enum loan_state);
+static state_predicate *const holds = loan_state_holds, *const in_progress =
+	loan_state_in_progress;
+
+/* mutua_holds(state), mutua_in_progress(state): 0 for NULL; a name that
+ * is no state is an error, never a no. */
+static void sql_state_is(sqlite3_context *cx, int argc, sqlite3_value **v)
 {
-	const char *name = (const char *)sqlite3_value_text(v);
+	(void)argc;
+	state_predicate *const *is = sqlite3_user_data(cx);
+	enum loan_state ls;
+	const char *name = (const char *)sqlite3_value_text(v[0]);
 	if (!name)
-		return 0;
-	if (loan_state_parse(name, ls)) {
+		sqlite3_result_int(cx, 0);
+	else if (loan_state_parse(name, &ls))
 		sqlite3_result_error(cx, err_msg(), -1);
-		return -1;
-	}
-	return 1;
-}
-
-static void sql_holds(sqlite3_context *cx, int argc, sqlite3_value **v)
-{
-	(void)argc;
-	enum loan_state ls;
-	int known = state_arg(cx, v[0], &ls);
-	if (known >= 0)
-		sqlite3_result_int(cx, known && loan_state_holds(ls));
-}
-
-static void sql_in_progress(sqlite3_context *cx, int argc, sqlite3_value **v)
-{
-	(void)argc;
-	enum loan_state ls;
-	int known = state_arg(cx, v[0], &ls);
-	if (known >= 0)
-		sqlite3_result_int(cx, known && loan_state_in_progress(ls));
+	else
+		sqlite3_result_int(cx, (*is)(ls));
 }
 
 static void sql_withdrawn(sqlite3_context *cx, int argc, sqlite3_value **v)
@@ -986,11 +976,11 @@ int lending_register_sql(struct store *s)
 {
 	sqlite3 *db = store_db(s);
 	if (sqlite3_create_function(db, "mutua_holds", 1,
-				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-				    sql_holds, NULL, NULL) ||
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				    (void *)&holds, sql_state_is, NULL, NULL) ||
 	    sqlite3_create_function(db, "mutua_in_progress", 1,
-				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-				    sql_in_progress, NULL, NULL) ||
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				    (void *)&in_progress, sql_state_is, NULL, NULL) ||
 	    sqlite3_create_function(db, "mutua_withdrawn", 1,
 				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
 				    sql_withdrawn, NULL, NULL) ||
