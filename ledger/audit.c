@@ -543,7 +543,7 @@ static int take_pending(struct audit *a, struct chunk *c)
 			   " JOIN members m ON m.id = coalesce((SELECT member FROM keys"
 			   " WHERE key = e.author), e.author) WHERE e.author IN (SELECT key"
 			   " FROM keys UNION SELECT id FROM members WHERE excluded IS NOT NULL)"
-			   " AND m.excluded IS NOT NULL AND e.time > m.excluded"
+			   " AND mutua_after_exclusion(m.excluded, e.time)"
 			   " GROUP BY e.author ORDER BY e.author",
 			"membership", 0) ||
 	    report_late(a, "SELECT e.author, min(e.seq), count(*), min(coalesce(k.rotated,"
@@ -614,27 +614,33 @@ static int check_lending(struct audit *a)
 			       "SELECT author, seq, type, lower(hex(request)), verdict FROM loan_events"
 			       " WHERE verdict IS NOT NULL ORDER BY author, seq", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW)
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
 		      "lending", "%s of request %.12s ignored: %s", sqlite3_column_text(st, 2),
 		      sqlite3_column_text(st, 3), sqlite3_column_text(st, 4));
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	/* requests that cannot stand */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT borrower, seq, state, owner IS NULL FROM loans"
 			       " WHERE state = 'invalid' OR owner IS NULL", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
 		      "lending", "%s", sqlite3_column_int(st, 3)
 		      ? "request for a resource no feed offers"
 		      : "request ignored: " LENDING_OWN_REQUEST);
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
 
 	/* over-booking: sweep each resource's holding loans in time order;
 	 * the accept that makes the use exceed the capacity is the owner's
 	 * misbehaviour, shown by its own feed: of the loans in use at that
-	 * instant, the one accepted last (not the one starting last) */
+	 * instant, the one accepted last (not the one starting last), and
+	 * the reason is the booking rule's for it beside the others */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT l.resource, r.capacity, r.title, l.start_ms, l.end_ms,"
 			       " l.quantity, l.id, l.owner,"
@@ -646,12 +652,12 @@ static int check_lending(struct audit *a)
 			       " ORDER BY l.resource, l.start_ms, l.id", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	struct open_loan {
-		int64_t end, q, decided, seq;
+		int64_t start, end, q, decided, seq;
 		uint8_t id[32];
 	} *open = NULL;
 	size_t nopen = 0, capopen = 0;
 	uint8_t cur[32] = {0};
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const uint8_t *res = sqlite3_column_blob(st, 0);
 		int64_t cap = sqlite3_column_int64(st, 1), start = sqlite3_column_int64(st, 3);
 		if (memcmp(res, cur, 32)) {
@@ -678,6 +684,7 @@ static int check_lending(struct audit *a)
 			open = more;
 		}
 		struct open_loan *ol = &open[nopen++];
+		ol->start = start;
 		ol->end = sqlite3_column_int64(st, 4);
 		ol->q = sqlite3_column_int64(st, 5);
 		ol->seq = sqlite3_column_int64(st, 8);
@@ -690,29 +697,38 @@ static int check_lending(struct audit *a)
 				if (open[k].decided > last->decided ||
 				    (open[k].decided == last->decided && open[k].seq > last->seq))
 					last = &open[k];
-			char when[TIME_BUF];
+			char when[TIME_BUF], id[HEX_ID_LEN + 1], why[300];
+			uint8_t other[32];
+			int fits = booking_fits(a->scratch, res, last->start, last->end, last->q,
+						cap, last->id, why, sizeof why, other);
+			if (fits < 0) {
+				free(open);
+				sqlite3_finalize(st);
+				return -1;
+			}
+			if (fits) /* cannot be: the others in use at start leave no room */
+				snprintf(why, sizeof why, "%lld in use, beyond capacity %lld",
+					 (long long)use, (long long)cap);
 			time_format_utc(when, start);
-			char id[HEX_ID_LEN + 1];
 			hex_encode(id, last->id, 32);
 			issue(a, sqlite3_column_blob(st, 7), (uint64_t)last->seq,
 			      "over-booking", "accepting request %.12s lends '%s' beyond its "
-			      "capacity %lld (%lld in use from %s)", id, sqlite3_column_text(st, 2),
-			      (long long)cap, (long long)use, when);
+			      "capacity from %s: %s", id, sqlite3_column_text(st, 2), when, why);
 		}
 	}
 	free(open);
 	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM loans),"
-			       " (SELECT count(*) FROM loans WHERE state = 'closed'),"
-			       " (SELECT coalesce(sum(credits), 0) FROM loans WHERE state = 'closed'),"
-			       " (SELECT coalesce(sum(b), 0) FROM (SELECT sum(credits) AS b FROM loans"
-			       "  WHERE state = 'closed' GROUP BY owner UNION ALL SELECT -sum(credits)"
-			       "  FROM loans WHERE state = 'closed' GROUP BY borrower))",
+			       " (SELECT count(*) FROM settled_loans),"
+			       " (SELECT coalesce(sum(lent), 0) FROM settlements),"
+			       " (SELECT coalesce(sum(credits), 0) FROM settlements)",
 			       -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		a->sum->members = (uint64_t)sqlite3_column_int64(st, 0);
 		a->sum->loans = (uint64_t)sqlite3_column_int64(st, 1);
 		a->sum->closed = (uint64_t)sqlite3_column_int64(st, 2);
@@ -720,6 +736,8 @@ static int check_lending(struct audit *a)
 		a->sum->balance_sum = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) /* aggregates: always one row */
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	if (a->sum->balance_sum != 0)
 		issue(a, NULL, 0, "balance", "balances sum to %lld hundredths, not zero",
 		      (long long)a->sum->balance_sum);

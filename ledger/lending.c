@@ -50,6 +50,13 @@ static int db_error(struct store *s)
 	return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 }
 
+/* A place in a member's feed order held in column i (resources.withdrawn):
+ * INT64_MAX when NULL, as booking_withdrawn takes it. */
+static int64_t column_place(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, i);
+}
+
 const char lending_schema_sql[] =
 	"CREATE TABLE loans("
 	" id BLOB PRIMARY KEY, resource BLOB NOT NULL, owner BLOB,"
@@ -65,6 +72,16 @@ const char lending_schema_sql[] =
 	" author BLOB NOT NULL, time INTEGER NOT NULL, usage INTEGER, rate INTEGER,"
 	" note TEXT NOT NULL DEFAULT '', verdict TEXT);"
 	"CREATE INDEX loan_events_request ON loan_events(request);";
+
+/* The one balance, in SQL: a settled loan moves its credits from its
+ * borrower to its owner; a member's balance is the sum of its
+ * settlements, the balance at a time that of those closed before it. */
+const char lending_balance_schema_sql[] =
+	"CREATE VIEW settled_loans AS SELECT * FROM loans WHERE state = 'closed';"
+	"CREATE VIEW settlements AS"
+	" SELECT owner AS member, id AS loan, closed, credits AS lent, 0 AS borrowed,"
+	" credits FROM settled_loans"
+	" UNION ALL SELECT borrower, id, closed, 0, credits, -credits FROM settled_loans;";
 
 const char lending_order_schema_sql[] =
 	"ALTER TABLE resources ADD COLUMN withdrawn INTEGER;"
@@ -141,8 +158,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	memcpy(borrower, sqlite3_column_blob(st, 0), 32);
 	if (has_owner)
 		memcpy(owner, sqlite3_column_blob(st, 1), 32);
-	int64_t withdrawn = sqlite3_column_type(st, 2) == SQLITE_NULL ? INT64_MAX
-			    : sqlite3_column_int64(st, 2);
+	int64_t withdrawn = column_place(st, 2);
 	sqlite3_reset(st);
 
 	enum loan_state state = LOAN_REQUESTED;
@@ -535,9 +551,31 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 	return peak;
 }
 
+int booking_fits(struct store *s, const uint8_t resource[32], int64_t start, int64_t end,
+		 int64_t quantity, int64_t capacity, const uint8_t *skip, char *why, size_t n,
+		 uint8_t conflict[32])
+{
+	if (quantity > capacity) {
+		snprintf(why, n, "quantity %lld is above the resource's capacity %lld",
+			 (long long)quantity, (long long)capacity);
+		return 0;
+	}
+	int has;
+	int64_t peak = peak_use(s, resource, start, end, skip, conflict, &has);
+	if (peak < 0)
+		return -1;
+	if (peak + quantity <= capacity)
+		return 1;
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, conflict, 32);
+	snprintf(why, n, "conflict: the slot would exceed capacity %lld (%lld in use by "
+		 "loans such as %.12s)", (long long)capacity, (long long)peak, hex);
+	return 0;
+}
+
 int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start, int64_t end)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT capacity, status FROM resources WHERE id = ?");
+	sqlite3_stmt *st = store_stmt(s, "SELECT capacity, withdrawn FROM resources WHERE id = ?");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
@@ -547,9 +585,9 @@ int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 		return rc == SQLITE_DONE ? 0 : db_error(s);
 	}
 	int64_t cap = sqlite3_column_int64(st, 0);
-	int active = strcmp((const char *)sqlite3_column_text(st, 1), "active") == 0;
+	int64_t withdrawn = column_place(st, 1);
 	sqlite3_reset(st);
-	if (!active)
+	if (booking_withdrawn(withdrawn, INT64_MAX))
 		return 0;
 	int has;
 	int64_t peak = peak_use(s, resource, start, end, NULL, NULL, &has);
@@ -567,7 +605,7 @@ static int committed_sum(struct store *s, const uint8_t *member, const uint8_t *
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT l.start_ms, l.end_ms, l.quantity, r.unit, r.rate FROM loans l"
 		" JOIN resources r ON r.id = l.resource WHERE (l.borrower = ?1 AND"
-		" mutua_holds(l.state) AND l.state <> 'closed') OR l.id = ?2");
+		" mutua_in_progress(l.state)) OR l.id = ?2");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
@@ -590,10 +628,8 @@ static int committed_sum(struct store *s, const uint8_t *member, const uint8_t *
 int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
 		    int64_t *committed)
 {
-	sqlite3_stmt *st = store_stmt(s,
-		"SELECT coalesce(sum(CASE WHEN owner = ?1 THEN credits ELSE 0 END), 0)"
-		" - coalesce(sum(CASE WHEN borrower = ?1 THEN credits ELSE 0 END), 0)"
-		" FROM loans WHERE state = 'closed' AND (owner = ?1 OR borrower = ?1)");
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(sum(credits), 0) FROM settlements"
+					 " WHERE member = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
@@ -637,8 +673,7 @@ static int booking_check(struct store *s, const uint8_t request[32], const uint8
 	enum loan_party party = !by || (known && memcmp(sqlite3_column_blob(st, 7), by, 32) == 0)
 				? LOAN_OWNER : memcmp(borrower, by, 32) == 0 ? LOAN_BORROWER
 				: LOAN_OTHER;
-	int64_t withdrawn = sqlite3_column_type(st, 8) == SQLITE_NULL ? INT64_MAX
-			    : sqlite3_column_int64(st, 8);
+	int64_t withdrawn = column_place(st, 8);
 	sqlite3_reset(st);
 
 	if (!known) {
@@ -659,26 +694,17 @@ static int booking_check(struct store *s, const uint8_t request[32], const uint8
 		snprintf(out->why, sizeof out->why, "%s", gone);
 		return 0;
 	}
-	if (q > cap) {
-		snprintf(out->why, sizeof out->why,
-			 "quantity %lld is above the resource's capacity %lld",
-			 (long long)q, (long long)cap);
-		return 0;
-	}
-	int has;
-	int64_t peak = peak_use(s, resource, start, end, request, out->conflict, &has);
-	if (peak < 0)
+	int fits = booking_fits(s, resource, start, end, q, cap, request, out->why,
+				sizeof out->why, out->conflict);
+	if (fits < 0)
 		return -1;
-	if (peak + q > cap) {
-		char hex[HEX_ID_LEN + 1];
-		hex_encode(hex, out->conflict, 32);
-		out->has_conflict = 1;
-		snprintf(out->why, sizeof out->why,
-			 "conflict: the slot would exceed capacity %lld (%lld in use by "
-			 "loans such as %.12s)", (long long)cap, (long long)peak, hex);
+	if (!fits) {
+		out->has_conflict = q <= cap;
 		return 0;
 	}
-	int64_t limit = governance_param(s, "credit-limit");
+	int64_t limit;
+	if (governance_param_get(s, "credit-limit", &limit))
+		return -1;
 	if (limit > 0) {
 		int64_t bal, com;
 		if (lending_balance(s, borrower, &bal, NULL) ||
@@ -775,8 +801,7 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 	if (rc == SQLITE_ROW) {
 		snprintf(title, sizeof title, "%s", sqlite3_column_text(st, 0));
 		int64_t cap = sqlite3_column_int64(st, 2);
-		if (booking_withdrawn(sqlite3_column_type(st, 1) == SQLITE_NULL ? INT64_MAX
-				      : sqlite3_column_int64(st, 1), INT64_MAX))
+		if (booking_withdrawn(column_place(st, 1), INT64_MAX))
 			err_set("'%s' is withdrawn", title);
 		else if ((int64_t)quantity > cap)
 			err_set("quantity %llu is above the capacity of '%s' (%lld)",
@@ -917,9 +942,18 @@ static void sql_conflict(sqlite3_context *cx, int argc, sqlite3_value **v)
 		sqlite3_result_text(cx, chk.why, -1, SQLITE_TRANSIENT);
 }
 
-static void sql_holds(sqlite3_context *cx, int argc, sqlite3_value **v)
+/* The predicates of loan.h over a state, as SQL functions: the user data
+ * points at one of these. */
+typedef int state_predicate(enum loan_state);
+static state_predicate *const holds = loan_state_holds, *const in_progress =
+	loan_state_in_progress;
+
+/* mutua_holds(state), mutua_in_progress(state): 0 for NULL; a name that
+ * is no state is an error, never a no. */
+static void sql_state_is(sqlite3_context *cx, int argc, sqlite3_value **v)
 {
 	(void)argc;
+	state_predicate *const *is = sqlite3_user_data(cx);
 	enum loan_state ls;
 	const char *name = (const char *)sqlite3_value_text(v[0]);
 	if (!name)
@@ -927,15 +961,29 @@ static void sql_holds(sqlite3_context *cx, int argc, sqlite3_value **v)
 	else if (loan_state_parse(name, &ls))
 		sqlite3_result_error(cx, err_msg(), -1);
 	else
-		sqlite3_result_int(cx, loan_state_holds(ls));
+		sqlite3_result_int(cx, (*is)(ls));
+}
+
+static void sql_withdrawn(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	int64_t place = sqlite3_value_type(v[0]) == SQLITE_NULL ? INT64_MAX
+			: sqlite3_value_int64(v[0]);
+	sqlite3_result_int(cx, booking_withdrawn(place, INT64_MAX) != NULL);
 }
 
 int lending_register_sql(struct store *s)
 {
 	sqlite3 *db = store_db(s);
 	if (sqlite3_create_function(db, "mutua_holds", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				    (void *)&holds, sql_state_is, NULL, NULL) ||
+	    sqlite3_create_function(db, "mutua_in_progress", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+				    (void *)&in_progress, sql_state_is, NULL, NULL) ||
+	    sqlite3_create_function(db, "mutua_withdrawn", 1,
 				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-				    sql_holds, NULL, NULL) ||
+				    sql_withdrawn, NULL, NULL) ||
 	    sqlite3_create_function(db, "mutua_free", 3, SQLITE_UTF8, s, sql_free, NULL, NULL) ||
 	    sqlite3_create_function(db, "mutua_conflict", 1, SQLITE_UTF8, s, sql_conflict,
 				    NULL, NULL))

@@ -22,6 +22,13 @@ extern const char lending_schema_sql[];
  * places of a resource's withdrawal and of a step in their member's feed
  * order (lending_member_seq) */
 extern const char lending_order_schema_sql[];
+/* schema version 5: the one balance as views. settled_loans: the loans
+ * closed; settlements(member, loan, closed, lent, borrowed, credits): a
+ * row for each party of a settled loan, credits plus for its owner and
+ * minus for its borrower. A member's balance is sum(credits) of its
+ * settlements (lending_balance reads it), at a time t those with
+ * closed < t. */
+extern const char lending_balance_schema_sql[];
 
 /* An entry's place in its member's history, the same on every node: its
  * seq plus the lengths of the member's earlier key feeds (ended by a
@@ -84,6 +91,14 @@ int booking_can_accept(struct store *s, const uint8_t request[32],
  * for a resource not withdrawn, position INT64_MAX for an accept not yet
  * signed. NULL, or "the resource is withdrawn". */
 const char *booking_withdrawn(int64_t withdrawn, int64_t position);
+/* The capacity part of the booking rule: whether quantity more fits
+ * capacity at every instant of [start, end) beside the holding loans of
+ * resource other than skip (may be NULL). 1 yes; 0 no, why set to the
+ * reason (the one wording, which the node and the audit give) and
+ * conflict to a loan in use at the peak; -1 on error. */
+int booking_fits(struct store *s, const uint8_t resource[32], int64_t start, int64_t end,
+		 int64_t quantity, int64_t capacity, const uint8_t *skip, char *why, size_t n,
+		 uint8_t conflict[32]);
 /* Capacity left for the whole slot [start, end): capacity minus the most
  * in use at any instant of it; 0 for a withdrawn resource; -1 on error. */
 int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
@@ -138,8 +153,12 @@ int lending_auto_answer(struct store *s, const struct key *k);
  *                                      quantity for its slot (accepted,
  *                                      handed_over, returned, closed), else
  *                                      0: loan_state_holds (loan.h)
+ *   mutua_in_progress(state)           loan_state_in_progress (loan.h)
  *   mutua_free(resource, start, end)   booking_free
- *   mutua_conflict(request)            NULL, or why it cannot be accepted */
+ *   mutua_conflict(request)            NULL, or why it cannot be accepted
+ *   mutua_withdrawn(withdrawn)         1 when a resource whose withdrawal
+ *                                      stands there (resources.withdrawn)
+ *                                      is withdrawn now: booking_withdrawn */
 int lending_register_sql(struct store *s);
 
 #endif

@@ -78,6 +78,11 @@ int loan_state_holds(enum loan_state state)
 	return (unsigned)state < LOAN_STATES && states[state].holds;
 }
 
+int loan_state_in_progress(enum loan_state state)
+{
+	return loan_state_holds(state) && state != LOAN_CLOSED;
+}
+
 int loan_step_of_payload(int payload_case)
 {
 	for (int i = 0; i < LOAN_STEPS; i++)

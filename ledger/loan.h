@@ -57,6 +57,11 @@ int loan_state_parse(const char *name, enum loan_state *out);
 /* Whether a loan in this state takes its quantity for its slot (holds
  * capacity): accepted, handed over, returned, closed. */
 int loan_state_holds(enum loan_state state);
+/* Whether a loan in this state is in progress: it holds capacity and is
+ * not settled yet (accepted, handed over, returned). Its borrower is
+ * committed to pay it (the credit limit), and an excluded member's such
+ * loans are left to settle by hand. */
+int loan_state_in_progress(enum loan_state state);
 
 /* The step a loan-step payload case takes (MUTUA__BODY__PAYLOAD_ACCEPT ...),
  * or -1; and the payload case of a step. */

@@ -9,7 +9,11 @@
 /* The one spelling of the predicate in SQL. */
 const char member_schema_sql[] =
 	"CREATE VIEW current_members AS SELECT * FROM members"
-	" WHERE active AND excluded IS NULL;";
+	" WHERE active AND excluded IS NULL;"
+	"CREATE VIEW member_status AS SELECT id,"
+	" CASE WHEN id IN (SELECT id FROM current_members) THEN 'member'"
+	" WHEN excluded IS NOT NULL THEN 'excluded' ELSE 'not admitted' END AS status"
+	" FROM members;";
 
 /* The id found by st (bound by the caller): 1 found, 0 none, -1. */
 static int step_id(sqlite3_stmt *st, uint8_t id[KEY_ID_BYTES])
@@ -45,4 +49,27 @@ int member_current_by_xkey(struct store *s, const uint8_t xkey[KEY_X_BYTES],
 		return -1;
 	sqlite3_bind_blob(st, 1, xkey, KEY_X_BYTES, SQLITE_STATIC);
 	return step_id(st, id);
+}
+
+int member_after_exclusion(int64_t excluded, int64_t time)
+{
+	return excluded != 0 && time > excluded;
+}
+
+static void sql_after_exclusion(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	int64_t excluded = sqlite3_value_type(v[0]) == SQLITE_NULL ? 0
+			   : sqlite3_value_int64(v[0]);
+	sqlite3_result_int(cx, member_after_exclusion(excluded, sqlite3_value_int64(v[1])));
+}
+
+int member_register_sql(struct store *s)
+{
+	sqlite3 *db = store_db(s);
+	if (sqlite3_create_function(db, "mutua_after_exclusion", 2,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				    sql_after_exclusion, NULL, NULL))
+		return err_set("store: %s", sqlite3_errmsg(db));
+	return 0;
 }

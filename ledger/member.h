@@ -15,7 +15,13 @@
  * is current, and signs with its new key.
  *
  * The same predicate in SQL is the view current_members (schema
- * version 5): listings read it instead of spelling the condition. */
+ * version 5): listings read it instead of spelling the condition, and
+ * the view member_status words each member's status from it.
+ *
+ * An excluded member's entries signed after its exclusion took effect
+ * are refused by every node (member_after_exclusion): the store's
+ * appends and insertions ask it, and the audit through the SQL function
+ * mutua_after_exclusion(excluded, time). */
 #ifndef MUTUA_MEMBER_H
 #define MUTUA_MEMBER_H
 
@@ -25,7 +31,9 @@
 
 struct store;
 
-/* SQL creating the view current_members (run by the store's migrations). */
+/* SQL creating the views current_members and member_status(id, status),
+ * status one of 'member', 'excluded', 'not admitted' (run by the store's
+ * migrations). */
 extern const char member_schema_sql[];
 
 /* Is id a current member? 1 yes, 0 no, -1 the store cannot tell (err_set):
@@ -36,5 +44,14 @@ int member_is_current(struct store *s, const uint8_t id[KEY_ID_BYTES]);
  * 1 found, 0 none, -1 error. */
 int member_current_by_xkey(struct store *s, const uint8_t xkey[KEY_X_BYTES],
 			   uint8_t id[KEY_ID_BYTES]);
+
+/* Was an entry signed at time (its claimed time, ms) signed after the
+ * exclusion that took effect at excluded (members.excluded; 0: none)?
+ * Such an entry is refused (REFUSAL_EXCLUDED). 1 yes, 0 no. */
+int member_after_exclusion(int64_t excluded, int64_t time);
+
+/* Registers mutua_after_exclusion(excluded, time) on the store's
+ * connection: member_after_exclusion, excluded NULL for none. 0 or -1. */
+int member_register_sql(struct store *s);
 
 #endif

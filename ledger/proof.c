@@ -2,6 +2,7 @@
 #include "proof.h"
 #include "checkpoint.h"
 #include "lending.h"
+#include "loan.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -105,9 +106,12 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 	sqlite3_finalize(st);
 	if (!rc)
 		return err_set("request %.12s is not a loan this node knows", hex);
-	if (strcmp(state, "accepted") && strcmp(state, "handed_over") &&
-	    strcmp(state, "returned") && strcmp(state, "closed"))
-		return err_set("request %.12s is %s: there is no loan to prove", hex, state);
+	enum loan_state ls;
+	if (loan_state_parse(state, &ls))
+		return -1;
+	if (!loan_state_holds(ls))
+		return err_set("request %.12s is %s: there is no loan to prove", hex,
+			       loan_state_words(ls));
 	memcpy(ids[1], request, 32);
 	size_t n = 2;
 	/* the steps the fold took (verdict NULL): at most one of each */

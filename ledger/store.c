@@ -324,6 +324,7 @@ static int migrate(struct store *s, int *refold)
 	 * it (governance.c); the views of current members and fork points.
 	 * Filled by a refold after the commit */
 	if (version < 5 && (store_exec(s, lending_order_schema_sql) ||
+			    store_exec(s, lending_balance_schema_sql) ||
 			    store_exec(s, governance_counted_schema_sql) ||
 			    store_exec(s, member_schema_sql) ||
 			    store_exec(s, store_fork_points_sql)))
@@ -366,6 +367,7 @@ struct store *store_open(const char *path)
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
 	    migrate(s, &refold) || load_genesis(s) || lending_register_sql(s) ||
+	    member_register_sql(s) ||
 	    (refold && s->genesis && store_reindex(s))) {
 		err_set("store '%s': %s", path, err_msg());
 		goto fail;
@@ -992,7 +994,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 					 (unsigned long long)b->seq);
 				break;
 			}
-			if (excluded && b->time > excluded) {
+			if (member_after_exclusion(excluded, b->time)) {
 				snprintf(why, WHY_LEN, REFUSAL_EXCLUDED, (unsigned long long)b->seq);
 				break;
 			}

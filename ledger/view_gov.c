@@ -2,19 +2,13 @@
  * status, the loans an excluded member leaves to settle, and the log of
  * signed entries (view.h).
  *
- * Two facts are restated here until their rules register them for views:
- * who is a current member (the status column: members.excluded, then
- * members.active) and which loans are in progress (accepted, handed_over,
- * returned: they hold capacity and are not settled yet).
+ * A member's status is the view member_status (member.h), a loan in
+ * progress one that mutua_in_progress says is (loan.h).
  */
 #include "view.h"
 
-/* A member's status, over members' columns. */
-#define MEMBER_STATUS                                  \
-	"CASE WHEN excluded IS NOT NULL THEN 'excluded'" \
-	" WHEN active THEN 'member' ELSE 'not admitted' END"
 /* A loan in progress, over loans l. */
-#define IN_PROGRESS "l.state IN ('accepted', 'handed_over', 'returned')"
+#define IN_PROGRESS "mutua_in_progress(l.state)"
 
 /* The federation as one object (federation show --json). Parameters: ?1
  * name, ?2 federation id (hex), ?3 credit limit in force (hundredths), ?4
@@ -27,17 +21,18 @@ const struct view view_fed_show = {
 	" (SELECT json_group_array(json_object("
 	"  'id', lower(hex(id)), 'name', name, 'college', college,"
 	"  'founder', json(iif(founder, 'true', 'false')),"
-	"  'status', " MEMBER_STATUS ","
-	"  'loans_to_settle', CASE WHEN excluded IS NOT NULL THEN (SELECT"
+	"  'status', status,"
+	"  'loans_to_settle', CASE WHEN status = 'excluded' THEN (SELECT"
 	"   json_group_array(lower(hex(l.id))) FROM loans l WHERE " IN_PROGRESS
 	"   AND (l.owner = mm.id OR l.borrower = mm.id)) END))"
-	"  FROM (SELECT * FROM members ORDER BY name) AS mm) AS members_json"};
+	"  FROM (SELECT m.*, s.status FROM members m JOIN member_status s ON s.id = m.id"
+	"  ORDER BY m.name) AS mm) AS members_json"};
 
 /* Every member the federation knows, by name, with its status. */
 const struct view view_fed_members = {
 	"members",
-	"SELECT name, lower(hex(id)) AS id, college, " MEMBER_STATUS " AS status"
-	" FROM members ORDER BY name"};
+	"SELECT m.name, lower(hex(m.id)) AS id, m.college, s.status FROM members m"
+	" JOIN member_status s ON s.id = m.id ORDER BY m.name"};
 
 /* An excluded member's loans in progress: the members settle them by hand,
  * since its later steps are refused. */

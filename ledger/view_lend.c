@@ -2,8 +2,10 @@
  * the calendar, balances and the settled loans of the CSV export, and the
  * ids that offer and request prefixes resolve among. The columns are those
  * the CLI prints (their names are the JSON fields of --json); what a
- * column derives from is the fold's (lending.c, fold.c), and mutua_free
- * and mutua_conflict are the booking rule's (lending_register_sql).
+ * column derives from is the fold's (lending.c, fold.c); mutua_free,
+ * mutua_conflict and mutua_withdrawn are the booking rule's, mutua_holds
+ * the loan table's (lending_register_sql), and a balance is the sum of a
+ * member's settlements (lending.h).
  */
 #include "view.h"
 
@@ -33,7 +35,7 @@ const struct view view_offers = {
 	"offers",
 	OFFER_SELECT("CASE WHEN ?4 IS NOT NULL THEN mutua_free(r.id, ?4, ?5) END")
 	" WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.owner = ?2)"
-	" AND (?3 OR r.status = 'active')"
+	" AND (?3 OR NOT mutua_withdrawn(r.withdrawn))"
 	" AND (?4 IS NULL OR mutua_free(r.id, ?4, ?5) > 0)"
 	" ORDER BY m.name, r.title, r.id"};
 
@@ -56,7 +58,7 @@ const struct view view_requests = {
 	" AND (?4 IS NULL OR l.state = ?4)"
 	" ORDER BY l.start_ms, l.id"};
 
-/* The states listed are those that hold capacity (lending.c). */
+/* The loans that hold their resource's capacity. */
 const struct view view_calendar = {
 	"calendar",
 	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource,"
@@ -66,22 +68,18 @@ const struct view view_calendar = {
 	" l.end_ms AS end_ms, l.note AS note, r.location AS location"
 	" FROM loans l JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
-	" WHERE l.state IN ('accepted', 'handed_over', 'returned', 'closed')"
+	" WHERE mutua_holds(l.state)"
 	" AND l.end_ms > ?1 AND l.start_ms < ?2 AND (?3 IS NULL OR l.resource = ?3)"
 	" ORDER BY r.title, l.start_ms, l.id"};
 
 const struct view view_balances = {
 	"balances",
 	"SELECT lower(hex(m.id)) AS member, m.name AS name,"
-	" (coalesce(o.lent, 0) - coalesce(b.borrowed, 0)) / 100.0 AS balance,"
-	" coalesce(o.lent, 0) / 100.0 AS lent,"
-	" coalesce(b.borrowed, 0) / 100.0 AS borrowed,"
-	" coalesce(o.n, 0) + coalesce(b.n, 0) AS loans"
-	" FROM members m"
-	" LEFT JOIN (SELECT owner AS id, sum(credits) AS lent, count(*) AS n"
-	"  FROM loans WHERE state = 'closed' GROUP BY owner) o ON o.id = m.id"
-	" LEFT JOIN (SELECT borrower AS id, sum(credits) AS borrowed, count(*) AS n"
-	"  FROM loans WHERE state = 'closed' GROUP BY borrower) b ON b.id = m.id"
+	" coalesce(b.balance, 0) / 100.0 AS balance, coalesce(b.lent, 0) / 100.0 AS lent,"
+	" coalesce(b.borrowed, 0) / 100.0 AS borrowed, coalesce(b.n, 0) AS loans"
+	" FROM members m LEFT JOIN (SELECT member, sum(credits) AS balance,"
+	"  sum(lent) AS lent, sum(borrowed) AS borrowed, count(*) AS n"
+	"  FROM settlements GROUP BY member) b ON b.member = m.id"
 	" WHERE ?1 IS NULL OR m.id = ?1 ORDER BY m.name"};
 
 const struct view view_settled_loans = {
@@ -93,7 +91,7 @@ const struct view view_settled_loans = {
 	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\","
 	" l.quantity AS quantity, printf('%.3f', l.usage / 1000.0) AS usage,"
 	" printf('%.2f', l.rate / 100.0) AS rate, printf('%.2f', l.credits / 100.0) AS credits"
-	" FROM loans l JOIN resources r ON r.id = l.resource"
+	" FROM settled_loans l JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
-	" WHERE l.state = 'closed' AND l.closed >= ?1 AND l.closed < ?2"
+	" WHERE l.closed >= ?1 AND l.closed < ?2"
 	" ORDER BY l.closed, l.id"};

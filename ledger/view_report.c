@@ -18,8 +18,8 @@
  * The rules are the ledger's: which states hold capacity is
  * mutua_holds(state) (loan.c), who is a current member the view
  * current_members (member.h); a member's balance at the end of the period
- * sums the credits of the loans closed before ?2, as owner minus as
- * borrower, as lending_balance does for today.
+ * is the sum of its settlements closed before ?2, the view lending_balance
+ * reads for today (lending.h).
  */
 #include "view.h"
 
@@ -36,8 +36,8 @@ const struct view view_report_members = {
 const struct view view_report_figures = {
 	"figures of the period",
 	"SELECT (SELECT count(*) FROM " REPORT_LOANS ") AS loans,"
-	" (SELECT count(*) FROM " REPORT_LOANS " WHERE state = 'closed') AS settled,"
-	" (SELECT coalesce(sum(credits), 0) FROM " REPORT_LOANS " WHERE state = 'closed')"
+	" (SELECT count(*) FROM settled_loans WHERE " REPORT_PERIOD ") AS settled,"
+	" (SELECT coalesce(sum(credits), 0) FROM settled_loans WHERE " REPORT_PERIOD ")"
 	" AS credits, (SELECT count(*) FROM " REPORT_CANCELLED ") AS cancelled"};
 
 /* The period's requests that are neither loans nor cancelled after their
@@ -63,14 +63,12 @@ const struct view view_report_flows = {
 const struct view view_report_balances = {
 	"balances",
 	/* one pass over the loans per column group, not one per member */
-	"SELECT m.name, m.college, coalesce(bo.v, 0) - coalesce(bb.v, 0) AS balance,"
+	"SELECT m.name, m.college, coalesce(bal.v, 0) AS balance,"
 	" coalesce(po.c, 0) AS lent, coalesce(pb.c, 0) AS borrowed,"
 	" coalesce(po.n, 0) AS loans_lent, coalesce(pb.n, 0) AS loans_borrowed,"
 	" m.id IN (SELECT id FROM current_members) AS current FROM members m"
-	" LEFT JOIN (SELECT owner AS id, sum(credits) AS v FROM loans"
-	"  WHERE state = 'closed' AND closed < ?2 GROUP BY owner) bo ON bo.id = m.id"
-	" LEFT JOIN (SELECT borrower AS id, sum(credits) AS v FROM loans"
-	"  WHERE state = 'closed' AND closed < ?2 GROUP BY borrower) bb ON bb.id = m.id"
+	" LEFT JOIN (SELECT member AS id, sum(credits) AS v FROM settlements"
+	"  WHERE closed < ?2 GROUP BY member) bal ON bal.id = m.id"
 	" LEFT JOIN (SELECT l.owner AS id, count(*) AS n,"
 	"  sum(CASE WHEN l.state = 'closed' THEN l.credits ELSE 0 END) AS c"
 	"  FROM " REPORT_LOANS " l GROUP BY l.owner) po ON po.id = m.id"

@@ -8,6 +8,7 @@
  */
 #include "checkpoint.h"
 #include "config.h"
+#include "json.h"
 #include "lending.h"
 #include "log.h"
 #include "replica.h"
@@ -128,17 +129,6 @@ static int lock_home(const char *home)
 	return fd;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 /* HOME/mutuad.status: JSON lines read by `mutua status`; the first line
  * is the node, then one line per peer. Replaced atomically. */
 static void write_status(const char *path, struct syncer *sy, const char *listen,
@@ -151,24 +141,24 @@ static void write_status(const char *path, struct syncer *sy, const char *listen
 		return;
 	fprintf(f, "{\"pid\":%d,\"started\":%lld,\"listen\":", (int)getpid(),
 		(long long)started);
-	json_str(f, listen);
+	json_string(f, listen);
 	fprintf(f, ",\"received\":%llu,\"sent\":%llu}\n",
 		(unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
 	for (int i = 0; i < syncer_npeers(sy); i++) {
 		struct peer_stats ps;
 		syncer_peer_stats(sy, i, &ps);
 		fputs("{\"name\":", f);
-		json_str(f, ps.name);
+		json_string(f, ps.name);
 		fputs(",\"member\":", f);
-		json_str(f, ps.member);
+		json_string(f, ps.member);
 		fputs(",\"endpoint\":", f);
-		json_str(f, ps.endpoint);
+		json_string(f, ps.endpoint);
 		fprintf(f, ",\"direction\":\"%s\",\"connected\":%s,\"last_contact\":%lld,"
 			   "\"received\":%llu,\"rejected\":%llu,\"sent\":%llu,\"error\":",
 			ps.outbound ? "out" : "in", ps.connected ? "true" : "false",
 			(long long)ps.last_contact, (unsigned long long)ps.received,
 			(unsigned long long)ps.rejected, (unsigned long long)ps.sent);
-		json_str(f, ps.last_error);
+		json_string(f, ps.last_error);
 		fputs("}\n", f);
 	}
 	if (fclose(f) == 0)

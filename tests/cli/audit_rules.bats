@@ -144,12 +144,14 @@ received() {
 @test "an owner's accept beyond the resource's capacity" {
 	history
 	run -1 --separate-stderr mutua --home "$A" accept "$R2"
-	stderr_has "capacity 1"
+	# the node's reason, word for word: the booking rule's (booking_fits)
+	why="conflict: the slot would exceed capacity 1 (1 in use by loans such as ${R1:0:12})"
+	stderr_has "$why"
 	bt step "$A" accept "$R2" >/dev/null
 	seq=$(feed_len "$A" "$A_ID")
 	mutua --home "$A" export --out "$T/x.bundle" 2>/dev/null
 	reported "$T/x.bundle" Alpha "$A_ID" "$seq" over-booking \
-		"accepting request ${R2:0:12} lends 'Camion 20m3' beyond its capacity 1"
+		"accepting request ${R2:0:12} lends 'Camion 20m3' beyond its capacity from 2026-01-05T00:00:00.000Z: $why"
 }
 
 @test "a step out of order: the owner closes a loan never handed over" {

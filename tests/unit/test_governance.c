@@ -1286,6 +1286,8 @@ static void test_listing_counts_what_the_tally_counts(void **state)
 	char *before = db_dump(f->s, "SELECT * FROM counted_votes ORDER BY id");
 	assert_int_equal(sqlite3_exec(store_db(f->s), "DROP VIEW counted_votes;"
 				      " DROP VIEW current_members; DROP VIEW fork_points;"
+				      " DROP VIEW settlements; DROP VIEW settled_loans;"
+				      " DROP VIEW member_status;"
 				      " ALTER TABLE votes DROP COLUMN counted;"
 				      " ALTER TABLE resources DROP COLUMN withdrawn;"
 				      " ALTER TABLE loan_events DROP COLUMN member_seq;"
@@ -1489,6 +1491,40 @@ static void test_current_member(void **state)
 	assert_int_equal(q_int(f->s, "SELECT count(*) FROM current_members", NULL), 4);
 	assert_int_equal(q_int(f->s, "SELECT count(*) FROM current_members WHERE id = ?1",
 			       keys[DD]->id), 0);
+	/* and so does the status the listings print (member_status), for the
+	 * founder, the admitted member and the excluded one */
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM member_status WHERE id = ?1"
+				     " AND status = 'member'", keys[A]->id), 1);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM member_status WHERE id = ?1"
+				     " AND status = 'member'", keys[E]->id), 1);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM member_status WHERE id = ?1"
+				     " AND status = 'excluded'", keys[DD]->id), 1);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM member_status WHERE status = 'member'",
+			       NULL), 4);
+	/* a member whose admission has not passed (members.active 0) is
+	 * neither current nor listed as a member */
+	assert_int_equal(sqlite3_exec(store_db(f->s), "UPDATE members SET active = 0"
+				      " WHERE founder = 0 AND excluded IS NULL", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(member_is_current(f->s, keys[E]->id), 0);
+	assert_int_equal(q_int(f->s, "SELECT count(*) FROM member_status WHERE id = ?1"
+				     " AND status = 'not admitted'", keys[E]->id), 1);
+	assert_int_equal(sqlite3_exec(store_db(f->s), "UPDATE members SET active = 1"
+				      " WHERE founder = 0 AND excluded IS NULL", NULL, NULL, NULL),
+			 SQLITE_OK);
+	/* what an excluded member signs after its exclusion is refused: the
+	 * rule the store asks and the audit's SQL function agree */
+	int64_t at;
+	assert_int_equal(store_excluded_at(f->s, keys[DD]->id, &at), 1);
+	assert_false(member_after_exclusion(at, at));
+	assert_true(member_after_exclusion(at, at + 1));
+	assert_false(member_after_exclusion(0, at + 1));
+	assert_int_equal(q_int(f->s, "SELECT mutua_after_exclusion(excluded, excluded + 1)"
+				     " FROM members WHERE id = ?1", keys[DD]->id), 1);
+	assert_int_equal(q_int(f->s, "SELECT mutua_after_exclusion(excluded, excluded)"
+				     " FROM members WHERE id = ?1", keys[DD]->id), 0);
+	assert_int_equal(q_int(f->s, "SELECT mutua_after_exclusion(excluded, 1)"
+				     " FROM members WHERE id = ?1", keys[A]->id), 0);
 
 	/* the store cannot read the exclusions: no answer, no append */
 	sqlite3 *db = store_db(f->s);

@@ -78,8 +78,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* n profile entries in k's feed, in one transaction; the note makes each
- * a few hundred bytes. */
+/* n profile entries in k's feed, in one transaction that k owns (an append
+ * joins no one else's); the note makes each a few hundred bytes. */
 static void append_profiles(struct store *s, const struct key *k, int n)
 {
 	char note[121];
