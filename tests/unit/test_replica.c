@@ -85,7 +85,7 @@ static void append_profiles(struct store *s, const struct key *k, int n)
 	char note[121];
 	memset(note, 'x', sizeof note - 1);
 	note[sizeof note - 1] = 0;
-	assert_int_equal(store_begin(s, s, "a test batch"), 0);
+	assert_int_equal(store_begin(s, k, "a test batch"), 0);
 	for (int i = 0; i < n; i++) {
 		Mutua__Body b = MUTUA__BODY__INIT;
 		Mutua__Profile p = MUTUA__PROFILE__INIT;
@@ -99,7 +99,7 @@ static void append_profiles(struct store *s, const struct key *k, int n)
 		if (store_append(s, k, &b, NULL) != 0)
 			fail_msg("append: %s", err_msg());
 	}
-	assert_int_equal(store_commit(s, s), 0);
+	assert_int_equal(store_commit(s, k), 0);
 }
 
 struct heads {
