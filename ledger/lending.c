@@ -1,14 +1,9 @@
 /* lending.c - loans. See lending.h.
  *
- * Tables (derived, rebuilt by store_reindex):
- *   loans(id, ...)     one row per request entry: its slot and quantity, the
- *                      owner once the resource is known, and the state that
- *                      follows from the loan's steps
- *   loan_events(...)   every step (accept ... close) received, valid or not;
- *                      verdict says why an ignored one was ignored;
- *                      member_seq its place in its author's feed order
- *   resources.withdrawn the place of the resource's withdrawal in its
- *                      owner's feed order (schema version 5)
+ * Tables (derived, rebuilt by store_reindex; columns in schema.c): loans,
+ * one row per request entry, in the state that follows from its steps;
+ * loan_events, every step (accept ... close) received, taken or not, and
+ * why not (verdict); resources.withdrawn, where the owner withdrew it.
  *
  * A loan's state is recomputed from its request and all its steps whenever
  * one of them (or its resource's offer) arrives, so the result does not
@@ -49,26 +44,6 @@ static int db_error(struct store *s)
 {
 	return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 }
-
-const char lending_schema_sql[] =
-	"CREATE TABLE loans("
-	" id BLOB PRIMARY KEY, resource BLOB NOT NULL, owner BLOB,"
-	" borrower BLOB NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
-	" quantity INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '',"
-	" requested INTEGER NOT NULL, state TEXT NOT NULL, usage INTEGER,"
-	" rate INTEGER, credits INTEGER, decided INTEGER, closed INTEGER,"
-	" reason TEXT NOT NULL DEFAULT '', ignored INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX loans_resource ON loans(resource, start_ms);"
-	"CREATE INDEX loans_borrower ON loans(borrower);"
-	"CREATE TABLE loan_events("
-	" id BLOB PRIMARY KEY, request BLOB NOT NULL, type TEXT NOT NULL,"
-	" author BLOB NOT NULL, time INTEGER NOT NULL, usage INTEGER, rate INTEGER,"
-	" note TEXT NOT NULL DEFAULT '', verdict TEXT);"
-	"CREATE INDEX loan_events_request ON loan_events(request);";
-
-const char lending_order_schema_sql[] =
-	"ALTER TABLE resources ADD COLUMN withdrawn INTEGER;"
-	"ALTER TABLE loan_events ADD COLUMN member_seq INTEGER;";
 
 int64_t lending_member_seq(struct store *s, const struct entry *e)
 {
