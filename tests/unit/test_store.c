@@ -1419,6 +1419,52 @@ static void test_schema_version_4_store_migrates(void **state)
 	free(fresh);
 }
 
+/* A store of a newer version is refused and left as it is; a step that
+ * fails leaves the store at its version, every step of the migration
+ * undone (one transaction). */
+static void test_schema_newer_refused_failed_step_undone(void **state)
+{
+	struct fx *f = *state;
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION + 1);
+	exec(f->s1, sql);
+	store_close(&f->s1);
+	assert_null(store_open(f->p1));
+	assert_err("newer than this program's");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->p1, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), SCHEMA_VERSION + 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	/* version 3, with a table where version 5 puts a view */
+	char *path = path_in(f->dir, "v3.db");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sqlite3_exec(db, schema_steps[i].sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE fork_points(x); PRAGMA user_version = 3",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	assert_null(store_open(path));
+	assert_err("schema version 5");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+					    " (SELECT count(*) FROM sqlite_schema WHERE name = 'entries_id'),"
+					    " (SELECT count(*) FROM pragma_table_info('resources')"
+					    " WHERE name IN ('seq', 'withdrawn'))", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	assert_int_equal(sqlite3_column_int(st, 1), 1); /* version 4 dropped it: undone */
+	assert_int_equal(sqlite3_column_int(st, 2), 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+}
+
 /* The steps released are never edited (a store of that version in the
  * field would not get them): a change to the schema is a new step, a new
  * version. Pinned by their BLAKE2b-256, as the wire format's vectors. */
@@ -1540,6 +1586,7 @@ int main(void)
 		T(test_reindex_corrupted),
 		T(test_schema_migrated_as_fresh),
 		T(test_schema_version_4_store_migrates),
+		T(test_schema_newer_refused_failed_step_undone),
 		T(test_schema_steps_pinned),
 		T(test_two_handles_alternate),
 		T(test_two_handles_concurrent),
