@@ -27,10 +27,15 @@
  * signing key (its id), a feed by the signing key that signs it (a member
  * with a rotated key has several feeds). Booleans are INTEGER 0 or 1.
  *
+ * Each table is given with its columns and their types; '?' marks a
+ * column that may be NULL, the others are NOT NULL. The CREATE statements
+ * below hold the defaults and the keys.
+ *
  * ---- original tables ---------------------------------------------------
  *
  * meta(key TEXT PRIMARY KEY, value BLOB)
- *   The node's own settings and state, one row a key:
+ *   The node's own settings and state, one row a key (value: bytes, an
+ *   integer or text, as the key says):
  *     genesis             the genesis bytes, verbatim (store_adopt_genesis);
  *                         its BLAKE2b-256 is the federation id
  *     hold_appends_until  ms: store_append refuses until then (set by
@@ -39,7 +44,8 @@
  *                         what 'mutua init' was told, for the card and
  *                         the profile (endpoints one a line)
  *
- * entries(n, author, seq, id, type, time, body, sig, verified)
+ * entries(n INTEGER PRIMARY KEY, author BLOB, seq INTEGER, id BLOB,
+ *         type TEXT, time INTEGER, body BLOB, sig BLOB, verified INTEGER)
  *   Every entry held, one row an entry of a feed. body and sig are the
  *   bytes received, verbatim (invariant 2); the rest is copied out of the
  *   body for queries.
@@ -59,26 +65,28 @@
  *               that check failed (its feed is then in faults)
  *   UNIQUE(author, seq) is the index every read of a feed goes through.
  *
- * forks(author, seq, id, body, sig, found)
+ * forks(author BLOB, seq INTEGER, id BLOB, body BLOB, sig BLOB,
+ *       found INTEGER)
  *   PRIMARY KEY(author, seq, id). Fork proofs (invariant 4): validly
  *   signed entries of a feed at a seq where entries holds another one,
  *   which stays there; together they prove that the author signed twice.
  *   found is when this node recorded it (its own clock, ms).
  *
- * faults(author PRIMARY KEY, seq, reason)
- *   Feeds found faulty, with the seq of the first fault found and why: a bad
- *   signature found by a later check ("bad signature"), or a checkpoint
- *   that does not match its feed (CHECKPOINT_BAD_ROOT,
+ * faults(author BLOB PRIMARY KEY, seq INTEGER, reason TEXT)
+ *   Feeds found faulty, with the seq of the first fault found and why: a
+ *   bad signature found by a later check ("bad signature"), or a
+ *   checkpoint that does not match its feed (CHECKPOINT_BAD_ROOT,
  *   CHECKPOINT_INCONSISTENT; checkpoint.c writes it as it folds one).
  *
  * ---- derived tables ----------------------------------------------------
  *
- * feeds(author PRIMARY KEY, seq, id)
+ * feeds(author BLOB PRIMARY KEY, seq INTEGER, id BLOB)
  *   Each feed's head: the highest seq held and its id. Moved by every
  *   insert of the feed's next entry (store.c).
  *
- * members(id PRIMARY KEY, xkey, name, college, founder, since, active,
- *         excluded)
+ * members(id BLOB PRIMARY KEY, xkey BLOB, name TEXT, college TEXT,
+ *         founder INTEGER, since INTEGER, active INTEGER,
+ *         excluded INTEGER?)
  *   Every member, from the genesis (fold_genesis) and passed admissions
  *   (governance.c); profiles (fold.c) and rotations (fold_new_key) change
  *   its description.
@@ -96,12 +104,14 @@
  *     excluded  ms: when the exclusion that put it out passed, NULL never;
  *               it stays a member for what it signed before
  *
- * member_endpoints(member, url)
+ * member_endpoints(member BLOB, url TEXT)
  *   Where a member's node listens: its card's, then its latest profile's.
  *
- * resources(id PRIMARY KEY, owner, kind, title, unit, capacity, rate,
- *           location, description, auto_accept, status, created, updated,
- *           seq, withdrawn)
+ * resources(id BLOB PRIMARY KEY, owner BLOB, kind TEXT, title TEXT,
+ *           unit TEXT, capacity INTEGER, rate INTEGER, location TEXT,
+ *           description TEXT, auto_accept INTEGER, status TEXT,
+ *           created INTEGER, updated INTEGER, seq INTEGER?,
+ *           withdrawn INTEGER?)
  *   One row an offer entry, folded by fold.c (offer, offer-update,
  *   offer-withdraw).
  *     id          the offer's entry id; owner, its author's member id
@@ -120,9 +130,11 @@
  *                 owner's accept placed after it is ignored
  *                 (booking_withdrawn; version 5)
  *
- * loans(id PRIMARY KEY, resource, owner, borrower, start_ms, end_ms,
- *       quantity, note, requested, state, usage, rate, credits, decided,
- *       closed, reason, ignored, seq)
+ * loans(id BLOB PRIMARY KEY, resource BLOB, owner BLOB?, borrower BLOB,
+ *       start_ms INTEGER, end_ms INTEGER, quantity INTEGER, note TEXT,
+ *       requested INTEGER, state TEXT, usage INTEGER?, rate INTEGER?,
+ *       credits INTEGER?, decided INTEGER?, closed INTEGER?, reason TEXT,
+ *       ignored INTEGER, seq INTEGER?)
  *   One row a request entry (lending_fold), its state recomputed from the
  *   request, its resource and all its steps whenever one of them arrives
  *   (lending.c, recompute), whatever their order of arrival.
@@ -147,8 +159,9 @@
  *     seq            the request's seq in its author's feed (version 4)
  *   Balances are not stored: lending_balance sums credits of closed loans.
  *
- * loan_events(id PRIMARY KEY, request, type, author, time, usage, rate,
- *             note, verdict, seq, member_seq)
+ * loan_events(id BLOB PRIMARY KEY, request BLOB, type TEXT, author BLOB,
+ *             time INTEGER, usage INTEGER?, rate INTEGER?, note TEXT,
+ *             verdict TEXT?, seq INTEGER?, member_seq INTEGER?)
  *   Every loan step entry held (accept, decline, cancel, handover, return,
  *   close), taken or not (lending_fold).
  *     request     the request it answers (possibly not held yet)
@@ -162,9 +175,12 @@
  *     member_seq  its place in its author's own order (lending_member_seq;
  *                 version 5)
  *
- * proposals(id PRIMARY KEY, proposer, kind, target, target_name, card,
- *           college, param, value, reason, created, deadline, state,
- *           passed_at, quorum_met, yes, no, voters, eligible, oldkey)
+ * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
+ *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
+ *           value INTEGER?, reason TEXT, created INTEGER,
+ *           deadline INTEGER, state TEXT, passed_at INTEGER?,
+ *           quorum_met INTEGER, yes REAL, no REAL, voters INTEGER,
+ *           eligible INTEGER, oldkey BLOB?)
  *   One row a proposal entry (governance_fold); its tally and outcome are
  *   recounted from scratch whenever a proposal or a vote arrives
  *   (governance_recount).
@@ -187,18 +203,20 @@
  *   are read from the passed 'set' proposals (governance_param_get), or
  *   the genesis's.
  *
- * votes(id PRIMARY KEY, proposal, voter, choice, time, counted)
+ * votes(id BLOB PRIMARY KEY, proposal BLOB, voter BLOB, choice INTEGER,
+ *       time INTEGER, counted INTEGER)
  *   One row a vote entry (governance_fold).
  *     voter    the author's member id; time, its clock (ms)
  *     choice   1 yes, 2 no, 3 abstain
  *     counted  1 on the one vote of each voter that the count took, 0 on
  *              every other (governance.c, mark_counted; version 5)
  *
- * params(name PRIMARY KEY, value, since)
+ * params(name TEXT PRIMARY KEY, value INTEGER, since INTEGER)
  *   Never written: parameters are read from proposals (above). Emptied by
  *   a reindex, kept so that no version has to drop it.
  *
- * checkpoints(author, seq, size, root, valid, why, tree)
+ * checkpoints(author BLOB, seq INTEGER, size INTEGER, root BLOB,
+ *             valid INTEGER, why TEXT?, tree BLOB)
  *   PRIMARY KEY(author, seq). One row a checkpoint entry, checked against
  *   the feed as it is folded (checkpoint_fold; version 2).
  *     author, seq the checkpoint entry's feed and seq
@@ -210,7 +228,8 @@
  *                 32-byte hash a bit set in size), so the next check
  *                 hashes only the entries since
  *
- * keys(key PRIMARY KEY, member, rotated, cut, rekey) WITHOUT ROWID
+ * keys(key BLOB PRIMARY KEY, member BLOB, rotated INTEGER?, cut INTEGER?,
+ *      rekey INTEGER) WITHOUT ROWID
  *   The signing keys of a member other than its id, and where a key's
  *   feed ends (version 3). Folded from rotations (fold.c) and passed
  *   rekeys (governance.c, apply_rekey).
@@ -269,11 +288,13 @@
  * The audit (audit.c) replays a history into a scratch store
  * (store_open_scratch: in memory, the same schema) and adds two tables of
  * its own there, schema_audit_sql, never in a node's store:
- *   audit_pending(k, author, seq, body, sig)  entries of feeds whose author
- *                     is not (yet) a member, in bundle order k, until the
- *                     history admits them; index audit_pending_a
- *   audit_forks(k, body, sig)  the history's fork records, compared once
- *                     every entry is in
+ *   audit_pending(k INTEGER PRIMARY KEY, author BLOB, seq INTEGER,
+ *                 body BLOB, sig BLOB)
+ *     entries of feeds whose author is not (yet) a member, in bundle
+ *     order k, until the history admits them; index audit_pending_a,
+ *     (author, k): a feed's entries in order
+ *   audit_forks(k INTEGER PRIMARY KEY, body BLOB, sig BLOB)
+ *     the history's fork records, compared once every entry is in
  *
  * ---- versions -----------------------------------------------------------
  *
