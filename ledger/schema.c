@@ -70,19 +70,22 @@
  *   PRIMARY KEY(author, seq, id). Fork proofs (invariant 4): validly
  *   signed entries of a feed at a seq where entries holds another one,
  *   which stays there; together they prove that the author signed twice.
- *   found is when this node recorded it (its own clock, ms).
+ *   body and sig are the entry's bytes as received, id its id; found is
+ *   when this node recorded it (its own clock, ms).
  *
  * faults(author BLOB PRIMARY KEY, seq INTEGER, reason TEXT)
- *   Feeds found faulty, with the seq of the first fault found and why: a
- *   bad signature found by a later check ("bad signature"), or a
- *   checkpoint that does not match its feed (CHECKPOINT_BAD_ROOT,
- *   CHECKPOINT_INCONSISTENT; checkpoint.c writes it as it folds one).
+ *   Feeds found faulty: author, the feed; seq, where the first fault
+ *   found is; reason, what it is: a bad signature found by a later check
+ *   ("bad signature"), or a checkpoint that does not match its feed
+ *   (CHECKPOINT_BAD_ROOT, CHECKPOINT_INCONSISTENT; checkpoint.c writes it
+ *   as it folds one).
  *
  * ---- derived tables ----------------------------------------------------
  *
  * feeds(author BLOB PRIMARY KEY, seq INTEGER, id BLOB)
- *   Each feed's head: the highest seq held and its id. Moved by every
- *   insert of the feed's next entry (store.c).
+ *   Each feed's head: author, the feed; seq, the highest seq held; id,
+ *   that entry's id. Moved by every insert of the feed's next entry
+ *   (store.c).
  *
  * members(id BLOB PRIMARY KEY, xkey BLOB, name TEXT, college TEXT,
  *         founder INTEGER, since INTEGER, active INTEGER,
@@ -90,6 +93,7 @@
  *   Every member, from the genesis (fold_genesis) and passed admissions
  *   (governance.c); profiles (fold.c) and rotations (fold_new_key) change
  *   its description.
+ *     id        its first signing key, which names it for good
  *     xkey      its X25519 transport key (CURVE; what the ZAP handler
  *               admits): its card's, then its latest profile's, rotation's
  *               or passed rekey's
@@ -105,7 +109,9 @@
  *               it stays a member for what it signed before
  *
  * member_endpoints(member BLOB, url TEXT)
- *   Where a member's node listens: its card's, then its latest profile's.
+ *   url: where a member's node listens (a ZeroMQ endpoint,
+ *   tcp://host:port), one row each: its card's, then its latest
+ *   profile's.
  *
  * resources(id BLOB PRIMARY KEY, owner BLOB, kind TEXT, title TEXT,
  *           unit TEXT, capacity INTEGER, rate INTEGER, location TEXT,
@@ -116,6 +122,7 @@
  *   offer-withdraw).
  *     id          the offer's entry id; owner, its author's member id
  *     kind, unit  names ("vehicle" ...; "hour", "day", "km", "m3", "item")
+ *     title, location, description  the offer's words
  *     capacity    how many can be lent at once
  *     rate        hundredths of a credit per unit
  *     auto_accept the owner's node answers requests itself
@@ -166,6 +173,7 @@
  *   close), taken or not (lending_fold).
  *     request     the request it answers (possibly not held yet)
  *     type        the entry type; author, the member who took it
+ *     note        its note (a reason, a condition, a meter reading)
  *     time        its author's clock: steps are taken in (time, author,
  *                 seq, id) order
  *     usage, rate what it states (return, close), as in loans
@@ -190,6 +198,7 @@
  *     target_name admit: the name on the card, else ''
  *     card        admit, rekey: the card (a packed Card, signed)
  *     college     admit: the newcomer's college ('' the card's)
+ *     reason      the proposer's words
  *     param       set: the parameter's name
  *     value       set: its value; rekey: the last seq of the replaced key
  *     deadline    created + the duration in force at created (ms)
@@ -206,14 +215,16 @@
  * votes(id BLOB PRIMARY KEY, proposal BLOB, voter BLOB, choice INTEGER,
  *       time INTEGER, counted INTEGER)
  *   One row a vote entry (governance_fold).
+ *     proposal the proposal voted on (possibly not held yet)
  *     voter    the author's member id; time, its clock (ms)
  *     choice   1 yes, 2 no, 3 abstain
  *     counted  1 on the one vote of each voter that the count took, 0 on
  *              every other (governance.c, mark_counted; version 5)
  *
  * params(name TEXT PRIMARY KEY, value INTEGER, since INTEGER)
- *   Never written: parameters are read from proposals (above). Emptied by
- *   a reindex, kept so that no version has to drop it.
+ *   A parameter's name, value and since when (ms), as version 1 planned
+ *   them; never written: parameters are read from proposals (above).
+ *   Emptied by a reindex, kept so that no version has to drop it.
  *
  * checkpoints(author BLOB, seq INTEGER, size INTEGER, root BLOB,
  *             valid INTEGER, why TEXT?, tree BLOB)
