@@ -42,6 +42,18 @@ DDL='"[^"]*\b(CREATE (TEMP |TEMPORARY )?(TABLE|(UNIQUE )?INDEX|VIEW|TRIGGER|VIRT
 	[ -z "$missing" ] || { echo "not in the header comment:$missing"; false; }
 }
 
+@test "schema.c's header names every SQL function the ledger registers" {
+	names=$(grep -ohE 'sqlite3_create_function(_v2)?\([a-z_]+, "[a-z_]+"' "$ROOT"/ledger/*.c |
+		sed -E 's/.*"([a-z_]+)"/\1/' | sort -u)
+	[ -n "$names" ]
+	header=$(schema_header)
+	missing=""
+	for n in $names; do
+		grep -qE "\b$n\(" <<<"$header" || missing="$missing $n"
+	done
+	[ -z "$missing" ] || { echo "not in schema.c's header:$missing"; false; }
+}
+
 @test "schema.c's header says what each column of each table of a fresh store is" {
 	run -0 mutua --home "$T/a" init --name Alpha
 	db=$T/a/store.db
