@@ -17,6 +17,7 @@
 #include "history.h"
 #include "lending.h"
 #include "refusal.h"
+#include "schema.h"
 #include "util.h"
 #include "store_int.h"
 
@@ -764,14 +765,8 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	filling = &chunks[0];
 	if (!(a.scratch = store_open_scratch()))
 		goto out;
-	if (sqlite3_exec(store_db(a.scratch), "CREATE TABLE audit_pending(k INTEGER PRIMARY KEY,"
-			 " author BLOB NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL,"
-			 " sig BLOB NOT NULL); CREATE INDEX audit_pending_a ON audit_pending(author, k);"
-			 " CREATE TABLE audit_forks(k INTEGER PRIMARY KEY, body BLOB NOT NULL,"
-			 " sig BLOB NOT NULL)", NULL, NULL, NULL)) {
-		err_set("scratch store: %s", sqlite3_errmsg(store_db(a.scratch)));
+	if (store_exec(a.scratch, schema_audit_sql))
 		goto out;
-	}
 
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	pool.n = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1);

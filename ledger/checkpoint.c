@@ -33,13 +33,6 @@
 
 _Static_assert(sizeof(size_t) >= sizeof(uint64_t), "feed sizes are held in size_t");
 
-const char checkpoint_schema_sql[] =
-	"CREATE TABLE checkpoints("
-	" author BLOB NOT NULL, seq INTEGER NOT NULL, size INTEGER NOT NULL,"
-	" root BLOB NOT NULL, valid INTEGER NOT NULL, why TEXT, tree BLOB NOT NULL,"
-	" PRIMARY KEY(author, seq));"
-	"CREATE INDEX checkpoints_valid ON checkpoints(author, valid, seq);";
-
 /* ---- proof paths as runs of leaves ------------------------------------ */
 
 struct runs {

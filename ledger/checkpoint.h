@@ -45,11 +45,9 @@ struct store;
 #define CHECKPOINT_BAD_ROOT "checkpoint root does not match the feed"
 #define CHECKPOINT_INCONSISTENT "checkpoint does not extend the previous checkpoint"
 
-/* checkpoints(author, seq, size, root, valid, why, tree): one row per
- * checkpoint entry folded; valid 1 when it holds, else 0 with why (one of
- * the two reasons above); tree the frontier of the feed's real tree at
- * size. Derived: cleared by fold_clear, rebuilt by store_reindex. */
-extern const char checkpoint_schema_sql[];
+/* The table checkpoints: one row per checkpoint entry folded, valid or
+ * not (why: one of the two reasons above). Derived: cleared by
+ * fold_clear, rebuilt by store_reindex. Its columns: schema.c. */
 
 /* Fold hook for a checkpoint entry (inside the store's transaction; the
  * entries before it are stored). */

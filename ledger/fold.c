@@ -40,28 +40,6 @@
 
 #include <string.h>
 
-const char fold_schema_sql[] =
-	"CREATE TABLE members("
-	" id BLOB PRIMARY KEY, xkey BLOB NOT NULL, name TEXT NOT NULL,"
-	" college TEXT NOT NULL DEFAULT '', founder INTEGER NOT NULL,"
-	" since INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, excluded INTEGER);"
-	"CREATE TABLE member_endpoints(member BLOB NOT NULL, url TEXT NOT NULL);"
-	"CREATE INDEX member_endpoints_m ON member_endpoints(member);"
-	"CREATE TABLE resources("
-	" id BLOB PRIMARY KEY, owner BLOB NOT NULL, kind TEXT NOT NULL,"
-	" title TEXT NOT NULL, unit TEXT NOT NULL, capacity INTEGER NOT NULL,"
-	" rate INTEGER NOT NULL, location TEXT NOT NULL DEFAULT '',"
-	" description TEXT NOT NULL DEFAULT '', auto_accept INTEGER NOT NULL,"
-	" status TEXT NOT NULL, created INTEGER NOT NULL,"
-	" updated INTEGER NOT NULL);"
-	"CREATE INDEX resources_owner ON resources(owner);";
-
-const char keys_schema_sql[] =
-	"CREATE TABLE keys(key BLOB PRIMARY KEY, member BLOB NOT NULL,"
-	" rotated INTEGER, cut INTEGER, rekey INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
-	"CREATE INDEX keys_member ON keys(member);"
-	"ALTER TABLE proposals ADD COLUMN oldkey BLOB;";
-
 int fold_clear(struct store *s)
 {
 	return store_exec(s, "DELETE FROM members; DELETE FROM member_endpoints;"

@@ -9,10 +9,7 @@
 
 struct store;
 
-/* SQL creating the derived tables (run by the store's migrations). */
-extern const char fold_schema_sql[];
-/* Schema version 3: the keys table, and the replaced key of a rekey. */
-extern const char keys_schema_sql[];
+/* The tables it writes, and what each column means: schema.c. */
 int fold_clear(struct store *s);
 int fold_genesis(struct store *s, const Mutua__Genesis *g);
 int fold_entry(struct store *s, const struct entry *e);

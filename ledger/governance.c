@@ -1,16 +1,12 @@
 /* governance.c - proposals, votes, and what follows from them.
  *
- * Tables (derived, rebuilt by store_reindex):
- *   proposals   one row per proposal entry, with its tally and outcome
- *   votes       every vote entry (a member's later vote on a proposal
- *               replaces its earlier one); counted (schema version 5) is
- *               1 on the one vote of each voter that the count below took,
- *               0 on every other
- *   counted_votes  view: the votes with counted set. It is what listings
- *               read (mutua proposals): which votes count is decided here,
- *               in C, once, and nowhere restated in SQL
- *   params      federation parameters set by passed proposals
- *   members     active and excluded follow from admissions and exclusions
+ * Tables (derived, rebuilt by store_reindex; columns in schema.c):
+ * proposals, one row per proposal entry with its tally and outcome; votes,
+ * every vote entry, with counted set on the one vote of each voter that
+ * the count below took; members.active and members.excluded follow from
+ * admissions and exclusions. Listings (mutua proposals) read the view
+ * counted_votes: which votes count is decided here, in C, once, and
+ * nowhere restated in SQL.
  *
  * The count, for a proposal made at time T (its author's clock) and open
  * until T + duration (the duration in force at T):
@@ -49,27 +45,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char governance_schema_sql[] =
-	"CREATE TABLE proposals("
-	" id BLOB PRIMARY KEY, proposer BLOB NOT NULL, kind TEXT NOT NULL,"
-	" target BLOB, target_name TEXT NOT NULL DEFAULT '', card BLOB, college TEXT NOT NULL DEFAULT '', param TEXT,"
-	" value INTEGER, reason TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
-	" deadline INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'open',"
-	" passed_at INTEGER, quorum_met INTEGER NOT NULL DEFAULT 0,"
-	" yes REAL NOT NULL DEFAULT 0, no REAL NOT NULL DEFAULT 0,"
-	" voters INTEGER NOT NULL DEFAULT 0, eligible INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE votes("
-	" id BLOB PRIMARY KEY, proposal BLOB NOT NULL, voter BLOB NOT NULL,"
-	" choice INTEGER NOT NULL, time INTEGER NOT NULL);"
-	"CREATE INDEX votes_proposal ON votes(proposal);"
-	"CREATE TABLE params(name TEXT PRIMARY KEY, value INTEGER NOT NULL,"
-	" since INTEGER NOT NULL);";
-
-const char governance_counted_schema_sql[] =
-	"ALTER TABLE votes ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;"
-	"CREATE VIEW counted_votes AS SELECT id, proposal, voter, choice, time FROM votes"
-	" WHERE counted;";
 
 void governance_defaults(const Mutua__Genesis *g, uint32_t *rule, uint32_t *threshold,
 			 uint32_t *quorum, uint64_t *duration)

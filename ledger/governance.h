@@ -24,10 +24,6 @@ struct store;
 #define VOTE_NO 2
 #define VOTE_ABSTAIN 3
 
-extern const char governance_schema_sql[];
-/* Schema version 5: votes.counted and the counted_votes view. */
-extern const char governance_counted_schema_sql[];
-
 /* The rule in force at the genesis (defaults when it carries none). */
 void governance_defaults(const Mutua__Genesis *g, uint32_t *rule, uint32_t *threshold,
 			 uint32_t *quorum, uint64_t *duration);

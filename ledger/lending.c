@@ -1,14 +1,9 @@
 /* lending.c - loans. See lending.h.
  *
- * Tables (derived, rebuilt by store_reindex):
- *   loans(id, ...)     one row per request entry: its slot and quantity, the
- *                      owner once the resource is known, and the state that
- *                      follows from the loan's steps
- *   loan_events(...)   every step (accept ... close) received, valid or not;
- *                      verdict says why an ignored one was ignored;
- *                      member_seq its place in its author's feed order
- *   resources.withdrawn the place of the resource's withdrawal in its
- *                      owner's feed order (schema version 5)
+ * Tables (derived, rebuilt by store_reindex; columns in schema.c): loans,
+ * one row per request entry, in the state that follows from its steps;
+ * loan_events, every step (accept ... close) received, taken or not, and
+ * why not (verdict); resources.withdrawn, where the owner withdrew it.
  *
  * A loan's state is recomputed from its request and all its steps whenever
  * one of them (or its resource's offer) arrives, so the result does not
@@ -56,36 +51,6 @@ static int64_t column_place(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, i);
 }
-
-const char lending_schema_sql[] =
-	"CREATE TABLE loans("
-	" id BLOB PRIMARY KEY, resource BLOB NOT NULL, owner BLOB,"
-	" borrower BLOB NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
-	" quantity INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '',"
-	" requested INTEGER NOT NULL, state TEXT NOT NULL, usage INTEGER,"
-	" rate INTEGER, credits INTEGER, decided INTEGER, closed INTEGER,"
-	" reason TEXT NOT NULL DEFAULT '', ignored INTEGER NOT NULL DEFAULT 0);"
-	"CREATE INDEX loans_resource ON loans(resource, start_ms);"
-	"CREATE INDEX loans_borrower ON loans(borrower);"
-	"CREATE TABLE loan_events("
-	" id BLOB PRIMARY KEY, request BLOB NOT NULL, type TEXT NOT NULL,"
-	" author BLOB NOT NULL, time INTEGER NOT NULL, usage INTEGER, rate INTEGER,"
-	" note TEXT NOT NULL DEFAULT '', verdict TEXT);"
-	"CREATE INDEX loan_events_request ON loan_events(request);";
-
-/* The one balance, in SQL: a settled loan moves its credits from its
- * borrower to its owner; a member's balance is the sum of its
- * settlements, the balance at a time that of those closed before it. */
-const char lending_balance_schema_sql[] =
-	"CREATE VIEW settled_loans AS SELECT * FROM loans WHERE state = 'closed';"
-	"CREATE VIEW settlements AS"
-	" SELECT owner AS member, id AS loan, closed, credits AS lent, 0 AS borrowed,"
-	" credits FROM settled_loans"
-	" UNION ALL SELECT borrower, id, closed, 0, credits, -credits FROM settled_loans;";
-
-const char lending_order_schema_sql[] =
-	"ALTER TABLE resources ADD COLUMN withdrawn INTEGER;"
-	"ALTER TABLE loan_events ADD COLUMN member_seq INTEGER;";
 
 int64_t lending_member_seq(struct store *s, const struct entry *e)
 {

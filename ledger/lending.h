@@ -17,19 +17,6 @@
 
 struct store;
 
-extern const char lending_schema_sql[];
-/* schema version 5: resources.withdrawn and loan_events.member_seq, the
- * places of a resource's withdrawal and of a step in their member's feed
- * order (lending_member_seq) */
-extern const char lending_order_schema_sql[];
-/* schema version 5: the one balance as views. settled_loans: the loans
- * closed; settlements(member, loan, closed, lent, borrowed, credits): a
- * row for each party of a settled loan, credits plus for its owner and
- * minus for its borrower. A member's balance is sum(credits) of its
- * settlements (lending_balance reads it), at a time t those with
- * closed < t. */
-extern const char lending_balance_schema_sql[];
-
 /* An entry's place in its member's history, the same on every node: its
  * seq plus the lengths of the member's earlier key feeds (ended by a
  * rotation or a rekey's cut). For the entry being folded; -1 on error. */

@@ -6,14 +6,7 @@
 
 #include <string.h>
 
-/* The one spelling of the predicate in SQL. */
-const char member_schema_sql[] =
-	"CREATE VIEW current_members AS SELECT * FROM members"
-	" WHERE active AND excluded IS NULL;"
-	"CREATE VIEW member_status AS SELECT id,"
-	" CASE WHEN id IN (SELECT id FROM current_members) THEN 'member'"
-	" WHEN excluded IS NOT NULL THEN 'excluded' ELSE 'not admitted' END AS status"
-	" FROM members;";
+/* The predicate in SQL is the view current_members (schema.c). */
 
 /* The id found by st (bound by the caller): 1 found, 0 none, -1. */
 static int step_id(sqlite3_stmt *st, uint8_t id[KEY_ID_BYTES])

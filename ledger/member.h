@@ -31,11 +31,6 @@
 
 struct store;
 
-/* SQL creating the views current_members and member_status(id, status),
- * status one of 'member', 'excluded', 'not admitted' (run by the store's
- * migrations). */
-extern const char member_schema_sql[];
-
 /* Is id a current member? 1 yes, 0 no, -1 the store cannot tell (err_set):
  * a caller refuses then, as for a no. */
 int member_is_current(struct store *s, const uint8_t id[KEY_ID_BYTES]);

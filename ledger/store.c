@@ -1,29 +1,5 @@
-/* store.c - the SQLite store. See store.h.
- *
- * Tables (schema version 1):
- *   meta(key, value)        'genesis': the genesis bytes
- *   entries                 every entry held, verbatim (body, sig), with
- *                           author, seq, id, type and time copied out for
- *                           queries; n is the arrival order; verified is 1
- *                           once the entry's own signature was checked
- *                           (0: stored on the strength of its hash chain)
- *   forks                   fork proofs: a second validly signed entry at an
- *                           (author, seq) already held
- *   faults                  feeds found to hold a badly signed entry, or a
- *                           checkpoint that does not match the feed
- * Derived (rebuilt by store_reindex):
- *   feeds(author, seq, id)  each feed's head
- *   members, member_endpoints, resources: see fold.c
- *   checkpoints (schema version 2): see checkpoint.c
- *   keys (schema version 3): see fold.c
- * Schema version 4 drops the index on entries.id (random keys: costly to
- * keep up at every insert); resources, loans and loan_events keep the seq
- * of the entry they come from, so it is found by (author, seq).
- * Schema version 5 adds resources.withdrawn and loan_events.member_seq
- * (lending.h), votes.counted and the view counted_votes (governance.c),
- * the view current_members (member.c), and the view fork_points: each
- * forked feed's fork point, the lowest seq at which two validly signed
- * entries are held (store_fork_point); a store that had none is refolded.
+/* store.c - the SQLite store. See store.h; the schema, its tables, views
+ * and versions are specified in schema.c, whose steps migrate applies.
  */
 #include "store.h"
 #include "checkpoint.h"
@@ -33,6 +9,7 @@
 #include "lending.h"
 #include "refusal.h"
 #include "member.h"
+#include "schema.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -128,24 +105,6 @@ void store_wakes(struct store *s, int on)
 {
 	s->wakes = on;
 }
-
-static const char schema_v1[] =
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
-	"CREATE TABLE entries("
-	" n INTEGER PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL,"
-	" id BLOB NOT NULL, type TEXT NOT NULL, time INTEGER NOT NULL,"
-	" body BLOB NOT NULL, sig BLOB NOT NULL,"
-	" verified INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
-	"CREATE UNIQUE INDEX entries_id ON entries(id);"
-	"CREATE INDEX entries_unverified ON entries(verified) WHERE verified = 0;"
-	"CREATE TABLE forks("
-	" author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL,"
-	" body BLOB NOT NULL, sig BLOB NOT NULL, found INTEGER NOT NULL,"
-	" PRIMARY KEY(author, seq, id));"
-	"CREATE TABLE faults(author BLOB PRIMARY KEY, seq INTEGER NOT NULL,"
-	" reason TEXT NOT NULL);"
-	"CREATE TABLE feeds(author BLOB PRIMARY KEY, seq INTEGER NOT NULL,"
-	" id BLOB NOT NULL);";
 
 sqlite3 *store_db(struct store *s)
 {
@@ -274,10 +233,15 @@ static int load_genesis(struct store *s)
 	return rc;
 }
 
+/* Brings the store to SCHEMA_VERSION: the steps of schema.c above its
+ * version, in order, in one transaction. *refold: the derived tables
+ * must be rebuilt once it committed (a step said so, on a store that had
+ * some: version 0 is an empty file). */
 static int migrate(struct store *s, int *refold)
 {
 	sqlite3_stmt *st;
 	int version;
+	char sql[64];
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(s->db));
 	if (step_row(s, st) != 1) {
@@ -286,54 +250,26 @@ static int migrate(struct store *s, int *refold)
 	}
 	version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (version == STORE_SCHEMA_VERSION)
+	if (version == SCHEMA_VERSION)
 		return 0;
-	if (version > STORE_SCHEMA_VERSION)
+	if (version > SCHEMA_VERSION)
 		return err_set("store has schema version %d, newer than this program's "
-			       "(%d): upgrade mutua", version, STORE_SCHEMA_VERSION);
+			       "(%d): upgrade mutua", version, SCHEMA_VERSION);
 	if (store_begin(s, s, "the schema migration"))
 		return -1;
-	/* forward migrations run in order; version 0 is an empty file */
-	if (version < 1 && (store_exec(s, schema_v1) || store_exec(s, fold_schema_sql) ||
-			    store_exec(s, lending_schema_sql) ||
-			    store_exec(s, governance_schema_sql)))
-		goto fail;
-	/* 2: checkpoints (no stored entry can be one: version 1 refused them) */
-	if (version < 2 && store_exec(s, checkpoint_schema_sql))
-		goto fail;
-	/* 3: key rotations (refused by version 2: no stored entry is one) */
-	if (version < 3 && store_exec(s, keys_schema_sql))
-		goto fail;
-	/* 4: no index on entries.id. Its keys are random: each batch wrote
-	 * pages all over it (a sixth of a sync's time). What looked entries
-	 * up by id now finds them by their feed's seq, kept beside the ids
-	 * that name them (the index serves once more, to fill those in) */
-	if (version < 4 &&
-	    store_exec(s, "ALTER TABLE resources ADD COLUMN seq INTEGER;"
-			  " ALTER TABLE loans ADD COLUMN seq INTEGER;"
-			  " ALTER TABLE loan_events ADD COLUMN seq INTEGER;"
-			  " UPDATE resources SET seq = (SELECT seq FROM entries e WHERE e.id = resources.id);"
-			  " UPDATE loans SET seq = (SELECT seq FROM entries e WHERE e.id = loans.id);"
-			  " UPDATE loan_events SET seq ="
-			  " (SELECT seq FROM entries e WHERE e.id = loan_events.id);"
-			  " DROP INDEX entries_id"))
-		goto fail;
-	/* 5: where a resource's withdrawal and each loan step stand in the
-	 * entries, so that an owner's accept after its withdrawal is ignored
-	 * (lending.h, booking_withdrawn); the votes the count took, marked by
-	 * it (governance.c); the views of current members and fork points.
-	 * Filled by a refold after the commit */
-	if (version < 5 && (store_exec(s, lending_order_schema_sql) ||
-			    store_exec(s, lending_balance_schema_sql) ||
-			    store_exec(s, governance_counted_schema_sql) ||
-			    store_exec(s, member_schema_sql) ||
-			    store_exec(s, store_fork_points_sql)))
-		goto fail;
-	*refold = version >= 1 && version < 5;
-	if (store_exec(s, "PRAGMA user_version = 5") || store_commit(s, s))
+	for (int i = version; i < SCHEMA_VERSION; i++) {
+		if (store_exec(s, schema_steps[i].sql)) {
+			err_set("schema version %d: %s", schema_steps[i].version, err_msg());
+			goto fail;
+		}
+		*refold |= version >= 1 && schema_steps[i].refold;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (store_exec(s, sql) || store_commit(s, s))
 		goto fail;
 	return 0;
 fail:
+	*refold = 0;
 	store_rollback(s, s);
 	return -1;
 }
@@ -660,11 +596,7 @@ static int put_entry(struct store *s, const struct entry *e, int verified, int m
 	return fold_entry(s, e);
 }
 
-/* The one reader of the view fork_points (store_fork_point). */
-const char store_fork_points_sql[] =
-	"CREATE VIEW fork_points AS SELECT author, min(seq) AS seq FROM forks"
-	" GROUP BY author;";
-
+/* The one reader of the view fork_points (schema.c). */
 int store_fork_point(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT seq FROM fork_points WHERE author = ?1");

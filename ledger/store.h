@@ -19,8 +19,9 @@
 #include "entry.h"
 #include "keys.h"
 #include "mutua.pb-c.h"
+#include "schema.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION SCHEMA_VERSION /* schema.c */
 #define STORE_BATCH_MAX 4096 /* entries of one feed inserted at once */
 
 struct store;
@@ -77,7 +78,6 @@ int store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES], int64_t *
  * entries of author are held (the view fork_points). 1 forked, with *seq
  * filled when seq is not NULL; 0 not forked; -1 the store cannot tell. */
 int store_fork_point(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq);
-extern const char store_fork_points_sql[];
 
 /* Appends to k's own feed: fills federation, author, seq, prev and time of
  * b (payload and actor set by the caller), signs, inserts and folds, in one

@@ -9,6 +9,7 @@
 #include "entry.h"
 #include "federation.h"
 #include "lending.h"
+#include "schema.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -1295,6 +1296,207 @@ static void test_reindex_corrupted(void **state)
 	feed_free(&fa);
 }
 
+/* ---- the schema: one list of steps, a fresh store as a migrated one -- */
+
+/* Every table, index and view of s with its SQL, runs of blanks squeezed
+ * (malloc'd). */
+static char *schema_text(struct store *s)
+{
+	char *t = db_dump(s, "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema"
+			     " ORDER BY name");
+	char *w = t;
+	for (const char *r = t; *r; r++)
+		if (!(*r == ' ' && (r[1] == ' ' || r[1] == ')' || r[1] == ',' || w == t ||
+				    w[-1] == '(' || w[-1] == ' ')))
+			*w++ = *r;
+	*w = 0;
+	return t;
+}
+
+/* The same, with each table as its columns (name, type, not null, default,
+ * key) and whether it has a rowid: what ALTER TABLE leaves, whatever the
+ * text of its CREATE became (SQLite edits it in place). */
+static char *schema_shape(struct store *s)
+{
+	return db_dump(s, "SELECT m.type, m.name, m.tbl_name, CASE m.type WHEN 'table' THEN"
+			  " (SELECT group_concat(c.name || ' ' || c.type || ' ' || c.\"notnull\""
+			  " || ' ' || coalesce(c.dflt_value, '-') || ' ' || c.pk, ', ')"
+			  " FROM pragma_table_info(m.name) c)"
+			  " || (SELECT iif(wr, ' without rowid', '') FROM pragma_table_list(m.name)"
+			  " WHERE schema = 'main')"
+			  " ELSE coalesce(m.sql, '') END FROM sqlite_schema m ORDER BY m.name");
+}
+
+/* A store file at path of the given version, built by the steps below it
+ * alone, as this program's older versions left it; opened by store_open. */
+static struct store *open_from_version(const char *path, int version)
+{
+	sqlite3 *db;
+	char sql[64];
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int i = 0; i < version; i++) {
+		assert_int_equal(schema_steps[i].version, i + 1);
+		if (sqlite3_exec(db, schema_steps[i].sql, NULL, NULL, NULL) != SQLITE_OK)
+			fail_msg("schema step %d: %s", i + 1, sqlite3_errmsg(db));
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	struct store *s = store_open(path);
+	if (!s)
+		fail_msg("store_open of a version %d store: %s", version, err_msg());
+	return s;
+}
+
+/* A store made by version 1, 2, 3 or 4 and migrated has the schema of a
+ * fresh one: same tables, columns, indexes and views, same SQL. */
+static void test_schema_migrated_as_fresh(void **state)
+{
+	struct fx *f = *state;
+	char *fresh = schema_text(f->s1);
+	assert_non_null(strstr(fresh, "view|fork_points|fork_points|CREATE VIEW"));
+	assert_int_equal(count(f->s1, "SELECT user_version FROM pragma_user_version", NULL),
+			 SCHEMA_VERSION);
+	for (int v = 1; v < SCHEMA_VERSION; v++) {
+		char name[32];
+		snprintf(name, sizeof name, "v%d.db", v);
+		char *path = path_in(f->dir, name);
+		struct store *s = open_from_version(path, v);
+		char *got = schema_text(s);
+		if (strcmp(got, fresh))
+			fail_msg("version %d migrated:\n%s\nfresh:\n%s", v, got, fresh);
+		assert_int_equal(count(s, "SELECT user_version FROM pragma_user_version", NULL),
+				 SCHEMA_VERSION);
+		free(got);
+		store_close(&s);
+		/* and opened again, it is left as it is */
+		s = store_open(path);
+		assert_non_null(s);
+		got = schema_text(s);
+		assert_string_equal(got, fresh);
+		free(got);
+		store_close(&s);
+		free(path);
+	}
+	free(fresh);
+}
+
+/* A store of version 4 holding entries, rebuilt from a current one by
+ * undoing what version 5 added (as ALTER TABLE ... DROP COLUMN leaves it,
+ * not as the steps wrote it), migrates to the fresh schema's tables and
+ * columns, and its derived rows are refolded. */
+static void test_schema_version_4_store_migrates(void **state)
+{
+	struct fx *f = *state;
+	uint8_t oa[32], ob[32], req[32];
+	two_feeds(f->s1, oa, ob);
+	append_request(f->s1, kb, oa, req);
+	assert_int_equal(lending_append(f->s1, ka, MUTUA__BODY__PAYLOAD_ACCEPT, req, NULL,
+					-1, -1, NULL), 0);
+	char *fresh = schema_shape(f->s2);
+	char *rows = dump_derived(f->s1);
+	exec(f->s1, "DROP VIEW member_status; DROP VIEW settlements; DROP VIEW settled_loans;"
+		    " DROP VIEW counted_votes; DROP VIEW current_members; DROP VIEW fork_points;"
+		    " ALTER TABLE votes DROP COLUMN counted;"
+		    " ALTER TABLE resources DROP COLUMN withdrawn;"
+		    " ALTER TABLE loan_events DROP COLUMN member_seq;"
+		    " PRAGMA user_version = 4");
+	char *old = schema_shape(f->s1);
+	assert_string_not_equal(old, fresh);
+	store_close(&f->s1);
+	f->s1 = store_open(f->p1);
+	if (!f->s1)
+		fail_msg("store_open: %s", err_msg());
+	char *got = schema_shape(f->s1);
+	assert_string_equal(got, fresh);
+	char *after = dump_derived(f->s1);
+	assert_string_equal(after, rows);
+	assert_int_equal(count(f->s1, "SELECT count(*) FROM loan_events WHERE member_seq IS NULL",
+			       NULL), 0);
+	free(after);
+	free(got);
+	free(old);
+	free(rows);
+	free(fresh);
+}
+
+/* A store of a newer version is refused and left as it is; a step that
+ * fails leaves the store at its version, every step of the migration
+ * undone (one transaction). */
+static void test_schema_newer_refused_failed_step_undone(void **state)
+{
+	struct fx *f = *state;
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION + 1);
+	exec(f->s1, sql);
+	store_close(&f->s1);
+	assert_null(store_open(f->p1));
+	assert_err("newer than this program's");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->p1, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), SCHEMA_VERSION + 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	/* version 3, with a table where version 5 puts a view */
+	char *path = path_in(f->dir, "v3.db");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sqlite3_exec(db, schema_steps[i].sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE fork_points(x); PRAGMA user_version = 3",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	assert_null(store_open(path));
+	assert_err("schema version 5");
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+					    " (SELECT count(*) FROM sqlite_schema WHERE name = 'entries_id'),"
+					    " (SELECT count(*) FROM pragma_table_info('resources')"
+					    " WHERE name IN ('seq', 'withdrawn'))", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 3);
+	assert_int_equal(sqlite3_column_int(st, 1), 1); /* version 4 dropped it: undone */
+	assert_int_equal(sqlite3_column_int(st, 2), 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+}
+
+/* The steps released are never edited (a store of that version in the
+ * field would not get them): a change to the schema is a new step, a new
+ * version. Pinned by their BLAKE2b-256, as the wire format's vectors. */
+static void test_schema_steps_pinned(void **state)
+{
+	(void)state;
+	static const char *const released[] = {
+		"36c43009d9e8d68687b42beafce11de1c169ca33bb5a5158fc970847cbd1e9b0",
+		"44cdb17bbb3ff0aaa862929b040043651a0e5748d3493b308d1cee4befeecccc",
+		"c58f09808eb5eb9f674dc7eb8d88ea78df9c52c5d8e0077f88a5abbb1d2a5374",
+		"65817c02b710c2cb8aff62a8d5552ede1965c200bfd7b262b60bd56ab880623b",
+		"c2c28dbeb9ddcaf27ae00a1ea2a8d63b72e062181e965021313174ef4c589618",
+	};
+	_Static_assert(sizeof released / sizeof *released == SCHEMA_VERSION,
+		       "pin the new step's hash");
+	for (int i = 0; i < SCHEMA_VERSION; i++) {
+		uint8_t h[32];
+		char hex[65];
+		const char *sql = schema_steps[i].sql;
+		assert_int_equal(schema_steps[i].version, i + 1);
+		crypto_generichash(h, sizeof h, (const uint8_t *)sql, strlen(sql), NULL, 0);
+		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+		if (strcmp(hex, released[i]))
+			fail_msg("schema step %d was edited after its release (%s): add a step",
+				 i + 1, hex);
+	}
+	/* only the step that adds derived columns asks for a refold */
+	assert_int_equal(schema_steps[SCHEMA_VERSION - 1].refold, 1);
+	assert_int_equal(schema_steps[0].refold, 0);
+}
+
 static void test_two_handles_alternate(void **state)
 {
 	struct fx *f = *state;
@@ -1383,6 +1585,10 @@ int main(void)
 		T(test_fork_proof),
 		T(test_reindex_identical),
 		T(test_reindex_corrupted),
+		T(test_schema_migrated_as_fresh),
+		T(test_schema_version_4_store_migrates),
+		T(test_schema_newer_refused_failed_step_undone),
+		T(test_schema_steps_pinned),
 		T(test_two_handles_alternate),
 		T(test_two_handles_concurrent),
 	};

@@ -1,0 +1,464 @@
+/* schema.c - the store's SQL schema: every table, index and view, and the
+ * steps that build them. See schema.h.
+ *
+ * A node's store is one SQLite file (WAL, synchronous=FULL). Its version
+ * is PRAGMA user_version, SCHEMA_VERSION for this program. store_open
+ * runs the steps of schema_steps above the file's version, in order, in
+ * one transaction (an empty file is version 0 and runs them all: a fresh
+ * store and a migrated one have the same schema), refuses a file of a
+ * newer version, and refolds the derived tables after a step that says
+ * so. Nothing else in the tree creates, alters or drops a table, an index
+ * or a view (tests/cli/schema.bats checks it).
+ *
+ * Kinds of table. The ORIGINAL tables hold what the node received or
+ * found: they are the history, and a reindex keeps them. Every other
+ * table is DERIVED (DESIGN.md, invariant 5): a deterministic fold of the
+ * genesis and the entries, written in the same transaction as the entry
+ * that changes it (fold_entry and the folds it calls), emptied and
+ * rebuilt by store_reindex (fold_clear, then every entry again). The
+ * audit rebuilds them from a history in a scratch store (audit.c).
+ *
+ * Units, in every table. Times are UTC milliseconds. A time taken from an
+ * entry is its author's clock (Body.time): data, not order (DESIGN.md,
+ * invariant 9). Credits (a rate, a balance, a limit) are counted in
+ * hundredths of a credit; usage in thousandths of the resource's unit.
+ * Ids (entry ids, member ids, keys) are 32-byte blobs: an entry id is
+ * BLAKE2b-256 of the entry's body; a member is named by its first Ed25519
+ * signing key (its id), a feed by the signing key that signs it (a member
+ * with a rotated key has several feeds). Booleans are INTEGER 0 or 1.
+ *
+ * Each table is given with its columns and their types; '?' marks a
+ * column that may be NULL, the others are NOT NULL. The CREATE statements
+ * below hold the defaults and the keys.
+ *
+ * ---- original tables ---------------------------------------------------
+ *
+ * meta(key TEXT PRIMARY KEY, value BLOB)
+ *   The node's own settings and state, one row a key (value: bytes, an
+ *   integer or text, as the key says):
+ *     genesis             the genesis bytes, verbatim (store_adopt_genesis);
+ *                         its BLAKE2b-256 is the federation id
+ *     hold_appends_until  ms: store_append refuses until then (set by
+ *                         mutuad after a start: store_hold_appends)
+ *     local.name, local.college, local.endpoints
+ *                         what 'mutua init' was told, for the card and
+ *                         the profile (endpoints one a line)
+ *
+ * entries(n INTEGER PRIMARY KEY, author BLOB, seq INTEGER, id BLOB,
+ *         type TEXT, time INTEGER, body BLOB, sig BLOB, verified INTEGER)
+ *   Every entry held, one row an entry of a feed. body and sig are the
+ *   bytes received, verbatim (invariant 2); the rest is copied out of the
+ *   body for queries.
+ *     n         INTEGER PRIMARY KEY: the order of arrival at this node
+ *     author    the signing key of the feed (Body.author)
+ *     seq       the entry's place in its feed, 1, 2, 3 ... without gap
+ *     id        BLAKE2b-256 of body
+ *     type      the payload's name (entry_type_name: "offer", "request",
+ *               "accept", "return", "vote", ...)
+ *     time      the author's clock (ms)
+ *     body, sig the signed bytes and their Ed25519 signature; zero-length
+ *               in the audit's scratch store, which never reads them back
+ *               (store_open_scratch)
+ *     verified  1: its own signature was checked; 0: stored on the
+ *               strength of its hash chain (store_insert_batch), to be
+ *               checked in the background (store_verify_pending); -1:
+ *               that check failed (its feed is then in faults)
+ *   UNIQUE(author, seq) is the index every read of a feed goes through.
+ *
+ * forks(author BLOB, seq INTEGER, id BLOB, body BLOB, sig BLOB,
+ *       found INTEGER)
+ *   PRIMARY KEY(author, seq, id). Fork proofs (invariant 4): validly
+ *   signed entries of a feed at a seq where entries holds another one,
+ *   which stays there; together they prove that the author signed twice.
+ *   body and sig are the entry's bytes as received, id its id; found is
+ *   when this node recorded it (its own clock, ms).
+ *
+ * faults(author BLOB PRIMARY KEY, seq INTEGER, reason TEXT)
+ *   Feeds found faulty: author, the feed; seq, where the first fault
+ *   found is; reason, what it is: a bad signature found by a later check
+ *   ("bad signature"), or a checkpoint that does not match its feed
+ *   (CHECKPOINT_BAD_ROOT, CHECKPOINT_INCONSISTENT; checkpoint.c writes it
+ *   as it folds one).
+ *
+ * ---- derived tables ----------------------------------------------------
+ *
+ * feeds(author BLOB PRIMARY KEY, seq INTEGER, id BLOB)
+ *   Each feed's head: author, the feed; seq, the highest seq held; id,
+ *   that entry's id. Moved by every insert of the feed's next entry
+ *   (store.c).
+ *
+ * members(id BLOB PRIMARY KEY, xkey BLOB, name TEXT, college TEXT,
+ *         founder INTEGER, since INTEGER, active INTEGER,
+ *         excluded INTEGER?)
+ *   Every member, from the genesis (fold_genesis) and passed admissions
+ *   (governance.c); profiles (fold.c) and rotations (fold_new_key) change
+ *   its description.
+ *     id        its first signing key, which names it for good
+ *     xkey      its X25519 transport key (CURVE; what the ZAP handler
+ *               admits): its card's, then its latest profile's, rotation's
+ *               or passed rekey's
+ *     name      from its card, then its latest profile
+ *     college   from the genesis or the admission; a profile changes it
+ *               only under the majority rule ('' none)
+ *     founder   listed in the genesis
+ *     since     ms: the genesis time for a founder, else the time its
+ *               admission passed (proposals.passed_at)
+ *     active    1 for a founder or an admission that passed (the recount
+ *               removes a newcomer whose admission no longer holds)
+ *     excluded  ms: when the exclusion that put it out passed, NULL never;
+ *               it stays a member for what it signed before
+ *
+ * member_endpoints(member BLOB, url TEXT)
+ *   url: where a member's node listens (a ZeroMQ endpoint,
+ *   tcp://host:port), one row each: its card's, then its latest
+ *   profile's.
+ *
+ * resources(id BLOB PRIMARY KEY, owner BLOB, kind TEXT, title TEXT,
+ *           unit TEXT, capacity INTEGER, rate INTEGER, location TEXT,
+ *           description TEXT, auto_accept INTEGER, status TEXT,
+ *           created INTEGER, updated INTEGER, seq INTEGER?,
+ *           withdrawn INTEGER?)
+ *   One row an offer entry, folded by fold.c (offer, offer-update,
+ *   offer-withdraw).
+ *     id          the offer's entry id; owner, its author's member id
+ *     kind, unit  names ("vehicle" ...; "hour", "day", "km", "m3", "item")
+ *     title, location, description  the offer's words
+ *     capacity    how many can be lent at once
+ *     rate        hundredths of a credit per unit
+ *     auto_accept the owner's node answers requests itself
+ *                 (lending_auto_answer)
+ *     status      'active' or 'withdrawn'
+ *     created     the offer's time; updated, the latest update's or the
+ *                 withdrawal's (ms, the owner's clock)
+ *     seq         the offer's seq in its author's feed (version 4)
+ *     withdrawn   the withdrawal's place in its owner's own order
+ *                 (lending_member_seq: its seq, after the seqs of the
+ *                 member's earlier keys' feeds), NULL while active: an
+ *                 owner's accept placed after it is ignored
+ *                 (booking_withdrawn; version 5)
+ *
+ * loans(id BLOB PRIMARY KEY, resource BLOB, owner BLOB?, borrower BLOB,
+ *       start_ms INTEGER, end_ms INTEGER, quantity INTEGER, note TEXT,
+ *       requested INTEGER, state TEXT, usage INTEGER?, rate INTEGER?,
+ *       credits INTEGER?, decided INTEGER?, closed INTEGER?, reason TEXT,
+ *       ignored INTEGER, seq INTEGER?)
+ *   One row a request entry (lending_fold), its state recomputed from the
+ *   request, its resource and all its steps whenever one of them arrives
+ *   (lending.c, recompute), whatever their order of arrival.
+ *     id             the request's entry id; borrower, its author's member
+ *     owner          the resource's owner, NULL until its offer is held
+ *     start_ms, end_ms the slot [start, end) (ms)
+ *     quantity       how much of the resource's capacity it takes
+ *     note           the request's note; requested, its time (ms)
+ *     state          loan_state_name: requested, accepted, declined,
+ *                    cancelled, handed_over, returned, closed, or invalid
+ *                    (a request for one's own resource); the table of
+ *                    loan.h says which step leads where
+ *     usage          thousandths of the unit: the return's, then at close
+ *                    the close's, else the return's, else 0
+ *     rate           at close: the close's rate (hundredths of a credit
+ *                    per unit), 0 when it names none
+ *     credits        at close: hundredths of a credit moved from borrower
+ *                    to owner, round(usage * rate / 1000) (lending_credits)
+ *     decided        the accept's or decline's time; closed, the close's
+ *     reason         the decline's or cancel's note
+ *     ignored        how many of its steps the fold ignored (loan_events)
+ *     seq            the request's seq in its author's feed (version 4)
+ *   Balances are not stored: lending_balance sums credits of closed loans.
+ *
+ * loan_events(id BLOB PRIMARY KEY, request BLOB, type TEXT, author BLOB,
+ *             time INTEGER, usage INTEGER?, rate INTEGER?, note TEXT,
+ *             verdict TEXT?, seq INTEGER?, member_seq INTEGER?)
+ *   Every loan step entry held (accept, decline, cancel, handover, return,
+ *   close), taken or not (lending_fold).
+ *     request     the request it answers (possibly not held yet)
+ *     type        the entry type; author, the member who took it
+ *     note        its note (a reason, a condition, a meter reading)
+ *     time        its author's clock: steps are taken in (time, author,
+ *                 seq, id) order
+ *     usage, rate what it states (return, close), as in loans
+ *     verdict     NULL when the fold took it, else why it ignored it (the
+ *                 reason store_append refuses it with, and the audit's)
+ *     seq         its seq in its author's feed (version 4)
+ *     member_seq  its place in its author's own order (lending_member_seq;
+ *                 version 5)
+ *
+ * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
+ *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
+ *           value INTEGER?, reason TEXT, created INTEGER,
+ *           deadline INTEGER, state TEXT, passed_at INTEGER?,
+ *           quorum_met INTEGER, yes REAL, no REAL, voters INTEGER,
+ *           eligible INTEGER, oldkey BLOB?)
+ *   One row a proposal entry (governance_fold); its tally and outcome are
+ *   recounted from scratch whenever a proposal or a vote arrives
+ *   (governance_recount).
+ *     proposer    the author's member id; created, its time
+ *     kind        'admit', 'exclude', 'set' or 'rekey'
+ *     target      admit: the newcomer's id; exclude, rekey: the member's
+ *     target_name admit: the name on the card, else ''
+ *     card        admit, rekey: the card (a packed Card, signed)
+ *     college     admit: the newcomer's college ('' the card's)
+ *     reason      the proposer's words
+ *     param       set: the parameter's name
+ *     value       set: its value; rekey: the last seq of the replaced key
+ *     deadline    created + the duration in force at created (ms)
+ *     state       'open' or 'passed'; passed_at, when it passed (ms)
+ *     quorum_met, voters, eligible  the tally: whether the quorum is met,
+ *                 how many counted voters voted, how many could
+ *     yes, no     REAL: votes, or under the colleges rule their
+ *                 college-weighted shares
+ *     oldkey      rekey: the signing key replaced (version 3)
+ *   The parameters in force (credit-limit, threshold, quorum, duration)
+ *   are read from the passed 'set' proposals (governance_param_get), or
+ *   the genesis's.
+ *
+ * votes(id BLOB PRIMARY KEY, proposal BLOB, voter BLOB, choice INTEGER,
+ *       time INTEGER, counted INTEGER)
+ *   One row a vote entry (governance_fold).
+ *     proposal the proposal voted on (possibly not held yet)
+ *     voter    the author's member id; time, its clock (ms)
+ *     choice   1 yes, 2 no, 3 abstain
+ *     counted  1 on the one vote of each voter that the count took, 0 on
+ *              every other (governance.c, mark_counted; version 5)
+ *
+ * params(name TEXT PRIMARY KEY, value INTEGER, since INTEGER)
+ *   A parameter's name, value and since when (ms), as version 1 planned
+ *   them; never written: parameters are read from proposals (above).
+ *   Emptied by a reindex, kept so that no version has to drop it.
+ *
+ * checkpoints(author BLOB, seq INTEGER, size INTEGER, root BLOB,
+ *             valid INTEGER, why TEXT?, tree BLOB)
+ *   PRIMARY KEY(author, seq). One row a checkpoint entry, checked against
+ *   the feed as it is folded (checkpoint_fold; version 2).
+ *     author, seq the checkpoint entry's feed and seq
+ *     size, root  what it claims: the RFC 6962 Merkle tree head of its
+ *                 feed's first size entries
+ *     valid, why  whether root is that head and extends the previous
+ *                 valid checkpoint's; why not (as in faults)
+ *     tree        the frontier of that tree (struct merkle_stream: one
+ *                 32-byte hash a bit set in size), so the next check
+ *                 hashes only the entries since
+ *
+ * keys(key BLOB PRIMARY KEY, member BLOB, rotated INTEGER?, cut INTEGER?,
+ *      rekey INTEGER) WITHOUT ROWID
+ *   The signing keys of a member other than its id, and where a key's
+ *   feed ends (version 3). Folded from rotations (fold.c) and passed
+ *   rekeys (governance.c, apply_rekey).
+ *     member   whose key it is
+ *     rotated  the seq of the key's own rotation entry, its last
+ *     cut      the last seq a passed rekey left the key (Rekey.upto)
+ *     rekey    1 when a passed rekey gave the key, 0 a rotation
+ *   A member's first key has a row only once it rotated or was cut. What
+ *   a key signs past min(rotated, cut) is refused (store_member_of).
+ *
+ * ---- indexes (beyond the primary keys and UNIQUE(author, seq)) --------
+ *
+ *   entries_unverified    entries(verified) WHERE verified = 0: the
+ *                         background check finds its work without a scan
+ *   member_endpoints_m    a member's endpoints
+ *   resources_owner       an owner's resources (auto-answers, listings)
+ *   loans_resource        (resource, start_ms): the loans of a resource
+ *                         overlapping a slot (the booking rule's sweep)
+ *   loans_borrower        a borrower's loans (its balance, what it has
+ *                         committed: the credit limit)
+ *   loan_events_request   a loan's steps (every recompute)
+ *   votes_proposal        a proposal's votes (every recount)
+ *   checkpoints_valid     (author, valid, seq): a feed's latest valid
+ *                         checkpoint
+ *   keys_member           a member's keys (lending_member_seq)
+ *   entries_id            entries(id), UNIQUE: versions 1 to 3 only. Its
+ *                         keys are random, so each batch wrote pages all
+ *                         over it; entries are found by (author, seq)
+ *
+ * ---- views (version 5) --------------------------------------------------
+ *
+ *   current_members  the members who are in now: active, not excluded.
+ *                    The one spelling of the predicate in SQL; in C,
+ *                    member_is_current
+ *   counted_votes    the votes the count took (votes.counted): which
+ *                    votes count is decided in C, once (governance.c)
+ *   member_status    (id, status): each member's status in words,
+ *                    'member' (current), 'excluded' or 'not admitted'
+ *   fork_points      (author, seq): each forked feed and its fork point,
+ *                    the lowest seq of its fork proofs (store_fork_point)
+ *   settled_loans    the loans closed: settled once, their credits moved
+ *   settlements      (member, loan, closed, lent, borrowed, credits): a row
+ *                    for each party of a settled loan, credits plus for
+ *                    its owner and minus for its borrower. The one
+ *                    balance: a member's is sum(credits) of its rows
+ *                    (lending_balance), at a time t of those closed < t
+ *
+ * ---- SQL functions ------------------------------------------------------
+ *
+ * Registered on the store's connection when it is opened (store_open
+ * calls lending_register_sql and member_register_sql), so that listings
+ * and the audit ask the rule instead of restating it:
+ *   mutua_holds(state)           1 when a loan in that state holds its
+ *                                quantity of capacity (loan_state_holds)
+ *   mutua_free(resource, start, end)  how much of the resource is free
+ *                                over the slot (booking_free; 0 when it
+ *                                is withdrawn or unknown)
+ *   mutua_conflict(request)      NULL when its owner could accept the
+ *                                request now, else the booking rule's
+ *                                reason (booking_can_accept)
+ *   mutua_in_progress(state)     1 when a loan in that state is under
+ *                                way: accepted, handed over, returned
+ *                                (loan_state_in_progress)
+ *   mutua_withdrawn(withdrawn)   1 when a resource whose withdrawal
+ *                                stands at that place is withdrawn
+ *                                (booking_withdrawn)
+ *   mutua_after_exclusion(excluded, time)  1 when an entry of that time
+ *                                is signed after an exclusion that took
+ *                                effect at excluded (member_after_exclusion)
+ *
+ * ---- the audit's scratch tables ----------------------------------------
+ *
+ * The audit (audit.c) replays a history into a scratch store
+ * (store_open_scratch: in memory, the same schema) and adds two tables of
+ * its own there, schema_audit_sql, never in a node's store:
+ *   audit_pending(k INTEGER PRIMARY KEY, author BLOB, seq INTEGER,
+ *                 body BLOB, sig BLOB)
+ *     entries of feeds whose author is not (yet) a member, in bundle
+ *     order k, until the history admits them; index audit_pending_a,
+ *     (author, k): a feed's entries in order
+ *   audit_forks(k INTEGER PRIMARY KEY, body BLOB, sig BLOB)
+ *     the history's fork records, compared once every entry is in
+ *
+ * ---- versions -----------------------------------------------------------
+ *
+ *   1  entries, forks, faults, feeds, meta; members, member_endpoints,
+ *      resources; loans, loan_events; proposals, votes, params
+ *   2  checkpoints (no stored entry can be one: version 1 refused them)
+ *   3  keys, proposals.oldkey (key rotations and rekeys; refused before)
+ *   4  no index on entries.id; resources, loans and loan_events keep their
+ *      entry's seq, filled in from entries
+ *   5  resources.withdrawn, loan_events.member_seq, votes.counted; the
+ *      views current_members, member_status, counted_votes, fork_points,
+ *      settled_loans, settlements. Filled by a refold
+ */
+#include "schema.h"
+
+static const char v1_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+	"CREATE TABLE entries("
+	" n INTEGER PRIMARY KEY, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" id BLOB NOT NULL, type TEXT NOT NULL, time INTEGER NOT NULL,"
+	" body BLOB NOT NULL, sig BLOB NOT NULL,"
+	" verified INTEGER NOT NULL DEFAULT 0, UNIQUE(author, seq));"
+	"CREATE UNIQUE INDEX entries_id ON entries(id);"
+	"CREATE INDEX entries_unverified ON entries(verified) WHERE verified = 0;"
+	"CREATE TABLE forks("
+	" author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL,"
+	" body BLOB NOT NULL, sig BLOB NOT NULL, found INTEGER NOT NULL,"
+	" PRIMARY KEY(author, seq, id));"
+	"CREATE TABLE faults(author BLOB PRIMARY KEY, seq INTEGER NOT NULL,"
+	" reason TEXT NOT NULL);"
+	"CREATE TABLE feeds(author BLOB PRIMARY KEY, seq INTEGER NOT NULL,"
+	" id BLOB NOT NULL);"
+	"CREATE TABLE members("
+	" id BLOB PRIMARY KEY, xkey BLOB NOT NULL, name TEXT NOT NULL,"
+	" college TEXT NOT NULL DEFAULT '', founder INTEGER NOT NULL,"
+	" since INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1, excluded INTEGER);"
+	"CREATE TABLE member_endpoints(member BLOB NOT NULL, url TEXT NOT NULL);"
+	"CREATE INDEX member_endpoints_m ON member_endpoints(member);"
+	"CREATE TABLE resources("
+	" id BLOB PRIMARY KEY, owner BLOB NOT NULL, kind TEXT NOT NULL,"
+	" title TEXT NOT NULL, unit TEXT NOT NULL, capacity INTEGER NOT NULL,"
+	" rate INTEGER NOT NULL, location TEXT NOT NULL DEFAULT '',"
+	" description TEXT NOT NULL DEFAULT '', auto_accept INTEGER NOT NULL,"
+	" status TEXT NOT NULL, created INTEGER NOT NULL,"
+	" updated INTEGER NOT NULL);"
+	"CREATE INDEX resources_owner ON resources(owner);"
+	"CREATE TABLE loans("
+	" id BLOB PRIMARY KEY, resource BLOB NOT NULL, owner BLOB,"
+	" borrower BLOB NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+	" quantity INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '',"
+	" requested INTEGER NOT NULL, state TEXT NOT NULL, usage INTEGER,"
+	" rate INTEGER, credits INTEGER, decided INTEGER, closed INTEGER,"
+	" reason TEXT NOT NULL DEFAULT '', ignored INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX loans_resource ON loans(resource, start_ms);"
+	"CREATE INDEX loans_borrower ON loans(borrower);"
+	"CREATE TABLE loan_events("
+	" id BLOB PRIMARY KEY, request BLOB NOT NULL, type TEXT NOT NULL,"
+	" author BLOB NOT NULL, time INTEGER NOT NULL, usage INTEGER, rate INTEGER,"
+	" note TEXT NOT NULL DEFAULT '', verdict TEXT);"
+	"CREATE INDEX loan_events_request ON loan_events(request);"
+	"CREATE TABLE proposals("
+	" id BLOB PRIMARY KEY, proposer BLOB NOT NULL, kind TEXT NOT NULL,"
+	" target BLOB, target_name TEXT NOT NULL DEFAULT '', card BLOB,"
+	" college TEXT NOT NULL DEFAULT '', param TEXT,"
+	" value INTEGER, reason TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+	" deadline INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'open',"
+	" passed_at INTEGER, quorum_met INTEGER NOT NULL DEFAULT 0,"
+	" yes REAL NOT NULL DEFAULT 0, no REAL NOT NULL DEFAULT 0,"
+	" voters INTEGER NOT NULL DEFAULT 0, eligible INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE votes("
+	" id BLOB PRIMARY KEY, proposal BLOB NOT NULL, voter BLOB NOT NULL,"
+	" choice INTEGER NOT NULL, time INTEGER NOT NULL);"
+	"CREATE INDEX votes_proposal ON votes(proposal);"
+	"CREATE TABLE params(name TEXT PRIMARY KEY, value INTEGER NOT NULL,"
+	" since INTEGER NOT NULL);";
+
+static const char v2_sql[] =
+	"CREATE TABLE checkpoints("
+	" author BLOB NOT NULL, seq INTEGER NOT NULL, size INTEGER NOT NULL,"
+	" root BLOB NOT NULL, valid INTEGER NOT NULL, why TEXT, tree BLOB NOT NULL,"
+	" PRIMARY KEY(author, seq));"
+	"CREATE INDEX checkpoints_valid ON checkpoints(author, valid, seq);";
+
+static const char v3_sql[] =
+	"CREATE TABLE keys(key BLOB PRIMARY KEY, member BLOB NOT NULL,"
+	" rotated INTEGER, cut INTEGER, rekey INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+	"CREATE INDEX keys_member ON keys(member);"
+	"ALTER TABLE proposals ADD COLUMN oldkey BLOB;";
+
+/* The index on entries.id serves once more, to fill the seqs in. */
+static const char v4_sql[] =
+	"ALTER TABLE resources ADD COLUMN seq INTEGER;"
+	" ALTER TABLE loans ADD COLUMN seq INTEGER;"
+	" ALTER TABLE loan_events ADD COLUMN seq INTEGER;"
+	" UPDATE resources SET seq = (SELECT seq FROM entries e WHERE e.id = resources.id);"
+	" UPDATE loans SET seq = (SELECT seq FROM entries e WHERE e.id = loans.id);"
+	" UPDATE loan_events SET seq ="
+	" (SELECT seq FROM entries e WHERE e.id = loan_events.id);"
+	" DROP INDEX entries_id";
+
+static const char v5_sql[] =
+	"ALTER TABLE resources ADD COLUMN withdrawn INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN member_seq INTEGER;"
+	"ALTER TABLE votes ADD COLUMN counted INTEGER NOT NULL DEFAULT 0;"
+	"CREATE VIEW counted_votes AS SELECT id, proposal, voter, choice, time FROM votes"
+	" WHERE counted;"
+	"CREATE VIEW current_members AS SELECT * FROM members"
+	" WHERE active AND excluded IS NULL;"
+	"CREATE VIEW member_status AS SELECT id,"
+	" CASE WHEN id IN (SELECT id FROM current_members) THEN 'member'"
+	" WHEN excluded IS NOT NULL THEN 'excluded' ELSE 'not admitted' END AS status"
+	" FROM members;"
+	"CREATE VIEW fork_points AS SELECT author, min(seq) AS seq FROM forks"
+	" GROUP BY author;"
+	"CREATE VIEW settled_loans AS SELECT * FROM loans WHERE state = 'closed';"
+	"CREATE VIEW settlements AS"
+	" SELECT owner AS member, id AS loan, closed, credits AS lent, 0 AS borrowed,"
+	" credits FROM settled_loans"
+	" UNION ALL SELECT borrower, id, closed, 0, credits, -credits FROM settled_loans;";
+
+const struct schema_step schema_steps[] = {
+	{1, v1_sql, 0},
+	{2, v2_sql, 0},
+	{3, v3_sql, 0},
+	{4, v4_sql, 0},
+	/* the places of withdrawals and steps, and the counted votes, follow
+	 * from the entries: only a refold writes them */
+	{5, v5_sql, 1},
+};
+
+_Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,
+	       "one step per version");
+
+const char schema_audit_sql[] =
+	"CREATE TABLE audit_pending(k INTEGER PRIMARY KEY,"
+	" author BLOB NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL,"
+	" sig BLOB NOT NULL); CREATE INDEX audit_pending_a ON audit_pending(author, k);"
+	" CREATE TABLE audit_forks(k INTEGER PRIMARY KEY, body BLOB NOT NULL,"
+	" sig BLOB NOT NULL)";
