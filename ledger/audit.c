@@ -698,7 +698,7 @@ static int check_lending(struct audit *a)
 				if (open[k].decided > last->decided ||
 				    (open[k].decided == last->decided && open[k].seq > last->seq))
 					last = &open[k];
-			char when[TIME_BUF], id[HEX_ID_LEN + 1], why[300];
+			char when[CLOCK_BUF], id[HEX_ID_LEN + 1], why[300];
 			uint8_t other[32];
 			int fits = booking_fits(a->scratch, res, last->start, last->end, last->q,
 						cap, last->id, why, sizeof why, other);
@@ -710,7 +710,7 @@ static int check_lending(struct audit *a)
 			if (fits) /* cannot be: the others in use at start leave no room */
 				snprintf(why, sizeof why, "%lld in use, beyond capacity %lld",
 					 (long long)use, (long long)cap);
-			time_format_utc(when, start);
+			clock_format_utc(when, start);
 			hex_encode(id, last->id, 32);
 			issue(a, sqlite3_column_blob(st, 7), (uint64_t)last->seq,
 			      "over-booking", "accepting request %.12s lends '%s' beyond its "
@@ -753,7 +753,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	struct pool pool = {0};
 	struct chunk *chunks = NULL, *filling, *inflight = NULL;
 	int rc = -1, started = 0;
-	int64_t t0 = time_now_ms(), last_progress = 0;
+	int64_t t0 = clock_now_ms(), last_progress = 0;
 
 	memset(sum, 0, sizeof *sum);
 	if (path ? !(src.br = bundle_open(path)) : !(src.h = history_open(s)))
@@ -855,7 +855,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 				chunk_clear(checked);
 			}
 		}
-		int64_t now = time_now_ms();
+		int64_t now = clock_now_ms();
 		if (o->on_progress && src.br && now - last_progress > 500) {
 			last_progress = now;
 			o->on_progress(o->arg, sum->entries, bundle_offset(src.br),
@@ -898,7 +898,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
 	if (check_checkpoints(&a) || check_lending(&a))
 		goto out;
-	sum->seconds = (double)(time_now_ms() - t0) / 1000;
+	sum->seconds = (double)(clock_now_ms() - t0) / 1000;
 	rc = 0;
 out:
 	if (started) {

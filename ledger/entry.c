@@ -14,17 +14,17 @@ static const char *const units[] = {NULL, "hour", "day", "km", "m3", "item"};
 #define NKINDS (sizeof kinds / sizeof *kinds)
 #define NUNITS (sizeof units / sizeof *units)
 
-const char *kind_name(uint32_t kind)
+const char *entry_kind_name(uint32_t kind)
 {
 	return kind > 0 && kind < NKINDS ? kinds[kind] : "?";
 }
 
-const char *unit_name(uint32_t unit)
+const char *entry_unit_name(uint32_t unit)
 {
 	return unit > 0 && unit < NUNITS ? units[unit] : "?";
 }
 
-int kind_parse(const char *s, uint32_t *kind)
+int entry_kind_parse(const char *s, uint32_t *kind)
 {
 	for (uint32_t i = 1; i < NKINDS; i++)
 		if (strcmp(s, kinds[i]) == 0)
@@ -33,7 +33,7 @@ int kind_parse(const char *s, uint32_t *kind)
 		       "room, other)", s);
 }
 
-int unit_parse(const char *s, uint32_t *unit)
+int entry_unit_parse(const char *s, uint32_t *unit)
 {
 	for (uint32_t i = 1; i < NUNITS; i++)
 		if (strcmp(s, units[i]) == 0)
@@ -81,20 +81,8 @@ const Mutua__Transition *entry_transition(const Mutua__Body *b)
 	}
 }
 
-int check_text(const char *what, const char *s, size_t max, int multiline)
-{
-	if (!s)
-		return 0;
-	size_t n = strlen(s);
-	if (n > max)
-		return err_set("%s is too long (%zu bytes, at most %zu)", what, n, max);
-	if (utf8_check(s, n, max, multiline) != 0)
-		return err_set("%s is not valid UTF-8 text", what);
-	return 0;
-}
-
 /* tcp://HOST:PORT or ipc://PATH; HOST a name, an IPv4 or a [IPv6]. */
-int check_endpoint(const char *url)
+int entry_check_endpoint(const char *url)
 {
 	size_t n = strlen(url);
 	if (n > ENDPOINT_MAX_LEN)
@@ -138,9 +126,9 @@ static int check_offer(const Mutua__Offer *o)
 		return err_set("offer rate out of range");
 	if (!*o->title)
 		return err_set("offer has an empty title");
-	if (check_text("title", o->title, TITLE_MAX_LEN, 0) ||
-	    check_text("location", o->location, LOCATION_MAX_LEN, 0) ||
-	    check_text("description", o->description, DESCRIPTION_MAX_LEN, 1))
+	if (text_check("title", o->title, TITLE_MAX_LEN, 0) ||
+	    text_check("location", o->location, LOCATION_MAX_LEN, 0) ||
+	    text_check("description", o->description, DESCRIPTION_MAX_LEN, 1))
 		return -1;
 	return 0;
 }
@@ -165,14 +153,14 @@ static int check_payload(const Mutua__Body *b)
 			return err_set("profile has unknown fields");
 		if (!*p->name)
 			return err_set("profile has an empty name");
-		if (check_text("name", p->name, NAME_MAX_LEN, 0) ||
-		    check_text("college", p->college, COLLEGE_MAX_LEN, 0) ||
+		if (text_check("name", p->name, NAME_MAX_LEN, 0) ||
+		    text_check("college", p->college, COLLEGE_MAX_LEN, 0) ||
 		    check_bytes("transport key", &p->transport_key, KEY_X_BYTES))
 			return -1;
 		if (p->n_endpoints > ENDPOINTS_MAX)
 			return err_set("profile has too many endpoints");
 		for (size_t i = 0; i < p->n_endpoints; i++)
-			if (check_endpoint(p->endpoints[i]))
+			if (entry_check_endpoint(p->endpoints[i]))
 				return -1;
 		return 0;
 	}
@@ -198,14 +186,14 @@ static int check_payload(const Mutua__Body *b)
 			return err_set("request slot ends before it starts");
 		if (r->quantity < 1 || r->quantity > CAPACITY_MAX)
 			return err_set("request quantity out of range (1..%d)", CAPACITY_MAX);
-		return check_text("note", r->note, NOTE_MAX_LEN, 1);
+		return text_check("note", r->note, NOTE_MAX_LEN, 1);
 	}
 	case MUTUA__BODY__PAYLOAD_PROPOSAL: {
 		const Mutua__Proposal *p = b->proposal;
 		if (p->base.n_unknown_fields)
 			return err_set("proposal has unknown fields");
-		if (check_text("college", p->college, COLLEGE_MAX_LEN, 0) ||
-		    check_text("reason", p->reason, NOTE_MAX_LEN, 1))
+		if (text_check("college", p->college, COLLEGE_MAX_LEN, 0) ||
+		    text_check("reason", p->reason, NOTE_MAX_LEN, 1))
 			return -1;
 		switch (p->what_case) {
 		case MUTUA__PROPOSAL__WHAT_ADMIT: {
@@ -272,7 +260,7 @@ static int check_payload(const Mutua__Body *b)
 			return err_set("rate out of range");
 		if (t->has_usage && t->usage > USAGE_MAX)
 			return err_set("usage out of range");
-		return check_text("note", t->note, NOTE_MAX_LEN, 1);
+		return text_check("note", t->note, NOTE_MAX_LEN, 1);
 	}
 	}
 }
@@ -333,7 +321,7 @@ int entry_decode(struct entry *e, const uint8_t *body, size_t body_len,
 		err_set("entry time is negative");
 		goto fail;
 	}
-	if (check_text("actor", b->actor, ACTOR_MAX_LEN, 0) || check_payload(b) ||
+	if (text_check("actor", b->actor, ACTOR_MAX_LEN, 0) || check_payload(b) ||
 	    check_canonical(b, body, body_len))
 		goto fail;
 	if (!(e->body = malloc(body_len))) {

@@ -76,13 +76,12 @@ const Mutua__Transition *entry_transition(const Mutua__Body *b);
 
 /* Names of payload types ("profile", "offer", ...), kinds and units. */
 const char *entry_type_name(int payload_case);
-const char *kind_name(uint32_t kind);
-const char *unit_name(uint32_t unit);
-int kind_parse(const char *s, uint32_t *kind);
-int unit_parse(const char *s, uint32_t *unit);
+const char *entry_kind_name(uint32_t kind);
+const char *entry_unit_name(uint32_t unit);
+int entry_kind_parse(const char *s, uint32_t *kind);
+int entry_unit_parse(const char *s, uint32_t *unit);
 
 /* Field checks shared with cards and the genesis. */
-int check_text(const char *what, const char *s, size_t max, int multiline);
-int check_endpoint(const char *url);
+int entry_check_endpoint(const char *url);
 
 #endif

@@ -91,15 +91,15 @@ char *card_make(const struct key *k, const char *name, const char *college,
 		err_set("a card needs a name");
 		return NULL;
 	}
-	if (check_text("name", name, NAME_MAX_LEN, 0) ||
-	    check_text("college", college, COLLEGE_MAX_LEN, 0))
+	if (text_check("name", name, NAME_MAX_LEN, 0) ||
+	    text_check("college", college, COLLEGE_MAX_LEN, 0))
 		return NULL;
 	if (n_endpoints > ENDPOINTS_MAX) {
 		err_set("too many endpoints (at most %d)", ENDPOINTS_MAX);
 		return NULL;
 	}
 	for (size_t i = 0; i < n_endpoints; i++)
-		if (check_endpoint(endpoints[i]))
+		if (entry_check_endpoint(endpoints[i]))
 			return NULL;
 	cb.id.data = (uint8_t *)k->id;
 	cb.id.len = KEY_ID_BYTES;
@@ -157,15 +157,15 @@ Mutua__CardBody *card_open(const Mutua__Card *c)
 		err_set("card is damaged (bad fields)");
 		goto fail;
 	}
-	if (!*cb->name || check_text("card name", cb->name, NAME_MAX_LEN, 0) ||
-	    check_text("card college", cb->college, COLLEGE_MAX_LEN, 0))
+	if (!*cb->name || text_check("card name", cb->name, NAME_MAX_LEN, 0) ||
+	    text_check("card college", cb->college, COLLEGE_MAX_LEN, 0))
 		goto fail;
 	if (cb->n_endpoints > ENDPOINTS_MAX) {
 		err_set("card has too many endpoints");
 		goto fail;
 	}
 	for (size_t i = 0; i < cb->n_endpoints; i++)
-		if (check_endpoint(cb->endpoints[i]))
+		if (entry_check_endpoint(cb->endpoints[i]))
 			goto fail;
 	size_t dl = sizeof CARD_SIG_DOMAIN;
 	uint8_t *m = malloc(dl + c->body.len);
@@ -243,7 +243,7 @@ int genesis_make_with(uint8_t **out, size_t *len, const char *name,
 
 	if (!founders)
 		return err_set("out of memory");
-	if (!name || !*name || check_text("federation name", name, FED_NAME_MAX_LEN, 0)) {
+	if (!name || !*name || text_check("federation name", name, FED_NAME_MAX_LEN, 0)) {
 		if (!name || !*name)
 			err_set("a federation needs a name");
 		goto out;
@@ -312,7 +312,7 @@ Mutua__Genesis *genesis_decode(const uint8_t *bytes, size_t len, uint8_t fed_id[
 		err_set("genesis is damaged (unknown fields or not canonical)");
 		goto fail;
 	}
-	if (!*g->name || check_text("federation name", g->name, FED_NAME_MAX_LEN, 0))
+	if (!*g->name || text_check("federation name", g->name, FED_NAME_MAX_LEN, 0))
 		goto fail;
 	if (g->governance && governance_check(g->governance))
 		goto fail;

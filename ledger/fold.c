@@ -146,9 +146,9 @@ int fold_new_key(struct store *s, const uint8_t *member, const Mutua__CardBody *
 
 static void bind_offer(sqlite3_stmt *st, int i, const Mutua__Offer *o)
 {
-	sqlite3_bind_text(st, i, kind_name(o->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i, entry_kind_name(o->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, i + 1, o->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i + 2, unit_name(o->unit), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 2, entry_unit_name(o->unit), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, i + 3, (sqlite3_int64)o->capacity);
 	sqlite3_bind_int64(st, i + 4, (sqlite3_int64)o->rate);
 	sqlite3_bind_text(st, i + 5, o->location ? o->location : "", -1, SQLITE_STATIC);

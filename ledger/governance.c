@@ -74,7 +74,7 @@ int governance_check(const Mutua__Governance *gv)
 	for (size_t i = 0; i < gv->n_colleges; i++) {
 		const Mutua__CollegeWeight *c = gv->colleges[i];
 		if (c->base.n_unknown_fields || !*c->name ||
-		    check_text("college", c->name, COLLEGE_MAX_LEN, 0) || c->weight > 100)
+		    text_check("college", c->name, COLLEGE_MAX_LEN, 0) || c->weight > 100)
 			return err_set("bad college in the governance rule");
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(gv->colleges[j]->name, c->name) == 0)

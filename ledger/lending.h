@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "entry.h"
+#include "booking.h"
 #include "keys.h"
 #include "loan.h"
 
@@ -51,46 +52,6 @@ struct lending_loan {
 /* 1 and *out, 0 when no request has that id, -1 on error. */
 int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan *out);
 
-/* Why a request cannot be accepted now: */
-struct booking_check {
-	char why[300];         /* one line for a staff member */
-	uint8_t conflict[32];  /* the loan it collides with, when has_conflict */
-	int has_conflict;
-	int credit;            /* refused by the credit limit */
-};
-
-/* The one rule for "can this request be accepted?": the accept follows
- * the request's state (loan_step_check), the resource is known and not
- * withdrawn (booking_withdrawn), the quantity fits the capacity at every
- * instant of the slot given the loans that hold it (loan_state_holds),
- * and the borrower stays within the federation's credit limit.
- * Used by lending_accept, lending_auto_answer and the listings. The fold
- * ignores an accept that breaks the first two, as every node decides
- * them alike; capacity and credit depend on entries of other feeds, so on
- * the order of arrival, and are left to the owner's node and to the
- * audit's sweep. 1 yes, 0 no (out says why), -1 error. */
-int booking_can_accept(struct store *s, const uint8_t request[32],
-		       struct booking_check *out);
-/* The part of the booking rule every node decides alike, from the owner's
- * own feed: an accept that follows the resource's withdrawal is refused,
- * whatever times the two entries claim. withdrawn and position are places
- * in the owner's feed order (lending_member_seq); withdrawn is INT64_MAX
- * for a resource not withdrawn, position INT64_MAX for an accept not yet
- * signed. NULL, or "the resource is withdrawn". */
-const char *booking_withdrawn(int64_t withdrawn, int64_t position);
-/* The capacity part of the booking rule: whether quantity more fits
- * capacity at every instant of [start, end) beside the holding loans of
- * resource other than skip (may be NULL). 1 yes; 0 no, why set to the
- * reason (the one wording, which the node and the audit give) and
- * conflict to a loan in use at the peak; -1 on error. */
-int booking_fits(struct store *s, const uint8_t resource[32], int64_t start, int64_t end,
-		 int64_t quantity, int64_t capacity, const uint8_t *skip, char *why, size_t n,
-		 uint8_t conflict[32]);
-/* Capacity left for the whole slot [start, end): capacity minus the most
- * in use at any instant of it; 0 for a withdrawn resource; -1 on error. */
-int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
-		     int64_t end);
-
 /* The one balance: what member has earned minus spent on settled (closed)
  * loans, and, when committed is not NULL, what its loans accepted and not
  * yet settled will cost at the resources' current rates and default
@@ -98,6 +59,11 @@ int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
  * never a 0 that would let the credit limit pass. */
 int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
 		    int64_t *committed);
+/* What the loans of member accepted and not yet settled, and the request
+ * extra if not NULL, will cost it at the resources' current rates and
+ * default usage (measured units count 0), in hundredths. 0, or -1. */
+int lending_committed(struct store *s, const uint8_t member[32], const uint8_t *extra,
+		      int64_t *sum);
 
 /* Default usage of a slot: its length in hours or days times the quantity,
  * or the quantity for items; -1 for km and m3, which must be measured. */

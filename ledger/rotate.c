@@ -139,7 +139,7 @@ static char *make_card(struct store *s, const uint8_t *member, const struct key 
 	if (!name || !college)
 		err_set("this member has no name in the store");
 	else
-		card = card_make(n, name, college, eps, neps, time_now_ms());
+		card = card_make(n, name, college, eps, neps, clock_now_ms());
 	goto out;
 db_fail:
 	err_set("store: %s", sqlite3_errmsg(db));

@@ -644,7 +644,7 @@ static int check_hold(struct store *s)
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
-	int64_t now = time_now_ms();
+	int64_t now = clock_now_ms();
 	if (until > now)
 		return err_set("mutuad is confirming this member's own feed with its peers "
 			       "after a start: try again in %lld s",
@@ -709,7 +709,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	b->prev.len = seq > 0 ? ENTRY_ID_BYTES : 0;
 	/* the clock, or the later time the caller asked for (a loan's step
 	 * must not sort before the step it follows: lending_append) */
-	int64_t now = time_now_ms();
+	int64_t now = clock_now_ms();
 	b->time = b->time > now ? b->time : now;
 	if (entry_seal(&e, k, b))
 		goto fail;
@@ -791,7 +791,7 @@ static int put_fork(struct store *s, const struct entry *e)
 	sqlite3_bind_blob(st, 3, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, e->body, (int)e->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, e->sig, KEY_SIG_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, time_now_ms());
+	sqlite3_bind_int64(st, 6, clock_now_ms());
 	if (store_step_done(s, st))
 		return -1;
 	return sqlite3_changes(s->db) > 0;

@@ -32,7 +32,7 @@ int config_add_peer(struct node_config *cfg, const char *spec)
 	const char *url = at ? at + 1 : spec;
 	if (at && at == spec)
 		return err_set("peer '%s': empty member before '@'", spec);
-	if (check_endpoint(url))
+	if (entry_check_endpoint(url))
 		return -1;
 	if (cfg->npeers == CONFIG_PEERS_MAX)
 		return err_set("too many peers (at most %d)", CONFIG_PEERS_MAX);
@@ -74,7 +74,7 @@ static int config_line(struct node_config *cfg, char *line)
 	if (!*v)
 		return err_set("%s has no value", key);
 	if (strcmp(key, "listen") == 0) {
-		if (check_endpoint(v))
+		if (entry_check_endpoint(v))
 			return -1;
 		snprintf(cfg->listen, sizeof cfg->listen, "%s", v);
 		return 0;
@@ -122,7 +122,7 @@ int config_load(struct node_config *cfg, const char *path, int optional)
 		char *s = trim(line);
 		if (!*s || *s == '#')
 			continue;
-		if (utf8_check(s, strlen(s), CONFIG_LINE_MAX, 0) || config_line(cfg, s)) {
+		if (text_utf8_check(s, strlen(s), CONFIG_LINE_MAX, 0) || config_line(cfg, s)) {
 			char why[300];
 			snprintf(why, sizeof why, "%s", err_msg());
 			fclose(f);
@@ -140,7 +140,7 @@ int peer_resolve(struct store *s, const char *spec, uint8_t member[32], char *en
 	const char *url = at ? at + 1 : spec;
 	int count;
 
-	if (check_endpoint(url))
+	if (entry_check_endpoint(url))
 		return -1;
 	snprintf(endpoint, ENDPOINT_MAX_LEN + 1, "%s", url);
 	if (!at) {

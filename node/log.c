@@ -13,8 +13,8 @@ static const char *const names[] = {"error", "warn", "info", "debug"};
 
 static void vlog(enum log_level lvl, const char *fmt, va_list ap, unsigned suppressed)
 {
-	char t[TIME_BUF];
-	time_format_utc(t, time_now_ms());
+	char t[CLOCK_BUF];
+	clock_format_utc(t, clock_now_ms());
 	fprintf(stderr, "%s %s ", t, names[lvl]);
 	vfprintf(stderr, fmt, ap);
 	if (suppressed)
@@ -44,7 +44,7 @@ static struct {
 void log_limited(enum log_level lvl, const char *key, const char *fmt, ...)
 {
 	uint8_t h[16];
-	int64_t now = time_now_ms();
+	int64_t now = clock_now_ms();
 	int free_slot = 0;
 	va_list ap;
 	if (lvl > log_threshold)

@@ -280,7 +280,7 @@ static int load_config(struct daemon *d)
 		return 2;
 	}
 	if (d->listen) {
-		if (check_endpoint(d->listen)) {
+		if (entry_check_endpoint(d->listen)) {
 			fprintf(stderr, "mutuad: --listen: %s\n", err_msg());
 			return 2;
 		}
@@ -365,7 +365,7 @@ static void daemon_start(struct daemon *d)
 		"listening on %s, %d peers%s", mehex, store_genesis(d->s)->name, fed,
 		d->cfg.listen, syncer_npeers(d->sy),
 		d->rot.staged ? "; a key rotation waits for a peer" : "");
-	d->started = time_now_ms();
+	d->started = clock_now_ms();
 	d->holding = syncer_npeers(d->sy) > 0;
 	if (d->holding)
 		store_hold_appends(d->s, d->started + OWN_HEAD_WAIT_MS);
@@ -526,7 +526,7 @@ static int daemon_loop(struct daemon *d)
 			log_msg(LOG_ERROR, "stopping: %s", err_msg());
 			return 1;
 		}
-		d->now = time_now_ms();
+		d->now = clock_now_ms();
 		if (run_tasks(d)) {
 			d->restart = 1;
 			break;

@@ -232,7 +232,7 @@ static void send_hello(struct syncer *sy, struct peer *p, const char *cmd)
 		size_t l[] = {5, hl};
 		send_frames(sy, p, b, l, 2);
 	}
-	p->last_hello = time_now_ms();
+	p->last_hello = clock_now_ms();
 	free(heads);
 }
 
@@ -403,7 +403,7 @@ static int send_get(struct syncer *sy, struct peer *p, const uint8_t *author,
 /* Asks for what we want, within each peer's window. */
 static void pump(struct syncer *sy)
 {
-	int64_t now = time_now_ms();
+	int64_t now = clock_now_ms();
 	if (now < sy->pause_until)
 		return;
 	for (size_t i = 0; i < sy->nwants; i++) {
@@ -596,7 +596,7 @@ static int receive_batch(struct syncer *sy, struct peer *p, const struct raw_ent
 	 * written once per round, not once per batch */
 	if (!sy->txn && store_begin(sy->store, sy, "the sync round") == 0) {
 		sy->txn = 1;
-		sy->txn_since = time_now_ms();
+		sy->txn_since = clock_now_ms();
 		sy->txn_entries = 0;
 	}
 	if (sy->store_failed || store_insert_batch(sy->store, v, n, r)) {
@@ -608,7 +608,7 @@ static int receive_batch(struct syncer *sy, struct peer *p, const struct raw_ent
 		sy->store_failed = 1;
 		return -1;
 	}
-	p->last_contact = time_now_ms();
+	p->last_contact = clock_now_ms();
 	p->received += r->added;
 	sy->txn_entries += r->added;
 	sy->received += r->added;
@@ -668,13 +668,13 @@ static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *autho
 	if (receive_batch(sy, p, v, n, &r))
 		return;
 	if (w && memcmp(r.author, author, 32) == 0) {
-		w->deadline = time_now_ms() + sy->cfg.request_ms;
+		w->deadline = clock_now_ms() + sy->cfg.request_ms;
 		if (r.author_seq >= w->target) {
 			want_drop(sy, w);
 		} else if (r.added == 0 && r.duplicates == 0) {
 			/* this peer sends what we cannot take: ask someone else */
 			w->bad_src = p;
-			w->bad_until = time_now_ms() + BAD_SRC_MS;
+			w->bad_until = clock_now_ms() + BAD_SRC_MS;
 			w->src = NULL;
 		}
 	}
@@ -825,7 +825,7 @@ static void peer_redial(struct syncer *sy, struct peer *p)
 		log_limited(LOG_WARN, p->name, "peer %s: cannot dial again: %s", peer_label(p),
 			    err_msg());
 		peer_close(p);
-		p->dead_since = time_now_ms(); /* try again later */
+		p->dead_since = clock_now_ms(); /* try again later */
 	}
 }
 
@@ -915,7 +915,7 @@ static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
 			    peer_label(p));
 		return;
 	}
-	p->last_contact = time_now_ms();
+	p->last_contact = clock_now_ms();
 	if (is_cmd(&f[0], "HEADS") && n == 2) {
 		take_heads(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), !p->answered);
 	} else if (is_cmd(&f[0], "GET") && n == 2) {
@@ -932,7 +932,7 @@ static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
 		size_t l = zmq_msg_size(&f[1]);
 		snprintf(p->last_error, sizeof p->last_error, "%.*s",
 			 (int)(l < WIRE_ERROR_MAX ? l : WIRE_ERROR_MAX), (char *)zmq_msg_data(&f[1]));
-		if (utf8_check(p->last_error, strlen(p->last_error), WIRE_ERROR_MAX, 0))
+		if (text_utf8_check(p->last_error, strlen(p->last_error), WIRE_ERROR_MAX, 0))
 			snprintf(p->last_error, sizeof p->last_error, "(unreadable error)");
 		log_limited(LOG_WARN, p->name, "peer %s says: %s", peer_label(p), p->last_error);
 	} else if (is_cmd(&f[0], "HELLO") && n == 3) {
@@ -1028,7 +1028,7 @@ static int drain_router(struct syncer *sy)
 				continue;
 			}
 			p->connected = 1;
-			p->last_contact = time_now_ms();
+			p->last_contact = clock_now_ms();
 			p->answered = 0;
 			take_heads(sy, p, zmq_msg_data(&f[3]), zmq_msg_size(&f[3]), 1);
 			send_hello(sy, p, "HEADS");
@@ -1087,14 +1087,14 @@ static int drain_monitor(struct syncer *sy, struct peer *p)
 			case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 				p->refused = 1;
 				if (!p->dead_since)
-					p->dead_since = time_now_ms();
+					p->dead_since = clock_now_ms();
 				snprintf(p->last_error, sizeof p->last_error,
 					 "the peer refused our key (are we a member in its eyes?)");
 				log_limited(LOG_WARN, p->name, "peer %s: %s", peer_label(p), p->last_error);
 				break;
 			default:
 				if (!p->dead_since)
-					p->dead_since = time_now_ms();
+					p->dead_since = clock_now_ms();
 				snprintf(p->last_error, sizeof p->last_error,
 					 "secure handshake failed (wrong transport key for this "
 					 "endpoint?)");
@@ -1307,7 +1307,7 @@ static int end_round(struct syncer *sy)
 	 * bound: each page of the random-key indexes is then written to the
 	 * WAL once per ROUND_MS, not once per round */
 	if (sy->txn && !sy->fatal && !sy->store_failed && sy->nwants &&
-	    sy->txn_entries < ROUND_ENTRIES && time_now_ms() - sy->txn_since < ROUND_MS)
+	    sy->txn_entries < ROUND_ENTRIES && clock_now_ms() - sy->txn_since < ROUND_MS)
 		return 0;
 	if (sy->txn) {
 		sy->txn = 0;
@@ -1324,7 +1324,7 @@ static int end_round(struct syncer *sy)
 		/* nothing of the round was kept: forget it, ask again later */
 		sy->store_failed = 0;
 		sy->ngrown = 0;
-		sy->pause_until = time_now_ms() + STORE_RETRY_MS;
+		sy->pause_until = clock_now_ms() + STORE_RETRY_MS;
 		for (size_t i = 0; i < sy->nwants; i++)
 			sy->wants[i].src = NULL;
 		for (int i = 0; i < sy->npeers; i++)
@@ -1381,7 +1381,7 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	if (end_round(sy))
 		return -1;
 
-	int64_t now = time_now_ms();
+	int64_t now = clock_now_ms();
 	for (int i = sy->npeers - 1; i >= 0; i--) {
 		struct peer *p = sy->peers[i];
 		if (p->outbound && p->connected && now - p->last_hello >= sy->cfg.hello_ms)

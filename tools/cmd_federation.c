@@ -150,7 +150,7 @@ static int fed_create(struct ctx *c, int argc, char **argv)
 		return fail_err(EXIT_USAGE, NULL);
 	if (!name || !out)
 		return usage(use);
-	if (!*name || check_text("federation name", name, FED_NAME_MAX_LEN, 0))
+	if (!*name || text_check("federation name", name, FED_NAME_MAX_LEN, 0))
 		return *name ? fail_err(EXIT_USAGE, NULL) : fail(EXIT_USAGE, "name is empty");
 	if ((rc = cli_open(c, NEED_KEY)))
 		return rc;
@@ -198,7 +198,7 @@ static int fed_create(struct ctx *c, int argc, char **argv)
 		}
 	}
 	if (genesis_make_with(&gen, &glen, name, charter ? charter_hash : NULL, cards,
-			      (size_t)ncards, (uint64_t)limit, time_now_ms(), gov ? &gv : NULL) ||
+			      (size_t)ncards, (uint64_t)limit, clock_now_ms(), gov ? &gv : NULL) ||
 	    !(armored = genesis_armor(gen, glen))) {
 		fail_err(EXIT_REFUSED, NULL);
 		goto out;

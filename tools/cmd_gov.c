@@ -144,8 +144,8 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		default: return usage(use);
 		}
 	}
-	if ((reason && check_text("--reason", reason, NOTE_MAX_LEN, 1)) ||
-	    (college && check_text("--college", college, COLLEGE_MAX_LEN, 0)))
+	if ((reason && text_check("--reason", reason, NOTE_MAX_LEN, 1)) ||
+	    (college && text_check("--college", college, COLLEGE_MAX_LEN, 0)))
 		return fail_err(EXIT_USAGE, NULL);
 	Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
 	p.reason = reason && *reason ? (char *)reason : NULL;
@@ -268,7 +268,7 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
 	    (rc = resolve_id(c, "proposal", &view_proposal_ids, argv[1], id)))
 		return rc;
-	if (governance_vote_check(c->store, id, time_now_ms()))
+	if (governance_vote_check(c->store, id, clock_now_ms()))
 		return fail_err(EXIT_REFUSED, NULL);
 	Mutua__Vote v = MUTUA__VOTE__INIT;
 	Mutua__Body b = MUTUA__BODY__INIT;
@@ -308,6 +308,6 @@ int cmd_proposals(struct ctx *c, int argc, char **argv)
 		return rc;
 	static const char *const cols[] = {"id.12", "what:36", "proposer_name:20", "yes", "no",
 					   "abstain", "deadline", "state", NULL};
-	struct view_arg args[] = {VIEW_INT(time_now_ms()), VIEW_INT(open_only)};
+	struct view_arg args[] = {VIEW_INT(clock_now_ms()), VIEW_INT(open_only)};
 	return out_rows(c, &view_proposals, args, 2, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }

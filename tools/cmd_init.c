@@ -28,7 +28,7 @@ static int add_endpoint(char **eps, int *n, char *url)
 {
 	if (*n == ENDPOINTS_MAX)
 		return fail(EXIT_USAGE, "too many endpoints (at most %d)", ENDPOINTS_MAX);
-	if (check_endpoint(url))
+	if (entry_check_endpoint(url))
 		return fail_err(EXIT_USAGE, NULL);
 	eps[(*n)++] = url;
 	return EXIT_OK;
@@ -75,8 +75,8 @@ int cmd_init(struct ctx *c, int argc, char **argv)
 	}
 	if (!name || optind != argc)
 		return usage(use);
-	if (!*name || check_text("name", name, NAME_MAX_LEN, 0) ||
-	    check_text("college", college, COLLEGE_MAX_LEN, 0))
+	if (!*name || text_check("name", name, NAME_MAX_LEN, 0) ||
+	    text_check("college", college, COLLEGE_MAX_LEN, 0))
 		return *name ? fail_err(EXIT_USAGE, NULL) : fail(EXIT_USAGE, "name is empty");
 	rc = EXIT_REFUSED; /* until the home is made */
 
@@ -194,7 +194,7 @@ char *card_of_self(struct ctx *c)
 	else {
 		if (epbuf)
 			split_endpoints(epbuf, eps, &n);
-		card = card_make(c->key, name, college, eps, (size_t)n, time_now_ms());
+		card = card_make(c->key, name, college, eps, (size_t)n, clock_now_ms());
 	}
 	free(name);
 	free(college);
@@ -269,8 +269,8 @@ int cmd_profile(struct ctx *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage(use);
-	if ((name && (!*name || check_text("name", name, NAME_MAX_LEN, 0))) ||
-	    (college && check_text("college", college, COLLEGE_MAX_LEN, 0)))
+	if ((name && (!*name || text_check("name", name, NAME_MAX_LEN, 0))) ||
+	    (college && text_check("college", college, COLLEGE_MAX_LEN, 0)))
 		return name && !*name ? fail(EXIT_USAGE, "name is empty") : fail_err(EXIT_USAGE, NULL);
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;

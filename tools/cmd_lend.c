@@ -112,11 +112,11 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 	}
 	if (optind != argc - 1 || !from || !to)
 		return usage(use);
-	if (time_parse(from, 0, &start))
+	if (clock_parse(from, 0, &start))
 		return fail_err(EXIT_USAGE, "--from");
-	if (time_parse(to, 1, &end))
+	if (clock_parse(to, 1, &end))
 		return fail_err(EXIT_USAGE, "--to");
-	if (note && check_text("--note", note, NOTE_MAX_LEN, 1))
+	if (note && text_check("--note", note, NOTE_MAX_LEN, 1))
 		return fail_err(EXIT_USAGE, NULL);
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
@@ -182,7 +182,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	int64_t use = -1;
 	if (usage_arg && usage_parse(usage_arg, &use))
 		return fail_err(EXIT_USAGE, "--usage");
-	if (note && check_text("note", note, NOTE_MAX_LEN, 1))
+	if (note && text_check("note", note, NOTE_MAX_LEN, 1))
 		return fail_err(EXIT_USAGE, NULL);
 	struct lending_loan l;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = load_loan(c, argv[optind], &l)))
@@ -297,11 +297,11 @@ static int parse_window(int argc, char **argv, struct window *w, int *ics, const
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'f':
-			if (time_parse(optarg, 0, &w->from))
+			if (clock_parse(optarg, 0, &w->from))
 				return fail_err(EXIT_USAGE, "--from");
 			break;
 		case 't':
-			if (time_parse(optarg, 1, &w->to))
+			if (clock_parse(optarg, 1, &w->to))
 				return fail_err(EXIT_USAGE, "--to");
 			break;
 		case 'i':
@@ -414,7 +414,7 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	/* t3 holds DESCRIPTION escaped: a note of NOTE_MAX_LEN bytes and two
 	 * names may double in size; nothing is cut */
 	char stamp[20], a[20], b[20], t1[1024], t2[2048], t3[4096];
-	ics_time(stamp, time_now_ms());
+	ics_time(stamp, clock_now_ms());
 	ics_line("BEGIN:VCALENDAR");
 	ics_line("VERSION:2.0");
 	ics_line("PRODID:-//Mutua//mutua 0.1//FR");

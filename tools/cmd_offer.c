@@ -58,9 +58,9 @@ static int apply_offer_opts(const struct offer_opts *oo, Mutua__Offer *o)
 {
 	uint64_t cap;
 	int64_t rate;
-	if (oo->kind && kind_parse(oo->kind, &o->kind))
+	if (oo->kind && entry_kind_parse(oo->kind, &o->kind))
 		return fail_err(EXIT_USAGE, "--kind");
-	if (oo->unit && unit_parse(oo->unit, &o->unit))
+	if (oo->unit && entry_unit_parse(oo->unit, &o->unit))
 		return fail_err(EXIT_USAGE, "--unit");
 	if (oo->capacity) {
 		if (oo->capacity[0] == '-')
@@ -81,17 +81,17 @@ static int apply_offer_opts(const struct offer_opts *oo, Mutua__Offer *o)
 	if (oo->title) {
 		if (!*oo->title)
 			return fail(EXIT_USAGE, "--title: must not be empty");
-		if (check_text("--title", oo->title, TITLE_MAX_LEN, 0))
+		if (text_check("--title", oo->title, TITLE_MAX_LEN, 0))
 			return fail_err(EXIT_USAGE, NULL);
 		o->title = (char *)oo->title;
 	}
 	if (oo->location) {
-		if (check_text("--location", oo->location, LOCATION_MAX_LEN, 0))
+		if (text_check("--location", oo->location, LOCATION_MAX_LEN, 0))
 			return fail_err(EXIT_USAGE, NULL);
 		o->location = *oo->location ? (char *)oo->location : NULL;
 	}
 	if (oo->description) {
-		if (check_text("--description", oo->description, DESCRIPTION_MAX_LEN, 1))
+		if (text_check("--description", oo->description, DESCRIPTION_MAX_LEN, 1))
 			return fail_err(EXIT_USAGE, NULL);
 		o->description = *oo->description ? (char *)oo->description : NULL;
 	}
@@ -157,7 +157,7 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'k':
-			if (kind_parse(optarg, &k))
+			if (entry_kind_parse(optarg, &k))
 				return fail_err(EXIT_USAGE, "--kind");
 			kind = optarg;
 			break;
@@ -170,7 +170,7 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 				return fail(EXIT_USAGE, "--available: expected FROM/TO, e.g. "
 					    "2026-12-05/2026-12-06");
 			*slash = 0;
-			if (time_parse(slot, 0, &from) || time_parse(slash + 1, 1, &to))
+			if (clock_parse(slot, 0, &from) || clock_parse(slash + 1, 1, &to))
 				return fail_err(EXIT_USAGE, "--available");
 			if (to <= from)
 				return fail(EXIT_USAGE, "--available: the slot ends before it starts");
@@ -243,7 +243,7 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 	    (rc = offer_read(c, argv[optind], &cur)))
 		return rc;
 	/* start from the current fields (cur holds their strings) */
-	if (kind_parse(cur.kind, &o.kind) || unit_parse(cur.unit, &o.unit))
+	if (entry_kind_parse(cur.kind, &o.kind) || entry_unit_parse(cur.unit, &o.unit))
 		return fail_err(EXIT_REFUSED, "stored offer");
 	o.title = cur.title;
 	o.capacity = (uint64_t)cur.capacity;

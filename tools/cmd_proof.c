@@ -206,13 +206,13 @@ static void json_member(const char *key, const Mutua__Genesis *g, const uint8_t 
 
 static void json_time(const char *key, const struct entry *e)
 {
-	char t[TIME_BUF];
+	char t[CLOCK_BUF];
 	printf(",\"%s\":", key);
 	if (!e) {
 		printf("null");
 		return;
 	}
-	time_format_utc(t, e->b->time);
+	clock_format_utc(t, e->b->time);
 	printf("\"%s\"", t);
 }
 
@@ -224,12 +224,12 @@ static void print_loan(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 	const uint8_t *owner = l->offer->b->author.data, *borrower = l->request->b->author.data;
 	const char *state = l->close ? "closed" : l->give_back ? "returned"
 			    : l->handover ? "handed_over" : "accepted";
-	char req[HEX_ID_LEN + 1], res[HEX_ID_LEN + 1], t1[TIME_BUF], t2[TIME_BUF];
+	char req[HEX_ID_LEN + 1], res[HEX_ID_LEN + 1], t1[CLOCK_BUF], t2[CLOCK_BUF];
 	char use[32] = "", rate[32] = "", credits[32] = "";
 	hex_encode(req, l->request->id, 32);
 	hex_encode(res, l->offer->id, 32);
-	time_format_utc(t1, r->start);
-	time_format_utc(t2, r->end);
+	clock_format_utc(t1, r->start);
+	clock_format_utc(t2, r->end);
 	if (l->close) {
 		usage_format(use, sizeof use, l->usage);
 		amount_format(rate, l->rate);
@@ -245,7 +245,7 @@ static void print_loan(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 		printf(",\"resource\":\"%s\",\"title\":", res);
 		json_str(o->title);
 		printf(",\"unit\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"quantity\":%llu,"
-		       "\"state\":\"%s\"", unit_name(o->unit), t1, t2,
+		       "\"state\":\"%s\"", entry_unit_name(o->unit), t1, t2,
 		       (unsigned long long)r->quantity, state);
 		json_time("accepted", l->accept);
 		json_time("handed_over", l->handover);
@@ -267,23 +267,23 @@ static void print_loan(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 	printf("request   %s\n", req);
 	printf("borrower  %s\n", bw);
 	printf("owner     %s\n", ow);
-	printf("resource  %s: %s, %s, counted by the %s\n", res, o->title, kind_name(o->kind),
-	       unit_name(o->unit));
+	printf("resource  %s: %s, %s, counted by the %s\n", res, o->title, entry_kind_name(o->kind),
+	       entry_unit_name(o->unit));
 	printf("slot      %s to %s, quantity %llu\n", t1, t2, (unsigned long long)r->quantity);
-	time_format_utc(t1, l->accept->b->time);
+	clock_format_utc(t1, l->accept->b->time);
 	printf("accepted  %s\n", t1);
 	if (l->handover) {
-		time_format_utc(t1, l->handover->b->time);
+		clock_format_utc(t1, l->handover->b->time);
 		printf("handover  %s\n", t1);
 	}
 	if (l->give_back) {
-		time_format_utc(t1, l->give_back->b->time);
+		clock_format_utc(t1, l->give_back->b->time);
 		printf("returned  %s\n", t1);
 	}
 	if (l->close) {
-		time_format_utc(t1, l->close->b->time);
+		clock_format_utc(t1, l->close->b->time);
 		printf("closed    %s: usage %s %s at %s credits per %s, %s credits from %s to %s\n",
-		       t1, use, unit_name(o->unit), rate, unit_name(o->unit), credits,
+		       t1, use, entry_unit_name(o->unit), rate, entry_unit_name(o->unit), credits,
 		       *bname ? bname : "the borrower", *oname ? oname : "the owner");
 	} else {
 		printf("closed    not shown (the loan was %s when the proof was made)\n",

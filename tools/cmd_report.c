@@ -153,10 +153,10 @@ static void usage_unit_out(FILE *f, int64_t u, const char *unit)
  * for whole days, "2026-01-15 18:00–23:00" within a day, else both ends. */
 static void slot_out(FILE *f, int64_t start, int64_t end)
 {
-	char a[TIME_BUF], b[TIME_BUF], last[TIME_BUF];
-	time_format(a, start);
-	time_format(b, end);
-	time_format(last, end - 1);
+	char a[CLOCK_BUF], b[CLOCK_BUF], last[CLOCK_BUF];
+	clock_format(a, start);
+	clock_format(b, end);
+	clock_format(last, end - 1);
 	int days = strcmp(a + 10, "T00:00") == 0 && strcmp(b + 10, "T00:00") == 0;
 	if (days && strncmp(a, last, 10) == 0)
 		fprintf(f, "%.10s", a);
@@ -171,11 +171,11 @@ static void slot_out(FILE *f, int64_t start, int64_t end)
 /* Local date, and the time when not midnight. */
 static void when_out(FILE *f, int64_t ms, int end)
 {
-	char buf[TIME_BUF];
-	time_format(buf, ms);
+	char buf[CLOCK_BUF];
+	clock_format(buf, ms);
 	if (strcmp(buf + 10, "T00:00") == 0) {
 		if (end) { /* an end at midnight: the day before is the last */
-			time_format(buf, ms - 1);
+			clock_format(buf, ms - 1);
 		}
 		buf[10] = 0;
 	} else {
@@ -909,11 +909,11 @@ static int figures_out(FILE *f, struct report *r)
 
 static int page(FILE *f, struct report *r)
 {
-	char fed[HEX_ID_LEN + 1], now[TIME_BUF];
+	char fed[HEX_ID_LEN + 1], now[CLOCK_BUF];
 	const uint8_t *fid = store_fed_id(r->c->store);
 	const Mutua__Genesis *g = store_genesis(r->c->store);
 	hex_encode(fed, fid, 32);
-	time_format(now, time_now_ms());
+	clock_format(now, clock_now_ms());
 	now[10] = ' ';
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -960,11 +960,11 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 		case 'h': html = 1; break;
 		case 'o': out = optarg; break;
 		case 'f':
-			if (time_parse(optarg, 0, &r.from))
+			if (clock_parse(optarg, 0, &r.from))
 				return fail_err(EXIT_USAGE, "--from");
 			break;
 		case 't':
-			if (time_parse(optarg, 1, &r.to))
+			if (clock_parse(optarg, 1, &r.to))
 				return fail_err(EXIT_USAGE, "--to");
 			break;
 		default: return usage(use);

@@ -52,10 +52,10 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 		syncer_destroy(&sy);
 		return fail_err(EXIT_REFUSED, NULL);
 	}
-	int64_t start = time_now_ms(), deadline = start + (int64_t)timeout * 1000;
+	int64_t start = clock_now_ms(), deadline = start + (int64_t)timeout * 1000;
 	int64_t quiet_since = 0;
 	rc = EXIT_REFUSED;
-	while (time_now_ms() < deadline) {
+	while (clock_now_ms() < deadline) {
 		if (syncer_poll(sy, 50) < 0) {
 			fail_err(EXIT_REFUSED, NULL);
 			goto out;
@@ -74,8 +74,8 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 			}
 			/* what the peer will not take (or we not) cannot make us wait */
 			if (!quiet_since)
-				quiet_since = time_now_ms();
-			else if (time_now_ms() - quiet_since > QUIET_DONE_MS) {
+				quiet_since = clock_now_ms();
+			else if (clock_now_ms() - quiet_since > QUIET_DONE_MS) {
 				rc = EXIT_OK;
 				break;
 			}
@@ -300,8 +300,8 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	}
 	config_free(&cfg);
 	int n = syncer_npeers(sy);
-	int64_t deadline = time_now_ms() + 3000;
-	while (n && time_now_ms() < deadline) {
+	int64_t deadline = clock_now_ms() + 3000;
+	while (n && clock_now_ms() < deadline) {
 		int all = 1;
 		syncer_poll(sy, 50);
 		for (int i = 0; i < n; i++) {

@@ -213,7 +213,7 @@ static int rawdb_insert(struct rawdb *r)
 	sqlite3_bind_blob(r->ins, 1, r->author, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(r->ins, 2, (sqlite3_int64)++r->seq);
 	sqlite3_bind_blob(r->ins, 3, id, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(r->ins, 4, time_now_ms());
+	sqlite3_bind_int64(r->ins, 4, clock_now_ms());
 	sqlite3_bind_blob(r->ins, 5, body, sizeof body, SQLITE_STATIC);
 	sqlite3_bind_blob(r->ins, 6, sig, sizeof sig, SQLITE_STATIC);
 	int rc = sqlite3_step(r->ins);
@@ -354,7 +354,7 @@ static int gen_fill(struct gen_feed *f, struct gen_batch *bt, size_t n)
 		return -1;
 	memset(desc, 'x', g.desc_len);
 	desc[g.desc_len] = 0;
-	int64_t t = time_now_ms();
+	int64_t t = clock_now_ms();
 	for (bt->n = 0; bt->n < n; bt->n++) {
 		Mutua__Body b;
 		Mutua__Offer o;

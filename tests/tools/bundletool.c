@@ -466,7 +466,7 @@ static int header(Mutua__Body *b, struct store *s, const struct key *k, uint8_t 
 	b->has_prev = seq > 1;
 	b->prev.data = prev;
 	b->prev.len = 32;
-	b->time = time_now_ms();
+	b->time = clock_now_ms();
 	return 0;
 }
 

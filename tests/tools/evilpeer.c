@@ -188,17 +188,17 @@ static int is_cmd(zmq_msg_t *m, const char *cmd)
 
 static int64_t left_ms(void)
 {
-	int64_t l = deadline - time_now_ms();
+	int64_t l = deadline - clock_now_ms();
 	return l > 0 ? l : 0;
 }
 
 /* Waits for a message whose command is cmd, within ms; counts the rest. */
 static int await(void *s, const char *cmd, int ms, int *others)
 {
-	int64_t until = time_now_ms() + ms;
+	int64_t until = clock_now_ms() + ms;
 	zmq_msg_t f[FRAMES_MAX];
-	while (time_now_ms() < until) {
-		int n = recv_msg(s, f, (int)(until - time_now_ms()));
+	while (clock_now_ms() < until) {
+		int n = recv_msg(s, f, (int)(until - clock_now_ms()));
 		if (n == 0)
 			continue;
 		int hit = is_cmd(&f[0], cmd);
@@ -253,7 +253,7 @@ static size_t make_entry(uint8_t *out, size_t cap, const uint8_t *author,
 	b.has_prev = h != NULL;
 	b.prev.data = h ? (uint8_t *)h->id : NULL;
 	b.prev.len = h ? 32 : 0;
-	b.time = time_now_ms();
+	b.time = clock_now_ms();
 	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 	b.offer = &o;
 	/* entry_seal signs with our key whatever the author says */
@@ -363,9 +363,9 @@ static void mode_oversize(void *s, void *mon)
 	free(big);
 	say("oversize: sent a frame of %zu bytes (limit %d)%s", len, WIRE_MSG_MAX,
 	    rc ? " - send failed" : "");
-	int64_t until = time_now_ms() + left_ms();
-	while (time_now_ms() < until) {
-		int ev = next_event(mon, (int)(until - time_now_ms()));
+	int64_t until = clock_now_ms() + left_ms();
+	while (clock_now_ms() < until) {
+		int ev = next_event(mon, (int)(until - clock_now_ms()));
 		if (ev == ZMQ_EVENT_DISCONNECTED) {
 			say("disconnected by the node");
 			return;
@@ -485,7 +485,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *ms = getenv("EVILPEER_MS");
-	deadline = time_now_ms() + (ms && atoi(ms) > 0 ? atoi(ms) : 2000);
+	deadline = clock_now_ms() + (ms && atoi(ms) > 0 ? atoi(ms) : 2000);
 	if (sodium_init() < 0)
 		return 1;
 	snprintf(path, sizeof path, "%s/store.db", home);

@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkfeed: %s\n", sqlite3_errmsg(store_db(s)));
 		return 1;
 	}
-	int64_t t0 = time_now_ms();
+	int64_t t0 = clock_now_ms();
 	int rc = 0;
 	for (long i = 0; i < n; i++) {
 		if (i % GROUP == 0 && ((i > 0 && store_commit(s, k)) || store_begin(s, k, "mkfeed"))) {
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	}
 	if (rc)
 		store_rollback(s, k);
-	int64_t ms = time_now_ms() - t0;
+	int64_t ms = clock_now_ms() - t0;
 	if (rc == 0)
 		printf("%ld entries in %.3f s (%.0f entries/s)\n", n, ms / 1000.0,
 		       ms > 0 ? n * 1000.0 / ms : (double)n * 1000);

@@ -824,7 +824,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	int64_t t0 = time_now_ms();
+	int64_t t0 = clock_now_ms();
 	struct ack *acks = NULL, end;
 	long nacks;
 	/* dry run: how many xSync and xWrite calls the workload makes */
@@ -884,7 +884,7 @@ int main(int argc, char **argv)
 		if (check(label, k, acks, nacks))
 			bad++;
 	}
-	int64_t ms = time_now_ms() - t0;
+	int64_t ms = clock_now_ms() - t0;
 	printf("%s%ld %s over %ld sync points of %d appends (%ld drop, %ld torn, %ld trash; "
 	       "%ld acknowledged entries checked): %s in %.1f s\n",
 	       unsafe ? "UNSAFE (synchronous=NORMAL) " : "", done,

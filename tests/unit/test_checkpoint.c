@@ -551,7 +551,7 @@ static void test_audit_reports(void **state)
 static void test_due(void **state)
 {
 	struct fx *f = *state;
-	int64_t now = time_now_ms();
+	int64_t now = clock_now_ms();
 	assert_int_equal(checkpoint_due(f->s1, ka->id, now), 0); /* empty */
 	offers(f->s1, ka, 1);
 	assert_int_equal(checkpoint_due(f->s1, ka->id, now), 0);

@@ -820,19 +820,19 @@ static void test_names(void **state)
 {
 	(void)state;
 	uint32_t v = 99;
-	assert_int_equal(kind_parse("vehicle", &v), 0);
+	assert_int_equal(entry_kind_parse("vehicle", &v), 0);
 	assert_int_equal(v, 1);
-	assert_int_equal(kind_parse("other", &v), 0);
+	assert_int_equal(entry_kind_parse("other", &v), 0);
 	assert_int_equal(v, 6);
-	assert_int_equal(kind_parse("boat", &v), -1);
-	assert_int_equal(unit_parse("m3", &v), 0);
+	assert_int_equal(entry_kind_parse("boat", &v), -1);
+	assert_int_equal(entry_unit_parse("m3", &v), 0);
 	assert_int_equal(v, 4);
-	assert_int_equal(unit_parse("", &v), -1);
-	assert_string_equal(kind_name(3), "skill");
-	assert_string_equal(kind_name(0), "?");
-	assert_string_equal(kind_name(7), "?");
-	assert_string_equal(unit_name(2), "day");
-	assert_string_equal(unit_name(6), "?");
+	assert_int_equal(entry_unit_parse("", &v), -1);
+	assert_string_equal(entry_kind_name(3), "skill");
+	assert_string_equal(entry_kind_name(0), "?");
+	assert_string_equal(entry_kind_name(7), "?");
+	assert_string_equal(entry_unit_name(2), "day");
+	assert_string_equal(entry_unit_name(6), "?");
 	assert_string_equal(entry_type_name(MUTUA__BODY__PAYLOAD_OFFER_UPDATE), "offer-update");
 	assert_string_equal(entry_type_name(0), "?");
 }

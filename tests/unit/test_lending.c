@@ -139,8 +139,8 @@ static int teardown(void **state)
  * author in the same millisecond have their own test.) */
 static void tick(void)
 {
-	int64_t t = time_now_ms();
-	while (time_now_ms() == t)
+	int64_t t = clock_now_ms();
+	while (clock_now_ms() == t)
 		;
 }
 
@@ -280,7 +280,7 @@ static void forced(struct store *s, const struct key *k, int payload, const uint
 	}
 	if (lending_append(s, k, payload, req, note, usage, rate, NULL) == 0)
 		fail_msg("%s: signed by its own node", entry_type_name(payload));
-	seal_at(s, k, &b, time_now_ms(), &e);
+	seal_at(s, k, &b, clock_now_ms(), &e);
 	put_sealed(s, &e, id);
 	tick();
 }
@@ -298,7 +298,7 @@ static void forced_borrow(struct store *s, const struct key *k, const uint8_t re
 	assert_string_equal(err_msg(), LENDING_OWN_REQUEST);
 	b = (Mutua__Body)MUTUA__BODY__INIT;
 	fill_request(&b, &r, res, start, end, q);
-	seal_at(s, k, &b, time_now_ms(), &e);
+	seal_at(s, k, &b, clock_now_ms(), &e);
 	put_sealed(s, &e, id);
 	tick();
 }
@@ -727,13 +727,13 @@ static void test_time_zone_independent(void **state)
 
 	setenv("TZ", "Europe/Paris", 1);
 	tzset();
-	assert_int_equal(time_parse("2026-12-05T08:00", 0, &paris_from), 0);
-	assert_int_equal(time_parse("2026-12-05T12:00", 1, &paris_to), 0);
+	assert_int_equal(clock_parse("2026-12-05T08:00", 0, &paris_from), 0);
+	assert_int_equal(clock_parse("2026-12-05T12:00", 1, &paris_to), 0);
 	assert_int_equal(paris_from, DAY(4) + 7 * H); /* CET = UTC+1 */
 	assert_int_equal(paris_to, DAY(4) + 11 * H);
-	assert_int_equal(time_parse("2026-12-06", 1, &z), 0);
+	assert_int_equal(clock_parse("2026-12-06", 1, &z), 0);
 	assert_int_equal(z, DAY(5) + 23 * H); /* the end of that local day */
-	assert_int_equal(time_parse("2026-07-01T08:00", 0, &z), 0);
+	assert_int_equal(clock_parse("2026-07-01T08:00", 0, &z), 0);
 	assert_int_equal(z % D, 6 * H); /* CEST = UTC+2 */
 	offer_add(s, ka, "Camion", UNIT_HOUR, 1, 0, 0, truck);
 	borrow(s, kb, truck, paris_from, paris_to, 1, rp);
@@ -741,11 +741,11 @@ static void test_time_zone_independent(void **state)
 
 	setenv("TZ", "UTC", 1);
 	tzset();
-	assert_int_equal(time_parse("2026-12-05T11:00", 0, &utc_from), 0);
-	assert_int_equal(time_parse("2026-12-05T13:00", 0, &utc_to), 0);
-	assert_int_equal(time_parse("2026-12-05T08:00Z", 0, &z), 0);
+	assert_int_equal(clock_parse("2026-12-05T11:00", 0, &utc_from), 0);
+	assert_int_equal(clock_parse("2026-12-05T13:00", 0, &utc_to), 0);
+	assert_int_equal(clock_parse("2026-12-05T08:00Z", 0, &z), 0);
 	assert_int_equal(z, DAY(4) + 8 * H);
-	assert_int_equal(time_parse("2026-12-05T08:00+01:00", 0, &z), 0);
+	assert_int_equal(clock_parse("2026-12-05T08:00+01:00", 0, &z), 0);
 	assert_int_equal(z, paris_from);
 	/* 11:00Z follows the Paris loan's end (12:00 local = 11:00Z) */
 	borrow(s, kc, truck, utc_from, utc_to, 1, ru);
@@ -1070,7 +1070,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	push_all(sa, sb);
 	borrow(sb, kb, truck, DAY(1), DAY(2), 1, req);
 	push_all(sb, sa);
-	int64_t ahead = time_now_ms() + H;
+	int64_t ahead = clock_now_ms() + H;
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
 	step_body(&ab, &at, ACCEPT, req, NULL);
@@ -1102,7 +1102,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	Mutua__Body rb = MUTUA__BODY__INIT;
 	Mutua__Transition rt = MUTUA__TRANSITION__INIT;
 	step_body(&rb, &rt, RETURN, r2, NULL);
-	seal_at(sb, kb, &rb, time_now_ms(), &e);
+	seal_at(sb, kb, &rb, clock_now_ms(), &e);
 	put_sealed(sb, &e, NULL);
 	tick();
 	push_all(sb, sa);
@@ -1159,7 +1159,7 @@ static void test_auto_answer(void **state)
 	/* B asks first (author clock), C for an overlapping slot just after */
 	Mutua__Body b1 = MUTUA__BODY__INIT, b2 = MUTUA__BODY__INIT;
 	Mutua__Request r1 = MUTUA__REQUEST__INIT, r2 = MUTUA__REQUEST__INIT;
-	int64_t now = time_now_ms();
+	int64_t now = clock_now_ms();
 	fill_request(&b1, &r1, truck, DAY(1), DAY(3), 1);
 	seal_at(sb, kb, &b1, now, &e);
 	put_sealed(sb, &e, rb);

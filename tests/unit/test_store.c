@@ -516,7 +516,7 @@ static void test_hold_appends(void **state)
 {
 	struct fx *f = *state;
 	uint8_t id[32];
-	assert_int_equal(store_hold_appends(f->s1, time_now_ms() + 60000), 0);
+	assert_int_equal(store_hold_appends(f->s1, clock_now_ms() + 60000), 0);
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Offer o = MUTUA__OFFER__INIT;
 	fill_offer(&o, "x", 1);
@@ -747,8 +747,8 @@ static void test_checkpoint_apart(void **state)
 	off_t before = db.st_size;
 	for (int i = 0; i < 400; i++)
 		append_offer(f->s1, ka, "Camion", 1, NULL);
-	int64_t give_up = time_now_ms() + 5000;
-	while (stat(f->p1, &db) == 0 && db.st_size == before && time_now_ms() < give_up)
+	int64_t give_up = clock_now_ms() + 5000;
+	while (stat(f->p1, &db) == 0 && db.st_size == before && clock_now_ms() < give_up)
 		usleep(10000);
 	assert_true(db.st_size > before);
 	/* 2400 appends write some 16000 pages (64 MB) to the WAL: it starts

@@ -56,10 +56,10 @@ static void test_time_paris_rule(void **state)
 		int64_t a, b;
 		assert_int_equal(setenv("TZ", "Europe/Paris", 1), 0);
 		tzset();
-		assert_int_equal(time_parse(dates[i], 0, &a), 0);
+		assert_int_equal(clock_parse(dates[i], 0, &a), 0);
 		assert_int_equal(setenv("TZ", PARIS_RULE, 1), 0);
 		tzset();
-		assert_int_equal(time_parse(dates[i], 0, &b), 0);
+		assert_int_equal(clock_parse(dates[i], 0, &b), 0);
 		assert_int_equal(a, b);
 	}
 }
@@ -139,7 +139,7 @@ static void test_hex_is_prefix(void **state)
 
 static int u8(const char *s, size_t max, int multiline)
 {
-	return utf8_check(s, strlen(s), max, multiline);
+	return text_utf8_check(s, strlen(s), max, multiline);
 }
 
 static void test_utf8_valid(void **state)
@@ -162,7 +162,7 @@ static void test_utf8_valid(void **state)
 	};
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
 		if (u8(good[i], 100, 0) != 0)
-			fail_msg("utf8_check refused good string %zu", i);
+			fail_msg("text_utf8_check refused good string %zu", i);
 }
 
 static void test_utf8_invalid(void **state)
@@ -196,16 +196,16 @@ static void test_utf8_invalid(void **state)
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		if (u8(bad[i], 100, 0) != -1)
-			fail_msg("utf8_check accepted bad string %zu", i);
+			fail_msg("text_utf8_check accepted bad string %zu", i);
 }
 
 static void test_utf8_nul_multiline_max(void **state)
 {
 	(void)state;
 	/* a NUL inside the counted length */
-	assert_int_equal(utf8_check("a\0b", 3, 10, 0), -1);
-	assert_int_equal(utf8_check("a\0b", 3, 10, 1), -1);
-	assert_int_equal(utf8_check("a\0b", 1, 10, 0), 0);
+	assert_int_equal(text_utf8_check("a\0b", 3, 10, 0), -1);
+	assert_int_equal(text_utf8_check("a\0b", 3, 10, 1), -1);
+	assert_int_equal(text_utf8_check("a\0b", 1, 10, 0), 0);
 
 	/* newline only when multiline; carriage return never */
 	assert_int_equal(u8("one\ntwo", 100, 1), 0);
@@ -226,10 +226,10 @@ static void test_utf8_nul_multiline_max(void **state)
 static void parse_ok(const char *s, int eod, int64_t want)
 {
 	int64_t ms = -12345;
-	if (time_parse(s, eod, &ms) != 0)
-		fail_msg("time_parse refused '%s' (eod %d): %s", s, eod, err_msg());
+	if (clock_parse(s, eod, &ms) != 0)
+		fail_msg("clock_parse refused '%s' (eod %d): %s", s, eod, err_msg());
 	if (ms != want)
-		fail_msg("time_parse('%s', %d) = %lld, want %lld", s, eod, (long long)ms,
+		fail_msg("clock_parse('%s', %d) = %lld, want %lld", s, eod, (long long)ms,
 			 (long long)want);
 }
 
@@ -237,8 +237,8 @@ static void parse_bad(const char *s, int eod)
 {
 	int64_t ms = 777;
 	err_set("sentinel");
-	if (time_parse(s, eod, &ms) != -1)
-		fail_msg("time_parse accepted '%s' (eod %d) as %lld", s, eod, (long long)ms);
+	if (clock_parse(s, eod, &ms) != -1)
+		fail_msg("clock_parse accepted '%s' (eod %d) as %lld", s, eod, (long long)ms);
 	assert_int_equal(ms, 777);
 	assert_non_null(strstr(err_msg(), "is not a time"));
 }
@@ -289,22 +289,22 @@ static void test_time_end_of_day(void **state)
 	/* a date alone with end_of_day is the first instant of the next day */
 	parse_ok("2026-01-01", 1, NEWYEAR_MS - HOUR_MS + DAY_MS);
 	/* across the end of a month and of a year */
-	assert_int_equal(time_parse("2026-01-31", 1, &end), 0);
-	assert_int_equal(time_parse("2026-02-01", 0, &start), 0);
+	assert_int_equal(clock_parse("2026-01-31", 1, &end), 0);
+	assert_int_equal(clock_parse("2026-02-01", 0, &start), 0);
 	assert_int_equal(end, start);
-	assert_int_equal(time_parse("2026-12-31", 1, &end), 0);
-	assert_int_equal(time_parse("2027-01-01", 0, &start), 0);
+	assert_int_equal(clock_parse("2026-12-31", 1, &end), 0);
+	assert_int_equal(clock_parse("2027-01-01", 0, &start), 0);
 	assert_int_equal(end, start);
-	assert_int_equal(time_parse("2028-02-28", 1, &end), 0);
-	assert_int_equal(time_parse("2028-02-29", 0, &start), 0);
+	assert_int_equal(clock_parse("2028-02-28", 1, &end), 0);
+	assert_int_equal(clock_parse("2028-02-29", 0, &start), 0);
 	assert_int_equal(end, start);
 	/* 29 March 2026 lasts 23 hours in Paris (summer time begins) */
-	assert_int_equal(time_parse("2026-03-29", 0, &start), 0);
-	assert_int_equal(time_parse("2026-03-29", 1, &end), 0);
+	assert_int_equal(clock_parse("2026-03-29", 0, &start), 0);
+	assert_int_equal(clock_parse("2026-03-29", 1, &end), 0);
 	assert_int_equal(end - start, 23 * HOUR_MS);
 	/* 25 October 2026 lasts 25 hours */
-	assert_int_equal(time_parse("2026-10-25", 0, &start), 0);
-	assert_int_equal(time_parse("2026-10-25", 1, &end), 0);
+	assert_int_equal(clock_parse("2026-10-25", 0, &start), 0);
+	assert_int_equal(clock_parse("2026-10-25", 1, &end), 0);
 	assert_int_equal(end - start, 25 * HOUR_MS);
 }
 
@@ -347,15 +347,15 @@ static void test_time_garbage(void **state)
 static void test_time_format(void **state)
 {
 	(void)state;
-	char buf[TIME_BUF];
-	time_format_utc(buf, NEWYEAR_MS + 1234);
+	char buf[CLOCK_BUF];
+	clock_format_utc(buf, NEWYEAR_MS + 1234);
 	assert_string_equal(buf, "2026-01-01T00:00:01.234Z");
 	set_tz("Europe/Paris");
-	time_format(buf, NEWYEAR_MS);
+	clock_format(buf, NEWYEAR_MS);
 	assert_string_equal(buf, "2026-01-01T01:00");
-	/* what time_format prints, time_parse reads back */
+	/* what clock_format prints, clock_parse reads back */
 	int64_t ms;
-	assert_int_equal(time_parse(buf, 0, &ms), 0);
+	assert_int_equal(clock_parse(buf, 0, &ms), 0);
 	assert_int_equal(ms, NEWYEAR_MS);
 }
 
