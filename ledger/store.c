@@ -711,6 +711,11 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	 * must not sort before the step it follows: lending_append) */
 	int64_t now = clock_now_ms();
 	b->time = b->time > now ? b->time : now;
+	/* invariant 11: a vote the count would not take is refused (decided
+	 * before this vote is folded: the count may pass the proposal on it) */
+	if (b->payload_case == MUTUA__BODY__PAYLOAD_VOTE &&
+	    governance_vote_check(s, b->vote->proposal.data, b->time))
+		goto fail;
 	if (entry_seal(&e, k, b))
 		goto fail;
 	memcpy(e.member, member_id, KEY_ID_BYTES);

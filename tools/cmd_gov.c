@@ -268,8 +268,6 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
 	    (rc = resolve_id(c, "proposal", &view_proposal_ids, argv[1], id)))
 		return rc;
-	if (governance_vote_check(c->store, id, clock_now_ms()))
-		return fail_err(EXIT_REFUSED, NULL);
 	Mutua__Vote v = MUTUA__VOTE__INIT;
 	Mutua__Body b = MUTUA__BODY__INIT;
 	v.proposal.data = id;

@@ -1435,6 +1435,23 @@ static void test_vote_check(void **state)
 	vote(f, B, p, YES, AT(3));
 	assert_int_equal(governance_vote_check(f->s, p, AT(4)), -1);
 	assert_non_null(strstr(err_msg(), "passed already"));
+
+	/* the member's own node does not sign a vote the count would not
+	 * take: store_append refuses it with the rule's reason, the feed
+	 * does not move */
+	uint64_t before, after;
+	assert_int_equal(store_head(f->s, keys[C]->id, &before, NULL), 0);
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Vote v = MUTUA__VOTE__INIT;
+	v.proposal.data = (uint8_t *)p;
+	v.proposal.len = 32;
+	v.choice = YES;
+	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+	b.vote = &v;
+	assert_int_equal(store_append(f->s, keys[C], &b, NULL), -1);
+	assert_non_null(strstr(err_msg(), "passed already"));
+	assert_int_equal(store_head(f->s, keys[C]->id, &after, NULL), 0);
+	assert_int_equal(after, before);
 }
 
 /* ---- who is a current member ---------------------------------------- */
