@@ -1,5 +1,6 @@
 /* cli.c - context, errors, ids and output shared by the mutua commands. */
 #include "cli.h"
+#include "help.h"
 #include "util.h"
 #include "view.h"
 
@@ -33,6 +34,17 @@ int usage(const char *text)
 {
 	fprintf(stderr, "usage: %s\n", text);
 	return EXIT_USAGE;
+}
+
+int missing(const char *cmd, const char *what, const char *use)
+{
+	const struct help_cmd *h = help_find(cmd);
+	const struct help_opt *o = h && what[0] == '-' ? help_option(h, what) : NULL;
+	if (o)
+		fail(EXIT_USAGE, "%s: missing %s (%s)", cmd, what, o->text);
+	else
+		fail(EXIT_USAGE, "%s: missing %s", cmd, what);
+	return usage(use);
 }
 
 int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
@@ -95,12 +107,36 @@ static char *passphrase_read(void)
 	return p;
 }
 
+/* No home where the command looked: say where, and how to name the right
+ * one; a new home (mutua init) makes a new member, so it comes last, and
+ * not at all for the commands of an auditor, who needs no member. */
+static int no_home(const struct ctx *c)
+{
+	if (c->home_from)
+		fail(EXIT_REFUSED, "no mutua home in '%s' (given by %s): no key file there; "
+				   "check the path of this member's home", c->home, c->home_from);
+	else
+		fail(EXIT_REFUSED, "no mutua home in '%s' (the default: neither --home nor "
+				   "MUTUA_HOME was given): name this member's home with "
+				   "--home DIR or MUTUA_HOME=DIR", c->home);
+	const char *cmd = c->cmd ? c->cmd : "";
+	if (strcmp(cmd, "audit") == 0 || strcmp(cmd, "report") == 0 ||
+	    strcmp(cmd, "verify-proof") == 0)
+		fputs("mutua: an auditor needs no home: 'mutua audit FILE --genesis GENESIS' "
+		      "checks a bundle, 'mutua verify-proof FILE --genesis GENESIS' a proof\n",
+		      stderr);
+	else
+		fputs("mutua: only to set up a new member node (new keys, a new member), "
+		      "run 'mutua init --name NAME'\n", stderr);
+	return EXIT_REFUSED;
+}
+
 int cli_open(struct ctx *c, int need)
 {
 	char *kp = cli_path(c, "key"), *sp = cli_path(c, "store.db");
 	int rc = EXIT_OK;
 	if (access(kp, F_OK) != 0) {
-		rc = fail(EXIT_REFUSED, "no mutua home in '%s' (run 'mutua init')", c->home);
+		rc = no_home(c);
 		goto out;
 	}
 	if (!(c->store = store_open(sp))) {

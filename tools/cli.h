@@ -14,6 +14,8 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
 struct ctx {
 	const char *home;
+	const char *home_from; /* "--home", "MUTUA_HOME", or NULL: ~/.mutua */
+	const char *cmd;       /* the command's name, for messages */
 	int json;
 	struct store *store;
 	struct key *key;     /* signs this node's entries (rotate.h) */
@@ -31,6 +33,9 @@ int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same with ": err_msg()" appended. */
 int fail_err(int code, const char *what);
 int usage(const char *text);
+/* A missing option or argument of cmd: "CMD: missing --to (what it is, from
+ * the command's help)", then the usage line. Returns EXIT_USAGE. */
+int missing(const char *cmd, const char *what, const char *use);
 
 #define NEED_KEY 1
 #define NEED_FED 2

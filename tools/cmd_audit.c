@@ -27,7 +27,9 @@ int cmd_export(struct ctx *c, int argc, char **argv)
 			return usage(use);
 		out = optarg;
 	}
-	if (!out || optind != argc)
+	if (!out)
+		return missing("export", "--out", use);
+	if (optind != argc)
 		return usage(use);
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;

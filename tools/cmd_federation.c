@@ -148,8 +148,10 @@ static int fed_create(struct ctx *c, int argc, char **argv)
 	gv.duration = (uint64_t)duration;
 	if (gov && governance_check(&gv))
 		return fail_err(EXIT_USAGE, NULL);
-	if (!name || !out)
-		return usage(use);
+	if (!name)
+		return missing("federation", "--name", use);
+	if (!out)
+		return missing("federation", "--out", use);
 	if (!*name || text_check("federation name", name, FED_NAME_MAX_LEN, 0))
 		return *name ? fail_err(EXIT_USAGE, NULL) : fail(EXIT_USAGE, "name is empty");
 	if ((rc = cli_open(c, NEED_KEY)))

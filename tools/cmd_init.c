@@ -73,7 +73,9 @@ int cmd_init(struct ctx *c, int argc, char **argv)
 		default: return usage(use);
 		}
 	}
-	if (!name || optind != argc)
+	if (!name)
+		return missing("init", "--name", use);
+	if (optind != argc)
 		return usage(use);
 	if (!*name || text_check("name", name, NAME_MAX_LEN, 0) ||
 	    text_check("college", college, COLLEGE_MAX_LEN, 0))

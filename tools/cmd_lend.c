@@ -110,7 +110,13 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 		default: return usage(use);
 		}
 	}
-	if (optind != argc - 1 || !from || !to)
+	if (!from)
+		return missing("borrow", "--from", use);
+	if (!to)
+		return missing("borrow", "--to", use);
+	if (optind == argc)
+		return missing("borrow", "RESOURCE (an offer's id prefix)", use);
+	if (optind != argc - 1)
 		return usage(use);
 	if (clock_parse(from, 0, &start))
 		return fail_err(EXIT_USAGE, "--from");
@@ -529,7 +535,9 @@ int cmd_export_csv(struct ctx *c, int argc, char **argv)
 	int rc;
 	if ((rc = parse_window(argc, argv, &w, NULL, use, &out)))
 		return rc;
-	if (optind != argc || !out)
+	if (!out)
+		return missing("export-csv", "--out", use);
+	if (optind != argc)
 		return usage(use);
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;

@@ -121,7 +121,11 @@ static int offer_add(struct ctx *c, int argc, char **argv)
 	int rc;
 	if ((rc = parse_offer_opts(argc, argv, &oo)))
 		return rc;
-	if (optind != argc || !oo.kind || !oo.title)
+	if (!oo.kind)
+		return missing("offer", "--kind", offer_use);
+	if (!oo.title)
+		return missing("offer", "--title", offer_use);
+	if (optind != argc)
 		return usage(offer_use);
 	o.unit = MUTUA__UNIT__UNIT_DAY;
 	o.capacity = 1;

@@ -63,7 +63,9 @@ static int out_args(int argc, char **argv, const char *use, const char **out)
 			return usage(use);
 		*out = optarg;
 	}
-	if (!*out || optind != argc - 1)
+	if (!*out)
+		return missing(argv[0], "--out", use);
+	if (optind != argc - 1)
 		return usage(use);
 	return EXIT_OK;
 }
@@ -333,7 +335,9 @@ int cmd_verify_proof(struct ctx *c, int argc, char **argv)
 			return usage(use);
 		genesis = optarg;
 	}
-	if (!genesis || optind != argc - 1)
+	if (!genesis)
+		return missing("verify-proof", "--genesis", use);
+	if (optind != argc - 1)
 		return usage(use);
 	const char *file = argv[optind];
 

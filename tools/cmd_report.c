@@ -970,7 +970,11 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 		default: return usage(use);
 		}
 	}
-	if (!html || !out || !*out || optind != argc)
+	if (!html)
+		return missing("report", "--html", use);
+	if (!out || !*out)
+		return missing("report", "--out", use);
+	if (optind != argc)
 		return usage(use);
 	if (r.to <= r.from)
 		return fail(EXIT_USAGE, "--to must come after --from");

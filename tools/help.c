@@ -1,0 +1,280 @@
+/* help.c - the help of each mutua command (help.h): one entry per command
+ * of the table in mutua.c, written for the staff who type them. */
+#include "help.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define OPTS(...) ((const struct help_opt[]){__VA_ARGS__, {NULL, NULL}})
+#define NO_OPTS ((const struct help_opt[]){{NULL, NULL}})
+
+static const struct help_opt step_reason[] = {
+	{"--reason TEXT", "why, shown to the other member"},
+	{"--note TEXT", "the same as --reason"},
+	{NULL, NULL},
+};
+static const struct help_opt step_usage[] = {
+	{"--usage N", "how much was used, in the offer's unit (default: the whole slot)"},
+	{"--note TEXT", "a note kept with the step"},
+	{"--reason TEXT", "the same as --note"},
+	{NULL, NULL},
+};
+
+static const struct help_cmd cmds[] = {
+	{"init", "mutua init --name NAME [--college COLLEGE] [--endpoint URL]...",
+	 OPTS({"--name NAME", "this member's name, as the others will see it"},
+	      {"--college COLLEGE", "this member's college, for votes by colleges"},
+	      {"--endpoint URL", "where this member's mutuad listens (tcp://HOST:PORT); repeatable"}),
+	 "mutua init --name 'Régie de quartier' --endpoint tcp://regie.example.org:7664"},
+	{"id", "mutua id", NO_OPTS, "mutua id"},
+	{"key", "mutua key rotate", NO_OPTS, "mutua key rotate"},
+	{"card", "mutua card [--endpoint URL]...",
+	 OPTS({"--endpoint URL", "an endpoint to put on the card instead of the profile's; repeatable"}),
+	 "mutua card > regie.card"},
+	{"profile", "mutua profile [--name NAME] [--college COLLEGE] [--endpoint URL]...",
+	 OPTS({"--name NAME", "this member's new name"},
+	      {"--college COLLEGE", "this member's new college"},
+	      {"--endpoint URL", "where this member's mutuad listens now; repeatable"}),
+	 "mutua profile --endpoint tcp://regie.example.org:7664"},
+	{"federation",
+	 "mutua federation create --name NAME [--charter FILE] [--credit-limit N]\n"
+	 "       [--rule majority|colleges] [--college NAME=WEIGHT]... [--threshold PCT]\n"
+	 "       [--quorum PCT] [--vote-duration DURATION] --out FILE [CARD]...\n"
+	 "mutua federation join FILE\n"
+	 "mutua federation show",
+	 OPTS({"--name NAME", "create: the federation's name"},
+	      {"--charter FILE", "create: the charter text the members sign up to"},
+	      {"--credit-limit N", "create: how far below zero a balance may go"},
+	      {"--rule RULE", "create: how votes are counted, majority or colleges"},
+	      {"--college NAME=WEIGHT", "create: a college and its weight; repeatable"},
+	      {"--threshold PCT", "create: the share of yes votes a proposal needs"},
+	      {"--quorum PCT", "create: the share of members who must vote"},
+	      {"--vote-duration DURATION", "create: how long a vote stays open (14d, 36h, 90m)"},
+	      {"--out FILE", "create: where to write the genesis file the members join"}),
+	 "mutua federation create --name 'Mutua Nord' --out genesis.txt a.card b.card\n"
+	 "mutua federation join genesis.txt"},
+	{"offer",
+	 "mutua offer add --kind KIND --title TEXT [--unit UNIT] [--capacity N]\n"
+	 "       [--rate CREDITS] [--location TEXT] [--description TEXT] [--auto-accept]\n"
+	 "mutua offer list [--kind KIND] [--member NAME|ID] [--all] [--available FROM/TO]\n"
+	 "mutua offer show ID\n"
+	 "mutua offer update ID [--kind KIND] [--title TEXT] [--unit UNIT] [--capacity N]\n"
+	 "       [--rate CREDITS] [--location TEXT] [--description TEXT]\n"
+	 "       [--auto-accept|--no-auto-accept]\n"
+	 "mutua offer withdraw ID",
+	 OPTS({"--kind KIND", "vehicle, storage, skill, equipment, room or other"},
+	      {"--title TEXT", "the short name the others see"},
+	      {"--unit UNIT", "what the rate counts: hour, day, km, m3 or item"},
+	      {"--capacity N", "how many can be lent at once"},
+	      {"--rate CREDITS", "credits per unit"},
+	      {"--location TEXT", "where to fetch it"},
+	      {"--description TEXT", "anything else a borrower should know"},
+	      {"--auto-accept", "accept requests that fit without asking"},
+	      {"--no-auto-accept", "update: ask again before accepting"},
+	      {"--member NAME|ID", "list: only this member's offers"},
+	      {"--all", "list: withdrawn offers too"},
+	      {"--available FROM/TO", "list: only what is free for this slot"}),
+	 "mutua offer add --kind vehicle --title 'Camion 12 m3' --unit day --rate 20\n"
+	 "mutua offer list --available 2026-12-05/2026-12-06"},
+	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT]",
+	 OPTS({"--from TIME", "the start of the slot, e.g. 2026-12-05 or 2026-12-05T08:00"},
+	      {"--to TIME", "the end of the slot, e.g. 2026-12-05 or 2026-12-05T18:00"},
+	      {"--quantity N", "how many (default 1)"},
+	      {"--note TEXT", "a note for the owner"}),
+	 "mutua borrow 3fa2c1 --from 2026-12-05T08:00 --to 2026-12-05T18:00"},
+	{"accept", "mutua accept REQ", NO_OPTS, "mutua accept 9be0d4"},
+	{"decline", "mutua decline REQ [--reason TEXT]", step_reason,
+	 "mutua decline 9be0d4 --reason 'the van is in repair'"},
+	{"cancel", "mutua cancel REQ [--reason TEXT]", step_reason,
+	 "mutua cancel 9be0d4 --reason 'event postponed'"},
+	{"handover", "mutua handover REQ [--note TEXT]",
+	 OPTS({"--note TEXT", "a note kept with the step (state, mileage, ...)"},
+	      {"--reason TEXT", "the same as --note"}),
+	 "mutua handover 9be0d4 --note 'full tank'"},
+	{"return", "mutua return REQ [--usage N] [--note TEXT]", step_usage,
+	 "mutua return 9be0d4 --usage 1"},
+	{"close", "mutua close REQ [--usage N] [--note TEXT]", step_usage,
+	 "mutua close 9be0d4"},
+	{"requests", "mutua requests [--incoming|--outgoing] [--state STATE]",
+	 OPTS({"--incoming", "only requests for this member's resources"},
+	      {"--outgoing", "only this member's own requests"},
+	      {"--state STATE", "only those in this state (requested, accepted, ...)"}),
+	 "mutua requests --incoming --state requested"},
+	{"calendar", "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics] [--out FILE]",
+	 OPTS({"--from DATE", "the first day shown, e.g. 2026-12-01"},
+	      {"--to DATE", "the last day shown, e.g. 2026-12-31"},
+	      {"--ics", "write an iCalendar feed instead of a table"},
+	      {"--out FILE", "write to FILE instead of the standard output"}),
+	 "mutua calendar --from 2026-12-01 --to 2026-12-31\n"
+	 "mutua calendar --ics --out loans.ics"},
+	{"balance", "mutua balance [--member NAME|ID]",
+	 OPTS({"--member NAME|ID", "only this member's balance"}),
+	 "mutua balance --member 'Régie de quartier'"},
+	{"export-csv", "mutua export-csv --out FILE [--from DATE] [--to DATE]",
+	 OPTS({"--out FILE", "the CSV file to write"},
+	      {"--from DATE", "loans closed from this day"},
+	      {"--to DATE", "loans closed up to this day"}),
+	 "mutua export-csv --out loans-2026.csv --from 2026-01-01 --to 2026-12-31"},
+	{"propose",
+	 "mutua propose admit CARD [--college C] [--reason TEXT]\n"
+	 "mutua propose exclude MEMBER [--reason TEXT]\n"
+	 "mutua propose set credit-limit|threshold|quorum|duration VALUE [--reason TEXT]\n"
+	 "mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]",
+	 OPTS({"--college C", "admit: the new member's college"},
+	      {"--reason TEXT", "why, shown to the voters"},
+	      {"--upto SEQ", "rekey: the last entry of the old key that stays valid"}),
+	 "mutua propose admit newcomer.card --reason 'joins the tool library'"},
+	{"proposals", "mutua proposals [--open]",
+	 OPTS({"--open", "only the proposals still open to vote"}),
+	 "mutua proposals --open"},
+	{"vote", "mutua vote PROPOSAL yes|no|abstain", NO_OPTS, "mutua vote 51c0aa yes"},
+	{"export", "mutua export --out FILE",
+	 OPTS({"--out FILE", "the bundle file to write"}),
+	 "mutua export --out mutua-2026.bundle"},
+	{"audit", "mutua audit [FILE] [--genesis GENESIS] [--threads N]",
+	 OPTS({"--genesis GENESIS", "the auditor's own copy of the genesis file, to check the bundle's against"},
+	      {"--threads N", "how many threads check signatures (at most 16)"}),
+	 "mutua audit mutua-2026.bundle --genesis genesis.txt"},
+	{"report", "mutua report --html --out FILE [--from DATE] [--to DATE]",
+	 OPTS({"--html", "write the report as one HTML page"},
+	      {"--out FILE", "the HTML file to write"},
+	      {"--from DATE", "the first day of the period"},
+	      {"--to DATE", "the last day of the period"}),
+	 "mutua report --html --out report-2026.html --from 2026-01-01 --to 2026-12-31"},
+	{"checkpoint", "mutua checkpoint", NO_OPTS, "mutua checkpoint"},
+	{"proof", "mutua proof REQ --out FILE",
+	 OPTS({"--out FILE", "the proof file to write"}),
+	 "mutua proof 9be0d4 --out loan.proof"},
+	{"fork-proof", "mutua fork-proof MEMBER --out FILE",
+	 OPTS({"--out FILE", "the proof file to write"}),
+	 "mutua fork-proof 'Atelier Sud' --out fork.proof"},
+	{"verify-proof", "mutua verify-proof FILE --genesis GENESIS",
+	 OPTS({"--genesis GENESIS", "the genesis file of the federation the proof claims"}),
+	 "mutua verify-proof loan.proof --genesis genesis.txt"},
+	{"log", "mutua log [--member NAME|ID] [--limit N]",
+	 OPTS({"--member NAME|ID", "only this member's entries"},
+	      {"--limit N", "at most N entries"}),
+	 "mutua log --limit 20"},
+	{"reindex", "mutua reindex", NO_OPTS, "mutua reindex"},
+	{"sync", "mutua sync [MEMBER@]URL [--timeout SECONDS]",
+	 OPTS({"--timeout SECONDS", "how long to wait for the peer (at most 86400)"}),
+	 "mutua sync tcp://atelier.example.org:7664"},
+	{"status", "mutua status", NO_OPTS, "mutua status"},
+	{"doctor", "mutua doctor", NO_OPTS, "mutua doctor"},
+};
+
+const struct help_cmd *help_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return &cmds[i];
+	return NULL;
+}
+
+static void print_lines(FILE *f, const char *first, const char *next, const char *text)
+{
+	const char *lead = first;
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		fprintf(f, "%s%.*s\n", lead, (int)n, text);
+		text += n + (text[n] == '\n');
+		lead = next;
+	}
+}
+
+void help_usage(FILE *f, const struct help_cmd *h)
+{
+	/* continuation lines of the synopsis start with spaces; others are
+	 * further forms of the command */
+	const char *s = h->synopsis;
+	int first = 1;
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+		fprintf(f, "%s%.*s\n", first ? "usage: " : *s == ' ' ? "" : "       ",
+			(int)n, s);
+		s += n + (s[n] == '\n');
+		first = 0;
+	}
+}
+
+void help_print(FILE *f, const char *summary, const struct help_cmd *h)
+{
+	help_usage(f, h);
+	fprintf(f, "\n%s\n", summary);
+	if (h->opts[0].spec) {
+		fputs("\noptions:\n", f);
+		for (const struct help_opt *o = h->opts; o->spec; o++)
+			fprintf(f, "  %-26s %s\n", o->spec, o->text);
+	}
+	fputs("\nglobal options, anywhere on the line:\n"
+	      "  --home DIR                 this member's home (else $MUTUA_HOME, else ~/.mutua)\n"
+	      "  --json                     JSON output\n"
+	      "  --help, -h                 this help\n",
+	      f);
+	fputs("\nexample:\n", f);
+	print_lines(f, "  ", "  ", h->example);
+}
+
+int help_opt_takes_value(const struct help_opt *o)
+{
+	return strchr(o->spec, ' ') != NULL;
+}
+
+const struct help_opt *help_option(const struct help_cmd *h, const char *arg)
+{
+	/* the exact name, else an unambiguous prefix (as getopt_long takes) */
+	const struct help_opt *prefix = NULL;
+	int nprefix = 0;
+	size_t n = strcspn(arg, "=");
+	for (const struct help_opt *o = h->opts; o->spec; o++) {
+		size_t m = strcspn(o->spec, " ");
+		if (n > m || strncmp(o->spec, arg, n) != 0)
+			continue;
+		if (m == n)
+			return o;
+		prefix = o;
+		nprefix++;
+	}
+	return nprefix == 1 && n > 2 ? prefix : NULL;
+}
+
+size_t help_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > HELP_WORD_MAX || lb > HELP_WORD_MAX)
+		return SIZE_MAX;
+	size_t d[HELP_WORD_MAX + 1][HELP_WORD_MAX + 1];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *help_suggest(const char *word, const char *const *words, size_t n)
+{
+	const char *best = NULL;
+	size_t bestd = HELP_DISTANCE_MAX + 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = help_distance(word, words[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = words[i];
+		}
+	}
+	return best;
+}
