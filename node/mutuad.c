@@ -308,7 +308,9 @@ static int daemon_open(struct daemon *d)
 {
 	char path[4096];
 	if (access(d->keypath, F_OK) != 0) {
-		log_msg(LOG_ERROR, "no mutua home in '%s' (run 'mutua init')", d->home);
+		log_msg(LOG_ERROR, "no mutua home in '%s' (no key file there): check --home "
+				   "or MUTUA_HOME; only for a new member node, run 'mutua "
+				   "init --name NAME' first", d->home);
 		return 1;
 	}
 	/* a second daemon leaves before it touches the first one's files */

@@ -134,11 +134,11 @@ struct line {
  * -j before the command), --help and -h anywhere, --version before the
  * command; stops at "--". Values of the command's options are skipped (a
  * note may be "--json"). Unknown options of the command are refused with a
- * suggestion. Returns EXIT_OK or an exit code after printing why. */
+ * suggestion, unless help is asked. Returns EXIT_OK or an exit code after printing why. */
 static int parse_line(int argc, char **argv, struct ctx *c, struct line *l)
 {
 	const struct help_cmd *h = NULL;
-	const char *cmd = NULL;
+	const char *cmd = NULL, *bad = NULL; /* an unknown option of cmd */
 	int rest = 0;
 	l->args = calloc((size_t)argc + 1, sizeof *l->args);
 	if (!l->args)
@@ -201,12 +201,13 @@ static int parse_line(int argc, char **argv, struct ctx *c, struct line *l)
 		if (!h || strncmp(a, "--", 2) != 0)
 			continue;
 		const struct help_opt *o = help_option(h, a);
-		if (!o)
-			return unknown_option(cmd, h, a);
-		if (help_opt_takes_value(o) && !strchr(a, '=') && i + 1 < argc)
+		if (!o && !bad)
+			bad = a;
+		if (o && help_opt_takes_value(o) && !strchr(a, '=') && i + 1 < argc)
 			l->args[l->nargs++] = argv[++i];
 	}
-	return EXIT_OK;
+	/* asking for help is never refused */
+	return bad && !l->help ? unknown_option(cmd, h, bad) : EXIT_OK;
 }
 
 static int help_command(const char *name, FILE *f)
