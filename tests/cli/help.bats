@@ -73,6 +73,12 @@ help_commands() {
 	stderr_has "unknown command 'borow': did you mean 'borrow'?"
 	run -2 --separate-stderr mutua reqeusts
 	stderr_has "did you mean 'requests'?"
+	# two swaps: 2 for Damerau-Levenshtein, 4 for Levenshtein
+	run -2 --separate-stderr mutua rqeeusts
+	stderr_has "did you mean 'requests'?"
+	# three edits: too far
+	run -2 --separate-stderr mutua rqeeustss
+	[[ $stderr != *"did you mean"* ]]
 	run -2 --separate-stderr mutua calender
 	stderr_has "did you mean 'calendar'?"
 	run -2 --separate-stderr mutua hlep
