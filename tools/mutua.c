@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 	if (strcmp(name, "help") == 0) {
 		if (l.nargs > 2) {
 			rc = usage("mutua help [COMMAND]");
-		} else if (l.nargs == 2) {
+		} else if (l.nargs == 2 && strcmp(l.args[1], "help") != 0) {
 			rc = help_command(l.args[1], stdout);
 		} else {
 			help(stdout);

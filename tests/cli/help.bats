@@ -23,6 +23,8 @@ help_commands() {
 	[[ $output == *"records, proofs and audit:"* ]]
 	run -0 mutua -h
 	[[ $output == *"this node:"* ]]
+	run -0 mutua help help
+	[[ $output == *"this node:"* ]]
 }
 
 @test "every command of the table has help: mutua help CMD, CMD --help, CMD -h" {
