@@ -47,6 +47,11 @@ struct audit_opts {
 	audit_issue_fn on_issue;
 	audit_progress_fn on_progress;
 	void *arg;
+	/* when not NULL, a successful audit hands its scratch store over
+	 * here, committed: the history as the audit rebuilt it, to read
+	 * through the views (view_heads: how far each feed goes); the
+	 * caller closes it (store_close) */
+	struct store **keep;
 };
 
 /* Audits a bundle file, or (path NULL) the given store. Returns 0 when the
