@@ -161,21 +161,8 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		return usage(use);
 	const char *path = optind < argc ? argv[optind] : NULL;
 	uint8_t expect[32];
-	if (genesis) {
-		size_t tl, gl;
-		uint8_t *text = file_read(genesis, GENESIS_TEXT_MAX, &tl), *g = NULL;
-		if (!text)
-			return fail_err(EXIT_REFUSED, NULL);
-		Mutua__Genesis *gm = NULL;
-		if (genesis_unarmor((char *)text, &g, &gl) || !(gm = genesis_decode(g, gl, expect))) {
-			free(text);
-			free(g);
-			return fail(EXIT_REFUSED, "'%s': %s", genesis, err_msg());
-		}
-		mutua__genesis__free_unpacked(gm, NULL);
-		free(text);
-		free(g);
-	}
+	if (genesis && (rc = cli_genesis_id(genesis, expect)))
+		return rc;
 	if (!path && (rc = cli_open(c, NEED_FED)))
 		return rc;
 	/* a bundle carries its own genesis: unless the auditor gives its own
