@@ -436,8 +436,7 @@ refused() {
 # forged: a federation made from scratch by someone else, under the same
 # name, with a sound history of its own: FORGED, its bundle.
 forged() {
-	local m
-	m=$(new_home "$T/m" Alpha) || return 1
+	new_home "$T/m" Alpha >/dev/null || return 1
 	mutua --home "$T/m" federation create --name "Pole Sud" --out "$T/forged.txt" >/dev/null ||
 		return 1
 	mutua --home "$T/m" offer add --kind vehicle --title "Camion 20m3" --unit day \
