@@ -898,9 +898,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
 	if (check_checkpoints(&a) || check_lending(&a))
 		goto out;
-	if (o->keep) {
-		if (store_commit(a.scratch, &a))
-			goto out;
+	if (o->keep) { /* uncommitted: see audit.h */
 		*o->keep = a.scratch;
 		a.scratch = NULL;
 	}

@@ -48,9 +48,12 @@ struct audit_opts {
 	audit_progress_fn on_progress;
 	void *arg;
 	/* when not NULL, a successful audit hands its scratch store over
-	 * here, committed: the history as the audit rebuilt it, to read
-	 * through the views (view_heads: how far each feed goes); the
-	 * caller closes it (store_close) */
+	 * here: the history as the audit rebuilt it, to read through the
+	 * views (view_heads: how far each feed goes, the report's views).
+	 * It is handed over inside the audit's own write transaction, which
+	 * nobody may commit (a commit would write out every page for
+	 * nothing) and which store_close drops: the caller reads, then
+	 * closes it */
 	struct store **keep;
 };
 
