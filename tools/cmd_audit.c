@@ -1,9 +1,7 @@
 /* cmd_audit.c - mutua export, mutua audit: the signed history for an
  * auditor, and its verification from scratch. */
 #include "audit.h"
-#include "bundle.h"
 #include "cli.h"
-#include "federation.h"
 #include "history.h"
 #include "json.h"
 #include "util.h"
