@@ -398,6 +398,9 @@ note "all four mutuad stopped cleanly (exit status 0)"
 say "Offline, an auditor who trusts no node checks it against the genesis (mutua audit)"
 "$MUTUA" --home "$DEMO/auditor" audit "$BUNDLE" --genesis "$DEMO/genesis.txt" ||
 	die "the audit of $BUNDLE failed"
+"$MUTUA" --home "$DEMO/auditor" report --html --out "$DEMO/rapport-audit.html" \
+	--bundle "$BUNDLE" --genesis "$DEMO/genesis.txt" || die "mutua report --bundle"
+note "the same board report, drawn by the auditor from the bundle alone: ${DEMO#"$root"/}/rapport-audit.html"
 
 say "Demo finished in $((SECONDS - START)) s. The homes stay in ${DEMO#"$root"/} to look around, e.g.:"
 note "bin/mutua --home ${DEMO#"$root"/}/ohe offer list --member 'Régie de quartier Nord'"

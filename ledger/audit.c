@@ -898,6 +898,10 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
 	if (check_checkpoints(&a) || check_lending(&a))
 		goto out;
+	if (o->keep) { /* uncommitted: see audit.h */
+		*o->keep = a.scratch;
+		a.scratch = NULL;
+	}
 	sum->seconds = (double)(clock_now_ms() - t0) / 1000;
 	rc = 0;
 out:

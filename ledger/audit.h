@@ -47,6 +47,14 @@ struct audit_opts {
 	audit_issue_fn on_issue;
 	audit_progress_fn on_progress;
 	void *arg;
+	/* when not NULL, a successful audit hands its scratch store over
+	 * here: the history as the audit rebuilt it, to read through the
+	 * views (view_heads: how far each feed goes, the report's views).
+	 * It is handed over inside the audit's own write transaction, which
+	 * nobody may commit (a commit would write out every page for
+	 * nothing) and which store_close drops: the caller reads, then
+	 * closes it */
+	struct store **keep;
 };
 
 /* Audits a bundle file, or (path NULL) the given store. Returns 0 when the

@@ -114,3 +114,26 @@ void clock_format_utc(char *buf, int64_t ms)
 	size_t n = strftime(buf, CLOCK_BUF, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf + n, CLOCK_BUF - n, ".%03dZ", (int)(ms % 1000));
 }
+
+/* strftime's %z is "+0100": ISO 8601 and people write "+01:00". */
+static void format_with_offset(char *buf, int64_t ms, const char *fmt, const char *sep)
+{
+	time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0));
+	struct tm tm;
+	char z[8];
+	localtime_r(&t, &tm);
+	size_t n = strftime(buf, CLOCK_BUF, fmt, &tm);
+	if (strftime(z, sizeof z, "%z", &tm) != 5)
+		snprintf(z, sizeof z, "+0000");
+	snprintf(buf + n, CLOCK_BUF - n, "%s%.3s:%.2s", sep, z, z + 3);
+}
+
+void clock_format_offset(char *buf, int64_t ms)
+{
+	format_with_offset(buf, ms, "%Y-%m-%d %H:%M", " ");
+}
+
+void clock_format_iso(char *buf, int64_t ms)
+{
+	format_with_offset(buf, ms, "%Y-%m-%dT%H:%M:%S", "");
+}

@@ -15,5 +15,10 @@ int clock_parse(const char *s, int end_of_day, int64_t *ms);
 void clock_format(char *buf, int64_t ms);
 /* UTC, full ISO 8601 with milliseconds and Z. */
 void clock_format_utc(char *buf, int64_t ms);
+/* Local time with its offset, for a person: "2026-12-05 08:00 +01:00". */
+void clock_format_offset(char *buf, int64_t ms);
+/* Local time with its offset, ISO 8601 for --json:
+ * "2026-12-05T08:00:00+01:00". */
+void clock_format_iso(char *buf, int64_t ms);
 
 #endif

@@ -129,6 +129,7 @@ extern const struct view view_proposals;           /* ?1 now, ?2 open only */
 
 /* view_node.c: feeds, status, peers, log */
 extern const struct view view_feeds;
+extern const struct view view_heads; /* each member's feeds: head, last time */
 extern const struct view view_status;
 extern const struct view view_daemon;
 extern const struct view view_daemon_peers;

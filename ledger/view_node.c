@@ -14,6 +14,23 @@
 
 const struct view view_feeds = {"feeds", FEEDS_SQL};
 
+/* How far the history goes, member by member: each feed of the member
+ * (one a signing key: a rotated key leaves its earlier feed), its head
+ * seq and the time its last entry claims (ms, NULL when the feed holds
+ * none); a member with no entry at all has one row, seq 0. The audit
+ * prints it from its scratch store, so that a reader can compare each
+ * member's own head with the bundle's: a dropped tail shows there. */
+const struct view view_heads = {
+	"heads",
+	"WITH h AS (SELECT coalesce(k.member, f.author) AS member, f.author AS author,"
+	" f.seq AS seq, e.time AS time FROM feeds f LEFT JOIN keys k ON k.key = f.author"
+	" LEFT JOIN entries e ON e.author = f.author AND e.seq = f.seq)"
+	" SELECT m.name AS name, lower(hex(m.id)) AS member,"
+	" CASE WHEN h.author IS NOT NULL THEN lower(hex(h.author)) END AS feed,"
+	" coalesce(h.seq, 0) AS seq, h.time AS last_ms"
+	" FROM members m LEFT JOIN h ON h.member = m.id"
+	" ORDER BY m.name, m.id, h.author = m.id DESC, h.seq DESC"};
+
 /* ?1 this member (hex), ?2 the federation id (hex), ?3 its name, ?4 this
  * member (id), ?5 the daemon's status (JSON text, 'null' when it is not
  * running). */

@@ -270,7 +270,7 @@ say "audit: mutua export"
 "$MUTUA" --home "$T/f0" export --out "$T/audit.bundle" 2>/dev/null || fail "export"
 say "audit: mutua audit BUNDLE --json"
 t0=$(now_ms)
-"$MUTUA" --json audit "$T/audit.bundle" >"$T/audit.json" || fail "audit: $(tail -n 3 "$T/audit.json")"
+"$MUTUA" --json audit "$T/audit.bundle" --genesis "$T/Bench.genesis" >"$T/audit.json" || fail "audit: $(tail -n 3 "$T/audit.json")"
 t1=$(now_ms)
 AUDITED=$(sed -n 's/.*"summary":true.*"entries":\([0-9]*\).*/\1/p' "$T/audit.json")
 if [ -z "$AUDITED" ] || ! grep -q '"ok":true' "$T/audit.json"; then

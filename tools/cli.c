@@ -1,6 +1,7 @@
 /* cli.c - context, errors, ids and output shared by the mutua commands. */
 #include "cli.h"
 #include "help.h"
+#include "federation.h"
 #include "util.h"
 #include "view.h"
 
@@ -381,4 +382,19 @@ int out_record(struct ctx *c, const struct view *v, const struct view_arg *args,
 	}
 	view_close(&r);
 	return rc == 1 ? 1 : -1;
+}
+
+int cli_genesis_id(const char *path, uint8_t id[32])
+{
+	size_t tl, gl;
+	uint8_t *text = file_read(path, GENESIS_TEXT_MAX, &tl), *g = NULL;
+	if (!text)
+		return fail_err(EXIT_REFUSED, NULL);
+	Mutua__Genesis *gm = NULL;
+	int bad = genesis_unarmor((char *)text, &g, &gl) || !(gm = genesis_decode(g, gl, id));
+	if (gm)
+		mutua__genesis__free_unpacked(gm, NULL);
+	free(text);
+	free(g);
+	return bad ? fail(EXIT_REFUSED, "'%s': %s", path, err_msg()) : EXIT_OK;
 }

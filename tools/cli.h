@@ -70,6 +70,11 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 int out_record(struct ctx *c, const struct view *v, const struct view_arg *args,
 	       size_t nargs);
 
+/* The federation id of the genesis file at path (the one a user holds:
+ * mutua audit --genesis, mutua report --bundle). EXIT_OK, or
+ * EXIT_REFUSED after printing why. */
+int cli_genesis_id(const char *path, uint8_t id[32]);
+
 /* Parses an unsigned integer option; EXIT_USAGE message on error. */
 int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out);
 

@@ -1,12 +1,11 @@
 /* cmd_audit.c - mutua export, mutua audit: the signed history for an
  * auditor, and its verification from scratch. */
 #include "audit.h"
-#include "bundle.h"
 #include "cli.h"
-#include "federation.h"
 #include "history.h"
 #include "json.h"
 #include "util.h"
+#include "view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,20 +83,73 @@ static void on_progress(void *arg, uint64_t entries, uint64_t done, uint64_t tot
 		total ? (int)(100 * done / total) : 0);
 }
 
+/* How far the bundle goes, member by member (view_heads, read on the
+ * audit's scratch store): in the summary object with --json, else one
+ * line a feed. */
+static int heads_out(struct ctx *c, struct store *scratch)
+{
+	struct view_rows *r = view_open(scratch, &view_heads, NULL, 0, 0);
+	int rc, n = 0;
+	if (!r)
+		return -1;
+	if (c->json)
+		fputs(",\"heads\":[", stdout);
+	else
+		puts("how far the history goes (compare with each member's own 'mutua status'):");
+	while ((rc = view_next(r)) == 1) {
+		const char *name = view_text(r, 0), *member = view_text(r, 1), *feed = view_text(r, 2);
+		long long seq = (long long)view_int(r, 3);
+		char when[CLOCK_BUF] = "";
+		if (!view_is_null(r, 4))
+			(c->json ? clock_format_iso : clock_format_offset)(when, view_int(r, 4));
+		if (c->json) {
+			fputs(n++ ? ",{\"name\":" : "{\"name\":", stdout);
+			json_string(stdout, name);
+			fputs(",\"member\":", stdout);
+			json_string(stdout, member);
+			fputs(",\"feed\":", stdout);
+			if (feed)
+				json_string(stdout, feed);
+			else
+				fputs("null", stdout);
+			printf(",\"seq\":%lld,\"last\":", seq);
+			if (*when)
+				json_string(stdout, when);
+			else
+				fputs("null", stdout);
+			putchar('}');
+		} else if (!*when) {
+			printf("  %s (%.12s): no entry\n", name, member);
+		} else {
+			printf("  %s (%.12s)", name, member);
+			if (feed && strcmp(feed, member))
+				printf(" key %.12s", feed);
+			printf(": seq %lld, last entry %s\n", seq, when);
+		}
+	}
+	view_close(&r);
+	if (c->json)
+		putchar(']');
+	return rc;
+}
+
 int cmd_audit(struct ctx *c, int argc, char **argv)
 {
-	static const char use[] = "mutua audit [FILE] [--genesis GENESIS] [--threads N]";
+	static const char use[] = "mutua audit [FILE] [--genesis GENESIS | --trust-bundle-genesis]"
+				  " [--threads N]";
 	static const struct option opts[] = {
 		{"genesis", required_argument, NULL, 'g'},
 		{"threads", required_argument, NULL, 't'},
+		{"trust-bundle-genesis", no_argument, NULL, 'T'},
 		{0},
 	};
 	const char *genesis = NULL;
 	uint64_t threads = 0;
-	int o, rc;
+	int o, rc, trust = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'g': genesis = optarg; break;
+		case 'T': trust = 1; break;
 		case 't':
 			if (parse_u64("--threads", optarg, 16, &threads))
 				return EXIT_USAGE;
@@ -105,29 +157,22 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		default: return usage(use);
 		}
 	}
-	if (argc - optind > 1)
+	if (argc - optind > 1 || (genesis && trust))
 		return usage(use);
 	const char *path = optind < argc ? argv[optind] : NULL;
 	uint8_t expect[32];
-	if (genesis) {
-		size_t tl, gl;
-		uint8_t *text = file_read(genesis, GENESIS_TEXT_MAX, &tl), *g = NULL;
-		if (!text)
-			return fail_err(EXIT_REFUSED, NULL);
-		Mutua__Genesis *gm = NULL;
-		if (genesis_unarmor((char *)text, &g, &gl) || !(gm = genesis_decode(g, gl, expect))) {
-			free(text);
-			free(g);
-			return fail(EXIT_REFUSED, "'%s': %s", genesis, err_msg());
-		}
-		mutua__genesis__free_unpacked(gm, NULL);
-		free(text);
-		free(g);
-	}
+	if (genesis && (rc = cli_genesis_id(genesis, expect)))
+		return rc;
 	if (!path && (rc = cli_open(c, NEED_FED)))
 		return rc;
+	/* a bundle carries its own genesis: unless the auditor gives its own
+	 * copy, a wholly forged federation would pass (this store's genesis
+	 * is the member's own, adopted at init or join) */
+	int unchecked = path && !genesis;
+	struct store *scratch = NULL;
 	struct audit_opts ao = {genesis ? expect : NULL, (int)threads, on_issue,
-				isatty(STDERR_FILENO) && !c->json ? on_progress : NULL, c};
+				isatty(STDERR_FILENO) && !c->json ? on_progress : NULL, c,
+				&scratch};
 	struct audit_summary sum;
 	rc = audit_run(path, c->store, &ao, &sum);
 	if (ao.on_progress)
@@ -139,11 +184,13 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 	hex_encode(fed, sum.fed_id, 32);
 	amount_format(credits, sum.credits_moved);
 	double rate = sum.seconds > 0 ? (double)sum.entries / sum.seconds : 0;
+	int ok = !sum.issues && (!unchecked || trust);
 	if (c->json) {
 		fputs("{\"summary\":true,\"federation\":", stdout);
 		json_string(stdout, fed);
 		fputs(",\"federation_name\":", stdout);
 		json_string(stdout, sum.fed_name);
+		printf(",\"genesis_checked\":%s", unchecked ? "false" : "true");
 		printf(",\"members\":%llu,\"feeds\":%llu,\"entries\":%llu,\"loans\":%llu,"
 		       "\"closed\":%llu,\"credits_moved\":",
 		       (unsigned long long)sum.members, (unsigned long long)sum.feeds,
@@ -152,11 +199,13 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		json_real(stdout, (double)sum.credits_moved / 100.0);
 		printf(",\"forks\":%llu,\"violations\":%llu,\"ok\":%s,\"seconds\":",
 		       (unsigned long long)sum.forks, (unsigned long long)sum.issues,
-		       sum.issues ? "false" : "true");
+		       ok ? "true" : "false");
 		json_real(stdout, sum.seconds);
 		fputs(",\"entries_per_s\":", stdout);
 		json_real(stdout, rate);
-		printf(",\"threads\":%d}\n", sum.threads);
+		printf(",\"threads\":%d", sum.threads);
+		rc = heads_out(c, scratch);
+		puts("}");
 	} else {
 		printf("%sfederation %s (%s)\n", sum.issues ? "\n" : "", sum.fed_name, fed);
 		printf("members %llu, feeds %llu, entries %llu, loans %llu (%llu settled), "
@@ -166,11 +215,28 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		       (unsigned long long)sum.closed, credits, (unsigned long long)sum.forks);
 		printf("checked in %.2f s (%.0f entries/s, %d threads)\n", sum.seconds, rate,
 		       sum.threads);
+		rc = heads_out(c, scratch);
 		if (sum.issues)
 			printf("audit FAILED: %llu violation(s)\n", (unsigned long long)sum.issues);
+		else if (unchecked && !trust)
+			printf("audit NOT CONCLUSIVE: the rules hold within the bundle, but its "
+			       "federation id was not checked against your own copy of the genesis\n");
 		else
 			printf("audit OK: every signature, chain, membership and lending rule "
-			       "holds; balances sum to zero\n");
+			       "holds; balances sum to zero%s\n",
+			       unchecked ? " (federation id taken from the bundle itself)" : "");
 	}
-	return sum.issues ? EXIT_REFUSED : EXIT_OK;
+	store_close(&scratch);
+	if (rc)
+		return fail_err(EXIT_REFUSED, "cannot list the heads of the audit");
+	if (unchecked) {
+		fflush(stdout);
+		fprintf(stderr, "mutua: warning: the federation id %s was taken from the bundle "
+			"itself, NOT checked against your own copy of the genesis: a forged "
+			"federation would pass; %s\n", fed, trust
+			? "compare this id with the one the members hold (mutua federation show)"
+			: "run again with --genesis GENESIS (the genesis.txt the members gave you),"
+			  " or with --trust-bundle-genesis to accept the bundle's");
+	}
+	return ok ? EXIT_OK : EXIT_REFUSED;
 }

@@ -1,5 +1,6 @@
 /* cmd_report.c - mutua report --html: one self-contained page for a board
- * meeting. The federation, the period, the audit's verdict on this node's
+ * meeting, from this node's store or (--bundle) an audited bundle. The
+ * federation, the period, the audit's verdict on that
  * store, who lent to whom (an SVG flow diagram), the balances, the most
  * used resources and the loans of the period.
  *
@@ -216,6 +217,7 @@ struct flow {
 
 struct report {
 	struct ctx *c;
+	const char *bundle; /* --bundle: the page is the audit's of this file */
 	int64_t from, to;
 	struct member *m;
 	size_t nm, capm;
@@ -401,8 +403,15 @@ static void audit_out(FILE *f, const struct report *r)
 	fputs("<div class=\"stat\"><b>", f);
 	amount(f, s->credits_moved);
 	fputs("</b><span>credits moved</span></div></div>\n", f);
-	fputs("<p class=\"note\">Checked on this node's store from the genesis onwards, over the "
-	      "whole history (not only the period).</p>\n", f);
+	if (r->bundle) {
+		fputs("<p class=\"note\">Checked from the bundle <span class=\"mono\">", f);
+		h(f, r->bundle);
+		fputs("</span> against the auditor's own copy of the genesis, from the genesis "
+		      "onwards, over the whole history (not only the period).</p>\n", f);
+	} else {
+		fputs("<p class=\"note\">Checked on this node's store from the genesis onwards, "
+		      "over the whole history (not only the period).</p>\n", f);
+	}
 	if (!r->nissues)
 		return;
 	fputs("<table><tr><th>Rule</th><th>Member</th><th class=\"n\">Entry</th>"
@@ -942,16 +951,19 @@ static int page(FILE *f, struct report *r)
 
 int cmd_report(struct ctx *c, int argc, char **argv)
 {
-	static const char use[] = "mutua report --html --out FILE [--from DATE] [--to DATE]";
+	static const char use[] = "mutua report --html --out FILE [--from DATE] [--to DATE]"
+				  " [--bundle FILE --genesis GENESIS]";
 	static const struct option opts[] = {
 		{"html", no_argument, NULL, 'h'},
+		{"bundle", required_argument, NULL, 'b'},
+		{"genesis", required_argument, NULL, 'g'},
 		{"out", required_argument, NULL, 'o'},
 		{"from", required_argument, NULL, 'f'},
 		{"to", required_argument, NULL, 't'},
 		{0},
 	};
 	struct report r = {0};
-	const char *out = NULL;
+	const char *out = NULL, *genesis = NULL;
 	int o, html = 0, rc;
 	r.c = c;
 	r.to = INT64_MAX;
@@ -959,6 +971,8 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 		switch (o) {
 		case 'h': html = 1; break;
 		case 'o': out = optarg; break;
+		case 'b': r.bundle = optarg; break;
+		case 'g': genesis = optarg; break;
 		case 'f':
 			if (clock_parse(optarg, 0, &r.from))
 				return fail_err(EXIT_USAGE, "--from");
@@ -974,17 +988,32 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 		return missing("report", "--html", use);
 	if (!out || !*out)
 		return missing("report", "--out", use);
-	if (optind != argc)
+	if (optind != argc || !r.bundle != !genesis)
 		return usage(use);
 	if (r.to <= r.from)
 		return fail(EXIT_USAGE, "--to must come after --from");
-	if ((rc = cli_open(c, NEED_FED)))
-		return rc;
-
-	struct audit_opts ao = {NULL, 0, on_issue, NULL, &r};
-	r.audit_rc = audit_run(NULL, c->store, &ao, &r.sum);
-	if (r.audit_rc)
-		snprintf(r.audit_err, sizeof r.audit_err, "%s", err_msg());
+	if (r.bundle) {
+		/* an auditor's report needs no home: the audit's scratch store,
+		 * the history rebuilt from the bundle, is the store the page
+		 * reads (and cli_close closes) */
+		uint8_t expect[32];
+		struct store *scratch = NULL;
+		if ((rc = cli_genesis_id(genesis, expect)))
+			return rc;
+		struct audit_opts ao = {expect, 0, on_issue, NULL, &r, &scratch};
+		if (audit_run(r.bundle, NULL, &ao, &r.sum)) {
+			free(r.issues);
+			return fail(EXIT_REFUSED, "cannot audit %s: %s", r.bundle, err_msg());
+		}
+		c->store = scratch;
+	} else {
+		if ((rc = cli_open(c, NEED_FED)))
+			return rc;
+		struct audit_opts ao = {NULL, 0, on_issue, NULL, &r, NULL};
+		r.audit_rc = audit_run(NULL, c->store, &ao, &r.sum);
+		if (r.audit_rc)
+			snprintf(r.audit_err, sizeof r.audit_err, "%s", err_msg());
+	}
 
 	char *buf = NULL;
 	size_t len = 0;

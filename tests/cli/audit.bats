@@ -109,7 +109,7 @@ rec() {
 audit_fails() {
 	local b=$1 t
 	shift
-	run -1 --separate-stderr mutua --home "$A" audit "$b"
+	run -1 --separate-stderr mutua --home "$A" audit "$b" --genesis "$GENESIS"
 	for t in "$@"; do
 		[[ $output == *"$t"* ]] || {
 			echo "audit output lacks '$t':" >&2
@@ -124,7 +124,7 @@ audit_fails() {
 # and a detail holding DETAIL; the last line is the summary, with ok false.
 json_rule() {
 	local arr
-	run -1 --separate-stderr mutua --json --home "$A" audit "$1"
+	run -1 --separate-stderr mutua --json --home "$A" audit "$1" --genesis "$GENESIS"
 	json_lines "$output" "${#lines[@]}"
 	arr="[$(paste -sd, <<<"$output")]"
 	[ "$(sqlite3 :memory: "SELECT count(*) FROM json_each($(sql_quote "$arr"))
@@ -143,14 +143,14 @@ json_rule() {
 
 @test "honest bundle: four members, offers, settled loans, an admission: audit OK (0)" {
 	history
-	run -0 --separate-stderr mutua --home "$A" audit "$BUNDLE"
+	run -0 --separate-stderr mutua --home "$A" audit "$BUNDLE" --genesis "$GENESIS"
 	[[ $output == *"federation Pole Sud ($FED_ID)"* ]]
 	[[ $output == *"members 4, feeds 4, entries "*", loans 4 (3 settled), credits moved 70, forks 0"* ]]
 	[[ $output == *"audit OK"* ]]
 	[[ $output != *"violation"* ]]
 	# every home sees the same history: D's export passes too
 	mutua --home "$D" export --out "$T/d.bundle" 2>/dev/null
-	run -0 --separate-stderr mutua --home "$D" audit "$T/d.bundle"
+	run -0 --separate-stderr mutua --home "$D" audit "$T/d.bundle" --genesis "$GENESIS"
 	[[ $output == *"audit OK"* ]]
 }
 
@@ -184,7 +184,7 @@ json_rule() {
 	history
 	bt edit "$BUNDLE" "$T/same.bundle"
 	cmp "$BUNDLE" "$T/same.bundle"
-	run -0 --separate-stderr mutua --home "$A" audit "$T/same.bundle"
+	run -0 --separate-stderr mutua --home "$A" audit "$T/same.bundle" --genesis "$GENESIS"
 }
 
 # --- tampering ---------------------------------------------------------------
@@ -317,7 +317,7 @@ json_rule() {
 	mutua --home "$A" export --out "$T/a.bundle" 2>/dev/null
 	mutua --home "$T/a2" export --out "$T/a2.bundle" 2>/dev/null
 	# each copy alone is a sound history
-	run -0 mutua --home "$A" audit "$T/a2.bundle"
+	run -0 mutua --home "$A" audit "$T/a2.bundle" --genesis "$GENESIS"
 	bt pick "$T/a2.bundle" "$(rec "$T/a2.bundle" "$A_ID" "$seq")" "$T/other.entry"
 	bt edit "$T/a.bundle" "$T/x.bundle" append-entry "$T/other.entry"
 	audit_fails "$T/x.bundle" "feed Alpha (${A_ID:0:12}) seq $seq: fork: two different signed entries at seq $seq"
@@ -352,7 +352,7 @@ json_rule() {
 	bt edit "$T/x0.bundle" "$T/x.bundle" append-entry "$T/late.entry"
 	audit_fails "$T/x.bundle" "feed Gamma (${C_ID:0:12}) seq $seq: membership: "
 	[[ $output == *"exclu"* ]]
-	run -0 mutua --home "$A" audit "$T/x0.bundle"
+	run -0 mutua --home "$A" audit "$T/x0.bundle" --genesis "$GENESIS"
 }
 
 # --- malformed bundles -------------------------------------------------------
@@ -429,4 +429,137 @@ refused() {
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	run -2 --separate-stderr mutua --home "$A" audit "$BUNDLE" "$BUNDLE"
 	stderr_has "usage: mutua audit"
+}
+
+# --- whose genesis -----------------------------------------------------------
+
+# forged: a federation made from scratch by someone else, under the same
+# name, with a sound history of its own: FORGED, its bundle.
+forged() {
+	new_home "$T/m" Alpha >/dev/null || return 1
+	mutua --home "$T/m" federation create --name "Pole Sud" --out "$T/forged.txt" >/dev/null ||
+		return 1
+	mutua --home "$T/m" offer add --kind vehicle --title "Camion 20m3" --unit day \
+		--rate 10 >/dev/null || return 1
+	FORGED=$T/forged.bundle
+	mutua --home "$T/m" export --out "$FORGED" 2>/dev/null
+}
+
+@test "without --genesis: a forged federation is not passed (1), the id is said unchecked" {
+	history
+	forged
+	# an auditor with no home of its own
+	run -1 --separate-stderr mutua --home "$T/auditor" audit "$FORGED"
+	[[ $output == *"federation Pole Sud ("* ]]
+	[[ $output == *"audit NOT CONCLUSIVE: the rules hold within the bundle, but its federation id was not checked against your own copy of the genesis"* ]]
+	[[ $output != *"audit OK"* ]]
+	stderr_has "mutua: warning: the federation id "
+	stderr_has "NOT checked against your own copy of the genesis: a forged federation would pass; run again with --genesis GENESIS"
+	[ ! -e "$T/auditor" ]
+	# the same for an honest bundle: nothing in it tells the two apart
+	run -1 --separate-stderr mutua --home "$A" audit "$BUNDLE"
+	[[ $output == *"audit NOT CONCLUSIVE"* ]]
+	stderr_has "mutua: warning: the federation id $FED_ID was taken from the bundle itself"
+	# --json says it too, and ok is false
+	run -1 --separate-stderr mutua --json --home "$T/auditor" audit "$FORGED"
+	json_lines "$output" 1
+	[ "$(json_get "$output" '$.genesis_checked')" = 0 ]
+	[ "$(json_get "$output" '$.ok')" = 0 ]
+	[ "$(json_get "$output" '$.violations')" = 0 ]
+	stderr_has "mutua: warning: the federation id "
+	# the true genesis refuses it, as before
+	run -1 --separate-stderr mutua --home "$T/auditor" audit "$FORGED" --genesis "$GENESIS"
+	stderr_has "the bundle is of another federation than the one expected"
+	[ -z "$output" ]
+	# and its own genesis passes it, checked
+	run -0 --separate-stderr mutua --json --home "$T/auditor" audit "$FORGED" \
+		--genesis "$T/forged.txt"
+	[ "$(json_get "$output" '$.genesis_checked')" = 1 ]
+	[ -z "$stderr" ]
+}
+
+@test "--trust-bundle-genesis: passes (0), still warns; not with --genesis (2)" {
+	history
+	forged
+	run -0 --separate-stderr mutua --home "$T/auditor" audit "$FORGED" --trust-bundle-genesis
+	[[ $output == *"audit OK: every signature, chain, membership and lending rule holds; balances sum to zero (federation id taken from the bundle itself)"* ]]
+	stderr_has "mutua: warning: the federation id "
+	stderr_has "NOT checked against your own copy of the genesis: a forged federation would pass; compare this id with the one the members hold"
+	run -0 --separate-stderr mutua --json --home "$T/auditor" audit "$FORGED" \
+		--trust-bundle-genesis
+	[ "$(json_get "$output" '$.genesis_checked')" = 0 ]
+	[ "$(json_get "$output" '$.ok')" = 1 ]
+	stderr_has "mutua: warning: the federation id "
+	# violations still fail
+	bt edit "$BUNDLE" "$T/x.bundle" flip-sig "$(rec "$BUNDLE" "$A_ID" 3)"
+	run -1 --separate-stderr mutua --home "$A" audit "$T/x.bundle" --trust-bundle-genesis
+	[[ $output == *"audit FAILED: "* ]]
+	run -2 --separate-stderr mutua --home "$A" audit "$BUNDLE" --trust-bundle-genesis \
+		--genesis "$GENESIS"
+	stderr_has "usage: mutua audit"
+	# this store's own genesis is its member's: no warning
+	run -0 --separate-stderr mutua --home "$A" audit
+	[[ $output == *"audit OK"* ]]
+	[ -z "$stderr" ]
+}
+
+# --- how far the bundle goes -------------------------------------------------
+
+# entry_time HOME AUTHOR SEQ FORMAT: the time the entry claims, in local
+# time, as date(1) formats it.
+entry_time() {
+	local ms
+	ms=$(sql "$1" "SELECT time FROM entries WHERE author = X'$2' AND seq = $3") || return 1
+	date -d "@$((ms / 1000))" "$4"
+}
+
+@test "the verdict lists each member's head seq and last entry, in local time with its offset" {
+	history
+	export TZ=Europe/Paris
+	n=$(feed_len "$A" "$A_ID")
+	# a bundle whose last entry of Alpha's feed was dropped: every rule
+	# holds, only the heads show it
+	bt edit "$BUNDLE" "$T/x.bundle" drop "$(rec "$BUNDLE" "$A_ID" "$n")"
+	run -0 --separate-stderr mutua --home "$A" audit "$T/x.bundle" --genesis "$GENESIS"
+	[[ $output == *"how far the history goes (compare with each member's own 'mutua status'):"* ]]
+	want="  Alpha (${A_ID:0:12}): seq $((n - 1)), last entry $(entry_time "$A" "$A_ID" $((n - 1)) '+%Y-%m-%d %H:%M %:z')"
+	[[ $output == *"$want"* ]]
+	[[ $want == *" +01:00" || $want == *" +02:00" ]]
+	for x in "Beta $B_ID" "Gamma $C_ID" "Delta $D_ID"; do
+		id=${x#* } k=$(feed_len "$A" "${x#* }")
+		[[ $output == *"  ${x%% *} (${id:0:12}): seq $k, last entry $(entry_time "$A" "$id" "$k" '+%Y-%m-%d %H:%M %:z')"* ]]
+	done
+	# in name order, before the verdict
+	[ "$(grep -c '^  [A-Z][a-z]* ([0-9a-f]\{12\}): seq [0-9]*, last entry ' <<<"$output")" = 4 ]
+	[[ ${lines[-1]} == "audit OK"* ]]
+	# --json: ISO 8601 with the offset, in the summary
+	run -0 --separate-stderr mutua --json --home "$A" audit "$T/x.bundle" --genesis "$GENESIS"
+	json_lines "$output" 1
+	[ "$(json_get "$output" '$.heads[0].name')" = Alpha ]
+	[ "$(json_get "$output" '$.heads[0].member')" = "$A_ID" ]
+	[ "$(json_get "$output" '$.heads[0].feed')" = "$A_ID" ]
+	[ "$(json_get "$output" '$.heads[0].seq')" = $((n - 1)) ]
+	[ "$(json_get "$output" '$.heads[0].last')" = "$(entry_time "$A" "$A_ID" $((n - 1)) '+%Y-%m-%dT%H:%M:%S%:z')" ]
+	[ "$(json_get "$output" '$.heads[3].name')" = Gamma ]
+	# the whole bundle: Alpha's true head
+	run -0 --separate-stderr mutua --home "$A" audit "$BUNDLE" --genesis "$GENESIS"
+	[[ $output == *"  Alpha (${A_ID:0:12}): seq $n, last entry "* ]]
+}
+
+@test "a member with no entry in the bundle is listed as such" {
+	# a federation whose second founder has signed nothing yet
+	mutua --home "$T/p" init --name Premier >/dev/null
+	mutua --home "$T/q" init --name Second >/dev/null
+	mutua --home "$T/q" card >"$T/q.card"
+	mutua --home "$T/p" federation create --name Autre --out "$T/autre.txt" "$T/q.card" >/dev/null
+	mutua --home "$T/p" export --out "$T/p.bundle" 2>/dev/null
+	Q_ID=$(mutua --home "$T/q" id)
+	run -0 --separate-stderr mutua --home "$T/p" audit "$T/p.bundle" --genesis "$T/autre.txt"
+	[[ $output == *"  Second (${Q_ID:0:12}): no entry"* ]]
+	run -0 --separate-stderr mutua --json --home "$T/p" audit "$T/p.bundle" --genesis "$T/autre.txt"
+	[ "$(json_get "$output" '$.heads[1].name')" = Second ]
+	[ "$(json_get "$output" '$.heads[1].seq')" = 0 ]
+	for k in feed last; do
+		[ "$(sqlite3 :memory: "SELECT json_type($(sql_quote "$output"), '$.heads[1].$k')")" = null ]
+	done
 }

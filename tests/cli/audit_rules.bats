@@ -61,7 +61,7 @@ history() {
 	export HOME=$T/user
 	# shellcheck disable=SC1091
 	. "$BATS_FILE_TMPDIR/vars"
-	A=$T/a B=$T/b C=$T/c BUNDLE=$T/honest.bundle
+	A=$T/a B=$T/b C=$T/c BUNDLE=$T/honest.bundle GENESIS=$T/genesis.txt
 	mutua --home "$A" export --out "$BUNDLE" 2>/dev/null
 }
 
@@ -81,14 +81,14 @@ reported() {
 		echo "no reason to look for" >&2
 		return 1
 	}
-	run -1 --separate-stderr mutua --home "$A" audit "$b"
+	run -1 --separate-stderr mutua --home "$A" audit "$b" --genesis "$GENESIS"
 	if [[ $output != *"feed $name (${id:0:12}) seq $seq: $rule: "*"$why"* ||
 		$output != *"audit FAILED: 1 violation(s)"* ]]; then
 		echo "audit output lacks 'feed $name (${id:0:12}) seq $seq: $rule: ...$why':" >&2
 		echo "$output" >&2
 		return 1
 	fi
-	run -1 --separate-stderr mutua --json --home "$A" audit "$b"
+	run -1 --separate-stderr mutua --json --home "$A" audit "$b" --genesis "$GENESIS"
 	arr="[$(paste -sd, <<<"$output")]"
 	[ "$(sqlite3 :memory: "SELECT count(*) FROM json_each($(sql_quote "$arr"))
 		WHERE json_extract(value, '\$.member') = '$id'
@@ -118,7 +118,7 @@ received() {
 
 @test "the honest history passes" {
 	history
-	run -0 --separate-stderr mutua --home "$A" audit "$BUNDLE"
+	run -0 --separate-stderr mutua --home "$A" audit "$BUNDLE" --genesis "$GENESIS"
 	[[ $output == *"audit OK"* ]]
 }
 
@@ -203,7 +203,7 @@ received() {
 	run -0 mutua --home "$A" proposals
 	[[ $output == *passed* ]]
 	mutua --home "$A" export --out "$T/honest2.bundle" 2>/dev/null
-	run -0 mutua --home "$A" audit "$T/honest2.bundle"
+	run -0 mutua --home "$A" audit "$T/honest2.bundle" --genesis "$GENESIS"
 	# C's node, patched, appends anyway
 	bt forge "$C" "$FED_ID" next "$T/late.entry" >/dev/null
 	seq=$(($(feed_len "$A" "$C_ID") + 1))
@@ -224,7 +224,7 @@ received() {
 	mutua --home "$A" key rotate >/dev/null
 	share "$A" "$B"
 	mutua --home "$A" export --out "$T/honest2.bundle" 2>/dev/null
-	run -0 mutua --home "$A" audit "$T/honest2.bundle"
+	run -0 mutua --home "$A" audit "$T/honest2.bundle" --genesis "$GENESIS"
 	# the old key, kept by a patched node, signs on in its old feed
 	bt forge "$A" "$FED_ID" next "$T/old.entry" "$T/old.key" >/dev/null
 	seq=$(($(feed_len "$A" "$A_ID") + 1))
@@ -264,7 +264,7 @@ received() {
 	bt forge "$A" "$FED_ID" next "$T/lone.entry" >/dev/null
 	bt edit "$BUNDLE" "$T/x.bundle" append-fork "$T/lone.entry"
 	reported "$T/x.bundle" Alpha "$A_ID" "$seq" fork "not a fork: no other entry is held at seq $seq"
-	run -1 --separate-stderr mutua --home "$A" audit "$T/x.bundle"
+	run -1 --separate-stderr mutua --home "$A" audit "$T/x.bundle" --genesis "$GENESIS"
 	[[ $output == *", forks 0"* ]]
 	# an entry of the history itself, repeated as a FORK record, proves
 	# nothing either
@@ -283,10 +283,10 @@ received() {
 	history
 	n=$(bt list "$BUNDLE" | wc -l)
 	bt edit "$BUNDLE" "$T/x.bundle" set-end "$((n + 1))" 1
-	run -1 --separate-stderr mutua --home "$A" audit "$T/x.bundle"
+	run -1 --separate-stderr mutua --home "$A" audit "$T/x.bundle" --genesis "$GENESIS"
 	[[ $output == *"format: the END record counts $((n + 1)) entries and 1 fork proofs, the bundle holds $n and 0"* ]]
 	[[ $output == *"audit FAILED: 1 violation(s)"* ]]
-	run -1 --separate-stderr mutua --json --home "$A" audit "$T/x.bundle"
+	run -1 --separate-stderr mutua --json --home "$A" audit "$T/x.bundle" --genesis "$GENESIS"
 	[ "$(json_get "${lines[0]}" '$.rule')" = format ]
 	[ "$(json_get "${lines[0]}" '$.seq')" = 0 ]
 }
@@ -303,7 +303,7 @@ received() {
 	n=$(($(bt list "$BUNDLE" | wc -l) + 1))
 	{ printf '\003\000\000\000\377\377\377'; head -c 64 /dev/zero; } >"$T/junk.entry"
 	bt edit "$BUNDLE" "$T/y.bundle" append-entry "$T/junk.entry"
-	run -1 --separate-stderr mutua --home "$A" audit "$T/y.bundle"
+	run -1 --separate-stderr mutua --home "$A" audit "$T/y.bundle" --genesis "$GENESIS"
 	[[ $output == *"format: entry record $n: entry body is not a valid protobuf Body"* ]]
 	[[ $output == *"audit FAILED: 1 violation(s)"* ]]
 }

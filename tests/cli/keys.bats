@@ -86,7 +86,7 @@ has_proposal() { # HOME PROPOSAL
 	# the audit of either store, and of a bundle, holds
 	run -0 mutua --home "$B" audit
 	mutua --home "$B" export --out "$T/bundle" >/dev/null
-	run -0 mutua --home "$A" audit "$T/bundle"
+	run -0 mutua --home "$A" audit "$T/bundle" --genesis "$GENESIS"
 	# a reindex gives the same state
 	before=$(sql "$B" "SELECT lower(hex(key)) || rotated FROM keys")
 	mutua --home "$B" reindex >/dev/null

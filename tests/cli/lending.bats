@@ -714,6 +714,6 @@ borrow_as() {
 	run -1 --separate-stderr mutua --home "$B" audit
 	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((n + 1)): lending: accept of request ${R:0:12} ignored: the resource is withdrawn"* ]]
 	mutua --home "$A" export --out "$T/x.bundle" 2>/dev/null
-	run -1 --separate-stderr mutua --home "$C" audit "$T/x.bundle"
+	run -1 --separate-stderr mutua --home "$C" audit "$T/x.bundle" --genesis "$TEMPLATE/genesis.txt"
 	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((n + 1)): lending: accept of request ${R:0:12} ignored: the resource is withdrawn"* ]]
 }

@@ -48,7 +48,7 @@ load helpers
 	run -0 mutua --json --home "$A" export --out "$T/a \"quoted\" file"
 	is_json_object "$output"
 	[ "$(json_get "$output" '$.out')" = "$T/a \"quoted\" file" ]
-	run -0 --separate-stderr mutua --json --home "$A" audit "$T/a \"quoted\" file"
+	run -0 --separate-stderr mutua --json --home "$A" audit "$T/a \"quoted\" file" --genesis "$GENESIS"
 	json_lines "$output" 1
 	[ "$(json_get "$output" '$.ok')" = 1 ]
 	[ "$(json_get "$output" '$.federation')" = "$FED_ID" ]

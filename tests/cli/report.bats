@@ -282,3 +282,57 @@ counts() {
 	stderr_has "no federation yet"
 	[ ! -e "$T/r.html" ]
 }
+
+# page_body FILE: the page without its provenance note and its footer
+# (the time it was written).
+page_body() {
+	grep -v -e '<p class="note">Checked ' -e '<footer' "$1"
+}
+
+@test "report --bundle --genesis: an auditor's page from a bundle alone, no home needed" {
+	history
+	mutua --home "$A" export --out "$T/all.bundle" 2>/dev/null
+	run -0 --separate-stderr mutua --home "$T/auditor" report --html --out "$T/a.html" \
+		--bundle "$T/all.bundle" --genesis "$GENESIS"
+	[ ! -e "$T/auditor" ]
+	stderr_has "mutua: report written to $T/a.html (audit OK)"
+	has "$T/a.html" "$FED_ID" 'Audit OK' "Checked from the bundle <span class=\"mono\">$T/all.bundle</span> against the auditor's own copy of the genesis" \
+		'Alpha' "$EVIL_HTML" "$TOM_HTML" 'Camion &lt;b&gt;20m3&lt;/b&gt;'
+	# the same page as a member's, the period's too
+	mutua --home "$A" report --html --out "$T/m.html"
+	diff <(page_body "$T/a.html") <(page_body "$T/m.html")
+	mutua --home "$T/auditor" report --html --out "$T/a.html" --from 2026-03-01 \
+		--bundle "$T/all.bundle" --genesis "$GENESIS" 2>/dev/null
+	mutua --home "$A" report --html --out "$T/m.html" --from 2026-03-01
+	diff <(page_body "$T/a.html") <(page_body "$T/m.html")
+	# a bundle that fails the audit gives a page that says so
+	"$BUNDLETOOL" step "$A" close "$R1" 1000 100
+	mutua --home "$A" export --out "$T/bad.bundle" 2>/dev/null
+	run -0 --separate-stderr mutua --json --home "$T/auditor" report --html \
+		--out "$T/b.html" --bundle "$T/bad.bundle" --genesis "$GENESIS"
+	[ "$(json_get "$output" '$.audit_ok')" = 0 ]
+	[ "$(json_get "$output" '$.violations')" = 1 ]
+	has "$T/b.html" 'Audit FAILED: 1 violation.' "(settled once)"
+	[ ! -e "$T/auditor" ]
+}
+
+@test "report --bundle: the genesis is required (2), and must be the bundle's (1)" {
+	history
+	mutua --home "$A" export --out "$T/all.bundle" 2>/dev/null
+	run -2 --separate-stderr mutua --home "$T/auditor" report --html --out "$T/a.html" \
+		--bundle "$T/all.bundle"
+	stderr_has "usage: mutua report --html --out FILE [--from DATE] [--to DATE] [--bundle FILE --genesis GENESIS]"
+	run -2 --separate-stderr mutua --home "$A" report --html --out "$T/a.html" \
+		--genesis "$GENESIS"
+	mutua --home "$T/x" init --name Other >/dev/null
+	mutua --home "$T/x" federation create --name Other --out "$T/other.txt" >/dev/null
+	run -1 --separate-stderr mutua --home "$T/auditor" report --html --out "$T/a.html" \
+		--bundle "$T/all.bundle" --genesis "$T/other.txt"
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	stderr_has "mutua: cannot audit $T/all.bundle: the bundle is of another federation than the one expected"
+	run -1 --separate-stderr mutua --home "$T/auditor" report --html --out "$T/a.html" \
+		--bundle "$T/none.bundle" --genesis "$GENESIS"
+	stderr_has "mutua: cannot audit $T/none.bundle: cannot open '$T/none.bundle'"
+	[ ! -e "$T/a.html" ]
+	[ ! -e "$T/auditor" ]
+}

@@ -16,6 +16,7 @@
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
+#include "view.h"
 
 #include <sodium.h>
 
@@ -239,6 +240,50 @@ static void test_honest(void **state)
 	assert_int_equal(sum.issues, 0);
 }
 
+/* The rows of view_heads, one string. */
+static char *heads_of(struct store *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	struct view_rows *r = view_open(s, &view_heads, NULL, 0, 0);
+	assert_non_null(r);
+	int rc;
+	while ((rc = view_next(r)) == 1)
+		fprintf(m, "%s %s %s %lld %lld\n", view_text(r, 0), view_text(r, 1),
+			view_text(r, 2) ? view_text(r, 2) : "-", (long long)view_int(r, 3),
+			(long long)view_int(r, 4));
+	assert_int_equal(rc, 0);
+	view_close(&r);
+	assert_int_equal(fclose(m), 0);
+	return buf;
+}
+
+/* opts.keep hands over the scratch store: view_heads reads there the
+ * heads the node's own store holds, and a run that fails hands none. */
+static void test_keep_scratch(void **state)
+{
+	struct fx *f = *state;
+	struct found fd = {0};
+	struct audit_summary sum;
+	struct store *scratch = NULL;
+	struct audit_opts o = {NULL, 1, collect, NULL, &fd, &scratch};
+	assert_int_equal(audit_run(f->bundle, NULL, &o, &sum), 0);
+	assert_int_equal(sum.issues, 0);
+	assert_non_null(scratch);
+	char *mine = heads_of(f->s), *theirs = heads_of(scratch);
+	assert_string_equal(theirs, mine);
+	assert_non_null(strstr(mine, " 3 ")); /* each feed at seq 3 */
+	free(mine);
+	free(theirs);
+	store_close(&scratch);
+	store_close(&scratch); /* safe twice */
+	file_put(f->out, (const uint8_t *)"not a bundle", 12, 0644);
+	assert_int_equal(audit_run(f->out, NULL, &o, &sum), -1);
+	assert_null(scratch);
+}
+
 static void test_orphan_fork_record(void **state)
 {
 	struct fx *f = *state;
@@ -448,6 +493,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_honest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_scratch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphan_fork_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_end_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_format_names_feed_and_seq, setup, teardown),

@@ -357,6 +357,21 @@ static void test_time_format(void **state)
 	int64_t ms;
 	assert_int_equal(clock_parse(buf, 0, &ms), 0);
 	assert_int_equal(ms, NEWYEAR_MS);
+	/* with the offset, winter and summer; and as ISO 8601, read back */
+	clock_format_offset(buf, NEWYEAR_MS + 8 * HOUR_MS);
+	assert_string_equal(buf, "2026-01-01 09:00 +01:00");
+	clock_format_offset(buf, NEWYEAR_MS + 195 * DAY_MS);
+	assert_string_equal(buf, "2026-07-15 02:00 +02:00");
+	clock_format_iso(buf, NEWYEAR_MS + 1999);
+	assert_string_equal(buf, "2026-01-01T01:00:01+01:00");
+	assert_int_equal(clock_parse(buf, 0, &ms), 0);
+	assert_int_equal(ms, NEWYEAR_MS + 1000);
+	set_tz("NST3:30"); /* Newfoundland, a half hour, without tzdata */
+	clock_format_offset(buf, NEWYEAR_MS);
+	assert_string_equal(buf, "2025-12-31 20:30 -03:30");
+	set_tz("UTC");
+	clock_format_iso(buf, NEWYEAR_MS);
+	assert_string_equal(buf, "2026-01-01T00:00:00+00:00");
 }
 
 /* amounts */
