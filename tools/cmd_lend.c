@@ -331,11 +331,14 @@ static int parse_window(int argc, char **argv, struct window *w, int *ics, const
 	return EXIT_OK;
 }
 
-/* iCalendar text: escape \ ; , and newlines (RFC 5545, 3.3.11). */
-static void ics_text(char *out, size_t cap, const char *s)
+/* iCalendar text: escape \ ; , and newlines (RFC 5545, 3.3.11); what
+ * older entries may hold and a calendar must not (controls, bidirectional
+ * and format characters) is escaped as in the tables (text_printable). */
+static void ics_text(char *out, size_t cap, const char *text)
 {
 	size_t n = 0;
-	for (; *s && n + 3 < cap; s++) {
+	char *safe = text_printable(text, TEXT_MULTILINE);
+	for (const char *s = safe ? safe : ""; *s && n + 3 < cap; s++) {
 		if (*s == '\\' || *s == ';' || *s == ',') {
 			out[n++] = '\\';
 			out[n++] = *s;
@@ -347,6 +350,7 @@ static void ics_text(char *out, size_t cap, const char *s)
 		}
 	}
 	out[n] = 0;
+	free(safe);
 }
 
 /* One content line, folded at 75 octets without splitting UTF-8, CRLF. */

@@ -720,6 +720,24 @@ formula_loans() {
 	run -2 --separate-stderr mutua --home "$A" calendar --excel
 }
 
+@test "calendar, calendar --ics and requests escape the controls an older entry may have stored" {
+	truck_federation
+	R=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-06)
+	mutua --home "$A" accept "$R" >/dev/null
+	# the state an older version folded: OSC 0 (window title), BEL, C1 CSI
+	sqlite3 "$A/store.db" "UPDATE resources SET title = 'Cam' || char(27) || ']0;x'
+		|| char(7) || char(155) WHERE id = x'$TRUCK'"
+	for args in "calendar" "calendar --ics" "requests"; do
+		run -0 mutua --home "$A" $args
+		[[ $output != *$'\e'* && $output != *$'\a'* && $output != *$'\xc2\x9b'* ]]
+		[[ $output == *'Cam\'* ]]
+	done
+	run -0 mutua --home "$A" calendar --ics
+	[[ $output == *'SUMMARY:Cam\\x1b]0\;x\\x07<U+009B> - Beta'$'\r'* ]]
+	run -0 mutua --home "$A" requests
+	[[ $output == *'Cam\x1b]0;x\x07<U+009B>'* ]]
+}
+
 # --- time zones ----------------------------------------------------------------------
 
 @test "times: no offset is local time (TZ), stored in UTC; a date alone is the whole day" {
