@@ -122,7 +122,7 @@ int config_load(struct node_config *cfg, const char *path, int optional)
 		char *s = trim(line);
 		if (!*s || *s == '#')
 			continue;
-		if (text_utf8_check(s, strlen(s), CONFIG_LINE_MAX, 0) || config_line(cfg, s)) {
+		if (text_utf8_check(s, strlen(s), CONFIG_LINE_MAX, TEXT_TAB) || config_line(cfg, s)) {
 			char why[300];
 			snprintf(why, sizeof why, "%s", err_msg());
 			fclose(f);

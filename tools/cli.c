@@ -316,9 +316,12 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 		}
 		for (int k = 0; k < ncols; k++) {
 			const char *t = idx[k] >= 0 ? view_text(r, idx[k]) : NULL;
-			const char *tv = t ? t : "";
-			char *val = !maxw[k] ? strdup(tv)
+			/* what older entries may hold must not drive the terminal */
+			char *tv = text_printable(t ? t : "", TEXT_LINE);
+			char *val = !tv || !maxw[k] ? tv
 				    : hard[k] ? strndup(tv, maxw[k]) : cut(tv, maxw[k]);
+			if (val != tv)
+				free(tv);
 			cells[rows * ncols + k] = val;
 			size_t wv = text_width(val ? val : "");
 			if (wv > width[k])
@@ -374,8 +377,23 @@ int out_record(struct ctx *c, const struct view *v, const struct view_arg *args,
 	} else if (rc == 1) {
 		for (int i = 0; i < view_columns(r); i++) {
 			const char *t = view_text(r, i);
-			if (t) /* NULL: not applicable here */
-				printf("%-12s %s\n", view_name(r, i), t);
+			if (!t) /* NULL: not applicable here */
+				continue;
+			/* escaped; a line of a multiline text stays under its
+			 * value, so that it cannot pass for another field */
+			char *e = text_printable(t, TEXT_MULTILINE);
+			if (!e) {
+				fail(EXIT_REFUSED, "out of memory");
+				rc = -1;
+				break;
+			}
+			printf("%-12s ", view_name(r, i));
+			for (const char *l = e, *nl; l; l = nl ? nl + 1 : NULL) {
+				nl = strchr(l, '\n');
+				printf("%s%.*s\n", l == e ? "" : "             ",
+				       nl ? (int)(nl - l) : (int)strlen(l), l);
+			}
+			free(e);
 		}
 	} else if (rc < 0) {
 		fail_err(EXIT_REFUSED, "store");

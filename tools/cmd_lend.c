@@ -286,15 +286,18 @@ struct window {
 	int has_resource;
 };
 
-/* Parses --from/--to DATE options into w (defaults: everything). */
+/* Parses --from/--to DATE options into w (defaults: everything); --ics,
+ * --out, --excel and --no-excel where ics, out and excel are given. */
 static int parse_window(int argc, char **argv, struct window *w, int *ics, const char *use,
-			char **out)
+			char **out, int *excel)
 {
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, 'f'},
 		{"to", required_argument, NULL, 't'},
 		{"ics", no_argument, NULL, 'i'},
 		{"out", required_argument, NULL, 'o'},
+		{"excel", no_argument, NULL, 'x'},
+		{"no-excel", no_argument, NULL, 'X'},
 		{0},
 	};
 	int o;
@@ -320,6 +323,12 @@ static int parse_window(int argc, char **argv, struct window *w, int *ics, const
 				return usage(use);
 			*out = optarg;
 			break;
+		case 'x':
+		case 'X':
+			if (!excel)
+				return usage(use);
+			*excel = o == 'x';
+			break;
 		default: return usage(use);
 		}
 	}
@@ -328,11 +337,14 @@ static int parse_window(int argc, char **argv, struct window *w, int *ics, const
 	return EXIT_OK;
 }
 
-/* iCalendar text: escape \ ; , and newlines (RFC 5545, 3.3.11). */
-static void ics_text(char *out, size_t cap, const char *s)
+/* iCalendar text: escape \ ; , and newlines (RFC 5545, 3.3.11); what
+ * older entries may hold and a calendar must not (controls, bidirectional
+ * and format characters) is escaped as in the tables (text_printable). */
+static void ics_text(char *out, size_t cap, const char *text)
 {
 	size_t n = 0;
-	for (; *s && n + 3 < cap; s++) {
+	char *safe = text_printable(text, TEXT_MULTILINE);
+	for (const char *s = safe ? safe : ""; *s && n + 3 < cap; s++) {
 		if (*s == '\\' || *s == ';' || *s == ',') {
 			out[n++] = '\\';
 			out[n++] = *s;
@@ -344,6 +356,7 @@ static void ics_text(char *out, size_t cap, const char *s)
 		}
 	}
 	out[n] = 0;
+	free(safe);
 }
 
 /* One content line, folded at 75 octets without splitting UTF-8, CRLF. */
@@ -383,7 +396,7 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	static const char use[] = "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics]";
 	struct window w = {0};
 	int ics = 0, rc;
-	if ((rc = parse_window(argc, argv, &w, &ics, use, NULL)))
+	if ((rc = parse_window(argc, argv, &w, &ics, use, NULL, NULL)))
 		return rc;
 	if (argc - optind > 1)
 		return usage(use);
@@ -493,47 +506,105 @@ int cmd_balance(struct ctx *c, int argc, char **argv)
 	return out_rows(c, &view_balances, a, 1, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
-/* RFC 4180 field: quoted when it holds a comma, quote or line break.
- * 0, or -1 out of memory (buf unchanged). */
-static int csv_field(char **buf, size_t *len, size_t *cap, const char *s, int last)
+/* The CSV dialect: RFC 4180 (',' and a decimal point), or the one a
+ * French spreadsheet opens in columns (';', a decimal comma, and a UTF-8
+ * byte order mark so that accents read right). */
+struct csv {
+	char sep, dec;
+	char *buf;
+	size_t len, cap;
+};
+
+/* A French locale, as POSIX picks the numeric category: LC_ALL, else
+ * LC_NUMERIC, else LANG. */
+static int csv_locale_french(void)
 {
-	size_t need = 2 * strlen(s) + 4;
-	if (*len + need > *cap) {
-		size_t ncap = (*cap + need) * 2;
-		char *more = realloc(*buf, ncap);
+	const char *v = getenv("LC_ALL");
+	if (!v || !*v)
+		v = getenv("LC_NUMERIC");
+	if (!v || !*v)
+		v = getenv("LANG");
+	return v && strncmp(v, "fr", 2) == 0;
+}
+
+/* The columns of view_settled_loans that hold numbers. */
+static int csv_numeric(const char *column)
+{
+	static const char *const cols[] = {"quantity", "usage", "rate", "credits", NULL};
+	for (int i = 0; cols[i]; i++)
+		if (!strcmp(column, cols[i]))
+			return 1;
+	return 0;
+}
+
+/* -?[0-9]+(\.[0-9]+)? */
+static int csv_is_number(const char *s)
+{
+	s += *s == '-';
+	if (!isdigit((unsigned char)*s))
+		return 0;
+	while (isdigit((unsigned char)*s))
+		s++;
+	if (*s == '.' && isdigit((unsigned char)s[1]))
+		for (s++; isdigit((unsigned char)*s); s++)
+			;
+	return !*s;
+}
+
+/* One field, then the separator or CRLF. A number of a numeric column is
+ * written as a number, its point the dialect's; any other cell is text: a
+ * spreadsheet would run a text that starts with = + - @ TAB or CR as a
+ * formula (=HYPERLINK(...), =1+2), so it gets a leading apostrophe and
+ * quotes (OWASP, CSV injection); a text holding the separator, a quote or
+ * a line break is quoted (RFC 4180). 0, or -1 out of memory. */
+static int csv_field(struct csv *cv, const char *s, int numeric, int last)
+{
+	size_t need = 2 * strlen(s) + 5;
+	if (cv->len + need > cv->cap) {
+		size_t ncap = (cv->cap + need) * 2;
+		char *more = realloc(cv->buf, ncap);
 		if (!more)
 			return -1;
-		*buf = more;
-		*cap = ncap;
+		cv->buf = more;
+		cv->cap = ncap;
 	}
-	char *p = *buf + *len;
-	int quote = strpbrk(s, ",\"\r\n") != NULL;
-	if (quote)
-		*p++ = '"';
-	for (; *s; s++) {
-		if (*s == '"')
+	char *p = cv->buf + cv->len;
+	if (numeric && csv_is_number(s)) {
+		for (; *s; s++)
+			*p++ = *s == '.' ? cv->dec : *s;
+	} else {
+		int formula = strchr("=+-@\t\r", *s) && *s;
+		int quote = formula || strchr(s, cv->sep) || strpbrk(s, "\"\r\n");
+		if (quote)
 			*p++ = '"';
-		*p++ = *s;
+		if (formula)
+			*p++ = '\'';
+		for (; *s; s++) {
+			if (*s == '"')
+				*p++ = '"';
+			*p++ = *s;
+		}
+		if (quote)
+			*p++ = '"';
 	}
-	if (quote)
-		*p++ = '"';
 	if (last) {
 		*p++ = '\r';
 		*p++ = '\n';
 	} else {
-		*p++ = ',';
+		*p++ = cv->sep;
 	}
-	*len = (size_t)(p - *buf);
+	cv->len = (size_t)(p - cv->buf);
 	return 0;
 }
 
 int cmd_export_csv(struct ctx *c, int argc, char **argv)
 {
-	static const char use[] = "mutua export-csv --out FILE [--from DATE] [--to DATE]";
+	static const char use[] =
+		"mutua export-csv --out FILE [--from DATE] [--to DATE] [--excel | --no-excel]";
 	struct window w = {0};
 	char *out = NULL;
-	int rc;
-	if ((rc = parse_window(argc, argv, &w, NULL, use, &out)))
+	int rc, excel = -1;
+	if ((rc = parse_window(argc, argv, &w, NULL, use, &out, &excel)))
 		return rc;
 	if (!out)
 		return missing("export-csv", "--out", use);
@@ -541,31 +612,36 @@ int cmd_export_csv(struct ctx *c, int argc, char **argv)
 		return usage(use);
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;
+	if (excel < 0)
+		excel = csv_locale_french();
 	/* the header is the view's column names: loan, settled, resource ... */
 	struct view_arg a[] = {VIEW_INT(w.from), VIEW_INT(w.to)};
 	struct view_rows *r = view_open(c->store, &view_settled_loans, a, 2, 0);
 	if (!r)
 		return fail_err(EXIT_REFUSED, "store");
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	int n = view_columns(r), rows = 0, oom = !buf;
+	struct csv cv = {excel ? ';' : ',', excel ? ',' : '.', malloc(4096), 0, 4096};
+	int n = view_columns(r), rows = 0, oom = !cv.buf;
+	if (!oom && excel) {
+		memcpy(cv.buf, "\xef\xbb\xbf", 3);
+		cv.len = 3;
+	}
 	for (int i = 0; !oom && i < n; i++)
-		oom = csv_field(&buf, &len, &cap, view_name(r, i), i == n - 1) < 0;
+		oom = csv_field(&cv, view_name(r, i), 0, i == n - 1) < 0;
 	rc = 0;
 	while (!oom && (rc = view_next(r)) == 1) {
 		for (int i = 0; !oom && i < n; i++) {
 			const char *t = view_text(r, i);
-			oom = csv_field(&buf, &len, &cap, t ? t : "", i == n - 1) < 0;
+			oom = csv_field(&cv, t ? t : "", csv_numeric(view_name(r, i)), i == n - 1) < 0;
 		}
 		rows++;
 	}
 	view_close(&r);
 	if (oom || rc < 0) {
-		free(buf);
+		free(cv.buf);
 		return oom ? fail(EXIT_REFUSED, "out of memory") : fail_err(EXIT_REFUSED, "store");
 	}
-	rc = file_write_atomic(out, buf, len, 0644) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
-	free(buf);
+	rc = file_write_atomic(out, cv.buf, cv.len, 0644) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
+	free(cv.buf);
 	if (rc == EXIT_OK && !c->json)
 		fprintf(stderr, "mutua: %d closed loans written to %s\n", rows, out);
 	else if (rc == EXIT_OK)

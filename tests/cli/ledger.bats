@@ -411,6 +411,65 @@ load helpers
 	[ "$(json_get "$output" '$.description')" = $'two\nlines' ]
 }
 
+@test "offer add refuses control, bidirectional and format characters, naming the character and its position" {
+	make_federation 2
+	run -2 --separate-stderr mutua --home "$A" offer add --kind room --title $'Bell\a'
+	stderr_has "--title: control character U+0007 at position 5 is not allowed: remove it"
+	run -2 --separate-stderr mutua --home "$A" offer add --kind room --title $'Salle\nB'
+	stderr_has "--title: control character U+000A at position 6 is not allowed in one line"
+	run -2 --separate-stderr mutua --home "$A" offer add --kind room --title $'Salle\tB'
+	stderr_has "--title: control character U+0009 at position 6 is not allowed in one line"
+	run -2 --separate-stderr mutua --home "$A" offer add --kind room --title $'Été\xc2\x9b31m'
+	stderr_has "--title: control character U+009B at position 4 is not allowed"
+	run -2 --separate-stderr mutua --home "$A" offer add --kind room --title $'fac\xe2\x80\xaefdp.exe'
+	stderr_has "--title: bidirectional control U+202E at position 4 is not allowed"
+	run -2 --separate-stderr mutua --home "$A" offer add --kind room --title Salle \
+		--description $'un\xe2\x80\xa8deux'
+	stderr_has "--description: format character U+2028 at position 3 is not allowed"
+	run -2 --separate-stderr mutua --home "$A" offer add --kind room --title $'Caf\xc3'
+	stderr_has "--title is not valid UTF-8 at byte 4 (0xc3): write it in UTF-8"
+	run -0 mutua --json --home "$A" offer list
+	[ -z "$output" ]
+	# a tab and lines are fine in a description
+	mutua --home "$A" offer add --kind room --title Salle --description $'a\tb\nc' >/dev/null
+}
+
+@test "offer list and show escape what older entries may have stored, so a listing cannot drive the terminal" {
+	make_federation 2
+	o=$(mutua --home "$A" offer add --kind room --title Salle --description $'one\ntwo')
+	# the state an older version folded from an entry the rule now refuses:
+	# ESC [31m (colour), OSC 0 (window title) and C1 CSI, and an override
+	sqlite3 "$A/store.db" "UPDATE resources SET title = 'Salle' || char(27) || '[31m'
+		|| char(27) || ']0;owned' || char(7) || char(155) || '2J' || char(8238) || 'fdp'
+		|| char(9) || 'x', location = 'Quai' || char(157) WHERE id = x'$o'"
+	run -0 mutua --home "$A" offer list
+	[[ $output == *' Salle\x1b[31m\x1b]0;owned\x07<U'* ]] # cut at 28 characters
+	[[ $output == *' Quai<U+009D> '* ]]
+	[[ $output != *$'\e'* && $output != *$'\a'* && $output != *$'\xc2\x9d'* ]]
+	# an update re-signs the stored title: refused, with the reason
+	run -1 --separate-stderr mutua --home "$A" offer update "$o" --location Quai
+	stderr_has "title: control character U+001B at position 6 is not allowed: remove it"
+	sqlite3 "$A/store.db" "UPDATE resources SET title = 'S' || char(155) || char(8238)
+		|| 'f' || char(9) || 'x' || char(127), location = 'Quai' WHERE id = x'$o'"
+	run -0 mutua --home "$A" offer list
+	[[ $output == *' S<U+009B><U+202E>f\x09x\x7f '* ]]
+	[[ $output != *$'\t'* && $output != *$'\x7f'* ]]
+	[[ $output != *$'\xc2\x9b'* && $output != *$'\xe2\x80\xae'* ]]
+	sqlite3 "$A/store.db" "UPDATE resources SET title = 'Salle' || char(27) || '[31m'
+		|| char(27) || ']0;owned' || char(7) || char(155) || '2J' || char(8238) || 'fdp'
+		|| char(9) || 'x', location = 'Quai' || char(157) WHERE id = x'$o'"
+	run -0 mutua --home "$A" offer show "$o"
+	# a TAB is kept here: descriptions and notes may hold one
+	[[ $output == *'title        Salle\x1b[31m\x1b]0;owned\x07<U+009B>2J<U+202E>fdp'$'\tx\n'* ]]
+	[[ $output == *"location     Quai<U+009D>"$'\n'* ]]
+	[[ $output != *$'\e'* && $output != *$'\xc2\x9d'* ]]
+	# a description's second line stays under its value
+	[[ $output == *"description  one"$'\n'"             two"$'\n'* ]]
+	# --json keeps the text as stored
+	run -0 mutua --json --home "$A" offer list
+	[ "$(json_get "$output" '$.location')" = $'Quai\xc2\x9d' ]
+}
+
 @test "offer list --kind filters, and a bad kind is a usage error (2)" {
 	make_federation 2
 	mutua --home "$A" offer add --kind vehicle --title Van >/dev/null

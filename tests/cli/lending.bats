@@ -624,6 +624,7 @@ borrow_as() {
 }
 
 @test "export-csv: a header and one RFC 4180 row per closed loan; an empty window has the header only" {
+	export LC_ALL=C.UTF-8 # the French locale writes the other dialect (below)
 	truck_federation
 	VAN=$(mutua --home "$A" offer add --kind vehicle --title 'Fourgon "grand", 20m3' --unit day --rate 10)
 	share "$A" "$B" "$C"
@@ -658,6 +659,83 @@ borrow_as() {
 	[ "$(json_get "$output" '$.loans')" = 2 ]
 	run -2 --separate-stderr mutua --home "$A" export-csv
 	stderr_has "usage: mutua export-csv --out FILE"
+}
+
+# A closed loan of a van whose title is a formula, borrowed by a member
+# named like one; the CSV of home A lands in $T/$1 with the options given.
+formula_loans() {
+	truck_federation
+	mutua --home "$B" profile --name '=1+2' >/dev/null
+	VAN=$(mutua --home "$A" offer add --kind vehicle --unit day --rate 12.5 \
+		--title '=HYPERLINK("http://evil.example/";"clic")')
+	share "$A" "$B" "$C"
+	share "$B" "$A" "$C"
+	R=$(borrow_as "$B" "$VAN" --from 2026-12-05 --to 2026-12-06)
+	mutua --home "$A" accept "$R" >/dev/null
+	mutua --home "$A" handover "$R" >/dev/null
+	mutua --home "$A" close "$R" >/dev/null
+}
+
+@test "export-csv: a cell a spreadsheet would take for a formula is text, numbers stay numbers" {
+	export LC_ALL=C.UTF-8
+	formula_loans
+	run -0 --separate-stderr mutua --home "$A" export-csv --out "$T/loans.csv"
+	[ "$(head -c 5 "$T/loans.csv")" = "loan," ] # no byte order mark
+	grep -q ",\"'=HYPERLINK(\"\"http://evil.example/\"\";\"\"clic\"\")\",vehicle,day," "$T/loans.csv"
+	grep -q ",$B_ID,\"'=1+2\",2026-12-05T00:00:00Z," "$T/loans.csv"
+	grep -q ',1,2.000,12.50,25.00'$'\r$' "$T/loans.csv"
+	# no cell starts with = + - @ TAB or CR once a CSV reader unquotes it
+	[ "$(sqlite3 :memory: -cmd ".import --csv $T/loans.csv t" \
+		"SELECT title || '|' || borrower_name || '|' || credits FROM t")" = \
+		"'=HYPERLINK(\"http://evil.example/\";\"clic\")|'=1+2|25.00" ]
+	# every text cell of the rule, one by one
+	for t in '+33 6 12 34 56 78' '-2+3' '@SUM(A1)'; do
+		mutua --home "$A" offer update "$VAN" --title "$t" >/dev/null
+		mutua --home "$A" export-csv --out "$T/t.csv" 2>/dev/null
+		grep -qF ",\"'$t\",vehicle," "$T/t.csv"
+	done
+}
+
+@test "export-csv: --excel and a French locale write ';', decimal commas and a UTF-8 byte order mark" {
+	export LC_ALL=C.UTF-8
+	formula_loans
+	mutua --home "$A" offer update "$VAN" --title 'Fourgon; "grand", 20m³' >/dev/null
+	run -0 --separate-stderr mutua --home "$A" export-csv --excel --out "$T/x.csv"
+	[ "$(head -c 3 "$T/x.csv" | od -An -tx1 | tr -d ' ')" = efbbbf ]
+	[ "$(head -n 1 "$T/x.csv" | tail -c +4)" = \
+		$'loan;settled;resource;title;kind;unit;owner;owner_name;borrower;borrower_name;from;to;quantity;usage;rate;credits\r' ]
+	grep -q ";\"Fourgon; \"\"grand\"\", 20m³\";vehicle;day;$A_ID;Alpha;$B_ID;\"'=1+2\";" "$T/x.csv"
+	grep -q ';1;2,000;12,50;25,00'$'\r$' "$T/x.csv"
+	[ "$(wc -l <"$T/x.csv")" -eq 2 ]
+	# the French locale chooses it; --no-excel and other locales keep RFC 4180
+	LC_ALL= LC_NUMERIC= LANG=fr_FR.UTF-8 mutua --home "$A" export-csv --out "$T/fr.csv" 2>/dev/null
+	cmp "$T/x.csv" "$T/fr.csv"
+	LC_ALL= LC_NUMERIC=fr_FR.UTF-8 LANG=C.UTF-8 mutua --home "$A" export-csv --out "$T/fr2.csv" 2>/dev/null
+	cmp "$T/x.csv" "$T/fr2.csv"
+	LC_ALL= LC_NUMERIC= LANG=fr_FR.UTF-8 mutua --home "$A" export-csv --no-excel \
+		--out "$T/c.csv" 2>/dev/null
+	grep -q ',1,2.000,12.50,25.00'$'\r$' "$T/c.csv"
+	LC_ALL=en_GB.UTF-8 LANG=fr_FR.UTF-8 mutua --home "$A" export-csv --out "$T/en.csv" 2>/dev/null
+	cmp "$T/c.csv" "$T/en.csv"
+	run -2 --separate-stderr mutua --home "$A" calendar --excel
+}
+
+@test "calendar, calendar --ics and requests escape the controls an older entry may have stored" {
+	truck_federation
+	R=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-06)
+	mutua --home "$A" accept "$R" >/dev/null
+	# the state an older version folded: OSC 0 (window title), BEL, C1 CSI
+	sqlite3 "$A/store.db" "UPDATE resources SET title = 'Cam' || char(27) || ']0;x'
+		|| char(7) || char(155) WHERE id = x'$TRUCK'"
+	for args in "calendar" "calendar --ics" "requests"; do
+		run -0 mutua --home "$A" $args
+		[[ $output != *$'\e'* && $output != *$'\a'* && $output != *$'\xc2\x9b'* ]]
+		[[ $output == *'Cam\'* ]]
+	done
+	run -0 mutua --home "$A" calendar --ics
+	[[ $output == *'SUMMARY:Cam\\x1b]0\;x\\x07<U+009B> - Beta'$'\r'* ]]
+	run -0 mutua --home "$A" requests
+	[[ $output == *'Cam\x1b]0;x\x07<U+009B>'* ]]
 }
 
 # --- time zones ----------------------------------------------------------------------

@@ -492,16 +492,32 @@ static void test_decode_text(void **state)
 
 	h.title = "Camion\xff";
 	h.title_len = 7;
-	refused_hand(&h, "title is not valid UTF-8");
+	refused_hand(&h, "title is not valid UTF-8 at byte 7");
 	h.title = "Caf\xc3";
 	h.title_len = 4;
-	refused_hand(&h, "title is not valid UTF-8");
+	refused_hand(&h, "title is not valid UTF-8 at byte 4");
 	h.title = "\xed\xa0\x80";
 	h.title_len = 3;
-	refused_hand(&h, "title is not valid UTF-8");
+	refused_hand(&h, "title is not valid UTF-8 at byte 1");
+	/* valid UTF-8 that a node refuses all the same, saying which character */
 	h.title = "two\nlines";
 	h.title_len = 9;
-	refused_hand(&h, "title is not valid UTF-8");
+	refused_hand(&h, "title: control character U+000A at position 4");
+	h.title = "bell\a";
+	h.title_len = 5;
+	refused_hand(&h, "title: control character U+0007 at position 5");
+	h.title = "a\tb";
+	h.title_len = 3;
+	refused_hand(&h, "title: control character U+0009 at position 2");
+	h.title = "\xc3\xa9t\xc3\xa9\xc2\x9b" "31m";  /* été CSI 31m */
+	h.title_len = 10;
+	refused_hand(&h, "title: control character U+009B at position 4");
+	h.title = "fac\xe2\x80\xae" "exe.pdf";      /* RIGHT-TO-LEFT OVERRIDE */
+	h.title_len = 13;
+	refused_hand(&h, "title: bidirectional control U+202E at position 4");
+	h.title = "van\xe2\x80\xa8two";          /* LINE SEPARATOR */
+	h.title_len = 9;
+	refused_hand(&h, "title: format character U+2028 at position 4");
 
 	/* a NUL inside the title: C would read "Cam" and hide the rest */
 	h.title = "Cam\0ion";
@@ -637,7 +653,7 @@ static void test_decode_header_fields(void **state)
 	pack_refused(&b, "time is negative");
 	b.time = GOLDEN_TIME;
 	b.actor = "Cam\x1b[0mille";
-	pack_refused(&b, "actor is not valid UTF-8");
+	pack_refused(&b, "actor: control character U+001B at position 4");
 	char longa[ACTOR_MAX_LEN + 2];
 	memset(longa, 'a', sizeof longa - 1);
 	longa[ACTOR_MAX_LEN + 1] = 0;
@@ -669,10 +685,10 @@ static void test_decode_profile(void **state)
 	p.name = "";
 	pack_refused(&b, "empty name");
 	p.name = "Oh\xc3";
-	pack_refused(&b, "name is not valid UTF-8");
+	pack_refused(&b, "name is not valid UTF-8 at byte 3");
 	p.name = "Ohé";
 	p.college = "a\nb";
-	pack_refused(&b, "college is not valid UTF-8");
+	pack_refused(&b, "college: control character U+000A at position 2");
 	p.college = NULL;
 	p.transport_key.len = 31;
 	pack_refused(&b, "transport key must be 32 bytes");
@@ -721,7 +737,7 @@ static void test_decode_offer_update(void **state)
 	pack_refused(&b, "unknown kind");
 	o.kind = 5;
 	o.location = "\x7f";
-	pack_refused(&b, "location is not valid UTF-8");
+	pack_refused(&b, "location: control character U+007F at position 1");
 	o.location = NULL;
 	u.offer.len = 31;
 	pack_refused(&b, "offer id must be 32 bytes");

@@ -154,11 +154,12 @@ static void test_utf8_valid(void **state)
 		"\xf0\x9f\x9a\x9a",            /* 🚚 */
 		"\xed\x9f\xbf",                /* U+D7FF, last before surrogates */
 		"\xee\x80\x80",                /* U+E000, first after */
-		"\xf4\x8f\xbf\xbf",            /* U+10FFFF, the last code point */
-		"\xc2\x80",                    /* U+0080, smallest 2-byte */
+		"\xf4\x8f\xbf\xbd",            /* U+10FFFD, the last character */
 		"\xe0\xa0\x80",                /* U+0800, smallest 3-byte */
 		"\xf0\x90\x80\x80",            /* U+10000, smallest 4-byte */
-		"tab\there",
+		"Cam\xe2\x80\x8d\xf0\x9f\x9a\x9a", /* ZERO WIDTH JOINER: emoji sequences */
+		"\xef\xbf\xbd",                /* U+FFFD */
+		"\xc2\xa0",                    /* U+00A0, the first 2-byte after C1 */
 	};
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
 		if (u8(good[i], 100, 0) != 0)
@@ -193,6 +194,15 @@ static void test_utf8_invalid(void **state)
 		"\xf0\x9f\x9a" "A",
 		"\x01", "\x1b[31m", "a\x7f" "b", "\r", /* control characters */
 		"line\nbreak",          /* newline when not multiline */
+		"tab\there",            /* tab when not multiline */
+		"\xc2\x80", "\xc2\x9b" "31m", "\xc2\x9d" "0;x\x07", "\xc2\x9f", /* C1 */
+		"\xd8\x9c", "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa",
+		"\xe2\x80\xae", "\xe2\x81\xa6", "\xe2\x81\xa9", /* bidirectional */
+		"\xc2\xad", "\xe2\x80\x8b", "\xe2\x80\xa8", "\xe2\x80\xa9",
+		"\xe2\x81\xa0", "a\xef\xbb\xbf", "\xef\xbf\xb9",
+		"\xf3\xa0\x80\x81", "\xf3\xa0\x81\xbf", /* format characters, tags */
+		"\xef\xb7\x90", "\xef\xbf\xbe", "\xef\xbf\xbf",
+		"\xf4\x8f\xbf\xbe", /* noncharacters */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		if (u8(bad[i], 100, 0) != -1)
@@ -212,6 +222,10 @@ static void test_utf8_nul_multiline_max(void **state)
 	assert_int_equal(u8("one\ntwo", 100, 0), -1);
 	assert_int_equal(u8("one\r\ntwo", 100, 1), -1);
 	assert_int_equal(u8("one\ttwo", 100, 1), 0);
+	assert_int_equal(u8("one\ttwo", 100, 0), -1);
+	assert_int_equal(u8("one\ttwo", 100, TEXT_TAB), 0);
+	assert_int_equal(u8("one\ntwo", 100, TEXT_TAB), -1);
+	assert_int_equal(u8("\xc2\x85", 100, TEXT_MULTILINE), -1); /* NEL is C1 */
 
 	/* max counts bytes, not characters */
 	assert_int_equal(u8("abcd", 4, 0), 0);
@@ -219,6 +233,83 @@ static void test_utf8_nul_multiline_max(void **state)
 	assert_int_equal(u8("\xc3\xa9", 2, 0), 0);
 	assert_int_equal(u8("\xc3\xa9", 1, 0), -1);
 	assert_int_equal(u8("", 0, 0), 0);
+}
+
+/* text_check names the character and its position in characters (from
+ * 1), or the byte (from 1) where the text stops being UTF-8. */
+static void check_msg(const char *s, int flags, const char *want)
+{
+	err_set("sentinel");
+	if (text_check("title", s, 100, flags) != -1)
+		fail_msg("text_check accepted '%s'", s);
+	if (strcmp(err_msg(), want))
+		fail_msg("text_check('%s'): '%s', want '%s'", s, err_msg(), want);
+}
+
+static void test_text_check_messages(void **state)
+{
+	(void)state;
+	assert_int_equal(text_check("title", NULL, 10, 0), 0);
+	assert_int_equal(text_check("title", "R\xc3\xa9gie", 10, 0), 0);
+	check_msg("Bell\a", 0,
+		  "title: control character U+0007 at position 5 is not allowed: remove it");
+	check_msg("\xc3\xa9t\xc3\xa9\n", 0,
+		  "title: control character U+000A at position 4 is not allowed in one line: "
+		  "remove it");
+	check_msg("a\tb", 0,
+		  "title: control character U+0009 at position 2 is not allowed in one line: "
+		  "remove it");
+	check_msg("\xc3\xa9\xc2\x9d" "0;pwned\x07", 1,
+		  "title: control character U+009D at position 2 is not allowed: remove it");
+	check_msg("Van \xe2\x80\xae" "fdp.exe", 1,
+		  "title: bidirectional control U+202E at position 5 is not allowed: remove it");
+	check_msg("\xe2\x81\xa7x", 0,
+		  "title: bidirectional control U+2067 at position 1 is not allowed: remove it");
+	check_msg("a\xe2\x80\x8b" "b", 0,
+		  "title: format character U+200B at position 2 is not allowed: remove it");
+	check_msg("ab\xef\xbb\xbf", 0,
+		  "title: format character U+FEFF at position 3 is not allowed: remove it");
+	check_msg("x\xf3\xa0\x81\x81", 0,
+		  "title: format character U+E0041 at position 2 is not allowed: remove it");
+	check_msg("\xef\xbf\xbe", 0,
+		  "title: noncharacter U+FFFE at position 1 is not allowed: remove it");
+	check_msg("Caf\xc3\xa9\xff", 0,
+		  "title is not valid UTF-8 at byte 6 (0xff): write it in UTF-8");
+	check_msg("\xed\xa0\x80", 0,
+		  "title is not valid UTF-8 at byte 1 (0xed): write it in UTF-8");
+	assert_int_equal(text_check("title", "abcdefghijk", 10, 0), -1);
+	assert_string_equal(err_msg(), "title is too long (11 bytes, at most 10)");
+
+	struct text_fault f;
+	assert_int_equal(text_scan("\xc3\xa9\xe2\x82\xac\xc2\x9b", 7, 0, &f), -1);
+	assert_int_equal(f.byte, 5);
+	assert_int_equal(f.pos, 3);
+	assert_int_equal(f.cp, 0x9b);
+	assert_string_equal(f.what, "control character");
+}
+
+static void printable_is(const char *s, int flags, const char *want)
+{
+	char *p = text_printable(s, flags);
+	assert_non_null(p);
+	if (strcmp(p, want))
+		fail_msg("text_printable('%s'): '%s', want '%s'", s, p, want);
+	free(p);
+}
+
+static void test_text_printable(void **state)
+{
+	(void)state;
+	printable_is("", 0, "");
+	printable_is("R\xc3\xa9gie \xe2\x82\xac \xf0\x9f\x9a\x9a", 0,
+		     "R\xc3\xa9gie \xe2\x82\xac \xf0\x9f\x9a\x9a");
+	printable_is("\x1b]0;owned\x07red\x1b[31m", 0, "\\x1b]0;owned\\x07red\\x1b[31m");
+	printable_is("a\xc2\x9b" "31m\xc2\x9d" "0;t", 0, "a<U+009B>31m<U+009D>0;t");
+	printable_is("fac\xe2\x80\xae" "fdp.exe", 0, "fac<U+202E>fdp.exe");
+	printable_is("a\x7f" "b\xff\xc3", 0, "a\\x7fb\\xff\\xc3");
+	printable_is("one\ttwo\nthree\r", 0, "one\\x09two\\x0athree\\x0d");
+	printable_is("one\ttwo\nthree\r", TEXT_MULTILINE, "one\ttwo\nthree\\x0d");
+	printable_is("\xf3\xa0\x80\x81", 0, "<U+E0001>");
 }
 
 /* time */
@@ -586,6 +677,8 @@ int main(void)
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_invalid),
 		cmocka_unit_test(test_utf8_nul_multiline_max),
+		cmocka_unit_test(test_text_check_messages),
+		cmocka_unit_test(test_text_printable),
 		cmocka_unit_test(test_time_utc_and_offsets),
 		cmocka_unit_test(test_time_local),
 		cmocka_unit_test(test_time_end_of_day),
