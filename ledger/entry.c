@@ -111,7 +111,7 @@ static int check_bytes(const char *what, const ProtobufCBinaryData *d, size_t n)
 	return 0;
 }
 
-static int check_offer(const Mutua__Offer *o)
+static int check_offer(const Mutua__Offer *o, int rule)
 {
 	if (o->base.n_unknown_fields)
 		return err_set("offer has unknown fields");
@@ -126,9 +126,9 @@ static int check_offer(const Mutua__Offer *o)
 		return err_set("offer rate out of range");
 	if (!*o->title)
 		return err_set("offer has an empty title");
-	if (text_check("title", o->title, TITLE_MAX_LEN, 0) ||
-	    text_check("location", o->location, LOCATION_MAX_LEN, 0) ||
-	    text_check("description", o->description, DESCRIPTION_MAX_LEN, 1))
+	if (text_check("title", o->title, TITLE_MAX_LEN, TEXT_LINE | rule) ||
+	    text_check("location", o->location, LOCATION_MAX_LEN, TEXT_LINE | rule) ||
+	    text_check("description", o->description, DESCRIPTION_MAX_LEN, TEXT_MULTILINE | rule))
 		return -1;
 	return 0;
 }
@@ -144,7 +144,7 @@ static int check_new_keys(const Mutua__Card *card, const uint8_t *old)
 	return same ? err_set("the new key is the key it replaces") : 0;
 }
 
-static int check_payload(const Mutua__Body *b)
+static int check_payload(const Mutua__Body *b, int rule)
 {
 	switch (b->payload_case) {
 	case MUTUA__BODY__PAYLOAD_PROFILE: {
@@ -153,8 +153,8 @@ static int check_payload(const Mutua__Body *b)
 			return err_set("profile has unknown fields");
 		if (!*p->name)
 			return err_set("profile has an empty name");
-		if (text_check("name", p->name, NAME_MAX_LEN, 0) ||
-		    text_check("college", p->college, COLLEGE_MAX_LEN, 0) ||
+		if (text_check("name", p->name, NAME_MAX_LEN, TEXT_LINE | rule) ||
+		    text_check("college", p->college, COLLEGE_MAX_LEN, TEXT_LINE | rule) ||
 		    check_bytes("transport key", &p->transport_key, KEY_X_BYTES))
 			return -1;
 		if (p->n_endpoints > ENDPOINTS_MAX)
@@ -165,13 +165,13 @@ static int check_payload(const Mutua__Body *b)
 		return 0;
 	}
 	case MUTUA__BODY__PAYLOAD_OFFER:
-		return check_offer(b->offer);
+		return check_offer(b->offer, rule);
 	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE:
 		if (b->offer_update->base.n_unknown_fields)
 			return err_set("offer update has unknown fields");
 		if (check_bytes("offer id", &b->offer_update->offer, ENTRY_ID_BYTES))
 			return -1;
-		return check_offer(b->offer_update->fields);
+		return check_offer(b->offer_update->fields, rule);
 	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW:
 		if (b->offer_withdraw->base.n_unknown_fields)
 			return err_set("offer withdrawal has unknown fields");
@@ -186,14 +186,14 @@ static int check_payload(const Mutua__Body *b)
 			return err_set("request slot ends before it starts");
 		if (r->quantity < 1 || r->quantity > CAPACITY_MAX)
 			return err_set("request quantity out of range (1..%d)", CAPACITY_MAX);
-		return text_check("note", r->note, NOTE_MAX_LEN, 1);
+		return text_check("note", r->note, NOTE_MAX_LEN, TEXT_MULTILINE | rule);
 	}
 	case MUTUA__BODY__PAYLOAD_PROPOSAL: {
 		const Mutua__Proposal *p = b->proposal;
 		if (p->base.n_unknown_fields)
 			return err_set("proposal has unknown fields");
-		if (text_check("college", p->college, COLLEGE_MAX_LEN, 0) ||
-		    text_check("reason", p->reason, NOTE_MAX_LEN, 1))
+		if (text_check("college", p->college, COLLEGE_MAX_LEN, TEXT_LINE | rule) ||
+		    text_check("reason", p->reason, NOTE_MAX_LEN, TEXT_MULTILINE | rule))
 			return -1;
 		switch (p->what_case) {
 		case MUTUA__PROPOSAL__WHAT_ADMIT: {
@@ -260,12 +260,18 @@ static int check_payload(const Mutua__Body *b)
 			return err_set("rate out of range");
 		if (t->has_usage && t->usage > USAGE_MAX)
 			return err_set("usage out of range");
-		return text_check("note", t->note, NOTE_MAX_LEN, 1);
+		return text_check("note", t->note, NOTE_MAX_LEN, TEXT_MULTILINE | rule);
 	}
 	}
 }
 
 /* Re-packs b and compares with the bytes it came from. */
+int entry_check_new(const Mutua__Body *b)
+{
+	return text_check("actor", b->actor, ACTOR_MAX_LEN, TEXT_LINE) || check_payload(b, 0)
+		       ? -1 : 0;
+}
+
 static int check_canonical(const Mutua__Body *b, const uint8_t *body, size_t len)
 {
 	uint8_t stackbuf[1024], *buf = stackbuf;
@@ -321,7 +327,8 @@ int entry_decode(struct entry *e, const uint8_t *body, size_t body_len,
 		err_set("entry time is negative");
 		goto fail;
 	}
-	if (text_check("actor", b->actor, ACTOR_MAX_LEN, 0) || check_payload(b) ||
+	if (text_check("actor", b->actor, ACTOR_MAX_LEN, TEXT_LINE | TEXT_SIGNED) ||
+	    check_payload(b, TEXT_SIGNED) ||
 	    check_canonical(b, body, body_len))
 		goto fail;
 	if (!(e->body = malloc(body_len))) {

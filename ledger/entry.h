@@ -83,5 +83,8 @@ int entry_unit_parse(const char *s, uint32_t *unit);
 
 /* Field checks shared with cards and the genesis. */
 int entry_check_endpoint(const char *url);
+/* The text rule for what this node signs now (text.h): stricter than the
+ * one it applies to received entries (TEXT_SIGNED). 0, or -1 with why. */
+int entry_check_new(const Mutua__Body *b);
 
 #endif

@@ -157,8 +157,8 @@ Mutua__CardBody *card_open(const Mutua__Card *c)
 		err_set("card is damaged (bad fields)");
 		goto fail;
 	}
-	if (!*cb->name || text_check("card name", cb->name, NAME_MAX_LEN, 0) ||
-	    text_check("card college", cb->college, COLLEGE_MAX_LEN, 0))
+	if (!*cb->name || text_check("card name", cb->name, NAME_MAX_LEN, TEXT_SIGNED) ||
+	    text_check("card college", cb->college, COLLEGE_MAX_LEN, TEXT_SIGNED))
 		goto fail;
 	if (cb->n_endpoints > ENDPOINTS_MAX) {
 		err_set("card has too many endpoints");
@@ -312,7 +312,7 @@ Mutua__Genesis *genesis_decode(const uint8_t *bytes, size_t len, uint8_t fed_id[
 		err_set("genesis is damaged (unknown fields or not canonical)");
 		goto fail;
 	}
-	if (!*g->name || text_check("federation name", g->name, FED_NAME_MAX_LEN, 0))
+	if (!*g->name || text_check("federation name", g->name, FED_NAME_MAX_LEN, TEXT_SIGNED))
 		goto fail;
 	if (g->governance && governance_check(g->governance))
 		goto fail;

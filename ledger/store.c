@@ -713,6 +713,9 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	b->time = b->time > now ? b->time : now;
 	/* invariant 11: a vote the count would not take is refused (decided
 	 * before this vote is folded: the count may pass the proposal on it) */
+	/* what this node signs keeps the text rule of today (text.h) */
+	if (entry_check_new(b))
+		goto fail;
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_VOTE &&
 	    governance_vote_check(s, b->vote->proposal.data, b->time))
 		goto fail;

@@ -46,6 +46,12 @@ static size_t decode(const unsigned char *p, const unsigned char *end, uint32_t 
 /* Why the rule refuses cp, or NULL when it is allowed. */
 static const char *refused(uint32_t cp, int flags)
 {
+	if (flags & TEXT_SIGNED) {
+		if (cp == '\n' && !(flags & TEXT_MULTILINE))
+			return "control character";
+		return (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f ? "control character"
+										: NULL;
+	}
 	if (cp == '\t')
 		return flags & (TEXT_MULTILINE | TEXT_TAB) ? NULL : "control character";
 	if (cp == '\n')

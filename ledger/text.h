@@ -27,6 +27,13 @@
 #define TEXT_LINE 0      /* one line: no TAB, no LF (titles, names) */
 #define TEXT_MULTILINE 1 /* TAB and LF (descriptions, notes, reasons) */
 #define TEXT_TAB 2       /* TAB in one line (a configuration line) */
+/* A field of a signed entry, card or genesis as received: the rule of
+ * format version 1 (valid UTF-8; no C0 control but TAB, and LF where
+ * TEXT_MULTILINE; no DEL). The stricter rule above is what this node
+ * signs and what people type; every node must keep accepting what older
+ * nodes signed, or one member's old entry would cut its feed on the
+ * upgraded nodes only, until a new format version says otherwise. */
+#define TEXT_SIGNED 4
 
 /* Where a text breaks the rule: the first fault. */
 struct text_fault {
