@@ -207,3 +207,12 @@ help_commands() {
 	done
 	[ "$n" -ge 30 ]
 }
+
+@test "every command of the table has its section in the manual page" {
+	local man=$BATS_TEST_DIRNAME/../../doc/mutua.1 missing=""
+	! grep -n "will be documented here" "$man"
+	for c in $(help_commands); do
+		sed 's/\\-/-/g' "$man" | grep -q "^\.SS \"mutua $c\( \|\"\)" || missing="$missing $c"
+	done
+	[ -z "$missing" ] || { echo "missing from mutua.1:$missing"; false; }
+}
