@@ -11,15 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* store: <why> for the last error of s's connection; -1 */
-static int db_error(struct store *s)
-{
-	return err_set("store: %s", sqlite3_errmsg(store_db(s)));
-}
-
 /* A place in a member's feed order held in column i (resources.withdrawn):
  * INT64_MAX when NULL, as booking_withdrawn takes it. */
-static int64_t column_place(sqlite3_stmt *st, int i)
+int64_t booking_column_place(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, i);
 }
@@ -81,7 +75,7 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		free(sp);
-		return db_error(s);
+		return store_db_error(s);
 	}
 	/* sweep: edges (time, delta, index) */
 	int64_t (*edge)[3] = malloc((2 * n + 1) * sizeof *edge), use = 0, peak = 0;
@@ -144,10 +138,10 @@ int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? 0 : db_error(s);
+		return rc == SQLITE_DONE ? 0 : store_db_error(s);
 	}
 	int64_t cap = sqlite3_column_int64(st, 0);
-	int64_t withdrawn = column_place(st, 1);
+	int64_t withdrawn = booking_column_place(st, 1);
 	sqlite3_reset(st);
 	if (booking_withdrawn(withdrawn, INT64_MAX))
 		return 0;
@@ -173,7 +167,7 @@ int booking_check(struct store *s, const uint8_t request[32], const uint8_t *by,
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
-			return db_error(s);
+			return store_db_error(s);
 		snprintf(out->why, sizeof out->why, "no such request");
 		return 0;
 	}
@@ -188,7 +182,7 @@ int booking_check(struct store *s, const uint8_t request[32], const uint8_t *by,
 	enum loan_party party = !by || (known && memcmp(sqlite3_column_blob(st, 7), by, 32) == 0)
 				? LOAN_OWNER : memcmp(borrower, by, 32) == 0 ? LOAN_BORROWER
 				: LOAN_OTHER;
-	int64_t withdrawn = column_place(st, 8);
+	int64_t withdrawn = booking_column_place(st, 8);
 	sqlite3_reset(st);
 
 	if (!known) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct store;
+struct sqlite3_stmt;
 
 /* Why a request cannot be accepted now: */
 struct booking_check {
@@ -54,5 +55,10 @@ int booking_fits(struct store *s, const uint8_t resource[32], int64_t start, int
  * in use at any instant of it; 0 for a withdrawn resource; -1 on error. */
 int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 		     int64_t end);
+
+/* For the ledger's own readers: the place in a member's feed order held in
+ * column i of st (resources.withdrawn), INT64_MAX when NULL, as
+ * booking_withdrawn takes it. */
+int64_t booking_column_place(struct sqlite3_stmt *st, int i);
 
 #endif

@@ -40,19 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* store: <why> for the last error of s's connection; -1 */
-static int db_error(struct store *s)
-{
-	return err_set("store: %s", sqlite3_errmsg(store_db(s)));
-}
-
-/* A place in a member's feed order held in column i (resources.withdrawn):
- * INT64_MAX when NULL, as booking_withdrawn takes it. */
-static int64_t column_place(sqlite3_stmt *st, int i)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, i);
-}
-
 int64_t lending_member_seq(struct store *s, const struct entry *e)
 {
 	/* a member's entries are folded in its order on every node: a key's
@@ -68,7 +55,7 @@ int64_t lending_member_seq(struct store *s, const struct entry *e)
 	int64_t before = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return db_error(s);
+		return store_db_error(s);
 	return before + (int64_t)e->b->seq;
 }
 
@@ -116,7 +103,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
-			return db_error(s);
+			return store_db_error(s);
 		return 0; /* steps before their request: kept in loan_events */
 	}
 	uint8_t borrower[32], owner[32];
@@ -124,7 +111,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	memcpy(borrower, sqlite3_column_blob(st, 0), 32);
 	if (has_owner)
 		memcpy(owner, sqlite3_column_blob(st, 1), 32);
-	int64_t withdrawn = column_place(st, 2);
+	int64_t withdrawn = booking_column_place(st, 2);
 	sqlite3_reset(st);
 
 	enum loan_state state = LOAN_REQUESTED;
@@ -197,7 +184,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	if (rc != SQLITE_DONE) {
 		free(verdicts);
 		sqlite3_reset(st);
-		return db_error(s);
+		return store_db_error(s);
 	}
 	sqlite3_reset(st);
 	for (size_t k = 0; k < nv; k++) {
@@ -265,7 +252,7 @@ int lending_recompute_resource(struct store *s, const uint8_t resource[32])
 		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
 	}
 	sqlite3_reset(st);
-	rc = rc == SQLITE_DONE ? 0 : db_error(s);
+	rc = rc == SQLITE_DONE ? 0 : store_db_error(s);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = recompute(s, ids[i]);
 	free(ids);
@@ -354,7 +341,7 @@ static int offer_refusal(struct store *s, const struct entry *e)
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		rc = err_set("%s", sqlite3_column_text(st, 0));
 	else
-		rc = rc == SQLITE_ROW ? 0 : db_error(s);
+		rc = rc == SQLITE_ROW ? 0 : store_db_error(s);
 	sqlite3_reset(st);
 	return rc;
 }
@@ -379,7 +366,7 @@ int lending_refusal(struct store *s, const struct entry *e)
 	int rc = sqlite3_step(st);
 	enum loan_state ls;
 	if (rc != SQLITE_ROW)
-		rc = rc == SQLITE_DONE ? 0 : db_error(s);
+		rc = rc == SQLITE_DONE ? 0 : store_db_error(s);
 	else if (!request)
 		rc = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0
 		     : err_set("%s", sqlite3_column_text(st, 0));
@@ -404,7 +391,7 @@ int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan 
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? 0 : db_error(s);
+		return rc == SQLITE_DONE ? 0 : store_db_error(s);
 	}
 	memset(out, 0, sizeof *out);
 	memcpy(out->id, id, 32);
@@ -449,7 +436,7 @@ int lending_committed(struct store *s, const uint8_t member[32], const uint8_t *
 			*sum += lending_credits((uint64_t)u, (uint64_t)sqlite3_column_int64(st, 4));
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_error(s);
+	return rc == SQLITE_DONE ? 0 : store_db_error(s);
 }
 
 int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
@@ -465,7 +452,7 @@ int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
 		*balance = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return db_error(s); /* an aggregate: always one row */
+		return store_db_error(s); /* an aggregate: always one row */
 	return committed ? lending_committed(s, member, NULL, committed) : 0;
 }
 
@@ -510,7 +497,7 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 		b.time = sqlite3_column_int64(st, 0) + 1;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return db_error(s);
+		return store_db_error(s);
 	return store_append(s, k, &b, NULL);
 }
 
@@ -541,7 +528,7 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 	if (rc == SQLITE_ROW) {
 		snprintf(title, sizeof title, "%s", sqlite3_column_text(st, 0));
 		int64_t cap = sqlite3_column_int64(st, 2);
-		if (booking_withdrawn(column_place(st, 1), INT64_MAX))
+		if (booking_withdrawn(booking_column_place(st, 1), INT64_MAX))
 			err_set("'%s' is withdrawn", title);
 		else if ((int64_t)quantity > cap)
 			err_set("quantity %llu is above the capacity of '%s' (%lld)",
@@ -551,7 +538,7 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 	} else if (rc == SQLITE_DONE) {
 		err_set("no such offer");
 	} else {
-		db_error(s);
+		store_db_error(s);
 	}
 	sqlite3_reset(st);
 	if (refused)
@@ -608,7 +595,7 @@ int lending_auto_answer(struct store *s, const struct key *k)
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 0 : db_error(s);
+		return rc == SQLITE_DONE ? 0 : store_db_error(s);
 	/* one transaction: what is pending, the checks and the answers agree */
 	if (store_begin(s, k, "the auto-answers"))
 		return -1;
@@ -621,7 +608,7 @@ int lending_auto_answer(struct store *s, const struct key *k)
 		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		db_error(s);
+		store_db_error(s);
 		goto fail;
 	}
 	/* in request order: the earlier request gets the slot */

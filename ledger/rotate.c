@@ -36,18 +36,6 @@ static void sync_folder(const char *path)
 	}
 }
 
-/* Steps st once: 1 a row, 0 none, -1 a store error (err_set): an error
- * never reads as "no row". */
-static int step_row(struct store *s, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return err_set("store: %s", sqlite3_errmsg(store_db(s)));
-}
-
 /* The seq at which a rotation ended key's feed: 1, 0 when none did, -1. */
 static int rotated_at(struct store *s, const uint8_t *key, uint64_t *seq)
 {
@@ -56,7 +44,7 @@ static int rotated_at(struct store *s, const uint8_t *key, uint64_t *seq)
 			       " AND rotated IS NOT NULL", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 	sqlite3_bind_blob(st, 1, key, KEY_ID_BYTES, SQLITE_STATIC);
-	int found = step_row(s, st);
+	int found = store_step_row(s, st);
 	if (found == 1)
 		*seq = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -118,7 +106,7 @@ static char *make_card(struct store *s, const uint8_t *member, const struct key 
 			       NULL))
 		goto db_fail;
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
-	rc = step_row(s, st);
+	rc = store_step_row(s, st);
 	if (rc == 1) {
 		name = strdup((const char *)sqlite3_column_text(st, 0));
 		college = strdup((const char *)sqlite3_column_text(st, 1));
@@ -130,7 +118,7 @@ static char *make_card(struct store *s, const uint8_t *member, const struct key 
 			       " ORDER BY rowid", -1, &st, NULL))
 		goto db_fail;
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
-	while (neps < ENDPOINTS_MAX && (rc = step_row(s, st)) == 1)
+	while (neps < ENDPOINTS_MAX && (rc = store_step_row(s, st)) == 1)
 		if ((eps[neps] = strdup((const char *)sqlite3_column_text(st, 0))))
 			neps++;
 	sqlite3_finalize(st);
@@ -182,7 +170,7 @@ int rotate_begin(struct store *s, const struct key *k, const char *path,
 			return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 		sqlite3_bind_blob(st, 1, k->id, KEY_ID_BYTES, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
-		int found = step_row(s, st);
+		int found = store_step_row(s, st);
 		if (found == 1)
 			is_cp = sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
@@ -254,7 +242,7 @@ int rotate_current_key(struct store *s, const uint8_t member[KEY_ID_BYTES],
 			       " LIMIT 1", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
-	int found = step_row(s, st);
+	int found = store_step_row(s, st);
 	if (found == 1 && sqlite3_column_bytes(st, 0) != KEY_ID_BYTES)
 		found = 0;
 	if (found == 1)

@@ -147,9 +147,12 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql)
 	return st;
 }
 
-/* Steps st once: 1 on a row, 0 at the end of the rows, -1 on an error
- * (said). BUSY or an I/O error never reads as "no row". */
-static int step_row(struct store *s, sqlite3_stmt *st)
+int store_db_error(struct store *s)
+{
+	return err_set("store: %s", sqlite3_errmsg(s->db));
+}
+
+int store_step_row(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -223,7 +226,7 @@ static int load_genesis(struct store *s)
 	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'genesis'");
 	if (!st)
 		return -1;
-	int rc = step_row(s, st);
+	int rc = store_step_row(s, st);
 	if (rc == 1) {
 		s->genesis = genesis_decode(sqlite3_column_blob(st, 0),
 					    (size_t)sqlite3_column_bytes(st, 0), s->fed_id);
@@ -244,7 +247,7 @@ static int migrate(struct store *s, int *refold)
 	char sql[64];
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(s->db));
-	if (step_row(s, st) != 1) {
+	if (store_step_row(s, st) != 1) {
 		sqlite3_finalize(st);
 		return err_set("store: cannot read the schema version: %s", err_msg());
 	}
@@ -517,7 +520,7 @@ int store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES], int64_t *
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, id, KEY_ID_BYTES, SQLITE_STATIC);
-	int rc = step_row(s, st);
+	int rc = store_step_row(s, st);
 	int64_t t = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc < 0)
@@ -639,7 +642,7 @@ static int check_hold(struct store *s)
 	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'hold_appends_until'");
 	if (!st)
 		return -1;
-	int rc = step_row(s, st);
+	int rc = store_step_row(s, st);
 	int64_t until = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc < 0)
@@ -1067,7 +1070,7 @@ int store_verify_pending(struct store *s, int max)
 	 * write lock: the daemon asks whenever it is idle */
 	if (!(st = store_stmt(s, "SELECT 1 FROM entries WHERE verified = 0 LIMIT 1")))
 		return -1;
-	int pending = step_row(s, st);
+	int pending = store_step_row(s, st);
 	sqlite3_reset(st);
 	if (pending <= 0)
 		return pending;

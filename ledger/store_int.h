@@ -16,6 +16,11 @@ sqlite3 *store_db(struct store *s);
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 /* Runs SQL with no result rows. */
 int store_exec(struct store *s, const char *sql);
+/* "store: <SQLite's reason>" for the connection's last error; -1. */
+int store_db_error(struct store *s);
+/* Steps st once: 1 on a row, 0 at the end of the rows, -1 on an error
+ * (said). BUSY or an I/O error never reads as "no row". */
+int store_step_row(struct store *s, sqlite3_stmt *st);
 /* Steps st to completion; -1 with err_set on error. Resets st. */
 int store_step_done(struct store *s, sqlite3_stmt *st);
 
