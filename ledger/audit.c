@@ -292,6 +292,13 @@ static int insert_good(struct audit *a, struct feed *f, struct entry *e, size_t 
 			     : strstr(why, "forked") ? "fork" : "chain";
 		issue(a, f->author, r.author_seq + 1, f->stopped, "%zu entr%s not accepted: %s",
 		      r.rejected, r.rejected == 1 ? "y" : "ies", why);
+	} else if (r.held) {
+		/* a node would hold them until its clock catches up (invariant 9) */
+		f->stopped = "time";
+		issue(a, f->author, r.author_seq + 1, f->stopped,
+		      "%zu entr%s dated more than %lld minutes ahead of this machine's "
+		      "clock: not counted (check this clock, or audit again later)",
+		      r.held, r.held == 1 ? "y" : "ies", ENTRY_AHEAD_MAX_MS / 60000);
 	}
 	return 0;
 }
@@ -314,10 +321,10 @@ static int take_chunk(struct audit *a, struct chunk *c)
 			return err_set("too many feeds");
 		if (!f->member) /* admitted since it was first seen? */
 			f->member = store_member_of(a->scratch, author, NULL, NULL) == 1;
-		uint64_t head;
-		uint8_t prev[32];
-		if (store_head(a->scratch, author, &head, prev))
+		struct feed_head fh;
+		if (store_feed_head(a->scratch, author, &fh))
 			return -1;
+		uint64_t head = fh.seq;
 		size_t good_start = 0, ngood = 0;
 		for (size_t k = i; k < j; k++) {
 			struct entry *e = &c->e[k];
@@ -352,17 +359,14 @@ static int take_chunk(struct audit *a, struct chunk *c)
 					return -1;
 				continue;
 			}
-			if (b->seq != head + 1 || (head && memcmp(b->prev.data, prev, 32))) {
+			char why[256];
+			enum entry_extends x = entry_extends(e, head, fh.link, fh.time, why,
+							     sizeof why);
+			if (x != ENTRY_EXTENDS) {
 				if (f->bad++ == 0) {
 					f->bad_seq = b->seq;
-					if (b->seq != head + 1)
-						issue(a, author, b->seq, "chain", REFUSAL_GAP,
-						      (unsigned long long)head + 1,
-						      (unsigned long long)b->seq);
-					else
-						issue(a, author, b->seq, "chain", REFUSAL_UNLINKED,
-						      (unsigned long long)b->seq,
-						      (unsigned long long)head);
+					issue(a, author, b->seq, x == ENTRY_TIME_BACK ? "time" : "chain",
+					      "%s", why);
 				}
 				continue;
 			}
@@ -376,8 +380,9 @@ static int take_chunk(struct audit *a, struct chunk *c)
 				ngood = 0;
 			}
 			ngood++;
-			head = b->seq;
-			memcpy(prev, e->id, 32);
+			head = fh.seq = b->seq;
+			entry_link(fh.link, e->id, e->sig);
+			fh.time = b->time;
 		}
 		if (ngood && insert_good(a, f, &c->e[good_start], ngood))
 			return -1;

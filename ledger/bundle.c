@@ -182,7 +182,11 @@ struct bundle_reader *bundle_open(const char *path)
 	}
 	r->size = (uint64_t)st.st_size;
 	if (fread(magic, 1, 8, r->f) != 8 || memcmp(magic, BUNDLE_MAGIC, 8)) {
-		err_set("'%s' is not a mutua bundle", path);
+		if (memcmp(magic, BUNDLE_MAGIC_V1, 8) == 0)
+			err_set("'%s' is a format 1 bundle, which this mutua cannot read: "
+				"audit it with the mutua that wrote it", path);
+		else
+			err_set("'%s' is not a mutua bundle", path);
 		goto fail;
 	}
 	crypto_generichash_init(&r->h, NULL, 0, 32);

@@ -2,7 +2,7 @@
  * one self-contained file, for auditors who trust no node.
  *
  * Layout (integers little-endian):
- *   magic    8 bytes "MUTUABN1"
+ *   magic    8 bytes "MUTUABN2" (format 2; "MUTUABN1", format 1, is refused)
  *   records  type (1 byte) | length (u32) | payload (length bytes)
  *     1 GENESIS  the genesis bytes; exactly one, the first record;
  *                length <= GENESIS_MAX
@@ -28,7 +28,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define BUNDLE_MAGIC "MUTUABN1"
+#define BUNDLE_MAGIC "MUTUABN2"
+#define BUNDLE_MAGIC_V1 "MUTUABN1"
 enum { BUNDLE_GENESIS = 1, BUNDLE_ENTRY = 2, BUNDLE_FORK = 3, BUNDLE_END = 9 };
 
 /* A bundle written record by record (the format knows no store: see

@@ -2,9 +2,11 @@
 #include "entry.h"
 #include "federation.h"
 #include "governance.h"
+#include "refusal.h"
 #include "util.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,7 +184,9 @@ static int check_payload(const Mutua__Body *b, int rule)
 			return err_set("request has unknown fields");
 		if (check_bytes("resource id", &r->resource, ENTRY_ID_BYTES))
 			return -1;
-		if (r->start < 0 || r->end <= r->start)
+		if (!entry_time_ok(r->start) || !entry_time_ok(r->end))
+			return err_set("request slot out of range (2020-01-01 to 2200-01-01 UTC)");
+		if (r->end <= r->start)
 			return err_set("request slot ends before it starts");
 		if (r->quantity < 1 || r->quantity > CAPACITY_MAX)
 			return err_set("request quantity out of range (1..%d)", CAPACITY_MAX);
@@ -323,8 +327,10 @@ int entry_decode(struct entry *e, const uint8_t *body, size_t body_len,
 			(unsigned long long)b->seq);
 		goto fail;
 	}
-	if (b->time < 0) {
-		err_set("entry time is negative");
+	if (!entry_time_ok(b->time)) {
+		err_set("entry seq %llu has a time out of range (%lld: not between "
+			"2020-01-01 and 2200-01-01 UTC)", (unsigned long long)b->seq,
+			(long long)b->time);
 		goto fail;
 	}
 	if (text_check("actor", b->actor, ACTOR_MAX_LEN, TEXT_LINE | TEXT_SIGNED) ||
@@ -357,6 +363,46 @@ void entry_free(struct entry *e)
 void entry_hash(uint8_t id[ENTRY_ID_BYTES], const uint8_t *body, size_t len)
 {
 	crypto_generichash(id, ENTRY_ID_BYTES, body, len, NULL, 0);
+}
+
+void entry_link(uint8_t link[ENTRY_ID_BYTES], const uint8_t id[ENTRY_ID_BYTES],
+		const uint8_t sig[KEY_SIG_BYTES])
+{
+	uint8_t m[ENTRY_ID_BYTES + KEY_SIG_BYTES];
+	memcpy(m, id, ENTRY_ID_BYTES);
+	memcpy(m + ENTRY_ID_BYTES, sig, KEY_SIG_BYTES);
+	crypto_generichash(link, ENTRY_ID_BYTES, m, sizeof m, NULL, 0);
+}
+
+int entry_time_ok(int64_t t)
+{
+	return t >= ENTRY_TIME_MIN && t <= ENTRY_TIME_MAX;
+}
+
+enum entry_extends entry_extends(const struct entry *e, uint64_t seq,
+				 const uint8_t link[ENTRY_ID_BYTES], int64_t time,
+				 char *why, size_t why_len)
+{
+	const Mutua__Body *b = e->b;
+	if (b->seq != seq + 1) {
+		snprintf(why, why_len, REFUSAL_GAP, (unsigned long long)seq + 1,
+			 (unsigned long long)b->seq);
+		return ENTRY_GAP;
+	}
+	if (seq && memcmp(b->prev.data, link, ENTRY_ID_BYTES) != 0) {
+		snprintf(why, why_len, REFUSAL_UNLINKED, (unsigned long long)b->seq,
+			 (unsigned long long)seq);
+		return ENTRY_UNLINKED;
+	}
+	if (seq && b->time < time) {
+		char t1[CLOCK_BUF], t0[CLOCK_BUF];
+		clock_format_iso(t1, b->time);
+		clock_format_iso(t0, time);
+		snprintf(why, why_len, REFUSAL_TIME_BACK, (unsigned long long)b->seq, t1,
+			 (unsigned long long)seq, t0);
+		return ENTRY_TIME_BACK;
+	}
+	return ENTRY_EXTENDS;
 }
 
 /* Ed25519 over domain || body without copying the body: libsodium's

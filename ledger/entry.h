@@ -2,8 +2,14 @@
  *
  * An entry travels and is stored as two byte strings, body and sig
  * (proto/mutua.proto, message Entry). The body is a serialized Body:
- *   sig = Ed25519(author, ENTRY_SIG_DOMAIN || body)   (64 bytes)
- *   id  = BLAKE2b-256(body)                            (32 bytes)
+ *   sig  = Ed25519(author, ENTRY_SIG_DOMAIN || body)   (64 bytes)
+ *   id   = BLAKE2b-256(body)                            (32 bytes)
+ *   link = BLAKE2b-256(id || sig)                       (32 bytes)
+ * The next entry of the feed names the link in its prev field, so the
+ * chain covers signatures as well as bodies: the verified signature of a
+ * feed's newest entry authenticates every entry below it, signatures
+ * included (DESIGN.md, Replication). The id stays the hash of the body
+ * alone, so an entry is named the same before and after it is signed.
  * Nothing is re-encoded before verifying: the received bytes are the bytes
  * checked, stored and forwarded.
  *
@@ -25,7 +31,16 @@
 #define ENTRY_BODY_MAX (64 * 1024)
 #define ENTRY_ID_BYTES 32
 #define FED_ID_BYTES 32
-#define ENTRY_SIG_DOMAIN "mutua entry v1" /* signed with its NUL */
+#define ENTRY_SIG_DOMAIN "mutua entry v2" /* signed with its NUL */
+
+/* The range of every time an entry carries (its own, a slot's bounds), in
+ * UTC milliseconds: 2020-01-01T00:00:00Z to 2200-01-01T00:00:00Z. Inside
+ * it, differences and sums of two times never overflow an int64_t. */
+#define ENTRY_TIME_MIN 1577836800000LL
+#define ENTRY_TIME_MAX 7258118400000LL
+/* How far ahead of the receiver's clock an entry's time may be: a later
+ * entry is held (neither stored nor refused) until the clock catches up. */
+#define ENTRY_AHEAD_MAX_MS (5 * 60 * 1000LL)
 
 /* Limits on the fields of a body, in bytes of UTF-8. */
 #define NAME_MAX_LEN 128
@@ -68,6 +83,22 @@ int entry_verify(const struct entry *e);
 int entry_seal(struct entry *e, const struct key *k, const Mutua__Body *b);
 
 void entry_hash(uint8_t id[ENTRY_ID_BYTES], const uint8_t *body, size_t len);
+
+/* The link the next entry of the feed names as prev: BLAKE2b-256 of the
+ * entry's id and signature. */
+void entry_link(uint8_t link[ENTRY_ID_BYTES], const uint8_t id[ENTRY_ID_BYTES],
+		const uint8_t sig[KEY_SIG_BYTES]);
+
+/* Is t a time an entry may carry (ENTRY_TIME_MIN..ENTRY_TIME_MAX)? */
+int entry_time_ok(int64_t t);
+
+/* Does e extend a feed whose head is (seq, link, time): seq + 1, prev =
+ * link, a time not before the head's? ENTRY_EXTENDS, or why not (the
+ * words of refusal.h in why): one rule for the node and the audit. */
+enum entry_extends { ENTRY_EXTENDS, ENTRY_GAP, ENTRY_UNLINKED, ENTRY_TIME_BACK };
+enum entry_extends entry_extends(const struct entry *e, uint64_t seq,
+				 const uint8_t link[ENTRY_ID_BYTES], int64_t time,
+				 char *why, size_t why_len);
 
 /* Is this payload a step of a loan (accept ... close)? */
 int entry_is_transition(int payload_case);

@@ -17,6 +17,8 @@
 #define REFUSAL_GAP "gap: expected seq %llu, got %llu"
 /* the seq, the one before it */
 #define REFUSAL_UNLINKED "seq %llu does not link to seq %llu"
+/* the seq, its time, the one before it, that one's time (ISO 8601) */
+#define REFUSAL_TIME_BACK "seq %llu claims %s, before seq %llu's %s"
 /* the first seq refused */
 #define REFUSAL_EXCLUDED "the member was excluded before seq %llu"
 /* the key's last seq, the first seq refused */

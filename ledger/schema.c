@@ -59,10 +59,10 @@
  *     body, sig the signed bytes and their Ed25519 signature; zero-length
  *               in the audit's scratch store, which never reads them back
  *               (store_open_scratch)
- *     verified  1: its own signature was checked; 0: stored on the
- *               strength of its hash chain (store_insert_batch), to be
- *               checked in the background (store_verify_pending); -1:
- *               that check failed (its feed is then in faults)
+ *     verified  1: authenticated when stored, by its own signature or a
+ *               later entry's through the chain, which covers signatures
+ *               (format 2). Stores of format 1 also held 0 (to be checked
+ *               later) and -1 (that check failed); format 2 writes 1 only
  *   UNIQUE(author, seq) is the index every read of a feed goes through.
  *
  * forks(author BLOB, seq INTEGER, id BLOB, body BLOB, sig BLOB,
@@ -75,17 +75,19 @@
  *
  * faults(author BLOB PRIMARY KEY, seq INTEGER, reason TEXT)
  *   Feeds found faulty: author, the feed; seq, where the first fault
- *   found is; reason, what it is: a bad signature found by a later check
- *   ("bad signature"), or a checkpoint that does not match its feed
+ *   found is; reason, what it is: a checkpoint that does not match its feed
  *   (CHECKPOINT_BAD_ROOT, CHECKPOINT_INCONSISTENT; checkpoint.c writes it
  *   as it folds one).
  *
  * ---- derived tables ----------------------------------------------------
  *
- * feeds(author BLOB PRIMARY KEY, seq INTEGER, id BLOB)
+ * feeds(author BLOB PRIMARY KEY, seq INTEGER, id BLOB, link BLOB,
+ *       time INTEGER)
  *   Each feed's head: author, the feed; seq, the highest seq held; id,
- *   that entry's id. Moved by every insert of the feed's next entry
- *   (store.c).
+ *   that entry's id; link, what the next entry names as prev
+ *   (entry_link: BLAKE2b-256 of id and signature); time, the head's
+ *   claimed time, which the next entry's must not precede. Moved by every
+ *   insert of the feed's next entry (store.c).
  *
  * members(id BLOB PRIMARY KEY, xkey BLOB, name TEXT, college TEXT,
  *         founder INTEGER, since INTEGER, active INTEGER,
@@ -335,6 +337,8 @@
  *   5  resources.withdrawn, loan_events.member_seq, votes.counted; the
  *      views current_members, member_status, counted_votes, fork_points,
  *      settled_loans, settlements. Filled by a refold
+ *   6  format 2: feeds.link, feeds.time. A store of versions 1 to 5 holds
+ *      format 1 entries and is refused (SCHEMA_FORMAT2)
  */
 #include "schema.h"
 
@@ -443,6 +447,14 @@ static const char v5_sql[] =
 	" credits FROM settled_loans"
 	" UNION ALL SELECT borrower, id, closed, 0, credits, -credits FROM settled_loans;";
 
+/* Format 2: a feed's head keeps the link the next entry names as prev
+ * (entry_link: BLAKE2b-256 of the head's id and signature; a scratch
+ * store keeps no signature to compute it from) and the head's time, which
+ * the next entry's must not precede. */
+static const char v6_sql[] =
+	"ALTER TABLE feeds ADD COLUMN link BLOB NOT NULL DEFAULT x'';"
+	"ALTER TABLE feeds ADD COLUMN time INTEGER NOT NULL DEFAULT 0;";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -451,6 +463,7 @@ const struct schema_step schema_steps[] = {
 	/* the places of withdrawals and steps, and the counted votes, follow
 	 * from the entries: only a refold writes them */
 	{5, v5_sql, 1},
+	{6, v6_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -11,7 +11,11 @@
 /* The version of a store this program writes: PRAGMA user_version. A
  * store of a newer version is refused; an older one is migrated, step by
  * step, when it is opened. */
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
+/* The first version whose entries are in format 2 (entry.h): a store of
+ * an older version (1..SCHEMA_FORMAT2 - 1) holds format 1 entries, and is
+ * refused, not migrated. */
+#define SCHEMA_FORMAT2 6
 
 /* One forward migration: the SQL that takes a store of version - 1 to
  * version (an empty file is version 0). A step once released is never

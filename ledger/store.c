@@ -258,6 +258,10 @@ static int migrate(struct store *s, int *refold)
 	if (version > SCHEMA_VERSION)
 		return err_set("store has schema version %d, newer than this program's "
 			       "(%d): upgrade mutua", version, SCHEMA_VERSION);
+	if (version >= 1 && version < SCHEMA_FORMAT2)
+		return err_set("store holds format 1 entries, which this mutua cannot read "
+			       "(there is no migration): keep it with the mutua that wrote it, "
+			       "and start the federation again with format 2 (mutua init)");
 	if (store_begin(s, s, "the schema migration"))
 		return -1;
 	for (int i = version; i < SCHEMA_VERSION; i++) {
@@ -530,41 +534,59 @@ int store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES], int64_t *
 	return t != 0;
 }
 
+int store_feed_head(struct store *s, const uint8_t author[KEY_ID_BYTES],
+		    struct feed_head *h)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT seq, id, link, time FROM feeds"
+					 " WHERE author = ?");
+	if (!st)
+		return -1;
+	memset(h, 0, sizeof *h);
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	if (rc == 1) {
+		if (sqlite3_column_bytes(st, 1) != ENTRY_ID_BYTES ||
+		    sqlite3_column_bytes(st, 2) != ENTRY_ID_BYTES) {
+			sqlite3_reset(st);
+			return err_set("store: a feed's head is damaged: run 'mutua reindex'");
+		}
+		h->seq = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(h->id, sqlite3_column_blob(st, 1), ENTRY_ID_BYTES);
+		memcpy(h->link, sqlite3_column_blob(st, 2), ENTRY_ID_BYTES);
+		h->time = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
 int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq,
 	       uint8_t id[ENTRY_ID_BYTES])
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT seq, id FROM feeds WHERE author = ?");
-	if (!st)
+	struct feed_head h;
+	if (store_feed_head(s, author, &h))
 		return -1;
-	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*seq = (uint64_t)sqlite3_column_int64(st, 0);
-		if (id)
-			memcpy(id, sqlite3_column_blob(st, 1), ENTRY_ID_BYTES);
-	} else {
-		*seq = 0;
-		if (id)
-			memset(id, 0, ENTRY_ID_BYTES);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return err_set("store: %s", sqlite3_errmsg(s->db));
+	*seq = h.seq;
+	if (id)
+		memcpy(id, h.id, ENTRY_ID_BYTES);
 	return 0;
 }
 
-/* Moves a feed's head to (seq, id). */
-static int set_head(struct store *s, const uint8_t *author, uint64_t seq,
-		    const uint8_t *id)
+/* Moves a feed's head to e. */
+static int set_head(struct store *s, const struct entry *e)
 {
-	sqlite3_stmt *st = store_stmt(s, "INSERT INTO feeds(author, seq, id) VALUES (?, ?, ?)"
-					 " ON CONFLICT(author) DO UPDATE SET seq = excluded.seq,"
-					 " id = excluded.id");
+	uint8_t link[ENTRY_ID_BYTES];
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO feeds(author, seq, id, link, time)"
+					 " VALUES (?, ?, ?, ?, ?) ON CONFLICT(author) DO UPDATE"
+					 " SET seq = excluded.seq, id = excluded.id,"
+					 " link = excluded.link, time = excluded.time");
 	if (!st)
 		return -1;
-	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-	sqlite3_bind_blob(st, 3, id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	entry_link(link, e->id, e->sig);
+	sqlite3_bind_blob(st, 1, e->b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)e->b->seq);
+	sqlite3_bind_blob(st, 3, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, link, ENTRY_ID_BYTES, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, e->b->time);
 	return store_step_done(s, st);
 }
 
@@ -594,7 +616,7 @@ static int put_entry(struct store *s, const struct entry *e, int verified, int m
 	sqlite3_bind_int(st, 8, verified);
 	if (store_step_done(s, st))
 		return -1;
-	if (move_head && set_head(s, b->author.data, b->seq, e->id))
+	if (move_head && set_head(s, e))
 		return -1;
 	return fold_entry(s, e);
 }
@@ -659,7 +681,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		 uint8_t id_out[ENTRY_ID_BYTES])
 {
 	uint64_t seq;
-	uint8_t prev[ENTRY_ID_BYTES];
+	struct feed_head head;
 	struct entry e = {0};
 
 	if (!s->genesis)
@@ -672,8 +694,9 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	int own_txn = sqlite3_get_autocommit(s->db);
 	if (own_txn ? store_begin(s, k, "an append") : store_exec(s, "SAVEPOINT append"))
 		return -1;
-	if (check_hold(s) || store_head(s, k->id, &seq, prev))
+	if (check_hold(s) || store_feed_head(s, k->id, &head))
 		goto fail;
+	seq = head.seq;
 	uint64_t last;
 	uint8_t member_id[KEY_ID_BYTES];
 	int member = store_member_of(s, k->id, member_id, &last);
@@ -708,12 +731,15 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	b->author.len = KEY_ID_BYTES;
 	b->seq = seq + 1;
 	b->has_prev = seq > 0;
-	b->prev.data = seq > 0 ? prev : NULL;
+	b->prev.data = seq > 0 ? head.link : NULL;
 	b->prev.len = seq > 0 ? ENTRY_ID_BYTES : 0;
 	/* the clock, or the later time the caller asked for (a loan's step
-	 * must not sort before the step it follows: lending_append) */
+	 * is not before the step it cites: lending_append), and never before
+	 * the feed's previous entry: a clock set back does not make an entry
+	 * every node refuses */
 	int64_t now = clock_now_ms();
 	b->time = b->time > now ? b->time : now;
+	b->time = b->time > head.time ? b->time : head.time;
 	/* invariant 11: a vote the count would not take is refused (decided
 	 * before this vote is folded: the count may pass the proposal on it) */
 	/* what this node signs keeps the text rule of today (text.h) */
@@ -754,39 +780,6 @@ static sqlite3_stmt *at_seq(struct store *s, const char *sql, const uint8_t *aut
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
 	}
 	return st;
-}
-
-/* Loads and decodes the entry held at (author, seq). 1 found, 0 not, -1. */
-static int get_entry(struct store *s, const uint8_t *author, uint64_t seq,
-		     struct entry *e)
-{
-	sqlite3_stmt *st = at_seq(s, "SELECT body, sig FROM entries WHERE author = ?1"
-				     " AND seq = ?2", author, seq);
-	if (!st)
-		return -1;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = entry_decode(e, sqlite3_column_blob(st, 0),
-				  (size_t)sqlite3_column_bytes(st, 0),
-				  sqlite3_column_blob(st, 1),
-				  (size_t)sqlite3_column_bytes(st, 1)) ? -1 : 1;
-	else
-		rc = rc == SQLITE_DONE ? 0 : err_set("store: %s", sqlite3_errmsg(s->db));
-	sqlite3_reset(st);
-	return rc;
-}
-
-static int mark_fault(struct store *s, const uint8_t *author, int64_t seq,
-		      const char *reason)
-{
-	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO faults(author, seq, reason)"
-					 " VALUES (?, ?, ?)");
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, seq);
-	sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
-	return store_step_done(s, st);
 }
 
 /* Keeps e as one side of a fork. 1 new, 0 already kept, -1. */
@@ -831,32 +824,18 @@ int store_held_id(struct store *s, const uint8_t *author, uint64_t seq,
  * proof when both are validly signed. 1 fork recorded, 0 rejected, -1. */
 static int record_fork(struct store *s, const struct entry *e)
 {
-	struct entry held;
 	const Mutua__Body *b = e->b;
 	uint8_t id[ENTRY_ID_BYTES];
-	int checked = 0;
 	if (entry_verify(e)) {
 		err_set("conflicting entry at seq %llu has a bad signature",
 			(unsigned long long)b->seq);
 		return 0;
 	}
-	int rc = store_held_id(s, b->author.data, b->seq, id, &checked);
+	/* ours is authenticated: its signature, or a later one's through the
+	 * chain, was checked when it was stored */
+	int rc = store_held_id(s, b->author.data, b->seq, id, NULL);
 	if (rc <= 0)
 		return rc;
-	if (!checked) {
-		/* ours was stored on the strength of its chain */
-		if ((rc = get_entry(s, b->author.data, b->seq, &held)) <= 0)
-			return rc;
-		rc = entry_verify(&held);
-		entry_free(&held);
-		if (rc) {
-			if (mark_fault(s, b->author.data, (int64_t)b->seq, "bad signature"))
-				return -1;
-			err_set("held entry at seq %llu has a bad signature: feed marked faulty",
-				(unsigned long long)b->seq);
-			return 0;
-		}
-	}
 	return put_fork(s, e);
 }
 
@@ -869,7 +848,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 {
 	size_t i, own_txn = sqlite3_get_autocommit(s->db);
 	uint64_t head;
-	uint8_t head_id[ENTRY_ID_BYTES];
+	struct feed_head fh;
 
 	memcpy(r->author, e[0].b->author.data, KEY_ID_BYTES);
 
@@ -885,8 +864,9 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 		r->rejected += ne;
 		goto commit;
 	}
-	if (store_head(s, r->author, &head, head_id))
+	if (store_feed_head(s, r->author, &fh))
 		goto fail;
+	head = fh.seq;
 
 	/* entries at seqs we hold: duplicates, or fork proofs */
 	for (i = 0; i < ne && e[i].b->seq <= head; i++) {
@@ -922,8 +902,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			 (long long)forked);
 	} else {
 		/* the run that extends our head, linked by prev */
-		const uint8_t *prev = head_id;
-		uint64_t want = head + 1;
+		int64_t ahead = clock_now_ms() + ENTRY_AHEAD_MAX_MS;
 		for (end = start; end < ne; end++) {
 			const Mutua__Body *b = e[end].b;
 			/* below a fork point (known from a proof) the feed is sound */
@@ -941,22 +920,21 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 				snprintf(why, WHY_LEN, REFUSAL_EXCLUDED, (unsigned long long)b->seq);
 				break;
 			}
-			if (b->seq != want) {
-				snprintf(why, WHY_LEN, REFUSAL_GAP,
-					 (unsigned long long)want, (unsigned long long)b->seq);
+			if (entry_extends(&e[end], fh.seq, fh.link, fh.time, why, WHY_LEN))
+				break;
+			/* invariant 9: held until the clock catches up, not refused */
+			if (b->time > ahead) {
+				r->held = ne - end;
 				break;
 			}
-			if (want > 1 && memcmp(b->prev.data, prev, ENTRY_ID_BYTES) != 0) {
-				snprintf(why, WHY_LEN, REFUSAL_UNLINKED,
-					 (unsigned long long)want, (unsigned long long)want - 1);
-				break;
-			}
-			prev = e[end].id;
-			want++;
+			fh.seq = b->seq;
+			entry_link(fh.link, e[end].id, e[end].sig);
+			fh.time = b->time;
 		}
 	}
+	/* the newest signature vouches for the run, signatures included: the
+	 * chain covers them (entry_link) */
 	size_t good = end;
-	int all_verified = 0;
 	if (end > start && !sigs_ok) {
 		if (entry_verify(&e[end - 1]) != 0) {
 			/* the chain does not vouch: check each, keep the valid prefix */
@@ -964,16 +942,15 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 				;
 			snprintf(why, WHY_LEN, REFUSAL_BAD_SIGNATURE,
 				 (unsigned long long)e[good].b->seq);
-			all_verified = 1;
 		}
 	}
 	for (i = start; i < good; i++)
 		memcpy(e[i].member, member_id, KEY_ID_BYTES);
 	for (i = start; i < good; i++)
-		if (put_entry(s, &e[i], sigs_ok || all_verified || i == good - 1, i == good - 1))
+		if (put_entry(s, &e[i], 1, i == good - 1))
 			goto fail;
 	r->added = good - start;
-	r->rejected += ne - good;
+	r->rejected += ne - good - r->held;
 commit:
 	if (own_txn && store_commit(s, s))
 		goto fail;
@@ -1053,79 +1030,6 @@ int store_insert_entries(struct store *s, struct entry *e, size_t n, int sigs_ok
 	return rc;
 }
 
-int store_verify_pending(struct store *s, int max)
-{
-	struct pending {
-		int64_t n, seq;
-		uint8_t author[KEY_ID_BYTES];
-		struct entry e;
-		int ok;
-	} *p = NULL;
-	int count = 0, i;
-	sqlite3_stmt *st;
-
-	if (max <= 0)
-		return 0;
-	/* the common case, nothing to check, costs one indexed read and no
-	 * write lock: the daemon asks whenever it is idle */
-	if (!(st = store_stmt(s, "SELECT 1 FROM entries WHERE verified = 0 LIMIT 1")))
-		return -1;
-	int pending = store_step_row(s, st);
-	sqlite3_reset(st);
-	if (pending <= 0)
-		return pending;
-	if (!(p = calloc((size_t)max, sizeof *p)))
-		return err_set("out of memory");
-	if (store_begin(s, s, "background verification"))
-		goto fail;
-	if (!(st = store_stmt(s, "SELECT n, seq, body, sig, author FROM entries"
-				 " WHERE verified = 0 LIMIT ?")))
-		goto fail;
-	sqlite3_bind_int(st, 1, max);
-	int rc = SQLITE_DONE;
-	while (count < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct pending *q = &p[count++];
-		q->n = sqlite3_column_int64(st, 0);
-		q->seq = sqlite3_column_int64(st, 1);
-		if (sqlite3_column_bytes(st, 4) == KEY_ID_BYTES)
-			memcpy(q->author, sqlite3_column_blob(st, 4), KEY_ID_BYTES);
-		q->ok = entry_decode(&q->e, sqlite3_column_blob(st, 2),
-				     (size_t)sqlite3_column_bytes(st, 2),
-				     sqlite3_column_blob(st, 3),
-				     (size_t)sqlite3_column_bytes(st, 3)) == 0 &&
-			entry_verify(&q->e) == 0;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		err_set("store: %s", sqlite3_errmsg(s->db));
-		goto fail;
-	}
-	for (i = 0; i < count; i++) {
-		/* a bad entry is marked -1 and its feed faulty */
-		if (!p[i].ok && mark_fault(s, p[i].author, p[i].seq, "bad signature"))
-			goto fail;
-		if (!(st = store_stmt(s, "UPDATE entries SET verified = ? WHERE n = ?")))
-			goto fail;
-		sqlite3_bind_int(st, 1, p[i].ok ? 1 : -1);
-		sqlite3_bind_int64(st, 2, p[i].n);
-		if (store_step_done(s, st))
-			goto fail;
-	}
-	if (store_commit(s, s))
-		goto fail;
-	for (i = 0; i < count; i++)
-		entry_free(&p[i].e);
-	free(p);
-	return count;
-fail:
-	store_rollback(s, s);
-	for (i = 0; i < max; i++)
-		if (p[i].e.b)
-			entry_free(&p[i].e);
-	free(p);
-	return -1;
-}
-
 int store_reindex(struct store *s)
 {
 	sqlite3_stmt *st = NULL;
@@ -1143,8 +1047,8 @@ int store_reindex(struct store *s)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct entry e;
 		int64_t n = sqlite3_column_int64(st, 0);
-		uint64_t head;
-		uint8_t head_id[ENTRY_ID_BYTES];
+		struct feed_head fh;
+		char why[WHY_LEN];
 		if (entry_decode(&e, sqlite3_column_blob(st, 4),
 				 (size_t)sqlite3_column_bytes(st, 4),
 				 sqlite3_column_blob(st, 5),
@@ -1159,9 +1063,8 @@ int store_reindex(struct store *s)
 			  memcmp(sqlite3_column_blob(st, 1), b->author.data, KEY_ID_BYTES) ||
 			  (uint64_t)sqlite3_column_int64(st, 2) != b->seq ||
 			  memcmp(b->federation.data, s->fed_id, FED_ID_BYTES);
-		if (bad || entry_verify(&e) || store_head(s, b->author.data, &head, head_id) ||
-		    b->seq != head + 1 ||
-		    (head && memcmp(b->prev.data, head_id, ENTRY_ID_BYTES))) {
+		if (bad || entry_verify(&e) || store_feed_head(s, b->author.data, &fh) ||
+		    entry_extends(&e, fh.seq, fh.link, fh.time, why, sizeof why)) {
 			char hex[HEX_ID_LEN + 1];
 			hex_encode(hex, b->author.data, KEY_ID_BYTES);
 			err_set("stored entry #%lld (member %.12s, seq %llu) is corrupted",
@@ -1182,7 +1085,7 @@ int store_reindex(struct store *s)
 		/* put_entry would re-insert: fold and move the head only. An
 		 * entry past its key's end (stored by other means than
 		 * insert_run, which refuses it) is kept as evidence, unfolded */
-		if (set_head(s, b->author.data, b->seq, e.id) ||
+		if (set_head(s, &e) ||
 		    (b->seq <= last && fold_entry(s, &e))) {
 			entry_free(&e);
 			goto fail;

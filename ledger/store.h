@@ -100,6 +100,18 @@ int store_hold_appends(struct store *s, int64_t until_ms);
 int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES],
 	       uint64_t *seq, uint8_t id[ENTRY_ID_BYTES]);
 
+/* The same, with what the next entry of the feed must respect: its prev
+ * names link (entry_link of the head), its time is not before time. All
+ * zero when the feed is empty. */
+struct feed_head {
+	uint64_t seq;
+	uint8_t id[ENTRY_ID_BYTES];
+	uint8_t link[ENTRY_ID_BYTES];
+	int64_t time;
+};
+int store_feed_head(struct store *s, const uint8_t author[KEY_ID_BYTES],
+		    struct feed_head *h);
+
 /* One received entry, as bytes (not yet decoded). */
 struct raw_entry {
 	const uint8_t *body;
@@ -113,6 +125,8 @@ struct batch_result {
 	size_t duplicates; /* already held, same id */
 	size_t rejected;   /* refused; reason in err_msg() for the first */
 	size_t forks;      /* new fork proofs recorded */
+	size_t held;       /* the last ones, dated more than ENTRY_AHEAD_MAX_MS
+			    * ahead of this clock: neither stored nor refused */
 	uint64_t author_seq; /* feed head after the batch */
 	uint8_t author[KEY_ID_BYTES];
 };
@@ -148,11 +162,6 @@ int store_add_fork(struct store *s, const struct entry *e);
 /* Rebuilds every derived table from the genesis and the entries, checking
  * every entry's id and signature on the way. */
 int store_reindex(struct store *s);
-
-/* Checks the own signature of up to max entries that were stored on the
- * strength of their chain; marks a feed faulty when one is bad. Returns the
- * number checked, or -1. */
-int store_verify_pending(struct store *s, int max);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK, for callers that group writes.
  *

@@ -65,11 +65,10 @@ const struct view view_daemon_peers = {
 const struct view view_integrity = {"store integrity", "PRAGMA integrity_check"};
 
 /* ?1 this node's signing key: the seq its own feed is forked at (0 when
- * it is not), how many other feeds are forked, how many hold a badly
- * signed entry, and how many entries wait for their own signature check. */
+ * it is not), how many other feeds are forked, how many are faulty (a
+ * checkpoint that does not match its feed). */
 const struct view view_doctor = {
 	"health",
 	"SELECT (SELECT coalesce(seq, 0) FROM fork_points WHERE author = ?1) AS own_fork,"
 	" (SELECT count(*) FROM fork_points WHERE author != ?1) AS other_forks,"
-	" (SELECT count(*) FROM faults) AS faults,"
-	" (SELECT count(*) FROM entries WHERE verified = 0) AS pending"};
+	" (SELECT count(*) FROM faults) AS faults"};

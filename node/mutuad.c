@@ -35,7 +35,6 @@
  * feed's head (DESIGN.md, invariant 8), when no peer answers sooner. */
 #define OWN_HEAD_WAIT_MS 15000
 #define STATUS_EVERY_MS 1000
-#define VERIFY_BATCH 64
 /* The longest the loop sleeps: it also notices entries the CLI appended
  * (PRAGMA data_version, about a microsecond). The CLI's commits wake it at
  * once (syncer_watch_store); this bounds the delay for other writers. */
@@ -420,15 +419,6 @@ static int task_checkpoint(struct daemon *d)
 	return 0;
 }
 
-/* Checks the signatures of entries stored on the strength of their
- * chain, in small slices. */
-static int task_verify(struct daemon *d)
-{
-	if (store_verify_pending(d->s, VERIFY_BATCH) < 0)
-		log_msg(LOG_WARN, "background verification: %s", err_msg());
-	return 0;
-}
-
 static int task_status(struct daemon *d)
 {
 	write_status(d->status_path, d->sy, d->cfg.listen, d->started);
@@ -492,7 +482,6 @@ static struct task tasks[] = {
 	 task_auto_answer, 0},
 	{"checkpoint", CHECKPOINT_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_checkpoint, 0},
 	/* it must not slow a sync down */
-	{"verification", 0, TASK_WRITES | TASK_IDLE, task_verify, 0},
 	{"status", STATUS_EVERY_MS, 0, task_status, 0},
 	{"key", STATUS_EVERY_MS, 0, task_key, 0},
 	{"reload", 0, 0, task_reload, 0},

@@ -246,7 +246,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		view_close(&r);
 		return EXIT_REFUSED;
 	}
-	int64_t other_forks = view_int(r, 1), faults = view_int(r, 2), pending = view_int(r, 3);
+	int64_t other_forks = view_int(r, 1), faults = view_int(r, 2);
 	view_close(&r);
 	uint64_t own_fork = 0;
 	int forked = store_fork_point(c->store, c->key->id, &own_fork);
@@ -260,9 +260,8 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	else
 		check(1, "this member's own feed is not forked");
 	check(other_forks == 0, "%lld other member feed(s) forked", (long long)other_forks);
-	check(faults == 0, "%lld feed(s) holding a badly signed entry", (long long)faults);
-	check(1, "%lld entries awaiting their own signature check (done by mutuad)",
-	      (long long)pending);
+	check(faults == 0, "%lld member(s) signed a checkpoint that does not match their own "
+			   "feed", (long long)faults);
 
 	/* peers: those configured, or every member publishing an endpoint */
 	struct node_config cfg;

@@ -401,6 +401,19 @@ refused() {
 	refused "$T/none" "cannot open '$T/none': No such file or directory"
 }
 
+@test "a format 1 bundle is refused with what to do; a format 1 store too" {
+	history
+	cp "$BUNDLE" "$T/v1.bundle"
+	printf 'MUTUABN1' | dd of="$T/v1.bundle" bs=1 seek=0 conv=notrunc 2>/dev/null
+	refused "$T/v1.bundle" "'$T/v1.bundle' is a format 1 bundle, which this mutua cannot read: audit it with the mutua that wrote it"
+	# a store written by format 1 (schema versions 1 to 5) is not migrated
+	sqlite3 "$A/store.db" "PRAGMA user_version = 5"
+	run mutua --home "$A" offer list
+	[ "$status" -eq 1 ]
+	[[ $output == *"store holds format 1 entries, which this mutua cannot read (there is no migration)"* ]]
+	[ "$(sqlite3 "$A/store.db" "PRAGMA user_version")" = 5 ]
+}
+
 @test "malformed: an oversized record length is refused before any allocation" {
 	history
 	bt edit "$BUNDLE" "$T/x.bundle" set-len 1 4294967295

@@ -59,6 +59,7 @@
  *       "rejected: WHY" with the reason a node logs
  * Exit status 0, 1 on failure, 2 on usage.
  */
+#include "bundle.h"
 #include "entry.h"
 #include "keys.h"
 #include "store.h"
@@ -69,7 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC "MUTUABN1"
+#define MAGIC BUNDLE_MAGIC
 
 struct rec {
 	int type;
@@ -454,9 +455,11 @@ static int header(Mutua__Body *b, struct store *s, const struct key *k, uint8_t 
 {
 	memset(prev, 0, 32);
 	if (seq == 0) {
-		if (store_head(s, k->id, &seq, prev))
+		struct feed_head h;
+		if (store_feed_head(s, k->id, &h))
 			return die("%s", err_msg());
-		seq++;
+		memcpy(prev, h.link, 32);
+		seq = h.seq + 1;
 	}
 	b->federation.data = fid;
 	b->federation.len = 32;

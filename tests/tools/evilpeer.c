@@ -231,6 +231,43 @@ static const struct wire_head *node_head(const uint8_t *author)
 	return NULL;
 }
 
+/* The link (entry_link) of the node's head of the feed h, asked of the
+ * node with a GET, so that a forged entry is linked as format 2 links and
+ * only its signature is wrong; h's id when the node does not answer. */
+static uint8_t head_link[32];
+
+static void fetch_head_link(void *s, const struct wire_head *h)
+{
+	struct wire_get g = {.from = h->seq, .count = 1};
+	uint8_t get[WIRE_GET_SIZE];
+	zmq_msg_t f[FRAMES_MAX];
+	memcpy(head_link, h->id, 32);
+	memcpy(g.author, h->author, 32);
+	wire_get_put(get, &g);
+	if (send_msg(s, 0, 2, "GET", (size_t)3, get, (size_t)WIRE_GET_SIZE))
+		return;
+	int64_t until = clock_now_ms() + 1000;
+	while (clock_now_ms() < until) {
+		int n = recv_msg(s, f, (int)(until - clock_now_ms()));
+		if (n == 3 && is_cmd(&f[0], "ENTRIES")) {
+			struct raw_entry v[4];
+			size_t nv = 0;
+			struct entry e;
+			if (wire_pack_parse(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), v, 4, &nv) == 0 &&
+			    nv >= 1 &&
+			    entry_decode(&e, v[0].body, v[0].body_len, v[0].sig, v[0].sig_len) == 0) {
+				if (e.b->seq == h->seq && memcmp(e.id, h->id, 32) == 0)
+					entry_link(head_link, e.id, e.sig);
+				entry_free(&e);
+			}
+			close_msg(f, n);
+			return;
+		}
+		if (n > 0)
+			close_msg(f, n);
+	}
+}
+
 /* An offer entry of author at the node's head + 1, signed with our key,
  * for federation fed: its packed form (4-byte length, body, sig) in out. */
 static size_t make_entry(uint8_t *out, size_t cap, const uint8_t *author,
@@ -251,7 +288,7 @@ static size_t make_entry(uint8_t *out, size_t cap, const uint8_t *author,
 	b.author.len = 32;
 	b.seq = h ? h->seq + 1 : 1;
 	b.has_prev = h != NULL;
-	b.prev.data = h ? (uint8_t *)h->id : NULL;
+	b.prev.data = h ? head_link : NULL;
 	b.prev.len = h ? 32 : 0;
 	b.time = clock_now_ms();
 	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
@@ -391,6 +428,7 @@ static void mode_forged(void *s)
 		say("forged: the node holds no other member's feed");
 		return;
 	}
+	fetch_head_link(s, node_head(victim));
 	size_t len = make_entry(pack, sizeof pack, victim, store_fed_id(st), id);
 	id_hex(hex, id);
 	send_msg(s, 0, 3, "ENTRIES", (size_t)7, victim, (size_t)32, pack, len);

@@ -43,6 +43,21 @@ static inline sqlite3_stmt *db_prep(struct store *s, const char *sql)
 	return st;
 }
 
+/* The link (entry_link) of the entry s holds at (author, seq): what the
+ * next entry of the feed names as prev. */
+static inline void held_link(struct store *s, const uint8_t *author, uint64_t seq,
+			     uint8_t link[32])
+{
+	sqlite3_stmt *st = db_prep(s, "SELECT id, sig FROM entries WHERE author = ?1"
+				      " AND seq = ?2");
+	sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(st, 1), 64);
+	entry_link(link, sqlite3_column_blob(st, 0), sqlite3_column_blob(st, 1));
+	sqlite3_finalize(st);
+}
+
 /* Every row of sql as text (malloc'd): columns joined by '|', blobs in
  * hex, one line a row. */
 static inline char *db_dump(struct store *s, const char *sql)

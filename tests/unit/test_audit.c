@@ -89,9 +89,12 @@ static int setup(void **state)
 	f->out = path_in(f->dir, "x.bundle");
 	f->s = store_adopted(f->db, genesis, genesis_len);
 	for (int i = 0; i < 3; i++) {
-		append_offer(f->s, ka, "Camion", f->head_a);
+		append_offer(f->s, ka, "Camion", NULL);
 		append_offer(f->s, kb, "Salle", NULL);
 	}
+	uint64_t head;
+	assert_int_equal(store_head(f->s, ka->id, &head, NULL), 0);
+	held_link(f->s, ka->id, head, f->head_a); /* what A's next entry names */
 	assert_int_equal(history_export(f->s, f->bundle, NULL, NULL), 0);
 	*state = f;
 	return 0;
@@ -331,7 +334,9 @@ static void test_orphan_fork_record(void **state)
 				      (size_t)sqlite3_column_bytes(st, 0),
 				      sqlite3_column_blob(st, 1), 64), 0);
 	sqlite3_finalize(st);
-	rec = sealed(ka, 3, held.id, 1, &len);
+	uint8_t link2[32];
+	held_link(f->s, ka->id, 2, link2);
+	rec = sealed(ka, 3, link2, 1, &len);
 	entry_free(&held);
 	bundle_plus(f, BUNDLE_FORK, rec, len, -1, -1);
 	free(rec);

@@ -168,10 +168,13 @@ static void test_golden_entries(void **state)
 	(void)state;
 	struct entry e1, e2;
 	golden_first(&e1);
-	golden_second(&e2, e1.id);
+	uint8_t link1[ENTRY_ID_BYTES];
+	entry_link(link1, e1.id, e1.sig);
+	golden_second(&e2, link1);
 	check_golden("body_1", e1.body, e1.body_len);
 	check_golden("sig_1", e1.sig, KEY_SIG_BYTES);
 	check_golden("id_1", e1.id, ENTRY_ID_BYTES);
+	check_golden("link_1", link1, ENTRY_ID_BYTES);
 	check_golden("body_2", e2.body, e2.body_len);
 	check_golden("sig_2", e2.sig, KEY_SIG_BYTES);
 	check_golden("id_2", e2.id, ENTRY_ID_BYTES);
@@ -204,7 +207,7 @@ static void test_golden_independent(void **state)
 		assert_memory_equal(h, id, 32);
 		uint8_t *m = malloc(15 + bl);
 		assert_non_null(m);
-		memcpy(m, "mutua entry v1\0", 15);
+		memcpy(m, "mutua entry v2\0", 15);
 		memcpy(m + 15, body, bl);
 		assert_int_equal(crypto_sign_verify_detached(sig, m, 15 + bl, pk), 0);
 		/* without the domain prefix the signature does not hold */
@@ -238,7 +241,11 @@ static void test_golden_independent(void **state)
 			assert_int_equal(e.b->offer->rate, 2500);
 			assert_string_equal(e.b->offer->location, "Orl\xc3\xa9" "ans");
 		}
-		memcpy(prev, id, 32);
+		/* format 2: the next entry names BLAKE2b-256(id || sig) */
+		uint8_t idsig[96];
+		memcpy(idsig, id, 32);
+		memcpy(idsig + 32, sig, 64);
+		crypto_generichash(prev, 32, idsig, sizeof idsig, NULL, 0);
 		entry_free(&e);
 		free(body);
 		free(sig);
@@ -663,8 +670,17 @@ static void test_decode_header_fields(void **state)
 	b.author.len = 33;
 	pack_refused(&b, "author must be 32 bytes");
 	b.author.len = 32;
-	b.time = -1;
-	pack_refused(&b, "time is negative");
+	/* times inside ENTRY_TIME_MIN..ENTRY_TIME_MAX, bounds included */
+	static const int64_t bad_times[] = {-1, 0, ENTRY_TIME_MIN - 1, ENTRY_TIME_MAX + 1,
+					    INT64_MAX, INT64_MIN};
+	for (size_t i = 0; i < sizeof bad_times / sizeof *bad_times; i++) {
+		b.time = bad_times[i];
+		pack_refused(&b, "time out of range");
+	}
+	b.time = ENTRY_TIME_MIN;
+	pack_accepted(&b);
+	b.time = ENTRY_TIME_MAX;
+	pack_accepted(&b);
 	b.time = GOLDEN_TIME;
 	b.actor = "Cam\x1b[0mille";
 	pack_refused(&b, "actor: control character U+001B at position 4");

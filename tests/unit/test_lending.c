@@ -213,9 +213,10 @@ static void step(struct store *s, const struct key *k, int payload, const uint8_
 static void seal_at(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
 		    struct entry *e)
 {
-	uint64_t seq;
-	static uint8_t prev[32];
-	assert_int_equal(store_head(s, k->id, &seq, prev), 0);
+	static struct feed_head h;
+	assert_int_equal(store_feed_head(s, k->id, &h), 0);
+	uint64_t seq = h.seq;
+	uint8_t *prev = h.link;
 	b->federation.data = (uint8_t *)store_fed_id(s);
 	b->federation.len = 32;
 	b->author.data = (uint8_t *)k->id;
@@ -941,60 +942,6 @@ static void test_reindex_gives_the_same(void **state)
 	free(want_bal);
 }
 
-/* A store of schema version 3 (an index on entries.id, no seq beside the
- * derived rows, no places of withdrawals and steps) opens as version 5
- * with every seq and place filled in and the same loans. */
-static void test_migration_from_version_3(void **state)
-{
-	struct fx *f = *state;
-	struct scenario sc;
-	struct store *nodes[3];
-	write_scenario(f, &sc, nodes);
-	struct store *s = nodes[1];
-	char *want = db_dump(s, LOANS_SQL);
-	char *path = strdup(sqlite3_db_filename(store_db(s), "main"));
-	assert_non_null(path);
-	assert_int_equal(sqlite3_exec(store_db(s),
-				      "CREATE UNIQUE INDEX entries_id ON entries(id);"
-				      " ALTER TABLE resources DROP COLUMN seq;"
-				      " ALTER TABLE loans DROP COLUMN seq;"
-				      " ALTER TABLE loan_events DROP COLUMN seq;"
-				      " ALTER TABLE resources DROP COLUMN withdrawn;"
-				      " ALTER TABLE loan_events DROP COLUMN member_seq;"
-				      " DROP VIEW counted_votes; ALTER TABLE votes DROP COLUMN counted;"
-				      " DROP VIEW current_members; DROP VIEW fork_points;"
-				      " DROP VIEW settlements; DROP VIEW settled_loans;"
-				      " DROP VIEW member_status;"
-				      " PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
-	int k;
-	for (k = 0; f->st[k] != s; k++)
-		;
-	store_close(&f->st[k]);
-	s = f->st[k] = store_open(path);
-	if (!s)
-		fail_msg("store_open: %s", err_msg());
-	free(path);
-	assert_int_equal(col_int(s, "SELECT count(*) FROM sqlite_master WHERE name ="
-				    " 'entries_id'", NULL), 0);
-	assert_int_equal(col_int(s, "SELECT user_version FROM pragma_user_version", NULL), STORE_SCHEMA_VERSION);
-	assert_true(col_int(s, "SELECT count(*) FROM loan_events", NULL) > 0);
-	assert_int_equal(col_int(s, "SELECT (SELECT count(*) FROM resources r WHERE r.seq IS NOT"
-				    " (SELECT seq FROM entries e WHERE e.id = r.id)) + (SELECT count(*)"
-				    " FROM loans l WHERE l.seq IS NOT (SELECT seq FROM entries e"
-				    " WHERE e.id = l.id)) + (SELECT count(*) FROM loan_events v"
-				    " WHERE v.seq IS NOT (SELECT seq FROM entries e WHERE e.id = v.id))",
-				 NULL), 0);
-	/* version 5: every step's place filled in by the refold (no key
-	 * rotated here: its seq) */
-	assert_int_equal(col_int(s, "SELECT count(*) FROM loan_events WHERE member_seq IS NOT seq",
-				 NULL), 0);
-	char *got = db_dump(s, LOANS_SQL);
-	assert_string_equal(got, want);
-	check_scenario(s, &sc);
-	free(got);
-	free(want);
-}
-
 /* Steps of one author stamped with the same millisecond follow their feed's
  * order, whatever their ids. */
 static void test_same_millisecond_steps_keep_feed_order(void **state)
@@ -1056,9 +1003,10 @@ static void test_same_millisecond_steps_keep_feed_order(void **state)
 	assert_string_equal(STATE(s2, req), "handed_over");
 }
 
-/* The owner's clock runs an hour ahead of the borrower's: the borrower's
- * node stamps its next steps after the owner's accept, so they are taken
- * (the fold orders steps by their authors' clocks). */
+/* The owner's clock runs four minutes ahead of the borrower's (within
+ * ENTRY_AHEAD_MAX_MS): the borrower's node stamps its next steps after the
+ * owner's accept, so they are taken (the fold orders steps by their
+ * authors' clocks). */
 static void test_skewed_clocks_keep_cause_before_effect(void **state)
 {
 	struct fx *f = *state;
@@ -1070,7 +1018,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	push_all(sa, sb);
 	borrow(sb, kb, truck, DAY(1), DAY(2), 1, req);
 	push_all(sb, sa);
-	int64_t ahead = clock_now_ms() + H;
+	int64_t ahead = clock_now_ms() + 4 * 60 * 1000;
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
 	step_body(&ab, &at, ACCEPT, req, NULL);
@@ -1093,26 +1041,22 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 		assert_int_equal(balance(s, kb), -1000);
 	}
 
-	/* a return stamped before the handover it needs is still ignored */
+	/* a return stamped before the borrower's own previous entry is
+	 * refused: a feed's times do not go back (invariant 9) */
 	uint8_t r2[32];
 	borrow(sb, kb, truck, DAY(5), DAY(6), 1, r2);
-	push_all(sb, sa);
-	step(sa, ka, ACCEPT, r2, NULL, -1, -1);
-	push_all(sa, sb);
 	Mutua__Body rb = MUTUA__BODY__INIT;
 	Mutua__Transition rt = MUTUA__TRANSITION__INIT;
 	step_body(&rb, &rt, RETURN, r2, NULL);
 	seal_at(sb, kb, &rb, clock_now_ms(), &e);
-	put_sealed(sb, &e, NULL);
-	tick();
-	push_all(sb, sa);
-	step(sa, ka, HANDOVER, r2, NULL, -1, -1);
-	push_all(sa, sb);
-	for (int i = 0; i < 2; i++) {
-		struct store *s = i ? sb : sa;
-		assert_string_equal(STATE(s, r2), "handed_over");
-		assert_int_equal(IGNORED(s, r2), 1);
-	}
+	struct raw_entry raw = {e.body, e.body_len, e.sig, KEY_SIG_BYTES};
+	struct batch_result br;
+	assert_int_equal(store_insert_batch(sb, &raw, 1, &br), 0);
+	assert_int_equal(br.added, 0);
+	assert_int_equal(br.rejected, 1);
+	assert_non_null(strstr(err_msg(), "before seq"));
+	entry_free(&e);
+	assert_string_equal(STATE(sb, r2), "requested");
 }
 
 /* Steps that arrive before their request, or a request before its offer,
@@ -1476,11 +1420,12 @@ static void test_accept_after_withdrawal_ignored(void **state)
 	step(s, ka, ACCEPT, r1, NULL, -1, -1);
 	offer_withdraw(s, ka, truck);
 	refuses(s, r2, "the resource is withdrawn", NULL);
-	/* signed all the same, claiming a time well before the withdrawal */
+	/* signed all the same, after the withdrawal (a time before it would
+	 * be before the feed's previous entry: refused) */
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
 	step_body(&ab, &at, ACCEPT, r2, NULL);
-	seal_at(s, ka, &ab, T0, &e);
+	seal_at(s, ka, &ab, clock_now_ms() + 1, &e);
 	put_sealed(s, &e, acc);
 	assert_string_equal(STATE(s, r2), "requested");
 	assert_int_equal(IGNORED(s, r2), 1);
@@ -1905,7 +1850,6 @@ int main(void)
 		T(test_time_zone_independent),
 		T(test_fold_is_order_independent),
 		T(test_reindex_gives_the_same),
-		T(test_migration_from_version_3),
 		T(test_same_millisecond_steps_keep_feed_order),
 		T(test_skewed_clocks_keep_cause_before_effect),
 		T(test_steps_before_their_request),
