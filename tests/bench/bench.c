@@ -374,7 +374,7 @@ static int gen_fill(struct gen_feed *f, struct gen_batch *bt, size_t n)
 			return -1;
 		}
 		f->seq++;
-		memcpy(f->prev, bt->e[bt->n].id, 32);
+		entry_link(f->prev, bt->e[bt->n].id, bt->e[bt->n].sig);
 	}
 	f->left -= n;
 	free(desc);
@@ -447,8 +447,11 @@ static int cmd_gen(int argc, char **argv)
 		snprintf(path, sizeof path, "%s/key", argv[5 + i]);
 		if (!(g.feeds[i].k = key_load(path, NULL)))
 			return die(path);
-		if (store_head(s, g.feeds[i].k->id, &g.feeds[i].seq, g.feeds[i].prev))
-			return die("store_head");
+		struct feed_head h;
+		if (store_feed_head(s, g.feeds[i].k->id, &h))
+			return die("store_feed_head");
+		g.feeds[i].seq = h.seq;
+		memcpy(g.feeds[i].prev, h.link, 32);
 		g.feeds[i].left = (uint64_t)(count / nfeeds + (i < count % nfeeds));
 	}
 	/* the description that brings the body to about `body` bytes */

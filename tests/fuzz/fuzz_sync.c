@@ -60,7 +60,7 @@ static void setup(void)
 	if (seeds) {
 		uint8_t buf[8192], pack[4096];
 		size_t plen = 0;
-		uint8_t prev[32];
+		uint8_t prev[32], last[32];
 		for (uint64_t seq = 1; seq <= 3; seq++) {
 			Mutua__Body b = MUTUA__BODY__INIT;
 			Mutua__Offer o = MUTUA__OFFER__INIT;
@@ -77,12 +77,13 @@ static void setup(void)
 			b.has_prev = seq > 1;
 			b.prev.data = prev;
 			b.prev.len = seq > 1 ? 32 : 0;
-			b.time = 2000 + (int64_t)seq;
+			b.time = ENTRY_TIME_MIN + (int64_t)seq;
 			b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 			b.offer = &o;
 			if (entry_seal(&e, other, &b))
 				abort();
-			memcpy(prev, e.id, 32);
+			entry_link(prev, e.id, e.sig);
+			memcpy(last, e.id, 32);
 			wire_pack_add(pack, sizeof pack, &plen, e.body, e.body_len, e.sig);
 			entry_free(&e);
 		}
@@ -106,7 +107,7 @@ static void setup(void)
 		memcpy(buf + n, other->id, 32);
 		for (int i = 0; i < 8; i++)
 			buf[n + 32 + i] = i == 0 ? 3 : 0;
-		memcpy(buf + n + 40, prev, 32);
+		memcpy(buf + n + 40, last, 32);
 		n += 72;
 		buf[n++] = (uint8_t)plen; buf[n++] = (uint8_t)(plen >> 8);
 		memcpy(buf + n, pack, plen); n += plen;
