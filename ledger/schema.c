@@ -156,14 +156,23 @@
  *                    loan.h says which step leads where
  *     usage          thousandths of the unit: the return's, then at close
  *                    the close's, else the return's, else 0
- *     rate           at close: the close's rate (hundredths of a credit
- *                    per unit), 0 when it names none
+ *     rate           at close: the request's agreed rate (hundredths of
+ *                    a credit per unit), 0 when it names none
  *     credits        at close: hundredths of a credit moved from borrower
  *                    to owner, round(usage * rate / 1000) (lending_credits)
  *     decided        the accept's or decline's time; closed, the close's
  *     reason         the decline's or cancel's note
  *     ignored        how many of its steps the fold ignored (loan_events)
  *     seq            the request's seq in its author's feed (version 4)
+ *     agreed_rate    the rate the request carries (hundredths per unit),
+ *                    NULL none: it settles for 0 (version 6)
+ *     unit           the unit the request carries, NULL: the resource's
+ *     claim          the owner's claimed usage (state claimed, disputed,
+ *                    or closed after one), NULL none
+ *     head, head_time the last step taken (the request's id before any)
+ *                    and its claimed time: what the next step answers
+ *     author         the request's signing key: with seq, finds its entry
+ *                    (auto-answers in this node's order of arrival)
  *   Balances are not stored: lending_balance sums credits of closed loans.
  *
  * loan_events(id BLOB PRIMARY KEY, request BLOB, type TEXT, author BLOB,
@@ -174,14 +183,15 @@
  *     request     the request it answers (possibly not held yet)
  *     type        the entry type; author, the member who took it
  *     note        its note (a reason, a condition, a meter reading)
- *     time        its author's clock: steps are taken in (time, author,
- *                 seq, id) order
+ *     time        its author's clock: data, bounded by the step it
+ *                 answers; the order is the graph's (loan.h)
  *     usage, rate what it states (return, close), as in loans
  *     verdict     NULL when the fold took it, else why it ignored it (the
  *                 reason store_append refuses it with, and the audit's)
  *     seq         its seq in its author's feed (version 4)
  *     member_seq  its place in its author's own order (lending_member_seq;
  *                 version 5)
+ *     answers     the id of the step it answers (version 6; loan.h)
  *
  * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
  *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
@@ -335,6 +345,8 @@
  *   5  resources.withdrawn, loan_events.member_seq, votes.counted; the
  *      views current_members, member_status, counted_votes, fork_points,
  *      settled_loans, settlements. Filled by a refold
+ *   6  loans.agreed_rate, unit, claim, head, head_time, author;
+ *      loan_events.answers (the loan's graph, loan.h). Filled by a refold
  */
 #include "schema.h"
 
@@ -443,6 +455,18 @@ static const char v5_sql[] =
 	" credits FROM settled_loans"
 	" UNION ALL SELECT borrower, id, closed, 0, credits, -credits FROM settled_loans;";
 
+/* The loan's graph (loan.h): the terms the request agreed, the step each
+ * step answers, the claim, the last step taken, and the request's signing
+ * key (auto-answers in arrival order). Filled by a refold. */
+static const char v6_sql[] =
+	"ALTER TABLE loans ADD COLUMN agreed_rate INTEGER;"
+	"ALTER TABLE loans ADD COLUMN unit TEXT;"
+	"ALTER TABLE loans ADD COLUMN claim INTEGER;"
+	"ALTER TABLE loans ADD COLUMN head BLOB;"
+	"ALTER TABLE loans ADD COLUMN head_time INTEGER;"
+	"ALTER TABLE loans ADD COLUMN author BLOB;"
+	"ALTER TABLE loan_events ADD COLUMN answers BLOB;";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -451,6 +475,7 @@ const struct schema_step schema_steps[] = {
 	/* the places of withdrawals and steps, and the counted votes, follow
 	 * from the entries: only a refold writes them */
 	{5, v5_sql, 1},
+	{6, v6_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -1291,7 +1291,11 @@ static void test_listing_counts_what_the_tally_counts(void **state)
 				      " ALTER TABLE votes DROP COLUMN counted;"
 				      " ALTER TABLE resources DROP COLUMN withdrawn;"
 				      " ALTER TABLE loan_events DROP COLUMN member_seq;"
-				      " PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
+				      " ALTER TABLE loans DROP COLUMN agreed_rate; ALTER TABLE loans DROP COLUMN unit;"
+		    " ALTER TABLE loans DROP COLUMN claim; ALTER TABLE loans DROP COLUMN head;"
+		    " ALTER TABLE loans DROP COLUMN head_time; ALTER TABLE loans DROP COLUMN author;"
+		    " ALTER TABLE loan_events DROP COLUMN answers;"
+		    " PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
 	store_close(&f->st[0]);
 	char *path = path_in(f->dir, "s0.db");
 	f->s = f->st[0] = store_open(path);

@@ -195,6 +195,16 @@ static void borrow(struct store *s, const struct key *k, const uint8_t res[32],
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Request r = MUTUA__REQUEST__INIT;
 	fill_request(&b, &r, res, start, end, q);
+	/* as the CLI asks: the request carries the offer's rate and unit,
+	 * as this node knows them (none when it does not know the offer) */
+	sqlite3_stmt *st = db_prep(s, "SELECT rate, unit FROM resources WHERE id = ?1");
+	sqlite3_bind_blob(st, 1, res, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		r.has_rate = 1;
+		r.rate = (uint64_t)sqlite3_column_int64(st, 0);
+		r.has_unit = entry_unit_parse((const char *)sqlite3_column_text(st, 1), &r.unit) == 0;
+	}
+	sqlite3_finalize(st);
 	if (store_append(s, k, &b, id))
 		fail_msg("request: %s", err_msg());
 	tick();
@@ -242,11 +252,18 @@ static void put_sealed(struct store *s, struct entry *e, uint8_t id[32])
 	entry_free(e);
 }
 
+/* The step a forged step answers: the loan's last step taken, as a
+ * patched node would name it (zeros when the loan is not held). */
+static uint8_t forged_answers[32];
+
 static void step_body(Mutua__Body *b, Mutua__Transition *t, int payload, const uint8_t req[32],
 		      const char *note)
 {
 	t->request.data = (uint8_t *)req;
 	t->request.len = 32;
+	t->has_answers = 1;
+	t->answers.data = forged_answers;
+	t->answers.len = 32;
 	t->note = (char *)note;
 	b->payload_case = payload;
 	switch (payload) {
@@ -256,6 +273,8 @@ static void step_body(Mutua__Body *b, Mutua__Transition *t, int payload, const u
 	case HANDOVER: b->handover = t; break;
 	case RETURN: b->give_back = t; break;
 	case CLOSE: b->close = t; break;
+	case MUTUA__BODY__PAYLOAD_AGREE: b->agree = t; break;
+	case MUTUA__BODY__PAYLOAD_DISPUTE: b->dispute = t; break;
 	default: fail_msg("not a step");
 	}
 }
@@ -269,6 +288,10 @@ static void forced(struct store *s, const struct key *k, int payload, const uint
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Transition t = MUTUA__TRANSITION__INIT;
 	struct entry e;
+	struct lending_loan l;
+	memset(forged_answers, 0, 32);
+	if (lending_loan_get(s, req, &l) == 1)
+		memcpy(forged_answers, l.head, 32);
 	step_body(&b, &t, payload, req, note);
 	if (usage >= 0) {
 		t.has_usage = 1;
@@ -645,6 +668,7 @@ static void test_credit_limit(void **state)
 	borrow(s, kc, room, DAY(1), DAY(2), 1, rc1);
 	step(s, kb, ACCEPT, rc1, NULL, -1, -1);
 	step(s, kc, HANDOVER, rc1, NULL, -1, -1);
+	step(s, kc, RETURN, rc1, NULL, 1000, -1);
 	step(s, kb, CLOSE, rc1, NULL, 1000, 500);
 	assert_int_equal(balance(s, kb), -300);
 	assert_int_equal(balance(s, kc), -500);
@@ -652,9 +676,10 @@ static void test_credit_limit(void **state)
 	accepts(s, r2);
 	step(s, ka, ACCEPT, r2, NULL, -1, -1);
 	/* exactly at the limit is allowed; a cent beyond is not */
-	borrow(s, kc, truck, DAY(8), DAY(8) + D * 5 / 4, 1, r3); /* 1.25 day: 5.00 */
+	offer_add(s, ka, "Outil", MUTUA__UNIT__UNIT_ITEM, 1000, 1, 0, truck); /* 0.01 an item */
+	borrow(s, kc, truck, DAY(8), DAY(9), 500, r3); /* 5.00 */
 	accepts(s, r3);
-	borrow(s, kc, truck, DAY(8), DAY(8) + D * 5 / 4 + 3 * MINUTE, 1, r3); /* 5.01 */
+	borrow(s, kc, truck, DAY(8), DAY(9), 501, r3); /* 5.01 */
 	refuses(s, r3, "credit limit", NULL);
 }
 
@@ -671,32 +696,37 @@ static void test_no_credit_limit_when_zero(void **state)
 static void test_default_usage_and_credits(void **state)
 {
 	(void)state;
-	/* thousandths of the unit, times the quantity */
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 1), 1500);
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 2), 3000);
+	/* whole units begun, in thousandths, times the quantity (loan.h) */
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 1), 2000);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 2), 4000);
 	assert_int_equal(lending_default_usage("day", DAY(4), DAY(6), 1), 2000);
-	assert_int_equal(lending_default_usage("day", T0, T0 + 36 * H, 3), 4500);
-	assert_int_equal(lending_default_usage("day", T0, T0 + 8 * H, 1), 333);
-	assert_int_equal(lending_default_usage("day", T0, T0 + 16 * H, 1), 667);
-	/* rounded to the nearest thousandth, half up */
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 1800, 1), 1);
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 1799, 1), 0);
-	assert_int_equal(lending_default_usage("day", T0, T0 + MINUTE, 1), 1);
+	assert_int_equal(lending_default_usage("day", T0, T0 + 36 * H, 3), 6000);
+	/* a day-rate van 08:00-18:00 is one day; a room 14:10-15:20 two hours */
+	assert_int_equal(loan_slot_usage("day", DAY(4) + 8 * H, DAY(4) + 18 * H, 1), 1000);
+	assert_int_equal(loan_slot_usage("hour", T0 + 14 * H + 10 * MINUTE,
+					 T0 + 15 * H + 20 * MINUTE, 1), 2000);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + H, 1), 1000);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + H + 1, 1), 2000);
+	assert_int_equal(lending_default_usage("day", T0, T0 + MINUTE, 1), 1000);
+	assert_int_equal(lending_default_usage("day", T0, T0, 1), 0);
 	/* items: the quantity, whatever the slot */
 	assert_int_equal(lending_default_usage("item", T0, T0 + D, 3), 3000);
 	assert_int_equal(lending_default_usage("item", T0, T0 + 5 * D, 1), 1000);
 	/* km and m3 must be measured */
 	assert_int_equal(lending_default_usage("km", T0, T0 + D, 1), -1);
 	assert_int_equal(lending_default_usage("m3", T0, T0 + D, 1), -1);
-	/* rounded once, after the quantity: 3 x 20 minutes is one hour */
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 20 * MINUTE, 3), 1000);
-	assert_int_equal(lending_default_usage("day", T0, T0 + 8 * H, 3), 1000);
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 1000, 2), 1); /* 0.556 */
+	/* any slot of int64 ms, even one whose length overflows int64 */
+	assert_int_equal(loan_slot_usage("hour", INT64_MIN, INT64_MAX, 1), (int64_t)USAGE_MAX);
+	assert_int_equal(loan_slot_usage("hour", INT64_MAX, INT64_MIN, 1), 0);
+	assert_int_equal(loan_grace_end(INT64_MAX - 5, 72 * H), INT64_MAX);
+	assert_int_equal(loan_grace_end(T0, 72 * H), T0 + 72 * H);
 	/* never above what an entry may carry, for any slot a request may name */
 	assert_int_equal(lending_default_usage("hour", 0, INT64_MAX, 1), (int64_t)USAGE_MAX);
 	assert_int_equal(lending_default_usage("day", 0, INT64_MAX, CAPACITY_MAX),
 			 (int64_t)USAGE_MAX);
 	assert_int_equal(lending_default_usage("hour", 0, (int64_t)USAGE_MAX / 1000 * H - 1, 1),
+			 (int64_t)USAGE_MAX);
+	assert_int_equal(lending_default_usage("hour", 0, (int64_t)USAGE_MAX / 1000 * H + 1, 1),
 			 (int64_t)USAGE_MAX);
 	assert_int_equal(lending_default_usage("hour", T0, T0 + 999999 * H, 1), 999999000);
 	assert_int_equal(lending_default_usage("hour", T0, T0 + 1000 * H, CAPACITY_MAX),
@@ -811,15 +841,17 @@ static void write_scenario(struct fx *f, struct scenario *sc, struct store *out[
 	forced(sb, kb, CLOSE, sc->rb, NULL, 2000, 1000, NULL); /* the borrower cannot close */
 	push_all(sb, sa);
 	step(sa, ka, CLOSE, sc->rb, "ok", -1, 1000);      /* usage from the return */
-	/* the room: accepted, handed over by the borrower, closed on 3 hours */
+	/* the room: accepted, handed over by the borrower, returned on 3
+	 * hours, closed on the borrower's figure */
 	step(sb, kb, ACCEPT, sc->rroom, NULL, -1, -1);
 	push_all(sb, sg);
 	step(sg, kc, HANDOVER, sc->rroom, NULL, -1, -1);
-	push_all(sg, sb);
-	step(sb, kb, CLOSE, sc->rroom, NULL, 3000, 250);
-	/* after the close, which C's node has not seen yet: signed in good
-	 * faith, ignored once the close arrives */
 	step(sg, kc, RETURN, sc->rroom, NULL, 3000, -1);
+	push_all(sg, sb);
+	step(sb, kb, CLOSE, sc->rroom, NULL, -1, -1);
+	push_all(sb, sg);
+	/* a second return by a patched node after the close: ignored */
+	forced(sg, kc, RETURN, sc->rroom, NULL, 9000, -1, NULL);
 	for (int i = 0; i < 3; i++) {
 		push_all(sa, sb);
 		push_all(sb, sg);
@@ -965,6 +997,10 @@ static void test_migration_from_version_3(void **state)
 				      " DROP VIEW current_members; DROP VIEW fork_points;"
 				      " DROP VIEW settlements; DROP VIEW settled_loans;"
 				      " DROP VIEW member_status;"
+				      " ALTER TABLE loans DROP COLUMN agreed_rate; ALTER TABLE loans DROP COLUMN unit;"
+				      " ALTER TABLE loans DROP COLUMN claim; ALTER TABLE loans DROP COLUMN head;"
+				      " ALTER TABLE loans DROP COLUMN head_time; ALTER TABLE loans DROP COLUMN author;"
+				      " ALTER TABLE loan_events DROP COLUMN answers;"
 				      " PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	int k;
 	for (k = 0; f->st[k] != s; k++)
@@ -1022,10 +1058,12 @@ static void test_same_millisecond_steps_keep_feed_order(void **state)
 
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	memcpy(forged_answers, req, 32);
 	step_body(&ab, &at, ACCEPT, req, NULL);
 	seal_at(s, ka, &ab, T0 + 10, &e);
 	struct entry acc_e = e;
 	memcpy(acc, acc_e.id, 32);
+	memcpy(forged_answers, acc, 32); /* the handover answers the accept */
 	/* a handover at the same millisecond whose id sorts before the accept's */
 	char note[32];
 	int found = 0;
@@ -1073,6 +1111,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	int64_t ahead = clock_now_ms() + H;
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	memcpy(forged_answers, req, 32);
 	step_body(&ab, &at, ACCEPT, req, NULL);
 	seal_at(sa, ka, &ab, ahead, &e);
 	put_sealed(sa, &e, acc);
@@ -1080,7 +1119,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	assert_string_equal(STATE(sb, req), "accepted");
 	step(sb, kb, HANDOVER, req, NULL, -1, -1);
 	assert_string_equal(STATE(sb, req), "handed_over");
-	assert_true(col_int(sb, "SELECT max(time) FROM entries WHERE author = ?1", kb->id) > ahead);
+	assert_true(col_int(sb, "SELECT max(time) FROM entries WHERE author = ?1", kb->id) >= ahead);
 	step(sb, kb, RETURN, req, NULL, -1, -1);
 	push_all(sb, sa);
 	assert_string_equal(STATE(sa, req), "returned");
@@ -1101,8 +1140,11 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	push_all(sa, sb);
 	Mutua__Body rb = MUTUA__BODY__INIT;
 	Mutua__Transition rt = MUTUA__TRANSITION__INIT;
+	struct lending_loan l2;
+	assert_int_equal(lending_loan_get(sb, r2, &l2), 1);
+	memcpy(forged_answers, l2.head, 32); /* it answers the accept */
 	step_body(&rb, &rt, RETURN, r2, NULL);
-	seal_at(sb, kb, &rb, clock_now_ms(), &e);
+	seal_at(sb, kb, &rb, clock_now_ms() + H, &e);
 	put_sealed(sb, &e, NULL);
 	tick();
 	push_all(sb, sa);
@@ -1129,7 +1171,10 @@ static void test_steps_before_their_request(void **state)
 	push_all(sb, sa);
 	step(sa, ka, ACCEPT, req, NULL, -1, -1);
 	step(sa, ka, HANDOVER, req, NULL, -1, -1);
-	step(sa, ka, CLOSE, req, NULL, 1000, 300);
+	push_all(sa, sb);
+	step(sb, kb, RETURN, req, NULL, 1000, -1);
+	push_all(sb, sa);
+	step(sa, ka, CLOSE, req, NULL, -1, -1);
 	/* a third node gets A's feed (offer and steps) before B's request */
 	push_feed(sa, sx, ka->id, SIZE_MAX);
 	assert_int_equal(col_int(sx, "SELECT count(*) FROM loans", NULL), 0);
@@ -1156,25 +1201,27 @@ static void test_auto_answer(void **state)
 	offer_add(sa, ka, "Salle", UNIT_HOUR, 1, 0, 0, room);  /* by hand */
 	push_all(sa, sb);
 	push_all(sa, sc);
-	/* B asks first (author clock), C for an overlapping slot just after */
+	/* B claims to ask a day earlier (author clock), C asks for an
+	 * overlapping slot; C's request reaches the owner first */
 	Mutua__Body b1 = MUTUA__BODY__INIT, b2 = MUTUA__BODY__INIT;
 	Mutua__Request r1 = MUTUA__REQUEST__INIT, r2 = MUTUA__REQUEST__INIT;
 	int64_t now = clock_now_ms();
 	fill_request(&b1, &r1, truck, DAY(1), DAY(3), 1);
-	seal_at(sb, kb, &b1, now, &e);
+	seal_at(sb, kb, &b1, now - D, &e);
 	put_sealed(sb, &e, rb);
 	fill_request(&b2, &r2, truck, DAY(2), DAY(4), 1);
 	seal_at(sc, kc, &b2, now + 1, &e);
 	put_sealed(sc, &e, rc);
 	borrow(sc, kc, room, DAY(1), DAY(1) + H, 1, rr);
-	/* C's feed reaches the owner first: the clock still decides */
+	/* the owner answers in the order it received them, not by the
+	 * times they claim: a backdated request does not jump the queue */
 	push_all(sc, sa);
 	push_all(sb, sa);
 	assert_int_equal(lending_auto_answer(sa, ka), 2);
-	assert_string_equal(STATE(sa, rb), "accepted");
-	assert_string_equal(STATE(sa, rc), "declined");
+	assert_string_equal(STATE(sa, rc), "accepted");
+	assert_string_equal(STATE(sa, rb), "declined");
 	char reason[32];
-	col_text(sa, "SELECT reason FROM loans WHERE id = ?1", rc, reason, sizeof reason);
+	col_text(sa, "SELECT reason FROM loans WHERE id = ?1", rb, reason, sizeof reason);
 	assert_string_equal(reason, "conflict");
 	assert_string_equal(STATE(sa, rr), "requested"); /* not auto: left to staff */
 	/* nothing left to answer */
@@ -1184,10 +1231,10 @@ static void test_auto_answer(void **state)
 	/* only the owner's own resources: B answers nothing */
 	push_all(sa, sb);
 	assert_int_equal(lending_auto_answer(sb, kb), 0);
-	assert_string_equal(STATE(sb, rb), "accepted");
-	assert_string_equal(STATE(sb, rc), "declined");
+	assert_string_equal(STATE(sb, rc), "accepted");
+	assert_string_equal(STATE(sb, rb), "declined");
 	/* a later request on a free slot is accepted */
-	borrow(sc, kc, truck, DAY(3), DAY(4), 1, later);
+	borrow(sc, kc, truck, DAY(4), DAY(5), 1, later);
 	push_all(sc, sa);
 	assert_int_equal(lending_auto_answer(sa, ka), 1);
 	assert_string_equal(STATE(sa, later), "accepted");
@@ -1347,11 +1394,13 @@ static void test_step_table(void **state)
 	(void)state;
 	/* next state of each step from each state, for a party with the right */
 	static const char *const to[LOAN_STATES][LOAN_STEPS] = {
-		/*              accept      decline     cancel       handover       return      close */
+		/*   accept decline cancel handover return close agree dispute */
 		[LOAN_REQUESTED] = {"accepted", "declined", "cancelled", NULL, NULL, NULL},
 		[LOAN_ACCEPTED] = {NULL, NULL, "cancelled", "handed_over", NULL, NULL},
 		[LOAN_HANDED_OVER] = {NULL, NULL, NULL, NULL, "returned", "closed"},
 		[LOAN_RETURNED] = {NULL, NULL, NULL, NULL, NULL, "closed"},
+		[LOAN_CLAIMED] = {NULL, NULL, NULL, NULL, NULL, "closed", "closed", "disputed"},
+		[LOAN_DISPUTED] = {NULL, NULL, NULL, NULL, NULL, "closed", "closed", NULL},
 	};
 	static const char *const out_of_order[LOAN_STATES] = {
 		"out of order: the request is still pending",
@@ -1362,18 +1411,22 @@ static void test_step_table(void **state)
 		"out of order: the resource is returned",
 		"out of order: the loan is closed (settled once)",
 		"the request is invalid",
+		"out of order: the owner claims another usage (agree or dispute)",
+		"out of order: the usage is disputed",
 	};
 	/* who may: o owner, b borrower */
-	static const char *const who[LOAN_STEPS] = {"o", "o", "ob", "ob", "b", "o"};
+	static const char *const who[LOAN_STEPS] = {"o", "o", "ob", "ob", "b", "o", "b", "b"};
 	static const char *const refused[LOAN_STEPS] = {
 		"only the owner may do this", "only the owner may do this",
 		"only the owner or the borrower may do this",
 		"only the owner or the borrower may do this",
 		"only the borrower may do this", "only the owner may do this",
+		"only the borrower may do this", "only the borrower may do this",
 	};
 	static const char party_letter[LOAN_PARTIES] = {'o', 'b', 'x'};
 	static const char *const step_names[LOAN_STEPS] = {"accept", "decline", "cancel",
-							   "handover", "return", "close"};
+							   "handover", "return", "close",
+							   "agree", "dispute"};
 	int allowed = 0;
 	for (int st = 0; st < LOAN_STATES; st++) {
 		enum loan_state parsed;
@@ -1404,7 +1457,7 @@ static void test_step_table(void **state)
 			}
 		}
 	}
-	assert_int_equal(allowed, 11);
+	assert_int_equal(allowed, 16);
 	/* the names, once */
 	assert_string_equal(loan_state_words(LOAN_HANDED_OVER), "handed over");
 	assert_string_equal(loan_state_name(LOAN_HANDED_OVER), "handed_over");
@@ -1414,11 +1467,13 @@ static void test_step_table(void **state)
 	/* holding: the states that take their quantity for their slot */
 	for (int st = 0; st < LOAN_STATES; st++)
 		assert_int_equal(loan_state_holds(st), st == LOAN_ACCEPTED ||
-				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED || st == LOAN_CLOSED);
+				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED || st == LOAN_CLOSED ||
+				 st == LOAN_CLAIMED || st == LOAN_DISPUTED);
 	/* in progress: holding and not settled yet */
 	for (int st = 0; st < LOAN_STATES; st++)
 		assert_int_equal(loan_state_in_progress(st), st == LOAN_ACCEPTED ||
-				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED);
+				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED ||
+				 st == LOAN_CLAIMED || st == LOAN_DISPUTED);
 }
 
 /* mutua_holds and mutua_in_progress, the SQL faces of loan_state_holds
@@ -1476,11 +1531,13 @@ static void test_accept_after_withdrawal_ignored(void **state)
 	step(s, ka, ACCEPT, r1, NULL, -1, -1);
 	offer_withdraw(s, ka, truck);
 	refuses(s, r2, "the resource is withdrawn", NULL);
-	/* signed all the same, claiming a time well before the withdrawal */
+	/* signed all the same, claiming a time before the withdrawal (the
+	 * request's own) */
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	memcpy(forged_answers, r2, 32);
 	step_body(&ab, &at, ACCEPT, r2, NULL);
-	seal_at(s, ka, &ab, T0, &e);
+	seal_at(s, ka, &ab, col_int(s, "SELECT requested FROM loans WHERE id = ?1", r2), &e);
 	put_sealed(s, &e, acc);
 	assert_string_equal(STATE(s, r2), "requested");
 	assert_int_equal(IGNORED(s, r2), 1);
@@ -1569,11 +1626,13 @@ static void test_one_balance(void **state)
 	borrow(s, kb, truck, DAY(1), DAY(3), 1, r1); /* settled: 8.00 from B to A */
 	step(s, ka, ACCEPT, r1, NULL, -1, -1);
 	step(s, ka, HANDOVER, r1, NULL, -1, -1);
-	step(s, ka, CLOSE, r1, NULL, 2000, 400);
+	step(s, kb, RETURN, r1, NULL, 2000, -1);
+	step(s, ka, CLOSE, r1, NULL, -1, -1);
 	borrow(s, kc, room, DAY(1), DAY(2), 1, r2); /* settled: 5.00 from C to B */
 	step(s, kb, ACCEPT, r2, NULL, -1, -1);
 	step(s, kc, HANDOVER, r2, NULL, -1, -1);
-	step(s, kb, CLOSE, r2, NULL, 1000, 500);
+	step(s, kc, RETURN, r2, NULL, 1000, -1);
+	step(s, kb, CLOSE, r2, NULL, -1, -1);
 	borrow(s, kc, truck, DAY(5), DAY(6), 1, r3); /* accepted, not settled */
 	step(s, ka, ACCEPT, r3, NULL, -1, -1);
 	borrow(s, kb, truck, DAY(7), DAY(8), 1, r4); /* cancelled */
