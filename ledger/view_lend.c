@@ -48,7 +48,7 @@ const struct view view_requests = {
 	" mo.name AS owner_name, lower(hex(l.borrower)) AS borrower,"
 	" mb.name AS borrower_name, " ISO("l.start_ms") " AS \"from\","
 	" " ISO("l.end_ms") " AS \"to\", l.quantity AS quantity,"
-	" l.state AS state, l.usage / 1000.0 AS usage, r.unit AS unit,"
+	" l.state AS state, l.usage / 1000.0 AS usage, coalesce(l.unit, r.unit) AS unit,"
 	" l.credits / 100.0 AS credits, l.reason AS reason, l.note AS note,"
 	" CASE WHEN l.state = 'requested' THEN mutua_conflict(l.id) END AS conflict,"
 	" l.agreed_rate / 100.0 AS agreed_rate, l.claim / 1000.0 AS usage_claimed,"
@@ -88,7 +88,7 @@ const struct view view_settled_loans = {
 	"settled loans",
 	"SELECT lower(hex(l.id)) AS loan, " ISO("l.closed") " AS settled,"
 	" lower(hex(l.resource)) AS resource, r.title AS title, r.kind AS kind,"
-	" r.unit AS unit, lower(hex(l.owner)) AS owner, mo.name AS owner_name,"
+	" coalesce(l.unit, r.unit) AS unit, lower(hex(l.owner)) AS owner, mo.name AS owner_name,"
 	" lower(hex(l.borrower)) AS borrower, mb.name AS borrower_name,"
 	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\","
 	" l.quantity AS quantity, printf('%.3f', l.usage / 1000.0) AS usage,"
