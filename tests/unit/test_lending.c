@@ -1942,6 +1942,404 @@ static void test_own_request_audited_with_the_node_reason(void **state)
 	assert_string_equal(got.v[0].detail, "request ignored: " LENDING_OWN_REQUEST);
 }
 
+
+/* ---- the loan's graph (issue 13, findings 1, 2 and 7) ----------------- */
+
+#define AGREE MUTUA__BODY__PAYLOAD_AGREE
+#define DISPUTE MUTUA__BODY__PAYLOAD_DISPUTE
+
+/* The last step the loan took in s (the request's id before any). */
+static void head_of(struct store *s, const uint8_t req[32], uint8_t out[32])
+{
+	struct lending_loan l;
+	assert_int_equal(lending_loan_get(s, req, &l), 1);
+	memcpy(out, l.head, 32);
+}
+
+/* A step signed by k as a patched node would: answering `answers`,
+ * stamped `time`, usage (-1 none); none of the CLI's or store_append's
+ * refusals apply. Its id in id when not NULL. */
+static void forge(struct store *s, const struct key *k, int payload, const uint8_t req[32],
+		  const uint8_t answers[32], int64_t time, int64_t usage, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	struct entry e;
+	memcpy(forged_answers, answers, 32);
+	step_body(&b, &t, payload, req, "patched node");
+	if (usage >= 0) {
+		t.has_usage = 1;
+		t.usage = (uint64_t)usage;
+	}
+	seal_at(s, k, &b, time, &e);
+	put_sealed(s, &e, id);
+	tick();
+}
+
+static int64_t requested_at(struct store *s, const uint8_t req[32])
+{
+	return col_int(s, "SELECT requested FROM loans WHERE id = ?1", req);
+}
+
+#define VERDICT(s, id) \
+	col_text(s, "SELECT coalesce(verdict, 'taken') FROM loan_events WHERE id = ?1", id, \
+		 vbuf, sizeof vbuf)
+
+/* Finding 1: a loan accepted, handed over, returned and closed for 20.00;
+ * the borrower then signs cancels stamped just after its request, citing
+ * the request and the accept. They take no effect: the loan stays closed,
+ * the balances as they were, on every node and after a reindex. */
+static void test_backdated_cancel_erases_no_debt(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], req[32], acc[32], c1[32], c2[32];
+	char sbuf[32], vbuf[300];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 1000, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(3), 1, req);
+	step(s, ka, ACCEPT, req, NULL, -1, -1);
+	head_of(s, req, acc);
+	step(s, ka, HANDOVER, req, NULL, -1, -1);
+	step(s, kb, RETURN, req, NULL, -1, -1);
+	step(s, ka, CLOSE, req, NULL, -1, -1);
+	assert_string_equal(STATE(s, req), "closed");
+	assert_int_equal(balance(s, kb), -2000);
+	/* the borrower's node refuses to cancel */
+	assert_int_equal(lending_append(s, kb, CANCEL, req, NULL, -1, -1, NULL), -1);
+	forge(s, kb, CANCEL, req, req, requested_at(s, req) + 1, -1, c1);
+	forge(s, kb, CANCEL, req, acc, col_int(s, "SELECT decided FROM loans WHERE id = ?1", req),
+	      -1, c2);
+	assert_string_equal(STATE(s, req), "closed");
+	assert_int_equal(balance(s, kb), -2000);
+	assert_int_equal(balance(s, ka), 2000);
+	assert_non_null(strstr(VERDICT(s, c1), "superseded"));
+	assert_non_null(strstr(VERDICT(s, c2), "superseded"));
+	char *want = db_dump(s, LOANS_SQL);
+	static const int orders[][4] = {{1, 0, 2, 0}, {0, 1, 2, 1}, {1, 0, 2, 1}};
+	for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+		struct store *r = replay(f, s, orders[o], orders[o][3]);
+		char *got = db_dump(r, LOANS_SQL);
+		assert_string_equal(got, want);
+		free(got);
+		assert_int_equal(store_reindex(r), 0);
+		got = db_dump(r, LOANS_SQL);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	free(want);
+}
+
+/* Finding 1, the owner's side: the borrower cancels the accepted loan;
+ * the owner signs a handover answering the same accept, stamped before
+ * the cancel. The cancel stands (a one-sided handover does not beat the
+ * other party's cancel); a handover the borrower signed would. And a step
+ * stamped before the step it answers takes no effect. */
+static void test_backdated_handover_does_not_beat_a_cancel(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], req[32], acc[32], h[32], r2[32], acc2[32], h2[32], c2[32];
+	char sbuf[32], vbuf[300];
+	offer_add(s, ka, "Camion", UNIT_DAY, 2, 1000, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, req);
+	step(s, ka, ACCEPT, req, NULL, -1, -1);
+	head_of(s, req, acc);
+	int64_t accepted = col_int(s, "SELECT decided FROM loans WHERE id = ?1", req);
+	step(s, kb, CANCEL, req, "reporté", -1, -1);
+	forge(s, ka, HANDOVER, req, acc, accepted, -1, h);
+	assert_string_equal(STATE(s, req), "cancelled");
+	assert_non_null(strstr(VERDICT(s, h), "superseded"));
+	/* the borrower signed the handover: a later cancel of its own loses */
+	borrow(s, kb, truck, DAY(3), DAY(4), 1, r2);
+	step(s, ka, ACCEPT, r2, NULL, -1, -1);
+	head_of(s, r2, acc2);
+	step(s, kb, HANDOVER, r2, NULL, -1, -1);
+	head_of(s, r2, h2);
+	forge(s, kb, CANCEL, r2, acc2, requested_at(s, r2), -1, c2);
+	assert_string_equal(STATE(s, r2), "handed_over");
+	/* a return stamped before the handover it answers: no effect */
+	uint8_t back[32];
+	forge(s, kb, RETURN, r2, h2, requested_at(s, r2), 1000, back);
+	assert_string_equal(VERDICT(s, back), "claims a time before the step it answers");
+	assert_string_equal(STATE(s, r2), "handed_over");
+	/* a step that answers nothing of this loan */
+	uint8_t nowhere[32], x[32];
+	memset(nowhere, 0x77, 32);
+	forge(s, kb, RETURN, r2, nowhere, clock_now_ms() + H, 1000, x);
+	assert_string_equal(VERDICT(s, x), "answers no step of this loan");
+}
+
+/* Finding 2: the borrower asks for one day of a 60.00/day van; the owner
+ * raises the rate to 1 000 000 and closes for 1 000 000 days without a
+ * return. Nothing moves: the request's rate stands, a close without a
+ * return waits for the slot's end and the grace, and then settles the
+ * slot's own length only; the owner's other figure after a return is a
+ * claim the borrower agrees to or disputes. */
+static void test_owner_alone_cannot_set_the_bill(void **state)
+{
+	struct fx *f = *state;
+	fx_genesis(f, 50000); /* 500.00 */
+	struct store *s = fx_store(f);
+	uint8_t van[32], req[32], ho[32], c[32];
+	char sbuf[32], vbuf[300];
+	offer_add(s, ka, "Fourgon", UNIT_DAY, 1, 6000, 0, van);
+	int64_t start = clock_now_ms() - 10 * D; /* a slot long past */
+	borrow(s, kb, van, start, start + 10 * H, 1, req);
+	uint8_t r2[32], h2[32], c2[32];
+	int64_t soon = clock_now_ms() - H;
+	borrow(s, kb, van, soon - 2 * H, soon, 1, r2); /* at 60.00 too */
+	step(s, ka, ACCEPT, req, NULL, -1, -1);
+	step(s, ka, HANDOVER, req, NULL, -1, -1);
+	head_of(s, req, ho);
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferUpdate u = MUTUA__OFFER_UPDATE__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Fourgon";
+	o.unit = UNIT_DAY;
+	o.capacity = 1;
+	o.rate = 100000000; /* 1 000 000.00 a day */
+	u.offer.data = van;
+	u.offer.len = 32;
+	u.fields = &o;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
+	b.offer_update = &u;
+	assert_int_equal(store_append(s, ka, &b, NULL), 0);
+	/* a close without a return for another figure: refused, and ignored
+	 * when a patched node signs it */
+	assert_int_equal(lending_append(s, ka, CLOSE, req, NULL, 2000, -1, NULL), -1);
+	assert_non_null(strstr(err_msg(), "slot's own length"));
+	assert_int_equal(lending_append(s, ka, CLOSE, req, NULL, 1000000000, -1, NULL), -1);
+	assert_non_null(strstr(err_msg(), "credit limit"));
+	forge(s, ka, CLOSE, req, ho, clock_now_ms(), 1000000000, c);
+	assert_string_equal(STATE(s, req), "handed_over");
+	assert_int_equal(balance(s, kb), 0);
+	/* within the grace (slot ended 9 days ago: past it) - the slot's own
+	 * day at the agreed rate: 60.00 */
+	forge(s, ka, CLOSE, req, ho, clock_now_ms(), -1, c);
+	assert_string_equal(VERDICT(s, c), "taken");
+	assert_string_equal(STATE(s, req), "closed");
+	assert_int_equal(balance(s, kb), -6000);
+	/* a close without a return before the grace has run: no effect */
+	step(s, ka, ACCEPT, r2, NULL, -1, -1);
+	step(s, ka, HANDOVER, r2, NULL, -1, -1);
+	head_of(s, r2, h2);
+	forge(s, ka, CLOSE, r2, h2, clock_now_ms(), -1, c2);
+	assert_non_null(strstr(VERDICT(s, c2), "no return yet"));
+	/* after a return: the owner's other figure is a claim */
+	step(s, kb, RETURN, r2, NULL, -1, -1); /* one day begun */
+	step(s, ka, CLOSE, r2, NULL, 3000, -1);
+	assert_string_equal(STATE(s, r2), "claimed");
+	assert_int_equal(balance(s, kb), -6000);
+	assert_int_equal(col_int(s, "SELECT claim FROM loans WHERE id = ?1", r2), 3000);
+	/* the borrower's agreement is held to the credit limit: 60 + 180 of
+	 * 500 fits; a claim of 1000 days would not be signed */
+	step(s, kb, DISPUTE, r2, "un jour", -1, -1);
+	assert_string_equal(STATE(s, r2), "disputed");
+	/* the owner may concede, at the borrower's figure only */
+	assert_int_equal(lending_append(s, ka, CLOSE, r2, NULL, 2000, -1, NULL), -1);
+	step(s, ka, CLOSE, r2, NULL, 1000, -1);
+	assert_string_equal(STATE(s, r2), "closed");
+	assert_int_equal(balance(s, kb), -12000);
+	assert_int_equal(col_int(s, "SELECT rate FROM loans WHERE id = ?1", r2), 6000);
+}
+
+/* Finding 7: an accept stamped INT64_MAX. The borrower's node answers it
+ * without arithmetic on the time (its steps are stamped INT64_MAX, not
+ * after it), and the slot's units are counted for any slot. */
+static void test_accept_at_int64_max(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], req[32];
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 1000, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, req);
+	forge(s, ka, ACCEPT, req, req, INT64_MAX, -1, NULL);
+	assert_string_equal(STATE(s, req), "accepted");
+	step(s, kb, HANDOVER, req, NULL, -1, -1);
+	step(s, kb, RETURN, req, NULL, -1, -1);
+	assert_string_equal(STATE(s, req), "returned");
+	assert_int_equal(col_int(s, "SELECT max(time) FROM entries WHERE author = ?1", kb->id),
+			 INT64_MAX);
+	struct lending_loan l;
+	assert_int_equal(lending_loan_get(s, req, &l), 1);
+	assert_int_equal(l.head_time, INT64_MAX);
+	int64_t com;
+	assert_int_equal(lending_committed(s, kb->id, NULL, &com), 0);
+	assert_int_equal(com, 1000);
+}
+
+/* The members' vote settles a dispute: a passed settle proposal closes a
+ * disputed loan at its usage (loan.h), and only a disputed one. */
+static void test_settle_terms(void **state)
+{
+	(void)state;
+	struct loan_terms t = {0};
+	t.start = LOAN_REQUESTED;
+	t.slot_usage = 1000;
+	t.grace_end = INT64_MAX;
+	t.withdrawn = INT64_MAX;
+	t.vote_usage = 1500;
+	t.vote_time = 77;
+	memset(t.request, 1, 32);
+	struct loan_node n[6];
+	memset(n, 0, sizeof n);
+	const int steps_[6] = {LOAN_ACCEPT, LOAN_HANDOVER, LOAN_RETURN, LOAN_CLOSE, LOAN_DISPUTE,
+			       LOAN_AGREE};
+	const enum loan_party who[6] = {LOAN_OWNER, LOAN_OWNER, LOAN_BORROWER, LOAN_OWNER,
+					LOAN_BORROWER, LOAN_BORROWER};
+	for (int i = 0; i < 6; i++) {
+		memset(n[i].id, 10 + i, 32);
+		memcpy(n[i].answers, i ? n[i - 1].id : t.request, 32);
+		memset(n[i].author, who[i] == LOAN_OWNER ? 0xa : 0xb, 32);
+		n[i].step = steps_[i];
+		n[i].party = who[i];
+		n[i].time = i;
+		n[i].place = i;
+		n[i].usage = i == 2 ? 1000 : i == 3 ? 2000 : -1;
+	}
+	struct loan_outcome o;
+	/* disputed: the vote closes it at 1.5 */
+	assert_int_equal(loan_resolve(&t, n, 5, &o), 0);
+	assert_int_equal(o.state, LOAN_CLOSED);
+	assert_int_equal(o.usage, 1500);
+	assert_int_equal(o.closed, 77);
+	assert_int_equal(o.claim, 2000);
+	/* agreed before: the claim, the vote has nothing to settle */
+	memcpy(n[5].answers, n[3].id, 32); /* agree answers the claim */
+	n[4].answers[0] ^= 1;              /* the dispute answers nothing */
+	assert_int_equal(loan_resolve(&t, n, 6, &o), 0);
+	assert_int_equal(o.state, LOAN_CLOSED);
+	assert_int_equal(o.usage, 2000);
+	assert_string_equal(n[4].why, "answers no step of this loan");
+	/* agree and dispute both answer the claim: the borrower's first */
+	n[4].answers[0] ^= 1;
+	n[4].place = 9;
+	assert_int_equal(loan_resolve(&t, n, 6, &o), 0);
+	assert_int_equal(o.usage, 2000);
+	assert_null(n[5].why);
+	assert_non_null(strstr(n[4].why, "superseded"));
+	/* every order of the nodes gives the same outcome */
+	struct loan_node m[6];
+	for (int r = 0; r < 30; r++) {
+		memcpy(m, n, sizeof m);
+		for (int i = 5; i > 0; i--) {
+			int j = (int)randombytes_uniform((uint32_t)i + 1);
+			struct loan_node tmp = m[i];
+			m[i] = m[j];
+			m[j] = tmp;
+		}
+		struct loan_outcome o2;
+		assert_int_equal(loan_resolve(&t, m, 6, &o2), 0);
+		assert_int_equal(o2.state, o.state);
+		assert_int_equal(o2.usage, o.usage);
+	}
+}
+
+/* The property: the entries of the owner's and the borrower's feeds, with
+ * conflicting and forged steps, delivered to fresh stores in random
+ * interleavings (seeded; the seed is printed), give the same loans, the
+ * same verdicts and the same balances. */
+static void test_shuffled_arrival_same_state(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], room[32], r[6][32], a[32], h[32], x[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 3, 1000, 0, truck);
+	offer_add(s, ka, "Salle", UNIT_HOUR, 2, 250, 0, room);
+	int64_t past = clock_now_ms() - 20 * D;
+	/* 0: settled, then the borrower's backdated cancels */
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, r[0]);
+	step(s, ka, ACCEPT, r[0], NULL, -1, -1);
+	head_of(s, r[0], a);
+	step(s, ka, HANDOVER, r[0], NULL, -1, -1);
+	step(s, kb, RETURN, r[0], NULL, -1, -1);
+	step(s, ka, CLOSE, r[0], NULL, -1, -1);
+	forge(s, kb, CANCEL, r[0], a, requested_at(s, r[0]) + 1, -1, NULL);
+	forge(s, kb, CANCEL, r[0], r[0], requested_at(s, r[0]) + 1, -1, NULL);
+	/* 1: the borrower cancels, the owner's backdated handover */
+	borrow(s, kb, truck, DAY(3), DAY(4), 1, r[1]);
+	step(s, ka, ACCEPT, r[1], NULL, -1, -1);
+	head_of(s, r[1], a);
+	step(s, kb, CANCEL, r[1], NULL, -1, -1);
+	forge(s, ka, HANDOVER, r[1], a, requested_at(s, r[1]), -1, NULL);
+	/* 2: a claim, a dispute, a concession */
+	borrow(s, kb, room, DAY(5), DAY(5) + 90 * MINUTE, 1, r[2]);
+	step(s, ka, ACCEPT, r[2], NULL, -1, -1);
+	step(s, kb, HANDOVER, r[2], NULL, -1, -1);
+	step(s, kb, RETURN, r[2], NULL, -1, -1);
+	step(s, ka, CLOSE, r[2], NULL, 5000, -1);
+	step(s, kb, DISPUTE, r[2], "deux heures", -1, -1);
+	step(s, ka, CLOSE, r[2], NULL, -1, -1);
+	/* 3: an accept at INT64_MAX answered by the borrower */
+	borrow(s, kb, truck, DAY(6), DAY(7), 1, r[3]);
+	forge(s, ka, ACCEPT, r[3], r[3], INT64_MAX, -1, NULL);
+	step(s, kb, HANDOVER, r[3], NULL, -1, -1);
+	/* 4: a past slot: a one-sided handover, the owner's grace close and
+	 * the borrower's return answer it; the return wins, then confirmed */
+	borrow(s, kb, truck, past, past + D, 1, r[4]);
+	step(s, ka, ACCEPT, r[4], NULL, -1, -1);
+	step(s, ka, HANDOVER, r[4], NULL, -1, -1);
+	head_of(s, r[4], h);
+	forge(s, ka, CLOSE, r[4], h, clock_now_ms(), -1, x);
+	forge(s, kb, RETURN, r[4], h, clock_now_ms(), 500, x);
+	forge(s, ka, CLOSE, r[4], x, clock_now_ms(), -1, NULL);
+	/* 5: two handovers, by each party; the borrower returns answering the
+	 * owner's: the branch both signed wins */
+	borrow(s, kb, truck, DAY(8), DAY(9), 1, r[5]);
+	step(s, ka, ACCEPT, r[5], NULL, -1, -1);
+	head_of(s, r[5], a);
+	forge(s, ka, HANDOVER, r[5], a, clock_now_ms(), -1, h);
+	forge(s, kb, HANDOVER, r[5], a, clock_now_ms(), -1, NULL);
+	forge(s, kb, RETURN, r[5], h, clock_now_ms(), -1, NULL);
+
+	const char *states[6] = {"closed", "cancelled", "closed", "handed_over", "closed",
+				 "returned"};
+	char sbuf[32];
+	for (int i = 0; i < 6; i++)
+		assert_string_equal(STATE(s, r[i]), states[i]);
+	assert_int_equal(col_int(s, "SELECT credits FROM loans WHERE id = ?1", r[2]), 500);
+	assert_int_equal(col_int(s, "SELECT credits FROM loans WHERE id = ?1", r[4]), 500);
+#define EVENTS_SQL "SELECT id, request, type, coalesce(verdict, '') FROM loan_events ORDER BY id"
+	char *want = db_dump(s, LOANS_SQL), *want_v = db_dump(s, EVENTS_SQL);
+	char *want_b = db_dump(s, BALANCES_SQL);
+	uint32_t seed0 = (uint32_t)time(NULL);
+	for (uint32_t k = 0; k < 12; k++) {
+		uint32_t seed = seed0 + k;
+		print_message("shuffled arrival: seed %u\n", seed);
+		srand(seed);
+		struct store *d = fx_store(f);
+		const struct key *ks[2] = {ka, kb};
+		int done[2] = {0, 0};
+		while (!done[0] || !done[1]) {
+			int i = rand() % 2;
+			if (done[i])
+				i = !i;
+			if (!push_feed(s, d, ks[i]->id, 1 + (size_t)(rand() % 3)))
+				done[i] = 1;
+		}
+		char *got = db_dump(d, LOANS_SQL), *got_v = db_dump(d, EVENTS_SQL);
+		char *got_b = db_dump(d, BALANCES_SQL);
+		if (strcmp(got, want) || strcmp(got_v, want_v) || strcmp(got_b, want_b))
+			fail_msg("seed %u gives another state:\n%s\n%s\nwanted:\n%s\n%s", seed, got,
+				 got_v, want, want_v);
+		free(got);
+		free(got_v);
+		free(got_b);
+		/* the next interleaving starts from a fresh file again */
+		char name[32];
+		snprintf(name, sizeof name, "s%d.db", f->n - 1);
+		store_close(&f->st[--f->n]);
+		char *path = path_in(f->dir, name);
+		unlink(path);
+		free(path);
+	}
+	free(want);
+	free(want_v);
+	free(want_b);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1976,6 +2374,12 @@ int main(void)
 		T(test_lending_accept),
 		T(test_accept_waits_for_other_writers),
 		T(test_auto_answer_declines_with_the_reason),
+		T(test_backdated_cancel_erases_no_debt),
+		T(test_backdated_handover_does_not_beat_a_cancel),
+		T(test_owner_alone_cannot_set_the_bill),
+		T(test_accept_at_int64_max),
+		T(test_settle_terms),
+		T(test_shuffled_arrival_same_state),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
