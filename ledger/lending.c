@@ -568,12 +568,19 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 		t.answers.data = l.head;
 		t.answers.len = 32;
 		b.time = l.head_time;
-		/* the credit limit holds at every figure a party signs */
-		int64_t figure = payload_case == MUTUA__BODY__PAYLOAD_AGREE ? l.claim : usage;
-		if ((payload_case == MUTUA__BODY__PAYLOAD_GIVE_BACK ||
-		     payload_case == MUTUA__BODY__PAYLOAD_CLOSE ||
-		     payload_case == MUTUA__BODY__PAYLOAD_AGREE) && figure >= 0 &&
-		    lending_settle_check(s, request, figure))
+		/* the credit limit holds at every figure that moves credits: the
+		 * borrower's return, its agreement to a claim, the owner's close
+		 * confirming the borrower's figure. A claim moves nothing; a
+		 * close without a return settles the slot the accept reserved */
+		int64_t figure = -1;
+		if (payload_case == MUTUA__BODY__PAYLOAD_GIVE_BACK)
+			figure = usage;
+		else if (payload_case == MUTUA__BODY__PAYLOAD_AGREE)
+			figure = l.claim;
+		else if (payload_case == MUTUA__BODY__PAYLOAD_CLOSE && l.state != LOAN_HANDED_OVER &&
+			 (usage < 0 || usage == l.usage))
+			figure = l.usage;
+		if (figure >= 0 && lending_settle_check(s, request, figure))
 			return -1;
 	}
 	return store_append(s, k, &b, NULL);
