@@ -574,7 +574,7 @@ static int recount_pass(struct store *s, const struct excl *late, size_t nlate);
 
 /* The loans that the count decides a part of: those a settle proposal
  * names, and, once the federation has changed close-grace, those an
- * owner closed (the grace is the one in force at the slot's end). */
+ * owner closed (the grace is the one in force at the close's time). */
 static int recompute_loans(struct store *s)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT target FROM proposals WHERE kind = 'settle'"

@@ -6,26 +6,28 @@
  * why not (verdict); resources.withdrawn, where the owner withdrew it.
  *
  * A loan's state is recomputed from its request and all its steps whenever
- * one of them (or its resource's offer) arrives, so the result does not
- * depend on the order in which feeds reach a node. Steps are taken in the
- * order of their authors' clocks (ties by author, then feed order), and a
- * node stamps a new step after the steps it has seen taken (lending_append),
- * so skewed clocks do not reorder a step and the one it follows; a step
- * that does not follow from the state, or comes from someone without the
- * right (loan_step_check, the table of loan.h), is ignored and counted in
- * loans.ignored, with its reason in loan_events.verdict, for the audit.
- * So is an owner's accept that follows, in the owner's own feed, the
- * withdrawal of the resource (booking_withdrawn): every node decides it
- * alike, whatever the entries' claimed times. The rest of the booking
- * rule (capacity, the credit limit) depends on other feeds, so on the
- * order of arrival: the owner's node applies it before signing
- * (lending_accept), the audit's sweep reports an over-booking.
+ * one of them (or its resource's offer, or a settle proposal's count)
+ * arrives, by the one rule of loan.h (loan_resolve): each step names the
+ * step it answers, and the state is a function of that graph, never of
+ * the times the steps claim nor of the order in which feeds reach a node.
+ * A step that does not follow (wrong party, out of order, a time before
+ * the step it answers, a close the settlement rules refuse, the loser of
+ * a conflict) is ignored and counted in loans.ignored, with its reason in
+ * loan_events.verdict, for the audit. So is an owner's accept that
+ * follows, in the owner's own feed, the withdrawal of the resource
+ * (booking_withdrawn). The rest of the booking rule (capacity, the credit
+ * limit) depends on other feeds, so on the order of arrival: the owner's
+ * node applies it before signing (lending_accept), the audit's sweep
+ * reports an over-booking; the credit limit at settlement is asked before
+ * a figure that moves credits is signed (lending_settle_check).
  *
  * A member's own node never signs what the fold would ignore: store_append
  * asks lending_refusal after folding the new entry (invariant 11).
  *
- * At close, usage is the close's, else the return's, else 0; the credits
- * moved from borrower to owner are round(usage * close.rate / 1000).
+ * At settlement (loan.h: the return's usage confirmed, a claim agreed, a
+ * grace close for the slot, a passed settle proposal) the credits moved
+ * from borrower to owner are round(usage * rate / 1000), rate the one the
+ * request agreed (loans.agreed_rate, 0 when it names none).
  * A request naming a resource of its own author is invalid.
  */
 #include "lending.h"
@@ -75,7 +77,8 @@ int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
  * no request has that id (steps before their request: kept in
  * loan_events), -1. */
 static int loan_terms_get(struct store *s, const uint8_t request[32], struct loan_terms *t,
-			  uint8_t owner[32], uint8_t borrower[32], int *has_owner)
+			  uint8_t owner[32], uint8_t borrower[32], int *has_owner,
+			  int64_t *slot_end)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT l.borrower, r.owner, r.withdrawn, l.requested,"
 					 " coalesce(l.unit, r.unit), l.start_ms, l.end_ms, l.quantity"
@@ -103,10 +106,7 @@ static int loan_terms_get(struct store *s, const uint8_t request[32], struct loa
 					(uint64_t)sqlite3_column_int64(st, 7));
 	sqlite3_reset(st);
 	t->start = *has_owner && memcmp(owner, borrower, 32) == 0 ? LOAN_INVALID : LOAN_REQUESTED;
-	int64_t grace;
-	if (governance_param_at(s, "close-grace", end, &grace))
-		return -1;
-	t->grace_end = loan_grace_end(end, grace);
+	*slot_end = end;
 	t->vote_usage = -1;
 	if (governance_settlement(s, request, &t->vote_usage, &t->vote_time) < 0)
 		return -1;
@@ -117,7 +117,9 @@ static int recompute(struct store *s, const uint8_t request[32])
 {
 	struct loan_terms terms;
 	uint8_t owner[32], borrower[32];
-	int has_owner = 0, rc = loan_terms_get(s, request, &terms, owner, borrower, &has_owner);
+	int64_t end = 0;
+	int has_owner = 0, rc = loan_terms_get(s, request, &terms, owner, borrower, &has_owner,
+					       &end);
 	if (rc <= 0)
 		return rc;
 
@@ -163,6 +165,20 @@ static int recompute(struct store *s, const uint8_t request[32])
 		if (sqlite3_column_bytes(st, 7) == 32)
 			memcpy(k->answers, sqlite3_column_blob(st, 7), 32);
 		n++;
+	}
+	sqlite3_reset(st);
+	/* the close-grace in force at each close's claimed time (read after
+	 * the scan: governance_param_at has statements of its own) */
+	for (size_t i = 0; rc == SQLITE_DONE && i < n; i++) {
+		int64_t grace;
+		if (nodes[i].step != LOAN_CLOSE)
+			continue;
+		if (governance_param_at(s, "close-grace", nodes[i].time, &grace)) {
+			free(nodes);
+			free(notes);
+			return -1;
+		}
+		nodes[i].grace_end = loan_grace_end(end, grace);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

@@ -226,7 +226,7 @@ static const char *node_check(const struct graph *g, const struct pos *at, struc
 		if (at->state == LOAN_HANDED_OVER) {
 			if (t->slot_usage < 0)
 				return "no return: km and m3 need the borrower's figure";
-			if (k->time < t->grace_end)
+			if (k->time < k->grace_end)
 				return "no return yet: without one the owner may close only after "
 				       "the slot's end and the grace period (close-grace)";
 			if (k->usage >= 0 && k->usage != t->slot_usage)

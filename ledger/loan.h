@@ -28,7 +28,8 @@
  * still concede (a close at the borrower's figure), and a passed 'settle'
  * proposal of the members closes a disputed loan at its usage. Without a
  * return the owner may close only at or after the slot's end plus the
- * federation's close-grace, judged by the close's own claimed time (times
+ * federation's close-grace in force at the close's time, judged by the
+ * close's own claimed time (times
  * are bounded on receipt: the lead's header rule), and only for the
  * slot's own length (loan_slot_usage): km and m3 need the borrower's
  * figure. From claimed or disputed the owner's close can only concede.
@@ -153,6 +154,10 @@ struct loan_node {
 	int64_t place;           /* its place in its author's order
 				  * (lending_member_seq) */
 	int64_t usage;           /* stated usage, -1 absent */
+	int64_t grace_end;       /* a close: the earliest time it may claim
+				  * without a return (loan_grace_end of the
+				  * slot's end and the close-grace in force at
+				  * the close's time) */
 	/* out: */
 	const char *why;         /* NULL when it took effect, else why not */
 	/* private to loan_resolve */
@@ -167,7 +172,6 @@ struct loan_terms {
 	enum loan_state start;   /* requested, or invalid (own resource) */
 	int64_t requested;       /* the request's claimed time */
 	int64_t slot_usage;      /* loan_slot_usage, -1 km and m3 */
-	int64_t grace_end;       /* loan_grace_end */
 	int64_t withdrawn;       /* booking_withdrawn's place of the resource */
 	int64_t vote_usage;      /* a passed settle proposal's usage, -1 none */
 	int64_t vote_time;       /* when it passed */

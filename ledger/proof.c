@@ -573,7 +573,6 @@ static int verify_loan(const struct proof *p, struct proof_loan *out)
 	terms.start = LOAN_REQUESTED;
 	terms.requested = borrower->time;
 	terms.slot_usage = loan_slot_usage(unit, rq->start, rq->end, rq->quantity);
-	terms.grace_end = loan_grace_end(rq->end, GOV_CLOSE_GRACE_DEFAULT);
 	terms.withdrawn = INT64_MAX;
 	terms.vote_usage = -1;
 	struct loan_node nodes[PROOF_RECORDS_MAX];
@@ -592,6 +591,7 @@ static int verify_loan(const struct proof *p, struct proof_loan *out)
 		k->time = e->b->time;
 		k->place = (int64_t)e->b->seq;
 		k->usage = t->has_usage ? (int64_t)t->usage : -1;
+		k->grace_end = loan_grace_end(rq->end, GOV_CLOSE_GRACE_DEFAULT);
 	}
 	struct loan_outcome o;
 	if (loan_resolve(&terms, nodes, nn, &o))

@@ -141,7 +141,8 @@
  *       start_ms INTEGER, end_ms INTEGER, quantity INTEGER, note TEXT,
  *       requested INTEGER, state TEXT, usage INTEGER?, rate INTEGER?,
  *       credits INTEGER?, decided INTEGER?, closed INTEGER?, reason TEXT,
- *       ignored INTEGER, seq INTEGER?)
+ *       ignored INTEGER, seq INTEGER?, agreed_rate INTEGER?, unit TEXT?,
+ *       claim INTEGER?, head BLOB?, head_time INTEGER?, author BLOB?)
  *   One row a request entry (lending_fold), its state recomputed from the
  *   request, its resource and all its steps whenever one of them arrives
  *   (lending.c, recompute), whatever their order of arrival.
@@ -151,16 +152,18 @@
  *     quantity       how much of the resource's capacity it takes
  *     note           the request's note; requested, its time (ms)
  *     state          loan_state_name: requested, accepted, declined,
- *                    cancelled, handed_over, returned, closed, or invalid
- *                    (a request for one's own resource); the table of
- *                    loan.h says which step leads where
- *     usage          thousandths of the unit: the return's, then at close
- *                    the close's, else the return's, else 0
+ *                    cancelled, handed_over, returned, claimed, disputed,
+ *                    closed, or invalid (a request for one's own
+ *                    resource); the table and the graph of loan.h say
+ *                    which step leads where
+ *     usage          thousandths of the unit: the return's, then once
+ *                    closed the settled usage (loan.h)
  *     rate           at close: the request's agreed rate (hundredths of
  *                    a credit per unit), 0 when it names none
  *     credits        at close: hundredths of a credit moved from borrower
  *                    to owner, round(usage * rate / 1000) (lending_credits)
- *     decided        the accept's or decline's time; closed, the close's
+ *     decided        the accept's or decline's time; closed, the settling
+ *                    step's (or the settle proposal's passing)
  *     reason         the decline's or cancel's note
  *     ignored        how many of its steps the fold ignored (loan_events)
  *     seq            the request's seq in its author's feed (version 4)
@@ -177,9 +180,10 @@
  *
  * loan_events(id BLOB PRIMARY KEY, request BLOB, type TEXT, author BLOB,
  *             time INTEGER, usage INTEGER?, rate INTEGER?, note TEXT,
- *             verdict TEXT?, seq INTEGER?, member_seq INTEGER?)
+ *             verdict TEXT?, seq INTEGER?, member_seq INTEGER?,
+ *             answers BLOB?)
  *   Every loan step entry held (accept, decline, cancel, handover, return,
- *   close), taken or not (lending_fold).
+ *   close, agree, dispute), taken or not (lending_fold).
  *     request     the request it answers (possibly not held yet)
  *     type        the entry type; author, the member who took it
  *     note        its note (a reason, a condition, a meter reading)
@@ -203,14 +207,16 @@
  *   recounted from scratch whenever a proposal or a vote arrives
  *   (governance_recount).
  *     proposer    the author's member id; created, its time
- *     kind        'admit', 'exclude', 'set' or 'rekey'
- *     target      admit: the newcomer's id; exclude, rekey: the member's
+ *     kind        'admit', 'exclude', 'set', 'rekey' or 'settle'
+ *     target      admit: the newcomer's id; exclude, rekey: the member's;
+ *                 settle: the request's (a loan)
  *     target_name admit: the name on the card, else ''
  *     card        admit, rekey: the card (a packed Card, signed)
  *     college     admit: the newcomer's college ('' the card's)
  *     reason      the proposer's words
  *     param       set: the parameter's name
- *     value       set: its value; rekey: the last seq of the replaced key
+ *     value       set: its value; rekey: the last seq of the replaced key;
+ *                 settle: the usage (thousandths of the loan's unit)
  *     deadline    created + the duration in force at created (ms)
  *     state       'open' or 'passed'; passed_at, when it passed (ms)
  *     quorum_met, voters, eligible  the tally: whether the quorum is met,
@@ -218,7 +224,8 @@
  *     yes, no     REAL: votes, or under the colleges rule their
  *                 college-weighted shares
  *     oldkey      rekey: the signing key replaced (version 3)
- *   The parameters in force (credit-limit, threshold, quorum, duration)
+ *   The parameters in force (credit-limit, threshold, quorum, duration,
+ *   close-grace)
  *   are read from the passed 'set' proposals (governance_param_get), or
  *   the genesis's.
  *

@@ -181,6 +181,8 @@ audit_blames() {
 	share "$B" "$A" "$C"
 	run -0 mutua --home "$C" propose settle "${R:0:10}" 2.5 --reason "médiation"
 	P=$output
+	run -0 mutua --json --home "$C" proposals
+	[ "$(json_get "$output" '$.what')" = "settle ${R:0:12} at 2.500" ]
 	share "$C" "$A" "$B"
 	mutua --home "$A" vote "$P" yes >/dev/null
 	mutua --home "$C" vote "$P" yes >/dev/null
@@ -211,4 +213,34 @@ audit_blames() {
 	run -0 mutua --home "$B" balance
 	share "$B" "$A"
 	state_is "$A" "$R" returned
+}
+
+@test "close-grace: a federation parameter; without a return the owner closes after the slot's end and the grace, for the slot's own length" {
+	run -0 mutua --home "$A" propose set close-grace 1m --reason "plus court"
+	P=$output
+	share "$A" "$B" "$C"
+	mutua --home "$B" vote "$P" yes >/dev/null
+	mutua --home "$C" vote "$P" yes >/dev/null
+	share "$B" "$A" "$C"
+	share "$C" "$A" "$B"
+	[ "$(sql "$A" "SELECT state FROM proposals WHERE id = X'$P'")" = passed ]
+	to=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%MZ)
+	from=$(date -u -d '-5 hour' +%Y-%m-%dT%H:%MZ)
+	R=$(lent "$from" "$to")
+	# a figure of its own is refused: only the slot's length (one day begun)
+	run -1 --separate-stderr mutua --home "$A" close "$R" --usage 3
+	stderr_has "slot's own length"
+	run -0 mutua --home "$A" close "$R"
+	[ "$output" = "$R closed" ]
+	share "$A" "$B"
+	[ "$(bal "$B" Beta)" = -60.0 ]
+	# a van counted in km needs the borrower's figure
+	KM=$(mutua --home "$A" offer add --kind vehicle --title Camion --unit km --rate 0.5)
+	share "$A" "$B"
+	R2=$(mutua --home "$B" borrow "$KM" --from "$from" --to "$to")
+	share "$B" "$A"
+	mutua --home "$A" accept "$R2" >/dev/null
+	mutua --home "$A" handover "$R2" >/dev/null
+	run -1 --separate-stderr mutua --home "$A" close "$R2" --usage 10
+	stderr_has "km and m3 need the borrower's figure"
 }

@@ -2110,7 +2110,7 @@ static void test_owner_alone_cannot_set_the_bill(void **state)
 	assert_int_equal(lending_append(s, ka, CLOSE, req, NULL, 2000, -1, NULL), -1);
 	assert_non_null(strstr(err_msg(), "slot's own length"));
 	assert_int_equal(lending_append(s, ka, CLOSE, req, NULL, 1000000000, -1, NULL), -1);
-	assert_non_null(strstr(err_msg(), "credit limit"));
+	assert_non_null(strstr(err_msg(), "slot's own length"));
 	forge(s, ka, CLOSE, req, ho, clock_now_ms(), 1000000000, c);
 	assert_string_equal(STATE(s, req), "handed_over");
 	assert_int_equal(balance(s, kb), 0);
@@ -2132,8 +2132,10 @@ static void test_owner_alone_cannot_set_the_bill(void **state)
 	assert_string_equal(STATE(s, r2), "claimed");
 	assert_int_equal(balance(s, kb), -6000);
 	assert_int_equal(col_int(s, "SELECT claim FROM loans WHERE id = ?1", r2), 3000);
-	/* the borrower's agreement is held to the credit limit: 60 + 180 of
-	 * 500 fits; a claim of 1000 days would not be signed */
+	/* the borrower's agreement is held to the credit limit */
+	assert_int_equal(lending_settle_check(s, r2, 3000), 0);
+	assert_int_equal(lending_settle_check(s, r2, 1000000), -1);
+	assert_non_null(strstr(err_msg(), "credit limit"));
 	step(s, kb, DISPUTE, r2, "un jour", -1, -1);
 	assert_string_equal(STATE(s, r2), "disputed");
 	/* the owner may concede, at the borrower's figure only */
@@ -2178,7 +2180,6 @@ static void test_settle_terms(void **state)
 	struct loan_terms t = {0};
 	t.start = LOAN_REQUESTED;
 	t.slot_usage = 1000;
-	t.grace_end = INT64_MAX;
 	t.withdrawn = INT64_MAX;
 	t.vote_usage = 1500;
 	t.vote_time = 77;
