@@ -177,11 +177,21 @@ struct pos {
 	unsigned parties; /* BIT(party) of who signed the path from the branch */
 };
 
+/* A node's place in the index of answers: its answered id, its own id
+ * (a total order), its index in the nodes. */
+struct answer {
+	uint8_t answers[32], id[32];
+	size_t idx;
+};
+
 struct graph {
 	const struct loan_terms *t;
 	struct loan_node *n;
 	size_t count;
-	size_t *by_answer; /* node indexes sorted by answers */
+	struct answer *by_answer; /* sorted by answers, then id */
+	struct pos *end;          /* the end of each taken node's winning path */
+	int *cand;                /* scratch: the taken children of a step, at
+				   * the place of their range in by_answer */
 };
 
 static const char superseded[] =
@@ -190,11 +200,9 @@ static const char follows_nothing[] = "follows a step that took no effect";
 static const char answers_nothing[] = "answers no step of this loan";
 static const char backdated[] = "claims a time before the step it answers";
 
-static const struct graph *sort_graph;
 static int by_answer_cmp(const void *a, const void *b)
 {
-	const struct loan_node *x = &sort_graph->n[*(const size_t *)a];
-	const struct loan_node *y = &sort_graph->n[*(const size_t *)b];
+	const struct answer *x = a, *y = b;
 	int c = memcmp(x->answers, y->answers, 32);
 	return c ? c : memcmp(x->id, y->id, 32);
 }
@@ -274,77 +282,95 @@ static struct pos advance(const struct pos *at, const struct loan_node *k, int i
 	return p;
 }
 
-/* Whether candidate a beats b (both took effect, answering one step). */
-static int beats(const struct graph *g, int a, const struct pos *ea, int b, const struct pos *eb)
+/* The rule of conflicts (loan.h) over the taken steps c[0..n) answering
+ * one step: the branches both parties signed, if any; of those, each
+ * party's first in its own order; of those (one an owner's, one a
+ * borrower's at most), the higher rank, then the lower id. */
+static int winner(const struct graph *g, const int *c, size_t n)
 {
 	const unsigned both = (1u << LOAN_OWNER) | (1u << LOAN_BORROWER);
-	const struct loan_node *x = &g->n[a], *y = &g->n[b];
-	int xa = (ea->parties & both) == both, yb = (eb->parties & both) == both;
-	if (xa != yb)
-		return xa;
-	if (memcmp(x->author, y->author, 32) == 0 && x->place != y->place)
-		return x->place < y->place;
+	int any_both = 0, first[LOAN_PARTIES] = {-1, -1, -1};
+	for (size_t i = 0; i < n; i++)
+		any_both |= (g->end[c[i]].parties & both) == both;
+	for (size_t i = 0; i < n; i++) {
+		const struct loan_node *k = &g->n[c[i]];
+		if (any_both && (g->end[c[i]].parties & both) != both)
+			continue;
+		int *f = &first[k->party];
+		if (*f < 0 || k->place < g->n[*f].place ||
+		    (k->place == g->n[*f].place && memcmp(k->id, g->n[*f].id, 32) < 0))
+			*f = c[i];
+	}
+	int w = first[LOAN_OWNER], o = first[LOAN_BORROWER];
+	if (w < 0)
+		return o;
+	if (o < 0)
+		return w;
+	const struct loan_node *x = &g->n[w], *y = &g->n[o];
 	if (steps[x->step].rank != steps[y->step].rank)
-		return steps[x->step].rank > steps[y->step].rank;
-	return memcmp(x->id, y->id, 32) < 0;
+		return steps[x->step].rank > steps[y->step].rank ? w : o;
+	return memcmp(x->id, y->id, 32) < 0 ? w : o;
 }
 
 /* The end of the winning path from the step at answered by id; records
  * each node's winning child in next. Depth: at most LOAN_STATES, each
  * step moves the state on (loan.h). */
 static struct pos resolve_from(const struct graph *g, const uint8_t id[32], struct pos at,
-			       int *winner)
+			       int *winner_out)
 {
 	/* the children of id: a range of by_answer */
 	size_t lo = 0, hi = g->count;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (memcmp(g->n[g->by_answer[mid]].answers, id, 32) < 0)
+		if (memcmp(g->by_answer[mid].answers, id, 32) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	int best = -1;
-	struct pos best_end = at;
+	/* the taken children: a range of the sorted index, so at most n */
+	size_t first = lo, count = 0;
 	for (size_t i = lo; i < g->count; i++) {
-		int k = (int)g->by_answer[i];
-		struct loan_node *c = &g->n[k];
-		if (memcmp(c->answers, id, 32) != 0)
+		if (memcmp(g->by_answer[i].answers, id, 32) != 0)
 			break;
+		int k = (int)g->by_answer[i].idx;
+		struct loan_node *c = &g->n[k];
 		c->checked = 1;
 		if ((c->why = node_check(g, &at, c)))
 			continue;
 		struct pos start = advance(&at, c, k);
-		struct pos end = resolve_from(g, c->id, start, &c->next);
-		end.parties |= start.parties;
-		if (best < 0 || beats(g, k, &end, best, &best_end)) {
-			best = k;
-			best_end = end;
-		}
+		g->end[k] = resolve_from(g, c->id, start, &c->next);
+		g->end[k].parties |= start.parties;
+		g->cand[first + count++] = k;
 	}
-	*winner = best;
+	int best = count ? winner(g, g->cand + first, count) : -1;
+	*winner_out = best;
 	if (best < 0) {
 		struct pos p = at;
 		p.parties = 0;
 		return p;
 	}
-	return best_end;
+	return g->end[best];
 }
 
 int loan_resolve(const struct loan_terms *t, struct loan_node *nodes, size_t n,
 		 struct loan_outcome *out)
 {
-	struct graph g = {t, nodes, n, NULL};
+	struct graph g = {t, nodes, n, NULL, NULL, NULL};
 	memset(out, 0, sizeof *out);
-	if (n && !(g.by_answer = malloc(n * sizeof *g.by_answer)))
+	if (n && (!(g.by_answer = malloc(n * sizeof *g.by_answer)) ||
+		  !(g.end = malloc(n * sizeof *g.end)) || !(g.cand = malloc(n * sizeof *g.cand)))) {
+		free(g.by_answer);
+		free(g.end);
 		return err_set("out of memory");
+	}
 	for (size_t i = 0; i < n; i++) {
-		g.by_answer[i] = i;
+		memcpy(g.by_answer[i].answers, nodes[i].answers, 32);
+		memcpy(g.by_answer[i].id, nodes[i].id, 32);
+		g.by_answer[i].idx = i;
 		nodes[i].next = -1;
 		nodes[i].checked = 0;
 		nodes[i].why = NULL;
 	}
-	sort_graph = &g;
 	if (n)
 		qsort(g.by_answer, n, sizeof *g.by_answer, by_answer_cmp);
 	struct pos at = {t->start, t->requested, -1, -1, -1, -1, -1, -1, -1, 0};
@@ -384,6 +410,8 @@ int loan_resolve(const struct loan_terms *t, struct loan_node *nodes, size_t n,
 		}
 	}
 	free(g.by_answer);
+	free(g.end);
+	free(g.cand);
 	/* the members' vote settles a dispute the parties did not */
 	if (end.state == LOAN_DISPUTED && t->vote_usage >= 0) {
 		end.state = LOAN_CLOSED;

@@ -1,8 +1,10 @@
-/* test_lending.c - loans (lending.c): the booking rule, usage and credits,
- * the fold of requests and their steps (the same whatever order the feeds
- * arrive in, after a reindex, with steps in one millisecond or clocks that
- * disagree), accepting against another writer of the store, and the
- * owner's auto-answer.
+/* test_lending.c - loans (lending.c, loan.c): the booking rule, usage and
+ * credits, the fold of requests and the graph of their steps (the same
+ * whatever order the feeds arrive in, after a reindex, with steps in one
+ * millisecond or clocks that disagree), the conflict rule, settlement by
+ * both parties, the findings 1, 2 and 7 of issue 13, accepting against
+ * another writer of the store, and the owner's auto-answer in order of
+ * arrival.
  *
  * Real SQLite stores in a temporary folder, keys from fixed seeds, a
  * genesis of three founders: A owns the resources, B and C borrow. Entries
@@ -2238,6 +2240,71 @@ static void test_settle_terms(void **state)
 	}
 }
 
+/* The conflict rule of loan.h, on the graph alone: each party's first
+ * step, then a cancel over a one-sided handover; a branch both parties
+ * signed over anything; the same whatever the order of the nodes. */
+static void test_conflict_rule(void **state)
+{
+	(void)state;
+	struct loan_terms t = {0};
+	t.start = LOAN_REQUESTED;
+	t.slot_usage = 1000;
+	t.withdrawn = INT64_MAX;
+	t.vote_usage = -1;
+	memset(t.request, 1, 32);
+	struct loan_node n[5];
+	memset(n, 0, sizeof n);
+	/* 0 accept (owner); answering it: 1 the owner's handover, 2 its own
+	 * cancel after, 3 the borrower's cancel; 4 the borrower's return
+	 * answering the owner's handover */
+	const int st[5] = {LOAN_ACCEPT, LOAN_HANDOVER, LOAN_CANCEL, LOAN_CANCEL, LOAN_RETURN};
+	const enum loan_party who[5] = {LOAN_OWNER, LOAN_OWNER, LOAN_OWNER, LOAN_BORROWER,
+					LOAN_BORROWER};
+	const int64_t place[5] = {1, 2, 3, 1, 2};
+	for (int i = 0; i < 5; i++) {
+		memset(n[i].id, 0xf0 - i, 32); /* ids sort against the nodes' order */
+		memcpy(n[i].answers, i == 0 ? t.request : i == 4 ? n[1].id : n[0].id, 32);
+		memset(n[i].author, who[i] == LOAN_OWNER ? 0xa : 0xb, 32);
+		n[i].step = st[i];
+		n[i].party = who[i];
+		n[i].time = 10 + i;
+		n[i].place = place[i];
+		n[i].usage = -1;
+	}
+	struct loan_outcome o;
+	assert_int_equal(loan_resolve(&t, n, 4, &o), 0);
+	assert_int_equal(o.state, LOAN_CANCELLED);
+	assert_int_equal(o.reason, 3);
+	assert_non_null(strstr(n[1].why, "superseded"));
+	assert_non_null(strstr(n[2].why, "superseded"));
+	assert_int_equal(o.ignored, 2);
+	assert_int_equal(loan_resolve(&t, n, 5, &o), 0);
+	assert_int_equal(o.state, LOAN_RETURNED);
+	assert_int_equal(o.head, 4);
+	assert_int_equal(o.returned, 1000);
+	assert_non_null(strstr(n[3].why, "superseded"));
+	/* a time before the step answered: no effect, and nothing after it */
+	n[1].time = 9;
+	assert_int_equal(loan_resolve(&t, n, 5, &o), 0);
+	assert_int_equal(o.state, LOAN_CANCELLED);
+	assert_string_equal(n[1].why, "claims a time before the step it answers");
+	assert_string_equal(n[4].why, "follows a step that took no effect");
+	n[1].time = 11;
+	for (int r = 0; r < 30; r++) {
+		struct loan_node m[5];
+		memcpy(m, n, sizeof m);
+		for (int i = 4; i > 0; i--) {
+			int j = (int)randombytes_uniform((uint32_t)i + 1);
+			struct loan_node tmp = m[i];
+			m[i] = m[j];
+			m[j] = tmp;
+		}
+		assert_int_equal(loan_resolve(&t, m, 5, &o), 0);
+		assert_int_equal(o.state, LOAN_RETURNED);
+		assert_int_equal(o.returned, 1000);
+	}
+}
+
 /* The property: the entries of the owner's and the borrower's feeds, with
  * conflicting and forged steps, delivered to fresh stores in random
  * interleavings (seeded; the seed is printed), give the same loans, the
@@ -2380,6 +2447,7 @@ int main(void)
 		T(test_owner_alone_cannot_set_the_bill),
 		T(test_accept_at_int64_max),
 		T(test_settle_terms),
+		T(test_conflict_rule),
 		T(test_shuffled_arrival_same_state),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
