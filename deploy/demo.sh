@@ -343,7 +343,7 @@ note "(refused, as it must be: the owner's node never accepts beyond capacity)"
 MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" decline "${req2:0:8}" \
 	--reason "Camion déjà prêté ce jour-là" || die "mutua decline"
 
-say "Handover on the morning, return in the evening, then the Régie settles (60 credits a day)"
+say "Handover on the morning; in the evening Cagette returns it, stating the usage (the slot: one day), and the Régie confirms it: 60 credits move at the rate Cagette agreed to"
 MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" handover "${req:0:8}" \
 	--note "Plein fait, compteur 48 210 km" || die "mutua handover"
 wait_for 20 "Cagette's node to see the handover" has_state "${HOME_OF[cagette]}" "$req" handed_over

@@ -57,6 +57,8 @@ const char *entry_type_name(int c)
 	case MUTUA__BODY__PAYLOAD_HANDOVER: return "handover";
 	case MUTUA__BODY__PAYLOAD_GIVE_BACK: return "return";
 	case MUTUA__BODY__PAYLOAD_CLOSE: return "close";
+	case MUTUA__BODY__PAYLOAD_AGREE: return "agree";
+	case MUTUA__BODY__PAYLOAD_DISPUTE: return "dispute";
 	case MUTUA__BODY__PAYLOAD_PROPOSAL: return "proposal";
 	case MUTUA__BODY__PAYLOAD_VOTE: return "vote";
 	case MUTUA__BODY__PAYLOAD_ROTATE: return "rotate";
@@ -67,7 +69,7 @@ const char *entry_type_name(int c)
 
 int entry_is_transition(int c)
 {
-	return c >= MUTUA__BODY__PAYLOAD_ACCEPT && c <= MUTUA__BODY__PAYLOAD_CLOSE;
+	return c >= MUTUA__BODY__PAYLOAD_ACCEPT && c <= MUTUA__BODY__PAYLOAD_DISPUTE;
 }
 
 const Mutua__Transition *entry_transition(const Mutua__Body *b)
@@ -79,6 +81,8 @@ const Mutua__Transition *entry_transition(const Mutua__Body *b)
 	case MUTUA__BODY__PAYLOAD_HANDOVER: return b->handover;
 	case MUTUA__BODY__PAYLOAD_GIVE_BACK: return b->give_back;
 	case MUTUA__BODY__PAYLOAD_CLOSE: return b->close;
+	case MUTUA__BODY__PAYLOAD_AGREE: return b->agree;
+	case MUTUA__BODY__PAYLOAD_DISPUTE: return b->dispute;
 	default: return NULL;
 	}
 }
@@ -190,6 +194,10 @@ static int check_payload(const Mutua__Body *b, int rule)
 			return err_set("request slot ends before it starts");
 		if (r->quantity < 1 || r->quantity > CAPACITY_MAX)
 			return err_set("request quantity out of range (1..%d)", CAPACITY_MAX);
+		if (r->has_rate && r->rate > RATE_MAX)
+			return err_set("rate out of range");
+		if (r->has_unit && (r->unit < MUTUA__UNIT__UNIT_HOUR || r->unit > MUTUA__UNIT__UNIT_ITEM))
+			return err_set("request unit %u unknown", r->unit);
 		return text_check("note", r->note, NOTE_MAX_LEN, TEXT_MULTILINE | rule);
 	}
 	case MUTUA__BODY__PAYLOAD_PROPOSAL: {
@@ -220,6 +228,12 @@ static int check_payload(const Mutua__Body *b, int rule)
 				return err_set("rekey seq out of range");
 			return check_new_keys(r->card, r->key.data);
 		}
+		case MUTUA__PROPOSAL__WHAT_SETTLE:
+			if (p->settle->base.n_unknown_fields)
+				return err_set("settlement has unknown fields");
+			if (p->settle->usage > USAGE_MAX)
+				return err_set("usage out of range");
+			return check_bytes("request id", &p->settle->request, ENTRY_ID_BYTES);
 		case MUTUA__PROPOSAL__WHAT_SET:
 			if (p->set->base.n_unknown_fields)
 				return err_set("parameter has unknown fields");
@@ -254,6 +268,8 @@ static int check_payload(const Mutua__Body *b, int rule)
 		if (t->base.n_unknown_fields)
 			return err_set("%s has unknown fields", entry_type_name(b->payload_case));
 		if (check_bytes("request id", &t->request, ENTRY_ID_BYTES))
+			return -1;
+		if (t->has_answers && check_bytes("answered step id", &t->answers, ENTRY_ID_BYTES))
 			return -1;
 		if (t->has_usage && b->payload_case != MUTUA__BODY__PAYLOAD_GIVE_BACK &&
 		    b->payload_case != MUTUA__BODY__PAYLOAD_CLOSE)

@@ -32,11 +32,14 @@
  * Effects from passed_at: admit makes the card's member active (its
  * transport key is then admitted by every node's ZAP handler); exclude
  * sets excluded = passed_at (its later entries are refused; its past ones
- * stay valid); set changes a parameter; rekey ends the replaced key's feed
+ * stay valid); set changes a parameter; settle closes a disputed loan at
+ * its usage (loan.h; the loans it names are recomputed after each count,
+ * governance_settlement); rekey ends the replaced key's feed
  * at the seq it names and gives the member the card's keys (fold.c, keys).
  */
 #include "governance.h"
 #include "federation.h"
+#include "lending.h"
 #include "fold.h"
 #include "store.h"
 #include "store_int.h"
@@ -97,8 +100,10 @@ int governance_param_check(const char *name, int64_t v)
 	if (strcmp(name, "duration") == 0)
 		return v >= GOV_DURATION_MIN && v <= GOV_DURATION_MAX
 			       ? 0 : err_set("duration out of range");
-	return err_set("unknown parameter '%s' (credit-limit, threshold, quorum, duration)",
-		       name);
+	if (strcmp(name, "close-grace") == 0)
+		return v >= 0 && v <= GOV_DURATION_MAX ? 0 : err_set("close-grace out of range");
+	return err_set("unknown parameter '%s' (credit-limit, threshold, quorum, duration, "
+		       "close-grace)", name);
 }
 
 /* The genesis value of a parameter. */
@@ -114,6 +119,8 @@ static int64_t genesis_param(struct store *s, const char *name)
 		return threshold;
 	if (strcmp(name, "quorum") == 0)
 		return quorum;
+	if (strcmp(name, "close-grace") == 0)
+		return GOV_CLOSE_GRACE_DEFAULT;
 	return (int64_t)duration;
 }
 
@@ -137,6 +144,32 @@ static int param_at(struct store *s, const char *name, int64_t t, int64_t *v)
 		err_set("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int governance_param_at(struct store *s, const char *name, int64_t t, int64_t *v)
+{
+	return param_at(s, name, t, v);
+}
+
+int governance_settlement(struct store *s, const uint8_t request[32], int64_t *usage,
+			  int64_t *at)
+{
+	/* the one "passed" predicate: proposals.state, as the count sets it */
+	sqlite3_stmt *st = store_stmt(s, "SELECT value, passed_at FROM proposals"
+					 " WHERE kind = 'settle' AND target = ? AND state = 'passed'"
+					 " ORDER BY passed_at, id LIMIT 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*usage = sqlite3_column_int64(st, 0);
+		*at = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_db_error(s);
 }
 
 int governance_param_get(struct store *s, const char *name, int64_t *v)
@@ -226,6 +259,11 @@ int governance_fold(struct store *s, const struct entry *e)
 	case MUTUA__PROPOSAL__WHAT_EXCLUDE:
 		sqlite3_bind_text(st, 3, "exclude", -1, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 4, p->exclude.data, 32, SQLITE_STATIC);
+		break;
+	case MUTUA__PROPOSAL__WHAT_SETTLE:
+		sqlite3_bind_text(st, 3, "settle", -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, p->settle->request.data, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)p->settle->usage);
 		break;
 	case MUTUA__PROPOSAL__WHAT_SET:
 		sqlite3_bind_text(st, 3, "set", -1, SQLITE_STATIC);
@@ -534,6 +572,43 @@ fail:
 
 static int recount_pass(struct store *s, const struct excl *late, size_t nlate);
 
+/* The loans that the count decides a part of: those a settle proposal
+ * names, and, once the federation has changed close-grace, those an
+ * owner closed (the grace is the one in force at the close's time). */
+static int recompute_loans(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT target FROM proposals WHERE kind = 'settle'"
+					 " UNION SELECT request FROM loan_events WHERE type = 'close'"
+					 " AND EXISTS (SELECT 1 FROM proposals WHERE kind = 'set'"
+					 " AND param = 'close-grace')");
+	if (!st)
+		return -1;
+	size_t n = 0, cap = 0;
+	uint8_t (*ids)[32] = NULL;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 32)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			void *more = realloc(ids, cap * 32);
+			if (!more) {
+				sqlite3_reset(st);
+				free(ids);
+				return err_set("out of memory");
+			}
+			ids = more;
+		}
+		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
+	}
+	sqlite3_reset(st);
+	rc = rc == SQLITE_DONE ? 0 : store_db_error(s);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = lending_recompute(s, ids[i]);
+	free(ids);
+	return rc;
+}
+
 /* A member's votes timed after its exclusion do not count, whether or not
  * they reached this node before the exclusion did (a node that knew of it
  * refused them): but the exclusion may be decided by a proposal made after
@@ -564,6 +639,8 @@ int governance_recount(struct store *s)
 	rc = store_exec(s, "DELETE FROM member_endpoints WHERE member IN (SELECT id FROM members"
 			   " WHERE NOT founder AND NOT active);"
 			   " DELETE FROM members WHERE NOT founder AND NOT active");
+	if (rc == 0)
+		rc = recompute_loans(s);
 out:
 	free(late);
 	return rc;

@@ -20,6 +20,7 @@ struct store;
 #define GOV_COLLEGES_MAX 16
 #define GOV_DURATION_MIN 1000LL                 /* tests decide in seconds */
 #define GOV_DURATION_MAX (366LL * 86400000)
+#define GOV_CLOSE_GRACE_DEFAULT (72LL * 3600000) /* close-grace: 72 h */
 #define VOTE_YES 1
 #define VOTE_NO 2
 #define VOTE_ABSTAIN 3
@@ -41,9 +42,15 @@ int governance_fold(struct store *s, const struct entry *e);
 int governance_recount(struct store *s);
 
 /* A federation parameter in force: credit-limit (hundredths), threshold,
- * quorum (percent), duration (ms), in *v. 0, or -1 when the store cannot
+ * quorum (percent), duration, close-grace (ms), in *v. 0, or -1 when the store cannot
  * tell (a rule then refuses: it never takes the genesis value instead). */
 int governance_param_get(struct store *s, const char *name, int64_t *v);
+/* The same, in force at time t (ms). 0 or -1. */
+int governance_param_at(struct store *s, const char *name, int64_t t, int64_t *v);
+/* A passed settle proposal for request: 1 with its usage and when it
+ * passed (the first to pass), 0 none, -1 error. */
+int governance_settlement(struct store *s, const uint8_t request[32], int64_t *usage,
+			  int64_t *at);
 /* The same for display: the genesis value when the store cannot tell.
  * A rule calls governance_param_get. */
 int64_t governance_param(struct store *s, const char *name);

@@ -6,26 +6,28 @@
  * why not (verdict); resources.withdrawn, where the owner withdrew it.
  *
  * A loan's state is recomputed from its request and all its steps whenever
- * one of them (or its resource's offer) arrives, so the result does not
- * depend on the order in which feeds reach a node. Steps are taken in the
- * order of their authors' clocks (ties by author, then feed order), and a
- * node stamps a new step after the steps it has seen taken (lending_append),
- * so skewed clocks do not reorder a step and the one it follows; a step
- * that does not follow from the state, or comes from someone without the
- * right (loan_step_check, the table of loan.h), is ignored and counted in
- * loans.ignored, with its reason in loan_events.verdict, for the audit.
- * So is an owner's accept that follows, in the owner's own feed, the
- * withdrawal of the resource (booking_withdrawn): every node decides it
- * alike, whatever the entries' claimed times. The rest of the booking
- * rule (capacity, the credit limit) depends on other feeds, so on the
- * order of arrival: the owner's node applies it before signing
- * (lending_accept), the audit's sweep reports an over-booking.
+ * one of them (or its resource's offer, or a settle proposal's count)
+ * arrives, by the one rule of loan.h (loan_resolve): each step names the
+ * step it answers, and the state is a function of that graph, never of
+ * the times the steps claim nor of the order in which feeds reach a node.
+ * A step that does not follow (wrong party, out of order, a time before
+ * the step it answers, a close the settlement rules refuse, the loser of
+ * a conflict) is ignored and counted in loans.ignored, with its reason in
+ * loan_events.verdict, for the audit. So is an owner's accept that
+ * follows, in the owner's own feed, the withdrawal of the resource
+ * (booking_withdrawn). The rest of the booking rule (capacity, the credit
+ * limit) depends on other feeds, so on the order of arrival: the owner's
+ * node applies it before signing (lending_accept), the audit's sweep
+ * reports an over-booking; the credit limit at settlement is asked before
+ * a figure that moves credits is signed (lending_settle_check).
  *
  * A member's own node never signs what the fold would ignore: store_append
  * asks lending_refusal after folding the new entry (invariant 11).
  *
- * At close, usage is the close's, else the return's, else 0; the credits
- * moved from borrower to owner are round(usage * close.rate / 1000).
+ * At settlement (loan.h: the return's usage confirmed, a claim agreed, a
+ * grace close for the slot, a passed settle proposal) the credits moved
+ * from borrower to owner are round(usage * rate / 1000), rate the one the
+ * request agreed (loans.agreed_rate, 0 when it names none).
  * A request naming a resource of its own author is invalid.
  */
 #include "lending.h"
@@ -68,33 +70,19 @@ int64_t lending_credits(uint64_t usage, uint64_t rate)
 int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
 			      uint64_t quantity)
 {
-	int64_t len = end - start, per;
-	if (strcmp(unit, "hour") == 0)
-		per = 3600000;
-	else if (strcmp(unit, "day") == 0)
-		per = 86400000;
-	else if (strcmp(unit, "item") == 0)
-		return (int64_t)quantity * 1000;
-	else
-		return -1;
-	/* thousandths of the unit times the quantity, rounded once to the
-	 * nearest (3 x 20 minutes is one hour, not 0.999). A request may
-	 * name any slot up to INT64_MAX and quantity is at most CAPACITY_MAX
-	 * (entry checks): whole units and the remainder keep every product
-	 * below 2^63. */
-	if (len <= 0 || quantity == 0)
-		return 0;
-	if (quantity > CAPACITY_MAX || len / per >= (int64_t)USAGE_MAX / 1000)
-		return (int64_t)USAGE_MAX;
-	int64_t q = (int64_t)quantity;
-	int64_t u = len / per * 1000 * q + (len % per * 1000 * q + per / 2) / per;
-	return u > (int64_t)USAGE_MAX ? (int64_t)USAGE_MAX : u;
+	return loan_slot_usage(unit, start, end, quantity);
 }
 
-static int recompute(struct store *s, const uint8_t request[32])
+/* The loan's terms (loan.h) and its owner, read from its row. 1, 0 when
+ * no request has that id (steps before their request: kept in
+ * loan_events), -1. */
+static int loan_terms_get(struct store *s, const uint8_t request[32], struct loan_terms *t,
+			  uint8_t owner[32], uint8_t borrower[32], int *has_owner,
+			  int64_t *slot_end)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT l.borrower, r.owner, r.withdrawn FROM loans l"
-					 " LEFT JOIN resources r ON r.id = l.resource"
+	sqlite3_stmt *st = store_stmt(s, "SELECT l.borrower, r.owner, r.withdrawn, l.requested,"
+					 " coalesce(l.unit, r.unit), l.start_ms, l.end_ms, l.quantity"
+					 " FROM loans l LEFT JOIN resources r ON r.id = l.resource"
 					 " WHERE l.id = ?");
 	if (!st)
 		return -1;
@@ -102,130 +90,183 @@ static int recompute(struct store *s, const uint8_t request[32])
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return store_db_error(s);
-		return 0; /* steps before their request: kept in loan_events */
+		return rc == SQLITE_DONE ? 0 : store_db_error(s);
 	}
-	uint8_t borrower[32], owner[32];
-	int has_owner = sqlite3_column_bytes(st, 1) == 32;
+	memset(t, 0, sizeof *t);
+	memcpy(t->request, request, 32);
+	*has_owner = sqlite3_column_bytes(st, 1) == 32;
 	memcpy(borrower, sqlite3_column_blob(st, 0), 32);
-	if (has_owner)
+	if (*has_owner)
 		memcpy(owner, sqlite3_column_blob(st, 1), 32);
-	int64_t withdrawn = booking_column_place(st, 2);
+	t->withdrawn = booking_column_place(st, 2);
+	t->requested = sqlite3_column_int64(st, 3);
+	const char *unit = (const char *)sqlite3_column_text(st, 4);
+	int64_t end = sqlite3_column_int64(st, 6);
+	t->slot_usage = loan_slot_usage(unit ? unit : "", sqlite3_column_int64(st, 5), end,
+					(uint64_t)sqlite3_column_int64(st, 7));
 	sqlite3_reset(st);
+	t->start = *has_owner && memcmp(owner, borrower, 32) == 0 ? LOAN_INVALID : LOAN_REQUESTED;
+	*slot_end = end;
+	t->vote_usage = -1;
+	if (governance_settlement(s, request, &t->vote_usage, &t->vote_time) < 0)
+		return -1;
+	return 1;
+}
 
-	enum loan_state state = LOAN_REQUESTED;
-	int64_t usage = -1, rate = -1, ret_usage = -1, decided = -1, closed = -1;
-	int ignored = 0;
-	char reason[NOTE_MAX_LEN + 1] = "";
-	if (has_owner && memcmp(owner, borrower, 32) == 0)
-		state = LOAN_INVALID;
+static int recompute(struct store *s, const uint8_t request[32])
+{
+	struct loan_terms terms;
+	uint8_t owner[32], borrower[32];
+	int64_t end = 0;
+	int has_owner = 0, rc = loan_terms_get(s, request, &terms, owner, borrower, &has_owner,
+					       &end);
+	if (rc <= 0)
+		return rc;
 
-	/* steps of one author stamped with the same millisecond keep their
-	 * feed's order (seq), not the order of their ids */
-	st = store_stmt(s, "SELECT type, author, time, usage, rate, note, id, member_seq FROM loan_events"
-			   " WHERE request = ? ORDER BY time, author, seq, id");
+	sqlite3_stmt *st = store_stmt(s, "SELECT type, author, time, usage, note, id, member_seq,"
+					 " answers FROM loan_events WHERE request = ?");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	/* verdicts are written after the scan: (event id, why or NULL) */
-	struct verdict {
-		uint8_t id[32];
-		const char *why;
-	} *verdicts = NULL;
-	size_t nv = 0, capv = 0;
+	struct loan_node *nodes = NULL;
+	char (*notes)[NOTE_MAX_LEN + 1] = NULL;
+	size_t n = 0, cap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int step = -1;
-		for (int i = 0; i < LOAN_STEPS && step < 0; i++)
-			if (strcmp((const char *)sqlite3_column_text(st, 0), loan_step_name(i)) == 0)
-				step = i;
-		const uint8_t *author = sqlite3_column_blob(st, 1);
-		int64_t t = sqlite3_column_int64(st, 2);
-		enum loan_party party = has_owner && memcmp(author, owner, 32) == 0 ? LOAN_OWNER
-					: memcmp(author, borrower, 32) == 0 ? LOAN_BORROWER
-					: LOAN_OTHER;
-		enum loan_state next = state;
-		const char *why = !has_owner ? "the resource is unknown"
-				  : step < 0 ? "not a loan step"
-				  : loan_step_check(state, (enum loan_step)step, party, &next);
-		if (!why && step == LOAN_ACCEPT)
-			why = booking_withdrawn(withdrawn, sqlite3_column_int64(st, 7));
-		if (nv == capv) {
-			capv = capv ? 2 * capv : 8;
-			void *more = realloc(verdicts, capv * sizeof *verdicts);
-			if (!more) {
-				free(verdicts);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			void *more = realloc(nodes, cap * sizeof *nodes);
+			void *more_notes = more ? realloc(notes, cap * sizeof *notes) : NULL;
+			if (more)
+				nodes = more;
+			if (more_notes)
+				notes = more_notes;
+			if (!more || !more_notes) {
+				free(nodes);
+				free(notes);
 				sqlite3_reset(st);
 				return err_set("out of memory");
 			}
-			verdicts = more;
 		}
-		memcpy(verdicts[nv].id, sqlite3_column_blob(st, 6), 32);
-		verdicts[nv++].why = why;
-		if (why) {
-			ignored++;
-			continue;
-		}
-		state = next;
-		if (next == LOAN_ACCEPTED || next == LOAN_DECLINED)
-			decided = t;
-		if (next == LOAN_DECLINED || next == LOAN_CANCELLED)
-			snprintf(reason, sizeof reason, "%s", sqlite3_column_text(st, 5));
-		if (next == LOAN_RETURNED)
-			ret_usage = sqlite3_column_type(st, 3) == SQLITE_NULL
-					    ? -1 : sqlite3_column_int64(st, 3);
-		if (next == LOAN_CLOSED) {
-			closed = t;
-			usage = sqlite3_column_type(st, 3) != SQLITE_NULL ? sqlite3_column_int64(st, 3)
-				: ret_usage >= 0 ? ret_usage : 0;
-			rate = sqlite3_column_type(st, 4) != SQLITE_NULL ? sqlite3_column_int64(st, 4) : 0;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		free(verdicts);
-		sqlite3_reset(st);
-		return store_db_error(s);
+		struct loan_node *k = &nodes[n];
+		memset(k, 0, sizeof *k);
+		k->step = -1;
+		for (int i = 0; i < LOAN_STEPS && k->step < 0; i++)
+			if (strcmp((const char *)sqlite3_column_text(st, 0), loan_step_name(i)) == 0)
+				k->step = i;
+		memcpy(k->author, sqlite3_column_blob(st, 1), 32);
+		k->party = has_owner && memcmp(k->author, owner, 32) == 0 ? LOAN_OWNER
+			   : memcmp(k->author, borrower, 32) == 0 ? LOAN_BORROWER : LOAN_OTHER;
+		k->time = sqlite3_column_int64(st, 2);
+		k->usage = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
+			   : sqlite3_column_int64(st, 3);
+		snprintf(notes[n], sizeof *notes, "%s", sqlite3_column_text(st, 4));
+		memcpy(k->id, sqlite3_column_blob(st, 5), 32);
+		k->place = sqlite3_column_int64(st, 6);
+		if (sqlite3_column_bytes(st, 7) == 32)
+			memcpy(k->answers, sqlite3_column_blob(st, 7), 32);
+		n++;
 	}
 	sqlite3_reset(st);
-	for (size_t k = 0; k < nv; k++) {
-		st = store_stmt(s, "UPDATE loan_events SET verdict = ? WHERE id = ?");
-		if (!st) {
-			free(verdicts);
+	/* the close-grace in force at each close's claimed time (read after
+	 * the scan: governance_param_at has statements of its own) */
+	for (size_t i = 0; rc == SQLITE_DONE && i < n; i++) {
+		int64_t grace;
+		if (nodes[i].step != LOAN_CLOSE)
+			continue;
+		if (governance_param_at(s, "close-grace", nodes[i].time, &grace)) {
+			free(nodes);
+			free(notes);
 			return -1;
 		}
-		if (verdicts[k].why)
-			sqlite3_bind_text(st, 1, verdicts[k].why, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, verdicts[k].id, 32, SQLITE_STATIC);
-		if (store_step_done(s, st)) {
-			free(verdicts);
-			return -1;
-		}
+		nodes[i].grace_end = loan_grace_end(end, grace);
 	}
-	free(verdicts);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(nodes);
+		free(notes);
+		return store_db_error(s);
+	}
+	struct loan_outcome o;
+	if (!has_owner) {
+		/* the resource is unknown: nothing can be judged yet */
+		memset(&o, 0, sizeof o);
+		o.state = LOAN_REQUESTED;
+		o.returned = o.claim = o.usage = o.decided = o.closed = -1;
+		o.reason = o.head = -1;
+		o.ignored = (int)n;
+		for (size_t i = 0; i < n; i++)
+			nodes[i].why = "the resource is unknown";
+	} else if (loan_resolve(&terms, nodes, n, &o)) {
+		free(nodes);
+		free(notes);
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++) {
+		st = store_stmt(s, "UPDATE loan_events SET verdict = ? WHERE id = ?");
+		if (!st)
+			goto fail;
+		if (nodes[k].why)
+			sqlite3_bind_text(st, 1, nodes[k].why, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, nodes[k].id, 32, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			goto fail;
+	}
 
 	st = store_stmt(s, "UPDATE loans SET owner = ?, state = ?, usage = ?, rate = ?,"
-			   " credits = ?, decided = ?, closed = ?, reason = ?, ignored = ?"
-			   " WHERE id = ?");
+			   " credits = ?, decided = ?, closed = ?, reason = ?, ignored = ?,"
+			   " claim = ?, head = ?, head_time = ? WHERE id = ?");
 	if (!st)
-		return -1;
+		goto fail;
 	if (has_owner)
 		sqlite3_bind_blob(st, 1, owner, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, loan_state_name(state), -1, SQLITE_STATIC);
-	if (usage >= 0) {
-		sqlite3_bind_int64(st, 3, usage);
+	sqlite3_bind_text(st, 2, loan_state_name(o.state), -1, SQLITE_STATIC);
+	if (o.state == LOAN_CLOSED) {
+		int64_t rate = 0;
+		if (lending_agreed_rate(s, request, &rate))
+			goto fail;
+		sqlite3_bind_int64(st, 3, o.usage);
 		sqlite3_bind_int64(st, 4, rate);
-		sqlite3_bind_int64(st, 5, lending_credits((uint64_t)usage, (uint64_t)rate));
-	} else if (ret_usage >= 0) {
-		sqlite3_bind_int64(st, 3, ret_usage);
+		sqlite3_bind_int64(st, 5, lending_credits((uint64_t)o.usage, (uint64_t)rate));
+	} else if (o.returned >= 0) {
+		sqlite3_bind_int64(st, 3, o.returned);
 	}
-	if (decided >= 0)
-		sqlite3_bind_int64(st, 6, decided);
-	if (closed >= 0)
-		sqlite3_bind_int64(st, 7, closed);
-	sqlite3_bind_text(st, 8, reason, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 9, ignored);
-	sqlite3_bind_blob(st, 10, request, 32, SQLITE_STATIC);
-	return store_step_done(s, st);
+	if (o.decided >= 0)
+		sqlite3_bind_int64(st, 6, o.decided);
+	if (o.closed >= 0)
+		sqlite3_bind_int64(st, 7, o.closed);
+	sqlite3_bind_text(st, 8, o.reason >= 0 ? notes[o.reason] : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 9, o.ignored);
+	if (o.claim >= 0 && (o.state == LOAN_CLAIMED || o.state == LOAN_DISPUTED ||
+			     o.state == LOAN_CLOSED))
+		sqlite3_bind_int64(st, 10, o.claim);
+	sqlite3_bind_blob(st, 11, o.head >= 0 ? nodes[o.head].id : request, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 12, o.head >= 0 ? nodes[o.head].time : terms.requested);
+	sqlite3_bind_blob(st, 13, request, 32, SQLITE_STATIC);
+	rc = store_step_done(s, st);
+	free(nodes);
+	free(notes);
+	return rc;
+fail:
+	free(nodes);
+	free(notes);
+	return -1;
+}
+
+int lending_agreed_rate(struct store *s, const uint8_t request[32], int64_t *rate)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(agreed_rate, 0) FROM loans WHERE id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*rate = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(s);
+}
+
+int lending_recompute(struct store *s, const uint8_t request[32])
+{
+	return recompute(s, request);
 }
 
 int lending_recompute_resource(struct store *s, const uint8_t resource[32])
@@ -266,8 +307,9 @@ int lending_fold(struct store *s, const struct entry *e)
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST) {
 		const Mutua__Request *r = b->request;
 		st = store_stmt(s, "INSERT OR IGNORE INTO loans(id, resource, borrower, start_ms,"
-				   " end_ms, quantity, note, requested, state, seq)"
-				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?)");
+				   " end_ms, quantity, note, requested, state, seq, agreed_rate,"
+				   " unit, author)"
+				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?)");
 		if (!st)
 			return -1;
 		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
@@ -279,6 +321,11 @@ int lending_fold(struct store *s, const struct entry *e)
 		sqlite3_bind_text(st, 7, r->note ? r->note : "", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 8, b->time);
 		sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
+		if (r->has_rate)
+			sqlite3_bind_int64(st, 10, (sqlite3_int64)r->rate);
+		if (r->has_unit)
+			sqlite3_bind_text(st, 11, entry_unit_name(r->unit), -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 12, b->author.data, 32, SQLITE_STATIC);
 		if (store_step_done(s, st))
 			return -1;
 		return recompute(s, e->id);
@@ -290,8 +337,8 @@ int lending_fold(struct store *s, const struct entry *e)
 	if (mseq < 0)
 		return -1;
 	st = store_stmt(s, "INSERT OR IGNORE INTO loan_events(id, request, type, author, time,"
-			   " usage, rate, note, seq, member_seq)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+			   " usage, rate, note, seq, member_seq, answers)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
@@ -306,6 +353,8 @@ int lending_fold(struct store *s, const struct entry *e)
 	sqlite3_bind_text(st, 8, t->note ? t->note : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
 	sqlite3_bind_int64(st, 10, mseq);
+	if (t->has_answers)
+		sqlite3_bind_blob(st, 11, t->answers.data, 32, SQLITE_STATIC);
 	if (store_step_done(s, st))
 		return -1;
 	return recompute(s, t->request.data);
@@ -382,8 +431,8 @@ int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan 
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT l.resource, l.owner, l.borrower, l.state, l.start_ms, l.end_ms,"
-		" l.quantity, coalesce(r.unit, ''), coalesce(r.title, '?'),"
-		" coalesce(r.rate, 0), l.usage"
+		" l.quantity, coalesce(l.unit, r.unit, ''), coalesce(r.title, '?'),"
+		" coalesce(l.agreed_rate, 0), l.usage, l.claim, l.head, l.head_time"
 		" FROM loans l LEFT JOIN resources r ON r.id = l.resource WHERE l.id = ?");
 	if (!st)
 		return -1;
@@ -409,6 +458,13 @@ int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan 
 	out->rate = sqlite3_column_int64(st, 9);
 	out->usage = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1
 		     : sqlite3_column_int64(st, 10);
+	out->claim = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1
+		     : sqlite3_column_int64(st, 11);
+	if (sqlite3_column_bytes(st, 12) == 32)
+		memcpy(out->head, sqlite3_column_blob(st, 12), 32);
+	else
+		memcpy(out->head, id, 32);
+	out->head_time = sqlite3_column_int64(st, 13);
 	sqlite3_reset(st);
 	return rc ? -1 : 1;
 }
@@ -417,7 +473,8 @@ int lending_committed(struct store *s, const uint8_t member[32], const uint8_t *
 		      int64_t *sum)
 {
 	sqlite3_stmt *st = store_stmt(s,
-		"SELECT l.start_ms, l.end_ms, l.quantity, r.unit, r.rate FROM loans l"
+		"SELECT l.start_ms, l.end_ms, l.quantity, coalesce(l.unit, r.unit),"
+		" coalesce(l.agreed_rate, 0) FROM loans l"
 		" JOIN resources r ON r.id = l.resource WHERE (l.borrower = ?1 AND"
 		" mutua_in_progress(l.state)) OR l.id = ?2");
 	if (!st)
@@ -456,6 +513,34 @@ int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
 	return committed ? lending_committed(s, member, NULL, committed) : 0;
 }
 
+int lending_settle_check(struct store *s, const uint8_t request[32], int64_t usage)
+{
+	struct lending_loan l;
+	int rc = lending_loan_get(s, request, &l);
+	if (rc <= 0)
+		return rc < 0 ? -1 : 0;
+	int64_t limit, bal, com, mine = 0;
+	if (governance_param_get(s, "credit-limit", &limit))
+		return -1;
+	if (limit <= 0)
+		return 0;
+	if (lending_balance(s, l.borrower, &bal, NULL) || lending_committed(s, l.borrower, NULL, &com))
+		return -1;
+	/* this loan's own reserve gives way to its bill */
+	if (loan_state_in_progress(l.state)) {
+		int64_t u = loan_slot_usage(l.unit, l.start, l.end, (uint64_t)l.quantity);
+		if (u > 0)
+			mine = lending_credits((uint64_t)u, (uint64_t)l.rate);
+	}
+	int64_t after = bal - (com - mine) - lending_credits((uint64_t)usage, (uint64_t)l.rate);
+	if (after >= -limit)
+		return 0;
+	char a[32], lim[32];
+	amount_format(a, after);
+	amount_format(lim, -limit);
+	return err_set("credit limit: the borrower's balance would reach %s, below %s", a, lim);
+}
+
 int lending_append(struct store *s, const struct key *k, int payload_case,
 		   const uint8_t request[32], const char *note, int64_t usage,
 		   int64_t rate, const char *actor)
@@ -482,22 +567,38 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 	case MUTUA__BODY__PAYLOAD_HANDOVER: b.handover = &t; break;
 	case MUTUA__BODY__PAYLOAD_GIVE_BACK: b.give_back = &t; break;
 	case MUTUA__BODY__PAYLOAD_CLOSE: b.close = &t; break;
+	case MUTUA__BODY__PAYLOAD_AGREE: b.agree = &t; break;
+	case MUTUA__BODY__PAYLOAD_DISPUTE: b.dispute = &t; break;
 	default: return err_set("not a loan step");
 	}
-	/* the fold takes steps in the order of their authors' clocks: stamp
-	 * this one after every step taken so far, so that an author whose
-	 * clock runs behind another's is not ignored for following it */
-	sqlite3_stmt *st = store_stmt(s, "SELECT max(time) FROM loan_events"
-					 " WHERE request = ? AND verdict IS NULL");
-	if (!st)
+	/* the step answers the last step taken (loans.head: the request's id
+	 * before any), and is not stamped before it: store_append takes the
+	 * later of this time and the clock. No arithmetic on a claimed time:
+	 * an answered step stamped INT64_MAX is answered at INT64_MAX */
+	struct lending_loan l;
+	int rc = lending_loan_get(s, request, &l);
+	if (rc < 0)
 		return -1;
-	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		b.time = sqlite3_column_int64(st, 0) + 1;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return store_db_error(s);
+	if (rc == 1) {
+		t.has_answers = 1;
+		t.answers.data = l.head;
+		t.answers.len = 32;
+		b.time = l.head_time;
+		/* the credit limit holds at every figure that moves credits: the
+		 * borrower's return, its agreement to a claim, the owner's close
+		 * confirming the borrower's figure. A claim moves nothing; a
+		 * close without a return settles the slot the accept reserved */
+		int64_t figure = -1;
+		if (payload_case == MUTUA__BODY__PAYLOAD_GIVE_BACK)
+			figure = usage;
+		else if (payload_case == MUTUA__BODY__PAYLOAD_AGREE)
+			figure = l.claim;
+		else if (payload_case == MUTUA__BODY__PAYLOAD_CLOSE && l.state != LOAN_HANDED_OVER &&
+			 (usage < 0 || usage == l.usage))
+			figure = l.usage;
+		if (figure >= 0 && lending_settle_check(s, request, figure))
+			return -1;
+	}
 	return store_append(s, k, &b, NULL);
 }
 
@@ -518,8 +619,8 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 	b.request = &r;
 	if (store_begin(s, k, "a request and its check"))
 		return -1;
-	sqlite3_stmt *st = store_stmt(s, "SELECT title, withdrawn, capacity FROM resources"
-					 " WHERE id = ?");
+	sqlite3_stmt *st = store_stmt(s, "SELECT title, withdrawn, capacity, rate, unit"
+					 " FROM resources WHERE id = ?");
 	if (!st)
 		goto fail;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
@@ -528,6 +629,10 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 	if (rc == SQLITE_ROW) {
 		snprintf(title, sizeof title, "%s", sqlite3_column_text(st, 0));
 		int64_t cap = sqlite3_column_int64(st, 2);
+		/* the terms the borrower sees and agrees to (invariant 10) */
+		r.has_rate = 1;
+		r.rate = (uint64_t)sqlite3_column_int64(st, 3);
+		r.has_unit = entry_unit_parse((const char *)sqlite3_column_text(st, 4), &r.unit) == 0;
 		if (booking_withdrawn(booking_column_place(st, 1), INT64_MAX))
 			err_set("'%s' is withdrawn", title);
 		else if ((int64_t)quantity > cap)
@@ -578,7 +683,8 @@ int lending_accept(struct store *s, const struct key *k, const uint8_t request[3
 static const char pending_auto_sql[] =
 	"SELECT l.id FROM loans l JOIN resources r ON r.id = l.resource"
 	" WHERE r.owner = ? AND r.auto_accept = 1 AND l.state = 'requested'"
-	" ORDER BY l.requested, l.id LIMIT 64";
+	" ORDER BY (SELECT n FROM entries e WHERE e.author = l.author AND e.seq = l.seq),"
+	" l.id LIMIT 64";
 
 int lending_auto_answer(struct store *s, const struct key *k)
 {
@@ -611,7 +717,8 @@ int lending_auto_answer(struct store *s, const struct key *k)
 		store_db_error(s);
 		goto fail;
 	}
-	/* in request order: the earlier request gets the slot */
+	/* in the order this node received the requests (entries.n), never
+	 * the times they claim: a borrower cannot jump the queue */
 	for (int i = 0; i < n; i++) {
 		struct booking_check chk;
 		int ok = booking_can_accept(s, ids[i], &chk);

@@ -4,7 +4,8 @@
  * accepts it, and the owner's node refuses to accept beyond capacity.
  *
  * Amounts: usage in thousandths of the resource's unit, rates and credits
- * in hundredths of a credit; credits = round(usage * rate / 1000).
+ * in hundredths of a credit; credits = round(usage * rate / 1000), at the
+ * rate the request agreed (loan.h: settlement needs both parties).
  */
 #ifndef MUTUA_LENDING_H
 #define MUTUA_LENDING_H
@@ -43,11 +44,27 @@ struct lending_loan {
 	uint8_t id[32], resource[32], borrower[32], owner[32];
 	int has_owner;                     /* the resource is known here */
 	enum loan_state state;
-	char unit[16], title[TITLE_MAX_LEN + 1]; /* the resource's, or "", "?" */
 	int64_t start, end, quantity;
-	int64_t rate;                      /* the resource's current rate */
-	int64_t usage;                     /* the return's or close's; -1 none */
+	char unit[16], title[TITLE_MAX_LEN + 1]; /* the request's unit, else the
+					    * resource's, or ""; its title, or "?" */
+	int64_t rate;                      /* the rate the request agreed, 0 none */
+	int64_t usage;                     /* the return's or settled; -1 none */
+	int64_t claim;                     /* the owner's claim; -1 none */
+	uint8_t head[32];                  /* the last step taken, or the request */
+	int64_t head_time;                 /* its claimed time */
 };
+
+/* Recomputes one loan from its graph (loan_resolve); for governance,
+ * when a settle proposal or the close-grace changes. 0 or -1. */
+int lending_recompute(struct store *s, const uint8_t request[32]);
+/* The rate the request agreed (loans.agreed_rate), 0 when none. 0 or -1. */
+int lending_agreed_rate(struct store *s, const uint8_t request[32], int64_t *rate);
+/* The credit limit at settlement: 0 when the borrower of request can pay
+ * usage at the agreed rate and stay within the limit (its other loans'
+ * reserves counted, this one's given way to the bill), else -1 with why.
+ * Asked before signing a return, a close or an agree (lending_append):
+ * balances depend on other feeds, so on arrival, as at acceptance. */
+int lending_settle_check(struct store *s, const uint8_t request[32], int64_t usage);
 
 /* 1 and *out, 0 when no request has that id, -1 on error. */
 int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan *out);
@@ -65,8 +82,7 @@ int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
 int lending_committed(struct store *s, const uint8_t member[32], const uint8_t *extra,
 		      int64_t *sum);
 
-/* Default usage of a slot: its length in hours or days times the quantity,
- * or the quantity for items; -1 for km and m3, which must be measured. */
+/* Default usage of a slot: loan_slot_usage (whole units begun). */
 int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
 			      uint64_t quantity);
 int64_t lending_credits(uint64_t usage, uint64_t rate);

@@ -1,6 +1,7 @@
 /* proof.c - see proof.h for the file format and its validity rules. */
 #include "proof.h"
 #include "checkpoint.h"
+#include "governance.h"
 #include "lending.h"
 #include "loan.h"
 #include "store.h"
@@ -517,7 +518,6 @@ static int verify_record(const struct proof *p, const struct proof_record *r,
 static int verify_loan(const struct proof *p, struct proof_loan *out)
 {
 	struct proof_loan l = {0};
-	const struct entry *prev = NULL;
 	l.offer = &p->rec[0].e;
 	l.request = &p->rec[1].e;
 	l.accept = &p->rec[2].e;
@@ -554,9 +554,6 @@ static int verify_loan(const struct proof *p, struct proof_loan *out)
 		if (!by_owner && !by_borrower)
 			return err_set("the %s entry is signed by neither the owner nor the borrower",
 				       what);
-		if (prev && e->b->time < prev->b->time)
-			return err_set("the %s entry is dated before the %s entry", what,
-				       entry_type_name(prev->b->payload_case));
 		if (c == MUTUA__BODY__PAYLOAD_HANDOVER)
 			l.handover = e;
 		else if (c == MUTUA__BODY__PAYLOAD_GIVE_BACK)
@@ -564,17 +561,49 @@ static int verify_loan(const struct proof *p, struct proof_loan *out)
 		else if (c == MUTUA__BODY__PAYLOAD_CLOSE)
 			l.close = e;
 		last = c;
-		prev = e;
 	}
+	/* the steps are judged by the fold's own rule, the loan's graph
+	 * (loan_resolve): each answers the one before, and the settlement is
+	 * the one every node computes, at the request's agreed rate. A proof
+	 * holds no history: the close-grace is the federation's default. */
+	const Mutua__Request *rq = borrower->request;
+	const char *unit = entry_unit_name(rq->has_unit ? rq->unit : owner->offer->unit);
+	struct loan_terms terms = {0};
+	memcpy(terms.request, l.request->id, ENTRY_ID_BYTES);
+	terms.start = LOAN_REQUESTED;
+	terms.requested = borrower->time;
+	terms.slot_usage = loan_slot_usage(unit, rq->start, rq->end, rq->quantity);
+	terms.withdrawn = INT64_MAX;
+	terms.vote_usage = -1;
+	struct loan_node nodes[PROOF_RECORDS_MAX];
+	size_t nn = 0;
+	for (size_t i = 2; i < p->n && nn < PROOF_RECORDS_MAX; i++, nn++) {
+		const struct entry *e = &p->rec[i].e;
+		const Mutua__Transition *t = entry_transition(e->b);
+		struct loan_node *k = &nodes[nn];
+		memset(k, 0, sizeof *k);
+		memcpy(k->id, e->id, ENTRY_ID_BYTES);
+		if (t->has_answers)
+			memcpy(k->answers, t->answers.data, ENTRY_ID_BYTES);
+		memcpy(k->author, e->b->author.data, 32);
+		k->step = loan_step_of_payload(e->b->payload_case);
+		k->party = same_key(e->b, owner) ? LOAN_OWNER : LOAN_BORROWER;
+		k->time = e->b->time;
+		k->place = (int64_t)e->b->seq;
+		k->usage = t->has_usage ? (int64_t)t->usage : -1;
+		k->grace_end = loan_grace_end(rq->end, GOV_CLOSE_GRACE_DEFAULT);
+	}
+	struct loan_outcome o;
+	if (loan_resolve(&terms, nodes, nn, &o))
+		return -1;
+	for (size_t i = 0; i < nn; i++)
+		if (nodes[i].why)
+			return err_set("the %s entry takes no effect: %s",
+				       entry_type_name(p->rec[i + 2].e.b->payload_case), nodes[i].why);
 	l.usage = l.rate = l.credits = -1;
-	if (l.close) {
-		/* as the fold settles (lending.c): the close's usage, else the
-		 * return's, else 0, at the close's rate */
-		const Mutua__Transition *t = l.close->b->close;
-		const Mutua__Transition *g = l.give_back ? l.give_back->b->give_back : NULL;
-		l.usage = t->has_usage ? (int64_t)t->usage
-			  : g && g->has_usage ? (int64_t)g->usage : 0;
-		l.rate = t->has_rate ? (int64_t)t->rate : 0;
+	if (o.state == LOAN_CLOSED) {
+		l.usage = o.usage;
+		l.rate = rq->has_rate ? (int64_t)rq->rate : 0;
 		l.credits = lending_credits((uint64_t)l.usage, (uint64_t)l.rate);
 	}
 	if (out)

@@ -39,7 +39,10 @@
  *     resource; every step names the request's id; the accept and close
  *     are signed by the offer's author (the owner), the return by the
  *     request's (the borrower), the handover by one of them; owner and
- *     borrower differ; the steps' times do not go back;
+ *     borrower differ; the steps take effect by the fold's own rule
+ *     (loan_resolve, loan.h: each answers the one before, its time not
+ *     before it), and a close settles as every node settles it, at the
+ *     request's agreed rate (the close-grace: the default, 72 h);
  *   - fork: the two entries have one author and one seq, and not one id.
  * What a loan proof cannot show: steps left out of the file (a later
  * cancel, say: the file shows entries, not their absence), nor that a

@@ -143,7 +143,8 @@
  *       start_ms INTEGER, end_ms INTEGER, quantity INTEGER, note TEXT,
  *       requested INTEGER, state TEXT, usage INTEGER?, rate INTEGER?,
  *       credits INTEGER?, decided INTEGER?, closed INTEGER?, reason TEXT,
- *       ignored INTEGER, seq INTEGER?)
+ *       ignored INTEGER, seq INTEGER?, agreed_rate INTEGER?, unit TEXT?,
+ *       claim INTEGER?, head BLOB?, head_time INTEGER?, author BLOB?)
  *   One row a request entry (lending_fold), its state recomputed from the
  *   request, its resource and all its steps whenever one of them arrives
  *   (lending.c, recompute), whatever their order of arrival.
@@ -153,37 +154,50 @@
  *     quantity       how much of the resource's capacity it takes
  *     note           the request's note; requested, its time (ms)
  *     state          loan_state_name: requested, accepted, declined,
- *                    cancelled, handed_over, returned, closed, or invalid
- *                    (a request for one's own resource); the table of
- *                    loan.h says which step leads where
- *     usage          thousandths of the unit: the return's, then at close
- *                    the close's, else the return's, else 0
- *     rate           at close: the close's rate (hundredths of a credit
- *                    per unit), 0 when it names none
+ *                    cancelled, handed_over, returned, claimed, disputed,
+ *                    closed, or invalid (a request for one's own
+ *                    resource); the table and the graph of loan.h say
+ *                    which step leads where
+ *     usage          thousandths of the unit: the return's, then once
+ *                    closed the settled usage (loan.h)
+ *     rate           at close: the request's agreed rate (hundredths of
+ *                    a credit per unit), 0 when it names none
  *     credits        at close: hundredths of a credit moved from borrower
  *                    to owner, round(usage * rate / 1000) (lending_credits)
- *     decided        the accept's or decline's time; closed, the close's
+ *     decided        the accept's or decline's time; closed, the settling
+ *                    step's (or the settle proposal's passing)
  *     reason         the decline's or cancel's note
  *     ignored        how many of its steps the fold ignored (loan_events)
  *     seq            the request's seq in its author's feed (version 4)
+ *     agreed_rate    the rate the request carries (hundredths per unit),
+ *                    NULL none: it settles for 0 (version 6)
+ *     unit           the unit the request carries, NULL: the resource's
+ *     claim          the owner's claimed usage (state claimed, disputed,
+ *                    or closed after one), NULL none
+ *     head, head_time the last step taken (the request's id before any)
+ *                    and its claimed time: what the next step answers
+ *     author         the request's signing key: with seq, finds its entry
+ *                    (auto-answers in this node's order of arrival)
  *   Balances are not stored: lending_balance sums credits of closed loans.
  *
  * loan_events(id BLOB PRIMARY KEY, request BLOB, type TEXT, author BLOB,
  *             time INTEGER, usage INTEGER?, rate INTEGER?, note TEXT,
- *             verdict TEXT?, seq INTEGER?, member_seq INTEGER?)
+ *             verdict TEXT?, seq INTEGER?, member_seq INTEGER?,
+ *             answers BLOB?)
  *   Every loan step entry held (accept, decline, cancel, handover, return,
- *   close), taken or not (lending_fold).
+ *   close, agree, dispute), taken or not (lending_fold).
  *     request     the request it answers (possibly not held yet)
  *     type        the entry type; author, the member who took it
  *     note        its note (a reason, a condition, a meter reading)
- *     time        its author's clock: steps are taken in (time, author,
- *                 seq, id) order
+ *     time        its author's clock: data, bounded by the step it
+ *                 answers; the order is the graph's (loan.h)
  *     usage, rate what it states (return, close), as in loans
  *     verdict     NULL when the fold took it, else why it ignored it (the
  *                 reason store_append refuses it with, and the audit's)
  *     seq         its seq in its author's feed (version 4)
  *     member_seq  its place in its author's own order (lending_member_seq;
  *                 version 5)
+ *     answers     the id of the step it answers (version 6; loan.h)
  *
  * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
  *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
@@ -195,14 +209,16 @@
  *   recounted from scratch whenever a proposal or a vote arrives
  *   (governance_recount).
  *     proposer    the author's member id; created, its time
- *     kind        'admit', 'exclude', 'set' or 'rekey'
- *     target      admit: the newcomer's id; exclude, rekey: the member's
+ *     kind        'admit', 'exclude', 'set', 'rekey' or 'settle'
+ *     target      admit: the newcomer's id; exclude, rekey: the member's;
+ *                 settle: the request's (a loan)
  *     target_name admit: the name on the card, else ''
  *     card        admit, rekey: the card (a packed Card, signed)
  *     college     admit: the newcomer's college ('' the card's)
  *     reason      the proposer's words
  *     param       set: the parameter's name
- *     value       set: its value; rekey: the last seq of the replaced key
+ *     value       set: its value; rekey: the last seq of the replaced key;
+ *                 settle: the usage (thousandths of the loan's unit)
  *     deadline    created + the duration in force at created (ms)
  *     state       'open' or 'passed'; passed_at, when it passed (ms)
  *     quorum_met, voters, eligible  the tally: whether the quorum is met,
@@ -210,7 +226,8 @@
  *     yes, no     REAL: votes, or under the colleges rule their
  *                 college-weighted shares
  *     oldkey      rekey: the signing key replaced (version 3)
- *   The parameters in force (credit-limit, threshold, quorum, duration)
+ *   The parameters in force (credit-limit, threshold, quorum, duration,
+ *   close-grace)
  *   are read from the passed 'set' proposals (governance_param_get), or
  *   the genesis's.
  *
@@ -337,8 +354,10 @@
  *   5  resources.withdrawn, loan_events.member_seq, votes.counted; the
  *      views current_members, member_status, counted_votes, fork_points,
  *      settled_loans, settlements. Filled by a refold
- *   6  format 2: feeds.link, feeds.time. A store of versions 1 to 5 holds
- *      format 1 entries and is refused (SCHEMA_FORMAT2)
+ *   6  format 2 (a store of versions 1 to 5 holds format 1 entries and is
+ *      refused: SCHEMA_FORMAT2): feeds.link, feeds.time; loans.agreed_rate,
+ *      unit, claim, head, head_time, author; loan_events.answers (the
+ *      loan's graph, loan.h)
  */
 #include "schema.h"
 
@@ -447,13 +466,23 @@ static const char v5_sql[] =
 	" credits FROM settled_loans"
 	" UNION ALL SELECT borrower, id, closed, 0, credits, -credits FROM settled_loans;";
 
-/* Format 2: a feed's head keeps the link the next entry names as prev
- * (entry_link: BLAKE2b-256 of the head's id and signature; a scratch
- * store keeps no signature to compute it from) and the head's time, which
- * the next entry's must not precede. */
+/* Format 2, one step until it is released. A feed's head keeps the link
+ * the next entry names as prev (entry_link: BLAKE2b-256 of the head's id
+ * and signature; a scratch store keeps no signature to compute it from)
+ * and the head's time, which the next entry's must not precede. The
+ * loan's graph (loan.h): the terms the request agreed, the step each step
+ * answers, the claim, the last step taken, and the request's signing key
+ * (auto-answers in arrival order). */
 static const char v6_sql[] =
 	"ALTER TABLE feeds ADD COLUMN link BLOB NOT NULL DEFAULT x'';"
-	"ALTER TABLE feeds ADD COLUMN time INTEGER NOT NULL DEFAULT 0;";
+	"ALTER TABLE feeds ADD COLUMN time INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN agreed_rate INTEGER;"
+	"ALTER TABLE loans ADD COLUMN unit TEXT;"
+	"ALTER TABLE loans ADD COLUMN claim INTEGER;"
+	"ALTER TABLE loans ADD COLUMN head BLOB;"
+	"ALTER TABLE loans ADD COLUMN head_time INTEGER;"
+	"ALTER TABLE loans ADD COLUMN author BLOB;"
+	"ALTER TABLE loan_events ADD COLUMN answers BLOB;";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -463,7 +492,7 @@ const struct schema_step schema_steps[] = {
 	/* the places of withdrawals and steps, and the counted votes, follow
 	 * from the entries: only a refold writes them */
 	{5, v5_sql, 1},
-	{6, v6_sql, 0},
+	{6, v6_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -36,6 +36,8 @@ int usage(const char *text);
 /* A missing option or argument of cmd: "CMD: missing --to (what it is, from
  * the command's help)", then the usage line. Returns EXIT_USAGE. */
 int missing(const char *cmd, const char *what, const char *use);
+/* Usage in thousandths of a unit, as typed ("3", "2.5"): 0, or -1 (err_set). */
+int usage_parse(const char *s, int64_t *out);
 
 #define NEED_KEY 1
 #define NEED_FED 2

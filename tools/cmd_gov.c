@@ -109,14 +109,17 @@ static int open_current_member(struct ctx *c, const char *arg, uint8_t id[32])
 	return EXIT_OK;
 }
 
+static const char use_text_settle[] = "mutua propose settle REQ USAGE [--reason TEXT]";
+
 int cmd_propose(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] =
 		"mutua propose admit CARD [--college C] [--reason TEXT]\n"
 		"       mutua propose exclude MEMBER [--reason TEXT]\n"
-		"       mutua propose set credit-limit|threshold|quorum|duration VALUE "
-		"[--reason TEXT]\n"
-		"       mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]";
+		"       mutua propose set credit-limit|threshold|quorum|duration|close-grace "
+		"VALUE [--reason TEXT]\n"
+		"       mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]\n"
+		"       mutua propose settle REQ USAGE [--reason TEXT]";
 	static const struct option opts[] = {
 		{"college", required_argument, NULL, 'c'},
 		{"reason", required_argument, NULL, 'r'},
@@ -221,6 +224,25 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		p.exclude.len = 32;
 		return append_proposal(c, &p);
 	}
+	if (strcmp(what, "settle") == 0) {
+		/* the members settle a disputed loan (loan.h) */
+		uint8_t req[32];
+		int64_t figure;
+		if (optind != argc - 2)
+			return usage(use_text_settle);
+		if (usage_parse(argv[optind + 1], &figure))
+			return fail_err(EXIT_USAGE, "USAGE");
+		if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
+		    (rc = resolve_id(c, "request", &view_loan_ids, argv[optind], req)))
+			return rc;
+		Mutua__Settle st = MUTUA__SETTLE__INIT;
+		st.request.data = req;
+		st.request.len = 32;
+		st.usage = (uint64_t)figure;
+		p.what_case = MUTUA__PROPOSAL__WHAT_SETTLE;
+		p.settle = &st;
+		return append_proposal(c, &p);
+	}
 	if (strcmp(what, "set") == 0) {
 		if (optind != argc - 2)
 			return usage(use);
@@ -229,7 +251,7 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		if (strcmp(name, "credit-limit") == 0) {
 			if (amount_parse(val, 0, &v))
 				return fail_err(EXIT_USAGE, "credit-limit");
-		} else if (strcmp(name, "duration") == 0) {
+		} else if (strcmp(name, "duration") == 0 || strcmp(name, "close-grace") == 0) {
 			if (duration_parse(val, &v))
 				return fail_err(EXIT_USAGE, "duration");
 		} else {

@@ -19,7 +19,7 @@
 #include <time.h>
 
 /* Usage in thousandths of a unit: "3", "2.5", "0.125". */
-static int usage_parse(const char *s, int64_t *out)
+int usage_parse(const char *s, int64_t *out)
 {
 	int64_t whole = 0, frac = 0;
 	int digits = 0;
@@ -79,6 +79,13 @@ static void print_step(struct ctx *c, const struct lending_loan *l, const char *
 		printf("{\"id\":\"%s\",\"state\":\"%s\"}\n", hex, state);
 	else
 		printf("%s %s\n", hex, state_words(state));
+}
+
+/* The state the loan is in once the step is folded. */
+static const char *state_now(struct ctx *c, const uint8_t id[32], const char *dflt)
+{
+	struct lending_loan l;
+	return lending_loan_get(c->store, id, &l) == 1 ? loan_state_name(l.state) : dflt;
 }
 
 int cmd_borrow(struct ctx *c, int argc, char **argv)
@@ -144,7 +151,8 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* accept | decline | cancel | handover | return | close: what the command
+/* accept | decline | cancel | handover | return | close | agree | dispute:
+ * what the command
  * line needs; who may take a step and after which state is the ledger's
  * table (loan_step_check) */
 struct step {
@@ -160,6 +168,8 @@ static const struct step steps[] = {
 	{LOAN_HANDOVER, "mutua handover REQ [--note TEXT]", 0},
 	{LOAN_RETURN, "mutua return REQ [--usage N] [--note TEXT]", 1},
 	{LOAN_CLOSE, "mutua close REQ [--usage N] [--note TEXT]", 1},
+	{LOAN_AGREE, "mutua agree REQ [--note TEXT]", 0},
+	{LOAN_DISPUTE, "mutua dispute REQ --reason TEXT", 0},
 };
 
 static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
@@ -185,6 +195,8 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	}
 	if (optind != argc - 1 || (note && sp->step == LOAN_ACCEPT))
 		return usage(sp->use);
+	if (sp->step == LOAN_DISPUTE && (!note || !*note))
+		return missing("dispute", "--reason", sp->use);
 	int64_t use = -1;
 	if (usage_arg && usage_parse(usage_arg, &use))
 		return fail_err(EXIT_USAGE, "--usage");
@@ -208,24 +220,24 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		print_step(c, &l, to);
 		return EXIT_OK;
 	}
-	int64_t rate = -1;
-	if (sp->usage) {
-		/* the close settles at the resource's rate, on the usage given,
-		 * else the borrower's, else the slot's */
-		if (use < 0 && sp->step == LOAN_CLOSE)
+	if (sp->usage && use < 0) {
+		/* the return states the borrower's figure, by default the slot's
+		 * whole units; the close confirms the return's, else (no
+		 * return, after the grace) the slot's */
+		if (sp->step == LOAN_CLOSE && l.usage >= 0)
 			use = l.usage;
-		if (use < 0)
+		else
 			use = lending_default_usage(l.unit, l.start, l.end, (uint64_t)l.quantity);
 		if (use < 0)
 			return fail(EXIT_USAGE, "--usage is needed: '%s' is counted in %s",
 				    l.title, l.unit);
-		if (sp->step == LOAN_CLOSE)
-			rate = l.rate;
 	}
+	/* the rate is the request's, agreed by the borrower: none is sent */
+	int64_t rate = -1;
 	if (lending_append(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
 			   getenv("MUTUA_ACTOR")))
 		return fail(EXIT_REFUSED, "cannot %s: %s", name, err_msg());
-	print_step(c, &l, to);
+	print_step(c, &l, state_now(c, l.id, to));
 	return EXIT_OK;
 }
 
@@ -259,7 +271,7 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 			if (loan_state_parse(optarg, &ls))
 				return fail(EXIT_USAGE, "--state: unknown state '%s' (requested, "
 					    "accepted, declined, cancelled, handed_over, returned, "
-					    "closed)", optarg);
+					    "claimed, disputed, closed)", optarg);
 			state = optarg;
 			break;
 		}
@@ -276,7 +288,7 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 			       VIEW_TEXT(state)};
 	static const char *const cols[] = {"id.12", "resource_title:28", "owner_name:20",
 					   "borrower_name:20", "from", "to", "quantity",
-					   "state", "credits", "conflict:40", NULL};
+					   "state", "credits", "usage_claimed", "conflict:40", NULL};
 	return out_rows(c, &view_requests, a, 4, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 

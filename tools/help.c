@@ -95,6 +95,12 @@ static const struct help_cmd cmds[] = {
 	 "mutua return 9be0d4 --usage 1"},
 	{"close", "mutua close REQ [--usage N] [--note TEXT]", step_usage,
 	 "mutua close 9be0d4"},
+	{"agree", "mutua agree REQ [--note TEXT]",
+	 OPTS({"--note TEXT", "a note kept with the step"}),
+	 "mutua agree 9be0d4"},
+	{"dispute", "mutua dispute REQ --reason TEXT",
+	 OPTS({"--reason TEXT", "why the owner's figure is wrong"}),
+	 "mutua dispute 9be0d4 --reason 'the meter read 132 km'"},
 	{"requests", "mutua requests [--incoming|--outgoing] [--state STATE]",
 	 OPTS({"--incoming", "only requests for this member's resources"},
 	      {"--outgoing", "only this member's own requests"},
@@ -120,8 +126,9 @@ static const struct help_cmd cmds[] = {
 	{"propose",
 	 "mutua propose admit CARD [--college C] [--reason TEXT]\n"
 	 "mutua propose exclude MEMBER [--reason TEXT]\n"
-	 "mutua propose set credit-limit|threshold|quorum|duration VALUE [--reason TEXT]\n"
-	 "mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]",
+	 "mutua propose set credit-limit|threshold|quorum|duration|close-grace VALUE [--reason TEXT]\n"
+	 "mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]\n"
+	 "mutua propose settle REQ USAGE [--reason TEXT]",
 	 OPTS({"--college C", "admit: the new member's college"},
 	      {"--reason TEXT", "why, shown to the voters"},
 	      {"--upto SEQ", "rekey: the last entry of the old key that stays valid"}),

@@ -69,6 +69,9 @@ has_proposal() { # HOME PROPOSAL
 	[ "$(sql "$A" "SELECT count(*) FROM entries WHERE author = X'$new'")" = 1 ]
 	loan_is "$A" "$REQ" accepted
 	mutua --home "$A" handover "$REQ" >/dev/null
+	copy_entries "$A" "$B"
+	mutua --home "$B" return "$REQ" >/dev/null # the borrower's figure
+	copy_entries "$B" "$A"
 	mutua --home "$A" close "$REQ" >/dev/null
 	loan_is "$A" "$REQ" closed
 	[ "$(sql "$A" "SELECT count(*) FROM resources WHERE owner = X'$A_ID'")" = 1 ]

@@ -396,8 +396,14 @@ borrow_as() {
 	stderr_has "cannot cancel: out of order: the resource is handed over"
 	run -1 --separate-stderr mutua --home "$A" handover "$R"
 	stderr_has "cannot handover: out of order: the resource is handed over"
-	mutua --home "$A" close "$R" >/dev/null # without a return: the slot's usage
+	# without a return, before the slot's end and the grace: refused
+	run -1 --separate-stderr mutua --home "$A" close "$R"
+	stderr_has "cannot close: no return yet"
+	mutua --home "$B" return "$R" >/dev/null # the borrower's figure: the slot's day
+	share "$B" "$A"
+	mutua --home "$A" close "$R" >/dev/null # confirmed
 	share "$A" "$B"
+	nb=$(feed_len "$B" "$B_ID")
 	[ "$(req_get "$B" "$R" usage)" = 1.0 ]
 	[ "$(req_get "$B" "$R" credits)" = 10.0 ]
 	na=$(feed_len "$A" "$A_ID")
@@ -451,20 +457,28 @@ borrow_as() {
 	mutua --home "$C" return "$R3" --usage 2.5 >/dev/null # measured: 2.5 hours
 	share "$B" "$A"
 	share "$C" "$A"
-	[ "$(req_get "$A" "$R1" usage)" = 3.0 ]  # 1.5 hours x 2
+	[ "$(req_get "$A" "$R1" usage)" = 4.0 ]  # 1.5 hours: 2 hours begun, x 2
 	[ "$(req_get "$A" "$R2" usage)" = 12.0 ] # items: the quantity
 	[ "$(req_get "$A" "$R3" usage)" = 2.5 ]
 	mutua --home "$A" close "$R1" >/dev/null
 	mutua --home "$A" close "$R2" >/dev/null
-	mutua --home "$A" close "$R3" --usage 2 --note "compteur" >/dev/null # the owner's word
-	[ "$(req_get "$A" "$R1" credits)" = 7.5 ]
+	# the owner's other figure is a claim, settled once the borrower agrees
+	run -0 mutua --home "$A" close "$R3" --usage 2 --note "compteur"
+	[ "$output" = "$R3 claimed" ]
+	[ "$(req_get "$A" "$R3" usage_claimed)" = 2.0 ]
+	[ "$(req_get "$A" "$R3" credits)" = "" ]
+	share "$A" "$C"
+	run -0 mutua --home "$C" agree "$R3"
+	[ "$output" = "$R3 closed" ]
+	share "$C" "$A"
+	[ "$(req_get "$A" "$R1" credits)" = 10.0 ]
 	[ "$(req_get "$A" "$R2" credits)" = 6.0 ]
 	[ "$(req_get "$A" "$R3" usage)" = 2.0 ]
 	[ "$(req_get "$A" "$R3" credits)" = 5.0 ]
 	share "$A" "$B" "$C"
 	for h in "$A" "$B" "$C"; do
 		[ "$(balance_sum "$h")" = 0 ]
-		[ "$(json_get "$(mutua --json --home "$h" balance --member Alpha)" '$.balance')" = 18.5 ]
+		[ "$(json_get "$(mutua --json --home "$h" balance --member Alpha)" '$.balance')" = 21.0 ]
 		[ "$(json_get "$(mutua --json --home "$h" balance --member Gamma)" '$.balance')" = -11.0 ]
 	done
 	# bad usages are usage errors
@@ -501,7 +515,12 @@ borrow_as() {
 	run -0 mutua --home "$A" close "$R1"
 	[ "$(req_get "$A" "$R1" usage)" = 123.5 ]
 	[ "$(req_get "$A" "$R1" credits)" = 37.05 ]
-	run -0 mutua --home "$A" close "$R2" --usage 8
+	# without the borrower's figure a close of m3 is refused (1)
+	run -1 --separate-stderr mutua --home "$A" close "$R2" --usage 8
+	stderr_has "km and m3 need the borrower's figure"
+	mutua --home "$B" return "$R2" --usage 8 >/dev/null
+	share "$B" "$A"
+	run -0 mutua --home "$A" close "$R2"
 	[ "$(req_get "$A" "$R2" credits)" = 8.0 ]
 	[ "$(balance_sum "$A")" = 0 ]
 }
@@ -632,10 +651,9 @@ borrow_as() {
 	R2=$(borrow_as "$C" "$VAN" --from 2026-12-07 --to 2026-12-07)
 	R3=$(borrow_as "$C" "$VAN" --from 2026-12-09 --to 2026-12-09) # accepted, not closed
 	for r in "$R1" "$R2" "$R3"; do mutua --home "$A" accept "$r" >/dev/null; done
-	for r in "$R1" "$R2"; do
-		mutua --home "$A" handover "$r" >/dev/null
-		mutua --home "$A" close "$r" >/dev/null
-	done
+	share "$A" "$B" "$C"
+	settle "$A" "$B" "$R1"
+	settle "$A" "$C" "$R2"
 	run -0 --separate-stderr mutua --home "$A" export-csv --out "$T/loans.csv"
 	stderr_has "2 closed loans written to $T/loans.csv"
 	[ "$(wc -l <"$T/loans.csv")" -eq 3 ]
@@ -672,8 +690,7 @@ formula_loans() {
 	share "$B" "$A" "$C"
 	R=$(borrow_as "$B" "$VAN" --from 2026-12-05 --to 2026-12-06)
 	mutua --home "$A" accept "$R" >/dev/null
-	mutua --home "$A" handover "$R" >/dev/null
-	mutua --home "$A" close "$R" >/dev/null
+	settle "$A" "$B" "$R"
 }
 
 @test "export-csv: a cell a spreadsheet would take for a formula is text, numbers stay numbers" {

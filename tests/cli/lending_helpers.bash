@@ -98,3 +98,15 @@ has_keys() {
 		return 1
 	}
 }
+
+# settle OWNER BORROWER REQ [USAGE]: the owner hands over, the borrower
+# returns (stating USAGE, else the slot's), the owner closes on that
+# figure: what both parties sign (DESIGN.md, invariant 10).
+settle() {
+	local o=$1 b=$2 r=$3
+	mutua --home "$o" handover "$r" >/dev/null || return 1
+	share "$o" "$b" || return 1
+	mutua --home "$b" return "$r" ${4:+--usage "$4"} >/dev/null || return 1
+	share "$b" "$o" || return 1
+	mutua --home "$o" close "$r" >/dev/null || return 1
+}

@@ -21,9 +21,8 @@ lent_truck() {
 	R=$(mutua --home "$B" borrow "$TRUCK" --from 2026-12-05 --to 2026-12-06) || return 1
 	R2=$(mutua --home "$C" borrow "$TRUCK" --from 2026-12-10 --to 2026-12-11) || return 1
 	share "$B" "$A" && share "$C" "$A" || return 1
-	for step in accept handover close; do
-		mutua --home "$A" "$step" "$R" >/dev/null || return 1
-	done
+	mutua --home "$A" accept "$R" >/dev/null || return 1
+	settle "$A" "$B" "$R" || return 1
 	share "$A" "$B" "$C"
 }
 

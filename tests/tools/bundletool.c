@@ -44,9 +44,12 @@
  *       the same, for an offer of capacity 0: a validly signed body that
  *       every node refuses to decode (entry_decode), whose author and seq
  *       still read
- *   bundletool step HOME TYPE REQUEST [USAGE RATE]
+ *   bundletool step HOME TYPE REQUEST [USAGE RATE [ANSWERS [TIME]]]
  *       signs a loan step (accept, decline, cancel, handover, return,
- *       close) for REQUEST (hex id) at the next seq of HOME's own feed and
+ *       close, agree, dispute) for REQUEST (hex id), answering ANSWERS
+ *       (hex id; "head" or absent: the last step HOME's store took, as
+ *       the CLI names it) and stamped TIME (ms; absent: the clock, not
+ *       before the answered step), at the next seq of HOME's own feed and
  *       stores it as a received entry (store_insert_batch), as a patched
  *       node would: none of the refusals of the CLI or of store_append
  *       (capacity, state, party, the fold's verdict) apply, and the fold
@@ -55,13 +58,15 @@
  *   bundletool receive HOME FILE...
  *       gives each record payload to HOME's store as the sync does with
  *       what a peer sends (store_insert_batch, one batch per FILE) and
- *       prints one line per FILE: "added", "duplicate", "fork", or
+ *       prints one line per FILE: "added", "duplicate", "fork",
+ *       "held: ..." (dated ahead of this clock: not stored), or
  *       "rejected: WHY" with the reason a node logs
  * Exit status 0, 1 on failure, 2 on usage.
  */
 #include "bundle.h"
 #include "entry.h"
 #include "keys.h"
+#include "lending.h"
 #include "store.h"
 #include "util.h"
 
@@ -554,9 +559,12 @@ static int receive(struct store *s, const uint8_t *rec, size_t n, int quiet)
 	}
 	if (r.rejected)
 		printf("rejected: %s\n", err_msg());
+	else if (r.held)
+		printf("held: dated more than %lld minutes ahead of this clock\n",
+		       ENTRY_AHEAD_MAX_MS / 60000);
 	else if (!quiet)
 		puts(r.added ? "added" : r.forks ? "fork" : "duplicate");
-	return r.rejected ? 1 : 0;
+	return r.rejected || r.held ? 1 : 0;
 }
 
 static int cmd_receive(int argc, char **argv)
@@ -589,11 +597,17 @@ static int cmd_step(int argc, char **argv)
 		{"accept", MUTUA__BODY__PAYLOAD_ACCEPT},     {"decline", MUTUA__BODY__PAYLOAD_DECLINE},
 		{"cancel", MUTUA__BODY__PAYLOAD_CANCEL},     {"handover", MUTUA__BODY__PAYLOAD_HANDOVER},
 		{"return", MUTUA__BODY__PAYLOAD_GIVE_BACK}, {"close", MUTUA__BODY__PAYLOAD_CLOSE},
+		{"agree", MUTUA__BODY__PAYLOAD_AGREE},       {"dispute", MUTUA__BODY__PAYLOAD_DISPUTE},
 	};
-	uint8_t req[32], prev[32];
-	int payload = 0;
-	if ((argc != 5 && argc != 7) || hex_decode(req, 32, argv[4]))
+	uint8_t req[32], prev[32], answers[32];
+	int payload = 0, has_answers = 0;
+	if ((argc != 5 && argc != 7 && argc != 8 && argc != 9) || hex_decode(req, 32, argv[4]))
 		return 2;
+	if (argc >= 8 && strcmp(argv[7], "head") != 0) {
+		if (hex_decode(answers, 32, argv[7]))
+			return 2;
+		has_answers = 1;
+	}
 	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
 		if (!strcmp(argv[3], types[i].name))
 			payload = types[i].payload;
@@ -604,7 +618,7 @@ static int cmd_step(int argc, char **argv)
 	t.request.data = req;
 	t.request.len = 32;
 	t.note = "patched node";
-	if (argc == 7) {
+	if (argc >= 7) {
 		long long usage = strtoll(argv[5], NULL, 10), rate = strtoll(argv[6], NULL, 10);
 		t.has_usage = usage >= 0;
 		t.usage = (uint64_t)usage;
@@ -618,6 +632,8 @@ static int cmd_step(int argc, char **argv)
 	case MUTUA__BODY__PAYLOAD_CANCEL: b.cancel = &t; break;
 	case MUTUA__BODY__PAYLOAD_HANDOVER: b.handover = &t; break;
 	case MUTUA__BODY__PAYLOAD_GIVE_BACK: b.give_back = &t; break;
+	case MUTUA__BODY__PAYLOAD_AGREE: b.agree = &t; break;
+	case MUTUA__BODY__PAYLOAD_DISPUTE: b.dispute = &t; break;
 	default: b.close = &t; break;
 	}
 	char path[4096];
@@ -628,9 +644,20 @@ static int cmd_step(int argc, char **argv)
 	struct key *k = home_key(argv[2]);
 	struct entry e = {0};
 	int rc = 1;
+	struct lending_loan l;
+	int known = lending_loan_get(s, req, &l) == 1;
+	if (!has_answers && known)
+		memcpy(answers, l.head, 32);
+	t.has_answers = has_answers || known;
+	t.answers.data = answers;
+	t.answers.len = 32;
 	if (k && header(&b, s, k, (uint8_t *)store_fed_id(s), 0, prev) == 0) {
-		/* after the steps taken so far, as lending_append stamps it */
-		b.time++;
+		/* not before the step it answers, as lending_append stamps it,
+		 * unless a time is given */
+		if (known && !has_answers && b.time < l.head_time)
+			b.time = l.head_time;
+		if (argc == 9)
+			b.time = strtoll(argv[8], NULL, 10);
 		if (entry_seal(&e, k, &b))
 			die("%s", err_msg());
 		else {
@@ -677,7 +704,7 @@ int main(int argc, char **argv)
 	if (rc == 2)
 		fprintf(stderr, "usage: bundletool list BUNDLE | edit IN OUT OP... | pick BUNDLE N "
 				"FILE | forge HOME FEDERATION SEQ FILE [KEY] | malformed HOME "
-				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE] | "
+				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE [ANSWERS [TIME]]] | "
 				"receive HOME FILE...\n");
 	return rc;
 }

@@ -588,6 +588,8 @@ static void loan(struct store *s, uint8_t request[32])
 	r.start = T0 + 86400000;
 	r.end = T0 + 2 * 86400000;
 	r.quantity = 1;
+	r.has_rate = 1; /* the rate the borrower agrees to settles */
+	r.rate = 1000;
 	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
 	b.request = &r;
 	assert_int_equal(store_append(s, kb, &b, request), 0);

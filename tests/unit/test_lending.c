@@ -1,8 +1,10 @@
-/* test_lending.c - loans (lending.c): the booking rule, usage and credits,
- * the fold of requests and their steps (the same whatever order the feeds
- * arrive in, after a reindex, with steps in one millisecond or clocks that
- * disagree), accepting against another writer of the store, and the
- * owner's auto-answer.
+/* test_lending.c - loans (lending.c, loan.c): the booking rule, usage and
+ * credits, the fold of requests and the graph of their steps (the same
+ * whatever order the feeds arrive in, after a reindex, with steps in one
+ * millisecond or clocks that disagree), the conflict rule, settlement by
+ * both parties, the findings 1, 2 and 7 of issue 13, accepting against
+ * another writer of the store, and the owner's auto-answer in order of
+ * arrival.
  *
  * Real SQLite stores in a temporary folder, keys from fixed seeds, a
  * genesis of three founders: A owns the resources, B and C borrow. Entries
@@ -195,6 +197,16 @@ static void borrow(struct store *s, const struct key *k, const uint8_t res[32],
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Request r = MUTUA__REQUEST__INIT;
 	fill_request(&b, &r, res, start, end, q);
+	/* as the CLI asks: the request carries the offer's rate and unit,
+	 * as this node knows them (none when it does not know the offer) */
+	sqlite3_stmt *st = db_prep(s, "SELECT rate, unit FROM resources WHERE id = ?1");
+	sqlite3_bind_blob(st, 1, res, 32, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		r.has_rate = 1;
+		r.rate = (uint64_t)sqlite3_column_int64(st, 0);
+		r.has_unit = entry_unit_parse((const char *)sqlite3_column_text(st, 1), &r.unit) == 0;
+	}
+	sqlite3_finalize(st);
 	if (store_append(s, k, &b, id))
 		fail_msg("request: %s", err_msg());
 	tick();
@@ -210,8 +222,8 @@ static void step(struct store *s, const struct key *k, int payload, const uint8_
 
 /* Seals an entry of k's feed in s with the given author time (not the
  * clock) without storing it; stored later by put_sealed, as if received. */
-static void seal_at(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
-		    struct entry *e)
+static void seal_exact(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
+		       struct entry *e)
 {
 	static struct feed_head h;
 	assert_int_equal(store_feed_head(s, k->id, &h), 0);
@@ -231,6 +243,18 @@ static void seal_at(struct store *s, const struct key *k, Mutua__Body *b, int64_
 		fail_msg("entry_seal: %s", err_msg());
 }
 
+/* The same, claiming time or, when that is earlier, the time of k's own
+ * previous entry: a feed's times never go back (entry_extends), and a
+ * forged step that would is refused before any rule of the loan is
+ * asked (forge_refused). */
+static void seal_at(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
+		    struct entry *e)
+{
+	struct feed_head h;
+	assert_int_equal(store_feed_head(s, k->id, &h), 0);
+	seal_exact(s, k, b, time < h.time ? h.time : time, e);
+}
+
 static void put_sealed(struct store *s, struct entry *e, uint8_t id[32])
 {
 	struct raw_entry raw = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
@@ -243,11 +267,18 @@ static void put_sealed(struct store *s, struct entry *e, uint8_t id[32])
 	entry_free(e);
 }
 
+/* The step a forged step answers: the loan's last step taken, as a
+ * patched node would name it (zeros when the loan is not held). */
+static uint8_t forged_answers[32];
+
 static void step_body(Mutua__Body *b, Mutua__Transition *t, int payload, const uint8_t req[32],
 		      const char *note)
 {
 	t->request.data = (uint8_t *)req;
 	t->request.len = 32;
+	t->has_answers = 1;
+	t->answers.data = forged_answers;
+	t->answers.len = 32;
 	t->note = (char *)note;
 	b->payload_case = payload;
 	switch (payload) {
@@ -257,6 +288,8 @@ static void step_body(Mutua__Body *b, Mutua__Transition *t, int payload, const u
 	case HANDOVER: b->handover = t; break;
 	case RETURN: b->give_back = t; break;
 	case CLOSE: b->close = t; break;
+	case MUTUA__BODY__PAYLOAD_AGREE: b->agree = t; break;
+	case MUTUA__BODY__PAYLOAD_DISPUTE: b->dispute = t; break;
 	default: fail_msg("not a step");
 	}
 }
@@ -270,6 +303,10 @@ static void forced(struct store *s, const struct key *k, int payload, const uint
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Transition t = MUTUA__TRANSITION__INIT;
 	struct entry e;
+	struct lending_loan l;
+	memset(forged_answers, 0, 32);
+	if (lending_loan_get(s, req, &l) == 1)
+		memcpy(forged_answers, l.head, 32);
 	step_body(&b, &t, payload, req, note);
 	if (usage >= 0) {
 		t.has_usage = 1;
@@ -646,6 +683,7 @@ static void test_credit_limit(void **state)
 	borrow(s, kc, room, DAY(1), DAY(2), 1, rc1);
 	step(s, kb, ACCEPT, rc1, NULL, -1, -1);
 	step(s, kc, HANDOVER, rc1, NULL, -1, -1);
+	step(s, kc, RETURN, rc1, NULL, 1000, -1);
 	step(s, kb, CLOSE, rc1, NULL, 1000, 500);
 	assert_int_equal(balance(s, kb), -300);
 	assert_int_equal(balance(s, kc), -500);
@@ -653,9 +691,10 @@ static void test_credit_limit(void **state)
 	accepts(s, r2);
 	step(s, ka, ACCEPT, r2, NULL, -1, -1);
 	/* exactly at the limit is allowed; a cent beyond is not */
-	borrow(s, kc, truck, DAY(8), DAY(8) + D * 5 / 4, 1, r3); /* 1.25 day: 5.00 */
+	offer_add(s, ka, "Outil", MUTUA__UNIT__UNIT_ITEM, 1000, 1, 0, truck); /* 0.01 an item */
+	borrow(s, kc, truck, DAY(8), DAY(9), 500, r3); /* 5.00 */
 	accepts(s, r3);
-	borrow(s, kc, truck, DAY(8), DAY(8) + D * 5 / 4 + 3 * MINUTE, 1, r3); /* 5.01 */
+	borrow(s, kc, truck, DAY(8), DAY(9), 501, r3); /* 5.01 */
 	refuses(s, r3, "credit limit", NULL);
 }
 
@@ -672,32 +711,37 @@ static void test_no_credit_limit_when_zero(void **state)
 static void test_default_usage_and_credits(void **state)
 {
 	(void)state;
-	/* thousandths of the unit, times the quantity */
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 1), 1500);
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 2), 3000);
+	/* whole units begun, in thousandths, times the quantity (loan.h) */
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 1), 2000);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + 90 * MINUTE, 2), 4000);
 	assert_int_equal(lending_default_usage("day", DAY(4), DAY(6), 1), 2000);
-	assert_int_equal(lending_default_usage("day", T0, T0 + 36 * H, 3), 4500);
-	assert_int_equal(lending_default_usage("day", T0, T0 + 8 * H, 1), 333);
-	assert_int_equal(lending_default_usage("day", T0, T0 + 16 * H, 1), 667);
-	/* rounded to the nearest thousandth, half up */
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 1800, 1), 1);
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 1799, 1), 0);
-	assert_int_equal(lending_default_usage("day", T0, T0 + MINUTE, 1), 1);
+	assert_int_equal(lending_default_usage("day", T0, T0 + 36 * H, 3), 6000);
+	/* a day-rate van 08:00-18:00 is one day; a room 14:10-15:20 two hours */
+	assert_int_equal(loan_slot_usage("day", DAY(4) + 8 * H, DAY(4) + 18 * H, 1), 1000);
+	assert_int_equal(loan_slot_usage("hour", T0 + 14 * H + 10 * MINUTE,
+					 T0 + 15 * H + 20 * MINUTE, 1), 2000);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + H, 1), 1000);
+	assert_int_equal(lending_default_usage("hour", T0, T0 + H + 1, 1), 2000);
+	assert_int_equal(lending_default_usage("day", T0, T0 + MINUTE, 1), 1000);
+	assert_int_equal(lending_default_usage("day", T0, T0, 1), 0);
 	/* items: the quantity, whatever the slot */
 	assert_int_equal(lending_default_usage("item", T0, T0 + D, 3), 3000);
 	assert_int_equal(lending_default_usage("item", T0, T0 + 5 * D, 1), 1000);
 	/* km and m3 must be measured */
 	assert_int_equal(lending_default_usage("km", T0, T0 + D, 1), -1);
 	assert_int_equal(lending_default_usage("m3", T0, T0 + D, 1), -1);
-	/* rounded once, after the quantity: 3 x 20 minutes is one hour */
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 20 * MINUTE, 3), 1000);
-	assert_int_equal(lending_default_usage("day", T0, T0 + 8 * H, 3), 1000);
-	assert_int_equal(lending_default_usage("hour", T0, T0 + 1000, 2), 1); /* 0.556 */
+	/* any slot of int64 ms, even one whose length overflows int64 */
+	assert_int_equal(loan_slot_usage("hour", INT64_MIN, INT64_MAX, 1), (int64_t)USAGE_MAX);
+	assert_int_equal(loan_slot_usage("hour", INT64_MAX, INT64_MIN, 1), 0);
+	assert_int_equal(loan_grace_end(INT64_MAX - 5, 72 * H), INT64_MAX);
+	assert_int_equal(loan_grace_end(T0, 72 * H), T0 + 72 * H);
 	/* never above what an entry may carry, for any slot a request may name */
 	assert_int_equal(lending_default_usage("hour", 0, INT64_MAX, 1), (int64_t)USAGE_MAX);
 	assert_int_equal(lending_default_usage("day", 0, INT64_MAX, CAPACITY_MAX),
 			 (int64_t)USAGE_MAX);
 	assert_int_equal(lending_default_usage("hour", 0, (int64_t)USAGE_MAX / 1000 * H - 1, 1),
+			 (int64_t)USAGE_MAX);
+	assert_int_equal(lending_default_usage("hour", 0, (int64_t)USAGE_MAX / 1000 * H + 1, 1),
 			 (int64_t)USAGE_MAX);
 	assert_int_equal(lending_default_usage("hour", T0, T0 + 999999 * H, 1), 999999000);
 	assert_int_equal(lending_default_usage("hour", T0, T0 + 1000 * H, CAPACITY_MAX),
@@ -812,15 +856,17 @@ static void write_scenario(struct fx *f, struct scenario *sc, struct store *out[
 	forced(sb, kb, CLOSE, sc->rb, NULL, 2000, 1000, NULL); /* the borrower cannot close */
 	push_all(sb, sa);
 	step(sa, ka, CLOSE, sc->rb, "ok", -1, 1000);      /* usage from the return */
-	/* the room: accepted, handed over by the borrower, closed on 3 hours */
+	/* the room: accepted, handed over by the borrower, returned on 3
+	 * hours, closed on the borrower's figure */
 	step(sb, kb, ACCEPT, sc->rroom, NULL, -1, -1);
 	push_all(sb, sg);
 	step(sg, kc, HANDOVER, sc->rroom, NULL, -1, -1);
-	push_all(sg, sb);
-	step(sb, kb, CLOSE, sc->rroom, NULL, 3000, 250);
-	/* after the close, which C's node has not seen yet: signed in good
-	 * faith, ignored once the close arrives */
 	step(sg, kc, RETURN, sc->rroom, NULL, 3000, -1);
+	push_all(sg, sb);
+	step(sb, kb, CLOSE, sc->rroom, NULL, -1, -1);
+	push_all(sb, sg);
+	/* a second return by a patched node after the close: ignored */
+	forced(sg, kc, RETURN, sc->rroom, NULL, 9000, -1, NULL);
 	for (int i = 0; i < 3; i++) {
 		push_all(sa, sb);
 		push_all(sb, sg);
@@ -969,10 +1015,12 @@ static void test_same_millisecond_steps_keep_feed_order(void **state)
 
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	memcpy(forged_answers, req, 32);
 	step_body(&ab, &at, ACCEPT, req, NULL);
 	seal_at(s, ka, &ab, T0 + 10, &e);
 	struct entry acc_e = e;
 	memcpy(acc, acc_e.id, 32);
+	memcpy(forged_answers, acc, 32); /* the handover answers the accept */
 	/* a handover at the same millisecond whose id sorts before the accept's */
 	char note[32];
 	int found = 0;
@@ -1021,6 +1069,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	int64_t ahead = clock_now_ms() + 4 * 60 * 1000;
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	memcpy(forged_answers, req, 32);
 	step_body(&ab, &at, ACCEPT, req, NULL);
 	seal_at(sa, ka, &ab, ahead, &e);
 	put_sealed(sa, &e, acc);
@@ -1028,7 +1077,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	assert_string_equal(STATE(sb, req), "accepted");
 	step(sb, kb, HANDOVER, req, NULL, -1, -1);
 	assert_string_equal(STATE(sb, req), "handed_over");
-	assert_true(col_int(sb, "SELECT max(time) FROM entries WHERE author = ?1", kb->id) > ahead);
+	assert_true(col_int(sb, "SELECT max(time) FROM entries WHERE author = ?1", kb->id) >= ahead);
 	step(sb, kb, RETURN, req, NULL, -1, -1);
 	push_all(sb, sa);
 	assert_string_equal(STATE(sa, req), "returned");
@@ -1041,22 +1090,29 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 		assert_int_equal(balance(s, kb), -1000);
 	}
 
-	/* a return stamped before the borrower's own previous entry is
-	 * refused: a feed's times do not go back (invariant 9) */
+	/* a return that skips the handover it needs is ignored */
 	uint8_t r2[32];
 	borrow(sb, kb, truck, DAY(5), DAY(6), 1, r2);
+	push_all(sb, sa);
+	step(sa, ka, ACCEPT, r2, NULL, -1, -1);
+	push_all(sa, sb);
 	Mutua__Body rb = MUTUA__BODY__INIT;
 	Mutua__Transition rt = MUTUA__TRANSITION__INIT;
+	struct lending_loan l2;
+	assert_int_equal(lending_loan_get(sb, r2, &l2), 1);
+	memcpy(forged_answers, l2.head, 32); /* it answers the accept */
 	step_body(&rb, &rt, RETURN, r2, NULL);
-	seal_at(sb, kb, &rb, clock_now_ms(), &e);
-	struct raw_entry raw = {e.body, e.body_len, e.sig, KEY_SIG_BYTES};
-	struct batch_result br;
-	assert_int_equal(store_insert_batch(sb, &raw, 1, &br), 0);
-	assert_int_equal(br.added, 0);
-	assert_int_equal(br.rejected, 1);
-	assert_non_null(strstr(err_msg(), "before seq"));
-	entry_free(&e);
-	assert_string_equal(STATE(sb, r2), "requested");
+	seal_at(sb, kb, &rb, ahead + 1000, &e); /* within ENTRY_AHEAD_MAX_MS */
+	put_sealed(sb, &e, NULL);
+	tick();
+	push_all(sb, sa);
+	step(sa, ka, HANDOVER, r2, NULL, -1, -1);
+	push_all(sa, sb);
+	for (int i = 0; i < 2; i++) {
+		struct store *s = i ? sb : sa;
+		assert_string_equal(STATE(s, r2), "handed_over");
+		assert_int_equal(IGNORED(s, r2), 1);
+	}
 }
 
 /* Steps that arrive before their request, or a request before its offer,
@@ -1073,7 +1129,10 @@ static void test_steps_before_their_request(void **state)
 	push_all(sb, sa);
 	step(sa, ka, ACCEPT, req, NULL, -1, -1);
 	step(sa, ka, HANDOVER, req, NULL, -1, -1);
-	step(sa, ka, CLOSE, req, NULL, 1000, 300);
+	push_all(sa, sb);
+	step(sb, kb, RETURN, req, NULL, 1000, -1);
+	push_all(sb, sa);
+	step(sa, ka, CLOSE, req, NULL, -1, -1);
 	/* a third node gets A's feed (offer and steps) before B's request */
 	push_feed(sa, sx, ka->id, SIZE_MAX);
 	assert_int_equal(col_int(sx, "SELECT count(*) FROM loans", NULL), 0);
@@ -1100,25 +1159,27 @@ static void test_auto_answer(void **state)
 	offer_add(sa, ka, "Salle", UNIT_HOUR, 1, 0, 0, room);  /* by hand */
 	push_all(sa, sb);
 	push_all(sa, sc);
-	/* B asks first (author clock), C for an overlapping slot just after */
+	/* B claims to ask a day earlier (author clock), C asks for an
+	 * overlapping slot; C's request reaches the owner first */
 	Mutua__Body b1 = MUTUA__BODY__INIT, b2 = MUTUA__BODY__INIT;
 	Mutua__Request r1 = MUTUA__REQUEST__INIT, r2 = MUTUA__REQUEST__INIT;
 	int64_t now = clock_now_ms();
 	fill_request(&b1, &r1, truck, DAY(1), DAY(3), 1);
-	seal_at(sb, kb, &b1, now, &e);
+	seal_at(sb, kb, &b1, now - D, &e);
 	put_sealed(sb, &e, rb);
 	fill_request(&b2, &r2, truck, DAY(2), DAY(4), 1);
 	seal_at(sc, kc, &b2, now + 1, &e);
 	put_sealed(sc, &e, rc);
 	borrow(sc, kc, room, DAY(1), DAY(1) + H, 1, rr);
-	/* C's feed reaches the owner first: the clock still decides */
+	/* the owner answers in the order it received them, not by the
+	 * times they claim: a backdated request does not jump the queue */
 	push_all(sc, sa);
 	push_all(sb, sa);
 	assert_int_equal(lending_auto_answer(sa, ka), 2);
-	assert_string_equal(STATE(sa, rb), "accepted");
-	assert_string_equal(STATE(sa, rc), "declined");
+	assert_string_equal(STATE(sa, rc), "accepted");
+	assert_string_equal(STATE(sa, rb), "declined");
 	char reason[32];
-	col_text(sa, "SELECT reason FROM loans WHERE id = ?1", rc, reason, sizeof reason);
+	col_text(sa, "SELECT reason FROM loans WHERE id = ?1", rb, reason, sizeof reason);
 	assert_string_equal(reason, "conflict");
 	assert_string_equal(STATE(sa, rr), "requested"); /* not auto: left to staff */
 	/* nothing left to answer */
@@ -1128,10 +1189,10 @@ static void test_auto_answer(void **state)
 	/* only the owner's own resources: B answers nothing */
 	push_all(sa, sb);
 	assert_int_equal(lending_auto_answer(sb, kb), 0);
-	assert_string_equal(STATE(sb, rb), "accepted");
-	assert_string_equal(STATE(sb, rc), "declined");
+	assert_string_equal(STATE(sb, rc), "accepted");
+	assert_string_equal(STATE(sb, rb), "declined");
 	/* a later request on a free slot is accepted */
-	borrow(sc, kc, truck, DAY(3), DAY(4), 1, later);
+	borrow(sc, kc, truck, DAY(4), DAY(5), 1, later);
 	push_all(sc, sa);
 	assert_int_equal(lending_auto_answer(sa, ka), 1);
 	assert_string_equal(STATE(sa, later), "accepted");
@@ -1291,11 +1352,13 @@ static void test_step_table(void **state)
 	(void)state;
 	/* next state of each step from each state, for a party with the right */
 	static const char *const to[LOAN_STATES][LOAN_STEPS] = {
-		/*              accept      decline     cancel       handover       return      close */
+		/*   accept decline cancel handover return close agree dispute */
 		[LOAN_REQUESTED] = {"accepted", "declined", "cancelled", NULL, NULL, NULL},
 		[LOAN_ACCEPTED] = {NULL, NULL, "cancelled", "handed_over", NULL, NULL},
 		[LOAN_HANDED_OVER] = {NULL, NULL, NULL, NULL, "returned", "closed"},
 		[LOAN_RETURNED] = {NULL, NULL, NULL, NULL, NULL, "closed"},
+		[LOAN_CLAIMED] = {NULL, NULL, NULL, NULL, NULL, "closed", "closed", "disputed"},
+		[LOAN_DISPUTED] = {NULL, NULL, NULL, NULL, NULL, "closed", "closed", NULL},
 	};
 	static const char *const out_of_order[LOAN_STATES] = {
 		"out of order: the request is still pending",
@@ -1306,18 +1369,22 @@ static void test_step_table(void **state)
 		"out of order: the resource is returned",
 		"out of order: the loan is closed (settled once)",
 		"the request is invalid",
+		"out of order: the owner claims another usage (agree or dispute)",
+		"out of order: the usage is disputed",
 	};
 	/* who may: o owner, b borrower */
-	static const char *const who[LOAN_STEPS] = {"o", "o", "ob", "ob", "b", "o"};
+	static const char *const who[LOAN_STEPS] = {"o", "o", "ob", "ob", "b", "o", "b", "b"};
 	static const char *const refused[LOAN_STEPS] = {
 		"only the owner may do this", "only the owner may do this",
 		"only the owner or the borrower may do this",
 		"only the owner or the borrower may do this",
 		"only the borrower may do this", "only the owner may do this",
+		"only the borrower may do this", "only the borrower may do this",
 	};
 	static const char party_letter[LOAN_PARTIES] = {'o', 'b', 'x'};
 	static const char *const step_names[LOAN_STEPS] = {"accept", "decline", "cancel",
-							   "handover", "return", "close"};
+							   "handover", "return", "close",
+							   "agree", "dispute"};
 	int allowed = 0;
 	for (int st = 0; st < LOAN_STATES; st++) {
 		enum loan_state parsed;
@@ -1348,7 +1415,7 @@ static void test_step_table(void **state)
 			}
 		}
 	}
-	assert_int_equal(allowed, 11);
+	assert_int_equal(allowed, 16);
 	/* the names, once */
 	assert_string_equal(loan_state_words(LOAN_HANDED_OVER), "handed over");
 	assert_string_equal(loan_state_name(LOAN_HANDED_OVER), "handed_over");
@@ -1358,11 +1425,13 @@ static void test_step_table(void **state)
 	/* holding: the states that take their quantity for their slot */
 	for (int st = 0; st < LOAN_STATES; st++)
 		assert_int_equal(loan_state_holds(st), st == LOAN_ACCEPTED ||
-				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED || st == LOAN_CLOSED);
+				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED || st == LOAN_CLOSED ||
+				 st == LOAN_CLAIMED || st == LOAN_DISPUTED);
 	/* in progress: holding and not settled yet */
 	for (int st = 0; st < LOAN_STATES; st++)
 		assert_int_equal(loan_state_in_progress(st), st == LOAN_ACCEPTED ||
-				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED);
+				 st == LOAN_HANDED_OVER || st == LOAN_RETURNED ||
+				 st == LOAN_CLAIMED || st == LOAN_DISPUTED);
 }
 
 /* mutua_holds and mutua_in_progress, the SQL faces of loan_state_holds
@@ -1424,6 +1493,7 @@ static void test_accept_after_withdrawal_ignored(void **state)
 	 * be before the feed's previous entry: refused) */
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
+	memcpy(forged_answers, r2, 32);
 	step_body(&ab, &at, ACCEPT, r2, NULL);
 	seal_at(s, ka, &ab, clock_now_ms() + 1, &e);
 	put_sealed(s, &e, acc);
@@ -1514,11 +1584,13 @@ static void test_one_balance(void **state)
 	borrow(s, kb, truck, DAY(1), DAY(3), 1, r1); /* settled: 8.00 from B to A */
 	step(s, ka, ACCEPT, r1, NULL, -1, -1);
 	step(s, ka, HANDOVER, r1, NULL, -1, -1);
-	step(s, ka, CLOSE, r1, NULL, 2000, 400);
+	step(s, kb, RETURN, r1, NULL, 2000, -1);
+	step(s, ka, CLOSE, r1, NULL, -1, -1);
 	borrow(s, kc, room, DAY(1), DAY(2), 1, r2); /* settled: 5.00 from C to B */
 	step(s, kb, ACCEPT, r2, NULL, -1, -1);
 	step(s, kc, HANDOVER, r2, NULL, -1, -1);
-	step(s, kb, CLOSE, r2, NULL, 1000, 500);
+	step(s, kc, RETURN, r2, NULL, 1000, -1);
+	step(s, kb, CLOSE, r2, NULL, -1, -1);
 	borrow(s, kc, truck, DAY(5), DAY(6), 1, r3); /* accepted, not settled */
 	step(s, ka, ACCEPT, r3, NULL, -1, -1);
 	borrow(s, kb, truck, DAY(7), DAY(8), 1, r4); /* cancelled */
@@ -1828,6 +1900,519 @@ static void test_own_request_audited_with_the_node_reason(void **state)
 	assert_string_equal(got.v[0].detail, "request ignored: " LENDING_OWN_REQUEST);
 }
 
+
+/* ---- the loan's graph (issue 13, findings 1, 2 and 7) ----------------- */
+
+#define AGREE MUTUA__BODY__PAYLOAD_AGREE
+#define DISPUTE MUTUA__BODY__PAYLOAD_DISPUTE
+
+/* The last step the loan took in s (the request's id before any). */
+static void head_of(struct store *s, const uint8_t req[32], uint8_t out[32])
+{
+	struct lending_loan l;
+	assert_int_equal(lending_loan_get(s, req, &l), 1);
+	memcpy(out, l.head, 32);
+}
+
+/* A step signed by k as a patched node would: answering `answers`,
+ * stamped `time`, usage (-1 none); none of the CLI's or store_append's
+ * refusals apply. Its id in id when not NULL. */
+/* Signs and stores a step as a patched node would (seal_at). */
+static void forge(struct store *s, const struct key *k, int payload, const uint8_t req[32],
+		  const uint8_t answers[32], int64_t time, int64_t usage, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	struct entry e;
+	memcpy(forged_answers, answers, 32);
+	step_body(&b, &t, payload, req, "patched node");
+	if (usage >= 0) {
+		t.has_usage = 1;
+		t.usage = (uint64_t)usage;
+	}
+	seal_at(s, k, &b, time, &e);
+	put_sealed(s, &e, id);
+	tick();
+}
+
+/* The same step claiming time before the forger's previous entry: every
+ * node refuses it before any rule of the loan is asked. */
+static void forge_refused(struct store *s, const struct key *k, int payload,
+			  const uint8_t req[32], const uint8_t answers[32], int64_t time)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	struct entry e;
+	struct batch_result r;
+	memcpy(forged_answers, answers, 32);
+	step_body(&b, &t, payload, req, "patched node");
+	seal_exact(s, k, &b, time, &e);
+	struct raw_entry raw = {e.body, e.body_len, e.sig, KEY_SIG_BYTES};
+	assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.rejected, 1);
+	assert_non_null(strstr(err_msg(), "before seq"));
+	entry_free(&e);
+}
+
+static int64_t requested_at(struct store *s, const uint8_t req[32])
+{
+	return col_int(s, "SELECT requested FROM loans WHERE id = ?1", req);
+}
+
+#define VERDICT(s, id) \
+	col_text(s, "SELECT coalesce(verdict, 'taken') FROM loan_events WHERE id = ?1", id, \
+		 vbuf, sizeof vbuf)
+
+/* Finding 1: a loan accepted, handed over, returned and closed for 20.00;
+ * the borrower then signs cancels citing the request and the accept.
+ * Stamped just after its request, before its own return, every node
+ * refuses them (a feed's times do not go back); stamped after its return
+ * they are stored and take no effect: the loan stays closed, the balances
+ * as they were, on every node and after a reindex. */
+static void test_backdated_cancel_erases_no_debt(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], req[32], acc[32], c1[32], c2[32];
+	char sbuf[32], vbuf[300];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 1000, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(3), 1, req);
+	step(s, ka, ACCEPT, req, NULL, -1, -1);
+	head_of(s, req, acc);
+	step(s, ka, HANDOVER, req, NULL, -1, -1);
+	step(s, kb, RETURN, req, NULL, -1, -1);
+	step(s, ka, CLOSE, req, NULL, -1, -1);
+	assert_string_equal(STATE(s, req), "closed");
+	assert_int_equal(balance(s, kb), -2000);
+	/* the borrower's node refuses to cancel */
+	assert_int_equal(lending_append(s, kb, CANCEL, req, NULL, -1, -1, NULL), -1);
+	forge_refused(s, kb, CANCEL, req, req, requested_at(s, req) + 1);
+	forge(s, kb, CANCEL, req, req, requested_at(s, req) + 1, -1, c1);
+	forge(s, kb, CANCEL, req, acc, col_int(s, "SELECT decided FROM loans WHERE id = ?1", req),
+	      -1, c2);
+	assert_string_equal(STATE(s, req), "closed");
+	assert_int_equal(balance(s, kb), -2000);
+	assert_int_equal(balance(s, ka), 2000);
+	assert_non_null(strstr(VERDICT(s, c1), "superseded"));
+	assert_non_null(strstr(VERDICT(s, c2), "superseded"));
+	char *want = db_dump(s, LOANS_SQL);
+	static const int orders[][4] = {{1, 0, 2, 0}, {0, 1, 2, 1}, {1, 0, 2, 1}};
+	for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+		struct store *r = replay(f, s, orders[o], orders[o][3]);
+		char *got = db_dump(r, LOANS_SQL);
+		assert_string_equal(got, want);
+		free(got);
+		assert_int_equal(store_reindex(r), 0);
+		got = db_dump(r, LOANS_SQL);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	free(want);
+}
+
+/* Finding 1, the owner's side: the borrower cancels the accepted loan;
+ * the owner signs a handover answering the same accept, stamped before
+ * the cancel. The cancel stands (a one-sided handover does not beat the
+ * other party's cancel); a handover the borrower signed would. And a step
+ * stamped before the step it answers takes no effect. */
+static void test_backdated_handover_does_not_beat_a_cancel(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], req[32], acc[32], h[32], r2[32], acc2[32], h2[32], c2[32];
+	char sbuf[32], vbuf[300];
+	offer_add(s, ka, "Camion", UNIT_DAY, 2, 1000, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, req);
+	step(s, ka, ACCEPT, req, NULL, -1, -1);
+	head_of(s, req, acc);
+	int64_t accepted = col_int(s, "SELECT decided FROM loans WHERE id = ?1", req);
+	step(s, kb, CANCEL, req, "reporté", -1, -1);
+	forge(s, ka, HANDOVER, req, acc, accepted, -1, h);
+	assert_string_equal(STATE(s, req), "cancelled");
+	assert_non_null(strstr(VERDICT(s, h), "superseded"));
+	/* the borrower signed the handover: a later cancel of its own loses */
+	borrow(s, kb, truck, DAY(3), DAY(4), 1, r2);
+	step(s, ka, ACCEPT, r2, NULL, -1, -1);
+	head_of(s, r2, acc2);
+	step(s, kb, HANDOVER, r2, NULL, -1, -1);
+	head_of(s, r2, h2);
+	forge(s, kb, CANCEL, r2, acc2, requested_at(s, r2), -1, c2);
+	assert_string_equal(STATE(s, r2), "handed_over");
+	/* a step stamped before the step it answers: no effect (the owner's
+	 * clock runs two minutes ahead) */
+	uint8_t r3[32], acc3[32], back[32];
+	borrow(s, kb, truck, DAY(5), DAY(6), 1, r3);
+	forge(s, ka, ACCEPT, r3, r3, clock_now_ms() + 2 * MINUTE, -1, acc3);
+	forge(s, kb, HANDOVER, r3, acc3, clock_now_ms(), -1, back);
+	assert_string_equal(VERDICT(s, back), "claims a time before the step it answers");
+	assert_string_equal(STATE(s, r3), "accepted");
+	/* a step that answers nothing of this loan */
+	uint8_t nowhere[32], x[32];
+	memset(nowhere, 0x77, 32);
+	forge(s, kb, RETURN, r2, nowhere, clock_now_ms(), 1000, x);
+	assert_string_equal(VERDICT(s, x), "answers no step of this loan");
+}
+
+/* Finding 2: the borrower asks for one day of a 60.00/day van; the owner
+ * raises the rate to 1 000 000 and closes for 1 000 000 days without a
+ * return. Nothing moves: the request's rate stands, a close without a
+ * return waits for the slot's end and the grace, and then settles the
+ * slot's own length only; the owner's other figure after a return is a
+ * claim the borrower agrees to or disputes. */
+static void test_owner_alone_cannot_set_the_bill(void **state)
+{
+	struct fx *f = *state;
+	fx_genesis(f, 50000); /* 500.00 */
+	struct store *s = fx_store(f);
+	uint8_t van[32], req[32], ho[32], c[32];
+	char sbuf[32], vbuf[300];
+	offer_add(s, ka, "Fourgon", UNIT_DAY, 1, 6000, 0, van);
+	int64_t start = clock_now_ms() - 10 * D; /* a slot long past */
+	borrow(s, kb, van, start, start + 10 * H, 1, req);
+	uint8_t r2[32], h2[32], c2[32];
+	int64_t soon = clock_now_ms() - H;
+	borrow(s, kb, van, soon - 2 * H, soon, 1, r2); /* at 60.00 too */
+	step(s, ka, ACCEPT, req, NULL, -1, -1);
+	step(s, ka, HANDOVER, req, NULL, -1, -1);
+	head_of(s, req, ho);
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferUpdate u = MUTUA__OFFER_UPDATE__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Fourgon";
+	o.unit = UNIT_DAY;
+	o.capacity = 1;
+	o.rate = 100000000; /* 1 000 000.00 a day */
+	u.offer.data = van;
+	u.offer.len = 32;
+	u.fields = &o;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
+	b.offer_update = &u;
+	assert_int_equal(store_append(s, ka, &b, NULL), 0);
+	/* a close without a return for another figure: refused, and ignored
+	 * when a patched node signs it */
+	assert_int_equal(lending_append(s, ka, CLOSE, req, NULL, 2000, -1, NULL), -1);
+	assert_non_null(strstr(err_msg(), "slot's own length"));
+	assert_int_equal(lending_append(s, ka, CLOSE, req, NULL, 1000000000, -1, NULL), -1);
+	assert_non_null(strstr(err_msg(), "slot's own length"));
+	forge(s, ka, CLOSE, req, ho, clock_now_ms(), 1000000000, c);
+	assert_string_equal(STATE(s, req), "handed_over");
+	assert_int_equal(balance(s, kb), 0);
+	/* within the grace (slot ended 9 days ago: past it) - the slot's own
+	 * day at the agreed rate: 60.00 */
+	forge(s, ka, CLOSE, req, ho, clock_now_ms(), -1, c);
+	assert_string_equal(VERDICT(s, c), "taken");
+	assert_string_equal(STATE(s, req), "closed");
+	assert_int_equal(balance(s, kb), -6000);
+	/* a close without a return before the grace has run: no effect */
+	step(s, ka, ACCEPT, r2, NULL, -1, -1);
+	step(s, ka, HANDOVER, r2, NULL, -1, -1);
+	head_of(s, r2, h2);
+	forge(s, ka, CLOSE, r2, h2, clock_now_ms(), -1, c2);
+	assert_non_null(strstr(VERDICT(s, c2), "no return yet"));
+	/* after a return: the owner's other figure is a claim */
+	step(s, kb, RETURN, r2, NULL, -1, -1); /* one day begun */
+	step(s, ka, CLOSE, r2, NULL, 3000, -1);
+	assert_string_equal(STATE(s, r2), "claimed");
+	assert_int_equal(balance(s, kb), -6000);
+	assert_int_equal(col_int(s, "SELECT claim FROM loans WHERE id = ?1", r2), 3000);
+	/* the borrower's agreement is held to the credit limit */
+	assert_int_equal(lending_settle_check(s, r2, 3000), 0);
+	assert_int_equal(lending_settle_check(s, r2, 1000000), -1);
+	assert_non_null(strstr(err_msg(), "credit limit"));
+	step(s, kb, DISPUTE, r2, "un jour", -1, -1);
+	assert_string_equal(STATE(s, r2), "disputed");
+	/* the owner may concede, at the borrower's figure only */
+	assert_int_equal(lending_append(s, ka, CLOSE, r2, NULL, 2000, -1, NULL), -1);
+	step(s, ka, CLOSE, r2, NULL, 1000, -1);
+	assert_string_equal(STATE(s, r2), "closed");
+	assert_int_equal(balance(s, kb), -12000);
+	assert_int_equal(col_int(s, "SELECT rate FROM loans WHERE id = ?1", r2), 6000);
+}
+
+/* Finding 7: an accept stamped INT64_MAX. The borrower's node answers it
+ * without arithmetic on the time (its steps are stamped INT64_MAX, not
+ * after it), and the slot's units are counted for any slot. */
+static void test_accept_at_int64_max(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], req[32];
+	char sbuf[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 1000, 0, truck);
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, req);
+	/* no node decodes a time past ENTRY_TIME_MAX: not even signed */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	struct entry e;
+	memcpy(forged_answers, req, 32);
+	step_body(&b, &t, ACCEPT, req, "patched node");
+	b.federation.data = (uint8_t *)store_fed_id(s);
+	b.federation.len = 32;
+	b.author.data = (uint8_t *)ka->id;
+	b.author.len = 32;
+	b.seq = 9;
+	b.has_prev = 1;
+	b.prev.data = (uint8_t *)store_fed_id(s);
+	b.prev.len = 32;
+	b.time = INT64_MAX;
+	assert_int_equal(entry_seal(&e, ka, &b), -1);
+	assert_non_null(strstr(err_msg(), "time out of range"));
+	/* one at ENTRY_TIME_MAX is held, far ahead of every clock: the
+	 * borrower's node never computes with it */
+	struct batch_result r;
+	seal_at(s, ka, &b, ENTRY_TIME_MAX, &e);
+	struct raw_entry raw = {e.body, e.body_len, e.sig, KEY_SIG_BYTES};
+	assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.held, 1);
+	entry_free(&e);
+	assert_string_equal(STATE(s, req), "requested");
+	/* the loan's arithmetic is safe at the range's ends all the same */
+	forge(s, ka, ACCEPT, req, req, clock_now_ms(), -1, NULL);
+	step(s, kb, HANDOVER, req, NULL, -1, -1);
+	step(s, kb, RETURN, req, NULL, -1, -1);
+	assert_string_equal(STATE(s, req), "returned");
+	int64_t com;
+	assert_int_equal(lending_committed(s, kb->id, NULL, &com), 0);
+	assert_int_equal(com, 1000);
+}
+
+/* The members' vote settles a dispute: a passed settle proposal closes a
+ * disputed loan at its usage (loan.h), and only a disputed one. */
+static void test_settle_terms(void **state)
+{
+	(void)state;
+	struct loan_terms t = {0};
+	t.start = LOAN_REQUESTED;
+	t.slot_usage = 1000;
+	t.withdrawn = INT64_MAX;
+	t.vote_usage = 1500;
+	t.vote_time = 77;
+	memset(t.request, 1, 32);
+	struct loan_node n[6];
+	memset(n, 0, sizeof n);
+	const int steps_[6] = {LOAN_ACCEPT, LOAN_HANDOVER, LOAN_RETURN, LOAN_CLOSE, LOAN_DISPUTE,
+			       LOAN_AGREE};
+	const enum loan_party who[6] = {LOAN_OWNER, LOAN_OWNER, LOAN_BORROWER, LOAN_OWNER,
+					LOAN_BORROWER, LOAN_BORROWER};
+	for (int i = 0; i < 6; i++) {
+		memset(n[i].id, 10 + i, 32);
+		memcpy(n[i].answers, i ? n[i - 1].id : t.request, 32);
+		memset(n[i].author, who[i] == LOAN_OWNER ? 0xa : 0xb, 32);
+		n[i].step = steps_[i];
+		n[i].party = who[i];
+		n[i].time = i;
+		n[i].place = i;
+		n[i].usage = i == 2 ? 1000 : i == 3 ? 2000 : -1;
+	}
+	struct loan_outcome o;
+	/* disputed: the vote closes it at 1.5 */
+	assert_int_equal(loan_resolve(&t, n, 5, &o), 0);
+	assert_int_equal(o.state, LOAN_CLOSED);
+	assert_int_equal(o.usage, 1500);
+	assert_int_equal(o.closed, 77);
+	assert_int_equal(o.claim, 2000);
+	/* agreed before: the claim, the vote has nothing to settle */
+	memcpy(n[5].answers, n[3].id, 32); /* agree answers the claim */
+	n[4].answers[0] ^= 1;              /* the dispute answers nothing */
+	assert_int_equal(loan_resolve(&t, n, 6, &o), 0);
+	assert_int_equal(o.state, LOAN_CLOSED);
+	assert_int_equal(o.usage, 2000);
+	assert_string_equal(n[4].why, "answers no step of this loan");
+	/* agree and dispute both answer the claim: the borrower's first */
+	n[4].answers[0] ^= 1;
+	n[4].place = 9;
+	assert_int_equal(loan_resolve(&t, n, 6, &o), 0);
+	assert_int_equal(o.usage, 2000);
+	assert_null(n[5].why);
+	assert_non_null(strstr(n[4].why, "superseded"));
+	/* every order of the nodes gives the same outcome */
+	struct loan_node m[6];
+	for (int r = 0; r < 30; r++) {
+		memcpy(m, n, sizeof m);
+		for (int i = 5; i > 0; i--) {
+			int j = (int)randombytes_uniform((uint32_t)i + 1);
+			struct loan_node tmp = m[i];
+			m[i] = m[j];
+			m[j] = tmp;
+		}
+		struct loan_outcome o2;
+		assert_int_equal(loan_resolve(&t, m, 6, &o2), 0);
+		assert_int_equal(o2.state, o.state);
+		assert_int_equal(o2.usage, o.usage);
+	}
+}
+
+/* The conflict rule of loan.h, on the graph alone: each party's first
+ * step, then a cancel over a one-sided handover; a branch both parties
+ * signed over anything; the same whatever the order of the nodes. */
+static void test_conflict_rule(void **state)
+{
+	(void)state;
+	struct loan_terms t = {0};
+	t.start = LOAN_REQUESTED;
+	t.slot_usage = 1000;
+	t.withdrawn = INT64_MAX;
+	t.vote_usage = -1;
+	memset(t.request, 1, 32);
+	struct loan_node n[5];
+	memset(n, 0, sizeof n);
+	/* 0 accept (owner); answering it: 1 the owner's handover, 2 its own
+	 * cancel after, 3 the borrower's cancel; 4 the borrower's return
+	 * answering the owner's handover */
+	const int st[5] = {LOAN_ACCEPT, LOAN_HANDOVER, LOAN_CANCEL, LOAN_CANCEL, LOAN_RETURN};
+	const enum loan_party who[5] = {LOAN_OWNER, LOAN_OWNER, LOAN_OWNER, LOAN_BORROWER,
+					LOAN_BORROWER};
+	const int64_t place[5] = {1, 2, 3, 1, 2};
+	for (int i = 0; i < 5; i++) {
+		memset(n[i].id, 0xf0 - i, 32); /* ids sort against the nodes' order */
+		memcpy(n[i].answers, i == 0 ? t.request : i == 4 ? n[1].id : n[0].id, 32);
+		memset(n[i].author, who[i] == LOAN_OWNER ? 0xa : 0xb, 32);
+		n[i].step = st[i];
+		n[i].party = who[i];
+		n[i].time = 10 + i;
+		n[i].place = place[i];
+		n[i].usage = -1;
+	}
+	struct loan_outcome o;
+	assert_int_equal(loan_resolve(&t, n, 4, &o), 0);
+	assert_int_equal(o.state, LOAN_CANCELLED);
+	assert_int_equal(o.reason, 3);
+	assert_non_null(strstr(n[1].why, "superseded"));
+	assert_non_null(strstr(n[2].why, "superseded"));
+	assert_int_equal(o.ignored, 2);
+	assert_int_equal(loan_resolve(&t, n, 5, &o), 0);
+	assert_int_equal(o.state, LOAN_RETURNED);
+	assert_int_equal(o.head, 4);
+	assert_int_equal(o.returned, 1000);
+	assert_non_null(strstr(n[3].why, "superseded"));
+	/* a time before the step answered: no effect, and nothing after it */
+	n[1].time = 9;
+	assert_int_equal(loan_resolve(&t, n, 5, &o), 0);
+	assert_int_equal(o.state, LOAN_CANCELLED);
+	assert_string_equal(n[1].why, "claims a time before the step it answers");
+	assert_string_equal(n[4].why, "follows a step that took no effect");
+	n[1].time = 11;
+	for (int r = 0; r < 30; r++) {
+		struct loan_node m[5];
+		memcpy(m, n, sizeof m);
+		for (int i = 4; i > 0; i--) {
+			int j = (int)randombytes_uniform((uint32_t)i + 1);
+			struct loan_node tmp = m[i];
+			m[i] = m[j];
+			m[j] = tmp;
+		}
+		assert_int_equal(loan_resolve(&t, m, 5, &o), 0);
+		assert_int_equal(o.state, LOAN_RETURNED);
+		assert_int_equal(o.returned, 1000);
+	}
+}
+
+/* The property: the entries of the owner's and the borrower's feeds, with
+ * conflicting and forged steps, delivered to fresh stores in random
+ * interleavings (seeded; the seed is printed), give the same loans, the
+ * same verdicts and the same balances. */
+static void test_shuffled_arrival_same_state(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], room[32], r[6][32], a[32], h[32], x[32];
+	offer_add(s, ka, "Camion", UNIT_DAY, 3, 1000, 0, truck);
+	offer_add(s, ka, "Salle", UNIT_HOUR, 2, 250, 0, room);
+	int64_t past = clock_now_ms() - 20 * D;
+	/* 0: settled, then the borrower's backdated cancels */
+	borrow(s, kb, truck, DAY(1), DAY(2), 1, r[0]);
+	step(s, ka, ACCEPT, r[0], NULL, -1, -1);
+	head_of(s, r[0], a);
+	step(s, ka, HANDOVER, r[0], NULL, -1, -1);
+	step(s, kb, RETURN, r[0], NULL, -1, -1);
+	step(s, ka, CLOSE, r[0], NULL, -1, -1);
+	forge(s, kb, CANCEL, r[0], a, requested_at(s, r[0]) + 1, -1, NULL);
+	forge(s, kb, CANCEL, r[0], r[0], requested_at(s, r[0]) + 1, -1, NULL);
+	/* 1: the borrower cancels, the owner's backdated handover */
+	borrow(s, kb, truck, DAY(3), DAY(4), 1, r[1]);
+	step(s, ka, ACCEPT, r[1], NULL, -1, -1);
+	head_of(s, r[1], a);
+	step(s, kb, CANCEL, r[1], NULL, -1, -1);
+	forge(s, ka, HANDOVER, r[1], a, requested_at(s, r[1]), -1, NULL);
+	/* 2: a claim, a dispute, a concession */
+	borrow(s, kb, room, DAY(5), DAY(5) + 90 * MINUTE, 1, r[2]);
+	step(s, ka, ACCEPT, r[2], NULL, -1, -1);
+	step(s, kb, HANDOVER, r[2], NULL, -1, -1);
+	step(s, kb, RETURN, r[2], NULL, -1, -1);
+	step(s, ka, CLOSE, r[2], NULL, 5000, -1);
+	step(s, kb, DISPUTE, r[2], "deux heures", -1, -1);
+	step(s, ka, CLOSE, r[2], NULL, -1, -1);
+	/* 3: an accept stamped ahead (the owner's clock, within the bound) answered by the borrower */
+	borrow(s, kb, truck, DAY(6), DAY(7), 1, r[3]);
+	forge(s, ka, ACCEPT, r[3], r[3], clock_now_ms() + 4 * MINUTE, -1, NULL);
+	step(s, kb, HANDOVER, r[3], NULL, -1, -1);
+	/* 4: a past slot: a one-sided handover, the owner's grace close and
+	 * the borrower's return answer it; the return wins, then confirmed */
+	borrow(s, kb, truck, past, past + D, 1, r[4]);
+	step(s, ka, ACCEPT, r[4], NULL, -1, -1);
+	step(s, ka, HANDOVER, r[4], NULL, -1, -1);
+	head_of(s, r[4], h);
+	forge(s, ka, CLOSE, r[4], h, clock_now_ms(), -1, x);
+	forge(s, kb, RETURN, r[4], h, clock_now_ms(), 500, x);
+	forge(s, ka, CLOSE, r[4], x, clock_now_ms(), -1, NULL);
+	/* 5: two handovers, by each party; the borrower returns answering the
+	 * owner's: the branch both signed wins */
+	borrow(s, kb, truck, DAY(8), DAY(9), 1, r[5]);
+	step(s, ka, ACCEPT, r[5], NULL, -1, -1);
+	head_of(s, r[5], a);
+	forge(s, ka, HANDOVER, r[5], a, clock_now_ms(), -1, h);
+	forge(s, kb, HANDOVER, r[5], a, clock_now_ms(), -1, NULL);
+	forge(s, kb, RETURN, r[5], h, clock_now_ms(), -1, NULL);
+
+	const char *states[6] = {"closed", "cancelled", "closed", "handed_over", "closed",
+				 "returned"};
+	char sbuf[32];
+	for (int i = 0; i < 6; i++)
+		assert_string_equal(STATE(s, r[i]), states[i]);
+	assert_int_equal(col_int(s, "SELECT credits FROM loans WHERE id = ?1", r[2]), 500);
+	assert_int_equal(col_int(s, "SELECT credits FROM loans WHERE id = ?1", r[4]), 500);
+#define EVENTS_SQL "SELECT id, request, type, coalesce(verdict, '') FROM loan_events ORDER BY id"
+	char *want = db_dump(s, LOANS_SQL), *want_v = db_dump(s, EVENTS_SQL);
+	char *want_b = db_dump(s, BALANCES_SQL);
+	uint32_t seed0 = (uint32_t)time(NULL);
+	for (uint32_t k = 0; k < 12; k++) {
+		uint32_t seed = seed0 + k;
+		print_message("shuffled arrival: seed %u\n", seed);
+		srand(seed);
+		struct store *d = fx_store(f);
+		const struct key *ks[2] = {ka, kb};
+		int done[2] = {0, 0};
+		while (!done[0] || !done[1]) {
+			int i = rand() % 2;
+			if (done[i])
+				i = !i;
+			if (!push_feed(s, d, ks[i]->id, 1 + (size_t)(rand() % 3)))
+				done[i] = 1;
+		}
+		char *got = db_dump(d, LOANS_SQL), *got_v = db_dump(d, EVENTS_SQL);
+		char *got_b = db_dump(d, BALANCES_SQL);
+		if (strcmp(got, want) || strcmp(got_v, want_v) || strcmp(got_b, want_b))
+			fail_msg("seed %u gives another state:\n%s\n%s\nwanted:\n%s\n%s", seed, got,
+				 got_v, want, want_v);
+		free(got);
+		free(got_v);
+		free(got_b);
+		/* the next interleaving starts from a fresh file again */
+		char name[32];
+		snprintf(name, sizeof name, "s%d.db", f->n - 1);
+		store_close(&f->st[--f->n]);
+		char *path = path_in(f->dir, name);
+		unlink(path);
+		free(path);
+	}
+	free(want);
+	free(want_v);
+	free(want_b);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1861,6 +2446,13 @@ int main(void)
 		T(test_lending_accept),
 		T(test_accept_waits_for_other_writers),
 		T(test_auto_answer_declines_with_the_reason),
+		T(test_backdated_cancel_erases_no_debt),
+		T(test_backdated_handover_does_not_beat_a_cancel),
+		T(test_owner_alone_cannot_set_the_bill),
+		T(test_accept_at_int64_max),
+		T(test_settle_terms),
+		T(test_conflict_rule),
+		T(test_shuffled_arrival_same_state),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -82,16 +82,8 @@ static void offer_add(struct store *s, const struct key *k, const char *title, u
 static void borrow(struct store *s, const struct key *k, const uint8_t res[32], int64_t start,
 		   int64_t end, uint64_t q, uint8_t id[32])
 {
-	Mutua__Body b = MUTUA__BODY__INIT;
-	Mutua__Request r = MUTUA__REQUEST__INIT;
-	r.resource.data = (uint8_t *)res;
-	r.resource.len = 32;
-	r.start = start;
-	r.end = end;
-	r.quantity = q;
-	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
-	b.request = &r;
-	if (store_append(s, k, &b, id))
+	/* as the CLI asks: with the offer's rate and unit (invariant 10) */
+	if (lending_borrow(s, k, res, start, end, q, NULL, NULL, id))
 		fail_msg("request: %s", err_msg());
 }
 
@@ -131,7 +123,7 @@ static int setup(void **state)
 	step(f->s, ka, MUTUA__BODY__PAYLOAD_DECLINE, f->r3, -1, -1);
 	step(f->s, ka, MUTUA__BODY__PAYLOAD_HANDOVER, f->r1, -1, -1);
 	step(f->s, kb, MUTUA__BODY__PAYLOAD_GIVE_BACK, f->r1, 2000, -1);
-	step(f->s, ka, MUTUA__BODY__PAYLOAD_CLOSE, f->r1, 2000, 1000);
+	step(f->s, ka, MUTUA__BODY__PAYLOAD_CLOSE, f->r1, -1, -1);
 	*state = f;
 	return 0;
 }
