@@ -24,4 +24,8 @@ int store_step_row(struct store *s, sqlite3_stmt *st);
 /* Steps st to completion; -1 with err_set on error. Resets st. */
 int store_step_done(struct store *s, sqlite3_stmt *st);
 
+/* Says that a recount ran (governance.c): before the transaction ends,
+ * the store refolds if what the cuts leave out changed (store.c). */
+void store_governance_changed(struct store *s);
+
 #endif

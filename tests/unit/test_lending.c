@@ -965,6 +965,10 @@ static void test_migration_from_version_3(void **state)
 				      " DROP VIEW current_members; DROP VIEW fork_points;"
 				      " DROP VIEW settlements; DROP VIEW settled_loans;"
 				      " DROP VIEW member_status;"
+				      " DROP TABLE tallies; DROP TABLE tally_votes;"
+				      " DROP TABLE void_feeds; ALTER TABLE proposals DROP COLUMN tally;"
+				      " ALTER TABLE members DROP COLUMN admitted_by;"
+				      " ALTER TABLE members DROP COLUMN excluded_by;"
 				      " PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
 	int k;
 	for (k = 0; f->st[k] != s; k++)
