@@ -398,7 +398,7 @@ static void chunk_clear(struct chunk *c)
  * seq) finds: entries the store refuses (past the key's end: a rotation,
  * a rekey or an exclusion's cut), stored before the scratch store knew
  * it did; worded as the store words its refusal. */
-static int report_late(struct audit *a, const char *sql, const char *rule)
+static int report_late(struct audit *a, const char *sql)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
@@ -409,10 +409,11 @@ static int report_late(struct audit *a, const char *sql, const char *rule)
 		char why[200];
 		unsigned long long seq = (unsigned long long)sqlite3_column_int64(st, 1);
 		long long n = sqlite3_column_int64(st, 2);
-		snprintf(why, sizeof why, REFUSAL_KEY_ENDED,
+		int excluded = sqlite3_column_int(st, 4);
+		snprintf(why, sizeof why, excluded ? REFUSAL_EXCLUDED : REFUSAL_KEY_ENDED,
 			 (unsigned long long)sqlite3_column_int64(st, 3), seq);
-		issue(a, sqlite3_column_blob(st, 0), seq, rule, "%lld entr%s not accepted: %s", n,
-		      n == 1 ? "y" : "ies", why);
+		issue(a, sqlite3_column_blob(st, 0), seq, excluded ? "membership" : "keys",
+		      "%lld entr%s not accepted: %s", n, n == 1 ? "y" : "ies", why);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
@@ -537,9 +538,11 @@ static int take_pending(struct audit *a, struct chunk *c)
 	 * its feed, when the scratch store learnt of the cut only later: the
 	 * refold left it out (void_feeds), and it is its author's, no one
 	 * else's */
-	if (report_late(a, "SELECT e.author, v.last + 1, count(*), v.last FROM void_feeds v"
-			   " JOIN entries e ON e.author = v.author AND e.seq > v.last"
-			   " GROUP BY e.author ORDER BY e.author", "keys"))
+	if (report_late(a, "SELECT e.author, v.last + 1, count(*), v.last, EXISTS (SELECT 1"
+			   " FROM members m WHERE m.excluded_by IS NOT NULL AND m.id ="
+			   " coalesce((SELECT member FROM keys WHERE key = v.author), v.author))"
+			   " FROM void_feeds v JOIN entries e ON e.author = v.author"
+			   " AND e.seq > v.last GROUP BY e.author ORDER BY e.author"))
 		return -1;
 	return 0;
 }

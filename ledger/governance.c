@@ -1178,3 +1178,18 @@ int governance_tally_due(struct store *s, const struct key *k, int64_t now, int6
 	}
 	return done;
 }
+
+int governance_feed_grew(struct store *s, const uint8_t *author)
+{
+	sqlite3_stmt *st = store_stmt(s, author
+		? "SELECT 1 FROM tallies WHERE cut_key = ?1 AND verdict = ?2"
+		: "SELECT 1 FROM tallies WHERE verdict = ?2");
+	if (!st)
+		return -1;
+	if (author)
+		sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, GOV_TALLY_CUT_MISSING, -1, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	sqlite3_reset(st);
+	return rc <= 0 ? rc : governance_recount(s);
+}

@@ -48,6 +48,10 @@ int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 int governance_fold(struct store *s, const struct entry *e);
 int governance_recount(struct store *s);
 
+/* A feed grew (author; NULL: any, after a refold): an exclusion's tally
+ * that waited for it is checked again. 0 or -1. */
+int governance_feed_grew(struct store *s, const uint8_t *author);
+
 /* Did the proposal pass? The one predicate for it: the tally that counts
  * passed it (see governance.c). 1 yes, 0 no (open, failed, unknown), -1
  * the store cannot tell. */

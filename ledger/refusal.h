@@ -18,7 +18,7 @@
 /* the seq, the one before it */
 #define REFUSAL_UNLINKED "seq %llu does not link to seq %llu"
 /* the first seq refused */
-#define REFUSAL_EXCLUDED "the member was excluded before seq %llu"
+#define REFUSAL_EXCLUDED "the member was excluded: its feed ends at seq %llu, seq %llu refused"
 /* the key's last seq, the first seq refused */
 #define REFUSAL_KEY_ENDED "the key was replaced at seq %llu: seq %llu refused"
 

@@ -245,9 +245,11 @@
  *   PRIMARY KEY(tally, vote): the votes a tally cites (version 6).
  *
  * void_feeds(author BLOB PRIMARY KEY, last INTEGER) WITHOUT ROWID
- *   The feeds whose entries past seq last have no effect (a cut by a
- *   rekey or an exclusion, or a key that is no member's: last 0), as the
- *   latest refold left them out (store.c, settle; version 6).
+ *   The feeds whose entries past seq last have no effect, as the latest
+ *   refold left them out (store.c, settle; version 6).
+ *     author    the feed (its signing key)
+ *     last      its last seq with effect: a rekey's or an exclusion's
+ *               cut, or 0 for a key that is no member's
  *
  * params(name TEXT PRIMARY KEY, value INTEGER, since INTEGER)
  *   A parameter's name, value and since when (ms), as version 1 planned
@@ -291,6 +293,7 @@
  *                         committed: the credit limit)
  *   loan_events_request   a loan's steps (every recompute)
  *   votes_proposal        a proposal's votes (every recount)
+ *   tallies_proposal      a proposal's tallies (every recount; version 6)
  *   checkpoints_valid     (author, valid, seq): a feed's latest valid
  *                         checkpoint
  *   keys_member           a member's keys (lending_member_seq)

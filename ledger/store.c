@@ -701,6 +701,8 @@ static int refold(struct store *s)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return rc == -1 ? -1 : err_set("store: %s", sqlite3_errmsg(s->db));
+	if (governance_feed_grew(s, NULL) < 0)
+		return -1;
 	return store_exec(s, "DELETE FROM temp.refold_void");
 }
 
@@ -1016,6 +1018,10 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	int64_t forked = fork_seq(s, r->author);
 	if (forked < 0)
 		goto fail;
+	/* past an exclusion's cut, or a rotation's or a rekey's end */
+	int excluded = store_excluded_at(s, member_id, NULL);
+	if (excluded < 0)
+		goto fail;
 	size_t start = i, end = i;
 	if (forked && start < ne && e[start].b->seq >= (uint64_t)forked) {
 		snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
@@ -1033,8 +1039,8 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 				break;
 			}
 			if (b->seq > last) {
-				snprintf(why, WHY_LEN, REFUSAL_KEY_ENDED, (unsigned long long)last,
-					 (unsigned long long)b->seq);
+				snprintf(why, WHY_LEN, excluded ? REFUSAL_EXCLUDED : REFUSAL_KEY_ENDED,
+					 (unsigned long long)last, (unsigned long long)b->seq);
 				break;
 			}
 			if (b->seq != want) {
@@ -1068,7 +1074,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	for (i = start; i < good; i++)
 		if (put_entry(s, &e[i], sigs_ok || all_verified || i == good - 1, i == good - 1))
 			goto fail;
-	if (good > start && settle(s, 0))
+	if (good > start && (governance_feed_grew(s, r->author) < 0 || settle(s, 0)))
 		goto fail;
 	r->added = good - start;
 	r->rejected += ne - good;
@@ -1293,7 +1299,7 @@ int store_reindex(struct store *s)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (settle(s, 1) ||
+	if (governance_feed_grew(s, NULL) < 0 || settle(s, 1) ||
 	    store_exec(s, "UPDATE entries SET verified = 1 WHERE verified = 0") ||
 	    store_commit(s, s))
 		goto fail;
