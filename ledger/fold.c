@@ -124,9 +124,14 @@ static int fold_rotate(struct store *s, const struct entry *e)
 int fold_new_key(struct store *s, const uint8_t *member, const Mutua__CardBody *cb,
 		 int rekey)
 {
+	/* a key belongs to one member only; a rotation may not take a key an
+	 * admission names (the applicant's), whichever arrived first */
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO keys(key, member, rekey) SELECT ?1, ?2, ?3"
 					 " WHERE NOT EXISTS (SELECT 1 FROM members WHERE id = ?1)"
-					 " AND NOT EXISTS (SELECT 1 FROM keys WHERE key = ?1)");
+					 " AND NOT EXISTS (SELECT 1 FROM keys WHERE key = ?1)"
+					 " AND (?3 OR (NOT EXISTS (SELECT 1 FROM proposals"
+					 " WHERE kind = 'admit' AND target = ?1) AND NOT EXISTS"
+					 " (SELECT 1 FROM temp.refold_admitted WHERE key = ?1)))");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, cb->id.data, KEY_ID_BYTES, SQLITE_STATIC);

@@ -313,6 +313,21 @@ int governance_fold(struct store *s, const struct entry *e)
 	sqlite3_bind_int64(st, 10, b->time);
 	if (store_step_done(s, st))
 		return -1;
+	if (p->what_case == MUTUA__PROPOSAL__WHAT_ADMIT) {
+		/* a rotation that took the applicant's key before this arrived
+		 * loses it: fold again as if this had come first */
+		st = store_stmt(s, "SELECT 1 FROM keys k JOIN proposals p ON p.target = k.key"
+				   " WHERE p.id = ?1 AND NOT k.rekey");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+		int taken = store_step_row(s, st);
+		sqlite3_reset(st);
+		if (taken < 0)
+			return -1;
+		if (taken)
+			store_refold_wanted(s);
+	}
 	return governance_recount(s);
 }
 

@@ -354,10 +354,15 @@
  *
  * ---- the refold's scratch table -----------------------------------------
  *
- * schema_refold_sql, run by a refold (store.c) on its own connection:
+ * schema_refold_sql, run by store_open on its connection: TEMP tables a
+ * refold (store.c) fills while it runs, and empties:
  *   refold_void(author BLOB PRIMARY KEY, last INTEGER) WITHOUT ROWID
- *     TEMP: the feeds a refold leaves entries out of, and from where
- *     (as void_feeds), while it runs
+ *     the feeds a refold leaves entries out of, and from where (as
+ *     void_feeds)
+ *   refold_admitted(key BLOB PRIMARY KEY) WITHOUT ROWID
+ *     the keys named by an admission (proposals.target of kind admit):
+ *     a rotation replayed before the admission arrived may not take
+ *     such a key (fold_new_key)
  *
  * ---- versions -----------------------------------------------------------
  *
@@ -519,4 +524,5 @@ const char schema_audit_sql[] =
 
 const char schema_refold_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS refold_void(author BLOB PRIMARY KEY,"
-	" last INTEGER NOT NULL) WITHOUT ROWID";
+	" last INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TEMP TABLE IF NOT EXISTS refold_admitted(key BLOB PRIMARY KEY) WITHOUT ROWID";

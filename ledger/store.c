@@ -40,6 +40,7 @@ struct store {
 	char wake[4096 + 8]; /* its path */
 	int scratch; /* store_open_scratch */
 	int gov_changed; /* a recount ran since the last settle */
+	int refold_forced; /* a fold found the state it built on wrong */
 	/* who opened the write transaction (store_begin), while it is open */
 	const void *owner;
 	const char *owner_name;
@@ -306,7 +307,8 @@ struct store *store_open(const char *path)
 	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
-	    migrate(s, &refold) || load_genesis(s) || lending_register_sql(s) ||
+	    migrate(s, &refold) || store_exec(s, schema_refold_sql) || load_genesis(s) ||
+	    lending_register_sql(s) ||
 	    (refold && s->genesis && store_reindex(s))) {
 		err_set("store '%s': %s", path, err_msg());
 		goto fail;
@@ -665,8 +667,9 @@ static char *void_text(struct store *s, int now)
  * cuts known now leave out (written to void_feeds first). */
 static int refold(struct store *s)
 {
-	if (store_exec(s, schema_refold_sql) ||
-	    store_exec(s, "DELETE FROM temp.refold_void;"
+	if (store_exec(s, "DELETE FROM temp.refold_void; DELETE FROM temp.refold_admitted;"
+			  " INSERT INTO temp.refold_admitted SELECT DISTINCT target FROM proposals"
+			  " WHERE kind = 'admit' AND target IS NOT NULL;"
 			  " WITH entries_heads AS (SELECT author, max(seq) AS seq FROM entries"
 			  " GROUP BY author) INSERT INTO temp.refold_void " VOID_NOW_SQL ";") ||
 	    fold_clear(s) || fold_genesis(s, s->genesis) ||
@@ -703,14 +706,22 @@ static int refold(struct store *s)
 		return rc == -1 ? -1 : err_set("store: %s", sqlite3_errmsg(s->db));
 	if (governance_feed_grew(s, NULL) < 0)
 		return -1;
-	return store_exec(s, "DELETE FROM temp.refold_void");
+	return store_exec(s, "DELETE FROM temp.refold_void; DELETE FROM temp.refold_admitted");
 }
 
 /* After folds that changed the governance: refolds until what the cuts
  * leave out is what the latest refold left out. */
-static int settle(struct store *s, int force)
+void store_refold_wanted(struct store *s)
 {
-	for (int pass = 0; pass < 4 && (force || s->gov_changed); pass++) {
+	s->gov_changed = 1;
+	s->refold_forced = 1;
+}
+
+static int settle(struct store *s, int check)
+{
+	int forced = s->refold_forced;
+	s->refold_forced = 0;
+	for (int pass = 0; pass < 4 && (check || forced || s->gov_changed); pass++) {
 		char *now = void_text(s, 1), *was = now ? void_text(s, 0) : NULL;
 		int same = was && strcmp(now, was) == 0;
 		free(now);
@@ -718,11 +729,13 @@ static int settle(struct store *s, int force)
 		if (!was)
 			return -1;
 		s->gov_changed = 0;
-		if (same)
+		if (same && !forced)
 			return 0;
-		force = 0;
+		check = forced = 0;
 		if (refold(s))
 			return -1;
+		/* the replay asks again for what it just did: once is enough */
+		s->refold_forced = 0;
 	}
 	return 0;
 }

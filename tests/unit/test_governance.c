@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "store_helpers.h"
@@ -369,15 +370,6 @@ static struct rec *make_tally(struct fx *f, struct store *s, int who, const uint
 		return NULL;
 	struct rec *r = seal_tally(f, who, &gt.t, gt.time > t ? gt.time : t);
 	governance_tally_free(&gt);
-	return r;
-}
-
-/* Closes prop with who's tally at t (after its deadline, or passing). */
-static struct rec *close_by(struct fx *f, int who, const uint8_t *prop, int64_t t)
-{
-	struct rec *r = make_tally(f, f->s, who, prop, 0, t);
-	assert_non_null(r);
-	put_ok(f->s, r);
 	return r;
 }
 
@@ -1661,6 +1653,164 @@ static void test_current_member(void **state)
 	assert_non_null(strstr(err_msg(), "excluded"));
 }
 
+/* ---- shuffled arrival (issue 13): a property over many orders --------- */
+
+/* A history over six feeds with every governance rule of issue 13 in it:
+ * an admission closed by a voter's passing tally; an exclusion closed by
+ * its proposer's tally, which cuts D's feed at seq 1; D's entries past the
+ * cut (an offer stamped before the exclusion, a vote, a tally of its own);
+ * a parameter whose tally counts the newcomer and not D; a late vote
+ * stamped within the deadline after the proposer's failing tally, and a
+ * hostile passing tally of it; a rotation (fresh card) to a key that a
+ * pending admission names. */
+static void write_shuffle_history(struct fx *f)
+{
+	fx_four(f);
+	seal_offer(f, DD, "Camion", AT(1));                                  /* D 1 */
+	struct rec *adm = seal_admit(f, A, E, NULL, AT(2));
+	struct rec *b1 = seal_vote(f, B, adm->id, YES, AT(3));
+	struct rec *c1 = seal_vote(f, C, adm->id, YES, AT(4));
+	seal_tally_of(f, C, adm->id, (struct rec *[]){b1, c1}, 2, AT(4), -1, 0);
+	struct rec *ex = seal_exclude(f, B, DD, AT(5));
+	struct rec *a2 = seal_vote(f, A, ex->id, YES, AT(6));
+	struct rec *b2 = seal_vote(f, B, ex->id, YES, AT(7));
+	struct rec *e2 = seal_vote(f, E, ex->id, YES, AT(8));
+	seal_tally_of(f, B, ex->id, (struct rec *[]){a2, b2, e2}, 3, AT(8), DD, 1);
+	struct rec *cl = seal_set(f, C, "credit-limit", 7000, AT(10));
+	seal_offer(f, DD, "Grue", AT(4));                                    /* D 2: cut */
+	struct rec *d3 = seal_vote(f, DD, cl->id, NO, AT(11));               /* D 3: cut */
+	struct rec *c3 = seal_vote(f, C, cl->id, YES, AT(12));
+	struct rec *a3 = seal_vote(f, A, cl->id, YES, AT(13));
+	seal_tally_of(f, DD, cl->id, (struct rec *[]){d3}, 1, AT(10) + H, -1, 0); /* D 4 */
+	seal_tally_of(f, A, cl->id, (struct rec *[]){c3, a3}, 2, AT(13), -1, 0);
+	struct rec *q = seal_set(f, A, "quorum", 75, AT(20));
+	struct rec *b4 = seal_vote(f, B, q->id, NO, AT(21));
+	seal_tally_of(f, A, q->id, (struct rec *[]){b4}, 1, AT(20) + H, -1, 0); /* fails */
+	/* E, hostile: a yes stamped within the vote, after the proposer's
+	 * tally, and a passing tally with C's (also late) yes */
+	struct rec *e4 = seal_vote(f, E, q->id, YES, AT(22));
+	struct rec *c4 = seal_vote(f, C, q->id, YES, AT(23));
+	struct rec *a4 = seal_vote(f, A, q->id, YES, AT(23) + 1);
+	seal_tally_of(f, E, q->id, (struct rec *[]){e4, c4, a4}, 3, AT(24), -1, 0);
+	/* X applies; B rotates to X's key with a fresh card X signed */
+	seal_admit(f, C, X, NULL, AT(30));
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__KeyRotation kr = MUTUA__KEY_ROTATION__INIT;
+	char *text = card_make_fresh(keys[X], names[X], NULL, NULL, 0, T0, keys[B]->id,
+				     f->feed[B].seq + 1);
+	assert_non_null(text);
+	kr.card = card_decode(text, NULL);
+	free(text);
+	b.payload_case = MUTUA__BODY__PAYLOAD_ROTATE;
+	b.rotate = &kr;
+	seal(f, B, &b, AT(31));
+	mutua__card__free_unpacked(kr.card, NULL);
+}
+
+/* What every order must agree on (void_feeds, which entries a store
+ * holds past a cut, depends on what arrived before the cut: not state). */
+static void check_shuffle(struct store *s)
+{
+	char buf[256];
+	assert_int_equal(store_is_member(s, keys[E]->id), 1);
+	assert_int_equal(store_excluded_at(s, keys[DD]->id, NULL), 1);
+	assert_int_equal(governance_param(s, "credit-limit"), 7000);
+	assert_int_equal(governance_param(s, "quorum"), 50);
+	assert_string_equal(q_text(s, "SELECT group_concat(state, ' ') FROM (SELECT state"
+				      " FROM proposals ORDER BY created)", NULL, buf, sizeof buf),
+			    "passed passed passed failed open");
+	/* D's offer within the cut stands, the one past it does not */
+	assert_int_equal(q_int(s, "SELECT count(*) FROM resources WHERE owner = ?1",
+			       keys[DD]->id), 1);
+	/* the rotation ended B's feed and gave it no key */
+	assert_int_equal(q_int(s, "SELECT count(*) FROM keys WHERE key = ?1", keys[X]->id), 0);
+	assert_int_equal(q_int(s, "SELECT rotated IS NOT NULL FROM keys WHERE key = ?1",
+			       keys[B]->id), 1);
+}
+
+#define SHUFFLE_ORDERS 12
+#define SHUFFLE_TABLES                                                                \
+	{PROPOSALS_SQL, MEMBERS_SQL, VOTES_SQL, ENDPOINTS_SQL,                        \
+	 "SELECT * FROM keys ORDER BY key", "SELECT * FROM tallies ORDER BY id",      \
+	 "SELECT * FROM resources ORDER BY id"}
+
+/* Delivers the sealed entries to s one at a time, in a random interleaving
+ * of the feeds (each feed in seq order): the next entry of a random feed;
+ * one whose author is not a member yet waits, one refused for good (past
+ * a cut) is dropped, as a peer's would be. */
+static void deliver_shuffled(struct fx *f, struct store *s, unsigned *seed)
+{
+	size_t next[NK] = {0};
+	int stuck[NK] = {0};
+	for (;;) {
+		int open[NK], n = 0;
+		for (int w = 0; w < NK; w++) {
+			int left = 0;
+			for (size_t i = next[w]; i < f->nrec && !left; i++)
+				left = f->rec[i].who == w;
+			if (left && !stuck[w])
+				open[n++] = w;
+		}
+		if (!n)
+			return;
+		int w = open[rand_r(seed) % n];
+		size_t i = next[w];
+		while (f->rec[i].who != w)
+			i++;
+		struct raw_entry raw = {f->rec[i].body, f->rec[i].blen, f->rec[i].sig, KEY_SIG_BYTES};
+		struct batch_result br;
+		assert_int_equal(store_insert_batch(s, &raw, 1, &br), 0);
+		if (br.rejected && strstr(err_msg(), "not a member")) {
+			stuck[w] = 1;
+			continue;
+		}
+		next[w] = i + 1;
+		memset(stuck, 0, sizeof stuck); /* something moved: try them again */
+	}
+}
+
+static void test_shuffled_arrival_gives_one_state(void **state)
+{
+	struct fx *f = *state;
+	write_shuffle_history(f);
+	const char *env = getenv("MUTUA_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
+	print_message("shuffled arrival: seed %u (MUTUA_SEED=%u replays it)\n", seed, seed);
+	static const char *const sqls[] = SHUFFLE_TABLES;
+	char *want[sizeof sqls / sizeof *sqls] = {0};
+	/* the first store gets the entries in the order they were signed */
+	for (size_t i = 0; i < f->nrec; i++)
+		put(f->s, &f->rec[i]);
+	check_shuffle(f->s);
+	for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++)
+		want[t] = db_dump(f->s, sqls[t]);
+	for (int o = 0; o < SHUFFLE_ORDERS; o++) {
+		char name[32];
+		snprintf(name, sizeof name, "shuffle%d.db", o);
+		char *path = path_in(f->dir, name);
+		struct store *s = store_open(path);
+		free(path);
+		assert_non_null(s);
+		assert_int_equal(store_adopt_genesis(s, f->gen, f->glen), 0);
+		unsigned order_seed = seed + (unsigned)o;
+		deliver_shuffled(f, s, &order_seed);
+		if (o % 3 == 2)
+			assert_int_equal(store_reindex(s), 0);
+		check_shuffle(s);
+		for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++) {
+			char *got = db_dump(s, sqls[t]);
+			if (strcmp(got, want[t]))
+				fail_msg("order %d (seed %u): '%s' differs:\n%s---\n%s", o, seed,
+					 sqls[t], want[t], got);
+			free(got);
+		}
+		store_close(&s);
+	}
+	for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++)
+		free(want[t]);
+}
+
+
 /* ---- keys: rotation and rekey ---------------------------------------- */
 
 static struct rec *seal_rotate(struct fx *f, int who, int to, int64_t t)
@@ -1850,6 +2000,7 @@ int main(void)
 		T(test_rotation_keeps_the_member),
 		T(test_rotation_to_a_members_key_ends_the_feed_only),
 		T(test_rekey_cuts_the_replaced_feed),
+		T(test_shuffled_arrival_gives_one_state),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
