@@ -1068,6 +1068,10 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			}
 			prev = e[end].id;
 			want++;
+			/* a rotation is its key's last entry: what follows it in
+			 * the same batch is past the key's end */
+			if (b->payload_case == MUTUA__BODY__PAYLOAD_ROTATE && b->seq < last)
+				last = b->seq;
 		}
 	}
 	size_t good = end;
