@@ -101,11 +101,11 @@ past_deadline() {
 }
 
 @test "finding 3: a vote signed after the deadline, stamped before it, revives nothing" {
-	four --vote-duration 2s
+	four --vote-duration 10s
 	P=$(mutua --home "$A" propose set credit-limit 100)
-	spread_all
+	spread "$A" "$C"
 	mutua --home "$C" vote "$P" no >/dev/null
-	spread "$C" "$A"
+	spread_all
 	created=$(pfield "$A" "$P" created)
 	past_deadline "$A" "$P"
 	# the proposer's node closes it: failed (1 of 4 voted)
@@ -142,15 +142,15 @@ past_deadline() {
 }
 
 @test "finding 3: backdated no votes do not un-pass a passed decision" {
-	four --vote-duration 2s
+	four --vote-duration 10s
 	P=$(mutua --home "$A" propose set credit-limit 100)
-	spread_all
-	created=$(pfield "$A" "$P" created)
+	spread "$A" "$B" "$C"
 	mutua --home "$B" vote "$P" yes >/dev/null
 	spread "$B" "$C"
 	run -0 mutua --home "$C" vote "$P" yes
 	[[ $output == *"(passed: tally "* ]]
-	spread "$C" "$A" "$B" "$D"
+	spread_all
+	created=$(pfield "$A" "$P" created)
 	past_deadline "$A" "$P"
 	# D, hostile, signs no votes stamped early and a failing tally of them
 	VD=$(bt sign "$D" $((created + 10)) "$T/vd" vote "$P" no | head -1)
