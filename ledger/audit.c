@@ -400,10 +400,10 @@ static void chunk_clear(struct chunk *c)
 }
 
 /* One issue per feed that sql (author, first seq, count, the key's last
- * seq) finds: entries the store refuses (after an exclusion, or past the
- * key's end when key_ended), stored before the scratch store knew it did;
- * worded as the store words its refusal. */
-static int report_late(struct audit *a, const char *sql, const char *rule, int key_ended)
+ * seq) finds: entries the store refuses (past the key's end: a rotation,
+ * a rekey or an exclusion's cut), stored before the scratch store knew
+ * it did; worded as the store words its refusal. */
+static int report_late(struct audit *a, const char *sql)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
@@ -414,13 +414,11 @@ static int report_late(struct audit *a, const char *sql, const char *rule, int k
 		char why[200];
 		unsigned long long seq = (unsigned long long)sqlite3_column_int64(st, 1);
 		long long n = sqlite3_column_int64(st, 2);
-		if (key_ended)
-			snprintf(why, sizeof why, REFUSAL_KEY_ENDED,
-				 (unsigned long long)sqlite3_column_int64(st, 3), seq);
-		else
-			snprintf(why, sizeof why, REFUSAL_EXCLUDED, seq);
-		issue(a, sqlite3_column_blob(st, 0), seq, rule, "%lld entr%s not accepted: %s", n,
-		      n == 1 ? "y" : "ies", why);
+		int excluded = sqlite3_column_int(st, 4);
+		snprintf(why, sizeof why, excluded ? REFUSAL_EXCLUDED : REFUSAL_KEY_ENDED,
+			 (unsigned long long)sqlite3_column_int64(st, 3), seq);
+		issue(a, sqlite3_column_blob(st, 0), seq, excluded ? "membership" : "keys",
+		      "%lld entr%s not accepted: %s", n, n == 1 ? "y" : "ies", why);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
@@ -541,24 +539,15 @@ static int take_pending(struct audit *a, struct chunk *c)
 	}
 	if (found < 0 || report_strangers(a))
 		return -1;
-	/* what a member signed after its exclusion took effect, and what a key
-	 * signed past the seq where a rekey ended its feed, when the scratch
-	 * store learnt of the exclusion or the rekey only later; read from the
-	 * feeds of the few keys concerned, not by a scan of every entry */
-	if (report_late(a, "SELECT e.author, min(e.seq), count(*) FROM entries e"
-			   " JOIN members m ON m.id = coalesce((SELECT member FROM keys"
-			   " WHERE key = e.author), e.author) WHERE e.author IN (SELECT key"
-			   " FROM keys UNION SELECT id FROM members WHERE excluded IS NOT NULL)"
-			   " AND mutua_after_exclusion(m.excluded, e.time)"
-			   " GROUP BY e.author ORDER BY e.author",
-			"membership", 0) ||
-	    report_late(a, "SELECT e.author, min(e.seq), count(*), min(coalesce(k.rotated,"
-			   " 9223372036854775807), coalesce(k.cut, 9223372036854775807))"
-			   " FROM keys k CROSS JOIN entries e ON e.author = k.key WHERE e.seq >"
-			   " min(coalesce(k.rotated, 9223372036854775807),"
-			   " coalesce(k.cut, 9223372036854775807))"
-			   " GROUP BY e.author ORDER BY e.author",
-			"keys", 1))
+	/* what a key signed past the seq where a rekey or an exclusion cut
+	 * its feed, when the scratch store learnt of the cut only later: the
+	 * refold left it out (void_feeds), and it is its author's, no one
+	 * else's */
+	if (report_late(a, "SELECT e.author, v.last + 1, count(*), v.last, EXISTS (SELECT 1"
+			   " FROM members m WHERE m.excluded_by IS NOT NULL AND m.id ="
+			   " coalesce((SELECT member FROM keys WHERE key = v.author), v.author))"
+			   " FROM void_feeds v JOIN entries e ON e.author = v.author"
+			   " AND e.seq > v.last GROUP BY e.author ORDER BY e.author"))
 		return -1;
 	return 0;
 }

@@ -62,6 +62,7 @@ const char *entry_type_name(int c)
 	case MUTUA__BODY__PAYLOAD_PROPOSAL: return "proposal";
 	case MUTUA__BODY__PAYLOAD_VOTE: return "vote";
 	case MUTUA__BODY__PAYLOAD_ROTATE: return "rotate";
+	case MUTUA__BODY__PAYLOAD_TALLY: return "tally";
 	case MUTUA__BODY__PAYLOAD_CHECKPOINT: return "checkpoint";
 	default: return "?";
 	}
@@ -139,15 +140,25 @@ static int check_offer(const Mutua__Offer *o, int rule)
 	return 0;
 }
 
-/* A card of new keys, signed by them, that differ from the key replaced. */
-static int check_new_keys(const Mutua__Card *card, const uint8_t *old)
+/* A card of new keys, signed by them, that differ from the key replaced.
+ * A rotation's card (seq > 0: the rotation's seq) is fresh: it names the
+ * key it replaces and that seq, so no other card (an applicant's, copied
+ * from a pending admission) can be rotated to. */
+static int check_new_keys(const Mutua__Card *card, const uint8_t *old, uint64_t seq)
 {
 	Mutua__CardBody *cb = card_open(card);
 	if (!cb)
 		return -1;
-	int same = memcmp(cb->id.data, old, KEY_ID_BYTES) == 0;
+	int rc = 0;
+	if (memcmp(cb->id.data, old, KEY_ID_BYTES) == 0)
+		rc = err_set("the new key is the key it replaces");
+	else if (seq && (cb->replaces.len != KEY_ID_BYTES ||
+			 memcmp(cb->replaces.data, old, KEY_ID_BYTES) || !cb->has_seq ||
+			 cb->seq != seq))
+		rc = err_set("the rotation's card is not fresh: it must name the key it "
+			     "replaces and the rotation's seq %llu", (unsigned long long)seq);
 	mutua__card_body__free_unpacked(cb, NULL);
-	return same ? err_set("the new key is the key it replaces") : 0;
+	return rc;
 }
 
 static int check_payload(const Mutua__Body *b, int rule)
@@ -226,7 +237,7 @@ static int check_payload(const Mutua__Body *b, int rule)
 				return -1;
 			if (r->upto > INT64_MAX)
 				return err_set("rekey seq out of range");
-			return check_new_keys(r->card, r->key.data);
+			return check_new_keys(r->card, r->key.data, 0);
 		}
 		case MUTUA__PROPOSAL__WHAT_SETTLE:
 			if (p->settle->base.n_unknown_fields)
@@ -251,7 +262,29 @@ static int check_payload(const Mutua__Body *b, int rule)
 	case MUTUA__BODY__PAYLOAD_ROTATE:
 		if (b->rotate->base.n_unknown_fields)
 			return err_set("key rotation has unknown fields");
-		return check_new_keys(b->rotate->card, b->author.data);
+		return check_new_keys(b->rotate->card, b->author.data, b->seq);
+	case MUTUA__BODY__PAYLOAD_TALLY: {
+		const Mutua__Tally *t = b->tally;
+		if (t->base.n_unknown_fields)
+			return err_set("tally has unknown fields");
+		if (check_bytes("proposal id", &t->proposal, ENTRY_ID_BYTES))
+			return -1;
+		if (t->n_votes > TALLY_VOTES_MAX)
+			return err_set("tally cites more than %d votes", TALLY_VOTES_MAX);
+		for (size_t i = 0; i < t->n_votes; i++) {
+			if (check_bytes("vote id", &t->votes[i], ENTRY_ID_BYTES))
+				return -1;
+			for (size_t j = 0; j < i; j++)
+				if (memcmp(t->votes[j].data, t->votes[i].data, ENTRY_ID_BYTES) == 0)
+					return err_set("the tally cites a vote twice");
+		}
+		if (t->has_cut_key != t->has_cut ||
+		    (t->has_cut_key && check_bytes("cut key", &t->cut_key, KEY_ID_BYTES)))
+			return err_set("a tally's cut names a key and a seq, or nothing");
+		if (t->has_cut && t->cut > INT64_MAX)
+			return err_set("tally cut out of range");
+		return 0;
+	}
 	case MUTUA__BODY__PAYLOAD_CHECKPOINT:
 		/* it commits to every entry before it (checkpoint.h) */
 		if (b->checkpoint->base.n_unknown_fields)

@@ -82,6 +82,13 @@ static int sign_with_domain(uint8_t sig[64], const uint8_t *body, size_t len,
 char *card_make(const struct key *k, const char *name, const char *college,
 		char *const *endpoints, size_t n_endpoints, int64_t time)
 {
+	return card_make_fresh(k, name, college, endpoints, n_endpoints, time, NULL, 0);
+}
+
+char *card_make_fresh(const struct key *k, const char *name, const char *college,
+		      char *const *endpoints, size_t n_endpoints, int64_t time,
+		      const uint8_t *replaces, uint64_t seq)
+{
 	Mutua__CardBody cb = MUTUA__CARD_BODY__INIT;
 	Mutua__Card c = MUTUA__CARD__INIT;
 	uint8_t sig[64];
@@ -110,6 +117,13 @@ char *card_make(const struct key *k, const char *name, const char *college,
 	cb.endpoints = (char **)endpoints;
 	cb.n_endpoints = n_endpoints;
 	cb.time = time;
+	if (replaces) {
+		cb.replaces.data = (uint8_t *)replaces;
+		cb.replaces.len = KEY_ID_BYTES;
+		cb.has_replaces = 1;
+		cb.seq = seq;
+		cb.has_seq = 1;
+	}
 	size_t bl = mutua__card_body__get_packed_size(&cb);
 	uint8_t *body = malloc(bl);
 	if (!body) {

@@ -36,6 +36,11 @@
 /* Returns a malloc'd card line (without newline), or NULL. */
 char *card_make(const struct key *k, const char *name, const char *college,
 		char *const *endpoints, size_t n_endpoints, int64_t time);
+/* The same for a key rotation: the card names the key it replaces and the
+ * seq of the rotation entry that will carry it (a fresh card, entry.c). */
+char *card_make_fresh(const struct key *k, const char *name, const char *college,
+		      char *const *endpoints, size_t n_endpoints, int64_t time,
+		      const uint8_t *replaces, uint64_t seq);
 /* Parses and verifies a card text; the caller frees with
  * mutua__card_body__free_unpacked. */
 Mutua__CardBody *card_parse(const char *text);

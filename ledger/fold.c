@@ -14,7 +14,8 @@
  *                  of the owner's after it is ignored (booking_withdrawn);
  *                  ignored likewise
  *   request ...    loans: see lending.c
- *   proposal, vote admissions, exclusions, parameters: see governance.c
+ *   proposal, vote, tally
+ *                  admissions, exclusions, parameters: see governance.c
  *   checkpoint     checked against the feed's Merkle tree: see checkpoint.c
  *   rotate         ends the author key's feed at this entry and, unless the
  *                  new key is already someone's, makes it the member's
@@ -46,7 +47,8 @@ int fold_clear(struct store *s)
 			     " DELETE FROM resources; DELETE FROM feeds;"
 			     " DELETE FROM loans; DELETE FROM loan_events;"
 			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;"
-			     " DELETE FROM checkpoints; DELETE FROM keys;");
+			     " DELETE FROM checkpoints; DELETE FROM keys;"
+			     " DELETE FROM tallies; DELETE FROM tally_votes; DELETE FROM void_feeds;");
 }
 
 static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
@@ -122,9 +124,14 @@ static int fold_rotate(struct store *s, const struct entry *e)
 int fold_new_key(struct store *s, const uint8_t *member, const Mutua__CardBody *cb,
 		 int rekey)
 {
+	/* a key belongs to one member only; a rotation may not take a key an
+	 * admission names (the applicant's), whichever arrived first */
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO keys(key, member, rekey) SELECT ?1, ?2, ?3"
 					 " WHERE NOT EXISTS (SELECT 1 FROM members WHERE id = ?1)"
-					 " AND NOT EXISTS (SELECT 1 FROM keys WHERE key = ?1)");
+					 " AND NOT EXISTS (SELECT 1 FROM keys WHERE key = ?1)"
+					 " AND (?3 OR (NOT EXISTS (SELECT 1 FROM proposals"
+					 " WHERE kind = 'admit' AND target = ?1) AND NOT EXISTS"
+					 " (SELECT 1 FROM temp.refold_admitted WHERE key = ?1)))");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, cb->id.data, KEY_ID_BYTES, SQLITE_STATIC);
@@ -231,7 +238,8 @@ int fold_entry(struct store *s, const struct entry *e)
 		    entry_is_transition(b->payload_case))
 			return lending_fold(s, e);
 		if (b->payload_case == MUTUA__BODY__PAYLOAD_PROPOSAL ||
-		    b->payload_case == MUTUA__BODY__PAYLOAD_VOTE)
+		    b->payload_case == MUTUA__BODY__PAYLOAD_VOTE ||
+		    b->payload_case == MUTUA__BODY__PAYLOAD_TALLY)
 			return governance_fold(s, e);
 		if (b->payload_case == MUTUA__BODY__PAYLOAD_CHECKPOINT)
 			return checkpoint_fold(s, e);

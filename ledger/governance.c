@@ -1,43 +1,59 @@
-/* governance.c - proposals, votes, and what follows from them.
+/* governance.c - proposals, votes, tallies, and what follows from them.
  *
  * Tables (derived, rebuilt by store_reindex; columns in schema.c):
- * proposals, one row per proposal entry with its tally and outcome; votes,
- * every vote entry, with counted set on the one vote of each voter that
- * the count below took; members.active and members.excluded follow from
- * admissions and exclusions. Listings (mutua proposals) read the view
- * counted_votes: which votes count is decided here, in C, once, and
- * nowhere restated in SQL.
+ * proposals, one row per proposal entry with its count and outcome;
+ * votes, every vote entry, with counted set on the votes the count took;
+ * tallies and tally_votes, every tally entry and the votes it cites;
+ * members.active, admitted_by, excluded_by and the keys' cuts follow from
+ * the decisions. Listings read the view counted_votes: which votes count
+ * is decided here, in C, once.
  *
- * The count, for a proposal made at time T (its author's clock) and open
- * until T + duration (the duration in force at T):
- *   - voters are the members at T (founders, and members whose admission
- *     passed at or before T, less those excluded at or before T); other
- *     votes are not counted, nor votes timed after the deadline, nor a
- *     voter's votes timed after its own exclusion (see governance_recount);
- *   - votes are taken in the order of their authors' clocks (ties by entry
- *     id), each member's latest replacing its earlier;
+ * Decided by position, not by clock (DESIGN.md, invariant 9):
+ *   - a proposal made at T (its author's clock) is open until its
+ *     deadline, T + the duration in force at T; votes name it;
+ *   - a TALLY closes it: an entry of any member that cites the votes it
+ *     counts (vote entry ids). Every node checks it against what it
+ *     holds; it is valid when each cited vote is held (else it waits), is
+ *     on the proposal, is timed by the deadline and by the tally, comes
+ *     from a member of the electorate, and no voter is cited twice; and
+ *     either the cited votes pass the proposal (a passing tally, valid at
+ *     any time) or the tally is timed at or after the deadline (it fails
+ *     it). An exclusion's passing tally names the cut: the excluded
+ *     member's key and the last seq of it that stays the member's (which
+ *     the node must hold, else it waits);
+ *   - the tally that counts is the first valid one in this order: the
+ *     proposer's own tallies by seq (the proposer is the serialisation
+ *     point of its proposal, as an owner is of its resource: a vote
+ *     signed after that tally, however it is stamped, changes nothing),
+ *     then a passing tally before a failing one (a passed proposal stays
+ *     passed), the smallest id first. An id can be ground, a position
+ *     cannot: hence the proposer first. The outcome is the counting
+ *     tally's: a function of the entries held, the same in every order;
+ *   - the electorate is fixed by the decisions, not by the proposal's
+ *     claimed time: the members current as the other proposals are
+ *     decided (founders and admitted members, less those excluded by
+ *     another proposal; the member a proposal admits does not vote on it,
+ *     the one it excludes does). governance_recount computes the fixed
+ *     point from the founders, pass after pass;
  *   - rule "majority": quorum met when voters * 100 >= quorum * members;
  *     rule "colleges": each college weighs its weight times the share of
  *     its members who voted, and the quorum is on that weighted share;
- *   - yes wins when its (college-weighted) share of yes and no exceeds
- *     the threshold; a tie is a rejection; abstentions count for the quorum
- *     only;
- *   - the proposal passes at the first vote after which quorum and
- *     threshold hold, and stays passed; passed_at is that vote's time, or
- *     T when that vote's clock was behind the proposer's.
- * Outcomes are recounted from scratch, in order of proposal time, whenever
- * a proposal or a vote arrives: the result depends on the entries, never
- * on the order in which they reached this node (a newcomer whose admission
- * no longer holds after a recount leaves no row behind).
- * Effects from passed_at: admit makes the card's member active (its
- * transport key is then admitted by every node's ZAP handler); exclude
- * sets excluded = passed_at (its later entries are refused; its past ones
- * stay valid); set changes a parameter; settle closes a disputed loan at
- * its usage (loan.h; the loans it names are recomputed after each count,
- * governance_settlement); rekey ends the replaced key's feed
- * at the seq it names and gives the member the card's keys (fold.c, keys).
+ *     yes wins when its (college-weighted) share of yes and no exceeds
+ *     the threshold; a tie is a rejection; abstentions count for the
+ *     quorum only.
+ * Effects of a passed proposal (passed_at is its tally's time, data for
+ * display and for which parameter a later proposal's deadline takes):
+ * admit makes the card's member active unless its key is some member's
+ * key already; exclude marks the member out and cuts its key's feed at the
+ * tally's seq; rekey cuts the replaced key's feed at the seq it names and
+ * gives the member the card's keys; set changes a parameter; settle closes
+ * a disputed loan at its usage (loan.h; the loans it names are recomputed
+ * after each count, governance_settlement). What a cut leaves out has no
+ * effect on any state: store.c refolds (settle).
  */
 #include "governance.h"
+#include "clock.h"
+#include "rotate.h"
 #include "federation.h"
 #include "lending.h"
 #include "fold.h"
@@ -183,6 +199,19 @@ int64_t governance_param(struct store *s, const char *name)
 	return param_at(s, name, INT64_MAX, &v) ? genesis_param(s, name) : v;
 }
 
+int governance_passed(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES])
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT state = 'passed' FROM proposals WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, proposal, ENTRY_ID_BYTES, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	if (rc == 1)
+		rc = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc;
+}
+
 int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES],
 			  int64_t time)
 {
@@ -194,6 +223,8 @@ int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 	if (rc == SQLITE_ROW) {
 		if (strcmp((const char *)sqlite3_column_text(st, 0), "passed") == 0)
 			rc = err_set("the proposal has passed already");
+		else if (strcmp((const char *)sqlite3_column_text(st, 0), "open") != 0)
+			rc = err_set("the proposal is closed: a tally decided it");
 		else if (sqlite3_column_int64(st, 1) < time)
 			rc = err_set("the proposal is closed: its deadline has passed");
 		else
@@ -208,10 +239,44 @@ int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 	return rc;
 }
 
+static int fold_tally(struct store *s, const struct entry *e)
+{
+	const Mutua__Tally *t = e->b->tally;
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO tallies(id, proposal, author, key,"
+					 " seq, time, cut_key, cut) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, t->proposal.data, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, e->member, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, e->b->author.data, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)e->b->seq);
+	sqlite3_bind_int64(st, 6, e->b->time);
+	if (t->has_cut_key) {
+		sqlite3_bind_blob(st, 7, t->cut_key.data, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)t->cut);
+	}
+	if (store_step_done(s, st))
+		return -1;
+	for (size_t i = 0; i < t->n_votes; i++) {
+		/* a vote cited twice is refused at decode (entry.c) */
+		st = store_stmt(s, "INSERT OR IGNORE INTO tally_votes(tally, vote) VALUES (?, ?)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, t->votes[i].data, 32, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			return -1;
+	}
+	return governance_recount(s);
+}
+
 int governance_fold(struct store *s, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
 	sqlite3_stmt *st;
+	if (b->payload_case == MUTUA__BODY__PAYLOAD_TALLY)
+		return fold_tally(s, e);
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_VOTE) {
 		st = store_stmt(s, "INSERT OR IGNORE INTO votes(id, proposal, voter, choice, time)"
 				   " VALUES (?, ?, ?, ?, ?)");
@@ -286,6 +351,21 @@ int governance_fold(struct store *s, const struct entry *e)
 	sqlite3_bind_int64(st, 10, b->time);
 	if (store_step_done(s, st))
 		return -1;
+	if (p->what_case == MUTUA__PROPOSAL__WHAT_ADMIT) {
+		/* a rotation that took the applicant's key before this arrived
+		 * loses it: fold again as if this had come first */
+		st = store_stmt(s, "SELECT 1 FROM keys k JOIN proposals p ON p.target = k.key"
+				   " WHERE p.id = ?1 AND NOT k.rekey");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+		int taken = store_step_row(s, st);
+		sqlite3_reset(st);
+		if (taken < 0)
+			return -1;
+		if (taken)
+			store_refold_wanted(s);
+	}
 	return governance_recount(s);
 }
 
@@ -294,25 +374,18 @@ int governance_fold(struct store *s, const struct entry *e)
 struct voter {
 	uint8_t id[32];
 	int college; /* index in the rule's colleges, -1 none */
-	int choice;  /* latest counted vote, 0 none */
+	int choice;  /* the vote taken, 0 none */
 	uint8_t vote[32]; /* its id */
-	int64_t out; /* excluded at (as the previous pass found), 0 never */
 };
 
-/* A member's exclusion found by a pass of the count. */
-struct excl {
-	uint8_t id[32];
-	int64_t at;
-};
-
-struct tally {
+struct count {
 	int quorum_met, passed;
 	double yes, no;
 	int voters;
 };
 
 static void count(const Mutua__Governance *gv, uint32_t rule, int64_t threshold,
-		  int64_t quorum, const struct voter *v, size_t n, struct tally *t)
+		  int64_t quorum, const struct voter *v, size_t n, struct count *t)
 {
 	memset(t, 0, sizeof *t);
 	if (n == 0)
@@ -368,15 +441,39 @@ static int college_index(const Mutua__Governance *gv, const char *name)
 	return -1;
 }
 
-/* Members who may vote on a proposal made at t, in *out (malloc'd, *n of
- * them); out from the exclusions `late` (nlate of them) found by the
- * previous pass. 0, or -1 with err_set: the count is then refused, never
- * run over part of the electorate. */
-static int voters_at(struct store *s, const Mutua__Governance *gv, int64_t t,
-		     const struct excl *late, size_t nlate, struct voter **out, size_t *n)
+/* A proposal as the count sees it. */
+struct prop {
+	uint8_t id[32], proposer[32], target[32];
+	char kind[8];
+	int64_t created, deadline, threshold, quorum;
+};
+
+/* A proposal's outcome: what the tally that counts says. */
+struct decision {
+	int state; /* 0 open (no valid tally), 1 passed, 2 failed */
+	uint8_t tally[32];
+	int64_t at; /* the tally's time */
+	int has_cut;
+	uint8_t cut_key[32];
+	int64_t cut;
+};
+
+/* The electorate of proposal p (by position, never by a clock): the
+ * members as the other decisions stand, in *out (malloc'd, *n of them):
+ * every active member, less the one p itself admits, less those excluded
+ * by another proposal that cast no vote on p before their cut (a vote
+ * within an excluded member's cut was a member's vote, and stays one);
+ * the member p excludes still votes on it.
+ * 0, or -1 with err_set: the count is then refused, never run over part
+ * of the electorate. */
+static int electorate(struct store *s, const Mutua__Governance *gv, const struct prop *p,
+		      struct voter **out, size_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, college FROM members WHERE active"
-					 " AND since <= ? AND (excluded IS NULL OR excluded > ?)"
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, college FROM members m WHERE active"
+					 " AND (excluded_by IS NULL OR excluded_by = ?1 OR EXISTS"
+					 " (SELECT 1 FROM votes v WHERE v.proposal = ?1"
+					 " AND v.voter = m.id))"
+					 " AND (admitted_by IS NULL OR admitted_by != ?1)"
 					 " ORDER BY id");
 	size_t cap = 16;
 	struct voter *v = NULL;
@@ -385,8 +482,7 @@ static int voters_at(struct store *s, const Mutua__Governance *gv, int64_t t,
 	*out = NULL;
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, t);
-	sqlite3_bind_int64(st, 2, t);
+	sqlite3_bind_blob(st, 1, p->id, 32, SQLITE_STATIC);
 	if (!(v = malloc(cap * sizeof *v))) {
 		rc = SQLITE_NOMEM;
 		goto fail;
@@ -405,9 +501,6 @@ static int voters_at(struct store *s, const Mutua__Governance *gv, int64_t t,
 		memset(w, 0, sizeof *w);
 		memcpy(w->id, sqlite3_column_blob(st, 0), 32);
 		w->college = college_index(gv, (const char *)sqlite3_column_text(st, 1));
-		for (size_t k = 0; k < nlate; k++)
-			if (memcmp(late[k].id, w->id, 32) == 0)
-				w->out = late[k].at;
 		(*n)++;
 	}
 	if (rc != SQLITE_DONE)
@@ -424,6 +517,271 @@ fail:
 	free(v);
 	*n = 0;
 	return -1;
+}
+
+static struct voter *find_voter(struct voter *v, size_t n, const void *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(v[i].id, id, 32) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* The votes a tally made now would cite: each voter's latest vote timed
+ * from the proposal to its deadline (latest in its own feed's order, which its times
+ * follow), into v. */
+static int latest_votes(struct store *s, const struct prop *p, struct voter *v, size_t n)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT voter, choice, id FROM votes"
+					 " WHERE proposal = ?1 AND time BETWEEN ?3 AND ?2"
+					 " ORDER BY time, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, p->id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, p->deadline);
+	sqlite3_bind_int64(st, 3, p->created);
+	int rc;
+	while ((rc = store_step_row(s, st)) == 1) {
+		struct voter *w = find_voter(v, n, sqlite3_column_blob(st, 0));
+		if (w) {
+			w->choice = sqlite3_column_int(st, 1);
+			memcpy(w->vote, sqlite3_column_blob(st, 2), 32);
+		}
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Checks a tally (row t of decide) against what this node holds: 1 valid,
+ * 0 not (its verdict in why: pending while it cites what is not held),
+ * -1 error. v gets the votes it cites, c their count. */
+static int check_tally(struct store *s, const struct prop *p, sqlite3_stmt *t,
+		       struct voter *v, size_t n, struct count *c, const char **why)
+{
+	const Mutua__Genesis *g = store_genesis(s);
+	uint32_t rule, th0, q0;
+	uint64_t d0;
+	governance_defaults(g, &rule, &th0, &q0, &d0);
+	int64_t ttime = sqlite3_column_int64(t, 1);
+	for (size_t i = 0; i < n; i++)
+		v[i].choice = 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT tv.vote, v.proposal, v.voter, v.choice, v.time"
+					 " FROM tally_votes tv LEFT JOIN votes v ON v.id = tv.vote"
+					 " WHERE tv.tally = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, sqlite3_column_blob(t, 0), 32, SQLITE_TRANSIENT);
+	int rc;
+	*why = NULL;
+	while (!*why && (rc = store_step_row(s, st)) == 1) {
+		struct voter *w;
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			*why = GOV_TALLY_VOTE_MISSING;
+		else if (memcmp(sqlite3_column_blob(st, 1), p->id, 32))
+			*why = "the tally cites a vote on another proposal";
+		else if (sqlite3_column_int64(st, 4) > p->deadline)
+			*why = "the tally cites a vote timed after the proposal's deadline";
+		else if (sqlite3_column_int64(st, 4) > ttime)
+			*why = "the tally cites a vote timed after the tally";
+		else if (sqlite3_column_int64(st, 4) < p->created)
+			*why = "the tally cites a vote timed before its proposal";
+		else if (!(w = find_voter(v, n, sqlite3_column_blob(st, 2))))
+			*why = "the tally cites a vote by a member outside the proposal's electorate";
+		else if (w->choice)
+			*why = "the tally cites two votes of one voter";
+		else {
+			w->choice = sqlite3_column_int(st, 3);
+			memcpy(w->vote, sqlite3_column_blob(st, 0), 32);
+		}
+	}
+	sqlite3_reset(st);
+	if (!*why && rc < 0)
+		return -1;
+	if (*why)
+		return 0;
+	count(g ? g->governance : NULL, rule, p->threshold, p->quorum, v, n, c);
+	if (!c->passed && ttime < p->deadline) {
+		*why = "the proposal's votes do not pass it and its deadline has not passed";
+		return 0;
+	}
+	int excl = strcmp(p->kind, "exclude") == 0;
+	if (!excl)
+		return sqlite3_column_type(t, 4) == SQLITE_NULL
+			       ? 1 : (*why = "only an exclusion's tally names a cut", 0);
+	if (!c->passed)
+		return 1;
+	if (sqlite3_column_type(t, 4) == SQLITE_NULL) {
+		*why = "an exclusion's tally must name the key and seq where the feed ends";
+		return 0;
+	}
+	uint8_t owner[32];
+	uint64_t head;
+	int whose = store_member_of(s, sqlite3_column_blob(t, 4), owner, NULL);
+	if (whose < 0 || store_head(s, sqlite3_column_blob(t, 4), &head, NULL))
+		return -1;
+	int64_t cut = sqlite3_column_int64(t, 5);
+	if (!whose || memcmp(owner, p->target, 32))
+		*why = "the tally's cut names a key that is not the excluded member's";
+	else if ((uint64_t)cut > head)
+		*why = GOV_TALLY_CUT_MISSING;
+	return *why ? 0 : 1;
+}
+
+/* Marks the votes v took (counted_votes). */
+static int mark_counted(struct store *s, const struct voter *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].choice)
+			continue;
+		sqlite3_stmt *st = store_stmt(s, "UPDATE votes SET counted = 1 WHERE id = ?1");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, v[i].vote, 32, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_prop(struct store *s, const uint8_t *id, struct prop *p)
+{
+	memset(p, 0, sizeof *p);
+	memcpy(p->id, id, 32);
+	sqlite3_stmt *st = store_stmt(s, "SELECT kind, target, proposer, created FROM proposals"
+					 " WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	if (rc == 1) {
+		snprintf(p->kind, sizeof p->kind, "%s", sqlite3_column_text(st, 0));
+		if (sqlite3_column_bytes(st, 1) == 32)
+			memcpy(p->target, sqlite3_column_blob(st, 1), 32);
+		memcpy(p->proposer, sqlite3_column_blob(st, 2), 32);
+		p->created = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc <= 0)
+		return rc < 0 ? -1 : err_set("no such proposal");
+	int64_t duration;
+	if (param_at(s, "duration", p->created, &duration) ||
+	    param_at(s, "threshold", p->created, &p->threshold) ||
+	    param_at(s, "quorum", p->created, &p->quorum))
+		return -1;
+	p->deadline = p->created + duration;
+	return 0;
+}
+
+/* Decides proposal id as the other decisions stand (the members, keys
+ * and parameters in the tables): which of its valid tallies counts, by
+ * position, never by a clock:
+ *   1. the proposer's own tallies, the first in its feed (the proposer is
+ *      the serialisation point of its proposal, as an owner is of its
+ *      resource: a vote signed after its tally cannot revive the proposal
+ *      nor un-pass it, however it is stamped);
+ *   2. else a passing tally before a failing one (a passed proposal stays
+ *      passed: late "no" votes cannot undo it), the smallest id first.
+ * Writes each tally's verdict, the count shown and the votes counted. */
+static int decide(struct store *s, const uint8_t *id, struct decision *d)
+{
+	const Mutua__Genesis *g = store_genesis(s);
+	const Mutua__Governance *gv = g ? g->governance : NULL;
+	uint32_t rule, th0, q0;
+	uint64_t d0;
+	governance_defaults(g, &rule, &th0, &q0, &d0);
+	struct prop p;
+	struct voter *v = NULL, *best_v = NULL;
+	size_t n;
+	struct count c, best_c;
+	int best = 0, best_own = 0, rc = -1;
+	memset(d, 0, sizeof *d);
+	if (load_prop(s, id, &p) || electorate(s, gv, &p, &v, &n))
+		return -1;
+	if (!(best_v = calloc(n ? n : 1, sizeof *best_v))) {
+		err_set("out of memory");
+		goto out;
+	}
+	int proposer_ok = 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM members WHERE id = ?1 AND active");
+	if (!st)
+		goto out;
+	sqlite3_bind_blob(st, 1, p.proposer, 32, SQLITE_STATIC);
+	proposer_ok = store_step_row(s, st);
+	sqlite3_reset(st);
+	if (proposer_ok < 0)
+		goto out;
+	sqlite3_stmt *t;
+	if (sqlite3_prepare_v2(store_db(s), "SELECT id, time, author = ?2, seq, cut_key, cut,"
+				"  key FROM tallies WHERE proposal = ?1"
+				" ORDER BY author = ?2 DESC, iif(author = ?2, seq, 0), id", -1, &t, NULL)) {
+		err_set("store: %s", sqlite3_errmsg(store_db(s)));
+		goto out;
+	}
+	sqlite3_bind_blob(t, 1, id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(t, 2, p.proposer, 32, SQLITE_STATIC);
+	int r;
+	while ((r = store_step_row(s, t)) == 1) {
+		const char *why = proposer_ok ? NULL : "the proposal's author is not a member";
+		int ok = proposer_ok ? check_tally(s, &p, t, v, n, &c, &why) : 0;
+		if (ok < 0)
+			break;
+		int own = sqlite3_column_int(t, 2);
+		/* the first valid one by the ranking above */
+		if (ok && (!best || (!best_own && !own && d->state == 2 && c.passed) ||
+			   (own && !best_own))) {
+			best = 1;
+			best_own = own;
+			d->state = c.passed ? 1 : 2;
+			memcpy(d->tally, sqlite3_column_blob(t, 0), 32);
+			d->at = sqlite3_column_int64(t, 1);
+			d->has_cut = sqlite3_column_type(t, 4) != SQLITE_NULL;
+			if (d->has_cut) {
+				memcpy(d->cut_key, sqlite3_column_blob(t, 4), 32);
+				d->cut = sqlite3_column_int64(t, 5);
+			}
+			memcpy(best_v, v, n * sizeof *v);
+			best_c = c;
+		}
+		sqlite3_stmt *u = store_stmt(s, "UPDATE tallies SET verdict = ?1 WHERE id = ?2");
+		if (!u)
+			break;
+		if (why)
+			sqlite3_bind_text(u, 1, why, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(u, 2, sqlite3_column_blob(t, 0), 32, SQLITE_TRANSIENT);
+		if (store_step_done(s, u)) {
+			r = -1;
+			break;
+		}
+	}
+	sqlite3_finalize(t);
+	if (r != 0)
+		goto out;
+	if (!best) {
+		/* undecided: show what a tally made now would count */
+		for (size_t i = 0; i < n; i++)
+			best_v[i] = v[i], best_v[i].choice = 0;
+		if (proposer_ok && latest_votes(s, &p, best_v, n) < 0)
+			goto out;
+		count(gv, rule, p.threshold, p.quorum, best_v, n, &best_c);
+	}
+	if (mark_counted(s, best_v, n))
+		goto out;
+	sqlite3_stmt *u = store_stmt(s, "UPDATE proposals SET deadline = ?, quorum_met = ?,"
+					" yes = ?, no = ?, voters = ?, eligible = ? WHERE id = ?");
+	if (!u)
+		goto out;
+	sqlite3_bind_int64(u, 1, p.deadline);
+	sqlite3_bind_int(u, 2, best_c.quorum_met);
+	sqlite3_bind_double(u, 3, best_c.yes);
+	sqlite3_bind_double(u, 4, best_c.no);
+	sqlite3_bind_int(u, 5, best_c.voters);
+	sqlite3_bind_int64(u, 6, (sqlite3_int64)n);
+	sqlite3_bind_blob(u, 7, id, 32, SQLITE_STATIC);
+	rc = store_step_done(s, u);
+out:
+	free(v);
+	free(best_v);
+	return rc;
 }
 
 /* The verified body of the card held in column i of a proposal row. */
@@ -469,108 +827,193 @@ static int apply_rekey(struct store *s, sqlite3_stmt *p)
 	return rc;
 }
 
-/* Applies a passed proposal's effect. */
-static int apply(struct store *s, sqlite3_stmt *p, int64_t passed_at)
+/* An admission: the card's member becomes active, unless its key is
+ * another member's key already (a key belongs to one member only). A
+ * member admitted twice is a member since the later admission, whatever
+ * the order the proposals are applied in. */
+static int apply_admit(struct store *s, sqlite3_stmt *p, const struct decision *d)
 {
-	const char *kind = (const char *)sqlite3_column_text(p, 1);
-	sqlite3_stmt *st;
-	if (strcmp(kind, "admit") == 0) {
-		Mutua__CardBody *cb = card_column(p, 3);
-		if (!cb)
-			return 0;
-		const char *college = (const char *)sqlite3_column_text(p, 4);
-		st = store_stmt(s, "INSERT INTO members(id, xkey, name, college, founder, since,"
-				   " active) VALUES (?, ?, ?, ?, 0, ?, 1) ON CONFLICT(id) DO UPDATE"
-				   " SET active = 1, since = excluded.since");
-		int rc = -1;
-		if (st) {
-			sqlite3_bind_blob(st, 1, cb->id.data, 32, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 2, cb->transport_key.data, 32, SQLITE_STATIC);
-			sqlite3_bind_text(st, 3, cb->name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, *college ? college : cb->college ? cb->college : "",
-					  -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 5, passed_at);
-			rc = store_step_done(s, st);
-		}
-		/* the card's endpoints, unless a profile gave others since */
-		for (size_t i = 0; rc == 0 && i < cb->n_endpoints; i++) {
-			st = store_stmt(s, "INSERT INTO member_endpoints(member, url) SELECT ?, ?"
-					   " WHERE NOT EXISTS (SELECT 1 FROM member_endpoints"
-					   " WHERE member = ? AND url = ?)");
-			if (!st) {
-				rc = -1;
-				break;
-			}
-			sqlite3_bind_blob(st, 1, cb->id.data, 32, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, cb->endpoints[i], -1, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 3, cb->id.data, 32, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, cb->endpoints[i], -1, SQLITE_STATIC);
-			rc = store_step_done(s, st);
-		}
-		mutua__card_body__free_unpacked(cb, NULL);
-		return rc;
+	Mutua__CardBody *cb = card_column(p, 3);
+	if (!cb)
+		return 0;
+	const char *college = (const char *)sqlite3_column_text(p, 4);
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM keys WHERE key = ?1 AND member != ?1");
+	int rc = -1, taken;
+	if (!st)
+		goto out;
+	sqlite3_bind_blob(st, 1, cb->id.data, 32, SQLITE_STATIC);
+	taken = store_step_row(s, st);
+	sqlite3_reset(st);
+	if (taken) {
+		rc = taken < 0 ? -1 : 0;
+		goto out;
 	}
-	if (strcmp(kind, "exclude") == 0) {
-		st = store_stmt(s, "UPDATE members SET excluded = ? WHERE id = ?"
-				   " AND (excluded IS NULL OR excluded > ?)");
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, passed_at);
-		sqlite3_bind_blob(st, 2, sqlite3_column_blob(p, 2), 32, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, passed_at);
-		return store_step_done(s, st);
+	st = store_stmt(s, "INSERT INTO members(id, xkey, name, college, founder, since,"
+			   " active, admitted_by) VALUES (?, ?, ?, ?, 0, ?, 1, ?)"
+			   " ON CONFLICT(id) DO UPDATE SET active = 1,"
+			   " since = iif(active, max(since, excluded.since), excluded.since),"
+			   " admitted_by = iif(active AND since >= excluded.since, admitted_by,"
+			   " excluded.admitted_by) WHERE NOT founder");
+	if (st) {
+		sqlite3_bind_blob(st, 1, cb->id.data, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, cb->transport_key.data, 32, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, cb->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, *college ? college : cb->college ? cb->college : "",
+				  -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, d->at);
+		sqlite3_bind_blob(st, 6, sqlite3_column_blob(p, 0), 32, SQLITE_TRANSIENT);
+		rc = store_step_done(s, st);
 	}
-	if (strcmp(kind, "rekey") == 0)
-		return apply_rekey(s, p);
-	return 0; /* set: read through param_at */
+	/* the card's endpoints, unless a profile gave others since */
+	for (size_t i = 0; rc == 0 && i < cb->n_endpoints; i++) {
+		st = store_stmt(s, "INSERT INTO member_endpoints(member, url) SELECT ?, ?"
+				   " WHERE NOT EXISTS (SELECT 1 FROM member_endpoints"
+				   " WHERE member = ? AND url = ?)");
+		if (!st) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_blob(st, 1, cb->id.data, 32, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, cb->endpoints[i], -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, cb->id.data, 32, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, cb->endpoints[i], -1, SQLITE_STATIC);
+		rc = store_step_done(s, st);
+	}
+out:
+	mutua__card_body__free_unpacked(cb, NULL);
+	return rc;
 }
 
-/* Every exclusion in force, in id order (malloc'd), or NULL on error. */
-static struct excl *exclusions(struct store *s, size_t *n)
+/* An exclusion: the member is out, and its key's feed ends at the cut its
+ * counting tally names. */
+static int apply_exclude(struct store *s, sqlite3_stmt *p, const struct decision *d)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, excluded FROM members"
-					 " WHERE excluded IS NOT NULL ORDER BY id");
-	size_t cap = 8;
-	struct excl *x = NULL;
+	sqlite3_stmt *st = store_stmt(s, "UPDATE members SET excluded = ?1, excluded_by = ?2"
+					 " WHERE id = ?3 AND excluded_by IS NULL");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, d->at);
+	sqlite3_bind_blob(st, 2, sqlite3_column_blob(p, 0), 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 3, sqlite3_column_blob(p, 2), 32, SQLITE_TRANSIENT);
+	if (store_step_done(s, st))
+		return -1;
+	if (!d->has_cut)
+		return 0;
+	st = store_stmt(s, "INSERT INTO keys(key, member, cut) VALUES (?1, ?2, ?3)"
+			   " ON CONFLICT(key) DO UPDATE SET cut ="
+			   " min(coalesce(cut, excluded.cut), excluded.cut)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, d->cut_key, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, sqlite3_column_blob(p, 2), 32, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, d->cut);
+	return store_step_done(s, st);
+}
+
+/* Undoes every effect of the decisions. */
+static int reset_effects(struct store *s)
+{
+	return store_exec(s, "UPDATE members SET active = founder, excluded = NULL,"
+			     " admitted_by = NULL, excluded_by = NULL;"
+			     " UPDATE proposals SET state = 'open', passed_at = NULL, tally = NULL;"
+			     " DELETE FROM keys WHERE rekey AND rotated IS NULL;"
+			     " UPDATE keys SET cut = NULL WHERE cut IS NOT NULL;"
+			     " DELETE FROM keys WHERE key = member AND rotated IS NULL");
+}
+
+/* Applies decisions d (np of them, for the proposals ids) to the tables:
+ * admissions, then rekeys, then exclusions (an exclusion wins over an
+ * admission of the same member), each kind in proposal id order. */
+static int apply_all(struct store *s, const uint8_t (*ids)[32], const struct decision *d,
+		     size_t np)
+{
+	static const char *const kinds[] = {"admit", "rekey", "exclude", "set", "settle"};
+	if (reset_effects(s))
+		return -1;
+	for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+		for (size_t i = 0; i < np; i++) {
+			if (!d[i].state)
+				continue;
+			sqlite3_stmt *p = store_stmt(s, "SELECT id, kind, target, card, college,"
+							" created, proposer, oldkey, value"
+							" FROM proposals WHERE id = ?1 AND kind = ?2");
+			if (!p)
+				return -1;
+			sqlite3_bind_blob(p, 1, ids[i], 32, SQLITE_STATIC);
+			sqlite3_bind_text(p, 2, kinds[k], -1, SQLITE_STATIC);
+			int found = store_step_row(s, p), rc = 0;
+			if (found == 1 && d[i].state == 1) {
+				rc = k == 0 ? apply_admit(s, p, &d[i])
+				     : k == 1 ? apply_rekey(s, p)
+				     : k == 2 ? apply_exclude(s, p, &d[i]) : 0;
+			}
+			sqlite3_reset(p);
+			if (found < 0 || rc)
+				return -1;
+			if (found != 1)
+				continue;
+			sqlite3_stmt *u = store_stmt(s, "UPDATE proposals SET state = ?1,"
+							" passed_at = ?2, tally = ?3 WHERE id = ?4");
+			if (!u)
+				return -1;
+			sqlite3_bind_text(u, 1, d[i].state == 1 ? "passed" : "failed", -1,
+					  SQLITE_STATIC);
+			if (d[i].state == 1)
+				sqlite3_bind_int64(u, 2, d[i].at);
+			sqlite3_bind_blob(u, 3, d[i].tally, 32, SQLITE_STATIC);
+			sqlite3_bind_blob(u, 4, ids[i], 32, SQLITE_STATIC);
+			if (store_step_done(s, u))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Every proposal id, in id order (malloc'd), or NULL with *n 0 on error
+ * (and on none: then *n is 0 and the return is not NULL). */
+static uint8_t (*proposal_ids(struct store *s, size_t *n))[32]
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM proposals ORDER BY id");
+	size_t cap = 16;
+	uint8_t (*ids)[32] = malloc(cap * 32);
 	int rc;
 	*n = 0;
-	if (!st)
+	if (!st || !ids) {
+		free(ids);
+		if (st)
+			err_set("out of memory");
 		return NULL;
-	if (!(x = malloc(cap * sizeof *x))) {
-		rc = SQLITE_NOMEM;
-		goto fail;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = store_step_row(s, st)) == 1) {
 		if (*n == cap) {
-			void *more = realloc(x, 2 * cap * sizeof *x);
+			void *more = realloc(ids, 2 * cap * 32);
 			if (!more) {
-				rc = SQLITE_NOMEM;
-				goto fail;
+				rc = -1;
+				err_set("out of memory");
+				break;
 			}
-			x = more;
+			ids = more;
 			cap *= 2;
 		}
-		memset(&x[*n], 0, sizeof *x);
-		memcpy(x[*n].id, sqlite3_column_blob(st, 0), 32);
-		x[*n].at = sqlite3_column_int64(st, 1);
-		(*n)++;
+		memcpy(ids[(*n)++], sqlite3_column_blob(st, 0), 32);
 	}
-	if (rc != SQLITE_DONE)
-		goto fail;
 	sqlite3_reset(st);
-	return x;
-fail:
-	if (rc == SQLITE_NOMEM)
-		err_set("out of memory");
-	else
-		err_set("store: reading the exclusions: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
-	sqlite3_reset(st);
-	free(x);
-	*n = 0;
-	return NULL;
+	if (rc < 0) {
+		free(ids);
+		*n = 0;
+		return NULL;
+	}
+	return ids;
 }
 
-static int recount_pass(struct store *s, const struct excl *late, size_t nlate);
+/* The decisions depend on each other (an admission gives a voter, an
+ * exclusion takes one, a parameter sets a deadline): the count starts
+ * from the founders alone and decides every proposal again with the
+ * effects of the previous pass, until nothing changes. A chain of
+ * admissions, each newcomer deciding the next, takes one pass a link;
+ * a cycle that never settles stops after RECOUNT_PASSES_MAX passes. Each
+ * pass depends on the entries alone, so the result does too. */
+#define RECOUNT_PASSES_MAX 64
 
 /* The loans that the count decides a part of: those a settle proposal
  * names, and, once the federation has changed close-grace, those an
@@ -609,182 +1052,240 @@ static int recompute_loans(struct store *s)
 	return rc;
 }
 
-/* A member's votes timed after its exclusion do not count, whether or not
- * they reached this node before the exclusion did (a node that knew of it
- * refused them): but the exclusion may be decided by a proposal made after
- * the one voted on, so the count runs again with the exclusions the
- * previous pass found, until they no longer change. Each pass depends on
- * the entries alone, so the result does too. */
-#define RECOUNT_PASSES 4
-
 int governance_recount(struct store *s)
 {
-	struct excl *late = NULL;
-	size_t nlate = 0;
+	size_t np;
+	uint8_t (*ids)[32] = proposal_ids(s, &np);
+	struct decision *prev = NULL, *cur = NULL;
 	int rc = -1;
-	for (int pass = 0; pass < RECOUNT_PASSES; pass++) {
-		size_t n;
-		struct excl *found;
-		if (recount_pass(s, late, nlate) || !(found = exclusions(s, &n)))
+	if (!ids || !(prev = calloc(np ? np : 1, sizeof *prev)) ||
+	    !(cur = calloc(np ? np : 1, sizeof *cur))) {
+		if (ids)
+			err_set("out of memory");
+		goto out;
+	}
+	if (reset_effects(s) ||
+	    store_exec(s, "UPDATE votes SET counted = 0 WHERE counted;"
+			  " UPDATE tallies SET verdict = NULL"))
+		goto out;
+	for (size_t pass = 0; pass <= np && pass < RECOUNT_PASSES_MAX; pass++) {
+		if (store_exec(s, "UPDATE votes SET counted = 0 WHERE counted"))
 			goto out;
-		int same = n == nlate && (n == 0 || memcmp(found, late, n * sizeof *found) == 0);
-		free(late);
-		late = found;
-		nlate = n;
+		for (size_t i = 0; i < np; i++)
+			if (decide(s, ids[i], &cur[i]))
+				goto out;
+		int same = np == 0 || memcmp(cur, prev, np * sizeof *cur) == 0;
+		memcpy(prev, cur, np * sizeof *cur);
+		if (apply_all(s, (const uint8_t (*)[32])ids, cur, np))
+			goto out;
 		if (same)
 			break;
 	}
-	/* a newcomer whose admission no longer holds (votes timed earlier
-	 * arrived since) leaves no trace: as in a store that never saw it pass */
+	/* a newcomer whose admission no longer holds leaves no trace: as in
+	 * a store that never saw it pass (its entries: store.c, settle) */
 	rc = store_exec(s, "DELETE FROM member_endpoints WHERE member IN (SELECT id FROM members"
 			   " WHERE NOT founder AND NOT active);"
 			   " DELETE FROM members WHERE NOT founder AND NOT active");
 	if (rc == 0)
 		rc = recompute_loans(s);
+	if (rc == 0)
+		store_governance_changed(s);
 out:
-	free(late);
+	free(ids);
+	free(prev);
+	free(cur);
 	return rc;
 }
 
-/* Marks the votes the count took (counted_votes). */
-static int mark_counted(struct store *s, const struct voter *v, size_t n)
+int governance_refusal(struct store *s, const struct entry *e)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (!v[i].choice)
-			continue;
-		sqlite3_stmt *st = store_stmt(s, "UPDATE votes SET counted = 1 WHERE id = ?1");
-		if (!st)
-			return -1;
-		sqlite3_bind_blob(st, 1, v[i].vote, 32, SQLITE_STATIC);
-		if (store_step_done(s, st))
-			return -1;
+	if (e->b->payload_case != MUTUA__BODY__PAYLOAD_TALLY)
+		return 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT t.verdict, p.tally = t.id FROM tallies t"
+					 " LEFT JOIN proposals p ON p.id = t.proposal WHERE t.id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	if (rc == 1) {
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			rc = err_set("%s", sqlite3_column_text(st, 0));
+		else if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			rc = err_set("no such proposal");
+		else if (!sqlite3_column_int(st, 1))
+			rc = err_set("the proposal is decided by another tally already");
+		else
+			rc = 0;
 	}
-	return 0;
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
 }
 
-/* The votes on proposal id timed by its deadline, in the order they are
- * taken, into v (n voters; none taken unless proposer_ok): fills t and
- * passed_at (-1 never passed). */
-static int tally_votes(struct store *s, const uint8_t *id, int proposer_ok, int64_t created,
-		       int64_t deadline, int64_t threshold, int64_t quorum, struct voter *v,
-		       size_t n, struct tally *t, int64_t *passed_at)
+/* ---- making a tally ----------------------------------------------------- */
+
+void governance_tally_free(struct gov_tally *t)
+{
+	free(t->cites);
+	free(t->ids);
+	memset(t, 0, sizeof *t);
+}
+
+int governance_tally_make(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES],
+			  int passing_only, int64_t now, struct gov_tally *out)
 {
 	const Mutua__Genesis *g = store_genesis(s);
 	const Mutua__Governance *gv = g ? g->governance : NULL;
 	uint32_t rule, th0, q0;
 	uint64_t d0;
 	governance_defaults(g, &rule, &th0, &q0, &d0);
-	*passed_at = -1;
-	sqlite3_stmt *vs = store_stmt(s, "SELECT voter, choice, time, id FROM votes"
-					 " WHERE proposal = ? AND time <= ?"
-					 " ORDER BY time, id");
-	if (!vs)
+	struct prop p;
+	struct voter *v = NULL;
+	size_t n = 0;
+	int rc = -1;
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = store_stmt(s, "SELECT state FROM proposals WHERE id = ?1");
+	if (!st)
 		return -1;
-	sqlite3_bind_blob(vs, 1, id, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(vs, 2, deadline);
-	int rc = SQLITE_DONE;
-	while (proposer_ok && (rc = sqlite3_step(vs)) == SQLITE_ROW) {
-		const uint8_t *voter = sqlite3_column_blob(vs, 0);
-		int choice = sqlite3_column_int(vs, 1);
-		int64_t when = sqlite3_column_int64(vs, 2);
-		for (size_t i = 0; i < n; i++)
-			if (memcmp(v[i].id, voter, 32) == 0 && !(v[i].out && when > v[i].out)) {
-				v[i].choice = choice;
-				memcpy(v[i].vote, sqlite3_column_blob(vs, 3), 32);
-			}
-		count(gv, rule, threshold, quorum, v, n, t);
-		/* a vote timed before its proposal (a clock behind) takes
-		 * effect no earlier than the proposal: effects then follow
-		 * proposals in the order recount_pass replays them */
-		if (t->passed && *passed_at < 0)
-			*passed_at = when > created ? when : created;
+	sqlite3_bind_blob(st, 1, proposal, 32, SQLITE_STATIC);
+	int found = store_step_row(s, st);
+	int open = found == 1 && strcmp((const char *)sqlite3_column_text(st, 0), "open") == 0;
+	sqlite3_reset(st);
+	if (found <= 0)
+		return found < 0 ? -1 : err_set("no such proposal");
+	if (!open)
+		return passing_only ? 1 : err_set("the proposal is decided already");
+	if (load_prop(s, proposal, &p) || electorate(s, gv, &p, &v, &n) ||
+	    latest_votes(s, &p, v, n) < 0)
+		goto out;
+	struct count c;
+	count(gv, rule, p.threshold, p.quorum, v, n, &c);
+	if (!c.passed && (passing_only || now < p.deadline)) {
+		rc = passing_only ? 1 : err_set("the proposal is open until its deadline and its "
+						 "votes do not pass it yet");
+		goto out;
 	}
-	if (rc != SQLITE_DONE) {
-		err_set("store: counting the votes: %s", sqlite3_errmsg(sqlite3_db_handle(vs)));
-		sqlite3_reset(vs);
-		return -1;
+	if (!(out->cites = calloc(n ? n : 1, sizeof *out->cites)) ||
+	    !(out->ids = calloc(n ? n : 1, 32))) {
+		err_set("out of memory");
+		goto out;
 	}
-	sqlite3_reset(vs);
-	count(gv, rule, threshold, quorum, v, n, t);
-	return 0;
-}
-
-/* Counts the proposal in row p of recount_pass, applies it if it passed,
- * and stores its tally. Any error refuses the whole count. */
-static int count_proposal(struct store *s, sqlite3_stmt *p, const struct excl *late,
-			  size_t nlate)
-{
-	const Mutua__Genesis *g = store_genesis(s);
-	const Mutua__Governance *gv = g ? g->governance : NULL;
-	const uint8_t *id = sqlite3_column_blob(p, 0);
-	int64_t created = sqlite3_column_int64(p, 5);
-	int64_t duration, threshold, quorum;
-	if (param_at(s, "duration", created, &duration) ||
-	    param_at(s, "threshold", created, &threshold) ||
-	    param_at(s, "quorum", created, &quorum))
-		return -1;
-	int64_t deadline = created + duration;
-	size_t n;
-	struct voter *v;
-	if (voters_at(s, gv, created, late, nlate, &v, &n))
-		return -1;
-	/* a proposal by someone who was not a member counts for nothing */
-	int proposer_ok = 0;
-	for (size_t i = 0; i < n; i++)
-		proposer_ok |= memcmp(v[i].id, sqlite3_column_blob(p, 6), 32) == 0;
-	struct tally t = {0};
-	int64_t passed_at = -1;
-	int rc = tally_votes(s, id, proposer_ok, created, deadline, threshold, quorum, v, n, &t,
-			     &passed_at);
-	if (rc == 0)
-		rc = mark_counted(s, v, n);
-	free(v);
-	if (rc == 0 && passed_at >= 0)
-		rc = apply(s, p, passed_at);
-	if (rc)
-		return -1;
-	sqlite3_stmt *u = store_stmt(s, "UPDATE proposals SET deadline = ?, state = ?,"
-					" passed_at = ?, quorum_met = ?, yes = ?, no = ?,"
-					" voters = ?, eligible = ? WHERE id = ?");
-	if (!u)
-		return -1;
-	sqlite3_bind_int64(u, 1, deadline);
-	sqlite3_bind_text(u, 2, passed_at >= 0 ? "passed" : "open", -1, SQLITE_STATIC);
-	if (passed_at >= 0)
-		sqlite3_bind_int64(u, 3, passed_at);
-	sqlite3_bind_int(u, 4, t.quorum_met);
-	sqlite3_bind_double(u, 5, t.yes);
-	sqlite3_bind_double(u, 6, t.no);
-	sqlite3_bind_int(u, 7, t.voters);
-	sqlite3_bind_int64(u, 8, (sqlite3_int64)n);
-	sqlite3_bind_blob(u, 9, id, 32, SQLITE_TRANSIENT);
-	return store_step_done(s, u);
-}
-
-static int recount_pass(struct store *s, const struct excl *late, size_t nlate)
-{
-	/* undo every effect, then replay the proposals in time order */
-	if (store_exec(s, "UPDATE members SET active = founder, excluded = NULL;"
-			  " UPDATE proposals SET state = 'open', passed_at = NULL;"
-			  " UPDATE votes SET counted = 0 WHERE counted;"
-			  " DELETE FROM keys WHERE rekey AND rotated IS NULL;"
-			  " UPDATE keys SET cut = NULL WHERE cut IS NOT NULL;"
-			  " DELETE FROM keys WHERE key = member AND rotated IS NULL"))
-		return -1;
-	sqlite3_stmt *p;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT id, kind, target, card, college, created,"
-					    " proposer, oldkey, value FROM proposals"
-					    " ORDER BY created, id",
-			       -1, &p, NULL))
-		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
-	int rc;
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW)
-		if (count_proposal(s, p, late, nlate)) {
-			sqlite3_finalize(p);
-			return -1;
+	Mutua__Tally init = MUTUA__TALLY__INIT;
+	out->t = init;
+	memcpy(out->proposal, proposal, 32);
+	out->t.proposal.data = out->proposal;
+	out->t.proposal.len = 32;
+	out->t.votes = out->cites;
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].choice)
+			continue;
+		memcpy(out->ids[out->t.n_votes], v[i].vote, 32);
+		out->cites[out->t.n_votes].data = out->ids[out->t.n_votes];
+		out->cites[out->t.n_votes++].len = 32;
+		st = store_stmt(s, "SELECT time FROM votes WHERE id = ?1");
+		if (!st)
+			goto out;
+		sqlite3_bind_blob(st, 1, v[i].vote, 32, SQLITE_STATIC);
+		if (store_step_row(s, st) == 1 && sqlite3_column_int64(st, 0) > out->time)
+			out->time = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	if (c.passed && strcmp(p.kind, "exclude") == 0) {
+		/* the excluded member keeps what this node holds of its feed */
+		uint64_t head;
+		int has = rotate_current_key(s, p.target, out->cut_key);
+		if (has < 0 || (has && store_head(s, out->cut_key, &head, NULL)))
+			goto out;
+		if (has) {
+			out->t.cut_key.data = out->cut_key;
+			out->t.cut_key.len = 32;
+			out->t.has_cut_key = 1;
+			out->t.cut = head;
+			out->t.has_cut = 1;
 		}
-	if (rc != SQLITE_DONE)
-		err_set("store: reading the proposals: %s", sqlite3_errmsg(store_db(s)));
-	sqlite3_finalize(p);
-	return rc == SQLITE_DONE ? 0 : -1;
+	}
+	/* not before any vote it cites, nor before the deadline when it fails */
+	if (!c.passed && out->time < p.deadline)
+		out->time = p.deadline;
+	rc = 0;
+out:
+	free(v);
+	if (rc)
+		governance_tally_free(out);
+	return rc;
+}
+
+int governance_tally_append(struct store *s, const struct key *k,
+			    const uint8_t proposal[ENTRY_ID_BYTES], int passing_only,
+			    uint8_t id_out[ENTRY_ID_BYTES])
+{
+	struct gov_tally t;
+	if (store_begin(s, k, "a tally"))
+		return -1;
+	int rc = governance_tally_make(s, proposal, passing_only, clock_now_ms(), &t);
+	if (rc == 0) {
+		Mutua__Body b = MUTUA__BODY__INIT;
+		b.actor = getenv("MUTUA_ACTOR");
+		b.payload_case = MUTUA__BODY__PAYLOAD_TALLY;
+		b.tally = &t.t;
+		b.time = t.time;
+		rc = store_append(s, k, &b, id_out);
+		governance_tally_free(&t);
+	}
+	if (rc == 0 && store_commit(s, k))
+		rc = -1;
+	if (rc != 0)
+		store_rollback(s, k);
+	return rc;
+}
+
+int governance_tally_due(struct store *s, const struct key *k, int64_t now, int64_t grace)
+{
+	uint8_t me[32];
+	int member = store_member_of(s, k->id, me, NULL);
+	if (member <= 0)
+		return member;
+	/* the proposer's node closes its proposals; any other node closes
+	 * those the proposer left undecided for grace after their deadline.
+	 * quorum_met (of the votes held) spares a write transaction for a
+	 * proposal that cannot pass yet */
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(store_db(s), "SELECT id, deadline > ?2 FROM proposals"
+			       " WHERE state = 'open' AND iif(proposer = ?1,"
+			       " quorum_met OR deadline <= ?2, deadline + ?3 <= ?2)"
+			       " ORDER BY created, id LIMIT 64", -1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, grace);
+	uint8_t ids[64][32];
+	int open[64], n = 0, r, done = 0;
+	while (n < 64 && (r = store_step_row(s, st)) == 1) {
+		memcpy(ids[n], sqlite3_column_blob(st, 0), 32);
+		open[n++] = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (r < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		int rc = governance_tally_append(s, k, ids[i], open[i], NULL);
+		if (rc < 0)
+			return -1;
+		done += rc == 0;
+	}
+	return done;
+}
+
+int governance_feed_grew(struct store *s, const uint8_t *author)
+{
+	sqlite3_stmt *st = store_stmt(s, author
+		? "SELECT 1 FROM tallies WHERE cut_key = ?1 AND verdict = ?2"
+		: "SELECT 1 FROM tallies WHERE verdict = ?2");
+	if (!st)
+		return -1;
+	if (author)
+		sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, GOV_TALLY_CUT_MISSING, -1, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	sqlite3_reset(st);
+	return rc <= 0 ? rc : governance_recount(s);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "entry.h"
+#include "keys.h"
 #include "mutua.pb-c.h"
 
 struct store;
@@ -24,6 +25,13 @@ struct store;
 #define VOTE_YES 1
 #define VOTE_NO 2
 #define VOTE_ABSTAIN 3
+/* The votes one tally may cite: a federation of 1 000 members fits, and
+ * the tally fits in ENTRY_BODY_MAX (34 bytes a citation). */
+#define TALLY_VOTES_MAX 1500
+/* The verdicts of a tally that cites what this node does not hold yet:
+ * it waits (it may count once the entries arrive). */
+#define GOV_TALLY_VOTE_MISSING "the tally cites a vote this node does not hold"
+#define GOV_TALLY_CUT_MISSING "this node does not hold the excluded member's feed up to the tally's cut"
 
 /* The rule in force at the genesis (defaults when it carries none). */
 void governance_defaults(const Mutua__Genesis *g, uint32_t *rule, uint32_t *threshold,
@@ -36,10 +44,56 @@ int governance_check(const Mutua__Governance *gv);
 int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES],
 			  int64_t time);
 
-/* Fold hook for proposal and vote entries, and the full recount it runs
- * (also after reindex). Inside the store's transaction. */
+/* Fold hook for proposal, vote and tally entries, and the full recount
+ * it runs (also after reindex). Inside the store's transaction. */
 int governance_fold(struct store *s, const struct entry *e);
 int governance_recount(struct store *s);
+
+/* A feed grew (author; NULL: any, after a refold): an exclusion's tally
+ * that waited for it is checked again. 0 or -1. */
+int governance_feed_grew(struct store *s, const uint8_t *author);
+
+/* Did the proposal pass? The one predicate for it: the tally that counts
+ * passed it (see governance.c). 1 yes, 0 no (open, failed, unknown), -1
+ * the store cannot tell. */
+int governance_passed(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES]);
+
+/* A tally entry just folded that does not count (invalid, waiting for
+ * entries, or another tally decided): -1 with the reason, for
+ * store_append (invariant 11). 0 for any other entry. */
+int governance_refusal(struct store *s, const struct entry *e);
+
+/* A tally this node would make of proposal now (ms): each voter's latest
+ * vote timed by the deadline, the cut of an exclusion (the excluded
+ * member's current key, at the head this node holds). */
+struct gov_tally {
+	Mutua__Tally t;          /* points into the fields below */
+	int64_t time;            /* the least time it may claim */
+	uint8_t proposal[ENTRY_ID_BYTES];
+	uint8_t cut_key[KEY_ID_BYTES];
+	ProtobufCBinaryData *cites;
+	uint8_t (*ids)[ENTRY_ID_BYTES];
+};
+/* 0 made (free it with governance_tally_free), 1 nothing to do when
+ * passing_only (decided, or its votes do not pass it), -1 refused with
+ * the reason. */
+int governance_tally_make(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES],
+			  int passing_only, int64_t now, struct gov_tally *out);
+void governance_tally_free(struct gov_tally *t);
+
+/* Appends k's tally of proposal from the votes this node holds, each
+ * voter's latest timed by the deadline: 0 appended (its id in id_out,
+ * may be NULL), 1 nothing to do when passing_only and the votes do not
+ * pass it (or it is decided), -1 refused with the reason (decided, or
+ * open and not passing). */
+int governance_tally_append(struct store *s, const struct key *k,
+			    const uint8_t proposal[ENTRY_ID_BYTES], int passing_only,
+			    uint8_t id_out[ENTRY_ID_BYTES]);
+
+/* mutuad's periodic tally: for each undecided proposal, k's tally when
+ * its votes pass it, or when its deadline has passed (for a proposal of
+ * another member's, grace ms after it). How many appended, or -1. */
+int governance_tally_due(struct store *s, const struct key *k, int64_t now, int64_t grace);
 
 /* A federation parameter in force: credit-limit (hundredths), threshold,
  * quorum (percent), duration, close-grace (ms), in *v. 0, or -1 when the store cannot

@@ -43,26 +43,3 @@ int member_current_by_xkey(struct store *s, const uint8_t xkey[KEY_X_BYTES],
 	sqlite3_bind_blob(st, 1, xkey, KEY_X_BYTES, SQLITE_STATIC);
 	return step_id(st, id);
 }
-
-int member_after_exclusion(int64_t excluded, int64_t time)
-{
-	return excluded != 0 && time > excluded;
-}
-
-static void sql_after_exclusion(sqlite3_context *cx, int argc, sqlite3_value **v)
-{
-	(void)argc;
-	int64_t excluded = sqlite3_value_type(v[0]) == SQLITE_NULL ? 0
-			   : sqlite3_value_int64(v[0]);
-	sqlite3_result_int(cx, member_after_exclusion(excluded, sqlite3_value_int64(v[1])));
-}
-
-int member_register_sql(struct store *s)
-{
-	sqlite3 *db = store_db(s);
-	if (sqlite3_create_function(db, "mutua_after_exclusion", 2,
-				    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-				    sql_after_exclusion, NULL, NULL))
-		return err_set("store: %s", sqlite3_errmsg(db));
-	return 0;
-}

@@ -20,7 +20,7 @@
 /* the seq, its time, the one before it, that one's time (ISO 8601) */
 #define REFUSAL_TIME_BACK "seq %llu claims %s, before seq %llu's %s"
 /* the first seq refused */
-#define REFUSAL_EXCLUDED "the member was excluded before seq %llu"
+#define REFUSAL_EXCLUDED "the member was excluded: its feed ends at seq %llu, seq %llu refused"
 /* the key's last seq, the first seq refused */
 #define REFUSAL_KEY_ENDED "the key was replaced at seq %llu: seq %llu refused"
 

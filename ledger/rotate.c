@@ -95,7 +95,8 @@ fail:
 }
 
 /* The member's name, college and endpoints, for the new keys' card. */
-static char *make_card(struct store *s, const uint8_t *member, const struct key *n)
+static char *make_card(struct store *s, const uint8_t *member, const struct key *n,
+		       const uint8_t *replaces, uint64_t seq)
 {
 	sqlite3 *db = store_db(s);
 	sqlite3_stmt *st = NULL;
@@ -127,7 +128,8 @@ static char *make_card(struct store *s, const uint8_t *member, const struct key 
 	if (!name || !college)
 		err_set("this member has no name in the store");
 	else
-		card = card_make(n, name, college, eps, neps, clock_now_ms());
+		card = card_make_fresh(n, name, college, eps, neps, clock_now_ms(), replaces,
+				       seq);
 	goto out;
 db_fail:
 	err_set("store: %s", sqlite3_errmsg(db));
@@ -191,7 +193,11 @@ int rotate_begin(struct store *s, const struct key *k, const char *path,
 	if (key_save(n, next, passphrase))
 		goto out;
 	sync_folder(next);
-	if (!(text = make_card(s, member, n)) || !(card = card_decode(text, NULL)))
+	/* the card is fresh: it names the key it replaces and the seq of the
+	 * rotation entry, the next of the feed (entry.c checks both) */
+	if (store_head(s, k->id, &head, NULL) ||
+	    !(text = make_card(s, member, n, k->id, head + 1)) ||
+	    !(card = card_decode(text, NULL)))
 		goto out;
 	Mutua__KeyRotation kr = MUTUA__KEY_ROTATION__INIT;
 	Mutua__Body b = MUTUA__BODY__INIT;

@@ -107,8 +107,12 @@
  *               admission passed (proposals.passed_at)
  *     active    1 for a founder or an admission that passed (the recount
  *               removes a newcomer whose admission no longer holds)
- *     excluded  ms: when the exclusion that put it out passed, NULL never;
- *               it stays a member for what it signed before
+ *     excluded  ms: the time of the tally that excluded it (display
+ *               only), NULL never; it stays a member for what it signed
+ *               up to the tally's cut
+ *     admitted_by, excluded_by  the proposals that admitted and excluded
+ *               it (version 6): a proposal's electorate leaves out the
+ *               member it admits and keeps the one it excludes
  *
  * member_endpoints(member BLOB, url TEXT)
  *   url: where a member's node listens (a ZeroMQ endpoint,
@@ -226,6 +230,9 @@
  *     yes, no     REAL: votes, or under the colleges rule their
  *                 college-weighted shares
  *     oldkey      rekey: the signing key replaced (version 3)
+ *     tally       the tally that counts (governance.c), NULL while none
+ *                 does (version 6); state is then 'open'; with it,
+ *                 'passed' or 'failed'
  *   The parameters in force (credit-limit, threshold, quorum, duration,
  *   close-grace)
  *   are read from the passed 'set' proposals (governance_param_get), or
@@ -239,6 +246,29 @@
  *     choice   1 yes, 2 no, 3 abstain
  *     counted  1 on the one vote of each voter that the count took, 0 on
  *              every other (governance.c, mark_counted; version 5)
+ *
+ * tallies(id BLOB PRIMARY KEY, proposal BLOB, author BLOB, key BLOB,
+ *         seq INTEGER, time INTEGER, cut_key BLOB?, cut INTEGER?,
+ *         verdict TEXT?)
+ *   One row a tally entry (governance_fold; version 6).
+ *     proposal  the proposal it closes (possibly not held yet)
+ *     author    its author's member id; key and seq, its place in a feed
+ *     time      its author's clock (ms): data, bounded by the rules
+ *     cut_key, cut  exclude: the excluded member's key and the last seq
+ *               of that key's feed that stays the member's
+ *     verdict   NULL when the count found it valid, else why not (the
+ *               reason store_append refuses it with); whether it is the
+ *               one that counts is proposals.tally
+ *
+ * tally_votes(tally BLOB, vote BLOB) WITHOUT ROWID
+ *   PRIMARY KEY(tally, vote): the votes a tally cites (version 6).
+ *
+ * void_feeds(author BLOB PRIMARY KEY, last INTEGER) WITHOUT ROWID
+ *   The feeds whose entries past seq last have no effect, as the latest
+ *   refold left them out (store.c, settle; version 6).
+ *     author    the feed (its signing key)
+ *     last      its last seq with effect: a rekey's or an exclusion's
+ *               cut, or 0 for a key that is no member's
  *
  * params(name TEXT PRIMARY KEY, value INTEGER, since INTEGER)
  *   A parameter's name, value and since when (ms), as version 1 planned
@@ -282,6 +312,7 @@
  *                         committed: the credit limit)
  *   loan_events_request   a loan's steps (every recompute)
  *   votes_proposal        a proposal's votes (every recount)
+ *   tallies_proposal      a proposal's tallies (every recount; version 6)
  *   checkpoints_valid     (author, valid, seq): a feed's latest valid
  *                         checkpoint
  *   keys_member           a member's keys (lending_member_seq)
@@ -310,7 +341,7 @@
  * ---- SQL functions ------------------------------------------------------
  *
  * Registered on the store's connection when it is opened (store_open
- * calls lending_register_sql and member_register_sql), so that listings
+ * calls lending_register_sql), so that listings
  * and the audit ask the rule instead of restating it:
  *   mutua_holds(state)           1 when a loan in that state holds its
  *                                quantity of capacity (loan_state_holds)
@@ -326,9 +357,6 @@
  *   mutua_withdrawn(withdrawn)   1 when a resource whose withdrawal
  *                                stands at that place is withdrawn
  *                                (booking_withdrawn)
- *   mutua_after_exclusion(excluded, time)  1 when an entry of that time
- *                                is signed after an exclusion that took
- *                                effect at excluded (member_after_exclusion)
  *
  * ---- the audit's scratch tables ----------------------------------------
  *
@@ -342,6 +370,18 @@
  *     (author, k): a feed's entries in order
  *   audit_forks(k INTEGER PRIMARY KEY, body BLOB, sig BLOB)
  *     the history's fork records, compared once every entry is in
+ *
+ * ---- the refold's scratch table -----------------------------------------
+ *
+ * schema_refold_sql, run by store_open on its connection: TEMP tables a
+ * refold (store.c) fills while it runs, and empties:
+ *   refold_void(author BLOB PRIMARY KEY, last INTEGER) WITHOUT ROWID
+ *     the feeds a refold leaves entries out of, and from where (as
+ *     void_feeds)
+ *   refold_admitted(key BLOB PRIMARY KEY) WITHOUT ROWID
+ *     the keys named by an admission (proposals.target of kind admit):
+ *     a rotation replayed before the admission arrived may not take
+ *     such a key (fold_new_key)
  *
  * ---- versions -----------------------------------------------------------
  *
@@ -357,7 +397,8 @@
  *   6  format 2 (a store of versions 1 to 5 holds format 1 entries and is
  *      refused: SCHEMA_FORMAT2): feeds.link, feeds.time; loans.agreed_rate,
  *      unit, claim, head, head_time, author; loan_events.answers (the
- *      loan's graph, loan.h)
+ *      loan's graph, loan.h); tallies, tally_votes, void_feeds;
+ *      proposals.tally, members.admitted_by, members.excluded_by
  */
 #include "schema.h"
 
@@ -472,7 +513,10 @@ static const char v5_sql[] =
  * and the head's time, which the next entry's must not precede. The
  * loan's graph (loan.h): the terms the request agreed, the step each step
  * answers, the claim, the last step taken, and the request's signing key
- * (auto-answers in arrival order). */
+ * (auto-answers in arrival order). Governance by position: tallies close
+ * proposals; an exclusion or a rekey cuts a feed at a seq; what a cut
+ * leaves out is recorded in void_feeds, so that a refold runs when it
+ * changes. */
 static const char v6_sql[] =
 	"ALTER TABLE feeds ADD COLUMN link BLOB NOT NULL DEFAULT x'';"
 	"ALTER TABLE feeds ADD COLUMN time INTEGER NOT NULL DEFAULT 0;"
@@ -482,7 +526,17 @@ static const char v6_sql[] =
 	"ALTER TABLE loans ADD COLUMN head BLOB;"
 	"ALTER TABLE loans ADD COLUMN head_time INTEGER;"
 	"ALTER TABLE loans ADD COLUMN author BLOB;"
-	"ALTER TABLE loan_events ADD COLUMN answers BLOB;";
+	"ALTER TABLE loan_events ADD COLUMN answers BLOB;"
+	"CREATE TABLE tallies(id BLOB PRIMARY KEY, proposal BLOB NOT NULL,"
+	" author BLOB NOT NULL, key BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" time INTEGER NOT NULL, cut_key BLOB, cut INTEGER, verdict TEXT);"
+	"CREATE INDEX tallies_proposal ON tallies(proposal);"
+	"CREATE TABLE tally_votes(tally BLOB NOT NULL, vote BLOB NOT NULL,"
+	" PRIMARY KEY(tally, vote)) WITHOUT ROWID;"
+	"CREATE TABLE void_feeds(author BLOB PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;"
+	"ALTER TABLE proposals ADD COLUMN tally BLOB;"
+	"ALTER TABLE members ADD COLUMN admitted_by BLOB;"
+	"ALTER TABLE members ADD COLUMN excluded_by BLOB;";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -504,3 +558,8 @@ const char schema_audit_sql[] =
 	" sig BLOB NOT NULL); CREATE INDEX audit_pending_a ON audit_pending(author, k);"
 	" CREATE TABLE audit_forks(k INTEGER PRIMARY KEY, body BLOB NOT NULL,"
 	" sig BLOB NOT NULL)";
+
+const char schema_refold_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS refold_void(author BLOB PRIMARY KEY,"
+	" last INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TEMP TABLE IF NOT EXISTS refold_admitted(key BLOB PRIMARY KEY) WITHOUT ROWID";

@@ -34,5 +34,7 @@ extern const struct schema_step schema_steps[];
 /* The audit's scratch tables (audit.c), created in its private scratch
  * store only: never in a node's store, and not versioned. */
 extern const char schema_audit_sql[];
+/* The refold's TEMP table (store.c). */
+extern const char schema_refold_sql[];
 
 #endif

@@ -38,7 +38,9 @@ struct store {
 	int autockpt;        /* WAL pages that make a commit checkpoint; 0 never */
 	int wakes;           /* commits write to the wake FIFO (store_wake_path) */
 	char wake[4096 + 8]; /* its path */
-	int scratch; /* store_open_scratch: entries kept without body nor sig */
+	int scratch; /* store_open_scratch */
+	int gov_changed; /* a recount ran since the last settle */
+	int refold_forced; /* a fold found the state it built on wrong */
 	/* who opened the write transaction (store_begin), while it is open */
 	const void *owner;
 	const char *owner_name;
@@ -309,8 +311,8 @@ struct store *store_open(const char *path)
 	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
-	    migrate(s, &refold) || load_genesis(s) || lending_register_sql(s) ||
-	    member_register_sql(s) ||
+	    migrate(s, &refold) || store_exec(s, schema_refold_sql) || load_genesis(s) ||
+	    lending_register_sql(s) ||
 	    (refold && s->genesis && store_reindex(s))) {
 		err_set("store '%s': %s", path, err_msg());
 		goto fail;
@@ -606,13 +608,9 @@ static int put_entry(struct store *s, const struct entry *e, int verified, int m
 	sqlite3_bind_blob(st, 3, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, entry_type_name(b->payload_case), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, b->time);
-	if (s->scratch) {
-		sqlite3_bind_zeroblob(st, 6, 0);
-		sqlite3_bind_zeroblob(st, 7, 0);
-	} else {
-		sqlite3_bind_blob(st, 6, e->body, (int)e->body_len, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 7, e->sig, KEY_SIG_BYTES, SQLITE_STATIC);
-	}
+	/* the scratch store keeps them too: a refold reads them (settle) */
+	sqlite3_bind_blob(st, 6, e->body, (int)e->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, e->sig, KEY_SIG_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int(st, 8, verified);
 	if (store_step_done(s, st))
 		return -1;
@@ -643,6 +641,125 @@ static int64_t fork_seq(struct store *s, const uint8_t *author)
 	uint64_t seq;
 	int rc = store_fork_point(s, author, &seq);
 	return rc <= 0 ? rc : (int64_t)seq;
+}
+
+void store_governance_changed(struct store *s)
+{
+	s->gov_changed = 1;
+}
+
+/* ---- cuts: what a passed rekey or exclusion leaves out -----------------
+ *
+ * A cut (a rekey's upto, an exclusion's tally) or a member whose
+ * admission no longer holds leaves entries in the store that have no
+ * effect: those past the last seq their key keeps (store_member_of), all
+ * of a key that is no member's. An entry that arrives once the cut is
+ * known is refused (insert_run); one that arrived before was folded, so
+ * the derived tables are folded again without it: the refold. void_feeds
+ * holds the feeds the latest refold left entries out of, and where; a
+ * refold runs whenever the feeds that should be left out differ from it,
+ * so the derived state is the same whatever the order of arrival. */
+#define VOID_NOW_SQL \
+	"SELECT f.author AS author, coalesce((SELECT min(coalesce(k.rotated, 9223372036854775807)," \
+	" coalesce(k.cut, 9223372036854775807)) FROM members m LEFT JOIN keys k ON k.key = f.author" \
+	" WHERE m.id = coalesce(k.member, f.author) AND m.active), 0) AS last" \
+	" FROM entries_heads f WHERE f.seq > last"
+
+/* The feeds with entries left out, as one text (author:last, ...): what
+ * should be left out now (now = 1), or what the latest refold left out. */
+static char *void_text(struct store *s, int now)
+{
+	sqlite3_stmt *st = store_stmt(s, now
+		? "WITH entries_heads AS (SELECT author, max(seq) AS seq FROM entries"
+		  " GROUP BY author) SELECT coalesce(group_concat(hex(author) || ':' || last,"
+		  " ','), '') FROM (" VOID_NOW_SQL " ORDER BY f.author)"
+		: "SELECT coalesce(group_concat(hex(author) || ':' || last, ','), '')"
+		  " FROM (SELECT author, last FROM void_feeds ORDER BY author)");
+	if (!st)
+		return NULL;
+	char *text = NULL;
+	if (store_step_row(s, st) == 1 &&
+	    !(text = strdup((const char *)sqlite3_column_text(st, 0))))
+		err_set("out of memory");
+	sqlite3_reset(st);
+	return text;
+}
+
+/* Folds every stored entry again, in arrival order, leaving out what the
+ * cuts known now leave out (written to void_feeds first). */
+static int refold(struct store *s)
+{
+	if (store_exec(s, "DELETE FROM temp.refold_void; DELETE FROM temp.refold_admitted;"
+			  " INSERT INTO temp.refold_admitted SELECT DISTINCT target FROM proposals"
+			  " WHERE kind = 'admit' AND target IS NOT NULL;"
+			  " WITH entries_heads AS (SELECT author, max(seq) AS seq FROM entries"
+			  " GROUP BY author) INSERT INTO temp.refold_void " VOID_NOW_SQL ";") ||
+	    fold_clear(s) || fold_genesis(s, s->genesis) ||
+	    store_exec(s, "INSERT INTO void_feeds SELECT author, last FROM temp.refold_void"))
+		return -1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT e.body, e.sig, coalesce(v.last, -1) FROM entries e"
+			       " LEFT JOIN temp.refold_void v ON v.author = e.author ORDER BY e.n",
+			       -1, &st, NULL))
+		return err_set("store: %s", sqlite3_errmsg(s->db));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct entry e;
+		if (entry_decode(&e, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+				 sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1))) {
+			err_set("a stored entry does not decode again: %s", err_msg());
+			rc = -1;
+			break;
+		}
+		const Mutua__Body *b = e.b;
+		int64_t cut = sqlite3_column_int64(st, 2);
+		uint64_t last;
+		int m = store_member_of(s, b->author.data, e.member, &last);
+		int fold = m == 1 && b->seq <= last && (cut < 0 || b->seq <= (uint64_t)cut);
+		if (m < 0 || set_head(s, &e) || (fold && fold_entry(s, &e))) {
+			entry_free(&e);
+			rc = -1;
+			break;
+		}
+		entry_free(&e);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rc == -1 ? -1 : err_set("store: %s", sqlite3_errmsg(s->db));
+	if (governance_feed_grew(s, NULL) < 0)
+		return -1;
+	return store_exec(s, "DELETE FROM temp.refold_void; DELETE FROM temp.refold_admitted");
+}
+
+/* After folds that changed the governance: refolds until what the cuts
+ * leave out is what the latest refold left out. */
+void store_refold_wanted(struct store *s)
+{
+	s->gov_changed = 1;
+	s->refold_forced = 1;
+}
+
+static int settle(struct store *s, int check)
+{
+	int forced = s->refold_forced;
+	s->refold_forced = 0;
+	for (int pass = 0; pass < 4 && (check || forced || s->gov_changed); pass++) {
+		char *now = void_text(s, 1), *was = now ? void_text(s, 0) : NULL;
+		int same = was && strcmp(now, was) == 0;
+		free(now);
+		free(was);
+		if (!was)
+			return -1;
+		s->gov_changed = 0;
+		if (same && !forced)
+			return 0;
+		check = forced = 0;
+		if (refold(s))
+			return -1;
+		/* the replay asks again for what it just did: once is enough */
+		s->refold_forced = 0;
+	}
+	return 0;
 }
 
 int store_hold_appends(struct store *s, int64_t until_ms)
@@ -706,15 +823,15 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 				"its entries would be refused");
 		goto fail;
 	}
-	if (seq >= last) {
-		err_set("this key was replaced at seq %llu of its feed: its entries would "
-			"be refused", (unsigned long long)last);
-		goto fail;
-	}
 	int current = member_is_current(s, member_id);
 	if (current <= 0) {
 		if (current == 0) /* a member all the same: store_member_of found it */
 			err_set("this member was excluded from the federation");
+		goto fail;
+	}
+	if (seq >= last) {
+		err_set("this key was replaced at seq %llu of its feed: its entries would "
+			"be refused", (unsigned long long)last);
 		goto fail;
 	}
 	int64_t forked = fork_seq(s, k->id);
@@ -753,7 +870,8 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	memcpy(e.member, member_id, KEY_ID_BYTES);
 	/* invariant 11: an entry the fold ignores is refused, with its reason,
 	 * before it leaves the transaction */
-	if (put_entry(s, &e, 1, 1) || lending_refusal(s, &e) ||
+	if (put_entry(s, &e, 1, 1) || settle(s, 0) || lending_refusal(s, &e) ||
+	    governance_refusal(s, &e) ||
 	    (own_txn ? store_commit(s, k) : store_exec(s, "RELEASE append")))
 		goto fail;
 	if (id_out)
@@ -893,8 +1011,9 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	int64_t forked = fork_seq(s, r->author);
 	if (forked < 0)
 		goto fail;
-	int64_t excluded;
-	if (store_excluded_at(s, member_id, &excluded) < 0)
+	/* past an exclusion's cut, or a rotation's or a rekey's end */
+	int excluded = store_excluded_at(s, member_id, NULL);
+	if (excluded < 0)
 		goto fail;
 	size_t start = i, end = i;
 	if (forked && start < ne && e[start].b->seq >= (uint64_t)forked) {
@@ -912,12 +1031,8 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 				break;
 			}
 			if (b->seq > last) {
-				snprintf(why, WHY_LEN, REFUSAL_KEY_ENDED, (unsigned long long)last,
-					 (unsigned long long)b->seq);
-				break;
-			}
-			if (member_after_exclusion(excluded, b->time)) {
-				snprintf(why, WHY_LEN, REFUSAL_EXCLUDED, (unsigned long long)b->seq);
+				snprintf(why, WHY_LEN, excluded ? REFUSAL_EXCLUDED : REFUSAL_KEY_ENDED,
+					 (unsigned long long)last, (unsigned long long)b->seq);
 				break;
 			}
 			if (entry_extends(&e[end], fh.seq, fh.link, fh.time, why, WHY_LEN))
@@ -930,6 +1045,10 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			fh.seq = b->seq;
 			entry_link(fh.link, e[end].id, e[end].sig);
 			fh.time = b->time;
+			/* a rotation is its key's last entry: what follows it in
+			 * the same batch is past the key's end */
+			if (b->payload_case == MUTUA__BODY__PAYLOAD_ROTATE && b->seq < last)
+				last = b->seq;
 		}
 	}
 	/* the newest signature vouches for the run, signatures included: the
@@ -949,6 +1068,8 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	for (i = start; i < good; i++)
 		if (put_entry(s, &e[i], 1, i == good - 1))
 			goto fail;
+	if (good > start && (governance_feed_grew(s, r->author) < 0 || settle(s, 0)))
+		goto fail;
 	r->added = good - start;
 	r->rejected += ne - good - r->held;
 commit:
@@ -1098,7 +1219,8 @@ int store_reindex(struct store *s)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (store_exec(s, "UPDATE entries SET verified = 1 WHERE verified = 0") ||
+	if (governance_feed_grew(s, NULL) < 0 || settle(s, 1) ||
+	    store_exec(s, "UPDATE entries SET verified = 1 WHERE verified = 0") ||
 	    store_commit(s, s))
 		goto fail;
 	return 0;

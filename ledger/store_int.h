@@ -24,4 +24,12 @@ int store_step_row(struct store *s, sqlite3_stmt *st);
 /* Steps st to completion; -1 with err_set on error. Resets st. */
 int store_step_done(struct store *s, sqlite3_stmt *st);
 
+/* Says that a recount ran (governance.c): before the transaction ends,
+ * the store refolds if what the cuts leave out changed (store.c). */
+void store_governance_changed(struct store *s);
+/* Asks for a refold before the transaction ends, whatever the cuts: a
+ * fold found that what it built on was wrong (an admission naming a key
+ * a rotation took). */
+void store_refold_wanted(struct store *s);
+
 #endif

@@ -61,13 +61,16 @@ const struct view view_proposal_ids = {
 
 /* mutua proposals: ?1 now (ms: which deadlines have passed, for display
  * only), ?2 only the open ones. The votes shown are those the count took
- * (counted_votes, governance.c). */
+ * (counted_votes, governance.c): the counting tally's, or while none
+ * counts those a tally made now would cite. A proposal past its deadline
+ * that no tally closed yet shows the outcome its held votes give
+ * (rejected, expired); tally says which tally decided it (null: none). */
 const struct view view_proposals = {
 	"proposals",
 	/* each voter's vote as the count took it (governance.c) */
 	"WITH latest AS (SELECT proposal, voter, choice FROM counted_votes),"
 	" shown AS (SELECT p.*, CASE WHEN p.state = 'passed' THEN 'passed'"
-	"  WHEN p.deadline > ?1 THEN 'open' WHEN p.quorum_met THEN 'rejected'"
+	"  WHEN p.deadline > ?1 AND p.state = 'open' THEN 'open' WHEN p.quorum_met THEN 'rejected'"
 	"  ELSE 'expired' END AS shown_state FROM proposals p)"
 	" SELECT lower(hex(p.id)) AS id, p.kind AS kind,"
 	" CASE p.kind WHEN 'admit' THEN 'admit ' || p.target_name"
@@ -95,7 +98,8 @@ const struct view view_proposals = {
 	" strftime('%Y-%m-%dT%H:%M:%SZ', p.created / 1000, 'unixepoch') AS created,"
 	" strftime('%Y-%m-%dT%H:%M:%SZ', p.deadline / 1000, 'unixepoch') AS deadline,"
 	" p.shown_state AS state,"
-	" strftime('%Y-%m-%dT%H:%M:%SZ', p.passed_at / 1000, 'unixepoch') AS passed_at"
+	" strftime('%Y-%m-%dT%H:%M:%SZ', p.passed_at / 1000, 'unixepoch') AS passed_at,"
+	" iif(p.tally IS NULL, NULL, lower(hex(p.tally))) AS tally"
 	" FROM shown p LEFT JOIN members m ON m.id = p.proposer"
 	" LEFT JOIN members t ON t.id = p.target"
 	" WHERE NOT ?2 OR p.shown_state = 'open' ORDER BY p.created, p.id"};

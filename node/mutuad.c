@@ -8,6 +8,7 @@
  */
 #include "checkpoint.h"
 #include "config.h"
+#include "governance.h"
 #include "json.h"
 #include "lending.h"
 #include "log.h"
@@ -40,6 +41,8 @@
  * once (syncer_watch_store); this bounds the delay for other writers. */
 #define POLL_MS 10
 #define AUTO_ANSWER_MS 1000
+/* how long after a proposal's deadline any node closes it */
+#define TALLY_GRACE_MS (3600 * 1000)
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 
@@ -404,6 +407,21 @@ static int task_auto_answer(struct daemon *d)
 	return 0;
 }
 
+/* Closes proposals with this node's tally: its member's own once their
+ * votes pass them or their deadline has passed, any other's left
+ * undecided an hour after its deadline (governance_tally_due). */
+static int task_tally(struct daemon *d)
+{
+	int n = governance_tally_due(d->s, d->k, d->now, TALLY_GRACE_MS);
+	if (n < 0)
+		log_limited(LOG_WARN, "tally", "tally: %s", err_msg());
+	else if (n > 0) {
+		log_msg(LOG_INFO, "tally: closed %d proposal(s)", n);
+		syncer_announce(d->sy);
+	}
+	return 0;
+}
+
 /* Signs the own feed's tree head when due (checkpoint.h). */
 static int task_checkpoint(struct daemon *d)
 {
@@ -481,6 +499,7 @@ static struct task tasks[] = {
 	{"auto-answer", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_EVENT,
 	 task_auto_answer, 0},
 	{"checkpoint", CHECKPOINT_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_checkpoint, 0},
+	{"tally", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_EVENT, task_tally, 0},
 	/* it must not slow a sync down */
 	{"status", STATUS_EVERY_MS, 0, task_status, 0},
 	{"key", STATUS_EVERY_MS, 0, task_key, 0},

@@ -99,6 +99,7 @@ int cmd_borrow(struct ctx *c, int argc, char **argv);
 int cmd_export(struct ctx *c, int argc, char **argv);
 int cmd_propose(struct ctx *c, int argc, char **argv);
 int cmd_vote(struct ctx *c, int argc, char **argv);
+int cmd_tally(struct ctx *c, int argc, char **argv);
 int cmd_proposals(struct ctx *c, int argc, char **argv);
 int duration_parse(const char *s, int64_t *ms);
 int cmd_audit(struct ctx *c, int argc, char **argv);

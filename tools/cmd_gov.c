@@ -300,12 +300,48 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	b.vote = &v;
 	if (store_append(c->store, c->key, &b, NULL))
 		return fail_err(EXIT_REFUSED, NULL);
-	char hex[HEX_ID_LEN + 1];
+	/* a vote that passes the proposal closes it: this node's tally */
+	uint8_t tid[32];
+	int tallied = governance_tally_append(c->store, c->key, id, 1, tid);
+	if (tallied < 0)
+		fprintf(stderr, "mutua: the vote is cast; no tally: %s\n", err_msg());
+	char hex[HEX_ID_LEN + 1], thex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, 32);
+	hex_encode(thex, tid, 32);
 	if (c->json)
-		printf("{\"proposal\":\"%s\",\"vote\":\"%s\"}\n", hex, argv[2]);
+		printf("{\"proposal\":\"%s\",\"vote\":\"%s\",\"tally\":%s%s%s}\n", hex,
+		       argv[2], tallied == 0 ? "\"" : "", tallied == 0 ? thex : "null",
+		       tallied == 0 ? "\"" : "");
+	else if (tallied == 0)
+		printf("%s %s (passed: tally %.12s)\n", hex, argv[2], thex);
 	else
 		printf("%s %s\n", hex, argv[2]);
+	return EXIT_OK;
+}
+
+int cmd_tally(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua tally PROPOSAL";
+	if (argc != 2)
+		return usage(use);
+	int rc;
+	uint8_t id[32], tid[32];
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
+	    (rc = resolve_id(c, "proposal", &view_proposal_ids, argv[1], id)))
+		return rc;
+	if (governance_tally_append(c->store, c->key, id, 0, tid))
+		return fail_err(EXIT_REFUSED, NULL);
+	int passed = governance_passed(c->store, id);
+	if (passed < 0)
+		return fail_err(EXIT_REFUSED, NULL);
+	char hex[HEX_ID_LEN + 1], thex[HEX_ID_LEN + 1];
+	hex_encode(hex, id, 32);
+	hex_encode(thex, tid, 32);
+	if (c->json)
+		printf("{\"proposal\":\"%s\",\"tally\":\"%s\",\"state\":\"%s\"}\n", hex, thex,
+		       passed ? "passed" : "failed");
+	else
+		printf("%s %s\n", hex, passed ? "passed" : "failed");
 	return EXIT_OK;
 }
 

@@ -137,6 +137,7 @@ static const struct help_cmd cmds[] = {
 	 OPTS({"--open", "only the proposals still open to vote"}),
 	 "mutua proposals --open"},
 	{"vote", "mutua vote PROPOSAL yes|no|abstain", NO_OPTS, "mutua vote 51c0aa yes"},
+	{"tally", "mutua tally PROPOSAL", NO_OPTS, "mutua tally 51c0aa"},
 	{"export", "mutua export --out FILE",
 	 OPTS({"--out FILE", "the bundle file to write"}),
 	 "mutua export --out mutua-2026.bundle"},

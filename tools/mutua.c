@@ -48,6 +48,7 @@ static const struct {
 	{"propose", cmd_propose, G_GOV, "put a question to the members (admit, exclude, set, rekey)"},
 	{"proposals", cmd_proposals, G_GOV, "proposals, their votes and outcome"},
 	{"vote", cmd_vote, G_GOV, "vote yes, no or abstain on a proposal"},
+	{"tally", cmd_tally, G_GOV, "close a proposal with the votes this node holds"},
 	{"export", cmd_export, G_AUDIT, "write the whole signed history to a bundle file"},
 	{"audit", cmd_audit, G_AUDIT, "verify a bundle (or this store) from scratch"},
 	{"report", cmd_report, G_AUDIT, "write a board report as one HTML page"},

@@ -79,6 +79,8 @@ setup_file() {
 	mutua --home "$B" vote "$p" yes >/dev/null || return 1
 	mutua --home "$C" vote "$p" yes >/dev/null || return 1
 	share_all
+	mutua --home "$A" tally "$p" >/dev/null || return 1
+	share_all
 	mutua --home "$D" federation join "$GENESIS" >/dev/null 2>&1 || true
 	share "$A" "$D" && share "$B" "$D" && share "$C" "$D" || return 1
 	OWNER_HOME=$A R4=$(loan "$D" "$TRUCK" 2026-02-01 2026-02-03) || return 1
@@ -342,9 +344,11 @@ json_rule() {
 	share "$A" "$B" "$D"
 	mutua --home "$B" vote "$p" yes >/dev/null
 	mutua --home "$D" vote "$p" yes >/dev/null
-	share "$B" "$A" && share "$D" "$A" && share "$A" "$C"
-	run -0 mutua --home "$A" proposals
+	share "$B" "$A" && share "$D" "$A"
+	# the proposer's node closes it; its tally cuts C's feed at its head
+	run -0 mutua --home "$A" tally "$p"
 	[[ $output == *passed* ]]
+	share "$A" "$C"
 	# C's node, patched, appends anyway
 	bt forge "$C" "$FED_ID" next "$T/late.entry" >/dev/null
 	seq=$(($(feed_len "$A" "$C_ID") + 1))
@@ -388,7 +392,13 @@ refused() {
 	history
 	cp "$BUNDLE" "$T/x.bundle"
 	size=$(stat -c %s "$BUNDLE")
-	printf 'Z' | dd of="$T/x.bundle" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+	# the last byte, in END's digest: a byte in a record would show the
+	# record's own fault first (a body that no longer decodes, say)
+	old=$(tail -c 1 "$BUNDLE" | od -An -tx1 | tr -d ' ')
+	new=5a
+	[ "$old" = 5a ] && new=59
+	printf "\\x$new" | dd of="$T/x.bundle" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+	run -1 cmp -s "$BUNDLE" "$T/x.bundle"
 	refused "$T/x.bundle" "bundle digest does not match: the file was altered or damaged"
 }
 

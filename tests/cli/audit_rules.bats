@@ -199,7 +199,10 @@ received() {
 	share "$A" "$B"
 	mutua --home "$A" vote "$p" yes >/dev/null
 	mutua --home "$B" vote "$p" yes >/dev/null
-	share "$B" "$A" && share "$A" "$B" "$C"
+	share "$B" "$A"
+	# the proposer's node closes it: the tally cuts C's feed at its head
+	mutua --home "$A" tally "$p" >/dev/null
+	share "$A" "$B" "$C"
 	run -0 mutua --home "$A" proposals
 	[[ $output == *passed* ]]
 	mutua --home "$A" export --out "$T/honest2.bundle" 2>/dev/null
@@ -208,7 +211,7 @@ received() {
 	bt forge "$C" "$FED_ID" next "$T/late.entry" >/dev/null
 	seq=$(($(feed_len "$A" "$C_ID") + 1))
 	why=$(received "$B" "$T/late.entry")
-	[ "$why" = "the member was excluded before seq $seq" ]
+	[ "$why" = "the member was excluded: its feed ends at seq $((seq - 1)), seq $seq refused" ]
 	bt edit "$T/honest2.bundle" "$T/x.bundle" append-entry "$T/late.entry"
 	reported "$T/x.bundle" Gamma "$C_ID" "$seq" membership "1 entry not accepted: $why"
 	# the same words when the audit reads C's feed before the proposal and

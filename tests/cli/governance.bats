@@ -383,7 +383,12 @@ member_status() {
 	spread "$A" "$B"
 	mutua --home "$B" vote "$P" yes >/dev/null
 	state_is "$B" "$P" open # A's latest vote is no
-	mutua --home "$A" vote "$P" yes >/dev/null
+	spread "$B" "$A"
+	# the vote that passes it closes it: its node's tally
+	run -0 mutua --json --home "$A" vote "$P" yes
+	T=$(json_get "$output" '$.tally')
+	is_id "$T"
+	[ "$(prop "$A" "$P" tally)" = "$T" ]
 	spread "$A" "$B"
 	state_is "$B" "$P" passed
 	run -1 --separate-stderr mutua --home "$B" vote "$P" no

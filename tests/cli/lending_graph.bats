@@ -197,8 +197,10 @@ audit_blames() {
 	[ "$(json_get "$output" '$.what')" = "settle ${R:0:12} at 2.500" ]
 	share "$C" "$A" "$B"
 	mutua --home "$A" vote "$P" yes >/dev/null
-	mutua --home "$C" vote "$P" yes >/dev/null
 	share "$A" "$B" "$C"
+	# the vote that passes it closes it with a tally
+	run -0 mutua --home "$C" vote "$P" yes
+	[[ $output == *"(passed: tally "* ]]
 	share "$C" "$A" "$B"
 	for h in "$A" "$B" "$C"; do
 		[ "$(loan_state "$h" "$R")" = closed ]
@@ -239,8 +241,8 @@ audit_blames() {
 	P=$output
 	share "$A" "$B" "$C"
 	mutua --home "$B" vote "$P" yes >/dev/null
-	mutua --home "$C" vote "$P" yes >/dev/null
 	share "$B" "$A" "$C"
+	mutua --home "$C" vote "$P" yes >/dev/null
 	share "$C" "$A" "$B"
 	[ "$(sql "$A" "SELECT state FROM proposals WHERE id = X'$P'")" = passed ]
 	to=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%MZ)

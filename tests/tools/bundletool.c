@@ -55,6 +55,18 @@
  *       (capacity, state, party, the fold's verdict) apply, and the fold
  *       records its verdict as on every node. USAGE in thousandths of the
  *       unit, RATE in hundredths; -1 for absent. Prints the entry's id
+ *   bundletool sign HOME TIME FILE KIND ARGS...
+ *       signs, as a hostile member's patched node would, an entry at the
+ *       next seq of HOME's own feed claiming TIME (ms since the epoch, or
+ *       +N / -N ms from now), bypassing every check of the CLI, of
+ *       store_append and of entry_seal; writes its record payload to FILE
+ *       (for receive on other homes), gives it to HOME's own store as a
+ *       received entry and prints its id (and "rejected: WHY" when HOME
+ *       refused it). KIND and ARGS:
+ *         offer                          an offer of a van
+ *         vote PROPOSAL yes|no|abstain
+ *         tally PROPOSAL [VOTE]... [cut=KEY:SEQ]
+ *         rotate CARDFILE                a rotation to that card (copied)
  *   bundletool receive HOME FILE...
  *       gives each record payload to HOME's store as the sync does with
  *       what a peer sends (store_insert_batch, one batch per FILE) and
@@ -65,6 +77,8 @@
  */
 #include "bundle.h"
 #include "entry.h"
+#include "federation.h"
+#include "file.h"
 #include "keys.h"
 #include "lending.h"
 #include "store.h"
@@ -682,6 +696,95 @@ static int cmd_step(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_sign(int argc, char **argv)
+{
+	const char *home = argv[2], *when = argv[3], *file = argv[4], *kind = argv[5];
+	char *end;
+	long long t = strtoll(when, &end, 10);
+	if (*end || argc < 6)
+		return 2;
+	if (*when == '+' || *when == '-')
+		t += clock_now_ms();
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	Mutua__Vote v = MUTUA__VOTE__INIT;
+	Mutua__Tally tl = MUTUA__TALLY__INIT;
+	Mutua__KeyRotation kr = MUTUA__KEY_ROTATION__INIT;
+	uint8_t prop[32], ids[64][32], cut_key[32], prev[32];
+	ProtobufCBinaryData cites[64];
+	if (!strcmp(kind, "offer") && argc == 6) {
+		o.kind = MUTUA__KIND__KIND_VEHICLE;
+		o.title = "Forged van";
+		o.unit = MUTUA__UNIT__UNIT_DAY;
+		o.capacity = 1;
+		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+		b.offer = &o;
+	} else if (!strcmp(kind, "vote") && argc == 8) {
+		if (hex_decode(prop, 32, argv[6]))
+			return 2;
+		v.proposal = (ProtobufCBinaryData){32, prop};
+		v.choice = !strcmp(argv[7], "yes") ? 1 : !strcmp(argv[7], "no") ? 2 : 3;
+		b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+		b.vote = &v;
+	} else if (!strcmp(kind, "tally") && argc >= 7) {
+		if (hex_decode(prop, 32, argv[6]))
+			return 2;
+		tl.proposal = (ProtobufCBinaryData){32, prop};
+		tl.votes = cites;
+		for (int i = 7; i < argc && tl.n_votes < 64; i++) {
+			if (!strncmp(argv[i], "cut=", 4)) {
+				char *colon = strchr(argv[i], ':');
+				if (!colon || colon - argv[i] - 4 != 64)
+					return 2;
+				*colon = 0;
+				if (hex_decode(cut_key, 32, argv[i] + 4))
+					return 2;
+				tl.cut_key = (ProtobufCBinaryData){32, cut_key};
+				tl.has_cut_key = tl.has_cut = 1;
+				tl.cut = strtoull(colon + 1, NULL, 10);
+				continue;
+			}
+			if (hex_decode(ids[tl.n_votes], 32, argv[i]))
+				return 2;
+			cites[tl.n_votes] = (ProtobufCBinaryData){32, ids[tl.n_votes]};
+			tl.n_votes++;
+		}
+		b.payload_case = MUTUA__BODY__PAYLOAD_TALLY;
+		b.tally = &tl;
+	} else if (!strcmp(kind, "rotate") && argc == 7) {
+		size_t n;
+		char *text = (char *)file_read(argv[6], 65536, &n);
+		if (!text || !(kr.card = card_decode(text, NULL)))
+			return die("%s", err_msg());
+		free(text);
+		b.payload_case = MUTUA__BODY__PAYLOAD_ROTATE;
+		b.rotate = &kr;
+	} else {
+		return 2;
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/store.db", home);
+	struct store *s = store_open(path);
+	if (!s)
+		return die("%s", err_msg());
+	struct key *k = home_key(home);
+	int rc = 1;
+	if (k && header(&b, s, k, (uint8_t *)store_fed_id(s), 0, prev) == 0) {
+		b.time = t;
+		if (sign_out(&b, k, file) == 0) {
+			size_t n;
+			uint8_t *rec = file_read(file, 4 + ENTRY_BODY_MAX + 64, &n);
+			rc = rec && receive(s, rec, n, 1) >= 0 ? 0 : 1;
+			free(rec);
+		}
+	}
+	if (kr.card)
+		mutua__card__free_unpacked(kr.card, NULL);
+	key_destroy(&k);
+	store_close(&s);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -699,12 +802,14 @@ int main(int argc, char **argv)
 		rc = cmd_forge(argv[2], argv[3], argv[4], argv[5], NULL, 1);
 	else if (argc >= 5 && !strcmp(argv[1], "step"))
 		rc = cmd_step(argc, argv);
+	else if (argc >= 6 && !strcmp(argv[1], "sign"))
+		rc = cmd_sign(argc, argv);
 	else if (argc >= 4 && !strcmp(argv[1], "receive"))
 		rc = cmd_receive(argc, argv);
 	if (rc == 2)
 		fprintf(stderr, "usage: bundletool list BUNDLE | edit IN OUT OP... | pick BUNDLE N "
 				"FILE | forge HOME FEDERATION SEQ FILE [KEY] | malformed HOME "
 				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE [ANSWERS [TIME]]] | "
-				"receive HOME FILE...\n");
+				"sign HOME TIME FILE KIND ARGS... | receive HOME FILE...\n");
 	return rc;
 }

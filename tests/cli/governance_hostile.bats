@@ -1,0 +1,277 @@
+#!/usr/bin/env bats
+# governance_hostile.bats - issue 13, findings 3, 5 and 6, as a hostile
+# member would try them: entries signed with the member's own key by a
+# patched node (bundletool sign: any claimed time, no check of the CLI or
+# of store_append), carried to other homes in several orders (bundletool
+# receive: the sync's own path; copy_entries: a store rebuilt by reindex).
+# Each is shown without effect on every home, after a reindex, and in the
+# audit, which blames no honest member.
+#
+# Homes: A (Alpha), B (Beta), C (Gamma), D (Delta) found the federation;
+# E (Epsilon) applies.
+bats_require_minimum_version 1.5.0
+load helpers
+load lending_helpers
+
+export TZ=UTC
+BUNDLETOOL=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
+
+bt() {
+	"$BUNDLETOOL" "$@"
+}
+
+# four [CREATE OPTIONS...]: the four founders, and E's home with its card.
+four() {
+	[ -x "$BUNDLETOOL" ] || {
+		echo "build/tests/tools/bundletool is missing: run make tests first" >&2
+		return 1
+	}
+	A=$T/a B=$T/b C=$T/c D=$T/d E=$T/e GENESIS=$T/genesis.txt
+	A_ID=$(new_home "$A" Alpha) || return 1
+	B_ID=$(new_home "$B" Beta) || return 1
+	C_ID=$(new_home "$C" Gamma) || return 1
+	D_ID=$(new_home "$D" Delta) || return 1
+	E_ID=$(new_home "$E" Epsilon) || return 1
+	local h
+	for h in b c d e; do
+		mutua --home "$T/$h" card >"$T/$h.card" || return 1
+	done
+	FED_ID=$(mutua --home "$A" federation create --name "Cagette" "$@" --out "$GENESIS" \
+		"$T/b.card" "$T/c.card" "$T/d.card") || return 1
+	for h in "$B" "$C" "$D"; do
+		mutua --home "$h" federation join "$GENESIS" >/dev/null || return 1
+	done
+}
+
+# spread FROM TO...: FROM's entries into each TO.
+spread() {
+	local from=$1 to
+	shift
+	for to in "$@"; do
+		copy_entries "$from" "$to" || return 1
+	done
+}
+
+# spread_all: every founder's home gets every founder's entries.
+spread_all() {
+	local h
+	for h in "$A" "$B" "$C" "$D"; do
+		spread "$h" "$A" "$B" "$C" "$D" || return 1
+	done
+}
+
+# pfield HOME PROPOSAL COLUMN: a column of the proposal's row in HOME's store.
+pfield() {
+	sqlite3 "$1/store.db" "SELECT $3 FROM proposals WHERE id = X'$2'"
+}
+
+# state HOME PROPOSAL: the proposal's shown state (mutua proposals --json).
+state() {
+	local out
+	out=$(mutua --json --home "$1" proposals) || return 1
+	sqlite3 :memory: "SELECT json_extract(value, '\$.state') FROM
+		json_each('[' || $(sql_quote "$(paste -sd, <<<"$out")") || ']')
+		WHERE json_extract(value, '\$.id') = '$2'"
+}
+
+# limit HOME: the credit limit in force, in credits (federation show).
+limit() {
+	json_get "$(mutua --json --home "$1" federation show)" '$.credit_limit'
+}
+
+# deliver HOME FILE...: gives each forged record to HOME as a peer would.
+deliver() {
+	local h=$1
+	shift
+	bt receive "$h" "$@" >/dev/null
+}
+
+# lstate HOME REQUEST: the loan's state in HOME's store.
+lstate() {
+	sqlite3 "$1/store.db" "SELECT state FROM loans WHERE id = X'$2'"
+}
+
+# past_deadline HOME PROPOSAL: waits until the proposal's deadline is over.
+past_deadline() {
+	local d
+	d=$(pfield "$1" "$2" deadline)
+	while [ "$(now_ms)" -le "$d" ]; do
+		sleep 0.2
+	done
+}
+
+@test "finding 3: a vote signed after the deadline, stamped before it, revives nothing" {
+	four --vote-duration 10s
+	P=$(mutua --home "$A" propose set credit-limit 100)
+	spread "$A" "$C"
+	mutua --home "$C" vote "$P" no >/dev/null
+	spread_all
+	created=$(pfield "$A" "$P" created)
+	past_deadline "$A" "$P"
+	# the proposer's node closes it: failed (1 of 4 voted)
+	run -0 mutua --home "$A" tally "$P"
+	[ "$output" = "$P failed" ]
+	TA=$(pfield "$A" "$P" "lower(hex(tally))")
+	spread "$A" "$B" "$D"
+	# B and D, hostile, sign yes votes stamped within the vote, after it
+	# closed, and B a tally citing them: it passes on its own votes
+	VB=$(bt sign "$B" $((created + 100)) "$T/vb" vote "$P" yes | head -1)
+	VD=$(bt sign "$D" $((created + 200)) "$T/vd" vote "$P" yes | head -1)
+	deliver "$B" "$T/vd"
+	TB=$(bt sign "$B" $((created + 300)) "$T/tb" tally "$P" "$VB" "$VD" | head -1)
+	is_id "$TB"
+	[ "$(sqlite3 "$B/store.db" "SELECT verdict IS NULL FROM tallies WHERE id = X'$TB'")" = 1 ]
+	# C gets the hostile entries before the proposer's tally; E's home,
+	# made a copy of C's, after it
+	deliver "$C" "$T/vb" "$T/vd" "$T/tb"
+	[ "$(state "$C" "$P")" = passed ] # for now: the proposer's tally is not here
+	spread "$A" "$C"
+	for h in "$A" "$B" "$C" "$D"; do
+		[ "$(state "$h" "$P")" = expired ]
+		[ "$(pfield "$h" "$P" "lower(hex(tally))")" = "$TA" ]
+		[ "$(limit "$h")" = 0.0 ]
+	done
+	mutua --home "$C" reindex
+	[ "$(state "$C" "$P")" = expired ]
+	# nobody is blamed: the hostile tally is valid, it just does not count
+	mutua --home "$C" export --out "$T/c.bundle" 2>/dev/null
+	run -0 mutua --home "$A" audit "$T/c.bundle" --genesis "$GENESIS"
+	# and the vote itself is refused to the CLI
+	run -1 --separate-stderr mutua --home "$D" vote "$P" yes
+	stderr_has "closed"
+}
+
+@test "finding 3: backdated no votes do not un-pass a passed decision" {
+	four --vote-duration 10s
+	P=$(mutua --home "$A" propose set credit-limit 100)
+	spread "$A" "$B" "$C"
+	mutua --home "$B" vote "$P" yes >/dev/null
+	spread "$B" "$C"
+	run -0 mutua --home "$C" vote "$P" yes
+	[[ $output == *"(passed: tally "* ]]
+	spread_all
+	created=$(pfield "$A" "$P" created)
+	past_deadline "$A" "$P"
+	# D, hostile, signs no votes stamped early and a failing tally of them
+	VD=$(bt sign "$D" $((created + 10)) "$T/vd" vote "$P" no | head -1)
+	TD=$(bt sign "$D" +0 "$T/td" tally "$P" "$VD" | head -1)
+	[ "$(sqlite3 "$D/store.db" "SELECT verdict IS NULL FROM tallies WHERE id = X'$TD'")" = 1 ]
+	deliver "$A" "$T/vd" "$T/td"
+	deliver "$B" "$T/vd" "$T/td"
+	for h in "$A" "$B" "$C" "$D"; do
+		[ "$(state "$h" "$P")" = passed ]
+		[ "$(limit "$h")" = 100.0 ]
+	done
+	# a home that gets D's tally before C's decides the same
+	rm -rf "$E"
+	new_home "$E" Epsilon >/dev/null
+	mutua --home "$E" federation join "$GENESIS" >/dev/null 2>&1 || true
+	spread "$A" "$E"
+	[ "$(state "$E" "$P")" = passed ]
+}
+
+@test "finding 3: an excluded member's offer stamped before its exclusion is listed nowhere" {
+	four
+	X=$(mutua --home "$A" propose exclude Delta --reason "left")
+	spread_all
+	created=$(pfield "$A" "$X" created)
+	mutua --home "$B" vote "$X" yes >/dev/null
+	spread "$B" "$C"
+	mutua --home "$C" vote "$X" yes >/dev/null # passes: C's tally cuts D's feed
+	cut=$(feed_len "$C" "$D_ID")
+	[ "$(sqlite3 "$C/store.db" "SELECT cut FROM keys WHERE key = X'$D_ID'")" = "$cut" ]
+	# D, not yet told, signs an offer stamped before the proposal (at its
+	# own previous entry's time: a feed's times do not go back)
+	t=$(sqlite3 "$D/store.db" "SELECT time FROM feeds WHERE author = X'$D_ID'")
+	[ "$t" -lt "$created" ]
+	OD=$(bt sign "$D" "$t" "$T/od" offer | head -1)
+	is_id "$OD"
+	# A takes it before it learns of the exclusion; B (an accomplice)
+	# carries it to C, who knows already
+	deliver "$A" "$T/od"
+	[ "$(sqlite3 "$A/store.db" "SELECT count(*) FROM resources WHERE id = X'$OD'")" = 1 ]
+	spread "$C" "$A" "$B" "$D"
+	run -0 bt receive "$C" "$T/od"
+	[ "$output" = "rejected: the member was excluded: its feed ends at seq $cut, seq $((cut + 1)) refused" ]
+	for h in "$A" "$B" "$C"; do
+		[ "$(sqlite3 "$h/store.db" "SELECT count(*) FROM resources WHERE id = X'$OD'")" = 0 ]
+		run -0 mutua --json --home "$h" offer list
+		[[ $output != *"Forged van"* ]]
+	done
+	mutua --home "$A" reindex
+	[ "$(sqlite3 "$A/store.db" "SELECT count(*) FROM resources WHERE id = X'$OD'")" = 0 ]
+	# the audit reports the entry, at D's feed, and no one else's
+	mutua --home "$A" export --out "$T/a.bundle" 2>/dev/null
+	run -1 mutua --home "$A" audit "$T/a.bundle" --genesis "$GENESIS"
+	[[ $output == *"feed Delta (${D_ID:0:12}) seq $((cut + 1)): membership: 1 entry not accepted"* ]]
+	[[ $output == *"audit FAILED: 1 violation(s)"* ]]
+}
+
+@test "finding 5: a passed rekey undoes what the stolen key signed past its cut" {
+	make_federation_limit 0
+	TRUCK=$(mutua --home "$A" offer add --kind vehicle --title "Camion" --unit day --rate 60)
+	share_all
+	R=$(mutua --home "$B" borrow "$TRUCK" --from 2026-03-02 --to 2026-03-02)
+	share "$B" "$A"
+	mutua --home "$A" accept "$R" >/dev/null
+	share "$A" "$B"
+	mutua --home "$B" handover "$R" >/dev/null
+	mutua --home "$B" return "$R" >/dev/null
+	share "$B" "$A"
+	upto=$(feed_len "$A" "$A_ID")
+	# a thief holding A's key closes the loan, confirming the return: the
+	# only close that moves credits alone since they need both parties
+	bt step "$A" close "$R" -1 -1 >/dev/null
+	share_all
+	[ "$(lstate "$C" "$R")" = closed ]
+	[ "$(json_get "$(mutua --json --home "$C" balance --member beta)" '$.balance')" != 0.0 ]
+	# the members replace A's key, cutting its feed before the theft
+	new_home "$T/a2" Alpha >/dev/null
+	mutua --home "$T/a2" card >"$T/a2.card"
+	K=$(mutua --home "$C" propose rekey Alpha "$T/a2.card" --upto "$upto")
+	share "$C" "$B"
+	mutua --home "$B" vote "$K" yes >/dev/null
+	share "$B" "$C"
+	run -0 mutua --home "$C" vote "$K" yes
+	[[ $output == *"(passed: tally "* ]]
+	share "$C" "$A" "$B"
+	for h in "$A" "$B" "$C"; do
+		[ "$(lstate "$h" "$R")" = returned ]
+		[ "$(json_get "$(mutua --json --home "$h" balance --member beta)" '$.balance')" = 0.0 ]
+		[ "$(balance_sum "$h")" = 0 ]
+		mutua --home "$h" reindex
+		[ "$(lstate "$h" "$R")" = returned ]
+	done
+	# the audit neither counts it nor blames anyone but the stolen key
+	mutua --home "$C" export --out "$T/c.bundle" 2>/dev/null
+	run -1 mutua --home "$C" audit "$T/c.bundle" --genesis "$GENESIS"
+	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((upto + 1)): keys: 1 entry not accepted"* ]]
+	[[ $output == *"audit FAILED: 1 violation(s)"* ]]
+	[[ $output != *"balance"*"Beta"* ]]
+}
+
+@test "finding 6: a rotation to an applicant's card copied from a pending admission is refused" {
+	four
+	P=$(mutua --home "$A" propose admit "$T/e.card")
+	spread_all
+	# B rotates to the card the proposal holds: the card is not fresh
+	run -0 bt sign "$B" +0 "$T/rot" rotate "$T/e.card"
+	[[ $output == *"rejected: the rotation's card is not fresh"* ]]
+	for h in "$A" "$C" "$D"; do
+		run -0 bt receive "$h" "$T/rot"
+		[[ $output == "rejected: the rotation's card is not fresh"* ]]
+	done
+	# E is admitted as itself, and B keeps its own key
+	mutua --home "$B" vote "$P" yes >/dev/null
+	spread "$B" "$C"
+	mutua --home "$C" vote "$P" yes >/dev/null
+	spread "$C" "$A" "$B" "$D"
+	for h in "$A" "$B" "$C" "$D"; do
+		[ "$(sqlite3 "$h/store.db" "SELECT count(*) FROM keys WHERE key = X'$E_ID'")" = 0 ]
+		[ "$(json_get "$(mutua --json --home "$h" federation show)" \
+			"\$.members[#-1].name")" != "" ]
+		[ "$(sqlite3 "$h/store.db" "SELECT active FROM members WHERE id = X'$E_ID'")" = 1 ]
+	done
+	# an honest rotation names the key it replaces and its seq
+	run -0 mutua --home "$D" key rotate
+}
