@@ -37,7 +37,9 @@
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
+#include "witness.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int fold_clear(struct store *s)
@@ -46,7 +48,10 @@ int fold_clear(struct store *s)
 			     " DELETE FROM resources; DELETE FROM feeds;"
 			     " DELETE FROM loans; DELETE FROM loan_events;"
 			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;"
-			     " DELETE FROM checkpoints; DELETE FROM keys;");
+			     " DELETE FROM checkpoints; DELETE FROM keys;"
+			     " DELETE FROM offer_steps; DELETE FROM witnessed;"
+			     " DELETE FROM witness_floor; DELETE FROM backdated;"
+			     " DELETE FROM feed_roots; DELETE FROM feed_trees;");
 }
 
 static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
@@ -156,12 +161,174 @@ static void bind_offer(sqlite3_stmt *st, int i, const Mutua__Offer *o)
 	sqlite3_bind_int(st, i + 7, o->has_auto_accept && o->auto_accept);
 }
 
+/* ---- offers ------------------------------------------------------------
+ *
+ * An offer, an offer-update or an offer-withdraw is kept as a step of its
+ * resource (offer_steps: kind, place in its author's own order, fields),
+ * and the resource's row is the replay of its steps in that order,
+ * leaving out the backdated ones (witness.h, rule a). A witness that
+ * arrives after an entry and makes it backdated replays the resource
+ * again (fold_offer_recompute): the row is the same in every arrival
+ * order. A backdated offer leaves a row of status 'backdated', withdrawn
+ * from its first place (booking_withdrawn: nothing can be booked on it),
+ * so that requests for it say why. */
+
+static int offer_replay_all(struct store *s, const uint8_t *resource);
+
+static int offer_step_put(struct store *s, const struct entry *e, const uint8_t *resource,
+			  const char *kind, const Mutua__Offer *fields)
+{
+	int64_t place = lending_member_seq(s, e);
+	uint8_t *packed = NULL;
+	size_t n = 0;
+	if (place < 0)
+		return -1;
+	if (fields) {
+		n = mutua__offer__get_packed_size(fields);
+		if (!(packed = malloc(n ? n : 1)))
+			return err_set("out of memory");
+		mutua__offer__pack(fields, packed);
+	}
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO offer_steps(id, resource, owner,"
+					 " kind, place, time, seq, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st) {
+		free(packed);
+		return -1;
+	}
+	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, place);
+	sqlite3_bind_int64(st, 6, e->b->time);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)e->b->seq);
+	if (packed)
+		sqlite3_bind_blob(st, 8, packed, (int)n, free);
+	return store_step_done(s, st);
+}
+
+static int fold_offer(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	switch (b->payload_case) {
+	case MUTUA__BODY__PAYLOAD_OFFER:
+		if (offer_step_put(s, e, e->id, "offer", b->offer))
+			return -1;
+		return fold_offer_recompute(s, e->id);
+	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE:
+		if (offer_step_put(s, e, b->offer_update->offer.data, "update",
+				   b->offer_update->fields))
+			return -1;
+		return offer_replay_all(s, b->offer_update->offer.data);
+	default:
+		/* an accept placed after it is ignored as it is folded */
+		if (offer_step_put(s, e, b->offer_withdraw->offer.data, "withdraw", NULL))
+			return -1;
+		return offer_replay_all(s, b->offer_withdraw->offer.data);
+	}
+}
+
+/* One step of the replay, from row st of fold_offer_recompute. */
+static int offer_replay(struct store *s, const uint8_t *resource, sqlite3_stmt *q)
+{
+	const char *kind = (const char *)sqlite3_column_text(q, 0);
+	int backdated = sqlite3_column_int(q, 6);
+	sqlite3_stmt *st;
+	Mutua__Offer *o = NULL;
+	if (strcmp(kind, "withdraw")) {
+		o = mutua__offer__unpack(NULL, (size_t)sqlite3_column_bytes(q, 5),
+					 sqlite3_column_blob(q, 5));
+		if (!o)
+			return err_set("stored offer step is damaged: run 'mutua reindex'");
+	}
+	if (!strcmp(kind, "offer")) {
+		st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
+				   " unit, capacity, rate, location, description,"
+				   " auto_accept, status, created, updated, seq, withdrawn)"
+				   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+				   " iif(?15, 'backdated', 'active'), ?11, ?12, ?13, iif(?15, 0, NULL))");
+		if (st) {
+			sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+			sqlite3_bind_value(st, 2, sqlite3_column_value(q, 1));
+			bind_offer(st, 3, o);
+			sqlite3_bind_int64(st, 11, sqlite3_column_int64(q, 3));
+			sqlite3_bind_int64(st, 12, sqlite3_column_int64(q, 3));
+			sqlite3_bind_int64(st, 13, sqlite3_column_int64(q, 4));
+			sqlite3_bind_int(st, 15, backdated);
+		}
+	} else if (backdated) {
+		mutua__offer__free_unpacked(o, NULL);
+		return 0;
+	} else if (o) {
+		st = store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
+				   " capacity = ?, rate = ?, location = ?, description = ?,"
+				   " auto_accept = ?, updated = ?"
+				   " WHERE id = ? AND owner = ? AND status = 'active'");
+		if (st) {
+			bind_offer(st, 1, o);
+			sqlite3_bind_int64(st, 9, sqlite3_column_int64(q, 3));
+			sqlite3_bind_blob(st, 10, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+			sqlite3_bind_value(st, 11, sqlite3_column_value(q, 1));
+		}
+	} else {
+		st = store_stmt(s, "UPDATE resources SET status = 'withdrawn', updated = ?1,"
+				   " withdrawn = ?4 WHERE id = ?2 AND owner = ?3 AND status = 'active'");
+		if (st) {
+			sqlite3_bind_int64(st, 1, sqlite3_column_int64(q, 3));
+			sqlite3_bind_blob(st, 2, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+			sqlite3_bind_value(st, 3, sqlite3_column_value(q, 1));
+			sqlite3_bind_int64(st, 4, sqlite3_column_int64(q, 2));
+		}
+	}
+	/* bind_offer binds o's strings SQLITE_STATIC: step before freeing */
+	int rc = st ? store_step_done(s, st) : -1;
+	if (o)
+		mutua__offer__free_unpacked(o, NULL);
+	return rc;
+}
+
+/* The resource's row, replayed from its steps. */
+static int offer_replay_all(struct store *s, const uint8_t *resource)
+{
+	sqlite3_stmt *st = store_stmt(s, "DELETE FROM resources WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		return -1;
+	/* not cached: the replay's statements run while it is open */
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(store_db(s),
+			       "SELECT o.kind, o.owner, o.place, o.time, o.seq, o.fields,"
+			       " EXISTS (SELECT 1 FROM backdated b WHERE b.id = o.id)"
+			       " FROM offer_steps o WHERE o.resource = ?1"
+			       " ORDER BY o.kind <> 'offer', o.place, o.id", -1, &q, NULL))
+		return store_db_error(s);
+	sqlite3_bind_blob(q, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+	int rc;
+	while ((rc = store_step_row(s, q)) == 1)
+		if (offer_replay(s, resource, q)) {
+			rc = -1;
+			break;
+		}
+	sqlite3_finalize(q);
+	return rc < 0 ? -1 : 0;
+}
+
+int fold_offer_recompute(struct store *s, const uint8_t resource[ENTRY_ID_BYTES])
+{
+	/* requests may have come before their offer */
+	return offer_replay_all(s, resource) ? -1 : lending_recompute_resource(s, resource);
+}
+
 int fold_entry(struct store *s, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
 	sqlite3_stmt *st;
-	int64_t mseq;
 
+	/* whether a witness held makes it backdated, before it takes effect */
+	if (witness_entry_fold(s, e))
+		return -1;
 	switch (b->payload_case) {
 	case MUTUA__BODY__PAYLOAD_PROFILE: {
 		const Mutua__Profile *p = b->profile;
@@ -183,47 +350,9 @@ int fold_entry(struct store *s, const struct entry *e)
 		return set_endpoints(s, e->member, p->endpoints, p->n_endpoints);
 	}
 	case MUTUA__BODY__PAYLOAD_OFFER:
-		st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
-				   " unit, capacity, rate, location, description,"
-				   " auto_accept, status, created, updated, seq)"
-				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)");
-		if (!st)
-			return -1;
-		sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
-		bind_offer(st, 3, b->offer);
-		sqlite3_bind_int64(st, 11, b->time);
-		sqlite3_bind_int64(st, 12, b->time);
-		sqlite3_bind_int64(st, 13, (sqlite3_int64)b->seq);
-		/* requests may have come before their offer */
-		if (store_step_done(s, st))
-			return -1;
-		return lending_recompute_resource(s, e->id);
 	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE:
-		st = store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
-				   " capacity = ?, rate = ?, location = ?, description = ?,"
-				   " auto_accept = ?, updated = ?"
-				   " WHERE id = ? AND owner = ? AND status = 'active'");
-		if (!st)
-			return -1;
-		bind_offer(st, 1, b->offer_update->fields);
-		sqlite3_bind_int64(st, 9, b->time);
-		sqlite3_bind_blob(st, 10, b->offer_update->offer.data, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 11, e->member, KEY_ID_BYTES, SQLITE_STATIC);
-		return store_step_done(s, st);
 	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW:
-		mseq = lending_member_seq(s, e);
-		st = mseq < 0 ? NULL
-			      : store_stmt(s, "UPDATE resources SET status = 'withdrawn',"
-					      " updated = ?1, withdrawn = ?4"
-					      " WHERE id = ?2 AND owner = ?3 AND status = 'active'");
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, b->time);
-		sqlite3_bind_blob(st, 2, b->offer_withdraw->offer.data, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, e->member, KEY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, mseq);
-		return store_step_done(s, st);
+		return fold_offer(s, e);
 	case MUTUA__BODY__PAYLOAD_ROTATE:
 		return fold_rotate(s, e);
 	default:
@@ -235,6 +364,8 @@ int fold_entry(struct store *s, const struct entry *e)
 			return governance_fold(s, e);
 		if (b->payload_case == MUTUA__BODY__PAYLOAD_CHECKPOINT)
 			return checkpoint_fold(s, e);
+		if (b->payload_case == MUTUA__BODY__PAYLOAD_WITNESS)
+			return witness_fold(s, e);
 		return err_set("cannot fold an unknown payload");
 	}
 }

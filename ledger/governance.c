@@ -598,8 +598,10 @@ static int tally_votes(struct store *s, const uint8_t *id, int proposer_ok, int6
 	uint64_t d0;
 	governance_defaults(g, &rule, &th0, &q0, &d0);
 	*passed_at = -1;
-	sqlite3_stmt *vs = store_stmt(s, "SELECT voter, choice, time, id FROM votes"
+	/* a backdated vote counts for nothing (witness.h, rule a) */
+	sqlite3_stmt *vs = store_stmt(s, "SELECT voter, choice, time, id FROM votes v"
 					 " WHERE proposal = ? AND time <= ?"
+					 " AND NOT EXISTS (SELECT 1 FROM backdated b WHERE b.id = v.id)"
 					 " ORDER BY time, id");
 	if (!vs)
 		return -1;

@@ -251,6 +251,39 @@
  *   A member's first key has a row only once it rotated or was cut. What
  *   a key signs past min(rotated, cut) is refused (store_member_of).
  *
+ * offer_steps(id BLOB PRIMARY KEY, resource BLOB, owner BLOB, kind TEXT,
+ *             place INTEGER, time INTEGER, seq INTEGER, fields BLOB?)
+ *   One row an offer, offer-update or offer-withdraw entry (fold.c; version
+ *   6): resources is the replay of a resource's steps in place order,
+ *   without the backdated ones.
+ *     resource  the offer's id; owner, the step's author's member
+ *     kind      'offer', 'update' or 'withdraw'
+ *     place     its place in its author's own order (lending_member_seq)
+ *     time, seq its entry's; fields, the packed Offer (not for withdraw)
+ *   A backdated offer leaves a resources row of status 'backdated' and
+ *   withdrawn 0: nothing can be booked on it.
+ *
+ * witnessed(feed BLOB, seq INTEGER, root BLOB, witness BLOB, wauthor BLOB,
+ *           wseq INTEGER, time INTEGER)
+ *   PRIMARY KEY(feed, seq, wauthor, wseq). One row a head of a witness
+ *   entry (witness_fold; version 6): feed, seq and root as witnessed;
+ *   witness, the witnessing member; wauthor and wseq, its entry's feed
+ *   and seq; time, its entry's time.
+ * witness_floor(feed BLOB, seq INTEGER, time INTEGER)
+ *   PRIMARY KEY(feed, seq). For each seq at which another member than the
+ *   feed's own witnessed it, the latest time such a witness claims at a
+ *   head <= seq: an entry past seq claiming a time before time -
+ *   WITNESS_SLACK_MS is backdated (witness.h, rule a).
+ * backdated(id BLOB PRIMARY KEY, author BLOB, seq INTEGER)
+ *   The entries found backdated, whichever of the entry and the witness
+ *   came first. Offers and votes leave them out; witness_backdated asks.
+ * feed_roots(feed BLOB, size INTEGER, root BLOB)
+ *   PRIMARY KEY(feed, size). The root of this node's own copy of a feed at
+ *   each size some witness names, once both are held (rule c).
+ * feed_trees(feed BLOB PRIMARY KEY, size INTEGER, tree BLOB)
+ *   The frontier (as checkpoints.tree) of the largest tree of the feed
+ *   computed so far: the next root hashes only the entries since.
+ *
  * ---- indexes (beyond the primary keys and UNIQUE(author, seq)) --------
  *
  *   entries_unverified    entries(verified) WHERE verified = 0: the
@@ -263,6 +296,8 @@
  *                         committed: the credit limit)
  *   loan_events_request   a loan's steps (every recompute)
  *   votes_proposal        a proposal's votes (every recount)
+ *   offer_steps_resource  (resource, place): a resource's steps, in order
+ *   witnessed_by          (wauthor, feed, seq): what a node witnessed last
  *   checkpoints_valid     (author, valid, seq): a feed's latest valid
  *                         checkpoint
  *   keys_member           a member's keys (lending_member_seq)
@@ -287,6 +322,15 @@
  *                    its owner and minus for its borrower. The one
  *                    balance: a member's is sum(credits) of its rows
  *                    (lending_balance), at a time t of those closed < t
+ *   witnessed_roots  (feed, size, root, signer, at): every root claimed
+ *                    for a size of a feed: witnessed heads, valid
+ *                    checkpoints, and this node's own copy (signer NULL;
+ *                    version 6)
+ *   witness_forks    (feed, size): the feeds with two roots for one size,
+ *                    at the smallest such size (witness.h, rule c)
+ *   witnessed_heads  (feed, seq, witness, time): per feed, the newest head
+ *                    a member other than its own witnessed, by whom and
+ *                    when (the earliest such witness; rule b)
  *
  * ---- SQL functions ------------------------------------------------------
  *
@@ -335,6 +379,9 @@
  *   5  resources.withdrawn, loan_events.member_seq, votes.counted; the
  *      views current_members, member_status, counted_votes, fork_points,
  *      settled_loans, settlements. Filled by a refold
+ *   6  offer_steps, witnessed, witness_floor, backdated, feed_roots,
+ *      feed_trees; the views witnessed_roots, witness_forks,
+ *      witnessed_heads. Filled by a refold
  */
 #include "schema.h"
 
@@ -443,6 +490,37 @@ static const char v5_sql[] =
 	" credits FROM settled_loans"
 	" UNION ALL SELECT borrower, id, closed, 0, credits, -credits FROM settled_loans;";
 
+static const char v6_sql[] =
+	"CREATE TABLE offer_steps(id BLOB PRIMARY KEY, resource BLOB NOT NULL,"
+	" owner BLOB NOT NULL, kind TEXT NOT NULL, place INTEGER NOT NULL,"
+	" time INTEGER NOT NULL, seq INTEGER NOT NULL, fields BLOB);"
+	"CREATE INDEX offer_steps_resource ON offer_steps(resource, place);"
+	"CREATE TABLE witnessed(feed BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" root BLOB NOT NULL, witness BLOB NOT NULL, wauthor BLOB NOT NULL,"
+	" wseq INTEGER NOT NULL, time INTEGER NOT NULL,"
+	" PRIMARY KEY(feed, seq, wauthor, wseq)) WITHOUT ROWID;"
+	"CREATE INDEX witnessed_by ON witnessed(wauthor, feed, seq);"
+	"CREATE TABLE witness_floor(feed BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" time INTEGER NOT NULL, PRIMARY KEY(feed, seq)) WITHOUT ROWID;"
+	"CREATE TABLE backdated(id BLOB PRIMARY KEY, author BLOB NOT NULL,"
+	" seq INTEGER NOT NULL);"
+	"CREATE TABLE feed_roots(feed BLOB NOT NULL, size INTEGER NOT NULL,"
+	" root BLOB NOT NULL, PRIMARY KEY(feed, size)) WITHOUT ROWID;"
+	"CREATE TABLE feed_trees(feed BLOB PRIMARY KEY, size INTEGER NOT NULL,"
+	" tree BLOB NOT NULL);"
+	"CREATE VIEW witnessed_roots AS"
+	" SELECT feed, seq AS size, root, wauthor AS signer, wseq AS at FROM witnessed"
+	" UNION ALL SELECT author, size, root, author, seq FROM checkpoints WHERE valid"
+	" UNION ALL SELECT feed, size, root, NULL, NULL FROM feed_roots;"
+	"CREATE VIEW witness_forks AS SELECT feed, min(size) AS size FROM"
+	" (SELECT feed, size FROM witnessed_roots GROUP BY feed, size"
+	"  HAVING count(DISTINCT root) > 1) GROUP BY feed;"
+	"CREATE VIEW witnessed_heads AS SELECT feed, seq, witness, time FROM"
+	" (SELECT w.feed, w.seq, w.witness, w.time, row_number() OVER (PARTITION BY"
+	"  w.feed ORDER BY w.seq DESC, w.time, w.witness) AS r FROM witnessed w"
+	"  WHERE w.witness <> coalesce((SELECT member FROM keys WHERE key = w.feed),"
+	"  w.feed)) WHERE r = 1;";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -451,6 +529,8 @@ const struct schema_step schema_steps[] = {
 	/* the places of withdrawals and steps, and the counted votes, follow
 	 * from the entries: only a refold writes them */
 	{5, v5_sql, 1},
+	/* witnesses and the offers' steps follow from the entries */
+	{6, v6_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -11,7 +11,7 @@
 /* The version of a store this program writes: PRAGMA user_version. A
  * store of a newer version is refused; an older one is migrated, step by
  * step, when it is opened. */
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 /* One forward migration: the SQL that takes a store of version - 1 to
  * version (an empty file is version 0). A step once released is never
