@@ -247,6 +247,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	int64_t other_forks = view_int(r, 1), faults = view_int(r, 2), pending = view_int(r, 3);
+	int64_t witness_forks = view_int(r, 4), own_witness_fork = view_int(r, 5);
 	view_close(&r);
 	uint64_t own_fork = 0;
 	int forked = store_fork_point(c->store, c->key->id, &own_fork);
@@ -261,6 +262,13 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		check(1, "this member's own feed is not forked");
 	check(other_forks == 0, "%lld other member feed(s) forked", (long long)other_forks);
 	check(faults == 0, "%lld feed(s) holding a badly signed entry", (long long)faults);
+	if (own_witness_fork)
+		check(0, "two roots were witnessed for the first %lld entries of THIS MEMBER'S "
+			 "OWN FEED: another node holds a different history of it, or a member "
+			 "signed a false witness (mutua audit names them)",
+		      (long long)own_witness_fork);
+	check(witness_forks == 0, "%lld feed(s) with two witnessed roots for one size (a fork, "
+	      "or a false witness: mutua audit names them)", (long long)witness_forks);
 	check(1, "%lld entries awaiting their own signature check (done by mutuad)",
 	      (long long)pending);
 
