@@ -266,23 +266,32 @@
  * witnessed(feed BLOB, seq INTEGER, root BLOB, witness BLOB, wauthor BLOB,
  *           wseq INTEGER, time INTEGER)
  *   PRIMARY KEY(feed, seq, wauthor, wseq). One row a head of a witness
- *   entry (witness_fold; version 6): feed, seq and root as witnessed;
- *   witness, the witnessing member; wauthor and wseq, its entry's feed
- *   and seq; time, its entry's time.
+ *   entry (witness_fold; version 6).
+ *     feed, seq, root  the head as witnessed: the feed's key, its seq, the
+ *                      Merkle tree head over its entries 1..seq
+ *     witness          the witnessing member
+ *     wauthor, wseq    the witness entry's feed and seq
+ *     time             the witness entry's time
+ *
  * witness_floor(feed BLOB, seq INTEGER, time INTEGER)
- *   PRIMARY KEY(feed, seq). For each seq at which another member than the
- *   feed's own witnessed it, the latest time such a witness claims at a
- *   head <= seq: an entry past seq claiming a time before time -
- *   WITNESS_SLACK_MS is backdated (witness.h, rule a).
+ *   PRIMARY KEY(feed, seq). For each seq at which a member other than the
+ *   feed's own witnessed the feed, time is the latest time such a witness
+ *   claims at a head <= seq: an entry past seq claiming a time before
+ *   time - WITNESS_SLACK_MS is backdated (witness.h, rule a).
+ *
  * backdated(id BLOB PRIMARY KEY, author BLOB, seq INTEGER)
- *   The entries found backdated, whichever of the entry and the witness
- *   came first. Offers and votes leave them out; witness_backdated asks.
+ *   The entries found backdated (their id, and the author and seq of
+ *   their feed), whichever of the entry and the witness came first.
+ *   Offers and votes leave them out; witness_backdated asks.
+ *
  * feed_roots(feed BLOB, size INTEGER, root BLOB)
  *   PRIMARY KEY(feed, size). The root of this node's own copy of a feed at
  *   each size some witness names, once both are held (rule c).
+ *
  * feed_trees(feed BLOB PRIMARY KEY, size INTEGER, tree BLOB)
- *   The frontier (as checkpoints.tree) of the largest tree of the feed
- *   computed so far: the next root hashes only the entries since.
+ *   For each feed, the frontier (tree, as checkpoints.tree) of the largest
+ *   tree of it computed so far, of size entries: the next root hashes only
+ *   the entries since.
  *
  * ---- indexes (beyond the primary keys and UNIQUE(author, seq)) --------
  *
