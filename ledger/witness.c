@@ -403,7 +403,7 @@ fail:
 }
 
 int witness_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t now,
-		int64_t every_ms, int64_t idle_ms)
+		int64_t since, int64_t every_ms, int64_t idle_ms)
 {
 	uint8_t id[KEY_ID_BYTES];
 	uint64_t end;
@@ -437,7 +437,7 @@ int witness_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t now
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
-	if (last == INT64_MIN)
-		return busy;
+	if (last < since)
+		last = since;
 	return (busy && now - last >= every_ms) || ((busy || moved) && now - last >= idle_ms);
 }

@@ -97,9 +97,11 @@ int witness_feed_root(struct store *s, const uint8_t feed[KEY_ID_BYTES], uint64_
 #define WITNESS_ENTRIES_MAX 8
 int witness_append(struct store *s, const struct key *k, size_t *heads, size_t *entries);
 
-/* Is k's node due a witness at now (see the schedule above)? 1 yes, 0 no,
+/* Is k's node due a witness at now (see the schedule above), counting
+ * from its last witness, or from since when that is later (mutuad: its
+ * start, so a node that starts lets its sync catch up first)? 1 yes, 0 no,
  * -1 error. Never for a non-member, an excluded one or a forked feed. */
 int witness_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t now,
-		int64_t every_ms, int64_t idle_ms);
+		int64_t since, int64_t every_ms, int64_t idle_ms);
 
 #endif

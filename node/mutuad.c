@@ -429,7 +429,8 @@ static int task_witness(struct daemon *d)
 	size_t heads, entries;
 	if (!syncer_quiet(d->sy))
 		return 0;
-	int due = witness_due(d->s, d->k->id, d->now, (int64_t)d->cfg.witness_every_s * 1000,
+	int due = witness_due(d->s, d->k->id, d->now, d->started,
+			      (int64_t)d->cfg.witness_every_s * 1000,
 			      (int64_t)d->cfg.witness_idle_s * 1000);
 	if (due > 0 && witness_append(d->s, d->k, &heads, &entries) == 0) {
 		if (entries) {

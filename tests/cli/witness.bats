@@ -153,3 +153,22 @@ settled_and_witnessed() {
 	run -0 mutua --home "$C" offer list
 	[ "$(grep -c "Forged offer" <<<"$output")" = 1 ]
 }
+
+@test "mutuad witnesses the feeds that moved, witness_every after its start, and not again while only witnesses come" {
+	make_federation 2
+	mutua --home "$A" offer add --kind vehicle --title "Camion" --unit day --rate 10 >/dev/null
+	share "$A" "$B"
+	printf 'witness_every = 10\n' >"$B/mutua.conf"
+	start_daemon b --home "$B" --listen "ipc://$T/b.sock"
+	wait_log b "mutuad started"
+	sleep 1
+	[ "$(sql "$B" "SELECT count(*) FROM entries WHERE type = 'witness'")" = 0 ]
+	wait_log b "witness of 2 head(s) appended (1 entry)"
+	sleep 11
+	stop_daemon b
+	[ "$(sql "$B" "SELECT count(*) FROM entries WHERE type = 'witness'")" = 1 ]
+	[ "$(sql "$B" "SELECT count(*) FROM witnessed WHERE feed = X'$A_ID' AND seq = 2")" = 1 ]
+	printf 'witness_every = 5\n' >"$B/mutua.conf"
+	run -2 --separate-stderr timeout 10 "$MUTUAD" --home "$B"
+	[[ $stderr == *"witness_every must be a whole number from 10 to 86400, not '5'"* ]]
+}

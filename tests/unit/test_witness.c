@@ -505,8 +505,17 @@ static void test_witness_of_1000_feeds_is_bounded(void **state)
 	/* nothing moved since: nothing to witness, not due */
 	assert_int_equal(witness_append(s, ka, &heads, &entries), 0);
 	assert_int_equal(entries, 0);
-	assert_int_equal(witness_due(s, ka->id, T0 + 400 * 24 * 3600 * 1000LL, WITNESS_EVERY_MS,
+	int64_t later = T0 + 400 * 24 * 3600 * 1000LL;
+	assert_int_equal(witness_due(s, ka->id, later, 0, WITNESS_EVERY_MS, WITNESS_IDLE_MS), 0);
+	/* a feed gains an entry: due, but not before since + every */
+	uint8_t f0[32];
+	uint32_t zero = 0;
+	crypto_generichash(f0, 32, (const uint8_t *)&zero, sizeof zero, NULL, 0);
+	synthetic_feed(s, f0, 3, 4);
+	assert_int_equal(witness_due(s, ka->id, later, later - 1000, WITNESS_EVERY_MS,
 				     WITNESS_IDLE_MS), 0);
+	assert_int_equal(witness_due(s, ka->id, later, later - WITNESS_EVERY_MS, WITNESS_EVERY_MS,
+				     WITNESS_IDLE_MS), 1);
 
 	/* the largest possible witness entry */
 	static Mutua__WitnessedHead wh[WITNESS_HEADS_MAX];
