@@ -296,14 +296,13 @@ static int offer_replay_all(struct store *s, const uint8_t *resource)
 	sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
 	if (store_step_done(s, st))
 		return -1;
-	/* not cached: the replay's statements run while it is open */
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(s),
-			       "SELECT o.kind, o.owner, o.place, o.time, o.seq, o.fields,"
-			       " EXISTS (SELECT 1 FROM backdated b WHERE b.id = o.id)"
-			       " FROM offer_steps o WHERE o.resource = ?1"
-			       " ORDER BY o.kind <> 'offer', o.place, o.id", -1, &q, NULL))
-		return store_db_error(s);
+	/* the replay's statements (other ones) run while it is open */
+	sqlite3_stmt *q = store_stmt(s, "SELECT o.kind, o.owner, o.place, o.time, o.seq, o.fields,"
+					" EXISTS (SELECT 1 FROM backdated b WHERE b.id = o.id)"
+					" FROM offer_steps o WHERE o.resource = ?1"
+					" ORDER BY o.kind <> 'offer', o.place, o.id");
+	if (!q)
+		return -1;
 	sqlite3_bind_blob(q, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
 	int rc;
 	while ((rc = store_step_row(s, q)) == 1)
@@ -311,7 +310,7 @@ static int offer_replay_all(struct store *s, const uint8_t *resource)
 			rc = -1;
 			break;
 		}
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return rc < 0 ? -1 : 0;
 }
 

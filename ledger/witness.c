@@ -13,6 +13,7 @@
 #include "checkpoint.h"
 #include "fold.h"
 #include "governance.h"
+#include "lending.h"
 #include "member.h"
 #include "store.h"
 #include "store_int.h"
@@ -140,18 +141,31 @@ struct found {
 	char type[20];
 };
 
-/* What a newly backdated entry had changed, folded again without it. */
+/* What a newly backdated entry had changed, folded again: the offers'
+ * replay and the vote count leave it out; proposals and loans are
+ * recounted and recomputed too, so that their folds need only ask
+ * witness_backdated to be right in every arrival order. */
 static int refold(struct store *s, const struct found *f, int *recount)
 {
-	if (!strcmp(f->type, "vote")) {
+	static const char *const loan_types[] = {"request", "accept", "decline", "cancel",
+						 "handover", "return", "close"};
+	int loan = 0;
+	if (!strcmp(f->type, "vote") || !strcmp(f->type, "proposal")) {
 		*recount = 1;
 		return 0;
 	}
-	if (strcmp(f->type, "offer") && strcmp(f->type, "offer-update") &&
+	for (size_t i = 0; i < sizeof loan_types / sizeof *loan_types; i++)
+		loan |= !strcmp(f->type, loan_types[i]);
+	if (!loan && strcmp(f->type, "offer") && strcmp(f->type, "offer-update") &&
 	    strcmp(f->type, "offer-withdraw"))
-		return 0; /* the other folds ask witness_backdated themselves */
+		return 0;
+	/* the resource whose offer or loans it touched: a loan's recompute
+	 * asks witness_backdated as it takes each step */
 	uint8_t resource[ENTRY_ID_BYTES];
-	sqlite3_stmt *st = store_stmt(s, "SELECT resource FROM offer_steps WHERE id = ?1");
+	sqlite3_stmt *st = store_stmt(s, loan
+		? "SELECT resource FROM loans WHERE id = ?1 UNION ALL SELECT l.resource"
+		  " FROM loan_events e JOIN loans l ON l.id = e.request WHERE e.id = ?1"
+		: "SELECT resource FROM offer_steps WHERE id = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, f->id, ENTRY_ID_BYTES, SQLITE_STATIC);
@@ -163,7 +177,7 @@ static int refold(struct store *s, const struct found *f, int *recount)
 	sqlite3_reset(st);
 	if (rc <= 0)
 		return rc;
-	return fold_offer_recompute(s, resource);
+	return loan ? lending_recompute_resource(s, resource) : fold_offer_recompute(s, resource);
 }
 
 /* The entries of feed past seq h claiming a time before limit that are

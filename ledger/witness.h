@@ -23,10 +23,14 @@
  *     feed end before it) but claims a time well before. A backdated entry
  *     stays in the feed (it is signed evidence) and has no effect on the
  *     offers (fold.c) nor on the votes (governance.c); other folds ask
- *     witness_backdated. Whichever of the entry and the witness arrives
- *     first, the table backdated ends up the same: the entry's fold
- *     checks the witnesses held (witness_entry_fold), a witness's fold
- *     checks the entries held and refolds what they had changed.
+ *     witness_backdated (in SQL, the table backdated). Whichever of the
+ *     entry and the witness arrives first, the table backdated ends up the
+ *     same: the entry's fold checks the witnesses held (witness_entry_fold)
+ *     before the entry's own fold runs, and a witness's fold checks the
+ *     entries held and refolds what they had fed: the resource of an
+ *     offer, an update, a withdrawal, a request or a loan step
+ *     (fold_offer_recompute, lending_recompute_resource), the count of a
+ *     vote or a proposal (governance_recount).
  * (b) Completeness. The audit (audit.c) reports, per feed, the head the
  *     history reaches and the newest head another member witnessed
  *     (witnessed_heads): a history that stops before it was trimmed, or
