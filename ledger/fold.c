@@ -163,34 +163,109 @@ static void bind_offer(sqlite3_stmt *st, int i, const Mutua__Offer *o)
 
 /* ---- offers ------------------------------------------------------------
  *
- * An offer, an offer-update or an offer-withdraw is kept as a step of its
- * resource (offer_steps: kind, place in its author's own order, fields),
- * and the resource's row is the replay of its steps in that order,
- * leaving out the backdated ones (witness.h, rule a). A witness that
- * arrives after an entry and makes it backdated replays the resource
- * again (fold_offer_recompute): the row is the same in every arrival
- * order. A backdated offer leaves a row of status 'backdated', withdrawn
- * from its first place (booking_withdrawn: nothing can be booked on it),
- * so that requests for it say why. */
+ * A resource's row is its offer, then its owner's updates and withdrawal
+ * in the owner's own order (lending_member_seq), leaving out the
+ * backdated ones (witness.h, rule a). The row keeps the offer's own
+ * fields (resources.offer) and each update or withdrawal is kept as a
+ * step (offer_steps), so that a witness arriving after them can replay
+ * the resource without them (fold_offer_recompute): the row is the same
+ * in every arrival order. Entries come in their feed's order, so the fold
+ * applies a step at once, and replays only when a step comes after a
+ * later one. A backdated offer leaves a row of status 'backdated',
+ * withdrawn from its first place (booking_withdrawn: nothing can be
+ * booked on it), so that requests for it say why. */
+
+static uint8_t *pack_offer(const Mutua__Offer *o, size_t *n)
+{
+	*n = mutua__offer__get_packed_size(o);
+	uint8_t *p = malloc(*n ? *n : 1);
+	if (!p)
+		err_set("out of memory");
+	else
+		mutua__offer__pack(o, p);
+	return p;
+}
+
+/* Sets the row of resource to its offer's fields, or applies one update
+ * (fields) or the withdrawal (fields NULL) at place. */
+static int offer_apply(struct store *s, const uint8_t *resource, const uint8_t *owner,
+		       const Mutua__Offer *fields, int64_t place, int64_t time)
+{
+	sqlite3_stmt *st;
+	if (fields) {
+		st = store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
+				   " capacity = ?, rate = ?, location = ?, description = ?,"
+				   " auto_accept = ?, updated = ?"
+				   " WHERE id = ? AND owner = ? AND status = 'active'");
+		if (!st)
+			return -1;
+		bind_offer(st, 1, fields);
+		sqlite3_bind_int64(st, 9, time);
+		sqlite3_bind_blob(st, 10, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 11, owner, KEY_ID_BYTES, SQLITE_STATIC);
+	} else {
+		st = store_stmt(s, "UPDATE resources SET status = 'withdrawn', updated = ?1,"
+				   " withdrawn = ?4 WHERE id = ?2 AND owner = ?3 AND status = 'active'");
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, time);
+		sqlite3_bind_blob(st, 2, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, owner, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, place);
+	}
+	return store_step_done(s, st);
+}
+
+static int fold_offer_new(struct store *s, const struct entry *e)
+{
+	int backdated = witness_backdated(s, e->id);
+	size_t n;
+	uint8_t *packed = backdated < 0 ? NULL : pack_offer(e->b->offer, &n);
+	if (!packed)
+		return -1;
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
+					 " unit, capacity, rate, location, description,"
+					 " auto_accept, status, created, updated, seq, withdrawn, offer)"
+					 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+					 " iif(?15, 'backdated', 'active'), ?11, ?12, ?13,"
+					 " iif(?15, 0, NULL), ?14)");
+	if (!st) {
+		free(packed);
+		return -1;
+	}
+	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+	bind_offer(st, 3, e->b->offer);
+	sqlite3_bind_int64(st, 11, e->b->time);
+	sqlite3_bind_int64(st, 12, e->b->time);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)e->b->seq);
+	sqlite3_bind_blob(st, 14, packed, (int)n, free);
+	sqlite3_bind_int(st, 15, backdated);
+	/* requests may have come before their offer */
+	if (store_step_done(s, st))
+		return -1;
+	return lending_recompute_resource(s, e->id);
+}
 
 static int offer_replay_all(struct store *s, const uint8_t *resource);
 
-static int offer_step_put(struct store *s, const struct entry *e, const uint8_t *resource,
-			  const char *kind, const Mutua__Offer *fields)
+/* An update or a withdrawal: kept as a step, applied at once when it is
+ * the resource's last step (the usual case), else replayed in order. */
+static int fold_offer_step(struct store *s, const struct entry *e)
 {
+	const Mutua__Body *b = e->b;
+	int withdraw = b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+	const uint8_t *resource = withdraw ? b->offer_withdraw->offer.data
+					   : b->offer_update->offer.data;
+	const Mutua__Offer *fields = withdraw ? NULL : b->offer_update->fields;
 	int64_t place = lending_member_seq(s, e);
+	int backdated = witness_backdated(s, e->id);
 	uint8_t *packed = NULL;
 	size_t n = 0;
-	if (place < 0)
+	if (place < 0 || backdated < 0 || (fields && !(packed = pack_offer(fields, &n))))
 		return -1;
-	if (fields) {
-		n = mutua__offer__get_packed_size(fields);
-		if (!(packed = malloc(n ? n : 1)))
-			return err_set("out of memory");
-		mutua__offer__pack(fields, packed);
-	}
 	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO offer_steps(id, resource, owner,"
-					 " kind, place, time, seq, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+					 " place, time, seq, fields) VALUES (?, ?, ?, ?, ?, ?, ?)");
 	if (!st) {
 		free(packed);
 		return -1;
@@ -198,126 +273,106 @@ static int offer_step_put(struct store *s, const struct entry *e, const uint8_t 
 	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, e->member, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, place);
-	sqlite3_bind_int64(st, 6, e->b->time);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)e->b->seq);
+	sqlite3_bind_int64(st, 4, place);
+	sqlite3_bind_int64(st, 5, b->time);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)b->seq);
 	if (packed)
-		sqlite3_bind_blob(st, 8, packed, (int)n, free);
-	return store_step_done(s, st);
-}
-
-static int fold_offer(struct store *s, const struct entry *e)
-{
-	const Mutua__Body *b = e->b;
-	switch (b->payload_case) {
-	case MUTUA__BODY__PAYLOAD_OFFER:
-		if (offer_step_put(s, e, e->id, "offer", b->offer))
-			return -1;
-		return fold_offer_recompute(s, e->id);
-	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE:
-		if (offer_step_put(s, e, b->offer_update->offer.data, "update",
-				   b->offer_update->fields))
-			return -1;
-		return offer_replay_all(s, b->offer_update->offer.data);
-	default:
-		/* an accept placed after it is ignored as it is folded */
-		if (offer_step_put(s, e, b->offer_withdraw->offer.data, "withdraw", NULL))
-			return -1;
-		return offer_replay_all(s, b->offer_withdraw->offer.data);
-	}
-}
-
-/* One step of the replay, from row st of fold_offer_recompute. */
-static int offer_replay(struct store *s, const uint8_t *resource, sqlite3_stmt *q)
-{
-	const char *kind = (const char *)sqlite3_column_text(q, 0);
-	int backdated = sqlite3_column_int(q, 6);
-	sqlite3_stmt *st;
-	Mutua__Offer *o = NULL;
-	if (strcmp(kind, "withdraw")) {
-		o = mutua__offer__unpack(NULL, (size_t)sqlite3_column_bytes(q, 5),
-					 sqlite3_column_blob(q, 5));
-		if (!o)
-			return err_set("stored offer step is damaged: run 'mutua reindex'");
-	}
-	if (!strcmp(kind, "offer")) {
-		st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
-				   " unit, capacity, rate, location, description,"
-				   " auto_accept, status, created, updated, seq, withdrawn)"
-				   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-				   " iif(?15, 'backdated', 'active'), ?11, ?12, ?13, iif(?15, 0, NULL))");
-		if (st) {
-			sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
-			sqlite3_bind_value(st, 2, sqlite3_column_value(q, 1));
-			bind_offer(st, 3, o);
-			sqlite3_bind_int64(st, 11, sqlite3_column_int64(q, 3));
-			sqlite3_bind_int64(st, 12, sqlite3_column_int64(q, 3));
-			sqlite3_bind_int64(st, 13, sqlite3_column_int64(q, 4));
-			sqlite3_bind_int(st, 15, backdated);
-		}
-	} else if (backdated) {
-		mutua__offer__free_unpacked(o, NULL);
-		return 0;
-	} else if (o) {
-		st = store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
-				   " capacity = ?, rate = ?, location = ?, description = ?,"
-				   " auto_accept = ?, updated = ?"
-				   " WHERE id = ? AND owner = ? AND status = 'active'");
-		if (st) {
-			bind_offer(st, 1, o);
-			sqlite3_bind_int64(st, 9, sqlite3_column_int64(q, 3));
-			sqlite3_bind_blob(st, 10, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
-			sqlite3_bind_value(st, 11, sqlite3_column_value(q, 1));
-		}
-	} else {
-		st = store_stmt(s, "UPDATE resources SET status = 'withdrawn', updated = ?1,"
-				   " withdrawn = ?4 WHERE id = ?2 AND owner = ?3 AND status = 'active'");
-		if (st) {
-			sqlite3_bind_int64(st, 1, sqlite3_column_int64(q, 3));
-			sqlite3_bind_blob(st, 2, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
-			sqlite3_bind_value(st, 3, sqlite3_column_value(q, 1));
-			sqlite3_bind_int64(st, 4, sqlite3_column_int64(q, 2));
-		}
-	}
-	/* bind_offer binds o's strings SQLITE_STATIC: step before freeing */
-	int rc = st ? store_step_done(s, st) : -1;
-	if (o)
-		mutua__offer__free_unpacked(o, NULL);
-	return rc;
-}
-
-/* The resource's row, replayed from its steps. */
-static int offer_replay_all(struct store *s, const uint8_t *resource)
-{
-	sqlite3_stmt *st = store_stmt(s, "DELETE FROM resources WHERE id = ?1");
+		sqlite3_bind_blob(st, 7, packed, (int)n, free);
+	if (store_step_done(s, st))
+		return -1;
+	st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM offer_steps WHERE resource = ?1"
+			   " AND owner = ?2 AND place > ?3)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
-	if (store_step_done(s, st))
+	sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, place);
+	int later = store_step_row(s, st);
+	if (later == 1)
+		later = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (later < 0)
 		return -1;
-	/* the replay's statements (other ones) run while it is open */
-	sqlite3_stmt *q = store_stmt(s, "SELECT o.kind, o.owner, o.place, o.time, o.seq, o.fields,"
-					" EXISTS (SELECT 1 FROM backdated b WHERE b.id = o.id)"
-					" FROM offer_steps o WHERE o.resource = ?1"
-					" ORDER BY o.kind <> 'offer', o.place, o.id");
+	if (later)
+		return offer_replay_all(s, resource);
+	return backdated ? 0 : offer_apply(s, resource, e->member, fields, place, b->time);
+}
+
+/* The resource's row, replayed: its offer's fields, then its steps. */
+static int offer_replay_all(struct store *s, const uint8_t *resource)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT offer, created FROM resources WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	Mutua__Offer *o = NULL;
+	int64_t created = 0;
+	if (rc == 1) {
+		created = sqlite3_column_int64(st, 1);
+		o = mutua__offer__unpack(NULL, (size_t)sqlite3_column_bytes(st, 0),
+					 sqlite3_column_blob(st, 0));
+		if (!o)
+			rc = err_set("stored offer is damaged: run 'mutua reindex'");
+	}
+	sqlite3_reset(st);
+	if (rc <= 0)
+		return rc; /* no offer held yet: nothing to replay */
+	int backdated = witness_backdated(s, resource);
+	st = backdated < 0 ? NULL
+			   : store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
+					   " capacity = ?, rate = ?, location = ?, description = ?,"
+					   " auto_accept = ?, updated = ?9,"
+					   " status = iif(?11, 'backdated', 'active'),"
+					   " withdrawn = iif(?11, 0, NULL) WHERE id = ?10");
+	if (st) {
+		bind_offer(st, 1, o);
+		sqlite3_bind_int64(st, 9, created);
+		sqlite3_bind_blob(st, 10, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int(st, 11, backdated);
+	}
+	rc = st ? store_step_done(s, st) : -1;
+	mutua__offer__free_unpacked(o, NULL);
+	if (rc)
+		return -1;
+	/* the steps, in place order; the replay's statements are other ones */
+	sqlite3_stmt *q = store_stmt(s, "SELECT o.owner, o.place, o.time, o.fields"
+					" FROM offer_steps o WHERE o.resource = ?1 AND NOT EXISTS"
+					" (SELECT 1 FROM backdated b WHERE b.id = o.id)"
+					" ORDER BY o.place, o.id");
 	if (!q)
 		return -1;
 	sqlite3_bind_blob(q, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
-	int rc;
-	while ((rc = store_step_row(s, q)) == 1)
-		if (offer_replay(s, resource, q)) {
+	while ((rc = store_step_row(s, q)) == 1) {
+		Mutua__Offer *f = NULL;
+		if (sqlite3_column_type(q, 3) != SQLITE_NULL &&
+		    !(f = mutua__offer__unpack(NULL, (size_t)sqlite3_column_bytes(q, 3),
+					       sqlite3_column_blob(q, 3)))) {
+			rc = err_set("stored offer step is damaged: run 'mutua reindex'");
+			break;
+		}
+		rc = offer_apply(s, resource, sqlite3_column_blob(q, 0), f,
+				 sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+		if (f)
+			mutua__offer__free_unpacked(f, NULL);
+		if (rc) {
 			rc = -1;
 			break;
 		}
+	}
 	sqlite3_reset(q);
 	return rc < 0 ? -1 : 0;
 }
 
 int fold_offer_recompute(struct store *s, const uint8_t resource[ENTRY_ID_BYTES])
 {
-	/* requests may have come before their offer */
 	return offer_replay_all(s, resource) ? -1 : lending_recompute_resource(s, resource);
+}
+
+static int fold_offer(struct store *s, const struct entry *e)
+{
+	return e->b->payload_case == MUTUA__BODY__PAYLOAD_OFFER ? fold_offer_new(s, e)
+								 : fold_offer_step(s, e);
 }
 
 int fold_entry(struct store *s, const struct entry *e)

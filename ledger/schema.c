@@ -117,7 +117,7 @@
  *           unit TEXT, capacity INTEGER, rate INTEGER, location TEXT,
  *           description TEXT, auto_accept INTEGER, status TEXT,
  *           created INTEGER, updated INTEGER, seq INTEGER?,
- *           withdrawn INTEGER?)
+ *           withdrawn INTEGER?, offer BLOB?)
  *   One row an offer entry, folded by fold.c (offer, offer-update,
  *   offer-withdraw).
  *     id          the offer's entry id; owner, its author's member id
@@ -127,7 +127,7 @@
  *     rate        hundredths of a credit per unit
  *     auto_accept the owner's node answers requests itself
  *                 (lending_auto_answer)
- *     status      'active' or 'withdrawn'
+ *     status      'active', 'withdrawn' or 'backdated'
  *     created     the offer's time; updated, the latest update's or the
  *                 withdrawal's (ms, the owner's clock)
  *     seq         the offer's seq in its author's feed (version 4)
@@ -136,6 +136,10 @@
  *                 member's earlier keys' feeds), NULL while active: an
  *                 owner's accept placed after it is ignored
  *                 (booking_withdrawn; version 5)
+ *     offer       the offer's own fields (a packed Offer), from which the
+ *                 fold replays its updates (version 6); status
+ *                 'backdated' with withdrawn 0 when the offer is
+ *                 backdated (witness.h)
  *
  * loans(id BLOB PRIMARY KEY, resource BLOB, owner BLOB?, borrower BLOB,
  *       start_ms INTEGER, end_ms INTEGER, quantity INTEGER, note TEXT,
@@ -251,17 +255,16 @@
  *   A member's first key has a row only once it rotated or was cut. What
  *   a key signs past min(rotated, cut) is refused (store_member_of).
  *
- * offer_steps(id BLOB PRIMARY KEY, resource BLOB, owner BLOB, kind TEXT,
+ * offer_steps(id BLOB PRIMARY KEY, resource BLOB, owner BLOB,
  *             place INTEGER, time INTEGER, seq INTEGER, fields BLOB?)
- *   One row an offer, offer-update or offer-withdraw entry (fold.c; version
- *   6): resources is the replay of a resource's steps in place order,
- *   without the backdated ones.
- *     resource  the offer's id; owner, the step's author's member
- *     kind      'offer', 'update' or 'withdraw'
+ *   One row an offer-update or offer-withdraw entry (fold.c; version 6):
+ *   a resource's row is its offer (resources.offer), then these steps in
+ *   place order, without the backdated ones.
+ *     id        the entry's id; resource, the offer it names
+ *     owner     the step's author's member (only the owner's take effect)
  *     place     its place in its author's own order (lending_member_seq)
- *     time, seq its entry's; fields, the packed Offer (not for withdraw)
- *   A backdated offer leaves a resources row of status 'backdated' and
- *   withdrawn 0: nothing can be booked on it.
+ *     time, seq its entry's
+ *     fields    the update's packed Offer; NULL for a withdrawal
  *
  * witnessed(feed BLOB, seq INTEGER, root BLOB, witness BLOB, wauthor BLOB,
  *           wseq INTEGER, time INTEGER)
@@ -388,7 +391,7 @@
  *   5  resources.withdrawn, loan_events.member_seq, votes.counted; the
  *      views current_members, member_status, counted_votes, fork_points,
  *      settled_loans, settlements. Filled by a refold
- *   6  offer_steps, witnessed, witness_floor, backdated, feed_roots,
+ *   6  resources.offer, offer_steps, witnessed, witness_floor, backdated, feed_roots,
  *      feed_trees; the views witnessed_roots, witness_forks,
  *      witnessed_heads. Filled by a refold
  */
@@ -500,9 +503,10 @@ static const char v5_sql[] =
 	" UNION ALL SELECT borrower, id, closed, 0, credits, -credits FROM settled_loans;";
 
 static const char v6_sql[] =
+	"ALTER TABLE resources ADD COLUMN offer BLOB;"
 	"CREATE TABLE offer_steps(id BLOB PRIMARY KEY, resource BLOB NOT NULL,"
-	" owner BLOB NOT NULL, kind TEXT NOT NULL, place INTEGER NOT NULL,"
-	" time INTEGER NOT NULL, seq INTEGER NOT NULL, fields BLOB);"
+	" owner BLOB NOT NULL, place INTEGER NOT NULL, time INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL, fields BLOB);"
 	"CREATE INDEX offer_steps_resource ON offer_steps(resource, place);"
 	"CREATE TABLE witnessed(feed BLOB NOT NULL, seq INTEGER NOT NULL,"
 	" root BLOB NOT NULL, witness BLOB NOT NULL, wauthor BLOB NOT NULL,"

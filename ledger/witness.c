@@ -162,6 +162,8 @@ static int refold(struct store *s, const struct found *f, int *recount)
 	/* the resource whose offer or loans it touched: a loan's recompute
 	 * asks witness_backdated as it takes each step */
 	uint8_t resource[ENTRY_ID_BYTES];
+	if (!strcmp(f->type, "offer"))
+		return fold_offer_recompute(s, f->id);
 	sqlite3_stmt *st = store_stmt(s, loan
 		? "SELECT resource FROM loans WHERE id = ?1 UNION ALL SELECT l.resource"
 		  " FROM loan_events e JOIN loans l ON l.id = e.request WHERE e.id = ?1"
@@ -285,31 +287,37 @@ int witness_entry_fold(struct store *s, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
 	const uint8_t *author = b->author.data;
-	/* (a): the latest time another member saw the feed end before it */
+	/* one lookup a received entry, most often of nothing: (a) the latest
+	 * time another member saw the feed end before it, (c) a root
+	 * witnessed at its size before it came */
 	sqlite3_stmt *st = store_stmt(s,
-		"INSERT OR IGNORE INTO backdated(id, author, seq) SELECT ?1, ?2, ?3"
-		" WHERE ?4 < (SELECT time FROM witness_floor WHERE feed = ?2 AND seq < ?3"
-		" ORDER BY seq DESC LIMIT 1) - ?5");
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, author, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)b->seq);
-	sqlite3_bind_int64(st, 4, b->time);
-	sqlite3_bind_int64(st, 5, WITNESS_SLACK_MS);
-	if (store_step_done(s, st))
-		return -1;
-	/* (c): a root witnessed at this size, before the entry came */
-	st = store_stmt(s, "SELECT 1 FROM witnessed WHERE feed = ?1 AND seq = ?2 LIMIT 1");
+		"SELECT (SELECT time FROM witness_floor WHERE feed = ?1 AND seq < ?2"
+		" ORDER BY seq DESC LIMIT 1) > ?3 + ?4,"
+		" EXISTS (SELECT 1 FROM witnessed WHERE feed = ?1 AND seq = ?2)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)b->seq);
+	sqlite3_bind_int64(st, 3, b->time);
+	sqlite3_bind_int64(st, 4, WITNESS_SLACK_MS);
 	int rc = store_step_row(s, st);
+	int backdated = rc == 1 && sqlite3_column_int(st, 0);
+	int rooted = rc == 1 && sqlite3_column_int(st, 1);
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
-	return rc ? note_root(s, author, b->seq) : 0;
+	if (backdated) {
+		st = store_stmt(s, "INSERT OR IGNORE INTO backdated(id, author, seq)"
+				   " VALUES (?1, ?2, ?3)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, author, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)b->seq);
+		if (store_step_done(s, st))
+			return -1;
+	}
+	return rooted ? note_root(s, author, b->seq) : 0;
 }
 
 /* ---- the node's own witnesses ----------------------------------------- */

@@ -42,7 +42,8 @@ enum { A, B, C, DD, E, X, P1, R1, R2, R3, F1, F2, F3, NK };
 #define UNDO_V6 \
 	"DROP VIEW witnessed_heads; DROP VIEW witness_forks; DROP VIEW witnessed_roots;" \
 	" DROP TABLE feed_trees; DROP TABLE feed_roots; DROP TABLE backdated;" \
-	" DROP TABLE witness_floor; DROP TABLE witnessed; DROP TABLE offer_steps; "
+	" DROP TABLE witness_floor; DROP TABLE witnessed; DROP TABLE offer_steps;" \
+	" ALTER TABLE resources DROP COLUMN offer; "
 static const char *const names[NK] = {"Alpha", "Beta", "Gamma", "Delta", "Epsilon",
 				      "Xenon", "Prod1", "Resto1", "Resto2", "Resto3",
 				      "Found1", "Found2", "Found3"};
