@@ -216,11 +216,10 @@ static int offer_apply(struct store *s, const uint8_t *resource, const uint8_t *
 	return store_step_done(s, st);
 }
 
-static int fold_offer_new(struct store *s, const struct entry *e)
+static int fold_offer_new(struct store *s, const struct entry *e, int backdated)
 {
-	int backdated = witness_backdated(s, e->id);
 	size_t n;
-	uint8_t *packed = backdated < 0 ? NULL : pack_offer(e->b->offer, &n);
+	uint8_t *packed = pack_offer(e->b->offer, &n);
 	if (!packed)
 		return -1;
 	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
@@ -251,7 +250,7 @@ static int offer_replay_all(struct store *s, const uint8_t *resource);
 
 /* An update or a withdrawal: kept as a step, applied at once when it is
  * the resource's last step (the usual case), else replayed in order. */
-static int fold_offer_step(struct store *s, const struct entry *e)
+static int fold_offer_step(struct store *s, const struct entry *e, int backdated)
 {
 	const Mutua__Body *b = e->b;
 	int withdraw = b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
@@ -259,10 +258,9 @@ static int fold_offer_step(struct store *s, const struct entry *e)
 					   : b->offer_update->offer.data;
 	const Mutua__Offer *fields = withdraw ? NULL : b->offer_update->fields;
 	int64_t place = lending_member_seq(s, e);
-	int backdated = witness_backdated(s, e->id);
 	uint8_t *packed = NULL;
 	size_t n = 0;
-	if (place < 0 || backdated < 0 || (fields && !(packed = pack_offer(fields, &n))))
+	if (place < 0 || (fields && !(packed = pack_offer(fields, &n))))
 		return -1;
 	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO offer_steps(id, resource, owner,"
 					 " place, time, seq, fields) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -369,10 +367,11 @@ int fold_offer_recompute(struct store *s, const uint8_t resource[ENTRY_ID_BYTES]
 	return offer_replay_all(s, resource) ? -1 : lending_recompute_resource(s, resource);
 }
 
-static int fold_offer(struct store *s, const struct entry *e)
+/* backdated: witness_entry_fold's verdict on e */
+static int fold_offer(struct store *s, const struct entry *e, int backdated)
 {
-	return e->b->payload_case == MUTUA__BODY__PAYLOAD_OFFER ? fold_offer_new(s, e)
-								 : fold_offer_step(s, e);
+	return e->b->payload_case == MUTUA__BODY__PAYLOAD_OFFER ? fold_offer_new(s, e, backdated)
+								 : fold_offer_step(s, e, backdated);
 }
 
 int fold_entry(struct store *s, const struct entry *e)
@@ -381,7 +380,8 @@ int fold_entry(struct store *s, const struct entry *e)
 	sqlite3_stmt *st;
 
 	/* whether a witness held makes it backdated, before it takes effect */
-	if (witness_entry_fold(s, e))
+	int backdated = witness_entry_fold(s, e);
+	if (backdated < 0)
 		return -1;
 	switch (b->payload_case) {
 	case MUTUA__BODY__PAYLOAD_PROFILE: {
@@ -406,7 +406,7 @@ int fold_entry(struct store *s, const struct entry *e)
 	case MUTUA__BODY__PAYLOAD_OFFER:
 	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE:
 	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW:
-		return fold_offer(s, e);
+		return fold_offer(s, e, backdated);
 	case MUTUA__BODY__PAYLOAD_ROTATE:
 		return fold_rotate(s, e);
 	default:

@@ -277,10 +277,12 @@
  *     time             the witness entry's time
  *
  * witness_floor(feed BLOB, seq INTEGER, time INTEGER)
- *   PRIMARY KEY(feed, seq). For each seq at which a member other than the
- *   feed's own witnessed the feed, time is the latest time such a witness
- *   claims at a head <= seq: an entry past seq claiming a time before
- *   time - WITNESS_SLACK_MS is backdated (witness.h, rule a).
+ *   PRIMARY KEY(feed, seq). One row for each seq at which the feed was
+ *   witnessed; time is the latest time a member other than the feed's own
+ *   witnessed it at a head <= seq (the smallest integer when none): an
+ *   entry past seq claiming a time before time - WITNESS_SLACK_MS is
+ *   backdated (witness.h, rule a). An entry's fold finds both that and
+ *   whether a root was witnessed at its seq in one lookup.
  *
  * backdated(id BLOB PRIMARY KEY, author BLOB, seq INTEGER)
  *   The entries found backdated (their id, and the author and seq of

@@ -110,22 +110,28 @@ int witness_backdated(struct store *s, const uint8_t id[ENTRY_ID_BYTES])
 	return rc;
 }
 
-/* The floor of feed at h becomes at least t (another member's witness at
- * head h, time t), and so does every floor above h. */
-static int raise_floor(struct store *s, const uint8_t *feed, uint64_t h, int64_t t)
+/* A witnessed head h of feed: its floor row exists (its time the floor
+ * below it, when the witness is the feed's own member's: other = 0), and
+ * another member's witness at time t raises the floor at h and above to
+ * at least t. The floor at h is the latest time another member witnessed
+ * the feed at a head <= h (INT64_MIN none); a row at every witnessed
+ * head also tells an entry's fold that a root was witnessed at its seq. */
+static int raise_floor(struct store *s, const uint8_t *feed, uint64_t h, int64_t t, int other)
 {
 	sqlite3_stmt *st = store_stmt(s,
-		"INSERT INTO witness_floor(feed, seq, time) VALUES (?1, ?2, max(?3, coalesce("
-		" (SELECT time FROM witness_floor WHERE feed = ?1 AND seq < ?2"
-		"  ORDER BY seq DESC LIMIT 1), ?3)))"
+		"INSERT INTO witness_floor(feed, seq, time) VALUES (?1, ?2, max(iif(?4, ?3, ?5),"
+		" coalesce((SELECT time FROM witness_floor WHERE feed = ?1 AND seq < ?2"
+		"  ORDER BY seq DESC LIMIT 1), ?5)))"
 		" ON CONFLICT(feed, seq) DO UPDATE SET time = max(time, excluded.time)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)h);
 	sqlite3_bind_int64(st, 3, t);
-	if (store_step_done(s, st))
-		return -1;
+	sqlite3_bind_int(st, 4, other);
+	sqlite3_bind_int64(st, 5, INT64_MIN);
+	if (store_step_done(s, st) || !other)
+		return other ? -1 : 0;
 	st = store_stmt(s, "UPDATE witness_floor SET time = ?3 WHERE feed = ?1 AND seq > ?2"
 			   " AND time < ?3");
 	if (!st)
@@ -183,7 +189,8 @@ static int refold(struct store *s, const struct found *f, int *recount)
 }
 
 /* The entries of feed past seq h claiming a time before limit that are
- * not yet backdated become so, and the folds they fed are redone. */
+ * not yet backdated become so, and the folds they fed are redone. The
+ * same test as witness_entry_fold's: time < witness time - slack. */
 static int mark_after(struct store *s, const uint8_t *feed, uint64_t h, int64_t limit)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT id, type FROM entries e WHERE author = ?1"
@@ -276,39 +283,57 @@ int witness_fold(struct store *s, const struct entry *e)
 		sqlite3_reset(st);
 		if (rc < 0)
 			return -1;
-		if (other && (raise_floor(s, feed, h->seq, b->time) ||
-			      mark_after(s, feed, h->seq, b->time - WITNESS_SLACK_MS)))
+		if (raise_floor(s, feed, h->seq, b->time, other) ||
+		    (other && mark_after(s, feed, h->seq,
+					 b->time < INT64_MIN + WITNESS_SLACK_MS
+						 ? INT64_MIN : b->time - WITNESS_SLACK_MS)))
 			return -1;
 	}
 	return 0;
+}
+
+/* The floor at seq (see raise_floor): 1 with *seq_out and *time when a
+ * row at or below seq exists, 0 none, -1. */
+static int floor_at(struct store *s, const uint8_t *feed, uint64_t seq, uint64_t *seq_out,
+		    int64_t *time)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT seq, time FROM witness_floor WHERE feed = ?1"
+					 " AND seq <= ?2 ORDER BY seq DESC LIMIT 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	int rc = store_step_row(s, st);
+	if (rc == 1) {
+		*seq_out = (uint64_t)sqlite3_column_int64(st, 0);
+		*time = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc;
 }
 
 int witness_entry_fold(struct store *s, const struct entry *e)
 {
 	const Mutua__Body *b = e->b;
 	const uint8_t *author = b->author.data;
-	/* one lookup a received entry, most often of nothing: (a) the latest
-	 * time another member saw the feed end before it, (c) a root
-	 * witnessed at its size before it came */
-	sqlite3_stmt *st = store_stmt(s,
-		"SELECT (SELECT time FROM witness_floor WHERE feed = ?1 AND seq < ?2"
-		" ORDER BY seq DESC LIMIT 1) > ?3 + ?4,"
-		" EXISTS (SELECT 1 FROM witnessed WHERE feed = ?1 AND seq = ?2)");
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)b->seq);
-	sqlite3_bind_int64(st, 3, b->time);
-	sqlite3_bind_int64(st, 4, WITNESS_SLACK_MS);
-	int rc = store_step_row(s, st);
-	int backdated = rc == 1 && sqlite3_column_int(st, 0);
-	int rooted = rc == 1 && sqlite3_column_int(st, 1);
-	sqlite3_reset(st);
+	uint64_t at;
+	int64_t floor;
+	/* one lookup a received entry, most often of nothing: the floor row
+	 * at or below its seq; one at its seq means a root was witnessed at
+	 * its size (c), and the floor below it is the row before */
+	int rc = floor_at(s, author, b->seq, &at, &floor);
+	int rooted = rc == 1 && at == b->seq;
+	if (rooted && b->seq > 1)
+		rc = floor_at(s, author, b->seq - 1, &at, &floor);
 	if (rc < 0)
 		return -1;
+	/* (a) the latest time another member saw the feed end before it */
+	/* floor - time > slack, without overflow whatever the times claimed */
+	int backdated = rc == 1 && !(rooted && b->seq == 1) && floor > b->time &&
+			(uint64_t)floor - (uint64_t)b->time > (uint64_t)WITNESS_SLACK_MS;
 	if (backdated) {
-		st = store_stmt(s, "INSERT OR IGNORE INTO backdated(id, author, seq)"
-				   " VALUES (?1, ?2, ?3)");
+		sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO backdated(id, author, seq)"
+						 " VALUES (?1, ?2, ?3)");
 		if (!st)
 			return -1;
 		sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
@@ -317,7 +342,9 @@ int witness_entry_fold(struct store *s, const struct entry *e)
 		if (store_step_done(s, st))
 			return -1;
 	}
-	return rooted ? note_root(s, author, b->seq) : 0;
+	if (rooted && note_root(s, author, b->seq))
+		return -1;
+	return backdated;
 }
 
 /* ---- the node's own witnesses ----------------------------------------- */

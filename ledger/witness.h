@@ -80,7 +80,7 @@ int witness_fold(struct store *s, const struct entry *e);
 /* Fold hook for every entry, before the fold of its payload: records it
  * as backdated when a witness held says so (rule a), and checks its
  * feed's root at its seq against the roots witnessed at that size (rule
- * c). */
+ * c). 1 backdated, 0 not, -1 error. */
 int witness_entry_fold(struct store *s, const struct entry *e);
 
 /* Rule (a), for the other folds: 1 when the entry of that id is
