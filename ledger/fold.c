@@ -49,7 +49,8 @@ int fold_clear(struct store *s)
 			     " DELETE FROM loans; DELETE FROM loan_events;"
 			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;"
 			     " DELETE FROM checkpoints; DELETE FROM keys;"
-			     " DELETE FROM offer_steps; DELETE FROM witnessed;"
+			     " DELETE FROM offer_steps; DELETE FROM offer_origins;"
+			     " DELETE FROM witnessed;"
 			     " DELETE FROM witness_floor; DELETE FROM backdated;"
 			     " DELETE FROM feed_roots; DELETE FROM feed_trees;");
 }
@@ -165,15 +166,16 @@ static void bind_offer(sqlite3_stmt *st, int i, const Mutua__Offer *o)
  *
  * A resource's row is its offer, then its owner's updates and withdrawal
  * in the owner's own order (lending_member_seq), leaving out the
- * backdated ones (witness.h, rule a). The row keeps the offer's own
- * fields (resources.offer) and each update or withdrawal is kept as a
- * step (offer_steps), so that a witness arriving after them can replay
- * the resource without them (fold_offer_recompute): the row is the same
- * in every arrival order. Entries come in their feed's order, so the fold
- * applies a step at once, and replays only when a step comes after a
- * later one. A backdated offer leaves a row of status 'backdated',
- * withdrawn from its first place (booking_withdrawn: nothing can be
- * booked on it), so that requests for it say why. */
+ * backdated ones (witness.h, rule a). Each update or withdrawal is kept
+ * as a step (offer_steps), and once a resource has both its offer and a
+ * step, the offer's own fields are kept too (offer_origins), so that a
+ * witness arriving after them can replay the resource without them
+ * (fold_offer_recompute): the row is the same in every arrival order.
+ * Entries come in their feed's order, so the fold applies a step at once,
+ * and replays only when a step comes after a later one. An offer with no
+ * update costs nothing more. A backdated offer leaves a row of status
+ * 'backdated', withdrawn from its first place (booking_withdrawn: nothing
+ * can be booked on it), so that requests for it say why. */
 
 static uint8_t *pack_offer(const Mutua__Offer *o, size_t *n)
 {
@@ -186,8 +188,7 @@ static uint8_t *pack_offer(const Mutua__Offer *o, size_t *n)
 	return p;
 }
 
-/* Sets the row of resource to its offer's fields, or applies one update
- * (fields) or the withdrawal (fields NULL) at place. */
+/* Applies one update (fields) or the withdrawal (fields NULL) at place. */
 static int offer_apply(struct store *s, const uint8_t *resource, const uint8_t *owner,
 		       const Mutua__Offer *fields, int64_t place, int64_t time)
 {
@@ -216,33 +217,44 @@ static int offer_apply(struct store *s, const uint8_t *resource, const uint8_t *
 	return store_step_done(s, st);
 }
 
+/* Keeps the offer's own fields, once the resource has its offer and a
+ * step (before any step is applied: the row holds them then). */
+static int offer_keep_origin(struct store *s, const uint8_t *resource)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"INSERT OR IGNORE INTO offer_origins(id, kind, title, unit, capacity, rate,"
+		" location, description, auto_accept) SELECT id, kind, title, unit, capacity,"
+		" rate, location, description, auto_accept FROM resources WHERE id = ?1"
+		" AND EXISTS (SELECT 1 FROM offer_steps WHERE resource = ?1)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
 static int fold_offer_new(struct store *s, const struct entry *e, int backdated)
 {
-	size_t n;
-	uint8_t *packed = pack_offer(e->b->offer, &n);
-	if (!packed)
-		return -1;
 	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
 					 " unit, capacity, rate, location, description,"
-					 " auto_accept, status, created, updated, seq, withdrawn, offer)"
+					 " auto_accept, status, created, updated, seq, withdrawn)"
 					 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-					 " iif(?15, 'backdated', 'active'), ?11, ?12, ?13,"
-					 " iif(?15, 0, NULL), ?14)");
-	if (!st) {
-		free(packed);
+					 " iif(?14, 'backdated', 'active'), ?11, ?12, ?13,"
+					 " iif(?14, 0, NULL))");
+	if (!st)
 		return -1;
-	}
 	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
 	bind_offer(st, 3, e->b->offer);
 	sqlite3_bind_int64(st, 11, e->b->time);
 	sqlite3_bind_int64(st, 12, e->b->time);
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)e->b->seq);
-	sqlite3_bind_blob(st, 14, packed, (int)n, free);
-	sqlite3_bind_int(st, 15, backdated);
-	/* requests may have come before their offer */
+	sqlite3_bind_int(st, 14, backdated);
 	if (store_step_done(s, st))
 		return -1;
+	/* steps of others may have come first: never applied, but kept */
+	if (sqlite3_changes(store_db(s)) && offer_keep_origin(s, e->id))
+		return -1;
+	/* requests may have come before their offer */
 	return lending_recompute_resource(s, e->id);
 }
 
@@ -276,7 +288,7 @@ static int fold_offer_step(struct store *s, const struct entry *e, int backdated
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)b->seq);
 	if (packed)
 		sqlite3_bind_blob(st, 7, packed, (int)n, free);
-	if (store_step_done(s, st))
+	if (store_step_done(s, st) || offer_keep_origin(s, resource))
 		return -1;
 	st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM offer_steps WHERE resource = ?1"
 			   " AND owner = ?2 AND place > ?3)");
@@ -299,40 +311,29 @@ static int fold_offer_step(struct store *s, const struct entry *e, int backdated
 /* The resource's row, replayed: its offer's fields, then its steps. */
 static int offer_replay_all(struct store *s, const uint8_t *resource)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT offer, created FROM resources WHERE id = ?1");
+	int backdated = witness_backdated(s, resource);
+	sqlite3_stmt *st = backdated < 0 ? NULL : store_stmt(s,
+		"UPDATE resources SET updated = created, status = iif(?2, 'backdated', 'active'),"
+		" withdrawn = iif(?2, 0, NULL), (kind, title, unit, capacity, rate, location,"
+		" description, auto_accept) = (SELECT kind, title, unit, capacity, rate,"
+		" location, description, auto_accept FROM offer_origins WHERE id = ?1)"
+		" WHERE id = ?1 AND EXISTS (SELECT 1 FROM offer_origins WHERE id = ?1)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
-	int rc = store_step_row(s, st);
-	Mutua__Offer *o = NULL;
-	int64_t created = 0;
-	if (rc == 1) {
-		created = sqlite3_column_int64(st, 1);
-		o = mutua__offer__unpack(NULL, (size_t)sqlite3_column_bytes(st, 0),
-					 sqlite3_column_blob(st, 0));
-		if (!o)
-			rc = err_set("stored offer is damaged: run 'mutua reindex'");
-	}
-	sqlite3_reset(st);
-	if (rc <= 0)
-		return rc; /* no offer held yet: nothing to replay */
-	int backdated = witness_backdated(s, resource);
-	st = backdated < 0 ? NULL
-			   : store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
-					   " capacity = ?, rate = ?, location = ?, description = ?,"
-					   " auto_accept = ?, updated = ?9,"
-					   " status = iif(?11, 'backdated', 'active'),"
-					   " withdrawn = iif(?11, 0, NULL) WHERE id = ?10");
-	if (st) {
-		bind_offer(st, 1, o);
-		sqlite3_bind_int64(st, 9, created);
-		sqlite3_bind_blob(st, 10, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int(st, 11, backdated);
-	}
-	rc = st ? store_step_done(s, st) : -1;
-	mutua__offer__free_unpacked(o, NULL);
-	if (rc)
+	sqlite3_bind_int(st, 2, backdated);
+	if (store_step_done(s, st))
 		return -1;
+	if (sqlite3_changes(store_db(s)) == 0) {
+		/* no step, or no offer: only the offer's own verdict */
+		st = store_stmt(s, "UPDATE resources SET status = iif(?2, 'backdated', 'active'),"
+				   " withdrawn = iif(?2, 0, NULL) WHERE id = ?1");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, backdated);
+		return store_step_done(s, st);
+	}
 	/* the steps, in place order; the replay's statements are other ones */
 	sqlite3_stmt *q = store_stmt(s, "SELECT o.owner, o.place, o.time, o.fields"
 					" FROM offer_steps o WHERE o.resource = ?1 AND NOT EXISTS"
@@ -341,6 +342,7 @@ static int offer_replay_all(struct store *s, const uint8_t *resource)
 	if (!q)
 		return -1;
 	sqlite3_bind_blob(q, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+	int rc;
 	while ((rc = store_step_row(s, q)) == 1) {
 		Mutua__Offer *f = NULL;
 		if (sqlite3_column_type(q, 3) != SQLITE_NULL &&

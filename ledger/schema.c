@@ -117,7 +117,7 @@
  *           unit TEXT, capacity INTEGER, rate INTEGER, location TEXT,
  *           description TEXT, auto_accept INTEGER, status TEXT,
  *           created INTEGER, updated INTEGER, seq INTEGER?,
- *           withdrawn INTEGER?, offer BLOB?)
+ *           withdrawn INTEGER?)
  *   One row an offer entry, folded by fold.c (offer, offer-update,
  *   offer-withdraw).
  *     id          the offer's entry id; owner, its author's member id
@@ -136,10 +136,8 @@
  *                 member's earlier keys' feeds), NULL while active: an
  *                 owner's accept placed after it is ignored
  *                 (booking_withdrawn; version 5)
- *     offer       the offer's own fields (a packed Offer), from which the
- *                 fold replays its updates (version 6); status
- *                 'backdated' with withdrawn 0 when the offer is
- *                 backdated (witness.h)
+ *                 A backdated offer (witness.h) leaves status
+ *                 'backdated' and withdrawn 0 (version 6)
  *
  * loans(id BLOB PRIMARY KEY, resource BLOB, owner BLOB?, borrower BLOB,
  *       start_ms INTEGER, end_ms INTEGER, quantity INTEGER, note TEXT,
@@ -258,13 +256,21 @@
  * offer_steps(id BLOB PRIMARY KEY, resource BLOB, owner BLOB,
  *             place INTEGER, time INTEGER, seq INTEGER, fields BLOB?)
  *   One row an offer-update or offer-withdraw entry (fold.c; version 6):
- *   a resource's row is its offer (resources.offer), then these steps in
- *   place order, without the backdated ones.
+ *   a resource's row is its offer, then these steps in place order,
+ *   without the backdated ones.
  *     id        the entry's id; resource, the offer it names
  *     owner     the step's author's member (only the owner's take effect)
  *     place     its place in its author's own order (lending_member_seq)
  *     time, seq its entry's
  *     fields    the update's packed Offer; NULL for a withdrawal
+ *
+ * offer_origins(id BLOB PRIMARY KEY, kind TEXT, title TEXT, unit TEXT,
+ *               capacity INTEGER, rate INTEGER, location TEXT,
+ *               description TEXT, auto_accept INTEGER)
+ *   For each resource (id) that has its offer and at least one step, the
+ *   offer's own kind, title, unit, capacity, rate, location, description
+ *   and auto_accept, as in resources before any step: where a replay of
+ *   its steps starts (version 6).
  *
  * witnessed(feed BLOB, seq INTEGER, root BLOB, witness BLOB, wauthor BLOB,
  *           wseq INTEGER, time INTEGER)
@@ -393,7 +399,7 @@
  *   5  resources.withdrawn, loan_events.member_seq, votes.counted; the
  *      views current_members, member_status, counted_votes, fork_points,
  *      settled_loans, settlements. Filled by a refold
- *   6  resources.offer, offer_steps, witnessed, witness_floor, backdated, feed_roots,
+ *   6  offer_steps, offer_origins, witnessed, witness_floor, backdated, feed_roots,
  *      feed_trees; the views witnessed_roots, witness_forks,
  *      witnessed_heads. Filled by a refold
  */
@@ -505,11 +511,14 @@ static const char v5_sql[] =
 	" UNION ALL SELECT borrower, id, closed, 0, credits, -credits FROM settled_loans;";
 
 static const char v6_sql[] =
-	"ALTER TABLE resources ADD COLUMN offer BLOB;"
 	"CREATE TABLE offer_steps(id BLOB PRIMARY KEY, resource BLOB NOT NULL,"
 	" owner BLOB NOT NULL, place INTEGER NOT NULL, time INTEGER NOT NULL,"
 	" seq INTEGER NOT NULL, fields BLOB);"
 	"CREATE INDEX offer_steps_resource ON offer_steps(resource, place);"
+	"CREATE TABLE offer_origins(id BLOB PRIMARY KEY, kind TEXT NOT NULL,"
+	" title TEXT NOT NULL, unit TEXT NOT NULL, capacity INTEGER NOT NULL,"
+	" rate INTEGER NOT NULL, location TEXT NOT NULL, description TEXT NOT NULL,"
+	" auto_accept INTEGER NOT NULL);"
 	"CREATE TABLE witnessed(feed BLOB NOT NULL, seq INTEGER NOT NULL,"
 	" root BLOB NOT NULL, witness BLOB NOT NULL, wauthor BLOB NOT NULL,"
 	" wseq INTEGER NOT NULL, time INTEGER NOT NULL,"

@@ -43,7 +43,7 @@ enum { A, B, C, DD, E, X, P1, R1, R2, R3, F1, F2, F3, NK };
 	"DROP VIEW witnessed_heads; DROP VIEW witness_forks; DROP VIEW witnessed_roots;" \
 	" DROP TABLE feed_trees; DROP TABLE feed_roots; DROP TABLE backdated;" \
 	" DROP TABLE witness_floor; DROP TABLE witnessed; DROP TABLE offer_steps;" \
-	" ALTER TABLE resources DROP COLUMN offer; "
+	" DROP TABLE offer_origins; "
 static const char *const names[NK] = {"Alpha", "Beta", "Gamma", "Delta", "Epsilon",
 				      "Xenon", "Prod1", "Resto1", "Resto2", "Resto3",
 				      "Found1", "Found2", "Found3"};

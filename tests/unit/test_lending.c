@@ -50,7 +50,7 @@
 	"DROP VIEW witnessed_heads; DROP VIEW witness_forks; DROP VIEW witnessed_roots;" \
 	" DROP TABLE feed_trees; DROP TABLE feed_roots; DROP TABLE backdated;" \
 	" DROP TABLE witness_floor; DROP TABLE witnessed; DROP TABLE offer_steps;" \
-	" ALTER TABLE resources DROP COLUMN offer; "
+	" DROP TABLE offer_origins; "
 static struct key *ka, *kb, *kc;
 
 static int group_setup(void **state)

@@ -276,9 +276,10 @@ static struct store *deliver(struct hist *h, unsigned seed)
 static char *state_of(struct store *s)
 {
 	static const char *const q[] = {
-		"SELECT id, owner, title, capacity, rate, status, withdrawn, updated, offer FROM resources"
+		"SELECT id, owner, title, capacity, rate, status, withdrawn, updated FROM resources"
 		" ORDER BY id",
 		"SELECT id, resource, place FROM offer_steps ORDER BY id",
+		"SELECT * FROM offer_origins ORDER BY id",
 		"SELECT id, voter, choice, counted FROM votes ORDER BY id",
 		"SELECT id, state, yes, no, voters FROM proposals ORDER BY id",
 		"SELECT author, seq FROM backdated ORDER BY author, seq",
