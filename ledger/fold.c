@@ -167,8 +167,8 @@ static void bind_offer(sqlite3_stmt *st, int i, const Mutua__Offer *o)
  * A resource's row is its offer, then its owner's updates and withdrawal
  * in the owner's own order (lending_member_seq), leaving out the
  * backdated ones (witness.h, rule a). Each update or withdrawal is kept
- * as a step (offer_steps), and once a resource has both its offer and a
- * step, the offer's own fields are kept too (offer_origins), so that a
+ * as a step (offer_steps), and at the owner's first step the offer's own
+ * fields are kept too (offer_origins), so that a
  * witness arriving after them can replay the resource without them
  * (fold_offer_recompute): the row is the same in every arrival order.
  * Entries come in their feed's order, so the fold applies a step at once,
@@ -217,18 +217,21 @@ static int offer_apply(struct store *s, const uint8_t *resource, const uint8_t *
 	return store_step_done(s, st);
 }
 
-/* Keeps the offer's own fields, once the resource has its offer and a
- * step (before any step is applied: the row holds them then). */
-static int offer_keep_origin(struct store *s, const uint8_t *resource)
+/* Keeps the offer's own fields at its owner's first step, before it is
+ * applied (the row holds them then). An owner's step always comes after
+ * its offer (one member's order), so the rows are the same in every
+ * arrival order; others' steps never apply and need none. */
+static int offer_keep_origin(struct store *s, const uint8_t *resource, const uint8_t *owner)
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"INSERT OR IGNORE INTO offer_origins(id, kind, title, unit, capacity, rate,"
 		" location, description, auto_accept) SELECT id, kind, title, unit, capacity,"
 		" rate, location, description, auto_accept FROM resources WHERE id = ?1"
-		" AND EXISTS (SELECT 1 FROM offer_steps WHERE resource = ?1)");
+		" AND owner = ?2");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, owner, KEY_ID_BYTES, SQLITE_STATIC);
 	return store_step_done(s, st);
 }
 
@@ -250,9 +253,6 @@ static int fold_offer_new(struct store *s, const struct entry *e, int backdated)
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)e->b->seq);
 	sqlite3_bind_int(st, 14, backdated);
 	if (store_step_done(s, st))
-		return -1;
-	/* steps of others may have come first: never applied, but kept */
-	if (sqlite3_changes(store_db(s)) && offer_keep_origin(s, e->id))
 		return -1;
 	/* requests may have come before their offer */
 	return lending_recompute_resource(s, e->id);
@@ -288,7 +288,7 @@ static int fold_offer_step(struct store *s, const struct entry *e, int backdated
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)b->seq);
 	if (packed)
 		sqlite3_bind_blob(st, 7, packed, (int)n, free);
-	if (store_step_done(s, st) || offer_keep_origin(s, resource))
+	if (store_step_done(s, st) || offer_keep_origin(s, resource, e->member))
 		return -1;
 	st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM offer_steps WHERE resource = ?1"
 			   " AND owner = ?2 AND place > ?3)");

@@ -267,10 +267,10 @@
  * offer_origins(id BLOB PRIMARY KEY, kind TEXT, title TEXT, unit TEXT,
  *               capacity INTEGER, rate INTEGER, location TEXT,
  *               description TEXT, auto_accept INTEGER)
- *   For each resource (id) that has its offer and at least one step, the
- *   offer's own kind, title, unit, capacity, rate, location, description
- *   and auto_accept, as in resources before any step: where a replay of
- *   its steps starts (version 6).
+ *   For each resource (id) that has a step of its owner, the offer's own
+ *   kind, title, unit, capacity, rate, location, description and
+ *   auto_accept, as in resources before any step: where a replay of its
+ *   steps starts (version 6).
  *
  * witnessed(feed BLOB, seq INTEGER, root BLOB, witness BLOB, wauthor BLOB,
  *           wseq INTEGER, time INTEGER)
