@@ -6,16 +6,21 @@
  *   profile        replaces the author's name, college, transport key and
  *                  endpoints
  *   offer          creates an active resource owned by the author; its id
- *                  is the entry id
+ *                  is the entry id; a backdated one (witness.h) creates a
+ *                  resource of status 'backdated' that nothing can book
  *   offer-update   replaces the fields of an active resource of the author;
  *                  ignored for anyone else's or a withdrawn resource
  *   offer-withdraw marks an active resource of the author withdrawn, and
  *                  where in the owner's feed (lending_member_seq): an accept
  *                  of the owner's after it is ignored (booking_withdrawn);
- *                  ignored likewise
+ *                  ignored likewise; both ignored when backdated, also
+ *                  when the witness that shows it comes after them
  *   request ...    loans: see lending.c
  *   proposal, vote admissions, exclusions, parameters: see governance.c
  *   checkpoint     checked against the feed's Merkle tree: see checkpoint.c
+ *   witness        heads of feeds as the author's node saw them: see
+ *                  witness.c, which also judges every entry first
+ *                  (witness_entry_fold: backdated or not)
  *   rotate         ends the author key's feed at this entry and, unless the
  *                  new key is already someone's, makes it the member's
  *                  signing key (its feed starts at seq 1) and the card's
