@@ -656,13 +656,15 @@ static int check_witnesses(struct audit *a)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM witnessed_heads w LEFT JOIN feeds f"
-				   " ON f.author = w.feed WHERE coalesce(f.seq, 0) < w.seq",
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FILTER (WHERE coalesce(f.seq, 0) < w.seq),"
+				   " count(*) FROM witnessed_heads w LEFT JOIN feeds f"
+				   " ON f.author = w.feed", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		a->sum->incomplete = (uint64_t)sqlite3_column_int64(st, 0);
+		a->sum->witnessed = (uint64_t)sqlite3_column_int64(st, 1);
+	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }

@@ -36,6 +36,7 @@ struct audit_summary {
 	 * than their own witnessed (witness.h, rule b): the history is not
 	 * complete. Listed by view_heads (witnessed_seq > seq) */
 	uint64_t incomplete;
+	uint64_t witnessed; /* feeds of which another member witnessed a head */
 	int64_t credits_moved; /* hundredths */
 	int64_t balance_sum;   /* hundredths: 0 when the books balance */
 	double seconds;

@@ -236,10 +236,10 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		       (unsigned long long)sum.closed);
 		json_real(stdout, (double)sum.credits_moved / 100.0);
 		printf(",\"forks\":%llu,\"violations\":%llu,\"ok\":%s,\"complete\":%s,"
-		       "\"incomplete\":%llu,\"seconds\":",
+		       "\"incomplete\":%llu,\"witnessed_feeds\":%llu,\"seconds\":",
 		       (unsigned long long)sum.forks, (unsigned long long)sum.issues,
 		       ok ? "true" : "false", sum.incomplete ? "false" : "true",
-		       (unsigned long long)sum.incomplete);
+		       (unsigned long long)sum.incomplete, (unsigned long long)sum.witnessed);
 		json_real(stdout, sum.seconds);
 		fputs(",\"entries_per_s\":", stdout);
 		json_real(stdout, rate);
@@ -268,8 +268,9 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		else
 			printf("audit OK: every signature, chain, membership and lending rule "
 			       "holds; balances sum to zero%s; complete: every feed reaches the newest "
-			       "head that other members witnessed\n",
-			       unchecked ? " (federation id taken from the bundle itself)" : "");
+			       "head that other members witnessed (%llu of %llu feeds witnessed)\n",
+			       unchecked ? " (federation id taken from the bundle itself)" : "",
+			       (unsigned long long)sum.witnessed, (unsigned long long)sum.feeds);
 	}
 	store_close(&scratch);
 	if (rc)
