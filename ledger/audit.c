@@ -6,7 +6,7 @@
  * main thread checks the previous chunk's chains, inserts it into a
  * scratch store and decodes the next chunk. The scratch store's fold (the
  * very code every node runs) rebuilds members, resources and loans, and
- * checks every checkpoint. The lending
+ * checks every checkpoint and witness. The lending
  * rules are then checked on the scratch store: every step the fold
  * ignored, every instant a resource is lent beyond its capacity, and the
  * balances; and every checkpoint the fold found false is reported.
@@ -20,6 +20,7 @@
 #include "schema.h"
 #include "util.h"
 #include "store_int.h"
+#include "witness.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -599,6 +600,69 @@ static int check_forks(struct audit *a)
 	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
+/* The witnesses (witness.h): two roots for one size of a feed (rule c),
+ * entries that a witness shows backdated (rule a), and how many feeds the
+ * history leaves before a head others witnessed (rule b: not an issue,
+ * the history's completeness; cmd_audit lists them). */
+static int check_witnesses(struct audit *a)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	int rc;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT f.feed, f.size, (SELECT group_concat(lower(substr(hex(r.root), 1,"
+			       " 12)) || ' by ' || coalesce((SELECT name FROM members m WHERE m.id ="
+			       " coalesce((SELECT member FROM keys k WHERE k.key = r.signer), r.signer)),"
+			       " CASE WHEN r.signer IS NULL THEN 'its entries' ELSE '?' END), ', ')"
+			       " FROM (SELECT DISTINCT root, signer FROM witnessed_roots r"
+			       "  WHERE r.feed = f.feed AND r.size = f.size) r)"
+			       " FROM witness_forks f ORDER BY f.feed", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a->sum->forks++;
+		issue(a, sqlite3_column_blob(st, 0), 0, "fork",
+		      "two roots for its first %lld entries: %s", sqlite3_column_int64(st, 1),
+		      sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	if (sqlite3_prepare_v2(db,
+			       "SELECT b.author, b.seq, e.type, e.time, w.seq, max(w.time),"
+			       " coalesce((SELECT name FROM members m WHERE m.id = w.witness), '?')"
+			       " FROM backdated b JOIN entries e ON e.id = b.id"
+			       " JOIN witnessed w ON w.feed = b.author AND w.seq < b.seq"
+			       " AND w.time - ?1 > e.time AND w.witness <> coalesce((SELECT member"
+			       " FROM keys k WHERE k.key = b.author), b.author)"
+			       " GROUP BY b.id"
+			       " ORDER BY b.author, b.seq", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, WITNESS_SLACK_MS);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char t[CLOCK_BUF], wt[CLOCK_BUF];
+		clock_format_utc(t, sqlite3_column_int64(st, 3));
+		clock_format_utc(wt, sqlite3_column_int64(st, 5));
+		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		      "backdated", "%s claims %s, but %s witnessed this feed ending at seq %lld"
+		      " at %s: it has no effect", sqlite3_column_text(st, 2), t,
+		      sqlite3_column_text(st, 6), sqlite3_column_int64(st, 4), wt);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FILTER (WHERE coalesce(f.seq, 0) < w.seq),"
+				   " count(*) FROM witnessed_heads w LEFT JOIN feeds f"
+				   " ON f.author = w.feed", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		a->sum->incomplete = (uint64_t)sqlite3_column_int64(st, 0);
+		a->sum->witnessed = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
+}
+
 /* Lending and balances, on the rebuilt state. */
 static int check_lending(struct audit *a)
 {
@@ -890,7 +954,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			      ? a.feeds[k].stopped : "chain",
 			      "%llu %sentries of this feed could not be accepted",
 			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
-	if (check_checkpoints(&a) || check_lending(&a))
+	if (check_checkpoints(&a) || check_witnesses(&a) || check_lending(&a))
 		goto out;
 	if (o->keep) { /* uncommitted: see audit.h */
 		*o->keep = a.scratch;

@@ -23,7 +23,8 @@ struct audit_issue {
 	uint64_t seq;                /* 0 when not about one entry */
 	const char *rule;            /* format, federation, signature, chain,
 				      * membership, keys, fork, checkpoint,
-				      * lending, over-booking, balance */
+				      * backdated, lending, over-booking,
+				      * balance */
 	char detail[400];
 };
 
@@ -31,6 +32,11 @@ struct audit_summary {
 	uint8_t fed_id[32];
 	char fed_name[160];
 	uint64_t members, feeds, entries, loans, closed, forks, issues;
+	/* feeds the history leaves before the newest head that a member other
+	 * than their own witnessed (witness.h, rule b): the history is not
+	 * complete. Listed by view_heads (witnessed_seq > seq) */
+	uint64_t incomplete;
+	uint64_t witnessed; /* feeds of which another member witnessed a head */
 	int64_t credits_moved; /* hundredths */
 	int64_t balance_sum;   /* hundredths: 0 when the books balance */
 	double seconds;

@@ -454,14 +454,27 @@ int checkpoint_latest(struct store *s, const uint8_t author[KEY_ID_BYTES],
 	return 1;
 }
 
-int checkpoint_feed_root(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t size,
-			 uint8_t root[HB])
+int checkpoint_feed_tree(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t size,
+			 const struct merkle_stream *from, struct merkle_stream *out)
 {
 	struct cp_row last;
 	/* a checkpoint at seq <= size + 1 has a tree of at most size leaves */
-	if (load_row(s, author, size + 2, 0, &last) || scan(s, author, size, &last.tree, NULL, 0))
+	if (load_row(s, author, size + 2, 0, &last))
 		return -1;
-	merkle_stream_root(root, &last.tree);
+	if (from && from->n <= size && from->n > last.tree.n)
+		*out = *from;
+	else
+		*out = last.tree;
+	return scan(s, author, size, out, NULL, 0);
+}
+
+int checkpoint_feed_root(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t size,
+			 uint8_t root[HB])
+{
+	struct merkle_stream t;
+	if (checkpoint_feed_tree(s, author, size, NULL, &t))
+		return -1;
+	merkle_stream_root(root, &t);
 	return 0;
 }
 

@@ -63,6 +63,14 @@ struct checkpoint_ref {
 int checkpoint_latest(struct store *s, const uint8_t author[KEY_ID_BYTES],
 		      struct checkpoint_ref *out);
 
+/* The feed's tree over its entries 1..size as held here (its frontier:
+ * merkle_stream), hashing only the entries past the nearest checkpoint,
+ * or past from when from is a frontier of this feed's tree (of at most
+ * size leaves) nearer than that (witness.c keeps one per feed). from may
+ * be NULL. */
+int checkpoint_feed_tree(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t size,
+			 const struct merkle_stream *from, struct merkle_stream *out);
+
 /* The root of the feed's tree over its entries 1..size as held here. */
 int checkpoint_feed_root(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t size,
 			 uint8_t root[MERKLE_HASH_BYTES]);

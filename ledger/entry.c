@@ -64,6 +64,7 @@ const char *entry_type_name(int c)
 	case MUTUA__BODY__PAYLOAD_ROTATE: return "rotate";
 	case MUTUA__BODY__PAYLOAD_TALLY: return "tally";
 	case MUTUA__BODY__PAYLOAD_CHECKPOINT: return "checkpoint";
+	case MUTUA__BODY__PAYLOAD_WITNESS: return "witness";
 	default: return "?";
 	}
 }
@@ -137,6 +138,28 @@ static int check_offer(const Mutua__Offer *o, int rule)
 	    text_check("location", o->location, LOCATION_MAX_LEN, TEXT_LINE | rule) ||
 	    text_check("description", o->description, DESCRIPTION_MAX_LEN, TEXT_MULTILINE | rule))
 		return -1;
+	return 0;
+}
+
+/* Heads sorted strictly by feed (one a feed), each of a real size. */
+static int check_witness(const Mutua__Witness *w)
+{
+	if (w->base.n_unknown_fields)
+		return err_set("witness has unknown fields");
+	if (w->n_heads < 1 || w->n_heads > WITNESS_HEADS_MAX)
+		return err_set("witness of %zu heads (1..%d)", w->n_heads, WITNESS_HEADS_MAX);
+	for (size_t i = 0; i < w->n_heads; i++) {
+		const Mutua__WitnessedHead *h = w->heads[i];
+		if (h->base.n_unknown_fields)
+			return err_set("witnessed head has unknown fields");
+		if (check_bytes("witnessed feed", &h->feed, KEY_ID_BYTES) ||
+		    check_bytes("witnessed root", &h->root, 32))
+			return -1;
+		if (h->seq < 1 || h->seq > INT64_MAX)
+			return err_set("witnessed seq %llu out of range", (unsigned long long)h->seq);
+		if (i && memcmp(w->heads[i - 1]->feed.data, h->feed.data, KEY_ID_BYTES) >= 0)
+			return err_set("witnessed heads are not sorted by feed, one a feed");
+	}
 	return 0;
 }
 
@@ -294,6 +317,8 @@ static int check_payload(const Mutua__Body *b, int rule)
 				       (unsigned long long)b->seq, (unsigned long long)b->seq - 1,
 				       (unsigned long long)b->checkpoint->size);
 		return check_bytes("checkpoint root", &b->checkpoint->root, 32);
+	case MUTUA__BODY__PAYLOAD_WITNESS:
+		return check_witness(b->witness);
 	default: {
 		const Mutua__Transition *t = entry_transition(b);
 		if (!t)

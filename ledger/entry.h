@@ -29,6 +29,10 @@
 #include "mutua.pb-c.h"
 
 #define ENTRY_BODY_MAX (64 * 1024)
+/* Heads in one witness entry: a head packs into at most 85 bytes (two
+ * 32-byte fields, a seq, tags and lengths), so 512 of them take under
+ * 44 KiB, well inside ENTRY_BODY_MAX with the header (witness.h). */
+#define WITNESS_HEADS_MAX 512
 #define ENTRY_ID_BYTES 32
 #define FED_ID_BYTES 32
 #define ENTRY_SIG_DOMAIN "mutua entry v2" /* signed with its NUL */

@@ -13,6 +13,9 @@ struct store;
 int fold_clear(struct store *s);
 int fold_genesis(struct store *s, const Mutua__Genesis *g);
 int fold_entry(struct store *s, const struct entry *e);
+/* Replays the offer steps of a resource (fold.c): after one of them was
+ * found backdated (witness.c). */
+int fold_offer_recompute(struct store *s, const uint8_t resource[ENTRY_ID_BYTES]);
 /* Makes the card's identity key a signing key of member, and its transport
  * key and endpoints the member's, unless that key is someone's already
  * (then the member has no new key: 0 all the same). rekey: given by a vote. */

@@ -528,12 +528,14 @@ static struct voter *find_voter(struct voter *v, size_t n, const void *id)
 }
 
 /* The votes a tally made now would cite: each voter's latest vote timed
- * from the proposal to its deadline (latest in its own feed's order, which its times
- * follow), into v. */
+ * from the proposal to its deadline (latest in its own feed's order, which
+ * its times follow), none that a witness shows backdated (witness.h, rule
+ * a), into v. */
 static int latest_votes(struct store *s, const struct prop *p, struct voter *v, size_t n)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT voter, choice, id FROM votes"
+	sqlite3_stmt *st = store_stmt(s, "SELECT voter, choice, id FROM votes x"
 					 " WHERE proposal = ?1 AND time BETWEEN ?3 AND ?2"
+					 " AND NOT EXISTS (SELECT 1 FROM backdated b WHERE b.id = x.id)"
 					 " ORDER BY time, id");
 	if (!st)
 		return -1;
@@ -565,7 +567,8 @@ static int check_tally(struct store *s, const struct prop *p, sqlite3_stmt *t,
 	int64_t ttime = sqlite3_column_int64(t, 1);
 	for (size_t i = 0; i < n; i++)
 		v[i].choice = 0;
-	sqlite3_stmt *st = store_stmt(s, "SELECT tv.vote, v.proposal, v.voter, v.choice, v.time"
+	sqlite3_stmt *st = store_stmt(s, "SELECT tv.vote, v.proposal, v.voter, v.choice, v.time,"
+					 " EXISTS (SELECT 1 FROM backdated b WHERE b.id = tv.vote)"
 					 " FROM tally_votes tv LEFT JOIN votes v ON v.id = tv.vote"
 					 " WHERE tv.tally = ?1");
 	if (!st)
@@ -585,6 +588,8 @@ static int check_tally(struct store *s, const struct prop *p, sqlite3_stmt *t,
 			*why = "the tally cites a vote timed after the tally";
 		else if (sqlite3_column_int64(st, 4) < p->created)
 			*why = "the tally cites a vote timed before its proposal";
+		else if (sqlite3_column_int(st, 5))
+			*why = "the tally cites a vote that a witness shows backdated";
 		else if (!(w = find_voter(v, n, sqlite3_column_blob(st, 2))))
 			*why = "the tally cites a vote by a member outside the proposal's electorate";
 		else if (w->choice)

@@ -133,7 +133,7 @@
  *     rate        hundredths of a credit per unit
  *     auto_accept the owner's node answers requests itself
  *                 (lending_auto_answer)
- *     status      'active' or 'withdrawn'
+ *     status      'active', 'withdrawn' or 'backdated'
  *     created     the offer's time; updated, the latest update's or the
  *                 withdrawal's (ms, the owner's clock)
  *     seq         the offer's seq in its author's feed (version 4)
@@ -142,6 +142,8 @@
  *                 member's earlier keys' feeds), NULL while active: an
  *                 owner's accept placed after it is ignored
  *                 (booking_withdrawn; version 5)
+ *                 A backdated offer (witness.h) leaves status
+ *                 'backdated' and withdrawn 0 (version 6)
  *
  * loans(id BLOB PRIMARY KEY, resource BLOB, owner BLOB?, borrower BLOB,
  *       start_ms INTEGER, end_ms INTEGER, quantity INTEGER, note TEXT,
@@ -300,6 +302,57 @@
  *   A member's first key has a row only once it rotated or was cut. What
  *   a key signs past min(rotated, cut) is refused (store_member_of).
  *
+ * offer_steps(id BLOB PRIMARY KEY, resource BLOB, owner BLOB,
+ *             place INTEGER, time INTEGER, seq INTEGER, fields BLOB?)
+ *   One row an offer-update or offer-withdraw entry (fold.c; version 6):
+ *   a resource's row is its offer, then these steps in place order,
+ *   without the backdated ones.
+ *     id        the entry's id; resource, the offer it names
+ *     owner     the step's author's member (only the owner's take effect)
+ *     place     its place in its author's own order (lending_member_seq)
+ *     time, seq its entry's
+ *     fields    the update's packed Offer; NULL for a withdrawal
+ *
+ * offer_origins(id BLOB PRIMARY KEY, kind TEXT, title TEXT, unit TEXT,
+ *               capacity INTEGER, rate INTEGER, location TEXT,
+ *               description TEXT, auto_accept INTEGER)
+ *   For each resource (id) that has a step of its owner, the offer's own
+ *   kind, title, unit, capacity, rate, location, description and
+ *   auto_accept, as in resources before any step: where a replay of its
+ *   steps starts (version 6).
+ *
+ * witnessed(feed BLOB, seq INTEGER, root BLOB, witness BLOB, wauthor BLOB,
+ *           wseq INTEGER, time INTEGER)
+ *   PRIMARY KEY(feed, seq, wauthor, wseq). One row a head of a witness
+ *   entry (witness_fold; version 6).
+ *     feed, seq, root  the head as witnessed: the feed's key, its seq, the
+ *                      Merkle tree head over its entries 1..seq
+ *     witness          the witnessing member
+ *     wauthor, wseq    the witness entry's feed and seq
+ *     time             the witness entry's time
+ *
+ * witness_floor(feed BLOB, seq INTEGER, time INTEGER)
+ *   PRIMARY KEY(feed, seq). One row for each seq at which the feed was
+ *   witnessed; time is the latest time a member other than the feed's own
+ *   witnessed it at a head <= seq (the smallest integer when none): an
+ *   entry past seq claiming a time before time - WITNESS_SLACK_MS is
+ *   backdated (witness.h, rule a). An entry's fold finds both that and
+ *   whether a root was witnessed at its seq in one lookup.
+ *
+ * backdated(id BLOB PRIMARY KEY, author BLOB, seq INTEGER)
+ *   The entries found backdated (their id, and the author and seq of
+ *   their feed), whichever of the entry and the witness came first.
+ *   Offers and votes leave them out; witness_backdated asks.
+ *
+ * feed_roots(feed BLOB, size INTEGER, root BLOB)
+ *   PRIMARY KEY(feed, size). The root of this node's own copy of a feed at
+ *   each size some witness names, once both are held (rule c).
+ *
+ * feed_trees(feed BLOB PRIMARY KEY, size INTEGER, tree BLOB)
+ *   For each feed, the frontier (tree, as checkpoints.tree) of the largest
+ *   tree of it computed so far, of size entries: the next root hashes only
+ *   the entries since.
+ *
  * ---- indexes (beyond the primary keys and UNIQUE(author, seq)) --------
  *
  *   entries_unverified    entries(verified) WHERE verified = 0: the
@@ -313,6 +366,8 @@
  *   loan_events_request   a loan's steps (every recompute)
  *   votes_proposal        a proposal's votes (every recount)
  *   tallies_proposal      a proposal's tallies (every recount; version 6)
+ *   offer_steps_resource  (resource, place): a resource's steps, in order
+ *   witnessed_by          (wauthor, feed, seq): what a node witnessed last
  *   checkpoints_valid     (author, valid, seq): a feed's latest valid
  *                         checkpoint
  *   keys_member           a member's keys (lending_member_seq)
@@ -337,6 +392,15 @@
  *                    its owner and minus for its borrower. The one
  *                    balance: a member's is sum(credits) of its rows
  *                    (lending_balance), at a time t of those closed < t
+ *   witnessed_roots  (feed, size, root, signer, at): every root claimed
+ *                    for a size of a feed: witnessed heads, valid
+ *                    checkpoints, and this node's own copy (signer NULL;
+ *                    version 6)
+ *   witness_forks    (feed, size): the feeds with two roots for one size,
+ *                    at the smallest such size (witness.h, rule c)
+ *   witnessed_heads  (feed, seq, witness, time): per feed, the newest head
+ *                    a member other than its own witnessed, by whom and
+ *                    when (the earliest such witness; rule b)
  *
  * ---- SQL functions ------------------------------------------------------
  *
@@ -398,7 +462,10 @@
  *      refused: SCHEMA_FORMAT2): feeds.link, feeds.time; loans.agreed_rate,
  *      unit, claim, head, head_time, author; loan_events.answers (the
  *      loan's graph, loan.h); tallies, tally_votes, void_feeds;
- *      proposals.tally, members.admitted_by, members.excluded_by
+ *      proposals.tally, members.admitted_by, members.excluded_by;
+ *      offer_steps, offer_origins, witnessed, witness_floor, backdated,
+ *      feed_roots, feed_trees; the views witnessed_roots, witness_forks,
+ *      witnessed_heads
  */
 #include "schema.h"
 
@@ -516,7 +583,8 @@ static const char v5_sql[] =
  * (auto-answers in arrival order). Governance by position: tallies close
  * proposals; an exclusion or a rekey cuts a feed at a seq; what a cut
  * leaves out is recorded in void_feeds, so that a refold runs when it
- * changes. */
+ * changes. Witnessed heads (witness.h) and the offers' steps, replayed
+ * when a witness makes one of them backdated. */
 static const char v6_sql[] =
 	"ALTER TABLE feeds ADD COLUMN link BLOB NOT NULL DEFAULT x'';"
 	"ALTER TABLE feeds ADD COLUMN time INTEGER NOT NULL DEFAULT 0;"
@@ -536,7 +604,40 @@ static const char v6_sql[] =
 	"CREATE TABLE void_feeds(author BLOB PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;"
 	"ALTER TABLE proposals ADD COLUMN tally BLOB;"
 	"ALTER TABLE members ADD COLUMN admitted_by BLOB;"
-	"ALTER TABLE members ADD COLUMN excluded_by BLOB;";
+	"ALTER TABLE members ADD COLUMN excluded_by BLOB;"
+	"CREATE TABLE offer_steps(id BLOB PRIMARY KEY, resource BLOB NOT NULL,"
+	" owner BLOB NOT NULL, place INTEGER NOT NULL, time INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL, fields BLOB);"
+	"CREATE INDEX offer_steps_resource ON offer_steps(resource, place);"
+	"CREATE TABLE offer_origins(id BLOB PRIMARY KEY, kind TEXT NOT NULL,"
+	" title TEXT NOT NULL, unit TEXT NOT NULL, capacity INTEGER NOT NULL,"
+	" rate INTEGER NOT NULL, location TEXT NOT NULL, description TEXT NOT NULL,"
+	" auto_accept INTEGER NOT NULL);"
+	"CREATE TABLE witnessed(feed BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" root BLOB NOT NULL, witness BLOB NOT NULL, wauthor BLOB NOT NULL,"
+	" wseq INTEGER NOT NULL, time INTEGER NOT NULL,"
+	" PRIMARY KEY(feed, seq, wauthor, wseq)) WITHOUT ROWID;"
+	"CREATE INDEX witnessed_by ON witnessed(wauthor, feed, seq);"
+	"CREATE TABLE witness_floor(feed BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" time INTEGER NOT NULL, PRIMARY KEY(feed, seq)) WITHOUT ROWID;"
+	"CREATE TABLE backdated(id BLOB PRIMARY KEY, author BLOB NOT NULL,"
+	" seq INTEGER NOT NULL);"
+	"CREATE TABLE feed_roots(feed BLOB NOT NULL, size INTEGER NOT NULL,"
+	" root BLOB NOT NULL, PRIMARY KEY(feed, size)) WITHOUT ROWID;"
+	"CREATE TABLE feed_trees(feed BLOB PRIMARY KEY, size INTEGER NOT NULL,"
+	" tree BLOB NOT NULL);"
+	"CREATE VIEW witnessed_roots AS"
+	" SELECT feed, seq AS size, root, wauthor AS signer, wseq AS at FROM witnessed"
+	" UNION ALL SELECT author, size, root, author, seq FROM checkpoints WHERE valid"
+	" UNION ALL SELECT feed, size, root, NULL, NULL FROM feed_roots;"
+	"CREATE VIEW witness_forks AS SELECT feed, min(size) AS size FROM"
+	" (SELECT feed, size FROM witnessed_roots GROUP BY feed, size"
+	"  HAVING count(DISTINCT root) > 1) GROUP BY feed;"
+	"CREATE VIEW witnessed_heads AS SELECT feed, seq, witness, time FROM"
+	" (SELECT w.feed, w.seq, w.witness, w.time, row_number() OVER (PARTITION BY"
+	"  w.feed ORDER BY w.seq DESC, w.time, w.witness) AS r FROM witnessed w"
+	"  WHERE w.witness <> coalesce((SELECT member FROM keys WHERE key = w.feed),"
+	"  w.feed)) WHERE r = 1;";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},

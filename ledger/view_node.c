@@ -19,7 +19,10 @@ const struct view view_feeds = {"feeds", FEEDS_SQL};
  * seq and the time its last entry claims (ms, NULL when the feed holds
  * none); a member with no entry at all has one row, seq 0. The audit
  * prints it from its scratch store, so that a reader can compare each
- * member's own head with the bundle's: a dropped tail shows there. */
+ * member's own head with the bundle's: a dropped tail shows there. And
+ * the newest head of the feed that a member other than its own witnessed
+ * (witnessed_seq, witnessed_by, witnessed_ms; NULL when none): past
+ * seq, the history stops before what others saw (witness.h, rule b). */
 const struct view view_heads = {
 	"heads",
 	"WITH h AS (SELECT coalesce(k.member, f.author) AS member, f.author AS author,"
@@ -27,8 +30,11 @@ const struct view view_heads = {
 	" LEFT JOIN entries e ON e.author = f.author AND e.seq = f.seq)"
 	" SELECT m.name AS name, lower(hex(m.id)) AS member,"
 	" CASE WHEN h.author IS NOT NULL THEN lower(hex(h.author)) END AS feed,"
-	" coalesce(h.seq, 0) AS seq, h.time AS last_ms"
+	" coalesce(h.seq, 0) AS seq, h.time AS last_ms, w.seq AS witnessed_seq,"
+	" (SELECT name FROM members x WHERE x.id = w.witness) AS witnessed_by,"
+	" w.time AS witnessed_ms"
 	" FROM members m LEFT JOIN h ON h.member = m.id"
+	" LEFT JOIN witnessed_heads w ON w.feed = coalesce(h.author, m.id)"
 	" ORDER BY m.name, m.id, h.author = m.id DESC, h.seq DESC"};
 
 /* ?1 this member (hex), ?2 the federation id (hex), ?3 its name, ?4 this
@@ -66,9 +72,13 @@ const struct view view_integrity = {"store integrity", "PRAGMA integrity_check"}
 
 /* ?1 this node's signing key: the seq its own feed is forked at (0 when
  * it is not), how many other feeds are forked, how many are faulty (a
- * checkpoint that does not match its feed). */
+ * checkpoint that does not match its feed), how many have two witnessed
+ * roots for one size, and the smallest such size of its own feed (0:
+ * none). */
 const struct view view_doctor = {
 	"health",
 	"SELECT (SELECT coalesce(seq, 0) FROM fork_points WHERE author = ?1) AS own_fork,"
 	" (SELECT count(*) FROM fork_points WHERE author != ?1) AS other_forks,"
-	" (SELECT count(*) FROM faults) AS faults"};
+	" (SELECT count(*) FROM faults) AS faults,"
+	" (SELECT count(*) FROM witness_forks) AS witness_forks,"
+	" (SELECT coalesce(min(size), 0) FROM witness_forks WHERE feed = ?1) AS own_witness_fork"};

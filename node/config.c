@@ -3,6 +3,7 @@
 #include "replica.h"
 #include "util.h"
 #include "view.h"
+#include "witness.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +18,8 @@ void config_init(struct node_config *cfg)
 	snprintf(cfg->listen, sizeof cfg->listen, "%s", DEFAULT_LISTEN);
 	cfg->log_level = LOG_INFO;
 	cfg->sync = def;
+	cfg->witness_every_s = (int)(WITNESS_EVERY_MS / 1000);
+	cfg->witness_idle_s = (int)(WITNESS_IDLE_MS / 1000);
 }
 
 void config_free(struct node_config *cfg)
@@ -91,6 +94,10 @@ static int config_line(struct node_config *cfg, char *line)
 		return int_value(key, v, 1, 256, &cfg->sync.max_inbound);
 	if (strcmp(key, "hello_interval") == 0)
 		return int_value(key, v, 500, 600000, &cfg->sync.hello_ms);
+	if (strcmp(key, "witness_every") == 0)
+		return int_value(key, v, 10, 86400, &cfg->witness_every_s);
+	if (strcmp(key, "witness_idle") == 0)
+		return int_value(key, v, 60, 604800, &cfg->witness_idle_s);
 	return err_set("unknown key '%s'", key);
 }
 

@@ -10,6 +10,10 @@
  *   sync_window = N       requests in flight per peer, 1..64 (default 4)
  *   max_inbound = N       inbound peers kept, 1..256 (default 64)
  *   hello_interval = MS   anti-entropy period, 500..600000 (default 10000)
+ *   witness_every = S     at most one witness (witness.h) every S seconds
+ *                         while feeds gain entries, 10..86400 (default 300)
+ *   witness_idle = S      at least one every S seconds while any head
+ *                         moved, 60..604800 (default 86400)
  * A line that is not one of these, or a value out of range, is refused
  * with the file, the line number and the reason.
  */
@@ -32,6 +36,7 @@ struct node_config {
 	int npeers;
 	enum log_level log_level;
 	struct sync_config sync;
+	int witness_every_s, witness_idle_s;
 };
 
 void config_init(struct node_config *cfg);

@@ -7,6 +7,7 @@
  * usage or configuration error.
  */
 #include "checkpoint.h"
+#include "witness.h"
 #include "config.h"
 #include "governance.h"
 #include "json.h"
@@ -437,6 +438,29 @@ static int task_checkpoint(struct daemon *d)
 	return 0;
 }
 
+/* Signs the heads of the feeds that moved, when due (witness.h), once the
+ * sync is quiet: a witness of heads the node has not caught up with would
+ * make the newer entries look backdated. */
+static int task_witness(struct daemon *d)
+{
+	size_t heads, entries;
+	if (!syncer_quiet(d->sy))
+		return 0;
+	int due = witness_due(d->s, d->k->id, d->now, d->started,
+			      (int64_t)d->cfg.witness_every_s * 1000,
+			      (int64_t)d->cfg.witness_idle_s * 1000);
+	if (due > 0 && witness_append(d->s, d->k, &heads, &entries) == 0) {
+		if (entries) {
+			log_msg(LOG_INFO, "witness of %zu head(s) appended (%zu entr%s)", heads,
+				entries, entries == 1 ? "y" : "ies");
+			syncer_announce(d->sy);
+		}
+	} else if (due != 0) {
+		log_limited(LOG_WARN, "witness", "witness: %s", err_msg());
+	}
+	return 0;
+}
+
 static int task_status(struct daemon *d)
 {
 	write_status(d->status_path, d->sy, d->cfg.listen, d->started);
@@ -500,6 +524,7 @@ static struct task tasks[] = {
 	 task_auto_answer, 0},
 	{"checkpoint", CHECKPOINT_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_checkpoint, 0},
 	{"tally", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_EVENT, task_tally, 0},
+	{"witness", WITNESS_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_witness, 0},
 	/* it must not slow a sync down */
 	{"status", STATUS_EVERY_MS, 0, task_status, 0},
 	{"key", STATUS_EVERY_MS, 0, task_key, 0},

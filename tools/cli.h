@@ -112,6 +112,7 @@ int cmd_export_csv(struct ctx *c, int argc, char **argv);
 int cmd_status(struct ctx *c, int argc, char **argv);
 int cmd_doctor(struct ctx *c, int argc, char **argv);
 int cmd_checkpoint(struct ctx *c, int argc, char **argv);
+int cmd_witness(struct ctx *c, int argc, char **argv);
 int cmd_proof(struct ctx *c, int argc, char **argv);
 int cmd_fork_proof(struct ctx *c, int argc, char **argv);
 int cmd_verify_proof(struct ctx *c, int argc, char **argv);

@@ -85,13 +85,22 @@ static void on_progress(void *arg, uint64_t entries, uint64_t done, uint64_t tot
 
 /* How far the bundle goes, member by member (view_heads, read on the
  * audit's scratch store): in the summary object with --json, else one
- * line a feed. */
+ * line a feed, then one line for each feed that stops before the newest
+ * head another member witnessed. */
 static int heads_out(struct ctx *c, struct store *scratch)
 {
 	struct view_rows *r = view_open(scratch, &view_heads, NULL, 0, 0);
 	int rc, n = 0;
-	if (!r)
+	char *behind = NULL;
+	size_t behind_len = 0;
+	FILE *bf = c->json ? NULL : open_memstream(&behind, &behind_len);
+	if (!r || (!c->json && !bf)) {
+		view_close(&r);
+		if (bf)
+			fclose(bf);
+		free(behind);
 		return -1;
+	}
 	if (c->json)
 		fputs(",\"heads\":[", stdout);
 	else
@@ -99,9 +108,14 @@ static int heads_out(struct ctx *c, struct store *scratch)
 	while ((rc = view_next(r)) == 1) {
 		const char *name = view_text(r, 0), *member = view_text(r, 1), *feed = view_text(r, 2);
 		long long seq = (long long)view_int(r, 3);
-		char when[CLOCK_BUF] = "";
+		char when[CLOCK_BUF] = "", wwhen[CLOCK_BUF] = "";
+		int witnessed = !view_is_null(r, 5);
+		long long wseq = witnessed ? (long long)view_int(r, 5) : 0;
+		const char *wby = witnessed && view_text(r, 6) ? view_text(r, 6) : "?";
 		if (!view_is_null(r, 4))
 			(c->json ? clock_format_iso : clock_format_offset)(when, view_int(r, 4));
+		if (witnessed)
+			(c->json ? clock_format_iso : clock_format_offset)(wwhen, view_int(r, 7));
 		if (c->json) {
 			fputs(n++ ? ",{\"name\":" : "{\"name\":", stdout);
 			json_string(stdout, name);
@@ -117,19 +131,42 @@ static int heads_out(struct ctx *c, struct store *scratch)
 				json_string(stdout, when);
 			else
 				fputs("null", stdout);
-			putchar('}');
-		} else if (!*when) {
-			printf("  %s (%.12s): no entry\n", name, member);
+			if (witnessed) {
+				printf(",\"witnessed_seq\":%lld,\"witnessed_by\":", wseq);
+				json_string(stdout, wby);
+				fputs(",\"witnessed_at\":", stdout);
+				json_string(stdout, wwhen);
+			} else {
+				fputs(",\"witnessed_seq\":null,\"witnessed_by\":null,"
+				      "\"witnessed_at\":null", stdout);
+			}
+			printf(",\"complete\":%s}", wseq > seq ? "false" : "true");
+			continue;
+		}
+		if (!*when) {
+			printf("  %s (%.12s): no entry", name, member);
 		} else {
 			printf("  %s (%.12s)", name, member);
 			if (feed && strcmp(feed, member))
 				printf(" key %.12s", feed);
-			printf(": seq %lld, last entry %s\n", seq, when);
+			printf(": seq %lld, last entry %s", seq, when);
 		}
+		if (witnessed)
+			printf("; witnessed up to seq %lld by %s", wseq, wby);
+		putchar('\n');
+		if (wseq > seq)
+			fprintf(bf, "incomplete: feed %s (%.12s) stops at seq %lld, member %s "
+				"witnessed seq %lld at %s\n", name, feed ? feed : member, seq, wby,
+				wseq, wwhen);
 	}
 	view_close(&r);
 	if (c->json)
 		putchar(']');
+	if (bf) {
+		fclose(bf);
+		fputs(behind, stdout);
+		free(behind);
+	}
 	return rc;
 }
 
@@ -185,6 +222,7 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 	amount_format(credits, sum.credits_moved);
 	double rate = sum.seconds > 0 ? (double)sum.entries / sum.seconds : 0;
 	int ok = !sum.issues && (!unchecked || trust);
+	/* a trimmed history is not OK either (witness.h, rule b): exit 1 */
 	if (c->json) {
 		fputs("{\"summary\":true,\"federation\":", stdout);
 		json_string(stdout, fed);
@@ -197,9 +235,11 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		       (unsigned long long)sum.entries, (unsigned long long)sum.loans,
 		       (unsigned long long)sum.closed);
 		json_real(stdout, (double)sum.credits_moved / 100.0);
-		printf(",\"forks\":%llu,\"violations\":%llu,\"ok\":%s,\"seconds\":",
+		printf(",\"forks\":%llu,\"violations\":%llu,\"ok\":%s,\"complete\":%s,"
+		       "\"incomplete\":%llu,\"witnessed_feeds\":%llu,\"seconds\":",
 		       (unsigned long long)sum.forks, (unsigned long long)sum.issues,
-		       ok ? "true" : "false");
+		       ok ? "true" : "false", sum.incomplete ? "false" : "true",
+		       (unsigned long long)sum.incomplete, (unsigned long long)sum.witnessed);
 		json_real(stdout, sum.seconds);
 		fputs(",\"entries_per_s\":", stdout);
 		json_real(stdout, rate);
@@ -218,13 +258,19 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		rc = heads_out(c, scratch);
 		if (sum.issues)
 			printf("audit FAILED: %llu violation(s)\n", (unsigned long long)sum.issues);
+		else if (sum.incomplete)
+			printf("audit INCOMPLETE: the rules hold within the bundle, but %llu feed(s) "
+			       "stop before a head that other members witnessed (above): ask for a "
+			       "newer bundle\n", (unsigned long long)sum.incomplete);
 		else if (unchecked && !trust)
 			printf("audit NOT CONCLUSIVE: the rules hold within the bundle, but its "
 			       "federation id was not checked against your own copy of the genesis\n");
 		else
 			printf("audit OK: every signature, chain, membership and lending rule "
-			       "holds; balances sum to zero%s\n",
-			       unchecked ? " (federation id taken from the bundle itself)" : "");
+			       "holds; balances sum to zero%s; complete: every feed reaches the newest "
+			       "head that other members witnessed (%llu of %llu feeds witnessed)\n",
+			       unchecked ? " (federation id taken from the bundle itself)" : "",
+			       (unsigned long long)sum.witnessed, (unsigned long long)sum.feeds);
 	}
 	store_close(&scratch);
 	if (rc)
@@ -238,5 +284,5 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 			: "run again with --genesis GENESIS (the genesis.txt the members gave you),"
 			  " or with --trust-bundle-genesis to accept the bundle's");
 	}
-	return ok ? EXIT_OK : EXIT_REFUSED;
+	return ok && !sum.incomplete ? EXIT_OK : EXIT_REFUSED;
 }

@@ -1,8 +1,9 @@
-/* cmd_proof.c - mutua checkpoint, proof, fork-proof, verify-proof: signed
+/* cmd_proof.c - mutua checkpoint, witness, proof, fork-proof, verify-proof: signed
  * checkpoints of this member's feed (checkpoint.h), and portable proofs of
  * one loan or of a fork that anyone holding the genesis checks offline
  * (proof.h: the file format and what a valid proof shows). */
 #include "checkpoint.h"
+#include "witness.h"
 #include "cli.h"
 #include "federation.h"
 #include "proof.h"
@@ -46,6 +47,32 @@ int cmd_checkpoint(struct ctx *c, int argc, char **argv)
 		       (unsigned long long)seq - 1);
 	else
 		puts(hex);
+	return EXIT_OK;
+}
+
+/* What mutuad does from time to time (witness.h), at once: the heads of
+ * the feeds that moved since this member's previous witness. */
+int cmd_witness(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua witness";
+	size_t heads, entries;
+	int rc;
+	(void)argv;
+	if (argc != 1)
+		return usage(use);
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
+		return rc;
+	int64_t t0 = clock_now_ms();
+	if (witness_append(c->store, c->key, &heads, &entries))
+		return fail_err(EXIT_REFUSED, "cannot witness");
+	double secs = (double)(clock_now_ms() - t0) / 1000;
+	if (c->json)
+		printf("{\"heads\":%zu,\"entries\":%zu,\"seconds\":%.3f}\n", heads, entries, secs);
+	else if (entries)
+		printf("witnessed %zu head(s) in %zu entr%s (%.3f s)\n", heads, entries,
+		       entries == 1 ? "y" : "ies", secs);
+	else
+		puts("nothing to witness: no feed moved since this member's last witness");
 	return EXIT_OK;
 }
 

@@ -385,7 +385,12 @@ static void audit_out(FILE *f, const struct report *r)
 		fputs("</div>\n", f);
 		return;
 	}
-	if (s->issues == 0)
+	if (s->issues == 0 && s->incomplete)
+		fprintf(f, "<div class=\"verdict bad\">&#10007; Audit INCOMPLETE: every rule holds,"
+			   " but %llu feed%s stop%s before a head that other members witnessed: the"
+			   " history is cut short.</div>\n", (unsigned long long)s->incomplete,
+			s->incomplete == 1 ? "" : "s", s->incomplete == 1 ? "s" : "");
+	else if (s->issues == 0)
 		fputs("<div class=\"verdict ok\">&#10003; Audit OK: every signature, chain, "
 		      "membership and lending rule holds; balances sum to zero.</div>\n", f);
 	else

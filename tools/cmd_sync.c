@@ -247,6 +247,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	int64_t other_forks = view_int(r, 1), faults = view_int(r, 2);
+	int64_t witness_forks = view_int(r, 3), own_witness_fork = view_int(r, 4);
 	view_close(&r);
 	uint64_t own_fork = 0;
 	int forked = store_fork_point(c->store, c->key->id, &own_fork);
@@ -262,6 +263,13 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	check(other_forks == 0, "%lld other member feed(s) forked", (long long)other_forks);
 	check(faults == 0, "%lld member(s) signed a checkpoint that does not match their own "
 			   "feed", (long long)faults);
+	if (own_witness_fork)
+		check(0, "two roots were witnessed for the first %lld entries of THIS MEMBER'S "
+			 "OWN FEED: another node holds a different history of it, or a member "
+			 "signed a false witness (mutua audit names them)",
+		      (long long)own_witness_fork);
+	check(witness_forks == 0, "%lld feed(s) with two witnessed roots for one size (a fork, "
+	      "or a false witness: mutua audit names them)", (long long)witness_forks);
 
 	/* peers: those configured, or every member publishing an endpoint */
 	struct node_config cfg;

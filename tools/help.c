@@ -156,6 +156,7 @@ static const struct help_cmd cmds[] = {
 	      {"--genesis GENESIS", "with --bundle: the auditor's own copy of the genesis file"}),
 	 "mutua report --html --out report-2026.html --from 2026-01-01 --to 2026-12-31"},
 	{"checkpoint", "mutua checkpoint", NO_OPTS, "mutua checkpoint"},
+	{"witness", "mutua witness", NO_OPTS, "mutua witness"},
 	{"proof", "mutua proof REQ --out FILE",
 	 OPTS({"--out FILE", "the proof file to write"}),
 	 "mutua proof 9be0d4 --out loan.proof"},

@@ -53,6 +53,7 @@ static const struct {
 	{"audit", cmd_audit, G_AUDIT, "verify a bundle (or this store) from scratch"},
 	{"report", cmd_report, G_AUDIT, "write a board report as one HTML page"},
 	{"checkpoint", cmd_checkpoint, G_AUDIT, "sign the head of this member's feed (Merkle root)"},
+	{"witness", cmd_witness, G_AUDIT, "sign the heads of the feeds this node holds that moved"},
 	{"proof", cmd_proof, G_AUDIT, "write a portable proof of one loan"},
 	{"fork-proof", cmd_fork_proof, G_AUDIT, "write a portable proof that a member forked its feed"},
 	{"verify-proof", cmd_verify_proof, G_AUDIT, "check a loan or fork proof offline against a genesis"},

@@ -73,6 +73,14 @@
  *       prints one line per FILE: "added", "duplicate", "fork",
  *       "held: ..." (dated ahead of this clock: not stored), or
  *       "rejected: WHY" with the reason a node logs
+ *   bundletool witness HOME TIME FILE FEED:SEQ[:ROOT]...
+ *       signs a witness entry (witness.h) of the heads given (FEED a hex
+ *       key, ROOT 64 hex digits; without ROOT, the root of HOME's copy of
+ *       the feed at SEQ) at the next seq of HOME's own feed, claiming TIME
+ *       (ms, or "now"), as a patched node would: stores it in HOME as a
+ *       received entry and writes its record payload to FILE; prints its id
+ * BUNDLETOOL_TIME (ms), when set, is the time forge, malformed and step
+ * claim instead of the clock's.
  * Exit status 0, 1 on failure, 2 on usage.
  */
 #include "bundle.h"
@@ -83,6 +91,7 @@
 #include "lending.h"
 #include "store.h"
 #include "util.h"
+#include "witness.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -488,7 +497,9 @@ static int header(Mutua__Body *b, struct store *s, const struct key *k, uint8_t 
 	b->has_prev = seq > 1;
 	b->prev.data = prev;
 	b->prev.len = 32;
-	b->time = clock_now_ms();
+	/* BUNDLETOOL_TIME (ms): the time a patched node claims */
+	const char *t = getenv("BUNDLETOOL_TIME");
+	b->time = t ? strtoll(t, NULL, 10) : clock_now_ms();
 	return 0;
 }
 
@@ -785,6 +796,109 @@ static int cmd_sign(int argc, char **argv)
 	return rc;
 }
 
+/* Writes e's record payload to file. */
+static int write_rec(const struct entry *e, const char *file)
+{
+	uint8_t *rec = malloc(4 + e->body_len + 64);
+	if (!rec)
+		return die("%s", "out of memory");
+	put32(rec, (uint32_t)e->body_len);
+	memcpy(rec + 4, e->body, e->body_len);
+	memcpy(rec + 4 + e->body_len, e->sig, 64);
+	int rc = file_write_atomic(file, rec, 4 + e->body_len + 64, 0644) ? die("%s", err_msg())
+									    : 0;
+	free(rec);
+	return rc;
+}
+
+static int cmd_witness(int argc, char **argv)
+{
+	size_t n = (size_t)argc - 5;
+	char path[4096], *end;
+	uint8_t prev[32];
+	if (n < 1 || n > WITNESS_HEADS_MAX)
+		return 2;
+	snprintf(path, sizeof path, "%s/store.db", argv[2]);
+	struct store *s = store_open(path);
+	if (!s)
+		return die("%s", err_msg());
+	struct key *k = home_key(argv[2]);
+	Mutua__WitnessedHead *h = calloc(n, sizeof *h);
+	Mutua__WitnessedHead **hp = calloc(n, sizeof *hp);
+	uint8_t (*keys)[64] = calloc(n, sizeof *keys);
+	int rc = 2;
+	if (!h || !hp || !keys || !k)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char feed[65], root[65] = "";
+		unsigned long long seq;
+		const char *a = argv[5 + i];
+		if (strlen(a) < 66 || a[64] != ':')
+			goto out;
+		memcpy(feed, a, 64);
+		feed[64] = 0;
+		seq = strtoull(a + 65, &end, 10);
+		if (*end == ':')
+			snprintf(root, sizeof root, "%s", end + 1);
+		else if (*end)
+			goto out;
+		mutua__witnessed_head__init(&h[i]);
+		if (hex_decode(keys[i], 32, feed) ||
+		    (*root && hex_decode(keys[i] + 32, 32, root)))
+			goto out;
+		if (!*root && witness_feed_root(s, keys[i], seq, keys[i] + 32)) {
+			rc = die("%s", err_msg());
+			goto out;
+		}
+		h[i].feed.data = keys[i];
+		h[i].feed.len = 32;
+		h[i].seq = seq;
+		h[i].root.data = keys[i] + 32;
+		h[i].root.len = 32;
+		hp[i] = &h[i];
+	}
+	Mutua__Witness w = MUTUA__WITNESS__INIT;
+	Mutua__Body b = MUTUA__BODY__INIT;
+	w.n_heads = n;
+	w.heads = hp;
+	b.payload_case = MUTUA__BODY__PAYLOAD_WITNESS;
+	b.witness = &w;
+	rc = 1;
+	if (header(&b, s, k, (uint8_t *)store_fed_id(s), 0, prev))
+		goto out;
+	if (strcmp(argv[3], "now")) {
+		b.time = strtoll(argv[3], &end, 10);
+		if (*end) {
+			rc = 2;
+			goto out;
+		}
+	}
+	struct entry e = {0};
+	if (entry_seal(&e, k, &b)) {
+		die("%s", err_msg());
+		goto out;
+	}
+	if (write_rec(&e, argv[4]) == 0) {
+		size_t len;
+		uint8_t *rec = file_read(argv[4], 4 + ENTRY_BODY_MAX + 64, &len);
+		if (rec && receive(s, rec, len, 1) == 0) {
+			char hex[HEX_ID_LEN + 1];
+			hex_encode(hex, e.id, 32);
+			puts(hex);
+			rc = 0;
+		}
+		free(rec);
+	}
+	entry_free(&e);
+out:
+	free(h);
+	free(hp);
+	free(keys);
+	key_destroy(&k);
+	store_close(&s);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -806,10 +920,13 @@ int main(int argc, char **argv)
 		rc = cmd_sign(argc, argv);
 	else if (argc >= 4 && !strcmp(argv[1], "receive"))
 		rc = cmd_receive(argc, argv);
+	else if (argc >= 6 && !strcmp(argv[1], "witness"))
+		rc = cmd_witness(argc, argv);
 	if (rc == 2)
 		fprintf(stderr, "usage: bundletool list BUNDLE | edit IN OUT OP... | pick BUNDLE N "
 				"FILE | forge HOME FEDERATION SEQ FILE [KEY] | malformed HOME "
 				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE [ANSWERS [TIME]]] | "
-				"sign HOME TIME FILE KIND ARGS... | receive HOME FILE...\n");
+				"sign HOME TIME FILE KIND ARGS... | receive HOME FILE... | "
+				"witness HOME TIME FILE FEED:SEQ[:ROOT]...\n");
 	return rc;
 }

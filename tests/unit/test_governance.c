@@ -38,6 +38,7 @@
 
 /* Members by index: keys from the seeds 0x11, 0x22, ... */
 enum { A, B, C, DD, E, X, P1, R1, R2, R3, F1, F2, F3, NK };
+
 static const char *const names[NK] = {"Alpha", "Beta", "Gamma", "Delta", "Epsilon",
 				      "Xenon", "Prod1", "Resto1", "Resto2", "Resto3",
 				      "Found1", "Found2", "Found3"};

@@ -46,6 +46,7 @@
 #define RETURN MUTUA__BODY__PAYLOAD_GIVE_BACK
 #define CLOSE MUTUA__BODY__PAYLOAD_CLOSE
 
+
 static struct key *ka, *kb, *kc;
 
 static int group_setup(void **state)
