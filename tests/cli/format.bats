@@ -4,7 +4,8 @@
 # Python and openssl) passes a real federation's export, reports the same
 # heads as 'mutua audit --json' and the links the node holds, and refuses,
 # as the audit does, each tampering of bundletool: a flipped signature, a
-# flipped body bit, a dropped entry, two swapped entries, wrong END counts.
+# flipped body bit, a dropped entry, two swapped entries, wrong END counts,
+# a body out of the format; and both report a fork proof.
 #
 # The history is built once (setup_file): founders A (Alpha), B (Beta), C
 # (Gamma); A offers a truck (a multi-line description), B a room; B
@@ -170,6 +171,18 @@ both_refuse() {
 	n=$(bt list "$BUNDLE" | grep -c ' entry ')
 	bt edit "$BUNDLE" "$T/t.bundle" set-end "$((n - 1))" 0
 	both_refuse "$T/t.bundle" "END record counts $((n - 1)) entries and 0 fork proofs, the bundle holds $n and 0"
+}
+
+@test "the verifier and the audit refuse a body out of the format and report a fork proof" {
+	history
+	# an offer of capacity 0, validly signed by A (bundletool malformed)
+	bt malformed "$A" "$FED_ID" 99 "$T/bad.rec" >/dev/null
+	bt edit "$BUNDLE" "$T/t.bundle" append-entry "$T/bad.rec"
+	both_refuse "$T/t.bundle" ": offer capacity 0 out of range (1..1000000)"
+	# a second entry signed by A at its seq 2: the FORK record proves a fork
+	bt forge "$A" "$FED_ID" 2 "$T/fork.rec" >/dev/null
+	bt edit "$BUNDLE" "$T/k.bundle" append-fork "$T/fork.rec"
+	both_refuse "$T/k.bundle" "fork of feed $A_ID at seq 2: two signed entries"
 }
 
 @test "the verifier refuses a bundle of another federation, a damaged digest and a format 1 bundle" {
