@@ -47,7 +47,9 @@ verify() {
 setup_file() {
 	local why
 	if ! why=$(needs); then
-		skip "$why: the independent verifier cannot run"
+		# each test skips with this reason (history)
+		echo "$why: the independent verifier cannot run" >"$BATS_FILE_TMPDIR/skip"
+		return 0
 	fi
 	[ -x "$BUNDLETOOL" ] || {
 		echo "build/tests/tools/bundletool is missing: run make tests first" >&2
@@ -85,8 +87,10 @@ setup_file() {
 	EOF
 }
 
-# history: this test's copy of the homes, ids, GENESIS and BUNDLE.
+# history: this test's copy of the homes, ids, GENESIS and BUNDLE; skips
+# the test when python3 or openssl is missing.
 history() {
+	[ ! -e "$BATS_FILE_TMPDIR/skip" ] || skip "$(cat "$BATS_FILE_TMPDIR/skip")"
 	cp -a "$BATS_FILE_TMPDIR/h/." "$T/"
 	export HOME=$T/user
 	# shellcheck disable=SC1091
