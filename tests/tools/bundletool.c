@@ -57,6 +57,11 @@
  *       what a peer sends (store_insert_batch, one batch per FILE) and
  *       prints one line per FILE: "added", "duplicate", "fork", or
  *       "rejected: WHY" with the reason a node logs
+ *   bundletool decode
+ *       reads entry bodies in hex, one a line, from standard input and
+ *       prints for each "ok" when entry_decode accepts it (the signature
+ *       is not checked), else "refused: WHY" on one line: the node's own
+ *       verdict, for comparing an independent decoder with (format.bats)
  * Exit status 0, 1 on failure, 2 on usage.
  */
 #include "bundle.h"
@@ -655,6 +660,43 @@ static int cmd_step(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_decode(void)
+{
+	static char line[2 * ENTRY_BODY_MAX + 16];
+	static uint8_t body[ENTRY_BODY_MAX + 1];
+	uint8_t sig[64] = {0};
+	while (fgets(line, sizeof line, stdin)) {
+		size_t n = strcspn(line, "\r\n"), bl = n / 2;
+		int bad = n % 2 || bl > ENTRY_BODY_MAX;
+		if (!line[n] && n == sizeof line - 1) { /* longer than any body: skip the rest */
+			int c;
+			while ((c = getchar()) != EOF && c != '\n')
+				;
+			bad = 1;
+		}
+		for (size_t i = 0; !bad && i < bl; i++) {
+			unsigned v;
+			bad = sscanf(line + 2 * i, "%2x", &v) != 1;
+			body[i] = (uint8_t)v;
+		}
+		struct entry e;
+		if (bad) {
+			puts("refused: not hex");
+		} else if (entry_decode(&e, body, bl, sig, sizeof sig) == 0) {
+			puts("ok");
+			entry_free(&e);
+		} else {
+			char why[512];
+			snprintf(why, sizeof why, "%s", err_msg());
+			for (char *p = why; *p; p++)
+				if (*p == '\n' || *p == '\r')
+					*p = ' ';
+			printf("refused: %s\n", why);
+		}
+	}
+	return ferror(stdin) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -674,10 +716,12 @@ int main(int argc, char **argv)
 		rc = cmd_step(argc, argv);
 	else if (argc >= 4 && !strcmp(argv[1], "receive"))
 		rc = cmd_receive(argc, argv);
+	else if (argc == 2 && !strcmp(argv[1], "decode"))
+		rc = cmd_decode();
 	if (rc == 2)
 		fprintf(stderr, "usage: bundletool list BUNDLE | edit IN OUT OP... | pick BUNDLE N "
 				"FILE | forge HOME FEDERATION SEQ FILE [KEY] | malformed HOME "
 				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE] | "
-				"receive HOME FILE...\n");
+				"receive HOME FILE... | decode\n");
 	return rc;
 }
