@@ -9,11 +9,13 @@
 # decoder and the node's (entry_decode) give one verdict on thousands of
 # mutated bodies (tests/tools/format-diff.py, seeded).
 #
-# The history is built once (setup_file): founders A (Alpha), B (Beta), C
-# (Gamma); A offers a truck (a multi-line description), B a room; B
-# borrows the truck through every step to its close; A proposes a
-# parameter that B and C vote; B rotates its key (a card inside an entry)
-# and offers with the new key; A and B checkpoint their feeds (Merkle
+# The history is built once (setup_file), with every payload type:
+# founders A (Alpha), B (Beta), C (Gamma); A offers a truck (a multi-line
+# description), B a room; A declines C's request for the truck, C cancels
+# its request for the room, A updates the truck's rate; B borrows the
+# truck through every step to its close; A proposes a parameter that B
+# and C vote; B rotates its key (a card inside an entry), offers with the
+# new key and withdraws the room; A and B checkpoint their feeds (Merkle
 # roots for the verifier to recompute); C changes its profile.
 
 # shellcheck disable=SC2030,SC2031,SC2153,SC2154 # ids from setup_file; bats sets $output
@@ -58,16 +60,21 @@ setup_file() {
 		echo "build/tests/tools/bundletool is missing: run make tests first" >&2
 		return 1
 	}
-	local T=$BATS_FILE_TMPDIR/h r p
+	local T=$BATS_FILE_TMPDIR/h r p room
 	mkdir -p "$T/user"
 	export HOME=$T/user
 	unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR
 	make_federation 3
 	TRUCK=$(mutua --home "$A" offer add --kind vehicle --title "Camion 20 m³" --unit day \
 		--rate 10 --description "$(printf 'Permis B.\nRendre le plein fait.')") || return 1
-	mutua --home "$B" offer add --kind room --title "Salle" --unit hour --rate 5 \
-		--capacity 2 >/dev/null || return 1
+	room=$(mutua --home "$B" offer add --kind room --title "Salle" --unit hour --rate 5 \
+		--capacity 2) || return 1
 	share_all
+	r=$(mutua --home "$C" borrow "$TRUCK" --from 2026-02-01 --to 2026-02-02) || return 1
+	share "$C" "$A" && mutua --home "$A" decline "$r" --reason "pris" >/dev/null || return 1
+	r=$(mutua --home "$C" borrow "$room" --from 2026-02-01T08:00 --to 2026-02-01T10:00) &&
+		mutua --home "$C" cancel "$r" >/dev/null || return 1
+	mutua --home "$A" offer update "$TRUCK" --rate 12 >/dev/null || return 1
 	r=$(mutua --home "$B" borrow "$TRUCK" --from 2026-01-05 --to 2026-01-06) || return 1
 	share "$B" "$A" && mutua --home "$A" accept "$r" >/dev/null || return 1
 	share "$A" "$B" && mutua --home "$B" handover "$r" >/dev/null || return 1
@@ -81,6 +88,7 @@ setup_file() {
 	mutua --home "$B" offer add --kind equipment --title "Perceuse" --unit item \
 		--rate 2 >/dev/null || return 1
 	mutua --home "$C" profile --name "Gamma Régie" >/dev/null || return 1
+	mutua --home "$B" offer withdraw "$room" >/dev/null || return 1
 	mutua --home "$A" checkpoint >/dev/null && mutua --home "$B" checkpoint >/dev/null ||
 		return 1
 	share_all
