@@ -57,15 +57,17 @@
  *       what a peer sends (store_insert_batch, one batch per FILE) and
  *       prints one line per FILE: "added", "duplicate", "fork", or
  *       "rejected: WHY" with the reason a node logs
- *   bundletool decode
- *       reads entry bodies in hex, one a line, from standard input and
- *       prints for each "ok" when entry_decode accepts it (the signature
- *       is not checked), else "refused: WHY" on one line: the node's own
- *       verdict, for comparing an independent decoder with (format.bats)
+ *   bundletool decode [genesis]
+ *       reads entry bodies (genesis: Genesis messages) in hex, one a line,
+ *       from standard input and prints for each "ok" when entry_decode
+ *       (genesis_decode) accepts it (an entry's signature is not checked),
+ *       else "refused: WHY" on one line: the node's own verdict, for
+ *       comparing an independent decoder with (format.bats)
  * Exit status 0, 1 on failure, 2 on usage.
  */
 #include "bundle.h"
 #include "entry.h"
+#include "federation.h"
 #include "keys.h"
 #include "store.h"
 #include "util.h"
@@ -660,7 +662,7 @@ static int cmd_step(int argc, char **argv)
 	return rc;
 }
 
-static int cmd_decode(void)
+static int cmd_decode(int genesis)
 {
 	static char line[2 * ENTRY_BODY_MAX + 16];
 	static uint8_t body[ENTRY_BODY_MAX + 1];
@@ -680,11 +682,17 @@ static int cmd_decode(void)
 			body[i] = (uint8_t)v;
 		}
 		struct entry e;
+		Mutua__Genesis *g = NULL;
+		uint8_t fid[32];
 		if (bad) {
 			puts("refused: not hex");
-		} else if (entry_decode(&e, body, bl, sig, sizeof sig) == 0) {
+		} else if (genesis ? (g = genesis_decode(body, bl, fid)) != NULL
+				   : entry_decode(&e, body, bl, sig, sizeof sig) == 0) {
 			puts("ok");
-			entry_free(&e);
+			if (g)
+				mutua__genesis__free_unpacked(g, NULL);
+			else
+				entry_free(&e);
 		} else {
 			char why[512];
 			snprintf(why, sizeof why, "%s", err_msg());
@@ -717,11 +725,13 @@ int main(int argc, char **argv)
 	else if (argc >= 4 && !strcmp(argv[1], "receive"))
 		rc = cmd_receive(argc, argv);
 	else if (argc == 2 && !strcmp(argv[1], "decode"))
-		rc = cmd_decode();
+		rc = cmd_decode(0);
+	else if (argc == 3 && !strcmp(argv[1], "decode") && !strcmp(argv[2], "genesis"))
+		rc = cmd_decode(1);
 	if (rc == 2)
 		fprintf(stderr, "usage: bundletool list BUNDLE | edit IN OUT OP... | pick BUNDLE N "
 				"FILE | forge HOME FEDERATION SEQ FILE [KEY] | malformed HOME "
 				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE] | "
-				"receive HOME FILE... | decode\n");
+				"receive HOME FILE... | decode [genesis]\n");
 	return rc;
 }

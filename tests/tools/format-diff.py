@@ -3,13 +3,15 @@
 verdict of verify-bundle.py's entry decoder (written from the document
 alone: §2 canonical encoding, §3.1 Body, §4 text, §5 payloads, §7 cards)
 with the node's own, entry_decode (`bundletool decode`), on mutations of
-the entry bodies of a real bundle: bytes flipped, replaced, inserted,
+the entry bodies of a real bundle; with --genesis, of its genesis decoder
+(§8: genesis_decode, `bundletool decode genesis`) on mutations of the
+bundle's genesis. Mutations: bytes flipped, replaced, inserted,
 deleted, truncated; fields swapped, repeated, re-encoded with a longer
 key, unknown fields and empty strings inserted, a second payload, the same
 inside embedded messages. Signatures are not compared (no mutation keeps
 one valid).
 
-Usage: format-diff.py BUNDLE BUNDLETOOL [SEED [CASES]]
+Usage: format-diff.py [--genesis] BUNDLE BUNDLETOOL [SEED [CASES]]
 Prints the seed, then each disagreement (the first 10 in full) and a
 summary line; exit 0 when the two agree on every case, 1 otherwise, 2 on
 usage.
@@ -109,6 +111,9 @@ def structural(vb, rnd, b, depth=0):
 
 
 def main(argv):
+    genesis = len(argv) > 1 and argv[1] == "--genesis"
+    if genesis:
+        argv = argv[:1] + argv[2:]
     if len(argv) < 3 or len(argv) > 5:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
@@ -121,8 +126,8 @@ def main(argv):
         data = f.read()
     base = []
     for t, payload, _ in vb.records(data, []):
-        if t == 2:
-            base.append(payload[4:4 + vb.u32(payload, 0)])
+        if t == (1 if genesis else 2):
+            base.append(payload if genesis else payload[4:4 + vb.u32(payload, 0)])
     cases = list(base)
     for _ in range(cases_n):
         b = rnd.choice(base)
@@ -132,7 +137,7 @@ def main(argv):
         except vb.Bad:
             pass  # a byte-wise mutation left nothing to split: keep b as it is
         cases.append(b)
-    r = subprocess.run([argv[2], "decode"], input="\n".join(c.hex() for c in cases) + "\n",
+    r = subprocess.run([argv[2], "decode"] + (["genesis"] if genesis else []), input="\n".join(c.hex() for c in cases) + "\n",
                        stdout=subprocess.PIPE, universal_newlines=True, errors="replace")
     verdicts = r.stdout.split("\n")[:-1]  # not splitlines: a message may hold \x0c
     if r.returncode or len(verdicts) != len(cases):
@@ -146,7 +151,10 @@ def main(argv):
     try:
         for body, theirs in zip(cases, verdicts):
             try:
-                vb.entry(body, b"\0" * 64, ver)
+                if genesis:
+                    vb.genesis(body, ver)
+                else:
+                    vb.entry(body, b"\0" * 64, ver)
                 mine, why = "ok", ""
             except vb.Bad as e:
                 mine, why = "refused", str(e)
@@ -154,14 +162,14 @@ def main(argv):
             if mine != theirs.split(":")[0]:
                 bad += 1
                 if bad <= 10:
-                    print("disagree: entry_decode says '%s', the verifier '%s' (%s), body %s"
+                    print("disagree: the node says '%s', the verifier '%s' (%s), bytes %s"
                           % (theirs, mine, why, body.hex()))
     finally:
         for name in os.listdir(tmp):
             os.remove(os.path.join(tmp, name))
         os.rmdir(tmp)
-    print("%d bodies (%d accepted by entry_decode), %d disagreement(s)"
-          % (len(cases), accepted, bad))
+    print("%d %s (%d accepted by the node), %d disagreement(s)"
+          % (len(cases), "genesis messages" if genesis else "bodies", accepted, bad))
     return 1 if bad else 0
 
 
