@@ -35,6 +35,10 @@ no shutil, no tempfile), plus the `openssl` command (1.1.1 or
 later) for Ed25519, whose public keys it wraps in a SubjectPublicKeyInfo
 PEM with the fixed 12-byte DER prefix 302a300506032b6570032100.
 
+It reads the whole bundle into memory and starts one openssl process per
+signature: a check of a few thousand entries, not of a federation's
+years (`mutua audit` is the fast one).
+
 Exit status: 0 every check holds, 1 a check failed (each printed), 2
 usage, an unreadable file or no openssl.
 """
@@ -560,8 +564,10 @@ def u32(b, at):
 
 
 def records(data, problems):
-    """§10: yields (type, payload, number) for GENESIS, ENTRY and FORK;
-    returns END's counts through problems' checks."""
+    """§10: yields (type, payload, number) for GENESIS, ENTRY and FORK
+    records (ENTRY and FORK numbered from 1); raises Bad when the bundle is
+    malformed, and appends to problems when END's counts are not the
+    records' (the digest does not cover them)."""
     if data[:8] != b"MUTUABN2":
         if data[:8] == b"MUTUABN1":
             raise Bad("a format 1 bundle (MUTUABN1)")
