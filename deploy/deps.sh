@@ -6,10 +6,13 @@ set -eu
 
 # build: compiler, pkg-config, the four libraries and protoc-c;
 # tests: cmocka, bats, the sqlite3 shell, iproute2 (network namespaces for
-# the partition tests), tzdata (time zone tests), procps (ps, pkill)
+# the partition tests), tzdata (time zone tests), procps (ps, pkill);
+# python3-minimal and openssl run tests/tools/verify-bundle.py, the
+# verifier written from doc/FORMAT.md alone (tests/cli/format.bats:
+# Python's hashlib for BLAKE2b and SHA-256, openssl for Ed25519)
 PKGS="build-essential pkg-config libzmq3-dev libsodium-dev libsqlite3-dev
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats sqlite3 iproute2
-tzdata procps"
+tzdata procps python3-minimal openssl"
 
 missing=""
 for p in $PKGS; do

@@ -79,6 +79,12 @@
  *       the feed at SEQ) at the next seq of HOME's own feed, claiming TIME
  *       (ms, or "now"), as a patched node would: stores it in HOME as a
  *       received entry and writes its record payload to FILE; prints its id
+ *   bundletool decode [genesis]
+ *       reads entry bodies (genesis: Genesis messages) in hex, one a line,
+ *       from standard input and prints for each "ok" when entry_decode
+ *       (genesis_decode) accepts it (an entry's signature is not checked),
+ *       else "refused: WHY" on one line: the node's own verdict, for
+ *       comparing an independent decoder with (format.bats)
  * BUNDLETOOL_TIME (ms), when set, is the time forge, malformed and step
  * claim instead of the clock's.
  * Exit status 0, 1 on failure, 2 on usage.
@@ -899,6 +905,49 @@ out:
 	return rc;
 }
 
+static int cmd_decode(int genesis)
+{
+	static char line[2 * ENTRY_BODY_MAX + 16];
+	static uint8_t body[ENTRY_BODY_MAX + 1];
+	uint8_t sig[64] = {0};
+	while (fgets(line, sizeof line, stdin)) {
+		size_t n = strcspn(line, "\r\n"), bl = n / 2;
+		int bad = n % 2 || bl > ENTRY_BODY_MAX;
+		if (!line[n] && n == sizeof line - 1) { /* longer than any body: skip the rest */
+			int c;
+			while ((c = getchar()) != EOF && c != '\n')
+				;
+			bad = 1;
+		}
+		for (size_t i = 0; !bad && i < bl; i++) {
+			unsigned v;
+			bad = sscanf(line + 2 * i, "%2x", &v) != 1;
+			body[i] = (uint8_t)v;
+		}
+		struct entry e;
+		Mutua__Genesis *g = NULL;
+		uint8_t fid[32];
+		if (bad) {
+			puts("refused: not hex");
+		} else if (genesis ? (g = genesis_decode(body, bl, fid)) != NULL
+				   : entry_decode(&e, body, bl, sig, sizeof sig) == 0) {
+			puts("ok");
+			if (g)
+				mutua__genesis__free_unpacked(g, NULL);
+			else
+				entry_free(&e);
+		} else {
+			char why[512];
+			snprintf(why, sizeof why, "%s", err_msg());
+			for (char *p = why; *p; p++)
+				if (*p == '\n' || *p == '\r')
+					*p = ' ';
+			printf("refused: %s\n", why);
+		}
+	}
+	return ferror(stdin) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -922,11 +971,15 @@ int main(int argc, char **argv)
 		rc = cmd_receive(argc, argv);
 	else if (argc >= 6 && !strcmp(argv[1], "witness"))
 		rc = cmd_witness(argc, argv);
+	else if (argc == 2 && !strcmp(argv[1], "decode"))
+		rc = cmd_decode(0);
+	else if (argc == 3 && !strcmp(argv[1], "decode") && !strcmp(argv[2], "genesis"))
+		rc = cmd_decode(1);
 	if (rc == 2)
 		fprintf(stderr, "usage: bundletool list BUNDLE | edit IN OUT OP... | pick BUNDLE N "
 				"FILE | forge HOME FEDERATION SEQ FILE [KEY] | malformed HOME "
 				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE [ANSWERS [TIME]]] | "
 				"sign HOME TIME FILE KIND ARGS... | receive HOME FILE... | "
-				"witness HOME TIME FILE FEED:SEQ[:ROOT]...\n");
+				"witness HOME TIME FILE FEED:SEQ[:ROOT]... | decode [genesis]\n");
 	return rc;
 }
