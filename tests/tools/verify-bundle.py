@@ -26,8 +26,11 @@ failure with its record number (ENTRY and FORK records numbered from 1 in
 file order, as `bundletool list` numbers them).
 
 It does not re-implement the fold (FORMAT.md §13): membership,
-exclusions, key rotations and rekeys, loans, votes and balances are
-`mutua audit`'s to judge. A bundle this script calls OK may still fail
+exclusions and cuts, key rotations and rekeys, loans and their graph,
+settlement, votes and tallies, witnessed heads and balances are `mutua
+audit`'s to judge. Of format 2's payloads it checks what one entry
+shows: sizes and ranges, a tally's cut and votes, a witness's sorted
+heads, and that a rotation's card is fresh. A bundle this script calls OK may still fail
 the audit; one it refuses, the audit refuses too.
 
 Python 3 standard library only (the modules of Debian's python3-minimal:
@@ -86,9 +89,10 @@ SCHEMA = {
              22: ("decline", "Transition", "opt"), 23: ("cancel", "Transition", "opt"),
              24: ("handover", "Transition", "opt"),
              25: ("give_back", "Transition", "opt"), 26: ("close", "Transition", "opt"),
+             27: ("agree", "Transition", "opt"), 28: ("dispute", "Transition", "opt"),
              30: ("proposal", "Proposal", "opt"), 31: ("vote", "Vote", "opt"),
-             32: ("rotate", "KeyRotation", "opt"),
-             40: ("checkpoint", "Checkpoint", "opt")},
+             32: ("rotate", "KeyRotation", "opt"), 33: ("tally", "Tally", "opt"),
+             40: ("checkpoint", "Checkpoint", "opt"), 41: ("witness", "Witness", "opt")},
     "Profile": {1: ("name", "string", "req"), 2: ("college", "string", "opt"),
                 3: ("transport_key", "bytes", "req"), 4: ("endpoints", "string", "rep")},
     "Offer": {1: ("kind", "uint32", "req"), 2: ("title", "string", "req"),
@@ -99,18 +103,27 @@ SCHEMA = {
     "OfferWithdraw": {1: ("offer", "bytes", "req")},
     "Request": {1: ("resource", "bytes", "req"), 2: ("start", "int64", "req"),
                 3: ("end", "int64", "req"), 4: ("quantity", "uint64", "req"),
-                5: ("note", "string", "opt")},
+                5: ("note", "string", "opt"), 6: ("rate", "uint64", "opt"),
+                7: ("unit", "uint32", "opt")},
     "Transition": {1: ("request", "bytes", "req"), 2: ("note", "string", "opt"),
-                   3: ("usage", "uint64", "opt"), 4: ("rate", "uint64", "opt")},
+                   3: ("usage", "uint64", "opt"), 4: ("rate", "uint64", "opt"),
+                   5: ("answers", "bytes", "opt")},
+    "Settle": {1: ("request", "bytes", "req"), 2: ("usage", "uint64", "req")},
     "Proposal": {1: ("admit", "Card", "opt"), 2: ("exclude", "bytes", "opt"),
                  3: ("set", "Parameter", "opt"), 4: ("rekey", "Rekey", "opt"),
-                 5: ("college", "string", "opt"), 6: ("reason", "string", "opt")},
+                 5: ("college", "string", "opt"), 6: ("reason", "string", "opt"),
+                 7: ("settle", "Settle", "opt")},
     "Parameter": {1: ("name", "string", "req"), 2: ("value", "int64", "req")},
     "Rekey": {1: ("member", "bytes", "req"), 2: ("card", "Card", "req"),
               3: ("key", "bytes", "req"), 4: ("upto", "uint64", "req")},
+    "Tally": {1: ("proposal", "bytes", "req"), 2: ("votes", "bytes", "rep"),
+              3: ("cut_key", "bytes", "opt"), 4: ("cut", "uint64", "opt")},
     "Vote": {1: ("proposal", "bytes", "req"), 2: ("choice", "uint32", "req")},
     "KeyRotation": {1: ("card", "Card", "req")},
     "Checkpoint": {1: ("size", "uint64", "req"), 2: ("root", "bytes", "req")},
+    "Witness": {1: ("heads", "WitnessedHead", "rep")},
+    "WitnessedHead": {1: ("feed", "bytes", "req"), 2: ("seq", "uint64", "req"),
+                      3: ("root", "bytes", "req")},
     "Governance": {1: ("rule", "uint32", "req"), 2: ("colleges", "CollegeWeight", "rep"),
                    3: ("threshold", "uint32", "req"), 4: ("quorum", "uint32", "req"),
                    5: ("duration", "uint64", "req")},
@@ -118,13 +131,15 @@ SCHEMA = {
     "Card": {1: ("body", "bytes", "req"), 2: ("sig", "bytes", "req")},
     "CardBody": {1: ("id", "bytes", "req"), 2: ("transport_key", "bytes", "req"),
                  3: ("name", "string", "req"), 4: ("college", "string", "opt"),
-                 5: ("endpoints", "string", "rep"), 6: ("time", "int64", "req")},
+                 5: ("endpoints", "string", "rep"), 6: ("time", "int64", "req"),
+                 7: ("replaces", "bytes", "opt"), 8: ("seq", "uint64", "opt")},
     "Genesis": {1: ("name", "string", "req"), 2: ("charter_hash", "bytes", "opt"),
                 3: ("founders", "Card", "rep"), 4: ("credit_limit", "uint64", "req"),
                 5: ("time", "int64", "req"), 6: ("governance", "Governance", "opt")},
 }
-ONEOFS = {"Body": {10, 11, 12, 13, 20, 21, 22, 23, 24, 25, 26, 30, 31, 32, 40},
-          "Proposal": {1, 2, 3, 4}}
+ONEOFS = {"Body": {10, 11, 12, 13, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30, 31, 32, 33,
+                   40, 41},
+          "Proposal": {1, 2, 3, 4, 7}}
 VARINT_TYPES = {"uint32", "uint64", "int64", "bool"}
 
 
@@ -351,8 +366,12 @@ def governance(g):
 
 
 PARAMS = {b"credit-limit": (0, 100000000000), b"threshold": (0, 99),
-          b"quorum": (0, 100), b"duration": (1000, 366 * 86400000)}
-TRANSITIONS = ("accept", "decline", "cancel", "handover", "give_back", "close")
+          b"quorum": (0, 100), b"duration": (1000, 366 * 86400000),
+          b"close-grace": (0, 366 * 86400000)}
+TRANSITIONS = ("accept", "decline", "cancel", "handover", "give_back", "close", "agree",
+               "dispute")
+TALLY_VOTES_MAX = 1500
+WITNESS_HEADS_MAX = 512
 
 
 def offer(o):
@@ -394,9 +413,13 @@ def payload(b, ver):
         if p["end"] <= p["start"]:
             raise Bad("request slot ends before it starts")
         in_range(p["quantity"], 1, 1000000, "request quantity")
+        in_range(p.get("rate", 0), 0, 100000000, "request rate")
+        in_range(p.get("unit", 1), 1, 5, "request unit")
         text(p.get("note"), "note", 1000, multiline=True)
     elif kind in TRANSITIONS:
         size(p["request"], "request id")
+        if "answers" in p:
+            size(p["answers"], "answered step id")
         if "usage" in p and kind not in ("give_back", "close"):
             raise Bad("%s carries a usage" % kind)
         if "rate" in p and kind != "close":
@@ -418,6 +441,9 @@ def payload(b, ver):
             in_range(r["upto"], 0, INT64_MAX, "rekey seq")
             if card(r["card"], ver, "rekey card")["id"] == r["key"]:
                 raise Bad("the new key is the key it replaces")
+        elif "settle" in p:
+            size(p["settle"]["request"], "request id")
+            in_range(p["settle"]["usage"], 0, 1000000000, "settled usage")
         elif "set" in p:
             lim = PARAMS.get(p["set"]["name"])
             if lim is None:
@@ -429,8 +455,35 @@ def payload(b, ver):
         in_range(p["choice"], 1, 3, "vote choice")
         size(p["proposal"], "proposal id")
     elif kind == "rotate":
-        if card(p["card"], ver, "rotation card")["id"] == b["author"]:
+        cb = card(p["card"], ver, "rotation card")
+        if cb["id"] == b["author"]:
             raise Bad("the new key is the key it replaces")
+        if cb.get("replaces") != b["author"] or cb.get("seq") != b["seq"]:
+            raise Bad("the rotation's card is not fresh: it must name the key it replaces "
+                      "and the rotation's seq %d" % b["seq"])
+    elif kind == "tally":
+        size(p["proposal"], "proposal id")
+        if len(p["votes"]) > TALLY_VOTES_MAX:
+            raise Bad("tally cites more than %d votes" % TALLY_VOTES_MAX)
+        for v in p["votes"]:
+            size(v, "vote id")
+        if len(set(p["votes"])) != len(p["votes"]):
+            raise Bad("the tally cites a vote twice")
+        if ("cut_key" in p) != ("cut" in p):
+            raise Bad("a tally's cut names a key and a seq, or nothing")
+        if "cut" in p:
+            size(p["cut_key"], "cut key")
+            in_range(p["cut"], 0, INT64_MAX, "tally cut")
+    elif kind == "witness":
+        heads = p["heads"]
+        if not 1 <= len(heads) <= WITNESS_HEADS_MAX:
+            raise Bad("witness of %d heads (1..%d)" % (len(heads), WITNESS_HEADS_MAX))
+        for i, h in enumerate(heads):
+            size(h["feed"], "witnessed feed")
+            size(h["root"], "witnessed root")
+            in_range(h["seq"], 1, INT64_MAX, "witnessed seq")
+            if i and heads[i - 1]["feed"] >= h["feed"]:
+                raise Bad("witnessed heads are not sorted by feed, one a feed")
     elif kind == "checkpoint":
         if p["size"] != b["seq"] - 1:
             raise Bad("checkpoint at seq %d must cover %d entries, not %d"
