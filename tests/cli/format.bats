@@ -14,12 +14,14 @@
 # genesis with a charter, a credit limit and the colleges rule; A offers
 # a truck (a multi-line description), B a room; A declines C's request
 # for the truck, C cancels its request for the room, A updates the
-# truck's rate; B borrows the truck through every step to its close; A
-# proposes a parameter that B and C vote, and the exclusion of C, B a
-# rekey of C (both left open); B rotates its key (a card inside an
-# entry), offers with the new key and withdraws the room; A and B
-# checkpoint their feeds (Merkle roots for the verifier to recompute); C
-# changes its profile.
+# truck's rate; B borrows the truck through every step to its close,
+# then again to a claim of A that B disputes and C proposes to settle; C
+# borrows it to a claim it agrees to; A proposes a parameter that B and C
+# vote, and the exclusion of C, B a rekey of C and a close-grace (left
+# open); B rotates its key (a card inside an entry), offers with the new
+# key and withdraws the room; A and B checkpoint their feeds (Merkle
+# roots for the verifier to recompute); C changes its profile; A and B
+# vote C out (a tally with a cut); A witnesses the other feeds' heads.
 
 # shellcheck disable=SC2030,SC2031,SC2153,SC2154 # ids from setup_file; bats sets $output
 
@@ -63,7 +65,7 @@ setup_file() {
 		echo "build/tests/tools/bundletool is missing: run make tests first" >&2
 		return 1
 	}
-	local T=$BATS_FILE_TMPDIR/h r p room
+	local T=$BATS_FILE_TMPDIR/h r p room excl heads
 	mkdir -p "$T/user"
 	export HOME=$T/user
 	unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR
@@ -95,13 +97,29 @@ setup_file() {
 	share "$A" "$B" && mutua --home "$B" handover "$r" >/dev/null || return 1
 	mutua --home "$B" return "$r" >/dev/null && share "$B" "$A" || return 1
 	mutua --home "$A" close "$r" >/dev/null || return 1
+	# B disputes A's claim on a second loan, which C proposes to settle;
+	# C agrees to A's claim on a third
+	r=$(mutua --home "$B" borrow "$TRUCK" --from 2026-01-10 --to 2026-01-11) || return 1
+	share "$B" "$A" && mutua --home "$A" accept "$r" >/dev/null || return 1
+	share "$A" "$B" && mutua --home "$B" handover "$r" >/dev/null || return 1
+	mutua --home "$B" return "$r" >/dev/null && share "$B" "$A" || return 1
+	mutua --home "$A" close "$r" --usage 3 >/dev/null && share "$A" "$B" || return 1
+	mutua --home "$B" dispute "$r" --reason "un jour" >/dev/null && share "$B" "$C" || return 1
+	mutua --home "$C" propose settle "$r" 1.5 --reason "médiation" >/dev/null || return 1
+	r=$(mutua --home "$C" borrow "$TRUCK" --from 2026-01-20 --to 2026-01-21) || return 1
+	share "$C" "$A" && mutua --home "$A" accept "$r" >/dev/null || return 1
+	share "$A" "$C" && mutua --home "$C" handover "$r" >/dev/null || return 1
+	mutua --home "$C" return "$r" >/dev/null && share "$C" "$A" || return 1
+	mutua --home "$A" close "$r" --usage 3 >/dev/null && share "$A" "$C" || return 1
+	mutua --home "$C" agree "$r" >/dev/null || return 1
 	p=$(mutua --home "$A" propose set quorum 40 --reason "plus souple") || return 1
 	share_all
 	mutua --home "$B" vote "$p" yes >/dev/null && mutua --home "$C" vote "$p" no >/dev/null ||
 		return 1
 	# the other proposals, left open: an exclusion, and a rekey of C to the
 	# keys of a card made in a new home
-	mutua --home "$A" propose exclude "$C_ID" --reason "test" >/dev/null || return 1
+	excl=$(mutua --home "$A" propose exclude "$C_ID" --reason "test") || return 1
+	mutua --home "$B" propose set close-grace 48h >/dev/null || return 1
 	new_home "$T/n" Gamma >/dev/null && mutua --home "$T/n" card >"$T/n.card" || return 1
 	mutua --home "$B" propose rekey "$C_ID" "$T/n.card" --reason "clé perdue" >/dev/null ||
 		return 1
@@ -112,6 +130,16 @@ setup_file() {
 	mutua --home "$B" offer withdraw "$room" >/dev/null || return 1
 	mutua --home "$A" checkpoint >/dev/null && mutua --home "$B" checkpoint >/dev/null ||
 		return 1
+	share_all
+	# A and B vote C out: B's vote passes it, with a tally that cuts C's
+	# feed at its head; then A witnesses every other feed's head
+	mutua --home "$A" vote "$excl" yes >/dev/null && share "$A" "$B" || return 1
+	mutua --home "$B" vote "$excl" yes >/dev/null || return 1
+	share_all
+	heads=$(sql "$A" "SELECT lower(hex(author)) || ':' || seq FROM feeds
+		WHERE author <> X'$A_ID' ORDER BY author") || return 1
+	# shellcheck disable=SC2086 # one argument a head
+	"$BUNDLETOOL" witness "$A" now "$T/w.rec" $heads >/dev/null || return 1
 	share_all
 	mutua --home "$A" export --out "$T/honest.bundle" 2>/dev/null || return 1
 	cat >"$BATS_FILE_TMPDIR/vars" <<-EOF
@@ -151,7 +179,15 @@ both_refuse() {
 
 @test "the verifier passes an honest export, with the heads of mutua audit and the links the node holds" {
 	history
-	local out mine audit arr node
+	local out mine audit arr node t
+	# every payload type of FORMAT.md §5 is there, for the mutations too
+	for t in profile offer offer-update offer-withdraw request accept decline cancel \
+		handover return close agree dispute proposal vote rotate tally checkpoint witness; do
+		bt list "$BUNDLE" | awk -v t="$t" '$5 == t { f = 1 } END { exit !f }' || {
+			echo "no $t entry in the history" >&2
+			return 1
+		}
+	done
 	run -0 verify "$BUNDLE" "$GENESIS"
 	[ "${lines[0]}" = "federation $FED_ID (Pôle Sud)" ]
 	[[ ${lines[${#lines[@]} - 1]} == "OK: "*" entries in 4 feeds, "* ]]

@@ -7,8 +7,10 @@ the entry bodies of a real bundle; with --genesis, of its genesis decoder
 (§8: genesis_decode, `bundletool decode genesis`) on mutations of the
 bundle's genesis. Mutations: bytes flipped, replaced, inserted,
 deleted, truncated; fields swapped, repeated, re-encoded with a longer
-key, unknown fields and empty strings inserted, a second payload, the same
-inside embedded messages. Signatures are not compared (no mutation keeps
+key, unknown fields and empty strings inserted, a second payload; varints
+set to the edges of the ranges, bytes one longer or shorter; the same
+inside embedded messages; and, for each body, every field at the edges of
+its range, one at a time (variants). Signatures are not compared (no mutation keeps
 one valid).
 
 Usage: format-diff.py [--genesis] BUNDLE BUNDLETOOL [SEED [CASES]]
@@ -80,11 +82,19 @@ def bytewise(rnd, b):
     return bytes(b)
 
 
+# values at the edges of the ranges of FORMAT.md §5 (units, choices,
+# capacities, rates, usages, tally and witness sizes, seqs, times)
+EDGES = [0, 1, 2, 3, 5, 6, 7, 99, 100, 1000, 1500, 1501, 1000000, 1000001, 100000000,
+         100000001, 1000000000, 1000000001, 31622400000, 31622400001, 1577836799999,
+         1577836800000, 7258118400000, 7258118400001, (1 << 32) - 1, 1 << 32,
+         (1 << 63) - 1, 1 << 63, (1 << 64) - 1]
+
+
 def structural(vb, rnd, b, depth=0):
     f = split(vb, b)
     if not f:
         return b
-    k, i = rnd.randrange(7), rnd.randrange(len(f))
+    k, i = rnd.randrange(8), rnd.randrange(len(f))
     if k == 0 and len(f) > 1:
         j = min(i + 1, len(f) - 1)
         f[i], f[j] = f[j], f[i]
@@ -99,7 +109,16 @@ def structural(vb, rnd, b, depth=0):
         f.insert(i, b"\x32\x00")
     elif k == 5:
         f.append(rnd.choice(f))
-    elif depth < 2:
+    elif k == 6:  # a varint set to an edge value, or a length off by one
+        key, pos = vb.varint(f[i], 0, "key")
+        if key & 7 == 0:
+            f[i] = f[i][:pos] + enc(rnd.choice(EDGES))
+        else:
+            _, p2 = vb.varint(f[i], pos, "length")
+            v = f[i][p2:]
+            v = v[:-1] if v and rnd.random() < 0.5 else v + bytes([rnd.randrange(256)])
+            f[i] = f[i][:pos] + enc(len(v)) + v
+    elif depth < 3:
         key, pos = vb.varint(f[i], 0, "key")
         if key & 7 == 2:
             _, p2 = vb.varint(f[i], pos, "length")
@@ -108,6 +127,86 @@ def structural(vb, rnd, b, depth=0):
                 inner = structural(vb, rnd, inner, depth + 1)
             f[i] = f[i][:pos] + enc(len(inner)) + inner
     return b"".join(f)
+
+
+def encode(vb, d, msg):
+    """The canonical bytes of a message decoded by vb.decode (§2.2)."""
+    out = bytearray()
+    for num in sorted(vb.SCHEMA[msg]):
+        name, typ, label = vb.SCHEMA[msg][num]
+        if name not in d:
+            continue
+        for v in d[name] if label == "rep" else [d[name]]:
+            if typ in vb.VARINT_TYPES:
+                out += enc(num << 3) + enc(v & ((1 << 64) - 1))
+            else:
+                v = encode(vb, v, typ) if typ in vb.SCHEMA else v
+                out += enc(num << 3 | 2) + enc(len(v)) + v
+    return bytes(out)
+
+
+def distinct(vb, v, typ, i):
+    """Element i of a long list made from v, all distinct and ascending:
+    v itself with its first bytes field (for a message) set to i."""
+    if typ == "bytes":
+        return i.to_bytes(len(v), "big")
+    for num in sorted(vb.SCHEMA[typ]):
+        name, t, label = vb.SCHEMA[typ][num]
+        if t == "bytes" and label != "rep" and name in v:
+            return dict(v, **{name: i.to_bytes(len(v[name]), "big")})
+    return v
+
+
+def variants(vb, d, msg):
+    """Each field of a decoded message at the edges, one at a time, at
+    every depth: every varint field (present or not, outside a oneof) set
+    to each edge value, an optional field dropped, a bytes field one byte
+    shorter or longer or an absent one of 31 and 32 bytes, a repeated
+    field emptied or made 512, 513, 1500 or 1501 distinct elements long, its
+    first element repeated, its elements reversed."""
+    oneof = vb.ONEOFS.get(msg, set())
+    for num, (name, typ, label) in sorted(vb.SCHEMA[msg].items()):
+        if num in oneof and name not in d:
+            continue
+        if label == "opt" and name in d:
+            yield {k: v for k, v in d.items() if k != name}
+        if typ in vb.VARINT_TYPES and label != "rep":
+            for e in EDGES:
+                yield dict(d, **{name: e})
+        elif typ == "bytes" and label != "rep":
+            if name in d:
+                yield dict(d, **{name: d[name][:-1]})
+                yield dict(d, **{name: d[name] + b"\0"})
+            else:
+                yield dict(d, **{name: bytes(31)})
+                yield dict(d, **{name: bytes(32)})
+        elif label == "rep" and d.get(name):
+            yield dict(d, **{name: []})
+            for n in (512, 513, 1500, 1501):  # the most heads and votes, and one more
+                yield dict(d, **{name: [distinct(vb, d[name][0], typ, i) for i in range(n)]})
+            yield dict(d, **{name: d[name][:1] + d[name]})
+            yield dict(d, **{name: d[name][::-1]})
+            if typ == "bytes":
+                yield dict(d, **{name: [d[name][0][:-1]] + d[name][1:]})
+        if typ in vb.SCHEMA and d.get(name):
+            if label == "rep":
+                for sub in variants(vb, d[name][0], typ):
+                    yield dict(d, **{name: [sub] + d[name][1:]})
+            else:
+                for sub in variants(vb, d[name], typ):
+                    yield dict(d, **{name: sub})
+
+
+def edges(vb, base, msg):
+    """The variants of each base message that decodes, re-encoded."""
+    out = []
+    for b in base:
+        try:
+            d = vb.decode(b, msg)
+        except vb.Bad:
+            continue
+        out.extend(encode(vb, v, msg) for v in variants(vb, d, msg))
+    return out
 
 
 def main(argv):
@@ -128,7 +227,7 @@ def main(argv):
     for t, payload, _ in vb.records(data, []):
         if t == (1 if genesis else 2):
             base.append(payload if genesis else payload[4:4 + vb.u32(payload, 0)])
-    cases = list(base)
+    cases = list(base) + edges(vb, base, "Genesis" if genesis else "Body")
     for _ in range(cases_n):
         b = rnd.choice(base)
         try:
