@@ -501,7 +501,8 @@ static int task_open_appends(struct daemon *d)
 		      store_head(d->s, d->me, &ours, NULL) == 0 && ours >= syncer_own_heard(d->sy);
 	if (!late && !current)
 		return 0;
-	if (store_hold_appends(d->s, 0)) {
+	/* -1 tells a command waiting for the hold that it ended unconfirmed */
+	if (store_hold_appends(d->s, current ? 0 : -1)) {
 		log_limited(LOG_WARN, "hold", "appends stay held: %s", err_msg());
 		return 0;
 	}
