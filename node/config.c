@@ -91,6 +91,8 @@ static int config_line(struct node_config *cfg, char *line)
 		return int_value(key, v, 1, 64, &cfg->sync.window);
 	if (strcmp(key, "max_inbound") == 0)
 		return int_value(key, v, 1, 4096, &cfg->sync.max_inbound);
+	if (strcmp(key, "max_memory") == 0)
+		return int_value(key, v, 0, 1 << 20, &cfg->sync.max_memory_mb);
 	if (strcmp(key, "max_peers") == 0)
 		return int_value(key, v, 0, OVERLAY_MAX, &cfg->max_peers);
 	if (strcmp(key, "hello_interval") == 0)

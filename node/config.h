@@ -12,6 +12,9 @@
  *                         0..64 (default 8; 0 when peer lines are set)
  *   max_inbound = N       inbound peers kept, 1..4096 (default 32)
  *   hello_interval = MS   anti-entropy period, 500..600000 (default 10000)
+ *   max_memory = MB       heap in use beyond which every connection is
+ *                         closed and made again, 0 (never) or more
+ *                         (default 256; see sync.c, memory_guard)
  * A line that is not one of these, or a value out of range, is refused
  * with the file, the line number and the reason.
  */

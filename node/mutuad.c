@@ -42,9 +42,9 @@
 #define POLL_MS 10
 #define AUTO_ANSWER_MS 1000
 /* The overlay is looked at again this often; a chosen member not
- * connected for FAIL_GRACE_MS is passed over for FAIL_FORGET_MS. */
-#define OVERLAY_EVERY_MS 5000
-#define FAIL_GRACE_MS 30000
+ * connected for three hello intervals (30 s by default) is passed over
+ * for FAIL_FORGET_MS. */
+#define OVERLAY_EVERY_MS 1000
 #define FAIL_FORGET_MS 300000
 
 static volatile sig_atomic_t stop_flag, reload_flag;
@@ -105,7 +105,8 @@ static void failed_add(const uint8_t *member, int64_t until)
  * publishing an endpoint, failing ones replaced by the next along the
  * ring. Peers it chose before and chooses no more are closed; the
  * configured ones are never touched. */
-static int overlay_refresh(struct syncer *sy, struct store *s, const uint8_t *me, int k)
+static int overlay_refresh(struct syncer *sy, struct store *s, const uint8_t *me, int k,
+			   int64_t grace)
 {
 	struct replica_endpoint *ep;
 	size_t n;
@@ -121,7 +122,7 @@ static int overlay_refresh(struct syncer *sy, struct store *s, const uint8_t *me
 	if (ids && failing && keep) {
 		for (size_t i = 0; i < n; i++) {
 			memcpy(ids[i], ep[i].member, 32);
-			if (syncer_peer_state(sy, ep[i].member, FAIL_GRACE_MS) == 1) {
+			if (syncer_peer_state(sy, ep[i].member, grace) == 1) {
 				failed_add(ep[i].member, now + FAIL_FORGET_MS);
 				log_msg(LOG_INFO, "overlay: %s does not answer or has no room: "
 					"another member is dialled in its place", ep[i].url);
@@ -133,7 +134,7 @@ static int overlay_refresh(struct syncer *sy, struct store *s, const uint8_t *me
 	for (int j = 0; j < got; j++) {
 		size_t i = pick[j].index;
 		keep[i] = 1;
-		if (syncer_peer_state(sy, ep[i].member, FAIL_GRACE_MS) < 0 &&
+		if (syncer_peer_state(sy, ep[i].member, grace) < 0 &&
 		    syncer_add_peer_why(sy, ep[i].member, ep[i].url, overlay_why_name(pick[j].why)))
 			log_limited(LOG_WARN, "overlay", "overlay: %s", err_msg());
 	}
@@ -185,7 +186,7 @@ static int add_peers(struct syncer *sy, struct store *s, const uint8_t *me,
 			rc = -1;
 		}
 	}
-	if (overlay_refresh(sy, s, me, overlay_size(cfg))) {
+	if (overlay_refresh(sy, s, me, overlay_size(cfg), 3 * (int64_t)cfg->sync.hello_ms)) {
 		if (!keep_going)
 			return -1;
 		log_msg(LOG_ERROR, "reload: %s", err_msg());
@@ -543,7 +544,7 @@ static int task_checkpoint(struct daemon *d)
 /* The overlay again: members joined or left, chosen peers failed. */
 static int task_overlay(struct daemon *d)
 {
-	if (overlay_refresh(d->sy, d->s, d->me, d->overlay_k))
+	if (overlay_refresh(d->sy, d->s, d->me, d->overlay_k, 3 * (int64_t)d->cfg.sync.hello_ms))
 		log_limited(LOG_WARN, "overlay", "overlay: %s", err_msg());
 	return 0;
 }

@@ -43,6 +43,8 @@
 			     * and a `mutua sync` */
 #define PENALTY_MS 60000    /* a peer whose message broke a limit */
 #define BUSY_MS 60000       /* a peer that told us it has no room */
+#define MEMORY_LOOK_MS 50   /* how often the heap in use is looked at */
+#define REBIND_MS 100       /* between attempts to listen again */
 #define DRAIN_MAX 256 /* messages handled per socket per poll round */
 #define ROUND_MS 250         /* the longest a fetch keeps its transaction */
 #define ROUND_ENTRIES 65536  /* the most entries it adds in one */
@@ -94,6 +96,11 @@ struct syncer {
 		int64_t until;
 	} *penalties;
 	size_t npenalties, cappenalties;
+	char listen_ep[ENDPOINT_MAX_LEN + 1]; /* where the ROUTER binds */
+	int64_t rebind_at;     /* ms: listen again then (0: listening) */
+	int64_t memory_at;     /* ms: the heap in use is next looked at */
+	int trim;              /* give freed memory back at the next look */
+	uint64_t resets;       /* times memory_guard closed every connection */
 	struct want *wants;
 	size_t nwants, cap_wants;
 	int64_t data_version;
@@ -1556,6 +1563,8 @@ void syncer_destroy(struct syncer **syp)
 
 int syncer_listen(struct syncer *sy, const char *endpoint)
 {
+	if (endpoint != sy->listen_ep)
+		snprintf(sy->listen_ep, sizeof sy->listen_ep, "%s", endpoint);
 	if (!(sy->router = zmq_socket(sy->ctx, ZMQ_ROUTER)) || socket_common(sy, sy->router) ||
 	    set_int(sy->router, ZMQ_CURVE_SERVER, 1) ||
 	    set_int(sy->router, ZMQ_ROUTER_MANDATORY, 1))
@@ -1657,8 +1666,81 @@ static int end_round(struct syncer *sy)
 	return 0;
 }
 
+/* What libzmq cannot bound: it queues every frame of a multipart message
+ * until the last one arrives, and only then does the message reach us
+ * (ZMQ_MAXMSGSIZE bounds one frame; the high-water marks count whole
+ * messages). One message of four million empty frames took 565 MB. So the
+ * heap in use is looked at every MEMORY_LOOK_MS; past max_memory every
+ * connection is closed (which drops what libzmq queued for it) and made
+ * again: the ROUTER listens anew, outbound peers are dialled again after
+ * their back-off. A flood is cut off within one look; a sender whose
+ * message does arrive whole is refused for a while (FRAMES_LIMIT). The
+ * unit's MemoryMax is the last resort. */
+static void memory_guard(struct syncer *sy, int64_t now)
+{
+	if (now < sy->memory_at)
+		return;
+	sy->memory_at = now + MEMORY_LOOK_MS;
+	if (sy->trim) {
+		sy->trim = 0;
+		malloc_trim(0);
+	}
+	if (sy->cfg.max_memory_mb <= 0)
+		return;
+	struct mallinfo2 mi = mallinfo2();
+	size_t used = mi.uordblks + mi.hblkhd;
+	if (used <= (size_t)sy->cfg.max_memory_mb << 20)
+		return;
+	sy->resets++;
+	log_limited(LOG_WARN, "memory-guard", "memory in use %zu MB, over max_memory (%d MB): "
+		    "every connection is closed and made again (a peer may be sending a "
+		    "message of millions of frames, which libzmq keeps whole)",
+		    used >> 20, sy->cfg.max_memory_mb);
+	if (sy->router) {
+		zmq_close(sy->router);
+		sy->router = NULL;
+		sy->rebind_at = now + REBIND_MS;
+	}
+	for (int i = sy->npeers - 1; i >= 0; i--) {
+		struct peer *p = sy->peers[i];
+		if (!p->outbound) {
+			peer_remove(sy, i);
+			continue;
+		}
+		for (size_t k = 0; k < sy->nwants; k++)
+			if (sy->wants[k].src == p)
+				sy->wants[k].src = NULL;
+		peer_close(p);
+		p->connected = p->inflight = p->answered = 0;
+		p->dead_since = now;
+		p->redial_ms = REDIAL_MIN_MS;
+	}
+	sy->trim = 1;
+}
+
+/* The ROUTER again after memory_guard closed it (its port may take a
+ * moment to be free). */
+static void rebind(struct syncer *sy, int64_t now)
+{
+	if (sy->router || !sy->rebind_at || now < sy->rebind_at)
+		return;
+	if (syncer_listen(sy, sy->listen_ep)) {
+		if (sy->router)
+			zmq_close(sy->router);
+		sy->router = NULL;
+		sy->rebind_at = now + REBIND_MS;
+		log_limited(LOG_DEBUG, "rebind", "%s: trying again", err_msg());
+		return;
+	}
+	sy->rebind_at = 0;
+	log_msg(LOG_INFO, "listening again on %s", sy->listen_ep);
+}
+
 int syncer_poll(struct syncer *sy, int timeout_ms)
 {
+	int64_t t0 = clock_now_ms();
+	memory_guard(sy, t0);
+	rebind(sy, t0);
 	/* the ZAP handler, the wake FIFO, the ROUTER, and two sockets per
 	 * outbound peer: sized to the peers, never a fixed array */
 	size_t need = 3 + 2 * (size_t)sy->npeers;
@@ -1755,6 +1837,11 @@ uint64_t syncer_received(const struct syncer *sy)
 uint64_t syncer_sent(const struct syncer *sy)
 {
 	return sy->sent;
+}
+
+uint64_t syncer_resets(const struct syncer *sy)
+{
+	return sy->resets;
 }
 
 int syncer_npeers(const struct syncer *sy)

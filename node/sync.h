@@ -23,8 +23,10 @@ struct sync_config {
 	int max_inbound;    /* peers connected to our ROUTER */
 	int hello_ms;       /* anti-entropy: HELLO to each outbound peer */
 	int request_ms;     /* a GET unanswered this long is asked again */
+	int max_memory_mb;  /* heap in use beyond which every connection is
+			     * closed and made again (0: never) */
 };
-#define SYNC_CONFIG_DEFAULT {2048, 4, 32, 10000, 10000}
+#define SYNC_CONFIG_DEFAULT {2048, 4, 32, 10000, 10000, 256}
 
 struct peer_stats {
 	char name[160];
@@ -77,6 +79,8 @@ void syncer_announce(struct syncer *sy);
 uint64_t syncer_received(const struct syncer *sy);
 uint64_t syncer_sent(const struct syncer *sy);
 int syncer_npeers(const struct syncer *sy);
+/* Times every connection was closed because memory ran over max_memory. */
+uint64_t syncer_resets(const struct syncer *sy);
 void syncer_peer_stats(const struct syncer *sy, int i, struct peer_stats *out);
 /* 1 when the given outbound peer has answered our HELLO and nothing is
  * wanted from, or in flight with, any peer. */
