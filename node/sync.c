@@ -62,6 +62,7 @@ struct peer {
 	int mark;                        /* scratch for announce_feed */
 	char why[16];                    /* outbound: why it is dialled */
 	int64_t added;                   /* ms: when it was added */
+	int64_t up_at;                   /* ms: last seen connected */
 	int64_t busy_until;              /* outbound: it said it had no room */
 	int64_t dead_since, redial_ms;   /* outbound: handshake failed (libzmq
 					  * gives up on such a connection) */
@@ -1048,7 +1049,7 @@ int syncer_peer_state(const struct syncer *sy, const uint8_t member[32], int64_t
 	if (p->connected)
 		return 0;
 	/* never connected, or down, for longer than the grace */
-	return now - (p->last_contact > p->added ? p->last_contact : p->added) > grace_ms;
+	return now - (p->up_at > p->added ? p->up_at : p->added) > grace_ms;
 }
 
 /* ---- limits ----------------------------------------------------------- */
@@ -1799,6 +1800,8 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	int64_t now = clock_now_ms();
 	for (int i = sy->npeers - 1; i >= 0; i--) {
 		struct peer *p = sy->peers[i];
+		if (p->connected)
+			p->up_at = now;
 		if (p->outbound && p->connected && now - p->last_contact > 3 * (int64_t)sy->cfg.hello_ms) {
 			/* no answer to the last three digests: the link is dead
 			 * whatever TCP says (ZMTP heartbeats are off, see

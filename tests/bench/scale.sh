@@ -171,7 +171,8 @@ printf '%s\n' "${ROWS[@]}"
 echo
 echo "The overlay of the same code (tests/tools/overlaysim), hops times ${HOP_MS:-20} ms a hop (measured above):"
 echo
-for n in 100 1000 10000; do
+for n in 100 1000; do
 	"$TOOLS/overlaysim" "$n" 8 "${HOP_MS:-20}"
 	"$TOOLS/overlaysim" "$n" 8 "${HOP_MS:-20}" 10
 done
+"$TOOLS/overlaysim" 10000 8 "${HOP_MS:-20}"
