@@ -44,7 +44,9 @@ count() { sqlite3 -cmd '.timeout 5000' "$1/store.db" "SELECT count(*) FROM entri
 # pct P values...: the P-th percentile (nearest rank)
 pct() { local p=$1; shift; printf '%s\n' "$@" | sort -n | awk -v p="$p" '{v[NR]=$1} END {i=int((NR*p+99)/100); if(i<1)i=1; print v[i]}'; }
 
-port=$((20000 + RANDOM % 30000))
+# below the kernel's ephemeral ports (32768 and up), which outgoing
+# connections take: a listening port among them may be taken already
+port=$((20000 + RANDOM % 8000))
 ROWS=()
 HOP_MS=
 
@@ -75,12 +77,15 @@ run_n() {
 	local total open=0
 	total=$(count "$d/1")
 	# every node holds the whole history (member 1's feed and the others')
-	for ((m = 0; m < 600; m++)); do
+	for ((m = 0; m < 300; m++)); do
 		open=0
 		for ((i = 1; i <= n; i++)); do
 			[ "$(count "$d/$i")" -ge "$total" ] && open=$((open + 1))
 		done
 		[ "$open" -eq "$n" ] && break
+		for ((i = 1; i <= n; i++)); do
+			kill -0 "${pids[i]}" 2>/dev/null || { say "N=$n: node $i died: $(tail -1 "$d/$i.log")"; return 1; }
+		done
 		sleep 1
 	done
 	t1=$(now_ms)
