@@ -30,7 +30,7 @@ endif
 OPT ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
 	$(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
-LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread
+LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 # the plain CLI: no libzmq (tools/net_exec.c says why)
 CLI_LDLIBS := $(shell pkg-config --libs $(filter-out libzmq,$(PKGS))) -lpthread
 ifeq ($(SAN),1)
@@ -141,6 +141,10 @@ bench:
 	@$(MAKE) --no-print-directory OPT="-O3 -DNDEBUG" all $(BENCH_BIN)
 	@sh tests/bench.sh
 
+# N real daemons on loopback and the overlay to 10 000 (tests/bench/scale.sh)
+bench-scale: all tests
+	@bash tests/bench/scale.sh
+
 fuzz:
 	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
@@ -165,7 +169,7 @@ install: all
 clean:
 	rm -rf build bin bench-results.json
 
-.PHONY: all tests check demo bench fuzz stress valgrind install clean
+.PHONY: all tests check demo bench bench-scale fuzz stress valgrind install clean
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

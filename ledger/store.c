@@ -775,6 +775,19 @@ int store_hold_appends(struct store *s, int64_t until_ms)
 	return store_step_done(s, st);
 }
 
+int store_appends_held(struct store *s, int64_t *until)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = 'hold_appends_until'");
+	if (!st)
+		return -1;
+	int rc = store_step_row(s, st);
+	*until = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	return *until > clock_now_ms();
+}
+
 /* Refuses while the daemon holds appends (see store_hold_appends). */
 static int check_hold(struct store *s)
 {

@@ -95,6 +95,11 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
  * had already published (DESIGN.md, invariant 8). A write of its own:
  * refused while a transaction is open. */
 int store_hold_appends(struct store *s, int64_t until_ms);
+/* 1 while appends are held, 0 when not, -1 on a store error; *until is
+ * the value mutuad left: the time the hold ends, 0 when a peer confirmed
+ * the own feed (or no daemon set one), -1 when the hold ended with no
+ * peer's confirmation (mutuad opened appends all the same). */
+int store_appends_held(struct store *s, int64_t *until);
 
 /* The head of a feed: seq 0 and a zero id when the feed is empty. */
 int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES],

@@ -58,6 +58,7 @@ const struct view view_daemon_peers = {
 	"SELECT json_extract(value, '$.name') AS peer,"
 	" json_extract(value, '$.endpoint') AS endpoint,"
 	" json_extract(value, '$.direction') AS dir,"
+	" coalesce(json_extract(value, '$.why'), '') AS why,"
 	" iif(json_extract(value, '$.connected'), 'connected', 'down') AS state,"
 	" CASE WHEN json_extract(value, '$.last_contact') > 0 THEN"
 	"  strftime('%Y-%m-%dT%H:%M:%S', json_extract(value, '$.last_contact') / 1000,"

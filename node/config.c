@@ -1,5 +1,6 @@
 /* config.c - see config.h for the file format. */
 #include "config.h"
+#include "overlay.h"
 #include "replica.h"
 #include "util.h"
 #include "view.h"
@@ -17,6 +18,7 @@ void config_init(struct node_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	snprintf(cfg->listen, sizeof cfg->listen, "%s", DEFAULT_LISTEN);
 	cfg->log_level = LOG_INFO;
+	cfg->max_peers = -1;
 	cfg->sync = def;
 	cfg->witness_every_s = (int)(WITNESS_EVERY_MS / 1000);
 	cfg->witness_idle_s = (int)(WITNESS_IDLE_MS / 1000);
@@ -91,7 +93,11 @@ static int config_line(struct node_config *cfg, char *line)
 	if (strcmp(key, "sync_window") == 0)
 		return int_value(key, v, 1, 64, &cfg->sync.window);
 	if (strcmp(key, "max_inbound") == 0)
-		return int_value(key, v, 1, 256, &cfg->sync.max_inbound);
+		return int_value(key, v, 1, 4096, &cfg->sync.max_inbound);
+	if (strcmp(key, "max_memory") == 0)
+		return int_value(key, v, 0, 1 << 20, &cfg->sync.max_memory_mb);
+	if (strcmp(key, "max_peers") == 0)
+		return int_value(key, v, 0, OVERLAY_MAX, &cfg->max_peers);
 	if (strcmp(key, "hello_interval") == 0)
 		return int_value(key, v, 500, 600000, &cfg->sync.hello_ms);
 	if (strcmp(key, "witness_every") == 0)

@@ -8,12 +8,17 @@
  *   log_level = L         error, warn, info (default) or debug
  *   sync_batch = N        entries per request, 1..4096 (default 2048)
  *   sync_window = N       requests in flight per peer, 1..64 (default 4)
- *   max_inbound = N       inbound peers kept, 1..256 (default 64)
+ *   max_peers = N         members dialled by the overlay (overlay.h),
+ *                         0..64 (default 8; 0 when peer lines are set)
+ *   max_inbound = N       inbound peers kept, 1..4096 (default 32)
  *   hello_interval = MS   anti-entropy period, 500..600000 (default 10000)
  *   witness_every = S     at most one witness (witness.h) every S seconds
  *                         while feeds gain entries, 10..86400 (default 300)
  *   witness_idle = S      at least one every S seconds while any head
  *                         moved, 60..604800 (default 86400)
+ *   max_memory = MB       heap in use beyond which every connection is
+ *                         closed and made again, 0 (never) or more
+ *                         (default 256; see sync.c, memory_guard)
  * A line that is not one of these, or a value out of range, is refused
  * with the file, the line number and the reason.
  */
@@ -29,11 +34,14 @@
 #define CONFIG_LINE_MAX 1024
 #define CONFIG_FILE_MAX (64 * 1024)
 #define DEFAULT_LISTEN "tcp://*:7650"
+#define OVERLAY_DEFAULT 8
 
 struct node_config {
 	char listen[ENDPOINT_MAX_LEN + 1];
 	char *peers[CONFIG_PEERS_MAX];
 	int npeers;
+	int max_peers;       /* overlay size; -1: OVERLAY_DEFAULT without peer
+			      * lines, 0 with them */
 	enum log_level log_level;
 	struct sync_config sync;
 	int witness_every_s, witness_idle_s;

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "lending.h"
 #include "log.h"
+#include "overlay.h"
 #include "replica.h"
 #include "rotate.h"
 #include "store.h"
@@ -39,11 +40,17 @@
 #define STATUS_EVERY_MS 1000
 /* The longest the loop sleeps: it also notices entries the CLI appended
  * (PRAGMA data_version, about a microsecond). The CLI's commits wake it at
- * once (syncer_watch_store); this bounds the delay for other writers. */
-#define POLL_MS 10
+ * once (syncer_watch_store); this bounds the delay for other writers.
+ * 10 ms cost an idle node about 1 % of a core in wake-ups alone. */
+#define POLL_MS 50
 #define AUTO_ANSWER_MS 1000
 /* how long after a proposal's deadline any node closes it */
 #define TALLY_GRACE_MS (3600 * 1000)
+/* The overlay is looked at again this often; a chosen member not
+ * connected for three hello intervals (30 s by default) is passed over
+ * for FAIL_FORGET_MS. */
+#define OVERLAY_EVERY_MS 1000
+#define FAIL_FORGET_MS 300000
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 
@@ -62,35 +69,134 @@ static int usage(void)
 	return 2;
 }
 
-/* Adds the configured peers, or every member publishing an endpoint.
- * At start a peer that cannot be added stops the node; on reload it is
- * logged and the others are added all the same (keep_going). */
+/* Members the overlay passes over for a while: chosen, but not
+ * connected for FAIL_GRACE_MS, or they said they had no room for us. */
+struct failed {
+	uint8_t member[32];
+	int64_t until;
+};
+static struct failed *failed;
+static size_t nfailed, capfailed;
+
+static int failed_now(const uint8_t *member, int64_t now)
+{
+	for (size_t i = 0; i < nfailed; i++)
+		if (failed[i].until > now && memcmp(failed[i].member, member, 32) == 0)
+			return 1;
+	return 0;
+}
+
+static void failed_add(const uint8_t *member, int64_t until)
+{
+	for (size_t i = 0; i < nfailed; i++)
+		if (failed[i].until <= clock_now_ms() || memcmp(failed[i].member, member, 32) == 0) {
+			memcpy(failed[i].member, member, 32);
+			failed[i].until = until;
+			return;
+		}
+	if (nfailed == capfailed) {
+		size_t cap = capfailed ? 2 * capfailed : 16;
+		struct failed *more = realloc(failed, cap * sizeof *more);
+		if (!more)
+			return;
+		failed = more;
+		capfailed = cap;
+	}
+	memcpy(failed[nfailed].member, member, 32);
+	failed[nfailed++].until = until;
+}
+
+/* The overlay (overlay.h): the k members chosen from the ids of those
+ * publishing an endpoint, failing ones replaced by the next along the
+ * ring. Peers it chose before and chooses no more are closed; the
+ * configured ones are never touched. */
+static int overlay_refresh(struct syncer *sy, struct store *s, const uint8_t *me, int k,
+			   int64_t grace)
+{
+	struct replica_endpoint *ep;
+	size_t n;
+	int64_t now = clock_now_ms();
+	if (k <= 0)
+		return 0;
+	if (replica_endpoints(s, me, &ep, &n))
+		return -1;
+	uint8_t (*ids)[32] = malloc((n + 1) * sizeof *ids);
+	uint8_t *failing = calloc(n + 1, 1), *keep = calloc(n + 1, 1);
+	struct overlay_pick pick[OVERLAY_MAX];
+	int got = -1;
+	if (ids && failing && keep) {
+		for (size_t i = 0; i < n; i++) {
+			memcpy(ids[i], ep[i].member, 32);
+			if (syncer_peer_state(sy, ep[i].member, grace) == 1) {
+				failed_add(ep[i].member, now + FAIL_FORGET_MS);
+				log_msg(LOG_INFO, "overlay: %s does not answer or has no room: "
+					"another member is dialled in its place", ep[i].url);
+			}
+			failing[i] = (uint8_t)failed_now(ep[i].member, now);
+		}
+		got = overlay_choose(me, (const uint8_t(*)[32])ids, n, failing, k, pick);
+	}
+	for (int j = 0; j < got; j++) {
+		size_t i = pick[j].index;
+		keep[i] = 1;
+		if (syncer_peer_state(sy, ep[i].member, grace) < 0 &&
+		    syncer_add_peer_why(sy, ep[i].member, ep[i].url, overlay_why_name(pick[j].why)))
+			log_limited(LOG_WARN, "overlay", "overlay: %s", err_msg());
+	}
+	/* the overlay's former choices */
+	for (int i = syncer_npeers(sy) - 1; got >= 0 && i >= 0; i--) {
+		struct peer_stats ps;
+		syncer_peer_stats(sy, i, &ps);
+		if (!ps.outbound || strcmp(ps.why, "configured") == 0)
+			continue;
+		uint8_t m[32];
+		size_t at;
+		hex_decode(m, 32, ps.member);
+		for (at = 0; at < n && memcmp(ep[at].member, m, 32) != 0; at++)
+			;
+		if (at == n || !keep[at])
+			syncer_drop_peer(sy, m);
+	}
+	free(ids);
+	free(failing);
+	free(keep);
+	free(ep);
+	return got < 0 ? err_set("out of memory") : 0;
+}
+
+/* The overlay's size: max_peers, or by default OVERLAY_DEFAULT without
+ * peer lines and none with them (they then say whom to dial, as before). */
+static int overlay_size(const struct node_config *cfg)
+{
+	return cfg->max_peers >= 0 ? cfg->max_peers : cfg->npeers ? 0 : OVERLAY_DEFAULT;
+}
+
+/* Adds the configured peers, then the overlay's. At start a peer that
+ * cannot be added stops the node; on reload it is logged and the others
+ * are added all the same (keep_going). */
 static int add_peers(struct syncer *sy, struct store *s, const uint8_t *me,
 		     const struct node_config *cfg, int keep_going)
 {
 	uint8_t member[32];
 	char endpoint[ENDPOINT_MAX_LEN + 1];
-	if (cfg->npeers) {
-		int rc = 0;
-		for (int i = 0; i < cfg->npeers; i++) {
-			if (peer_resolve(s, cfg->peers[i], member, endpoint) ||
-			    (memcmp(member, me, 32) == 0 &&
-			     err_set("peer '%s' is this node itself", cfg->peers[i])) ||
-			    syncer_add_peer(sy, member, endpoint)) {
-				if (!keep_going)
-					return -1;
-				log_msg(LOG_ERROR, "reload: %s", err_msg());
-				rc = -1;
-			}
+	int rc = 0;
+	for (int i = 0; i < cfg->npeers; i++) {
+		if (peer_resolve(s, cfg->peers[i], member, endpoint) ||
+		    (memcmp(member, me, 32) == 0 &&
+		     err_set("peer '%s' is this node itself", cfg->peers[i])) ||
+		    syncer_add_peer(sy, member, endpoint)) {
+			if (!keep_going)
+				return -1;
+			log_msg(LOG_ERROR, "reload: %s", err_msg());
+			rc = -1;
 		}
-		return rc;
 	}
-	struct replica_endpoint *ep;
-	size_t n;
-	int rc = replica_endpoints(s, me, &ep, &n);
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = syncer_add_peer(sy, ep[i].member, ep[i].url);
-	free(ep);
+	if (overlay_refresh(sy, s, me, overlay_size(cfg), 3 * (int64_t)cfg->sync.hello_ms)) {
+		if (!keep_going)
+			return -1;
+		log_msg(LOG_ERROR, "reload: %s", err_msg());
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -135,7 +241,7 @@ static int lock_home(const char *home)
 /* HOME/mutuad.status: JSON lines read by `mutua status`; the first line
  * is the node, then one line per peer. Replaced atomically. */
 static void write_status(const char *path, struct syncer *sy, const char *listen,
-			 int64_t started)
+			 int64_t started, int max_peers)
 {
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -145,8 +251,9 @@ static void write_status(const char *path, struct syncer *sy, const char *listen
 	fprintf(f, "{\"pid\":%d,\"started\":%lld,\"listen\":", (int)getpid(),
 		(long long)started);
 	json_string(f, listen);
-	fprintf(f, ",\"received\":%llu,\"sent\":%llu}\n",
-		(unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
+	fprintf(f, ",\"received\":%llu,\"sent\":%llu,\"max_peers\":%d}\n",
+		(unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy),
+		max_peers);
 	for (int i = 0; i < syncer_npeers(sy); i++) {
 		struct peer_stats ps;
 		syncer_peer_stats(sy, i, &ps);
@@ -156,6 +263,8 @@ static void write_status(const char *path, struct syncer *sy, const char *listen
 		json_string(f, ps.member);
 		fputs(",\"endpoint\":", f);
 		json_string(f, ps.endpoint);
+		fputs(",\"why\":", f);
+		json_string(f, ps.outbound ? ps.why : "dialled us");
 		fprintf(f, ",\"direction\":\"%s\",\"connected\":%s,\"last_contact\":%lld,"
 			   "\"received\":%llu,\"rejected\":%llu,\"sent\":%llu,\"error\":",
 			ps.outbound ? "out" : "in", ps.connected ? "true" : "false",
@@ -223,6 +332,7 @@ struct daemon {
 	int ev;      /* what the last poll saw: > 0 events, 0 none */
 	int holding; /* appends held until a peer confirms the own head */
 	int restart; /* start again with the keys on disk */
+	int overlay_k; /* members the overlay dials (overlay_size) */
 };
 
 /* The command line into d. -1 to go on, or the exit status. */
@@ -302,6 +412,7 @@ static int load_config(struct daemon *d)
 		return 2;
 	}
 	log_threshold = d->cfg.log_level;
+	d->overlay_k = overlay_size(&d->cfg);
 	return 0;
 }
 
@@ -378,20 +489,32 @@ static void daemon_start(struct daemon *d)
 
 /* ---- the periodic work: a table of tasks run between poll rounds ------ */
 
-/* Lifts the hold on appends once a peer confirmed the own feed's head
- * and the sync is quiet, or when no peer answered in time. */
+/* Lifts the hold on appends as soon as one peer has answered, or when
+ * none answered in time. How the node knows its own feed is current: a
+ * peer's answer to HELLO (or a digest equal to ours) lists every feed it
+ * holds, ours with its head; our appends are pushed at once to every
+ * peer, so a peer connected when we last appended holds our head. Once
+ * our store holds our feed up to what that peer holds (fetched first if
+ * the peer holds more: a node restored from a backup), appending cannot
+ * re-sign a seq. */
 static int task_open_appends(struct daemon *d)
 {
 	int late = d->now - d->started > OWN_HEAD_WAIT_MS;
-	if (!d->holding || !(late || (syncer_heard_own_head(d->sy) && syncer_quiet(d->sy))))
+	uint64_t ours = 0;
+	if (!d->holding)
 		return 0;
-	if (store_hold_appends(d->s, 0)) {
+	int current = syncer_heard_own_head(d->sy) &&
+		      store_head(d->s, d->me, &ours, NULL) == 0 && ours >= syncer_own_heard(d->sy);
+	if (!late && !current)
+		return 0;
+	/* -1 tells a command waiting for the hold that it ended unconfirmed */
+	if (store_hold_appends(d->s, current ? 0 : -1)) {
 		log_limited(LOG_WARN, "hold", "appends stay held: %s", err_msg());
 		return 0;
 	}
 	d->holding = 0;
 	log_msg(LOG_INFO, "own feed's head %s: appends open",
-		late ? "not confirmed by any peer in time" : "confirmed by peers");
+		current ? "confirmed by a peer" : "not confirmed by any peer in time");
 	return 0;
 }
 
@@ -461,9 +584,17 @@ static int task_witness(struct daemon *d)
 	return 0;
 }
 
+/* The overlay again: members joined or left, chosen peers failed. */
+static int task_overlay(struct daemon *d)
+{
+	if (overlay_refresh(d->sy, d->s, d->me, d->overlay_k, 3 * (int64_t)d->cfg.sync.hello_ms))
+		log_limited(LOG_WARN, "overlay", "overlay: %s", err_msg());
+	return 0;
+}
+
 static int task_status(struct daemon *d)
 {
-	write_status(d->status_path, d->sy, d->cfg.listen, d->started);
+	write_status(d->status_path, d->sy, d->cfg.listen, d->started, d->overlay_k);
 	return 0;
 }
 
@@ -491,6 +622,7 @@ static int task_reload(struct daemon *d)
 				config_add_peer(&fresh, d->cli_peers[i]);
 		}
 		syncer_clear_peers(d->sy);
+		d->overlay_k = overlay_size(&fresh);
 		add_peers(d->sy, d->s, d->me, &fresh, 1);
 		log_msg(LOG_INFO, "reloaded: %d peers", syncer_npeers(d->sy));
 	}
@@ -527,6 +659,7 @@ static struct task tasks[] = {
 	{"witness", WITNESS_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_witness, 0},
 	/* it must not slow a sync down */
 	{"status", STATUS_EVERY_MS, 0, task_status, 0},
+	{"overlay", OVERLAY_EVERY_MS, 0, task_overlay, 0},
 	{"key", STATUS_EVERY_MS, 0, task_key, 0},
 	{"reload", 0, 0, task_reload, 0},
 };
@@ -596,8 +729,14 @@ int main(int argc, char **argv)
 		return rc;
 
 	/* no core dumps: they would hold the secret keys */
-	struct rlimit none = {0, 0};
+	struct rlimit none = {0, 0}, files;
 	setrlimit(RLIMIT_CORE, &none);
+	/* descriptors: the soft limit up to the hard one (the unit sets it,
+	 * LimitNOFILE): silent connections must not starve members */
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &files);
+	}
 	prctl(PR_SET_DUMPABLE, 0);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "mutuad: cannot initialise libsodium\n");

@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <malloc.h>
+#include <sodium.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -29,12 +31,20 @@
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in libzmq 4.3.4, accepted by it */
 #endif
 
-#define PEERS_MAX 256
 #define STORE_RETRY_MS 1000 /* pause after the store refused a write */
 #define FRAMES_MAX 4
+#define FRAMES_LIMIT 16 /* a message of more frames breaks a limit */
 #define BAD_SRC_MS 60000
 #define REDIAL_MIN_MS 1000  /* first new attempt after a failed handshake */
-#define REDIAL_MAX_MS 15000 /* the wait doubles up to this */
+#define REDIAL_MAX_MS 60000 /* the wait doubles up to this (plus up to a
+			     * quarter more at random: no redial storms) */
+#define HANDSHAKE_MS 3000   /* a connection silent this long is closed */
+#define PER_MEMBER_IN 2     /* inbound connections of one member: its node
+			     * and a `mutua sync` */
+#define PENALTY_MS 60000    /* a peer whose message broke a limit */
+#define BUSY_MS 60000       /* a peer that told us it has no room */
+#define MEMORY_LOOK_MS 50   /* how often the heap in use is looked at */
+#define REBIND_MS 100       /* between attempts to listen again */
 #define DRAIN_MAX 256 /* messages handled per socket per poll round */
 #define ROUND_MS 250         /* the longest a fetch keeps its transaction */
 #define ROUND_ENTRIES 65536  /* the most entries it adds in one */
@@ -49,6 +59,11 @@ struct peer {
 	char name[NAME_MAX_LEN + 1];
 	char endpoint[ENDPOINT_MAX_LEN + 1];
 	int connected, answered, refused;
+	int mark;                        /* scratch for announce_feed */
+	char why[16];                    /* outbound: why it is dialled */
+	int64_t added;                   /* ms: when it was added */
+	int64_t up_at;                   /* ms: last seen connected */
+	int64_t busy_until;              /* outbound: it said it had no room */
 	int64_t dead_since, redial_ms;   /* outbound: handshake failed (libzmq
 					  * gives up on such a connection) */
 	int64_t last_contact, last_hello;
@@ -71,8 +86,22 @@ struct syncer {
 	const struct key *key;
 	struct sync_config cfg;
 	void *ctx, *zap, *router;
-	struct peer *peers[PEERS_MAX];
-	int npeers, monitors;
+	struct peer **peers;   /* grows as needed: no fixed bound */
+	int npeers, cappeers, monitors;
+	zmq_pollitem_t *items; /* syncer_poll's, sized to the peers */
+	struct peer **owner;
+	size_t capitems;
+	/* members refused for a while after breaking a limit */
+	struct penalty {
+		uint8_t member[KEY_ID_BYTES];
+		int64_t until;
+	} *penalties;
+	size_t npenalties, cappenalties;
+	char listen_ep[ENDPOINT_MAX_LEN + 1]; /* where the ROUTER binds */
+	int64_t rebind_at;     /* ms: listen again then (0: listening) */
+	int64_t memory_at;     /* ms: the heap in use is next looked at */
+	int trim;              /* give freed memory back at the next look */
+	uint64_t resets;       /* times memory_guard closed every connection */
 	struct want *wants;
 	size_t nwants, cap_wants;
 	int64_t data_version;
@@ -111,7 +140,17 @@ static int set_int(void *sock, int opt, int v)
 }
 
 /* Options every socket between nodes carries: CURVE checked by our ZAP
- * handler, bounded messages and queues, heartbeats, no linger. */
+ * handler, bounded messages and queues, no linger, handshakes that end
+ * quickly, reconnections that back off.
+ *
+ * No ZMTP heartbeats: in libzmq 4.3.4 the heartbeat timer calls out_event()
+ * on a connection whose input stopped (its receive queue full) and whose
+ * peer then closed it, which aborts the process on
+ * "Assertion failed: !_io_error (stream_engine_base.cpp:331)" (libzmq
+ * issues 4364 and 4841; at N = 100 it killed 88 nodes). Liveness is ours
+ * instead: an outbound peer answers each digest of heads (SUM) within
+ * 3 hello intervals or is dialled again; an inbound one silent that long
+ * is forgotten; TCP keepalives find dead links the kernel knows of. */
 static int socket_common(struct syncer *sy, void *sock)
 {
 	int64_t maxmsg = WIRE_MSG_MAX;
@@ -121,12 +160,13 @@ static int socket_common(struct syncer *sy, void *sock)
 	    set_int(sock, ZMQ_SNDHWM, 2 * sy->cfg.window + 8) ||
 	    set_int(sock, ZMQ_RCVHWM, 2 * sy->cfg.window + 8) ||
 	    set_int(sock, ZMQ_LINGER, 0) ||
-	    set_int(sock, ZMQ_HEARTBEAT_IVL, 5000) ||
-	    set_int(sock, ZMQ_HEARTBEAT_TIMEOUT, 15000) ||
-	    set_int(sock, ZMQ_HEARTBEAT_TTL, 20000) ||
-	    set_int(sock, ZMQ_HANDSHAKE_IVL, 5000) ||
-	    set_int(sock, ZMQ_RECONNECT_IVL, 100) ||
-	    set_int(sock, ZMQ_RECONNECT_IVL_MAX, 5000) ||
+	    set_int(sock, ZMQ_TCP_KEEPALIVE, 1) ||
+	    set_int(sock, ZMQ_TCP_KEEPALIVE_IDLE, 60) ||
+	    set_int(sock, ZMQ_TCP_KEEPALIVE_INTVL, 10) ||
+	    set_int(sock, ZMQ_TCP_KEEPALIVE_CNT, 3) ||
+	    set_int(sock, ZMQ_HANDSHAKE_IVL, HANDSHAKE_MS) ||
+	    set_int(sock, ZMQ_RECONNECT_IVL, 500) ||
+	    set_int(sock, ZMQ_RECONNECT_IVL_MAX, 30000) ||
 	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, sy->key->xsk, 32) ||
 	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, sy->key->xpk, 32))
 		return err_set("socket options: %s", zmq_strerror(errno));
@@ -236,14 +276,106 @@ static void send_hello(struct syncer *sy, struct peer *p, const char *cmd)
 	free(heads);
 }
 
+/* A peer's heads are kept in the order of their authors (our own list
+ * comes so from the store): a lookup costs log N, not N. */
+static int head_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct wire_head *)a)->author, ((const struct wire_head *)b)->author,
+		      32);
+}
+
+static struct wire_head *head_find(const struct peer *p, const uint8_t *author)
+{
+	struct wire_head key;
+	if (!p->nheads)
+		return NULL;
+	memcpy(key.author, author, 32);
+	return bsearch(&key, p->heads, p->nheads, sizeof *p->heads, head_cmp);
+}
+
 /* The seq up to which peer p last told us it holds author's feed; 0 when
  * it did not list the feed. */
 static uint64_t peer_seq(const struct peer *p, const uint8_t *author)
 {
-	for (size_t i = 0; i < p->nheads; i++)
-		if (memcmp(p->heads[i].author, author, 32) == 0)
-			return p->heads[i].seq;
-	return 0;
+	const struct wire_head *h = head_find(p, author);
+	return h ? h->seq : 0;
+}
+
+/* What a comparison of heads costs when nothing changed: one hash of all
+ * of them (in the order of their authors), 32 bytes each way per peer and
+ * interval, whatever the federation's size. Heads travel in full only
+ * when the digests differ. */
+static void heads_digest(const struct wire_head *h, size_t n, uint8_t out[32])
+{
+	static const char tag[] = "mutua heads v1";
+	crypto_generichash_state st;
+	uint8_t b[WIRE_HEAD_SIZE];
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag - 1);
+	for (size_t i = 0; i < n; i++) {
+		wire_head_put(b, &h[i]);
+		crypto_generichash_update(&st, b, sizeof b);
+	}
+	crypto_generichash_final(&st, out, 32);
+}
+
+/* SUM: the digest of our heads; the peer answers SAME when it holds the
+ * same heads, or a full HELLO when not. */
+static void send_sum(struct syncer *sy, struct peer *p)
+{
+	size_t n;
+	uint8_t d[32];
+	struct wire_head *list = our_heads(sy, &n);
+	if (!list)
+		return;
+	heads_digest(list, n, d);
+	free(list);
+	const void *b[] = {"SUM", d};
+	size_t l[] = {3, sizeof d};
+	send_frames(sy, p, b, l, 2);
+	p->last_hello = clock_now_ms();
+}
+
+/* The peer holds exactly our heads: they become what we know of it. */
+static void adopt_our_heads(struct syncer *sy, struct peer *p, struct wire_head *list, size_t n)
+{
+	free(p->heads);
+	p->heads = list;
+	p->nheads = n;
+	p->answered = 1;
+	sy->heard_own = 1;
+	const struct wire_head *own = head_find(p, sy->key->id);
+	if (own && own->seq > sy->own_heard)
+		sy->own_heard = own->seq;
+}
+
+/* A SUM (answer 1: reply SAME or HELLO) or a SAME (answer 0) from p. */
+static void take_sum(struct syncer *sy, struct peer *p, const uint8_t *d, size_t len, int answer)
+{
+	size_t n;
+	uint8_t ours[32];
+	if (len != 32) {
+		log_limited(LOG_WARN, p->name, "peer %s: bad digest", peer_label(p));
+		p->rejected++;
+		return;
+	}
+	struct wire_head *list = our_heads(sy, &n);
+	if (!list)
+		return;
+	heads_digest(list, n, ours);
+	if (sodium_memcmp(ours, d, 32) == 0) {
+		adopt_our_heads(sy, p, list, n);
+		if (answer) {
+			const void *b[] = {"SAME", ours};
+			size_t l[] = {4, sizeof ours};
+			send_frames(sy, p, b, l, 2);
+		}
+		return;
+	}
+	free(list);
+	/* different: our heads in full, which p answers with its own */
+	if (answer)
+		send_hello(sy, p, "HELLO");
 }
 
 /* Entries packed into sy->buf, up to max bytes. */
@@ -299,11 +431,10 @@ static void announce_feed(struct syncer *sy, const uint8_t *author)
 	const void *b[] = {"HEADS", frame};
 	size_t l[] = {5, sizeof frame};
 	/* the pushes first: they carry the entries on; the heads wait */
-	uint8_t pushed[PEERS_MAX] = {0};
 	for (int i = 0; i < sy->npeers; i++)
-		pushed[i] = sy->peers[i]->connected && push_feed(sy, sy->peers[i], &h) == 0;
+		sy->peers[i]->mark = sy->peers[i]->connected && push_feed(sy, sy->peers[i], &h) == 0;
 	for (int i = 0; i < sy->npeers; i++)
-		if (sy->peers[i]->connected && !pushed[i])
+		if (sy->peers[i]->connected && !sy->peers[i]->mark)
 			send_frames(sy, sy->peers[i], b, l, 2);
 }
 
@@ -502,24 +633,29 @@ static void take_heads(struct syncer *sy, struct peer *p, const uint8_t *buf,
 		/* a full list of the peer's heads: it holds our own feed up to
 		 * the seq it listed, or not at all */
 		sy->heard_own = 1;
+		qsort(h, n, sizeof *h, head_cmp);
 		free(p->heads);
 		p->heads = h;
 		p->nheads = n;
 		p->answered = 1;
 	} else {
-		/* merge an announcement into what we know of the peer */
+		/* merge an announcement into what we know of the peer, kept in
+		 * the order of the authors */
 		for (size_t i = 0; i < n; i++) {
-			size_t k;
-			for (k = 0; k < p->nheads; k++)
-				if (memcmp(p->heads[k].author, h[i].author, 32) == 0)
-					break;
-			if (k < p->nheads) {
-				p->heads[k] = h[i];
+			struct wire_head *k = head_find(p, h[i].author);
+			if (k) {
+				*k = h[i];
 			} else if (p->nheads < WIRE_HEADS_MAX) {
 				struct wire_head *more = realloc(p->heads, (p->nheads + 1) * sizeof *more);
 				if (more) {
+					size_t at = 0;
 					p->heads = more;
-					p->heads[p->nheads++] = h[i];
+					while (at < p->nheads && head_cmp(&p->heads[at], &h[i]) < 0)
+						at++;
+					memmove(&p->heads[at + 1], &p->heads[at],
+						(p->nheads - at) * sizeof *more);
+					p->heads[at] = h[i];
+					p->nheads++;
 				}
 			}
 		}
@@ -821,6 +957,9 @@ static void peer_redial(struct syncer *sy, struct peer *p)
 	p->redial_ms = p->redial_ms ? 2 * p->redial_ms : REDIAL_MIN_MS;
 	if (p->redial_ms > REDIAL_MAX_MS)
 		p->redial_ms = REDIAL_MAX_MS;
+	/* nodes started together must not redial together */
+	p->redial_ms += (int64_t)randombytes_uniform((uint32_t)(p->redial_ms / 4 + 1));
+	p->last_contact = clock_now_ms();
 	if (member_xkey(sy, p->member, xkey) || peer_dial(sy, p, xkey)) {
 		log_limited(LOG_WARN, p->name, "peer %s: cannot dial again: %s", peer_label(p),
 			    err_msg());
@@ -829,11 +968,31 @@ static void peer_redial(struct syncer *sy, struct peer *p)
 	}
 }
 
+/* Room for one more peer in sy->peers. */
+static int peers_room(struct syncer *sy)
+{
+	if (sy->npeers < sy->cappeers)
+		return 0;
+	int cap = sy->cappeers ? 2 * sy->cappeers : 16;
+	struct peer **more = realloc(sy->peers, (size_t)cap * sizeof *more);
+	if (!more)
+		return err_set("out of memory");
+	sy->peers = more;
+	sy->cappeers = cap;
+	return 0;
+}
+
 int syncer_add_peer(struct syncer *sy, const uint8_t member[32], const char *endpoint)
 {
+	return syncer_add_peer_why(sy, member, endpoint, "configured");
+}
+
+int syncer_add_peer_why(struct syncer *sy, const uint8_t member[32], const char *endpoint,
+			const char *why)
+{
 	uint8_t xkey[32];
-	if (sy->npeers == PEERS_MAX)
-		return err_set("too many peers (at most %d)", PEERS_MAX);
+	if (peers_room(sy))
+		return -1;
 	int known = replica_member_xkey(sy->store, member, xkey);
 	if (known == 0)
 		return err_set("peer %s is not a member", endpoint);
@@ -843,6 +1002,8 @@ int syncer_add_peer(struct syncer *sy, const uint8_t member[32], const char *end
 	if (!p)
 		return err_set("out of memory");
 	p->outbound = 1;
+	p->added = p->last_contact = clock_now_ms();
+	snprintf(p->why, sizeof p->why, "%s", why);
 	memcpy(p->member, member, 32);
 	snprintf(p->endpoint, sizeof p->endpoint, "%s", endpoint);
 	member_name(sy, member, p->name, sizeof p->name);
@@ -861,6 +1022,108 @@ void syncer_clear_peers(struct syncer *sy)
 			peer_remove(sy, i);
 }
 
+static int outbound_index(const struct syncer *sy, const uint8_t member[32])
+{
+	for (int i = 0; i < sy->npeers; i++)
+		if (sy->peers[i]->outbound && memcmp(sy->peers[i]->member, member, 32) == 0)
+			return i;
+	return -1;
+}
+
+void syncer_drop_peer(struct syncer *sy, const uint8_t member[32])
+{
+	int i = outbound_index(sy, member);
+	if (i >= 0)
+		peer_remove(sy, i);
+}
+
+int syncer_peer_state(const struct syncer *sy, const uint8_t member[32], int64_t grace_ms)
+{
+	int i = outbound_index(sy, member);
+	if (i < 0)
+		return -1;
+	const struct peer *p = sy->peers[i];
+	int64_t now = clock_now_ms();
+	if (p->busy_until > now)
+		return 1;
+	if (p->connected)
+		return 0;
+	/* never connected, or down, for longer than the grace */
+	return now - (p->up_at > p->added ? p->up_at : p->added) > grace_ms;
+}
+
+/* ---- limits ----------------------------------------------------------- */
+
+static int64_t penalty_until(struct syncer *sy, const uint8_t *member)
+{
+	int64_t now = clock_now_ms();
+	for (size_t i = 0; i < sy->npenalties; i++) {
+		if (sy->penalties[i].until <= now) {
+			sy->penalties[i--] = sy->penalties[--sy->npenalties];
+			continue;
+		}
+		if (memcmp(sy->penalties[i].member, member, 32) == 0)
+			return sy->penalties[i].until;
+	}
+	return 0;
+}
+
+static void send_error_rid(struct syncer *sy, const uint8_t *rid, size_t rlen, const char *why)
+{
+	const void *b[] = {rid, "ERROR", why};
+	size_t l[] = {rlen, 5, strlen(why)};
+	for (int i = 0; i < 3; i++)
+		zmq_send(sy->router, b[i], l[i], (i < 2 ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT);
+}
+
+static void peer_remove_ptr(struct syncer *sy, struct peer *p)
+{
+	for (int i = 0; i < sy->npeers; i++)
+		if (sy->peers[i] == p) {
+			peer_remove(sy, i);
+			return;
+		}
+}
+
+/* p's message broke a limit: p is disconnected (an outbound peer's socket
+ * is closed; an inbound one is told and forgotten) and refused for
+ * PENALTY_MS, logged once. The caller must not use p afterwards. */
+static void penalize(struct syncer *sy, struct peer *p, const char *what)
+{
+	int64_t until = clock_now_ms() + PENALTY_MS;
+	if (!penalty_until(sy, p->member)) {
+		log_msg(LOG_WARN, "peer %s: %s: disconnected and refused for %d s",
+			peer_label(p), what, PENALTY_MS / 1000);
+		if (sy->npenalties == sy->cappenalties) {
+			size_t cap = sy->cappenalties ? 2 * sy->cappenalties : 8;
+			struct penalty *more = realloc(sy->penalties, cap * sizeof *more);
+			if (more) {
+				sy->penalties = more;
+				sy->cappenalties = cap;
+			}
+		}
+		if (sy->npenalties < sy->cappenalties) {
+			memcpy(sy->penalties[sy->npenalties].member, p->member, 32);
+			sy->penalties[sy->npenalties++].until = until;
+		}
+	}
+	if (p->outbound) {
+		for (size_t i = 0; i < sy->nwants; i++)
+			if (sy->wants[i].src == p)
+				sy->wants[i].src = NULL;
+		peer_close(p);
+		p->connected = p->inflight = p->answered = 0;
+		p->dead_since = clock_now_ms();
+		p->redial_ms = PENALTY_MS;
+		snprintf(p->last_error, sizeof p->last_error, "broke a limit: %s", what);
+	} else {
+		char why[120];
+		snprintf(why, sizeof why, "refused for %d s: %s", PENALTY_MS / 1000, what);
+		send_error_rid(sy, p->rid, p->rid_len, why);
+		peer_remove_ptr(sy, p);
+	}
+}
+
 static struct peer *inbound_find(struct syncer *sy, const uint8_t *rid, size_t len)
 {
 	for (int i = 0; i < sy->npeers; i++) {
@@ -871,11 +1134,18 @@ static struct peer *inbound_find(struct syncer *sy, const uint8_t *rid, size_t l
 	return NULL;
 }
 
+/* A new inbound peer, or NULL with *why set when it is refused: the
+ * slots (max_inbound) are shared fairly, at most PER_MEMBER_IN per member,
+ * and first come keeps its slot until silent. Evicting the longest silent
+ * peer to make room, as before, made a churn without end once more
+ * members dialled in than there were slots; a refused node is told so
+ * ("busy") and dials another member instead. */
 static struct peer *inbound_add(struct syncer *sy, const uint8_t *rid, size_t len,
-				const char *user_id)
+				const char *user_id, const char **why)
 {
 	uint8_t member[32];
-	int inbound = 0, oldest = -1;
+	int inbound = 0, same = 0;
+	*why = NULL;
 	if (len > sizeof ((struct peer *)0)->rid || !user_id || hex_decode(member, 32, user_id))
 		return NULL;
 	for (int i = 0; i < sy->npeers; i++) {
@@ -883,12 +1153,30 @@ static struct peer *inbound_add(struct syncer *sy, const uint8_t *rid, size_t le
 		if (p->outbound)
 			continue;
 		inbound++;
-		if (oldest < 0 || p->last_contact < sy->peers[oldest]->last_contact)
-			oldest = i;
+		same += memcmp(p->member, member, 32) == 0;
 	}
-	/* at the limit, the longest silent connection makes room */
-	if ((inbound >= sy->cfg.max_inbound || sy->npeers == PEERS_MAX) && oldest >= 0)
+	if (penalty_until(sy, member)) {
+		*why = "refused for a while: an earlier message broke a limit";
+		return NULL;
+	}
+	if (same >= PER_MEMBER_IN) {
+		/* this member's oldest connection is the one gone stale */
+		int oldest = -1;
+		for (int i = 0; i < sy->npeers; i++) {
+			struct peer *p = sy->peers[i];
+			if (!p->outbound && memcmp(p->member, member, 32) == 0 &&
+			    (oldest < 0 || p->last_contact < sy->peers[oldest]->last_contact))
+				oldest = i;
+		}
 		peer_remove(sy, oldest);
+		inbound--;
+	}
+	if (inbound >= sy->cfg.max_inbound) {
+		*why = "busy: this node has no room for another inbound peer; dial another";
+		return NULL;
+	}
+	if (peers_room(sy))
+		return NULL;
 	struct peer *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
@@ -928,6 +1216,10 @@ static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
 			  zmq_msg_size(&f[2]));
 	} else if (is_cmd(&f[0], "FORK") && n == 2) {
 		take_fork(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
+	} else if (is_cmd(&f[0], "SUM") && n == 2) {
+		take_sum(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), 1);
+	} else if (is_cmd(&f[0], "SAME") && n == 2) {
+		take_sum(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), 0);
 	} else if (is_cmd(&f[0], "ERROR") && n == 2) {
 		size_t l = zmq_msg_size(&f[1]);
 		snprintf(p->last_error, sizeof p->last_error, "%.*s",
@@ -935,6 +1227,21 @@ static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
 		if (text_utf8_check(p->last_error, strlen(p->last_error), WIRE_ERROR_MAX, 0))
 			snprintf(p->last_error, sizeof p->last_error, "(unreadable error)");
 		log_limited(LOG_WARN, p->name, "peer %s says: %s", peer_label(p), p->last_error);
+		if (p->outbound && (strncmp(p->last_error, "busy", 4) == 0 ||
+				    strncmp(p->last_error, "refused for", 11) == 0)) {
+			/* it has no room for us, or refuses us for a while: the
+			 * connection is closed (a refused connection left open
+			 * costs both sides) and dialled again much later; the
+			 * overlay meanwhile dials another member in its place */
+			for (size_t i = 0; i < sy->nwants; i++)
+				if (sy->wants[i].src == p)
+					sy->wants[i].src = NULL;
+			peer_close(p);
+			p->connected = p->inflight = p->answered = 0;
+			p->busy_until = clock_now_ms() + BUSY_MS;
+			p->dead_since = clock_now_ms();
+			p->redial_ms = BUSY_MS;
+		}
 	} else if (is_cmd(&f[0], "HELLO") && n == 3) {
 		/* a HELLO on an outbound link: answer with our heads */
 		if (zmq_msg_size(&f[1]) != FED_ID_BYTES ||
@@ -987,7 +1294,13 @@ static int drain_router(struct syncer *sy)
 	while (events < DRAIN_MAX && (n = recv_msg(sy->router, f, &dropped)) > 0) {
 		events++;
 		if (n < 2 || dropped) {
-			log_limited(LOG_WARN, "router-shape", "inbound message of a wrong shape dropped");
+			struct peer *bad = n >= 1 && n + dropped > FRAMES_LIMIT
+				? inbound_find(sy, zmq_msg_data(&f[0]), zmq_msg_size(&f[0])) : NULL;
+			if (bad)
+				penalize(sy, bad, "a message of more frames than any command has");
+			else
+				log_limited(LOG_WARN, "router-shape",
+					    "inbound message of a wrong shape dropped");
 			close_frames(f, n);
 			continue;
 		}
@@ -998,17 +1311,20 @@ static int drain_router(struct syncer *sy)
 			if (n != 4 || zmq_msg_size(&f[2]) != FED_ID_BYTES ||
 			    memcmp(zmq_msg_data(&f[2]), store_fed_id(sy->store), FED_ID_BYTES)) {
 				static const char why[] = "wrong federation or malformed hello";
-				const void *b[] = {rid, "ERROR", why};
-				size_t l[] = {rlen, 5, sizeof why - 1};
-				for (int i = 0; i < 3; i++)
-					zmq_send(sy->router, b[i], l[i], (i < 2 ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT);
+				send_error_rid(sy, rid, rlen, why);
 				log_limited(LOG_WARN, "hello-fed", "refused a hello: %s", why);
 				close_frames(f, n);
 				continue;
 			}
 			if (!p) {
-				p = inbound_add(sy, rid, rlen, zmq_msg_gets(&f[1], "User-Id"));
+				const char *why;
+				p = inbound_add(sy, rid, rlen, zmq_msg_gets(&f[1], "User-Id"), &why);
 				if (!p) {
+					if (why) {
+						send_error_rid(sy, rid, rlen, why);
+						log_limited(LOG_INFO, "inbound-refused",
+							    "refused an inbound peer: %s", why);
+					}
 					close_frames(f, n);
 					continue;
 				}
@@ -1017,10 +1333,7 @@ static int drain_router(struct syncer *sy)
 			if (!peer_current(sy, p)) {
 				/* excluded since it connected: it is forgotten once silent */
 				static const char why[] = "not a member of this federation any more";
-				const void *b[] = {rid, "ERROR", why};
-				size_t l[] = {rlen, 5, sizeof why - 1};
-				for (int i = 0; i < 3; i++)
-					zmq_send(sy->router, b[i], l[i], (i < 2 ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT);
+				send_error_rid(sy, rid, rlen, why);
 				log_limited(LOG_WARN, p->name, "refused a hello from %s: %s",
 					    peer_label(p), why);
 				p->connected = 0;
@@ -1048,12 +1361,21 @@ static int drain_dealer(struct syncer *sy, struct peer *p)
 	int events = 0, n, dropped;
 	while (events < DRAIN_MAX && (n = recv_msg(p->sock, f, &dropped)) > 0) {
 		events++;
-		if (dropped)
+		if (dropped && n + dropped > FRAMES_LIMIT) {
+			close_frames(f, n);
+			penalize(sy, p, "a message of more frames than any command has");
+			break;
+		}
+		if (dropped) {
 			log_limited(LOG_WARN, p->name, "peer %s: message of a wrong shape dropped",
 				    peer_label(p));
-		else
-			handle(sy, p, f, n);
+			close_frames(f, n);
+			continue;
+		}
+		handle(sy, p, f, n);
 		close_frames(f, n);
+		if (!p->sock)
+			break; /* handle() closed it (a limit, or "busy") */
 	}
 	return events;
 }
@@ -1075,6 +1397,7 @@ static int drain_monitor(struct syncer *sy, struct peer *p)
 				p->answered = 0;
 				p->inflight = 0;
 				p->last_error[0] = 0;
+				p->last_contact = clock_now_ms();
 				log_msg(LOG_INFO, "peer %s connected", peer_label(p));
 				send_hello(sy, p, "HELLO");
 				break;
@@ -1230,6 +1553,10 @@ void syncer_destroy(struct syncer **syp)
 	}
 	free(sy->wants);
 	free(sy->grown);
+	free(sy->peers);
+	free(sy->items);
+	free(sy->owner);
+	free(sy->penalties);
 	free(sy->buf);
 	free(sy);
 	*syp = NULL;
@@ -1237,6 +1564,8 @@ void syncer_destroy(struct syncer **syp)
 
 int syncer_listen(struct syncer *sy, const char *endpoint)
 {
+	if (endpoint != sy->listen_ep)
+		snprintf(sy->listen_ep, sizeof sy->listen_ep, "%s", endpoint);
 	if (!(sy->router = zmq_socket(sy->ctx, ZMQ_ROUTER)) || socket_common(sy, sy->router) ||
 	    set_int(sy->router, ZMQ_CURVE_SERVER, 1) ||
 	    set_int(sy->router, ZMQ_ROUTER_MANDATORY, 1))
@@ -1338,10 +1667,97 @@ static int end_round(struct syncer *sy)
 	return 0;
 }
 
+/* What libzmq cannot bound: it queues every frame of a multipart message
+ * until the last one arrives, and only then does the message reach us
+ * (ZMQ_MAXMSGSIZE bounds one frame; the high-water marks count whole
+ * messages). One message of four million empty frames took 565 MB. So the
+ * heap in use is looked at every MEMORY_LOOK_MS; past max_memory every
+ * connection is closed (which drops what libzmq queued for it) and made
+ * again: the ROUTER listens anew, outbound peers are dialled again after
+ * their back-off. A flood is cut off within one look; a sender whose
+ * message does arrive whole is refused for a while (FRAMES_LIMIT). The
+ * unit's MemoryMax is the last resort. */
+static void memory_guard(struct syncer *sy, int64_t now)
+{
+	if (now < sy->memory_at)
+		return;
+	sy->memory_at = now + MEMORY_LOOK_MS;
+	if (sy->trim) {
+		sy->trim = 0;
+		malloc_trim(0);
+	}
+	if (sy->cfg.max_memory_mb <= 0)
+		return;
+	struct mallinfo2 mi = mallinfo2();
+	size_t used = mi.uordblks + mi.hblkhd;
+	if (used <= (size_t)sy->cfg.max_memory_mb << 20)
+		return;
+	sy->resets++;
+	log_limited(LOG_WARN, "memory-guard", "memory in use %zu MB, over max_memory (%d MB): "
+		    "every connection is closed and made again (a peer may be sending a "
+		    "message of millions of frames, which libzmq keeps whole)",
+		    used >> 20, sy->cfg.max_memory_mb);
+	if (sy->router) {
+		zmq_close(sy->router);
+		sy->router = NULL;
+		sy->rebind_at = now + REBIND_MS;
+	}
+	for (int i = sy->npeers - 1; i >= 0; i--) {
+		struct peer *p = sy->peers[i];
+		if (!p->outbound) {
+			peer_remove(sy, i);
+			continue;
+		}
+		for (size_t k = 0; k < sy->nwants; k++)
+			if (sy->wants[k].src == p)
+				sy->wants[k].src = NULL;
+		peer_close(p);
+		p->connected = p->inflight = p->answered = 0;
+		p->dead_since = now;
+		p->redial_ms = REDIAL_MIN_MS;
+	}
+	sy->trim = 1;
+}
+
+/* The ROUTER again after memory_guard closed it (its port may take a
+ * moment to be free). */
+static void rebind(struct syncer *sy, int64_t now)
+{
+	if (sy->router || !sy->rebind_at || now < sy->rebind_at)
+		return;
+	if (syncer_listen(sy, sy->listen_ep)) {
+		if (sy->router)
+			zmq_close(sy->router);
+		sy->router = NULL;
+		sy->rebind_at = now + REBIND_MS;
+		log_limited(LOG_DEBUG, "rebind", "%s: trying again", err_msg());
+		return;
+	}
+	sy->rebind_at = 0;
+	log_msg(LOG_INFO, "listening again on %s", sy->listen_ep);
+}
+
 int syncer_poll(struct syncer *sy, int timeout_ms)
 {
-	zmq_pollitem_t items[2 + 2 * PEERS_MAX];
-	struct peer *owner[2 + 2 * PEERS_MAX];
+	int64_t t0 = clock_now_ms();
+	memory_guard(sy, t0);
+	rebind(sy, t0);
+	/* the ZAP handler, the wake FIFO, the ROUTER, and two sockets per
+	 * outbound peer: sized to the peers, never a fixed array */
+	size_t need = 3 + 2 * (size_t)sy->npeers;
+	if (need > sy->capitems) {
+		zmq_pollitem_t *it = realloc(sy->items, need * sizeof *it);
+		if (it)
+			sy->items = it;
+		struct peer **ow = realloc(sy->owner, need * sizeof *ow);
+		if (ow)
+			sy->owner = ow;
+		if (!it || !ow)
+			return err_set("out of memory");
+		sy->capitems = need;
+	}
+	zmq_pollitem_t *items = sy->items;
+	struct peer **owner = sy->owner;
 	int n = 0, events = 0;
 	items[n] = (zmq_pollitem_t){sy->zap, 0, ZMQ_POLLIN, 0};
 	owner[n++] = NULL;
@@ -1384,9 +1800,21 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	int64_t now = clock_now_ms();
 	for (int i = sy->npeers - 1; i >= 0; i--) {
 		struct peer *p = sy->peers[i];
-		if (p->outbound && p->connected && now - p->last_hello >= sy->cfg.hello_ms)
-			send_hello(sy, p, "HELLO");
-		else if (p->outbound && p->dead_since &&
+		if (p->connected)
+			p->up_at = now;
+		if (p->outbound && p->connected && now - p->last_contact > 3 * (int64_t)sy->cfg.hello_ms) {
+			/* no answer to the last three digests: the link is dead
+			 * whatever TCP says (ZMTP heartbeats are off, see
+			 * socket_common) */
+			log_msg(LOG_INFO, "peer %s silent: dialling again", peer_label(p));
+			p->redial_ms = 0;
+			peer_redial(sy, p);
+		} else if (p->outbound && p->connected && now - p->last_hello >= sy->cfg.hello_ms) {
+			if (p->answered)
+				send_sum(sy, p);
+			else
+				send_hello(sy, p, "HELLO");
+		} else if (p->outbound && p->dead_since &&
 			 now - p->dead_since >= (p->redial_ms ? p->redial_ms : REDIAL_MIN_MS))
 			peer_redial(sy, p);
 		else if (!p->outbound && now - p->last_contact > 3 * sy->cfg.hello_ms) {
@@ -1414,6 +1842,11 @@ uint64_t syncer_sent(const struct syncer *sy)
 	return sy->sent;
 }
 
+uint64_t syncer_resets(const struct syncer *sy)
+{
+	return sy->resets;
+}
+
 int syncer_npeers(const struct syncer *sy)
 {
 	return sy->npeers;
@@ -1426,6 +1859,7 @@ void syncer_peer_stats(const struct syncer *sy, int i, struct peer_stats *out)
 	snprintf(out->name, sizeof out->name, "%s", p->name);
 	snprintf(out->endpoint, sizeof out->endpoint, "%s", p->outbound ? p->endpoint : "");
 	hex_encode(out->member, p->member, 32);
+	snprintf(out->why, sizeof out->why, "%s", p->outbound ? p->why : "");
 	out->outbound = p->outbound;
 	out->connected = p->connected;
 	out->last_contact = p->last_contact;
@@ -1481,6 +1915,11 @@ int syncer_heard_own_head(const struct syncer *sy)
 	return sy->heard_own;
 }
 
+uint64_t syncer_own_heard(const struct syncer *sy)
+{
+	return sy->own_heard;
+}
+
 int syncer_peer_holds(const struct syncer *sy, const uint8_t author[32], uint64_t seq)
 {
 	for (int i = 0; i < sy->npeers; i++) {
@@ -1517,8 +1956,9 @@ int syncer_inject(struct syncer *sy, const uint8_t *const *frames, const size_t 
 		if (nids)
 			hex_encode(uid, ids[0], 32);
 		free(ids);
-		if (!(p = inbound_add(sy, rid, sizeof rid, uid)))
-			return err_set("cannot make the injected peer");
+		const char *why;
+		if (!(p = inbound_add(sy, rid, sizeof rid, uid, &why)))
+			return err_set("cannot make the injected peer: %s", why ? why : "?");
 		p->connected = 1;
 	}
 	for (int i = 0; i < n; i++) {

@@ -23,13 +23,16 @@ struct sync_config {
 	int max_inbound;    /* peers connected to our ROUTER */
 	int hello_ms;       /* anti-entropy: HELLO to each outbound peer */
 	int request_ms;     /* a GET unanswered this long is asked again */
+	int max_memory_mb;  /* heap in use beyond which every connection is
+			     * closed and made again (0: never) */
 };
-#define SYNC_CONFIG_DEFAULT {2048, 4, 64, 10000, 10000}
+#define SYNC_CONFIG_DEFAULT {2048, 4, 32, 10000, 10000, 256}
 
 struct peer_stats {
 	char name[160];
 	char endpoint[260];
 	char member[65];
+	char why[16];           /* outbound: "configured", "ring", "chord", "spare" */
 	int outbound, connected;
 	int64_t last_contact;   /* ms, 0 never */
 	uint64_t received, rejected, sent;
@@ -47,8 +50,16 @@ int syncer_listen(struct syncer *sy, const char *endpoint);
 /* Adds an outbound peer: member id and endpoint (its transport key is
  * taken from the store's members table). */
 int syncer_add_peer(struct syncer *sy, const uint8_t member[32], const char *endpoint);
+/* The same, saying why it is dialled (status shows it). */
+int syncer_add_peer_why(struct syncer *sy, const uint8_t member[32], const char *endpoint,
+			const char *why);
 /* Closes every outbound peer (before adding the new list on reload). */
 void syncer_clear_peers(struct syncer *sy);
+/* Closes the outbound peer of that member, if any. */
+void syncer_drop_peer(struct syncer *sy, const uint8_t member[32]);
+/* The outbound peer of that member: -1 none, 1 failing (it said it has no
+ * room for us, or it has not been connected for grace_ms), 0 otherwise. */
+int syncer_peer_state(const struct syncer *sy, const uint8_t member[32], int64_t grace_ms);
 
 /* Wakes the poll loop when another process (the CLI) commits to the
  * store, so its appends are announced at once, not at the next timeout:
@@ -68,6 +79,8 @@ void syncer_announce(struct syncer *sy);
 uint64_t syncer_received(const struct syncer *sy);
 uint64_t syncer_sent(const struct syncer *sy);
 int syncer_npeers(const struct syncer *sy);
+/* Times every connection was closed because memory ran over max_memory. */
+uint64_t syncer_resets(const struct syncer *sy);
 void syncer_peer_stats(const struct syncer *sy, int i, struct peer_stats *out);
 /* 1 when the given outbound peer has answered our HELLO and nothing is
  * wanted from, or in flight with, any peer. */
@@ -80,8 +93,10 @@ int syncer_busy(const struct syncer *sy);
 int syncer_holds_round(const struct syncer *sy);
 /* 1 when every head of ours equals the peer's and the reverse. */
 int syncer_in_step(const struct syncer *sy, int peer);
-/* Our own feed's head as last reported by any peer, 0 if none has. */
+/* 1 once a peer has told us all its heads (so our own feed's too). */
 int syncer_heard_own_head(const struct syncer *sy);
+/* The highest seq of our own feed a peer has reported holding. */
+uint64_t syncer_own_heard(const struct syncer *sy);
 /* Has a peer told us it holds author's feed up to seq at least? */
 int syncer_peer_holds(const struct syncer *sy, const uint8_t author[32], uint64_t seq);
 /* A one-line reason when an outbound peer refused our key. */

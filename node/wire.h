@@ -15,6 +15,12 @@
  *                                 it that the receiver was last known to
  *                                 lack (a hop costs one message, not an
  *                                 announcement, a GET and its answer)
+ *   SUM      digest(32)           BLAKE2b-256 of all the sender's heads in
+ *                                 the order of their authors (after the
+ *                                 first HELLO): answered by SAME when the
+ *                                 receiver's heads hash the same, else by a
+ *                                 HELLO with its heads in full
+ *   SAME     digest(32)           "I hold exactly these heads too"
  *   FORK     pack                 a fork proof: exactly two entries
  *   ERROR    text                 why the sender refuses us, for the log
  *

@@ -132,6 +132,35 @@ static int no_home(const struct ctx *c)
 	return EXIT_REFUSED;
 }
 
+/* mutuad holds appends for a moment after a start, until a peer has
+ * confirmed this member's own feed (store_hold_appends): a command that
+ * signs waits for that, saying so on a terminal, and is refused only when
+ * the hold ends unconfirmed. A hold whose time ran out before we looked
+ * (its daemon gone) is no hold. */
+static int wait_hold(struct ctx *c)
+{
+	int64_t until;
+	int waited = 0;
+	for (;;) {
+		int held = store_appends_held(c->store, &until);
+		if (held < 0)
+			return fail_err(EXIT_REFUSED, NULL);
+		if (!held)
+			break;
+		if (!waited && isatty(STDERR_FILENO))
+			fprintf(stderr, "mutua: waiting for mutuad to confirm this member's own "
+					"feed with a peer (at most %lld s)\n",
+				(long long)((until - clock_now_ms()) / 1000 + 1));
+		waited = 1;
+		usleep(50 * 1000);
+	}
+	if (waited && until != 0)
+		return fail(EXIT_REFUSED, "mutuad could not confirm this member's own feed with "
+				"any peer in time: see its peers with 'mutua status'; appends are "
+				"open now, run the command again");
+	return EXIT_OK;
+}
+
 int cli_open(struct ctx *c, int need)
 {
 	char *kp = cli_path(c, "key"), *sp = cli_path(c, "store.db");
@@ -167,6 +196,9 @@ int cli_open(struct ctx *c, int need)
 		 * its key until the store says otherwise */
 		if (store_member_of(c->store, c->key->id, c->me, NULL) != 1)
 			memcpy(c->me, c->key->id, KEY_ID_BYTES);
+		/* the commands that sign wait for the hold; status does not */
+		if ((need & NEED_FED) && !(c->cmd && strcmp(c->cmd, "status") == 0))
+			rc = wait_hold(c);
 	}
 out:
 	free(kp);

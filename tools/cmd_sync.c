@@ -196,7 +196,7 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 	printf("\nmutuad running (pid %d), listening on %s\n\n", (int)view_int(r, 0),
 	       view_text(r, 1) ? view_text(r, 1) : "?");
 	view_close(&r);
-	static const char *const pcols[] = {"peer:24", "endpoint", "dir", "state",
+	static const char *const pcols[] = {"peer:24", "endpoint", "dir", "why", "state",
 					    "last_contact", "received", "rejected", "error", NULL};
 	rc = out_rows(c, &view_daemon_peers, a, 1, pcols) < 0 ? EXIT_REFUSED : EXIT_OK;
 	free(daemon);

@@ -336,8 +336,10 @@ hostile() {
 	hostile garbage
 	grep -q "after garbage the node still answers" "$T/evil.out"
 	grep -q "no hello: ignored" "$T/evil.out"
+	grep -q "twenty frames: the node refuses us for a while" "$T/evil.out"
 	log_has 1 "unknown message"
 	log_has 1 "wrong shape dropped"
+	log_has 1 "more frames than any command has: disconnected and refused for 60 s"
 	log_has 1 "refused a hello"
 }
 

@@ -23,6 +23,13 @@
  *             with seq above 2^63, listing too many feeds, and a valid
  *             frame claiming a member's feed far beyond its real head
  *   flood     thousands of GETs of whole batches, never reading a reply
+ *   frames    one message of EVILPEER_FRAMES (default 4000001) empty
+ *             frames: libzmq buffers a message whole before the node sees
+ *             any of it, and ZMQ_MAXMSGSIZE bounds a frame, not a message
+ *   silent    EVILPEER_CONNS (default 3000) TCP connections to ENDPOINT
+ *             that never say a word (no key needed), reopened as the node
+ *             closes them; prints how many it held open and how many the
+ *             node closed
  *
  * It runs for EVILPEER_MS milliseconds (default 2000) in all, prints what
  * it did and saw on stdout, one "evilpeer: ..." line each, and exits 0;
@@ -35,7 +42,11 @@
 #include "util.h"
 #include "wire.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -333,10 +344,6 @@ static void mode_garbage(void *s, const char *endpoint)
 	sent += !send_msg(s, 0, 3, "ENTRIES", (size_t)7, buf, (size_t)31, buf, (size_t)10);
 	sent += !send_msg(s, 0, 2, "FORK", (size_t)4, buf, (size_t)200);
 	sent += !send_msg(s, 0, 2, "ERROR", (size_t)5, "\xff\xfe\x01 bad", (size_t)7);
-	/* ten frames: more than any command has */
-	for (int k = 0; k < 10; k++)
-		zmq_send(s, "GET", 3, k < 9 ? ZMQ_SNDMORE : 0);
-	sent++;
 	/* GETs of seq 0 and count 0 */
 	memset(get, 0, sizeof get);
 	memcpy(get, me->id, 32);
@@ -387,6 +394,12 @@ static void mode_garbage(void *s, const char *endpoint)
 	int others = 0;
 	say("after garbage the node %s", await(s, "ENTRIES", 1500, &others)
 		? "still answers" : "does not answer");
+	/* twenty frames: many more than any command has, a broken limit: the
+	 * node says it refuses us for a while, and forgets us */
+	for (int k = 0; k < 20; k++)
+		zmq_send(s, "GET", 3, k < 19 ? ZMQ_SNDMORE : 0);
+	say("twenty frames: the node %s", await(s, "ERROR", 1500, &others)
+		? "refuses us for a while" : "says nothing");
 }
 
 static void mode_oversize(void *s, void *mon)
@@ -508,22 +521,98 @@ static void mode_flood(void *s)
 	say("flood: sent %d GETs of %d entries, read nothing", sent, WIRE_BATCH_MAX);
 }
 
+static void mode_frames(void *s)
+{
+	const char *env = getenv("EVILPEER_FRAMES");
+	long n = env && atol(env) > 0 ? atol(env) : 4000001;
+	long sent = 0;
+	int64_t t0 = clock_now_ms();
+	/* libzmq queues every frame of a message until the last one: the
+	 * whole message is in our memory too before any of it leaves */
+	for (long i = 0; i < n; i++)
+		if (zmq_send(s, "", 0, i < n - 1 ? ZMQ_SNDMORE : 0) == 0)
+			sent++;
+	say("frames: queued one message of %ld empty frames in %lld ms", sent,
+	    (long long)(clock_now_ms() - t0));
+}
+
+/* Silent TCP connections: the port's owner must bound and time them out
+ * (handshake timeout, descriptors) so that members still get in. */
+static int mode_silent(const char *endpoint)
+{
+	char host[256];
+	int port;
+	const char *env = getenv("EVILPEER_CONNS");
+	int want = env && atoi(env) > 0 ? atoi(env) : 3000;
+	if (sscanf(endpoint, "tcp://%255[^:]:%d", host, &port) != 2) {
+		fprintf(stderr, "evilpeer: silent needs a tcp://HOST:PORT endpoint\n");
+		return 2;
+	}
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		fprintf(stderr, "evilpeer: silent needs an IPv4 address, not '%s'\n", host);
+		return 2;
+	}
+	int *fds = malloc((size_t)want * sizeof *fds);
+	long opened = 0, closed = 0;
+	for (int i = 0; i < want; i++)
+		fds[i] = -1;
+	while (left_ms() > 0) {
+		for (int i = 0; i < want; i++) {
+			char b[64];
+			if (fds[i] >= 0) {
+				/* closed by the node? */
+				ssize_t r = recv(fds[i], b, sizeof b, MSG_DONTWAIT);
+				if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+					close(fds[i]);
+					fds[i] = -1;
+					closed++;
+				}
+				continue;
+			}
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (fd < 0)
+				break;
+			if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+				fds[i] = fd;
+				opened++;
+			} else {
+				close(fd);
+			}
+		}
+		usleep(20000);
+	}
+	int open_now = 0;
+	for (int i = 0; i < want; i++)
+		if (fds[i] >= 0) {
+			open_now++;
+			close(fds[i]);
+		}
+	say("silent: opened %ld connections, the node closed %ld, %d open at the end", opened,
+	    closed, open_now);
+	free(fds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096];
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: evilpeer HOME ENDPOINT "
-				"garbage|oversize|forged|badheads|flood [MEMBER]\n");
+				"garbage|oversize|forged|badheads|flood|frames|silent [MEMBER]\n");
 		return 2;
 	}
 	const char *home = argv[1], *endpoint = argv[2], *mode = argv[3];
 	if (strcmp(mode, "garbage") && strcmp(mode, "oversize") && strcmp(mode, "forged") &&
-	    strcmp(mode, "badheads") && strcmp(mode, "flood")) {
+	    strcmp(mode, "badheads") && strcmp(mode, "flood") && strcmp(mode, "frames") &&
+	    strcmp(mode, "silent")) {
 		fprintf(stderr, "evilpeer: unknown mode '%s'\n", mode);
 		return 2;
 	}
 	const char *ms = getenv("EVILPEER_MS");
 	deadline = clock_now_ms() + (ms && atoi(ms) > 0 ? atoi(ms) : 2000);
+	if (strcmp(mode, "silent") == 0)
+		return mode_silent(endpoint);
 	if (sodium_init() < 0)
 		return 1;
 	snprintf(path, sizeof path, "%s/store.db", home);
@@ -583,6 +672,8 @@ int main(int argc, char **argv)
 		mode_forged(s);
 	else if (strcmp(mode, "badheads") == 0)
 		mode_badheads(s);
+	else if (strcmp(mode, "frames") == 0)
+		mode_frames(s);
 	else
 		mode_flood(s);
 

@@ -1,0 +1,189 @@
+#!/usr/bin/env bats
+# scale.bats - bounds and scale of the node (issue 14): the overlay each
+# node dials, surplus peers refused without churn, a start where many
+# nodes come up at once and every node lives, the CLI waiting for the hold
+# on appends, and what a hostile member or a stranger can do to a node's
+# memory and descriptors (tests/tools/evilpeer). The large federations are
+# in `make bench-scale` (tests/bench/scale.sh), not here.
+
+# shellcheck disable=SC2030,SC2031 # each @test is a subshell: that is the point
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+EVILPEER=$TOOLS/evilpeer
+
+need_tools() {
+	[ -x "$EVILPEER" ] || {
+		echo "test tools missing: run make tests" >&2
+		return 1
+	}
+}
+
+# rss_kb PID: resident memory; hwm_kb PID: its peak.
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+# cpu_ticks PID: user + system time of the process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# all_have N COUNT MEMBER: every node 1..N holds COUNT entries of MEMBER.
+all_have() {
+	local i
+	for ((i = 1; i <= $1; i++)); do has_entries "${H[i]}" "$2" "$3" || return 1; done
+}
+
+@test "overlay: with max_peers 3 each of 9 nodes dials 3 chosen members, says why, and entries reach all" {
+	local i n
+	make_nodes 9
+	for ((i = 1; i <= 9; i++)); do
+		printf 'max_peers = 3\nhello_interval = 500\n' >"${H[i]}/mutua.conf"
+		start_node "$i"
+	done
+	for ((i = 1; i <= 9; i++)); do wait_log "$i" "appends open" 30; done
+	mutua --home "${H[4]}" offer add --kind other --title "Over the overlay" >/dev/null
+	n=$(count_entries "${H[4]}" "${ID[4]}")
+	wait_until 20 all_have 9 "$n" "${ID[4]}"
+	# status: three outbound peers, two on the ring, and why
+	wait_until 10 test -s "${H[1]}/mutuad.status"
+	run mutua --home "${H[1]}" status
+	[ "$status" -eq 0 ]
+	echo "$output" | sed 's/^/# /' >&3
+	[ "$(grep -c ' out .*ring' <<<"$output")" -eq 2 ]
+	[ "$(grep -cE ' out +(ring|chord) ' <<<"$output")" -eq 3 ]
+	run mutua --home "${H[1]}" --json status
+	[ "$(json_get "$output" "\$.daemon.node.max_peers")" = 3 ]
+	# a chosen member stops: within three hello intervals another one is
+	# dialled in its place ("spare"), and entries still reach the rest
+	local victim=
+	for ((i = 2; i <= 9; i++)); do
+		if grep -q "N$i .* out " <<<"$(mutua --home "${H[1]}" status)"; then
+			victim=$i
+			break
+		fi
+	done
+	stop_daemon "$victim"
+	wait_log 1 "another member is dialled in its place" 20
+	wait_until 10 bash -c "$MUTUA --home '${H[1]}' status | grep -q ' out .*spare'"
+	mutua --home "${H[1]}" offer add --kind other --title "After a failure" >/dev/null
+	n=$(count_entries "${H[1]}" "${ID[1]}")
+	for ((i = 1; i <= 9; i++)); do
+		[ "$i" -eq "$victim" ] || wait_until 20 has_entries "${H[i]}" "$n" "${ID[1]}"
+	done
+}
+
+@test "inbound slots: max_inbound 1, five nodes dial one; the surplus is refused 'busy' once, no churn, all converge" {
+	local i n
+	make_nodes 6
+	printf 'max_inbound = 1\n' >"${H[1]}/mutua.conf"
+	start_node 1 --peer "${EP[2]}"
+	for ((i = 2; i <= 6; i++)); do
+		start_node "$i" --peer "${EP[1]}" --peer "${EP[$((i == 6 ? 2 : i + 1))]}"
+	done
+	for ((i = 1; i <= 6; i++)); do wait_log "$i" "appends open" 30; done
+	sleep 2
+	for ((i = 2; i <= 6; i++)); do
+		mutua --home "${H[i]}" offer add --kind other --title "From $i" >/dev/null
+	done
+	for ((i = 2; i <= 6; i++)); do
+		n=$(count_entries "${H[i]}" "${ID[i]}")
+		wait_until 20 all_have 6 "$n" "${ID[i]}"
+	done
+	# refused ones were told and back off: a handful of refusals, not a churn
+	n=$(grep -c "busy: this node has no room" "$T"/[2-6].log | awk -F: '{s += $2} END {print s}')
+	echo "# busy refusals seen by the dialling nodes: $n" >&3
+	[ "$n" -ge 1 ] && [ "$n" -le 8 ]
+	[ "$(grep -c 'connected' "$T/1.log")" -le 12 ]
+	for ((i = 1; i <= 6; i++)); do daemon_alive "$i"; done
+}
+
+@test "a start of 16 nodes at once: each dials 8, holds at most 16 connections, lives and converges" {
+	local i n
+	make_nodes 16
+	for ((i = 1; i <= 16; i++)); do
+		printf 'hello_interval = 1000\n' >"${H[i]}/mutua.conf"
+		start_node "$i"
+	done
+	for ((i = 1; i <= 16; i++)); do wait_log "$i" "appends open" 40; done
+	mutua --home "${H[16]}" offer add --kind other --title "To all sixteen" >/dev/null
+	n=$(count_entries "${H[16]}" "${ID[16]}")
+	wait_until 30 all_have 16 "$n" "${ID[16]}"
+	sleep 2
+	for ((i = 1; i <= 16; i++)); do
+		daemon_alive "$i"
+		if grep -q "Assertion" "$T/$i.log"; then return 1; fi
+		n=$(mutua --home "${H[i]}" --json status | grep -o '"direction"' | wc -l)
+		[ "$n" -le 16 ]
+	done
+}
+
+@test "appends: an offer added the moment three nodes start waits for the hold and is not refused" {
+	local i
+	make_nodes 3
+	for i in 1 2 3; do start_node "$i"; done
+	# no wait for "appends open": the CLI waits for the hold itself
+	sleep 0.1
+	run mutua --home "${H[1]}" offer add --kind other --title "At once"
+	[ "$status" -eq 0 ]
+	run mutua --home "${H[2]}" offer add --kind other --title "At once too"
+	[ "$status" -eq 0 ]
+}
+
+@test "hostile member: one message of 4 000 001 empty frames does not take the node's memory" {
+	local pid n ep
+	need_tools
+	make_nodes 3
+	printf 'max_memory = 48\n' >"${H[1]}/mutua.conf"
+	start_node 1 --peer "${EP[2]}"
+	start_node 2 --peer "${EP[1]}"
+	wait_log 1 "appends open"
+	pid=$(daemon_pid 1)
+	EVILPEER_FRAMES=4000001 EVILPEER_MS=4000 "$EVILPEER" "${H[3]}" "${EP[1]}" frames \
+		>"$T/evil.out" 2>&1 3>&- &
+	ep=$!
+	wait "$ep" || true
+	sed 's/^/# /' "$T/evil.out" >&3
+	echo "# node RSS after the flood: $(rss_kb "$pid") kB, peak $(hwm_kb "$pid") kB" >&3
+	daemon_alive 1
+	log_has 1 "over max_memory (48 MB): every connection is closed and made again"
+	# 4 000 001 frames held whole took 565 MB: the peak stays near the bound
+	[ "$(hwm_kb "$pid")" -lt 131072 ]
+	[ "$(rss_kb "$pid")" -lt 65536 ]
+	# and the node listens again and syncs
+	wait_log 1 "listening again"
+	mutua --home "${H[2]}" offer add --kind other --title "After the flood" >/dev/null
+	n=$(count_entries "${H[2]}" "${ID[2]}")
+	wait_until 20 has_entries "${H[1]}" "$n" "${ID[2]}"
+}
+
+@test "stranger: 3 000 silent TCP connections on a node with 1 024 descriptors do not keep a member out" {
+	local p pid t0 t1 n ep
+	need_tools
+	make_nodes 2
+	p=$(free_port)
+	# the soft limit systemd gives by default; mutuad raises it to the hard one
+	(ulimit -Sn 1024 && exec "$MUTUAD" --home "${H[1]}" --listen "tcp://127.0.0.1:$p" \
+		--peer "${EP[2]}" >>"$T/1.log" 2>&1 3>&-) &
+	echo $! >"$T/1.pid"
+	start_node 2 --peer "N1@tcp://127.0.0.1:$p"
+	wait_log 1 "appends open"
+	pid=$(daemon_pid 1)
+	t0=$(cpu_ticks "$pid")
+	EVILPEER_CONNS=3000 EVILPEER_MS=6000 "$EVILPEER" "${H[2]}" "tcp://127.0.0.1:$p" silent \
+		>"$T/evil.out" 2>&1 3>&- &
+	ep=$!
+	sleep 2
+	# meanwhile a member's one-shot sync gets in
+	run mutua --home "${H[2]}" sync "N1@tcp://127.0.0.1:$p"
+	echo "# mutua sync during the flood: status $status: $output" >&3
+	[ "$status" -eq 0 ]
+	wait "$ep"
+	t1=$(cpu_ticks "$pid")
+	sed 's/^/# /' "$T/evil.out" >&3
+	echo "# node CPU during the 6 s of silent connections: $((t1 - t0)) ticks" >&3
+	grep -qE "silent: opened [0-9]{4,}" "$T/evil.out"
+	daemon_alive 1
+	run ! log_has 1 "Too many open files"
+	mutua --home "${H[2]}" offer add --kind other --title "After the strangers" >/dev/null
+	n=$(count_entries "${H[2]}" "${ID[2]}")
+	wait_until 20 has_entries "${H[1]}" "$n" "${ID[2]}"
+}
