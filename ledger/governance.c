@@ -170,10 +170,12 @@ int governance_param_at(struct store *s, const char *name, int64_t t, int64_t *v
 int governance_settlement(struct store *s, const uint8_t request[32], int64_t *usage,
 			  int64_t *at)
 {
-	/* the one "passed" predicate: proposals.state, as the count sets it */
+	/* the one "passed" predicate: proposals.state, as the count sets it;
+	 * of two passed settlements of one loan, the lower id (not the
+	 * earlier claimed time: clocks decide nothing) */
 	sqlite3_stmt *st = store_stmt(s, "SELECT value, passed_at FROM proposals"
 					 " WHERE kind = 'settle' AND target = ? AND state = 'passed'"
-					 " ORDER BY passed_at, id LIMIT 1");
+					 " ORDER BY id LIMIT 1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);

@@ -30,6 +30,8 @@ int lending_recompute_resource(struct store *s, const uint8_t resource[32]);
 
 /* Why every node ignores a request naming a resource of its own author. */
 #define LENDING_OWN_REQUEST "the resource is the borrower's own"
+/* the verdict of a loan step that a witness shows backdated (witness.h) */
+#define LENDING_BACKDATED "backdated: past a head another member witnessed, it claims a time well before"
 
 /* Invariant 11, for an entry just folded in the store's transaction: 0
  * when the fold took it (or it is no lending entry), -1 with the fold's

@@ -154,7 +154,8 @@ struct found {
 static int refold(struct store *s, const struct found *f, int *recount)
 {
 	static const char *const loan_types[] = {"request", "accept", "decline", "cancel",
-						 "handover", "return", "close"};
+						 "handover", "return", "close", "agree",
+						 "dispute"};
 	int loan = 0;
 	if (!strcmp(f->type, "vote") || !strcmp(f->type, "proposal")) {
 		*recount = 1;

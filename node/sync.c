@@ -23,6 +23,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <malloc.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/allocator_interface.h>
+#endif
 #include <sodium.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -1667,6 +1670,19 @@ static int end_round(struct syncer *sy)
 	return 0;
 }
 
+/* The heap in use: what glibc's allocator holds, or, in a build with
+ * AddressSanitizer, whose allocator glibc's statistics do not see, what
+ * that allocator holds. */
+static size_t heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+#endif
+}
+
 /* What libzmq cannot bound: it queues every frame of a multipart message
  * until the last one arrives, and only then does the message reach us
  * (ZMQ_MAXMSGSIZE bounds one frame; the high-water marks count whole
@@ -1688,8 +1704,7 @@ static void memory_guard(struct syncer *sy, int64_t now)
 	}
 	if (sy->cfg.max_memory_mb <= 0)
 		return;
-	struct mallinfo2 mi = mallinfo2();
-	size_t used = mi.uordblks + mi.hblkhd;
+	size_t used = heap_in_use();
 	if (used <= (size_t)sy->cfg.max_memory_mb << 20)
 		return;
 	sy->resets++;

@@ -16,6 +16,7 @@
 #include "entry.h"
 #include "federation.h"
 #include "governance.h"
+#include "lending.h"
 #include "merkle.h"
 #include "store.h"
 #include "store_int.h"
@@ -216,6 +217,46 @@ static void put_vote(struct hist *h, const struct key *k, const uint8_t *prop, u
 	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
 	b.vote = &v;
 	put(h, k, &b, t, NULL);
+}
+
+/* A request by k for one day of res at start, claiming time t. */
+static void put_request(struct hist *h, const struct key *k, const uint8_t *res, int64_t start,
+			int64_t t, uint8_t *id)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	r.resource.data = (uint8_t *)res;
+	r.resource.len = 32;
+	r.start = start;
+	r.end = start + 24 * 60 * MIN;
+	r.quantity = 1;
+	r.has_rate = 1;
+	r.rate = 1000;
+	r.has_unit = 1;
+	r.unit = 2;
+	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+	b.request = &r;
+	put(h, k, &b, t, id);
+}
+
+/* A loan step of k (payload) for request req answering answers. */
+static void put_step(struct hist *h, const struct key *k, int payload, const uint8_t *req,
+		     const uint8_t *answers, int64_t t, uint8_t *id)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Transition tr = MUTUA__TRANSITION__INIT;
+	tr.request.data = (uint8_t *)req;
+	tr.request.len = 32;
+	tr.has_answers = 1;
+	tr.answers.data = (uint8_t *)answers;
+	tr.answers.len = 32;
+	b.payload_case = payload;
+	switch (payload) {
+	case MUTUA__BODY__PAYLOAD_ACCEPT: b.accept = &tr; break;
+	case MUTUA__BODY__PAYLOAD_HANDOVER: b.handover = &tr; break;
+	default: fail_msg("put_step: payload %d", payload);
+	}
+	put(h, k, &b, t, id);
 }
 
 /* A witness by k of one head of feed f at seq, with root (NULL: the true
@@ -432,6 +473,61 @@ static void test_conflicting_roots_are_forks_in_every_order(void **state)
 		store_close(&s);
 	}
 	free(want);
+	hist_free(&h);
+}
+
+/* A's feed: offer X; B requests X. C witnesses A at its head (the offer)
+ * at T0 + 2 h; A's node then signs an accept of B's request claiming
+ * T0 + 20 min, well before the witness. Whatever the order of arrival,
+ * the accept takes no part in the loan (its verdict says why) and the
+ * loan stays requested; a later accept, claiming a time after the
+ * witness, takes effect. */
+static void test_backdated_loan_step_without_effect_in_every_order(void **state)
+{
+	(void)state;
+	struct hist h;
+	uint8_t x[32], req[32], acc[32], acc2[32];
+	hist_init(&h);
+	put_offer(&h, ka, "X", T0, x);
+	put_request(&h, kb, x, T0 + 3 * 24 * 60 * MIN, T0 + 5 * MIN, req);
+	put_witness(&h, kc, ka, 1, NULL, T0 + 120 * MIN);
+	put_step(&h, ka, MUTUA__BODY__PAYLOAD_ACCEPT, req, req, T0 + 20 * MIN, acc);
+	char *want = NULL;
+	unsigned base = seed_base(7);
+	printf("# property seed base %u (12 interleavings; MUTUA_TEST_SEED repeats them)\n", base);
+	for (unsigned i = 0; i < 12; i++) {
+		struct store *s = deliver(&h, base + i);
+		char *got = state_of(s);
+		char *loans = db_dump(s, "SELECT id, state, ignored FROM loans ORDER BY id");
+		char *verdicts = db_dump(s, "SELECT id, verdict FROM loan_events ORDER BY id");
+		size_t len = strlen(got) + strlen(loans) + strlen(verdicts) + 1;
+		char *all = malloc(len);
+		assert_non_null(all);
+		snprintf(all, len, "%s%s%s", got, loans, verdicts);
+		free(got);
+		free(loans);
+		free(verdicts);
+		if (!want) {
+			want = all;
+			assert_int_equal(witness_backdated(s, acc), 1);
+			assert_int_equal(q_int(s, "SELECT count(*) FROM loans WHERE id = ?1"
+						  " AND state = 'requested'", req), 1);
+			assert_int_equal(q_int(s, "SELECT count(*) FROM loan_events WHERE id = ?1"
+						  " AND verdict = '" LENDING_BACKDATED "'", acc), 1);
+		} else if (strcmp(want, all)) {
+			fail_msg("seed %u: the state differs:\n%s\nfrom:\n%s", base + i, all, want);
+		} else {
+			free(all);
+		}
+		store_close(&s);
+	}
+	free(want);
+	/* an accept claiming a time after the witness stands */
+	put_step(&h, ka, MUTUA__BODY__PAYLOAD_ACCEPT, req, req, T0 + 125 * MIN, acc2);
+	struct store *s = deliver(&h, base);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM loans WHERE id = ?1"
+				  " AND state = 'accepted'", req), 1);
+	store_close(&s);
 	hist_free(&h);
 }
 
@@ -665,6 +761,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_witness_format),
 		cmocka_unit_test(test_backdated_without_effect_in_every_order),
+		cmocka_unit_test(test_backdated_loan_step_without_effect_in_every_order),
 		cmocka_unit_test(test_conflicting_roots_are_forks_in_every_order),
 		cmocka_unit_test(test_witness_of_1000_feeds_is_bounded),
 		cmocka_unit_test(test_root_of_a_long_feed_is_incremental),
