@@ -24,7 +24,9 @@
 #include <sys/stat.h>
 #include <malloc.h>
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+/* libasan's; GCC ships no header for it (sanitizer/allocator_interface.h
+ * is LLVM's) */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 #include <sodium.h>
 #include <unistd.h>
