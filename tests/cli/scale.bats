@@ -147,7 +147,11 @@ all_have() {
 	log_has 1 "over max_memory (48 MB): every connection is closed and made again"
 	# 4 000 001 frames held whole took 565 MB: the peak stays near the bound
 	[ "$(hwm_kb "$pid")" -lt 131072 ]
-	[ "$(rss_kb "$pid")" -lt 65536 ]
+	# what is freed goes back (AddressSanitizer keeps freed blocks in its
+	# quarantine, 256 MB at most: a sanitizer build is only held to the peak)
+	if [ -z "${ASAN_OPTIONS:-}" ]; then
+		[ "$(rss_kb "$pid")" -lt 65536 ]
+	fi
 	# and the node listens again and syncs
 	wait_log 1 "listening again"
 	mutua --home "${H[2]}" offer add --kind other --title "After the flood" >/dev/null
