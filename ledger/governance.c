@@ -976,43 +976,6 @@ static int apply_all(struct store *s, const uint8_t (*ids)[32], const struct dec
 	return 0;
 }
 
-/* Every proposal id, in id order (malloc'd), or NULL with *n 0 on error
- * (and on none: then *n is 0 and the return is not NULL). */
-static uint8_t (*proposal_ids(struct store *s, size_t *n))[32]
-{
-	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM proposals ORDER BY id");
-	size_t cap = 16;
-	uint8_t (*ids)[32] = malloc(cap * 32);
-	int rc;
-	*n = 0;
-	if (!st || !ids) {
-		free(ids);
-		if (st)
-			err_set("out of memory");
-		return NULL;
-	}
-	while ((rc = store_step_row(s, st)) == 1) {
-		if (*n == cap) {
-			void *more = realloc(ids, 2 * cap * 32);
-			if (!more) {
-				rc = -1;
-				err_set("out of memory");
-				break;
-			}
-			ids = more;
-			cap *= 2;
-		}
-		memcpy(ids[(*n)++], sqlite3_column_blob(st, 0), 32);
-	}
-	sqlite3_reset(st);
-	if (rc < 0) {
-		free(ids);
-		*n = 0;
-		return NULL;
-	}
-	return ids;
-}
-
 /* The decisions depend on each other (an admission gives a voter, an
  * exclusion takes one, a parameter sets a deadline): the count starts
  * from the founders alone and decides every proposal again with the
@@ -1033,26 +996,9 @@ static int recompute_loans(struct store *s)
 					 " AND param = 'close-grace')");
 	if (!st)
 		return -1;
-	size_t n = 0, cap = 0;
-	uint8_t (*ids)[32] = NULL;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != 32)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			void *more = realloc(ids, cap * 32);
-			if (!more) {
-				sqlite3_reset(st);
-				free(ids);
-				return err_set("out of memory");
-			}
-			ids = more;
-		}
-		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
-	}
-	sqlite3_reset(st);
-	rc = rc == SQLITE_DONE ? 0 : store_db_error(s);
+	size_t n;
+	uint8_t (*ids)[32];
+	int rc = store_ids(s, st, &ids, &n);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = lending_recompute(s, ids[i]);
 	free(ids);
@@ -1061,14 +1007,16 @@ static int recompute_loans(struct store *s)
 
 int governance_recount(struct store *s)
 {
-	size_t np;
-	uint8_t (*ids)[32] = proposal_ids(s, &np);
+	size_t np = 0;
+	uint8_t (*ids)[32] = NULL;
 	struct decision *prev = NULL, *cur = NULL;
 	int rc = -1;
-	if (!ids || !(prev = calloc(np ? np : 1, sizeof *prev)) ||
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM proposals ORDER BY id");
+	if (!st || store_ids(s, st, &ids, &np) < 0)
+		goto out;
+	if (!(prev = calloc(np ? np : 1, sizeof *prev)) ||
 	    !(cur = calloc(np ? np : 1, sizeof *cur))) {
-		if (ids)
-			err_set("out of memory");
+		err_set("out of memory");
 		goto out;
 	}
 	if (reset_effects(s) ||

@@ -309,24 +309,9 @@ int lending_recompute_resource(struct store *s, const uint8_t resource[32])
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
-	size_t n = 0, cap = 0;
-	uint8_t (*ids)[32] = NULL;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			void *more = realloc(ids, cap * 32);
-			if (!more) {
-				sqlite3_reset(st);
-				free(ids);
-				return err_set("out of memory");
-			}
-			ids = more;
-		}
-		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
-	}
-	sqlite3_reset(st);
-	rc = rc == SQLITE_DONE ? 0 : store_db_error(s);
+	size_t n;
+	uint8_t (*ids)[32];
+	int rc = store_ids(s, st, &ids, &n);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = recompute(s, ids[i]);
 	free(ids);

@@ -164,6 +164,35 @@ int store_step_row(struct store *s, sqlite3_stmt *st)
 	return err_set("store: %s", sqlite3_errmsg(s->db));
 }
 
+int store_ids(struct store *s, sqlite3_stmt *st, uint8_t (**ids)[32], size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+	*ids = NULL;
+	*n = 0;
+	while ((rc = store_step_row(s, st)) == 1) {
+		if (sqlite3_column_bytes(st, 0) != 32)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			void *more = realloc(*ids, cap * 32);
+			if (!more) {
+				rc = err_set("out of memory");
+				break;
+			}
+			*ids = more;
+		}
+		memcpy((*ids)[(*n)++], sqlite3_column_blob(st, 0), 32);
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 int store_step_done(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);

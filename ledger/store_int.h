@@ -21,6 +21,10 @@ int store_db_error(struct store *s);
 /* Steps st once: 1 on a row, 0 at the end of the rows, -1 on an error
  * (said). BUSY or an I/O error never reads as "no row". */
 int store_step_row(struct store *s, sqlite3_stmt *st);
+/* Every 32-byte id in column 0 of st's rows (other values skipped), in a
+ * malloc'd array of *n; st is reset. NULL with *n = 0 when there is none;
+ * -1 with err_set on an error (then *ids is NULL). */
+int store_ids(struct store *s, sqlite3_stmt *st, uint8_t (**ids)[32], size_t *n);
 /* Steps st to completion; -1 with err_set on error. Resets st. */
 int store_step_done(struct store *s, sqlite3_stmt *st);
 
