@@ -663,6 +663,25 @@ static int check_witnesses(struct audit *a)
 	return rc == SQLITE_ROW ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
+/* Tallies the count did not take for what they are (governance.c,
+ * check_tally): each is its author's, and the audit names it. */
+static int check_tallies(struct audit *a)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT author, seq, lower(hex(proposal)), verdict FROM tallies"
+			       " WHERE verdict IS NOT NULL ORDER BY author, seq", -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		      "governance", "tally of proposal %.12s ignored: %s",
+		      sqlite3_column_text(st, 2), sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
+}
+
 /* Lending and balances, on the rebuilt state. */
 static int check_lending(struct audit *a)
 {
@@ -954,7 +973,8 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			      ? a.feeds[k].stopped : "chain",
 			      "%llu %sentries of this feed could not be accepted",
 			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
-	if (check_checkpoints(&a) || check_witnesses(&a) || check_lending(&a))
+	if (check_checkpoints(&a) || check_witnesses(&a) || check_tallies(&a) ||
+	    check_lending(&a))
 		goto out;
 	if (o->keep) { /* uncommitted: see audit.h */
 		*o->keep = a.scratch;

@@ -275,3 +275,25 @@ past_deadline() {
 	# an honest rotation names the key it replaces and its seq
 	run -0 mutua --home "$D" key rotate
 }
+
+@test "a tally that cites a vote on another proposal counts for nothing, and the audit names its author" {
+	four
+	P1=$(mutua --home "$A" propose set credit-limit 100)
+	P2=$(mutua --home "$A" propose set credit-limit 200)
+	spread_all
+	mutua --home "$B" vote "$P1" yes >/dev/null
+	spread "$B" "$A" "$D"
+	VB=$(sqlite3 "$D/store.db" "SELECT lower(hex(id)) FROM votes WHERE proposal = X'$P1'")
+	is_id "$VB"
+	# D, hostile, closes P2 with B's vote on P1
+	TX=$(bt sign "$D" +0 "$T/tx" tally "$P2" "$VB" | head -1)
+	is_id "$TX"
+	deliver "$A" "$T/tx"
+	[ "$(state "$A" "$P2")" = open ]
+	[ "$(sqlite3 "$A/store.db" "SELECT verdict FROM tallies WHERE proposal = X'$P2'")" = \
+		"the tally cites a vote on another proposal" ]
+	mutua --home "$A" export --out "$T/a.bundle" 2>/dev/null
+	run -1 mutua --home "$A" audit "$T/a.bundle" --genesis "$GENESIS"
+	[[ $output == *"feed Delta (${D_ID:0:12}) seq "*": governance: tally of proposal ${P2:0:12} ignored: the tally cites a vote on another proposal"* ]]
+	[[ $output == *"audit FAILED: 1 violation(s)"* ]]
+}
