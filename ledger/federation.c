@@ -167,6 +167,8 @@ Mutua__CardBody *card_open(const Mutua__Card *c)
 	}
 	if (cb->base.n_unknown_fields || cb->id.len != KEY_ID_BYTES ||
 	    cb->transport_key.len != KEY_X_BYTES ||
+	    (cb->has_replaces && cb->replaces.len != KEY_ID_BYTES) ||
+	    (cb->has_seq && (cb->seq < 1 || cb->seq > INT64_MAX)) ||
 	    !canonical(&cb->base, c->body.data, c->body.len)) {
 		err_set("card is damaged (bad fields)");
 		goto fail;

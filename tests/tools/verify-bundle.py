@@ -338,6 +338,10 @@ def card(c, ver, what):
     text(cb["name"], what + " name", 128)
     text(cb.get("college"), what + " college", 64)
     endpoints(cb["endpoints"])
+    if cb.get("replaces") is not None:
+        size(cb["replaces"], what + " replaced key")
+    if cb.get("seq") is not None:
+        in_range(cb["seq"], 1, 2**63 - 1, what + " seq")
     if not ver.verify(cb["id"], CARD_DOMAIN + c["body"], c["sig"]):
         raise Bad("%s has a bad signature" % what)
     return cb

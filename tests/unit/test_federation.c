@@ -311,6 +311,42 @@ static void test_card_non_canonical(void **state)
 	t = card_text(p.b, p.n);
 	card_refused(t, "bad fields");
 	free(t);
+
+	/* in canonical order, signed by A: a replaced key of 31 bytes, and a
+	 * seq of 0, are refused in any card; 32 bytes and seq 1 are taken */
+	static const struct { size_t replaces_len; uint64_t seq; int ok; } cases[] = {
+		{31, 1, 0}, {33, 1, 0}, {32, 0, 0}, {32, 1, 1}};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		uint8_t old_key[33];
+		memset(old_key, 0x5a, sizeof old_key);
+		body.n = 0;
+		pb_bytes(&body, 1, cb->id.data, 32);
+		pb_bytes(&body, 2, cb->transport_key.data, 32);
+		pb_str(&body, 3, cb->name);
+		pb_str(&body, 4, cb->college);
+		for (size_t i = 0; i < cb->n_endpoints; i++)
+			pb_str(&body, 5, cb->endpoints[i]);
+		pb_uint(&body, 6, (uint64_t)cb->time);
+		pb_bytes(&body, 7, old_key, cases[k].replaces_len);
+		pb_uint(&body, 8, cases[k].seq);
+		memcpy(m + sizeof CARD_SIG_DOMAIN, body.b, body.n);
+		crypto_sign_detached(sig, NULL, m, sizeof CARD_SIG_DOMAIN + body.n, ka->sign_sk);
+		p.n = 0;
+		pb_bytes(&p, 1, body.b, body.n);
+		pb_bytes(&p, 2, sig, 64);
+		Mutua__Card *fresh = mutua__card__unpack(NULL, p.n, p.b);
+		assert_non_null(fresh);
+		Mutua__CardBody *fb = card_open(fresh);
+		if (cases[k].ok) {
+			if (!fb)
+				fail_msg("case %zu: %s", k, err_msg());
+			mutua__card_body__free_unpacked(fb, NULL);
+		} else {
+			assert_null(fb);
+			assert_non_null(strstr(err_msg(), "bad fields"));
+		}
+		mutua__card__free_unpacked(fresh, NULL);
+	}
 	mutua__card_body__free_unpacked(cb, NULL);
 	mutua__card__free_unpacked(c, NULL);
 	free(bytes);
