@@ -124,32 +124,17 @@ static int recompute(struct store *s, const uint8_t request[32])
 		return rc;
 
 	/* a step that a witness shows backdated (witness.h, rule a) takes no
-	 * part in the loan's graph: it is kept aside, with its verdict */
+	 * part in the loan's graph; its verdict says why (below) */
 	sqlite3_stmt *st = store_stmt(s, "SELECT type, author, time, usage, note, id, member_seq,"
-					 " answers, EXISTS (SELECT 1 FROM backdated b"
-					 " WHERE b.id = loan_events.id) FROM loan_events"
-					 " WHERE request = ?");
+					 " answers FROM loan_events e WHERE request = ?"
+					 " AND NOT EXISTS (SELECT 1 FROM backdated b WHERE b.id = e.id)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 	struct loan_node *nodes = NULL;
 	char (*notes)[NOTE_MAX_LEN + 1] = NULL;
-	uint8_t (*aside)[32] = NULL;
-	size_t n = 0, cap = 0, naside = 0;
+	size_t n = 0, cap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_int(st, 8)) {
-			void *more = realloc(aside, (naside + 1) * sizeof *aside);
-			if (!more) {
-				free(nodes);
-				free(notes);
-				free(aside);
-				sqlite3_reset(st);
-				return err_set("out of memory");
-			}
-			aside = more;
-			memcpy(aside[naside++], sqlite3_column_blob(st, 5), 32);
-			continue;
-		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 8;
 			void *more = realloc(nodes, cap * sizeof *nodes);
@@ -161,7 +146,6 @@ static int recompute(struct store *s, const uint8_t request[32])
 			if (!more || !more_notes) {
 				free(nodes);
 				free(notes);
-				free(aside);
 				sqlite3_reset(st);
 				return err_set("out of memory");
 			}
@@ -195,7 +179,6 @@ static int recompute(struct store *s, const uint8_t request[32])
 		if (governance_param_at(s, "close-grace", nodes[i].time, &grace)) {
 			free(nodes);
 			free(notes);
-			free(aside);
 			return -1;
 		}
 		nodes[i].grace_end = loan_grace_end(end, grace);
@@ -204,7 +187,6 @@ static int recompute(struct store *s, const uint8_t request[32])
 	if (rc != SQLITE_DONE) {
 		free(nodes);
 		free(notes);
-		free(aside);
 		return store_db_error(s);
 	}
 	struct loan_outcome o;
@@ -220,7 +202,6 @@ static int recompute(struct store *s, const uint8_t request[32])
 	} else if (loan_resolve(&terms, nodes, n, &o)) {
 		free(nodes);
 		free(notes);
-		free(aside);
 		return -1;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -233,15 +214,13 @@ static int recompute(struct store *s, const uint8_t request[32])
 		if (store_step_done(s, st))
 			goto fail;
 	}
-	for (size_t k = 0; k < naside; k++) {
-		st = store_stmt(s, "UPDATE loan_events SET verdict = ? WHERE id = ?");
-		if (!st)
-			goto fail;
-		sqlite3_bind_text(st, 1, LENDING_BACKDATED, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, aside[k], 32, SQLITE_STATIC);
-		if (store_step_done(s, st))
-			goto fail;
-	}
+	st = store_stmt(s, "UPDATE loan_events SET verdict = '" LENDING_BACKDATED "'"
+			   " WHERE request = ? AND id IN (SELECT id FROM backdated)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		goto fail;
 
 	st = store_stmt(s, "UPDATE loans SET owner = ?, state = ?, usage = ?, rate = ?,"
 			   " credits = ?, decided = ?, closed = ?, reason = ?, ignored = ?,"
@@ -276,12 +255,10 @@ static int recompute(struct store *s, const uint8_t request[32])
 	rc = store_step_done(s, st);
 	free(nodes);
 	free(notes);
-	free(aside);
 	return rc;
 fail:
 	free(nodes);
 	free(notes);
-	free(aside);
 	return -1;
 }
 
