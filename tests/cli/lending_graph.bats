@@ -265,3 +265,29 @@ audit_blames() {
 	run -1 --separate-stderr mutua --home "$A" close "$R2" --usage 10
 	stderr_has "km and m3 need the borrower's figure"
 }
+
+@test "hostile: an agree with no claim to agree to, and an owner's close answering its own accept, move nothing" {
+	R=$(lent 2026-02-02 2026-02-02)
+	hv=$(sql "$B" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
+		AND type = 'handover'")
+	acc=$(sql "$A" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
+		AND type = 'accept'")
+	# the borrower's patched node agrees to a claim never made
+	bt step "$B" agree "$R" -1 -1 "$hv" "$(head_time "$B" "$R")" >/dev/null
+	# the owner's patched node closes for 30 days, answering its own accept
+	bt step "$A" close "$R" 30000 -1 "$acc" "$(head_time "$A" "$acc")" >/dev/null
+	share "$A" "$B" "$C"
+	share "$B" "$A" "$C"
+	for h in "$A" "$B" "$C"; do
+		[ "$(loan_state "$h" "$R")" = handed_over ]
+		[ "$(bal "$h" Beta)" = 0.0 ]
+		[ "$(bal "$h" Alpha)" = 0.0 ]
+	done
+	mutua --home "$C" reindex 2>/dev/null
+	[ "$(loan_state "$C" "$R")" = handed_over ]
+	mutua --home "$C" export --out "$T/x.bundle" 2>/dev/null
+	run -1 --separate-stderr mutua --home "$C" audit "$T/x.bundle" --genesis "$GENESIS"
+	[[ $output == *"audit FAILED: 2 violation(s)"* ]]
+	[[ $output == *"feed Beta ("*"agree of request ${R:0:12} ignored: "* ]]
+	[[ $output == *"feed Alpha ("*"close of request ${R:0:12} ignored: "* ]]
+}
