@@ -29,7 +29,7 @@ endif
 
 OPT ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
-	$(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
+	-DLOCALEDIR=\"$(PREFIX)/share/locale\" $(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 # the plain CLI: no libzmq (tools/net_exec.c says why)
 CLI_LDLIBS := $(shell pkg-config --libs $(filter-out libzmq,$(PKGS))) -lpthread

@@ -2,6 +2,7 @@
  * (the texts are in help.c) and suggestions for misspelt words. */
 #include "cli.h"
 #include "help.h"
+#include "i18n.h"
 #include "util.h"
 
 #include <sodium.h>
@@ -229,6 +230,7 @@ int main(int argc, char **argv)
 	struct ctx c = {0};
 	struct line l = {0};
 	char *home_buf = NULL;
+	i18n_init();
 	int rc = parse_line(argc, argv, &c, &l);
 	if (rc)
 		goto out;
