@@ -5,6 +5,7 @@
  * the table of loan.h (loan_step_check), the one the fold applies: a step
  * it refuses is refused here with the same reason. */
 #include "cli.h"
+#include "i18n.h"
 #include "entry.h"
 #include "lending.h"
 #include "loan.h"
@@ -78,7 +79,8 @@ static void print_step(struct ctx *c, const struct lending_loan *l, const char *
 	if (c->json)
 		printf("{\"id\":\"%s\",\"state\":\"%s\"}\n", hex, state);
 	else
-		printf("%s %s\n", hex, state_words(state));
+		printf("%s %s\n", hex, C_("state", state) != state ? C_("state", state)
+								    : state_words(state));
 }
 
 /* The state the loan is in once the step is folded. */
@@ -216,7 +218,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		struct booking_check chk;
 		int can = lending_accept(c->store, c->key, l.id, getenv("MUTUA_ACTOR"), &chk);
 		if (can <= 0)
-			return fail(EXIT_REFUSED, "cannot accept: %s", can ? err_msg() : chk.why);
+			return fail(EXIT_REFUSED, "cannot accept: %s", can ? err_msg_local() : chk.why);
 		print_step(c, &l, to);
 		return EXIT_OK;
 	}
@@ -236,7 +238,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	int64_t rate = -1;
 	if (lending_append(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
 			   getenv("MUTUA_ACTOR")))
-		return fail(EXIT_REFUSED, "cannot %s: %s", name, err_msg());
+		return fail(EXIT_REFUSED, "cannot %s: %s", name, err_msg_local());
 	print_step(c, &l, state_now(c, l.id, to));
 	return EXIT_OK;
 }
@@ -470,7 +472,7 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		snprintf(t2, sizeof t2, "%s - %s", title ? title : "?", borrower ? borrower : "?");
 		ics_text(t1, sizeof t1, t2);
 		ics_line("SUMMARY:%s", t1);
-		snprintf(t2, sizeof t2, "Lent by %s to %s, quantity %lld, %s.%s%s",
+		snprintf(t2, sizeof t2, _("Lent by %s to %s, quantity %lld, %s.%s%s"),
 			 owner ? owner : "?", borrower ? borrower : "?",
 			 (long long)view_int(r, col[QUANTITY]), state_words(state ? state : "?"),
 			 note && *note ? " " : "", note ? note : "");
@@ -655,7 +657,7 @@ int cmd_export_csv(struct ctx *c, int argc, char **argv)
 	rc = file_write_atomic(out, cv.buf, cv.len, 0644) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
 	free(cv.buf);
 	if (rc == EXIT_OK && !c->json)
-		fprintf(stderr, "mutua: %d closed loans written to %s\n", rows, out);
+		fprintf(stderr, _("mutua: %d closed loans written to %s\n"), rows, out);
 	else if (rc == EXIT_OK)
 		printf("{\"out\":\"%s\",\"loans\":%d}\n", out, rows);
 	return rc;

@@ -1,5 +1,6 @@
 /* cmd_offer.c - mutua offer add | list | show | update | withdraw. */
 #include "cli.h"
+#include "i18n.h"
 #include "entry.h"
 #include "loan_read.h"
 #include "util.h"

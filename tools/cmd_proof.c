@@ -5,6 +5,7 @@
 #include "checkpoint.h"
 #include "witness.h"
 #include "cli.h"
+#include "i18n.h"
 #include "federation.h"
 #include "proof.h"
 #include "util.h"
@@ -69,10 +70,11 @@ int cmd_witness(struct ctx *c, int argc, char **argv)
 	if (c->json)
 		printf("{\"heads\":%zu,\"entries\":%zu,\"seconds\":%.3f}\n", heads, entries, secs);
 	else if (entries)
-		printf("witnessed %zu head(s) in %zu entr%s (%.3f s)\n", heads, entries,
-		       entries == 1 ? "y" : "ies", secs);
+		printf(P_("witnessed %zu head(s) in %zu entry (%.3f s)\n",
+			  "witnessed %zu head(s) in %zu entries (%.3f s)\n", entries),
+		       heads, entries, secs);
 	else
-		puts("nothing to witness: no feed moved since this member's last witness");
+		puts(_("nothing to witness: no feed moved since this member's last witness"));
 	return EXIT_OK;
 }
 
@@ -117,16 +119,18 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 		if (checkpoint_append(c->store, c->key, cp_id, &cp_seq))
 			return fail_err(EXIT_REFUSED, "cannot checkpoint this member's feed");
 		if (!c->json)
-			fprintf(stderr, "mutua: checkpoint of this member's feed appended (seq %llu)\n",
+			fprintf(stderr, _("mutua: checkpoint of this member's feed appended (seq %llu)\n"),
 				(unsigned long long)cp_seq);
 		r = proof_loan_build(&p, c->store, req, c->me, &gap);
 	}
 	if (r < 0)
 		return fail_err(EXIT_REFUSED, NULL);
 	if (r > 0) {
-		const char *who = gap.owner ? "owner" : "borrower";
-		return fail(EXIT_REFUSED, "the %s's feed has no checkpoint covering the %s yet; wait "
-			    "for the %s's node to checkpoint, then sync", who, gap.step, who);
+		if (gap.owner)
+			return fail(EXIT_REFUSED, "the owner's feed has no checkpoint covering the %s yet; "
+				    "wait for the owner's node to checkpoint, then sync", gap.step);
+		return fail(EXIT_REFUSED, "the borrower's feed has no checkpoint covering the %s yet; "
+			    "wait for the borrower's node to checkpoint, then sync", gap.step);
 	}
 	rc = proof_write(&p, out) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
 	if (rc == EXIT_OK) {
@@ -141,7 +145,7 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 			else
 				printf("null}\n");
 		} else {
-			fprintf(stderr, "mutua: proof of loan %.12s (%zu entries) written to %s\n", hex,
+			fprintf(stderr, _("mutua: proof of loan %.12s (%zu entries) written to %s\n"), hex,
 				p.n, out);
 		}
 	}
@@ -172,7 +176,7 @@ int cmd_fork_proof(struct ctx *c, int argc, char **argv)
 			printf(",\"member\":\"%s\",\"seq\":%llu}\n", hex,
 			       (unsigned long long)p.rec[0].e.b->seq);
 		} else {
-			fprintf(stderr, "mutua: fork proof of member %.12s at seq %llu written to %s\n",
+			fprintf(stderr, _("mutua: fork proof of member %.12s at seq %llu written to %s\n"),
 				hex, (unsigned long long)p.rec[0].e.b->seq, out);
 		}
 	}
@@ -292,30 +296,30 @@ static void print_loan(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 	who(g, owner, ow, sizeof ow);
 	founder_name(g, borrower, bname, sizeof bname);
 	founder_name(g, owner, oname, sizeof oname);
-	printf("loan proof OK: federation %s (%s)\n", g->name, fed);
-	printf("request   %s\n", req);
-	printf("borrower  %s\n", bw);
-	printf("owner     %s\n", ow);
-	printf("resource  %s: %s, %s, counted by the %s\n", res, o->title, entry_kind_name(o->kind),
+	printf(_("loan proof OK: federation %s (%s)\n"), g->name, fed);
+	printf(_("request   %s\n"), req);
+	printf(_("borrower  %s\n"), bw);
+	printf(_("owner     %s\n"), ow);
+	printf(_("resource  %s: %s, %s, counted by the %s\n"), res, o->title, entry_kind_name(o->kind),
 	       entry_unit_name(o->unit));
-	printf("slot      %s to %s, quantity %llu\n", t1, t2, (unsigned long long)r->quantity);
+	printf(_("slot      %s to %s, quantity %llu\n"), t1, t2, (unsigned long long)r->quantity);
 	clock_format_utc(t1, l->accept->b->time);
-	printf("accepted  %s\n", t1);
+	printf(_("accepted  %s\n"), t1);
 	if (l->handover) {
 		clock_format_utc(t1, l->handover->b->time);
-		printf("handover  %s\n", t1);
+		printf(_("handover  %s\n"), t1);
 	}
 	if (l->give_back) {
 		clock_format_utc(t1, l->give_back->b->time);
-		printf("returned  %s\n", t1);
+		printf(_("returned  %s\n"), t1);
 	}
 	if (l->close) {
 		clock_format_utc(t1, l->close->b->time);
-		printf("closed    %s: usage %s %s at %s credits per %s, %s credits from %s to %s\n",
+		printf(_("closed    %s: usage %s %s at %s credits per %s, %s credits from %s to %s\n"),
 		       t1, use, entry_unit_name(o->unit), rate, entry_unit_name(o->unit), credits,
 		       *bname ? bname : "the borrower", *oname ? oname : "the owner");
 	} else {
-		printf("closed    not shown (the loan was %s when the proof was made)\n",
+		printf(_("closed    not shown (the loan was %s when the proof was made)\n"),
 		       strcmp(state, "handed_over") == 0 ? "handed over" : state);
 	}
 }
@@ -341,11 +345,11 @@ static void print_fork(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 		       (unsigned long long)a->b->seq, ia, ib);
 		return;
 	}
-	printf("fork proof: member %s signed two entries at seq %llu\n", *name ? name : member,
+	printf(_("fork proof: member %s signed two entries at seq %llu\n"), *name ? name : member,
 	       (unsigned long long)a->b->seq);
-	printf("member    %s\n", member);
-	printf("entries   %s\n          %s\n", ia, ib);
-	printf("federation %s (%s)\n", g->name, fed);
+	printf(_("member    %s\n"), member);
+	printf(_("entries   %s\n          %s\n"), ia, ib);
+	printf(_("federation %s (%s)\n"), g->name, fed);
 }
 
 int cmd_verify_proof(struct ctx *c, int argc, char **argv)
@@ -379,7 +383,7 @@ int cmd_verify_proof(struct ctx *c, int argc, char **argv)
 	if (genesis_unarmor((char *)text, &g, &gl) || !(gm = genesis_decode(g, gl, fed_id))) {
 		free(text);
 		free(g);
-		return fail(EXIT_REFUSED, "'%s': %s", genesis, err_msg());
+		return fail(EXIT_REFUSED, "'%s': %s", genesis, err_msg_local());
 	}
 	free(text);
 	free(g);
@@ -389,9 +393,9 @@ int cmd_verify_proof(struct ctx *c, int argc, char **argv)
 	struct proof_loan loan;
 	int rc = EXIT_OK;
 	if (proof_read(&p, file)) {
-		rc = fail(EXIT_REFUSED, "'%s': %s", file, err_msg());
+		rc = fail(EXIT_REFUSED, "'%s': %s", file, err_msg_local());
 	} else if (proof_verify(&p, fed_id, &loan)) {
-		rc = fail(EXIT_REFUSED, "'%s' proves nothing: %s", file, err_msg());
+		rc = fail(EXIT_REFUSED, "'%s' proves nothing: %s", file, err_msg_local());
 	} else if (p.kind == PROOF_LOAN) {
 		print_loan(c, gm, fed, &loan);
 	} else {
