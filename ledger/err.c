@@ -33,6 +33,7 @@ enum arg_kind { K_INT, K_LONG, K_LLONG, K_SIZE, K_INTMAX, K_PTRDIFF, K_DOUBLE, K
 
 struct arg {
 	enum arg_kind kind;
+	int reason; /* a string where a reason stands: after ": ", or alone */
 	union {
 		int i;
 		long l;
@@ -135,6 +136,7 @@ static int args_take(const char *fmt, va_list ap, struct arg *args, int *nargs)
 			continue;
 		}
 		struct conv c;
+		int after_colon = f - fmt >= 2 && f[-2] == ':' && f[-1] == ' ';
 		if (!(f = conv_parse(f + 1, &c)) || c.pos || c.letter == 'n' ||
 		    n + c.star_w + c.star_p + 1 > ERR_ARGS)
 			return -1;
@@ -143,6 +145,7 @@ static int args_take(const char *fmt, va_list ap, struct arg *args, int *nargs)
 		if (c.star_p)
 			args[n++] = (struct arg){.kind = K_INT, .v.i = va_arg(ap, int)};
 		struct arg *a = &args[n++];
+		a->reason = after_colon || strcmp(fmt, "%s") == 0;
 		switch ((a->kind = conv_kind(&c))) {
 		case K_INT: a->v.i = va_arg(ap, int); break;
 		case K_LONG: a->v.l = va_arg(ap, long); break;
@@ -160,14 +163,14 @@ static int args_take(const char *fmt, va_list ap, struct arg *args, int *nargs)
 	return 0;
 }
 
-/* A string argument as the reader reads it: a sentence (it has a space)
- * that the catalogue holds, translated; anything else (a name, a title, an
- * id) as it is. */
-static const char *arg_text(const char *s)
+/* A string argument as the reader reads it: where a reason stands (after
+ * ": ", or alone), a sentence (it has a space) that the catalogue holds,
+ * translated; anything else (a name, a title, an id) as it is. */
+static const char *arg_text(const struct arg *a)
 {
-	if (!s)
+	if (!a->v.s)
 		return "(null)";
-	return strchr(s, ' ') ? _(s) : s;
+	return a->reason && strchr(a->v.s, ' ') ? _(a->v.s) : a->v.s;
 }
 
 /* Renders the translated format tfmt with the arguments taken: 0, or -1
@@ -234,7 +237,7 @@ static int render(char *out, size_t size, const char *tfmt, const struct arg *ar
 		case K_PTRDIFF: snprintf(piece, sizeof piece, spec, a->v.t); break;
 		case K_DOUBLE: snprintf(piece, sizeof piece, spec, a->v.d); break;
 		case K_LDOUBLE: snprintf(piece, sizeof piece, spec, a->v.ld); break;
-		case K_STR: snprintf(piece, sizeof piece, spec, arg_text(a->v.s)); break;
+		case K_STR: snprintf(piece, sizeof piece, spec, arg_text(a)); break;
 		case K_PTR: snprintf(piece, sizeof piece, spec, a->v.p); break;
 		}
 #pragma GCC diagnostic pop

@@ -725,6 +725,7 @@ int main(int argc, char **argv)
 	 * from a fresh mmap each (whose pages fault in one by one) */
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	i18n_init(); /* its refusals and startup messages; the log stays English */
 	int rc = parse_args(&d, argc, argv);
 	if (rc >= 0)
 		return rc;
@@ -739,7 +740,6 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &files);
 	}
 	prctl(PR_SET_DUMPABLE, 0);
-	i18n_init(); /* its refusals and startup messages; the log stays English */
 	if (sodium_init() < 0) {
 		fprintf(stderr, _("mutuad: cannot initialise libsodium\n"));
 		return 1;
