@@ -276,12 +276,13 @@ int err_set(const char *fmt, ...)
 		va_list aq;
 		va_copy(aq, ap);
 		vsnprintf(tmp, sizeof tmp, fmt, ap);
-		int ok = args_take(fmt, aq, args, &nargs) == 0 &&
-			 render(loc, sizeof loc, _(fmt), args, nargs) == 0;
+		const char *tfmt = _(fmt);
+		int ok = tfmt != fmt && args_take(fmt, aq, args, &nargs) == 0 &&
+			 render(loc, sizeof loc, tfmt, args, nargs) == 0;
 		va_end(aq);
-		if (!ok)
+		if (!ok) /* as it is, but a quoted previous reason as it was read */
 			memcpy(loc, tmp, ERR_MAX);
-		else if (err_buf[0])
+		if (err_buf[0])
 			requote(loc, err_buf, err_loc[0] ? err_loc : err_buf);
 	} else {
 		vsnprintf(tmp, sizeof tmp, fmt, ap);

@@ -49,7 +49,11 @@ void i18n_init(void)
 	dir_bound = dir ? dir : LOCALEDIR;
 	bindtextdomain(MUTUA_DOMAIN, dir_bound);
 	bind_textdomain_codeset(MUTUA_DOMAIN, "UTF-8");
-	err_localise(1);
+	/* err_set renders a second, translated reason only for a reader who
+	 * reads another language than the messages' own */
+	const char *m = setlocale(LC_MESSAGES, NULL);
+	err_localise(m && strcmp(m, "C") != 0 && strcmp(m, "POSIX") != 0 &&
+		     strncmp(m, "C.", 2) != 0);
 }
 
 const char *i18n_dir(void)
