@@ -116,7 +116,7 @@ build/locale/%/LC_MESSAGES/mutua.mo: build/po/%.po
 	@echo "  MSGFMT  $@"
 	$(Q)msgfmt -c -o $@ $<
 
-locale: $(MO)
+locale: $(MO) $(LINGUAS:%=build/po/%.po)
 
 # merges the messages of the sources into po/fr.po (then translate them)
 po-update: $(POT)
