@@ -119,7 +119,8 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 		if (checkpoint_append(c->store, c->key, cp_id, &cp_seq))
 			return fail_err(EXIT_REFUSED, "cannot checkpoint this member's feed");
 		if (!c->json)
-			fprintf(stderr, _("mutua: checkpoint of this member's feed appended (seq %llu)\n"),
+			fprintf(stderr,
+				_("mutua: checkpoint of this member's feed appended (seq %llu)\n"),
 				(unsigned long long)cp_seq);
 		r = proof_loan_build(&p, c->store, req, c->me, &gap);
 	}
@@ -127,10 +128,11 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 		return fail_err(EXIT_REFUSED, NULL);
 	if (r > 0) {
 		if (gap.owner)
-			return fail(EXIT_REFUSED, "the owner's feed has no checkpoint covering the %s yet; "
-				    "wait for the owner's node to checkpoint, then sync", gap.step);
-		return fail(EXIT_REFUSED, "the borrower's feed has no checkpoint covering the %s yet; "
-			    "wait for the borrower's node to checkpoint, then sync", gap.step);
+			return fail(EXIT_REFUSED, "the owner's feed has no checkpoint covering "
+				    "the %s yet; wait for the owner's node to checkpoint, then sync",
+				    gap.step);
+		return fail(EXIT_REFUSED, "the borrower's feed has no checkpoint covering the %s "
+			    "yet; wait for the borrower's node to checkpoint, then sync", gap.step);
 	}
 	rc = proof_write(&p, out) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
 	if (rc == EXIT_OK) {
