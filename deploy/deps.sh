@@ -9,10 +9,12 @@ set -eu
 # the partition tests), tzdata (time zone tests), procps (ps, pkill);
 # python3-minimal and openssl run tests/tools/verify-bundle.py, the
 # verifier written from doc/FORMAT.md alone (tests/cli/format.bats:
-# Python's hashlib for BLAKE2b and SHA-256, openssl for Ed25519)
+# Python's hashlib for BLAKE2b and SHA-256, openssl for Ed25519);
+# chromium opens the board's report in a real browser, headless
+# (tests/cli/report_browser.bats: its text, and nothing overflows at 1280 px)
 PKGS="build-essential pkg-config libzmq3-dev libsodium-dev libsqlite3-dev
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats sqlite3 iproute2
-tzdata procps python3-minimal openssl"
+tzdata procps python3-minimal openssl chromium"
 
 missing=""
 for p in $PKGS; do
