@@ -14,7 +14,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 load lending_helpers
 
-export TZ=UTC
+export TZ=UTC LC_ALL=C.UTF-8 # English, C numbers, whatever the caller's locale
 BUNDLETOOL=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
 
 EVIL='<script>alert(1)</script>'

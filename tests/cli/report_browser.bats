@@ -40,7 +40,7 @@ setup_file() {
 	local T=$BATS_FILE_TMPDIR/h
 	mkdir -p "$T/user" "$T/locale/fr/LC_MESSAGES"
 	export HOME=$T/user TZ=Europe/Paris
-	unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR LC_ALL LANGUAGE
+	unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR LC_ALL LANGUAGE LC_MESSAGES LC_NUMERIC
 	msgfmt -c -o "$T/locale/fr/LC_MESSAGES/mutua.mo" "$ROOT/po/fr-report.po" || return 1
 	A=$T/a B=$T/b C=$T/c GENESIS=$T/genesis.txt
 	new_home "$A" "Régie de quartier Nord" --college insertion >/dev/null || return 1
@@ -72,6 +72,7 @@ setup() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/mutua-cli.XXXXXX")
 	cp -a "$BATS_FILE_TMPDIR/h/." "$T/"
 	export HOME=$T/user TZ=Europe/Paris
+	unset LC_ALL LANGUAGE LC_MESSAGES LC_NUMERIC
 	R=$T/rapport.html
 }
 
@@ -179,6 +180,18 @@ has() {
 		}
 	done
 	grep -qF "<summary>Pour l'auditeur</summary>" "$R"
+	# the auditor's report, from a bundle alone, in French too
+	mutua --home "$T/a" export --out "$T/all.bundle" 2>/dev/null
+	MUTUA_LOCALEDIR=$T/locale LANG=fr_FR.UTF-8 mutua --home "$T/auditor" report --html \
+		--out "$T/audit.html" --bundle "$T/all.bundle" --genesis "$T/genesis.txt" 2>/dev/null
+	grep -qF "Lot vérifié${NBSP}: <span class=\"mono\">$T/all.bundle</span>" "$T/audit.html"
+	grep -qF "copie des inscriptions reçue par l'auditeur" "$T/audit.html"
+	grep -qF "1${NNBSP}252,50" "$T/audit.html"
+	[ ! -e "$T/auditor" ]
+	# in the C locale, the same page is English, with C numbers
+	LANG=C.UTF-8 mutua --home "$T/a" report --html --out "$T/en.html" 2>/dev/null
+	grep -qF '<html lang="en">' "$T/en.html"
+	grep -qF '1252.50' "$T/en.html"
 }
 
 @test "report in Chromium at 1280 px: the French text, and nothing overflows its panels" {
