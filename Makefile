@@ -228,6 +228,8 @@ install: all
 		install -m 0644 build/locale/$$l/LC_MESSAGES/mutua.mo \
 			$(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/; \
 	done
+	install -d $(DESTDIR)$(PREFIX)/share/man/fr/man1
+	install -m 0644 doc/fr/*.1 $(DESTDIR)$(PREFIX)/share/man/fr/man1/
 
 clean:
 	rm -rf build bin bench-results.json

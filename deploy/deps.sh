@@ -12,10 +12,12 @@ set -eu
 # Python's hashlib for BLAKE2b and SHA-256, openssl for Ed25519);
 # messages: gettext (xgettext, msgmerge, msgfmt build the French catalogue
 # from po/fr.po), locales (fr_FR.UTF-8, generated below, for the tests of
-# tests/cli/i18n.bats and the demo in French)
+# tests/cli/i18n.bats and the demo in French);
+# chromium opens the board's report in a real browser, headless
+# (tests/cli/report_browser.bats: its text, and nothing overflows at 1280 px)
 PKGS="build-essential pkg-config libzmq3-dev libsodium-dev libsqlite3-dev
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats sqlite3 iproute2
-tzdata procps python3-minimal openssl gettext locales"
+tzdata procps python3-minimal openssl gettext locales chromium"
 
 # the locales the tests use: fr_FR.UTF-8, and C.UTF-8 (built into the C
 # library of Debian 12 and later; generated where it is not)
