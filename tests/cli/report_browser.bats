@@ -15,8 +15,8 @@
 # that sticks out of the page's panel (<main>). --dump-dom prints that DOM
 # once the page has loaded and the virtual time budget has run out.
 #
-# Until po/fr.po carries them, the French strings come from
-# po/fr-report.po, compiled here and found through MUTUA_LOCALEDIR.
+# The French strings come from the catalogue the build compiles from
+# po/fr.po, which bin/mutua finds beside itself (ledger/i18n.c).
 
 # shellcheck disable=SC2154 # bats sets $output
 
@@ -38,10 +38,9 @@ lend() { # BORROWER OWNER RESOURCE FROM TO: prints the request's id
 
 setup_file() {
 	local T=$BATS_FILE_TMPDIR/h
-	mkdir -p "$T/user" "$T/locale/fr/LC_MESSAGES"
+	mkdir -p "$T/user"
 	export HOME=$T/user TZ=Europe/Paris
 	unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR LC_ALL LANGUAGE LC_MESSAGES LC_NUMERIC
-	msgfmt -c -o "$T/locale/fr/LC_MESSAGES/mutua.mo" "$ROOT/po/fr-report.po" || return 1
 	A=$T/a B=$T/b C=$T/c GENESIS=$T/genesis.txt
 	new_home "$A" "Régie de quartier Nord" --college insertion >/dev/null || return 1
 	# a long name with no room to spare: it must wrap, not overflow
@@ -64,7 +63,7 @@ setup_file() {
 	lend "$A" "$C" "$ROOM" 2026-12-05T08:00 2026-12-05T12:00 >"$T/r2" || return 1
 	lend "$C" "$A" "$TRUCK" 2026-12-07 2026-12-07 >"$T/r3" || return 1
 	share_all || return 1
-	MUTUA_LOCALEDIR=$T/locale LANG=fr_FR.UTF-8 mutua --home "$A" report --html \
+	LANG=fr_FR.UTF-8 mutua --home "$A" report --html \
 		--out "$T/rapport.html" 2>"$T/report.err" || return 1
 }
 
@@ -182,7 +181,7 @@ has() {
 	grep -qF "<summary>Pour l'auditeur</summary>" "$R"
 	# the auditor's report, from a bundle alone, in French too
 	mutua --home "$T/a" export --out "$T/all.bundle" 2>/dev/null
-	MUTUA_LOCALEDIR=$T/locale LANG=fr_FR.UTF-8 mutua --home "$T/auditor" report --html \
+	LANG=fr_FR.UTF-8 mutua --home "$T/auditor" report --html \
 		--out "$T/audit.html" --bundle "$T/all.bundle" --genesis "$T/genesis.txt" 2>/dev/null
 	grep -qF "Lot vérifié${NBSP}: <span class=\"mono\">$T/all.bundle</span>" "$T/audit.html"
 	grep -qF "copie des inscriptions reçue par l'auditeur" "$T/audit.html"
