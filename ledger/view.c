@@ -91,6 +91,15 @@ static void sql_duration(sqlite3_context *cx, int argc, sqlite3_value **v)
 	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
 }
 
+/* mutua_for_json(): 1 when the row is printed as JSON, for a text that
+ * must read the same whatever the reader's locale. */
+static void sql_for_json(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	(void)v;
+	sqlite3_result_int(cx, for_json);
+}
+
 int view_register_sql(struct store *s)
 {
 	sqlite3 *db = store_db(s);
@@ -101,6 +110,8 @@ int view_register_sql(struct store *s)
 	    sqlite3_create_function(db, "mutua_amount", 1, SQLITE_UTF8, NULL, sql_amount, NULL,
 				    NULL) ||
 	    sqlite3_create_function(db, "mutua_duration", 1, SQLITE_UTF8, NULL, sql_duration,
+				    NULL, NULL) ||
+	    sqlite3_create_function(db, "mutua_for_json", 0, SQLITE_UTF8, NULL, sql_for_json,
 				    NULL, NULL))
 		return err_set("store: %s", sqlite3_errmsg(db));
 	return 0;

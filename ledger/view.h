@@ -96,8 +96,8 @@ int view_resolve_member(struct store *s, const char *arg, uint8_t out[32],
 /* Registers the output functions the views call (view.c): mutua_time(ms
  * [, 'seconds'|'iso'|'sheet']), mutua_amount(hundredths) and
  * mutua_duration(ms): in the reader's style and local time for a table,
- * ISO 8601 with the local offset and plain numbers under --json. Called
- * by store_open. */
+ * ISO 8601 with the local offset and plain numbers under --json; and
+ * mutua_for_json(), 1 under --json. Called by store_open. */
 int view_register_sql(struct store *s);
 
 /* Local settings of this node (the meta table, keys "local.*"): malloc'd

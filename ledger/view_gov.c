@@ -81,9 +81,14 @@ const struct view view_proposals = {
 	"  WHEN 'settle' THEN 'settle ' || substr(lower(hex(p.target)), 1, 12) || ' at '"
 	"  || printf('%.3f', p.value / 1000.0)"
 	"  ELSE 'set ' || p.param || ' ' || CASE p.param"
-	"   WHEN 'credit-limit' THEN printf('%.2f', p.value / 100.0)"
-	"   WHEN 'duration' THEN printf('%.0fs', p.value / 1000.0)"
-	"   WHEN 'close-grace' THEN printf('%.0fs', p.value / 1000.0)"
+	/* for a person the reader's amounts and durations in words; under
+	 * --json the text it always was */
+	"   WHEN 'credit-limit' THEN iif(mutua_for_json(), printf('%.2f', p.value / 100.0),"
+	"    mutua_amount(p.value))"
+	"   WHEN 'duration' THEN iif(mutua_for_json(), printf('%.0fs', p.value / 1000.0),"
+	"    mutua_duration(p.value))"
+	"   WHEN 'close-grace' THEN iif(mutua_for_json(), printf('%.0fs', p.value / 1000.0),"
+	"    mutua_duration(p.value))"
 	"   ELSE p.value END END AS what,"
 	" lower(hex(p.target)) AS target, lower(hex(p.proposer)) AS proposer,"
 	" m.name AS proposer_name, p.reason AS reason,"

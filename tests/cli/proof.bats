@@ -103,10 +103,10 @@ file_size() {
 	# local time with its offset, and under --json ISO 8601 with it
 	run -0 env HOME=/nonexistent TZ=Europe/Paris "$MUTUA" verify-proof "$T/loan.proof" \
 		--genesis "$GENESIS"
-	[[ $output == *"slot      2026-12-05 00:00 +01:00 to 2026-12-07 00:00 +01:00, quantity 1"* ]]
+	[[ $output == *"slot      2026-12-05 01:00 +01:00 to 2026-12-07 01:00 +01:00, quantity 1"* ]]
 	run -0 env HOME=/nonexistent TZ=Europe/Paris "$MUTUA" --json verify-proof "$T/loan.proof" \
 		--genesis "$GENESIS"
-	[ "$(json_get "$output" '$.from')" = 2026-12-05T00:00:00+01:00 ]
+	[ "$(json_get "$output" '$.from')" = 2026-12-05T01:00:00+01:00 ]
 	[[ $(json_get "$output" '$.closed') =~ ^[0-9-]{10}T[0-9:]{8}\+01:00$ ]]
 	run -0 --separate-stderr mutua --json verify-proof "$T/loan.proof" --genesis "$GENESIS"
 	is_json_object "$output"

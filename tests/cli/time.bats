@@ -110,6 +110,15 @@ paris() {
 	[[ $output != *Z\ * ]]
 	run -0 paris --json --home "$A" proposals
 	[[ $(json_get "$output" '$.deadline') =~ ^[0-9-]{10}T[0-9:]{8}\+0[12]:00$ ]]
+	# a proposed duration reads in words; under --json as it always was
+	P2=$(mutua --home "$A" propose set duration 7d)
+	run -0 mutua --home "$A" proposals
+	[[ $output == *"set duration 7 days"* ]]
+	run -0 env LC_ALL=$FR "$MUTUA" --home "$A" proposals
+	[[ $output == *"set credit-limit 100,00"* ]]
+	run -0 mutua --json --home "$A" proposals
+	[[ $output == *'"what":"set duration 604800s"'* ]]
+	[[ $output == *'"what":"set credit-limit 100.00"'* ]]
 	# a vote open 14 days says so, not "336 h"
 	run -0 mutua --home "$A" federation show
 	[[ $output == *"open 14 days"* ]]
@@ -244,4 +253,15 @@ paris() {
 	[ "$(sqlite3 :memory: "SELECT json_type($(sql_quote "$output"), '\$.balance')")" = real ]
 	run -0 env LC_ALL=$FR "$MUTUA" --json --home "$A" requests --state closed
 	[ "$(json_get "$output" '$.credits')" = 4000.0 ]
+}
+
+@test "status: a peer's last contact in local time with its offset" {
+	make_nodes 2
+	start_node 1 --peer "${EP[2]}"
+	start_node 2 --peer "${EP[1]}"
+	wait_until 20 grep -q '"connected":true' "${H[1]}/mutuad.status"
+	run -0 paris --home "${H[1]}" status
+	[[ $output =~ N2.*connected\ +[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\ \+0[12]:00 ]]
+	run -0 mutua --home "${H[1]}" status
+	[[ $output =~ N2.*connected\ +[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\ \+00:00 ]]
 }
