@@ -178,6 +178,15 @@ paris() {
 	# LC_TIME alone is enough for dates
 	run -0 env LC_ALL= LC_TIME=$FR LANG=C.UTF-8 "$MUTUA" --home "$B" borrow "$TRUCK" \
 		--from 10/12/2026 --to 10/12/2026
+	# --available FROM/TO with dates written day first
+	run -0 env LC_ALL=$FR "$MUTUA" --json --home "$A" offer list --available 05/12/2026/06/12/2026
+	json_lines "$output" 1
+	run -0 env LC_ALL=$FR "$MUTUA" --json --home "$A" offer list \
+		--available "20/12/2026 08:00/20/12/2026 10:00"
+	json_lines "$output" 1
+	run -2 --separate-stderr env LC_ALL=$FR "$MUTUA" --home "$A" offer list \
+		--available 05/12/2026/samedi
+	stderr_has "--available: 'samedi' is not"
 	# a decimal comma for rates and usages where the reader writes one
 	VAN=$(LC_ALL=$FR mutua --home "$A" offer add --kind vehicle --title Fourgon --unit day \
 		--rate 12,50)
