@@ -93,6 +93,13 @@ int view_resolve_id(struct store *s, const struct view *ids, const char *prefix,
 int view_resolve_member(struct store *s, const char *arg, uint8_t out[32],
 			char cand[VIEW_CANDIDATES][65], int *count);
 
+/* Registers the output functions the views call (view.c): mutua_time(ms
+ * [, 'seconds'|'iso'|'sheet']), mutua_amount(hundredths) and
+ * mutua_duration(ms): in the reader's style and local time for a table,
+ * ISO 8601 with the local offset and plain numbers under --json; and
+ * mutua_for_json(), 1 under --json. Called by store_open. */
+int view_register_sql(struct store *s);
+
 /* Local settings of this node (the meta table, keys "local.*"): malloc'd
  * value, or NULL when absent (1 / 0 / -1). */
 int view_meta_get(struct store *s, const char *key, char **value);
@@ -114,6 +121,8 @@ extern const struct view view_offer;
 extern const struct view view_requests;
 /* loans holding their slot that meet [?1, ?2), ?3 of one resource */
 extern const struct view view_calendar;
+/* how many requests waiting for an answer meet [?1, ?2), ?3 of one resource */
+extern const struct view view_calendar_pending;
 /* each member's credits: ?1 one member */
 extern const struct view view_balances;
 /* closed loans settled in [?1, ?2), the columns of the CSV export */

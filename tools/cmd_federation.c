@@ -322,15 +322,16 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 		};
 		return out_record(c, &view_fed_show, a, 8) < 0 ? EXIT_REFUSED : EXIT_OK;
 	}
-	char limit[32];
-	amount_format(limit, in_force);
+	char limit[AMOUNT_BUF], open_for[64];
+	amount_format_local(limit, in_force);
+	/* a vote stays open "14 days", not "336 h" */
+	clock_format_duration(open_for, sizeof open_for, governance_param(c->store, "duration"));
 	printf(_("federation    %s\nid            %s\ncredit limit  %s%s\n"), g->name, hex,
 	       limit, in_force ? "" : _(" (no limit)"));
-	printf(_("decisions     %s, yes above %lld%% of votes cast, quorum %lld%%, open %lld h\n"),
+	printf(_("decisions     %s, yes above %lld%% of votes cast, quorum %lld%%, open %s\n"),
 	       strcmp(rule, "colleges") == 0 ? _("by colleges") : _("one member one vote"),
 	       (long long)governance_param(c->store, "threshold"),
-	       (long long)governance_param(c->store, "quorum"),
-	       (long long)(governance_param(c->store, "duration") / 3600000));
+	       (long long)governance_param(c->store, "quorum"), open_for);
 	for (size_t i = 0; g->governance && i < g->governance->n_colleges; i++)
 		printf("%s%s %u%%", i ? ", " : _("colleges      "), g->governance->colleges[i]->name,
 		       g->governance->colleges[i]->weight);

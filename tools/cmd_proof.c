@@ -247,7 +247,7 @@ static void json_time(const char *key, const struct entry *e)
 		printf("null");
 		return;
 	}
-	clock_format_utc(t, e->b->time);
+	clock_format_iso(t, e->b->time);
 	printf("\"%s\"", t);
 }
 
@@ -260,15 +260,17 @@ static void print_loan(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 	const char *state = l->close ? "closed" : l->give_back ? "returned"
 			    : l->handover ? "handed_over" : "accepted";
 	char req[HEX_ID_LEN + 1], res[HEX_ID_LEN + 1], t1[CLOCK_BUF], t2[CLOCK_BUF];
-	char use[32] = "", rate[32] = "", credits[32] = "";
+	char use[32] = "", rate[AMOUNT_BUF] = "", credits[AMOUNT_BUF] = "";
 	hex_encode(req, l->request->id, 32);
 	hex_encode(res, l->offer->id, 32);
-	clock_format_utc(t1, r->start);
-	clock_format_utc(t2, r->end);
+	/* local time with its offset; ISO 8601 with it under --json */
+	(c->json ? clock_format_iso : clock_format_offset)(t1, r->start);
+	(c->json ? clock_format_iso : clock_format_offset)(t2, r->end);
 	if (l->close) {
 		usage_format(use, sizeof use, l->usage);
-		amount_format(rate, l->rate);
-		amount_format(credits, l->credits);
+		/* numbers under --json, the reader's style for a person */
+		(c->json ? amount_format : amount_format_local)(rate, l->rate);
+		(c->json ? amount_format : amount_format_local)(credits, l->credits);
 	}
 	if (c->json) {
 		printf("{\"proof\":\"loan\",\"ok\":true,\"federation\":\"%s\",\"federation_name\":",
@@ -305,18 +307,18 @@ static void print_loan(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 	printf(_("resource  %s: %s, %s, counted by the %s\n"), res, o->title, entry_kind_name(o->kind),
 	       entry_unit_name(o->unit));
 	printf(_("slot      %s to %s, quantity %llu\n"), t1, t2, (unsigned long long)r->quantity);
-	clock_format_utc(t1, l->accept->b->time);
+	clock_format_offset(t1, l->accept->b->time);
 	printf(_("accepted  %s\n"), t1);
 	if (l->handover) {
-		clock_format_utc(t1, l->handover->b->time);
+		clock_format_offset(t1, l->handover->b->time);
 		printf(_("handover  %s\n"), t1);
 	}
 	if (l->give_back) {
-		clock_format_utc(t1, l->give_back->b->time);
+		clock_format_offset(t1, l->give_back->b->time);
 		printf(_("returned  %s\n"), t1);
 	}
 	if (l->close) {
-		clock_format_utc(t1, l->close->b->time);
+		clock_format_offset(t1, l->close->b->time);
 		printf(_("closed    %s: usage %s %s at %s credits per %s, %s credits from %s to %s\n"),
 		       t1, use, entry_unit_name(o->unit), rate, entry_unit_name(o->unit), credits,
 		       *bname ? bname : "the borrower", *oname ? oname : "the owner");
