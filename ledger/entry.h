@@ -115,6 +115,9 @@ const char *entry_kind_name(uint32_t kind);
 const char *entry_unit_name(uint32_t unit);
 int entry_kind_parse(const char *s, uint32_t *kind);
 int entry_unit_parse(const char *s, uint32_t *unit);
+/* A block's reason: "internal", "maintenance", "other" (Block.reason). */
+const char *entry_block_reason_name(uint32_t reason);
+int entry_block_reason_parse(const char *s, uint32_t *reason);
 
 /* Field checks shared with cards and the genesis. */
 int entry_check_endpoint(const char *url);

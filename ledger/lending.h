@@ -104,7 +104,17 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
  * (invariant 11). 0, or -1 with the reason; id_out: the request's id. */
 int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
 		   int64_t start, int64_t end, uint64_t quantity, const char *note,
-		   const char *actor, uint8_t id_out[32]);
+		   int wait, const char *actor, uint8_t id_out[32]);
+
+/* The owner's "keep as waitlist": a decline that leaves the request
+ * waiting (loan.h) instead of declined. The waitlist's order is the order
+ * of these declines in the owner's own feed (loans.waited), the same on
+ * every node; when the slot frees up (a cancel, an unblock, a decline),
+ * the owner's node accepts the first waiting request that now fits on an
+ * auto-accepting resource (lending_auto_answer), and the listings show
+ * "now possible" to the owner of any other. 0 or -1. */
+int lending_waitlist(struct store *s, const struct key *k, const uint8_t request[32],
+		     const char *note, const char *actor);
 
 /* Accepts a request in k's feed when booking_can_accept says yes, the check
  * and the entry in one transaction, so that no other writer of the store

@@ -205,6 +205,24 @@
  *                 version 5)
  *     answers     the id of the step it answers (version 6; loan.h)
  *
+ *   Version 7: loans.wait (1 when the request asks to wait for its slot),
+ *   loans.waited (while waiting, the place of the waitlist decline in the
+ *   owner's own order: the waitlist's order); loan_events.waitlist (1 for
+ *   a decline that keeps the request waiting).
+ *
+ * blocks(id BLOB PRIMARY KEY, resource BLOB, owner BLOB, author BLOB,
+ *        seq INTEGER, place INTEGER, time INTEGER, start_ms INTEGER,
+ *        end_ms INTEGER, quantity INTEGER, reason TEXT, note TEXT)
+ *   One row a block entry (booking_fold): owner, its author's member id;
+ *   place, its place in the author's own order; reason "internal",
+ *   "maintenance" or "other" (version 7).
+ * unblocks(id BLOB PRIMARY KEY, block BLOB, owner BLOB, author BLOB,
+ *          seq INTEGER)
+ *   One row an unblock entry (version 7).
+ * held_blocks: the blocks the booking rule counts (booking.h): of the
+ *   resource's owner, not backdated, not lifted by an unblock of the
+ *   owner's (version 7).
+ *
  * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
  *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
  *           value INTEGER?, reason TEXT, created INTEGER,
@@ -466,6 +484,9 @@
  *      offer_steps, offer_origins, witnessed, witness_floor, backdated,
  *      feed_roots, feed_trees; the views witnessed_roots, witness_forks,
  *      witnessed_heads
+ *   7  blocks, unblocks and the view held_blocks (an owner's own use of
+ *      its resource, booking.h); loans.wait, loans.waited,
+ *      loan_events.waitlist (the waitlist, loan.h). Filled by a refold
  */
 #include "schema.h"
 
@@ -639,6 +660,25 @@ static const char v6_sql[] =
 	"  WHERE w.witness <> coalesce((SELECT member FROM keys WHERE key = w.feed),"
 	"  w.feed)) WHERE r = 1;";
 
+static const char v7_sql[] =
+	"CREATE TABLE blocks(id BLOB PRIMARY KEY, resource BLOB NOT NULL,"
+	" owner BLOB NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" place INTEGER NOT NULL, time INTEGER NOT NULL, start_ms INTEGER NOT NULL,"
+	" end_ms INTEGER NOT NULL, quantity INTEGER NOT NULL, reason TEXT NOT NULL,"
+	" note TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX blocks_resource ON blocks(resource, start_ms);"
+	"CREATE TABLE unblocks(id BLOB PRIMARY KEY, block BLOB NOT NULL,"
+	" owner BLOB NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL);"
+	"CREATE INDEX unblocks_block ON unblocks(block);"
+	"CREATE VIEW held_blocks AS SELECT b.* FROM blocks b"
+	" JOIN resources r ON r.id = b.resource AND r.owner = b.owner"
+	" WHERE b.id NOT IN (SELECT id FROM backdated)"
+	" AND NOT EXISTS (SELECT 1 FROM unblocks u WHERE u.block = b.id"
+	"  AND u.owner = b.owner AND u.id NOT IN (SELECT id FROM backdated));"
+	"ALTER TABLE loans ADD COLUMN wait INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN waited INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN waitlist INTEGER NOT NULL DEFAULT 0;";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -648,6 +688,7 @@ const struct schema_step schema_steps[] = {
 	 * from the entries: only a refold writes them */
 	{5, v5_sql, 1},
 	{6, v6_sql, 1},
+	{7, v7_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

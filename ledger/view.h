@@ -103,16 +103,22 @@ int view_meta_set(struct store *s, const char *key, const char *value);
 /* view_lend.c: offers, requests, calendar, balances. Times are UTC ms;
  * a NULL parameter means "any". */
 /* ids for view_resolve_id: offers (resources), requests (loans) */
-extern const struct view view_offer_ids, view_loan_ids;
+extern const struct view view_offer_ids, view_loan_ids, view_block_ids;
+/* the pending requests that block ?1 conflicts with */
+extern const struct view view_block_conflicts;
 /* offers: ?1 kind, ?2 owner id, ?3 withdrawn ones too (0/1), ?4 ?5 a slot:
- * only those with capacity free over it, in column free */
+ * only those with capacity free over it, in column free; pending, the
+ * requests waiting for an answer that meet it; blocked, the reasons of
+ * the owner's blocks that meet it; slot, 'free' or 'pending requests' */
 extern const struct view view_offers;
 /* one offer: ?1 its id */
 extern const struct view view_offer;
 /* requests and loans: ?1 those this member owns (0/1), ?2 those it
  * borrows (0/1), ?3 the member's id, ?4 a state */
 extern const struct view view_requests;
-/* loans holding their slot that meet [?1, ?2), ?3 of one resource */
+/* loans holding their slot and the owner's blocks (state 'blocked', its
+ * reason; the note only to the owner ?4) that meet [?1, ?2), ?3 of one
+ * resource */
 extern const struct view view_calendar;
 /* each member's credits: ?1 one member */
 extern const struct view view_balances;

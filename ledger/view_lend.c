@@ -18,6 +18,20 @@ const struct view view_offer_ids = {
 const struct view view_loan_ids = {
 	"request ids", "SELECT id FROM loans WHERE id BETWEEN ?1 AND ?2"};
 
+const struct view view_block_ids = {
+	"block ids", "SELECT id FROM blocks WHERE id BETWEEN ?1 AND ?2"};
+
+/* The pending requests a block (?1) now conflicts with (booking rule). */
+const struct view view_block_conflicts = {
+	"block conflicts",
+	"SELECT lower(hex(l.id)) AS id, mb.name AS borrower_name,"
+	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\""
+	" FROM blocks b JOIN loans l ON l.resource = b.resource"
+	" LEFT JOIN members mb ON mb.id = l.borrower"
+	" WHERE b.id = ?1 AND l.state = 'requested' AND l.start_ms < b.end_ms"
+	" AND l.end_ms > b.start_ms AND mutua_conflict(l.id) IS NOT NULL"
+	" ORDER BY l.start_ms, l.id"};
+
 /* Every offer field, for list and show; free: the capacity left over a
  * slot, when one is asked (the expression given). */
 #define OFFER_SELECT(free) \
@@ -28,18 +42,31 @@ const struct view view_loan_ids = {
 	" r.auto_accept AS auto_accept," \
 	" strftime('%Y-%m-%dT%H:%M:%fZ', r.created / 1000.0, 'unixepoch') AS created," \
 	" strftime('%Y-%m-%dT%H:%M:%fZ', r.updated / 1000.0, 'unixepoch') AS updated," \
-	" " free " AS free" \
-	" FROM resources r JOIN members m ON m.id = r.owner"
+	" " free " FROM resources r JOIN members m ON m.id = r.owner"
+
+/* Over a slot (?4, ?5): the pending requests that meet it, and the
+ * reasons of the owner's blocks that meet it (never their notes). */
+#define OFFER_SLOT \
+	" AS free, CASE WHEN ?4 IS NOT NULL THEN (SELECT count(*) FROM loans p WHERE" \
+	" p.resource = r.id AND p.state IN ('requested', 'waiting')" \
+	" AND p.start_ms < ?5 AND p.end_ms > ?4) END AS pending," \
+	" CASE WHEN ?4 IS NOT NULL THEN (SELECT group_concat(reason, ' ') FROM" \
+	" (SELECT DISTINCT b.reason FROM held_blocks b WHERE b.resource = r.id" \
+	" AND b.start_ms < ?5 AND b.end_ms > ?4 ORDER BY b.reason)) END AS blocked," \
+	" CASE WHEN ?4 IS NULL THEN NULL WHEN EXISTS (SELECT 1 FROM loans p WHERE" \
+	" p.resource = r.id AND p.state IN ('requested', 'waiting')" \
+	" AND p.start_ms < ?5 AND p.end_ms > ?4) THEN 'pending requests' ELSE 'free' END" \
+	" AS slot"
 
 const struct view view_offers = {
 	"offers",
-	OFFER_SELECT("CASE WHEN ?4 IS NOT NULL THEN mutua_free(r.id, ?4, ?5) END")
+	OFFER_SELECT("CASE WHEN ?4 IS NOT NULL THEN mutua_free(r.id, ?4, ?5) END" OFFER_SLOT)
 	" WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.owner = ?2)"
 	" AND (?3 OR NOT mutua_withdrawn(r.withdrawn))"
 	" AND (?4 IS NULL OR mutua_free(r.id, ?4, ?5) > 0)"
 	" ORDER BY m.name, r.title, r.id"};
 
-const struct view view_offer = {"offer", OFFER_SELECT("NULL") " WHERE r.id = ?1"};
+const struct view view_offer = {"offer", OFFER_SELECT("NULL AS free") " WHERE r.id = ?1"};
 
 const struct view view_requests = {
 	"requests",
@@ -50,9 +77,26 @@ const struct view view_requests = {
 	" " ISO("l.end_ms") " AS \"to\", l.quantity AS quantity,"
 	" l.state AS state, l.usage / 1000.0 AS usage, coalesce(l.unit, r.unit) AS unit,"
 	" l.credits / 100.0 AS credits, l.reason AS reason, l.note AS note,"
-	" CASE WHEN l.state = 'requested' THEN mutua_conflict(l.id) END AS conflict,"
+	" CASE WHEN l.state IN ('requested', 'waiting') THEN mutua_conflict(l.id) END AS conflict,"
 	" l.agreed_rate / 100.0 AS agreed_rate, l.claim / 1000.0 AS usage_claimed,"
-	" l.state = 'disputed' AS disputed"
+	" l.state = 'disputed' AS disputed,"
+	/* the other pending requests it competes with: the two do not both
+	 * fit in what the booking rule leaves free where they meet */
+	" CASE WHEN l.state IN ('requested', 'waiting') THEN (SELECT group_concat("
+	"  substr(lower(hex(p.id)), 1, 12), ' ') FROM loans p WHERE p.resource = l.resource"
+	"  AND p.id <> l.id AND p.state IN ('requested', 'waiting')"
+	"  AND p.start_ms < l.end_ms AND p.end_ms > l.start_ms"
+	"  AND p.quantity + l.quantity > mutua_free(l.resource, max(p.start_ms, l.start_ms),"
+	"  min(p.end_ms, l.end_ms))) END AS competes,"
+	" l.wait AS wait,"
+	/* its place on the owner's waitlist (loans.waited, the owner's order),
+	 * and whether it fits now */
+	" CASE WHEN l.state = 'waiting' THEN (SELECT count(*) + 1 FROM loans w"
+	"  WHERE w.resource = l.resource AND w.state = 'waiting'"
+	"  AND (w.waited < l.waited OR (w.waited = l.waited AND w.id < l.id))) END"
+	"  AS waitlist_place,"
+	" CASE WHEN l.state = 'waiting' THEN CASE WHEN mutua_conflict(l.id) IS NULL"
+	"  THEN 'now possible' ELSE 'waiting' END END AS waitlist"
 	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner"
 	" LEFT JOIN members mb ON mb.id = l.borrower"
@@ -60,19 +104,28 @@ const struct view view_requests = {
 	" AND (?4 IS NULL OR l.state = ?4)"
 	" ORDER BY l.start_ms, l.id"};
 
-/* The loans that hold their resource's capacity. */
+/* The loans that hold their resource's capacity, and the owner's blocks:
+ * to others a block shows its reason only (state 'blocked'), its note to
+ * the owner (?4). */
 const struct view view_calendar = {
 	"calendar",
 	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource,"
 	" r.title AS resource_title, mo.name AS owner_name, mb.name AS borrower_name,"
 	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\","
 	" l.quantity AS quantity, l.state AS state, l.start_ms AS start_ms,"
-	" l.end_ms AS end_ms, l.note AS note, r.location AS location"
+	" l.end_ms AS end_ms, l.note AS note, r.location AS location, NULL AS reason"
 	" FROM loans l JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
 	" WHERE mutua_holds(l.state)"
 	" AND l.end_ms > ?1 AND l.start_ms < ?2 AND (?3 IS NULL OR l.resource = ?3)"
-	" ORDER BY r.title, l.start_ms, l.id"};
+	" UNION ALL SELECT lower(hex(b.id)), lower(hex(b.resource)), r.title, mo.name,"
+	" NULL, " ISO("b.start_ms") ", " ISO("b.end_ms") ", b.quantity, 'blocked',"
+	" b.start_ms, b.end_ms, CASE WHEN b.owner = ?4 THEN b.note ELSE '' END,"
+	" r.location, b.reason"
+	" FROM held_blocks b JOIN resources r ON r.id = b.resource"
+	" LEFT JOIN members mo ON mo.id = b.owner"
+	" WHERE b.end_ms > ?1 AND b.start_ms < ?2 AND (?3 IS NULL OR b.resource = ?3)"
+	" ORDER BY resource_title, start_ms, id"};
 
 const struct view view_balances = {
 	"balances",

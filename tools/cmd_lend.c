@@ -6,6 +6,7 @@
  * it refuses is refused here with the same reason. */
 #include "cli.h"
 #include "entry.h"
+#include "i18n.h"
 #include "lending.h"
 #include "loan.h"
 #include "util.h"
@@ -91,20 +92,22 @@ static const char *state_now(struct ctx *c, const uint8_t id[32], const char *df
 int cmd_borrow(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] "
-				  "[--note TEXT]";
+				  "[--note TEXT] [--wait]";
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, 'f'},
 		{"to", required_argument, NULL, 't'},
 		{"quantity", required_argument, NULL, 'q'},
 		{"note", required_argument, NULL, 'n'},
+		{"wait", no_argument, NULL, 'w'},
 		{0},
 	};
 	const char *from = NULL, *to = NULL, *note = NULL;
 	uint64_t quantity = 1;
 	int64_t start, end;
-	int o, rc;
+	int o, rc, wait = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
+		case 'w': wait = 1; break;
 		case 'f': from = optarg; break;
 		case 't': to = optarg; break;
 		case 'n': note = optarg; break;
@@ -138,8 +141,17 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (end <= start)
 		return fail(EXIT_REFUSED, "the slot ends (%s) before it starts (%s)", to, from);
+	/* the CLI's decision, by this computer's clock: the fold cannot use
+	 * one (DESIGN.md, invariant 9), so a request signed elsewhere for a
+	 * past slot is still a request, which its owner declines */
+	int64_t now = clock_now_ms();
+	if (end <= now)
+		return fail(EXIT_REFUSED, "the slot ends in the past (%s): choose a slot to come", to);
+	if (start < now && !c->json)
+		fprintf(stderr, _("mutua: warning: the slot started in the past (%s); the request "
+				  "covers what is left of it\n"), from);
 	uint8_t id[32];
-	if (lending_borrow(c->store, c->key, res, start, end, quantity, note,
+	if (lending_borrow(c->store, c->key, res, start, end, quantity, note, wait,
 			   getenv("MUTUA_ACTOR"), id))
 		return fail_err(EXIT_REFUSED, NULL);
 	char hex[HEX_ID_LEN + 1];
@@ -163,7 +175,7 @@ struct step {
 
 static const struct step steps[] = {
 	{LOAN_ACCEPT, "mutua accept REQ", 0},
-	{LOAN_DECLINE, "mutua decline REQ [--reason TEXT]", 0},
+	{LOAN_DECLINE, "mutua decline REQ [--reason TEXT] [--waitlist]", 0},
 	{LOAN_CANCEL, "mutua cancel REQ [--reason TEXT]", 0},
 	{LOAN_HANDOVER, "mutua handover REQ [--note TEXT]", 0},
 	{LOAN_RETURN, "mutua return REQ [--usage N] [--note TEXT]", 1},
@@ -178,13 +190,19 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		{"reason", required_argument, NULL, 'r'},
 		{"note", required_argument, NULL, 'r'},
 		{"usage", required_argument, NULL, 'u'},
+		{"waitlist", no_argument, NULL, 'w'},
 		{0},
 	};
 	const char *note = NULL, *usage_arg = NULL;
-	int o, rc;
+	int o, rc, waitlist = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'r': note = optarg; break;
+		case 'w':
+			if (sp->step != LOAN_DECLINE)
+				return usage(sp->use);
+			waitlist = 1;
+			break;
 		case 'u':
 			if (!sp->usage)
 				return usage(sp->use);
@@ -232,6 +250,12 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 			return fail(EXIT_USAGE, "--usage is needed: '%s' is counted in %s",
 				    l.title, l.unit);
 	}
+	if (waitlist) {
+		if (lending_waitlist(c->store, c->key, l.id, note, getenv("MUTUA_ACTOR")))
+			return fail(EXIT_REFUSED, "cannot put on the waitlist: %s", err_msg());
+		print_step(c, &l, state_now(c, l.id, "waiting"));
+		return EXIT_OK;
+	}
 	/* the rate is the request's, agreed by the borrower: none is sent */
 	int64_t rate = -1;
 	if (lending_append(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
@@ -247,6 +271,111 @@ int cmd_step(struct ctx *c, int argc, char **argv)
 		if (strcmp(argv[0], loan_step_name(steps[i].step)) == 0)
 			return run_step(c, &steps[i], argc, argv);
 	return fail(EXIT_USAGE, "unknown step '%s'", argv[0]);
+}
+
+/* ---- blocks: the owner's own use ---------------------------------------- */
+
+int cmd_block(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua block RESOURCE --from TIME --to TIME [--quantity N]\n"
+				  "       --reason internal|maintenance|other [--note TEXT]";
+	static const struct option opts[] = {
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"quantity", required_argument, NULL, 'q'},
+		{"reason", required_argument, NULL, 'r'},
+		{"note", required_argument, NULL, 'n'},
+		{0},
+	};
+	const char *from = NULL, *to = NULL, *note = NULL, *why = NULL;
+	uint64_t quantity = 0;
+	uint32_t reason;
+	int64_t start, end;
+	int o, rc;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'n': note = optarg; break;
+		case 'r': why = optarg; break;
+		case 'q':
+			if (parse_u64("--quantity", optarg, CAPACITY_MAX, &quantity))
+				return EXIT_USAGE;
+			if (quantity < 1)
+				return fail(EXIT_USAGE, "--quantity: must be at least 1");
+			break;
+		default: return usage(use);
+		}
+	}
+	if (!from)
+		return missing("block", "--from", use);
+	if (!to)
+		return missing("block", "--to", use);
+	if (!why)
+		return missing("block", "--reason", use);
+	if (optind == argc)
+		return missing("block", "RESOURCE (an offer's id prefix)", use);
+	if (optind != argc - 1)
+		return usage(use);
+	if (entry_block_reason_parse(why, &reason))
+		return fail_err(EXIT_USAGE, "--reason");
+	if (clock_parse(from, 0, &start))
+		return fail_err(EXIT_USAGE, "--from");
+	if (clock_parse(to, 1, &end))
+		return fail_err(EXIT_USAGE, "--to");
+	if (note && text_check("--note", note, NOTE_MAX_LEN, 1))
+		return fail_err(EXIT_USAGE, NULL);
+	if (end <= start)
+		return fail(EXIT_USAGE, "the slot ends (%s) before it starts (%s)", to, from);
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
+		return rc;
+	uint8_t res[32], id[32];
+	if ((rc = resolve_id(c, "offer", &view_offer_ids, argv[optind], res)))
+		return rc;
+	if (booking_block_append(c->store, c->key, res, start, end, (int64_t)quantity, reason,
+				 note, getenv("MUTUA_ACTOR"), id))
+		return fail(EXIT_REFUSED, "cannot block: %s", err_msg());
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, id, 32);
+	/* the pending requests it now conflicts with, for the owner to answer */
+	struct view_arg a[] = {VIEW_ID(id)};
+	struct view_rows *r = view_open(c->store, &view_block_conflicts, a, 1, 0);
+	int n = 0;
+	while (r && view_next(r) == 1) {
+		if (!c->json)
+			fprintf(stderr, _("mutua: request %.12s of %s (%s to %s) now conflicts with "
+					  "this block: decline it or keep it as waitlist\n"),
+				view_text(r, 0), view_text(r, 1), view_text(r, 2), view_text(r, 3));
+		n++;
+	}
+	view_close(&r);
+	if (c->json)
+		printf("{\"id\":\"%s\",\"conflicts\":%d}\n", hex, n);
+	else
+		puts(hex);
+	return EXIT_OK;
+}
+
+int cmd_unblock(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua unblock BLOCK";
+	int rc;
+	if (argc != 2 || argv[1][0] == '-')
+		return usage(use);
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
+		return rc;
+	uint8_t id[32];
+	if ((rc = resolve_id(c, "block", &view_block_ids, argv[1], id)))
+		return rc;
+	if (booking_unblock_append(c->store, c->key, id, getenv("MUTUA_ACTOR")))
+		return fail(EXIT_REFUSED, "cannot unblock: %s", err_msg());
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, id, 32);
+	if (c->json)
+		printf("{\"id\":\"%s\",\"state\":\"unblocked\"}\n", hex);
+	else
+		printf("%s %s\n", hex, _("unblocked"));
+	return EXIT_OK;
 }
 
 /* ---- listings --------------------------------------------------------- */
@@ -270,8 +399,8 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 		case 's': {
 			if (loan_state_parse(optarg, &ls))
 				return fail(EXIT_USAGE, "--state: unknown state '%s' (requested, "
-					    "accepted, declined, cancelled, handed_over, returned, "
-					    "claimed, disputed, closed)", optarg);
+					    "waiting, accepted, declined, cancelled, handed_over, "
+					    "returned, claimed, disputed, closed)", optarg);
 			state = optarg;
 			break;
 		}
@@ -288,7 +417,8 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 			       VIEW_TEXT(state)};
 	static const char *const cols[] = {"id.12", "resource_title:28", "owner_name:20",
 					   "borrower_name:20", "from", "to", "quantity",
-					   "state", "credits", "usage_claimed", "conflict:40", NULL};
+					   "state", "credits", "usage_claimed", "conflict:40",
+					   "competes:26", "waitlist", NULL};
 	return out_rows(c, &view_requests, a, 4, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
@@ -420,19 +550,21 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		w.has_resource = 1;
 	}
 	struct view_arg args[] = {VIEW_INT(w.from), VIEW_INT(w.to),
-				  w.has_resource ? VIEW_ID(w.resource) : VIEW_NULL};
+				  w.has_resource ? VIEW_ID(w.resource) : VIEW_NULL, VIEW_ID(c->me)};
 	if (!ics) {
 		static const char *const cols[] = {"resource_title:28", "from", "to", "quantity",
-						   "borrower_name:24", "state", "id.12", NULL};
-		return out_rows(c, &view_calendar, args, 3, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+						   "borrower_name:24", "state", "reason", "id.12",
+						   NULL};
+		return out_rows(c, &view_calendar, args, 4, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 	}
 	/* the columns used, by name: ID, TITLE ... */
-	enum { ID, TITLE, OWNER, BORROWER, QUANTITY, STATE, START, END, NOTE, LOCATION, NCOLS };
+	enum { ID, TITLE, OWNER, BORROWER, QUANTITY, STATE, START, END, NOTE, LOCATION, REASON,
+	       NCOLS };
 	static const char *const names[NCOLS] = {"id", "resource_title", "owner_name",
 						 "borrower_name", "quantity", "state", "start_ms",
-						 "end_ms", "note", "location"};
+						 "end_ms", "note", "location", "reason"};
 	int col[NCOLS];
-	struct view_rows *r = view_open(c->store, &view_calendar, args, 3, 0);
+	struct view_rows *r = view_open(c->store, &view_calendar, args, 4, 0);
 	if (!r)
 		return fail_err(EXIT_REFUSED, "store");
 	for (int k = 0; k < NCOLS; k++) {
@@ -467,13 +599,24 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		ics_line("DTSTAMP:%s", stamp);
 		ics_line("DTSTART:%s", a);
 		ics_line("DTEND:%s", b);
-		snprintf(t2, sizeof t2, "%s - %s", title ? title : "?", borrower ? borrower : "?");
+		const char *reason = view_text(r, col[REASON]);
+		if (reason)
+			snprintf(t2, sizeof t2, "%s - blocked (%s)", title ? title : "?", reason);
+		else
+			snprintf(t2, sizeof t2, "%s - %s", title ? title : "?",
+				 borrower ? borrower : "?");
 		ics_text(t1, sizeof t1, t2);
 		ics_line("SUMMARY:%s", t1);
-		snprintf(t2, sizeof t2, "Lent by %s to %s, quantity %lld, %s.%s%s",
-			 owner ? owner : "?", borrower ? borrower : "?",
-			 (long long)view_int(r, col[QUANTITY]), state_words(state ? state : "?"),
-			 note && *note ? " " : "", note ? note : "");
+		if (reason)
+			snprintf(t2, sizeof t2, "Blocked by %s (%s), quantity %lld.%s%s",
+				 owner ? owner : "?", reason, (long long)view_int(r, col[QUANTITY]),
+				 note && *note ? " " : "", note ? note : "");
+		else
+			snprintf(t2, sizeof t2, "Lent by %s to %s, quantity %lld, %s.%s%s",
+				 owner ? owner : "?", borrower ? borrower : "?",
+				 (long long)view_int(r, col[QUANTITY]),
+				 state_words(state ? state : "?"), note && *note ? " " : "",
+				 note ? note : "");
 		ics_text(t3, sizeof t3, t2);
 		ics_line("DESCRIPTION:%s", t3);
 		if (location && *location) {

@@ -34,6 +34,8 @@ static const struct {
 	{"federation", cmd_federation, G_SETUP, "create, join or show the federation"},
 	{"offer", cmd_offer, G_LEND, "add, list, show, update or withdraw resources"},
 	{"borrow", cmd_borrow, G_LEND, "ask to borrow a resource for a slot"},
+	{"block", cmd_block, G_LEND, "hold one of this member's resources for its own use or maintenance"},
+	{"unblock", cmd_unblock, G_LEND, "lift a block"},
 	{"accept", cmd_step, G_LEND, "accept a request for one of this member's resources"},
 	{"decline", cmd_step, G_LEND, "decline a request"},
 	{"cancel", cmd_step, G_LEND, "cancel a request or loan before handover"},
