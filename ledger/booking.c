@@ -310,15 +310,42 @@ int booking_fold(struct store *s, const struct entry *e)
 
 /* Why a block or an unblock counts for nothing, read from what the fold
  * holds: the one wording for store_append and the audit. */
-static const char block_why_sql[] =
-	"SELECT CASE WHEN r.id IS NULL THEN 'no such offer'"
+#define BLOCK_WHY \
+	"CASE WHEN r.id IS NULL THEN 'no such offer'" \
 	" WHEN r.owner <> b.owner THEN 'only the owner can block this resource' END"
-	" FROM blocks b LEFT JOIN resources r ON r.id = b.resource WHERE b.id = ?";
-static const char unblock_why_sql[] =
-	"SELECT CASE WHEN b.id IS NULL OR b.owner <> u.owner THEN 'no such block of this member'"
-	" WHEN EXISTS (SELECT 1 FROM unblocks v WHERE v.block = u.block AND v.owner = u.owner"
+#define UNBLOCK_WHY \
+	"CASE WHEN b.id IS NULL OR b.owner <> u.owner THEN 'no such block of this member'" \
+	" WHEN EXISTS (SELECT 1 FROM unblocks v WHERE v.block = u.block AND v.owner = u.owner" \
 	"  AND v.seq < u.seq) THEN 'the block is already lifted' END"
-	" FROM unblocks u LEFT JOIN blocks b ON b.id = u.block WHERE u.id = ?";
+static const char block_why_sql[] =
+	"SELECT " BLOCK_WHY " FROM blocks b LEFT JOIN resources r ON r.id = b.resource"
+	" WHERE b.id = ?";
+static const char unblock_why_sql[] =
+	"SELECT " UNBLOCK_WHY " FROM unblocks u LEFT JOIN blocks b ON b.id = u.block"
+	" WHERE u.id = ?";
+
+int booking_ignored(struct store *s,
+		    void (*each)(void *arg, const uint8_t *member, uint64_t seq,
+				 const char *type, const char *target, const char *why),
+		    void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT * FROM (SELECT b.owner, b.seq, 'block', lower(hex(b.resource)), " BLOCK_WHY
+		" AS why FROM blocks b LEFT JOIN resources r ON r.id = b.resource"
+		" UNION ALL SELECT u.owner, u.seq, 'unblock', lower(hex(u.block)), " UNBLOCK_WHY
+		" FROM unblocks u LEFT JOIN blocks b ON b.id = u.block)"
+		" WHERE why IS NOT NULL ORDER BY 1, 2");
+	if (!st)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		each(arg, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		     (const char *)sqlite3_column_text(st, 2),
+		     (const char *)sqlite3_column_text(st, 3),
+		     (const char *)sqlite3_column_text(st, 4));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_db_error(s);
+}
 
 int booking_refusal(struct store *s, const struct entry *e)
 {
@@ -430,4 +457,41 @@ int booking_unblock_append(struct store *s, const struct key *k, const uint8_t b
 	b.payload_case = MUTUA__BODY__PAYLOAD_UNBLOCK;
 	b.unblock = &u;
 	return store_append(s, k, &b, NULL);
+}
+
+int booking_capacity_short(struct store *s, const uint8_t resource[32], int64_t capacity,
+			   uint8_t (**over)[32], size_t *n)
+{
+	*over = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM loans WHERE resource = ?"
+					 " AND mutua_in_progress(state) ORDER BY start_ms, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	uint8_t (*ids)[32];
+	size_t count;
+	if (store_ids(s, st, &ids, &count))
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		struct lending_loan l;
+		int has;
+		if (lending_loan_get(s, ids[i], &l) != 1)
+			goto fail;
+		/* the most in use over its slot, itself included */
+		int64_t peak = peak_use(s, resource, l.start, l.end, NULL, NULL, &has, NULL);
+		if (peak < 0)
+			goto fail;
+		if (peak > capacity)
+			memmove(ids[(*n)++], ids[i], 32);
+	}
+	if (*n)
+		*over = ids;
+	else
+		free(ids);
+	return 0;
+fail:
+	free(ids);
+	*n = 0;
+	return -1;
 }

@@ -75,6 +75,13 @@ int booking_fold(struct store *s, const struct entry *e);
  * can block this resource", "no such block of this member", "the block
  * is already lifted"). The audit names such entries with these words. */
 int booking_refusal(struct store *s, const struct entry *e);
+/* For the audit: each block and unblock that counts for nothing, with
+ * booking_refusal's words; target is the resource's id (block) or the
+ * block's (unblock), in hex. 0 or -1. */
+int booking_ignored(struct store *s,
+		    void (*each)(void *arg, const uint8_t *member, uint64_t seq,
+				 const char *type, const char *target, const char *why),
+		    void *arg);
 /* Whether quantity of resource may be blocked over [start, end): 1 yes;
  * 0 no, why set (no such offer, withdrawn, above capacity, or the loans
  * it would cover: "cancel or settle ... with its borrower first"); -1. */
@@ -90,6 +97,12 @@ int booking_block_append(struct store *s, const struct key *k, const uint8_t res
  * held block of k's member). 0 or -1. */
 int booking_unblock_append(struct store *s, const struct key *k, const uint8_t block[32],
 			   const char *actor);
+
+/* Before an owner lowers a resource's capacity: the loans in progress
+ * (accepted and not settled) over whose slot more than capacity would be
+ * in use, in *over (malloc'd, *n of them, NULL when none). 0 or -1. */
+int booking_capacity_short(struct store *s, const uint8_t resource[32], int64_t capacity,
+			   uint8_t (**over)[32], size_t *n);
 
 /* For the ledger's own readers: the place in a member's feed order held in
  * column i of st (resources.withdrawn), INT64_MAX when NULL, as

@@ -678,6 +678,47 @@ fail:
 	return -1;
 }
 
+int lending_withdraw(struct store *s, const struct key *k, const uint8_t resource[32],
+		     const char *actor, int *declined)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferWithdraw w = MUTUA__OFFER_WITHDRAW__INIT;
+	w.offer.data = (uint8_t *)resource;
+	w.offer.len = 32;
+	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+	b.offer_withdraw = &w;
+	*declined = 0;
+	if (store_begin(s, k, "a withdrawal and its answers"))
+		return -1;
+	if (store_append(s, k, &b, NULL))
+		goto fail;
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM loans WHERE resource = ?"
+					 " AND state IN ('requested', 'waiting') ORDER BY start_ms, id");
+	if (!st)
+		goto fail;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	uint8_t (*ids)[32];
+	size_t n;
+	if (store_ids(s, st, &ids, &n))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		if (lending_append(s, k, MUTUA__BODY__PAYLOAD_DECLINE, ids[i], "withdrawn", -1, -1,
+				   actor)) {
+			free(ids);
+			goto fail;
+		}
+		(*declined)++;
+	}
+	free(ids);
+	if (store_commit(s, k))
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s, k);
+	return -1;
+}
+
 int lending_accept(struct store *s, const struct key *k, const uint8_t request[32],
 		   const char *actor, struct booking_check *chk)
 {

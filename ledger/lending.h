@@ -116,6 +116,13 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 int lending_waitlist(struct store *s, const struct key *k, const uint8_t request[32],
 		     const char *note, const char *actor);
 
+/* Withdraws resource in k's feed and answers its pending requests
+ * (requested or waiting) with a decline "withdrawn", in one transaction:
+ * nothing is left waiting for ever. 0, or -1 with why; *declined: how
+ * many were answered. */
+int lending_withdraw(struct store *s, const struct key *k, const uint8_t resource[32],
+		     const char *actor, int *declined);
+
 /* Accepts a request in k's feed when booking_can_accept says yes, the check
  * and the entry in one transaction, so that no other writer of the store
  * (the daemon's auto-answer, another staff member) accepts a conflicting

@@ -141,10 +141,14 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (end <= start)
 		return fail(EXIT_REFUSED, "the slot ends (%s) before it starts (%s)", to, from);
-	/* the CLI's decision, by this computer's clock: the fold cannot use
-	 * one (DESIGN.md, invariant 9), so a request signed elsewhere for a
-	 * past slot is still a request, which its owner declines */
+	/* the CLI's decision, by this computer's clock (or MUTUA_NOW, the
+	 * date a test or a demo replays): the fold cannot use one (DESIGN.md,
+	 * invariant 9), so a request signed elsewhere for a past slot is
+	 * still a request, which its owner declines */
 	int64_t now = clock_now_ms();
+	const char *pinned = getenv("MUTUA_NOW");
+	if (pinned && *pinned && clock_parse(pinned, 0, &now))
+		return fail_err(EXIT_USAGE, "MUTUA_NOW");
 	if (end <= now)
 		return fail(EXIT_REFUSED, "the slot ends in the past (%s): choose a slot to come", to);
 	if (start < now && !c->json)
@@ -542,7 +546,8 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (argc - optind > 1)
 		return usage(use);
-	if ((rc = cli_open(c, NEED_FED)))
+	/* the key: the owner's own blocks show their notes */
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
 	if (optind < argc) {
 		if ((rc = resolve_id(c, "offer", &view_offer_ids, argv[optind], w.resource)))

@@ -1,6 +1,7 @@
 /* help.c - the help of each mutua command (help.h): one entry per command
  * of the table in mutua.c, written for the staff who type them. */
 #include "help.h"
+#include "i18n.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -59,7 +60,7 @@ static const struct help_cmd cmds[] = {
 	 "mutua offer list [--kind KIND] [--member NAME|ID] [--all] [--available FROM/TO]\n"
 	 "mutua offer show ID\n"
 	 "mutua offer update ID [--kind KIND] [--title TEXT] [--unit UNIT] [--capacity N]\n"
-	 "       [--rate CREDITS] [--location TEXT] [--description TEXT]\n"
+	 "       [--force] [--rate CREDITS] [--location TEXT] [--description TEXT]\n"
 	 "       [--auto-accept|--no-auto-accept]\n"
 	 "mutua offer withdraw ID",
 	 OPTS({"--kind KIND", "vehicle, storage, skill, equipment, room or other"},
@@ -73,17 +74,35 @@ static const struct help_cmd cmds[] = {
 	      {"--no-auto-accept", "update: ask again before accepting"},
 	      {"--member NAME|ID", "list: only this member's offers"},
 	      {"--all", "list: withdrawn offers too"},
-	      {"--available FROM/TO", "list: only what is free for this slot"}),
+	      {"--available FROM/TO", "list: only what is free for this slot"},
+	      {"--force", N_("update: lower the capacity below loans in progress, which are named "
+			     "for the owner to settle")}),
 	 "mutua offer add --kind vehicle --title 'Camion 12 m3' --unit day --rate 20\n"
 	 "mutua offer list --available 2026-12-05/2026-12-06"},
-	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT]",
+	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT] [--wait]",
 	 OPTS({"--from TIME", "the start of the slot, e.g. 2026-12-05 or 2026-12-05T08:00"},
 	      {"--to TIME", "the end of the slot, e.g. 2026-12-05 or 2026-12-05T18:00"},
 	      {"--quantity N", "how many (default 1)"},
-	      {"--note TEXT", "a note for the owner"}),
+	      {"--note TEXT", "a note for the owner"},
+	      {"--wait", N_("if the slot is taken, wait on the owner's waitlist instead of a "
+			    "decline")}),
 	 "mutua borrow 3fa2c1 --from 2026-12-05T08:00 --to 2026-12-05T18:00"},
+	{"block",
+	 "mutua block RESOURCE --from TIME --to TIME [--quantity N]\n"
+	 "       --reason internal|maintenance|other [--note TEXT]",
+	 OPTS({"--from TIME", N_("the start of the block, e.g. 2026-12-08T08:00")},
+	      {"--to TIME", N_("its end")},
+	      {"--quantity N", N_("how many of the resource (default: all of it)")},
+	      {"--reason REASON", N_("internal (the owner's own use), maintenance or other: what "
+				     "the others see")},
+	      {"--note TEXT", N_("for this member's staff only")}),
+	 "mutua block 3fa2c1 --from 2026-12-08 --to 2026-12-09 --reason maintenance"},
+	{"unblock", "mutua unblock BLOCK", NO_OPTS, "mutua unblock 7d41e0"},
 	{"accept", "mutua accept REQ", NO_OPTS, "mutua accept 9be0d4"},
-	{"decline", "mutua decline REQ [--reason TEXT]", step_reason,
+	{"decline", "mutua decline REQ [--reason TEXT] [--waitlist]",
+	 OPTS({"--reason TEXT", "why, shown to the other member"},
+	      {"--note TEXT", "the same as --reason"},
+	      {"--waitlist", N_("keep the request as waitlist: it waits for the slot to free up")}),
 	 "mutua decline 9be0d4 --reason 'the van is in repair'"},
 	{"cancel", "mutua cancel REQ [--reason TEXT]", step_reason,
 	 "mutua cancel 9be0d4 --reason 'event postponed'"},
