@@ -402,6 +402,19 @@ m "${HOME_OF[ohe]}" accept "${req5:0:8}" || die "mutua accept"
 wait_for 20 "Cagette's node to see its waiting request accepted" has_state "${HOME_OF[cagette]}" "$req5" accepted
 note "the waiting request went through once the first borrower cancelled"
 
+say "Compta Solidaire books a meeting room every Thursday evening until the end of January: one request, a weekly series (mutua borrow --repeat weekly)"
+serie=$(m "${HOME_OF[compta]}" borrow "${rooms:0:8}" --from 2026-12-03T18:00 --to 2026-12-03T20:00 \
+	--repeat weekly --until 2027-01-28 --note "Permanence comptable des associations") ||
+	die "mutua borrow --repeat"
+series_accepted() {
+	[ "$(m "${HOME_OF[compta]}" --json requests --outgoing --state accepted 2>/dev/null |
+		grep -c "\"series\":\"$serie\"")" -eq 9 ]
+}
+wait_for 20 "Ohé du Bateau's node to accept the nine Thursdays" series_accepted
+note "nine loans, one a week, accepted by Ohé du Bateau's node; each settles on its own"
+note "in a calendar program (mutua calendar --ics): $(m "${HOME_OF[compta]}" calendar "${rooms:0:8}" --ics |
+	grep -m1 '^RRULE' | tr -d '\r')"
+
 settled() { # every node holds the loan as closed (calendar lists every member's loans)
 	local h
 	for h in "${HOMES[@]}"; do

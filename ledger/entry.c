@@ -42,6 +42,44 @@ int entry_block_reason_parse(const char *s, uint32_t *reason)
 	return err_set("unknown reason '%s' (internal, maintenance, other)", s);
 }
 
+int entry_series_count(const Mutua__Request *r)
+{
+	if (!r->has_repeat && !r->has_until)
+		return 1;
+	if (!r->has_repeat || !r->has_until)
+		return err_set("a series names its rule (repeat) and its end (until)");
+	if (r->repeat != ENTRY_REPEAT_WEEKLY)
+		return err_set("series rule %u unknown", r->repeat);
+	if (!entry_time_ok(r->until) || r->until <= r->start)
+		return err_set("series end out of range: after the first start, before 2200");
+	/* start, end, until in 2020..2200: no difference overflows */
+	if (r->end - r->start > ENTRY_WEEK_MS)
+		return err_set("the occurrences of a weekly series overlap: a slot of more than a week");
+	int64_t n = (r->until - r->start - 1) / ENTRY_WEEK_MS + 1;
+	if (n > ENTRY_SERIES_MAX)
+		return err_set("a series of %lld occurrences: at most %d", (long long)n,
+			       ENTRY_SERIES_MAX);
+	if (!entry_time_ok(r->end + (n - 1) * ENTRY_WEEK_MS))
+		return err_set("series slot out of range (2020-01-01 to 2200-01-01 UTC)");
+	return (int)n;
+}
+
+void entry_occurrence_id(uint8_t out[ENTRY_ID_BYTES], const uint8_t request[ENTRY_ID_BYTES],
+			 uint32_t k)
+{
+	static const char dom[] = "mutua occurrence";
+	uint8_t buf[sizeof dom + ENTRY_ID_BYTES + 4];
+	if (k == 0) {
+		memcpy(out, request, ENTRY_ID_BYTES);
+		return;
+	}
+	memcpy(buf, dom, sizeof dom); /* with its NUL */
+	memcpy(buf + sizeof dom, request, ENTRY_ID_BYTES);
+	for (int i = 0; i < 4; i++)
+		buf[sizeof dom + ENTRY_ID_BYTES + i] = (uint8_t)(k >> (8 * i));
+	crypto_generichash(out, ENTRY_ID_BYTES, buf, sizeof buf, NULL, 0);
+}
+
 int entry_kind_parse(const char *s, uint32_t *kind)
 {
 	for (uint32_t i = 1; i < NKINDS; i++)
@@ -270,6 +308,8 @@ static int check_payload(const Mutua__Body *b, int rule)
 			return err_set("rate out of range");
 		if (r->has_unit && (r->unit < MUTUA__UNIT__UNIT_HOUR || r->unit > MUTUA__UNIT__UNIT_ITEM))
 			return err_set("request unit %u unknown", r->unit);
+		if (entry_series_count(r) < 0)
+			return -1;
 		return text_check("note", r->note, NOTE_MAX_LEN, TEXT_MULTILINE | rule);
 	}
 	case MUTUA__BODY__PAYLOAD_PROPOSAL: {

@@ -304,30 +304,45 @@ int lending_fold(struct store *s, const struct entry *e)
 	sqlite3_stmt *st;
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST) {
 		const Mutua__Request *r = b->request;
-		st = store_stmt(s, "INSERT OR IGNORE INTO loans(id, resource, borrower, start_ms,"
-				   " end_ms, quantity, note, requested, state, seq, agreed_rate,"
-				   " unit, author, wait)"
-				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?, ?)");
-		if (!st)
+		/* one row an occurrence: a single slot is a series of one
+		 * (entry_decode checked the series: n >= 1) */
+		int n = entry_series_count(r);
+		if (n < 1)
 			return -1;
-		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, r->resource.data, 32, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, e->member, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, r->start);
-		sqlite3_bind_int64(st, 5, r->end);
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)r->quantity);
-		sqlite3_bind_text(st, 7, r->note ? r->note : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 8, b->time);
-		sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
-		if (r->has_rate)
-			sqlite3_bind_int64(st, 10, (sqlite3_int64)r->rate);
-		if (r->has_unit)
-			sqlite3_bind_text(st, 11, entry_unit_name(r->unit), -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 12, b->author.data, 32, SQLITE_STATIC);
-		sqlite3_bind_int(st, 13, r->has_wait && r->wait);
-		if (store_step_done(s, st))
-			return -1;
-		return recompute(s, e->id);
+		for (int k = 0; k < n; k++) {
+			uint8_t id[32];
+			entry_occurrence_id(id, e->id, (uint32_t)k);
+			st = store_stmt(s, "INSERT OR IGNORE INTO loans(id, resource, borrower,"
+					   " start_ms, end_ms, quantity, note, requested, state, seq,"
+					   " agreed_rate, unit, author, wait, series, occurrence,"
+					   " occurrences) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested',"
+					   " ?, ?, ?, ?, ?, ?, ?, ?)");
+			if (!st)
+				return -1;
+			sqlite3_bind_blob(st, 1, id, 32, SQLITE_TRANSIENT);
+			sqlite3_bind_blob(st, 2, r->resource.data, 32, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 3, e->member, 32, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, r->start + k * ENTRY_WEEK_MS);
+			sqlite3_bind_int64(st, 5, r->end + k * ENTRY_WEEK_MS);
+			sqlite3_bind_int64(st, 6, (sqlite3_int64)r->quantity);
+			sqlite3_bind_text(st, 7, r->note ? r->note : "", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 8, b->time);
+			sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
+			if (r->has_rate)
+				sqlite3_bind_int64(st, 10, (sqlite3_int64)r->rate);
+			if (r->has_unit)
+				sqlite3_bind_text(st, 11, entry_unit_name(r->unit), -1, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 12, b->author.data, 32, SQLITE_STATIC);
+			sqlite3_bind_int(st, 13, r->has_wait && r->wait);
+			if (r->has_repeat) {
+				sqlite3_bind_blob(st, 14, e->id, 32, SQLITE_STATIC);
+				sqlite3_bind_int(st, 15, k);
+				sqlite3_bind_int(st, 16, n);
+			}
+			if (store_step_done(s, st) || recompute(s, id))
+				return -1;
+		}
+		return 0;
 	}
 	const Mutua__Transition *t = entry_transition(b);
 	if (!t)
@@ -621,11 +636,16 @@ int lending_waitlist(struct store *s, const struct key *k, const uint8_t request
 
 int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
 		   int64_t start, int64_t end, uint64_t quantity, const char *note,
-		   int wait, const char *actor, uint8_t id_out[32])
+		   int wait, int64_t until, const char *actor, uint8_t id_out[32])
 {
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Request r = MUTUA__REQUEST__INIT;
 	r.has_wait = r.wait = wait != 0;
+	if (until > 0) {
+		r.has_repeat = r.has_until = 1;
+		r.repeat = ENTRY_REPEAT_WEEKLY;
+		r.until = until;
+	}
 	r.resource.data = (uint8_t *)resource;
 	r.resource.len = 32;
 	r.start = start;

@@ -104,7 +104,11 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
  * (invariant 11). 0, or -1 with the reason; id_out: the request's id. */
 int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
 		   int64_t start, int64_t end, uint64_t quantity, const char *note,
-		   int wait, const char *actor, uint8_t id_out[32]);
+		   int wait, int64_t until, const char *actor, uint8_t id_out[32]);
+
+/* (lending_borrow: until > 0 makes a weekly series, Request.repeat and
+ * until: one request entry, one loan an occurrence, entry_occurrence_id;
+ * wait asks for the waitlist, Request.wait.) */
 
 /* The owner's "keep as waitlist": a decline that leaves the request
  * waiting (loan.h) instead of declined. The waitlist's order is the order

@@ -104,6 +104,8 @@ int view_meta_set(struct store *s, const char *key, const char *value);
  * a NULL parameter means "any". */
 /* ids for view_resolve_id: offers (resources), requests (loans) */
 extern const struct view view_offer_ids, view_loan_ids, view_block_ids;
+/* the pending occurrences of the series of loan ?1 (or ?1 alone) */
+extern const struct view view_series;
 /* the pending requests that block ?1 conflicts with */
 extern const struct view view_block_conflicts;
 /* offers: ?1 kind, ?2 owner id, ?3 withdrawn ones too (0/1), ?4 ?5 a slot:
@@ -120,6 +122,8 @@ extern const struct view view_requests;
  * reason; the note only to the owner ?4) that meet [?1, ?2), ?3 of one
  * resource */
 extern const struct view view_calendar;
+/* the weekly series the calendar [?1, ?2) (?3 one resource) meets */
+extern const struct view view_calendar_series;
 /* each member's credits: ?1 one member */
 extern const struct view view_balances;
 /* closed loans settled in [?1, ?2), the columns of the CSV export */

@@ -21,6 +21,15 @@ const struct view view_loan_ids = {
 const struct view view_block_ids = {
 	"block ids", "SELECT id FROM blocks WHERE id BETWEEN ?1 AND ?2"};
 
+/* The occurrences of the series that loan ?1 belongs to, still pending
+ * (requested or waiting), in their order; ?1 itself when it is no series. */
+const struct view view_series = {
+	"series",
+	"SELECT lower(hex(o.id)) AS id, o.state AS state FROM loans l JOIN loans o"
+	" ON (l.series IS NOT NULL AND o.series = l.series) OR (l.series IS NULL AND o.id = l.id)"
+	" WHERE l.id = ?1 AND o.state IN ('requested', 'waiting')"
+	" ORDER BY o.occurrence, o.id"};
+
 /* The pending requests a block (?1) now conflicts with (booking rule). */
 const struct view view_block_conflicts = {
 	"block conflicts",
@@ -96,7 +105,10 @@ const struct view view_requests = {
 	"  AND (w.waited < l.waited OR (w.waited = l.waited AND w.id < l.id))) END"
 	"  AS waitlist_place,"
 	" CASE WHEN l.state = 'waiting' THEN CASE WHEN mutua_conflict(l.id) IS NULL"
-	"  THEN 'now possible' ELSE 'waiting' END END AS waitlist"
+	"  THEN 'now possible' ELSE 'waiting' END END AS waitlist,"
+	" lower(hex(l.series)) AS series,"
+	" CASE WHEN l.series IS NOT NULL THEN (l.occurrence + 1) || '/' || l.occurrences END"
+	"  AS occurrence"
 	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner"
 	" LEFT JOIN members mb ON mb.id = l.borrower"
@@ -113,7 +125,8 @@ const struct view view_calendar = {
 	" r.title AS resource_title, mo.name AS owner_name, mb.name AS borrower_name,"
 	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\","
 	" l.quantity AS quantity, l.state AS state, l.start_ms AS start_ms,"
-	" l.end_ms AS end_ms, l.note AS note, r.location AS location, NULL AS reason"
+	" l.end_ms AS end_ms, l.note AS note, r.location AS location, NULL AS reason,"
+	" lower(hex(l.series)) AS series, l.occurrence AS occurrence"
 	" FROM loans l JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
 	" WHERE mutua_holds(l.state)"
@@ -121,11 +134,26 @@ const struct view view_calendar = {
 	" UNION ALL SELECT lower(hex(b.id)), lower(hex(b.resource)), r.title, mo.name,"
 	" NULL, " ISO("b.start_ms") ", " ISO("b.end_ms") ", b.quantity, 'blocked',"
 	" b.start_ms, b.end_ms, CASE WHEN b.owner = ?4 THEN b.note ELSE '' END,"
-	" r.location, b.reason"
+	" r.location, b.reason, NULL, NULL"
 	" FROM held_blocks b JOIN resources r ON r.id = b.resource"
 	" LEFT JOIN members mo ON mo.id = b.owner"
 	" WHERE b.end_ms > ?1 AND b.start_ms < ?2 AND (?3 IS NULL OR b.resource = ?3)"
 	" ORDER BY resource_title, start_ms, id"};
+
+/* The weekly series with an occurrence in the calendar's window [?1, ?2)
+ * (?3 one resource): how many occurrences, the first one's slot, the
+ * occurrences that hold ("0 1 3"), and whether the whole series lies in
+ * the window (so that one that does not hold is truly left out: an
+ * iCalendar EXDATE). */
+const struct view view_calendar_series = {
+	"calendar series",
+	"SELECT lower(hex(l.series)) AS series, max(l.occurrences) AS occurrences,"
+	" min(l.start_ms) AS start_ms, min(l.end_ms) AS end_ms,"
+	" group_concat(CASE WHEN mutua_holds(l.state) THEN l.occurrence END, ' ') AS holding,"
+	" min(l.start_ms) >= ?1 AND max(l.end_ms) <= ?2 AS whole"
+	" FROM loans l WHERE l.series IS NOT NULL AND (?3 IS NULL OR l.resource = ?3)"
+	" GROUP BY l.series HAVING sum(mutua_holds(l.state) AND l.end_ms > ?1"
+	" AND l.start_ms < ?2) > 0 ORDER BY l.series"};
 
 const struct view view_balances = {
 	"balances",

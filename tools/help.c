@@ -79,13 +79,18 @@ static const struct help_cmd cmds[] = {
 			     "for the owner to settle")}),
 	 "mutua offer add --kind vehicle --title 'Camion 12 m3' --unit day --rate 20\n"
 	 "mutua offer list --available 2026-12-05/2026-12-06"},
-	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT] [--wait]",
+	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT] [--wait]\n"
+	 "       [--repeat weekly --until DATE]",
 	 OPTS({"--from TIME", "the start of the slot, e.g. 2026-12-05 or 2026-12-05T08:00"},
 	      {"--to TIME", "the end of the slot, e.g. 2026-12-05 or 2026-12-05T18:00"},
 	      {"--quantity N", "how many (default 1)"},
 	      {"--note TEXT", "a note for the owner"},
 	      {"--wait", N_("if the slot is taken, wait on the owner's waitlist instead of a "
-			    "decline")}),
+			    "decline")},
+	      {"--repeat weekly", N_("the same slot every week: a series, each week a loan of its "
+				     "own")},
+	      {"--until DATE", N_("with --repeat: the last day a week may start (at most 53 "
+				  "weeks)")}),
 	 "mutua borrow 3fa2c1 --from 2026-12-05T08:00 --to 2026-12-05T18:00"},
 	{"block",
 	 "mutua block RESOURCE --from TIME --to TIME [--quantity N]\n"
@@ -98,11 +103,14 @@ static const struct help_cmd cmds[] = {
 	      {"--note TEXT", N_("for this member's staff only")}),
 	 "mutua block 3fa2c1 --from 2026-12-08 --to 2026-12-09 --reason maintenance"},
 	{"unblock", "mutua unblock BLOCK", NO_OPTS, "mutua unblock 7d41e0"},
-	{"accept", "mutua accept REQ", NO_OPTS, "mutua accept 9be0d4"},
-	{"decline", "mutua decline REQ [--reason TEXT] [--waitlist]",
+	{"accept", "mutua accept REQ [--series]",
+	 OPTS({"--series", N_("every pending week of REQ's weekly series, those that fit")}),
+	 "mutua accept 9be0d4"},
+	{"decline", "mutua decline REQ [--reason TEXT] [--waitlist] [--series]",
 	 OPTS({"--reason TEXT", "why, shown to the other member"},
 	      {"--note TEXT", "the same as --reason"},
-	      {"--waitlist", N_("keep the request as waitlist: it waits for the slot to free up")}),
+	      {"--waitlist", N_("keep the request as waitlist: it waits for the slot to free up")},
+	      {"--series", N_("every pending week of REQ's weekly series")}),
 	 "mutua decline 9be0d4 --reason 'the van is in repair'"},
 	{"cancel", "mutua cancel REQ [--reason TEXT]", step_reason,
 	 "mutua cancel 9be0d4 --reason 'event postponed'"},

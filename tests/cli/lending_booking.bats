@@ -275,3 +275,107 @@ cal_rows() {
 	# --waitlist is the decline's only
 	run -2 mutua --home "$A" cancel "$R3" --waitlist
 }
+
+# --- recurring bookings ------------------------------------------------------
+
+# occ HOME SERIES K: the id of occurrence K (1-based) of a series
+occ() {
+	local out arr
+	out=$(mutua --json --home "$1" requests) || return 1
+	arr="[$(paste -sd, <<<"$out")]"
+	sqlite3 :memory: "SELECT json_extract(value, '\$.id') FROM json_each($(sql_quote "$arr"))
+		WHERE json_extract(value, '\$.series') = $(sql_quote "$2")
+		AND json_extract(value, '\$.occurrence') LIKE '$3/%'"
+}
+
+@test "series: a weekly room booking is one request entry and one loan a week; the owner accepts all at once, one week is taken; each week settles on its own; --ics writes RRULE and EXDATE" {
+	truck_federation
+	ROOM=$(mutua --home "$A" offer add --kind room --title "Salle Jaurès" --unit hour --rate 5)
+	share "$A" "$B" "$C"
+	# C has the 22 January evening already
+	RC=$(borrow_as "$C" "$ROOM" --from 2026-01-22T18:00 --to 2026-01-22T21:00)
+	mutua --home "$A" accept "$RC"
+	n=$(feed_len "$B" "$B_ID")
+	run -0 --separate-stderr mutua --json --home "$B" borrow "$ROOM" --from 2026-01-08T18:00 \
+		--to 2026-01-08T21:00 --repeat weekly --until 2026-02-05 --note "Chorale"
+	[ "$(json_get "$output" '$.occurrences')" = 5 ]
+	S=$(json_get "$output" '$.id')
+	[ "$(feed_len "$B" "$B_ID")" -eq $((n + 1)) ]
+	share "$B" "$A"
+	# five loans, occurrence 1 named by the request's id
+	[ "$(occ "$A" "$S" 1)" = "$S" ]
+	W3=$(occ "$A" "$S" 3)
+	is_id "$W3"
+	[ "$(req_get "$A" "$W3" from)" = 2026-01-22T18:00:00Z ]
+	[ "$(req_get "$A" "$(occ "$A" "$S" 5)" from)" = 2026-02-05T18:00:00Z ]
+	run -0 mutua --home "$A" requests --incoming
+	[[ $output == *"3/5"* ]]
+	# all at once: the 22nd does not fit, the four others are accepted
+	run -1 --separate-stderr mutua --home "$A" accept "${S:0:10}" --series
+	stderr_has "occurrence ${W3:0:12}"
+	stderr_has "conflict"
+	[ "${#lines[@]}" -eq 4 ]
+	for k in 1 2 4 5; do state_is "$A" "$(occ "$A" "$S" $k)" accepted; done
+	state_is "$A" "$W3" requested
+	run -0 mutua --home "$A" decline "$W3" --reason "Salle prise"
+	# the calendar: one event with its rule, the 22nd left out
+	run -0 mutua --home "$A" calendar --ics --from 2026-01-01 --to 2026-02-28
+	[[ $output == *"RRULE:FREQ=WEEKLY;COUNT=5"* ]]
+	[[ $output == *"EXDATE:20260122T180000Z"* ]]
+	[[ $output == *"UID:$S@mutua"* ]]
+	[ "$(grep -c '^BEGIN:VEVENT' <<<"$output")" -eq 2 ]
+	# a window that cuts the series: one event a week, no rule
+	run -0 mutua --home "$A" calendar --ics --from 2026-01-01 --to 2026-01-20
+	[[ $output != *RRULE* ]]
+	[ "$(grep -c '^BEGIN:VEVENT' <<<"$output")" -eq 2 ]
+	# each week settles on its own: 3 hours at 5 credits
+	W1=$S
+	share "$A" "$B"
+	mutua --home "$B" handover "$W1" >/dev/null
+	mutua --home "$B" return "$W1" >/dev/null
+	share "$B" "$A"
+	mutua --home "$A" close "$W1" >/dev/null
+	[ "$(req_get "$A" "$W1" credits)" = 15.0 ]
+	state_is "$A" "$(occ "$A" "$S" 2)" accepted
+	# the borrower drops one week
+	mutua --home "$B" cancel "$(occ "$B" "$S" 5)" >/dev/null
+	share_all
+	for h in "$A" "$B"; do
+		state_is "$h" "$(occ "$A" "$S" 5)" cancelled
+	done
+	[ "$(loans_sql "$C" "SELECT group_concat(state, ' ') FROM (SELECT state FROM loans
+		WHERE series = X'$S' ORDER BY occurrence)")" = "closed accepted declined accepted cancelled" ]
+	run -0 mutua --home "$C" audit
+}
+
+@test "series: what a hostile borrower could sign is refused by the CLI (2) and by every node: until before from, more than 53 weeks, weeks that overlap" {
+	truck_federation
+	run -2 --separate-stderr mutua --home "$B" borrow "$TRUCK" --from 2026-01-08 --to 2026-01-08 \
+		--repeat weekly --until 2026-01-01
+	stderr_has "series end out of range"
+	run -2 --separate-stderr mutua --home "$B" borrow "$TRUCK" --from 2026-01-08 --to 2026-01-08 \
+		--repeat weekly --until 2027-06-01
+	stderr_has "at most 53"
+	run -2 --separate-stderr mutua --home "$B" borrow "$TRUCK" --from 2026-01-08 --to 2026-01-20 \
+		--repeat weekly --until 2026-03-01
+	stderr_has "overlap"
+	run -2 mutua --home "$B" borrow "$TRUCK" --from 2026-01-08 --to 2026-01-08 --repeat daily \
+		--until 2026-03-01
+	run -2 mutua --home "$B" borrow "$TRUCK" --from 2026-01-08 --to 2026-01-08 --repeat weekly
+	run -2 mutua --home "$B" borrow "$TRUCK" --from 2026-01-08 --to 2026-01-08 --until 2026-03-01
+	# 53 weeks is the most
+	run -0 --separate-stderr mutua --json --home "$B" borrow "$TRUCK" --from 2026-01-08 \
+		--to 2026-01-08 --repeat weekly --until 2027-01-07
+	[ "$(json_get "$output" '$.occurrences')" = 53 ]
+	# a patched node's signed series of 60 weeks: no node stores it
+	ms() { echo $(($(date -u -d "$1" +%s) * 1000)); }
+	share_all
+	run -0 "$BUNDLETOOL" sign "$B" +0 "$T/forged-series" series "$TRUCK" \
+		"$(ms 2026-01-08)" "$(ms 2026-01-09)" "$(ms 2027-03-01)"
+	[[ $output == *"rejected: a series of 60 occurrences: at most 53"* ]]
+	run -0 "$BUNDLETOOL" receive "$A" "$T/forged-series"
+	[[ $output == *"rejected: a series of 60 occurrences: at most 53"* ]]
+	run -0 "$BUNDLETOOL" sign "$C" +0 "$T/forged-overlap" series "$TRUCK" \
+		"$(ms 2026-01-08)" "$(ms 2026-01-16)" "$(ms 2026-03-01)"
+	[[ $output == *"rejected: the occurrences of a weekly series overlap"* ]]
+}

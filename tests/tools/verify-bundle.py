@@ -109,7 +109,8 @@ SCHEMA = {
     "Request": {1: ("resource", "bytes", "req"), 2: ("start", "int64", "req"),
                 3: ("end", "int64", "req"), 4: ("quantity", "uint64", "req"),
                 5: ("note", "string", "opt"), 6: ("rate", "uint64", "opt"),
-                7: ("unit", "uint32", "opt"), 10: ("wait", "bool", "opt")},
+                7: ("unit", "uint32", "opt"), 10: ("wait", "bool", "opt"),
+                11: ("repeat", "uint32", "opt"), 12: ("until", "int64", "opt")},
     "Transition": {1: ("request", "bytes", "req"), 2: ("note", "string", "opt"),
                    3: ("usage", "uint64", "opt"), 4: ("rate", "uint64", "opt"),
                    5: ("answers", "bytes", "opt"), 10: ("waitlist", "bool", "opt")},
@@ -394,6 +395,30 @@ def offer(o):
     text(o.get("description"), "description", 4000, multiline=True)
 
 
+WEEK_MS = 7 * 86400000
+SERIES_MAX = 53
+
+
+def series(p):
+    """§5, Request: a weekly series names its rule and its end; at most 53
+    occurrences, none overlapping the next, all in the time range."""
+    if "repeat" not in p and "until" not in p:
+        return
+    if "repeat" not in p or "until" not in p:
+        raise Bad("a series names its rule (repeat) and its end (until)")
+    if p["repeat"] != 1:
+        raise Bad("series rule %d unknown" % p["repeat"])
+    if not TIME_MIN <= p["until"] <= TIME_MAX or p["until"] <= p["start"]:
+        raise Bad("series end out of range: after the first start, before 2200")
+    if p["end"] - p["start"] > WEEK_MS:
+        raise Bad("the occurrences of a weekly series overlap: a slot of more than a week")
+    n = (p["until"] - p["start"] - 1) // WEEK_MS + 1
+    if n > SERIES_MAX:
+        raise Bad("a series of %d occurrences: at most %d" % (n, SERIES_MAX))
+    if p["end"] + (n - 1) * WEEK_MS > TIME_MAX:
+        raise Bad("series slot out of range (2020-01-01 to 2200-01-01 UTC)")
+
+
 def payload(b, ver):
     """§5: the one payload and its rules; returns its name."""
     names = [SCHEMA["Body"][n][0] for n in sorted(ONEOFS["Body"])]
@@ -435,6 +460,7 @@ def payload(b, ver):
         in_range(p["quantity"], 1, 1000000, "request quantity")
         in_range(p.get("rate", 0), 0, 100000000, "request rate")
         in_range(p.get("unit", 1), 1, 5, "request unit")
+        series(p)
         text(p.get("note"), "note", 1000, multiline=True)
     elif kind in TRANSITIONS:
         size(p["request"], "request id")
