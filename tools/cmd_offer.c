@@ -245,7 +245,7 @@ static int offer_read(struct ctx *c, const char *arg, struct offer_info *o)
  * that a lower capacity leaves every loan in progress room
  * (booking_capacity_short): refused naming the loans, or with force
  * signed and the loans named for the owner to settle with their
- * borrowers. */
+ * borrowers. force < 0: the capacity is not lowered, no check. */
 static int update_append(struct ctx *c, Mutua__Body *b, const uint8_t resource[32],
 			 int64_t capacity, int force)
 {
@@ -253,7 +253,7 @@ static int update_append(struct ctx *c, Mutua__Body *b, const uint8_t resource[3
 	size_t n = 0;
 	if (store_begin(c->store, c->key, "an offer update and its check"))
 		return fail_err(EXIT_REFUSED, NULL);
-	if (booking_capacity_short(c->store, resource, capacity, &over, &n)) {
+	if (force >= 0 && booking_capacity_short(c->store, resource, capacity, &over, &n)) {
 		store_rollback(c->store, c->key);
 		return fail_err(EXIT_REFUSED, "store");
 	}
@@ -322,7 +322,9 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 		b.actor = getenv("MUTUA_ACTOR");
 		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
 		b.offer_update = &u;
-		rc = update_append(c, &b, cur.id, (int64_t)o.capacity, oo.force);
+		/* only a lower capacity can leave a loan in progress without room */
+		rc = update_append(c, &b, cur.id, (int64_t)o.capacity,
+				   (int64_t)o.capacity >= cur.capacity ? -1 : oo.force);
 	}
 	return rc;
 }
