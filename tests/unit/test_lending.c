@@ -2461,10 +2461,11 @@ static void forged_unblock(struct store *s, const struct key *k, const uint8_t b
 	tick();
 }
 
-/* The blocks and the waitlist (booking.h, loan.h): a block holds capacity
- * like an accepted loan and an unblock frees it; a waitlist decline
- * leaves the request waiting in the owner's order; a hostile member's
- * block of the truck and unblock of the owner's block count for nothing.
+/* The blocks, the waitlist and a weekly series (booking.h, loan.h): a
+ * block holds capacity like an accepted loan and an unblock frees it; a
+ * waitlist decline leaves the request waiting in the owner's order; a
+ * hostile member's block of the truck and unblock of the owner's block
+ * count for nothing; a series is a loan a week, each answered on its own.
  * Then the property: the three feeds delivered in random interleavings
  * (seeded, printed) give the same blocks held, loans and verdicts. */
 static void test_blocks_and_waitlist_shuffled(void **state)
@@ -2519,6 +2520,31 @@ static void test_blocks_and_waitlist_shuffled(void **state)
 	/* its slot meets rb's only at an edge: now possible */
 	assert_int_equal(booking_can_accept(s, rc, &chk), 1);
 
+	/* a weekly series of four (Request.repeat): a loan a week, each
+	 * answered on its own; the borrower drops the second */
+	uint8_t series[32], occ[4][32];
+	assert_int_equal(lending_borrow(s, kb, truck, DAY(30), DAY(30) + 3 * H, 1, "chorale", 0,
+					DAY(30) + 3 * 7 * D + 1, NULL, series), 0);
+	tick();
+	for (uint32_t k = 0; k < 4; k++) {
+		entry_occurrence_id(occ[k], series, k);
+		assert_string_equal(STATE(s, occ[k]), "requested");
+		assert_int_equal(col_int(s, "SELECT start_ms FROM loans WHERE id = ?1", occ[k]),
+				 DAY(30) + (int64_t)k * 7 * D);
+	}
+	assert_int_equal(lending_accept(s, ka, occ[0], NULL, &chk), 1);
+	tick();
+	assert_int_equal(lending_accept(s, ka, occ[1], NULL, &chk), 1);
+	tick();
+	step(s, ka, DECLINE, occ[2], "salle prise", -1, -1);
+	assert_int_equal(lending_waitlist(s, ka, occ[3], NULL, NULL), 0);
+	tick();
+	step(s, kb, CANCEL, occ[1], NULL, -1, -1);
+	assert_string_equal(STATE(s, occ[0]), "accepted");
+	assert_string_equal(STATE(s, occ[1]), "cancelled");
+	assert_string_equal(STATE(s, occ[2]), "declined");
+	assert_string_equal(STATE(s, occ[3]), "waiting");
+
 #define EVENTS_SQL2 "SELECT id, request, type, waitlist, coalesce(verdict, '') FROM loan_events" \
 		    " ORDER BY id"
 	char *want = db_dump(s, LOANS_SQL), *want_v = db_dump(s, EVENTS_SQL2);
@@ -2527,7 +2553,7 @@ static void test_blocks_and_waitlist_shuffled(void **state)
 	uint32_t seed0 = (uint32_t)time(NULL);
 	for (uint32_t k = 0; k < 12; k++) {
 		uint32_t seed = seed0 + k;
-		print_message("shuffled arrival of blocks and the waitlist: seed %u\n", seed);
+		print_message("shuffled arrival of blocks, the waitlist and a series: seed %u\n", seed);
 		srand(seed);
 		struct store *d = fx_store(f);
 		const struct key *ks[3] = {ka, kb, kc};
