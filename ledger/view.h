@@ -156,6 +156,7 @@ extern const struct view view_report_top_loans;
 extern const struct view view_report_top_usage;
 extern const struct view view_report_loans;     /* ?3 at most so many rows */
 extern const struct view view_report_cancelled; /* ?3 at most so many rows */
+extern const struct view view_report_blocks;    /* ?3 at most so many rows */
 extern const struct view view_report_written;   /* report --json */
 
 #endif

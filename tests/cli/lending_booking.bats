@@ -94,6 +94,11 @@ cal_rows() {
 	run -0 mutua --home "$B" calendar --ics
 	[[ $output == *"SUMMARY:Camion 20m3 - blocked (maintenance)"* ]]
 	[[ $output != *"Garage Martin"* ]]
+	# the board's report lists it, with its reason only
+	mutua --home "$B" report --html --out "$T/r.html" --from 2026-12-01 --to 2026-12-31 2>/dev/null
+	grep -q "Kept by their owners (blocks)" "$T/r.html"
+	grep -q "maintenance" "$T/r.html"
+	[ "$(grep -c "Garage Martin" "$T/r.html")" = 0 ]
 	# a request over it: pending, the conflict names the block
 	R=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-05)
 	run -0 req_get "$A" "$R" conflict
