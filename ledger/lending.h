@@ -136,8 +136,12 @@ int lending_accept(struct store *s, const struct key *k, const uint8_t request[3
 
 /* The owner's daemon: answers the requests pending on k's auto-accepting
  * resources (accept when booking_can_accept, else decline "conflict",
- * "credit limit" or why), in one transaction. Returns the number of
- * answers appended, or -1. */
+ * "credit limit" or why; a request that asks to wait and conflicts goes
+ * on the waitlist instead, lending_waitlist), then accepts the waiting
+ * requests that now fit, in the waitlist's order (first come, first
+ * served: a later one is accepted only where an earlier one does not
+ * fit), in one transaction. Returns the number of answers appended, or
+ * -1. */
 int lending_auto_answer(struct store *s, const struct key *k);
 
 /* SQL functions on the store's connection, for listings and the audit:
