@@ -27,6 +27,9 @@ MUTUAD=$root/bin/mutuad
 DEMO=${MUTUA_DEMO_DIR:-$root/demo}
 MARK=.mutua-demo # marks a folder this script made and may remove
 unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR
+# The story happens in early December 2026: borrow refuses a slot that ends
+# before "now", which this date is, whatever the day the demo runs.
+export MUTUA_NOW=2026-12-01T08:00:00Z
 
 START=$SECONDS
 PIDS=()    # the daemons this script started
@@ -358,6 +361,59 @@ req3=$(m "${HOME_OF[compta]}" borrow "${rooms:0:8}" --from 2026-12-08T14:00 --to
 	--note "Assemblée générale") || die "mutua borrow"
 wait_for 20 "Ohé du Bateau's node to answer" has_state "${HOME_OF[compta]}" "$req3" accepted
 note "accepted by Ohé du Bateau's node, no one had to be at the desk"
+
+say "The Régie keeps its truck on 8 December for its technical inspection (mutua block): no one can book it that day"
+blk=$(MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" block "${truck:0:8}" \
+	--from 2026-12-08 --to 2026-12-08 --reason maintenance --note "Contrôle technique, garage Martin") ||
+	die "mutua block"
+note "block ${blk:0:12}"
+blocked_on() { m "$1" --json calendar "${truck:0:8}" 2>/dev/null | grep -q "\"id\":\"$blk\""; }
+wait_for 20 "Ohé du Bateau's node to see the block" blocked_on "${HOME_OF[ohe]}"
+note "as Ohé du Bateau sees the 8th: the reason, not the Régie's note (mutua calendar)"
+m "${HOME_OF[ohe]}" calendar "${truck:0:8}" --from 2026-12-08 --to 2026-12-08 || die "mutua calendar"
+req6=$(m "${HOME_OF[ohe]}" borrow "${truck:0:8}" --from 2026-12-08 --to 2026-12-08 \
+	--note "Décor, deuxième essai") || die "mutua borrow"
+wait_for 20 "the Régie's node to receive it" has_state "${HOME_OF[regie]}" "$req6" requested
+if m "${HOME_OF[regie]}" accept "${req6:0:8}"; then
+	die "a request was accepted over the block"
+fi
+note "(refused: the block holds the truck as a loan would)"
+m "${HOME_OF[regie]}" decline "${req6:0:8}" --reason "Contrôle technique ce jour-là" >/dev/null ||
+	die "mutua decline"
+
+say "A waitlist: Ohé du Bateau lends its sound system for 12 December to the Régie; Cagette et Fourchette asks too and waits (mutua borrow --wait, decline --waitlist)"
+sono=${OFFER_ID["Sonorisation 2 × 1 kW"]}
+req4=$(m "${HOME_OF[regie]}" borrow "${sono:0:8}" --from 2026-12-12 --to 2026-12-12 \
+	--note "Fête de quartier") || die "mutua borrow"
+req5=$(m "${HOME_OF[cagette]}" borrow "${sono:0:8}" --from 2026-12-12 --to 2026-12-12 --wait \
+	--note "Marché de Noël") || die "mutua borrow --wait"
+wait_for 20 "Ohé du Bateau's node to receive both requests" \
+	eval 'has_state "${HOME_OF[ohe]}" "$req4" requested && has_state "${HOME_OF[ohe]}" "$req5" requested'
+m "${HOME_OF[ohe]}" accept "${req4:0:8}" || die "mutua accept"
+m "${HOME_OF[ohe]}" decline "${req5:0:8}" --waitlist --reason "Déjà prêtée, en liste d'attente" ||
+	die "mutua decline --waitlist"
+wait_for 20 "the Régie's node to see its loan accepted" has_state "${HOME_OF[regie]}" "$req4" accepted
+say "The Régie's party is postponed: it cancels on its own node, and the waiting request becomes possible"
+m "${HOME_OF[regie]}" cancel "${req4:0:8}" --reason "Fête reportée" || die "mutua cancel"
+possible() { m "${HOME_OF[ohe]}" --json requests 2>/dev/null | grep -q "\"id\":\"$req5\".*\"waitlist\":\"now possible\""; }
+wait_for 20 "Ohé du Bateau's node to see the slot free" possible
+m "${HOME_OF[ohe]}" requests --incoming --state waiting || die "mutua requests"
+m "${HOME_OF[ohe]}" accept "${req5:0:8}" || die "mutua accept"
+wait_for 20 "Cagette's node to see its waiting request accepted" has_state "${HOME_OF[cagette]}" "$req5" accepted
+note "the waiting request went through once the first borrower cancelled"
+
+say "Compta Solidaire books a meeting room every Thursday evening until the end of January: one request, a weekly series (mutua borrow --repeat weekly)"
+serie=$(m "${HOME_OF[compta]}" borrow "${rooms:0:8}" --from 2026-12-03T18:00 --to 2026-12-03T20:00 \
+	--repeat weekly --until 2027-01-28 --note "Permanence comptable des associations") ||
+	die "mutua borrow --repeat"
+series_accepted() {
+	[ "$(m "${HOME_OF[compta]}" --json requests --outgoing --state accepted 2>/dev/null |
+		grep -c "\"series\":\"$serie\"")" -eq 9 ]
+}
+wait_for 20 "Ohé du Bateau's node to accept the nine Thursdays" series_accepted
+note "nine loans, one a week, accepted by Ohé du Bateau's node; each settles on its own"
+note "in a calendar program (mutua calendar --ics): $(m "${HOME_OF[compta]}" calendar "${rooms:0:8}" --ics |
+	grep -m1 '^RRULE' | tr -d '\r')"
 
 settled() { # every node holds the loan as closed (calendar lists every member's loans)
 	local h

@@ -12,6 +12,7 @@
  * balances; and every checkpoint the fold found false is reported.
  */
 #include "audit.h"
+#include "booking.h"
 #include "bundle.h"
 #include "federation.h"
 #include "history.h"
@@ -682,6 +683,13 @@ static int check_tallies(struct audit *a)
 	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
+/* A block or unblock every node leaves out (booking_ignored). */
+static void ignored_block(void *arg, const uint8_t *member, uint64_t seq, const char *type,
+			  const char *target, const char *why)
+{
+	issue(arg, member, seq, "lending", "%s of %.12s ignored: %s", type, target, why);
+}
+
 /* Lending and balances, on the rebuilt state. */
 static int check_lending(struct audit *a)
 {
@@ -714,6 +722,9 @@ static int check_lending(struct audit *a)
 	if (rc != SQLITE_DONE)
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 
+	if (booking_ignored(a->scratch, ignored_block, a))
+		return -1;
+
 	/* over-booking: sweep each resource's holding loans in time order;
 	 * the accept that makes the use exceed the capacity is the owner's
 	 * misbehaviour, shown by its own feed: of the loans in use at that
@@ -724,14 +735,19 @@ static int check_lending(struct audit *a)
 			       " l.quantity, l.id, l.owner,"
 			       " (SELECT v.seq FROM loan_events v"
 			       "  WHERE v.request = l.id AND v.type = 'accept' AND v.verdict IS NULL),"
-			       " coalesce(l.decided, 0)"
+			       " coalesce(l.decided, 0), 0"
 			       " FROM loans l JOIN resources r ON r.id = l.resource"
 			       " WHERE mutua_holds(l.state)"
-			       " ORDER BY l.resource, l.start_ms, l.id", -1, &st, NULL))
+			       /* the owner's blocks count as its accepts do (booking.h) */
+			       " UNION ALL SELECT b.resource, r.capacity, r.title, b.start_ms,"
+			       " b.end_ms, b.quantity, b.id, b.owner, b.seq, b.time, 1"
+			       " FROM held_blocks b JOIN resources r ON r.id = b.resource"
+			       " ORDER BY 1, 4, 7", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	struct open_loan {
 		int64_t start, end, q, decided, seq;
 		uint8_t id[32];
+		int block;
 	} *open = NULL;
 	size_t nopen = 0, capopen = 0;
 	uint8_t cur[32] = {0};
@@ -767,6 +783,7 @@ static int check_lending(struct audit *a)
 		ol->q = sqlite3_column_int64(st, 5);
 		ol->seq = sqlite3_column_int64(st, 8);
 		ol->decided = sqlite3_column_int64(st, 9);
+		ol->block = sqlite3_column_int(st, 10);
 		memcpy(ol->id, sqlite3_column_blob(st, 6), 32);
 		use += ol->q;
 		if (use > cap) {
@@ -790,8 +807,9 @@ static int check_lending(struct audit *a)
 			clock_format_utc(when, start);
 			hex_encode(id, last->id, 32);
 			issue(a, sqlite3_column_blob(st, 7), (uint64_t)last->seq,
-			      "over-booking", "accepting request %.12s lends '%s' beyond its "
-			      "capacity from %s: %s", id, sqlite3_column_text(st, 2), when, why);
+			      "over-booking", "%s %.12s lends '%s' beyond its "
+			      "capacity from %s: %s", last->block ? "blocking" : "accepting request",
+			      id, sqlite3_column_text(st, 2), when, why);
 		}
 	}
 	free(open);

@@ -1,4 +1,18 @@
-/* booking.c - the booking rule (booking.h). */
+/* booking.c - the booking rule (booking.h), and the owner's blocks.
+ *
+ * A block (an entry of the owner's feed) holds quantity of a resource
+ * over its slot for the owner's own use or maintenance, like an accepted
+ * loan, until an unblock of the owner's names it. Both are folded as they
+ * come (blocks, unblocks) and judged where they are read (the view
+ * held_blocks): a block counts when its author is the resource's owner,
+ * neither it nor the unblock is backdated, and no unblock of the owner
+ * lifts it - so the blocks counted are the same whatever order entries of
+ * different feeds arrive in (a hostile member's block of someone else's
+ * resource, or unblock of someone else's block, counts for nothing on
+ * every node, and the audit names it). Whether a block would cover an
+ * accepted loan depends on the borrower's feed too (a cancel), so it is
+ * left to the owner's node (booking_block_append refuses it) and to the
+ * audit's over-booking sweep, as an accept beyond capacity is. */
 #include "booking.h"
 #include "governance.h"
 #include "lending.h"
@@ -26,6 +40,7 @@ const char *booking_withdrawn(int64_t withdrawn, int64_t position)
 struct span {
 	int64_t start, end, q;
 	uint8_t id[32];
+	int block;
 };
 
 static int span_edge_cmp(const void *a, const void *b)
@@ -38,13 +53,18 @@ static int span_edge_cmp(const void *a, const void *b)
 }
 
 /* The most quantity in use at any instant of [start, end) by holding loans
- * of resource other than skip; *peak_loan names one loan in use then. */
+ * and held blocks of resource other than skip; *peak_loan names one loan
+ * or block in use then, *peak_block says which. */
 static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
-			int64_t end, const uint8_t *skip, uint8_t *peak_loan, int *has_peak)
+			int64_t end, const uint8_t *skip, uint8_t *peak_loan, int *has_peak,
+			int *peak_block)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, start_ms, end_ms, quantity FROM loans"
-					 " WHERE resource = ? AND mutua_holds(state)"
-					 " AND start_ms < ? AND end_ms > ?");
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, start_ms, end_ms, quantity, 0 FROM loans"
+					 " WHERE resource = ?1 AND mutua_holds(state)"
+					 " AND start_ms < ?2 AND end_ms > ?3"
+					 " UNION ALL SELECT id, start_ms, end_ms, quantity, 1"
+					 " FROM held_blocks WHERE resource = ?1"
+					 " AND start_ms < ?2 AND end_ms > ?3");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
@@ -70,6 +90,7 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 		sp[n].start = sqlite3_column_int64(st, 1) < start ? start : sqlite3_column_int64(st, 1);
 		sp[n].end = sqlite3_column_int64(st, 2) > end ? end : sqlite3_column_int64(st, 2);
 		sp[n].q = sqlite3_column_int64(st, 3);
+		sp[n].block = sqlite3_column_int(st, 4);
 		n++;
 	}
 	sqlite3_reset(st);
@@ -93,12 +114,16 @@ static int64_t peak_use(struct store *s, const uint8_t *resource, int64_t start,
 	}
 	qsort(edge, 2 * n, sizeof *edge, span_edge_cmp);
 	*has_peak = 0;
+	if (peak_block)
+		*peak_block = 0;
 	for (size_t i = 0; i < 2 * n; i++) {
 		use += edge[i][1];
 		if (use > peak) {
 			peak = use;
 			if (peak_loan)
 				memcpy(peak_loan, sp[edge[i][2]].id, 32);
+			if (peak_block)
+				*peak_block = sp[edge[i][2]].block;
 			*has_peak = 1;
 		}
 	}
@@ -116,8 +141,8 @@ int booking_fits(struct store *s, const uint8_t resource[32], int64_t start, int
 			 (long long)quantity, (long long)capacity);
 		return 0;
 	}
-	int has;
-	int64_t peak = peak_use(s, resource, start, end, skip, conflict, &has);
+	int has, block;
+	int64_t peak = peak_use(s, resource, start, end, skip, conflict, &has, &block);
 	if (peak < 0)
 		return -1;
 	if (peak + quantity <= capacity)
@@ -125,7 +150,8 @@ int booking_fits(struct store *s, const uint8_t resource[32], int64_t start, int
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, conflict, 32);
 	snprintf(why, n, "conflict: the slot would exceed capacity %lld (%lld in use by "
-		 "loans such as %.12s)", (long long)capacity, (long long)peak, hex);
+		 "%s such as %.12s)", (long long)capacity, (long long)peak,
+		 block ? "the owner's blocks" : "loans", hex);
 	return 0;
 }
 
@@ -146,7 +172,7 @@ int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 	if (booking_withdrawn(withdrawn, INT64_MAX))
 		return 0;
 	int has;
-	int64_t peak = peak_use(s, resource, start, end, NULL, NULL, &has);
+	int64_t peak = peak_use(s, resource, start, end, NULL, NULL, &has, NULL);
 	if (peak < 0)
 		return -1;
 	return cap > peak ? cap - peak : 0;
@@ -236,4 +262,236 @@ int booking_check(struct store *s, const uint8_t request[32], const uint8_t *by,
 int booking_can_accept(struct store *s, const uint8_t request[32], struct booking_check *out)
 {
 	return booking_check(s, request, NULL, out);
+}
+
+/* ---- blocks ----------------------------------------------------------- */
+
+int booking_fold(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	sqlite3_stmt *st;
+	if (b->payload_case == MUTUA__BODY__PAYLOAD_UNBLOCK) {
+		st = store_stmt(s, "INSERT OR IGNORE INTO unblocks(id, block, owner, author, seq)"
+				   " VALUES (?, ?, ?, ?, ?)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, b->unblock->block.data, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, e->member, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, b->author.data, 32, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)b->seq);
+		return store_step_done(s, st);
+	}
+	if (b->payload_case != MUTUA__BODY__PAYLOAD_BLOCK)
+		return err_set("not a block");
+	const Mutua__Block *k = b->block;
+	int64_t place = lending_member_seq(s, e);
+	if (place < 0)
+		return -1;
+	st = store_stmt(s, "INSERT OR IGNORE INTO blocks(id, resource, owner, author, seq, place,"
+			   " time, start_ms, end_ms, quantity, reason, note)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, k->resource.data, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, e->member, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, b->author.data, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)b->seq);
+	sqlite3_bind_int64(st, 6, place);
+	sqlite3_bind_int64(st, 7, b->time);
+	sqlite3_bind_int64(st, 8, k->start);
+	sqlite3_bind_int64(st, 9, k->end);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)k->quantity);
+	sqlite3_bind_text(st, 11, entry_block_reason_name(k->reason), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, k->note ? k->note : "", -1, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
+/* Why a block or an unblock counts for nothing, read from what the fold
+ * holds: the one wording for store_append and the audit. */
+#define BLOCK_WHY \
+	"CASE WHEN r.id IS NULL THEN 'no such offer'" \
+	" WHEN r.owner <> b.owner THEN 'only the owner can block this resource' END"
+#define UNBLOCK_WHY \
+	"CASE WHEN b.id IS NULL OR b.owner <> u.owner THEN 'no such block of this member'" \
+	" WHEN EXISTS (SELECT 1 FROM unblocks v WHERE v.block = u.block AND v.owner = u.owner" \
+	"  AND v.seq < u.seq) THEN 'the block is already lifted' END"
+static const char block_why_sql[] =
+	"SELECT " BLOCK_WHY " FROM blocks b LEFT JOIN resources r ON r.id = b.resource"
+	" WHERE b.id = ?";
+static const char unblock_why_sql[] =
+	"SELECT " UNBLOCK_WHY " FROM unblocks u LEFT JOIN blocks b ON b.id = u.block"
+	" WHERE u.id = ?";
+
+int booking_ignored(struct store *s,
+		    void (*each)(void *arg, const uint8_t *member, uint64_t seq,
+				 const char *type, const char *target, const char *why),
+		    void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT * FROM (SELECT b.owner, b.seq, 'block', lower(hex(b.resource)), " BLOCK_WHY
+		" AS why FROM blocks b LEFT JOIN resources r ON r.id = b.resource"
+		" UNION ALL SELECT u.owner, u.seq, 'unblock', lower(hex(u.block)), " UNBLOCK_WHY
+		" FROM unblocks u LEFT JOIN blocks b ON b.id = u.block)"
+		" WHERE why IS NOT NULL ORDER BY 1, 2");
+	if (!st)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		each(arg, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		     (const char *)sqlite3_column_text(st, 2),
+		     (const char *)sqlite3_column_text(st, 3),
+		     (const char *)sqlite3_column_text(st, 4));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_db_error(s);
+}
+
+int booking_refusal(struct store *s, const struct entry *e)
+{
+	int block = e->b->payload_case == MUTUA__BODY__PAYLOAD_BLOCK;
+	if (!block && e->b->payload_case != MUTUA__BODY__PAYLOAD_UNBLOCK)
+		return 0;
+	sqlite3_stmt *st = store_stmt(s, block ? block_why_sql : unblock_why_sql);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		rc = err_set("%s", sqlite3_column_text(st, 0));
+	else
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(s);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int booking_block_check(struct store *s, const uint8_t resource[32], int64_t start,
+			int64_t end, int64_t quantity, char *why, size_t n)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT capacity, withdrawn FROM resources WHERE id = ?");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t cap = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int64_t withdrawn = rc == SQLITE_ROW ? booking_column_place(st, 1) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_db_error(s);
+	if (rc == SQLITE_DONE) {
+		snprintf(why, n, "no such offer");
+		return 0;
+	}
+	const char *gone = booking_withdrawn(withdrawn, INT64_MAX);
+	if (gone) {
+		snprintf(why, n, "%s", gone);
+		return 0;
+	}
+	uint8_t conflict[32];
+	int fits = booking_fits(s, resource, start, end, quantity, cap, NULL, why, n, conflict);
+	if (fits == 0 && quantity <= cap) {
+		char hex[HEX_ID_LEN + 1], more[300];
+		hex_encode(hex, conflict, 32);
+		snprintf(more, sizeof more, "%s", why);
+		snprintf(why, n, "%s: cancel or settle %.12s with its borrower first", more, hex);
+	}
+	return fits;
+}
+
+int booking_block_append(struct store *s, const struct key *k, const uint8_t resource[32],
+			 int64_t start, int64_t end, int64_t quantity, uint32_t reason,
+			 const char *note, const char *actor, uint8_t id_out[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Block blk = MUTUA__BLOCK__INIT;
+	blk.resource.data = (uint8_t *)resource;
+	blk.resource.len = 32;
+	blk.start = start;
+	blk.end = end;
+	blk.reason = reason;
+	blk.note = note && *note ? (char *)note : NULL;
+	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.payload_case = MUTUA__BODY__PAYLOAD_BLOCK;
+	b.block = &blk;
+	if (store_begin(s, k, "a block and its check"))
+		return -1;
+	if (quantity <= 0) {
+		/* the whole resource: its capacity */
+		sqlite3_stmt *st = store_stmt(s, "SELECT capacity FROM resources WHERE id = ?");
+		if (!st)
+			goto fail;
+		sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		quantity = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			store_db_error(s);
+			goto fail;
+		}
+	}
+	blk.quantity = (uint64_t)quantity;
+	char why[400];
+	int ok = booking_block_check(s, resource, start, end, quantity, why, sizeof why);
+	if (ok < 0)
+		goto fail;
+	if (!ok) {
+		err_set("%s", why);
+		goto fail;
+	}
+	if (store_append(s, k, &b, id_out) || store_commit(s, k))
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s, k);
+	return -1;
+}
+
+int booking_unblock_append(struct store *s, const struct key *k, const uint8_t block[32],
+			   const char *actor)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Unblock u = MUTUA__UNBLOCK__INIT;
+	u.block.data = (uint8_t *)block;
+	u.block.len = 32;
+	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.payload_case = MUTUA__BODY__PAYLOAD_UNBLOCK;
+	b.unblock = &u;
+	return store_append(s, k, &b, NULL);
+}
+
+int booking_capacity_short(struct store *s, const uint8_t resource[32], int64_t capacity,
+			   uint8_t (**over)[32], size_t *n)
+{
+	*over = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM loans WHERE resource = ?"
+					 " AND mutua_in_progress(state) ORDER BY start_ms, id");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	uint8_t (*ids)[32];
+	size_t count;
+	if (store_ids(s, st, &ids, &count))
+		return -1;
+	for (size_t i = 0; i < count; i++) {
+		struct lending_loan l;
+		int has;
+		if (lending_loan_get(s, ids[i], &l) != 1)
+			goto fail;
+		/* the most in use over its slot, itself included */
+		int64_t peak = peak_use(s, resource, l.start, l.end, NULL, NULL, &has, NULL);
+		if (peak < 0)
+			goto fail;
+		if (peak > capacity)
+			memmove(ids[(*n)++], ids[i], 32);
+	}
+	if (*n)
+		*over = ids;
+	else
+		free(ids);
+	return 0;
+fail:
+	free(ids);
+	*n = 0;
+	return -1;
 }

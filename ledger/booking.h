@@ -11,6 +11,8 @@
 
 struct store;
 struct sqlite3_stmt;
+struct entry;
+struct key;
 
 /* Why a request cannot be accepted now: */
 struct booking_check {
@@ -55,6 +57,52 @@ int booking_fits(struct store *s, const uint8_t resource[32], int64_t start, int
  * in use at any instant of it; 0 for a withdrawn resource; -1 on error. */
 int64_t booking_free(struct store *s, const uint8_t resource[32], int64_t start,
 		     int64_t end);
+
+/* ---- blocks: the owner's own use of its resource ----
+ *
+ * A block (Block, in the owner's feed) counts like an accepted loan of
+ * its quantity over its slot in every capacity check above (booking_fits,
+ * booking_free, hence booking_check and the audit's sweep) while it is
+ * held: its author owns the resource and no unblock of the owner's names
+ * it (the view held_blocks). A block may cover pending requests (they
+ * then show the conflict), not an accepted loan: booking_block_append
+ * refuses it, as lending_accept refuses an accept beyond capacity. */
+
+/* Fold hook for block and unblock entries. 0 or -1. */
+int booking_fold(struct store *s, const struct entry *e);
+/* Invariant 11 for a block or unblock just folded: 0 when it counts (or
+ * e is neither), -1 with why every node leaves it out ("only the owner
+ * can block this resource", "no such block of this member", "the block
+ * is already lifted"). The audit names such entries with these words. */
+int booking_refusal(struct store *s, const struct entry *e);
+/* For the audit: each block and unblock that counts for nothing, with
+ * booking_refusal's words; target is the resource's id (block) or the
+ * block's (unblock), in hex. 0 or -1. */
+int booking_ignored(struct store *s,
+		    void (*each)(void *arg, const uint8_t *member, uint64_t seq,
+				 const char *type, const char *target, const char *why),
+		    void *arg);
+/* Whether quantity of resource may be blocked over [start, end): 1 yes;
+ * 0 no, why set (no such offer, withdrawn, above capacity, or the loans
+ * it would cover: "cancel or settle ... with its borrower first"); -1. */
+int booking_block_check(struct store *s, const uint8_t resource[32], int64_t start,
+			int64_t end, int64_t quantity, char *why, size_t n);
+/* Appends a block to k's feed after booking_block_check, in one
+ * transaction. quantity <= 0: the resource's capacity. reason: Block's.
+ * 0, or -1 with why; id_out: the block's id. */
+int booking_block_append(struct store *s, const struct key *k, const uint8_t resource[32],
+			 int64_t start, int64_t end, int64_t quantity, uint32_t reason,
+			 const char *note, const char *actor, uint8_t id_out[32]);
+/* Appends an unblock of block to k's feed (refused unless it lifts a
+ * held block of k's member). 0 or -1. */
+int booking_unblock_append(struct store *s, const struct key *k, const uint8_t block[32],
+			   const char *actor);
+
+/* Before an owner lowers a resource's capacity: the loans in progress
+ * (accepted and not settled) over whose slot more than capacity would be
+ * in use, in *over (malloc'd, *n of them, NULL when none). 0 or -1. */
+int booking_capacity_short(struct store *s, const uint8_t resource[32], int64_t capacity,
+			   uint8_t (**over)[32], size_t *n);
 
 /* For the ledger's own readers: the place in a member's feed order held in
  * column i of st (resources.withdrawn), INT64_MAX when NULL, as

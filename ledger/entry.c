@@ -26,6 +26,60 @@ const char *entry_unit_name(uint32_t unit)
 	return unit > 0 && unit < NUNITS ? units[unit] : "?";
 }
 
+static const char *const block_reasons[] = {NULL, "internal", "maintenance", "other"};
+#define NREASONS (sizeof block_reasons / sizeof *block_reasons)
+
+const char *entry_block_reason_name(uint32_t reason)
+{
+	return reason > 0 && reason < NREASONS ? block_reasons[reason] : "?";
+}
+
+int entry_block_reason_parse(const char *s, uint32_t *reason)
+{
+	for (uint32_t i = 1; i < NREASONS; i++)
+		if (strcmp(s, block_reasons[i]) == 0)
+			return *reason = i, 0;
+	return err_set("unknown reason '%s' (internal, maintenance, other)", s);
+}
+
+int entry_series_count(const Mutua__Request *r)
+{
+	if (!r->has_repeat && !r->has_until)
+		return 1;
+	if (!r->has_repeat || !r->has_until)
+		return err_set("a series names its rule (repeat) and its end (until)");
+	if (r->repeat != ENTRY_REPEAT_WEEKLY)
+		return err_set("series rule %u unknown", r->repeat);
+	if (!entry_time_ok(r->until) || r->until <= r->start)
+		return err_set("series end out of range: after the first start, before 2200");
+	/* start, end, until in 2020..2200: no difference overflows */
+	if (r->end - r->start > ENTRY_WEEK_MS)
+		return err_set("the occurrences of a weekly series overlap: a slot of more than a week");
+	int64_t n = (r->until - r->start - 1) / ENTRY_WEEK_MS + 1;
+	if (n > ENTRY_SERIES_MAX)
+		return err_set("a series of %lld occurrences: at most %d", (long long)n,
+			       ENTRY_SERIES_MAX);
+	if (!entry_time_ok(r->end + (n - 1) * ENTRY_WEEK_MS))
+		return err_set("series slot out of range (2020-01-01 to 2200-01-01 UTC)");
+	return (int)n;
+}
+
+void entry_occurrence_id(uint8_t out[ENTRY_ID_BYTES], const uint8_t request[ENTRY_ID_BYTES],
+			 uint32_t k)
+{
+	static const char dom[] = "mutua occurrence";
+	uint8_t buf[sizeof dom + ENTRY_ID_BYTES + 4];
+	if (k == 0) {
+		memcpy(out, request, ENTRY_ID_BYTES);
+		return;
+	}
+	memcpy(buf, dom, sizeof dom); /* with its NUL */
+	memcpy(buf + sizeof dom, request, ENTRY_ID_BYTES);
+	for (int i = 0; i < 4; i++)
+		buf[sizeof dom + ENTRY_ID_BYTES + i] = (uint8_t)(k >> (8 * i));
+	crypto_generichash(out, ENTRY_ID_BYTES, buf, sizeof buf, NULL, 0);
+}
+
 int entry_kind_parse(const char *s, uint32_t *kind)
 {
 	for (uint32_t i = 1; i < NKINDS; i++)
@@ -50,6 +104,8 @@ const char *entry_type_name(int c)
 	case MUTUA__BODY__PAYLOAD_OFFER: return "offer";
 	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE: return "offer-update";
 	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW: return "offer-withdraw";
+	case MUTUA__BODY__PAYLOAD_BLOCK: return "block";
+	case MUTUA__BODY__PAYLOAD_UNBLOCK: return "unblock";
 	case MUTUA__BODY__PAYLOAD_REQUEST: return "request";
 	case MUTUA__BODY__PAYLOAD_ACCEPT: return "accept";
 	case MUTUA__BODY__PAYLOAD_DECLINE: return "decline";
@@ -216,6 +272,26 @@ static int check_payload(const Mutua__Body *b, int rule)
 		if (b->offer_withdraw->base.n_unknown_fields)
 			return err_set("offer withdrawal has unknown fields");
 		return check_bytes("offer id", &b->offer_withdraw->offer, ENTRY_ID_BYTES);
+	case MUTUA__BODY__PAYLOAD_BLOCK: {
+		const Mutua__Block *k = b->block;
+		if (k->base.n_unknown_fields)
+			return err_set("block has unknown fields");
+		if (check_bytes("resource id", &k->resource, ENTRY_ID_BYTES))
+			return -1;
+		if (!entry_time_ok(k->start) || !entry_time_ok(k->end))
+			return err_set("block slot out of range (2020-01-01 to 2200-01-01 UTC)");
+		if (k->end <= k->start)
+			return err_set("block slot ends before it starts");
+		if (k->quantity < 1 || k->quantity > CAPACITY_MAX)
+			return err_set("block quantity out of range (1..%d)", CAPACITY_MAX);
+		if (k->reason < 1 || k->reason >= NREASONS)
+			return err_set("block reason %u unknown", k->reason);
+		return text_check("note", k->note, NOTE_MAX_LEN, TEXT_MULTILINE | rule);
+	}
+	case MUTUA__BODY__PAYLOAD_UNBLOCK:
+		if (b->unblock->base.n_unknown_fields)
+			return err_set("unblock has unknown fields");
+		return check_bytes("block id", &b->unblock->block, ENTRY_ID_BYTES);
 	case MUTUA__BODY__PAYLOAD_REQUEST: {
 		const Mutua__Request *r = b->request;
 		if (r->base.n_unknown_fields)
@@ -232,6 +308,8 @@ static int check_payload(const Mutua__Body *b, int rule)
 			return err_set("rate out of range");
 		if (r->has_unit && (r->unit < MUTUA__UNIT__UNIT_HOUR || r->unit > MUTUA__UNIT__UNIT_ITEM))
 			return err_set("request unit %u unknown", r->unit);
+		if (entry_series_count(r) < 0)
+			return -1;
 		return text_check("note", r->note, NOTE_MAX_LEN, TEXT_MULTILINE | rule);
 	}
 	case MUTUA__BODY__PAYLOAD_PROPOSAL: {
@@ -334,6 +412,8 @@ static int check_payload(const Mutua__Body *b, int rule)
 			return err_set("%s carries a usage", entry_type_name(b->payload_case));
 		if (t->has_rate && b->payload_case != MUTUA__BODY__PAYLOAD_CLOSE)
 			return err_set("%s carries a rate", entry_type_name(b->payload_case));
+		if (t->has_waitlist && b->payload_case != MUTUA__BODY__PAYLOAD_DECLINE)
+			return err_set("%s carries a waitlist", entry_type_name(b->payload_case));
 		if (t->has_rate && t->rate > RATE_MAX)
 			return err_set("rate out of range");
 		if (t->has_usage && t->usage > USAGE_MAX)

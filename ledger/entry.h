@@ -115,6 +115,23 @@ const char *entry_kind_name(uint32_t kind);
 const char *entry_unit_name(uint32_t unit);
 int entry_kind_parse(const char *s, uint32_t *kind);
 int entry_unit_parse(const char *s, uint32_t *unit);
+/* A request's series (Request.repeat, until): ENTRY_REPEAT_WEEKLY is the
+ * one rule; at most ENTRY_SERIES_MAX occurrences, none overlapping the
+ * next. entry_series_count: how many occurrences the request names (1
+ * for a single slot), or -1 with why it is invalid (entry_decode refuses
+ * it). entry_occurrence_id: the loan id of occurrence k (0: the request's
+ * own id; k >= 1: BLAKE2b-256("mutua occurrence\0" || request || k, 4
+ * bytes little-endian)); occurrence k's slot is the request's moved k
+ * weeks. */
+#define ENTRY_REPEAT_WEEKLY 1
+#define ENTRY_SERIES_MAX 53
+#define ENTRY_WEEK_MS (7 * 86400000LL)
+int entry_series_count(const Mutua__Request *r);
+void entry_occurrence_id(uint8_t out[ENTRY_ID_BYTES], const uint8_t request[ENTRY_ID_BYTES],
+			 uint32_t k);
+/* A block's reason: "internal", "maintenance", "other" (Block.reason). */
+const char *entry_block_reason_name(uint32_t reason);
+int entry_block_reason_parse(const char *s, uint32_t *reason);
 
 /* Field checks shared with cards and the genesis. */
 int entry_check_endpoint(const char *url);

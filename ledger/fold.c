@@ -15,6 +15,7 @@
  *                  of the owner's after it is ignored (booking_withdrawn);
  *                  ignored likewise; both ignored when backdated, also
  *                  when the witness that shows it comes after them
+ *   block, unblock an owner's own use of its resource: see booking.c
  *   request ...    loans: see lending.c
  *   proposal, vote, tally
  *                  admissions, exclusions, parameters: see governance.c
@@ -38,6 +39,7 @@
 #include "fold.h"
 #include "checkpoint.h"
 #include "governance.h"
+#include "booking.h"
 #include "lending.h"
 #include "federation.h"
 #include "store.h"
@@ -53,6 +55,7 @@ int fold_clear(struct store *s)
 	return store_exec(s, "DELETE FROM members; DELETE FROM member_endpoints;"
 			     " DELETE FROM resources; DELETE FROM feeds;"
 			     " DELETE FROM loans; DELETE FROM loan_events;"
+			     " DELETE FROM blocks; DELETE FROM unblocks;"
 			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;"
 			     " DELETE FROM checkpoints; DELETE FROM keys;"
 			     " DELETE FROM tallies; DELETE FROM tally_votes; DELETE FROM void_feeds;"
@@ -423,6 +426,9 @@ int fold_entry(struct store *s, const struct entry *e)
 		return fold_offer(s, e, backdated);
 	case MUTUA__BODY__PAYLOAD_ROTATE:
 		return fold_rotate(s, e);
+	case MUTUA__BODY__PAYLOAD_BLOCK:
+	case MUTUA__BODY__PAYLOAD_UNBLOCK:
+		return booking_fold(s, e);
 	default:
 		if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST ||
 		    entry_is_transition(b->payload_case))

@@ -126,7 +126,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	/* a step that a witness shows backdated (witness.h, rule a) takes no
 	 * part in the loan's graph; its verdict says why (below) */
 	sqlite3_stmt *st = store_stmt(s, "SELECT type, author, time, usage, note, id, member_seq,"
-					 " answers FROM loan_events e WHERE request = ?"
+					 " answers, waitlist FROM loan_events e WHERE request = ?"
 					 " AND NOT EXISTS (SELECT 1 FROM backdated b WHERE b.id = e.id)");
 	if (!st)
 		return -1;
@@ -167,6 +167,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 		k->place = sqlite3_column_int64(st, 6);
 		if (sqlite3_column_bytes(st, 7) == 32)
 			memcpy(k->answers, sqlite3_column_blob(st, 7), 32);
+		k->waitlist = sqlite3_column_int(st, 8);
 		n++;
 	}
 	sqlite3_reset(st);
@@ -195,7 +196,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 		memset(&o, 0, sizeof o);
 		o.state = LOAN_REQUESTED;
 		o.returned = o.claim = o.usage = o.decided = o.closed = -1;
-		o.reason = o.head = -1;
+		o.reason = o.head = o.waited = -1;
 		o.ignored = (int)n;
 		for (size_t i = 0; i < n; i++)
 			nodes[i].why = "the resource is unknown";
@@ -224,7 +225,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 
 	st = store_stmt(s, "UPDATE loans SET owner = ?, state = ?, usage = ?, rate = ?,"
 			   " credits = ?, decided = ?, closed = ?, reason = ?, ignored = ?,"
-			   " claim = ?, head = ?, head_time = ? WHERE id = ?");
+			   " claim = ?, head = ?, head_time = ?, waited = ? WHERE id = ?");
 	if (!st)
 		goto fail;
 	if (has_owner)
@@ -251,7 +252,9 @@ static int recompute(struct store *s, const uint8_t request[32])
 		sqlite3_bind_int64(st, 10, o.claim);
 	sqlite3_bind_blob(st, 11, o.head >= 0 ? nodes[o.head].id : request, 32, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 12, o.head >= 0 ? nodes[o.head].time : terms.requested);
-	sqlite3_bind_blob(st, 13, request, 32, SQLITE_STATIC);
+	if (o.waited >= 0)
+		sqlite3_bind_int64(st, 13, nodes[o.waited].place);
+	sqlite3_bind_blob(st, 14, request, 32, SQLITE_STATIC);
 	rc = store_step_done(s, st);
 	free(nodes);
 	free(notes);
@@ -301,29 +304,45 @@ int lending_fold(struct store *s, const struct entry *e)
 	sqlite3_stmt *st;
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST) {
 		const Mutua__Request *r = b->request;
-		st = store_stmt(s, "INSERT OR IGNORE INTO loans(id, resource, borrower, start_ms,"
-				   " end_ms, quantity, note, requested, state, seq, agreed_rate,"
-				   " unit, author)"
-				   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested', ?, ?, ?, ?)");
-		if (!st)
+		/* one row an occurrence: a single slot is a series of one
+		 * (entry_decode checked the series: n >= 1) */
+		int n = entry_series_count(r);
+		if (n < 1)
 			return -1;
-		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, r->resource.data, 32, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 3, e->member, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, r->start);
-		sqlite3_bind_int64(st, 5, r->end);
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)r->quantity);
-		sqlite3_bind_text(st, 7, r->note ? r->note : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 8, b->time);
-		sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
-		if (r->has_rate)
-			sqlite3_bind_int64(st, 10, (sqlite3_int64)r->rate);
-		if (r->has_unit)
-			sqlite3_bind_text(st, 11, entry_unit_name(r->unit), -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 12, b->author.data, 32, SQLITE_STATIC);
-		if (store_step_done(s, st))
-			return -1;
-		return recompute(s, e->id);
+		for (int k = 0; k < n; k++) {
+			uint8_t id[32];
+			entry_occurrence_id(id, e->id, (uint32_t)k);
+			st = store_stmt(s, "INSERT OR IGNORE INTO loans(id, resource, borrower,"
+					   " start_ms, end_ms, quantity, note, requested, state, seq,"
+					   " agreed_rate, unit, author, wait, series, occurrence,"
+					   " occurrences) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested',"
+					   " ?, ?, ?, ?, ?, ?, ?, ?)");
+			if (!st)
+				return -1;
+			sqlite3_bind_blob(st, 1, id, 32, SQLITE_TRANSIENT);
+			sqlite3_bind_blob(st, 2, r->resource.data, 32, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 3, e->member, 32, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, r->start + k * ENTRY_WEEK_MS);
+			sqlite3_bind_int64(st, 5, r->end + k * ENTRY_WEEK_MS);
+			sqlite3_bind_int64(st, 6, (sqlite3_int64)r->quantity);
+			sqlite3_bind_text(st, 7, r->note ? r->note : "", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 8, b->time);
+			sqlite3_bind_int64(st, 9, (sqlite3_int64)b->seq);
+			if (r->has_rate)
+				sqlite3_bind_int64(st, 10, (sqlite3_int64)r->rate);
+			if (r->has_unit)
+				sqlite3_bind_text(st, 11, entry_unit_name(r->unit), -1, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 12, b->author.data, 32, SQLITE_STATIC);
+			sqlite3_bind_int(st, 13, r->has_wait && r->wait);
+			if (r->has_repeat) {
+				sqlite3_bind_blob(st, 14, e->id, 32, SQLITE_STATIC);
+				sqlite3_bind_int(st, 15, k);
+				sqlite3_bind_int(st, 16, n);
+			}
+			if (store_step_done(s, st) || recompute(s, id))
+				return -1;
+		}
+		return 0;
 	}
 	const Mutua__Transition *t = entry_transition(b);
 	if (!t)
@@ -332,8 +351,8 @@ int lending_fold(struct store *s, const struct entry *e)
 	if (mseq < 0)
 		return -1;
 	st = store_stmt(s, "INSERT OR IGNORE INTO loan_events(id, request, type, author, time,"
-			   " usage, rate, note, seq, member_seq, answers)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+			   " usage, rate, note, seq, member_seq, answers, waitlist)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
@@ -350,6 +369,7 @@ int lending_fold(struct store *s, const struct entry *e)
 	sqlite3_bind_int64(st, 10, mseq);
 	if (t->has_answers)
 		sqlite3_bind_blob(st, 11, t->answers.data, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, t->has_waitlist && t->waitlist);
 	if (store_step_done(s, st))
 		return -1;
 	return recompute(s, t->request.data);
@@ -398,6 +418,9 @@ int lending_refusal(struct store *s, const struct entry *e)
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_UPDATE ||
 	    b->payload_case == MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW)
 		return offer_refusal(s, e);
+	if (b->payload_case == MUTUA__BODY__PAYLOAD_BLOCK ||
+	    b->payload_case == MUTUA__BODY__PAYLOAD_UNBLOCK)
+		return booking_refusal(s, e);
 	if (request)
 		st = store_stmt(s, "SELECT state FROM loans WHERE id = ?");
 	else if (entry_is_transition(b->payload_case))
@@ -536,12 +559,13 @@ int lending_settle_check(struct store *s, const uint8_t request[32], int64_t usa
 	return err_set("credit limit: the borrower's balance would reach %s, below %s", a, lim);
 }
 
-int lending_append(struct store *s, const struct key *k, int payload_case,
-		   const uint8_t request[32], const char *note, int64_t usage,
-		   int64_t rate, const char *actor)
+static int append_step(struct store *s, const struct key *k, int payload_case,
+		       const uint8_t request[32], const char *note, int64_t usage,
+		       int64_t rate, const char *actor, int waitlist)
 {
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	t.has_waitlist = t.waitlist = waitlist != 0;
 	t.request.data = (uint8_t *)request;
 	t.request.len = 32;
 	t.note = note && *note ? (char *)note : NULL;
@@ -597,12 +621,31 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
 	return store_append(s, k, &b, NULL);
 }
 
+int lending_append(struct store *s, const struct key *k, int payload_case,
+		   const uint8_t request[32], const char *note, int64_t usage,
+		   int64_t rate, const char *actor)
+{
+	return append_step(s, k, payload_case, request, note, usage, rate, actor, 0);
+}
+
+int lending_waitlist(struct store *s, const struct key *k, const uint8_t request[32],
+		     const char *note, const char *actor)
+{
+	return append_step(s, k, MUTUA__BODY__PAYLOAD_DECLINE, request, note, -1, -1, actor, 1);
+}
+
 int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
 		   int64_t start, int64_t end, uint64_t quantity, const char *note,
-		   const char *actor, uint8_t id_out[32])
+		   int wait, int64_t until, const char *actor, uint8_t id_out[32])
 {
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Request r = MUTUA__REQUEST__INIT;
+	r.has_wait = r.wait = wait != 0;
+	if (until > 0) {
+		r.has_repeat = r.has_until = 1;
+		r.repeat = ENTRY_REPEAT_WEEKLY;
+		r.until = until;
+	}
 	r.resource.data = (uint8_t *)resource;
 	r.resource.len = 32;
 	r.start = start;
@@ -655,6 +698,47 @@ fail:
 	return -1;
 }
 
+int lending_withdraw(struct store *s, const struct key *k, const uint8_t resource[32],
+		     const char *actor, int *declined)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferWithdraw w = MUTUA__OFFER_WITHDRAW__INIT;
+	w.offer.data = (uint8_t *)resource;
+	w.offer.len = 32;
+	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+	b.offer_withdraw = &w;
+	*declined = 0;
+	if (store_begin(s, k, "a withdrawal and its answers"))
+		return -1;
+	if (store_append(s, k, &b, NULL))
+		goto fail;
+	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM loans WHERE resource = ?"
+					 " AND state IN ('requested', 'waiting') ORDER BY start_ms, id");
+	if (!st)
+		goto fail;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	uint8_t (*ids)[32];
+	size_t n;
+	if (store_ids(s, st, &ids, &n))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		if (lending_append(s, k, MUTUA__BODY__PAYLOAD_DECLINE, ids[i], "withdrawn", -1, -1,
+				   actor)) {
+			free(ids);
+			goto fail;
+		}
+		(*declined)++;
+	}
+	free(ids);
+	if (store_commit(s, k))
+		goto fail;
+	return 0;
+fail:
+	store_rollback(s, k);
+	return -1;
+}
+
 int lending_accept(struct store *s, const struct key *k, const uint8_t request[32],
 		   const char *actor, struct booking_check *chk)
 {
@@ -674,12 +758,22 @@ int lending_accept(struct store *s, const struct key *k, const uint8_t request[3
 	return ok == 1 ? -1 : ok;
 }
 
-/* one string, so one cached statement (store_stmt keys on the pointer) */
+/* one string, so one cached statement (store_stmt keys on the pointer):
+ * the requests pending on the owner's auto-accepting resources, in the
+ * order this node received them, then those waiting, in the waitlist's
+ * order (loans.waited: the owner's own), the same on every node */
 static const char pending_auto_sql[] =
-	"SELECT l.id FROM loans l JOIN resources r ON r.id = l.resource"
-	" WHERE r.owner = ? AND r.auto_accept = 1 AND l.state = 'requested'"
-	" ORDER BY (SELECT n FROM entries e WHERE e.author = l.author AND e.seq = l.seq),"
-	" l.id LIMIT 64";
+	"SELECT l.id, l.wait, l.state = 'waiting' AS waiting, CASE WHEN l.state = 'waiting'"
+	" THEN l.waited ELSE (SELECT n FROM entries e WHERE e.author = l.author"
+	" AND e.seq = l.seq) END AS place"
+	" FROM loans l JOIN resources r ON r.id = l.resource"
+	" WHERE r.owner = ?1 AND r.auto_accept = 1 AND l.state IN ('requested', 'waiting')"
+	" ORDER BY waiting, place, l.id LIMIT 64";
+/* is there anything to answer? A waiting request only once it fits */
+static const char pending_auto_any_sql[] =
+	"SELECT 1 FROM loans l JOIN resources r ON r.id = l.resource"
+	" WHERE r.owner = ?1 AND r.auto_accept = 1 AND (l.state = 'requested'"
+	" OR (l.state = 'waiting' AND mutua_conflict(l.id) IS NULL)) LIMIT 1";
 
 int lending_auto_answer(struct store *s, const struct key *k)
 {
@@ -689,7 +783,7 @@ int lending_auto_answer(struct store *s, const struct key *k)
 	int member = store_member_of(s, k->id, me, NULL);
 	if (member <= 0)
 		return member;
-	sqlite3_stmt *st = store_stmt(s, pending_auto_sql);
+	sqlite3_stmt *st = store_stmt(s, pending_auto_any_sql);
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
@@ -704,26 +798,42 @@ int lending_auto_answer(struct store *s, const struct key *k)
 		goto fail;
 	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
 	uint8_t ids[64][32];
+	int wait[64], waiting[64];
 	int n = 0, answered = 0;
-	while (n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		memcpy(ids[n++], sqlite3_column_blob(st, 0), 32);
+	while (n < 64 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memcpy(ids[n], sqlite3_column_blob(st, 0), 32);
+		wait[n] = sqlite3_column_int(st, 1);
+		waiting[n++] = sqlite3_column_int(st, 2);
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		store_db_error(s);
 		goto fail;
 	}
-	/* in the order this node received the requests (entries.n), never
-	 * the times they claim: a borrower cannot jump the queue */
+	/* pending ones in the order this node received the requests
+	 * (entries.n), never the times they claim: a borrower cannot jump
+	 * the queue; a request that asked to wait goes on the waitlist
+	 * rather than declined for a conflict. Then the waitlist, first
+	 * come first: each waiting request that fits now is accepted, the
+	 * others keep their place */
 	for (int i = 0; i < n; i++) {
 		struct booking_check chk;
 		int ok = booking_can_accept(s, ids[i], &chk);
 		if (ok < 0)
 			goto fail;
+		if (waiting[i] && !ok)
+			continue;
 		const char *why = ok ? NULL : chk.credit ? "credit limit"
 					  : chk.has_conflict ? "conflict" : chk.why;
-		if (lending_append(s, k, ok ? MUTUA__BODY__PAYLOAD_ACCEPT
-					    : MUTUA__BODY__PAYLOAD_DECLINE,
-				   ids[i], why, -1, -1, "auto-accept"))
+		int rc2;
+		if (!ok && wait[i] && chk.has_conflict)
+			rc2 = append_step(s, k, MUTUA__BODY__PAYLOAD_DECLINE, ids[i], why, -1, -1,
+					  "auto-accept", 1);
+		else
+			rc2 = lending_append(s, k, ok ? MUTUA__BODY__PAYLOAD_ACCEPT
+						      : MUTUA__BODY__PAYLOAD_DECLINE,
+					     ids[i], why, -1, -1, "auto-accept");
+		if (rc2)
 			goto fail;
 		answered++;
 	}

@@ -104,7 +104,28 @@ int lending_append(struct store *s, const struct key *k, int payload_case,
  * (invariant 11). 0, or -1 with the reason; id_out: the request's id. */
 int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
 		   int64_t start, int64_t end, uint64_t quantity, const char *note,
-		   const char *actor, uint8_t id_out[32]);
+		   int wait, int64_t until, const char *actor, uint8_t id_out[32]);
+
+/* (lending_borrow: until > 0 makes a weekly series, Request.repeat and
+ * until: one request entry, one loan an occurrence, entry_occurrence_id;
+ * wait asks for the waitlist, Request.wait.) */
+
+/* The owner's "keep as waitlist": a decline that leaves the request
+ * waiting (loan.h) instead of declined. The waitlist's order is the order
+ * of these declines in the owner's own feed (loans.waited), the same on
+ * every node; when the slot frees up (a cancel, an unblock, a decline),
+ * the owner's node accepts the first waiting request that now fits on an
+ * auto-accepting resource (lending_auto_answer), and the listings show
+ * "now possible" to the owner of any other. 0 or -1. */
+int lending_waitlist(struct store *s, const struct key *k, const uint8_t request[32],
+		     const char *note, const char *actor);
+
+/* Withdraws resource in k's feed and answers its pending requests
+ * (requested or waiting) with a decline "withdrawn", in one transaction:
+ * nothing is left waiting for ever. 0, or -1 with why; *declined: how
+ * many were answered. */
+int lending_withdraw(struct store *s, const struct key *k, const uint8_t resource[32],
+		     const char *actor, int *declined);
 
 /* Accepts a request in k's feed when booking_can_accept says yes, the check
  * and the entry in one transaction, so that no other writer of the store
@@ -115,8 +136,12 @@ int lending_accept(struct store *s, const struct key *k, const uint8_t request[3
 
 /* The owner's daemon: answers the requests pending on k's auto-accepting
  * resources (accept when booking_can_accept, else decline "conflict",
- * "credit limit" or why), in one transaction. Returns the number of
- * answers appended, or -1. */
+ * "credit limit" or why; a request that asks to wait and conflicts goes
+ * on the waitlist instead, lending_waitlist), then accepts the waiting
+ * requests that now fit, in the waitlist's order (first come, first
+ * served: a later one is accepted only where an earlier one does not
+ * fit), in one transaction. Returns the number of answers appended, or
+ * -1. */
 int lending_auto_answer(struct store *s, const struct key *k);
 
 /* SQL functions on the store's connection, for listings and the audit:

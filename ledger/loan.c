@@ -29,6 +29,7 @@ static const struct {
 			  "out of order: the owner claims another usage (agree or dispute)", 1},
 	[LOAN_DISPUTED] = {"disputed", "disputed",
 			   "out of order: the usage is disputed", 1},
+	[LOAN_WAITING] = {"waiting", "waiting", "out of order: the request is on the waitlist", 0},
 };
 
 static const struct {
@@ -41,13 +42,16 @@ static const struct {
 	int rank;            /* rule 3 of the conflicts (loan.h): higher wins */
 } steps[LOAN_STEPS] = {
 	[LOAN_ACCEPT] = {"accept", MUTUA__BODY__PAYLOAD_ACCEPT, BIT(LOAN_OWNER),
-			 "only the owner may do this", BIT(LOAN_REQUESTED), LOAN_ACCEPTED},
+			 "only the owner may do this", BIT(LOAN_REQUESTED) | BIT(LOAN_WAITING),
+			 LOAN_ACCEPTED},
 	[LOAN_DECLINE] = {"decline", MUTUA__BODY__PAYLOAD_DECLINE, BIT(LOAN_OWNER),
-			  "only the owner may do this", BIT(LOAN_REQUESTED), LOAN_DECLINED},
+			  "only the owner may do this", BIT(LOAN_REQUESTED) | BIT(LOAN_WAITING),
+			  LOAN_DECLINED},
 	[LOAN_CANCEL] = {"cancel", MUTUA__BODY__PAYLOAD_CANCEL,
 			 BIT(LOAN_OWNER) | BIT(LOAN_BORROWER),
 			 "only the owner or the borrower may do this",
-			 BIT(LOAN_REQUESTED) | BIT(LOAN_ACCEPTED), LOAN_CANCELLED, 3},
+			 BIT(LOAN_REQUESTED) | BIT(LOAN_ACCEPTED) | BIT(LOAN_WAITING),
+			 LOAN_CANCELLED, 3},
 	[LOAN_HANDOVER] = {"handover", MUTUA__BODY__PAYLOAD_HANDOVER,
 			   BIT(LOAN_OWNER) | BIT(LOAN_BORROWER),
 			   "only the owner or the borrower may do this", BIT(LOAN_ACCEPTED),
@@ -173,7 +177,7 @@ const char *loan_step_check(enum loan_state state, enum loan_step step,
 struct pos {
 	enum loan_state state;
 	int64_t time, returned, claim, usage, decided, closed;
-	int reason, head;
+	int reason, head, waited;
 	unsigned parties; /* BIT(party) of who signed the path from the branch */
 };
 
@@ -225,6 +229,13 @@ static const char *node_check(const struct graph *g, const struct pos *at, struc
 		if (t->withdrawn < k->place)
 			return "the resource is withdrawn";
 		break;
+	case LOAN_DECLINE:
+		if (k->waitlist) {
+			if (at->state != LOAN_REQUESTED)
+				return "the request is already on the waitlist";
+			next = LOAN_WAITING;
+		}
+		break;
 	case LOAN_RETURN:
 		k->u = k->usage >= 0 ? k->usage : t->slot_usage;
 		if (k->u < 0)
@@ -271,6 +282,8 @@ static struct pos advance(const struct pos *at, const struct loan_node *k, int i
 		p.decided = k->time;
 	if (k->step == LOAN_DECLINE || k->step == LOAN_CANCEL)
 		p.reason = idx;
+	if (k->to == LOAN_WAITING)
+		p.waited = idx;
 	if (k->step == LOAN_RETURN)
 		p.returned = k->u;
 	if (k->to == LOAN_CLAIMED)
@@ -373,7 +386,7 @@ int loan_resolve(const struct loan_terms *t, struct loan_node *nodes, size_t n,
 	}
 	if (n)
 		qsort(g.by_answer, n, sizeof *g.by_answer, by_answer_cmp);
-	struct pos at = {t->start, t->requested, -1, -1, -1, -1, -1, -1, -1, 0};
+	struct pos at = {t->start, t->requested, -1, -1, -1, -1, -1, -1, -1, -1, 0};
 	int first = -1;
 	struct pos end = at;
 	if (t->start == LOAN_INVALID) {
@@ -426,5 +439,6 @@ int loan_resolve(const struct loan_terms *t, struct loan_node *nodes, size_t n,
 	out->closed = end.closed;
 	out->reason = end.reason;
 	out->head = end.head;
+	out->waited = end.state == LOAN_WAITING ? end.waited : -1;
 	return 0;
 }

@@ -6,9 +6,13 @@
  * take a step.
  *
  *   step      by                 from                       to
- *   accept    owner              requested                  accepted
- *   decline   owner              requested                  declined
- *   cancel    owner or borrower  requested or accepted      cancelled
+ *   accept    owner              requested or waiting       accepted
+ *   decline   owner              requested or waiting       declined, or
+ *                                                           waiting (a
+ *                                                           waitlist decline
+ *                                                           of a request)
+ *   cancel    owner or borrower  requested, waiting or      cancelled
+ *                                accepted
  *   handover  owner or borrower  accepted                   handed_over
  *   return    borrower           handed_over                returned
  *   close     owner              handed_over, returned,     closed, or
@@ -77,6 +81,7 @@ enum loan_state {
 	LOAN_INVALID,
 	LOAN_CLAIMED,
 	LOAN_DISPUTED,
+	LOAN_WAITING,     /* on the owner's waitlist (a waitlist decline) */
 	LOAN_STATES
 };
 
@@ -154,6 +159,7 @@ struct loan_node {
 	int64_t place;           /* its place in its author's order
 				  * (lending_member_seq) */
 	int64_t usage;           /* stated usage, -1 absent */
+	int waitlist;            /* a decline that keeps the request waiting */
 	int64_t grace_end;       /* a close: the earliest time it may claim
 				  * without a return (loan_grace_end of the
 				  * slot's end and the close-grace in force at
@@ -187,6 +193,7 @@ struct loan_outcome {
 				  * step's time; -1 none */
 	int reason;              /* index of the decline or cancel taken, -1 */
 	int head;                /* the last step taken, -1: the request */
+	int waited;              /* the waitlist decline taken, -1 none */
 	int ignored;             /* how many steps took no effect */
 };
 

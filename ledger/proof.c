@@ -85,8 +85,8 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 	p->kind = PROOF_LOAN;
 	hex_encode(hex, request, 32);
 	if (sqlite3_prepare_v2(store_db(s), "SELECT l.state, l.owner, l.resource, r.seq,"
-			       " l.borrower, l.seq FROM loans l JOIN resources r ON r.id = l.resource"
-			       " WHERE l.id = ?1", -1, &st, NULL))
+			       " l.borrower, l.seq, coalesce(l.occurrence, 0) FROM loans l"
+			       " JOIN resources r ON r.id = l.resource WHERE l.id = ?1", -1, &st, NULL))
 		return db_fail(s);
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 	int step = sqlite3_step(st);
@@ -104,9 +104,15 @@ int proof_loan_build(struct proof *p, struct store *s, const uint8_t request[ENT
 		memcpy(who[1], sqlite3_column_blob(st, 4), 32);
 		at[1] = sqlite3_column_int64(st, 5);
 	}
+	int64_t occurrence = rc ? sqlite3_column_int64(st, 6) : 0;
 	sqlite3_finalize(st);
 	if (!rc)
 		return err_set("request %.12s is not a loan this node knows", hex);
+	/* its id is no entry's: the proof format names the request entry */
+	if (occurrence > 0)
+		return err_set("request %.12s is occurrence %lld of a weekly series: a proof "
+			       "covers a single slot or a series' first occurrence only",
+			       hex, (long long)occurrence + 1);
 	enum loan_state ls;
 	if (loan_state_parse(state, &ls))
 		return -1;

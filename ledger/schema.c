@@ -150,7 +150,9 @@
  *       requested INTEGER, state TEXT, usage INTEGER?, rate INTEGER?,
  *       credits INTEGER?, decided INTEGER?, closed INTEGER?, reason TEXT,
  *       ignored INTEGER, seq INTEGER?, agreed_rate INTEGER?, unit TEXT?,
- *       claim INTEGER?, head BLOB?, head_time INTEGER?, author BLOB?)
+ *       claim INTEGER?, head BLOB?, head_time INTEGER?, author BLOB?,
+ *       wait INTEGER, waited INTEGER?, series BLOB?, occurrence INTEGER?,
+ *       occurrences INTEGER?)
  *   One row a request entry (lending_fold), its state recomputed from the
  *   request, its resource and all its steps whenever one of them arrives
  *   (lending.c, recompute), whatever their order of arrival.
@@ -184,6 +186,14 @@
  *                    and its claimed time: what the next step answers
  *     author         the request's signing key: with seq, finds its entry
  *                    (auto-answers in this node's order of arrival)
+ *     wait           1 when the request asks to wait for its slot
+ *                    (Request.wait; version 7)
+ *     waited         while waiting, the place of the waitlist decline in
+ *                    the owner's own order: the waitlist's order
+ *     series, occurrence, occurrences  an occurrence of a weekly series:
+ *                    the request's id, its index (0, 1, ...) and how many
+ *                    the series has; NULL for a single slot. One row an
+ *                    occurrence, its id entry_occurrence_id's (version 7)
  *   Balances are not stored: lending_balance sums credits of closed loans.
  *
  * loan_events(id BLOB PRIMARY KEY, request BLOB, type TEXT, author BLOB,
@@ -204,6 +214,32 @@
  *     member_seq  its place in its author's own order (lending_member_seq;
  *                 version 5)
  *     answers     the id of the step it answers (version 6; loan.h)
+ *     waitlist    1 for a decline that keeps the request waiting on the
+ *                 owner's waitlist (version 7)
+ *
+ * blocks(id BLOB PRIMARY KEY, resource BLOB, owner BLOB, author BLOB,
+ *        seq INTEGER, place INTEGER, time INTEGER, start_ms INTEGER,
+ *        end_ms INTEGER, quantity INTEGER, reason TEXT, note TEXT)
+ *   One row a block entry (booking_fold; version 7).
+ *     id             the block's entry id; resource, the one it holds
+ *     owner          its author's member id; author, its signing key
+ *     seq, place     its seq in the author's feed, and its place in the
+ *                    member's own order (lending_member_seq)
+ *     time           its author's clock (data)
+ *     start_ms, end_ms, quantity  what it holds: [start, end) (ms)
+ *     reason         "internal", "maintenance" or "other"; note, the
+ *                    owner's note for its own staff
+ *
+ * unblocks(id BLOB PRIMARY KEY, block BLOB, owner BLOB, author BLOB,
+ *          seq INTEGER)
+ *   One row an unblock entry (booking_fold; version 7).
+ *     id             the unblock's entry id; block, the block it names
+ *     owner          its author's member id; author, its signing key;
+ *                    seq, its seq in the author's feed
+ *
+ * held_blocks: the blocks the booking rule counts (booking.h): of the
+ *   resource's owner, not backdated, not lifted by an unblock of the
+ *   owner's (version 7).
  *
  * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
  *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
@@ -371,6 +407,10 @@
  *   checkpoints_valid     (author, valid, seq): a feed's latest valid
  *                         checkpoint
  *   keys_member           a member's keys (lending_member_seq)
+ *   blocks_resource       (resource, start_ms): the blocks of a resource
+ *                         over a slot (the booking rule; version 7)
+ *   unblocks_block        the unblocks naming a block (held_blocks)
+ *   loans_series          the occurrences of a weekly series
  *   entries_id            entries(id), UNIQUE: versions 1 to 3 only. Its
  *                         keys are random, so each batch wrote pages all
  *                         over it; entries are found by (author, seq)
@@ -474,6 +514,10 @@
  *      offer_steps, offer_origins, witnessed, witness_floor, backdated,
  *      feed_roots, feed_trees; the views witnessed_roots, witness_forks,
  *      witnessed_heads
+ *   7  blocks, unblocks and the view held_blocks (an owner's own use of
+ *      its resource, booking.h); loans.wait, loans.waited,
+ *      loan_events.waitlist (the waitlist, loan.h); loans.series,
+ *      occurrence, occurrences (weekly series). Filled by a refold
  */
 #include "schema.h"
 
@@ -647,6 +691,29 @@ static const char v6_sql[] =
 	"  WHERE w.witness <> coalesce((SELECT member FROM keys WHERE key = w.feed),"
 	"  w.feed)) WHERE r = 1;";
 
+static const char v7_sql[] =
+	"CREATE TABLE blocks(id BLOB PRIMARY KEY, resource BLOB NOT NULL,"
+	" owner BLOB NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" place INTEGER NOT NULL, time INTEGER NOT NULL, start_ms INTEGER NOT NULL,"
+	" end_ms INTEGER NOT NULL, quantity INTEGER NOT NULL, reason TEXT NOT NULL,"
+	" note TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX blocks_resource ON blocks(resource, start_ms);"
+	"CREATE TABLE unblocks(id BLOB PRIMARY KEY, block BLOB NOT NULL,"
+	" owner BLOB NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL);"
+	"CREATE INDEX unblocks_block ON unblocks(block);"
+	"CREATE VIEW held_blocks AS SELECT b.* FROM blocks b"
+	" JOIN resources r ON r.id = b.resource AND r.owner = b.owner"
+	" WHERE b.id NOT IN (SELECT id FROM backdated)"
+	" AND NOT EXISTS (SELECT 1 FROM unblocks u WHERE u.block = b.id"
+	"  AND u.owner = b.owner AND u.id NOT IN (SELECT id FROM backdated));"
+	"ALTER TABLE loans ADD COLUMN wait INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN waited INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN waitlist INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN series BLOB;"
+	"ALTER TABLE loans ADD COLUMN occurrence INTEGER;"
+	"ALTER TABLE loans ADD COLUMN occurrences INTEGER;"
+	"CREATE INDEX loans_series ON loans(series) WHERE series IS NOT NULL;";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -656,6 +723,7 @@ const struct schema_step schema_steps[] = {
 	 * from the entries: only a refold writes them */
 	{5, v5_sql, 1},
 	{6, v6_sql, 1},
+	{7, v7_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

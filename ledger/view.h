@@ -110,19 +110,29 @@ int view_meta_set(struct store *s, const char *key, const char *value);
 /* view_lend.c: offers, requests, calendar, balances. Times are UTC ms;
  * a NULL parameter means "any". */
 /* ids for view_resolve_id: offers (resources), requests (loans) */
-extern const struct view view_offer_ids, view_loan_ids;
+extern const struct view view_offer_ids, view_loan_ids, view_block_ids;
+/* the pending occurrences of the series of loan ?1 (or ?1 alone) */
+extern const struct view view_series;
+/* the pending requests that block ?1 conflicts with */
+extern const struct view view_block_conflicts;
 /* offers: ?1 kind, ?2 owner id, ?3 withdrawn ones too (0/1), ?4 ?5 a slot:
- * only those with capacity free over it, in column free */
+ * only those with capacity free over it, in column free; pending, the
+ * requests waiting for an answer that meet it; blocked, the reasons of
+ * the owner's blocks that meet it; slot, 'free' or 'pending requests' */
 extern const struct view view_offers;
 /* one offer: ?1 its id */
 extern const struct view view_offer;
 /* requests and loans: ?1 those this member owns (0/1), ?2 those it
  * borrows (0/1), ?3 the member's id, ?4 a state */
 extern const struct view view_requests;
-/* loans holding their slot that meet [?1, ?2), ?3 of one resource */
+/* loans holding their slot and the owner's blocks (state 'blocked', its
+ * reason; the note only to the owner ?4) that meet [?1, ?2), ?3 of one
+ * resource */
 extern const struct view view_calendar;
 /* how many requests waiting for an answer meet [?1, ?2), ?3 of one resource */
 extern const struct view view_calendar_pending;
+/* the weekly series the calendar [?1, ?2) (?3 one resource) meets */
+extern const struct view view_calendar_series;
 /* each member's credits: ?1 one member */
 extern const struct view view_balances;
 /* closed loans settled in [?1, ?2), the columns of the CSV export */
@@ -156,6 +166,7 @@ extern const struct view view_report_top_usage;
 extern const struct view view_report_loans;     /* ?3 at most so many rows */
 extern const struct view view_report_cancelled; /* ?3 at most so many rows */
 extern const struct view view_report_history;   /* no parameter */
+extern const struct view view_report_blocks;    /* ?3 at most so many rows */
 extern const struct view view_report_written;   /* report --json */
 
 #endif

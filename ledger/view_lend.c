@@ -19,6 +19,29 @@ const struct view view_offer_ids = {
 const struct view view_loan_ids = {
 	"request ids", "SELECT id FROM loans WHERE id BETWEEN ?1 AND ?2"};
 
+const struct view view_block_ids = {
+	"block ids", "SELECT id FROM blocks WHERE id BETWEEN ?1 AND ?2"};
+
+/* The occurrences of the series that loan ?1 belongs to, still pending
+ * (requested or waiting), in their order; ?1 itself when it is no series. */
+const struct view view_series = {
+	"series",
+	"SELECT lower(hex(o.id)) AS id, o.state AS state FROM loans l JOIN loans o"
+	" ON (l.series IS NOT NULL AND o.series = l.series) OR (l.series IS NULL AND o.id = l.id)"
+	" WHERE l.id = ?1 AND o.state IN ('requested', 'waiting')"
+	" ORDER BY o.occurrence, o.id"};
+
+/* The pending requests a block (?1) now conflicts with (booking rule). */
+const struct view view_block_conflicts = {
+	"block conflicts",
+	"SELECT lower(hex(l.id)) AS id, mb.name AS borrower_name,"
+	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\""
+	" FROM blocks b JOIN loans l ON l.resource = b.resource"
+	" LEFT JOIN members mb ON mb.id = l.borrower"
+	" WHERE b.id = ?1 AND l.state = 'requested' AND l.start_ms < b.end_ms"
+	" AND l.end_ms > b.start_ms AND mutua_conflict(l.id) IS NOT NULL"
+	" ORDER BY l.start_ms, l.id"};
+
 /* Every offer field, for list and show; free: the capacity left over a
  * slot, when one is asked (the expression given). */
 #define OFFER_SELECT(free) \
@@ -29,18 +52,31 @@ const struct view view_loan_ids = {
 	" r.auto_accept AS auto_accept," \
 	" mutua_time(r.created, 'seconds') AS created," \
 	" mutua_time(r.updated, 'seconds') AS updated," \
-	" " free " AS free" \
-	" FROM resources r JOIN members m ON m.id = r.owner"
+	" " free " FROM resources r JOIN members m ON m.id = r.owner"
+
+/* Over a slot (?4, ?5): the pending requests that meet it, and the
+ * reasons of the owner's blocks that meet it (never their notes). */
+#define OFFER_SLOT \
+	" AS free, CASE WHEN ?4 IS NOT NULL THEN (SELECT count(*) FROM loans p WHERE" \
+	" p.resource = r.id AND p.state IN ('requested', 'waiting')" \
+	" AND p.start_ms < ?5 AND p.end_ms > ?4) END AS pending," \
+	" CASE WHEN ?4 IS NOT NULL THEN (SELECT group_concat(reason, ' ') FROM" \
+	" (SELECT DISTINCT b.reason FROM held_blocks b WHERE b.resource = r.id" \
+	" AND b.start_ms < ?5 AND b.end_ms > ?4 ORDER BY b.reason)) END AS blocked," \
+	" CASE WHEN ?4 IS NULL THEN NULL WHEN EXISTS (SELECT 1 FROM loans p WHERE" \
+	" p.resource = r.id AND p.state IN ('requested', 'waiting')" \
+	" AND p.start_ms < ?5 AND p.end_ms > ?4) THEN 'pending requests' ELSE 'free' END" \
+	" AS slot"
 
 const struct view view_offers = {
 	"offers",
-	OFFER_SELECT("CASE WHEN ?4 IS NOT NULL THEN mutua_free(r.id, ?4, ?5) END")
+	OFFER_SELECT("CASE WHEN ?4 IS NOT NULL THEN mutua_free(r.id, ?4, ?5) END" OFFER_SLOT)
 	" WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.owner = ?2)"
 	" AND (?3 OR NOT mutua_withdrawn(r.withdrawn))"
 	" AND (?4 IS NULL OR mutua_free(r.id, ?4, ?5) > 0)"
 	" ORDER BY m.name, r.title, r.id"};
 
-const struct view view_offer = {"offer", OFFER_SELECT("NULL") " WHERE r.id = ?1"};
+const struct view view_offer = {"offer", OFFER_SELECT("NULL AS free") " WHERE r.id = ?1"};
 
 const struct view view_requests = {
 	"requests",
@@ -51,9 +87,29 @@ const struct view view_requests = {
 	" " ISO("l.end_ms") " AS \"to\", l.quantity AS quantity,"
 	" l.state AS state, l.usage / 1000.0 AS usage, coalesce(l.unit, r.unit) AS unit,"
 	" mutua_amount(l.credits) AS credits, l.reason AS reason, l.note AS note,"
-	" CASE WHEN l.state = 'requested' THEN mutua_conflict(l.id) END AS conflict,"
+	" CASE WHEN l.state IN ('requested', 'waiting') THEN mutua_conflict(l.id) END AS conflict,"
 	" mutua_amount(l.agreed_rate) AS agreed_rate, l.claim / 1000.0 AS usage_claimed,"
-	" l.state = 'disputed' AS disputed"
+	" l.state = 'disputed' AS disputed,"
+	/* the other pending requests it competes with: the two do not both
+	 * fit in what the booking rule leaves free where they meet */
+	" CASE WHEN l.state IN ('requested', 'waiting') THEN (SELECT group_concat("
+	"  substr(lower(hex(p.id)), 1, 12), ' ') FROM loans p WHERE p.resource = l.resource"
+	"  AND p.id <> l.id AND p.state IN ('requested', 'waiting')"
+	"  AND p.start_ms < l.end_ms AND p.end_ms > l.start_ms"
+	"  AND p.quantity + l.quantity > mutua_free(l.resource, max(p.start_ms, l.start_ms),"
+	"  min(p.end_ms, l.end_ms))) END AS competes,"
+	" l.wait AS wait,"
+	/* its place on the owner's waitlist (loans.waited, the owner's order),
+	 * and whether it fits now */
+	" CASE WHEN l.state = 'waiting' THEN (SELECT count(*) + 1 FROM loans w"
+	"  WHERE w.resource = l.resource AND w.state = 'waiting'"
+	"  AND (w.waited < l.waited OR (w.waited = l.waited AND w.id < l.id))) END"
+	"  AS waitlist_place,"
+	" CASE WHEN l.state = 'waiting' THEN CASE WHEN mutua_conflict(l.id) IS NULL"
+	"  THEN 'now possible' ELSE 'waiting' END END AS waitlist,"
+	" lower(hex(l.series)) AS series,"
+	" CASE WHEN l.series IS NOT NULL THEN (l.occurrence + 1) || '/' || l.occurrences END"
+	"  AS occurrence"
 	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner"
 	" LEFT JOIN members mb ON mb.id = l.borrower"
@@ -61,25 +117,50 @@ const struct view view_requests = {
 	" AND (?4 IS NULL OR l.state = ?4)"
 	" ORDER BY l.start_ms, l.id"};
 
-/* The loans that hold their resource's capacity. */
+/* The loans that hold their resource's capacity, and the owner's blocks:
+ * to others a block shows its reason only (state 'blocked'), its note to
+ * the owner (?4). */
 const struct view view_calendar = {
 	"calendar",
 	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource,"
 	" r.title AS resource_title, mo.name AS owner_name, mb.name AS borrower_name,"
 	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\","
 	" l.quantity AS quantity, l.state AS state, l.start_ms AS start_ms,"
-	" l.end_ms AS end_ms, l.note AS note, r.location AS location"
+	" l.end_ms AS end_ms, l.note AS note, r.location AS location, NULL AS reason,"
+	" lower(hex(l.series)) AS series, l.occurrence AS occurrence"
 	" FROM loans l JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
 	" WHERE mutua_holds(l.state)"
 	" AND l.end_ms > ?1 AND l.start_ms < ?2 AND (?3 IS NULL OR l.resource = ?3)"
-	" ORDER BY r.title, l.start_ms, l.id"};
+	" UNION ALL SELECT lower(hex(b.id)), lower(hex(b.resource)), r.title, mo.name,"
+	" NULL, " ISO("b.start_ms") ", " ISO("b.end_ms") ", b.quantity, 'blocked',"
+	" b.start_ms, b.end_ms, CASE WHEN b.owner = ?4 THEN b.note ELSE '' END,"
+	" r.location, b.reason, NULL, NULL"
+	" FROM held_blocks b JOIN resources r ON r.id = b.resource"
+	" LEFT JOIN members mo ON mo.id = b.owner"
+	" WHERE b.end_ms > ?1 AND b.start_ms < ?2 AND (?3 IS NULL OR b.resource = ?3)"
+	" ORDER BY resource_title, start_ms, id"};
+
+/* The weekly series with an occurrence in the calendar's window [?1, ?2)
+ * (?3 one resource): how many occurrences, the first one's slot, the
+ * occurrences that hold ("0 1 3"), and whether the whole series lies in
+ * the window (so that one that does not hold is truly left out: an
+ * iCalendar EXDATE). */
+const struct view view_calendar_series = {
+	"calendar series",
+	"SELECT lower(hex(l.series)) AS series, max(l.occurrences) AS occurrences,"
+	" min(l.start_ms) AS start_ms, min(l.end_ms) AS end_ms,"
+	" group_concat(CASE WHEN mutua_holds(l.state) THEN l.occurrence END, ' ') AS holding,"
+	" min(l.start_ms) >= ?1 AND max(l.end_ms) <= ?2 AS whole"
+	" FROM loans l WHERE l.series IS NOT NULL AND (?3 IS NULL OR l.resource = ?3)"
+	" GROUP BY l.series HAVING sum(mutua_holds(l.state) AND l.end_ms > ?1"
+	" AND l.start_ms < ?2) > 0 ORDER BY l.series"};
 
 /* How many requests still wait for an answer over [?1, ?2), ?3 of one
  * resource: the calendar says so, since they hold nothing yet. */
 const struct view view_calendar_pending = {
 	"pending requests",
-	"SELECT count(*) FROM loans l WHERE l.state = 'requested'"
+	"SELECT count(*) FROM loans l WHERE l.state IN ('requested', 'waiting')"
 	" AND l.end_ms > ?1 AND l.start_ms < ?2 AND (?3 IS NULL OR l.resource = ?3)"};
 
 const struct view view_balances = {

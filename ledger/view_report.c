@@ -140,6 +140,17 @@ const struct view view_report_history = {
 	" FROM members m LEFT JOIN h ON h.member = m.id"
 	" LEFT JOIN witnessed_heads w ON w.feed = coalesce(h.author, m.id)"
 	" GROUP BY m.id ORDER BY m.name, m.id"};
+/* The owners' blocks of the period (their own use, booking.h), by slot,
+ * at most ?3: (start, end, title, owner, quantity, reason, id (hex), how
+ * many). Their notes are the owners' and stay out. */
+const struct view view_report_blocks = {
+	"blocks",
+	"SELECT b.start_ms, b.end_ms, r.title, mo.name, b.quantity, b.reason,"
+	" lower(hex(b.id)), count(*) OVER ()"
+	" FROM held_blocks b LEFT JOIN resources r ON r.id = b.resource"
+	" LEFT JOIN members mo ON mo.id = b.owner"
+	" WHERE b.start_ms < ?2 AND b.end_ms > ?1"
+	" ORDER BY b.start_ms, b.id LIMIT ?3"};
 
 /* What report --json prints: ?1 the file, ?2 its size, ?3 "true" when the
  * audit passed, else "false", ?4 the violations. */

@@ -96,6 +96,8 @@ int cmd_log(struct ctx *c, int argc, char **argv);
 int cmd_reindex(struct ctx *c, int argc, char **argv);
 int cmd_sync(struct ctx *c, int argc, char **argv);
 int cmd_borrow(struct ctx *c, int argc, char **argv);
+int cmd_block(struct ctx *c, int argc, char **argv);
+int cmd_unblock(struct ctx *c, int argc, char **argv);
 int cmd_export(struct ctx *c, int argc, char **argv);
 int cmd_propose(struct ctx *c, int argc, char **argv);
 int cmd_vote(struct ctx *c, int argc, char **argv);

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "i18n.h"
 #include "entry.h"
+#include "i18n.h"
 #include "lending.h"
 #include "loan.h"
 #include "style.h"
@@ -71,20 +72,27 @@ static const char *state_now(struct ctx *c, const uint8_t id[32], const char *df
 int cmd_borrow(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] "
-				  "[--note TEXT]";
+				  "[--note TEXT] [--wait]\n"
+				  "       [--repeat weekly --until DATE]";
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, 'f'},
 		{"to", required_argument, NULL, 't'},
 		{"quantity", required_argument, NULL, 'q'},
 		{"note", required_argument, NULL, 'n'},
+		{"wait", no_argument, NULL, 'w'},
+		{"repeat", required_argument, NULL, 'R'},
+		{"until", required_argument, NULL, 'U'},
 		{0},
 	};
-	const char *from = NULL, *to = NULL, *note = NULL;
+	const char *from = NULL, *to = NULL, *note = NULL, *repeat = NULL, *until_arg = NULL;
 	uint64_t quantity = 1;
-	int64_t start, end;
-	int o, rc;
+	int64_t start, end, until = 0;
+	int o, rc, wait = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
+		case 'w': wait = 1; break;
+		case 'R': repeat = optarg; break;
+		case 'U': until_arg = optarg; break;
 		case 'f': from = optarg; break;
 		case 't': to = optarg; break;
 		case 'n': note = optarg; break;
@@ -115,6 +123,23 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 		return fail_err(EXIT_USAGE, "--to");
 	if (note && text_check("--note", note, NOTE_MAX_LEN, 1))
 		return fail_err(EXIT_USAGE, NULL);
+	if (!repeat != !until_arg)
+		return missing("borrow", repeat ? "--until" : "--repeat", use);
+	if (repeat && strcmp(repeat, "weekly") != 0)
+		return fail(EXIT_USAGE, "--repeat: unknown rule '%s' (weekly)", repeat);
+	if (until_arg && clock_parse(until_arg, 1, &until))
+		return fail_err(EXIT_USAGE, "--until");
+	if (until_arg) {
+		/* the ledger's own check of a series, before anything is signed */
+		Mutua__Request r = MUTUA__REQUEST__INIT;
+		r.start = start;
+		r.end = end;
+		r.has_repeat = r.has_until = 1;
+		r.repeat = ENTRY_REPEAT_WEEKLY;
+		r.until = until;
+		if (end > start && entry_series_count(&r) < 0)
+			return fail_err(EXIT_USAGE, "--repeat");
+	}
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
 	uint8_t res[32];
@@ -122,16 +147,46 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (end <= start)
 		return fail(EXIT_REFUSED, "the slot ends (%s) before it starts (%s)", to, from);
+	/* the CLI's decision, by this computer's clock (or MUTUA_NOW, the
+	 * date a test or a demo replays): the fold cannot use one (DESIGN.md,
+	 * invariant 9), so a request signed elsewhere for a past slot is
+	 * still a request, which its owner declines */
+	int64_t now = clock_now_ms();
+	const char *pinned = getenv("MUTUA_NOW");
+	if (pinned && *pinned && clock_parse(pinned, 0, &now))
+		return fail_err(EXIT_USAGE, "MUTUA_NOW");
+	if (end <= now)
+		return fail(EXIT_REFUSED, "the slot ends in the past (%s): choose a slot to come", to);
+	if (start < now && !c->json)
+		fprintf(stderr, _("mutua: warning: the slot started in the past (%s); the request "
+				  "covers what is left of it\n"), from);
 	uint8_t id[32];
-	if (lending_borrow(c->store, c->key, res, start, end, quantity, note,
+	if (lending_borrow(c->store, c->key, res, start, end, quantity, note, wait, until,
 			   getenv("MUTUA_ACTOR"), id))
 		return fail_err(EXIT_REFUSED, NULL);
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, 32);
-	if (c->json)
-		printf("{\"id\":\"%s\",\"state\":\"requested\"}\n", hex);
-	else
+	int n = 1;
+	if (until) {
+		Mutua__Request r = MUTUA__REQUEST__INIT;
+		r.start = start;
+		r.end = end;
+		r.has_repeat = r.has_until = 1;
+		r.repeat = ENTRY_REPEAT_WEEKLY;
+		r.until = until;
+		n = entry_series_count(&r);
+	}
+	if (c->json) {
+		printf("{\"id\":\"%s\",\"state\":\"requested\"", hex);
+		if (until)
+			printf(",\"occurrences\":%d", n);
+		puts("}");
+	} else {
 		puts(hex);
+		if (until)
+			fprintf(stderr, _("mutua: a weekly series of %d occurrences, each a loan of its "
+					  "own ('mutua requests' lists them)\n"), n);
+	}
 	return EXIT_OK;
 }
 
@@ -146,8 +201,8 @@ struct step {
 };
 
 static const struct step steps[] = {
-	{LOAN_ACCEPT, "mutua accept REQ", 0},
-	{LOAN_DECLINE, "mutua decline REQ [--reason TEXT]", 0},
+	{LOAN_ACCEPT, "mutua accept REQ [--series]", 0},
+	{LOAN_DECLINE, "mutua decline REQ [--reason TEXT] [--waitlist] [--series]", 0},
 	{LOAN_CANCEL, "mutua cancel REQ [--reason TEXT]", 0},
 	{LOAN_HANDOVER, "mutua handover REQ [--note TEXT]", 0},
 	{LOAN_RETURN, "mutua return REQ [--usage N] [--note TEXT]", 1},
@@ -156,19 +211,93 @@ static const struct step steps[] = {
 	{LOAN_DISPUTE, "mutua dispute REQ --reason TEXT", 0},
 };
 
+/* accept or decline --series: the step for each occurrence of l's series
+ * still pending (requested or waiting), one by one, each checked and
+ * signed in its own transaction; those refused are named. 0 when every
+ * one was taken, 1 otherwise. */
+static int run_series(struct ctx *c, enum loan_step step, const struct lending_loan *l,
+		      const char *note, int waitlist)
+{
+	struct view_arg a[] = {VIEW_ID(l->id)};
+	struct view_rows *r = view_open(c->store, &view_series, a, 1, 0);
+	if (!r)
+		return fail_err(EXIT_REFUSED, "store");
+	uint8_t (*ids)[32] = NULL;
+	size_t n = 0;
+	int rc;
+	while ((rc = view_next(r)) == 1) {
+		void *more = realloc(ids, (n + 1) * sizeof *ids);
+		if (!more)
+			break;
+		ids = more;
+		if (hex_decode(ids[n], 32, view_text(r, 0)) == 0)
+			n++;
+	}
+	view_close(&r);
+	if (rc != 0) {
+		free(ids);
+		return fail(EXIT_REFUSED, rc < 0 ? "store: %s" : "%s", rc < 0 ? err_msg() : "out of memory");
+	}
+	if (n == 0) {
+		free(ids);
+		return fail(EXIT_REFUSED, "no occurrence of this series is pending");
+	}
+	int refused = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct lending_loan o;
+		struct booking_check chk;
+		const char *why = NULL;
+		if (lending_loan_get(c->store, ids[i], &o) != 1)
+			continue;
+		if (step == LOAN_ACCEPT) {
+			int can = lending_accept(c->store, c->key, o.id, getenv("MUTUA_ACTOR"), &chk);
+			why = can < 0 ? err_msg() : can == 0 ? chk.why : NULL;
+		} else if ((waitlist ? lending_waitlist(c->store, c->key, o.id, note,
+							getenv("MUTUA_ACTOR"))
+				     : lending_append(c->store, c->key, MUTUA__BODY__PAYLOAD_DECLINE, o.id,
+						      note, -1, -1, getenv("MUTUA_ACTOR")))) {
+			why = err_msg();
+		}
+		char hex[HEX_ID_LEN + 1], day[CLOCK_BUF];
+		hex_encode(hex, o.id, 32);
+		clock_format_utc(day, o.start);
+		if (why) {
+			refused++;
+			fprintf(stderr, _("mutua: occurrence %.12s (%s) not %s: %s\n"), hex, day,
+				step == LOAN_ACCEPT ? _("accepted") : _("declined"), why);
+			continue;
+		}
+		print_step(c, &o, state_now(c, o.id, "?"));
+	}
+	free(ids);
+	return refused ? EXIT_REFUSED : EXIT_OK;
+}
+
 static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"reason", required_argument, NULL, 'r'},
 		{"note", required_argument, NULL, 'r'},
 		{"usage", required_argument, NULL, 'u'},
+		{"waitlist", no_argument, NULL, 'w'},
+		{"series", no_argument, NULL, 'S'},
 		{0},
 	};
 	const char *note = NULL, *usage_arg = NULL;
-	int o, rc;
+	int o, rc, waitlist = 0, series = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'r': note = optarg; break;
+		case 'w':
+			if (sp->step != LOAN_DECLINE)
+				return usage(sp->use);
+			waitlist = 1;
+			break;
+		case 'S':
+			if (sp->step != LOAN_DECLINE && sp->step != LOAN_ACCEPT)
+				return usage(sp->use);
+			series = 1;
+			break;
 		case 'u':
 			if (!sp->usage)
 				return usage(sp->use);
@@ -190,6 +319,8 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = load_loan(c, argv[optind], &l)))
 		return rc;
 
+	if (series)
+		return run_series(c, sp->step, &l, note, waitlist);
 	/* who may take the step, and after which state, is the fold's to
 	 * say: the ledger refuses what it would ignore, with its reason */
 	const char *name = loan_step_name(sp->step);
@@ -216,6 +347,12 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 			return fail(EXIT_USAGE, "--usage is needed: '%s' is counted in %s",
 				    l.title, l.unit);
 	}
+	if (waitlist) {
+		if (lending_waitlist(c->store, c->key, l.id, note, getenv("MUTUA_ACTOR")))
+			return fail(EXIT_REFUSED, "cannot put on the waitlist: %s", err_msg());
+		print_step(c, &l, state_now(c, l.id, "waiting"));
+		return EXIT_OK;
+	}
 	/* the rate is the request's, agreed by the borrower: none is sent */
 	int64_t rate = -1;
 	if (lending_append(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
@@ -231,6 +368,111 @@ int cmd_step(struct ctx *c, int argc, char **argv)
 		if (strcmp(argv[0], loan_step_name(steps[i].step)) == 0)
 			return run_step(c, &steps[i], argc, argv);
 	return fail(EXIT_USAGE, "unknown step '%s'", argv[0]);
+}
+
+/* ---- blocks: the owner's own use ---------------------------------------- */
+
+int cmd_block(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua block RESOURCE --from TIME --to TIME [--quantity N]\n"
+				  "       --reason internal|maintenance|other [--note TEXT]";
+	static const struct option opts[] = {
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"quantity", required_argument, NULL, 'q'},
+		{"reason", required_argument, NULL, 'r'},
+		{"note", required_argument, NULL, 'n'},
+		{0},
+	};
+	const char *from = NULL, *to = NULL, *note = NULL, *why = NULL;
+	uint64_t quantity = 0;
+	uint32_t reason;
+	int64_t start, end;
+	int o, rc;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'f': from = optarg; break;
+		case 't': to = optarg; break;
+		case 'n': note = optarg; break;
+		case 'r': why = optarg; break;
+		case 'q':
+			if (parse_u64("--quantity", optarg, CAPACITY_MAX, &quantity))
+				return EXIT_USAGE;
+			if (quantity < 1)
+				return fail(EXIT_USAGE, "--quantity: must be at least 1");
+			break;
+		default: return usage(use);
+		}
+	}
+	if (!from)
+		return missing("block", "--from", use);
+	if (!to)
+		return missing("block", "--to", use);
+	if (!why)
+		return missing("block", "--reason", use);
+	if (optind == argc)
+		return missing("block", "RESOURCE (an offer's id prefix)", use);
+	if (optind != argc - 1)
+		return usage(use);
+	if (entry_block_reason_parse(why, &reason))
+		return fail_err(EXIT_USAGE, "--reason");
+	if (clock_parse(from, 0, &start))
+		return fail_err(EXIT_USAGE, "--from");
+	if (clock_parse(to, 1, &end))
+		return fail_err(EXIT_USAGE, "--to");
+	if (note && text_check("--note", note, NOTE_MAX_LEN, 1))
+		return fail_err(EXIT_USAGE, NULL);
+	if (end <= start)
+		return fail(EXIT_USAGE, "the slot ends (%s) before it starts (%s)", to, from);
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
+		return rc;
+	uint8_t res[32], id[32];
+	if ((rc = resolve_id(c, "offer", &view_offer_ids, argv[optind], res)))
+		return rc;
+	if (booking_block_append(c->store, c->key, res, start, end, (int64_t)quantity, reason,
+				 note, getenv("MUTUA_ACTOR"), id))
+		return fail(EXIT_REFUSED, "cannot block: %s", err_msg());
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, id, 32);
+	/* the pending requests it now conflicts with, for the owner to answer */
+	struct view_arg a[] = {VIEW_ID(id)};
+	struct view_rows *r = view_open(c->store, &view_block_conflicts, a, 1, 0);
+	int n = 0;
+	while (r && view_next(r) == 1) {
+		if (!c->json)
+			fprintf(stderr, _("mutua: request %.12s of %s (%s to %s) now conflicts with "
+					  "this block: decline it or keep it as waitlist\n"),
+				view_text(r, 0), view_text(r, 1), view_text(r, 2), view_text(r, 3));
+		n++;
+	}
+	view_close(&r);
+	if (c->json)
+		printf("{\"id\":\"%s\",\"conflicts\":%d}\n", hex, n);
+	else
+		puts(hex);
+	return EXIT_OK;
+}
+
+int cmd_unblock(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua unblock BLOCK";
+	int rc;
+	if (argc != 2 || argv[1][0] == '-')
+		return usage(use);
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
+		return rc;
+	uint8_t id[32];
+	if ((rc = resolve_id(c, "block", &view_block_ids, argv[1], id)))
+		return rc;
+	if (booking_unblock_append(c->store, c->key, id, getenv("MUTUA_ACTOR")))
+		return fail(EXIT_REFUSED, "cannot unblock: %s", err_msg());
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, id, 32);
+	if (c->json)
+		printf("{\"id\":\"%s\",\"state\":\"unblocked\"}\n", hex);
+	else
+		printf("%s %s\n", hex, _("unblocked"));
+	return EXIT_OK;
 }
 
 /* ---- listings --------------------------------------------------------- */
@@ -254,8 +496,8 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 		case 's': {
 			if (loan_state_parse(optarg, &ls))
 				return fail(EXIT_USAGE, "--state: unknown state '%s' (requested, "
-					    "accepted, declined, cancelled, handed_over, returned, "
-					    "claimed, disputed, closed)", optarg);
+					    "waiting, accepted, declined, cancelled, handed_over, "
+					    "returned, claimed, disputed, closed)", optarg);
 			state = optarg;
 			break;
 		}
@@ -272,7 +514,8 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 			       VIEW_TEXT(state)};
 	static const char *const cols[] = {"id.12", "resource_title:28", "owner_name:20",
 					   "borrower_name:20", "from", "to", "quantity",
-					   "state", "credits", "usage_claimed", "conflict:40", NULL};
+					   "state", "credits", "usage_claimed", "conflict:40",
+					   "competes:26", "waitlist", "occurrence", NULL};
 	return out_rows(c, &view_requests, a, 4, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
@@ -387,6 +630,57 @@ static void ics_time(char *out, int64_t ms)
 	strftime(out, 20, "%Y%m%dT%H%M%SZ", &tm);
 }
 
+/* A weekly series the calendar shows whole (view_calendar_series): every
+ * occurrence in the window, so that one RRULE with an EXDATE for each
+ * week that does not hold says exactly what the rows say. Others are
+ * written one event an occurrence. */
+#define ICS_SERIES_MAX 256
+struct ics_series {
+	char id[HEX_ID_LEN + 1];
+	int n, done;
+	int64_t start, end;   /* the first occurrence's slot */
+	uint64_t holding;     /* bit k: occurrence k holds (ENTRY_SERIES_MAX < 64) */
+};
+
+static int ics_series_read(struct ctx *c, struct view_arg *args, struct ics_series *out)
+{
+	struct view_rows *r = view_open(c->store, &view_calendar_series, args, 3, 0);
+	if (!r)
+		return -1;
+	int n = 0, rc;
+	while ((rc = view_next(r)) == 1 && n < ICS_SERIES_MAX) {
+		if (!view_int(r, 5))
+			continue;
+		struct ics_series *x = &out[n];
+		snprintf(x->id, sizeof x->id, "%s", view_text(r, 0));
+		x->n = (int)view_int(r, 1);
+		x->start = view_int(r, 2);
+		x->end = view_int(r, 3);
+		x->done = 0;
+		x->holding = 0;
+		const char *h = view_text(r, 4);
+		for (char *e; h && *h; h = e) {
+			long k = strtol(h, &e, 10);
+			if (e == h)
+				break;
+			if (k >= 0 && k < 64)
+				x->holding |= 1ULL << k;
+		}
+		if (x->n >= 1 && x->n <= ENTRY_SERIES_MAX)
+			n++;
+	}
+	view_close(&r);
+	return rc < 0 ? -1 : n;
+}
+
+static struct ics_series *ics_series_find(struct ics_series *s, int n, const char *id)
+{
+	for (int i = 0; id && i < n; i++)
+		if (strcmp(s[i].id, id) == 0)
+			return &s[i];
+	return NULL;
+}
+
 int cmd_calendar(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics]";
@@ -396,7 +690,8 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (argc - optind > 1)
 		return usage(use);
-	if ((rc = cli_open(c, NEED_FED)))
+	/* the key: the owner's own blocks show their notes */
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
 	if (optind < argc) {
 		if ((rc = resolve_id(c, "offer", &view_offer_ids, argv[optind], w.resource)))
@@ -404,11 +699,12 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		w.has_resource = 1;
 	}
 	struct view_arg args[] = {VIEW_INT(w.from), VIEW_INT(w.to),
-				  w.has_resource ? VIEW_ID(w.resource) : VIEW_NULL};
+				  w.has_resource ? VIEW_ID(w.resource) : VIEW_NULL, VIEW_ID(c->me)};
 	if (!ics) {
 		static const char *const cols[] = {"resource_title:28", "from", "to", "quantity",
-						   "borrower_name:24", "state", "id.12", NULL};
-		int rows = out_rows(c, &view_calendar, args, 3, cols);
+						   "borrower_name:24", "state", "reason", "id.12",
+						   NULL};
+		int rows = out_rows(c, &view_calendar, args, 4, cols);
 		int64_t pending = 0;
 		if (rows < 0)
 			return EXIT_REFUSED;
@@ -437,12 +733,17 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		return EXIT_OK;
 	}
 	/* the columns used, by name: ID, TITLE ... */
-	enum { ID, TITLE, OWNER, BORROWER, QUANTITY, STATE, START, END, NOTE, LOCATION, NCOLS };
+	enum { ID, TITLE, OWNER, BORROWER, QUANTITY, STATE, START, END, NOTE, LOCATION, REASON,
+	       SERIES, NCOLS };
 	static const char *const names[NCOLS] = {"id", "resource_title", "owner_name",
 						 "borrower_name", "quantity", "state", "start_ms",
-						 "end_ms", "note", "location"};
+						 "end_ms", "note", "location", "reason", "series"};
 	int col[NCOLS];
-	struct view_rows *r = view_open(c->store, &view_calendar, args, 3, 0);
+	struct ics_series ser[ICS_SERIES_MAX];
+	int nser = ics_series_read(c, args, ser);
+	if (nser < 0)
+		return fail_err(EXIT_REFUSED, "store");
+	struct view_rows *r = view_open(c->store, &view_calendar, args, 4, 0);
 	if (!r)
 		return fail_err(EXIT_REFUSED, "store");
 	for (int k = 0; k < NCOLS; k++) {
@@ -470,23 +771,49 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		const char *state = view_text(r, col[STATE]);
 		const char *note = view_text(r, col[NOTE]);
 		const char *location = view_text(r, col[LOCATION]);
-		ics_time(a, view_int(r, col[START]));
-		ics_time(b, view_int(r, col[END]));
+		/* a whole weekly series: one event, its rule and the weeks left
+		 * out, at its first row; its other rows are in it */
+		struct ics_series *whole = ics_series_find(ser, nser, view_text(r, col[SERIES]));
+		if (whole && whole->done)
+			continue;
+		ics_time(a, whole ? whole->start : view_int(r, col[START]));
+		ics_time(b, whole ? whole->end : view_int(r, col[END]));
 		ics_line("BEGIN:VEVENT");
-		ics_line("UID:%s@mutua", view_text(r, col[ID]));
+		ics_line("UID:%s@mutua", whole ? whole->id : view_text(r, col[ID]));
 		ics_line("DTSTAMP:%s", stamp);
 		ics_line("DTSTART:%s", a);
 		ics_line("DTEND:%s", b);
-		snprintf(t2, sizeof t2, "%s - %s", title ? title : "?", borrower ? borrower : "?");
+		if (whole) {
+			whole->done = 1;
+			ics_line("RRULE:FREQ=WEEKLY;COUNT=%d", whole->n);
+			for (int k = 0; k < whole->n; k++) {
+				if (whole->holding & (1ULL << k))
+					continue;
+				ics_time(a, whole->start + k * ENTRY_WEEK_MS);
+				ics_line("EXDATE:%s", a);
+			}
+		}
+		const char *reason = view_text(r, col[REASON]);
+		if (reason)
+			snprintf(t2, sizeof t2, _("%s - blocked (%s)"), title ? title : "?", reason);
+		else
+			snprintf(t2, sizeof t2, "%s - %s", title ? title : "?",
+				 borrower ? borrower : "?");
 		ics_text(t1, sizeof t1, t2);
 		ics_line("SUMMARY:%s", t1);
-		int m = snprintf(t2, sizeof t2, _("%s lends it to %s, quantity %lld, %s."),
-				 owner ? owner : "?", borrower ? borrower : "?",
-				 (long long)view_int(r, col[QUANTITY]),
-				 _(state_words(state ? state : "?")));
-		if (m >= 0 && (size_t)m < sizeof t2)
-			snprintf(t2 + m, sizeof t2 - (size_t)m, "%s%s", note && *note ? " " : "",
-				 note ? note : "");
+		if (reason)
+			snprintf(t2, sizeof t2, _("Blocked by %s (%s), quantity %lld.%s%s"),
+				 owner ? owner : "?", reason, (long long)view_int(r, col[QUANTITY]),
+				 note && *note ? " " : "", note ? note : "");
+		else {
+			int m = snprintf(t2, sizeof t2, _("%s lends it to %s, quantity %lld, %s."),
+					 owner ? owner : "?", borrower ? borrower : "?",
+					 (long long)view_int(r, col[QUANTITY]),
+					 _(state_words(state ? state : "?")));
+			if (m >= 0 && (size_t)m < sizeof t2)
+				snprintf(t2 + m, sizeof t2 - (size_t)m, "%s%s",
+					 note && *note ? " " : "", note ? note : "");
+		}
 		ics_text(t3, sizeof t3, t2);
 		ics_line("DESCRIPTION:%s", t3);
 		if (location && *location) {

@@ -1,7 +1,9 @@
 /* cmd_offer.c - mutua offer add | list | show | update | withdraw. */
 #include "cli.h"
-#include "i18n.h"
+#include "booking.h"
 #include "entry.h"
+#include "i18n.h"
+#include "lending.h"
 #include "loan_read.h"
 #include "util.h"
 #include "view.h"
@@ -14,6 +16,7 @@
 struct offer_opts {
 	const char *kind, *title, *unit, *capacity, *rate, *location, *description;
 	int auto_accept; /* -1 not given */
+	int force;       /* update: lower the capacity below loans in progress */
 };
 
 static const char offer_use[] =
@@ -32,6 +35,7 @@ static int parse_offer_opts(int argc, char **argv, struct offer_opts *oo)
 		{"description", required_argument, NULL, 'd'},
 		{"auto-accept", no_argument, NULL, 'a'},
 		{"no-auto-accept", no_argument, NULL, 'A'},
+		{"force", no_argument, NULL, 'F'},
 		{0},
 	};
 	int o;
@@ -48,6 +52,7 @@ static int parse_offer_opts(int argc, char **argv, struct offer_opts *oo)
 		case 'd': oo->description = optarg; break;
 		case 'a': oo->auto_accept = 1; break;
 		case 'A': oo->auto_accept = 0; break;
+		case 'F': oo->force = 1; break;
 		default: return usage(offer_use);
 		}
 	}
@@ -208,7 +213,13 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 	static const char *const cols[] = {"id.12", "title:32", "kind", "owner_name:24",
 					   "capacity", "unit", "rate", "location:24",
 					   "status", NULL};
-	return out_rows(c, &view_offers, a, 5, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	/* over a slot: what is free, and a free slot told from one that
+	 * pending requests (or the owner's blocks) already touch */
+	static const char *const slot_cols[] = {"id.12", "title:32", "kind", "owner_name:24",
+						"free", "unit", "rate", "location:24",
+						"slot", "pending", "blocked", NULL};
+	return out_rows(c, &view_offers, a, 5, available ? slot_cols : cols) < 0 ? EXIT_REFUSED
+										: EXIT_OK;
 }
 
 static int offer_show(struct ctx *c, int argc, char **argv)
@@ -241,6 +252,54 @@ static int offer_read(struct ctx *c, const char *arg, struct offer_info *o)
 	return EXIT_OK;
 }
 
+/* Appends the update b of resource, in one transaction with the check
+ * that a lower capacity leaves every loan in progress room
+ * (booking_capacity_short): refused naming the loans, or with force
+ * signed and the loans named for the owner to settle with their
+ * borrowers. force < 0: the capacity is not lowered, no check. */
+static int update_append(struct ctx *c, Mutua__Body *b, const uint8_t resource[32],
+			 int64_t capacity, int force)
+{
+	uint8_t (*over)[32] = NULL;
+	size_t n = 0;
+	if (store_begin(c->store, c->key, "an offer update and its check"))
+		return fail_err(EXIT_REFUSED, NULL);
+	if (force >= 0 && booking_capacity_short(c->store, resource, capacity, &over, &n)) {
+		store_rollback(c->store, c->key);
+		return fail_err(EXIT_REFUSED, "store");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lending_loan l;
+		char hex[HEX_ID_LEN + 1], a[CLOCK_BUF], z[CLOCK_BUF];
+		hex_encode(hex, over[i], 32);
+		if (lending_loan_get(c->store, over[i], &l) != 1)
+			continue;
+		clock_format_utc(a, l.start);
+		clock_format_utc(z, l.end);
+		if (force)
+			fprintf(stderr, _("mutua: loan %.12s (%s to %s, quantity %lld) is beyond the "
+					  "new capacity %lld: settle it with its borrower (cancel)\n"),
+				hex, a, z, (long long)l.quantity, (long long)capacity);
+		else
+			fprintf(stderr, _("mutua: loan %.12s (%s to %s, quantity %lld) would be beyond "
+					  "capacity %lld\n"),
+				hex, a, z, (long long)l.quantity, (long long)capacity);
+	}
+	free(over);
+	if (n && !force) {
+		store_rollback(c->store, c->key);
+		return fail(EXIT_REFUSED, "capacity %lld is below %zu loan(s) in progress (named "
+			    "above): settle them first, or --force", (long long)capacity, n);
+	}
+	uint8_t eid[32];
+	if (store_append(c->store, c->key, b, eid) || store_commit(c->store, c->key)) {
+		store_rollback(c->store, c->key);
+		return fail_err(EXIT_REFUSED, NULL);
+	}
+	print_id(c, "id", resource);
+	return EXIT_OK;
+}
+
 static int offer_update(struct ctx *c, int argc, char **argv)
 {
 	struct offer_opts oo;
@@ -253,7 +312,7 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (optind != argc - 1)
 		return usage("mutua offer update ID [--kind KIND] [--title TEXT] [--unit UNIT]\n"
-			     "       [--capacity N] [--rate CREDITS] [--location TEXT]\n"
+			     "       [--capacity N [--force]] [--rate CREDITS] [--location TEXT]\n"
 			     "       [--description TEXT] [--auto-accept|--no-auto-accept]");
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
 	    (rc = offer_read(c, argv[optind], &cur)))
@@ -274,34 +333,34 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 		b.actor = getenv("MUTUA_ACTOR");
 		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
 		b.offer_update = &u;
-		uint8_t eid[32];
-		if (store_append(c->store, c->key, &b, eid))
-			rc = fail_err(EXIT_REFUSED, NULL);
-		else
-			print_id(c, "id", cur.id);
+		/* only a lower capacity can leave a loan in progress without room */
+		rc = update_append(c, &b, cur.id, (int64_t)o.capacity,
+				   (int64_t)o.capacity >= cur.capacity ? -1 : oo.force);
 	}
 	return rc;
 }
 
 static int offer_withdraw(struct ctx *c, int argc, char **argv)
 {
-	Mutua__OfferWithdraw w = MUTUA__OFFER_WITHDRAW__INIT;
-	Mutua__Body b = MUTUA__BODY__INIT;
 	struct offer_info cur;
-	int rc;
+	int rc, declined;
 	if (argc != 2)
 		return usage("mutua offer withdraw ID");
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
 	    (rc = offer_read(c, argv[1], &cur)))
 		return rc;
-	w.offer.data = cur.id;
-	w.offer.len = 32;
-	b.actor = getenv("MUTUA_ACTOR");
-	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
-	b.offer_withdraw = &w;
-	if (store_append(c->store, c->key, &b, NULL))
+	/* its pending requests are answered at once: declined, withdrawn */
+	if (lending_withdraw(c->store, c->key, cur.id, getenv("MUTUA_ACTOR"), &declined))
 		return fail_err(EXIT_REFUSED, NULL);
+	if (c->json) {
+		char hex[HEX_ID_LEN + 1];
+		hex_encode(hex, cur.id, 32);
+		printf("{\"id\":\"%s\",\"declined\":%d}\n", hex, declined);
+		return EXIT_OK;
+	}
 	print_id(c, "id", cur.id);
+	if (declined)
+		fprintf(stderr, _("mutua: %d pending request(s) declined: withdrawn\n"), declined);
 	return EXIT_OK;
 }
 

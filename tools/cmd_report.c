@@ -1139,6 +1139,47 @@ static void loan_cells(FILE *f, struct view_rows *v, int title, int lender, int 
 	fprintf(f, "</td><td class=\"n\">%lld</td>", (long long)view_int(v, qty));
 }
 
+/* The owners' own use of their resources (blocks): the reason, never the
+ * note. */
+static int blocks_out(FILE *f, struct report *r)
+{
+	struct view_rows *v = period_rows(r, &view_report_blocks, 3, LOANS_SHOWN);
+	int rc, rows = 0;
+	int64_t all = 0;
+	if (!v)
+		return -1;
+	while ((rc = view_next(v)) == 1) {
+		if (!rows++)
+			fprintf(f, "<h3>%s</h3>\n<table><tr><th>%s</th><th>%s</th><th>%s</th>"
+				   "<th class=\"n\">%s</th><th>%s</th><th>Id</th></tr>\n",
+				_("Kept by their owners (blocks)"), _("Slot"), _("Resource"),
+				_("Owner"), _("Qty"), _("Reason"));
+		all = view_int(v, 7);
+		fputs("<tr><td>", f);
+		slot_out(f, view_int(v, 0), view_int(v, 1));
+		fputs("</td><td>", f);
+		h(f, view_is_null(v, 2) ? "?" : col_text(v, 2));
+		fputs("</td><td>", f);
+		h(f, view_is_null(v, 3) ? "?" : col_text(v, 3));
+		fprintf(f, "</td><td class=\"n\">%lld</td><td>", (long long)view_int(v, 4));
+		h(f, col_text(v, 5));
+		fprintf(f, "</td><td class=\"id\">%.8s</td></tr>\n", col_text(v, 6));
+	}
+	view_close(&v);
+	if (rc < 0)
+		return -1;
+	if (rows)
+		fprintf(f, "</table>\n<p class=\"note\">%s</p>\n",
+			_("Held for the owner's own use or maintenance: no loan could be accepted "
+			  "over them."));
+	if (all > rows) {
+		fputs("<p class=\"note\">", f);
+		fprintf(f, _("The first %d of %lld."), rows, (long long)all);
+		fputs("</p>\n", f);
+	}
+	return 0;
+}
+
 static int loans_out(FILE *f, struct report *r)
 {
 	struct view_rows *v = period_rows(r, &view_report_loans, 3, LOANS_SHOWN);
@@ -1223,7 +1264,7 @@ static int loans_out(FILE *f, struct report *r)
 		fprintf(f, _("The first %d of %lld."), rows, (long long)all);
 		fputs("</p>\n", f);
 	}
-	return 0;
+	return blocks_out(f, r);
 }
 
 /* The members, and how far this copy of each one's history goes. */

@@ -60,7 +60,7 @@ static const struct help_cmd cmds[] = {
 	 "mutua offer list [--kind KIND] [--member NAME|ID] [--all] [--available FROM/TO]\n"
 	 "mutua offer show ID\n"
 	 "mutua offer update ID [--kind KIND] [--title TEXT] [--unit UNIT] [--capacity N]\n"
-	 "       [--rate CREDITS] [--location TEXT] [--description TEXT]\n"
+	 "       [--force] [--rate CREDITS] [--location TEXT] [--description TEXT]\n"
 	 "       [--auto-accept|--no-auto-accept]\n"
 	 "mutua offer withdraw ID",
 	 OPTS({"--kind KIND", N_("vehicle, storage, skill, equipment, room or other")},
@@ -74,17 +74,43 @@ static const struct help_cmd cmds[] = {
 	      {"--no-auto-accept", N_("update: ask again before accepting")},
 	      {"--member NAME|ID", N_("list: only this member's offers")},
 	      {"--all", N_("list: withdrawn offers too")},
-	      {"--available FROM/TO", N_("list: only what is free for this slot")}),
+	      {"--available FROM/TO", N_("list: only what is free for this slot")},
+	      {"--force", N_("update: lower the capacity below loans in progress, which are named "
+			     "for the owner to settle")}),
 	 "mutua offer add --kind vehicle --title 'Camion 12 m3' --unit day --rate 20\n"
 	 "mutua offer list --available 2026-12-05/2026-12-06"},
-	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT]",
+	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT] [--wait]\n"
+	 "       [--repeat weekly --until DATE]",
 	 OPTS({"--from TIME", N_("the start of the slot, e.g. 2026-12-05 or 2026-12-05T08:00")},
 	      {"--to TIME", N_("the end of the slot, e.g. 2026-12-05 or 2026-12-05T18:00")},
 	      {"--quantity N", N_("how many (default 1)")},
-	      {"--note TEXT", N_("a note for the owner")}),
+	      {"--note TEXT", N_("a note for the owner")},
+	      {"--wait", N_("if the slot is taken, wait on the owner's waitlist instead of a "
+			    "decline")},
+	      {"--repeat weekly", N_("the same slot every week: a series, each week a loan of its "
+				     "own")},
+	      {"--until DATE", N_("with --repeat: the last day a week may start (at most 53 "
+				  "weeks)")}),
 	 "mutua borrow 3fa2c1 --from 2026-12-05T08:00 --to 2026-12-05T18:00"},
-	{"accept", "mutua accept REQ", NO_OPTS, "mutua accept 9be0d4"},
-	{"decline", "mutua decline REQ [--reason TEXT]", step_reason,
+	{"block",
+	 "mutua block RESOURCE --from TIME --to TIME [--quantity N]\n"
+	 "       --reason internal|maintenance|other [--note TEXT]",
+	 OPTS({"--from TIME", N_("the start of the block, e.g. 2026-12-08T08:00")},
+	      {"--to TIME", N_("its end")},
+	      {"--quantity N", N_("how many of the resource (default: all of it)")},
+	      {"--reason REASON", N_("internal (the owner's own use), maintenance or other: what "
+				     "the others see")},
+	      {"--note TEXT", N_("for this member's staff only")}),
+	 "mutua block 3fa2c1 --from 2026-12-08 --to 2026-12-09 --reason maintenance"},
+	{"unblock", "mutua unblock BLOCK", NO_OPTS, "mutua unblock 7d41e0"},
+	{"accept", "mutua accept REQ [--series]",
+	 OPTS({"--series", N_("every pending week of REQ's weekly series, those that fit")}),
+	 "mutua accept 9be0d4"},
+	{"decline", "mutua decline REQ [--reason TEXT] [--waitlist] [--series]",
+	 OPTS({"--reason TEXT", N_("why, shown to the other member")},
+	      {"--note TEXT", N_("the same as --reason")},
+	      {"--waitlist", N_("keep the request as waitlist: it waits for the slot to free up")},
+	      {"--series", N_("every pending week of REQ's weekly series")}),
 	 N_("mutua decline 9be0d4 --reason 'the van is in repair'")},
 	{"cancel", "mutua cancel REQ [--reason TEXT]", step_reason,
 	 N_("mutua cancel 9be0d4 --reason 'event postponed'")},

@@ -34,6 +34,8 @@ static const struct {
 	{"federation", cmd_federation, G_SETUP, N_("create, join or show the federation")},
 	{"offer", cmd_offer, G_LEND, N_("add, list, show, update or withdraw resources")},
 	{"borrow", cmd_borrow, G_LEND, N_("ask to borrow a resource for a slot")},
+	{"block", cmd_block, G_LEND, N_("hold one of this member's resources for its own use or maintenance")},
+	{"unblock", cmd_unblock, G_LEND, N_("lift a block")},
 	{"accept", cmd_step, G_LEND, N_("accept a request for one of this member's resources")},
 	{"decline", cmd_step, G_LEND, N_("decline a request")},
 	{"cancel", cmd_step, G_LEND, N_("cancel a request or loan before handover")},

@@ -41,12 +41,14 @@ setup_file() {
 		--rate 10) || return 1
 	VAN=$(mutua --home "$A" offer add --kind vehicle --title "Fourgon" --unit day) || return 1
 	share_all
+	# the van is withdrawn before C's request for it reaches A (a
+	# withdrawal answers the requests its node holds: declined)
+	mutua --home "$A" offer withdraw "$VAN" >/dev/null || return 1
 	R1=$(mutua --home "$B" borrow "$TRUCK" --from 2026-01-05 --to 2026-01-05) || return 1
 	R2=$(mutua --home "$C" borrow "$TRUCK" --from 2026-01-05 --to 2026-01-05) || return 1
 	R3=$(mutua --home "$C" borrow "$VAN" --from 2026-01-07 --to 2026-01-07) || return 1
 	share "$B" "$A" && share "$C" "$A" || return 1
 	mutua --home "$A" accept "$R1" >/dev/null || return 1
-	mutua --home "$A" offer withdraw "$VAN" >/dev/null || return 1
 	share_all
 	cat >"$BATS_FILE_TMPDIR/vars" <<-EOF
 		A_ID=$A_ID B_ID=$B_ID C_ID=$C_ID FED_ID=$FED_ID

@@ -92,6 +92,12 @@ setup_file() {
 	r=$(mutua --home "$C" borrow "$room" --from 2026-02-01T08:00 --to 2026-02-01T10:00) &&
 		mutua --home "$C" cancel "$r" >/dev/null || return 1
 	mutua --home "$A" offer update "$TRUCK" --rate 12 >/dev/null || return 1
+	# the owner's block and unblock; a request that asks to wait, put on
+	# the waitlist
+	k=$(mutua --home "$A" block "$TRUCK" --from 2026-03-01 --to 2026-03-02 --reason maintenance \
+		--note "vidange") && mutua --home "$A" unblock "$k" >/dev/null || return 1
+	r=$(mutua --home "$C" borrow "$TRUCK" --from 2026-03-05 --to 2026-03-05 --wait) || return 1
+	share "$C" "$A" && mutua --home "$A" decline "$r" --waitlist >/dev/null || return 1
 	r=$(mutua --home "$B" borrow "$TRUCK" --from 2026-01-05 --to 2026-01-06) || return 1
 	share "$B" "$A" && mutua --home "$A" accept "$r" >/dev/null || return 1
 	share "$A" "$B" && mutua --home "$B" handover "$r" >/dev/null || return 1

@@ -797,8 +797,10 @@ formula_loans() {
 
 @test "an owner's accept of a withdrawn resource: refused (1) by its node; signed by a patched node, ignored everywhere and named by the audit" {
 	truck_federation
-	R=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-05)
+	# B asks before it knows of the withdrawal (a withdrawal answers the
+	# requests its node already holds: declined)
 	mutua --home "$A" offer withdraw "$TRUCK" >/dev/null
+	R=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-05)
 	n=$(feed_len "$A" "$A_ID")
 	run -1 --separate-stderr mutua --home "$A" accept "$R"
 	stderr_has "cannot accept: the resource is withdrawn"

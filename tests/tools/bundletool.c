@@ -67,6 +67,12 @@
  *         vote PROPOSAL yes|no|abstain
  *         tally PROPOSAL [VOTE]... [cut=KEY:SEQ]
  *         rotate CARDFILE                a rotation to that card (copied)
+ *         block RESOURCE START END QTY   a block (maintenance) of RESOURCE
+ *                                        over [START, END) ms
+ *         unblock BLOCK                  an unblock of that block
+ *         series RESOURCE START END UNTIL
+ *                                        a weekly series request (ms), of
+ *                                        any length the caller asks
  *   bundletool receive HOME FILE...
  *       gives each record payload to HOME's store as the sync does with
  *       what a peer sends (store_insert_batch, one batch per FILE) and
@@ -727,6 +733,9 @@ static int cmd_sign(int argc, char **argv)
 	Mutua__Vote v = MUTUA__VOTE__INIT;
 	Mutua__Tally tl = MUTUA__TALLY__INIT;
 	Mutua__KeyRotation kr = MUTUA__KEY_ROTATION__INIT;
+	Mutua__Block blk = MUTUA__BLOCK__INIT;
+	Mutua__Unblock ub = MUTUA__UNBLOCK__INIT;
+	Mutua__Request rq = MUTUA__REQUEST__INIT;
 	uint8_t prop[32], ids[64][32], cut_key[32], prev[32];
 	ProtobufCBinaryData cites[64];
 	if (!strcmp(kind, "offer") && argc == 6) {
@@ -768,6 +777,34 @@ static int cmd_sign(int argc, char **argv)
 		}
 		b.payload_case = MUTUA__BODY__PAYLOAD_TALLY;
 		b.tally = &tl;
+	} else if (!strcmp(kind, "block") && argc == 10) {
+		if (hex_decode(prop, 32, argv[6]))
+			return 2;
+		blk.resource = (ProtobufCBinaryData){32, prop};
+		blk.start = strtoll(argv[7], NULL, 10);
+		blk.end = strtoll(argv[8], NULL, 10);
+		blk.quantity = strtoull(argv[9], NULL, 10);
+		blk.reason = 2;
+		b.payload_case = MUTUA__BODY__PAYLOAD_BLOCK;
+		b.block = &blk;
+	} else if (!strcmp(kind, "series") && argc == 10) {
+		if (hex_decode(prop, 32, argv[6]))
+			return 2;
+		rq.resource = (ProtobufCBinaryData){32, prop};
+		rq.start = strtoll(argv[7], NULL, 10);
+		rq.end = strtoll(argv[8], NULL, 10);
+		rq.quantity = 1;
+		rq.has_repeat = rq.has_until = 1;
+		rq.repeat = 1;
+		rq.until = strtoll(argv[9], NULL, 10);
+		b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+		b.request = &rq;
+	} else if (!strcmp(kind, "unblock") && argc == 7) {
+		if (hex_decode(prop, 32, argv[6]))
+			return 2;
+		ub.block = (ProtobufCBinaryData){32, prop};
+		b.payload_case = MUTUA__BODY__PAYLOAD_UNBLOCK;
+		b.unblock = &ub;
 	} else if (!strcmp(kind, "rotate") && argc == 7) {
 		size_t n;
 		char *text = (char *)file_read(argv[6], 65536, &n);

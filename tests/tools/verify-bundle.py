@@ -85,6 +85,7 @@ SCHEMA = {
              10: ("profile", "Profile", "opt"), 11: ("offer", "Offer", "opt"),
              12: ("offer_update", "OfferUpdate", "opt"),
              13: ("offer_withdraw", "OfferWithdraw", "opt"),
+             14: ("block", "Block", "opt"), 15: ("unblock", "Unblock", "opt"),
              20: ("request", "Request", "opt"), 21: ("accept", "Transition", "opt"),
              22: ("decline", "Transition", "opt"), 23: ("cancel", "Transition", "opt"),
              24: ("handover", "Transition", "opt"),
@@ -101,13 +102,18 @@ SCHEMA = {
               7: ("description", "string", "opt"), 8: ("auto_accept", "bool", "opt")},
     "OfferUpdate": {1: ("offer", "bytes", "req"), 2: ("fields", "Offer", "req")},
     "OfferWithdraw": {1: ("offer", "bytes", "req")},
+    "Block": {1: ("resource", "bytes", "req"), 2: ("start", "int64", "req"),
+              3: ("end", "int64", "req"), 4: ("quantity", "uint64", "req"),
+              5: ("reason", "uint32", "req"), 6: ("note", "string", "opt")},
+    "Unblock": {1: ("block", "bytes", "req")},
     "Request": {1: ("resource", "bytes", "req"), 2: ("start", "int64", "req"),
                 3: ("end", "int64", "req"), 4: ("quantity", "uint64", "req"),
                 5: ("note", "string", "opt"), 6: ("rate", "uint64", "opt"),
-                7: ("unit", "uint32", "opt")},
+                7: ("unit", "uint32", "opt"), 10: ("wait", "bool", "opt"),
+                11: ("repeat", "uint32", "opt"), 12: ("until", "int64", "opt")},
     "Transition": {1: ("request", "bytes", "req"), 2: ("note", "string", "opt"),
                    3: ("usage", "uint64", "opt"), 4: ("rate", "uint64", "opt"),
-                   5: ("answers", "bytes", "opt")},
+                   5: ("answers", "bytes", "opt"), 10: ("waitlist", "bool", "opt")},
     "Settle": {1: ("request", "bytes", "req"), 2: ("usage", "uint64", "req")},
     "Proposal": {1: ("admit", "Card", "opt"), 2: ("exclude", "bytes", "opt"),
                  3: ("set", "Parameter", "opt"), 4: ("rekey", "Rekey", "opt"),
@@ -137,7 +143,7 @@ SCHEMA = {
                 3: ("founders", "Card", "rep"), 4: ("credit_limit", "uint64", "req"),
                 5: ("time", "int64", "req"), 6: ("governance", "Governance", "opt")},
 }
-ONEOFS = {"Body": {10, 11, 12, 13, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30, 31, 32, 33,
+ONEOFS = {"Body": {10, 11, 12, 13, 14, 15, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30, 31, 32, 33,
                    40, 41},
           "Proposal": {1, 2, 3, 4, 7}}
 VARINT_TYPES = {"uint32", "uint64", "int64", "bool"}
@@ -389,6 +395,30 @@ def offer(o):
     text(o.get("description"), "description", 4000, multiline=True)
 
 
+WEEK_MS = 7 * 86400000
+SERIES_MAX = 53
+
+
+def series(p):
+    """§5, Request: a weekly series names its rule and its end; at most 53
+    occurrences, none overlapping the next, all in the time range."""
+    if "repeat" not in p and "until" not in p:
+        return
+    if "repeat" not in p or "until" not in p:
+        raise Bad("a series names its rule (repeat) and its end (until)")
+    if p["repeat"] != 1:
+        raise Bad("series rule %d unknown" % p["repeat"])
+    if not TIME_MIN <= p["until"] <= TIME_MAX or p["until"] <= p["start"]:
+        raise Bad("series end out of range: after the first start, before 2200")
+    if p["end"] - p["start"] > WEEK_MS:
+        raise Bad("the occurrences of a weekly series overlap: a slot of more than a week")
+    n = (p["until"] - p["start"] - 1) // WEEK_MS + 1
+    if n > SERIES_MAX:
+        raise Bad("a series of %d occurrences: at most %d" % (n, SERIES_MAX))
+    if p["end"] + (n - 1) * WEEK_MS > TIME_MAX:
+        raise Bad("series slot out of range (2020-01-01 to 2200-01-01 UTC)")
+
+
 def payload(b, ver):
     """§5: the one payload and its rules; returns its name."""
     names = [SCHEMA["Body"][n][0] for n in sorted(ONEOFS["Body"])]
@@ -410,6 +440,17 @@ def payload(b, ver):
         offer(p["fields"])
     elif kind == "offer_withdraw":
         size(p["offer"], "offer id")
+    elif kind == "block":
+        size(p["resource"], "resource id")
+        for t in ("start", "end"):
+            in_range(p[t], TIME_MIN, TIME_MAX, "block " + t)
+        if p["end"] <= p["start"]:
+            raise Bad("block slot ends before it starts")
+        in_range(p["quantity"], 1, 1000000, "block quantity")
+        in_range(p["reason"], 1, 3, "block reason")
+        text(p.get("note"), "note", 1000, multiline=True)
+    elif kind == "unblock":
+        size(p["block"], "block id")
     elif kind == "request":
         size(p["resource"], "resource id")
         for t in ("start", "end"):
@@ -419,6 +460,7 @@ def payload(b, ver):
         in_range(p["quantity"], 1, 1000000, "request quantity")
         in_range(p.get("rate", 0), 0, 100000000, "request rate")
         in_range(p.get("unit", 1), 1, 5, "request unit")
+        series(p)
         text(p.get("note"), "note", 1000, multiline=True)
     elif kind in TRANSITIONS:
         size(p["request"], "request id")
@@ -428,6 +470,8 @@ def payload(b, ver):
             raise Bad("%s carries a usage" % kind)
         if "rate" in p and kind != "close":
             raise Bad("%s carries a rate" % kind)
+        if "waitlist" in p and kind != "decline":
+            raise Bad("%s carries a waitlist" % kind)
         in_range(p.get("rate", 0), 0, 100000000, "rate")
         in_range(p.get("usage", 0), 0, 1000000000, "usage")
         text(p.get("note"), "note", 1000, multiline=True)

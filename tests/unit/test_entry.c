@@ -883,6 +883,68 @@ static void test_names(void **state)
 	assert_string_equal(entry_type_name(0), "?");
 }
 
+/* A weekly series (entry_series_count): both fields or neither, the one
+ * rule, until after start, at most ENTRY_SERIES_MAX weeks, none
+ * overlapping the next; and the occurrence ids, pinned by a vector
+ * computed independently (Python's hashlib.blake2b over "mutua
+ * occurrence\0" || request || k little-endian). */
+static void test_series(void **state)
+{
+	(void)state;
+	const int64_t t0 = 1796083200000LL; /* 2026-12-01T00:00:00Z */
+	const int64_t day = 86400000LL, week = 7 * day;
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	r.start = t0;
+	r.end = t0 + 3 * 3600000LL;
+	assert_int_equal(entry_series_count(&r), 1);
+	r.has_repeat = 1;
+	r.repeat = ENTRY_REPEAT_WEEKLY;
+	assert_int_equal(entry_series_count(&r), -1);
+	assert_non_null(strstr(err_msg(), "its rule (repeat) and its end (until)"));
+	r.has_until = 1;
+	r.until = t0 + 4 * week;           /* weeks 0..3 start before it */
+	assert_int_equal(entry_series_count(&r), 4);
+	r.until = t0 + 4 * week + 1;       /* and week 4 */
+	assert_int_equal(entry_series_count(&r), 5);
+	r.until = t0 + 52 * week + 1;
+	assert_int_equal(entry_series_count(&r), 53);
+	r.until = t0 + 53 * week + 1;
+	assert_int_equal(entry_series_count(&r), -1);
+	assert_string_equal(err_msg(), "a series of 54 occurrences: at most 53");
+	r.until = t0;
+	assert_int_equal(entry_series_count(&r), -1);
+	r.until = t0 + 4 * week;
+	r.end = t0 + week;                 /* a week long: touches the next */
+	assert_int_equal(entry_series_count(&r), 4);
+	r.end = t0 + week + 1;
+	assert_int_equal(entry_series_count(&r), -1);
+	assert_non_null(strstr(err_msg(), "overlap"));
+	r.end = t0 + day;
+	r.repeat = 2;
+	assert_int_equal(entry_series_count(&r), -1);
+	assert_string_equal(err_msg(), "series rule 2 unknown");
+	r.repeat = ENTRY_REPEAT_WEEKLY;
+	r.until = 7258118400000LL;         /* 2200: the last weeks would be out */
+	r.start = r.until - 2 * week - 3 * day;
+	r.end = r.start + 6 * day;         /* the third ends 3 days after 2200 */
+	assert_int_equal(entry_series_count(&r), -1);
+	assert_non_null(strstr(err_msg(), "series slot out of range"));
+	r.end = r.start + 2 * day;
+	assert_int_equal(entry_series_count(&r), 3);
+
+	uint8_t req[32], id[32];
+	char hex[65];
+	memset(req, 0x11, sizeof req);
+	entry_occurrence_id(id, req, 0);
+	assert_memory_equal(id, req, 32);
+	entry_occurrence_id(id, req, 1);
+	hex_encode(hex, id, 32);
+	assert_string_equal(hex, "c6658cd44db1ba62679ee2f4e8d05d29818015510be0de6086b68af8bf26850c");
+	entry_occurrence_id(id, req, 52);
+	hex_encode(hex, id, 32);
+	assert_string_equal(hex, "37384c5abfdaab51d0aa2eb41f8936abbb3d39bc346b56f209ad2e7c7af78c3c");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -902,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_seal_refuses_invalid),
 		cmocka_unit_test(test_verify_flipped),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_series),
 	};
 	return cmocka_run_group_tests_name("entry", tests, group_setup, group_teardown);
 }

@@ -86,7 +86,7 @@ static void borrow(struct store *s, const struct key *k, const uint8_t res[32], 
 		   int64_t end, uint64_t q, uint8_t id[32])
 {
 	/* as the CLI asks: with the offer's rate and unit (invariant 10) */
-	if (lending_borrow(s, k, res, start, end, q, NULL, NULL, id))
+	if (lending_borrow(s, k, res, start, end, q, NULL, 0, 0, NULL, id))
 		fail_msg("request: %s", err_msg());
 }
 
