@@ -311,8 +311,8 @@ occ() {
 	[ "$(occ "$A" "$S" 1)" = "$S" ]
 	W3=$(occ "$A" "$S" 3)
 	is_id "$W3"
-	[ "$(req_get "$A" "$W3" from)" = 2026-01-22T18:00:00Z ]
-	[ "$(req_get "$A" "$(occ "$A" "$S" 5)" from)" = 2026-02-05T18:00:00Z ]
+	[ "$(req_get "$A" "$W3" from)" = 2026-01-22T18:00:00+00:00 ]
+	[ "$(req_get "$A" "$(occ "$A" "$S" 5)" from)" = 2026-02-05T18:00:00+00:00 ]
 	run -0 mutua --home "$A" requests --incoming
 	[[ $output == *"3/5"* ]]
 	# all at once: the 22nd does not fit, the four others are accepted
