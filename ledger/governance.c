@@ -241,6 +241,8 @@ int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 	return rc;
 }
 
+static int recount_for(struct store *s, const uint8_t *proposal, const struct entry *vote);
+
 static int fold_tally(struct store *s, const struct entry *e)
 {
 	const Mutua__Tally *t = e->b->tally;
@@ -270,7 +272,7 @@ static int fold_tally(struct store *s, const struct entry *e)
 		if (store_step_done(s, st))
 			return -1;
 	}
-	return governance_recount(s);
+	return recount_for(s, t->proposal.data, NULL);
 }
 
 int governance_fold(struct store *s, const struct entry *e)
@@ -291,7 +293,7 @@ int governance_fold(struct store *s, const struct entry *e)
 		sqlite3_bind_int64(st, 5, b->time);
 		if (store_step_done(s, st))
 			return -1;
-		return governance_recount(s);
+		return recount_for(s, b->vote->proposal.data, e);
 	}
 	const Mutua__Proposal *p = b->proposal;
 	st = store_stmt(s, "INSERT OR IGNORE INTO proposals(id, proposer, kind, target, card,"
@@ -368,7 +370,7 @@ int governance_fold(struct store *s, const struct entry *e)
 		if (taken)
 			store_refold_wanted(s);
 	}
-	return governance_recount(s);
+	return recount_for(s, e->id, NULL);
 }
 
 /* ---- the count -------------------------------------------------------- */
@@ -985,6 +987,8 @@ static int apply_all(struct store *s, const uint8_t (*ids)[32], const struct dec
  * pass depends on the entries alone, so the result does too. */
 #define RECOUNT_PASSES_MAX 64
 
+static unsigned long recounts_full; /* governance_recount_stats */
+
 /* The loans that the count decides a part of: those a settle proposal
  * names, and, once the federation has changed close-grace, those an
  * owner closed (the grace is the one in force at the close's time). */
@@ -1023,19 +1027,24 @@ int governance_recount(struct store *s)
 	    store_exec(s, "UPDATE votes SET counted = 0 WHERE counted;"
 			  " UPDATE tallies SET verdict = NULL"))
 		goto out;
+	int same = 0;
 	for (size_t pass = 0; pass <= np && pass < RECOUNT_PASSES_MAX; pass++) {
 		if (store_exec(s, "UPDATE votes SET counted = 0 WHERE counted"))
 			goto out;
 		for (size_t i = 0; i < np; i++)
 			if (decide(s, ids[i], &cur[i]))
 				goto out;
-		int same = np == 0 || memcmp(cur, prev, np * sizeof *cur) == 0;
+		same = np == 0 || memcmp(cur, prev, np * sizeof *cur) == 0;
 		memcpy(prev, cur, np * sizeof *cur);
 		if (apply_all(s, (const uint8_t (*)[32])ids, cur, np))
 			goto out;
 		if (same)
 			break;
 	}
+	/* whether the tables now hold the fixed point (recount_for) */
+	if (store_exec(s, same ? "DELETE FROM gov_recount; INSERT INTO gov_recount VALUES (1)"
+			       : "DELETE FROM gov_recount"))
+		goto out;
 	/* a newcomer whose admission no longer holds leaves no trace: as in
 	 * a store that never saw it pass (its entries: store.c, settle) */
 	rc = store_exec(s, "DELETE FROM member_endpoints WHERE member IN (SELECT id FROM members"
@@ -1045,11 +1054,158 @@ int governance_recount(struct store *s)
 		rc = recompute_loans(s);
 	if (rc == 0)
 		store_governance_changed(s);
+	recounts_full++;
 out:
 	free(ids);
 	free(prev);
 	free(cur);
 	return rc;
+}
+
+/* ---- the bounded recount -----------------------------------------------
+ *
+ * governance_recount decides every proposal, pass after pass. An entry
+ * that cannot change the decision of any proposal in any pass of it
+ * changes no effect (members, keys, parameters, cuts) and so no other
+ * proposal's count: only the proposals it concerns are decided again,
+ * alone, with the effects in the tables. Those are the last pass's when
+ * the last full recount reached its fixed point (gov_recount; when it
+ * did not, the full recount runs again). Such an entry is:
+ *   - a proposal, vote or tally on a proposal not held, or on one of
+ *     which no tally is held: no tally, no decision, in every pass;
+ *   - any entry on a 'settle' proposal: its decision has no effect on
+ *     another proposal's count (it settles a loan: that loan is
+ *     recomputed when the decision changes);
+ *   - a vote that no tally of its proposal cites, by a member no
+ *     exclusion names (so not an excluded member whose vote puts it back
+ *     in the electorate, electorate()): it changes what the listing
+ *     shows of an undecided proposal, never a tally's validity;
+ *   and a vote cited by a tally of another proposal: that tally is
+ *   invalid with or without it; its verdict is written again.
+ * Any other entry (a tally, or a vote a tally cites, on an admission,
+ * exclusion, rekey or parameter that tallies decide) runs the full
+ * recount. Either way the tables are the full recount's, whatever the
+ * arrival order: test_governance.c (test_vote_recount_is_bounded, the
+ * shuffled arrival tests). The work per such entry is a few indexed
+ * reads of the proposal's votes and tallies and the members. */
+
+static unsigned long recounts_one;
+
+void governance_recount_stats(unsigned long *full, unsigned long *one)
+{
+	*full = recounts_full;
+	*one = recounts_one;
+}
+
+/* Decides proposal id alone, as the effects in the tables stand: 0, 1
+ * when its decision changed and has effects (the caller recounts all),
+ * -1. */
+static int recount_one(struct store *s, const uint8_t *id)
+{
+	struct decision d;
+	sqlite3_stmt *st = store_stmt(s, "UPDATE votes SET counted = 0 WHERE proposal = ?1"
+					 " AND counted");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	if (store_step_done(s, st) || decide(s, id, &d))
+		return -1;
+	recounts_one++;
+	st = store_stmt(s, "SELECT kind = 'settle', target, state, tally IS ?2,"
+			   " passed_at IS ?3 FROM proposals WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	if (d.state)
+		sqlite3_bind_blob(st, 2, d.tally, 32, SQLITE_STATIC);
+	if (d.state == 1)
+		sqlite3_bind_int64(st, 3, d.at);
+	const char *state = d.state == 1 ? "passed" : d.state == 2 ? "failed" : "open";
+	int found = store_step_row(s, st), settle = 0, same = 1;
+	uint8_t target[32] = {0};
+	if (found == 1) {
+		settle = sqlite3_column_int(st, 0) && sqlite3_column_bytes(st, 1) == 32;
+		if (settle)
+			memcpy(target, sqlite3_column_blob(st, 1), 32);
+		same = strcmp((const char *)sqlite3_column_text(st, 2), state) == 0 &&
+		       sqlite3_column_int(st, 3) && sqlite3_column_int(st, 4);
+	}
+	sqlite3_reset(st);
+	if (found <= 0 || same)
+		return found < 0 ? -1 : 0;
+	if (!settle)
+		return 1; /* cannot happen (recount_for): the full recount decides */
+	st = store_stmt(s, "UPDATE proposals SET state = ?1, passed_at = ?2, tally = ?3"
+			   " WHERE id = ?4");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	if (d.state == 1)
+		sqlite3_bind_int64(st, 2, d.at);
+	if (d.state)
+		sqlite3_bind_blob(st, 3, d.tally, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, id, 32, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		return -1;
+	return lending_recompute(s, target);
+}
+
+/* After the fold of an entry on proposal (vote: the vote entry, else
+ * NULL): the bounded recount when it suffices (above), else the full. */
+static int recount_for(struct store *s, const uint8_t *proposal, const struct entry *vote)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT (SELECT count(*) FROM gov_recount),"
+					 " (SELECT kind = 'settle' FROM proposals WHERE id = ?1),"
+					 " EXISTS (SELECT 1 FROM tallies WHERE proposal = ?1)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, proposal, 32, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	int fixed = rc == 1 && sqlite3_column_int(st, 0);
+	int held = rc == 1 && sqlite3_column_type(st, 1) != SQLITE_NULL;
+	int settle = held && sqlite3_column_int(st, 1);
+	int tallied = rc == 1 && sqlite3_column_int(st, 2);
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	int local = fixed && (!held || settle || !tallied);
+	if (fixed && !local && vote) {
+		st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM tally_votes tv JOIN tallies t"
+				   " ON t.id = tv.tally WHERE tv.vote = ?1 AND t.proposal = ?2)"
+				   " OR EXISTS (SELECT 1 FROM proposals WHERE target = ?3"
+				   " AND kind = 'exclude')");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, vote->id, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, proposal, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, vote->member, 32, SQLITE_STATIC);
+		rc = store_step_row(s, st);
+		local = rc == 1 && !sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc < 0)
+			return -1;
+	}
+	if (!local)
+		return governance_recount(s);
+	if (held && (rc = recount_one(s, proposal)) != 0)
+		return rc < 0 ? -1 : governance_recount(s);
+	if (!vote)
+		return 0;
+	/* the other proposals whose tallies cite this vote: their verdicts */
+	st = store_stmt(s, "SELECT DISTINCT t.proposal FROM tally_votes tv JOIN tallies t"
+			   " ON t.id = tv.tally JOIN proposals p ON p.id = t.proposal"
+			   " WHERE tv.vote = ?1 AND t.proposal != ?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, vote->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, proposal, 32, SQLITE_STATIC);
+	size_t n;
+	uint8_t (*ids)[32];
+	rc = store_ids(s, st, &ids, &n);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = recount_one(s, ids[i]);
+	free(ids);
+	return rc > 0 ? governance_recount(s) : rc;
 }
 
 int governance_refusal(struct store *s, const struct entry *e)

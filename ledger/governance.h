@@ -48,6 +48,9 @@ int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
  * it runs (also after reindex). Inside the store's transaction. */
 int governance_fold(struct store *s, const struct entry *e);
 int governance_recount(struct store *s);
+/* How many full recounts and single-proposal recounts this process ran
+ * (tests: a vote must not cost a full recount). */
+void governance_recount_stats(unsigned long *full, unsigned long *one);
 
 /* A feed grew (author; NULL: any, after a refold): an exclusion's tally
  * that waited for it is checked again. 0 or -1. */

@@ -265,6 +265,11 @@
  * tally_votes(tally BLOB, vote BLOB) WITHOUT ROWID
  *   PRIMARY KEY(tally, vote): the votes a tally cites (version 6).
  *
+ * gov_recount(converged INTEGER)
+ *   One row when the last full recount (governance_recount) reached its
+ *   fixed point, none otherwise: an entry that decides nothing is then
+ *   counted on its proposal alone (governance.c, recount_for; version 7).
+ *
  * void_feeds(author BLOB PRIMARY KEY, last INTEGER) WITHOUT ROWID
  *   The feeds whose entries past seq last have no effect, as the latest
  *   refold left them out (store.c, settle; version 6).
@@ -466,6 +471,8 @@
  *      offer_steps, offer_origins, witnessed, witness_floor, backdated,
  *      feed_roots, feed_trees; the views witnessed_roots, witness_forks,
  *      witnessed_heads
+ *   7  the indexes proposals_set, proposals_target, votes_proposal_voter,
+ *      tally_votes_vote; gov_recount (empty: the next count is a full one)
  */
 #include "schema.h"
 
@@ -639,6 +646,18 @@ static const char v6_sql[] =
 	"  WHERE w.witness <> coalesce((SELECT member FROM keys WHERE key = w.feed),"
 	"  w.feed)) WHERE r = 1;";
 
+/* Version 7: the indexes the bounded recount reads by (governance.c):
+ * the parameters in force, a proposal's target, a voter's votes on a
+ * proposal, the tallies citing a vote; and whether the last full recount
+ * reached its fixed point. */
+static const char v7_sql[] =
+	"CREATE INDEX proposals_set ON proposals(param, passed_at)"
+	" WHERE kind = 'set' AND state = 'passed';"
+	"CREATE INDEX proposals_target ON proposals(target, kind);"
+	"CREATE INDEX votes_proposal_voter ON votes(proposal, voter);"
+	"CREATE INDEX tally_votes_vote ON tally_votes(vote);"
+	"CREATE TABLE gov_recount(converged INTEGER NOT NULL);";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -648,6 +667,7 @@ const struct schema_step schema_steps[] = {
 	 * from the entries: only a refold writes them */
 	{5, v5_sql, 1},
 	{6, v6_sql, 1},
+	{7, v7_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -69,7 +69,7 @@ static int group_teardown(void **state)
 /* ---- fixture ---------------------------------------------------------- */
 
 #define STORES_MAX 8
-#define RECS_MAX 128
+#define RECS_MAX 1400
 
 /* An entry sealed by the test: its author (index), seq, bytes and id. */
 struct rec {
@@ -1695,6 +1695,8 @@ static void check_shuffle(struct store *s)
 			       keys[B]->id), 1);
 }
 
+static void full_recount_agrees(struct store *s, const char *what);
+
 #define SHUFFLE_ORDERS 12
 #define SHUFFLE_TABLES                                                                \
 	{PROPOSALS_SQL, MEMBERS_SQL, VOTES_SQL, ENDPOINTS_SQL,                        \
@@ -1764,6 +1766,7 @@ static void test_shuffled_arrival_gives_one_state(void **state)
 		if (o % 3 == 2)
 			assert_int_equal(store_reindex(s), 0);
 		check_shuffle(s);
+		full_recount_agrees(s, "a shuffled arrival");
 		for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++) {
 			char *got = db_dump(s, sqls[t]);
 			if (strcmp(got, want[t]))
@@ -1777,6 +1780,120 @@ static void test_shuffled_arrival_gives_one_state(void **state)
 		free(want[t]);
 }
 
+
+
+/* ---- the bounded recount ---------------------------------------------- */
+
+#define RECOUNT_TABLES                                                               \
+	{PROPOSALS_SQL, MEMBERS_SQL, VOTES_SQL, ENDPOINTS_SQL,                        \
+	 "SELECT * FROM keys ORDER BY key", "SELECT * FROM tallies ORDER BY id",      \
+	 "SELECT * FROM loans ORDER BY 1"}
+
+/* The tables s holds are those a full recount of everything gives (the
+ * bounded recount of each entry changed what it had to, and only that). */
+static void full_recount_agrees(struct store *s, const char *what)
+{
+	static const char *const sqls[] = RECOUNT_TABLES;
+	char *before[sizeof sqls / sizeof *sqls];
+	for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++)
+		before[t] = db_dump(s, sqls[t]);
+	assert_int_equal(store_exec(s, "BEGIN"), 0);
+	assert_int_equal(governance_recount(s), 0);
+	assert_int_equal(store_exec(s, "COMMIT"), 0);
+	for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++) {
+		char *after = db_dump(s, sqls[t]);
+		if (strcmp(before[t], after))
+			fail_msg("%s: '%s' differs from a full recount's:\n%s---\n%s", what,
+				 sqls[t], before[t], after);
+		free(after);
+		free(before[t]);
+	}
+}
+
+static unsigned long vm_ops;
+
+static int count_op(void *arg)
+{
+	(void)arg;
+	vm_ops++;
+	return 0;
+}
+
+/* The SQLite virtual machine operations (a measure of rows visited, not
+ * of time) the store runs to take in r, and the full recounts it ran. */
+static unsigned long ops_of(struct store *s, const struct rec *r, unsigned long *full)
+{
+	unsigned long f0, f1, o;
+	governance_recount_stats(&f0, &o);
+	sqlite3_progress_handler(store_db(s), 1, count_op, NULL);
+	vm_ops = 0;
+	put_ok(s, r);
+	unsigned long n = vm_ops;
+	sqlite3_progress_handler(store_db(s), 0, NULL, NULL);
+	governance_recount_stats(&f1, &o);
+	*full = f1 - f0;
+	return n;
+}
+
+/* A vote recounts its proposal alone: its cost does not grow with the
+ * proposals held (finding: every vote recounted every proposal, several
+ * scans of proposals each, quadratic in a federation's history). Counted
+ * in SQLite operations, not in time. */
+static void test_vote_recount_is_bounded(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	/* a decided proposal, and open ones: parameters, admissions, and
+	 * settlements (no loan: their target is nobody's) */
+	struct rec *p0 = seal_set(f, A, "credit-limit", 900, AT(1));
+	put_ok(f->s, p0);
+	vote(f, A, p0->id, YES, AT(2));
+	vote(f, B, p0->id, YES, AT(3));
+	outcome_is(f->s, p0->id, "passed q1 y2 n0 v2 e4");
+	struct rec *few = NULL, *many = NULL;
+	unsigned long full, ops_few = 0, ops_many = 0;
+	for (int i = 0; i < 1200; i++) {
+		struct rec *p = i % 3 == 2 ? seal_admit(f, B, E, NULL, AT(4) + i)
+				: seal_set(f, i % 2 ? DD : B, "credit-limit", 1000 + i, AT(4) + i);
+		put_ok(f->s, p);
+		if (i == 40)
+			few = p;
+		if (i == 1190)
+			many = p;
+		if (i == 45) {
+			ops_few = ops_of(f->s, seal_vote(f, C, few->id, NO, AT(10)), &full);
+			assert_int_equal(full, 0);
+		}
+	}
+	ops_many = ops_of(f->s, seal_vote(f, C, many->id, NO, AT(11)), &full);
+	assert_int_equal(full, 0);
+	print_message("a vote: %lu operations at 50 proposals, %lu at 1 200\n", ops_few,
+		      ops_many);
+	/* not 24 times more: bounded, whatever the history's size */
+	if (ops_many > 2 * ops_few + 2000)
+		fail_msg("a vote costs %lu operations at 1 200 proposals, %lu at 50",
+			 ops_many, ops_few);
+	/* a late vote on the decided proposal, not cited by its tally */
+	ops_of(f->s, seal_vote(f, DD, p0->id, NO, AT(5)), &full);
+	assert_int_equal(full, 0);
+	outcome_is(f->s, p0->id, "passed q1 y2 n0 v2 e4");
+	outcome_is(f->s, many->id, "open q0 y0 n1 v1 e4");
+	full_recount_agrees(f->s, "after bounded recounts");
+	/* a passing tally of an admission is a decision: the full recount */
+	vote(f, B, few->id, YES, AT(12));
+	ops_of(f->s, seal_vote(f, A, many->id, YES, AT(13)), &full);
+	assert_int_equal(full, 0);
+	ops_of(f->s, seal_vote(f, B, many->id, YES, AT(13) + 1), &full);
+	assert_int_equal(full, 0);
+	struct rec *t = make_tally(f, f->s, A, many->id, 1, AT(14));
+	assert_non_null(t);
+	ops_of(f->s, t, &full);
+	assert_int_equal(full, 1);
+	full_recount_agrees(f->s, "after a decision");
+	assert_int_equal(store_is_member(f->s, keys[E]->id), 1);
+	assert_int_equal(store_reindex(f->s), 0);
+	full_recount_agrees(f->s, "after a reindex");
+}
 
 /* ---- keys: rotation and rekey ---------------------------------------- */
 
@@ -1968,6 +2085,7 @@ int main(void)
 		T(test_rotation_to_a_members_key_ends_the_feed_only),
 		T(test_rekey_cuts_the_replaced_feed),
 		T(test_shuffled_arrival_gives_one_state),
+		T(test_vote_recount_is_bounded),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
