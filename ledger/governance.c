@@ -118,8 +118,22 @@ int governance_param_check(const char *name, int64_t v)
 			       ? 0 : err_set("duration out of range");
 	if (strcmp(name, "close-grace") == 0)
 		return v >= 0 && v <= GOV_DURATION_MAX ? 0 : err_set("close-grace out of range");
+	if (strcmp(name, "open-proposals") == 0)
+		return v >= 1 && v <= GOV_OPEN_PROPOSALS_MAX
+			       ? 0 : err_set("open-proposals must be 1..%d", GOV_OPEN_PROPOSALS_MAX);
+	if (strcmp(name, "reason-max") == 0)
+		return v >= 0 && v <= NOTE_MAX_LEN
+			       ? 0 : err_set("reason-max must be 0..%d (bytes)", NOTE_MAX_LEN);
+	if (strcmp(name, "entries-per-day") == 0)
+		return v >= 1 && v <= GOV_ENTRIES_PER_DAY_MAX
+			       ? 0 : err_set("entries-per-day must be 1..%d", GOV_ENTRIES_PER_DAY_MAX);
+	if (strcmp(name, "bytes-per-day") == 0)
+		return v >= GOV_BYTES_PER_DAY_MIN && v <= GOV_BYTES_PER_DAY_MAX
+			       ? 0 : err_set("bytes-per-day must be %lld..%lld",
+					     GOV_BYTES_PER_DAY_MIN, GOV_BYTES_PER_DAY_MAX);
 	return err_set("unknown parameter '%s' (credit-limit, threshold, quorum, duration, "
-		       "close-grace)", name);
+		       "close-grace, open-proposals, reason-max, entries-per-day, bytes-per-day)",
+		       name);
 }
 
 /* The genesis value of a parameter. */
@@ -137,6 +151,14 @@ static int64_t genesis_param(struct store *s, const char *name)
 		return quorum;
 	if (strcmp(name, "close-grace") == 0)
 		return GOV_CLOSE_GRACE_DEFAULT;
+	if (strcmp(name, "open-proposals") == 0)
+		return GOV_OPEN_PROPOSALS_DEFAULT;
+	if (strcmp(name, "reason-max") == 0)
+		return GOV_REASON_MAX_DEFAULT;
+	if (strcmp(name, "entries-per-day") == 0)
+		return GOV_ENTRIES_PER_DAY_DEFAULT;
+	if (strcmp(name, "bytes-per-day") == 0)
+		return GOV_BYTES_PER_DAY_DEFAULT;
 	return (int64_t)duration;
 }
 
@@ -217,13 +239,16 @@ int governance_passed(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES])
 int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES],
 			  int64_t time)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT state, deadline FROM proposals WHERE id = ?1");
+	sqlite3_stmt *st = store_stmt(s, "SELECT state, deadline, verdict FROM proposals"
+					 " WHERE id = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, proposal, ENTRY_ID_BYTES, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(st, 0), "passed") == 0)
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			rc = err_set("the proposal does not count: %s", sqlite3_column_text(st, 2));
+		else if (strcmp((const char *)sqlite3_column_text(st, 0), "passed") == 0)
 			rc = err_set("the proposal has passed already");
 		else if (strcmp((const char *)sqlite3_column_text(st, 0), "open") != 0)
 			rc = err_set("the proposal is closed: a tally decided it");
@@ -297,8 +322,8 @@ int governance_fold(struct store *s, const struct entry *e)
 	}
 	const Mutua__Proposal *p = b->proposal;
 	st = store_stmt(s, "INSERT OR IGNORE INTO proposals(id, proposer, kind, target, card,"
-			   " college, param, value, reason, created, target_name, oldkey)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''), ?)");
+			   " college, param, value, reason, created, target_name, oldkey, key, seq)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''), ?, ?, ?)");
 	/* coalesce: an unbound target_name (set, exclude) is NULL, and OR
 	 * IGNORE would silently drop the row for its NOT NULL */
 	if (!st)
@@ -353,6 +378,8 @@ int governance_fold(struct store *s, const struct entry *e)
 	sqlite3_bind_text(st, 6, p->college ? p->college : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, p->reason ? p->reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, b->time);
+	sqlite3_bind_blob(st, 13, b->author.data, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, (sqlite3_int64)b->seq);
 	if (store_step_done(s, st))
 		return -1;
 	if (p->what_case == MUTUA__PROPOSAL__WHAT_ADMIT) {
@@ -449,7 +476,7 @@ static int college_index(const Mutua__Governance *gv, const char *name)
 struct prop {
 	uint8_t id[32], proposer[32], target[32];
 	char kind[8];
-	int64_t created, deadline, threshold, quorum;
+	int64_t created, deadline, threshold, quorum, seq, reason_len;
 };
 
 /* A proposal's outcome: what the tally that counts says. */
@@ -656,8 +683,8 @@ static int load_prop(struct store *s, const uint8_t *id, struct prop *p)
 {
 	memset(p, 0, sizeof *p);
 	memcpy(p->id, id, 32);
-	sqlite3_stmt *st = store_stmt(s, "SELECT kind, target, proposer, created FROM proposals"
-					 " WHERE id = ?1");
+	sqlite3_stmt *st = store_stmt(s, "SELECT kind, target, proposer, created, seq,"
+					 " length(CAST(reason AS BLOB)) FROM proposals WHERE id = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
@@ -668,6 +695,8 @@ static int load_prop(struct store *s, const uint8_t *id, struct prop *p)
 			memcpy(p->target, sqlite3_column_blob(st, 1), 32);
 		memcpy(p->proposer, sqlite3_column_blob(st, 2), 32);
 		p->created = sqlite3_column_int64(st, 3);
+		p->seq = sqlite3_column_int64(st, 4);
+		p->reason_len = sqlite3_column_int64(st, 5);
 	}
 	sqlite3_reset(st);
 	if (rc <= 0)
@@ -679,6 +708,53 @@ static int load_prop(struct store *s, const uint8_t *id, struct prop *p)
 		return -1;
 	p->deadline = p->created + duration;
 	return 0;
+}
+
+/* The author's budget (governance.h), by its own feed and the parameters
+ * in force, as every other rule of the count: reason-max in force at the
+ * proposal's time; open-proposals in force at that time, against the
+ * author's earlier proposals (by time, then seq) whose deadline (their
+ * time + the duration in force at their time) is after this one's time,
+ * whether or not they count themselves (a member past its budget waits
+ * for its own proposals to close). NULL within it, else the verdict.
+ * Reads at most open-proposals earlier proposals of a member that is
+ * within, and of one that is past it. */
+static int over_budget(struct store *s, const struct prop *p, const char **why)
+{
+	int64_t max_open, reason_max;
+	*why = NULL;
+	if (param_at(s, "reason-max", p->created, &reason_max) ||
+	    param_at(s, "open-proposals", p->created, &max_open))
+		return -1;
+	if (p->reason_len > reason_max) {
+		*why = GOV_OVER_REASON_MAX;
+		return 0;
+	}
+	sqlite3_stmt *st = store_stmt(s, "SELECT created FROM proposals WHERE proposer = ?1"
+					 " AND created BETWEEN ?2 AND ?3 AND id != ?4"
+					 " AND (created < ?3 OR seq < ?5)"
+					 " ORDER BY created DESC, seq DESC");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, p->proposer, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, p->created - GOV_DURATION_MAX);
+	sqlite3_bind_int64(st, 3, p->created);
+	sqlite3_bind_blob(st, 4, p->id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, p->seq);
+	int64_t open = 0;
+	int rc = 0;
+	while (open < max_open && (rc = store_step_row(s, st)) == 1) {
+		int64_t created = sqlite3_column_int64(st, 0), duration;
+		if (param_at(s, "duration", created, &duration)) {
+			rc = -1;
+			break;
+		}
+		open += created + duration > p->created;
+	}
+	sqlite3_reset(st);
+	if (open >= max_open)
+		*why = GOV_OVER_OPEN_PROPOSALS;
+	return open >= max_open || rc >= 0 ? 0 : -1;
 }
 
 /* Decides proposal id as the other decisions stand (the members, keys
@@ -719,6 +795,9 @@ static int decide(struct store *s, const uint8_t *id, struct decision *d)
 	sqlite3_reset(st);
 	if (proposer_ok < 0)
 		goto out;
+	const char *over = NULL;
+	if (proposer_ok && over_budget(s, &p, &over))
+		goto out;
 	sqlite3_stmt *t;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT id, time, author = ?2, seq, cut_key, cut,"
 				"  key FROM tallies WHERE proposal = ?1"
@@ -730,8 +809,8 @@ static int decide(struct store *s, const uint8_t *id, struct decision *d)
 	sqlite3_bind_blob(t, 2, p.proposer, 32, SQLITE_STATIC);
 	int r;
 	while ((r = store_step_row(s, t)) == 1) {
-		const char *why = proposer_ok ? NULL : "the proposal's author is not a member";
-		int ok = proposer_ok ? check_tally(s, &p, t, v, n, &c, &why) : 0;
+		const char *why = !proposer_ok ? "the proposal's author is not a member" : over;
+		int ok = !why ? check_tally(s, &p, t, v, n, &c, &why) : 0;
 		if (ok < 0)
 			break;
 		int own = sqlite3_column_int(t, 2);
@@ -769,14 +848,15 @@ static int decide(struct store *s, const uint8_t *id, struct decision *d)
 		/* undecided: show what a tally made now would count */
 		for (size_t i = 0; i < n; i++)
 			best_v[i] = v[i], best_v[i].choice = 0;
-		if (proposer_ok && latest_votes(s, &p, best_v, n) < 0)
+		if (proposer_ok && !over && latest_votes(s, &p, best_v, n) < 0)
 			goto out;
 		count(gv, rule, p.threshold, p.quorum, best_v, n, &best_c);
 	}
 	if (mark_counted(s, best_v, n))
 		goto out;
 	sqlite3_stmt *u = store_stmt(s, "UPDATE proposals SET deadline = ?, quorum_met = ?,"
-					" yes = ?, no = ?, voters = ?, eligible = ? WHERE id = ?");
+					" yes = ?, no = ?, voters = ?, eligible = ?, verdict = ?"
+					" WHERE id = ?");
 	if (!u)
 		goto out;
 	sqlite3_bind_int64(u, 1, p.deadline);
@@ -785,7 +865,9 @@ static int decide(struct store *s, const uint8_t *id, struct decision *d)
 	sqlite3_bind_double(u, 4, best_c.no);
 	sqlite3_bind_int(u, 5, best_c.voters);
 	sqlite3_bind_int64(u, 6, (sqlite3_int64)n);
-	sqlite3_bind_blob(u, 7, id, 32, SQLITE_STATIC);
+	if (over)
+		sqlite3_bind_text(u, 7, over, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(u, 8, id, 32, SQLITE_STATIC);
 	rc = store_step_done(s, u);
 out:
 	free(v);
@@ -1210,6 +1292,18 @@ static int recount_for(struct store *s, const uint8_t *proposal, const struct en
 
 int governance_refusal(struct store *s, const struct entry *e)
 {
+	if (e->b->payload_case == MUTUA__BODY__PAYLOAD_PROPOSAL) {
+		sqlite3_stmt *st = store_stmt(s, "SELECT verdict FROM proposals WHERE id = ?1"
+						 " AND verdict IS NOT NULL");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+		int rc = store_step_row(s, st);
+		if (rc == 1)
+			rc = err_set("%s", sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		return rc < 0 ? -1 : 0;
+	}
 	if (e->b->payload_case != MUTUA__BODY__PAYLOAD_TALLY)
 		return 0;
 	sqlite3_stmt *st = store_stmt(s, "SELECT t.verdict, p.tally = t.id FROM tallies t"
@@ -1254,15 +1348,20 @@ int governance_tally_make(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 	size_t n = 0;
 	int rc = -1;
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = store_stmt(s, "SELECT state FROM proposals WHERE id = ?1");
+	sqlite3_stmt *st = store_stmt(s, "SELECT state, verdict IS NULL FROM proposals"
+					 " WHERE id = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, proposal, 32, SQLITE_STATIC);
 	int found = store_step_row(s, st);
 	int open = found == 1 && strcmp((const char *)sqlite3_column_text(st, 0), "open") == 0;
+	int counts = found == 1 && sqlite3_column_int(st, 1);
 	sqlite3_reset(st);
 	if (found <= 0)
 		return found < 0 ? -1 : err_set("no such proposal");
+	if (!counts)
+		return passing_only ? 1 : err_set("the proposal does not count: its author is past "
+						  "a budget (mutua proposals shows why)");
 	if (!open)
 		return passing_only ? 1 : err_set("the proposal is decided already");
 	if (load_prop(s, proposal, &p) || electorate(s, gv, &p, &v, &n) ||
@@ -1361,7 +1460,7 @@ int governance_tally_due(struct store *s, const struct key *k, int64_t now, int6
 	 * proposal that cannot pass yet */
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT id, deadline > ?2 FROM proposals"
-			       " WHERE state = 'open' AND iif(proposer = ?1,"
+			       " WHERE state = 'open' AND verdict IS NULL AND iif(proposer = ?1,"
 			       " quorum_met OR deadline <= ?2, deadline + ?3 <= ?2)"
 			       " ORDER BY created, id LIMIT 64", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(store_db(s)));

@@ -232,6 +232,9 @@
  *     yes, no     REAL: votes, or under the colleges rule their
  *                 college-weighted shares
  *     oldkey      rekey: the signing key replaced (version 3)
+ *     key, seq    its place in a feed (version 7)
+ *     verdict     NULL, or why the count does not take it: its author
+ *                 past a budget (open-proposals, reason-max; version 7)
  *     tally       the tally that counts (governance.c), NULL while none
  *                 does (version 6); state is then 'open'; with it,
  *                 'passed' or 'failed'
@@ -472,7 +475,8 @@
  *      feed_roots, feed_trees; the views witnessed_roots, witness_forks,
  *      witnessed_heads
  *   7  the indexes proposals_set, proposals_target, votes_proposal_voter,
- *      tally_votes_vote; gov_recount (empty: the next count is a full one)
+ *      tally_votes_vote, proposals_proposer; gov_recount; proposals.key,
+ *      seq, verdict. Filled by a refold
  */
 #include "schema.h"
 
@@ -648,15 +652,21 @@ static const char v6_sql[] =
 
 /* Version 7: the indexes the bounded recount reads by (governance.c):
  * the parameters in force, a proposal's target, a voter's votes on a
- * proposal, the tallies citing a vote; and whether the last full recount
- * reached its fixed point. */
+ * proposal, the tallies citing a vote, a member's proposals; whether the
+ * last full recount reached its fixed point; a proposal's place in its
+ * feed and why the count does not take it (the budgets). Filled by a
+ * refold. */
 static const char v7_sql[] =
 	"CREATE INDEX proposals_set ON proposals(param, passed_at)"
 	" WHERE kind = 'set' AND state = 'passed';"
 	"CREATE INDEX proposals_target ON proposals(target, kind);"
 	"CREATE INDEX votes_proposal_voter ON votes(proposal, voter);"
 	"CREATE INDEX tally_votes_vote ON tally_votes(vote);"
-	"CREATE TABLE gov_recount(converged INTEGER NOT NULL);";
+	"CREATE TABLE gov_recount(converged INTEGER NOT NULL);"
+	"ALTER TABLE proposals ADD COLUMN key BLOB;"
+	"ALTER TABLE proposals ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE proposals ADD COLUMN verdict TEXT;"
+	"CREATE INDEX proposals_proposer ON proposals(proposer, created);";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -667,7 +677,7 @@ const struct schema_step schema_steps[] = {
 	 * from the entries: only a refold writes them */
 	{5, v5_sql, 1},
 	{6, v6_sql, 1},
-	{7, v7_sql, 0},
+	{7, v7_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

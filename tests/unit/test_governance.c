@@ -17,6 +17,7 @@
 
 #include "store_helpers.h"
 #include "entry.h"
+#include "clock.h"
 #include "federation.h"
 #include "governance.h"
 #include "member.h"
@@ -1843,8 +1844,7 @@ static void test_vote_recount_is_bounded(void **state)
 {
 	struct fx *f = *state;
 	fx_four(f);
-	/* a decided proposal, and open ones: parameters, admissions, and
-	 * settlements (no loan: their target is nobody's) */
+	/* a decided proposal, and open ones: parameters and admissions */
 	struct rec *p0 = seal_set(f, A, "credit-limit", 900, AT(1));
 	put_ok(f->s, p0);
 	vote(f, A, p0->id, YES, AT(2));
@@ -1853,7 +1853,10 @@ static void test_vote_recount_is_bounded(void **state)
 	struct rec *few = NULL, *many = NULL;
 	unsigned long full, ops_few = 0, ops_many = 0;
 	for (int i = 0; i < 1200; i++) {
-		struct rec *p = i % 3 == 2 ? seal_admit(f, B, E, NULL, AT(4) + i)
+		/* B's and D's: past their budget (open-proposals) but the first */
+		struct rec *p = i == 40 ? seal_set(f, C, "credit-limit", 1000 + i, AT(4) + i)
+				: i == 1190 ? seal_admit(f, A, E, NULL, AT(4) + i)
+				: i % 3 == 2 ? seal_admit(f, B, E, NULL, AT(4) + i)
 				: seal_set(f, i % 2 ? DD : B, "credit-limit", 1000 + i, AT(4) + i);
 		put_ok(f->s, p);
 		if (i == 40)
@@ -1893,6 +1896,117 @@ static void test_vote_recount_is_bounded(void **state)
 	assert_int_equal(store_is_member(f->s, keys[E]->id), 1);
 	assert_int_equal(store_reindex(f->s), 0);
 	full_recount_agrees(f->s, "after a reindex");
+}
+
+
+/* ---- budgets: open proposals and reason size -------------------------- */
+
+static struct rec *seal_set_why(struct fx *f, int who, const char *name, int64_t v,
+				const char *reason, int64_t t)
+{
+	Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+	Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+	par.name = (char *)name;
+	par.value = v;
+	p.what_case = MUTUA__PROPOSAL__WHAT_SET;
+	p.set = &par;
+	p.reason = (char *)reason;
+	return seal_proposal(f, who, &p, t);
+}
+
+static void verdict_is(struct store *s, const uint8_t *prop, const char *want)
+{
+	char buf[256];
+	assert_string_equal(q_text(s, "SELECT verdict FROM proposals WHERE id = ?1", prop, buf,
+				   sizeof buf), want ? want : "NULL");
+}
+
+/* A hostile member's proposals past the open-proposals budget count for
+ * nothing, however many votes pass them; a reason longer than reason-max
+ * neither; in every arrival order; its own node refuses them. */
+static void test_budgets_of_proposals(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	int64_t t0 = clock_now_ms() - 30 * MIN; /* near the clock: store_append below */
+	/* the federation lowers reason-max to 16 bytes and open-proposals to 3 */
+	struct rec *rm = seal_set(f, A, "reason-max", 16, t0);
+	struct rec *ra = seal_vote(f, A, rm->id, YES, t0 + 1);
+	struct rec *rb = seal_vote(f, B, rm->id, YES, t0 + 2);
+	seal_tally_of(f, A, rm->id, (struct rec *[]){ra, rb}, 2, t0 + 3, -1, 0);
+	struct rec *op = seal_set(f, A, "open-proposals", 3, t0 + 4);
+	struct rec *oa = seal_vote(f, A, op->id, YES, t0 + 5);
+	struct rec *oc = seal_vote(f, C, op->id, YES, t0 + 6);
+	seal_tally_of(f, A, op->id, (struct rec *[]){oa, oc}, 2, t0 + 7, -1, 0);
+	/* D, hostile: five proposals at once, and one with a long reason */
+	struct rec *dp[5];
+	for (int i = 0; i < 5; i++)
+		dp[i] = seal_set(f, DD, "credit-limit", 100 + i, t0 + 10 + i);
+	/* the fourth passes on two votes and D's own tally: no effect */
+	struct rec *d4 = seal_vote(f, DD, dp[3]->id, YES, t0 + 20);
+	struct rec *b4 = seal_vote(f, B, dp[3]->id, YES, t0 + 21);
+	seal_tally_of(f, DD, dp[3]->id, (struct rec *[]){d4, b4}, 2, t0 + 22, -1, 0);
+	struct rec *lr = seal_set_why(f, C, "threshold", 60, "a reason of more than sixteen",
+				      t0 + 23);
+	struct rec *sr = seal_set_why(f, B, "threshold", 70, "short", t0 + 24);
+	for (size_t i = 0; i < f->nrec; i++)
+		put(f->s, &f->rec[i]);
+	assert_int_equal(governance_param(f->s, "reason-max"), 16);
+	assert_int_equal(governance_param(f->s, "open-proposals"), 3);
+	for (int i = 0; i < 3; i++)
+		verdict_is(f->s, dp[i]->id, NULL);
+	verdict_is(f->s, dp[3]->id, GOV_OVER_OPEN_PROPOSALS);
+	verdict_is(f->s, dp[4]->id, GOV_OVER_OPEN_PROPOSALS);
+	outcome_is(f->s, dp[3]->id, "open q0 y0 n0 v0 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+	verdict_is(f->s, lr->id, GOV_OVER_REASON_MAX);
+	verdict_is(f->s, sr->id, NULL);
+	char buf[256];
+	assert_string_equal(q_text(f->s, "SELECT verdict FROM tallies WHERE proposal = ?1",
+				   dp[3]->id, buf, sizeof buf), GOV_OVER_OPEN_PROPOSALS);
+	/* a vote on it is refused by the voter's own node, and no tally is due */
+	assert_int_equal(governance_vote_check(f->s, dp[3]->id, t0 + 30), -1);
+	assert_non_null(strstr(err_msg(), "does not count"));
+	struct gov_tally gt;
+	assert_int_equal(governance_tally_make(f->s, dp[4]->id, 1, t0 + 30, &gt), 1);
+	full_recount_agrees(f->s, "budgets");
+	/* the same state in shuffled arrival orders, and after a reindex */
+	static const char *const sqls[] = RECOUNT_TABLES;
+	unsigned seed = (unsigned)time(NULL);
+	print_message("budgets: seed %u\n", seed);
+	for (int o = 0; o < 4; o++) {
+		struct store *s = fx_store(f);
+		unsigned order_seed = seed + (unsigned)o;
+		deliver_shuffled(f, s, &order_seed);
+		if (o == 3)
+			assert_int_equal(store_reindex(s), 0);
+		for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++) {
+			char *x = db_dump(f->s, sqls[t]), *y = db_dump(s, sqls[t]);
+			if (strcmp(x, y))
+				fail_msg("order %d (seed %u): '%s' differs:\n%s---\n%s", o, seed,
+					 sqls[t], x, y);
+			free(x);
+			free(y);
+		}
+		full_recount_agrees(s, "budgets, shuffled");
+	}
+	/* D's own node refuses its next proposal while three are open */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+	Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+	par.name = "quorum";
+	par.value = 40;
+	p.what_case = MUTUA__PROPOSAL__WHAT_SET;
+	p.set = &par;
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+	b.proposal = &p;
+	assert_int_equal(store_append(f->s, keys[DD], &b, NULL), -1);
+	assert_non_null(strstr(err_msg(), "open-proposals"));
+	par.name = "threshold";
+	b = (Mutua__Body)MUTUA__BODY__INIT;
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+	b.proposal = &p;
+	assert_int_equal(store_append(f->s, keys[B], &b, NULL), 0);
 }
 
 /* ---- keys: rotation and rekey ---------------------------------------- */
@@ -2086,6 +2200,7 @@ int main(void)
 		T(test_rekey_cuts_the_replaced_feed),
 		T(test_shuffled_arrival_gives_one_state),
 		T(test_vote_recount_is_bounded),
+		T(test_budgets_of_proposals),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
