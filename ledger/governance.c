@@ -1069,7 +1069,7 @@ static int apply_all(struct store *s, const uint8_t (*ids)[32], const struct dec
  * pass depends on the entries alone, so the result does too. */
 #define RECOUNT_PASSES_MAX 64
 
-static unsigned long recounts_full; /* governance_recount_stats */
+static unsigned long recounts_full, recounts_decided; /* governance_recount_stats */
 
 /* The loans that the count decides a part of: those a settle proposal
  * names, and, once the federation has changed close-grace, those an
@@ -1144,6 +1144,140 @@ out:
 	return rc;
 }
 
+/* The full recount for an entry on one proposal (recount_for), over the
+ * proposals that tallies decide: those without a tally are open in every
+ * pass, and what the count shows of them depends on the effects alone
+ * (members, keys, and the parameters a count reads: duration, threshold,
+ * quorum, open-proposals, reason-max). So the passes decide the tallied
+ * ones only; when no decision with such effects changed, the others are
+ * left as they are; else each is decided once, as the last pass of
+ * governance_recount would (the effects are then its fixed point). Without a fixed point, governance_recount runs. The same tables
+ * as governance_recount's (test_governance.c, full_recount_agrees). */
+static int recount_decided(struct store *s)
+{
+	struct was {
+		int state, has_tally, has_at, counts; /* counts: its effects move counts */
+		uint8_t tally[32];
+		int64_t at;
+	} *was = NULL;
+	size_t n = 0, cap = 0;
+	uint8_t (*ids)[32] = NULL, (*rest)[32] = NULL;
+	struct decision *prev = NULL, *cur = NULL;
+	int64_t np = 0;
+	int rc = -1, r;
+	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM proposals");
+	if (!st || (r = store_step_row(s, st)) < 0)
+		return -1;
+	np = r == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	st = store_stmt(s, "SELECT p.id, p.state, p.tally, p.passed_at, p.kind IN ('admit',"
+			   " 'exclude', 'rekey') OR p.param IN ('duration', 'threshold', 'quorum',"
+			   " 'open-proposals', 'reason-max') FROM"
+			   " (SELECT DISTINCT proposal FROM tallies) t JOIN proposals p"
+			   " ON p.id = t.proposal ORDER BY p.id");
+	if (!st)
+		return -1;
+	while ((r = store_step_row(s, st)) == 1) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			void *a = realloc(ids, cap * 32), *b = a ? realloc(was, cap * sizeof *was) : NULL;
+			if (a)
+				ids = a;
+			if (b)
+				was = b;
+			if (!a || !b) {
+				r = err_set("out of memory");
+				break;
+			}
+		}
+		memcpy(ids[n], sqlite3_column_blob(st, 0), 32);
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		struct was *w = &was[n++];
+		memset(w, 0, sizeof *w);
+		w->state = strcmp(state, "passed") == 0 ? 1 : strcmp(state, "failed") == 0 ? 2 : 0;
+		if ((w->has_tally = sqlite3_column_bytes(st, 2) == 32))
+			memcpy(w->tally, sqlite3_column_blob(st, 2), 32);
+		if ((w->has_at = sqlite3_column_type(st, 3) != SQLITE_NULL))
+			w->at = sqlite3_column_int64(st, 3);
+		w->counts = sqlite3_column_int(st, 4);
+	}
+	sqlite3_reset(st);
+	if (r < 0)
+		goto out;
+	if (!(prev = calloc(n ? n : 1, sizeof *prev)) || !(cur = calloc(n ? n : 1, sizeof *cur))) {
+		err_set("out of memory");
+		goto out;
+	}
+	if (reset_effects(s))
+		goto out;
+	int same = 0;
+	for (int64_t pass = 0; pass <= np && pass < RECOUNT_PASSES_MAX; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			st = store_stmt(s, "UPDATE votes SET counted = 0 WHERE proposal = ?1"
+					   " AND counted");
+			if (!st)
+				goto out;
+			sqlite3_bind_blob(st, 1, ids[i], 32, SQLITE_STATIC);
+			if (store_step_done(s, st) || decide(s, ids[i], &cur[i]))
+				goto out;
+		}
+		same = n == 0 || memcmp(cur, prev, n * sizeof *cur) == 0;
+		memcpy(prev, cur, n * sizeof *cur);
+		if (apply_all(s, (const uint8_t (*)[32])ids, cur, n))
+			goto out;
+		if (same)
+			break;
+	}
+	if (!same) {
+		rc = governance_recount(s);
+		goto out;
+	}
+	int changed = 0, moved = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct was *w = &was[i];
+		const struct decision *d = &cur[i];
+		int c = w->state != d->state || w->has_tally != (d->state != 0) ||
+			(d->state && memcmp(w->tally, d->tally, 32)) ||
+			w->has_at != (d->state == 1) || (d->state == 1 && w->at != d->at);
+		changed |= c;
+		moved |= c && w->counts;
+	}
+	if (moved) {
+		/* the effects moved: what the others show, as a last pass would */
+		size_t nr;
+		st = store_stmt(s, "SELECT id FROM proposals p WHERE NOT EXISTS"
+				   " (SELECT 1 FROM tallies t WHERE t.proposal = p.id)");
+		if (!st || store_ids(s, st, &rest, &nr))
+			goto out;
+		for (size_t i = 0; i < nr; i++) {
+			struct decision d;
+			st = store_stmt(s, "UPDATE votes SET counted = 0 WHERE proposal = ?1"
+					   " AND counted");
+			if (!st)
+				goto out;
+			sqlite3_bind_blob(st, 1, rest[i], 32, SQLITE_STATIC);
+			if (store_step_done(s, st) || decide(s, rest[i], &d))
+				goto out;
+		}
+	}
+	rc = store_exec(s, "DELETE FROM gov_recount; INSERT INTO gov_recount VALUES (1);"
+			   " DELETE FROM member_endpoints WHERE member IN (SELECT id FROM members"
+			   " WHERE NOT founder AND NOT active);"
+			   " DELETE FROM members WHERE NOT founder AND NOT active");
+	if (rc == 0 && changed)
+		rc = recompute_loans(s);
+	if (rc == 0 && changed)
+		store_governance_changed(s);
+	recounts_decided++;
+out:
+	free(ids);
+	free(was);
+	free(rest);
+	free(prev);
+	free(cur);
+	return rc;
+}
+
 /* ---- the bounded recount -----------------------------------------------
  *
  * governance_recount decides every proposal, pass after pass. An entry
@@ -1175,7 +1309,7 @@ static unsigned long recounts_one;
 
 void governance_recount_stats(unsigned long *full, unsigned long *one)
 {
-	*full = recounts_full;
+	*full = recounts_full + recounts_decided;
 	*one = recounts_one;
 }
 
@@ -1250,8 +1384,10 @@ static int recount_for(struct store *s, const uint8_t *proposal, const struct en
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
-	int local = fixed && (!held || settle || !tallied);
-	if (fixed && !local && vote) {
+	if (!fixed)
+		return governance_recount(s);
+	int local = !held || settle || !tallied;
+	if (!local && vote) {
 		st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM tally_votes tv JOIN tallies t"
 				   " ON t.id = tv.tally WHERE tv.vote = ?1 AND t.proposal = ?2)"
 				   " OR EXISTS (SELECT 1 FROM proposals WHERE target = ?3"
@@ -1268,9 +1404,9 @@ static int recount_for(struct store *s, const uint8_t *proposal, const struct en
 			return -1;
 	}
 	if (!local)
-		return governance_recount(s);
+		return recount_decided(s);
 	if (held && (rc = recount_one(s, proposal)) != 0)
-		return rc < 0 ? -1 : governance_recount(s);
+		return rc < 0 ? -1 : recount_decided(s);
 	if (!vote)
 		return 0;
 	/* the other proposals whose tallies cite this vote: their verdicts */
@@ -1287,7 +1423,7 @@ static int recount_for(struct store *s, const uint8_t *proposal, const struct en
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = recount_one(s, ids[i]);
 	free(ids);
-	return rc > 0 ? governance_recount(s) : rc;
+	return rc > 0 ? recount_decided(s) : rc;
 }
 
 int governance_refusal(struct store *s, const struct entry *e)

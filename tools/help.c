@@ -126,7 +126,8 @@ static const struct help_cmd cmds[] = {
 	{"propose",
 	 "mutua propose admit CARD [--college C] [--reason TEXT]\n"
 	 "mutua propose exclude MEMBER [--reason TEXT]\n"
-	 "mutua propose set credit-limit|threshold|quorum|duration|close-grace VALUE [--reason TEXT]\n"
+	 "mutua propose set credit-limit|threshold|quorum|duration|close-grace|open-proposals|\n"
+	 "    reason-max|entries-per-day|bytes-per-day VALUE [--reason TEXT]\n"
 	 "mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]\n"
 	 "mutua propose settle REQ USAGE [--reason TEXT]",
 	 OPTS({"--college C", "admit: the new member's college"},

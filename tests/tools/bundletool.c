@@ -63,7 +63,9 @@
  *       (for receive on other homes), gives it to HOME's own store as a
  *       received entry and prints its id (and "rejected: WHY" when HOME
  *       refused it). KIND and ARGS:
- *         offer                          an offer of a van
+ *         offer [BYTES]                  an offer of a van (a description of
+ *                                        BYTES bytes)
+ *         set NAME VALUE [REASON]        a proposal to set a parameter
  *         vote PROPOSAL yes|no|abstain
  *         tally PROPOSAL [VOTE]... [cut=KEY:SEQ]
  *         rotate CARDFILE                a rotation to that card (copied)
@@ -729,13 +731,32 @@ static int cmd_sign(int argc, char **argv)
 	Mutua__KeyRotation kr = MUTUA__KEY_ROTATION__INIT;
 	uint8_t prop[32], ids[64][32], cut_key[32], prev[32];
 	ProtobufCBinaryData cites[64];
-	if (!strcmp(kind, "offer") && argc == 6) {
+	Mutua__Proposal pr = MUTUA__PROPOSAL__INIT;
+	Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+	char desc[DESCRIPTION_MAX_LEN + 1];
+	if (!strcmp(kind, "offer") && (argc == 6 || argc == 7)) {
 		o.kind = MUTUA__KIND__KIND_VEHICLE;
 		o.title = "Forged van";
 		o.unit = MUTUA__UNIT__UNIT_DAY;
 		o.capacity = 1;
+		if (argc == 7) {
+			long n = atol(argv[6]);
+			if (n < 0 || n > DESCRIPTION_MAX_LEN)
+				return 2;
+			memset(desc, 'x', (size_t)n);
+			desc[n] = 0;
+			o.description = desc;
+		}
 		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 		b.offer = &o;
+	} else if (!strcmp(kind, "set") && (argc == 8 || argc == 9)) {
+		par.name = argv[6];
+		par.value = strtoll(argv[7], NULL, 10);
+		pr.what_case = MUTUA__PROPOSAL__WHAT_SET;
+		pr.set = &par;
+		pr.reason = argc == 9 ? argv[8] : NULL;
+		b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+		b.proposal = &pr;
 	} else if (!strcmp(kind, "vote") && argc == 8) {
 		if (hex_decode(prop, 32, argv[6]))
 			return 2;
