@@ -35,9 +35,9 @@ struct store;
 #define GOV_OPEN_PROPOSALS_DEFAULT 20
 #define GOV_OPEN_PROPOSALS_MAX 10000
 #define GOV_REASON_MAX_DEFAULT 1000 /* NOTE_MAX_LEN: the format's own bound */
-#define GOV_ENTRIES_PER_DAY_DEFAULT 2000
+#define GOV_ENTRIES_PER_DAY_DEFAULT 25000
 #define GOV_ENTRIES_PER_DAY_MAX 10000000
-#define GOV_BYTES_PER_DAY_DEFAULT (4LL * 1000 * 1000)
+#define GOV_BYTES_PER_DAY_DEFAULT (8LL * 1000 * 1000)
 #define GOV_BYTES_PER_DAY_MIN (64LL * 1024) /* a member can always sign an entry */
 #define GOV_BYTES_PER_DAY_MAX (100LL * 1000 * 1000 * 1000)
 #define GOV_OVER_OPEN_PROPOSALS "the proposal's author has open-proposals proposals open already"

@@ -268,6 +268,20 @@
  * tally_votes(tally BLOB, vote BLOB) WITHOUT ROWID
  *   PRIMARY KEY(tally, vote): the votes a tally cites (version 6).
  *
+ * feed_stops(member BLOB PRIMARY KEY, since INTEGER)
+ *   The members whose feeds this node's operator stopped taking (mutua
+ *   feed stop; store_feed_stop), since when (ms, this node's clock).
+ *   Node-local, not derived: a reindex keeps it (version 7).
+ *
+ * feed_holds(author BLOB PRIMARY KEY, member BLOB, why TEXT, seq INTEGER,
+ *            entries INTEGER, bytes INTEGER, since INTEGER, reopens INTEGER?)
+ *   The feeds the sync holds (store.c, budgets): why 'budget' (past
+ *   entries-per-day or bytes-per-day) or 'stopped'; from seq, the entries
+ *   and bytes the last batch offered, since when (ms, this node's clock),
+ *   and when the feed's own times let an entry in again (NULL: when the
+ *   federation raises the budget). A row goes when the feed moves on.
+ *   Node-local, not derived (version 7).
+ *
  * gov_recount(converged INTEGER)
  *   One row when the last full recount (governance_recount) reached its
  *   fixed point, none otherwise: an entry that decides nothing is then
@@ -476,7 +490,7 @@
  *      witnessed_heads
  *   7  the indexes proposals_set, proposals_target, votes_proposal_voter,
  *      tally_votes_vote, proposals_proposer; gov_recount; proposals.key,
- *      seq, verdict. Filled by a refold
+ *      seq, verdict (filled by a refold); feed_stops, feed_holds
  */
 #include "schema.h"
 
@@ -666,7 +680,11 @@ static const char v7_sql[] =
 	"ALTER TABLE proposals ADD COLUMN key BLOB;"
 	"ALTER TABLE proposals ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE proposals ADD COLUMN verdict TEXT;"
-	"CREATE INDEX proposals_proposer ON proposals(proposer, created);";
+	"CREATE INDEX proposals_proposer ON proposals(proposer, created);"
+	"CREATE TABLE feed_stops(member BLOB PRIMARY KEY, since INTEGER NOT NULL);"
+	"CREATE TABLE feed_holds(author BLOB PRIMARY KEY, member BLOB NOT NULL,"
+	" why TEXT NOT NULL, seq INTEGER NOT NULL, entries INTEGER NOT NULL,"
+	" bytes INTEGER NOT NULL, since INTEGER NOT NULL, reopens INTEGER);";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},

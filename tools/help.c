@@ -177,6 +177,7 @@ static const struct help_cmd cmds[] = {
 	 "mutua sync tcp://atelier.example.org:7664"},
 	{"status", "mutua status", NO_OPTS, "mutua status"},
 	{"doctor", "mutua doctor", NO_OPTS, "mutua doctor"},
+	{"feed", "mutua feed stop|resume MEMBER", NO_OPTS, "mutua feed stop Delta"},
 };
 
 const struct help_cmd *help_find(const char *name)

@@ -288,6 +288,8 @@ static int cmd_durable(int argc, char **argv)
 		return 1;
 	snprintf(path, sizeof path, "%s/store.db", argv[3]);
 	struct store *s = store_open(path);
+	if (s)
+		store_set_budgets(s, 0, 0); /* measurements, not a member's day */
 	if (!s)
 		return die(path);
 	snprintf(path, sizeof path, "%s/key", argv[3]);
@@ -746,6 +748,8 @@ static int cmd_converge(int argc, char **argv)
 		return 2;
 	snprintf(path, sizeof path, "%s/store.db", argv[2]);
 	struct store *s = store_open(path);
+	if (s)
+		store_set_budgets(s, 0, 0); /* measurements, not a member's day */
 	if (!s)
 		return die(path);
 	snprintf(path, sizeof path, "%s/key", argv[2]);
@@ -921,6 +925,8 @@ static int cmd_gov(int argc, char **argv)
 	char path[4096];
 	snprintf(path, sizeof path, "%s/gov.db", argv[2]);
 	struct store *s = store_open(path);
+	if (s)
+		store_set_budgets(s, 0, 0); /* measurements, not a member's day */
 	if (!s || genesis_make_with(&gen, &glen, "Bench", NULL, cards, 4, 0, t0, NULL) ||
 	    store_adopt_genesis(s, gen, glen))
 		return die("gov: store");
