@@ -270,22 +270,29 @@
  *
  * feed_stops(member BLOB PRIMARY KEY, since INTEGER)
  *   The members whose feeds this node's operator stopped taking (mutua
- *   feed stop; store_feed_stop), since when (ms, this node's clock).
- *   Node-local, not derived: a reindex keeps it (version 7).
+ *   feed stop; store_feed_stop). Node-local, not derived: a reindex keeps
+ *   it (version 7).
+ *     member    the member's id
+ *     since     when (ms, this node's clock)
  *
  * feed_holds(author BLOB PRIMARY KEY, member BLOB, why TEXT, seq INTEGER,
  *            entries INTEGER, bytes INTEGER, since INTEGER, reopens INTEGER?)
- *   The feeds the sync holds (store.c, budgets): why 'budget' (past
- *   entries-per-day or bytes-per-day) or 'stopped'; from seq, the entries
- *   and bytes the last batch offered, since when (ms, this node's clock),
- *   and when the feed's own times let an entry in again (NULL: when the
- *   federation raises the budget). A row goes when the feed moves on.
- *   Node-local, not derived (version 7).
+ *   The feeds the sync holds (store.c, budgets). A row goes when the feed
+ *   moves on. Node-local, not derived (version 7).
+ *     author    the feed (its signing key); member, whose
+ *     why       'budget' (past entries-per-day or bytes-per-day) or
+ *               'stopped' (feed_stops)
+ *     seq       the first seq held; entries and bytes, what the last
+ *               batch offered from there
+ *     since     when it was first held at that seq (ms, this node's clock)
+ *     reopens   when the feed's own times let an entry in again (NULL:
+ *               once the federation raises the budget)
  *
  * gov_recount(converged INTEGER)
  *   One row when the last full recount (governance_recount) reached its
  *   fixed point, none otherwise: an entry that decides nothing is then
  *   counted on its proposal alone (governance.c, recount_for; version 7).
+ *     converged 1
  *
  * void_feeds(author BLOB PRIMARY KEY, last INTEGER) WITHOUT ROWID
  *   The feeds whose entries past seq last have no effect, as the latest
