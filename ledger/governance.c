@@ -397,7 +397,21 @@ int governance_fold(struct store *s, const struct entry *e)
 		if (taken)
 			store_refold_wanted(s);
 	}
-	return recount_for(s, e->id, NULL);
+	/* a proposal of its author's timed after this one came first (from
+	 * the member's other key: a rekey's): its budget may change too */
+	st = store_stmt(s, "SELECT 1 FROM proposals WHERE proposer = ?1 AND created >= ?2"
+			   " AND id != ?3 AND (created > ?2 OR seq > ?4)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->member, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, b->time);
+	sqlite3_bind_blob(st, 3, e->id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)b->seq);
+	int later = store_step_row(s, st);
+	sqlite3_reset(st);
+	if (later < 0)
+		return -1;
+	return later ? governance_recount(s) : recount_for(s, e->id, NULL);
 }
 
 /* ---- the count -------------------------------------------------------- */
