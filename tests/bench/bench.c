@@ -26,7 +26,9 @@
  *   median FIGURE N -- CMD...       median wall time of N runs of CMD
  *   ports K                         K free TCP ports on 127.0.0.1
  *   gov DIR PROPOSALS VOTES         a store in DIR of four founders holding
- *                                   PROPOSALS open proposals; times the fold
+ *                                   PROPOSALS open proposals (Alpha's: all but
+ *                                   the first 20 past open-proposals, decided
+ *                                   by the count all the same); times the fold
  *                                   of VOTES votes on them, one entry each
  *                                   as from a peer, and of one tally that
  *                                   decides a parameter (the full recount);
