@@ -690,6 +690,26 @@ static void ignored_block(void *arg, const uint8_t *member, uint64_t seq, const 
 	issue(arg, member, seq, "lending", "%s of %.12s ignored: %s", type, target, why);
 }
 
+/* Proposals the count does not take: their author past a budget
+ * (governance.h: open-proposals, reason-max); the audit names each. */
+static int check_proposals(struct audit *a)
+{
+	sqlite3 *db = store_db(a->scratch);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT key, seq, lower(hex(id)), verdict FROM proposals"
+			       " WHERE verdict IS NOT NULL AND key IS NOT NULL ORDER BY key, seq",
+			       -1, &st, NULL))
+		return err_set("scratch store: %s", sqlite3_errmsg(db));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		      "governance", "proposal %.12s ignored: %s", sqlite3_column_text(st, 2),
+		      sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
+}
+
 /* Lending and balances, on the rebuilt state. */
 static int check_lending(struct audit *a)
 {
@@ -991,7 +1011,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			      ? a.feeds[k].stopped : "chain",
 			      "%llu %sentries of this feed could not be accepted",
 			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
-	if (check_checkpoints(&a) || check_witnesses(&a) || check_tallies(&a) ||
+	if (check_checkpoints(&a) || check_witnesses(&a) || check_tallies(&a) || check_proposals(&a) ||
 	    check_lending(&a))
 		goto out;
 	if (o->keep) { /* uncommitted: see audit.h */

@@ -59,6 +59,7 @@ int fold_clear(struct store *s)
 			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;"
 			     " DELETE FROM checkpoints; DELETE FROM keys;"
 			     " DELETE FROM tallies; DELETE FROM tally_votes; DELETE FROM void_feeds;"
+			     " DELETE FROM gov_recount;"
 			     " DELETE FROM offer_steps; DELETE FROM offer_origins;"
 			     " DELETE FROM witnessed;"
 			     " DELETE FROM witness_floor; DELETE FROM backdated;"

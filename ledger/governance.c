@@ -118,8 +118,22 @@ int governance_param_check(const char *name, int64_t v)
 			       ? 0 : err_set("duration out of range");
 	if (strcmp(name, "close-grace") == 0)
 		return v >= 0 && v <= GOV_DURATION_MAX ? 0 : err_set("close-grace out of range");
+	if (strcmp(name, "open-proposals") == 0)
+		return v >= 1 && v <= GOV_OPEN_PROPOSALS_MAX
+			       ? 0 : err_set("open-proposals must be 1..%d", GOV_OPEN_PROPOSALS_MAX);
+	if (strcmp(name, "reason-max") == 0)
+		return v >= 0 && v <= NOTE_MAX_LEN
+			       ? 0 : err_set("reason-max must be 0..%d (bytes)", NOTE_MAX_LEN);
+	if (strcmp(name, "entries-per-day") == 0)
+		return v >= 1 && v <= GOV_ENTRIES_PER_DAY_MAX
+			       ? 0 : err_set("entries-per-day must be 1..%d", GOV_ENTRIES_PER_DAY_MAX);
+	if (strcmp(name, "bytes-per-day") == 0)
+		return v >= GOV_BYTES_PER_DAY_MIN && v <= GOV_BYTES_PER_DAY_MAX
+			       ? 0 : err_set("bytes-per-day must be %lld..%lld",
+					     GOV_BYTES_PER_DAY_MIN, GOV_BYTES_PER_DAY_MAX);
 	return err_set("unknown parameter '%s' (credit-limit, threshold, quorum, duration, "
-		       "close-grace)", name);
+		       "close-grace, open-proposals, reason-max, entries-per-day, bytes-per-day)",
+		       name);
 }
 
 /* The genesis value of a parameter. */
@@ -137,6 +151,14 @@ static int64_t genesis_param(struct store *s, const char *name)
 		return quorum;
 	if (strcmp(name, "close-grace") == 0)
 		return GOV_CLOSE_GRACE_DEFAULT;
+	if (strcmp(name, "open-proposals") == 0)
+		return GOV_OPEN_PROPOSALS_DEFAULT;
+	if (strcmp(name, "reason-max") == 0)
+		return GOV_REASON_MAX_DEFAULT;
+	if (strcmp(name, "entries-per-day") == 0)
+		return GOV_ENTRIES_PER_DAY_DEFAULT;
+	if (strcmp(name, "bytes-per-day") == 0)
+		return GOV_BYTES_PER_DAY_DEFAULT;
 	return (int64_t)duration;
 }
 
@@ -217,13 +239,16 @@ int governance_passed(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES])
 int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES],
 			  int64_t time)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT state, deadline FROM proposals WHERE id = ?1");
+	sqlite3_stmt *st = store_stmt(s, "SELECT state, deadline, verdict FROM proposals"
+					 " WHERE id = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, proposal, ENTRY_ID_BYTES, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(st, 0), "passed") == 0)
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			rc = err_set("the proposal does not count: %s", sqlite3_column_text(st, 2));
+		else if (strcmp((const char *)sqlite3_column_text(st, 0), "passed") == 0)
 			rc = err_set("the proposal has passed already");
 		else if (strcmp((const char *)sqlite3_column_text(st, 0), "open") != 0)
 			rc = err_set("the proposal is closed: a tally decided it");
@@ -240,6 +265,8 @@ int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 	sqlite3_reset(st);
 	return rc;
 }
+
+static int recount_for(struct store *s, const uint8_t *proposal, const struct entry *vote);
 
 static int fold_tally(struct store *s, const struct entry *e)
 {
@@ -270,7 +297,7 @@ static int fold_tally(struct store *s, const struct entry *e)
 		if (store_step_done(s, st))
 			return -1;
 	}
-	return governance_recount(s);
+	return recount_for(s, t->proposal.data, NULL);
 }
 
 int governance_fold(struct store *s, const struct entry *e)
@@ -291,12 +318,12 @@ int governance_fold(struct store *s, const struct entry *e)
 		sqlite3_bind_int64(st, 5, b->time);
 		if (store_step_done(s, st))
 			return -1;
-		return governance_recount(s);
+		return recount_for(s, b->vote->proposal.data, e);
 	}
 	const Mutua__Proposal *p = b->proposal;
 	st = store_stmt(s, "INSERT OR IGNORE INTO proposals(id, proposer, kind, target, card,"
-			   " college, param, value, reason, created, target_name, oldkey)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''), ?)");
+			   " college, param, value, reason, created, target_name, oldkey, key, seq)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ''), ?, ?, ?)");
 	/* coalesce: an unbound target_name (set, exclude) is NULL, and OR
 	 * IGNORE would silently drop the row for its NOT NULL */
 	if (!st)
@@ -351,6 +378,8 @@ int governance_fold(struct store *s, const struct entry *e)
 	sqlite3_bind_text(st, 6, p->college ? p->college : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, p->reason ? p->reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, b->time);
+	sqlite3_bind_blob(st, 13, b->author.data, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, (sqlite3_int64)b->seq);
 	if (store_step_done(s, st))
 		return -1;
 	if (p->what_case == MUTUA__PROPOSAL__WHAT_ADMIT) {
@@ -368,7 +397,21 @@ int governance_fold(struct store *s, const struct entry *e)
 		if (taken)
 			store_refold_wanted(s);
 	}
-	return governance_recount(s);
+	/* a proposal of its author's timed after this one came first (from
+	 * the member's other key: a rekey's): its budget may change too */
+	st = store_stmt(s, "SELECT 1 FROM proposals WHERE proposer = ?1 AND created >= ?2"
+			   " AND id != ?3 AND (created > ?2 OR seq > ?4)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->member, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, b->time);
+	sqlite3_bind_blob(st, 3, e->id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)b->seq);
+	int later = store_step_row(s, st);
+	sqlite3_reset(st);
+	if (later < 0)
+		return -1;
+	return later ? governance_recount(s) : recount_for(s, e->id, NULL);
 }
 
 /* ---- the count -------------------------------------------------------- */
@@ -447,7 +490,7 @@ static int college_index(const Mutua__Governance *gv, const char *name)
 struct prop {
 	uint8_t id[32], proposer[32], target[32];
 	char kind[8];
-	int64_t created, deadline, threshold, quorum;
+	int64_t created, deadline, threshold, quorum, seq, reason_len;
 };
 
 /* A proposal's outcome: what the tally that counts says. */
@@ -654,8 +697,8 @@ static int load_prop(struct store *s, const uint8_t *id, struct prop *p)
 {
 	memset(p, 0, sizeof *p);
 	memcpy(p->id, id, 32);
-	sqlite3_stmt *st = store_stmt(s, "SELECT kind, target, proposer, created FROM proposals"
-					 " WHERE id = ?1");
+	sqlite3_stmt *st = store_stmt(s, "SELECT kind, target, proposer, created, seq,"
+					 " length(CAST(reason AS BLOB)) FROM proposals WHERE id = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
@@ -666,6 +709,8 @@ static int load_prop(struct store *s, const uint8_t *id, struct prop *p)
 			memcpy(p->target, sqlite3_column_blob(st, 1), 32);
 		memcpy(p->proposer, sqlite3_column_blob(st, 2), 32);
 		p->created = sqlite3_column_int64(st, 3);
+		p->seq = sqlite3_column_int64(st, 4);
+		p->reason_len = sqlite3_column_int64(st, 5);
 	}
 	sqlite3_reset(st);
 	if (rc <= 0)
@@ -677,6 +722,53 @@ static int load_prop(struct store *s, const uint8_t *id, struct prop *p)
 		return -1;
 	p->deadline = p->created + duration;
 	return 0;
+}
+
+/* The author's budget (governance.h), by its own feed and the parameters
+ * in force, as every other rule of the count: reason-max in force at the
+ * proposal's time; open-proposals in force at that time, against the
+ * author's earlier proposals (by time, then seq) whose deadline (their
+ * time + the duration in force at their time) is after this one's time,
+ * whether or not they count themselves (a member past its budget waits
+ * for its own proposals to close). NULL within it, else the verdict.
+ * Reads at most open-proposals earlier proposals of a member that is
+ * within, and of one that is past it. */
+static int over_budget(struct store *s, const struct prop *p, const char **why)
+{
+	int64_t max_open, reason_max;
+	*why = NULL;
+	if (param_at(s, "reason-max", p->created, &reason_max) ||
+	    param_at(s, "open-proposals", p->created, &max_open))
+		return -1;
+	if (p->reason_len > reason_max) {
+		*why = GOV_OVER_REASON_MAX;
+		return 0;
+	}
+	sqlite3_stmt *st = store_stmt(s, "SELECT created FROM proposals WHERE proposer = ?1"
+					 " AND created BETWEEN ?2 AND ?3 AND id != ?4"
+					 " AND (created < ?3 OR seq < ?5)"
+					 " ORDER BY created DESC, seq DESC");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, p->proposer, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, p->created - GOV_DURATION_MAX);
+	sqlite3_bind_int64(st, 3, p->created);
+	sqlite3_bind_blob(st, 4, p->id, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, p->seq);
+	int64_t open = 0;
+	int rc = 0;
+	while (open < max_open && (rc = store_step_row(s, st)) == 1) {
+		int64_t created = sqlite3_column_int64(st, 0), duration;
+		if (param_at(s, "duration", created, &duration)) {
+			rc = -1;
+			break;
+		}
+		open += created + duration > p->created;
+	}
+	sqlite3_reset(st);
+	if (open >= max_open)
+		*why = GOV_OVER_OPEN_PROPOSALS;
+	return open >= max_open || rc >= 0 ? 0 : -1;
 }
 
 /* Decides proposal id as the other decisions stand (the members, keys
@@ -717,6 +809,9 @@ static int decide(struct store *s, const uint8_t *id, struct decision *d)
 	sqlite3_reset(st);
 	if (proposer_ok < 0)
 		goto out;
+	const char *over = NULL;
+	if (proposer_ok && over_budget(s, &p, &over))
+		goto out;
 	sqlite3_stmt *t;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT id, time, author = ?2, seq, cut_key, cut,"
 				"  key FROM tallies WHERE proposal = ?1"
@@ -728,8 +823,8 @@ static int decide(struct store *s, const uint8_t *id, struct decision *d)
 	sqlite3_bind_blob(t, 2, p.proposer, 32, SQLITE_STATIC);
 	int r;
 	while ((r = store_step_row(s, t)) == 1) {
-		const char *why = proposer_ok ? NULL : "the proposal's author is not a member";
-		int ok = proposer_ok ? check_tally(s, &p, t, v, n, &c, &why) : 0;
+		const char *why = !proposer_ok ? "the proposal's author is not a member" : over;
+		int ok = !why ? check_tally(s, &p, t, v, n, &c, &why) : 0;
 		if (ok < 0)
 			break;
 		int own = sqlite3_column_int(t, 2);
@@ -767,14 +862,15 @@ static int decide(struct store *s, const uint8_t *id, struct decision *d)
 		/* undecided: show what a tally made now would count */
 		for (size_t i = 0; i < n; i++)
 			best_v[i] = v[i], best_v[i].choice = 0;
-		if (proposer_ok && latest_votes(s, &p, best_v, n) < 0)
+		if (proposer_ok && !over && latest_votes(s, &p, best_v, n) < 0)
 			goto out;
 		count(gv, rule, p.threshold, p.quorum, best_v, n, &best_c);
 	}
 	if (mark_counted(s, best_v, n))
 		goto out;
 	sqlite3_stmt *u = store_stmt(s, "UPDATE proposals SET deadline = ?, quorum_met = ?,"
-					" yes = ?, no = ?, voters = ?, eligible = ? WHERE id = ?");
+					" yes = ?, no = ?, voters = ?, eligible = ?, verdict = ?"
+					" WHERE id = ?");
 	if (!u)
 		goto out;
 	sqlite3_bind_int64(u, 1, p.deadline);
@@ -783,7 +879,9 @@ static int decide(struct store *s, const uint8_t *id, struct decision *d)
 	sqlite3_bind_double(u, 4, best_c.no);
 	sqlite3_bind_int(u, 5, best_c.voters);
 	sqlite3_bind_int64(u, 6, (sqlite3_int64)n);
-	sqlite3_bind_blob(u, 7, id, 32, SQLITE_STATIC);
+	if (over)
+		sqlite3_bind_text(u, 7, over, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(u, 8, id, 32, SQLITE_STATIC);
 	rc = store_step_done(s, u);
 out:
 	free(v);
@@ -985,6 +1083,8 @@ static int apply_all(struct store *s, const uint8_t (*ids)[32], const struct dec
  * pass depends on the entries alone, so the result does too. */
 #define RECOUNT_PASSES_MAX 64
 
+static unsigned long recounts_full, recounts_decided; /* governance_recount_stats */
+
 /* The loans that the count decides a part of: those a settle proposal
  * names, and, once the federation has changed close-grace, those an
  * owner closed (the grace is the one in force at the close's time). */
@@ -1023,19 +1123,24 @@ int governance_recount(struct store *s)
 	    store_exec(s, "UPDATE votes SET counted = 0 WHERE counted;"
 			  " UPDATE tallies SET verdict = NULL"))
 		goto out;
+	int same = 0;
 	for (size_t pass = 0; pass <= np && pass < RECOUNT_PASSES_MAX; pass++) {
 		if (store_exec(s, "UPDATE votes SET counted = 0 WHERE counted"))
 			goto out;
 		for (size_t i = 0; i < np; i++)
 			if (decide(s, ids[i], &cur[i]))
 				goto out;
-		int same = np == 0 || memcmp(cur, prev, np * sizeof *cur) == 0;
+		same = np == 0 || memcmp(cur, prev, np * sizeof *cur) == 0;
 		memcpy(prev, cur, np * sizeof *cur);
 		if (apply_all(s, (const uint8_t (*)[32])ids, cur, np))
 			goto out;
 		if (same)
 			break;
 	}
+	/* whether the tables now hold the fixed point (recount_for) */
+	if (store_exec(s, same ? "DELETE FROM gov_recount; INSERT INTO gov_recount VALUES (1)"
+			       : "DELETE FROM gov_recount"))
+		goto out;
 	/* a newcomer whose admission no longer holds leaves no trace: as in
 	 * a store that never saw it pass (its entries: store.c, settle) */
 	rc = store_exec(s, "DELETE FROM member_endpoints WHERE member IN (SELECT id FROM members"
@@ -1045,6 +1150,7 @@ int governance_recount(struct store *s)
 		rc = recompute_loans(s);
 	if (rc == 0)
 		store_governance_changed(s);
+	recounts_full++;
 out:
 	free(ids);
 	free(prev);
@@ -1052,8 +1158,302 @@ out:
 	return rc;
 }
 
+/* The full recount for an entry on one proposal (recount_for), over the
+ * proposals that tallies decide: those without a tally are open in every
+ * pass, and what the count shows of them depends on the effects alone
+ * (members, keys, and the parameters a count reads: duration, threshold,
+ * quorum, open-proposals, reason-max). So the passes decide the tallied
+ * ones only; when no decision with such effects changed, the others are
+ * left as they are; else each is decided once, as the last pass of
+ * governance_recount would (the effects are then its fixed point). Without a fixed point, governance_recount runs. The same tables
+ * as governance_recount's (test_governance.c, full_recount_agrees). */
+static int recount_decided(struct store *s)
+{
+	struct was {
+		int state, has_tally, has_at, counts; /* counts: its effects move counts */
+		uint8_t tally[32];
+		int64_t at;
+	} *was = NULL;
+	size_t n = 0, cap = 0;
+	uint8_t (*ids)[32] = NULL, (*rest)[32] = NULL;
+	struct decision *prev = NULL, *cur = NULL;
+	int64_t np = 0;
+	int rc = -1, r;
+	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM proposals");
+	if (!st || (r = store_step_row(s, st)) < 0)
+		return -1;
+	np = r == 1 ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	st = store_stmt(s, "SELECT p.id, p.state, p.tally, p.passed_at, p.kind IN ('admit',"
+			   " 'exclude', 'rekey') OR p.param IN ('duration', 'threshold', 'quorum',"
+			   " 'open-proposals', 'reason-max') FROM"
+			   " (SELECT DISTINCT proposal FROM tallies) t JOIN proposals p"
+			   " ON p.id = t.proposal ORDER BY p.id");
+	if (!st)
+		return -1;
+	while ((r = store_step_row(s, st)) == 1) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			void *a = realloc(ids, cap * 32), *b = a ? realloc(was, cap * sizeof *was) : NULL;
+			if (a)
+				ids = a;
+			if (b)
+				was = b;
+			if (!a || !b) {
+				r = err_set("out of memory");
+				break;
+			}
+		}
+		memcpy(ids[n], sqlite3_column_blob(st, 0), 32);
+		const char *state = (const char *)sqlite3_column_text(st, 1);
+		struct was *w = &was[n++];
+		memset(w, 0, sizeof *w);
+		w->state = strcmp(state, "passed") == 0 ? 1 : strcmp(state, "failed") == 0 ? 2 : 0;
+		if ((w->has_tally = sqlite3_column_bytes(st, 2) == 32))
+			memcpy(w->tally, sqlite3_column_blob(st, 2), 32);
+		if ((w->has_at = sqlite3_column_type(st, 3) != SQLITE_NULL))
+			w->at = sqlite3_column_int64(st, 3);
+		w->counts = sqlite3_column_int(st, 4);
+	}
+	sqlite3_reset(st);
+	if (r < 0)
+		goto out;
+	if (!(prev = calloc(n ? n : 1, sizeof *prev)) || !(cur = calloc(n ? n : 1, sizeof *cur))) {
+		err_set("out of memory");
+		goto out;
+	}
+	if (reset_effects(s))
+		goto out;
+	int same = 0;
+	for (int64_t pass = 0; pass <= np && pass < RECOUNT_PASSES_MAX; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			st = store_stmt(s, "UPDATE votes SET counted = 0 WHERE proposal = ?1"
+					   " AND counted");
+			if (!st)
+				goto out;
+			sqlite3_bind_blob(st, 1, ids[i], 32, SQLITE_STATIC);
+			if (store_step_done(s, st) || decide(s, ids[i], &cur[i]))
+				goto out;
+		}
+		same = n == 0 || memcmp(cur, prev, n * sizeof *cur) == 0;
+		memcpy(prev, cur, n * sizeof *cur);
+		if (apply_all(s, (const uint8_t (*)[32])ids, cur, n))
+			goto out;
+		if (same)
+			break;
+	}
+	if (!same) {
+		rc = governance_recount(s);
+		goto out;
+	}
+	int changed = 0, moved = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct was *w = &was[i];
+		const struct decision *d = &cur[i];
+		int c = w->state != d->state || w->has_tally != (d->state != 0) ||
+			(d->state && memcmp(w->tally, d->tally, 32)) ||
+			w->has_at != (d->state == 1) || (d->state == 1 && w->at != d->at);
+		changed |= c;
+		moved |= c && w->counts;
+	}
+	if (moved) {
+		/* the effects moved: what the others show, as a last pass would */
+		size_t nr;
+		st = store_stmt(s, "SELECT id FROM proposals p WHERE NOT EXISTS"
+				   " (SELECT 1 FROM tallies t WHERE t.proposal = p.id)");
+		if (!st || store_ids(s, st, &rest, &nr))
+			goto out;
+		for (size_t i = 0; i < nr; i++) {
+			struct decision d;
+			st = store_stmt(s, "UPDATE votes SET counted = 0 WHERE proposal = ?1"
+					   " AND counted");
+			if (!st)
+				goto out;
+			sqlite3_bind_blob(st, 1, rest[i], 32, SQLITE_STATIC);
+			if (store_step_done(s, st) || decide(s, rest[i], &d))
+				goto out;
+		}
+	}
+	rc = store_exec(s, "DELETE FROM gov_recount; INSERT INTO gov_recount VALUES (1);"
+			   " DELETE FROM member_endpoints WHERE member IN (SELECT id FROM members"
+			   " WHERE NOT founder AND NOT active);"
+			   " DELETE FROM members WHERE NOT founder AND NOT active");
+	if (rc == 0 && changed)
+		rc = recompute_loans(s);
+	if (rc == 0 && changed)
+		store_governance_changed(s);
+	recounts_decided++;
+out:
+	free(ids);
+	free(was);
+	free(rest);
+	free(prev);
+	free(cur);
+	return rc;
+}
+
+/* ---- the bounded recount -----------------------------------------------
+ *
+ * governance_recount decides every proposal, pass after pass. An entry
+ * that cannot change the decision of any proposal in any pass of it
+ * changes no effect (members, keys, parameters, cuts) and so no other
+ * proposal's count: only the proposals it concerns are decided again,
+ * alone, with the effects in the tables. Those are the last pass's when
+ * the last full recount reached its fixed point (gov_recount; when it
+ * did not, the full recount runs again). Such an entry is:
+ *   - a proposal, vote or tally on a proposal not held, or on one of
+ *     which no tally is held: no tally, no decision, in every pass;
+ *   - any entry on a 'settle' proposal: its decision has no effect on
+ *     another proposal's count (it settles a loan: that loan is
+ *     recomputed when the decision changes);
+ *   - a vote that no tally of its proposal cites, by a member no
+ *     exclusion names (so not an excluded member whose vote puts it back
+ *     in the electorate, electorate()): it changes what the listing
+ *     shows of an undecided proposal, never a tally's validity;
+ *   and a vote cited by a tally of another proposal: that tally is
+ *   invalid with or without it; its verdict is written again.
+ * Any other entry (a tally, or a vote a tally cites, on an admission,
+ * exclusion, rekey or parameter that tallies decide) runs the full
+ * recount. Either way the tables are the full recount's, whatever the
+ * arrival order: test_governance.c (test_vote_recount_is_bounded, the
+ * shuffled arrival tests). The work per such entry is a few indexed
+ * reads of the proposal's votes and tallies and the members. */
+
+static unsigned long recounts_one;
+
+void governance_recount_stats(unsigned long *full, unsigned long *one)
+{
+	*full = recounts_full + recounts_decided;
+	*one = recounts_one;
+}
+
+/* Decides proposal id alone, as the effects in the tables stand: 0, 1
+ * when its decision changed and has effects (the caller recounts all),
+ * -1. */
+static int recount_one(struct store *s, const uint8_t *id)
+{
+	struct decision d;
+	sqlite3_stmt *st = store_stmt(s, "UPDATE votes SET counted = 0 WHERE proposal = ?1"
+					 " AND counted");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	if (store_step_done(s, st) || decide(s, id, &d))
+		return -1;
+	recounts_one++;
+	st = store_stmt(s, "SELECT kind = 'settle', target, state, tally IS ?2,"
+			   " passed_at IS ?3 FROM proposals WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	if (d.state)
+		sqlite3_bind_blob(st, 2, d.tally, 32, SQLITE_STATIC);
+	if (d.state == 1)
+		sqlite3_bind_int64(st, 3, d.at);
+	const char *state = d.state == 1 ? "passed" : d.state == 2 ? "failed" : "open";
+	int found = store_step_row(s, st), settle = 0, same = 1;
+	uint8_t target[32] = {0};
+	if (found == 1) {
+		settle = sqlite3_column_int(st, 0) && sqlite3_column_bytes(st, 1) == 32;
+		if (settle)
+			memcpy(target, sqlite3_column_blob(st, 1), 32);
+		same = strcmp((const char *)sqlite3_column_text(st, 2), state) == 0 &&
+		       sqlite3_column_int(st, 3) && sqlite3_column_int(st, 4);
+	}
+	sqlite3_reset(st);
+	if (found <= 0 || same)
+		return found < 0 ? -1 : 0;
+	if (!settle)
+		return 1; /* cannot happen (recount_for): the full recount decides */
+	st = store_stmt(s, "UPDATE proposals SET state = ?1, passed_at = ?2, tally = ?3"
+			   " WHERE id = ?4");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	if (d.state == 1)
+		sqlite3_bind_int64(st, 2, d.at);
+	if (d.state)
+		sqlite3_bind_blob(st, 3, d.tally, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, id, 32, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		return -1;
+	return lending_recompute(s, target);
+}
+
+/* After the fold of an entry on proposal (vote: the vote entry, else
+ * NULL): the bounded recount when it suffices (above), else the full. */
+static int recount_for(struct store *s, const uint8_t *proposal, const struct entry *vote)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT (SELECT count(*) FROM gov_recount),"
+					 " (SELECT kind = 'settle' FROM proposals WHERE id = ?1),"
+					 " EXISTS (SELECT 1 FROM tallies WHERE proposal = ?1)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, proposal, 32, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	int fixed = rc == 1 && sqlite3_column_int(st, 0);
+	int held = rc == 1 && sqlite3_column_type(st, 1) != SQLITE_NULL;
+	int settle = held && sqlite3_column_int(st, 1);
+	int tallied = rc == 1 && sqlite3_column_int(st, 2);
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	if (!fixed)
+		return governance_recount(s);
+	int local = !held || settle || !tallied;
+	if (!local && vote) {
+		st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM tally_votes tv JOIN tallies t"
+				   " ON t.id = tv.tally WHERE tv.vote = ?1 AND t.proposal = ?2)"
+				   " OR EXISTS (SELECT 1 FROM proposals WHERE target = ?3"
+				   " AND kind = 'exclude')");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, vote->id, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, proposal, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, vote->member, 32, SQLITE_STATIC);
+		rc = store_step_row(s, st);
+		local = rc == 1 && !sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc < 0)
+			return -1;
+	}
+	if (!local)
+		return recount_decided(s);
+	if (held && (rc = recount_one(s, proposal)) != 0)
+		return rc < 0 ? -1 : recount_decided(s);
+	if (!vote)
+		return 0;
+	/* the other proposals whose tallies cite this vote: their verdicts */
+	st = store_stmt(s, "SELECT DISTINCT t.proposal FROM tally_votes tv JOIN tallies t"
+			   " ON t.id = tv.tally JOIN proposals p ON p.id = t.proposal"
+			   " WHERE tv.vote = ?1 AND t.proposal != ?2");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, vote->id, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, proposal, 32, SQLITE_STATIC);
+	size_t n;
+	uint8_t (*ids)[32];
+	rc = store_ids(s, st, &ids, &n);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = recount_one(s, ids[i]);
+	free(ids);
+	return rc > 0 ? recount_decided(s) : rc;
+}
+
 int governance_refusal(struct store *s, const struct entry *e)
 {
+	if (e->b->payload_case == MUTUA__BODY__PAYLOAD_PROPOSAL) {
+		sqlite3_stmt *st = store_stmt(s, "SELECT verdict FROM proposals WHERE id = ?1"
+						 " AND verdict IS NOT NULL");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
+		int rc = store_step_row(s, st);
+		if (rc == 1)
+			rc = err_set("%s", sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		return rc < 0 ? -1 : 0;
+	}
 	if (e->b->payload_case != MUTUA__BODY__PAYLOAD_TALLY)
 		return 0;
 	sqlite3_stmt *st = store_stmt(s, "SELECT t.verdict, p.tally = t.id FROM tallies t"
@@ -1098,15 +1498,20 @@ int governance_tally_make(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 	size_t n = 0;
 	int rc = -1;
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = store_stmt(s, "SELECT state FROM proposals WHERE id = ?1");
+	sqlite3_stmt *st = store_stmt(s, "SELECT state, verdict IS NULL FROM proposals"
+					 " WHERE id = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, proposal, 32, SQLITE_STATIC);
 	int found = store_step_row(s, st);
 	int open = found == 1 && strcmp((const char *)sqlite3_column_text(st, 0), "open") == 0;
+	int counts = found == 1 && sqlite3_column_int(st, 1);
 	sqlite3_reset(st);
 	if (found <= 0)
 		return found < 0 ? -1 : err_set("no such proposal");
+	if (!counts)
+		return passing_only ? 1 : err_set("the proposal does not count: its author is past "
+						  "a budget (mutua proposals shows why)");
 	if (!open)
 		return passing_only ? 1 : err_set("the proposal is decided already");
 	if (load_prop(s, proposal, &p) || electorate(s, gv, &p, &v, &n) ||
@@ -1205,7 +1610,7 @@ int governance_tally_due(struct store *s, const struct key *k, int64_t now, int6
 	 * proposal that cannot pass yet */
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(store_db(s), "SELECT id, deadline > ?2 FROM proposals"
-			       " WHERE state = 'open' AND iif(proposer = ?1,"
+			       " WHERE state = 'open' AND verdict IS NULL AND iif(proposer = ?1,"
 			       " quorum_met OR deadline <= ?2, deadline + ?3 <= ?2)"
 			       " ORDER BY created, id LIMIT 64", -1, &st, NULL))
 		return err_set("store: %s", sqlite3_errmsg(store_db(s)));

@@ -22,6 +22,26 @@ struct store;
 #define GOV_DURATION_MIN 1000LL                 /* tests decide in seconds */
 #define GOV_DURATION_MAX (366LL * 86400000)
 #define GOV_CLOSE_GRACE_DEFAULT (72LL * 3600000) /* close-grace: 72 h */
+/* Per-member budgets (issue 14), parameters the federation sets:
+ *   open-proposals   a member's proposals open at once (by their
+ *                    deadlines, in its own feed): those beyond count for
+ *                    nothing (the count, governance.c)
+ *   reason-max       bytes of a proposal's reason: a longer one counts
+ *                    for nothing (the count)
+ *   entries-per-day, bytes-per-day  what a node stores and relays of one
+ *                    member's feeds in 24 h by the entries' own times:
+ *                    past it, the feed is held (node/sync.c, a transport
+ *                    decision: no derived state depends on it) */
+#define GOV_OPEN_PROPOSALS_DEFAULT 20
+#define GOV_OPEN_PROPOSALS_MAX 10000
+#define GOV_REASON_MAX_DEFAULT 1000 /* NOTE_MAX_LEN: the format's own bound */
+#define GOV_ENTRIES_PER_DAY_DEFAULT 25000
+#define GOV_ENTRIES_PER_DAY_MAX 10000000
+#define GOV_BYTES_PER_DAY_DEFAULT (8LL * 1000 * 1000)
+#define GOV_BYTES_PER_DAY_MIN (64LL * 1024) /* a member can always sign an entry */
+#define GOV_BYTES_PER_DAY_MAX (100LL * 1000 * 1000 * 1000)
+#define GOV_OVER_OPEN_PROPOSALS "the proposal's author has open-proposals proposals open already"
+#define GOV_OVER_REASON_MAX "the proposal's reason is longer than reason-max"
 #define VOTE_YES 1
 #define VOTE_NO 2
 #define VOTE_ABSTAIN 3
@@ -48,6 +68,9 @@ int governance_vote_check(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
  * it runs (also after reindex). Inside the store's transaction. */
 int governance_fold(struct store *s, const struct entry *e);
 int governance_recount(struct store *s);
+/* How many full recounts and single-proposal recounts this process ran
+ * (tests: a vote must not cost a full recount). */
+void governance_recount_stats(unsigned long *full, unsigned long *one);
 
 /* A feed grew (author; NULL: any, after a refold): an exclusion's tally
  * that waited for it is checked again. 0 or -1. */
@@ -59,8 +82,9 @@ int governance_feed_grew(struct store *s, const uint8_t *author);
 int governance_passed(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES]);
 
 /* A tally entry just folded that does not count (invalid, waiting for
- * entries, or another tally decided): -1 with the reason, for
- * store_append (invariant 11). 0 for any other entry. */
+ * entries, or another tally decided), or a proposal beyond its author's
+ * budget: -1 with the reason, for store_append (invariant 11). 0 for any
+ * other entry. */
 int governance_refusal(struct store *s, const struct entry *e);
 
 /* A tally this node would make of proposal now (ms): each voter's latest
@@ -96,7 +120,8 @@ int governance_tally_append(struct store *s, const struct key *k,
 int governance_tally_due(struct store *s, const struct key *k, int64_t now, int64_t grace);
 
 /* A federation parameter in force: credit-limit (hundredths), threshold,
- * quorum (percent), duration, close-grace (ms), in *v. 0, or -1 when the store cannot
+ * quorum (percent), duration, close-grace (ms), open-proposals,
+ * reason-max (bytes), entries-per-day, bytes-per-day, in *v. 0, or -1 when the store cannot
  * tell (a rule then refuses: it never takes the genesis value instead). */
 int governance_param_get(struct store *s, const char *name, int64_t *v);
 /* The same, in force at time t (ms). 0 or -1. */

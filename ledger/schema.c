@@ -268,6 +268,9 @@
  *     yes, no     REAL: votes, or under the colleges rule their
  *                 college-weighted shares
  *     oldkey      rekey: the signing key replaced (version 3)
+ *     key, seq    its place in a feed (version 7)
+ *     verdict     NULL, or why the count does not take it: its author
+ *                 past a budget (open-proposals, reason-max; version 7)
  *     tally       the tally that counts (governance.c), NULL while none
  *                 does (version 6); state is then 'open'; with it,
  *                 'passed' or 'failed'
@@ -300,6 +303,32 @@
  *
  * tally_votes(tally BLOB, vote BLOB) WITHOUT ROWID
  *   PRIMARY KEY(tally, vote): the votes a tally cites (version 6).
+ *
+ * feed_stops(member BLOB PRIMARY KEY, since INTEGER)
+ *   The members whose feeds this node's operator stopped taking (mutua
+ *   feed stop; store_feed_stop). Node-local, not derived: a reindex keeps
+ *   it (version 7).
+ *     member    the member's id
+ *     since     when (ms, this node's clock)
+ *
+ * feed_holds(author BLOB PRIMARY KEY, member BLOB, why TEXT, seq INTEGER,
+ *            entries INTEGER, bytes INTEGER, since INTEGER, reopens INTEGER?)
+ *   The feeds the sync holds (store.c, budgets). A row goes when the feed
+ *   moves on. Node-local, not derived (version 7).
+ *     author    the feed (its signing key); member, whose
+ *     why       'budget' (past entries-per-day or bytes-per-day) or
+ *               'stopped' (feed_stops)
+ *     seq       the first seq held; entries and bytes, what the last
+ *               batch offered from there
+ *     since     when it was first held at that seq (ms, this node's clock)
+ *     reopens   when the feed's own times let an entry in again (NULL:
+ *               once the federation raises the budget)
+ *
+ * gov_recount(converged INTEGER)
+ *   One row when the last full recount (governance_recount) reached its
+ *   fixed point, none otherwise: an entry that decides nothing is then
+ *   counted on its proposal alone (governance.c, recount_for; version 7).
+ *     converged 1
  *
  * void_feeds(author BLOB PRIMARY KEY, last INTEGER) WITHOUT ROWID
  *   The feeds whose entries past seq last have no effect, as the latest
@@ -518,6 +547,9 @@
  *      its resource, booking.h); loans.wait, loans.waited,
  *      loan_events.waitlist (the waitlist, loan.h); loans.series,
  *      occurrence, occurrences (weekly series). Filled by a refold
+ *   8  the indexes proposals_set, proposals_target, votes_proposal_voter,
+ *      tally_votes_vote, proposals_proposer; gov_recount; proposals.key,
+ *      seq, verdict (filled by a refold); feed_stops, feed_holds
  */
 #include "schema.h"
 
@@ -713,6 +745,27 @@ static const char v7_sql[] =
 	"ALTER TABLE loans ADD COLUMN occurrence INTEGER;"
 	"ALTER TABLE loans ADD COLUMN occurrences INTEGER;"
 	"CREATE INDEX loans_series ON loans(series) WHERE series IS NOT NULL;";
+/* Version 8: the indexes the bounded recount reads by (governance.c):
+ * the parameters in force, a proposal's target, a voter's votes on a
+ * proposal, the tallies citing a vote, a member's proposals; whether the
+ * last full recount reached its fixed point; a proposal's place in its
+ * feed and why the count does not take it (the budgets). Filled by a
+ * refold. */
+static const char v8_sql[] =
+	"CREATE INDEX proposals_set ON proposals(param, passed_at)"
+	" WHERE kind = 'set' AND state = 'passed';"
+	"CREATE INDEX proposals_target ON proposals(target, kind);"
+	"CREATE INDEX votes_proposal_voter ON votes(proposal, voter);"
+	"CREATE INDEX tally_votes_vote ON tally_votes(vote);"
+	"CREATE TABLE gov_recount(converged INTEGER NOT NULL);"
+	"ALTER TABLE proposals ADD COLUMN key BLOB;"
+	"ALTER TABLE proposals ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE proposals ADD COLUMN verdict TEXT;"
+	"CREATE INDEX proposals_proposer ON proposals(proposer, created);"
+	"CREATE TABLE feed_stops(member BLOB PRIMARY KEY, since INTEGER NOT NULL);"
+	"CREATE TABLE feed_holds(author BLOB PRIMARY KEY, member BLOB NOT NULL,"
+	" why TEXT NOT NULL, seq INTEGER NOT NULL, entries INTEGER NOT NULL,"
+	" bytes INTEGER NOT NULL, since INTEGER NOT NULL, reopens INTEGER);";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -724,6 +777,7 @@ const struct schema_step schema_steps[] = {
 	{5, v5_sql, 1},
 	{6, v6_sql, 1},
 	{7, v7_sql, 1},
+	{8, v8_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

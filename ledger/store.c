@@ -42,6 +42,8 @@ struct store {
 	int scratch; /* store_open_scratch */
 	int gov_changed; /* a recount ran since the last settle */
 	int refold_forced; /* a fold found the state it built on wrong */
+	int budget_own;    /* store_append keeps the member's own budget */
+	int budget_intake; /* store_insert_* hold feeds past their budget */
 	/* who opened the write transaction (store_begin), while it is open */
 	const void *owner;
 	const char *owner_name;
@@ -335,6 +337,7 @@ struct store *store_open(const char *path)
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
 	s->autockpt = AUTOCHECKPOINT_PAGES;
+	s->budget_own = 1;
 	s->wakes = *path && strlen(path) + 6 <= sizeof s->wake;
 	snprintf(s->wake, sizeof s->wake, "%s-wake", path);
 	sqlite3_wal_hook(s->db, on_commit, s);
@@ -818,6 +821,224 @@ int store_appends_held(struct store *s, int64_t *until)
 	return *until > clock_now_ms();
 }
 
+
+/* ---- budgets: what a node takes of one feed in 24 h ---------------------
+ *
+ * entries-per-day and bytes-per-day (governance.h), the values in force
+ * now, bound the entries of one feed (a signing key) whose own times fall
+ * in any 24 h: an entry is taken when, with the entries of its feed timed
+ * in the 24 h up to its own time, it stays within both. A transport
+ * decision (like an entry dated too far ahead, invariant 9): a feed past
+ * it is held (neither stored nor relayed: the rest of the batch with
+ * it), and since the rule reads the entries' times, not this node's
+ * clock, every node holds the same feed at the same seq. No derived
+ * state depends on it: what is stored folds the same everywhere. A node
+ * never signs past it (store_append); a patched node's feed stops there
+ * on every node, until the federation raises the budget. An operator can
+ * stop taking a member's feeds too (store_feed_stop). */
+#define BUDGET_WINDOW_MS 86400000LL
+
+static sqlite3_stmt *at_seq(struct store *s, const char *sql, const uint8_t *author,
+			    uint64_t seq);
+
+/* Runs sql with one 32-byte blob bound to ?1. */
+static int store_exec_bound(struct store *s, const char *sql, const uint8_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, KEY_ID_BYTES, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
+void store_set_budgets(struct store *s, int own, int intake)
+{
+	s->budget_own = own;
+	s->budget_intake = intake;
+}
+
+struct window {
+	const uint8_t *author;
+	uint64_t head, lo;   /* stored up to head; the window starts at seq lo */
+	uint64_t last;       /* and ends at seq last */
+	const struct entry *batch; /* seqs head + 1 ...: not stored yet */
+	int64_t n, bytes, max_n, max_bytes;
+};
+
+/* The time and size of seq (stored, or in the batch). */
+static int window_entry(struct store *s, const struct window *w, uint64_t seq, int64_t *time,
+			int64_t *size)
+{
+	if (seq > w->head) {
+		const struct entry *e = &w->batch[seq - w->head - 1];
+		*time = e->b->time;
+		*size = (int64_t)e->body_len + KEY_SIG_BYTES;
+		return 0;
+	}
+	sqlite3_stmt *st = at_seq(s, "SELECT time, length(body) + length(sig) FROM entries"
+				     " WHERE author = ?1 AND seq = ?2", w->author, seq);
+	if (!st)
+		return -1;
+	int rc = store_step_row(s, st);
+	if (rc == 1) {
+		*time = sqlite3_column_int64(st, 0);
+		*size = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == 1 ? 0 : rc < 0 ? -1 : err_set("store: seq %llu of a feed is missing",
+						   (unsigned long long)seq);
+}
+
+/* The window of author's feed (held up to head) before an entry at t. */
+static int window_open(struct store *s, struct window *w, const uint8_t *author, uint64_t head,
+		       const struct entry *batch, int64_t t)
+{
+	memset(w, 0, sizeof *w);
+	w->author = author;
+	w->head = w->last = head;
+	w->batch = batch;
+	if (governance_param_get(s, "entries-per-day", &w->max_n) ||
+	    governance_param_get(s, "bytes-per-day", &w->max_bytes))
+		return -1;
+	/* the first seq timed after t - 24 h: times grow with seq */
+	uint64_t lo = 1, hi = head + 1;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		int64_t time, size;
+		if (window_entry(s, w, mid, &time, &size))
+			return -1;
+		if (time > t - BUDGET_WINDOW_MS)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	w->lo = lo;
+	sqlite3_stmt *st = store_stmt(s, "SELECT count(*), coalesce(sum(length(body) +"
+					 " length(sig)), 0) FROM entries WHERE author = ?1"
+					 " AND seq BETWEEN ?2 AND ?3");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)head);
+	int rc = store_step_row(s, st);
+	if (rc == 1) {
+		w->n = sqlite3_column_int64(st, 0);
+		w->bytes = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == 1 ? 0 : -1;
+}
+
+/* May the next entry (seq, at t, size bytes) be taken? 1 yes (it is then
+ * in the window), 0 no, -1. Entries leave the window as t moves on. */
+static int window_take(struct store *s, struct window *w, uint64_t seq, int64_t t, int64_t size)
+{
+	while (w->lo < seq) {
+		int64_t time, sz;
+		if (window_entry(s, w, w->lo, &time, &sz))
+			return -1;
+		if (time > t - BUDGET_WINDOW_MS)
+			break;
+		w->n--;
+		w->bytes -= sz;
+		w->lo++;
+	}
+	if (w->n + 1 > w->max_n || w->bytes + size > w->max_bytes)
+		return 0;
+	w->n++;
+	w->bytes += size;
+	w->last = seq;
+	return 1;
+}
+
+/* When an entry at t fits again in the window w: the time its oldest
+ * entries leave it (at most 24 h after the oldest). */
+static int64_t window_reopens(struct store *s, struct window *w, int64_t size)
+{
+	int64_t n = w->n, bytes = w->bytes;
+	for (uint64_t seq = w->lo; seq <= w->last; seq++) {
+		int64_t time, sz;
+		if (window_entry(s, w, seq, &time, &sz))
+			return 0;
+		n--;
+		bytes -= sz;
+		if (n + 1 <= w->max_n && bytes + size <= w->max_bytes)
+			return time + BUDGET_WINDOW_MS;
+	}
+	return 0;
+}
+
+int store_feed_stop(struct store *s, const uint8_t member[KEY_ID_BYTES], int stop)
+{
+	sqlite3_stmt *st = store_stmt(s, stop ? "INSERT OR IGNORE INTO feed_stops(member, since)"
+						" VALUES (?1, ?2)"
+					      : "DELETE FROM feed_stops WHERE member = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
+	if (stop)
+		sqlite3_bind_int64(st, 2, clock_now_ms());
+	if (store_step_done(s, st))
+		return -1;
+	int changed = sqlite3_changes(s->db) > 0;
+	if (!stop && store_exec_bound(s, "DELETE FROM feed_holds WHERE member = ?1", member))
+		return -1;
+	return changed;
+}
+
+int store_feed_held(struct store *s, const uint8_t author[KEY_ID_BYTES])
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM feed_holds WHERE author = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_feed_stopped(struct store *s, const uint8_t member[KEY_ID_BYTES])
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM feed_stops WHERE member = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Records what a batch held of author's feed (why: "budget" or
+ * "stopped"), or that it took some again (why NULL). */
+static int note_hold(struct store *s, const uint8_t *author, const uint8_t *member,
+		     const char *why, uint64_t seq, int64_t entries, int64_t bytes,
+		     int64_t reopens)
+{
+	if (!why)
+		return store_exec_bound(s, "DELETE FROM feed_holds WHERE author = ?1", author);
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO feed_holds(author, member, why, seq,"
+					 " entries, bytes, since, reopens) VALUES (?1, ?2, ?3, ?4,"
+					 " ?5, ?6, ?7, ?8) ON CONFLICT(author) DO UPDATE SET"
+					 " why = excluded.why, seq = excluded.seq,"
+					 " entries = excluded.entries, bytes = excluded.bytes,"
+					 " reopens = excluded.reopens,"
+					 " since = iif(why = excluded.why AND seq = excluded.seq,"
+					 " since, excluded.since)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, member, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, 5, entries);
+	sqlite3_bind_int64(st, 6, bytes);
+	sqlite3_bind_int64(st, 7, clock_now_ms());
+	if (reopens)
+		sqlite3_bind_int64(st, 8, reopens);
+	return store_step_done(s, st);
+}
+
 /* Refuses while the daemon holds appends (see store_hold_appends). */
 static int check_hold(struct store *s)
 {
@@ -910,6 +1131,24 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		goto fail;
 	if (entry_seal(&e, k, b))
 		goto fail;
+	if (s->budget_own) {
+		/* the member's own budget: never sign what every node would hold */
+		struct window w;
+		int64_t size = (int64_t)e.body_len + KEY_SIG_BYTES;
+		int take;
+		if (window_open(s, &w, k->id, seq, NULL, b->time) ||
+		    (take = window_take(s, &w, b->seq, b->time, size)) < 0)
+			goto fail;
+		if (!take) {
+			char when[CLOCK_BUF];
+			clock_format(when, window_reopens(s, &w, size));
+			err_set("this member has signed its budget of the last 24 hours (%lld "
+				"entries, %lld bytes; the federation's entries-per-day and "
+				"bytes-per-day): appends reopen at %s",
+				(long long)w.n, (long long)w.bytes, when);
+			goto fail;
+		}
+	}
 	memcpy(e.member, member_id, KEY_ID_BYTES);
 	/* invariant 11: an entry the fold ignores is refused, with its reason,
 	 * before it leaves the transaction */
@@ -1059,6 +1298,13 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	if (excluded < 0)
 		goto fail;
 	size_t start = i, end = i;
+	/* budgets (above): a stopped feed is held whole; else the window of
+	 * its 24 h is opened at the first new entry */
+	struct window w;
+	int budget = s->budget_intake && start < ne, wopen = 0, stopped = 0;
+	int64_t reopens = 0;
+	if (budget && (stopped = store_feed_stopped(s, member_id)) < 0)
+		goto fail;
 	if (forked && start < ne && e[start].b->seq >= (uint64_t)forked) {
 		snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
 			 (long long)forked);
@@ -1083,7 +1329,25 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			/* invariant 9: held until the clock catches up, not refused */
 			if (b->time > ahead) {
 				r->held = ne - end;
+				r->held_why = BATCH_HELD_AHEAD;
 				break;
+			}
+			if (budget) {
+				int64_t size = (int64_t)e[end].body_len + KEY_SIG_BYTES;
+				int take = !stopped;
+				if (take && !wopen) {
+					if (window_open(s, &w, r->author, head, &e[start], b->time))
+						goto fail;
+					wopen = 1;
+				}
+				if (take && (take = window_take(s, &w, b->seq, b->time, size)) < 0)
+					goto fail;
+				if (!take) {
+					r->held = ne - end;
+					r->held_why = stopped ? BATCH_HELD_STOPPED : BATCH_HELD_BUDGET;
+					reopens = stopped ? 0 : window_reopens(s, &w, size);
+					break;
+				}
 			}
 			fh.seq = b->seq;
 			entry_link(fh.link, e[end].id, e[end].sig);
@@ -1115,6 +1379,16 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 		goto fail;
 	r->added = good - start;
 	r->rejected += ne - good - r->held;
+	if (budget && (r->held_why == BATCH_HELD_BUDGET || r->held_why == BATCH_HELD_STOPPED)) {
+		int64_t bytes = 0;
+		for (size_t j = end; j < ne; j++)
+			bytes += (int64_t)e[j].body_len + KEY_SIG_BYTES;
+		if (note_hold(s, r->author, member_id, stopped ? "stopped" : "budget",
+			      e[end].b->seq, (int64_t)(ne - end), bytes, reopens))
+			goto fail;
+	} else if (budget && good > start && note_hold(s, r->author, member_id, NULL, 0, 0, 0, 0)) {
+		goto fail;
+	}
 commit:
 	if (own_txn && store_commit(s, s))
 		goto fail;

@@ -125,13 +125,19 @@ struct raw_entry {
 	size_t sig_len;
 };
 
+#define BATCH_HELD_AHEAD 1   /* dated ahead of this clock */
+#define BATCH_HELD_BUDGET 2  /* past the feed's budget (store_set_budgets) */
+#define BATCH_HELD_STOPPED 3 /* the operator stopped the feed (store_feed_stop) */
+
 struct batch_result {
 	size_t added;      /* new entries stored */
 	size_t duplicates; /* already held, same id */
 	size_t rejected;   /* refused; reason in err_msg() for the first */
 	size_t forks;      /* new fork proofs recorded */
 	size_t held;       /* the last ones, dated more than ENTRY_AHEAD_MAX_MS
-			    * ahead of this clock: neither stored nor refused */
+			    * ahead of this clock, or past the feed's budget,
+			    * or of a stopped feed: neither stored nor refused */
+	int held_why;      /* BATCH_HELD_* */
 	uint64_t author_seq; /* feed head after the batch */
 	uint8_t author[KEY_ID_BYTES];
 };
@@ -146,6 +152,20 @@ struct batch_result {
  * everything was rejected), -1 on a store error. */
 int store_insert_batch(struct store *s, const struct raw_entry *v, size_t n,
 		       struct batch_result *r);
+
+/* Budgets (entries-per-day, bytes-per-day: store.c): own, store_append
+ * refuses what would take the member's own feed past them (on by
+ * default); intake, store_insert_* hold a feed past them, and a stopped
+ * one (off by default: the sync turns it on; the audit and reindex take
+ * every entry). */
+void store_set_budgets(struct store *s, int own, int intake);
+/* Stops (stop = 1) or resumes taking member's feeds: node-local, with
+ * the budgets' intake. 1 changed, 0 it was so, -1. */
+int store_feed_stop(struct store *s, const uint8_t member[KEY_ID_BYTES], int stop);
+/* 1 while the sync holds the feed of key author (feed_holds), 0 not, -1. */
+int store_feed_held(struct store *s, const uint8_t author[KEY_ID_BYTES]);
+/* 1 when member's feeds are stopped, 0 not, -1. */
+int store_feed_stopped(struct store *s, const uint8_t member[KEY_ID_BYTES]);
 
 /* The same for entries already decoded (and checked by entry_decode) by
  * the caller, who keeps them; sigs_ok says every signature was verified

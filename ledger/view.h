@@ -154,6 +154,20 @@ extern const struct view view_daemon;
 extern const struct view view_daemon_peers;
 extern const struct view view_integrity;
 extern const struct view view_doctor;
+/* The feeds the sync holds (budgets, stops: store.c), and the members
+ * stopped; HOLDS_SQL is its query, view_status embeds it. */
+extern const struct view view_feed_holds;
+#define HOLDS_SQL                                                                       \
+	"SELECT coalesce(m.name, '?') AS name, lower(hex(h.member)) AS member,"          \
+	" lower(hex(h.author)) AS feed, h.why AS why, h.seq AS seq, h.entries AS entries," \
+	" h.bytes AS bytes, strftime('%Y-%m-%dT%H:%M:%SZ', h.since / 1000, 'unixepoch')"  \
+	" AS since, CASE WHEN h.reopens IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%SZ',"  \
+	" h.reopens / 1000, 'unixepoch') END AS reopens FROM feed_holds h"               \
+	" LEFT JOIN members m ON m.id = h.member"                                         \
+	" UNION ALL SELECT coalesce(m.name, '?'), lower(hex(s.member)), NULL, 'stopped',"  \
+	" NULL, 0, 0, strftime('%Y-%m-%dT%H:%M:%SZ', s.since / 1000, 'unixepoch'), NULL"  \
+	" FROM feed_stops s LEFT JOIN members m ON m.id = s.member"                       \
+	" WHERE NOT EXISTS (SELECT 1 FROM feed_holds x WHERE x.member = s.member)"
 
 /* view_report.c: the board's report; ?1, ?2 the period (ms, [from, to)) */
 extern const struct view view_report_members;

@@ -107,3 +107,9 @@ const struct view view_proposals = {
 	" FROM shown p LEFT JOIN members m ON m.id = p.proposer"
 	" LEFT JOIN members t ON t.id = p.target"
 	" WHERE NOT ?2 OR p.shown_state = 'open' ORDER BY p.created, p.id"};
+
+/* The feeds this node's sync holds: past their budget of 24 h
+ * (entries-per-day, bytes-per-day) or stopped by its operator (mutua feed
+ * stop); from which seq, what the last batch offered, since when, and
+ * when the feed's own times let an entry in again (store.c, budgets). */
+const struct view view_feed_holds = {"held feeds", HOLDS_SQL " ORDER BY 1, 2"};

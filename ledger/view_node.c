@@ -46,6 +46,9 @@ const struct view view_status = {
 	" ?2 AS federation, ?3 AS federation_name, (SELECT json_group_array("
 	" json_object('name', name, 'member', member, 'seq', seq, 'head', head,"
 	" 'forked_at', forked_at, 'faulty', faulty)) FROM (" FEEDS_SQL ")) AS feeds_json,"
+	" (SELECT json_group_array(json_object('name', name, 'member', member, 'feed', feed,"
+	" 'why', why, 'seq', seq, 'entries', entries, 'bytes', bytes, 'since', since,"
+	" 'reopens', reopens)) FROM (" HOLDS_SQL ")) AS held_json,"
 	" ?5 AS daemon_json"};
 
 /* ?1 the daemon's status (daemon_status in tools/cmd_sync.c) */
@@ -82,4 +85,5 @@ const struct view view_doctor = {
 	" (SELECT count(*) FROM fork_points WHERE author != ?1) AS other_forks,"
 	" (SELECT count(*) FROM faults) AS faults,"
 	" (SELECT count(*) FROM witness_forks) AS witness_forks,"
-	" (SELECT coalesce(min(size), 0) FROM witness_forks WHERE feed = ?1) AS own_witness_fork"};
+	" (SELECT coalesce(min(size), 0) FROM witness_forks WHERE feed = ?1) AS own_witness_fork,"
+	" (SELECT count(*) FROM (" HOLDS_SQL ")) AS held"};

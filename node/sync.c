@@ -54,6 +54,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define ROUND_MS 250         /* the longest a fetch keeps its transaction */
 #define ROUND_ENTRIES 65536  /* the most entries it adds in one */
 #define ZAP_DOMAIN "mutua"
+#define HOLD_RECHECK_MS 600000 /* a feed held for its budget is asked again */
 
 struct peer {
 	int outbound;
@@ -125,6 +126,13 @@ struct syncer {
 	 * so that no entry leaves this node before it is on disk */
 	uint8_t (*grown)[KEY_ID_BYTES];
 	size_t ngrown, capgrown;
+	/* feeds the store held past their budget, or stopped: not fetched
+	 * until then (or until the hold is gone from the store) */
+	struct hold {
+		uint8_t author[KEY_ID_BYTES];
+		int64_t until;
+	} *holds;
+	size_t nholds, capholds;
 };
 
 static const char *peer_label(const struct peer *p)
@@ -486,9 +494,46 @@ static void want_drop(struct syncer *sy, struct want *w)
 	*w = sy->wants[--sy->nwants];
 }
 
+/* Is author's feed held (see struct hold)? An expired hold, or one the
+ * store no longer has (mutua feed resume), is forgotten. */
+static int held_feed(struct syncer *sy, const uint8_t *author)
+{
+	for (size_t i = 0; i < sy->nholds; i++) {
+		if (memcmp(sy->holds[i].author, author, 32))
+			continue;
+		if (sy->holds[i].until > clock_now_ms() && store_feed_held(sy->store, author) == 1)
+			return 1;
+		sy->holds[i] = sy->holds[--sy->nholds];
+		return 0;
+	}
+	return 0;
+}
+
+static void hold_feed(struct syncer *sy, const uint8_t *author)
+{
+	int64_t until = clock_now_ms() + HOLD_RECHECK_MS;
+	for (size_t i = 0; i < sy->nholds; i++)
+		if (memcmp(sy->holds[i].author, author, 32) == 0) {
+			sy->holds[i].until = until;
+			return;
+		}
+	if (sy->nholds == sy->capholds) {
+		size_t cap = sy->capholds ? 2 * sy->capholds : 8;
+		void *more = realloc(sy->holds, cap * sizeof *sy->holds);
+		if (!more)
+			return;
+		sy->holds = more;
+		sy->capholds = cap;
+	}
+	memcpy(sy->holds[sy->nholds].author, author, 32);
+	sy->holds[sy->nholds++].until = until;
+}
+
 static void want_add(struct syncer *sy, const uint8_t *author, uint64_t target,
 		     uint64_t next, struct peer *src)
 {
+	if (held_feed(sy, author))
+		return;
 	struct want *w = want_find(sy, author);
 	if (w) {
 		if (target > w->target)
@@ -783,6 +828,17 @@ static int receive_batch(struct syncer *sy, struct peer *p, const struct raw_ent
 	}
 	if (r->forks)
 		fork_alarm(sy, p, r->author);
+	if (r->held && (r->held_why == BATCH_HELD_BUDGET || r->held_why == BATCH_HELD_STOPPED)) {
+		char hex[HEX_ID_LEN + 1], key[64];
+		hex_encode(hex, r->author, 32);
+		snprintf(key, sizeof key, "held:%.16s", hex);
+		log_limited(LOG_WARN, key, "feed %.16s held at seq %llu (%zu entries from peer %s "
+			    "not taken): %s", hex, (unsigned long long)r->author_seq + 1, r->held,
+			    peer_label(p), r->held_why == BATCH_HELD_STOPPED
+			    ? "stopped by this node's operator (mutua feed resume)"
+			    : "past its budget of 24 h (entries-per-day, bytes-per-day; mutua status)");
+		hold_feed(sy, r->author);
+	}
 	return 0;
 }
 
@@ -810,7 +866,9 @@ static void take_entries(struct syncer *sy, struct peer *p, const uint8_t *autho
 		return;
 	if (w && memcmp(r.author, author, 32) == 0) {
 		w->deadline = clock_now_ms() + sy->cfg.request_ms;
-		if (r.author_seq >= w->target) {
+		if (r.held && (r.held_why == BATCH_HELD_BUDGET || r.held_why == BATCH_HELD_STOPPED)) {
+			want_drop(sy, w); /* held: not asked again for a while */
+		} else if (r.author_seq >= w->target) {
 			want_drop(sy, w);
 		} else if (r.added == 0 && r.duplicates == 0) {
 			/* this peer sends what we cannot take: ask someone else */
@@ -1512,6 +1570,8 @@ struct syncer *syncer_new(struct store *s, const struct key *k, const struct syn
 	sy->cfg = cfg ? *cfg : def;
 	sy->data_version = -1;
 	sy->watch_fd = sy->watch_wfd = -1;
+	/* what a peer sends is held past its feed's budget, or stopped */
+	store_set_budgets(s, 1, 1);
 	/* A received batch inserts into two indexes keyed by random entry ids
 	 * (entries.id, resources.id). In SQLite's default 2 MB page cache
 	 * that spills dirty pages mid-transaction and re-reads index pages:
@@ -1558,6 +1618,7 @@ void syncer_destroy(struct syncer **syp)
 	}
 	free(sy->wants);
 	free(sy->grown);
+	free(sy->holds);
 	free(sy->peers);
 	free(sy->items);
 	free(sy->owner);

@@ -10,7 +10,8 @@
 # same run. Knobs (environment): BENCH_SYNC_N (100000), BENCH_AUDIT_N
 # (1000000), BENCH_CONVERGE_N (1000), BENCH_HYPERCORE=0 to skip Hypercore,
 # BENCH_ONLY="sync converge ..." to run only some of the parts machine,
-# append, sync, converge, audit, hypercore (a ratio needs both its sides).
+# gov, append, sync, converge, audit, hypercore (a ratio needs both its
+# sides). BENCH_GOV_N (5000): the proposals a store holds for gov.
 # Needs `make OPT=... all build/tests/bench/bench` first (make bench does).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -171,6 +172,14 @@ say "sqlite: batched inserts into an entries table (WAL, FULL, 1000 a transactio
 "$BENCH" sqlite "$T/raw" 2 >>"$RES" || fail "sqlite"
 fi
 
+# ---- gov: a vote's fold among BENCH_GOV_N open proposals (issue 14)
+if want gov; then
+GOV_N=${BENCH_GOV_N:-5000}
+say "gov: $GOV_N open proposals, then 500 votes and a decision, each folded as from a peer"
+mkdir "$T/gov" && "$BENCH" gov "$T/gov" "$GOV_N" 500 >>"$RES" || fail "gov"
+rm -rf "$T/gov"
+fi
+
 # ---- homes: one federation for sync, appends and audit; one for convergence
 if want append || want sync || want audit; then
 say "homes: 13 founders (sender, receiver, appender, 10 feed authors)"
@@ -316,6 +325,7 @@ BEGIN {
 	t["audit_vs_verify_2t"] = ">= 0.85";       op["audit_vs_verify_2t"] = ">="; v["audit_vs_verify_2t"] = 0.85
 	t["append_ratio_to_sqlite"] = ">= 0.80";   op["append_ratio_to_sqlite"] = ">="; v["append_ratio_to_sqlite"] = 0.80
 	t["cli_offer_add_ms"] = "<= 15";           op["cli_offer_add_ms"] = "<="; v["cli_offer_add_ms"] = 15
+	t["gov_vote_fold_ms_at_5000"] = "<= 1";    op["gov_vote_fold_ms_at_5000"] = "<="; v["gov_vote_fold_ms_at_5000"] = 1
 	printf "%-30s %14s  %-16s %-10s %s\n", "FIGURE", "VALUE", "UNIT", "TARGET", ""
 }
 {

@@ -117,8 +117,8 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 	static const char use[] =
 		"mutua propose admit CARD [--college C] [--reason TEXT]\n"
 		"       mutua propose exclude MEMBER [--reason TEXT]\n"
-		"       mutua propose set credit-limit|threshold|quorum|duration|close-grace "
-		"VALUE [--reason TEXT]\n"
+		"       mutua propose set credit-limit|threshold|quorum|duration|close-grace|"
+		"open-proposals|reason-max|entries-per-day|bytes-per-day VALUE [--reason TEXT]\n"
 		"       mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]\n"
 		"       mutua propose settle REQ USAGE [--reason TEXT]";
 	static const struct option opts[] = {
@@ -257,7 +257,8 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 				return fail_err(EXIT_USAGE, "duration");
 		} else {
 			uint64_t u;
-			if (parse_u64(name, val, 100, &u))
+			/* the range is governance_param_check's */
+			if (parse_u64(name, val, (uint64_t)GOV_BYTES_PER_DAY_MAX, &u))
 				return EXIT_USAGE;
 			v = (int64_t)u;
 		}

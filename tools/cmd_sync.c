@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "i18n.h"
 #include "config.h"
+#include "i18n.h"
 #include "json.h"
 #include "log.h"
 #include "replica.h"
@@ -183,6 +184,19 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 		free(daemon);
 		return EXIT_REFUSED;
 	}
+	/* feeds held: past their budget, or stopped (mutua feed) */
+	struct view_rows *hr = view_open(c->store, &view_feed_holds, NULL, 0, 0);
+	int held = hr && view_next(hr) == 1;
+	view_close(&hr);
+	if (held) {
+		static const char *const hcols[] = {"name:20", "member.12", "why", "seq", "entries",
+						    "bytes", "since", "reopens", NULL};
+		printf("\n%s\n", _("feeds held (not taken from the peers, not relayed):"));
+		if (out_rows(c, &view_feed_holds, NULL, 0, hcols) < 0) {
+			free(daemon);
+			return EXIT_REFUSED;
+		}
+	}
 	if (!daemon) {
 		printf(_("\nmutuad is not running for this home\n"));
 		return EXIT_OK;
@@ -250,6 +264,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	}
 	int64_t other_forks = view_int(r, 1), faults = view_int(r, 2);
 	int64_t witness_forks = view_int(r, 3), own_witness_fork = view_int(r, 4);
+	int64_t held = view_int(r, 5);
 	view_close(&r);
 	uint64_t own_fork = 0;
 	int forked = store_fork_point(c->store, c->key->id, &own_fork);
@@ -272,6 +287,8 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		      (long long)own_witness_fork);
 	check(witness_forks == 0, "%lld feed(s) with two witnessed roots for one size (a fork, "
 	      "or a false witness: mutua audit names them)", (long long)witness_forks);
+	check(held == 0, _("%lld feed(s) held: past their member's budget of 24 h, or stopped "
+			   "(mutua status lists them; mutua feed resume)"), (long long)held);
 
 	/* peers: those configured, or every member publishing an endpoint */
 	struct node_config cfg;

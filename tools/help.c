@@ -153,7 +153,8 @@ static const struct help_cmd cmds[] = {
 	{"propose",
 	 "mutua propose admit CARD [--college C] [--reason TEXT]\n"
 	 "mutua propose exclude MEMBER [--reason TEXT]\n"
-	 "mutua propose set credit-limit|threshold|quorum|duration|close-grace VALUE [--reason TEXT]\n"
+	 "mutua propose set credit-limit|threshold|quorum|duration|close-grace|open-proposals|\n"
+	 "    reason-max|entries-per-day|bytes-per-day VALUE [--reason TEXT]\n"
 	 "mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]\n"
 	 "mutua propose settle REQ USAGE [--reason TEXT]",
 	 OPTS({"--college C", N_("admit: the new member's college")},
@@ -203,6 +204,7 @@ static const struct help_cmd cmds[] = {
 	 "mutua sync tcp://atelier.example.org:7664"},
 	{"status", "mutua status", NO_OPTS, "mutua status"},
 	{"doctor", "mutua doctor", NO_OPTS, "mutua doctor"},
+	{"feed", "mutua feed stop|resume MEMBER", NO_OPTS, "mutua feed stop Delta"},
 };
 
 const struct help_cmd *help_find(const char *name)

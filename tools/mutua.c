@@ -65,6 +65,7 @@ static const struct {
 	{"sync", cmd_sync, G_NODE, N_("exchange entries once with a peer node")},
 	{"status", cmd_status, G_NODE, N_("this node's feeds and, when mutuad runs, its peers")},
 	{"doctor", cmd_doctor, G_NODE, N_("check keys, store, forks and peers")},
+	{"feed", cmd_feed, G_NODE, N_("stop taking a member's feeds from the peers, or resume")},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 

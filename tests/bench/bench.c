@@ -25,12 +25,24 @@
  *                                   and times each one's arrival in FAR_DB
  *   median FIGURE N -- CMD...       median wall time of N runs of CMD
  *   ports K                         K free TCP ports on 127.0.0.1
+ *   gov DIR PROPOSALS VOTES         a store in DIR of four founders holding
+ *                                   PROPOSALS open proposals (Alpha's: all but
+ *                                   the first 20 past open-proposals, decided
+ *                                   by the count all the same); times the fold
+ *                                   of VOTES votes on them, one entry each
+ *                                   as from a peer, and of one tally that
+ *                                   decides a parameter (the full recount);
+ *                                   synchronous=OFF: the fold's work, not
+ *                                   the disk's
  *
  * Figures go to stdout as JSON lines {"figure": NAME, "value": NUMBER,
  * "unit": UNIT}; progress and errors to stderr. Exit status 0, 1 when a
  * measurement failed, 2 on a usage error.
  */
+#include "clock.h"
 #include "entry.h"
+#include "federation.h"
+#include "governance.h"
 #include "keys.h"
 #include "store.h"
 #include "store_int.h"
@@ -278,6 +290,8 @@ static int cmd_durable(int argc, char **argv)
 		return 1;
 	snprintf(path, sizeof path, "%s/store.db", argv[3]);
 	struct store *s = store_open(path);
+	if (s)
+		store_set_budgets(s, 0, 0); /* measurements, not a member's day */
 	if (!s)
 		return die(path);
 	snprintf(path, sizeof path, "%s/key", argv[3]);
@@ -736,6 +750,8 @@ static int cmd_converge(int argc, char **argv)
 		return 2;
 	snprintf(path, sizeof path, "%s/store.db", argv[2]);
 	struct store *s = store_open(path);
+	if (s)
+		store_set_budgets(s, 0, 0); /* measurements, not a member's day */
 	if (!s)
 		return die(path);
 	snprintf(path, sizeof path, "%s/key", argv[2]);
@@ -849,6 +865,177 @@ static int cmd_ports(int argc, char **argv)
 	return 0;
 }
 
+
+/* ---- gov: the fold of a vote among many proposals ---------------------- */
+
+struct gov_feed {
+	struct key *k;
+	uint64_t seq;
+	uint8_t prev[32];
+};
+
+static int gov_seal(struct gov_feed *f, const uint8_t *fed, Mutua__Body *b, int64_t t,
+		    struct entry *e)
+{
+	b->federation.data = (uint8_t *)fed;
+	b->federation.len = 32;
+	b->author.data = f->k->id;
+	b->author.len = 32;
+	b->seq = f->seq + 1;
+	b->has_prev = f->seq > 0;
+	b->prev.data = f->seq > 0 ? f->prev : NULL;
+	b->prev.len = f->seq > 0 ? 32 : 0;
+	b->time = t;
+	if (entry_seal(e, f->k, b))
+		return -1;
+	f->seq++;
+	entry_link(f->prev, e->id, e->sig);
+	return 0;
+}
+
+/* One entry into s as sync would (its own transaction); its time in ms. */
+static double gov_put(struct store *s, struct entry *e)
+{
+	struct raw_entry raw = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
+	struct batch_result r;
+	double t0 = now_s();
+	if (store_insert_batch(s, &raw, 1, &r) || r.added != 1)
+		return -1;
+	return (now_s() - t0) * 1000;
+}
+
+static int cmd_gov(int argc, char **argv)
+{
+	if (argc != 5)
+		return 2;
+	long np = atol(argv[3]), nv = atol(argv[4]);
+	if (np < 1 || nv < 1 || nv > 100000)
+		return 2;
+	struct gov_feed f[4] = {{0}};
+	char *cards[4] = {0};
+	static const char *const names[] = {"Alpha", "Beta", "Gamma", "Delta"};
+	int64_t t0 = clock_now_ms() - 3600000; /* an hour ago: nothing is ahead */
+	for (int i = 0; i < 4; i++) {
+		uint8_t seed[32];
+		memset(seed, 0x11 * (i + 1), sizeof seed);
+		if (!(f[i].k = key_new(seed)) ||
+		    !(cards[i] = card_make(f[i].k, names[i], NULL, NULL, 0, t0)))
+			return die("card");
+	}
+	uint8_t *gen;
+	size_t glen;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/gov.db", argv[2]);
+	struct store *s = store_open(path);
+	if (s)
+		store_set_budgets(s, 0, 0); /* measurements, not a member's day */
+	if (!s || genesis_make_with(&gen, &glen, "Bench", NULL, cards, 4, 0, t0, NULL) ||
+	    store_adopt_genesis(s, gen, glen))
+		return die("gov: store");
+	sqlite3_exec(store_db(s), "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+	const uint8_t *fed = store_fed_id(s);
+	uint8_t (*ids)[32] = malloc((size_t)np * 32);
+	double *ms = malloc((size_t)nv * sizeof *ms), start = now_s();
+	if (!ids || !ms)
+		return die("gov: memory");
+	/* the proposals: Alpha's, in blocks of 500 entries a transaction */
+	for (long i = 0; i < np;) {
+		struct entry e[500];
+		size_t n = 0;
+		for (; n < 500 && i < np; n++, i++) {
+			Mutua__Body b = MUTUA__BODY__INIT;
+			Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+			Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+			par.name = "credit-limit";
+			par.value = 1000 + i;
+			p.what_case = MUTUA__PROPOSAL__WHAT_SET;
+			p.set = &par;
+			b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+			b.proposal = &p;
+			if (gov_seal(&f[0], fed, &b, t0 + 1000 + i / 100, &e[n]))
+				return die("gov: seal");
+			memcpy(ids[i], e[n].id, 32);
+		}
+		struct batch_result r;
+		if (store_begin(s, s, "bench") || store_insert_entries(s, e, n, 1, &r) ||
+		    store_commit(s, s) || r.added != n)
+			return die("gov: proposals");
+		for (size_t j = 0; j < n; j++)
+			entry_free(&e[j]);
+	}
+	fprintf(stderr, "bench: gov: %ld proposals folded in %.1f s\n", np, now_s() - start);
+	/* the votes: Beta, Gamma and Delta on proposals spread over all */
+	for (long i = 0; i < nv; i++) {
+		Mutua__Body b = MUTUA__BODY__INIT;
+		Mutua__Vote v = MUTUA__VOTE__INIT;
+		v.proposal.data = ids[(i * 7919) % np];
+		v.proposal.len = 32;
+		v.choice = VOTE_NO;
+		b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+		b.vote = &v;
+		struct entry e;
+		if (gov_seal(&f[1 + i % 3], fed, &b, t0 + 600000 + i, &e))
+			return die("gov: seal");
+		ms[i] = gov_put(s, &e);
+		entry_free(&e);
+		if (ms[i] < 0)
+			return die("gov: vote");
+	}
+	double mean = 0;
+	for (long i = 0; i < nv; i++)
+		mean += ms[i];
+	mean /= (double)nv;
+	char name[64];
+	snprintf(name, sizeof name, "gov_vote_fold_ms_at_%ld", np);
+	figure(name, quantile(ms, (size_t)nv, 0.5), "ms", 3);
+	snprintf(name, sizeof name, "gov_vote_fold_p99_ms_at_%ld", np);
+	figure(name, quantile(ms, (size_t)nv, 0.99), "ms", 3);
+	/* a decision: two yes and a passing tally on the first proposal */
+	struct entry e;
+	uint8_t yes[2][32];
+	double dms = 0;
+	for (int w = 1; w <= 3; w++) {
+		Mutua__Body b = MUTUA__BODY__INIT;
+		Mutua__Vote v = MUTUA__VOTE__INIT;
+		Mutua__Tally tl = MUTUA__TALLY__INIT;
+		ProtobufCBinaryData cites[2] = {{32, yes[0]}, {32, yes[1]}};
+		if (w < 3) {
+			v.proposal.data = ids[0];
+			v.proposal.len = 32;
+			v.choice = VOTE_YES;
+			b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+			b.vote = &v;
+		} else {
+			tl.proposal = (ProtobufCBinaryData){32, ids[0]};
+			tl.votes = cites;
+			tl.n_votes = 2;
+			b.payload_case = MUTUA__BODY__PAYLOAD_TALLY;
+			b.tally = &tl;
+		}
+		if (gov_seal(&f[w], fed, &b, t0 + 700000 + w, &e))
+			return die("gov: seal");
+		if (w < 3)
+			memcpy(yes[w - 1], e.id, 32);
+		dms = gov_put(s, &e);
+		entry_free(&e);
+		if (dms < 0)
+			return die("gov: tally");
+	}
+	snprintf(name, sizeof name, "gov_decision_fold_ms_at_%ld", np);
+	figure(name, dms, "ms", 1);
+	fprintf(stderr, "bench: gov: mean %.3f ms a vote; credit-limit now %lld\n", mean,
+		(long long)governance_param(s, "credit-limit"));
+	for (int i = 0; i < 4; i++) {
+		key_destroy(&f[i].k);
+		free(cards[i]);
+	}
+	free(gen);
+	free(ids);
+	free(ms);
+	store_close(&s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -857,7 +1044,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{"crypto", cmd_crypto},   {"sqlite", cmd_sqlite}, {"durable", cmd_durable},
 		{"gen", cmd_gen},         {"sync", cmd_sync},     {"converge", cmd_converge},
-		{"median", cmd_median},   {"ports", cmd_ports},
+		{"median", cmd_median},   {"ports", cmd_ports},   {"gov", cmd_gov},
 	};
 	if (sodium_init() < 0)
 		return 1;
@@ -869,6 +1056,6 @@ int main(int argc, char **argv)
 					argv[1]);
 			return rc;
 		}
-	fprintf(stderr, "usage: bench crypto|sqlite|durable|gen|sync|converge|median|ports ...\n");
+	fprintf(stderr, "usage: bench crypto|sqlite|durable|gen|sync|converge|median|ports|gov ...\n");
 	return 2;
 }

@@ -297,3 +297,52 @@ past_deadline() {
 	[[ $output == *"feed Delta (${D_ID:0:12}) seq "*": governance: tally of proposal ${P2:0:12} ignored: the tally cites a vote on another proposal"* ]]
 	[[ $output == *"audit FAILED: 1 violation(s)"* ]]
 }
+
+@test "issue 14: a member's proposals past open-proposals count for nothing on every home, in any order, and the audit names them" {
+	four
+	spread_all
+	# D, hostile, signs 22 proposals at once (open-proposals: 20)
+	local i files=()
+	for i in $(seq 1 22); do
+		P[i]=$(bt sign "$D" +0 "$T/p$i" set credit-limit $((100 * i)) | head -1)
+		is_id "${P[i]}"
+		files+=("$T/p$i")
+	done
+	# B, an accomplice, and D vote yes on the 21st; D's tally passes it
+	VB=$(bt sign "$B" +0 "$T/vb" vote "${P[21]}" yes | head -1)
+	VD=$(bt sign "$D" +0 "$T/vd" vote "${P[21]}" yes | head -1)
+	deliver "$D" "$T/vb"
+	TD=$(bt sign "$D" +0 "$T/td" tally "${P[21]}" "$VB" "$VD" | head -1)
+	is_id "$TD"
+	# A gets them in order; C the tally and votes first (it waits, then
+	# the proposals); B has its vote and gets D's entries last
+	deliver "$A" "${files[@]}" "$T/vb" "$T/vd" "$T/td"
+	deliver "$C" "$T/vb"
+	deliver "$C" "${files[@]}" "$T/vd" "$T/td"
+	deliver "$B" "${files[@]}" "$T/vd" "$T/td"
+	for h in "$A" "$B" "$C" "$D"; do
+		[ "$(pfield "$h" "${P[20]}" "verdict IS NULL")" = 1 ]
+		[ "$(pfield "$h" "${P[21]}" verdict)" = \
+			"the proposal's author has open-proposals proposals open already" ]
+		[ "$(pfield "$h" "${P[22]}" verdict)" = \
+			"the proposal's author has open-proposals proposals open already" ]
+		[ "$(state "$h" "${P[21]}")" = open ]
+		[ "$(limit "$h")" = 0.0 ]
+	done
+	mutua --home "$C" reindex
+	[ "$(pfield "$C" "${P[21]}" "verdict IS NOT NULL")" = 1 ]
+	[ "$(limit "$C")" = 0.0 ]
+	# D's own node refuses a 23rd; nobody votes on one that does not count
+	run -1 --separate-stderr mutua --home "$D" propose set credit-limit 5
+	stderr_has "open-proposals"
+	run -1 --separate-stderr mutua --home "$A" vote "${P[22]}" yes
+	stderr_has "does not count"
+	mutua --home "$A" export --out "$T/a.bundle" 2>/dev/null
+	run -1 mutua --home "$A" audit "$T/a.bundle" --genesis "$GENESIS"
+	s21=$(pfield "$A" "${P[21]}" seq) s22=$(pfield "$A" "${P[22]}" seq)
+	st=$(sqlite3 "$A/store.db" "SELECT seq FROM tallies WHERE id = X'$TD'")
+	[[ $output == *"feed Delta (${D_ID:0:12}) seq $s21: governance: proposal ${P[21]:0:12} ignored: the proposal's author has open-proposals proposals open already"* ]]
+	[[ $output == *"feed Delta (${D_ID:0:12}) seq $s22: governance: proposal ${P[22]:0:12} ignored"* ]]
+	[[ $output == *"seq $st: governance: tally of proposal ${P[21]:0:12} ignored: the proposal's author has open-proposals proposals open already"* ]]
+	[[ $output == *"audit FAILED: 3 violation(s)"* ]]
+}

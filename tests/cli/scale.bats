@@ -191,3 +191,52 @@ all_have() {
 	n=$(count_entries "${H[2]}" "${ID[2]}")
 	wait_until 20 has_entries "${H[1]}" "$n" "${ID[2]}"
 }
+
+@test "a genesis of 300 members with endpoints: 12 run a node and converge, the 288 others offline" {
+	local i k n cards=() run=()
+	BUNDLETOOL=$TOOLS/bundletool
+	[ -x "$BUNDLETOOL" ] || skip "build/tests/tools/bundletool is missing (make tests)"
+	H=() EP=() ID=()
+	GENESIS=$T/genesis.txt
+	# every 25th member runs a node (a home); the others are cards only
+	for ((i = 1; i <= 300; i += 25)); do run+=("$i"); done
+	for i in "${run[@]}"; do
+		H[i]=$T/$i EP[i]=ipc://$T/$i.sock
+		ID[i]=$(new_home "${H[i]}" "N$i" --endpoint "${EP[i]}")
+		[ "$i" -gt 1 ] && mutua --home "${H[i]}" card >"$T/$i.card"
+	done
+	for ((i = 2; i <= 300; i++)); do
+		[ -e "$T/$i.card" ] || "$BUNDLETOOL" cards "$T" "$i" "$i"
+		cards+=("$T/$i.card")
+	done
+	mutua --home "${H[1]}" federation create --name Grand --out "$GENESIS" "${cards[@]}" \
+		>/dev/null
+	for i in "${run[@]:1}"; do
+		mutua --home "${H[i]}" federation join "$GENESIS" >/dev/null
+	done
+	# each running node knows the next two running ones (peer lines), and
+	# dials its overlay's choice among the 300 as well: mostly offline
+	for ((k = 0; k < 12; k++)); do
+		i=${run[k]}
+		{
+			echo "hello_interval = 500"
+			echo "peer = ${ID[${run[(k + 1) % 12]}]:0:16}@${EP[${run[(k + 1) % 12]}]}"
+			echo "peer = ${ID[${run[(k + 2) % 12]}]:0:16}@${EP[${run[(k + 2) % 12]}]}"
+		} >"${H[i]}/mutua.conf"
+		start_node "$i"
+	done
+	for i in "${run[@]}"; do wait_log "$i" "appends open" 40; done
+	mutua --home "${H[126]}" offer add --kind other --title "To the twelve" >/dev/null
+	n=$(count_entries "${H[126]}" "${ID[126]}")
+	local all=()
+	for i in "${run[@]}"; do all+=("$i"); done
+	have_all() {
+		local j
+		for j in "${all[@]}"; do has_entries "${H[j]}" "$n" "${ID[126]}" || return 1; done
+	}
+	wait_until 40 have_all
+	for i in "${run[@]}"; do
+		daemon_alive "$i"
+		! grep -qE "Assertion|AddressSanitizer|runtime error|LeakSanitizer" "$T/$i.log"
+	done
+}

@@ -63,7 +63,9 @@
  *       (for receive on other homes), gives it to HOME's own store as a
  *       received entry and prints its id (and "rejected: WHY" when HOME
  *       refused it). KIND and ARGS:
- *         offer                          an offer of a van
+ *         offer [BYTES]                  an offer of a van (a description of
+ *                                        BYTES bytes)
+ *         set NAME VALUE [REASON]        a proposal to set a parameter
  *         vote PROPOSAL yes|no|abstain
  *         tally PROPOSAL [VOTE]... [cut=KEY:SEQ]
  *         rotate CARDFILE                a rotation to that card (copied)
@@ -91,6 +93,10 @@
  *       (genesis_decode) accepts it (an entry's signature is not checked),
  *       else "refused: WHY" on one line: the node's own verdict, for
  *       comparing an independent decoder with (format.bats)
+ *   bundletool cards DIR FIRST LAST
+ *       makes a key for each I of FIRST..LAST and writes its card to
+ *       DIR/I.card: name NI, endpoint ipc://DIR/I.sock (the members of a
+ *       large genesis that run no node: no home, no store)
  * BUNDLETOOL_TIME (ms), when set, is the time forge, malformed and step
  * claim instead of the clock's.
  * Exit status 0, 1 on failure, 2 on usage.
@@ -738,13 +744,32 @@ static int cmd_sign(int argc, char **argv)
 	Mutua__Request rq = MUTUA__REQUEST__INIT;
 	uint8_t prop[32], ids[64][32], cut_key[32], prev[32];
 	ProtobufCBinaryData cites[64];
-	if (!strcmp(kind, "offer") && argc == 6) {
+	Mutua__Proposal pr = MUTUA__PROPOSAL__INIT;
+	Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+	char desc[DESCRIPTION_MAX_LEN + 1];
+	if (!strcmp(kind, "offer") && (argc == 6 || argc == 7)) {
 		o.kind = MUTUA__KIND__KIND_VEHICLE;
 		o.title = "Forged van";
 		o.unit = MUTUA__UNIT__UNIT_DAY;
 		o.capacity = 1;
+		if (argc == 7) {
+			long n = atol(argv[6]);
+			if (n < 0 || n > DESCRIPTION_MAX_LEN)
+				return 2;
+			memset(desc, 'x', (size_t)n);
+			desc[n] = 0;
+			o.description = desc;
+		}
 		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 		b.offer = &o;
+	} else if (!strcmp(kind, "set") && (argc == 8 || argc == 9)) {
+		par.name = argv[6];
+		par.value = strtoll(argv[7], NULL, 10);
+		pr.what_case = MUTUA__PROPOSAL__WHAT_SET;
+		pr.set = &par;
+		pr.reason = argc == 9 ? argv[8] : NULL;
+		b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+		b.proposal = &pr;
 	} else if (!strcmp(kind, "vote") && argc == 8) {
 		if (hex_decode(prop, 32, argv[6]))
 			return 2;
@@ -985,6 +1010,33 @@ static int cmd_decode(int genesis)
 	return ferror(stdin) ? 1 : 0;
 }
 
+static int cmd_cards(const char *dir, const char *first, const char *last)
+{
+	long a = atol(first), b = atol(last);
+	if (a < 1 || b < a || b - a > 100000)
+		return 2;
+	for (long i = a; i <= b; i++) {
+		uint8_t seed[32];
+		char name[32], ep[4200], path[4200];
+		randombytes_buf(seed, sizeof seed);
+		struct key *k = key_new(seed);
+		sodium_memzero(seed, sizeof seed);
+		snprintf(name, sizeof name, "N%ld", i);
+		snprintf(ep, sizeof ep, "ipc://%s/%ld.sock", dir, i);
+		char *eps[] = {ep};
+		char *card = k ? card_make(k, name, NULL, eps, 1, clock_now_ms()) : NULL;
+		key_destroy(&k);
+		snprintf(path, sizeof path, "%s/%ld.card", dir, i);
+		FILE *f = card ? fopen(path, "w") : NULL;
+		if (!f || fprintf(f, "%s\n", card) < 0 || fclose(f)) {
+			free(card);
+			return die("cards: %s", card ? path : err_msg());
+		}
+		free(card);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 2;
@@ -1010,6 +1062,8 @@ int main(int argc, char **argv)
 		rc = cmd_witness(argc, argv);
 	else if (argc == 2 && !strcmp(argv[1], "decode"))
 		rc = cmd_decode(0);
+	else if (argc == 5 && !strcmp(argv[1], "cards"))
+		rc = cmd_cards(argv[2], argv[3], argv[4]);
 	else if (argc == 3 && !strcmp(argv[1], "decode") && !strcmp(argv[2], "genesis"))
 		rc = cmd_decode(1);
 	if (rc == 2)
@@ -1017,6 +1071,7 @@ int main(int argc, char **argv)
 				"FILE | forge HOME FEDERATION SEQ FILE [KEY] | malformed HOME "
 				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE [ANSWERS [TIME]]] | "
 				"sign HOME TIME FILE KIND ARGS... | receive HOME FILE... | "
-				"witness HOME TIME FILE FEED:SEQ[:ROOT]... | decode [genesis]\n");
+				"witness HOME TIME FILE FEED:SEQ[:ROOT]... | decode [genesis] | "
+				"cards DIR FIRST LAST\n");
 	return rc;
 }

@@ -1,11 +1,14 @@
 /* mkfeed.c - test tool: appends N offer entries to HOME's own feed.
  *
- * Usage: mkfeed HOME N
+ * Usage: mkfeed HOME N [DESCRIPTION_BYTES]
  *
  * Goes through the ledger API (store_open, key_load, store_append), so the
  * entries are exactly what the CLI would write: signed, chained, folded.
  * Prints "N entries in S s (R entries/s)" on stdout. The key may be sealed
  * (MUTUA_PASSPHRASE). Exit status 0, 1 on a refused append, 2 on usage.
+ * The member's own budget (entries-per-day, bytes-per-day) is not kept,
+ * as by a patched node: test data, or a hostile member's feed; each offer
+ * carries a description of DESCRIPTION_BYTES bytes (default none).
  */
 #include "entry.h"
 #include "keys.h"
@@ -24,8 +27,8 @@ int main(int argc, char **argv)
 {
 	char path[4096], title[64];
 	char *end;
-	if (argc != 3) {
-		fprintf(stderr, "usage: mkfeed HOME N\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: mkfeed HOME N [DESCRIPTION_BYTES]\n");
 		return 2;
 	}
 	long n = strtol(argv[2], &end, 10);
@@ -33,6 +36,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkfeed: N must be 1..10000000\n");
 		return 2;
 	}
+	long dlen = argc == 4 ? strtol(argv[3], &end, 10) : 0;
+	if (dlen < 0 || dlen > DESCRIPTION_MAX_LEN) {
+		fprintf(stderr, "mkfeed: DESCRIPTION_BYTES must be 0..%d\n", DESCRIPTION_MAX_LEN);
+		return 2;
+	}
+	static char desc[DESCRIPTION_MAX_LEN + 1];
+	memset(desc, 'x', (size_t)dlen);
 	if (sodium_init() < 0)
 		return 1;
 	snprintf(path, sizeof path, "%s/store.db", argv[1]);
@@ -59,6 +69,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkfeed: %s\n", sqlite3_errmsg(store_db(s)));
 		return 1;
 	}
+	store_set_budgets(s, 0, 0);
 	int64_t t0 = clock_now_ms();
 	int rc = 0;
 	for (long i = 0; i < n; i++) {
@@ -75,6 +86,7 @@ int main(int argc, char **argv)
 		o.unit = MUTUA__UNIT__UNIT_DAY;
 		o.capacity = 1;
 		o.rate = 0;
+		o.description = dlen ? desc : NULL;
 		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 		b.offer = &o;
 		if (store_append(s, k, &b, NULL)) {

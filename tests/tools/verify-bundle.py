@@ -377,7 +377,9 @@ def governance(g):
 
 PARAMS = {b"credit-limit": (0, 100000000000), b"threshold": (0, 99),
           b"quorum": (0, 100), b"duration": (1000, 366 * 86400000),
-          b"close-grace": (0, 366 * 86400000)}
+          b"close-grace": (0, 366 * 86400000), b"open-proposals": (1, 10000),
+          b"reason-max": (0, 1000), b"entries-per-day": (1, 10000000),
+          b"bytes-per-day": (65536, 100000000000)}
 TRANSITIONS = ("accept", "decline", "cancel", "handover", "give_back", "close", "agree",
                "dispute")
 TALLY_VOTES_MAX = 1500

@@ -17,6 +17,7 @@
 
 #include "store_helpers.h"
 #include "entry.h"
+#include "clock.h"
 #include "federation.h"
 #include "governance.h"
 #include "member.h"
@@ -69,7 +70,7 @@ static int group_teardown(void **state)
 /* ---- fixture ---------------------------------------------------------- */
 
 #define STORES_MAX 8
-#define RECS_MAX 128
+#define RECS_MAX 1400
 
 /* An entry sealed by the test: its author (index), seq, bytes and id. */
 struct rec {
@@ -1695,6 +1696,8 @@ static void check_shuffle(struct store *s)
 			       keys[B]->id), 1);
 }
 
+static void full_recount_agrees(struct store *s, const char *what);
+
 #define SHUFFLE_ORDERS 12
 #define SHUFFLE_TABLES                                                                \
 	{PROPOSALS_SQL, MEMBERS_SQL, VOTES_SQL, ENDPOINTS_SQL,                        \
@@ -1764,6 +1767,7 @@ static void test_shuffled_arrival_gives_one_state(void **state)
 		if (o % 3 == 2)
 			assert_int_equal(store_reindex(s), 0);
 		check_shuffle(s);
+		full_recount_agrees(s, "a shuffled arrival");
 		for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++) {
 			char *got = db_dump(s, sqls[t]);
 			if (strcmp(got, want[t]))
@@ -1777,6 +1781,233 @@ static void test_shuffled_arrival_gives_one_state(void **state)
 		free(want[t]);
 }
 
+
+
+/* ---- the bounded recount ---------------------------------------------- */
+
+#define RECOUNT_TABLES                                                               \
+	{PROPOSALS_SQL, MEMBERS_SQL, VOTES_SQL, ENDPOINTS_SQL,                        \
+	 "SELECT * FROM keys ORDER BY key", "SELECT * FROM tallies ORDER BY id",      \
+	 "SELECT * FROM loans ORDER BY 1"}
+
+/* The tables s holds are those a full recount of everything gives (the
+ * bounded recount of each entry changed what it had to, and only that). */
+static void full_recount_agrees(struct store *s, const char *what)
+{
+	static const char *const sqls[] = RECOUNT_TABLES;
+	char *before[sizeof sqls / sizeof *sqls];
+	for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++)
+		before[t] = db_dump(s, sqls[t]);
+	assert_int_equal(store_exec(s, "BEGIN"), 0);
+	assert_int_equal(governance_recount(s), 0);
+	assert_int_equal(store_exec(s, "COMMIT"), 0);
+	for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++) {
+		char *after = db_dump(s, sqls[t]);
+		if (strcmp(before[t], after))
+			fail_msg("%s: '%s' differs from a full recount's:\n%s---\n%s", what,
+				 sqls[t], before[t], after);
+		free(after);
+		free(before[t]);
+	}
+}
+
+static unsigned long vm_ops;
+
+static int count_op(void *arg)
+{
+	(void)arg;
+	vm_ops++;
+	return 0;
+}
+
+/* The SQLite virtual machine operations (a measure of rows visited, not
+ * of time) the store runs to take in r, and the full recounts it ran. */
+static unsigned long ops_of(struct store *s, const struct rec *r, unsigned long *full)
+{
+	unsigned long f0, f1, o;
+	governance_recount_stats(&f0, &o);
+	sqlite3_progress_handler(store_db(s), 1, count_op, NULL);
+	vm_ops = 0;
+	put_ok(s, r);
+	unsigned long n = vm_ops;
+	sqlite3_progress_handler(store_db(s), 0, NULL, NULL);
+	governance_recount_stats(&f1, &o);
+	*full = f1 - f0;
+	return n;
+}
+
+/* A vote recounts its proposal alone: its cost does not grow with the
+ * proposals held (finding: every vote recounted every proposal, several
+ * scans of proposals each, quadratic in a federation's history). Counted
+ * in SQLite operations, not in time. */
+static void test_vote_recount_is_bounded(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	/* a decided proposal, and open ones: parameters and admissions */
+	struct rec *p0 = seal_set(f, A, "credit-limit", 900, AT(1));
+	put_ok(f->s, p0);
+	vote(f, A, p0->id, YES, AT(2));
+	vote(f, B, p0->id, YES, AT(3));
+	outcome_is(f->s, p0->id, "passed q1 y2 n0 v2 e4");
+	struct rec *few = NULL, *many = NULL;
+	unsigned long full, ops_few = 0, ops_many = 0;
+	for (int i = 0; i < 1200; i++) {
+		/* B's and D's: past their budget (open-proposals) but the first */
+		struct rec *p = i == 40 ? seal_set(f, C, "credit-limit", 1000 + i, AT(4) + i)
+				: i == 1190 ? seal_admit(f, A, E, NULL, AT(4) + i)
+				: i % 3 == 2 ? seal_admit(f, B, E, NULL, AT(4) + i)
+				: seal_set(f, i % 2 ? DD : B, "credit-limit", 1000 + i, AT(4) + i);
+		put_ok(f->s, p);
+		if (i == 40)
+			few = p;
+		if (i == 1190)
+			many = p;
+		if (i == 45) {
+			ops_few = ops_of(f->s, seal_vote(f, C, few->id, NO, AT(10)), &full);
+			assert_int_equal(full, 0);
+		}
+	}
+	ops_many = ops_of(f->s, seal_vote(f, C, many->id, NO, AT(11)), &full);
+	assert_int_equal(full, 0);
+	print_message("a vote: %lu operations at 50 proposals, %lu at 1 200\n", ops_few,
+		      ops_many);
+	/* not 24 times more: bounded, whatever the history's size */
+	if (ops_many > 2 * ops_few + 2000)
+		fail_msg("a vote costs %lu operations at 1 200 proposals, %lu at 50",
+			 ops_many, ops_few);
+	/* a late vote on the decided proposal, not cited by its tally */
+	ops_of(f->s, seal_vote(f, DD, p0->id, NO, AT(5)), &full);
+	assert_int_equal(full, 0);
+	outcome_is(f->s, p0->id, "passed q1 y2 n0 v2 e4");
+	outcome_is(f->s, many->id, "open q0 y0 n1 v1 e4");
+	full_recount_agrees(f->s, "after bounded recounts");
+	/* a passing tally of an admission is a decision: the full recount */
+	vote(f, B, few->id, YES, AT(12));
+	ops_of(f->s, seal_vote(f, A, many->id, YES, AT(13)), &full);
+	assert_int_equal(full, 0);
+	ops_of(f->s, seal_vote(f, B, many->id, YES, AT(13) + 1), &full);
+	assert_int_equal(full, 0);
+	struct rec *t = make_tally(f, f->s, A, many->id, 1, AT(14));
+	assert_non_null(t);
+	ops_of(f->s, t, &full);
+	assert_int_equal(full, 1);
+	full_recount_agrees(f->s, "after a decision");
+	assert_int_equal(store_is_member(f->s, keys[E]->id), 1);
+	assert_int_equal(store_reindex(f->s), 0);
+	full_recount_agrees(f->s, "after a reindex");
+}
+
+
+/* ---- budgets: open proposals and reason size -------------------------- */
+
+static struct rec *seal_set_why(struct fx *f, int who, const char *name, int64_t v,
+				const char *reason, int64_t t)
+{
+	Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+	Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+	par.name = (char *)name;
+	par.value = v;
+	p.what_case = MUTUA__PROPOSAL__WHAT_SET;
+	p.set = &par;
+	p.reason = (char *)reason;
+	return seal_proposal(f, who, &p, t);
+}
+
+static void verdict_is(struct store *s, const uint8_t *prop, const char *want)
+{
+	char buf[256];
+	assert_string_equal(q_text(s, "SELECT verdict FROM proposals WHERE id = ?1", prop, buf,
+				   sizeof buf), want ? want : "NULL");
+}
+
+/* A hostile member's proposals past the open-proposals budget count for
+ * nothing, however many votes pass them; a reason longer than reason-max
+ * neither; in every arrival order; its own node refuses them. */
+static void test_budgets_of_proposals(void **state)
+{
+	struct fx *f = *state;
+	fx_four(f);
+	int64_t t0 = clock_now_ms() - 30 * MIN; /* near the clock: store_append below */
+	/* the federation lowers reason-max to 16 bytes and open-proposals to 3 */
+	struct rec *rm = seal_set(f, A, "reason-max", 16, t0);
+	struct rec *ra = seal_vote(f, A, rm->id, YES, t0 + 1);
+	struct rec *rb = seal_vote(f, B, rm->id, YES, t0 + 2);
+	seal_tally_of(f, A, rm->id, (struct rec *[]){ra, rb}, 2, t0 + 3, -1, 0);
+	struct rec *op = seal_set(f, A, "open-proposals", 3, t0 + 4);
+	struct rec *oa = seal_vote(f, A, op->id, YES, t0 + 5);
+	struct rec *oc = seal_vote(f, C, op->id, YES, t0 + 6);
+	seal_tally_of(f, A, op->id, (struct rec *[]){oa, oc}, 2, t0 + 7, -1, 0);
+	/* D, hostile: five proposals at once, and one with a long reason */
+	struct rec *dp[5];
+	for (int i = 0; i < 5; i++)
+		dp[i] = seal_set(f, DD, "credit-limit", 100 + i, t0 + 10 + i);
+	/* the fourth passes on two votes and D's own tally: no effect */
+	struct rec *d4 = seal_vote(f, DD, dp[3]->id, YES, t0 + 20);
+	struct rec *b4 = seal_vote(f, B, dp[3]->id, YES, t0 + 21);
+	seal_tally_of(f, DD, dp[3]->id, (struct rec *[]){d4, b4}, 2, t0 + 22, -1, 0);
+	struct rec *lr = seal_set_why(f, C, "threshold", 60, "a reason of more than sixteen",
+				      t0 + 23);
+	struct rec *sr = seal_set_why(f, B, "threshold", 70, "short", t0 + 24);
+	for (size_t i = 0; i < f->nrec; i++)
+		put(f->s, &f->rec[i]);
+	assert_int_equal(governance_param(f->s, "reason-max"), 16);
+	assert_int_equal(governance_param(f->s, "open-proposals"), 3);
+	for (int i = 0; i < 3; i++)
+		verdict_is(f->s, dp[i]->id, NULL);
+	verdict_is(f->s, dp[3]->id, GOV_OVER_OPEN_PROPOSALS);
+	verdict_is(f->s, dp[4]->id, GOV_OVER_OPEN_PROPOSALS);
+	outcome_is(f->s, dp[3]->id, "open q0 y0 n0 v0 e4");
+	assert_int_equal(governance_param(f->s, "credit-limit"), 0);
+	verdict_is(f->s, lr->id, GOV_OVER_REASON_MAX);
+	verdict_is(f->s, sr->id, NULL);
+	char buf[256];
+	assert_string_equal(q_text(f->s, "SELECT verdict FROM tallies WHERE proposal = ?1",
+				   dp[3]->id, buf, sizeof buf), GOV_OVER_OPEN_PROPOSALS);
+	/* a vote on it is refused by the voter's own node, and no tally is due */
+	assert_int_equal(governance_vote_check(f->s, dp[3]->id, t0 + 30), -1);
+	assert_non_null(strstr(err_msg(), "does not count"));
+	struct gov_tally gt;
+	assert_int_equal(governance_tally_make(f->s, dp[4]->id, 1, t0 + 30, &gt), 1);
+	full_recount_agrees(f->s, "budgets");
+	/* the same state in shuffled arrival orders, and after a reindex */
+	static const char *const sqls[] = RECOUNT_TABLES;
+	unsigned seed = (unsigned)time(NULL);
+	print_message("budgets: seed %u\n", seed);
+	for (int o = 0; o < 4; o++) {
+		struct store *s = fx_store(f);
+		unsigned order_seed = seed + (unsigned)o;
+		deliver_shuffled(f, s, &order_seed);
+		if (o == 3)
+			assert_int_equal(store_reindex(s), 0);
+		for (size_t t = 0; t < sizeof sqls / sizeof *sqls; t++) {
+			char *x = db_dump(f->s, sqls[t]), *y = db_dump(s, sqls[t]);
+			if (strcmp(x, y))
+				fail_msg("order %d (seed %u): '%s' differs:\n%s---\n%s", o, seed,
+					 sqls[t], x, y);
+			free(x);
+			free(y);
+		}
+		full_recount_agrees(s, "budgets, shuffled");
+	}
+	/* D's own node refuses its next proposal while three are open */
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+	Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+	par.name = "quorum";
+	par.value = 40;
+	p.what_case = MUTUA__PROPOSAL__WHAT_SET;
+	p.set = &par;
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+	b.proposal = &p;
+	assert_int_equal(store_append(f->s, keys[DD], &b, NULL), -1);
+	assert_non_null(strstr(err_msg(), "open-proposals"));
+	par.name = "threshold";
+	b = (Mutua__Body)MUTUA__BODY__INIT;
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+	b.proposal = &p;
+	assert_int_equal(store_append(f->s, keys[B], &b, NULL), 0);
+}
 
 /* ---- keys: rotation and rekey ---------------------------------------- */
 
@@ -1968,6 +2199,8 @@ int main(void)
 		T(test_rotation_to_a_members_key_ends_the_feed_only),
 		T(test_rekey_cuts_the_replaced_feed),
 		T(test_shuffled_arrival_gives_one_state),
+		T(test_vote_recount_is_bounded),
+		T(test_budgets_of_proposals),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
