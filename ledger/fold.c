@@ -40,6 +40,7 @@
 #include "governance.h"
 #include "lending.h"
 #include "federation.h"
+#include "search.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -59,7 +60,8 @@ int fold_clear(struct store *s)
 			     " DELETE FROM offer_steps; DELETE FROM offer_origins;"
 			     " DELETE FROM witnessed;"
 			     " DELETE FROM witness_floor; DELETE FROM backdated;"
-			     " DELETE FROM feed_roots; DELETE FROM feed_trees;");
+			     " DELETE FROM feed_roots; DELETE FROM feed_trees;"
+			     " DELETE FROM loan_photos; DELETE FROM offers_fts;");
 }
 
 static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
@@ -162,6 +164,17 @@ int fold_new_key(struct store *s, const uint8_t *member, const Mutua__CardBody *
 	return cb->n_endpoints ? set_endpoints(s, member, cb->endpoints, cb->n_endpoints) : 0;
 }
 
+/* The offer's terms (issue 16), bound at i, i + 1, i + 2: conditions,
+ * requirements comma-joined, deposit. */
+static void bind_terms(sqlite3_stmt *st, int i, const Mutua__Offer *o)
+{
+	char req[REQUIRES_TEXT_MAX];
+	lending_requires_join(req, sizeof req, o->requires, o->n_requires);
+	sqlite3_bind_text(st, i, o->conditions ? o->conditions : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 1, req, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, i + 2, o->has_deposit ? (sqlite3_int64)o->deposit : 0);
+}
+
 static void bind_offer(sqlite3_stmt *st, int i, const Mutua__Offer *o)
 {
 	sqlite3_bind_text(st, i, entry_kind_name(o->kind), -1, SQLITE_STATIC);
@@ -208,14 +221,15 @@ static int offer_apply(struct store *s, const uint8_t *resource, const uint8_t *
 	if (fields) {
 		st = store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
 				   " capacity = ?, rate = ?, location = ?, description = ?,"
-				   " auto_accept = ?, updated = ?"
-				   " WHERE id = ? AND owner = ? AND status = 'active'");
+				   " auto_accept = ?, updated = ?, conditions = ?, requires = ?,"
+				   " deposit = ? WHERE id = ? AND owner = ? AND status = 'active'");
 		if (!st)
 			return -1;
 		bind_offer(st, 1, fields);
 		sqlite3_bind_int64(st, 9, time);
-		sqlite3_bind_blob(st, 10, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 11, owner, KEY_ID_BYTES, SQLITE_STATIC);
+		bind_terms(st, 10, fields);
+		sqlite3_bind_blob(st, 13, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 14, owner, KEY_ID_BYTES, SQLITE_STATIC);
 	} else {
 		st = store_stmt(s, "UPDATE resources SET status = 'withdrawn', updated = ?1,"
 				   " withdrawn = ?4 WHERE id = ?2 AND owner = ?3 AND status = 'active'");
@@ -226,7 +240,7 @@ static int offer_apply(struct store *s, const uint8_t *resource, const uint8_t *
 		sqlite3_bind_blob(st, 3, owner, KEY_ID_BYTES, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, place);
 	}
-	return store_step_done(s, st);
+	return store_step_done(s, st) ? -1 : search_index_offer(s, resource);
 }
 
 /* Keeps the offer's own fields at its owner's first step, before it is
@@ -237,8 +251,9 @@ static int offer_keep_origin(struct store *s, const uint8_t *resource, const uin
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"INSERT OR IGNORE INTO offer_origins(id, kind, title, unit, capacity, rate,"
-		" location, description, auto_accept) SELECT id, kind, title, unit, capacity,"
-		" rate, location, description, auto_accept FROM resources WHERE id = ?1"
+		" location, description, auto_accept, conditions, requires, deposit)"
+		" SELECT id, kind, title, unit, capacity, rate, location, description,"
+		" auto_accept, conditions, requires, deposit FROM resources WHERE id = ?1"
 		" AND owner = ?2");
 	if (!st)
 		return -1;
@@ -251,10 +266,11 @@ static int fold_offer_new(struct store *s, const struct entry *e, int backdated)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
 					 " unit, capacity, rate, location, description,"
-					 " auto_accept, status, created, updated, seq, withdrawn)"
+					 " auto_accept, status, created, updated, seq, withdrawn,"
+					 " conditions, requires, deposit)"
 					 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 					 " iif(?14, 'backdated', 'active'), ?11, ?12, ?13,"
-					 " iif(?14, 0, NULL))");
+					 " iif(?14, 0, NULL), ?15, ?16, ?17)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
@@ -264,7 +280,8 @@ static int fold_offer_new(struct store *s, const struct entry *e, int backdated)
 	sqlite3_bind_int64(st, 12, e->b->time);
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)e->b->seq);
 	sqlite3_bind_int(st, 14, backdated);
-	if (store_step_done(s, st))
+	bind_terms(st, 15, e->b->offer);
+	if (store_step_done(s, st) || search_index_offer(s, e->id))
 		return -1;
 	/* requests may have come before their offer */
 	return lending_recompute_resource(s, e->id);
@@ -327,8 +344,9 @@ static int offer_replay_all(struct store *s, const uint8_t *resource)
 	sqlite3_stmt *st = backdated < 0 ? NULL : store_stmt(s,
 		"UPDATE resources SET updated = created, status = iif(?2, 'backdated', 'active'),"
 		" withdrawn = iif(?2, 0, NULL), (kind, title, unit, capacity, rate, location,"
-		" description, auto_accept) = (SELECT kind, title, unit, capacity, rate,"
-		" location, description, auto_accept FROM offer_origins WHERE id = ?1)"
+		" description, auto_accept, conditions, requires, deposit) = (SELECT kind,"
+		" title, unit, capacity, rate, location, description, auto_accept, conditions,"
+		" requires, deposit FROM offer_origins WHERE id = ?1)"
 		" WHERE id = ?1 AND EXISTS (SELECT 1 FROM offer_origins WHERE id = ?1)");
 	if (!st)
 		return -1;
@@ -344,7 +362,7 @@ static int offer_replay_all(struct store *s, const uint8_t *resource)
 			return -1;
 		sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, backdated);
-		return store_step_done(s, st);
+		return store_step_done(s, st) ? -1 : search_index_offer(s, resource);
 	}
 	/* the steps, in place order; the replay's statements are other ones */
 	sqlite3_stmt *q = store_stmt(s, "SELECT o.owner, o.place, o.time, o.fields"
@@ -373,7 +391,7 @@ static int offer_replay_all(struct store *s, const uint8_t *resource)
 		}
 	}
 	sqlite3_reset(q);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 || search_index_offer(s, resource) ? -1 : 0;
 }
 
 int fold_offer_recompute(struct store *s, const uint8_t resource[ENTRY_ID_BYTES])

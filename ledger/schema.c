@@ -466,6 +466,11 @@
  *      offer_steps, offer_origins, witnessed, witness_floor, backdated,
  *      feed_roots, feed_trees; the views witnessed_roots, witness_forks,
  *      witnessed_heads
+ *   7  resources and offer_origins: conditions, requires, deposit;
+ *      loans.requires, deposit, estimate, conditions, reserve, forfeit;
+ *      loan_events.meter, fuel, damage, forfeit; proposals.forfeit;
+ *      loan_photos; offers_fts
+ *      (issue 16). Filled by a refold
  */
 #include "schema.h"
 
@@ -639,6 +644,37 @@ static const char v6_sql[] =
 	"  WHERE w.witness <> coalesce((SELECT member FROM keys WHERE key = w.feed),"
 	"  w.feed)) WHERE r = 1;";
 
+/* Conditions, deposits, estimates, condition reports and the catalogue's
+ * search (issue 16). The offer's terms (resources, offer_origins: the
+ * requirements comma-joined in their sorted order); what the request
+ * confirmed, and what the loan reserves of its borrower's credit limit
+ * (loans.reserve: loan_reserve, the one computation); each step's
+ * condition report and deposit forfeit; the photos the reports name;
+ * offers_fts, the full-text index of the active offers (search.c). */
+static const char v7_sql[] =
+	"ALTER TABLE resources ADD COLUMN conditions TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE resources ADD COLUMN requires TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE resources ADD COLUMN deposit INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE offer_origins ADD COLUMN conditions TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE offer_origins ADD COLUMN requires TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE offer_origins ADD COLUMN deposit INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN requires TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE loans ADD COLUMN deposit INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN estimate INTEGER;"
+	"ALTER TABLE loans ADD COLUMN conditions BLOB;"
+	"ALTER TABLE loans ADD COLUMN reserve INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN forfeit INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN meter INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN fuel INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN damage TEXT;"
+	"ALTER TABLE loan_events ADD COLUMN forfeit INTEGER;"
+	"ALTER TABLE proposals ADD COLUMN forfeit INTEGER;"
+	"CREATE TABLE loan_photos(hash BLOB NOT NULL, step BLOB NOT NULL,"
+	" PRIMARY KEY(hash, step)) WITHOUT ROWID;"
+	"CREATE INDEX loan_photos_step ON loan_photos(step);"
+	"CREATE VIRTUAL TABLE offers_fts USING fts5(title, description, location,"
+	" tokenize = 'unicode61 remove_diacritics 2');";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -648,6 +684,7 @@ const struct schema_step schema_steps[] = {
 	 * from the entries: only a refold writes them */
 	{5, v5_sql, 1},
 	{6, v6_sql, 1},
+	{7, v7_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -13,10 +13,26 @@ static const struct help_opt step_reason[] = {
 	{"--note TEXT", "the same as --reason"},
 	{NULL, NULL},
 };
+#define REPORT_OPTS \
+	{"--meter N", "condition report: the odometer or hour meter"}, \
+	{"--fuel LEVEL", "condition report: full, 3/4, 1/2, 1/4, empty or a percentage"}, \
+	{"--damage TEXT", "condition report: damage seen"}, \
+	{"--photo FILE", "condition report: a photo, recorded by its BLAKE2b-256 hash (the file "\
+			 "stays with you); repeatable"}
 static const struct help_opt step_usage[] = {
 	{"--usage N", "how much was used, in the offer's unit (default: the whole slot)"},
 	{"--note TEXT", "a note kept with the step"},
 	{"--reason TEXT", "the same as --note"},
+	REPORT_OPTS,
+	{NULL, NULL},
+};
+static const struct help_opt step_close[] = {
+	{"--usage N", "how much was used, in the offer's unit (default: the borrower's figure)"},
+	{"--note TEXT", "a note kept with the step"},
+	{"--reason TEXT", "the same as --note"},
+	{"--forfeit CREDITS", "claim this much of the deposit (after the return; the borrower "
+			      "agrees or disputes)"},
+	REPORT_OPTS,
 	{NULL, NULL},
 };
 
@@ -56,11 +72,14 @@ static const struct help_cmd cmds[] = {
 	{"offer",
 	 "mutua offer add --kind KIND --title TEXT [--unit UNIT] [--capacity N]\n"
 	 "       [--rate CREDITS] [--location TEXT] [--description TEXT] [--auto-accept]\n"
+	 "       [--conditions TEXT] [--requires REQ]... [--deposit CREDITS]\n"
 	 "mutua offer list [--kind KIND] [--member NAME|ID] [--all] [--available FROM/TO]\n"
+	 "       [--search WORDS] [--near PLACE]\n"
 	 "mutua offer show ID\n"
 	 "mutua offer update ID [--kind KIND] [--title TEXT] [--unit UNIT] [--capacity N]\n"
 	 "       [--rate CREDITS] [--location TEXT] [--description TEXT]\n"
-	 "       [--auto-accept|--no-auto-accept]\n"
+	 "       [--auto-accept|--no-auto-accept] [--conditions TEXT]\n"
+	 "       [--requires REQ]... [--no-requires] [--deposit CREDITS]\n"
 	 "mutua offer withdraw ID",
 	 OPTS({"--kind KIND", "vehicle, storage, skill, equipment, room or other"},
 	      {"--title TEXT", "the short name the others see"},
@@ -71,41 +90,67 @@ static const struct help_cmd cmds[] = {
 	      {"--description TEXT", "anything else a borrower should know"},
 	      {"--auto-accept", "accept requests that fit without asking"},
 	      {"--no-auto-accept", "update: ask again before accepting"},
+	      {"--conditions TEXT", "conditions the borrower confirms (fuel policy, ...); \"\" none"},
+	      {"--requires REQ", "what the borrower must hold: licence:CATEGORY (licence:B) or "
+				 "insurance; repeatable; update: replaces the list"},
+	      {"--no-requires", "update: no requirement any more"},
+	      {"--deposit CREDITS", "held against the borrower's credit limit until the close; 0 none"},
 	      {"--member NAME|ID", "list: only this member's offers"},
 	      {"--all", "list: withdrawn offers too"},
-	      {"--available FROM/TO", "list: only what is free for this slot"}),
+	      {"--available FROM/TO", "list: only what is free for this slot"},
+	      {"--search WORDS", "list: only active offers whose title, description or location "
+				 "hold these words (accents ignored, word starts match)"},
+	      {"--near PLACE", "list: only active offers whose location holds these words"}),
 	 "mutua offer add --kind vehicle --title 'Camion 12 m3' --unit day --rate 20\n"
-	 "mutua offer list --available 2026-12-05/2026-12-06"},
-	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT]",
+	 "mutua offer add --kind vehicle --title Fourgon --requires licence:B --deposit 200\n"
+	 "mutua offer list --search camion --near orleans --available 2026-12-05/2026-12-06"},
+	{"borrow",
+	 "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT]\n"
+	 "       [--confirm[=REQ,...]] [--estimate N]",
 	 OPTS({"--from TIME", "the start of the slot, e.g. 2026-12-05 or 2026-12-05T08:00"},
 	      {"--to TIME", "the end of the slot, e.g. 2026-12-05 or 2026-12-05T18:00"},
 	      {"--quantity N", "how many (default 1)"},
-	      {"--note TEXT", "a note for the owner"}),
-	 "mutua borrow 3fa2c1 --from 2026-12-05T08:00 --to 2026-12-05T18:00"},
+	      {"--note TEXT", "a note for the owner"},
+	      {"--confirm", "confirm the offer's conditions, deposit and requirements as "
+			    "'offer show' lists them; --confirm=licence:B,insurance names the "
+			    "requirements held"},
+	      {"--estimate N", "km and m3: the usage expected, held against the credit limit"}),
+	 "mutua borrow 3fa2c1 --from 2026-12-05T08:00 --to 2026-12-05T18:00\n"
+	 "mutua borrow 3fa2c1 --from 2026-12-05 --to 2026-12-06 --confirm --estimate 120"},
 	{"accept", "mutua accept REQ", NO_OPTS, "mutua accept 9be0d4"},
 	{"decline", "mutua decline REQ [--reason TEXT]", step_reason,
 	 "mutua decline 9be0d4 --reason 'the van is in repair'"},
 	{"cancel", "mutua cancel REQ [--reason TEXT]", step_reason,
 	 "mutua cancel 9be0d4 --reason 'event postponed'"},
-	{"handover", "mutua handover REQ [--note TEXT]",
-	 OPTS({"--note TEXT", "a note kept with the step (state, mileage, ...)"},
-	      {"--reason TEXT", "the same as --note"}),
-	 "mutua handover 9be0d4 --note 'full tank'"},
-	{"return", "mutua return REQ [--usage N] [--note TEXT]", step_usage,
-	 "mutua return 9be0d4 --usage 1"},
-	{"close", "mutua close REQ [--usage N] [--note TEXT]", step_usage,
-	 "mutua close 9be0d4"},
+	{"handover",
+	 "mutua handover REQ [--note TEXT] [--meter N] [--fuel LEVEL] [--damage TEXT]\n"
+	 "       [--photo FILE]...",
+	 OPTS({"--note TEXT", "a note kept with the step"},
+	      {"--reason TEXT", "the same as --note"},
+	      REPORT_OPTS),
+	 "mutua handover 9be0d4 --meter 48210 --fuel full --photo front.jpg"},
+	{"return",
+	 "mutua return REQ [--usage N] [--note TEXT] [--meter N] [--fuel LEVEL]\n"
+	 "       [--damage TEXT] [--photo FILE]...",
+	 step_usage, "mutua return 9be0d4 --usage 1 --meter 48390 --fuel 3/4"},
+	{"close",
+	 "mutua close REQ [--usage N] [--note TEXT] [--forfeit CREDITS] [--meter N]\n"
+	 "       [--fuel LEVEL] [--damage TEXT] [--photo FILE]...",
+	 step_close, "mutua close 9be0d4\nmutua close 9be0d4 --forfeit 40 --damage 'dented door'"},
 	{"agree", "mutua agree REQ [--note TEXT]",
 	 OPTS({"--note TEXT", "a note kept with the step"}),
 	 "mutua agree 9be0d4"},
 	{"dispute", "mutua dispute REQ --reason TEXT",
 	 OPTS({"--reason TEXT", "why the owner's figure is wrong"}),
 	 "mutua dispute 9be0d4 --reason 'the meter read 132 km'"},
-	{"requests", "mutua requests [--incoming|--outgoing] [--state STATE]",
+	{"requests", "mutua requests [--incoming|--outgoing] [--state STATE]\n"
+	 "mutua requests show REQ",
 	 OPTS({"--incoming", "only requests for this member's resources"},
 	      {"--outgoing", "only this member's own requests"},
 	      {"--state STATE", "only those in this state (requested, accepted, ...)"}),
-	 "mutua requests --incoming --state requested"},
+	 "mutua requests --incoming --state requested\nmutua requests show 9be0d4"},
+	{"verify-photo", "mutua verify-photo FILE REQ", NO_OPTS,
+	 "mutua verify-photo front.jpg 9be0d4"},
 	{"calendar", "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics] [--out FILE]",
 	 OPTS({"--from DATE", "the first day shown, e.g. 2026-12-01"},
 	      {"--to DATE", "the last day shown, e.g. 2026-12-31"},

@@ -2119,8 +2119,8 @@ static void test_owner_alone_cannot_set_the_bill(void **state)
 	assert_int_equal(balance(s, kb), -6000);
 	assert_int_equal(col_int(s, "SELECT claim FROM loans WHERE id = ?1", r2), 3000);
 	/* the borrower's agreement is held to the credit limit */
-	assert_int_equal(lending_settle_check(s, r2, 3000), 0);
-	assert_int_equal(lending_settle_check(s, r2, 1000000), -1);
+	assert_int_equal(lending_settle_check(s, r2, 3000, 0), 0);
+	assert_int_equal(lending_settle_check(s, r2, 1000000, 0), -1);
 	assert_non_null(strstr(err_msg(), "credit limit"));
 	step(s, kb, DISPUTE, r2, "un jour", -1, -1);
 	assert_string_equal(STATE(s, r2), "disputed");

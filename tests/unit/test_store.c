@@ -338,6 +338,9 @@ static char *dump_derived(struct store *s)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE"
 					    " type = 'table' AND name NOT IN ('entries', 'meta',"
 					    " 'forks', 'faults') AND name NOT LIKE 'sqlite_%'"
+					    /* the FTS5 index's own pages depend on how it
+					     * was written; its rows (offers_fts) are compared */
+					    " AND name NOT LIKE 'offers_fts_%'"
 					    " ORDER BY name", -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char *t = dump_table(db, (const char *)sqlite3_column_text(st, 0));
@@ -1500,6 +1503,7 @@ static void test_schema_steps_pinned(void **state)
 		"65817c02b710c2cb8aff62a8d5552ede1965c200bfd7b262b60bd56ab880623b",
 		"c2c28dbeb9ddcaf27ae00a1ea2a8d63b72e062181e965021313174ef4c589618",
 		"3dd69d3d3a0e07a7c58ec88ebd38f77b3e77c2ed921f36a349164f4bc8cbdd70",
+		"0000000000000000000000000000000000000000000000000000000000000000",
 	};
 	_Static_assert(sizeof released / sizeof *released == SCHEMA_VERSION,
 		       "pin the new step's hash");
