@@ -173,10 +173,11 @@ static const struct help_cmd cmds[] = {
 	 "mutua propose exclude MEMBER [--reason TEXT]\n"
 	 "mutua propose set credit-limit|threshold|quorum|duration|close-grace VALUE [--reason TEXT]\n"
 	 "mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]\n"
-	 "mutua propose settle REQ USAGE [--reason TEXT]",
+	 "mutua propose settle REQ USAGE [--forfeit CREDITS] [--reason TEXT]",
 	 OPTS({"--college C", "admit: the new member's college"},
 	      {"--reason TEXT", "why, shown to the voters"},
-	      {"--upto SEQ", "rekey: the last entry of the old key that stays valid"}),
+	      {"--upto SEQ", "rekey: the last entry of the old key that stays valid"},
+	      {"--forfeit CREDITS", "settle: the part of the deposit the borrower forfeits"}),
 	 "mutua propose admit newcomer.card --reason 'joins the tool library'"},
 	{"proposals", "mutua proposals [--open]",
 	 OPTS({"--open", "only the proposals still open to vote"}),

@@ -77,7 +77,159 @@ borrow_as() {
 	is_id "$R"
 	run -0 mutua --json --home "$A" requests show "${R:0:12}"
 	[ "$(json_get "$output" '$.requires')" = "insurance,licence:B" ]
-	[ "$(json_get "$output" '$.deposit')" = "2.0" ] || [ "$(json_get "$output" '$.deposit')" = "200.0" ]
+	[ "$(json_get "$output" '$.deposit')" = "200.0" ]
+	# two days (the 6th is a whole day) at 50 and the deposit: what the
+	# credit limit holds back
+	[ "$(json_get "$output" '$.reserve')" = "300.0" ]
 	[ "$(json_get "$output" '$.conditions')" = "confirmed" ]
 	run -0 mutua --home "$A" accept "${R:0:12}"
+}
+
+BT=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
+
+@test "the deposit is held against the credit limit from accept to close, then released" {
+	van_federation
+	# 2 days at 50 and 200 of deposit: 300 held; the limit is 500
+	R1=$(borrow_as "$B" "${VAN:0:12}" --from 2026-12-05 --to 2026-12-06 --confirm)
+	R2=$(borrow_as "$B" "${VAN:0:12}" --from 2026-12-10 --to 2026-12-11 --confirm)
+	run -0 mutua --home "$A" accept "$R1"
+	run -1 --separate-stderr mutua --home "$A" accept "$R2"
+	stderr_has "credit limit: the borrower's balance would reach -600, below -500"
+	# settled: the usage is paid, the deposit given back
+	mutua --home "$A" handover "$R1" >/dev/null
+	share "$A" "$B"
+	mutua --home "$B" return "$R1" >/dev/null
+	share "$B" "$A"
+	mutua --home "$A" close "$R1" >/dev/null
+	[ "$(req_get "$A" "$R1" credits)" = "100.0" ]
+	run -0 mutua --home "$A" accept "$R2"
+}
+
+@test "a deposit forfeit: the owner's close claims it, the borrower agrees or disputes; moved only on both signatures" {
+	van_federation
+	R=$(borrow_as "$B" "${VAN:0:12}" --from 2026-12-05 --to 2026-12-05 --confirm)
+	mutua --home "$A" accept "$R" >/dev/null
+	mutua --home "$A" handover "$R" >/dev/null
+	share "$A" "$B"
+	# a forfeit before the return is refused, and one above the deposit
+	run -1 --separate-stderr mutua --home "$A" close "$R" --forfeit 40
+	stderr_has "after the borrower's return only"
+	mutua --home "$B" return "$R" --damage "rayure porte arrière" >/dev/null
+	share "$B" "$A"
+	run -1 --separate-stderr mutua --home "$A" close "$R" --forfeit 250
+	stderr_has "the forfeit exceeds the request's deposit"
+	run -0 mutua --home "$A" close "$R" --forfeit 40 --damage "porte arrière rayée"
+	[ "$output" = "$R claimed" ]
+	share "$A" "$B"
+	[ "$(req_get "$B" "$R" state)" = claimed ]
+	run -0 mutua --json --home "$B" requests show "${R:0:12}"
+	[ "$(json_get "$output" '$.forfeit')" = "40.0" ]
+	# nothing moved yet; the borrower's agreement moves the usage and the forfeit
+	[ "$(req_get "$B" "$R" credits)" = "" ]
+	mutua --home "$B" agree "$R" >/dev/null
+	share "$B" "$A"
+	[ "$(req_get "$A" "$R" credits)" = "90.0" ]
+	run -0 mutua --json --home "$A" balance --member Beta
+	[ "$(json_get "$output" '$.balance')" = "-90.0" ]
+	[ "$(balance_sum "$A")" = 0 ]
+}
+
+@test "a disputed forfeit: the owner concedes by a close without it, or the members settle it" {
+	van_federation
+	for i in 1 2; do
+		R=$(borrow_as "$B" "${VAN:0:12}" --from 2026-12-0$((4 + i)) --to 2026-12-0$((4 + i)) --confirm)
+		mutua --home "$A" accept "$R" >/dev/null
+		mutua --home "$A" handover "$R" >/dev/null
+		share "$A" "$B"
+		mutua --home "$B" return "$R" >/dev/null
+		share "$B" "$A"
+		mutua --home "$A" close "$R" --forfeit 100 >/dev/null
+		share "$A" "$B"
+		mutua --home "$B" dispute "$R" --reason "la rayure y était" >/dev/null
+		share "$B" "$A"
+		eval "R$i=$R"
+	done
+	# the owner concedes: closed at the borrower's figure, no forfeit
+	run -1 --separate-stderr mutua --home "$A" close "$R1" --forfeit 50
+	run -0 mutua --home "$A" close "$R1"
+	[ "$(req_get "$A" "$R1" credits)" = "50.0" ]
+	# the members settle the other at the usage and half the forfeit
+	P=$(mutua --home "$A" propose settle "$R2" 1 --forfeit 50 --reason "partage")
+	share_all
+	for h in "$A" "$B" "$C"; do mutua --home "$h" vote "$P" yes >/dev/null; done
+	share_all
+	mutua --home "$A" tally "$P" >/dev/null
+	share_all
+	for h in "$A" "$B"; do
+		[ "$(req_get "$h" "$R2" state)" = closed ]
+		[ "$(req_get "$h" "$R2" credits)" = "100.0" ]
+	done
+}
+
+@test "hostile: a borrower's request that omits the requirements is refused by the owner's node; a patched owner's accept is ignored everywhere and named by the audit" {
+	van_federation
+	"$BT" sign "$B" +0 "$T/req.rec" request "$VAN" 1796428800000 1796515200000 licence:B >"$T/id"
+	R=$(head -1 "$T/id")
+	share "$B" "$A" "$C"
+	state_is "$A" "$R" requested
+	run -1 --separate-stderr mutua --home "$A" accept "$R"
+	stderr_has "cannot accept: the request does not confirm the offer's requirement insurance"
+	run -0 mutua --json --home "$A" requests
+	[[ $output == *"does not confirm the offer's requirement insurance"* ]]
+	n=$(feed_len "$A" "$A_ID")
+	"$BT" step "$A" accept "$R" >/dev/null
+	share "$A" "$B" "$C"
+	for h in "$A" "$B"; do state_is "$h" "$R" requested; done
+	run -1 --separate-stderr mutua --home "$C" audit
+	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((n + 1)): lending: accept of request ${R:0:12} ignored: the request does not confirm the offer's requirement insurance"* ]]
+	mutua --home "$B" reindex 2>/dev/null
+	state_is "$B" "$R" requested
+}
+
+@test "an owner's update after a request: the accept judges the terms at its place in the owner's feed" {
+	van_federation
+	R=$(borrow_as "$B" "${VAN:0:12}" --from 2026-12-05 --to 2026-12-05 --confirm)
+	mutua --home "$A" offer update "${VAN:0:12}" --deposit 300 >/dev/null
+	run -1 --separate-stderr mutua --home "$A" accept "$R"
+	stderr_has "does not confirm the offer's deposit of 300"
+	# back to the terms the borrower confirmed: the accept stands, on every node
+	mutua --home "$A" offer update "${VAN:0:12}" --deposit 200 >/dev/null
+	run -0 mutua --home "$A" accept "$R"
+	mutua --home "$A" offer update "${VAN:0:12}" --requires licence:C >/dev/null
+	share "$A" "$B" "$C"
+	for h in "$A" "$B"; do state_is "$h" "$R" accepted; done
+}
+
+@test "estimates: km and m3 need --estimate (2); an accepted km loan counts at its estimate toward the credit limit" {
+	van_federation
+	KM=$(mutua --home "$A" offer add --kind vehicle --title Camion --unit km --rate 2)
+	share "$A" "$B"
+	run -2 --separate-stderr mutua --home "$B" borrow "${KM:0:12}" --from 2026-12-05 --to 2026-12-05
+	stderr_has "--estimate is needed: 'Camion' is counted in km"
+	run -2 mutua --home "$B" borrow "${KM:0:12}" --from 2026-12-05 --to 2026-12-05 --estimate abc
+	R1=$(borrow_as "$B" "${KM:0:12}" --from 2026-12-05 --to 2026-12-05 --estimate 200)
+	R2=$(borrow_as "$B" "${KM:0:12}" --from 2026-12-06 --to 2026-12-06 --estimate 60)
+	run -0 mutua --json --home "$A" requests show "${R1:0:12}"
+	[ "$(json_get "$output" '$.estimate')" = "200.0" ]
+	[ "$(json_get "$output" '$.reserve')" = "400.0" ]
+	run -0 mutua --home "$A" accept "$R1"
+	# 400 held, 120 more would pass the limit of 500
+	run -1 --separate-stderr mutua --home "$A" accept "$R2"
+	stderr_has "credit limit: the borrower's balance would reach -520, below -500"
+	# a patched borrower's request with no estimate: no owner's accept takes
+	"$BT" sign "$B" +0 "$T/req.rec" request "$KM" 1796428800000 1796515200000 >"$T/id"
+	R3=$(head -1 "$T/id")
+	share "$B" "$A"
+	run -1 --separate-stderr mutua --home "$A" accept "$R3"
+	stderr_has "the request states no estimate"
+}
+
+@test "a deposit past the credit limit: the request's conflict says so, the accept is refused" {
+	van_federation
+	SONO=$(mutua --home "$A" offer add --kind equipment --title Sono --unit day --rate 10 \
+		--deposit 600)
+	share "$A" "$B"
+	R=$(borrow_as "$B" "${SONO:0:12}" --from 2026-12-05 --to 2026-12-05 --confirm)
+	[[ $(req_get "$A" "$R" conflict) == "credit limit: the borrower's balance would reach -610, below -500" ]]
+	run -1 mutua --home "$A" accept "$R"
 }
