@@ -233,3 +233,156 @@ BT=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
 	[[ $(req_get "$A" "$R" conflict) == "credit limit: the borrower's balance would reach -610, below -500" ]]
 	run -1 mutua --home "$A" accept "$R"
 }
+
+# --- condition reports and photos ------------------------------------------
+
+@test "condition reports: handover and return record meter, fuel, damage and photo hashes; show, log and verify-photo read them" {
+	van_federation
+	printf 'front of the van\n' >"$T/front.jpg"
+	printf 'rear door, scratched\n' >"$T/rear.jpg"
+	printf 'another picture\n' >"$T/other.jpg"
+	R=$(borrow_as "$B" "${VAN:0:12}" --from 2026-12-05 --to 2026-12-05 --confirm)
+	mutua --home "$A" accept "$R" >/dev/null
+	run -0 mutua --home "$A" handover "$R" --meter 48210 --fuel full --photo "$T/front.jpg"
+	share "$A" "$B"
+	run -2 --separate-stderr mutua --home "$B" return "$R" --fuel half
+	stderr_has "no fuel level"
+	run -2 --separate-stderr mutua --home "$B" return "$R" --fuel 120%
+	run -2 --separate-stderr mutua --home "$B" return "$R" --photo "$T/missing.jpg"
+	run -2 mutua --home "$B" agree "$R" --meter 3
+	run -0 mutua --home "$B" return "$R" --meter 48390 --fuel 3/4 --damage "porte arrière rayée" \
+		--photo "$T/rear.jpg" --photo "$T/front.jpg"
+	share "$B" "$A"
+	run -0 --separate-stderr mutua --json --home "$A" requests show "${R:0:12}"
+	[ "$(sqlite3 :memory: "SELECT group_concat(json_extract(value, '\$.step') || ':' ||
+		coalesce(json_extract(value, '\$.meter'), '') || ':' ||
+		coalesce(json_extract(value, '\$.fuel'), '') || ':' ||
+		coalesce(json_extract(value, '\$.damage'), '') || ':' ||
+		json_array_length(json_extract(value, '\$.photos')), ' ')
+		FROM json_each(json_extract($(sql_quote "$output"), '\$.steps'))")" = \
+		"accept::::0 handover:48210:100::1 return:48390:75:porte arrière rayée:2" ]
+	run -0 mutua --home "$A" requests show "${R:0:12}"
+	[[ $output == *"handover"*"meter 48210, fuel 100%, 1 photo(s)"* ]]
+	[[ $output == *"return"*"meter 48390, fuel 75%, damage: porte arrière ra"* ]]
+	run -0 mutua --home "$B" log --member Beta
+	[[ $output == *"return"*"meter 48390, fuel 75%"* ]]
+	# a photo recorded: which step, who, when (0); another one (1)
+	run -0 --separate-stderr mutua --home "$A" verify-photo "$T/rear.jpg" "${R:0:12}"
+	[[ $output == *"return"*"Beta"*"2026-12-"*"1"* ]]
+	run -0 --separate-stderr mutua --json --home "$B" verify-photo "$T/front.jpg" "${R:0:12}"
+	json_lines "$output" 2
+	run -1 --separate-stderr mutua --home "$A" verify-photo "$T/other.jpg" "${R:0:12}"
+	stderr_has "is not one recorded on this loan"
+	# the file itself never entered a feed: only its BLAKE2b-256
+	h=$(b2sum -l 256 "$T/rear.jpg" | cut -c1-64)
+	[ "$(sqlite3 "$A/store.db" "SELECT count(*) FROM loan_photos WHERE hash = X'$h'")" = 1 ]
+	! grep -q "rear door" "$A/store.db"
+	# reindex: the same reports
+	mutua --home "$A" reindex 2>/dev/null
+	run -0 mutua --home "$A" verify-photo "$T/rear.jpg" "${R:0:12}"
+}
+
+@test "hostile: an owner's condition report forged on the borrower's step (a return) takes no effect on any node; verify-photo and the audit say so" {
+	van_federation
+	printf 'a staged picture\n' >"$T/staged.jpg"
+	h=$(b2sum -l 256 "$T/staged.jpg" | cut -c1-64)
+	R=$(borrow_as "$B" "${VAN:0:12}" --from 2026-12-05 --to 2026-12-05 --confirm)
+	mutua --home "$A" accept "$R" >/dev/null
+	mutua --home "$A" handover "$R" >/dev/null
+	n=$(feed_len "$A" "$A_ID")
+	# the owner's CLI refuses to take the borrower's step
+	run -1 mutua --home "$A" return "$R" --damage "pare-choc cassé" --photo "$T/staged.jpg"
+	[ "$(feed_len "$A" "$A_ID")" = "$n" ]
+	# a patched node signs it all the same
+	BUNDLETOOL_PHOTO=$h "$BT" step "$A" return "$R" >/dev/null
+	share "$A" "$B" "$C"
+	for home in "$A" "$B"; do state_is "$home" "$R" handed_over; done
+	run -1 --separate-stderr mutua --home "$B" verify-photo "$T/staged.jpg" "${R:0:12}"
+	stderr_has "named only by steps of this loan that took no effect"
+	[[ $output == *"only the borrower may do this"* ]]
+	run -1 --separate-stderr mutua --home "$C" audit
+	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((n + 1)): lending: return of request ${R:0:12} ignored: only the borrower may do this"* ]]
+}
+
+# --- the catalogue's search ----------------------------------------------------
+
+# ids HOME ARGS...: the ids of `offer list --json ARGS`, short, sorted.
+ids() {
+	local h=$1
+	shift
+	mutua --json --home "$h" offer list "$@" | sed -n 's/.*"id":"\([0-9a-f]\{8\}\).*/\1/p' | sort |
+		paste -sd' '
+}
+
+@test "search: words of titles, descriptions and locations, accents folded, word starts; with --kind, --near and --available" {
+	van_federation
+	ROOM=$(mutua --home "$A" offer add --kind room --title "Salle des fêtes" --unit hour \
+		--location "Tours, rue Nationale" --description "200 places, scène")
+	TRUCK=$(mutua --home "$B" offer add --kind vehicle --title "Camion benne" --unit day \
+		--location "Tours nord")
+	share_all
+	v=${VAN:0:8} r=${ROOM:0:8} t=${TRUCK:0:8}
+	[ "$(ids "$C" --search vehicule)" = "$v" ]
+	[ "$(ids "$C" --search "REFRIG orleans")" = "$v" ]
+	[ "$(ids "$C" --search fetes)" = "$r" ]
+	[ "$(ids "$C" --search scene)" = "$r" ]
+	[ "$(ids "$C" --search tours)" = "$(printf '%s\n' "$r" "$t" | sort | paste -sd' ')" ]
+	[ "$(ids "$C" --search tours --kind vehicle)" = "$t" ]
+	[ "$(ids "$C" --near tours --kind room)" = "$r" ]
+	[ "$(ids "$C" --near "orléans quai")" = "$v" ]
+	# --near reads locations only: a title's word is not a place
+	[ "$(ids "$C" --near camion)" = "" ]
+	[ "$(ids "$C" --search camion)" = "$t" ]
+	# with a slot: what is free then
+	R=$(borrow_as "$C" "$t" --from 2026-12-05 --to 2026-12-05)
+	share "$C" "$B"
+	mutua --home "$B" accept "$R" >/dev/null
+	share "$B" "$C"
+	[ "$(ids "$C" --search tours --available 2026-12-05/2026-12-06)" = "$r" ]
+	[ "$(ids "$C" --search tours --available 2026-12-07/2026-12-08)" = \
+		"$(printf '%s\n' "$r" "$t" | sort | paste -sd' ')" ]
+	# the table too
+	run -0 mutua --home "$C" offer list --search salle
+	[[ $output == *"Salle des fêtes"* ]]
+	run -2 --separate-stderr mutua --home "$C" offer list --search "  "
+	stderr_has "give at least one word"
+}
+
+@test "search follows updates and withdrawals, and reindex rebuilds the same index" {
+	van_federation
+	run -0 mutua --home "$A" offer update "${VAN:0:12}" --title "Utilitaire isotherme"
+	[ "$(ids "$A" --search fourgon)" = "" ]
+	[ "$(ids "$A" --search isotherme)" = "${VAN:0:8}" ]
+	mutua --home "$A" offer withdraw "${VAN:0:12}" >/dev/null
+	[ "$(ids "$A" --search isotherme)" = "" ]
+	[ "$(ids "$A" --search isotherme --all)" = "" ]
+	share "$A" "$B"
+	[ "$(ids "$B" --search isotherme)" = "" ]
+	[ "$(ids "$B" --all)" = "${VAN:0:8}" ]
+	X=$(mutua --home "$A" offer add --kind other --title "Perceuse à percussion")
+	before=$(sqlite3 "$A/store.db" "SELECT rowid, title, description, location FROM offers_fts ORDER BY rowid")
+	mutua --home "$A" reindex 2>/dev/null
+	[ "$(sqlite3 "$A/store.db" "SELECT rowid, title, description, location FROM offers_fts ORDER BY rowid")" = "$before" ]
+	[ "$(ids "$A" --search perceuse)" = "${X:0:8}" ]
+}
+
+@test "hostile: FTS5 syntax in a title or in a search is only words; a forged title matches nothing more" {
+	van_federation
+	H=$(mutua --home "$B" offer add --kind other --title 'x" OR title:* NEAR(a b) -- *' \
+		--description 'AND NOT "')
+	share "$B" "$C"
+	for q in '"' '*' 'OR' 'title:*' 'NEAR(' 'a" OR "b' '-- ; DROP TABLE resources' '^x' '{title}:x' \
+		'x AND' 'NOT'; do
+		run -0 --separate-stderr mutua --json --home "$C" offer list --search "$q"
+		[ -z "$stderr" ]
+	done
+	# the hostile offer's words are words: 'near' finds it, 'or' too; a
+	# quote alone finds nothing, and the van is never listed by them
+	[ "$(ids "$C" --search near)" = "${H:0:8}" ]
+	[ "$(ids "$C" --search 'title:*')" = "${H:0:8}" ]
+	[ "$(ids "$C" --search '"')" = "" ]
+	[ "$(ids "$C" --search 'NEAR fourgon')" = "" ]
+	[ "$(ids "$C" --search 'OR fourgon')" = "${VAN:0:8}" ]
+	run -2 --separate-stderr mutua --home "$C" offer list --search "a b c d e f g h i j k l m n o p q"
+	stderr_has "at most 16 words"
+}
