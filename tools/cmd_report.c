@@ -21,6 +21,7 @@
  */
 #include "audit.h"
 #include "cli.h"
+#include "i18n.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -407,7 +408,13 @@ static void audit_out(FILE *f, const struct report *r)
 			(unsigned long long)st[i].v, st[i].what);
 	fputs("<div class=\"stat\"><b>", f);
 	amount(f, s->credits_moved);
-	fputs("</b><span>credits moved</span></div></div>\n", f);
+	fputs("</b><span>credits moved</span></div>", f);
+	/* deposits (issue 16): held by loans under way, forfeited at settlement */
+	fputs("<div class=\"stat\"><b>", f);
+	amount(f, s->deposits_held);
+	fprintf(f, "</b><span>%s</span></div><div class=\"stat\"><b>", _("deposits held"));
+	amount(f, s->deposits_forfeited);
+	fprintf(f, "</b><span>%s</span></div></div>\n", _("deposits forfeited"));
 	if (r->bundle) {
 		fputs("<p class=\"note\">Checked from the bundle <span class=\"mono\">", f);
 		h(f, r->bundle);

@@ -132,6 +132,14 @@ BT=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
 	run -0 mutua --json --home "$A" balance --member Beta
 	[ "$(json_get "$output" '$.balance')" = "-90.0" ]
 	[ "$(balance_sum "$A")" = 0 ]
+	# the audit replays the same rules and counts the deposits
+	R2=$(borrow_as "$B" "${VAN:0:12}" --from 2026-12-09 --to 2026-12-09 --confirm)
+	mutua --home "$A" accept "$R2" >/dev/null
+	run -0 --separate-stderr mutua --json --home "$A" audit
+	[ "$(json_get "$(head -1 <<<"$output")" '$.deposits_held')" = "200.0" ]
+	[ "$(json_get "$(head -1 <<<"$output")" '$.deposits_forfeited')" = "40.0" ]
+	run -0 --separate-stderr mutua --home "$A" audit
+	[[ $output == *"deposits held 200, forfeited 40"* ]]
 }
 
 @test "a disputed forfeit: the owner concedes by a close without it, or the members settle it" {
