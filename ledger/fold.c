@@ -7,7 +7,10 @@
  *                  endpoints
  *   offer          creates an active resource owned by the author; its id
  *                  is the entry id; a backdated one (witness.h) creates a
- *                  resource of status 'backdated' that nothing can book
+ *                  resource of status 'backdated' that nothing can book.
+ *                  Its terms (conditions, requires, deposit) are columns
+ *                  of the row; every change of the row re-indexes it for
+ *                  the catalogue's search (search_index_offer)
  *   offer-update   replaces the fields of an active resource of the author;
  *                  ignored for anyone else's or a withdrawn resource
  *   offer-withdraw marks an active resource of the author withdrawn, and

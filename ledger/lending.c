@@ -29,6 +29,16 @@
  * from borrower to owner are round(usage * rate / 1000), rate the one the
  * request agreed (loans.agreed_rate, 0 when it names none).
  * A request naming a resource of its own author is invalid.
+ *
+ * Terms and reservations (issue 16). An owner's accept takes effect only
+ * when its request confirms the offer's terms as they stood at the
+ * accept's place in the owner's feed (lending_terms_refusal: the offer's
+ * fields there, lending_offer_terms; the rule, loan_terms_check): every
+ * node reads the same owner's updates before that place, whatever else
+ * arrived. Each loan's reserve (loans.reserve, loan_reserve) is computed
+ * with its state; the credit limit sums it (lending_committed). A step's
+ * condition report and forfeit are kept in loan_events, its photos in
+ * loan_photos; they take effect with their step, as the graph decides.
  */
 #include "lending.h"
 #include "booking.h"

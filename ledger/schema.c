@@ -144,6 +144,9 @@
  *                 (booking_withdrawn; version 5)
  *                 A backdated offer (witness.h) leaves status
  *                 'backdated' and withdrawn 0 (version 6)
+ *     conditions, requires, deposit  the offer's terms (version 7):
+ *                 its conditions' text (''), its requirements comma-joined
+ *                 in their sorted order (''), its deposit in hundredths (0)
  *
  * loans(id BLOB PRIMARY KEY, resource BLOB, owner BLOB?, borrower BLOB,
  *       start_ms INTEGER, end_ms INTEGER, quantity INTEGER, note TEXT,
@@ -184,6 +187,14 @@
  *                    and its claimed time: what the next step answers
  *     author         the request's signing key: with seq, finds its entry
  *                    (auto-answers in this node's order of arrival)
+ *     requires, deposit, estimate, conditions  what the request confirms
+ *                    (version 7): requirements comma-joined, the deposit
+ *                    (hundredths, 0), the estimate (thousandths, NULL), the
+ *                    BLAKE2b-256 of the conditions (NULL)
+ *     reserve        what it holds of its borrower's credit limit while in
+ *                    progress (loan_reserve), in hundredths
+ *     forfeit        the deposit claimed (claimed, disputed) or settled
+ *                    (closed, counted in credits), NULL none
  *   Balances are not stored: lending_balance sums credits of closed loans.
  *
  * loan_events(id BLOB PRIMARY KEY, request BLOB, type TEXT, author BLOB,
@@ -204,6 +215,18 @@
  *     member_seq  its place in its author's own order (lending_member_seq;
  *                 version 5)
  *     answers     the id of the step it answers (version 6; loan.h)
+ *     meter, fuel, damage  its condition report (version 7), NULL none;
+ *                 its photos are in loan_photos
+ *     forfeit     a close's claim on the deposit, hundredths, NULL none
+ *
+ * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
+ *   Each photo hash a step's condition report names (version 7), for
+ *   verify-photo; index loan_photos_step.
+ *
+ * offers_fts(title, description, location): FTS5, unicode61 tokenizer
+ *   with remove_diacritics 2 (version 7). One row per active resource,
+ *   its rowid the resource's (search.c); its own shadow tables
+ *   offers_fts_* are SQLite's.
  *
  * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
  *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
