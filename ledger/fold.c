@@ -64,7 +64,8 @@ int fold_clear(struct store *s)
 			     " DELETE FROM witnessed;"
 			     " DELETE FROM witness_floor; DELETE FROM backdated;"
 			     " DELETE FROM feed_roots; DELETE FROM feed_trees;"
-			     " DELETE FROM loan_photos; DELETE FROM offers_fts;");
+			     " DELETE FROM loan_photos;"
+			     " INSERT INTO offers_fts(offers_fts) VALUES ('delete-all');");
 }
 
 static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
@@ -243,7 +244,7 @@ static int offer_apply(struct store *s, const uint8_t *resource, const uint8_t *
 		sqlite3_bind_blob(st, 3, owner, KEY_ID_BYTES, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, place);
 	}
-	return store_step_done(s, st) ? -1 : search_index_offer(s, resource);
+	return store_step_done(s, st);
 }
 
 /* Keeps the offer's own fields at its owner's first step, before it is
@@ -284,7 +285,8 @@ static int fold_offer_new(struct store *s, const struct entry *e, int backdated)
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)e->b->seq);
 	sqlite3_bind_int(st, 14, backdated);
 	bind_terms(st, 15, e->b->offer);
-	if (store_step_done(s, st) || search_index_offer(s, e->id))
+	if (store_step_done(s, st) ||
+	    (sqlite3_changes(store_db(s)) && search_index_offer(s, e->id)))
 		return -1;
 	/* requests may have come before their offer */
 	return lending_recompute_resource(s, e->id);
@@ -337,11 +339,25 @@ static int fold_offer_step(struct store *s, const struct entry *e, int backdated
 		return -1;
 	if (later)
 		return offer_replay_all(s, resource);
-	return backdated ? 0 : offer_apply(s, resource, e->member, fields, place, b->time);
+	if (backdated)
+		return 0;
+	/* the search index follows the row (search.h): out before, in after */
+	return search_unindex_offer(s, resource) ||
+	       offer_apply(s, resource, e->member, fields, place, b->time) ||
+	       search_index_offer(s, resource) ? -1 : 0;
+}
+
+static int offer_replay(struct store *s, const uint8_t *resource);
+
+/* The resource's row, replayed, and its place in the search index. */
+static int offer_replay_all(struct store *s, const uint8_t *resource)
+{
+	return search_unindex_offer(s, resource) || offer_replay(s, resource) ||
+	       search_index_offer(s, resource) ? -1 : 0;
 }
 
 /* The resource's row, replayed: its offer's fields, then its steps. */
-static int offer_replay_all(struct store *s, const uint8_t *resource)
+static int offer_replay(struct store *s, const uint8_t *resource)
 {
 	int backdated = witness_backdated(s, resource);
 	sqlite3_stmt *st = backdated < 0 ? NULL : store_stmt(s,
@@ -365,7 +381,7 @@ static int offer_replay_all(struct store *s, const uint8_t *resource)
 			return -1;
 		sqlite3_bind_blob(st, 1, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, backdated);
-		return store_step_done(s, st) ? -1 : search_index_offer(s, resource);
+		return store_step_done(s, st);
 	}
 	/* the steps, in place order; the replay's statements are other ones */
 	sqlite3_stmt *q = store_stmt(s, "SELECT o.owner, o.place, o.time, o.fields"
@@ -394,7 +410,7 @@ static int offer_replay_all(struct store *s, const uint8_t *resource)
 		}
 	}
 	sqlite3_reset(q);
-	return rc < 0 || search_index_offer(s, resource) ? -1 : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int fold_offer_recompute(struct store *s, const uint8_t resource[ENTRY_ID_BYTES])

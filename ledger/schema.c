@@ -223,10 +223,13 @@
  *   Each photo hash a step's condition report names (version 7), for
  *   verify-photo; index loan_photos_step.
  *
- * offers_fts(title, description, location): FTS5, unicode61 tokenizer
- *   with remove_diacritics 2 (version 7). One row per active resource,
- *   its rowid the resource's (search.c); its own shadow tables
- *   offers_fts_* are SQLite's.
+ * offers_fts(title, description, location)
+ *   The catalogue's full-text index (version 7, search.c): FTS5 with the
+ *   unicode61 tokenizer and remove_diacritics 2, its content the
+ *   resources table (external content: no copy of the text), one row
+ *   per resource under the resource's rowid, indexing its title,
+ *   description and location. SQLite keeps the index in shadow tables
+ *   (offers_fts_data, _idx, _docsize, _config) that are its own.
  *
  * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
  *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
@@ -258,6 +261,8 @@
  *     tally       the tally that counts (governance.c), NULL while none
  *                 does (version 6); state is then 'open'; with it,
  *                 'passed' or 'failed'
+ *     forfeit     settle: the part of the deposit forfeited, hundredths,
+ *                 NULL none (version 7)
  *   The parameters in force (credit-limit, threshold, quorum, duration,
  *   close-grace)
  *   are read from the passed 'set' proposals (governance_param_get), or
@@ -342,7 +347,8 @@
  *   For each resource (id) that has a step of its owner, the offer's own
  *   kind, title, unit, capacity, rate, location, description and
  *   auto_accept, as in resources before any step: where a replay of its
- *   steps starts (version 6).
+ *   steps starts (version 6); and its conditions, requires and deposit
+ *   (version 7).
  *
  * witnessed(feed BLOB, seq INTEGER, root BLOB, witness BLOB, wauthor BLOB,
  *           wseq INTEGER, time INTEGER)
@@ -444,6 +450,12 @@
  *   mutua_withdrawn(withdrawn)   1 when a resource whose withdrawal
  *                                stands at that place is withdrawn
  *                                (booking_withdrawn)
+ *   mutua_search(words, place)   the FTS5 query for a person's words (in
+ *                                titles, descriptions, locations) and a
+ *                                place's (in locations), each quoted;
+ *                                NULL when neither has a word
+ *                                (search_query, registered by
+ *                                search_register_sql)
  *
  * ---- the audit's scratch tables ----------------------------------------
  *
@@ -696,6 +708,7 @@ static const char v7_sql[] =
 	" PRIMARY KEY(hash, step)) WITHOUT ROWID;"
 	"CREATE INDEX loan_photos_step ON loan_photos(step);"
 	"CREATE VIRTUAL TABLE offers_fts USING fts5(title, description, location,"
+	" content = 'resources', content_rowid = 'rowid',"
 	" tokenize = 'unicode61 remove_diacritics 2');";
 
 const struct schema_step schema_steps[] = {

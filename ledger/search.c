@@ -7,19 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-int search_index_offer(struct store *s, const uint8_t resource[32])
+/* The resource's row as the index holds it. The index has no copy of its
+ * own (external content: resources) and holds every row, so that it is
+ * the content table's exactly (FTS5's 'integrity-check' with rank 1
+ * says so); a row leaves it with the very values it entered with, before
+ * they change. Whether an offer is listed (withdrawn, backdated) is the
+ * listing's to say (view_offers). */
+#define INDEXED_ROW \
+	"SELECT rowid, title, description, location FROM resources WHERE id = ?"
+
+int search_unindex_offer(struct store *s, const uint8_t resource[32])
 {
-	/* the row's rowid is the index's: one entry per resource */
-	sqlite3_stmt *st = store_stmt(s, "DELETE FROM offers_fts WHERE rowid ="
-					 " (SELECT rowid FROM resources WHERE id = ?)");
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO offers_fts(offers_fts, rowid, title,"
+					 " description, location) SELECT 'delete', * FROM ("
+					 INDEXED_ROW ")");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
-	if (store_step_done(s, st))
-		return -1;
-	st = store_stmt(s, "INSERT INTO offers_fts(rowid, title, description, location)"
-			   " SELECT rowid, title, description, location FROM resources"
-			   " WHERE id = ? AND status = 'active' AND withdrawn IS NULL");
+	return store_step_done(s, st);
+}
+
+int search_index_offer(struct store *s, const uint8_t resource[32])
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO offers_fts(rowid, title, description,"
+					 " location) " INDEXED_ROW);
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);

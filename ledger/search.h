@@ -1,5 +1,5 @@
 /* search.h - the catalogue's full-text search (issue 16): offers_fts, an
- * SQLite FTS5 index of the active offers' titles, descriptions and
+ * SQLite FTS5 index of the offers' titles, descriptions and
  * locations, accents folded (the unicode61 tokenizer, remove_diacritics
  * 2: "Orleans" finds "Orléans"). Derived state: the fold keeps it (an
  * offer, an update, a withdrawal, a replay), fold_clear empties it and a
@@ -19,10 +19,16 @@ struct store;
 
 #define SEARCH_WORDS_MAX 16  /* words of one search; more are an error */
 
-/* Indexes the resource's row as it stands: its title, description and
- * location while it is active, nothing once withdrawn or backdated.
- * Inside the fold's transaction. 0 or -1. */
+/* Indexes the resource's row as it stands (its title, description and
+ * location), and takes it out again, called before the row changes: the
+ * index is an FTS5 external-content table over resources, which keeps no
+ * copy of the text, so a row leaves it with the values it entered with.
+ * Every change of a row is between the two, inside the fold's
+ * transaction. Every row is indexed, withdrawn ones too: the listing
+ * leaves those out (view_offers). Its rowids are the resources' implicit
+ * ones, which a VACUUM may renumber: mutua reindex rebuilds it. 0 or -1. */
 int search_index_offer(struct store *s, const uint8_t resource[32]);
+int search_unindex_offer(struct store *s, const uint8_t resource[32]);
 
 /* The FTS5 query for words (any text) and place (a location's words),
  * either NULL: malloc'd, or NULL with *empty set when neither has a word;

@@ -106,8 +106,8 @@ int view_meta_set(struct store *s, const char *key, const char *value);
 extern const struct view view_offer_ids, view_loan_ids;
 /* offers: ?1 kind, ?2 owner id, ?3 withdrawn ones too (0/1), ?4 ?5 a slot:
  * only those with capacity free over it, in column free; ?6 words, ?7 a
- * place: only the active offers whose title, description and location
- * (?6) and location (?7) hold them (search.h) */
+ * place: only the offers whose title, description and location (?6)
+ * and location (?7) hold them (search.h) */
 extern const struct view view_offers;
 /* one offer: ?1 its id */
 extern const struct view view_offer;

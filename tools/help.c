@@ -98,9 +98,9 @@ static const struct help_cmd cmds[] = {
 	      {"--member NAME|ID", "list: only this member's offers"},
 	      {"--all", "list: withdrawn offers too"},
 	      {"--available FROM/TO", "list: only what is free for this slot"},
-	      {"--search WORDS", "list: only active offers whose title, description or location "
+	      {"--search WORDS", "list: only offers whose title, description or location "
 				 "hold these words (accents ignored, word starts match)"},
-	      {"--near PLACE", "list: only active offers whose location holds these words"}),
+	      {"--near PLACE", "list: only offers whose location holds these words"}),
 	 "mutua offer add --kind vehicle --title 'Camion 12 m3' --unit day --rate 20\n"
 	 "mutua offer add --kind vehicle --title Fourgon --requires licence:B --deposit 200\n"
 	 "mutua offer list --search camion --near orleans --available 2026-12-05/2026-12-06"},
