@@ -2678,6 +2678,41 @@ static void test_terms_shuffled_same_reserve(void **state)
 	free(want_v);
 }
 
+/* The owner's daemon declines, with the rule's reason, a request that
+ * does not confirm the offer's terms, and accepts one that does. */
+static void test_auto_answer_terms(void **state)
+{
+	struct fx *f = *state;
+	struct store *sa = fx_store(f);
+	uint8_t van[32], r1[32], r2[32];
+	char sbuf[32], reason[160];
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	char *reqs[2] = {"insurance", "licence:B"};
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Fourgon";
+	o.unit = UNIT_DAY;
+	o.capacity = 1;
+	o.rate = 1000;
+	o.requires = reqs;
+	o.n_requires = 2;
+	o.has_deposit = 1;
+	o.deposit = 5000;
+	o.has_auto_accept = o.auto_accept = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	assert_int_equal(store_append(sa, ka, &b, van), 0);
+	tick();
+	borrow(sa, kb, van, DAY(1), DAY(2), 1, r1);
+	borrow_confirmed(sa, kc, van, DAY(1), DAY(2), -1, r2);
+	assert_int_equal(lending_auto_answer(sa, ka), 2);
+	assert_string_equal(STATE(sa, r1), "declined");
+	col_text(sa, "SELECT reason FROM loans WHERE id = ?1", r1, reason, sizeof reason);
+	assert_string_equal(reason, "the request does not confirm the offer's requirement insurance");
+	assert_string_equal(STATE(sa, r2), "accepted");
+	assert_int_equal(col_int(sa, "SELECT reserve FROM loans WHERE id = ?1", r2), 6000);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2721,6 +2756,7 @@ int main(void)
 		T(test_reserve_and_terms),
 		T(test_forfeit_graph),
 		T(test_terms_shuffled_same_reserve),
+		T(test_auto_answer_terms),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
