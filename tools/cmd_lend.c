@@ -91,22 +91,24 @@ static const char *state_now(struct ctx *c, const uint8_t id[32], const char *df
 	return lending_loan_get(c->store, id, &l) == 1 ? loan_state_name(l.state) : dflt;
 }
 
-/* The offer's terms in words, for a borrower who has not confirmed them. */
+/* The offer's terms in words, for a borrower who has not confirmed them:
+ * its conditions (cut), requirements and deposit, joined by "; ". */
 static void terms_words(char *out, size_t cap, const struct offer_info *o)
 {
-	size_t n = 0;
-	out[0] = 0;
+	char part[3][160], a[32];
+	int n = 0;
 	if (*o->conditions)
-		n += (size_t)snprintf(out + n, cap - n, _("conditions \"%.60s%s\""), o->conditions,
-				      strlen(o->conditions) > 60 ? "..." : "");
-	if (n < cap && *o->requires)
-		n += (size_t)snprintf(out + n, cap - n, _("%srequires %s"), n ? "; " : "",
-				      o->requires);
-	if (n < cap && o->deposit > 0) {
-		char a[32];
+		snprintf(part[n++], sizeof part[0], _("conditions \"%.60s%s\""), o->conditions,
+			 strlen(o->conditions) > 60 ? "..." : "");
+	if (*o->requires)
+		snprintf(part[n++], sizeof part[0], _("requires %s"), o->requires);
+	if (o->deposit > 0) {
 		amount_format(a, o->deposit);
-		snprintf(out + n, cap - n, _("%sdeposit %s"), n ? "; " : "", a);
+		snprintf(part[n++], sizeof part[0], _("deposit %s"), a);
 	}
+	out[0] = 0;
+	for (int i = 0; i < n; i++)
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? "; " : "", part[i]);
 }
 
 int cmd_borrow(struct ctx *c, int argc, char **argv)
@@ -194,7 +196,7 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 	if (rc < 0)
 		return fail_err(EXIT_REFUSED, "store");
 	if (rc == 1 && !cf.confirm && (*off.conditions || *off.requires || off.deposit > 0)) {
-		char words[400];
+		char words[512];
 		terms_words(words, sizeof words, &off);
 		return fail(EXIT_REFUSED, "'%s' has terms to confirm (%s): read them with 'mutua offer "
 			    "show %.12s', then borrow with --confirm (or --confirm=REQ,... for the "
