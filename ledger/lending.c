@@ -184,9 +184,10 @@ int lending_offer_terms(struct store *s, const uint8_t resource[32], int64_t pla
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
-	st = store_stmt(s, "SELECT conditions, requires, deposit FROM offer_origins WHERE id = ?1"
-			   " UNION ALL SELECT conditions, requires, deposit FROM resources WHERE id = ?1"
-			   " LIMIT 1");
+	st = store_stmt(s, "SELECT conditions, requires, deposit FROM ("
+			   " SELECT 0 AS k, conditions, requires, deposit FROM offer_origins WHERE id = ?1"
+			   " UNION ALL SELECT 1, conditions, requires, deposit FROM resources"
+			   " WHERE id = ?1) ORDER BY k LIMIT 1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
