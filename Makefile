@@ -98,7 +98,7 @@ build/po/reasons.pot: $(REASON_SRC)
 	$(Q)xgettext --extract-all --language=C --from-code=UTF-8 -o - $(REASON_SRC) | \
 		sed 's/charset=CHARSET/charset=UTF-8/' | \
 		msggrep --msgid -E -e '^[a-z].* ' | \
-		msggrep -v --msgid -E -e 'SELECT|INSERT|UPDATE|DELETE|CREATE| FROM | WHERE |^mutua' \
+		msggrep -v --msgid -E -e 'SELECT|INSERT|UPDATE|DELETE|CREATE| FROM | WHERE |^mutua|^nullif|coalesce\(' \
 		-o $@.tmp && mv $@.tmp $@
 
 $(POT): $(POT_SRC) build/po/columns.c build/po/reasons.pot

@@ -313,6 +313,10 @@ say "One offer in full, from Compta Solidaire's node (mutua offer show)"
 salle=${OFFER_ID["Salle de concert"]}
 m "${HOME_OF[compta]}" offer show "${salle:0:8}" || die "mutua offer show ${salle:0:8}"
 
+say "Searching the catalogue from Ohé du Bateau's node: something cold, at the wholesale market (mutua offer list --search WORDS --near PLACE)"
+m "${HOME_OF[ohe]}" offer list --search "frigorifique" --near "marche" ||
+	die "mutua offer list --search"
+
 # --- Lending -------------------------------------------------------------------
 # While the nodes run: Cagette et Fourchette borrows the Régie's truck for a
 # delivery round, Ohé du Bateau asks for the same day too; the Régie's node
@@ -348,10 +352,10 @@ MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" decline "${req2:0:8}" \
 
 say "Handover on the morning; in the evening Cagette returns it, stating the usage (the slot: one day), and the Régie confirms it: 60 credits move at the rate Cagette agreed to"
 MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" handover "${req:0:8}" \
-	--note "Plein fait, compteur 48 210 km" || die "mutua handover"
+	--note "Plein fait" --meter 48210 --fuel full || die "mutua handover"
 wait_for 20 "Cagette's node to see the handover" has_state "${HOME_OF[cagette]}" "$req" handed_over
 MUTUA_ACTOR="Léa, livraisons" m "${HOME_OF[cagette]}" return "${req:0:8}" \
-	--note "Rendu propre, compteur 48 342 km" || die "mutua return"
+	--note "Rendu propre" --meter 48342 --fuel full || die "mutua return"
 wait_for 20 "the Régie's node to see the return" has_state "${HOME_OF[regie]}" "$req" returned
 m "${HOME_OF[regie]}" close "${req:0:8}" || die "mutua close"
 

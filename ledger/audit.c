@@ -841,7 +841,10 @@ static int check_lending(struct audit *a)
 			       "SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM loans),"
 			       " (SELECT count(*) FROM settled_loans),"
 			       " (SELECT coalesce(sum(lent), 0) FROM settlements),"
-			       " (SELECT coalesce(sum(credits), 0) FROM settlements)",
+			       " (SELECT coalesce(sum(credits), 0) FROM settlements),"
+			       " (SELECT coalesce(sum(deposit), 0) FROM loans"
+			       "  WHERE mutua_in_progress(state)),"
+			       " (SELECT coalesce(sum(forfeit), 0) FROM settled_loans)",
 			       -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -850,6 +853,8 @@ static int check_lending(struct audit *a)
 		a->sum->closed = (uint64_t)sqlite3_column_int64(st, 2);
 		a->sum->credits_moved = sqlite3_column_int64(st, 3);
 		a->sum->balance_sum = sqlite3_column_int64(st, 4);
+		a->sum->deposits_held = sqlite3_column_int64(st, 5);
+		a->sum->deposits_forfeited = sqlite3_column_int64(st, 6);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) /* aggregates: always one row */

@@ -39,6 +39,9 @@ struct audit_summary {
 	uint64_t witnessed; /* feeds of which another member witnessed a head */
 	int64_t credits_moved; /* hundredths */
 	int64_t balance_sum;   /* hundredths: 0 when the books balance */
+	/* deposits (issue 16), hundredths: held by loans in progress
+	 * (accepted, not settled), forfeited by settled ones */
+	int64_t deposits_held, deposits_forfeited;
 	double seconds;
 	int threads;
 };

@@ -229,6 +229,14 @@ int booking_check(struct store *s, const uint8_t request[32], const uint8_t *by,
 		snprintf(out->why, sizeof out->why, "%s", gone);
 		return 0;
 	}
+	/* the request confirms the offer's terms as they stand now (loan.h) */
+	int err;
+	const char *terms = lending_terms_refusal(s, request, INT64_MAX, out->why,
+						  sizeof out->why, &err);
+	if (err < 0)
+		return -1;
+	if (terms)
+		return 0;
 	int fits = booking_fits(s, resource, start, end, q, cap, request, out->why,
 				sizeof out->why, out->conflict);
 	if (fits < 0)

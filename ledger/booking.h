@@ -24,11 +24,12 @@ struct booking_check {
 
 /* The one rule for "can this request be accepted?": the accept follows
  * the request's state (loan_step_check), the resource is known and not
- * withdrawn (booking_withdrawn), the quantity fits the capacity at every
+ * withdrawn (booking_withdrawn), the request confirms the offer's terms
+ * (lending_terms_refusal), the quantity fits the capacity at every
  * instant of the slot given the loans that hold it (loan_state_holds),
  * and the borrower stays within the federation's credit limit.
  * Used by lending_accept, lending_auto_answer and the listings. The fold
- * ignores an accept that breaks the first two, as every node decides
+ * ignores an accept that breaks the first three, as every node decides
  * them alike; capacity and credit depend on entries of other feeds, so on
  * the order of arrival, and are left to the owner's node and to the
  * audit's sweep. 1 yes, 0 no (out says why), -1 error. */

@@ -175,6 +175,53 @@ static int check_bytes(const char *what, const ProtobufCBinaryData *d, size_t n)
 	return 0;
 }
 
+int entry_check_requirement(const char *r)
+{
+	size_t n = strlen(r);
+	if (strcmp(r, "insurance") == 0)
+		return 0;
+	if (n > 8 && n <= 12 && strncmp(r, "licence:", 8) == 0) {
+		for (const char *p = r + 8; *p; p++)
+			if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+				goto bad;
+		return 0;
+	}
+bad:
+	return err_set("'%.*s' is no requirement (insurance, or licence:CATEGORY such as "
+		       "licence:B)", REQUIREMENT_MAX_LEN, r);
+}
+
+/* Requirements: each known, sorted strictly (so each once). */
+static int check_requires(char **r, size_t n)
+{
+	if (n > REQUIRES_MAX)
+		return err_set("%zu requirements (at most %d)", n, REQUIRES_MAX);
+	for (size_t i = 0; i < n; i++) {
+		if (entry_check_requirement(r[i]))
+			return -1;
+		if (i && strcmp(r[i - 1], r[i]) >= 0)
+			return err_set("requirements must be sorted, each once");
+	}
+	return 0;
+}
+
+static int check_report(const Mutua__ConditionReport *c, int rule)
+{
+	if (c->base.n_unknown_fields)
+		return err_set("condition report has unknown fields");
+	if (c->has_meter && c->meter > METER_MAX)
+		return err_set("condition report: meter out of range");
+	if (c->has_fuel && c->fuel > 100)
+		return err_set("condition report: fuel %u is not a percentage", c->fuel);
+	if (c->n_photos > PHOTOS_MAX)
+		return err_set("condition report of %zu photos (at most %d)", c->n_photos,
+			       PHOTOS_MAX);
+	for (size_t i = 0; i < c->n_photos; i++)
+		if (check_bytes("photo hash", &c->photos[i], 32))
+			return -1;
+	return text_check("damage", c->damage, NOTE_MAX_LEN, TEXT_MULTILINE | rule);
+}
+
 static int check_offer(const Mutua__Offer *o, int rule)
 {
 	if (o->base.n_unknown_fields)
@@ -192,8 +239,12 @@ static int check_offer(const Mutua__Offer *o, int rule)
 		return err_set("offer has an empty title");
 	if (text_check("title", o->title, TITLE_MAX_LEN, TEXT_LINE | rule) ||
 	    text_check("location", o->location, LOCATION_MAX_LEN, TEXT_LINE | rule) ||
-	    text_check("description", o->description, DESCRIPTION_MAX_LEN, TEXT_MULTILINE | rule))
+	    text_check("description", o->description, DESCRIPTION_MAX_LEN, TEXT_MULTILINE | rule) ||
+	    text_check("conditions", o->conditions, CONDITIONS_MAX_LEN, TEXT_MULTILINE | rule) ||
+	    check_requires(o->requires, o->n_requires))
 		return -1;
+	if (o->has_deposit && (o->deposit < 1 || o->deposit > DEPOSIT_MAX))
+		return err_set("offer deposit out of range");
 	return 0;
 }
 
@@ -310,6 +361,14 @@ static int check_payload(const Mutua__Body *b, int rule)
 			return err_set("request unit %u unknown", r->unit);
 		if (entry_series_count(r) < 0)
 			return -1;
+		if (check_requires(r->requires, r->n_requires))
+			return -1;
+		if (r->has_deposit && r->deposit > DEPOSIT_MAX)
+			return err_set("request deposit out of range");
+		if (r->has_estimate && r->estimate > USAGE_MAX)
+			return err_set("request estimate out of range");
+		if (r->has_conditions && check_bytes("conditions hash", &r->conditions, 32))
+			return -1;
 		return text_check("note", r->note, NOTE_MAX_LEN, TEXT_MULTILINE | rule);
 	}
 	case MUTUA__BODY__PAYLOAD_PROPOSAL: {
@@ -343,6 +402,8 @@ static int check_payload(const Mutua__Body *b, int rule)
 		case MUTUA__PROPOSAL__WHAT_SETTLE:
 			if (p->settle->base.n_unknown_fields)
 				return err_set("settlement has unknown fields");
+			if (p->settle->has_forfeit && p->settle->forfeit > DEPOSIT_MAX)
+				return err_set("settle forfeit out of range");
 			if (p->settle->usage > USAGE_MAX)
 				return err_set("usage out of range");
 			return check_bytes("request id", &p->settle->request, ENTRY_ID_BYTES);
@@ -418,6 +479,16 @@ static int check_payload(const Mutua__Body *b, int rule)
 			return err_set("rate out of range");
 		if (t->has_usage && t->usage > USAGE_MAX)
 			return err_set("usage out of range");
+		if (t->report && b->payload_case != MUTUA__BODY__PAYLOAD_HANDOVER &&
+		    b->payload_case != MUTUA__BODY__PAYLOAD_GIVE_BACK &&
+		    b->payload_case != MUTUA__BODY__PAYLOAD_CLOSE)
+			return err_set("%s carries a condition report", entry_type_name(b->payload_case));
+		if (t->report && check_report(t->report, rule))
+			return -1;
+		if (t->has_forfeit && b->payload_case != MUTUA__BODY__PAYLOAD_CLOSE)
+			return err_set("%s carries a forfeit", entry_type_name(b->payload_case));
+		if (t->has_forfeit && (t->forfeit < 1 || t->forfeit > DEPOSIT_MAX))
+			return err_set("forfeit out of range");
 		return text_check("note", t->note, NOTE_MAX_LEN, TEXT_MULTILINE | rule);
 	}
 	}

@@ -59,6 +59,12 @@
 #define RATE_MAX 100000000 /* hundredths: one million credits per unit */
 #define NOTE_MAX_LEN 1000
 #define USAGE_MAX 1000000000ULL /* thousandths: one million units */
+#define CONDITIONS_MAX_LEN 2000
+#define REQUIRES_MAX 8          /* requirements of an offer or a request */
+#define REQUIREMENT_MAX_LEN 16  /* "licence:" and a category of 1 to 4 */
+#define DEPOSIT_MAX 100000000   /* hundredths: one million credits */
+#define PHOTOS_MAX 16           /* photos of one condition report */
+#define METER_MAX 100000000000ULL
 
 /* A decoded, checked entry. Owns body (a copy) and the decoded message. */
 struct entry {
@@ -135,6 +141,10 @@ int entry_block_reason_parse(const char *s, uint32_t *reason);
 
 /* Field checks shared with cards and the genesis. */
 int entry_check_endpoint(const char *url);
+/* A requirement of an offer (Offer.requires): "insurance", or "licence:"
+ * and a category of 1 to 4 characters of A-Z and 0-9 ("licence:B",
+ * "licence:C1"). 0, or -1 (err_set). */
+int entry_check_requirement(const char *r);
 /* The text rule for what this node signs now (text.h): stricter than the
  * one it applies to received entries (TEXT_SIGNED). 0, or -1 with why. */
 int entry_check_new(const Mutua__Body *b);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -99,4 +100,27 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return -1;
+}
+
+int file_hash(const char *path, uint8_t out[32])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set("cannot open '%s': %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set("'%s' is not a regular file", path);
+	}
+	crypto_generichash_state h;
+	uint8_t buf[65536];
+	ssize_t n;
+	crypto_generichash_init(&h, NULL, 0, 32);
+	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			crypto_generichash_update(&h, buf, (size_t)n);
+	int rc = n < 0 ? err_set("cannot read '%s': %s", path, strerror(errno)) : 0;
+	close(fd);
+	crypto_generichash_final(&h, out, 32);
+	return rc;
 }

@@ -7,7 +7,10 @@
  *                  endpoints
  *   offer          creates an active resource owned by the author; its id
  *                  is the entry id; a backdated one (witness.h) creates a
- *                  resource of status 'backdated' that nothing can book
+ *                  resource of status 'backdated' that nothing can book.
+ *                  Its terms (conditions, requires, deposit) are columns
+ *                  of the row; every change of the row re-indexes it for
+ *                  the catalogue's search (search_index_offer)
  *   offer-update   replaces the fields of an active resource of the author;
  *                  ignored for anyone else's or a withdrawn resource
  *   offer-withdraw marks an active resource of the author withdrawn, and
@@ -42,6 +45,7 @@
 #include "booking.h"
 #include "lending.h"
 #include "federation.h"
+#include "search.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -63,7 +67,9 @@ int fold_clear(struct store *s)
 			     " DELETE FROM offer_steps; DELETE FROM offer_origins;"
 			     " DELETE FROM witnessed;"
 			     " DELETE FROM witness_floor; DELETE FROM backdated;"
-			     " DELETE FROM feed_roots; DELETE FROM feed_trees;");
+			     " DELETE FROM feed_roots; DELETE FROM feed_trees;"
+			     " DELETE FROM loan_photos;"
+			     " INSERT INTO offers_fts(offers_fts) VALUES ('delete-all');");
 }
 
 static int set_endpoints(struct store *s, const uint8_t *id, char **eps, size_t n)
@@ -166,6 +172,17 @@ int fold_new_key(struct store *s, const uint8_t *member, const Mutua__CardBody *
 	return cb->n_endpoints ? set_endpoints(s, member, cb->endpoints, cb->n_endpoints) : 0;
 }
 
+/* The offer's terms (issue 16), bound at i, i + 1, i + 2: conditions,
+ * requirements comma-joined, deposit. */
+static void bind_terms(sqlite3_stmt *st, int i, const Mutua__Offer *o)
+{
+	char req[REQUIRES_TEXT_MAX];
+	lending_requires_join(req, sizeof req, o->requires, o->n_requires);
+	sqlite3_bind_text(st, i, o->conditions ? o->conditions : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i + 1, req, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, i + 2, o->has_deposit ? (sqlite3_int64)o->deposit : 0);
+}
+
 static void bind_offer(sqlite3_stmt *st, int i, const Mutua__Offer *o)
 {
 	sqlite3_bind_text(st, i, entry_kind_name(o->kind), -1, SQLITE_STATIC);
@@ -212,14 +229,15 @@ static int offer_apply(struct store *s, const uint8_t *resource, const uint8_t *
 	if (fields) {
 		st = store_stmt(s, "UPDATE resources SET kind = ?, title = ?, unit = ?,"
 				   " capacity = ?, rate = ?, location = ?, description = ?,"
-				   " auto_accept = ?, updated = ?"
-				   " WHERE id = ? AND owner = ? AND status = 'active'");
+				   " auto_accept = ?, updated = ?, conditions = ?, requires = ?,"
+				   " deposit = ? WHERE id = ? AND owner = ? AND status = 'active'");
 		if (!st)
 			return -1;
 		bind_offer(st, 1, fields);
 		sqlite3_bind_int64(st, 9, time);
-		sqlite3_bind_blob(st, 10, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 11, owner, KEY_ID_BYTES, SQLITE_STATIC);
+		bind_terms(st, 10, fields);
+		sqlite3_bind_blob(st, 13, resource, ENTRY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 14, owner, KEY_ID_BYTES, SQLITE_STATIC);
 	} else {
 		st = store_stmt(s, "UPDATE resources SET status = 'withdrawn', updated = ?1,"
 				   " withdrawn = ?4 WHERE id = ?2 AND owner = ?3 AND status = 'active'");
@@ -241,8 +259,9 @@ static int offer_keep_origin(struct store *s, const uint8_t *resource, const uin
 {
 	sqlite3_stmt *st = store_stmt(s,
 		"INSERT OR IGNORE INTO offer_origins(id, kind, title, unit, capacity, rate,"
-		" location, description, auto_accept) SELECT id, kind, title, unit, capacity,"
-		" rate, location, description, auto_accept FROM resources WHERE id = ?1"
+		" location, description, auto_accept, conditions, requires, deposit)"
+		" SELECT id, kind, title, unit, capacity, rate, location, description,"
+		" auto_accept, conditions, requires, deposit FROM resources WHERE id = ?1"
 		" AND owner = ?2");
 	if (!st)
 		return -1;
@@ -255,10 +274,11 @@ static int fold_offer_new(struct store *s, const struct entry *e, int backdated)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO resources(id, owner, kind, title,"
 					 " unit, capacity, rate, location, description,"
-					 " auto_accept, status, created, updated, seq, withdrawn)"
+					 " auto_accept, status, created, updated, seq, withdrawn,"
+					 " conditions, requires, deposit)"
 					 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
 					 " iif(?14, 'backdated', 'active'), ?11, ?12, ?13,"
-					 " iif(?14, 0, NULL))");
+					 " iif(?14, 0, NULL), ?15, ?16, ?17)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
@@ -268,7 +288,9 @@ static int fold_offer_new(struct store *s, const struct entry *e, int backdated)
 	sqlite3_bind_int64(st, 12, e->b->time);
 	sqlite3_bind_int64(st, 13, (sqlite3_int64)e->b->seq);
 	sqlite3_bind_int(st, 14, backdated);
-	if (store_step_done(s, st))
+	bind_terms(st, 15, e->b->offer);
+	if (store_step_done(s, st) ||
+	    (sqlite3_changes(store_db(s)) && search_index_offer(s, e->id)))
 		return -1;
 	/* requests may have come before their offer */
 	return lending_recompute_resource(s, e->id);
@@ -321,18 +343,33 @@ static int fold_offer_step(struct store *s, const struct entry *e, int backdated
 		return -1;
 	if (later)
 		return offer_replay_all(s, resource);
-	return backdated ? 0 : offer_apply(s, resource, e->member, fields, place, b->time);
+	if (backdated)
+		return 0;
+	/* the search index follows the row (search.h): out before, in after */
+	return search_unindex_offer(s, resource) ||
+	       offer_apply(s, resource, e->member, fields, place, b->time) ||
+	       search_index_offer(s, resource) ? -1 : 0;
+}
+
+static int offer_replay(struct store *s, const uint8_t *resource);
+
+/* The resource's row, replayed, and its place in the search index. */
+static int offer_replay_all(struct store *s, const uint8_t *resource)
+{
+	return search_unindex_offer(s, resource) || offer_replay(s, resource) ||
+	       search_index_offer(s, resource) ? -1 : 0;
 }
 
 /* The resource's row, replayed: its offer's fields, then its steps. */
-static int offer_replay_all(struct store *s, const uint8_t *resource)
+static int offer_replay(struct store *s, const uint8_t *resource)
 {
 	int backdated = witness_backdated(s, resource);
 	sqlite3_stmt *st = backdated < 0 ? NULL : store_stmt(s,
 		"UPDATE resources SET updated = created, status = iif(?2, 'backdated', 'active'),"
 		" withdrawn = iif(?2, 0, NULL), (kind, title, unit, capacity, rate, location,"
-		" description, auto_accept) = (SELECT kind, title, unit, capacity, rate,"
-		" location, description, auto_accept FROM offer_origins WHERE id = ?1)"
+		" description, auto_accept, conditions, requires, deposit) = (SELECT kind,"
+		" title, unit, capacity, rate, location, description, auto_accept, conditions,"
+		" requires, deposit FROM offer_origins WHERE id = ?1)"
 		" WHERE id = ?1 AND EXISTS (SELECT 1 FROM offer_origins WHERE id = ?1)");
 	if (!st)
 		return -1;

@@ -190,12 +190,12 @@ int governance_param_at(struct store *s, const char *name, int64_t t, int64_t *v
 }
 
 int governance_settlement(struct store *s, const uint8_t request[32], int64_t *usage,
-			  int64_t *at)
+			  int64_t *at, int64_t *forfeit)
 {
 	/* the one "passed" predicate: proposals.state, as the count sets it;
 	 * of two passed settlements of one loan, the lower id (not the
 	 * earlier claimed time: clocks decide nothing) */
-	sqlite3_stmt *st = store_stmt(s, "SELECT value, passed_at FROM proposals"
+	sqlite3_stmt *st = store_stmt(s, "SELECT value, passed_at, coalesce(forfeit, 0) FROM proposals"
 					 " WHERE kind = 'settle' AND target = ? AND state = 'passed'"
 					 " ORDER BY id LIMIT 1");
 	if (!st)
@@ -205,6 +205,7 @@ int governance_settlement(struct store *s, const uint8_t request[32], int64_t *u
 	if (rc == SQLITE_ROW) {
 		*usage = sqlite3_column_int64(st, 0);
 		*at = sqlite3_column_int64(st, 1);
+		*forfeit = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -382,6 +383,15 @@ int governance_fold(struct store *s, const struct entry *e)
 	sqlite3_bind_int64(st, 14, (sqlite3_int64)b->seq);
 	if (store_step_done(s, st))
 		return -1;
+	if (p->what_case == MUTUA__PROPOSAL__WHAT_SETTLE && p->settle->has_forfeit) {
+		st = store_stmt(s, "UPDATE proposals SET forfeit = ? WHERE id = ?");
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)p->settle->forfeit);
+		sqlite3_bind_blob(st, 2, e->id, 32, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			return -1;
+	}
 	if (p->what_case == MUTUA__PROPOSAL__WHAT_ADMIT) {
 		/* a rotation that took the applicant's key before this arrived
 		 * loses it: fold again as if this had come first */

@@ -126,10 +126,11 @@ int governance_tally_due(struct store *s, const struct key *k, int64_t now, int6
 int governance_param_get(struct store *s, const char *name, int64_t *v);
 /* The same, in force at time t (ms). 0 or -1. */
 int governance_param_at(struct store *s, const char *name, int64_t t, int64_t *v);
-/* A passed settle proposal for request: 1 with its usage and when it
- * passed (the first to pass), 0 none, -1 error. */
+/* A passed settle proposal for request: 1 with its usage, when it
+ * passed (the first to pass) and the deposit it forfeits (0 none), 0
+ * none, -1 error. */
 int governance_settlement(struct store *s, const uint8_t request[32], int64_t *usage,
-			  int64_t *at);
+			  int64_t *at, int64_t *forfeit);
 /* The same for display: the genesis value when the store cannot tell.
  * A rule calls governance_param_get. */
 int64_t governance_param(struct store *s, const char *name);

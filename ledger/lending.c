@@ -29,6 +29,16 @@
  * from borrower to owner are round(usage * rate / 1000), rate the one the
  * request agreed (loans.agreed_rate, 0 when it names none).
  * A request naming a resource of its own author is invalid.
+ *
+ * Terms and reservations (issue 16). An owner's accept takes effect only
+ * when its request confirms the offer's terms as they stood at the
+ * accept's place in the owner's feed (lending_terms_refusal: the offer's
+ * fields there, lending_offer_terms; the rule, loan_terms_check): every
+ * node reads the same owner's updates before that place, whatever else
+ * arrived. Each loan's reserve (loans.reserve, loan_reserve) is computed
+ * with its state; the credit limit sums it (lending_committed). A step's
+ * condition report and forfeit are kept in loan_events, its photos in
+ * loan_photos; they take effect with their step, as the graph decides.
  */
 #include "lending.h"
 #include "booking.h"
@@ -38,6 +48,7 @@
 #include "store_int.h"
 #include "util.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,10 +89,11 @@ int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
  * loan_events), -1. */
 static int loan_terms_get(struct store *s, const uint8_t request[32], struct loan_terms *t,
 			  uint8_t owner[32], uint8_t borrower[32], int *has_owner,
-			  int64_t *slot_end)
+			  int64_t *slot_end, int64_t *reserve)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT l.borrower, r.owner, r.withdrawn, l.requested,"
-					 " coalesce(l.unit, r.unit), l.start_ms, l.end_ms, l.quantity"
+					 " coalesce(l.unit, r.unit), l.start_ms, l.end_ms, l.quantity,"
+					 " l.deposit, coalesce(l.agreed_rate, 0), coalesce(l.estimate, -1)"
 					 " FROM loans l LEFT JOIN resources r ON r.id = l.resource"
 					 " WHERE l.id = ?");
 	if (!st)
@@ -104,48 +116,167 @@ static int loan_terms_get(struct store *s, const uint8_t request[32], struct loa
 	int64_t end = sqlite3_column_int64(st, 6);
 	t->slot_usage = loan_slot_usage(unit ? unit : "", sqlite3_column_int64(st, 5), end,
 					(uint64_t)sqlite3_column_int64(st, 7));
+	t->deposit = sqlite3_column_int64(st, 8);
+	*reserve = loan_reserve(unit ? unit : "", sqlite3_column_int64(st, 5), end,
+				(uint64_t)sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 9),
+				sqlite3_column_int64(st, 10), t->deposit);
 	sqlite3_reset(st);
 	t->start = *has_owner && memcmp(owner, borrower, 32) == 0 ? LOAN_INVALID : LOAN_REQUESTED;
 	*slot_end = end;
 	t->vote_usage = -1;
-	if (governance_settlement(s, request, &t->vote_usage, &t->vote_time) < 0)
+	if (governance_settlement(s, request, &t->vote_usage, &t->vote_time, &t->vote_forfeit) < 0)
 		return -1;
 	return 1;
+}
+
+/* An offer's terms from its stored columns: the requirements as stored
+ * (comma-joined), the conditions' text hashed. */
+static void terms_of(struct loan_offer_terms *o, const char *conditions, const char *requires,
+		     int64_t deposit)
+{
+	memset(o, 0, sizeof *o);
+	snprintf(o->requires, sizeof o->requires, "%s", requires ? requires : "");
+	o->deposit = deposit;
+	if (conditions && *conditions) {
+		crypto_generichash(o->conditions, 32, (const uint8_t *)conditions,
+				   strlen(conditions), NULL, 0);
+		o->has_conditions = 1;
+	}
+}
+
+void lending_requires_join(char *out, size_t cap, char *const *r, size_t n)
+{
+	size_t len = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", r[i]);
+}
+
+int lending_offer_terms(struct store *s, const uint8_t resource[32], int64_t place,
+			struct loan_offer_terms *out)
+{
+	/* the owner's last update before place (offer_steps keeps its
+	 * fields), else the offer's own fields: offer_origins once a step
+	 * came, the row itself before any */
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT o.fields FROM offer_steps o JOIN resources r ON r.id = o.resource"
+		" WHERE o.resource = ?1 AND o.owner = r.owner AND o.place < ?2"
+		" AND o.fields IS NOT NULL"
+		" AND NOT EXISTS (SELECT 1 FROM backdated b WHERE b.id = o.id)"
+		" ORDER BY o.place DESC, o.id LIMIT 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, place);
+	int rc = store_step_row(s, st);
+	if (rc == 1) {
+		Mutua__Offer *f = mutua__offer__unpack(NULL, (size_t)sqlite3_column_bytes(st, 0),
+						       sqlite3_column_blob(st, 0));
+		sqlite3_reset(st);
+		if (!f)
+			return err_set("stored offer step is damaged: run 'mutua reindex'");
+		char req[REQUIRES_TEXT_MAX];
+		lending_requires_join(req, sizeof req, f->requires, f->n_requires);
+		terms_of(out, f->conditions, req, f->has_deposit ? (int64_t)f->deposit : 0);
+		mutua__offer__free_unpacked(f, NULL);
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	st = store_stmt(s, "SELECT conditions, requires, deposit FROM ("
+			   " SELECT 0 AS k, conditions, requires, deposit FROM offer_origins WHERE id = ?1"
+			   " UNION ALL SELECT 1, conditions, requires, deposit FROM resources"
+			   " WHERE id = ?1) ORDER BY k LIMIT 1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+	rc = store_step_row(s, st);
+	if (rc == 1)
+		terms_of(out, (const char *)sqlite3_column_text(st, 0),
+			 (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+	sqlite3_reset(st);
+	return rc;
+}
+
+const char *lending_terms_refusal(struct store *s, const uint8_t request[32], int64_t place,
+				  char *buf, size_t n, int *err)
+{
+	*err = 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT l.resource, l.requires, l.deposit, l.conditions,"
+					 " coalesce(l.estimate, -1), coalesce(l.unit, r.unit, '')"
+					 " FROM loans l LEFT JOIN resources r ON r.id = l.resource"
+					 " WHERE l.id = ?");
+	if (!st) {
+		*err = -1;
+		return NULL;
+	}
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	int rc = store_step_row(s, st);
+	if (rc <= 0) {
+		sqlite3_reset(st);
+		*err = rc;
+		return NULL;
+	}
+	uint8_t resource[32];
+	struct loan_offer_terms req, offer;
+	char unit[16];
+	memcpy(resource, sqlite3_column_blob(st, 0), 32);
+	memset(&req, 0, sizeof req);
+	snprintf(req.requires, sizeof req.requires, "%s", sqlite3_column_text(st, 1));
+	req.deposit = sqlite3_column_int64(st, 2);
+	if ((req.has_conditions = sqlite3_column_bytes(st, 3) == 32))
+		memcpy(req.conditions, sqlite3_column_blob(st, 3), 32);
+	int64_t estimate = sqlite3_column_int64(st, 4);
+	snprintf(unit, sizeof unit, "%s", sqlite3_column_text(st, 5));
+	sqlite3_reset(st);
+	rc = lending_offer_terms(s, resource, place, &offer);
+	if (rc <= 0) {
+		*err = rc < 0 ? -1 : 0;
+		return NULL;
+	}
+	return loan_terms_check(&offer, &req, unit, estimate, buf, n);
 }
 
 static int recompute(struct store *s, const uint8_t request[32])
 {
 	struct loan_terms terms;
 	uint8_t owner[32], borrower[32];
-	int64_t end = 0;
+	int64_t end = 0, reserve = 0;
 	int has_owner = 0, rc = loan_terms_get(s, request, &terms, owner, borrower, &has_owner,
-					       &end);
+					       &end, &reserve);
 	if (rc <= 0)
 		return rc;
 
 	/* a step that a witness shows backdated (witness.h, rule a) takes no
 	 * part in the loan's graph; its verdict says why (below) */
 	sqlite3_stmt *st = store_stmt(s, "SELECT type, author, time, usage, note, id, member_seq,"
-					 " answers, waitlist FROM loan_events e WHERE request = ?"
+					 " answers, waitlist, coalesce(forfeit, -1) FROM loan_events e"
+					 " WHERE request = ?"
 					 " AND NOT EXISTS (SELECT 1 FROM backdated b WHERE b.id = e.id)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 	struct loan_node *nodes = NULL;
 	char (*notes)[NOTE_MAX_LEN + 1] = NULL;
+	char (*refusals)[160] = NULL;
 	size_t n = 0, cap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 8;
 			void *more = realloc(nodes, cap * sizeof *nodes);
 			void *more_notes = more ? realloc(notes, cap * sizeof *notes) : NULL;
+			void *more_ref = more_notes ? realloc(refusals, cap * sizeof *refusals) : NULL;
 			if (more)
 				nodes = more;
 			if (more_notes)
 				notes = more_notes;
-			if (!more || !more_notes) {
+			if (more_ref)
+				refusals = more_ref;
+			if (!more || !more_notes || !more_ref) {
 				free(nodes);
 				free(notes);
+				free(refusals);
 				sqlite3_reset(st);
 				return err_set("out of memory");
 			}
@@ -168,9 +299,25 @@ static int recompute(struct store *s, const uint8_t request[32])
 		if (sqlite3_column_bytes(st, 7) == 32)
 			memcpy(k->answers, sqlite3_column_blob(st, 7), 32);
 		k->waitlist = sqlite3_column_int(st, 8);
+		k->forfeit = sqlite3_column_int64(st, 9);
 		n++;
 	}
 	sqlite3_reset(st);
+	/* an accept's terms: the offer's as they stood at its place in the
+	 * owner's feed (read after the scan, as below) */
+	for (size_t i = 0; rc == SQLITE_DONE && has_owner && i < n; i++) {
+		int err;
+		if (nodes[i].step != LOAN_ACCEPT || nodes[i].party != LOAN_OWNER)
+			continue;
+		nodes[i].refused = lending_terms_refusal(s, request, nodes[i].place, refusals[i],
+							 sizeof *refusals, &err);
+		if (err < 0) {
+			free(nodes);
+			free(notes);
+			free(refusals);
+			return -1;
+		}
+	}
 	/* the close-grace in force at each close's claimed time (read after
 	 * the scan: governance_param_at has statements of its own) */
 	for (size_t i = 0; rc == SQLITE_DONE && i < n; i++) {
@@ -180,6 +327,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 		if (governance_param_at(s, "close-grace", nodes[i].time, &grace)) {
 			free(nodes);
 			free(notes);
+			free(refusals);
 			return -1;
 		}
 		nodes[i].grace_end = loan_grace_end(end, grace);
@@ -188,6 +336,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	if (rc != SQLITE_DONE) {
 		free(nodes);
 		free(notes);
+		free(refusals);
 		return store_db_error(s);
 	}
 	struct loan_outcome o;
@@ -203,6 +352,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	} else if (loan_resolve(&terms, nodes, n, &o)) {
 		free(nodes);
 		free(notes);
+		free(refusals);
 		return -1;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -225,7 +375,8 @@ static int recompute(struct store *s, const uint8_t request[32])
 
 	st = store_stmt(s, "UPDATE loans SET owner = ?, state = ?, usage = ?, rate = ?,"
 			   " credits = ?, decided = ?, closed = ?, reason = ?, ignored = ?,"
-			   " claim = ?, head = ?, head_time = ?, waited = ? WHERE id = ?");
+			   " claim = ?, head = ?, head_time = ?, waited = ?, reserve = ?, forfeit = ?"
+			   " WHERE id = ?");
 	if (!st)
 		goto fail;
 	if (has_owner)
@@ -237,7 +388,9 @@ static int recompute(struct store *s, const uint8_t request[32])
 			goto fail;
 		sqlite3_bind_int64(st, 3, o.usage);
 		sqlite3_bind_int64(st, 4, rate);
-		sqlite3_bind_int64(st, 5, lending_credits((uint64_t)o.usage, (uint64_t)rate));
+		/* a forfeit both parties signed moves with the usage's credits */
+		sqlite3_bind_int64(st, 5, lending_credits((uint64_t)o.usage, (uint64_t)rate) +
+					  o.forfeit);
 	} else if (o.returned >= 0) {
 		sqlite3_bind_int64(st, 3, o.returned);
 	}
@@ -254,14 +407,21 @@ static int recompute(struct store *s, const uint8_t request[32])
 	sqlite3_bind_int64(st, 12, o.head >= 0 ? nodes[o.head].time : terms.requested);
 	if (o.waited >= 0)
 		sqlite3_bind_int64(st, 13, nodes[o.waited].place);
-	sqlite3_bind_blob(st, 14, request, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, reserve);
+	if (o.state == LOAN_CLOSED && o.forfeit > 0)
+		sqlite3_bind_int64(st, 15, o.forfeit);
+	else if ((o.state == LOAN_CLAIMED || o.state == LOAN_DISPUTED) && o.claim_forfeit > 0)
+		sqlite3_bind_int64(st, 15, o.claim_forfeit);
+	sqlite3_bind_blob(st, 16, request, 32, SQLITE_STATIC);
 	rc = store_step_done(s, st);
 	free(nodes);
 	free(notes);
+	free(refusals);
 	return rc;
 fail:
 	free(nodes);
 	free(notes);
+	free(refusals);
 	return -1;
 }
 
@@ -309,14 +469,17 @@ int lending_fold(struct store *s, const struct entry *e)
 		int n = entry_series_count(r);
 		if (n < 1)
 			return -1;
+		char req[REQUIRES_TEXT_MAX];
+		lending_requires_join(req, sizeof req, r->requires, r->n_requires);
 		for (int k = 0; k < n; k++) {
 			uint8_t id[32];
 			entry_occurrence_id(id, e->id, (uint32_t)k);
 			st = store_stmt(s, "INSERT OR IGNORE INTO loans(id, resource, borrower,"
 					   " start_ms, end_ms, quantity, note, requested, state, seq,"
 					   " agreed_rate, unit, author, wait, series, occurrence,"
-					   " occurrences) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested',"
-					   " ?, ?, ?, ?, ?, ?, ?, ?)");
+					   " occurrences, requires, deposit, estimate, conditions)"
+					   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'requested',"
+					   " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 			if (!st)
 				return -1;
 			sqlite3_bind_blob(st, 1, id, 32, SQLITE_TRANSIENT);
@@ -339,6 +502,12 @@ int lending_fold(struct store *s, const struct entry *e)
 				sqlite3_bind_int(st, 15, k);
 				sqlite3_bind_int(st, 16, n);
 			}
+			sqlite3_bind_text(st, 17, req, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 18, r->has_deposit ? (sqlite3_int64)r->deposit : 0);
+			if (r->has_estimate)
+				sqlite3_bind_int64(st, 19, (sqlite3_int64)r->estimate);
+			if (r->has_conditions)
+				sqlite3_bind_blob(st, 20, r->conditions.data, 32, SQLITE_STATIC);
 			if (store_step_done(s, st) || recompute(s, id))
 				return -1;
 		}
@@ -351,8 +520,8 @@ int lending_fold(struct store *s, const struct entry *e)
 	if (mseq < 0)
 		return -1;
 	st = store_stmt(s, "INSERT OR IGNORE INTO loan_events(id, request, type, author, time,"
-			   " usage, rate, note, seq, member_seq, answers, waitlist)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+			   " usage, rate, note, seq, member_seq, answers, waitlist, meter, fuel,"
+			   " damage, forfeit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
@@ -370,8 +539,27 @@ int lending_fold(struct store *s, const struct entry *e)
 	if (t->has_answers)
 		sqlite3_bind_blob(st, 11, t->answers.data, 32, SQLITE_STATIC);
 	sqlite3_bind_int(st, 12, t->has_waitlist && t->waitlist);
+	const Mutua__ConditionReport *cr = t->report;
+	if (cr && cr->has_meter)
+		sqlite3_bind_int64(st, 13, (sqlite3_int64)cr->meter);
+	if (cr && cr->has_fuel)
+		sqlite3_bind_int64(st, 14, cr->fuel);
+	if (cr && cr->damage)
+		sqlite3_bind_text(st, 15, cr->damage, -1, SQLITE_STATIC);
+	if (t->has_forfeit)
+		sqlite3_bind_int64(st, 16, (sqlite3_int64)t->forfeit);
 	if (store_step_done(s, st))
 		return -1;
+	/* the photos a report names, for verify-photo (lending_photo_steps) */
+	for (size_t i = 0; cr && i < cr->n_photos; i++) {
+		st = store_stmt(s, "INSERT OR IGNORE INTO loan_photos(hash, step) VALUES (?, ?)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, cr->photos[i].data, 32, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, e->id, 32, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			return -1;
+	}
 	return recompute(s, t->request.data);
 }
 
@@ -450,7 +638,8 @@ int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan 
 	sqlite3_stmt *st = store_stmt(s,
 		"SELECT l.resource, l.owner, l.borrower, l.state, l.start_ms, l.end_ms,"
 		" l.quantity, coalesce(l.unit, r.unit, ''), coalesce(r.title, '?'),"
-		" coalesce(l.agreed_rate, 0), l.usage, l.claim, l.head, l.head_time"
+		" coalesce(l.agreed_rate, 0), l.usage, l.claim, l.head, l.head_time,"
+		" l.deposit, l.reserve, coalesce(l.forfeit, 0)"
 		" FROM loans l LEFT JOIN resources r ON r.id = l.resource WHERE l.id = ?");
 	if (!st)
 		return -1;
@@ -483,6 +672,9 @@ int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan 
 	else
 		memcpy(out->head, id, 32);
 	out->head_time = sqlite3_column_int64(st, 13);
+	out->deposit = sqlite3_column_int64(st, 14);
+	out->reserve = sqlite3_column_int64(st, 15);
+	out->forfeit = sqlite3_column_int64(st, 16);
 	sqlite3_reset(st);
 	return rc ? -1 : 1;
 }
@@ -490,9 +682,9 @@ int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan 
 int lending_committed(struct store *s, const uint8_t member[32], const uint8_t *extra,
 		      int64_t *sum)
 {
+	/* loans.reserve: loan_reserve, computed by the fold */
 	sqlite3_stmt *st = store_stmt(s,
-		"SELECT l.start_ms, l.end_ms, l.quantity, coalesce(l.unit, r.unit),"
-		" coalesce(l.agreed_rate, 0) FROM loans l"
+		"SELECT coalesce(sum(l.reserve), 0) FROM loans l"
 		" JOIN resources r ON r.id = l.resource WHERE (l.borrower = ?1 AND"
 		" mutua_in_progress(l.state)) OR l.id = ?2");
 	if (!st)
@@ -500,18 +692,10 @@ int lending_committed(struct store *s, const uint8_t member[32], const uint8_t *
 	sqlite3_bind_blob(st, 1, member, 32, SQLITE_STATIC);
 	if (extra)
 		sqlite3_bind_blob(st, 2, extra, 32, SQLITE_STATIC);
-	int rc;
-	*sum = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t u = lending_default_usage((const char *)sqlite3_column_text(st, 3),
-						  sqlite3_column_int64(st, 0),
-						  sqlite3_column_int64(st, 1),
-						  (uint64_t)sqlite3_column_int64(st, 2));
-		if (u > 0)
-			*sum += lending_credits((uint64_t)u, (uint64_t)sqlite3_column_int64(st, 4));
-	}
+	int rc = sqlite3_step(st);
+	*sum = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_db_error(s);
+	return rc == SQLITE_ROW ? 0 : store_db_error(s);
 }
 
 int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
@@ -531,7 +715,8 @@ int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
 	return committed ? lending_committed(s, member, NULL, committed) : 0;
 }
 
-int lending_settle_check(struct store *s, const uint8_t request[32], int64_t usage)
+int lending_settle_check(struct store *s, const uint8_t request[32], int64_t usage,
+			 int64_t forfeit)
 {
 	struct lending_loan l;
 	int rc = lending_loan_get(s, request, &l);
@@ -544,13 +729,11 @@ int lending_settle_check(struct store *s, const uint8_t request[32], int64_t usa
 		return 0;
 	if (lending_balance(s, l.borrower, &bal, NULL) || lending_committed(s, l.borrower, NULL, &com))
 		return -1;
-	/* this loan's own reserve gives way to its bill */
-	if (loan_state_in_progress(l.state)) {
-		int64_t u = loan_slot_usage(l.unit, l.start, l.end, (uint64_t)l.quantity);
-		if (u > 0)
-			mine = lending_credits((uint64_t)u, (uint64_t)l.rate);
-	}
-	int64_t after = bal - (com - mine) - lending_credits((uint64_t)usage, (uint64_t)l.rate);
+	/* this loan's own reserve (its deposit too) gives way to its bill */
+	if (loan_state_in_progress(l.state))
+		mine = l.reserve;
+	int64_t after = bal - (com - mine) - lending_credits((uint64_t)usage, (uint64_t)l.rate) -
+			(forfeit > 0 ? forfeit : 0);
 	if (after >= -limit)
 		return 0;
 	char a[32], lim[32];
@@ -563,9 +746,40 @@ static int append_step(struct store *s, const struct key *k, int payload_case,
 		       const uint8_t request[32], const char *note, int64_t usage,
 		       int64_t rate, const char *actor, int waitlist)
 {
+	struct lending_extra ex = {NULL, 0, waitlist};
+	return lending_append_ex(s, k, payload_case, request, note, usage, rate, actor, &ex);
+}
+
+int lending_append_ex(struct store *s, const struct key *k, int payload_case,
+		      const uint8_t request[32], const char *note, int64_t usage,
+		      int64_t rate, const char *actor, const struct lending_extra *ex)
+{
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Transition t = MUTUA__TRANSITION__INIT;
-	t.has_waitlist = t.waitlist = waitlist != 0;
+	t.has_waitlist = t.waitlist = ex && ex->waitlist;
+	Mutua__ConditionReport cr = MUTUA__CONDITION_REPORT__INIT;
+	ProtobufCBinaryData photos[PHOTOS_MAX];
+	if (ex && ex->report) {
+		const struct lending_report *r = ex->report;
+		if (r->n_photos > PHOTOS_MAX)
+			return err_set("at most %d photos a report", PHOTOS_MAX);
+		cr.has_meter = r->meter >= 0;
+		cr.meter = (uint64_t)(r->meter >= 0 ? r->meter : 0);
+		cr.has_fuel = r->fuel >= 0;
+		cr.fuel = (uint32_t)(r->fuel >= 0 ? r->fuel : 0);
+		cr.damage = r->damage && *r->damage ? (char *)r->damage : NULL;
+		for (size_t i = 0; i < r->n_photos; i++) {
+			photos[i].data = (uint8_t *)r->photos[i];
+			photos[i].len = 32;
+		}
+		cr.n_photos = r->n_photos;
+		cr.photos = photos;
+		t.report = &cr;
+	}
+	if (ex && ex->forfeit > 0) {
+		t.has_forfeit = 1;
+		t.forfeit = (uint64_t)ex->forfeit;
+	}
 	t.request.data = (uint8_t *)request;
 	t.request.len = 32;
 	t.note = note && *note ? (char *)note : NULL;
@@ -607,15 +821,16 @@ static int append_step(struct store *s, const struct key *k, int payload_case,
 		 * borrower's return, its agreement to a claim, the owner's close
 		 * confirming the borrower's figure. A claim moves nothing; a
 		 * close without a return settles the slot the accept reserved */
-		int64_t figure = -1;
+		int64_t figure = -1, forfeit = 0;
 		if (payload_case == MUTUA__BODY__PAYLOAD_GIVE_BACK)
 			figure = usage;
-		else if (payload_case == MUTUA__BODY__PAYLOAD_AGREE)
+		else if (payload_case == MUTUA__BODY__PAYLOAD_AGREE) {
 			figure = l.claim;
-		else if (payload_case == MUTUA__BODY__PAYLOAD_CLOSE && l.state != LOAN_HANDED_OVER &&
-			 (usage < 0 || usage == l.usage))
+			forfeit = l.forfeit;
+		} else if (payload_case == MUTUA__BODY__PAYLOAD_CLOSE && l.state != LOAN_HANDED_OVER &&
+			   (usage < 0 || usage == l.usage) && (!ex || !ex->forfeit))
 			figure = l.usage;
-		if (figure >= 0 && lending_settle_check(s, request, figure))
+		if (figure >= 0 && lending_settle_check(s, request, figure, forfeit))
 			return -1;
 	}
 	return store_append(s, k, &b, NULL);
@@ -638,6 +853,71 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 		   int64_t start, int64_t end, uint64_t quantity, const char *note,
 		   int wait, int64_t until, const char *actor, uint8_t id_out[32])
 {
+	return lending_borrow_terms(s, k, resource, start, end, quantity, note, wait, until,
+				    actor, NULL, id_out);
+}
+
+/* Fills r's confirmations from cf and the offer's terms now. */
+static int confirm_terms(struct store *s, const uint8_t resource[32],
+			 const struct lending_confirm *cf, Mutua__Request *r,
+			 char (*held)[REQUIREMENT_MAX_LEN + 1], char **ptrs, uint8_t hash[32])
+{
+	if (!cf)
+		return 0;
+	if (cf->estimate >= 0) {
+		r->has_estimate = 1;
+		r->estimate = (uint64_t)cf->estimate;
+	}
+	if (!cf->confirm)
+		return 0;
+	struct loan_offer_terms o;
+	int rc = lending_offer_terms(s, resource, INT64_MAX, &o);
+	if (rc <= 0)
+		return rc;
+	/* the deposit and the conditions as they stand; the requirements the
+	 * borrower names, else all of the offer's */
+	if (o.deposit > 0) {
+		r->has_deposit = 1;
+		r->deposit = (uint64_t)o.deposit;
+	}
+	if (o.has_conditions) {
+		memcpy(hash, o.conditions, 32);
+		r->has_conditions = 1;
+		r->conditions.data = hash;
+		r->conditions.len = 32;
+	}
+	size_t n = 0;
+	if (cf->requires) {
+		for (size_t i = 0; i < cf->n_requires && n < REQUIRES_MAX; i++)
+			snprintf(held[n++], REQUIREMENT_MAX_LEN + 1, "%s", cf->requires[i]);
+	} else {
+		for (const char *p = o.requires; *p && n < REQUIRES_MAX;) {
+			const char *comma = strchr(p, ',');
+			int len = comma ? (int)(comma - p) : (int)strlen(p);
+			snprintf(held[n++], REQUIREMENT_MAX_LEN + 1, "%.*s", len, p);
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+	}
+	/* sorted, each once (entry.c) */
+	qsort(held, n, sizeof *held, (int (*)(const void *, const void *))strcmp);
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!w || strcmp(held[w - 1], held[i]))
+			memmove(held[w++], held[i], sizeof *held);
+	for (size_t i = 0; i < w; i++)
+		ptrs[i] = held[i];
+	r->n_requires = w;
+	r->requires = ptrs;
+	return 1;
+}
+
+int lending_borrow_terms(struct store *s, const struct key *k, const uint8_t resource[32],
+			 int64_t start, int64_t end, uint64_t quantity, const char *note,
+			 int wait, int64_t until, const char *actor,
+			 const struct lending_confirm *cf, uint8_t id_out[32])
+{
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Request r = MUTUA__REQUEST__INIT;
 	r.has_wait = r.wait = wait != 0;
@@ -646,6 +926,8 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 		r.repeat = ENTRY_REPEAT_WEEKLY;
 		r.until = until;
 	}
+	char held[REQUIRES_MAX][REQUIREMENT_MAX_LEN + 1], *ptrs[REQUIRES_MAX];
+	uint8_t hash[32], id[32];
 	r.resource.data = (uint8_t *)resource;
 	r.resource.len = 32;
 	r.start = start;
@@ -684,10 +966,23 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
 		store_db_error(s);
 	}
 	sqlite3_reset(st);
-	if (refused)
+	if (refused || confirm_terms(s, resource, cf, &r, held, ptrs, hash) < 0)
 		goto fail;
-	if (store_append(s, k, &b, id_out)) {
+	if (store_append(s, k, &b, id)) {
 		err_set("'%s': %s", title, err_msg());
+		goto fail;
+	}
+	if (id_out)
+		memcpy(id_out, id, 32);
+	/* no owner would accept a request that does not confirm the offer's
+	 * terms: the accept's rule, asked now (loan_terms_check) */
+	char why[160];
+	int err;
+	const char *unconfirmed = lending_terms_refusal(s, id, INT64_MAX, why, sizeof why, &err);
+	if (err < 0)
+		goto fail;
+	if (unconfirmed) {
+		err_set("'%s': %s", title, unconfirmed);
 		goto fail;
 	}
 	if (store_commit(s, k))

@@ -54,6 +54,9 @@ struct lending_loan {
 	int64_t claim;                     /* the owner's claim; -1 none */
 	uint8_t head[32];                  /* the last step taken, or the request */
 	int64_t head_time;                 /* its claimed time */
+	int64_t deposit;                   /* the request's, hundredths, 0 none */
+	int64_t reserve;                   /* of the credit limit (loan_reserve) */
+	int64_t forfeit;                   /* claimed or settled, 0 none */
 };
 
 /* Recomputes one loan from its graph (loan_resolve); for governance,
@@ -62,11 +65,13 @@ int lending_recompute(struct store *s, const uint8_t request[32]);
 /* The rate the request agreed (loans.agreed_rate), 0 when none. 0 or -1. */
 int lending_agreed_rate(struct store *s, const uint8_t request[32], int64_t *rate);
 /* The credit limit at settlement: 0 when the borrower of request can pay
- * usage at the agreed rate and stay within the limit (its other loans'
+ * usage at the agreed rate, and forfeit of its deposit, and stay within
+ * the limit (its other loans'
  * reserves counted, this one's given way to the bill), else -1 with why.
  * Asked before signing a return, a close or an agree (lending_append):
  * balances depend on other feeds, so on arrival, as at acceptance. */
-int lending_settle_check(struct store *s, const uint8_t request[32], int64_t usage);
+int lending_settle_check(struct store *s, const uint8_t request[32], int64_t usage,
+			 int64_t forfeit);
 
 /* 1 and *out, 0 when no request has that id, -1 on error. */
 int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan *out);
@@ -79,8 +84,9 @@ int lending_loan_get(struct store *s, const uint8_t id[32], struct lending_loan 
 int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
 		    int64_t *committed);
 /* What the loans of member accepted and not yet settled, and the request
- * extra if not NULL, will cost it at the resources' current rates and
- * default usage (measured units count 0), in hundredths. 0, or -1. */
+ * extra if not NULL, reserve of its credit limit: the sum of their
+ * loan_reserve (loans.reserve: the slot at the agreed rate, km and m3 at
+ * the request's estimate, plus the deposit), in hundredths. 0, or -1. */
 int lending_committed(struct store *s, const uint8_t member[32], const uint8_t *extra,
 		      int64_t *sum);
 
@@ -96,6 +102,57 @@ int64_t lending_credits(uint64_t usage, uint64_t rate);
 int lending_append(struct store *s, const struct key *k, int payload_case,
 		   const uint8_t request[32], const char *note, int64_t usage,
 		   int64_t rate, const char *actor);
+
+/* A condition report (loan.h; Transition.report): meter and fuel < 0
+ * absent (fuel: percent), damage NULL or "" none, photos BLAKE2b-256 of
+ * the files. */
+struct lending_report {
+	int64_t meter;
+	int fuel;
+	const char *damage;
+	const uint8_t (*photos)[32];
+	size_t n_photos;
+};
+/* What a step may carry beside a note and a usage. */
+struct lending_extra {
+	const struct lending_report *report; /* handover, return, close */
+	int64_t forfeit;                     /* close: of the deposit, 0 none */
+	int waitlist;                        /* decline: keep it on the waitlist */
+};
+int lending_append_ex(struct store *s, const struct key *k, int payload_case,
+		      const uint8_t request[32], const char *note, int64_t usage,
+		      int64_t rate, const char *actor, const struct lending_extra *ex);
+
+/* The offer's terms (loan.h, struct loan_offer_terms) as they stand at a
+ * place in its owner's feed (lending_member_seq; INT64_MAX: now): its
+ * owner's last update before it, else the offer's own. 1, 0 no such
+ * resource, -1. */
+int lending_offer_terms(struct store *s, const uint8_t resource[32], int64_t place,
+			struct loan_offer_terms *out);
+/* The accept's part of the terms rule for request at place: NULL when
+ * its confirmations cover the offer's terms there (or the request or
+ * resource is unknown: *err 0), else why (in buf); *err -1 on error. */
+const char *lending_terms_refusal(struct store *s, const uint8_t request[32], int64_t place,
+				  char *buf, size_t n, int *err);
+/* Requirements comma-joined into out (loans.requires, resources.requires). */
+void lending_requires_join(char *out, size_t cap, char *const *r, size_t n);
+
+/* What a borrower confirms of the offer's terms (issue 16): confirm 0
+ * none; else the deposit and conditions as they stand now, and the
+ * requirements listed (requires NULL: all of the offer's). estimate:
+ * thousandths of km or m3, -1 none. */
+struct lending_confirm {
+	int confirm;
+	const char *const *requires;
+	size_t n_requires;
+	int64_t estimate;
+};
+/* lending_borrow with confirmations; refused, like the owner's accept
+ * would be, when they do not cover the offer's terms now. */
+int lending_borrow_terms(struct store *s, const struct key *k, const uint8_t resource[32],
+			 int64_t start, int64_t end, uint64_t quantity, const char *note,
+			 int wait, int64_t until, const char *actor,
+			 const struct lending_confirm *cf, uint8_t id_out[32]);
 
 /* Appends to k's feed a request for quantity of resource over the slot
  * [start, end), in one transaction with what this node knows of it: a

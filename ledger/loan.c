@@ -1,8 +1,10 @@
 /* loan.c - the loan state machine. See loan.h. */
 #include "loan.h"
+#include "amount.h"
 #include "entry.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +173,70 @@ const char *loan_step_check(enum loan_state state, enum loan_step step,
 	return NULL;
 }
 
+int64_t loan_reserve(const char *unit, int64_t start, int64_t end, uint64_t quantity,
+		     int64_t rate, int64_t estimate, int64_t deposit)
+{
+	int64_t u = loan_slot_usage(unit, start, end, quantity);
+	if (u < 0)
+		u = estimate > 0 ? estimate : 0;
+	if (rate < 0)
+		rate = 0;
+	if (deposit < 0)
+		deposit = 0;
+	/* usage <= USAGE_MAX, rate <= RATE_MAX: the product fits (lending_credits) */
+	return (int64_t)(((uint64_t)u * (uint64_t)rate + 500) / 1000) + deposit;
+}
+
+/* Whether the comma-joined list has the requirement r of length n. */
+static int requires_has(const char *list, const char *r, size_t n)
+{
+	for (const char *p = list; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == n && memcmp(p, r, n) == 0)
+			return 1;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+const char *loan_terms_check(const struct loan_offer_terms *offer,
+			     const struct loan_offer_terms *req, const char *unit,
+			     int64_t estimate, char *buf, size_t n)
+{
+	if ((strcmp(unit, "km") == 0 || strcmp(unit, "m3") == 0) && estimate < 0) {
+		snprintf(buf, n, "the request states no estimate: a resource counted in %s needs "
+			 "one for the credit limit", unit);
+		return buf;
+	}
+	for (const char *p = offer->requires; *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (!requires_has(req->requires, p, len)) {
+			snprintf(buf, n, "the request does not confirm the offer's requirement %.*s",
+				 (int)len, p);
+			return buf;
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	if (offer->deposit > req->deposit) {
+		char a[32];
+		amount_format(a, offer->deposit);
+		snprintf(buf, n, "the request does not confirm the offer's deposit of %s", a);
+		return buf;
+	}
+	if (offer->has_conditions &&
+	    (!req->has_conditions || memcmp(offer->conditions, req->conditions, 32) != 0)) {
+		snprintf(buf, n, "the request does not confirm the offer's conditions as they stand");
+		return buf;
+	}
+	return NULL;
+}
+
 /* ---- the graph ------------------------------------------------------- */
 
 /* Where a path stands after a step. */
@@ -178,6 +244,7 @@ struct pos {
 	enum loan_state state;
 	int64_t time, returned, claim, usage, decided, closed;
 	int reason, head, waited;
+	int64_t claim_forfeit, forfeit;
 	unsigned parties; /* BIT(party) of who signed the path from the branch */
 };
 
@@ -215,7 +282,7 @@ static int by_answer_cmp(const void *a, const void *b)
 static const char *node_check(const struct graph *g, const struct pos *at, struct loan_node *k)
 {
 	const struct loan_terms *t = g->t;
-	enum loan_state next;
+	enum loan_state next = at->state; /* loan_step_check sets it */
 	if (k->step < 0 || k->step >= LOAN_STEPS)
 		return "not a loan step";
 	const char *why = loan_step_check(at->state, (enum loan_step)k->step, k->party, &next);
@@ -228,6 +295,8 @@ static const char *node_check(const struct graph *g, const struct pos *at, struc
 	case LOAN_ACCEPT:
 		if (t->withdrawn < k->place)
 			return "the resource is withdrawn";
+		if (k->refused)
+			return k->refused;
 		break;
 	case LOAN_DECLINE:
 		if (k->waitlist) {
@@ -242,6 +311,11 @@ static const char *node_check(const struct graph *g, const struct pos *at, struc
 			return "a return of a resource counted in km or m3 states its usage";
 		break;
 	case LOAN_CLOSE:
+		if (k->forfeit > t->deposit)
+			return "the forfeit exceeds the request's deposit";
+		if (k->forfeit > 0 && at->state != LOAN_RETURNED)
+			return "a forfeit of the deposit is claimed at the close after the "
+			       "borrower's return only";
 		if (at->state == LOAN_HANDED_OVER) {
 			if (t->slot_usage < 0)
 				return "no return: km and m3 need the borrower's figure";
@@ -253,7 +327,7 @@ static const char *node_check(const struct graph *g, const struct pos *at, struc
 			k->u = t->slot_usage;
 		} else {
 			k->u = k->usage >= 0 ? k->usage : at->returned;
-			if (k->u != at->returned) {
+			if (k->u != at->returned || k->forfeit > 0) {
 				if (at->state != LOAN_RETURNED)
 					return "the claim stands: a close now can only confirm the "
 					       "borrower's figure (agree, dispute, propose settle)";
@@ -286,11 +360,14 @@ static struct pos advance(const struct pos *at, const struct loan_node *k, int i
 		p.waited = idx;
 	if (k->step == LOAN_RETURN)
 		p.returned = k->u;
-	if (k->to == LOAN_CLAIMED)
+	if (k->to == LOAN_CLAIMED) {
 		p.claim = k->u;
+		p.claim_forfeit = k->forfeit > 0 ? k->forfeit : 0;
+	}
 	if (k->to == LOAN_CLOSED) {
 		p.usage = k->u;
 		p.closed = k->time;
+		p.forfeit = k->step == LOAN_AGREE ? at->claim_forfeit : 0;
 	}
 	return p;
 }
@@ -386,7 +463,7 @@ int loan_resolve(const struct loan_terms *t, struct loan_node *nodes, size_t n,
 	}
 	if (n)
 		qsort(g.by_answer, n, sizeof *g.by_answer, by_answer_cmp);
-	struct pos at = {t->start, t->requested, -1, -1, -1, -1, -1, -1, -1, -1, 0};
+	struct pos at = {t->start, t->requested, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0};
 	int first = -1;
 	struct pos end = at;
 	if (t->start == LOAN_INVALID) {
@@ -430,10 +507,13 @@ int loan_resolve(const struct loan_terms *t, struct loan_node *nodes, size_t n,
 		end.state = LOAN_CLOSED;
 		end.usage = t->vote_usage;
 		end.closed = t->vote_time;
+		end.forfeit = t->vote_forfeit > t->deposit ? t->deposit : t->vote_forfeit;
 	}
 	out->state = end.state;
 	out->returned = end.returned;
 	out->claim = end.claim;
+	out->claim_forfeit = end.claim_forfeit;
+	out->forfeit = end.forfeit;
 	out->usage = end.usage;
 	out->decided = end.decided;
 	out->closed = end.closed;

@@ -39,6 +39,21 @@
  * figure. From claimed or disputed the owner's close can only concede.
  * Every path of steps is at most six long: each step moves the loan on.
  *
+ * Deposits (issue 16). A request may carry a deposit, which the loan
+ * reserves of its borrower's credit limit from the accept to the close
+ * (loan_reserve). The owner's close after a return may claim part or all
+ * of it (Transition.forfeit, at most the request's deposit): that close is
+ * a claim like another figure, which the borrower agrees to (the forfeit
+ * moves with the usage's credits) or disputes; the owner concedes by a
+ * close at the borrower's figure without a forfeit, and a passed settle
+ * proposal closes at its usage and its forfeit. A forfeit moves only on
+ * what both parties signed (DESIGN.md, invariant 10).
+ *
+ * The offer's terms (issue 16). An accept takes effect only when the
+ * request confirms the offer's terms as they stand at the accept's place
+ * in the owner's feed (loan_terms_check): every requirement, the deposit
+ * at least, the conditions' hash, and for km and m3 an estimate.
+ *
  * The graph (DESIGN.md, invariant 9: clocks decide nothing). Each step
  * names the step it answers (Transition.answers: the request's id for the
  * first). A step takes effect when the step it answers did, the table
@@ -69,6 +84,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* room for REQUIRES_MAX requirements of REQUIREMENT_MAX_LEN, comma-joined */
+#define REQUIRES_TEXT_MAX (8 * 17 + 1)
 
 enum loan_state {
 	LOAN_REQUESTED,
@@ -146,6 +164,30 @@ int64_t loan_slot_usage(const char *unit, int64_t start, int64_t end, uint64_t q
  * slot's end plus grace (ms), INT64_MAX when that does not fit. */
 int64_t loan_grace_end(int64_t end, int64_t grace);
 
+/* What a loan reserves of its borrower's credit limit while it is in
+ * progress (loan_state_in_progress), in hundredths: the slot's whole
+ * units (loan_slot_usage) at the agreed rate, or for km and m3 the
+ * request's estimate (thousandths, -1 none: 0), plus its deposit. The
+ * one computation: the fold stores it (loans.reserve), the booking rule,
+ * the settlement check and the audit sum it. */
+int64_t loan_reserve(const char *unit, int64_t start, int64_t end, uint64_t quantity,
+		     int64_t rate, int64_t estimate, int64_t deposit);
+
+/* An offer's terms, or what a request confirms of them. */
+struct loan_offer_terms {
+	char requires[REQUIRES_TEXT_MAX]; /* comma-joined, sorted; "" none */
+	int64_t deposit;                  /* hundredths, 0 none */
+	uint8_t conditions[32];           /* BLAKE2b-256 of the text */
+	int has_conditions;               /* the offer states some / the request
+					   * confirms a hash */
+};
+/* The one rule of confirmation: NULL when the request's terms (req, with
+ * estimate -1 when absent) cover the offer's (offer) for a resource
+ * counted in unit; else why not, written into buf. */
+const char *loan_terms_check(const struct loan_offer_terms *offer,
+			     const struct loan_offer_terms *req, const char *unit,
+			     int64_t estimate, char *buf, size_t n);
+
 /* ---- the graph ------------------------------------------------------- */
 
 /* One step entry of a loan, as the fold reads it. */
@@ -160,6 +202,9 @@ struct loan_node {
 				  * (lending_member_seq) */
 	int64_t usage;           /* stated usage, -1 absent */
 	int waitlist;            /* a decline that keeps the request waiting */
+	int64_t forfeit;         /* a close: the deposit it claims, -1 none */
+	const char *refused;     /* an accept: why the offer's terms refuse it
+				  * (loan_terms_check), NULL none */
 	int64_t grace_end;       /* a close: the earliest time it may claim
 				  * without a return (loan_grace_end of the
 				  * slot's end and the close-grace in force at
@@ -181,6 +226,8 @@ struct loan_terms {
 	int64_t withdrawn;       /* booking_withdrawn's place of the resource */
 	int64_t vote_usage;      /* a passed settle proposal's usage, -1 none */
 	int64_t vote_time;       /* when it passed */
+	int64_t vote_forfeit;    /* and its forfeit, 0 none */
+	int64_t deposit;         /* the request's deposit, hundredths */
 };
 
 /* The loan's state, from the graph. */
@@ -189,6 +236,8 @@ struct loan_outcome {
 	int64_t returned;        /* the borrower's usage, -1 none */
 	int64_t claim;           /* the owner's claim, -1 none */
 	int64_t usage;           /* settled usage, -1 until closed */
+	int64_t claim_forfeit;   /* the forfeit the owner claims, 0 none */
+	int64_t forfeit;         /* the settled forfeit, 0 none */
 	int64_t decided, closed; /* the accept's or decline's, the settling
 				  * step's time; -1 none */
 	int reason;              /* index of the decline or cancel taken, -1 */

@@ -47,8 +47,8 @@ static int read_one(struct store *s, const struct view *v, const uint8_t id[32],
 static const struct view offer_row = {
 	"offer",
 	"SELECT r.owner, m.name, r.kind, r.unit, r.status, r.title, r.location,"
-	" r.description, r.capacity, r.rate, r.auto_accept"
-	" FROM resources r JOIN members m ON m.id = r.owner WHERE r.id = ?1"};
+	" r.description, r.capacity, r.rate, r.auto_accept, r.conditions, r.requires,"
+	" r.deposit FROM resources r JOIN members m ON m.id = r.owner WHERE r.id = ?1"};
 
 static int fill_offer(struct view_rows *r, void *arg)
 {
@@ -61,8 +61,11 @@ static int fill_offer(struct view_rows *r, void *arg)
 	    copy_text(o->status, sizeof o->status, r, 4, "offer status") ||
 	    copy_text(o->title, sizeof o->title, r, 5, "title") ||
 	    copy_text(o->location, sizeof o->location, r, 6, "location") ||
-	    copy_text(o->description, sizeof o->description, r, 7, "description"))
+	    copy_text(o->description, sizeof o->description, r, 7, "description") ||
+	    copy_text(o->conditions, sizeof o->conditions, r, 11, "conditions") ||
+	    copy_text(o->requires, sizeof o->requires, r, 12, "requirements"))
 		return -1;
+	o->deposit = view_int(r, 13);
 	o->capacity = view_int(r, 8);
 	o->rate = view_int(r, 9);
 	o->auto_accept = (int)view_int(r, 10);

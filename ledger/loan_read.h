@@ -28,6 +28,9 @@ struct offer_info {
 	char description[DESCRIPTION_MAX_LEN + 1]; /* "" none */
 	int64_t capacity, rate;
 	int auto_accept;
+	char conditions[CONDITIONS_MAX_LEN + 1];   /* "" none */
+	char requires[8 * (REQUIREMENT_MAX_LEN + 1) + 1]; /* comma-joined, "" none */
+	int64_t deposit;                           /* hundredths, 0 none */
 };
 
 /* The offer (resource) with this id, with its owner's name; an offer whose

@@ -144,6 +144,9 @@
  *                 (booking_withdrawn; version 5)
  *                 A backdated offer (witness.h) leaves status
  *                 'backdated' and withdrawn 0 (version 6)
+ *     conditions, requires, deposit  the offer's terms (version 9):
+ *                 its conditions' text (''), its requirements comma-joined
+ *                 in their sorted order (''), its deposit in hundredths (0)
  *
  * loans(id BLOB PRIMARY KEY, resource BLOB, owner BLOB?, borrower BLOB,
  *       start_ms INTEGER, end_ms INTEGER, quantity INTEGER, note TEXT,
@@ -194,6 +197,14 @@
  *                    the request's id, its index (0, 1, ...) and how many
  *                    the series has; NULL for a single slot. One row an
  *                    occurrence, its id entry_occurrence_id's (version 7)
+ *     requires, deposit, estimate, conditions  what the request confirms
+ *                    (version 9): requirements comma-joined, the deposit
+ *                    (hundredths, 0), the estimate (thousandths, NULL), the
+ *                    BLAKE2b-256 of the conditions (NULL)
+ *     reserve        what it holds of its borrower's credit limit while in
+ *                    progress (loan_reserve), in hundredths
+ *     forfeit        the deposit claimed (claimed, disputed) or settled
+ *                    (closed, counted in credits), NULL none
  *   Balances are not stored: lending_balance sums credits of closed loans.
  *
  * loan_events(id BLOB PRIMARY KEY, request BLOB, type TEXT, author BLOB,
@@ -240,6 +251,21 @@
  * held_blocks: the blocks the booking rule counts (booking.h): of the
  *   resource's owner, not backdated, not lifted by an unblock of the
  *   owner's (version 7).
+ *     meter, fuel, damage  its condition report (version 9), NULL none;
+ *                 its photos are in loan_photos
+ *     forfeit     a close's claim on the deposit, hundredths, NULL none
+ *
+ * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
+ *   Each photo hash a step's condition report names (version 9), for
+ *   verify-photo; index loan_photos_step.
+ *
+ * offers_fts(title, description, location)
+ *   The catalogue's full-text index (version 9, search.c): FTS5 with the
+ *   unicode61 tokenizer and remove_diacritics 2, its content the
+ *   resources table (external content: no copy of the text), one row
+ *   per resource under the resource's rowid, indexing its title,
+ *   description and location. SQLite keeps the index in shadow tables
+ *   (offers_fts_data, _idx, _docsize, _config) that are its own.
  *
  * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
  *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
@@ -268,12 +294,14 @@
  *     yes, no     REAL: votes, or under the colleges rule their
  *                 college-weighted shares
  *     oldkey      rekey: the signing key replaced (version 3)
- *     key, seq    its place in a feed (version 7)
+ *     key, seq    its place in a feed (version 8)
  *     verdict     NULL, or why the count does not take it: its author
- *                 past a budget (open-proposals, reason-max; version 7)
+ *                 past a budget (open-proposals, reason-max; version 8)
  *     tally       the tally that counts (governance.c), NULL while none
  *                 does (version 6); state is then 'open'; with it,
  *                 'passed' or 'failed'
+ *     forfeit     settle: the part of the deposit forfeited, hundredths,
+ *                 NULL none (version 9)
  *   The parameters in force (credit-limit, threshold, quorum, duration,
  *   close-grace)
  *   are read from the passed 'set' proposals (governance_param_get), or
@@ -307,14 +335,14 @@
  * feed_stops(member BLOB PRIMARY KEY, since INTEGER)
  *   The members whose feeds this node's operator stopped taking (mutua
  *   feed stop; store_feed_stop). Node-local, not derived: a reindex keeps
- *   it (version 7).
+ *   it (version 8).
  *     member    the member's id
  *     since     when (ms, this node's clock)
  *
  * feed_holds(author BLOB PRIMARY KEY, member BLOB, why TEXT, seq INTEGER,
  *            entries INTEGER, bytes INTEGER, since INTEGER, reopens INTEGER?)
  *   The feeds the sync holds (store.c, budgets). A row goes when the feed
- *   moves on. Node-local, not derived (version 7).
+ *   moves on. Node-local, not derived (version 8).
  *     author    the feed (its signing key); member, whose
  *     why       'budget' (past entries-per-day or bytes-per-day) or
  *               'stopped' (feed_stops)
@@ -327,7 +355,7 @@
  * gov_recount(converged INTEGER)
  *   One row when the last full recount (governance_recount) reached its
  *   fixed point, none otherwise: an entry that decides nothing is then
- *   counted on its proposal alone (governance.c, recount_for; version 7).
+ *   counted on its proposal alone (governance.c, recount_for; version 8).
  *     converged 1
  *
  * void_feeds(author BLOB PRIMARY KEY, last INTEGER) WITHOUT ROWID
@@ -384,7 +412,8 @@
  *   For each resource (id) that has a step of its owner, the offer's own
  *   kind, title, unit, capacity, rate, location, description and
  *   auto_accept, as in resources before any step: where a replay of its
- *   steps starts (version 6).
+ *   steps starts (version 6); and its conditions, requires and deposit
+ *   (version 9).
  *
  * witnessed(feed BLOB, seq INTEGER, root BLOB, witness BLOB, wauthor BLOB,
  *           wseq INTEGER, time INTEGER)
@@ -498,6 +527,12 @@
  *                                number under --json
  *   mutua_duration(ms)           words ("14 days"), seconds under --json
  *   mutua_for_json()             1 when the row is printed as JSON
+ *   mutua_search(words, place)   the FTS5 query for a person's words (in
+ *                                titles, descriptions, locations) and a
+ *                                place's (in locations), each quoted;
+ *                                NULL when neither has a word
+ *                                (search_query, registered by
+ *                                search_register_sql)
  *
  * ---- the audit's scratch tables ----------------------------------------
  *
@@ -550,6 +585,11 @@
  *   8  the indexes proposals_set, proposals_target, votes_proposal_voter,
  *      tally_votes_vote, proposals_proposer; gov_recount; proposals.key,
  *      seq, verdict (filled by a refold); feed_stops, feed_holds
+ *   9  resources and offer_origins: conditions, requires, deposit;
+ *      loans.requires, deposit, estimate, conditions, reserve, forfeit;
+ *      loan_events.meter, fuel, damage, forfeit; proposals.forfeit;
+ *      loan_photos; offers_fts
+ *      (issue 16). Filled by a refold
  */
 #include "schema.h"
 
@@ -766,6 +806,37 @@ static const char v8_sql[] =
 	"CREATE TABLE feed_holds(author BLOB PRIMARY KEY, member BLOB NOT NULL,"
 	" why TEXT NOT NULL, seq INTEGER NOT NULL, entries INTEGER NOT NULL,"
 	" bytes INTEGER NOT NULL, since INTEGER NOT NULL, reopens INTEGER);";
+/* Conditions, deposits, estimates, condition reports and the catalogue's
+ * search (issue 16). The offer's terms (resources, offer_origins: the
+ * requirements comma-joined in their sorted order); what the request
+ * confirmed, and what the loan reserves of its borrower's credit limit
+ * (loans.reserve: loan_reserve, the one computation); each step's
+ * condition report and deposit forfeit; the photos the reports name;
+ * offers_fts, the full-text index of the active offers (search.c). */
+static const char v9_sql[] =
+	"ALTER TABLE resources ADD COLUMN conditions TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE resources ADD COLUMN requires TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE resources ADD COLUMN deposit INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE offer_origins ADD COLUMN conditions TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE offer_origins ADD COLUMN requires TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE offer_origins ADD COLUMN deposit INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN requires TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE loans ADD COLUMN deposit INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN estimate INTEGER;"
+	"ALTER TABLE loans ADD COLUMN conditions BLOB;"
+	"ALTER TABLE loans ADD COLUMN reserve INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE loans ADD COLUMN forfeit INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN meter INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN fuel INTEGER;"
+	"ALTER TABLE loan_events ADD COLUMN damage TEXT;"
+	"ALTER TABLE loan_events ADD COLUMN forfeit INTEGER;"
+	"ALTER TABLE proposals ADD COLUMN forfeit INTEGER;"
+	"CREATE TABLE loan_photos(hash BLOB NOT NULL, step BLOB NOT NULL,"
+	" PRIMARY KEY(hash, step)) WITHOUT ROWID;"
+	"CREATE INDEX loan_photos_step ON loan_photos(step);"
+	"CREATE VIRTUAL TABLE offers_fts USING fts5(title, description, location,"
+	" content = 'resources', content_rowid = 'rowid',"
+	" tokenize = 'unicode61 remove_diacritics 2');";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -778,6 +849,7 @@ const struct schema_step schema_steps[] = {
 	{6, v6_sql, 1},
 	{7, v7_sql, 1},
 	{8, v8_sql, 1},
+	{9, v9_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

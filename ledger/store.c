@@ -10,6 +10,7 @@
 #include "refusal.h"
 #include "member.h"
 #include "schema.h"
+#include "search.h"
 #include "store_int.h"
 #include "view.h"
 #include "util.h"
@@ -345,7 +346,7 @@ struct store *store_open(const char *path)
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
 	    migrate(s, &refold) || store_exec(s, schema_refold_sql) || load_genesis(s) ||
-	    lending_register_sql(s) || view_register_sql(s) ||
+	    lending_register_sql(s) || view_register_sql(s) || search_register_sql(s) ||
 	    (refold && s->genesis && store_reindex(s))) {
 		err_set("store '%s': %s", path, err_msg());
 		goto fail;

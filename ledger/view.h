@@ -118,13 +118,30 @@ extern const struct view view_block_conflicts;
 /* offers: ?1 kind, ?2 owner id, ?3 withdrawn ones too (0/1), ?4 ?5 a slot:
  * only those with capacity free over it, in column free; pending, the
  * requests waiting for an answer that meet it; blocked, the reasons of
- * the owner's blocks that meet it; slot, 'free' or 'pending requests' */
+ * the owner's blocks that meet it; slot, 'free' or 'pending requests';
+ * ?6 words, ?7 a place: only the offers whose title, description and
+ * location (?6) and location (?7) hold them (search.h) */
 extern const struct view view_offers;
 /* one offer: ?1 its id */
 extern const struct view view_offer;
 /* requests and loans: ?1 those this member owns (0/1), ?2 those it
  * borrows (0/1), ?3 the member's id, ?4 a state */
 extern const struct view view_requests;
+/* one request or loan, its terms and its reserve: ?1 its id; with its
+ * steps as steps_json (view_request_full, for --json) */
+extern const struct view view_request, view_request_full;
+/* the steps of a loan (?1), with their condition reports */
+extern const struct view view_loan_steps;
+/* the steps of loan ?2 whose condition report names photo hash ?1 */
+extern const struct view view_photo_steps;
+/* A step's condition report in words ("meter 12345, fuel 75%, damage:
+ * ..., 2 photos"), NULL none: SQL over loan_events alias v */
+#define VIEW_REPORT_SQL(v) \
+	"nullif(rtrim(coalesce('meter ' || " v ".meter || ', ', '')" \
+	" || coalesce('fuel ' || " v ".fuel || '%, ', '')" \
+	" || coalesce('damage: ' || " v ".damage || ', ', '')" \
+	" || coalesce((SELECT nullif(count(*), 0) || ' photo(s)' FROM loan_photos p" \
+	"  WHERE p.step = " v ".id), ''), ', '), '')"
 /* loans holding their slot and the owner's blocks (state 'blocked', its
  * reason; the note only to the owner ?4) that meet [?1, ?2), ?3 of one
  * resource */

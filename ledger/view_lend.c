@@ -4,7 +4,8 @@
  * the CLI prints (their names are the JSON fields of --json); what a
  * column derives from is the fold's (lending.c, fold.c); mutua_free,
  * mutua_conflict and mutua_withdrawn are the booking rule's, mutua_holds
- * the loan table's (lending_register_sql), and a balance is the sum of a
+ * the loan table's (lending_register_sql), mutua_search the catalogue's
+ * (search.h), and a balance is the sum of a
  * member's settlements (lending.h).
  */
 #include "view.h"
@@ -49,7 +50,8 @@ const struct view view_block_conflicts = {
 	" m.name AS owner_name, r.kind AS kind, r.title AS title, r.unit AS unit," \
 	" r.capacity AS capacity, mutua_amount(r.rate) AS rate, r.location AS location," \
 	" r.status AS status, r.description AS description," \
-	" r.auto_accept AS auto_accept," \
+	" r.auto_accept AS auto_accept, r.conditions AS conditions," \
+	" r.requires AS requires, mutua_amount(r.deposit) AS deposit," \
 	" mutua_time(r.created, 'seconds') AS created," \
 	" mutua_time(r.updated, 'seconds') AS updated," \
 	" " free " FROM resources r JOIN members m ON m.id = r.owner"
@@ -74,6 +76,8 @@ const struct view view_offers = {
 	" WHERE (?1 IS NULL OR r.kind = ?1) AND (?2 IS NULL OR r.owner = ?2)"
 	" AND (?3 OR NOT mutua_withdrawn(r.withdrawn))"
 	" AND (?4 IS NULL OR mutua_free(r.id, ?4, ?5) > 0)"
+	" AND (mutua_search(?6, ?7) IS NULL OR r.rowid IN (SELECT rowid FROM offers_fts"
+	"  WHERE offers_fts MATCH mutua_search(?6, ?7)))"
 	" ORDER BY m.name, r.title, r.id"};
 
 const struct view view_offer = {"offer", OFFER_SELECT("NULL AS free") " WHERE r.id = ?1"};
@@ -116,6 +120,55 @@ const struct view view_requests = {
 	" WHERE ((?1 AND l.owner = ?3) OR (?2 AND l.borrower = ?3))"
 	" AND (?4 IS NULL OR l.state = ?4)"
 	" ORDER BY l.start_ms, l.id"};
+
+/* One loan and its terms: what the request confirmed and reserves. */
+#define REQUEST_SELECT(extra) \
+	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource," \
+	" r.title AS resource_title, mo.name AS owner_name, mb.name AS borrower_name," \
+	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\"," \
+	" l.quantity AS quantity, l.state AS state, coalesce(l.unit, r.unit) AS unit," \
+	" mutua_amount(l.agreed_rate) AS agreed_rate, nullif(l.requires, '') AS requires," \
+	" CASE WHEN l.conditions IS NOT NULL THEN 'confirmed' END AS conditions," \
+	" mutua_amount(nullif(l.deposit, 0)) AS deposit, l.estimate / 1000.0 AS estimate," \
+	" mutua_amount(l.reserve) AS reserve, mutua_amount(l.forfeit) AS forfeit," \
+	" l.usage / 1000.0 AS usage, mutua_amount(l.credits) AS credits," \
+	" nullif(l.note, '') AS note, nullif(l.reason, '') AS reason" extra \
+	" FROM loans l LEFT JOIN resources r ON r.id = l.resource" \
+	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower" \
+	" WHERE l.id = ?1"
+
+#define STEP_COLUMNS \
+	"e.type AS step, m.name AS author_name, lower(hex(e.author)) AS author," \
+	" mutua_time(e.time, 'seconds') AS time," \
+	" e.verdict IS NULL AS taken, e.verdict AS verdict, e.usage / 1000.0 AS usage," \
+	" e.meter AS meter, e.fuel AS fuel, e.damage AS damage, mutua_amount(e.forfeit) AS forfeit," \
+	" " VIEW_REPORT_SQL("e") " AS report," \
+	" (SELECT json_group_array(lower(hex(p.hash))) FROM loan_photos p" \
+	"  WHERE p.step = e.id) AS photos_json, nullif(e.note, '') AS note," \
+	" lower(hex(e.id)) AS id"
+
+const struct view view_request = {"request", REQUEST_SELECT("")};
+
+const struct view view_request_full = {
+	"request",
+	REQUEST_SELECT(", (SELECT json_group_array(json(o)) FROM (SELECT json_object("
+		       "'step', e.type, 'author', lower(hex(e.author)), 'time', e.time,"
+		       " 'taken', e.verdict IS NULL, 'verdict', e.verdict, 'meter', e.meter,"
+		       " 'fuel', e.fuel, 'damage', e.damage, 'forfeit', e.forfeit / 100.0,"
+		       " 'photos', (SELECT json_group_array(lower(hex(p.hash))) FROM loan_photos p"
+		       " WHERE p.step = e.id), 'id', lower(hex(e.id))) AS o FROM loan_events e"
+		       " WHERE e.request = l.id ORDER BY e.time, e.id)) AS steps_json")};
+
+const struct view view_loan_steps = {
+	"loan steps",
+	"SELECT " STEP_COLUMNS " FROM loan_events e LEFT JOIN members m ON m.id = e.author"
+	" WHERE e.request = ?1 ORDER BY e.time, e.id"};
+
+const struct view view_photo_steps = {
+	"photo steps",
+	"SELECT " STEP_COLUMNS " FROM loan_photos ph JOIN loan_events e ON e.id = ph.step"
+	" LEFT JOIN members m ON m.id = e.author"
+	" WHERE ph.hash = ?1 AND e.request = ?2 ORDER BY e.verdict IS NOT NULL, e.time, e.id"};
 
 /* The loans that hold their resource's capacity, and the owner's blocks:
  * to others a block shows its reason only (state 'blocked'), its note to

@@ -109,6 +109,7 @@ int cmd_audit(struct ctx *c, int argc, char **argv);
 int cmd_report(struct ctx *c, int argc, char **argv);
 int cmd_step(struct ctx *c, int argc, char **argv);
 int cmd_requests(struct ctx *c, int argc, char **argv);
+int cmd_verify_photo(struct ctx *c, int argc, char **argv);
 int cmd_calendar(struct ctx *c, int argc, char **argv);
 int cmd_balance(struct ctx *c, int argc, char **argv);
 int cmd_export_csv(struct ctx *c, int argc, char **argv);

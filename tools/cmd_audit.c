@@ -237,6 +237,10 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		       (unsigned long long)sum.entries, (unsigned long long)sum.loans,
 		       (unsigned long long)sum.closed);
 		json_real(stdout, (double)sum.credits_moved / 100.0);
+		fputs(",\"deposits_held\":", stdout);
+		json_real(stdout, (double)sum.deposits_held / 100.0);
+		fputs(",\"deposits_forfeited\":", stdout);
+		json_real(stdout, (double)sum.deposits_forfeited / 100.0);
 		printf(",\"forks\":%llu,\"violations\":%llu,\"ok\":%s,\"complete\":%s,"
 		       "\"incomplete\":%llu,\"witnessed_feeds\":%llu,\"seconds\":",
 		       (unsigned long long)sum.forks, (unsigned long long)sum.issues,
@@ -255,6 +259,12 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		       (unsigned long long)sum.members, (unsigned long long)sum.feeds,
 		       (unsigned long long)sum.entries, (unsigned long long)sum.loans,
 		       (unsigned long long)sum.closed, credits, (unsigned long long)sum.forks);
+		if (sum.deposits_held || sum.deposits_forfeited) {
+			char held[32], lost[32];
+			amount_format(held, sum.deposits_held);
+			amount_format(lost, sum.deposits_forfeited);
+			printf(_("deposits held %s, forfeited %s\n"), held, lost);
+		}
 		printf(_("checked in %.2f s (%.0f entries/s, %d threads)\n"), sum.seconds, rate,
 		       sum.threads);
 		rc = heads_out(c, scratch);

@@ -110,7 +110,8 @@ static int open_current_member(struct ctx *c, const char *arg, uint8_t id[32])
 	return EXIT_OK;
 }
 
-static const char use_text_settle[] = "mutua propose settle REQ USAGE [--reason TEXT]";
+static const char use_text_settle[] =
+	"mutua propose settle REQ USAGE [--forfeit CREDITS] [--reason TEXT]";
 
 int cmd_propose(struct ctx *c, int argc, char **argv)
 {
@@ -120,13 +121,15 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		"       mutua propose set credit-limit|threshold|quorum|duration|close-grace|"
 		"open-proposals|reason-max|entries-per-day|bytes-per-day VALUE [--reason TEXT]\n"
 		"       mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]\n"
-		"       mutua propose settle REQ USAGE [--reason TEXT]";
+		"       mutua propose settle REQ USAGE [--forfeit CREDITS] [--reason TEXT]";
 	static const struct option opts[] = {
 		{"college", required_argument, NULL, 'c'},
 		{"reason", required_argument, NULL, 'r'},
 		{"upto", required_argument, NULL, 'u'},
+		{"forfeit", required_argument, NULL, 'f'},
 		{0},
 	};
+	int64_t forfeit = 0;
 	const char *college = NULL, *reason = NULL;
 	uint64_t upto = 0;
 	int has_upto = 0;
@@ -144,6 +147,13 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 			if (parse_u64("--upto", optarg, INT64_MAX, &upto))
 				return EXIT_USAGE;
 			has_upto = 1;
+			break;
+		case 'f':
+			/* settle: the part of the request's deposit forfeited */
+			if (amount_parse(optarg, 0, &forfeit))
+				return fail_err(EXIT_USAGE, "--forfeit");
+			if (forfeit > DEPOSIT_MAX)
+				return fail(EXIT_USAGE, "--forfeit: %s is too large", optarg);
 			break;
 		default: return usage(use);
 		}
@@ -240,6 +250,8 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		st.request.data = req;
 		st.request.len = 32;
 		st.usage = (uint64_t)figure;
+		st.has_forfeit = forfeit > 0;
+		st.forfeit = (uint64_t)forfeit;
 		p.what_case = MUTUA__PROPOSAL__WHAT_SETTLE;
 		p.settle = &st;
 		return append_proposal(c, &p);

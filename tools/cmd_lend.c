@@ -7,8 +7,10 @@
 #include "cli.h"
 #include "i18n.h"
 #include "entry.h"
+#include "file.h"
 #include "i18n.h"
 #include "lending.h"
+#include "loan_read.h"
 #include "loan.h"
 #include "style.h"
 #include "util.h"
@@ -69,11 +71,31 @@ static const char *state_now(struct ctx *c, const uint8_t id[32], const char *df
 	return lending_loan_get(c->store, id, &l) == 1 ? loan_state_name(l.state) : dflt;
 }
 
+/* The offer's terms in words, for a borrower who has not confirmed them:
+ * its conditions (cut), requirements and deposit, joined by "; ". */
+static void terms_words(char *out, size_t cap, const struct offer_info *o)
+{
+	char part[3][160], a[32];
+	int n = 0;
+	if (*o->conditions)
+		snprintf(part[n++], sizeof part[0], _("conditions \"%.60s%s\""), o->conditions,
+			 strlen(o->conditions) > 60 ? "..." : "");
+	if (*o->requires)
+		snprintf(part[n++], sizeof part[0], _("requires %s"), o->requires);
+	if (o->deposit > 0) {
+		amount_format(a, o->deposit);
+		snprintf(part[n++], sizeof part[0], _("deposit %s"), a);
+	}
+	out[0] = 0;
+	for (int i = 0; i < n; i++)
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? "; " : "", part[i]);
+}
+
 int cmd_borrow(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] "
 				  "[--note TEXT] [--wait]\n"
-				  "       [--repeat weekly --until DATE]";
+				  "       [--repeat weekly --until DATE] [--confirm[=REQ,...]] [--estimate N]";
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, 'f'},
 		{"to", required_argument, NULL, 't'},
@@ -82,12 +104,18 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 		{"wait", no_argument, NULL, 'w'},
 		{"repeat", required_argument, NULL, 'R'},
 		{"until", required_argument, NULL, 'U'},
+		{"confirm", optional_argument, NULL, 'c'},
+		{"estimate", required_argument, NULL, 'e'},
 		{0},
 	};
 	const char *from = NULL, *to = NULL, *note = NULL, *repeat = NULL, *until_arg = NULL;
 	uint64_t quantity = 1;
 	int64_t start, end, until = 0;
 	int o, rc, wait = 0;
+	/* --confirm=LIST: the requirements the borrower holds */
+	char list[REQUIRES_MAX * (REQUIREMENT_MAX_LEN + 1) + 1];
+	const char *held[REQUIRES_MAX];
+	struct lending_confirm cf = {0, NULL, 0, -1};
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'w': wait = 1; break;
@@ -105,6 +133,29 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 					    "1 or more", optarg);
 			if (parse_u64("--quantity", optarg, CAPACITY_MAX, &quantity))
 				return EXIT_USAGE;
+			break;
+		case 'c':
+			cf.confirm = 1;
+			if (!optarg)
+				break;
+			if (strlen(optarg) >= sizeof list)
+				return fail(EXIT_USAGE, "--confirm: at most %d requirements",
+					    REQUIRES_MAX);
+			snprintf(list, sizeof list, "%s", optarg);
+			cf.requires = held;
+			cf.n_requires = 0;
+			for (char *p = strtok(list, ","); p; p = strtok(NULL, ",")) {
+				if (entry_check_requirement(p))
+					return fail_err(EXIT_USAGE, "--confirm");
+				if (cf.n_requires == REQUIRES_MAX)
+					return fail(EXIT_USAGE, "--confirm: at most %d requirements",
+						    REQUIRES_MAX);
+				held[cf.n_requires++] = p;
+			}
+			break;
+		case 'e':
+			if (usage_parse(optarg, &cf.estimate))
+				return fail_err(EXIT_USAGE, "--estimate");
 			break;
 		default: return usage(use);
 		}
@@ -160,9 +211,25 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 	if (start < now && !c->json)
 		fprintf(stderr, _("mutua: warning: the slot started in the past (%s); the request "
 				  "covers what is left of it\n"), from);
+	struct offer_info off;
+	rc = loan_read_offer(c->store, res, &off);
+	if (rc < 0)
+		return fail_err(EXIT_REFUSED, "store");
+	if (rc == 1 && !cf.confirm && (*off.conditions || *off.requires || off.deposit > 0)) {
+		char words[512];
+		terms_words(words, sizeof words, &off);
+		return fail(EXIT_REFUSED, "'%s' has terms to confirm (%s): read them with 'mutua offer "
+			    "show %.12s', then borrow with --confirm (or --confirm=REQ,... for the "
+			    "requirements you hold)", off.title, words, argv[optind]);
+	}
+	if (rc == 1 && cf.estimate < 0 &&
+	    (strcmp(off.unit, "km") == 0 || strcmp(off.unit, "m3") == 0))
+		return fail(EXIT_USAGE, "--estimate is needed: '%s' is counted in %s (the usage you "
+			    "expect, held against your credit limit until the loan settles)",
+			    off.title, off.unit);
 	uint8_t id[32];
-	if (lending_borrow(c->store, c->key, res, start, end, quantity, note, wait, until,
-			   getenv("MUTUA_ACTOR"), id))
+	if (lending_borrow_terms(c->store, c->key, res, start, end, quantity, note, wait, until,
+				 getenv("MUTUA_ACTOR"), &cf, id))
 		return fail_err(EXIT_REFUSED, NULL);
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, 32);
@@ -198,17 +265,20 @@ struct step {
 	enum loan_step step;
 	const char *use;
 	int usage;                     /* takes --usage */
+	int report;                    /* takes a condition report */
 };
 
+#define REPORT_USE "\n       [--meter N] [--fuel LEVEL] [--damage TEXT] [--photo FILE]..."
 static const struct step steps[] = {
-	{LOAN_ACCEPT, "mutua accept REQ [--series]", 0},
-	{LOAN_DECLINE, "mutua decline REQ [--reason TEXT] [--waitlist] [--series]", 0},
-	{LOAN_CANCEL, "mutua cancel REQ [--reason TEXT]", 0},
-	{LOAN_HANDOVER, "mutua handover REQ [--note TEXT]", 0},
-	{LOAN_RETURN, "mutua return REQ [--usage N] [--note TEXT]", 1},
-	{LOAN_CLOSE, "mutua close REQ [--usage N] [--note TEXT]", 1},
-	{LOAN_AGREE, "mutua agree REQ [--note TEXT]", 0},
-	{LOAN_DISPUTE, "mutua dispute REQ --reason TEXT", 0},
+	{LOAN_ACCEPT, "mutua accept REQ [--series]", 0, 0},
+	{LOAN_DECLINE, "mutua decline REQ [--reason TEXT] [--waitlist] [--series]", 0, 0},
+	{LOAN_CANCEL, "mutua cancel REQ [--reason TEXT]", 0, 0},
+	{LOAN_HANDOVER, "mutua handover REQ [--note TEXT]" REPORT_USE, 0, 1},
+	{LOAN_RETURN, "mutua return REQ [--usage N] [--note TEXT]" REPORT_USE, 1, 1},
+	{LOAN_CLOSE, "mutua close REQ [--usage N] [--note TEXT] [--forfeit CREDITS]" REPORT_USE,
+	 1, 1},
+	{LOAN_AGREE, "mutua agree REQ [--note TEXT]", 0, 0},
+	{LOAN_DISPUTE, "mutua dispute REQ --reason TEXT", 0, 0},
 };
 
 /* accept or decline --series: the step for each occurrence of l's series
@@ -273,6 +343,28 @@ static int run_series(struct ctx *c, enum loan_step step, const struct lending_l
 	return refused ? EXIT_REFUSED : EXIT_OK;
 }
 
+/* --fuel: full, 3/4, 1/2, 1/4, empty, or a percentage (75 or 75%). */
+static int fuel_parse(const char *s, int *out)
+{
+	static const struct {
+		const char *name;
+		int pct;
+	} levels[] = {{"full", 100}, {"3/4", 75}, {"1/2", 50}, {"1/4", 25}, {"empty", 0}};
+	for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
+		if (strcmp(s, levels[i].name) == 0) {
+			*out = levels[i].pct;
+			return 0;
+		}
+	char *end;
+	long v = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : -1;
+	if (v >= 0 && v <= 100 && (!*end || (end[0] == '%' && !end[1]))) {
+		*out = (int)v;
+		return 0;
+	}
+	return err_set("'%s' is no fuel level (full, 3/4, 1/2, 1/4, empty, or a percentage "
+		       "0 to 100)", s);
+}
+
 static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -281,11 +373,25 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		{"usage", required_argument, NULL, 'u'},
 		{"waitlist", no_argument, NULL, 'w'},
 		{"series", no_argument, NULL, 'S'},
+		{"meter", required_argument, NULL, 'm'},
+		{"fuel", required_argument, NULL, 'F'},
+		{"damage", required_argument, NULL, 'd'},
+		{"photo", required_argument, NULL, 'p'},
+		{"forfeit", required_argument, NULL, 'x'},
 		{0},
 	};
 	const char *note = NULL, *usage_arg = NULL;
-	int o, rc, waitlist = 0, series = 0;
+	int o, rc, waitlist = 0, series = 0, reported = 0;
+	uint8_t photos[PHOTOS_MAX][32];
+	struct lending_report rep = {-1, -1, NULL, photos, 0};
+	struct lending_extra ex = {NULL, 0, 0};
+	uint64_t meter;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (strchr("mFdp", o) && o && !sp->report)
+			return usage(sp->use);
+		if (o == 'x' && sp->step != LOAN_CLOSE)
+			return usage(sp->use);
+		reported |= o && strchr("mFdp", o) != NULL;
 		switch (o) {
 		case 'r': note = optarg; break;
 		case 'w':
@@ -297,6 +403,35 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 			if (sp->step != LOAN_DECLINE && sp->step != LOAN_ACCEPT)
 				return usage(sp->use);
 			series = 1;
+			break;
+		case 'm':
+			if (parse_u64("--meter", optarg, METER_MAX, &meter))
+				return EXIT_USAGE;
+			rep.meter = (int64_t)meter;
+			break;
+		case 'F':
+			if (fuel_parse(optarg, &rep.fuel))
+				return fail_err(EXIT_USAGE, "--fuel");
+			break;
+		case 'd':
+			if (text_check("--damage", optarg, NOTE_MAX_LEN, 1))
+				return fail_err(EXIT_USAGE, NULL);
+			rep.damage = optarg;
+			break;
+		case 'p':
+			if (rep.n_photos == PHOTOS_MAX)
+				return fail(EXIT_USAGE, "--photo: at most %d photos a report",
+					    PHOTOS_MAX);
+			/* the file stays with the members: its hash is signed */
+			if (file_hash(optarg, photos[rep.n_photos]))
+				return fail_err(EXIT_USAGE, "--photo");
+			rep.n_photos++;
+			break;
+		case 'x':
+			if (amount_parse(optarg, 0, &ex.forfeit))
+				return fail_err(EXIT_USAGE, "--forfeit");
+			if (ex.forfeit < 1 || ex.forfeit > DEPOSIT_MAX)
+				return fail(EXIT_USAGE, "--forfeit: from 0.01 to the request's deposit");
 			break;
 		case 'u':
 			if (!sp->usage)
@@ -355,8 +490,10 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	}
 	/* the rate is the request's, agreed by the borrower: none is sent */
 	int64_t rate = -1;
-	if (lending_append(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
-			   getenv("MUTUA_ACTOR")))
+	if (reported)
+		ex.report = &rep;
+	if (lending_append_ex(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
+			      getenv("MUTUA_ACTOR"), &ex))
 		return fail(EXIT_REFUSED, "cannot %s: %s", name, err_msg_local());
 	print_step(c, &l, state_now(c, l.id, to));
 	return EXIT_OK;
@@ -477,9 +614,77 @@ int cmd_unblock(struct ctx *c, int argc, char **argv)
 
 /* ---- listings --------------------------------------------------------- */
 
+/* mutua requests show REQ: the loan, its terms and reserve, and its steps
+ * with their condition reports (one JSON object with --json). */
+static int requests_show(struct ctx *c, int argc, char **argv)
+{
+	uint8_t id[32];
+	int rc;
+	if (argc != 3)
+		return usage("mutua requests show REQ");
+	if ((rc = cli_open(c, NEED_FED)) ||
+	    (rc = resolve_id(c, "request", &view_loan_ids, argv[2], id)))
+		return rc;
+	struct view_arg a[] = {VIEW_ID(id)};
+	if (c->json)
+		return out_record(c, &view_request_full, a, 1) < 0 ? EXIT_REFUSED : EXIT_OK;
+	if (out_record(c, &view_request, a, 1) < 0)
+		return EXIT_REFUSED;
+	static const char *const cols[] = {"time", "step", "author_name:20", "taken", "usage",
+					   "report:48", "verdict:40", NULL};
+	putchar('\n');
+	return out_rows(c, &view_loan_steps, a, 1, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+}
+
+int cmd_verify_photo(struct ctx *c, int argc, char **argv)
+{
+	static const char use[] = "mutua verify-photo FILE REQ";
+	uint8_t hash[32], id[32];
+	int rc;
+	if (argc != 3)
+		return usage(use);
+	if (file_hash(argv[1], hash))
+		return fail_err(EXIT_USAGE, NULL);
+	if ((rc = cli_open(c, NEED_FED)) ||
+	    (rc = resolve_id(c, "request", &view_loan_ids, argv[2], id)))
+		return rc;
+	struct view_arg a[] = {VIEW_ID(hash), VIEW_ID(id)};
+	int64_t taken = 0;
+	struct view_rows *r = view_open(c->store, &view_photo_steps, a, 2, 0);
+	if (!r)
+		return fail_err(EXIT_REFUSED, "store");
+	int col_taken = view_find(r, "taken"), n = 0;
+	while ((rc = view_next(r)) == 1) {
+		taken += view_int(r, col_taken) != 0;
+		n++;
+	}
+	view_close(&r);
+	if (rc < 0)
+		return fail_err(EXIT_REFUSED, "store");
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, hash, 32);
+	if (n) {
+		/* which step, who signed it, when */
+		static const char *const cols[] = {"step", "author_name:24", "time", "taken",
+						   "verdict:40", "id.12", NULL};
+		if (out_rows(c, &view_photo_steps, a, 2, cols) < 0)
+			return EXIT_REFUSED;
+	}
+	if (taken)
+		return EXIT_OK;
+	if (n)
+		return fail(EXIT_REFUSED, "photo %.12s is named only by steps of this loan that "
+			    "took no effect", hex);
+	return fail(EXIT_REFUSED, "photo %.12s (BLAKE2b-256 of '%s') is not one recorded on "
+		    "this loan", hex, argv[1]);
+}
+
 int cmd_requests(struct ctx *c, int argc, char **argv)
 {
-	static const char use[] = "mutua requests [--incoming|--outgoing] [--state STATE]";
+	static const char use[] = "mutua requests [--incoming|--outgoing] [--state STATE]\n"
+				  "       mutua requests show REQ";
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return requests_show(c, argc, argv);
 	static const struct option opts[] = {
 		{"incoming", no_argument, NULL, 'i'},
 		{"outgoing", no_argument, NULL, 'o'},

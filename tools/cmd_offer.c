@@ -5,6 +5,7 @@
 #include "i18n.h"
 #include "lending.h"
 #include "loan_read.h"
+#include "search.h"
 #include "util.h"
 #include "view.h"
 
@@ -15,13 +16,38 @@
 /* The fields of an offer, as given on the command line. */
 struct offer_opts {
 	const char *kind, *title, *unit, *capacity, *rate, *location, *description;
+	const char *conditions, *deposit;
 	int auto_accept; /* -1 not given */
 	int force;       /* update: lower the capacity below loans in progress */
+	int requires;    /* 1: --requires or --no-requires given (replaces the list) */
+	size_t n_req;
+	char req[REQUIRES_MAX][REQUIREMENT_MAX_LEN + 1];
+	char *req_ptrs[REQUIRES_MAX];
 };
 
 static const char offer_use[] =
 	"mutua offer add --kind KIND --title TEXT [--unit UNIT] [--capacity N]\n"
-	"       [--rate CREDITS] [--location TEXT] [--description TEXT] [--auto-accept]";
+	"       [--rate CREDITS] [--location TEXT] [--description TEXT] [--auto-accept]\n"
+	"       [--conditions TEXT] [--requires licence:CAT|insurance]... [--deposit CREDITS]";
+
+/* Adds one requirement to oo's list (usage error when it is none). */
+static int add_requirement(struct offer_opts *oo, const char *r)
+{
+	if (entry_check_requirement(r))
+		return fail_err(EXIT_USAGE, "--requires");
+	for (size_t i = 0; i < oo->n_req; i++)
+		if (strcmp(oo->req[i], r) == 0)
+			return EXIT_OK;
+	if (oo->n_req == REQUIRES_MAX)
+		return fail(EXIT_USAGE, "--requires: at most %d requirements", REQUIRES_MAX);
+	snprintf(oo->req[oo->n_req++], sizeof oo->req[0], "%s", r);
+	return EXIT_OK;
+}
+
+static int req_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
 
 static int parse_offer_opts(int argc, char **argv, struct offer_opts *oo)
 {
@@ -36,13 +62,28 @@ static int parse_offer_opts(int argc, char **argv, struct offer_opts *oo)
 		{"auto-accept", no_argument, NULL, 'a'},
 		{"no-auto-accept", no_argument, NULL, 'A'},
 		{"force", no_argument, NULL, 'F'},
+		{"conditions", required_argument, NULL, 'C'},
+		{"requires", required_argument, NULL, 'R'},
+		{"no-requires", no_argument, NULL, 'N'},
+		{"deposit", required_argument, NULL, 'D'},
 		{0},
 	};
-	int o;
+	int o, rc;
 	memset(oo, 0, sizeof *oo);
 	oo->auto_accept = -1;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
+		case 'C': oo->conditions = optarg; break;
+		case 'D': oo->deposit = optarg; break;
+		case 'R':
+			oo->requires = 1;
+			if ((rc = add_requirement(oo, optarg)))
+				return rc;
+			break;
+		case 'N':
+			oo->requires = 1;
+			oo->n_req = 0;
+			break;
 		case 'k': oo->kind = optarg; break;
 		case 't': oo->title = optarg; break;
 		case 'u': oo->unit = optarg; break;
@@ -60,7 +101,7 @@ static int parse_offer_opts(int argc, char **argv, struct offer_opts *oo)
 }
 
 /* Applies the given options over o (whose strings the caller owns). */
-static int apply_offer_opts(const struct offer_opts *oo, Mutua__Offer *o)
+static int apply_offer_opts(struct offer_opts *oo, Mutua__Offer *o)
 {
 	uint64_t cap;
 	int64_t rate;
@@ -104,6 +145,28 @@ static int apply_offer_opts(const struct offer_opts *oo, Mutua__Offer *o)
 	if (oo->auto_accept >= 0) {
 		o->has_auto_accept = oo->auto_accept;
 		o->auto_accept = oo->auto_accept;
+	}
+	if (oo->conditions) {
+		if (text_check("--conditions", oo->conditions, CONDITIONS_MAX_LEN, 1))
+			return fail_err(EXIT_USAGE, NULL);
+		o->conditions = *oo->conditions ? (char *)oo->conditions : NULL;
+	}
+	if (oo->deposit) {
+		int64_t d;
+		if (amount_parse(oo->deposit, 0, &d))
+			return fail_err(EXIT_USAGE, "--deposit");
+		if (d > DEPOSIT_MAX)
+			return fail(EXIT_USAGE, "--deposit: %s is too large", oo->deposit);
+		o->has_deposit = d > 0;
+		o->deposit = (uint64_t)d;
+	}
+	if (oo->requires) {
+		/* sorted, each once: the format's canonical list */
+		qsort(oo->req, oo->n_req, sizeof oo->req[0], req_cmp);
+		for (size_t i = 0; i < oo->n_req; i++)
+			oo->req_ptrs[i] = oo->req[i];
+		o->n_requires = oo->n_req;
+		o->requires = oo->n_req ? oo->req_ptrs : NULL;
 	}
 	return EXIT_OK;
 }
@@ -150,15 +213,17 @@ static int offer_add(struct ctx *c, int argc, char **argv)
 static int offer_list(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua offer list [--kind KIND] [--member NAME|ID] [--all]\n"
-				  "       [--available FROM/TO]";
+				  "       [--available FROM/TO] [--search WORDS] [--near PLACE]";
 	static const struct option opts[] = {
 		{"kind", required_argument, NULL, 'k'},
 		{"member", required_argument, NULL, 'm'},
 		{"all", no_argument, NULL, 'a'},
 		{"available", required_argument, NULL, 'v'},
+		{"search", required_argument, NULL, 's'},
+		{"near", required_argument, NULL, 'n'},
 		{0},
 	};
-	const char *kind = NULL, *member = NULL;
+	const char *kind = NULL, *member = NULL, *words = NULL, *near = NULL;
 	int64_t from = 0, to = 0;
 	int all = 0, available = 0, o, rc;
 	uint8_t owner[32];
@@ -173,6 +238,19 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 			break;
 		case 'm': member = optarg; break;
 		case 'a': all = 1; break;
+		case 's':
+		case 'n': {
+			int empty;
+			char *q = search_query(optarg, NULL, &empty);
+			free(q);
+			if (empty)
+				return fail(EXIT_USAGE, "--%s: give at least one word",
+					    o == 's' ? "search" : "near");
+			if (!q)
+				return fail_err(EXIT_USAGE, o == 's' ? "--search" : "--near");
+			*(o == 's' ? &words : &near) = optarg;
+			break;
+		}
 		case 'v': {
 			char *slash, why[512] = "";
 			int ok = 0;
@@ -209,7 +287,8 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 		return rc;
 	struct view_arg a[] = {VIEW_TEXT(kind), member ? VIEW_ID(owner) : VIEW_NULL,
 			       VIEW_INT(all), available ? VIEW_INT(from) : VIEW_NULL,
-			       available ? VIEW_INT(to) : VIEW_NULL};
+			       available ? VIEW_INT(to) : VIEW_NULL, VIEW_TEXT(words),
+			       VIEW_TEXT(near)};
 	static const char *const cols[] = {"id.12", "title:32", "kind", "owner_name:24",
 					   "capacity", "unit", "rate", "location:24",
 					   "status", NULL};
@@ -218,7 +297,7 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 	static const char *const slot_cols[] = {"id.12", "title:32", "kind", "owner_name:24",
 						"free", "unit", "rate", "location:24",
 						"slot", "pending", "blocked", NULL};
-	return out_rows(c, &view_offers, a, 5, available ? slot_cols : cols) < 0 ? EXIT_REFUSED
+	return out_rows(c, &view_offers, a, 7, available ? slot_cols : cols) < 0 ? EXIT_REFUSED
 										: EXIT_OK;
 }
 
@@ -313,7 +392,9 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 	if (optind != argc - 1)
 		return usage("mutua offer update ID [--kind KIND] [--title TEXT] [--unit UNIT]\n"
 			     "       [--capacity N [--force]] [--rate CREDITS] [--location TEXT]\n"
-			     "       [--description TEXT] [--auto-accept|--no-auto-accept]");
+			     "       [--description TEXT] [--auto-accept|--no-auto-accept]\n"
+			     "       [--conditions TEXT] [--requires REQ]... [--no-requires]\n"
+			     "       [--deposit CREDITS]");
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
 	    (rc = offer_read(c, argv[optind], &cur)))
 		return rc;
@@ -326,6 +407,23 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 	o.location = *cur.location ? cur.location : NULL;
 	o.description = *cur.description ? cur.description : NULL;
 	o.has_auto_accept = o.auto_accept = cur.auto_accept;
+	o.conditions = *cur.conditions ? cur.conditions : NULL;
+	o.has_deposit = cur.deposit > 0;
+	o.deposit = (uint64_t)cur.deposit;
+	if (!oo.requires) {
+		/* the current list, kept as stored (sorted) */
+		for (char *p = cur.requires; *p && oo.n_req < REQUIRES_MAX;) {
+			char *comma = strchr(p, ',');
+			if (comma)
+				*comma = 0;
+			snprintf(oo.req[oo.n_req++], sizeof oo.req[0], "%.*s",
+				 REQUIREMENT_MAX_LEN, p);
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+		oo.requires = 1;
+	}
 	if ((rc = apply_offer_opts(&oo, &o)) == EXIT_OK) {
 		u.offer.data = cur.id;
 		u.offer.len = 32;

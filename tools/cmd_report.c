@@ -598,7 +598,16 @@ static void check_out(FILE *f, const struct report *r)
 	stat_n(f, s->closed, _("loans settled since the founding"));
 	fputs("<div class=\"stat\"><b>", f);
 	amount(f, s->credits_moved);
-	fprintf(f, "</b><span>%s</span></div></div>\n", _("credits moved since the founding"));
+	fprintf(f, "</b><span>%s</span></div>", _("credits moved since the founding"));
+	/* deposits: held by loans under way, forfeited at settlement */
+	if (s->deposits_held || s->deposits_forfeited) {
+		fputs("<div class=\"stat\"><b>", f);
+		amount(f, s->deposits_held);
+		fprintf(f, "</b><span>%s</span></div><div class=\"stat\"><b>", _("deposits held"));
+		amount(f, s->deposits_forfeited);
+		fprintf(f, "</b><span>%s</span></div>", _("deposits forfeited"));
+	}
+	fputs("</div>\n", f);
 	fputs("<p class=\"note\">", f);
 	if (r->bundle)
 		fputs(_("Checked on the copy of the records the auditor received, against the "

@@ -14,10 +14,26 @@ static const struct help_opt step_reason[] = {
 	{"--note TEXT", N_("the same as --reason")},
 	{NULL, NULL},
 };
+#define REPORT_OPTS \
+	{"--meter N", N_("condition report: the odometer or hour meter")}, \
+	{"--fuel LEVEL", N_("condition report: full, 3/4, 1/2, 1/4, empty or a percentage")}, \
+	{"--damage TEXT", N_("condition report: damage seen")}, \
+	{"--photo FILE", N_("condition report: a photo, recorded by its BLAKE2b-256 hash (the " \
+			    "file stays with you); repeatable")}
 static const struct help_opt step_usage[] = {
 	{"--usage N", N_("how much was used, in the offer's unit (default: the whole slot)")},
 	{"--note TEXT", N_("a note kept with the step")},
 	{"--reason TEXT", N_("the same as --note")},
+	REPORT_OPTS,
+	{NULL, NULL},
+};
+static const struct help_opt step_close[] = {
+	{"--usage N", N_("how much was used, in the offer's unit (default: the borrower's figure)")},
+	{"--note TEXT", N_("a note kept with the step")},
+	{"--reason TEXT", N_("the same as --note")},
+	{"--forfeit CREDITS", N_("claim this much of the deposit (after the return; the borrower "
+			      "agrees or disputes)")},
+	REPORT_OPTS,
 	{NULL, NULL},
 };
 
@@ -57,11 +73,14 @@ static const struct help_cmd cmds[] = {
 	{"offer",
 	 "mutua offer add --kind KIND --title TEXT [--unit UNIT] [--capacity N]\n"
 	 "       [--rate CREDITS] [--location TEXT] [--description TEXT] [--auto-accept]\n"
+	 "       [--conditions TEXT] [--requires REQ]... [--deposit CREDITS]\n"
 	 "mutua offer list [--kind KIND] [--member NAME|ID] [--all] [--available FROM/TO]\n"
+	 "       [--search WORDS] [--near PLACE]\n"
 	 "mutua offer show ID\n"
 	 "mutua offer update ID [--kind KIND] [--title TEXT] [--unit UNIT] [--capacity N]\n"
 	 "       [--force] [--rate CREDITS] [--location TEXT] [--description TEXT]\n"
-	 "       [--auto-accept|--no-auto-accept]\n"
+	 "       [--auto-accept|--no-auto-accept] [--conditions TEXT]\n"
+	 "       [--requires REQ]... [--no-requires] [--deposit CREDITS]\n"
 	 "mutua offer withdraw ID",
 	 OPTS({"--kind KIND", N_("vehicle, storage, skill, equipment, room or other")},
 	      {"--title TEXT", N_("the short name the others see")},
@@ -72,15 +91,25 @@ static const struct help_cmd cmds[] = {
 	      {"--description TEXT", N_("anything else a borrower should know")},
 	      {"--auto-accept", N_("accept requests that fit without asking")},
 	      {"--no-auto-accept", N_("update: ask again before accepting")},
+	      {"--conditions TEXT", N_("conditions the borrower confirms (fuel policy, ...); \"\" none")},
+	      {"--requires REQ", N_("what the borrower must hold: licence:CATEGORY (licence:B) or "
+				 "insurance; repeatable; update: replaces the list")},
+	      {"--no-requires", N_("update: no requirement any more")},
+	      {"--deposit CREDITS", N_("held against the borrower's credit limit until the close; 0 none")},
 	      {"--member NAME|ID", N_("list: only this member's offers")},
 	      {"--all", N_("list: withdrawn offers too")},
 	      {"--available FROM/TO", N_("list: only what is free for this slot")},
 	      {"--force", N_("update: lower the capacity below loans in progress, which are named "
-			     "for the owner to settle")}),
+			     "for the owner to settle")},
+	      {"--search WORDS", N_("list: only offers whose title, description or location "
+				 "hold these words (accents ignored, word starts match)")},
+	      {"--near PLACE", N_("list: only offers whose location holds these words")}),
 	 "mutua offer add --kind vehicle --title 'Camion 12 m3' --unit day --rate 20\n"
-	 "mutua offer list --available 2026-12-05/2026-12-06"},
-	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT] [--wait]\n"
-	 "       [--repeat weekly --until DATE]",
+	 "mutua offer add --kind vehicle --title Fourgon --requires licence:B --deposit 200\n"
+	 "mutua offer list --search camion --near orleans --available 2026-12-05/2026-12-06"},
+	{"borrow",
+	 "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT] [--wait]\n"
+	 "       [--repeat weekly --until DATE] [--confirm[=REQ,...]] [--estimate N]",
 	 OPTS({"--from TIME", N_("the start of the slot, e.g. 2026-12-05 or 2026-12-05T08:00")},
 	      {"--to TIME", N_("the end of the slot, e.g. 2026-12-05 or 2026-12-05T18:00")},
 	      {"--quantity N", N_("how many (default 1)")},
@@ -90,8 +119,13 @@ static const struct help_cmd cmds[] = {
 	      {"--repeat weekly", N_("the same slot every week: a series, each week a loan of its "
 				     "own")},
 	      {"--until DATE", N_("with --repeat: the last day a week may start (at most 53 "
-				  "weeks)")}),
-	 "mutua borrow 3fa2c1 --from 2026-12-05T08:00 --to 2026-12-05T18:00"},
+				  "weeks)")},
+	      {"--confirm", N_("confirm the offer's conditions, deposit and requirements as "
+			       "'offer show' lists them; --confirm=licence:B,insurance names the "
+			       "requirements held")},
+	      {"--estimate N", N_("km and m3: the usage expected, held against the credit limit")}),
+	 "mutua borrow 3fa2c1 --from 2026-12-05T08:00 --to 2026-12-05T18:00\n"
+	 "mutua borrow 3fa2c1 --from 2026-12-05 --to 2026-12-06 --confirm --estimate 120"},
 	{"block",
 	 "mutua block RESOURCE --from TIME --to TIME [--quantity N]\n"
 	 "       --reason internal|maintenance|other [--note TEXT]",
@@ -114,25 +148,35 @@ static const struct help_cmd cmds[] = {
 	 N_("mutua decline 9be0d4 --reason 'the van is in repair'")},
 	{"cancel", "mutua cancel REQ [--reason TEXT]", step_reason,
 	 N_("mutua cancel 9be0d4 --reason 'event postponed'")},
-	{"handover", "mutua handover REQ [--note TEXT]",
-	 OPTS({"--note TEXT", N_("a note kept with the step (state, mileage, ...)")},
-	      {"--reason TEXT", N_("the same as --note")}),
-	 N_("mutua handover 9be0d4 --note 'full tank'")},
-	{"return", "mutua return REQ [--usage N] [--note TEXT]", step_usage,
-	 "mutua return 9be0d4 --usage 1"},
-	{"close", "mutua close REQ [--usage N] [--note TEXT]", step_usage,
-	 "mutua close 9be0d4"},
+	{"handover",
+	 "mutua handover REQ [--note TEXT] [--meter N] [--fuel LEVEL] [--damage TEXT]\n"
+	 "       [--photo FILE]...",
+	 OPTS({"--note TEXT", N_("a note kept with the step")},
+	      {"--reason TEXT", N_("the same as --note")},
+	      REPORT_OPTS),
+	 "mutua handover 9be0d4 --meter 48210 --fuel full --photo front.jpg"},
+	{"return",
+	 "mutua return REQ [--usage N] [--note TEXT] [--meter N] [--fuel LEVEL]\n"
+	 "       [--damage TEXT] [--photo FILE]...",
+	 step_usage, "mutua return 9be0d4 --usage 1 --meter 48390 --fuel 3/4"},
+	{"close",
+	 "mutua close REQ [--usage N] [--note TEXT] [--forfeit CREDITS] [--meter N]\n"
+	 "       [--fuel LEVEL] [--damage TEXT] [--photo FILE]...",
+	 step_close, "mutua close 9be0d4\nmutua close 9be0d4 --forfeit 40 --damage 'dented door'"},
 	{"agree", "mutua agree REQ [--note TEXT]",
 	 OPTS({"--note TEXT", N_("a note kept with the step")}),
 	 "mutua agree 9be0d4"},
 	{"dispute", "mutua dispute REQ --reason TEXT",
 	 OPTS({"--reason TEXT", N_("why the owner's figure is wrong")}),
 	 N_("mutua dispute 9be0d4 --reason 'the meter read 132 km'")},
-	{"requests", "mutua requests [--incoming|--outgoing] [--state STATE]",
+	{"requests", "mutua requests [--incoming|--outgoing] [--state STATE]\n"
+	 "mutua requests show REQ",
 	 OPTS({"--incoming", N_("only requests for this member's resources")},
 	      {"--outgoing", N_("only this member's own requests")},
 	      {"--state STATE", N_("only those in this state (requested, accepted, ...)")}),
-	 "mutua requests --incoming --state requested"},
+	 "mutua requests --incoming --state requested\nmutua requests show 9be0d4"},
+	{"verify-photo", "mutua verify-photo FILE REQ", NO_OPTS,
+	 "mutua verify-photo front.jpg 9be0d4"},
 	{"calendar", "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics] [--out FILE]",
 	 OPTS({"--from DATE", N_("the first day shown, e.g. 2026-12-01")},
 	      {"--to DATE", N_("the last day shown, e.g. 2026-12-31")},
@@ -156,10 +200,11 @@ static const struct help_cmd cmds[] = {
 	 "mutua propose set credit-limit|threshold|quorum|duration|close-grace|open-proposals|\n"
 	 "    reason-max|entries-per-day|bytes-per-day VALUE [--reason TEXT]\n"
 	 "mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]\n"
-	 "mutua propose settle REQ USAGE [--reason TEXT]",
+	 "mutua propose settle REQ USAGE [--forfeit CREDITS] [--reason TEXT]",
 	 OPTS({"--college C", N_("admit: the new member's college")},
 	      {"--reason TEXT", N_("why, shown to the voters")},
-	      {"--upto SEQ", N_("rekey: the last entry of the old key that stays valid")}),
+	      {"--upto SEQ", N_("rekey: the last entry of the old key that stays valid")},
+	      {"--forfeit CREDITS", N_("settle: the part of the deposit the borrower forfeits")}),
 	 N_("mutua propose admit newcomer.card --reason 'joins the tool library'")},
 	{"proposals", "mutua proposals [--open]",
 	 OPTS({"--open", N_("only the proposals still open to vote")}),

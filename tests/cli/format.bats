@@ -118,6 +118,21 @@ setup_file() {
 	mutua --home "$C" return "$r" >/dev/null && share "$C" "$A" || return 1
 	mutua --home "$A" close "$r" --usage 3 >/dev/null && share "$A" "$C" || return 1
 	mutua --home "$C" agree "$r" >/dev/null || return 1
+	# terms, an estimate, condition reports with photos, a forfeit agreed
+	# (issue 16)
+	van=$(mutua --home "$A" offer add --kind vehicle --title "Fourgon" --unit km --rate 0.5 \
+		--conditions "Plein au retour." --requires licence:B --requires insurance \
+		--deposit 50) || return 1
+	share "$A" "$B" && printf 'photo 1' >"$T/p1.jpg" && printf 'photo 2' >"$T/p2.jpg" || return 1
+	r=$(mutua --home "$B" borrow "$van" --from 2026-01-25 --to 2026-01-25 --confirm \
+		--estimate 80) || return 1
+	share "$B" "$A" && mutua --home "$A" accept "$r" >/dev/null || return 1
+	mutua --home "$A" handover "$r" --meter 48210 --fuel full --photo "$T/p1.jpg" \
+		>/dev/null && share "$A" "$B" || return 1
+	mutua --home "$B" return "$r" --usage 90 --fuel 3/4 --damage "rayure" --photo "$T/p2.jpg" \
+		>/dev/null && share "$B" "$A" || return 1
+	mutua --home "$A" close "$r" --forfeit 10 >/dev/null && share "$A" "$B" || return 1
+	mutua --home "$B" agree "$r" >/dev/null || return 1
 	p=$(mutua --home "$A" propose set quorum 40 --reason "plus souple") || return 1
 	share_all
 	mutua --home "$B" vote "$p" yes >/dev/null && mutua --home "$C" vote "$p" no >/dev/null ||

@@ -655,7 +655,7 @@ load helpers
 	mutua --home "$A" offer withdraw "$id" >/dev/null
 	run -0 --separate-stderr mutua --home "$A" log
 	[ "${#lines[@]}" -eq 5 ]
-	[[ ${lines[0]} == TIME*AUTHOR_NAME*SEQ*TYPE*ID ]]
+	[[ ${lines[0]} == TIME*AUTHOR_NAME*SEQ*TYPE*ID*REPORT ]]
 	[[ ${lines[1]} == *Alpha*4*offer-withdraw* ]]
 	[[ ${lines[4]} == *Alpha*1*profile* ]]
 	run -0 mutua --json --home "$A" log

@@ -493,8 +493,8 @@ borrow_as() {
 	VAN=$(mutua --home "$A" offer add --kind vehicle --title Fourgon --unit km --rate 0.3)
 	STORE=$(mutua --home "$A" offer add --kind storage --title Entrepot --unit m3 --rate 1)
 	share "$A" "$B"
-	R1=$(borrow_as "$B" "$VAN" --from 2026-12-05 --to 2026-12-05)
-	R2=$(borrow_as "$B" "$STORE" --from 2026-12-05 --to 2026-12-09)
+	R1=$(borrow_as "$B" "$VAN" --from 2026-12-05 --to 2026-12-05 --estimate 100)
+	R2=$(borrow_as "$B" "$STORE" --from 2026-12-05 --to 2026-12-09 --estimate 12)
 	for r in "$R1" "$R2"; do
 		mutua --home "$A" accept "$r" >/dev/null
 		mutua --home "$A" handover "$r" >/dev/null

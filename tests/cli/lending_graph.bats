@@ -258,7 +258,7 @@ audit_blames() {
 	# a van counted in km needs the borrower's figure
 	KM=$(mutua --home "$A" offer add --kind vehicle --title Camion --unit km --rate 0.5)
 	share "$A" "$B"
-	R2=$(mutua --home "$B" borrow "$KM" --from "$from" --to "$to")
+	R2=$(mutua --home "$B" borrow "$KM" --from "$from" --to "$to" --estimate 50)
 	share "$B" "$A"
 	mutua --home "$A" accept "$R2" >/dev/null
 	mutua --home "$A" handover "$R2" >/dev/null

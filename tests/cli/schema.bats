@@ -59,7 +59,10 @@ DDL='"[^"]*\b(CREATE (TEMP |TEMPORARY )?(TABLE|(UNIQUE )?INDEX|VIEW|TRIGGER|VIRT
 	db=$T/a/store.db
 	header=$(schema_header)
 	missing=""
-	tables=$(sqlite3 "$db" "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+	# a virtual table's shadow tables are SQLite's own (pragma table_list
+	# says 'shadow'): the virtual table's paragraph speaks for them
+	tables=$(sqlite3 "$db" "SELECT name FROM pragma_table_list WHERE schema = 'main'
+		AND type IN ('table', 'virtual') AND name <> 'sqlite_schema' ORDER BY name")
 	[ -n "$tables" ]
 	for t in $tables; do
 		# the table's paragraph, less its signature (which names every

@@ -54,7 +54,9 @@
  *       node would: none of the refusals of the CLI or of store_append
  *       (capacity, state, party, the fold's verdict) apply, and the fold
  *       records its verdict as on every node. USAGE in thousandths of the
- *       unit, RATE in hundredths; -1 for absent. Prints the entry's id
+ *       unit, RATE in hundredths; -1 for absent. Prints the entry's id.
+ *       BUNDLETOOL_PHOTO (hex) adds a condition report naming that photo
+ *       hash (any length), BUNDLETOOL_FORFEIT (hundredths) a forfeit
  *   bundletool sign HOME TIME FILE KIND ARGS...
  *       signs, as a hostile member's patched node would, an entry at the
  *       next seq of HOME's own feed claiming TIME (ms since the epoch, or
@@ -66,6 +68,11 @@
  *         offer [BYTES]                  an offer of a van (a description of
  *                                        BYTES bytes)
  *         set NAME VALUE [REASON]        a proposal to set a parameter
+ *         request RESOURCE START END [REQ,...]
+ *                                        a request for the slot (ms) that
+ *                                        confirms only the requirements
+ *                                        given: no deposit, conditions or
+ *                                        estimate
  *         vote PROPOSAL yes|no|abstain
  *         tally PROPOSAL [VOTE]... [cut=KEY:SEQ]
  *         rotate CARDFILE                a rotation to that card (copied)
@@ -661,6 +668,26 @@ static int cmd_step(int argc, char **argv)
 	t.request.data = req;
 	t.request.len = 32;
 	t.note = "patched node";
+	/* a condition report naming one photo hash of any length, and a
+	 * forfeit, from the environment */
+	Mutua__ConditionReport cr = MUTUA__CONDITION_REPORT__INIT;
+	uint8_t photo[64];
+	ProtobufCBinaryData photos[1];
+	const char *ph = getenv("BUNDLETOOL_PHOTO"), *ff = getenv("BUNDLETOOL_FORFEIT");
+	if (ph && *ph) {
+		size_t n = strlen(ph) / 2;
+		if (n > sizeof photo || hex_decode(photo, n, ph))
+			return 2;
+		photos[0] = (ProtobufCBinaryData){n, photo};
+		cr.n_photos = 1;
+		cr.photos = photos;
+		cr.damage = "forged report";
+		t.report = &cr;
+	}
+	if (ff && *ff) {
+		t.has_forfeit = 1;
+		t.forfeit = strtoull(ff, NULL, 10);
+	}
 	if (argc >= 7) {
 		long long usage = strtoll(argv[5], NULL, 10), rate = strtoll(argv[6], NULL, 10);
 		t.has_usage = usage >= 0;
@@ -747,7 +774,27 @@ static int cmd_sign(int argc, char **argv)
 	Mutua__Proposal pr = MUTUA__PROPOSAL__INIT;
 	Mutua__Parameter par = MUTUA__PARAMETER__INIT;
 	char desc[DESCRIPTION_MAX_LEN + 1];
-	if (!strcmp(kind, "offer") && (argc == 6 || argc == 7)) {
+	uint8_t res[32];
+	char *reqs[8], reqbuf[256];
+	if (!strcmp(kind, "request") && (argc == 9 || argc == 10)) {
+		/* a request naming the requirements given (comma-joined, sorted),
+		 * no deposit, no conditions, no estimate: what a patched node
+		 * would sign to skip the offer's terms */
+		if (hex_decode(res, 32, argv[6]))
+			return 2;
+		rq.resource = (ProtobufCBinaryData){32, res};
+		rq.start = strtoll(argv[7], NULL, 10);
+		rq.end = strtoll(argv[8], NULL, 10);
+		rq.quantity = 1;
+		if (argc == 10) {
+			snprintf(reqbuf, sizeof reqbuf, "%s", argv[9]);
+			for (char *p = strtok(reqbuf, ","); p && rq.n_requires < 8; p = strtok(NULL, ","))
+				reqs[rq.n_requires++] = p;
+			rq.requires = reqs;
+		}
+		b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+		b.request = &rq;
+	} else if (!strcmp(kind, "offer") && (argc == 6 || argc == 7)) {
 		o.kind = MUTUA__KIND__KIND_VEHICLE;
 		o.title = "Forged van";
 		o.unit = MUTUA__UNIT__UNIT_DAY;

@@ -150,6 +150,8 @@ def distinct(vb, v, typ, i):
     v itself with its first bytes field (for a message) set to i."""
     if typ == "bytes":
         return i.to_bytes(len(v), "big")
+    if typ == "string":
+        return v + b"%05d" % i
     for num in sorted(vb.SCHEMA[typ]):
         name, t, label = vb.SCHEMA[typ][num]
         if t == "bytes" and label != "rep" and name in v:

@@ -50,6 +50,7 @@ import base64
 import binascii
 import hashlib
 import os
+import re
 import subprocess
 import sys
 
@@ -99,7 +100,9 @@ SCHEMA = {
     "Offer": {1: ("kind", "uint32", "req"), 2: ("title", "string", "req"),
               3: ("unit", "uint32", "req"), 4: ("capacity", "uint64", "req"),
               5: ("rate", "uint64", "req"), 6: ("location", "string", "opt"),
-              7: ("description", "string", "opt"), 8: ("auto_accept", "bool", "opt")},
+              7: ("description", "string", "opt"), 8: ("auto_accept", "bool", "opt"),
+              20: ("conditions", "string", "opt"), 21: ("requires", "string", "rep"),
+              22: ("deposit", "uint64", "opt")},
     "OfferUpdate": {1: ("offer", "bytes", "req"), 2: ("fields", "Offer", "req")},
     "OfferWithdraw": {1: ("offer", "bytes", "req")},
     "Block": {1: ("resource", "bytes", "req"), 2: ("start", "int64", "req"),
@@ -110,11 +113,19 @@ SCHEMA = {
                 3: ("end", "int64", "req"), 4: ("quantity", "uint64", "req"),
                 5: ("note", "string", "opt"), 6: ("rate", "uint64", "opt"),
                 7: ("unit", "uint32", "opt"), 10: ("wait", "bool", "opt"),
-                11: ("repeat", "uint32", "opt"), 12: ("until", "int64", "opt")},
+                11: ("repeat", "uint32", "opt"), 12: ("until", "int64", "opt"),
+                20: ("requires", "string", "rep"),
+                21: ("deposit", "uint64", "opt"), 22: ("estimate", "uint64", "opt"),
+                23: ("conditions", "bytes", "opt")},
     "Transition": {1: ("request", "bytes", "req"), 2: ("note", "string", "opt"),
                    3: ("usage", "uint64", "opt"), 4: ("rate", "uint64", "opt"),
-                   5: ("answers", "bytes", "opt"), 10: ("waitlist", "bool", "opt")},
-    "Settle": {1: ("request", "bytes", "req"), 2: ("usage", "uint64", "req")},
+                   5: ("answers", "bytes", "opt"), 10: ("waitlist", "bool", "opt"),
+                   20: ("report", "ConditionReport", "opt"),
+                   21: ("forfeit", "uint64", "opt")},
+    "ConditionReport": {1: ("meter", "uint64", "opt"), 2: ("fuel", "uint32", "opt"),
+                        3: ("damage", "string", "opt"), 4: ("photos", "bytes", "rep")},
+    "Settle": {1: ("request", "bytes", "req"), 2: ("usage", "uint64", "req"),
+               20: ("forfeit", "uint64", "opt")},
     "Proposal": {1: ("admit", "Card", "opt"), 2: ("exclude", "bytes", "opt"),
                  3: ("set", "Parameter", "opt"), 4: ("rekey", "Rekey", "opt"),
                  5: ("college", "string", "opt"), 6: ("reason", "string", "opt"),
@@ -386,6 +397,20 @@ TALLY_VOTES_MAX = 1500
 WITNESS_HEADS_MAX = 512
 
 
+REQUIREMENT = re.compile(rb"insurance|licence:[A-Z0-9]{1,4}")
+
+
+def requires(r):
+    """§5: requirements known, sorted by bytes, each once, at most 8."""
+    if len(r) > 8:
+        raise Bad("%d requirements (at most 8)" % len(r))
+    for i, x in enumerate(r):
+        if not REQUIREMENT.fullmatch(x):
+            raise Bad("%r is no requirement" % x)
+        if i and r[i - 1] >= x:
+            raise Bad("requirements must be sorted, each once")
+
+
 def offer(o):
     in_range(o["kind"], 1, 6, "offer kind")
     in_range(o["unit"], 1, 5, "offer unit")
@@ -395,6 +420,10 @@ def offer(o):
     text(o["title"], "title", 200)
     text(o.get("location"), "location", 200)
     text(o.get("description"), "description", 4000, multiline=True)
+    text(o.get("conditions"), "conditions", 2000, multiline=True)
+    requires(o["requires"])
+    if "deposit" in o:
+        in_range(o["deposit"], 1, 100000000, "offer deposit")
 
 
 WEEK_MS = 7 * 86400000
@@ -463,6 +492,11 @@ def payload(b, ver):
         in_range(p.get("rate", 0), 0, 100000000, "request rate")
         in_range(p.get("unit", 1), 1, 5, "request unit")
         series(p)
+        requires(p["requires"])
+        in_range(p.get("deposit", 0), 0, 100000000, "request deposit")
+        in_range(p.get("estimate", 0), 0, 1000000000, "request estimate")
+        if "conditions" in p:
+            size(p["conditions"], "conditions hash")
         text(p.get("note"), "note", 1000, multiline=True)
     elif kind in TRANSITIONS:
         size(p["request"], "request id")
@@ -476,6 +510,21 @@ def payload(b, ver):
             raise Bad("%s carries a waitlist" % kind)
         in_range(p.get("rate", 0), 0, 100000000, "rate")
         in_range(p.get("usage", 0), 0, 1000000000, "usage")
+        if "report" in p:
+            if kind not in ("handover", "give_back", "close"):
+                raise Bad("%s carries a condition report" % kind)
+            r = p["report"]
+            in_range(r.get("meter", 0), 0, 100000000000, "meter")
+            in_range(r.get("fuel", 0), 0, 100, "fuel")
+            if len(r["photos"]) > 16:
+                raise Bad("condition report of %d photos (at most 16)" % len(r["photos"]))
+            for ph in r["photos"]:
+                size(ph, "photo hash")
+            text(r.get("damage"), "damage", 1000, multiline=True)
+        if "forfeit" in p:
+            if kind != "close":
+                raise Bad("%s carries a forfeit" % kind)
+            in_range(p["forfeit"], 1, 100000000, "forfeit")
         text(p.get("note"), "note", 1000, multiline=True)
     elif kind == "proposal":
         text(p.get("college"), "college", 64)
@@ -494,6 +543,7 @@ def payload(b, ver):
         elif "settle" in p:
             size(p["settle"]["request"], "request id")
             in_range(p["settle"]["usage"], 0, 1000000000, "settled usage")
+            in_range(p["settle"].get("forfeit", 0), 0, 100000000, "settle forfeit")
         elif "set" in p:
             lim = PARAMS.get(p["set"]["name"])
             if lim is None:

@@ -695,6 +695,142 @@ static void test_decode_header_fields(void **state)
 	pack_refused(&b, "offer id must be 32 bytes");
 }
 
+/* Issue 16: an offer's terms, a request's confirmations, a step's
+ * condition report and forfeit, each field bounded and in its place. */
+static void test_decode_terms_and_reports(void **state)
+{
+	(void)state;
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	golden_header(&b, 3, some_prev, GOLDEN_TIME);
+	o.kind = 1;
+	o.title = "Fourgon";
+	o.unit = 2;
+	o.capacity = 1;
+	o.conditions = "Plein au retour";
+	char r_ins[] = "insurance", r_b[] = "licence:B", r_c1[] = "licence:C1";
+	char r_bad[] = "licence:b", r_long[] = "licence:ABCDE", r_other[] = "permis";
+	char *reqs[3] = {r_ins, r_b, r_c1};
+	o.requires = reqs;
+	o.n_requires = 3;
+	o.has_deposit = 1;
+	o.deposit = 20000;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	pack_accepted(&b);
+	char *unsorted[2] = {r_b, r_ins}, *twice[2] = {r_b, r_b};
+	o.requires = unsorted;
+	o.n_requires = 2;
+	pack_refused(&b, "requirements must be sorted, each once");
+	o.requires = twice;
+	pack_refused(&b, "requirements must be sorted, each once");
+	char *bad[1] = {r_bad};
+	o.requires = bad;
+	o.n_requires = 1;
+	pack_refused(&b, "'licence:b' is no requirement");
+	bad[0] = r_long;
+	pack_refused(&b, "'licence:ABCDE' is no requirement");
+	bad[0] = r_other;
+	pack_refused(&b, "'permis' is no requirement");
+	o.n_requires = 0;
+	o.deposit = 0;
+	pack_refused(&b, "offer deposit out of range");
+	o.deposit = DEPOSIT_MAX + 1;
+	pack_refused(&b, "offer deposit out of range");
+	o.deposit = DEPOSIT_MAX;
+	o.conditions = "a\x1b[2Jb";
+	pack_refused(&b, "conditions: control character");
+	o.conditions = NULL;
+	pack_accepted(&b);
+
+	/* a request's confirmations */
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	uint8_t res[33] = {7}, hash[33] = {8};
+	r.resource = (ProtobufCBinaryData){32, res};
+	r.start = GOLDEN_TIME;
+	r.end = GOLDEN_TIME + 1000;
+	r.quantity = 1;
+	r.requires = reqs;
+	r.n_requires = 2;
+	r.has_deposit = 1;
+	r.deposit = 20000;
+	r.has_estimate = 1;
+	r.estimate = 120000;
+	r.has_conditions = 1;
+	r.conditions = (ProtobufCBinaryData){32, hash};
+	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+	b.request = &r;
+	pack_accepted(&b);
+	r.conditions.len = 31;
+	pack_refused(&b, "conditions hash must be 32 bytes");
+	r.conditions.len = 32;
+	r.estimate = USAGE_MAX + 1;
+	pack_refused(&b, "request estimate out of range");
+	r.estimate = 0;
+	r.deposit = DEPOSIT_MAX + 1;
+	pack_refused(&b, "request deposit out of range");
+	r.deposit = 0;
+	r.requires = unsorted;
+	pack_refused(&b, "requirements must be sorted");
+
+	/* a condition report: on a handover, a return or a close only; a
+	 * photo is a 32-byte hash, never a file nor another length */
+	Mutua__Transition t = MUTUA__TRANSITION__INIT;
+	Mutua__ConditionReport cr = MUTUA__CONDITION_REPORT__INIT;
+	uint8_t req[33] = {5}, ph[2][33] = {{1}, {2}};
+	ProtobufCBinaryData photos[PHOTOS_MAX + 1];
+	for (size_t i = 0; i <= PHOTOS_MAX; i++)
+		photos[i] = (ProtobufCBinaryData){32, ph[i % 2]};
+	t.request = (ProtobufCBinaryData){32, req};
+	cr.has_meter = 1;
+	cr.meter = 48210;
+	cr.has_fuel = 1;
+	cr.fuel = 100;
+	cr.damage = "rayure";
+	cr.photos = photos;
+	cr.n_photos = 2;
+	t.report = &cr;
+	b.payload_case = MUTUA__BODY__PAYLOAD_HANDOVER;
+	b.handover = &t;
+	pack_accepted(&b);
+	photos[1].len = 31;
+	pack_refused(&b, "photo hash must be 32 bytes, not 31");
+	photos[1].len = 33;
+	pack_refused(&b, "photo hash must be 32 bytes, not 33");
+	photos[1].len = 64;
+	pack_refused(&b, "photo hash must be 32 bytes, not 64");
+	photos[1].len = 32;
+	cr.n_photos = PHOTOS_MAX + 1;
+	pack_refused(&b, "condition report of 17 photos");
+	cr.n_photos = PHOTOS_MAX;
+	pack_accepted(&b);
+	cr.fuel = 101;
+	pack_refused(&b, "fuel 101 is not a percentage");
+	cr.fuel = 0;
+	cr.meter = METER_MAX + 1;
+	pack_refused(&b, "meter out of range");
+	cr.meter = 0;
+	b.payload_case = MUTUA__BODY__PAYLOAD_GIVE_BACK;
+	b.give_back = &t;
+	pack_accepted(&b);
+	b.payload_case = MUTUA__BODY__PAYLOAD_ACCEPT;
+	b.accept = &t;
+	pack_refused(&b, "accept carries a condition report");
+	b.payload_case = MUTUA__BODY__PAYLOAD_AGREE;
+	b.agree = &t;
+	pack_refused(&b, "agree carries a condition report");
+	/* a forfeit: the close's only */
+	t.report = NULL;
+	t.has_forfeit = 1;
+	t.forfeit = 4000;
+	pack_refused(&b, "agree carries a forfeit");
+	b.payload_case = MUTUA__BODY__PAYLOAD_CLOSE;
+	b.close = &t;
+	pack_accepted(&b);
+	t.forfeit = 0;
+	pack_refused(&b, "forfeit out of range");
+}
+
 static void test_decode_profile(void **state)
 {
 	(void)state;
@@ -961,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_decode_header_fields),
 		cmocka_unit_test(test_decode_profile),
 		cmocka_unit_test(test_decode_offer_update),
+		cmocka_unit_test(test_decode_terms_and_reports),
 		cmocka_unit_test(test_seal_refuses_invalid),
 		cmocka_unit_test(test_verify_flipped),
 		cmocka_unit_test(test_names),

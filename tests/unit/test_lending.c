@@ -2123,8 +2123,8 @@ static void test_owner_alone_cannot_set_the_bill(void **state)
 	assert_int_equal(balance(s, kb), -6000);
 	assert_int_equal(col_int(s, "SELECT claim FROM loans WHERE id = ?1", r2), 3000);
 	/* the borrower's agreement is held to the credit limit */
-	assert_int_equal(lending_settle_check(s, r2, 3000), 0);
-	assert_int_equal(lending_settle_check(s, r2, 1000000), -1);
+	assert_int_equal(lending_settle_check(s, r2, 3000, 0), 0);
+	assert_int_equal(lending_settle_check(s, r2, 1000000, 0), -1);
 	assert_non_null(strstr(err_msg(), "credit limit"));
 	step(s, kb, DISPUTE, r2, "un jour", -1, -1);
 	assert_string_equal(STATE(s, r2), "disputed");
@@ -2588,6 +2588,305 @@ static void test_blocks_and_waitlist_shuffled(void **state)
 	free(want_b);
 }
 
+/* ---- issue 16: terms, deposits, estimates ------------------------------ */
+
+/* The reservation and the confirmation rule, pure. */
+static void test_reserve_and_terms(void **state)
+{
+	(void)state;
+	/* two days at 10.00 and a deposit of 200.00 */
+	assert_int_equal(loan_reserve("day", DAY(1), DAY(3), 1, 1000, -1, 20000), 22000);
+	/* 120 km estimated at 0.50: 60.00; no estimate: the deposit alone */
+	assert_int_equal(loan_reserve("km", DAY(1), DAY(2), 1, 50, 120000, 0), 6000);
+	assert_int_equal(loan_reserve("km", DAY(1), DAY(2), 1, 50, -1, 500), 500);
+	assert_int_equal(loan_reserve("m3", DAY(1), DAY(2), 1, 100, 1500, 0), 150);
+	/* the largest figures the format allows do not overflow */
+	assert_true(loan_reserve("km", DAY(1), DAY(2), 1, RATE_MAX, (int64_t)USAGE_MAX,
+				 DEPOSIT_MAX) > 0);
+	struct loan_offer_terms off = {"insurance,licence:B", 20000, {1}, 1}, req = off;
+	char buf[160];
+	assert_null(loan_terms_check(&off, &req, "day", -1, buf, sizeof buf));
+	snprintf(req.requires, sizeof req.requires, "licence:B");
+	assert_string_equal(loan_terms_check(&off, &req, "day", -1, buf, sizeof buf),
+			    "the request does not confirm the offer's requirement insurance");
+	/* a requirement is a whole word of the list, never a part of one */
+	snprintf(req.requires, sizeof req.requires, "insurance,licence:BE");
+	assert_non_null(loan_terms_check(&off, &req, "day", -1, buf, sizeof buf));
+	snprintf(req.requires, sizeof req.requires, "insurance,licence:B,licence:C");
+	assert_null(loan_terms_check(&off, &req, "day", -1, buf, sizeof buf));
+	req.deposit = 19999;
+	assert_string_equal(loan_terms_check(&off, &req, "day", -1, buf, sizeof buf),
+			    "the request does not confirm the offer's deposit of 200");
+	req.deposit = 30000; /* more than asked: what the borrower signed holds */
+	assert_null(loan_terms_check(&off, &req, "day", -1, buf, sizeof buf));
+	req.conditions[0] = 2;
+	assert_non_null(strstr(loan_terms_check(&off, &req, "day", -1, buf, sizeof buf),
+			       "conditions"));
+	req.conditions[0] = 1;
+	assert_non_null(strstr(loan_terms_check(&off, &req, "km", -1, buf, sizeof buf),
+			       "states no estimate"));
+	assert_null(loan_terms_check(&off, &req, "km", 0, buf, sizeof buf));
+}
+
+/* A forfeit in the graph: a claim like another figure, moved on the
+ * borrower's agreement, dropped by the owner's concession, bounded by
+ * the deposit, settled by the members' vote. */
+static void test_forfeit_graph(void **state)
+{
+	(void)state;
+	struct loan_terms t = {0};
+	t.start = LOAN_REQUESTED;
+	t.slot_usage = 1000;
+	t.withdrawn = INT64_MAX;
+	t.vote_usage = -1;
+	t.deposit = 20000;
+	memset(t.request, 1, 32);
+	const int st[6] = {LOAN_ACCEPT, LOAN_HANDOVER, LOAN_RETURN, LOAN_CLOSE, LOAN_AGREE,
+			   LOAN_DISPUTE};
+	const enum loan_party who[6] = {LOAN_OWNER, LOAN_OWNER, LOAN_BORROWER, LOAN_OWNER,
+					LOAN_BORROWER, LOAN_BORROWER};
+	struct loan_node n[6];
+	memset(n, 0, sizeof n);
+	for (int i = 0; i < 6; i++) {
+		memset(n[i].id, 0x20 + i, 32);
+		memcpy(n[i].answers, i == 0 ? t.request : i == 5 ? n[3].id : n[i - 1].id, 32);
+		n[i].step = st[i];
+		n[i].party = who[i];
+		n[i].time = 10 + i;
+		n[i].place = i;
+		n[i].usage = -1;
+		n[i].forfeit = -1;
+	}
+	n[3].forfeit = 4000;
+	struct loan_outcome o;
+	assert_int_equal(loan_resolve(&t, n, 4, &o), 0);
+	assert_int_equal(o.state, LOAN_CLAIMED);
+	assert_int_equal(o.claim, 1000);
+	assert_int_equal(o.claim_forfeit, 4000);
+	assert_int_equal(o.forfeit, 0);
+	assert_int_equal(loan_resolve(&t, n, 5, &o), 0);
+	assert_int_equal(o.state, LOAN_CLOSED);
+	assert_int_equal(o.usage, 1000);
+	assert_int_equal(o.forfeit, 4000);
+	/* disputed, then settled by the vote: its forfeit, at most the deposit */
+	memcpy(n[5].answers, n[3].id, 32);
+	struct loan_node m[6];
+	memcpy(m, n, sizeof m);
+	m[4] = m[5];
+	assert_int_equal(loan_resolve(&t, m, 5, &o), 0);
+	assert_int_equal(o.state, LOAN_DISPUTED);
+	t.vote_usage = 1000;
+	t.vote_forfeit = 90000;
+	assert_int_equal(loan_resolve(&t, m, 5, &o), 0);
+	assert_int_equal(o.state, LOAN_CLOSED);
+	assert_int_equal(o.forfeit, 20000);
+	t.vote_usage = -1;
+	/* above the deposit, or before the return: no effect */
+	n[3].forfeit = 20001;
+	assert_int_equal(loan_resolve(&t, n, 4, &o), 0);
+	assert_int_equal(o.state, LOAN_RETURNED);
+	assert_string_equal(n[3].why, "the forfeit exceeds the request's deposit");
+	n[3].forfeit = 100;
+	memcpy(n[3].answers, n[1].id, 32);
+	n[3].time = 100;
+	n[3].grace_end = 0;
+	assert_int_equal(loan_resolve(&t, n, 4, &o), 0);
+	assert_non_null(strstr(n[3].why, "after the borrower's return only"));
+	/* the owner's accept refused by the offer's terms: the loan stays requested */
+	n[0].refused = "the request does not confirm the offer's requirement insurance";
+	assert_int_equal(loan_resolve(&t, n, 1, &o), 0);
+	assert_int_equal(o.state, LOAN_REQUESTED);
+	assert_string_equal(n[0].why, n[0].refused);
+}
+
+/* An offer with terms, appended as the CLI does (sorted requirements). */
+static void offer_terms(struct store *s, const struct key *k, const char *title, uint32_t unit,
+			uint64_t rate, const char *conditions, const char *r1, const char *r2,
+			uint64_t deposit, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	char *reqs[2] = {(char *)r1, (char *)r2};
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = (char *)title;
+	o.unit = unit;
+	o.capacity = 5;
+	o.rate = rate;
+	o.conditions = (char *)conditions;
+	o.requires = reqs;
+	o.n_requires = (size_t)(r1 != NULL) + (r2 != NULL);
+	o.has_deposit = deposit > 0;
+	o.deposit = deposit;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	if (store_append(s, k, &b, id))
+		fail_msg("offer: %s", err_msg());
+	tick();
+}
+
+static void offer_set_deposit(struct store *s, const struct key *k, const uint8_t res[32],
+			      uint64_t deposit)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__OfferUpdate u = MUTUA__OFFER_UPDATE__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	char *reqs[2] = {"insurance", "licence:B"};
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Fourgon";
+	o.unit = UNIT_DAY;
+	o.capacity = 5;
+	o.rate = 5000;
+	o.conditions = "Plein au retour";
+	o.requires = reqs;
+	o.n_requires = 2;
+	o.has_deposit = 1;
+	o.deposit = deposit;
+	u.offer.data = (uint8_t *)res;
+	u.offer.len = 32;
+	u.fields = &o;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
+	b.offer_update = &u;
+	if (store_append(s, k, &b, NULL))
+		fail_msg("update: %s", err_msg());
+	tick();
+}
+
+static void borrow_confirmed(struct store *s, const struct key *k, const uint8_t res[32],
+			     int64_t start, int64_t end, int64_t estimate, uint8_t id[32])
+{
+	struct lending_confirm cf = {1, NULL, 0, estimate};
+	if (lending_borrow_terms(s, k, res, start, end, 1, NULL, 0, 0, NULL, &cf, id))
+		fail_msg("request: %s", err_msg());
+	tick();
+}
+
+/* The property for the reservations: offers with terms, an update of the
+ * deposit between requests and accepts, a refused accept signed all the
+ * same, estimates, a forfeit agreed; delivered in random interleavings
+ * (seeded; the seed is printed), the same loans (state, reserve,
+ * forfeit, credits), verdicts and reservations of each member. */
+static void test_terms_shuffled_same_reserve(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t van[32], km[32], r[5][32];
+	char sbuf[32];
+	offer_terms(s, ka, "Fourgon", UNIT_DAY, 5000, "Plein au retour", "insurance", "licence:B",
+		    20000, van);
+	offer_terms(s, ka, "Camion", MUTUA__UNIT__UNIT_KM, 200, NULL, "licence:C", NULL, 0, km);
+	borrow_confirmed(s, kb, van, DAY(1), DAY(2), -1, r[0]);
+	borrow_confirmed(s, kc, van, DAY(1), DAY(2), -1, r[1]);
+	borrow_confirmed(s, kb, km, DAY(3), DAY(4), 150000, r[2]);
+	step(s, ka, ACCEPT, r[0], NULL, -1, -1);
+	/* the deposit goes up: r1 confirmed 200 and cannot be accepted now */
+	offer_set_deposit(s, ka, van, 30000);
+	struct booking_check chk;
+	assert_int_equal(booking_can_accept(s, r[1], &chk), 0);
+	assert_non_null(strstr(chk.why, "deposit of 300"));
+	forge(s, ka, ACCEPT, r[1], r[1], clock_now_ms(), -1, NULL);
+	borrow_confirmed(s, kc, van, DAY(5), DAY(6), -1, r[3]);
+	step(s, ka, ACCEPT, r[3], NULL, -1, -1);
+	step(s, ka, ACCEPT, r[2], NULL, -1, -1);
+	/* r0: returned, a forfeit claimed and agreed */
+	step(s, ka, HANDOVER, r[0], NULL, -1, -1);
+	step(s, kb, RETURN, r[0], NULL, -1, -1);
+	struct lending_extra ex = {NULL, 5000};
+	if (lending_append_ex(s, ka, MUTUA__BODY__PAYLOAD_CLOSE, r[0], NULL, -1, -1, NULL, &ex))
+		fail_msg("close: %s", err_msg());
+	tick();
+	step(s, kb, AGREE, r[0], NULL, -1, -1);
+	borrow_confirmed(s, kb, van, DAY(7), DAY(8), -1, r[4]);
+
+	const char *states[5] = {"closed", "requested", "accepted", "accepted", "requested"};
+	for (int i = 0; i < 5; i++)
+		assert_string_equal(STATE(s, r[i]), states[i]);
+	/* a day at 50 and the deposit confirmed: the request's, not the offer's now */
+	assert_int_equal(col_int(s, "SELECT reserve FROM loans WHERE id = ?1", r[1]), 25000);
+	assert_int_equal(col_int(s, "SELECT reserve FROM loans WHERE id = ?1", r[3]), 35000);
+	/* 150 km at 2.00 */
+	assert_int_equal(col_int(s, "SELECT reserve FROM loans WHERE id = ?1", r[2]), 30000);
+	/* the day's 50 and the forfeit agreed */
+	assert_int_equal(col_int(s, "SELECT credits FROM loans WHERE id = ?1", r[0]), 10000);
+	int64_t com;
+	assert_int_equal(lending_committed(s, kb->id, NULL, &com), 0);
+	assert_int_equal(com, 30000);
+	assert_int_equal(lending_committed(s, kc->id, NULL, &com), 0);
+	assert_int_equal(com, 35000);
+#define TERMS_SQL \
+	"SELECT id, state, reserve, coalesce(forfeit, -1), coalesce(credits, -1), requires," \
+	" deposit, coalesce(estimate, -1) FROM loans ORDER BY id"
+#define VERDICTS_SQL "SELECT id, type, coalesce(verdict, '') FROM loan_events ORDER BY id"
+	char *want = db_dump(s, TERMS_SQL), *want_v = db_dump(s, VERDICTS_SQL);
+	uint32_t seed0 = (uint32_t)time(NULL);
+	for (uint32_t k = 0; k < 10; k++) {
+		uint32_t seed = seed0 + k;
+		print_message("terms, shuffled arrival: seed %u\n", seed);
+		srand(seed);
+		struct store *d = fx_store(f);
+		const struct key *ks[3] = {ka, kb, kc};
+		int done[3] = {0, 0, 0};
+		while (!done[0] || !done[1] || !done[2]) {
+			int i = rand() % 3;
+			while (done[i])
+				i = (i + 1) % 3;
+			if (!push_feed(s, d, ks[i]->id, 1 + (size_t)(rand() % 3)))
+				done[i] = 1;
+		}
+		char *got = db_dump(d, TERMS_SQL), *got_v = db_dump(d, VERDICTS_SQL);
+		if (strcmp(got, want) || strcmp(got_v, want_v))
+			fail_msg("seed %u gives another state:\n%s\n%s\nwanted:\n%s\n%s", seed, got,
+				 got_v, want, want_v);
+		int64_t c2;
+		assert_int_equal(lending_committed(d, kc->id, NULL, &c2), 0);
+		assert_int_equal(c2, 35000);
+		free(got);
+		free(got_v);
+		char name[32];
+		snprintf(name, sizeof name, "s%d.db", f->n - 1);
+		store_close(&f->st[--f->n]);
+		char *path = path_in(f->dir, name);
+		unlink(path);
+		free(path);
+	}
+	free(want);
+	free(want_v);
+}
+
+/* The owner's daemon declines, with the rule's reason, a request that
+ * does not confirm the offer's terms, and accepts one that does. */
+static void test_auto_answer_terms(void **state)
+{
+	struct fx *f = *state;
+	struct store *sa = fx_store(f);
+	uint8_t van[32], r1[32], r2[32];
+	char sbuf[32], reason[160];
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	char *reqs[2] = {"insurance", "licence:B"};
+	o.kind = MUTUA__KIND__KIND_VEHICLE;
+	o.title = "Fourgon";
+	o.unit = UNIT_DAY;
+	o.capacity = 1;
+	o.rate = 1000;
+	o.requires = reqs;
+	o.n_requires = 2;
+	o.has_deposit = 1;
+	o.deposit = 5000;
+	o.has_auto_accept = o.auto_accept = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	assert_int_equal(store_append(sa, ka, &b, van), 0);
+	tick();
+	borrow(sa, kb, van, DAY(1), DAY(2), 1, r1);
+	borrow_confirmed(sa, kc, van, DAY(1), DAY(2), -1, r2);
+	assert_int_equal(lending_auto_answer(sa, ka), 2);
+	assert_string_equal(STATE(sa, r1), "declined");
+	col_text(sa, "SELECT reason FROM loans WHERE id = ?1", r1, reason, sizeof reason);
+	assert_string_equal(reason, "the request does not confirm the offer's requirement insurance");
+	assert_string_equal(STATE(sa, r2), "accepted");
+	assert_int_equal(col_int(sa, "SELECT reserve FROM loans WHERE id = ?1", r2), 6000);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2629,6 +2928,10 @@ int main(void)
 		T(test_conflict_rule),
 		T(test_shuffled_arrival_same_state),
 		T(test_blocks_and_waitlist_shuffled),
+		T(test_reserve_and_terms),
+		T(test_forfeit_graph),
+		T(test_terms_shuffled_same_reserve),
+		T(test_auto_answer_terms),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -338,6 +338,9 @@ static char *dump_derived(struct store *s)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE"
 					    " type = 'table' AND name NOT IN ('entries', 'meta',"
 					    " 'forks', 'faults') AND name NOT LIKE 'sqlite_%'"
+					    /* the FTS5 index's own pages depend on how it
+					     * was written; its rows (offers_fts) are compared */
+					    " AND name NOT LIKE 'offers_fts_%'"
 					    " ORDER BY name", -1, &st, NULL), SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char *t = dump_table(db, (const char *)sqlite3_column_text(st, 0));
@@ -1502,6 +1505,7 @@ static void test_schema_steps_pinned(void **state)
 		"3dd69d3d3a0e07a7c58ec88ebd38f77b3e77c2ed921f36a349164f4bc8cbdd70",
 		"ef272d71ee4b66c66604bfa787c4a4c6b2e19db5d6f23627e509ec301ba6cdc4",
 		"bec2918f5d7c8cfcac93362553d626e3fed980be4caab3eb8f3c7b2b54055d2d",
+		"50d817da6eaf6d465074c0fb3b010c407e125f4a98a1a9d823ed62d5b3d68426",
 	};
 	_Static_assert(sizeof released / sizeof *released == SCHEMA_VERSION,
 		       "pin the new step's hash");
