@@ -88,10 +88,26 @@ int view_scalar_text(struct store *s, const struct view *v, const struct view_ar
 #define VIEW_CANDIDATES 5
 int view_resolve_id(struct store *s, const struct view *ids, const char *prefix,
 		    uint8_t out[32], char cand[VIEW_CANDIDATES][65], int *count);
-/* A member by name (exact, Unicode-unaware case-insensitive for ASCII) or
- * id prefix: same returns; -4 several members bear that name. */
+/* A member or an offer as a person names it (the rule is names.h's):
+ * a name equal to one member's (folded), else an id prefix of at least
+ * 6 hex digits, else a unique partial name. An offer is named by its id
+ * prefix, else by its title (only offers not withdrawn). */
+struct view_named {
+	int count; /* how many matched */
+	int near;  /* none matched: cand holds the names near the query */
+	int exact; /* the matches are exact names (several bear it) */
+	int ncand;
+	struct {
+		char id[65];
+		char label[256]; /* the name, or "title (owner)" */
+	} cand[VIEW_CANDIDATES];
+};
+/* Returns 1 one (out filled), 0 none (r->near: suggestions in cand), -2
+ * several (listed in cand), -1 error. */
 int view_resolve_member(struct store *s, const char *arg, uint8_t out[32],
-			char cand[VIEW_CANDIDATES][65], int *count);
+			struct view_named *r);
+int view_resolve_offer(struct store *s, const char *arg, uint8_t out[32],
+		       struct view_named *r);
 
 /* Local settings of this node (the meta table, keys "local.*"): malloc'd
  * value, or NULL when absent (1 / 0 / -1). */

@@ -181,7 +181,7 @@ static int add_peers(struct syncer *sy, struct store *s, const uint8_t *me,
 	char endpoint[ENDPOINT_MAX_LEN + 1];
 	int rc = 0;
 	for (int i = 0; i < cfg->npeers; i++) {
-		if (peer_resolve(s, cfg->peers[i], member, endpoint) ||
+		if (config_peer_resolve(s, cfg, i, member, endpoint) ||
 		    (memcmp(member, me, 32) == 0 &&
 		     err_set("peer '%s' is this node itself", cfg->peers[i])) ||
 		    syncer_add_peer(sy, member, endpoint)) {

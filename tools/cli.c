@@ -1,6 +1,7 @@
 /* cli.c - context, errors, ids and output shared by the mutua commands. */
 #include "cli.h"
 #include "help.h"
+#include "i18n.h"
 #include "federation.h"
 #include "util.h"
 #include "view.h"
@@ -244,25 +245,51 @@ static int resolve_fail(int rc, const char *what, const char *arg,
 	return EXIT_USAGE;
 }
 
+/* The message for a name that designates none or several (view_named). */
+static int named_fail(int rc, const char *what, const char *arg, const struct view_named *r)
+{
+	if (rc == -1)
+		return fail_err(EXIT_REFUSED, "store");
+	if (rc == 0 && r->near) {
+		fail(EXIT_REFUSED, "no %s named '%s'; did you mean:", what, arg);
+		for (int k = 0; k < r->ncand; k++)
+			fprintf(stderr, "  %s  %.12s\n", r->cand[k].label, r->cand[k].id);
+		return EXIT_REFUSED;
+	}
+	if (rc == 0)
+		return fail(EXIT_REFUSED, "no %s named '%s' nor with such an id (at least 6 hex "
+				"digits)", what, arg);
+	if (r->exact)
+		fail(EXIT_USAGE, "%d of them bear the name '%s': name one by its id", r->count,
+		     arg);
+	else
+		fail(EXIT_USAGE, "'%s' matches %d names: type more of the name, or the id", arg,
+		     r->count);
+	for (int k = 0; k < r->ncand; k++)
+		fprintf(stderr, "  %.12s  %s\n", r->cand[k].id, r->cand[k].label);
+	if (r->count > r->ncand)
+		fprintf(stderr, _("  ... and %d more\n"), r->count - r->ncand);
+	return EXIT_USAGE;
+}
+
 int resolve_id(struct ctx *c, const char *what, const struct view *ids,
 	       const char *prefix, uint8_t out[32])
 {
 	char cand[VIEW_CANDIDATES][65];
+	if (ids == &view_offer_ids) { /* offers are named by title as well */
+		struct view_named r;
+		int rc = view_resolve_offer(c->store, prefix, out, &r);
+		return rc == 1 ? EXIT_OK : named_fail(rc, what, prefix, &r);
+	}
 	int count, rc = view_resolve_id(c->store, ids, prefix, out, cand, &count);
 	return rc == 1 ? EXIT_OK : resolve_fail(rc, what, prefix, cand, count);
 }
 
 int resolve_member(struct ctx *c, const char *arg, uint8_t out[32])
 {
-	char cand[VIEW_CANDIDATES][65];
-	int count, rc = view_resolve_member(c->store, arg, out, cand, &count);
-	if (rc == 1)
-		return EXIT_OK;
-	if (rc == -4)
-		return fail(EXIT_USAGE, "several members are named '%s': use an id", arg);
-	if (rc == -3)
-		return fail(EXIT_REFUSED, "no member named '%s'", arg);
-	return resolve_fail(rc, "member", arg, cand, count);
+	struct view_named r;
+	int rc = view_resolve_member(c->store, arg, out, &r);
+	return rc == 1 ? EXIT_OK : named_fail(rc, "member", arg, &r);
 }
 
 /* Width of a UTF-8 string in characters (close enough for tables). */

@@ -291,9 +291,9 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		for (int i = 0; i < cfg.npeers; i++) {
 			uint8_t m[32];
 			char ep[ENDPOINT_MAX_LEN + 1];
-			if (peer_resolve(c->store, cfg.peers[i], m, ep) ||
+			if (config_peer_resolve(c->store, &cfg, i, m, ep) ||
 			    syncer_add_peer(sy, m, ep))
-				check(0, "peer %s: %s", cfg.peers[i], err_msg());
+				check(0, "%s", err_msg());
 		}
 	} else {
 		struct replica_endpoint *ep;
