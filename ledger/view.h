@@ -151,6 +151,8 @@ extern const struct view view_daemon;
 extern const struct view view_daemon_peers;
 extern const struct view view_integrity;
 extern const struct view view_doctor;
+/* ?1 a member: the highest seq of its feed another member has witnessed */
+extern const struct view view_feed_witnessed;
 
 /* view_report.c: the board's report; ?1, ?2 the period (ms, [from, to)) */
 extern const struct view view_report_members;

@@ -7,6 +7,8 @@
 #include "view.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -198,8 +200,11 @@ int cli_open(struct ctx *c, int need)
 		if (store_member_of(c->store, c->key->id, c->me, NULL) != 1)
 			memcpy(c->me, c->key->id, KEY_ID_BYTES);
 		/* the commands that sign wait for the hold; status does not */
-		if ((need & NEED_FED) && !(c->cmd && strcmp(c->cmd, "status") == 0))
+		if ((need & NEED_FED) && !(c->cmd && strcmp(c->cmd, "status") == 0)) {
 			rc = wait_hold(c);
+			c->signs = rc == EXIT_OK && store_head(c->store, c->me, &c->head_open,
+							       NULL) == 0;
+		}
 	}
 out:
 	free(kp);
@@ -207,8 +212,50 @@ out:
 	return rc;
 }
 
+long cli_daemon(const struct ctx *c)
+{
+	char *lock = cli_path(c, "mutuad.lock");
+	long pid = -1;
+	int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		pid = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? (long)fl.l_pid : 0;
+		close(fd);
+	} else if (errno != ENOENT) {
+		/* the daemon's own file, private to its user: its status file
+		 * tells the pid, and the pid whether it runs */
+		char *st = cli_path(c, "mutuad.status");
+		FILE *f = fopen(st, "r");
+		int p = 0;
+		pid = 0;
+		if (f && fscanf(f, "{\"pid\":%d,", &p) == 1 && p > 0 &&
+		    (kill(p, 0) == 0 || errno == EPERM))
+			pid = p;
+		if (f)
+			fclose(f);
+		free(st);
+	}
+	free(lock);
+	return pid;
+}
+
+/* An entry signed while this home's mutuad is stopped waits in the store:
+ * said once, after the command, so that nobody waits for an answer to a
+ * request no other member has seen. */
+static void note_unsent(struct ctx *c)
+{
+	uint64_t head = 0;
+	if (!c->signs || !c->store || store_head(c->store, c->me, &head, NULL) ||
+	    head <= c->head_open || cli_daemon(c) != 0)
+		return;
+	fputs(_("mutua: mutuad is not running for this home: what was just signed will "
+		"reach the other members when it starts (systemctl start mutuad)\n"),
+	      stderr);
+}
+
 void cli_close(struct ctx *c)
 {
+	note_unsent(c);
 	store_close(&c->store);
 	key_destroy(&c->key);
 	sodium_free(c->pass);

@@ -23,6 +23,8 @@ struct ctx {
 	char *pass;          /* of a sealed key file (sodium_malloc'd) */
 	/* the member this node is: its first key, whatever key signs now */
 	uint8_t me[KEY_ID_BYTES];
+	int signs;          /* may append: cli_close says when nothing will send it */
+	uint64_t head_open; /* this member's head when the store was opened */
 };
 
 /* Command entry points: argv[0] is the command name. */
@@ -45,6 +47,9 @@ int usage_parse(const char *s, int64_t *out);
  * or an exit code after printing why. */
 int cli_open(struct ctx *c, int need);
 void cli_close(struct ctx *c);
+/* mutuad of this home: its pid when it runs, 0 when it ran here once and
+ * is stopped, -1 when it never ran here. */
+long cli_daemon(const struct ctx *c);
 char *cli_path(const struct ctx *c, const char *name); /* malloc'd */
 
 /* Local settings kept in the store's meta table ("local.*"). */

@@ -125,8 +125,15 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 		return fail_err(EXIT_REFUSED, NULL);
 	if (r > 0) {
 		const char *who = gap.owner ? "owner" : "borrower";
-		return fail(EXIT_REFUSED, "the %s's feed has no checkpoint covering the %s yet; wait "
-			    "for the %s's node to checkpoint, then sync", who, gap.step, who);
+		char author[HEX_ID_LEN + 1];
+		hex_encode(author, gap.author, KEY_ID_BYTES);
+		/* mutuad checkpoints by itself only a day after the entry */
+		return fail(EXIT_REFUSED, "the %s's feed (%.12s) has no checkpoint covering the %s "
+			    "yet: its mutuad makes one within %lld h of the entry (or after %d "
+			    "more entries); to have the proof now, ask the %s to run 'mutua "
+			    "checkpoint', then, once this node holds it ('mutua sync' or "
+			    "mutuad), run this command again", who, author, gap.step,
+			    (long long)(CHECKPOINT_AGE_MS / 3600000), CHECKPOINT_EVERY, who);
 	}
 	rc = proof_write(&p, out) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
 	if (rc == EXIT_OK) {
