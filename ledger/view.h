@@ -128,6 +128,10 @@ extern const struct view view_offer;
 /* requests and loans: ?1 those this member owns (0/1), ?2 those it
  * borrows (0/1), ?3 the member's id, ?4 a state */
 extern const struct view view_requests;
+/* the same, for the table: see view_lend.c */
+extern const struct view view_requests_brief;
+/* one request with every field (?1 its id, ?2 steps_json too), its steps */
+extern const struct view view_request, view_request_steps;
 /* loans holding their slot that meet [?1, ?2), ?3 of one resource */
 extern const struct view view_calendar;
 /* each member's credits: ?1 one member */

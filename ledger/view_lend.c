@@ -60,6 +60,67 @@ const struct view view_requests = {
 	" AND (?4 IS NULL OR l.state = ?4)"
 	" ORDER BY l.start_ms, l.id"};
 
+/* The requests table (tools/cmd_lend.c prints it to fit 100 columns):
+ * the parameters of view_requests; mine: 1 when this member owns the
+ * resource; other: the other member's name; the slot in ms; credits in
+ * hundredths, claim in thousandths; why: a refusal's reason. */
+const struct view view_requests_brief = {
+	"requests",
+	"SELECT lower(hex(l.id)) AS id, coalesce(r.title, '?') AS title, l.quantity AS quantity,"
+	" l.owner = ?3 AS mine,"
+	" coalesce(CASE WHEN l.owner = ?3 THEN mb.name ELSE mo.name END, '?') AS other,"
+	" l.start_ms AS start_ms, l.end_ms AS end_ms, l.state AS state,"
+	" l.credits AS credits, l.reason AS reason,"
+	" CASE WHEN l.state = 'requested' THEN mutua_conflict(l.id) END AS conflict,"
+	" l.claim AS claim, coalesce(l.unit, r.unit) AS unit"
+	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
+	" LEFT JOIN members mo ON mo.id = l.owner"
+	" LEFT JOIN members mb ON mb.id = l.borrower"
+	" WHERE ((?1 AND l.owner = ?3) OR (?2 AND l.borrower = ?3))"
+	" AND (?4 IS NULL OR l.state = ?4)"
+	" ORDER BY l.start_ms, l.id"};
+
+/* One loan's steps, the request first: ?1 its id. */
+#define STEPS_OF(req) \
+	" FROM (SELECT q.requested AS t, 0 AS o, 'request' AS type, q.borrower AS author," \
+	"  NULL AS usage, NULL AS rate, q.note AS note, NULL AS verdict, q.id AS k" \
+	"  FROM loans q WHERE q.id = " req \
+	"  UNION ALL SELECT e.time, 1, e.type, e.author, e.usage, e.rate, e.note, e.verdict," \
+	"  e.id FROM loan_events e WHERE e.request = " req ") e" \
+	" LEFT JOIN members m ON m.id = e.author ORDER BY e.t, e.o, e.k"
+#define STEP_COLUMNS \
+	ISO("e.t") " AS time, e.type AS step, coalesce(m.name, '?') AS by," \
+	" lower(hex(e.author)) AS by_id, e.usage / 1000.0 AS usage, e.rate / 100.0 AS rate," \
+	" e.note AS note, e.verdict AS verdict"
+
+const struct view view_request_steps = {
+	"request steps", "SELECT " STEP_COLUMNS STEPS_OF("?1")};
+
+/* One request, every field; ?2 1: with its steps as steps_json (--json). */
+const struct view view_request = {
+	"request",
+	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource,"
+	" r.title AS resource_title, lower(hex(l.owner)) AS owner,"
+	" mo.name AS owner_name, lower(hex(l.borrower)) AS borrower,"
+	" mb.name AS borrower_name, " ISO("l.start_ms") " AS \"from\","
+	" " ISO("l.end_ms") " AS \"to\", l.quantity AS quantity,"
+	" l.state AS state, " ISO("l.requested") " AS requested,"
+	" " ISO("l.decided") " AS decided, " ISO("l.closed") " AS closed,"
+	" l.usage / 1000.0 AS usage, coalesce(l.unit, r.unit) AS unit,"
+	" l.agreed_rate / 100.0 AS agreed_rate, l.rate / 100.0 AS rate,"
+	" l.credits / 100.0 AS credits, l.claim / 1000.0 AS usage_claimed,"
+	" l.reason AS reason, l.note AS note,"
+	" CASE WHEN l.state = 'requested' THEN mutua_conflict(l.id) END AS conflict,"
+	" l.ignored AS ignored_steps,"
+	" CASE WHEN ?2 THEN (SELECT json_group_array(json_object('time', time, 'step', step,"
+	"  'by', by, 'by_id', by_id, 'usage', usage, 'rate', rate, 'note', note,"
+	"  'verdict', verdict)) FROM (SELECT " STEP_COLUMNS STEPS_OF("l.id") ")) END"
+	"  AS steps_json"
+	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
+	" LEFT JOIN members mo ON mo.id = l.owner"
+	" LEFT JOIN members mb ON mb.id = l.borrower"
+	" WHERE l.id = ?1"};
+
 /* The loans that hold their resource's capacity. */
 const struct view view_calendar = {
 	"calendar",

@@ -303,15 +303,17 @@ static int named_fail(int rc, const char *what, const char *arg, const struct vi
 			fprintf(stderr, "  %s  %.12s\n", r->cand[k].label, r->cand[k].id);
 		return EXIT_REFUSED;
 	}
+	if (rc == 0 && hex_is_prefix(arg, 6, 64))
+		return fail(EXIT_REFUSED, "no %s with id '%s', nor named so", what, arg);
 	if (rc == 0)
 		return fail(EXIT_REFUSED, "no %s named '%s' nor with such an id (at least 6 hex "
 				"digits)", what, arg);
+	const char *whats = strcmp(what, "member") == 0 ? "members" : "offers";
 	if (r->exact)
-		fail(EXIT_USAGE, "%d of them bear the name '%s': name one by its id", r->count,
-		     arg);
+		fail(EXIT_USAGE, "%d %s are named '%s': name one by its id", r->count, whats, arg);
 	else
-		fail(EXIT_USAGE, "'%s' matches %d names: type more of the name, or the id", arg,
-		     r->count);
+		fail(EXIT_USAGE, "'%s' matches %d %s: type more of the name, or the id", arg,
+		     r->count, whats);
 	for (int k = 0; k < r->ncand; k++)
 		fprintf(stderr, "  %.12s  %s\n", r->cand[k].id, r->cand[k].label);
 	if (r->count > r->ncand)
@@ -370,6 +372,21 @@ static char *cut(const char *s, size_t w)
 	memcpy(r, s, keep);
 	memcpy(r + keep, "\xe2\x80\xa6", 4);
 	return r;
+}
+
+char *cli_cell(const char *s, size_t w)
+{
+	char *tv = text_printable(s ? s : "", TEXT_LINE);
+	if (!tv || !w)
+		return tv;
+	char *r = cut(tv, w);
+	free(tv);
+	return r;
+}
+
+size_t cli_width(const char *s)
+{
+	return text_width(s);
 }
 
 int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,

@@ -73,6 +73,10 @@ int resolve_member(struct ctx *c, const char *arg, uint8_t out[32]);
  * as for ids). Returns the row count, or -1 after printing why. */
 int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
 	     const char *const *cols);
+/* A table cell: s escaped (text_printable) and cut to w characters with
+ * an ellipsis (w 0: whole); malloc'd. Its width in characters. */
+char *cli_cell(const char *s, size_t w);
+size_t cli_width(const char *s);
 /* One row as "key: value" lines, or one JSON object. 0 rows gives -1. */
 int out_record(struct ctx *c, const struct view *v, const struct view_arg *args,
 	       size_t nargs);

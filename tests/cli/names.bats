@@ -64,7 +64,7 @@ setup() {
 	json_lines "$output" 2
 	run --separate-stderr mutua --home "$B" offer list --member "Régie"
 	[ "$status" -eq 2 ]
-	stderr_has "matches 2 names"
+	stderr_has "matches 2 members"
 	stderr_has "Régie de quartier Nord"
 	stderr_has "Régie de quartier Sud"
 	stderr_has "${A_ID:0:12}"
@@ -92,7 +92,7 @@ setup() {
 	[ "$(req_get "$B" "$output" resource)" = "$TRUCK" ]
 	run --separate-stderr mutua --home "$B" borrow camion --from 2026-12-07 --to 2026-12-08
 	[ "$status" -eq 2 ]
-	stderr_has "matches 2 names"
+	stderr_has "matches 2 offers"
 	stderr_has "${TRUCK:0:12}  Camion 20m3 (Régie de quartier Nord)"
 	stderr_has "${VAN:0:12}  Camionnette frigorifique"
 	run --separate-stderr mutua --home "$B" offer show frigo --json

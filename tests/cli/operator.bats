@@ -113,3 +113,52 @@ load helpers
 	stderr_has "store '$T/h/store.db' cannot be written by user nobody (uid 65534): the file is root:root mode 0644, its directory root:root mode 0755"
 	stderr_has "run mutua as root (sudo -u root mutua ...)"
 }
+
+@test "requests: a table of at most 100 columns with the refusal's reason; requests show: every field and step" {
+	load lending_helpers
+	local a=$T/a b=$T/b long="Association intercommunale de la régie de quartier des Hauts-de-Loire"
+	new_home "$a" "$long" >/dev/null
+	new_home "$b" "Entraide et solidarité du quartier Saint-Marceau, Orléans" >/dev/null
+	mutua --home "$b" card >"$T/b.card"
+	mutua --home "$a" federation create --name Pole --out "$T/g.txt" "$T/b.card" >/dev/null
+	mutua --home "$b" federation join "$T/g.txt" >/dev/null
+	mutua --home "$a" offer add --kind vehicle --title "Camion frigorifique de 20 m3 avec hayon" \
+		--unit day --capacity 3 >/dev/null
+	share "$a" "$b"
+	R1=$(mutua --home "$b" borrow frigorifique --from 2026-12-05T08:00 --to 2026-12-05T18:00 \
+		--quantity 2 --note "Pour la distribution alimentaire du samedi matin")
+	R2=$(mutua --home "$b" borrow camion --from 2026-12-07 --to 2026-12-09)
+	share "$b" "$a"
+	mutua --home "$a" decline "$R2" --reason "le hayon est en réparation jusqu'au 10" >/dev/null
+	share "$a" "$b"
+	for h in "$a" "$b"; do
+		run -0 mutua --home "$h" requests
+		while IFS= read -r line; do
+			[ "${#line}" -le 100 ] || {
+				echo "wider than 100: '$line' (${#line})"
+				false
+			}
+		done <<<"$output"
+	done
+	[[ $output == *"${R1:0:8}  2× Camion frigorifiq…  from Association in…  12-05 08:00-18:00  asked"* ]]
+	[[ $output == *"${R2:0:8}"*"12-07→12-09"*"declined"*$'\n'"          reason: le hayon est en réparation jusqu'au 10"* ]]
+	# --json keeps every field whole
+	run -0 mutua --json --home "$b" requests --state declined
+	[ "$(json_get "$output" '$.owner_name')" = "$long" ]
+	[ "$(json_get "$output" '$.reason')" = "le hayon est en réparation jusqu'au 10" ]
+	# show: the fields, then each step with who signed it and when
+	run -0 mutua --home "$b" requests show "${R2:0:8}"
+	[[ $output == *"owner_name   $long"* ]]
+	[[ $output == *"reason       le hayon est en réparation jusqu'au 10"* ]]
+	[[ $output == *"request  Entraide et solidarité"* ]]
+	[[ $output == *"decline  Association intercommun…"*"le hayon est en réparation"* ]]
+	run -0 mutua --json --home "$b" requests show "${R2:0:8}"
+	json_lines "$output" 1
+	[ "$(json_get "$output" '$.state')" = declined ]
+	[ "$(json_get "$output" '$.steps[0].step')" = request ]
+	[ "$(json_get "$output" '$.steps[1].step')" = decline ]
+	[ "$(json_get "$output" '$.steps[1].note')" = "le hayon est en réparation jusqu'au 10" ]
+	is_id "$(json_get "$output" '$.steps[1].by_id')"
+	run -2 --separate-stderr mutua --home "$b" requests show
+	stderr_has "usage: mutua requests show ID"
+}
