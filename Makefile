@@ -165,6 +165,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 bin/* $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 doc/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 deploy/bash-completion/mutua $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mutua
 
 clean:
 	rm -rf build bin bench-results.json

@@ -128,6 +128,8 @@ extern const struct view view_offer;
 /* requests and loans: ?1 those this member owns (0/1), ?2 those it
  * borrows (0/1), ?3 the member's id, ?4 a state */
 extern const struct view view_requests;
+/* the newest 200 request ids held (bash completion) */
+extern const struct view view_loan_recent;
 /* the same, for the table: see view_lend.c */
 extern const struct view view_requests_brief;
 /* one request with every field (?1 its id, ?2 steps_json too), its steps */

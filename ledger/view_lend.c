@@ -80,6 +80,11 @@ const struct view view_requests_brief = {
 	" AND (?4 IS NULL OR l.state = ?4)"
 	" ORDER BY l.start_ms, l.id"};
 
+/* The requests held, newest first (at most 200): completion's ids. */
+const struct view view_loan_recent = {
+	"recent requests", "SELECT lower(hex(id)) AS id FROM loans ORDER BY requested DESC"
+			   " LIMIT 200"};
+
 /* One loan's steps, the request first: ?1 its id. */
 #define STEPS_OF(req) \
 	" FROM (SELECT q.requested AS t, 0 AS o, 'request' AS type, q.borrower AS author," \

@@ -125,5 +125,8 @@ int cmd_witness(struct ctx *c, int argc, char **argv);
 int cmd_proof(struct ctx *c, int argc, char **argv);
 int cmd_fork_proof(struct ctx *c, int argc, char **argv);
 int cmd_verify_proof(struct ctx *c, int argc, char **argv);
+/* mutua __complete WHAT [ARG] (cmd_complete.c), given the command names */
+int cmd_complete(struct ctx *c, int argc, char **argv, const char *const *commands,
+		 size_t ncommands);
 
 #endif

@@ -162,3 +162,57 @@ load helpers
 	run -2 --separate-stderr mutua --home "$b" requests show
 	stderr_has "usage: mutua requests show ID"
 }
+
+# complete WORDS...: runs the bash completion of deploy/bash-completion/mutua
+# on the line "mutua WORDS..." (the last word the one being typed) and
+# prints COMPREPLY, one a line.
+complete_line() {
+	bash -c 'source "$1"; shift
+		complete -p mutua >/dev/null || exit 9
+		COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_mutua; printf "%s\n" "${COMPREPLY[@]}"' \
+		complete "$BATS_TEST_DIRNAME/../../deploy/bash-completion/mutua" "$MUTUA" "$@"
+}
+
+@test "bash completion: commands, options per command, values, members, offers and requests from the store" {
+	load lending_helpers
+	run -0 complete_line bo
+	[ "$output" = borrow ]
+	run -0 complete_line ""
+	[ "$(wc -l <<<"$output")" -ge 30 ]
+	run -0 complete_line borrow --q
+	[ "$output" = --quantity ]
+	run -0 complete_line offer add --k
+	[ "$output" = --kind ]
+	run -0 complete_line offer add --kind v
+	[ "$output" = vehicle ]
+	run -0 complete_line offer w
+	[ "$output" = withdraw ]
+	run -0 complete_line requests --state hand
+	[ "$output" = handed_over ]
+	run -0 complete_line help req
+	[ "$output" = requests ]
+	# from the home on the line: members, offers by id and title, requests
+	make_federation 2
+	OFFER=$(mutua --home "$A" offer add --kind room --title "Salle des fêtes")
+	share "$A" "$B"
+	R=$(mutua --home "$B" borrow "$OFFER" --from 2026-12-05 --to 2026-12-05)
+	run -0 complete_line --home "$B" offer list --member B
+	[ "$output" = Beta ]
+	run -0 complete_line --home "$B" borrow --from 2026-12-05 --to 2026-12-06 "${OFFER:0:3}"
+	[ "$output" = "${OFFER:0:12}" ]
+	run -0 complete_line --home "$B" borrow Sa
+	[ "$output" = 'Salle\ des\ fêtes' ]
+	run -0 complete_line --home "$B" requests show ""
+	[ "$output" = "${R:0:12}" ]
+	MUTUA_HOME=$B run -0 complete_line cancel "${R:0:4}"
+	[ "$output" = "${R:0:12}" ]
+	# no home: quiet, nothing offered
+	run -0 --separate-stderr complete_line --home "$T/none" borrow ""
+	[ -z "$output" ] && [ -z "$stderr" ]
+}
+
+@test "make install puts the completion where bash-completion finds it" {
+	run -0 make -C "$BATS_TEST_DIRNAME/../.." -n install PREFIX=/usr DESTDIR="$T/root"
+	[[ $output == *"deploy/bash-completion/mutua $T/root/usr/share/bash-completion/completions/mutua"* ]]
+}
