@@ -295,19 +295,29 @@ static int resolve_fail(int rc, const char *what, const char *arg,
 /* The message for a name that designates none or several (view_named). */
 static int named_fail(int rc, const char *what, const char *arg, const struct view_named *r)
 {
+	/* an offer was named by its id only, once: what is no id is a usage
+	 * error, as it was; a member's name never found is a refusal */
+	int none = strcmp(what, "offer") == 0 && !hex_is_prefix(arg, 6, 64) ? EXIT_USAGE
+									    : EXIT_REFUSED;
 	if (rc == -1)
 		return fail_err(EXIT_REFUSED, "store");
 	if (rc == 0 && r->near) {
-		fail(EXIT_REFUSED, "no %s named '%s'; did you mean:", what, arg);
+		fail(none, "no %s named '%s'; did you mean:", what, arg);
 		for (int k = 0; k < r->ncand; k++)
 			fprintf(stderr, "  %s  %.12s\n", r->cand[k].label, r->cand[k].id);
-		return EXIT_REFUSED;
+		return none;
 	}
 	if (rc == 0 && hex_is_prefix(arg, 6, 64))
-		return fail(EXIT_REFUSED, "no %s with id '%s', nor named so", what, arg);
+		return fail(none, "no %s with id '%s', nor named so", what, arg);
 	if (rc == 0)
-		return fail(EXIT_REFUSED, "no %s named '%s' nor with such an id (at least 6 hex "
-				"digits)", what, arg);
+		return fail(none, "no %s named '%s' nor with such an id (at least 6 hex digits)",
+			    what, arg);
+	if (!r->cand[0].label[0]) { /* an id prefix several ids begin with */
+		char cand[VIEW_CANDIDATES][65];
+		for (int k = 0; k < r->ncand; k++)
+			memcpy(cand[k], r->cand[k].id, sizeof cand[k]);
+		return resolve_fail(-2, what, arg, cand, r->count);
+	}
 	const char *whats = strcmp(what, "member") == 0 ? "members" : "offers";
 	if (r->exact)
 		fail(EXIT_USAGE, "%d %s are named '%s': name one by its id", r->count, whats, arg);

@@ -99,7 +99,7 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$(json_get "$output" '$.id')" = "$VAN" ]
 	run --separate-stderr mutua --home "$B" offer show camoin
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	stderr_has "did you mean"
 	# an id prefix first
 	run --separate-stderr mutua --home "$B" offer show "${TRUCK:0:8}" --json

@@ -26,8 +26,7 @@ load helpers
 	start_daemon 1 --home "${H[1]}" --listen "tcp://localhost:$port"
 	wait_log 1 "listen: tcp://localhost:$port is tcp://127.0.0.1:$port"
 	wait_until 10 bash -c "(: <>/dev/tcp/127.0.0.1/$port) 2>/dev/null"
-	run -0 mutua --home "${H[1]}" status
-	[[ $output == *"listening on tcp://127.0.0.1:$port"* ]]
+	wait_until 10 bash -c "'$MUTUA' --home '${H[1]}' status | grep -qF 'listening on tcp://127.0.0.1:$port'"
 	run --separate-stderr "$MUTUAD" --home "${H[2]}" --listen "tcp://no-such-host.invalid:$port"
 	[ "$status" -eq 2 ]
 	[[ "$output$stderr" == *"'no-such-host.invalid' is neither an address, an interface nor a host name this machine resolves"* ]]
