@@ -188,7 +188,8 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	if (!daemon) {
-		printf("\nmutuad is not running for this home\n");
+		printf("\n%s\n", _("mutuad is not running for this home: nothing is sent or "
+				    "received until it starts (systemctl start mutuad)"));
 		return EXIT_OK;
 	}
 	struct view_arg a[] = {VIEW_TEXT(daemon)};
