@@ -311,14 +311,21 @@ static void check_daemon(struct ctx *c)
 	if (pid > 0) {
 		check(1, _("mutuad runs for this home (pid %ld)"), pid);
 		if (unsent)
-			check(1, _("%llu entries of this member's feed are not yet held by any "
-				   "peer: they are sent as peers connect ('mutua status')"), unsent);
+			check(1, dngettext(MUTUA_DOMAIN,
+					   "%llu entry of this member's feed is not yet held by "
+					   "any peer: it is sent as peers connect ('mutua status')",
+					   "%llu entries of this member's feed are not yet held by "
+					   "any peer: they are sent as peers connect ('mutua status')",
+					   unsent), unsent);
 		return;
 	}
 	check(0, "%s", _("mutuad is not running for this home: nothing is sent or received "
 			 "(systemctl start mutuad, or mutuad --home DIR)"));
-	check(unsent == 0, _("%llu entries of this member's feed are not yet held by any peer: "
-			     "they leave when mutuad runs"), unsent);
+	check(unsent == 0, dngettext(MUTUA_DOMAIN,
+				     "%llu entry of this member's feed is not yet held by any "
+				     "peer: it leaves when mutuad runs",
+				     "%llu entries of this member's feed are not yet held by any "
+				     "peer: they leave when mutuad runs", unsent), unsent);
 }
 
 static int problems;

@@ -68,7 +68,7 @@ load helpers
 	[ -z "$stderr" ]
 	run -1 mutua --home "${H[1]}" doctor
 	[[ $output == *"PROBLEM mutuad is not running for this home: nothing is sent or received (systemctl start mutuad, or mutuad --home DIR)"* ]]
-	[[ $output == *"PROBLEM 1 entries of this member's feed are not yet held by any peer: they leave when mutuad runs"* ]]
+	[[ $output == *"PROBLEM 1 entry of this member's feed is not yet held by any peer: it leaves when mutuad runs"* ]]
 	# a home where mutuad never ran (a test copy, an auditor's) is not nagged
 	run -0 --separate-stderr mutua --home "${H[2]}" offer list
 	[ -z "$stderr" ]
