@@ -126,3 +126,22 @@ setup() {
 	run --separate-stderr mutua --home "$A" doctor
 	[[ "$output" != *"mutua.conf"* ]]
 }
+
+@test "a member who takes another's name (folded) makes it ambiguous everywhere, never a silent pick" {
+	mutua --home "$B" profile --name "REGIE DE QUARTIER NORD" >/dev/null
+	share "$B" "$C"
+	run --separate-stderr mutua --home "$C" offer list --member "Régie de quartier Nord"
+	[ "$status" -eq 2 ]
+	stderr_has "2 members are named 'Régie de quartier Nord': name one by its id"
+	stderr_has "${A_ID:0:12}"
+	stderr_has "${B_ID:0:12}"
+	# the id still names each one
+	run --separate-stderr mutua --home "$C" offer list --member "${A_ID:0:8}" --json
+	[ "$status" -eq 0 ]
+	json_lines "$output" 2
+	# and a peer line by that name is refused, not dialled at random
+	printf 'peer = Régie de quartier Nord@tcp://127.0.0.1:1\n' >"$C/mutua.conf"
+	run --separate-stderr "$BATS_TEST_DIRNAME/../../bin/mutuad" --home "$C"
+	[ "$status" -ne 0 ]
+	[[ "$output$stderr" == *"$C/mutua.conf:1: peer 'Régie de quartier Nord@tcp://127.0.0.1:1' matches several members"* ]]
+}
