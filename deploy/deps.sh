@@ -9,28 +9,61 @@ set -eu
 # the partition tests), tzdata (time zone tests), procps (ps, pkill);
 # python3-minimal and openssl run tests/tools/verify-bundle.py, the
 # verifier written from doc/FORMAT.md alone (tests/cli/format.bats:
-# Python's hashlib for BLAKE2b and SHA-256, openssl for Ed25519)
+# Python's hashlib for BLAKE2b and SHA-256, openssl for Ed25519);
+# messages: gettext (xgettext, msgmerge, msgfmt build the French catalogue
+# from po/fr.po), locales (fr_FR.UTF-8, generated below, for the tests of
+# tests/cli/i18n.bats and the demo in French);
+# chromium opens the board's report in a real browser, headless
+# (tests/cli/report_browser.bats: its text, and nothing overflows at 1280 px)
 PKGS="build-essential pkg-config libzmq3-dev libsodium-dev libsqlite3-dev
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats sqlite3 iproute2
-tzdata procps python3-minimal openssl"
+tzdata procps python3-minimal openssl gettext locales chromium"
+
+# the locales the tests use: fr_FR.UTF-8, and C.UTF-8 (built into the C
+# library of Debian 12 and later; generated where it is not)
+has_locale() {
+	locale -a 2>/dev/null | grep -qix "$1"
+}
+locales_ok() {
+	has_locale 'fr_FR.utf-\?8' && has_locale 'C.utf-\?8'
+}
+gen_locales() {
+	if ! has_locale 'fr_FR.utf-\?8'; then
+		echo "deps: generating the locale fr_FR.UTF-8" >&2
+		if [ -f /etc/locale.gen ] && grep -q '^# *fr_FR.UTF-8 UTF-8' /etc/locale.gen; then
+			$SUDO sed -i 's/^# *\(fr_FR.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+		elif ! grep -q '^fr_FR.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null; then
+			echo "fr_FR.UTF-8 UTF-8" | $SUDO tee -a /etc/locale.gen >/dev/null
+		fi
+		$SUDO locale-gen >/dev/null
+	fi
+	if ! has_locale 'C.utf-\?8'; then
+		$SUDO localedef -i C -f UTF-8 C.UTF-8 2>/dev/null ||
+			echo "deps: cannot generate C.UTF-8" >&2
+	fi
+}
 
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+[ -z "$missing" ] && locales_ok && exit 0
 
-echo "deps: installing$missing" >&2
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null 2>&1 || {
-		echo "deps: missing packages:$missing (run this script as root)" >&2
+		echo "deps: missing packages:$missing, or the locales fr_FR.UTF-8 and" \
+			"C.UTF-8 (run this script as root)" >&2
 		exit 1
 	}
 	SUDO=sudo
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+gen_locales

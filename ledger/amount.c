@@ -1,6 +1,7 @@
 /* amount.c - amounts in hundredths of a credit, as people type and read them (amount.h). */
 #include "amount.h"
 #include "err.h"
+#include "style.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,7 +13,7 @@
 int amount_parse(const char *s, int allow_neg, int64_t *out)
 {
 	const char *p = s;
-	int neg = 0;
+	int neg = 0, comma = style_decimal_comma();
 	int64_t whole = 0, frac = 0;
 	if (*p == '-') {
 		neg = 1;
@@ -25,7 +26,8 @@ int amount_parse(const char *s, int allow_neg, int64_t *out)
 			goto bad;
 		whole = whole * 10 + (*p - '0');
 	}
-	if (*p == '.') {
+	/* a decimal point, or the reader's decimal comma: 12,50 */
+	if (*p == '.' || (comma && *p == ',')) {
 		p++;
 		if (!isdigit((unsigned char)*p))
 			goto bad;
@@ -40,6 +42,8 @@ int amount_parse(const char *s, int allow_neg, int64_t *out)
 	*out = (neg ? -1 : 1) * (whole * 100 + frac);
 	return 0;
 bad:
+	if (comma)
+		return err_set("'%s' is not a number (use 12 or 12,50)", s);
 	return err_set("'%s' is not a number (use 12 or 12.50)", s);
 }
 
@@ -51,4 +55,59 @@ void amount_format(char *buf, int64_t v)
 			 (unsigned long long)(a / 100), (unsigned long long)(a % 100));
 	else
 		snprintf(buf, 32, "%s%llu", v < 0 ? "-" : "", (unsigned long long)(a / 100));
+}
+
+void amount_format_local(char *buf, int64_t v)
+{
+	struct style_numbers st;
+	style_numbers(&st);
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, whole = a / 100;
+	char digits[24], *p = buf;
+	int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)whole);
+	size_t tl = strlen(st.thousands);
+	if (v < 0)
+		*p++ = '-';
+	/* groups of three, with the reader's separator: -4 000,00 */
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0 && tl) {
+			memcpy(p, st.thousands, tl);
+			p += tl;
+		}
+		*p++ = digits[i];
+	}
+	snprintf(p, AMOUNT_BUF - (size_t)(p - buf), "%s%02llu", st.radix,
+		 (unsigned long long)(a % 100));
+}
+
+int amount_parse_usage(const char *s, int64_t max, int64_t *out)
+{
+	int64_t whole = 0, frac = 0;
+	int digits = 0, comma = style_decimal_comma();
+	const char *p = s;
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (whole > max / 1000 + 1)
+			goto bad;
+		whole = whole * 10 + (*p - '0');
+	}
+	/* a decimal point, or the reader's decimal comma: 2,5 */
+	if (*p == '.' || (comma && *p == ',')) {
+		for (p++; isdigit((unsigned char)*p) && digits < 3; p++, digits++)
+			frac = frac * 10 + (*p - '0');
+		if (digits == 0)
+			goto bad;
+		while (digits++ < 3)
+			frac *= 10;
+	}
+	if (*p || whole * 1000 + frac > max)
+		goto bad;
+	*out = whole * 1000 + frac;
+	return 0;
+bad:
+	if (comma)
+		return err_set("'%s' is not a usage (a number such as 3 or 2,5, at most %lld)", s,
+			       (long long)(max / 1000));
+	return err_set("'%s' is not a usage (a number such as 3 or 2.5, at most %lld)", s,
+		       (long long)(max / 1000));
 }

@@ -1,6 +1,8 @@
 /* clock.c - time: the clock, ISO 8601 in and out (UTC milliseconds inside) (clock.h). */
 #include "clock.h"
 #include "err.h"
+#include "i18n.h"
+#include "style.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -30,15 +32,35 @@ static int digits(const char **p, int n, int *out)
 	return 0;
 }
 
+/* Reads one or two digits. */
+static int digits12(const char **p, int *out)
+{
+	if (!isdigit((unsigned char)**p))
+		return -1;
+	int v = *(*p)++ - '0';
+	if (isdigit((unsigned char)**p))
+		v = v * 10 + (*(*p)++ - '0');
+	*out = v;
+	return 0;
+}
+
 int clock_parse(const char *s, int end_of_day, int64_t *ms)
 {
 	const char *p = s;
 	struct tm tm = {0};
 	int y, mo, d, h = 0, mi = 0, sec = 0, date_only = 1, has_off = 0, off = 0;
+	int day_first = style_day_first();
 
-	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
-	    *p++ != '-' || digits(&p, 2, &d))
+	/* ISO 8601, or where the reader writes the day first 05/12/2026 */
+	if (day_first && isdigit((unsigned char)p[0]) &&
+	    (p[1] == '/' || (isdigit((unsigned char)p[1]) && p[2] == '/'))) {
+		if (digits12(&p, &d) || *p++ != '/' || digits12(&p, &mo) || *p++ != '/' ||
+		    digits(&p, 4, &y))
+			goto bad;
+	} else if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
+		   *p++ != '-' || digits(&p, 2, &d)) {
 		goto bad;
+	}
 	if (*p == 'T' || *p == ' ') {
 		p++;
 		date_only = 0;
@@ -95,7 +117,11 @@ int clock_parse(const char *s, int end_of_day, int64_t *ms)
 	*ms = (int64_t)t * 1000;
 	return 0;
 bad:
-	return err_set("'%s' is not a time (use 2026-12-01 or 2026-12-01T08:00)", s);
+	/* the forms the reader may type, in its own style */
+	if (day_first)
+		return err_set("'%s' is not a date: use 05/12/2026, 05/12/2026 08:00 or "
+			       "2026-12-05T08:00", s);
+	return err_set("'%s' is not a date: use 2026-12-05 or 2026-12-05T08:00 (ISO 8601)", s);
 }
 
 void clock_format(char *buf, int64_t ms)
@@ -136,4 +162,50 @@ void clock_format_offset(char *buf, int64_t ms)
 void clock_format_iso(char *buf, int64_t ms)
 {
 	format_with_offset(buf, ms, "%Y-%m-%dT%H:%M:%S", "");
+}
+
+void clock_format_offset_s(char *buf, int64_t ms)
+{
+	format_with_offset(buf, ms, "%Y-%m-%d %H:%M:%S", " ");
+}
+
+void clock_format_iso_ms(char *buf, int64_t ms)
+{
+	char tmp[CLOCK_BUF];
+	format_with_offset(tmp, ms, "%Y-%m-%dT%H:%M:%S", "");
+	/* the milliseconds go before the offset */
+	size_t n = strlen(tmp) - 6;
+	int frac = (int)(((ms % 1000) + 1000) % 1000);
+	snprintf(buf, CLOCK_BUF, "%.*s.%03d%s", (int)n, tmp, frac, tmp + n);
+}
+
+void clock_format_sheet(char *buf, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0));
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, CLOCK_BUF, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+void clock_format_duration(char *buf, size_t cap, int64_t ms)
+{
+	int64_t s = ms / 1000, days = s / 86400, h = s % 86400 / 3600, mi = s % 3600 / 60,
+		sec = s % 60;
+	size_t n = 0;
+	buf[0] = 0;
+	if (ms < 0 || !s) {
+		snprintf(buf, cap, ms < 0 ? "?" : _("0 s"));
+		return;
+	}
+	/* "14 days", "1 day 2 h", "3 h 30 min", "45 s" */
+	if (days)
+		snprintf(buf, cap, dngettext(MUTUA_DOMAIN, "%lld day", "%lld days",
+					     (unsigned long)days), (long long)days);
+	n = strlen(buf);
+	if (h && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%lld h", n ? " " : "", (long long)h);
+	if (mi && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%lld min", n ? " " : "", (long long)mi);
+	if (sec && n < cap)
+		snprintf(buf + n, cap - n, "%s%lld s", n ? " " : "", (long long)sec);
 }

@@ -1,12 +1,41 @@
 /* i18n.c - messages in the reader's language (i18n.h). */
 #include "i18n.h"
+#include "err.h"
 
+#include <limits.h>
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef LOCALEDIR
 #define LOCALEDIR "/usr/local/share/locale"
 #endif
+
+static char dir_buf[PATH_MAX];
+static const char *dir_bound = LOCALEDIR;
+
+/* <dir of /proc/self/exe>/../build/locale when that is a directory: the
+ * binaries of bin/ in a source tree find the catalogue make built there. */
+static const char *intree_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	struct stat st;
+	if (snprintf(dir_buf, sizeof dir_buf, "%s/../build/locale", exe) >= (int)sizeof dir_buf ||
+	    stat(dir_buf, &st) != 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	return dir_buf;
+}
 
 void i18n_init(void)
 {
@@ -15,6 +44,29 @@ void i18n_init(void)
 	 * --no-excel, options); a French style is produced on purpose */
 	setlocale(LC_NUMERIC, "C");
 	const char *dir = getenv("MUTUA_LOCALEDIR");
-	bindtextdomain(MUTUA_DOMAIN, dir && *dir ? dir : LOCALEDIR);
+	if (!dir || !*dir)
+		dir = intree_dir();
+	dir_bound = dir ? dir : LOCALEDIR;
+	bindtextdomain(MUTUA_DOMAIN, dir_bound);
 	bind_textdomain_codeset(MUTUA_DOMAIN, "UTF-8");
+	/* err_set renders a second, translated reason only for a reader who
+	 * reads another language than the messages' own */
+	const char *m = setlocale(LC_MESSAGES, NULL);
+	err_localise(m && strcmp(m, "C") != 0 && strcmp(m, "POSIX") != 0 &&
+		     strncmp(m, "C.", 2) != 0);
+}
+
+const char *i18n_dir(void)
+{
+	return dir_bound;
+}
+
+const char *i18n_pgettext(const char *ctx, const char *msgid)
+{
+	/* gettext keys a message in context as "CTX\004MSGID" */
+	char key[256];
+	if (snprintf(key, sizeof key, "%s\004%s", ctx, msgid) >= (int)sizeof key)
+		return msgid;
+	const char *t = dgettext(MUTUA_DOMAIN, key);
+	return t == key ? msgid : t;
 }

@@ -2,9 +2,11 @@
  *
  * _("...") marks a message and returns it in the language of LC_MESSAGES;
  * N_("...") only marks it, for tables of strings translated where they are
- * printed. Only what a person reads is translated: nothing that is signed,
- * stored, folded, compared or printed under --json ever goes through _(),
- * so two nodes in two locales derive the same state byte for byte.
+ * printed; C_("context", "...") is _() within a context (pgettext: a table
+ * header, a state word), NC_() only marks one. Only what a person reads is
+ * translated: nothing that is signed, stored, folded, compared or printed
+ * under --json ever goes through _(), so two nodes in two locales derive the
+ * same state byte for byte.
  */
 #ifndef MUTUA_I18N_H
 #define MUTUA_I18N_H
@@ -14,9 +16,18 @@
 #define MUTUA_DOMAIN "mutua"
 #define _(s) dgettext(MUTUA_DOMAIN, s)
 #define N_(s) (s)
+#define P_(s, plural, n) dngettext(MUTUA_DOMAIN, s, plural, n)
+#define C_(ctx, s) i18n_pgettext(ctx, s)
+#define NC_(ctx, s) (s)
 
-/* setlocale(LC_ALL, "") but LC_NUMERIC "C", and the message catalogue's directory: the
- * environment's MUTUA_LOCALEDIR, else the one the build installs. */
+/* setlocale(LC_ALL, "") but LC_NUMERIC "C", and the message catalogue's
+ * directory: the environment's MUTUA_LOCALEDIR, else build/locale beside the
+ * running binary's bin/ (an in-tree build), else the one the build installs
+ * (LOCALEDIR). Turns on the translated copy of err_set's reasons (err.h). */
 void i18n_init(void);
+/* The catalogue directory i18n_init bound (for doctor and tests). */
+const char *i18n_dir(void);
+/* msgid in context ctx, translated (pgettext with run-time strings). */
+const char *i18n_pgettext(const char *ctx, const char *msgid);
 
 #endif

@@ -421,6 +421,14 @@
  *   mutua_withdrawn(withdrawn)   1 when a resource whose withdrawal
  *                                stands at that place is withdrawn
  *                                (booking_withdrawn)
+ * and by view_register_sql, for output only (they decide nothing: what a
+ * row prints, never which rows):
+ *   mutua_time(ms[, form])       a UTC time in local time with its offset,
+ *                                ISO 8601 with it under --json (view.c)
+ *   mutua_amount(hundredths)     two decimals in the reader's style, a
+ *                                number under --json
+ *   mutua_duration(ms)           words ("14 days"), seconds under --json
+ *   mutua_for_json()             1 when the row is printed as JSON
  *
  * ---- the audit's scratch tables ----------------------------------------
  *

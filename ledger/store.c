@@ -11,6 +11,7 @@
 #include "member.h"
 #include "schema.h"
 #include "store_int.h"
+#include "view.h"
 #include "util.h"
 
 #include <errno.h>
@@ -375,7 +376,7 @@ struct store *store_open(const char *path)
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
 	    migrate(s, &refold) || store_exec(s, schema_refold_sql) || load_genesis(s) ||
-	    lending_register_sql(s) ||
+	    lending_register_sql(s) || view_register_sql(s) ||
 	    (refold && s->genesis && store_reindex(s))) {
 		if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_READONLY ||
 		    strstr(err_msg(), "readonly database"))

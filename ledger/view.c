@@ -1,5 +1,7 @@
 /* view.c - running the read models (view.h). */
 #include "view.h"
+#include "amount.h"
+#include "clock.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -13,7 +15,108 @@
 struct view_rows {
 	sqlite3_stmt *st;
 	const struct view *v;
+	int json;
 };
+
+/* Whether the row being stepped is printed as JSON (mutua_time and
+ * mutua_amount write for a script) or for a person (in the reader's
+ * style). Set by view_next around each step: the functions run then. */
+static _Thread_local int for_json;
+
+/* mutua_time(ms [, form]): a time held in UTC ms, as the output wants it
+ * (NULL stays NULL). For a person, local time with its offset,
+ * "2026-12-05 08:00 +01:00"; under --json ISO 8601 with the local offset,
+ * "2026-12-05T08:00:00+01:00". form 'seconds': to the second for a
+ * person, to the millisecond under --json; 'iso': ISO 8601 with the
+ * offset, always; 'sheet': local time as spreadsheets read it,
+ * "2026-12-05 08:00:00", always. What is stored or signed stays in UTC. */
+static void sql_time(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	if (sqlite3_value_type(v[0]) == SQLITE_NULL) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	int64_t ms = sqlite3_value_int64(v[0]);
+	const char *form = argc > 1 ? (const char *)sqlite3_value_text(v[1]) : NULL;
+	char buf[CLOCK_BUF];
+	if (!form)
+		(for_json ? clock_format_iso : clock_format_offset)(buf, ms);
+	else if (!strcmp(form, "seconds"))
+		(for_json ? clock_format_iso_ms : clock_format_offset_s)(buf, ms);
+	else if (!strcmp(form, "iso"))
+		clock_format_iso(buf, ms);
+	else if (!strcmp(form, "sheet"))
+		clock_format_sheet(buf, ms);
+	else {
+		sqlite3_result_error(cx, "mutua_time: unknown form", -1);
+		return;
+	}
+	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* mutua_amount(hundredths): under --json a number (12.5); for a person
+ * two decimals in the reader's style, "12.50" or "12,50" (amount.h). */
+static void sql_amount(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	if (sqlite3_value_type(v[0]) == SQLITE_NULL) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	int64_t a = sqlite3_value_int64(v[0]);
+	if (for_json) {
+		sqlite3_result_double(cx, (double)a / 100.0);
+		return;
+	}
+	char buf[AMOUNT_BUF];
+	amount_format_local(buf, a);
+	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* mutua_duration(ms): under --json the seconds (a number); for a person
+ * in words, "14 days", "3 h 30 min" (clock.h). */
+static void sql_duration(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	if (sqlite3_value_type(v[0]) == SQLITE_NULL) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	int64_t ms = sqlite3_value_int64(v[0]);
+	if (for_json) {
+		sqlite3_result_int64(cx, ms / 1000);
+		return;
+	}
+	char buf[64];
+	clock_format_duration(buf, sizeof buf, ms);
+	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* mutua_for_json(): 1 when the row is printed as JSON, for a text that
+ * must read the same whatever the reader's locale. */
+static void sql_for_json(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	(void)v;
+	sqlite3_result_int(cx, for_json);
+}
+
+int view_register_sql(struct store *s)
+{
+	sqlite3 *db = store_db(s);
+	if (sqlite3_create_function(db, "mutua_time", 1, SQLITE_UTF8, NULL, sql_time, NULL,
+				    NULL) ||
+	    sqlite3_create_function(db, "mutua_time", 2, SQLITE_UTF8, NULL, sql_time, NULL,
+				    NULL) ||
+	    sqlite3_create_function(db, "mutua_amount", 1, SQLITE_UTF8, NULL, sql_amount, NULL,
+				    NULL) ||
+	    sqlite3_create_function(db, "mutua_duration", 1, SQLITE_UTF8, NULL, sql_duration,
+				    NULL, NULL) ||
+	    sqlite3_create_function(db, "mutua_for_json", 0, SQLITE_UTF8, NULL, sql_for_json,
+				    NULL, NULL))
+		return err_set("store: %s", sqlite3_errmsg(db));
+	return 0;
+}
 
 /* SELECT json_object('a', "a", 'b', json("b_json") ...) FROM (sql): the
  * column names come from the inner statement, prepared but never run. */
@@ -60,6 +163,7 @@ struct view_rows *view_open(struct store *s, const struct view *v, const struct 
 		return NULL;
 	}
 	r->v = v;
+	r->json = json;
 	if (json && !(sql = json_sql(db, v)))
 		goto err;
 	if (sqlite3_prepare_v2(db, sql ? sql : v->sql, -1, &r->st, NULL)) {
@@ -93,7 +197,10 @@ err:
 
 int view_next(struct view_rows *r)
 {
+	int outer = for_json;
+	for_json = r->json;
 	int rc = sqlite3_step(r->st);
+	for_json = outer;
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)

@@ -109,6 +109,13 @@ int view_resolve_member(struct store *s, const char *arg, uint8_t out[32],
 int view_resolve_offer(struct store *s, const char *arg, uint8_t out[32],
 		       struct view_named *r);
 
+/* Registers the output functions the views call (view.c): mutua_time(ms
+ * [, 'seconds'|'iso'|'sheet']), mutua_amount(hundredths) and
+ * mutua_duration(ms): in the reader's style and local time for a table,
+ * ISO 8601 with the local offset and plain numbers under --json; and
+ * mutua_for_json(), 1 under --json. Called by store_open. */
+int view_register_sql(struct store *s);
+
 /* Local settings of this node (the meta table, keys "local.*"): malloc'd
  * value, or NULL when absent (1 / 0 / -1). */
 int view_meta_get(struct store *s, const char *key, char **value);
@@ -136,6 +143,8 @@ extern const struct view view_requests_brief;
 extern const struct view view_request, view_request_steps;
 /* loans holding their slot that meet [?1, ?2), ?3 of one resource */
 extern const struct view view_calendar;
+/* how many requests waiting for an answer meet [?1, ?2), ?3 of one resource */
+extern const struct view view_calendar_pending;
 /* each member's credits: ?1 one member */
 extern const struct view view_balances;
 /* closed loans settled in [?1, ?2), the columns of the CSV export */
@@ -170,6 +179,7 @@ extern const struct view view_report_top_loans;
 extern const struct view view_report_top_usage;
 extern const struct view view_report_loans;     /* ?3 at most so many rows */
 extern const struct view view_report_cancelled; /* ?3 at most so many rows */
+extern const struct view view_report_history;   /* no parameter */
 extern const struct view view_report_written;   /* report --json */
 
 #endif

@@ -16,7 +16,7 @@
  * ?6 threshold, ?7 quorum (percent), ?8 vote duration (seconds). */
 const struct view view_fed_show = {
 	"federation",
-	"SELECT ?1 AS name, ?2 AS id, ?3 / 100.0 AS credit_limit, ?4 AS charter, ?5 AS rule,"
+	"SELECT ?1 AS name, ?2 AS id, mutua_amount(?3) AS credit_limit, ?4 AS charter, ?5 AS rule,"
 	" ?6 AS threshold, ?7 AS quorum, ?8 AS vote_duration_s,"
 	" (SELECT json_group_array(json_object("
 	"  'id', lower(hex(id)), 'name', name, 'college', college,"
@@ -51,7 +51,7 @@ const struct view view_entry_log = {
 	"log",
 	"SELECT lower(hex(e.author)) AS author, m.name AS author_name,"
 	" e.seq AS seq, lower(hex(e.id)) AS id, e.type AS type,"
-	" strftime('%Y-%m-%dT%H:%M:%fZ', e.time / 1000.0, 'unixepoch') AS time"
+	" mutua_time(e.time, 'seconds') AS time"
 	" FROM entries e LEFT JOIN members m ON m.id = e.author"
 	" WHERE (?1 IS NULL OR e.author = ?1)"
 	" ORDER BY e.time DESC, e.n DESC LIMIT ?2"};
@@ -81,9 +81,14 @@ const struct view view_proposals = {
 	"  WHEN 'settle' THEN 'settle ' || substr(lower(hex(p.target)), 1, 12) || ' at '"
 	"  || printf('%.3f', p.value / 1000.0)"
 	"  ELSE 'set ' || p.param || ' ' || CASE p.param"
-	"   WHEN 'credit-limit' THEN printf('%.2f', p.value / 100.0)"
-	"   WHEN 'duration' THEN printf('%.0fs', p.value / 1000.0)"
-	"   WHEN 'close-grace' THEN printf('%.0fs', p.value / 1000.0)"
+	/* for a person the reader's amounts and durations in words; under
+	 * --json the text it always was */
+	"   WHEN 'credit-limit' THEN iif(mutua_for_json(), printf('%.2f', p.value / 100.0),"
+	"    mutua_amount(p.value))"
+	"   WHEN 'duration' THEN iif(mutua_for_json(), printf('%.0fs', p.value / 1000.0),"
+	"    mutua_duration(p.value))"
+	"   WHEN 'close-grace' THEN iif(mutua_for_json(), printf('%.0fs', p.value / 1000.0),"
+	"    mutua_duration(p.value))"
 	"   ELSE p.value END END AS what,"
 	" lower(hex(p.target)) AS target, lower(hex(p.proposer)) AS proposer,"
 	" m.name AS proposer_name, p.reason AS reason,"
@@ -95,10 +100,9 @@ const struct view view_proposals = {
 	"  sum(l.choice = 3) AS a FROM latest l JOIN members mm ON mm.id = l.voter"
 	"  WHERE l.proposal = p.id GROUP BY mm.college)) AS colleges_json,"
 	" p.eligible AS eligible,"
-	" strftime('%Y-%m-%dT%H:%M:%SZ', p.created / 1000, 'unixepoch') AS created,"
-	" strftime('%Y-%m-%dT%H:%M:%SZ', p.deadline / 1000, 'unixepoch') AS deadline,"
+	" mutua_time(p.created) AS created, mutua_time(p.deadline) AS deadline,"
 	" p.shown_state AS state,"
-	" strftime('%Y-%m-%dT%H:%M:%SZ', p.passed_at / 1000, 'unixepoch') AS passed_at,"
+	" mutua_time(p.passed_at) AS passed_at,"
 	" iif(p.tally IS NULL, NULL, lower(hex(p.tally))) AS tally"
 	" FROM shown p LEFT JOIN members m ON m.id = p.proposer"
 	" LEFT JOIN members t ON t.id = p.target"

@@ -9,8 +9,9 @@
  */
 #include "view.h"
 
-/* ISO 8601 UTC, to the second, of a time in ms */
-#define ISO(col) "strftime('%Y-%m-%dT%H:%M:%SZ', " col " / 1000, 'unixepoch')"
+/* A time held in UTC ms as the reader reads it: local time with its
+ * offset, ISO 8601 with the offset under --json (mutua_time, view.c) */
+#define ISO(col) "mutua_time(" col ")"
 
 const struct view view_offer_ids = {
 	"offer ids", "SELECT id FROM resources WHERE id BETWEEN ?1 AND ?2"};
@@ -23,11 +24,11 @@ const struct view view_loan_ids = {
 #define OFFER_SELECT(free) \
 	"SELECT lower(hex(r.id)) AS id, lower(hex(r.owner)) AS owner," \
 	" m.name AS owner_name, r.kind AS kind, r.title AS title, r.unit AS unit," \
-	" r.capacity AS capacity, r.rate / 100.0 AS rate, r.location AS location," \
+	" r.capacity AS capacity, mutua_amount(r.rate) AS rate, r.location AS location," \
 	" r.status AS status, r.description AS description," \
 	" r.auto_accept AS auto_accept," \
-	" strftime('%Y-%m-%dT%H:%M:%fZ', r.created / 1000.0, 'unixepoch') AS created," \
-	" strftime('%Y-%m-%dT%H:%M:%fZ', r.updated / 1000.0, 'unixepoch') AS updated," \
+	" mutua_time(r.created, 'seconds') AS created," \
+	" mutua_time(r.updated, 'seconds') AS updated," \
 	" " free " AS free" \
 	" FROM resources r JOIN members m ON m.id = r.owner"
 
@@ -49,9 +50,9 @@ const struct view view_requests = {
 	" mb.name AS borrower_name, " ISO("l.start_ms") " AS \"from\","
 	" " ISO("l.end_ms") " AS \"to\", l.quantity AS quantity,"
 	" l.state AS state, l.usage / 1000.0 AS usage, coalesce(l.unit, r.unit) AS unit,"
-	" l.credits / 100.0 AS credits, l.reason AS reason, l.note AS note,"
+	" mutua_amount(l.credits) AS credits, l.reason AS reason, l.note AS note,"
 	" CASE WHEN l.state = 'requested' THEN mutua_conflict(l.id) END AS conflict,"
-	" l.agreed_rate / 100.0 AS agreed_rate, l.claim / 1000.0 AS usage_claimed,"
+	" mutua_amount(l.agreed_rate) AS agreed_rate, l.claim / 1000.0 AS usage_claimed,"
 	" l.state = 'disputed' AS disputed"
 	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner"
@@ -140,11 +141,19 @@ const struct view view_calendar = {
 	" AND l.end_ms > ?1 AND l.start_ms < ?2 AND (?3 IS NULL OR l.resource = ?3)"
 	" ORDER BY r.title, l.start_ms, l.id"};
 
+/* How many requests still wait for an answer over [?1, ?2), ?3 of one
+ * resource: the calendar says so, since they hold nothing yet. */
+const struct view view_calendar_pending = {
+	"pending requests",
+	"SELECT count(*) FROM loans l WHERE l.state = 'requested'"
+	" AND l.end_ms > ?1 AND l.start_ms < ?2 AND (?3 IS NULL OR l.resource = ?3)"};
+
 const struct view view_balances = {
 	"balances",
 	"SELECT lower(hex(m.id)) AS member, m.name AS name,"
-	" coalesce(b.balance, 0) / 100.0 AS balance, coalesce(b.lent, 0) / 100.0 AS lent,"
-	" coalesce(b.borrowed, 0) / 100.0 AS borrowed, coalesce(b.n, 0) AS loans"
+	" mutua_amount(coalesce(b.balance, 0)) AS balance,"
+	" mutua_amount(coalesce(b.lent, 0)) AS lent,"
+	" mutua_amount(coalesce(b.borrowed, 0)) AS borrowed, coalesce(b.n, 0) AS loans"
 	" FROM members m LEFT JOIN (SELECT member, sum(credits) AS balance,"
 	"  sum(lent) AS lent, sum(borrowed) AS borrowed, count(*) AS n"
 	"  FROM settlements GROUP BY member) b ON b.member = m.id"
@@ -152,13 +161,15 @@ const struct view view_balances = {
 
 const struct view view_settled_loans = {
 	"settled loans",
-	"SELECT lower(hex(l.id)) AS loan, " ISO("l.closed") " AS settled,"
+	"SELECT lower(hex(l.id)) AS loan, mutua_time(l.closed, 'iso') AS settled,"
 	" lower(hex(l.resource)) AS resource, r.title AS title, r.kind AS kind,"
 	" coalesce(l.unit, r.unit) AS unit, lower(hex(l.owner)) AS owner, mo.name AS owner_name,"
 	" lower(hex(l.borrower)) AS borrower, mb.name AS borrower_name,"
-	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\","
+	" mutua_time(l.start_ms, 'iso') AS \"from\", mutua_time(l.end_ms, 'iso') AS \"to\","
 	" l.quantity AS quantity, printf('%.3f', l.usage / 1000.0) AS usage,"
-	" printf('%.2f', l.rate / 100.0) AS rate, printf('%.2f', l.credits / 100.0) AS credits"
+	" printf('%.2f', l.rate / 100.0) AS rate, printf('%.2f', l.credits / 100.0) AS credits,"
+	" mutua_time(l.closed, 'sheet') AS settled_local,"
+	" mutua_time(l.start_ms, 'sheet') AS from_local, mutua_time(l.end_ms, 'sheet') AS to_local"
 	" FROM settled_loans l JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
 	" WHERE l.closed >= ?1 AND l.closed < ?2"

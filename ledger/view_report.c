@@ -121,6 +121,26 @@ const struct view view_report_cancelled = {
 	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
 	" ORDER BY l.start_ms, l.id LIMIT ?3"};
 
+/* Every member and how far this copy of its history goes, over its feeds
+ * (its keys, the current and those it rotated away from): (name, college,
+ * id (hex), whether it is a current member, feeds, entries (the sum of
+ * the heads' seqs), the last entry's time (ms, NULL when none), the
+ * newest head another member witnessed, whether a feed stops before a
+ * head another member witnessed). The heads are view_heads' (view_node.c).
+ */
+const struct view view_report_history = {
+	"members' history",
+	"WITH h AS (SELECT coalesce(k.member, f.author) AS member, f.author AS author,"
+	" f.seq AS seq, e.time AS time FROM feeds f LEFT JOIN keys k ON k.key = f.author"
+	" LEFT JOIN entries e ON e.author = f.author AND e.seq = f.seq)"
+	" SELECT m.name, m.college, lower(hex(m.id)),"
+	" m.id IN (SELECT id FROM current_members) AS current,"
+	" count(h.author) AS feeds, coalesce(sum(h.seq), 0) AS entries, max(h.time) AS last_ms,"
+	" max(w.seq) AS witnessed_seq, coalesce(max(w.seq > coalesce(h.seq, 0)), 0) AS cut"
+	" FROM members m LEFT JOIN h ON h.member = m.id"
+	" LEFT JOIN witnessed_heads w ON w.feed = coalesce(h.author, m.id)"
+	" GROUP BY m.id ORDER BY m.name, m.id"};
+
 /* What report --json prints: ?1 the file, ?2 its size, ?3 "true" when the
  * audit passed, else "false", ?4 the violations. */
 const struct view view_report_written = {

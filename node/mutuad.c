@@ -10,6 +10,7 @@
 #include "witness.h"
 #include "config.h"
 #include "governance.h"
+#include "i18n.h"
 #include "json.h"
 #include "lending.h"
 #include "log.h"
@@ -67,8 +68,8 @@ static void on_signal(int sig)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: mutuad [--home DIR] [--config FILE] [--listen URL] "
-			"[--peer [MEMBER@]URL]... [--log-level LEVEL]\n");
+	fprintf(stderr, _("usage: mutuad [--home DIR] [--config FILE] [--listen URL] "
+			"[--peer [MEMBER@]URL]... [--log-level LEVEL]\n"));
 	return 2;
 }
 
@@ -229,9 +230,9 @@ static int lock_home(const char *home)
 		}
 		struct flock held = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
 		if (fcntl(fd, F_GETLK, &held) == 0 && held.l_type != F_UNLCK)
-			fprintf(stderr, "mutuad: already running (pid %ld)\n", (long)held.l_pid);
+			fprintf(stderr, _("mutuad: already running (pid %ld)\n"), (long)held.l_pid);
 		else
-			fprintf(stderr, "mutuad: already running\n");
+			fprintf(stderr, _("mutuad: already running\n"));
 		close(fd);
 		return -1;
 	}
@@ -435,7 +436,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 		case 'l': d->listen = optarg; break;
 		case 'p':
 			if (d->ncli_peers == CONFIG_PEERS_MAX) {
-				fprintf(stderr, "mutuad: too many --peer options\n");
+				fprintf(stderr, _("mutuad: too many --peer options\n"));
 				return 2;
 			}
 			d->cli_peers[d->ncli_peers++] = optarg;
@@ -458,7 +459,7 @@ static int load_config(struct daemon *d)
 	if (!d->home || !*d->home) {
 		const char *h = getenv("HOME");
 		if (!h) {
-			fprintf(stderr, "mutuad: no home: give --home or set MUTUA_HOME\n");
+			fprintf(stderr, _("mutuad: no home: give --home or set MUTUA_HOME\n"));
 			return 2;
 		}
 		snprintf(d->home_buf, sizeof d->home_buf, "%s/.mutua", h);
@@ -469,12 +470,12 @@ static int load_config(struct daemon *d)
 	snprintf(d->keypath, sizeof d->keypath, "%s/key", d->home);
 
 	if (config_load(&d->cfg, d->config ? d->config : d->conf_default, d->config == NULL)) {
-		fprintf(stderr, "mutuad: %s\n", err_msg());
+		fprintf(stderr, _("mutuad: %s\n"), err_msg_local());
 		return 2;
 	}
 	if (d->listen) {
 		if (entry_check_endpoint(d->listen)) {
-			fprintf(stderr, "mutuad: --listen: %s\n", err_msg());
+			fprintf(stderr, _("mutuad: --listen: %s\n"), err_msg_local());
 			return 2;
 		}
 		snprintf(d->cfg.listen, sizeof d->cfg.listen, "%s", d->listen);
@@ -483,12 +484,12 @@ static int load_config(struct daemon *d)
 		config_free(&d->cfg);
 		for (int i = 0; i < d->ncli_peers; i++)
 			if (config_add_peer(&d->cfg, d->cli_peers[i])) {
-				fprintf(stderr, "mutuad: --peer: %s\n", err_msg());
+				fprintf(stderr, _("mutuad: --peer: %s\n"), err_msg_local());
 				return 2;
 			}
 	}
 	if (d->level && log_level_parse(d->level, &d->cfg.log_level)) {
-		fprintf(stderr, "mutuad: --log-level: %s\n", err_msg());
+		fprintf(stderr, _("mutuad: --log-level: %s\n"), err_msg_local());
 		return 2;
 	}
 	log_threshold = d->cfg.log_level;
@@ -502,9 +503,9 @@ static int daemon_open(struct daemon *d)
 {
 	char path[4096];
 	if (access(d->keypath, F_OK) != 0) {
-		log_msg(LOG_ERROR, "no mutua home in '%s' (no key file there): check --home "
+		log_msg(LOG_ERROR, _("no mutua home in '%s' (no key file there): check --home "
 				   "or MUTUA_HOME; only for a new member node, run 'mutua "
-				   "init --name NAME' first", d->home);
+				   "init --name NAME' first"), d->home);
 		return 1;
 	}
 	/* a second daemon leaves before it touches the first one's files */
@@ -513,16 +514,16 @@ static int daemon_open(struct daemon *d)
 	d->locked = 1;
 	snprintf(path, sizeof path, "%s/store.db", d->home);
 	if (!(d->s = store_open(path))) {
-		log_msg(LOG_ERROR, "%s", err_msg());
+		log_msg(LOG_ERROR, "%s", err_msg_local());
 		return 1;
 	}
 	if (!store_has_federation(d->s)) {
-		log_msg(LOG_ERROR, "this node has no federation yet: run 'mutua federation "
-			"create' or 'mutua federation join' first");
+		log_msg(LOG_ERROR, _("this node has no federation yet: run 'mutua federation "
+			"create' or 'mutua federation join' first"));
 		return 1;
 	}
 	if (!(d->k = rotate_load(d->s, d->keypath, getenv("MUTUA_PASSPHRASE"), &d->rot))) {
-		log_msg(LOG_ERROR, "%s", err_msg());
+		log_msg(LOG_ERROR, "%s", err_msg_local());
 		return 1;
 	}
 	if (store_member_of(d->s, d->k->id, d->me, NULL) != 1)
@@ -533,14 +534,14 @@ static int daemon_open(struct daemon *d)
 	}
 	if (!(d->sy = syncer_new(d->s, d->k, &d->cfg.sync)) ||
 	    syncer_listen(d->sy, d->cfg.listen)) {
-		log_msg(LOG_ERROR, "%s", err_msg());
+		log_msg(LOG_ERROR, "%s", err_msg_local());
 		return 1;
 	}
 	syncer_watch_store(d->sy);
 	if (store_checkpoint_apart(d->s))
 		log_msg(LOG_WARN, "%s: the main loop checkpoints the WAL itself", err_msg());
 	if (add_peers(d->sy, d->s, d->me, &d->cfg, 0)) {
-		log_msg(LOG_ERROR, "%s", err_msg());
+		log_msg(LOG_ERROR, "%s", err_msg_local());
 		return 2;
 	}
 	return 0;
@@ -817,6 +818,7 @@ int main(int argc, char **argv)
 	 * from a fresh mmap each (whose pages fault in one by one) */
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	i18n_init(); /* its refusals and startup messages; the log stays English */
 	int rc = parse_args(&d, argc, argv);
 	if (rc >= 0)
 		return rc;
@@ -832,7 +834,7 @@ int main(int argc, char **argv)
 	}
 	prctl(PR_SET_DUMPABLE, 0);
 	if (sodium_init() < 0) {
-		fprintf(stderr, "mutuad: cannot initialise libsodium\n");
+		fprintf(stderr, _("mutuad: cannot initialise libsodium\n"));
 		return 1;
 	}
 	if ((rc = load_config(&d)) == 0 && (rc = daemon_open(&d)) == 0) {

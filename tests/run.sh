@@ -7,6 +7,10 @@
 # Usage: tests/run.sh [PATTERN]   (PATTERN filters test files by name)
 # TEST_JOBS sets how many files run at once (default 4).
 cd "$(dirname "$0")/.." || exit 2
+# messages in English whatever the caller's locale (the tests read them);
+# tests/cli/i18n.bats asks for French itself
+export LC_ALL=C.UTF-8
+unset LANGUAGE
 pattern=${1:-}
 jobs=${TEST_JOBS:-4}
 logs=$(mktemp -d) || exit 2

@@ -1,8 +1,8 @@
 /* cli.c - context, errors, ids and output shared by the mutua commands. */
 #include "cli.h"
 #include "help.h"
-#include "i18n.h"
 #include "federation.h"
+#include "i18n.h"
 #include "util.h"
 #include "view.h"
 
@@ -17,13 +17,16 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <limits.h>
+#include <wchar.h>
+#include <wctype.h>
 
 int fail(int code, const char *fmt, ...)
 {
 	va_list ap;
-	fputs("mutua: ", stderr);
+	fputs(_("mutua: "), stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
@@ -31,12 +34,14 @@ int fail(int code, const char *fmt, ...)
 
 int fail_err(int code, const char *what)
 {
-	return what ? fail(code, "%s: %s", what, err_msg()) : fail(code, "%s", err_msg());
+	/* the reason as the reader reads it; err_msg() stays English */
+	return what ? fail(code, "%s: %s", _(what), err_msg_local())
+		    : fail(code, "%s", err_msg_local());
 }
 
 int usage(const char *text)
 {
-	fprintf(stderr, "usage: %s\n", text);
+	fprintf(stderr, _("usage: %s\n"), _(text));
 	return EXIT_USAGE;
 }
 
@@ -45,9 +50,9 @@ int missing(const char *cmd, const char *what, const char *use)
 	const struct help_cmd *h = help_find(cmd);
 	const struct help_opt *o = h && what[0] == '-' ? help_option(h, what) : NULL;
 	if (o)
-		fail(EXIT_USAGE, "%s: missing %s (%s)", cmd, what, o->text);
+		fail(EXIT_USAGE, "%s: missing %s (%s)", cmd, _(what), _(o->text));
 	else
-		fail(EXIT_USAGE, "%s: missing %s", cmd, what);
+		fail(EXIT_USAGE, "%s: missing %s", cmd, _(what));
 	return usage(use);
 }
 
@@ -95,7 +100,7 @@ static char *passphrase_read(void)
 		return NULL;
 	}
 	struct termios old, quiet;
-	fputs("passphrase: ", stderr);
+	fputs(_("passphrase: "), stderr);
 	tcgetattr(STDIN_FILENO, &old);
 	quiet = old;
 	quiet.c_lflag &= (tcflag_t)~ECHO;
@@ -126,12 +131,12 @@ static int no_home(const struct ctx *c)
 	const char *cmd = c->cmd ? c->cmd : "";
 	if (strcmp(cmd, "audit") == 0 || strcmp(cmd, "report") == 0 ||
 	    strcmp(cmd, "verify-proof") == 0)
-		fputs("mutua: an auditor needs no home: 'mutua audit FILE --genesis GENESIS' "
-		      "checks a bundle, 'mutua verify-proof FILE --genesis GENESIS' a proof\n",
+		fputs(_("mutua: an auditor needs no home: 'mutua audit FILE --genesis GENESIS' "
+			"checks a bundle, 'mutua verify-proof FILE --genesis GENESIS' a proof\n"),
 		      stderr);
 	else
-		fputs("mutua: only to set up a new member node (new keys, a new member), "
-		      "run 'mutua init --name NAME'\n", stderr);
+		fputs(_("mutua: only to set up a new member node (new keys, a new member), "
+			"run 'mutua init --name NAME'\n"), stderr);
 	return EXIT_REFUSED;
 }
 
@@ -151,8 +156,8 @@ static int wait_hold(struct ctx *c)
 		if (!held)
 			break;
 		if (!waited && isatty(STDERR_FILENO))
-			fprintf(stderr, "mutua: waiting for mutuad to confirm this member's own "
-					"feed with a peer (at most %lld s)\n",
+			fprintf(stderr, _("mutua: waiting for mutuad to confirm this member's own "
+					  "feed with a peer (at most %lld s)\n"),
 				(long long)((until - clock_now_ms()) / 1000 + 1));
 		waited = 1;
 		usleep(50 * 1000);
@@ -281,14 +286,14 @@ static int resolve_fail(int rc, const char *what, const char *arg,
 		return fail_err(EXIT_REFUSED, "store");
 	if (rc == -3)
 		return fail(EXIT_USAGE, "'%s' is not a valid %s id (at least 6 hex digits)",
-			    arg, what);
+			    arg, _(what));
 	if (rc == 0)
-		return fail(EXIT_REFUSED, "no %s with id '%s'", what, arg);
-	fail(EXIT_USAGE, "%s id '%s' is ambiguous; candidates:", what, arg);
+		return fail(EXIT_REFUSED, "no %s with id '%s'", _(what), arg);
+	fail(EXIT_USAGE, "%s id '%s' is ambiguous; candidates:", _(what), arg);
 	for (int k = 0; k < count && k < VIEW_CANDIDATES; k++)
 		fprintf(stderr, "  %s\n", cand[k]);
 	if (count > VIEW_CANDIDATES)
-		fprintf(stderr, "  ... and %d more\n", count - VIEW_CANDIDATES);
+		fprintf(stderr, _("  ... and %d more\n"), count - VIEW_CANDIDATES);
 	return EXIT_USAGE;
 }
 
@@ -302,23 +307,23 @@ static int named_fail(int rc, const char *what, const char *arg, const struct vi
 	if (rc == -1)
 		return fail_err(EXIT_REFUSED, "store");
 	if (rc == 0 && r->near) {
-		fail(none, "no %s named '%s'; did you mean:", what, arg);
+		fail(none, "no %s named '%s'; did you mean:", _(what), arg);
 		for (int k = 0; k < r->ncand; k++)
 			fprintf(stderr, "  %s  %.12s\n", r->cand[k].label, r->cand[k].id);
 		return none;
 	}
 	if (rc == 0 && hex_is_prefix(arg, 6, 64))
-		return fail(none, "no %s with id '%s', nor named so", what, arg);
+		return fail(none, "no %s with id '%s', nor named so", _(what), arg);
 	if (rc == 0)
 		return fail(none, "no %s named '%s' nor with such an id (at least 6 hex digits)",
-			    what, arg);
+			    _(what), arg);
 	if (!r->cand[0].label[0]) { /* an id prefix several ids begin with */
 		char cand[VIEW_CANDIDATES][65];
 		for (int k = 0; k < r->ncand; k++)
 			memcpy(cand[k], r->cand[k].id, sizeof cand[k]);
 		return resolve_fail(-2, what, arg, cand, r->count);
 	}
-	const char *whats = strcmp(what, "member") == 0 ? "members" : "offers";
+	const char *whats = strcmp(what, "member") == 0 ? _("members") : _("offers");
 	if (r->exact)
 		fail(EXIT_USAGE, "%d %s are named '%s': name one by its id", r->count, whats, arg);
 	else
@@ -348,7 +353,7 @@ int resolve_member(struct ctx *c, const char *arg, uint8_t out[32])
 {
 	struct view_named r;
 	int rc = view_resolve_member(c->store, arg, out, &r);
-	return rc == 1 ? EXIT_OK : named_fail(rc, "member", arg, &r);
+	return rc == 1 ? EXIT_OK : named_fail(rc, N_("member"), arg, &r);
 }
 
 /* Width of a UTF-8 string in characters (close enough for tables). */
@@ -399,6 +404,52 @@ size_t cli_width(const char *s)
 	return text_width(s);
 }
 
+/* The header of a table's column: its name translated (context "column";
+ * po/columns.sh extracts the names of the tables' column lists), upper
+ * case in the reader's alphabet. */
+static void header(char *out, size_t size, const char *name)
+{
+	const char *t = C_("column", name);
+	mbstate_t in = {0}, to = {0};
+	size_t o = 0;
+	wchar_t wc;
+	for (size_t n; *t && (n = mbrtowc(&wc, t, strlen(t), &in)) != 0;) {
+		if (n == (size_t)-1 || n == (size_t)-2) { /* not text: as it is */
+			snprintf(out, size, "%s", t);
+			return;
+		}
+		t += n;
+		char mb[MB_LEN_MAX];
+		size_t m = wcrtomb(mb, (wchar_t)towupper((wint_t)wc), &to);
+		if (m == (size_t)-1 || o + m >= size)
+			break;
+		memcpy(out + o, mb, m);
+		o += m;
+	}
+	out[o] = 0;
+}
+
+/* The columns whose values are words of the ledger (a loan's state, a
+ * member's status, a peer's direction): translated where shown, never in
+ * --json. The words themselves are listed here for the catalogue. */
+static int is_word_column(const char *name)
+{
+	static const char *const words[] = {
+		NC_("state", "requested"), NC_("state", "accepted"), NC_("state", "declined"),
+		NC_("state", "cancelled"), NC_("state", "handed_over"), NC_("state", "returned"),
+		NC_("state", "closed"), NC_("state", "invalid"), NC_("state", "claimed"),
+		NC_("state", "disputed"), NC_("state", "open"), NC_("state", "passed"),
+		NC_("state", "rejected"), NC_("state", "expired"), NC_("state", "failed"),
+		NC_("state", "member"), NC_("state", "excluded"), NC_("state", "not admitted"),
+		NC_("state", "active"), NC_("state", "withdrawn"), NC_("state", "backdated"),
+		NC_("state", "connected"), NC_("state", "down"), NC_("state", "in"),
+		NC_("state", "out"), NC_("state", "inbound"), NC_("state", "outbound"),
+	};
+	(void)words;
+	return strcmp(name, "state") == 0 || strcmp(name, "status") == 0 ||
+	       strcmp(name, "dir") == 0;
+}
+
 int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
 	     const char *const *cols)
 {
@@ -421,9 +472,10 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 		return rows;
 	}
 
-	int ncols = 0, idx[32];
+	int ncols = 0, idx[32], words[32];
 	size_t maxw[32], width[32];
 	int hard[32];
+	char head[32][128];
 	for (; cols[ncols] && ncols < 32; ncols++) {
 		char name[64];
 		const char *colon = strpbrk(cols[ncols], ":.");
@@ -432,7 +484,9 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 		snprintf(name, sizeof name, "%.*s", (int)nl, cols[ncols]);
 		maxw[ncols] = colon ? (size_t)atoi(colon + 1) : 0;
 		idx[ncols] = view_find(r, name);
-		width[ncols] = nl;
+		words[ncols] = is_word_column(name);
+		header(head[ncols], sizeof head[ncols], name);
+		width[ncols] = text_width(head[ncols]);
 	}
 	size_t cap = 64;
 	char **cells = malloc(cap * (size_t)(ncols ? ncols : 1) * sizeof *cells);
@@ -449,6 +503,8 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 		}
 		for (int k = 0; k < ncols; k++) {
 			const char *t = idx[k] >= 0 ? view_text(r, idx[k]) : NULL;
+			if (t && words[k]) /* a state word, in the reader's language */
+				t = C_("state", t);
 			/* what older entries may hold must not drive the terminal */
 			char *tv = text_printable(t ? t : "", TEXT_LINE);
 			char *val = !tv || !maxw[k] ? tv
@@ -472,13 +528,9 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 	}
 	if (rows) {
 		for (int k = 0; k < ncols; k++) {
-			const char *colon = strpbrk(cols[k], ":.");
-			int nl = colon ? (int)(colon - cols[k]) : (int)strlen(cols[k]);
-			for (int i = 0; i < nl; i++)
-				putchar(cols[k][i] >= 'a' && cols[k][i] <= 'z' ? cols[k][i] - 32
-									       : cols[k][i]);
+			fputs(head[k], stdout);
 			if (k < ncols - 1)
-				printf("%*s", (int)(width[k] - (size_t)nl + 2), "");
+				printf("%*s", (int)(width[k] - text_width(head[k]) + 2), "");
 		}
 		putchar('\n');
 	}
@@ -520,7 +572,9 @@ int out_record(struct ctx *c, const struct view *v, const struct view_arg *args,
 				rc = -1;
 				break;
 			}
-			printf("%-12s ", view_name(r, i));
+			const char *label = C_("column", view_name(r, i));
+			size_t lw = text_width(label);
+			printf("%s%*s ", label, lw < 12 ? (int)(12 - lw) : 0, "");
 			for (const char *l = e, *nl; l; l = nl ? nl + 1 : NULL) {
 				nl = strchr(l, '\n');
 				printf("%s%.*s\n", l == e ? "" : "             ",
@@ -547,5 +601,5 @@ int cli_genesis_id(const char *path, uint8_t id[32])
 		mutua__genesis__free_unpacked(gm, NULL);
 	free(text);
 	free(g);
-	return bad ? fail(EXIT_REFUSED, "'%s': %s", path, err_msg()) : EXIT_OK;
+	return bad ? fail(EXIT_REFUSED, "'%s': %s", path, err_msg_local()) : EXIT_OK;
 }

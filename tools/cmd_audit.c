@@ -2,6 +2,7 @@
  * auditor, and its verification from scratch. */
 #include "audit.h"
 #include "cli.h"
+#include "i18n.h"
 #include "history.h"
 #include "json.h"
 #include "util.h"
@@ -41,7 +42,7 @@ int cmd_export(struct ctx *c, int argc, char **argv)
 		printf(",\"entries\":%llu,\"forks\":%llu}\n", (unsigned long long)entries,
 		       (unsigned long long)forks);
 	} else {
-		fprintf(stderr, "mutua: %llu entries and %llu fork proofs written to %s\n",
+		fprintf(stderr, _("mutua: %llu entries and %llu fork proofs written to %s\n"),
 			(unsigned long long)entries, (unsigned long long)forks, out);
 	}
 	return EXIT_OK;
@@ -67,10 +68,10 @@ static void on_issue(void *arg, const struct audit_issue *v)
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
 	if (*v->member && v->seq)
-		printf("feed %s (%.12s) seq %llu: %s: %s\n", *v->name ? v->name : "?", v->member,
+		printf(_("feed %s (%.12s) seq %llu: %s: %s\n"), *v->name ? v->name : "?", v->member,
 		       (unsigned long long)v->seq, v->rule, v->detail);
 	else if (*v->member)
-		printf("feed %s (%.12s): %s: %s\n", *v->name ? v->name : "?", v->member, v->rule,
+		printf(_("feed %s (%.12s): %s: %s\n"), *v->name ? v->name : "?", v->member, v->rule,
 		       v->detail);
 	else
 		printf("%s: %s\n", v->rule, v->detail);
@@ -79,7 +80,8 @@ static void on_issue(void *arg, const struct audit_issue *v)
 static void on_progress(void *arg, uint64_t entries, uint64_t done, uint64_t total)
 {
 	(void)arg;
-	fprintf(stderr, "\raudit: %llu entries, %d%%", (unsigned long long)entries,
+	fputc('\r', stderr);
+	fprintf(stderr, _("audit: %llu entries, %d%%"), (unsigned long long)entries,
 		total ? (int)(100 * done / total) : 0);
 }
 
@@ -104,7 +106,7 @@ static int heads_out(struct ctx *c, struct store *scratch)
 	if (c->json)
 		fputs(",\"heads\":[", stdout);
 	else
-		puts("how far the history goes (compare with each member's own 'mutua status'):");
+		puts(_("how far the history goes (compare with each member's own 'mutua status'):"));
 	while ((rc = view_next(r)) == 1) {
 		const char *name = view_text(r, 0), *member = view_text(r, 1), *feed = view_text(r, 2);
 		long long seq = (long long)view_int(r, 3);
@@ -144,19 +146,19 @@ static int heads_out(struct ctx *c, struct store *scratch)
 			continue;
 		}
 		if (!*when) {
-			printf("  %s (%.12s): no entry", name, member);
+			printf(_("  %s (%.12s): no entry"), name, member);
 		} else {
-			printf("  %s (%.12s)", name, member);
+			printf(_("  %s (%.12s)"), name, member);
 			if (feed && strcmp(feed, member))
-				printf(" key %.12s", feed);
-			printf(": seq %lld, last entry %s", seq, when);
+				printf(_(" key %.12s"), feed);
+			printf(_(": seq %lld, last entry %s"), seq, when);
 		}
 		if (witnessed)
-			printf("; witnessed up to seq %lld by %s", wseq, wby);
+			printf(_("; witnessed up to seq %lld by %s"), wseq, wby);
 		putchar('\n');
 		if (wseq > seq)
-			fprintf(bf, "incomplete: feed %s (%.12s) stops at seq %lld, member %s "
-				"witnessed seq %lld at %s\n", name, feed ? feed : member, seq, wby,
+			fprintf(bf, _("incomplete: feed %s (%.12s) stops at seq %lld, member %s "
+				"witnessed seq %lld at %s\n"), name, feed ? feed : member, seq, wby,
 				wseq, wwhen);
 	}
 	view_close(&r);
@@ -216,7 +218,7 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		fputs("\r\033[K", stderr);
 	if (rc)
 		return fail(EXIT_REFUSED, "cannot audit%s%s: %s", path ? " " : "", path ? path : "",
-			    err_msg());
+			    err_msg_local());
 	char fed[HEX_ID_LEN + 1], credits[32];
 	hex_encode(fed, sum.fed_id, 32);
 	amount_format(credits, sum.credits_moved);
@@ -247,28 +249,28 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		rc = heads_out(c, scratch);
 		puts("}");
 	} else {
-		printf("%sfederation %s (%s)\n", sum.issues ? "\n" : "", sum.fed_name, fed);
-		printf("members %llu, feeds %llu, entries %llu, loans %llu (%llu settled), "
-		       "credits moved %s, forks %llu\n",
+		printf(_("%sfederation %s (%s)\n"), sum.issues ? "\n" : "", sum.fed_name, fed);
+		printf(_("members %llu, feeds %llu, entries %llu, loans %llu (%llu settled), "
+		       "credits moved %s, forks %llu\n"),
 		       (unsigned long long)sum.members, (unsigned long long)sum.feeds,
 		       (unsigned long long)sum.entries, (unsigned long long)sum.loans,
 		       (unsigned long long)sum.closed, credits, (unsigned long long)sum.forks);
-		printf("checked in %.2f s (%.0f entries/s, %d threads)\n", sum.seconds, rate,
+		printf(_("checked in %.2f s (%.0f entries/s, %d threads)\n"), sum.seconds, rate,
 		       sum.threads);
 		rc = heads_out(c, scratch);
 		if (sum.issues)
-			printf("audit FAILED: %llu violation(s)\n", (unsigned long long)sum.issues);
+			printf(_("audit FAILED: %llu violation(s)\n"), (unsigned long long)sum.issues);
 		else if (sum.incomplete)
-			printf("audit INCOMPLETE: the rules hold within the bundle, but %llu feed(s) "
+			printf(_("audit INCOMPLETE: the rules hold within the bundle, but %llu feed(s) "
 			       "stop before a head that other members witnessed (above): ask for a "
-			       "newer bundle\n", (unsigned long long)sum.incomplete);
+			       "newer bundle\n"), (unsigned long long)sum.incomplete);
 		else if (unchecked && !trust)
-			printf("audit NOT CONCLUSIVE: the rules hold within the bundle, but its "
-			       "federation id was not checked against your own copy of the genesis\n");
+			printf(_("audit NOT CONCLUSIVE: the rules hold within the bundle, but its "
+			       "federation id was not checked against your own copy of the genesis\n"));
 		else
-			printf("audit OK: every signature, chain, membership and lending rule "
+			printf(_("audit OK: every signature, chain, membership and lending rule "
 			       "holds; balances sum to zero%s; complete: every feed reaches the newest "
-			       "head that other members witnessed (%llu of %llu feeds witnessed)\n",
+			       "head that other members witnessed (%llu of %llu feeds witnessed)\n"),
 			       unchecked ? " (federation id taken from the bundle itself)" : "",
 			       (unsigned long long)sum.witnessed, (unsigned long long)sum.feeds);
 	}
@@ -277,9 +279,9 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		return fail_err(EXIT_REFUSED, "cannot list the heads of the audit");
 	if (unchecked) {
 		fflush(stdout);
-		fprintf(stderr, "mutua: warning: the federation id %s was taken from the bundle "
+		fprintf(stderr, _("mutua: warning: the federation id %s was taken from the bundle "
 			"itself, NOT checked against your own copy of the genesis: a forged "
-			"federation would pass; %s\n", fed, trust
+			"federation would pass; %s\n"), fed, trust
 			? "compare this id with the one the members hold (mutua federation show)"
 			: "run again with --genesis GENESIS (the genesis.txt the members gave you),"
 			  " or with --trust-bundle-genesis to accept the bundle's");

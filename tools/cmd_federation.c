@@ -1,5 +1,6 @@
 /* cmd_federation.c - mutua federation create | join | show. */
 #include "cli.h"
+#include "i18n.h"
 #include "entry.h"
 #include "federation.h"
 #include "governance.h"
@@ -188,7 +189,7 @@ static int fed_create(struct ctx *c, int argc, char **argv)
 		}
 		Mutua__CardBody *cb = card_parse(cards[i]);
 		if (!cb) {
-			fail(EXIT_REFUSED, "card '%s': %s", path, err_msg());
+			fail(EXIT_REFUSED, "card '%s': %s", path, err_msg_local());
 			goto out;
 		}
 		int self = memcmp(cb->id.data, c->key->id, KEY_ID_BYTES) == 0;
@@ -246,7 +247,7 @@ static int fed_join(struct ctx *c, int argc, char **argv)
 	Mutua__Genesis *g = NULL;
 	if (genesis_unarmor((char *)text, &gen, &glen) ||
 	    !(g = genesis_decode(gen, glen, id))) {
-		fail(EXIT_REFUSED, "'%s': %s", argv[1], err_msg());
+		fail(EXIT_REFUSED, "'%s': %s", argv[1], err_msg_local());
 		goto out;
 	}
 	int listed = 0;
@@ -276,11 +277,11 @@ static int fed_join(struct ctx *c, int argc, char **argv)
 		goto out;
 	print_fed_id(c);
 	if (!listed && store_member_of(c->store, c->key->id, NULL, NULL) != 1 && !c->json)
-		fprintf(stderr, "mutua: this member is not in the genesis: it holds the "
+		fprintf(stderr, _("mutua: this member is not in the genesis: it holds the "
 				"federation as an applicant; give your card ('mutua card') to a "
 				"member, who runs 'mutua propose admit CARD' (or, for a member "
 				"whose key was lost, 'mutua propose rekey MEMBER CARD'); once "
-				"passed, 'mutua sync PEER' fetches the history\n");
+				"passed, 'mutua sync PEER' fetches the history\n"));
 	rc = EXIT_OK;
 out:
 	if (g)
@@ -321,17 +322,18 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 		};
 		return out_record(c, &view_fed_show, a, 8) < 0 ? EXIT_REFUSED : EXIT_OK;
 	}
-	char limit[32];
-	amount_format(limit, in_force);
-	printf("federation    %s\nid            %s\ncredit limit  %s%s\n", g->name, hex,
-	       limit, in_force ? "" : " (no limit)");
-	printf("decisions     %s, yes above %lld%% of votes cast, quorum %lld%%, open %lld h\n",
-	       strcmp(rule, "colleges") == 0 ? "by colleges" : "one member one vote",
+	char limit[AMOUNT_BUF], open_for[64];
+	amount_format_local(limit, in_force);
+	/* a vote stays open "14 days", not "336 h" */
+	clock_format_duration(open_for, sizeof open_for, governance_param(c->store, "duration"));
+	printf(_("federation    %s\nid            %s\ncredit limit  %s%s\n"), g->name, hex,
+	       limit, in_force ? "" : _(" (no limit)"));
+	printf(_("decisions     %s, yes above %lld%% of votes cast, quorum %lld%%, open %s\n"),
+	       strcmp(rule, "colleges") == 0 ? _("by colleges") : _("one member one vote"),
 	       (long long)governance_param(c->store, "threshold"),
-	       (long long)governance_param(c->store, "quorum"),
-	       (long long)(governance_param(c->store, "duration") / 3600000));
+	       (long long)governance_param(c->store, "quorum"), open_for);
 	for (size_t i = 0; g->governance && i < g->governance->n_colleges; i++)
-		printf("%s%s %u%%", i ? ", " : "colleges      ", g->governance->colleges[i]->name,
+		printf("%s%s %u%%", i ? ", " : _("colleges      "), g->governance->colleges[i]->name,
 		       g->governance->colleges[i]->weight);
 	printf("%s\n", g->governance && g->governance->n_colleges ? "\n" : "");
 	static const char *const cols[] = {"name", "id.12", "college", "status", NULL};
@@ -347,7 +349,7 @@ static int fed_show(struct ctx *c, int argc, char **argv)
 	if (any) {
 		static const char *const lcols[] = {"id.12", "resource_title:28", "owner_name:24",
 						    "borrower_name:24", "state", NULL};
-		printf("\nloans in progress of excluded members, to settle between members:\n");
+		printf(_("\nloans in progress of excluded members, to settle between members:\n"));
 		if (out_rows(c, &view_fed_loans_to_settle, NULL, 0, lcols) < 0)
 			return EXIT_REFUSED;
 	}

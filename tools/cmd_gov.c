@@ -1,6 +1,7 @@
 /* cmd_gov.c - governance: propose, proposals, vote. The count is
  * governance.c's; these commands write the entries and show the state. */
 #include "cli.h"
+#include "i18n.h"
 #include "entry.h"
 #include "federation.h"
 #include "governance.h"
@@ -75,7 +76,7 @@ static Mutua__Card *read_new_card(struct ctx *c, const char *path)
 	Mutua__Card *card = card_decode((char *)text, &cb);
 	free(text);
 	if (!card) {
-		fail(EXIT_REFUSED, "card '%s': %s", path, err_msg());
+		fail(EXIT_REFUSED, "card '%s': %s", path, err_msg_local());
 		return NULL;
 	}
 	int known = store_member_of(c->store, cb->id.data, NULL, NULL);
@@ -304,7 +305,7 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	uint8_t tid[32];
 	int tallied = governance_tally_append(c->store, c->key, id, 1, tid);
 	if (tallied < 0)
-		fprintf(stderr, "mutua: the vote is cast; no tally: %s\n", err_msg());
+		fprintf(stderr, _("mutua: the vote is cast; no tally: %s\n"), err_msg_local());
 	char hex[HEX_ID_LEN + 1], thex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, 32);
 	hex_encode(thex, tid, 32);
@@ -313,7 +314,7 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 		       argv[2], tallied == 0 ? "\"" : "", tallied == 0 ? thex : "null",
 		       tallied == 0 ? "\"" : "");
 	else if (tallied == 0)
-		printf("%s %s (passed: tally %.12s)\n", hex, argv[2], thex);
+		printf(_("%s %s (passed: tally %.12s)\n"), hex, argv[2], thex);
 	else
 		printf("%s %s\n", hex, argv[2]);
 	return EXIT_OK;
@@ -341,7 +342,7 @@ int cmd_tally(struct ctx *c, int argc, char **argv)
 		printf("{\"proposal\":\"%s\",\"tally\":\"%s\",\"state\":\"%s\"}\n", hex, thex,
 		       passed ? "passed" : "failed");
 	else
-		printf("%s %s\n", hex, passed ? "passed" : "failed");
+		printf("%s %s\n", hex, passed ? C_("state", "passed") : C_("state", "failed"));
 	return EXIT_OK;
 }
 

@@ -1,5 +1,6 @@
 /* cmd_init.c - mutua init, id, card: this member's keys and card. */
 #include "cli.h"
+#include "i18n.h"
 #include "entry.h"
 #include "federation.h"
 #include "util.h"
@@ -166,9 +167,9 @@ int cmd_key(struct ctx *c, int argc, char **argv)
 		printf("{\"id\":\"%s\",\"key\":\"%s\"}\n", me, key);
 	} else {
 		printf("%s\n", key);
-		fprintf(stderr, "mutua: member %.12s now signs with key %.12s; this node speaks "
+		fprintf(stderr, _("mutua: member %.12s now signs with key %.12s; this node speaks "
 				"with its new transport key once a peer holds the rotation "
-				"(mutuad sees to it, or run 'mutua sync PEER')\n", me, key);
+				"(mutuad sees to it, or run 'mutua sync PEER')\n"), me, key);
 	}
 	return EXIT_OK;
 }

@@ -5,10 +5,12 @@
  * the table of loan.h (loan_step_check), the one the fold applies: a step
  * it refuses is refused here with the same reason. */
 #include "cli.h"
+#include "i18n.h"
 #include "entry.h"
 #include "i18n.h"
 #include "lending.h"
 #include "loan.h"
+#include "style.h"
 #include "util.h"
 #include "view.h"
 
@@ -19,33 +21,10 @@
 #include <string.h>
 #include <time.h>
 
-/* Usage in thousandths of a unit: "3", "2.5", "0.125". */
+/* Usage in thousandths of a unit, as typed (amount.h). */
 int usage_parse(const char *s, int64_t *out)
 {
-	int64_t whole = 0, frac = 0;
-	int digits = 0;
-	const char *p = s;
-	if (!isdigit((unsigned char)*p))
-		goto bad;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (whole > 1000000)
-			goto bad;
-		whole = whole * 10 + (*p - '0');
-	}
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p) && digits < 3; p++, digits++)
-			frac = frac * 10 + (*p - '0');
-		if (digits == 0)
-			goto bad;
-		while (digits++ < 3)
-			frac *= 10;
-	}
-	if (*p || whole * 1000 + frac > (int64_t)USAGE_MAX)
-		goto bad;
-	*out = whole * 1000 + frac;
-	return 0;
-bad:
-	return err_set("'%s' is not a usage (a number such as 3 or 2.5, at most 1000000)", s);
+	return amount_parse_usage(s, (int64_t)USAGE_MAX, out);
 }
 
 /* The request named by arg (an id or its prefix), known with its resource. */
@@ -79,7 +58,8 @@ static void print_step(struct ctx *c, const struct lending_loan *l, const char *
 	if (c->json)
 		printf("{\"id\":\"%s\",\"state\":\"%s\"}\n", hex, state);
 	else
-		printf("%s %s\n", hex, state_words(state));
+		printf("%s %s\n", hex, C_("state", state) != state ? C_("state", state)
+								    : state_words(state));
 }
 
 /* The state the loan is in once the step is folded. */
@@ -110,10 +90,14 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 		case 't': to = optarg; break;
 		case 'n': note = optarg; break;
 		case 'q':
+			/* "-1" is a number, but not a quantity: say what one is */
+			if (!isdigit((unsigned char)*optarg) ||
+			    strspn(optarg, "0123456789") != strlen(optarg) ||
+			    strtoull(optarg, NULL, 10) < 1)
+				return fail(EXIT_USAGE, "--quantity: '%s' must be a whole number, "
+					    "1 or more", optarg);
 			if (parse_u64("--quantity", optarg, CAPACITY_MAX, &quantity))
 				return EXIT_USAGE;
-			if (quantity < 1)
-				return fail(EXIT_USAGE, "--quantity: must be at least 1");
 			break;
 		default: return usage(use);
 		}
@@ -217,7 +201,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		struct booking_check chk;
 		int can = lending_accept(c->store, c->key, l.id, getenv("MUTUA_ACTOR"), &chk);
 		if (can <= 0)
-			return fail(EXIT_REFUSED, "cannot accept: %s", can ? err_msg() : chk.why);
+			return fail(EXIT_REFUSED, "cannot accept: %s", can ? err_msg_local() : chk.why);
 		print_step(c, &l, to);
 		return EXIT_OK;
 	}
@@ -237,7 +221,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	int64_t rate = -1;
 	if (lending_append(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
 			   getenv("MUTUA_ACTOR")))
-		return fail(EXIT_REFUSED, "cannot %s: %s", name, err_msg());
+		return fail(EXIT_REFUSED, "cannot %s: %s", name, err_msg_local());
 	print_step(c, &l, state_now(c, l.id, to));
 	return EXIT_OK;
 }
@@ -614,7 +598,33 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	if (!ics) {
 		static const char *const cols[] = {"resource_title:28", "from", "to", "quantity",
 						   "borrower_name:24", "state", "id.12", NULL};
-		return out_rows(c, &view_calendar, args, 3, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+		int rows = out_rows(c, &view_calendar, args, 3, cols);
+		int64_t pending = 0;
+		if (rows < 0)
+			return EXIT_REFUSED;
+		if (c->json)
+			return EXIT_OK;
+		/* requests waiting for an answer hold nothing yet: the calendar
+		 * leaves them out, and says so rather than print nothing */
+		if (view_scalar(c->store, &view_calendar_pending, args, 3, &pending) < 0)
+			return fail_err(EXIT_REFUSED, "store");
+		if (!rows && !pending)
+			puts(_("no accepted loan in this period"));
+		else if (!rows)
+			printf(dngettext(MUTUA_DOMAIN,
+					 "no accepted loan in this period; %lld pending request "
+					 "(mutua requests)\n",
+					 "no accepted loan in this period; %lld pending requests "
+					 "(mutua requests)\n", (unsigned long)pending),
+			       (long long)pending);
+		else if (pending)
+			printf(dngettext(MUTUA_DOMAIN,
+					 "and %lld pending request in this period, not shown "
+					 "(mutua requests)\n",
+					 "and %lld pending requests in this period, not shown "
+					 "(mutua requests)\n", (unsigned long)pending),
+			       (long long)pending);
+		return EXIT_OK;
 	}
 	/* the columns used, by name: ID, TITLE ... */
 	enum { ID, TITLE, OWNER, BORROWER, QUANTITY, STATE, START, END, NOTE, LOCATION, NCOLS };
@@ -660,10 +670,13 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		snprintf(t2, sizeof t2, "%s - %s", title ? title : "?", borrower ? borrower : "?");
 		ics_text(t1, sizeof t1, t2);
 		ics_line("SUMMARY:%s", t1);
-		snprintf(t2, sizeof t2, "Lent by %s to %s, quantity %lld, %s.%s%s",
-			 owner ? owner : "?", borrower ? borrower : "?",
-			 (long long)view_int(r, col[QUANTITY]), state_words(state ? state : "?"),
-			 note && *note ? " " : "", note ? note : "");
+		int m = snprintf(t2, sizeof t2, _("%s lends it to %s, quantity %lld, %s."),
+				 owner ? owner : "?", borrower ? borrower : "?",
+				 (long long)view_int(r, col[QUANTITY]),
+				 _(state_words(state ? state : "?")));
+		if (m >= 0 && (size_t)m < sizeof t2)
+			snprintf(t2 + m, sizeof t2 - (size_t)m, "%s%s", note && *note ? " " : "",
+				 note ? note : "");
 		ics_text(t3, sizeof t3, t2);
 		ics_line("DESCRIPTION:%s", t3);
 		if (location && *location) {
@@ -716,18 +729,6 @@ struct csv {
 	char *buf;
 	size_t len, cap;
 };
-
-/* A French locale, as POSIX picks the numeric category: LC_ALL, else
- * LC_NUMERIC, else LANG. */
-static int csv_locale_french(void)
-{
-	const char *v = getenv("LC_ALL");
-	if (!v || !*v)
-		v = getenv("LC_NUMERIC");
-	if (!v || !*v)
-		v = getenv("LANG");
-	return v && strncmp(v, "fr", 2) == 0;
-}
 
 /* The columns of view_settled_loans that hold numbers. */
 static int csv_numeric(const char *column)
@@ -814,8 +815,10 @@ int cmd_export_csv(struct ctx *c, int argc, char **argv)
 		return usage(use);
 	if ((rc = cli_open(c, NEED_FED)))
 		return rc;
+	/* the reader's decimal mark decides (style.h): a French spreadsheet
+	 * reads ';' and decimal commas */
 	if (excel < 0)
-		excel = csv_locale_french();
+		excel = style_decimal_comma();
 	/* the header is the view's column names: loan, settled, resource ... */
 	struct view_arg a[] = {VIEW_INT(w.from), VIEW_INT(w.to)};
 	struct view_rows *r = view_open(c->store, &view_settled_loans, a, 2, 0);
@@ -845,7 +848,7 @@ int cmd_export_csv(struct ctx *c, int argc, char **argv)
 	rc = file_write_atomic(out, cv.buf, cv.len, 0644) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
 	free(cv.buf);
 	if (rc == EXIT_OK && !c->json)
-		fprintf(stderr, "mutua: %d closed loans written to %s\n", rows, out);
+		fprintf(stderr, _("mutua: %d closed loans written to %s\n"), rows, out);
 	else if (rc == EXIT_OK)
 		printf("{\"out\":\"%s\",\"loans\":%d}\n", out, rows);
 	return rc;

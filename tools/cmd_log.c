@@ -1,5 +1,6 @@
 /* cmd_log.c - mutua log, mutua reindex. */
 #include "cli.h"
+#include "i18n.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -51,6 +52,6 @@ int cmd_reindex(struct ctx *c, int argc, char **argv)
 	if (store_reindex(c->store))
 		return fail_err(EXIT_REFUSED, "reindex failed");
 	if (!c->json)
-		fprintf(stderr, "mutua: derived state rebuilt from the entries\n");
+		fprintf(stderr, _("mutua: derived state rebuilt from the entries\n"));
 	return EXIT_OK;
 }

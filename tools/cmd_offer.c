@@ -1,5 +1,6 @@
 /* cmd_offer.c - mutua offer add | list | show | update | withdraw. */
 #include "cli.h"
+#include "i18n.h"
 #include "entry.h"
 #include "loan_read.h"
 #include "util.h"
@@ -168,14 +169,25 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 		case 'm': member = optarg; break;
 		case 'a': all = 1; break;
 		case 'v': {
-			char *slash;
+			char *slash, why[512] = "";
+			int ok = 0;
 			snprintf(slot, sizeof slot, "%s", optarg);
-			if (!(slash = strchr(slot, '/')))
+			if (!strchr(slot, '/'))
 				return fail(EXIT_USAGE, "--available: expected FROM/TO, e.g. "
 					    "2026-12-05/2026-12-06");
-			*slash = 0;
-			if (clock_parse(slot, 0, &from) || clock_parse(slash + 1, 1, &to))
-				return fail_err(EXIT_USAGE, "--available");
+			/* dates written day first hold slashes too (05/12/2026/06/12/2026):
+			 * the slot is cut at the slash that leaves two times; else the
+			 * reason of the cut whose start reads, or of the first cut */
+			for (slash = strchr(slot, '/'); slash && !ok; slash = strchr(slash + 1, '/')) {
+				*slash = 0;
+				int bad_from = clock_parse(slot, 0, &from) != 0;
+				ok = !bad_from && clock_parse(slash + 1, 1, &to) == 0;
+				if (!ok && (!*why || !bad_from))
+					snprintf(why, sizeof why, "%s", err_msg());
+				*slash = '/';
+			}
+			if (!ok)
+				return fail(EXIT_USAGE, "--available: %s", why);
 			if (to <= from)
 				return fail(EXIT_USAGE, "--available: the slot ends before it starts");
 			available = 1;

@@ -5,6 +5,7 @@
 #include "checkpoint.h"
 #include "witness.h"
 #include "cli.h"
+#include "i18n.h"
 #include "federation.h"
 #include "proof.h"
 #include "util.h"
@@ -69,10 +70,11 @@ int cmd_witness(struct ctx *c, int argc, char **argv)
 	if (c->json)
 		printf("{\"heads\":%zu,\"entries\":%zu,\"seconds\":%.3f}\n", heads, entries, secs);
 	else if (entries)
-		printf("witnessed %zu head(s) in %zu entr%s (%.3f s)\n", heads, entries,
-		       entries == 1 ? "y" : "ies", secs);
+		printf(P_("witnessed %zu head(s) in %zu entry (%.3f s)\n",
+			  "witnessed %zu head(s) in %zu entries (%.3f s)\n", entries),
+		       heads, entries, secs);
 	else
-		puts("nothing to witness: no feed moved since this member's last witness");
+		puts(_("nothing to witness: no feed moved since this member's last witness"));
 	return EXIT_OK;
 }
 
@@ -117,23 +119,31 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 		if (checkpoint_append(c->store, c->key, cp_id, &cp_seq))
 			return fail_err(EXIT_REFUSED, "cannot checkpoint this member's feed");
 		if (!c->json)
-			fprintf(stderr, "mutua: checkpoint of this member's feed appended (seq %llu)\n",
+			fprintf(stderr,
+				_("mutua: checkpoint of this member's feed appended (seq %llu)\n"),
 				(unsigned long long)cp_seq);
 		r = proof_loan_build(&p, c->store, req, c->me, &gap);
 	}
 	if (r < 0)
 		return fail_err(EXIT_REFUSED, NULL);
 	if (r > 0) {
-		const char *who = gap.owner ? "owner" : "borrower";
 		char author[HEX_ID_LEN + 1];
 		hex_encode(author, gap.author, KEY_ID_BYTES);
 		/* mutuad checkpoints by itself only a day after the entry */
-		return fail(EXIT_REFUSED, "the %s's feed (%.12s) has no checkpoint covering the %s "
-			    "yet: its mutuad makes one within %lld h of the entry (or after %d "
-			    "more entries); to have the proof now, ask the %s to run 'mutua "
-			    "checkpoint', then, once this node holds it ('mutua sync' or "
-			    "mutuad), run this command again", who, author, gap.step,
-			    (long long)(CHECKPOINT_AGE_MS / 3600000), CHECKPOINT_EVERY, who);
+		if (gap.owner)
+			return fail(EXIT_REFUSED, "the owner's feed (%.12s) has no checkpoint "
+				    "covering the %s yet: its mutuad makes one within %lld h of the "
+				    "entry (or after %d more entries); to have the proof now, ask the "
+				    "owner to run 'mutua checkpoint', then, once this node holds it "
+				    "('mutua sync' or mutuad), run this command again", author,
+				    gap.step, (long long)(CHECKPOINT_AGE_MS / 3600000),
+				    CHECKPOINT_EVERY);
+		return fail(EXIT_REFUSED, "the borrower's feed (%.12s) has no checkpoint covering "
+			    "the %s yet: its mutuad makes one within %lld h of the entry (or after "
+			    "%d more entries); to have the proof now, ask the borrower to run "
+			    "'mutua checkpoint', then, once this node holds it ('mutua sync' or "
+			    "mutuad), run this command again", author, gap.step,
+			    (long long)(CHECKPOINT_AGE_MS / 3600000), CHECKPOINT_EVERY);
 	}
 	rc = proof_write(&p, out) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
 	if (rc == EXIT_OK) {
@@ -148,7 +158,7 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 			else
 				printf("null}\n");
 		} else {
-			fprintf(stderr, "mutua: proof of loan %.12s (%zu entries) written to %s\n", hex,
+			fprintf(stderr, _("mutua: proof of loan %.12s (%zu entries) written to %s\n"), hex,
 				p.n, out);
 		}
 	}
@@ -179,7 +189,7 @@ int cmd_fork_proof(struct ctx *c, int argc, char **argv)
 			printf(",\"member\":\"%s\",\"seq\":%llu}\n", hex,
 			       (unsigned long long)p.rec[0].e.b->seq);
 		} else {
-			fprintf(stderr, "mutua: fork proof of member %.12s at seq %llu written to %s\n",
+			fprintf(stderr, _("mutua: fork proof of member %.12s at seq %llu written to %s\n"),
 				hex, (unsigned long long)p.rec[0].e.b->seq, out);
 		}
 	}
@@ -248,7 +258,7 @@ static void json_time(const char *key, const struct entry *e)
 		printf("null");
 		return;
 	}
-	clock_format_utc(t, e->b->time);
+	clock_format_iso(t, e->b->time);
 	printf("\"%s\"", t);
 }
 
@@ -261,15 +271,17 @@ static void print_loan(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 	const char *state = l->close ? "closed" : l->give_back ? "returned"
 			    : l->handover ? "handed_over" : "accepted";
 	char req[HEX_ID_LEN + 1], res[HEX_ID_LEN + 1], t1[CLOCK_BUF], t2[CLOCK_BUF];
-	char use[32] = "", rate[32] = "", credits[32] = "";
+	char use[32] = "", rate[AMOUNT_BUF] = "", credits[AMOUNT_BUF] = "";
 	hex_encode(req, l->request->id, 32);
 	hex_encode(res, l->offer->id, 32);
-	clock_format_utc(t1, r->start);
-	clock_format_utc(t2, r->end);
+	/* local time with its offset; ISO 8601 with it under --json */
+	(c->json ? clock_format_iso : clock_format_offset)(t1, r->start);
+	(c->json ? clock_format_iso : clock_format_offset)(t2, r->end);
 	if (l->close) {
 		usage_format(use, sizeof use, l->usage);
-		amount_format(rate, l->rate);
-		amount_format(credits, l->credits);
+		/* numbers under --json, the reader's style for a person */
+		(c->json ? amount_format : amount_format_local)(rate, l->rate);
+		(c->json ? amount_format : amount_format_local)(credits, l->credits);
 	}
 	if (c->json) {
 		printf("{\"proof\":\"loan\",\"ok\":true,\"federation\":\"%s\",\"federation_name\":",
@@ -299,30 +311,30 @@ static void print_loan(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 	who(g, owner, ow, sizeof ow);
 	founder_name(g, borrower, bname, sizeof bname);
 	founder_name(g, owner, oname, sizeof oname);
-	printf("loan proof OK: federation %s (%s)\n", g->name, fed);
-	printf("request   %s\n", req);
-	printf("borrower  %s\n", bw);
-	printf("owner     %s\n", ow);
-	printf("resource  %s: %s, %s, counted by the %s\n", res, o->title, entry_kind_name(o->kind),
+	printf(_("loan proof OK: federation %s (%s)\n"), g->name, fed);
+	printf(_("request   %s\n"), req);
+	printf(_("borrower  %s\n"), bw);
+	printf(_("owner     %s\n"), ow);
+	printf(_("resource  %s: %s, %s, counted by the %s\n"), res, o->title, entry_kind_name(o->kind),
 	       entry_unit_name(o->unit));
-	printf("slot      %s to %s, quantity %llu\n", t1, t2, (unsigned long long)r->quantity);
-	clock_format_utc(t1, l->accept->b->time);
-	printf("accepted  %s\n", t1);
+	printf(_("slot      %s to %s, quantity %llu\n"), t1, t2, (unsigned long long)r->quantity);
+	clock_format_offset(t1, l->accept->b->time);
+	printf(_("accepted  %s\n"), t1);
 	if (l->handover) {
-		clock_format_utc(t1, l->handover->b->time);
-		printf("handover  %s\n", t1);
+		clock_format_offset(t1, l->handover->b->time);
+		printf(_("handover  %s\n"), t1);
 	}
 	if (l->give_back) {
-		clock_format_utc(t1, l->give_back->b->time);
-		printf("returned  %s\n", t1);
+		clock_format_offset(t1, l->give_back->b->time);
+		printf(_("returned  %s\n"), t1);
 	}
 	if (l->close) {
-		clock_format_utc(t1, l->close->b->time);
-		printf("closed    %s: usage %s %s at %s credits per %s, %s credits from %s to %s\n",
+		clock_format_offset(t1, l->close->b->time);
+		printf(_("closed    %s: usage %s %s at %s credits per %s, %s credits from %s to %s\n"),
 		       t1, use, entry_unit_name(o->unit), rate, entry_unit_name(o->unit), credits,
 		       *bname ? bname : "the borrower", *oname ? oname : "the owner");
 	} else {
-		printf("closed    not shown (the loan was %s when the proof was made)\n",
+		printf(_("closed    not shown (the loan was %s when the proof was made)\n"),
 		       strcmp(state, "handed_over") == 0 ? "handed over" : state);
 	}
 }
@@ -348,11 +360,11 @@ static void print_fork(struct ctx *c, const Mutua__Genesis *g, const char *fed,
 		       (unsigned long long)a->b->seq, ia, ib);
 		return;
 	}
-	printf("fork proof: member %s signed two entries at seq %llu\n", *name ? name : member,
+	printf(_("fork proof: member %s signed two entries at seq %llu\n"), *name ? name : member,
 	       (unsigned long long)a->b->seq);
-	printf("member    %s\n", member);
-	printf("entries   %s\n          %s\n", ia, ib);
-	printf("federation %s (%s)\n", g->name, fed);
+	printf(_("member    %s\n"), member);
+	printf(_("entries   %s\n          %s\n"), ia, ib);
+	printf(_("federation %s (%s)\n"), g->name, fed);
 }
 
 int cmd_verify_proof(struct ctx *c, int argc, char **argv)
@@ -386,7 +398,7 @@ int cmd_verify_proof(struct ctx *c, int argc, char **argv)
 	if (genesis_unarmor((char *)text, &g, &gl) || !(gm = genesis_decode(g, gl, fed_id))) {
 		free(text);
 		free(g);
-		return fail(EXIT_REFUSED, "'%s': %s", genesis, err_msg());
+		return fail(EXIT_REFUSED, "'%s': %s", genesis, err_msg_local());
 	}
 	free(text);
 	free(g);
@@ -396,9 +408,9 @@ int cmd_verify_proof(struct ctx *c, int argc, char **argv)
 	struct proof_loan loan;
 	int rc = EXIT_OK;
 	if (proof_read(&p, file)) {
-		rc = fail(EXIT_REFUSED, "'%s': %s", file, err_msg());
+		rc = fail(EXIT_REFUSED, "'%s': %s", file, err_msg_local());
 	} else if (proof_verify(&p, fed_id, &loan)) {
-		rc = fail(EXIT_REFUSED, "'%s' proves nothing: %s", file, err_msg());
+		rc = fail(EXIT_REFUSED, "'%s' proves nothing: %s", file, err_msg_local());
 	} else if (p.kind == PROOF_LOAN) {
 		print_loan(c, gm, fed, &loan);
 	} else {

@@ -1,14 +1,22 @@
 /* cmd_report.c - mutua report --html: one self-contained page for a board
- * meeting, from this node's store or (--bundle) an audited bundle. The
- * federation, the period, the audit's verdict on that
- * store, who lent to whom (an SVG flow diagram), the balances, the most
- * used resources and the loans of the period.
+ * meeting, from this node's store or (--bundle) an audited bundle, in the
+ * reader's language (French in a French locale: <html lang="fr">, the
+ * catalogue's translations, numbers in the locale's style, times local
+ * with their offset). The period, what was checked and what the verdict
+ * means (and what to do when it is not OK), who lent to whom (an SVG flow
+ * diagram), the balances, the most used resources, the loans of the
+ * period, the members and how far each one's history goes; the technical
+ * details (federation id, feeds, signed entries, forks, the rules broken)
+ * in a collapsed section for the auditor.
  *
  * The page needs nothing else: CSS and SVG are inline, there is no script
  * and no external resource, so it can be mailed, archived or printed as it
- * is. Every string from the store (names, colleges, titles, notes) comes
- * from members' signed entries and is treated as hostile: it is escaped
- * for HTML (& < > " ') wherever it goes, text or attribute.
+ * is; long names wrap, wide tables scroll inside their panel, so nothing
+ * overflows at a desk's width nor on a phone (tests/cli/report_browser.bats
+ * checks it in Chromium). Every string from the store (names, colleges,
+ * titles, notes) comes from members' signed entries and is treated as
+ * hostile: it is escaped for HTML (& < > " ') wherever it goes, text or
+ * attribute. Nothing from the store goes through gettext.
  *
  * The period: a loan belongs to it when its slot [start, end) meets
  * [--from, --to); credits lent and borrowed are those of the period's
@@ -21,8 +29,11 @@
  */
 #include "audit.h"
 #include "cli.h"
+#include "i18n.h"
 #include "util.h"
 
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +121,23 @@ static void h_cut(FILE *f, const char *s, size_t max)
 	h(f, buf);
 }
 
+
+/* s escaped for HTML, in a string to free (NULL when out of memory). */
+static char *escaped(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	h(f, s);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 /* A column of the current row as text, "" for SQL NULL. */
 static const char *col_text(struct view_rows *v, int i)
 {
@@ -117,72 +145,174 @@ static const char *col_text(struct view_rows *v, int i)
 	return t ? t : "";
 }
 
+/* ---- numbers and times, in the reader's style ------------------------------ */
+
+/* The locale's decimal point and thousands separator: mutua keeps the C
+ * style for numbers it reads and writes (i18n.h), the page is for a
+ * person: "1 234,50" (a narrow no-break space) in French, "1,234.50" in
+ * American English, "1234.50" in the C locale. */
+static struct {
+	char point[8], sep[8];
+} numfmt = {".", ""};
+
+static void numfmt_init(void)
+{
+	locale_t l = newlocale(LC_NUMERIC_MASK, "", (locale_t)0);
+	if (!l)
+		return;
+	const char *p = nl_langinfo_l(RADIXCHAR, l), *s = nl_langinfo_l(THOUSEP, l);
+	if (p && *p && strlen(p) < sizeof numfmt.point)
+		strcpy(numfmt.point, p);
+	if (s && strlen(s) < sizeof numfmt.sep)
+		strcpy(numfmt.sep, s);
+	freelocale(l);
+}
+
+#define NUM_BUF 96
+
+/* whole, its digits grouped by three, into o; returns the end */
+static char *grouped(char *o, uint64_t whole)
+{
+	char d[24];
+	int n = snprintf(d, sizeof d, "%llu", (unsigned long long)whole);
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			o = stpcpy(o, numfmt.sep);
+		*o++ = d[i];
+	}
+	*o = 0;
+	return o;
+}
+
+/* Hundredths of a credit, always two decimals: "1 234,50", "-20,00". */
+static void amount_str(char *buf, int64_t v)
+{
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char *o = buf;
+	if (v < 0)
+		*o++ = '-';
+	o = grouped(o, a / 100);
+	o = stpcpy(o, numfmt.point);
+	snprintf(o, 4, "%02llu", (unsigned long long)(a % 100));
+}
+
 static void amount(FILE *f, int64_t v)
 {
-	char buf[32];
-	amount_format(buf, v);
+	char buf[NUM_BUF];
+	amount_str(buf, v);
 	fputs(buf, f);
 }
 
-/* Usage in thousandths of a unit: "2", "2.5", "0.125". */
+/* Usage in thousandths of a unit: "2", "2,5", "0,125". */
 static void usage_out(FILE *f, int64_t u)
 {
-	if (u % 1000 == 0)
-		fprintf(f, "%lld", (long long)(u / 1000));
-	else {
-		char buf[32];
-		snprintf(buf, sizeof buf, "%lld.%03lld", (long long)(u / 1000),
-			 (long long)(u % 1000 < 0 ? -(u % 1000) : u % 1000));
+	char buf[NUM_BUF];
+	uint64_t a = u < 0 ? (uint64_t)0 - (uint64_t)u : (uint64_t)u;
+	char *o = buf;
+	if (u < 0)
+		*o++ = '-';
+	o = grouped(o, a / 1000);
+	if (a % 1000) {
+		o = stpcpy(o, numfmt.point);
+		snprintf(o, 4, "%03llu", (unsigned long long)(a % 1000));
 		size_t n = strlen(buf);
 		while (buf[n - 1] == '0')
 			buf[--n] = 0;
-		fputs(buf, f);
 	}
+	fputs(buf, f);
 }
 
-/* A usage and its unit: "3 days", "1 hour", "2.5 km". */
+/* A usage and its unit: "3 days", "1 hour", "2.5 km"; in the reader's
+ * language. A fraction counts as many. */
 static void usage_unit_out(FILE *f, int64_t u, const char *unit)
 {
+	uint64_t n = u % 1000 ? 2 : (uint64_t)(u < 0 ? -u : u) / 1000;
+	const char *word = NULL;
+	if (!strcmp(unit, "day"))
+		word = dngettext(MUTUA_DOMAIN, "day", "days", n);
+	else if (!strcmp(unit, "hour"))
+		word = dngettext(MUTUA_DOMAIN, "hour", "hours", n);
+	else if (!strcmp(unit, "item"))
+		word = dngettext(MUTUA_DOMAIN, "item", "items", n);
 	usage_out(f, u);
-	fputc(' ', f);
-	h(f, unit);
-	if (u != 1000 && (!strcmp(unit, "day") || !strcmp(unit, "hour") || !strcmp(unit, "item")))
-		fputc('s', f);
+	fputs("\xc2\xa0", f); /* a no-break space: "3 days" on one line */
+	h(f, word ? word : unit);
 }
 
-/* A slot, short: "2026-01-12" for one whole day, "2026-01-05 → 2026-01-06"
- * for whole days, "2026-01-15 18:00–23:00" within a day, else both ends. */
+/* What a resource is, in the reader's language (entry.c's kinds). */
+static const char *kind_name(const char *kind)
+{
+	static const char *const kinds[][2] = {
+		{"vehicle", N_("vehicle")},     {"storage", N_("storage")},
+		{"skill", N_("skill")},         {"equipment", N_("equipment")},
+		{"room", N_("room")},           {"other", N_("other")},
+	};
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (!strcmp(kind, kinds[i][0]))
+			return _(kinds[i][1]);
+	return kind;
+}
+
+/* Where a loan stands, in the reader's language (loan.c's states). */
+static const char *state_name(const char *state)
+{
+	static const char *const states[][2] = {
+		{"requested", N_("requested")}, {"accepted", N_("accepted")},
+		{"handed_over", N_("in use")},  {"returned", N_("returned")},
+		{"closed", N_("settled")},      {"declined", N_("declined")},
+		{"cancelled", N_("cancelled")}, {"invalid", N_("invalid")},
+	};
+	for (size_t i = 0; i < sizeof states / sizeof *states; i++)
+		if (!strcmp(state, states[i][0]))
+			return _(states[i][1]);
+	return state;
+}
+
+/* Local time with its offset: "2026-12-05 08:00 +01:00". */
+static void time_out(FILE *f, int64_t ms)
+{
+	char buf[CLOCK_BUF];
+	clock_format_offset(buf, ms);
+	fputs(buf, f);
+}
+
+/* A slot, short, in local time: "2026-01-12" for one whole day,
+ * "2026-01-05 → 2026-01-06" for whole days, "2026-01-15 18:00–23:00
+ * +01:00" within a day, else both ends with their offsets. */
 static void slot_out(FILE *f, int64_t start, int64_t end)
 {
-	char a[CLOCK_BUF], b[CLOCK_BUF], last[CLOCK_BUF];
+	char a[CLOCK_BUF], b[CLOCK_BUF], last[CLOCK_BUF], ao[CLOCK_BUF], bo[CLOCK_BUF];
 	clock_format(a, start);
 	clock_format(b, end);
 	clock_format(last, end - 1);
+	clock_format_offset(ao, start); /* "YYYY-MM-DD HH:MM +HH:MM" */
+	clock_format_offset(bo, end);
 	int days = strcmp(a + 10, "T00:00") == 0 && strcmp(b + 10, "T00:00") == 0;
+	/* a date, a time and its offset do not break across lines */
 	if (days && strncmp(a, last, 10) == 0)
-		fprintf(f, "%.10s", a);
+		fprintf(f, "<span class=\"nw\">%.10s</span>", a);
 	else if (days)
-		fprintf(f, "%.10s &#8594; %.10s", a, last);
-	else if (strncmp(a, b, 10) == 0)
-		fprintf(f, "%.10s %s&#8211;%s", a, a + 11, b + 11);
+		fprintf(f, "<span class=\"nw\">%.10s</span> &#8594; <span class=\"nw\">%.10s</span>",
+			a, last);
+	else if (strncmp(a, b, 10) == 0 && strcmp(ao + 16, bo + 16) == 0)
+		fprintf(f, "<span class=\"nw\">%.10s</span> <span class=\"nw\">%.5s&#8211;%s</span>",
+			ao, ao + 11, bo + 11);
 	else
-		fprintf(f, "%.10s %s &#8594; %.10s %s", a, a + 11, b, b + 11);
+		fprintf(f, "<span class=\"nw\">%s</span> &#8594; <span class=\"nw\">%s</span>", ao,
+			bo);
 }
 
-/* Local date, and the time when not midnight. */
-static void when_out(FILE *f, int64_t ms, int end)
+/* A bound of the period: its local date, or date and time with the
+ * offset when not midnight; an end at midnight gives the day before. */
+static void when_str(char *buf, int64_t ms, int end)
 {
-	char buf[CLOCK_BUF];
 	clock_format(buf, ms);
 	if (strcmp(buf + 10, "T00:00") == 0) {
-		if (end) { /* an end at midnight: the day before is the last */
-			clock_format(buf, ms - 1);
-		}
+		clock_format(buf, end ? ms - 1 : ms);
 		buf[10] = 0;
 	} else {
-		buf[10] = ' ';
+		clock_format_offset(buf, ms);
 	}
-	fputs(buf, f);
 }
 
 /* ---- data ---------------------------------------------------------------- */
@@ -322,6 +452,7 @@ static void on_issue(void *arg, const struct audit_issue *v)
 	r->issues[r->nissues++] = *v;
 }
 
+
 /* ---- the page ------------------------------------------------------------ */
 
 static const char css[] =
@@ -330,8 +461,9 @@ static const char css[] =
 	"color:#1d2330;background:#f4f5f7;margin:0;padding:24px}"
 	"main{max-width:1100px;margin:0 auto;background:#fff;padding:32px 40px;"
 	"border-radius:10px;box-shadow:0 1px 4px rgba(0,0,0,.08)}"
-	"h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:36px 0 10px;"
+	"h1{font-size:26px;margin:0 0 4px;overflow-wrap:anywhere}h2{font-size:19px;margin:36px 0 10px;"
 	"padding-bottom:4px;border-bottom:2px solid #e3e6eb}"
+	"p{overflow-wrap:anywhere}"
 	".sub{color:#5b6475;margin:0 0 2px}.mono{font-family:ui-monospace,'DejaVu Sans Mono',"
 	"monospace;font-size:12px;word-break:break-all}"
 	".verdict{padding:14px 18px;border-radius:8px;margin:8px 0;font-weight:600}"
@@ -339,12 +471,14 @@ static const char css[] =
 	".bad{background:#fdeaea;color:#8a1c1c;border:1px solid #efb1b1}"
 	".stats{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}"
 	".stat{background:#f4f6f9;border-radius:8px;padding:8px 14px;min-width:110px}"
-	".stat b{display:block;font-size:20px}.stat span{color:#5b6475;font-size:12px}"
+	".stat b{display:block;font-size:20px;white-space:nowrap}.stat span{color:#5b6475;font-size:12px}"
+	".wide{overflow-x:auto;max-width:100%}"
 	"table{border-collapse:collapse;width:100%;margin:6px 0 10px;font-size:14px}"
 	"th{text-align:left;background:#f4f6f9;color:#3a4252;font-weight:600}"
-	"th,td{padding:6px 10px;border-bottom:1px solid #e8eaee;vertical-align:top}"
-	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-	".neg{color:#a32020}.pos{color:#17622f}"
+	"th,td{padding:6px 10px;border-bottom:1px solid #e8eaee;vertical-align:top;"
+	"overflow-wrap:break-word}"
+	"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.n{white-space:nowrap}"
+	".neg{color:#a32020}.pos{color:#17622f}.nw{white-space:nowrap}"
 	".bar{height:8px;background:#5b7fc7;border-radius:4px;min-width:2px}"
 	".state{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;"
 	"background:#eef0f4;color:#3a4252;white-space:nowrap}"
@@ -352,95 +486,228 @@ static const char css[] =
 	"{background:#f6eeee;color:#8a3a3a}.s-accepted,.s-handed_over,.s-returned"
 	"{background:#e8effb;color:#27477f}"
 	".diagram{text-align:center}.diagram svg{max-width:100%;height:auto}"
-	".note{color:#5b6475;font-size:13px}"
-	"td.slot,td.id,.key{white-space:nowrap}td.id,.key{font-family:ui-monospace,'DejaVu Sans Mono',"
+	".note{color:#5b6475;font-size:13px}.todo{font-weight:400;margin:6px 0 0}"
+	"td.id,.key{white-space:nowrap;font-family:ui-monospace,'DejaVu Sans Mono',"
 	"monospace;font-size:12px;color:#5b6475}h3{font-size:15px;margin:18px 0 4px}"
+	"details{margin-top:36px;border:1px solid #e3e6eb;border-radius:8px;padding:8px 16px}"
+	"summary{cursor:pointer;font-weight:600;font-size:17px}"
 	"footer{margin-top:36px;color:#8a93a3;font-size:12px}"
+	"@media (max-width:640px){body{padding:0}main{padding:16px;border-radius:0}"
+	"th,td{padding:4px 6px}h1{font-size:22px}}"
 	"@media print{body{background:#fff;padding:0}main{box-shadow:none;padding:0}"
-	"h2{break-after:avoid}tr{break-inside:avoid}}";
+	".wide{overflow:visible}h2{break-after:avoid}tr{break-inside:avoid}}";
+
+/* A table's opening, in a panel that scrolls rather than overflows on a
+ * narrow screen. */
+static void table_open(FILE *f)
+{
+	fputs("<div class=\"wide\"><table>", f);
+}
+
+static void table_close(FILE *f)
+{
+	fputs("</table></div>\n", f);
+}
+
+/* A header cell: the reader's words, "n" for a number's column. */
+static void th(FILE *f, const char *text, int n)
+{
+	fputs(n ? "<th class=\"n\">" : "<th>", f);
+	h(f, text);
+	fputs("</th>", f);
+}
 
 static void period_out(FILE *f, const struct report *r)
 {
-	if (r->from == 0 && r->to == INT64_MAX) {
-		fputs("the whole history", f);
-		return;
-	}
-	if (r->from > 0) {
-		fputs(r->to == INT64_MAX ? "since " : "from ", f);
-		when_out(f, r->from, 0);
-	}
-	if (r->to != INT64_MAX) {
-		fputs(r->from > 0 ? " to " : "until ", f);
-		when_out(f, r->to, 1);
-	}
+	char a[CLOCK_BUF], b[CLOCK_BUF];
+	when_str(a, r->from, 0);
+	when_str(b, r->to, 1);
+	if (r->from == 0 && r->to == INT64_MAX)
+		fputs(_("the whole history, from the founding of the federation"), f);
+	else if (r->to == INT64_MAX)
+		fprintf(f, _("since %s"), a);
+	else if (r->from == 0)
+		fprintf(f, _("until %s"), b);
+	else
+		fprintf(f, _("from %s to %s"), a, b);
 }
 
-static void audit_out(FILE *f, const struct report *r)
+/* A figure with its caption. */
+static void stat_n(FILE *f, uint64_t v, const char *what)
+{
+	fprintf(f, "<div class=\"stat\"><b>%llu</b><span>", (unsigned long long)v);
+	h(f, what);
+	fputs("</span></div>", f);
+}
+
+/* What was checked, the verdict, what it means and what to do. */
+static void check_out(FILE *f, const struct report *r)
 {
 	const struct audit_summary *s = &r->sum;
-	fputs("<h2>Audit of the signed history</h2>\n", f);
+	fprintf(f, "<h2>%s</h2>\n<p>%s</p>\n", _("What was checked"),
+		_("Every request, loan, return and settlement is signed by the member who made "
+		  "it, and each member's node keeps a copy of everyone's records. Mutua read them "
+		  "all again, from the founding of the federation, and checked that nobody's "
+		  "records were altered, that each step was taken by someone entitled to take it, "
+		  "and that the credits add up: what some members earned, others spent."));
 	if (r->audit_rc) {
-		fputs("<div class=\"verdict bad\">The audit could not run: ", f);
+		fprintf(f, "<div class=\"verdict bad\">&#10007; %s ", _("The check could not run:"));
 		h(f, r->audit_err);
-		fputs("</div>\n", f);
+		fprintf(f, "<p class=\"todo\">%s</p></div>\n",
+			_("What to do: give this message to the person who runs your node; the "
+			  "figures below are not checked."));
 		return;
 	}
-	if (s->issues == 0 && s->incomplete)
-		fprintf(f, "<div class=\"verdict bad\">&#10007; Audit INCOMPLETE: every rule holds,"
-			   " but %llu feed%s stop%s before a head that other members witnessed: the"
-			   " history is cut short.</div>\n", (unsigned long long)s->incomplete,
-			s->incomplete == 1 ? "" : "s", s->incomplete == 1 ? "s" : "");
-	else if (s->issues == 0)
-		fputs("<div class=\"verdict ok\">&#10003; Audit OK: every signature, chain, "
-		      "membership and lending rule holds; balances sum to zero.</div>\n", f);
-	else
-		fprintf(f, "<div class=\"verdict bad\">&#10007; Audit FAILED: %llu violation%s."
-			   "</div>\n", (unsigned long long)s->issues, s->issues == 1 ? "" : "s");
+	if (s->issues == 0 && s->incomplete) {
+		fputs("<div class=\"verdict bad\">&#10007; ", f);
+		fprintf(f, dngettext(MUTUA_DOMAIN,
+				     "Audit INCOMPLETE: every rule holds, but the records of %llu "
+				     "member stop before a point other members have already seen: "
+				     "this copy of the history is cut short.",
+				     "Audit INCOMPLETE: every rule holds, but the records of %llu "
+				     "members stop before a point other members have already seen: "
+				     "this copy of the history is cut short.", s->incomplete),
+			(unsigned long long)s->incomplete);
+		fprintf(f, "<p class=\"todo\">%s</p></div>\n",
+			_("What to do: take a more recent copy from a node that has exchanged "
+			  "records with every member (mutua export), then make this report again. "
+			  "The members table shows whose records stop short."));
+	} else if (s->issues == 0) {
+		fprintf(f, "<div class=\"verdict ok\">&#10003; %s<p class=\"todo\">%s</p></div>\n",
+			_("Audit OK: every record is intact and follows the federation's rules; the "
+			  "balances add up to zero."),
+			_("What it means: the figures of this report are those every member's node "
+			  "derives from the same signed records, and no record was altered."));
+	} else {
+		fputs("<div class=\"verdict bad\">&#10007; ", f);
+		fprintf(f, dngettext(MUTUA_DOMAIN,
+				     "Audit FAILED: %llu record breaks the federation's rules.",
+				     "Audit FAILED: %llu records break the federation's rules.",
+				     s->issues),
+			(unsigned long long)s->issues);
+		fprintf(f, "<p class=\"todo\">%s</p></div>\n",
+			_("What it means: the figures below leave out what the rules refuse, but a "
+			  "member's node, or someone with its keys, signed records it should not "
+			  "have. What to do: do not approve the accounts on this report alone; send "
+			  "it with the copy it was made from to your auditor or your federation's "
+			  "technical contact. The section for the auditor names each problem and "
+			  "the member concerned."));
+	}
 	fputs("<div class=\"stats\">", f);
-	const struct {
-		const char *what;
-		uint64_t v;
-	} st[] = {{"members", s->members}, {"feeds", s->feeds}, {"signed entries", s->entries},
-		  {"settled", s->closed},  {"forks", s->forks}};
-	for (size_t i = 0; i < sizeof st / sizeof *st; i++)
-		fprintf(f, "<div class=\"stat\"><b>%llu</b><span>%s</span></div>",
-			(unsigned long long)st[i].v, st[i].what);
+	stat_n(f, s->members, _("members"));
+	stat_n(f, s->closed, _("loans settled since the founding"));
 	fputs("<div class=\"stat\"><b>", f);
 	amount(f, s->credits_moved);
-	fputs("</b><span>credits moved</span></div></div>\n", f);
-	if (r->bundle) {
-		fputs("<p class=\"note\">Checked from the bundle <span class=\"mono\">", f);
-		h(f, r->bundle);
-		fputs("</span> against the auditor's own copy of the genesis, from the genesis "
-		      "onwards, over the whole history (not only the period).</p>\n", f);
-	} else {
-		fputs("<p class=\"note\">Checked on this node's store from the genesis onwards, "
-		      "over the whole history (not only the period).</p>\n", f);
-	}
-	if (!r->nissues)
-		return;
-	fputs("<table><tr><th>Rule</th><th>Member</th><th class=\"n\">Entry</th>"
-	      "<th>Detail</th></tr>\n", f);
-	for (size_t i = 0; i < r->nissues; i++) {
-		const struct audit_issue *v = &r->issues[i];
+	fprintf(f, "</b><span>%s</span></div></div>\n", _("credits moved since the founding"));
+	fputs("<p class=\"note\">", f);
+	if (r->bundle)
+		fputs(_("Checked on the copy of the records the auditor received, against the "
+		       "auditor's own copy of the federation's founding document, over the whole "
+		       "history (not only the period)."), f);
+	else
+		fputs(_("Checked on this member's own copy of the records, over the whole history "
+		       "(not only the period)."), f);
+	fputs("</p>\n", f);
+}
+
+/* Per member: its feeds, how far they go, how far others saw them. */
+static int feeds_out(FILE *f, const struct report *r)
+{
+	struct view_rows *v = view_open(r->c->store, &view_report_history, NULL, 0, 0);
+	int rc;
+	if (!v)
+		return -1;
+	table_open(f);
+	fputs("<tr>", f);
+	th(f, _("Member"), 0);
+	th(f, _("Member id"), 0);
+	th(f, _("Feeds"), 1);
+	th(f, _("Entries"), 1);
+	th(f, _("Last entry"), 0);
+	th(f, _("Witnessed up to"), 1);
+	fputs("</tr>\n", f);
+	while ((rc = view_next(v)) == 1) {
 		fputs("<tr><td>", f);
-		h(f, v->rule);
-		fputs("</td><td>", f);
-		if (*v->member) {
-			h(f, *v->name ? v->name : "?");
-			fprintf(f, " <span class=\"key\">%.12s</span>", v->member);
-		}
+		h(f, col_text(v, 0));
+		fprintf(f, "</td><td class=\"id\">%.16s</td><td class=\"n\">%lld</td>"
+			   "<td class=\"n\">%lld</td><td>", col_text(v, 2),
+			(long long)view_int(v, 4), (long long)view_int(v, 5));
+		if (!view_is_null(v, 6))
+			time_out(f, view_int(v, 6));
 		fputs("</td><td class=\"n\">", f);
-		if (v->seq)
-			fprintf(f, "%llu", (unsigned long long)v->seq);
-		fputs("</td><td>", f);
-		h(f, v->detail);
+		if (!view_is_null(v, 7))
+			fprintf(f, "%lld", (long long)view_int(v, 7));
 		fputs("</td></tr>\n", f);
 	}
-	fputs("</table>\n", f);
-	if (s->issues > r->nissues)
-		fprintf(f, "<p class=\"note\">And %llu more: run <code>mutua audit</code>.</p>\n",
-			(unsigned long long)(s->issues - r->nissues));
+	view_close(&v);
+	table_close(f);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The technical details, collapsed: what an auditor needs to redo the
+ * check (the federation id, the feeds and signed entries, the forks, the
+ * file, each rule broken with its feed and seq). */
+static int auditor_out(FILE *f, const struct report *r)
+{
+	const struct audit_summary *s = &r->sum;
+	char fed[HEX_ID_LEN + 1];
+	hex_encode(fed, store_fed_id(r->c->store), 32);
+	fprintf(f, "<details>\n<summary>%s</summary>\n<p class=\"note\">%s</p>\n",
+		_("For the auditor"),
+		_("Technical details to redo the check with mutua audit: each member signs its "
+		  "records in one or more feeds (one per key), each record a numbered signed "
+		  "entry chained to the one before."));
+	fprintf(f, "<p>%s <span class=\"mono\">%s</span></p>\n", _("Federation id:"), fed);
+	if (r->bundle) {
+		fprintf(f, "<p>%s <span class=\"mono\">", _("Bundle checked:"));
+		h(f, r->bundle);
+		fputs("</span></p>\n", f);
+	}
+	if (!r->audit_rc) {
+		fputs("<div class=\"stats\">", f);
+		stat_n(f, s->feeds, _("feeds"));
+		stat_n(f, s->entries, _("signed entries"));
+		stat_n(f, s->forks, _("forks"));
+		stat_n(f, s->incomplete, _("feeds cut short"));
+		stat_n(f, s->issues, _("violations"));
+		fputs("</div>\n", f);
+	}
+	if (feeds_out(f, r))
+		return -1;
+	if (r->nissues) {
+		table_open(f);
+		fputs("<tr>", f);
+		th(f, _("Rule"), 0);
+		th(f, _("Member"), 0);
+		th(f, _("Entry"), 1);
+		th(f, _("Detail"), 0);
+		fputs("</tr>\n", f);
+		for (size_t i = 0; i < r->nissues; i++) {
+			const struct audit_issue *x = &r->issues[i];
+			fputs("<tr><td>", f);
+			h(f, x->rule);
+			fputs("</td><td>", f);
+			if (*x->member) {
+				h(f, *x->name ? x->name : "?");
+				fprintf(f, " <span class=\"key\">%.12s</span>", x->member);
+			}
+			fputs("</td><td class=\"n\">", f);
+			if (x->seq)
+				fprintf(f, "%llu", (unsigned long long)x->seq);
+			fputs("</td><td>", f);
+			h(f, x->detail); /* the ledger's reason, in English as stored */
+			fputs("</td></tr>\n", f);
+		}
+		table_close(f);
+		if (s->issues > r->nissues) {
+			fputs("<p class=\"note\">", f);
+			fprintf(f, _("And %llu more: run mutua audit."),
+				(unsigned long long)(s->issues - r->nissues));
+			fputs("</p>\n", f);
+		}
+	}
+	fputs("</details>\n", f);
+	return 0;
 }
 
 /* Flows, largest first: by credits, then by loans. */
@@ -555,18 +822,15 @@ static void diagram_out(FILE *f, struct report *r)
 	 * the radius, in a square */
 	const double W = DIAGRAM_W, H = nodes > 12 ? DIAGRAM_W : DIAGRAM_H;
 	const double cx = W / 2, cy = H / 2, R = nodes > 12 ? DIAGRAM_R + 30 : DIAGRAM_R;
-	fputs("<h2>Who lent to whom</h2>\n", f);
+	fprintf(f, "<h2>%s</h2>\n", _("Who lent to whom"));
 	fprintf(f, "<div class=\"diagram\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
 		   "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
-		   "aria-label=\"Loans between members: an arrow goes from the lender to the "
-		   "borrower\" font-family=\"system-ui,'DejaVu Sans',sans-serif\">\n",
-		W, H, W, H);
-	if (!nodes)
+		   "aria-label=\"%s\" font-family=\"system-ui,'DejaVu Sans',sans-serif\">\n",
+		W, H, W, H, _("Loans between members: an arrow goes from the lender to the borrower"));
+	if (!nodes || !any)
 		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"#5b6475\">"
-			   "No member yet.</text>\n", cx, cy);
-	else if (!any)
-		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\" fill=\"#5b6475\">"
-			   "No loan in this period.</text>\n", cx, cy);
+			   "%s</text>\n", cx, cy,
+			!nodes ? _("No member yet.") : _("No loan in this period."));
 	/* arrows, the smallest first so that the largest lie on top */
 	for (size_t k = nshown; k-- > 0;) {
 		const struct flow *x = &r->fl[shown[k]];
@@ -577,13 +841,16 @@ static void diagram_out(FILE *f, struct report *r)
 					  width);
 		if (!g.ok)
 			continue;
+		char *from = escaped(r->m[x->from].name), *to = escaped(r->m[x->to].name);
+		char cr[NUM_BUF];
+		amount_str(cr, x->credits);
 		fputs("<g class=\"flow\"><title>", f);
-		h(f, r->m[x->from].name);
-		fputs(" lent to ", f);
-		h(f, r->m[x->to].name);
-		fprintf(f, ": %lld loan%s, ", (long long)x->loans, x->loans == 1 ? "" : "s");
-		amount(f, x->credits);
-		fputs(" credits</title>", f);
+		fprintf(f, dngettext(MUTUA_DOMAIN, "%s lent to %s: %lld loan, %s credits",
+			      "%s lent to %s: %lld loans, %s credits", x->loans),
+			from ? from : "", to ? to : "", (long long)x->loans, cr);
+		fputs("</title>", f);
+		free(from);
+		free(to);
 		fprintf(f, "<path d=\"M%.1f,%.1f Q%.1f,%.1f %.1f,%.1f\" fill=\"none\" "
 			   "stroke=\"hsl(%d,58%%,42%%)\" stroke-opacity=\"%s\" stroke-width=\"%.1f\"/>",
 			g.sx, g.sy, g.qx, g.qy, g.ex, g.ey, g.hue, crowded ? "0.45" : "0.7", g.width);
@@ -607,11 +874,13 @@ static void diagram_out(FILE *f, struct report *r)
 			   "stroke-linejoin=\"round\" paint-order=\"stroke\">", lx, ly + 4, g.hue);
 		if (x->credits) {
 			amount(f, x->credits);
-			fputs(" cr", f);
-			if (x->loans > 1)
-				fprintf(f, " \xc2\xb7 %lld loans", (long long)x->loans);
+			fprintf(f, " %s", _("cr"));
+			if (x->loans > 1) {
+				fputs(" \xc2\xb7 ", f);
+				fprintf(f, dngettext(MUTUA_DOMAIN, "%lld loan", "%lld loans", x->loans), (long long)x->loans);
+			}
 		} else {
-			fprintf(f, "%lld loan%s", (long long)x->loans, x->loans == 1 ? "" : "s");
+			fprintf(f, dngettext(MUTUA_DOMAIN, "%lld loan", "%lld loans", x->loans), (long long)x->loans);
 		}
 		fputs("</text>\n", f);
 	}
@@ -655,22 +924,37 @@ static void diagram_out(FILE *f, struct report *r)
 		drawn += r->m[i].node >= 0;
 		involved += r->m[i].in + r->m[i].out > 0;
 	}
-	fprintf(f, "<p class=\"note\">An arrow goes from the lender to the borrower; its width "
-		   "follows the %s, its label gives the credits settled (cr) and the number of "
-		   "loans when more than one. Loans accepted and not yet settled count, declined "
-		   "or cancelled requests do not.",
-		use_credits ? "credits settled" : "number of loans");
-	if (any && involved > drawn)
-		fprintf(f, " The %zu most active members of %zu are drawn.", drawn, involved);
-	if (hidden)
-		fprintf(f, " The %zu largest flows of %zu are drawn.", nshown, r->nfl);
-	if (nshown > FLOWS_LABELLED)
-		fprintf(f, " The %d largest are labelled; the table has them all.", FLOWS_LABELLED);
+	fprintf(f, "<p class=\"note\">%s",
+		use_credits ? _("An arrow goes from the lending member to the borrowing one; its "
+				"width follows the credits settled, its label gives them (cr) and "
+				"the number of loans when more than one. Loans accepted and not yet "
+				"settled count, declined or cancelled requests do not.")
+			    : _("An arrow goes from the lending member to the borrowing one; its "
+				"width follows the number of loans. Loans accepted and not yet "
+				"settled count, declined or cancelled requests do not."));
+	if (any && involved > drawn) {
+		fputc(' ', f);
+		fprintf(f, _("The %zu most active members of %zu are drawn."), drawn, involved);
+	}
+	if (hidden) {
+		fputc(' ', f);
+		fprintf(f, _("The %zu largest flows of %zu are drawn."), nshown, r->nfl);
+	}
+	if (nshown > FLOWS_LABELLED) {
+		fputc(' ', f);
+		fprintf(f, _("The %d largest are labelled; the table has them all."),
+			FLOWS_LABELLED);
+	}
 	fputs("</p>\n", f);
 	if (!r->nfl)
 		return;
-	fputs("<table><tr><th>Lender</th><th>Borrower</th><th class=\"n\">Loans</th>"
-	      "<th class=\"n\">Credits settled</th></tr>\n", f);
+	table_open(f);
+	fputs("<tr>", f);
+	th(f, _("Lent by"), 0);
+	th(f, _("Borrowed by"), 0);
+	th(f, _("Loans"), 1);
+	th(f, _("Credits settled"), 1);
+	fputs("</tr>\n", f);
 	for (size_t i = 0; i < r->nfl; i++) {
 		fputs("<tr><td>", f);
 		h(f, r->m[r->fl[i].from].name);
@@ -680,8 +964,9 @@ static void diagram_out(FILE *f, struct report *r)
 		amount(f, r->fl[i].credits);
 		fputs("</td></tr>\n", f);
 	}
-	fputs("</table>\n", f);
+	table_close(f);
 }
+
 
 static int balances_out(FILE *f, struct report *r)
 {
@@ -689,9 +974,21 @@ static int balances_out(FILE *f, struct report *r)
 	int rc;
 	if (!v)
 		return -1;
-	fputs("<h2>Balances</h2>\n<table><tr><th>Member</th><th>College</th>"
-	      "<th class=\"n\">Balance</th><th class=\"n\">Lent</th><th class=\"n\">Borrowed</th>"
-	      "<th class=\"n\">Loans as lender</th><th class=\"n\">Loans as borrower</th></tr>\n", f);
+	fprintf(f, "<h2>%s</h2>\n<p class=\"note\">%s</p>\n", _("Balances"),
+		_("A member's balance is what it earned by lending minus what it spent by "
+		  "borrowing, over every loan settled before the end of the period: credits are "
+		  "created by the loans themselves (mutual credit), so the balances always add "
+		  "up to zero. Earned and spent: the credits of the period's settled loans."));
+	table_open(f);
+	fputs("<tr>", f);
+	th(f, _("Member"), 0);
+	th(f, _("College"), 0);
+	th(f, _("Balance"), 1);
+	th(f, _("Earned"), 1);
+	th(f, _("Spent"), 1);
+	th(f, _("Loans given"), 1);
+	th(f, _("Loans received"), 1);
+	fputs("</tr>\n", f);
 	int64_t total = 0;
 	while ((rc = view_next(v)) == 1) {
 		int64_t bal = view_int(v, 2);
@@ -699,7 +996,7 @@ static int balances_out(FILE *f, struct report *r)
 		fputs("<tr><td>", f);
 		h(f, col_text(v, 0));
 		if (!view_int(v, 7))
-			fputs(" <span class=\"state s-cancelled\">not a member</span>", f);
+			fprintf(f, " <span class=\"state s-cancelled\">%s</span>", _("former member"));
 		fputs("</td><td>", f);
 		h(f, col_text(v, 1));
 		fprintf(f, "</td><td class=\"n %s\">", bal < 0 ? "neg" : bal > 0 ? "pos" : "");
@@ -714,12 +1011,12 @@ static int balances_out(FILE *f, struct report *r)
 	view_close(&v);
 	if (rc < 0)
 		return -1;
-	fputs("<tr><th>Total</th><th></th><th class=\"n\">", f);
+	fputs("<tr>", f);
+	th(f, _("Total"), 0);
+	fputs("<th></th><th class=\"n\">", f);
 	amount(f, total);
-	fputs("</th><th></th><th></th><th></th><th></th></tr></table>\n", f);
-	fputs("<p class=\"note\">Balance: credits earned minus credits spent over every loan "
-	      "settled before the end of the period (mutual credit: the balances sum to zero). "
-	      "Lent and borrowed: the credits of the period's settled loans.</p>\n", f);
+	fputs("</th><th></th><th></th><th></th><th></th></tr>", f);
+	table_close(f);
 	return 0;
 }
 
@@ -730,7 +1027,7 @@ static void resource_cells(FILE *f, struct view_rows *v)
 	fputs("<tr><td>", f);
 	h(f, col_text(v, 0));
 	fputs("</td><td>", f);
-	h(f, col_text(v, 1));
+	h(f, kind_name(col_text(v, 1)));
 	fputs("</td><td>", f);
 	h(f, col_text(v, 3));
 }
@@ -741,13 +1038,22 @@ static int resources_out(FILE *f, struct report *r)
 	int rc;
 	if (!v)
 		return -1;
-	fputs("<h2>Most used resources</h2>\n<h3>By number of loans</h3>\n", f);
+	fprintf(f, "<h2>%s</h2>\n<h3>%s</h3>\n", _("Most used resources"),
+		_("By number of loans"));
 	int rows = 0;
 	while ((rc = view_next(v)) == 1) {
-		if (!rows++)
-			fputs("<table><tr><th>Resource</th><th>Kind</th><th>Owner</th>"
-			      "<th class=\"n\">Loans</th><th style=\"width:22%\"></th>"
-			      "<th class=\"n\">Usage</th><th class=\"n\">Credits</th></tr>\n", f);
+		if (!rows++) {
+			table_open(f);
+			fputs("<tr>", f);
+			th(f, _("Resource"), 0);
+			th(f, _("Kind"), 0);
+			th(f, _("Owner"), 0);
+			th(f, _("Loans"), 1);
+			fputs("<th style=\"width:22%\"></th>", f);
+			th(f, _("Usage"), 1);
+			th(f, _("Credits"), 1);
+			fputs("</tr>\n", f);
+		}
 		int64_t n = view_int(v, 4), top = view_int(v, 7);
 		resource_cells(f, v);
 		fprintf(f, "</td><td class=\"n\">%lld</td><td><div class=\"bar\" "
@@ -762,18 +1068,28 @@ static int resources_out(FILE *f, struct report *r)
 	view_close(&v);
 	if (rc < 0)
 		return -1;
-	fputs(rows ? "</table>\n" : "<p class=\"note\">No loan in this period.</p>\n", f);
+	if (rows)
+		table_close(f);
+	else
+		fprintf(f, "<p class=\"note\">%s</p>\n", _("No loan in this period."));
 
 	/* by usage, unit by unit: days and hours do not compare */
 	if (!(v = period_rows(r, &view_report_top_usage, 2, 0)))
 		return -1;
-	fputs("<h3>By usage, per unit</h3>\n", f);
+	fprintf(f, "<h3>%s</h3>\n", _("By usage, unit by unit"));
 	rows = 0;
 	while ((rc = view_next(v)) == 1) {
-		if (!rows++)
-			fputs("<table><tr><th>Resource</th><th>Kind</th><th>Owner</th>"
-			      "<th class=\"n\">Usage</th><th style=\"width:22%\"></th>"
-			      "<th class=\"n\">Loans</th></tr>\n", f);
+		if (!rows++) {
+			table_open(f);
+			fputs("<tr>", f);
+			th(f, _("Resource"), 0);
+			th(f, _("Kind"), 0);
+			th(f, _("Owner"), 0);
+			th(f, _("Usage"), 1);
+			fputs("<th style=\"width:22%\"></th>", f);
+			th(f, _("Loans"), 1);
+			fputs("</tr>\n", f);
+		}
 		int64_t u = view_int(v, 4), top = view_int(v, 6);
 		resource_cells(f, v);
 		fputs("</td><td class=\"n\">", f);
@@ -785,10 +1101,26 @@ static int resources_out(FILE *f, struct report *r)
 	view_close(&v);
 	if (rc < 0)
 		return -1;
-	fputs(rows ? "</table>\n<p class=\"note\">Usage as returned or settled, in each "
-		     "resource's unit; the top five of each unit.</p>\n"
-		   : "<p class=\"note\">No usage recorded in this period.</p>\n", f);
+	if (rows) {
+		table_close(f);
+		fprintf(f, "<p class=\"note\">%s</p>\n",
+			_("Usage as returned or settled, in each resource's unit; the first five of "
+			  "each unit."));
+	} else {
+		fprintf(f, "<p class=\"note\">%s</p>\n", _("No usage recorded in this period."));
+	}
 	return 0;
+}
+
+/* The header of a list of loans, up to its quantity. */
+static void loan_head(FILE *f)
+{
+	fputs("<tr>", f);
+	th(f, _("When"), 0);
+	th(f, _("Resource"), 0);
+	th(f, _("Lent by"), 0);
+	th(f, _("Borrowed by"), 0);
+	th(f, _("Qty"), 1);
 }
 
 /* A loan's first cells, escaped: slot (columns 0 and 1), resource (title),
@@ -799,7 +1131,7 @@ static void loan_cells(FILE *f, struct view_rows *v, int title, int lender, int 
 	fputs("<tr><td class=\"slot\">", f);
 	slot_out(f, view_int(v, 0), view_int(v, 1));
 	fputs("</td><td>", f);
-	h(f, view_is_null(v, title) ? "(unknown resource)" : col_text(v, title));
+	h(f, view_is_null(v, title) ? _("(unknown resource)") : col_text(v, title));
 	fputs("</td><td>", f);
 	h(f, col_text(v, lender));
 	fputs("</td><td>", f);
@@ -813,22 +1145,28 @@ static int loans_out(FILE *f, struct report *r)
 	int rc;
 	if (!v)
 		return -1;
-	fputs("<h2>Loans of the period</h2>\n", f);
+	fprintf(f, "<h2>%s</h2>\n<p class=\"note\">%s</p>\n", _("Loans of the period"),
+		_("Who lent what to whom, when, and for how many credits (once settled). Ref.: "
+		  "the loan's reference, as mutua requests shows it."));
 	int rows = 0;
 	int64_t all = 0;
 	while ((rc = view_next(v)) == 1) {
-		if (!rows++)
-			fputs("<table><tr><th>Slot</th><th>Resource</th><th>Lender</th>"
-			      "<th>Borrower</th><th class=\"n\">Qty</th><th>State</th>"
-			      "<th class=\"n\">Usage</th><th class=\"n\">Credits</th><th>Id</th>"
-			      "</tr>\n", f);
+		if (!rows++) {
+			table_open(f);
+			loan_head(f);
+			th(f, _("State"), 0);
+			th(f, _("Usage"), 1);
+			th(f, _("Credits"), 1);
+			th(f, _("Ref."), 0);
+			fputs("</tr>\n", f);
+		}
 		all = view_int(v, 11);
 		const char *state = col_text(v, 7);
 		loan_cells(f, v, 2, 4, 6);
 		fputs("<td><span class=\"state s-", f);
 		h(f, state);
 		fputs("\">", f);
-		h(f, strcmp(state, "handed_over") == 0 ? "handed over" : state);
+		h(f, state_name(state));
 		fputs("</span></td><td class=\"n\">", f);
 		if (!view_is_null(v, 8))
 			usage_unit_out(f, view_int(v, 8), col_text(v, 3));
@@ -841,12 +1179,15 @@ static int loans_out(FILE *f, struct report *r)
 	if (rc < 0)
 		return -1;
 	if (!rows)
-		fputs("<p class=\"note\">No loan in this period.</p>\n", f);
+		fprintf(f, "<p class=\"note\">%s</p>\n", _("No loan in this period."));
 	else
-		fputs("</table>\n", f);
-	if (all > rows)
-		fprintf(f, "<p class=\"note\">The first %d of %lld loans; <code>mutua export-csv"
-			   "</code> lists every settled one.</p>\n", rows, (long long)all);
+		table_close(f);
+	if (all > rows) {
+		fputs("<p class=\"note\">", f);
+		fprintf(f, _("The first %d of %lld loans; mutua export-csv lists every settled one."),
+			rows, (long long)all);
+		fputs("</p>\n", f);
+	}
 
 	/* held for a while, then given back: not a loan, yet the board sees it */
 	if (!(v = period_rows(r, &view_report_cancelled, 3, LOANS_SHOWN)))
@@ -854,10 +1195,14 @@ static int loans_out(FILE *f, struct report *r)
 	rows = 0;
 	all = 0;
 	while ((rc = view_next(v)) == 1) {
-		if (!rows++)
-			fputs("<h3>Cancelled after acceptance</h3>\n<table><tr><th>Slot</th>"
-			      "<th>Resource</th><th>Lender</th><th>Borrower</th>"
-			      "<th class=\"n\">Qty</th><th>Reason</th><th>Id</th></tr>\n", f);
+		if (!rows++) {
+			fprintf(f, "<h3>%s</h3>\n", _("Cancelled after acceptance"));
+			table_open(f);
+			loan_head(f);
+			th(f, _("Reason"), 0);
+			th(f, _("Ref."), 0);
+			fputs("</tr>\n", f);
+		}
 		all = view_int(v, 8);
 		loan_cells(f, v, 2, 3, 5);
 		fputs("<td>", f);
@@ -867,12 +1212,77 @@ static int loans_out(FILE *f, struct report *r)
 	view_close(&v);
 	if (rc < 0)
 		return -1;
-	if (rows)
-		fputs("</table>\n<p class=\"note\">Accepted, then cancelled by the lender or the "
-		      "borrower: not counted as loans.</p>\n", f);
-	if (all > rows)
-		fprintf(f, "<p class=\"note\">The first %d of %lld.</p>\n", rows, (long long)all);
+	if (rows) {
+		table_close(f);
+		fprintf(f, "<p class=\"note\">%s</p>\n",
+			_("Accepted, then cancelled by the lender or the borrower: not counted as "
+			  "loans."));
+	}
+	if (all > rows) {
+		fputs("<p class=\"note\">", f);
+		fprintf(f, _("The first %d of %lld."), rows, (long long)all);
+		fputs("</p>\n", f);
+	}
 	return 0;
+}
+
+/* The members, and how far this copy of each one's history goes. */
+static int members_out(FILE *f, struct report *r)
+{
+	struct view_rows *v = view_open(r->c->store, &view_report_history, NULL, 0, 0);
+	int rc;
+	if (!v)
+		return -1;
+	fprintf(f, "<h2>%s</h2>\n<p class=\"note\">%s</p>\n", _("Members"),
+		_("Each member's node records its own requests, loans and answers. The date of "
+		  "its last record says how far this copy of its history goes: an old date may "
+		  "mean the member has not lent or borrowed since, or that its node has not "
+		  "exchanged records with the others lately."));
+	table_open(f);
+	fputs("<tr>", f);
+	th(f, _("Member"), 0);
+	th(f, _("College"), 0);
+	th(f, _("Last record"), 0);
+	th(f, _("Records"), 1);
+	fputs("</tr>\n", f);
+	while ((rc = view_next(v)) == 1) {
+		fputs("<tr><td>", f);
+		h(f, col_text(v, 0));
+		if (!view_int(v, 3))
+			fprintf(f, " <span class=\"state s-cancelled\">%s</span>", _("former member"));
+		fputs("</td><td>", f);
+		h(f, col_text(v, 1));
+		fputs("</td><td>", f);
+		if (view_is_null(v, 6))
+			fputs(_("none yet"), f);
+		else
+			time_out(f, view_int(v, 6));
+		if (view_int(v, 8))
+			fprintf(f, " <span class=\"state s-cancelled\">%s</span>", _("cut short"));
+		fprintf(f, "</td><td class=\"n\">%lld</td></tr>\n", (long long)view_int(v, 5));
+	}
+	view_close(&v);
+	table_close(f);
+	return rc < 0 ? -1 : 0;
+}
+
+/* What became of the period's requests that are not loans (the view's
+ * words), counted: "1 pending". */
+static void not_lent_out(FILE *f, const char *what, int64_t n)
+{
+	if (!strcmp(what, "pending"))
+		fprintf(f, dngettext(MUTUA_DOMAIN, "%lld pending", "%lld pending", n), (long long)n);
+	else if (!strcmp(what, "declined"))
+		fprintf(f, dngettext(MUTUA_DOMAIN, "%lld declined", "%lld declined", n), (long long)n);
+	else if (!strcmp(what, "cancelled before an answer"))
+		fprintf(f, dngettext(MUTUA_DOMAIN, "%lld cancelled before an answer",
+				     "%lld cancelled before an answer", n), (long long)n);
+	else if (!strcmp(what, "invalid"))
+		fprintf(f, dngettext(MUTUA_DOMAIN, "%lld invalid", "%lld invalid", n), (long long)n);
+	else {
+		fprintf(f, "%lld ", (long long)n);
+		h(f, what);
+	}
 }
 
 /* The period in figures, under the title: the loans as every table of
@@ -889,26 +1299,28 @@ static int figures_out(FILE *f, struct report *r)
 		return rc < 0 ? -1 : err_set("view %s: no row", view_report_figures.name);
 	}
 	int64_t cancelled = view_int(v, 3);
-	fprintf(f, "<div class=\"stats\"><div class=\"stat\"><b>%lld</b><span>loans</span></div>"
-		   "<div class=\"stat\"><b>%lld</b><span>settled</span></div>"
-		   "<div class=\"stat\"><b>", (long long)view_int(v, 0), (long long)view_int(v, 1));
+	fputs("<div class=\"stats\">", f);
+	stat_n(f, (uint64_t)view_int(v, 0), _("loans"));
+	stat_n(f, (uint64_t)view_int(v, 1), _("settled loans"));
+	fputs("<div class=\"stat\"><b>", f);
 	amount(f, view_int(v, 2));
-	fputs("</b><span>credits settled</span></div>", f);
+	fprintf(f, "</b><span>%s</span></div>", _("credits settled"));
 	if (cancelled)
-		fprintf(f, "<div class=\"stat\"><b>%lld</b><span>cancelled after acceptance"
-			   "</span></div>", (long long)cancelled);
+		stat_n(f, (uint64_t)cancelled, _("cancelled after acceptance"));
 	fputs("</div>\n", f);
 	view_close(&v);
 
-	fputs("<p class=\"note\">A loan: a request its owner accepted (in progress or settled) "
-	      "whose slot meets the period; every table below counts these.", f);
+	fprintf(f, "<p class=\"note\">%s", _("A loan: a request the lending member accepted "
+					     "(in progress or settled) whose dates fall in the "
+					     "period; every table below counts these."));
 	if (!(v = period_rows(r, &view_report_not_lent, 2, 0)))
 		return -1;
 	int n = 0;
 	while ((rc = view_next(v)) == 1) {
-		fputs(n++ ? ", " : " Requests not lent: ", f);
-		fprintf(f, "%lld ", (long long)view_int(v, 1));
-		h(f, col_text(v, 0));
+		fprintf(f, "%s", n++ ? ", " : " ");
+		if (n == 1)
+			fprintf(f, "%s ", _("Requests not lent:"));
+		not_lent_out(f, col_text(v, 0), view_int(v, 1));
 	}
 	view_close(&v);
 	if (rc < 0)
@@ -916,41 +1328,47 @@ static int figures_out(FILE *f, struct report *r)
 	if (n)
 		fputc('.', f);
 	if (cancelled)
-		fputs(" Loans cancelled after acceptance are listed apart, after the loans.", f);
+		fprintf(f, " %s", _("Loans cancelled after acceptance are listed apart, after the "
+				    "loans."));
 	fputs("</p>\n", f);
 	return 0;
 }
 
 static int page(FILE *f, struct report *r)
 {
-	char fed[HEX_ID_LEN + 1], now[CLOCK_BUF];
-	const uint8_t *fid = store_fed_id(r->c->store);
 	const Mutua__Genesis *g = store_genesis(r->c->store);
-	hex_encode(fed, fid, 32);
-	clock_format(now, clock_now_ms());
-	now[10] = ' ';
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	      "style-src 'unsafe-inline'; img-src data:\">\n<title>", f);
-	h(f, g && g->name ? g->name : "Mutua");
-	fputs(" \xe2\x80\x94 board report</title>\n<style>", f);
+	const char *name = g && g->name ? g->name : "Mutua";
+	/* TRANSLATORS: the language of the report, for <html lang>: the
+	 * ISO 639-1 code of the language you translate into ("fr") */
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		   "style-src 'unsafe-inline'; img-src data:\">\n<title>", _("en"));
+	h(f, name);
+	fprintf(f, " &#8212; %s</title>\n<style>", _("board report"));
 	fputs(css, f);
 	fputs("</style>\n</head>\n<body>\n<main>\n<h1>", f);
-	h(f, g && g->name ? g->name : "Mutua");
-	fputs("</h1>\n<p class=\"sub\">Board report on the pooled resources: ", f);
+	h(f, name);
+	fprintf(f, "</h1>\n<p class=\"sub\">%s ",
+		_("Report to the board on the resources the members lend each other:"));
 	period_out(f, r);
-	fputs(".</p>\n<p class=\"sub\">Federation id <span class=\"mono\">", f);
-	fputs(fed, f);
-	fputs("</span></p>\n", f);
+	fprintf(f, ".</p>\n<p class=\"sub\">%s</p>\n",
+		_("Dates are local; each time is shown with its offset from UTC."));
 	if (figures_out(f, r))
 		return -1;
-	audit_out(f, r);
+	check_out(f, r);
 	diagram_out(f, r);
-	if (balances_out(f, r) || resources_out(f, r) || loans_out(f, r))
+	if (balances_out(f, r) || resources_out(f, r) || loans_out(f, r) || members_out(f, r) ||
+	    auditor_out(f, r))
 		return -1;
-	fprintf(f, "<footer>Made by <code>mutua report</code> on %s from this node's copy of the "
-		   "members' signed feeds.</footer>\n</main>\n</body>\n</html>\n", now);
+	fputs("<footer>", f);
+	char now[CLOCK_BUF];
+	clock_format_offset(now, clock_now_ms());
+	fprintf(f, r->bundle ? _("Made by mutua report on %s from the copy of the records the "
+				 "auditor received.")
+			     : _("Made by mutua report on %s from this member's copy of the "
+				 "records."), now);
+	fputs("</footer>\n</main>\n</body>\n</html>\n", f);
 	return 0;
 }
 
@@ -972,6 +1390,7 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 	int o, html = 0, rc;
 	r.c = c;
 	r.to = INT64_MAX;
+	numfmt_init();
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'h': html = 1; break;
@@ -1053,8 +1472,11 @@ int cmd_report(struct ctx *c, int argc, char **argv)
 		if (out_record(c, &view_report_written, a, 4) < 0)
 			rc = EXIT_REFUSED;
 	} else {
-		fprintf(stderr, "mutua: report written to %s (audit %s)\n", out,
-			r.audit_rc ? "could not run" : r.sum.issues ? "FAILED" : "OK");
+		fprintf(stderr,
+			r.audit_rc     ? _("mutua: report written to %s (the audit could not run)\n")
+			: r.sum.issues ? _("mutua: report written to %s (audit FAILED)\n")
+				       : _("mutua: report written to %s (audit OK)\n"),
+			out);
 	}
 done:
 	free(buf);
@@ -1067,3 +1489,4 @@ done:
 	free(r.issues);
 	return rc;
 }
+

@@ -1,7 +1,7 @@
 /* cmd_sync.c - mutua sync, status, doctor: this node and its peers. */
 #include "cli.h"
-#include "config.h"
 #include "i18n.h"
+#include "config.h"
 #include "json.h"
 #include "log.h"
 #include "replica.h"
@@ -106,8 +106,8 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 		if (rotate_finish(kp))
 			fail_err(EXIT_REFUSED, "key rotation");
 		else
-			fprintf(stderr, "mutua: the peer holds this member's key rotation: this "
-					"node now speaks with its new transport key\n");
+			fprintf(stderr, _("mutua: the peer holds this member's key rotation: this "
+					"node now speaks with its new transport key\n"));
 		free(kp);
 	}
 	if (c->json) {
@@ -116,7 +116,7 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 		printf(",\"received\":%llu,\"sent\":%llu}\n",
 		       (unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
 	} else {
-		printf("%llu entries received, %llu sent\n",
+		printf(_("%llu entries received, %llu sent\n"),
 		       (unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy));
 	}
 out:
@@ -178,7 +178,7 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 		return rc;
 	}
 	char *name = meta_get(c, "local.name");
-	printf("member      %s (%s)\nfederation  %s (%s)\n\n", name ? name : "?", me,
+	printf(_("member      %s (%s)\nfederation  %s (%s)\n\n"), name ? name : "?", me,
 	       store_genesis(c->store)->name, fed);
 	free(name);
 	static const char *const cols[] = {"name:28", "member.12", "seq", "head.12",
@@ -199,7 +199,7 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 		free(daemon);
 		return fail_err(EXIT_REFUSED, "mutuad's status");
 	}
-	printf("\nmutuad running (pid %d), listening on %s\n\n", (int)view_int(r, 0),
+	printf(_("\nmutuad running (pid %d), listening on %s\n\n"), (int)view_int(r, 0),
 	       view_text(r, 1) ? view_text(r, 1) : "?");
 	view_close(&r);
 	static const char *const pcols[] = {"peer:24", "endpoint", "dir", "why", "state",
@@ -334,9 +334,10 @@ static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2,
 static void check(int ok, const char *fmt, ...)
 {
 	va_list ap;
-	printf("%s ", ok ? "ok     " : "PROBLEM");
+	/* TRANSLATORS: both seven characters wide */
+	printf("%s ", ok ? _("ok     ") : _("PROBLEM"));
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vprintf(_(fmt), ap);
 	va_end(ap);
 	putchar('\n');
 	problems += !ok;
@@ -355,7 +356,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	char *integrity;
 	rc = view_scalar_text(c->store, &view_integrity, NULL, 0, &integrity);
 	check(rc == 1 && strcmp(integrity, "ok") == 0, "store integrity: %s",
-	      rc == 1 ? integrity : rc == 0 ? "?" : err_msg());
+	      rc == 1 ? integrity : rc == 0 ? "?" : err_msg_local());
 	free(integrity);
 	if (!store_has_federation(c->store)) {
 		check(0, "no federation yet: run 'mutua federation create' or 'join'");
@@ -366,7 +367,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	struct view_arg self[] = {VIEW_ID(c->key->id)};
 	struct view_rows *r = view_open(c->store, &view_doctor, self, 1, 0);
 	if (!r || view_next(r) != 1) {
-		check(0, "cannot read the store: %s", err_msg());
+		check(0, "cannot read the store: %s", err_msg_local());
 		view_close(&r);
 		return EXIT_REFUSED;
 	}
@@ -376,7 +377,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	uint64_t own_fork = 0;
 	int forked = store_fork_point(c->store, c->key->id, &own_fork);
 	if (forked < 0)
-		check(0, "cannot tell whether this member's own feed is forked: %s", err_msg());
+		check(0, "cannot tell whether this member's own feed is forked: %s", err_msg_local());
 	else if (forked)
 		check(0, "THIS MEMBER'S OWN FEED IS FORKED at seq %llu: two different entries "
 			 "were signed with this key (a node restored from a backup, or a "
@@ -400,7 +401,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	char *conf = cli_path(c, "mutua.conf");
 	config_init(&cfg);
 	if (config_load(&cfg, conf, 1)) {
-		check(0, "%s", err_msg());
+		check(0, "%s", err_msg_local());
 		free(conf);
 		return EXIT_REFUSED;
 	}
@@ -417,16 +418,16 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 			char ep[ENDPOINT_MAX_LEN + 1];
 			if (config_peer_resolve(c->store, &cfg, i, m, ep) ||
 			    syncer_add_peer(sy, m, ep))
-				check(0, "%s", err_msg());
+				check(0, "%s", err_msg_local());
 		}
 	} else {
 		struct replica_endpoint *ep;
 		size_t nep;
 		if (replica_endpoints(c->store, c->me, &ep, &nep))
-			check(0, "peers: %s", err_msg());
+			check(0, "peers: %s", err_msg_local());
 		for (size_t i = 0; i < nep; i++)
 			if (syncer_add_peer(sy, ep[i].member, ep[i].url))
-				check(0, "peer %s: %s", ep[i].url, err_msg());
+				check(0, "peer %s: %s", ep[i].url, err_msg_local());
 		free(ep);
 	}
 	config_free(&cfg);
@@ -455,7 +456,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 			why = probed;
 		}
 		check(ps.connected, "peer %s (%s) %s%s%s", ps.name, ps.endpoint,
-		      ps.connected ? "reachable" : "not reachable", why ? ": " : "",
+		      ps.connected ? _("reachable") : _("not reachable"), why ? ": " : "",
 		      why ? why : "");
 	}
 	syncer_destroy(&sy);

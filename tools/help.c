@@ -1,6 +1,7 @@
 /* help.c - the help of each mutua command (help.h): one entry per command
  * of the table in mutua.c, written for the staff who type them. */
 #include "help.h"
+#include "i18n.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -9,32 +10,32 @@
 #define NO_OPTS ((const struct help_opt[]){{NULL, NULL}})
 
 static const struct help_opt step_reason[] = {
-	{"--reason TEXT", "why, shown to the other member"},
-	{"--note TEXT", "the same as --reason"},
+	{"--reason TEXT", N_("why, shown to the other member")},
+	{"--note TEXT", N_("the same as --reason")},
 	{NULL, NULL},
 };
 static const struct help_opt step_usage[] = {
-	{"--usage N", "how much was used, in the offer's unit (default: the whole slot)"},
-	{"--note TEXT", "a note kept with the step"},
-	{"--reason TEXT", "the same as --note"},
+	{"--usage N", N_("how much was used, in the offer's unit (default: the whole slot)")},
+	{"--note TEXT", N_("a note kept with the step")},
+	{"--reason TEXT", N_("the same as --note")},
 	{NULL, NULL},
 };
 
 static const struct help_cmd cmds[] = {
 	{"init", "mutua init --name NAME [--college COLLEGE] [--endpoint URL]...",
-	 OPTS({"--name NAME", "this member's name, as the others will see it"},
-	      {"--college COLLEGE", "this member's college, for votes by colleges"},
-	      {"--endpoint URL", "where this member's mutuad listens (tcp://HOST:PORT); repeatable"}),
+	 OPTS({"--name NAME", N_("this member's name, as the others will see it")},
+	      {"--college COLLEGE", N_("this member's college, for votes by colleges")},
+	      {"--endpoint URL", N_("where this member's mutuad listens (tcp://HOST:PORT); repeatable")}),
 	 "mutua init --name 'Régie de quartier' --endpoint tcp://regie.example.org:7664"},
 	{"id", "mutua id", NO_OPTS, "mutua id"},
 	{"key", "mutua key rotate", NO_OPTS, "mutua key rotate"},
 	{"card", "mutua card [--endpoint URL]...",
-	 OPTS({"--endpoint URL", "an endpoint to put on the card instead of the profile's; repeatable"}),
+	 OPTS({"--endpoint URL", N_("an endpoint to put on the card instead of the profile's; repeatable")}),
 	 "mutua card > regie.card"},
 	{"profile", "mutua profile [--name NAME] [--college COLLEGE] [--endpoint URL]...",
-	 OPTS({"--name NAME", "this member's new name"},
-	      {"--college COLLEGE", "this member's new college"},
-	      {"--endpoint URL", "where this member's mutuad listens now; repeatable"}),
+	 OPTS({"--name NAME", N_("this member's new name")},
+	      {"--college COLLEGE", N_("this member's new college")},
+	      {"--endpoint URL", N_("where this member's mutuad listens now; repeatable")}),
 	 "mutua profile --endpoint tcp://regie.example.org:7664"},
 	{"federation",
 	 "mutua federation create --name NAME [--charter FILE] [--credit-limit N]\n"
@@ -42,15 +43,15 @@ static const struct help_cmd cmds[] = {
 	 "       [--quorum PCT] [--vote-duration DURATION] --out FILE [CARD]...\n"
 	 "mutua federation join FILE\n"
 	 "mutua federation show",
-	 OPTS({"--name NAME", "create: the federation's name"},
-	      {"--charter FILE", "create: the charter text the members sign up to"},
-	      {"--credit-limit N", "create: how far below zero a balance may go"},
-	      {"--rule RULE", "create: how votes are counted, majority or colleges"},
-	      {"--college NAME=WEIGHT", "create: a college and its weight; repeatable"},
-	      {"--threshold PCT", "create: the share of yes votes a proposal needs"},
-	      {"--quorum PCT", "create: the share of members who must vote"},
-	      {"--vote-duration DURATION", "create: how long a vote stays open (14d, 36h, 90m)"},
-	      {"--out FILE", "create: where to write the genesis file the members join"}),
+	 OPTS({"--name NAME", N_("create: the federation's name")},
+	      {"--charter FILE", N_("create: the charter text the members sign up to")},
+	      {"--credit-limit N", N_("create: how far below zero a balance may go")},
+	      {"--rule RULE", N_("create: how votes are counted, majority or colleges")},
+	      {"--college NAME=WEIGHT", N_("create: a college and its weight; repeatable")},
+	      {"--threshold PCT", N_("create: the share of yes votes a proposal needs")},
+	      {"--quorum PCT", N_("create: the share of members who must vote")},
+	      {"--vote-duration DURATION", N_("create: how long a vote stays open (14d, 36h, 90m)")},
+	      {"--out FILE", N_("create: where to write the genesis file the members join")}),
 	 "mutua federation create --name 'Mutua Nord' --out genesis.txt a.card b.card\n"
 	 "mutua federation join genesis.txt"},
 	{"offer",
@@ -62,68 +63,68 @@ static const struct help_cmd cmds[] = {
 	 "       [--rate CREDITS] [--location TEXT] [--description TEXT]\n"
 	 "       [--auto-accept|--no-auto-accept]\n"
 	 "mutua offer withdraw ID",
-	 OPTS({"--kind KIND", "vehicle, storage, skill, equipment, room or other"},
-	      {"--title TEXT", "the short name the others see"},
-	      {"--unit UNIT", "what the rate counts: hour, day, km, m3 or item"},
-	      {"--capacity N", "how many can be lent at once"},
-	      {"--rate CREDITS", "credits per unit"},
-	      {"--location TEXT", "where to fetch it"},
-	      {"--description TEXT", "anything else a borrower should know"},
-	      {"--auto-accept", "accept requests that fit without asking"},
-	      {"--no-auto-accept", "update: ask again before accepting"},
-	      {"--member NAME|ID", "list: only this member's offers"},
-	      {"--all", "list: withdrawn offers too"},
-	      {"--available FROM/TO", "list: only what is free for this slot"}),
+	 OPTS({"--kind KIND", N_("vehicle, storage, skill, equipment, room or other")},
+	      {"--title TEXT", N_("the short name the others see")},
+	      {"--unit UNIT", N_("what the rate counts: hour, day, km, m3 or item")},
+	      {"--capacity N", N_("how many can be lent at once")},
+	      {"--rate CREDITS", N_("credits per unit")},
+	      {"--location TEXT", N_("where to fetch it")},
+	      {"--description TEXT", N_("anything else a borrower should know")},
+	      {"--auto-accept", N_("accept requests that fit without asking")},
+	      {"--no-auto-accept", N_("update: ask again before accepting")},
+	      {"--member NAME|ID", N_("list: only this member's offers")},
+	      {"--all", N_("list: withdrawn offers too")},
+	      {"--available FROM/TO", N_("list: only what is free for this slot")}),
 	 "mutua offer add --kind vehicle --title 'Camion 12 m3' --unit day --rate 20\n"
 	 "mutua offer list --available 2026-12-05/2026-12-06"},
 	{"borrow", "mutua borrow RESOURCE --from TIME --to TIME [--quantity N] [--note TEXT]",
-	 OPTS({"--from TIME", "the start of the slot, e.g. 2026-12-05 or 2026-12-05T08:00"},
-	      {"--to TIME", "the end of the slot, e.g. 2026-12-05 or 2026-12-05T18:00"},
-	      {"--quantity N", "how many (default 1)"},
-	      {"--note TEXT", "a note for the owner"}),
+	 OPTS({"--from TIME", N_("the start of the slot, e.g. 2026-12-05 or 2026-12-05T08:00")},
+	      {"--to TIME", N_("the end of the slot, e.g. 2026-12-05 or 2026-12-05T18:00")},
+	      {"--quantity N", N_("how many (default 1)")},
+	      {"--note TEXT", N_("a note for the owner")}),
 	 "mutua borrow camion --from 2026-12-05T08:00 --to 2026-12-05T18:00"},
 	{"accept", "mutua accept REQ", NO_OPTS, "mutua accept 9be0d4"},
 	{"decline", "mutua decline REQ [--reason TEXT]", step_reason,
-	 "mutua decline 9be0d4 --reason 'the van is in repair'"},
+	 N_("mutua decline 9be0d4 --reason 'the van is in repair'")},
 	{"cancel", "mutua cancel REQ [--reason TEXT]", step_reason,
-	 "mutua cancel 9be0d4 --reason 'event postponed'"},
+	 N_("mutua cancel 9be0d4 --reason 'event postponed'")},
 	{"handover", "mutua handover REQ [--note TEXT]",
-	 OPTS({"--note TEXT", "a note kept with the step (state, mileage, ...)"},
-	      {"--reason TEXT", "the same as --note"}),
-	 "mutua handover 9be0d4 --note 'full tank'"},
+	 OPTS({"--note TEXT", N_("a note kept with the step (state, mileage, ...)")},
+	      {"--reason TEXT", N_("the same as --note")}),
+	 N_("mutua handover 9be0d4 --note 'full tank'")},
 	{"return", "mutua return REQ [--usage N] [--note TEXT]", step_usage,
 	 "mutua return 9be0d4 --usage 1"},
 	{"close", "mutua close REQ [--usage N] [--note TEXT]", step_usage,
 	 "mutua close 9be0d4"},
 	{"agree", "mutua agree REQ [--note TEXT]",
-	 OPTS({"--note TEXT", "a note kept with the step"}),
+	 OPTS({"--note TEXT", N_("a note kept with the step")}),
 	 "mutua agree 9be0d4"},
 	{"dispute", "mutua dispute REQ --reason TEXT",
-	 OPTS({"--reason TEXT", "why the owner's figure is wrong"}),
-	 "mutua dispute 9be0d4 --reason 'the meter read 132 km'"},
+	 OPTS({"--reason TEXT", N_("why the owner's figure is wrong")}),
+	 N_("mutua dispute 9be0d4 --reason 'the meter read 132 km'")},
 	{"requests", "mutua requests [--incoming|--outgoing] [--state STATE]\n"
 		     "mutua requests show ID",
-	 OPTS({"--incoming", "only requests for this member's resources"},
-	      {"--outgoing", "only this member's own requests"},
-	      {"--state STATE", "only those in this state (requested, accepted, ...)"}),
+	 OPTS({"--incoming", N_("only requests for this member's resources")},
+	      {"--outgoing", N_("only this member's own requests")},
+	      {"--state STATE", N_("only those in this state (requested, accepted, ...)")}),
 	 "mutua requests --incoming --state requested\n"
 	 "mutua requests show 3f2a9c1d"},
 	{"calendar", "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics] [--out FILE]",
-	 OPTS({"--from DATE", "the first day shown, e.g. 2026-12-01"},
-	      {"--to DATE", "the last day shown, e.g. 2026-12-31"},
-	      {"--ics", "write an iCalendar feed instead of a table"},
-	      {"--out FILE", "write to FILE instead of the standard output"}),
+	 OPTS({"--from DATE", N_("the first day shown, e.g. 2026-12-01")},
+	      {"--to DATE", N_("the last day shown, e.g. 2026-12-31")},
+	      {"--ics", N_("write an iCalendar feed instead of a table")},
+	      {"--out FILE", N_("write to FILE instead of the standard output")}),
 	 "mutua calendar --from 2026-12-01 --to 2026-12-31\n"
 	 "mutua calendar --ics --out loans.ics"},
 	{"balance", "mutua balance [--member NAME|ID]",
-	 OPTS({"--member NAME|ID", "only this member's balance"}),
+	 OPTS({"--member NAME|ID", N_("only this member's balance")}),
 	 "mutua balance --member 'Régie de quartier'"},
 	{"export-csv", "mutua export-csv --out FILE [--from DATE] [--to DATE] [--excel|--no-excel]",
-	 OPTS({"--out FILE", "the CSV file to write"},
-	      {"--from DATE", "loans closed from this day"},
-	      {"--to DATE", "loans closed up to this day"},
-	      {"--excel", "';', decimal commas and a UTF-8 BOM (the default in a French locale)"},
-	      {"--no-excel", "',' and decimal points, whatever the locale"}),
+	 OPTS({"--out FILE", N_("the CSV file to write")},
+	      {"--from DATE", N_("loans closed from this day")},
+	      {"--to DATE", N_("loans closed up to this day")},
+	      {"--excel", N_("';', decimal commas and a UTF-8 BOM (the default in a French locale)")},
+	      {"--no-excel", N_("',' and decimal points, whatever the locale")}),
 	 "mutua export-csv --out loans-2026.csv --from 2026-01-01 --to 2026-12-31"},
 	{"propose",
 	 "mutua propose admit CARD [--college C] [--reason TEXT]\n"
@@ -131,50 +132,50 @@ static const struct help_cmd cmds[] = {
 	 "mutua propose set credit-limit|threshold|quorum|duration|close-grace VALUE [--reason TEXT]\n"
 	 "mutua propose rekey MEMBER CARD [--upto SEQ] [--reason TEXT]\n"
 	 "mutua propose settle REQ USAGE [--reason TEXT]",
-	 OPTS({"--college C", "admit: the new member's college"},
-	      {"--reason TEXT", "why, shown to the voters"},
-	      {"--upto SEQ", "rekey: the last entry of the old key that stays valid"}),
-	 "mutua propose admit newcomer.card --reason 'joins the tool library'"},
+	 OPTS({"--college C", N_("admit: the new member's college")},
+	      {"--reason TEXT", N_("why, shown to the voters")},
+	      {"--upto SEQ", N_("rekey: the last entry of the old key that stays valid")}),
+	 N_("mutua propose admit newcomer.card --reason 'joins the tool library'")},
 	{"proposals", "mutua proposals [--open]",
-	 OPTS({"--open", "only the proposals still open to vote"}),
+	 OPTS({"--open", N_("only the proposals still open to vote")}),
 	 "mutua proposals --open"},
 	{"vote", "mutua vote PROPOSAL yes|no|abstain", NO_OPTS, "mutua vote 51c0aa yes"},
 	{"tally", "mutua tally PROPOSAL", NO_OPTS, "mutua tally 51c0aa"},
 	{"export", "mutua export --out FILE",
-	 OPTS({"--out FILE", "the bundle file to write"}),
+	 OPTS({"--out FILE", N_("the bundle file to write")}),
 	 "mutua export --out mutua-2026.bundle"},
 	{"audit", "mutua audit [FILE] [--genesis GENESIS | --trust-bundle-genesis] [--threads N]",
-	 OPTS({"--genesis GENESIS", "the auditor's own copy of the genesis file, to check the bundle's against"},
-	      {"--trust-bundle-genesis", "take the federation from the bundle itself (a forged one would pass)"},
-	      {"--threads N", "how many threads check signatures (at most 16)"}),
+	 OPTS({"--genesis GENESIS", N_("the auditor's own copy of the genesis file, to check the bundle's against")},
+	      {"--trust-bundle-genesis", N_("take the federation from the bundle itself (a forged one would pass)")},
+	      {"--threads N", N_("how many threads check signatures (at most 16)")}),
 	 "mutua audit mutua-2026.bundle --genesis genesis.txt"},
 	{"report", "mutua report --html --out FILE [--from DATE] [--to DATE]\n"
 		   "       [--bundle FILE --genesis GENESIS]",
-	 OPTS({"--html", "write the report as one HTML page"},
-	      {"--out FILE", "the HTML file to write"},
-	      {"--from DATE", "the first day of the period"},
-	      {"--to DATE", "the last day of the period"},
-	      {"--bundle FILE", "an auditor's report from an exported bundle, no home needed"},
-	      {"--genesis GENESIS", "with --bundle: the auditor's own copy of the genesis file"}),
+	 OPTS({"--html", N_("write the report as one HTML page")},
+	      {"--out FILE", N_("the HTML file to write")},
+	      {"--from DATE", N_("the first day of the period")},
+	      {"--to DATE", N_("the last day of the period")},
+	      {"--bundle FILE", N_("an auditor's report from an exported bundle, no home needed")},
+	      {"--genesis GENESIS", N_("with --bundle: the auditor's own copy of the genesis file")}),
 	 "mutua report --html --out report-2026.html --from 2026-01-01 --to 2026-12-31"},
 	{"checkpoint", "mutua checkpoint", NO_OPTS, "mutua checkpoint"},
 	{"witness", "mutua witness", NO_OPTS, "mutua witness"},
 	{"proof", "mutua proof REQ --out FILE",
-	 OPTS({"--out FILE", "the proof file to write"}),
+	 OPTS({"--out FILE", N_("the proof file to write")}),
 	 "mutua proof 9be0d4 --out loan.proof"},
 	{"fork-proof", "mutua fork-proof MEMBER --out FILE",
-	 OPTS({"--out FILE", "the proof file to write"}),
+	 OPTS({"--out FILE", N_("the proof file to write")}),
 	 "mutua fork-proof 'Atelier Sud' --out fork.proof"},
 	{"verify-proof", "mutua verify-proof FILE --genesis GENESIS",
-	 OPTS({"--genesis GENESIS", "the genesis file of the federation the proof claims"}),
+	 OPTS({"--genesis GENESIS", N_("the genesis file of the federation the proof claims")}),
 	 "mutua verify-proof loan.proof --genesis genesis.txt"},
 	{"log", "mutua log [--member NAME|ID] [--limit N]",
-	 OPTS({"--member NAME|ID", "only this member's entries"},
-	      {"--limit N", "at most N entries"}),
+	 OPTS({"--member NAME|ID", N_("only this member's entries")},
+	      {"--limit N", N_("at most N entries")}),
 	 "mutua log --limit 20"},
 	{"reindex", "mutua reindex", NO_OPTS, "mutua reindex"},
 	{"sync", "mutua sync [MEMBER@]URL [--timeout SECONDS]",
-	 OPTS({"--timeout SECONDS", "how long to wait for the peer (at most 86400)"}),
+	 OPTS({"--timeout SECONDS", N_("how long to wait for the peer (at most 86400)")}),
 	 "mutua sync tcp://atelier.example.org:7664"},
 	{"status", "mutua status", NO_OPTS, "mutua status"},
 	{"doctor", "mutua doctor", NO_OPTS, "mutua doctor"},
@@ -207,8 +208,11 @@ void help_usage(FILE *f, const struct help_cmd *h)
 	int first = 1;
 	while (*s) {
 		size_t n = strcspn(s, "\n");
-		fprintf(f, "%s%.*s\n", first ? "usage: " : *s == ' ' ? "" : "       ",
-			(int)n, s);
+		const char *lead = _("usage: ");
+		int w = 0; /* further forms start under the first */
+		for (const char *p = lead; *p; p++)
+			w += ((unsigned char)*p & 0xc0) != 0x80;
+		fprintf(f, "%*s%.*s\n", first ? 0 : *s == ' ' ? 0 : w, first ? lead : "", (int)n, s);
 		s += n + (s[n] == '\n');
 		first = 0;
 	}
@@ -217,19 +221,19 @@ void help_usage(FILE *f, const struct help_cmd *h)
 void help_print(FILE *f, const char *summary, const struct help_cmd *h)
 {
 	help_usage(f, h);
-	fprintf(f, "\n%s\n", summary);
+	fprintf(f, "\n%s\n", _(summary));
 	if (h->opts[0].spec) {
-		fputs("\noptions:\n", f);
+		fputs(_("\noptions:\n"), f);
 		for (const struct help_opt *o = h->opts; o->spec; o++)
-			fprintf(f, "  %-26s %s\n", o->spec, o->text);
+			fprintf(f, "  %-26s %s\n", o->spec, _(o->text));
 	}
-	fputs("\nglobal options, anywhere on the line:\n"
-	      "  --home DIR                 this member's home (else $MUTUA_HOME, else ~/.mutua)\n"
-	      "  --json                     JSON output\n"
-	      "  --help, -h                 this help\n",
+	fputs(_("\nglobal options, anywhere on the line:\n"
+		"  --home DIR                 this member's home (else $MUTUA_HOME, else ~/.mutua)\n"
+		"  --json                     JSON output\n"
+		"  --help, -h                 this help\n"),
 	      f);
-	fputs("\nexample:\n", f);
-	print_lines(f, "  ", "  ", h->example);
+	fputs(_("\nexample:\n"), f);
+	print_lines(f, "  ", "  ", _(h->example));
 }
 
 int help_opt_takes_value(const struct help_opt *o)

@@ -13,11 +13,11 @@
 enum group { G_SETUP, G_LEND, G_GOV, G_AUDIT, G_NODE, G_COUNT };
 
 static const char *const group_names[G_COUNT] = {
-	"this member and the federation",
-	"resources and loans",
-	"governance",
-	"records, proofs and audit",
-	"this node",
+	N_("this member and the federation"),
+	N_("resources and loans"),
+	N_("governance"),
+	N_("records, proofs and audit"),
+	N_("this node"),
 };
 
 static const struct {
@@ -26,60 +26,61 @@ static const struct {
 	enum group group;
 	const char *help;
 } commands[] = {
-	{"init", cmd_init, G_SETUP, "create this member's home: keys and store"},
-	{"id", cmd_id, G_SETUP, "print this member's id"},
-	{"key", cmd_key, G_SETUP, "rotate this member's keys (the old key signs the new ones)"},
-	{"card", cmd_card, G_SETUP, "print this member's signed card"},
-	{"profile", cmd_profile, G_SETUP, "publish this member's name, college and endpoints"},
-	{"federation", cmd_federation, G_SETUP, "create, join or show the federation"},
-	{"offer", cmd_offer, G_LEND, "add, list, show, update or withdraw resources"},
-	{"borrow", cmd_borrow, G_LEND, "ask to borrow a resource for a slot"},
-	{"accept", cmd_step, G_LEND, "accept a request for one of this member's resources"},
-	{"decline", cmd_step, G_LEND, "decline a request"},
-	{"cancel", cmd_step, G_LEND, "cancel a request or loan before handover"},
-	{"handover", cmd_step, G_LEND, "record that the resource changed hands"},
-	{"return", cmd_step, G_LEND, "record the return (borrower), with the usage"},
-	{"close", cmd_step, G_LEND, "confirm the return and settle, or claim another usage (owner)"},
-	{"agree", cmd_step, G_LEND, "agree to the owner's claimed usage and settle (borrower)"},
-	{"dispute", cmd_step, G_LEND, "dispute the owner's claimed usage (borrower)"},
-	{"requests", cmd_requests, G_LEND, "requests and loans of this member"},
-	{"calendar", cmd_calendar, G_LEND, "loans per resource, or an iCalendar feed"},
-	{"balance", cmd_balance, G_LEND, "mutual-credit balances"},
-	{"export-csv", cmd_export_csv, G_AUDIT, "closed loans as CSV for accountants"},
-	{"propose", cmd_propose, G_GOV, "put a question to the members (admit, exclude, set, rekey)"},
-	{"proposals", cmd_proposals, G_GOV, "proposals, their votes and outcome"},
-	{"vote", cmd_vote, G_GOV, "vote yes, no or abstain on a proposal"},
-	{"tally", cmd_tally, G_GOV, "close a proposal with the votes this node holds"},
-	{"export", cmd_export, G_AUDIT, "write the whole signed history to a bundle file"},
-	{"audit", cmd_audit, G_AUDIT, "verify a bundle (or this store) from scratch"},
-	{"report", cmd_report, G_AUDIT, "write a board report as one HTML page"},
-	{"checkpoint", cmd_checkpoint, G_AUDIT, "sign the head of this member's feed (Merkle root)"},
-	{"witness", cmd_witness, G_AUDIT, "sign the heads of the feeds this node holds that moved"},
-	{"proof", cmd_proof, G_AUDIT, "write a portable proof of one loan"},
-	{"fork-proof", cmd_fork_proof, G_AUDIT, "write a portable proof that a member forked its feed"},
-	{"verify-proof", cmd_verify_proof, G_AUDIT, "check a loan or fork proof offline against a genesis"},
-	{"log", cmd_log, G_NODE, "show entries, newest first"},
-	{"reindex", cmd_reindex, G_NODE, "rebuild derived state from the entries"},
-	{"sync", cmd_sync, G_NODE, "exchange entries once with a peer node"},
-	{"status", cmd_status, G_NODE, "this node's feeds and, when mutuad runs, its peers"},
-	{"doctor", cmd_doctor, G_NODE, "check keys, store, forks and peers"},
+	{"init", cmd_init, G_SETUP, N_("create this member's home: keys and store")},
+	{"id", cmd_id, G_SETUP, N_("print this member's id")},
+	{"key", cmd_key, G_SETUP, N_("rotate this member's keys (the old key signs the new ones)")},
+	{"card", cmd_card, G_SETUP, N_("print this member's signed card")},
+	{"profile", cmd_profile, G_SETUP, N_("publish this member's name, college and endpoints")},
+	{"federation", cmd_federation, G_SETUP, N_("create, join or show the federation")},
+	{"offer", cmd_offer, G_LEND, N_("add, list, show, update or withdraw resources")},
+	{"borrow", cmd_borrow, G_LEND, N_("ask to borrow a resource for a slot")},
+	{"accept", cmd_step, G_LEND, N_("accept a request for one of this member's resources")},
+	{"decline", cmd_step, G_LEND, N_("decline a request")},
+	{"cancel", cmd_step, G_LEND, N_("cancel a request or loan before handover")},
+	{"handover", cmd_step, G_LEND, N_("record that the resource changed hands")},
+	{"return", cmd_step, G_LEND, N_("record the return (borrower), with the usage")},
+	{"close", cmd_step, G_LEND, N_("confirm the return and settle, or claim another usage (owner)")},
+	{"agree", cmd_step, G_LEND, N_("agree to the owner's claimed usage and settle (borrower)")},
+	{"dispute", cmd_step, G_LEND, N_("dispute the owner's claimed usage (borrower)")},
+	{"requests", cmd_requests, G_LEND, N_("requests and loans of this member")},
+	{"calendar", cmd_calendar, G_LEND, N_("loans per resource, or an iCalendar feed")},
+	{"balance", cmd_balance, G_LEND, N_("mutual-credit balances")},
+	{"export-csv", cmd_export_csv, G_AUDIT, N_("closed loans as CSV for accountants")},
+	{"propose", cmd_propose, G_GOV, N_("put a question to the members (admit, exclude, set, rekey)")},
+	{"proposals", cmd_proposals, G_GOV, N_("proposals, their votes and outcome")},
+	{"vote", cmd_vote, G_GOV, N_("vote yes, no or abstain on a proposal")},
+	{"tally", cmd_tally, G_GOV, N_("close a proposal with the votes this node holds")},
+	{"export", cmd_export, G_AUDIT, N_("write the whole signed history to a bundle file")},
+	{"audit", cmd_audit, G_AUDIT, N_("verify a bundle (or this store) from scratch")},
+	{"report", cmd_report, G_AUDIT, N_("write a board report as one HTML page")},
+	{"checkpoint", cmd_checkpoint, G_AUDIT, N_("sign the head of this member's feed (Merkle root)")},
+	{"witness", cmd_witness, G_AUDIT, N_("sign the heads of the feeds this node holds that moved")},
+	{"proof", cmd_proof, G_AUDIT, N_("write a portable proof of one loan")},
+	{"fork-proof", cmd_fork_proof, G_AUDIT, N_("write a portable proof that a member forked its feed")},
+	{"verify-proof", cmd_verify_proof, G_AUDIT, N_("check a loan or fork proof offline against a genesis")},
+	{"log", cmd_log, G_NODE, N_("show entries, newest first")},
+	{"reindex", cmd_reindex, G_NODE, N_("rebuild derived state from the entries")},
+	{"sync", cmd_sync, G_NODE, N_("exchange entries once with a peer node")},
+	{"status", cmd_status, G_NODE, N_("this node's feeds and, when mutuad runs, its peers")},
+	{"doctor", cmd_doctor, G_NODE, N_("check keys, store, forks and peers")},
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: mutua [--home DIR] [--json] COMMAND [ARGS]\n");
+	fprintf(f, _("usage: mutua [--home DIR] [--json] COMMAND [ARGS]\n"));
 	for (int g = 0; g < G_COUNT; g++) {
-		fprintf(f, "\n%s:\n", group_names[g]);
+		fprintf(f, _("\n%s:\n"), _(group_names[g]));
 		for (size_t i = 0; i < NCOMMANDS; i++)
 			if (commands[i].group == (enum group)g)
-				fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+				fprintf(f, "  %-12s %s\n", commands[i].name, _(commands[i].help));
 	}
-	fprintf(f, "\nglobal options, anywhere on the line:\n"
-		   "  --home DIR   this member's home (else $MUTUA_HOME, else ~/.mutua)\n"
-		   "  --json       JSON output\n"
-		   "  --help, -h   help; 'mutua help COMMAND' or 'mutua COMMAND --help' for one command\n"
-		   "exit status: 0 ok, 1 refused, 2 usage error\n");
+	fputs(_("\nglobal options, anywhere on the line:\n"
+		"  --home DIR   this member's home (else $MUTUA_HOME, else ~/.mutua)\n"
+		"  --json       JSON output\n"
+		"  --help, -h   help; 'mutua help COMMAND' or 'mutua COMMAND --help' for one command\n"
+		"exit status: 0 ok, 1 refused, 2 usage error\n"),
+	      f);
 }
 
 static int find_command(const char *name)

@@ -290,7 +290,7 @@ member_status() {
 	[ "$(json_get "$output" '$.yes')" = 0 ]
 	[ "$(json_get "$output" '$.colleges')" = "{}" ]
 	[ -z "$(json_get "$output" '$.passed_at')" ]
-	[[ $(json_get "$output" '$.deadline') =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$ ]]
+	[[ $(json_get "$output" '$.deadline') =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\+00:00$ ]]
 	vote_as "$A" "$P" yes
 	vote_as "$B" "$P" abstain
 	run -0 mutua --home "$C" proposals
@@ -299,7 +299,7 @@ member_status() {
 	[ "$(prop "$C" "$P" abstain)" = 1 ]
 	[ "$(prop "$C" "$P" colleges.producers.yes)" = 1 ]
 	[ "$(prop "$C" "$P" colleges.restaurateurs.abstain)" = 1 ]
-	[[ $(prop "$C" "$P" passed_at) =~ ^[0-9]{4}-.*Z$ ]]
+	[[ $(prop "$C" "$P" passed_at) =~ ^[0-9]{4}-.*T[0-9:]{8}\+00:00$ ]]
 	# --open hides what is decided
 	run -0 mutua --home "$C" proposals --open
 	[ "${#lines[@]}" -le 1 ]

@@ -9,6 +9,11 @@
 
 MUTUA=$BATS_TEST_DIRNAME/../../bin/mutua
 
+# messages in English whatever the caller's locale, as tests/run.sh does
+# (tests/cli/i18n.bats asks for French itself)
+export LC_ALL=C.UTF-8
+unset LANGUAGE
+
 setup() {
 	[ -x "$MUTUA" ] || {
 		echo "bin/mutua is missing: run make first" >&2

@@ -667,7 +667,7 @@ load helpers
 		[ "$(json_get "$line" '$.author')" = "$A_ID" ]
 		[ "$(json_get "$line" '$.author_name')" = Alpha ]
 		is_id "$(json_get "$line" '$.id')"
-		[[ $(json_get "$line" '$.time') =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$ ]]
+		[[ $(json_get "$line" '$.time') =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}$ ]]
 		i=$((i + 1))
 	done
 	# the offer's id is its entry's id

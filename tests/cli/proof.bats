@@ -91,15 +91,23 @@ file_size() {
 	[ -s "$T/loan.proof" ]
 	[ "$(head -c 8 "$T/loan.proof")" = MUTUAPF1 ]
 	# no store, no home: only the file and the genesis
-	run -0 --separate-stderr env HOME=/nonexistent "$MUTUA" verify-proof "$T/loan.proof" \
+	run -0 --separate-stderr env HOME=/nonexistent TZ=UTC LC_ALL=C.UTF-8 "$MUTUA" verify-proof "$T/loan.proof" \
 		--genesis "$GENESIS"
 	[[ ${lines[0]} == "loan proof OK: federation Pole Sud ($FED_ID)" ]]
 	[[ $output == *"request   $REQ"* ]]
 	[[ $output == *"borrower  Beta ($B_ID)"* ]]
 	[[ $output == *"owner     Alpha ($A_ID)"* ]]
 	[[ $output == *"resource  $TRUCK: Camion 20m3, vehicle, counted by the day"* ]]
-	[[ $output == *"slot      2026-12-05T00:00:00.000Z to 2026-12-07T00:00:00.000Z, quantity 1"* ]]
-	[[ $output == *"usage 2 day at 10 credits per day, 20 credits from Beta to Alpha"* ]]
+	[[ $output == *"slot      2026-12-05 00:00 +00:00 to 2026-12-07 00:00 +00:00, quantity 1"* ]]
+	[[ $output == *"usage 2 day at 10.00 credits per day, 20.00 credits from Beta to Alpha"* ]]
+	# local time with its offset, and under --json ISO 8601 with it
+	run -0 env HOME=/nonexistent TZ=Europe/Paris "$MUTUA" verify-proof "$T/loan.proof" \
+		--genesis "$GENESIS"
+	[[ $output == *"slot      2026-12-05 01:00 +01:00 to 2026-12-07 01:00 +01:00, quantity 1"* ]]
+	run -0 env HOME=/nonexistent TZ=Europe/Paris "$MUTUA" --json verify-proof "$T/loan.proof" \
+		--genesis "$GENESIS"
+	[ "$(json_get "$output" '$.from')" = 2026-12-05T01:00:00+01:00 ]
+	[[ $(json_get "$output" '$.closed') =~ ^[0-9-]{10}T[0-9:]{8}\+01:00$ ]]
 	run -0 --separate-stderr mutua --json verify-proof "$T/loan.proof" --genesis "$GENESIS"
 	is_json_object "$output"
 	[ "$(json_get "$output" '$.proof')" = loan ]

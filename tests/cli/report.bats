@@ -14,7 +14,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 load lending_helpers
 
-export TZ=UTC
+export TZ=UTC LC_ALL=C.UTF-8 # English, C numbers, whatever the caller's locale
 BUNDLETOOL=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
 
 EVIL='<script>alert(1)</script>'
@@ -104,8 +104,9 @@ lacks() {
 	[ -z "$output" ]
 	stderr_has "mutua: report written to $T/r.html (audit OK)"
 	has "$T/r.html" '<!DOCTYPE html>' '<meta charset="utf-8">' '</html>' \
-		"$FED_ID" 'the whole history' 'Audit OK' '<svg ' '</svg>' \
-		'Who lent to whom' 'Balances' 'Most used resources' 'Loans of the period'
+		"$FED_ID" 'the whole history' 'Audit OK' '<svg ' '</svg>' '<html lang="en">' \
+		'Who lent to whom' 'Balances' 'Most used resources' 'Loans of the period' \
+		'What was checked' 'What it means' '<summary>For the auditor</summary>'
 	# no script, no external resource of any kind
 	lacks "$T/r.html" '<script' 'src=' 'href=' '<link' '@import' '<iframe' 'url(http' \
 		'javascript:'
@@ -114,9 +115,13 @@ lacks() {
 	has "$T/r.html" "${R1:0:8}" "${R2:0:8}" "${R3:0:8}"
 	# the diagram: an arrow per lender and borrower pair, labelled
 	[ "$(grep -c 'class="flow"' "$T/r.html")" -eq 3 ]
-	has "$T/r.html" "Alpha lent to $EVIL_HTML: 1 loan, 20 credits" \
-		"$EVIL_HTML lent to $TOM_HTML: 1 loan, 15 credits" \
-		"Alpha lent to $TOM_HTML: 1 loan, 10 credits"
+	has "$T/r.html" "Alpha lent to $EVIL_HTML: 1 loan, 20.00 credits" \
+		"$EVIL_HTML lent to $TOM_HTML: 1 loan, 15.00 credits" \
+		"Alpha lent to $TOM_HTML: 1 loan, 10.00 credits"
+	# the jargon (feeds, signed entries, forks, the federation id) only in
+	# the collapsed section for the auditor
+	sed '/<details>/,/<\/details>/d' "$T/r.html" >"$T/board.html"
+	lacks "$T/board.html" 'feed' 'signed entries' 'fork' "$FED_ID"
 }
 
 @test "report: every string from the store is escaped for HTML" {
@@ -135,13 +140,13 @@ lacks() {
 		sed -n '/<h2>Balances/,/<\/table>/p' "$T/r.html" | sed 's/<[^>]*>/|/g' |
 			tr -s '|' | grep -F "|$1|" | head -1
 	}
-	[ "$(row Alpha)" = "|Alpha|producers|30|30|0|2|0|" ]
-	[ "$(row "$EVIL_HTML")" = "|$EVIL_HTML|&lt;i&gt;restaurateurs&lt;/i&gt;|-5|15|20|1|1|" ]
-	[ "$(row "$TOM_HTML")" = "|$TOM_HTML|-25|0|25|0|2|" ]
-	has "$T/r.html" '<th>Total</th><th></th><th class="n">0</th>'
+	[ "$(row Alpha)" = "|Alpha|producers|30.00|30.00|0.00|2|0|" ]
+	[ "$(row "$EVIL_HTML")" = "|$EVIL_HTML|&lt;i&gt;restaurateurs&lt;/i&gt;|-5.00|15.00|20.00|1|1|" ]
+	[ "$(row "$TOM_HTML")" = "|$TOM_HTML|-25.00|0.00|25.00|0|2|" ]
+	has "$T/r.html" '<th>Total</th><th></th><th class="n">0.00</th>'
 	# the truck: two loans, three days; the room: one loan, three hours
 	has "$T/r.html" '<td>Camion &lt;b&gt;20m3&lt;/b&gt;</td><td>vehicle</td><td>Alpha</td><td class="n">2</td>' \
-		'>3 days</td>' '>3 hours</td>'
+		$'>3\u00a0days</td>' $'>3\u00a0hours</td>'
 }
 
 @test "report --from --to: only the period's loans; balances at the period's end" {
@@ -205,7 +210,7 @@ counts() {
 	stderr_has "(audit OK)"
 	# four loans (three settled, one accepted), in the header and in every table
 	[ "$(counts "$T/r.html")" = "4 4 4 4 4 4" ]
-	has "$T/r.html" '<b>3</b><span>settled</span>' "${K:0:8}" \
+	has "$T/r.html" '<b>3</b><span>settled loans</span>' "${K:0:8}" \
 		'Requests not lent: 1 pending, 1 declined, 1 cancelled before an answer.'
 	lacks "$T/r.html" "${P:0:8}" "${D:0:8}" "${X:0:8}"
 	# the loan cancelled after its acceptance is listed apart, once
@@ -231,7 +236,8 @@ counts() {
 	"$BUNDLETOOL" step "$A" close "$R1" 1000 100
 	run -0 --separate-stderr mutua --home "$A" report --html --out "$T/r.html"
 	stderr_has "(audit FAILED)"
-	has "$T/r.html" 'Audit FAILED: 1 violation.' "ignored: out of order: the loan is closed (settled once)"
+	has "$T/r.html" "Audit FAILED: 1 record breaks the federation's rules." \
+		'What to do:' "ignored: out of order: the loan is closed (settled once)"
 	lacks "$T/r.html" 'Audit OK'
 	# B's node has not received the second close: its store passes
 	run -0 --separate-stderr mutua --home "$B" report --html --out "$T/b.html"
@@ -286,7 +292,7 @@ counts() {
 # page_body FILE: the page without its provenance note and its footer
 # (the time it was written).
 page_body() {
-	grep -v -e '<p class="note">Checked ' -e '<footer' "$1"
+	grep -v -e '<p class="note">Checked ' -e '<footer' -e '^<p>Bundle checked:' "$1"
 }
 
 @test "report --bundle --genesis: an auditor's page from a bundle alone, no home needed" {
@@ -296,7 +302,8 @@ page_body() {
 		--bundle "$T/all.bundle" --genesis "$GENESIS"
 	[ ! -e "$T/auditor" ]
 	stderr_has "mutua: report written to $T/a.html (audit OK)"
-	has "$T/a.html" "$FED_ID" 'Audit OK' "Checked from the bundle <span class=\"mono\">$T/all.bundle</span> against the auditor's own copy of the genesis" \
+	has "$T/a.html" "$FED_ID" 'Audit OK' "Bundle checked: <span class=\"mono\">$T/all.bundle</span>" \
+		"against the auditor's own copy of the federation's founding document" \
 		'Alpha' "$EVIL_HTML" "$TOM_HTML" 'Camion &lt;b&gt;20m3&lt;/b&gt;'
 	# the same page as a member's, the period's too
 	mutua --home "$A" report --html --out "$T/m.html"
@@ -312,7 +319,7 @@ page_body() {
 		--out "$T/b.html" --bundle "$T/bad.bundle" --genesis "$GENESIS"
 	[ "$(json_get "$output" '$.audit_ok')" = 0 ]
 	[ "$(json_get "$output" '$.violations')" = 1 ]
-	has "$T/b.html" 'Audit FAILED: 1 violation.' "(settled once)"
+	has "$T/b.html" 'Audit FAILED: 1 record breaks' "(settled once)"
 	[ ! -e "$T/auditor" ]
 }
 

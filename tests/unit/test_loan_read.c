@@ -16,6 +16,9 @@
 #include "lending.h"
 #include "loan_read.h"
 #include "store.h"
+
+#include <stdlib.h>
+#include <time.h>
 #include "store_int.h"
 #include "util.h"
 #include "view.h"
@@ -283,6 +286,11 @@ static void test_views_of_lending(void **state)
 	struct fx *f = *state;
 	char hex[65], prefix[13];
 	int count;
+	/* times print in local time with its offset, amounts in the reader's
+	 * style (mutua_time, mutua_amount): fixed here */
+	assert_int_equal(setenv("TZ", "UTC0", 1), 0);
+	tzset();
+	assert_int_equal(setenv("LC_ALL", "C", 1), 0);
 
 	/* offers: both active; by kind; by owner; free over a slot */
 	expect_rows(f->s, &view_offers,
@@ -300,7 +308,7 @@ static void test_views_of_lending(void **state)
 		    (const char *[]){"title=Salle", "free=3", NULL});
 	hex_encode(hex, f->truck, 32);
 	expect_rows(f->s, &view_offer, (struct view_arg[]){VIEW_ID(f->truck)}, 1, 1,
-		    (const char *[]){hex, "location=Orléans", "owner_name=Alpha", "rate=10.0",
+		    (const char *[]){hex, "location=Orléans", "owner_name=Alpha", "rate=10.00",
 				     NULL});
 
 	/* requests: A owns three; B borrows one; C's pending one, and its conflict */
@@ -309,8 +317,8 @@ static void test_views_of_lending(void **state)
 		    3, (const char *[]){"state=closed", "state=requested", "state=declined", NULL});
 	expect_rows(f->s, &view_requests,
 		    (struct view_arg[]){VIEW_INT(1), VIEW_INT(1), VIEW_ID(kb->id), VIEW_NULL}, 4,
-		    1, (const char *[]){"state=closed", "credits=20.0", "usage=2.0",
-					"from=2026-12-02T00:00:00Z", NULL});
+		    1, (const char *[]){"state=closed", "credits=20.00", "usage=2.0",
+					"from=2026-12-02 00:00 +00:00", NULL});
 	expect_rows(f->s, &view_requests,
 		    (struct view_arg[]){VIEW_INT(0), VIEW_INT(1), VIEW_ID(kc->id),
 					VIEW_TEXT("requested")}, 4,
@@ -330,8 +338,13 @@ static void test_views_of_lending(void **state)
 
 	/* balances sum to zero */
 	expect_rows(f->s, &view_balances, (struct view_arg[]){VIEW_NULL}, 1, 3,
-		    (const char *[]){"name=Alpha balance=20.0", "name=Beta balance=-20.0",
-				     "name=Gamma balance=0.0", NULL});
+		    (const char *[]){"name=Alpha balance=20.00", "name=Beta balance=-20.00",
+				     "name=Gamma balance=0.00", NULL});
+	/* in the French style: a decimal comma */
+	assert_int_equal(setenv("LC_ALL", "fr_FR.UTF-8", 1), 0);
+	expect_rows(f->s, &view_balances, (struct view_arg[]){VIEW_NULL}, 1, 3,
+		    (const char *[]){"name=Beta balance=-20,00", NULL});
+	assert_int_equal(setenv("LC_ALL", "C", 1), 0);
 	expect_rows(f->s, &view_balances, (struct view_arg[]){VIEW_ID(kc->id)}, 1, 1,
 		    (const char *[]){"loans=0", NULL});
 

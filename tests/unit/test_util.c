@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "style.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -331,12 +332,26 @@ static void parse_bad(const char *s, int eod)
 	if (clock_parse(s, eod, &ms) != -1)
 		fail_msg("clock_parse accepted '%s' (eod %d) as %lld", s, eod, (long long)ms);
 	assert_int_equal(ms, 777);
-	assert_non_null(strstr(err_msg(), "is not a time"));
+	assert_non_null(strstr(err_msg(), "is not a date"));
+}
+
+/* The reader's locale as the environment gives it (style.h): LC_ALL, or
+ * NULL to leave it unset with LC_TIME, LC_NUMERIC and LANG unset too. */
+static void set_locale_env(const char *all)
+{
+	unsetenv("LC_TIME");
+	unsetenv("LC_NUMERIC");
+	unsetenv("LANG");
+	if (all)
+		assert_int_equal(setenv("LC_ALL", all, 1), 0);
+	else
+		unsetenv("LC_ALL");
 }
 
 static void test_time_utc_and_offsets(void **state)
 {
 	(void)state;
+	set_locale_env("C");
 	set_tz("Europe/Paris"); /* explicit offsets must not depend on it */
 	parse_ok("2026-01-01T00:00Z", 0, NEWYEAR_MS);
 	parse_ok("2026-01-01T00:00:00Z", 0, NEWYEAR_MS);
@@ -490,6 +505,7 @@ static void amount_bad(const char *s, int neg)
 static void test_amount_parse(void **state)
 {
 	(void)state;
+	set_locale_env("C.UTF-8");
 	amount_ok("12", 0, 1200);
 	amount_ok("12.5", 0, 1250);
 	amount_ok("12.50", 0, 1250);
@@ -549,6 +565,188 @@ static void test_amount_format(void **state)
 		assert_int_equal(amount_parse(buf, 1, &back), 0);
 		assert_int_equal(back, v);
 	}
+}
+
+
+/* Day first where the reader writes dates so (French): 05/12/2026 and
+ * 05/12/2026 08:00 in local time, ISO 8601 as everywhere; a refusal names
+ * the forms in the reader's style. */
+static void test_time_day_first(void **state)
+{
+	(void)state;
+	int64_t start, end, iso;
+	set_tz("Europe/Paris");
+	set_locale_env("fr_FR.UTF-8");
+	assert_int_equal(style_day_first(), 1);
+	/* 2026-12-05T00:00 in Paris is 2026-12-04T23:00Z */
+	int64_t dec5 = NEWYEAR_MS + 338 * DAY_MS - HOUR_MS;
+	parse_ok("05/12/2026", 0, dec5);
+	parse_ok("5/12/2026", 0, dec5);
+	parse_ok("05/12/2026", 1, dec5 + DAY_MS);
+	parse_ok("05/12/2026 08:00", 0, dec5 + 8 * HOUR_MS);
+	parse_ok("05/12/2026 08:00", 1, dec5 + 8 * HOUR_MS);
+	parse_ok("05/12/2026 08:00:30", 0, dec5 + 8 * HOUR_MS + 30000);
+	parse_ok("05/12/2026T08:00Z", 0, dec5 + 9 * HOUR_MS);
+	assert_int_equal(clock_parse("2026-12-05T08:00", 0, &iso), 0);
+	assert_int_equal(iso, dec5 + 8 * HOUR_MS);
+	/* summer time: 1 July is UTC+2 */
+	parse_ok("01/07/2026", 0, 1782864000000LL - 2 * HOUR_MS);
+	/* the day lasts 23 h when summer time begins */
+	assert_int_equal(clock_parse("29/03/2026", 0, &start), 0);
+	assert_int_equal(clock_parse("29/03/2026", 1, &end), 0);
+	assert_int_equal(end - start, 23 * HOUR_MS);
+	const char *bad[] = {"samedi", "2026-12-05T25:00", "05", "31/02/2026", "05/13/2026",
+			     "05/12/26", "05/12/2026 8:00", "05/12/2026 ", "005/12/2026",
+			     "05-12-2026", "/12/2026", "05/12/2026 25:00", "00/12/2026"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		parse_bad(bad[i], 0);
+		assert_non_null(strstr(err_msg(), "05/12/2026 08:00"));
+	}
+	/* LC_TIME alone decides for dates; LC_ALL wins over it */
+	set_locale_env(NULL);
+	assert_int_equal(setenv("LC_TIME", "fr_FR.UTF-8", 1), 0);
+	assert_int_equal(setenv("LANG", "C.UTF-8", 1), 0);
+	parse_ok("05/12/2026", 0, dec5);
+	assert_int_equal(setenv("LC_ALL", "C", 1), 0);
+	parse_bad("05/12/2026", 0);
+	/* elsewhere, slashes are refused (month first or day first?) */
+	set_locale_env("C.UTF-8");
+	assert_int_equal(style_day_first(), 0);
+	parse_bad("05/12/2026", 0);
+	assert_null(strstr(err_msg(), "05/12/2026 08:00"));
+	assert_non_null(strstr(err_msg(), "2026-12-05T08:00"));
+	set_locale_env(NULL);
+	parse_bad("samedi", 0);
+	assert_non_null(strstr(err_msg(), "2026-12-05T08:00"));
+}
+
+/* Local time with its offset across both changes of summer time in Paris,
+ * as people read it and as --json writes it. */
+static void test_time_format_dst(void **state)
+{
+	(void)state;
+	char buf[CLOCK_BUF];
+	set_tz("Europe/Paris");
+	/* 2026-03-29T01:00Z: 02:00 CET becomes 03:00 CEST */
+	int64_t spring = NEWYEAR_MS + 87 * DAY_MS + HOUR_MS;
+	clock_format_offset(buf, spring - 60000);
+	assert_string_equal(buf, "2026-03-29 01:59 +01:00");
+	clock_format_offset(buf, spring);
+	assert_string_equal(buf, "2026-03-29 03:00 +02:00");
+	clock_format_iso(buf, spring);
+	assert_string_equal(buf, "2026-03-29T03:00:00+02:00");
+	/* 2026-10-25T01:00Z: 03:00 CEST becomes 02:00 CET; 02:30 happens twice */
+	int64_t autumn = NEWYEAR_MS + 297 * DAY_MS + HOUR_MS;
+	clock_format_offset(buf, autumn - 30 * 60000);
+	assert_string_equal(buf, "2026-10-25 02:30 +02:00");
+	clock_format_offset(buf, autumn + 30 * 60000);
+	assert_string_equal(buf, "2026-10-25 02:30 +01:00");
+	/* each reads back as the instant it names */
+	int64_t ms;
+	clock_format_iso(buf, autumn + 30 * 60000);
+	assert_int_equal(clock_parse(buf, 0, &ms), 0);
+	assert_int_equal(ms, autumn + 30 * 60000);
+	clock_format_iso(buf, autumn - 30 * 60000);
+	assert_int_equal(clock_parse(buf, 0, &ms), 0);
+	assert_int_equal(ms, autumn - 30 * 60000);
+	/* to the second, to the millisecond, and for a spreadsheet */
+	clock_format_offset_s(buf, NEWYEAR_MS + 61234);
+	assert_string_equal(buf, "2026-01-01 01:01:01 +01:00");
+	clock_format_iso_ms(buf, NEWYEAR_MS + 61234);
+	assert_string_equal(buf, "2026-01-01T01:01:01.234+01:00");
+	clock_format_sheet(buf, spring);
+	assert_string_equal(buf, "2026-03-29 03:00:00");
+	set_tz("UTC");
+	clock_format_iso_ms(buf, NEWYEAR_MS + 5);
+	assert_string_equal(buf, "2026-01-01T00:00:00.005+00:00");
+	set_tz("Europe/Paris");
+}
+
+static void duration_is(int64_t ms, const char *want)
+{
+	char buf[64];
+	clock_format_duration(buf, sizeof buf, ms);
+	assert_string_equal(buf, want);
+}
+
+static void test_time_duration(void **state)
+{
+	(void)state;
+	duration_is(14 * DAY_MS, "14 days");
+	duration_is(DAY_MS, "1 day");
+	duration_is(DAY_MS + 2 * HOUR_MS, "1 day 2 h");
+	duration_is(3 * HOUR_MS + 30 * 60000, "3 h 30 min");
+	duration_is(45000, "45 s");
+	duration_is(2 * DAY_MS + 61000, "2 days 1 min 1 s");
+	duration_is(0, "0 s");
+}
+
+/* A decimal comma where the reader writes one; a point everywhere. */
+static void test_amount_comma(void **state)
+{
+	(void)state;
+	set_locale_env("fr_FR.UTF-8");
+	assert_int_equal(style_decimal_comma(), 1);
+	amount_ok("12,50", 0, 1250);
+	amount_ok("12,5", 0, 1250);
+	amount_ok("12.50", 0, 1250);
+	amount_ok("-4000,01", 1, -400001);
+	amount_bad("12,505", 0);
+	assert_non_null(strstr(err_msg(), "12,50"));
+	amount_bad("12,", 0);
+	amount_bad(",5", 0);
+	amount_bad("1,5,0", 0);
+	int64_t u;
+	assert_int_equal(amount_parse_usage("2,5", 1000000000, &u), 0);
+	assert_int_equal(u, 2500);
+	assert_int_equal(amount_parse_usage("0,125", 1000000000, &u), 0);
+	assert_int_equal(u, 125);
+	assert_int_equal(amount_parse_usage("2,5,", 1000000000, &u), -1);
+	assert_non_null(strstr(err_msg(), "2,5"));
+	/* LC_NUMERIC decides when LC_ALL is unset */
+	set_locale_env(NULL);
+	assert_int_equal(setenv("LC_NUMERIC", "fr_FR.UTF-8", 1), 0);
+	amount_ok("1,5", 0, 150);
+	set_locale_env("C.UTF-8");
+	assert_int_equal(style_decimal_comma(), 0);
+	amount_bad("12,50", 0);
+	assert_non_null(strstr(err_msg(), "12.50"));
+	assert_int_equal(amount_parse_usage("2,5", 1000000000, &u), -1);
+	assert_int_equal(amount_parse_usage("2.5", 1000000000, &u), 0);
+	assert_int_equal(u, 2500);
+}
+
+static void local_is(int64_t v, const char *want)
+{
+	char buf[AMOUNT_BUF];
+	amount_format_local(buf, v);
+	assert_string_equal(buf, want);
+}
+
+/* Two decimals in the reader's style: what a person reads. */
+static void test_amount_format_local(void **state)
+{
+	(void)state;
+	set_locale_env("C.UTF-8");
+	local_is(6000, "60.00");
+	local_is(150, "1.50");
+	local_is(1668, "16.68");
+	local_is(-400000, "-4000.00");
+	local_is(0, "0.00");
+	local_is(-1, "-0.01");
+	set_locale_env("fr_FR.UTF-8");
+	local_is(6000, "60,00");
+	local_is(150, "1,50");
+	local_is(1668, "16,68");
+	local_is(-400000, "-4\xe2\x80\xaf" "000,00");
+	local_is(123456789, "1\xe2\x80\xaf" "234\xe2\x80\xaf" "567,89");
+	local_is(99999, "999,99");
+	local_is(INT64_MIN, "-92\xe2\x80\xaf" "233\xe2\x80\xaf" "720\xe2\x80\xaf" "368\xe2\x80\xaf"
+			    "547\xe2\x80\xaf" "758,08");
+	/* a French name with no installed locale still reads as French */
+	set_locale_env("fr_BE.not-installed");
+	local_is(-400000, "-4\xe2\x80\xaf" "000,00");
+	set_locale_env("C.UTF-8");
 }
 
 /* files */
@@ -688,6 +886,11 @@ int main(void)
 		cmocka_unit_test(test_time_paris_rule),
 		cmocka_unit_test(test_amount_parse),
 		cmocka_unit_test(test_amount_format),
+		cmocka_unit_test(test_time_day_first),
+		cmocka_unit_test(test_time_format_dst),
+		cmocka_unit_test(test_time_duration),
+		cmocka_unit_test(test_amount_comma),
+		cmocka_unit_test(test_amount_format_local),
 		cmocka_unit_test(test_file_read),
 		cmocka_unit_test(test_file_write_atomic),
 	};
