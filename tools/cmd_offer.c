@@ -183,7 +183,7 @@ static int offer_list(struct ctx *c, int argc, char **argv)
 				int bad_from = clock_parse(slot, 0, &from) != 0;
 				ok = !bad_from && clock_parse(slash + 1, 1, &to) == 0;
 				if (!ok && (!*why || !bad_from))
-					snprintf(why, sizeof why, "%s", err_msg());
+					snprintf(why, sizeof why, "%s", err_msg_local());
 				*slash = '/';
 			}
 			if (!ok)

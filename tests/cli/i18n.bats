@@ -96,7 +96,7 @@ truck() {
 	# a refused time names the accepted forms
 	run -2 --separate-stderr fr --home "$B" borrow "${TRUCK:0:10}" --from 2026-12-05T25:00 \
 		--to 2026-12-06
-	stderr_has "n'est pas une date (écrivez 2026-12-01 ou 2026-12-01T08:00)"
+	stderr_has "n'est pas une date : écrivez 05/12/2026, 05/12/2026 08:00 ou 2026-12-05T08:00"
 	# an id of nothing, in words a French reader reads
 	run -1 --separate-stderr fr --home "$B" accept 0123456789ab
 	stderr_has "demande introuvable : identifiant « 0123456789ab »"
