@@ -5,6 +5,7 @@
  * the table of loan.h (loan_step_check), the one the fold applies: a step
  * it refuses is refused here with the same reason. */
 #include "cli.h"
+#include "amount.h"
 #include "i18n.h"
 #include "entry.h"
 #include "i18n.h"
@@ -236,64 +237,62 @@ int cmd_step(struct ctx *c, int argc, char **argv)
 
 /* ---- listings --------------------------------------------------------- */
 
-/* A request's state in one word, for the table (--json keeps the name). */
-static const char *state_word(const char *state)
+/* One end of a slot, short, in local time: "12-05" at midnight (dates
+ * only), else "12-05 08:00", or only "08:00" (with_date 0); the year first
+ * when it is not this one. */
+static void slot_end(char *out, size_t n, const struct tm *tm, int with_date, int with_time)
 {
-	static const struct {
-		const char *state, *word;
-	} words[] = {
-		{"requested", N_("asked")},     {"accepted", N_("accepted")},
-		{"declined", N_("declined")},   {"cancelled", N_("cancelled")},
-		{"handed_over", N_("lent")},    {"returned", N_("returned")},
-		{"claimed", N_("claimed")},     {"disputed", N_("disputed")},
-		{"closed", N_("closed")},       {"invalid", N_("invalid")},
-	};
-	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-		if (strcmp(state, words[i].state) == 0)
-			return _(words[i].word);
-	return state;
-}
-
-/* One end of a slot, short: "12-05" at midnight, else "12-05 08:00", the
- * year first when it is not this one's; local time. */
-static void slot_end(char *out, size_t n, int64_t ms, int with_date)
-{
-	time_t t = (time_t)(ms / 1000), now = time(NULL);
-	struct tm tm, tn;
-	localtime_r(&t, &tm);
+	time_t now = time(NULL);
+	struct tm tn;
 	localtime_r(&now, &tn);
 	const char *fmt = !with_date ? "%H:%M"
-			  : tm.tm_hour == 0 && tm.tm_min == 0 ? (tm.tm_year == tn.tm_year ? "%m-%d"
-										   : "%Y-%m-%d")
-			  : tm.tm_year == tn.tm_year ? "%m-%d %H:%M" : "%Y-%m-%d %H:%M";
-	strftime(out, n, fmt, &tm);
+			  : !with_time ? (tm->tm_year == tn.tm_year ? "%m-%d" : "%Y-%m-%d")
+			  : tm->tm_year == tn.tm_year ? "%m-%d %H:%M" : "%Y-%m-%d %H:%M";
+	strftime(out, n, fmt, tm);
 }
 
-/* "12-05 08:00-10:00" within a day, else "12-05→12-07" or with times. */
+/* The local offset of tm: "+01:00". */
+static void slot_offset(char *out, size_t n, const struct tm *tm)
+{
+	char z[8];
+	strftime(z, sizeof z, "%z", tm);
+	snprintf(out, n, "%.3s:%.2s", z, z + 3);
+}
+
+/* The slot [from, to) in local time, short, with its offset: "12-05" or
+ * "12-05→12-07" for whole days (the last day, as typed: --to is the day's
+ * end), "12-05 08:00-10:00 +01:00" within a day, "12-05 08:00→12-06 10:00
+ * +01:00" over several, each end with its own offset when summer time
+ * changes between them. */
 static void slot_text(char *out, size_t n, int64_t from, int64_t to)
 {
-	char a[32], b[32];
+	char a[20], b[20], za[8], zb[8];
 	time_t tf = (time_t)(from / 1000), tt = (time_t)(to / 1000);
 	struct tm mf, mt;
 	localtime_r(&tf, &mf);
 	localtime_r(&tt, &mt);
-	int same_day = mf.tm_year == mt.tm_year && mf.tm_yday == mt.tm_yday;
-	slot_end(a, sizeof a, from, 1);
-	if (same_day && (mf.tm_hour || mf.tm_min)) {
-		slot_end(b, sizeof b, to, 0);
-		snprintf(out, n, "%s-%s", a, b);
-		return;
-	}
-	/* whole days: the last one, as typed (--to is the day's end) */
 	int days = !mf.tm_hour && !mf.tm_min && !mt.tm_hour && !mt.tm_min;
-	if (days && to - from <= 86400 * 1000LL) {
-		snprintf(out, n, "%s", a);
+	if (days) {
+		time_t last = tt - 3600; /* a time of the last day */
+		struct tm ml;
+		localtime_r(&last, &ml);
+		slot_end(a, sizeof a, &mf, 1, 0);
+		slot_end(b, sizeof b, &ml, 1, 0);
+		if (ml.tm_year == mf.tm_year && ml.tm_yday == mf.tm_yday)
+			snprintf(out, n, "%s", a);
+		else
+			snprintf(out, n, "%s\u2192%s", a, b);
 		return;
 	}
-	slot_end(b, sizeof b, days ? to - 1000 * 3600 : to, 1);
-	if (days) /* 23:00 the day before: its date alone */
-		b[strcspn(b, " ")] = 0;
-	snprintf(out, n, "%s\u2192%s", a, b);
+	slot_offset(za, sizeof za, &mf);
+	slot_offset(zb, sizeof zb, &mt);
+	int same_day = mf.tm_year == mt.tm_year && mf.tm_yday == mt.tm_yday;
+	slot_end(a, sizeof a, &mf, 1, 1);
+	slot_end(b, sizeof b, &mt, !same_day, 1);
+	if (strcmp(za, zb) != 0)
+		snprintf(out, n, "%s %s\u2192%s %s", a, za, b, zb);
+	else
+		snprintf(out, n, "%s%s%s %s", a, same_day ? "-" : "\u2192", b, za);
 }
 
 enum { RQ_ID, RQ_RESOURCE, RQ_WITH, RQ_SLOT, RQ_STATE, RQ_CREDITS, RQ_COLS };
@@ -304,7 +303,7 @@ enum { RQ_ID, RQ_RESOURCE, RQ_WITH, RQ_SLOT, RQ_STATE, RQ_CREDITS, RQ_COLS };
  * line of its own below. Everything else: --json, or requests show ID. */
 static int requests_table(struct ctx *c, const struct view_arg *a)
 {
-	static const size_t cap[RQ_COLS] = {8, 21, 20, 23, 9, 9};
+	static const size_t cap[RQ_COLS] = {8, 18, 16, 40, 12, 12};
 	static const char *const head[RQ_COLS] = {N_("ID"),   N_("RESOURCE"), N_("WITH"),
 						  N_("SLOT"), N_("STATE"),    N_("CREDITS")};
 	struct view_rows *r = view_open(c->store, &view_requests_brief, a, 4, 0);
@@ -328,7 +327,7 @@ static int requests_table(struct ctx *c, const struct view_arg *a)
 			}
 			notes = mn;
 		}
-		char buf[512], slot[80];
+		char buf[512], slot[128];
 		const char *state = view_text(r, 7);
 		char **row = cells + rows * RQ_COLS;
 		int64_t q = view_int(r, 2);
@@ -345,13 +344,10 @@ static int requests_table(struct ctx *c, const struct view_arg *a)
 		row[RQ_WITH] = cli_cell(buf, cap[RQ_WITH]);
 		slot_text(slot, sizeof slot, view_int(r, 5), view_int(r, 6));
 		row[RQ_SLOT] = cli_cell(slot, cap[RQ_SLOT]);
-		row[RQ_STATE] = cli_cell(state_word(state ? state : "?"), cap[RQ_STATE]);
+		row[RQ_STATE] = cli_cell(state ? C_("state", state) : "?", cap[RQ_STATE]);
 		buf[0] = 0;
-		if (!view_is_null(r, 8)) {
-			long long cr = view_int(r, 8);
-			snprintf(buf, sizeof buf, "%s%lld.%02lld", cr < 0 ? "-" : "",
-				 llabs(cr) / 100, llabs(cr) % 100);
-		}
+		if (!view_is_null(r, 8))
+			amount_format_local(buf, view_int(r, 8));
 		row[RQ_CREDITS] = cli_cell(buf, cap[RQ_CREDITS]);
 		/* why it stopped, what it waits on */
 		const char *reason = view_text(r, 9), *conflict = view_text(r, 10);

@@ -754,7 +754,7 @@ formula_loans() {
 	run -0 mutua --home "$A" calendar --ics
 	[[ $output == *'SUMMARY:Cam\\x1b]0\;x\\x07<U+009B> - Beta'$'\r'* ]]
 	run -0 mutua --home "$A" requests # cut to fit 100 columns
-	[[ $output == *'Cam\x1b]0;x\x07<U+00…'* ]]
+	[[ $output == *'Cam\x1b]0;x\x07<U…'* ]]
 }
 
 # --- time zones ----------------------------------------------------------------------
