@@ -122,6 +122,7 @@ load helpers
 }
 
 @test "requests: a table of at most 100 columns with the refusal's reason; requests show: every field and step" {
+	export TZ=UTC
 	load lending_helpers
 	local a=$T/a b=$T/b long="Association intercommunale de la régie de quartier des Hauts-de-Loire"
 	new_home "$a" "$long" >/dev/null
@@ -147,7 +148,7 @@ load helpers
 			}
 		done <<<"$output"
 	done
-	[[ $output == *"${R1:0:8}  2× Camion frigorifiq…  from Association in…  12-05 08:00-18:00  asked"* ]]
+	[[ $output == *"${R1:0:8}  2× Camion frigori…  from Associatio…  12-05 08:00-18:00 +00:00  requested"* ]]
 	[[ $output == *"${R2:0:8}"*"12-07→12-09"*"declined"*$'\n'"          reason: le hayon est en réparation jusqu'au 10"* ]]
 	# --json keeps every field whole
 	run -0 mutua --json --home "$b" requests --state declined
