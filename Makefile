@@ -230,6 +230,8 @@ install: all
 	done
 	install -d $(DESTDIR)$(PREFIX)/share/man/fr/man1
 	install -m 0644 doc/fr/*.1 $(DESTDIR)$(PREFIX)/share/man/fr/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 deploy/bash-completion/mutua $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mutua
 
 clean:
 	rm -rf build bin bench-results.json

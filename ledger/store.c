@@ -16,6 +16,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -316,6 +318,38 @@ fail:
 	return -1;
 }
 
+/* "attempt to write a readonly database" says neither which file nor
+ * why: a store shared by mutuad and the staff is written by both, and
+ * SQLite writes the file and, for its WAL, the directory. */
+static void readonly_why(const char *path)
+{
+	char dir[4096], who[64], file_who[128], dir_who[128];
+	struct stat fs, ds;
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	else
+		snprintf(dir, sizeof dir, ".");
+	struct passwd *me = getpwuid(geteuid());
+	snprintf(who, sizeof who, "%s", me ? me->pw_name : "?");
+	if (stat(path, &fs) || stat(dir, &ds)) {
+		err_set("store '%s': cannot be written by user %s: %s", path, who, strerror(errno));
+		return;
+	}
+	struct passwd *fo = getpwuid(fs.st_uid), *dow = getpwuid(ds.st_uid);
+	struct group *fg = getgrgid(fs.st_gid), *dg = getgrgid(ds.st_gid);
+	snprintf(file_who, sizeof file_who, "%s:%s", fo ? fo->pw_name : "?", fg ? fg->gr_name : "?");
+	snprintf(dir_who, sizeof dir_who, "%s:%s", dow ? dow->pw_name : "?", dg ? dg->gr_name : "?");
+	err_set("store '%s' cannot be written by user %s (uid %ld): the file is %s mode %04o, "
+		"its directory %s mode %04o, and SQLite writes both; run mutua as %s "
+		"(sudo -u %s mutua ...), or give %s write access to both (a group shared "
+		"with mutuad, mode 0660 and 0770)",
+		path, who, (long)geteuid(), file_who, (unsigned)(fs.st_mode & 07777), dir_who,
+		(unsigned)(ds.st_mode & 07777), fo ? fo->pw_name : "the file's owner",
+		fo ? fo->pw_name : "OWNER", who);
+}
+
 struct store *store_open(const char *path)
 {
 	struct store *s = calloc(1, sizeof *s);
@@ -348,7 +382,11 @@ struct store *store_open(const char *path)
 	    migrate(s, &refold) || store_exec(s, schema_refold_sql) || load_genesis(s) ||
 	    lending_register_sql(s) || view_register_sql(s) || search_register_sql(s) ||
 	    (refold && s->genesis && store_reindex(s))) {
-		err_set("store '%s': %s", path, err_msg());
+		if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_READONLY ||
+		    strstr(err_msg(), "readonly database"))
+			readonly_why(path);
+		else
+			err_set("store '%s': %s", path, err_msg());
 		goto fail;
 	}
 	return s;

@@ -5,6 +5,7 @@
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
+#include "names.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -325,34 +326,109 @@ int view_resolve_id(struct store *s, const struct view *ids, const char *prefix,
 	return *count == 0 ? 0 : *count == 1 ? 1 : -2;
 }
 
-static const struct view members_named = {
-	"members named", "SELECT id FROM members WHERE name = ?1 COLLATE NOCASE"};
+static const struct view member_names = {
+	"member names", "SELECT id, name, name FROM members ORDER BY name, id"};
 static const struct view member_ids = {
 	"member ids", "SELECT id FROM members WHERE id BETWEEN ?1 AND ?2"};
+static const struct view offer_titles = {
+	"offer titles",
+	"SELECT r.id, r.title, r.title || ' (' || coalesce(m.name, '?') || ')'"
+	" FROM resources r LEFT JOIN members m ON m.id = r.owner"
+	" WHERE NOT mutua_withdrawn(r.withdrawn) ORDER BY r.title, r.id"};
+static const struct view offer_ids = {
+	"offer ids", "SELECT id FROM resources WHERE id BETWEEN ?1 AND ?2"};
+
+static void named_add(struct view_named *r, const uint8_t *id, const char *label)
+{
+	if (r->ncand >= VIEW_CANDIDATES)
+		return;
+	hex_encode(r->cand[r->ncand].id, id, 32);
+	snprintf(r->cand[r->ncand].label, sizeof r->cand[0].label, "%s", label ? label : "");
+	r->ncand++;
+}
+
+/* One pass over the rows (id, name, label) of names keeping those that
+ * match arg at level want (NAMES_EXACT, NAMES_PARTIAL) or, with want
+ * NAMES_NONE, those near it. */
+static int named_pass(struct store *s, const struct view *names, const char *arg,
+		      enum names_match want, uint8_t out[32], struct view_named *r)
+{
+	struct view_rows *rows = view_open(s, names, NULL, 0, 0);
+	int rc;
+	size_t best = (size_t)-1;
+	r->count = r->ncand = 0;
+	if (!rows)
+		return -1;
+	while ((rc = view_next(rows)) == 1) {
+		size_t len;
+		const uint8_t *id = view_blob(rows, 0, &len);
+		const char *name = view_text(rows, 1);
+		if (len != 32 || !name)
+			continue;
+		int hit = want == NAMES_NONE ? names_near(arg, name)
+					     : names_match(arg, name) == want;
+		if (!hit)
+			continue;
+		if (want == NAMES_NONE) { /* only the nearest are suggested */
+			size_t d = names_distance(arg, name);
+			if (d > best)
+				continue;
+			if (d < best)
+				r->count = r->ncand = 0;
+			best = d;
+		}
+		if (r->count++ == 0)
+			memcpy(out, id, 32);
+		named_add(r, id, view_text(rows, 2));
+	}
+	view_close(&rows);
+	return rc < 0 ? -1 : r->count;
+}
+
+/* The order of names.h: exact name, id prefix, partial name, near. */
+static int resolve_named(struct store *s, const struct view *names, const struct view *ids,
+			 const char *arg, uint8_t out[32], struct view_named *r)
+{
+	char cand[VIEW_CANDIDATES][65];
+	int n, count;
+	memset(r, 0, sizeof *r);
+	if ((n = named_pass(s, names, arg, NAMES_EXACT, out, r)) != 0) {
+		r->exact = 1;
+		return n < 0 ? -1 : n == 1 ? 1 : -2;
+	}
+	n = view_resolve_id(s, ids, arg, out, cand, &count);
+	if (n == -1)
+		return -1;
+	if (n == 1)
+		return 1;
+	if (n == -2) {
+		r->count = count;
+		for (int k = 0; k < count && k < VIEW_CANDIDATES; k++) {
+			memcpy(r->cand[k].id, cand[k], sizeof r->cand[k].id);
+			r->cand[k].label[0] = 0;
+		}
+		r->ncand = count < VIEW_CANDIDATES ? count : VIEW_CANDIDATES;
+		return -2;
+	}
+	if ((n = named_pass(s, names, arg, NAMES_PARTIAL, out, r)) != 0)
+		return n < 0 ? -1 : n == 1 ? 1 : -2;
+	if ((n = named_pass(s, names, arg, NAMES_NONE, out, r)) < 0)
+		return -1;
+	r->near = n > 0;
+	r->count = 0;
+	return 0;
+}
 
 int view_resolve_member(struct store *s, const char *arg, uint8_t out[32],
-			char cand[VIEW_CANDIDATES][65], int *count)
+			struct view_named *r)
 {
-	struct view_arg a[] = {VIEW_TEXT(arg)};
-	struct view_rows *r = view_open(s, &members_named, a, 1, 0);
-	int rc, named = 0;
-	if (!r)
-		return -1;
-	while ((rc = view_next(r)) == 1) {
-		size_t len;
-		const void *id = view_blob(r, 0, &len);
-		if (len == 32 && named++ == 0)
-			memcpy(out, id, 32);
-	}
-	view_close(&r);
-	if (rc < 0)
-		return -1;
-	*count = named;
-	if (named == 1)
-		return 1;
-	if (named > 1)
-		return -4;
-	return view_resolve_id(s, &member_ids, arg, out, cand, count);
+	return resolve_named(s, &member_names, &member_ids, arg, out, r);
+}
+
+int view_resolve_offer(struct store *s, const char *arg, uint8_t out[32],
+		       struct view_named *r)
+{
+	return resolve_named(s, &offer_titles, &offer_ids, arg, out, r);
 }
 
 static const struct view meta_value = {"setting", "SELECT value FROM meta WHERE key = ?1"};

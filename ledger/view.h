@@ -88,10 +88,26 @@ int view_scalar_text(struct store *s, const struct view *v, const struct view_ar
 #define VIEW_CANDIDATES 5
 int view_resolve_id(struct store *s, const struct view *ids, const char *prefix,
 		    uint8_t out[32], char cand[VIEW_CANDIDATES][65], int *count);
-/* A member by name (exact, Unicode-unaware case-insensitive for ASCII) or
- * id prefix: same returns; -4 several members bear that name. */
+/* A member or an offer as a person names it (the rule is names.h's):
+ * a name equal to one member's (folded), else an id prefix of at least
+ * 6 hex digits, else a unique partial name. An offer is named by its id
+ * prefix, else by its title (only offers not withdrawn). */
+struct view_named {
+	int count; /* how many matched */
+	int near;  /* none matched: cand holds the names near the query */
+	int exact; /* the matches are exact names (several bear it) */
+	int ncand;
+	struct {
+		char id[65];
+		char label[256]; /* the name, or "title (owner)" */
+	} cand[VIEW_CANDIDATES];
+};
+/* Returns 1 one (out filled), 0 none (r->near: suggestions in cand), -2
+ * several (listed in cand), -1 error. */
 int view_resolve_member(struct store *s, const char *arg, uint8_t out[32],
-			char cand[VIEW_CANDIDATES][65], int *count);
+			struct view_named *r);
+int view_resolve_offer(struct store *s, const char *arg, uint8_t out[32],
+		       struct view_named *r);
 
 /* Registers the output functions the views call (view.c): mutua_time(ms
  * [, 'seconds'|'iso'|'sheet']), mutua_amount(hundredths) and
@@ -127,11 +143,13 @@ extern const struct view view_offer;
 /* requests and loans: ?1 those this member owns (0/1), ?2 those it
  * borrows (0/1), ?3 the member's id, ?4 a state */
 extern const struct view view_requests;
-/* one request or loan, its terms and its reserve: ?1 its id; with its
- * steps as steps_json (view_request_full, for --json) */
-extern const struct view view_request, view_request_full;
-/* the steps of a loan (?1), with their condition reports */
-extern const struct view view_loan_steps;
+/* the newest 200 request ids held (bash completion) */
+extern const struct view view_loan_recent;
+/* the same, for the table: see view_lend.c */
+extern const struct view view_requests_brief;
+/* one request with every field, its terms and its reserve (?1 its id,
+ * ?2 steps_json too), and its steps with their condition reports */
+extern const struct view view_request, view_request_steps;
 /* the steps of loan ?2 whose condition report names photo hash ?1 */
 extern const struct view view_photo_steps;
 /* A step's condition report in words ("meter 12345, fuel 75%, damage:
@@ -185,6 +203,8 @@ extern const struct view view_feed_holds;
 	" NULL, 0, 0, strftime('%Y-%m-%dT%H:%M:%SZ', s.since / 1000, 'unixepoch'), NULL"  \
 	" FROM feed_stops s LEFT JOIN members m ON m.id = s.member"                       \
 	" WHERE NOT EXISTS (SELECT 1 FROM feed_holds x WHERE x.member = s.member)"
+/* ?1 a member: the highest seq of its feed another member has witnessed */
+extern const struct view view_feed_witnessed;
 
 /* view_report.c: the board's report; ?1, ?2 the period (ms, [from, to)) */
 extern const struct view view_report_members;

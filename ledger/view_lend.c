@@ -121,23 +121,98 @@ const struct view view_requests = {
 	" AND (?4 IS NULL OR l.state = ?4)"
 	" ORDER BY l.start_ms, l.id"};
 
-/* One loan and its terms: what the request confirmed and reserves. */
-#define REQUEST_SELECT(extra) \
-	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource," \
-	" r.title AS resource_title, mo.name AS owner_name, mb.name AS borrower_name," \
-	" " ISO("l.start_ms") " AS \"from\", " ISO("l.end_ms") " AS \"to\"," \
-	" l.quantity AS quantity, l.state AS state, coalesce(l.unit, r.unit) AS unit," \
-	" mutua_amount(l.agreed_rate) AS agreed_rate, nullif(l.requires, '') AS requires," \
-	" CASE WHEN l.conditions IS NOT NULL THEN 'confirmed' END AS conditions," \
-	" mutua_amount(nullif(l.deposit, 0)) AS deposit, l.estimate / 1000.0 AS estimate," \
-	" mutua_amount(l.reserve) AS reserve, mutua_amount(l.forfeit) AS forfeit," \
-	" l.usage / 1000.0 AS usage, mutua_amount(l.credits) AS credits," \
-	" nullif(l.note, '') AS note, nullif(l.reason, '') AS reason" extra \
-	" FROM loans l LEFT JOIN resources r ON r.id = l.resource" \
-	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower" \
-	" WHERE l.id = ?1"
+/* The requests table (tools/cmd_lend.c prints it to fit 100 columns):
+ * the parameters of view_requests; mine: 1 when this member owns the
+ * resource; other: the other member's name; the slot in ms; credits in
+ * hundredths, claim in thousandths; why: a refusal's reason. */
+const struct view view_requests_brief = {
+	"requests",
+	"SELECT lower(hex(l.id)) AS id, coalesce(r.title, '?') AS title, l.quantity AS quantity,"
+	" l.owner = ?3 AS mine,"
+	" coalesce(CASE WHEN l.owner = ?3 THEN mb.name ELSE mo.name END, '?') AS other,"
+	" l.start_ms AS start_ms, l.end_ms AS end_ms, l.state AS state,"
+	" l.credits AS credits, l.reason AS reason,"
+	" CASE WHEN l.state IN ('requested', 'waiting') THEN mutua_conflict(l.id) END AS conflict,"
+	" l.claim AS claim, coalesce(l.unit, r.unit) AS unit,"
+	/* the other pending requests it competes with (view_requests) */
+	" CASE WHEN l.state IN ('requested', 'waiting') THEN (SELECT group_concat("
+	"  substr(lower(hex(p.id)), 1, 8), ' ') FROM loans p WHERE p.resource = l.resource"
+	"  AND p.id <> l.id AND p.state IN ('requested', 'waiting')"
+	"  AND p.start_ms < l.end_ms AND p.end_ms > l.start_ms"
+	"  AND p.quantity + l.quantity > mutua_free(l.resource, max(p.start_ms, l.start_ms),"
+	"  min(p.end_ms, l.end_ms))) END AS competes,"
+	" CASE WHEN l.state = 'waiting' AND mutua_conflict(l.id) IS NULL THEN 1 END AS possible,"
+	" CASE WHEN l.series IS NOT NULL THEN (l.occurrence + 1) || '/' || l.occurrences END"
+	"  AS occurrence"
+	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
+	" LEFT JOIN members mo ON mo.id = l.owner"
+	" LEFT JOIN members mb ON mb.id = l.borrower"
+	" WHERE ((?1 AND l.owner = ?3) OR (?2 AND l.borrower = ?3))"
+	" AND (?4 IS NULL OR l.state = ?4)"
+	" ORDER BY l.start_ms, l.id"};
 
+/* The requests held, newest first (at most 200): completion's ids. */
+const struct view view_loan_recent = {
+	"recent requests", "SELECT lower(hex(id)) AS id FROM loans ORDER BY requested DESC"
+			   " LIMIT 200"};
+
+/* One loan's steps, the request first, with their condition reports: ?1
+ * its id. */
+#define STEPS_OF(req) \
+	" FROM (SELECT q.requested AS t, 0 AS o, 'request' AS type, q.borrower AS author," \
+	"  NULL AS usage, NULL AS rate, q.note AS note, NULL AS verdict, NULL AS meter," \
+	"  NULL AS fuel, NULL AS damage, NULL AS forfeit, q.id AS id" \
+	"  FROM loans q WHERE q.id = " req \
+	"  UNION ALL SELECT e.time, 1, e.type, e.author, e.usage, e.rate, e.note, e.verdict," \
+	"  e.meter, e.fuel, e.damage, e.forfeit, e.id FROM loan_events e" \
+	"  WHERE e.request = " req ") e" \
+	" LEFT JOIN members m ON m.id = e.author ORDER BY e.t, e.o, e.id"
 #define STEP_COLUMNS \
+	ISO("e.t") " AS time, e.type AS step, coalesce(m.name, '?') AS by," \
+	" lower(hex(e.author)) AS by_id, e.usage / 1000.0 AS usage, mutua_amount(e.rate) AS rate," \
+	" e.note AS note, e.verdict AS verdict, e.meter AS meter, e.fuel AS fuel," \
+	" e.damage AS damage, mutua_amount(e.forfeit) AS forfeit," \
+	" " VIEW_REPORT_SQL("e") " AS report," \
+	" (SELECT json_group_array(lower(hex(p.hash))) FROM loan_photos p" \
+	"  WHERE p.step = e.id) AS photos_json"
+
+const struct view view_request_steps = {
+	"request steps", "SELECT " STEP_COLUMNS STEPS_OF("?1")};
+
+/* One request, every field, its terms and what it reserves of the
+ * borrower's credit limit; ?2 1: with its steps as steps_json (--json). */
+const struct view view_request = {
+	"request",
+	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource,"
+	" r.title AS resource_title, lower(hex(l.owner)) AS owner,"
+	" mo.name AS owner_name, lower(hex(l.borrower)) AS borrower,"
+	" mb.name AS borrower_name, " ISO("l.start_ms") " AS \"from\","
+	" " ISO("l.end_ms") " AS \"to\", l.quantity AS quantity,"
+	" l.state AS state, " ISO("l.requested") " AS requested,"
+	" " ISO("l.decided") " AS decided, " ISO("l.closed") " AS closed,"
+	" l.usage / 1000.0 AS usage, coalesce(l.unit, r.unit) AS unit,"
+	" mutua_amount(l.agreed_rate) AS agreed_rate, mutua_amount(l.rate) AS rate,"
+	" mutua_amount(l.credits) AS credits, l.claim / 1000.0 AS usage_claimed,"
+	" nullif(l.requires, '') AS requires,"
+	" CASE WHEN l.conditions IS NOT NULL THEN 'confirmed' END AS conditions,"
+	" mutua_amount(nullif(l.deposit, 0)) AS deposit, l.estimate / 1000.0 AS estimate,"
+	" mutua_amount(l.reserve) AS reserve, mutua_amount(l.forfeit) AS forfeit,"
+	" l.reason AS reason, l.note AS note,"
+	" CASE WHEN l.state IN ('requested', 'waiting') THEN mutua_conflict(l.id) END AS conflict,"
+	" l.ignored AS ignored_steps,"
+	" CASE WHEN ?2 THEN (SELECT json_group_array(json_object('time', time, 'step', step,"
+	"  'by', by, 'by_id', by_id, 'usage', usage, 'rate', rate, 'note', note,"
+	"  'verdict', verdict, 'meter', meter, 'fuel', fuel, 'damage', damage,"
+	"  'forfeit', forfeit, 'photos', json(photos_json)))"
+	"  FROM (SELECT " STEP_COLUMNS STEPS_OF("l.id") ")) END AS steps_json"
+	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
+	" LEFT JOIN members mo ON mo.id = l.owner"
+	" LEFT JOIN members mb ON mb.id = l.borrower"
+	" WHERE l.id = ?1"};
+
+/* The steps of loan ?2 whose condition report names photo hash ?1 (who
+ * took each, when, and whether it took effect). */
+#define PHOTO_STEP_COLUMNS \
 	"e.type AS step, m.name AS author_name, lower(hex(e.author)) AS author," \
 	" mutua_time(e.time, 'seconds') AS time," \
 	" e.verdict IS NULL AS taken, e.verdict AS verdict, e.usage / 1000.0 AS usage," \
@@ -147,26 +222,9 @@ const struct view view_requests = {
 	"  WHERE p.step = e.id) AS photos_json, nullif(e.note, '') AS note," \
 	" lower(hex(e.id)) AS id"
 
-const struct view view_request = {"request", REQUEST_SELECT("")};
-
-const struct view view_request_full = {
-	"request",
-	REQUEST_SELECT(", (SELECT json_group_array(json(o)) FROM (SELECT json_object("
-		       "'step', e.type, 'author', lower(hex(e.author)), 'time', e.time,"
-		       " 'taken', e.verdict IS NULL, 'verdict', e.verdict, 'meter', e.meter,"
-		       " 'fuel', e.fuel, 'damage', e.damage, 'forfeit', e.forfeit / 100.0,"
-		       " 'photos', (SELECT json_group_array(lower(hex(p.hash))) FROM loan_photos p"
-		       " WHERE p.step = e.id), 'id', lower(hex(e.id))) AS o FROM loan_events e"
-		       " WHERE e.request = l.id ORDER BY e.time, e.id)) AS steps_json")};
-
-const struct view view_loan_steps = {
-	"loan steps",
-	"SELECT " STEP_COLUMNS " FROM loan_events e LEFT JOIN members m ON m.id = e.author"
-	" WHERE e.request = ?1 ORDER BY e.time, e.id"};
-
 const struct view view_photo_steps = {
 	"photo steps",
-	"SELECT " STEP_COLUMNS " FROM loan_photos ph JOIN loan_events e ON e.id = ph.step"
+	"SELECT " PHOTO_STEP_COLUMNS " FROM loan_photos ph JOIN loan_events e ON e.id = ph.step"
 	" LEFT JOIN members m ON m.id = e.author"
 	" WHERE ph.hash = ?1 AND e.request = ?2 ORDER BY e.verdict IS NOT NULL, e.time, e.id"};
 

@@ -71,6 +71,10 @@ const struct view view_daemon_peers = {
 	" json_extract(value, '$.error') AS error"
 	" FROM json_each(?1, '$.peers')"};
 
+const struct view view_feed_witnessed = {
+	"witnessed by others",
+	"SELECT coalesce(max(seq), 0) FROM witnessed WHERE feed = ?1 AND wauthor != ?1"};
+
 /* SQLite's own check of the file: "ok", or the first problem found. */
 const struct view view_integrity = {"store integrity", "PRAGMA integrity_check"};
 

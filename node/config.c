@@ -43,6 +43,7 @@ int config_add_peer(struct node_config *cfg, const char *spec)
 		return err_set("too many peers (at most %d)", CONFIG_PEERS_MAX);
 	if (!(cfg->peers[cfg->npeers] = strdup(spec)))
 		return err_set("out of memory");
+	cfg->peer_lines[cfg->npeers] = 0;
 	cfg->npeers++;
 	return 0;
 }
@@ -69,7 +70,7 @@ static char *trim(char *s)
 	return s;
 }
 
-static int config_line(struct node_config *cfg, char *line)
+static int config_line(struct node_config *cfg, char *line, int lineno)
 {
 	char *eq = strchr(line, '=');
 	if (!eq)
@@ -84,8 +85,12 @@ static int config_line(struct node_config *cfg, char *line)
 		snprintf(cfg->listen, sizeof cfg->listen, "%s", v);
 		return 0;
 	}
-	if (strcmp(key, "peer") == 0)
-		return config_add_peer(cfg, v);
+	if (strcmp(key, "peer") == 0) {
+		if (config_add_peer(cfg, v))
+			return -1;
+		cfg->peer_lines[cfg->npeers - 1] = lineno;
+		return 0;
+	}
 	if (strcmp(key, "log_level") == 0)
 		return log_level_parse(v, &cfg->log_level);
 	if (strcmp(key, "sync_batch") == 0)
@@ -118,6 +123,7 @@ int config_load(struct node_config *cfg, const char *path, int optional)
 	}
 	char line[CONFIG_LINE_MAX + 2];
 	int lineno = 0;
+	snprintf(cfg->file, sizeof cfg->file, "%s", path);
 	size_t total = 0;
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
@@ -135,7 +141,7 @@ int config_load(struct node_config *cfg, const char *path, int optional)
 		char *s = trim(line);
 		if (!*s || *s == '#')
 			continue;
-		if (text_utf8_check(s, strlen(s), CONFIG_LINE_MAX, TEXT_TAB) || config_line(cfg, s)) {
+		if (text_utf8_check(s, strlen(s), CONFIG_LINE_MAX, TEXT_TAB) || config_line(cfg, s, lineno)) {
 			char why[300];
 			snprintf(why, sizeof why, "%s", err_msg());
 			fclose(f);
@@ -159,15 +165,23 @@ int peer_resolve(struct store *s, const char *spec, uint8_t member[32], char *en
 	if (!at) {
 		count = replica_endpoint_members(s, url, member);
 	} else {
-		char who[NAME_MAX_LEN + 1], cand[VIEW_CANDIDATES][65];
+		char who[NAME_MAX_LEN + 1];
 		size_t n = (size_t)(at - spec);
 		if (n == 0 || n > NAME_MAX_LEN)
 			return err_set("peer '%s': bad member name", spec);
 		memcpy(who, spec, n);
 		who[n] = 0;
 		/* the one name-or-prefix resolver, as on the command line */
-		int rc = view_resolve_member(s, who, member, cand, &count);
-		count = rc == 1 ? 1 : rc == -2 || rc == -4 ? 2 : rc == -1 ? -1 : 0;
+		struct view_named r;
+		int rc = view_resolve_member(s, who, member, &r);
+		if (rc == 0 && r.near)
+			return err_set("peer '%s': no member is named '%s': did you mean '%s'?",
+				       spec, who, r.cand[0].label);
+		if (rc == -2 && !r.exact)
+			return err_set("peer '%s': '%s' matches %d members (%s, %s%s): type more "
+				       "of the name", spec, who, r.count, r.cand[0].label,
+				       r.cand[1].label, r.count > 2 ? ", ..." : "");
+		count = rc == 1 ? 1 : rc == -2 ? 2 : rc == -1 ? -1 : 0;
 	}
 	if (count < 0)
 		return err_set("peer '%s': %s", spec, err_msg());
@@ -177,7 +191,20 @@ int peer_resolve(struct store *s, const char *spec, uint8_t member[32], char *en
 		return err_set("peer '%s' matches several members: name it MEMBER@URL with "
 			       "an id", spec);
 	if (at)
-		return err_set("peer '%s': no member is named so or has such an id", spec);
+		return err_set("peer '%s': no member is named so or has such an id ('mutua "
+			       "federation show' lists the members)", spec);
 	return err_set("peer '%s': no member publishes this endpoint in its card or "
 		       "profile; name it MEMBER@%s", spec, url);
+}
+
+int config_peer_resolve(struct store *s, const struct node_config *cfg, int i,
+			uint8_t member[32], char *endpoint)
+{
+	if (!peer_resolve(s, cfg->peers[i], member, endpoint))
+		return 0;
+	if (!cfg->peer_lines[i])
+		return -1;
+	char why[400];
+	snprintf(why, sizeof why, "%s", err_msg());
+	return err_set("%s:%d: %s", cfg->file, cfg->peer_lines[i], why);
 }

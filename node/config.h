@@ -39,7 +39,9 @@
 struct node_config {
 	char listen[ENDPOINT_MAX_LEN + 1];
 	char *peers[CONFIG_PEERS_MAX];
+	int peer_lines[CONFIG_PEERS_MAX]; /* in file; 0: given as --peer */
 	int npeers;
+	char file[1024]; /* the file read, for messages */
 	int max_peers;       /* overlay size; -1: OVERLAY_DEFAULT without peer
 			      * lines, 0 with them */
 	enum log_level log_level;
@@ -57,5 +59,9 @@ void config_free(struct node_config *cfg);
  * card or profile) or "MEMBER@URL" (MEMBER a name or an id prefix of at
  * least 6 hex digits). Fills member and endpoint (ENDPOINT_MAX_LEN + 1). */
 int peer_resolve(struct store *s, const char *spec, uint8_t member[32], char *endpoint);
+/* peer_resolve of cfg's peer i, its message prefixed with "FILE:LINE: "
+ * when the peer came from the file. */
+int config_peer_resolve(struct store *s, const struct node_config *cfg, int i,
+			uint8_t member[32], char *endpoint);
 
 #endif

@@ -22,6 +22,9 @@
 #include "util.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netdb.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
@@ -182,7 +185,7 @@ static int add_peers(struct syncer *sy, struct store *s, const uint8_t *me,
 	char endpoint[ENDPOINT_MAX_LEN + 1];
 	int rc = 0;
 	for (int i = 0; i < cfg->npeers; i++) {
-		if (peer_resolve(s, cfg->peers[i], member, endpoint) ||
+		if (config_peer_resolve(s, cfg, i, member, endpoint) ||
 		    (memcmp(member, me, 32) == 0 &&
 		     err_set("peer '%s' is this node itself", cfg->peers[i])) ||
 		    syncer_add_peer(sy, member, endpoint)) {
@@ -239,6 +242,80 @@ static int lock_home(const char *home)
 	return fd;
 }
 
+/* libzmq binds tcp:// to an address, '*' or an interface name, never to a
+ * host name ("No such device" for tcp://localhost:7664): a host name is
+ * resolved here, once, and the address taken is logged. 0, or -1 with
+ * err_set saying what to write instead. */
+static int listen_resolve(char *ep, size_t cap)
+{
+	char host[256], port[16];
+	if (strncmp(ep, "tcp://", 6) != 0)
+		return 0;
+	const char *h = ep + 6, *colon = strrchr(h, ':');
+	if (!colon || (size_t)(colon - h) >= sizeof host || h[0] == '[')
+		return 0;
+	snprintf(host, sizeof host, "%.*s", (int)(colon - h), h);
+	snprintf(port, sizeof port, "%s", colon + 1);
+	unsigned char buf[16];
+	if (strcmp(host, "*") == 0 || inet_pton(AF_INET, host, buf) == 1 ||
+	    if_nametoindex(host) != 0)
+		return 0;
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+	char addr[INET_ADDRSTRLEN];
+	int rc = getaddrinfo(host, NULL, &hints, &ai);
+	if (rc || !ai)
+		return err_set("cannot listen on %s: '%s' is neither an address, an interface "
+			       "nor a host name this machine resolves (%s): write the address, "
+			       "e.g. tcp://127.0.0.1:%s, or tcp://*:%s for every address", ep,
+			       host, gai_strerror(rc), port, port);
+	inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, sizeof addr);
+	freeaddrinfo(ai);
+	char was[ENDPOINT_MAX_LEN + 1];
+	snprintf(was, sizeof was, "%s", ep);
+	snprintf(ep, cap, "tcp://%s:%s", addr, port);
+	log_msg(LOG_INFO, "listen: %s is %s (libzmq listens on an address, not a host name)",
+		was, ep);
+	return 0;
+}
+
+/* HOME/mutuad.held: the highest seq of this member's own feed that a peer
+ * has said it holds, kept after the daemon stops, for `mutua doctor`
+ * (entries signed past it have reached no peer yet). */
+static void write_held(const char *status_path, struct syncer *sy)
+{
+	static uint64_t written = UINT64_MAX;
+	uint64_t held = syncer_own_heard(sy);
+	char path[4200], tmp[4210];
+	if (held == written || held == 0)
+		return;
+	snprintf(path, sizeof path, "%.*s.held", (int)(strlen(status_path) - 7), status_path);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "%llu\n", (unsigned long long)held);
+	if (fclose(f) == 0 && rename(tmp, path) == 0)
+		written = held;
+	else
+		unlink(tmp);
+}
+
+/* An inbound peer that is down while another connection of the same
+ * member is up is the one it replaced (a reconnection gets a new routing
+ * id; the old one is forgotten once silent): status leaves it out. */
+static int stale_inbound(struct syncer *sy, const struct peer_stats *ps)
+{
+	if (ps->outbound || ps->connected)
+		return 0;
+	for (int i = 0; i < syncer_npeers(sy); i++) {
+		struct peer_stats o;
+		syncer_peer_stats(sy, i, &o);
+		if (o.connected && strcmp(o.member, ps->member) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* HOME/mutuad.status: JSON lines read by `mutua status`; the first line
  * is the node, then one line per peer. Replaced atomically. */
 static void write_status(const char *path, struct syncer *sy, const char *listen,
@@ -252,12 +329,15 @@ static void write_status(const char *path, struct syncer *sy, const char *listen
 	fprintf(f, "{\"pid\":%d,\"started\":%lld,\"listen\":", (int)getpid(),
 		(long long)started);
 	json_string(f, listen);
-	fprintf(f, ",\"received\":%llu,\"sent\":%llu,\"max_peers\":%d}\n",
+	fprintf(f, ",\"received\":%llu,\"sent\":%llu,\"max_peers\":%d,\"own_held\":%llu}\n",
 		(unsigned long long)syncer_received(sy), (unsigned long long)syncer_sent(sy),
-		max_peers);
+		max_peers, (unsigned long long)syncer_own_heard(sy));
+	write_held(path, sy);
 	for (int i = 0; i < syncer_npeers(sy); i++) {
 		struct peer_stats ps;
 		syncer_peer_stats(sy, i, &ps);
+		if (stale_inbound(sy, &ps))
+			continue;
 		fputs("{\"name\":", f);
 		json_string(f, ps.name);
 		fputs(",\"member\":", f);
@@ -448,6 +528,10 @@ static int daemon_open(struct daemon *d)
 	}
 	if (store_member_of(d->s, d->k->id, d->me, NULL) != 1)
 		memcpy(d->me, d->k->id, 32);
+	if (listen_resolve(d->cfg.listen, sizeof d->cfg.listen)) {
+		log_msg(LOG_ERROR, "%s", err_msg());
+		return 2;
+	}
 	if (!(d->sy = syncer_new(d->s, d->k, &d->cfg.sync)) ||
 	    syncer_listen(d->sy, d->cfg.listen)) {
 		log_msg(LOG_ERROR, "%s", err_msg_local());
@@ -625,7 +709,16 @@ static int task_reload(struct daemon *d)
 		syncer_clear_peers(d->sy);
 		d->overlay_k = overlay_size(&fresh);
 		add_peers(d->sy, d->s, d->me, &fresh, 1);
-		log_msg(LOG_INFO, "reloaded: %d peers", syncer_npeers(d->sy));
+		int out = 0, configured = 0, in = 0;
+		for (int i = 0; i < syncer_npeers(d->sy); i++) {
+			struct peer_stats ps;
+			syncer_peer_stats(d->sy, i, &ps);
+			out += ps.outbound;
+			configured += ps.outbound && strcmp(ps.why, "configured") == 0;
+			in += !ps.outbound && ps.connected;
+		}
+		log_msg(LOG_INFO, "reloaded: %d peers to dial (%d configured, %d chosen by the "
+			"overlay); %d inbound connected", out, configured, out - configured, in);
 	}
 	config_free(&fresh);
 	return 0;

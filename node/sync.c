@@ -996,7 +996,7 @@ static int peer_dial(struct syncer *sy, struct peer *p, const uint8_t xkey[32])
 				ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
 				ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
 				ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-				ZMQ_EVENT_DISCONNECTED) ||
+				ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECT_RETRIED) ||
 	    !(p->mon = zmq_socket(sy->ctx, ZMQ_PAIR)) || zmq_connect(p->mon, monep))
 		return err_set("peer %s: monitor: %s", endpoint, zmq_strerror(errno));
 	if (zmq_connect(p->sock, endpoint))
@@ -1469,6 +1469,14 @@ static int drain_monitor(struct syncer *sy, struct peer *p)
 					log_msg(LOG_INFO, "peer %s disconnected", peer_label(p));
 				p->connected = 0;
 				p->inflight = 0;
+				break;
+			case ZMQ_EVENT_CONNECT_RETRIED:
+				/* libzmq does not say why a connection failed; status
+				 * must not show a down peer without a word */
+				if (!p->refused && strncmp(p->last_error, "secure handshake", 16) != 0)
+					snprintf(p->last_error, sizeof p->last_error,
+						 "no connection (refused or unanswered): is mutuad "
+						 "running there, on this port? 'mutua doctor' says why");
 				break;
 			case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 				p->refused = 1;

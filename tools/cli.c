@@ -7,6 +7,8 @@
 #include "view.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -203,8 +205,11 @@ int cli_open(struct ctx *c, int need)
 		if (store_member_of(c->store, c->key->id, c->me, NULL) != 1)
 			memcpy(c->me, c->key->id, KEY_ID_BYTES);
 		/* the commands that sign wait for the hold; status does not */
-		if ((need & NEED_FED) && !(c->cmd && strcmp(c->cmd, "status") == 0))
+		if ((need & NEED_FED) && !(c->cmd && strcmp(c->cmd, "status") == 0)) {
 			rc = wait_hold(c);
+			c->signs = rc == EXIT_OK && store_head(c->store, c->me, &c->head_open,
+							       NULL) == 0;
+		}
 	}
 out:
 	free(kp);
@@ -212,8 +217,50 @@ out:
 	return rc;
 }
 
+long cli_daemon(const struct ctx *c)
+{
+	char *lock = cli_path(c, "mutuad.lock");
+	long pid = -1;
+	int fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+		pid = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? (long)fl.l_pid : 0;
+		close(fd);
+	} else if (errno != ENOENT) {
+		/* the daemon's own file, private to its user: its status file
+		 * tells the pid, and the pid whether it runs */
+		char *st = cli_path(c, "mutuad.status");
+		FILE *f = fopen(st, "r");
+		int p = 0;
+		pid = 0;
+		if (f && fscanf(f, "{\"pid\":%d,", &p) == 1 && p > 0 &&
+		    (kill(p, 0) == 0 || errno == EPERM))
+			pid = p;
+		if (f)
+			fclose(f);
+		free(st);
+	}
+	free(lock);
+	return pid;
+}
+
+/* An entry signed while this home's mutuad is stopped waits in the store:
+ * said once, after the command, so that nobody waits for an answer to a
+ * request no other member has seen. */
+static void note_unsent(struct ctx *c)
+{
+	uint64_t head = 0;
+	if (!c->signs || !c->store || store_head(c->store, c->me, &head, NULL) ||
+	    head <= c->head_open || cli_daemon(c) != 0)
+		return;
+	fputs(_("mutua: mutuad is not running for this home: what was just signed will "
+		"reach the other members when it starts (systemctl start mutuad)\n"),
+	      stderr);
+}
+
 void cli_close(struct ctx *c)
 {
+	note_unsent(c);
 	store_close(&c->store);
 	key_destroy(&c->key);
 	sodium_free(c->pass);
@@ -250,25 +297,63 @@ static int resolve_fail(int rc, const char *what, const char *arg,
 	return EXIT_USAGE;
 }
 
+/* The message for a name that designates none or several (view_named). */
+static int named_fail(int rc, const char *what, const char *arg, const struct view_named *r)
+{
+	/* an offer was named by its id only, once: what is no id is a usage
+	 * error, as it was; a member's name never found is a refusal */
+	int none = strcmp(what, "offer") == 0 && !hex_is_prefix(arg, 6, 64) ? EXIT_USAGE
+									    : EXIT_REFUSED;
+	if (rc == -1)
+		return fail_err(EXIT_REFUSED, "store");
+	if (rc == 0 && r->near) {
+		fail(none, "no %s named '%s'; did you mean:", _(what), arg);
+		for (int k = 0; k < r->ncand; k++)
+			fprintf(stderr, "  %s  %.12s\n", r->cand[k].label, r->cand[k].id);
+		return none;
+	}
+	if (rc == 0 && hex_is_prefix(arg, 6, 64))
+		return fail(none, "no %s with id '%s', nor named so", _(what), arg);
+	if (rc == 0)
+		return fail(none, "no %s named '%s' nor with such an id (at least 6 hex digits)",
+			    _(what), arg);
+	if (!r->cand[0].label[0]) { /* an id prefix several ids begin with */
+		char cand[VIEW_CANDIDATES][65];
+		for (int k = 0; k < r->ncand; k++)
+			memcpy(cand[k], r->cand[k].id, sizeof cand[k]);
+		return resolve_fail(-2, what, arg, cand, r->count);
+	}
+	const char *whats = strcmp(what, "member") == 0 ? _("members") : _("offers");
+	if (r->exact)
+		fail(EXIT_USAGE, "%d %s are named '%s': name one by its id", r->count, whats, arg);
+	else
+		fail(EXIT_USAGE, "'%s' matches %d %s: type more of the name, or the id", arg,
+		     r->count, whats);
+	for (int k = 0; k < r->ncand; k++)
+		fprintf(stderr, "  %.12s  %s\n", r->cand[k].id, r->cand[k].label);
+	if (r->count > r->ncand)
+		fprintf(stderr, _("  ... and %d more\n"), r->count - r->ncand);
+	return EXIT_USAGE;
+}
+
 int resolve_id(struct ctx *c, const char *what, const struct view *ids,
 	       const char *prefix, uint8_t out[32])
 {
 	char cand[VIEW_CANDIDATES][65];
+	if (ids == &view_offer_ids) { /* offers are named by title as well */
+		struct view_named r;
+		int rc = view_resolve_offer(c->store, prefix, out, &r);
+		return rc == 1 ? EXIT_OK : named_fail(rc, what, prefix, &r);
+	}
 	int count, rc = view_resolve_id(c->store, ids, prefix, out, cand, &count);
 	return rc == 1 ? EXIT_OK : resolve_fail(rc, what, prefix, cand, count);
 }
 
 int resolve_member(struct ctx *c, const char *arg, uint8_t out[32])
 {
-	char cand[VIEW_CANDIDATES][65];
-	int count, rc = view_resolve_member(c->store, arg, out, cand, &count);
-	if (rc == 1)
-		return EXIT_OK;
-	if (rc == -4)
-		return fail(EXIT_USAGE, "several members are named '%s': use an id", arg);
-	if (rc == -3)
-		return fail(EXIT_REFUSED, "no member named '%s'", arg);
-	return resolve_fail(rc, N_("member"), arg, cand, count);
+	struct view_named r;
+	int rc = view_resolve_member(c->store, arg, out, &r);
+	return rc == 1 ? EXIT_OK : named_fail(rc, N_("member"), arg, &r);
 }
 
 /* Width of a UTF-8 string in characters (close enough for tables). */
@@ -302,6 +387,21 @@ static char *cut(const char *s, size_t w)
 	memcpy(r, s, keep);
 	memcpy(r + keep, "\xe2\x80\xa6", 4);
 	return r;
+}
+
+char *cli_cell(const char *s, size_t w)
+{
+	char *tv = text_printable(s ? s : "", TEXT_LINE);
+	if (!tv || !w)
+		return tv;
+	char *r = cut(tv, w);
+	free(tv);
+	return r;
+}
+
+size_t cli_width(const char *s)
+{
+	return text_width(s);
 }
 
 /* The header of a table's column: its name translated (context "column";

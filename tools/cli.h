@@ -23,6 +23,8 @@ struct ctx {
 	char *pass;          /* of a sealed key file (sodium_malloc'd) */
 	/* the member this node is: its first key, whatever key signs now */
 	uint8_t me[KEY_ID_BYTES];
+	int signs;          /* may append: cli_close says when nothing will send it */
+	uint64_t head_open; /* this member's head when the store was opened */
 };
 
 /* Command entry points: argv[0] is the command name. */
@@ -45,6 +47,9 @@ int usage_parse(const char *s, int64_t *out);
  * or an exit code after printing why. */
 int cli_open(struct ctx *c, int need);
 void cli_close(struct ctx *c);
+/* mutuad of this home: its pid when it runs, 0 when it ran here once and
+ * is stopped, -1 when it never ran here. */
+long cli_daemon(const struct ctx *c);
 char *cli_path(const struct ctx *c, const char *name); /* malloc'd */
 
 /* Local settings kept in the store's meta table ("local.*"). */
@@ -68,6 +73,10 @@ int resolve_member(struct ctx *c, const char *arg, uint8_t out[32]);
  * as for ids). Returns the row count, or -1 after printing why. */
 int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
 	     const char *const *cols);
+/* A table cell: s escaped (text_printable) and cut to w characters with
+ * an ellipsis (w 0: whole); malloc'd. Its width in characters. */
+char *cli_cell(const char *s, size_t w);
+size_t cli_width(const char *s);
 /* One row as "key: value" lines, or one JSON object. 0 rows gives -1. */
 int out_record(struct ctx *c, const struct view *v, const struct view_arg *args,
 	       size_t nargs);
@@ -120,5 +129,8 @@ int cmd_witness(struct ctx *c, int argc, char **argv);
 int cmd_proof(struct ctx *c, int argc, char **argv);
 int cmd_fork_proof(struct ctx *c, int argc, char **argv);
 int cmd_verify_proof(struct ctx *c, int argc, char **argv);
+/* mutua __complete WHAT [ARG] (cmd_complete.c), given the command names */
+int cmd_complete(struct ctx *c, int argc, char **argv, const char *const *commands,
+		 size_t ncommands);
 
 #endif

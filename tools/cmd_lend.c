@@ -5,6 +5,7 @@
  * the table of loan.h (loan_step_check), the one the fold applies: a step
  * it refuses is refused here with the same reason. */
 #include "cli.h"
+#include "amount.h"
 #include "i18n.h"
 #include "entry.h"
 #include "file.h"
@@ -614,26 +615,197 @@ int cmd_unblock(struct ctx *c, int argc, char **argv)
 
 /* ---- listings --------------------------------------------------------- */
 
-/* mutua requests show REQ: the loan, its terms and reserve, and its steps
- * with their condition reports (one JSON object with --json). */
-static int requests_show(struct ctx *c, int argc, char **argv)
+/* One end of a slot, short, in local time: "12-05" at midnight (dates
+ * only), else "12-05 08:00", or only "08:00" (with_date 0); the year first
+ * when it is not this one. */
+static void slot_end(char *out, size_t n, const struct tm *tm, int with_date, int with_time)
+{
+	time_t now = time(NULL);
+	struct tm tn;
+	localtime_r(&now, &tn);
+	const char *fmt = !with_date ? "%H:%M"
+			  : !with_time ? (tm->tm_year == tn.tm_year ? "%m-%d" : "%Y-%m-%d")
+			  : tm->tm_year == tn.tm_year ? "%m-%d %H:%M" : "%Y-%m-%d %H:%M";
+	strftime(out, n, fmt, tm);
+}
+
+/* The local offset of tm: "+01:00". */
+static void slot_offset(char *out, size_t n, const struct tm *tm)
+{
+	char z[8];
+	strftime(z, sizeof z, "%z", tm);
+	snprintf(out, n, "%.3s:%.2s", z, z + 3);
+}
+
+/* The slot [from, to) in local time, short, with its offset: "12-05" or
+ * "12-05→12-07" for whole days (the last day, as typed: --to is the day's
+ * end), "12-05 08:00-10:00 +01:00" within a day, "12-05 08:00→12-06 10:00
+ * +01:00" over several, each end with its own offset when summer time
+ * changes between them. */
+static void slot_text(char *out, size_t n, int64_t from, int64_t to)
+{
+	char a[20], b[20], za[8], zb[8];
+	time_t tf = (time_t)(from / 1000), tt = (time_t)(to / 1000);
+	struct tm mf, mt;
+	localtime_r(&tf, &mf);
+	localtime_r(&tt, &mt);
+	int days = !mf.tm_hour && !mf.tm_min && !mt.tm_hour && !mt.tm_min;
+	if (days) {
+		time_t last = tt - 3600; /* a time of the last day */
+		struct tm ml;
+		localtime_r(&last, &ml);
+		slot_end(a, sizeof a, &mf, 1, 0);
+		slot_end(b, sizeof b, &ml, 1, 0);
+		if (ml.tm_year == mf.tm_year && ml.tm_yday == mf.tm_yday)
+			snprintf(out, n, "%s", a);
+		else
+			snprintf(out, n, "%s\u2192%s", a, b);
+		return;
+	}
+	slot_offset(za, sizeof za, &mf);
+	slot_offset(zb, sizeof zb, &mt);
+	int same_day = mf.tm_year == mt.tm_year && mf.tm_yday == mt.tm_yday;
+	slot_end(a, sizeof a, &mf, 1, 1);
+	slot_end(b, sizeof b, &mt, !same_day, 1);
+	if (strcmp(za, zb) != 0)
+		snprintf(out, n, "%s %s\u2192%s %s", a, za, b, zb);
+	else
+		snprintf(out, n, "%s%s%s %s", a, same_day ? "-" : "\u2192", b, za);
+}
+
+enum { RQ_ID, RQ_RESOURCE, RQ_WITH, RQ_SLOT, RQ_STATE, RQ_CREDITS, RQ_COLS };
+
+/* The requests as a table of at most 100 columns: an id prefix, the
+ * resource (with its quantity), the other member, the slot, the state in
+ * a word, the credits; a refusal's reason, a conflict or a claim on a
+ * line of its own below. Everything else: --json, or requests show ID. */
+static int requests_table(struct ctx *c, const struct view_arg *a)
+{
+	static const size_t cap[RQ_COLS] = {8, 18, 16, 40, 12, 12};
+	static const char *const head[RQ_COLS] = {N_("ID"),   N_("RESOURCE"), N_("WITH"),
+						  N_("SLOT"), N_("STATE"),    N_("CREDITS")};
+	struct view_rows *r = view_open(c->store, &view_requests_brief, a, 4, 0);
+	char **cells = NULL, **notes = NULL;
+	size_t width[RQ_COLS], rows = 0, room = 0;
+	int rc = 0;
+	if (!r)
+		return fail_err(EXIT_REFUSED, "store");
+	for (int k = 0; k < RQ_COLS; k++)
+		width[k] = cli_width(_(head[k]));
+	while ((rc = view_next(r)) == 1) {
+		if (rows == room) {
+			room = room ? 2 * room : 32;
+			char **mc = realloc(cells, room * RQ_COLS * sizeof *cells);
+			char **mn = mc ? realloc(notes, room * sizeof *notes) : NULL;
+			if (mc)
+				cells = mc;
+			if (!mn) {
+				rc = err_set("out of memory");
+				break;
+			}
+			notes = mn;
+		}
+		char buf[512], slot[128];
+		const char *state = view_text(r, 7);
+		char **row = cells + rows * RQ_COLS;
+		int64_t q = view_int(r, 2);
+		row[RQ_ID] = cli_cell(view_text(r, 0), 0);
+		if (row[RQ_ID] && strlen(row[RQ_ID]) > 8)
+			row[RQ_ID][8] = 0;
+		if (q > 1)
+			snprintf(buf, sizeof buf, "%lld\u00d7 %s", (long long)q, view_text(r, 1));
+		else
+			snprintf(buf, sizeof buf, "%s", view_text(r, 1));
+		row[RQ_RESOURCE] = cli_cell(buf, cap[RQ_RESOURCE]);
+		snprintf(buf, sizeof buf, view_int(r, 3) ? _("to %s") : _("from %s"),
+			 view_text(r, 4));
+		row[RQ_WITH] = cli_cell(buf, cap[RQ_WITH]);
+		slot_text(slot, sizeof slot, view_int(r, 5), view_int(r, 6));
+		row[RQ_SLOT] = cli_cell(slot, cap[RQ_SLOT]);
+		row[RQ_STATE] = cli_cell(state ? C_("state", state) : "?", cap[RQ_STATE]);
+		buf[0] = 0;
+		if (!view_is_null(r, 8))
+			amount_format_local(buf, view_int(r, 8));
+		row[RQ_CREDITS] = cli_cell(buf, cap[RQ_CREDITS]);
+		/* why it stopped, what it waits on */
+		const char *reason = view_text(r, 9), *conflict = view_text(r, 10);
+		buf[0] = 0;
+		if (reason && *reason)
+			snprintf(buf, sizeof buf, _("reason: %s"), reason);
+		else if (conflict && *conflict)
+			snprintf(buf, sizeof buf, _("conflict: %s"), conflict);
+		else if (!view_is_null(r, 11))
+			snprintf(buf, sizeof buf, _("usage claimed by the owner: %g %s"),
+				 view_int(r, 11) / 1000.0, view_text(r, 12) ? view_text(r, 12) : "");
+		/* a week of a series, a waiting request that now fits, the
+		 * pending requests it competes with */
+		size_t used = strlen(buf);
+		if (!view_is_null(r, 15))
+			used += (size_t)snprintf(buf + used, sizeof buf - used, _("%sweek %s"),
+						 used ? "; " : "", view_text(r, 15));
+		if (used < sizeof buf && !view_is_null(r, 14))
+			used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s",
+						 used ? "; " : "", _("now possible"));
+		if (used < sizeof buf && !view_is_null(r, 13))
+			snprintf(buf + used, sizeof buf - used, _("%scompetes with %s"),
+				 used ? "; " : "", view_text(r, 13));
+		notes[rows] = buf[0] ? cli_cell(buf, 88) : NULL;
+		for (int k = 0; k < RQ_COLS; k++) {
+			if (!row[k]) {
+				rc = err_set("out of memory");
+				break;
+			}
+			if (cli_width(row[k]) > width[k])
+				width[k] = cli_width(row[k]);
+		}
+		rows++;
+		if (rc < 0)
+			break;
+	}
+	view_close(&r);
+	if (rc >= 0 && rows) {
+		for (int k = 0; k < RQ_COLS; k++)
+			printf("%s%*s", _(head[k]),
+			       k < RQ_COLS - 1 ? (int)(width[k] - cli_width(_(head[k])) + 2) : 0, "");
+		putchar('\n');
+	}
+	for (size_t i = 0; i < rows; i++) {
+		for (int k = 0; k < RQ_COLS; k++) {
+			const char *v = cells[i * RQ_COLS + k] ? cells[i * RQ_COLS + k] : "";
+			if (rc >= 0)
+				printf("%s%*s", v,
+				       k < RQ_COLS - 1 ? (int)(width[k] - cli_width(v) + 2) : 0, "");
+			free(cells[i * RQ_COLS + k]);
+		}
+		if (rc >= 0)
+			printf(notes[i] ? "\n%*s%s\n" : "\n", (int)width[0] + 2, "", notes[i]);
+		free(notes[i]);
+	}
+	free(cells);
+	free(notes);
+	return rc < 0 ? fail_err(EXIT_REFUSED, "store") : EXIT_OK;
+}
+
+/* mutua requests show ID: every field of one request and each step of
+ * its loan, who signed it, when, and why. */
+static int request_show(struct ctx *c, int argc, char **argv)
 {
 	uint8_t id[32];
 	int rc;
 	if (argc != 3)
-		return usage("mutua requests show REQ");
-	if ((rc = cli_open(c, NEED_FED)) ||
+		return usage("mutua requests show ID");
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
 	    (rc = resolve_id(c, "request", &view_loan_ids, argv[2], id)))
 		return rc;
-	struct view_arg a[] = {VIEW_ID(id)};
-	if (c->json)
-		return out_record(c, &view_request_full, a, 1) < 0 ? EXIT_REFUSED : EXIT_OK;
-	if (out_record(c, &view_request, a, 1) < 0)
+	struct view_arg a[] = {VIEW_ID(id), VIEW_INT(c->json)};
+	if (out_record(c, &view_request, a, 2) != 1)
 		return EXIT_REFUSED;
-	static const char *const cols[] = {"time", "step", "author_name:20", "taken", "usage",
-					   "report:48", "verdict:40", NULL};
-	putchar('\n');
-	return out_rows(c, &view_loan_steps, a, 1, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
+	if (c->json)
+		return EXIT_OK;
+	printf("\n%s\n", _("steps:"));
+	static const char *const cols[] = {"time", "step", "by:24", "usage", "note:32",
+					   "report:40", "verdict", NULL};
+	return out_rows(c, &view_request_steps, a, 1, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
 int cmd_verify_photo(struct ctx *c, int argc, char **argv)
@@ -682,9 +854,7 @@ int cmd_verify_photo(struct ctx *c, int argc, char **argv)
 int cmd_requests(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] = "mutua requests [--incoming|--outgoing] [--state STATE]\n"
-				  "       mutua requests show REQ";
-	if (argc >= 2 && strcmp(argv[1], "show") == 0)
-		return requests_show(c, argc, argv);
+				  "       mutua requests show ID";
 	static const struct option opts[] = {
 		{"incoming", no_argument, NULL, 'i'},
 		{"outgoing", no_argument, NULL, 'o'},
@@ -694,6 +864,8 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 	enum loan_state ls;
 	int incoming = 0, outgoing = 0, o, rc;
 	const char *state = NULL;
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return request_show(c, argc, argv);
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'i': incoming = 1; break;
@@ -717,10 +889,9 @@ int cmd_requests(struct ctx *c, int argc, char **argv)
 		return rc;
 	struct view_arg a[] = {VIEW_INT(incoming), VIEW_INT(outgoing), VIEW_ID(c->me),
 			       VIEW_TEXT(state)};
-	static const char *const cols[] = {"id.12", "resource_title:28", "owner_name:20",
-					   "borrower_name:20", "from", "to", "quantity",
-					   "state", "credits", "usage_claimed", "conflict:40",
-					   "competes:26", "waitlist", "occurrence", NULL};
+	if (!c->json)
+		return requests_table(c, a);
+	static const char *const cols[] = {NULL};
 	return out_rows(c, &view_requests, a, 4, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 

@@ -127,12 +127,23 @@ int cmd_proof(struct ctx *c, int argc, char **argv)
 	if (r < 0)
 		return fail_err(EXIT_REFUSED, NULL);
 	if (r > 0) {
+		char author[HEX_ID_LEN + 1];
+		hex_encode(author, gap.author, KEY_ID_BYTES);
+		/* mutuad checkpoints by itself only a day after the entry */
 		if (gap.owner)
-			return fail(EXIT_REFUSED, "the owner's feed has no checkpoint covering "
-				    "the %s yet; wait for the owner's node to checkpoint, then sync",
-				    gap.step);
-		return fail(EXIT_REFUSED, "the borrower's feed has no checkpoint covering the %s "
-			    "yet; wait for the borrower's node to checkpoint, then sync", gap.step);
+			return fail(EXIT_REFUSED, "the owner's feed (%.12s) has no checkpoint "
+				    "covering the %s yet: its mutuad makes one within %lld h of the "
+				    "entry (or after %d more entries); to have the proof now, ask the "
+				    "owner to run 'mutua checkpoint', then, once this node holds it "
+				    "('mutua sync' or mutuad), run this command again", author,
+				    gap.step, (long long)(CHECKPOINT_AGE_MS / 3600000),
+				    CHECKPOINT_EVERY);
+		return fail(EXIT_REFUSED, "the borrower's feed (%.12s) has no checkpoint covering "
+			    "the %s yet: its mutuad makes one within %lld h of the entry (or after "
+			    "%d more entries); to have the proof now, ask the borrower to run "
+			    "'mutua checkpoint', then, once this node holds it ('mutua sync' or "
+			    "mutuad), run this command again", author, gap.step,
+			    (long long)(CHECKPOINT_AGE_MS / 3600000), CHECKPOINT_EVERY);
 	}
 	rc = proof_write(&p, out) ? fail_err(EXIT_REFUSED, NULL) : EXIT_OK;
 	if (rc == EXIT_OK) {

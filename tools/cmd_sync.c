@@ -10,6 +10,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,7 +202,8 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 		}
 	}
 	if (!daemon) {
-		printf(_("\nmutuad is not running for this home\n"));
+		printf("\n%s\n", _("mutuad is not running for this home: nothing is sent or "
+				    "received until it starts (systemctl start mutuad)"));
 		return EXIT_OK;
 	}
 	struct view_arg a[] = {VIEW_TEXT(daemon)};
@@ -219,6 +224,123 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 }
 
 /* ---- doctor ----------------------------------------------------------- */
+
+static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Why an endpoint does not answer, tried by hand: libzmq only retries. A
+ * TCP connection (2 s at most) or a Unix socket: "refused", "timed out",
+ * ... and what to check; or, when it answers, that the secure handshake
+ * is what failed. */
+static void probe(const char *endpoint, char *why, size_t n)
+{
+	int fd = -1, rc = -1, e = 0;
+	char host[256] = "", port[16] = "";
+	if (strncmp(endpoint, "ipc://", 6) == 0) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		snprintf(sun.sun_path, sizeof sun.sun_path, "%.*s", (int)sizeof sun.sun_path - 1,
+			 endpoint + 6);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0)
+			rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+		e = errno;
+	} else if (strncmp(endpoint, "tcp://", 6) == 0) {
+		const char *h = endpoint + 6, *colon = strrchr(h, ':');
+		if (colon && (size_t)(colon - h) < sizeof host) {
+			snprintf(host, sizeof host, "%.*s", (int)(colon - h), h);
+			snprintf(port, sizeof port, "%s", colon + 1);
+		}
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+		int g = getaddrinfo(host, port, &hints, &ai);
+		if (g) {
+			snprintf(why, n, _("the name '%s' does not resolve (%s): check the "
+					   "endpoint in the member's card or in mutua.conf"),
+				 host, gai_strerror(g));
+			return;
+		}
+		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) >= 0) {
+			rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+			if (rc && errno == EINPROGRESS) {
+				struct pollfd pf = {.fd = fd, .events = POLLOUT};
+				socklen_t el = sizeof e;
+				if (poll(&pf, 1, 2000) == 1 &&
+				    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0)
+					rc = e ? -1 : 0;
+				else
+					e = ETIMEDOUT;
+				errno = e;
+			}
+		}
+		e = errno;
+		freeaddrinfo(ai);
+	} else {
+		snprintf(why, n, "%s", _("no answer"));
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		snprintf(why, n, "%s", _("it answers, but the secure handshake did not complete: "
+					 "not a mutuad, or a wrong transport key for this endpoint "
+					 "(the member's card)"));
+	else if (e == ECONNREFUSED)
+		snprintf(why, n, "%s", _("connection refused: nothing listens there; is mutuad "
+					 "running on that node, on this port?"));
+	else if (e == ENOENT)
+		snprintf(why, n, "%s", _("no such socket: is mutuad running there?"));
+	else if (e == ETIMEDOUT)
+		snprintf(why, n, "%s", _("timed out: no answer in 2 s; check the address, and "
+					 "that no firewall drops the port"));
+	else
+		snprintf(why, n, "%s (%s)", strerror(e), _("check the address and the network"));
+}
+
+/* The highest seq of this member's feed a peer is known to hold: what
+ * mutuad last heard (HOME/mutuad.held), or what another member witnessed. */
+static uint64_t own_held(struct ctx *c)
+{
+	char *path = cli_path(c, "mutuad.held");
+	FILE *f = fopen(path, "r");
+	unsigned long long heard = 0;
+	int64_t witnessed = 0;
+	if (f) {
+		if (fscanf(f, "%llu", &heard) != 1)
+			heard = 0;
+		fclose(f);
+	}
+	free(path);
+	struct view_arg a[] = {VIEW_ID(c->me)};
+	if (view_scalar(c->store, &view_feed_witnessed, a, 1, &witnessed) != 1)
+		witnessed = 0;
+	return (uint64_t)witnessed > heard ? (uint64_t)witnessed : heard;
+}
+
+/* Is this home's mutuad running, and what of this member's feed has
+ * reached no peer yet? */
+static void check_daemon(struct ctx *c)
+{
+	long pid = cli_daemon(c);
+	uint64_t head = 0, held = own_held(c);
+	if (store_head(c->store, c->me, &head, NULL))
+		head = 0;
+	unsigned long long unsent = head > held ? head - held : 0;
+	if (pid > 0) {
+		check(1, _("mutuad runs for this home (pid %ld)"), pid);
+		if (unsent)
+			check(1, dngettext(MUTUA_DOMAIN,
+					   "%llu entry of this member's feed is not yet held by "
+					   "any peer: it is sent as peers connect ('mutua status')",
+					   "%llu entries of this member's feed are not yet held by "
+					   "any peer: they are sent as peers connect ('mutua status')",
+					   unsent), unsent);
+		return;
+	}
+	check(0, "%s", _("mutuad is not running for this home: nothing is sent or received "
+			 "(systemctl start mutuad, or mutuad --home DIR)"));
+	check(unsent == 0, dngettext(MUTUA_DOMAIN,
+				     "%llu entry of this member's feed is not yet held by any "
+				     "peer: it leaves when mutuad runs",
+				     "%llu entries of this member's feed are not yet held by any "
+				     "peer: they leave when mutuad runs", unsent), unsent);
+}
 
 static int problems;
 
@@ -255,6 +377,7 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	check(1, "federation %s", store_genesis(c->store)->name);
+	check_daemon(c);
 	struct view_arg self[] = {VIEW_ID(c->key->id)};
 	struct view_rows *r = view_open(c->store, &view_doctor, self, 1, 0);
 	if (!r || view_next(r) != 1) {
@@ -310,9 +433,9 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		for (int i = 0; i < cfg.npeers; i++) {
 			uint8_t m[32];
 			char ep[ENDPOINT_MAX_LEN + 1];
-			if (peer_resolve(c->store, cfg.peers[i], m, ep) ||
+			if (config_peer_resolve(c->store, &cfg, i, m, ep) ||
 			    syncer_add_peer(sy, m, ep))
-				check(0, "peer %s: %s", cfg.peers[i], err_msg_local());
+				check(0, "%s", err_msg_local());
 		}
 	} else {
 		struct replica_endpoint *ep;
@@ -344,6 +467,11 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 		struct peer_stats ps;
 		syncer_peer_stats(sy, i, &ps);
 		const char *why = syncer_refusal(sy, i);
+		char probed[300];
+		if (!ps.connected && (!why || strncmp(why, "no connection", 13) == 0)) {
+			probe(ps.endpoint, probed, sizeof probed);
+			why = probed;
+		}
 		check(ps.connected, "peer %s (%s) %s%s%s", ps.name, ps.endpoint,
 		      ps.connected ? _("reachable") : _("not reachable"), why ? ": " : "",
 		      why ? why : "");

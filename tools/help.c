@@ -124,7 +124,7 @@ static const struct help_cmd cmds[] = {
 			       "'offer show' lists them; --confirm=licence:B,insurance names the "
 			       "requirements held")},
 	      {"--estimate N", N_("km and m3: the usage expected, held against the credit limit")}),
-	 "mutua borrow 3fa2c1 --from 2026-12-05T08:00 --to 2026-12-05T18:00\n"
+	 "mutua borrow camion --from 2026-12-05T08:00 --to 2026-12-05T18:00\n"
 	 "mutua borrow 3fa2c1 --from 2026-12-05 --to 2026-12-06 --confirm --estimate 120"},
 	{"block",
 	 "mutua block RESOURCE --from TIME --to TIME [--quantity N]\n"
@@ -170,11 +170,12 @@ static const struct help_cmd cmds[] = {
 	 OPTS({"--reason TEXT", N_("why the owner's figure is wrong")}),
 	 N_("mutua dispute 9be0d4 --reason 'the meter read 132 km'")},
 	{"requests", "mutua requests [--incoming|--outgoing] [--state STATE]\n"
-	 "mutua requests show REQ",
+		     "mutua requests show ID",
 	 OPTS({"--incoming", N_("only requests for this member's resources")},
 	      {"--outgoing", N_("only this member's own requests")},
 	      {"--state STATE", N_("only those in this state (requested, accepted, ...)")}),
-	 "mutua requests --incoming --state requested\nmutua requests show 9be0d4"},
+	 "mutua requests --incoming --state requested\n"
+	 "mutua requests show 3f2a9c1d"},
 	{"verify-photo", "mutua verify-photo FILE REQ", NO_OPTS,
 	 "mutua verify-photo front.jpg 9be0d4"},
 	{"calendar", "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics] [--out FILE]",

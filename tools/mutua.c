@@ -259,6 +259,19 @@ int main(int argc, char **argv)
 		}
 		goto out;
 	}
+	if (strcmp(name, "__complete") == 0) { /* bash completion: hidden */
+		const char *names[NCOMMANDS];
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			names[i] = commands[i].name;
+		if (!c.home && !(c.home = getenv("MUTUA_HOME")) && getenv("HOME") &&
+		    (home_buf = malloc(strlen(getenv("HOME")) + 8)))
+			sprintf(home_buf, "%s/.mutua", getenv("HOME"));
+		if (!c.home)
+			c.home = home_buf ? home_buf : "/nonexistent";
+		rc = cmd_complete(&c, l.nargs, l.args, names, NCOMMANDS);
+		cli_close(&c);
+		goto out;
+	}
 	int k = find_command(name);
 	if (k < 0) {
 		rc = unknown_command(name);

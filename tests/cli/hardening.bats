@@ -114,7 +114,7 @@ load hardening_helpers
 	daemon_alive 2 2>/dev/null || start_node 2 --peer "${EP[1]}"
 	wait_until 60 same_heads "${H[1]}" "${H[2]}"
 	stop_daemons
-	run -0 mutua --home "${H[2]}" offer add --kind room --title "Apres"
+	run -0 --separate-stderr mutua --home "${H[2]}" offer add --kind room --title "Apres"
 	echo "$output" >>"$ids"
 	rm "$d/filler"
 	run -0 mutua --home "${H[2]}" reindex

@@ -116,6 +116,12 @@ ms_of() { # ISO time in UTC -> ms
 	ms=$(($(now_ms) - t0))
 	echo "# auto-accept: conflicting request on N3 declined in $ms ms" >&3
 	[ "$(req_row "${H[3]}" "$R3" state reason)" = "declined|conflict" ]
+	# the table says so, under the request
+	run -0 mutua --home "${H[3]}" requests
+	[[ $output == *"${R3:0:8}  Camion auto"*"declined"*"reason: conflict"* ]] || { echo "$output"; false; }
+	run -0 --separate-stderr mutua --home "${H[3]}" requests show "${R3:0:8}"
+	[[ $output == *"reason       conflict"* ]]
+	[[ $output == *"decline  N1"*"conflict"* ]]
 	# a request on a resource without auto-accept waits for staff
 	R4=$(mutua --home "${H[2]}" borrow "$ROOM" --from 2026-12-05T09:00 --to 2026-12-05T10:00)
 	wait_until 10 loan_is "${H[1]}" "$R4" requested

@@ -268,7 +268,7 @@ BT=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
 		coalesce(json_extract(value, '\$.damage'), '') || ':' ||
 		json_array_length(json_extract(value, '\$.photos')), ' ')
 		FROM json_each(json_extract($(sql_quote "$output"), '\$.steps'))")" = \
-		"accept::::0 handover:48210:100::1 return:48390:75:porte arrière rayée:2" ]
+		"request::::0 accept::::0 handover:48210:100::1 return:48390:75:porte arrière rayée:2" ]
 	run -0 mutua --home "$A" requests show "${R:0:12}"
 	[[ $output == *"handover"*"meter 48210, fuel 100%, 1 photo(s)"* ]]
 	[[ $output == *"return"*"meter 48390, fuel 75%, damage: porte arrière ra"* ]]

@@ -37,8 +37,11 @@ load helpers
 	[[ $output == *"ok      store integrity: ok"* ]]
 	[[ $output == *"peer N2 (${EP[2]}) reachable"* ]]
 	[[ $output == *"PROBLEM peer N3 (${EP[3]}) not reachable"* ]]
+	[[ $output == *"PROBLEM mutuad is not running for this home"* ]]
 	echo "peer = ${ID[2]:0:12}@${EP[2]}" >"${H[1]}/mutua.conf"
+	start_node 1
 	run -0 mutua --home "${H[1]}" doctor
+	[[ $output == *"ok      mutuad runs for this home (pid $(daemon_pid 1))"* ]]
 	[[ $output == *"peer N2 (${EP[2]}) reachable"* ]]
 	[[ $output != *N3* ]]
 }

@@ -143,16 +143,17 @@ file_size() {
 	local before
 	before=$(sql "$B" "SELECT count(*) FROM entries")
 	run -1 --separate-stderr mutua --home "$B" proof "$REQ" --out "$T/loan.proof"
-	[ "$stderr" = "mutua: the owner's feed has no checkpoint covering the acceptance yet; wait for the owner's node to checkpoint, then sync" ]
+	[ "$stderr" = "mutua: the owner's feed (${A_ID:0:12}) has no checkpoint covering the acceptance yet: its mutuad makes one within 24 h of the entry (or after 100 more entries); to have the proof now, ask the owner to run 'mutua checkpoint', then, once this node holds it ('mutua sync' or mutuad), run this command again" ]
 	[ ! -e "$T/loan.proof" ]
 	[ "$(sql "$B" "SELECT count(*) FROM entries")" = "$before" ]
 	# the owner's checkpoint made but not synced: still refused
 	mutua --home "$A" checkpoint >/dev/null
 	run -1 --separate-stderr mutua --home "$B" proof "$REQ" --out "$T/loan.proof"
-	stderr_has "owner's feed has no checkpoint"
+	stderr_has "owner's feed (${A_ID:0:12}) has no checkpoint"
 	# the other way round: the borrower's feed lacks one
 	run -1 --separate-stderr mutua --home "$A" proof "$REQ" --out "$T/loan.proof"
-	[ "$stderr" = "mutua: the borrower's feed has no checkpoint covering the request yet; wait for the borrower's node to checkpoint, then sync" ]
+	stderr_has "mutua: the borrower's feed (${B_ID:0:12}) has no checkpoint covering the request yet: its mutuad makes one within 24 h"
+	stderr_has "ask the borrower to run 'mutua checkpoint'"
 }
 
 @test "proof refusals: a request not accepted, an unknown request, usage errors" {
