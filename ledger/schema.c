@@ -227,6 +227,9 @@
  *     answers     the id of the step it answers (version 6; loan.h)
  *     waitlist    1 for a decline that keeps the request waiting on the
  *                 owner's waitlist (version 7)
+ *     meter, fuel, damage  its condition report (version 9), NULL none;
+ *                 its photos are in loan_photos
+ *     forfeit     a close's claim on the deposit, hundredths, NULL none
  *
  * blocks(id BLOB PRIMARY KEY, resource BLOB, owner BLOB, author BLOB,
  *        seq INTEGER, place INTEGER, time INTEGER, start_ms INTEGER,
@@ -251,9 +254,6 @@
  * held_blocks: the blocks the booking rule counts (booking.h): of the
  *   resource's owner, not backdated, not lifted by an unblock of the
  *   owner's (version 7).
- *     meter, fuel, damage  its condition report (version 9), NULL none;
- *                 its photos are in loan_photos
- *     forfeit     a close's claim on the deposit, hundredths, NULL none
  *
  * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
  *   Each photo hash a step's condition report names (version 9), for

@@ -673,6 +673,19 @@ static void slot_text(char *out, size_t n, int64_t from, int64_t to)
 		snprintf(out, n, "%s%s%s %s", a, same_day ? "-" : "\u2192", b, za);
 }
 
+/* Appends to the note buf (used bytes so far) "; " and fmt with one
+ * string; returns the bytes used, at most n - 1. */
+static size_t note_add(char *buf, size_t n, size_t used, const char *fmt, const char *arg)
+{
+	if (used + 3 >= n)
+		return used;
+	if (used)
+		used += (size_t)snprintf(buf + used, n - used, "; ");
+	int w = snprintf(buf + used, n - used, fmt, arg);
+	used += w > 0 ? (size_t)w : 0;
+	return used < n ? used : n - 1;
+}
+
 enum { RQ_ID, RQ_RESOURCE, RQ_WITH, RQ_SLOT, RQ_STATE, RQ_CREDITS, RQ_COLS };
 
 /* The requests as a table of at most 100 columns: an id prefix, the
@@ -727,28 +740,30 @@ static int requests_table(struct ctx *c, const struct view_arg *a)
 		if (!view_is_null(r, 8))
 			amount_format_local(buf, view_int(r, 8));
 		row[RQ_CREDITS] = cli_cell(buf, cap[RQ_CREDITS]);
-		/* why it stopped, what it waits on */
+		/* the week of a series, then why it stopped or what it waits
+		 * on, then what else the owner should know: it now fits, or
+		 * the pending requests it competes with */
 		const char *reason = view_text(r, 9), *conflict = view_text(r, 10);
+		size_t used = 0;
 		buf[0] = 0;
-		if (reason && *reason)
-			snprintf(buf, sizeof buf, _("reason: %s"), reason);
-		else if (conflict && *conflict)
-			snprintf(buf, sizeof buf, _("conflict: %s"), conflict);
-		else if (!view_is_null(r, 11))
-			snprintf(buf, sizeof buf, _("usage claimed by the owner: %g %s"),
-				 view_int(r, 11) / 1000.0, view_text(r, 12) ? view_text(r, 12) : "");
-		/* a week of a series, a waiting request that now fits, the
-		 * pending requests it competes with */
-		size_t used = strlen(buf);
 		if (!view_is_null(r, 15))
-			used += (size_t)snprintf(buf + used, sizeof buf - used, _("%sweek %s"),
-						 used ? "; " : "", view_text(r, 15));
-		if (used < sizeof buf && !view_is_null(r, 14))
-			used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s",
-						 used ? "; " : "", _("now possible"));
-		if (used < sizeof buf && !view_is_null(r, 13))
-			snprintf(buf + used, sizeof buf - used, _("%scompetes with %s"),
-				 used ? "; " : "", view_text(r, 13));
+			used = note_add(buf, sizeof buf, used, _("week %s"), view_text(r, 15));
+		if (reason && *reason)
+			used = note_add(buf, sizeof buf, used, _("reason: %s"), reason);
+		else if (conflict && *conflict)
+			/* the booking rule's words begin with "conflict" already */
+			used = note_add(buf, sizeof buf, used, "%s", conflict);
+		else if (!view_is_null(r, 11)) {
+			char claim[64];
+			snprintf(claim, sizeof claim, "%g %s", view_int(r, 11) / 1000.0,
+				 view_text(r, 12) ? view_text(r, 12) : "");
+			used = note_add(buf, sizeof buf, used, _("usage claimed by the owner: %s"),
+					claim);
+		}
+		if (!view_is_null(r, 14))
+			used = note_add(buf, sizeof buf, used, "%s", _("now possible"));
+		if (!view_is_null(r, 13))
+			used = note_add(buf, sizeof buf, used, _("competes with %s"), view_text(r, 13));
 		notes[rows] = buf[0] ? cli_cell(buf, 88) : NULL;
 		for (int k = 0; k < RQ_COLS; k++) {
 			if (!row[k]) {
@@ -804,7 +819,7 @@ static int request_show(struct ctx *c, int argc, char **argv)
 		return EXIT_OK;
 	printf("\n%s\n", _("steps:"));
 	static const char *const cols[] = {"time", "step", "by:24", "usage", "note:32",
-					   "report:40", "verdict", NULL};
+					   "report:48", "verdict", NULL};
 	return out_rows(c, &view_request_steps, a, 1, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 

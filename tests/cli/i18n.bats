@@ -179,8 +179,8 @@ truck() {
 	local t dump_fr dump_en
 	for t in $(sqlite3 "$T/en/store.db" "SELECT name FROM sqlite_schema WHERE type = 'table'
 			AND name NOT LIKE 'sqlite_%' AND name <> 'meta' ORDER BY name"); do
-		dump_fr=$(sqlite3 "$T/fr/store.db" "SELECT * FROM \"$t\" ORDER BY 1, 2")
-		dump_en=$(sqlite3 "$T/en/store.db" "SELECT * FROM \"$t\" ORDER BY 1, 2")
+		dump_fr=$(sqlite3 "$T/fr/store.db" "SELECT * FROM \"$t\"" | sort)
+		dump_en=$(sqlite3 "$T/en/store.db" "SELECT * FROM \"$t\"" | sort)
 		[ "$dump_fr" = "$dump_en" ] || {
 			echo "table $t differs between a French and a C fold" >&2
 			return 1

@@ -194,7 +194,7 @@ cal_rows() {
 	run -0 req_get "$A" "$R3" competes
 	[ -z "$output" ]
 	run -0 mutua --home "$A" requests
-	[[ $output == *COMPETES* ]]
+	[[ $output == *"competes with ${R2:0:8}"* ]]
 	run -0 mutua --json --home "$A" offer list --available 2026-12-06/2026-12-06
 	[ "$(json_get "$output" '$.slot')" = "pending requests" ]
 	[ "$(json_get "$output" '$.pending')" = 2 ]
@@ -314,7 +314,7 @@ occ() {
 	[ "$(req_get "$A" "$W3" from)" = 2026-01-22T18:00:00+00:00 ]
 	[ "$(req_get "$A" "$(occ "$A" "$S" 5)" from)" = 2026-02-05T18:00:00+00:00 ]
 	run -0 mutua --home "$A" requests --incoming
-	[[ $output == *"3/5"* ]]
+	[[ $output == *"week 3/5"* ]]
 	# all at once: the 22nd does not fit, the four others are accepted
 	run -1 --separate-stderr mutua --home "$A" accept "${S:0:10}" --series
 	stderr_has "occurrence ${W3:0:12}"
