@@ -67,7 +67,7 @@ setup_file() {
 	min=$(printf '%s\n' "$A_ID" "$B_ID" "$C_ID" | sort | head -1)
 	while :; do
 		i=$((i + 1))
-		[ "$i" -lt 200 ] || return 1
+		[ "$i" -lt 3000 ] || return 1 # P(no id below three random ids) = 3/(n+3)
 		rm -rf "$T/d"
 		D_ID=$(new_home "$T/d" Delta) || return 1
 		[[ $D_ID < $min ]] && break
