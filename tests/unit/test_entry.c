@@ -777,7 +777,7 @@ static void test_decode_terms_and_reports(void **state)
 	 * photo is a 32-byte hash, never a file nor another length */
 	Mutua__Transition t = MUTUA__TRANSITION__INIT;
 	Mutua__ConditionReport cr = MUTUA__CONDITION_REPORT__INIT;
-	uint8_t req[33] = {5}, ph[2][33] = {{1}, {2}};
+	uint8_t req[33] = {5}, ph[2][64] = {{1}, {2}}; /* up to the 64 bytes a refused hash claims */
 	ProtobufCBinaryData photos[PHOTOS_MAX + 1];
 	for (size_t i = 0; i <= PHOTOS_MAX; i++)
 		photos[i] = (ProtobufCBinaryData){32, ph[i % 2]};
