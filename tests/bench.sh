@@ -20,7 +20,9 @@
 # (tests/bench/bench.c, cmd_large): BENCH_LARGE_N entries (50000; 1000000
 # with BENCH_LARGE=1), 200 members, BENCH_LARGE_N / 100 offers and / 10
 # loans taken to settlement, votes for the rest; BENCH_JOIN=0 skips the
-# join of a new node.
+# join of a new node, BENCH_CLI_N (7) the runs of each listing timed.
+# BENCH_OUT: where the JSON lines go
+# (bench-results.json).
 # Needs `make OPT=... all build/tests/bench/bench` first (make bench does).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -29,7 +31,7 @@ MUTUA=$ROOT/bin/mutua
 MUTUAD=$ROOT/bin/mutuad
 BENCH=$ROOT/build/tests/bench/bench
 PEERS=$ROOT/../shared/peers/hypercore
-OUT=$ROOT/bench-results.json
+OUT=${BENCH_OUT:-$ROOT/bench-results.json}
 SYNC_N=${BENCH_SYNC_N:-100000}
 AUDIT_N=${BENCH_AUDIT_N:-1000000}
 CONVERGE_N=${BENCH_CONVERGE_N:-1000}
