@@ -17,7 +17,7 @@
 # machine, gov, append, sync, converge, audit, hypercore, large (a ratio
 # needs both its sides). BENCH_GOV_N (5000): the proposals a store holds
 # for gov. large: a store shaped like a federation's years of history
-# (tests/bench/bench.c, cmd_large): BENCH_LARGE_N entries (50000; 1000000
+# (tests/bench/bench.c, cmd_large): BENCH_LARGE_N entries (20000; 1000000
 # with BENCH_LARGE=1), 200 members, BENCH_LARGE_N / 100 offers and / 10
 # loans taken to settlement, votes for the rest; BENCH_JOIN=0 skips the
 # join of a new node, BENCH_CLI_N (7) the runs of each listing timed.
@@ -39,7 +39,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 if [ "${BENCH_LARGE:-0}" = 1 ]; then
 	LARGE_N=${BENCH_LARGE_N:-1000000}
 else
-	LARGE_N=${BENCH_LARGE_N:-50000}
+	LARGE_N=${BENCH_LARGE_N:-20000}
 fi
 BODY=256 # bytes of each generated entry's body (its signature adds 64)
 
