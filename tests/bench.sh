@@ -11,7 +11,7 @@
 # folder removed at the end, every daemon stopped on exit. The machine is
 # shared and noisy: compare the ratios, whose two sides are measured in the
 # same run, in interleaved rounds. Knobs (environment): BENCH_SYNC_N
-# (100000), BENCH_AUDIT_N (1000000), BENCH_CONVERGE_N (1000),
+# (100000), BENCH_AUDIT_N (300000), BENCH_CONVERGE_N (1000),
 # BENCH_ROUNDS (3: the rounds of each ratio), BENCH_HYPERCORE=0 to skip
 # Hypercore, BENCH_ONLY="sync converge ..." to run only some of the parts
 # machine, gov, append, sync, converge, audit, hypercore, large (a ratio
@@ -21,6 +21,7 @@
 # with BENCH_LARGE=1), 200 members, BENCH_LARGE_N / 100 offers and / 10
 # loans taken to settlement, votes for the rest; BENCH_JOIN=0 skips the
 # join of a new node, BENCH_CLI_N (7) the runs of each listing timed.
+# BENCH_PEERS: the Hypercore peer (../shared/peers/hypercore).
 # BENCH_OUT: where the JSON lines go
 # (bench-results.json).
 # Needs `make OPT=... all build/tests/bench/bench` first (make bench does).
@@ -30,10 +31,10 @@ ROOT=$PWD
 MUTUA=$ROOT/bin/mutua
 MUTUAD=$ROOT/bin/mutuad
 BENCH=$ROOT/build/tests/bench/bench
-PEERS=$ROOT/../shared/peers/hypercore
+PEERS=${BENCH_PEERS:-$ROOT/../shared/peers/hypercore}
 OUT=${BENCH_OUT:-$ROOT/bench-results.json}
 SYNC_N=${BENCH_SYNC_N:-100000}
-AUDIT_N=${BENCH_AUDIT_N:-1000000}
+AUDIT_N=${BENCH_AUDIT_N:-300000}
 CONVERGE_N=${BENCH_CONVERGE_N:-1000}
 ROUNDS=${BENCH_ROUNDS:-3}
 if [ "${BENCH_LARGE:-0}" = 1 ]; then
