@@ -4,6 +4,16 @@
  * Usage: bench COMMAND ARGS...
  *   crypto SECONDS                  Ed25519 verify (1 and 2 threads) and
  *                                   BLAKE2b-256 of 256-byte messages
+ *   verify2 SECONDS                 Ed25519 verify on 2 threads alone (one
+ *                                   round beside the audit)
+ *   stats NAME UNIT DECIMALS V...   a figure measured in rounds: median
+ *                                   and spread
+ *   ratio NAME DECIMALS A... -- B...
+ *                                   a ratio of interleaved rounds: the
+ *                                   medians' ratio, the rounds' spread
+ *   large HOME ENTRIES MEMBERS OFFERS LOANS GENESIS [NEW_HOME...]
+ *                                   a store shaped like a federation's
+ *                                   history (cmd_large)
  *   sqlite DIR SECONDS              rows like the entries table, WAL,
  *                                   synchronous=FULL, 1000 per transaction
  *   durable DIR HOME ROUNDS SECONDS one SQLite transaction per row
@@ -19,6 +29,8 @@
  *                                   runs CMD (the receiving mutuad) and waits
  *                                   until DB holds ROWS entries; then reads
  *                                   the peak RSS of both daemons and stops CMD
+ *                                   (figures named BENCH_PREFIX_..., sync_
+ *                                   unless set)
  *   converge HOME FAR_DB N INTERVAL_MS TIMEOUT
  *                                   appends N entries to HOME's feed through
  *                                   the ledger API, one every ~INTERVAL_MS,
@@ -36,7 +48,8 @@
  *                                   the disk's
  *
  * Figures go to stdout as JSON lines {"figure": NAME, "value": NUMBER,
- * "unit": UNIT}; progress and errors to stderr. Exit status 0, 1 when a
+ * "unit": UNIT}, with "spread": [MIN, MAX] and "rounds": N when measured in
+ * rounds; progress and errors to stderr. Exit status 0, 1 when a
  * measurement failed, 2 on a usage error.
  */
 #include "clock.h"
