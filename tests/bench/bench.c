@@ -4,6 +4,16 @@
  * Usage: bench COMMAND ARGS...
  *   crypto SECONDS                  Ed25519 verify (1 and 2 threads) and
  *                                   BLAKE2b-256 of 256-byte messages
+ *   verify2 SECONDS                 Ed25519 verify on 2 threads alone (one
+ *                                   round beside the audit)
+ *   stats NAME UNIT DECIMALS V...   a figure measured in rounds: median
+ *                                   and spread
+ *   ratio NAME DECIMALS A... -- B...
+ *                                   a ratio of interleaved rounds: the
+ *                                   medians' ratio, the rounds' spread
+ *   large HOME ENTRIES MEMBERS OFFERS LOANS GENESIS [NEW_HOME...]
+ *                                   a store shaped like a federation's
+ *                                   history (cmd_large)
  *   sqlite DIR SECONDS              rows like the entries table, WAL,
  *                                   synchronous=FULL, 1000 per transaction
  *   durable DIR HOME ROUNDS SECONDS one SQLite transaction per row
@@ -19,6 +29,8 @@
  *                                   runs CMD (the receiving mutuad) and waits
  *                                   until DB holds ROWS entries; then reads
  *                                   the peak RSS of both daemons and stops CMD
+ *                                   (figures named BENCH_PREFIX_..., sync_
+ *                                   unless set)
  *   converge HOME FAR_DB N INTERVAL_MS TIMEOUT
  *                                   appends N entries to HOME's feed through
  *                                   the ledger API, one every ~INTERVAL_MS,
@@ -36,7 +48,8 @@
  *                                   the disk's
  *
  * Figures go to stdout as JSON lines {"figure": NAME, "value": NUMBER,
- * "unit": UNIT}; progress and errors to stderr. Exit status 0, 1 when a
+ * "unit": UNIT}, with "spread": [MIN, MAX] and "rounds": N when measured in
+ * rounds; progress and errors to stderr. Exit status 0, 1 when a
  * measurement failed, 2 on a usage error.
  */
 #include "clock.h"
@@ -44,6 +57,7 @@
 #include "federation.h"
 #include "governance.h"
 #include "keys.h"
+#include "lending.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -108,6 +122,93 @@ static double quantile(double *v, size_t n, double q)
 	return v[i ? i - 1 : 0];
 }
 
+/* ---- rounds: one way for every figure measured in rounds -------------- */
+
+/* A figure measured in n rounds: the median, and the spread (min, max) of
+ * the rounds: {"figure", "value", "unit", "spread": [min, max], "rounds"}. */
+static void figure_rounds(const char *name, const double *v, size_t n, const char *unit,
+			  int decimals)
+{
+	double *w = malloc(n * sizeof *w);
+	if (!w || !n) {
+		free(w);
+		return;
+	}
+	memcpy(w, v, n * sizeof *w);
+	double med = quantile(w, n, 0.5);
+	printf("{\"figure\": \"%s\", \"value\": %.*f, \"unit\": \"%s\", \"spread\": [%.*f, "
+	       "%.*f], \"rounds\": %zu}\n", name, decimals, med, unit, decimals, w[0], decimals,
+	       w[n - 1], n);
+	fflush(stdout);
+	free(w);
+}
+
+/* A ratio of two sides measured in n interleaved rounds (a[i] then b[i]):
+ * the median of a over the median of b, and the spread of the rounds' own
+ * ratios a[i] / b[i]. */
+static void ratio_rounds(const char *name, const double *a, const double *b, size_t n,
+			 int decimals)
+{
+	double *wa = malloc(n * sizeof *wa), *wb = malloc(n * sizeof *wb),
+	       *r = malloc(n * sizeof *r);
+	if (!wa || !wb || !r || !n)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		r[i] = b[i] > 0 ? a[i] / b[i] : 0;
+	memcpy(wa, a, n * sizeof *wa);
+	memcpy(wb, b, n * sizeof *wb);
+	double mb = quantile(wb, n, 0.5), ma = quantile(wa, n, 0.5);
+	qsort(r, n, sizeof *r, cmp_double);
+	printf("{\"figure\": \"%s\", \"value\": %.*f, \"unit\": \"ratio\", \"spread\": [%.*f, "
+	       "%.*f], \"rounds\": %zu}\n", name, decimals, mb > 0 ? ma / mb : 0, decimals, r[0],
+	       decimals, r[n - 1], n);
+	fflush(stdout);
+out:
+	free(wa);
+	free(wb);
+	free(r);
+}
+
+/* stats NAME UNIT DECIMALS V...: a figure from rounds measured by the
+ * caller; ratio NAME DECIMALS A... -- B...: a ratio from interleaved rounds
+ * (A[i] measured next to B[i]). */
+static int cmd_stats(int argc, char **argv)
+{
+	if (argc < 6)
+		return 2;
+	size_t n = (size_t)(argc - 5);
+	double *v = malloc(n * sizeof *v);
+	if (!v)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		v[i] = atof(argv[5 + i]);
+	figure_rounds(argv[2], v, n, argv[3], atoi(argv[4]));
+	free(v);
+	return 0;
+}
+
+static int cmd_ratio(int argc, char **argv)
+{
+	int sep = 0;
+	for (int i = 4; i < argc; i++)
+		if (!strcmp(argv[i], "--"))
+			sep = i;
+	if (argc < 7 || !sep || sep - 4 != argc - sep - 1 || sep == 4)
+		return 2;
+	size_t n = (size_t)(sep - 4);
+	double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+	if (!a || !b)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		a[i] = atof(argv[4 + i]);
+		b[i] = atof(argv[sep + 1 + i]);
+	}
+	ratio_rounds(argv[2], a, b, n, atoi(argv[3]));
+	free(a);
+	free(b);
+	return 0;
+}
+
 /* ---- crypto ----------------------------------------------------------- */
 
 static struct {
@@ -170,6 +271,23 @@ static int cmd_crypto(int argc, char **argv)
 		n += NMSG;
 	} while (now_s() < end);
 	figure("blake2b_per_s", (double)n / (now_s() - t0), "hashes/s", 0);
+	return 0;
+}
+
+/* verify2 SECONDS: the 2-thread Ed25519 verify rate alone, one round of
+ * the audit's ratio. */
+static int cmd_verify2(int argc, char **argv)
+{
+	if (argc != 3)
+		return 2;
+	cr.seconds = atof(argv[2]);
+	uint8_t sk[crypto_sign_SECRETKEYBYTES];
+	crypto_sign_keypair(cr.pk, sk);
+	for (int i = 0; i < NMSG; i++) {
+		randombytes_buf(cr.msg[i], MSG_BYTES);
+		crypto_sign_detached(cr.sig[i], NULL, cr.msg[i], MSG_BYTES, sk);
+	}
+	figure("ed25519_verify_2t_per_s", verify_rate(2), "verifications/s", 0);
 	return 0;
 }
 
@@ -324,8 +442,9 @@ static int cmd_durable(int argc, char **argv)
 		fprintf(stderr, "bench: durable round %d: sqlite %.0f txn/s, store_append %.0f/s\n",
 			round + 1, fs[round], ap[round]);
 	}
-	figure("sqlite_insert_full_txn_per_s", quantile(fs, (size_t)rounds, 0.5), "txn/s", 0);
-	figure("append_durable_per_s", quantile(ap, (size_t)rounds, 0.5), "appends/s", 0);
+	figure_rounds("sqlite_insert_full_txn_per_s", fs, (size_t)rounds, "txn/s", 0);
+	figure_rounds("append_durable_per_s", ap, (size_t)rounds, "appends/s", 0);
+	ratio_rounds("append_ratio_to_sqlite", ap, fs, (size_t)rounds, 3);
 	key_destroy(&k);
 	store_close(&s);
 	rawdb_close(&r);
@@ -655,13 +774,22 @@ static int cmd_sync(int argc, char **argv)
 			(long long)rows, timeout);
 		return 1;
 	}
-	fprintf(stderr, "bench: sync: %.0f entries in %.3f s\n", entries, t);
-	figure("sync_entries_per_s", entries / t, "entries/s", 0);
-	figure("sync_mb_per_s", bytes / t / 1e6, "MB/s", 2);
+	/* BENCH_PREFIX names the figures ("sync" unless set: "join") */
+	const char *px = getenv("BENCH_PREFIX");
+	char name[64];
+	px = px && *px ? px : "sync";
+	fprintf(stderr, "bench: %s: %.0f entries in %.3f s\n", px, entries, t);
+#define FIG(suffix, v, unit, d)                                                  \
+	(snprintf(name, sizeof name, "%s_%s", px, suffix), figure(name, v, unit, d))
+	FIG("s", t, "s", 2);
+	FIG("entries_per_s", entries / t, "entries/s", 0);
+	if (bytes > 0)
+		FIG("mb_per_s", bytes / t / 1e6, "MB/s", 2);
 	/* the figure is the worse of the two daemons; each one's too */
-	figure("sync_peak_rss_mb", rss_send > rss_recv ? rss_send : rss_recv, "MB", 1);
-	figure("sync_rss_sender_mb", rss_send, "MB", 1);
-	figure("sync_rss_receiver_mb", rss_recv, "MB", 1);
+	FIG("peak_rss_mb", rss_send > rss_recv ? rss_send : rss_recv, "MB", 1);
+	FIG("rss_sender_mb", rss_send, "MB", 1);
+	FIG("rss_receiver_mb", rss_recv, "MB", 1);
+#undef FIG
 	return 0;
 }
 
@@ -1036,6 +1164,190 @@ static int cmd_gov(int argc, char **argv)
 	return 0;
 }
 
+/* ---- large: a store shaped like a PTCE's years of history ------------- */
+
+/* One entry of member k by the ledger's own path (signed, folded, refused
+ * with the fold's reason when the fold would ignore it). */
+static int large_append(struct store *s, const struct key *k, Mutua__Body *b, uint8_t *id)
+{
+	return store_append(s, k, b, id);
+}
+
+/* large HOME ENTRIES MEMBERS OFFERS LOANS GENESIS_OUT [NEW_HOME...]: HOME
+ * (a `mutua init` home, no federation yet) becomes one of MEMBERS founders
+ * of a federation whose other members' keys are made here (and the keys of
+ * NEW_HOME..., founders with no entries: nodes that join later); its store then receives, all
+ * signed by their authors and folded as a member's node would, OFFERS
+ * offers, LOANS loans each taken through request, accept, handover,
+ * return and close (settled), and proposals with their votes up to about
+ * ENTRIES entries. The genesis text is written to GENESIS_OUT (for the
+ * audit). synchronous=OFF: test data. Prints "entries bytes" (bytes: body
+ * and signature). */
+static int cmd_large(int argc, char **argv)
+{
+	if (argc < 8)
+		return 2;
+	long extra = argc - 8; /* founders with no entries here: new nodes */
+	long total = atol(argv[3]), nm = atol(argv[4]), no = atol(argv[5]), nl = atol(argv[6]);
+	if (nm < 2 || nm > 10000 || no < 1 || nl < 0 || total < no + 5 * nl)
+		return 2;
+	char path[4096], name[64], title[64];
+	snprintf(path, sizeof path, "%s/store.db", argv[2]);
+	struct store *s = store_open(path);
+	if (!s)
+		return die(path);
+	store_set_budgets(s, 0, 0); /* a history, not a member's day */
+	struct key **k = calloc((size_t)nm, sizeof *k);
+	char **cards = calloc((size_t)(nm + extra), sizeof *cards);
+	uint8_t(*res)[32] = malloc((size_t)no * 32);
+	if (!k || !cards || !res)
+		return die("large: memory");
+	snprintf(path, sizeof path, "%s/key", argv[2]);
+	int64_t t0 = clock_now_ms() - 3600000;
+	for (long i = 0; i < nm; i++) {
+		uint8_t seed[32];
+		memset(seed, 0, sizeof seed);
+		memcpy(seed, "mutua-bench-large", 17);
+		memcpy(seed + 24, &i, sizeof i);
+		snprintf(name, sizeof name, "Member %ld", i);
+		if (!(k[i] = i ? key_new(seed) : key_load(path, NULL)) ||
+		    !(cards[i] = card_make(k[i], i ? name : "Large home", NULL, NULL, 0, t0)))
+			return die("large: card");
+	}
+	for (long i = 0; i < extra; i++) {
+		snprintf(path, sizeof path, "%s/key", argv[8 + i]);
+		snprintf(name, sizeof name, "New member %ld", i + 1);
+		struct key *x = key_load(path, NULL);
+		if (!x || !(cards[nm + i] = card_make(x, name, NULL, NULL, 0, t0)))
+			return die(path);
+		key_destroy(&x);
+	}
+	uint8_t *gen;
+	size_t glen;
+	if (genesis_make_with(&gen, &glen, "Large", NULL, cards, (size_t)(nm + extra), 0, t0,
+			      NULL) ||
+	    store_adopt_genesis(s, gen, glen))
+		return die("large: genesis");
+	char *armored = genesis_armor(gen, glen);
+	FILE *gf = fopen(argv[7], "w");
+	if (!armored || !gf || fputs(armored, gf) < 0 || fclose(gf))
+		return die("large: genesis file");
+	free(armored);
+	sqlite3_exec(store_db(s), "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536", NULL,
+		     NULL, NULL);
+	double start = now_s();
+	long made = 0, refused = 0;
+	/* the offers: member i % nm owns offer i, by the hour, 1.00 a unit */
+	for (long i = 0; i < no; i++, made++) {
+		Mutua__Body b;
+		Mutua__Offer o;
+		snprintf(title, sizeof title, "Resource %ld of member %ld", i, i % nm);
+		offer_body(&b, &o, title, "A shared resource of the federation, booked by the hour.");
+		o.unit = MUTUA__UNIT__UNIT_HOUR;
+		o.rate = 100;
+		o.location = "Lyon";
+		if (large_append(s, k[i % nm], &b, res[i]))
+			return die("large: offer");
+	}
+	/* proposals and votes fill what loans leave: each proposal by the next
+	 * member, a "no" from each other member; spread between the loans */
+	long left = total - no - 5 * nl, per_prop = nm; /* the proposal and nm - 1 votes */
+	long props = left / per_prop, votes_done = 0, prop_i = 0;
+	uint8_t prop[32];
+	long prop_votes = nm; /* none open yet */
+	/* the slots: loan j takes offer j % no, its round j / no; the next
+	 * round an hour later; borrower: a member other than the owner,
+	 * turning so that credits go round */
+	int64_t base = (clock_now_ms() / 3600000 + 24) * 3600000;
+	for (long j = 0; j < nl || prop_i < props || prop_votes < nm - 1; j++) {
+		if (j < nl) {
+			long r = j % no, round = j / no, owner = r % nm;
+			long bo = (owner + 1 + round % (nm - 1)) % nm;
+			int64_t st = base + round * 7200000, en = st + 3600000;
+			uint8_t req[32];
+			static const int steps[] = {MUTUA__BODY__PAYLOAD_ACCEPT,
+						    MUTUA__BODY__PAYLOAD_HANDOVER,
+						    MUTUA__BODY__PAYLOAD_GIVE_BACK,
+						    MUTUA__BODY__PAYLOAD_CLOSE};
+			if (lending_borrow(s, k[bo], res[r], st, en, 1, NULL, 0, 0, NULL, req)) {
+				refused++;
+				if (refused < 5)
+					fprintf(stderr, "bench: large: request refused: %s\n", err_msg());
+			} else {
+				made++;
+				for (int q = 0; q < 4; q++) {
+					const struct key *who = q == 2 ? k[bo] : k[owner];
+					if (lending_append(s, who, steps[q], req, NULL, q == 2 ? 1000 : -1,
+							   -1, NULL)) {
+						refused++;
+						if (refused < 5)
+							fprintf(stderr, "bench: large: step %d refused: %s\n",
+								q, err_msg());
+						break;
+					}
+					made++;
+				}
+			}
+		}
+		/* votes: as many after each loan as keep them spread */
+		long want = nl ? (long)((double)(j + 1) * (double)(props * per_prop) / (double)nl)
+			       : props * per_prop;
+		while (votes_done < want && (prop_i < props || prop_votes < nm - 1)) {
+			Mutua__Body b = MUTUA__BODY__INIT;
+			if (prop_votes >= nm - 1) {
+				Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+				Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+				par.name = "credit-limit";
+				par.value = 100000 + prop_i;
+				p.what_case = MUTUA__PROPOSAL__WHAT_SET;
+				p.set = &par;
+				b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+				b.proposal = &p;
+				if (large_append(s, k[prop_i % nm], &b, prop))
+					return die("large: proposal");
+				prop_i++;
+				prop_votes = 0;
+			} else {
+				Mutua__Vote v = MUTUA__VOTE__INIT;
+				v.proposal.data = prop;
+				v.proposal.len = 32;
+				v.choice = VOTE_NO;
+				b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+				b.vote = &v;
+				long voter = ((prop_i - 1) % nm + 1 + prop_votes) % nm;
+				if (large_append(s, k[voter], &b, NULL)) {
+					refused++;
+					if (refused < 5)
+						fprintf(stderr, "bench: large: vote refused: %s\n", err_msg());
+					prop_votes = nm; /* decided: the next proposal */
+					votes_done++;
+					continue;
+				}
+				prop_votes++;
+			}
+			made++;
+			votes_done++;
+		}
+		if ((j + 1) % 5000 == 0)
+			fprintf(stderr, "bench: large: %ld entries, %.0f/s\n", made,
+				(double)made / (now_s() - start));
+	}
+	double t = now_s() - start;
+	fprintf(stderr, "bench: large: %ld entries in %.1f s (%.0f/s), %ld refused\n", made, t,
+		(double)made / t, refused);
+	for (long i = 0; i < nm; i++)
+		key_destroy(&k[i]);
+	for (long i = 0; i < nm + extra; i++)
+		free(cards[i]);
+	free(k);
+	free(cards);
+	free(res);
+	free(gen);
+	store_close(&s);
+	printf("%ld\n", made);
+	return refused ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1045,6 +1357,8 @@ int main(int argc, char **argv)
 		{"crypto", cmd_crypto},   {"sqlite", cmd_sqlite}, {"durable", cmd_durable},
 		{"gen", cmd_gen},         {"sync", cmd_sync},     {"converge", cmd_converge},
 		{"median", cmd_median},   {"ports", cmd_ports},   {"gov", cmd_gov},
+		{"stats", cmd_stats},     {"ratio", cmd_ratio},   {"verify2", cmd_verify2},
+		{"large", cmd_large},
 	};
 	if (sodium_init() < 0)
 		return 1;
@@ -1056,6 +1370,7 @@ int main(int argc, char **argv)
 					argv[1]);
 			return rc;
 		}
-	fprintf(stderr, "usage: bench crypto|sqlite|durable|gen|sync|converge|median|ports|gov ...\n");
+	fprintf(stderr, "usage: bench crypto|verify2|sqlite|durable|gen|sync|converge|median|ports|gov|"
+		"large|stats|ratio ...\n");
 	return 2;
 }
