@@ -14,6 +14,9 @@
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
+#include "hex.h"
+#include "names.h"
+#include "view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,4 +264,93 @@ int staff_revoke(struct store *s, const struct key *k, const uint8_t delegation[
 	b.payload_case = MUTUA__BODY__PAYLOAD_REVOCATION;
 	b.revocation = &r;
 	return store_append(s, k, &b, NULL);
+}
+
+/* The revocation that counts for delegation d (its member's first). */
+#define REVOKED_BY(d) \
+	"(SELECT r.id FROM revocations r WHERE r.delegation = " d ".id AND r.member = " d ".member" \
+	" ORDER BY r.place LIMIT 1)"
+#define STAFF_COLS \
+	"d.name AS name, d.roles AS roles, mutua_time(d.until_ms) AS until, d.seq AS since," \
+	" (SELECT r.seq FROM revocations r WHERE r.id = " REVOKED_BY("d") ") AS revoked," \
+	" (SELECT r.reason FROM revocations r WHERE r.id = " REVOKED_BY("d") ") AS reason," \
+	" lower(hex(d.key)) AS key, lower(hex(d.id)) AS id"
+
+const struct view view_staff = {
+	"staff",
+	"SELECT * FROM (SELECT " STAFF_COLS " FROM delegations d WHERE d.member = ?1)"
+	" WHERE ?2 OR revoked IS NULL ORDER BY since"};
+
+const struct view view_staff_all = {
+	"staff",
+	"SELECT m.name AS member_name, lower(hex(d.member)) AS member, " STAFF_COLS
+	" FROM delegations d LEFT JOIN members m ON m.id = d.member ORDER BY m.name, d.member,"
+	" d.place"};
+
+static const struct view staff_in_force = {
+	"staff",
+	"SELECT d.id, d.name, lower(hex(d.id)) FROM delegations d WHERE d.member = ?1"
+	" AND " REVOKED_BY("d") " IS NULL ORDER BY d.place"};
+
+static void named_add(struct view_named *r, const uint8_t *id, const char *label)
+{
+	if (r->ncand >= VIEW_CANDIDATES)
+		return;
+	hex_encode(r->cand[r->ncand].id, id, 32);
+	snprintf(r->cand[r->ncand].label, sizeof r->cand[0].label, "%s", label ? label : "");
+	r->ncand++;
+}
+
+/* pass 0 exact name, 1 id prefix, 2 partial name */
+static int resolve_pass(struct store *s, const uint8_t *member, const char *arg, int pass,
+			uint8_t out[32], struct view_named *r)
+{
+	struct view_arg a[] = {VIEW_ID(member)};
+	struct view_rows *rows = view_open(s, &staff_in_force, a, 1, 0);
+	int rc;
+	size_t alen = strlen(arg);
+	r->count = r->ncand = 0;
+	if (!rows)
+		return -1;
+	while ((rc = view_next(rows)) == 1) {
+		size_t len;
+		const uint8_t *id = view_blob(rows, 0, &len);
+		const char *name = view_text(rows, 1), *hex = view_text(rows, 2);
+		if (len != 32 || !name || !hex)
+			continue;
+		int hit = pass == 0 ? names_match(arg, name) == NAMES_EXACT
+			: pass == 1 ? strncmp(hex, arg, alen) == 0
+				    : names_match(arg, name) == NAMES_PARTIAL;
+		if (!hit)
+			continue;
+		if (r->count++ == 0)
+			memcpy(out, id, 32);
+		named_add(r, id, name);
+	}
+	view_close(&rows);
+	return rc < 0 ? -1 : r->count;
+}
+
+int staff_resolve(struct store *s, const uint8_t member[KEY_ID_BYTES], const char *arg,
+		  uint8_t out[ENTRY_ID_BYTES], struct view_named *r)
+{
+	char low[65];
+	size_t n = strlen(arg);
+	memset(r, 0, sizeof *r);
+	for (int pass = 0; pass < 3; pass++) {
+		const char *q = arg;
+		if (pass == 1) {
+			if (!hex_is_prefix(arg, 6, 64))
+				continue;
+			for (size_t i = 0; i <= n; i++)
+				low[i] = (char)(arg[i] >= 'A' && arg[i] <= 'F' ? arg[i] + 32 : arg[i]);
+			q = low;
+		}
+		int c = resolve_pass(s, member, q, pass, out, r);
+		if (c != 0) {
+			r->exact = pass == 0;
+			return c < 0 ? -1 : c == 1 ? 1 : -2;
+		}
+	}
+	return 0;
 }

@@ -74,4 +74,20 @@ int staff_delegate(struct store *s, const struct key *k, const uint8_t member[KE
 int staff_revoke(struct store *s, const struct key *k, const uint8_t delegation[ENTRY_ID_BYTES],
 		 const char *reason);
 
+/* Read models (view.h). The member's delegations: ?1 member, ?2 1 for the
+ * revoked ones too. Columns name, roles, until, since (the delegation's
+ * seq), revoked (the seq of the revocation that counts, NULL none),
+ * reason, key, id. */
+extern const struct view view_staff;
+/* Every member's delegations, by member (the audit): member_name, member,
+ * and the columns above. */
+extern const struct view view_staff_all;
+
+/* A delegation of member in force, as a person names it (names.h: exact
+ * name, id prefix of at least 6 hex digits, partial name): 1 one (out
+ * filled), 0 none, -2 several (r->cand lists them), -1 error. */
+struct view_named;
+int staff_resolve(struct store *s, const uint8_t member[KEY_ID_BYTES], const char *arg,
+		  uint8_t out[ENTRY_ID_BYTES], struct view_named *r);
+
 #endif
