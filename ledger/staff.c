@@ -152,7 +152,7 @@ int staff_may(struct store *s, const uint8_t member[KEY_ID_BYTES],
 		return -1;
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, staff_key, KEY_ID_BYTES, SQLITE_STATIC);
-	int rc, ok = 0;
+	int rc, ok = 0, with_role = 0;
 	snprintf(why, why_len, "no delegation of this member names this key");
 	while (!ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t dplace = sqlite3_column_int64(st, 0), mask = sqlite3_column_int64(st, 1);
@@ -162,12 +162,17 @@ int staff_may(struct store *s, const uint8_t member[KEY_ID_BYTES],
 		int64_t rplace = sqlite3_column_int64(st, 3);
 		if (dplace >= place)
 			continue; /* not yet given at that point */
+		/* a delegation with the role says more than one without it */
+		if (!(mask & (1LL << role))) {
+			if (!with_role)
+				snprintf(why, why_len, "the delegation does not grant the role %s",
+					 entry_role_name(role));
+			continue;
+		}
+		with_role = 1;
 		if (revoked && rplace < place)
 			snprintf(why, why_len, "the delegation was revoked (at place %lld of the "
 				 "member's feed)", (long long)rplace);
-		else if (!(mask & (1LL << role)))
-			snprintf(why, why_len, "the delegation does not grant the role %s",
-				 entry_role_name(role));
 		else if (has_until && time > until)
 			snprintf(why, why_len, "the delegation ended (until %lld ms)",
 				 (long long)until);

@@ -34,10 +34,10 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 		switch (o) {
 		case 'n': name = optarg; break;
 		case 'r':
-			if (nroles == ENTRY_ROLES_MAX + 1 || entry_role_parse(optarg, &roles[nroles]))
-				return nroles == ENTRY_ROLES_MAX + 1
-					       ? fail(EXIT_USAGE, "a role is given twice")
-					       : fail_err(EXIT_USAGE, NULL);
+			if (nroles == ENTRY_ROLES_MAX + 1)
+				return fail(EXIT_USAGE, "a role is given twice");
+			if (entry_role_parse(optarg, &roles[nroles]))
+				return fail_err(EXIT_USAGE, NULL);
 			nroles++;
 			break;
 		case 'u': until_arg = optarg; break;
@@ -50,6 +50,11 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 		return missing("staff add", "--name", use);
 	if (!nroles)
 		return missing("staff add", "--role", use);
+	for (size_t i = 0; i < nroles; i++)
+		for (size_t j = 0; j < i; j++)
+			if (roles[i] == roles[j])
+				return fail(EXIT_USAGE, "the role %s is given twice",
+					    entry_role_name(roles[i]));
 	if (!*name)
 		return fail(EXIT_USAGE, "name is empty");
 	if (text_check("name", name, NAME_MAX_LEN, 0))
