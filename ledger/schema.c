@@ -271,9 +271,14 @@
  * revocations(id BLOB PRIMARY KEY, delegation BLOB, member BLOB,
  *             author BLOB, seq INTEGER, place INTEGER, time INTEGER,
  *             reason TEXT)
- *   One row a revocation entry (staff_fold; version 10): the delegation
- *   it names, whoever's; counted by staff.c only when that delegation is
- *   its member's and no earlier revocation of the member names it.
+ *   One row a revocation entry (staff_fold; version 10).
+ *     id             the revocation's entry id; delegation, the one it
+ *                    names, whoever's: it counts (staff.c) only when that
+ *                    delegation is its member's and no earlier revocation
+ *                    of the member names it
+ *     member, author its author's member and signing key; seq, place as
+ *                    in blocks; time, its author's clock (data)
+ *     reason         the member's words, '' none
  *
  * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
  *   Each photo hash a step's condition report names (version 9), for

@@ -246,6 +246,24 @@ int staff_delegate(struct store *s, const struct key *k, const uint8_t member[KE
 		store_db_error(s);
 		goto fail;
 	}
+	/* a member's key acts as the member, never as its staff */
+	st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM members WHERE id = ?1)"
+			   " OR EXISTS (SELECT 1 FROM keys WHERE key = ?1)");
+	if (!st)
+		goto fail;
+	sqlite3_bind_blob(st, 1, cb->id.data, KEY_ID_BYTES, SQLITE_STATIC);
+	row = sqlite3_step(st);
+	int member_key = row == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (row != SQLITE_ROW) {
+		store_db_error(s);
+		goto fail;
+	}
+	if (member_key) {
+		err_set("this card is a member's: a staff person makes a card of their own "
+			"('mutua init' in a home of their own, then 'mutua card')");
+		goto fail;
+	}
 	if (store_append(s, k, &b, id_out) || store_commit(s, k))
 		goto fail;
 	rc = 0;

@@ -99,8 +99,12 @@ homes() {
 	[[ $stderr == *card* ]]
 	mutua --home "$A" card >"$T/own.card"
 	run -1 --separate-stderr mutua --home "$A" staff add "$T/own.card" --name Me --role lend
-	[[ $stderr == *"another key than the member's own"* ]]
+	[[ $stderr == *"this card is a member's"* ]]
 	run -1 --separate-stderr mutua --home "$A" staff add "$T/none.card" --name Léa --role lend
+	# another member's card
+	mutua --home "$B" card >"$T/b.card"
+	run -1 --separate-stderr mutua --home "$A" staff add "$T/b.card" --name Beta --role lend
+	[[ $stderr == *"this card is a member's"* ]]
 	run -2 mutua --home "$A" staff fire Léa
 	run -0 mutua --json --home "$A" staff list --all
 	[ -z "$output" ]
