@@ -12,6 +12,7 @@
  * balances; and every checkpoint the fold found false is reported.
  */
 #include "audit.h"
+#include "staff.h"
 #include "booking.h"
 #include "bundle.h"
 #include "federation.h"
@@ -690,6 +691,13 @@ static void ignored_block(void *arg, const uint8_t *member, uint64_t seq, const 
 	issue(arg, member, seq, "lending", "%s of %.12s ignored: %s", type, target, why);
 }
 
+/* A revocation every node leaves out (staff_ignored). */
+static void ignored_revocation(void *arg, const uint8_t *member, uint64_t seq,
+			       const char *target, const char *why)
+{
+	issue(arg, member, seq, "staff", "revocation of %.12s ignored: %s", target, why);
+}
+
 /* Proposals the count does not take: their author past a budget
  * (governance.h: open-proposals, reason-max); the audit names each. */
 static int check_proposals(struct audit *a)
@@ -742,7 +750,8 @@ static int check_lending(struct audit *a)
 	if (rc != SQLITE_DONE)
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 
-	if (booking_ignored(a->scratch, ignored_block, a))
+	if (booking_ignored(a->scratch, ignored_block, a) ||
+	    staff_ignored(a->scratch, ignored_revocation, a))
 		return -1;
 
 	/* over-booking: sweep each resource's holding loans in time order;

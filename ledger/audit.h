@@ -24,7 +24,7 @@ struct audit_issue {
 	const char *rule;            /* format, federation, signature, chain,
 				      * membership, keys, fork, checkpoint,
 				      * backdated, lending, over-booking,
-				      * balance */
+				      * staff, balance */
 	char detail[400];
 };
 

@@ -42,6 +42,22 @@ int entry_block_reason_parse(const char *s, uint32_t *reason)
 	return err_set("unknown reason '%s' (internal, maintenance, other)", s);
 }
 
+static const char *const roles[] = {NULL, "borrow", "lend", "admin"};
+#define NROLES (sizeof roles / sizeof *roles)
+
+const char *entry_role_name(uint32_t role)
+{
+	return role > 0 && role < NROLES ? roles[role] : "?";
+}
+
+int entry_role_parse(const char *s, uint32_t *role)
+{
+	for (uint32_t i = 1; i < NROLES; i++)
+		if (strcmp(s, roles[i]) == 0)
+			return *role = i, 0;
+	return err_set("unknown role '%s' (borrow, lend, admin)", s);
+}
+
 int entry_series_count(const Mutua__Request *r)
 {
 	if (!r->has_repeat && !r->has_until)
@@ -106,6 +122,8 @@ const char *entry_type_name(int c)
 	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW: return "offer-withdraw";
 	case MUTUA__BODY__PAYLOAD_BLOCK: return "block";
 	case MUTUA__BODY__PAYLOAD_UNBLOCK: return "unblock";
+	case MUTUA__BODY__PAYLOAD_DELEGATION: return "delegation";
+	case MUTUA__BODY__PAYLOAD_REVOCATION: return "revocation";
 	case MUTUA__BODY__PAYLOAD_REQUEST: return "request";
 	case MUTUA__BODY__PAYLOAD_ACCEPT: return "accept";
 	case MUTUA__BODY__PAYLOAD_DECLINE: return "decline";
@@ -291,9 +309,48 @@ static int check_new_keys(const Mutua__Card *card, const uint8_t *old, uint64_t 
 	return rc;
 }
 
+/* A staff person's card (signed by its key, not the author's), a name
+ * as a member's, roles sorted and each once, an until in range. */
+static int check_delegation(const Mutua__Delegation *d, const uint8_t *author, int rule)
+{
+	if (d->base.n_unknown_fields)
+		return err_set("delegation has unknown fields");
+	if (!*d->name)
+		return err_set("delegation has an empty name");
+	if (text_check("name", d->name, NAME_MAX_LEN, TEXT_LINE | rule))
+		return -1;
+	if (d->n_roles < 1 || d->n_roles > ENTRY_ROLES_MAX)
+		return err_set("delegation of %zu roles (1..%d)", d->n_roles, ENTRY_ROLES_MAX);
+	for (size_t i = 0; i < d->n_roles; i++) {
+		if (d->roles[i] < 1 || d->roles[i] >= NROLES)
+			return err_set("delegation role %u unknown", d->roles[i]);
+		if (i && d->roles[i - 1] >= d->roles[i])
+			return err_set("delegation roles must be sorted, each once");
+	}
+	if (d->has_until && !entry_time_ok(d->until))
+		return err_set("delegation until out of range (2020-01-01 to 2200-01-01 UTC)");
+	Mutua__CardBody *cb = card_open(d->card);
+	if (!cb)
+		return -1;
+	int rc = 0;
+	if (memcmp(cb->id.data, author, KEY_ID_BYTES) == 0)
+		rc = err_set("a delegation names another key than the member's own");
+	mutua__card_body__free_unpacked(cb, NULL);
+	return rc;
+}
+
 static int check_payload(const Mutua__Body *b, int rule)
 {
 	switch (b->payload_case) {
+	case MUTUA__BODY__PAYLOAD_DELEGATION:
+		return check_delegation(b->delegation, b->author.data, rule);
+	case MUTUA__BODY__PAYLOAD_REVOCATION:
+		if (b->revocation->base.n_unknown_fields)
+			return err_set("revocation has unknown fields");
+		if (check_bytes("delegation id", &b->revocation->delegation, ENTRY_ID_BYTES))
+			return -1;
+		return text_check("reason", b->revocation->reason, NOTE_MAX_LEN,
+				  TEXT_MULTILINE | rule);
 	case MUTUA__BODY__PAYLOAD_PROFILE: {
 		const Mutua__Profile *p = b->profile;
 		if (p->base.n_unknown_fields)

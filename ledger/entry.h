@@ -139,6 +139,15 @@ void entry_occurrence_id(uint8_t out[ENTRY_ID_BYTES], const uint8_t request[ENTR
 const char *entry_block_reason_name(uint32_t reason);
 int entry_block_reason_parse(const char *s, uint32_t *reason);
 
+/* A delegation's roles (Delegation.roles, staff.h): what a staff person
+ * may do for the member. At most ENTRY_ROLES_MAX, sorted, each once. */
+#define ENTRY_ROLE_BORROW 1
+#define ENTRY_ROLE_LEND 2
+#define ENTRY_ROLE_ADMIN 3
+#define ENTRY_ROLES_MAX 3
+const char *entry_role_name(uint32_t role); /* "borrow", "lend", "admin" */
+int entry_role_parse(const char *s, uint32_t *role);
+
 /* Field checks shared with cards and the genesis. */
 int entry_check_endpoint(const char *url);
 /* A requirement of an offer (Offer.requires): "insurance", or "licence:"

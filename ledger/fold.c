@@ -19,6 +19,8 @@
  *                  ignored likewise; both ignored when backdated, also
  *                  when the witness that shows it comes after them
  *   block, unblock an owner's own use of its resource: see booking.c
+ *   delegation, revocation
+ *                  the member's staff and what they may do: see staff.c
  *   request ...    loans: see lending.c
  *   proposal, vote, tally
  *                  admissions, exclusions, parameters: see governance.c
@@ -46,6 +48,7 @@
 #include "lending.h"
 #include "federation.h"
 #include "search.h"
+#include "staff.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -69,6 +72,7 @@ int fold_clear(struct store *s)
 			     " DELETE FROM witness_floor; DELETE FROM backdated;"
 			     " DELETE FROM feed_roots; DELETE FROM feed_trees;"
 			     " DELETE FROM loan_photos;"
+			     " DELETE FROM delegations; DELETE FROM revocations;"
 			     " INSERT INTO offers_fts(offers_fts) VALUES ('delete-all');");
 }
 
@@ -467,6 +471,9 @@ int fold_entry(struct store *s, const struct entry *e)
 	case MUTUA__BODY__PAYLOAD_BLOCK:
 	case MUTUA__BODY__PAYLOAD_UNBLOCK:
 		return booking_fold(s, e);
+	case MUTUA__BODY__PAYLOAD_DELEGATION:
+	case MUTUA__BODY__PAYLOAD_REVOCATION:
+		return staff_fold(s, e);
 	default:
 		if (b->payload_case == MUTUA__BODY__PAYLOAD_REQUEST ||
 		    entry_is_transition(b->payload_case))

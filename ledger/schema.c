@@ -255,6 +255,31 @@
  *   resource's owner, not backdated, not lifted by an unblock of the
  *   owner's (version 7).
  *
+ * delegations(id BLOB PRIMARY KEY, member BLOB, author BLOB, seq INTEGER,
+ *             place INTEGER, time INTEGER, key BLOB, xkey BLOB, name TEXT,
+ *             roles TEXT, mask INTEGER, until_ms INTEGER)
+ *   One row a delegation entry (staff_fold; version 10).
+ *     id             the delegation's entry id; member, its author's
+ *                    member; author, its signing key; seq, place as in
+ *                    blocks; time, its author's clock (data)
+ *     key, xkey      the staff person's Ed25519 and X25519 keys (card)
+ *     name           the name the member gives them
+ *     roles, mask    the roles comma-joined ("borrow,lend"), and as bits
+ *                    1 << role (entry.h ENTRY_ROLE_*)
+ *     until_ms       the last signed time it covers, NULL none
+ *
+ * revocations(id BLOB PRIMARY KEY, delegation BLOB, member BLOB,
+ *             author BLOB, seq INTEGER, place INTEGER, time INTEGER,
+ *             reason TEXT)
+ *   One row a revocation entry (staff_fold; version 10).
+ *     id             the revocation's entry id; delegation, the one it
+ *                    names, whoever's: it counts (staff.c) only when that
+ *                    delegation is its member's and no earlier revocation
+ *                    of the member names it
+ *     member, author its author's member and signing key; seq, place as
+ *                    in blocks; time, its author's clock (data)
+ *     reason         the member's words, '' none
+ *
  * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
  *   Each photo hash a step's condition report names (version 9), for
  *   verify-photo; index loan_photos_step.
@@ -590,6 +615,8 @@
  *      loan_events.meter, fuel, damage, forfeit; proposals.forfeit;
  *      loan_photos; offers_fts
  *      (issue 16). Filled by a refold
+ *  10  delegations, revocations and their indexes delegations_member_key,
+ *      revocations_delegation (issue 17, staff.h). Filled by a refold
  */
 #include "schema.h"
 
@@ -837,6 +864,19 @@ static const char v9_sql[] =
 	"CREATE VIRTUAL TABLE offers_fts USING fts5(title, description, location,"
 	" content = 'resources', content_rowid = 'rowid',"
 	" tokenize = 'unicode61 remove_diacritics 2');";
+/* Delegations to staff and their revocations (issue 17, staff.h). Filled
+ * by a refold. */
+static const char v10_sql[] =
+	"CREATE TABLE delegations(id BLOB PRIMARY KEY, member BLOB NOT NULL,"
+	" author BLOB NOT NULL, seq INTEGER NOT NULL, place INTEGER NOT NULL,"
+	" time INTEGER NOT NULL, key BLOB NOT NULL, xkey BLOB NOT NULL,"
+	" name TEXT NOT NULL, roles TEXT NOT NULL, mask INTEGER NOT NULL,"
+	" until_ms INTEGER);"
+	"CREATE INDEX delegations_member_key ON delegations(member, key, place);"
+	"CREATE TABLE revocations(id BLOB PRIMARY KEY, delegation BLOB NOT NULL,"
+	" member BLOB NOT NULL, author BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" place INTEGER NOT NULL, time INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX revocations_delegation ON revocations(delegation, place);";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -850,6 +890,7 @@ const struct schema_step schema_steps[] = {
 	{7, v7_sql, 1},
 	{8, v8_sql, 1},
 	{9, v9_sql, 1},
+	{10, v10_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -11,6 +11,7 @@
 #include "member.h"
 #include "schema.h"
 #include "search.h"
+#include "staff.h"
 #include "store_int.h"
 #include "view.h"
 #include "util.h"
@@ -1192,7 +1193,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	/* invariant 11: an entry the fold ignores is refused, with its reason,
 	 * before it leaves the transaction */
 	if (put_entry(s, &e, 1, 1) || settle(s, 0) || lending_refusal(s, &e) ||
-	    governance_refusal(s, &e) ||
+	    governance_refusal(s, &e) || staff_refusal(s, &e) ||
 	    (own_txn ? store_commit(s, k) : store_exec(s, "RELEASE append")))
 		goto fail;
 	if (id_out)

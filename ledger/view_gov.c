@@ -52,7 +52,10 @@ const struct view view_entry_log = {
 	"SELECT lower(hex(e.author)) AS author, m.name AS author_name,"
 	" e.seq AS seq, lower(hex(e.id)) AS id, e.type AS type,"
 	" mutua_time(e.time, 'seconds') AS time,"
-	" (SELECT " VIEW_REPORT_SQL("v") " FROM loan_events v WHERE v.id = e.id) AS report"
+	" coalesce((SELECT " VIEW_REPORT_SQL("v") " FROM loan_events v WHERE v.id = e.id),"
+	"  (SELECT d.name || ' (' || d.roles || ')' FROM delegations d WHERE d.id = e.id),"
+	"  (SELECT substr(lower(hex(r.delegation)), 1, 12) || iif(r.reason != '', ': '"
+	"   || r.reason, '') FROM revocations r WHERE r.id = e.id)) AS report"
 	" FROM entries e LEFT JOIN members m ON m.id = e.author"
 	" WHERE (?1 IS NULL OR e.author = ?1)"
 	" ORDER BY e.time DESC, e.n DESC LIMIT ?2"};

@@ -104,6 +104,7 @@ int cmd_offer(struct ctx *c, int argc, char **argv);
 int cmd_log(struct ctx *c, int argc, char **argv);
 int cmd_reindex(struct ctx *c, int argc, char **argv);
 int cmd_feed(struct ctx *c, int argc, char **argv);
+int cmd_staff(struct ctx *c, int argc, char **argv);
 int cmd_sync(struct ctx *c, int argc, char **argv);
 int cmd_borrow(struct ctx *c, int argc, char **argv);
 int cmd_block(struct ctx *c, int argc, char **argv);

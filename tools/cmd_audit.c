@@ -2,6 +2,7 @@
  * auditor, and its verification from scratch. */
 #include "audit.h"
 #include "cli.h"
+#include "staff.h"
 #include "i18n.h"
 #include "history.h"
 #include "json.h"
@@ -83,6 +84,45 @@ static void on_progress(void *arg, uint64_t entries, uint64_t done, uint64_t tot
 	fputc('\r', stderr);
 	fprintf(stderr, _("audit: %llu entries, %d%%"), (unsigned long long)entries,
 		total ? (int)(100 * done / total) : 0);
+}
+
+/* The delegations each member gave its staff (staff.h, view_staff_all,
+ * on the audit's scratch store): in the summary object with --json, else
+ * one line a delegation under its member, when there are any. */
+static int staff_out(struct ctx *c, struct store *scratch)
+{
+	struct view_rows *r = view_open(scratch, &view_staff_all, NULL, 0, c->json);
+	int rc, n = 0;
+	char last[HEX_ID_LEN + 1] = "";
+	if (!r)
+		return -1;
+	if (c->json)
+		fputs(",\"delegations\":[", stdout);
+	while ((rc = view_next(r)) == 1) {
+		if (c->json) {
+			fputs(n++ ? "," : "", stdout);
+			fputs(view_text(r, 0), stdout);
+			continue;
+		}
+		if (!n++)
+			puts(_("delegations to staff (who may act for each member):"));
+		const char *member = view_text(r, 1);
+		if (member && strcmp(member, last)) {
+			snprintf(last, sizeof last, "%s", member);
+			printf("  %s (%.12s)\n", view_text(r, 0) ? view_text(r, 0) : "?", member);
+		}
+		printf(_("    %s: %s, key %.12s, since seq %lld"), view_text(r, 2), view_text(r, 3),
+		       view_text(r, 8), (long long)view_int(r, 5));
+		if (!view_is_null(r, 4))
+			printf(_(", until %s"), view_text(r, 4));
+		if (!view_is_null(r, 6))
+			printf(_(", revoked at seq %lld"), (long long)view_int(r, 6));
+		putchar('\n');
+	}
+	if (c->json)
+		fputs("]", stdout);
+	view_close(&r);
+	return rc < 0 ? -1 : 0;
 }
 
 /* How far the bundle goes, member by member (view_heads, read on the
@@ -250,7 +290,7 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		fputs(",\"entries_per_s\":", stdout);
 		json_real(stdout, rate);
 		printf(",\"threads\":%d", sum.threads);
-		rc = heads_out(c, scratch);
+		rc = heads_out(c, scratch) || staff_out(c, scratch);
 		puts("}");
 	} else {
 		printf(_("%sfederation %s (%s)\n"), sum.issues ? "\n" : "", sum.fed_name, fed);
@@ -267,7 +307,7 @@ int cmd_audit(struct ctx *c, int argc, char **argv)
 		}
 		printf(_("checked in %.2f s (%.0f entries/s, %d threads)\n"), sum.seconds, rate,
 		       sum.threads);
-		rc = heads_out(c, scratch);
+		rc = heads_out(c, scratch) || staff_out(c, scratch);
 		if (sum.issues)
 			printf(_("audit FAILED: %llu violation(s)\n"), (unsigned long long)sum.issues);
 		else if (sum.incomplete)

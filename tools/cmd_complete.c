@@ -28,6 +28,7 @@ static const struct {
 	{"propose", "admit exclude set rekey settle"},
 	{"key", "rotate"},
 	{"requests", "show"},
+	{"staff", "add revoke list"},
 };
 
 static const struct {
@@ -38,6 +39,7 @@ static const struct {
 	{"--state", "requested accepted declined cancelled handed_over returned claimed "
 		    "disputed closed"},
 	{"--rule", "majority colleges"},
+	{"--role", "borrow lend admin"},
 };
 
 static void words(const char *list)

@@ -251,6 +251,17 @@ static const struct help_cmd cmds[] = {
 	{"status", "mutua status", NO_OPTS, "mutua status"},
 	{"doctor", "mutua doctor", NO_OPTS, "mutua doctor"},
 	{"feed", "mutua feed stop|resume MEMBER", NO_OPTS, "mutua feed stop Delta"},
+	{"staff",
+	 "mutua staff add CARD --name NAME --role borrow|lend|admin [--role ...] [--until DATE]\n"
+	 "mutua staff revoke NAME|ID [--reason TEXT]\n"
+	 "mutua staff list [--all]",
+	 OPTS({"--name NAME", N_("the staff person's name, as the member knows them")},
+	      {"--role ROLE", N_("borrow, lend or admin; repeat for several")},
+	      {"--until DATE", N_("the last day the delegation covers (signed times of the entries)")},
+	      {"--reason TEXT", N_("revoke: why, kept in the member's feed")},
+	      {"--all", N_("list: the revoked delegations too")}),
+	 N_("mutua staff add lea.card --name 'Léa Martin' --role borrow --until 2027-06-30\n"
+	    "mutua staff revoke 'Léa Martin' --reason 'left the association'")},
 };
 
 const struct help_cmd *help_find(const char *name)

@@ -32,6 +32,7 @@ static const struct {
 	{"card", cmd_card, G_SETUP, N_("print this member's signed card")},
 	{"profile", cmd_profile, G_SETUP, N_("publish this member's name, college and endpoints")},
 	{"federation", cmd_federation, G_SETUP, N_("create, join or show the federation")},
+	{"staff", cmd_staff, G_SETUP, N_("name the people who act for this member, with their roles, or revoke them")},
 	{"offer", cmd_offer, G_LEND, N_("add, list, show, update or withdraw resources")},
 	{"borrow", cmd_borrow, G_LEND, N_("ask to borrow a resource for a slot")},
 	{"block", cmd_block, G_LEND, N_("hold one of this member's resources for its own use or maintenance")},

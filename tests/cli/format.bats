@@ -16,7 +16,8 @@
 # for the truck, C cancels its request for the room, A updates the
 # truck's rate; B borrows the truck through every step to its close,
 # then again to a claim of A that B disputes and C proposes to settle; C
-# borrows it to a claim it agrees to; A proposes a parameter that B and C
+# borrows it to a claim it agrees to; A delegates to a staff person and
+# revokes it; A proposes a parameter that B and C
 # vote, and the exclusion of C, B a rekey of C and a close-grace (left
 # open); B rotates its key (a card inside an entry), offers with the new
 # key and withdraws the room; A and B checkpoint their feeds (Merkle
@@ -96,6 +97,13 @@ setup_file() {
 	# the waitlist
 	k=$(mutua --home "$A" block "$TRUCK" --from 2026-03-01 --to 2026-03-02 --reason maintenance \
 		--note "vidange") && mutua --home "$A" unblock "$k" >/dev/null || return 1
+	# a staff person's delegation (a card of their own keys) and its
+	# revocation
+	mutua --home "$T/lea" init --name "Léa Martin" >/dev/null &&
+		mutua --home "$T/lea" card >"$T/lea.card" || return 1
+	k=$(mutua --home "$A" staff add "$T/lea.card" --name "Léa Martin" --role borrow \
+		--role lend --until 2027-06-30) &&
+		mutua --home "$A" staff revoke "$k" --reason "fin de contrat" >/dev/null || return 1
 	r=$(mutua --home "$C" borrow "$TRUCK" --from 2026-03-05 --to 2026-03-05 --wait) || return 1
 	share "$C" "$A" && mutua --home "$A" decline "$r" --waitlist >/dev/null || return 1
 	r=$(mutua --home "$B" borrow "$TRUCK" --from 2026-01-05 --to 2026-01-06) || return 1
@@ -202,8 +210,9 @@ both_refuse() {
 	history
 	local out mine audit arr node t
 	# every payload type of FORMAT.md §5 is there, for the mutations too
-	for t in profile offer offer-update offer-withdraw request accept decline cancel \
-		handover return close agree dispute proposal vote rotate tally checkpoint witness; do
+	for t in profile offer offer-update offer-withdraw block unblock delegation revocation \
+		request accept decline cancel handover return close agree dispute proposal vote \
+		rotate tally checkpoint witness; do
 		bt list "$BUNDLE" | awk -v t="$t" '$5 == t { f = 1 } END { exit !f }' || {
 			echo "no $t entry in the history" >&2
 			return 1

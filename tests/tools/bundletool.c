@@ -79,6 +79,13 @@
  *         block RESOURCE START END QTY   a block (maintenance) of RESOURCE
  *                                        over [START, END) ms
  *         unblock BLOCK                  an unblock of that block
+ *         delegate CARDFILE NAME ROLES [UNTIL] [badsig]
+ *                                        a delegation to that card's keys,
+ *                                        ROLES numbers comma-joined as
+ *                                        given ("1,1", "2,1": unchecked),
+ *                                        UNTIL ms (0: none); badsig flips
+ *                                        a byte of the card's signature
+ *         revoke DELEGATION [REASON]     a revocation of that id
  *         series RESOURCE START END UNTIL
  *                                        a weekly series request (ms), of
  *                                        any length the caller asks
@@ -768,6 +775,9 @@ static int cmd_sign(int argc, char **argv)
 	Mutua__KeyRotation kr = MUTUA__KEY_ROTATION__INIT;
 	Mutua__Block blk = MUTUA__BLOCK__INIT;
 	Mutua__Unblock ub = MUTUA__UNBLOCK__INIT;
+	Mutua__Delegation dg = MUTUA__DELEGATION__INIT;
+	Mutua__Revocation rv = MUTUA__REVOCATION__INIT;
+	uint32_t roles[8];
 	Mutua__Request rq = MUTUA__REQUEST__INIT;
 	uint8_t prop[32], ids[64][32], cut_key[32], prev[32];
 	ProtobufCBinaryData cites[64];
@@ -877,6 +887,33 @@ static int cmd_sign(int argc, char **argv)
 		ub.block = (ProtobufCBinaryData){32, prop};
 		b.payload_case = MUTUA__BODY__PAYLOAD_UNBLOCK;
 		b.unblock = &ub;
+	} else if (!strcmp(kind, "delegate") && argc >= 9 && argc <= 11) {
+		size_t n;
+		char *text = (char *)file_read(argv[6], 65536, &n);
+		if (!text || !(dg.card = card_decode(text, NULL)))
+			return die("%s", err_msg());
+		free(text);
+		kr.card = dg.card; /* freed below */
+		dg.name = argv[7];
+		snprintf(reqbuf, sizeof reqbuf, "%s", argv[8]);
+		for (char *p = strtok(reqbuf, ","); p && dg.n_roles < 8; p = strtok(NULL, ","))
+			roles[dg.n_roles++] = (uint32_t)strtoul(p, NULL, 10);
+		dg.roles = roles;
+		if (argc >= 10 && strtoll(argv[9], NULL, 10)) {
+			dg.has_until = 1;
+			dg.until = strtoll(argv[9], NULL, 10);
+		}
+		if (argc == 11 && !strcmp(argv[10], "badsig"))
+			dg.card->sig.data[7] ^= 1;
+		b.payload_case = MUTUA__BODY__PAYLOAD_DELEGATION;
+		b.delegation = &dg;
+	} else if (!strcmp(kind, "revoke") && (argc == 7 || argc == 8)) {
+		if (hex_decode(prop, 32, argv[6]))
+			return 2;
+		rv.delegation = (ProtobufCBinaryData){32, prop};
+		rv.reason = argc == 8 ? argv[7] : NULL;
+		b.payload_case = MUTUA__BODY__PAYLOAD_REVOCATION;
+		b.revocation = &rv;
 	} else if (!strcmp(kind, "rotate") && argc == 7) {
 		size_t n;
 		char *text = (char *)file_read(argv[6], 65536, &n);

@@ -152,6 +152,8 @@ def distinct(vb, v, typ, i):
         return i.to_bytes(len(v), "big")
     if typ == "string":
         return v + b"%05d" % i
+    if typ in vb.VARINT_TYPES:
+        return v + i
     for num in sorted(vb.SCHEMA[typ]):
         name, t, label = vb.SCHEMA[typ][num]
         if t == "bytes" and label != "rep" and name in v:
@@ -165,7 +167,8 @@ def variants(vb, d, msg):
     to each edge value, an optional field dropped, a bytes field one byte
     shorter or longer or an absent one of 31 and 32 bytes, a repeated
     field emptied or made 512, 513, 1500 or 1501 distinct elements long, its
-    first element repeated, its elements reversed."""
+    first element repeated, its elements reversed, a repeated varint's first
+    element at each edge value."""
     oneof = vb.ONEOFS.get(msg, set())
     for num, (name, typ, label) in sorted(vb.SCHEMA[msg].items()):
         if num in oneof and name not in d:
@@ -190,6 +193,9 @@ def variants(vb, d, msg):
             yield dict(d, **{name: d[name][::-1]})
             if typ == "bytes":
                 yield dict(d, **{name: [d[name][0][:-1]] + d[name][1:]})
+            if typ in vb.VARINT_TYPES:  # a delegation's roles: each edge first
+                for e in EDGES:
+                    yield dict(d, **{name: [e] + d[name][1:]})
         if typ in vb.SCHEMA and d.get(name):
             if label == "rep":
                 for sub in variants(vb, d[name][0], typ):

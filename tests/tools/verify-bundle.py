@@ -87,6 +87,8 @@ SCHEMA = {
              12: ("offer_update", "OfferUpdate", "opt"),
              13: ("offer_withdraw", "OfferWithdraw", "opt"),
              14: ("block", "Block", "opt"), 15: ("unblock", "Unblock", "opt"),
+             16: ("delegation", "Delegation", "opt"),
+             17: ("revocation", "Revocation", "opt"),
              20: ("request", "Request", "opt"), 21: ("accept", "Transition", "opt"),
              22: ("decline", "Transition", "opt"), 23: ("cancel", "Transition", "opt"),
              24: ("handover", "Transition", "opt"),
@@ -109,6 +111,9 @@ SCHEMA = {
               3: ("end", "int64", "req"), 4: ("quantity", "uint64", "req"),
               5: ("reason", "uint32", "req"), 6: ("note", "string", "opt")},
     "Unblock": {1: ("block", "bytes", "req")},
+    "Delegation": {1: ("card", "Card", "req"), 2: ("name", "string", "req"),
+                   3: ("roles", "uint32", "rep"), 4: ("until", "int64", "opt")},
+    "Revocation": {1: ("delegation", "bytes", "req"), 2: ("reason", "string", "opt")},
     "Request": {1: ("resource", "bytes", "req"), 2: ("start", "int64", "req"),
                 3: ("end", "int64", "req"), 4: ("quantity", "uint64", "req"),
                 5: ("note", "string", "opt"), 6: ("rate", "uint64", "opt"),
@@ -154,7 +159,7 @@ SCHEMA = {
                 3: ("founders", "Card", "rep"), 4: ("credit_limit", "uint64", "req"),
                 5: ("time", "int64", "req"), 6: ("governance", "Governance", "opt")},
 }
-ONEOFS = {"Body": {10, 11, 12, 13, 14, 15, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30, 31, 32, 33,
+ONEOFS = {"Body": {10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 25, 26, 27, 28, 30, 31, 32, 33,
                    40, 41},
           "Proposal": {1, 2, 3, 4, 7}}
 VARINT_TYPES = {"uint32", "uint64", "int64", "bool"}
@@ -482,6 +487,22 @@ def payload(b, ver):
         text(p.get("note"), "note", 1000, multiline=True)
     elif kind == "unblock":
         size(p["block"], "block id")
+    elif kind == "delegation":
+        nonempty(p["name"], "delegation name")
+        text(p["name"], "name", 128)
+        roles = p["roles"]
+        in_range(len(roles), 1, 3, "delegation roles")
+        for i, r in enumerate(roles):
+            in_range(r, 1, 3, "delegation role")
+            if i and roles[i - 1] >= r:
+                raise Bad("delegation roles must be sorted, each once")
+        if "until" in p:
+            in_range(p["until"], TIME_MIN, TIME_MAX, "delegation until")
+        if card(p["card"], ver, "delegated card")["id"] == b["author"]:
+            raise Bad("a delegation names another key than the member's own")
+    elif kind == "revocation":
+        size(p["delegation"], "delegation id")
+        text(p.get("reason"), "reason", 1000, multiline=True)
     elif kind == "request":
         size(p["resource"], "resource id")
         for t in ("start", "end"):

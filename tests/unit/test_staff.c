@@ -1,0 +1,561 @@
+/* test_staff.c - delegations to staff (staff.c, staff.h): what entry_decode
+ * refuses in a delegation (roles, until, the card), where a delegation is
+ * in force in its member's feed (staff_may), a revocation of another
+ * member's delegation or of none without effect (refused by the member's
+ * own node, named by staff_ignored), and the same tables and verdicts in
+ * every arrival order of two feeds.
+ *
+ * Real SQLite stores in a temporary folder, keys from fixed seeds, a
+ * genesis of two founders A and B; L and M are staff people's keys.
+ * Entries reach other stores through store_insert_batch, as from a peer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "store_helpers.h"
+#include "entry.h"
+#include "federation.h"
+#include "staff.h"
+#include "store.h"
+#include "util.h"
+
+#include <sodium.h>
+#include <time.h>
+
+#define D 86400000LL
+#define T0 1793491200000LL /* 2026-11-01T00:00:00Z: every DAY(n) used is past */
+#define DAY(n) (T0 + (int64_t)(n) * D)
+#define BORROW ENTRY_ROLE_BORROW
+#define LEND ENTRY_ROLE_LEND
+#define ADMIN ENTRY_ROLE_ADMIN
+
+static struct key *ka, *kb, *kl, *km;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (sodium_init() < 0)
+		return -1;
+	ka = key_seeded(0xa1);
+	kb = key_seeded(0xb2);
+	kl = key_seeded(0x1e);
+	km = key_seeded(0x3e);
+	return ka && kb && kl && km ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	key_destroy(&ka);
+	key_destroy(&kb);
+	key_destroy(&kl);
+	key_destroy(&km);
+	return 0;
+}
+
+#define STORES_MAX 16
+
+struct fx {
+	char *dir;
+	uint8_t *gen;
+	size_t glen;
+	int n;
+	struct store *st[STORES_MAX];
+};
+
+static struct store *fx_store(struct fx *f)
+{
+	char name[32];
+	assert_true(f->n < STORES_MAX);
+	snprintf(name, sizeof name, "s%d.db", f->n);
+	char *p = path_in(f->dir, name);
+	struct store *s = store_adopted(p, f->gen, f->glen);
+	free(p);
+	f->st[f->n++] = s;
+	return s;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	f->dir = tmpdir_new();
+	char *cards[2] = {card_make(ka, "Alpha", "", NULL, 0, T0),
+			  card_make(kb, "Beta", "", NULL, 0, T0)};
+	assert_non_null(cards[0]);
+	assert_non_null(cards[1]);
+	if (genesis_make(&f->gen, &f->glen, "Pole Sud", NULL, cards, 2, 0, T0))
+		fail_msg("genesis_make: %s", err_msg());
+	free(cards[0]);
+	free(cards[1]);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	for (int i = 0; i < f->n; i++)
+		store_close(&f->st[i]);
+	free(f->gen);
+	tmpdir_remove(&f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---- entries ---------------------------------------------------------- */
+
+/* Signs b as k's next entry in s at time, as a patched node would (no
+ * rule asked): 0 and e filled, or -1 when entry_decode refuses it. */
+static int seal(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
+		struct entry *e)
+{
+	static struct feed_head h;
+	assert_int_equal(store_feed_head(s, k->id, &h), 0);
+	b->federation = (ProtobufCBinaryData){32, (uint8_t *)store_fed_id(s)};
+	b->author = (ProtobufCBinaryData){32, (uint8_t *)k->id};
+	b->seq = h.seq + 1;
+	b->has_prev = h.seq > 0;
+	b->prev = (ProtobufCBinaryData){h.seq > 0 ? 32 : 0, h.seq > 0 ? h.link : NULL};
+	b->time = time;
+	return entry_seal(e, k, b);
+}
+
+/* Stores e in s as received (it must be added), keeps its id. */
+static void put(struct store *s, struct entry *e, uint8_t id[32])
+{
+	struct raw_entry raw = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
+	struct batch_result r;
+	assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
+	if (r.added != 1)
+		fail_msg("entry not added: %s", err_msg());
+	if (id)
+		memcpy(id, e->id, 32);
+	entry_free(e);
+}
+
+/* A card of k's keys, signed by sk (k itself for a good one). */
+static Mutua__Card *card_of(const struct key *k)
+{
+	char *text = card_make(k, "Staff", "", NULL, 0, T0);
+	assert_non_null(text);
+	Mutua__Card *c = card_decode(text, NULL);
+	free(text);
+	assert_non_null(c);
+	return c;
+}
+
+/* Delegation body of card c: roles, until (0: none). */
+static void delegation_body(Mutua__Body *b, Mutua__Delegation *d, Mutua__Card *c,
+			    const char *name, uint32_t *roles, size_t n, int64_t until)
+{
+	mutua__body__init(b);
+	mutua__delegation__init(d);
+	d->card = c;
+	d->name = (char *)name;
+	d->roles = roles;
+	d->n_roles = n;
+	d->has_until = until != 0;
+	d->until = until;
+	b->payload_case = MUTUA__BODY__PAYLOAD_DELEGATION;
+	b->delegation = d;
+}
+
+static void delegate(struct store *s, const struct key *k, const struct key *staff,
+		     uint32_t *roles, size_t n, int64_t until, int64_t time, uint8_t id[32])
+{
+	Mutua__Body b;
+	Mutua__Delegation d;
+	Mutua__Card *c = card_of(staff);
+	struct entry e;
+	delegation_body(&b, &d, c, "Léa Martin", roles, n, until);
+	if (seal(s, k, &b, time, &e))
+		fail_msg("delegation refused: %s", err_msg());
+	put(s, &e, id);
+	mutua__card__free_unpacked(c, NULL);
+}
+
+static void revoke_as(struct store *s, const struct key *k, const uint8_t del[32], int64_t time,
+		   uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Revocation r = MUTUA__REVOCATION__INIT;
+	struct entry e;
+	r.delegation = (ProtobufCBinaryData){32, (uint8_t *)del};
+	r.reason = "a quitté l'association";
+	b.payload_case = MUTUA__BODY__PAYLOAD_REVOCATION;
+	b.revocation = &r;
+	if (seal(s, k, &b, time, &e))
+		fail_msg("revocation refused: %s", err_msg());
+	put(s, &e, id);
+}
+
+/* An entry of k's feed that is neither (a profile), to move it on. */
+static void filler(struct store *s, const struct key *k, int64_t time)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	struct entry e;
+	Mutua__Profile p = MUTUA__PROFILE__INIT;
+	uint8_t xk[32];
+	memcpy(xk, k->xpk, 32);
+	p.name = k == ka ? "Alpha" : "Beta";
+	p.transport_key = (ProtobufCBinaryData){32, xk};
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROFILE;
+	b.profile = &p;
+	if (seal(s, k, &b, time, &e))
+		fail_msg("profile refused: %s", err_msg());
+	put(s, &e, NULL);
+}
+
+/* ---- decode ----------------------------------------------------------- */
+
+static void expect_refused(struct store *s, Mutua__Body *b, const char *why)
+{
+	struct entry e;
+	if (seal(s, ka, b, DAY(1), &e) == 0) {
+		entry_free(&e);
+		fail_msg("accepted, expected: %s", why);
+	}
+	if (!strstr(err_msg(), why))
+		fail_msg("refused with '%s', expected '%s'", err_msg(), why);
+}
+
+static void test_decode_refuses_bad_delegations(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	Mutua__Body b;
+	Mutua__Delegation d;
+	Mutua__Card *c = card_of(kl);
+	uint32_t dup[] = {BORROW, BORROW}, unsorted[] = {LEND, BORROW}, unknown[] = {4},
+		 ok[] = {BORROW, LEND};
+
+	delegation_body(&b, &d, c, "Léa", dup, 2, 0);
+	expect_refused(s, &b, "roles must be sorted, each once");
+	delegation_body(&b, &d, c, "Léa", unsorted, 2, 0);
+	expect_refused(s, &b, "roles must be sorted, each once");
+	delegation_body(&b, &d, c, "Léa", unknown, 1, 0);
+	expect_refused(s, &b, "role 4 unknown");
+	delegation_body(&b, &d, c, "Léa", ok, 0, 0);
+	expect_refused(s, &b, "delegation of 0 roles");
+	delegation_body(&b, &d, c, "Léa", ok, 2, 1000);
+	expect_refused(s, &b, "until out of range");
+	delegation_body(&b, &d, c, "", ok, 2, 0);
+	expect_refused(s, &b, "empty name");
+	delegation_body(&b, &d, c, "Léa\nMartin", ok, 2, 0);
+	expect_refused(s, &b, "name");
+
+	/* the card's self-signature */
+	c->sig.data[3] ^= 1;
+	delegation_body(&b, &d, c, "Léa", ok, 2, 0);
+	expect_refused(s, &b, "card");
+	c->sig.data[3] ^= 1;
+	/* the member's own card */
+	Mutua__Card *own = card_of(ka);
+	delegation_body(&b, &d, own, "Léa", ok, 2, 0);
+	expect_refused(s, &b, "another key than the member's own");
+	mutua__card__free_unpacked(own, NULL);
+
+	/* a transport key of 31 bytes, validly self-signed */
+	Mutua__CardBody *cb = mutua__card_body__unpack(NULL, c->body.len, c->body.data);
+	assert_non_null(cb);
+	cb->transport_key.len = 31;
+	size_t n = mutua__card_body__get_packed_size(cb);
+	uint8_t body[512], m[600], sig[64];
+	assert_true(n < sizeof body);
+	mutua__card_body__pack(cb, body);
+	mutua__card_body__free_unpacked(cb, NULL);
+	memcpy(m, CARD_SIG_DOMAIN, sizeof CARD_SIG_DOMAIN);
+	memcpy(m + sizeof CARD_SIG_DOMAIN, body, n);
+	crypto_sign_detached(sig, NULL, m, sizeof CARD_SIG_DOMAIN + n, kl->sign_sk);
+	Mutua__Card bad = MUTUA__CARD__INIT;
+	bad.body = (ProtobufCBinaryData){n, body};
+	bad.sig = (ProtobufCBinaryData){64, sig};
+	delegation_body(&b, &d, &bad, "Léa", ok, 2, 0);
+	expect_refused(s, &b, "card is damaged");
+
+	/* a revocation names 32 bytes */
+	Mutua__Body rb = MUTUA__BODY__INIT;
+	Mutua__Revocation r = MUTUA__REVOCATION__INIT;
+	uint8_t id[31] = {0};
+	r.delegation = (ProtobufCBinaryData){31, id};
+	rb.payload_case = MUTUA__BODY__PAYLOAD_REVOCATION;
+	rb.revocation = &r;
+	expect_refused(s, &rb, "delegation id must be 32 bytes");
+
+	/* and the good one passes */
+	delegation_body(&b, &d, c, "Léa", ok, 2, DAY(30));
+	struct entry e;
+	assert_int_equal(seal(s, ka, &b, DAY(1), &e), 0);
+	entry_free(&e);
+	mutua__card__free_unpacked(c, NULL);
+}
+
+/* ---- in force --------------------------------------------------------- */
+
+static int may(struct store *s, const struct key *member, const struct key *staff,
+	       uint32_t role, int64_t place, int64_t time, const char *why_part)
+{
+	char why[200];
+	int rc = staff_may(s, member->id, staff->id, role, place, time, why, sizeof why);
+	assert_true(rc >= 0);
+	if (why_part && !strstr(why, why_part))
+		fail_msg("role %u place %lld: why '%s', expected '%s'", role, (long long)place, why,
+			 why_part);
+	return rc;
+}
+
+static void test_in_force_by_place_role_and_until(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint32_t bl[] = {BORROW, LEND};
+	uint8_t d1[32], r1[32];
+	filler(s, ka, DAY(1));                        /* place 1 */
+	delegate(s, ka, kl, bl, 2, DAY(10), DAY(2), d1); /* place 2 */
+	filler(s, ka, DAY(3));                        /* place 3 */
+	revoke_as(s, ka, d1, DAY(4), r1);                /* place 4 */
+
+	assert_int_equal(may(s, ka, kl, BORROW, 1, DAY(1), "no delegation"), 0);
+	assert_int_equal(may(s, ka, kl, BORROW, 2, DAY(2), "no delegation"), 0);
+	assert_int_equal(may(s, ka, kl, BORROW, 3, DAY(3), NULL), 1);
+	assert_int_equal(may(s, ka, kl, LEND, 3, DAY(3), NULL), 1);
+	assert_int_equal(may(s, ka, kl, ADMIN, 3, DAY(3), "does not grant the role admin"), 0);
+	/* until is compared with the acting entry's signed time */
+	assert_int_equal(may(s, ka, kl, BORROW, 3, DAY(10), NULL), 1);
+	assert_int_equal(may(s, ka, kl, BORROW, 3, DAY(10) + 1, "ended"), 0);
+	/* from the revocation's place on */
+	assert_int_equal(may(s, ka, kl, BORROW, 5, DAY(4), "revoked"), 0);
+	assert_int_equal(may(s, ka, kl, BORROW, INT64_MAX, DAY(4), "revoked"), 0);
+	/* another key, another member */
+	assert_int_equal(may(s, ka, km, BORROW, 3, DAY(3), "no delegation"), 0);
+	assert_int_equal(may(s, kb, kl, BORROW, 3, DAY(3), "no delegation"), 0);
+
+	/* a new delegation of the same key after the revocation */
+	uint32_t a[] = {ADMIN};
+	uint8_t d2[32];
+	delegate(s, ka, kl, a, 1, 0, DAY(5), d2);     /* place 5 */
+	assert_int_equal(may(s, ka, kl, ADMIN, 6, DAY(40), NULL), 1);
+	assert_int_equal(may(s, ka, kl, BORROW, 6, DAY(5), "revoked"), 0);
+
+	/* the same after a refold */
+	assert_int_equal(store_reindex(s), 0);
+	assert_int_equal(may(s, ka, kl, BORROW, 3, DAY(3), NULL), 1);
+	assert_int_equal(may(s, ka, kl, BORROW, 5, DAY(4), "revoked"), 0);
+	assert_int_equal(may(s, ka, kl, ADMIN, 6, DAY(40), NULL), 1);
+}
+
+/* ---- hostile revocations ---------------------------------------------- */
+
+struct seen {
+	int n;
+	char why[4][120];
+};
+
+static void on_ignored(void *arg, const uint8_t *member, uint64_t seq, const char *target,
+		       const char *why)
+{
+	struct seen *v = arg;
+	(void)member, (void)seq, (void)target;
+	if (v->n < 4)
+		snprintf(v->why[v->n], sizeof v->why[0], "%s", why);
+	v->n++;
+}
+
+static void test_revocation_of_another_members_delegation(void **state)
+{
+	struct fx *f = *state;
+	struct store *sa = fx_store(f), *sb = fx_store(f);
+	uint32_t bo[] = {BORROW};
+	uint8_t d1[32], r1[32], nothing[32];
+	delegate(sa, ka, kl, bo, 1, 0, DAY(1), d1);
+	/* B's own node refuses to sign a revocation of A's delegation */
+	assert_int_equal(staff_revoke(sb, kb, d1, NULL), -1);
+	assert_non_null(strstr(err_msg(), STAFF_NO_SUCH));
+	/* B's patched node signs it; A's store takes it, and it does nothing */
+	revoke_as(sb, kb, d1, DAY(2), r1);
+	struct entry e;
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Revocation r = MUTUA__REVOCATION__INIT;
+	r.delegation = (ProtobufCBinaryData){32, d1};
+	b.payload_case = MUTUA__BODY__PAYLOAD_REVOCATION;
+	b.revocation = &r;
+	/* the same entry again, into A's store (B's seq 1) */
+	sqlite3_stmt *st = db_prep(sb, "SELECT body, sig FROM entries WHERE id = ?1");
+	sqlite3_bind_blob(st, 1, r1, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(entry_decode(&e, sqlite3_column_blob(st, 0),
+				      (size_t)sqlite3_column_bytes(st, 0),
+				      sqlite3_column_blob(st, 1), 64), 0);
+	sqlite3_finalize(st);
+	put(sa, &e, NULL);
+	assert_int_equal(may(sa, ka, kl, BORROW, INT64_MAX, DAY(3), NULL), 1);
+	/* A's revocation of nothing: refused by its node, ignored when forged */
+	memset(nothing, 7, sizeof nothing);
+	assert_int_equal(staff_revoke(sa, ka, nothing, NULL), -1);
+	assert_non_null(strstr(err_msg(), STAFF_NO_SUCH));
+	revoke_as(sa, ka, nothing, DAY(3), NULL);
+	/* A's revocation, then once more: the second is without effect */
+	assert_int_equal(staff_revoke(sa, ka, d1, "fin de contrat"), 0);
+	assert_int_equal(staff_revoke(sa, ka, d1, NULL), -1);
+	assert_non_null(strstr(err_msg(), STAFF_ALREADY));
+	assert_int_equal(may(sa, ka, kl, BORROW, INT64_MAX, DAY(3), "revoked"), 0);
+
+	struct seen v = {0};
+	assert_int_equal(staff_ignored(sa, on_ignored, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_string_equal(v.why[0], STAFF_NO_SUCH);
+	assert_string_equal(v.why[1], STAFF_NO_SUCH);
+	(void)b;
+}
+
+/* ---- arrival orders --------------------------------------------------- */
+
+/* Every entry of s (body, sig) in (author, seq) order. */
+struct rec {
+	uint8_t *body, *sig;
+	size_t bl;
+	int feed; /* 0 A, 1 B */
+};
+
+static size_t all_entries(struct store *s, struct rec *out, size_t max)
+{
+	sqlite3_stmt *st = db_prep(s, "SELECT body, sig, author = ?1 FROM entries ORDER BY author,"
+				      " seq");
+	sqlite3_bind_blob(st, 1, kb->id, 32, SQLITE_STATIC);
+	size_t n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW && n < max) {
+		out[n].bl = (size_t)sqlite3_column_bytes(st, 0);
+		out[n].body = malloc(out[n].bl);
+		out[n].sig = malloc(64);
+		memcpy(out[n].body, sqlite3_column_blob(st, 0), out[n].bl);
+		memcpy(out[n].sig, sqlite3_column_blob(st, 1), 64);
+		out[n].feed = sqlite3_column_int(st, 2);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static char *state_of(struct store *s)
+{
+	static const char sql[] =
+		"SELECT 'd', id, member, key, xkey, name, roles, mask, until_ms, seq, place"
+		" FROM delegations UNION ALL SELECT 'r', id, delegation, member, seq, place,"
+		" reason, NULL, NULL, NULL, NULL FROM revocations ORDER BY 1, 2";
+	char *dump = db_dump(s, sql);
+	struct seen v = {0};
+	assert_int_equal(staff_ignored(s, on_ignored, &v), 0);
+	char verdicts[1024];
+	int used = snprintf(verdicts, sizeof verdicts, "ignored %d:", v.n);
+	for (int i = 0; i < v.n && i < 4; i++)
+		used += snprintf(verdicts + used, sizeof verdicts - (size_t)used, " %s", v.why[i]);
+	struct key *const *members[] = {&ka, &kb}, *const *staff[] = {&kl, &km};
+	for (int m = 0; m < 2; m++)
+		for (int k = 0; k < 2; k++)
+			for (uint32_t role = 1; role <= 3; role++)
+				for (int64_t place = 1; place <= 8; place++) {
+					char why[200];
+					int rc = staff_may(s, (*members[m])->id, (*staff[k])->id, role,
+							   place, DAY(6), why, sizeof why);
+					used += snprintf(verdicts + used,
+							 sizeof verdicts - (size_t)used, "%d",
+							 rc);
+				}
+	size_t n = strlen(dump) + strlen(verdicts) + 2;
+	char *out = malloc(n);
+	snprintf(out, n, "%s\n%s", dump, verdicts);
+	free(dump);
+	return out;
+}
+
+static void test_same_state_in_every_arrival_order(void **state)
+{
+	struct fx *f = *state;
+	struct store *src = fx_store(f), *sb = fx_store(f);
+	uint32_t bl[] = {BORROW, LEND}, a[] = {ADMIN}, l[] = {LEND};
+	uint8_t d1[32], d2[32], d3[32];
+	/* A: delegates L and M, revokes L, delegates L again */
+	delegate(src, ka, kl, bl, 2, DAY(20), DAY(1), d1);
+	delegate(src, ka, km, a, 1, 0, DAY(2), d2);
+	filler(src, ka, DAY(3));
+	revoke_as(src, ka, d1, DAY(4), NULL);
+	delegate(src, ka, kl, l, 1, DAY(5), DAY(5), NULL);
+	/* B: its own delegation of L, a forged revocation of A's M, of its own */
+	delegate(sb, kb, kl, bl, 2, 0, DAY(1), d3);
+	revoke_as(sb, kb, d2, DAY(2), NULL);
+	revoke_as(sb, kb, d3, DAY(3), NULL);
+	revoke_as(sb, kb, d3, DAY(4), NULL);
+	/* B's entries into src, so src holds both feeds */
+	struct rec bs[16];
+	size_t nb = all_entries(sb, bs, 16);
+	for (size_t i = 0; i < nb; i++) {
+		if (!bs[i].feed)
+			continue;
+		struct raw_entry raw = {bs[i].body, bs[i].bl, bs[i].sig, 64};
+		struct batch_result r;
+		assert_int_equal(store_insert_batch(src, &raw, 1, &r), 0);
+		assert_int_equal(r.added, 1);
+	}
+	for (size_t i = 0; i < nb; i++) {
+		free(bs[i].body);
+		free(bs[i].sig);
+	}
+	char *want = state_of(src);
+
+	struct rec v[32];
+	size_t n = all_entries(src, v, 32);
+	unsigned seed = (unsigned)time(NULL);
+	print_message("staff arrival orders: seed %u\n", seed);
+	srand(seed);
+	for (int round = 0; round < 6; round++) {
+		struct store *s = fx_store(f);
+		/* a random interleaving of the two feeds, each in its order */
+		size_t next[2] = {0, 0}, left = n;
+		size_t idx[2][32], cnt[2] = {0, 0};
+		for (size_t i = 0; i < n; i++)
+			idx[v[i].feed][cnt[v[i].feed]++] = i;
+		while (left) {
+			int which = rand() % 2;
+			if (next[which] == cnt[which])
+				which = !which;
+			struct rec *r0 = &v[idx[which][next[which]++]];
+			struct raw_entry raw = {r0->body, r0->bl, r0->sig, 64};
+			struct batch_result r;
+			assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
+			assert_int_equal(r.added, 1);
+			left--;
+		}
+		char *got = state_of(s);
+		if (strcmp(got, want))
+			fail_msg("seed %u round %d:\n%s\nwant\n%s", seed, round, got, want);
+		free(got);
+		if (round == 0) {
+			assert_int_equal(store_reindex(s), 0);
+			got = state_of(s);
+			assert_string_equal(got, want);
+			free(got);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].body);
+		free(v[i].sig);
+	}
+	free(want);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_decode_refuses_bad_delegations, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_in_force_by_place_role_and_until, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_revocation_of_another_members_delegation,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_state_in_every_arrival_order, setup,
+						teardown),
+	};
+	return cmocka_run_group_tests_name("staff", tests, group_setup, group_teardown);
+}
