@@ -266,8 +266,8 @@ static int load_genesis(struct store *s)
 		return -1;
 	int rc = store_step_row(s, st);
 	if (rc == 1) {
-		s->genesis = genesis_decode(sqlite3_column_blob(st, 0),
-					    (size_t)sqlite3_column_bytes(st, 0), s->fed_id);
+		s->genesis = genesis_decode_adopted(sqlite3_column_blob(st, 0),
+						    (size_t)sqlite3_column_bytes(st, 0), s->fed_id);
 		rc = s->genesis ? 0 : err_set("store holds a damaged genesis: %s", err_msg());
 	}
 	sqlite3_reset(st);
