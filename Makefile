@@ -122,7 +122,9 @@ locale: $(MO) $(LINGUAS:%=build/po/%.po)
 po-update: $(POT)
 	$(Q)for l in $(LINGUAS); do msgmerge --quiet --update --backup=none --no-fuzzy-matching po/$$l.po $(POT); done
 
-$(PB_C) $(PB_H): proto/mutua.proto
+# one run of protoc-c makes both (a grouped target: with -j, two runs would
+# leave the header newer than the objects built from the first)
+$(PB_C) $(PB_H) &: proto/mutua.proto
 	@mkdir -p build/gen
 	@echo "  PROTOC  $<"
 	$(Q)protoc-c --proto_path=proto --c_out=build/gen $<
