@@ -39,6 +39,13 @@ say() { echo "bench-scale: $*" >&2; }
 now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 lo_bytes() { awk '/^ *lo:/ {print $2 + $10}' /proc/net/dev; }
+# tcp_established PID: how many of PID's sockets are established TCP
+# connections (their inodes in /proc/net/tcp and tcp6 with state 01)
+tcp_established() {
+	ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p' |
+		awk 'NR == FNR { est[$1] = 1; next } est[$1] { n++ } END { print n + 0 }' \
+			<(awk '$4 == "01" { print $10 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null) -
+}
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 count() { sqlite3 -cmd '.timeout 5000' "$1/store.db" "SELECT count(*) FROM entries" 2>/dev/null || echo 0; }
 # pct P values...: the P-th percentile (nearest rank)
@@ -107,8 +114,9 @@ run_n() {
 		c1[i]=$(ticks "${pids[i]}")
 		cpu+=("$(awk -v a="${c0[i]}" -v b="${c1[i]}" -v s="$IDLE_S" -v hz="$hz" \
 			'BEGIN {printf "%.2f", (b - a) * 100 / hz / s}')")
-		# TCP connections of the node: its sockets but the listening one
-		conns+=($(($(ls -l "/proc/${pids[i]}/fd" 2>/dev/null | grep -c 'socket:') - 1)))
+		# TCP connections of the node: its sockets that /proc/net/tcp shows
+		# established (state 01), not libzmq's own pipes nor the listener
+		conns+=("$(tcp_established "${pids[i]}")")
 		rss+=("$(awk '/^VmRSS/ {print $2}' "/proc/${pids[i]}/status" 2>/dev/null || echo 0)")
 	done
 	local traffic
