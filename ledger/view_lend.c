@@ -82,6 +82,32 @@ const struct view view_offers = {
 
 const struct view view_offer = {"offer", OFFER_SELECT("NULL AS free") " WHERE r.id = ?1"};
 
+/* A pending request's conflict: why the booking rule cannot accept it
+ * now (loan.h), over loans l. */
+#define CONFLICT_SQL "CASE WHEN l.state IN ('requested', 'waiting') THEN mutua_conflict(l.id) END"
+/* The other pending requests l competes with, by the first DIGITS hex
+ * digits of their ids: the two do not both fit in what the booking rule
+ * leaves free where they meet. */
+#define COMPETES_SQL(digits) \
+	"CASE WHEN l.state IN ('requested', 'waiting') THEN (SELECT group_concat(" \
+	" substr(lower(hex(p.id)), 1, " digits "), ' ') FROM loans p" \
+	" WHERE p.resource = l.resource AND p.id <> l.id" \
+	" AND p.state IN ('requested', 'waiting')" \
+	" AND p.start_ms < l.end_ms AND p.end_ms > l.start_ms" \
+	" AND p.quantity + l.quantity > mutua_free(l.resource, max(p.start_ms, l.start_ms)," \
+	" min(p.end_ms, l.end_ms))) END"
+/* A week of a series: "3/12", NULL for a single slot. */
+#define OCCURRENCE_SQL \
+	"CASE WHEN l.series IS NOT NULL THEN (l.occurrence + 1) || '/' || l.occurrences END"
+/* The loans of view_requests' parameters, in slot order. */
+#define REQUESTS_OF \
+	" FROM loans l LEFT JOIN resources r ON r.id = l.resource" \
+	" LEFT JOIN members mo ON mo.id = l.owner" \
+	" LEFT JOIN members mb ON mb.id = l.borrower" \
+	" WHERE ((?1 AND l.owner = ?3) OR (?2 AND l.borrower = ?3))" \
+	" AND (?4 IS NULL OR l.state = ?4)" \
+	" ORDER BY l.start_ms, l.id"
+
 const struct view view_requests = {
 	"requests",
 	"SELECT lower(hex(l.id)) AS id, lower(hex(l.resource)) AS resource,"
@@ -91,17 +117,10 @@ const struct view view_requests = {
 	" " ISO("l.end_ms") " AS \"to\", l.quantity AS quantity,"
 	" l.state AS state, l.usage / 1000.0 AS usage, coalesce(l.unit, r.unit) AS unit,"
 	" mutua_amount(l.credits) AS credits, l.reason AS reason, l.note AS note,"
-	" CASE WHEN l.state IN ('requested', 'waiting') THEN mutua_conflict(l.id) END AS conflict,"
+	" " CONFLICT_SQL " AS conflict,"
 	" mutua_amount(l.agreed_rate) AS agreed_rate, l.claim / 1000.0 AS usage_claimed,"
 	" l.state = 'disputed' AS disputed,"
-	/* the other pending requests it competes with: the two do not both
-	 * fit in what the booking rule leaves free where they meet */
-	" CASE WHEN l.state IN ('requested', 'waiting') THEN (SELECT group_concat("
-	"  substr(lower(hex(p.id)), 1, 12), ' ') FROM loans p WHERE p.resource = l.resource"
-	"  AND p.id <> l.id AND p.state IN ('requested', 'waiting')"
-	"  AND p.start_ms < l.end_ms AND p.end_ms > l.start_ms"
-	"  AND p.quantity + l.quantity > mutua_free(l.resource, max(p.start_ms, l.start_ms),"
-	"  min(p.end_ms, l.end_ms))) END AS competes,"
+	" " COMPETES_SQL("12") " AS competes,"
 	" l.wait AS wait,"
 	/* its place on the owner's waitlist (loans.waited, the owner's order),
 	 * and whether it fits now */
@@ -112,14 +131,8 @@ const struct view view_requests = {
 	" CASE WHEN l.state = 'waiting' THEN CASE WHEN mutua_conflict(l.id) IS NULL"
 	"  THEN 'now possible' ELSE 'waiting' END END AS waitlist,"
 	" lower(hex(l.series)) AS series,"
-	" CASE WHEN l.series IS NOT NULL THEN (l.occurrence + 1) || '/' || l.occurrences END"
-	"  AS occurrence"
-	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
-	" LEFT JOIN members mo ON mo.id = l.owner"
-	" LEFT JOIN members mb ON mb.id = l.borrower"
-	" WHERE ((?1 AND l.owner = ?3) OR (?2 AND l.borrower = ?3))"
-	" AND (?4 IS NULL OR l.state = ?4)"
-	" ORDER BY l.start_ms, l.id"};
+	" " OCCURRENCE_SQL " AS occurrence"
+	REQUESTS_OF};
 
 /* The requests table (tools/cmd_lend.c prints it to fit 100 columns):
  * the parameters of view_requests; mine: 1 when this member owns the
@@ -132,24 +145,12 @@ const struct view view_requests_brief = {
 	" coalesce(CASE WHEN l.owner = ?3 THEN mb.name ELSE mo.name END, '?') AS other,"
 	" l.start_ms AS start_ms, l.end_ms AS end_ms, l.state AS state,"
 	" l.credits AS credits, l.reason AS reason,"
-	" CASE WHEN l.state IN ('requested', 'waiting') THEN mutua_conflict(l.id) END AS conflict,"
+	" " CONFLICT_SQL " AS conflict,"
 	" l.claim AS claim, coalesce(l.unit, r.unit) AS unit,"
-	/* the other pending requests it competes with (view_requests) */
-	" CASE WHEN l.state IN ('requested', 'waiting') THEN (SELECT group_concat("
-	"  substr(lower(hex(p.id)), 1, 8), ' ') FROM loans p WHERE p.resource = l.resource"
-	"  AND p.id <> l.id AND p.state IN ('requested', 'waiting')"
-	"  AND p.start_ms < l.end_ms AND p.end_ms > l.start_ms"
-	"  AND p.quantity + l.quantity > mutua_free(l.resource, max(p.start_ms, l.start_ms),"
-	"  min(p.end_ms, l.end_ms))) END AS competes,"
+	" " COMPETES_SQL("8") " AS competes,"
 	" CASE WHEN l.state = 'waiting' AND mutua_conflict(l.id) IS NULL THEN 1 END AS possible,"
-	" CASE WHEN l.series IS NOT NULL THEN (l.occurrence + 1) || '/' || l.occurrences END"
-	"  AS occurrence"
-	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
-	" LEFT JOIN members mo ON mo.id = l.owner"
-	" LEFT JOIN members mb ON mb.id = l.borrower"
-	" WHERE ((?1 AND l.owner = ?3) OR (?2 AND l.borrower = ?3))"
-	" AND (?4 IS NULL OR l.state = ?4)"
-	" ORDER BY l.start_ms, l.id"};
+	" " OCCURRENCE_SQL " AS occurrence"
+	REQUESTS_OF};
 
 /* The requests held, newest first (at most 200): completion's ids. */
 const struct view view_loan_recent = {
@@ -198,7 +199,7 @@ const struct view view_request = {
 	" mutua_amount(nullif(l.deposit, 0)) AS deposit, l.estimate / 1000.0 AS estimate,"
 	" mutua_amount(l.reserve) AS reserve, mutua_amount(l.forfeit) AS forfeit,"
 	" l.reason AS reason, l.note AS note,"
-	" CASE WHEN l.state IN ('requested', 'waiting') THEN mutua_conflict(l.id) END AS conflict,"
+	" " CONFLICT_SQL " AS conflict,"
 	" l.ignored AS ignored_steps,"
 	" CASE WHEN ?2 THEN (SELECT json_group_array(json_object('time', time, 'step', step,"
 	"  'by', by, 'by_id', by_id, 'usage', usage, 'rate', rate, 'note', note,"
