@@ -398,3 +398,25 @@ ids() {
 	run -2 --separate-stderr mutua --home "$C" offer list --search "a b c d e f g h i j k l m n o p q"
 	stderr_has "at most 16 words"
 }
+
+@test "hostile: a weekly series signed without the offer's terms is refused week by week; a patched owner's accept of one week is ignored everywhere and named by the audit" {
+	van_federation
+	local start=1796428800000 week=604800000 S W2 n
+	"$BT" sign "$B" +0 "$T/series.rec" series "$VAN" "$start" $((start + 3600000)) \
+		$((start + 2 * week + 1)) >"$T/id"
+	S=$(head -1 "$T/id")
+	share "$B" "$A" "$C"
+	W2=$(sqlite3 "$A/store.db" "SELECT lower(hex(id)) FROM loans WHERE series = X'$S' AND occurrence = 1")
+	is_id "$W2"
+	[ "$(sqlite3 "$A/store.db" "SELECT count(*) FROM loans WHERE series = X'$S'")" = 3 ]
+	run -1 --separate-stderr mutua --home "$A" accept "$S" --series
+	[[ $stderr == *"not accepted: the request does not confirm the offer's"* ]]
+	n=$(feed_len "$A" "$A_ID")
+	"$BT" step "$A" accept "$W2" >/dev/null
+	share "$A" "$B" "$C"
+	for h in "$A" "$B"; do state_is "$h" "$W2" requested; done
+	run -1 --separate-stderr mutua --home "$C" audit
+	[[ $output == *"feed Alpha (${A_ID:0:12}) seq $((n + 1)): lending: accept of request ${W2:0:12} ignored: the request does not confirm the offer's"* ]]
+	mutua --home "$B" reindex 2>/dev/null
+	state_is "$B" "$W2" requested
+}
