@@ -60,6 +60,7 @@
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,35 +106,50 @@ int governance_check(const Mutua__Governance *gv)
 	return 0;
 }
 
+/* The federation's parameters (Parameter.name): the values a set may
+ * take, the refusal of any other (a format of the bounds), and the value
+ * in force before any set, when the genesis does not state it (0: the
+ * genesis does, genesis_param). */
+static const struct param {
+	const char *name;
+	long long min, max, start;
+	const char *refusal;
+} params[] = {
+	{"credit-limit", 0, 100000000000LL, 0, N_("credit-limit out of range")},
+	{"threshold", 0, 99, 0, N_("threshold must be %lld..%lld (percent)")},
+	{"quorum", 0, 100, 0, N_("quorum must be %lld..%lld (percent)")},
+	{"duration", GOV_DURATION_MIN, GOV_DURATION_MAX, 0, N_("duration out of range")},
+	{"close-grace", 0, GOV_DURATION_MAX, GOV_CLOSE_GRACE_DEFAULT,
+	 N_("close-grace out of range")},
+	{"open-proposals", 1, GOV_OPEN_PROPOSALS_MAX, GOV_OPEN_PROPOSALS_DEFAULT,
+	 N_("open-proposals must be %lld..%lld")},
+	{"reason-max", 0, NOTE_MAX_LEN, GOV_REASON_MAX_DEFAULT,
+	 N_("reason-max must be %lld..%lld (bytes)")},
+	{"entries-per-day", 1, GOV_ENTRIES_PER_DAY_MAX, GOV_ENTRIES_PER_DAY_DEFAULT,
+	 N_("entries-per-day must be %lld..%lld")},
+	{"bytes-per-day", GOV_BYTES_PER_DAY_MIN, GOV_BYTES_PER_DAY_MAX, GOV_BYTES_PER_DAY_DEFAULT,
+	 N_("bytes-per-day must be %lld..%lld")},
+};
+#define NPARAMS (sizeof params / sizeof *params)
+
+static const struct param *param_find(const char *name)
+{
+	for (size_t i = 0; i < NPARAMS; i++)
+		if (strcmp(params[i].name, name) == 0)
+			return &params[i];
+	return NULL;
+}
+
 int governance_param_check(const char *name, int64_t v)
 {
-	if (strcmp(name, "credit-limit") == 0)
-		return v >= 0 && v <= 100000000000LL ? 0 : err_set("credit-limit out of range");
-	if (strcmp(name, "threshold") == 0)
-		return v >= 0 && v <= 99 ? 0 : err_set("threshold must be 0..99 (percent)");
-	if (strcmp(name, "quorum") == 0)
-		return v >= 0 && v <= 100 ? 0 : err_set("quorum must be 0..100 (percent)");
-	if (strcmp(name, "duration") == 0)
-		return v >= GOV_DURATION_MIN && v <= GOV_DURATION_MAX
-			       ? 0 : err_set("duration out of range");
-	if (strcmp(name, "close-grace") == 0)
-		return v >= 0 && v <= GOV_DURATION_MAX ? 0 : err_set("close-grace out of range");
-	if (strcmp(name, "open-proposals") == 0)
-		return v >= 1 && v <= GOV_OPEN_PROPOSALS_MAX
-			       ? 0 : err_set("open-proposals must be 1..%d", GOV_OPEN_PROPOSALS_MAX);
-	if (strcmp(name, "reason-max") == 0)
-		return v >= 0 && v <= NOTE_MAX_LEN
-			       ? 0 : err_set("reason-max must be 0..%d (bytes)", NOTE_MAX_LEN);
-	if (strcmp(name, "entries-per-day") == 0)
-		return v >= 1 && v <= GOV_ENTRIES_PER_DAY_MAX
-			       ? 0 : err_set("entries-per-day must be 1..%d", GOV_ENTRIES_PER_DAY_MAX);
-	if (strcmp(name, "bytes-per-day") == 0)
-		return v >= GOV_BYTES_PER_DAY_MIN && v <= GOV_BYTES_PER_DAY_MAX
-			       ? 0 : err_set("bytes-per-day must be %lld..%lld",
-					     GOV_BYTES_PER_DAY_MIN, GOV_BYTES_PER_DAY_MAX);
-	return err_set("unknown parameter '%s' (credit-limit, threshold, quorum, duration, "
-		       "close-grace, open-proposals, reason-max, entries-per-day, bytes-per-day)",
-		       name);
+	const struct param *p = param_find(name);
+	if (p)
+		return v >= p->min && v <= p->max ? 0 : err_set(p->refusal, p->min, p->max);
+	char names[256] = "";
+	for (size_t i = 0, n = 0; i < NPARAMS && n < sizeof names; i++)
+		n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+				      params[i].name);
+	return err_set("unknown parameter '%s' (%s)", name, names);
 }
 
 /* The genesis value of a parameter. */
@@ -143,22 +159,15 @@ static int64_t genesis_param(struct store *s, const char *name)
 	uint32_t rule, threshold, quorum;
 	uint64_t duration;
 	governance_defaults(g, &rule, &threshold, &quorum, &duration);
+	const struct param *p = param_find(name);
+	if (p && p->start)
+		return p->start;
 	if (strcmp(name, "credit-limit") == 0)
 		return g ? (int64_t)g->credit_limit : 0;
 	if (strcmp(name, "threshold") == 0)
 		return threshold;
 	if (strcmp(name, "quorum") == 0)
 		return quorum;
-	if (strcmp(name, "close-grace") == 0)
-		return GOV_CLOSE_GRACE_DEFAULT;
-	if (strcmp(name, "open-proposals") == 0)
-		return GOV_OPEN_PROPOSALS_DEFAULT;
-	if (strcmp(name, "reason-max") == 0)
-		return GOV_REASON_MAX_DEFAULT;
-	if (strcmp(name, "entries-per-day") == 0)
-		return GOV_ENTRIES_PER_DAY_DEFAULT;
-	if (strcmp(name, "bytes-per-day") == 0)
-		return GOV_BYTES_PER_DAY_DEFAULT;
 	return (int64_t)duration;
 }
 
