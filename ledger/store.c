@@ -47,6 +47,7 @@ struct store {
 	int gov_changed; /* a recount ran since the last settle */
 	int refold_forced; /* a fold found the state it built on wrong */
 	int budget_own;    /* store_append keeps the member's own budget */
+	int wait_hold;     /* store_begin for a key waits out mutuad's hold */
 	int budget_intake; /* store_insert_* hold feeds past their budget */
 	/* who opened the write transaction (store_begin), while it is open */
 	const void *owner;
@@ -230,11 +231,36 @@ int store_begin(struct store *s, const void *owner, const char *name)
 		return -1;
 	if (!sqlite3_get_autocommit(s->db))
 		return err_set("store: %s already holds the write transaction", name);
-	if (store_exec(s, "BEGIN IMMEDIATE"))
-		return -1;
+	for (int waited = 0;; waited = 1) {
+		if (store_exec(s, "BEGIN IMMEDIATE"))
+			return -1;
+		if (!s->wait_hold || owner == s)
+			break;
+		/* under the write lock, so mutuad cannot set its hold between
+		 * this look and the append (store_wait_hold) */
+		int64_t until;
+		int held = store_appends_held(s, &until);
+		if (held == 0 && waited && until < 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return err_set("mutuad could not confirm this member's own feed with "
+				       "any peer in time: see its peers with 'mutua status'; "
+				       "appends are open now, run the command again");
+		}
+		if (held == 0)
+			break;
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (held < 0)
+			return -1;
+		usleep(50 * 1000);
+	}
 	s->owner = owner;
 	s->owner_name = name;
 	return 0;
+}
+
+void store_wait_hold(struct store *s, int on)
+{
+	s->wait_hold = on;
 }
 
 int store_commit(struct store *s, const void *owner)

@@ -100,6 +100,10 @@ int store_hold_appends(struct store *s, int64_t until_ms);
  * the own feed (or no daemon set one), -1 when the hold ended with no
  * peer's confirmation (mutuad opened appends all the same). */
 int store_appends_held(struct store *s, int64_t *until);
+/* A command (not mutuad) that signs: store_begin for a key, and so
+ * every append, waits while appends are held, looking under the write
+ * lock; mutuad may set its hold after the command's first look. */
+void store_wait_hold(struct store *s, int on);
 
 /* The head of a feed: seq 0 and a zero id when the feed is empty. */
 int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES],

@@ -207,6 +207,7 @@ int cli_open(struct ctx *c, int need)
 		/* the commands that sign wait for the hold; status does not */
 		if ((need & NEED_FED) && !(c->cmd && strcmp(c->cmd, "status") == 0)) {
 			rc = wait_hold(c);
+			store_wait_hold(c->store, 1);
 			c->signs = rc == EXIT_OK && store_head(c->store, c->me, &c->head_open,
 							       NULL) == 0;
 		}

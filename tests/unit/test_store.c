@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define T0 1767225600000LL
@@ -540,6 +541,46 @@ static void test_hold_appends(void **state)
 	assert_int_equal(store_hold_appends(f->s1, 0), 0);
 	append_offer(f->s1, ka, "x", 1, id);
 	assert_head(f->s1, ka, 1, id);
+}
+
+/* A command's append waits out a hold that mutuad set after the
+ * command first looked (store_wait_hold): here a short one, then one that
+ * ends with no peer's confirmation, which is refused with what to do. */
+static void test_hold_waited(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[32];
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	fill_offer(&o, "x", 1);
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	store_wait_hold(f->s1, 1);
+	int64_t t0 = clock_now_ms();
+	assert_int_equal(store_hold_appends(f->s1, t0 + 300), 0);
+	assert_int_equal(store_append(f->s1, ka, &b, id), 0);
+	assert_true(clock_now_ms() - t0 >= 300);
+	assert_head(f->s1, ka, 1, id);
+	/* a hold that another process ends unconfirmed: a child writes -1
+	 * into the same file while this one waits */
+	assert_int_equal(store_hold_appends(f->s1, clock_now_ms() + 10000), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(200 * 1000);
+		struct store *s = store_open(f->p1);
+		_exit(!s || store_hold_appends(s, -1) != 0);
+	}
+	err_set("sentinel");
+	assert_int_equal(store_append(f->s1, ka, &b, NULL), -1);
+	assert_err("run the command again");
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_head(f->s1, ka, 1, id);
+	append_offer(f->s1, ka, "x", 1, id);
+	assert_head(f->s1, ka, 2, id);
+	store_wait_hold(f->s1, 0);
 }
 
 /* The write transaction has an owner: an append by a key joins the
@@ -1599,6 +1640,7 @@ int main(void)
 		T(test_open_adopt),
 		T(test_append_head),
 		T(test_hold_appends),
+		T(test_hold_waited),
 		T(test_txn_owner),
 		T(test_checks_fail_closed),
 		T(test_corrupted_members_fail_closed),
