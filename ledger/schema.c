@@ -377,6 +377,22 @@
  *     reopens   when the feed's own times let an entry in again (NULL:
  *               once the federation raises the budget)
  *
+ * staff_contacts(delegation BLOB PRIMARY KEY, email TEXT)
+ *   The e-mail address of a person this member delegated to (mutua staff
+ *   add --email, mutua staff email): node-local, never signed, so it can
+ *   be changed and erased; a reindex keeps it (version 11).
+ *
+ * notices(key TEXT PRIMARY KEY, event TEXT, role TEXT, subject BLOB,
+ *         created INTEGER, mail TEXT, mail_tries INTEGER, mail_next INTEGER,
+ *         mail_error TEXT?, hook TEXT, hook_tries, hook_next, hook_error)
+ *   Each event mutuad told (or will tell) this member's people of, once
+ *   (notify.h). Node-local, not derived (version 11).
+ *     key       'request:ID', 'accepted:ID' ...; event, role: notify.h
+ *     subject   the request's or the proposal's id
+ *     created   when this node first saw it (ms, its clock)
+ *     mail, hook  'due', 'sent', 'failed', 'off' or 'before'; _tries,
+ *               the tries made; _next, the next (ms); _error, the last
+ *
  * gov_recount(converged INTEGER)
  *   One row when the last full recount (governance_recount) reached its
  *   fixed point, none otherwise: an entry that decides nothing is then
@@ -617,6 +633,7 @@
  *      (issue 16). Filled by a refold
  *  10  delegations, revocations and their indexes delegations_member_key,
  *      revocations_delegation (issue 17, staff.h). Filled by a refold
+ *  11  staff_contacts, notices (notify.h): node-local
  */
 #include "schema.h"
 
@@ -878,6 +895,16 @@ static const char v10_sql[] =
 	" place INTEGER NOT NULL, time INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX revocations_delegation ON revocations(delegation, place);";
 
+/* Node-local, not derived: a reindex keeps them (notify.h). */
+static const char v11_sql[] =
+	"CREATE TABLE staff_contacts(delegation BLOB PRIMARY KEY, email TEXT NOT NULL);"
+	"CREATE TABLE notices(key TEXT PRIMARY KEY, event TEXT NOT NULL, role TEXT NOT NULL,"
+	" subject BLOB NOT NULL, created INTEGER NOT NULL,"
+	" mail TEXT NOT NULL, mail_tries INTEGER NOT NULL DEFAULT 0,"
+	" mail_next INTEGER NOT NULL DEFAULT 0, mail_error TEXT,"
+	" hook TEXT NOT NULL, hook_tries INTEGER NOT NULL DEFAULT 0,"
+	" hook_next INTEGER NOT NULL DEFAULT 0, hook_error TEXT);";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -891,6 +918,7 @@ const struct schema_step schema_steps[] = {
 	{8, v8_sql, 1},
 	{9, v9_sql, 1},
 	{10, v10_sql, 1},
+	{11, v11_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

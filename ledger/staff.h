@@ -77,7 +77,7 @@ int staff_revoke(struct store *s, const struct key *k, const uint8_t delegation[
 /* Read models (view.h). The member's delegations: ?1 member, ?2 1 for the
  * revoked ones too. Columns name, roles, until, since (the delegation's
  * seq), revoked (the seq of the revocation that counts, NULL none),
- * reason, key, id. */
+ * reason, key, id, and email (this node's own record, notify.h). */
 extern const struct view view_staff;
 /* Every member's delegations, by member (the audit): member_name, member,
  * and the columns above. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void config_init(struct node_config *cfg)
 {
@@ -22,6 +23,8 @@ void config_init(struct node_config *cfg)
 	cfg->sync = def;
 	cfg->witness_every_s = (int)(WITNESS_EVERY_MS / 1000);
 	cfg->witness_idle_s = (int)(WITNESS_IDLE_MS / 1000);
+	cfg->notify.timeout_s = 30;
+	cfg->notify.retry_s = 60;
 }
 
 void config_free(struct node_config *cfg)
@@ -70,6 +73,46 @@ static char *trim(char *s)
 	return s;
 }
 
+/* The notification keys (notifier.h). */
+static int notify_line(struct notify_config *n, const char *key, const char *v)
+{
+	if (strcmp(key, "notify_mail") == 0) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return err_set("notify_mail is 'on' or 'off', not '%s'", v);
+		n->mail = strcmp(v, "on") == 0;
+		return 0;
+	}
+	if (strcmp(key, "notify_to") == 0 || strcmp(key, "notify_from") == 0) {
+		if (notify_check_email(v))
+			return -1;
+		if (key[7] == 'f') {
+			snprintf(n->from, sizeof n->from, "%s", v);
+			return 0;
+		}
+		if (n->nto == NOTIFY_TO_MAX)
+			return err_set("at most %d notify_to lines", NOTIFY_TO_MAX);
+		snprintf(n->to[n->nto++], sizeof n->to[0], "%s", v);
+		return 0;
+	}
+	if (strcmp(key, "notify_timeout") == 0)
+		return int_value(key, v, 1, 600, &n->timeout_s);
+	if (strcmp(key, "notify_retry") == 0)
+		return int_value(key, v, 1, 3600, &n->retry_s);
+	char *dst = strcmp(key, "sendmail") == 0 ? n->sendmail
+		    : strcmp(key, "notify_command") == 0 ? n->command : NULL;
+	if (!dst)
+		return err_set("unknown key '%s'", key);
+	if (strlen(v) >= sizeof n->command)
+		return err_set("%s: a path of at most %zu bytes", key, sizeof n->command - 1);
+	/* a program given by its path must be there to run; a bare name is
+	 * looked for on the PATH when it runs */
+	if (strchr(v, '/') && access(v, X_OK) != 0)
+		return err_set("%s: cannot run '%s' (%s): give the full path of an executable "
+			       "program", key, v, strerror(errno));
+	snprintf(dst, sizeof n->command, "%s", v);
+	return 0;
+}
+
 static int config_line(struct node_config *cfg, char *line, int lineno)
 {
 	char *eq = strchr(line, '=');
@@ -109,6 +152,8 @@ static int config_line(struct node_config *cfg, char *line, int lineno)
 		return int_value(key, v, 10, 86400, &cfg->witness_every_s);
 	if (strcmp(key, "witness_idle") == 0)
 		return int_value(key, v, 60, 604800, &cfg->witness_idle_s);
+	if (strncmp(key, "notify_", 7) == 0 || strcmp(key, "sendmail") == 0)
+		return notify_line(&cfg->notify, key, v);
 	return err_set("unknown key '%s'", key);
 }
 

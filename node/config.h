@@ -19,6 +19,17 @@
  *   max_memory = MB       heap in use beyond which every connection is
  *                         closed and made again, 0 (never) or more
  *                         (default 256; see sync.c, memory_guard)
+ *   notify_mail = on|off  e-mail the events that need people (notify.h)
+ *                         through sendmail (default off)
+ *   notify_to = ADDRESS   also tell this address of every event; up to 4
+ *   notify_from = ADDRESS the mails' sender (default mutua@HOST)
+ *   sendmail = PATH       the program that sends mail (default sendmail,
+ *                         on the PATH; called as "sendmail -i -t")
+ *   notify_command = PATH a program given each event as one JSON object
+ *                         on its standard input (default none)
+ *   notify_timeout = S    how long either may take, 1..600 (default 30)
+ *   notify_retry = S      the wait before the first try again, doubling
+ *                         with each, 1..3600 (default 60)
  * A line that is not one of these, or a value out of range, is refused
  * with the file, the line number and the reason.
  */
@@ -27,6 +38,7 @@
 
 #include "entry.h"
 #include "log.h"
+#include "notifier.h"
 #include "store.h"
 #include "sync.h"
 
@@ -47,6 +59,7 @@ struct node_config {
 	enum log_level log_level;
 	struct sync_config sync;
 	int witness_every_s, witness_idle_s;
+	struct notify_config notify;
 };
 
 void config_init(struct node_config *cfg);

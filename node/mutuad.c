@@ -14,6 +14,7 @@
 #include "json.h"
 #include "lending.h"
 #include "log.h"
+#include "notifier.h"
 #include "overlay.h"
 #include "replica.h"
 #include "rotate.h"
@@ -48,6 +49,8 @@
  * 10 ms cost an idle node about 1 % of a core in wake-ups alone. */
 #define POLL_MS 50
 #define AUTO_ANSWER_MS 1000
+/* notifications: a child's end is noticed this often (notify.h) */
+#define NOTIFY_LOOK_MS 250
 /* how long after a proposal's deadline any node closes it */
 #define TALLY_GRACE_MS (3600 * 1000)
 /* The overlay is looked at again this often; a chosen member not
@@ -414,6 +417,7 @@ struct daemon {
 	int holding; /* appends held until a peer confirms the own head */
 	int restart; /* start again with the keys on disk */
 	int overlay_k; /* members the overlay dials (overlay_size) */
+	struct notifier *notifier;
 };
 
 /* The command line into d. -1 to go on, or the exit status. */
@@ -538,6 +542,10 @@ static int daemon_open(struct daemon *d)
 		return 1;
 	}
 	syncer_watch_store(d->sy);
+	if (!(d->notifier = notifier_new(&d->cfg.notify))) {
+		log_msg(LOG_ERROR, "out of memory");
+		return 1;
+	}
 	if (store_checkpoint_apart(d->s))
 		log_msg(LOG_WARN, "%s: the main loop checkpoints the WAL itself", err_msg());
 	if (add_peers(d->sy, d->s, d->me, &d->cfg, 0)) {
@@ -677,6 +685,14 @@ static int task_overlay(struct daemon *d)
 	return 0;
 }
 
+/* Tells people what needs them (notify.h): never waits for a child. */
+static int task_notify(struct daemon *d)
+{
+	if (notifier_run(d->notifier, d->s, d->me, d->now))
+		log_limited(LOG_WARN, "notify", "notifications: %s", err_msg());
+	return 0;
+}
+
 static int task_status(struct daemon *d)
 {
 	write_status(d->status_path, d->sy, d->cfg.listen, d->started, d->overlay_k);
@@ -707,6 +723,7 @@ static int task_reload(struct daemon *d)
 				config_add_peer(&fresh, d->cli_peers[i]);
 		}
 		syncer_clear_peers(d->sy);
+		notifier_configure(d->notifier, &fresh.notify);
 		d->overlay_k = overlay_size(&fresh);
 		add_peers(d->sy, d->s, d->me, &fresh, 1);
 		int out = 0, configured = 0, in = 0;
@@ -751,6 +768,7 @@ static struct task tasks[] = {
 	{"checkpoint", CHECKPOINT_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_checkpoint, 0},
 	{"tally", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_EVENT, task_tally, 0},
 	{"witness", WITNESS_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_witness, 0},
+	{"notify", NOTIFY_LOOK_MS, TASK_WRITES, task_notify, 0},
 	/* it must not slow a sync down */
 	{"status", STATUS_EVERY_MS, 0, task_status, 0},
 	{"overlay", OVERLAY_EVERY_MS, 0, task_overlay, 0},
@@ -803,6 +821,8 @@ static void daemon_close(struct daemon *d)
 	if (d->locked)
 		unlink(d->status_path); /* the lock says it is ours */
 	syncer_destroy(&d->sy); /* first: it ends its round's transaction */
+	notifier_free(d->notifier); /* kills a child still running */
+	d->notifier = NULL;
 	if (d->s && store_hold_appends(d->s, 0))
 		log_msg(LOG_WARN, "appends stay held until their time runs out: %s", err_msg());
 	key_destroy(&d->k);

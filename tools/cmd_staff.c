@@ -6,6 +6,7 @@
 #include "file.h"
 #include "hex.h"
 #include "i18n.h"
+#include "notify.h"
 #include "staff.h"
 #include "util.h"
 
@@ -15,7 +16,9 @@
 
 static const char use[] =
 	"mutua staff add CARD --name NAME --role borrow|lend|admin [--role ...] [--until DATE]\n"
+	"                 [--email ADDRESS]\n"
 	"       mutua staff revoke NAME|ID [--reason TEXT]\n"
+	"       mutua staff email NAME|ID ADDRESS|--clear\n"
 	"       mutua staff list [--all]";
 
 static int staff_add(struct ctx *c, int argc, char **argv)
@@ -24,9 +27,10 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 		{"name", required_argument, NULL, 'n'},
 		{"role", required_argument, NULL, 'r'},
 		{"until", required_argument, NULL, 'u'},
+		{"email", required_argument, NULL, 'e'},
 		{0},
 	};
-	const char *name = NULL, *until_arg = NULL;
+	const char *name = NULL, *until_arg = NULL, *email = NULL;
 	uint32_t roles[ENTRY_ROLES_MAX + 1];
 	size_t nroles = 0;
 	int o, rc;
@@ -41,11 +45,14 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 			nroles++;
 			break;
 		case 'u': until_arg = optarg; break;
+		case 'e': email = optarg; break;
 		default: return usage(use);
 		}
 	}
 	if (optind + 1 != argc)
 		return optind == argc ? missing("staff add", "CARD", use) : usage(use);
+	if (email && notify_check_email(email))
+		return fail_err(EXIT_USAGE, "--email");
 	if (!name)
 		return missing("staff add", "--name", use);
 	if (!nroles)
@@ -76,12 +83,36 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 	free(card);
 	if (rc)
 		return fail(EXIT_REFUSED, "staff add %s: %s", argv[optind], err_msg_local());
+	if (email && notify_set_email(c->store, c->me, id, email))
+		return fail(EXIT_REFUSED, "the delegation is made, but its address was not kept: "
+				"%s (run 'mutua staff email %s ADDRESS')", err_msg_local(), name);
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, ENTRY_ID_BYTES);
 	if (c->json)
 		printf("{\"id\":\"%s\"}\n", hex);
 	else
 		puts(hex);
+	return EXIT_OK;
+}
+
+/* The delegation of this member a person names (staff_resolve): 0 with
+ * id set, or the exit status after saying why not. */
+static int resolve(struct ctx *c, const char *arg, uint8_t id[ENTRY_ID_BYTES])
+{
+	struct view_named r;
+	int n = staff_resolve(c->store, c->me, arg, id, &r);
+	if (n < 0 && n != -2)
+		return fail_err(EXIT_REFUSED, "store");
+	if (n == 0)
+		return fail(EXIT_REFUSED, "no delegation in force named '%s' nor with such an id "
+					  "('mutua staff list' shows them)", arg);
+	if (n == -2) {
+		fail(EXIT_USAGE, "'%s' designates %d delegations: name one by its id", arg,
+		     r.count);
+		for (int k = 0; k < r.ncand; k++)
+			fprintf(stderr, "  %s  %.12s\n", r.cand[k].label, r.cand[k].id);
+		return EXIT_USAGE;
+	}
 	return EXIT_OK;
 }
 
@@ -105,21 +136,9 @@ static int staff_revoke_cmd(struct ctx *c, int argc, char **argv)
 		return fail_err(EXIT_USAGE, NULL);
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
-	const char *arg = argv[optind];
 	uint8_t id[ENTRY_ID_BYTES];
-	struct view_named r;
-	int n = staff_resolve(c->store, c->me, arg, id, &r);
-	if (n < 0 && n != -2)
-		return fail_err(EXIT_REFUSED, "store");
-	if (n == 0)
-		return fail(EXIT_REFUSED, "no delegation in force named '%s' nor with such an id "
-					  "('mutua staff list' shows them)", arg);
-	if (n == -2) {
-		fail(EXIT_USAGE, "'%s' designates %d delegations: name one by its id", arg, r.count);
-		for (int k = 0; k < r.ncand; k++)
-			fprintf(stderr, "  %s  %.12s\n", r.cand[k].label, r.cand[k].id);
-		return EXIT_USAGE;
-	}
+	if ((rc = resolve(c, argv[optind], id)))
+		return rc;
 	if (staff_revoke(c->store, c->key, id, reason))
 		return fail_err(EXIT_REFUSED, "staff revoke");
 	char hex[HEX_ID_LEN + 1];
@@ -128,6 +147,49 @@ static int staff_revoke_cmd(struct ctx *c, int argc, char **argv)
 		printf("{\"revoked\":\"%s\"}\n", hex);
 	else
 		printf(_("delegation %.12s revoked\n"), hex);
+	return EXIT_OK;
+}
+
+/* The address mutuad mails a person's notifications to: this node's
+ * own record, never signed (notify.h). */
+static int staff_email(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"clear", no_argument, NULL, 'c'},
+		{0},
+	};
+	int clear = 0, o, rc;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': clear = 1; break;
+		default: return usage(use);
+		}
+	}
+	if (optind == argc)
+		return missing("staff email", "NAME|ID", use);
+	if (optind + 1 == argc && !clear)
+		return missing("staff email", "ADDRESS", use);
+	if (optind + 2 - clear != argc)
+		return usage(use);
+	const char *addr = clear ? NULL : argv[optind + 1];
+	if (addr && notify_check_email(addr))
+		return fail_err(EXIT_USAGE, NULL);
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
+		return rc;
+	uint8_t id[ENTRY_ID_BYTES];
+	if ((rc = resolve(c, argv[optind], id)))
+		return rc;
+	if (notify_set_email(c->store, c->me, id, addr))
+		return fail_err(EXIT_REFUSED, "staff email");
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, id, ENTRY_ID_BYTES);
+	if (c->json)
+		printf("{\"id\":\"%s\",\"email\":%s%s%s}\n", hex, addr ? "\"" : "",
+		       addr ? addr : "null", addr ? "\"" : "");
+	else if (addr)
+		printf(_("notifications of delegation %.12s go to %s\n"), hex, addr);
+	else
+		printf(_("delegation %.12s has no address now: no mail goes to it\n"), hex);
 	return EXIT_OK;
 }
 
@@ -149,7 +211,7 @@ static int staff_list(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
 	static const char *const cols[] = {"name:24", "roles", "until", "since", "revoked",
-					   "key.12", "id.12", NULL};
+					   "key.12", "id.12", "email", NULL};
 	struct view_arg a[] = {VIEW_ID(c->me), VIEW_INT(all)};
 	return out_rows(c, &view_staff, a, 2, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
@@ -164,5 +226,7 @@ int cmd_staff(struct ctx *c, int argc, char **argv)
 		return staff_revoke_cmd(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "list") == 0)
 		return staff_list(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "email") == 0)
+		return staff_email(c, argc - 1, argv + 1);
 	return usage(use);
 }

@@ -253,14 +253,20 @@ static const struct help_cmd cmds[] = {
 	{"feed", "mutua feed stop|resume MEMBER", NO_OPTS, "mutua feed stop Delta"},
 	{"staff",
 	 "mutua staff add CARD --name NAME --role borrow|lend|admin [--role ...] [--until DATE]\n"
+	 "                [--email ADDRESS]\n"
 	 "mutua staff revoke NAME|ID [--reason TEXT]\n"
+	 "mutua staff email NAME|ID ADDRESS|--clear\n"
 	 "mutua staff list [--all]",
 	 OPTS({"--name NAME", N_("the staff person's name, as the member knows them")},
 	      {"--role ROLE", N_("borrow, lend or admin; repeat for several")},
 	      {"--until DATE", N_("the last day the delegation covers (signed times of the entries)")},
+	      {"--email ADDRESS", N_("where mutuad mails what needs this person (kept on this "
+				     "node only, never signed)")},
+	      {"--clear", N_("email: no more mail to this person")},
 	      {"--reason TEXT", N_("revoke: why, kept in the member's feed")},
 	      {"--all", N_("list: the revoked delegations too")}),
 	 N_("mutua staff add lea.card --name 'Léa Martin' --role borrow --until 2027-06-30\n"
+	    "mutua staff email 'Léa Martin' lea.martin@regie.example.org\n"
 	    "mutua staff revoke 'Léa Martin' --reason 'left the association'")},
 };
 
