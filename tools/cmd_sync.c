@@ -1,6 +1,7 @@
 /* cmd_sync.c - mutua sync, status, doctor: this node and its peers. */
 #include "cli.h"
 #include "i18n.h"
+#include "notify.h"
 #include "config.h"
 #include "i18n.h"
 #include "json.h"
@@ -201,6 +202,17 @@ int cmd_status(struct ctx *c, int argc, char **argv)
 			return EXIT_REFUSED;
 		}
 	}
+	struct view_rows *nr = view_open(c->store, &view_notify_counts, NULL, 0, 0);
+	if (nr && view_next(nr) == 1 && view_int(nr, 0) + view_int(nr, 1) + view_int(nr, 2) > 0) {
+		printf("\n");
+		printf(_("notifications: %lld sent, %lld waiting, %lld failed"),
+		       (long long)view_int(nr, 1), (long long)view_int(nr, 0),
+		       (long long)view_int(nr, 2));
+		if (view_text(nr, 3))
+			printf(_("; the last error: %s"), view_text(nr, 3));
+		printf("\n");
+	}
+	view_close(&nr);
 	if (!daemon) {
 		printf("\n%s\n", _("mutuad is not running for this home: nothing is sent or "
 				    "received until it starts (systemctl start mutuad)"));
@@ -412,6 +424,19 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	      "or a false witness: mutua audit names them)", (long long)witness_forks);
 	check(held == 0, _("%lld feed(s) held: past their member's budget of 24 h, or stopped "
 			   "(mutua status lists them; mutua feed resume)"), (long long)held);
+	struct view_rows *nr = view_open(c->store, &view_notify_counts, NULL, 0, 0);
+	if (nr && view_next(nr) == 1 && view_int(nr, 0) + view_int(nr, 1) + view_int(nr, 2) > 0) {
+		const char *last = view_text(nr, 3);
+		if (view_int(nr, 2) > 0 || last)
+			check(0, "notifications: %lld failed, %lld waiting; the last error: %s "
+				 "(check sendmail or notify_command, and mutuad's log)",
+			      (long long)view_int(nr, 2), (long long)view_int(nr, 0),
+			      last ? last : "-");
+		else
+			check(1, "notifications: %lld sent, %lld waiting", (long long)view_int(nr, 1),
+			      (long long)view_int(nr, 0));
+	}
+	view_close(&nr);
 
 	/* peers: those configured, or every member publishing an endpoint */
 	struct node_config cfg;

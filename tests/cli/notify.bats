@@ -85,7 +85,7 @@ json_field() {
 	run -0 mail_get 1 From
 	[ "$output" = mutua@regie.example.org ]
 	run -0 mail_get 1 Subject
-	[ "$output" = "[Mutua] Une demande attend votre réponse : Camion benne" ]
+	[ "$output" = "[Mutua] Une demande attend votre réponse"$'\u00a0'": Camion benne" ]
 	run -0 mail_get 1 body
 	[[ $output == *"N1 demande Camion benne du 2030-03-02 00:00 "* ]]
 	[[ $output == *"mutua accept $REQ"* && $output == *"mutua decline $REQ --reason"* ]]
@@ -129,6 +129,10 @@ json_field() {
 	wait_until 20 has_entries "${H[1]}" 2 "${ID[2]}"
 	REQ=$(mutua --home "${H[1]}" borrow "$TRUCK" --from 2030-03-02 --to 2030-03-03)
 	wait_log 2 "sendmail exited with status 75: sendmail: mail queue full: try again later; tried again later"
+	run -0 mutua --home "${H[2]}" status
+	[[ $output == *"notifications: 0 sent, 1 waiting, 0 failed; the last error: sendmail exited with status 75"* ]]
+	run -1 mutua --home "${H[2]}" doctor
+	[[ $output == *"PROBLEM notifications: 0 failed, 1 waiting; the last error: sendmail exited with status 75"*"check sendmail or notify_command"* ]]
 	# the hook hangs: meanwhile an offer still goes from N1 to N2
 	mutua --home "${H[1]}" offer add --kind room --title "Salle" >/dev/null
 	wait_until 10 has_entries "${H[2]}" 3 "${ID[1]}"
@@ -138,6 +142,8 @@ json_field() {
 	wait_until 20 events_at_least 1
 	[ "$(json_field "$T/hook/1.json" event)" = request ]
 	[ "$(json_field "$T/hook/1.json" request)" = "$REQ" ]
+	run -0 mutua --home "${H[2]}" status
+	[[ $output == *"notifications: 1 sent, 0 waiting, 0 failed"* ]]
 	daemon_alive 2
 }
 

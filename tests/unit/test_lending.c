@@ -21,6 +21,7 @@
 #include "federation.h"
 #include "lending.h"
 #include "loan.h"
+#include "notify.h"
 #include "rotate.h"
 #include "store.h"
 #include "store_int.h"
@@ -2887,11 +2888,123 @@ static void test_auto_answer_terms(void **state)
 	assert_int_equal(col_int(sa, "SELECT reserve FROM loans WHERE id = ?1", r2), 6000);
 }
 
+/* ---- notifications: events read from the lending state (notify.h) ---- */
+
+/* The notice's mail and hook states, "mail/hook". */
+static const char *notice_states(struct store *s, const char *key, char *buf, size_t n)
+{
+	sqlite3_stmt *st = db_prep(s, "SELECT mail || '/' || hook FROM notices WHERE key = ?1");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	snprintf(buf, n, "%s", sqlite3_step(st) == SQLITE_ROW ?
+		 (const char *)sqlite3_column_text(st, 0) : "-");
+	sqlite3_finalize(st);
+	return buf;
+}
+
+/* The first call marks what is there 'before'; each new event is
+ * recorded once, due on the channels on; a failed try waits, doubling,
+ * and ends 'failed' after NOTIFY_TRIES; the borrower's node sees the
+ * answer. */
+static void test_notify_events_once(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint8_t truck[32], old[32], r1[32];
+	char key[NOTIFY_KEY_MAX + 1], key1[NOTIFY_KEY_MAX + 1], hex[65], buf[32], sbuf[32];
+	struct notice n;
+	int64_t now = DAY(0);
+	offer_add(s, ka, "Camion", UNIT_DAY, 1, 0, 0, truck);
+	borrow(s, kb, truck, DAY(10), DAY(11), 1, old);
+	assert_int_equal(notify_collect(s, ka->id, now, 1, 1), 0);
+	hex_encode(hex, old, 32);
+	snprintf(key, sizeof key, "request:%s", hex);
+	assert_string_equal(notice_states(s, key, buf, sizeof buf), "before/before");
+	assert_int_equal(notify_next(s, now, &n), 0);
+	/* a new request: once, with both channels due */
+	borrow(s, kb, truck, DAY(20), DAY(21), 1, r1);
+	assert_int_equal(notify_collect(s, ka->id, now, 1, 1), 1);
+	assert_int_equal(notify_collect(s, ka->id, now, 1, 1), 0);
+	hex_encode(hex, r1, 32);
+	snprintf(key1, sizeof key1, "request:%s", hex);
+	assert_string_equal(notice_states(s, key1, buf, sizeof buf), "due/due");
+	assert_int_equal(notify_next(s, now, &n), 1);
+	assert_string_equal(n.key, key1);
+	assert_string_equal(n.event, "request");
+	assert_string_equal(n.role, "lend");
+	assert_int_equal(n.channel, NOTIFY_MAIL);
+	/* the mail fails: the hook comes first, the mail again a minute on */
+	assert_int_equal(notify_done(s, key1, NOTIFY_MAIL, NOTIFY_FAILED, "queue full", now,
+				     60000), 0);
+	assert_int_equal(notify_next(s, now, &n), 1);
+	assert_int_equal(n.channel, NOTIFY_HOOK);
+	assert_int_equal(notify_done(s, key1, NOTIFY_HOOK, NOTIFY_SENT, NULL, now, 60000), 0);
+	assert_int_equal(notify_next(s, now + 59999, &n), 0);
+	int64_t t = now + 60000;
+	for (int i = 1; i < NOTIFY_TRIES; i++) {
+		assert_int_equal(notify_next(s, t, &n), 1);
+		assert_int_equal(n.channel, NOTIFY_MAIL);
+		assert_int_equal(n.tries, i);
+		assert_int_equal(notify_done(s, key1, NOTIFY_MAIL, NOTIFY_FAILED, "queue full", t,
+					     60000), 0);
+		t += 60000LL << (i < 9 ? i : 9);
+	}
+	assert_string_equal(notice_states(s, key1, buf, sizeof buf), "failed/sent");
+	assert_int_equal(notify_next(s, t + 365 * D, &n), 0);
+	/* the answer is the borrower's event; the owner's node has none new */
+	struct booking_check chk;
+	assert_int_equal(lending_accept(s, ka, r1, NULL, &chk), 1);
+	assert_string_equal(STATE(s, r1), "accepted");
+	assert_int_equal(notify_collect(s, ka->id, now, 1, 0), 0);
+	/* (one store is one member's node: here both, so kb's events count from now) */
+	assert_int_equal(notify_collect(s, kb->id, now, 1, 0), 1);
+	borrow(s, kb, truck, DAY(30), DAY(31), 1, r1);
+	assert_int_equal(lending_accept(s, ka, r1, NULL, &chk), 1);
+	assert_int_equal(notify_collect(s, kb->id, now, 1, 0), 1);
+	hex_encode(hex, r1, 32);
+	snprintf(key, sizeof key, "accepted:%s", hex);
+	assert_string_equal(notice_states(s, key, buf, sizeof buf), "due/off");
+	/* within 24 h of its start, by this node's clock: a reminder to both */
+	assert_int_equal(notify_collect(s, kb->id, DAY(29) + 1, 1, 0), 1);
+	snprintf(key, sizeof key, "soon:%s", hex);
+	assert_string_equal(notice_states(s, key, buf, sizeof buf), "due/off");
+	sqlite3_stmt *st = db_prep(s, "SELECT role FROM notices WHERE key = ?1");
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "borrow");
+	sqlite3_finalize(st);
+}
+
+/* What may stand in a mail header: one address, nothing to inject. */
+static void test_notify_email_check(void **state)
+{
+	(void)state;
+	static const char *const good[] = {"lea@example.org", "l.martin+mutua@regie.example.org",
+					   "x@y"};
+	static const char *const bad[] = {"", "lea", "@example.org", "lea@", "a@b@c",
+					  "lea martin@example.org", "lea@example.org\r\nBcc: x@y",
+					  "a@b,c@d", "\"lea\"@example.org", "<lea@example.org>",
+					  "lea@example.org>, x@evil.example", "a\tb@c"};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		assert_int_equal(notify_check_email(good[i]), 0);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		err_set("sentinel");
+		assert_int_equal(notify_check_email(bad[i]), -1);
+		assert_non_null(strstr(err_msg(), "is no e-mail address"));
+	}
+	char big[NOTIFY_EMAIL_MAX + 8];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	big[10] = '@';
+	assert_int_equal(notify_check_email(big), -1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_step_table),
+		T(test_notify_events_once),
+		T(test_notify_email_check),
 		T(test_holds_sql),
 		T(test_edges_touch_but_do_not_overlap),
 		T(test_capacity_two),
