@@ -378,20 +378,24 @@
  *               once the federation raises the budget)
  *
  * staff_contacts(delegation BLOB PRIMARY KEY, email TEXT)
- *   The e-mail address of a person this member delegated to (mutua staff
- *   add --email, mutua staff email): node-local, never signed, so it can
- *   be changed and erased; a reindex keeps it (version 11).
+ *   The e-mail addresses of the people this member delegated to (mutua
+ *   staff add --email, mutua staff email): node-local, never signed, so
+ *   they can be changed and erased; a reindex keeps them (version 11).
+ *     delegation  the delegation's entry id; email, its person's address
  *
  * notices(key TEXT PRIMARY KEY, event TEXT, role TEXT, subject BLOB,
  *         created INTEGER, mail TEXT, mail_tries INTEGER, mail_next INTEGER,
- *         mail_error TEXT?, hook TEXT, hook_tries, hook_next, hook_error)
+ *         mail_error TEXT?, hook TEXT, hook_tries INTEGER,
+ *         hook_next INTEGER, hook_error TEXT?)
  *   Each event mutuad told (or will tell) this member's people of, once
  *   (notify.h). Node-local, not derived (version 11).
  *     key       'request:ID', 'accepted:ID' ...; event, role: notify.h
  *     subject   the request's or the proposal's id
  *     created   when this node first saw it (ms, its clock)
- *     mail, hook  'due', 'sent', 'failed', 'off' or 'before'; _tries,
- *               the tries made; _next, the next (ms); _error, the last
+ *     mail, hook  'due', 'sent', 'failed', 'nobody', 'off' or 'before'
+ *     mail_tries, hook_tries  the tries made
+ *     mail_next, hook_next    when the next may be made (ms)
+ *     mail_error, hook_error  what the last failed try said, NULL none
  *
  * gov_recount(converged INTEGER)
  *   One row when the last full recount (governance_recount) reached its
