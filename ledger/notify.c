@@ -109,8 +109,8 @@ int notify_next(struct store *s, int64_t now, struct notice *out)
 int notify_done(struct store *s, const char *key, enum notify_channel ch,
 		enum notify_result how, const char *error, int64_t now, int64_t retry_ms)
 {
-	static const char *const states[] = {
-		[NOTIFY_SENT] = "sent", [NOTIFY_NOBODY] = "nobody", [NOTIFY_OFF] = "off"};
+	static const char *const states[] = {[NOTIFY_SENT] = "sent", [NOTIFY_NOBODY] = "nobody",
+					     [NOTIFY_OFF] = "off", [NOTIFY_STALE] = "stale"};
 	static const char *const sql[2][2] = {
 		{"UPDATE notices SET mail_tries = mail_tries + 1, mail_error = ?3,"
 		 " mail = iif(mail_tries + 1 >= ?4, 'failed', 'due'),"
@@ -192,6 +192,12 @@ const struct view view_notice = {
 	"  WHEN 'settle' THEN 'settle ' || substr(lower(hex(p.target)), 1, 12)"
 	"  WHEN 'set' THEN 'set ' || p.param || ' ' || p.value ELSE p.kind END AS what,"
 	" p.deadline AS deadline_ms, pm.name AS proposer_name,"
+	/* whether it still needs someone when it is sent */
+	" CASE n.event WHEN 'request' THEN l.state = 'requested'"
+	"  WHEN 'soon' THEN l.state = 'accepted' WHEN 'overdue' THEN l.state = 'handed_over'"
+	"  WHEN 'dispute' THEN l.state = 'disputed'"
+	"  WHEN 'proposal' THEN p.state = 'open' WHEN 'closing' THEN p.state = 'open'"
+	"  ELSE 1 END AS current,"
 	" json_object('event', n.event, 'key', n.key, 'role', n.role,"
 	"  'request', lower(hex(l.id)), 'resource', lower(hex(l.resource)),"
 	"  'title', r.title, 'owner', mo.name, 'borrower', mb.name,"

@@ -19,7 +19,7 @@
  * Each event has a key ("request:ID", "accepted:ID" ...) recorded once
  * in the node-local table notices, with a state per channel: 'due',
  * 'sent', 'failed' (after NOTIFY_TRIES tries), 'nobody' (no address
- * for its role), 'off' (the channel was off when the event came or went) or 'before' (the event was there when
+ * for its role), 'stale' (answered before its turn), 'off' (the channel was off when the event came or went) or 'before' (the event was there when
  * notifications first ran: a node switched on does not mail its whole
  * history). So each event is sent once, across restarts too; a reindex
  * keeps the table.
@@ -46,8 +46,9 @@ struct store;
 
 enum notify_channel { NOTIFY_MAIL, NOTIFY_HOOK };
 /* How a try ended (notify_done): failed, sent, nobody has an address for
- * its role ('nobody'), or the channel is off now ('off'). */
-enum notify_result { NOTIFY_FAILED, NOTIFY_SENT, NOTIFY_NOBODY, NOTIFY_OFF };
+ * its role ('nobody'), the channel is off now ('off'), or the event no
+ * longer needs anyone (a request answered before its turn: 'stale'). */
+enum notify_result { NOTIFY_FAILED, NOTIFY_SENT, NOTIFY_NOBODY, NOTIFY_OFF, NOTIFY_STALE };
 
 /* Records the events that are new since the last call (each once) for
  * member me at now (ms), with each channel 'due' when on, else 'off'.
@@ -87,7 +88,9 @@ int notify_set_email(struct store *s, const uint8_t member[KEY_ID_BYTES],
 /* One notice, what a mail or the hook says: ?1 its key; columns key,
  * event, role, request, resource, title, owner_name, borrower_name,
  * from_ms, to_ms, quantity, state, reason, proposal, what, deadline_ms,
- * and event_json (the hook's object). */
+ * proposer_name, current (1 while the event still needs someone: the
+ * request still waits, the loan still starts or is still out, the
+ * proposal still open) and event_json (the hook's object). */
 extern const struct view view_notice;
 /* The addresses of member ?1's people in force at ?3 (ms) whose roles
  * include ?2 ('lend', 'borrow', 'admin'): name, email. */

@@ -392,7 +392,8 @@
  *     key       'request:ID', 'accepted:ID' ...; event, role: notify.h
  *     subject   the request's or the proposal's id
  *     created   when this node first saw it (ms, its clock)
- *     mail, hook  'due', 'sent', 'failed', 'nobody', 'off' or 'before'
+ *     mail, hook  'due', 'sent', 'failed', 'nobody', 'stale', 'off' or
+ *               'before'
  *     mail_tries, hook_tries  the tries made
  *     mail_next, hook_next    when the next may be made (ms)
  *     mail_error, hook_error  what the last failed try said, NULL none

@@ -25,6 +25,7 @@ void config_init(struct node_config *cfg)
 	cfg->witness_idle_s = (int)(WITNESS_IDLE_MS / 1000);
 	cfg->notify.timeout_s = 30;
 	cfg->notify.retry_s = 60;
+	cfg->notify.per_hour = 60;
 }
 
 void config_free(struct node_config *cfg)
@@ -98,6 +99,8 @@ static int notify_line(struct notify_config *n, const char *key, const char *v)
 		return int_value(key, v, 1, 600, &n->timeout_s);
 	if (strcmp(key, "notify_retry") == 0)
 		return int_value(key, v, 1, 3600, &n->retry_s);
+	if (strcmp(key, "notify_per_hour") == 0)
+		return int_value(key, v, 1, 3600, &n->per_hour);
 	char *dst = strcmp(key, "sendmail") == 0 ? n->sendmail
 		    : strcmp(key, "notify_command") == 0 ? n->command : NULL;
 	if (!dst)

@@ -30,6 +30,8 @@
  *   notify_timeout = S    how long either may take, 1..600 (default 30)
  *   notify_retry = S      the wait before the first try again, doubling
  *                         with each, 1..3600 (default 60)
+ *   notify_per_hour = N   at most N mails and hook runs an hour, 1..3600
+ *                         (default 60)
  * A line that is not one of these, or a value out of range, is refused
  * with the file, the line number and the reason.
  */

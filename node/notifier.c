@@ -27,6 +27,8 @@
 struct notifier {
 	struct notify_config cfg;
 	int64_t collected;
+	int64_t hour;  /* the hour the starts below are counted in */
+	int started;   /* children started since then (notify_per_hour) */
 	/* the child running, if any */
 	pid_t pid;
 	int in, err;  /* its stdin (ours to write), its stderr (ours to read) */
@@ -154,7 +156,7 @@ static const char *col(struct view_rows *r, int i)
 
 enum { C_KEY, C_EVENT, C_ROLE, C_REQUEST, C_RESOURCE, C_TITLE, C_OWNER, C_BORROWER, C_FROM,
        C_TO, C_QUANTITY, C_STATE, C_REASON, C_PROPOSAL, C_WHAT, C_DEADLINE, C_PROPOSER,
-       C_JSON };
+       C_CURRENT, C_JSON };
 
 /* The subject and the text of one event's mail, for the role. */
 static void mail_text(struct buf *b, struct view_rows *r, const char *role)
@@ -240,7 +242,8 @@ static void mail_text(struct buf *b, struct view_rows *r, const char *role)
 }
 
 /* The message for the current notice into n->msg: 1 made, 0 nobody to
- * tell (no address for the role), -1 an error. */
+ * tell (no address for the role), 2 the event needs nobody any more, -1
+ * an error. */
 static int compose(struct notifier *n, struct store *s, const uint8_t me[KEY_ID_BYTES],
 		   int64_t now)
 {
@@ -252,6 +255,10 @@ static int compose(struct notifier *n, struct store *s, const uint8_t me[KEY_ID_
 	if (rc <= 0) {
 		view_close(&r);
 		return rc < 0 ? -1 : err_set("notice %s: its subject is gone", n->cur.key);
+	}
+	if (!view_int(r, C_CURRENT)) {
+		view_close(&r);
+		return 2;
 	}
 	struct buf b = {malloc(MESSAGE_MAX), 0, MESSAGE_MAX, 0};
 	if (!b.p) {
@@ -449,6 +456,16 @@ int notifier_run(struct notifier *n, struct store *s, const uint8_t me[KEY_ID_BY
 		if (k > 0)
 			log_msg(LOG_DEBUG, "notifications: %d new event(s)", k);
 	}
+	if (now - n->hour >= 3600 * 1000) {
+		n->hour = now;
+		n->started = 0;
+	}
+	if (n->started >= n->cfg.per_hour) {
+		log_limited(LOG_WARN, "per hour", "notifications: %d this hour (notify_per_hour): "
+			    "the others wait until %lld", n->cfg.per_hour,
+			    (long long)(n->hour + 3600 * 1000));
+		return 0;
+	}
 	for (;;) {
 		int rc = notify_next(s, now, &n->cur);
 		if (rc <= 0)
@@ -463,10 +480,11 @@ int notifier_run(struct notifier *n, struct store *s, const uint8_t me[KEY_ID_BY
 				    err_msg());
 			return done(n, s, NOTIFY_FAILED, err_msg(), now);
 		}
-		if (rc == 0) {
-			log_msg(LOG_DEBUG, "notification %s: nobody has an address for role %s",
-				n->cur.key, n->cur.role);
-			if (done(n, s, NOTIFY_NOBODY, NULL, now))
+		if (rc == 0 || rc == 2) {
+			if (rc == 0)
+				log_msg(LOG_DEBUG, "notification %s: nobody has an address for "
+					"role %s", n->cur.key, n->cur.role);
+			if (done(n, s, rc ? NOTIFY_STALE : NOTIFY_NOBODY, NULL, now))
 				return -1;
 			continue;
 		}
@@ -477,6 +495,7 @@ int notifier_run(struct notifier *n, struct store *s, const uint8_t me[KEY_ID_BY
 			n->msg = NULL;
 			return done(n, s, NOTIFY_FAILED, err_msg(), now);
 		}
+		n->started++;
 		return 0;
 	}
 }

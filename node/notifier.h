@@ -9,6 +9,9 @@
  * back; it is killed after timeout seconds. A failure (exit status not
  * 0, killed, not found) is logged once per kind and tried again later
  * (notify_done); an event goes once, across restarts too (notices).
+ * At most notify_per_hour children start in an hour: a member signing
+ * requests by the thousand cannot make this node mail by the thousand;
+ * the others wait their turn, and one answered meanwhile is not sent.
  * Mails are written in mutuad's own language (its LANG), times in its
  * local time with the offset.
  */
@@ -33,6 +36,7 @@ struct notify_config {
 	char command[1024];                      /* notify_command ("" none) */
 	int timeout_s;                           /* notify_timeout, 1..600 (30) */
 	int retry_s;                             /* notify_retry, 1..3600 (60) */
+	int per_hour;                            /* notify_per_hour, 1..3600 (60) */
 };
 
 struct notifier;

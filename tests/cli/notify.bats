@@ -174,6 +174,35 @@ json_field() {
 	[ "$(mails)" = 1 ]
 }
 
+@test "a member signing requests by the dozen gets at most notify_per_hour mails sent; one answered before its turn is not sent" {
+	TRUCK=$(mutua --home "${H[2]}" offer add --kind vehicle --title "Camion" --unit day --capacity 50)
+	touch "$T/mail/fail"
+	printf 'notify_mail = on\nnotify_to = bureau@regie.example.org\nnotify_retry = 1\nnotify_per_hour = 4\n' \
+		>"${H[2]}/mutua.conf"
+	start_node 2
+	start_node 1 --peer "N2@${EP[2]}"
+	wait_until 20 has_entries "${H[1]}" 2 "${ID[2]}"
+	FIRST=$(mutua --home "${H[1]}" borrow "$TRUCK" --from 2030-03-02 --to 2030-03-03)
+	wait_log 2 "sendmail exited with status 75"
+	# answered while its mail could not leave: when its turn comes, it is not sent
+	wait_until 20 has_entries "${H[2]}" 2 "${ID[1]}"
+	mutua --home "${H[2]}" decline "$FIRST" --reason "déjà pris" >/dev/null
+	rm "$T/mail/fail"
+	wait_until 20 bash -c "sqlite3 '${H[2]}/store.db' \"SELECT mail FROM notices WHERE key = 'request:$FIRST'\" | grep -qx stale"
+	[ "$(mails)" = 0 ]
+	# twelve more: the hour's budget (4, the failed tries counted) then nothing
+	for i in $(seq 10 21); do
+		mutua --home "${H[1]}" borrow "$TRUCK" --from "2030-04-$i" --to "2030-04-$i" >/dev/null
+	done
+	wait_log 2 "notifications: 4 this hour (notify_per_hour): the others wait until"
+	sleep 2
+	local sent
+	sent=$(mails)
+	[ "$sent" -ge 1 ] && [ "$sent" -le 3 ]
+	run -0 mutua --home "${H[2]}" status
+	[[ $output == *"notifications: $sent sent, $((12 - sent)) waiting, 0 failed"* ]]
+}
+
 @test "bad notification settings and addresses are refused with the line and what to write" {
 	printf 'notify_to = not an address\n' >"${H[1]}/mutua.conf"
 	run -2 "$MUTUAD" --home "${H[1]}" --listen "${EP[1]}"
