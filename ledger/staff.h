@@ -145,7 +145,7 @@ int staff_revoke(struct store *s, const struct key *k, const uint8_t delegation[
 #define STAFF_LABEL(a, d) \
 	"coalesce(" d ".name, '?') || ' (' || substr(lower(hex(" a ".key)), 1, 8) || ')'"
 #define STAFF_ACTS_JOIN(a, d) \
-	"acts " a " LEFT JOIN delegations " d " ON " d ".id = " a ".delegation AND " d \
+	" acts " a " LEFT JOIN delegations " d " ON " d ".id = " a ".delegation AND " d \
 	".member = " a ".member AND " d ".key = " a ".key"
 #define STAFF_BY_SQL(id) \
 	"(SELECT CASE WHEN mutua_for_json() THEN json_object('name', sd.name, 'key'," \
