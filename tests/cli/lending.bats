@@ -669,7 +669,7 @@ borrow_as() {
 	[ "$(sqlite3 :memory: -cmd ".import --csv $T/loans.csv t" \
 		"SELECT count(*) || '|' || max(title) FROM t")" = '2|Fourgon "grand", 20m3' ]
 	[ "$(sqlite3 :memory: -cmd ".import --csv $T/loans.csv t" \
-		"SELECT count(*) FROM pragma_table_info('t')")" = 19 ]
+		"SELECT count(*) FROM pragma_table_info('t')")" = 20 ]
 	# loans are dated by their settlement: nothing settled in 2020
 	run -0 --separate-stderr mutua --home "$A" export-csv --out "$T/none.csv" --from 2020-01-01 \
 		--to 2020-12-31
