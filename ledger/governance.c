@@ -175,17 +175,21 @@ static int64_t genesis_param(struct store *s, const char *name)
  * store's error: an unreadable parameter never reads as the genesis's. */
 static int param_at(struct store *s, const char *name, int64_t t, int64_t *v)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM proposals WHERE kind = 'set'"
-					 " AND param = ? AND state = 'passed' AND passed_at <= ?"
-					 " ORDER BY passed_at DESC, id DESC LIMIT 1");
+	/* the latest passed_at, then the greatest id: max() and its bare
+	 * column rather than ORDER BY passed_at DESC, id DESC LIMIT 1, whose
+	 * tie on id took a temporary b-tree at each call (one a vote) */
+	sqlite3_stmt *st = store_stmt(s, "SELECT value, max(id) FROM proposals WHERE kind = 'set'"
+					 " AND param = ?1 AND state = 'passed' AND passed_at ="
+					 " (SELECT max(passed_at) FROM proposals WHERE kind = 'set'"
+					 " AND param = ?1 AND state = 'passed' AND passed_at <= ?2)");
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, t);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL)
 		*v = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		*v = genesis_param(s, name);
 	else
 		err_set("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
@@ -204,13 +208,17 @@ int governance_settlement(struct store *s, const uint8_t request[32], int64_t *u
 	/* the one "passed" predicate: proposals.state, as the count sets it;
 	 * of two passed settlements of one loan, the lower id (not the
 	 * earlier claimed time: clocks decide nothing) */
-	sqlite3_stmt *st = store_stmt(s, "SELECT value, passed_at, coalesce(forfeit, 0) FROM proposals"
-					 " WHERE kind = 'settle' AND target = ? AND state = 'passed'"
-					 " ORDER BY id LIMIT 1");
+	/* min() and its bare columns: no temporary b-tree for ORDER BY id,
+	 * at every recompute of a loan; one row, min(id) NULL when none */
+	sqlite3_stmt *st = store_stmt(s, "SELECT value, passed_at, coalesce(forfeit, 0), min(id)"
+					 " FROM proposals WHERE kind = 'settle' AND target = ?"
+					 " AND state = 'passed'");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 3) == SQLITE_NULL)
+		rc = SQLITE_DONE;
 	if (rc == SQLITE_ROW) {
 		*usage = sqlite3_column_int64(st, 0);
 		*at = sqlite3_column_int64(st, 1);
