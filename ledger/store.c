@@ -495,6 +495,11 @@ fail:
 	return -1;
 }
 
+int store_is_scratch(struct store *s)
+{
+	return s->scratch;
+}
+
 struct store *store_open_scratch(void)
 {
 	/* "": SQLite's private temporary database, held in its page cache
