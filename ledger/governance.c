@@ -175,17 +175,21 @@ static int64_t genesis_param(struct store *s, const char *name)
  * store's error: an unreadable parameter never reads as the genesis's. */
 static int param_at(struct store *s, const char *name, int64_t t, int64_t *v)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM proposals WHERE kind = 'set'"
-					 " AND param = ? AND state = 'passed' AND passed_at <= ?"
-					 " ORDER BY passed_at DESC, id DESC LIMIT 1");
+	/* the latest passed_at, then the greatest id: max() and its bare
+	 * column rather than ORDER BY passed_at DESC, id DESC LIMIT 1, whose
+	 * tie on id took a temporary b-tree at each call (one a vote) */
+	sqlite3_stmt *st = store_stmt(s, "SELECT value, max(id) FROM proposals WHERE kind = 'set'"
+					 " AND param = ?1 AND state = 'passed' AND passed_at ="
+					 " (SELECT max(passed_at) FROM proposals WHERE kind = 'set'"
+					 " AND param = ?1 AND state = 'passed' AND passed_at <= ?2)");
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, t);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL)
 		*v = sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		*v = genesis_param(s, name);
 	else
 		err_set("store: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
@@ -204,13 +208,17 @@ int governance_settlement(struct store *s, const uint8_t request[32], int64_t *u
 	/* the one "passed" predicate: proposals.state, as the count sets it;
 	 * of two passed settlements of one loan, the lower id (not the
 	 * earlier claimed time: clocks decide nothing) */
-	sqlite3_stmt *st = store_stmt(s, "SELECT value, passed_at, coalesce(forfeit, 0) FROM proposals"
-					 " WHERE kind = 'settle' AND target = ? AND state = 'passed'"
-					 " ORDER BY id LIMIT 1");
+	/* min() and its bare columns: no temporary b-tree for ORDER BY id,
+	 * at every recompute of a loan; one row, min(id) NULL when none */
+	sqlite3_stmt *st = store_stmt(s, "SELECT value, passed_at, coalesce(forfeit, 0), min(id)"
+					 " FROM proposals WHERE kind = 'settle' AND target = ?"
+					 " AND state = 'passed'");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 3) == SQLITE_NULL)
+		rc = SQLITE_DONE;
 	if (rc == SQLITE_ROW) {
 		*usage = sqlite3_column_int64(st, 0);
 		*at = sqlite3_column_int64(st, 1);
@@ -1338,12 +1346,12 @@ out:
  * shuffled arrival tests). The work per such entry is a few indexed
  * reads of the proposal's votes and tallies and the members. */
 
-static unsigned long recounts_one;
+static unsigned long recounts_one, recounts_tallied;
 
 void governance_recount_stats(unsigned long *full, unsigned long *one)
 {
 	*full = recounts_full + recounts_decided;
-	*one = recounts_one;
+	*one = recounts_one + recounts_tallied;
 }
 
 /* Decides proposal id alone, as the effects in the tables stand: 0, 1
@@ -1399,6 +1407,114 @@ static int recount_one(struct store *s, const uint8_t *id)
 	return lending_recompute(s, target);
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+/* The running tally: a vote on an untallied proposal under the majority
+ * rule, by a member whom the proposal's electorate holds whatever the
+ * votes (active, excluded by nobody, not the one it admits), whose
+ * proposer is a member within its budget. decide() would give the same
+ * electorate and take, for this voter, its latest vote (time, then id)
+ * in the window that no witness shows backdated: either the vote counted
+ * so far or this one. So the vote moves at most one voter's choice, and
+ * the count follows from the stored one, with no pass over the
+ * proposal's votes and members (what recount_one costs, O(votes) writes
+ * a vote). 1 when it applied, 0 when this vote is outside that case
+ * (recount_one decides), -1 error. Same tables as recount_one:
+ * test_governance.c (the shuffled arrival and full_recount_agrees tests). */
+static int tally_vote(struct store *s, const uint8_t *proposal, const struct entry *vote)
+{
+	const Mutua__Genesis *g = store_genesis(s);
+	uint32_t rule, th0, q0;
+	uint64_t d0;
+	governance_defaults(g, &rule, &th0, &q0, &d0);
+	if (rule != GOV_RULE_MAJORITY)
+		return 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT p.created, p.deadline, p.yes, p.no, p.voters,"
+					 " p.eligible, v.id, v.time, v.choice, x.college"
+					 " FROM proposals p JOIN members m ON m.id = p.proposer AND m.active"
+					 " JOIN members x ON x.id = ?2 AND x.active AND x.excluded_by IS NULL"
+					 " AND (x.admitted_by IS NULL OR x.admitted_by != ?1)"
+					 " LEFT JOIN votes v ON v.proposal = ?1 AND v.voter = ?2 AND v.counted"
+					 " WHERE p.id = ?1 AND p.verdict IS NULL AND p.state = 'open'"
+					 " AND p.deadline IS NOT NULL AND p.eligible > 0"
+					 " AND ?3 BETWEEN p.created AND p.deadline"
+					 " AND NOT EXISTS (SELECT 1 FROM backdated b WHERE b.id = ?4)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, proposal, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, vote->member, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, vote->b->time);
+	sqlite3_bind_blob(st, 4, vote->id, 32, SQLITE_STATIC);
+	/* the voter's row is read as electorate() reads it (its college:
+	 * a store that cannot read it refuses the count, as there) */
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if (rc != SQLITE_DONE)
+			err_set("store: counting the voters: %s", sqlite3_errmsg(store_db(s)));
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	int64_t created = sqlite3_column_int64(st, 0);
+	double yes = sqlite3_column_double(st, 2), no = sqlite3_column_double(st, 3);
+	int64_t voters = sqlite3_column_int64(st, 4), eligible = sqlite3_column_int64(st, 5);
+	int had = sqlite3_column_bytes(st, 6) == 32;
+	uint8_t old[32];
+	int64_t old_time = had ? sqlite3_column_int64(st, 7) : 0;
+	int old_choice = had ? sqlite3_column_int(st, 8) : 0;
+	if (had)
+		memcpy(old, sqlite3_column_blob(st, 6), 32);
+	/* a second counted vote of one voter cannot be (mark_counted) */
+	int two = had && store_step_row(s, st) != 0;
+	sqlite3_reset(st);
+	if (two)
+		return 0;
+	int64_t t = vote->b->time;
+	if (had && (old_time > t || (old_time == t && memcmp(old, vote->id, 32) >= 0)))
+		return 1; /* the counted one is later: nothing moves */
+	int choice = (int)vote->b->vote->choice;
+	if (had) {
+		voters -= old_choice != 0;
+		yes -= old_choice == VOTE_YES;
+		no -= old_choice == VOTE_NO;
+	}
+	voters += choice != 0;
+	yes += choice == VOTE_YES;
+	no += choice == VOTE_NO;
+	int64_t quorum;
+	if (param_at(s, "quorum", created, &quorum))
+		return -1;
+	if (had) {
+		st = store_stmt(s, "UPDATE votes SET counted = 0 WHERE id = ?1");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, old, 32, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			return -1;
+	}
+	st = store_stmt(s, "UPDATE votes SET counted = 1 WHERE id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, vote->id, 32, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		return -1;
+	st = store_stmt(s, "UPDATE proposals SET quorum_met = ?1, yes = ?2, no = ?3, voters = ?4"
+			   " WHERE id = ?5");
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, voters * 100 >= quorum * eligible);
+	sqlite3_bind_double(st, 2, yes);
+	sqlite3_bind_double(st, 3, no);
+	sqlite3_bind_int64(st, 4, voters);
+	sqlite3_bind_blob(st, 5, proposal, 32, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		return -1;
+	recounts_tallied++;
+	return 1;
+}
+
 /* After the fold of an entry on proposal (vote: the vote entry, else
  * NULL): the bounded recount when it suffices (above), else the full. */
 static int recount_for(struct store *s, const uint8_t *proposal, const struct entry *vote)
@@ -1438,12 +1554,18 @@ static int recount_for(struct store *s, const uint8_t *proposal, const struct en
 	}
 	if (!local)
 		return recount_decided(s);
-	if (held && (rc = recount_one(s, proposal)) != 0)
+	if (held && vote && !settle && !tallied && (rc = tally_vote(s, proposal, vote)) != 0) {
+		if (rc < 0)
+			return -1;
+	} else if (held && (rc = recount_one(s, proposal)) != 0) {
 		return rc < 0 ? -1 : recount_decided(s);
+	}
 	if (!vote)
 		return 0;
 	/* the other proposals whose tallies cite this vote: their verdicts */
-	st = store_stmt(s, "SELECT DISTINCT t.proposal FROM tally_votes tv JOIN tallies t"
+	/* no DISTINCT: its temporary b-tree, built and dropped for each vote,
+	 * cost more than the rest of the vote's count; sorted and unique here */
+	st = store_stmt(s, "SELECT t.proposal FROM tally_votes tv JOIN tallies t"
 			   " ON t.id = tv.tally JOIN proposals p ON p.id = t.proposal"
 			   " WHERE tv.vote = ?1 AND t.proposal != ?2");
 	if (!st)
@@ -1453,6 +1575,14 @@ static int recount_for(struct store *s, const uint8_t *proposal, const struct en
 	size_t n;
 	uint8_t (*ids)[32];
 	rc = store_ids(s, st, &ids, &n);
+	if (rc == 0 && n > 1) {
+		qsort(ids, n, 32, cmp_id);
+		size_t u = 1;
+		for (size_t i = 1; i < n; i++)
+			if (memcmp(ids[i], ids[u - 1], 32))
+				memcpy(ids[u++], ids[i], 32);
+		n = u;
+	}
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = recount_one(s, ids[i]);
 	free(ids);

@@ -184,19 +184,24 @@ int lending_offer_terms(struct store *s, const uint8_t resource[32], int64_t pla
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
-	st = store_stmt(s, "SELECT conditions, requires, deposit FROM ("
-			   " SELECT 0 AS k, conditions, requires, deposit FROM offer_origins WHERE id = ?1"
-			   " UNION ALL SELECT 1, conditions, requires, deposit FROM resources"
-			   " WHERE id = ?1) ORDER BY k LIMIT 1");
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
-	rc = store_step_row(s, st);
-	if (rc == 1)
-		terms_of(out, (const char *)sqlite3_column_text(st, 0),
-			 (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
-	sqlite3_reset(st);
-	return rc;
+	/* two lookups by primary key: a UNION ALL ... ORDER BY k LIMIT 1
+	 * built and dropped a temporary b-tree for each loan step */
+	static const char *const from[] = {
+		"SELECT conditions, requires, deposit FROM offer_origins WHERE id = ?1",
+		"SELECT conditions, requires, deposit FROM resources WHERE id = ?1"};
+	for (size_t i = 0; i < sizeof from / sizeof *from; i++) {
+		if (!(st = store_stmt(s, from[i])))
+			return -1;
+		sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
+		rc = store_step_row(s, st);
+		if (rc == 1)
+			terms_of(out, (const char *)sqlite3_column_text(st, 0),
+				 (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2));
+		sqlite3_reset(st);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 const char *lending_terms_refusal(struct store *s, const uint8_t request[32], int64_t place,

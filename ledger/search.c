@@ -18,6 +18,8 @@
 
 int search_unindex_offer(struct store *s, const uint8_t resource[32])
 {
+	if (store_is_scratch(s))
+		return 0; /* the audit's: no index (store_open_scratch) */
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO offers_fts(offers_fts, rowid, title,"
 					 " description, location) SELECT 'delete', * FROM ("
 					 INDEXED_ROW ")");
@@ -29,6 +31,8 @@ int search_unindex_offer(struct store *s, const uint8_t resource[32])
 
 int search_index_offer(struct store *s, const uint8_t resource[32])
 {
+	if (store_is_scratch(s))
+		return 0;
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO offers_fts(rowid, title, description,"
 					 " location) " INDEXED_ROW);
 	if (!st)

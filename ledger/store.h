@@ -29,7 +29,10 @@ struct store;
 struct store *store_open(const char *path);
 /* A private store in memory (spilt to a temporary file only when large),
  * gone when closed, that keeps its entries without body nor signature:
- * the audit's, which reads neither back (store_add_fork). */
+ * the audit's, which reads neither back (store_add_fork). It has no
+ * full-text index of the offers (search.c): nobody searches an audit,
+ * and its upkeep was half of the audit's work besides the signatures on
+ * a bundle of offers. */
 struct store *store_open_scratch(void);
 void store_close(struct store **s);
 /* Moves the WAL checkpoints of this connection to a thread of their own,

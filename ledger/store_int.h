@@ -18,6 +18,8 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 int store_exec(struct store *s, const char *sql);
 /* "store: <SQLite's reason>" for the connection's last error; -1. */
 int store_db_error(struct store *s);
+/* 1 for the audit's scratch store (store_open_scratch), else 0. */
+int store_is_scratch(struct store *s);
 /* Steps st once: 1 on a row, 0 at the end of the rows, -1 on an error
  * (said). BUSY or an I/O error never reads as "no row". */
 int store_step_row(struct store *s, sqlite3_stmt *st);
