@@ -452,6 +452,34 @@ fail:
 	return -1;
 }
 
+/* floor(t / m) for any sign of t */
+static int64_t floor_div(int64_t t, int64_t m)
+{
+	return t >= 0 ? t / m : -((-t + m - 1) / m);
+}
+
+/* The schedule while feeds gain entries: each member's node signs at its
+ * own moment of the period, t = phase (mod every_ms), the phase set by the
+ * first bytes of its key: nodes started together (or all busy since the
+ * same append) do not all sign in the same second, which would change
+ * every node's heads at once and make every comparison of heads differ.
+ * Due at the first such moment at least every_ms / 2 after the last
+ * witness: every_ms apart once in step, the first one every_ms / 2 to
+ * 3 every_ms / 2 after the start. */
+static int every_due(const uint8_t author[KEY_ID_BYTES], int64_t now, int64_t last,
+		     int64_t every_ms)
+{
+	if (every_ms <= 1)
+		return now - last >= every_ms;
+	uint64_t h = 0;
+	for (int i = 0; i < 8; i++)
+		h = h << 8 | author[i];
+	int64_t phase = (int64_t)(h % (uint64_t)every_ms);
+	if (now - last < every_ms / 2)
+		return 0;
+	return floor_div(now - phase, every_ms) > floor_div(last + every_ms / 2 - phase, every_ms);
+}
+
 int witness_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t now,
 		int64_t since, int64_t every_ms, int64_t idle_ms)
 {
@@ -489,5 +517,6 @@ int witness_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t now
 		return -1;
 	if (last < since)
 		last = since;
-	return (busy && now - last >= every_ms) || ((busy || moved) && now - last >= idle_ms);
+	return (busy && every_due(author, now, last, every_ms)) ||
+	       ((busy || moved) && now - last >= idle_ms);
 }

@@ -67,9 +67,12 @@ struct store;
 #define WITNESS_SLACK_MS (10LL * 60 * 1000)
 
 /* mutuad's schedule (mutua.conf: witness_every, witness_idle): a witness
- * at most every WITNESS_EVERY_MS while feeds gain entries other than
- * witnesses, at least every WITNESS_IDLE_MS while any head moved; it
- * looks every WITNESS_LOOK_MS. */
+ * every WITNESS_EVERY_MS while feeds gain entries other than witnesses,
+ * at the node's own moment of that period (set by its key: the nodes of a
+ * federation do not all sign in the same second), at least every
+ * WITNESS_IDLE_MS while any head moved; none when no head moved (a
+ * witness lists only the heads that moved). It looks every
+ * WITNESS_LOOK_MS. */
 #define WITNESS_EVERY_MS (5LL * 60 * 1000)
 #define WITNESS_IDLE_MS (24LL * 3600 * 1000)
 #define WITNESS_LOOK_MS 10000

@@ -9,8 +9,8 @@
  *   sync_batch = N        entries per request, 1..4096 (default 2048)
  *   sync_window = N       requests in flight per peer, 1..64 (default 4)
  *   max_peers = N         members dialled by the overlay (overlay.h),
- *                         0..64 (default 8; 0 when peer lines are set)
- *   max_inbound = N       inbound peers kept, 1..4096 (default 32)
+ *                         0..64 (default 7; 0 when peer lines are set)
+ *   max_inbound = N       inbound peers kept, 1..4096 (default 9)
  *   hello_interval = MS   anti-entropy period, 500..600000 (default 10000)
  *   witness_every = S     at most one witness (witness.h) every S seconds
  *                         while feeds gain entries, 10..86400 (default 300)
@@ -48,7 +48,7 @@
 #define CONFIG_LINE_MAX 1024
 #define CONFIG_FILE_MAX (64 * 1024)
 #define DEFAULT_LISTEN "tcp://*:7650"
-#define OVERLAY_DEFAULT 8
+#define OVERLAY_DEFAULT 7
 
 struct node_config {
 	char listen[ENDPOINT_MAX_LEN + 1];

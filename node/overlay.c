@@ -28,6 +28,17 @@ static void ring_pos(uint8_t pos[16], const uint8_t id[32])
 	crypto_generichash_final(&st, pos, 16);
 }
 
+#define SPARE_DRAWS 8
+
+/* splitmix64's finaliser: a well spread 64-bit value from any other */
+static uint64_t mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 const char *overlay_why_name(int why)
 {
 	return why == OVERLAY_RING ? "ring" : why == OVERLAY_CHORD ? "chord" : "spare";
@@ -87,12 +98,26 @@ int overlay_choose(const uint8_t me[32], const uint8_t (*ids)[32], size_t n,
 			dist[nd++] = d;
 	}
 
+	/* a spare's rank: a few ranks drawn from my ring position and the
+	 * distance first, then the next along the ring. Were they all the
+	 * next along the ring, every node whose choice fails would dial the
+	 * failing member's successor, and it would take them all (at N = 200,
+	 * one member not started made 21 connections at its successor). */
+	uint64_t seed = 0;
+	for (int i = 0; i < 8; i++)
+		seed = seed << 8 | ring[self].pos[i];
 	int got = 0;
 	for (size_t t = 0; t < nd; t++) {
 		/* from the chosen rank on, the first member neither taken nor
 		 * failing; the one at the rank itself is the choice proper */
-		for (size_t step = 0; step < others; step++) {
-			size_t r = (self + dist[t] + step) % m;
+		for (size_t step = 0; step < others + SPARE_DRAWS; step++) {
+			size_t r;
+			if (step == 0)
+				r = (self + dist[t]) % m;
+			else if (step <= SPARE_DRAWS)
+				r = (self + 1 + mix(seed ^ (dist[t] << 8) ^ step) % others) % m;
+			else
+				r = (self + dist[t] + step - SPARE_DRAWS) % m;
 			if (r == self)
 				continue;
 			size_t idx = ring[r].index;

@@ -9,9 +9,11 @@
  * the two nearest successors keep the ring whole, the longer links make
  * any member a few hops from any other (every node also receives exactly
  * one link per distance, so about 2k connections each). A chosen member
- * that fails is replaced by the next member along the ring from it that
- * is neither chosen nor failing. No clock, no randomness: every node can
- * tell why it dials whom.
+ * that fails is replaced by a spare: one of a few ranks drawn from the
+ * node's ring position and the distance (so that the nodes whose choices
+ * fail together do not all fall on one member), else the next member
+ * along the ring, neither chosen nor failing. No clock, no randomness:
+ * every node can tell why it dials whom.
  */
 #ifndef MUTUA_OVERLAY_H
 #define MUTUA_OVERLAY_H

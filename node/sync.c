@@ -7,6 +7,18 @@
  * peers are never asked for the same range at once. Replies on one
  * connection arrive in the order asked, so up to `window` GETs of
  * consecutive ranges are pipelined per peer.
+ *
+ * Comparing heads costs what changed. Every hello interval the dialling
+ * side sends SUM, the digest of all its heads; equal heads are answered by
+ * SAME (32 bytes each way). When they differ, each side sends only its
+ * heads that differ from the peer's heads as it last heard them (DIFF, then
+ * DELTA in reply), with the digest of all of its own: what it knows of the
+ * peer is the version of its heads the peer acknowledged. The receiver
+ * merges them and checks the digest; only when that fails (a lost
+ * announcement, a restart: what was known is wrong) are all heads sent
+ * again (HELLO, answered by HEADS in full). So after a witness round,
+ * when every node's digest changed at once, a comparison carries the few
+ * feeds that moved, not every feed of the federation.
  */
 #include "sync.h"
 #include "entry.h"
@@ -65,6 +77,8 @@ struct peer {
 	char name[NAME_MAX_LEN + 1];
 	char endpoint[ENDPOINT_MAX_LEN + 1];
 	int connected, answered, refused;
+	int replace_next;                /* the next HEADS is its full list (we
+					  * asked again after a delta failed) */
 	int mark;                        /* scratch for announce_feed */
 	char why[16];                    /* outbound: why it is dialled */
 	int64_t added;                   /* ms: when it was added */
@@ -314,24 +328,6 @@ static uint64_t peer_seq(const struct peer *p, const uint8_t *author)
 	return h ? h->seq : 0;
 }
 
-/* What a comparison of heads costs when nothing changed: one hash of all
- * of them (in the order of their authors), 32 bytes each way per peer and
- * interval, whatever the federation's size. Heads travel in full only
- * when the digests differ. */
-static void heads_digest(const struct wire_head *h, size_t n, uint8_t out[32])
-{
-	static const char tag[] = "mutua heads v1";
-	crypto_generichash_state st;
-	uint8_t b[WIRE_HEAD_SIZE];
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag - 1);
-	for (size_t i = 0; i < n; i++) {
-		wire_head_put(b, &h[i]);
-		crypto_generichash_update(&st, b, sizeof b);
-	}
-	crypto_generichash_final(&st, out, 32);
-}
-
 /* SUM: the digest of our heads; the peer answers SAME when it holds the
  * same heads, or a full HELLO when not. */
 static void send_sum(struct syncer *sy, struct peer *p)
@@ -341,12 +337,53 @@ static void send_sum(struct syncer *sy, struct peer *p)
 	struct wire_head *list = our_heads(sy, &n);
 	if (!list)
 		return;
-	heads_digest(list, n, d);
+	wire_heads_digest(list, n, d);
 	free(list);
 	const void *b[] = {"SUM", d};
 	size_t l[] = {3, sizeof d};
 	send_frames(sy, p, b, l, 2);
 	p->last_hello = clock_now_ms();
+}
+
+/* Our heads that differ from what we know p holds (its heads as it last
+ * told us, kept in the order of the authors like ours): what p lacks to
+ * know our heads exactly, when its view of us is as exact as ours of it.
+ * Written to out (n x WIRE_HEAD_SIZE); returns the bytes written. */
+static size_t heads_delta(const struct peer *p, const struct wire_head *list, size_t n,
+			  uint8_t *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct wire_head *h = head_find(p, list[i].author);
+		if (h && h->seq == list[i].seq && memcmp(h->id, list[i].id, 32) == 0)
+			continue;
+		wire_head_put(out + k * WIRE_HEAD_SIZE, &list[i]);
+		k++;
+	}
+	return k * WIRE_HEAD_SIZE;
+}
+
+/* DIFF (cmd "DIFF", an answer to a SUM whose digest differs from ours) or
+ * DELTA (the answer to a DIFF): the digest of all our heads, then those
+ * of them that differ from what we know p holds. */
+static void send_delta(struct syncer *sy, struct peer *p, const char *cmd)
+{
+	size_t n;
+	uint8_t d[32];
+	struct wire_head *list = our_heads(sy, &n);
+	uint8_t *frame = list ? malloc(n * WIRE_HEAD_SIZE + 1) : NULL;
+	if (!frame) {
+		free(list);
+		return;
+	}
+	wire_heads_digest(list, n, d);
+	size_t len = heads_delta(p, list, n, frame);
+	free(list);
+	const void *b[] = {cmd, d, frame};
+	size_t l[] = {strlen(cmd), sizeof d, len};
+	send_frames(sy, p, b, l, 3);
+	p->last_hello = clock_now_ms();
+	free(frame);
 }
 
 /* The peer holds exactly our heads: they become what we know of it. */
@@ -375,7 +412,7 @@ static void take_sum(struct syncer *sy, struct peer *p, const uint8_t *d, size_t
 	struct wire_head *list = our_heads(sy, &n);
 	if (!list)
 		return;
-	heads_digest(list, n, ours);
+	wire_heads_digest(list, n, ours);
 	if (sodium_memcmp(ours, d, 32) == 0) {
 		adopt_our_heads(sy, p, list, n);
 		if (answer) {
@@ -386,8 +423,12 @@ static void take_sum(struct syncer *sy, struct peer *p, const uint8_t *d, size_t
 		return;
 	}
 	free(list);
-	/* different: our heads in full, which p answers with its own */
-	if (answer)
+	/* different: when we know p's heads, those of ours that differ from
+	 * them (a DIFF, which p answers with a DELTA of its own); else our
+	 * heads in full, which p answers with its own */
+	if (answer && p->answered)
+		send_delta(sy, p, "DIFF");
+	else if (answer)
 		send_hello(sy, p, "HELLO");
 }
 
@@ -462,7 +503,7 @@ void syncer_announce(struct syncer *sy)
 		return;
 	for (int i = 0; i < sy->npeers; i++) {
 		struct peer *p = sy->peers[i];
-		int pushed = 0, left = !p->answered;
+		int left = !p->answered;
 		if (!p->connected)
 			continue;
 		for (size_t k = 0; k < n && !left; k++) {
@@ -470,11 +511,21 @@ void syncer_announce(struct syncer *sy)
 				continue;
 			if (push_feed(sy, p, &heads[k]))
 				left = 1;
-			else
-				pushed++;
 		}
-		if (left || !pushed)
+		if (!p->answered) {
 			send_hello(sy, p, "HEADS");
+		} else if (left) {
+			/* the heads it was not pushed, or knows no more of: those
+			 * of ours that differ from what it told us, not all */
+			uint8_t *frame = malloc(n * WIRE_HEAD_SIZE + 1);
+			size_t len = frame ? heads_delta(p, heads, n, frame) : 0;
+			if (len) {
+				const void *b[] = {"HEADS", frame};
+				size_t l[] = {5, len};
+				send_frames(sy, p, b, l, 2);
+			}
+			free(frame);
+		}
 	}
 	free(heads);
 }
@@ -711,6 +762,42 @@ static void take_heads(struct syncer *sy, struct peer *p, const uint8_t *buf,
 		}
 		free(h);
 	}
+}
+
+/* A DIFF (answer 1: reply with a DELTA) or a DELTA (answer 0) from p: its
+ * heads that differ from what it knows of ours, and the digest of all of
+ * them. They are merged into what we know of p; that must then hash to
+ * the digest, or what we know of p is wrong (a message lost, a restart,
+ * a feed gone from its store): we ask for its heads in full (a HELLO,
+ * which p answers with a HEADS of all of them, taken in place of ours).
+ * So a delta never makes us believe p holds what it does not. */
+static void take_delta(struct syncer *sy, struct peer *p, const uint8_t *d, size_t dlen,
+		       const uint8_t *buf, size_t len, int answer)
+{
+	uint8_t view[32];
+	if (dlen != 32 || len % WIRE_HEAD_SIZE) {
+		log_limited(LOG_WARN, p->name, "peer %s: bad delta", peer_label(p));
+		p->rejected++;
+		return;
+	}
+	if (!p->answered) {
+		/* nothing known of p to apply it to */
+		p->replace_next = 1;
+		send_hello(sy, p, "HELLO");
+		return;
+	}
+	if (len)
+		take_heads(sy, p, buf, len, 0);
+	wire_heads_digest(p->heads, p->nheads, view);
+	if (sodium_memcmp(view, d, 32) != 0) {
+		log_limited(LOG_DEBUG, p->name, "peer %s: heads differ after a delta: asking "
+			    "for all of them", peer_label(p));
+		p->replace_next = 1;
+		send_hello(sy, p, "HELLO");
+		return;
+	}
+	if (answer)
+		send_delta(sy, p, "DELTA");
 }
 
 /* ---- entries ---------------------------------------------------------- */
@@ -1268,7 +1355,12 @@ static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
 	}
 	p->last_contact = clock_now_ms();
 	if (is_cmd(&f[0], "HEADS") && n == 2) {
-		take_heads(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), !p->answered);
+		int full = !p->answered || p->replace_next;
+		p->replace_next = 0;
+		take_heads(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), full);
+	} else if ((is_cmd(&f[0], "DIFF") || is_cmd(&f[0], "DELTA")) && n == 3) {
+		take_delta(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), zmq_msg_data(&f[2]),
+			   zmq_msg_size(&f[2]), is_cmd(&f[0], "DIFF"));
 	} else if (is_cmd(&f[0], "GET") && n == 2) {
 		serve_get(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
 	} else if (is_cmd(&f[0], "ENTRIES") && n == 3) {

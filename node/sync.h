@@ -26,7 +26,7 @@ struct sync_config {
 	int max_memory_mb;  /* heap in use beyond which every connection is
 			     * closed and made again (0: never) */
 };
-#define SYNC_CONFIG_DEFAULT {2048, 4, 32, 10000, 10000, 256}
+#define SYNC_CONFIG_DEFAULT {2048, 4, 9, 10000, 10000, 256}
 
 struct peer_stats {
 	char name[160];

@@ -2,6 +2,7 @@
 #include "wire.h"
 #include "util.h"
 
+#include <sodium.h>
 #include <string.h>
 
 void wire_put_u64(uint8_t *p, uint64_t v)
@@ -118,4 +119,21 @@ int wire_pack_add(uint8_t *buf, size_t cap, size_t *len, const uint8_t *body,
 	memcpy(buf + *len + 4 + body_len, sig, KEY_SIG_BYTES);
 	*len += 4 + body_len + KEY_SIG_BYTES;
 	return 0;
+}
+
+/* What a comparison of heads costs when nothing changed: one hash of all
+ * of them (in the order of their authors), 32 bytes each way per peer and
+ * interval, whatever the federation's size. */
+void wire_heads_digest(const struct wire_head *h, size_t n, uint8_t out[32])
+{
+	static const char tag[] = "mutua heads v1";
+	crypto_generichash_state st;
+	uint8_t b[WIRE_HEAD_SIZE];
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag - 1);
+	for (size_t i = 0; i < n; i++) {
+		wire_head_put(b, &h[i]);
+		crypto_generichash_update(&st, b, sizeof b);
+	}
+	crypto_generichash_final(&st, out, 32);
 }

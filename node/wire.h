@@ -19,8 +19,21 @@
  *                                 the order of their authors (after the
  *                                 first HELLO): answered by SAME when the
  *                                 receiver's heads hash the same, else by a
- *                                 HELLO with its heads in full
+ *                                 DIFF (or, when the receiver knows none of
+ *                                 the sender's heads, a HELLO in full)
  *   SAME     digest(32)           "I hold exactly these heads too"
+ *   DIFF     digest(32) | heads   the digest of all the sender's heads, and
+ *                                 those of them that differ from what the
+ *                                 sender knows the receiver holds (the
+ *                                 heads the receiver last told it): the
+ *                                 receiver merges them into what it knows
+ *                                 of the sender, checks that this hashes to
+ *                                 the digest, and answers with a DELTA
+ *   DELTA    digest(32) | heads   the same, answering a DIFF; taken the same
+ *                                 way. A digest that does not match after
+ *                                 the merge (a message lost, a restart)
+ *                                 is answered by a HELLO in full, whose
+ *                                 HEADS reply replaces what was known
  *   FORK     pack                 a fork proof: exactly two entries
  *   ERROR    text                 why the sender refuses us, for the log
  *
@@ -49,7 +62,10 @@
 /* what a PUSH may carry; a peer further behind is sent the head alone
  * and fetches with GETs */
 #define WIRE_PUSH_MAX 64
-#define WIRE_PUSH_BYTES (64 << 10)
+/* ... and at most this many bytes: a larger entry (a witness of a large
+ * federation's heads) is announced by its head, so that a node fetches it
+ * from one peer instead of being pushed it by each of its peers at once */
+#define WIRE_PUSH_BYTES (4 << 10)
 
 struct wire_head {
 	uint8_t author[32];
@@ -72,6 +88,11 @@ uint32_t wire_get_u32(const uint8_t *p);
 int wire_heads_parse(const uint8_t *buf, size_t len, struct wire_head *out,
 		     size_t max, size_t *n);
 void wire_head_put(uint8_t *p, const struct wire_head *h);
+
+/* BLAKE2b-256 of "mutua heads v1" and the heads as they travel (n x 72
+ * bytes), in the order given: the digest of SUM, SAME, DIFF and DELTA
+ * (heads in the order of their authors). */
+void wire_heads_digest(const struct wire_head *h, size_t n, uint8_t out[32]);
 
 int wire_get_parse(const uint8_t *buf, size_t len, struct wire_get *g);
 void wire_get_put(uint8_t *p, const struct wire_get *g);

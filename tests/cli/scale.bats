@@ -96,7 +96,7 @@ all_have() {
 	for ((i = 1; i <= 6; i++)); do daemon_alive "$i"; done
 }
 
-@test "a start of 16 nodes at once: each dials 8, holds at most 16 connections, lives and converges" {
+@test "a start of 16 nodes at once: each dials 7, holds at most 16 connections, lives and converges" {
 	local i n
 	make_nodes 16
 	for ((i = 1; i <= 16; i++)); do
@@ -113,6 +113,94 @@ all_have() {
 		if grep -q "Assertion" "$T/$i.log"; then return 1; fi
 		n=$(mutua --home "${H[i]}" --json status | grep -o '"direction"' | wc -l)
 		[ "$n" -le 16 ]
+	done
+}
+
+@test "heads compared by delta: a peer that missed a change is sent the one head that moved; a false delta gets all heads" {
+	local out
+	need_tools
+	make_nodes 3
+	start_node 1 --peer "${EP[2]}"
+	start_node 2 --peer "${EP[1]}"
+	wait_log 1 "appends open"
+	EVILPEER_MS=12000 "$EVILPEER" "${H[3]}" "${EP[1]}" delta >"$T/evil.out" 2>&1 3>&- &
+	local ep=$!
+	wait_until 10 grep -q "sum of the node" "$T/evil.out"
+	mutua --home "${H[1]}" offer add --kind other --title "While the peer looks away" >/dev/null
+	wait "$ep"
+	out=$(cat "$T/evil.out")
+	sed 's/^/# /' <<<"$out" >&3
+	[[ $out == *"sum of the node's own "*" heads answered SAME"* ]]
+	[[ $out == *"a new entry announced"* ]]
+	# the DIFF carries the one feed that moved, not all the node holds
+	local feeds
+	feeds=$(sed -n 's/.*hello answered: the node holds \([0-9]*\) feeds.*/\1/p' <<<"$out")
+	[ "$feeds" -ge 2 ]
+	[[ $out == *"DIFF of 1 head(s) of $feeds; digest checks"* ]]
+	[[ $out == *"after our DELTA, a sum answered by a DIFF of 1 head(s)"* ]]
+	[[ $out == *"a false DELTA answered by a HELLO"* ]]
+	[[ $out == *"the HELLO carries all $feeds heads"* ]]
+	[[ $out == *"after the full exchange, a sum answered by a DIFF of 1 head(s)"* ]]
+	daemon_alive 1
+}
+
+@test "heads compared by delta: nodes that miss changes converge, a restarted one through all heads; no full hello while they run" {
+	local i n
+	make_nodes 4
+	for ((i = 1; i <= 4; i++)); do
+		printf 'hello_interval = 500\nlog_level = debug\n' >"${H[i]}/mutua.conf"
+	done
+	start_node 1 --peer "${EP[2]}" --peer "${EP[3]}"
+	start_node 2 --peer "${EP[3]}" --peer "${EP[4]}"
+	start_node 3 --peer "${EP[4]}" --peer "${EP[1]}"
+	for i in 1 2 3; do wait_log "$i" "appends open" 30; done
+	# node 4 is down while the others append at once
+	local adds=()
+	for i in 1 2 3; do
+		mutua --home "${H[i]}" offer add --kind other --title "At once $i" >/dev/null &
+		adds+=($!)
+	done
+	wait "${adds[@]}"
+	for i in 1 2 3; do
+		n=$(count_entries "${H[i]}" "${ID[i]}")
+		wait_until 20 all_have 3 "$n" "${ID[i]}"
+	done
+	sleep 2
+	# node 4 comes back: all heads once (its HELLO), then it holds everything
+	start_node 4 --peer "${EP[1]}"
+	wait_log 4 "appends open" 30
+	for i in 1 2 3; do
+		n=$(count_entries "${H[i]}" "${ID[i]}")
+		wait_until 20 has_entries "${H[4]}" "$n" "${ID[i]}"
+	done
+	mutua --home "${H[4]}" offer add --kind other --title "Back" >/dev/null
+	n=$(count_entries "${H[4]}" "${ID[4]}")
+	wait_until 20 all_have 4 "$n" "${ID[4]}"
+	sleep 2
+	for ((i = 1; i <= 4; i++)); do
+		daemon_alive "$i"
+		! grep -q "heads differ after a delta" "$T/$i.log"
+	done
+}
+
+@test "inbound cap: max_inbound 3, seven nodes dial 3 each; none holds more than 3 inbound, all converge" {
+	local i j n peers
+	make_nodes 7
+	for ((i = 1; i <= 7; i++)); do
+		printf 'max_inbound = 3\nmax_peers = 3\nhello_interval = 500\n' >"${H[i]}/mutua.conf"
+		start_node "$i"
+	done
+	for ((i = 1; i <= 7; i++)); do wait_log "$i" "appends open" 40; done
+	mutua --home "${H[5]}" offer add --kind other --title "Past the cap" >/dev/null
+	n=$(count_entries "${H[5]}" "${ID[5]}")
+	wait_until 30 all_have 7 "$n" "${ID[5]}"
+	sleep 2
+	for ((i = 1; i <= 7; i++)); do
+		daemon_alive "$i"
+		wait_until 10 test -s "${H[i]}/mutuad.status"
+		j=$(mutua --home "${H[i]}" status | grep -c ' in ' || true)
+		echo "# node $i: $j inbound" >&3
+		[ "$j" -le 3 ]
 	done
 }
 

@@ -164,7 +164,9 @@ settled_and_witnessed() {
 	wait_log b "mutuad started"
 	sleep 1
 	[ "$(sql "$B" "SELECT count(*) FROM entries WHERE type = 'witness'")" = 0 ]
-	wait_log b "witness of 2 head(s) appended (1 entry)"
+	# its first witness comes witness_every / 2 to 3 witness_every / 2 after the
+	# start (its moment of the period), looked for every 10 s
+	wait_log b "witness of 2 head(s) appended (1 entry)" 35
 	sleep 11
 	stop_daemon b
 	[ "$(sql "$B" "SELECT count(*) FROM entries WHERE type = 'witness'")" = 1 ]

@@ -26,6 +26,15 @@
  *   frames    one message of EVILPEER_FRAMES (default 4000001) empty
  *             frames: libzmq buffers a message whole before the node sees
  *             any of it, and ZMQ_MAXMSGSIZE bounds a frame, not a message
+ *   delta     the comparison of heads (wire.h: SUM, SAME, DIFF, DELTA):
+ *             says SUM of the node's own heads (answered SAME), waits
+ *             for the node to announce a new entry (a PUSH or HEADS),
+ *             which it does not take, says SUM of the heads it holds
+ *             (the node's former ones) and prints how many heads the
+ *             node's DIFF carries and whether its digest checks; answers
+ *             with a DELTA of its own; then a DELTA whose digest is false
+ *             (what it told before is wrong), which the node must answer
+ *             with a HELLO of all its heads. Prints "delta ..." lines
  *   silent    EVILPEER_CONNS (default 3000) TCP connections to ENDPOINT
  *             that never say a word (no key needed), reopened as the node
  *             closes them; prints how many it held open and how many the
@@ -320,6 +329,119 @@ static void id_hex(char *hex, const uint8_t *id)
 	hex_encode(hex, id, 32);
 }
 
+/* Waits for a message whose command is cmd (and n frames) within ms:
+ * its frames in f, their number returned; 0 when none came. */
+static int await_frames(void *s, const char *cmd, int n, zmq_msg_t *f, int ms)
+{
+	int64_t until = clock_now_ms() + ms;
+	while (clock_now_ms() < until) {
+		int got = recv_msg(s, f, (int)(until - clock_now_ms()));
+		if (got == n && is_cmd(&f[0], cmd))
+			return got;
+		close_msg(f, got);
+	}
+	return 0;
+}
+
+static void mode_delta(void *s)
+{
+	zmq_msg_t f[FRAMES_MAX];
+	uint8_t d[32], bad[32];
+	int n;
+	/* the node's heads are ours: SAME */
+	wire_heads_digest(heads, nheads, d);
+	send_msg(s, 0, 2, "SUM", (size_t)3, d, sizeof d);
+	say("delta: sum of the node's own %zu heads answered %s", nheads,
+	    await_frames(s, "SAME", 2, f, 3000) ? "SAME" : "nothing");
+	close_msg(f, 2);
+	/* the node announces a new entry, which we do not take */
+	int64_t until = clock_now_ms() + (left_ms() > 4000 ? left_ms() - 4000 : 0);
+	int seen = 0;
+	while (!seen && clock_now_ms() < until) {
+		n = recv_msg(s, f, (int)(until - clock_now_ms()));
+		seen = n >= 2 && (is_cmd(&f[0], "PUSH") || is_cmd(&f[0], "HEADS"));
+		close_msg(f, n);
+	}
+	say("delta: a new entry %s", seen ? "announced" : "never announced");
+	/* our heads (the node's former ones) differ from its own now: a DIFF
+	 * of only what differs from what we told it, and its digest */
+	send_msg(s, 0, 2, "SUM", (size_t)3, d, sizeof d);
+	if (!await_frames(s, "DIFF", 3, f, 3000)) {
+		say("delta: sum not answered by a DIFF");
+		return;
+	}
+	size_t len = zmq_msg_size(&f[2]), nd = 0;
+	struct wire_head *dh = calloc(len / WIRE_HEAD_SIZE + 1, sizeof *dh);
+	struct wire_head *view = calloc(nheads + len / WIRE_HEAD_SIZE + 1, sizeof *view);
+	size_t nv = nheads;
+	if (!dh || !view || zmq_msg_size(&f[1]) != 32 ||
+	    wire_heads_parse(zmq_msg_data(&f[2]), len, dh, WIRE_HEADS_MAX, &nd)) {
+		say("delta: bad DIFF");
+		return;
+	}
+	/* merge into what we know of the node (in the order of the authors)
+	 * and check its digest, as a node does */
+	memcpy(view, heads, nheads * sizeof *view);
+	for (size_t i = 0; i < nd; i++) {
+		size_t at = 0;
+		while (at < nv && memcmp(view[at].author, dh[i].author, 32) < 0)
+			at++;
+		if (at < nv && memcmp(view[at].author, dh[i].author, 32) == 0) {
+			view[at] = dh[i];
+			continue;
+		}
+		memmove(&view[at + 1], &view[at], (nv - at) * sizeof *view);
+		view[at] = dh[i];
+		nv++;
+	}
+	uint8_t check[32];
+	wire_heads_digest(view, nv, check);
+	say("delta: DIFF of %zu head(s) of %zu; digest %s", nd, nv,
+	    memcmp(check, zmq_msg_data(&f[1]), 32) == 0 ? "checks" : "does not check");
+	close_msg(f, 3);
+	/* our answer: the heads of ours that differ from the node's, which are
+	 * its former heads of the feeds that moved */
+	uint8_t *frame = calloc(nd + 1, WIRE_HEAD_SIZE);
+	size_t fl = 0;
+	for (size_t i = 0; i < nd; i++) {
+		const struct wire_head *h = node_head(dh[i].author);
+		if (h)
+			wire_head_put(frame + WIRE_HEAD_SIZE * fl++, h);
+	}
+	send_msg(s, 0, 3, "DELTA", (size_t)5, d, sizeof d, frame, fl * WIRE_HEAD_SIZE);
+	/* and the node's view of us is right: the same SUM, the same DIFF */
+	send_msg(s, 0, 2, "SUM", (size_t)3, d, sizeof d);
+	n = await_frames(s, "DIFF", 3, f, 3000);
+	say("delta: after our DELTA, a sum answered by a DIFF of %zu head(s)",
+	    n ? zmq_msg_size(&f[2]) / WIRE_HEAD_SIZE : (size_t)0);
+	close_msg(f, n);
+	/* a DELTA whose digest is not that of what we told: the node must not
+	 * believe it, but ask for all our heads */
+	memcpy(bad, d, 32);
+	bad[0] ^= 1;
+	send_msg(s, 0, 3, "DELTA", (size_t)5, bad, sizeof bad, "", (size_t)0);
+	n = await_frames(s, "HELLO", 3, f, 3000);
+	say("delta: a false DELTA answered by %s", n ? "a HELLO" : "nothing");
+	if (n) {
+		say("delta: the HELLO carries all %zu heads", zmq_msg_size(&f[2]) / WIRE_HEAD_SIZE);
+		close_msg(f, n);
+		/* our heads in full, as a node answers a HELLO */
+		uint8_t *all = calloc(nheads + 1, WIRE_HEAD_SIZE);
+		for (size_t i = 0; i < nheads; i++)
+			wire_head_put(all + WIRE_HEAD_SIZE * i, &heads[i]);
+		send_msg(s, 0, 2, "HEADS", (size_t)5, all, nheads * WIRE_HEAD_SIZE);
+		free(all);
+		send_msg(s, 0, 2, "SUM", (size_t)3, d, sizeof d);
+		n = await_frames(s, "DIFF", 3, f, 3000);
+		say("delta: after the full exchange, a sum answered by a DIFF of %zu head(s)",
+		    n ? zmq_msg_size(&f[2]) / WIRE_HEAD_SIZE : (size_t)0);
+		close_msg(f, n);
+	}
+	free(frame);
+	free(dh);
+	free(view);
+}
+
 static void mode_garbage(void *s, const char *endpoint)
 {
 	uint8_t buf[512], get[WIRE_GET_SIZE];
@@ -599,13 +721,13 @@ int main(int argc, char **argv)
 	char path[4096];
 	if (argc < 4 || argc > 5) {
 		fprintf(stderr, "usage: evilpeer HOME ENDPOINT "
-				"garbage|oversize|forged|badheads|flood|frames|silent [MEMBER]\n");
+				"garbage|oversize|forged|badheads|flood|frames|silent|delta [MEMBER]\n");
 		return 2;
 	}
 	const char *home = argv[1], *endpoint = argv[2], *mode = argv[3];
 	if (strcmp(mode, "garbage") && strcmp(mode, "oversize") && strcmp(mode, "forged") &&
 	    strcmp(mode, "badheads") && strcmp(mode, "flood") && strcmp(mode, "frames") &&
-	    strcmp(mode, "silent")) {
+	    strcmp(mode, "silent") && strcmp(mode, "delta")) {
 		fprintf(stderr, "evilpeer: unknown mode '%s'\n", mode);
 		return 2;
 	}
@@ -674,6 +796,8 @@ int main(int argc, char **argv)
 		mode_badheads(s);
 	else if (strcmp(mode, "frames") == 0)
 		mode_frames(s);
+	else if (strcmp(mode, "delta") == 0)
+		mode_delta(s);
 	else
 		mode_flood(s);
 

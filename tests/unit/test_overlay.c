@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "store_helpers.h"
+#include "config.h"
 #include "federation.h"
 #include "overlay.h"
 #include "sync.h"
@@ -19,7 +20,7 @@
 #include <sys/resource.h>
 
 #define T0 1767225600000LL
-#define K 8
+#define K OVERLAY_DEFAULT
 
 static uint8_t (*random_ids(size_t n, uint64_t seed))[32]
 {
@@ -151,6 +152,38 @@ static void test_failures_replaced(void **state)
 	}
 }
 
+/* One member of 200 (and of 1 000) down, as in a federation where one
+ * member has not started its node: the nodes that chose it pass over it
+ * to spares drawn from their own place on the ring, not all to its
+ * successor (which then held 21 connections), so no node has more than
+ * 2k + 2 neighbours. */
+static void test_spares_spread(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {200, 1000};
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		size_t n = sizes[s];
+		uint8_t(*ids)[32] = random_ids(n, 300 + n);
+		uint8_t *down = calloc(n, 1);
+		int worst = 0;
+		for (size_t d = 7; d < n; d += n < 1000 ? n / 10 : n) {
+			int maxdeg;
+			double mean;
+			memset(down, 0, n);
+			down[d] = 1;
+			int diam = graph(ids, n, down, K, &maxdeg, &mean);
+			assert_true(diam >= 1 && diam <= 2 + (int)ceil(log2((double)n) / 2));
+			if (maxdeg > worst)
+				worst = maxdeg;
+		}
+		print_message("overlay n=%zu k=%d, one member down: at most %d neighbours\n", n, K,
+			      worst);
+		assert_true(worst <= 2 * K + 2);
+		free(down);
+		free(ids);
+	}
+}
+
 /* The same choice whatever the order the candidates come in, and the why
  * of each: the two nearest successors are "ring". */
 static void test_deterministic(void **state)
@@ -241,6 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connected_small_diameter),
 		cmocka_unit_test(test_failures_replaced),
+		cmocka_unit_test(test_spares_spread),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_syncer_many_peers),
 	};

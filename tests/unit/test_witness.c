@@ -613,8 +613,22 @@ static void test_witness_of_1000_feeds_is_bounded(void **state)
 	synthetic_feed(s, f0, 3, 4);
 	assert_int_equal(witness_due(s, ka->id, later, later - 1000, WITNESS_EVERY_MS,
 				     WITNESS_IDLE_MS), 0);
-	assert_int_equal(witness_due(s, ka->id, later, later - WITNESS_EVERY_MS, WITNESS_EVERY_MS,
-				     WITNESS_IDLE_MS), 1);
+	assert_int_equal(witness_due(s, ka->id, later, later - 3 * WITNESS_EVERY_MS / 2,
+				     WITNESS_EVERY_MS, WITNESS_IDLE_MS), 1);
+	/* at this member's moment of the period: the first time due after a
+	 * start is every / 2 to 3 every / 2 after it, and the next one, once
+	 * a witness is made then, every later at the same moment */
+	int64_t since = later - 10 * WITNESS_EVERY_MS, first = 0;
+	for (int64_t t = since; t < since + 2 * WITNESS_EVERY_MS && !first; t += 1000)
+		if (witness_due(s, ka->id, t, since, WITNESS_EVERY_MS, WITNESS_IDLE_MS) == 1)
+			first = t;
+	assert_true(first >= since + WITNESS_EVERY_MS / 2 &&
+		    first < since + 3 * WITNESS_EVERY_MS / 2);
+	for (int64_t t = first; t < first + WITNESS_EVERY_MS - 1000; t += 1000)
+		assert_int_equal(witness_due(s, ka->id, t, first, WITNESS_EVERY_MS,
+					     WITNESS_IDLE_MS), 0);
+	assert_int_equal(witness_due(s, ka->id, first + WITNESS_EVERY_MS, first,
+				     WITNESS_EVERY_MS, WITNESS_IDLE_MS), 1);
 
 	/* the largest possible witness entry */
 	static Mutua__WitnessedHead wh[WITNESS_HEADS_MAX];
