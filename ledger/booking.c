@@ -408,7 +408,7 @@ int booking_block_check(struct store *s, const uint8_t resource[32], int64_t sta
 
 int booking_block_append(struct store *s, const struct key *k, const uint8_t resource[32],
 			 int64_t start, int64_t end, int64_t quantity, uint32_t reason,
-			 const char *note, const char *actor, uint8_t id_out[32])
+			 const char *note, const Mutua__StaffAct *act, uint8_t id_out[32])
 {
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Block blk = MUTUA__BLOCK__INIT;
@@ -418,7 +418,7 @@ int booking_block_append(struct store *s, const struct key *k, const uint8_t res
 	blk.end = end;
 	blk.reason = reason;
 	blk.note = note && *note ? (char *)note : NULL;
-	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.staff = (Mutua__StaffAct *)act;
 	b.payload_case = MUTUA__BODY__PAYLOAD_BLOCK;
 	b.block = &blk;
 	if (store_begin(s, k, "a block and its check"))
@@ -455,13 +455,13 @@ fail:
 }
 
 int booking_unblock_append(struct store *s, const struct key *k, const uint8_t block[32],
-			   const char *actor)
+			   const Mutua__StaffAct *act)
 {
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Unblock u = MUTUA__UNBLOCK__INIT;
 	u.block.data = (uint8_t *)block;
 	u.block.len = 32;
-	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.staff = (Mutua__StaffAct *)act;
 	b.payload_case = MUTUA__BODY__PAYLOAD_UNBLOCK;
 	b.unblock = &u;
 	return store_append(s, k, &b, NULL);

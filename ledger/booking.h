@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "mutua.pb-c.h"
 
 struct store;
 struct sqlite3_stmt;
@@ -93,11 +94,11 @@ int booking_block_check(struct store *s, const uint8_t resource[32], int64_t sta
  * 0, or -1 with why; id_out: the block's id. */
 int booking_block_append(struct store *s, const struct key *k, const uint8_t resource[32],
 			 int64_t start, int64_t end, int64_t quantity, uint32_t reason,
-			 const char *note, const char *actor, uint8_t id_out[32]);
+			 const char *note, const Mutua__StaffAct *act, uint8_t id_out[32]);
 /* Appends an unblock of block to k's feed (refused unless it lifts a
  * held block of k's member). 0 or -1. */
 int booking_unblock_append(struct store *s, const struct key *k, const uint8_t block[32],
-			   const char *actor);
+			   const Mutua__StaffAct *act);
 
 /* Before an owner lowers a resource's capacity: the loans in progress
  * (accepted and not settled) over whose slot more than capacity would be

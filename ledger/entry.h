@@ -49,7 +49,6 @@
 /* Limits on the fields of a body, in bytes of UTF-8. */
 #define NAME_MAX_LEN 128
 #define COLLEGE_MAX_LEN 64
-#define ACTOR_MAX_LEN 128
 #define TITLE_MAX_LEN 200
 #define LOCATION_MAX_LEN 200
 #define DESCRIPTION_MAX_LEN 4000
@@ -87,7 +86,7 @@ void entry_free(struct entry *e);
 /* Checks e->sig against e->b->author. 0 when valid. */
 int entry_verify(const struct entry *e);
 
-/* Packs b (payload, actor and header fields filled by the caller), signs it
+/* Packs b (payload, staff act and header fields filled by the caller), signs it
  * with k, and decodes the result into e through entry_decode, so what we
  * write passes the very checks a receiver applies. */
 int entry_seal(struct entry *e, const struct key *k, const Mutua__Body *b);
@@ -147,6 +146,21 @@ int entry_block_reason_parse(const char *s, uint32_t *reason);
 #define ENTRY_ROLES_MAX 3
 const char *entry_role_name(uint32_t role); /* "borrow", "lend", "admin" */
 int entry_role_parse(const char *s, uint32_t *role);
+
+/* A staff act (Body.staff, StaffAct; staff.h): the staff key signs
+ *   ENTRY_ACT_DOMAIN (19 bytes, no NUL) || federation (32) || author (32)
+ *   || delegation (32) || nonce (8, big-endian) || the payload's field
+ *   number (4, big-endian) || the payload message's encoding
+ * (entry_act_message; b: federation, author and payload set; *out the
+ * caller's to free). entry_decode refuses an act with wrong lengths, a
+ * nonce 0, its signer the author, a payload that may not carry one
+ * (entry_act_allowed: profile, rotate, tally, checkpoint, witness) or a
+ * signature that does not verify over the entry's own payload. Whether
+ * a delegation covers it is the fold's (staff.h). */
+#define ENTRY_ACT_DOMAIN "mutua staff act v1\n"
+int entry_act_message(const Mutua__Body *b, const uint8_t delegation[ENTRY_ID_BYTES],
+		      uint64_t nonce, uint8_t **out, size_t *len);
+int entry_act_allowed(int payload_case);
 
 /* Field checks shared with cards and the genesis. */
 int entry_check_endpoint(const char *url);

@@ -72,7 +72,7 @@ int fold_clear(struct store *s)
 			     " DELETE FROM witness_floor; DELETE FROM backdated;"
 			     " DELETE FROM feed_roots; DELETE FROM feed_trees;"
 			     " DELETE FROM loan_photos;"
-			     " DELETE FROM delegations; DELETE FROM revocations;"
+			     " DELETE FROM delegations; DELETE FROM revocations; DELETE FROM acts;"
 			     " INSERT INTO offers_fts(offers_fts) VALUES ('delete-all');");
 }
 
@@ -442,6 +442,10 @@ int fold_entry(struct store *s, const struct entry *e)
 	int backdated = witness_entry_fold(s, e);
 	if (backdated < 0)
 		return -1;
+	/* a staff act no delegation covers: without effect (staff.h) */
+	int uncovered = staff_act_fold(s, e);
+	if (uncovered)
+		return uncovered < 0 ? -1 : 0;
 	switch (b->payload_case) {
 	case MUTUA__BODY__PAYLOAD_PROFILE: {
 		const Mutua__Profile *p = b->profile;

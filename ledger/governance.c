@@ -1603,7 +1603,6 @@ int governance_tally_append(struct store *s, const struct key *k,
 	int rc = governance_tally_make(s, proposal, passing_only, clock_now_ms(), &t);
 	if (rc == 0) {
 		Mutua__Body b = MUTUA__BODY__INIT;
-		b.actor = getenv("MUTUA_ACTOR");
 		b.payload_case = MUTUA__BODY__PAYLOAD_TALLY;
 		b.tally = &t.t;
 		b.time = t.time;

@@ -744,15 +744,15 @@ int lending_settle_check(struct store *s, const uint8_t request[32], int64_t usa
 
 static int append_step(struct store *s, const struct key *k, int payload_case,
 		       const uint8_t request[32], const char *note, int64_t usage,
-		       int64_t rate, const char *actor, int waitlist)
+		       int64_t rate, const Mutua__StaffAct *act, int waitlist)
 {
 	struct lending_extra ex = {NULL, 0, waitlist};
-	return lending_append_ex(s, k, payload_case, request, note, usage, rate, actor, &ex);
+	return lending_append_ex(s, k, payload_case, request, note, usage, rate, act, &ex);
 }
 
 int lending_append_ex(struct store *s, const struct key *k, int payload_case,
 		      const uint8_t request[32], const char *note, int64_t usage,
-		      int64_t rate, const char *actor, const struct lending_extra *ex)
+		      int64_t rate, const Mutua__StaffAct *act, const struct lending_extra *ex)
 {
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Transition t = MUTUA__TRANSITION__INIT;
@@ -791,7 +791,7 @@ int lending_append_ex(struct store *s, const struct key *k, int payload_case,
 		t.has_rate = 1;
 		t.rate = (uint64_t)rate;
 	}
-	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.staff = (Mutua__StaffAct *)act;
 	b.payload_case = payload_case;
 	switch (payload_case) {
 	case MUTUA__BODY__PAYLOAD_ACCEPT: b.accept = &t; break;
@@ -838,23 +838,23 @@ int lending_append_ex(struct store *s, const struct key *k, int payload_case,
 
 int lending_append(struct store *s, const struct key *k, int payload_case,
 		   const uint8_t request[32], const char *note, int64_t usage,
-		   int64_t rate, const char *actor)
+		   int64_t rate, const Mutua__StaffAct *act)
 {
-	return append_step(s, k, payload_case, request, note, usage, rate, actor, 0);
+	return append_step(s, k, payload_case, request, note, usage, rate, act, 0);
 }
 
 int lending_waitlist(struct store *s, const struct key *k, const uint8_t request[32],
-		     const char *note, const char *actor)
+		     const char *note, const Mutua__StaffAct *act)
 {
-	return append_step(s, k, MUTUA__BODY__PAYLOAD_DECLINE, request, note, -1, -1, actor, 1);
+	return append_step(s, k, MUTUA__BODY__PAYLOAD_DECLINE, request, note, -1, -1, act, 1);
 }
 
 int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
 		   int64_t start, int64_t end, uint64_t quantity, const char *note,
-		   int wait, int64_t until, const char *actor, uint8_t id_out[32])
+		   int wait, int64_t until, const Mutua__StaffAct *act, uint8_t id_out[32])
 {
 	return lending_borrow_terms(s, k, resource, start, end, quantity, note, wait, until,
-				    actor, NULL, id_out);
+				    act, NULL, id_out);
 }
 
 /* Fills r's confirmations from cf and the offer's terms now. */
@@ -915,7 +915,7 @@ static int confirm_terms(struct store *s, const uint8_t resource[32],
 
 int lending_borrow_terms(struct store *s, const struct key *k, const uint8_t resource[32],
 			 int64_t start, int64_t end, uint64_t quantity, const char *note,
-			 int wait, int64_t until, const char *actor,
+			 int wait, int64_t until, const Mutua__StaffAct *act,
 			 const struct lending_confirm *cf, uint8_t id_out[32])
 {
 	Mutua__Body b = MUTUA__BODY__INIT;
@@ -934,7 +934,7 @@ int lending_borrow_terms(struct store *s, const struct key *k, const uint8_t res
 	r.end = end;
 	r.quantity = quantity;
 	r.note = note && *note ? (char *)note : NULL;
-	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.staff = (Mutua__StaffAct *)act;
 	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
 	b.request = &r;
 	if (store_begin(s, k, "a request and its check"))
@@ -994,13 +994,13 @@ fail:
 }
 
 int lending_withdraw(struct store *s, const struct key *k, const uint8_t resource[32],
-		     const char *actor, int *declined)
+		     const Mutua__StaffAct *act, int *declined)
 {
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__OfferWithdraw w = MUTUA__OFFER_WITHDRAW__INIT;
 	w.offer.data = (uint8_t *)resource;
 	w.offer.len = 32;
-	b.actor = actor && *actor ? (char *)actor : NULL;
+	b.staff = (Mutua__StaffAct *)act;
 	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
 	b.offer_withdraw = &w;
 	*declined = 0;
@@ -1018,8 +1018,9 @@ int lending_withdraw(struct store *s, const struct key *k, const uint8_t resourc
 	if (store_ids(s, st, &ids, &n))
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
+		/* the node answers for the member: one act signs one entry */
 		if (lending_append(s, k, MUTUA__BODY__PAYLOAD_DECLINE, ids[i], "withdrawn", -1, -1,
-				   actor)) {
+				   NULL)) {
 			free(ids);
 			goto fail;
 		}
@@ -1035,7 +1036,7 @@ fail:
 }
 
 int lending_accept(struct store *s, const struct key *k, const uint8_t request[32],
-		   const char *actor, struct booking_check *chk)
+		   const Mutua__StaffAct *act, struct booking_check *chk)
 {
 	uint8_t me[32];
 	if (store_begin(s, k, "an accept and its check"))
@@ -1045,7 +1046,7 @@ int lending_accept(struct store *s, const struct key *k, const uint8_t request[3
 	if (ok >= 0)
 		ok = booking_check(s, request, ok ? me : NULL, chk);
 	if (ok == 1 && lending_append(s, k, MUTUA__BODY__PAYLOAD_ACCEPT, request, NULL, -1, -1,
-				      actor))
+				      act))
 		ok = -1;
 	if (ok == 1 && store_commit(s, k) == 0)
 		return 1;
@@ -1123,11 +1124,11 @@ int lending_auto_answer(struct store *s, const struct key *k)
 		int rc2;
 		if (!ok && wait[i] && chk.has_conflict)
 			rc2 = append_step(s, k, MUTUA__BODY__PAYLOAD_DECLINE, ids[i], why, -1, -1,
-					  "auto-accept", 1);
+					  NULL, 1);
 		else
 			rc2 = lending_append(s, k, ok ? MUTUA__BODY__PAYLOAD_ACCEPT
 						      : MUTUA__BODY__PAYLOAD_DECLINE,
-					     ids[i], why, -1, -1, "auto-accept");
+					     ids[i], why, -1, -1, NULL);
 		if (rc2)
 			goto fail;
 		answered++;

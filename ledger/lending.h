@@ -101,7 +101,7 @@ int64_t lending_credits(uint64_t usage, uint64_t rate);
  * lending_refusal). 0 or -1. */
 int lending_append(struct store *s, const struct key *k, int payload_case,
 		   const uint8_t request[32], const char *note, int64_t usage,
-		   int64_t rate, const char *actor);
+		   int64_t rate, const Mutua__StaffAct *act);
 
 /* A condition report (loan.h; Transition.report): meter and fuel < 0
  * absent (fuel: percent), damage NULL or "" none, photos BLAKE2b-256 of
@@ -121,7 +121,7 @@ struct lending_extra {
 };
 int lending_append_ex(struct store *s, const struct key *k, int payload_case,
 		      const uint8_t request[32], const char *note, int64_t usage,
-		      int64_t rate, const char *actor, const struct lending_extra *ex);
+		      int64_t rate, const Mutua__StaffAct *act, const struct lending_extra *ex);
 
 /* The offer's terms (loan.h, struct loan_offer_terms) as they stand at a
  * place in its owner's feed (lending_member_seq; INT64_MAX: now): its
@@ -151,7 +151,7 @@ struct lending_confirm {
  * would be, when they do not cover the offer's terms now. */
 int lending_borrow_terms(struct store *s, const struct key *k, const uint8_t resource[32],
 			 int64_t start, int64_t end, uint64_t quantity, const char *note,
-			 int wait, int64_t until, const char *actor,
+			 int wait, int64_t until, const Mutua__StaffAct *act,
 			 const struct lending_confirm *cf, uint8_t id_out[32]);
 
 /* Appends to k's feed a request for quantity of resource over the slot
@@ -161,7 +161,7 @@ int lending_borrow_terms(struct store *s, const struct key *k, const uint8_t res
  * (invariant 11). 0, or -1 with the reason; id_out: the request's id. */
 int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[32],
 		   int64_t start, int64_t end, uint64_t quantity, const char *note,
-		   int wait, int64_t until, const char *actor, uint8_t id_out[32]);
+		   int wait, int64_t until, const Mutua__StaffAct *act, uint8_t id_out[32]);
 
 /* (lending_borrow: until > 0 makes a weekly series, Request.repeat and
  * until: one request entry, one loan an occurrence, entry_occurrence_id;
@@ -175,21 +175,21 @@ int lending_borrow(struct store *s, const struct key *k, const uint8_t resource[
  * auto-accepting resource (lending_auto_answer), and the listings show
  * "now possible" to the owner of any other. 0 or -1. */
 int lending_waitlist(struct store *s, const struct key *k, const uint8_t request[32],
-		     const char *note, const char *actor);
+		     const char *note, const Mutua__StaffAct *act);
 
 /* Withdraws resource in k's feed and answers its pending requests
  * (requested or waiting) with a decline "withdrawn", in one transaction:
  * nothing is left waiting for ever. 0, or -1 with why; *declined: how
  * many were answered. */
 int lending_withdraw(struct store *s, const struct key *k, const uint8_t resource[32],
-		     const char *actor, int *declined);
+		     const Mutua__StaffAct *act, int *declined);
 
 /* Accepts a request in k's feed when booking_can_accept says yes, the check
  * and the entry in one transaction, so that no other writer of the store
  * (the daemon's auto-answer, another staff member) accepts a conflicting
  * request in between. 1 accepted, 0 refused (chk says why), -1 error. */
 int lending_accept(struct store *s, const struct key *k, const uint8_t request[32],
-		   const char *actor, struct booking_check *chk);
+		   const Mutua__StaffAct *act, struct booking_check *chk);
 
 /* The owner's daemon: answers the requests pending on k's auto-accepting
  * resources (accept when booking_can_accept, else decline "conflict",

@@ -142,7 +142,7 @@ out:
 }
 
 int rotate_begin(struct store *s, const struct key *k, const char *path,
-		 const char *passphrase, const char *actor, uint8_t new_id[KEY_ID_BYTES])
+		 const char *passphrase, uint8_t new_id[KEY_ID_BYTES])
 {
 	char next[PATH_MAX];
 	uint8_t member[KEY_ID_BYTES];
@@ -202,7 +202,6 @@ int rotate_begin(struct store *s, const struct key *k, const char *path,
 	Mutua__KeyRotation kr = MUTUA__KEY_ROTATION__INIT;
 	Mutua__Body b = MUTUA__BODY__INIT;
 	kr.card = card;
-	b.actor = (char *)actor;
 	b.payload_case = MUTUA__BODY__PAYLOAD_ROTATE;
 	b.rotate = &kr;
 	if (store_append(s, k, &b, NULL))

@@ -38,9 +38,9 @@ struct key *rotate_load(struct store *s, const char *path, const char *passphras
 
 /* Rotates k (loaded from path, not staged): new keys sealed with
  * passphrase (when non-NULL and non-empty) in path.next, then the
- * rotation entry; the new identity key in new_id. actor may be NULL. */
+ * rotation entry; the new identity key in new_id. */
 int rotate_begin(struct store *s, const struct key *k, const char *path,
-		 const char *passphrase, const char *actor, uint8_t new_id[KEY_ID_BYTES]);
+		 const char *passphrase, uint8_t new_id[KEY_ID_BYTES]);
 
 /* Is there a staged key file beside path (path.next)? */
 int rotate_staged_file(const char *path);

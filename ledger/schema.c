@@ -280,6 +280,19 @@
  *                    in blocks; time, its author's clock (data)
  *     reason         the member's words, '' none
  *
+ * acts(id BLOB PRIMARY KEY, member BLOB, author BLOB, seq INTEGER,
+ *      place INTEGER, time INTEGER, key BLOB, delegation BLOB, nonce
+ *      INTEGER, role INTEGER, verdict TEXT)
+ *   One row an entry carrying a staff act (staff_act_fold; version 11).
+ *     id             the entry's id; member, author, seq, place, time as
+ *                    in delegations
+ *     key            the staff key that signed the act; delegation, the
+ *                    delegation it names (whoever's); nonce, its nonce
+ *                    (the 64 bits as a signed integer)
+ *     role           the role the entry needs (staff_role_of)
+ *     verdict        NULL: a delegation of the member covers it; else why
+ *                    the entry is without effect (English, staff.h)
+ *
  * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
  *   Each photo hash a step's condition report names (version 9), for
  *   verify-photo; index loan_photos_step.
@@ -878,6 +891,16 @@ static const char v10_sql[] =
 	" place INTEGER NOT NULL, time INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX revocations_delegation ON revocations(delegation, place);";
 
+/* Entries a staff person signed, and whether a delegation covers each
+ * (issue 17, staff.h). Filled by a refold. */
+static const char v11_sql[] =
+	"CREATE TABLE acts(id BLOB PRIMARY KEY, member BLOB NOT NULL,"
+	" author BLOB NOT NULL, seq INTEGER NOT NULL, place INTEGER NOT NULL,"
+	" time INTEGER NOT NULL, key BLOB NOT NULL, delegation BLOB NOT NULL,"
+	" nonce INTEGER NOT NULL, role INTEGER NOT NULL, verdict TEXT);"
+	"CREATE INDEX acts_member_key ON acts(member, key, nonce);"
+	"CREATE INDEX acts_delegation ON acts(delegation);";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -891,6 +914,7 @@ const struct schema_step schema_steps[] = {
 	{8, v8_sql, 1},
 	{9, v9_sql, 1},
 	{10, v10_sql, 1},
+	{11, v11_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

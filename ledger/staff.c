@@ -18,6 +18,7 @@
 #include "names.h"
 #include "view.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,9 +103,24 @@ int staff_fold(struct store *s, const struct entry *e)
 
 int staff_refusal(struct store *s, const struct entry *e)
 {
+	sqlite3_stmt *st;
+	if (e->b->staff) {
+		st = store_stmt(s, "SELECT verdict FROM acts WHERE id = ?");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			rc = err_set("%s", sqlite3_column_text(st, 0));
+		else
+			rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(s);
+		sqlite3_reset(st);
+		if (rc)
+			return rc;
+	}
 	if (e->b->payload_case != MUTUA__BODY__PAYLOAD_REVOCATION)
 		return 0;
-	sqlite3_stmt *st = store_stmt(s, "SELECT " REVOCATION_WHY " FROM revocations r"
+	st = store_stmt(s, "SELECT " REVOCATION_WHY " FROM revocations r"
 					 " LEFT JOIN delegations d ON d.id = r.delegation WHERE r.id = ?");
 	if (!st)
 		return -1;
@@ -138,16 +154,44 @@ int staff_ignored(struct store *s,
 	return rc == SQLITE_DONE ? 0 : store_db_error(s);
 }
 
+/* Does a delegation (its place, mask, until, the place of the revocation
+ * that counts) cover an entry needing role at place, signed at time? 1
+ * yes, 0 no with why: the one wording for staff_may and the acts. */
+static int covers(int64_t dplace, int64_t mask, int has_until, int64_t until, int revoked,
+		  int64_t rplace, uint32_t role, int64_t place, int64_t time, char *why,
+		  size_t why_len)
+{
+	if (dplace >= place)
+		snprintf(why, why_len, STAFF_ACT_LATER);
+	else if (!(mask & (1LL << role)))
+		snprintf(why, why_len, "the delegation does not grant the role %s",
+			 entry_role_name(role));
+	else if (revoked && rplace < place)
+		snprintf(why, why_len, "the delegation was revoked (at place %lld of the "
+			 "member's feed)", (long long)rplace);
+	else if (has_until && time > until)
+		snprintf(why, why_len, "the delegation ended (until %lld ms)", (long long)until);
+	else
+		return 1;
+	return 0;
+}
+
+/* The member's delegation columns staff_may and the acts read: place,
+ * mask, until, where its first effective revocation stands (the member's
+ * own: REVOCATION_WHY), seq, key, member. */
+#define DELEGATION_COLS \
+	"d.place, d.mask, d.until_ms, (SELECT min(r.place) FROM revocations r" \
+	" WHERE r.delegation = d.id AND r.member = d.member AND r.place > d.place)," \
+	" d.seq, d.key, d.member"
+
 int staff_may(struct store *s, const uint8_t member[KEY_ID_BYTES],
 	      const uint8_t staff_key[KEY_ID_BYTES], uint32_t role, int64_t place,
 	      int64_t time, char *why, size_t why_len)
 {
 	/* the member's delegations of that key, each with where its first
 	 * effective revocation stands (the member's own: REVOCATION_WHY) */
-	sqlite3_stmt *st = store_stmt(s,
-		"SELECT d.place, d.mask, d.until_ms, (SELECT min(r.place) FROM revocations r"
-		" WHERE r.delegation = d.id AND r.member = d.member AND r.place > d.place),"
-		" d.seq FROM delegations d WHERE d.member = ?1 AND d.key = ?2 ORDER BY d.place");
+	sqlite3_stmt *st = store_stmt(s, "SELECT " DELEGATION_COLS " FROM delegations d"
+					 " WHERE d.member = ?1 AND d.key = ?2 ORDER BY d.place");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
@@ -163,21 +207,14 @@ int staff_may(struct store *s, const uint8_t member[KEY_ID_BYTES],
 		if (dplace >= place)
 			continue; /* not yet given at that point */
 		/* a delegation with the role says more than one without it */
-		if (!(mask & (1LL << role))) {
-			if (!with_role)
-				snprintf(why, why_len, "the delegation does not grant the role %s",
-					 entry_role_name(role));
+		char w[160];
+		if (!(mask & (1LL << role)) && with_role)
 			continue;
-		}
-		with_role = 1;
-		if (revoked && rplace < place)
-			snprintf(why, why_len, "the delegation was revoked (at place %lld of the "
-				 "member's feed)", (long long)rplace);
-		else if (has_until && time > until)
-			snprintf(why, why_len, "the delegation ended (until %lld ms)",
-				 (long long)until);
-		else
-			ok = 1;
+		with_role |= (mask & (1LL << role)) != 0;
+		ok = covers(dplace, mask, has_until, until, revoked, rplace, role, place, time, w,
+			    sizeof w);
+		if (!ok)
+			snprintf(why, why_len, "%s", w);
 	}
 	if (!ok && rc != SQLITE_DONE) {
 		sqlite3_reset(st);
@@ -187,6 +224,185 @@ int staff_may(struct store *s, const uint8_t member[KEY_ID_BYTES],
 	if (ok && why_len)
 		why[0] = 0;
 	return ok;
+}
+
+int staff_act_message(const Mutua__Body *b, const uint8_t delegation[32], uint64_t nonce,
+		      uint8_t **out, size_t *len)
+{
+	return entry_act_message(b, delegation, nonce, out, len);
+}
+
+int staff_act_sign(Mutua__Body *b, const struct key *staff, const uint8_t delegation[32],
+		   uint64_t nonce, Mutua__StaffAct *act, uint8_t sig[64])
+{
+	while (nonce == 0)
+		randombytes_buf(&nonce, sizeof nonce);
+	uint8_t *m;
+	size_t n;
+	if (entry_act_message(b, delegation, nonce, &m, &n))
+		return -1;
+	crypto_sign_detached(sig, NULL, m, n, staff->sign_sk);
+	free(m);
+	mutua__staff_act__init(act);
+	act->key.data = (uint8_t *)staff->id;
+	act->key.len = KEY_ID_BYTES;
+	act->delegation.data = (uint8_t *)delegation;
+	act->delegation.len = ENTRY_ID_BYTES;
+	act->nonce = nonce;
+	act->sig.data = sig;
+	act->sig.len = KEY_SIG_BYTES;
+	b->staff = act;
+	return 0;
+}
+
+int staff_role_of(struct store *s, const struct entry *e, uint32_t *role)
+{
+	const Mutua__Body *b = e->b;
+	*role = 0;
+	switch (b->payload_case) {
+	case MUTUA__BODY__PAYLOAD_REQUEST:
+	case MUTUA__BODY__PAYLOAD_GIVE_BACK:
+	case MUTUA__BODY__PAYLOAD_AGREE:
+	case MUTUA__BODY__PAYLOAD_DISPUTE:
+		*role = ENTRY_ROLE_BORROW;
+		return 0;
+	case MUTUA__BODY__PAYLOAD_OFFER:
+	case MUTUA__BODY__PAYLOAD_OFFER_UPDATE:
+	case MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW:
+	case MUTUA__BODY__PAYLOAD_BLOCK:
+	case MUTUA__BODY__PAYLOAD_UNBLOCK:
+	case MUTUA__BODY__PAYLOAD_ACCEPT:
+	case MUTUA__BODY__PAYLOAD_DECLINE:
+	case MUTUA__BODY__PAYLOAD_CLOSE:
+		*role = ENTRY_ROLE_LEND;
+		return 0;
+	case MUTUA__BODY__PAYLOAD_DELEGATION:
+	case MUTUA__BODY__PAYLOAD_REVOCATION:
+	case MUTUA__BODY__PAYLOAD_PROPOSAL:
+	case MUTUA__BODY__PAYLOAD_VOTE:
+		*role = ENTRY_ROLE_ADMIN;
+		return 0;
+	case MUTUA__BODY__PAYLOAD_CANCEL:
+	case MUTUA__BODY__PAYLOAD_HANDOVER: {
+		/* the borrower's when the member's own request, folded before
+		 * this entry on every node, made the loan; the owner's else */
+		sqlite3_stmt *st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM loans"
+						 " WHERE id = ?1 AND borrower = ?2)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, entry_transition(b)->request.data, ENTRY_ID_BYTES,
+				  SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		int borrower = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return store_db_error(s);
+		*role = borrower ? ENTRY_ROLE_BORROW : ENTRY_ROLE_LEND;
+		return 0;
+	}
+	default:
+		return 1;
+	}
+}
+
+int staff_act_fold(struct store *s, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	const Mutua__StaffAct *a = b->staff;
+	if (!a)
+		return 0;
+	uint32_t role;
+	int64_t place = lending_member_seq(s, e);
+	int r = place < 0 ? -1 : staff_role_of(s, e, &role);
+	if (r < 0)
+		return -1;
+	char why[160] = "";
+	if (r == 1)
+		snprintf(why, sizeof why, "a %s may not carry a staff act",
+			 entry_type_name(b->payload_case));
+	sqlite3_stmt *st = store_stmt(s, "SELECT " DELEGATION_COLS " FROM delegations d"
+					 " WHERE d.id = ?1");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, a->delegation.data, ENTRY_ID_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return store_db_error(s);
+	}
+	if (why[0])
+		;
+	else if (rc == SQLITE_DONE ||
+		 memcmp(sqlite3_column_blob(st, 6), e->member, KEY_ID_BYTES) != 0)
+		snprintf(why, sizeof why, STAFF_NO_SUCH);
+	else if (memcmp(sqlite3_column_blob(st, 5), a->key.data, KEY_ID_BYTES) != 0)
+		snprintf(why, sizeof why, STAFF_ACT_OTHER_KEY);
+	else
+		covers(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+		       sqlite3_column_type(st, 2) != SQLITE_NULL, sqlite3_column_int64(st, 2),
+		       sqlite3_column_type(st, 3) != SQLITE_NULL, sqlite3_column_int64(st, 3),
+		       role, place, b->time, why, sizeof why);
+	sqlite3_reset(st);
+	if (!why[0]) {
+		/* the nonce: once per key and member, in the member's order */
+		st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM acts WHERE member = ?1"
+				   " AND key = ?2 AND nonce = ?3 AND place < ?4)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, a->key.data, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)a->nonce);
+		sqlite3_bind_int64(st, 4, place);
+		rc = sqlite3_step(st);
+		int used = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return store_db_error(s);
+		if (used)
+			snprintf(why, sizeof why, STAFF_ACT_REPLAY);
+	}
+	st = store_stmt(s, "INSERT OR IGNORE INTO acts(id, member, author, seq, place, time,"
+			   " key, delegation, nonce, role, verdict)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, e->id, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, e->member, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)b->seq);
+	sqlite3_bind_int64(st, 5, place);
+	sqlite3_bind_int64(st, 6, b->time);
+	sqlite3_bind_blob(st, 7, a->key.data, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, a->delegation.data, ENTRY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)a->nonce);
+	sqlite3_bind_int(st, 10, (int)role);
+	if (why[0])
+		sqlite3_bind_text(st, 11, why, -1, SQLITE_TRANSIENT);
+	if (store_step_done(s, st))
+		return -1;
+	return why[0] ? 1 : 0;
+}
+
+int staff_acts_ignored(struct store *s,
+		       void (*each)(void *arg, const uint8_t *member, uint64_t seq,
+				    const char *type, const char *key, const char *why),
+		       void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT a.member, a.seq, e.type, lower(hex(a.key)),"
+					 " a.verdict FROM acts a LEFT JOIN entries e ON e.id = a.id"
+					 " WHERE a.verdict IS NOT NULL ORDER BY a.member, a.place");
+	if (!st)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		each(arg, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
+		     sqlite3_column_type(st, 2) == SQLITE_NULL ? "entry"
+							       : (const char *)sqlite3_column_text(st, 2),
+		     (const char *)sqlite3_column_text(st, 3),
+		     (const char *)sqlite3_column_text(st, 4));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_db_error(s);
 }
 
 static int cmp_role(const void *a, const void *b)

@@ -2,9 +2,9 @@
  * delegations a member gives its staff, and the one rule that says whether
  * a staff key may act for a member in a role at a point of its feed.
  *
- * Entries (proto: Delegation, Revocation), both in the member's own feed
- * and signed today by the member key only (a staff key with admin will
- * sign them once staff signatures ride inside entries):
+ * Entries (proto: Delegation, Revocation), both in the member's own feed,
+ * signed by the member's node, by the member itself or with the act of a
+ * staff key holding admin (below):
  *   delegation  names a staff person's card (Ed25519 and X25519 keys,
  *               self-signed), a name, roles (borrow, lend, admin) and an
  *               optional until; always taken (entry.c checked it)
@@ -26,6 +26,32 @@
  * Several delegations may name the same key for one member (a renewal
  * with other roles): a role is allowed when one of them covers it. The
  * CLI refuses to name a key already in force (staff_delegate).
+ *
+ * Staff acts (Body.staff, proto StaffAct; entry.h, entry_act_message):
+ * the member's node stays the one writer of its feed and signs the entry;
+ * a staff person's act inside it says who acted: their key, the
+ * delegation they act under, a nonce, and their signature over the
+ * entry's payload for this feed. entry_decode verifies the signature
+ * (no store needed). Whether the act is covered is the fold's, here, the
+ * one place (staff_act_fold): the entry needs a role (staff_role_of:
+ *   borrow  request, give_back, agree, dispute, and cancel or handover
+ *           of a loan the member borrows (its own request, earlier in
+ *           its feed)
+ *   lend    offer, offer_update, offer_withdraw, block, unblock, accept,
+ *           decline, close, and cancel or handover as the owner
+ *   admin   delegation, revocation, proposal, vote
+ * no other payload carries an act: entry_decode refuses it), and the
+ * delegation the act names must be the member's, name the act's key, come
+ * before the entry in the member's feed, grant that role, not be revoked
+ * before the entry, and (until) not end before the entry's signed time;
+ * and the key must not have used the nonce for the member before (in
+ * the member's feed: a replay). An entry whose act is not covered stays
+ * in the feed without effect on every node (its payload is not folded;
+ * acts.verdict says why; the audit names it, rule "staff"), and
+ * store_append refuses it with the same words (staff_refusal).
+ * Everything read is the member's own feed before the entry, folded
+ * before it on every node: the verdict is the same in every arrival
+ * order.
  */
 #ifndef MUTUA_STAFF_H
 #define MUTUA_STAFF_H
@@ -42,10 +68,43 @@ struct store;
 #define STAFF_NO_SUCH "no such delegation of this member"
 #define STAFF_ALREADY "the delegation is already revoked"
 
+#define STAFF_ACT_OTHER_KEY "the delegation names another key"
+#define STAFF_ACT_LATER "the delegation comes after this entry in the member's feed"
+#define STAFF_ACT_REPLAY "this key used this nonce before for this member (a replay)"
+
+/* The staff act message of b (federation, author and payload set) for
+ * delegation and nonce (entry.h, entry_act_message): *out the caller's
+ * to free. 0 or -1. */
+int staff_act_message(const Mutua__Body *b, const uint8_t delegation[32], uint64_t nonce,
+		      uint8_t **out, size_t *len);
+/* Signs b's payload (federation, author and payload set) with the staff
+ * key, fills act (key and delegation point to staff->id and delegation,
+ * sig to sig: the caller's storage, kept until b is appended) and sets
+ * b->staff = act. nonce 0: a random non-zero one is drawn (act->nonce).
+ * 0 or -1. */
+int staff_act_sign(Mutua__Body *b, const struct key *staff, const uint8_t delegation[32],
+		   uint64_t nonce, Mutua__StaffAct *act, uint8_t sig[64]);
+
+/* The role (ENTRY_ROLE_*) e's payload needs when a staff person signs it
+ * (above). 0 and *role set; 1 when the payload may carry no act (*role
+ * 0); -1 a database error. Reads the member's own earlier entries only. */
+int staff_role_of(struct store *s, const struct entry *e, uint32_t *role);
+/* Fold hook, before the payload's: nothing for an entry without an act;
+ * else records the act (acts) and its verdict. 1 when the act is not
+ * covered (the caller leaves the payload without effect), 0 when it is
+ * or there is none, -1 on error. */
+int staff_act_fold(struct store *s, const struct entry *e);
+/* Each act without effect: its member, seq, the entry's type, the staff
+ * key (hex) and why. 0, or -1. */
+int staff_acts_ignored(struct store *s,
+		       void (*each)(void *arg, const uint8_t *member, uint64_t seq,
+				    const char *type, const char *key, const char *why),
+		       void *arg);
+
 /* Fold hook (inside the store's transaction): delegation, revocation. */
 int staff_fold(struct store *s, const struct entry *e);
 /* Invariant 11 for an entry just folded: 0, or -1 with the fold's reason
- * (a revocation without effect). 0 for any other payload. */
+ * (an act not covered, a revocation without effect). 0 otherwise. */
 int staff_refusal(struct store *s, const struct entry *e);
 /* Each revocation every node leaves out: its member, seq, the id it names
  * (hex) and why. 0, or -1. */

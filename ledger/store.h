@@ -80,7 +80,7 @@ int store_excluded_at(struct store *s, const uint8_t id[KEY_ID_BYTES], int64_t *
 int store_fork_point(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64_t *seq);
 
 /* Appends to k's own feed: fills federation, author, seq, prev and time of
- * b (payload and actor set by the caller), signs, inserts and folds, in one
+ * b (payload, and the staff act when a staff person acted, set by the caller), signs, inserts and folds, in one
  * IMMEDIATE transaction. id_out (may be NULL) receives the entry id.
  * The time is the clock's, or b->time when the caller set a later one.
  * Inside a transaction opened with store_begin(s, k, ...), it joins it

@@ -49,7 +49,6 @@ static int append_proposal(struct ctx *c, Mutua__Proposal *p)
 {
 	Mutua__Body b = MUTUA__BODY__INIT;
 	uint8_t id[32];
-	b.actor = getenv("MUTUA_ACTOR");
 	b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
 	b.proposal = p;
 	if (store_append(c->store, c->key, &b, id))
@@ -309,7 +308,6 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	v.proposal.data = id;
 	v.proposal.len = 32;
 	v.choice = choice;
-	b.actor = getenv("MUTUA_ACTOR");
 	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
 	b.vote = &v;
 	if (store_append(c->store, c->key, &b, NULL))

@@ -156,7 +156,7 @@ int cmd_key(struct ctx *c, int argc, char **argv)
 	char *path = cli_path(c, "key");
 	uint8_t id[KEY_ID_BYTES];
 	/* the new key file is sealed as the old one is */
-	rc = rotate_begin(c->store, c->key, path, c->pass, getenv("MUTUA_ACTOR"), id);
+	rc = rotate_begin(c->store, c->key, path, c->pass, id);
 	free(path);
 	if (rc)
 		return fail_err(EXIT_REFUSED, "key rotate");

@@ -230,7 +230,7 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 			    off.title, off.unit);
 	uint8_t id[32];
 	if (lending_borrow_terms(c->store, c->key, res, start, end, quantity, note, wait, until,
-				 getenv("MUTUA_ACTOR"), &cf, id))
+				 NULL, &cf, id))
 		return fail_err(EXIT_REFUSED, NULL);
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, 32);
@@ -321,12 +321,12 @@ static int run_series(struct ctx *c, enum loan_step step, const struct lending_l
 		if (lending_loan_get(c->store, ids[i], &o) != 1)
 			continue;
 		if (step == LOAN_ACCEPT) {
-			int can = lending_accept(c->store, c->key, o.id, getenv("MUTUA_ACTOR"), &chk);
+			int can = lending_accept(c->store, c->key, o.id, NULL, &chk);
 			why = can < 0 ? err_msg() : can == 0 ? chk.why : NULL;
 		} else if ((waitlist ? lending_waitlist(c->store, c->key, o.id, note,
-							getenv("MUTUA_ACTOR"))
+							NULL)
 				     : lending_append(c->store, c->key, MUTUA__BODY__PAYLOAD_DECLINE, o.id,
-						      note, -1, -1, getenv("MUTUA_ACTOR")))) {
+						      note, -1, -1, NULL))) {
 			why = err_msg();
 		}
 		char hex[HEX_ID_LEN + 1], day[CLOCK_BUF];
@@ -465,7 +465,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		/* checked and appended in one transaction: the daemon's
 		 * auto-answer or another staff member cannot slip in between */
 		struct booking_check chk;
-		int can = lending_accept(c->store, c->key, l.id, getenv("MUTUA_ACTOR"), &chk);
+		int can = lending_accept(c->store, c->key, l.id, NULL, &chk);
 		if (can <= 0)
 			return fail(EXIT_REFUSED, "cannot accept: %s", can ? err_msg_local() : chk.why);
 		print_step(c, &l, to);
@@ -484,7 +484,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 				    l.title, l.unit);
 	}
 	if (waitlist) {
-		if (lending_waitlist(c->store, c->key, l.id, note, getenv("MUTUA_ACTOR")))
+		if (lending_waitlist(c->store, c->key, l.id, note, NULL))
 			return fail(EXIT_REFUSED, "cannot put on the waitlist: %s", err_msg());
 		print_step(c, &l, state_now(c, l.id, "waiting"));
 		return EXIT_OK;
@@ -494,7 +494,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 	if (reported)
 		ex.report = &rep;
 	if (lending_append_ex(c->store, c->key, loan_step_payload(sp->step), l.id, note, use, rate,
-			      getenv("MUTUA_ACTOR"), &ex))
+			      NULL, &ex))
 		return fail(EXIT_REFUSED, "cannot %s: %s", name, err_msg_local());
 	print_step(c, &l, state_now(c, l.id, to));
 	return EXIT_OK;
@@ -568,7 +568,7 @@ int cmd_block(struct ctx *c, int argc, char **argv)
 	if ((rc = resolve_id(c, "offer", &view_offer_ids, argv[optind], res)))
 		return rc;
 	if (booking_block_append(c->store, c->key, res, start, end, (int64_t)quantity, reason,
-				 note, getenv("MUTUA_ACTOR"), id))
+				 note, NULL, id))
 		return fail(EXIT_REFUSED, "cannot block: %s", err_msg());
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, 32);
@@ -602,7 +602,7 @@ int cmd_unblock(struct ctx *c, int argc, char **argv)
 	uint8_t id[32];
 	if ((rc = resolve_id(c, "block", &view_block_ids, argv[1], id)))
 		return rc;
-	if (booking_unblock_append(c->store, c->key, id, getenv("MUTUA_ACTOR")))
+	if (booking_unblock_append(c->store, c->key, id, NULL))
 		return fail(EXIT_REFUSED, "cannot unblock: %s", err_msg());
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, 32);

@@ -201,7 +201,6 @@ static int offer_add(struct ctx *c, int argc, char **argv)
 	o.rate = 0;
 	if ((rc = apply_offer_opts(&oo, &o)) || (rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
-	b.actor = getenv("MUTUA_ACTOR");
 	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 	b.offer = &o;
 	if (store_append(c->store, c->key, &b, id))
@@ -428,7 +427,6 @@ static int offer_update(struct ctx *c, int argc, char **argv)
 		u.offer.data = cur.id;
 		u.offer.len = 32;
 		u.fields = &o;
-		b.actor = getenv("MUTUA_ACTOR");
 		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
 		b.offer_update = &u;
 		/* only a lower capacity can leave a loan in progress without room */
@@ -448,7 +446,7 @@ static int offer_withdraw(struct ctx *c, int argc, char **argv)
 	    (rc = offer_read(c, argv[1], &cur)))
 		return rc;
 	/* its pending requests are answered at once: declined, withdrawn */
-	if (lending_withdraw(c->store, c->key, cur.id, getenv("MUTUA_ACTOR"), &declined))
+	if (lending_withdraw(c->store, c->key, cur.id, NULL, &declined))
 		return fail_err(EXIT_REFUSED, NULL);
 	if (c->json) {
 		char hex[HEX_ID_LEN + 1];

@@ -216,7 +216,7 @@ static void borrow(struct store *s, const struct key *k, const uint8_t res[32],
 static void step(struct store *s, const struct key *k, int payload, const uint8_t req[32],
 		 const char *note, int64_t usage, int64_t rate)
 {
-	if (lending_append(s, k, payload, req, note, usage, rate, "Camille"))
+	if (lending_append(s, k, payload, req, note, usage, rate, NULL))
 		fail_msg("%s: %s", entry_type_name(payload), err_msg());
 	tick();
 }
@@ -1185,7 +1185,7 @@ static void test_auto_answer(void **state)
 	assert_string_equal(STATE(sa, rr), "requested"); /* not auto: left to staff */
 	/* nothing left to answer */
 	assert_int_equal(lending_auto_answer(sa, ka), 0);
-	/* the answers are entries of the owner's feed, with the actor */
+	/* the answers are entries of the owner's feed */
 	assert_int_equal(col_int(sa, "SELECT count(*) FROM entries WHERE author = ?1", ka->id), 4);
 	/* only the owner's own resources: B answers nothing */
 	push_all(sa, sb);
@@ -1230,14 +1230,14 @@ static void test_lending_accept(void **state)
 	borrow(s, kb, truck, DAY(1), DAY(3), 1, r1);
 	borrow(s, kc, truck, DAY(2), DAY(4), 1, r2);
 	int64_t n = col_int(s, "SELECT count(*) FROM entries WHERE author = ?1", ka->id);
-	assert_int_equal(lending_accept(s, ka, r1, "Camille", &chk), 1);
+	assert_int_equal(lending_accept(s, ka, r1, NULL, &chk), 1);
 	assert_string_equal(STATE(s, r1), "accepted");
-	assert_int_equal(lending_accept(s, ka, r2, "Camille", &chk), 0);
+	assert_int_equal(lending_accept(s, ka, r2, NULL, &chk), 0);
 	assert_true(chk.has_conflict);
 	assert_memory_equal(chk.conflict, r1, 32);
 	assert_int_equal(lending_accept(s, ka, r1, NULL, &chk), 0);
 	assert_non_null(strstr(chk.why, "the request is accepted"));
-	/* one entry, the first accept, with its actor */
+	/* one entry, the first accept */
 	assert_int_equal(col_int(s, "SELECT count(*) FROM entries WHERE author = ?1", ka->id),
 			 n + 1);
 	assert_string_equal(STATE(s, r2), "requested");
@@ -1261,7 +1261,7 @@ static void *slow_accept(void *arg)
 	struct writer *w = arg;
 	w->rc = store_begin(w->s, ka, "a slow accept");
 	if (w->rc == 0)
-		w->rc = lending_append(w->s, ka, ACCEPT, w->req, NULL, -1, -1, "daemon");
+		w->rc = lending_append(w->s, ka, ACCEPT, w->req, NULL, -1, -1, NULL);
 	w->holding = 1;
 	struct timespec ts = {0, 300 * 1000000L};
 	nanosleep(&ts, NULL);
@@ -1295,7 +1295,7 @@ static void test_accept_waits_for_other_writers(void **state)
 	while (!w.holding)
 		sched_yield();
 	struct booking_check chk;
-	int ok = lending_accept(s, ka, r1, "Camille", &chk);
+	int ok = lending_accept(s, ka, r1, NULL, &chk);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(w.rc, 0);
 	assert_int_equal(ok, 0);
@@ -1849,7 +1849,7 @@ static void test_withdrawal_order_across_a_rotation(void **state)
 	step(s, ka, ACCEPT, r1, NULL, -1, -1);
 	offer_withdraw(s, ka, truck);
 	char *path = path_in(f->dir, "a.key"), *next = path_in(f->dir, "a.key.next");
-	if (rotate_begin(s, ka, path, NULL, NULL, new_id))
+	if (rotate_begin(s, ka, path, NULL, new_id))
 		fail_msg("rotate_begin: %s", err_msg());
 	struct key *k2 = key_load(next, NULL);
 	assert_non_null(k2);

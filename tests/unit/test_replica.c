@@ -79,10 +79,10 @@ static int teardown(void **state)
 }
 
 /* n profile entries in k's feed, in one transaction that k owns (an append
- * joins no one else's); the note makes each a few hundred bytes. */
+ * joins no one else's); the college (a note) makes each about two hundred bytes. */
 static void append_profiles(struct store *s, const struct key *k, int n)
 {
-	char note[121];
+	char note[61];
 	memset(note, 'x', sizeof note - 1);
 	note[sizeof note - 1] = 0;
 	assert_int_equal(store_begin(s, k, "a test batch"), 0);
@@ -95,7 +95,7 @@ static void append_profiles(struct store *s, const struct key *k, int n)
 		p.transport_key.len = 32;
 		b.payload_case = MUTUA__BODY__PAYLOAD_PROFILE;
 		b.profile = &p;
-		b.actor = note;
+		p.college = note;
 		if (store_append(s, k, &b, NULL) != 0)
 			fail_msg("append: %s", err_msg());
 	}

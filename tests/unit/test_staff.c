@@ -29,6 +29,10 @@
 #define BORROW ENTRY_ROLE_BORROW
 #define LEND ENTRY_ROLE_LEND
 #define ADMIN ENTRY_ROLE_ADMIN
+/* L's signature over the known-answer act message */
+#define ACT_KAT_SIG \
+	"a104f0df288d31563312f97b9f6544415a84e758ff77dffa71ba82cf76003c23" \
+	"4022b48c99e552fe3cb88be186ff4aae4e02d6e25922382764a381781503b80e"
 
 static struct key *ka, *kb, *kl, *km;
 
@@ -545,6 +549,146 @@ static void test_same_state_in_every_arrival_order(void **state)
 	free(want);
 }
 
+/* ---- staff acts -------------------------------------------------------- */
+
+/* The act message of a vote (proposal 0x11..., choice 1) in the feed of
+ * author 0xbb... of federation 0xaa..., under delegation 0x22..., nonce
+ * 0x0102030405060708: the bytes pinned (a known-answer vector), then L's
+ * signature over them (Ed25519 is deterministic). */
+static void test_act_message_known_answer(void **state)
+{
+	(void)state;
+	uint8_t fed[32], author[32], prop[32], del[32];
+	memset(fed, 0xaa, 32);
+	memset(author, 0xbb, 32);
+	memset(prop, 0x11, 32);
+	memset(del, 0x22, 32);
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Vote v = MUTUA__VOTE__INIT;
+	v.proposal = (ProtobufCBinaryData){32, prop};
+	v.choice = 1;
+	b.federation = (ProtobufCBinaryData){32, fed};
+	b.author = (ProtobufCBinaryData){32, author};
+	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+	b.vote = &v;
+	uint8_t *m;
+	size_t n;
+	assert_int_equal(staff_act_message(&b, del, 0x0102030405060708ULL, &m, &n), 0);
+	static const char want[] =
+		"6d7574756120737461666620616374207631" "0a"           /* "mutua staff act v1\n" */
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"    /* federation */
+		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"    /* author */
+		"2222222222222222222222222222222222222222222222222222222222222222"    /* delegation */
+		"0102030405060708"                                                    /* nonce */
+		"0000001f"                                                            /* field 31 */
+		"0a20" "1111111111111111111111111111111111111111111111111111111111111111" "1001";
+	char hex[2 * 200 + 1];
+	assert_true(n <= 200);
+	sodium_bin2hex(hex, sizeof hex, m, n);
+	assert_string_equal(hex, want);
+	assert_int_equal(n, 19 + 32 * 3 + 8 + 4 + 36);
+
+	/* signed by L: fills the act and sets b.staff; it verifies */
+	Mutua__StaffAct act;
+	uint8_t sig[64];
+	assert_int_equal(staff_act_sign(&b, kl, del, 0x0102030405060708ULL, &act, sig), 0);
+	assert_ptr_equal(b.staff, &act);
+	assert_memory_equal(act.key.data, kl->id, 32);
+	assert_memory_equal(act.delegation.data, del, 32);
+	assert_int_equal(act.nonce, 0x0102030405060708ULL);
+	assert_int_equal(crypto_sign_verify_detached(sig, m, n, kl->id), 0);
+	char sighex[129];
+	sodium_bin2hex(sighex, sizeof sighex, sig, 64);
+	assert_string_equal(sighex, ACT_KAT_SIG);
+	free(m);
+	/* nonce 0: a random non-zero one is drawn */
+	assert_int_equal(staff_act_sign(&b, kl, del, 0, &act, sig), 0);
+	assert_true(act.nonce != 0);
+}
+
+static int64_t db_int(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = db_prep(s, sql);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* An offer body (title) for k's feed in s: federation and author set, as
+ * a staff client signs it before the node appends it. */
+static void offer_body(struct store *s, const struct key *k, Mutua__Body *b, Mutua__Offer *o,
+		       const char *title)
+{
+	mutua__body__init(b);
+	mutua__offer__init(o);
+	o->kind = 1;
+	o->title = (char *)title;
+	o->unit = 2;
+	o->capacity = 1;
+	o->rate = 100;
+	b->payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b->offer = o;
+	b->federation = (ProtobufCBinaryData){32, (uint8_t *)store_fed_id(s)};
+	b->author = (ProtobufCBinaryData){32, (uint8_t *)k->id};
+}
+
+/* store_append of an offer of member's signed by staff under del with
+ * nonce: 0, or -1 with the refusal containing why. */
+static int act_offer(struct store *s, const struct key *member, const struct key *staff,
+		     const uint8_t del[32], uint64_t nonce, const char *why, uint8_t id[32])
+{
+	Mutua__Body b;
+	Mutua__Offer o;
+	Mutua__StaffAct act;
+	uint8_t sig[64];
+	offer_body(s, member, &b, &o, "Camion");
+	assert_int_equal(staff_act_sign(&b, staff, del, nonce, &act, sig), 0);
+	err_set("sentinel");
+	int rc = store_append(s, member, &b, id);
+	if (why && (rc == 0 || !strstr(err_msg(), why)))
+		fail_msg("act refused with '%s', expected '%s'", rc ? err_msg() : "(taken)", why);
+	if (!why && rc)
+		fail_msg("act refused: %s", err_msg());
+	return rc;
+}
+
+static void test_store_append_checks_the_act(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	uint32_t bl[] = {BORROW, LEND}, b1[] = {BORROW};
+	uint8_t d1[32], d2[32], id[32], other[32];
+	delegate(s, ka, kl, bl, 2, 0, DAY(1), d1);
+	delegate(s, ka, km, b1, 1, 0, DAY(2), d2);
+	/* L lends for A: taken, with the act inside, folded */
+	act_offer(s, ka, kl, d1, 7, NULL, id);
+	char sql[200];
+	char hex[65];
+	sodium_bin2hex(hex, sizeof hex, id, 32);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM resources WHERE id = x'%s'", hex);
+	assert_int_equal(db_int(s, sql), 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM acts WHERE id = x'%s' AND verdict IS NULL",
+		 hex);
+	assert_int_equal(db_int(s, sql), 1);
+	/* every refusal of the rule, nothing appended */
+	uint64_t seq0, seq1;
+	uint8_t head[32];
+	assert_int_equal(store_head(s, ka->id, &seq0, head), 0);
+	act_offer(s, ka, kl, d1, 7, STAFF_ACT_REPLAY, NULL);
+	act_offer(s, ka, km, d2, 8, "does not grant the role lend", NULL);
+	act_offer(s, ka, km, d1, 9, STAFF_ACT_OTHER_KEY, NULL);
+	memset(other, 0x5a, 32);
+	act_offer(s, ka, kl, other, 10, STAFF_NO_SUCH, NULL);
+	/* B's node cannot use A's delegation */
+	act_offer(s, kb, kl, d1, 11, STAFF_NO_SUCH, NULL);
+	assert_int_equal(store_head(s, ka->id, &seq1, head), 0);
+	assert_int_equal(seq1, seq0);
+	/* the same nonce for another member is no replay: but no delegation */
+	/* a fresh nonce is taken */
+	act_offer(s, ka, kl, d1, 12, NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +700,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_state_in_every_arrival_order, setup,
 						teardown),
+		cmocka_unit_test(test_act_message_known_answer),
+		cmocka_unit_test_setup_teardown(test_store_append_checks_the_act, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("staff", tests, group_setup, group_teardown);
 }
