@@ -55,9 +55,11 @@ int invitation_decode(const char *line, struct invitation *inv)
 	size_t len = strcspn(line + pl, " \t\r\n");
 	if (len > INVITE_MAX)
 		return err_set("the invitation is too long (%zu characters)", len);
-	if (sodium_base642bin(raw, sizeof raw, line + pl, len, NULL, &n, &end,
-			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) ||
-	    end != line + pl + len)
+	int bad = sodium_base642bin(raw, sizeof raw, line + pl, len, NULL, &n, &end,
+				    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (bad && end == line + pl + len)
+		return err_set("the invitation is cut short: copy the whole line again");
+	if (bad || end != line + pl + len)
 		return err_set("the invitation is damaged: character %zu is not one of it "
 			       "(copy the whole line again)", (size_t)(end - line) + 1);
 	if (n < INVITE_FIXED + 1 + 4)

@@ -36,7 +36,7 @@ static char *invitation_of(struct ctx *c, const char *endpoint)
 	char *eps = endpoint ? NULL : meta_get(c, "local.endpoints");
 	const char *ep = endpoint;
 	if (!ep && eps)
-		ep = strtok(eps, ENDPOINT_SEP);
+		ep = strtok(eps, "\n"); /* as cmd_init.c keeps them */
 	if (!ep || !*ep) {
 		free(eps);
 		if (!c->json)
@@ -226,6 +226,8 @@ int staff_home_load(const char *home, struct staff_home *h)
 			continue;
 		*eq = 0;
 		const char *k = line, *v = eq + 1;
+		if (!*v)
+			continue;
 		if (strcmp(k, "name") == 0)
 			snprintf(h->name, sizeof h->name, "%s", v);
 		else if (strcmp(k, "endpoint") == 0)
