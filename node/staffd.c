@@ -477,6 +477,11 @@ void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *fram
 		refuse(uid, "not a staff connection", cmd, out, out_len, owned);
 		return;
 	}
+	if (n >= 1 && lens[0] == 5 && memcmp(frames[0], "STAFF", 5) == 0 && n != 2) {
+		refuse(uid, "malformed STAFF message: it has two frames, STAFF and the request",
+		       cmd, out, out_len, owned);
+		return;
+	}
 	if (n != 2 || lens[0] != 5 || memcmp(frames[0], "STAFF", 5) != 0) {
 		/* HELLO, GET, PUSH...: a staff key never replicates */
 		refuse(uid, "a staff connection only sends STAFF requests: it does not "

@@ -278,8 +278,17 @@ static int show(const Mutua__StaffReply *r, const char *out_path)
 {
 	if (r->has_out && r->out.len)
 		fwrite(r->out.data, 1, r->out.len, stdout);
-	if (r->has_err && r->err.len)
-		fwrite(r->err.data, 1, r->err.len, stderr);
+	/* the node's messages name the file it wrote: here, the one asked */
+	const uint8_t *e = r->err.data, *end = e + (r->has_err ? r->err.len : 0), *hit;
+	static const char name[] = "mutua.out";
+	while (out_path && e < end &&
+	       (hit = memmem(e, (size_t)(end - e), name, sizeof name - 1))) {
+		fwrite(e, 1, (size_t)(hit - e), stderr);
+		fputs(out_path, stderr);
+		e = hit + sizeof name - 1;
+	}
+	if (e < end)
+		fwrite(e, 1, (size_t)(end - e), stderr);
 	fflush(stdout);
 	if (out_path && r->has_file && r->status == 0 &&
 	    file_write_atomic(out_path, r->file.data, r->file.len, 0644))
