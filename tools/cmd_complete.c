@@ -28,7 +28,7 @@ static const struct {
 	{"propose", "admit exclude set rekey settle"},
 	{"key", "rotate"},
 	{"requests", "show"},
-	{"staff", "add revoke list"},
+	{"staff", "add revoke list init"},
 };
 
 static const struct {
