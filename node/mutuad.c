@@ -543,11 +543,10 @@ static int daemon_open(struct daemon *d)
 	/* the member's staff, from their own computers (staffd.h); the
 	 * commands run for them name the home from anywhere */
 	char abs_home[PATH_MAX];
-	if (!realpath(d->home, abs_home) &&
-	    err_set("cannot resolve the home '%s': %s", d->home, strerror(errno)))
-		; /* below */
-	else if (!(d->staff = staffd_new(d->s, abs_home, d->me)))
-		;
+	if (!realpath(d->home, abs_home))
+		err_set("cannot resolve the home '%s': %s", d->home, strerror(errno));
+	else
+		d->staff = staffd_new(d->s, abs_home, d->me);
 	if (!d->staff) {
 		log_msg(LOG_ERROR, "cannot answer staff clients: %s", err_msg_local());
 		return 1;

@@ -1640,7 +1640,7 @@ static int drain_zap(struct syncer *sy)
 				} else if (st < 0) {
 					text = "the store cannot tell: refused";
 				} else {
-					text = "neither a member nor staff of this node's member";
+					text = "not a member, nor staff of this node's member";
 				}
 			}
 		} else {

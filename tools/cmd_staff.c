@@ -39,7 +39,8 @@ static char *invitation_of(struct ctx *c, const char *endpoint)
 		ep = strtok(eps, "\n"); /* as cmd_init.c keeps them */
 	if (!ep || !*ep) {
 		free(eps);
-		if (!c->json)
+		/* for a person at a terminal; a script reads the id alone */
+		if (!c->json && isatty(STDERR_FILENO))
 			fprintf(stderr, _("mutua: no invitation: this node publishes no endpoint; "
 					  "give --endpoint tcp://HOST:PORT where mutuad listens\n"));
 		return NULL;

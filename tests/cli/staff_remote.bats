@@ -113,7 +113,7 @@ staff_home() {
 		"$T/lea-b/staff.conf"
 	run -1 mutua --home "$T/lea-b" offer list
 	[[ $output == *"refused this staff key"* ]]
-	wait_log b "neither a member nor staff"
+	wait_log b "not a member, nor staff"
 	# on her own member's node, HELLO (replication) is refused and logged once
 	run -0 "$STAFFPEER" "$LEA" hello
 	[[ $output == *"ERROR a staff connection only sends STAFF requests: it does not replicate"* ]]
