@@ -698,6 +698,15 @@ static void ignored_revocation(void *arg, const uint8_t *member, uint64_t seq,
 	issue(arg, member, seq, "staff", "revocation of %.12s ignored: %s", target, why);
 }
 
+/* An entry a staff person signed that no delegation covers
+ * (staff_acts_ignored): without effect on every node. */
+static void ignored_act(void *arg, const uint8_t *member, uint64_t seq, const char *type,
+			const char *key, const char *why)
+{
+	issue(arg, member, seq, "staff", "%s signed by staff key %.12s without effect: %s", type,
+	      key, why);
+}
+
 /* Proposals the count does not take: their author past a budget
  * (governance.h: open-proposals, reason-max); the audit names each. */
 static int check_proposals(struct audit *a)
@@ -751,7 +760,8 @@ static int check_lending(struct audit *a)
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 
 	if (booking_ignored(a->scratch, ignored_block, a) ||
-	    staff_ignored(a->scratch, ignored_revocation, a))
+	    staff_ignored(a->scratch, ignored_revocation, a) ||
+	    staff_acts_ignored(a->scratch, ignored_act, a))
 		return -1;
 
 	/* over-booking: sweep each resource's holding loans in time order;

@@ -526,6 +526,15 @@ const struct view view_staff_all = {
 	" FROM delegations d LEFT JOIN members m ON m.id = d.member ORDER BY m.name, d.member,"
 	" d.place"};
 
+const struct view view_staff_acts = {
+	"staff acts",
+	"SELECT m.name AS member_name, lower(hex(a.member)) AS member,"
+	" coalesce((SELECT d.name FROM delegations d WHERE d.member = a.member AND d.key = a.key"
+	"  ORDER BY d.place DESC LIMIT 1), '?') AS name, lower(hex(a.key)) AS key,"
+	" count(*) AS entries, count(a.verdict) AS ignored"
+	" FROM acts a LEFT JOIN members m ON m.id = a.member"
+	" GROUP BY a.member, a.key ORDER BY m.name, a.member, min(a.place)"};
+
 static const struct view staff_in_force = {
 	"staff",
 	"SELECT d.id, d.name, lower(hex(d.id)) FROM delegations d WHERE d.member = ?1"

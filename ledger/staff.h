@@ -133,6 +133,36 @@ int staff_delegate(struct store *s, const struct key *k, const uint8_t member[KE
 int staff_revoke(struct store *s, const struct key *k, const uint8_t delegation[ENTRY_ID_BYTES],
 		 const char *reason);
 
+/* Who acted, for the views (view.h): the person's label, "Léa Martin
+ * (1e2f3a4b)" (the delegation's name, or "?" when the act names none of
+ * the member's for that key; the key's first 8 hex digits), over acts a
+ * and their delegation d. STAFF_BY_SQL(id): for the entry id (an SQL
+ * expression), NULL when the member itself acted; under --json an object
+ * {name, key, in_force} (in_force: a delegation covers it). A column
+ * holding it is named by_json (shown as "by"). STAFF_LOAN_BY_SQL(l): the
+ * labels of everyone who acted on loan l (its request, its steps),
+ * comma-joined, NULL none. */
+#define STAFF_LABEL(a, d) \
+	"coalesce(" d ".name, '?') || ' (' || substr(lower(hex(" a ".key)), 1, 8) || ')'"
+#define STAFF_ACTS_JOIN(a, d) \
+	" acts " a " LEFT JOIN delegations " d " ON " d ".id = " a ".delegation AND " d \
+	".member = " a ".member AND " d ".key = " a ".key"
+#define STAFF_BY_SQL(id) \
+	"(SELECT CASE WHEN mutua_for_json() THEN json_object('name', sd.name, 'key'," \
+	" lower(hex(sa.key)), 'in_force', json(iif(sa.verdict IS NULL, 'true', 'false')))" \
+	" ELSE " STAFF_LABEL("sa", "sd") " END FROM " STAFF_ACTS_JOIN("sa", "sd") \
+	" WHERE sa.id = " id ")"
+#define STAFF_LOAN_BY_SQL(l) \
+	"(SELECT group_concat(label, ', ') FROM (SELECT DISTINCT " STAFF_LABEL("sa", "sd") \
+	" AS label FROM " STAFF_ACTS_JOIN("sa", "sd") " WHERE sa.id = coalesce(" l ".series, " \
+	l ".id) OR sa.id IN (SELECT v.id FROM loan_events v WHERE v.request = " l ".id)" \
+	" ORDER BY sa.place))"
+
+/* Per member, each key that signed acts: member_name, member, name (its
+ * delegation's, '?' none), key, entries (how many it signed), ignored
+ * (how many of them are without effect). The audit lists it. */
+extern const struct view view_staff_acts;
+
 /* Read models (view.h). The member's delegations: ?1 member, ?2 1 for the
  * revoked ones too. Columns name, roles, until, since (the delegation's
  * seq), revoked (the seq of the revocation that counts, NULL none),

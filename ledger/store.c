@@ -1269,8 +1269,8 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	memcpy(e.member, member_id, KEY_ID_BYTES);
 	/* invariant 11: an entry the fold ignores is refused, with its reason,
 	 * before it leaves the transaction */
-	if (put_entry(s, &e, 1, 1) || settle(s, 0) || lending_refusal(s, &e) ||
-	    governance_refusal(s, &e) || staff_refusal(s, &e) ||
+	if (put_entry(s, &e, 1, 1) || settle(s, 0) || staff_refusal(s, &e) ||
+	    lending_refusal(s, &e) || governance_refusal(s, &e) ||
 	    (s->staff.capture && s->staff.capture(s->staff.arg, b)) ||
 	    (own_txn ? store_commit(s, k) : store_exec(s, "RELEASE append")))
 		goto fail;

@@ -5,6 +5,7 @@
  * A member's status is the view member_status (member.h), a loan in
  * progress one that mutua_in_progress says is (loan.h).
  */
+#include "staff.h"
 #include "view.h"
 
 /* A loan in progress, over loans l. */
@@ -55,7 +56,8 @@ const struct view view_entry_log = {
 	" coalesce((SELECT " VIEW_REPORT_SQL("v") " FROM loan_events v WHERE v.id = e.id),"
 	"  (SELECT d.name || ' (' || d.roles || ')' FROM delegations d WHERE d.id = e.id),"
 	"  (SELECT substr(lower(hex(r.delegation)), 1, 12) || iif(r.reason != '', ': '"
-	"   || r.reason, '') FROM revocations r WHERE r.id = e.id)) AS report"
+	"   || r.reason, '') FROM revocations r WHERE r.id = e.id)) AS report,"
+	" " STAFF_BY_SQL("e.id") " AS by_json"
 	" FROM entries e LEFT JOIN members m ON m.id = e.author"
 	" WHERE (?1 IS NULL OR e.author = ?1)"
 	" ORDER BY e.time DESC, e.n DESC LIMIT ?2"};

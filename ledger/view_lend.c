@@ -8,6 +8,7 @@
  * (search.h), and a balance is the sum of a
  * member's settlements (lending.h).
  */
+#include "staff.h"
 #include "view.h"
 
 /* A time held in UTC ms as the reader reads it: local time with its
@@ -131,7 +132,8 @@ const struct view view_requests = {
 	" CASE WHEN l.state = 'waiting' THEN CASE WHEN mutua_conflict(l.id) IS NULL"
 	"  THEN 'now possible' ELSE 'waiting' END END AS waitlist,"
 	" lower(hex(l.series)) AS series,"
-	" " OCCURRENCE_SQL " AS occurrence"
+	" " OCCURRENCE_SQL " AS occurrence,"
+	" " STAFF_BY_SQL("coalesce(l.series, l.id)") " AS by_json"
 	REQUESTS_OF};
 
 /* The requests table (tools/cmd_lend.c prints it to fit 100 columns):
@@ -149,7 +151,8 @@ const struct view view_requests_brief = {
 	" l.claim AS claim, coalesce(l.unit, r.unit) AS unit,"
 	" " COMPETES_SQL("8") " AS competes,"
 	" CASE WHEN l.state = 'waiting' AND mutua_conflict(l.id) IS NULL THEN 1 END AS possible,"
-	" " OCCURRENCE_SQL " AS occurrence"
+	" " OCCURRENCE_SQL " AS occurrence,"
+	" " STAFF_LOAN_BY_SQL("l") " AS by"
 	REQUESTS_OF};
 
 /* The requests held, newest first (at most 200): completion's ids. */
@@ -162,7 +165,7 @@ const struct view view_loan_recent = {
 #define STEPS_OF(req) \
 	" FROM (SELECT q.requested AS t, 0 AS o, 'request' AS type, q.borrower AS author," \
 	"  NULL AS usage, NULL AS rate, q.note AS note, NULL AS verdict, NULL AS meter," \
-	"  NULL AS fuel, NULL AS damage, NULL AS forfeit, q.id AS id" \
+	"  NULL AS fuel, NULL AS damage, NULL AS forfeit, coalesce(q.series, q.id) AS id" \
 	"  FROM loans q WHERE q.id = " req \
 	"  UNION ALL SELECT e.time, 1, e.type, e.author, e.usage, e.rate, e.note, e.verdict," \
 	"  e.meter, e.fuel, e.damage, e.forfeit, e.id FROM loan_events e" \
@@ -175,7 +178,8 @@ const struct view view_loan_recent = {
 	" e.damage AS damage, mutua_amount(e.forfeit) AS forfeit," \
 	" " VIEW_REPORT_SQL("e") " AS report," \
 	" (SELECT json_group_array(lower(hex(p.hash))) FROM loan_photos p" \
-	"  WHERE p.step = e.id) AS photos_json"
+	"  WHERE p.step = e.id) AS photos_json," \
+	" " STAFF_BY_SQL("e.id") " AS by_staff_json"
 
 const struct view view_request_steps = {
 	"request steps", "SELECT " STEP_COLUMNS STEPS_OF("?1")};
@@ -201,10 +205,11 @@ const struct view view_request = {
 	" l.reason AS reason, l.note AS note,"
 	" " CONFLICT_SQL " AS conflict,"
 	" l.ignored AS ignored_steps,"
+	" " STAFF_BY_SQL("coalesce(l.series, l.id)") " AS by_json,"
 	" CASE WHEN ?2 THEN (SELECT json_group_array(json_object('time', time, 'step', step,"
 	"  'by', by, 'by_id', by_id, 'usage', usage, 'rate', rate, 'note', note,"
 	"  'verdict', verdict, 'meter', meter, 'fuel', fuel, 'damage', damage,"
-	"  'forfeit', forfeit, 'photos', json(photos_json)))"
+	"  'forfeit', forfeit, 'photos', json(photos_json), 'by_staff', json(by_staff_json)))"
 	"  FROM (SELECT " STEP_COLUMNS STEPS_OF("l.id") ")) END AS steps_json"
 	" FROM loans l LEFT JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner"
@@ -296,7 +301,8 @@ const struct view view_settled_loans = {
 	" l.quantity AS quantity, printf('%.3f', l.usage / 1000.0) AS usage,"
 	" printf('%.2f', l.rate / 100.0) AS rate, printf('%.2f', l.credits / 100.0) AS credits,"
 	" mutua_time(l.closed, 'sheet') AS settled_local,"
-	" mutua_time(l.start_ms, 'sheet') AS from_local, mutua_time(l.end_ms, 'sheet') AS to_local"
+	" mutua_time(l.start_ms, 'sheet') AS from_local, mutua_time(l.end_ms, 'sheet') AS to_local,"
+	" " STAFF_LOAN_BY_SQL("l") " AS by"
 	" FROM settled_loans l JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
 	" WHERE l.closed >= ?1 AND l.closed < ?2"

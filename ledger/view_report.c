@@ -21,6 +21,7 @@
  * is the sum of its settlements closed before ?2, the view lending_balance
  * reads for today (lending.h).
  */
+#include "staff.h"
 #include "view.h"
 
 #define REPORT_PERIOD "start_ms < ?2 AND end_ms > ?1"
@@ -101,11 +102,13 @@ const struct view view_report_top_usage = {
 	"  GROUP BY r.id) WHERE k <= 5 ORDER BY unit, u DESC, title"};
 
 /* The loans, by slot, at most ?3: (start, end, title, unit, lender,
- * borrower, quantity, state, usage, credits, id (hex), how many loans). */
+ * borrower, quantity, state, usage, credits, id (hex), how many loans,
+ * the staff who acted on it: STAFF_LOAN_BY_SQL, NULL none). */
 const struct view view_report_loans = {
 	"loans",
 	"SELECT l.start_ms, l.end_ms, r.title, r.unit, mo.name, mb.name, l.quantity,"
-	" l.state, l.usage, l.credits, lower(hex(l.id)), count(*) OVER ()"
+	" l.state, l.usage, l.credits, lower(hex(l.id)), count(*) OVER (),"
+	" " STAFF_LOAN_BY_SQL("l")
 	" FROM " REPORT_LOANS " l LEFT JOIN resources r ON r.id = l.resource"
 	" LEFT JOIN members mo ON mo.id = l.owner LEFT JOIN members mb ON mb.id = l.borrower"
 	" ORDER BY l.start_ms, l.id LIMIT ?3"};

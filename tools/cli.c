@@ -520,6 +520,13 @@ size_t cli_width(const char *s)
  * case in the reader's alphabet. */
 static void header(char *out, size_t size, const char *name)
 {
+	char plain[64];
+	size_t nl = strlen(name);
+	/* a NAME_json column is shown as NAME (view.h) */
+	if (nl > 5 && nl < sizeof plain && strcmp(name + nl - 5, "_json") == 0) {
+		snprintf(plain, sizeof plain, "%.*s", (int)(nl - 5), name);
+		name = plain;
+	}
 	const char *t = C_("column", name);
 	mbstate_t in = {0}, to = {0};
 	size_t o = 0;
@@ -585,13 +592,15 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 
 	int ncols = 0, idx[32], words[32];
 	size_t maxw[32], width[32];
-	int hard[32];
+	int hard[32], optional[32];
 	char head[32][128];
 	for (; cols[ncols] && ncols < 32; ncols++) {
 		char name[64];
-		const char *colon = strpbrk(cols[ncols], ":.");
+		const char *colon = strpbrk(cols[ncols], ":.?");
 		size_t nl = colon ? (size_t)(colon - cols[ncols]) : strlen(cols[ncols]);
 		hard[ncols] = colon && *colon == '.';
+		/* NAME?: left out when empty in every row */
+		optional[ncols] = strchr(cols[ncols], '?') != NULL;
 		snprintf(name, sizeof name, "%.*s", (int)nl, cols[ncols]);
 		maxw[ncols] = colon ? (size_t)atoi(colon + 1) : 0;
 		idx[ncols] = view_find(r, name);
@@ -626,9 +635,15 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 			size_t wv = text_width(val ? val : "");
 			if (wv > width[k])
 				width[k] = wv;
+			if (val && *val)
+				optional[k] = 0;
 		}
 		rows++;
 	}
+	/* the optional columns still empty go: the last shown ends a line */
+	int lastk = ncols - 1;
+	while (lastk >= 0 && optional[lastk])
+		lastk--;
 	view_close(&r);
 	if (!cells || rc < 0) {
 		for (int i = 0; cells && i < rows * ncols; i++)
@@ -638,9 +653,11 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 		return -1;
 	}
 	if (rows) {
-		for (int k = 0; k < ncols; k++) {
+		for (int k = 0; k <= lastk; k++) {
+			if (optional[k])
+				continue;
 			fputs(head[k], stdout);
-			if (k < ncols - 1)
+			if (k < lastk)
 				printf("%*s", (int)(width[k] - text_width(head[k]) + 2), "");
 		}
 		putchar('\n');
@@ -648,9 +665,11 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 	for (int i = 0; i < rows; i++) {
 		for (int k = 0; k < ncols; k++) {
 			const char *val = cells[i * ncols + k] ? cells[i * ncols + k] : "";
-			fputs(val, stdout);
-			if (k < ncols - 1)
-				printf("%*s", (int)(width[k] - text_width(val) + 2), "");
+			if (k <= lastk && !optional[k]) {
+				fputs(val, stdout);
+				if (k < lastk)
+					printf("%*s", (int)(width[k] - text_width(val) + 2), "");
+			}
 			free(cells[i * ncols + k]);
 		}
 		putchar('\n');
@@ -683,7 +702,16 @@ int out_record(struct ctx *c, const struct view *v, const struct view_arg *args,
 				rc = -1;
 				break;
 			}
-			const char *label = C_("column", view_name(r, i));
+			char plain[64];
+			const char *name = view_name(r, i);
+			size_t namel = strlen(name);
+			/* a NAME_json column is shown as NAME (view.h) */
+			if (namel > 5 && namel < sizeof plain &&
+			    strcmp(name + namel - 5, "_json") == 0) {
+				snprintf(plain, sizeof plain, "%.*s", (int)(namel - 5), name);
+				name = plain;
+			}
+			const char *label = C_("column", name);
 			size_t lw = text_width(label);
 			printf("%s%*s ", label, lw < 12 ? (int)(12 - lw) : 0, "");
 			for (const char *l = e, *nl; l; l = nl ? nl + 1 : NULL) {

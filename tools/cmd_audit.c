@@ -122,6 +122,40 @@ static int staff_out(struct ctx *c, struct store *scratch)
 	if (c->json)
 		fputs("]", stdout);
 	view_close(&r);
+	if (rc < 0)
+		return -1;
+	/* who signed what for each member (view_staff_acts) */
+	r = view_open(scratch, &view_staff_acts, NULL, 0, c->json);
+	if (!r)
+		return -1;
+	if (c->json)
+		fputs(",\"staff_acts\":[", stdout);
+	n = 0;
+	last[0] = 0;
+	while ((rc = view_next(r)) == 1) {
+		if (c->json) {
+			fputs(n++ ? "," : "", stdout);
+			fputs(view_text(r, 0), stdout);
+			continue;
+		}
+		if (!n++)
+			puts(_("entries signed by staff (who acted for each member):"));
+		const char *member = view_text(r, 1);
+		if (member && strcmp(member, last)) {
+			snprintf(last, sizeof last, "%s", member);
+			printf("  %s (%.12s)\n", view_text(r, 0) ? view_text(r, 0) : "?", member);
+		}
+		long long all = view_int(r, 4), off = view_int(r, 5);
+		printf(P_("    %s (key %.12s): %lld entry", "    %s (key %.12s): %lld entries",
+				(unsigned long)all),
+		       view_text(r, 2), view_text(r, 3), all);
+		if (off)
+			printf(_(", %lld without effect"), off);
+		putchar('\n');
+	}
+	if (c->json)
+		fputs("]", stdout);
+	view_close(&r);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -764,6 +764,9 @@ static int requests_table(struct ctx *c, const struct view_arg *a)
 			used = note_add(buf, sizeof buf, used, "%s", _("now possible"));
 		if (!view_is_null(r, 13))
 			used = note_add(buf, sizeof buf, used, _("competes with %s"), view_text(r, 13));
+		/* the staff who acted on it, for the member (staff.h) */
+		if (!view_is_null(r, 16))
+			used = note_add(buf, sizeof buf, used, _("by %s"), view_text(r, 16));
 		notes[rows] = buf[0] ? cli_cell(buf, 88) : NULL;
 		for (int k = 0; k < RQ_COLS; k++) {
 			if (!row[k]) {
@@ -818,8 +821,8 @@ static int request_show(struct ctx *c, int argc, char **argv)
 	if (c->json)
 		return EXIT_OK;
 	printf("\n%s\n", _("steps:"));
-	static const char *const cols[] = {"time", "step", "by:24", "usage", "note:32",
-					   "report:48", "verdict", NULL};
+	static const char *const cols[] = {"time", "step", "by:24", "by_staff_json:28?", "usage",
+					   "note:32", "report:48", "verdict", NULL};
 	return out_rows(c, &view_request_steps, a, 1, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 

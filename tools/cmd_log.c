@@ -37,7 +37,7 @@ int cmd_log(struct ctx *c, int argc, char **argv)
 	if (member && (rc = resolve_member(c, member, id)))
 		return rc;
 	static const char *const cols[] = {"time", "author_name:24", "seq", "type", "id.12",
-					   "report:48", NULL};
+					   "report:48", "by_json:28?", NULL};
 	struct view_arg a[] = {member ? VIEW_ID(id) : VIEW_NULL, VIEW_INT(limit)};
 	return out_rows(c, &view_entry_log, a, 2, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }

@@ -1217,7 +1217,15 @@ static int loans_out(FILE *f, struct report *r)
 		h(f, state);
 		fputs("\">", f);
 		h(f, state_name(state));
-		fputs("</span></td><td class=\"n\">", f);
+		fputs("</span>", f);
+		/* the staff who acted on it for the members (staff.h) */
+		if (!view_is_null(v, 12)) {
+			fputs("<br><span class=\"by\">", f);
+			fprintf(f, "%s ", C_("who acted", "by"));
+			h(f, col_text(v, 12));
+			fputs("</span>", f);
+		}
+		fputs("</td><td class=\"n\">", f);
 		if (!view_is_null(v, 8))
 			usage_unit_out(f, view_int(v, 8), col_text(v, 3));
 		fputs("</td><td class=\"n\">", f);

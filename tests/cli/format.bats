@@ -16,8 +16,8 @@
 # for the truck, C cancels its request for the room, A updates the
 # truck's rate; B borrows the truck through every step to its close,
 # then again to a claim of A that B disputes and C proposes to settle; C
-# borrows it to a claim it agrees to; A delegates to a staff person and
-# revokes it; A proposes a parameter that B and C
+# borrows it to a claim it agrees to; A delegates to a staff person, who
+# signs an offer for A (a staff act), and revokes it; A proposes a parameter that B and C
 # vote, and the exclusion of C, B a rekey of C and a close-grace (left
 # open); B rotates its key (a card inside an entry), offers with the new
 # key and withdraws the room; A and B checkpoint their feeds (Merkle
@@ -102,8 +102,12 @@ setup_file() {
 	mutua --home "$T/lea" init --name "Léa Martin" >/dev/null &&
 		mutua --home "$T/lea" card >"$T/lea.card" || return 1
 	k=$(mutua --home "$A" staff add "$T/lea.card" --name "Léa Martin" --role borrow \
-		--role lend --until 2027-06-30) &&
-		mutua --home "$A" staff revoke "$k" --reason "fin de contrat" >/dev/null || return 1
+		--role lend --until 2027-06-30) || return 1
+	# an offer Léa signed for A (a staff act inside A's entry), as A's
+	# node appends what a staff person signed
+	r=$(BUNDLETOOL_ACT="$T/lea,$k" bt sign "$A" +0 "$T/act.rec" offer 2>/dev/null) &&
+		[[ $r != *rejected* ]] || return 1
+	mutua --home "$A" staff revoke "$k" --reason "fin de contrat" >/dev/null || return 1
 	r=$(mutua --home "$C" borrow "$TRUCK" --from 2026-03-05 --to 2026-03-05 --wait) || return 1
 	share "$C" "$A" && mutua --home "$A" decline "$r" --waitlist >/dev/null || return 1
 	r=$(mutua --home "$B" borrow "$TRUCK" --from 2026-01-05 --to 2026-01-06) || return 1

@@ -113,6 +113,14 @@
  *       large genesis that run no node: no home, no store)
  * BUNDLETOOL_TIME (ms), when set, is the time forge, malformed and step
  * claim instead of the clock's.
+ * BUNDLETOOL_ACT="STAFFHOME,DELEGATION[,NONCE[,SIG]]", when set, puts a
+ * staff act (Body.staff, staff.h) in what sign and step sign: by the key
+ * of STAFFHOME (any home: delegated or not), naming DELEGATION (hex id,
+ * any), NONCE (decimal; absent: random), its signature over the entry's
+ * payload unless SIG says otherwise: "bad" (one bit flipped), "other"
+ * (over another payload: the act of another entry), or 128 hex digits (a
+ * signature copied). Prints "act NONCE SIG" on standard error, to copy.
+ * sign takes a bad act into HOME's store as received: rejected there.
  * Exit status 0, 1 on failure, 2 on usage.
  */
 #include "bundle.h"
@@ -121,6 +129,7 @@
 #include "file.h"
 #include "keys.h"
 #include "lending.h"
+#include "staff.h"
 #include "store.h"
 #include "util.h"
 #include "witness.h"
@@ -535,6 +544,54 @@ static int header(Mutua__Body *b, struct store *s, const struct key *k, uint8_t 
 	return 0;
 }
 
+/* BUNDLETOOL_ACT (above) into b, whose header and payload are set; act
+ * and sig hold it. 0 none or done, -1 on a bad value (said). */
+static int attach_act(Mutua__Body *b, Mutua__StaffAct *act, uint8_t sig[64], uint8_t del[32],
+		      struct key **staff)
+{
+	const char *v = getenv("BUNDLETOOL_ACT");
+	char buf[512], *f[4] = {0};
+	int n = 0;
+	if (!v || !*v)
+		return 0;
+	snprintf(buf, sizeof buf, "%s", v);
+	for (char *p = strtok(buf, ","); p && n < 4; p = strtok(NULL, ","))
+		f[n++] = p;
+	if (n < 2 || hex_decode(del, 32, f[1]))
+		return die("%s", "BUNDLETOOL_ACT: STAFFHOME,DELEGATION[,NONCE[,SIG]]");
+	if (!(*staff = home_key(f[0])))
+		return -1;
+	uint64_t nonce = n >= 3 ? strtoull(f[2], NULL, 10) : 0;
+	while (nonce == 0 && n < 3)
+		randombytes_buf(&nonce, sizeof nonce);
+	const char *how = n == 4 ? f[3] : "";
+	if (!strcmp(how, "other")) {
+		/* the act of another payload: a vote of nothing */
+		Mutua__Body o = *b;
+		Mutua__Vote vt = MUTUA__VOTE__INIT;
+		uint8_t p[32] = {0};
+		vt.proposal = (ProtobufCBinaryData){32, p};
+		vt.choice = 1;
+		o.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+		o.vote = &vt;
+		if (staff_act_sign(&o, *staff, del, nonce, act, sig))
+			return die("%s", err_msg());
+	} else if (staff_act_sign(b, *staff, del, nonce, act, sig)) {
+		return die("%s", err_msg());
+	}
+	/* staff_act_sign draws a nonce for 0: keep the one asked for */
+	act->nonce = nonce;
+	if (!strcmp(how, "bad"))
+		sig[5] ^= 0x10;
+	else if (strlen(how) == 128 && hex_decode(sig, 64, how))
+		return die("%s", "BUNDLETOOL_ACT: SIG is bad, other or 128 hex digits");
+	b->staff = act;
+	char hex[129];
+	hex_encode(hex, sig, 64);
+	fprintf(stderr, "act %llu %s\n", (unsigned long long)act->nonce, hex);
+	return 0;
+}
+
 /* Packs and signs b as entry_seal does, without its checks (a malformed
  * body), and writes the record payload to file; prints the id. */
 static int sign_out(const Mutua__Body *b, const struct key *k, const char *file)
@@ -728,6 +785,9 @@ static int cmd_step(int argc, char **argv)
 	t.has_answers = has_answers || known;
 	t.answers.data = answers;
 	t.answers.len = 32;
+	Mutua__StaffAct act;
+	uint8_t asig[64], adel[32];
+	struct key *staff = NULL;
 	if (k && header(&b, s, k, (uint8_t *)store_fed_id(s), 0, prev) == 0) {
 		/* not before the step it answers, as lending_append stamps it,
 		 * unless a time is given */
@@ -735,7 +795,9 @@ static int cmd_step(int argc, char **argv)
 			b.time = l.head_time;
 		if (argc == 9)
 			b.time = strtoll(argv[8], NULL, 10);
-		if (entry_seal(&e, k, &b))
+		if (attach_act(&b, &act, asig, adel, &staff))
+			;
+		else if (entry_seal(&e, k, &b))
 			die("%s", err_msg());
 		else {
 			uint8_t *rec = malloc(4 + e.body_len + 64);
@@ -754,6 +816,7 @@ static int cmd_step(int argc, char **argv)
 			entry_free(&e);
 		}
 	}
+	key_destroy(&staff);
 	key_destroy(&k);
 	store_close(&s);
 	return rc;
@@ -932,9 +995,12 @@ static int cmd_sign(int argc, char **argv)
 		return die("%s", err_msg());
 	struct key *k = home_key(home);
 	int rc = 1;
+	Mutua__StaffAct act;
+	uint8_t asig[64], adel[32];
+	struct key *staff = NULL;
 	if (k && header(&b, s, k, (uint8_t *)store_fed_id(s), 0, prev) == 0) {
 		b.time = t;
-		if (sign_out(&b, k, file) == 0) {
+		if (attach_act(&b, &act, asig, adel, &staff) == 0 && sign_out(&b, k, file) == 0) {
 			size_t n;
 			uint8_t *rec = file_read(file, 4 + ENTRY_BODY_MAX + 64, &n);
 			rc = rec && receive(s, rec, n, 1) >= 0 ? 0 : 1;
@@ -943,6 +1009,7 @@ static int cmd_sign(int argc, char **argv)
 	}
 	if (kr.card)
 		mutua__card__free_unpacked(kr.card, NULL);
+	key_destroy(&staff);
 	key_destroy(&k);
 	store_close(&s);
 	return rc;

@@ -105,8 +105,8 @@ def structural(vb, rnd, b, depth=0):
     elif k == 3:
         num, wt = rnd.choice([7, 9, 14, 15, 27, 33, 41, 50, 100]), rnd.choice([0, 2])
         f.insert(i, enc(num << 3 | wt) + (b"\x01" if wt == 0 else b"\x00"))
-    elif k == 4:  # an empty string field 6 (actor in a Body)
-        f.insert(i, b"\x32\x00")
+    elif k == 4:  # an empty field 6 (reserved in a Body) or 7 (a staff act)
+        f.insert(i, rnd.choice([b"\x32\x00", b"\x3a\x00"]))
     elif k == 5:
         f.append(rnd.choice(f))
     elif k == 6:  # a varint set to an edge value, or a length off by one

@@ -62,6 +62,9 @@ TIME_MIN = 1577836800000  # 2020-01-01T00:00:00Z
 TIME_MAX = 7258118400000  # 2200-01-01T00:00:00Z
 INT64_MAX = (1 << 63) - 1
 ENTRY_DOMAIN = b"mutua entry v2\0"
+ACT_DOMAIN = b"mutua staff act v1\n"
+# payloads that may carry no staff act (§3.4)
+NO_ACT = {"profile", "rotate", "tally", "checkpoint", "witness"}
 CARD_DOMAIN = b"mutua card v1\0"
 ED25519_SPKI = bytes.fromhex("302a300506032b6570032100")
 
@@ -82,7 +85,7 @@ def blake(data):
 SCHEMA = {
     "Body": {1: ("federation", "bytes", "req"), 2: ("author", "bytes", "req"),
              3: ("seq", "uint64", "req"), 4: ("prev", "bytes", "opt"),
-             5: ("time", "int64", "req"), 6: ("actor", "string", "opt"),
+             5: ("time", "int64", "req"), 7: ("staff", "StaffAct", "opt"),
              10: ("profile", "Profile", "opt"), 11: ("offer", "Offer", "opt"),
              12: ("offer_update", "OfferUpdate", "opt"),
              13: ("offer_withdraw", "OfferWithdraw", "opt"),
@@ -114,6 +117,8 @@ SCHEMA = {
     "Delegation": {1: ("card", "Card", "req"), 2: ("name", "string", "req"),
                    3: ("roles", "uint32", "rep"), 4: ("until", "int64", "opt")},
     "Revocation": {1: ("delegation", "bytes", "req"), 2: ("reason", "string", "opt")},
+    "StaffAct": {1: ("key", "bytes", "req"), 2: ("delegation", "bytes", "req"),
+                 3: ("nonce", "uint64", "req"), 4: ("sig", "bytes", "req")},
     "Request": {1: ("resource", "bytes", "req"), 2: ("start", "int64", "req"),
                 3: ("end", "int64", "req"), 4: ("quantity", "uint64", "req"),
                 5: ("note", "string", "opt"), 6: ("rate", "uint64", "opt"),
@@ -625,9 +630,47 @@ def entry(body, sig, ver):
     if (b["seq"] == 1) == ("prev" in b) or ("prev" in b and len(b["prev"]) != 32):
         raise Bad("seq %d has a wrong prev field" % b["seq"])
     in_range(b["time"], TIME_MIN, TIME_MAX, "time")
-    text(b.get("actor"), "actor", 128)
     kind = payload(b, ver)
+    staff_act(b, body, kind, ver)
     return b, blake(body), kind
+
+
+def payload_field(body):
+    """The payload's field number and the bytes of its value inside the
+    body (§2.2: its canonical encoding)."""
+    pos = 0
+    while pos < len(body):
+        key, pos = varint(body, pos, "a field key of Body")
+        if key & 7 == 0:
+            _, pos = varint(body, pos, "a Body varint")
+            continue
+        n, pos = varint(body, pos, "a Body length")
+        if key >> 3 >= 10:
+            return key >> 3, body[pos:pos + n]
+        pos += n
+    raise Bad("unknown payload type")
+
+
+def staff_act(b, body, kind, ver):
+    """§3.4: a staff act's fields and its signature over the entry's own
+    payload."""
+    a = b.get("staff")
+    if a is None:
+        return
+    size(a["key"], "staff key")
+    size(a["delegation"], "staff delegation id")
+    size(a["sig"], "staff signature", 64)
+    if a["nonce"] == 0:
+        raise Bad("staff act nonce is 0")
+    if kind in NO_ACT:
+        raise Bad("a %s may not carry a staff act" % kind)
+    if a["key"] == b["author"]:
+        raise Bad("a staff act is signed by the entry's own author")
+    num, p = payload_field(body)
+    msg = (ACT_DOMAIN + b["federation"] + b["author"] + a["delegation"] +
+           a["nonce"].to_bytes(8, "big") + num.to_bytes(4, "big") + p)
+    if not ver.verify(a["key"], msg, a["sig"]):
+        raise Bad("bad staff signature on seq %d" % b["seq"])
 
 
 # ---- the genesis (§8) ------------------------------------------------------

@@ -3,7 +3,13 @@
  * in force in its member's feed (staff_may), a revocation of another
  * member's delegation or of none without effect (refused by the member's
  * own node, named by staff_ignored), and the same tables and verdicts in
- * every arrival order of two feeds.
+ * every arrival order of two feeds. Staff acts: the act message pinned (a
+ * known answer), signed and verified; what entry_decode refuses in an act;
+ * the role each payload needs; store_append refusing every act the rule
+ * does not cover (no such delegation, another key, a role missing,
+ * revoked before the entry, past until by the entry's signed time, a
+ * replayed nonce) and taking an admin's delegation; the same acts'
+ * verdicts in every arrival order and after a refold.
  *
  * Real SQLite stores in a temporary folder, keys from fixed seeds, a
  * genesis of two founders A and B; L and M are staff people's keys.
@@ -123,6 +129,27 @@ static int seal(struct store *s, const struct key *k, Mutua__Body *b, int64_t ti
 	b->has_prev = h.seq > 0;
 	b->prev = (ProtobufCBinaryData){h.seq > 0 ? 32 : 0, h.seq > 0 ? h.link : NULL};
 	b->time = time;
+	return entry_seal(e, k, b);
+}
+
+/* The same with staff's act under del (nonce; 0 random) inside: what a
+ * patched node signs with a staff person's act, no rule asked. */
+static int seal_act(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
+		    const struct key *staff, const uint8_t del[32], uint64_t nonce,
+		    struct entry *e)
+{
+	static struct feed_head h;
+	static Mutua__StaffAct act;
+	static uint8_t sig[64], d[32];
+	memcpy(d, del, 32);
+	assert_int_equal(store_feed_head(s, k->id, &h), 0);
+	b->federation = (ProtobufCBinaryData){32, (uint8_t *)store_fed_id(s)};
+	b->author = (ProtobufCBinaryData){32, (uint8_t *)k->id};
+	b->seq = h.seq + 1;
+	b->has_prev = h.seq > 0;
+	b->prev = (ProtobufCBinaryData){h.seq > 0 ? 32 : 0, h.seq > 0 ? h.link : NULL};
+	b->time = time;
+	assert_int_equal(staff_act_sign(b, staff, d, nonce, &act, sig), 0);
 	return entry_seal(e, k, b);
 }
 
@@ -416,6 +443,31 @@ static void test_revocation_of_another_members_delegation(void **state)
 
 /* ---- arrival orders --------------------------------------------------- */
 
+static int64_t db_int(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = db_prep(s, sql);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void offer_body(struct store *s, const struct key *k, Mutua__Body *b, Mutua__Offer *o,
+		       const char *title);
+
+/* An offer titled title of k's, with staff's act under del, as received. */
+static void act_put(struct store *s, const struct key *k, const struct key *staff,
+		    const uint8_t del[32], uint64_t nonce, int64_t time, const char *title)
+{
+	Mutua__Body b;
+	Mutua__Offer o;
+	struct entry e;
+	offer_body(s, k, &b, &o, title);
+	if (seal_act(s, k, &b, time, staff, del, nonce, &e))
+		fail_msg("act refused: %s", err_msg());
+	put(s, &e, NULL);
+}
+
 /* Every entry of s (body, sig) in (author, seq) order. */
 struct rec {
 	uint8_t *body, *sig;
@@ -447,7 +499,11 @@ static char *state_of(struct store *s)
 	static const char sql[] =
 		"SELECT 'd', id, member, key, xkey, name, roles, mask, until_ms, seq, place"
 		" FROM delegations UNION ALL SELECT 'r', id, delegation, member, seq, place,"
-		" reason, NULL, NULL, NULL, NULL FROM revocations ORDER BY 1, 2";
+		" reason, NULL, NULL, NULL, NULL FROM revocations"
+		" UNION ALL SELECT 'a', id, member, key, delegation, nonce, role, verdict, seq,"
+		" place, NULL FROM acts"
+		" UNION ALL SELECT 'o', id, owner, title, status, NULL, NULL, NULL, NULL, NULL,"
+		" NULL FROM resources ORDER BY 1, 2";
 	char *dump = db_dump(s, sql);
 	struct seen v = {0};
 	assert_int_equal(staff_ignored(s, on_ignored, &v), 0);
@@ -479,18 +535,38 @@ static void test_same_state_in_every_arrival_order(void **state)
 	struct fx *f = *state;
 	struct store *src = fx_store(f), *sb = fx_store(f);
 	uint32_t bl[] = {BORROW, LEND}, a[] = {ADMIN}, l[] = {LEND};
-	uint8_t d1[32], d2[32], d3[32];
+	uint8_t d1[32], d2[32], d3[32], d4[32];
 	/* A: delegates L and M, revokes L, delegates L again */
 	delegate(src, ka, kl, bl, 2, DAY(20), DAY(1), d1);
 	delegate(src, ka, km, a, 1, 0, DAY(2), d2);
 	filler(src, ka, DAY(3));
 	revoke_as(src, ka, d1, DAY(4), NULL);
-	delegate(src, ka, kl, l, 1, DAY(5), DAY(5), NULL);
-	/* B: its own delegation of L, a forged revocation of A's M, of its own */
+	delegate(src, ka, kl, l, 1, DAY(5), DAY(5), d4);
+	/* L's acts for A: under the revoked delegation (without effect),
+	 * under the new one (taken), its nonce again (a replay), past its
+	 * until (ended); M, admin, delegates L for borrow (taken) */
+	act_put(src, ka, kl, d1, 1, DAY(5), "Revoked van");
+	act_put(src, ka, kl, d4, 2, DAY(5), "Van");
+	act_put(src, ka, kl, d4, 2, DAY(5), "Replayed van");
+	act_put(src, ka, kl, d4, 3, DAY(6), "Late van");
+	{
+		Mutua__Body b;
+		Mutua__Delegation d;
+		Mutua__Card *c = card_of(kl);
+		struct entry e;
+		uint32_t bo[] = {BORROW};
+		delegation_body(&b, &d, c, "Léa Martin", bo, 1, 0);
+		assert_int_equal(seal_act(src, ka, &b, DAY(6), km, d2, 9, &e), 0);
+		put(src, &e, NULL);
+		mutua__card__free_unpacked(c, NULL);
+	}
+	/* B: its own delegation of L, a forged revocation of A's M, of its
+	 * own, and an offer L signs under A's delegation */
 	delegate(sb, kb, kl, bl, 2, 0, DAY(1), d3);
 	revoke_as(sb, kb, d2, DAY(2), NULL);
 	revoke_as(sb, kb, d3, DAY(3), NULL);
 	revoke_as(sb, kb, d3, DAY(4), NULL);
+	act_put(sb, kb, kl, d4, 4, DAY(5), "Stolen van");
 	/* B's entries into src, so src holds both feeds */
 	struct rec bs[16];
 	size_t nb = all_entries(sb, bs, 16);
@@ -507,6 +583,18 @@ static void test_same_state_in_every_arrival_order(void **state)
 		free(bs[i].sig);
 	}
 	char *want = state_of(src);
+	/* what the acts did: one offer of L's taken, M's delegation taken,
+	 * the others without effect */
+	assert_int_equal(db_int(src, "SELECT count(*) FROM resources"), 1);
+	assert_int_equal(db_int(src, "SELECT count(*) FROM acts WHERE verdict IS NULL"), 2);
+	assert_int_equal(db_int(src, "SELECT count(*) FROM acts WHERE verdict LIKE '%revoked%'"),
+			 1);
+	assert_int_equal(db_int(src, "SELECT count(*) FROM acts WHERE verdict = '"
+				     STAFF_ACT_REPLAY "'"), 1);
+	assert_int_equal(db_int(src, "SELECT count(*) FROM acts WHERE verdict LIKE '%ended%'"),
+			 1);
+	assert_int_equal(db_int(src, "SELECT count(*) FROM acts WHERE verdict = '"
+				     STAFF_NO_SUCH "'"), 1);
 
 	struct rec v[32];
 	size_t n = all_entries(src, v, 32);
@@ -606,15 +694,6 @@ static void test_act_message_known_answer(void **state)
 	assert_true(act.nonce != 0);
 }
 
-static int64_t db_int(struct store *s, const char *sql)
-{
-	sqlite3_stmt *st = db_prep(s, sql);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* An offer body (title) for k's feed in s: federation and author set, as
  * a staff client signs it before the node appends it. */
 static void offer_body(struct store *s, const struct key *k, Mutua__Body *b, Mutua__Offer *o,
@@ -689,6 +768,227 @@ static void test_store_append_checks_the_act(void **state)
 	act_offer(s, ka, kl, d1, 12, NULL, NULL);
 }
 
+/* A delegation of staff's card (roles) that signer (NULL: the member
+ * itself) signs for A under del, through store_append. */
+static int act_delegate(struct store *s, const struct key *staff, uint32_t *roles, size_t n,
+			const struct key *signer, const uint8_t del[32], uint64_t nonce,
+			uint8_t id[32])
+{
+	Mutua__Body b;
+	Mutua__Delegation d;
+	Mutua__StaffAct act;
+	uint8_t sig[64];
+	Mutua__Card *c = card_of(staff);
+	delegation_body(&b, &d, c, "Noé", roles, n, 0);
+	b.federation = (ProtobufCBinaryData){32, (uint8_t *)store_fed_id(s)};
+	b.author = (ProtobufCBinaryData){32, (uint8_t *)ka->id};
+	if (signer)
+		assert_int_equal(staff_act_sign(&b, signer, del, nonce, &act, sig), 0);
+	int rc = store_append(s, ka, &b, id);
+	mutua__card__free_unpacked(c, NULL);
+	return rc;
+}
+
+static void test_act_rules_by_place_until_and_admin(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	struct key *kn = key_seeded(0x5e);
+	uint32_t bl[] = {BORROW, LEND}, l[] = {LEND}, a[] = {ADMIN};
+	uint8_t d1[32], dm[32], dn[32], d5[32], o1[32], sql_id[65];
+	char sql[200];
+	int64_t now = (int64_t)time(NULL) * 1000;
+	delegate(s, ka, kl, bl, 2, 0, DAY(1), d1);
+	act_offer(s, ka, kl, d1, 1, NULL, o1);
+	/* revoked from the revocation's place on; what came before stays */
+	assert_int_equal(staff_revoke(s, ka, d1, NULL), 0);
+	act_offer(s, ka, kl, d1, 2, "revoked", NULL);
+	assert_int_equal(store_reindex(s), 0);
+	sodium_bin2hex((char *)sql_id, sizeof sql_id, o1, 32);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM resources WHERE id = x'%s'", sql_id);
+	assert_int_equal(db_int(s, sql), 1);
+	/* until, by the entry's signed time (the node's clock here) */
+	delegate(s, ka, km, l, 1, now - D, now + 1000, dm);
+	act_offer(s, ka, km, dm, 3, "ended", NULL);
+	/* a staff key with admin delegates for its member; lend does not */
+	delegate(s, ka, kn, a, 1, 0, now + 2000, dn);
+	assert_int_equal(act_delegate(s, kl, l, 1, km, dm, 4, NULL), -1);
+	assert_non_null(strstr(err_msg(), "does not grant the role admin"));
+	assert_int_equal(act_delegate(s, kl, l, 1, kn, dn, 5, d5), 0);
+	act_offer(s, ka, kl, d5, 6, NULL, NULL);
+	/* the admin's nonce again: a replay */
+	assert_int_equal(act_delegate(s, km, l, 1, kn, dn, 5, NULL), -1);
+	assert_non_null(strstr(err_msg(), STAFF_ACT_REPLAY));
+	/* the same verdicts after a refold */
+	int64_t taken = db_int(s, "SELECT count(*) FROM acts WHERE verdict IS NULL");
+	assert_int_equal(taken, 3);
+	assert_int_equal(store_reindex(s), 0);
+	assert_int_equal(db_int(s, "SELECT count(*) FROM acts WHERE verdict IS NULL"), taken);
+	assert_int_equal(db_int(s, "SELECT count(*) FROM acts"), taken);
+	key_destroy(&kn);
+}
+
+/* The role an entry needs: cancel and handover are the borrower's when
+ * the member's own request made the loan, the owner's otherwise. */
+static void test_role_of_each_payload(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	Mutua__Body b;
+	Mutua__Offer o;
+	uint8_t truck[32], req[32];
+	offer_body(s, ka, &b, &o, "Camion");
+	assert_int_equal(store_append(s, ka, &b, truck), 0);
+	Mutua__Request r = MUTUA__REQUEST__INIT;
+	r.resource = (ProtobufCBinaryData){32, truck};
+	r.start = DAY(60);
+	r.end = DAY(61);
+	r.quantity = 1;
+	mutua__body__init(&b);
+	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+	b.request = &r;
+	assert_int_equal(store_append(s, kb, &b, req), 0);
+	static const struct {
+		int payload;
+		const struct key **by;
+		uint32_t role;
+	} cases[] = {
+		{MUTUA__BODY__PAYLOAD_CANCEL, (const struct key **)&kb, BORROW},
+		{MUTUA__BODY__PAYLOAD_CANCEL, (const struct key **)&ka, LEND},
+		{MUTUA__BODY__PAYLOAD_HANDOVER, (const struct key **)&kb, BORROW},
+		{MUTUA__BODY__PAYLOAD_HANDOVER, (const struct key **)&ka, LEND},
+		{MUTUA__BODY__PAYLOAD_ACCEPT, (const struct key **)&ka, LEND},
+		{MUTUA__BODY__PAYLOAD_CLOSE, (const struct key **)&ka, LEND},
+		{MUTUA__BODY__PAYLOAD_GIVE_BACK, (const struct key **)&kb, BORROW},
+		{MUTUA__BODY__PAYLOAD_DISPUTE, (const struct key **)&kb, BORROW},
+		{MUTUA__BODY__PAYLOAD_AGREE, (const struct key **)&kb, BORROW},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		Mutua__Transition t = MUTUA__TRANSITION__INIT;
+		struct entry e;
+		uint32_t role;
+		t.request = (ProtobufCBinaryData){32, req};
+		mutua__body__init(&b);
+		b.payload_case = cases[i].payload;
+		switch (cases[i].payload) {
+		case MUTUA__BODY__PAYLOAD_CANCEL: b.cancel = &t; break;
+		case MUTUA__BODY__PAYLOAD_HANDOVER: b.handover = &t; break;
+		case MUTUA__BODY__PAYLOAD_ACCEPT: b.accept = &t; break;
+		case MUTUA__BODY__PAYLOAD_CLOSE: b.close = &t; break;
+		case MUTUA__BODY__PAYLOAD_GIVE_BACK: b.give_back = &t; break;
+		case MUTUA__BODY__PAYLOAD_DISPUTE: b.dispute = &t; break;
+		default: b.agree = &t; break;
+		}
+		const struct key *k = *cases[i].by;
+		assert_int_equal(seal(s, k, &b, DAY(40), &e), 0);
+		memcpy(e.member, k->id, 32);
+		assert_int_equal(staff_role_of(s, &e, &role), 0);
+		if (role != cases[i].role)
+			fail_msg("case %zu: role %u, expected %u", i, role, cases[i].role);
+		entry_free(&e);
+	}
+	/* the others, by their payload alone; a profile takes no act */
+	struct entry e;
+	uint32_t role;
+	offer_body(s, ka, &b, &o, "Van");
+	assert_int_equal(seal(s, ka, &b, DAY(40), &e), 0);
+	memcpy(e.member, ka->id, 32);
+	assert_int_equal(staff_role_of(s, &e, &role), 0);
+	assert_int_equal(role, LEND);
+	entry_free(&e);
+	mutua__body__init(&b);
+	b.payload_case = MUTUA__BODY__PAYLOAD_REQUEST;
+	b.request = &r;
+	assert_int_equal(seal(s, kb, &b, DAY(40), &e), 0);
+	memcpy(e.member, kb->id, 32);
+	assert_int_equal(staff_role_of(s, &e, &role), 0);
+	assert_int_equal(role, BORROW);
+	entry_free(&e);
+	Mutua__Vote v = MUTUA__VOTE__INIT;
+	v.proposal = (ProtobufCBinaryData){32, req};
+	v.choice = 1;
+	mutua__body__init(&b);
+	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+	b.vote = &v;
+	assert_int_equal(seal(s, ka, &b, DAY(40), &e), 0);
+	memcpy(e.member, ka->id, 32);
+	assert_int_equal(staff_role_of(s, &e, &role), 0);
+	assert_int_equal(role, ADMIN);
+	entry_free(&e);
+	Mutua__Profile p = MUTUA__PROFILE__INIT;
+	uint8_t xk[32];
+	memcpy(xk, ka->xpk, 32);
+	p.name = "Alpha";
+	p.transport_key = (ProtobufCBinaryData){32, xk};
+	mutua__body__init(&b);
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROFILE;
+	b.profile = &p;
+	assert_int_equal(seal(s, ka, &b, DAY(40), &e), 0);
+	memcpy(e.member, ka->id, 32);
+	assert_int_equal(staff_role_of(s, &e, &role), 1);
+	entry_free(&e);
+	/* and entry_decode refuses a profile with an act */
+	uint8_t d[32] = {1};
+	err_set("sentinel");
+	assert_int_equal(seal_act(s, ka, &b, DAY(40), kl, d, 1, &e), -1);
+	assert_non_null(strstr(err_msg(), "may not carry a staff act"));
+}
+
+/* entry_decode: an act of wrong lengths, nonce 0, the author's own key, a
+ * signature that does not verify (broken, or another payload's). */
+static void test_decode_refuses_bad_acts(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = fx_store(f);
+	Mutua__Body b;
+	Mutua__Offer o;
+	Mutua__StaffAct act;
+	uint8_t sig[64], del[32], shortk[31];
+	struct entry e;
+	memset(del, 0x22, 32);
+	offer_body(s, ka, &b, &o, "Camion");
+	assert_int_equal(staff_act_sign(&b, kl, del, 7, &act, sig), 0);
+	b.seq = 1;
+	b.time = DAY(1);
+	assert_int_equal(entry_seal(&e, ka, &b), 0);
+	entry_free(&e);
+	/* the signature over another payload */
+	o.title = "Camion volé";
+	err_set("sentinel");
+	assert_int_equal(entry_seal(&e, ka, &b), -1);
+	assert_non_null(strstr(err_msg(), "bad staff signature"));
+	o.title = "Camion";
+	sig[3] ^= 1;
+	assert_int_equal(entry_seal(&e, ka, &b), -1);
+	assert_non_null(strstr(err_msg(), "bad staff signature"));
+	sig[3] ^= 1;
+	/* the same act in another feed (B's) */
+	b.author = (ProtobufCBinaryData){32, (uint8_t *)kb->id};
+	assert_int_equal(entry_seal(&e, kb, &b), -1);
+	assert_non_null(strstr(err_msg(), "bad staff signature"));
+	b.author = (ProtobufCBinaryData){32, (uint8_t *)ka->id};
+	act.nonce = 0;
+	assert_int_equal(entry_seal(&e, ka, &b), -1);
+	assert_non_null(strstr(err_msg(), "nonce is 0"));
+	act.nonce = 7;
+	act.key = (ProtobufCBinaryData){31, shortk};
+	assert_int_equal(entry_seal(&e, ka, &b), -1);
+	assert_non_null(strstr(err_msg(), "staff key must be 32 bytes"));
+	act.key = (ProtobufCBinaryData){32, (uint8_t *)kl->id};
+	act.sig.len = 63;
+	assert_int_equal(entry_seal(&e, ka, &b), -1);
+	assert_non_null(strstr(err_msg(), "staff signature must be 64 bytes"));
+	act.sig.len = 64;
+	act.delegation.len = 0;
+	assert_int_equal(entry_seal(&e, ka, &b), -1);
+	assert_non_null(strstr(err_msg(), "staff delegation id must be 32 bytes"));
+	act.delegation.len = 32;
+	/* the author signing as its own staff */
+	assert_int_equal(staff_act_sign(&b, ka, del, 7, &act, sig), 0);
+	assert_int_equal(entry_seal(&e, ka, &b), -1);
+	assert_non_null(strstr(err_msg(), "entry's own author"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +1002,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_act_message_known_answer),
 		cmocka_unit_test_setup_teardown(test_store_append_checks_the_act, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_act_rules_by_place_until_and_admin, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_role_of_each_payload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decode_refuses_bad_acts, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("staff", tests, group_setup, group_teardown);
 }
