@@ -68,8 +68,13 @@ staff_home() {
 	[[ $output == *"does not grant the role borrow"* ]]
 	# the same messages and exit codes as locally: a usage error is 2
 	run -2 mutua --home "$LEA" borrow "$TRUCK" --from 2026-01-05
-	# each entry carries the act of the person who signed it
+	# each entry carries the act of the person who signed it; the views
+	# name who acted, on the member's node and from the staff home alike
 	[ "$(sql "$A" "SELECT count(*) FROM acts WHERE verdict IS NULL")" = 2 ]
+	run -0 mutua --home "$A" --json requests
+	[[ $output == *'"by":{"name":"Léa Martin"'* ]]
+	run -0 mutua --home "$SAM" requests show "${REQ:0:8}"
+	[[ $output == *"Léa Martin"* ]]
 	# the Régie sees Cagette's request and accepts it; Léa sees it accepted
 	wait_until 10 sh -c "'$MUTUA' --home '$B' requests | grep -q '${REQ:0:8}'"
 	run -0 mutua --home "$B" accept "$REQ"
