@@ -339,8 +339,8 @@ lea staff init --name "Léa Martin" >"$DEMO/cards/lea.card" 2>/dev/null || die "
 note "her card: $(cut -c1-60 "$DEMO/cards/lea.card")…"
 say "Cagette delegates her the borrow role; the node prints an invitation for her (mutua staff add)"
 out=$(m "${HOME_OF[cagette]}" staff add "$DEMO/cards/lea.card" --name "Léa Martin" \
-	--role borrow 2>/dev/null) || die "mutua staff add"
-invitation=$(sed -n 2p <<<"$out")
+	--role borrow 2>&1 >/dev/null) || die "mutua staff add"
+invitation=$(grep '^mutua-staff:' <<<"$out")
 note "invitation: ${invitation:0:60}…"
 lea staff init --invitation "$invitation" 2>/dev/null || die "mutua staff init --invitation"
 say "From her own home directory, Léa asks to borrow the Régie's truck on 5 December (mutua borrow)"

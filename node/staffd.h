@@ -38,8 +38,8 @@
 
 #define STAFF_OUTPUT_MAX (1 << 20) /* of each output of the command */
 #define STAFF_EXEC_MS 20000
-#define STAFF_BURST 20
-#define STAFF_REFILL_MS 250
+#define STAFF_BURST 30
+#define STAFF_REFILL_MS 100
 #define STAFF_UID_PREFIX "staff:"
 
 struct staffd;

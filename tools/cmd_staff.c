@@ -127,12 +127,14 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 			printf(",\"invitation\":\"%s\"", inv);
 		puts("}");
 	} else {
+		/* the id alone on the standard output, as scripts read it */
 		puts(hex);
+		fflush(stdout);
 		if (inv) {
-			puts(inv);
-			fprintf(stderr, _("mutua: send the line above (the invitation) to %s: on their "
-					  "own computer they run 'mutua staff init --invitation LINE'\n"),
+			fprintf(stderr, _("mutua: send the invitation below to %s: on their own "
+					  "computer they run 'mutua staff init --invitation LINE'\n"),
 				name);
+			fprintf(stderr, "%s\n", inv);
 		}
 	}
 	free(inv);

@@ -36,9 +36,12 @@ remote_setup() {
 staff_home() {
 	local out
 	mutua --home "$1" staff init --name "$2" >"$T/card" 2>/dev/null || return 1
-	out=$(mutua --home "$A" staff add "$T/card" --name "$2" --role "$3" 2>/dev/null) || return 1
-	INV=$(sed -n 2p <<<"$out")
-	[[ $INV == mutua-staff:* ]] || return 1
+	# the id on the standard output, the invitation on the error output
+	out=$(mutua --home "$A" staff add "$T/card" --name "$2" --role "$3" 2>&1 >/dev/null) ||
+		return 1
+	INV=$(tail -n 1 <<<"$out")
+	[[ $INV == mutua-staff:* ]] && [[ $out == *"send the invitation below to $2"* ]] || return 1
+	[ "$(json_get "$(mutua --json --home "$A" staff list | tail -n 1)" '$.name')" = "$2" ]
 	mutua --home "$1" staff init --invitation "$INV" 2>/dev/null
 }
 
