@@ -223,10 +223,6 @@ int staffd_check_request(const uint8_t *buf, size_t len, Mutua__StaffRequest **o
 			err_set("signature %zu is malformed", i + 1);
 			goto bad;
 		}
-	if ((r->lang && !safe_env(r->lang, "_.-@")) || (r->tz && !safe_env(r->tz, "/_+-"))) {
-		err_set("the locale or time zone is not a name the node takes");
-		goto bad;
-	}
 	*out = r;
 	return 0;
 bad:
@@ -361,14 +357,16 @@ static int run_mutua(struct staffd *d, const Mutua__StaffRequest *q, const uint8
 		unsetenv("MUTUA_HOME");
 		unsetenv("LANGUAGE");
 		unsetenv("LC_MESSAGES");
-		if (q->lang) {
+		/* the client's language and time zone when they are plain names
+		 * (no path); else the node's defaults */
+		if (q->lang && safe_env(q->lang, "_.-@")) {
 			setenv("LC_ALL", q->lang, 1);
 			setenv("LANG", q->lang, 1);
 		} else {
 			unsetenv("LC_ALL");
 			setenv("LANG", "C.UTF-8", 1);
 		}
-		if (q->tz)
+		if (q->tz && safe_env(q->tz, "/_+-"))
 			setenv("TZ", q->tz, 1);
 		else
 			unsetenv("TZ");

@@ -1720,6 +1720,10 @@ void syncer_destroy(struct syncer **syp)
 		store_rollback(sy->store, sy);
 	while (sy->npeers)
 		peer_remove(sy, sy->npeers - 1);
+	for (int i = 0; i < sy->nstaffq; i++) { /* staff requests never run */
+		free(sy->staffq[i].frames[0]);
+		free(sy->staffq[i].frames[1]);
+	}
 	if (sy->router)
 		zmq_close(sy->router);
 	if (sy->zap)
