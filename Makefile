@@ -51,7 +51,7 @@ endif
 LEDGER_SRC := $(wildcard ledger/*.c)
 NODE_SRC := $(filter-out node/mutuad.c,$(wildcard node/*.c))
 # the commands that talk to peers; the plain mutua runs them as mutua-net
-TOOLS_NET_SRC := tools/cmd_sync.c
+TOOLS_NET_SRC := tools/cmd_sync.c tools/staff_client.c
 TOOLS_SRC := $(filter-out $(TOOLS_NET_SRC) tools/net_exec.c,$(wildcard tools/*.c))
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 

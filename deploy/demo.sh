@@ -329,11 +329,28 @@ state_on() { # HOME REQ: the request's state as that node sees it
 has_state() { [ "$(state_on "$1" "$2")" = "$3" ]; }
 
 truck=${OFFER_ID["Camion 20 m³ à hayon"]}
-say "Cagette et Fourchette asks to borrow the Régie's truck on 5 December (mutua borrow)"
-req=$(m "${HOME_OF[cagette]}" borrow "${truck:0:8}" \
-	--from 2026-12-05 --to 2026-12-05 --note "Tournée de livraison des paniers") ||
-	die "mutua borrow"
-note "request ${req:0:12}"
+# Léa, who runs Cagette's deliveries, acts from her own computer: a staff
+# home of her own, her own key, delegated by Cagette; the node answers her.
+LEA_HOME=$DEMO/lea-laptop/.mutua-staff
+mkdir -p "$DEMO/lea-laptop" || die "cannot create $DEMO/lea-laptop"
+lea() { MUTUA_PASSPHRASE="lea demo passphrase" "$MUTUA" --home "$LEA_HOME" "$@"; }
+say "Léa (deliveries at Cagette et Fourchette) makes a staff home on her own computer (mutua staff init)"
+lea staff init --name "Léa Martin" >"$DEMO/cards/lea.card" 2>/dev/null || die "mutua staff init"
+note "her card: $(cut -c1-60 "$DEMO/cards/lea.card")…"
+say "Cagette delegates her the borrow role; the node prints an invitation for her (mutua staff add)"
+out=$(m "${HOME_OF[cagette]}" staff add "$DEMO/cards/lea.card" --name "Léa Martin" \
+	--role borrow 2>&1 >/dev/null) || die "mutua staff add"
+invitation=$(grep '^mutua-staff:' <<<"$out")
+note "invitation: ${invitation:0:60}…"
+lea staff init --invitation "$invitation" 2>/dev/null || die "mutua staff init --invitation"
+say "From her own home directory, Léa asks to borrow the Régie's truck on 5 December (mutua borrow)"
+req=$(lea borrow "${truck:0:8}" --from 2026-12-05 --to 2026-12-05 \
+	--note "Tournée de livraison des paniers") || die "mutua borrow (Léa's staff home)"
+note "request ${req:0:12}, signed by Léa's key inside Cagette's entry"
+if lea offer add --kind other --title "Essai" --unit item --rate 1 >/dev/null 2>&1; then
+	die "Léa published an offer without the lend role"
+fi
+note "(an offer from Léa is refused: Cagette gave her the borrow role only)"
 say "Ohé du Bateau asks for the same truck, the same day, for a stage set"
 req2=$(m "${HOME_OF[ohe]}" borrow "${truck:0:8}" --from 2026-12-05T08:00 --to 2026-12-05T18:00 \
 	--note "Transport du décor") || die "mutua borrow"
@@ -354,8 +371,8 @@ say "Handover on the morning; in the evening Cagette returns it, stating the usa
 m "${HOME_OF[regie]}" handover "${req:0:8}" \
 	--note "Plein fait" --meter 48210 --fuel full || die "mutua handover"
 wait_for 20 "Cagette's node to see the handover" has_state "${HOME_OF[cagette]}" "$req" handed_over
-m "${HOME_OF[cagette]}" return "${req:0:8}" \
-	--note "Rendu propre" --meter 48342 --fuel full || die "mutua return"
+lea return "${req:0:8}" --note "Rendu propre" --meter 48342 --fuel full ||
+	die "mutua return (Léa's staff home)"
 wait_for 20 "the Régie's node to see the return" has_state "${HOME_OF[regie]}" "$req" returned
 m "${HOME_OF[regie]}" close "${req:0:8}" || die "mutua close"
 

@@ -52,6 +52,10 @@ struct store {
 	/* who opened the write transaction (store_begin), while it is open */
 	const void *owner;
 	const char *owner_name;
+	/* a staff client's command (store_staff_hooks); outer: prepare's
+	 * transaction is open (it is never committed) */
+	struct store_staff_hooks staff;
+	int outer;
 };
 
 /* The WAL checkpointer thread (store_checkpoint_apart). */
@@ -210,6 +214,19 @@ int store_step_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
+/* No write transaction open, as the callers see it: in prepare mode
+ * (store_staff_hooks) the outer transaction stays open beneath them. */
+static int txn_idle(struct store *s)
+{
+	return sqlite3_get_autocommit(s->db) || (s->outer && !s->owner);
+}
+
+void store_staff_hooks(struct store *s, const struct store_staff_hooks *h)
+{
+	static const struct store_staff_hooks off = {0};
+	s->staff = h ? *h : off;
+}
+
 /* 0 when owner may write now: no transaction is open, or owner opened
  * it. SQLite may end a transaction on its own (an I/O error, a full
  * disk): then nobody holds it any more. */
@@ -217,8 +234,11 @@ static int check_owner(struct store *s, const void *owner)
 {
 	if (sqlite3_get_autocommit(s->db)) {
 		s->owner = NULL;
+		s->outer = 0;
 		return 0;
 	}
+	if (s->outer && !s->owner)
+		return 0;
 	if (owner && s->owner == owner)
 		return 0;
 	return err_set("the store's write transaction is held by %s",
@@ -229,8 +249,15 @@ int store_begin(struct store *s, const void *owner, const char *name)
 {
 	if (check_owner(s, owner))
 		return -1;
-	if (!sqlite3_get_autocommit(s->db))
+	if (!txn_idle(s))
 		return err_set("store: %s already holds the write transaction", name);
+	if (s->outer) { /* prepare: nested in the transaction never committed */
+		if (store_exec(s, "SAVEPOINT staff_txn"))
+			return -1;
+		s->owner = owner;
+		s->owner_name = name;
+		return 0;
+	}
 	for (int waited = 0;; waited = 1) {
 		if (store_exec(s, "BEGIN IMMEDIATE"))
 			return -1;
@@ -253,6 +280,16 @@ int store_begin(struct store *s, const void *owner, const char *name)
 			return -1;
 		usleep(50 * 1000);
 	}
+	if (s->staff.prepare && owner != s) {
+		/* prepare: this transaction is rolled back at the end, and what
+		 * the command does inside it nests as savepoints */
+		s->outer = 1;
+		if (store_exec(s, "SAVEPOINT staff_txn")) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			s->outer = 0;
+			return -1;
+		}
+	}
 	s->owner = owner;
 	s->owner_name = name;
 	return 0;
@@ -267,8 +304,14 @@ int store_commit(struct store *s, const void *owner)
 {
 	if (check_owner(s, owner))
 		return -1;
-	if (sqlite3_get_autocommit(s->db))
+	if (sqlite3_get_autocommit(s->db) || (s->outer && !s->owner))
 		return err_set("store: no transaction to commit");
+	if (s->outer) {
+		if (store_exec(s, "RELEASE staff_txn"))
+			return -1;
+		s->owner = NULL;
+		return 0;
+	}
 	if (store_exec(s, "COMMIT"))
 		return -1; /* still open: the owner rolls it back */
 	s->owner = NULL;
@@ -279,7 +322,10 @@ void store_rollback(struct store *s, const void *owner)
 {
 	if (sqlite3_get_autocommit(s->db) || s->owner != owner)
 		return; /* nothing open, or not owner's to end */
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (s->outer)
+		sqlite3_exec(s->db, "ROLLBACK TO staff_txn; RELEASE staff_txn", NULL, NULL, NULL);
+	else
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->owner = NULL;
 }
 
@@ -528,6 +574,8 @@ void store_close(struct store **sp)
 	if (!s)
 		return;
 	checkpointer_stop(s->ckpt);
+	if (s->outer) /* prepare: nothing it did is kept */
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].st);
 	if (s->genesis)
@@ -1147,7 +1195,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	 * k), never one that another writer holds open (the sync round) */
 	if (check_owner(s, k))
 		return -1;
-	int own_txn = sqlite3_get_autocommit(s->db);
+	int own_txn = txn_idle(s);
 	if (own_txn ? store_begin(s, k, "an append") : store_exec(s, "SAVEPOINT append"))
 		return -1;
 	if (check_hold(s) || store_feed_head(s, k->id, &head))
@@ -1196,6 +1244,9 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	int64_t now = clock_now_ms();
 	b->time = b->time > now ? b->time : now;
 	b->time = b->time > head.time ? b->time : head.time;
+	/* a staff client's commit: the act it signed for this append */
+	if (s->staff.act && s->staff.act(s->staff.arg, b))
+		goto fail;
 	/* invariant 11: a vote the count would not take is refused (decided
 	 * before this vote is folded: the count may pass the proposal on it) */
 	/* what this node signs keeps the text rule of today (text.h) */
@@ -1229,6 +1280,7 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	 * before it leaves the transaction */
 	if (put_entry(s, &e, 1, 1) || settle(s, 0) || staff_refusal(s, &e) ||
 	    lending_refusal(s, &e) || governance_refusal(s, &e) ||
+	    (s->staff.capture && s->staff.capture(s->staff.arg, b)) ||
 	    (own_txn ? store_commit(s, k) : store_exec(s, "RELEASE append")))
 		goto fail;
 	if (id_out)

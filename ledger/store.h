@@ -208,6 +208,26 @@ int store_reindex(struct store *s);
  * (store_insert_batch and the like) join whatever transaction is open:
  * the sync round and the audit group them so. */
 int store_begin(struct store *s, const void *owner, const char *name);
+
+/* A command a member's node runs for a staff client (node/staffd.h; the
+ * mode is set by tools/cli.c from the node's environment). Off by default.
+ *   prepare: the first write transaction of a command is never committed:
+ *            store_begin/commit/rollback nest in it as savepoints, so later
+ *            appends see earlier ones, and store_close rolls it all back;
+ *   capture: called by store_append once every check and the fold took
+ *            the entry, with the body as it would be signed (payload,
+ *            federation, author set); non-zero refuses the append;
+ *   act:     called by store_append before its checks, once the body's
+ *            federation, author, seq and time are set: it sets b->staff
+ *            (the act the staff person signed) or refuses (err_set).
+ * NULL turns them off. */
+struct store_staff_hooks {
+	int prepare;
+	int (*capture)(void *arg, const Mutua__Body *b);
+	int (*act)(void *arg, Mutua__Body *b);
+	void *arg;
+};
+void store_staff_hooks(struct store *s, const struct store_staff_hooks *h);
 int store_commit(struct store *s, const void *owner);
 void store_rollback(struct store *s, const void *owner);
 

@@ -18,6 +18,7 @@
 #include "overlay.h"
 #include "replica.h"
 #include "rotate.h"
+#include "staffd.h"
 #include "store.h"
 #include "sync.h"
 #include "util.h"
@@ -409,6 +410,7 @@ struct daemon {
 	struct store *s;
 	struct key *k;
 	struct syncer *sy;
+	struct staffd *staff;
 	struct rotation rot;
 	uint8_t me[32];
 	/* the loop */
@@ -546,6 +548,18 @@ static int daemon_open(struct daemon *d)
 		log_msg(LOG_ERROR, "out of memory");
 		return 1;
 	}
+	/* the member's staff, from their own computers (staffd.h); the
+	 * commands run for them name the home from anywhere */
+	char abs_home[PATH_MAX];
+	if (!realpath(d->home, abs_home))
+		err_set("cannot resolve the home '%s': %s", d->home, strerror(errno));
+	else
+		d->staff = staffd_new(d->s, abs_home, d->me);
+	if (!d->staff) {
+		log_msg(LOG_ERROR, "cannot answer staff clients: %s", err_msg_local());
+		return 1;
+	}
+	syncer_staff(d->sy, d->staff);
 	if (store_checkpoint_apart(d->s))
 		log_msg(LOG_WARN, "%s: the main loop checkpoints the WAL itself", err_msg());
 	if (add_peers(d->sy, d->s, d->me, &d->cfg, 0)) {
@@ -823,6 +837,7 @@ static void daemon_close(struct daemon *d)
 	syncer_destroy(&d->sy); /* first: it ends its round's transaction */
 	notifier_free(d->notifier); /* kills a child still running */
 	d->notifier = NULL;
+	staffd_free(&d->staff);
 	if (d->s && store_hold_appends(d->s, 0))
 		log_msg(LOG_WARN, "appends stay held until their time runs out: %s", err_msg());
 	key_destroy(&d->k);

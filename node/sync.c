@@ -26,6 +26,7 @@
 #include "member.h"
 #include "proof.h"
 #include "replica.h"
+#include "staffd.h"
 #include "util.h"
 #include "wire.h"
 
@@ -67,6 +68,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define ROUND_ENTRIES 65536  /* the most entries it adds in one */
 #define ZAP_DOMAIN "mutua"
 #define HOLD_RECHECK_MS 600000 /* a feed held for its budget is asked again */
+#define STAFF_QUEUE_MAX 16 /* staff requests waiting to run */
 
 struct peer {
 	int outbound;
@@ -147,6 +149,19 @@ struct syncer {
 		int64_t until;
 	} *holds;
 	size_t nholds, capholds;
+	/* the member's staff (node/staffd.h): their requests wait here until
+	 * no transaction of a round is open, since each runs a `mutua` that
+	 * writes to the store */
+	struct staffd *staff;
+	struct staff_msg {
+		uint8_t rid[256];
+		size_t rid_len;
+		char uid[80];
+		uint8_t *frames[2];
+		size_t lens[2];
+		int n;
+	} staffq[STAFF_QUEUE_MAX];
+	int nstaffq;
 };
 
 static const char *peer_label(const struct peer *p)
@@ -1442,6 +1457,79 @@ static void close_frames(zmq_msg_t *f, int n)
 		zmq_msg_close(&f[i]);
 }
 
+/* ---- staff clients (node/staffd.h) ------------------------------------ */
+
+static void send_rid(struct syncer *sy, const uint8_t *rid, size_t rlen, const char *cmd,
+		     const void *data, size_t len)
+{
+	zmq_send(sy->router, rid, rlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(sy->router, cmd, strlen(cmd), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(sy->router, data, len, ZMQ_DONTWAIT);
+}
+
+/* A staff connection's message waits for syncer_poll to run it. */
+static void staff_queue(struct syncer *sy, const uint8_t *rid, size_t rlen, const char *uid,
+			zmq_msg_t *f, int n)
+{
+	if (!sy->staff || rlen > sizeof sy->staffq[0].rid) {
+		send_rid(sy, rid, rlen, "ERROR", "this node answers no staff", 26);
+		return;
+	}
+	if (sy->nstaffq == STAFF_QUEUE_MAX) {
+		static const char busy[] = "too many requests: wait 1 s";
+		log_limited(LOG_WARN, "staff-queue", "staff: %d requests wait: one refused",
+			    STAFF_QUEUE_MAX);
+		send_rid(sy, rid, rlen, "ERROR", busy, sizeof busy - 1);
+		return;
+	}
+	struct staff_msg *m = &sy->staffq[sy->nstaffq];
+	memset(m, 0, sizeof *m);
+	memcpy(m->rid, rid, rlen);
+	m->rid_len = rlen;
+	snprintf(m->uid, sizeof m->uid, "%s", uid);
+	/* the frames a request has; a message of more frames is refused */
+	m->n = n > 2 ? 3 : n;
+	for (int i = 0; i < n && i < 2; i++) {
+		m->lens[i] = zmq_msg_size(&f[i]);
+		if (!(m->frames[i] = malloc(m->lens[i] ? m->lens[i] : 1))) {
+			free(m->frames[0]);
+			return;
+		}
+		memcpy(m->frames[i], zmq_msg_data(&f[i]), m->lens[i]);
+	}
+	sy->nstaffq++;
+}
+
+/* Runs the staff requests waiting, when no round's transaction is open. */
+static int staff_run(struct syncer *sy)
+{
+	int ran = 0;
+	if (sy->txn)
+		return 0;
+	for (int i = 0; i < sy->nstaffq; i++) {
+		struct staff_msg *m = &sy->staffq[i];
+		const char *cmd;
+		uint8_t *out;
+		size_t len;
+		int owned;
+		staffd_handle(sy->staff, m->uid, (const uint8_t *const *)m->frames, m->lens,
+			      m->n, &cmd, &out, &len, &owned);
+		send_rid(sy, m->rid, m->rid_len, cmd, out ? out : (uint8_t *)"", out ? len : 0);
+		if (owned)
+			free(out);
+		free(m->frames[0]);
+		free(m->frames[1]);
+		ran++;
+	}
+	sy->nstaffq = 0;
+	return ran;
+}
+
+void syncer_staff(struct syncer *sy, struct staffd *d)
+{
+	sy->staff = d;
+}
+
 static int drain_router(struct syncer *sy)
 {
 	zmq_msg_t f[FRAMES_MAX];
@@ -1461,6 +1549,12 @@ static int drain_router(struct syncer *sy)
 		}
 		const uint8_t *rid = zmq_msg_data(&f[0]);
 		size_t rlen = zmq_msg_size(&f[0]);
+		const char *uid = zmq_msg_gets(&f[1], "User-Id");
+		if (uid && strncmp(uid, STAFF_UID_PREFIX, strlen(STAFF_UID_PREFIX)) == 0) {
+			staff_queue(sy, rid, rlen, uid, f + 1, n - 1);
+			close_frames(f, n);
+			continue;
+		}
 		struct peer *p = inbound_find(sy, rid, rlen);
 		if (is_cmd(&f[1], "HELLO")) {
 			if (n != 4 || zmq_msg_size(&f[2]) != FED_ID_BYTES ||
@@ -1617,7 +1711,7 @@ static int drain_zap(struct syncer *sy)
 			break;
 		events++;
 		const char *status = "400", *text = "not a member";
-		char uid[HEX_ID_LEN + 1] = "";
+		char uid[80] = "", why[200];
 		if (n >= 7 && is_cmd(&f[0], "1.0") && is_cmd(&f[2], ZAP_DOMAIN) &&
 		    is_cmd(&f[5], "CURVE") && zmq_msg_size(&f[6]) == 32) {
 			uint8_t id[32];
@@ -1628,6 +1722,18 @@ static int drain_zap(struct syncer *sy)
 				text = "OK";
 			} else if (cur < 0) {
 				text = "the store cannot tell: refused";
+			} else if (sy->staff) {
+				/* a staff person of this node's member, as a client */
+				int st = staffd_admit(sy->staff, zmq_msg_data(&f[6]), uid, sizeof uid,
+						      why, sizeof why);
+				if (st == 1) {
+					status = "200";
+					text = "OK";
+				} else if (st < 0) {
+					text = "the store cannot tell: refused";
+				} else {
+					text = "not a member, nor staff of this node's member";
+				}
 			}
 		} else {
 			text = "mechanism or domain refused";
@@ -1706,6 +1812,10 @@ void syncer_destroy(struct syncer **syp)
 		store_rollback(sy->store, sy);
 	while (sy->npeers)
 		peer_remove(sy, sy->npeers - 1);
+	for (int i = 0; i < sy->nstaffq; i++) { /* staff requests never run */
+		free(sy->staffq[i].frames[0]);
+		free(sy->staffq[i].frames[1]);
+	}
 	if (sy->router)
 		zmq_close(sy->router);
 	if (sy->zap)
@@ -1974,6 +2084,11 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	}
 	if (end_round(sy))
 		return -1;
+	if (sy->nstaffq) {
+		events += staff_run(sy);
+		if (store_changed(sy)) /* what a staff person just did, at once */
+			syncer_announce(sy);
+	}
 
 	int64_t now = clock_now_ms();
 	for (int i = sy->npeers - 1; i >= 0; i--) {

@@ -102,6 +102,11 @@ int syncer_peer_holds(const struct syncer *sy, const uint8_t author[32], uint64_
 /* A one-line reason when an outbound peer refused our key. */
 const char *syncer_refusal(const struct syncer *sy, int peer);
 
+/* Answers the staff of this node's member (node/staffd.h): their keys are
+ * admitted by the ZAP handler and their requests run between rounds. */
+struct staffd;
+void syncer_staff(struct syncer *sy, struct staffd *d);
+
 /* Tests and fuzzing: handles a message as if an inbound peer (the first
  * member) had sent it. -1 only when the store failed. */
 int syncer_inject(struct syncer *sy, const uint8_t *const *frames, const size_t *lens, int n);

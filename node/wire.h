@@ -37,6 +37,11 @@
  *   FORK     pack                 a fork proof: exactly two entries
  *   ERROR    text                 why the sender refuses us, for the log
  *
+ * A staff client (a staff person's own computer, admitted by ZAP as
+ * "staff:KEY") sends nothing of the above: only STAFF | StaffRequest, and
+ * is answered STAFFREPLY | StaffReply or ERROR | text (staffd.h; the
+ * messages are protobuf, proto/mutua.proto).
+ *
  *   heads = n x (author(32) seq(u64) id(32)), n <= WIRE_HEADS_MAX
  *   pack  = n x (body_len(u32) body sig(64)), n <= WIRE_BATCH_MAX,
  *           total <= WIRE_BATCH_BYTES

@@ -3,6 +3,8 @@
 #include "help.h"
 #include "federation.h"
 #include "i18n.h"
+#include "staff.h"
+#include "staffnet.h"
 #include "util.h"
 #include "view.h"
 
@@ -83,6 +85,107 @@ char *cli_path(const struct ctx *c, const char *name)
 	return p;
 }
 
+/* ---- the mode a member's node runs a command in for a staff client ----
+ *
+ * mutuad (node/staff.c) runs the very `mutua` command a staff client asks
+ * for, with MUTUA_STAFF_MODE and MUTUA_STAFF_FD in its environment:
+ *   prepare  every append is checked and folded, then its body (as it
+ *            would be signed, without the act) is written to the fd as
+ *            len(u32 LE) | Body, and nothing is kept (store.h);
+ *   commit   the fd holds the acts the staff person signed, one per append
+ *            in order: key(32) delegation(32) nonce(u64 LE) sig(64); the
+ *            i-th append carries act i, or is refused when the body it
+ *            builds now is not the one signed.
+ * Without both variables, nothing changes. */
+#define STAFF_ACT_SIZE (32 + 32 + 8 + 64)
+#define STAFF_ACTS_MAX 64
+
+static struct staff_mode {
+	int fd;
+	size_t nacts, next;
+	uint8_t acts[STAFF_ACTS_MAX][STAFF_ACT_SIZE];
+	Mutua__StaffAct act;
+} staff_mode = {.fd = -1};
+
+static int staff_capture(void *arg, const Mutua__Body *b)
+{
+	struct staff_mode *m = arg;
+	size_t len = mutua__body__get_packed_size(b);
+	uint8_t *buf = malloc(len + 4);
+	if (!buf)
+		return err_set("out of memory");
+	buf[0] = (uint8_t)len, buf[1] = (uint8_t)(len >> 8), buf[2] = (uint8_t)(len >> 16),
+	buf[3] = (uint8_t)(len >> 24);
+	mutua__body__pack(b, buf + 4);
+	ssize_t w = write(m->fd, buf, len + 4);
+	free(buf);
+	return w == (ssize_t)(len + 4) ? 0 : err_set("cannot hand the entry to the node: %s",
+						       strerror(errno));
+}
+
+static int staff_act(void *arg, Mutua__Body *b)
+{
+	struct staff_mode *m = arg;
+	if (m->next >= m->nacts)
+		return err_set("this command now makes more entries than were signed: run it "
+			       "again");
+	const uint8_t *a = m->acts[m->next++];
+	uint64_t nonce = 0;
+	for (int i = 7; i >= 0; i--)
+		nonce = nonce << 8 | a[64 + i];
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	b->staff = NULL;
+	if (staff_act_message(b, a + 32, nonce, &msg, &len))
+		return -1;
+	int ok = crypto_sign_verify_detached(a + 72, msg, len, a) == 0;
+	free(msg);
+	if (!ok)
+		return err_set("what you signed is no longer what the node would sign: run the "
+			       "command again");
+	Mutua__StaffAct init = MUTUA__STAFF_ACT__INIT;
+	m->act = init;
+	m->act.key.data = (uint8_t *)a;
+	m->act.key.len = 32;
+	m->act.delegation.data = (uint8_t *)a + 32;
+	m->act.delegation.len = 32;
+	m->act.nonce = nonce;
+	m->act.sig.data = (uint8_t *)a + 72;
+	m->act.sig.len = 64;
+	b->staff = &m->act;
+	return 0;
+}
+
+/* Sets the store's hooks when the node asked for a mode. */
+static int staff_mode_set(struct store *s)
+{
+	const char *mode = getenv("MUTUA_STAFF_MODE"), *fd = getenv("MUTUA_STAFF_FD");
+	if (!mode || !fd)
+		return 0;
+	struct staff_mode *m = &staff_mode;
+	struct store_staff_hooks h = {.arg = m};
+	m->fd = atoi(fd);
+	if (strcmp(mode, "prepare") == 0) {
+		h.prepare = 1;
+		h.capture = staff_capture;
+	} else if (strcmp(mode, "commit") == 0) {
+		ssize_t r;
+		size_t got = 0;
+		lseek(m->fd, 0, SEEK_SET);
+		while (got < sizeof m->acts &&
+		       (r = read(m->fd, (uint8_t *)m->acts + got, sizeof m->acts - got)) > 0)
+			got += (size_t)r;
+		if (got % STAFF_ACT_SIZE)
+			return fail(EXIT_REFUSED, "the staff acts handed over are malformed");
+		m->nacts = got / STAFF_ACT_SIZE;
+		h.act = staff_act;
+	} else {
+		return fail(EXIT_REFUSED, "unknown MUTUA_STAFF_MODE '%s'", mode);
+	}
+	store_staff_hooks(s, &h);
+	return 0;
+}
+
 /* The passphrase of a sealed key file: MUTUA_PASSPHRASE, or asked on the
  * terminal without echo. Returns a sodium_malloc'd string or NULL. */
 static char *passphrase_read(void)
@@ -114,6 +217,11 @@ static char *passphrase_read(void)
 	}
 	p[strcspn(p, "\r\n")] = 0;
 	return p;
+}
+
+char *cli_passphrase(void)
+{
+	return passphrase_read();
 }
 
 /* No home where the command looked: say where, and how to name the right
@@ -181,6 +289,8 @@ int cli_open(struct ctx *c, int need)
 		rc = fail_err(EXIT_REFUSED, NULL);
 		goto out;
 	}
+	if ((rc = staff_mode_set(c->store)))
+		goto out;
 	if (need & NEED_FED && !store_has_federation(c->store)) {
 		rc = fail(EXIT_REFUSED, "this node has no federation yet: run 'mutua "
 				       "federation create' or 'mutua federation join'");

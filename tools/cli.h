@@ -130,6 +130,27 @@ int cmd_witness(struct ctx *c, int argc, char **argv);
 int cmd_proof(struct ctx *c, int argc, char **argv);
 int cmd_fork_proof(struct ctx *c, int argc, char **argv);
 int cmd_verify_proof(struct ctx *c, int argc, char **argv);
+/* A staff home (mutua staff init): the person's own keys in STAFF_KEY_FILE
+ * and, in STAFF_HOME_FILE, the member's node every command is sent to
+ * (tools/staff_client.c; node/staffd.h). */
+#define STAFF_HOME_FILE "staff.conf"
+#define STAFF_KEY_FILE "staff.key"
+struct staff_home {
+	char name[NAME_MAX_LEN + 1];
+	char endpoint[ENDPOINT_MAX_LEN + 1];
+	uint8_t fed[32], member[32], xkey[32];
+	int has_fed, has_member, has_xkey;
+};
+int staff_home_is(const char *home);
+int staff_home_load(const char *home, struct staff_home *h);
+int staff_home_save(const char *home, const struct staff_home *h);
+/* Runs a command of a staff home on the member's node (staff_client.c, in
+ * mutua-net; the plain mutua runs mutua-net for it). */
+int cmd_staff_remote(struct ctx *c, int argc, char **argv);
+/* The passphrase of a key file: MUTUA_PASSPHRASE, or asked on a terminal
+ * (sodium_malloc'd, NULL when none). */
+char *cli_passphrase(void);
+
 /* mutua __complete WHAT [ARG] (cmd_complete.c), given the command names */
 int cmd_complete(struct ctx *c, int argc, char **argv, const char *const *commands,
 		 size_t ncommands);

@@ -28,7 +28,7 @@ static const struct {
 	{"propose", "admit exclude set rekey settle"},
 	{"key", "rotate"},
 	{"requests", "show"},
-	{"staff", "add revoke email list"},
+	{"staff", "add revoke email list init"},
 };
 
 static const struct {

@@ -6,20 +6,57 @@
 #include "file.h"
 #include "hex.h"
 #include "i18n.h"
+#include "keys.h"
 #include "notify.h"
 #include "staff.h"
+#include "staffnet.h"
 #include "util.h"
 
+#include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char use[] =
 	"mutua staff add CARD --name NAME --role borrow|lend|admin [--role ...] [--until DATE]\n"
-	"                 [--email ADDRESS]\n"
+	"                 [--endpoint URL] [--email ADDRESS]\n"
 	"       mutua staff revoke NAME|ID [--reason TEXT]\n"
 	"       mutua staff email NAME|ID ADDRESS|--clear\n"
-	"       mutua staff list [--all]";
+	"       mutua staff list [--all]\n"
+	"       mutua staff init [--name NAME] [--invitation LINE | --node MEMBER@URL "
+	"--server-key KEY]";
+
+/* The invitation for this node (staffnet.h): its endpoint (given, or the
+ * first this member publishes), its transport key, the federation and the
+ * member; NULL with a hint on stderr when no endpoint is known. */
+static char *invitation_of(struct ctx *c, const char *endpoint)
+{
+	struct invitation inv = {0};
+	char *eps = endpoint ? NULL : meta_get(c, "local.endpoints");
+	const char *ep = endpoint;
+	if (!ep && eps)
+		ep = strtok(eps, "\n"); /* as cmd_init.c keeps them */
+	if (!ep || !*ep) {
+		free(eps);
+		/* for a person at a terminal; a script reads the id alone */
+		if (!c->json && isatty(STDERR_FILENO))
+			fprintf(stderr, _("mutua: no invitation: this node publishes no endpoint; "
+					  "give --endpoint tcp://HOST:PORT where mutuad listens\n"));
+		return NULL;
+	}
+	snprintf(inv.endpoint, sizeof inv.endpoint, "%s", ep);
+	free(eps);
+	memcpy(inv.fed, store_fed_id(c->store), 32);
+	memcpy(inv.member, c->me, 32);
+	memcpy(inv.xkey, c->key->xpk, 32);
+	char *line = invitation_encode(&inv);
+	if (!line)
+		fail_err(EXIT_REFUSED, "invitation");
+	return line;
+}
 
 static int staff_add(struct ctx *c, int argc, char **argv)
 {
@@ -27,10 +64,11 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 		{"name", required_argument, NULL, 'n'},
 		{"role", required_argument, NULL, 'r'},
 		{"until", required_argument, NULL, 'u'},
+		{"endpoint", required_argument, NULL, 'E'},
 		{"email", required_argument, NULL, 'e'},
 		{0},
 	};
-	const char *name = NULL, *until_arg = NULL, *email = NULL;
+	const char *name = NULL, *until_arg = NULL, *endpoint = NULL, *email = NULL;
 	uint32_t roles[ENTRY_ROLES_MAX + 1];
 	size_t nroles = 0;
 	int o, rc;
@@ -45,12 +83,15 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 			nroles++;
 			break;
 		case 'u': until_arg = optarg; break;
+		case 'E': endpoint = optarg; break;
 		case 'e': email = optarg; break;
 		default: return usage(use);
 		}
 	}
 	if (optind + 1 != argc)
 		return optind == argc ? missing("staff add", "CARD", use) : usage(use);
+	if (endpoint && entry_check_endpoint(endpoint))
+		return fail_err(EXIT_USAGE, "--endpoint");
 	if (email && notify_check_email(email))
 		return fail_err(EXIT_USAGE, "--email");
 	if (!name)
@@ -88,10 +129,24 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 				"%s (run 'mutua staff email %s ADDRESS')", err_msg_local(), name);
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, ENTRY_ID_BYTES);
-	if (c->json)
-		printf("{\"id\":\"%s\"}\n", hex);
-	else
+	char *inv = invitation_of(c, endpoint);
+	if (c->json) {
+		printf("{\"id\":\"%s\"", hex);
+		if (inv)
+			printf(",\"invitation\":\"%s\"", inv);
+		puts("}");
+	} else {
+		/* the id alone on the standard output, as scripts read it */
 		puts(hex);
+		fflush(stdout);
+		if (inv) {
+			fprintf(stderr, _("mutua: send the invitation below to %s: on their own "
+					  "computer they run 'mutua staff init --invitation LINE'\n"),
+				name);
+			fprintf(stderr, "%s\n", inv);
+		}
+	}
+	free(inv);
 	return EXIT_OK;
 }
 
@@ -216,10 +271,199 @@ static int staff_list(struct ctx *c, int argc, char **argv)
 	return out_rows(c, &view_staff, a, 2, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
+/* ---- a staff home: the person's own keys and the member's node -------- */
+
+int staff_home_load(const char *home, struct staff_home *h)
+{
+	char path[4200];
+	memset(h, 0, sizeof *h);
+	snprintf(path, sizeof path, "%s/" STAFF_HOME_FILE, home);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return err_set("cannot read '%s': %s", path, strerror(errno));
+	char line[1024];
+	int bad = 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		char *eq = strchr(line, '=');
+		if (!eq || line[0] == '#')
+			continue;
+		*eq = 0;
+		const char *k = line, *v = eq + 1;
+		if (!*v)
+			continue;
+		if (strcmp(k, "name") == 0)
+			snprintf(h->name, sizeof h->name, "%s", v);
+		else if (strcmp(k, "endpoint") == 0)
+			snprintf(h->endpoint, sizeof h->endpoint, "%s", v);
+		else if (strcmp(k, "federation") == 0)
+			bad |= (h->has_fed = !hex_decode(h->fed, 32, v)) == 0;
+		else if (strcmp(k, "member") == 0)
+			bad |= (h->has_member = !hex_decode(h->member, 32, v)) == 0;
+		else if (strcmp(k, "server_key") == 0)
+			bad |= (h->has_xkey = !hex_decode(h->xkey, 32, v)) == 0;
+	}
+	fclose(f);
+	if (bad)
+		return err_set("'%s' is damaged: make it again with 'mutua staff init "
+			       "--invitation LINE'", path);
+	return 0;
+}
+
+int staff_home_save(const char *home, const struct staff_home *h)
+{
+	char path[4200], buf[2048], fed[65] = "", member[65] = "", xkey[65] = "";
+	if (h->has_fed)
+		hex_encode(fed, h->fed, 32);
+	if (h->has_member)
+		hex_encode(member, h->member, 32);
+	if (h->has_xkey)
+		hex_encode(xkey, h->xkey, 32);
+	int n = snprintf(buf, sizeof buf,
+			 "# a staff home (mutua staff init): this person's keys are in "
+			 STAFF_KEY_FILE "\nname=%s\nendpoint=%s\nfederation=%s\nmember=%s\n"
+			 "server_key=%s\n", h->name, h->endpoint, fed, member, xkey);
+	snprintf(path, sizeof path, "%s/" STAFF_HOME_FILE, home);
+	return file_write_atomic(path, buf, (size_t)n, 0600);
+}
+
+int staff_home_is(const char *home)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/" STAFF_HOME_FILE, home);
+	return access(path, F_OK) == 0;
+}
+
+static int staff_init(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"name", required_argument, NULL, 'n'},
+		{"invitation", required_argument, NULL, 'i'},
+		{"node", required_argument, NULL, 'N'},
+		{"server-key", required_argument, NULL, 'k'},
+		{0},
+	};
+	const char *name = NULL, *invite = NULL, *node = NULL, *skey = NULL;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n': name = optarg; break;
+		case 'i': invite = optarg; break;
+		case 'N': node = optarg; break;
+		case 'k': skey = optarg; break;
+		default: return usage(use);
+		}
+	}
+	if (optind != argc)
+		return usage(use);
+	if (invite && (node || skey))
+		return fail(EXIT_USAGE, "staff init: give --invitation, or --node and --server-key, "
+					"not both");
+	if (!node != !skey)
+		return missing("staff init", node ? "--server-key" : "--node", use);
+	if (name && (!*name || text_check("name", name, NAME_MAX_LEN, 0)))
+		return *name ? fail_err(EXIT_USAGE, NULL) : fail(EXIT_USAGE, "name is empty");
+	struct staff_home h = {0};
+	struct invitation inv;
+	if (invite && invitation_decode(invite, &inv))
+		return fail_err(EXIT_USAGE, "--invitation");
+	if (node) {
+		const char *at = strchr(node, '@');
+		if (!at || at - node != 64 || hex_decode(h.member, 32, node) != 0)
+			return fail(EXIT_USAGE, "--node '%s' is not MEMBER@tcp://HOST:PORT (MEMBER: "
+						"the member's id, 64 hex digits)", node);
+		if (entry_check_endpoint(at + 1))
+			return fail_err(EXIT_USAGE, "--node");
+		if (strlen(skey) != 64 || hex_decode(h.xkey, 32, skey))
+			return fail(EXIT_USAGE, "--server-key '%s' is not the node's transport key "
+						"(64 hex digits)", skey);
+		snprintf(h.endpoint, sizeof h.endpoint, "%s", at + 1);
+		h.has_member = h.has_xkey = 1;
+	}
+	char *kp = cli_path(c, STAFF_KEY_FILE), *mp = cli_path(c, "key");
+	int exists = access(kp, F_OK) == 0, rc = EXIT_REFUSED;
+	struct key *k = NULL;
+	char *card = NULL;
+	if (access(mp, F_OK) == 0) {
+		fail(EXIT_REFUSED, "'%s' is a member's home: a staff home is a folder of its own "
+				   "(e.g. --home ~/.mutua-staff)", c->home);
+		goto out;
+	}
+	if (exists) {
+		struct staff_home old;
+		if (staff_home_load(c->home, &old)) {
+			fail_err(EXIT_REFUSED, NULL);
+			goto out;
+		}
+		if (!name)
+			snprintf(h.name, sizeof h.name, "%s", old.name);
+		if (!invite && !node) {
+			fail(EXIT_USAGE, "'%s' already holds a staff home: give --invitation LINE to "
+					 "name the member's node", c->home);
+			goto out;
+		}
+	} else if (!name) {
+		rc = missing("staff init", "--name", use);
+		goto out;
+	}
+	if (name)
+		snprintf(h.name, sizeof h.name, "%s", name);
+	if (invite) {
+		memcpy(h.fed, inv.fed, 32);
+		memcpy(h.member, inv.member, 32);
+		memcpy(h.xkey, inv.xkey, 32);
+		snprintf(h.endpoint, sizeof h.endpoint, "%s", inv.endpoint);
+		h.has_fed = h.has_member = h.has_xkey = 1;
+	}
+	if (!exists) {
+		if (mkdir(c->home, 0700) < 0 && errno != EEXIST) {
+			fail(EXIT_REFUSED, "cannot create '%s': %s", c->home, strerror(errno));
+			goto out;
+		}
+		char *pass = cli_passphrase();
+		if (!(k = key_new(NULL)) || key_save(k, kp, pass && *pass ? pass : NULL)) {
+			sodium_free(pass);
+			fail_err(EXIT_REFUSED, NULL);
+			goto out;
+		}
+		sodium_free(pass);
+		if (!(card = card_make(k, h.name, NULL, NULL, 0, clock_now_ms()))) {
+			unlink(kp);
+			fail_err(EXIT_REFUSED, NULL);
+			goto out;
+		}
+	}
+	if (staff_home_save(c->home, &h)) {
+		fail_err(EXIT_REFUSED, NULL);
+		goto out;
+	}
+	if (card) {
+		puts(card);
+		fprintf(stderr, _("mutua: this is your card (the line above). Send it to the member's "
+				  "administrator: they run 'mutua staff add CARD --name NAME --role "
+				  "ROLE' and send you back an invitation line.\n"));
+	}
+	if (h.has_xkey)
+		fprintf(stderr, _("mutua: this staff home acts through the node at %s: try 'mutua "
+				  "--home %s offer list'\n"), h.endpoint, c->home);
+	else
+		fprintf(stderr, _("mutua: then run 'mutua --home %s staff init --invitation LINE' "
+				  "with the line they send you\n"), c->home);
+	rc = EXIT_OK;
+out:
+	free(card);
+	key_destroy(&k);
+	free(kp);
+	free(mp);
+	return rc;
+}
+
 int cmd_staff(struct ctx *c, int argc, char **argv)
 {
 	if (argc < 2)
 		return usage(use);
+	if (strcmp(argv[1], "init") == 0)
+		return staff_init(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "add") == 0)
 		return staff_add(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "revoke") == 0)

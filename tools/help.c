@@ -253,10 +253,11 @@ static const struct help_cmd cmds[] = {
 	{"feed", "mutua feed stop|resume MEMBER", NO_OPTS, "mutua feed stop Delta"},
 	{"staff",
 	 "mutua staff add CARD --name NAME --role borrow|lend|admin [--role ...] [--until DATE]\n"
-	 "                [--email ADDRESS]\n"
+	 "    [--endpoint URL] [--email ADDRESS]\n"
 	 "mutua staff revoke NAME|ID [--reason TEXT]\n"
 	 "mutua staff email NAME|ID ADDRESS|--clear\n"
-	 "mutua staff list [--all]",
+	 "mutua staff list [--all]\n"
+	 "mutua staff init [--name NAME] [--invitation LINE | --node MEMBER@URL --server-key KEY]",
 	 OPTS({"--name NAME", N_("the staff person's name, as the member knows them")},
 	      {"--role ROLE", N_("borrow, lend or admin; repeat for several")},
 	      {"--until DATE", N_("the last day the delegation covers (signed times of the entries)")},
@@ -264,9 +265,18 @@ static const struct help_cmd cmds[] = {
 				     "node only, never signed)")},
 	      {"--clear", N_("email: no more mail to this person")},
 	      {"--reason TEXT", N_("revoke: why, kept in the member's feed")},
-	      {"--all", N_("list: the revoked delegations too")}),
-	 N_("mutua staff add lea.card --name 'Léa Martin' --role borrow --until 2027-06-30\n"
+	      {"--all", N_("list: the revoked delegations too")},
+	      {"--endpoint URL", N_("add: where this node listens, for the invitation it prints "
+				    "(default: the first endpoint this member publishes)")},
+	      {"--invitation LINE", N_("init: the line 'mutua staff add' printed for you")},
+	      {"--node MEMBER@URL", N_("init: the member's id and its node's endpoint, without "
+				       "an invitation")},
+	      {"--server-key KEY", N_("init: the node's transport key (64 hex digits), with "
+				      "--node")}),
+	 N_("mutua --home ~/.mutua-staff staff init --name 'Léa Martin'   (on Léa's computer)\n"
+	    "mutua staff add lea.card --name 'Léa Martin' --role borrow --until 2027-06-30\n"
 	    "mutua staff email 'Léa Martin' lea.martin@regie.example.org\n"
+	    "mutua --home ~/.mutua-staff staff init --invitation mutua-staff:...\n"
 	    "mutua staff revoke 'Léa Martin' --reason 'left the association'")},
 };
 

@@ -307,7 +307,12 @@ int main(int argc, char **argv)
 	}
 	c.cmd = name;
 	optind = 0; /* glibc: restart getopt for the command's options */
-	rc = commands[k].fn(&c, l.nargs, l.args);
+	/* a staff home: every command but its own setup runs on the node */
+	if (staff_home_is(c.home) &&
+	    !(strcmp(name, "staff") == 0 && l.nargs > 1 && strcmp(l.args[1], "init") == 0))
+		rc = cmd_staff_remote(&c, l.nargs, l.args);
+	else
+		rc = commands[k].fn(&c, l.nargs, l.args);
 	cli_close(&c);
 out:
 	free(home_buf);

@@ -65,3 +65,8 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 {
 	return run_net(c, argc, argv);
 }
+
+int cmd_staff_remote(struct ctx *c, int argc, char **argv)
+{
+	return run_net(c, argc, argv);
+}

@@ -587,6 +587,56 @@ static void test_hold_waited(void **state)
  * one that another owner holds (the daemon's sync round) it is refused,
  * and so are a second begin, the hold and another's commit; another's
  * rollback leaves it open. */
+/* A staff client's prepare (store_staff_hooks): every append is checked,
+ * folded and captured; a later append of the same command sees the earlier
+ * one (the offer it updates); a store_begin/commit of the command nests;
+ * nothing is kept once the store is closed. */
+static int captured;
+static uint8_t captured_field[4];
+
+static int capture(void *arg, const Mutua__Body *b)
+{
+	(void)arg;
+	if (captured < 4)
+		captured_field[captured] = (uint8_t)b->payload_case;
+	captured++;
+	return b->staff == NULL ? 0 : -1;
+}
+
+static void test_staff_prepare(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[32], rid[32];
+	append_profile(f->s1, ka, "R\xc3\xa9gie", id);
+	struct store_staff_hooks h = {.prepare = 1, .capture = capture};
+	captured = 0;
+	store_staff_hooks(f->s1, &h);
+	append_offer(f->s1, ka, "Camion", 1, rid);
+	/* the offer, folded, is there for the next append of the command */
+	append_update(f->s1, ka, rid, "Camion 20 m3");
+	assert_int_equal(store_begin(f->s1, ka, "a check and its append"), 0);
+	append_withdraw(f->s1, ka, rid);
+	assert_int_equal(store_commit(f->s1, ka), 0);
+	assert_int_equal(captured, 3);
+	assert_int_equal(captured_field[0], MUTUA__BODY__PAYLOAD_OFFER);
+	assert_int_equal(captured_field[1], MUTUA__BODY__PAYLOAD_OFFER_UPDATE);
+	assert_int_equal(captured_field[2], MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW);
+	/* a check the command rolls back undoes itself alone */
+	assert_int_equal(store_begin(f->s1, ka, "a check refused"), 0);
+	store_rollback(f->s1, ka);
+	assert_head(f->s1, ka, 4, NULL);
+	store_close(&f->s1);
+	/* nothing of it was kept */
+	f->s1 = store_open(f->p1);
+	assert_non_null(f->s1);
+	assert_head(f->s1, ka, 1, id);
+	/* without hooks, appends are kept as always */
+	append_offer(f->s1, ka, "Camion", 1, rid);
+	store_close(&f->s1);
+	f->s1 = store_open(f->p1);
+	assert_head(f->s1, ka, 2, rid);
+}
+
 static void test_txn_owner(void **state)
 {
 	struct fx *f = *state;
@@ -1643,6 +1693,7 @@ int main(void)
 		T(test_hold_appends),
 		T(test_hold_waited),
 		T(test_txn_owner),
+		T(test_staff_prepare),
 		T(test_checks_fail_closed),
 		T(test_corrupted_members_fail_closed),
 		T(test_commit_wakes),
