@@ -253,14 +253,19 @@ static const struct help_cmd cmds[] = {
 	{"feed", "mutua feed stop|resume MEMBER", NO_OPTS, "mutua feed stop Delta"},
 	{"staff",
 	 "mutua staff add CARD --name NAME --role borrow|lend|admin [--role ...] [--until DATE]\n"
+	 "mutua staff add --web --email ADDRESS --name NAME --role ROLE [--role ...] [--until DATE]\n"
 	 "mutua staff revoke NAME|ID [--reason TEXT]\n"
 	 "mutua staff list [--all]",
 	 OPTS({"--name NAME", N_("the staff person's name, as the member knows them")},
+	      {"--web", N_("add: the node makes the person's key, for its web page (no card); "
+			   "prints a first-sign-in link, usable once within 7 days")},
+	      {"--email ADDRESS", N_("add --web: the address the person signs in with")},
 	      {"--role ROLE", N_("borrow, lend or admin; repeat for several")},
 	      {"--until DATE", N_("the last day the delegation covers (signed times of the entries)")},
 	      {"--reason TEXT", N_("revoke: why, kept in the member's feed")},
 	      {"--all", N_("list: the revoked delegations too")}),
 	 N_("mutua staff add lea.card --name 'Léa Martin' --role borrow --until 2027-06-30\n"
+	    "mutua staff add --web --email lea@example.org --name 'Léa Martin' --role borrow\n"
 	    "mutua staff revoke 'Léa Martin' --reason 'left the association'")},
 };
 

@@ -1548,6 +1548,7 @@ static void test_schema_steps_pinned(void **state)
 		"50d817da6eaf6d465074c0fb3b010c407e125f4a98a1a9d823ed62d5b3d68426",
 		"f255a9cc7cfcc5d0c337c74a9b05f5458ff009ccd1289b08cb9a401490700021",
 		"48b7e9187df31510dc3547b846c1fa548094554e0293925f596b39fd59e37011",
+		"433db0d0bc5244e52d8800af89508fb15936cee4ab1a27389fb14ae066430bb1",
 	};
 	_Static_assert(sizeof released / sizeof *released == SCHEMA_VERSION,
 		       "pin the new step's hash");
