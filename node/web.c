@@ -499,13 +499,13 @@ static struct session *session_new(struct web *w, const struct webauth_person *w
 
 /* Is the person's delegation in force now, for some role? staff_may, the
  * one rule; 1 yes, 0 no (why), -1 error. */
-static int person_in_force(struct call *c, char *why, size_t n)
+static int person_in_force(struct call *c, const uint8_t key[KEY_ID_BYTES], char *why,
+			   size_t n)
 {
 	static const uint32_t roles[] = {ENTRY_ROLE_BORROW, ENTRY_ROLE_LEND, ENTRY_ROLE_ADMIN};
 	int64_t now = clock_now_ms();
 	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-		int rc = staff_may(c->s, c->w->member, c->se->who.key, roles[i], INT64_MAX, now,
-				   why, n);
+		int rc = staff_may(c->s, c->w->member, key, roles[i], INT64_MAX, now, why, n);
 		if (rc)
 			return rc;
 	}
@@ -577,6 +577,17 @@ static void person_json(FILE *f, const struct session *se)
 static enum MHD_Result signed_in(struct call *c, const struct webauth_person *who,
 				 struct key **staff)
 {
+	char why[200];
+	int rc = person_in_force(c, who->key, why, sizeof why);
+	if (rc <= 0) {
+		key_destroy(staff);
+		if (rc < 0)
+			return send_refusal(c, 500);
+		log_msg(LOG_INFO, "web: %s may not sign in: %s", who->email, why);
+		return send_error(c, 401, _("your delegation is no longer in force: you "
+					    "are signed out"),
+				  _("ask your administrator"));
+	}
 	struct session *se = session_new(c->w, who, staff);
 	key_destroy(staff);
 	if (!se)
@@ -772,10 +783,9 @@ static enum MHD_Result api_request(struct call *c)
 	struct out o;
 	if (out_open(&o))
 		return MHD_NO;
+	/* the request with its steps (steps_json) */
 	fputs("{\"request\":", o.f);
 	int rc = rows_json(c, o.f, &view_request, a, 2);
-	fputs(",\"steps\":", o.f);
-	rc = rc || rows_json(c, o.f, &view_request_steps, a, 1);
 	fputs("}", o.f);
 	if (rc) {
 		fclose(o.f);
@@ -926,13 +936,13 @@ static enum MHD_Result api(struct call *c, const char *url, struct req *rq)
 			return send_error(c, 401, _("you are not signed in, or your session expired"),
 					  _("sign in again"));
 		char why[200];
-		int rc = person_in_force(c, why, sizeof why);
+		int rc = person_in_force(c, c->se->who.key, why, sizeof why);
 		if (rc < 0)
 			return send_refusal(c, 500);
 		if (rc == 0) {
 			log_msg(LOG_INFO, "web: %s's session ended: %s", c->se->who.email, why);
 			session_end(c->w, c->se);
-			return send_error(c, 403, _("your delegation is no longer in force: you "
+			return send_error(c, 401, _("your delegation is no longer in force: you "
 						    "are signed out"),
 					  _("ask your administrator"));
 		}
