@@ -194,6 +194,13 @@ tests: $(TEST_BIN) $(TOOL_BIN) $(BENCH_BIN) $(FUZZ_BIN)
 check: all tests
 	@bash tests/run.sh
 
+# the web page's catalogue, a resource and the incoming requests at phone
+# and desktop widths, from the browser test (tests/cli/web.bats)
+screenshots: all
+	@mkdir -p screenshots
+	@WEB_SHOTS=$(CURDIR)/screenshots bats --filter 'in a browser' tests/cli/web.bats
+	@ls screenshots
+
 demo: all
 	@sh deploy/demo.sh
 
@@ -238,9 +245,9 @@ install: all
 	install -m 0644 web/* $(DESTDIR)$(PREFIX)/share/mutua/web/
 
 clean:
-	rm -rf build bin bench-results.json
+	rm -rf build bin bench-results.json screenshots
 
-.PHONY: all tests check demo bench bench-scale fuzz stress valgrind install clean locale po-update
+.PHONY: all tests check screenshots demo bench bench-scale fuzz stress valgrind install clean locale po-update
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
