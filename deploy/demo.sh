@@ -168,21 +168,21 @@ fi
 
 # key|name|college|the staff member who records their entries
 MEMBERS=(
-	"regie|Régie de quartier Nord|associations|Samira, logistique"
-	"cagette|Cagette et Fourchette|associations|Julien, coordination"
-	"ohe|Ohé du Bateau|coopératives|Léa, régie technique"
-	"compta|Compta Solidaire|coopératives|Marc, gérant"
+	"regie|Régie de quartier Nord|associations"
+	"cagette|Cagette et Fourchette|associations"
+	"ohe|Ohé du Bateau|coopératives"
+	"compta|Compta Solidaire|coopératives"
 )
 HOMES=()
-declare -A HOME_OF NAME_OF ACTOR_OF
+declare -A HOME_OF NAME_OF
 
 say "Four members of a PTCE (pôle territorial de coopération économique) each set up a node"
 for entry in "${MEMBERS[@]}"; do
-	IFS='|' read -r key name college actor <<<"$entry"
+	IFS='|' read -r key name college <<<"$entry"
 	free_port || die "no free TCP port found on 127.0.0.1"
 	port=$PORT
 	home=$DEMO/$key
-	HOME_OF[$key]=$home NAME_OF[$key]=$name ACTOR_OF[$key]=$actor
+	HOME_OF[$key]=$home NAME_OF[$key]=$name
 	HOMES+=("$home")
 	id=$(m "$home" init --name "$name" --college "$college" \
 		--endpoint "tcp://127.0.0.1:$port") || die "mutua init for $name"
@@ -275,7 +275,7 @@ declare -A OFFER_ID # title -> offer id
 offer() {
 	local key=$1 id title
 	shift
-	id=$(MUTUA_ACTOR=${ACTOR_OF[$key]} m "${HOME_OF[$key]}" offer add "$@") ||
+	id=$(m "${HOME_OF[$key]}" offer add "$@") ||
 		die "mutua offer add for ${NAME_OF[$key]}: $*"
 	OFFERS=$((OFFERS + 1))
 	while [ $# -gt 0 ]; do
@@ -346,7 +346,7 @@ has_state() { [ "$(state_on "$1" "$2")" = "$3" ]; }
 
 truck=${OFFER_ID["Camion 20 m³ à hayon"]}
 say "Cagette et Fourchette asks to borrow the Régie's truck on 5 December (mutua borrow)"
-req=$(MUTUA_ACTOR="Léa, livraisons" m "${HOME_OF[cagette]}" borrow "${truck:0:8}" \
+req=$(m "${HOME_OF[cagette]}" borrow "${truck:0:8}" \
 	--from 2026-12-05 --to 2026-12-05 --note "Tournée de livraison des paniers") ||
 	die "mutua borrow"
 note "request ${req:0:12}"
@@ -358,19 +358,19 @@ wait_for 20 "the Régie's node to receive both requests" \
 m "${HOME_OF[regie]}" requests --incoming || die "mutua requests"
 
 say "The Régie accepts Cagette's request; the second one would double-book the truck"
-MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" accept "${req:0:8}" || die "mutua accept"
+m "${HOME_OF[regie]}" accept "${req:0:8}" || die "mutua accept"
 if m "${HOME_OF[regie]}" accept "${req2:0:8}"; then
 	die "the truck was booked twice"
 fi
 note "(refused, as it must be: the owner's node never accepts beyond capacity)"
-MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" decline "${req2:0:8}" \
+m "${HOME_OF[regie]}" decline "${req2:0:8}" \
 	--reason "Camion déjà prêté ce jour-là" || die "mutua decline"
 
 say "Handover on the morning; in the evening Cagette returns it, stating the usage (the slot: one day), and the Régie confirms it: 60 credits move at the rate Cagette agreed to"
-MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" handover "${req:0:8}" \
+m "${HOME_OF[regie]}" handover "${req:0:8}" \
 	--note "Plein fait" --meter 48210 --fuel full || die "mutua handover"
 wait_for 20 "Cagette's node to see the handover" has_state "${HOME_OF[cagette]}" "$req" handed_over
-MUTUA_ACTOR="Léa, livraisons" m "${HOME_OF[cagette]}" return "${req:0:8}" \
+m "${HOME_OF[cagette]}" return "${req:0:8}" \
 	--note "Rendu propre" --meter 48342 --fuel full || die "mutua return"
 wait_for 20 "the Régie's node to see the return" has_state "${HOME_OF[regie]}" "$req" returned
 m "${HOME_OF[regie]}" close "${req:0:8}" || die "mutua close"
@@ -383,7 +383,7 @@ wait_for 20 "Ohé du Bateau's node to answer" has_state "${HOME_OF[compta]}" "$r
 note "accepted by Ohé du Bateau's node, no one had to be at the desk"
 
 say "The Régie keeps its truck on 8 December for its technical inspection (mutua block): no one can book it that day"
-blk=$(MUTUA_ACTOR="Samira, logistique" m "${HOME_OF[regie]}" block "${truck:0:8}" \
+blk=$(m "${HOME_OF[regie]}" block "${truck:0:8}" \
 	--from 2026-12-08 --to 2026-12-08 --reason maintenance --note "Contrôle technique, garage Martin") ||
 	die "mutua block"
 note "block ${blk:0:12}"

@@ -89,7 +89,8 @@ int booking_ignored(struct store *s,
  * it would cover: "cancel or settle ... with its borrower first"); -1. */
 int booking_block_check(struct store *s, const uint8_t resource[32], int64_t start,
 			int64_t end, int64_t quantity, char *why, size_t n);
-/* Appends a block to k's feed after booking_block_check, in one
+/* act: a staff person's act for the entry (staff.h), NULL: the member's.
+ * Appends a block to k's feed after booking_block_check, in one
  * transaction. quantity <= 0: the resource's capacity. reason: Block's.
  * 0, or -1 with why; id_out: the block's id. */
 int booking_block_append(struct store *s, const struct key *k, const uint8_t resource[32],

@@ -95,6 +95,10 @@ int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
 			      uint64_t quantity);
 int64_t lending_credits(uint64_t usage, uint64_t rate);
 
+/* act, in the functions below: a staff person's act for the entry
+ * appended (Body.staff, staff.h; signed over the very payload appended),
+ * NULL when the member itself acts. */
+
 /* Appends a step of a loan to k's feed. usage and rate < 0: absent.
  * A step the fold would ignore (wrong party, out of order, an accept after
  * the withdrawal) is refused with the fold's reason (store_append,

@@ -645,6 +645,8 @@
  *      (issue 16). Filled by a refold
  *  10  delegations, revocations and their indexes delegations_member_key,
  *      revocations_delegation (issue 17, staff.h). Filled by a refold
+ *  11  acts and its indexes acts_member_key (a key's nonces for a member)
+ *      and acts_delegation (issue 17, staff.h). Filled by a refold
  */
 #include "schema.h"
 

@@ -144,9 +144,10 @@ int staff_revoke(struct store *s, const struct key *k, const uint8_t delegation[
  * comma-joined, NULL none. */
 #define STAFF_LABEL(a, d) \
 	"coalesce(" d ".name, '?') || ' (' || substr(lower(hex(" a ".key)), 1, 8) || ')'"
-#define STAFF_ACTS_JOIN(a, d) \
-	"acts " a " LEFT JOIN delegations " d " ON " d ".id = " a ".delegation AND " d \
-	".member = " a ".member AND " d ".key = " a ".key"
+#define STAFF_DELEGATION_OF(a, d) \
+	" LEFT JOIN delegations " d " ON " d ".id = " a ".delegation AND " d ".member = " a \
+	".member AND " d ".key = " a ".key"
+#define STAFF_ACTS_JOIN(a, d) " acts " a STAFF_DELEGATION_OF(a, d)
 #define STAFF_BY_SQL(id) \
 	"(SELECT CASE WHEN mutua_for_json() THEN json_object('name', sd.name, 'key'," \
 	" lower(hex(sa.key)), 'in_force', json(iif(sa.verdict IS NULL, 'true', 'false')))" \
@@ -154,9 +155,9 @@ int staff_revoke(struct store *s, const struct key *k, const uint8_t delegation[
 	" WHERE sa.id = " id ")"
 #define STAFF_LOAN_BY_SQL(l) \
 	"(SELECT group_concat(label, ', ') FROM (SELECT DISTINCT " STAFF_LABEL("sa", "sd") \
-	" AS label FROM " STAFF_ACTS_JOIN("sa", "sd") " WHERE sa.id = coalesce(" l ".series, " \
-	l ".id) OR sa.id IN (SELECT v.id FROM loan_events v WHERE v.request = " l ".id)" \
-	" ORDER BY sa.place))"
+	" AS label FROM (SELECT coalesce(" l ".series, " l ".id) AS id UNION ALL SELECT v.id" \
+	" FROM loan_events v WHERE v.request = " l ".id) sx JOIN acts sa ON sa.id = sx.id" \
+	STAFF_DELEGATION_OF("sa", "sd") " ORDER BY sa.place))"
 
 /* Per member, each key that signed acts: member_name, member, name (its
  * delegation's, '?' none), key, entries (how many it signed), ignored

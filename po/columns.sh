@@ -7,9 +7,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 {
-	# "name", "name:W" and "name.W" in the column lists of out_rows
+	# "name", "name:W", "name.W" and "name?" in the column lists of
+	# out_rows; NAME_json is shown as NAME
 	perl -0777 -ne 'while (/cols\[\]\s*=\s*\{(.*?)\}/sg) { my $l = $1;
-		while ($l =~ /"([a-z_]+)[:.]?[0-9]*"/g) { print "$1\n" } }' tools/*.c
+		while ($l =~ /"([a-z_]+?)(?:_json)?[:.]?[0-9]*\??"/g) { print "$1\n" } }' tools/*.c
 	# the aliases of the views' columns (not NAME_json, embedded JSON)
 	perl -ne 'while (/ AS ([a-z][a-z_]+)\b/g) { print "$1\n" unless $1 =~ /_json$/ }' ledger/view*.c
 } | sort -u | while read -r name; do

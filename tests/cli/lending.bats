@@ -661,15 +661,15 @@ borrow_as() {
 	[ "$(wc -l <"$T/loans.csv")" -eq 3 ]
 	[ "$(grep -c $'\r$' "$T/loans.csv")" -eq 3 ]
 	[ "$(head -n 1 "$T/loans.csv")" = \
-		$'loan,settled,resource,title,kind,unit,owner,owner_name,borrower,borrower_name,from,to,quantity,usage,rate,credits,settled_local,from_local,to_local\r' ]
-	grep -q "^$R1,[0-9T:-]*+00:00,$VAN,\"Fourgon \"\"grand\"\", 20m3\",vehicle,day,$A_ID,Alpha,$B_ID,Beta,2026-12-05T00:00:00+00:00,2026-12-07T00:00:00+00:00,1,2.000,10.00,20.00,[0-9-]* [0-9:]*,2026-12-05 00:00:00,2026-12-07 00:00:00"$'\r$' "$T/loans.csv"
-	grep -q "^$R2,.*,Gamma,2026-12-07T00:00:00+00:00,2026-12-08T00:00:00+00:00,1,1.000,10.00,10.00,"'.*'",2026-12-07 00:00:00,2026-12-08 00:00:00"$'\r$' "$T/loans.csv"
+		$'loan,settled,resource,title,kind,unit,owner,owner_name,borrower,borrower_name,from,to,quantity,usage,rate,credits,settled_local,from_local,to_local,by\r' ]
+	grep -q "^$R1,[0-9T:-]*+00:00,$VAN,\"Fourgon \"\"grand\"\", 20m3\",vehicle,day,$A_ID,Alpha,$B_ID,Beta,2026-12-05T00:00:00+00:00,2026-12-07T00:00:00+00:00,1,2.000,10.00,20.00,[0-9-]* [0-9:]*,2026-12-05 00:00:00,2026-12-07 00:00:00,"$'\r$' "$T/loans.csv"
+	grep -q "^$R2,.*,Gamma,2026-12-07T00:00:00+00:00,2026-12-08T00:00:00+00:00,1,1.000,10.00,10.00,"'.*'",2026-12-07 00:00:00,2026-12-08 00:00:00,"$'\r$' "$T/loans.csv"
 	[ "$(grep -c "$R3" "$T/loans.csv")" -eq 0 ]
 	# a CSV reader agrees: 16 fields per row, the title whole in one field
 	[ "$(sqlite3 :memory: -cmd ".import --csv $T/loans.csv t" \
 		"SELECT count(*) || '|' || max(title) FROM t")" = '2|Fourgon "grand", 20m3' ]
 	[ "$(sqlite3 :memory: -cmd ".import --csv $T/loans.csv t" \
-		"SELECT count(*) FROM pragma_table_info('t')")" = 19 ]
+		"SELECT count(*) FROM pragma_table_info('t')")" = 20 ]
 	# loans are dated by their settlement: nothing settled in 2020
 	run -0 --separate-stderr mutua --home "$A" export-csv --out "$T/none.csv" --from 2020-01-01 \
 		--to 2020-12-31
@@ -722,7 +722,7 @@ formula_loans() {
 	run -0 --separate-stderr mutua --home "$A" export-csv --excel --out "$T/x.csv"
 	[ "$(head -c 3 "$T/x.csv" | od -An -tx1 | tr -d ' ')" = efbbbf ]
 	[ "$(head -n 1 "$T/x.csv" | tail -c +4)" = \
-		$'loan;settled;resource;title;kind;unit;owner;owner_name;borrower;borrower_name;from;to;quantity;usage;rate;credits;settled_local;from_local;to_local\r' ]
+		$'loan;settled;resource;title;kind;unit;owner;owner_name;borrower;borrower_name;from;to;quantity;usage;rate;credits;settled_local;from_local;to_local;by\r' ]
 	grep -q ";\"Fourgon; \"\"grand\"\", 20m³\";vehicle;day;$A_ID;Alpha;$B_ID;\"'=1+2\";" "$T/x.csv"
 	grep -q ';1;2,000;12,50;25,00;' "$T/x.csv"
 	[ "$(wc -l <"$T/x.csv")" -eq 2 ]

@@ -144,7 +144,7 @@ paris() {
 	settle "$A" "$B" "$R"
 	TZ=Europe/Paris mutua --home "$A" export-csv --out "$T/l.csv" 2>/dev/null
 	head -n 1 "$T/l.csv" | grep -q ',from,to,.*,settled_local,from_local,to_local'
-	grep -q ",2026-12-05T00:00:00+01:00,2026-12-06T00:00:00+01:00,1,1.000,10.00,10.00,[0-9-]* [0-9:]*,2026-12-05 00:00:00,2026-12-06 00:00:00"$'\r$' "$T/l.csv"
+	grep -q ",2026-12-05T00:00:00+01:00,2026-12-06T00:00:00+01:00,1,1.000,10.00,10.00,[0-9-]* [0-9:]*,2026-12-05 00:00:00,2026-12-06 00:00:00,"$'\r$' "$T/l.csv"
 }
 
 # --- the calendar when nothing is accepted -------------------------------------
