@@ -79,12 +79,12 @@ add_person() {
 		--conditions "Rendre le plein fait" --deposit 50 >/dev/null
 	mutua --home "${H[2]}" offer add --kind room --title "Salle de réunion" --unit hour \
 		--rate 2 --location Villeurbanne >/dev/null
-	wait_until 20 knows_offers "${H[1]}" 2
+	wait_until 60 knows_offers "${H[1]}" 2
 	shots=${WEB_SHOTS:-$T/shots}
 	mkdir -p "$shots"
 	run --separate-stderr env WEB1="${W[1]}" WEB2="${W[2]}" SETUP1="$SETUP1" SETUP2="$SETUP2" \
 		MUTUA="$MUTUA" HOME2="${H[2]}" SHOTS="$shots" TMPDIR="$T" \
-		timeout 150 node "$WEBTESTS/run.js"
+		timeout 300 node "$WEBTESTS/run.js"
 	echo "$output"
 	echo "$stderr" >&2
 	[ "$status" -eq 0 ]

@@ -30,7 +30,7 @@ async function text(page, sel) {
 }
 
 // waits until fn() (in the test) holds, reloading page between tries
-async function eventually(page, fn, what, seconds = 20) {
+async function eventually(page, fn, what, seconds = 60) {
   const end = Date.now() + seconds * 1000;
   for (;;) {
     if (await fn()) return;
@@ -85,6 +85,9 @@ async function newPage(browser, lang) {
     Object.defineProperty(navigator, "languages", { get: () => [l] });
   }, lang);
   await page.setViewport({ width: 1280, height: 900 });
+  // a shared machine can be slow: a step waits up to a minute
+  page.setDefaultTimeout(60000);
+  page.setDefaultNavigationTimeout(60000);
   page.on("pageerror", (e) => { throw new Error("page error: " + e.message); });
   return page;
 }
