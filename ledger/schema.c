@@ -307,6 +307,7 @@
  *     nonce, sealed  crypto_secretbox_easy of the key's 32-byte seed
  *     token          BLAKE2b-256 of the setup token while kdf is 0, else
  *                    NULL; token_until, when it expires (ms)
+ *     created        when the account was made (ms)
  *
  * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
  *   Each photo hash a step's condition report names (version 9), for
