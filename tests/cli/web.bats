@@ -119,6 +119,7 @@ curl_json() {
 	U=${W[1]}
 	# the page, with its headers
 	run curl -s -D - -o /dev/null "$U/"
+	daemon_alive 1 || cat "$T/1.log" >&2
 	[[ $output == *"Content-Security-Policy: default-src 'self'"* ]]
 	[[ $output == *"X-Content-Type-Options: nosniff"* ]]
 	[[ $output == *"Referrer-Policy: no-referrer"* ]]
