@@ -4,7 +4,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
-PKGS := libzmq libsodium sqlite3 libprotobuf-c
+PKGS := libzmq libsodium sqlite3 libprotobuf-c libmicrohttpd
 
 # On a fresh machine, install what the build needs first (deploy/deps.sh).
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
@@ -31,10 +31,10 @@ endif
 
 OPT ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
-	-DLOCALEDIR=\"$(PREFIX)/share/locale\" $(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
+	-DLOCALEDIR=\"$(PREFIX)/share/locale\" -DWEBDIR=\"$(PREFIX)/share/mutua/web\" $(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
-# the plain CLI: no libzmq (tools/net_exec.c says why)
-CLI_LDLIBS := $(shell pkg-config --libs $(filter-out libzmq,$(PKGS))) -lpthread
+# the plain CLI: no libzmq (tools/net_exec.c says why), no web server
+CLI_LDLIBS := $(shell pkg-config --libs $(filter-out libzmq libmicrohttpd,$(PKGS))) -lpthread
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -194,6 +194,13 @@ tests: $(TEST_BIN) $(TOOL_BIN) $(BENCH_BIN) $(FUZZ_BIN)
 check: all tests
 	@bash tests/run.sh
 
+# the web page's catalogue, a resource and the incoming requests at phone
+# and desktop widths, from the browser test (tests/cli/web.bats)
+screenshots: all
+	@mkdir -p screenshots
+	@WEB_SHOTS=$(CURDIR)/screenshots bats --filter 'in a browser' tests/cli/web.bats
+	@ls screenshots
+
 demo: all
 	@sh deploy/demo.sh
 
@@ -234,11 +241,13 @@ install: all
 	install -m 0644 doc/fr/*.1 $(DESTDIR)$(PREFIX)/share/man/fr/man1/
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 deploy/bash-completion/mutua $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mutua
+	install -d $(DESTDIR)$(PREFIX)/share/mutua/web
+	install -m 0644 web/* $(DESTDIR)$(PREFIX)/share/mutua/web/
 
 clean:
-	rm -rf build bin bench-results.json
+	rm -rf build bin bench-results.json screenshots
 
-.PHONY: all tests check demo bench bench-scale fuzz stress valgrind install clean locale po-update
+.PHONY: all tests check screenshots demo bench bench-scale fuzz stress valgrind install clean locale po-update
 .SECONDARY:
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -223,6 +223,18 @@ done
 
 # --- the nodes -----------------------------------------------------------------
 
+say "Cagette et Fourchette's staff will use its node's web page (web_listen): Camille Roux gets her own key and a first-sign-in link"
+WEB_PORT=7680
+if timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$WEB_PORT" 2>/dev/null; then
+	free_port || die "no free TCP port found on 127.0.0.1"
+	WEB_PORT=$PORT
+fi
+echo "web_listen = 127.0.0.1:$WEB_PORT" >>"${HOME_OF[cagette]}/mutua.conf"
+WEB_LINK=$(m "${HOME_OF[cagette]}" staff add --web --email camille@cagette.example.org \
+	--name "Camille Roux" --role borrow --role lend | sed -n 's/.*\(http:[^ ]*\).*/\1/p') ||
+	die "mutua staff add --web"
+note "Camille Roux (borrow, lend): $WEB_LINK"
+
 say "Starting the four nodes (mutuad): CURVE-encrypted, open to members' keys only"
 for key in regie cagette ohe compta; do
 	home=${HOME_OF[$key]}
@@ -241,6 +253,10 @@ for i in "${!PIDS[@]}"; do
 	wait_for 10 "the node of ${NAMES[i]} to start" node_up
 	note "$(pad "${NAMES[i]}" 24) pid $(pad "$pid" 7) $(sed -n 's/^listen = /listening on /p' "$home/mutua.conf")"
 done
+
+web_up() { grep -q "web page on" "${HOME_OF[cagette]}/mutuad.log"; }
+wait_for 10 "Cagette et Fourchette's web page" web_up
+note "Cagette et Fourchette's web page: http://127.0.0.1:$WEB_PORT/"
 
 say "Each node first hears its own feed's head from its peers before it signs anything new"
 for i in "${!PIDS[@]}"; do
@@ -482,4 +498,8 @@ note "the same board report, drawn by the auditor from the bundle alone: ${DEMO#
 say "Demo finished in $((SECONDS - START)) s. The homes stay in ${DEMO#"$root"/} to look around, e.g.:"
 note "bin/mutua --home ${DEMO#"$root"/}/ohe offer list --member 'Régie de quartier Nord'"
 note "bin/mutua --home ${DEMO#"$root"/}/compta log"
+note "The web page of Cagette et Fourchette: start its node again,"
+note "  bin/mutuad --home ${DEMO#"$root"/}/cagette &"
+note "then open $WEB_LINK in a browser: Camille Roux chooses her password"
+note "(10 characters at least), then signs in as camille@cagette.example.org"
 exit 0

@@ -14,10 +14,15 @@ set -eu
 # from po/fr.po), locales (fr_FR.UTF-8, generated below, for the tests of
 # tests/cli/i18n.bats and the demo in French);
 # chromium opens the board's report in a real browser, headless
-# (tests/cli/report_browser.bats: its text, and nothing overflows at 1280 px)
+# (tests/cli/report_browser.bats: its text, and nothing overflows at 1280 px);
+# libmicrohttpd-dev: mutuad's web page for the staff (node/web.c);
+# nodejs and npm run its tests in chromium (tests/web/, puppeteer-core,
+# installed there by npm ci from package-lock.json); curl asks its API in
+# tests/cli/web.bats
 PKGS="build-essential pkg-config libzmq3-dev libsodium-dev libsqlite3-dev
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats sqlite3 iproute2
-tzdata procps python3-minimal openssl gettext locales chromium"
+tzdata procps python3-minimal openssl gettext locales chromium
+libmicrohttpd-dev nodejs curl"
 
 # the locales the tests use: fr_FR.UTF-8, and C.UTF-8 (built into the C
 # library of Debian 12 and later; generated where it is not)
@@ -48,7 +53,18 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && locales_ok && exit 0
+# npm comes with some builds of nodejs (NodeSource's), else Debian's npm
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+web_ok() {
+	[ -d "$here/tests/web/node_modules/puppeteer-core" ]
+}
+web_deps() {
+	web_ok || (cd "$here/tests/web" && npm ci --no-audit --no-fund >/dev/null) ||
+		echo "deps: npm ci in tests/web failed: the browser tests cannot run" >&2
+}
+[ -z "$missing" ] && locales_ok && web_ok && exit 0
+[ -z "$missing" ] && locales_ok && { web_deps; exit 0; }
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -67,3 +83,4 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 gen_locales
+web_deps

@@ -293,6 +293,22 @@
  *     verdict        NULL: a delegation of the member covers it; else why
  *                    the entry is without effect (English, staff.h)
  *
+ * web_accounts(email TEXT PRIMARY KEY, name TEXT, delegation BLOB,
+ *              key BLOB, kdf INTEGER, ops INTEGER, mem INTEGER, salt BLOB,
+ *              nonce BLOB, sealed BLOB, token BLOB UNIQUE,
+ *              token_until INTEGER, created INTEGER)
+ *   Node-local (version 13, webauth.h): one row a person who signs in to
+ *   the node's web page; never folded, replicated or touched by a reindex.
+ *     email          how the person signs in (lower case); name, theirs
+ *     delegation     the id of the Delegation entry naming their key;
+ *                    key, that staff key's public id (32)
+ *     kdf            0: sealed under the setup token (BLAKE2b of it);
+ *                    1: under Argon2id(password, salt, ops, mem)
+ *     nonce, sealed  crypto_secretbox_easy of the key's 32-byte seed
+ *     token          BLAKE2b-256 of the setup token while kdf is 0, else
+ *                    NULL; token_until, when it expires (ms)
+ *     created        when the account was made (ms)
+ *
  * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
  *   Each photo hash a step's condition report names (version 9), for
  *   verify-photo; index loan_photos_step.
@@ -654,6 +670,7 @@
  *  11  staff_contacts, notices (notify.h): node-local
  *  12  acts and its indexes acts_member_key (a key's nonces for a member)
  *      and acts_delegation (issue 17, staff.h). Filled by a refold
+ *  13  web_accounts (webauth.h): node-local
  */
 #include "schema.h"
 
@@ -935,6 +952,15 @@ static const char v12_sql[] =
 	"CREATE INDEX acts_member_key ON acts(member, key, nonce);"
 	"CREATE INDEX acts_delegation ON acts(delegation);";
 
+/* The node's web accounts (node/web.c, webauth.h): node-local, never
+ * folded nor replicated; a reindex leaves them. */
+static const char v13_sql[] =
+	"CREATE TABLE web_accounts(email TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" delegation BLOB NOT NULL, key BLOB NOT NULL, kdf INTEGER NOT NULL,"
+	" ops INTEGER NOT NULL, mem INTEGER NOT NULL, salt BLOB NOT NULL,"
+	" nonce BLOB NOT NULL, sealed BLOB NOT NULL, token BLOB UNIQUE,"
+	" token_until INTEGER, created INTEGER NOT NULL);";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -950,6 +976,7 @@ const struct schema_step schema_steps[] = {
 	{10, v10_sql, 1},
 	{11, v11_sql, 0},
 	{12, v12_sql, 1},
+	{13, v13_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -56,6 +56,9 @@ struct store {
 	 * transaction is open (it is never committed) */
 	struct store_staff_hooks staff;
 	int outer;
+	/* store_act_as: the staff person whose act every append carries */
+	const struct key *act_key;
+	uint8_t act_delegation[ENTRY_ID_BYTES];
 };
 
 /* The WAL checkpointer thread (store_checkpoint_apart). */
@@ -1252,10 +1255,20 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	/* what this node signs keeps the text rule of today (text.h) */
 	if (entry_check_new(b))
 		goto fail;
+	/* a staff person acting through this handle (store_act_as) signs
+	 * the payload as it stands now, for this feed */
+	Mutua__StaffAct act;
+	uint8_t act_sig[KEY_SIG_BYTES];
+	int own_act = !b->staff && s->act_key;
+	if (own_act && staff_act_sign(b, s->act_key, s->act_delegation, 0, &act, act_sig))
+		goto fail;
+	int rc = entry_seal(&e, k, b);
+	if (own_act)
+		b->staff = NULL; /* the act was this call's: the caller's body holds none */
+	if (rc)
+		goto fail;
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_VOTE &&
 	    governance_vote_check(s, b->vote->proposal.data, b->time))
-		goto fail;
-	if (entry_seal(&e, k, b))
 		goto fail;
 	if (s->budget_own) {
 		/* the member's own budget: never sign what every node would hold */
@@ -1295,6 +1308,14 @@ fail:
 		sqlite3_exec(s->db, "ROLLBACK TO append; RELEASE append", NULL, NULL, NULL);
 	entry_free(&e);
 	return -1;
+}
+
+void store_act_as(struct store *s, const struct key *staff,
+		  const uint8_t delegation[ENTRY_ID_BYTES])
+{
+	s->act_key = staff;
+	if (staff)
+		memcpy(s->act_delegation, delegation, ENTRY_ID_BYTES);
 }
 
 /* The cached statement sql with (author, seq) bound to ?1 and ?2. */

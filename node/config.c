@@ -26,6 +26,8 @@ void config_init(struct node_config *cfg)
 	cfg->notify.timeout_s = 30;
 	cfg->notify.retry_s = 60;
 	cfg->notify.per_hour = 60;
+	cfg->web_threads = 2;
+	cfg->web_idle_s = 1800;
 }
 
 void config_free(struct node_config *cfg)
@@ -157,6 +159,31 @@ static int config_line(struct node_config *cfg, char *line, int lineno)
 		return int_value(key, v, 60, 604800, &cfg->witness_idle_s);
 	if (strncmp(key, "notify_", 7) == 0 || strcmp(key, "sendmail") == 0)
 		return notify_line(&cfg->notify, key, v);
+	if (strcmp(key, "web_listen") == 0) {
+		char *colon = strrchr(v, ':');
+		int port;
+		if (!colon || colon == v || strlen(v) >= sizeof cfg->web_listen ||
+		    int_value(key, colon + 1, 1, 65535, &port))
+			return err_set("web_listen must be HOST:PORT (127.0.0.1:7680), not '%s'", v);
+		snprintf(cfg->web_listen, sizeof cfg->web_listen, "%s", v);
+		return 0;
+	}
+	if (strcmp(key, "web_root") == 0) {
+		if (strlen(v) >= sizeof cfg->web_root)
+			return err_set("web_root is longer than %zu bytes", sizeof cfg->web_root - 1);
+		snprintf(cfg->web_root, sizeof cfg->web_root, "%s", v);
+		return 0;
+	}
+	if (strcmp(key, "web_secure") == 0) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return err_set("web_secure must be on or off, not '%s'", v);
+		cfg->web_secure = strcmp(v, "on") == 0;
+		return 0;
+	}
+	if (strcmp(key, "web_idle") == 0)
+		return int_value(key, v, 1, 28800, &cfg->web_idle_s);
+	if (strcmp(key, "web_threads") == 0)
+		return int_value(key, v, 1, 16, &cfg->web_threads);
 	return err_set("unknown key '%s'", key);
 }
 

@@ -32,6 +32,16 @@
  *                         with each, 1..3600 (default 60)
  *   notify_per_hour = N   at most N mails and hook runs an hour, 1..3600
  *                         (default 60)
+ *   web_listen = HOST:PORT the staff's web page (web.h), off by default;
+ *                         HOST an IPv4 address or localhost
+ *   web_root = DIR        its static files (default: web/ beside the
+ *                         binary in a build tree, else
+ *                         PREFIX/share/mutua/web)
+ *   web_secure = on|off   the session cookie is Secure: on behind a TLS
+ *                         proxy (default off)
+ *   web_threads = N       the web page's threads, 1..16 (default 2)
+ *   web_idle = S          a web session ends after S seconds without a
+ *                         request, 1..28800 (default 1800)
  * A line that is not one of these, or a value out of range, is refused
  * with the file, the line number and the reason.
  */
@@ -62,6 +72,9 @@ struct node_config {
 	struct sync_config sync;
 	int witness_every_s, witness_idle_s;
 	struct notify_config notify;
+	char web_listen[256]; /* "" off */
+	char web_root[1024];  /* "" the default */
+	int web_secure, web_threads, web_idle_s;
 };
 
 void config_init(struct node_config *cfg);

@@ -15,11 +15,13 @@ static void vlog(enum log_level lvl, const char *fmt, va_list ap, unsigned suppr
 {
 	char t[CLOCK_BUF];
 	clock_format_utc(t, clock_now_ms());
+	flockfile(stderr); /* one line whole: the web page's threads log too */
 	fprintf(stderr, "%s %s ", t, names[lvl]);
 	vfprintf(stderr, fmt, ap);
 	if (suppressed)
 		fprintf(stderr, " (and %u more like it)", suppressed);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

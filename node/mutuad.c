@@ -21,6 +21,7 @@
 #include "staffd.h"
 #include "store.h"
 #include "sync.h"
+#include "web.h"
 #include "util.h"
 
 #include <errno.h>
@@ -411,6 +412,7 @@ struct daemon {
 	struct key *k;
 	struct syncer *sy;
 	struct staffd *staff;
+	struct web *web; /* the staff's web page, when web_listen is set */
 	struct rotation rot;
 	uint8_t me[32];
 	/* the loop */
@@ -565,6 +567,15 @@ static int daemon_open(struct daemon *d)
 	if (add_peers(d->sy, d->s, d->me, &d->cfg, 0)) {
 		log_msg(LOG_ERROR, "%s", err_msg_local());
 		return 2;
+	}
+	if (*d->cfg.web_listen) {
+		struct web_config wc = {d->cfg.web_listen, d->cfg.web_root, path,
+					d->cfg.web_secure, d->cfg.web_threads,
+					(int64_t)d->cfg.web_idle_s * 1000};
+		if (!(d->web = web_start(&wc, d->k, d->me))) {
+			log_msg(LOG_ERROR, "%s", err_msg_local());
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -834,6 +845,7 @@ static void daemon_close(struct daemon *d)
 {
 	if (d->locked)
 		unlink(d->status_path); /* the lock says it is ours */
+	web_stop(&d->web); /* its threads use the key and append */
 	syncer_destroy(&d->sy); /* first: it ends its round's transaction */
 	notifier_free(d->notifier); /* kills a child still running */
 	d->notifier = NULL;

@@ -11,6 +11,7 @@
 #include "staff.h"
 #include "staffnet.h"
 #include "util.h"
+#include "webauth.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -23,6 +24,7 @@
 static const char use[] =
 	"mutua staff add CARD --name NAME --role borrow|lend|admin [--role ...] [--until DATE]\n"
 	"                 [--endpoint URL] [--email ADDRESS]\n"
+	"       mutua staff add --web --email ADDRESS --name NAME --role ROLE [--role ...] [--until DATE]\n"
 	"       mutua staff revoke NAME|ID [--reason TEXT]\n"
 	"       mutua staff email NAME|ID ADDRESS|--clear\n"
 	"       mutua staff list [--all]\n"
@@ -58,6 +60,63 @@ static char *invitation_of(struct ctx *c, const char *endpoint)
 	return line;
 }
 
+/* The node's web address (mutua.conf's web_listen, node/config.h) into
+ * out, "" when the web page is off. */
+static void web_address(const struct ctx *c, char *out, size_t n)
+{
+	char path[4096], line[1024];
+	out[0] = 0;
+	snprintf(path, sizeof path, "%s/mutua.conf", c->home);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		char *p = line + strspn(line, " \t");
+		if (strncmp(p, "web_listen", 10) != 0)
+			continue;
+		p += 10 + strspn(p + 10, " \t");
+		if (*p++ != '=')
+			continue;
+		p += strspn(p, " \t");
+		p[strcspn(p, " \t\r\n#")] = 0;
+		snprintf(out, n, "%s", p);
+	}
+	fclose(f);
+}
+
+/* staff add --web: the node makes the person's key and keeps it sealed
+ * under a one-time token for the first sign-in (webauth.h) */
+static int staff_add_web(struct ctx *c, const char *email, const char *name,
+			 const uint32_t *roles, size_t nroles, int64_t until)
+{
+	int rc;
+	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
+		return rc;
+	char token[WEBAUTH_TOKEN_HEX + 1], hex[HEX_ID_LEN + 1], where[256];
+	uint8_t id[ENTRY_ID_BYTES];
+	if (webauth_add(c->store, c->key, c->me, email, name, roles, nroles, until,
+			clock_now_ms(), token, id))
+		return fail(EXIT_REFUSED, "staff add --web: %s", err_msg_local());
+	/* the address they sign in with is where their notifications go */
+	if (notify_set_email(c->store, c->me, id, email))
+		return fail(EXIT_REFUSED, "the delegation is made, but its address was not kept: "
+				"%s (run 'mutua staff email %s ADDRESS')", err_msg_local(), name);
+	hex_encode(hex, id, ENTRY_ID_BYTES);
+	web_address(c, where, sizeof where);
+	if (c->json) {
+		printf("{\"id\":\"%s\",\"setup\":\"%s\",\"url\":\"%s%s%s#setup=%s\"}\n", hex,
+		       token, *where ? "http://" : "", where, *where ? "/" : "", token);
+		return EXIT_OK;
+	}
+	puts(hex);
+	if (*where)
+		printf(_("first sign-in (once, within 7 days): http://%s/#setup=%s\n"), where, token);
+	else
+		printf(_("first sign-in (once, within 7 days): the web page's address followed by "
+			 "/#setup=%s (set web_listen in mutua.conf to serve it)\n"), token);
+	return EXIT_OK;
+}
+
 static int staff_add(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -65,10 +124,12 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 		{"role", required_argument, NULL, 'r'},
 		{"until", required_argument, NULL, 'u'},
 		{"endpoint", required_argument, NULL, 'E'},
+		{"web", no_argument, NULL, 'w'},
 		{"email", required_argument, NULL, 'e'},
 		{0},
 	};
 	const char *name = NULL, *until_arg = NULL, *endpoint = NULL, *email = NULL;
+	int web = 0;
 	uint32_t roles[ENTRY_ROLES_MAX + 1];
 	size_t nroles = 0;
 	int o, rc;
@@ -84,11 +145,16 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 			break;
 		case 'u': until_arg = optarg; break;
 		case 'E': endpoint = optarg; break;
+		case 'w': web = 1; break;
 		case 'e': email = optarg; break;
 		default: return usage(use);
 		}
 	}
-	if (optind + 1 != argc)
+	if (web && optind != argc)
+		return fail(EXIT_USAGE, "staff add --web: no CARD: the node makes the person's key");
+	if (web && !email)
+		return missing("staff add --web", "--email", use);
+	if (!web && optind + 1 != argc)
 		return optind == argc ? missing("staff add", "CARD", use) : usage(use);
 	if (endpoint && entry_check_endpoint(endpoint))
 		return fail_err(EXIT_USAGE, "--endpoint");
@@ -111,6 +177,8 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 	if (until_arg && (clock_parse(until_arg, 1, &until) || !entry_time_ok(until)))
 		return fail(EXIT_USAGE, "--until '%s' is no date between 2020-01-01 and 2200-01-01 "
 					"(YYYY-MM-DD or YYYY-MM-DDTHH:MM)", until_arg);
+	if (web)
+		return staff_add_web(c, email, name, roles, nroles, until);
 	size_t len;
 	char *card = (char *)file_read(argv[optind], CARD_TEXT_MAX, &len);
 	if (!card)

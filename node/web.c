@@ -1,0 +1,1191 @@
+/* web.c - the staff's web page (web.h): libmicrohttpd, static files, the
+ * JSON API over the ledger's views and rules, sessions. No SQL here
+ * (layering.bats): every read is a view, every write a ledger call. */
+#include "web.h"
+#include "clock.h"
+#include "err.h"
+#include "hex.h"
+#include "i18n.h"
+#include "json.h"
+#include "lending.h"
+#include "log.h"
+#include "staff.h"
+#include "store.h"
+#include "text.h"
+#include "view.h"
+#include "webauth.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef WEBDIR
+#define WEBDIR "/usr/local/share/mutua/web"
+#endif
+
+#define SESSION_ID_BYTES 32
+#define SESSION_HEX (2 * SESSION_ID_BYTES)
+#define STATIC_MAX (1 << 20)
+#define STORES_MAX 64
+#define TRIES_MAX 1024
+#define FIELDS_MAX 16
+#define COOKIE "mutua_session"
+
+struct session {
+	char id[SESSION_HEX + 1], csrf[SESSION_HEX + 1];
+	struct key *staff; /* sodium_malloc'd: the person's key, this session only */
+	struct webauth_person who;
+	int64_t created, seen;
+	int refs, dead;
+};
+
+struct tries {
+	char who[WEBAUTH_EMAIL_MAX + 8];
+	int64_t since;
+	int failures;
+};
+
+struct web {
+	struct MHD_Daemon *mhd;
+	struct web_config cfg;
+	char root[PATH_MAX + 16], store_path[PATH_MAX], listen[256];
+	const struct key *member_key;
+	uint8_t member[KEY_ID_BYTES];
+	locale_t fr, en;
+	pthread_mutex_t mu; /* sessions, tries, stores */
+	struct session *sessions[WEB_SESSIONS_MAX];
+	struct tries tries[TRIES_MAX];
+	struct store *stores[STORES_MAX];
+	int nstores;
+};
+
+/* ---- one request --------------------------------------------------------- */
+
+/* What a connection accumulates (MHD calls the handler again for each
+ * piece of a body). */
+struct req {
+	char *body;
+	size_t len;
+	int too_large;
+};
+
+/* A flat JSON object's fields (strings, numbers, booleans as text). */
+struct fields {
+	int n;
+	char *name[FIELDS_MAX], *value[FIELDS_MAX];
+};
+
+struct call {
+	struct web *w;
+	struct MHD_Connection *conn;
+	struct store *s;
+	struct session *se; /* NULL when not signed in */
+	struct fields f;
+	const char *method;
+	int lang_en;
+};
+
+static __thread struct store *thread_store;
+
+/* This thread's own connection to the store (SQLite connections are not
+ * shared between threads), opened at its first request. */
+static struct store *call_store(struct web *w)
+{
+	if (thread_store)
+		return thread_store;
+	pthread_mutex_lock(&w->mu);
+	int room = w->nstores < STORES_MAX;
+	pthread_mutex_unlock(&w->mu);
+	if (!room) {
+		err_set("too many web threads");
+		return NULL;
+	}
+	struct store *s = store_open(w->store_path);
+	if (!s)
+		return NULL;
+	pthread_mutex_lock(&w->mu);
+	w->stores[w->nstores++] = s;
+	pthread_mutex_unlock(&w->mu);
+	return thread_store = s;
+}
+
+/* ---- answers ------------------------------------------------------------- */
+
+static void headers(struct MHD_Response *r, const char *type)
+{
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'self'; frame-ancestors 'none'; form-action 'self'");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+}
+
+static enum MHD_Result send_buf(struct call *c, unsigned code, const char *type, const void *buf,
+				size_t len, const char *cookie)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	headers(r, type);
+	if (strncmp(type, "application/json", 16) == 0)
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (cookie)
+		MHD_add_response_header(r, "Set-Cookie", cookie);
+	enum MHD_Result rc = MHD_queue_response(c->conn, code, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* A JSON answer built in a memstream. */
+struct out {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static int out_open(struct out *o)
+{
+	o->buf = NULL;
+	o->len = 0;
+	o->f = open_memstream(&o->buf, &o->len);
+	return o->f ? 0 : err_set("out of memory");
+}
+
+static enum MHD_Result out_send(struct call *c, struct out *o, unsigned code, const char *cookie)
+{
+	fclose(o->f);
+	enum MHD_Result rc = send_buf(c, code, "application/json; charset=utf-8", o->buf, o->len,
+				      cookie);
+	free(o->buf);
+	return rc;
+}
+
+/* {"error": why, "hint": hint}: the reason in the reader's language */
+static enum MHD_Result send_error(struct call *c, unsigned code, const char *why,
+				  const char *hint)
+{
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	fputs("{\"error\":", o.f);
+	json_string(o.f, why);
+	fputs(",\"hint\":", o.f);
+	json_string(o.f, hint ? hint : "");
+	fputs("}", o.f);
+	return out_send(c, &o, code, NULL);
+}
+
+/* A ledger call's failure: its reason as err_set left it, translated */
+static enum MHD_Result send_refusal(struct call *c, unsigned code)
+{
+	return send_error(c, code, err_msg_local(), NULL);
+}
+
+static enum MHD_Result send_ok(struct call *c)
+{
+	return send_buf(c, 200, "application/json; charset=utf-8", "{\"ok\":true}", 11, NULL);
+}
+
+/* ---- request bodies: a flat JSON object ---------------------------------- */
+
+static void put_utf8(char **o, unsigned cp)
+{
+	char *p = *o;
+	if (cp < 0x80) {
+		*p++ = (char)cp;
+	} else if (cp < 0x800) {
+		*p++ = (char)(0xC0 | cp >> 6);
+		*p++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*p++ = (char)(0xE0 | cp >> 12);
+		*p++ = (char)(0x80 | (cp >> 6 & 0x3F));
+		*p++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*p++ = (char)(0xF0 | cp >> 18);
+		*p++ = (char)(0x80 | (cp >> 12 & 0x3F));
+		*p++ = (char)(0x80 | (cp >> 6 & 0x3F));
+		*p++ = (char)(0x80 | (cp & 0x3F));
+	}
+	*o = p;
+}
+
+static int hex4(const char *p, unsigned *out)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char ch = p[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+			: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | (unsigned)d;
+	}
+	*out = v;
+	return 0;
+}
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* A JSON string at *pp (after its quote), decoded in place into out (which
+ * may be *pp itself: decoding never grows). NULL on bad input. */
+static char *json_str(char **pp)
+{
+	char *p = *pp, *out = p, *o = p;
+	while (*p != '"') {
+		if (!*p || (unsigned char)*p < 0x20)
+			return NULL;
+		if (*p != '\\') {
+			*o++ = *p++;
+			continue;
+		}
+		p++;
+		unsigned cp, lo;
+		switch (*p) {
+		case '"': case '\\': case '/': *o++ = *p; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u':
+			if (hex4(p + 1, &cp))
+				return NULL;
+			p += 4;
+			if (cp >= 0xD800 && cp < 0xDC00) {
+				if (p[1] != '\\' || p[2] != 'u' || hex4(p + 3, &lo) || lo < 0xDC00 ||
+				    lo > 0xDFFF)
+					return NULL;
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				p += 6;
+			} else if (cp >= 0xDC00 && cp < 0xE000) {
+				return NULL;
+			}
+			if (cp == 0)
+				return NULL;
+			put_utf8(&o, cp);
+			break;
+		default: return NULL;
+		}
+		p++;
+	}
+	*o = 0;
+	*pp = p + 1;
+	return out;
+}
+
+/* body: {"name": "text" | number | true | false, ...}, nothing nested */
+static int fields_parse(struct fields *f, char *body)
+{
+	char *p = (char *)skip_ws(body);
+	f->n = 0;
+	if (*p++ != '{')
+		return -1;
+	p = (char *)skip_ws(p);
+	if (*p == '}')
+		return *skip_ws(p + 1) ? -1 : 0;
+	for (;;) {
+		if (f->n == FIELDS_MAX || *p++ != '"')
+			return -1;
+		char *name = json_str(&p);
+		if (!name)
+			return -1;
+		p = (char *)skip_ws(p);
+		if (*p++ != ':')
+			return -1;
+		p = (char *)skip_ws(p);
+		char *value;
+		if (*p == '"') {
+			p++;
+			if (!(value = json_str(&p)))
+				return -1;
+		} else {
+			value = p;
+			p += strspn(p, "-0123456789.eEtruefals");
+			if (p == value)
+				return -1;
+			char end = *p;
+			*p = 0;
+			if (strcmp(value, "true") && strcmp(value, "false") &&
+			    strspn(value, "-0123456789") != strlen(value))
+				return -1;
+			/* the byte after the value, put back for the scan below */
+			if (end == ',' || end == '}') {
+				f->name[f->n] = name;
+				f->value[f->n++] = value;
+				p++;
+				if (end == '}')
+					return *skip_ws(p) ? -1 : 0;
+				p = (char *)skip_ws(p);
+				continue;
+			}
+			if (end != ' ' && end != '\t' && end != '\n' && end != '\r')
+				return -1;
+			p++;
+		}
+		f->name[f->n] = name;
+		f->value[f->n++] = value;
+		p = (char *)skip_ws(p);
+		if (*p == '}')
+			return *skip_ws(p + 1) ? -1 : 0;
+		if (*p++ != ',')
+			return -1;
+		p = (char *)skip_ws(p);
+	}
+}
+
+static const char *field(const struct call *c, const char *name)
+{
+	for (int i = 0; i < c->f.n; i++)
+		if (strcmp(c->f.name[i], name) == 0)
+			return c->f.value[i];
+	return NULL;
+}
+
+static const char *arg(const struct call *c, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, name);
+	return v && *v ? v : NULL;
+}
+
+/* An id of 64 hex digits (an offer, a request). */
+static int id_parse(const char *hex, uint8_t out[32])
+{
+	size_t n = 0;
+	return hex && strlen(hex) == 64 &&
+			       sodium_hex2bin(out, 32, hex, 64, NULL, &n, NULL) == 0 && n == 32
+		       ? 0
+		       : -1;
+}
+
+/* a whole number of ms or units; -1 when absent or not one */
+static int int_parse(const char *v, int64_t lo, int64_t hi, int64_t *out)
+{
+	char *end;
+	if (!v || !*v)
+		return -1;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (*end || errno || n < lo || n > hi)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* ---- sessions -------------------------------------------------------------- */
+
+static void session_free(struct session *se)
+{
+	key_destroy(&se->staff);
+	sodium_memzero(se, sizeof *se);
+	free(se);
+}
+
+/* drops a reference taken by session_find (under the lock) */
+static void session_put(struct web *w, struct session *se)
+{
+	if (!se)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (--se->refs == 0 && se->dead)
+		session_free(se);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* ends session slot i (under the lock): freed now, or by its last user */
+static void session_end_at(struct web *w, int i)
+{
+	struct session *se = w->sessions[i];
+	w->sessions[i] = NULL;
+	se->dead = 1;
+	if (se->refs == 0)
+		session_free(se);
+}
+
+static void session_end(struct web *w, struct session *se)
+{
+	pthread_mutex_lock(&w->mu);
+	for (int i = 0; i < WEB_SESSIONS_MAX; i++)
+		if (w->sessions[i] == se)
+			session_end_at(w, i);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* the session the request's cookie names, still within its expiry; a
+ * reference the caller drops with session_put */
+static struct session *session_find(struct call *c)
+{
+	const char *id = MHD_lookup_connection_value(c->conn, MHD_COOKIE_KIND, COOKIE);
+	struct web *w = c->w;
+	struct session *found = NULL;
+	int64_t now = clock_now_ms();
+	if (!id || strlen(id) != SESSION_HEX)
+		return NULL;
+	pthread_mutex_lock(&w->mu);
+	for (int i = 0; i < WEB_SESSIONS_MAX; i++) {
+		struct session *se = w->sessions[i];
+		if (!se || sodium_memcmp(se->id, id, SESSION_HEX) != 0)
+			continue;
+		if (now - se->seen > w->cfg.idle_ms || now - se->created > WEB_SESSION_MAX_MS) {
+			session_end_at(w, i);
+			break;
+		}
+		se->seen = now;
+		se->refs++;
+		found = se;
+		break;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return found;
+}
+
+static void random_hex(char *out, size_t bytes)
+{
+	uint8_t b[64];
+	randombytes_buf(b, bytes);
+	sodium_bin2hex(out, 2 * bytes + 1, b, bytes);
+	sodium_memzero(b, sizeof b);
+}
+
+/* A new session for who with staff (ownership moves). NULL when full. */
+static struct session *session_new(struct web *w, const struct webauth_person *who,
+				   struct key **staff)
+{
+	struct session *se = calloc(1, sizeof *se);
+	if (!se)
+		return NULL;
+	random_hex(se->id, SESSION_ID_BYTES);
+	random_hex(se->csrf, SESSION_ID_BYTES);
+	se->who = *who;
+	se->staff = *staff;
+	*staff = NULL;
+	se->created = se->seen = clock_now_ms();
+	pthread_mutex_lock(&w->mu);
+	int slot = -1;
+	/* a full table first drops what has expired */
+	for (int i = 0; i < WEB_SESSIONS_MAX && slot < 0; i++) {
+		struct session *o = w->sessions[i];
+		if (o && (se->seen - o->seen > w->cfg.idle_ms ||
+			  se->seen - o->created > WEB_SESSION_MAX_MS))
+			session_end_at(w, i);
+		if (!w->sessions[i])
+			slot = i;
+	}
+	if (slot >= 0)
+		w->sessions[slot] = se;
+	pthread_mutex_unlock(&w->mu);
+	if (slot < 0) {
+		session_free(se);
+		return NULL;
+	}
+	return se;
+}
+
+/* Is the person's delegation in force now, for some role? staff_may, the
+ * one rule; 1 yes, 0 no (why), -1 error. */
+static int person_in_force(struct call *c, const uint8_t key[KEY_ID_BYTES], char *why,
+			   size_t n)
+{
+	static const uint32_t roles[] = {ENTRY_ROLE_BORROW, ENTRY_ROLE_LEND, ENTRY_ROLE_ADMIN};
+	int64_t now = clock_now_ms();
+	for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+		int rc = staff_may(c->s, c->w->member, key, roles[i], INT64_MAX, now, why, n);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- sign-in limits ------------------------------------------------------- */
+
+/* 1 when who has failed WEB_TRIES times within the window */
+static int tries_blocked(struct web *w, const char *who, int64_t now)
+{
+	int blocked = 0;
+	pthread_mutex_lock(&w->mu);
+	for (int i = 0; i < TRIES_MAX; i++)
+		if (w->tries[i].failures && strcmp(w->tries[i].who, who) == 0)
+			blocked = now - w->tries[i].since < WEB_TRIES_WINDOW_MS &&
+				  w->tries[i].failures >= WEB_TRIES;
+	pthread_mutex_unlock(&w->mu);
+	return blocked;
+}
+
+static void tries_fail(struct web *w, const char *who, int64_t now)
+{
+	pthread_mutex_lock(&w->mu);
+	struct tries *t = NULL, *free_slot = NULL, *oldest = &w->tries[0];
+	for (int i = 0; i < TRIES_MAX && !t; i++) {
+		struct tries *x = &w->tries[i];
+		if (x->failures && strcmp(x->who, who) == 0)
+			t = x;
+		else if (!x->failures && !free_slot)
+			free_slot = x;
+		else if (x->since < oldest->since)
+			oldest = x;
+	}
+	if (t && now - t->since >= WEB_TRIES_WINDOW_MS)
+		t->failures = 0; /* a new window */
+	if (!t) {
+		t = free_slot ? free_slot : oldest;
+		t->failures = 0;
+		snprintf(t->who, sizeof t->who, "%s", who);
+	}
+	if (t->failures++ == 0)
+		t->since = now;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* ---- the API ------------------------------------------------------------ */
+
+/* The session cookie (Max-Age 0 ends it). */
+static void cookie_text(const struct web *w, char *out, size_t n, const char *id, int max_age)
+{
+	snprintf(out, n, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", id,
+		 max_age, w->cfg.secure ? "; Secure" : "");
+}
+
+static void person_json(FILE *f, const struct session *se)
+{
+	char key[HEX_ID_LEN + 1], del[HEX_ID_LEN + 1];
+	hex_encode(key, se->who.key, KEY_ID_BYTES);
+	hex_encode(del, se->who.delegation, ENTRY_ID_BYTES);
+	fputs("{\"name\":", f);
+	json_string(f, se->who.name);
+	fputs(",\"email\":", f);
+	json_string(f, se->who.email);
+	fprintf(f, ",\"key\":\"%s\",\"delegation\":\"%s\",\"csrf\":\"%s\"}", key, del, se->csrf);
+}
+
+/* a session for who, answered with its cookie */
+static enum MHD_Result signed_in(struct call *c, const struct webauth_person *who,
+				 struct key **staff)
+{
+	char why[200];
+	int rc = person_in_force(c, who->key, why, sizeof why);
+	if (rc <= 0) {
+		key_destroy(staff);
+		if (rc < 0)
+			return send_refusal(c, 500);
+		log_msg(LOG_INFO, "web: %s may not sign in: %s", who->email, why);
+		return send_error(c, 401, _("your delegation is no longer in force: you "
+					    "are signed out"),
+				  _("ask your administrator"));
+	}
+	struct session *se = session_new(c->w, who, staff);
+	key_destroy(staff);
+	if (!se)
+		return send_error(c, 503, _("too many people are signed in to this node"),
+				  _("try again in a few minutes"));
+	char cookie[256];
+	cookie_text(c->w, cookie, sizeof cookie, se->id, (int)(WEB_SESSION_MAX_MS / 1000));
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	person_json(o.f, se);
+	log_msg(LOG_INFO, "web: %s signed in", who->email);
+	return out_send(c, &o, 200, cookie);
+}
+
+static enum MHD_Result api_login(struct call *c)
+{
+	const char *email = field(c, "email"), *pw = field(c, "password");
+	char by_ip[80], by_who[WEBAUTH_EMAIL_MAX + 8];
+	int64_t now = clock_now_ms();
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN] = "?";
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
+			  sizeof addr);
+	if (!email || !pw || strlen(email) > WEBAUTH_EMAIL_MAX || strlen(pw) > WEBAUTH_PASSWORD_MAX)
+		return send_error(c, 400, _("give your e-mail address and your password"), NULL);
+	snprintf(by_ip, sizeof by_ip, "ip:%s", addr);
+	snprintf(by_who, sizeof by_who, "a:%s", email);
+	for (char *p = by_who; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	if (tries_blocked(c->w, by_ip, now) || tries_blocked(c->w, by_who, now))
+		return send_error(c, 429, _("too many failed sign-ins"),
+				  _("wait 15 minutes, or ask your administrator"));
+	struct webauth_person who;
+	struct key *staff = NULL;
+	int rc = webauth_login(c->s, email, pw, &who, &staff);
+	if (rc < 0)
+		return send_refusal(c, 500);
+	if (rc == 0) {
+		tries_fail(c->w, by_ip, now);
+		tries_fail(c->w, by_who, now);
+		log_msg(LOG_INFO, "web: a sign-in as '%s' from %s refused", email, addr);
+		return send_error(c, 401, _("wrong e-mail address or password"),
+				  _("check both, or ask your administrator for a new link"));
+	}
+	return signed_in(c, &who, &staff);
+}
+
+static enum MHD_Result api_setup(struct call *c)
+{
+	const char *token = field(c, "token"), *pw = field(c, "password");
+	if (!token || !pw)
+		return send_error(c, 400, _("give the link's token and a password"), NULL);
+	struct webauth_person who;
+	struct key *staff = NULL;
+	int rc = webauth_setup(c->s, token, pw, clock_now_ms(), &who, &staff);
+	if (rc <= 0)
+		return send_error(c, rc == 0 ? 404 : 400, err_msg_local(),
+				  rc == 0 ? _("ask your administrator for a new link") : NULL);
+	return signed_in(c, &who, &staff);
+}
+
+static enum MHD_Result api_logout(struct call *c)
+{
+	char cookie[256];
+	log_msg(LOG_INFO, "web: %s signed out", c->se->who.email);
+	session_end(c->w, c->se);
+	cookie_text(c->w, cookie, sizeof cookie, "", 0);
+	return send_buf(c, 200, "application/json; charset=utf-8", "{\"ok\":true}", 11, cookie);
+}
+
+static enum MHD_Result api_me(struct call *c)
+{
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	person_json(o.f, c->se);
+	return out_send(c, &o, 200, NULL);
+}
+
+/* The rows of a view as a JSON array into f. 0 or -1. */
+static int rows_json(struct call *c, FILE *f, const struct view *v, const struct view_arg *a,
+		     size_t n)
+{
+	struct view_rows *r = view_open(c->s, v, a, n, 1);
+	int rc, first = 1;
+	if (!r)
+		return -1;
+	fputc('[', f);
+	while ((rc = view_next(r)) == 1) {
+		fputs(first ? "" : ",", f);
+		fputs(view_text(r, 0), f);
+		first = 0;
+	}
+	fputc(']', f);
+	view_close(&r);
+	return rc;
+}
+
+static enum MHD_Result send_view(struct call *c, const struct view *v, const struct view_arg *a,
+				 size_t n)
+{
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	if (rows_json(c, o.f, v, a, n)) {
+		fclose(o.f);
+		free(o.buf);
+		return send_refusal(c, 500);
+	}
+	return out_send(c, &o, 200, NULL);
+}
+
+/* a slot from the query (?from=MS&to=MS): 1 given, 0 none, -1 bad */
+static int slot_arg(struct call *c, int64_t *from, int64_t *to)
+{
+	const char *f = arg(c, "from"), *t = arg(c, "to");
+	if (!f && !t)
+		return 0;
+	if (int_parse(f, 0, INT64_MAX / 2, from) || int_parse(t, 0, INT64_MAX / 2, to) ||
+	    *to <= *from)
+		return -1;
+	return 1;
+}
+
+static enum MHD_Result api_offers(struct call *c)
+{
+	const char *q = arg(c, "q"), *kind = arg(c, "kind"), *place = arg(c, "place");
+	int64_t from = 0, to = 0;
+	int slot = slot_arg(c, &from, &to);
+	if (slot < 0)
+		return send_error(c, 400, _("the slot is not valid: it ends before it starts"),
+				  NULL);
+	if ((q && text_check("search", q, 256, 0)) || (kind && text_check("kind", kind, 64, 0)) ||
+	    (place && text_check("place", place, 256, 0)))
+		return send_refusal(c, 400);
+	struct view_arg a[] = {VIEW_TEXT(kind), VIEW_NULL, VIEW_INT(0),
+			       slot ? VIEW_INT(from) : VIEW_NULL, slot ? VIEW_INT(to) : VIEW_NULL,
+			       VIEW_TEXT(q), VIEW_TEXT(place)};
+	return send_view(c, &view_offers, a, 7);
+}
+
+static enum MHD_Result api_offer(struct call *c)
+{
+	uint8_t id[32];
+	int64_t from, to;
+	if (id_parse(arg(c, "id"), id))
+		return send_error(c, 400, _("no such offer"), NULL);
+	if (slot_arg(c, &from, &to) <= 0) {
+		/* the month of today */
+		from = clock_now_ms() - 3LL * 24 * 3600 * 1000;
+		to = from + 35LL * 24 * 3600 * 1000;
+	}
+	struct view_arg one[] = {VIEW_ID(id)};
+	struct view_arg cal[] = {VIEW_INT(from), VIEW_INT(to), VIEW_ID(id), VIEW_ID(c->w->member)};
+	struct out o;
+	int64_t pending = 0;
+	if (out_open(&o))
+		return MHD_NO;
+	fputs("{\"offer\":", o.f);
+	int rc = rows_json(c, o.f, &view_offer, one, 1);
+	fputs(",\"calendar\":", o.f);
+	rc = rc || rows_json(c, o.f, &view_calendar, cal, 4);
+	rc = rc || view_scalar(c->s, &view_calendar_pending, cal, 3, &pending) < 0;
+	fprintf(o.f, ",\"pending\":%lld,\"from\":%lld,\"to\":%lld}", (long long)pending,
+		(long long)from, (long long)to);
+	if (rc) {
+		fclose(o.f);
+		free(o.buf);
+		return send_refusal(c, 500);
+	}
+	return out_send(c, &o, 200, NULL);
+}
+
+static enum MHD_Result api_requests(struct call *c)
+{
+	const char *dir = arg(c, "dir");
+	int incoming = !dir || strcmp(dir, "incoming") == 0;
+	int outgoing = !dir || strcmp(dir, "mine") == 0;
+	struct view_arg a[] = {VIEW_INT(incoming), VIEW_INT(outgoing), VIEW_ID(c->w->member),
+			       VIEW_NULL};
+	return send_view(c, &view_requests, a, 4);
+}
+
+static enum MHD_Result api_request(struct call *c)
+{
+	uint8_t id[32];
+	if (id_parse(arg(c, "id"), id))
+		return send_error(c, 400, _("no such request"), NULL);
+	struct view_arg a[] = {VIEW_ID(id), VIEW_INT(1)};
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	/* the request with its steps (steps_json) */
+	fputs("{\"request\":", o.f);
+	int rc = rows_json(c, o.f, &view_request, a, 2);
+	fputs("}", o.f);
+	if (rc) {
+		fclose(o.f);
+		free(o.buf);
+		return send_refusal(c, 500);
+	}
+	return out_send(c, &o, 200, NULL);
+}
+
+static enum MHD_Result api_balances(struct call *c)
+{
+	struct view_arg a[] = {VIEW_NULL};
+	return send_view(c, &view_balances, a, 1);
+}
+
+/* Around an action: the person's act in the member's entry. */
+static void act_begin(struct call *c)
+{
+	store_act_as(c->s, c->se->staff, c->se->who.delegation);
+}
+
+static void act_end(struct call *c)
+{
+	store_act_as(c->s, NULL, NULL);
+}
+
+static enum MHD_Result api_borrow(struct call *c)
+{
+	uint8_t res[32], id[32];
+	int64_t start, end, quantity = 1;
+	const char *note = field(c, "note"), *q = field(c, "quantity"),
+		   *confirm = field(c, "confirm");
+	if (id_parse(field(c, "resource"), res))
+		return send_error(c, 400, _("no such offer"), NULL);
+	if (int_parse(field(c, "from"), 0, INT64_MAX / 2, &start) ||
+	    int_parse(field(c, "to"), 0, INT64_MAX / 2, &end) || !entry_time_ok(start) ||
+	    !entry_time_ok(end))
+		return send_error(c, 400, _("give the slot's start and end"), NULL);
+	if (q && int_parse(q, 1, CAPACITY_MAX, &quantity))
+		return send_error(c, 400, _("the quantity is a whole number, 1 or more"), NULL);
+	if (note && *note && text_check("note", note, NOTE_MAX_LEN, 1))
+		return send_refusal(c, 400);
+	if (end <= start)
+		return send_error(c, 400, _("the slot ends before it starts"), NULL);
+	if (end <= clock_now_ms())
+		return send_error(c, 400, _("the slot ends in the past: choose a slot to come"),
+				  NULL);
+	struct lending_confirm cf = {confirm && strcmp(confirm, "true") == 0, NULL, 0, -1};
+	act_begin(c);
+	int rc = lending_borrow_terms(c->s, c->w->member_key, res, start, end, (uint64_t)quantity,
+				      note, 0, 0, NULL, &cf, id);
+	act_end(c);
+	if (rc)
+		return send_refusal(c, 409);
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, id, 32);
+	log_msg(LOG_INFO, "web: %s asked to borrow (request %.16s)", c->se->who.email, hex);
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	fprintf(o.f, "{\"id\":\"%s\"}", hex);
+	return out_send(c, &o, 200, NULL);
+}
+
+static enum MHD_Result api_answer(struct call *c, int accept)
+{
+	uint8_t id[32];
+	const char *note = field(c, "note");
+	if (id_parse(field(c, "id"), id))
+		return send_error(c, 400, _("no such request"), NULL);
+	if (note && *note && text_check("note", note, NOTE_MAX_LEN, 1))
+		return send_refusal(c, 400);
+	struct booking_check chk;
+	int rc;
+	act_begin(c);
+	if (accept)
+		rc = lending_accept(c->s, c->w->member_key, id, NULL, &chk);
+	else
+		rc = lending_append(c->s, c->w->member_key, MUTUA__BODY__PAYLOAD_DECLINE, id, note,
+				    -1, -1, NULL) == 0;
+	act_end(c);
+	if (rc < 0 || (rc == 0 && !accept))
+		return send_refusal(c, 409);
+	if (rc == 0)
+		return send_error(c, 409, chk.why, NULL);
+	log_msg(LOG_INFO, "web: %s %s a request", c->se->who.email,
+		accept ? "accepted" : "declined");
+	return send_ok(c);
+}
+
+static enum MHD_Result api_accept(struct call *c)
+{
+	return api_answer(c, 1);
+}
+
+static enum MHD_Result api_decline(struct call *c)
+{
+	return api_answer(c, 0);
+}
+
+#define SIGNED_IN 1 /* the route needs a session */
+#define POST 2      /* and a POST (with the CSRF token when signed in) */
+
+static const struct route {
+	const char *path;
+	int flags;
+	enum MHD_Result (*fn)(struct call *c);
+} routes[] = {
+	{"/api/login", POST, api_login},
+	{"/api/setup", POST, api_setup},
+	{"/api/logout", POST | SIGNED_IN, api_logout},
+	{"/api/me", SIGNED_IN, api_me},
+	{"/api/offers", SIGNED_IN, api_offers},
+	{"/api/offer", SIGNED_IN, api_offer},
+	{"/api/requests", SIGNED_IN, api_requests},
+	{"/api/request", SIGNED_IN, api_request},
+	{"/api/balances", SIGNED_IN, api_balances},
+	{"/api/borrow", POST | SIGNED_IN, api_borrow},
+	{"/api/accept", POST | SIGNED_IN, api_accept},
+	{"/api/decline", POST | SIGNED_IN, api_decline},
+};
+
+static enum MHD_Result api(struct call *c, const char *url, struct req *rq)
+{
+	const struct route *rt = NULL;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (strcmp(routes[i].path, url) == 0)
+			rt = &routes[i];
+	if (!rt)
+		return send_error(c, 404, _("no such page"), NULL);
+	int post = strcmp(c->method, "POST") == 0;
+	if (post != !!(rt->flags & POST))
+		return send_error(c, 405, _("this method is not allowed here"), NULL);
+	if (post) {
+		const char *type = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
+							       "Content-Type");
+		if (rq->too_large)
+			return send_error(c, 413, _("the request is too large"), NULL);
+		/* a form of another site cannot send JSON without asking first */
+		if (!type || strncmp(type, "application/json", 16) != 0 ||
+		    fields_parse(&c->f, rq->body ? rq->body : (char *)"{}"))
+			return send_error(c, 400, _("the request is not a JSON object"), NULL);
+	}
+	if (!(c->s = call_store(c->w)))
+		return send_refusal(c, 500);
+	if (rt->flags & SIGNED_IN) {
+		if (!(c->se = session_find(c)))
+			return send_error(c, 401, _("you are not signed in, or your session expired"),
+					  _("sign in again"));
+		char why[200];
+		int rc = person_in_force(c, c->se->who.key, why, sizeof why);
+		if (rc < 0)
+			return send_refusal(c, 500);
+		if (rc == 0) {
+			log_msg(LOG_INFO, "web: %s's session ended: %s", c->se->who.email, why);
+			session_end(c->w, c->se);
+			return send_error(c, 401, _("your delegation is no longer in force: you "
+						    "are signed out"),
+					  _("ask your administrator"));
+		}
+		const char *tok = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
+							      "X-CSRF-Token");
+		if (post && (!tok || strlen(tok) != SESSION_HEX ||
+			     sodium_memcmp(tok, c->se->csrf, SESSION_HEX) != 0))
+			return send_error(c, 403, _("this request lacks its form token"),
+					  _("reload the page"));
+	}
+	return rt->fn(c);
+}
+
+/* ---- static files ----------------------------------------------------------- */
+
+static const char *content_type(const char *name)
+{
+	static const struct {
+		const char *ext, *type;
+	} types[] = {
+		{".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+		{".js", "text/javascript; charset=utf-8"}, {".svg", "image/svg+xml"},
+		{".png", "image/png"}, {".ico", "image/x-icon"},
+		{".json", "application/json; charset=utf-8"},
+	};
+	const char *dot = strrchr(name, '.');
+	for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(dot, types[i].ext) == 0)
+			return types[i].type;
+	return NULL;
+}
+
+static enum MHD_Result static_file(struct call *c, const char *url)
+{
+	const char *name = strcmp(url, "/") == 0 ? "index.html" : url + 1;
+	char path[PATH_MAX + 256];
+	const char *type = content_type(name);
+	/* a flat folder: no slash, no dot first, known kinds only */
+	if (!type || name[0] == '.' || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") !=
+						       strlen(name))
+		return send_error(c, 404, _("no such page"), NULL);
+	snprintf(path, sizeof path, "%s/%s", c->w->root, name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return send_error(c, 404, _("no such page"), NULL);
+	char *buf = malloc(STATIC_MAX);
+	size_t n = buf ? fread(buf, 1, STATIC_MAX, f) : 0;
+	fclose(f);
+	if (!buf)
+		return MHD_NO;
+	enum MHD_Result rc = send_buf(c, 200, type, buf, n, NULL);
+	free(buf);
+	return rc;
+}
+
+/* ---- the handler ------------------------------------------------------------ */
+
+/* Accept-Language: English when the browser lists it before French */
+static int prefers_english(struct MHD_Connection *conn)
+{
+	const char *al = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
+	for (const char *p = al; p && *p;) {
+		p += strspn(p, " ,");
+		if (strncasecmp(p, "en", 2) == 0 && (p[2] == 0 || strchr(",;-_ ", p[2])))
+			return 1;
+		if (strncasecmp(p, "fr", 2) == 0 && (p[2] == 0 || strchr(",;-_ ", p[2])))
+			return 0;
+		p += strcspn(p, ",");
+	}
+	return 0;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+			      const char *method, const char *version, const char *data,
+			      size_t *size, void **con_cls)
+{
+	struct web *w = cls;
+	struct req *rq = *con_cls;
+	(void)version;
+	if (!rq) {
+		if (!(rq = calloc(1, sizeof *rq)))
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*size) {
+		/* bodies are bounded: what passes the bound is dropped, and the
+		 * request refused once it ended */
+		if (rq->len + *size > WEB_BODY_MAX) {
+			rq->too_large = 1;
+		} else if (!rq->too_large) {
+			char *nb = realloc(rq->body, rq->len + *size + 1);
+			if (!nb)
+				return MHD_NO;
+			memcpy(nb + rq->len, data, *size);
+			rq->len += *size;
+			nb[rq->len] = 0;
+			rq->body = nb;
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	struct call c = {.w = w, .conn = conn, .method = method};
+	c.lang_en = prefers_english(conn);
+	locale_t old = uselocale(c.lang_en ? w->en : w->fr);
+	enum MHD_Result rc;
+	if (strncmp(url, "/api/", 5) == 0)
+		rc = api(&c, url, rq);
+	else if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		rc = send_error(&c, 405, _("this method is not allowed here"), NULL);
+	else
+		rc = static_file(&c, url);
+	session_put(w, c.se);
+	uselocale(old);
+	return rc;
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct req *rq = *con_cls;
+	if (rq) {
+		if (rq->body)
+			sodium_memzero(rq->body, rq->len); /* it may hold a password */
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+/* ---- start and stop --------------------------------------------------------- */
+
+/* web_root, else web/ beside bin/ in a build tree, else the installed one */
+static void find_root(struct web *w, const char *root)
+{
+	char exe[PATH_MAX - 16], probe[PATH_MAX + 32];
+	struct stat st;
+	if (root && *root) {
+		snprintf(w->root, sizeof w->root, "%s", root);
+		return;
+	}
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(probe, sizeof probe, "%s/../web/index.html", exe);
+			if (stat(probe, &st) == 0) {
+				snprintf(w->root, sizeof w->root, "%s/../web", exe);
+				return;
+			}
+		}
+	}
+	snprintf(w->root, sizeof w->root, "%s", WEBDIR);
+}
+
+static int listen_addr(const char *spec, struct sockaddr_in *sa)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints = {0}, *res = NULL;
+	if (!colon || (size_t)(colon - spec) >= sizeof host)
+		return err_set("web_listen must be HOST:PORT, not '%s'", spec);
+	snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	int rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc)
+		return err_set("web_listen '%s': %s", spec, gai_strerror(rc));
+	memcpy(sa, res->ai_addr, sizeof *sa);
+	freeaddrinfo(res);
+	return 0;
+}
+
+struct web *web_start(const struct web_config *cfg, const struct key *member_key,
+		      const uint8_t member[KEY_ID_BYTES])
+{
+	struct sockaddr_in sa;
+	if (listen_addr(cfg->listen, &sa))
+		return NULL;
+	struct web *w = calloc(1, sizeof *w);
+	if (!w) {
+		err_set("out of memory");
+		return NULL;
+	}
+	w->cfg = *cfg;
+	if (w->cfg.idle_ms <= 0)
+		w->cfg.idle_ms = WEB_IDLE_MS;
+	snprintf(w->store_path, sizeof w->store_path, "%s", cfg->store_path);
+	snprintf(w->listen, sizeof w->listen, "%s", cfg->listen);
+	w->cfg.store_path = w->store_path;
+	w->cfg.listen = w->listen;
+	w->cfg.root = NULL;
+	find_root(w, cfg->root);
+	w->member_key = member_key;
+	memcpy(w->member, member, KEY_ID_BYTES);
+	pthread_mutex_init(&w->mu, NULL);
+	/* messages: French (with UTF-8 text) or the English of the sources */
+	w->fr = newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "fr_FR.UTF-8", (locale_t)0);
+	locale_t ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	w->en = ctype ? newlocale(LC_MESSAGES_MASK, "C", ctype) : NULL;
+	if (!w->fr)
+		w->fr = duplocale(LC_GLOBAL_LOCALE);
+	if (!w->en)
+		w->en = duplocale(LC_GLOBAL_LOCALE);
+	w->mhd = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handle, w,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)(cfg->threads > 0 ? cfg->threads : 2), MHD_OPTION_NOTIFY_COMPLETED,
+		completed, w, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)(64 * 1024), MHD_OPTION_END);
+	if (!w->mhd) {
+		err_set("cannot serve the web page on %s: %s", cfg->listen,
+			errno ? strerror(errno) : "libmicrohttpd refused");
+		web_stop(&w);
+		return NULL;
+	}
+	log_msg(LOG_INFO, "web page on http://%s/ (files in %s)", cfg->listen, w->root);
+	return w;
+}
+
+void web_stop(struct web **wp)
+{
+	struct web *w = wp ? *wp : NULL;
+	if (!w)
+		return;
+	if (w->mhd)
+		MHD_stop_daemon(w->mhd); /* joins its threads */
+	for (int i = 0; i < w->nstores; i++)
+		store_close(&w->stores[i]);
+	for (int i = 0; i < WEB_SESSIONS_MAX; i++)
+		if (w->sessions[i])
+			session_free(w->sessions[i]);
+	if (w->fr)
+		freelocale(w->fr);
+	if (w->en)
+		freelocale(w->en);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+	*wp = NULL;
+}

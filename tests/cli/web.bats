@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# web.bats - the staff's web page (node/web.c, web/, issue 18), served by
+# real mutuad processes on free ports: two nodes on ipc:// sockets, each
+# with web_listen. The browser test (tests/web/run.js: Debian's chromium,
+# headless, driven by puppeteer-core) signs in with the setup links,
+# searches, borrows on one node, accepts on the owner's, checks the
+# refusals (wrong password, a POST without the CSRF token, a revoked
+# person), takes screenshots at phone and desktop widths and runs axe-core
+# on the main pages. The HTTP rules without a browser (curl): headers,
+# body bound, static files, one answer for a wrong address or password,
+# the limit on failed sign-ins, an idle session's expiry, the language.
+# WEB_SHOTS=DIR keeps the screenshots there (make screenshots).
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+WEBTESTS=$BATS_TEST_DIRNAME/../web
+
+web_deps() {
+	command -v node >/dev/null && [ -d "$WEBTESTS/node_modules/puppeteer-core" ] &&
+		[ -x /usr/bin/chromium ] || {
+		echo "the browser tests need node, chromium and tests/web/node_modules: run deploy/deps.sh" >&2
+		return 1
+	}
+}
+
+# start_web N [CONF LINES...]: make_nodes N, each with web_listen on a free
+# port (W[i] its URL) and the extra lines in its mutua.conf; starts them,
+# each dialling the others, and waits until appends open.
+start_web() {
+	local n=$1 i j p
+	shift
+	make_nodes "$n" || return 1
+	W=()
+	for ((i = 1; i <= n; i++)); do
+		p=$(free_port) || return 1
+		W[i]=http://127.0.0.1:$p
+		{
+			echo "web_listen = 127.0.0.1:$p"
+			printf '%s\n' "$@"
+		} >"${H[i]}/mutua.conf"
+	done
+	for ((i = 1; i <= n; i++)); do
+		local peers=()
+		for ((j = 1; j <= n; j++)); do
+			[ "$i" = "$j" ] || peers+=(--peer "${EP[j]}")
+		done
+		start_node "$i" "${peers[@]}"
+	done
+	for ((i = 1; i <= n; i++)); do
+		[ "$n" = 1 ] || wait_log "$i" "appends open" || return 1
+		wait_log "$i" "web page on" || return 1
+	done
+}
+
+# knows_offers HOME N: HOME has folded N offers
+knows_offers() {
+	[ "$(sql "$1" "SELECT count(*) FROM resources")" = "$2" ]
+}
+
+# add_person I EMAIL NAME ROLE...: staff add --web on node I; prints the token
+add_person() {
+	local i=$1 email=$2 name=$3 out
+	shift 3
+	local roles=()
+	for r in "$@"; do roles+=(--role "$r"); done
+	out=$(mutua --home "${H[i]}" --json staff add --web --email "$email" --name "$name" \
+		"${roles[@]}") || return 1
+	json_get "$out" '$.setup'
+}
+
+@test "in a browser: first sign-in, search, borrow on one node, accept on the owner's, sign out; wrong password, no CSRF token, a revoked person refused" {
+	web_deps
+	start_web 2
+	SETUP1=$(add_person 1 lea@example.org "Léa Martin" borrow lend)
+	SETUP2=$(add_person 2 bob@example.org "Bob Durand" lend)
+	mutua --home "${H[2]}" offer add --kind vehicle --title "Camion frigorifique" --unit day \
+		--rate 10.5 --location "Lyon 7e" --description "Camion 12 m3" \
+		--conditions "Rendre le plein fait" --deposit 50 >/dev/null
+	mutua --home "${H[2]}" offer add --kind room --title "Salle de réunion" --unit hour \
+		--rate 2 --location Villeurbanne >/dev/null
+	wait_until 60 knows_offers "${H[1]}" 2
+	shots=${WEB_SHOTS:-$T/shots}
+	mkdir -p "$shots"
+	run --separate-stderr env WEB1="${W[1]}" WEB2="${W[2]}" SETUP1="$SETUP1" SETUP2="$SETUP2" \
+		MUTUA="$MUTUA" HOME2="${H[2]}" SHOTS="$shots" TMPDIR="$T" \
+		timeout 300 node "$WEBTESTS/run.js"
+	echo "$output"
+	echo "$stderr" >&2
+	[ "$status" -eq 0 ]
+	[[ $output == *$'\nok'* ]]
+	[ -s "$shots/catalogue-phone.png" ] && [ -s "$shots/incoming-desktop.png" ]
+	# the audit names Léa for the request and Bob for the accept
+	sql "${H[2]}" "SELECT d.name FROM acts a JOIN delegations d ON d.id = a.delegation
+		WHERE a.verdict IS NULL ORDER BY d.name" >"$T/acts"
+	grep -qx "Bob Durand" "$T/acts"
+	grep -qx "Léa Martin" "$T/acts"
+	# no staff key, sealed or not, in any answer of the log
+	! grep -q "sign_sk\|sealed" "$T/1.log" "$T/2.log"
+}
+
+# curl_json METHOD URL [BODY] [HEADER...]: the status on the first line,
+# then the body
+curl_json() {
+	local method=$1 url=$2 body=${3:-}
+	shift 3 || shift $#
+	local args=(-s -o "$T/body" -w '%{http_code}' -b "$T/cookies" -c "$T/cookies" -X "$method")
+	[ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	for h in "$@"; do args+=(-H "$h"); done
+	curl "${args[@]}" "$url"
+	echo
+	cat "$T/body"
+}
+
+@test "the web API without a browser: headers, bounded bodies, static files, one sign-in refusal, the limit on failures, idle expiry, the reader's language" {
+	command -v curl >/dev/null || skip "no curl"
+	start_web 1 "web_idle = 2"
+	TOKEN=$(add_person 1 lea@example.org "Léa Martin" borrow)
+	U=${W[1]}
+	# the page, with its headers
+	run curl -s -D - -o /dev/null "$U/"
+	daemon_alive 1 || cat "$T/1.log" >&2
+	[[ $output == *"Content-Security-Policy: default-src 'self'"* ]]
+	[[ $output == *"X-Content-Type-Options: nosniff"* ]]
+	[[ $output == *"Referrer-Policy: no-referrer"* ]]
+	[[ $output == *"X-Frame-Options: DENY"* ]]
+	# nothing outside the web root
+	for p in /../store.db /%2e%2e/key /.hidden /app.js.bak /api/nothing; do
+		run curl -s -o /dev/null -w '%{http_code}' "$U$p"
+		[ "$output" = 404 ]
+	done
+	# a body past 16 KB
+	big=$(head -c 20000 /dev/zero | tr '\0' a)
+	run curl_json POST "$U/api/login" "{\"email\":\"$big\"}"
+	[ "${lines[0]}" = 413 ]
+	# not JSON: refused before anything else
+	run curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: text/plain' \
+		--data 'email=a' "$U/api/login"
+	[ "$output" = 400 ]
+	# first sign-in: a short password, then the right one; the link once
+	run curl_json POST "$U/api/setup" "{\"token\":\"$TOKEN\",\"password\":\"short\"}"
+	[ "${lines[0]}" = 400 ]
+	run curl_json POST "$U/api/setup" "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}"
+	[ "${lines[0]}" = 200 ]
+	[ "$(json_get "${lines[1]}" '$.name')" = "Léa Martin" ]
+	grep -q 'HttpOnly' "$T/cookies"
+	run curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
+		--data "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}" "$U/api/setup"
+	[[ $output == *"404"* ]]
+	# signed in; idle for 2 s (web_idle): signed out
+	run curl_json GET "$U/api/me"
+	[ "${lines[0]}" = 200 ]
+	sleep 3
+	run curl_json GET "$U/api/me"
+	[ "${lines[0]}" = 401 ]
+	[[ ${lines[1]} == *"session a expiré"* ]]
+	# one answer for an unknown address and a wrong password, in French by
+	# default, in English when the browser prefers it
+	run curl_json POST "$U/api/login" '{"email":"nobody@example.org","password":"long enough 123"}'
+	[ "${lines[0]}" = 401 ]
+	unknown=$(json_get "${lines[1]}" '$.error')
+	run curl_json POST "$U/api/login" '{"email":"lea@example.org","password":"wrong password"}'
+	[ "${lines[0]}" = 401 ]
+	[ "$(json_get "${lines[1]}" '$.error')" = "$unknown" ]
+	[ "$unknown" = "adresse e-mail ou mot de passe incorrect" ]
+	run curl_json POST "$U/api/login" '{"email":"lea@example.org","password":"wrong again"}' \
+		'Accept-Language: en-GB,en;q=0.9,fr;q=0.5'
+	[ "$(json_get "${lines[1]}" '$.error')" = "wrong e-mail address or password" ]
+	# five failures for the account: the right password waits 15 minutes
+	for i in 1 2; do
+		run curl_json POST "$U/api/login" '{"email":"lea@example.org","password":"wrong"}'
+	done
+	run curl_json POST "$U/api/login" '{"email":"LEA@example.org","password":"long enough 123"}'
+	[ "${lines[0]}" = 429 ]
+	log_has 1 "sign-in as 'lea@example.org' from 127.0.0.1 refused"
+}
