@@ -34,12 +34,26 @@ struct bucket {
 	int64_t at;
 };
 
+/* The command running for a staff client: one at a time, never waited
+ * for (staffd_finish looks at it on each of the node's rounds). */
+struct running {
+	pid_t pid; /* 0: none */
+	int fo, fe, fio;
+	char dir[PATH_MAX + 32];
+	int64_t deadline;
+	Mutua__StaffRequest *q;
+	uint8_t key[32], deleg[32];
+};
+
+static void running_close(struct running *r);
+
 struct staffd {
 	struct store *store;
 	char home[PATH_MAX];
 	char mutua[PATH_MAX];
 	uint8_t member[32];
 	struct bucket b[BUCKETS];
+	struct running run;
 };
 
 /* The commands a staff client may run: the reads and the actions of a
@@ -85,7 +99,13 @@ struct staffd *staffd_new(struct store *s, const char *home, const uint8_t membe
 
 void staffd_free(struct staffd **d)
 {
-	if (d) {
+	if (d && *d) {
+		struct running *r = &(*d)->run;
+		if (r->pid > 0) { /* a command still running: it is stopped */
+			kill(r->pid, SIGKILL);
+			waitpid(r->pid, NULL, 0);
+			running_close(r);
+		}
 		free(*d);
 		*d = NULL;
 	}
@@ -299,32 +319,55 @@ static void run_free(struct run *r)
 	free(r->file);
 }
 
-/* Runs mutua for r (mode 1 prepare, 2 commit with acts in io_in). */
-static int run_mutua(struct staffd *d, const Mutua__StaffRequest *q, const uint8_t *io_in,
-		     size_t io_in_len, struct run *res)
+static void running_close(struct running *r)
 {
-	char dir[PATH_MAX + 32];
-	int fo = -1, fe = -1, fio = -1, rc = -1;
-	memset(res, 0, sizeof *res);
-	snprintf(dir, sizeof dir, "%s/staff-run.XXXXXX", d->home);
-	if (!mkdtemp(dir))
-		return err_set("cannot make a directory to run in: %s", strerror(errno));
+	if (r->fo >= 0)
+		close(r->fo);
+	if (r->fe >= 0)
+		close(r->fe);
+	if (r->fio >= 0)
+		close(r->fio);
+	r->fo = r->fe = r->fio = -1;
+	if (r->dir[0])
+		rm_dir(r->dir);
+	r->dir[0] = 0;
+	if (r->q)
+		mutua__staff_request__free_unpacked(r->q, NULL);
+	r->q = NULL;
+	r->pid = 0;
+}
+
+/* Starts mutua for q (mode 1 prepare, 2 commit with acts in io_in) into
+ * d->run, which owns q from here on. 0, or -1 (q freed). */
+static int run_start(struct staffd *d, Mutua__StaffRequest *q, const uint8_t *io_in,
+		     size_t io_in_len)
+{
+	struct running *r = &d->run;
+	memset(r, 0, sizeof *r);
+	r->fo = r->fe = r->fio = -1;
+	r->q = q;
+	snprintf(r->dir, sizeof r->dir, "%s/staff-run.XXXXXX", d->home);
+	if (!mkdtemp(r->dir)) {
+		err_set("cannot make a directory to run in: %s", strerror(errno));
+		r->dir[0] = 0;
+		goto fail;
+	}
 	for (size_t i = 0; i < q->n_files; i++) {
 		char path[PATH_MAX + 100];
-		snprintf(path, sizeof path, "%s/%s", dir, q->files[i]->name);
+		snprintf(path, sizeof path, "%s/%s", r->dir, q->files[i]->name);
 		int f = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (f < 0 || write_all(f, q->files[i]->data.data, q->files[i]->data.len)) {
 			if (f >= 0)
 				close(f);
 			err_set("cannot write a file sent: %s", strerror(errno));
-			goto out;
+			goto fail;
 		}
 		close(f);
 	}
-	if ((fo = memfd("staff-out")) < 0 || (fe = memfd("staff-err")) < 0 ||
-	    (fio = memfd("staff-io")) < 0 || (io_in_len && write_all(fio, io_in, io_in_len))) {
+	if ((r->fo = memfd("staff-out")) < 0 || (r->fe = memfd("staff-err")) < 0 ||
+	    (r->fio = memfd("staff-io")) < 0 || (io_in_len && write_all(r->fio, io_in, io_in_len))) {
 		err_set("cannot make the command's outputs: %s", strerror(errno));
-		goto out;
+		goto fail;
 	}
 	/* argv: mutua --home HOME [--json] ARGS... */
 	char *argv[ARGS_MAX + 6];
@@ -341,12 +384,12 @@ static int run_mutua(struct staffd *d, const Mutua__StaffRequest *q, const uint8
 	pid_t pid = fork();
 	if (pid < 0) {
 		err_set("cannot fork: %s", strerror(errno));
-		goto out;
+		goto fail;
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, 0) < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0 ||
-		    dup2(fio, 3) < 0 || chdir(dir))
+		if (null < 0 || dup2(null, 0) < 0 || dup2(r->fo, 1) < 0 || dup2(r->fe, 2) < 0 ||
+		    dup2(r->fio, 3) < 0 || chdir(r->dir))
 			_exit(127);
 		for (int fd = 4; fd < 1024; fd++)
 			close(fd);
@@ -375,31 +418,39 @@ static int run_mutua(struct staffd *d, const Mutua__StaffRequest *q, const uint8
 		execv(d->mutua, argv);
 		_exit(127);
 	}
+	r->pid = pid;
+	r->deadline = clock_now_ms() + STAFF_EXEC_MS;
+	return 0;
+fail:
+	running_close(r);
+	return -1;
+}
+
+/* Whether the running command has ended (killed past its time): 1 with
+ * res filled, 0 while it runs. */
+static int run_end(struct staffd *d, int64_t now, struct run *res)
+{
+	struct running *r = &d->run;
 	int status = 0;
-	int64_t deadline = clock_now_ms() + STAFF_EXEC_MS;
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR) {
-			status = -1;
-			break;
-		}
-		if (clock_now_ms() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			status = -2;
-			break;
-		}
-		usleep(2000);
+	pid_t w = waitpid(r->pid, &status, WNOHANG);
+	if (w == 0 && now <= r->deadline)
+		return 0;
+	if (w == 0) {
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, &status, 0);
+		status = -2;
+	} else if (w < 0) {
+		status = -1;
 	}
-	res->out = slurp(fo, STAFF_OUTPUT_MAX, &res->out_len);
-	res->err = slurp(fe, STAFF_OUTPUT_MAX, &res->err_len);
-	res->io = slurp(fio, STAFF_OUTPUT_MAX, &res->io_len);
+	memset(res, 0, sizeof *res);
+	res->out = slurp(r->fo, STAFF_OUTPUT_MAX, &res->out_len);
+	res->err = slurp(r->fe, STAFF_OUTPUT_MAX, &res->err_len);
+	res->io = slurp(r->fio, STAFF_OUTPUT_MAX, &res->io_len);
+	const char *what = r->q->args[0];
 	if (status == -2) {
 		res->status = 1;
 		log_limited(LOG_WARN, "staff-timeout", "staff: '%s' ran longer than %d s: stopped",
-			    q->args[0], STAFF_EXEC_MS / 1000);
+			    what, STAFF_EXEC_MS / 1000);
 		free(res->err);
 		res->err = (uint8_t *)strdup("mutua: the node stopped the command: it ran too "
 					     "long\n");
@@ -412,22 +463,13 @@ static int run_mutua(struct staffd *d, const Mutua__StaffRequest *q, const uint8
 		res->status = WEXITSTATUS(status);
 	}
 	char path[PATH_MAX + 100];
-	snprintf(path, sizeof path, "%s/" OUT_FILE, dir);
+	snprintf(path, sizeof path, "%s/" OUT_FILE, r->dir);
 	int f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (f >= 0) {
 		res->file = slurp(f, STAFF_OUTPUT_MAX, &res->file_len);
 		close(f);
 	}
-	rc = 0;
-out:
-	if (fo >= 0)
-		close(fo);
-	if (fe >= 0)
-		close(fe);
-	if (fio >= 0)
-		close(fio);
-	rm_dir(dir);
-	return rc;
+	return 1;
 }
 
 /* The bodies prepare captured: len(u32 LE) | Body, each at most one
@@ -462,9 +504,9 @@ static void refuse(const char *uid, const char *what, const char **cmd, uint8_t 
 	*owned = 1;
 }
 
-void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *frames,
-		   const size_t *lens, int n, const char **cmd, uint8_t **out, size_t *out_len,
-		   int *owned)
+int staffd_start(struct staffd *d, const char *uid, const uint8_t *const *frames,
+		 const size_t *lens, int n, const char **cmd, uint8_t **out, size_t *out_len,
+		 int *owned)
 {
 	uint8_t xkey[32], key[32], deleg[32];
 	char why[300], msg[400];
@@ -473,24 +515,24 @@ void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *fram
 	*out_len = 0;
 	if (strncmp(uid, STAFF_UID_PREFIX, 6) != 0 || hex_decode(xkey, 32, uid + 6)) {
 		refuse(uid, "not a staff connection", cmd, out, out_len, owned);
-		return;
+		return 0;
 	}
 	if (n >= 1 && lens[0] == 5 && memcmp(frames[0], "STAFF", 5) == 0 && n != 2) {
 		refuse(uid, "malformed STAFF message: it has two frames, STAFF and the request",
 		       cmd, out, out_len, owned);
-		return;
+		return 0;
 	}
 	if (n != 2 || lens[0] != 5 || memcmp(frames[0], "STAFF", 5) != 0) {
 		/* HELLO, GET, PUSH...: a staff key never replicates */
 		refuse(uid, "a staff connection only sends STAFF requests: it does not "
 		       "replicate", cmd, out, out_len, owned);
-		return;
+		return 0;
 	}
 	int wait = bucket_take(d, xkey);
 	if (wait) {
 		snprintf(msg, sizeof msg, "too many requests: wait %d s", wait);
 		refuse(uid, msg, cmd, out, out_len, owned);
-		return;
+		return 0;
 	}
 	/* per request: a revocation or an expiry since the connection counts */
 	int may = staff_by_xkey(d->store, d->member, xkey, clock_now_ms(), key, deleg, why,
@@ -499,13 +541,13 @@ void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *fram
 		snprintf(msg, sizeof msg, "this key acts for this member no more: %s",
 			 may < 0 ? "the store cannot tell" : why);
 		refuse(uid, msg, cmd, out, out_len, owned);
-		return;
+		return 0;
 	}
 	Mutua__StaffRequest *q;
 	if (staffd_check_request(frames[1], lens[1], &q)) {
 		snprintf(msg, sizeof msg, "bad request: %s", err_msg());
 		refuse(uid, msg, cmd, out, out_len, owned);
-		return;
+		return 0;
 	}
 	int64_t until;
 	if (store_appends_held(d->store, &until) == 1) {
@@ -514,7 +556,7 @@ void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *fram
 			 "after a start: try again in %lld s", (long long)(s > 0 ? s : 1));
 		mutua__staff_request__free_unpacked(q, NULL);
 		refuse(uid, msg, cmd, out, out_len, owned);
-		return;
+		return 0;
 	}
 	/* commit: the acts, each with the key and delegation the node names */
 	uint8_t *acts = NULL;
@@ -522,7 +564,7 @@ void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *fram
 	if (q->n_sigs && !(acts = malloc(acts_len))) {
 		mutua__staff_request__free_unpacked(q, NULL);
 		refuse(uid, "out of memory", cmd, out, out_len, owned);
-		return;
+		return 0;
 	}
 	for (size_t i = 0; i < q->n_sigs; i++) {
 		uint8_t *a = acts + i * ACT_SIZE;
@@ -532,15 +574,33 @@ void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *fram
 			a[64 + j] = (uint8_t)(q->sigs[i]->nonce >> (8 * j));
 		memcpy(a + 72, q->sigs[i]->sig.data, 64);
 	}
-	struct run res;
-	int rc = run_mutua(d, q, acts, acts_len, &res);
+	int rc = run_start(d, q, acts, acts_len); /* owns q from here */
 	free(acts);
 	if (rc) {
 		snprintf(msg, sizeof msg, "the node cannot run the command: %s", err_msg());
-		mutua__staff_request__free_unpacked(q, NULL);
 		refuse(uid, msg, cmd, out, out_len, owned);
-		return;
+		return 0;
 	}
+	memcpy(d->run.key, key, 32);
+	memcpy(d->run.deleg, deleg, 32);
+	return 1;
+}
+
+int staffd_busy(const struct staffd *d)
+{
+	return d->run.pid > 0;
+}
+
+int staffd_finish(struct staffd *d, int64_t now, const char **cmd, uint8_t **out,
+		  size_t *out_len, int *owned)
+{
+	struct run res;
+	*owned = 0;
+	*out = NULL;
+	*out_len = 0;
+	if (!staffd_busy(d) || !run_end(d, now, &res))
+		return 0;
+	Mutua__StaffRequest *q = d->run.q;
 	Mutua__StaffReply r = MUTUA__STAFF_REPLY__INIT;
 	ProtobufCBinaryData bodies[SIGS_MAX];
 	r.status = res.status;
@@ -564,7 +624,7 @@ void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *fram
 		}
 	}
 	r.has_delegation = 1;
-	r.delegation.data = deleg;
+	r.delegation.data = d->run.deleg;
 	r.delegation.len = 32;
 	if (res.file) {
 		r.has_file = 1;
@@ -572,7 +632,7 @@ void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *fram
 		r.file.len = res.file_len;
 	}
 	char hex[HEX_ID_LEN + 1];
-	hex_encode(hex, key, 32);
+	hex_encode(hex, d->run.key, 32);
 	log_msg(LOG_INFO, "staff %.16s: %s %s: status %d%s", hex, q->mode == 1 ? "prepare" : "commit",
 		q->args[0], r.status, r.n_bodies ? " (entries to sign)" : "");
 	size_t len = mutua__staff_reply__get_packed_size(&r);
@@ -582,8 +642,11 @@ void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *fram
 		*cmd = "STAFFREPLY";
 		*owned = 1;
 	} else {
-		refuse(uid, "out of memory", cmd, out, out_len, owned);
+		*cmd = "ERROR";
+		*out = (uint8_t *)"out of memory";
+		*out_len = strlen("out of memory");
 	}
 	run_free(&res);
-	mutua__staff_request__free_unpacked(q, NULL);
+	running_close(&d->run);
+	return 1;
 }

@@ -52,14 +52,24 @@ void staffd_free(struct staffd **d);
 int staffd_admit(struct staffd *d, const uint8_t xkey[32], char *uid, size_t uid_len,
 		 char *why, size_t why_len);
 
-/* One message of a staff connection (frames after the routing id): the
- * reply's command ("STAFFREPLY" or "ERROR") and its data (malloc'd, or
- * static text for ERROR: *owned says which). Refusals are logged once. */
-void staffd_handle(struct staffd *d, const char *uid, const uint8_t *const *frames,
-		   const size_t *lens, int n, const char **cmd, uint8_t **out, size_t *out_len,
-		   int *owned);
+/* One message of a staff connection (frames after the routing id):
+ * either its reply is ready at once, a refusal (0: *cmd "ERROR" and its
+ * text, static: *owned 0), or the command starts running (1) and its
+ * reply comes from staffd_finish. One command runs at a time: call it
+ * only when !staffd_busy. Refusals are logged once. The node never waits
+ * for a command: replication goes on while it runs. */
+int staffd_start(struct staffd *d, const char *uid, const uint8_t *const *frames,
+		 const size_t *lens, int n, const char **cmd, uint8_t **out, size_t *out_len,
+		 int *owned);
+/* 1 while a command runs. */
+int staffd_busy(const struct staffd *d);
+/* 1 when the running command has ended (or was stopped after
+ * STAFF_EXEC_MS): its reply's command ("STAFFREPLY" or "ERROR") and data
+ * (malloc'd when *owned). 0 while it runs, or when none runs. */
+int staffd_finish(struct staffd *d, int64_t now, const char **cmd, uint8_t **out,
+		  size_t *out_len, int *owned);
 
-/* Parses a request as staffd_handle does (bounds, args, files): 0, or -1
+/* Parses a request as staffd_start does (bounds, args, files): 0, or -1
  * with err_set. For the fuzz target. */
 int staffd_check_request(const uint8_t *buf, size_t len, Mutua__StaffRequest **out);
 

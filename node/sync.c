@@ -69,6 +69,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define ZAP_DOMAIN "mutua"
 #define HOLD_RECHECK_MS 600000 /* a feed held for its budget is asked again */
 #define STAFF_QUEUE_MAX 16 /* staff requests waiting to run */
+#define STAFF_LOOK_MS 5     /* how often a running staff command is looked at */
 
 struct peer {
 	int outbound;
@@ -162,6 +163,9 @@ struct syncer {
 		int n;
 	} staffq[STAFF_QUEUE_MAX];
 	int nstaffq;
+	/* the request whose command runs (staffd_busy): where its reply goes */
+	uint8_t staff_rid[256];
+	size_t staff_rid_len;
 };
 
 static const char *peer_label(const struct peer *p)
@@ -1500,28 +1504,42 @@ static void staff_queue(struct syncer *sy, const uint8_t *rid, size_t rlen, cons
 	sy->nstaffq++;
 }
 
-/* Runs the staff requests waiting, when no round's transaction is open. */
+/* Sends the reply of the staff command that ended, if one did, then
+ * starts the requests waiting (one command at a time; refusals are
+ * answered at once), when no round's transaction is open. Never waits
+ * for a command. How many requests were answered or started. */
 static int staff_run(struct syncer *sy)
 {
 	int ran = 0;
-	if (sy->txn)
-		return 0;
-	for (int i = 0; i < sy->nstaffq; i++) {
-		struct staff_msg *m = &sy->staffq[i];
-		const char *cmd;
-		uint8_t *out;
-		size_t len;
-		int owned;
-		staffd_handle(sy->staff, m->uid, (const uint8_t *const *)m->frames, m->lens,
-			      m->n, &cmd, &out, &len, &owned);
-		send_rid(sy, m->rid, m->rid_len, cmd, out ? out : (uint8_t *)"", out ? len : 0);
+	const char *cmd;
+	uint8_t *out;
+	size_t len;
+	int owned;
+	if (staffd_finish(sy->staff, clock_now_ms(), &cmd, &out, &len, &owned)) {
+		send_rid(sy, sy->staff_rid, sy->staff_rid_len, cmd, out, len);
 		if (owned)
 			free(out);
-		free(m->frames[0]);
-		free(m->frames[1]);
 		ran++;
 	}
-	sy->nstaffq = 0;
+	if (sy->txn)
+		return ran;
+	while (sy->nstaffq && !staffd_busy(sy->staff)) {
+		struct staff_msg *m = &sy->staffq[0];
+		if (staffd_start(sy->staff, m->uid, (const uint8_t *const *)m->frames, m->lens, m->n,
+				 &cmd, &out, &len, &owned)) {
+			memcpy(sy->staff_rid, m->rid, m->rid_len);
+			sy->staff_rid_len = m->rid_len;
+		} else {
+			send_rid(sy, m->rid, m->rid_len, cmd, out ? out : (uint8_t *)"",
+				 out ? len : 0);
+			if (owned)
+				free(out);
+		}
+		free(m->frames[0]);
+		free(m->frames[1]);
+		memmove(&sy->staffq[0], &sy->staffq[1], --sy->nstaffq * sizeof sy->staffq[0]);
+		ran++;
+	}
 	return ran;
 }
 
@@ -2066,6 +2084,9 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 		items[n] = (zmq_pollitem_t){p->mon, 0, ZMQ_POLLIN, 0};
 		owner[n++] = p;
 	}
+	/* a staff command runs: its end is looked for every few ms */
+	if (sy->staff && staffd_busy(sy->staff) && timeout_ms > STAFF_LOOK_MS)
+		timeout_ms = STAFF_LOOK_MS;
 	if (zmq_poll(items, n, timeout_ms) < 0 && errno != EINTR)
 		return err_set("poll: %s", zmq_strerror(errno));
 	for (int i = 0; i < n && !sy->fatal; i++) {
@@ -2084,7 +2105,7 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	}
 	if (end_round(sy))
 		return -1;
-	if (sy->nstaffq) {
+	if (sy->nstaffq || (sy->staff && staffd_busy(sy->staff))) {
 		events += staff_run(sy);
 		if (store_changed(sy)) /* what a staff person just did, at once */
 			syncer_announce(sy);
