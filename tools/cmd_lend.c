@@ -1075,12 +1075,16 @@ static struct ics_series *ics_series_find(struct ics_series *s, int n, const cha
 	return NULL;
 }
 
+static int calendar_print(struct ctx *c, struct window w, int ics);
+
 int cmd_calendar(struct ctx *c, int argc, char **argv)
 {
-	static const char use[] = "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics]";
+	static const char use[] =
+		"mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics] [--out FILE]";
 	struct window w = {0};
+	char *out = NULL;
 	int ics = 0, rc;
-	if ((rc = parse_window(argc, argv, &w, &ics, use, NULL, NULL)))
+	if ((rc = parse_window(argc, argv, &w, &ics, use, &out, NULL)))
 		return rc;
 	if (argc - optind > 1)
 		return usage(use);
@@ -1092,6 +1096,28 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 			return rc;
 		w.has_resource = 1;
 	}
+	if (!out)
+		return calendar_print(c, w, ics);
+	/* --out FILE: what would be printed, written whole or not at all */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len), *saved = stdout;
+	if (!mem)
+		return fail(EXIT_REFUSED, "out of memory");
+	stdout = mem; /* glibc: stdout is a variable the printing reads */
+	rc = calendar_print(c, w, ics);
+	fclose(mem);
+	stdout = saved;
+	if (rc == EXIT_OK && file_write_atomic(out, buf, len, 0644))
+		rc = fail_err(EXIT_REFUSED, NULL);
+	free(buf);
+	return rc;
+}
+
+/* The calendar over w, as a table or (ics) an iCalendar feed, on stdout. */
+static int calendar_print(struct ctx *c, struct window w, int ics)
+{
+	int rc;
 	struct view_arg args[] = {VIEW_INT(w.from), VIEW_INT(w.to),
 				  w.has_resource ? VIEW_ID(w.resource) : VIEW_NULL, VIEW_ID(c->me)};
 	if (!ics) {

@@ -638,6 +638,17 @@ borrow_as() {
 	[[ $unfolded == *"deux lignes\\nici"* ]]
 	[[ $unfolded == *"accepted. ${long_note//,/\\,}"$'\n'* ]] # whole, not cut
 	iconv -f UTF-8 -t UTF-8 "$T/cal.ics" >/dev/null
+	# --out FILE: the same feed (but its DTSTAMP), and the table too; a
+	# folder that is not there: exit 1, one line, nothing written
+	run -0 mutua --home "$A" calendar --ics --out "$T/out.ics"
+	[ -z "$output" ]
+	diff <(grep -v '^DTSTAMP' "$T/cal.ics") <(grep -v '^DTSTAMP' "$T/out.ics")
+	mutua --home "$A" calendar >"$T/cal.txt"
+	mutua --home "$A" calendar --out "$T/out.txt"
+	cmp "$T/cal.txt" "$T/out.txt"
+	run -1 mutua --home "$A" calendar --ics --out "$T/none/out.ics"
+	[ "${#lines[@]}" -eq 1 ] && [[ $output == *"cannot create"* ]]
+	[ ! -e "$T/none" ]
 	# one resource, and a window
 	run -0 mutua --home "$A" calendar "$VAN" --ics --from 2026-12-06
 	[ "$(grep -c $'^BEGIN:VEVENT\r$' <<<"$output")" -eq 1 ]
