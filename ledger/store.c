@@ -56,9 +56,12 @@ struct store {
 	 * transaction is open (it is never committed) */
 	struct store_staff_hooks staff;
 	int outer;
-	/* store_act_as: the staff person whose act every append carries */
+	/* store_act_as: the staff person whose act every append carries
+	 * (through the staff hooks' act), and the act it signed last */
 	const struct key *act_key;
 	uint8_t act_delegation[ENTRY_ID_BYTES];
+	Mutua__StaffAct act;
+	uint8_t act_sig[KEY_SIG_BYTES];
 };
 
 /* The WAL checkpointer thread (store_checkpoint_apart). */
@@ -1247,25 +1250,19 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 	int64_t now = clock_now_ms();
 	b->time = b->time > now ? b->time : now;
 	b->time = b->time > head.time ? b->time : head.time;
-	/* a staff client's commit: the act it signed for this append */
-	if (s->staff.act && s->staff.act(s->staff.arg, b))
+	/* a staff person's act for this append: signed beforehand by a staff
+	 * client (its commit), or now by the person signed in (store_act_as) */
+	Mutua__StaffAct *given = b->staff;
+	if (s->staff.act && s->staff.act(s->staff.arg, b)) {
+		b->staff = given;
 		goto fail;
+	}
 	/* invariant 11: a vote the count would not take is refused (decided
 	 * before this vote is folded: the count may pass the proposal on it) */
 	/* what this node signs keeps the text rule of today (text.h) */
-	if (entry_check_new(b))
-		goto fail;
-	/* a staff person acting through this handle (store_act_as) signs
-	 * the payload as it stands now, for this feed */
-	Mutua__StaffAct act;
-	uint8_t act_sig[KEY_SIG_BYTES];
-	int own_act = !b->staff && s->act_key;
-	if (own_act && staff_act_sign(b, s->act_key, s->act_delegation, 0, &act, act_sig))
-		goto fail;
-	int rc = entry_seal(&e, k, b);
-	if (own_act)
-		b->staff = NULL; /* the act was this call's: the caller's body holds none */
-	if (rc)
+	int sealed = entry_check_new(b) || entry_seal(&e, k, b);
+	b->staff = given; /* a hook's act was this call's: the body is left as given */
+	if (sealed)
 		goto fail;
 	if (b->payload_case == MUTUA__BODY__PAYLOAD_VOTE &&
 	    governance_vote_check(s, b->vote->proposal.data, b->time))
@@ -1310,12 +1307,23 @@ fail:
 	return -1;
 }
 
+/* store_act_as's act hook: the person's act over the payload as it
+ * stands, for this feed, a fresh nonce each time. */
+static int act_as_sign(void *arg, Mutua__Body *b)
+{
+	struct store *s = arg;
+	b->staff = NULL;
+	return staff_act_sign(b, s->act_key, s->act_delegation, 0, &s->act, s->act_sig);
+}
+
 void store_act_as(struct store *s, const struct key *staff,
 		  const uint8_t delegation[ENTRY_ID_BYTES])
 {
+	struct store_staff_hooks h = {.act = act_as_sign, .arg = s};
 	s->act_key = staff;
 	if (staff)
 		memcpy(s->act_delegation, delegation, ENTRY_ID_BYTES);
+	store_staff_hooks(s, staff ? &h : NULL);
 }
 
 /* The cached statement sql with (author, seq) bound to ?1 and ?2. */

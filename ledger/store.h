@@ -91,12 +91,13 @@ int store_fork_point(struct store *s, const uint8_t author[KEY_ID_BYTES], uint64
  * caller rolls back. Inside one held by another owner it is refused. */
 int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		 uint8_t id_out[ENTRY_ID_BYTES]);
-/* From now on, every store_append on this handle whose body carries no act
- * carries one signed by staff under delegation (staff_act_sign, a fresh
- * nonce each): a staff person acting through a client of the node (the
- * web page, node/web.c) signs what the ledger's own functions build, with
- * the same rules as any act. staff NULL: the member acts again. The key is
- * the caller's, kept until it calls this again. */
+/* From now on, every store_append on this handle carries an act signed by
+ * staff under delegation (staff_act_sign, a fresh nonce each): a staff
+ * person acting through a client of the node (the web page, node/web.c)
+ * signs what the ledger's own functions build, with the same rules as any
+ * act. It sets the handle's staff hooks (below: their act), replacing
+ * any. staff NULL: the member acts again, no hook. The key is the
+ * caller's, kept until it calls this again. */
 void store_act_as(struct store *s, const struct key *staff,
 		  const uint8_t delegation[ENTRY_ID_BYTES]);
 
