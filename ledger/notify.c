@@ -1,6 +1,7 @@
 /* notify.c - what needs this member's people. See notify.h. */
 #include "notify.h"
 #include "err.h"
+#include "staff.h"
 #include "store.h"
 #include "store_int.h"
 #include "view.h"
@@ -218,9 +219,7 @@ const struct view view_notify_to = {
 	"SELECT d.name AS name, c.email AS email FROM delegations d"
 	" JOIN staff_contacts c ON c.delegation = d.id"
 	" WHERE d.member = ?1 AND ',' || d.roles || ',' LIKE '%,' || ?2 || ',%'"
-	" AND (d.until_ms IS NULL OR d.until_ms >= ?3)"
-	" AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.delegation = d.id"
-	"  AND v.member = d.member)"
+	" AND " STAFF_IN_FORCE_SQL("d", "?3")
 	" GROUP BY c.email ORDER BY min(d.place)"};
 
 const struct view view_notify_counts = {

@@ -101,6 +101,16 @@ int staff_acts_ignored(struct store *s,
 				    const char *type, const char *key, const char *why),
 		       void *arg);
 
+/* SQL: delegation row d (of table delegations) is in force for its
+ * member's next entry at time t (an SQL expression, ms): no revocation
+ * of the member after it, and its until not past. What staff_may says at
+ * the end of the member's feed, as a filter for listings (who may be
+ * admitted, who is told); staff_may decides an entry. */
+#define STAFF_IN_FORCE_SQL(d, t) \
+	"(" d ".until_ms IS NULL OR " d ".until_ms >= " t ")" \
+	" AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.delegation = " d ".id" \
+	" AND r.member = " d ".member AND r.place > " d ".place)"
+
 /* Fold hook (inside the store's transaction): delegation, revocation. */
 int staff_fold(struct store *s, const struct entry *e);
 /* Invariant 11 for an entry just folded: 0, or -1 with the fold's reason

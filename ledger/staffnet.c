@@ -99,9 +99,8 @@ int staff_by_xkey(struct store *s, const uint8_t member[KEY_ID_BYTES],
 	int n = 0, rc;
 	/* the newest delegations first: the one a person acts under */
 	sqlite3_stmt *st = store_stmt(s, "SELECT d.id, d.key, d.mask FROM delegations d"
-		" WHERE d.member = ?1 AND d.xkey = ?2 AND (d.until_ms IS NULL OR d.until_ms >= ?3)"
-		" AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.delegation = d.id"
-		" AND r.member = d.member AND r.place > d.place) ORDER BY d.place DESC");
+		" WHERE d.member = ?1 AND d.xkey = ?2 AND " STAFF_IN_FORCE_SQL("d", "?3")
+		" ORDER BY d.place DESC");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
