@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,4 +70,36 @@ const char *i18n_pgettext(const char *ctx, const char *msgid)
 		return msgid;
 	const char *t = dgettext(MUTUA_DOMAIN, key);
 	return t == key ? msgid : t;
+}
+
+static locale_t loc_fr, loc_en;
+static pthread_once_t loc_once = PTHREAD_ONCE_INIT;
+
+static void locales_make(void)
+{
+	loc_fr = newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "fr_FR.UTF-8", (locale_t)0);
+	locale_t ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	loc_en = ctype ? newlocale(LC_MESSAGES_MASK, "C", ctype) : (locale_t)0;
+	if (ctype && !loc_en)
+		freelocale(ctype);
+}
+
+locale_t i18n_locale(const char *lang)
+{
+	pthread_once(&loc_once, locales_make);
+	locale_t l = !lang ? (locale_t)0
+		     : strcmp(lang, "fr") == 0 ? loc_fr
+		     : strcmp(lang, "en") == 0 ? loc_en
+					       : (locale_t)0;
+	return l ? l : LC_GLOBAL_LOCALE;
+}
+
+const char *i18n_lang(void)
+{
+	const char *m = setlocale(LC_MESSAGES, NULL), *l = getenv("LANGUAGE");
+	/* gettext reads LANGUAGE first, unless the messages' locale is C */
+	int c = !m || strcmp(m, "C") == 0 || strcmp(m, "POSIX") == 0 || strncmp(m, "C.", 2) == 0;
+	if (!c && l && *l)
+		m = l;
+	return !c && strncmp(m, "fr", 2) == 0 ? "fr" : "en";
 }

@@ -12,6 +12,7 @@
 #define MUTUA_I18N_H
 
 #include <libintl.h>
+#include <locale.h>
 
 #define MUTUA_DOMAIN "mutua"
 #define _(s) dgettext(MUTUA_DOMAIN, s)
@@ -29,5 +30,13 @@ void i18n_init(void);
 const char *i18n_dir(void);
 /* msgid in context ctx, translated (pgettext with run-time strings). */
 const char *i18n_pgettext(const char *ctx, const char *msgid);
+/* For uselocale() in one thread: messages in French ("fr") or in the
+ * sources' English ("en"), with UTF-8 text; LC_GLOBAL_LOCALE (the
+ * process's own) for NULL, anything else, or a system without that
+ * locale. Made once, shared by every thread, never freed. */
+locale_t i18n_locale(const char *lang);
+/* The language the process's messages are in: "fr" when its catalogue is
+ * the French one (LANGUAGE, else LC_MESSAGES, names French), else "en". */
+const char *i18n_lang(void);
 
 #endif

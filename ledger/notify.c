@@ -154,10 +154,21 @@ int notify_check_email(const char *addr)
 	return 0;
 }
 
-int notify_set_email(struct store *s, const uint8_t member[KEY_ID_BYTES],
-		     const uint8_t delegation[ENTRY_ID_BYTES], const char *addr)
+int notify_check_lang(const char *lang)
 {
-	if (addr && notify_check_email(addr))
+	if (strcmp(lang, "fr") && strcmp(lang, "en") && strcmp(lang, "auto"))
+		return err_set("'%s' is no language of the mails: write fr, en, or auto "
+			       "(mutuad's own)", lang);
+	return 0;
+}
+
+int notify_set_email(struct store *s, const uint8_t member[KEY_ID_BYTES],
+		     const uint8_t delegation[ENTRY_ID_BYTES], const char *addr, const char *lang)
+{
+	int keep = addr == NOTIFY_KEEP_ADDRESS;
+	if (!keep && addr && notify_check_email(addr))
+		return -1;
+	if (lang && notify_check_lang(lang))
 		return -1;
 	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM delegations WHERE id = ?1 AND member = ?2");
 	if (!st)
@@ -168,15 +179,26 @@ int notify_set_email(struct store *s, const uint8_t member[KEY_ID_BYTES],
 	sqlite3_reset(st);
 	if (rc <= 0)
 		return rc < 0 ? -1 : err_set("no such delegation of this member");
-	st = store_stmt(s, addr ? "INSERT INTO staff_contacts(delegation, email) VALUES (?1, ?2)"
-				  " ON CONFLICT(delegation) DO UPDATE SET email = excluded.email"
-				: "DELETE FROM staff_contacts WHERE delegation = ?1");
+	/* ?3: the language, NULL for mutuad's own; ?4: whether it is set */
+	st = store_stmt(s, keep ? "UPDATE staff_contacts SET lang = ?3 WHERE delegation = ?1"
+			  : addr ? "INSERT INTO staff_contacts(delegation, email, lang)"
+				   " VALUES (?1, ?2, ?3) ON CONFLICT(delegation) DO UPDATE SET"
+				   " email = excluded.email,"
+				   " lang = CASE WHEN ?4 THEN excluded.lang ELSE lang END"
+				 : "DELETE FROM staff_contacts WHERE delegation = ?1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, delegation, ENTRY_ID_BYTES, SQLITE_STATIC);
-	if (addr)
+	if (!keep && addr)
 		sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
-	return store_step_done(s, st);
+	if (lang && strcmp(lang, "auto"))
+		sqlite3_bind_text(st, 3, lang, -1, SQLITE_STATIC);
+	if (!keep && addr)
+		sqlite3_bind_int(st, 4, lang != NULL);
+	if ((rc = store_step_done(s, st)) || !keep)
+		return rc;
+	return sqlite3_changes(store_db(s)) ? 0 : err_set("this delegation has no address: give one "
+					      "with its language (mutua staff email NAME ADDRESS --lang LANG)");
 }
 
 const struct view view_notice = {
@@ -216,8 +238,8 @@ const struct view view_notice = {
 
 const struct view view_notify_to = {
 	"people to notify",
-	"SELECT d.name AS name, c.email AS email FROM delegations d"
-	" JOIN staff_contacts c ON c.delegation = d.id"
+	"SELECT d.name AS name, c.email AS email, c.lang AS lang, min(d.place) AS place"
+	" FROM delegations d JOIN staff_contacts c ON c.delegation = d.id"
 	" WHERE d.member = ?1 AND ',' || d.roles || ',' LIKE '%,' || ?2 || ',%'"
 	" AND " STAFF_IN_FORCE_SQL("d", "?3")
 	" GROUP BY c.email ORDER BY min(d.place)"};

@@ -79,10 +79,18 @@ int notify_done(struct store *s, const char *key, enum notify_channel ch,
  * '@' with text on both sides, at most 254 bytes, printable, no space,
  * comma, quote, angle bracket or control character; else -1 with why. */
 int notify_check_email(const char *addr);
+/* 0 when lang names a language mails can be written in: "fr", "en", or
+ * "auto" (mutuad's own); else -1 with why. */
+int notify_check_lang(const char *lang);
 /* Sets (addr) or clears (NULL) the address of a delegation of this
- * member. Refused when the delegation is not the member's. */
+ * member, and the language of its mails: lang "fr" or "en", "auto" for
+ * mutuad's own, NULL to keep what it was (mutuad's own for a new one).
+ * Refused when the delegation is not the member's, or when only the
+ * language is set (addr NULL, lang given) and it has no address. */
 int notify_set_email(struct store *s, const uint8_t member[KEY_ID_BYTES],
-		     const uint8_t delegation[ENTRY_ID_BYTES], const char *addr);
+		     const uint8_t delegation[ENTRY_ID_BYTES], const char *addr, const char *lang);
+/* Sets the language alone (notify_set_email with the address kept). */
+#define NOTIFY_KEEP_ADDRESS ((const char *)1)
 
 /* Read models (view.h). */
 /* One notice, what a mail or the hook says: ?1 its key; columns key,
@@ -93,7 +101,8 @@ int notify_set_email(struct store *s, const uint8_t member[KEY_ID_BYTES],
  * proposal still open) and event_json (the hook's object). */
 extern const struct view view_notice;
 /* The addresses of member ?1's people in force at ?3 (ms) whose roles
- * include ?2 ('lend', 'borrow', 'admin'): name, email. */
+ * include ?2 ('lend', 'borrow', 'admin'): name, email, lang (fr, en, or NULL
+ * for mutuad's own), place; one row per address. */
 extern const struct view view_notify_to;
 /* Counts for mutua status: due, sent, failed, the last error and when. */
 extern const struct view view_notify_counts;

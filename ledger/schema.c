@@ -406,11 +406,13 @@
  *     reopens   when the feed's own times let an entry in again (NULL:
  *               once the federation raises the budget)
  *
- * staff_contacts(delegation BLOB PRIMARY KEY, email TEXT)
+ * staff_contacts(delegation BLOB PRIMARY KEY, email TEXT, lang TEXT)
  *   The e-mail addresses of the people this member delegated to (mutua
  *   staff add --email, mutua staff email): node-local, never signed, so
  *   they can be changed and erased; a reindex keeps them (version 11).
  *     delegation  the delegation's entry id; email, its person's address
+ *     lang        the language of their mails, 'fr' or 'en'; NULL for
+ *                 mutuad's own (--lang, version 14)
  *
  * notices(key TEXT PRIMARY KEY, event TEXT, role TEXT, subject BLOB,
  *         created INTEGER, mail TEXT, mail_tries INTEGER, mail_next INTEGER,
@@ -671,6 +673,7 @@
  *  12  acts and its indexes acts_member_key (a key's nonces for a member)
  *      and acts_delegation (issue 17, staff.h). Filled by a refold
  *  13  web_accounts (webauth.h): node-local
+ *  14  staff_contacts.lang (notify.h): node-local
  */
 #include "schema.h"
 
@@ -961,6 +964,9 @@ static const char v13_sql[] =
 	" nonce BLOB NOT NULL, sealed BLOB NOT NULL, token BLOB UNIQUE,"
 	" token_until INTEGER, created INTEGER NOT NULL);";
 
+/* The language of a person's mails (notify.h): node-local. */
+static const char v14_sql[] = "ALTER TABLE staff_contacts ADD COLUMN lang TEXT;";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -977,6 +983,7 @@ const struct schema_step schema_steps[] = {
 	{11, v11_sql, 0},
 	{12, v12_sql, 1},
 	{13, v13_sql, 0},
+	{14, v14_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -512,8 +512,8 @@ int staff_revoke(struct store *s, const struct key *k, const uint8_t delegation[
 
 const struct view view_staff = {
 	"staff",
-	"SELECT * FROM (SELECT " STAFF_COLS ", (SELECT c.email FROM staff_contacts c"
-	" WHERE c.delegation = d.id) AS email FROM delegations d WHERE d.member = ?1)"
+	"SELECT * FROM (SELECT " STAFF_COLS ", c.email AS email, c.lang AS lang"
+	" FROM delegations d LEFT JOIN staff_contacts c ON c.delegation = d.id WHERE d.member = ?1)"
 	" WHERE ?2 OR revoked IS NULL ORDER BY since"};
 
 const struct view view_staff_all = {

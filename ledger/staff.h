@@ -177,7 +177,7 @@ extern const struct view view_staff_acts;
 /* Read models (view.h). The member's delegations: ?1 member, ?2 1 for the
  * revoked ones too. Columns name, roles, until, since (the delegation's
  * seq), revoked (the seq of the revocation that counts, NULL none),
- * reason, key, id, and email (this node's own record, notify.h). */
+ * reason, key, id, email and lang (this node's own record, notify.h). */
 extern const struct view view_staff;
 /* Every member's delegations, by member (the audit): member_name, member,
  * and the columns above. */

@@ -158,9 +158,17 @@ enum { C_KEY, C_EVENT, C_ROLE, C_REQUEST, C_RESOURCE, C_TITLE, C_OWNER, C_BORROW
        C_TO, C_QUANTITY, C_STATE, C_REASON, C_PROPOSAL, C_WHAT, C_DEADLINE, C_PROPOSER,
        C_CURRENT, C_JSON };
 
-/* The subject and the text of one event's mail, for the role. */
-static void mail_text(struct buf *b, struct view_rows *r, const char *role)
+/* The parts of one event's mail for the role, in the thread's language. */
+enum part { SUBJECT, TEXT, FOOTER };
+static void mail_text(struct buf *b, struct view_rows *r, const char *role, enum part part)
 {
+	if (part == FOOTER) {
+		put(b, "%s\r\n",
+		    _("mutuad, the node of your association in the Mutua federation. You receive "
+		      "this because your delegation has this role; ask your association to change "
+		      "it."));
+		return;
+	}
 	char from[CLOCK_BUF] = "", to[CLOCK_BUF] = "", dl[CLOCK_BUF] = "", subject[512];
 	const char *ev = col(r, C_EVENT), *title = col(r, C_TITLE), *id = col(r, C_REQUEST);
 	const char *other = strcmp(role, "lend") == 0 ? col(r, C_BORROWER) : col(r, C_OWNER);
@@ -214,11 +222,13 @@ static void mail_text(struct buf *b, struct view_rows *r, const char *role)
 		next = _("To vote: mutua vote %s yes|no|abstain (details: mutua proposals).");
 	}
 	int gov = !strcmp(role, "admin");
-	snprintf(subject, sizeof subject, sfmt, gov ? col(r, C_WHAT) : title);
-	put(b, "Subject: [Mutua] ");
-	put_header_text(b, subject);
-	put(b, "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-	       "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n");
+	if (part == SUBJECT) {
+		snprintf(subject, sizeof subject, sfmt, gov ? col(r, C_WHAT) : title);
+		put(b, "Subject: [Mutua] ");
+		put_header_text(b, subject);
+		put(b, "\r\n");
+		return;
+	}
 	if (gov) {
 		put(b, _("Proposal: %s, by %s."), col(r, C_WHAT), col(r, C_PROPOSER));
 		put(b, "\r\n");
@@ -236,9 +246,43 @@ static void mail_text(struct buf *b, struct view_rows *r, const char *role)
 		put(b, "\r\n");
 		put(b, next, id);
 	}
-	put(b, "\r\n\r\n-- \r\n%s\r\n",
-	    _("mutuad, the node of your association in the Mutua federation. You receive this "
-	      "because your delegation has this role; ask your association to change it."));
+	put(b, "\r\n\r\n");
+}
+
+/* The languages of a mail's readers, French first: a bit each. */
+enum { LANG_FR = 1, LANG_EN = 2 };
+static const char *const lang_names[] = {"fr", "en"};
+
+static int lang_bit(const char *lang)
+{
+	if (!lang) /* mutuad's own */
+		lang = i18n_lang();
+	return strcmp(lang, "fr") == 0 ? LANG_FR : LANG_EN;
+}
+
+/* The headers from the subject on and the text, in each language of
+ * langs (a section each, French first; the subject in the first), then
+ * the signature in each. */
+static void mail_write(struct buf *b, struct view_rows *r, const char *role, int langs)
+{
+	static const enum part parts[] = {SUBJECT, TEXT, FOOTER};
+	for (size_t k = 0; k < sizeof parts / sizeof *parts; k++) {
+		if (parts[k] == TEXT)
+			put(b, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+			       "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n"
+			       "\r\n");
+		if (parts[k] == FOOTER)
+			put(b, "-- \r\n");
+		for (int i = 0; i < 2; i++) {
+			if (!(langs & (1 << i)))
+				continue;
+			locale_t old = uselocale(i18n_locale(lang_names[i]));
+			mail_text(b, r, role, parts[k]);
+			uselocale(old);
+			if (parts[k] == SUBJECT)
+				break;
+		}
+	}
 }
 
 /* The message for the current notice into n->msg: 1 made, 0 nobody to
@@ -275,12 +319,16 @@ static int compose(struct notifier *n, struct store *s, const uint8_t me[KEY_ID_
 		    n->cfg.from[0] ? "" : host, "");
 		struct view_arg t[] = {VIEW_ID(me), VIEW_TEXT(n->cur.role), VIEW_INT(now)};
 		struct view_rows *p = view_open(s, &view_notify_to, t, 3, 0);
-		int prc = p ? 0 : -1;
-		while (p && (prc = view_next(p)) == 1)
+		int prc = p ? 0 : -1, langs = 0;
+		while (p && (prc = view_next(p)) == 1) {
 			put(&b, "%s%s", nto++ ? ",\r\n " : "", col(p, 1));
+			langs |= lang_bit(view_text(p, 2));
+		}
 		view_close(&p);
 		for (int i = 0; i < n->cfg.nto; i++)
 			put(&b, "%s%s", nto++ ? ",\r\n " : "", n->cfg.to[i]);
+		if (n->cfg.nto)
+			langs |= lang_bit(NULL);
 		if (prc < 0 || !nto) {
 			view_close(&r);
 			free(b.p);
@@ -289,7 +337,7 @@ static int compose(struct notifier *n, struct store *s, const uint8_t me[KEY_ID_
 		put(&b, "\r\n");
 		put_date(&b, now);
 		put(&b, "Message-ID: <%s.%lld@mutua>\r\n", n->cur.key, (long long)now);
-		mail_text(&b, r, n->cur.role);
+		mail_write(&b, r, n->cur.role, langs);
 	}
 	view_close(&r);
 	if (b.over) {

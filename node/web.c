@@ -61,7 +61,6 @@ struct web {
 	char root[PATH_MAX + 16], store_path[PATH_MAX], listen[256];
 	const struct key *member_key;
 	uint8_t member[KEY_ID_BYTES];
-	locale_t fr, en;
 	pthread_mutex_t mu; /* sessions, tries, stores */
 	struct session *sessions[WEB_SESSIONS_MAX];
 	struct tries tries[TRIES_MAX];
@@ -1047,7 +1046,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	}
 	struct call c = {.w = w, .conn = conn, .method = method};
 	c.lang_en = prefers_english(conn);
-	locale_t old = uselocale(c.lang_en ? w->en : w->fr);
+	/* messages: French (with UTF-8 text) or the English of the sources */
+	locale_t old = uselocale(i18n_locale(c.lang_en ? "en" : "fr"));
 	enum MHD_Result rc;
 	if (strncmp(url, "/api/", 5) == 0)
 		rc = api(&c, url, rq);
@@ -1144,14 +1144,6 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 	w->member_key = member_key;
 	memcpy(w->member, member, KEY_ID_BYTES);
 	pthread_mutex_init(&w->mu, NULL);
-	/* messages: French (with UTF-8 text) or the English of the sources */
-	w->fr = newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "fr_FR.UTF-8", (locale_t)0);
-	locale_t ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	w->en = ctype ? newlocale(LC_MESSAGES_MASK, "C", ctype) : NULL;
-	if (!w->fr)
-		w->fr = duplocale(LC_GLOBAL_LOCALE);
-	if (!w->en)
-		w->en = duplocale(LC_GLOBAL_LOCALE);
 	w->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handle, w,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
@@ -1181,10 +1173,6 @@ void web_stop(struct web **wp)
 	for (int i = 0; i < WEB_SESSIONS_MAX; i++)
 		if (w->sessions[i])
 			session_free(w->sessions[i]);
-	if (w->fr)
-		freelocale(w->fr);
-	if (w->en)
-		freelocale(w->en);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 	*wp = NULL;

@@ -23,10 +23,12 @@
 
 static const char use[] =
 	"mutua staff add CARD --name NAME --role borrow|lend|admin [--role ...] [--until DATE]\n"
-	"                 [--endpoint URL] [--email ADDRESS]\n"
+	"                 [--endpoint URL] [--email ADDRESS [--lang fr|en|auto]]\n"
 	"       mutua staff add --web --email ADDRESS --name NAME --role ROLE [--role ...] [--until DATE]\n"
+	"                 [--lang fr|en|auto]\n"
 	"       mutua staff revoke NAME|ID [--reason TEXT]\n"
-	"       mutua staff email NAME|ID ADDRESS|--clear\n"
+	"       mutua staff email NAME|ID ADDRESS|--clear [--lang fr|en|auto]\n"
+	"       mutua staff email NAME|ID --lang fr|en|auto\n"
 	"       mutua staff list [--all]\n"
 	"       mutua staff init [--name NAME] [--invitation LINE | --node MEMBER@URL "
 	"--server-key KEY]";
@@ -86,7 +88,7 @@ static void web_address(const struct ctx *c, char *out, size_t n)
 
 /* staff add --web: the node makes the person's key and keeps it sealed
  * under a one-time token for the first sign-in (webauth.h) */
-static int staff_add_web(struct ctx *c, const char *email, const char *name,
+static int staff_add_web(struct ctx *c, const char *email, const char *lang, const char *name,
 			 const uint32_t *roles, size_t nroles, int64_t until)
 {
 	int rc;
@@ -98,7 +100,7 @@ static int staff_add_web(struct ctx *c, const char *email, const char *name,
 			clock_now_ms(), token, id))
 		return fail(EXIT_REFUSED, "staff add --web: %s", err_msg_local());
 	/* the address they sign in with is where their notifications go */
-	if (notify_set_email(c->store, c->me, id, email))
+	if (notify_set_email(c->store, c->me, id, email, lang))
 		return fail(EXIT_REFUSED, "the delegation is made, but its address was not kept: "
 				"%s (run 'mutua staff email %s ADDRESS')", err_msg_local(), name);
 	hex_encode(hex, id, ENTRY_ID_BYTES);
@@ -126,9 +128,10 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 		{"endpoint", required_argument, NULL, 'E'},
 		{"web", no_argument, NULL, 'w'},
 		{"email", required_argument, NULL, 'e'},
+		{"lang", required_argument, NULL, 'l'},
 		{0},
 	};
-	const char *name = NULL, *until_arg = NULL, *endpoint = NULL, *email = NULL;
+	const char *name = NULL, *until_arg = NULL, *endpoint = NULL, *email = NULL, *lang = NULL;
 	int web = 0;
 	uint32_t roles[ENTRY_ROLES_MAX + 1];
 	size_t nroles = 0;
@@ -147,6 +150,7 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 		case 'E': endpoint = optarg; break;
 		case 'w': web = 1; break;
 		case 'e': email = optarg; break;
+		case 'l': lang = optarg; break;
 		default: return usage(use);
 		}
 	}
@@ -160,6 +164,10 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 		return fail_err(EXIT_USAGE, "--endpoint");
 	if (email && notify_check_email(email))
 		return fail_err(EXIT_USAGE, "--email");
+	if (lang && !email)
+		return fail(EXIT_USAGE, "--lang is the language of the mails: give --email too");
+	if (lang && notify_check_lang(lang))
+		return fail_err(EXIT_USAGE, "--lang");
 	if (!name)
 		return missing("staff add", "--name", use);
 	if (!nroles)
@@ -178,7 +186,7 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 		return fail(EXIT_USAGE, "--until '%s' is no date between 2020-01-01 and 2200-01-01 "
 					"(YYYY-MM-DD or YYYY-MM-DDTHH:MM)", until_arg);
 	if (web)
-		return staff_add_web(c, email, name, roles, nroles, until);
+		return staff_add_web(c, email, lang, name, roles, nroles, until);
 	size_t len;
 	char *card = (char *)file_read(argv[optind], CARD_TEXT_MAX, &len);
 	if (!card)
@@ -192,7 +200,7 @@ static int staff_add(struct ctx *c, int argc, char **argv)
 	free(card);
 	if (rc)
 		return fail(EXIT_REFUSED, "staff add %s: %s", argv[optind], err_msg_local());
-	if (email && notify_set_email(c->store, c->me, id, email))
+	if (email && notify_set_email(c->store, c->me, id, email, lang))
 		return fail(EXIT_REFUSED, "the delegation is made, but its address was not kept: "
 				"%s (run 'mutua staff email %s ADDRESS')", err_msg_local(), name);
 	char hex[HEX_ID_LEN + 1];
@@ -279,33 +287,50 @@ static int staff_email(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"clear", no_argument, NULL, 'c'},
+		{"lang", required_argument, NULL, 'l'},
 		{0},
 	};
+	const char *lang = NULL;
 	int clear = 0, o, rc;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': clear = 1; break;
+		case 'l': lang = optarg; break;
 		default: return usage(use);
 		}
 	}
 	if (optind == argc)
 		return missing("staff email", "NAME|ID", use);
-	if (optind + 1 == argc && !clear)
+	if (clear && lang)
+		return fail(EXIT_USAGE, "--clear erases the address and its language: no --lang");
+	if (optind + 1 == argc && !clear && !lang)
 		return missing("staff email", "ADDRESS", use);
-	if (optind + 2 - clear != argc)
+	if (optind + 2 - (clear || (lang && optind + 1 == argc)) != argc)
 		return usage(use);
-	const char *addr = clear ? NULL : argv[optind + 1];
-	if (addr && notify_check_email(addr))
+	const char *addr = clear ? NULL : optind + 1 < argc ? argv[optind + 1] : NOTIFY_KEEP_ADDRESS;
+	if (addr && addr != NOTIFY_KEEP_ADDRESS && notify_check_email(addr))
 		return fail_err(EXIT_USAGE, NULL);
+	if (lang && notify_check_lang(lang))
+		return fail_err(EXIT_USAGE, "--lang");
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
 	uint8_t id[ENTRY_ID_BYTES];
 	if ((rc = resolve(c, argv[optind], id)))
 		return rc;
-	if (notify_set_email(c->store, c->me, id, addr))
+	if (notify_set_email(c->store, c->me, id, addr, lang))
 		return fail_err(EXIT_REFUSED, "staff email");
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, ENTRY_ID_BYTES);
+	if (addr == NOTIFY_KEEP_ADDRESS) {
+		if (c->json)
+			printf("{\"id\":\"%s\",\"lang\":\"%s\"}\n", hex, lang);
+		else
+			printf(_("the mails of delegation %.12s are in %s now\n"), hex,
+			       strcmp(lang, "fr") == 0	 ? _("French")
+			       : strcmp(lang, "en") == 0 ? _("English")
+							 : _("mutuad's language"));
+		return EXIT_OK;
+	}
 	if (c->json)
 		printf("{\"id\":\"%s\",\"email\":%s%s%s}\n", hex, addr ? "\"" : "",
 		       addr ? addr : "null", addr ? "\"" : "");
@@ -334,7 +359,7 @@ static int staff_list(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
 	static const char *const cols[] = {"name:24", "roles", "until", "since", "revoked",
-					   "key.12", "id.12", "email", NULL};
+					   "key.12", "id.12", "email", "lang", NULL};
 	struct view_arg a[] = {VIEW_ID(c->me), VIEW_INT(all)};
 	return out_rows(c, &view_staff, a, 2, cols) < 0 ? EXIT_REFUSED : EXIT_OK;
 }

@@ -253,10 +253,12 @@ static const struct help_cmd cmds[] = {
 	{"feed", "mutua feed stop|resume MEMBER", NO_OPTS, "mutua feed stop Delta"},
 	{"staff",
 	 "mutua staff add CARD --name NAME --role borrow|lend|admin [--role ...] [--until DATE]\n"
-	 "    [--endpoint URL] [--email ADDRESS]\n"
+	 "    [--endpoint URL] [--email ADDRESS [--lang fr|en|auto]]\n"
 	 "mutua staff add --web --email ADDRESS --name NAME --role ROLE [--role ...] [--until DATE]\n"
+	 "    [--lang fr|en|auto]\n"
 	 "mutua staff revoke NAME|ID [--reason TEXT]\n"
-	 "mutua staff email NAME|ID ADDRESS|--clear\n"
+	 "mutua staff email NAME|ID ADDRESS|--clear [--lang fr|en|auto]\n"
+	 "mutua staff email NAME|ID --lang fr|en|auto\n"
 	 "mutua staff list [--all]\n"
 	 "mutua staff init [--name NAME] [--invitation LINE | --node MEMBER@URL --server-key KEY]",
 	 OPTS({"--name NAME", N_("the staff person's name, as the member knows them")},
@@ -266,6 +268,8 @@ static const struct help_cmd cmds[] = {
 	      {"--until DATE", N_("the last day the delegation covers (signed times of the entries)")},
 	      {"--email ADDRESS", N_("where mutuad mails what needs this person (kept on this "
 				     "node only, never signed); with --web, also how they sign in")},
+	      {"--lang fr|en|auto", N_("the language of this person's mails: French, English, "
+				       "or auto for mutuad's own (the default)")},
 	      {"--clear", N_("email: no more mail to this person")},
 	      {"--reason TEXT", N_("revoke: why, kept in the member's feed")},
 	      {"--all", N_("list: the revoked delegations too")},
@@ -279,7 +283,7 @@ static const struct help_cmd cmds[] = {
 	 N_("mutua --home ~/.mutua-staff staff init --name 'Léa Martin'   (on Léa's computer)\n"
 	    "mutua staff add lea.card --name 'Léa Martin' --role borrow --until 2027-06-30\n"
 	    "mutua staff add --web --email lea@example.org --name 'Léa Martin' --role borrow\n"
-	    "mutua staff email 'Léa Martin' lea.martin@regie.example.org\n"
+	    "mutua staff email 'Léa Martin' lea.martin@regie.example.org --lang fr\n"
 	    "mutua --home ~/.mutua-staff staff init --invitation mutua-staff:...\n"
 	    "mutua staff revoke 'Léa Martin' --reason 'left the association'")},
 };

@@ -240,3 +240,55 @@ Bcc: x@evil.example"
 	run -0 sqlite3 "${H[1]}/store.db" "SELECT count(*) FROM entries WHERE instr(CAST(body AS TEXT), 'lea@example.org')"
 	[ "$output" = 0 ]
 }
+
+@test "each person's mails in their language: English for one, French for another, both sections when they share a mail; --lang checked" {
+	mutua --home "${H[2]}" staff add "$T/lea.card" --name "Léa Martin" --role lend \
+		--email lea@regie.example.org --lang fr >/dev/null
+	TRUCK=$(mutua --home "${H[2]}" offer add --kind vehicle --title "Camion" --unit day)
+	printf 'notify_mail = on\n' >"${H[2]}/mutua.conf"
+	# mutuad runs in English; Léa reads French
+	LC_ALL=C.UTF-8 start_node 2
+	start_node 1 --peer "N2@${EP[2]}"
+	wait_until 20 has_entries "${H[1]}" 3 "${ID[2]}"
+	R1=$(mutua --home "${H[1]}" borrow "$TRUCK" --from 2030-03-02 --to 2030-03-03)
+	wait_until 20 mails_at_least 1
+	run -0 mail_get 1 Subject
+	[ "$output" = "[Mutua] Une demande attend votre réponse"$'\u00a0'": Camion" ]
+	run -0 mail_get 1 body
+	[[ $output == *"N1 demande Camion"* && $output != *"asks for"* ]]
+	# Sam reads English and shares Léa's role: one mail, French first, then English
+	mutua --home "${H[2]}" staff add "$T/sam.card" --name "Sam Petit" --role lend \
+		--email sam@regie.example.org --lang en >/dev/null
+	R2=$(mutua --home "${H[1]}" borrow "$TRUCK" --from 2030-04-02 --to 2030-04-03)
+	wait_until 20 mails_at_least 2
+	run -0 mail_get 2 To
+	[[ $output == *lea@* && $output == *sam@* ]]
+	run -0 mail_get 2 body
+	[[ $output == *"N1 demande Camion"*"N1 asks for Camion"*"-- "* ]]
+	[ "$(grep -c '^-- $' <<<"$output")" = 1 ] # one signature, after both texts
+	# Léa switches to English alone: the language changes, the address stays
+	run -0 mutua --json --home "${H[2]}" staff email Léa --lang en
+	[ "$(json_get "$output" '$.lang')" = en ]
+	run -0 mutua --json --home "${H[2]}" staff list
+	[[ $output == *'"email":"lea@regie.example.org","lang":"en"'* ]]
+	R3=$(mutua --home "${H[1]}" borrow "$TRUCK" --from 2030-05-02 --to 2030-05-03)
+	wait_until 20 mails_at_least 3
+	run -0 mail_get 3 body
+	[[ $output == *"N1 asks for Camion"* && $output != *demande* ]]
+	# auto: mutuad's own (English here); a new address keeps the language
+	mutua --home "${H[2]}" staff email Léa --lang auto >/dev/null
+	mutua --home "${H[2]}" staff email Sam sam@cagette.example.org >/dev/null
+	run -0 mutua --json --home "${H[2]}" staff list
+	[[ $output == *'"email":"lea@regie.example.org","lang":null'* ]]
+	[[ $output == *'"email":"sam@cagette.example.org","lang":"en"'* ]]
+	# wrong ones, each before anything changes
+	run -2 mutua --home "${H[2]}" staff email Léa --lang de
+	[[ $output == *"'de' is no language of the mails: write fr, en, or auto"* ]]
+	run -2 mutua --home "${H[2]}" staff email Léa --clear --lang fr
+	[[ $output == *"--clear erases the address and its language"* ]]
+	run -2 mutua --home "${H[1]}" staff add "$T/lea.card" --name "Léa" --role lend --lang fr
+	[[ $output == *"--lang is the language of the mails: give --email too"* ]]
+	mutua --home "${H[2]}" staff email Léa --clear >/dev/null
+	run -1 mutua --home "${H[2]}" staff email Léa --lang fr
+	[[ $output == *"this delegation has no address"* ]]
+}
