@@ -86,6 +86,17 @@ static void on_progress(void *arg, uint64_t entries, uint64_t done, uint64_t tot
 		total ? (int)(100 * done / total) : 0);
 }
 
+/* The line naming a row's member (columns 0 name, 1 id), when it is not
+ * the one of the row before (last). */
+static void member_head(struct view_rows *r, char last[HEX_ID_LEN + 1])
+{
+	const char *member = view_text(r, 1);
+	if (member && strcmp(member, last)) {
+		snprintf(last, HEX_ID_LEN + 1, "%s", member);
+		printf("  %s (%.12s)\n", view_text(r, 0) ? view_text(r, 0) : "?", member);
+	}
+}
+
 /* The delegations each member gave its staff (staff.h, view_staff_all,
  * on the audit's scratch store): in the summary object with --json, else
  * one line a delegation under its member, when there are any. */
@@ -106,11 +117,7 @@ static int staff_out(struct ctx *c, struct store *scratch)
 		}
 		if (!n++)
 			puts(_("delegations to staff (who may act for each member):"));
-		const char *member = view_text(r, 1);
-		if (member && strcmp(member, last)) {
-			snprintf(last, sizeof last, "%s", member);
-			printf("  %s (%.12s)\n", view_text(r, 0) ? view_text(r, 0) : "?", member);
-		}
+		member_head(r, last);
 		printf(_("    %s: %s, key %.12s, since seq %lld"), view_text(r, 2), view_text(r, 3),
 		       view_text(r, 8), (long long)view_int(r, 5));
 		if (!view_is_null(r, 4))
@@ -140,11 +147,7 @@ static int staff_out(struct ctx *c, struct store *scratch)
 		}
 		if (!n++)
 			puts(_("entries signed by staff (who acted for each member):"));
-		const char *member = view_text(r, 1);
-		if (member && strcmp(member, last)) {
-			snprintf(last, sizeof last, "%s", member);
-			printf("  %s (%.12s)\n", view_text(r, 0) ? view_text(r, 0) : "?", member);
-		}
+		member_head(r, last);
 		long long all = view_int(r, 4), off = view_int(r, 5);
 		printf(P_("    %s (key %.12s): %lld entry", "    %s (key %.12s): %lld entries",
 				(unsigned long)all),
