@@ -293,11 +293,16 @@ daemon_alive() {
 	kill -0 "$(daemon_pid "$1")" 2>/dev/null
 }
 
-# free_port: a TCP port of 127.0.0.1 in 20000-60000 that nothing listens on.
+# free_port: a TCP port of 127.0.0.1 that nothing listens on, below the
+# kernel's range for outgoing connections (ip_local_port_range): a port
+# from that range can be taken as the local end of any connection made
+# meanwhile (a browser's, another test's), and the listen would fail.
 free_port() {
-	local p i
+	local p i lo=32768 hi
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	[ "$lo" -gt 12000 ] || lo=32768
 	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 40001))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		if ! (: <>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
