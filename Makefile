@@ -89,6 +89,11 @@ build/po/columns.c: po/columns.sh $(wildcard tools/*.c) $(wildcard ledger/view*.
 	@mkdir -p build/po
 	$(Q)sh po/columns.sh > $@
 
+# the web page's words (web/strings.json), for the same catalogue
+build/po/web.c: po/web.sh web/strings.json
+	@mkdir -p build/po
+	$(Q)sh po/web.sh > $@
+
 # the ledger's reasons kept in constants and tables (refusal.h, lending.h,
 # the steps of loan.c...): every sentence of those files but SQL; err_set
 # translates such a reason where it is an argument (ledger/err.c)
@@ -101,10 +106,10 @@ build/po/reasons.pot: $(REASON_SRC)
 		msggrep -v --msgid -E -e 'SELECT|INSERT|UPDATE|DELETE|CREATE| FROM | WHERE |^mutua|^nullif|coalesce\(' \
 		-o $@.tmp && mv $@.tmp $@
 
-$(POT): $(POT_SRC) build/po/columns.c build/po/reasons.pot
+$(POT): $(POT_SRC) build/po/columns.c build/po/web.c build/po/reasons.pot
 	@mkdir -p build/po
 	@echo "  XGETTEXT $@"
-	$(Q)xgettext $(XGETTEXT_OPTS) -o $@.tmp $(POT_SRC) build/po/columns.c && \
+	$(Q)xgettext $(XGETTEXT_OPTS) -o $@.tmp $(POT_SRC) build/po/columns.c build/po/web.c && \
 		sed -i 's/charset=CHARSET/charset=UTF-8/' $@.tmp && \
 		msgcat --use-first -o $@ $@.tmp build/po/reasons.pot && rm -f $@.tmp
 

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,10 +66,16 @@ const char *i18n_dir(void)
 const char *i18n_pgettext(const char *ctx, const char *msgid)
 {
 	/* gettext keys a message in context as "CTX\004MSGID" */
-	char key[256];
-	if (snprintf(key, sizeof key, "%s\004%s", ctx, msgid) >= (int)sizeof key)
+	char buf[512], *key = buf;
+	size_t c = strlen(ctx), m = strlen(msgid);
+	if (c + m + 2 > sizeof buf && !(key = malloc(c + m + 2)))
 		return msgid;
+	memcpy(key, ctx, c);
+	key[c] = '\004';
+	memcpy(key + c + 1, msgid, m + 1);
 	const char *t = dgettext(MUTUA_DOMAIN, key);
+	if (key != buf)
+		free(key);
 	return t == key ? msgid : t;
 }
 
@@ -102,4 +109,47 @@ const char *i18n_lang(void)
 	if (!c && l && *l)
 		m = l;
 	return !c && strncmp(m, "fr", 2) == 0 ? "fr" : "en";
+}
+
+/* tr(KEY, TEXT): pgettext(prefix KEY, TEXT), the prefix the user data */
+static void sql_tr(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *key = (const char *)sqlite3_value_text(argv[0]);
+	const char *text = (const char *)sqlite3_value_text(argv[1]);
+	const char *prefix = sqlite3_user_data(cx);
+	char ctx[256];
+	if (!key || !text || sqlite3_value_type(argv[1]) != SQLITE_TEXT ||
+	    snprintf(ctx, sizeof ctx, "%s%s", prefix, key) >= (int)sizeof ctx) {
+		sqlite3_result_error(cx, "each string is a text under a short key", -1);
+		return;
+	}
+	sqlite3_result_text(cx, i18n_pgettext(ctx, text), -1, SQLITE_TRANSIENT);
+}
+
+char *i18n_json(const char *json, const char *prefix)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *out = NULL;
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) ||
+	    sqlite3_create_function(db, "tr", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				    (void *)prefix, sql_tr, NULL, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT json_group_object(key, tr(key, value)) FROM"
+				   " json_each(?1) WHERE json_type(?1) = 'object'", -1, &st, NULL)) {
+		err_set("cannot translate the page's strings: %s", sqlite3_errmsg(db));
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		err_set("the page's strings are no JSON object of texts: %s", sqlite3_errmsg(db));
+		goto done;
+	}
+	const char *o = (const char *)sqlite3_column_text(st, 0);
+	if (!(out = strdup(o && *o ? o : "{}")))
+		err_set("out of memory");
+done:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out;
 }

@@ -35,6 +35,11 @@ const char *i18n_pgettext(const char *ctx, const char *msgid);
  * process's own) for NULL, anything else, or a system without that
  * locale. Made once, shared by every thread, never freed. */
 locale_t i18n_locale(const char *lang);
+/* The strings of json, an object of KEY: English text (the web page's,
+ * web/strings.json), translated in the thread's language: a new object
+ * (malloc'd) of KEY: pgettext(prefix KEY, text), or NULL with err_set
+ * when json is no such object. */
+char *i18n_json(const char *json, const char *prefix);
 /* The language the process's messages are in: "fr" when its catalogue is
  * the French one (LANGUAGE, else LC_MESSAGES, names French), else "en". */
 const char *i18n_lang(void);

@@ -4,6 +4,7 @@
 #include "web.h"
 #include "clock.h"
 #include "err.h"
+#include "file.h"
 #include "hex.h"
 #include "i18n.h"
 #include "json.h"
@@ -669,6 +670,32 @@ static enum MHD_Result api_me(struct call *c)
 	return out_send(c, &o, 200, NULL);
 }
 
+/* The page's strings (web/strings.json, KEY: English) in the reader's
+ * language, from the message catalogue (i18n_json: msgctxt "web:KEY"),
+ * and "_lang", the language they are in. */
+static enum MHD_Result api_strings(struct call *c)
+{
+	char path[PATH_MAX + 32];
+	size_t len;
+	snprintf(path, sizeof path, "%s/strings.json", c->w->root);
+	char *src = (char *)file_read(path, STATIC_MAX, &len);
+	char *tr = src ? i18n_json(src, "web:") : NULL;
+	free(src);
+	if (!tr) {
+		log_msg(LOG_ERROR, "web: %s", err_msg());
+		return send_refusal(c, 500);
+	}
+	struct out o;
+	if (out_open(&o)) {
+		free(tr);
+		return MHD_NO;
+	}
+	fprintf(o.f, "{\"_lang\":\"%s\"%s%s", c->lang_en ? "en" : "fr", tr[1] == '}' ? "" : ",",
+		tr + 1);
+	free(tr);
+	return out_send(c, &o, 200, NULL);
+}
+
 /* The rows of a view as a JSON array into f. 0 or -1. */
 static int rows_json(struct call *c, FILE *f, const struct view *v, const struct view_arg *a,
 		     size_t n)
@@ -897,6 +924,7 @@ static const struct route {
 	{"/api/setup", POST, api_setup},
 	{"/api/logout", POST | SIGNED_IN, api_logout},
 	{"/api/me", SIGNED_IN, api_me},
+	{"/api/strings", 0, api_strings},
 	{"/api/offers", SIGNED_IN, api_offers},
 	{"/api/offer", SIGNED_IN, api_offer},
 	{"/api/requests", SIGNED_IN, api_requests},

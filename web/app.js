@@ -2,99 +2,12 @@
  * build step, nothing loaded from elsewhere (the node's CSP allows 'self'
  * only). Every figure and every refusal comes from the node's JSON API
  * (node/web.c), which calls the same ledger rules as the mutua CLI.
- * Language: French unless the browser prefers English; times in the
- * browser's local time with their UTC offset; numbers in the language's
- * style (a decimal comma in French). */
+ * Language: French unless the browser prefers English; the page's words
+ * are web/strings.json's, translated by the node from the same message
+ * catalogue as the CLI's (po/fr.po, msgctxt "web:KEY"; /api/strings);
+ * times in the browser's local time with their UTC offset; numbers in the
+ * language's style (a decimal comma in French). */
 "use strict";
-
-const T = {
-  fr: {
-    "skip": "Aller au contenu",
-    "nav.menu": "Menu",
-    "nav.catalogue": "Catalogue", "nav.mine": "Mes demandes", "nav.incoming": "Demandes reçues",
-    "nav.balances": "Soldes", "nav.logout": "Se déconnecter",
-    "login.title": "Se connecter", "login.email": "Adresse e-mail", "login.password": "Mot de passe",
-    "login.submit": "Se connecter", "login.out": "Vous êtes déconnecté.",
-    "setup.title": "Première connexion", "setup.intro": "Choisissez votre mot de passe (10 caractères au moins). Ce lien ne sert qu'une fois.",
-    "setup.password": "Nouveau mot de passe", "setup.again": "Le même, une seconde fois",
-    "setup.submit": "Enregistrer et se connecter", "setup.mismatch": "Les deux mots de passe diffèrent.",
-    "setup.short": "Le mot de passe a au moins 10 caractères.",
-    "cat.title": "Catalogue", "cat.q": "Recherche", "cat.kind": "Type", "cat.any": "Tous",
-    "cat.place": "Lieu", "cat.from": "Libre du", "cat.to": "au", "cat.search": "Chercher",
-    "cat.none": "Aucune offre ne correspond.", "cat.count": "offre(s)",
-    "kind.vehicle": "Véhicule", "kind.storage": "Stockage", "kind.skill": "Compétence",
-    "kind.equipment": "Matériel", "kind.room": "Salle", "kind.other": "Autre",
-    "unit.hour": "heure", "unit.day": "jour", "unit.km": "km", "unit.m3": "m³", "unit.item": "pièce",
-    "offer.owner": "Proposé par", "offer.rate": "Tarif", "offer.per": "crédits par",
-    "offer.capacity": "Capacité", "offer.location": "Lieu", "offer.description": "Description",
-    "offer.conditions": "Conditions", "offer.deposit": "Caution", "offer.requires": "Exigences",
-    "offer.free": "libre sur ce créneau", "offer.slotpending": "demandes en attente sur ce créneau",
-    "offer.calendar": "Calendrier", "offer.cal.none": "Aucun prêt ni blocage sur cette période.",
-    "offer.pending": "demande(s) en attente d'une réponse sur cette période",
-    "offer.borrow": "Emprunter", "offer.from": "Du", "offer.to": "Au", "offer.quantity": "Quantité",
-    "offer.note": "Note pour le prêteur", "offer.confirm": "J'accepte les conditions, la caution et les exigences de cette offre",
-    "offer.send": "Envoyer la demande", "offer.sent": "Demande envoyée :", "offer.see": "voir mes demandes",
-    "offer.back": "Retour au catalogue", "offer.missing": "Indiquez le début et la fin du créneau.",
-    "cal.from": "Du", "cal.to": "Au", "cal.who": "Emprunteur", "cal.state": "État", "cal.reason": "Motif",
-    "req.mine": "Mes demandes", "req.incoming": "Demandes reçues", "req.none": "Aucune demande.",
-    "req.resource": "Ressource", "req.from": "Du", "req.to": "Au", "req.state": "État",
-    "req.other": "Avec", "req.credits": "Crédits", "req.actions": "Actions", "req.details": "Détails",
-    "req.accept": "Accepter", "req.decline": "Refuser", "req.accepted": "Demande acceptée.",
-    "req.declined": "Demande refusée.", "req.steps": "Étapes", "req.step": "Étape", "req.time": "Quand",
-    "req.by": "Par", "req.note": "Note", "req.verdict": "Verdict", "req.title": "Demande",
-    "state.requested": "demandée", "state.waiting": "en liste d'attente", "state.accepted": "acceptée",
-    "state.declined": "refusée", "state.cancelled": "annulée", "state.handed_over": "remise",
-    "state.returned": "rendue", "state.claimed": "réclamée", "state.disputed": "contestée",
-    "state.closed": "clôturée", "state.blocked": "bloquée",
-    "bal.title": "Soldes", "bal.member": "Membre", "bal.balance": "Solde", "bal.lent": "Prêté",
-    "bal.borrowed": "Emprunté", "bal.loans": "Prêts",
-    "err.network": "Le nœud ne répond pas. Réessayez dans un instant.",
-    "loading": "Chargement…", "yes": "oui", "no": "non"
-  },
-  en: {
-    "skip": "Skip to content",
-    "nav.menu": "Menu",
-    "nav.catalogue": "Catalogue", "nav.mine": "My requests", "nav.incoming": "Incoming requests",
-    "nav.balances": "Balances", "nav.logout": "Sign out",
-    "login.title": "Sign in", "login.email": "E-mail address", "login.password": "Password",
-    "login.submit": "Sign in", "login.out": "You are signed out.",
-    "setup.title": "First sign-in", "setup.intro": "Choose your password (at least 10 characters). This link works once.",
-    "setup.password": "New password", "setup.again": "The same, once more",
-    "setup.submit": "Save and sign in", "setup.mismatch": "The two passwords differ.",
-    "setup.short": "A password has at least 10 characters.",
-    "cat.title": "Catalogue", "cat.q": "Search", "cat.kind": "Kind", "cat.any": "Any",
-    "cat.place": "Place", "cat.from": "Free from", "cat.to": "to", "cat.search": "Search",
-    "cat.none": "No offer matches.", "cat.count": "offer(s)",
-    "kind.vehicle": "Vehicle", "kind.storage": "Storage", "kind.skill": "Skill",
-    "kind.equipment": "Equipment", "kind.room": "Room", "kind.other": "Other",
-    "unit.hour": "hour", "unit.day": "day", "unit.km": "km", "unit.m3": "m³", "unit.item": "item",
-    "offer.owner": "Offered by", "offer.rate": "Rate", "offer.per": "credits per",
-    "offer.capacity": "Capacity", "offer.location": "Place", "offer.description": "Description",
-    "offer.conditions": "Conditions", "offer.deposit": "Deposit", "offer.requires": "Requirements",
-    "offer.free": "free over this slot", "offer.slotpending": "pending requests over this slot",
-    "offer.calendar": "Calendar", "offer.cal.none": "No loan and no block in this period.",
-    "offer.pending": "request(s) waiting for an answer in this period",
-    "offer.borrow": "Borrow", "offer.from": "From", "offer.to": "To", "offer.quantity": "Quantity",
-    "offer.note": "A note for the owner", "offer.confirm": "I accept this offer's conditions, deposit and requirements",
-    "offer.send": "Send the request", "offer.sent": "Request sent:", "offer.see": "see my requests",
-    "offer.back": "Back to the catalogue", "offer.missing": "Give the slot's start and end.",
-    "cal.from": "From", "cal.to": "To", "cal.who": "Borrower", "cal.state": "State", "cal.reason": "Reason",
-    "req.mine": "My requests", "req.incoming": "Incoming requests", "req.none": "No request.",
-    "req.resource": "Resource", "req.from": "From", "req.to": "To", "req.state": "State",
-    "req.other": "With", "req.credits": "Credits", "req.actions": "Actions", "req.details": "Details",
-    "req.accept": "Accept", "req.decline": "Decline", "req.accepted": "Request accepted.",
-    "req.declined": "Request declined.", "req.steps": "Steps", "req.step": "Step", "req.time": "When",
-    "req.by": "By", "req.note": "Note", "req.verdict": "Verdict", "req.title": "Request",
-    "state.requested": "requested", "state.waiting": "on the waitlist", "state.accepted": "accepted",
-    "state.declined": "declined", "state.cancelled": "cancelled", "state.handed_over": "handed over",
-    "state.returned": "returned", "state.claimed": "claimed", "state.disputed": "disputed",
-    "state.closed": "closed", "state.blocked": "blocked",
-    "bal.title": "Balances", "bal.member": "Member", "bal.balance": "Balance", "bal.lent": "Lent",
-    "bal.borrowed": "Borrowed", "bal.loans": "Loans",
-    "err.network": "The node does not answer. Try again in a moment.",
-    "loading": "Loading…", "yes": "yes", "no": "no"
-  }
-};
 
 /* French unless the browser lists English before French */
 function pickLang() {
@@ -105,7 +18,20 @@ function pickLang() {
   return "fr";
 }
 const LANG = pickLang();
-const t = (k) => T[LANG][k] || T.fr[k] || k;
+let T = {}; /* KEY: the words in LANG (loadStrings) */
+const t = (k) => T[k] || k;
+
+/* The page's words from the node, in the language it reads from the
+ * browser's; the English of web/strings.json when the node cannot say. */
+async function loadStrings() {
+  for (const url of ["/api/strings", "strings.json"]) {
+    try {
+      const r = await fetch(url, { headers: { "Accept-Language": LANG } });
+      if (r.ok) return await r.json();
+    } catch (e) { /* the next one */ }
+  }
+  return {};
+}
 
 let me = null; /* {name, email, csrf, ...} once signed in */
 
@@ -153,7 +79,8 @@ function fail(box, e) {
 
 /* ---- the API ---- */
 async function api(path, body) {
-  const opts = { credentials: "same-origin", headers: {} };
+  /* the node's refusals in the page's language */
+  const opts = { credentials: "same-origin", headers: { "Accept-Language": LANG } };
   if (body !== undefined) {
     opts.method = "POST";
     opts.headers["Content-Type"] = "application/json";
@@ -429,7 +356,8 @@ function translatePage() {
   document.getElementById("nav").setAttribute("aria-label", t("nav.menu"));
 }
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
+  T = await loadStrings();
   translatePage();
   document.getElementById("logout").addEventListener("click", async () => {
     try { await api("/api/logout", {}); } catch (e) { /* signed out either way */ }

@@ -166,6 +166,21 @@ curl_json() {
 	run curl_json POST "$U/api/login" '{"email":"lea@example.org","password":"wrong again"}' \
 		'Accept-Language: en-GB,en;q=0.9,fr;q=0.5'
 	[ "$(json_get "${lines[1]}" '$.error')" = "wrong e-mail address or password" ]
+	# the page's words: every key of strings.json, from the same catalogue
+	# as the CLI's, French by default
+	run curl_json GET "$U/api/strings"
+	[ "${lines[0]}" = 200 ]
+	[ "$(json_get "${lines[1]}" '$._lang')" = fr ]
+	[ "$(json_get "${lines[1]}" '$."nav.mine"')" = "Mes demandes" ]
+	python3 - "${lines[1]}" "$BATS_TEST_DIRNAME/../../web/strings.json" <<'EOF'
+import json, sys
+got, src = json.loads(sys.argv[1]), json.load(open(sys.argv[2]))
+assert set(got) == set(src) | {"_lang"}, set(src) ^ set(got)
+assert sum(got[k] != v for k, v in src.items()) > len(src) / 2, "mostly untranslated"
+EOF
+	run curl_json GET "$U/api/strings" '' 'Accept-Language: en-GB,en;q=0.9,fr;q=0.5'
+	[ "$(json_get "${lines[1]}" '$._lang')" = en ]
+	[ "$(json_get "${lines[1]}" '$."nav.mine"')" = "My requests" ]
 	# five failures for the account: the right password waits 15 minutes
 	for i in 1 2; do
 		run curl_json POST "$U/api/login" '{"email":"lea@example.org","password":"wrong"}'

@@ -106,6 +106,8 @@ async function main() {
     log("Léa's first sign-in with her link");
     await lea.goto(`${WEB1}/#setup=${env("SETUP1")}`, { waitUntil: "networkidle0" });
     check(await lea.$eval("html", (e) => e.lang) === "fr", "the page is in French");
+    check(await lea.$eval("main h1", (e) => e.textContent) === "Première connexion",
+      "its words come from the French catalogue");
     await lea.type("#pw1", PW1);
     await lea.type("#pw2", PW1);
     await lea.click("#setup button[type=submit]");
@@ -188,6 +190,8 @@ async function main() {
     log("Bob's first sign-in, in English");
     await bob.goto(`${WEB2}/#setup=${env("SETUP2")}`, { waitUntil: "networkidle0" });
     check(await bob.$eval("html", (e) => e.lang) === "en", "the page is in English");
+    check(await bob.$eval("main h1", (e) => e.textContent) === "First sign-in",
+      "its words are the English of strings.json");
     await bob.type("#pw1", PW2);
     await bob.type("#pw2", PW2);
     await bob.click("#setup button[type=submit]");
