@@ -453,10 +453,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		/* the return states the borrower's figure, by default the slot's
 		 * whole units; the close confirms the return's, else (no
 		 * return, after the grace) the slot's */
-		if (sp->step == LOAN_CLOSE && l.usage >= 0)
-			use = l.usage;
-		else
-			use = lending_default_usage(l.unit, l.start, l.end, (uint64_t)l.quantity);
+		use = lending_step_usage(&l, sp->step);
 		if (use < 0)
 			return fail(EXIT_USAGE, "--usage is needed: '%s' is counted in %s",
 				    l.title, l.unit);

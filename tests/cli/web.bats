@@ -69,10 +69,21 @@ add_person() {
 	json_get "$out" '$.setup'
 }
 
-@test "in a browser: first sign-in, search, borrow on one node, accept on the owner's, sign out; wrong password, no CSRF token, a revoked person refused" {
+# bob_told: a mail to bob@example.org about the truck's request
+bob_told() {
+	grep -l "bob@example.org" "$T/mail"/*.eml 2>/dev/null | xargs -r grep -l "Camion frigorifique" |
+		grep -q .
+}
+
+@test "in a browser: first sign-in, search, borrow on one node, the owner told by mail, accept, handover and return with condition reports on each side, a proposal and a vote by an admin, a non-admin refused, the auditor's summary as mutua audit says, sign out; wrong password, no CSRF token, a revoked person refused" {
 	web_deps
-	start_web 2
-	SETUP1=$(add_person 1 lea@example.org "Léa Martin" borrow lend)
+	# the owner's staff are told of the request: a sendmail stand-in on
+	# the PATH records each mail (tests/tools/fake-sendmail)
+	mkdir -p "$T/bin" "$T/mail"
+	ln -s "$BATS_TEST_DIRNAME/../tools/fake-sendmail" "$T/bin/sendmail"
+	export PATH="$T/bin:$PATH" MUTUA_MAILDIR=$T/mail
+	start_web 2 "notify_mail = on"
+	SETUP1=$(add_person 1 lea@example.org "Léa Martin" borrow lend admin)
 	SETUP2=$(add_person 2 bob@example.org "Bob Durand" lend)
 	mutua --home "${H[2]}" offer add --kind vehicle --title "Camion frigorifique" --unit day \
 		--rate 10.5 --location "Lyon 7e" --description "Camion 12 m3" \
@@ -83,7 +94,7 @@ add_person() {
 	shots=${WEB_SHOTS:-$T/shots}
 	mkdir -p "$shots"
 	run --separate-stderr env WEB1="${W[1]}" WEB2="${W[2]}" SETUP1="$SETUP1" SETUP2="$SETUP2" \
-		MUTUA="$MUTUA" HOME2="${H[2]}" SHOTS="$shots" TMPDIR="$T" \
+		MUTUA="$MUTUA" HOME1="${H[1]}" HOME2="${H[2]}" SHOTS="$shots" TMPDIR="$T" \
 		timeout 300 node "$WEBTESTS/run.js"
 	echo "$output"
 	echo "$stderr" >&2
@@ -95,6 +106,14 @@ add_person() {
 		WHERE a.verdict IS NULL ORDER BY d.name" >"$T/acts"
 	grep -qx "Bob Durand" "$T/acts"
 	grep -qx "Léa Martin" "$T/acts"
+	# Bob got the mail about Léa's request on his node
+	wait_until 30 bob_told
+	# the handover and the return name their people on the owner's node
+	sql "${H[2]}" "SELECT e.type, d.name FROM acts a JOIN delegations d ON d.id = a.delegation
+		JOIN loan_events e ON e.id = a.id WHERE a.verdict IS NULL ORDER BY e.time" >"$T/steps"
+	cat "$T/steps"
+	grep -qx "handover|Bob Durand" "$T/steps"
+	grep -qx "return|Léa Martin" "$T/steps"
 	# no staff key, sealed or not, in any answer of the log
 	! grep -q "sign_sk\|sealed" "$T/1.log" "$T/2.log"
 }
