@@ -131,7 +131,7 @@ curl_json() {
 	cat "$T/body"
 }
 
-@test "the web API without a browser: headers, bounded bodies, static files, one sign-in refusal, the limit on failures, idle expiry, the reader's language" {
+@test "the web API without a browser: headers, bounded bodies, static files, one sign-in refusal, the limit on failures, idle expiry, the reader's language, the steps' checks, no vote without the admin role, the audit's summary" {
 	command -v curl >/dev/null || skip "no curl"
 	start_web 1 "web_idle = 2"
 	TOKEN=$(add_person 1 lea@example.org "Léa Martin" borrow)
@@ -162,7 +162,41 @@ curl_json() {
 	run curl_json POST "$U/api/setup" "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}"
 	[ "${lines[0]}" = 200 ]
 	[ "$(json_get "${lines[1]}" '$.name')" = "Léa Martin" ]
+	[ "$(json_get "${lines[1]}" '$.admin')" = 0 ]
+	csrf=$(json_get "${lines[1]}" '$.csrf')
 	grep -q 'HttpOnly' "$T/cookies"
+	# the steps' inputs, checked as the CLI checks them, refused with the
+	# check's message; then the ledger's rules
+	zero=$(printf '0%.0s' $(seq 64))
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"fly\"}" "X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 400 ]
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"handover\",\"fuel\":\"half\"}" \
+		"X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 400 ]
+	[[ ${lines[1]} == *"'half'"* ]]
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"agree\",\"meter\":\"12\"}" \
+		"X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 400 ]
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"return\",\"usage\":\"-3\"}" \
+		"X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 400 ]
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"return\"}" "X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 404 ]
+	# no admin role: no vote, no proposal, whatever is asked (403, the rule)
+	run curl_json POST "$U/api/vote" "{\"id\":\"$zero\",\"choice\":\"yes\"}" "X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 403 ]
+	[[ ${lines[1]} == *"admin"* ]]
+	run curl_json POST "$U/api/propose" '{"param":"quorum","value":"10"}' "X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 403 ]
+	# the auditor's summary: what mutua audit says of the same store
+	run curl_json GET "$U/api/audit"
+	[ "${lines[0]}" = 200 ]
+	[ "$(json_get "${lines[1]}" '$.audit.ok')" = 1 ]
+	page=$(json_get "${lines[1]}" '$.audit.entries')
+	cli=$(mutua --home "${H[1]}" --json audit | grep '^{"summary"')
+	[ "$page" = "$(json_get "$cli" '$.entries')" ]
+	run curl_json GET "$U/api/audit"
+	[ "$(json_get "${lines[1]}" '$.cached')" = 1 ]
 	run curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
 		--data "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}" "$U/api/setup"
 	[[ $output == *"404"* ]]
