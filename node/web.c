@@ -876,7 +876,7 @@ static enum MHD_Result api_decline(struct call *c)
 static const enum loan_step web_steps[] = {LOAN_HANDOVER, LOAN_RETURN, LOAN_CLOSE,
 					   LOAN_AGREE,    LOAN_DISPUTE, LOAN_CANCEL};
 
-/* The steps of web_steps this node's member may take on request now, by
+/* The steps this node's member may take on request now, by
  * loan_step_check, as a JSON array of their names into f. 0 or -1. */
 static int steps_can_json(struct call *c, FILE *f, const uint8_t id[32])
 {
@@ -888,11 +888,11 @@ static int steps_can_json(struct call *c, FILE *f, const uint8_t id[32])
 						? LOAN_OWNER
 					: memcmp(l.borrower, c->w->member, 32) == 0 ? LOAN_BORROWER
 										      : LOAN_OTHER;
-		for (size_t i = 0; i < sizeof web_steps / sizeof *web_steps; i++) {
+		for (int i = 0; i < LOAN_STEPS; i++) {
 			enum loan_state next;
-			if (loan_step_check(l.state, web_steps[i], party, &next))
+			if (loan_step_check(l.state, (enum loan_step)i, party, &next))
 				continue;
-			fprintf(f, "%s\"%s\"", first ? "" : ",", loan_step_name(web_steps[i]));
+			fprintf(f, "%s\"%s\"", first ? "" : ",", loan_step_name((enum loan_step)i));
 			first = 0;
 		}
 	}
@@ -1658,6 +1658,9 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 		w->fr = duplocale(LC_GLOBAL_LOCALE);
 	if (!w->en)
 		w->en = duplocale(LC_GLOBAL_LOCALE);
+	/* the ledger's refusals also in the reader's language (err_msg_local),
+	 * rendered in the request's own locale whatever the daemon's */
+	err_localise(1);
 	w->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handle, w,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,

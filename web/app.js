@@ -423,7 +423,7 @@ async function requestsView(dir) {
   if (!rows.length) return void view().append(el("p", { class: "muted" }, t("req.none")));
   const actions = (r) => {
     const links = [el("a", { href: "#request/" + r.id }, t("req.details"))];
-    if (incoming && r.state === "requested") {
+    if ((r.can || []).includes("accept")) {
       const answer = (accept) => async () => {
         box.textContent = "";
         try {
@@ -435,7 +435,7 @@ async function requestsView(dir) {
       links.push(el("button", { type: "button", class: "accept", on: { click: answer(true) } }, t("req.accept")),
         el("button", { type: "button", class: "danger decline", on: { click: answer(false) } }, t("req.decline")));
     }
-    for (const st of r.can || [])
+    for (const st of (r.can || []).filter((x) => x !== "accept" && x !== "decline"))
       links.push(el("a", { href: "#request/" + r.id + "/" + st, class: "todo step-" + st }, t("do." + st)));
     return el("span", { class: "actions" }, links);
   };
@@ -512,7 +512,8 @@ async function requestView(id, focus) {
   const r = d.request[0];
   if (!r) return void show(el("p", {}, "?"));
   const reload = () => requestView(id);
-  const forms = (r.can || []).map((st) => stepForm(r, st, box, reload));
+  const forms = (r.can || []).filter((st) => st !== "accept" && st !== "decline")
+    .map((st) => stepForm(r, st, box, reload));
   show(el("h1", {}, t("req.title"), " — ", r.resource_title),
     facts([[t("offer.owner"), r.owner_name], [t("cal.who"), r.borrower_name],
       [t("req.from"), when(r.from)], [t("req.to"), when(r.to)], [t("offer.quantity"), num(r.quantity)],

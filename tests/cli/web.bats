@@ -173,7 +173,7 @@ curl_json() {
 	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"handover\",\"fuel\":\"half\"}" \
 		"X-CSRF-Token: $csrf"
 	[ "${lines[0]}" = 400 ]
-	[[ ${lines[1]} == *"'half'"* ]]
+	[[ ${lines[1]} == *half*niveau* ]]
 	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"agree\",\"meter\":\"12\"}" \
 		"X-CSRF-Token: $csrf"
 	[ "${lines[0]}" = 400 ]

@@ -171,6 +171,7 @@ async function main() {
     await lea.waitForFunction(() => document.querySelector("main .error:not(:empty)"));
     const refusal = await lea.$eval("main .error:not(:empty)", (e) => e.textContent);
     console.log("# refusal: " + refusal);
+    check(/«/.test(refusal) && /caution|deposit/.test(refusal), "the rule engine's refusal, framed in French: " + refusal);
     await lea.click("#bconfirm");
     await lea.click("#send");
     await lea.waitForFunction(() => document.querySelector("#borrowed").textContent.length > 0);
