@@ -227,3 +227,44 @@ curl_json() {
 	[ "${lines[0]}" = 429 ]
 	log_has 1 "sign-in as 'lea@example.org' from 127.0.0.1 refused"
 }
+
+@test "the auditor's summary: verified, then a hostile entry of the member's own feed named with its rule, audited again once the store's head moved" {
+	command -v curl >/dev/null || skip "no curl"
+	BUNDLETOOL=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
+	[ -x "$BUNDLETOOL" ] || {
+		echo "build/tests/tools/bundletool is missing: run make tests first" >&2
+		return 1
+	}
+	start_web 1
+	TOKEN=$(add_person 1 lea@example.org "Léa Martin" borrow)
+	U=${W[1]}
+	mutua --home "${H[1]}" offer add --kind room --title Salle --unit hour --rate 2 >/dev/null
+	res=$(mutua --home "${H[1]}" --json offer list | grep -o '"id":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+	run curl_json POST "$U/api/setup" "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}"
+	[ "${lines[0]}" = 200 ]
+	run curl_json GET "$U/api/audit"
+	[ "${lines[0]}" = 200 ]
+	[ "$(json_get "${lines[1]}" '$.audit.ok')" = 1 ]
+	[ "$(json_get "${lines[1]}" '$.cached')" = 0 ]
+	before=$(json_get "${lines[1]}" '$.audit.entries')
+	run curl_json GET "$U/api/audit"
+	[ "$(json_get "${lines[1]}" '$.cached')" = 1 ]
+	# a patched node signs a request for the member's own resource: every
+	# node leaves it without effect, the audit names it
+	now=$(date +%s%3N)
+	"$BUNDLETOOL" sign "${H[1]}" +0 "$T/own.rec" request "$res" $((now + 86400000)) \
+		$((now + 90000000)) >"$T/own.id"
+	run curl_json GET "$U/api/audit"
+	[ "${lines[0]}" = 200 ]
+	echo "${lines[1]}"
+	[ "$(json_get "${lines[1]}" '$.cached')" = 0 ]
+	[ "$(json_get "${lines[1]}" '$.audit.ok')" = 0 ]
+	[ "$(json_get "${lines[1]}" '$.audit.entries')" = $((before + 1)) ]
+	[ "$(json_get "${lines[1]}" '$.audit.violations')" = 1 ]
+	[ "$(json_get "${lines[1]}" '$.audit.issues[0].rule')" = lending ]
+	[[ $(json_get "${lines[1]}" '$.audit.issues[0].detail') == *"borrower's own"* ]]
+	seq=$(json_get "${lines[1]}" '$.audit.issues[0].seq')
+	# the same finding as mutua audit on that store
+	run mutua --home "${H[1]}" --json audit
+	[[ $output == *"\"seq\":$seq,\"rule\":\"lending\""* ]]
+}
