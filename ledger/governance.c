@@ -52,6 +52,7 @@
  * effect on any state: store.c refolds (settle).
  */
 #include "governance.h"
+#include "err.h"
 #include "clock.h"
 #include "rotate.h"
 #include "federation.h"
@@ -1796,4 +1797,34 @@ int governance_feed_grew(struct store *s, const uint8_t *author)
 	int rc = store_step_row(s, st);
 	sqlite3_reset(st);
 	return rc <= 0 ? rc : governance_recount(s);
+}
+
+/* "14d", "2h", "30m", "45s", or plain seconds, into ms. */
+int duration_parse(const char *s, int64_t *ms)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	int64_t unit = 1000;
+	if (end == s || v <= 0)
+		goto bad;
+	if (*end == 'd')
+		unit = 86400000;
+	else if (*end == 'h')
+		unit = 3600000;
+	else if (*end == 'm')
+		unit = 60000;
+	else if (*end == 's' || !*end)
+		unit = 1000;
+	else
+		goto bad;
+	if (*end && end[1])
+		goto bad;
+	if (v > GOV_DURATION_MAX / unit)
+		goto bad;
+	*ms = v * unit;
+	if (*ms < GOV_DURATION_MIN || *ms > GOV_DURATION_MAX)
+		goto bad;
+	return 0;
+bad:
+	return err_set("'%s' is not a duration (e.g. 14d, 2h, 30m, 45s; at most 366d)", s);
 }

@@ -137,4 +137,9 @@ int64_t governance_param(struct store *s, const char *name);
 /* Valid parameter name and value? */
 int governance_param_check(const char *name, int64_t value);
 
+/* "14d", "2h", "30m", "45s", or plain seconds, into ms, within
+ * GOV_DURATION_MIN..MAX. 0, or -1 (err_set). The CLI's and the web
+ * page's proposals. */
+int duration_parse(const char *s, int64_t *ms);
+
 #endif

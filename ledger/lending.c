@@ -1230,3 +1230,10 @@ int lending_register_sql(struct store *s)
 		return err_set("store: %s", sqlite3_errmsg(db));
 	return 0;
 }
+
+int64_t lending_step_usage(const struct lending_loan *l, enum loan_step step)
+{
+	if (step == LOAN_CLOSE && l->usage >= 0)
+		return l->usage;
+	return lending_default_usage(l->unit, l->start, l->end, (uint64_t)l->quantity);
+}

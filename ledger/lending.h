@@ -94,6 +94,11 @@ int lending_committed(struct store *s, const uint8_t member[32], const uint8_t *
 int64_t lending_default_usage(const char *unit, int64_t start, int64_t end,
 			      uint64_t quantity);
 int64_t lending_credits(uint64_t usage, uint64_t rate);
+/* The usage a return or a close states when the person gives none: the
+ * close confirms the return's figure, else (and for a return) the slot's
+ * whole units (lending_default_usage); -1 when only a figure measures it
+ * (km, m3). The CLI's and the web page's default. */
+int64_t lending_step_usage(const struct lending_loan *l, enum loan_step step);
 
 /* act, in the functions below: a staff person's act for the entry
  * appended (Body.staff, staff.h; signed over the very payload appended),

@@ -2,8 +2,10 @@
 #include "loan.h"
 #include "amount.h"
 #include "entry.h"
+#include "err.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,4 +523,25 @@ int loan_resolve(const struct loan_terms *t, struct loan_node *nodes, size_t n,
 	out->head = end.head;
 	out->waited = end.state == LOAN_WAITING ? end.waited : -1;
 	return 0;
+}
+
+int loan_fuel_parse(const char *s, int *out)
+{
+	static const struct {
+		const char *name;
+		int pct;
+	} levels[] = {{"full", 100}, {"3/4", 75}, {"1/2", 50}, {"1/4", 25}, {"empty", 0}};
+	for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
+		if (strcmp(s, levels[i].name) == 0) {
+			*out = levels[i].pct;
+			return 0;
+		}
+	char *end;
+	long v = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : -1;
+	if (v >= 0 && v <= 100 && (!*end || (end[0] == '%' && !end[1]))) {
+		*out = (int)v;
+		return 0;
+	}
+	return err_set("'%s' is no fuel level (full, 3/4, 1/2, 1/4, empty, or a percentage "
+		       "0 to 100)", s);
 }

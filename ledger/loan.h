@@ -251,4 +251,9 @@ struct loan_outcome {
 int loan_resolve(const struct loan_terms *t, struct loan_node *nodes, size_t n,
 		 struct loan_outcome *out);
 
+/* A condition report's fuel level as a person gives it: full, 3/4, 1/2,
+ * 1/4, empty, or a percentage (75 or 75%). 0 and *out (percent), or -1
+ * (err_set). The CLI's --fuel and the web page's form. */
+int loan_fuel_parse(const char *s, int *out);
+
 #endif

@@ -2,9 +2,12 @@
  * JSON API over the ledger's views and rules, sessions. No SQL here
  * (layering.bats): every read is a view, every write a ledger call. */
 #include "web.h"
+#include "amount.h"
+#include "audit.h"
 #include "clock.h"
 #include "err.h"
 #include "file.h"
+#include "governance.h"
 #include "hex.h"
 #include "i18n.h"
 #include "json.h"
@@ -28,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef WEBDIR
@@ -561,7 +565,11 @@ static void cookie_text(const struct web *w, char *out, size_t n, const char *id
 		 max_age, w->cfg.secure ? "; Secure" : "");
 }
 
-static void person_json(FILE *f, const struct session *se)
+static int is_admin(struct call *c, const uint8_t key[KEY_ID_BYTES]);
+
+/* the person, with "admin": may they sign proposals and votes now
+ * (staff_may): the page hides what they may not do */
+static void person_json(struct call *c, FILE *f, const struct session *se)
 {
 	char key[HEX_ID_LEN + 1], del[HEX_ID_LEN + 1];
 	hex_encode(key, se->who.key, KEY_ID_BYTES);
@@ -570,7 +578,8 @@ static void person_json(FILE *f, const struct session *se)
 	json_string(f, se->who.name);
 	fputs(",\"email\":", f);
 	json_string(f, se->who.email);
-	fprintf(f, ",\"key\":\"%s\",\"delegation\":\"%s\",\"csrf\":\"%s\"}", key, del, se->csrf);
+	fprintf(f, ",\"key\":\"%s\",\"delegation\":\"%s\",\"csrf\":\"%s\",\"admin\":%s}", key,
+		del, se->csrf, is_admin(c, se->who.key) == 1 ? "true" : "false");
 }
 
 /* a session for who, answered with its cookie */
@@ -598,7 +607,7 @@ static enum MHD_Result signed_in(struct call *c, const struct webauth_person *wh
 	struct out o;
 	if (out_open(&o))
 		return MHD_NO;
-	person_json(o.f, se);
+	person_json(c, o.f, se);
 	log_msg(LOG_INFO, "web: %s signed in", who->email);
 	return out_send(c, &o, 200, cookie);
 }
@@ -666,7 +675,7 @@ static enum MHD_Result api_me(struct call *c)
 	struct out o;
 	if (out_open(&o))
 		return MHD_NO;
-	person_json(o.f, c->se);
+	person_json(c, o.f, c->se);
 	return out_send(c, &o, 200, NULL);
 }
 
@@ -790,37 +799,6 @@ static enum MHD_Result api_offer(struct call *c)
 	return out_send(c, &o, 200, NULL);
 }
 
-static enum MHD_Result api_requests(struct call *c)
-{
-	const char *dir = arg(c, "dir");
-	int incoming = !dir || strcmp(dir, "incoming") == 0;
-	int outgoing = !dir || strcmp(dir, "mine") == 0;
-	struct view_arg a[] = {VIEW_INT(incoming), VIEW_INT(outgoing), VIEW_ID(c->w->member),
-			       VIEW_NULL};
-	return send_view(c, &view_requests, a, 4);
-}
-
-static enum MHD_Result api_request(struct call *c)
-{
-	uint8_t id[32];
-	if (id_parse(arg(c, "id"), id))
-		return send_error(c, 400, _("no such request"), NULL);
-	struct view_arg a[] = {VIEW_ID(id), VIEW_INT(1)};
-	struct out o;
-	if (out_open(&o))
-		return MHD_NO;
-	/* the request with its steps (steps_json) */
-	fputs("{\"request\":", o.f);
-	int rc = rows_json(c, o.f, &view_request, a, 2);
-	fputs("}", o.f);
-	if (rc) {
-		fclose(o.f);
-		free(o.buf);
-		return send_refusal(c, 500);
-	}
-	return out_send(c, &o, 200, NULL);
-}
-
 static enum MHD_Result api_balances(struct call *c)
 {
 	struct view_arg a[] = {VIEW_NULL};
@@ -912,6 +890,528 @@ static enum MHD_Result api_decline(struct call *c)
 	return api_answer(c, 0);
 }
 
+#define WEB_WHY_MAX 512
+
+/* ---- loan steps after the answer: handover, return, close, agree,
+ * dispute, cancel (issue 18). Who may take which step after which state
+ * is loan_step_check's (ledger/loan.c); the entry is lending_append_ex's,
+ * refused with the fold's reason; the checks of each field are the
+ * CLI's (mutua handover, return...: text_check, loan_fuel_parse,
+ * amount_parse_usage). ------------------------------------------------ */
+
+static const enum loan_step web_steps[] = {LOAN_HANDOVER, LOAN_RETURN, LOAN_CLOSE,
+					   LOAN_AGREE,    LOAN_DISPUTE, LOAN_CANCEL};
+
+/* The steps this node's member may take on request now, by
+ * loan_step_check, as a JSON array of their names into f. 0 or -1. */
+static int steps_can_json(struct call *c, FILE *f, const uint8_t id[32])
+{
+	struct lending_loan l;
+	int rc = lending_loan_get(c->s, id, &l), first = 1;
+	fputc('[', f);
+	if (rc == 1) {
+		enum loan_party party = l.has_owner && memcmp(l.owner, c->w->member, 32) == 0
+						? LOAN_OWNER
+					: memcmp(l.borrower, c->w->member, 32) == 0 ? LOAN_BORROWER
+										      : LOAN_OTHER;
+		for (int i = 0; i < LOAN_STEPS; i++) {
+			enum loan_state next;
+			if (loan_step_check(l.state, (enum loan_step)i, party, &next))
+				continue;
+			fprintf(f, "%s\"%s\"", first ? "" : ",", loan_step_name((enum loan_step)i));
+			first = 0;
+		}
+	}
+	fputc(']', f);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The rows of a loans' view (each with its "id") as a JSON array, each
+ * row with "can": steps_can_json. 0 or -1. */
+static int loan_rows_json(struct call *c, FILE *f, const struct view *v,
+			  const struct view_arg *a, size_t n)
+{
+	struct view_rows *r = view_open(c->s, v, a, n, 1);
+	int rc, first = 1;
+	if (!r)
+		return -1;
+	fputc('[', f);
+	while ((rc = view_next(r)) == 1) {
+		const char *row = view_text(r, 0), *idp = row ? strstr(row, "\"id\":\"") : NULL;
+		size_t len = row ? strlen(row) : 0;
+		uint8_t id[32];
+		char hex[65];
+		if (!idp || len < 2 || row[len - 1] != '}') {
+			rc = err_set("a loan's row has no id");
+			break;
+		}
+		snprintf(hex, sizeof hex, "%.64s", idp + 6);
+		fputs(first ? "" : ",", f);
+		fwrite(row, 1, len - 1, f);
+		fputs(",\"can\":", f);
+		if (id_parse(hex, id) == 0 && steps_can_json(c, f, id)) {
+			rc = -1;
+			break;
+		}
+		if (id_parse(hex, id))
+			fputs("[]", f);
+		fputc('}', f);
+		first = 0;
+	}
+	fputc(']', f);
+	view_close(&r);
+	return rc;
+}
+
+/* the requests of the member, with the steps it may take on each */
+static enum MHD_Result api_loans(struct call *c)
+{
+	const char *dir = arg(c, "dir");
+	int incoming = !dir || strcmp(dir, "incoming") == 0;
+	int outgoing = !dir || strcmp(dir, "mine") == 0;
+	struct view_arg a[] = {VIEW_INT(incoming), VIEW_INT(outgoing), VIEW_ID(c->w->member),
+			       VIEW_NULL};
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	if (loan_rows_json(c, o.f, &view_requests, a, 4)) {
+		fclose(o.f);
+		free(o.buf);
+		return send_refusal(c, 500);
+	}
+	return out_send(c, &o, 200, NULL);
+}
+
+/* one request with its steps (the view's "by" and "by_staff": who signed
+ * each) and the steps the member may take now */
+static enum MHD_Result api_loan(struct call *c)
+{
+	uint8_t id[32];
+	if (id_parse(arg(c, "id"), id))
+		return send_error(c, 400, _("no such request"), NULL);
+	struct view_arg a[] = {VIEW_ID(id), VIEW_INT(1)};
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	fputs("{\"request\":", o.f);
+	int rc = loan_rows_json(c, o.f, &view_request, a, 2);
+	fputs("}", o.f);
+	if (rc) {
+		fclose(o.f);
+		free(o.buf);
+		return send_refusal(c, 500);
+	}
+	return out_send(c, &o, 200, NULL);
+}
+
+/* a field given and not empty */
+static const char *given(const struct call *c, const char *name)
+{
+	const char *v = field(c, name);
+	return v && *v ? v : NULL;
+}
+
+static enum MHD_Result api_step(struct call *c)
+{
+	const char *name = field(c, "step"), *note = given(c, "note"), *usage = given(c, "usage"),
+		   *meter = given(c, "meter"), *fuel = given(c, "fuel"),
+		   *damage = given(c, "damage"), *forfeit = given(c, "forfeit");
+	uint8_t id[32];
+	int step = -1;
+	if (id_parse(field(c, "id"), id))
+		return send_error(c, 400, _("no such request"), NULL);
+	for (size_t i = 0; name && i < sizeof web_steps / sizeof *web_steps; i++)
+		if (strcmp(name, loan_step_name(web_steps[i])) == 0)
+			step = (int)web_steps[i];
+	if (step < 0)
+		return send_error(c, 400, _("no such step: handover, return, close, agree, dispute "
+					    "or cancel"), NULL);
+	int report = step == LOAN_HANDOVER || step == LOAN_RETURN || step == LOAN_CLOSE;
+	int takes_usage = step == LOAN_RETURN || step == LOAN_CLOSE;
+	if (!report && (meter || fuel || damage))
+		return send_error(c, 400, _("this step takes no condition report"), NULL);
+	if ((!takes_usage && usage) || (forfeit && step != LOAN_CLOSE))
+		return send_error(c, 400, _("this step takes no usage and no forfeit"), NULL);
+	struct lending_report rep = {-1, -1, NULL, NULL, 0};
+	struct lending_extra ex = {NULL, 0, 0};
+	int64_t use = -1, m;
+	/* the CLI's checks of mutua handover/return/close, one by one */
+	if (meter && int_parse(meter, 0, (int64_t)METER_MAX, &m))
+		return send_error(c, 400, _("the meter reading is a whole number, 0 or more"), NULL);
+	if (meter)
+		rep.meter = m;
+	if ((fuel && loan_fuel_parse(fuel, &rep.fuel)) ||
+	    (damage && text_check("damage", damage, NOTE_MAX_LEN, 1)) ||
+	    (note && text_check("note", note, NOTE_MAX_LEN, 1)) ||
+	    (usage && amount_parse_usage(usage, (int64_t)USAGE_MAX, &use)))
+		return send_refusal(c, 400);
+	if (forfeit && (amount_parse(forfeit, 0, &ex.forfeit) || ex.forfeit < 1 ||
+			ex.forfeit > DEPOSIT_MAX))
+		return send_error(c, 400, _("the forfeit is from 0.01 to the request's deposit"),
+				  NULL);
+	if (step == LOAN_DISPUTE && !note)
+		return send_error(c, 400, _("a dispute needs its reason"), NULL);
+	rep.damage = damage;
+	if (meter || fuel || damage)
+		ex.report = &rep;
+	struct lending_loan l;
+	int rc = lending_loan_get(c->s, id, &l);
+	if (rc < 0)
+		return send_refusal(c, 500);
+	if (rc == 0)
+		return send_error(c, 404, _("no such request"), NULL);
+	if (takes_usage && use < 0 && (use = lending_step_usage(&l, (enum loan_step)step)) < 0)
+		return send_error(c, 400, _("give the usage: this resource is counted by a figure "
+					    "(km, m³)"), NULL);
+	act_begin(c);
+	rc = lending_append_ex(c->s, c->w->member_key, loan_step_payload((enum loan_step)step),
+			       id, note, use, -1, NULL, &ex);
+	act_end(c);
+	if (rc)
+		return send_refusal(c, 409);
+	log_msg(LOG_INFO, "web: %s took the step %s of a request", c->se->who.email, name);
+	return send_ok(c);
+}
+
+/* ---- proposals and votes (issue 18): the views and entries of mutua
+ * proposals, vote and propose set; staff_may (ENTRY_ROLE_ADMIN) decides
+ * who may sign them. ------------------------------------------------- */
+
+/* 1 when the signed-in person may act for the member as admin now */
+static int is_admin(struct call *c, const uint8_t key[KEY_ID_BYTES])
+{
+	char why[200];
+	return staff_may(c->s, c->w->member, key, ENTRY_ROLE_ADMIN, INT64_MAX, clock_now_ms(),
+			 why, sizeof why);
+}
+
+/* Proposals and votes need the admin role: staff_may, the one rule,
+ * asked before anything else so that a person without it is told so (403,
+ * the rule's reason) rather than of the proposal's state. 1 with *rc the
+ * answer sent when refused, 0 when the person may go on. */
+static int admin_refused(struct call *c, enum MHD_Result *rc)
+{
+	char why[200], msg[400];
+	int may = staff_may(c->s, c->w->member, c->se->who.key, ENTRY_ROLE_ADMIN, INT64_MAX,
+			    clock_now_ms(), why, sizeof why);
+	if (may == 1)
+		return 0;
+	if (may < 0) {
+		*rc = send_refusal(c, 500);
+		return 1;
+	}
+	snprintf(msg, sizeof msg, _("you may not do this for the member: %s"), why);
+	*rc = send_error(c, 403, msg, _("only a person with the admin role may do this"));
+	return 1;
+}
+
+static enum MHD_Result api_proposals(struct call *c)
+{
+	const char *open = arg(c, "open");
+	struct view_arg a[] = {VIEW_INT(clock_now_ms()), VIEW_INT(open && strcmp(open, "1") == 0)};
+	return send_view(c, &view_proposals, a, 2);
+}
+
+static enum MHD_Result api_proposal(struct call *c)
+{
+	uint8_t id[32];
+	const char *hex = arg(c, "id");
+	if (id_parse(hex, id))
+		return send_error(c, 400, _("no such proposal"), NULL);
+	struct view_arg a[] = {VIEW_INT(clock_now_ms()), VIEW_INT(0)};
+	struct view_rows *r = view_open(c->s, &view_proposals, a, 2, 1);
+	char want[80];
+	int rc;
+	snprintf(want, sizeof want, "\"id\":\"%.64s\"", hex);
+	for (char *p = want; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+	if (!r)
+		return send_refusal(c, 500);
+	struct out o;
+	if (out_open(&o)) {
+		view_close(&r);
+		return MHD_NO;
+	}
+	int found = 0;
+	while (!found && (rc = view_next(r)) == 1)
+		if (strstr(view_text(r, 0), want)) {
+			fputs("{\"proposal\":", o.f);
+			fputs(view_text(r, 0), o.f);
+			fputs("}", o.f);
+			found = 1;
+		}
+	view_close(&r);
+	if (!found) {
+		fclose(o.f);
+		free(o.buf);
+		return rc < 0 ? send_refusal(c, 500) : send_error(c, 404, _("no such proposal"), NULL);
+	}
+	return out_send(c, &o, 200, NULL);
+}
+
+static enum MHD_Result api_vote(struct call *c)
+{
+	uint8_t id[32], tid[32];
+	const char *choice = field(c, "choice");
+	uint32_t v = !choice ? 0 : strcmp(choice, "yes") == 0 ? VOTE_YES
+				 : strcmp(choice, "no") == 0 ? VOTE_NO
+				 : strcmp(choice, "abstain") == 0 ? VOTE_ABSTAIN : 0;
+	if (id_parse(field(c, "id"), id))
+		return send_error(c, 400, _("no such proposal"), NULL);
+	if (!v)
+		return send_error(c, 400, _("say yes, no or abstain"), NULL);
+	enum MHD_Result refused;
+	if (admin_refused(c, &refused))
+		return refused;
+	Mutua__Vote vote = MUTUA__VOTE__INIT;
+	Mutua__Body b = MUTUA__BODY__INIT;
+	vote.proposal.data = id;
+	vote.proposal.len = 32;
+	vote.choice = v;
+	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+	b.vote = &vote;
+	act_begin(c);
+	int rc = store_append(c->s, c->w->member_key, &b, NULL);
+	act_end(c);
+	if (rc)
+		return send_refusal(c, 409);
+	/* a vote that passes the proposal closes it: the member's tally, as
+	 * mutua vote and the daemon sign it (a tally carries no act) */
+	int tallied = governance_tally_append(c->s, c->w->member_key, id, 1, tid);
+	if (tallied < 0)
+		log_msg(LOG_WARN, "web: the vote is cast; no tally: %s", err_msg());
+	log_msg(LOG_INFO, "web: %s voted %s", c->se->who.email, choice);
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	fprintf(o.f, "{\"ok\":true,\"passed\":%s}", tallied == 0 ? "true" : "false");
+	return out_send(c, &o, 200, NULL);
+}
+
+/* mutua propose set NAME VALUE [--reason TEXT]: the same parse and the
+ * same check (governance_param_check) */
+static enum MHD_Result api_propose(struct call *c)
+{
+	const char *name = field(c, "param"), *val = field(c, "value"),
+		   *reason = given(c, "reason");
+	int64_t v;
+	uint8_t id[32];
+	enum MHD_Result refused;
+	if (admin_refused(c, &refused))
+		return refused;
+	if (!name || !*name || !val || !*val)
+		return send_error(c, 400, _("give the parameter and its value"), NULL);
+	if ((reason && text_check("reason", reason, NOTE_MAX_LEN, 1)) ||
+	    text_check("param", name, 64, 0) || text_check("value", val, 64, 0))
+		return send_refusal(c, 400);
+	if (strcmp(name, "credit-limit") == 0) {
+		if (amount_parse(val, 0, &v))
+			return send_refusal(c, 400);
+	} else if (strcmp(name, "duration") == 0 || strcmp(name, "close-grace") == 0) {
+		if (duration_parse(val, &v))
+			return send_refusal(c, 400);
+	} else if (int_parse(val, 0, GOV_BYTES_PER_DAY_MAX, &v)) {
+		return send_error(c, 400, _("the value is a whole number, 0 or more"), NULL);
+	}
+	if (governance_param_check(name, v))
+		return send_refusal(c, 400);
+	Mutua__Proposal p = MUTUA__PROPOSAL__INIT;
+	Mutua__Parameter par = MUTUA__PARAMETER__INIT;
+	Mutua__Body b = MUTUA__BODY__INIT;
+	par.name = (char *)name;
+	par.value = v;
+	p.reason = (char *)reason;
+	p.what_case = MUTUA__PROPOSAL__WHAT_SET;
+	p.set = &par;
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+	b.proposal = &p;
+	act_begin(c);
+	int rc = store_append(c->s, c->w->member_key, &b, id);
+	act_end(c);
+	if (rc)
+		return send_refusal(c, 409);
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, id, 32);
+	log_msg(LOG_INFO, "web: %s proposed to set %s (proposal %.16s)", c->se->who.email, name,
+		hex);
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	fprintf(o.f, "{\"id\":\"%s\"}", hex);
+	return out_send(c, &o, 200, NULL);
+}
+
+/* ---- the auditor's summary (issue 18): audit_run on the node's own
+ * store, as mutua audit does without a bundle. In a thread of its own
+ * with its own connection, one at a time; a request waits for it at most
+ * AUDIT_WAIT_MS, then is told to come back. The result is kept per store
+ * head (a hash of every feed's head, view_feeds): a reload does not audit
+ * again until an entry arrives. ----------------------------------------- */
+
+#define AUDIT_WAIT_MS 10000
+#define AUDIT_ISSUES_MAX 50
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t done;
+	int running;
+	uint8_t head[32], want[32];
+	int have;
+	char *json;      /* the result for head */
+	char why[WEB_WHY_MAX]; /* when the last run could not audit */
+	char path[PATH_MAX];
+} audit_cache = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+
+struct audit_collect {
+	FILE *f;
+	uint64_t n, signatures;
+};
+
+static void audit_issue_json(void *arg, const struct audit_issue *v)
+{
+	struct audit_collect *a = arg;
+	if (strcmp(v->rule, "signature") == 0)
+		a->signatures++;
+	if (a->n++ >= AUDIT_ISSUES_MAX)
+		return;
+	fputs(a->n > 1 ? ",{\"member\":" : "{\"member\":", a->f);
+	json_string(a->f, v->member);
+	fputs(",\"name\":", a->f);
+	json_string(a->f, v->name);
+	fprintf(a->f, ",\"seq\":%llu,\"rule\":", (unsigned long long)v->seq);
+	json_string(a->f, v->rule);
+	fputs(",\"detail\":", a->f);
+	json_string(a->f, v->detail);
+	fputc('}', a->f);
+}
+
+static void *audit_thread(void *arg)
+{
+	(void)arg;
+	char *buf = NULL, *json = NULL, why[WEB_WHY_MAX] = "";
+	size_t len = 0;
+	struct store *s = store_open(audit_cache.path);
+	struct audit_summary sum;
+	FILE *f = open_memstream(&buf, &len);
+	struct audit_collect col = {f, 0, 0};
+	struct audit_opts ao = {NULL, 1, audit_issue_json, NULL, &col, NULL};
+	if (f)
+		fputs("{\"issues\":[", f);
+	if (!s || !f || audit_run(NULL, s, &ao, &sum)) {
+		snprintf(why, sizeof why, "%s", f ? err_msg() : "out of memory");
+		if (f)
+			fclose(f);
+		free(buf);
+	} else {
+		char fed[HEX_ID_LEN + 1], at[CLOCK_BUF];
+		hex_encode(fed, sum.fed_id, 32);
+		clock_format_iso(at, clock_now_ms());
+		fprintf(f, "],\"issues_shown\":%llu,\"federation\":\"%s\",\"federation_name\":",
+			(unsigned long long)(col.n < AUDIT_ISSUES_MAX ? col.n : AUDIT_ISSUES_MAX), fed);
+		json_string(f, sum.fed_name);
+		fprintf(f, ",\"members\":%llu,\"feeds\":%llu,\"entries\":%llu,\"signatures\":%llu,"
+			   "\"loans\":%llu,\"closed\":%llu,\"forks\":%llu,\"violations\":%llu,"
+			   "\"incomplete\":%llu,\"witnessed_feeds\":%llu,\"ok\":%s,\"complete\":%s,"
+			   "\"credits_moved\":",
+			(unsigned long long)sum.members, (unsigned long long)sum.feeds,
+			(unsigned long long)sum.entries,
+			(unsigned long long)(sum.entries - col.signatures),
+			(unsigned long long)sum.loans, (unsigned long long)sum.closed,
+			(unsigned long long)sum.forks, (unsigned long long)sum.issues,
+			(unsigned long long)sum.incomplete, (unsigned long long)sum.witnessed,
+			sum.issues ? "false" : "true", sum.incomplete ? "false" : "true");
+		json_real(f, (double)sum.credits_moved / 100.0);
+		fputs(",\"seconds\":", f);
+		json_real(f, sum.seconds);
+		fprintf(f, ",\"audited_at\":\"%s\"}", at);
+		fclose(f);
+		json = buf;
+	}
+	store_close(&s);
+	pthread_mutex_lock(&audit_cache.mu);
+	if (json) {
+		free(audit_cache.json);
+		audit_cache.json = json;
+		memcpy(audit_cache.head, audit_cache.want, 32);
+		audit_cache.have = 1;
+		audit_cache.why[0] = 0;
+	} else {
+		snprintf(audit_cache.why, sizeof audit_cache.why, "%s", why);
+	}
+	audit_cache.running = 0;
+	pthread_cond_broadcast(&audit_cache.done);
+	pthread_mutex_unlock(&audit_cache.mu);
+	return NULL;
+}
+
+/* the store's head: a hash of every feed's head (view_feeds) */
+static int store_head_hash(struct call *c, uint8_t out[32])
+{
+	struct out o;
+	if (out_open(&o))
+		return -1;
+	int rc = rows_json(c, o.f, &view_feeds, NULL, 0);
+	fclose(o.f);
+	if (!rc)
+		crypto_generichash(out, 32, (const uint8_t *)o.buf, o.len, NULL, 0);
+	free(o.buf);
+	return rc;
+}
+
+static enum MHD_Result api_audit(struct call *c)
+{
+	uint8_t head[32];
+	char *json = NULL, why[WEB_WHY_MAX] = "";
+	int running = 0, cached = 1;
+	if (store_head_hash(c, head))
+		return send_refusal(c, 500);
+	pthread_mutex_lock(&audit_cache.mu);
+	if (!(audit_cache.have && memcmp(audit_cache.head, head, 32) == 0) &&
+	    !audit_cache.running) {
+		pthread_t t;
+		snprintf(audit_cache.path, sizeof audit_cache.path, "%s", c->w->store_path);
+		memcpy(audit_cache.want, head, 32);
+		audit_cache.running = 1;
+		cached = 0;
+		if (pthread_create(&t, NULL, audit_thread, NULL)) {
+			audit_cache.running = 0;
+			snprintf(audit_cache.why, sizeof audit_cache.why, "cannot start the audit");
+		} else {
+			pthread_detach(t);
+		}
+	}
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += AUDIT_WAIT_MS / 1000;
+	while (audit_cache.running &&
+	       !(audit_cache.have && memcmp(audit_cache.head, head, 32) == 0))
+		if (pthread_cond_timedwait(&audit_cache.done, &audit_cache.mu, &until))
+			break;
+	int current = audit_cache.have && memcmp(audit_cache.head, head, 32) == 0;
+	/* this head's result, or while a newer one runs the last one */
+	if (audit_cache.have && (current || audit_cache.running))
+		json = strdup(audit_cache.json);
+	running = audit_cache.running;
+	snprintf(why, sizeof why, "%s", audit_cache.why);
+	pthread_mutex_unlock(&audit_cache.mu);
+	if (!json && running)
+		return send_error(c, 503, _("the audit is still running"),
+				  _("reload the page in a moment"));
+	if (!json)
+		return send_error(c, 500, *why ? why : _("the audit could not run"), NULL);
+	struct out o;
+	if (out_open(&o)) {
+		free(json);
+		return MHD_NO;
+	}
+	/* the result, with whether it is this head's and was kept */
+	fprintf(o.f, "{\"current\":%s,\"cached\":%s,\"audit\":%s}",
+		current ? "true" : "false",
+		cached ? "true" : "false", json);
+	free(json);
+	return out_send(c, &o, 200, NULL);
+}
+
 #define SIGNED_IN 1 /* the route needs a session */
 #define POST 2      /* and a POST (with the CSRF token when signed in) */
 
@@ -927,12 +1427,18 @@ static const struct route {
 	{"/api/strings", 0, api_strings},
 	{"/api/offers", SIGNED_IN, api_offers},
 	{"/api/offer", SIGNED_IN, api_offer},
-	{"/api/requests", SIGNED_IN, api_requests},
-	{"/api/request", SIGNED_IN, api_request},
+	{"/api/requests", SIGNED_IN, api_loans},
+	{"/api/request", SIGNED_IN, api_loan},
 	{"/api/balances", SIGNED_IN, api_balances},
 	{"/api/borrow", POST | SIGNED_IN, api_borrow},
 	{"/api/accept", POST | SIGNED_IN, api_accept},
 	{"/api/decline", POST | SIGNED_IN, api_decline},
+	{"/api/step", POST | SIGNED_IN, api_step},
+	{"/api/proposals", SIGNED_IN, api_proposals},
+	{"/api/proposal", SIGNED_IN, api_proposal},
+	{"/api/vote", POST | SIGNED_IN, api_vote},
+	{"/api/propose", POST | SIGNED_IN, api_propose},
+	{"/api/audit", SIGNED_IN, api_audit},
 };
 
 static enum MHD_Result api(struct call *c, const char *url, struct req *rq)
@@ -1172,6 +1678,9 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 	w->member_key = member_key;
 	memcpy(w->member, member, KEY_ID_BYTES);
 	pthread_mutex_init(&w->mu, NULL);
+	/* the ledger's refusals also in the reader's language (err_msg_local),
+	 * rendered in the request's own locale whatever the daemon's */
+	err_localise(1);
 	w->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handle, w,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,

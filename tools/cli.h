@@ -114,7 +114,6 @@ int cmd_propose(struct ctx *c, int argc, char **argv);
 int cmd_vote(struct ctx *c, int argc, char **argv);
 int cmd_tally(struct ctx *c, int argc, char **argv);
 int cmd_proposals(struct ctx *c, int argc, char **argv);
-int duration_parse(const char *s, int64_t *ms);
 int cmd_audit(struct ctx *c, int argc, char **argv);
 int cmd_report(struct ctx *c, int argc, char **argv);
 int cmd_step(struct ctx *c, int argc, char **argv);

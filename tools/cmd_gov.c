@@ -15,36 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "14d", "2h", "30m", "45s", or plain seconds, into ms. */
-int duration_parse(const char *s, int64_t *ms)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	int64_t unit = 1000;
-	if (end == s || v <= 0)
-		goto bad;
-	if (*end == 'd')
-		unit = 86400000;
-	else if (*end == 'h')
-		unit = 3600000;
-	else if (*end == 'm')
-		unit = 60000;
-	else if (*end == 's' || !*end)
-		unit = 1000;
-	else
-		goto bad;
-	if (*end && end[1])
-		goto bad;
-	if (v > GOV_DURATION_MAX / unit)
-		goto bad;
-	*ms = v * unit;
-	if (*ms < GOV_DURATION_MIN || *ms > GOV_DURATION_MAX)
-		goto bad;
-	return 0;
-bad:
-	return err_set("'%s' is not a duration (e.g. 14d, 2h, 30m, 45s; at most 366d)", s);
-}
-
 static int append_proposal(struct ctx *c, Mutua__Proposal *p)
 {
 	Mutua__Body b = MUTUA__BODY__INIT;

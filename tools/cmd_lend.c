@@ -344,28 +344,6 @@ static int run_series(struct ctx *c, enum loan_step step, const struct lending_l
 	return refused ? EXIT_REFUSED : EXIT_OK;
 }
 
-/* --fuel: full, 3/4, 1/2, 1/4, empty, or a percentage (75 or 75%). */
-static int fuel_parse(const char *s, int *out)
-{
-	static const struct {
-		const char *name;
-		int pct;
-	} levels[] = {{"full", 100}, {"3/4", 75}, {"1/2", 50}, {"1/4", 25}, {"empty", 0}};
-	for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
-		if (strcmp(s, levels[i].name) == 0) {
-			*out = levels[i].pct;
-			return 0;
-		}
-	char *end;
-	long v = isdigit((unsigned char)*s) ? strtol(s, &end, 10) : -1;
-	if (v >= 0 && v <= 100 && (!*end || (end[0] == '%' && !end[1]))) {
-		*out = (int)v;
-		return 0;
-	}
-	return err_set("'%s' is no fuel level (full, 3/4, 1/2, 1/4, empty, or a percentage "
-		       "0 to 100)", s);
-}
-
 static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -411,7 +389,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 			rep.meter = (int64_t)meter;
 			break;
 		case 'F':
-			if (fuel_parse(optarg, &rep.fuel))
+			if (loan_fuel_parse(optarg, &rep.fuel))
 				return fail_err(EXIT_USAGE, "--fuel");
 			break;
 		case 'd':
@@ -475,10 +453,7 @@ static int run_step(struct ctx *c, const struct step *sp, int argc, char **argv)
 		/* the return states the borrower's figure, by default the slot's
 		 * whole units; the close confirms the return's, else (no
 		 * return, after the grace) the slot's */
-		if (sp->step == LOAN_CLOSE && l.usage >= 0)
-			use = l.usage;
-		else
-			use = lending_default_usage(l.unit, l.start, l.end, (uint64_t)l.quantity);
+		use = lending_step_usage(&l, sp->step);
 		if (use < 0)
 			return fail(EXIT_USAGE, "--usage is needed: '%s' is counted in %s",
 				    l.title, l.unit);

@@ -9,6 +9,7 @@
  * language's style (a decimal comma in French). */
 "use strict";
 
+
 /* French unless the browser lists English before French */
 function pickLang() {
   for (const l of navigator.languages || [navigator.language || "fr"]) {
@@ -98,7 +99,7 @@ async function api(path, body) {
     if (!location.hash.startsWith("#setup=")) loginView(data.error);
     throw Object.assign(data, { handled: true });
   }
-  if (!r.ok) throw data;
+  if (!r.ok) throw Object.assign(data, { status: r.status });
   return data;
 }
 
@@ -274,7 +275,7 @@ async function requestsView(dir) {
   if (!rows.length) return void view().append(el("p", { class: "muted" }, t("req.none")));
   const actions = (r) => {
     const links = [el("a", { href: "#request/" + r.id }, t("req.details"))];
-    if (incoming && r.state === "requested") {
+    if ((r.can || []).includes("accept")) {
       const answer = (accept) => async () => {
         box.textContent = "";
         try {
@@ -286,6 +287,8 @@ async function requestsView(dir) {
       links.push(el("button", { type: "button", class: "accept", on: { click: answer(true) } }, t("req.accept")),
         el("button", { type: "button", class: "danger decline", on: { click: answer(false) } }, t("req.decline")));
     }
+    for (const st of (r.can || []).filter((x) => x !== "accept" && x !== "decline"))
+      links.push(el("a", { href: "#request/" + r.id + "/" + st, class: "todo step-" + st }, t("do." + st)));
     return el("span", { class: "actions" }, links);
   };
   view().append(table([
@@ -297,7 +300,60 @@ async function requestsView(dir) {
     { label: t("req.actions"), value: actions }], rows, "requests"));
 }
 
-async function requestView(id) {
+/* a condition report's cells: meter, fuel, damage */
+function reportText(x) {
+  const parts = [];
+  if (x.meter !== null && x.meter !== undefined) parts.push(t("rep.meter") + " " + num(x.meter));
+  if (x.fuel !== null && x.fuel !== undefined) parts.push(t("rep.fuel") + " " + num(x.fuel) + " %");
+  if (x.damage) parts.push(t("rep.damage") + (LANG === "fr" ? "\u00a0: " : ": ") + x.damage);
+  return parts.join(" · ");
+}
+
+const FUEL = [["", "rep.fuel.none"], ["full", "rep.fuel.full"], ["3/4", "3/4"], ["1/2", "1/2"],
+  ["1/4", "1/4"], ["empty", "rep.fuel.empty"]];
+
+/* The form of one step the member may take (the node says which: "can",
+ * from the ledger's table): its note, and as the CLI has them the
+ * condition report (handover, return, close), the usage (return, close)
+ * and the deposit kept (close). */
+function stepForm(r, step, box, done) {
+  const id = (f) => step + "-" + f;
+  const report = ["handover", "return", "close"].includes(step);
+  const usage = ["return", "close"].includes(step);
+  const note = el("textarea", { id: id("note"), rows: "2", maxlength: "1000", required: step === "dispute" });
+  const meter = report ? el("input", { id: id("meter"), type: "number", min: "0", step: "1", inputmode: "numeric" }) : null;
+  const fuel = report ? el("select", { id: id("fuel") }, FUEL.map(([v, k]) => el("option", { value: v }, t(k)))) : null;
+  const damage = report ? el("textarea", { id: id("damage"), rows: "2", maxlength: "1000" }) : null;
+  const use = usage ? el("input", { id: id("usage"), inputmode: "decimal" }) : null;
+  const forfeit = step === "close" && r.deposit ? el("input", { id: id("forfeit"), inputmode: "decimal" }) : null;
+  const dec = (v) => v.trim().replace(",", ".");
+  const form = el("form", { class: "grid step", id: id("form"), on: { submit: async (ev) => {
+    ev.preventDefault();
+    box.textContent = "";
+    const body = { id: r.id, step, note: note.value };
+    if (meter && meter.value !== "") body.meter = meter.value;
+    if (fuel && fuel.value) body.fuel = fuel.value;
+    if (damage && damage.value) body.damage = damage.value;
+    if (use && use.value) body.usage = dec(use.value);
+    if (forfeit && forfeit.value) body.forfeit = dec(forfeit.value);
+    try {
+      await api("/api/step", body);
+      await done();
+      say(t("done." + step));
+    } catch (e) { if (!e.handled) fail(box, e); }
+  } } },
+    report ? el("label", { for: id("meter") }, t("rep.meter"), meter) : null,
+    report ? el("label", { for: id("fuel") }, t("rep.fuel"), fuel) : null,
+    report ? el("label", { for: id("damage") }, t("rep.damage"), damage) : null,
+    usage ? el("label", { for: id("usage") }, t("rep.usage") + (r.unit ? " — " + unit(r.unit) : ""), use) : null,
+    forfeit ? el("label", { for: id("forfeit") }, t("rep.forfeit"), forfeit) : null,
+    el("label", { for: id("note") }, t(step === "dispute" ? "rep.reason" : "rep.note"), note),
+    el("button", { type: "submit", id: "do-" + step, class: step === "dispute" || step === "cancel" ? "danger" : null },
+      t("do." + step)));
+  return el("section", { "aria-labelledby": id("h") }, el("h3", { id: id("h") }, t("do." + step)), form);
+}
+
+async function requestView(id, focus) {
   const box = errorBox();
   show(el("p", {}, t("loading")));
   let d;
@@ -307,15 +363,151 @@ async function requestView(id) {
   }
   const r = d.request[0];
   if (!r) return void show(el("p", {}, "?"));
+  const reload = () => requestView(id);
+  const forms = (r.can || []).filter((st) => st !== "accept" && st !== "decline")
+    .map((st) => stepForm(r, st, box, reload));
   show(el("h1", {}, t("req.title"), " — ", r.resource_title),
     facts([[t("offer.owner"), r.owner_name], [t("cal.who"), r.borrower_name],
       [t("req.from"), when(r.from)], [t("req.to"), when(r.to)], [t("offer.quantity"), num(r.quantity)],
-      [t("req.state"), state(r.state)], [t("cal.reason"), r.reason], [t("req.credits"), num(r.credits)]]),
+      [t("req.state"), el("span", { id: "state" }, state(r.state))], [t("cal.reason"), r.reason],
+      [t("req.usage"), r.usage !== null && r.usage !== undefined ? num(r.usage) + " " + unit(r.unit) : ""],
+      [t("req.credits"), num(r.credits)], [t("offer.deposit"), r.deposit ? num(r.deposit) : ""]]),
     el("h2", {}, t("req.steps")),
-    table([{ label: t("req.time"), value: (s) => when(s.time) }, { label: t("req.step"), value: (s) => s.step },
+    table([{ label: t("req.time"), value: (s) => when(s.time) },
+      { label: t("req.step"), value: (s) => t("step." + s.step) === "step." + s.step ? s.step : t("step." + s.step) },
       { label: t("req.by"), value: (s) => s.by_staff ? s.by_staff.name + " (" + s.by + ")" : s.by },
+      { label: t("req.report"), value: (s) => reportText(s) },
+      { label: t("req.usage"), value: (s) => s.usage !== null && s.usage !== undefined ? num(s.usage) : "" },
       { label: t("req.note"), value: (s) => s.note || "" }, { label: t("req.verdict"), value: (s) => s.verdict || "" }],
-    r.steps || [], "steps"), box);
+    r.steps || [], "steps"),
+    forms.length ? el("h2", {}, t("req.todo")) : null, ...forms, box);
+  const f = focus && document.getElementById(focus + "-form");
+  if (f) { f.scrollIntoView(); f.querySelector("input, select, textarea, button").focus(); }
+}
+
+/* ---- proposals and votes (the admin role) ---- */
+const PARAMS = ["credit-limit", "threshold", "quorum", "duration", "close-grace", "open-proposals",
+  "reason-max", "entries-per-day", "bytes-per-day"];
+/* "set credit-limit 750.50" (the view's words) in the reader's */
+function proposalWhat(p) {
+  const m = p.kind === "set" && /^set (\S+) (.*)$/.exec(p.what || "");
+  if (!m) return p.what;
+  const label = t("param." + m[1]) === "param." + m[1] ? m[1] : t("param." + m[1]);
+  return label + (LANG === "fr" ? "\u00a0: " : ": ") + (/^-?\d+(\.\d+)?$/.test(m[2]) ? num(m[2]) : m[2]);
+}
+const pstate = (s) => t("pstate." + s) === "pstate." + s ? s : t("pstate." + s);
+
+function proposalsTable(rows, id) {
+  return table([
+    { label: t("gov.what"), value: (p) => el("a", { href: "#proposal/" + p.id }, proposalWhat(p)) },
+    { label: t("gov.proposer"), value: (p) => p.proposer_name || "" },
+    { label: t("gov.yes"), value: (p) => num(p.yes), num: true },
+    { label: t("gov.no"), value: (p) => num(p.no), num: true },
+    { label: t("gov.abstain"), value: (p) => num(p.abstain), num: true },
+    { label: t("gov.deadline"), value: (p) => when(p.deadline) },
+    { label: t("gov.state"), value: (p) => pstate(p.state) }], rows, id);
+}
+
+async function proposalsView() {
+  const box = errorBox();
+  show(el("h1", {}, t("gov.title")), box);
+  let rows;
+  try { rows = await api("/api/proposals"); } catch (e) { if (!e.handled) fail(box, e); return; }
+  const open = rows.filter((p) => p.state === "open"), closed = rows.filter((p) => p.state !== "open");
+  view().append(el("h2", {}, t("gov.open")),
+    open.length ? proposalsTable(open, "open-proposals") : el("p", { class: "muted" }, t("gov.none")),
+    el("h2", {}, t("gov.closed")),
+    closed.length ? proposalsTable(closed, "closed-proposals") : el("p", { class: "muted" }, t("gov.none")));
+  if (!me.admin) return void view().append(el("p", { class: "muted", id: "adminonly" }, t("gov.adminonly")));
+  const param = el("select", { id: "gparam" }, PARAMS.map((p) => el("option", { value: p }, t("param." + p))));
+  const value = el("input", { id: "gvalue", required: true, "aria-describedby": "gvalue-hint" });
+  const reason = el("textarea", { id: "greason", rows: "2", maxlength: "1000" });
+  const fbox = errorBox();
+  const form = el("form", { class: "grid", id: "propose", on: { submit: async (ev) => {
+    ev.preventDefault();
+    fbox.textContent = "";
+    try {
+      const r = await api("/api/propose", { param: param.value, value: value.value.trim().replace(",", "."),
+        reason: reason.value });
+      location.hash = "#proposal/" + r.id;
+      say(t("gov.sent"));
+    } catch (e) { if (!e.handled) fail(fbox, e); }
+  } } },
+    el("label", { for: "gparam" }, t("gov.param"), param),
+    el("label", { for: "gvalue" }, t("gov.value"), value, el("span", { id: "gvalue-hint", class: "muted" }, t("gov.value.hint"))),
+    el("label", { for: "greason" }, t("gov.reason"), reason),
+    el("button", { type: "submit", id: "send-proposal" }, t("gov.send")));
+  view().append(el("h2", {}, t("gov.new")), form, fbox);
+}
+
+async function proposalView(id) {
+  const box = errorBox();
+  show(el("p", {}, t("loading")));
+  let d;
+  try { d = await api("/api/proposal?id=" + encodeURIComponent(id)); } catch (e) {
+    if (!e.handled) { show(box); fail(box, e); }
+    return;
+  }
+  const p = d.proposal;
+  const vote = (choice) => async () => {
+    box.textContent = "";
+    try {
+      const r = await api("/api/vote", { id: p.id, choice });
+      await proposalView(id);
+      say(t(r.passed ? "gov.passed" : "gov.voted"));
+    } catch (e) { if (!e.handled) fail(box, e); }
+  };
+  const buttons = me.admin && p.state === "open" ? el("p", { class: "actions", id: "vote" },
+    el("button", { type: "button", id: "vote-yes", on: { click: vote("yes") } }, t("gov.yes")),
+    el("button", { type: "button", class: "danger", id: "vote-no", on: { click: vote("no") } }, t("gov.no")),
+    el("button", { type: "button", class: "secondary", id: "vote-abstain", on: { click: vote("abstain") } }, t("gov.abstain")))
+    : null;
+  show(el("p", {}, el("a", { href: "#proposals" }, t("gov.back"))),
+    el("h1", {}, t("gov.one"), " — ", proposalWhat(p)),
+    facts([[t("gov.proposer"), p.proposer_name], [t("gov.reason"), p.reason], [t("gov.created"), when(p.created)],
+      [t("gov.deadline"), when(p.deadline)], [t("gov.state"), el("span", { id: "pstate" }, pstate(p.state))],
+      [t("gov.eligible"), num(p.eligible)]]),
+    el("h2", {}, t("gov.tally")),
+    table([{ label: t("gov.yes"), value: (x) => num(x.yes), num: true },
+      { label: t("gov.no"), value: (x) => num(x.no), num: true },
+      { label: t("gov.abstain"), value: (x) => num(x.abstain), num: true }], [p], "tally"),
+    buttons ? el("h2", {}, t("gov.vote")) : null, buttons,
+    me.admin ? null : el("p", { class: "muted", id: "adminonly" }, t("gov.adminonly")), box);
+}
+
+/* ---- the auditor's summary: the ledger's audit of this node's store ---- */
+async function auditView() {
+  const box = errorBox();
+  show(el("h1", {}, t("aud.title")), el("p", { role: "status", id: "audit-wait" }, t("aud.running")), box);
+  let d;
+  for (;;) {
+    try { d = await api("/api/audit"); break; } catch (e) {
+      if (e.handled) return;
+      if (location.hash !== "#audit") return;
+      if (e.status !== 503) { fail(box, e); return; }
+      await new Promise((ok) => setTimeout(ok, 2000));
+    }
+  }
+  if (location.hash !== "#audit") return;
+  const a = d.audit;
+  const verdict = a.ok && a.complete ? "ok" : a.ok ? "incomplete" : "failed";
+  const reproduce = "mutua export --out federation.bundle\nmutua audit federation.bundle --genesis genesis.txt";
+  show(el("h1", {}, t("aud.title")),
+    el("p", { class: "verdict " + verdict, id: "verdict", "data-verdict": verdict }, t("aud." + verdict)),
+    el("p", { id: "board" }, t(verdict === "ok" ? "aud.board.ok" : verdict === "failed" ? "aud.board.bad" : "aud.board.incomplete")),
+    facts([[t("aud.entries"), el("span", { id: "aud-entries", "data-n": String(a.entries) }, num(a.entries))],
+      [t("aud.signatures"), num(a.signatures)], [t("aud.feeds"), num(a.feeds)], [t("aud.members"), num(a.members)],
+      [t("aud.loans"), num(a.loans) + " (" + t("aud.closed") + " " + num(a.closed) + ")"],
+      [t("aud.credits"), num(a.credits_moved)], [t("aud.forks"), num(a.forks)],
+      [t("aud.violations"), num(a.violations)],
+      [t("aud.at"), when(a.audited_at) + (d.cached ? " — " + t("aud.cached") : "")],
+      [t("aud.seconds"), num(a.seconds)]]),
+    a.issues.length ? el("h2", {}, t("aud.issues")) : null,
+    a.issues.length ? table([{ label: t("aud.rule"), value: (x) => x.rule },
+      { label: t("aud.member"), value: (x) => x.name || x.member.slice(0, 12) },
+      { label: t("aud.seq"), value: (x) => x.seq ? num(x.seq) : "", num: true },
+      { label: t("aud.detail"), value: (x) => x.detail }], a.issues, "issues") : null,
+    el("p", {}, t("aud.reproduce")), el("pre", { id: "reproduce" }, el("code", {}, reproduce)), box);
 }
 
 async function balancesView() {
@@ -331,7 +523,8 @@ async function balancesView() {
   } catch (e) { if (!e.handled) fail(box, e); }
 }
 
-/* ---- routing: #catalogue[?...], #offer/ID, #mine, #incoming, #request/ID, #balances ---- */
+/* ---- routing: #catalogue[?...], #offer/ID, #mine, #incoming, #request/ID[/STEP], #balances,
+ * #proposals, #proposal/ID, #audit ---- */
 async function route() {
   const h = location.hash.slice(1);
   if (h.startsWith("setup=")) return setupView(h.slice(6));
@@ -342,7 +535,10 @@ async function route() {
   for (const a of document.querySelectorAll("nav a"))
     a.toggleAttribute("aria-current", a.getAttribute("href") === "#" + page) && a.setAttribute("aria-current", "page");
   if (page === "offer") return offerView(rest);
-  if (page === "request") return requestView(rest);
+  if (page === "request") { const [rid, step] = (rest || "").split("/"); return requestView(rid, step); }
+  if (page === "proposals") return proposalsView();
+  if (page === "proposal") return proposalView(rest);
+  if (page === "audit") return auditView();
   if (page === "mine") return requestsView("mine");
   if (page === "incoming") return requestsView("incoming");
   if (page === "balances") return balancesView();

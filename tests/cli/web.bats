@@ -69,10 +69,21 @@ add_person() {
 	json_get "$out" '$.setup'
 }
 
-@test "in a browser: first sign-in, search, borrow on one node, accept on the owner's, sign out; wrong password, no CSRF token, a revoked person refused" {
+# bob_told: a mail to bob@example.org about the truck's request
+bob_told() {
+	grep -l "bob@example.org" "$T/mail"/*.eml 2>/dev/null | xargs -r grep -l "Camion frigorifique" |
+		grep -q .
+}
+
+@test "in a browser: first sign-in, search, borrow on one node, the owner told by mail, accept, handover and return with condition reports on each side, a proposal and a vote by an admin, a non-admin refused, the auditor's summary as mutua audit says, sign out; wrong password, no CSRF token, a revoked person refused" {
 	web_deps
-	start_web 2
-	SETUP1=$(add_person 1 lea@example.org "Léa Martin" borrow lend)
+	# the owner's staff are told of the request: a sendmail stand-in on
+	# the PATH records each mail (tests/tools/fake-sendmail)
+	mkdir -p "$T/bin" "$T/mail"
+	ln -s "$BATS_TEST_DIRNAME/../tools/fake-sendmail" "$T/bin/sendmail"
+	export PATH="$T/bin:$PATH" MUTUA_MAILDIR=$T/mail
+	start_web 2 "notify_mail = on"
+	SETUP1=$(add_person 1 lea@example.org "Léa Martin" borrow lend admin)
 	SETUP2=$(add_person 2 bob@example.org "Bob Durand" lend)
 	mutua --home "${H[2]}" offer add --kind vehicle --title "Camion frigorifique" --unit day \
 		--rate 10.5 --location "Lyon 7e" --description "Camion 12 m3" \
@@ -83,7 +94,7 @@ add_person() {
 	shots=${WEB_SHOTS:-$T/shots}
 	mkdir -p "$shots"
 	run --separate-stderr env WEB1="${W[1]}" WEB2="${W[2]}" SETUP1="$SETUP1" SETUP2="$SETUP2" \
-		MUTUA="$MUTUA" HOME2="${H[2]}" SHOTS="$shots" TMPDIR="$T" \
+		MUTUA="$MUTUA" HOME1="${H[1]}" HOME2="${H[2]}" SHOTS="$shots" TMPDIR="$T" \
 		timeout 300 node "$WEBTESTS/run.js"
 	echo "$output"
 	echo "$stderr" >&2
@@ -95,6 +106,14 @@ add_person() {
 		WHERE a.verdict IS NULL ORDER BY d.name" >"$T/acts"
 	grep -qx "Bob Durand" "$T/acts"
 	grep -qx "Léa Martin" "$T/acts"
+	# Bob got the mail about Léa's request on his node
+	wait_until 30 bob_told
+	# the handover and the return name their people on the owner's node
+	sql "${H[2]}" "SELECT e.type, d.name FROM acts a JOIN delegations d ON d.id = a.delegation
+		JOIN loan_events e ON e.id = a.id WHERE a.verdict IS NULL ORDER BY e.time" >"$T/steps"
+	cat "$T/steps"
+	grep -qx "handover|Bob Durand" "$T/steps"
+	grep -qx "return|Léa Martin" "$T/steps"
 	# no staff key, sealed or not, in any answer of the log
 	! grep -q "sign_sk\|sealed" "$T/1.log" "$T/2.log"
 }
@@ -112,7 +131,7 @@ curl_json() {
 	cat "$T/body"
 }
 
-@test "the web API without a browser: headers, bounded bodies, static files, one sign-in refusal, the limit on failures, idle expiry, the reader's language" {
+@test "the web API without a browser: headers, bounded bodies, static files, one sign-in refusal, the limit on failures, idle expiry, the reader's language, the steps' checks, no vote without the admin role, the audit's summary" {
 	command -v curl >/dev/null || skip "no curl"
 	start_web 1 "web_idle = 2"
 	TOKEN=$(add_person 1 lea@example.org "Léa Martin" borrow)
@@ -143,7 +162,41 @@ curl_json() {
 	run curl_json POST "$U/api/setup" "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}"
 	[ "${lines[0]}" = 200 ]
 	[ "$(json_get "${lines[1]}" '$.name')" = "Léa Martin" ]
+	[ "$(json_get "${lines[1]}" '$.admin')" = 0 ]
+	csrf=$(json_get "${lines[1]}" '$.csrf')
 	grep -q 'HttpOnly' "$T/cookies"
+	# the steps' inputs, checked as the CLI checks them, refused with the
+	# check's message; then the ledger's rules
+	zero=$(printf '0%.0s' $(seq 64))
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"fly\"}" "X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 400 ]
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"handover\",\"fuel\":\"half\"}" \
+		"X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 400 ]
+	[[ ${lines[1]} == *half*niveau* ]]
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"agree\",\"meter\":\"12\"}" \
+		"X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 400 ]
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"return\",\"usage\":\"-3\"}" \
+		"X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 400 ]
+	run curl_json POST "$U/api/step" "{\"id\":\"$zero\",\"step\":\"return\"}" "X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 404 ]
+	# no admin role: no vote, no proposal, whatever is asked (403, the rule)
+	run curl_json POST "$U/api/vote" "{\"id\":\"$zero\",\"choice\":\"yes\"}" "X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 403 ]
+	[[ ${lines[1]} == *"admin"* ]]
+	run curl_json POST "$U/api/propose" '{"param":"quorum","value":"10"}' "X-CSRF-Token: $csrf"
+	[ "${lines[0]}" = 403 ]
+	# the auditor's summary: what mutua audit says of the same store
+	run curl_json GET "$U/api/audit"
+	[ "${lines[0]}" = 200 ]
+	[ "$(json_get "${lines[1]}" '$.audit.ok')" = 1 ]
+	page=$(json_get "${lines[1]}" '$.audit.entries')
+	cli=$(mutua --home "${H[1]}" --json audit | grep '^{"summary"')
+	[ "$page" = "$(json_get "$cli" '$.entries')" ]
+	run curl_json GET "$U/api/audit"
+	[ "$(json_get "${lines[1]}" '$.cached')" = 1 ]
 	run curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
 		--data "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}" "$U/api/setup"
 	[[ $output == *"404"* ]]
@@ -188,4 +241,45 @@ EOF
 	run curl_json POST "$U/api/login" '{"email":"LEA@example.org","password":"long enough 123"}'
 	[ "${lines[0]}" = 429 ]
 	log_has 1 "sign-in as 'lea@example.org' from 127.0.0.1 refused"
+}
+
+@test "the auditor's summary: verified, then a hostile entry of the member's own feed named with its rule, audited again once the store's head moved" {
+	command -v curl >/dev/null || skip "no curl"
+	BUNDLETOOL=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
+	[ -x "$BUNDLETOOL" ] || {
+		echo "build/tests/tools/bundletool is missing: run make tests first" >&2
+		return 1
+	}
+	start_web 1
+	TOKEN=$(add_person 1 lea@example.org "Léa Martin" borrow)
+	U=${W[1]}
+	mutua --home "${H[1]}" offer add --kind room --title Salle --unit hour --rate 2 >/dev/null
+	res=$(mutua --home "${H[1]}" --json offer list | grep -o '"id":"[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+	run curl_json POST "$U/api/setup" "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}"
+	[ "${lines[0]}" = 200 ]
+	run curl_json GET "$U/api/audit"
+	[ "${lines[0]}" = 200 ]
+	[ "$(json_get "${lines[1]}" '$.audit.ok')" = 1 ]
+	[ "$(json_get "${lines[1]}" '$.cached')" = 0 ]
+	before=$(json_get "${lines[1]}" '$.audit.entries')
+	run curl_json GET "$U/api/audit"
+	[ "$(json_get "${lines[1]}" '$.cached')" = 1 ]
+	# a patched node signs a request for the member's own resource: every
+	# node leaves it without effect, the audit names it
+	now=$(date +%s%3N)
+	"$BUNDLETOOL" sign "${H[1]}" +0 "$T/own.rec" request "$res" $((now + 86400000)) \
+		$((now + 90000000)) >"$T/own.id"
+	run curl_json GET "$U/api/audit"
+	[ "${lines[0]}" = 200 ]
+	echo "${lines[1]}"
+	[ "$(json_get "${lines[1]}" '$.cached')" = 0 ]
+	[ "$(json_get "${lines[1]}" '$.audit.ok')" = 0 ]
+	[ "$(json_get "${lines[1]}" '$.audit.entries')" = $((before + 1)) ]
+	[ "$(json_get "${lines[1]}" '$.audit.violations')" = 1 ]
+	[ "$(json_get "${lines[1]}" '$.audit.issues[0].rule')" = lending ]
+	[[ $(json_get "${lines[1]}" '$.audit.issues[0].detail') == *"borrower's own"* ]]
+	seq=$(json_get "${lines[1]}" '$.audit.issues[0].seq')
+	# the same finding as mutua audit on that store
+	run mutua --home "${H[1]}" --json audit
+	[[ $output == *"\"seq\":$seq,\"rule\":\"lending\""* ]]
 }

@@ -4,11 +4,16 @@
 //   WEB1, SETUP1  the borrower's node and Léa's first-sign-in token
 //   WEB2, SETUP2  the owner's node and Bob's token
 //   MUTUA, HOME2  the CLI and the owner's home (to revoke Bob)
+//   HOME1         the borrower's home (mutua audit --json, to compare)
 //   SHOTS         a folder: screenshots at phone and desktop widths
 // Léa sets her password, signs out, fails with a wrong password, signs in,
 // searches, borrows; a POST without the CSRF token is refused; Bob sets
 // his, sees the request on his node's page and accepts it; Léa sees it
-// accepted; Bob is revoked and his open session ends at once.
+// accepted; Bob records the handover and Léa the return, each with a
+// condition report, and both nodes show who signed each step; Léa (admin)
+// opens a proposal and votes, Bob (no admin role) sees no vote and the API
+// refuses his; the auditor's summary agrees with mutua audit --json; Bob
+// is revoked and his open session ends at once.
 "use strict";
 const puppeteer = require("puppeteer-core");
 const { execFileSync } = require("child_process");
@@ -168,6 +173,7 @@ async function main() {
     await lea.waitForFunction(() => document.querySelector("main .error:not(:empty)"));
     const refusal = await lea.$eval("main .error:not(:empty)", (e) => e.textContent);
     console.log("# refusal: " + refusal);
+    check(/«/.test(refusal) && /caution|deposit/.test(refusal), "the rule engine's refusal, framed in French: " + refusal);
     await lea.click("#bconfirm");
     await lea.click("#send");
     await lea.waitForFunction(() => document.querySelector("#borrowed").textContent.length > 0);
@@ -213,6 +219,141 @@ async function main() {
     await lea.waitForSelector("#steps");
     const steps = await text(lea, "#steps");
     check(steps.includes("Léa Martin") && steps.includes("Bob Durand"), "the steps name both people: " + steps);
+
+    log("Bob records the handover with a condition report, on the owner's node");
+    await bob.goto(`${WEB2}/#incoming`, { waitUntil: "networkidle0" });
+    await bob.waitForSelector("#requests a.step-handover");
+    await bob.click("#requests a.step-handover");
+    await bob.waitForSelector("#handover-form");
+    await shots(bob, "handover");
+    await axe(bob, "handover");
+    check((await bob.$("#do-return")) === null, "the owner is not offered the borrower's return");
+    await bob.type("#handover-meter", "12000");
+    await bob.select("#handover-fuel", "full");
+    await bob.type("#handover-note", "Keys given at the depot");
+    // a bad field is refused by the CLI's check, in the reader's language
+    await bob.type("#handover-damage", "bad\u0007");
+    await bob.click("#do-handover");
+    await bob.waitForFunction(() => document.querySelector("main .error:not(:empty)"));
+    const bad = await bob.$eval("main .error:not(:empty)", (e) => e.textContent);
+    console.log("# refusal: " + bad);
+    check(/control character/.test(bad), "a control character is refused as the CLI refuses it: " + bad);
+    await bob.$eval("#handover-damage", (e) => { e.value = ""; });
+    await bob.click("#do-handover");
+    await bob.waitForFunction(() => document.querySelector("#state") &&
+      document.querySelector("#state").textContent === "handed over");
+    check((await text(bob, "#status")).includes("Handover recorded"), "the handover is confirmed");
+    check((await text(bob, "#steps")).includes("12,000"), "the meter reading is shown: " + await text(bob, "#steps"));
+
+    log("Léa records the return with a condition report, on the borrower's node");
+    await lea.goto(`${WEB1}/#mine`, { waitUntil: "networkidle0" });
+    await eventually(lea, async () => (await lea.$("#requests a.step-return")) !== null,
+      "the handover to reach the borrower's node");
+    await lea.click("#requests a.step-return");
+    await lea.waitForSelector("#return-form");
+    await shots(lea, "return");
+    await axe(lea, "return");
+    check((await lea.$("#do-handover")) === null, "the borrower is not offered the owner's handover");
+    await lea.type("#return-meter", "12350");
+    await lea.select("#return-fuel", "3/4");
+    await lea.type("#return-damage", "Rayure sur la portière arrière");
+    await lea.type("#return-note", "Rendu au dépôt");
+    await lea.click("#do-return");
+    await lea.waitForFunction(() => document.querySelector("#state") &&
+      document.querySelector("#state").textContent === "rendue");
+    const lsteps = await text(lea, "#steps");
+    check(lsteps.includes("Retour") && lsteps.includes("Rayure") && /12\s350/.test(lsteps),
+      "the return's report, French digits: " + lsteps);
+
+    log("both nodes show the loan returned, and who signed each step");
+    await bob.goto(`${WEB2}/#incoming`, { waitUntil: "networkidle0" });
+    await eventually(bob, async () => (await bob.$("#requests")) !== null &&
+      (await text(bob, "#requests")).includes("returned"), "the return to reach the owner's node");
+    await bob.click("#requests a[href^='#request/']");
+    await bob.waitForSelector("#steps");
+    const rows = await bob.$$eval("#steps tbody tr", (trs) => trs.map((tr) => tr.textContent));
+    const row = (step) => rows.find((r) => r.includes(step)) || "";
+    console.log("# steps on the owner's node: " + rows.join(" | "));
+    check(row("Handover").includes("Bob Durand"), "the handover names Bob");
+    check(row("Return").includes("Léa Martin") && row("Return").includes("Rayure"),
+      "the return names Léa, with her report");
+    check(row("Accept").includes("Bob Durand") && row("Request").includes("Léa Martin"),
+      "the request and the accept name their people");
+
+    log("an admin opens a proposal and votes on it");
+    check(await lea.evaluate(() => me.admin) === true, "Léa is an admin");
+    await lea.goto(`${WEB1}/#proposals`, { waitUntil: "networkidle0" });
+    await lea.waitForSelector("#propose");
+    await lea.select("#gparam", "credit-limit");
+    await lea.type("#gvalue", "abc");
+    await lea.click("#send-proposal");
+    await lea.waitForFunction(() => document.querySelector("main .error:not(:empty)"));
+    console.log("# refusal: " + await lea.$eval("main .error:not(:empty)", (e) => e.textContent));
+    await lea.$eval("#gvalue", (e) => { e.value = ""; });
+    await lea.type("#gvalue", "750,5");
+    await lea.type("#greason", "Plus de marge pour les prêts de matériel");
+    await lea.click("#send-proposal");
+    await lea.waitForSelector("#vote-yes");
+    const pid = (await lea.evaluate(() => location.hash)).split("/")[1];
+    check(/^[0-9a-f]{64}$/.test(pid), "the proposal's page: " + pid);
+    await shots(lea, "proposal");
+    await axe(lea, "proposal");
+    await lea.click("#vote-yes");
+    await lea.waitForFunction(() => document.querySelector("#status").textContent.includes("Vote enregistré"));
+    check((await text(lea, "#tally tbody")).includes("1"), "the tally counts her vote");
+    await lea.goto(`${WEB1}/#proposals`, { waitUntil: "networkidle0" });
+    await lea.waitForSelector("#propose");
+    check((await text(lea, "#open-proposals, #closed-proposals")).includes("plafond de crédit\u00a0: 750,5"),
+      "the proposal listed in French, decimal comma: " + await text(lea, "main"));
+    await shots(lea, "proposals");
+    await axe(lea, "proposals");
+
+    log("a person without the admin role sees no vote and is refused by the API");
+    await bob.goto(`${WEB2}/#proposal/${pid}`, { waitUntil: "networkidle0" });
+    await eventually(bob, async () => (await bob.$("#tally")) !== null, "the proposal to reach the owner's node");
+    check((await bob.$("#vote-yes")) === null && (await bob.$("#adminonly")) !== null, "no vote button for Bob");
+    await bob.goto(`${WEB2}/#proposals`, { waitUntil: "networkidle0" });
+    await bob.waitForSelector("#adminonly");
+    check((await bob.$("#propose")) === null, "no proposal form for Bob");
+    const refused = await bob.evaluate(async (id) => {
+      const r = await fetch("/api/vote", { method: "POST", headers: { "Content-Type": "application/json",
+        "X-CSRF-Token": me.csrf }, body: JSON.stringify({ id, choice: "no" }) });
+      return { status: r.status, body: await r.json() };
+    }, pid);
+    console.log("# refusal: " + refused.status + " " + JSON.stringify(refused.body));
+    check(refused.status === 403 && /admin/.test(refused.body.error + refused.body.hint),
+      "a vote without the admin role is refused: " + JSON.stringify(refused));
+    const noPropose = await bob.evaluate(async () => (await fetch("/api/propose", { method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrf },
+      body: JSON.stringify({ param: "quorum", value: "10" }) })).status);
+    check(noPropose === 403, "a proposal without the admin role is refused: " + noPropose);
+
+    log("the auditor's summary: verified, the entries of mutua audit --json");
+    const cliAudit = () => {
+      let out;
+      try {
+        out = execFileSync(env("MUTUA"), ["--home", env("HOME1"), "--json", "audit"], { encoding: "utf8" });
+      } catch (e) { out = e.stdout || ""; }
+      const line = out.split("\n").filter((l) => l.startsWith("{\"summary\"")).pop();
+      return JSON.parse(line);
+    };
+    await lea.goto(`${WEB1}/#audit`, { waitUntil: "networkidle0" });
+    let cli = null;
+    await eventually(lea, async () => {
+      await lea.waitForSelector("#verdict", { timeout: 30000 });
+      cli = cliAudit();
+      return String(cli.entries) === await lea.$eval("#aud-entries", (e) => e.dataset.n);
+    }, "the page's audit and mutua audit --json to agree");
+    check(await lea.$eval("#verdict", (e) => e.dataset.verdict) === "ok" && cli.ok,
+      "the audit verdict is verified: " + await text(lea, "#verdict"));
+    check((await text(lea, "#verdict")) === "Vérifié", "in French");
+    console.log(`# audit: ${cli.entries} entries, ${cli.feeds} feeds, the page and the CLI agree`);
+    const t0 = Date.now();
+    const reload = await lea.evaluate(async () => (await (await fetch("/api/audit")).json()));
+    check(reload.audit.entries === cli.entries, "a reload gives the same count");
+    console.log(`# audit: a reload took ${Date.now() - t0} ms (cached: ${reload.cached})`);
+    await shots(lea, "audit");
+    await axe(lea, "audit");
 
     log("Bob is revoked: his session ends at once");
     execFileSync(env("MUTUA"), ["--home", env("HOME2"), "staff", "revoke", "Bob Durand"]);
