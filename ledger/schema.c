@@ -610,6 +610,9 @@
  *                                NULL when neither has a word
  *                                (search_query, registered by
  *                                search_register_sql)
+ * and, never on a store, on the connection of its own that i18n_json
+ * opens in memory to translate the web page's words (i18n.c):
+ *   tr(key, text)                pgettext("web:" key, text)
  *
  * ---- the audit's scratch tables ----------------------------------------
  *
