@@ -309,6 +309,22 @@
  *                    NULL; token_until, when it expires (ms)
  *     created        when the account was made (ms)
  *
+ * ical_subs(id INTEGER PRIMARY KEY, token BLOB UNIQUE, resource BLOB,
+ *           person BLOB, maker BLOB, created INTEGER, revoked INTEGER)
+ *   Node-local (version 14, icalsub.h): one row a calendar subscription,
+ *   an iCal URL served without signing in; never folded, replicated or
+ *   touched by a reindex.
+ *     id             the subscription's number, as people name it
+ *     token          BLAKE2b-256 of the secret token (the 43 base64url
+ *                    characters of the URL): the token is never kept
+ *     resource?      the resource it shows; person?, the id of the staff
+ *                    delegation whose person's loans it shows; both
+ *                    NULL: the member's whole calendar
+ *     maker?         the delegation of the staff person who made it on
+ *                    the web page; NULL: the member, at its node
+ *     created        when it was made (ms); revoked?, when it was
+ *                    revoked (ms), NULL while in force
+ *
  * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
  *   Each photo hash a step's condition report names (version 9), for
  *   verify-photo; index loan_photos_step.
@@ -671,6 +687,7 @@
  *  12  acts and its indexes acts_member_key (a key's nonces for a member)
  *      and acts_delegation (issue 17, staff.h). Filled by a refold
  *  13  web_accounts (webauth.h): node-local
+ *  14  ical_subs (icalsub.h): node-local
  */
 #include "schema.h"
 
@@ -961,6 +978,13 @@ static const char v13_sql[] =
 	" nonce BLOB NOT NULL, sealed BLOB NOT NULL, token BLOB UNIQUE,"
 	" token_until INTEGER, created INTEGER NOT NULL);";
 
+/* Calendar subscriptions (icalsub.h): node-local, never folded nor
+ * replicated; a reindex leaves them. */
+static const char v14_sql[] =
+	"CREATE TABLE ical_subs(id INTEGER PRIMARY KEY, token BLOB NOT NULL UNIQUE,"
+	" resource BLOB, person BLOB, maker BLOB, created INTEGER NOT NULL,"
+	" revoked INTEGER);";
+
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
 	{2, v2_sql, 0},
@@ -977,6 +1001,7 @@ const struct schema_step schema_steps[] = {
 	{11, v11_sql, 0},
 	{12, v12_sql, 1},
 	{13, v13_sql, 0},
+	{14, v14_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -6,6 +6,8 @@
 #include "err.h"
 #include "hex.h"
 #include "i18n.h"
+#include "ical.h"
+#include "icalsub.h"
 #include "json.h"
 #include "lending.h"
 #include "log.h"
@@ -886,6 +888,125 @@ static enum MHD_Result api_decline(struct call *c)
 	return api_answer(c, 0);
 }
 
+/* ---- calendar subscriptions (icalsub.h) ------------------------------------- */
+
+/* The client's IPv4 address as text ("?" otherwise). */
+static void client_addr(struct MHD_Connection *conn, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "?");
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
+			  (socklen_t)n);
+}
+
+/* GET /ical/TOKEN.ics: no session (a calendar client cannot sign in);
+ * the token is the key. An unknown, malformed or revoked one is a bare
+ * 404, and counts as a failure of the address, limited as sign-ins are. */
+static enum MHD_Result ical_feed(struct call *c, const char *url)
+{
+	const char *name = url + strlen("/ical/");
+	size_t len = strlen(name);
+	char addr[INET6_ADDRSTRLEN], who[80];
+	int64_t now = clock_now_ms();
+	struct icalsub sub;
+	int rc = 0;
+	client_addr(c->conn, addr, sizeof addr);
+	snprintf(who, sizeof who, "ical:%s", addr);
+	if (strcmp(c->method, "GET") && strcmp(c->method, "HEAD"))
+		return send_buf(c, 405, "text/plain; charset=utf-8", "", 0, NULL);
+	if (tries_blocked(c->w, who, now))
+		return send_buf(c, 429, "text/plain; charset=utf-8", "", 0, NULL);
+	if (len == ICALSUB_TOKEN_LEN + 4 && strcmp(name + ICALSUB_TOKEN_LEN, ".ics") == 0 &&
+	    icalsub_token_ok(name, ICALSUB_TOKEN_LEN)) {
+		if (!(c->s = call_store(c->w)))
+			return send_buf(c, 500, "text/plain; charset=utf-8", "", 0, NULL);
+		rc = icalsub_find(c->s, c->w->member, name, ICALSUB_TOKEN_LEN, now, &sub);
+	}
+	if (rc < 0) {
+		log_msg(LOG_WARN, "web: a calendar subscription: %s", err_msg());
+		return send_buf(c, 500, "text/plain; charset=utf-8", "", 0, NULL);
+	}
+	if (rc == 0) {
+		tries_fail(c->w, who, now);
+		return send_buf(c, 404, "text/plain; charset=utf-8", "", 0, NULL);
+	}
+	/* from three months back, to come without end */
+	struct ical_what what = {now - 92LL * 24 * 3600 * 1000, INT64_MAX,
+				 sub.has_resource ? sub.resource : NULL,
+				 sub.has_person ? sub.person : NULL, c->w->member};
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	if (ical_write(c->s, o.f, &what, now)) {
+		fclose(o.f);
+		free(o.buf);
+		log_msg(LOG_WARN, "web: calendar subscription %lld: %s", (long long)sub.id,
+			err_msg());
+		return send_buf(c, 500, "text/plain; charset=utf-8", "", 0, NULL);
+	}
+	fclose(o.f);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(o.len, o.buf, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(o.buf);
+		return MHD_NO;
+	}
+	headers(r, "text/calendar; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "private, max-age=300");
+	enum MHD_Result ret = MHD_queue_response(c->conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* POST /api/subscribe {"resource": ID} or {"mine": true}: a subscription
+ * the person makes, to a resource's calendar or to the loans they acted
+ * on; answers its id and the path of its URL. */
+static enum MHD_Result api_subscribe(struct call *c)
+{
+	uint8_t res[32];
+	const char *resource = field(c, "resource"), *mine = field(c, "mine");
+	int own = mine && strcmp(mine, "true") == 0;
+	if ((!resource) == !own || (resource && id_parse(resource, res)))
+		return send_error(c, 400, _("choose a resource, or your own loans"), NULL);
+	char token[ICALSUB_TOKEN_LEN + 1];
+	int64_t id = icalsub_add(c->s, c->w->member, resource ? res : NULL,
+				 own ? c->se->who.delegation : NULL, c->se->who.delegation,
+				 clock_now_ms(), token);
+	if (id < 0)
+		return send_refusal(c, 409);
+	log_msg(LOG_INFO, "web: %s made calendar subscription %lld", c->se->who.email,
+		(long long)id);
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	fprintf(o.f, "{\"id\":%lld,\"path\":\"/ical/%s.ics\"}", (long long)id, token);
+	sodium_memzero(token, sizeof token);
+	return out_send(c, &o, 200, NULL);
+}
+
+/* GET /api/subscriptions: those the person made. */
+static enum MHD_Result api_subscriptions(struct call *c)
+{
+	struct view_arg a[] = {VIEW_ID(c->se->who.delegation)};
+	return send_view(c, &view_icalsubs, a, 1);
+}
+
+/* POST /api/unsubscribe {"id": N}: one the person made. */
+static enum MHD_Result api_unsubscribe(struct call *c)
+{
+	int64_t id;
+	if (int_parse(field(c, "id"), 1, INT64_MAX, &id))
+		return send_error(c, 400, _("no such subscription"), NULL);
+	int rc = icalsub_revoke(c->s, id, c->se->who.delegation, clock_now_ms());
+	if (rc < 0)
+		return send_refusal(c, 500);
+	if (rc == 0)
+		return send_error(c, 404, _("no such subscription"), NULL);
+	return send_ok(c);
+}
+
 #define SIGNED_IN 1 /* the route needs a session */
 #define POST 2      /* and a POST (with the CSRF token when signed in) */
 
@@ -906,6 +1027,9 @@ static const struct route {
 	{"/api/borrow", POST | SIGNED_IN, api_borrow},
 	{"/api/accept", POST | SIGNED_IN, api_accept},
 	{"/api/decline", POST | SIGNED_IN, api_decline},
+	{"/api/subscribe", POST | SIGNED_IN, api_subscribe},
+	{"/api/subscriptions", SIGNED_IN, api_subscriptions},
+	{"/api/unsubscribe", POST | SIGNED_IN, api_unsubscribe},
 };
 
 static enum MHD_Result api(struct call *c, const char *url, struct req *rq)
@@ -1051,6 +1175,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	enum MHD_Result rc;
 	if (strncmp(url, "/api/", 5) == 0)
 		rc = api(&c, url, rq);
+	else if (strncmp(url, "/ical/", 6) == 0)
+		rc = ical_feed(&c, url);
 	else if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		rc = send_error(&c, 405, _("this method is not allowed here"), NULL);
 	else

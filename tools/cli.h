@@ -121,6 +121,8 @@ int cmd_step(struct ctx *c, int argc, char **argv);
 int cmd_requests(struct ctx *c, int argc, char **argv);
 int cmd_verify_photo(struct ctx *c, int argc, char **argv);
 int cmd_calendar(struct ctx *c, int argc, char **argv);
+/* calendar --subscribe|--subscriptions|--revoke (cmd_icalsub.c) */
+int cmd_calendar_subs(struct ctx *c, int argc, char **argv);
 int cmd_balance(struct ctx *c, int argc, char **argv);
 int cmd_export_csv(struct ctx *c, int argc, char **argv);
 int cmd_status(struct ctx *c, int argc, char **argv);

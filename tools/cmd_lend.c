@@ -980,6 +980,10 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	struct window w = {0};
 	char *out = NULL;
 	int ics = 0, rc;
+	/* the subscriptions: their own options (cmd_icalsub.c) */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (strncmp(argv[i], "--subscri", 9) == 0 || strncmp(argv[i], "--revoke", 8) == 0)
+			return cmd_calendar_subs(c, argc, argv);
 	if ((rc = parse_window(argc, argv, &w, &ics, use, &out, NULL)))
 		return rc;
 	if (argc - optind > 1)

@@ -1,6 +1,7 @@
 /* cmd_staff.c - mutua staff add|revoke|list: the people who act for this
  * member, their keys and roles (ledger/staff.h, DESIGN.md invariant 12). */
 #include "cli.h"
+#include "icalsub.h"
 #include "entry.h"
 #include "federation.h"
 #include "file.h"
@@ -264,6 +265,9 @@ static int staff_revoke_cmd(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (staff_revoke(c->store, c->key, id, reason))
 		return fail_err(EXIT_REFUSED, "staff revoke");
+	/* their calendar subscriptions end with them (icalsub.h) */
+	if (icalsub_revoke_person(c->store, id, clock_now_ms()) < 0)
+		return fail_err(EXIT_REFUSED, "staff revoke: the calendar subscriptions");
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, ENTRY_ID_BYTES);
 	if (c->json)
