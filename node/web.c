@@ -18,6 +18,8 @@
 #include "webauth.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
@@ -69,6 +71,7 @@ struct web {
 	struct tries tries[TRIES_MAX];
 	struct store *stores[STORES_MAX];
 	int nstores;
+	char *tls_cert, *tls_key; /* PEM, for libmicrohttpd's TLS */
 };
 
 /* ---- one request --------------------------------------------------------- */
@@ -1229,6 +1232,105 @@ static void find_root(struct web *w, const char *root)
 	snprintf(w->root, sizeof w->root, "%s", WEBDIR);
 }
 
+/* ---- TLS (web_tls_cert, web_tls_key) ---------------------------------------- */
+
+#define TLS_FILE_MAX (1 << 20)
+
+/* The whole of a PEM file, NUL-terminated, malloc'd; NULL with why. */
+static char *pem_read(const char *what, const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		err_set("%s %s cannot be read (%s): give a PEM file mutuad may read", what, path,
+			strerror(errno));
+		return NULL;
+	}
+	char *buf = malloc(TLS_FILE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, TLS_FILE_MAX + 1, f) : 0;
+	int bad = ferror(f);
+	fclose(f);
+	if (!buf || bad || n > TLS_FILE_MAX || n == 0) {
+		free(buf);
+		err_set("%s %s is %s: give a PEM file", what, path,
+			!buf ? "too much for memory" : bad ? "unreadable" : n ? "larger than 1 MiB"
+										: "empty");
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* Reads and checks both files: 0 with *cert and *key malloc'd, or -1. */
+static int tls_load(const char *cert_path, const char *key_path, char **cert, char **key)
+{
+	size_t clen = 0, klen = 0;
+	int rc;
+	*cert = *key = NULL;
+	if (!cert_path || !*cert_path || !key_path || !*key_path)
+		return err_set("web_tls_cert and web_tls_key go together: set both in mutua.conf, "
+			       "or neither");
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return err_set("this libmicrohttpd has no TLS: remove web_tls_cert and web_tls_key "
+			       "and serve the page behind a TLS proxy (web_secure = on)");
+	if (!(*cert = pem_read("web_tls_cert", cert_path, &clen)) ||
+	    !(*key = pem_read("web_tls_key", key_path, &klen)))
+		goto bad;
+	gnutls_datum_t cd = {(unsigned char *)*cert, (unsigned)clen};
+	gnutls_datum_t kd = {(unsigned char *)*key, (unsigned)klen};
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned ncrt = 0;
+	rc = gnutls_x509_crt_list_import2(&crts, &ncrt, &cd, GNUTLS_X509_FMT_PEM, 0);
+	for (unsigned i = 0; rc >= 0 && i < ncrt; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	if (rc < 0) {
+		err_set("web_tls_cert %s is not a PEM certificate (%s): give the certificate "
+			"chain, e.g. fullchain.pem", cert_path, gnutls_strerror(rc));
+		goto bad;
+	}
+	gnutls_x509_privkey_t pk;
+	if ((rc = gnutls_x509_privkey_init(&pk)) >= 0) {
+		rc = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
+		gnutls_x509_privkey_deinit(pk);
+	}
+	if (rc < 0) {
+		err_set("web_tls_key %s is not a PEM private key without a passphrase (%s): give "
+			"the certificate's key, e.g. privkey.pem", key_path, gnutls_strerror(rc));
+		goto bad;
+	}
+	gnutls_certificate_credentials_t cr;
+	if ((rc = gnutls_certificate_allocate_credentials(&cr)) >= 0) {
+		rc = gnutls_certificate_set_x509_key_mem2(cr, &cd, &kd, GNUTLS_X509_FMT_PEM, NULL,
+							  0);
+		gnutls_certificate_free_credentials(cr);
+	}
+	if (rc < 0) {
+		err_set("web_tls_key %s does not go with web_tls_cert %s (%s): give the key of "
+			"that certificate", key_path, cert_path, gnutls_strerror(rc));
+		goto bad;
+	}
+	return 0;
+bad:
+	if (*key)
+		sodium_memzero(*key, strlen(*key));
+	free(*cert);
+	free(*key);
+	*cert = *key = NULL;
+	return -1;
+}
+
+int web_tls_check(const char *cert_path, const char *key_path)
+{
+	char *cert, *key;
+	if (tls_load(cert_path, key_path, &cert, &key))
+		return -1;
+	sodium_memzero(key, strlen(key));
+	free(cert);
+	free(key);
+	return 0;
+}
+
 static int listen_addr(const char *spec, struct sockaddr_in *sa)
 {
 	char host[256];
@@ -1278,9 +1380,25 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 		w->fr = duplocale(LC_GLOBAL_LOCALE);
 	if (!w->en)
 		w->en = duplocale(LC_GLOBAL_LOCALE);
+	int tls = (cfg->tls_cert && *cfg->tls_cert) || (cfg->tls_key && *cfg->tls_key);
+	w->cfg.tls_cert = w->cfg.tls_key = NULL;
+	if (tls && tls_load(cfg->tls_cert, cfg->tls_key, &w->tls_cert, &w->tls_key)) {
+		web_stop(&w);
+		return NULL;
+	}
+	if (tls)
+		w->cfg.secure = 1; /* the cookie never leaves TLS */
+	/* with TLS, the certificate and key in memory (an array that ends at
+	 * once without TLS) */
+	struct MHD_OptionItem tls_opts[] = {
+		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, w->tls_cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, w->tls_key},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	w->mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handle, w,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (tls ? MHD_USE_TLS : 0), 0, NULL,
+		NULL, handle, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_ARRAY,
+		tls_opts, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)(cfg->threads > 0 ? cfg->threads : 2), MHD_OPTION_NOTIFY_COMPLETED,
 		completed, w, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -1291,7 +1409,8 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 		web_stop(&w);
 		return NULL;
 	}
-	log_msg(LOG_INFO, "web page on http://%s/ (files in %s)", cfg->listen, w->root);
+	log_msg(LOG_INFO, "web page on %s://%s/ (files in %s)", tls ? "https" : "http",
+		cfg->listen, w->root);
 	return w;
 }
 
@@ -1311,6 +1430,10 @@ void web_stop(struct web **wp)
 		freelocale(w->fr);
 	if (w->en)
 		freelocale(w->en);
+	if (w->tls_key)
+		sodium_memzero(w->tls_key, strlen(w->tls_key));
+	free(w->tls_cert);
+	free(w->tls_key);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 	*wp = NULL;

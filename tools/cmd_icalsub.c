@@ -14,7 +14,7 @@
 
 /* A setting of mutua.conf (node/config.h) into out, "" when absent: the
  * plain mutua does not link the node's configuration reader. */
-static void conf_value(const struct ctx *c, const char *key, char *out, size_t n)
+void cli_conf_value(const struct ctx *c, const char *key, char *out, size_t n)
 {
 	char *path = cli_path(c, "mutua.conf"), line[2048];
 	size_t klen = strlen(key);
@@ -41,8 +41,8 @@ static int subscribe(struct ctx *c, const char *resource, const char *person)
 {
 	char where[256], cert[8];
 	int rc;
-	conf_value(c, "web_listen", where, sizeof where);
-	conf_value(c, "web_tls_cert", cert, sizeof cert);
+	cli_conf_value(c, "web_listen", where, sizeof where);
+	cli_conf_value(c, "web_tls_cert", cert, sizeof cert);
 	if (!*where)
 		return fail(EXIT_REFUSED, "the web page is off, and it serves the subscriptions: set "
 					  "web_listen = HOST:PORT in mutua.conf, restart mutuad, then "

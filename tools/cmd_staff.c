@@ -104,14 +104,19 @@ static int staff_add_web(struct ctx *c, const char *email, const char *name,
 				"%s (run 'mutua staff email %s ADDRESS')", err_msg_local(), name);
 	hex_encode(hex, id, ENTRY_ID_BYTES);
 	web_address(c, where, sizeof where);
+	/* the page's own TLS (web_tls_cert): an https link */
+	char cert[8];
+	cli_conf_value(c, "web_tls_cert", cert, sizeof cert);
+	const char *scheme = *cert ? "https://" : "http://";
 	if (c->json) {
 		printf("{\"id\":\"%s\",\"setup\":\"%s\",\"url\":\"%s%s%s#setup=%s\"}\n", hex,
-		       token, *where ? "http://" : "", where, *where ? "/" : "", token);
+		       token, *where ? scheme : "", where, *where ? "/" : "", token);
 		return EXIT_OK;
 	}
 	puts(hex);
 	if (*where)
-		printf(_("first sign-in (once, within 7 days): http://%s/#setup=%s\n"), where, token);
+		printf(_("first sign-in (once, within 7 days): %s%s/#setup=%s\n"), scheme, where,
+		       token);
 	else
 		printf(_("first sign-in (once, within 7 days): the web page's address followed by "
 			 "/#setup=%s (set web_listen in mutua.conf to serve it)\n"), token);
