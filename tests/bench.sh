@@ -352,14 +352,21 @@ if want webload; then
 		fi
 		undaemon "$RPID"
 	}
+	# each round both sides, which goes first alternating (idle, load; load,
+	# idle; ...): neither side always follows the other
 	r=1
 	while [ $r -le "$ROUNDS" ]; do
-		say "web round $r/$ROUNDS: the receiver's sync, its web page idle"
-		web_round 0
-		WN="$WN $(rval "$T/round" sync_entries_per_s)"
-		say "web round $r/$ROUNDS: the same, with $WEB_RATE signed-in API requests a second on its page"
-		web_round 1
-		WL="$WL $(rval "$T/round" sync_entries_per_s)"
+		for load in $([ $((r % 2)) = 1 ] && echo 0 1 || echo 1 0); do
+			if [ "$load" = 0 ]; then
+				say "web round $r/$ROUNDS: the receiver's sync, its web page idle"
+				web_round 0
+				WN="$WN $(rval "$T/round" sync_entries_per_s)"
+			else
+				say "web round $r/$ROUNDS: the same, with $WEB_RATE signed-in API requests a second on its page"
+				web_round 1
+				WL="$WL $(rval "$T/round" sync_entries_per_s)"
+			fi
+		done
 		r=$((r + 1))
 	done
 	rm -rf "$T/r.web"
