@@ -4,7 +4,7 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
-PKGS := libzmq libsodium sqlite3 libprotobuf-c libmicrohttpd
+PKGS := libzmq libsodium sqlite3 libprotobuf-c libmicrohttpd gnutls
 
 # On a fresh machine, install what the build needs first (deploy/deps.sh).
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
@@ -34,7 +34,7 @@ CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initi
 	-DLOCALEDIR=\"$(PREFIX)/share/locale\" -DWEBDIR=\"$(PREFIX)/share/mutua/web\" $(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
 LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 # the plain CLI: no libzmq (tools/net_exec.c says why), no web server
-CLI_LDLIBS := $(shell pkg-config --libs $(filter-out libzmq libmicrohttpd,$(PKGS))) -lpthread
+CLI_LDLIBS := $(shell pkg-config --libs $(filter-out libzmq libmicrohttpd gnutls,$(PKGS))) -lpthread
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined

@@ -16,13 +16,16 @@ set -eu
 # chromium opens the board's report in a real browser, headless
 # (tests/cli/report_browser.bats: its text, and nothing overflows at 1280 px);
 # libmicrohttpd-dev: mutuad's web page for the staff (node/web.c);
+# libgnutls28-dev: its own TLS, whose certificate and key mutuad checks
+# before it starts (web_tls_cert, web_tls_key; openssl makes the tests'
+# self-signed one);
 # nodejs and npm run its tests in chromium (tests/web/, puppeteer-core,
 # installed there by npm ci from package-lock.json); curl asks its API in
 # tests/cli/web.bats
 PKGS="build-essential pkg-config libzmq3-dev libsodium-dev libsqlite3-dev
 libprotobuf-c-dev protobuf-c-compiler libcmocka-dev bats sqlite3 iproute2
 tzdata procps python3-minimal openssl gettext locales chromium
-libmicrohttpd-dev nodejs curl"
+libmicrohttpd-dev libgnutls28-dev nodejs curl"
 
 # the locales the tests use: fr_FR.UTF-8, and C.UTF-8 (built into the C
 # library of Debian 12 and later; generated where it is not)

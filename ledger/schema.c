@@ -309,6 +309,22 @@
  *                    NULL; token_until, when it expires (ms)
  *     created        when the account was made (ms)
  *
+ * ical_subs(id INTEGER PRIMARY KEY, token BLOB UNIQUE, resource BLOB,
+ *           person BLOB, maker BLOB, created INTEGER, revoked INTEGER)
+ *   Node-local (version 15, icalsub.h): one row a calendar subscription,
+ *   an iCal URL served without signing in; never folded, replicated or
+ *   touched by a reindex.
+ *     id             the subscription's number, as people name it
+ *     token          BLAKE2b-256 of the secret token (the 43 base64url
+ *                    characters of the URL): the token is never kept
+ *     resource?      the resource it shows; person?, the id of the staff
+ *                    delegation whose person's loans it shows; both
+ *                    NULL: the member's whole calendar
+ *     maker?         the delegation of the staff person who made it on
+ *                    the web page; NULL: the member, at its node
+ *     created        when it was made (ms); revoked?, when it was
+ *                    revoked (ms), NULL while in force
+ *
  * loan_photos(hash BLOB, step BLOB, PRIMARY KEY(hash, step)) WITHOUT ROWID
  *   Each photo hash a step's condition report names (version 9), for
  *   verify-photo; index loan_photos_step.
@@ -677,6 +693,7 @@
  *      and acts_delegation (issue 17, staff.h). Filled by a refold
  *  13  web_accounts (webauth.h): node-local
  *  14  staff_contacts.lang (notify.h): node-local
+ *  15  ical_subs (icalsub.h): node-local
  */
 #include "schema.h"
 
@@ -969,6 +986,12 @@ static const char v13_sql[] =
 
 /* The language of a person's mails (notify.h): node-local. */
 static const char v14_sql[] = "ALTER TABLE staff_contacts ADD COLUMN lang TEXT;";
+/* Calendar subscriptions (icalsub.h): node-local, never folded nor
+ * replicated; a reindex leaves them. */
+static const char v15_sql[] =
+	"CREATE TABLE ical_subs(id INTEGER PRIMARY KEY, token BLOB NOT NULL UNIQUE,"
+	" resource BLOB, person BLOB, maker BLOB, created INTEGER NOT NULL,"
+	" revoked INTEGER);";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -987,6 +1010,7 @@ const struct schema_step schema_steps[] = {
 	{12, v12_sql, 1},
 	{13, v13_sql, 0},
 	{14, v14_sql, 0},
+	{15, v15_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -180,6 +180,14 @@ static int config_line(struct node_config *cfg, char *line, int lineno)
 		cfg->web_secure = strcmp(v, "on") == 0;
 		return 0;
 	}
+	if (strcmp(key, "web_tls_cert") == 0 || strcmp(key, "web_tls_key") == 0) {
+		char *dst = key[8] == 'c' ? cfg->web_tls_cert : cfg->web_tls_key;
+		if (strlen(v) >= sizeof cfg->web_tls_cert)
+			return err_set("%s is longer than %zu bytes", key,
+				       sizeof cfg->web_tls_cert - 1);
+		snprintf(dst, sizeof cfg->web_tls_cert, "%s", v);
+		return 0;
+	}
 	if (strcmp(key, "web_idle") == 0)
 		return int_value(key, v, 1, 28800, &cfg->web_idle_s);
 	if (strcmp(key, "web_threads") == 0)

@@ -39,6 +39,9 @@
  *                         PREFIX/share/mutua/web)
  *   web_secure = on|off   the session cookie is Secure: on behind a TLS
  *                         proxy (default off)
+ *   web_tls_cert = FILE   the web page's own TLS (HTTPS): its certificate
+ *   web_tls_key = FILE    chain and private key, PEM; both or neither
+ *                         (web.h); the session cookie is then Secure
  *   web_threads = N       the web page's threads, 1..16 (default 2)
  *   web_idle = S          a web session ends after S seconds without a
  *                         request, 1..28800 (default 1800)
@@ -74,6 +77,7 @@ struct node_config {
 	struct notify_config notify;
 	char web_listen[256]; /* "" off */
 	char web_root[1024];  /* "" the default */
+	char web_tls_cert[1024], web_tls_key[1024]; /* "" plain HTTP */
 	int web_secure, web_threads, web_idle_s;
 };
 

@@ -481,6 +481,13 @@ static int load_config(struct daemon *d)
 		fprintf(stderr, _("mutuad: %s\n"), err_msg_local());
 		return 2;
 	}
+	/* the web page's own TLS: files that cannot serve are a configuration
+	 * error, said before anything starts */
+	if ((*d->cfg.web_tls_cert || *d->cfg.web_tls_key) &&
+	    web_tls_check(d->cfg.web_tls_cert, d->cfg.web_tls_key)) {
+		fprintf(stderr, _("mutuad: %s\n"), err_msg_local());
+		return 2;
+	}
 	if (d->listen) {
 		if (entry_check_endpoint(d->listen)) {
 			fprintf(stderr, _("mutuad: --listen: %s\n"), err_msg_local());
@@ -571,7 +578,8 @@ static int daemon_open(struct daemon *d)
 	if (*d->cfg.web_listen) {
 		struct web_config wc = {d->cfg.web_listen, d->cfg.web_root, path,
 					d->cfg.web_secure, d->cfg.web_threads,
-					(int64_t)d->cfg.web_idle_s * 1000};
+					(int64_t)d->cfg.web_idle_s * 1000, d->cfg.web_tls_cert,
+					d->cfg.web_tls_key};
 		if (!(d->web = web_start(&wc, d->k, d->me))) {
 			log_msg(LOG_ERROR, "%s", err_msg_local());
 			return 1;

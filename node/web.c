@@ -10,6 +10,8 @@
 #include "governance.h"
 #include "hex.h"
 #include "i18n.h"
+#include "ical.h"
+#include "icalsub.h"
 #include "json.h"
 #include "lending.h"
 #include "log.h"
@@ -20,6 +22,8 @@
 #include "webauth.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <errno.h>
 #include <limits.h>
 #include <locale.h>
@@ -71,6 +75,7 @@ struct web {
 	struct tries tries[TRIES_MAX];
 	struct store *stores[STORES_MAX];
 	int nstores;
+	char *tls_cert, *tls_key; /* PEM, for libmicrohttpd's TLS */
 };
 
 /* ---- one request --------------------------------------------------------- */
@@ -1412,6 +1417,125 @@ static enum MHD_Result api_audit(struct call *c)
 	return out_send(c, &o, 200, NULL);
 }
 
+/* ---- calendar subscriptions (icalsub.h) ------------------------------------- */
+
+/* The client's IPv4 address as text ("?" otherwise). */
+static void client_addr(struct MHD_Connection *conn, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "?");
+	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
+			  (socklen_t)n);
+}
+
+/* GET /ical/TOKEN.ics: no session (a calendar client cannot sign in);
+ * the token is the key. An unknown, malformed or revoked one is a bare
+ * 404, and counts as a failure of the address, limited as sign-ins are. */
+static enum MHD_Result ical_feed(struct call *c, const char *url)
+{
+	const char *name = url + strlen("/ical/");
+	size_t len = strlen(name);
+	char addr[INET6_ADDRSTRLEN], who[80];
+	int64_t now = clock_now_ms();
+	struct icalsub sub;
+	int rc = 0;
+	client_addr(c->conn, addr, sizeof addr);
+	snprintf(who, sizeof who, "ical:%s", addr);
+	if (strcmp(c->method, "GET") && strcmp(c->method, "HEAD"))
+		return send_buf(c, 405, "text/plain; charset=utf-8", "", 0, NULL);
+	if (tries_blocked(c->w, who, now))
+		return send_buf(c, 429, "text/plain; charset=utf-8", "", 0, NULL);
+	if (len == ICALSUB_TOKEN_LEN + 4 && strcmp(name + ICALSUB_TOKEN_LEN, ".ics") == 0 &&
+	    icalsub_token_ok(name, ICALSUB_TOKEN_LEN)) {
+		if (!(c->s = call_store(c->w)))
+			return send_buf(c, 500, "text/plain; charset=utf-8", "", 0, NULL);
+		rc = icalsub_find(c->s, c->w->member, name, ICALSUB_TOKEN_LEN, now, &sub);
+	}
+	if (rc < 0) {
+		log_msg(LOG_WARN, "web: a calendar subscription: %s", err_msg());
+		return send_buf(c, 500, "text/plain; charset=utf-8", "", 0, NULL);
+	}
+	if (rc == 0) {
+		tries_fail(c->w, who, now);
+		return send_buf(c, 404, "text/plain; charset=utf-8", "", 0, NULL);
+	}
+	/* from three months back, to come without end */
+	struct ical_what what = {now - 92LL * 24 * 3600 * 1000, INT64_MAX,
+				 sub.has_resource ? sub.resource : NULL,
+				 sub.has_person ? sub.person : NULL, c->w->member};
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	if (ical_write(c->s, o.f, &what, now)) {
+		fclose(o.f);
+		free(o.buf);
+		log_msg(LOG_WARN, "web: calendar subscription %lld: %s", (long long)sub.id,
+			err_msg());
+		return send_buf(c, 500, "text/plain; charset=utf-8", "", 0, NULL);
+	}
+	fclose(o.f);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(o.len, o.buf, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(o.buf);
+		return MHD_NO;
+	}
+	headers(r, "text/calendar; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "private, max-age=300");
+	enum MHD_Result ret = MHD_queue_response(c->conn, 200, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* POST /api/subscribe {"resource": ID} or {"mine": true}: a subscription
+ * the person makes, to a resource's calendar or to the loans they acted
+ * on; answers its id and the path of its URL. */
+static enum MHD_Result api_subscribe(struct call *c)
+{
+	uint8_t res[32];
+	const char *resource = field(c, "resource"), *mine = field(c, "mine");
+	int own = mine && strcmp(mine, "true") == 0;
+	if ((!resource) == !own || (resource && id_parse(resource, res)))
+		return send_error(c, 400, _("choose a resource, or your own loans"), NULL);
+	char token[ICALSUB_TOKEN_LEN + 1];
+	int64_t id = icalsub_add(c->s, c->w->member, resource ? res : NULL,
+				 own ? c->se->who.delegation : NULL, c->se->who.delegation,
+				 clock_now_ms(), token);
+	if (id < 0)
+		return send_refusal(c, 409);
+	log_msg(LOG_INFO, "web: %s made calendar subscription %lld", c->se->who.email,
+		(long long)id);
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	fprintf(o.f, "{\"id\":%lld,\"path\":\"/ical/%s.ics\"}", (long long)id, token);
+	sodium_memzero(token, sizeof token);
+	return out_send(c, &o, 200, NULL);
+}
+
+/* GET /api/subscriptions: those the person made. */
+static enum MHD_Result api_subscriptions(struct call *c)
+{
+	struct view_arg a[] = {VIEW_ID(c->se->who.delegation)};
+	return send_view(c, &view_icalsubs, a, 1);
+}
+
+/* POST /api/unsubscribe {"id": N}: one the person made. */
+static enum MHD_Result api_unsubscribe(struct call *c)
+{
+	int64_t id;
+	if (int_parse(field(c, "id"), 1, INT64_MAX, &id))
+		return send_error(c, 400, _("no such subscription"), NULL);
+	int rc = icalsub_revoke(c->s, id, c->se->who.delegation, clock_now_ms());
+	if (rc < 0)
+		return send_refusal(c, 500);
+	if (rc == 0)
+		return send_error(c, 404, _("no such subscription"), NULL);
+	return send_ok(c);
+}
+
 #define SIGNED_IN 1 /* the route needs a session */
 #define POST 2      /* and a POST (with the CSRF token when signed in) */
 
@@ -1439,6 +1563,9 @@ static const struct route {
 	{"/api/vote", POST | SIGNED_IN, api_vote},
 	{"/api/propose", POST | SIGNED_IN, api_propose},
 	{"/api/audit", SIGNED_IN, api_audit},
+	{"/api/subscribe", POST | SIGNED_IN, api_subscribe},
+	{"/api/subscriptions", SIGNED_IN, api_subscriptions},
+	{"/api/unsubscribe", POST | SIGNED_IN, api_unsubscribe},
 };
 
 static enum MHD_Result api(struct call *c, const char *url, struct req *rq)
@@ -1585,6 +1712,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	enum MHD_Result rc;
 	if (strncmp(url, "/api/", 5) == 0)
 		rc = api(&c, url, rq);
+	else if (strncmp(url, "/ical/", 6) == 0)
+		rc = ical_feed(&c, url);
 	else if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		rc = send_error(&c, 405, _("this method is not allowed here"), NULL);
 	else
@@ -1637,6 +1766,105 @@ static void find_root(struct web *w, const char *root)
 	snprintf(w->root, sizeof w->root, "%s", WEBDIR);
 }
 
+/* ---- TLS (web_tls_cert, web_tls_key) ---------------------------------------- */
+
+#define TLS_FILE_MAX (1 << 20)
+
+/* The whole of a PEM file, NUL-terminated, malloc'd; NULL with why. */
+static char *pem_read(const char *what, const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		err_set("%s %s cannot be read (%s): give a PEM file mutuad may read", what, path,
+			strerror(errno));
+		return NULL;
+	}
+	char *buf = malloc(TLS_FILE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, TLS_FILE_MAX + 1, f) : 0;
+	int bad = ferror(f);
+	fclose(f);
+	if (!buf || bad || n > TLS_FILE_MAX || n == 0) {
+		free(buf);
+		err_set("%s %s is %s: give a PEM file", what, path,
+			!buf ? "too much for memory" : bad ? "unreadable" : n ? "larger than 1 MiB"
+										: "empty");
+		return NULL;
+	}
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* Reads and checks both files: 0 with *cert and *key malloc'd, or -1. */
+static int tls_load(const char *cert_path, const char *key_path, char **cert, char **key)
+{
+	size_t clen = 0, klen = 0;
+	int rc;
+	*cert = *key = NULL;
+	if (!cert_path || !*cert_path || !key_path || !*key_path)
+		return err_set("web_tls_cert and web_tls_key go together: set both in mutua.conf, "
+			       "or neither");
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return err_set("this libmicrohttpd has no TLS: remove web_tls_cert and web_tls_key "
+			       "and serve the page behind a TLS proxy (web_secure = on)");
+	if (!(*cert = pem_read("web_tls_cert", cert_path, &clen)) ||
+	    !(*key = pem_read("web_tls_key", key_path, &klen)))
+		goto bad;
+	gnutls_datum_t cd = {(unsigned char *)*cert, (unsigned)clen};
+	gnutls_datum_t kd = {(unsigned char *)*key, (unsigned)klen};
+	gnutls_x509_crt_t *crts = NULL;
+	unsigned ncrt = 0;
+	rc = gnutls_x509_crt_list_import2(&crts, &ncrt, &cd, GNUTLS_X509_FMT_PEM, 0);
+	for (unsigned i = 0; rc >= 0 && i < ncrt; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	if (rc < 0) {
+		err_set("web_tls_cert %s is not a PEM certificate (%s): give the certificate "
+			"chain, e.g. fullchain.pem", cert_path, gnutls_strerror(rc));
+		goto bad;
+	}
+	gnutls_x509_privkey_t pk;
+	if ((rc = gnutls_x509_privkey_init(&pk)) >= 0) {
+		rc = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
+		gnutls_x509_privkey_deinit(pk);
+	}
+	if (rc < 0) {
+		err_set("web_tls_key %s is not a PEM private key without a passphrase (%s): give "
+			"the certificate's key, e.g. privkey.pem", key_path, gnutls_strerror(rc));
+		goto bad;
+	}
+	gnutls_certificate_credentials_t cr;
+	if ((rc = gnutls_certificate_allocate_credentials(&cr)) >= 0) {
+		rc = gnutls_certificate_set_x509_key_mem2(cr, &cd, &kd, GNUTLS_X509_FMT_PEM, NULL,
+							  0);
+		gnutls_certificate_free_credentials(cr);
+	}
+	if (rc < 0) {
+		err_set("web_tls_key %s does not go with web_tls_cert %s (%s): give the key of "
+			"that certificate", key_path, cert_path, gnutls_strerror(rc));
+		goto bad;
+	}
+	return 0;
+bad:
+	if (*key)
+		sodium_memzero(*key, strlen(*key));
+	free(*cert);
+	free(*key);
+	*cert = *key = NULL;
+	return -1;
+}
+
+int web_tls_check(const char *cert_path, const char *key_path)
+{
+	char *cert, *key;
+	if (tls_load(cert_path, key_path, &cert, &key))
+		return -1;
+	sodium_memzero(key, strlen(key));
+	free(cert);
+	free(key);
+	return 0;
+}
+
 static int listen_addr(const char *spec, struct sockaddr_in *sa)
 {
 	char host[256];
@@ -1681,9 +1909,25 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 	/* the ledger's refusals also in the reader's language (err_msg_local),
 	 * rendered in the request's own locale whatever the daemon's */
 	err_localise(1);
+	int tls = (cfg->tls_cert && *cfg->tls_cert) || (cfg->tls_key && *cfg->tls_key);
+	w->cfg.tls_cert = w->cfg.tls_key = NULL;
+	if (tls && tls_load(cfg->tls_cert, cfg->tls_key, &w->tls_cert, &w->tls_key)) {
+		web_stop(&w);
+		return NULL;
+	}
+	if (tls)
+		w->cfg.secure = 1; /* the cookie never leaves TLS */
+	/* with TLS, the certificate and key in memory (an array that ends at
+	 * once without TLS) */
+	struct MHD_OptionItem tls_opts[] = {
+		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, w->tls_cert},
+		{MHD_OPTION_HTTPS_MEM_KEY, 0, w->tls_key},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	w->mhd = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL, handle, w,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (tls ? MHD_USE_TLS : 0), 0, NULL,
+		NULL, handle, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_ARRAY,
+		tls_opts, MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)(cfg->threads > 0 ? cfg->threads : 2), MHD_OPTION_NOTIFY_COMPLETED,
 		completed, w, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -1694,7 +1938,8 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 		web_stop(&w);
 		return NULL;
 	}
-	log_msg(LOG_INFO, "web page on http://%s/ (files in %s)", cfg->listen, w->root);
+	log_msg(LOG_INFO, "web page on %s://%s/ (files in %s)", tls ? "https" : "http",
+		cfg->listen, w->root);
 	return w;
 }
 
@@ -1710,6 +1955,10 @@ void web_stop(struct web **wp)
 	for (int i = 0; i < WEB_SESSIONS_MAX; i++)
 		if (w->sessions[i])
 			session_free(w->sessions[i]);
+	if (w->tls_key)
+		sodium_memzero(w->tls_key, strlen(w->tls_key));
+	free(w->tls_cert);
+	free(w->tls_key);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 	*wp = NULL;

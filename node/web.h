@@ -16,6 +16,15 @@
  * the reader's language (Accept-Language: French unless the browser
  * prefers English).
  *
+ * TLS: behind a reverse proxy (web_secure = on), or libmicrohttpd's own
+ * (GnuTLS) when web_tls_cert and web_tls_key name a PEM certificate chain
+ * and its key; the cookie is Secure either way.
+ *
+ * Calendar subscriptions (icalsub.h): GET /ical/TOKEN.ics, without a
+ * session, answers the iCalendar feed (ical.h) a token opens, text/
+ * calendar, Cache-Control private; a malformed, unknown or revoked token
+ * is a bare 404 and a failure of the address, limited as sign-ins are.
+ *
  * Sessions live in this process's memory only: a random id in an
  * HttpOnly, SameSite=Strict cookie (Secure with web_secure = on), a CSRF
  * token every POST sends back in the X-CSRF-Token header, 30 minutes idle
@@ -48,7 +57,16 @@ struct web_config {
 	int secure;             /* the cookie is Secure */
 	int threads;
 	int64_t idle_ms;        /* a session's idle expiry (WEB_IDLE_MS) */
+	const char *tls_cert;   /* web_tls_cert, web_tls_key: PEM files, the */
+	const char *tls_key;    /* page's own TLS; NULL or "": plain HTTP */
 };
+
+/* The TLS certificate chain and key of mutua.conf, read and checked
+ * (PEM, the key matching the first certificate; libmicrohttpd built with
+ * TLS): 0, or -1 with a one-line why that names the file and what to do.
+ * mutuad checks them before it starts anything, as a configuration
+ * error. */
+int web_tls_check(const char *cert, const char *key);
 
 /* Starts serving; member_key signs the member's entries (the caller's,
  * kept until web_stop). NULL with err_set on failure. */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench.sh - `make bench`: measures Mutua on this machine, prints a table
-# of figures with the targets of issues 7 and 19, then one JSON line per
+# of figures with the targets of issues 7, 18 and 19, then one JSON line per
 # figure {"figure": NAME, "value": NUMBER, "unit": UNIT}, also written to
 # bench-results.json (JSON Lines). Progress goes to stderr. A figure
 # measured in rounds adds "spread": [MIN, MAX] and "rounds": N; a ratio is
@@ -21,6 +21,9 @@
 # with BENCH_LARGE=1), 200 members, BENCH_LARGE_N / 100 offers and / 10
 # loans taken to settlement, votes for the rest; BENCH_JOIN=0 skips the
 # join of a new node, BENCH_CLI_N (7) the runs of each listing timed.
+# webload (a part of sync: BENCH_ONLY="sync webload"): the receiver's sync
+# with and without BENCH_WEB_RATE (50) signed-in requests a second on its
+# web page, sync_under_web_load (issue 18).
 # BENCH_PEERS: the Hypercore peer (../shared/peers/hypercore).
 # BENCH_OUT: where the JSON lines go
 # (bench-results.json).
@@ -291,6 +294,90 @@ while [ $r -le "$ROUNDS" ]; do
 	fi
 	r=$((r + 1))
 done
+# ---- the web page cannot slow replication (issue 18): the receiver's
+# sync with and without BENCH_WEB_RATE (50) signed-in API requests a second
+# against its own web page (tests/bench/webload.py), in interleaved rounds.
+# Both sides start alike: the receiver runs with its page on and no peer,
+# then a SIGHUP gives it the sender (bench watch times from there), so the
+# load's sign-in (Argon2id) is not in the figure.
+if want webload; then
+	WEB_RATE=${BENCH_WEB_RATE:-50}
+	# the receiver's page: a room to show, a person to sign in
+	cp -R "$T/r.fresh" "$T/r.web" || fail "copy"
+	"$MUTUA" --home "$T/r.web" offer add --kind room --title "Salle du bench" --unit hour \
+		--rate 1 >/dev/null || fail "offer add"
+	WTOK=$("$MUTUA" --home "$T/r.web" --json staff add --web --email bench@example.org \
+		--name "Bench" --role borrow --role lend | sed -n 's/.*"setup":"\([0-9a-f]*\)".*/\1/p')
+	[ -n "$WTOK" ] || fail "staff add --web"
+	# the entries both will hold (the sender holds the receiver's profile)
+	WROWS=$(sqlite3 "$T/r.web/store.db" "ATTACH '$S/store.db' AS s; SELECT count(*) FROM
+		(SELECT id FROM s.entries UNION SELECT id FROM main.entries)") || fail "count"
+	out=$("$BENCH" ports 1) || fail "ports"
+	PW=$out
+	WN='' WL='' WRATE=''
+	# web_round LOAD: one round, the load on (1) or off (0)
+	web_round() {
+		rm -rf "$R"
+		cp -R "$T/r.web" "$R" || fail "copy"
+		printf 'web_listen = 127.0.0.1:%s\nweb_root = %s/web\n' "$PW" "$ROOT" >"$R/mutua.conf"
+		daemon "$R" "$PR"
+		RPID=$DPID
+		LPID=
+		rm -f "$T/web.ready" "$T/web.stats"
+		if [ "$1" = 1 ]; then
+			python3 "$ROOT/tests/bench/webload.py" "http://127.0.0.1:$PW" "$WTOK" "$WEB_RATE" \
+				"$T/web.ready" "$T/web.stats" &
+			LPID=$!
+			PIDS="$PIDS $LPID"
+			tries=0
+			until [ -f "$T/web.ready" ]; do
+				tries=$((tries + 1))
+				[ $tries -gt 3000 ] && fail "webload did not sign in"
+				kill -0 "$LPID" 2>/dev/null || fail "webload exited"
+				sleep 0.01
+			done
+			sleep 1 # the pace reached
+		else
+			sleep 1
+		fi
+		echo "peer = $(echo "$S_ID" | cut -c1-16)@tcp://127.0.0.1:$PS" >>"$R/mutua.conf"
+		"$BENCH" watch "$R/store.db" "$WROWS" "$GEN_N" "$RPID" 120 >"$T/round" || fail "watch"
+		if [ -n "$LPID" ]; then
+			kill "$LPID"
+			wait "$LPID"
+			read -r sent failed secs rps <"$T/web.stats" || fail "webload stats"
+			say "web load: $sent requests in $secs s ($rps/s), $failed failed"
+			[ "$failed" = 0 ] || fail "webload: $failed requests failed"
+			WRATE="$WRATE $rps"
+		fi
+		undaemon "$RPID"
+	}
+	# each round both sides, which goes first alternating (idle, load; load,
+	# idle; ...): neither side always follows the other
+	r=1
+	while [ $r -le "$ROUNDS" ]; do
+		for load in $([ $((r % 2)) = 1 ] && echo 0 1 || echo 1 0); do
+			if [ "$load" = 0 ]; then
+				say "web round $r/$ROUNDS: the receiver's sync, its web page idle"
+				web_round 0
+				WN="$WN $(rval "$T/round" sync_entries_per_s)"
+			else
+				say "web round $r/$ROUNDS: the same, with $WEB_RATE signed-in API requests a second on its page"
+				web_round 1
+				WL="$WL $(rval "$T/round" sync_entries_per_s)"
+			fi
+		done
+		r=$((r + 1))
+	done
+	rm -rf "$T/r.web"
+	# shellcheck disable=SC2086 # lists of numbers
+	{
+		rounds sync_web_idle_entries_per_s entries/s 0 $WN
+		rounds sync_web_load_entries_per_s entries/s 0 $WL
+		rounds web_load_requests_per_s requests/s 1 $WRATE
+		rratio sync_under_web_load 3 $WL -- $WN
+	}
+fi
 undaemon "$SPID"
 # shellcheck disable=SC2086 # lists of numbers
 {
@@ -477,6 +564,8 @@ BEGIN {
 	target("store_bytes_vs_entry_bytes", "<=", 2)
 	target("reindex_vs_audit", ">=", 0.5)
 	target("join_peak_rss_mb", "<=", 64)
+	# issue 18: the web page cannot slow replication
+	target("sync_under_web_load", ">=", 0.9)
 	printf "%-30s %14s  %-16s %-10s %-5s %s\n", "FIGURE", "VALUE", "UNIT", "TARGET", "", "SPREAD (ROUNDS)"
 }
 {

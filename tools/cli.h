@@ -120,6 +120,11 @@ int cmd_step(struct ctx *c, int argc, char **argv);
 int cmd_requests(struct ctx *c, int argc, char **argv);
 int cmd_verify_photo(struct ctx *c, int argc, char **argv);
 int cmd_calendar(struct ctx *c, int argc, char **argv);
+/* calendar --subscribe|--subscriptions|--revoke (cmd_icalsub.c) */
+int cmd_calendar_subs(struct ctx *c, int argc, char **argv);
+/* A setting of mutua.conf (node/config.h) into out, "" when absent
+ * (cmd_icalsub.c: the plain mutua does not link the node's reader). */
+void cli_conf_value(const struct ctx *c, const char *key, char *out, size_t n);
 int cmd_balance(struct ctx *c, int argc, char **argv);
 int cmd_export_csv(struct ctx *c, int argc, char **argv);
 int cmd_status(struct ctx *c, int argc, char **argv);

@@ -8,6 +8,7 @@
 #include "amount.h"
 #include "i18n.h"
 #include "entry.h"
+#include "ical.h"
 #include "file.h"
 #include "i18n.h"
 #include "lending.h"
@@ -945,111 +946,6 @@ static int parse_window(int argc, char **argv, struct window *w, int *ics, const
 	return EXIT_OK;
 }
 
-/* iCalendar text: escape \ ; , and newlines (RFC 5545, 3.3.11); what
- * older entries may hold and a calendar must not (controls, bidirectional
- * and format characters) is escaped as in the tables (text_printable). */
-static void ics_text(char *out, size_t cap, const char *text)
-{
-	size_t n = 0;
-	char *safe = text_printable(text, TEXT_MULTILINE);
-	for (const char *s = safe ? safe : ""; *s && n + 3 < cap; s++) {
-		if (*s == '\\' || *s == ';' || *s == ',') {
-			out[n++] = '\\';
-			out[n++] = *s;
-		} else if (*s == '\n') {
-			out[n++] = '\\';
-			out[n++] = 'n';
-		} else {
-			out[n++] = *s;
-		}
-	}
-	out[n] = 0;
-	free(safe);
-}
-
-/* One content line, folded at 75 octets without splitting UTF-8, CRLF. */
-static void ics_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void ics_line(const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	size_t len = strlen(buf), col = 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)buf[i];
-		size_t clen = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
-		if (col + clen > 75) {
-			fputs("\r\n ", stdout);
-			col = 1;
-		}
-		fwrite(buf + i, 1, clen, stdout);
-		col += clen;
-		i += clen - 1;
-	}
-	fputs("\r\n", stdout);
-}
-
-static void ics_time(char *out, int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 20, "%Y%m%dT%H%M%SZ", &tm);
-}
-
-/* A weekly series the calendar shows whole (view_calendar_series): every
- * occurrence in the window, so that one RRULE with an EXDATE for each
- * week that does not hold says exactly what the rows say. Others are
- * written one event an occurrence. */
-#define ICS_SERIES_MAX 256
-struct ics_series {
-	char id[HEX_ID_LEN + 1];
-	int n, done;
-	int64_t start, end;   /* the first occurrence's slot */
-	uint64_t holding;     /* bit k: occurrence k holds (ENTRY_SERIES_MAX < 64) */
-};
-
-static int ics_series_read(struct ctx *c, struct view_arg *args, struct ics_series *out)
-{
-	struct view_rows *r = view_open(c->store, &view_calendar_series, args, 3, 0);
-	if (!r)
-		return -1;
-	int n = 0, rc;
-	while ((rc = view_next(r)) == 1 && n < ICS_SERIES_MAX) {
-		if (!view_int(r, 5))
-			continue;
-		struct ics_series *x = &out[n];
-		snprintf(x->id, sizeof x->id, "%s", view_text(r, 0));
-		x->n = (int)view_int(r, 1);
-		x->start = view_int(r, 2);
-		x->end = view_int(r, 3);
-		x->done = 0;
-		x->holding = 0;
-		const char *h = view_text(r, 4);
-		for (char *e; h && *h; h = e) {
-			long k = strtol(h, &e, 10);
-			if (e == h)
-				break;
-			if (k >= 0 && k < 64)
-				x->holding |= 1ULL << k;
-		}
-		if (x->n >= 1 && x->n <= ENTRY_SERIES_MAX)
-			n++;
-	}
-	view_close(&r);
-	return rc < 0 ? -1 : n;
-}
-
-static struct ics_series *ics_series_find(struct ics_series *s, int n, const char *id)
-{
-	for (int i = 0; id && i < n; i++)
-		if (strcmp(s[i].id, id) == 0)
-			return &s[i];
-	return NULL;
-}
-
 static int calendar_print(struct ctx *c, struct window w, int ics);
 
 int cmd_calendar(struct ctx *c, int argc, char **argv)
@@ -1059,6 +955,10 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 	struct window w = {0};
 	char *out = NULL;
 	int ics = 0, rc;
+	/* the subscriptions: their own options (cmd_icalsub.c) */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (strncmp(argv[i], "--subscri", 9) == 0 || strncmp(argv[i], "--revoke", 8) == 0)
+			return cmd_calendar_subs(c, argc, argv);
 	if ((rc = parse_window(argc, argv, &w, &ics, use, &out, NULL)))
 		return rc;
 	if (argc - optind > 1)
@@ -1092,7 +992,6 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 /* The calendar over w, as a table or (ics) an iCalendar feed, on stdout. */
 static int calendar_print(struct ctx *c, struct window w, int ics)
 {
-	int rc;
 	struct view_arg args[] = {VIEW_INT(w.from), VIEW_INT(w.to),
 				  w.has_resource ? VIEW_ID(w.resource) : VIEW_NULL, VIEW_ID(c->me)};
 	if (!ics) {
@@ -1127,102 +1026,9 @@ static int calendar_print(struct ctx *c, struct window w, int ics)
 			       (long long)pending);
 		return EXIT_OK;
 	}
-	/* the columns used, by name: ID, TITLE ... */
-	enum { ID, TITLE, OWNER, BORROWER, QUANTITY, STATE, START, END, NOTE, LOCATION, REASON,
-	       SERIES, NCOLS };
-	static const char *const names[NCOLS] = {"id", "resource_title", "owner_name",
-						 "borrower_name", "quantity", "state", "start_ms",
-						 "end_ms", "note", "location", "reason", "series"};
-	int col[NCOLS];
-	struct ics_series ser[ICS_SERIES_MAX];
-	int nser = ics_series_read(c, args, ser);
-	if (nser < 0)
+	struct ical_what what = {w.from, w.to, w.has_resource ? w.resource : NULL, NULL, c->me};
+	if (ical_write(c->store, stdout, &what, clock_now_ms()))
 		return fail_err(EXIT_REFUSED, "store");
-	struct view_rows *r = view_open(c->store, &view_calendar, args, 4, 0);
-	if (!r)
-		return fail_err(EXIT_REFUSED, "store");
-	for (int k = 0; k < NCOLS; k++) {
-		if ((col[k] = view_find(r, names[k])) < 0) {
-			view_close(&r);
-			return fail(EXIT_REFUSED, "store: view calendar has no column '%s'",
-				    names[k]);
-		}
-	}
-	/* t3 holds DESCRIPTION escaped: a note of NOTE_MAX_LEN bytes and two
-	 * names may double in size; nothing is cut */
-	char stamp[20], a[20], b[20], t1[1024], t2[2048], t3[4096];
-	ics_time(stamp, clock_now_ms());
-	ics_line("BEGIN:VCALENDAR");
-	ics_line("VERSION:2.0");
-	ics_line("PRODID:-//Mutua//mutua 0.1//FR");
-	ics_line("CALSCALE:GREGORIAN");
-	ics_line("METHOD:PUBLISH");
-	ics_text(t1, sizeof t1, store_genesis(c->store)->name);
-	ics_line("X-WR-CALNAME:Mutua - %s", t1);
-	while ((rc = view_next(r)) == 1) {
-		const char *title = view_text(r, col[TITLE]);
-		const char *borrower = view_text(r, col[BORROWER]);
-		const char *owner = view_text(r, col[OWNER]);
-		const char *state = view_text(r, col[STATE]);
-		const char *note = view_text(r, col[NOTE]);
-		const char *location = view_text(r, col[LOCATION]);
-		/* a whole weekly series: one event, its rule and the weeks left
-		 * out, at its first row; its other rows are in it */
-		struct ics_series *whole = ics_series_find(ser, nser, view_text(r, col[SERIES]));
-		if (whole && whole->done)
-			continue;
-		ics_time(a, whole ? whole->start : view_int(r, col[START]));
-		ics_time(b, whole ? whole->end : view_int(r, col[END]));
-		ics_line("BEGIN:VEVENT");
-		ics_line("UID:%s@mutua", whole ? whole->id : view_text(r, col[ID]));
-		ics_line("DTSTAMP:%s", stamp);
-		ics_line("DTSTART:%s", a);
-		ics_line("DTEND:%s", b);
-		if (whole) {
-			whole->done = 1;
-			ics_line("RRULE:FREQ=WEEKLY;COUNT=%d", whole->n);
-			for (int k = 0; k < whole->n; k++) {
-				if (whole->holding & (1ULL << k))
-					continue;
-				ics_time(a, whole->start + k * ENTRY_WEEK_MS);
-				ics_line("EXDATE:%s", a);
-			}
-		}
-		const char *reason = view_text(r, col[REASON]);
-		if (reason)
-			snprintf(t2, sizeof t2, _("%s - blocked (%s)"), title ? title : "?", reason);
-		else
-			snprintf(t2, sizeof t2, "%s - %s", title ? title : "?",
-				 borrower ? borrower : "?");
-		ics_text(t1, sizeof t1, t2);
-		ics_line("SUMMARY:%s", t1);
-		if (reason)
-			snprintf(t2, sizeof t2, _("Blocked by %s (%s), quantity %lld.%s%s"),
-				 owner ? owner : "?", reason, (long long)view_int(r, col[QUANTITY]),
-				 note && *note ? " " : "", note ? note : "");
-		else {
-			int m = snprintf(t2, sizeof t2, _("%s lends it to %s, quantity %lld, %s."),
-					 owner ? owner : "?", borrower ? borrower : "?",
-					 (long long)view_int(r, col[QUANTITY]),
-					 _(state_words(state ? state : "?")));
-			if (m >= 0 && (size_t)m < sizeof t2)
-				snprintf(t2 + m, sizeof t2 - (size_t)m, "%s%s",
-					 note && *note ? " " : "", note ? note : "");
-		}
-		ics_text(t3, sizeof t3, t2);
-		ics_line("DESCRIPTION:%s", t3);
-		if (location && *location) {
-			ics_text(t1, sizeof t1, location);
-			ics_line("LOCATION:%s", t1);
-		}
-		ics_line("STATUS:CONFIRMED");
-		ics_line("END:VEVENT");
-	}
-	view_close(&r);
-	/* a calendar cut short by an error has no END: it reads as broken */
-	if (rc < 0)
-		return fail_err(EXIT_REFUSED, "store");
-	ics_line("END:VCALENDAR");
 	return EXIT_OK;
 }
 

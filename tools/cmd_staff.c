@@ -1,6 +1,7 @@
 /* cmd_staff.c - mutua staff add|revoke|list: the people who act for this
  * member, their keys and roles (ledger/staff.h, DESIGN.md invariant 12). */
 #include "cli.h"
+#include "icalsub.h"
 #include "entry.h"
 #include "federation.h"
 #include "file.h"
@@ -105,14 +106,19 @@ static int staff_add_web(struct ctx *c, const char *email, const char *lang, con
 				"%s (run 'mutua staff email %s ADDRESS')", err_msg_local(), name);
 	hex_encode(hex, id, ENTRY_ID_BYTES);
 	web_address(c, where, sizeof where);
+	/* the page's own TLS (web_tls_cert): an https link */
+	char cert[8];
+	cli_conf_value(c, "web_tls_cert", cert, sizeof cert);
+	const char *scheme = *cert ? "https://" : "http://";
 	if (c->json) {
 		printf("{\"id\":\"%s\",\"setup\":\"%s\",\"url\":\"%s%s%s#setup=%s\"}\n", hex,
-		       token, *where ? "http://" : "", where, *where ? "/" : "", token);
+		       token, *where ? scheme : "", where, *where ? "/" : "", token);
 		return EXIT_OK;
 	}
 	puts(hex);
 	if (*where)
-		printf(_("first sign-in (once, within 7 days): http://%s/#setup=%s\n"), where, token);
+		printf(_("first sign-in (once, within 7 days): %s%s/#setup=%s\n"), scheme, where,
+		       token);
 	else
 		printf(_("first sign-in (once, within 7 days): the web page's address followed by "
 			 "/#setup=%s (set web_listen in mutua.conf to serve it)\n"), token);
@@ -272,6 +278,9 @@ static int staff_revoke_cmd(struct ctx *c, int argc, char **argv)
 		return rc;
 	if (staff_revoke(c->store, c->key, id, reason))
 		return fail_err(EXIT_REFUSED, "staff revoke");
+	/* their calendar subscriptions end with them (icalsub.h) */
+	if (icalsub_revoke_person(c->store, id, clock_now_ms()) < 0)
+		return fail_err(EXIT_REFUSED, "staff revoke: the calendar subscriptions");
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, id, ENTRY_ID_BYTES);
 	if (c->json)

@@ -178,13 +178,22 @@ static const struct help_cmd cmds[] = {
 	 "mutua requests show 3f2a9c1d"},
 	{"verify-photo", "mutua verify-photo FILE REQ", NO_OPTS,
 	 "mutua verify-photo front.jpg 9be0d4"},
-	{"calendar", "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics] [--out FILE]",
+	{"calendar", "mutua calendar [RESOURCE] [--from DATE] [--to DATE] [--ics] [--out FILE]\n"
+		     "mutua calendar --subscribe [RESOURCE] [--person NAME]\n"
+		     "mutua calendar --subscriptions\n"
+		     "mutua calendar --revoke ID",
 	 OPTS({"--from DATE", N_("the first day shown, e.g. 2026-12-01")},
 	      {"--to DATE", N_("the last day shown, e.g. 2026-12-31")},
 	      {"--ics", N_("write an iCalendar feed instead of a table")},
-	      {"--out FILE", N_("write to FILE instead of the standard output")}),
+	      {"--out FILE", N_("write to FILE instead of the standard output")},
+	      {"--subscribe", N_("print a secret iCal URL of the calendar (or of RESOURCE's) for "
+				 "Thunderbird, Outlook or a phone; the web page serves it")},
+	      {"--person NAME", N_("with --subscribe: the loans this staff person acted on")},
+	      {"--subscriptions", N_("list the calendar subscriptions, revoked or not")},
+	      {"--revoke ID", N_("end subscription ID: its URL no longer answers")}),
 	 "mutua calendar --from 2026-12-01 --to 2026-12-31\n"
-	 "mutua calendar --ics --out loans.ics"},
+	 "mutua calendar --ics --out loans.ics\n"
+	 "mutua calendar --subscribe 'Camion frigorifique'"},
 	{"balance", "mutua balance [--member NAME|ID]",
 	 OPTS({"--member NAME|ID", N_("only this member's balance")}),
 	 "mutua balance --member 'Régie de quartier'"},

@@ -262,14 +262,15 @@ async function offerView(id) {
     el("h2", {}, t("offer.calendar"), " — ", dayFmt.format(new Date(d.from)), " → ",
       dayFmt.format(new Date(d.to))),
     cal, d.pending ? el("p", { class: "muted" }, d.pending + " " + t("offer.pending")) : null,
-    el("h2", {}, t("offer.borrow")), form, box, result);
+    el("h2", {}, t("offer.borrow")), form, box, result, subscribeBox({ resource: o.id }));
 }
 
 /* ---- requests ---- */
 async function requestsView(dir) {
   const box = errorBox();
   const incoming = dir === "incoming";
-  show(el("h1", {}, t(incoming ? "req.incoming" : "req.mine")), box);
+  show(el("h1", {}, t(incoming ? "req.incoming" : "req.mine")), box,
+    incoming ? null : subscribeBox({ mine: true }));
   let rows;
   try { rows = await api("/api/requests?dir=" + dir); } catch (e) { if (!e.handled) fail(box, e); return; }
   if (!rows.length) return void view().append(el("p", { class: "muted" }, t("req.none")));

@@ -31,6 +31,12 @@
  *                                   the peak RSS of both daemons and stops CMD
  *                                   (figures named BENCH_PREFIX_..., sync_
  *                                   unless set)
+ *   watch DB ROWS ENTRIES RECV_PID TIMEOUT
+ *                                   the receiving mutuad already runs (its
+ *                                   web page signed in to, say): SIGHUP makes
+ *                                   it read the peer its mutua.conf now names;
+ *                                   waits until DB holds ROWS entries (figures
+ *                                   BENCH_PREFIX_s and _entries_per_s)
  *   converge HOME FAR_DB N INTERVAL_MS TIMEOUT
  *                                   appends N entries to HOME's feed through
  *                                   the ledger API, one every ~INTERVAL_MS,
@@ -793,6 +799,59 @@ static int cmd_sync(int argc, char **argv)
 	return 0;
 }
 
+/* The sync of a receiver that runs already, from the SIGHUP that gives it
+ * its peer to the last entry: a start that is not timed (its web page's
+ * sign-in, tests/bench/webload.py) and the same measure on both sides of
+ * the sync_under_web_load ratio. */
+static int cmd_watch(int argc, char **argv)
+{
+	if (argc != 7)
+		return 2;
+	int64_t rows = atoll(argv[3]);
+	double entries = atof(argv[4]), timeout = atof(argv[6]);
+	pid_t recv = (pid_t)atoi(argv[5]);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	if (sqlite3_open_v2(argv[2], &db, SQLITE_OPEN_READWRITE, NULL) ||
+	    sqlite3_prepare_v2(db, "SELECT max(n) FROM entries", -1, &st, NULL)) {
+		fprintf(stderr, "bench: %s: %s\n", argv[2], sqlite3_errmsg(db));
+		return 1;
+	}
+	sqlite3_busy_timeout(db, 1000);
+	double t0 = now_s(), t = 0;
+	if (kill(recv, SIGHUP)) {
+		fprintf(stderr, "bench: watch: the receiving daemon is gone\n");
+		return 1;
+	}
+	int64_t held = 0;
+	while ((t = now_s() - t0) < timeout) {
+		held = scalar(db, st);
+		if (held >= rows)
+			break;
+		if (kill(recv, 0)) {
+			fprintf(stderr, "bench: watch: the receiving daemon exited\n");
+			return 1;
+		}
+		sleep_us(2000);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (held < rows) {
+		fprintf(stderr, "bench: watch: %lld of %lld entries after %.0f s\n", (long long)held,
+			(long long)rows, timeout);
+		return 1;
+	}
+	const char *px = getenv("BENCH_PREFIX");
+	char name[64];
+	px = px && *px ? px : "sync";
+	fprintf(stderr, "bench: %s: %.0f entries in %.3f s\n", px, entries, t);
+	snprintf(name, sizeof name, "%s_s", px);
+	figure(name, t, "s", 2);
+	snprintf(name, sizeof name, "%s_entries_per_s", px);
+	figure(name, entries / t, "entries/s", 0);
+	return 0;
+}
+
 /* ---- convergence ------------------------------------------------------ */
 
 #define CONVERGE_MAX 100000
@@ -1358,7 +1417,7 @@ int main(int argc, char **argv)
 		{"gen", cmd_gen},         {"sync", cmd_sync},     {"converge", cmd_converge},
 		{"median", cmd_median},   {"ports", cmd_ports},   {"gov", cmd_gov},
 		{"stats", cmd_stats},     {"ratio", cmd_ratio},   {"verify2", cmd_verify2},
-		{"large", cmd_large},
+		{"large", cmd_large},     {"watch", cmd_watch},
 	};
 	if (sodium_init() < 0)
 		return 1;
@@ -1371,6 +1430,6 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	fprintf(stderr, "usage: bench crypto|verify2|sqlite|durable|gen|sync|converge|median|ports|gov|"
-		"large|stats|ratio ...\n");
+		"large|stats|ratio|watch ...\n");
 	return 2;
 }

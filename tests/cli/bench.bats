@@ -3,7 +3,8 @@
 # in rounds carry their spread, and the large-store part builds a small
 # store (signed and folded by the ledger's own code, audited clean) and
 # prints its figures with their targets. The measurements themselves are
-# `make bench`'s, not make check's.
+# `make bench`'s, not make check's; the web-load part runs once,
+# small, to show it measures both sides and reaches its pace.
 
 load helpers
 
@@ -34,4 +35,17 @@ BENCH=$BATS_TEST_DIRNAME/../../build/tests/bench/bench
 	done
 	grep -q '"figure": "reindex_vs_audit", "value": [0-9.]*, "unit": "ratio", "spread": \[' "$T/results.json"
 	grep -q '"figure": "large_entries", "value": [1-9][0-9][0-9],' "$T/results.json"
+}
+
+@test "bench: the receiver's sync with and without 50 signed-in requests a second on its web page: both sides, the load reached, the ratio with its target" {
+	command -v python3 >/dev/null || skip "no python3"
+	BENCH_ONLY="sync webload" BENCH_SYNC_N=2000 BENCH_ROUNDS=1 BENCH_HYPERCORE=0 \
+		BENCH_OUT="$T/results.json" run sh "$BATS_TEST_DIRNAME/../bench.sh"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -Eq "^sync_under_web_load +[0-9.]+ +ratio +>= 0.9 +(PASS|MISS)" || {
+		echo "no sync_under_web_load with its target in: $output"
+		return 1
+	}
+	grep -q '"figure": "sync_web_idle_entries_per_s", "value": [1-9]' "$T/results.json"
+	grep -q '"figure": "web_load_requests_per_s", "value": [1-9]' "$T/results.json"
 }

@@ -9,11 +9,13 @@
 // Léa sets her password, signs out, fails with a wrong password, signs in,
 // searches, borrows; a POST without the CSRF token is refused; Bob sets
 // his, sees the request on his node's page and accepts it; Léa sees it
-// accepted; Bob records the handover and Léa the return, each with a
-// condition report, and both nodes show who signed each step; Léa (admin)
-// opens a proposal and votes, Bob (no admin role) sees no vote and the API
-// refuses his; the auditor's summary agrees with mutua audit --json; Bob
-// is revoked and his open session ends at once.
+// accepted; Bob subscribes to the truck's calendar from its page, the URL
+// is fetched without a session and read by a strict RFC 5545 reader; Bob
+// records the handover and Léa the return, each with a condition report,
+// and both nodes show who signed each step; Léa (admin) opens a proposal
+// and votes, Bob (no admin role) sees no vote and the API refuses his; the
+// auditor's summary agrees with mutua audit --json; Bob is revoked and his
+// open session and subscription end at once.
 "use strict";
 const puppeteer = require("puppeteer-core");
 const { execFileSync } = require("child_process");
@@ -212,6 +214,28 @@ async function main() {
     await bob.waitForFunction(() => document.querySelector("#status").textContent.includes("accepted"));
     check((await text(bob, "#requests")).includes("accepted"), "accepted on the owner's node");
 
+    log("Bob subscribes to the truck's calendar; the URL answers without a session, RFC 5545");
+    await bob.goto(`${WEB2}/#catalogue?q=camion`, { waitUntil: "networkidle0" });
+    await bob.waitForSelector("#offers li a");
+    await bob.click("#offers li a");
+    await bob.waitForSelector("#subscribe");
+    await bob.click("#subscribe");
+    await bob.waitForSelector("#sub-url");
+    const icsUrl = await bob.$eval("#sub-url", (e) => e.value);
+    check(/^http:\/\/127\.0\.0\.1:\d+\/ical\/[A-Za-z0-9_-]{43}\.ics$/.test(icsUrl), "an iCal URL: " + icsUrl);
+    await bob.waitForSelector("#sub-list li");
+    await axe(bob, "subscribe");
+    const feed = await fetch(icsUrl); /* no cookie: as a calendar program */
+    check(feed.status === 200 && /^text\/calendar/.test(feed.headers.get("content-type")),
+      "the feed answers: " + feed.status);
+    const icsFile = path.join(process.env.TMPDIR || "/tmp", "browser-feed.ics");
+    fs.writeFileSync(icsFile, Buffer.from(await feed.arrayBuffer()));
+    const events = execFileSync(path.join(__dirname, "..", "tools", "ics-check.py"), [icsFile])
+      .toString().trim().split("\n");
+    const utc = (s) => new Date(s).toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+    check(events.length === 1 && events[0].includes("\t" + utc(local(30, 9)) + "\t" + utc(local(31, 18)) + "\t") &&
+      events[0].includes("Camion"), "one event, the truck's loan: " + events.join(" | "));
+
     log("Léa sees it accepted, and who accepted it");
     await eventually(lea, async () => (await lea.$("#requests")) !== null &&
       (await text(lea, "#requests")).includes("acceptée"), "the accept to reach the borrower's node");
@@ -369,6 +393,8 @@ async function main() {
       body: JSON.stringify({ email: "bob@example.org", password: pw }) })).status, PW2);
     const after = await bob.evaluate(async () => (await fetch("/api/offers")).status);
     check(relogin !== 200 || after === 401, "a revoked person cannot act again");
+    const gone = await fetch(icsUrl);
+    check(gone.status === 404, "the subscription Bob made ends with him: " + gone.status);
 
     log("sign out");
     await lea.click("#logout");
