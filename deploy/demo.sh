@@ -464,6 +464,13 @@ say "Balances, the same on every node, summing to zero (mutua balance, from Comp
 m "${HOME_OF[compta]}" balance || die "mutua balance"
 say "The truck's calendar (mutua calendar; --ics gives a feed for any calendar application)"
 m "${HOME_OF[ohe]}" calendar "${truck:0:8}" || die "mutua calendar"
+say "Cagette et Fourchette subscribes to the truck's calendar from its agenda (mutua calendar --subscribe: a secret, revocable address on its web page)"
+CAL_URL=$(m "${HOME_OF[cagette]}" calendar --subscribe "${truck:0:8}") || die "mutua calendar --subscribe"
+note "$CAL_URL"
+if command -v curl >/dev/null; then
+	events=$(curl -fsS "$CAL_URL" | grep -c '^BEGIN:VEVENT') || die "the calendar feed $CAL_URL"
+	note "fetched as a calendar program does, without signing in: $events events"
+fi
 say "A board report: who lent what to whom, balances, audit verdict (mutua report --html)"
 m "${HOME_OF[regie]}" report --html --out "$DEMO/rapport.html" || die "mutua report"
 note "written to ${DEMO#"$root"/}/rapport.html"
