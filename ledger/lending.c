@@ -158,21 +158,55 @@ int lending_offer_terms(struct store *s, const uint8_t resource[32], int64_t pla
 	/* the owner's last update before place (offer_steps keeps its
 	 * fields), else the offer's own fields: offer_origins once a step
 	 * came, the row itself before any */
+	/* ordered by place only, walked by offer_steps_resource backwards:
+	 * the tie on place is broken here, by the smallest id (as ORDER BY
+	 * o.place DESC, o.id LIMIT 1 would, which built and dropped a
+	 * temporary b-tree for each loan step) */
 	sqlite3_stmt *st = store_stmt(s,
-		"SELECT o.fields FROM offer_steps o JOIN resources r ON r.id = o.resource"
+		"SELECT o.fields, o.place, o.id FROM offer_steps o"
+		" JOIN resources r ON r.id = o.resource"
 		" WHERE o.resource = ?1 AND o.owner = r.owner AND o.place < ?2"
 		" AND o.fields IS NOT NULL"
 		" AND NOT EXISTS (SELECT 1 FROM backdated b WHERE b.id = o.id)"
-		" ORDER BY o.place DESC, o.id LIMIT 1");
+		" ORDER BY o.place DESC");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, resource, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, place);
 	int rc = store_step_row(s, st);
 	if (rc == 1) {
-		Mutua__Offer *f = mutua__offer__unpack(NULL, (size_t)sqlite3_column_bytes(st, 0),
-						       sqlite3_column_blob(st, 0));
+		int64_t at = sqlite3_column_int64(st, 1);
+		uint8_t id[32];
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		uint8_t *fields = malloc(len ? len : 1);
+		if (!fields) {
+			sqlite3_reset(st);
+			return err_set("out of memory");
+		}
+		memcpy(fields, sqlite3_column_blob(st, 0), len);
+		memcpy(id, sqlite3_column_blob(st, 2), 32);
+		while ((rc = store_step_row(s, st)) == 1 && sqlite3_column_int64(st, 1) == at) {
+			if (memcmp(sqlite3_column_blob(st, 2), id, 32) >= 0)
+				continue;
+			size_t l2 = (size_t)sqlite3_column_bytes(st, 0);
+			uint8_t *f2 = realloc(fields, l2 ? l2 : 1);
+			if (!f2) {
+				free(fields);
+				sqlite3_reset(st);
+				return err_set("out of memory");
+			}
+			fields = f2;
+			len = l2;
+			memcpy(fields, sqlite3_column_blob(st, 0), len);
+			memcpy(id, sqlite3_column_blob(st, 2), 32);
+		}
 		sqlite3_reset(st);
+		if (rc < 0) {
+			free(fields);
+			return -1;
+		}
+		Mutua__Offer *f = mutua__offer__unpack(NULL, len, fields);
+		free(fields);
 		if (!f)
 			return err_set("stored offer step is damaged: run 'mutua reindex'");
 		char req[REQUIRES_TEXT_MAX];
@@ -255,35 +289,58 @@ static int recompute(struct store *s, const uint8_t request[32])
 
 	/* a step that a witness shows backdated (witness.h, rule a) takes no
 	 * part in the loan's graph; its verdict says why (below) */
+	/* with each step's verdict as stored: only those that change are
+	 * written (most steps keep theirs as the loan goes on) */
 	sqlite3_stmt *st = store_stmt(s, "SELECT type, author, time, usage, note, id, member_seq,"
-					 " answers, waitlist, coalesce(forfeit, -1) FROM loan_events e"
-					 " WHERE request = ?"
-					 " AND NOT EXISTS (SELECT 1 FROM backdated b WHERE b.id = e.id)");
+					 " answers, waitlist, coalesce(forfeit, -1), verdict,"
+					 " EXISTS (SELECT 1 FROM backdated b WHERE b.id = e.id)"
+					 " FROM loan_events e WHERE request = ?");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
 	struct loan_node *nodes = NULL;
 	char (*notes)[NOTE_MAX_LEN + 1] = NULL;
 	char (*refusals)[160] = NULL;
-	size_t n = 0, cap = 0;
+	/* was[i]: node i's stored verdict (NULL: none); backdated: the steps
+	 * a witness shows backdated whose verdict does not say so yet */
+	char **was = NULL;
+	uint8_t (*backdated)[32] = NULL;
+	size_t n = 0, cap = 0, nb = 0, bcap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *verdict = (const char *)sqlite3_column_text(st, 10);
+		if (sqlite3_column_int(st, 11)) {
+			/* no part in the loan's graph; its verdict says why */
+			if (verdict && strcmp(verdict, LENDING_BACKDATED) == 0)
+				continue;
+			if (nb == bcap) {
+				bcap = bcap ? 2 * bcap : 4;
+				void *more = realloc(backdated, bcap * sizeof *backdated);
+				if (!more) {
+					rc = SQLITE_NOMEM;
+					break;
+				}
+				backdated = more;
+			}
+			memcpy(backdated[nb++], sqlite3_column_blob(st, 5), 32);
+			continue;
+		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 8;
 			void *more = realloc(nodes, cap * sizeof *nodes);
 			void *more_notes = more ? realloc(notes, cap * sizeof *notes) : NULL;
 			void *more_ref = more_notes ? realloc(refusals, cap * sizeof *refusals) : NULL;
+			void *more_was = more_ref ? realloc(was, cap * sizeof *was) : NULL;
 			if (more)
 				nodes = more;
 			if (more_notes)
 				notes = more_notes;
 			if (more_ref)
 				refusals = more_ref;
-			if (!more || !more_notes || !more_ref) {
-				free(nodes);
-				free(notes);
-				free(refusals);
-				sqlite3_reset(st);
-				return err_set("out of memory");
+			if (more_was)
+				was = more_was;
+			if (!more_was) {
+				rc = SQLITE_NOMEM;
+				break;
 			}
 		}
 		struct loan_node *k = &nodes[n];
@@ -305,9 +362,18 @@ static int recompute(struct store *s, const uint8_t request[32])
 			memcpy(k->answers, sqlite3_column_blob(st, 7), 32);
 		k->waitlist = sqlite3_column_int(st, 8);
 		k->forfeit = sqlite3_column_int64(st, 9);
+		was[n] = verdict ? strdup(verdict) : NULL;
+		if (verdict && !was[n]) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
 		n++;
 	}
 	sqlite3_reset(st);
+	if (rc == SQLITE_NOMEM) {
+		err_set("out of memory");
+		goto fail;
+	}
 	/* an accept's terms: the offer's as they stood at its place in the
 	 * owner's feed (read after the scan, as below) */
 	for (size_t i = 0; rc == SQLITE_DONE && has_owner && i < n; i++) {
@@ -316,12 +382,8 @@ static int recompute(struct store *s, const uint8_t request[32])
 			continue;
 		nodes[i].refused = lending_terms_refusal(s, request, nodes[i].place, refusals[i],
 							 sizeof *refusals, &err);
-		if (err < 0) {
-			free(nodes);
-			free(notes);
-			free(refusals);
-			return -1;
-		}
+		if (err < 0)
+			goto fail;
 	}
 	/* the close-grace in force at each close's claimed time (read after
 	 * the scan: governance_param_at has statements of its own) */
@@ -329,20 +391,14 @@ static int recompute(struct store *s, const uint8_t request[32])
 		int64_t grace;
 		if (nodes[i].step != LOAN_CLOSE)
 			continue;
-		if (governance_param_at(s, "close-grace", nodes[i].time, &grace)) {
-			free(nodes);
-			free(notes);
-			free(refusals);
-			return -1;
-		}
+		if (governance_param_at(s, "close-grace", nodes[i].time, &grace))
+			goto fail;
 		nodes[i].grace_end = loan_grace_end(end, grace);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		free(nodes);
-		free(notes);
-		free(refusals);
-		return store_db_error(s);
+		store_db_error(s);
+		goto fail;
 	}
 	struct loan_outcome o;
 	if (!has_owner) {
@@ -355,12 +411,11 @@ static int recompute(struct store *s, const uint8_t request[32])
 		for (size_t i = 0; i < n; i++)
 			nodes[i].why = "the resource is unknown";
 	} else if (loan_resolve(&terms, nodes, n, &o)) {
-		free(nodes);
-		free(notes);
-		free(refusals);
-		return -1;
+		goto fail;
 	}
 	for (size_t k = 0; k < n; k++) {
+		if (!was[k] ? !nodes[k].why : nodes[k].why && strcmp(was[k], nodes[k].why) == 0)
+			continue; /* unchanged */
 		st = store_stmt(s, "UPDATE loan_events SET verdict = ? WHERE id = ?");
 		if (!st)
 			goto fail;
@@ -370,13 +425,15 @@ static int recompute(struct store *s, const uint8_t request[32])
 		if (store_step_done(s, st))
 			goto fail;
 	}
-	st = store_stmt(s, "UPDATE loan_events SET verdict = '" LENDING_BACKDATED "'"
-			   " WHERE request = ? AND id IN (SELECT id FROM backdated)");
-	if (!st)
-		goto fail;
-	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
-	if (store_step_done(s, st))
-		goto fail;
+	for (size_t k = 0; k < nb; k++) {
+		st = store_stmt(s, "UPDATE loan_events SET verdict = '" LENDING_BACKDATED "'"
+				   " WHERE id = ?");
+		if (!st)
+			goto fail;
+		sqlite3_bind_blob(st, 1, backdated[k], 32, SQLITE_STATIC);
+		if (store_step_done(s, st))
+			goto fail;
+	}
 
 	st = store_stmt(s, "UPDATE loans SET owner = ?, state = ?, usage = ?, rate = ?,"
 			   " credits = ?, decided = ?, closed = ?, reason = ?, ignored = ?,"
@@ -419,15 +476,18 @@ static int recompute(struct store *s, const uint8_t request[32])
 		sqlite3_bind_int64(st, 15, o.claim_forfeit);
 	sqlite3_bind_blob(st, 16, request, 32, SQLITE_STATIC);
 	rc = store_step_done(s, st);
+	goto done;
+fail:
+	rc = -1;
+done:
+	for (size_t k = 0; k < n; k++)
+		free(was[k]);
+	free(was);
+	free(backdated);
 	free(nodes);
 	free(notes);
 	free(refusals);
 	return rc;
-fail:
-	free(nodes);
-	free(notes);
-	free(refusals);
-	return -1;
 }
 
 int lending_agreed_rate(struct store *s, const uint8_t request[32], int64_t *rate)

@@ -551,7 +551,9 @@
  *   loans_borrower        a borrower's loans (its balance, what it has
  *                         committed: the credit limit)
  *   loan_events_request   a loan's steps (every recompute)
- *   votes_proposal        a proposal's votes (every recount)
+ *   votes_proposal        a proposal's votes (versions 1 to 15; dropped by
+ *                         version 16: votes_proposal_voter, whose first
+ *                         column is the proposal, serves the same reads)
  *   tallies_proposal      a proposal's tallies (every recount; version 6)
  *   offer_steps_resource  (resource, place): a resource's steps, in order
  *   witnessed_by          (wauthor, feed, seq): what a node witnessed last
@@ -694,6 +696,8 @@
  *  13  web_accounts (webauth.h): node-local
  *  14  staff_contacts.lang (notify.h): node-local
  *  15  ical_subs (icalsub.h): node-local
+ *  16  no index votes_proposal (votes_proposal_voter covers it): 24
+ *      bytes less per vote in the file, one B-tree less per vote stored
  */
 #include "schema.h"
 
@@ -992,6 +996,7 @@ static const char v15_sql[] =
 	"CREATE TABLE ical_subs(id INTEGER PRIMARY KEY, token BLOB NOT NULL UNIQUE,"
 	" resource BLOB, person BLOB, maker BLOB, created INTEGER NOT NULL,"
 	" revoked INTEGER);";
+static const char v16_sql[] = "DROP INDEX IF EXISTS votes_proposal;";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -1011,6 +1016,7 @@ const struct schema_step schema_steps[] = {
 	{13, v13_sql, 0},
 	{14, v14_sql, 0},
 	{15, v15_sql, 0},
+	{16, v16_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

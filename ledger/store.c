@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ struct store {
 	Mutua__Genesis *genesis;
 	struct checkpointer *ckpt;
 	int autockpt;        /* WAL pages that make a commit checkpoint; 0 never */
+	int wal_pages;       /* pages in the WAL after this connection's last commit */
 	int wakes;           /* commits write to the wake FIFO (store_wake_path) */
 	char wake[4096 + 8]; /* its path */
 	int scratch; /* store_open_scratch */
@@ -81,6 +83,23 @@ struct checkpointer {
 /* a larger WAL between checkpoints than SQLite's 1000 pages: a sync writes
  * each page of the random-key indexes once per checkpoint */
 #define AUTOCHECKPOINT_PAGES 10000
+/* The last connection to close does not copy the WAL into the file nor
+ * delete it (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): a command that appends one
+ * entry pays the commit's fsync and SQLite's sync of the directory, not
+ * also the WAL's new header and the checkpoint's two. The WAL, synced at
+ * each commit, is as durable as the file (invariant 8); the next opener
+ * reads it back. A connection closing after a commit that left at least
+ * this many pages in it copies them and empties it (a TRUNCATE checkpoint
+ * that waits for no one: when another connection is there, mutuad's, its
+ * checkpointer does it): the WAL a command reads back on open stays
+ * small. (A checkpoint that leaves the WAL whole is no use here: the next
+ * opener, reading it back, cannot know that it was copied.) */
+#define CLOSE_CHECKPOINT_PAGES 64
+/* ... only on a filesystem with room for the WAL at its largest
+ * (journal_size_limit): near a full disk a WAL kept costs the appends
+ * that would still fit, and SQLite's own way (the last connection to
+ * close copies the WAL and deletes it) is kept there */
+#define KEEP_WAL_ROOM (64ULL << 20)
 
 /* SQLite calls this after each commit, once the write lock is released.
  * It does what PRAGMA wal_autocheckpoint would (setting a hook replaces
@@ -90,6 +109,7 @@ struct checkpointer {
 static int on_commit(void *arg, sqlite3 *db, const char *name, int pages)
 {
 	struct store *s = arg;
+	s->wal_pages = pages;
 	/* with the checkpointer too: the WAL starts again from the top only
 	 * when a write finds it all copied, which a thread of its own never
 	 * ensures under a steady stream of writes; it has copied most of it */
@@ -455,6 +475,15 @@ struct store *store_open(const char *path)
 	s->wakes = *path && strlen(path) + 6 <= sizeof s->wake;
 	snprintf(s->wake, sizeof s->wake, "%s-wake", path);
 	sqlite3_wal_hook(s->db, on_commit, s);
+	/* a store this user can only read (SQLite opens it so when a WAL is
+	 * there to read) is refused as one it cannot open */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		readonly_why(path);
+		goto fail;
+	}
+	struct statvfs fs;
+	if (statvfs(path, &fs) == 0 && (unsigned long long)fs.f_bavail * fs.f_frsize >= KEEP_WAL_ROOM)
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
@@ -579,6 +608,7 @@ void store_close(struct store **sp)
 	struct store *s = sp ? *sp : NULL;
 	if (!s)
 		return;
+	int had_ckpt = s->ckpt != NULL;
 	checkpointer_stop(s->ckpt);
 	if (s->outer) /* prepare: nothing it did is kept */
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -586,6 +616,12 @@ void store_close(struct store **sp)
 		sqlite3_finalize(s->cache[i].st);
 	if (s->genesis)
 		mutua__genesis__free_unpacked(s->genesis, NULL);
+	/* mutuad's (it had a checkpointer) empties it whatever its size: a
+	 * node stopped leaves the whole store in the file */
+	if ((s->wal_pages >= CLOSE_CHECKPOINT_PAGES || had_ckpt) && sqlite3_get_autocommit(s->db)) {
+		sqlite3_busy_timeout(s->db, 0);
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
 	sqlite3_close(s->db);
 	free(s);
 	*sp = NULL;

@@ -78,6 +78,10 @@ int text_scan(const char *s, size_t len, int flags, struct text_fault *f)
 	if (!f)
 		f = &dummy;
 	for (; p < end; pos++) {
+		if (*p >= 0x20 && *p < 0x7f) { /* printable ASCII: never refused */
+			p++;
+			continue;
+		}
 		uint32_t cp;
 		size_t n = decode(p, end, &cp);
 		const char *why = n ? refused(cp, flags) : NULL;
@@ -127,6 +131,11 @@ char *text_printable(const char *s, int flags)
 	if (!r)
 		return NULL;
 	while (p < end) {
+		/* printable ASCII passes under every rule (refused) */
+		if (*p >= 0x20 && *p < 0x7f) {
+			*o++ = (char)*p++;
+			continue;
+		}
 		uint32_t cp;
 		size_t n = decode(p, end, &cp);
 		if (n && !refused(cp, flags)) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct view_rows {
 	sqlite3_stmt *st;
@@ -38,20 +39,39 @@ static void sql_time(sqlite3_context *cx, int argc, sqlite3_value **v)
 	}
 	int64_t ms = sqlite3_value_int64(v[0]);
 	const char *form = argc > 1 ? (const char *)sqlite3_value_text(v[1]) : NULL;
-	char buf[CLOCK_BUF];
+	void (*format)(char *, int64_t);
 	if (!form)
-		(for_json ? clock_format_iso : clock_format_offset)(buf, ms);
+		format = for_json ? clock_format_iso : clock_format_offset;
 	else if (!strcmp(form, "seconds"))
-		(for_json ? clock_format_iso_ms : clock_format_offset_s)(buf, ms);
+		format = for_json ? clock_format_iso_ms : clock_format_offset_s;
 	else if (!strcmp(form, "iso"))
-		clock_format_iso(buf, ms);
+		format = clock_format_iso;
 	else if (!strcmp(form, "sheet"))
-		clock_format_sheet(buf, ms);
+		format = clock_format_sheet;
 	else {
 		sqlite3_result_error(cx, "mutua_time: unknown form", -1);
 		return;
 	}
-	sqlite3_result_text(cx, buf, -1, SQLITE_TRANSIENT);
+	/* the same instants come back row after row (a calendar's slots,
+	 * whole days and hours): the last few written are kept, by instant,
+	 * form and zone (as tzset left it) */
+	static _Thread_local struct {
+		int64_t ms;
+		void (*format)(char *, int64_t);
+		long zone;
+		const char *zone_name;
+		char text[CLOCK_BUF];
+	} memo[16];
+	unsigned slot = (unsigned)(((uint64_t)ms / 1000 * 0x9e3779b1u) >> 7) % 16;
+	if (memo[slot].format != format || memo[slot].ms != ms || memo[slot].zone != timezone ||
+	    memo[slot].zone_name != tzname[0]) {
+		format(memo[slot].text, ms);
+		memo[slot].format = format;
+		memo[slot].ms = ms;
+		memo[slot].zone = timezone;
+		memo[slot].zone_name = tzname[0];
+	}
+	sqlite3_result_text(cx, memo[slot].text, -1, SQLITE_TRANSIENT);
 }
 
 /* mutua_amount(hundredths): under --json a number (12.5); for a person

@@ -26,6 +26,16 @@
 #include <time.h>
 
 /* Usage in thousandths of a unit, as typed (amount.h). */
+/* Now for the CLI's own decisions and displays: this computer's clock, or
+ * MUTUA_NOW, the date a test or a demo replays. -1 when MUTUA_NOW is not
+ * a date (err_set). */
+static int cli_now(int64_t *now)
+{
+	const char *pinned = getenv("MUTUA_NOW");
+	*now = clock_now_ms();
+	return pinned && *pinned ? clock_parse(pinned, 0, now) : 0;
+}
+
 int usage_parse(const char *s, int64_t *out)
 {
 	return amount_parse_usage(s, (int64_t)USAGE_MAX, out);
@@ -204,9 +214,8 @@ int cmd_borrow(struct ctx *c, int argc, char **argv)
 	 * date a test or a demo replays): the fold cannot use one (DESIGN.md,
 	 * invariant 9), so a request signed elsewhere for a past slot is
 	 * still a request, which its owner declines */
-	int64_t now = clock_now_ms();
-	const char *pinned = getenv("MUTUA_NOW");
-	if (pinned && *pinned && clock_parse(pinned, 0, &now))
+	int64_t now;
+	if (cli_now(&now))
 		return fail_err(EXIT_USAGE, "MUTUA_NOW");
 	if (end <= now)
 		return fail(EXIT_REFUSED, "the slot ends in the past (%s): choose a slot to come", to);
@@ -893,6 +902,7 @@ struct window {
 	int64_t from, to;
 	uint8_t resource[32];
 	int has_resource;
+	int given; /* --from or --to was given */
 };
 
 /* Parses --from/--to DATE options into w (defaults: everything); --ics,
@@ -917,10 +927,12 @@ static int parse_window(int argc, char **argv, struct window *w, int *ics, const
 		case 'f':
 			if (clock_parse(optarg, 0, &w->from))
 				return fail_err(EXIT_USAGE, "--from");
+			w->given = 1;
 			break;
 		case 't':
 			if (clock_parse(optarg, 1, &w->to))
 				return fail_err(EXIT_USAGE, "--to");
+			w->given = 1;
 			break;
 		case 'i':
 			if (!ics)
@@ -948,6 +960,44 @@ static int parse_window(int argc, char **argv, struct window *w, int *ics, const
 
 static int calendar_print(struct ctx *c, struct window w, int ics);
 
+/* The calendar's table without --from and --to: from the day a month
+ * before today to the day three months after, whole days in local time
+ * (a store's years of loans are not all printed each time); the table
+ * says so. --json and --ics hold every loan, as they always did. */
+static int calendar_default_window(struct window *w)
+{
+	int64_t now;
+	if (cli_now(&now))
+		return -1;
+	time_t t = (time_t)(now / 1000);
+	struct tm from, to;
+	localtime_r(&t, &from);
+	from.tm_hour = from.tm_min = from.tm_sec = 0;
+	from.tm_isdst = -1;
+	to = from;
+	from.tm_mon -= 1;
+	to.tm_mon += 3;
+	to.tm_mday += 1; /* the last day whole */
+	time_t a = mktime(&from), b = mktime(&to);
+	if (a == (time_t)-1 || b == (time_t)-1)
+		return 0; /* (no such dates here: every loan) */
+	w->given = 0;
+	w->from = (int64_t)a * 1000;
+	w->to = (int64_t)b * 1000;
+	return 0;
+}
+
+static void calendar_say_window(const struct window *w)
+{
+	char a[16], b[16];
+	time_t ta = (time_t)(w->from / 1000), tb = (time_t)(w->to / 1000 - 1);
+	struct tm tm;
+	strftime(a, sizeof a, "%Y-%m-%d", localtime_r(&ta, &tm));
+	strftime(b, sizeof b, "%Y-%m-%d", localtime_r(&tb, &tm));
+	printf(_("from %s to %s: a month back and three months ahead; --from and --to "
+		 "show other days\n"), a, b);
+}
+
 int cmd_calendar(struct ctx *c, int argc, char **argv)
 {
 	static const char use[] =
@@ -970,6 +1020,11 @@ int cmd_calendar(struct ctx *c, int argc, char **argv)
 		if ((rc = resolve_id(c, "offer", &view_offer_ids, argv[optind], w.resource)))
 			return rc;
 		w.has_resource = 1;
+	}
+	if (!w.given) {
+		w.given = 1; /* unless the default window below applies */
+		if (!ics && !c->json && calendar_default_window(&w))
+			return fail_err(EXIT_USAGE, "MUTUA_NOW");
 	}
 	if (!out)
 		return calendar_print(c, w, ics);
@@ -1024,6 +1079,8 @@ static int calendar_print(struct ctx *c, struct window w, int ics)
 					 "and %lld pending requests in this period, not shown "
 					 "(mutua requests)\n", (unsigned long)pending),
 			       (long long)pending);
+		if (!w.given)
+			calendar_say_window(&w);
 		return EXIT_OK;
 	}
 	struct ical_what what = {w.from, w.to, w.has_resource ? w.resource : NULL, NULL, c->me};

@@ -182,7 +182,8 @@ static const struct help_cmd cmds[] = {
 		     "mutua calendar --subscribe [RESOURCE] [--person NAME]\n"
 		     "mutua calendar --subscriptions\n"
 		     "mutua calendar --revoke ID",
-	 OPTS({"--from DATE", N_("the first day shown, e.g. 2026-12-01")},
+	 OPTS({"--from DATE", N_("the first day shown, e.g. 2026-12-01 (without --from and "
+				 "--to the table shows a month back and three months ahead)")},
 	      {"--to DATE", N_("the last day shown, e.g. 2026-12-31")},
 	      {"--ics", N_("write an iCalendar feed instead of a table")},
 	      {"--out FILE", N_("write to FILE instead of the standard output")},

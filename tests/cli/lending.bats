@@ -574,7 +574,7 @@ borrow_as() {
 	mutua --home "$A" accept "$R2" >/dev/null
 	mutua --home "$A" decline "$R4" >/dev/null
 	share "$A" "$B" "$C"
-	run -0 --separate-stderr mutua --home "$C" calendar
+	run -0 --separate-stderr mutua --home "$C" calendar --from 2026-12-01
 	[ "${#lines[@]}" -eq 4 ]
 	[[ ${lines[0]} == RESOURCE_TITLE*FROM*TO*QUANTITY*BORROWER_NAME*STATE*ID ]]
 	[[ $output == *Camion*"2026-12-05 00:00 +00:00"*"2026-12-06 00:00 +00:00"*Beta*accepted*"${R1:0:12}"* ]]
@@ -757,7 +757,7 @@ formula_loans() {
 	# the state an older version folded: OSC 0 (window title), BEL, C1 CSI
 	sqlite3 "$A/store.db" "UPDATE resources SET title = 'Cam' || char(27) || ']0;x'
 		|| char(7) || char(155) WHERE id = x'$TRUCK'"
-	for args in "calendar" "calendar --ics" "requests"; do
+	for args in "calendar --from 2026-12-01" "calendar --ics" "requests"; do
 		run -0 mutua --home "$A" $args
 		[[ $output != *$'\e'* && $output != *$'\a'* && $output != *$'\xc2\x9b'* ]]
 		[[ $output == *'Cam\'* ]]

@@ -58,7 +58,7 @@ paris() {
 	[[ $output == *"${R:0:8} "*"12-05  "* ]]
 	[[ $output == *"${R2:0:8} "*"12-07 08:00-12:00 +01:00"* ]]
 	[[ $output != *Z\ * && $output != *"23:00"* ]]
-	run -0 paris --home "$A" calendar
+	run -0 paris --home "$A" calendar --from 2026-12-01
 	[[ ${lines[1]} == *"2026-12-05 00:00 +01:00  2026-12-06 00:00 +01:00"* ]]
 	# the same instants read in UTC
 	run -0 mutua --home "$A" requests
@@ -151,11 +151,11 @@ paris() {
 
 @test "calendar: only pending requests are said, not silently left out; an empty period is said" {
 	truck_federation
-	run -0 mutua --home "$A" calendar
+	run -0 mutua --home "$A" calendar --from 2026-12-01
 	[ "$output" = "no accepted loan in this period" ]
 	borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-05 >/dev/null
 	borrow_as "$C" "$TRUCK" --from 2026-12-06 --to 2026-12-06 >/dev/null
-	run -0 mutua --home "$A" calendar
+	run -0 mutua --home "$A" calendar --from 2026-12-01
 	[ "$output" = "no accepted loan in this period; 2 pending requests (mutua requests)" ]
 	run -0 mutua --home "$A" calendar --from 2026-12-06 --to 2026-12-06
 	[ "$output" = "no accepted loan in this period; 1 pending request (mutua requests)" ]
@@ -164,6 +164,36 @@ paris() {
 	# --json stays one object a loan: none
 	run -0 mutua --json --home "$A" calendar
 	[ -z "$output" ]
+}
+
+@test "calendar without --from and --to: a month back and three months ahead, said under the table; --json and --ics hold every loan" {
+	truck_federation
+	R1=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-05)
+	R2=$(borrow_as "$C" "$TRUCK" --from 2027-06-01 --to 2027-06-01)
+	mutua --home "$A" accept "$R1" >/dev/null
+	mutua --home "$A" accept "$R2" >/dev/null
+	# today (MUTUA_NOW) 2026-12-01: 2026-11-01 to 2027-03-01, whole days
+	run -0 env MUTUA_NOW=2026-12-01T10:00:00Z "$MUTUA" --home "$A" calendar
+	[[ $output == *"${R1:0:12}"* && $output != *"${R2:0:12}"* ]]
+	[ "${lines[-1]}" = "from 2026-11-01 to 2027-03-01: a month back and three months ahead; --from and --to show other days" ]
+	# some months later the other loan is in the window
+	run -0 env MUTUA_NOW=2027-05-20T10:00:00Z "$MUTUA" --home "$A" calendar
+	[[ $output != *"${R1:0:12}"* && $output == *"${R2:0:12}"* ]]
+	[ "${lines[-1]}" = "from 2027-04-20 to 2027-08-20: a month back and three months ahead; --from and --to show other days" ]
+	# nothing in it: said, and the window too
+	run -0 env MUTUA_NOW=2028-01-01T00:00:00Z "$MUTUA" --home "$A" calendar
+	[ "${lines[0]}" = "no accepted loan in this period" ]
+	[[ ${lines[1]} == "from 2027-12-01 to 2028-04-01:"* ]]
+	# either bound: that window, nothing said
+	run -0 env MUTUA_NOW=2026-12-01T10:00:00Z "$MUTUA" --home "$A" calendar --from 2026-01-01
+	[[ $output == *"${R1:0:12}"* && $output == *"${R2:0:12}"* && $output != *"months ahead"* ]]
+	run -0 env MUTUA_NOW=2026-12-01T10:00:00Z "$MUTUA" --home "$A" calendar --to 2027-12-31
+	[[ $output == *"${R1:0:12}"* && $output == *"${R2:0:12}"* && $output != *"months ahead"* ]]
+	# --json and --ics: every loan, as before
+	run -0 env MUTUA_NOW=2026-12-01T10:00:00Z "$MUTUA" --json --home "$A" calendar
+	json_lines "$output" 2
+	run -0 env MUTUA_NOW=2026-12-01T10:00:00Z "$MUTUA" --home "$A" calendar --ics
+	[ "$(grep -c '^BEGIN:VEVENT' <<<"$output")" = 2 ]
 }
 
 # --- inputs ---------------------------------------------------------------------
