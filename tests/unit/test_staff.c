@@ -2,7 +2,7 @@
  * refuses in a delegation (roles, until, the card), where a delegation is
  * in force in its member's feed (staff_may), a revocation of another
  * member's delegation or of none without effect (refused by the member's
- * own node, named by staff_ignored), and the same tables and verdicts in
+ * own node, named by staff_ignored_sql), and the same tables and verdicts in
  * every arrival order of two feeds. Staff acts: the act message pinned (a
  * known answer), signed and verified; what entry_decode refuses in an act;
  * the role each payload needs; store_append refusing every act the rule
@@ -22,6 +22,7 @@
 #include "store_helpers.h"
 #include "entry.h"
 #include "federation.h"
+#include "ignored.h"
 #include "staff.h"
 #include "store.h"
 #include "util.h"
@@ -384,13 +385,12 @@ struct seen {
 	char why[4][120];
 };
 
-static void on_ignored(void *arg, const uint8_t *member, uint64_t seq, const char *target,
-		       const char *why)
+/* A revocation staff_ignored_sql names: its member, seq, target, why. */
+static void on_ignored(void *arg, const struct ignored_row *r)
 {
 	struct seen *v = arg;
-	(void)member, (void)seq, (void)target;
 	if (v->n < 4)
-		snprintf(v->why[v->n], sizeof v->why[0], "%s", why);
+		snprintf(v->why[v->n], sizeof v->why[0], "%s", r->text[1]);
 	v->n++;
 }
 
@@ -434,7 +434,7 @@ static void test_revocation_of_another_members_delegation(void **state)
 	assert_int_equal(may(sa, ka, kl, BORROW, INT64_MAX, DAY(3), "revoked"), 0);
 
 	struct seen v = {0};
-	assert_int_equal(staff_ignored(sa, on_ignored, &v), 0);
+	assert_int_equal(ignored_each(sa, staff_ignored_sql, NULL, on_ignored, &v), 0);
 	assert_int_equal(v.n, 2);
 	assert_string_equal(v.why[0], STAFF_NO_SUCH);
 	assert_string_equal(v.why[1], STAFF_NO_SUCH);
@@ -506,7 +506,7 @@ static char *state_of(struct store *s)
 		" NULL FROM resources ORDER BY 1, 2";
 	char *dump = db_dump(s, sql);
 	struct seen v = {0};
-	assert_int_equal(staff_ignored(s, on_ignored, &v), 0);
+	assert_int_equal(ignored_each(s, staff_ignored_sql, NULL, on_ignored, &v), 0);
 	char verdicts[1024];
 	int used = snprintf(verdicts, sizeof verdicts, "ignored %d:", v.n);
 	for (int i = 0; i < v.n && i < 4; i++)
