@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "entry.h"
 #include "federation.h"
+#include "fixture.h"
 #include "lending.h"
 #include "loan.h"
 #include "notify.h"
@@ -72,67 +73,26 @@ static int group_teardown(void **state)
 
 /* ---- fixture: a folder, a genesis, stores ----------------------------- */
 
-#define STORES_MAX 12
-
-struct fx {
-	char *dir;
-	uint8_t *gen;
-	size_t glen;
-	int n;
-	struct store *st[STORES_MAX];
-};
-
-static void fx_genesis(struct fx *f, uint64_t credit_limit)
+/* The genesis of the three founders, with credit_limit (cents, 0 none). */
+static void founders_genesis(struct fx *f, uint64_t credit_limit)
 {
-	char *cards[3] = {card_make(ka, "Alpha", "structures", NULL, 0, T0),
-			  card_make(kb, "Beta", "producteurs", NULL, 0, T0),
-			  card_make(kc, "Gamma", "restaurateurs", NULL, 0, T0)};
-	assert_non_null(cards[0]);
-	assert_non_null(cards[1]);
-	assert_non_null(cards[2]);
-	free(f->gen);
-	f->gen = NULL;
-	if (genesis_make(&f->gen, &f->glen, "Pole Sud", NULL, cards, 3, credit_limit, T0))
-		fail_msg("genesis_make: %s", err_msg());
-	for (int i = 0; i < 3; i++)
-		free(cards[i]);
-}
-
-/* A fresh store file holding the fixture's genesis. */
-static struct store *fx_store(struct fx *f)
-{
-	char name[32];
-	assert_true(f->n < STORES_MAX);
-	snprintf(name, sizeof name, "s%d.db", f->n);
-	char *p = path_in(f->dir, name);
-	struct store *s = store_open(p);
-	free(p);
-	if (!s)
-		fail_msg("store_open: %s", err_msg());
-	if (store_adopt_genesis(s, f->gen, f->glen))
-		fail_msg("store_adopt_genesis: %s", err_msg());
-	f->st[f->n++] = s;
-	return s;
+	const struct fx_member m[] = {{ka, "Alpha", "structures"},
+				      {kb, "Beta", "producteurs"},
+				      {kc, "Gamma", "restaurateurs"}};
+	fx_genesis(f, m, 3, credit_limit, T0);
 }
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	assert_non_null(f);
-	f->dir = tmpdir_new();
-	fx_genesis(f, 0);
+	struct fx *f = fx_new();
+	founders_genesis(f, 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	for (int i = 0; i < f->n; i++)
-		store_close(&f->st[i]);
-	free(f->gen);
-	tmpdir_remove(&f->dir);
-	free(f);
+	fx_free(*state);
 	return 0;
 }
 
@@ -652,7 +612,7 @@ static void test_withdrawn_resource_refused(void **state)
 static void test_credit_limit(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 1000); /* 10.00 credits */
+	founders_genesis(f, 1000); /* 10.00 credits */
 	struct store *s = fx_store(f);
 	uint8_t truck[32], room[32], r1[32], r2[32], r3[32], rc1[32];
 	char sbuf[32];
@@ -1203,7 +1163,7 @@ static void test_auto_answer(void **state)
 static void test_auto_answer_credit_limit(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 500); /* 5.00 */
+	founders_genesis(f, 500); /* 5.00 */
 	struct store *sa = fx_store(f);
 	uint8_t truck[32], r1[32], r2[32];
 	char sbuf[32];
@@ -1582,7 +1542,7 @@ static int64_t report_balance(struct store *s, const char *name, int64_t to)
 static void test_one_balance(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 0);
+	founders_genesis(f, 0);
 	struct store *s = fx_store(f);
 	uint8_t truck[32], room[32], r1[32], r2[32], r3[32], r4[32];
 	offer_add(s, ka, "Camion", UNIT_DAY, 5, 400, 0, truck); /* 4.00 a day */
@@ -1627,7 +1587,7 @@ static void test_one_balance(void **state)
 static void test_credit_limit_fails_closed(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 1000); /* 10.00 credits */
+	founders_genesis(f, 1000); /* 10.00 credits */
 	struct store *s = fx_store(f);
 	uint8_t truck[32], van[32], r1[32], r2[32];
 	int64_t bal = 1, com = 1;
@@ -2069,7 +2029,7 @@ static void test_backdated_handover_does_not_beat_a_cancel(void **state)
 static void test_owner_alone_cannot_set_the_bill(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 50000); /* 500.00 */
+	founders_genesis(f, 50000); /* 500.00 */
 	struct store *s = fx_store(f);
 	uint8_t van[32], req[32], ho[32], c[32];
 	char sbuf[32], vbuf[300];

@@ -22,6 +22,7 @@
 #include "store_helpers.h"
 #include "entry.h"
 #include "federation.h"
+#include "fixture.h"
 #include "ignored.h"
 #include "staff.h"
 #include "store.h"
@@ -65,53 +66,18 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-#define STORES_MAX 16
-
-struct fx {
-	char *dir;
-	uint8_t *gen;
-	size_t glen;
-	int n;
-	struct store *st[STORES_MAX];
-};
-
-static struct store *fx_store(struct fx *f)
-{
-	char name[32];
-	assert_true(f->n < STORES_MAX);
-	snprintf(name, sizeof name, "s%d.db", f->n);
-	char *p = path_in(f->dir, name);
-	struct store *s = store_adopted(p, f->gen, f->glen);
-	free(p);
-	f->st[f->n++] = s;
-	return s;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	assert_non_null(f);
-	f->dir = tmpdir_new();
-	char *cards[2] = {card_make(ka, "Alpha", "", NULL, 0, T0),
-			  card_make(kb, "Beta", "", NULL, 0, T0)};
-	assert_non_null(cards[0]);
-	assert_non_null(cards[1]);
-	if (genesis_make(&f->gen, &f->glen, "Pole Sud", NULL, cards, 2, 0, T0))
-		fail_msg("genesis_make: %s", err_msg());
-	free(cards[0]);
-	free(cards[1]);
+	const struct fx_member m[] = {{ka, "Alpha", ""}, {kb, "Beta", ""}};
+	struct fx *f = fx_new();
+	fx_genesis(f, m, 2, 0, T0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	for (int i = 0; i < f->n; i++)
-		store_close(&f->st[i]);
-	free(f->gen);
-	tmpdir_remove(&f->dir);
-	free(f);
+	fx_free(*state);
 	return 0;
 }
 

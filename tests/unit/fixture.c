@@ -1,0 +1,58 @@
+/* fixture.c - a federation of members for the unit tests (fixture.h). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "store_helpers.h"
+#include "federation.h"
+#include "fixture.h"
+#include "store.h"
+
+#define FX_MEMBERS_MAX 8
+
+struct fx *fx_new(void)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	f->dir = tmpdir_new();
+	return f;
+}
+
+void fx_genesis(struct fx *f, const struct fx_member *m, size_t n, uint64_t credit_limit,
+		int64_t time)
+{
+	char *cards[FX_MEMBERS_MAX];
+	assert_true(n <= FX_MEMBERS_MAX);
+	for (size_t i = 0; i < n; i++) {
+		cards[i] = card_make(m[i].key, m[i].name, m[i].college, NULL, 0, time);
+		assert_non_null(cards[i]);
+	}
+	free(f->gen);
+	f->gen = NULL;
+	if (genesis_make(&f->gen, &f->glen, "Pole Sud", NULL, cards, n, credit_limit, time))
+		fail_msg("genesis_make: %s", err_msg());
+	for (size_t i = 0; i < n; i++)
+		free(cards[i]);
+}
+
+struct store *fx_store(struct fx *f)
+{
+	char name[32];
+	assert_true(f->n < FX_STORES_MAX);
+	snprintf(name, sizeof name, "s%d.db", f->n);
+	char *p = path_in(f->dir, name);
+	struct store *s = store_adopted(p, f->gen, f->glen);
+	free(p);
+	f->st[f->n++] = s;
+	return s;
+}
+
+void fx_free(struct fx *f)
+{
+	for (int i = 0; i < f->n; i++)
+		store_close(&f->st[i]);
+	free(f->gen);
+	tmpdir_remove(&f->dir);
+	free(f);
+}
