@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "store_helpers.h"
+#include "entry.h"
 #include "federation.h"
 #include "fixture.h"
 #include "store.h"
@@ -55,4 +56,28 @@ void fx_free(struct fx *f)
 	free(f->gen);
 	tmpdir_remove(&f->dir);
 	free(f);
+}
+
+void fx_next(struct store *s, const struct key *k, Mutua__Body *b, int64_t time)
+{
+	static struct feed_head h;
+	assert_int_equal(store_feed_head(s, k->id, &h), 0);
+	b->federation = (ProtobufCBinaryData){32, (uint8_t *)store_fed_id(s)};
+	b->author = (ProtobufCBinaryData){32, (uint8_t *)k->id};
+	b->seq = h.seq + 1;
+	b->has_prev = h.seq > 0;
+	b->prev = (ProtobufCBinaryData){h.seq > 0 ? 32 : 0, h.seq > 0 ? h.link : NULL};
+	b->time = time;
+}
+
+void fx_put(struct store *s, struct entry *e, uint8_t id[32])
+{
+	struct raw_entry raw = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
+	struct batch_result r;
+	assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
+	if (r.added != 1)
+		fail_msg("entry not added: %s", err_msg());
+	if (id)
+		memcpy(id, e->id, 32);
+	entry_free(e);
 }

@@ -8,7 +8,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "mutua.pb-c.h"
 
+struct entry;
 struct key;
 struct store;
 
@@ -38,5 +40,13 @@ void fx_genesis(struct fx *f, const struct fx_member *m, size_t n, uint64_t cred
 struct store *fx_store(struct fx *f);
 /* Closes the stores, removes the folder, frees f. */
 void fx_free(struct fx *f);
+
+/* Fills b's header as k's next entry in s at time (federation, author,
+ * seq, prev: the feed's head, kept until the next call), for entry_seal:
+ * what a patched node signs, no rule asked. */
+void fx_next(struct store *s, const struct key *k, Mutua__Body *b, int64_t time);
+/* Stores e in s as received (it must be added), keeps its id in id when
+ * not NULL, frees e. */
+void fx_put(struct store *s, struct entry *e, uint8_t id[32]);
 
 #endif

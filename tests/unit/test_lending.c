@@ -183,23 +183,11 @@ static void step(struct store *s, const struct key *k, int payload, const uint8_
 }
 
 /* Seals an entry of k's feed in s with the given author time (not the
- * clock) without storing it; stored later by put_sealed, as if received. */
+ * clock) without storing it; stored later by fx_put, as if received. */
 static void seal_exact(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
 		       struct entry *e)
 {
-	static struct feed_head h;
-	assert_int_equal(store_feed_head(s, k->id, &h), 0);
-	uint64_t seq = h.seq;
-	uint8_t *prev = h.link;
-	b->federation.data = (uint8_t *)store_fed_id(s);
-	b->federation.len = 32;
-	b->author.data = (uint8_t *)k->id;
-	b->author.len = 32;
-	b->seq = seq + 1;
-	b->has_prev = seq > 0;
-	b->prev.data = seq > 0 ? prev : NULL;
-	b->prev.len = seq > 0 ? 32 : 0;
-	b->time = time;
+	fx_next(s, k, b, time);
 	memset(e, 0, sizeof *e);
 	if (entry_seal(e, k, b))
 		fail_msg("entry_seal: %s", err_msg());
@@ -215,18 +203,6 @@ static void seal_at(struct store *s, const struct key *k, Mutua__Body *b, int64_
 	struct feed_head h;
 	assert_int_equal(store_feed_head(s, k->id, &h), 0);
 	seal_exact(s, k, b, time < h.time ? h.time : time, e);
-}
-
-static void put_sealed(struct store *s, struct entry *e, uint8_t id[32])
-{
-	struct raw_entry raw = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
-	struct batch_result r;
-	assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
-	if (r.added != 1)
-		fail_msg("crafted entry not added: %s", err_msg());
-	if (id)
-		memcpy(id, e->id, 32);
-	entry_free(e);
 }
 
 /* The step a forged step answers: the loan's last step taken, as a
@@ -281,7 +257,7 @@ static void forced(struct store *s, const struct key *k, int payload, const uint
 	if (lending_append(s, k, payload, req, note, usage, rate, NULL) == 0)
 		fail_msg("%s: signed by its own node", entry_type_name(payload));
 	seal_at(s, k, &b, clock_now_ms(), &e);
-	put_sealed(s, &e, id);
+	fx_put(s, &e, id);
 	tick();
 }
 
@@ -299,7 +275,7 @@ static void forced_borrow(struct store *s, const struct key *k, const uint8_t re
 	b = (Mutua__Body)MUTUA__BODY__INIT;
 	fill_request(&b, &r, res, start, end, q);
 	seal_at(s, k, &b, clock_now_ms(), &e);
-	put_sealed(s, &e, id);
+	fx_put(s, &e, id);
 	tick();
 }
 
@@ -968,12 +944,12 @@ static void test_same_millisecond_steps_keep_feed_order(void **state)
 	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 	b.offer = &o;
 	seal_at(s, ka, &b, T0, &e);
-	put_sealed(s, &e, truck);
+	fx_put(s, &e, truck);
 	Mutua__Body rb = MUTUA__BODY__INIT;
 	Mutua__Request r = MUTUA__REQUEST__INIT;
 	fill_request(&rb, &r, truck, DAY(1), DAY(2), 1);
 	seal_at(s, kb, &rb, T0 + 5, &e);
-	put_sealed(s, &e, req);
+	fx_put(s, &e, req);
 
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
@@ -989,14 +965,14 @@ static void test_same_millisecond_steps_keep_feed_order(void **state)
 	for (int i = 0; i < 1000 && !found; i++) {
 		/* sealed against the head after the accept: store it first */
 		if (i == 0)
-			put_sealed(s, &acc_e, NULL);
+			fx_put(s, &acc_e, NULL);
 		Mutua__Body hb = MUTUA__BODY__INIT;
 		Mutua__Transition ht = MUTUA__TRANSITION__INIT;
 		snprintf(note, sizeof note, "cl\xc3\xa9s %d", i);
 		step_body(&hb, &ht, HANDOVER, req, note);
 		seal_at(s, ka, &hb, T0 + 10, &e);
 		if (memcmp(e.id, acc, 32) < 0) {
-			put_sealed(s, &e, hid);
+			fx_put(s, &e, hid);
 			found = 1;
 		} else {
 			entry_free(&e);
@@ -1034,7 +1010,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	memcpy(forged_answers, req, 32);
 	step_body(&ab, &at, ACCEPT, req, NULL);
 	seal_at(sa, ka, &ab, ahead, &e);
-	put_sealed(sa, &e, acc);
+	fx_put(sa, &e, acc);
 	push_all(sa, sb);
 	assert_string_equal(STATE(sb, req), "accepted");
 	step(sb, kb, HANDOVER, req, NULL, -1, -1);
@@ -1065,7 +1041,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	memcpy(forged_answers, l2.head, 32); /* it answers the accept */
 	step_body(&rb, &rt, RETURN, r2, NULL);
 	seal_at(sb, kb, &rb, ahead + 1000, &e); /* within ENTRY_AHEAD_MAX_MS */
-	put_sealed(sb, &e, NULL);
+	fx_put(sb, &e, NULL);
 	tick();
 	push_all(sb, sa);
 	step(sa, ka, HANDOVER, r2, NULL, -1, -1);
@@ -1128,10 +1104,10 @@ static void test_auto_answer(void **state)
 	int64_t now = clock_now_ms();
 	fill_request(&b1, &r1, truck, DAY(1), DAY(3), 1);
 	seal_at(sb, kb, &b1, now - D, &e);
-	put_sealed(sb, &e, rb);
+	fx_put(sb, &e, rb);
 	fill_request(&b2, &r2, truck, DAY(2), DAY(4), 1);
 	seal_at(sc, kc, &b2, now + 1, &e);
-	put_sealed(sc, &e, rc);
+	fx_put(sc, &e, rc);
 	borrow(sc, kc, room, DAY(1), DAY(1) + H, 1, rr);
 	/* the owner answers in the order it received them, not by the
 	 * times they claim: a backdated request does not jump the queue */
@@ -1462,7 +1438,7 @@ static void test_accept_after_withdrawal_ignored(void **state)
 	memcpy(forged_answers, r2, 32);
 	step_body(&ab, &at, ACCEPT, r2, NULL);
 	seal_at(s, ka, &ab, clock_now_ms() + 1, &e);
-	put_sealed(s, &e, acc);
+	fx_put(s, &e, acc);
 	assert_string_equal(STATE(s, r2), "requested");
 	assert_int_equal(IGNORED(s, r2), 1);
 	col_text(s, "SELECT verdict FROM loan_events WHERE id = ?1", acc, why, sizeof why);
@@ -1897,7 +1873,7 @@ static void forge(struct store *s, const struct key *k, int payload, const uint8
 		t.usage = (uint64_t)usage;
 	}
 	seal_at(s, k, &b, time, &e);
-	put_sealed(s, &e, id);
+	fx_put(s, &e, id);
 	tick();
 }
 
@@ -2402,7 +2378,7 @@ static void forged_block(struct store *s, const struct key *k, const uint8_t res
 	b.payload_case = MUTUA__BODY__PAYLOAD_BLOCK;
 	b.block = &blk;
 	seal_at(s, k, &b, clock_now_ms(), &e);
-	put_sealed(s, &e, id);
+	fx_put(s, &e, id);
 	tick();
 }
 
@@ -2418,7 +2394,7 @@ static void forged_unblock(struct store *s, const struct key *k, const uint8_t b
 	assert_int_equal(booking_unblock_append(s, k, block, NULL), -1);
 	assert_string_equal(err_msg(), "no such block of this member");
 	seal_at(s, k, &b, clock_now_ms(), &e);
-	put_sealed(s, &e, NULL);
+	fx_put(s, &e, NULL);
 	tick();
 }
 

@@ -88,14 +88,7 @@ static int teardown(void **state)
 static int seal(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
 		struct entry *e)
 {
-	static struct feed_head h;
-	assert_int_equal(store_feed_head(s, k->id, &h), 0);
-	b->federation = (ProtobufCBinaryData){32, (uint8_t *)store_fed_id(s)};
-	b->author = (ProtobufCBinaryData){32, (uint8_t *)k->id};
-	b->seq = h.seq + 1;
-	b->has_prev = h.seq > 0;
-	b->prev = (ProtobufCBinaryData){h.seq > 0 ? 32 : 0, h.seq > 0 ? h.link : NULL};
-	b->time = time;
+	fx_next(s, k, b, time);
 	return entry_seal(e, k, b);
 }
 
@@ -105,32 +98,12 @@ static int seal_act(struct store *s, const struct key *k, Mutua__Body *b, int64_
 		    const struct key *staff, const uint8_t del[32], uint64_t nonce,
 		    struct entry *e)
 {
-	static struct feed_head h;
 	static Mutua__StaffAct act;
 	static uint8_t sig[64], d[32];
 	memcpy(d, del, 32);
-	assert_int_equal(store_feed_head(s, k->id, &h), 0);
-	b->federation = (ProtobufCBinaryData){32, (uint8_t *)store_fed_id(s)};
-	b->author = (ProtobufCBinaryData){32, (uint8_t *)k->id};
-	b->seq = h.seq + 1;
-	b->has_prev = h.seq > 0;
-	b->prev = (ProtobufCBinaryData){h.seq > 0 ? 32 : 0, h.seq > 0 ? h.link : NULL};
-	b->time = time;
+	fx_next(s, k, b, time);
 	assert_int_equal(staff_act_sign(b, staff, d, nonce, &act, sig), 0);
 	return entry_seal(e, k, b);
-}
-
-/* Stores e in s as received (it must be added), keeps its id. */
-static void put(struct store *s, struct entry *e, uint8_t id[32])
-{
-	struct raw_entry raw = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
-	struct batch_result r;
-	assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
-	if (r.added != 1)
-		fail_msg("entry not added: %s", err_msg());
-	if (id)
-		memcpy(id, e->id, 32);
-	entry_free(e);
 }
 
 /* A card of k's keys, signed by sk (k itself for a good one). */
@@ -170,7 +143,7 @@ static void delegate(struct store *s, const struct key *k, const struct key *sta
 	delegation_body(&b, &d, c, "Léa Martin", roles, n, until);
 	if (seal(s, k, &b, time, &e))
 		fail_msg("delegation refused: %s", err_msg());
-	put(s, &e, id);
+	fx_put(s, &e, id);
 	mutua__card__free_unpacked(c, NULL);
 }
 
@@ -186,7 +159,7 @@ static void revoke_as(struct store *s, const struct key *k, const uint8_t del[32
 	b.revocation = &r;
 	if (seal(s, k, &b, time, &e))
 		fail_msg("revocation refused: %s", err_msg());
-	put(s, &e, id);
+	fx_put(s, &e, id);
 }
 
 /* An entry of k's feed that is neither (a profile), to move it on. */
@@ -203,7 +176,7 @@ static void filler(struct store *s, const struct key *k, int64_t time)
 	b.profile = &p;
 	if (seal(s, k, &b, time, &e))
 		fail_msg("profile refused: %s", err_msg());
-	put(s, &e, NULL);
+	fx_put(s, &e, NULL);
 }
 
 /* ---- decode ----------------------------------------------------------- */
@@ -386,7 +359,7 @@ static void test_revocation_of_another_members_delegation(void **state)
 				      (size_t)sqlite3_column_bytes(st, 0),
 				      sqlite3_column_blob(st, 1), 64), 0);
 	sqlite3_finalize(st);
-	put(sa, &e, NULL);
+	fx_put(sa, &e, NULL);
 	assert_int_equal(may(sa, ka, kl, BORROW, INT64_MAX, DAY(3), NULL), 1);
 	/* A's revocation of nothing: refused by its node, ignored when forged */
 	memset(nothing, 7, sizeof nothing);
@@ -431,7 +404,7 @@ static void act_put(struct store *s, const struct key *k, const struct key *staf
 	offer_body(s, k, &b, &o, title);
 	if (seal_act(s, k, &b, time, staff, del, nonce, &e))
 		fail_msg("act refused: %s", err_msg());
-	put(s, &e, NULL);
+	fx_put(s, &e, NULL);
 }
 
 /* Every entry of s (body, sig) in (author, seq) order. */
@@ -523,7 +496,7 @@ static void test_same_state_in_every_arrival_order(void **state)
 		uint32_t bo[] = {BORROW};
 		delegation_body(&b, &d, c, "Léa Martin", bo, 1, 0);
 		assert_int_equal(seal_act(src, ka, &b, DAY(6), km, d2, 9, &e), 0);
-		put(src, &e, NULL);
+		fx_put(src, &e, NULL);
 		mutua__card__free_unpacked(c, NULL);
 	}
 	/* B: its own delegation of L, a forged revocation of A's M, of its
