@@ -15,6 +15,7 @@
  * audit's over-booking sweep, as an accept beyond capacity is. */
 #include "booking.h"
 #include "governance.h"
+#include "ignored.h"
 #include "lending.h"
 #include "loan.h"
 #include "store.h"
@@ -344,17 +345,7 @@ int booking_refusal(struct store *s, const struct entry *e)
 	int block = e->b->payload_case == MUTUA__BODY__PAYLOAD_BLOCK;
 	if (!block && e->b->payload_case != MUTUA__BODY__PAYLOAD_UNBLOCK)
 		return 0;
-	sqlite3_stmt *st = store_stmt(s, block ? block_why_sql : unblock_why_sql);
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		rc = err_set("%s", sqlite3_column_text(st, 0));
-	else
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(s);
-	sqlite3_reset(st);
-	return rc;
+	return ignored_verdict(s, block ? block_why_sql : unblock_why_sql, e->id);
 }
 
 int booking_block_check(struct store *s, const uint8_t resource[32], int64_t start,

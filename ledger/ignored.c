@@ -1,6 +1,7 @@
 /* ignored.c - one loop over the queries of entries left out (ignored.h). */
 #include <stddef.h>
 #include <stdint.h>
+#include "err.h"
 #include "ignored.h"
 #include "store_int.h"
 
@@ -25,4 +26,19 @@ int ignored_each(struct store *s, const char *sql, const char *param,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : store_db_error(s);
+}
+
+int ignored_verdict(struct store *s, const char *sql, const uint8_t id[32])
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		rc = err_set("%s", sqlite3_column_text(st, 0));
+	else
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(s);
+	sqlite3_reset(st);
+	return rc;
 }

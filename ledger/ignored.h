@@ -31,4 +31,10 @@ struct ignored_row {
 int ignored_each(struct store *s, const char *sql, const char *param,
 		 void (*each)(void *arg, const struct ignored_row *row), void *arg);
 
+/* The verdict sql gives for the entry id (sql: one text column, NULL
+ * or no row when the entry counts, bound ?1 to the id; a string that
+ * keys store_stmt's cache): 0 when none, -1 with it as the error (or a
+ * database error). The same words for store_append as for the audit. */
+int ignored_verdict(struct store *s, const char *sql, const uint8_t id[32]);
+
 #endif

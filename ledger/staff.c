@@ -10,6 +10,7 @@
  */
 #include "staff.h"
 #include "federation.h"
+#include "ignored.h"
 #include "lending.h"
 #include "store.h"
 #include "store_int.h"
@@ -101,32 +102,16 @@ int staff_fold(struct store *s, const struct entry *e)
 	" WHEN EXISTS (SELECT 1 FROM revocations v WHERE v.delegation = r.delegation" \
 	"  AND v.member = r.member AND v.place < r.place) THEN '" STAFF_ALREADY "' END"
 
-/* The verdict st (one text column, NULL when taken) gives for id: 0 when
- * none, -1 with it as the error (or a database error). */
-static int stored_verdict(struct store *s, sqlite3_stmt *st, const uint8_t *id)
-{
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, id, ENTRY_ID_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		rc = err_set("%s", sqlite3_column_text(st, 0));
-	else
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(s);
-	sqlite3_reset(st);
-	return rc;
-}
-
 int staff_refusal(struct store *s, const struct entry *e)
 {
 	if (e->b->staff &&
-	    stored_verdict(s, store_stmt(s, "SELECT verdict FROM acts WHERE id = ?"), e->id))
+	    ignored_verdict(s, "SELECT verdict FROM acts WHERE id = ?", e->id))
 		return -1;
 	if (e->b->payload_case != MUTUA__BODY__PAYLOAD_REVOCATION)
 		return 0;
-	return stored_verdict(s, store_stmt(s, "SELECT " REVOCATION_WHY " FROM revocations r"
-					       " LEFT JOIN delegations d ON d.id = r.delegation"
-					       " WHERE r.id = ?"), e->id);
+	return ignored_verdict(s, "SELECT " REVOCATION_WHY " FROM revocations r"
+				  " LEFT JOIN delegations d ON d.id = r.delegation WHERE r.id = ?",
+			       e->id);
 }
 
 const char staff_ignored_sql[] =
