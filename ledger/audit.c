@@ -17,6 +17,7 @@
 #include "bundle.h"
 #include "federation.h"
 #include "history.h"
+#include "ignored.h"
 #include "lending.h"
 #include "refusal.h"
 #include "schema.h"
@@ -665,105 +666,76 @@ static int check_witnesses(struct audit *a)
 	return rc == SQLITE_ROW ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
 }
 
-/* Tallies the count did not take for what they are (governance.c,
- * check_tally): each is its author's, and the audit names it. */
-static int check_tallies(struct audit *a)
+/* The entries every node leaves out, each named by the audit in the
+ * words of the rule that left it out: the verdicts the fold stored
+ * (governance.c's for tallies and proposals, lending.c's for loan steps
+ * and requests) and the queries of the modules whose rule words its
+ * verdict in SQL (booking.c, staff.c), in this order. Each query's
+ * columns are ignored.h's; fmt takes its text columns as strings. */
+static const struct left_out {
+	const char *rule;
+	const char *sql;
+	const char *fmt;
+	const char *param; /* bound to ?1 */
+} left_out[] = {
+	/* tallies the count did not take for what they are (governance.c,
+	 * check_tally): each is its author's */
+	{"governance",
+	 "SELECT author, seq, lower(hex(proposal)), verdict FROM tallies"
+	 " WHERE verdict IS NOT NULL ORDER BY author, seq",
+	 "tally of proposal %.12s ignored: %s"},
+	/* proposals the count does not take: their author past a budget
+	 * (governance.h: open-proposals, reason-max) */
+	{"governance",
+	 "SELECT key, seq, lower(hex(id)), verdict FROM proposals"
+	 " WHERE verdict IS NOT NULL AND key IS NOT NULL ORDER BY key, seq",
+	 "proposal %.12s ignored: %s"},
+	/* loan steps the fold ignored */
+	{"lending",
+	 "SELECT author, seq, type, lower(hex(request)), verdict FROM loan_events"
+	 " WHERE verdict IS NOT NULL ORDER BY author, seq",
+	 "%s of request %.12s ignored: %s"},
+	/* requests that cannot stand */
+	{"lending",
+	 "SELECT borrower, seq, CASE WHEN owner IS NULL"
+	 " THEN 'request for a resource no feed offers'"
+	 " ELSE 'request ignored: ' || ?1 END"
+	 " FROM loans WHERE state = 'invalid' OR owner IS NULL",
+	 "%s", LENDING_OWN_REQUEST},
+	{"lending", booking_ignored_sql, "%s of %.12s ignored: %s"},
+	{"staff", staff_ignored_sql, "revocation of %.12s ignored: %s"},
+	/* an entry a staff person signed that no delegation covers: without
+	 * effect on every node */
+	{"staff", staff_acts_ignored_sql, "%s signed by staff key %.12s without effect: %s"},
+};
+
+struct left_out_arg {
+	struct audit *a;
+	const struct left_out *l;
+};
+
+static void name_left_out(void *arg, const struct ignored_row *r)
 {
-	sqlite3 *db = store_db(a->scratch);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT author, seq, lower(hex(proposal)), verdict FROM tallies"
-			       " WHERE verdict IS NOT NULL ORDER BY author, seq", -1, &st, NULL))
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		      "governance", "tally of proposal %.12s ignored: %s",
-		      sqlite3_column_text(st, 2), sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
+	const struct left_out_arg *x = arg;
+	issue(x->a, r->member, r->seq, x->l->rule, x->l->fmt, r->text[0], r->text[1], r->text[2]);
 }
 
-/* A block or unblock every node leaves out (booking_ignored). */
-static void ignored_block(void *arg, const uint8_t *member, uint64_t seq, const char *type,
-			  const char *target, const char *why)
+static int check_left_out(struct audit *a)
 {
-	issue(arg, member, seq, "lending", "%s of %.12s ignored: %s", type, target, why);
+	for (size_t i = 0; i < sizeof left_out / sizeof *left_out; i++) {
+		struct left_out_arg x = {a, &left_out[i]};
+		if (ignored_each(a->scratch, left_out[i].sql, left_out[i].param, name_left_out, &x))
+			return err_set("scratch store: %s", sqlite3_errmsg(store_db(a->scratch)));
+	}
+	return 0;
 }
 
-/* A revocation every node leaves out (staff_ignored). */
-static void ignored_revocation(void *arg, const uint8_t *member, uint64_t seq,
-			       const char *target, const char *why)
-{
-	issue(arg, member, seq, "staff", "revocation of %.12s ignored: %s", target, why);
-}
-
-/* An entry a staff person signed that no delegation covers
- * (staff_acts_ignored): without effect on every node. */
-static void ignored_act(void *arg, const uint8_t *member, uint64_t seq, const char *type,
-			const char *key, const char *why)
-{
-	issue(arg, member, seq, "staff", "%s signed by staff key %.12s without effect: %s", type,
-	      key, why);
-}
-
-/* Proposals the count does not take: their author past a budget
- * (governance.h: open-proposals, reason-max); the audit names each. */
-static int check_proposals(struct audit *a)
-{
-	sqlite3 *db = store_db(a->scratch);
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT key, seq, lower(hex(id)), verdict FROM proposals"
-			       " WHERE verdict IS NOT NULL AND key IS NOT NULL ORDER BY key, seq",
-			       -1, &st, NULL))
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		      "governance", "proposal %.12s ignored: %s", sqlite3_column_text(st, 2),
-		      sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : err_set("scratch store: %s", sqlite3_errmsg(db));
-}
-
-/* Lending and balances, on the rebuilt state. */
+/* Lending and balances, on the rebuilt state: over-booking and the rest. */
 static int check_lending(struct audit *a)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
-	/* steps the fold ignored */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT author, seq, type, lower(hex(request)), verdict FROM loan_events"
-			       " WHERE verdict IS NOT NULL ORDER BY author, seq", -1, &st, NULL))
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		      "lending", "%s of request %.12s ignored: %s", sqlite3_column_text(st, 2),
-		      sqlite3_column_text(st, 3), sqlite3_column_text(st, 4));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	/* requests that cannot stand */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT borrower, seq, state, owner IS NULL FROM loans"
-			       " WHERE state = 'invalid' OR owner IS NULL", -1, &st, NULL))
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		issue(a, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		      "lending", "%s", sqlite3_column_int(st, 3)
-		      ? "request for a resource no feed offers"
-		      : "request ignored: " LENDING_OWN_REQUEST);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return err_set("scratch store: %s", sqlite3_errmsg(db));
-
-	if (booking_ignored(a->scratch, ignored_block, a) ||
-	    staff_ignored(a->scratch, ignored_revocation, a) ||
-	    staff_acts_ignored(a->scratch, ignored_act, a))
-		return -1;
-
 	/* over-booking: sweep each resource's holding loans in time order;
 	 * the accept that makes the use exceed the capacity is the owner's
 	 * misbehaviour, shown by its own feed: of the loans in use at that
@@ -1035,7 +1007,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			      ? a.feeds[k].stopped : "chain",
 			      "%llu %sentries of this feed could not be accepted",
 			      (unsigned long long)a.feeds[k].bad, a.feeds[k].stopped ? "more " : "");
-	if (check_checkpoints(&a) || check_witnesses(&a) || check_tallies(&a) || check_proposals(&a) ||
+	if (check_checkpoints(&a) || check_witnesses(&a) || check_left_out(&a) ||
 	    check_lending(&a))
 		goto out;
 	if (o->keep) { /* uncommitted: see audit.h */

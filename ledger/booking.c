@@ -15,6 +15,7 @@
  * audit's over-booking sweep, as an accept beyond capacity is. */
 #include "booking.h"
 #include "governance.h"
+#include "ignored.h"
 #include "lending.h"
 #include "loan.h"
 #include "store.h"
@@ -332,45 +333,19 @@ static const char unblock_why_sql[] =
 	"SELECT " UNBLOCK_WHY " FROM unblocks u LEFT JOIN blocks b ON b.id = u.block"
 	" WHERE u.id = ?";
 
-int booking_ignored(struct store *s,
-		    void (*each)(void *arg, const uint8_t *member, uint64_t seq,
-				 const char *type, const char *target, const char *why),
-		    void *arg)
-{
-	sqlite3_stmt *st = store_stmt(s,
-		"SELECT * FROM (SELECT b.owner, b.seq, 'block', lower(hex(b.resource)), " BLOCK_WHY
-		" AS why FROM blocks b LEFT JOIN resources r ON r.id = b.resource"
-		" UNION ALL SELECT u.owner, u.seq, 'unblock', lower(hex(u.block)), " UNBLOCK_WHY
-		" FROM unblocks u LEFT JOIN blocks b ON b.id = u.block)"
-		" WHERE why IS NOT NULL ORDER BY 1, 2");
-	if (!st)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		each(arg, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		     (const char *)sqlite3_column_text(st, 2),
-		     (const char *)sqlite3_column_text(st, 3),
-		     (const char *)sqlite3_column_text(st, 4));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_db_error(s);
-}
+const char booking_ignored_sql[] =
+	"SELECT * FROM (SELECT b.owner, b.seq, 'block', lower(hex(b.resource)), " BLOCK_WHY
+	" AS why FROM blocks b LEFT JOIN resources r ON r.id = b.resource"
+	" UNION ALL SELECT u.owner, u.seq, 'unblock', lower(hex(u.block)), " UNBLOCK_WHY
+	" FROM unblocks u LEFT JOIN blocks b ON b.id = u.block)"
+	" WHERE why IS NOT NULL ORDER BY 1, 2";
 
 int booking_refusal(struct store *s, const struct entry *e)
 {
 	int block = e->b->payload_case == MUTUA__BODY__PAYLOAD_BLOCK;
 	if (!block && e->b->payload_case != MUTUA__BODY__PAYLOAD_UNBLOCK)
 		return 0;
-	sqlite3_stmt *st = store_stmt(s, block ? block_why_sql : unblock_why_sql);
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, e->id, 32, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		rc = err_set("%s", sqlite3_column_text(st, 0));
-	else
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(s);
-	sqlite3_reset(st);
-	return rc;
+	return ignored_verdict(s, block ? block_why_sql : unblock_why_sql, e->id);
 }
 
 int booking_block_check(struct store *s, const uint8_t resource[32], int64_t start,

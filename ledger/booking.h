@@ -77,13 +77,10 @@ int booking_fold(struct store *s, const struct entry *e);
  * can block this resource", "no such block of this member", "the block
  * is already lifted"). The audit names such entries with these words. */
 int booking_refusal(struct store *s, const struct entry *e);
-/* For the audit: each block and unblock that counts for nothing, with
- * booking_refusal's words; target is the resource's id (block) or the
- * block's (unblock), in hex. 0 or -1. */
-int booking_ignored(struct store *s,
-		    void (*each)(void *arg, const uint8_t *member, uint64_t seq,
-				 const char *type, const char *target, const char *why),
-		    void *arg);
+/* For the audit (ignored.h): each block and unblock that counts for
+ * nothing, with booking_refusal's words: owner, seq, 'block' or 'unblock',
+ * the resource's id (block) or the block's (unblock) in hex, why. */
+extern const char booking_ignored_sql[];
 /* Whether quantity of resource may be blocked over [start, end): 1 yes;
  * 0 no, why set (no such offer, withdrawn, above capacity, or the loans
  * it would cover: "cancel or settle ... with its borrower first"); -1. */

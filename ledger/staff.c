@@ -10,6 +10,7 @@
  */
 #include "staff.h"
 #include "federation.h"
+#include "ignored.h"
 #include "lending.h"
 #include "store.h"
 #include "store_int.h"
@@ -101,53 +102,22 @@ int staff_fold(struct store *s, const struct entry *e)
 	" WHEN EXISTS (SELECT 1 FROM revocations v WHERE v.delegation = r.delegation" \
 	"  AND v.member = r.member AND v.place < r.place) THEN '" STAFF_ALREADY "' END"
 
-/* The verdict st (one text column, NULL when taken) gives for id: 0 when
- * none, -1 with it as the error (or a database error). */
-static int stored_verdict(struct store *s, sqlite3_stmt *st, const uint8_t *id)
-{
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, id, ENTRY_ID_BYTES, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		rc = err_set("%s", sqlite3_column_text(st, 0));
-	else
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_db_error(s);
-	sqlite3_reset(st);
-	return rc;
-}
-
 int staff_refusal(struct store *s, const struct entry *e)
 {
 	if (e->b->staff &&
-	    stored_verdict(s, store_stmt(s, "SELECT verdict FROM acts WHERE id = ?"), e->id))
+	    ignored_verdict(s, "SELECT verdict FROM acts WHERE id = ?", e->id))
 		return -1;
 	if (e->b->payload_case != MUTUA__BODY__PAYLOAD_REVOCATION)
 		return 0;
-	return stored_verdict(s, store_stmt(s, "SELECT " REVOCATION_WHY " FROM revocations r"
-					       " LEFT JOIN delegations d ON d.id = r.delegation"
-					       " WHERE r.id = ?"), e->id);
+	return ignored_verdict(s, "SELECT " REVOCATION_WHY " FROM revocations r"
+				  " LEFT JOIN delegations d ON d.id = r.delegation WHERE r.id = ?",
+			       e->id);
 }
 
-int staff_ignored(struct store *s,
-		  void (*each)(void *arg, const uint8_t *member, uint64_t seq,
-			       const char *target, const char *why),
-		  void *arg)
-{
-	sqlite3_stmt *st = store_stmt(s, "SELECT * FROM (SELECT r.member, r.seq,"
-					 " lower(hex(r.delegation)), " REVOCATION_WHY " AS why"
-					 " FROM revocations r LEFT JOIN delegations d"
-					 " ON d.id = r.delegation) WHERE why IS NOT NULL ORDER BY 1, 2");
-	if (!st)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		each(arg, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		     (const char *)sqlite3_column_text(st, 2),
-		     (const char *)sqlite3_column_text(st, 3));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_db_error(s);
-}
+const char staff_ignored_sql[] =
+	"SELECT * FROM (SELECT r.member, r.seq, lower(hex(r.delegation)), " REVOCATION_WHY " AS why"
+	" FROM revocations r LEFT JOIN delegations d ON d.id = r.delegation)"
+	" WHERE why IS NOT NULL ORDER BY 1, 2";
 
 /* Does a delegation (its place, mask, until, the place of the revocation
  * that counts) cover an entry needing role at place, signed at time? 1
@@ -379,26 +349,10 @@ int staff_act_fold(struct store *s, const struct entry *e)
 	return why[0] ? 1 : 0;
 }
 
-int staff_acts_ignored(struct store *s,
-		       void (*each)(void *arg, const uint8_t *member, uint64_t seq,
-				    const char *type, const char *key, const char *why),
-		       void *arg)
-{
-	sqlite3_stmt *st = store_stmt(s, "SELECT a.member, a.seq, e.type, lower(hex(a.key)),"
-					 " a.verdict FROM acts a LEFT JOIN entries e ON e.id = a.id"
-					 " WHERE a.verdict IS NOT NULL ORDER BY a.member, a.place");
-	if (!st)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		each(arg, sqlite3_column_blob(st, 0), (uint64_t)sqlite3_column_int64(st, 1),
-		     sqlite3_column_type(st, 2) == SQLITE_NULL ? "entry"
-							       : (const char *)sqlite3_column_text(st, 2),
-		     (const char *)sqlite3_column_text(st, 3),
-		     (const char *)sqlite3_column_text(st, 4));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_db_error(s);
-}
+const char staff_acts_ignored_sql[] =
+	"SELECT a.member, a.seq, coalesce(e.type, 'entry'), lower(hex(a.key)), a.verdict"
+	" FROM acts a LEFT JOIN entries e ON e.id = a.id"
+	" WHERE a.verdict IS NOT NULL ORDER BY a.member, a.place";
 
 static int cmp_role(const void *a, const void *b)
 {

@@ -12,7 +12,7 @@
  *               without effect when that id is no delegation of the same
  *               member (another member's, or none), or when an earlier
  *               revocation of the member already ended it
- *               (staff_ignored, staff_refusal name why)
+ *               (staff_ignored_sql, staff_refusal name why)
  *
  * In force, without trusting clocks (invariant 9): a delegation D covers
  * an entry A of the same member when A comes after D in the member's
@@ -94,12 +94,9 @@ int staff_role_of(struct store *s, const struct entry *e, uint32_t *role);
  * covered (the caller leaves the payload without effect), 0 when it is
  * or there is none, -1 on error. */
 int staff_act_fold(struct store *s, const struct entry *e);
-/* Each act without effect: its member, seq, the entry's type, the staff
- * key (hex) and why. 0, or -1. */
-int staff_acts_ignored(struct store *s,
-		       void (*each)(void *arg, const uint8_t *member, uint64_t seq,
-				    const char *type, const char *key, const char *why),
-		       void *arg);
+/* For the audit (ignored.h): each act without effect: its member, seq,
+ * the entry's type ('entry' when unknown), the staff key (hex), why. */
+extern const char staff_acts_ignored_sql[];
 
 /* SQL: delegation row d (of table delegations) is in force for its
  * member's next entry at time t (an SQL expression, ms): no revocation
@@ -116,12 +113,9 @@ int staff_fold(struct store *s, const struct entry *e);
 /* Invariant 11 for an entry just folded: 0, or -1 with the fold's reason
  * (an act not covered, a revocation without effect). 0 otherwise. */
 int staff_refusal(struct store *s, const struct entry *e);
-/* Each revocation every node leaves out: its member, seq, the id it names
- * (hex) and why. 0, or -1. */
-int staff_ignored(struct store *s,
-		  void (*each)(void *arg, const uint8_t *member, uint64_t seq,
-			       const char *target, const char *why),
-		  void *arg);
+/* For the audit (ignored.h): each revocation every node leaves out: its
+ * member, seq, the id it names (hex), why (REVOCATION_WHY's words). */
+extern const char staff_ignored_sql[];
 
 /* May staff_key act for member in role (ENTRY_ROLE_*) for an entry at
  * place (lending_member_seq; INT64_MAX: after every entry held) signed

@@ -16,20 +16,11 @@ export TZ=UTC
 BUNDLETOOL=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
 
 setup_file() {
-	local T=$BATS_FILE_TMPDIR/template
-	mkdir "$T" "$T/user"
-	export HOME=$T/user
-	unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR
-	make_federation 3 || return 1
+	template_federation 3 || return 1
 	TRUCK=$(mutua --home "$A" offer add --kind vehicle --title "Camion 20m3" --unit day \
 		--rate 10 --location "Orléans") || return 1
 	share "$A" "$B" "$C" || return 1
-	export TEMPLATE=$T TRUCK A_ID B_ID C_ID FED_ID GENESIS
-}
-
-truck_federation() {
-	cp -a "$TEMPLATE/a" "$TEMPLATE/b" "$TEMPLATE/c" "$T/" || return 1
-	A=$T/a B=$T/b C=$T/c
+	export TRUCK
 }
 
 # borrow_as HOME ARGS...: borrows, prints the request id, sends it to A.
@@ -49,7 +40,7 @@ cal_rows() {
 # --- time checks -------------------------------------------------------------
 
 @test "time: a slot that ends in the past is refused (1), one that started is allowed with a warning" {
-	truck_federation
+	from_template
 	export MUTUA_NOW=2026-12-05T12:00:00Z
 	run -1 --separate-stderr mutua --home "$B" borrow "$TRUCK" --from 2026-12-01 --to 2026-12-02
 	stderr_has "the slot ends in the past"
@@ -72,7 +63,7 @@ cal_rows() {
 # --- blocks ------------------------------------------------------------------
 
 @test "block: maintenance holds the truck; a request over it cannot be accepted; calendar shows the reason only to others; unblock frees it" {
-	truck_federation
+	from_template
 	run -0 --separate-stderr mutua --home "$A" block "${TRUCK:0:10}" --from 2026-12-05 \
 		--to 2026-12-06 --reason maintenance --note "vidange chez Garage Martin"
 	is_id "$output"
@@ -119,7 +110,7 @@ cal_rows() {
 }
 
 @test "block: over pending requests it is signed and the owner sees the conflict; over an accepted loan it is refused with the loan named" {
-	truck_federation
+	from_template
 	R1=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-05)
 	run -0 --separate-stderr mutua --home "$A" block "$TRUCK" --from 2026-12-05 \
 		--to 2026-12-06 --reason internal
@@ -150,7 +141,7 @@ cal_rows() {
 }
 
 @test "block: a hostile member's signed block of another's truck, or unblock of another's block, counts for nothing on every home and the audit names both" {
-	truck_federation
+	from_template
 	ms() { echo $(($(date -u -d "$1" +%s) * 1000)); }
 	K=$(mutua --home "$A" block "$TRUCK" --from 2026-12-05 --to 2026-12-06 --reason maintenance)
 	share_all
@@ -183,7 +174,7 @@ cal_rows() {
 # --- conflicts and withdrawals -----------------------------------------------
 
 @test "requests: pending requests that compete are shown; offer list --available tells a free slot from one with pending requests" {
-	truck_federation
+	from_template
 	R1=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-06)
 	R2=$(borrow_as "$C" "$TRUCK" --from 2026-12-06 --to 2026-12-07)
 	R3=$(borrow_as "$C" "$TRUCK" --from 2026-12-09 --to 2026-12-09)
@@ -207,7 +198,7 @@ cal_rows() {
 }
 
 @test "offer withdraw answers its pending requests (declined: withdrawn) and says so" {
-	truck_federation
+	from_template
 	R1=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-06)
 	R2=$(borrow_as "$C" "$TRUCK" --from 2026-12-10 --to 2026-12-10)
 	mutua --home "$A" accept "$R2"
@@ -222,7 +213,7 @@ cal_rows() {
 }
 
 @test "offer update: a capacity below accepted loans is refused with the loans named, or forced and named for the owner to settle" {
-	truck_federation
+	from_template
 	VAN=$(mutua --home "$A" offer add --kind vehicle --title Vans --unit day --capacity 3)
 	share "$A" "$B" "$C"
 	R1=$(borrow_as "$B" "$VAN" --from 2026-12-05 --to 2026-12-06 --quantity 2)
@@ -246,7 +237,7 @@ cal_rows() {
 # --- waitlist ----------------------------------------------------------------
 
 @test "waitlist: decline --waitlist keeps the request waiting in the owner's order; a cancel makes it 'now possible'; the owner accepts it" {
-	truck_federation
+	from_template
 	R1=$(borrow_as "$B" "$TRUCK" --from 2026-12-05 --to 2026-12-06)
 	R2=$(borrow_as "$C" "$TRUCK" --from 2026-12-05 --to 2026-12-05 --wait)
 	R3=$(borrow_as "$C" "$TRUCK" --from 2026-12-06 --to 2026-12-06)
@@ -294,7 +285,7 @@ occ() {
 }
 
 @test "series: a weekly room booking is one request entry and one loan a week; the owner accepts all at once, one week is taken; each week settles on its own; --ics writes RRULE and EXDATE" {
-	truck_federation
+	from_template
 	ROOM=$(mutua --home "$A" offer add --kind room --title "Salle Jaurès" --unit hour --rate 5)
 	share "$A" "$B" "$C"
 	# C has the 22 January evening already
@@ -354,7 +345,7 @@ occ() {
 }
 
 @test "series: what a hostile borrower could sign is refused by the CLI (2) and by every node: until before from, more than 53 weeks, weeks that overlap" {
-	truck_federation
+	from_template
 	run -2 --separate-stderr mutua --home "$B" borrow "$TRUCK" --from 2026-01-08 --to 2026-01-08 \
 		--repeat weekly --until 2026-01-01
 	stderr_has "series end out of range"

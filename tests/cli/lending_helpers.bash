@@ -1,6 +1,33 @@
 # lending_helpers.bash - helpers for the lending tests (lending.bats,
-# lending_nodes.bats), loaded after helpers.bash.
+# lending_nodes.bats) and the staff tests, loaded after helpers.bash.
 # shellcheck disable=SC2034,SC2154 # sets TRUCK...; bats sets $output
+
+# template_federation [N]: in setup_file, a federation of N (3) founders
+# made once for the file's tests in $BATS_FILE_TMPDIR/template ($T while
+# setup_file runs), exported with TEMPLATE, A_ID, B_ID, C_ID, FED_ID and
+# GENESIS; each test takes its copy with from_template.
+template_federation() {
+	T=$BATS_FILE_TMPDIR/template
+	mkdir "$T" "$T/user" || return 1
+	export HOME=$T/user
+	unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR
+	make_federation "${1:-3}" || return 1
+	export TEMPLATE=$T A_ID B_ID C_ID FED_ID GENESIS
+}
+
+# from_template [FILE...]: the homes A, B, C of the template (and these
+# files of it), in this test's $T.
+from_template() {
+	local f files=()
+	for f in "$@"; do files+=("$TEMPLATE/$f"); done
+	cp -a "$TEMPLATE/a" "$TEMPLATE/b" "$TEMPLATE/c" "${files[@]}" "$T/" || return 1
+	A=$T/a B=$T/b C=$T/c
+}
+
+# staff_home DIR NAME: a staff person's own home and card (DIR.card).
+staff_home() {
+	mutua --home "$1" init --name "$2" >/dev/null && mutua --home "$1" card >"$1.card"
+}
 
 # make_federation_limit LIMIT: like make_federation 3, with the genesis
 # parameter --credit-limit LIMIT (credits; 0 = no limit).

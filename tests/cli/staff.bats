@@ -13,23 +13,13 @@ export TZ=UTC
 BUNDLETOOL=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
 
 setup_file() {
-	local T=$BATS_FILE_TMPDIR/template
-	mkdir "$T" "$T/user"
-	export HOME=$T/user
-	unset MUTUA_HOME MUTUA_PASSPHRASE MUTUA_ACTOR
-	make_federation 3 || return 1
+	template_federation 3 || return 1
 	# a staff person's own home: a key pair and its card, nothing more
-	mutua --home "$T/lea" init --name "Léa Martin" >/dev/null &&
-		mutua --home "$T/lea" card >"$T/lea.card" || return 1
-	mutua --home "$T/sam" init --name "Sam" >/dev/null &&
-		mutua --home "$T/sam" card >"$T/sam.card" || return 1
-	export TEMPLATE=$T A_ID B_ID C_ID FED_ID GENESIS
+	staff_home "$T/lea" "Léa Martin" && staff_home "$T/sam" "Sam" || return 1
 }
 
 homes() {
-	cp -a "$TEMPLATE/a" "$TEMPLATE/b" "$TEMPLATE/c" "$TEMPLATE/lea.card" \
-		"$TEMPLATE/sam.card" "$T/" || return 1
-	A=$T/a B=$T/b C=$T/c
+	from_template lea.card sam.card
 }
 
 @test "staff: add with roles and until, list, revoke by name; log and audit show them" {

@@ -22,11 +22,6 @@ bt() {
 	"$BUNDLETOOL" "$@"
 }
 
-# staff_home DIR NAME: a staff person's own home and card (DIR.card).
-staff_home() {
-	mutua --home "$1" init --name "$2" >/dev/null && mutua --home "$1" card >"$1.card"
-}
-
 # signed HOME FILE KIND ARGS...: bundletool sign at +0 with BUNDLETOOL_ACT
 # as set by the caller; prints the id, fails when HOME rejected it.
 signed() {

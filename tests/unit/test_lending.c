@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "entry.h"
 #include "federation.h"
+#include "fixture.h"
 #include "lending.h"
 #include "loan.h"
 #include "notify.h"
@@ -72,67 +73,26 @@ static int group_teardown(void **state)
 
 /* ---- fixture: a folder, a genesis, stores ----------------------------- */
 
-#define STORES_MAX 12
-
-struct fx {
-	char *dir;
-	uint8_t *gen;
-	size_t glen;
-	int n;
-	struct store *st[STORES_MAX];
-};
-
-static void fx_genesis(struct fx *f, uint64_t credit_limit)
+/* The genesis of the three founders, with credit_limit (cents, 0 none). */
+static void founders_genesis(struct fx *f, uint64_t credit_limit)
 {
-	char *cards[3] = {card_make(ka, "Alpha", "structures", NULL, 0, T0),
-			  card_make(kb, "Beta", "producteurs", NULL, 0, T0),
-			  card_make(kc, "Gamma", "restaurateurs", NULL, 0, T0)};
-	assert_non_null(cards[0]);
-	assert_non_null(cards[1]);
-	assert_non_null(cards[2]);
-	free(f->gen);
-	f->gen = NULL;
-	if (genesis_make(&f->gen, &f->glen, "Pole Sud", NULL, cards, 3, credit_limit, T0))
-		fail_msg("genesis_make: %s", err_msg());
-	for (int i = 0; i < 3; i++)
-		free(cards[i]);
-}
-
-/* A fresh store file holding the fixture's genesis. */
-static struct store *fx_store(struct fx *f)
-{
-	char name[32];
-	assert_true(f->n < STORES_MAX);
-	snprintf(name, sizeof name, "s%d.db", f->n);
-	char *p = path_in(f->dir, name);
-	struct store *s = store_open(p);
-	free(p);
-	if (!s)
-		fail_msg("store_open: %s", err_msg());
-	if (store_adopt_genesis(s, f->gen, f->glen))
-		fail_msg("store_adopt_genesis: %s", err_msg());
-	f->st[f->n++] = s;
-	return s;
+	const struct fx_member m[] = {{ka, "Alpha", "structures"},
+				      {kb, "Beta", "producteurs"},
+				      {kc, "Gamma", "restaurateurs"}};
+	fx_genesis(f, m, 3, credit_limit, T0);
 }
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	assert_non_null(f);
-	f->dir = tmpdir_new();
-	fx_genesis(f, 0);
+	struct fx *f = fx_new();
+	founders_genesis(f, 0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	for (int i = 0; i < f->n; i++)
-		store_close(&f->st[i]);
-	free(f->gen);
-	tmpdir_remove(&f->dir);
-	free(f);
+	fx_free(*state);
 	return 0;
 }
 
@@ -223,23 +183,11 @@ static void step(struct store *s, const struct key *k, int payload, const uint8_
 }
 
 /* Seals an entry of k's feed in s with the given author time (not the
- * clock) without storing it; stored later by put_sealed, as if received. */
+ * clock) without storing it; stored later by fx_put, as if received. */
 static void seal_exact(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
 		       struct entry *e)
 {
-	static struct feed_head h;
-	assert_int_equal(store_feed_head(s, k->id, &h), 0);
-	uint64_t seq = h.seq;
-	uint8_t *prev = h.link;
-	b->federation.data = (uint8_t *)store_fed_id(s);
-	b->federation.len = 32;
-	b->author.data = (uint8_t *)k->id;
-	b->author.len = 32;
-	b->seq = seq + 1;
-	b->has_prev = seq > 0;
-	b->prev.data = seq > 0 ? prev : NULL;
-	b->prev.len = seq > 0 ? 32 : 0;
-	b->time = time;
+	fx_next(s, k, b, time);
 	memset(e, 0, sizeof *e);
 	if (entry_seal(e, k, b))
 		fail_msg("entry_seal: %s", err_msg());
@@ -255,18 +203,6 @@ static void seal_at(struct store *s, const struct key *k, Mutua__Body *b, int64_
 	struct feed_head h;
 	assert_int_equal(store_feed_head(s, k->id, &h), 0);
 	seal_exact(s, k, b, time < h.time ? h.time : time, e);
-}
-
-static void put_sealed(struct store *s, struct entry *e, uint8_t id[32])
-{
-	struct raw_entry raw = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
-	struct batch_result r;
-	assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
-	if (r.added != 1)
-		fail_msg("crafted entry not added: %s", err_msg());
-	if (id)
-		memcpy(id, e->id, 32);
-	entry_free(e);
 }
 
 /* The step a forged step answers: the loan's last step taken, as a
@@ -321,7 +257,7 @@ static void forced(struct store *s, const struct key *k, int payload, const uint
 	if (lending_append(s, k, payload, req, note, usage, rate, NULL) == 0)
 		fail_msg("%s: signed by its own node", entry_type_name(payload));
 	seal_at(s, k, &b, clock_now_ms(), &e);
-	put_sealed(s, &e, id);
+	fx_put(s, &e, id);
 	tick();
 }
 
@@ -339,7 +275,7 @@ static void forced_borrow(struct store *s, const struct key *k, const uint8_t re
 	b = (Mutua__Body)MUTUA__BODY__INIT;
 	fill_request(&b, &r, res, start, end, q);
 	seal_at(s, k, &b, clock_now_ms(), &e);
-	put_sealed(s, &e, id);
+	fx_put(s, &e, id);
 	tick();
 }
 
@@ -652,7 +588,7 @@ static void test_withdrawn_resource_refused(void **state)
 static void test_credit_limit(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 1000); /* 10.00 credits */
+	founders_genesis(f, 1000); /* 10.00 credits */
 	struct store *s = fx_store(f);
 	uint8_t truck[32], room[32], r1[32], r2[32], r3[32], rc1[32];
 	char sbuf[32];
@@ -1008,12 +944,12 @@ static void test_same_millisecond_steps_keep_feed_order(void **state)
 	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 	b.offer = &o;
 	seal_at(s, ka, &b, T0, &e);
-	put_sealed(s, &e, truck);
+	fx_put(s, &e, truck);
 	Mutua__Body rb = MUTUA__BODY__INIT;
 	Mutua__Request r = MUTUA__REQUEST__INIT;
 	fill_request(&rb, &r, truck, DAY(1), DAY(2), 1);
 	seal_at(s, kb, &rb, T0 + 5, &e);
-	put_sealed(s, &e, req);
+	fx_put(s, &e, req);
 
 	Mutua__Body ab = MUTUA__BODY__INIT;
 	Mutua__Transition at = MUTUA__TRANSITION__INIT;
@@ -1029,14 +965,14 @@ static void test_same_millisecond_steps_keep_feed_order(void **state)
 	for (int i = 0; i < 1000 && !found; i++) {
 		/* sealed against the head after the accept: store it first */
 		if (i == 0)
-			put_sealed(s, &acc_e, NULL);
+			fx_put(s, &acc_e, NULL);
 		Mutua__Body hb = MUTUA__BODY__INIT;
 		Mutua__Transition ht = MUTUA__TRANSITION__INIT;
 		snprintf(note, sizeof note, "cl\xc3\xa9s %d", i);
 		step_body(&hb, &ht, HANDOVER, req, note);
 		seal_at(s, ka, &hb, T0 + 10, &e);
 		if (memcmp(e.id, acc, 32) < 0) {
-			put_sealed(s, &e, hid);
+			fx_put(s, &e, hid);
 			found = 1;
 		} else {
 			entry_free(&e);
@@ -1074,7 +1010,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	memcpy(forged_answers, req, 32);
 	step_body(&ab, &at, ACCEPT, req, NULL);
 	seal_at(sa, ka, &ab, ahead, &e);
-	put_sealed(sa, &e, acc);
+	fx_put(sa, &e, acc);
 	push_all(sa, sb);
 	assert_string_equal(STATE(sb, req), "accepted");
 	step(sb, kb, HANDOVER, req, NULL, -1, -1);
@@ -1105,7 +1041,7 @@ static void test_skewed_clocks_keep_cause_before_effect(void **state)
 	memcpy(forged_answers, l2.head, 32); /* it answers the accept */
 	step_body(&rb, &rt, RETURN, r2, NULL);
 	seal_at(sb, kb, &rb, ahead + 1000, &e); /* within ENTRY_AHEAD_MAX_MS */
-	put_sealed(sb, &e, NULL);
+	fx_put(sb, &e, NULL);
 	tick();
 	push_all(sb, sa);
 	step(sa, ka, HANDOVER, r2, NULL, -1, -1);
@@ -1168,10 +1104,10 @@ static void test_auto_answer(void **state)
 	int64_t now = clock_now_ms();
 	fill_request(&b1, &r1, truck, DAY(1), DAY(3), 1);
 	seal_at(sb, kb, &b1, now - D, &e);
-	put_sealed(sb, &e, rb);
+	fx_put(sb, &e, rb);
 	fill_request(&b2, &r2, truck, DAY(2), DAY(4), 1);
 	seal_at(sc, kc, &b2, now + 1, &e);
-	put_sealed(sc, &e, rc);
+	fx_put(sc, &e, rc);
 	borrow(sc, kc, room, DAY(1), DAY(1) + H, 1, rr);
 	/* the owner answers in the order it received them, not by the
 	 * times they claim: a backdated request does not jump the queue */
@@ -1203,7 +1139,7 @@ static void test_auto_answer(void **state)
 static void test_auto_answer_credit_limit(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 500); /* 5.00 */
+	founders_genesis(f, 500); /* 5.00 */
 	struct store *sa = fx_store(f);
 	uint8_t truck[32], r1[32], r2[32];
 	char sbuf[32];
@@ -1502,7 +1438,7 @@ static void test_accept_after_withdrawal_ignored(void **state)
 	memcpy(forged_answers, r2, 32);
 	step_body(&ab, &at, ACCEPT, r2, NULL);
 	seal_at(s, ka, &ab, clock_now_ms() + 1, &e);
-	put_sealed(s, &e, acc);
+	fx_put(s, &e, acc);
 	assert_string_equal(STATE(s, r2), "requested");
 	assert_int_equal(IGNORED(s, r2), 1);
 	col_text(s, "SELECT verdict FROM loan_events WHERE id = ?1", acc, why, sizeof why);
@@ -1582,7 +1518,7 @@ static int64_t report_balance(struct store *s, const char *name, int64_t to)
 static void test_one_balance(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 0);
+	founders_genesis(f, 0);
 	struct store *s = fx_store(f);
 	uint8_t truck[32], room[32], r1[32], r2[32], r3[32], r4[32];
 	offer_add(s, ka, "Camion", UNIT_DAY, 5, 400, 0, truck); /* 4.00 a day */
@@ -1627,7 +1563,7 @@ static void test_one_balance(void **state)
 static void test_credit_limit_fails_closed(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 1000); /* 10.00 credits */
+	founders_genesis(f, 1000); /* 10.00 credits */
 	struct store *s = fx_store(f);
 	uint8_t truck[32], van[32], r1[32], r2[32];
 	int64_t bal = 1, com = 1;
@@ -1937,7 +1873,7 @@ static void forge(struct store *s, const struct key *k, int payload, const uint8
 		t.usage = (uint64_t)usage;
 	}
 	seal_at(s, k, &b, time, &e);
-	put_sealed(s, &e, id);
+	fx_put(s, &e, id);
 	tick();
 }
 
@@ -2069,7 +2005,7 @@ static void test_backdated_handover_does_not_beat_a_cancel(void **state)
 static void test_owner_alone_cannot_set_the_bill(void **state)
 {
 	struct fx *f = *state;
-	fx_genesis(f, 50000); /* 500.00 */
+	founders_genesis(f, 50000); /* 500.00 */
 	struct store *s = fx_store(f);
 	uint8_t van[32], req[32], ho[32], c[32];
 	char sbuf[32], vbuf[300];
@@ -2442,7 +2378,7 @@ static void forged_block(struct store *s, const struct key *k, const uint8_t res
 	b.payload_case = MUTUA__BODY__PAYLOAD_BLOCK;
 	b.block = &blk;
 	seal_at(s, k, &b, clock_now_ms(), &e);
-	put_sealed(s, &e, id);
+	fx_put(s, &e, id);
 	tick();
 }
 
@@ -2458,7 +2394,7 @@ static void forged_unblock(struct store *s, const struct key *k, const uint8_t b
 	assert_int_equal(booking_unblock_append(s, k, block, NULL), -1);
 	assert_string_equal(err_msg(), "no such block of this member");
 	seal_at(s, k, &b, clock_now_ms(), &e);
-	put_sealed(s, &e, NULL);
+	fx_put(s, &e, NULL);
 	tick();
 }
 

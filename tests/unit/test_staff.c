@@ -2,7 +2,7 @@
  * refuses in a delegation (roles, until, the card), where a delegation is
  * in force in its member's feed (staff_may), a revocation of another
  * member's delegation or of none without effect (refused by the member's
- * own node, named by staff_ignored), and the same tables and verdicts in
+ * own node, named by staff_ignored_sql), and the same tables and verdicts in
  * every arrival order of two feeds. Staff acts: the act message pinned (a
  * known answer), signed and verified; what entry_decode refuses in an act;
  * the role each payload needs; store_append refusing every act the rule
@@ -22,6 +22,8 @@
 #include "store_helpers.h"
 #include "entry.h"
 #include "federation.h"
+#include "fixture.h"
+#include "ignored.h"
 #include "staff.h"
 #include "store.h"
 #include "util.h"
@@ -64,53 +66,18 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-#define STORES_MAX 16
-
-struct fx {
-	char *dir;
-	uint8_t *gen;
-	size_t glen;
-	int n;
-	struct store *st[STORES_MAX];
-};
-
-static struct store *fx_store(struct fx *f)
-{
-	char name[32];
-	assert_true(f->n < STORES_MAX);
-	snprintf(name, sizeof name, "s%d.db", f->n);
-	char *p = path_in(f->dir, name);
-	struct store *s = store_adopted(p, f->gen, f->glen);
-	free(p);
-	f->st[f->n++] = s;
-	return s;
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	assert_non_null(f);
-	f->dir = tmpdir_new();
-	char *cards[2] = {card_make(ka, "Alpha", "", NULL, 0, T0),
-			  card_make(kb, "Beta", "", NULL, 0, T0)};
-	assert_non_null(cards[0]);
-	assert_non_null(cards[1]);
-	if (genesis_make(&f->gen, &f->glen, "Pole Sud", NULL, cards, 2, 0, T0))
-		fail_msg("genesis_make: %s", err_msg());
-	free(cards[0]);
-	free(cards[1]);
+	const struct fx_member m[] = {{ka, "Alpha", ""}, {kb, "Beta", ""}};
+	struct fx *f = fx_new();
+	fx_genesis(f, m, 2, 0, T0);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	for (int i = 0; i < f->n; i++)
-		store_close(&f->st[i]);
-	free(f->gen);
-	tmpdir_remove(&f->dir);
-	free(f);
+	fx_free(*state);
 	return 0;
 }
 
@@ -121,14 +88,7 @@ static int teardown(void **state)
 static int seal(struct store *s, const struct key *k, Mutua__Body *b, int64_t time,
 		struct entry *e)
 {
-	static struct feed_head h;
-	assert_int_equal(store_feed_head(s, k->id, &h), 0);
-	b->federation = (ProtobufCBinaryData){32, (uint8_t *)store_fed_id(s)};
-	b->author = (ProtobufCBinaryData){32, (uint8_t *)k->id};
-	b->seq = h.seq + 1;
-	b->has_prev = h.seq > 0;
-	b->prev = (ProtobufCBinaryData){h.seq > 0 ? 32 : 0, h.seq > 0 ? h.link : NULL};
-	b->time = time;
+	fx_next(s, k, b, time);
 	return entry_seal(e, k, b);
 }
 
@@ -138,32 +98,12 @@ static int seal_act(struct store *s, const struct key *k, Mutua__Body *b, int64_
 		    const struct key *staff, const uint8_t del[32], uint64_t nonce,
 		    struct entry *e)
 {
-	static struct feed_head h;
 	static Mutua__StaffAct act;
 	static uint8_t sig[64], d[32];
 	memcpy(d, del, 32);
-	assert_int_equal(store_feed_head(s, k->id, &h), 0);
-	b->federation = (ProtobufCBinaryData){32, (uint8_t *)store_fed_id(s)};
-	b->author = (ProtobufCBinaryData){32, (uint8_t *)k->id};
-	b->seq = h.seq + 1;
-	b->has_prev = h.seq > 0;
-	b->prev = (ProtobufCBinaryData){h.seq > 0 ? 32 : 0, h.seq > 0 ? h.link : NULL};
-	b->time = time;
+	fx_next(s, k, b, time);
 	assert_int_equal(staff_act_sign(b, staff, d, nonce, &act, sig), 0);
 	return entry_seal(e, k, b);
-}
-
-/* Stores e in s as received (it must be added), keeps its id. */
-static void put(struct store *s, struct entry *e, uint8_t id[32])
-{
-	struct raw_entry raw = {e->body, e->body_len, e->sig, KEY_SIG_BYTES};
-	struct batch_result r;
-	assert_int_equal(store_insert_batch(s, &raw, 1, &r), 0);
-	if (r.added != 1)
-		fail_msg("entry not added: %s", err_msg());
-	if (id)
-		memcpy(id, e->id, 32);
-	entry_free(e);
 }
 
 /* A card of k's keys, signed by sk (k itself for a good one). */
@@ -203,7 +143,7 @@ static void delegate(struct store *s, const struct key *k, const struct key *sta
 	delegation_body(&b, &d, c, "Léa Martin", roles, n, until);
 	if (seal(s, k, &b, time, &e))
 		fail_msg("delegation refused: %s", err_msg());
-	put(s, &e, id);
+	fx_put(s, &e, id);
 	mutua__card__free_unpacked(c, NULL);
 }
 
@@ -219,7 +159,7 @@ static void revoke_as(struct store *s, const struct key *k, const uint8_t del[32
 	b.revocation = &r;
 	if (seal(s, k, &b, time, &e))
 		fail_msg("revocation refused: %s", err_msg());
-	put(s, &e, id);
+	fx_put(s, &e, id);
 }
 
 /* An entry of k's feed that is neither (a profile), to move it on. */
@@ -236,7 +176,7 @@ static void filler(struct store *s, const struct key *k, int64_t time)
 	b.profile = &p;
 	if (seal(s, k, &b, time, &e))
 		fail_msg("profile refused: %s", err_msg());
-	put(s, &e, NULL);
+	fx_put(s, &e, NULL);
 }
 
 /* ---- decode ----------------------------------------------------------- */
@@ -384,13 +324,12 @@ struct seen {
 	char why[4][120];
 };
 
-static void on_ignored(void *arg, const uint8_t *member, uint64_t seq, const char *target,
-		       const char *why)
+/* A revocation staff_ignored_sql names: its member, seq, target, why. */
+static void on_ignored(void *arg, const struct ignored_row *r)
 {
 	struct seen *v = arg;
-	(void)member, (void)seq, (void)target;
 	if (v->n < 4)
-		snprintf(v->why[v->n], sizeof v->why[0], "%s", why);
+		snprintf(v->why[v->n], sizeof v->why[0], "%s", r->text[1]);
 	v->n++;
 }
 
@@ -420,7 +359,7 @@ static void test_revocation_of_another_members_delegation(void **state)
 				      (size_t)sqlite3_column_bytes(st, 0),
 				      sqlite3_column_blob(st, 1), 64), 0);
 	sqlite3_finalize(st);
-	put(sa, &e, NULL);
+	fx_put(sa, &e, NULL);
 	assert_int_equal(may(sa, ka, kl, BORROW, INT64_MAX, DAY(3), NULL), 1);
 	/* A's revocation of nothing: refused by its node, ignored when forged */
 	memset(nothing, 7, sizeof nothing);
@@ -434,7 +373,7 @@ static void test_revocation_of_another_members_delegation(void **state)
 	assert_int_equal(may(sa, ka, kl, BORROW, INT64_MAX, DAY(3), "revoked"), 0);
 
 	struct seen v = {0};
-	assert_int_equal(staff_ignored(sa, on_ignored, &v), 0);
+	assert_int_equal(ignored_each(sa, staff_ignored_sql, NULL, on_ignored, &v), 0);
 	assert_int_equal(v.n, 2);
 	assert_string_equal(v.why[0], STAFF_NO_SUCH);
 	assert_string_equal(v.why[1], STAFF_NO_SUCH);
@@ -465,7 +404,7 @@ static void act_put(struct store *s, const struct key *k, const struct key *staf
 	offer_body(s, k, &b, &o, title);
 	if (seal_act(s, k, &b, time, staff, del, nonce, &e))
 		fail_msg("act refused: %s", err_msg());
-	put(s, &e, NULL);
+	fx_put(s, &e, NULL);
 }
 
 /* Every entry of s (body, sig) in (author, seq) order. */
@@ -506,7 +445,7 @@ static char *state_of(struct store *s)
 		" NULL FROM resources ORDER BY 1, 2";
 	char *dump = db_dump(s, sql);
 	struct seen v = {0};
-	assert_int_equal(staff_ignored(s, on_ignored, &v), 0);
+	assert_int_equal(ignored_each(s, staff_ignored_sql, NULL, on_ignored, &v), 0);
 	char verdicts[1024];
 	int used = snprintf(verdicts, sizeof verdicts, "ignored %d:", v.n);
 	for (int i = 0; i < v.n && i < 4; i++)
@@ -557,7 +496,7 @@ static void test_same_state_in_every_arrival_order(void **state)
 		uint32_t bo[] = {BORROW};
 		delegation_body(&b, &d, c, "Léa Martin", bo, 1, 0);
 		assert_int_equal(seal_act(src, ka, &b, DAY(6), km, d2, 9, &e), 0);
-		put(src, &e, NULL);
+		fx_put(src, &e, NULL);
 		mutua__card__free_unpacked(c, NULL);
 	}
 	/* B: its own delegation of L, a forged revocation of A's M, of its

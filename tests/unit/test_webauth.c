@@ -16,6 +16,7 @@
 #include "store_helpers.h"
 #include "entry.h"
 #include "federation.h"
+#include "fixture.h"
 #include "staff.h"
 #include "store.h"
 #include "util.h"
@@ -27,41 +28,23 @@
 
 static struct key *ka, *kb;
 
-struct fx {
-	char *dir;
-	struct store *s;
-};
-
 static int setup(void **state)
 {
 	if (sodium_init() < 0)
 		return -1;
-	struct fx *f = calloc(1, sizeof *f);
-	uint8_t *gen;
-	size_t glen;
 	ka = key_seeded(0xa1);
 	kb = key_seeded(0xb2);
-	f->dir = tmpdir_new();
-	char *cards[2] = {card_make(ka, "Alpha", "", NULL, 0, T0),
-			  card_make(kb, "Beta", "", NULL, 0, T0)};
-	if (genesis_make(&gen, &glen, "Pole Sud", NULL, cards, 2, 0, T0))
-		fail_msg("genesis_make: %s", err_msg());
-	free(cards[0]);
-	free(cards[1]);
-	char *p = path_in(f->dir, "s.db");
-	f->s = store_adopted(p, gen, glen);
-	free(p);
-	free(gen);
+	const struct fx_member m[] = {{ka, "Alpha", ""}, {kb, "Beta", ""}};
+	struct fx *f = fx_new();
+	fx_genesis(f, m, 2, 0, T0);
+	fx_store(f);
 	*state = f;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
-	store_close(&f->s);
-	tmpdir_remove(&f->dir);
-	free(f);
+	fx_free(*state);
 	key_destroy(&ka);
 	key_destroy(&kb);
 	return 0;
@@ -70,7 +53,7 @@ static int teardown(void **state)
 static void add_lea(struct fx *f, char token[WEBAUTH_TOKEN_HEX + 1], uint8_t del[32])
 {
 	uint32_t roles[] = {ENTRY_ROLE_LEND};
-	if (webauth_add(f->s, ka, ka->id, "Lea@Example.org", "Léa Martin", roles, 1, 0,
+	if (webauth_add(f->st[0], ka, ka->id, "Lea@Example.org", "Léa Martin", roles, 1, 0,
 			clock_now_ms(), token, del))
 		fail_msg("webauth_add: %s", err_msg());
 }
@@ -97,21 +80,21 @@ static void test_setup_then_login(void **state)
 	add_lea(f, token, del);
 	/* the same address again: refused, whatever its case */
 	uint32_t roles[] = {ENTRY_ROLE_BORROW};
-	assert_int_equal(webauth_add(f->s, ka, ka->id, "lea@example.org", "Léa", roles, 1, 0,
+	assert_int_equal(webauth_add(f->st[0], ka, ka->id, "lea@example.org", "Léa", roles, 1, 0,
 				     clock_now_ms(), other, NULL), -1);
 	/* a token of another length, an unknown one, a short password */
-	assert_int_equal(webauth_setup(f->s, "abcd", "long enough pw", clock_now_ms(), &who, &k), 0);
+	assert_int_equal(webauth_setup(f->st[0], "abcd", "long enough pw", clock_now_ms(), &who, &k), 0);
 	memset(other, 'a', WEBAUTH_TOKEN_HEX);
 	other[WEBAUTH_TOKEN_HEX] = 0;
-	assert_int_equal(webauth_setup(f->s, other, "long enough pw", clock_now_ms(), &who, &k), 0);
-	assert_int_equal(webauth_setup(f->s, token, "short", clock_now_ms(), &who, &k), -1);
+	assert_int_equal(webauth_setup(f->st[0], other, "long enough pw", clock_now_ms(), &who, &k), 0);
+	assert_int_equal(webauth_setup(f->st[0], token, "short", clock_now_ms(), &who, &k), -1);
 	/* expired after 7 days */
-	assert_int_equal(webauth_setup(f->s, token, "long enough pw",
+	assert_int_equal(webauth_setup(f->st[0], token, "long enough pw",
 				       clock_now_ms() + WEBAUTH_SETUP_TTL_MS + 1000, &who, &k), 0);
 	assert_non_null(strstr(err_msg(), "expired"));
 	/* no sign-in before the setup */
-	assert_int_equal(webauth_login(f->s, "lea@example.org", "long enough pw", &who, &k), 0);
-	assert_int_equal(webauth_setup(f->s, token, "long enough pw", clock_now_ms(), &who, &k), 1);
+	assert_int_equal(webauth_login(f->st[0], "lea@example.org", "long enough pw", &who, &k), 0);
+	assert_int_equal(webauth_setup(f->st[0], token, "long enough pw", clock_now_ms(), &who, &k), 1);
 	assert_non_null(k);
 	assert_string_equal(who.email, "lea@example.org");
 	assert_string_equal(who.name, "Léa Martin");
@@ -119,19 +102,19 @@ static void test_setup_then_login(void **state)
 	assert_memory_equal(who.key, k->id, 32);
 	key_destroy(&k);
 	/* once only */
-	assert_int_equal(webauth_setup(f->s, token, "long enough pw", clock_now_ms(), &who, &k), 0);
+	assert_int_equal(webauth_setup(f->st[0], token, "long enough pw", clock_now_ms(), &who, &k), 0);
 	/* one answer for a wrong password and an unknown address */
-	assert_int_equal(webauth_login(f->s, "lea@example.org", "wrong password", &who, &k), 0);
+	assert_int_equal(webauth_login(f->st[0], "lea@example.org", "wrong password", &who, &k), 0);
 	assert_null(k);
-	assert_int_equal(webauth_login(f->s, "nobody@example.org", "long enough pw", &who, &k), 0);
-	assert_int_equal(webauth_login(f->s, "LEA@example.org", "long enough pw", &who, &k), 1);
-	assert_int_equal(webauth_login(f->s, "lea@example.org", "long enough pw", &who, &k2), 1);
+	assert_int_equal(webauth_login(f->st[0], "nobody@example.org", "long enough pw", &who, &k), 0);
+	assert_int_equal(webauth_login(f->st[0], "LEA@example.org", "long enough pw", &who, &k), 1);
+	assert_int_equal(webauth_login(f->st[0], "lea@example.org", "long enough pw", &who, &k2), 1);
 	assert_memory_equal(k->id, k2->id, 32);
 	assert_memory_equal(k->sign_sk, k2->sign_sk, sizeof k->sign_sk);
 	key_destroy(&k);
 	key_destroy(&k2);
 	/* the secret is nowhere in the table: only its box */
-	char *rows = db_dump(f->s, "SELECT sealed, token FROM web_accounts");
+	char *rows = db_dump(f->st[0], "SELECT sealed, token FROM web_accounts");
 	assert_non_null(rows);
 	free(rows);
 }
@@ -146,7 +129,7 @@ static void test_act_as(void **state)
 	struct webauth_person who;
 	struct key *k = NULL;
 	add_lea(f, token, del);
-	assert_int_equal(webauth_setup(f->s, token, "long enough pw", clock_now_ms(), &who, &k), 1);
+	assert_int_equal(webauth_setup(f->st[0], token, "long enough pw", clock_now_ms(), &who, &k), 1);
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Offer o = MUTUA__OFFER__INIT;
 	o.kind = 1;
@@ -156,23 +139,23 @@ static void test_act_as(void **state)
 	o.rate = 1000;
 	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 	b.offer = &o;
-	store_act_as(f->s, k, del);
-	if (store_append(f->s, ka, &b, id))
+	store_act_as(f->st[0], k, del);
+	if (store_append(f->st[0], ka, &b, id))
 		fail_msg("store_append: %s", err_msg());
 	assert_null(b.staff);
-	sqlite3_stmt *st = db_prep(f->s, "SELECT key, verdict IS NULL FROM acts WHERE id = ?");
+	sqlite3_stmt *st = db_prep(f->st[0], "SELECT key, verdict IS NULL FROM acts WHERE id = ?");
 	sqlite3_bind_blob(st, 1, id, 32, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_memory_equal(sqlite3_column_blob(st, 0), k->id, 32);
 	assert_int_equal(sqlite3_column_int(st, 1), 1);
 	sqlite3_finalize(st);
-	store_act_as(f->s, NULL, NULL);
-	assert_int_equal(staff_revoke(f->s, ka, del, "left"), 0);
-	store_act_as(f->s, k, del);
+	store_act_as(f->st[0], NULL, NULL);
+	assert_int_equal(staff_revoke(f->st[0], ka, del, "left"), 0);
+	store_act_as(f->st[0], k, del);
 	o.title = "Salle 2";
-	assert_int_equal(store_append(f->s, ka, &b, NULL), -1);
+	assert_int_equal(store_append(f->st[0], ka, &b, NULL), -1);
 	assert_non_null(strstr(err_msg(), "revoked"));
-	store_act_as(f->s, NULL, NULL);
+	store_act_as(f->st[0], NULL, NULL);
 	key_destroy(&k);
 }
 
