@@ -474,7 +474,9 @@ int cmd_doctor(struct ctx *c, int argc, char **argv)
 	}
 	config_free(&cfg);
 	int n = syncer_npeers(sy);
-	int64_t deadline = clock_now_ms() + 3000;
+	/* a handshake of a node just started, on a busy server, may take
+	 * seconds: 5 s before a peer is said unreachable */
+	int64_t deadline = clock_now_ms() + 5000;
 	while (n && clock_now_ms() < deadline) {
 		int all = 1;
 		syncer_poll(sy, 50);
