@@ -82,8 +82,8 @@ XGETTEXT_OPTS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
 	--package-name=mutua --msgid-bugs-address=mutua --sort-by-file \
 	--keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=C_:1c,2 --keyword=NC_:1c,2 \
 	--keyword=fail:2 --keyword=fail_err:2 --keyword=usage:1 --keyword=missing:2,3 \
-	--keyword=err_set:1 --keyword=resolve_id:2 --keyword=check:2 \
-	--flag=fail:2:c-format --flag=err_set:1:c-format --flag=check:2:c-format --flag=_:1:pass-c-format
+	--keyword=err_set:1 --keyword=err_fmt:3 --keyword=resolve_id:2 --keyword=check:2 \
+	--flag=fail:2:c-format --flag=err_set:1:c-format --flag=err_fmt:3:c-format --flag=check:2:c-format --flag=_:1:pass-c-format
 
 build/po/columns.c: po/columns.sh $(wildcard tools/*.c) $(wildcard ledger/view*.c)
 	@mkdir -p build/po

@@ -2,6 +2,7 @@
 #include "err.h"
 #include "i18n.h"
 
+#include <locale.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,39 @@
 static _Thread_local char err_buf[ERR_MAX];
 static _Thread_local char err_loc[ERR_MAX];
 static int localise;
+
+/* The last reasons composed by err_fmt or left by err_set, each with its
+ * rendering in the reader's language: a composed reason quoted later as an
+ * argument (or shown by err_local) is found here by its English text. */
+#define SEEN_MAX 16
+static _Thread_local struct seen {
+	locale_t in; /* the thread's locale it was rendered in (uselocale) */
+	char en[ERR_MAX], loc[ERR_MAX];
+} seen[SEEN_MAX];
+static _Thread_local unsigned seen_next;
+
+static void seen_put(const char *en, const char *loc)
+{
+	if (!en[0] || !loc[0] || strcmp(en, loc) == 0)
+		return;
+	struct seen *e = &seen[seen_next++ % SEEN_MAX];
+	e->in = uselocale((locale_t)0);
+	snprintf(e->en, sizeof e->en, "%s", en);
+	snprintf(e->loc, sizeof e->loc, "%s", loc);
+}
+
+static const char *seen_get(const char *en)
+{
+	/* the newest first, in the language the thread speaks now (the web
+	 * server's threads answer each request in its reader's) */
+	locale_t now = uselocale((locale_t)0);
+	for (unsigned i = 1; i <= SEEN_MAX; i++) {
+		const struct seen *e = &seen[(seen_next - i) % SEEN_MAX];
+		if (e->en[0] && e->in == now && strcmp(e->en, en) == 0)
+			return e->loc;
+	}
+	return NULL;
+}
 
 void err_localise(int on)
 {
@@ -145,7 +179,9 @@ static int args_take(const char *fmt, va_list ap, struct arg *args, int *nargs)
 		if (c.star_p)
 			args[n++] = (struct arg){.kind = K_INT, .v.i = va_arg(ap, int)};
 		struct arg *a = &args[n++];
-		a->reason = after_colon || strcmp(fmt, "%s") == 0;
+		/* a reason stands after ": ", alone, or first before ": " */
+		a->reason = after_colon || strcmp(fmt, "%s") == 0 ||
+			    (f - fmt == 2 && f[0] == ':' && f[1] == ' ');
 		switch ((a->kind = conv_kind(&c))) {
 		case K_INT: a->v.i = va_arg(ap, int); break;
 		case K_LONG: a->v.l = va_arg(ap, long); break;
@@ -164,12 +200,17 @@ static int args_take(const char *fmt, va_list ap, struct arg *args, int *nargs)
 }
 
 /* A string argument as the reader reads it: where a reason stands (after
- * ": ", or alone), a sentence (it has a space) that the catalogue holds,
- * translated; anything else (a name, a title, an id) as it is. */
+ * ": ", alone, or first before ": "), a sentence (it has a space) composed
+ * before (by err_fmt or err_set: seen) as it was rendered then, or that
+ * the catalogue holds, translated; anything else (a name, a title, an id)
+ * as it is. */
 static const char *arg_text(const struct arg *a)
 {
 	if (!a->v.s)
 		return "(null)";
+	const char *loc = a->reason && strchr(a->v.s, ' ') ? seen_get(a->v.s) : NULL;
+	if (loc)
+		return loc;
 	return a->reason && strchr(a->v.s, ' ') ? _(a->v.s) : a->v.s;
 }
 
@@ -264,30 +305,39 @@ static void requote(char *loc, const char *what, const char *with)
 	memcpy(loc, out, ERR_MAX);
 }
 
+/* Renders fmt in English (tmp) and, when localising, in the reader's
+ * language (loc; "" when not localising). */
+static void compose(char *tmp, char *loc, const char *fmt, va_list ap)
+{
+	if (localise) {
+		struct arg args[ERR_ARGS];
+		int nargs = 0;
+		va_list aq;
+		va_copy(aq, ap);
+		vsnprintf(tmp, ERR_MAX, fmt, ap);
+		const char *tfmt = _(fmt);
+		/* the English format too: its arguments may be reasons to translate */
+		int ok = args_take(fmt, aq, args, &nargs) == 0 &&
+			 render(loc, ERR_MAX, tfmt, args, nargs) == 0;
+		va_end(aq);
+		if (!ok) /* as it is, but a quoted previous reason as it was read */
+			memcpy(loc, tmp, ERR_MAX);
+		if (err_buf[0])
+			requote(loc, err_buf, err_loc[0] ? err_loc : err_buf);
+		seen_put(tmp, loc);
+	} else {
+		vsnprintf(tmp, ERR_MAX, fmt, ap);
+		loc[0] = 0;
+	}
+}
+
 int err_set(const char *fmt, ...)
 {
 	/* through a copy: callers may pass err_msg() itself as an argument */
 	char tmp[ERR_MAX], loc[ERR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	if (localise) {
-		struct arg args[ERR_ARGS];
-		int nargs = 0;
-		va_list aq;
-		va_copy(aq, ap);
-		vsnprintf(tmp, sizeof tmp, fmt, ap);
-		const char *tfmt = _(fmt);
-		int ok = tfmt != fmt && args_take(fmt, aq, args, &nargs) == 0 &&
-			 render(loc, sizeof loc, tfmt, args, nargs) == 0;
-		va_end(aq);
-		if (!ok) /* as it is, but a quoted previous reason as it was read */
-			memcpy(loc, tmp, ERR_MAX);
-		if (err_buf[0])
-			requote(loc, err_buf, err_loc[0] ? err_loc : err_buf);
-	} else {
-		vsnprintf(tmp, sizeof tmp, fmt, ap);
-		loc[0] = 0;
-	}
+	compose(tmp, loc, fmt, ap);
 	va_end(ap);
 	memcpy(err_buf, tmp, sizeof err_buf);
 	memcpy(err_loc, loc, sizeof err_loc);
@@ -304,4 +354,38 @@ const char *err_msg_local(void)
 	if (!err_buf[0])
 		return _("unknown error");
 	return err_loc[0] ? err_loc : err_buf;
+}
+
+char *err_fmt(char *buf, size_t n, const char *fmt, ...)
+{
+	char tmp[ERR_MAX], loc[ERR_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	compose(tmp, loc, fmt, ap);
+	va_end(ap);
+	if (n)
+		snprintf(buf, n, "%s", tmp);
+	return buf;
+}
+
+const char *err_local(const char *reason)
+{
+	if (!reason)
+		return "";
+	if (!localise || !strchr(reason, ' '))
+		return reason;
+	const char *loc = seen_get(reason);
+	return loc ? loc : _(reason);
+}
+
+int err_vrender(char *out, size_t n, const char *fmt, va_list ap)
+{
+	struct arg args[ERR_ARGS];
+	int nargs = 0;
+	if (!localise || !n || args_take(fmt, ap, args, &nargs) ||
+	    render(out, n, _(fmt), args, nargs))
+		return -1;
+	if (err_buf[0] && err_loc[0] && n >= ERR_MAX)
+		requote(out, err_buf, err_loc);
+	return 0;
 }

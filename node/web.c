@@ -874,7 +874,7 @@ static enum MHD_Result api_answer(struct call *c, int accept)
 	if (rc < 0 || (rc == 0 && !accept))
 		return send_refusal(c, 409);
 	if (rc == 0)
-		return send_error(c, 409, chk.why, NULL);
+		return send_error(c, 409, err_local(chk.why), NULL);
 	log_msg(LOG_INFO, "web: %s %s a request", c->se->who.email,
 		accept ? "accepted" : "declined");
 	return send_ok(c);
@@ -1100,7 +1100,7 @@ static int admin_refused(struct call *c, enum MHD_Result *rc)
 		*rc = send_refusal(c, 500);
 		return 1;
 	}
-	snprintf(msg, sizeof msg, _("you may not do this for the member: %s"), why);
+	snprintf(msg, sizeof msg, _("you may not do this for the member: %s"), err_local(why));
 	*rc = send_error(c, 403, msg, _("only a person with the admin role may do this"));
 	return 1;
 }

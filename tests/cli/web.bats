@@ -186,6 +186,14 @@ curl_json() {
 	run curl_json POST "$U/api/vote" "{\"id\":\"$zero\",\"choice\":\"yes\"}" "X-CSRF-Token: $csrf"
 	[ "${lines[0]}" = 403 ]
 	[[ ${lines[1]} == *"admin"* ]]
+	# the staff rule's reason wholly in the reader's language (French by
+	# default), English when the browser asks for it
+	[[ ${lines[1]} == *"n'accorde pas le rôle admin"* ]]
+	[[ ${lines[1]} != *"delegation"* && ${lines[1]} != *"grant"* ]]
+	run curl_json POST "$U/api/vote" "{\"id\":\"$zero\",\"choice\":\"yes\"}" \
+		"X-CSRF-Token: $csrf" 'Accept-Language: en'
+	[ "${lines[0]}" = 403 ]
+	[[ ${lines[1]} == *"the delegation does not grant the role admin"* ]]
 	run curl_json POST "$U/api/propose" '{"param":"quorum","value":"10"}' "X-CSRF-Token: $csrf"
 	[ "${lines[0]}" = 403 ]
 	# the auditor's summary: what mutua audit says of the same store
