@@ -571,7 +571,8 @@ static int daemon_open(struct daemon *d)
 	if (*d->cfg.web_listen) {
 		struct web_config wc = {d->cfg.web_listen, d->cfg.web_root, path,
 					d->cfg.web_secure, d->cfg.web_threads,
-					(int64_t)d->cfg.web_idle_s * 1000};
+					(int64_t)d->cfg.web_idle_s * 1000,
+					(int64_t)d->cfg.web_audit_wait_s * 1000};
 		if (!(d->web = web_start(&wc, d->k, d->me))) {
 			log_msg(LOG_ERROR, "%s", err_msg_local());
 			return 1;

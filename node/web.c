@@ -1358,7 +1358,7 @@ static enum MHD_Result api_propose(struct call *c)
  * head (a hash of every feed's head, view_feeds): a reload does not audit
  * again until an entry arrives. ----------------------------------------- */
 
-#define AUDIT_WAIT_MS 10000
+#define AUDIT_WAIT_MS 10000 /* by default (web_audit_wait) */
 #define AUDIT_ISSUES_MAX 50
 
 static struct {
@@ -1491,8 +1491,14 @@ static enum MHD_Result api_audit(struct call *c)
 		}
 	}
 	struct timespec until;
+	int64_t wait = c->w->cfg.audit_wait_ms;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += AUDIT_WAIT_MS / 1000;
+	until.tv_sec += (time_t)(wait / 1000);
+	until.tv_nsec += (long)(wait % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	while (audit_cache.running &&
 	       !(audit_cache.have && memcmp(audit_cache.head, head, 32) == 0))
 		if (pthread_cond_timedwait(&audit_cache.done, &audit_cache.mu, &until))
@@ -1779,6 +1785,8 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 	w->cfg = *cfg;
 	if (w->cfg.idle_ms <= 0)
 		w->cfg.idle_ms = WEB_IDLE_MS;
+	if (w->cfg.audit_wait_ms < 0 || w->cfg.audit_wait_ms > 60000)
+		w->cfg.audit_wait_ms = AUDIT_WAIT_MS;
 	snprintf(w->store_path, sizeof w->store_path, "%s", cfg->store_path);
 	snprintf(w->listen, sizeof w->listen, "%s", cfg->listen);
 	w->cfg.store_path = w->store_path;

@@ -48,6 +48,7 @@ struct web_config {
 	int secure;             /* the cookie is Secure */
 	int threads;
 	int64_t idle_ms;        /* a session's idle expiry (WEB_IDLE_MS) */
+	int64_t audit_wait_ms;  /* how long a request waits for a running audit */
 };
 
 /* Starts serving; member_key signs the member's entries (the caller's,
