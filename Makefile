@@ -143,6 +143,18 @@ build/gen/mutua.pb-c.o: $(PB_C)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(filter-out -Wextra,$(CFLAGS)) -c -o $@ $<
 
+# the formats of the ledger's reasons, for err.c to recognise a reason read
+# back from the store and show it in the reader's language: those err_set
+# and err_fmt compose with, and those of the reasons' constants
+build/gen/err_formats.h: $(LEDGER_SRC) $(wildcard ledger/*.h)
+	@mkdir -p build/gen
+	$(Q){ xgettext --keyword= --keyword=err_fmt:3 --keyword=err_set:1 --language=C \
+		--from-code=UTF-8 --no-wrap -o - $(LEDGER_SRC) | sed -n 's/^msgid "\(.*%.*\)"$$/"\1",/p'; \
+	  xgettext --extract-all --language=C --from-code=UTF-8 --no-wrap -o - \
+		$(wildcard ledger/*.h) ledger/loan.c | sed -n 's/^msgid "\([a-z].*%.*\)"$$/"\1",/p' | \
+		grep -v 'SELECT\|INSERT\| FROM \| WHERE '; } > $@.tmp && mv $@.tmp $@
+build/ledger/err.o: build/gen/err_formats.h
+
 $(LIB): $(LEDGER_OBJ)
 	@echo "  AR      $@"
 	$(Q)$(AR) rcs $@ $^

@@ -55,6 +55,16 @@ void err_localise(int on)
 	localise = on;
 }
 
+/* The formats of the ledger's reasons (err_set, err_fmt, the reasons'
+ * constants), taken from the sources at build time (Makefile): a reason
+ * read back from the store (an act's verdict, a refusal folded by another
+ * process) is recognised by its format and shown translated. */
+static const char *const reason_formats[] = {
+#include "err_formats.h"
+};
+
+static const char *recognised(const char *en, int depth);
+
 /* ---- the reason in the reader's language ------------------------------
  * The translated format may put the arguments in another order ("%2$s"),
  * and a string argument may itself be a reason of the ledger (a constant
@@ -208,10 +218,14 @@ static const char *arg_text(const struct arg *a)
 {
 	if (!a->v.s)
 		return "(null)";
-	const char *loc = a->reason && strchr(a->v.s, ' ') ? seen_get(a->v.s) : NULL;
+	if (!a->reason || !strchr(a->v.s, ' '))
+		return a->v.s;
+	const char *loc = seen_get(a->v.s), *t;
 	if (loc)
 		return loc;
-	return a->reason && strchr(a->v.s, ' ') ? _(a->v.s) : a->v.s;
+	if ((t = _(a->v.s)) != a->v.s)
+		return t;
+	return (loc = recognised(a->v.s, 0)) ? loc : a->v.s;
 }
 
 /* Renders the translated format tfmt with the arguments taken: 0, or -1
@@ -374,8 +388,12 @@ const char *err_local(const char *reason)
 		return "";
 	if (!localise || !strchr(reason, ' '))
 		return reason;
-	const char *loc = seen_get(reason);
-	return loc ? loc : _(reason);
+	const char *loc = seen_get(reason), *t;
+	if (loc)
+		return loc;
+	if ((t = _(reason)) != reason)
+		return t;
+	return (loc = recognised(reason, 0)) ? loc : reason;
 }
 
 int err_vrender(char *out, size_t n, const char *fmt, va_list ap)
@@ -388,4 +406,143 @@ int err_vrender(char *out, size_t n, const char *fmt, va_list ap)
 	if (err_buf[0] && err_loc[0] && n >= ERR_MAX)
 		requote(out, err_buf, err_loc);
 	return 0;
+}
+
+/* ---- a reason recognised by its format --------------------------------
+ * The English text is matched against each format (a string conversion
+ * takes the shortest text that lets the rest match, a number its digits),
+ * then the translated format is rendered with the pieces taken, a piece
+ * where a reason stands translated in turn. */
+
+#define PIECES_MAX 8
+#define DEPTH_MAX 3
+
+struct piece {
+	const char *at;
+	size_t len;
+	int reason, star; /* star: a '*' argument, not printed */
+};
+
+static int match(const char *fmt, const char *f, const char *t, struct piece *p, int n)
+{
+	for (;;) {
+		if (!*f)
+			return *t ? -1 : n;
+		if (*f != '%' || f[1] == '%') {
+			if (*t != *f)
+				return -1;
+			f += *f == '%' ? 2 : 1;
+			t++;
+			continue;
+		}
+		struct conv c;
+		int after_colon = f - fmt >= 2 && f[-2] == ':' && f[-1] == ' ';
+		const char *next = conv_parse(f + 1, &c);
+		if (!next || c.pos || n + c.star_w + c.star_p + 1 > PIECES_MAX)
+			return -1;
+		int first = f == fmt && next[0] == ':' && next[1] == ' ';
+		for (int k = 0; k < c.star_w + c.star_p; k++)
+			p[n++] = (struct piece){.star = 1};
+		struct piece *pc = &p[n];
+		pc->at = t;
+		pc->star = 0;
+		pc->reason = after_colon || first || strcmp(fmt, "%s") == 0;
+		size_t most = strlen(t);
+		if (c.letter == 's') {
+			/* the shortest that lets the rest match */
+			for (size_t l = 0; l <= most; l++) {
+				if (*next && *next != '%' && t[l] != *next)
+					continue;
+				pc->len = l;
+				int r = match(fmt, next, t + l, p, n + 1);
+				if (r >= 0)
+					return r;
+			}
+			return -1;
+		}
+		if (!strchr("diuxX", c.letter))
+			return -1;
+		size_t l = *t == '-' ? 1 : 0;
+		while (t[l] && strchr("0123456789abcdefABCDEF", t[l]) &&
+		       (strchr("xX", c.letter) || (t[l] >= '0' && t[l] <= '9')))
+			l++;
+		if (l == 0 || (l == 1 && *t == '-'))
+			return -1;
+		pc->len = l;
+		f = next;
+		t += l;
+		n++;
+	}
+}
+
+/* The translated format tf with the pieces: 0, or -1 when it does not fit */
+static int render_pieces(char *out, size_t size, const char *tf, const struct piece *p, int n,
+			 int depth)
+{
+	size_t o = 0;
+	int next = 0;
+	out[0] = 0;
+	for (const char *f = tf; *f;) {
+		if (*f != '%' || f[1] == '%') {
+			if (o + 1 < size)
+				out[o++] = *f, out[o] = 0;
+			f += *f == '%' ? 2 : 1;
+			continue;
+		}
+		struct conv c;
+		const char *after = conv_parse(f + 1, &c);
+		if (!after || (c.pos && (c.star_w || c.star_p)))
+			return -1;
+		next += c.star_w + c.star_p;
+		int k = c.pos ? c.pos - 1 : next++;
+		if (k < 0 || k >= n || p[k].star)
+			return -1;
+		char piece[ERR_MAX];
+		snprintf(piece, sizeof piece, "%.*s", (int)p[k].len, p[k].at);
+		const char *text = piece;
+		if (p[k].reason && strchr(piece, ' ')) {
+			const char *t = _(piece);
+			const char *r = t != piece ? t : recognised(piece, depth + 1);
+			if (r)
+				text = r;
+		}
+		size_t tl = strlen(text);
+		if (o + tl >= size)
+			tl = size - 1 - o;
+		memcpy(out + o, text, tl);
+		o += tl;
+		out[o] = 0;
+		f = after;
+	}
+	return 0;
+}
+
+static _Thread_local char recognised_buf[DEPTH_MAX + 1][ERR_MAX];
+
+static const char *recognised(const char *en, int depth)
+{
+	if (!localise || depth > DEPTH_MAX)
+		return NULL;
+	struct piece p[PIECES_MAX];
+	for (size_t i = 0; i < sizeof reason_formats / sizeof reason_formats[0]; i++) {
+		const char *fmt = reason_formats[i];
+		/* a format of words of its own, not one that takes anything */
+		size_t words = 0;
+		for (const char *q = fmt; *q; q++)
+			words += (*q >= 'a' && *q <= 'z');
+		if (words < 6)
+			continue;
+		const char *tf = _(fmt);
+		if (tf == fmt)
+			continue;
+		int n = match(fmt, fmt, en, p, 0);
+		if (n < 0)
+			continue;
+		char out[ERR_MAX];
+		if (render_pieces(out, sizeof out, tf, p, n, depth) == 0) {
+			memcpy(recognised_buf[depth], out, ERR_MAX);
+			return recognised_buf[depth];
+		}
+	}
+	return NULL;
 }

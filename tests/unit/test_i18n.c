@@ -135,6 +135,20 @@ static void test_nested_reasons(void **state)
 		4LL);
 	assert_string_equal(err_local(why),
 			    "la d\xc3\xa9l\xc3\xa9gation a \xc3\xa9t\xc3\xa9 r\xc3\xa9voqu\xc3\xa9" "e (\xc3\xa0 la place 4 du fil du membre)");
+
+	/* read back from the store, never composed in this process: known by
+	 * its format, its pieces kept, a quoted reason translated in turn */
+	assert_string_equal(err_local("the delegation does not grant the role lend"),
+			    "la d\xc3\xa9l\xc3\xa9gation n'accorde pas le r\xc3\xb4le lend");
+	err_set("%s", "quantity 5 is above the resource's capacity 2: cancel or settle "
+		      "abcdefabcdef with its borrower first");
+	assert_string_equal(err_msg_local(),
+			    "la quantit\xc3\xa9 5 d\xc3\xa9passe la capacit\xc3\xa9 2 de la ressource"
+			    "\xc2\xa0: annulez ou r\xc3\xa9glez d'abord abcdefabcdef avec son "
+			    "emprunteur");
+	/* a text of no format as it is */
+	assert_string_equal(err_local("some words no format knows at all"),
+			    "some words no format knows at all");
 	/* not localised: as it is */
 	err_localise(0);
 	assert_string_equal(err_local(why), why);
