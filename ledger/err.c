@@ -526,17 +526,21 @@ static const char *recognised(const char *en, int depth)
 	struct piece p[PIECES_MAX];
 	for (size_t i = 0; i < sizeof reason_formats / sizeof reason_formats[0]; i++) {
 		const char *fmt = reason_formats[i];
+		/* what comes before its first conversion opens the text */
+		size_t lead = strcspn(fmt, "%");
+		if (strncmp(fmt, en, lead) != 0)
+			continue;
 		/* a format of words of its own, not one that takes anything */
 		size_t words = 0;
 		for (const char *q = fmt; *q; q++)
 			words += (*q >= 'a' && *q <= 'z');
 		if (words < 6)
 			continue;
-		const char *tf = _(fmt);
-		if (tf == fmt)
-			continue;
 		int n = match(fmt, fmt, en, p, 0);
 		if (n < 0)
+			continue;
+		const char *tf = _(fmt); /* after the match: a lookup costs more */
+		if (tf == fmt)
 			continue;
 		char out[ERR_MAX];
 		if (render_pieces(out, sizeof out, tf, p, n, depth) == 0) {
