@@ -82,8 +82,8 @@ XGETTEXT_OPTS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
 	--package-name=mutua --msgid-bugs-address=mutua --sort-by-file \
 	--keyword=_ --keyword=N_ --keyword=P_:1,2 --keyword=C_:1c,2 --keyword=NC_:1c,2 \
 	--keyword=fail:2 --keyword=fail_err:2 --keyword=usage:1 --keyword=missing:2,3 \
-	--keyword=err_set:1 --keyword=resolve_id:2 --keyword=check:2 \
-	--flag=fail:2:c-format --flag=err_set:1:c-format --flag=check:2:c-format --flag=_:1:pass-c-format
+	--keyword=err_set:1 --keyword=err_fmt:3 --keyword=resolve_id:2 --keyword=check:2 \
+	--flag=fail:2:c-format --flag=err_set:1:c-format --flag=err_fmt:3:c-format --flag=check:2:c-format --flag=_:1:pass-c-format
 
 build/po/columns.c: po/columns.sh $(wildcard tools/*.c) $(wildcard ledger/view*.c)
 	@mkdir -p build/po
@@ -142,6 +142,18 @@ build/%.o: %.c | $(PB_H)
 build/gen/mutua.pb-c.o: $(PB_C)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(filter-out -Wextra,$(CFLAGS)) -c -o $@ $<
+
+# the formats of the ledger's reasons, for err.c to recognise a reason read
+# back from the store and show it in the reader's language: those err_set
+# and err_fmt compose with, and those of the reasons' constants
+build/gen/err_formats.h: $(LEDGER_SRC) $(wildcard ledger/*.h)
+	@mkdir -p build/gen
+	$(Q){ xgettext --keyword= --keyword=err_fmt:3 --keyword=err_set:1 --language=C \
+		--from-code=UTF-8 --no-wrap -o - $(LEDGER_SRC) | sed -n 's/^msgid "\(.*%.*\)"$$/"\1",/p'; \
+	  xgettext --extract-all --language=C --from-code=UTF-8 --no-wrap -o - \
+		$(wildcard ledger/*.h) ledger/loan.c | sed -n 's/^msgid "\([a-z].*%.*\)"$$/"\1",/p' | \
+		grep -v 'SELECT\|INSERT\| FROM \| WHERE '; } > $@.tmp && mv $@.tmp $@
+build/ledger/err.o: build/gen/err_formats.h
 
 $(LIB): $(LEDGER_OBJ)
 	@echo "  AR      $@"

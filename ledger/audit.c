@@ -419,7 +419,7 @@ static int report_late(struct audit *a, const char *sql)
 		unsigned long long seq = (unsigned long long)sqlite3_column_int64(st, 1);
 		long long n = sqlite3_column_int64(st, 2);
 		int excluded = sqlite3_column_int(st, 4);
-		snprintf(why, sizeof why, excluded ? REFUSAL_EXCLUDED : REFUSAL_KEY_ENDED,
+		err_fmt(why, sizeof why, excluded ? REFUSAL_EXCLUDED : REFUSAL_KEY_ENDED,
 			 (unsigned long long)sqlite3_column_int64(st, 3), seq);
 		issue(a, sqlite3_column_blob(st, 0), seq, excluded ? "membership" : "keys",
 		      "%lld entr%s not accepted: %s", n, n == 1 ? "y" : "ies", why);
@@ -813,7 +813,7 @@ static int check_lending(struct audit *a)
 				return -1;
 			}
 			if (fits) /* cannot be: the others in use at start leave no room */
-				snprintf(why, sizeof why, "%lld in use, beyond capacity %lld",
+				err_fmt(why, sizeof why, "%lld in use, beyond capacity %lld",
 					 (long long)use, (long long)cap);
 			clock_format_utc(when, start);
 			hex_encode(id, last->id, 32);

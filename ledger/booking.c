@@ -138,7 +138,7 @@ int booking_fits(struct store *s, const uint8_t resource[32], int64_t start, int
 		 uint8_t conflict[32])
 {
 	if (quantity > capacity) {
-		snprintf(why, n, "quantity %lld is above the resource's capacity %lld",
+		err_fmt(why, n, "quantity %lld is above the resource's capacity %lld",
 			 (long long)quantity, (long long)capacity);
 		return 0;
 	}
@@ -150,9 +150,13 @@ int booking_fits(struct store *s, const uint8_t resource[32], int64_t start, int
 		return 1;
 	char hex[HEX_ID_LEN + 1];
 	hex_encode(hex, conflict, 32);
-	snprintf(why, n, "conflict: the slot would exceed capacity %lld (%lld in use by "
-		 "%s such as %.12s)", (long long)capacity, (long long)peak,
-		 block ? "the owner's blocks" : "loans", hex);
+	if (block)
+		err_fmt(why, n, "conflict: the slot would exceed capacity %lld (%lld in use by "
+			"the owner's blocks such as %.12s)", (long long)capacity, (long long)peak,
+			hex);
+	else
+		err_fmt(why, n, "conflict: the slot would exceed capacity %lld (%lld in use by "
+			"loans such as %.12s)", (long long)capacity, (long long)peak, hex);
 	return 0;
 }
 
@@ -362,12 +366,12 @@ int booking_block_check(struct store *s, const uint8_t resource[32], int64_t sta
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_db_error(s);
 	if (rc == SQLITE_DONE) {
-		snprintf(why, n, "no such offer");
+		err_fmt(why, n, "no such offer");
 		return 0;
 	}
 	const char *gone = booking_withdrawn(withdrawn, INT64_MAX);
 	if (gone) {
-		snprintf(why, n, "%s", gone);
+		err_fmt(why, n, "%s", gone);
 		return 0;
 	}
 	uint8_t conflict[32];
@@ -376,7 +380,7 @@ int booking_block_check(struct store *s, const uint8_t resource[32], int64_t sta
 		char hex[HEX_ID_LEN + 1], more[300];
 		hex_encode(hex, conflict, 32);
 		snprintf(more, sizeof more, "%s", why);
-		snprintf(why, n, "%s: cancel or settle %.12s with its borrower first", more, hex);
+		err_fmt(why, n, "%s: cancel or settle %.12s with its borrower first", more, hex);
 	}
 	return fits;
 }

@@ -751,12 +751,12 @@ enum entry_extends entry_extends(const struct entry *e, uint64_t seq,
 {
 	const Mutua__Body *b = e->b;
 	if (b->seq != seq + 1) {
-		snprintf(why, why_len, REFUSAL_GAP, (unsigned long long)seq + 1,
+		err_fmt(why, why_len, REFUSAL_GAP, (unsigned long long)seq + 1,
 			 (unsigned long long)b->seq);
 		return ENTRY_GAP;
 	}
 	if (seq && memcmp(b->prev.data, link, ENTRY_ID_BYTES) != 0) {
-		snprintf(why, why_len, REFUSAL_UNLINKED, (unsigned long long)b->seq,
+		err_fmt(why, why_len, REFUSAL_UNLINKED, (unsigned long long)b->seq,
 			 (unsigned long long)seq);
 		return ENTRY_UNLINKED;
 	}
@@ -764,7 +764,7 @@ enum entry_extends entry_extends(const struct entry *e, uint64_t seq,
 		char t1[CLOCK_BUF], t0[CLOCK_BUF];
 		clock_format_iso(t1, b->time);
 		clock_format_iso(t0, time);
-		snprintf(why, why_len, REFUSAL_TIME_BACK, (unsigned long long)b->seq, t1,
+		err_fmt(why, why_len, REFUSAL_TIME_BACK, (unsigned long long)b->seq, t1,
 			 (unsigned long long)seq, t0);
 		return ENTRY_TIME_BACK;
 	}

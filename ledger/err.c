@@ -2,6 +2,7 @@
 #include "err.h"
 #include "i18n.h"
 
+#include <locale.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,10 +17,53 @@ static _Thread_local char err_buf[ERR_MAX];
 static _Thread_local char err_loc[ERR_MAX];
 static int localise;
 
+/* The last reasons composed by err_fmt or left by err_set, each with its
+ * rendering in the reader's language: a composed reason quoted later as an
+ * argument (or shown by err_local) is found here by its English text. */
+#define SEEN_MAX 16
+static _Thread_local struct seen {
+	locale_t in; /* the thread's locale it was rendered in (uselocale) */
+	char en[ERR_MAX], loc[ERR_MAX];
+} seen[SEEN_MAX];
+static _Thread_local unsigned seen_next;
+
+static void seen_put(const char *en, const char *loc)
+{
+	if (!en[0] || !loc[0] || strcmp(en, loc) == 0)
+		return;
+	struct seen *e = &seen[seen_next++ % SEEN_MAX];
+	e->in = uselocale((locale_t)0);
+	snprintf(e->en, sizeof e->en, "%s", en);
+	snprintf(e->loc, sizeof e->loc, "%s", loc);
+}
+
+static const char *seen_get(const char *en)
+{
+	/* the newest first, in the language the thread speaks now (the web
+	 * server's threads answer each request in its reader's) */
+	locale_t now = uselocale((locale_t)0);
+	for (unsigned i = 1; i <= SEEN_MAX; i++) {
+		const struct seen *e = &seen[(seen_next - i) % SEEN_MAX];
+		if (e->en[0] && e->in == now && strcmp(e->en, en) == 0)
+			return e->loc;
+	}
+	return NULL;
+}
+
 void err_localise(int on)
 {
 	localise = on;
 }
+
+/* The formats of the ledger's reasons (err_set, err_fmt, the reasons'
+ * constants), taken from the sources at build time (Makefile): a reason
+ * read back from the store (an act's verdict, a refusal folded by another
+ * process) is recognised by its format and shown translated. */
+static const char *const reason_formats[] = {
+#include "err_formats.h"
+};
+
+static const char *recognised(const char *en, int depth);
 
 /* ---- the reason in the reader's language ------------------------------
  * The translated format may put the arguments in another order ("%2$s"),
@@ -145,7 +189,9 @@ static int args_take(const char *fmt, va_list ap, struct arg *args, int *nargs)
 		if (c.star_p)
 			args[n++] = (struct arg){.kind = K_INT, .v.i = va_arg(ap, int)};
 		struct arg *a = &args[n++];
-		a->reason = after_colon || strcmp(fmt, "%s") == 0;
+		/* a reason stands after ": ", alone, or first before ": " */
+		a->reason = after_colon || strcmp(fmt, "%s") == 0 ||
+			    (f - fmt == 2 && f[0] == ':' && f[1] == ' ');
 		switch ((a->kind = conv_kind(&c))) {
 		case K_INT: a->v.i = va_arg(ap, int); break;
 		case K_LONG: a->v.l = va_arg(ap, long); break;
@@ -164,13 +210,22 @@ static int args_take(const char *fmt, va_list ap, struct arg *args, int *nargs)
 }
 
 /* A string argument as the reader reads it: where a reason stands (after
- * ": ", or alone), a sentence (it has a space) that the catalogue holds,
- * translated; anything else (a name, a title, an id) as it is. */
+ * ": ", alone, or first before ": "), a sentence (it has a space) composed
+ * before (by err_fmt or err_set: seen) as it was rendered then, or that
+ * the catalogue holds, translated; anything else (a name, a title, an id)
+ * as it is. */
 static const char *arg_text(const struct arg *a)
 {
 	if (!a->v.s)
 		return "(null)";
-	return a->reason && strchr(a->v.s, ' ') ? _(a->v.s) : a->v.s;
+	if (!a->reason || !strchr(a->v.s, ' '))
+		return a->v.s;
+	const char *loc = seen_get(a->v.s), *t;
+	if (loc)
+		return loc;
+	if ((t = _(a->v.s)) != a->v.s)
+		return t;
+	return (loc = recognised(a->v.s, 0)) ? loc : a->v.s;
 }
 
 /* Renders the translated format tfmt with the arguments taken: 0, or -1
@@ -264,30 +319,39 @@ static void requote(char *loc, const char *what, const char *with)
 	memcpy(loc, out, ERR_MAX);
 }
 
+/* Renders fmt in English (tmp) and, when localising, in the reader's
+ * language (loc; "" when not localising). */
+static void compose(char *tmp, char *loc, const char *fmt, va_list ap)
+{
+	if (localise) {
+		struct arg args[ERR_ARGS];
+		int nargs = 0;
+		va_list aq;
+		va_copy(aq, ap);
+		vsnprintf(tmp, ERR_MAX, fmt, ap);
+		const char *tfmt = _(fmt);
+		/* the English format too: its arguments may be reasons to translate */
+		int ok = args_take(fmt, aq, args, &nargs) == 0 &&
+			 render(loc, ERR_MAX, tfmt, args, nargs) == 0;
+		va_end(aq);
+		if (!ok) /* as it is, but a quoted previous reason as it was read */
+			memcpy(loc, tmp, ERR_MAX);
+		if (err_buf[0])
+			requote(loc, err_buf, err_loc[0] ? err_loc : err_buf);
+		seen_put(tmp, loc);
+	} else {
+		vsnprintf(tmp, ERR_MAX, fmt, ap);
+		loc[0] = 0;
+	}
+}
+
 int err_set(const char *fmt, ...)
 {
 	/* through a copy: callers may pass err_msg() itself as an argument */
 	char tmp[ERR_MAX], loc[ERR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	if (localise) {
-		struct arg args[ERR_ARGS];
-		int nargs = 0;
-		va_list aq;
-		va_copy(aq, ap);
-		vsnprintf(tmp, sizeof tmp, fmt, ap);
-		const char *tfmt = _(fmt);
-		int ok = tfmt != fmt && args_take(fmt, aq, args, &nargs) == 0 &&
-			 render(loc, sizeof loc, tfmt, args, nargs) == 0;
-		va_end(aq);
-		if (!ok) /* as it is, but a quoted previous reason as it was read */
-			memcpy(loc, tmp, ERR_MAX);
-		if (err_buf[0])
-			requote(loc, err_buf, err_loc[0] ? err_loc : err_buf);
-	} else {
-		vsnprintf(tmp, sizeof tmp, fmt, ap);
-		loc[0] = 0;
-	}
+	compose(tmp, loc, fmt, ap);
 	va_end(ap);
 	memcpy(err_buf, tmp, sizeof err_buf);
 	memcpy(err_loc, loc, sizeof err_loc);
@@ -304,4 +368,185 @@ const char *err_msg_local(void)
 	if (!err_buf[0])
 		return _("unknown error");
 	return err_loc[0] ? err_loc : err_buf;
+}
+
+char *err_fmt(char *buf, size_t n, const char *fmt, ...)
+{
+	char tmp[ERR_MAX], loc[ERR_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	compose(tmp, loc, fmt, ap);
+	va_end(ap);
+	if (n)
+		snprintf(buf, n, "%s", tmp);
+	return buf;
+}
+
+const char *err_local(const char *reason)
+{
+	if (!reason)
+		return "";
+	if (!localise || !strchr(reason, ' '))
+		return reason;
+	const char *loc = seen_get(reason), *t;
+	if (loc)
+		return loc;
+	if ((t = _(reason)) != reason)
+		return t;
+	return (loc = recognised(reason, 0)) ? loc : reason;
+}
+
+int err_vrender(char *out, size_t n, const char *fmt, va_list ap)
+{
+	struct arg args[ERR_ARGS];
+	int nargs = 0;
+	if (!localise || !n || args_take(fmt, ap, args, &nargs) ||
+	    render(out, n, _(fmt), args, nargs))
+		return -1;
+	if (err_buf[0] && err_loc[0] && n >= ERR_MAX)
+		requote(out, err_buf, err_loc);
+	return 0;
+}
+
+/* ---- a reason recognised by its format --------------------------------
+ * The English text is matched against each format (a string conversion
+ * takes the shortest text that lets the rest match, a number its digits),
+ * then the translated format is rendered with the pieces taken, a piece
+ * where a reason stands translated in turn. */
+
+#define PIECES_MAX 8
+#define DEPTH_MAX 3
+
+struct piece {
+	const char *at;
+	size_t len;
+	int reason, star; /* star: a '*' argument, not printed */
+};
+
+static int match(const char *fmt, const char *f, const char *t, struct piece *p, int n)
+{
+	for (;;) {
+		if (!*f)
+			return *t ? -1 : n;
+		if (*f != '%' || f[1] == '%') {
+			if (*t != *f)
+				return -1;
+			f += *f == '%' ? 2 : 1;
+			t++;
+			continue;
+		}
+		struct conv c;
+		int after_colon = f - fmt >= 2 && f[-2] == ':' && f[-1] == ' ';
+		const char *next = conv_parse(f + 1, &c);
+		if (!next || c.pos || n + c.star_w + c.star_p + 1 > PIECES_MAX)
+			return -1;
+		int first = f == fmt && next[0] == ':' && next[1] == ' ';
+		for (int k = 0; k < c.star_w + c.star_p; k++)
+			p[n++] = (struct piece){.star = 1};
+		struct piece *pc = &p[n];
+		pc->at = t;
+		pc->star = 0;
+		pc->reason = after_colon || first || strcmp(fmt, "%s") == 0;
+		size_t most = strlen(t);
+		if (c.letter == 's') {
+			/* the shortest that lets the rest match */
+			for (size_t l = 0; l <= most; l++) {
+				if (*next && *next != '%' && t[l] != *next)
+					continue;
+				pc->len = l;
+				int r = match(fmt, next, t + l, p, n + 1);
+				if (r >= 0)
+					return r;
+			}
+			return -1;
+		}
+		if (!strchr("diuxX", c.letter))
+			return -1;
+		size_t l = *t == '-' ? 1 : 0;
+		while (t[l] && strchr("0123456789abcdefABCDEF", t[l]) &&
+		       (strchr("xX", c.letter) || (t[l] >= '0' && t[l] <= '9')))
+			l++;
+		if (l == 0 || (l == 1 && *t == '-'))
+			return -1;
+		pc->len = l;
+		f = next;
+		t += l;
+		n++;
+	}
+}
+
+/* The translated format tf with the pieces: 0, or -1 when it does not fit */
+static int render_pieces(char *out, size_t size, const char *tf, const struct piece *p, int n,
+			 int depth)
+{
+	size_t o = 0;
+	int next = 0;
+	out[0] = 0;
+	for (const char *f = tf; *f;) {
+		if (*f != '%' || f[1] == '%') {
+			if (o + 1 < size)
+				out[o++] = *f, out[o] = 0;
+			f += *f == '%' ? 2 : 1;
+			continue;
+		}
+		struct conv c;
+		const char *after = conv_parse(f + 1, &c);
+		if (!after || (c.pos && (c.star_w || c.star_p)))
+			return -1;
+		next += c.star_w + c.star_p;
+		int k = c.pos ? c.pos - 1 : next++;
+		if (k < 0 || k >= n || p[k].star)
+			return -1;
+		char piece[ERR_MAX];
+		snprintf(piece, sizeof piece, "%.*s", (int)p[k].len, p[k].at);
+		const char *text = piece;
+		if (p[k].reason && strchr(piece, ' ')) {
+			const char *t = _(piece);
+			const char *r = t != piece ? t : recognised(piece, depth + 1);
+			if (r)
+				text = r;
+		}
+		size_t tl = strlen(text);
+		if (o + tl >= size)
+			tl = size - 1 - o;
+		memcpy(out + o, text, tl);
+		o += tl;
+		out[o] = 0;
+		f = after;
+	}
+	return 0;
+}
+
+static _Thread_local char recognised_buf[DEPTH_MAX + 1][ERR_MAX];
+
+static const char *recognised(const char *en, int depth)
+{
+	if (!localise || depth > DEPTH_MAX)
+		return NULL;
+	struct piece p[PIECES_MAX];
+	for (size_t i = 0; i < sizeof reason_formats / sizeof reason_formats[0]; i++) {
+		const char *fmt = reason_formats[i];
+		/* what comes before its first conversion opens the text */
+		size_t lead = strcspn(fmt, "%");
+		if (strncmp(fmt, en, lead) != 0)
+			continue;
+		/* a format of words of its own, not one that takes anything */
+		size_t words = 0;
+		for (const char *q = fmt; *q; q++)
+			words += (*q >= 'a' && *q <= 'z');
+		if (words < 6)
+			continue;
+		int n = match(fmt, fmt, en, p, 0);
+		if (n < 0)
+			continue;
+		const char *tf = _(fmt); /* after the match: a lookup costs more */
+		if (tf == fmt)
+			continue;
+		char out[ERR_MAX];
+		if (render_pieces(out, sizeof out, tf, p, n, depth) == 0) {
+			memcpy(recognised_buf[depth], out, ERR_MAX);
+			return recognised_buf[depth];
+		}
+	}
+	return NULL;
 }

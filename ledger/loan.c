@@ -209,7 +209,7 @@ const char *loan_terms_check(const struct loan_offer_terms *offer,
 			     int64_t estimate, char *buf, size_t n)
 {
 	if ((strcmp(unit, "km") == 0 || strcmp(unit, "m3") == 0) && estimate < 0) {
-		snprintf(buf, n, "the request states no estimate: a resource counted in %s needs "
+		err_fmt(buf, n, "the request states no estimate: a resource counted in %s needs "
 			 "one for the credit limit", unit);
 		return buf;
 	}
@@ -217,7 +217,7 @@ const char *loan_terms_check(const struct loan_offer_terms *offer,
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		if (!requires_has(req->requires, p, len)) {
-			snprintf(buf, n, "the request does not confirm the offer's requirement %.*s",
+			err_fmt(buf, n, "the request does not confirm the offer's requirement %.*s",
 				 (int)len, p);
 			return buf;
 		}
@@ -228,12 +228,12 @@ const char *loan_terms_check(const struct loan_offer_terms *offer,
 	if (offer->deposit > req->deposit) {
 		char a[32];
 		amount_format(a, offer->deposit);
-		snprintf(buf, n, "the request does not confirm the offer's deposit of %s", a);
+		err_fmt(buf, n, "the request does not confirm the offer's deposit of %s", a);
 		return buf;
 	}
 	if (offer->has_conditions &&
 	    (!req->has_conditions || memcmp(offer->conditions, req->conditions, 32) != 0)) {
-		snprintf(buf, n, "the request does not confirm the offer's conditions as they stand");
+		err_fmt(buf, n, "the request does not confirm the offer's conditions as they stand");
 		return buf;
 	}
 	return NULL;

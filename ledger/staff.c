@@ -127,15 +127,15 @@ static int covers(int64_t dplace, int64_t mask, int has_until, int64_t until, in
 		  size_t why_len)
 {
 	if (dplace >= place)
-		snprintf(why, why_len, STAFF_ACT_LATER);
+		err_fmt(why, why_len, STAFF_ACT_LATER);
 	else if (!(mask & (1LL << role)))
-		snprintf(why, why_len, "the delegation does not grant the role %s",
+		err_fmt(why, why_len, "the delegation does not grant the role %s",
 			 entry_role_name(role));
 	else if (revoked && rplace < place)
-		snprintf(why, why_len, "the delegation was revoked (at place %lld of the "
+		err_fmt(why, why_len, "the delegation was revoked (at place %lld of the "
 			 "member's feed)", (long long)rplace);
 	else if (has_until && time > until)
-		snprintf(why, why_len, "the delegation ended (until %lld ms)", (long long)until);
+		err_fmt(why, why_len, "the delegation ended (until %lld ms)", (long long)until);
 	else
 		return 1;
 	return 0;
@@ -162,7 +162,7 @@ int staff_may(struct store *s, const uint8_t member[KEY_ID_BYTES],
 	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, staff_key, KEY_ID_BYTES, SQLITE_STATIC);
 	int rc, ok = 0, with_role = 0;
-	snprintf(why, why_len, "no delegation of this member names this key");
+	err_fmt(why, why_len, "no delegation of this member names this key");
 	while (!ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t dplace = sqlite3_column_int64(st, 0), mask = sqlite3_column_int64(st, 1);
 		int has_until = sqlite3_column_type(st, 2) != SQLITE_NULL;
@@ -179,7 +179,7 @@ int staff_may(struct store *s, const uint8_t member[KEY_ID_BYTES],
 		ok = covers(dplace, mask, has_until, until, revoked, rplace, role, place, time, w,
 			    sizeof w);
 		if (!ok)
-			snprintf(why, why_len, "%s", w);
+			err_fmt(why, why_len, "%s", w);
 	}
 	if (!ok && rc != SQLITE_DONE) {
 		sqlite3_reset(st);
@@ -284,7 +284,7 @@ int staff_act_fold(struct store *s, const struct entry *e)
 		return -1;
 	char why[160] = "";
 	if (r == 1)
-		snprintf(why, sizeof why, "a %s may not carry a staff act",
+		err_fmt(why, sizeof why, "a %s may not carry a staff act",
 			 entry_type_name(b->payload_case));
 	sqlite3_stmt *st = store_stmt(s, "SELECT " DELEGATION_COLS " FROM delegations d"
 					 " WHERE d.id = ?1");
@@ -300,9 +300,9 @@ int staff_act_fold(struct store *s, const struct entry *e)
 		;
 	else if (rc == SQLITE_DONE ||
 		 memcmp(sqlite3_column_blob(st, 6), e->member, KEY_ID_BYTES) != 0)
-		snprintf(why, sizeof why, STAFF_NO_SUCH);
+		err_fmt(why, sizeof why, STAFF_NO_SUCH);
 	else if (memcmp(sqlite3_column_blob(st, 5), a->key.data, KEY_ID_BYTES) != 0)
-		snprintf(why, sizeof why, STAFF_ACT_OTHER_KEY);
+		err_fmt(why, sizeof why, STAFF_ACT_OTHER_KEY);
 	else
 		covers(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
 		       sqlite3_column_type(st, 2) != SQLITE_NULL, sqlite3_column_int64(st, 2),
@@ -325,7 +325,7 @@ int staff_act_fold(struct store *s, const struct entry *e)
 		if (rc != SQLITE_ROW)
 			return store_db_error(s);
 		if (used)
-			snprintf(why, sizeof why, STAFF_ACT_REPLAY);
+			err_fmt(why, sizeof why, STAFF_ACT_REPLAY);
 	}
 	st = store_stmt(s, "INSERT OR IGNORE INTO acts(id, member, author, seq, place, time,"
 			   " key, delegation, nonce, role, verdict)"

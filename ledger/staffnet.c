@@ -117,7 +117,7 @@ int staff_by_xkey(struct store *s, const uint8_t member[KEY_ID_BYTES],
 	sqlite3_reset(st);
 	if (n < CANDIDATES && rc != SQLITE_DONE)
 		return store_db_error(s);
-	snprintf(why, why_len, "no delegation of this member in force names this transport key");
+	err_fmt(why, why_len, "no delegation of this member in force names this transport key");
 	for (int i = 0; i < n; i++)
 		for (uint32_t role = 1; role <= ENTRY_ROLES_MAX; role++) {
 			if (!(c[i].mask & (1LL << role)))

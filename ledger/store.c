@@ -1452,7 +1452,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	if (member < 0)
 		goto fail;
 	if (!member) {
-		snprintf(why, WHY_LEN, "author is not a member of this federation");
+		err_fmt(why, WHY_LEN, "author is not a member of this federation");
 		r->rejected += ne;
 		goto commit;
 	}
@@ -1498,7 +1498,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	if (budget && (stopped = store_feed_stopped(s, member_id)) < 0)
 		goto fail;
 	if (forked && start < ne && e[start].b->seq >= (uint64_t)forked) {
-		snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
+		err_fmt(why, WHY_LEN, "feed is forked at seq %lld: not extended",
 			 (long long)forked);
 	} else {
 		/* the run that extends our head, linked by prev */
@@ -1507,12 +1507,12 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			const Mutua__Body *b = e[end].b;
 			/* below a fork point (known from a proof) the feed is sound */
 			if (forked && b->seq >= (uint64_t)forked) {
-				snprintf(why, WHY_LEN, "feed is forked at seq %lld: not extended",
+				err_fmt(why, WHY_LEN, "feed is forked at seq %lld: not extended",
 					 (long long)forked);
 				break;
 			}
 			if (b->seq > last) {
-				snprintf(why, WHY_LEN, excluded ? REFUSAL_EXCLUDED : REFUSAL_KEY_ENDED,
+				err_fmt(why, WHY_LEN, excluded ? REFUSAL_EXCLUDED : REFUSAL_KEY_ENDED,
 					 (unsigned long long)last, (unsigned long long)b->seq);
 				break;
 			}
@@ -1558,7 +1558,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 			/* the chain does not vouch: check each, keep the valid prefix */
 			for (good = start; good < end && entry_verify(&e[good]) == 0; good++)
 				;
-			snprintf(why, WHY_LEN, REFUSAL_BAD_SIGNATURE,
+			err_fmt(why, WHY_LEN, REFUSAL_BAD_SIGNATURE,
 				 (unsigned long long)e[good].b->seq);
 		}
 	}

@@ -28,6 +28,7 @@ void config_init(struct node_config *cfg)
 	cfg->notify.per_hour = 60;
 	cfg->web_threads = 2;
 	cfg->web_idle_s = 1800;
+	cfg->web_audit_wait_s = 10;
 }
 
 void config_free(struct node_config *cfg)
@@ -192,6 +193,8 @@ static int config_line(struct node_config *cfg, char *line, int lineno)
 		return int_value(key, v, 1, 28800, &cfg->web_idle_s);
 	if (strcmp(key, "web_threads") == 0)
 		return int_value(key, v, 1, 16, &cfg->web_threads);
+	if (strcmp(key, "web_audit_wait") == 0)
+		return int_value(key, v, 0, 60, &cfg->web_audit_wait_s);
 	return err_set("unknown key '%s'", key);
 }
 

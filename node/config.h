@@ -45,6 +45,9 @@
  *   web_threads = N       the web page's threads, 1..16 (default 2)
  *   web_idle = S          a web session ends after S seconds without a
  *                         request, 1..28800 (default 1800)
+ *   web_audit_wait = S    a request for the auditor's summary waits at
+ *                         most S seconds for a running audit, then is told
+ *                         to come back (503), 0..60 (default 10)
  * A line that is not one of these, or a value out of range, is refused
  * with the file, the line number and the reason.
  */
@@ -78,7 +81,7 @@ struct node_config {
 	char web_listen[256]; /* "" off */
 	char web_root[1024];  /* "" the default */
 	char web_tls_cert[1024], web_tls_key[1024]; /* "" plain HTTP */
-	int web_secure, web_threads, web_idle_s;
+	int web_secure, web_threads, web_idle_s, web_audit_wait_s;
 };
 
 void config_init(struct node_config *cfg);

@@ -576,10 +576,17 @@ static int daemon_open(struct daemon *d)
 		return 2;
 	}
 	if (*d->cfg.web_listen) {
-		struct web_config wc = {d->cfg.web_listen, d->cfg.web_root, path,
-					d->cfg.web_secure, d->cfg.web_threads,
-					(int64_t)d->cfg.web_idle_s * 1000, d->cfg.web_tls_cert,
-					d->cfg.web_tls_key};
+		struct web_config wc = {
+			.listen = d->cfg.web_listen,
+			.root = d->cfg.web_root,
+			.store_path = path,
+			.secure = d->cfg.web_secure,
+			.threads = d->cfg.web_threads,
+			.idle_ms = (int64_t)d->cfg.web_idle_s * 1000,
+			.tls_cert = d->cfg.web_tls_cert,
+			.tls_key = d->cfg.web_tls_key,
+			.audit_wait_ms = (int64_t)d->cfg.web_audit_wait_s * 1000,
+		};
 		if (!(d->web = web_start(&wc, d->k, d->me))) {
 			log_msg(LOG_ERROR, "%s", err_msg_local());
 			return 1;

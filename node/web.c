@@ -15,6 +15,7 @@
 #include "json.h"
 #include "lending.h"
 #include "log.h"
+#include "propose.h"
 #include "staff.h"
 #include "store.h"
 #include "text.h"
@@ -879,7 +880,7 @@ static enum MHD_Result api_answer(struct call *c, int accept)
 	if (rc < 0 || (rc == 0 && !accept))
 		return send_refusal(c, 409);
 	if (rc == 0)
-		return send_error(c, 409, chk.why, NULL);
+		return send_error(c, 409, err_local(chk.why), NULL);
 	log_msg(LOG_INFO, "web: %s %s a request", c->se->who.email,
 		accept ? "accepted" : "declined");
 	return send_ok(c);
@@ -1105,7 +1106,7 @@ static int admin_refused(struct call *c, enum MHD_Result *rc)
 		*rc = send_refusal(c, 500);
 		return 1;
 	}
-	snprintf(msg, sizeof msg, _("you may not do this for the member: %s"), why);
+	snprintf(msg, sizeof msg, _("you may not do this for the member: %s"), err_local(why));
 	*rc = send_error(c, 403, msg, _("only a person with the admin role may do this"));
 	return 1;
 }
@@ -1195,15 +1196,124 @@ static enum MHD_Result api_vote(struct call *c)
 
 /* mutua propose set NAME VALUE [--reason TEXT]: the same parse and the
  * same check (governance_param_check) */
+/* The proposal's id, or the refusal: the entry appended as the person */
+static enum MHD_Result proposal_sign(struct call *c, Mutua__Proposal *p, const char *what)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	uint8_t id[32];
+	b.payload_case = MUTUA__BODY__PAYLOAD_PROPOSAL;
+	b.proposal = p;
+	act_begin(c);
+	int rc = store_append(c->s, c->w->member_key, &b, id);
+	act_end(c);
+	if (rc)
+		return send_refusal(c, 409);
+	char hex[HEX_ID_LEN + 1];
+	hex_encode(hex, id, 32);
+	log_msg(LOG_INFO, "web: %s proposed to %s (proposal %.16s)", c->se->who.email, what, hex);
+	struct out o;
+	if (out_open(&o))
+		return MHD_NO;
+	fprintf(o.f, "{\"id\":\"%s\"}", hex);
+	return out_send(c, &o, 200, NULL);
+}
+
+/* A member as a person names them (view_resolve_member, the CLI's rule):
+ * 1, or 0 with the answer sent */
+static int member_named(struct call *c, const char *name, uint8_t out[32], enum MHD_Result *rc)
+{
+	struct view_named r;
+	int found = name ? view_resolve_member(c->s, name, out, &r) : 0;
+	if (found == 1)
+		return 1;
+	if (found == -1)
+		*rc = send_refusal(c, 500);
+	else if (!name)
+		*rc = send_error(c, 400, _("name the member"), NULL);
+	else if (found == -2)
+		*rc = send_error(c, 400, _("several members answer to this name: give more of it"),
+				 NULL);
+	else
+		*rc = send_error(c, 404, _("no member of that name"), NULL);
+	return 0;
+}
+
+/* admit, exclude, rekey and settle: the inputs checked and the proposal
+ * built by the ledger (propose.h), as mutua propose does */
+static enum MHD_Result propose_kind(struct call *c, const char *kind, const char *reason)
+{
+	struct gov_draft d;
+	uint8_t member[32], req[32];
+	enum MHD_Result rc = MHD_NO;
+	const char *who = given(c, "member"), *card = given(c, "card");
+	gov_draft_init(&d, reason);
+	int bad;
+	if (strcmp(kind, "admit") == 0) {
+		const char *college = given(c, "college");
+		bad = gov_draft_admit(c->s, &d, card, NULL, college);
+	} else if (strcmp(kind, "exclude") == 0) {
+		if (!member_named(c, who, member, &rc))
+			return rc;
+		bad = gov_draft_exclude(c->s, &d, member, who);
+	} else if (strcmp(kind, "rekey") == 0) {
+		const char *upto = given(c, "upto");
+		int64_t u = 0;
+		if (upto && int_parse(upto, 0, INT64_MAX, &u))
+			return send_error(c, 400, _("the seq is a whole number, 0 or more"), NULL);
+		if (!member_named(c, who, member, &rc))
+			return rc;
+		bad = gov_draft_rekey(c->s, &d, member, who, card, NULL, upto != NULL, (uint64_t)u);
+	} else { /* settle */
+		const char *request = given(c, "request");
+		char cand[VIEW_CANDIDATES][65];
+		int count = 0;
+		memset(req, 0, sizeof req);
+		if (gov_draft_settle(&d, req, given(c, "usage"), given(c, "forfeit")))
+			return send_refusal(c, 400);
+		int found = request ? view_resolve_id(c->s, &view_loan_ids, request, req, cand,
+						      &count)
+				    : -3;
+		if (found == -1)
+			return send_refusal(c, 500);
+		if (found == -3)
+			return send_error(c, 400, _("give the request's id (at least 6 hex digits)"),
+					  NULL);
+		if (found != 1)
+			return send_error(c, found ? 400 : 404,
+					  found ? _("several requests start with these digits: give more of them")
+						: _("no request with that id"),
+					  NULL);
+		memcpy(d.request, req, 32);
+		bad = 0;
+	}
+	if (bad) {
+		rc = send_refusal(c, d.usage ? 400 : 409);
+		gov_draft_free(&d);
+		return rc;
+	}
+	rc = proposal_sign(c, &d.p, kind);
+	gov_draft_free(&d);
+	return rc;
+}
+
 static enum MHD_Result api_propose(struct call *c)
 {
 	const char *name = field(c, "param"), *val = field(c, "value"),
-		   *reason = given(c, "reason");
+		   *reason = given(c, "reason"), *kind = given(c, "kind");
 	int64_t v;
 	uint8_t id[32];
 	enum MHD_Result refused;
 	if (admin_refused(c, &refused))
 		return refused;
+	if (kind && strcmp(kind, "set") != 0) {
+		if (strcmp(kind, "admit") != 0 && strcmp(kind, "exclude") != 0 &&
+		    strcmp(kind, "rekey") != 0 && strcmp(kind, "settle") != 0)
+			return send_error(c, 400, _("a proposal is to admit, exclude, rekey, settle or set"),
+					  NULL);
+		if (reason && text_check("reason", reason, NOTE_MAX_LEN, 1))
+			return send_refusal(c, 400);
+		return propose_kind(c, kind, reason);
+	}
 	if (!name || !*name || !val || !*val)
 		return send_error(c, 400, _("give the parameter and its value"), NULL);
 	if ((reason && text_check("reason", reason, NOTE_MAX_LEN, 1)) ||
@@ -1253,7 +1363,7 @@ static enum MHD_Result api_propose(struct call *c)
  * head (a hash of every feed's head, view_feeds): a reload does not audit
  * again until an entry arrives. ----------------------------------------- */
 
-#define AUDIT_WAIT_MS 10000
+#define AUDIT_WAIT_MS 10000 /* by default (web_audit_wait) */
 #define AUDIT_ISSUES_MAX 50
 
 static struct {
@@ -1386,8 +1496,14 @@ static enum MHD_Result api_audit(struct call *c)
 		}
 	}
 	struct timespec until;
+	int64_t wait = c->w->cfg.audit_wait_ms;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += AUDIT_WAIT_MS / 1000;
+	until.tv_sec += (time_t)(wait / 1000);
+	until.tv_nsec += (long)(wait % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	while (audit_cache.running &&
 	       !(audit_cache.have && memcmp(audit_cache.head, head, 32) == 0))
 		if (pthread_cond_timedwait(&audit_cache.done, &audit_cache.mu, &until))
@@ -1897,6 +2013,8 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 	w->cfg = *cfg;
 	if (w->cfg.idle_ms <= 0)
 		w->cfg.idle_ms = WEB_IDLE_MS;
+	if (w->cfg.audit_wait_ms < 0 || w->cfg.audit_wait_ms > 60000)
+		w->cfg.audit_wait_ms = AUDIT_WAIT_MS;
 	snprintf(w->store_path, sizeof w->store_path, "%s", cfg->store_path);
 	snprintf(w->listen, sizeof w->listen, "%s", cfg->listen);
 	w->cfg.store_path = w->store_path;

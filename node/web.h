@@ -59,6 +59,7 @@ struct web_config {
 	int64_t idle_ms;        /* a session's idle expiry (WEB_IDLE_MS) */
 	const char *tls_cert;   /* web_tls_cert, web_tls_key: PEM files, the */
 	const char *tls_key;    /* page's own TLS; NULL or "": plain HTTP */
+	int64_t audit_wait_ms;  /* how long a request waits for a running audit */
 };
 
 /* The TLS certificate chain and key of mutua.conf, read and checked

@@ -26,10 +26,19 @@
 int fail(int code, const char *fmt, ...)
 {
 	va_list ap;
+	char line[2048];
 	fputs(_("mutua: "), stderr);
+	/* the reasons it quotes in the reader's language too (err.c) */
 	va_start(ap, fmt);
-	vfprintf(stderr, _(fmt), ap);
+	int done = err_vrender(line, sizeof line, fmt, ap) == 0;
 	va_end(ap);
+	if (done) {
+		fputs(line, stderr);
+	} else {
+		va_start(ap, fmt);
+		vfprintf(stderr, _(fmt), ap);
+		va_end(ap);
+	}
 	fputc('\n', stderr);
 	return code;
 }

@@ -6,6 +6,7 @@
 #include "federation.h"
 #include "governance.h"
 #include "member.h"
+#include "propose.h"
 #include "util.h"
 #include "view.h"
 
@@ -32,8 +33,8 @@ static int append_proposal(struct ctx *c, Mutua__Proposal *p)
 	return EXIT_OK;
 }
 
-/* A card file naming keys no member has (fails with a message). */
-static Mutua__Card *read_new_card(struct ctx *c, const char *path)
+/* The text of a card file (fails with a message) */
+static char *read_card_text(const char *path)
 {
 	size_t len;
 	uint8_t *text = file_read(path, CARD_TEXT_MAX, &len);
@@ -41,42 +42,32 @@ static Mutua__Card *read_new_card(struct ctx *c, const char *path)
 		fail_err(EXIT_REFUSED, NULL);
 		return NULL;
 	}
-	Mutua__CardBody *cb = NULL;
-	Mutua__Card *card = card_decode((char *)text, &cb);
-	free(text);
-	if (!card) {
-		fail(EXIT_REFUSED, "card '%s': %s", path, err_msg_local());
-		return NULL;
-	}
-	int known = store_member_of(c->store, cb->id.data, NULL, NULL);
-	if (known == 0)
-		known = store_is_member(c->store, cb->id.data);
-	mutua__card_body__free_unpacked(cb, NULL);
-	if (known < 0) {
-		mutua__card__free_unpacked(card, NULL);
-		fail_err(EXIT_REFUSED, NULL);
-		return NULL;
-	}
-	if (known) {
-		mutua__card__free_unpacked(card, NULL);
-		fail(EXIT_REFUSED, "the card's key is a member's: it names a member already");
-		return NULL;
-	}
-	return card;
+	return (char *)text;
 }
 
-/* Opens the store and key, and resolves arg to a current member. */
-static int open_current_member(struct ctx *c, const char *arg, uint8_t id[32])
+/* Opens the store and key, and resolves arg to a member. */
+static int open_member(struct ctx *c, const char *arg, uint8_t id[32])
 {
 	int rc;
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) || (rc = resolve_member(c, arg, id)))
 		return rc;
-	int current = member_is_current(c->store, id);
-	if (current < 0)
-		return fail_err(EXIT_REFUSED, NULL);
-	if (!current)
-		return fail(EXIT_REFUSED, "'%s' is not a current member", arg);
 	return EXIT_OK;
+}
+
+/* A draft the ledger refused: its reason, a usage error when the input was
+ * malformed */
+static int draft_refused(struct gov_draft *d)
+{
+	gov_draft_free(d);
+	return fail_err(d->usage ? EXIT_USAGE : EXIT_REFUSED, NULL);
+}
+
+/* Appends the draft's proposal, then frees it */
+static int append_draft(struct ctx *c, struct gov_draft *d)
+{
+	int rc = append_proposal(c, &d->p);
+	gov_draft_free(d);
+	return rc;
 }
 
 static const char use_text_settle[] =
@@ -98,8 +89,7 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		{"forfeit", required_argument, NULL, 'f'},
 		{0},
 	};
-	int64_t forfeit = 0;
-	const char *college = NULL, *reason = NULL;
+	const char *forfeit = NULL, *college = NULL, *reason = NULL;
 	uint64_t upto = 0;
 	int has_upto = 0;
 	int o, rc;
@@ -119,10 +109,7 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 			break;
 		case 'f':
 			/* settle: the part of the request's deposit forfeited */
-			if (amount_parse(optarg, 0, &forfeit))
-				return fail_err(EXIT_USAGE, "--forfeit");
-			if (forfeit > DEPOSIT_MAX)
-				return fail(EXIT_USAGE, "--forfeit: %s is too large", optarg);
+			forfeit = optarg;
 			break;
 		default: return usage(use);
 		}
@@ -138,92 +125,59 @@ int cmd_propose(struct ctx *c, int argc, char **argv)
 		if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 			return rc;
 		/* the card's own bytes, as signed by the applicant */
-		Mutua__Card *card = read_new_card(c, argv[optind]);
-		if (!card)
+		char *text = read_card_text(argv[optind]);
+		if (!text)
 			return EXIT_REFUSED;
-		const Mutua__Genesis *g = store_genesis(c->store);
-		if (g->governance && g->governance->rule == GOV_RULE_COLLEGES) {
-			int known = 0;
-			for (size_t i = 0; college && i < g->governance->n_colleges; i++)
-				known |= strcmp(g->governance->colleges[i]->name, college) == 0;
-			if (!known) {
-				mutua__card__free_unpacked(card, NULL);
-				return fail(EXIT_USAGE, "--college: name one of the federation's colleges");
-			}
-		}
-		p.what_case = MUTUA__PROPOSAL__WHAT_ADMIT;
-		p.admit = card;
-		p.college = college && *college ? (char *)college : NULL;
-		rc = append_proposal(c, &p);
-		mutua__card__free_unpacked(card, NULL);
-		return rc;
+		struct gov_draft d;
+		gov_draft_init(&d, reason);
+		rc = gov_draft_admit(c->store, &d, text, argv[optind], college);
+		free(text);
+		return rc ? draft_refused(&d) : append_draft(c, &d);
 	}
 	if (college || (has_upto && strcmp(what, "rekey") != 0))
 		return usage(use);
 	if (strcmp(what, "rekey") == 0) {
-		uint8_t id[32], key[32];
-		uint64_t head;
+		uint8_t id[32];
 		if (optind != argc - 2)
 			return usage(use);
-		if ((rc = open_current_member(c, argv[optind], id)))
+		if ((rc = open_member(c, argv[optind], id)))
 			return rc;
-		if ((rc = rotate_current_key(c->store, id, key)) <= 0)
-			return rc < 0 ? fail_err(EXIT_REFUSED, NULL)
-				      : fail(EXIT_REFUSED, "'%s' has no key to replace", argv[optind]);
-		if (store_head(c->store, key, &head, NULL))
-			return fail_err(EXIT_REFUSED, NULL);
-		/* by default, what this node holds of the key's feed stays */
-		if (has_upto && upto > head)
-			return fail(EXIT_USAGE, "--upto %llu: this node holds the key's feed up to "
-						"seq %llu only", (unsigned long long)upto,
-				    (unsigned long long)head);
-		Mutua__Card *card = read_new_card(c, argv[optind + 1]);
-		if (!card)
+		char *text = read_card_text(argv[optind + 1]);
+		if (!text)
 			return EXIT_REFUSED;
-		Mutua__Rekey rk = MUTUA__REKEY__INIT;
-		rk.member.data = id;
-		rk.member.len = 32;
-		rk.key.data = key;
-		rk.key.len = 32;
-		rk.upto = has_upto ? upto : head;
-		rk.card = card;
-		p.what_case = MUTUA__PROPOSAL__WHAT_REKEY;
-		p.rekey = &rk;
-		rc = append_proposal(c, &p);
-		mutua__card__free_unpacked(card, NULL);
-		return rc;
+		struct gov_draft d;
+		gov_draft_init(&d, reason);
+		rc = gov_draft_rekey(c->store, &d, id, argv[optind], text, argv[optind + 1], has_upto,
+				     upto);
+		free(text);
+		return rc ? draft_refused(&d) : append_draft(c, &d);
 	}
 	if (strcmp(what, "exclude") == 0) {
 		uint8_t id[32];
 		if (optind != argc - 1)
 			return usage(use);
-		if ((rc = open_current_member(c, argv[optind], id)))
+		if ((rc = open_member(c, argv[optind], id)))
 			return rc;
-		p.what_case = MUTUA__PROPOSAL__WHAT_EXCLUDE;
-		p.exclude.data = id;
-		p.exclude.len = 32;
-		return append_proposal(c, &p);
+		struct gov_draft d;
+		gov_draft_init(&d, reason);
+		if (gov_draft_exclude(c->store, &d, id, argv[optind]))
+			return draft_refused(&d);
+		return append_draft(c, &d);
 	}
 	if (strcmp(what, "settle") == 0) {
 		/* the members settle a disputed loan (loan.h) */
-		uint8_t req[32];
-		int64_t figure;
+		uint8_t req[32] = {0};
 		if (optind != argc - 2)
 			return usage(use_text_settle);
-		if (usage_parse(argv[optind + 1], &figure))
-			return fail_err(EXIT_USAGE, "USAGE");
+		struct gov_draft d;
+		gov_draft_init(&d, reason);
+		if (gov_draft_settle(&d, req, argv[optind + 1], forfeit))
+			return draft_refused(&d);
 		if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
 		    (rc = resolve_id(c, "request", &view_loan_ids, argv[optind], req)))
 			return rc;
-		Mutua__Settle st = MUTUA__SETTLE__INIT;
-		st.request.data = req;
-		st.request.len = 32;
-		st.usage = (uint64_t)figure;
-		st.has_forfeit = forfeit > 0;
-		st.forfeit = (uint64_t)forfeit;
-		p.what_case = MUTUA__PROPOSAL__WHAT_SETTLE;
-		p.settle = &st;
-		return append_proposal(c, &p);
+		memcpy(d.request, req, 32);
+		return append_draft(c, &d);
 	}
 	if (strcmp(what, "set") == 0) {
 		if (optind != argc - 2)

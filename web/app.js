@@ -438,7 +438,50 @@ async function proposalsView() {
     el("label", { for: "gvalue" }, t("gov.value"), value, el("span", { id: "gvalue-hint", class: "muted" }, t("gov.value.hint"))),
     el("label", { for: "greason" }, t("gov.reason"), reason),
     el("button", { type: "submit", id: "send-proposal" }, t("gov.send")));
-  view().append(el("h2", {}, t("gov.new")), form, fbox);
+  view().append(el("h2", {}, t("gov.new")),
+    el("details", { open: true, id: "kind-set" }, el("summary", {}, t("gov.kind.set")), form, fbox),
+    ...PROPOSAL_KINDS.map(proposalForm));
+}
+
+/* the other kinds, each with only the fields it takes (mutua propose KIND) */
+const PROPOSAL_KINDS = [
+  { kind: "admit", fields: [["card", "textarea", true], ["college", "input", false]] },
+  { kind: "exclude", fields: [["member", "input", true]] },
+  { kind: "rekey", fields: [["member", "input", true], ["card", "textarea", true], ["upto", "input", false]] },
+  { kind: "settle", fields: [["request", "input", true], ["usage", "input", true], ["forfeit", "input", false]] },
+];
+const DECIMAL_FIELDS = ["usage", "forfeit"];
+
+function proposalForm(k) {
+  const id = (f) => "g" + k.kind + "-" + f;
+  const inputs = k.fields.map(([f, tag, required]) => {
+    const attrs = { id: id(f), name: f };
+    if (required) attrs.required = true;
+    if (tag === "textarea") attrs.rows = "6";
+    if (t("gov." + f + ".hint") !== "gov." + f + ".hint") attrs["aria-describedby"] = id(f) + "-hint";
+    return [f, el(tag, attrs)];
+  });
+  const reason = el("textarea", { id: id("reason"), rows: "2", maxlength: "1000" });
+  const fbox = errorBox();
+  const form = el("form", { class: "grid", id: "propose-" + k.kind, on: { submit: async (ev) => {
+    ev.preventDefault();
+    fbox.textContent = "";
+    const body = { kind: k.kind, reason: reason.value };
+    for (const [f, input] of inputs) {
+      const v = input.value.trim();
+      body[f] = DECIMAL_FIELDS.includes(f) ? v.replace(",", ".") : v;
+    }
+    try {
+      const r = await api("/api/propose", body);
+      location.hash = "#proposal/" + r.id;
+      say(t("gov.sent"));
+    } catch (e) { if (!e.handled) fail(fbox, e); }
+  } } },
+    ...inputs.map(([f, input]) => el("label", { for: id(f) }, t("gov." + f), input,
+      input.getAttribute("aria-describedby") ? el("span", { id: id(f) + "-hint", class: "muted" }, t("gov." + f + ".hint")) : null)),
+    el("label", { for: id("reason") }, t("gov.reason"), reason),
+    el("button", { type: "submit", id: "send-" + k.kind }, t("gov.send")));
+  return el("details", { id: "kind-" + k.kind }, el("summary", {}, t("gov.kind." + k.kind)), form, fbox);
 }
 
 async function proposalView(id) {

@@ -113,6 +113,35 @@ truck() {
 	[[ $output == *"declined"* ]]
 }
 
+@test "refusals that quote a composed reason: wholly French in a French locale, wholly English in C" {
+	make_federation 3 || return 1
+	TRUCK=$(mutua --home "$A" offer add --kind vehicle --title "Camion frigorifique" --unit day \
+		--rate 10 --location "Orléans")
+	copy_entries "$A" "$B"
+	copy_entries "$A" "$C"
+	r1=$(mutua --home "$B" borrow "${TRUCK:0:10}" --from 2026-12-05 --to 2026-12-06)
+	r2=$(mutua --home "$C" borrow "${TRUCK:0:10}" --from 2026-12-05 --to 2026-12-06)
+	copy_entries "$B" "$A"
+	copy_entries "$C" "$A"
+	mutua --home "$A" accept "${r1:0:12}" 2>/dev/null
+	# an accept over the capacity: the booking rule's reason, in French
+	run -1 --separate-stderr fr --home "$A" accept "${r2:0:12}"
+	stderr_has "conflit : le créneau dépasserait la capacité 1 (1 en usage par des prêts"
+	[[ $stderr != *"conflict"* && $stderr != *"exceed"* && $stderr != *"in use"* ]]
+	run -1 --separate-stderr en --home "$A" accept "${r2:0:12}"
+	stderr_has "cannot accept: conflict: the slot would exceed capacity 1 (1 in use by loans"
+	# a block over an accepted loan: a reason quoting another one
+	run -1 --separate-stderr fr --home "$A" block "${TRUCK:0:10}" --from 2026-12-05 \
+		--to 2026-12-06 --reason internal
+	stderr_has "annulez ou réglez d'abord ${r1:0:12} avec son emprunteur"
+	[[ $stderr != *"cancel"* && $stderr != *"settle"* && $stderr != *"conflict"* ]]
+	run -1 --separate-stderr en --home "$A" block "${TRUCK:0:10}" --from 2026-12-05 \
+		--to 2026-12-06 --reason internal
+	stderr_has "cancel or settle ${r1:0:12} with its borrower first"
+	# the store keeps nothing of the reader's language
+	[ "$(sql "$A" "SELECT count(*) FROM entries WHERE CAST(body AS TEXT) LIKE '%conflit%'")" = 0 ]
+}
+
 @test "tables: headers and state words translated where shown, --json unchanged" {
 	truck
 	run -0 --separate-stderr fr --home "$A" offer list

@@ -186,6 +186,14 @@ curl_json() {
 	run curl_json POST "$U/api/vote" "{\"id\":\"$zero\",\"choice\":\"yes\"}" "X-CSRF-Token: $csrf"
 	[ "${lines[0]}" = 403 ]
 	[[ ${lines[1]} == *"admin"* ]]
+	# the staff rule's reason wholly in the reader's language (French by
+	# default), English when the browser asks for it
+	[[ ${lines[1]} == *"n'accorde pas le rôle admin"* ]]
+	[[ ${lines[1]} != *"delegation"* && ${lines[1]} != *"grant"* ]]
+	run curl_json POST "$U/api/vote" "{\"id\":\"$zero\",\"choice\":\"yes\"}" \
+		"X-CSRF-Token: $csrf" 'Accept-Language: en'
+	[ "${lines[0]}" = 403 ]
+	[[ ${lines[1]} == *"the delegation does not grant the role admin"* ]]
 	run curl_json POST "$U/api/propose" '{"param":"quorum","value":"10"}' "X-CSRF-Token: $csrf"
 	[ "${lines[0]}" = 403 ]
 	# the auditor's summary: what mutua audit says of the same store
@@ -282,4 +290,36 @@ EOF
 	# the same finding as mutua audit on that store
 	run mutua --home "${H[1]}" --json audit
 	[[ $output == *"\"seq\":$seq,\"rule\":\"lending\""* ]]
+}
+
+# audit_answered: the auditor's summary answers 200 (the audit has run)
+audit_answered() {
+	run curl_json GET "$U/api/audit"
+	[ "${lines[0]}" = 200 ]
+}
+
+@test "the auditor's summary's wait: a request waits web_audit_wait for a running audit, then is told to come back (503); the next one does not start another; the result once it has run" {
+	command -v curl >/dev/null || skip "no curl"
+	# a wait of 0: the request is answered before the audit it started ends
+	start_web 1 "web_audit_wait = 0"
+	TOKEN=$(add_person 1 lea@example.org "Léa Martin" borrow)
+	U=${W[1]}
+	for i in 1 2 3; do
+		mutua --home "${H[1]}" offer add --kind room --title "Salle $i" --unit hour \
+			--rate 2 >/dev/null
+	done
+	run curl_json POST "$U/api/setup" "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}"
+	[ "${lines[0]}" = 200 ]
+	run curl_json GET "$U/api/audit"
+	[ "${lines[0]}" = 503 ]
+	[ "$(json_get "${lines[1]}" '$.error')" = "l'audit est toujours en cours" ]
+	[[ $(json_get "${lines[1]}" '$.hint') == *"instant"* ]]
+	# a second request at once: the running audit's answer (503), or its
+	# result kept (it ended meanwhile), never an audit of its own
+	run curl_json GET "$U/api/audit"
+	[ "${lines[0]}" = 503 ] || [ "$(json_get "${lines[1]}" '$.cached')" = 1 ]
+	wait_until 30 audit_answered
+	[ "$(json_get "${lines[1]}" '$.current')" = 1 ]
+	[ "$(json_get "${lines[1]}" '$.audit.ok')" = 1 ]
+	[ "$(json_get "${lines[1]}" '$.cached')" = 1 ]
 }

@@ -89,11 +89,77 @@ static void test_english_kept_french_shown(void **state)
 	err_localise(0);
 }
 
+/* A reason composed into a buffer (err_fmt), then quoted by another one,
+ * itself quoted again: wholly French when shown, wholly English in
+ * err_msg(), whatever the depth and the position of the quote. */
+static void test_nested_reasons(void **state)
+{
+	(void)state;
+	french();
+	char why[160], more[300];
+	err_fmt(why, sizeof why, "the request does not confirm the offer's deposit of %s",
+		"12,00");
+	assert_string_equal(why, "the request does not confirm the offer's deposit of 12,00");
+	assert_string_equal(err_local(why),
+			    "la demande ne confirme pas la caution de 12,00 de l'offre");
+	err_set("'%s': %s", "Camion frigorifique", why);
+	assert_string_equal(err_msg(), "'Camion frigorifique': the request does not confirm "
+				       "the offer's deposit of 12,00");
+	assert_null(strstr(err_msg_local(), "request"));
+	assert_non_null(strstr(err_msg_local(), "Camion frigorifique"));
+	assert_non_null(strstr(err_msg_local(), "la demande ne confirme pas la caution"));
+
+	/* two levels of composition, the inner one at the start of the outer */
+	err_fmt(why, sizeof why, "quantity %lld is above the resource's capacity %lld", 3LL, 1LL);
+	err_fmt(more, sizeof more, "%s: cancel or settle %.12s with its borrower first", why,
+		"0123456789abcdef");
+	assert_string_equal(more, "quantity 3 is above the resource's capacity 1: cancel or "
+				  "settle 0123456789ab with its borrower first");
+	err_set("%s", more);
+	assert_string_equal(err_msg(), more);
+	assert_null(strstr(err_msg_local(), "quantity"));
+	assert_null(strstr(err_msg_local(), "cancel"));
+	assert_non_null(strstr(err_msg_local(), "la quantit\xc3\xa9 3 d\xc3\xa9passe"));
+	assert_non_null(strstr(err_msg_local(), "0123456789ab"));
+
+	/* a composed reason quoted by an untranslated format still shows in
+	 * French; an English format of no catalogue keeps its own words */
+	err_fmt(why, sizeof why, "the delegation does not grant the role %s", "admin");
+	err_set("vote refused: %s", why);
+	assert_string_equal(err_msg(), "vote refused: the delegation does not grant the role admin");
+	assert_string_equal(err_msg_local(),
+			    "vote refused: la d\xc3\xa9l\xc3\xa9gation n'accorde pas le r\xc3\xb4le admin");
+
+	/* a reason of a staff rule read back from a buffer, as web and CLI show it */
+	err_fmt(why, sizeof why, "the delegation was revoked (at place %lld of the member's feed)",
+		4LL);
+	assert_string_equal(err_local(why),
+			    "la d\xc3\xa9l\xc3\xa9gation a \xc3\xa9t\xc3\xa9 r\xc3\xa9voqu\xc3\xa9" "e (\xc3\xa0 la place 4 du fil du membre)");
+
+	/* read back from the store, never composed in this process: known by
+	 * its format, its pieces kept, a quoted reason translated in turn */
+	assert_string_equal(err_local("the delegation does not grant the role lend"),
+			    "la d\xc3\xa9l\xc3\xa9gation n'accorde pas le r\xc3\xb4le lend");
+	err_set("%s", "quantity 5 is above the resource's capacity 2: cancel or settle "
+		      "abcdefabcdef with its borrower first");
+	assert_string_equal(err_msg_local(),
+			    "la quantit\xc3\xa9 5 d\xc3\xa9passe la capacit\xc3\xa9 2 de la ressource"
+			    "\xc2\xa0: annulez ou r\xc3\xa9glez d'abord abcdefabcdef avec son "
+			    "emprunteur");
+	/* a text of no format as it is */
+	assert_string_equal(err_local("some words no format knows at all"),
+			    "some words no format knows at all");
+	/* not localised: as it is */
+	err_localise(0);
+	assert_string_equal(err_local(why), why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_off_by_default),
 		cmocka_unit_test(test_english_kept_french_shown),
+		cmocka_unit_test(test_nested_reasons),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

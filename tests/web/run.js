@@ -332,6 +332,25 @@ async function main() {
     await shots(lea, "proposals");
     await axe(lea, "proposals");
 
+    log("an admin opens an exclusion; a settle with a wrong usage is refused with the CLI's message");
+    await lea.$$eval("details", (ds) => ds.forEach((d) => { d.open = true; }));
+    await axe(lea, "proposal forms");
+    check((await lea.$$eval("#propose-settle input, #propose-settle textarea", (es) => es.map((e) => e.id)))
+      .join(" ") === "gsettle-request gsettle-usage gsettle-forfeit gsettle-reason", "the settle form takes only its fields");
+    const zero = "0".repeat(64);
+    await lea.type("#gsettle-request", zero);
+    await lea.type("#gsettle-usage", "beaucoup");
+    await lea.click("#send-settle");
+    await lea.waitForFunction(() => document.querySelector("#kind-settle .error:not(:empty)"));
+    const refusedUsage = await text(lea, "#kind-settle .error");
+    console.log("# refusal: " + refusedUsage);
+    check(refusedUsage.startsWith("USAGE\u00a0: ") && !/ is | not /.test(refusedUsage), "the usage refused in French, as mutua propose says: " + refusedUsage);
+    await lea.type("#gexclude-member", "N2");
+    await lea.type("#gexclude-reason", "Ne participe plus");
+    await lea.click("#send-exclude");
+    await lea.waitForSelector("#vote-yes");
+    check((await text(lea, "h1")).includes("N2"), "the exclusion's page names N2: " + await text(lea, "h1"));
+
     log("a person without the admin role sees no vote and is refused by the API");
     await bob.goto(`${WEB2}/#proposal/${pid}`, { waitUntil: "networkidle0" });
     await eventually(bob, async () => (await bob.$("#tally")) !== null, "the proposal to reach the owner's node");
