@@ -34,6 +34,7 @@ struct peer_stats {
 	char member[65];
 	char why[16];           /* outbound: "configured", "ring", "chord", "spare" */
 	int outbound, connected;
+	int parked;             /* outbound: not dialled, its node dials us */
 	int64_t last_contact;   /* ms, 0 never */
 	uint64_t received, rejected, sent;
 	char last_error[200];

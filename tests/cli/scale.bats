@@ -183,6 +183,37 @@ all_have() {
 	done
 }
 
+@test "no dial-back: two nodes that dial each other keep one connection, and the other dials again when it goes" {
+	local big small n
+	make_nodes 2
+	for i in 1 2; do printf 'hello_interval = 500\n' >"${H[i]}/mutua.conf"; done
+	if [[ ${ID[1]} > ${ID[2]} ]]; then big=1 small=2; else big=2 small=1; fi
+	start_node 1 --peer "${EP[2]}"
+	start_node 2 --peer "${EP[1]}"
+	# the larger id closes its own connection, the smaller never does
+	wait_log "$big" "dials us too: its connection serves both ways, ours is closed" 20
+	wait_until 10 bash -c "$MUTUA --home '${H[big]}' status | grep -qE ' out .* inbound '"
+	mutua --home "${H[big]}" offer add --kind other --title "Over the one link" >/dev/null
+	mutua --home "${H[small]}" offer add --kind other --title "Back over it" >/dev/null
+	n=$(count_entries "${H[big]}" "${ID[big]}")
+	wait_until 20 has_entries "${H[small]}" "$n" "${ID[big]}"
+	n=$(count_entries "${H[small]}" "${ID[small]}")
+	wait_until 20 has_entries "${H[big]}" "$n" "${ID[small]}"
+	sleep 2
+	# no churn: closed once, and never by the smaller id
+	[ "$(grep -c "dials us too" "$T/$big.log")" -eq 1 ]
+	! grep -q "dials us too" "$T/$small.log"
+	# the smaller goes: the larger dials it again, and is served once it is back
+	stop_daemon "$small"
+	wait_log "$big" "no longer dials us: dialling it again" 20
+	start_node "$small" --peer "${EP[big]}"
+	mutua --home "${H[big]}" offer add --kind other --title "After the return" >/dev/null
+	n=$(count_entries "${H[big]}" "${ID[big]}")
+	wait_until 20 has_entries "${H[small]}" "$n" "${ID[big]}"
+	daemon_alive "$big"
+	daemon_alive "$small"
+}
+
 @test "inbound cap: max_inbound 3, seven nodes dial 3 each; none holds more than 3 inbound, all converge" {
 	local i j n peers
 	make_nodes 7
