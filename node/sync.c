@@ -60,7 +60,6 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define PER_MEMBER_IN 2     /* inbound connections of one member: its node
 			     * and a `mutua sync` */
 #define PENALTY_MS 60000    /* a peer whose message broke a limit */
-#define BUSY_MS 60000       /* a peer that told us it has no room */
 #define MEMORY_LOOK_MS 50   /* how often the heap in use is looked at */
 #define REBIND_MS 100       /* between attempts to listen again */
 #define DRAIN_MAX 256 /* messages handled per socket per poll round */
@@ -1511,9 +1510,9 @@ static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
 					sy->wants[i].src = NULL;
 			peer_close(p);
 			p->connected = p->inflight = p->answered = p->told_ok = 0;
-			p->busy_until = clock_now_ms() + BUSY_MS;
+			p->busy_until = clock_now_ms() + sy->cfg.busy_ms;
 			p->dead_since = clock_now_ms();
-			p->redial_ms = BUSY_MS;
+			p->redial_ms = sy->cfg.busy_ms;
 		}
 	} else if (is_cmd(&f[0], "HELLO") && n == 3) {
 		/* a HELLO on an outbound link: answer with our heads */

@@ -96,6 +96,33 @@ all_have() {
 	for ((i = 1; i <= 6; i++)); do daemon_alive "$i"; done
 }
 
+@test "mutua sync told 'busy' by a full node asks again until the timeout, then says what to do (exit 1); it gets in once a slot is free" {
+	local i
+	make_nodes 3
+	printf 'max_inbound = 1\nmax_peers = 0\nhello_interval = 500\n' >"${H[1]}/mutua.conf"
+	printf 'hello_interval = 500\n' >"${H[2]}/mutua.conf"
+	start_node 1
+	start_node 2 --peer "${EP[1]}"
+	wait_log 2 "appends open" 30
+	wait_until 10 bash -c "$MUTUA --home '${H[1]}' status | grep -q ' in '"
+	# the slot is taken: refused at the end of the timeout, saying what to do
+	run -1 mutua --home "${H[3]}" sync "${EP[1]}" --timeout 4
+	echo "# $output" >&3
+	[[ $output == *"had no room for another connection for 4 s: try again later (--timeout), or sync with another member's node"* ]]
+	# the slot frees while it asks again: it gets in and syncs
+	mutua --home "${H[3]}" offer add --kind other --title "Waited for a slot" >/dev/null
+	(sleep 3 && kill "$(cat "$T/2.pid")") 3>&- &
+	local stopper=$!
+	run mutua --home "${H[3]}" sync "${EP[1]}" --timeout 30
+	wait "$stopper"
+	echo "# $output" >&3
+	[ "$status" -eq 0 ]
+	[[ $output == *"entries received"* ]]
+	n=$(count_entries "${H[3]}" "${ID[3]}")
+	has_entries "${H[1]}" "$n" "${ID[3]}"
+	daemon_alive 1
+}
+
 @test "a start of 16 nodes at once: each dials 7, holds at most 16 connections, lives and converges" {
 	local i n
 	make_nodes 16
