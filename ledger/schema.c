@@ -556,6 +556,9 @@
  *                         committed: the credit limit)
  *   loan_events_request   a loan's steps (every recompute)
  *   votes_proposal        a proposal's votes (every recount)
+ *   votes_counted         (proposal, voter) WHERE counted: a voter's
+ *                         counted vote, one read however many votes it
+ *                         signed (the running tally; version 14)
  *   tallies_proposal      a proposal's tallies (every recount; version 6)
  *   offer_steps_resource  (resource, place): a resource's steps, in order
  *   witnessed_by          (wauthor, feed, seq): what a node witnessed last
@@ -696,7 +699,8 @@
  *  13  web_accounts (webauth.h): node-local
  *  14  witnessed in O(N) rows (its columns anew, other added),
  *      witness_floor.witness and at, witness_mine (node-local) and the
- *      three witness views again (issue 14). Filled by a refold
+ *      three witness views again; the index votes_counted (issue 14).
+ *      Filled by a refold
  */
 #include "schema.h"
 
@@ -1016,7 +1020,8 @@ static const char v14_sql[] =
 	" (SELECT w.feed, w.seq, w.witness, w.time, row_number() OVER (PARTITION BY"
 	"  w.feed ORDER BY w.seq DESC, w.time, w.witness) AS r FROM witnessed w"
 	"  WHERE w.other AND w.witness <> coalesce((SELECT member FROM keys"
-	"  WHERE key = w.feed), w.feed)) WHERE r = 1;";
+	"  WHERE key = w.feed), w.feed)) WHERE r = 1;"
+	"CREATE INDEX votes_counted ON votes(proposal, voter) WHERE counted;";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
