@@ -525,10 +525,12 @@
  *
  * witness_mine(wauthor BLOB, feed BLOB, seq INTEGER, wseq INTEGER)
  *   PRIMARY KEY(wauthor, feed). Node-local (version 14; a reindex keeps
- *   it): for each feed, the head the witnesses this node signed with key
- *   wauthor listed last, and the seq of that witness entry
+ *   it): what the witnesses this node signed listed last of each feed
  *   (witness_append, witness_due: what moved since). Empty on a new
  *   store: the first witness lists every feed.
+ *     wauthor   the key the node signed them with
+ *     feed, seq the feed and the head listed last
+ *     wseq      the seq of that witness entry in wauthor's feed
  *
  * backdated(id BLOB PRIMARY KEY, author BLOB, seq INTEGER)
  *   The entries found backdated (their id, and the author and seq of
