@@ -2145,8 +2145,8 @@ static void rebind(struct syncer *sy, int64_t now)
  * When the node of a member we dial also dials us (its inbound connection
  * answered and sends digests), the node of the larger id closes its own
  * and is served by the other's (it parks its peer: not dialled, not
- * failing, so the overlay keeps it); it dials again once that connection
- * is gone. The smaller id never parks, so the two cannot both let go. */
+ * failing, so the overlay keeps it), once nothing is being fetched; it
+ * dials again once that connection is gone. The smaller id never parks, so the two cannot both let go. */
 static void one_link(struct syncer *sy)
 {
 	for (int i = 0; i < sy->npeers; i++) {
@@ -2159,7 +2159,10 @@ static void one_link(struct syncer *sy)
 			    memcmp(q->member, p->member, 32) == 0)
 				in = q;
 		}
-		if (!p->parked && in && memcmp(sy->key->id, p->member, 32) > 0) {
+		/* only once nothing is being fetched: a want's source is not
+		 * taken away mid-fetch (its other link may be the one marked
+		 * bad for a while) */
+		if (!p->parked && in && !sy->nwants && memcmp(sy->key->id, p->member, 32) > 0) {
 			log_msg(LOG_INFO, "peer %s dials us too: its connection serves both ways, "
 				"ours is closed", peer_label(p));
 			for (size_t k = 0; k < sy->nwants; k++)
