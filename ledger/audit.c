@@ -631,13 +631,16 @@ static int check_witnesses(struct audit *a)
 	if (rc != SQLITE_DONE)
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	if (sqlite3_prepare_v2(db,
-			       "SELECT b.author, b.seq, e.type, e.time, w.seq, max(w.time),"
+			       /* the floor below the entry: the latest time another
+				* member witnessed the feed before it, who and at
+				* which head (witness_floor, witness.c) */
+			       "SELECT b.author, b.seq, e.type, e.time, w.at, w.time,"
 			       " coalesce((SELECT name FROM members m WHERE m.id = w.witness), '?')"
 			       " FROM backdated b JOIN entries e ON e.id = b.id"
-			       " JOIN witnessed w ON w.feed = b.author AND w.seq < b.seq"
-			       " AND w.time - ?1 > e.time AND w.witness <> coalesce((SELECT member"
-			       " FROM keys k WHERE k.key = b.author), b.author)"
-			       " GROUP BY b.id"
+			       " JOIN witness_floor w ON w.feed = b.author AND w.seq = (SELECT"
+			       "  max(x.seq) FROM witness_floor x WHERE x.feed = b.author"
+			       "  AND x.seq < b.seq)"
+			       " AND w.at IS NOT NULL AND w.time - ?1 > e.time"
 			       " ORDER BY b.author, b.seq", -1, &st, NULL))
 		return err_set("scratch store: %s", sqlite3_errmsg(db));
 	sqlite3_bind_int64(st, 1, WITNESS_SLACK_MS);

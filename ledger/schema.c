@@ -508,23 +508,47 @@
  *   steps starts (version 6); and its conditions, requires and deposit
  *   (version 9).
  *
- * witnessed(feed BLOB, seq INTEGER, root BLOB, witness BLOB, wauthor BLOB,
- *           wseq INTEGER, time INTEGER)
- *   PRIMARY KEY(feed, seq, wauthor, wseq). One row a head of a witness
- *   entry (witness_fold; version 6).
+ * witnessed(feed BLOB, seq INTEGER, root BLOB, other INTEGER, witness BLOB,
+ *           wauthor BLOB, wseq INTEGER, time INTEGER)
+ *   PRIMARY KEY(feed, other, seq, root). The heads witness entries named
+ *   (witness_fold; version 6), one row a distinct head and class rather
+ *   than one a head of every witness entry (version 17: N witnesses of N
+ *   feeds wrote N^2 rows a round). A row stays while it is the newest
+ *   head of its feed and class, or this node cannot check its root (it
+ *   does not hold the feed that far), or its root differs from this
+ *   node's own copy at that size (feed_roots: the evidence of a fork);
+ *   the others are pruned, so the rows stay O(feeds) whatever the rounds.
  *     feed, seq, root  the head as witnessed: the feed's key, its seq, the
  *                      Merkle tree head over its entries 1..seq
- *     witness          the witnessing member
- *     wauthor, wseq    the witness entry's feed and seq
- *     time             the witness entry's time
+ *     other            1 when the witness is a member other than the
+ *                      feed's own (as the keys held at the fold say)
+ *     witness          the witnessing member of the claim kept: of the
+ *                      claims of this head and class, the first by
+ *                      (time, witness, wauthor, wseq), whatever order
+ *                      they arrived in
+ *     wauthor, wseq    that claim's witness entry: its feed and seq
+ *     time             that witness entry's time
  *
- * witness_floor(feed BLOB, seq INTEGER, time INTEGER)
+ * witness_floor(feed BLOB, seq INTEGER, time INTEGER, witness BLOB,
+ *               at INTEGER)
  *   PRIMARY KEY(feed, seq). One row for each seq at which the feed was
  *   witnessed; time is the latest time a member other than the feed's own
  *   witnessed it at a head <= seq (the smallest integer when none): an
  *   entry past seq claiming a time before time - WITNESS_SLACK_MS is
  *   backdated (witness.h, rule a). An entry's fold finds both that and
- *   whether a root was witnessed at its seq in one lookup.
+ *   whether a root was witnessed at its seq in one lookup. witness and
+ *   at (version 17; NULL when none) are that witness's member and the
+ *   seq it witnessed (the smallest at, then witness, among equal times):
+ *   what the audit names for a backdated entry.
+ *
+ * witness_mine(wauthor BLOB, feed BLOB, seq INTEGER, wseq INTEGER)
+ *   PRIMARY KEY(wauthor, feed). Node-local (version 17; a reindex keeps
+ *   it): what the witnesses this node signed listed last of each feed
+ *   (witness_append, witness_due: what moved since). Empty on a new
+ *   store: the first witness lists every feed.
+ *     wauthor   the key the node signed them with
+ *     feed, seq the feed and the head listed last
+ *     wseq      the seq of that witness entry in wauthor's feed
  *
  * backdated(id BLOB PRIMARY KEY, author BLOB, seq INTEGER)
  *   The entries found backdated (their id, and the author and seq of
@@ -554,9 +578,13 @@
  *   votes_proposal        a proposal's votes (versions 1 to 15; dropped by
  *                         version 16: votes_proposal_voter, whose first
  *                         column is the proposal, serves the same reads)
+ *   votes_counted         (proposal, voter) WHERE counted: a voter's
+ *                         counted vote, one read however many votes it
+ *                         signed (the running tally; version 17)
  *   tallies_proposal      a proposal's tallies (every recount; version 6)
  *   offer_steps_resource  (resource, place): a resource's steps, in order
  *   witnessed_by          (wauthor, feed, seq): what a node witnessed last
+ *                         (versions 6 to 13)
  *   checkpoints_valid     (author, valid, seq): a feed's latest valid
  *                         checkpoint
  *   keys_member           a member's keys (lending_member_seq)
@@ -698,6 +726,10 @@
  *  15  ical_subs (icalsub.h): node-local
  *  16  no index votes_proposal (votes_proposal_voter covers it): 24
  *      bytes less per vote in the file, one B-tree less per vote stored
+ *  17  witnessed in O(N) rows (its columns anew, other added),
+ *      witness_floor.witness and at, witness_mine (node-local) and the
+ *      three witness views again; the index votes_counted (issue 14).
+ *      Filled by a refold
  */
 #include "schema.h"
 
@@ -997,6 +1029,37 @@ static const char v15_sql[] =
 	" resource BLOB, person BLOB, maker BLOB, created INTEGER NOT NULL,"
 	" revoked INTEGER);";
 static const char v16_sql[] = "DROP INDEX IF EXISTS votes_proposal;";
+/* Witnessed heads in O(N) rows, not one a head of every witness entry
+ * (issue 14, witness.c): witnessed keeps one claim a distinct head and
+ * class, pruned once a newer head of the feed is witnessed and this
+ * node's own root at that size agrees; witness_floor says which witness
+ * set its time (the audit's rule a); witness_mine is what this node's
+ * own witnesses listed last (node-local). Filled by a refold. */
+static const char v17_sql[] =
+	"DROP VIEW witnessed_heads; DROP VIEW witness_forks; DROP VIEW witnessed_roots;"
+	"DROP TABLE witnessed;"
+	"CREATE TABLE witnessed(feed BLOB NOT NULL, seq INTEGER NOT NULL,"
+	" root BLOB NOT NULL, other INTEGER NOT NULL, witness BLOB NOT NULL,"
+	" wauthor BLOB NOT NULL, wseq INTEGER NOT NULL, time INTEGER NOT NULL,"
+	" PRIMARY KEY(feed, other, seq, root)) WITHOUT ROWID;"
+	"ALTER TABLE witness_floor ADD COLUMN witness BLOB;"
+	"ALTER TABLE witness_floor ADD COLUMN at INTEGER;"
+	"CREATE TABLE witness_mine(wauthor BLOB NOT NULL, feed BLOB NOT NULL,"
+	" seq INTEGER NOT NULL, wseq INTEGER NOT NULL,"
+	" PRIMARY KEY(wauthor, feed)) WITHOUT ROWID;"
+	"CREATE VIEW witnessed_roots AS"
+	" SELECT feed, seq AS size, root, wauthor AS signer, wseq AS at FROM witnessed"
+	" UNION ALL SELECT author, size, root, author, seq FROM checkpoints WHERE valid"
+	" UNION ALL SELECT feed, size, root, NULL, NULL FROM feed_roots;"
+	"CREATE VIEW witness_forks AS SELECT feed, min(size) AS size FROM"
+	" (SELECT feed, size FROM witnessed_roots GROUP BY feed, size"
+	"  HAVING count(DISTINCT root) > 1) GROUP BY feed;"
+	"CREATE VIEW witnessed_heads AS SELECT feed, seq, witness, time FROM"
+	" (SELECT w.feed, w.seq, w.witness, w.time, row_number() OVER (PARTITION BY"
+	"  w.feed ORDER BY w.seq DESC, w.time, w.witness) AS r FROM witnessed w"
+	"  WHERE w.other AND w.witness <> coalesce((SELECT member FROM keys"
+	"  WHERE key = w.feed), w.feed)) WHERE r = 1;"
+	"CREATE INDEX votes_counted ON votes(proposal, voter) WHERE counted;";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -1017,6 +1080,7 @@ const struct schema_step schema_steps[] = {
 	{14, v14_sql, 0},
 	{15, v15_sql, 0},
 	{16, v16_sql, 0},
+	{17, v17_sql, 1},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

@@ -1,13 +1,15 @@
 /* witness.c - see witness.h.
  *
- * Tables (schema.c): witnessed, one row a head of a witness entry;
- * witness_floor, for rule (a): per feed and witnessed seq h, the latest
+ * Tables (schema.c): witnessed, the heads witnessed, one row a distinct
+ * head still needed (the newest of its feed, or one this node cannot
+ * check or that differs from its own copy: O(feeds) rows, not one a head
+ * of every witness entry); witness_floor, for rule (a): per feed and witnessed seq h, the latest
  * time another member witnessed the feed at a head <= h (a running
  * maximum), so "is this entry backdated" is one indexed lookup however
  * many witnesses a feed has had; backdated, the entries found so;
  * feed_roots, the roots this node computed from its own entries at
  * witnessed sizes (rule c); feed_trees, one frontier per feed (the cost
- * of a root).
+ * of a root); witness_mine, what this node's own witnesses listed last.
  */
 #include "witness.h"
 #include "checkpoint.h"
@@ -94,6 +96,78 @@ static int note_root(struct store *s, const uint8_t *feed, uint64_t size)
 	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
 	sqlite3_bind_blob(st, 3, root, HB, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		return -1;
+	/* the witnessed heads at that size that agree, and are no longer the
+	 * newest of their class, are checked: no need to keep them */
+	st = store_stmt(s, "DELETE FROM witnessed WHERE feed = ?1 AND seq = ?2 AND root = ?3"
+			   " AND seq < (SELECT max(w.seq) FROM witnessed w WHERE w.feed = ?1"
+			   " AND w.other = witnessed.other)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+	sqlite3_bind_blob(st, 3, root, HB, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
+/* One head a witness entry named: kept in witnessed unless it is already
+ * checked (an older head than the newest of its feed and class, whose
+ * root this node's own copy gives too); a newer head prunes the older
+ * ones so checked. Of the claims of one head and class, the row keeps
+ * the first by (time, witness, wauthor, wseq): the same in every order
+ * of arrival, as the rows kept are (each condition only ever turns one
+ * way: a newer head, this node's root at a size). */
+static int claim(struct store *s, const uint8_t *feed, uint64_t seq, const uint8_t *root,
+		 int other, const uint8_t *witness, const struct entry *e)
+{
+	const Mutua__Body *b = e->b;
+	sqlite3_stmt *st = store_stmt(s,
+		"SELECT (SELECT max(seq) FROM witnessed WHERE feed = ?1 AND other = ?2),"
+		" (SELECT root FROM feed_roots WHERE feed = ?1 AND size = ?3)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, other);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
+	int rc = store_step_row(s, st);
+	int have_newest = rc == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	uint64_t newest = have_newest ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	int checked = rc == 1 && sqlite3_column_bytes(st, 1) == HB &&
+		      !memcmp(sqlite3_column_blob(st, 1), root, HB);
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	if (have_newest && seq < newest && checked)
+		return 0;
+	st = store_stmt(s,
+		"INSERT INTO witnessed(feed, seq, root, other, witness, wauthor, wseq, time)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(feed, other, seq, root)"
+		" DO UPDATE SET witness = excluded.witness, wauthor = excluded.wauthor,"
+		" wseq = excluded.wseq, time = excluded.time WHERE (excluded.time,"
+		" excluded.witness, excluded.wauthor, excluded.wseq) < (time, witness, wauthor, wseq)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_blob(st, 3, root, HB, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, other);
+	sqlite3_bind_blob(st, 5, witness, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)b->seq);
+	sqlite3_bind_int64(st, 8, b->time);
+	if (store_step_done(s, st))
+		return -1;
+	if (!have_newest || seq <= newest)
+		return 0;
+	st = store_stmt(s, "DELETE FROM witnessed WHERE feed = ?1 AND other = ?2 AND seq < ?3"
+			   " AND root = (SELECT r.root FROM feed_roots r WHERE r.feed = ?1"
+			   " AND r.size = witnessed.seq)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, other);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
 	return store_step_done(s, st);
 }
 
@@ -112,33 +186,74 @@ int witness_backdated(struct store *s, const uint8_t id[ENTRY_ID_BYTES])
 
 /* A witnessed head h of feed: its floor row exists (its time the floor
  * below it, when the witness is the feed's own member's: other = 0), and
- * another member's witness at time t raises the floor at h and above to
+ * another member's witness w at time t raises the floor at h and above to
  * at least t. The floor at h is the latest time another member witnessed
- * the feed at a head <= h (INT64_MIN none); a row at every witnessed
- * head also tells an entry's fold that a root was witnessed at its seq. */
-static int raise_floor(struct store *s, const uint8_t *feed, uint64_t h, int64_t t, int other)
+ * the feed at a head <= h (INT64_MIN none), with that witness and the
+ * head it witnessed (at; among equal times the smallest at, then
+ * witness: the same in every order); a row at every witnessed head also
+ * tells an entry's fold that a root was witnessed at its seq. */
+#define FLOOR_BETTER(t, at, w)                                                                \
+	"(" t " > time OR (" t " = time AND " at " IS NOT NULL AND (at IS NULL OR " at " < at"    \
+	" OR (" at " = at AND " w " < witness))))"
+static int raise_floor(struct store *s, const uint8_t *feed, uint64_t h, int64_t t,
+		       const uint8_t *w, int other)
 {
-	sqlite3_stmt *st = store_stmt(s,
-		"INSERT INTO witness_floor(feed, seq, time) VALUES (?1, ?2, max(iif(?4, ?3, ?5),"
-		" coalesce((SELECT time FROM witness_floor WHERE feed = ?1 AND seq < ?2"
-		"  ORDER BY seq DESC LIMIT 1), ?5)))"
-		" ON CONFLICT(feed, seq) DO UPDATE SET time = max(time, excluded.time)");
+	/* the floor below h, and the better of it and this witness */
+	sqlite3_stmt *st = store_stmt(s, "SELECT time, witness, at FROM witness_floor"
+					 " WHERE feed = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT 1");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)h);
-	sqlite3_bind_int64(st, 3, t);
-	sqlite3_bind_int(st, 4, other);
-	sqlite3_bind_int64(st, 5, INT64_MIN);
+	int64_t bt = INT64_MIN, bat = 0;
+	uint8_t bw[KEY_ID_BYTES];
+	int below = 0;
+	int rc = store_step_row(s, st);
+	if (rc == 1 && sqlite3_column_type(st, 2) != SQLITE_NULL &&
+	    sqlite3_column_bytes(st, 1) == KEY_ID_BYTES) {
+		below = 1;
+		bt = sqlite3_column_int64(st, 0);
+		bat = sqlite3_column_int64(st, 2);
+		memcpy(bw, sqlite3_column_blob(st, 1), KEY_ID_BYTES);
+	}
+	sqlite3_reset(st);
+	if (rc < 0)
+		return -1;
+	if (other && (!below || t > bt ||
+		      (t == bt && ((int64_t)h < bat ||
+				   ((int64_t)h == bat && memcmp(w, bw, KEY_ID_BYTES) < 0))))) {
+		below = 1;
+		bt = t;
+		bat = (int64_t)h;
+		memcpy(bw, w, KEY_ID_BYTES);
+	}
+	st = store_stmt(s,
+		"INSERT INTO witness_floor(feed, seq, time, witness, at) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT(feed, seq) DO UPDATE SET time = excluded.time,"
+		" witness = excluded.witness, at = excluded.at WHERE "
+		FLOOR_BETTER("excluded.time", "excluded.at", "excluded.witness"));
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)h);
+	sqlite3_bind_int64(st, 3, bt);
+	if (below) {
+		sqlite3_bind_blob(st, 4, bw, KEY_ID_BYTES, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 5, bat);
+	} else {
+		sqlite3_bind_null(st, 4);
+		sqlite3_bind_null(st, 5);
+	}
 	if (store_step_done(s, st) || !other)
 		return other ? -1 : 0;
-	st = store_stmt(s, "UPDATE witness_floor SET time = ?3 WHERE feed = ?1 AND seq > ?2"
-			   " AND time < ?3");
+	st = store_stmt(s, "UPDATE witness_floor SET time = ?3, witness = ?4, at = ?2"
+			   " WHERE feed = ?1 AND seq > ?2 AND " FLOOR_BETTER("?3", "?2", "?4"));
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)h);
 	sqlite3_bind_int64(st, 3, t);
+	sqlite3_bind_blob(st, 4, w, KEY_ID_BYTES, SQLITE_STATIC);
 	return store_step_done(s, st);
 }
 
@@ -252,29 +367,9 @@ int witness_fold(struct store *s, const struct entry *e)
 	for (size_t i = 0; i < b->witness->n_heads; i++) {
 		const Mutua__WitnessedHead *h = b->witness->heads[i];
 		const uint8_t *feed = h->feed.data;
-		sqlite3_stmt *st = store_stmt(s,
-			"INSERT OR IGNORE INTO witnessed(feed, seq, root, witness, wauthor, wseq,"
-			" time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-		if (!st)
-			return -1;
-		sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)h->seq);
-		sqlite3_bind_blob(st, 3, h->root.data, HB, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 4, e->member, KEY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 5, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)b->seq);
-		sqlite3_bind_int64(st, 7, b->time);
-		if (store_step_done(s, st))
-			return -1;
-		/* (c) against this node's own copy, when it reaches that far */
-		uint64_t held;
-		if (store_head(s, feed, &held, NULL))
-			return -1;
-		if (held >= h->seq && note_root(s, feed, h->seq))
-			return -1;
 		/* (a) only another member's witness bounds a feed's times */
-		st = store_stmt(s, "SELECT coalesce((SELECT member FROM keys WHERE key = ?1), ?1)"
-				   " <> ?2");
+		sqlite3_stmt *st = store_stmt(s, "SELECT coalesce((SELECT member FROM keys"
+						 " WHERE key = ?1), ?1) <> ?2");
 		if (!st)
 			return -1;
 		sqlite3_bind_blob(st, 1, feed, KEY_ID_BYTES, SQLITE_STATIC);
@@ -284,7 +379,15 @@ int witness_fold(struct store *s, const struct entry *e)
 		sqlite3_reset(st);
 		if (rc < 0)
 			return -1;
-		if (raise_floor(s, feed, h->seq, b->time, other) ||
+		/* (c) against this node's own copy, when it reaches that far */
+		uint64_t held;
+		if (store_head(s, feed, &held, NULL))
+			return -1;
+		if (held >= h->seq && note_root(s, feed, h->seq))
+			return -1;
+		if (claim(s, feed, h->seq, h->root.data, other, e->member, e))
+			return -1;
+		if (raise_floor(s, feed, h->seq, b->time, e->member, other) ||
 		    (other && mark_after(s, feed, h->seq,
 					 b->time < INT64_MIN + WITNESS_SLACK_MS
 						 ? INT64_MIN : b->time - WITNESS_SLACK_MS)))
@@ -354,7 +457,7 @@ int witness_entry_fold(struct store *s, const struct entry *e)
  * longest ago first: its own feed only for entries other than witnesses. */
 static const char moved_sql[] =
 	"SELECT f.author, f.seq FROM feeds f LEFT JOIN (SELECT feed, max(seq) AS seq,"
-	" max(wseq) AS wseq FROM witnessed WHERE wauthor = ?1 GROUP BY feed) m"
+	" max(wseq) AS wseq FROM witness_mine WHERE wauthor = ?1 GROUP BY feed) m"
 	" ON m.feed = f.author"
 	" WHERE f.seq > coalesce(m.seq, 0) AND (f.author <> ?1 OR EXISTS (SELECT 1"
 	" FROM entries e WHERE e.author = ?1 AND e.seq > coalesce(m.seq, 0)"
@@ -399,6 +502,22 @@ static int append_one(struct store *s, const struct key *k, struct head *h, size
 	b.payload_case = MUTUA__BODY__PAYLOAD_WITNESS;
 	b.witness = &w;
 	rc = store_append(s, k, &b, NULL);
+	/* what k's node listed last of each feed (witness_mine) */
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		sqlite3_stmt *st = store_stmt(s,
+			"INSERT INTO witness_mine(wauthor, feed, seq, wseq) VALUES (?1, ?2, ?3, ?4)"
+			" ON CONFLICT(wauthor, feed) DO UPDATE SET seq = excluded.seq,"
+			" wseq = excluded.wseq");
+		if (!st) {
+			rc = -1;
+			break;
+		}
+		sqlite3_bind_blob(st, 1, k->id, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, h[i].feed, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)h[i].seq);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)b.seq);
+		rc = store_step_done(s, st);
+	}
 out:
 	free(wh);
 	free(ptr);
@@ -497,8 +616,8 @@ int witness_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t now
 	/* when k last witnessed, and whether feeds moved since: by entries
 	 * other than witnesses (busy), or at all */
 	sqlite3_stmt *st = store_stmt(s,
-		"WITH m AS (SELECT feed, max(seq) AS seq FROM witnessed WHERE wauthor = ?1"
-		" GROUP BY feed), f AS (SELECT f.author, f.seq, coalesce(m.seq, 0) AS w"
+		"WITH m AS (SELECT feed, seq FROM witness_mine WHERE wauthor = ?1),"
+		" f AS (SELECT f.author, f.seq, coalesce(m.seq, 0) AS w"
 		" FROM feeds f LEFT JOIN m ON m.feed = f.author)"
 		" SELECT (SELECT max(time) FROM entries WHERE author = ?1 AND type = 'witness'),"
 		" EXISTS (SELECT 1 FROM f WHERE EXISTS (SELECT 1 FROM entries e"

@@ -46,6 +46,15 @@
  *     member, and a real fork shows itself as two entries at one seq as
  *     soon as both branches meet a node.
  *
+ * Rows. A round of N nodes each witnessing N feeds folds N^2 heads on
+ * every node; the table witnessed keeps O(N) of them whatever the rounds:
+ * one claim a distinct head (feed, seq, root) and class (the feed's own
+ * member or another), while it is the newest of its feed and class, or
+ * this node cannot check its root, or its root differs from this node's
+ * own copy (evidence of rule c). The audit's fork lines name one signer a
+ * root (the first by time); its backdated lines, the witness that set the
+ * floor (witness_floor). The signed witness entries all stay in the feeds.
+ *
  * A witness by a node that lags (it did not hold F's newer entries yet)
  * makes those entries look backdated: mutuad only witnesses once its sync
  * with its peers is quiet, and only heads it received (witness_due).

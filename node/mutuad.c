@@ -351,10 +351,11 @@ static void write_status(const char *path, struct syncer *sy, const char *listen
 		json_string(f, ps.endpoint);
 		fputs(",\"why\":", f);
 		json_string(f, ps.outbound ? ps.why : "dialled us");
-		fprintf(f, ",\"direction\":\"%s\",\"connected\":%s,\"last_contact\":%lld,"
+		fprintf(f, ",\"direction\":\"%s\",\"connected\":%s,\"parked\":%s,"
+			   "\"last_contact\":%lld,"
 			   "\"received\":%llu,\"rejected\":%llu,\"sent\":%llu,\"error\":",
 			ps.outbound ? "out" : "in", ps.connected ? "true" : "false",
-			(long long)ps.last_contact, (unsigned long long)ps.received,
+			ps.parked ? "true" : "false", (long long)ps.last_contact, (unsigned long long)ps.received,
 			(unsigned long long)ps.rejected, (unsigned long long)ps.sent);
 		json_string(f, ps.last_error);
 		fputs("}\n", f);

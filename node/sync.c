@@ -60,7 +60,6 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define PER_MEMBER_IN 2     /* inbound connections of one member: its node
 			     * and a `mutua sync` */
 #define PENALTY_MS 60000    /* a peer whose message broke a limit */
-#define BUSY_MS 60000       /* a peer that told us it has no room */
 #define MEMORY_LOOK_MS 50   /* how often the heap in use is looked at */
 #define REBIND_MS 100       /* between attempts to listen again */
 #define DRAIN_MAX 256 /* messages handled per socket per poll round */
@@ -83,6 +82,11 @@ struct peer {
 	int replace_next;                /* the next HEADS is its full list (we
 					  * asked again after a delta failed) */
 	int mark;                        /* scratch for announce_feed */
+	int summed;                      /* inbound: it sent us a digest (a
+					  * node that dials us, not a passing
+					  * `mutua sync`) */
+	int parked;                      /* outbound: not dialled, since its
+					  * node dials us (see one_link) */
 	char why[16];                    /* outbound: why it is dialled */
 	int64_t added;                   /* ms: when it was added */
 	int64_t up_at;                   /* ms: last seen connected */
@@ -95,6 +99,14 @@ struct peer {
 	char last_error[200];
 	struct wire_head *heads;
 	size_t nheads;
+	/* what we told p of our heads, as p keeps them (its view of us):
+	 * every HELLO, HEADS, PUSH, DIFF, DELTA and SAME we sent, in the
+	 * order of the authors. A delta carries only what differs from it,
+	 * an announcement is not sent again; a failed send or a digest that
+	 * does not match makes it unknown (told_ok 0) until heads in full */
+	struct wire_head *told;
+	size_t ntold;
+	int told_ok;
 };
 
 struct want {
@@ -296,6 +308,8 @@ static struct wire_head *our_heads(struct syncer *sy, size_t *n)
 	return l.h;
 }
 
+static void told_all(struct peer *p, const struct wire_head *list, size_t n);
+
 static void send_hello(struct syncer *sy, struct peer *p, const char *cmd)
 {
 	size_t n;
@@ -308,16 +322,22 @@ static void send_hello(struct syncer *sy, struct peer *p, const char *cmd)
 	}
 	for (size_t i = 0; i < n; i++)
 		wire_head_put(heads + i * WIRE_HEAD_SIZE, &list[i]);
-	free(list);
+	int rc;
 	if (strcmp(cmd, "HELLO") == 0) {
 		const void *b[] = {"HELLO", store_fed_id(sy->store), heads};
 		size_t l[] = {5, FED_ID_BYTES, hl};
-		send_frames(sy, p, b, l, 3);
+		rc = send_frames(sy, p, b, l, 3);
 	} else {
 		const void *b[] = {"HEADS", heads};
 		size_t l[] = {5, hl};
-		send_frames(sy, p, b, l, 2);
+		rc = send_frames(sy, p, b, l, 2);
 	}
+	/* HELLO and HEADS in full replace p's view of us */
+	if (rc == 0)
+		told_all(p, list, n);
+	else
+		p->told_ok = 0;
+	free(list);
 	p->last_hello = clock_now_ms();
 	free(heads);
 }
@@ -347,6 +367,52 @@ static uint64_t peer_seq(const struct peer *p, const uint8_t *author)
 	return h ? h->seq : 0;
 }
 
+/* What we told p of author's feed (see struct peer), NULL none. */
+static struct wire_head *told_find(const struct peer *p, const uint8_t *author)
+{
+	struct wire_head key;
+	if (!p->told_ok || !p->ntold)
+		return NULL;
+	memcpy(key.author, author, 32);
+	return bsearch(&key, p->told, p->ntold, sizeof *p->told, head_cmp);
+}
+
+/* p now holds all of list (n, in the order of the authors) as our heads. */
+static void told_all(struct peer *p, const struct wire_head *list, size_t n)
+{
+	struct wire_head *copy = malloc((n + 1) * sizeof *copy);
+	free(p->told);
+	p->told = copy;
+	p->ntold = copy ? n : 0;
+	p->told_ok = copy != NULL;
+	if (copy && n)
+		memcpy(copy, list, n * sizeof *copy);
+}
+
+/* p now holds h as our head of its feed. */
+static void told_one(struct peer *p, const struct wire_head *h)
+{
+	if (!p->told_ok)
+		return;
+	struct wire_head *k = told_find(p, h->author);
+	if (k) {
+		*k = *h;
+		return;
+	}
+	struct wire_head *more = realloc(p->told, (p->ntold + 1) * sizeof *more);
+	if (!more) {
+		p->told_ok = 0;
+		return;
+	}
+	size_t at = 0;
+	p->told = more;
+	while (at < p->ntold && head_cmp(&p->told[at], h) < 0)
+		at++;
+	memmove(&p->told[at + 1], &p->told[at], (p->ntold - at) * sizeof *more);
+	p->told[at] = *h;
+	p->ntold++;
+}
+
 /* SUM: the digest of our heads; the peer answers SAME when it holds the
  * same heads, or a full HELLO when not. */
 static void send_sum(struct syncer *sy, struct peer *p)
@@ -364,17 +430,26 @@ static void send_sum(struct syncer *sy, struct peer *p)
 	p->last_hello = clock_now_ms();
 }
 
-/* Our heads that differ from what we know p holds (its heads as it last
- * told us, kept in the order of the authors like ours): what p lacks to
- * know our heads exactly, when its view of us is as exact as ours of it.
- * Written to out (n x WIRE_HEAD_SIZE); returns the bytes written. */
+/* Our heads that p may not know as ours: those that differ from what p
+ * holds (its heads as it last told us: p lacks them, or an announcement
+ * of ours was lost), and those that differ from what we told p (its view
+ * of us, struct peer: p holds them from another peer, but does not know
+ * we do). Both kept in the order of the authors like ours. Without the
+ * second, a head p got elsewhere was left out, p's view of us stayed old,
+ * the digest failed and all heads went again. Written to out
+ * (n x WIRE_HEAD_SIZE); returns the bytes written. */
+static int same_head(const struct wire_head *a, const struct wire_head *b)
+{
+	return a && a->seq == b->seq && memcmp(a->id, b->id, 32) == 0;
+}
+
 static size_t heads_delta(const struct peer *p, const struct wire_head *list, size_t n,
 			  uint8_t *out)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct wire_head *h = head_find(p, list[i].author);
-		if (h && h->seq == list[i].seq && memcmp(h->id, list[i].id, 32) == 0)
+		if (same_head(head_find(p, list[i].author), &list[i]) &&
+		    (!p->told_ok || same_head(told_find(p, list[i].author), &list[i])))
 			continue;
 		wire_head_put(out + k * WIRE_HEAD_SIZE, &list[i]);
 		k++;
@@ -397,10 +472,13 @@ static void send_delta(struct syncer *sy, struct peer *p, const char *cmd)
 	}
 	wire_heads_digest(list, n, d);
 	size_t len = heads_delta(p, list, n, frame);
-	free(list);
 	const void *b[] = {cmd, d, frame};
 	size_t l[] = {strlen(cmd), sizeof d, len};
-	send_frames(sy, p, b, l, 3);
+	if (send_frames(sy, p, b, l, 3) == 0)
+		told_all(p, list, n);
+	else
+		p->told_ok = 0;
+	free(list);
 	p->last_hello = clock_now_ms();
 	free(frame);
 }
@@ -408,6 +486,7 @@ static void send_delta(struct syncer *sy, struct peer *p, const char *cmd)
 /* The peer holds exactly our heads: they become what we know of it. */
 static void adopt_our_heads(struct syncer *sy, struct peer *p, struct wire_head *list, size_t n)
 {
+	told_all(p, list, n);
 	free(p->heads);
 	p->heads = list;
 	p->nheads = n;
@@ -485,6 +564,7 @@ static int push_feed(struct syncer *sy, struct peer *p, const struct wire_head *
 	size_t l[] = {4, sizeof frame, k.len};
 	if (send_frames(sy, p, b, l, 3))
 		return -1;
+	told_one(p, h);
 	p->sent += k.count;
 	sy->sent += k.count;
 	return 0;
@@ -506,9 +586,18 @@ static void announce_feed(struct syncer *sy, const uint8_t *author)
 	/* the pushes first: they carry the entries on; the heads wait */
 	for (int i = 0; i < sy->npeers; i++)
 		sy->peers[i]->mark = sy->peers[i]->connected && push_feed(sy, sy->peers[i], &h) == 0;
-	for (int i = 0; i < sy->npeers; i++)
-		if (sy->peers[i]->connected && !sy->peers[i]->mark)
-			send_frames(sy, sy->peers[i], b, l, 2);
+	for (int i = 0; i < sy->npeers; i++) {
+		struct peer *p = sy->peers[i];
+		if (!p->connected || p->mark)
+			continue;
+		/* told already (an announcement of the same head): not again */
+		if (same_head(told_find(p, author), &h))
+			continue;
+		if (send_frames(sy, p, b, l, 2) == 0)
+			told_one(p, &h);
+		else
+			p->told_ok = 0;
+	}
 }
 
 /* Another process (the CLI) or mutuad's own appends changed the store:
@@ -541,7 +630,13 @@ void syncer_announce(struct syncer *sy)
 			if (len) {
 				const void *b[] = {"HEADS", frame};
 				size_t l[] = {5, len};
-				send_frames(sy, p, b, l, 2);
+				if (send_frames(sy, p, b, l, 2) == 0) {
+					/* a delta of ours: p's view of us is then all of them */
+					if (p->told_ok)
+						told_all(p, heads, n);
+				} else {
+					p->told_ok = 0;
+				}
 			}
 			free(frame);
 		}
@@ -1063,6 +1158,7 @@ static void peer_free(struct syncer *sy, struct peer *p)
 	}
 	peer_close(p);
 	free(p->heads);
+	free(p->told);
 	free(p);
 }
 
@@ -1215,7 +1311,7 @@ int syncer_peer_state(const struct syncer *sy, const uint8_t member[32], int64_t
 	int64_t now = clock_now_ms();
 	if (p->busy_until > now)
 		return 1;
-	if (p->connected)
+	if (p->connected || p->parked)
 		return 0;
 	/* never connected, or down, for longer than the grace */
 	return now - (p->up_at > p->added ? p->up_at : p->added) > grace_ms;
@@ -1281,7 +1377,7 @@ static void penalize(struct syncer *sy, struct peer *p, const char *what)
 			if (sy->wants[i].src == p)
 				sy->wants[i].src = NULL;
 		peer_close(p);
-		p->connected = p->inflight = p->answered = 0;
+		p->connected = p->inflight = p->answered = p->told_ok = 0;
 		p->dead_since = clock_now_ms();
 		p->redial_ms = PENALTY_MS;
 		snprintf(p->last_error, sizeof p->last_error, "broke a limit: %s", what);
@@ -1391,6 +1487,8 @@ static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
 	} else if (is_cmd(&f[0], "FORK") && n == 2) {
 		take_fork(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]));
 	} else if (is_cmd(&f[0], "SUM") && n == 2) {
+		if (!p->outbound)
+			p->summed = 1;
 		take_sum(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), 1);
 	} else if (is_cmd(&f[0], "SAME") && n == 2) {
 		take_sum(sy, p, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), 0);
@@ -1411,10 +1509,10 @@ static void handle(struct syncer *sy, struct peer *p, zmq_msg_t *f, int n)
 				if (sy->wants[i].src == p)
 					sy->wants[i].src = NULL;
 			peer_close(p);
-			p->connected = p->inflight = p->answered = 0;
-			p->busy_until = clock_now_ms() + BUSY_MS;
+			p->connected = p->inflight = p->answered = p->told_ok = 0;
+			p->busy_until = clock_now_ms() + sy->cfg.busy_ms;
 			p->dead_since = clock_now_ms();
-			p->redial_ms = BUSY_MS;
+			p->redial_ms = sy->cfg.busy_ms;
 		}
 	} else if (is_cmd(&f[0], "HELLO") && n == 3) {
 		/* a HELLO on an outbound link: answer with our heads */
@@ -1609,7 +1707,7 @@ static int drain_router(struct syncer *sy)
 			}
 			p->connected = 1;
 			p->last_contact = clock_now_ms();
-			p->answered = 0;
+			p->answered = p->told_ok = 0;
 			take_heads(sy, p, zmq_msg_data(&f[3]), zmq_msg_size(&f[3]), 1);
 			send_hello(sy, p, "HEADS");
 		} else if (p) {
@@ -1661,7 +1759,7 @@ static int drain_monitor(struct syncer *sy, struct peer *p)
 				p->connected = 1;
 				p->refused = 0;
 				p->dead_since = p->redial_ms = 0;
-				p->answered = 0;
+				p->answered = p->told_ok = 0;
 				p->inflight = 0;
 				p->last_error[0] = 0;
 				p->last_contact = clock_now_ms();
@@ -2018,7 +2116,7 @@ static void memory_guard(struct syncer *sy, int64_t now)
 			if (sy->wants[k].src == p)
 				sy->wants[k].src = NULL;
 		peer_close(p);
-		p->connected = p->inflight = p->answered = 0;
+		p->connected = p->inflight = p->answered = p->told_ok = 0;
 		p->dead_since = now;
 		p->redial_ms = REDIAL_MIN_MS;
 	}
@@ -2041,6 +2139,47 @@ static void rebind(struct syncer *sy, int64_t now)
 	}
 	sy->rebind_at = 0;
 	log_msg(LOG_INFO, "listening again on %s", sy->listen_ep);
+}
+
+/* No dial-back: two nodes that dial each other keep one connection.
+ * When the node of a member we dial also dials us (its inbound connection
+ * answered and sends digests), the node of the larger id closes its own
+ * and is served by the other's (it parks its peer: not dialled, not
+ * failing, so the overlay keeps it), once nothing is being fetched; it
+ * dials again once that connection is gone. The smaller id never parks, so the two cannot both let go. */
+static void one_link(struct syncer *sy)
+{
+	for (int i = 0; i < sy->npeers; i++) {
+		struct peer *p = sy->peers[i], *in = NULL;
+		if (!p->outbound)
+			continue;
+		for (int j = 0; j < sy->npeers && !in; j++) {
+			struct peer *q = sy->peers[j];
+			if (!q->outbound && q->connected && q->answered && q->summed &&
+			    memcmp(q->member, p->member, 32) == 0)
+				in = q;
+		}
+		/* only once nothing is being fetched: a want's source is not
+		 * taken away mid-fetch (its other link may be the one marked
+		 * bad for a while) */
+		if (!p->parked && in && !sy->nwants && memcmp(sy->key->id, p->member, 32) > 0) {
+			log_msg(LOG_INFO, "peer %s dials us too: its connection serves both ways, "
+				"ours is closed", peer_label(p));
+			for (size_t k = 0; k < sy->nwants; k++)
+				if (sy->wants[k].src == p)
+					sy->wants[k].src = NULL;
+			peer_close(p);
+			p->connected = p->inflight = p->answered = p->told_ok = 0;
+			p->dead_since = 0;
+			p->parked = 1;
+		} else if (p->parked && !in) {
+			log_msg(LOG_INFO, "peer %s no longer dials us: dialling it again",
+				peer_label(p));
+			p->parked = 0;
+			p->redial_ms = 0;
+			peer_redial(sy, p);
+		}
+	}
 }
 
 int syncer_poll(struct syncer *sy, int timeout_ms)
@@ -2111,11 +2250,14 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 			syncer_announce(sy);
 	}
 
+	one_link(sy);
 	int64_t now = clock_now_ms();
 	for (int i = sy->npeers - 1; i >= 0; i--) {
 		struct peer *p = sy->peers[i];
-		if (p->connected)
+		if (p->connected || p->parked)
 			p->up_at = now;
+		if (p->parked)
+			continue;
 		if (p->outbound && p->connected && now - p->last_contact > 3 * (int64_t)sy->cfg.hello_ms) {
 			/* no answer to the last three digests: the link is dead
 			 * whatever TCP says (ZMTP heartbeats are off, see
@@ -2176,6 +2318,7 @@ void syncer_peer_stats(const struct syncer *sy, int i, struct peer_stats *out)
 	snprintf(out->why, sizeof out->why, "%s", p->outbound ? p->why : "");
 	out->outbound = p->outbound;
 	out->connected = p->connected;
+	out->parked = p->parked;
 	out->last_contact = p->last_contact;
 	out->received = p->received;
 	out->rejected = p->rejected;

@@ -25,8 +25,12 @@ struct sync_config {
 	int request_ms;     /* a GET unanswered this long is asked again */
 	int max_memory_mb;  /* heap in use beyond which every connection is
 			     * closed and made again (0: never) */
+	int busy_ms;        /* a peer that said it has no room for us is
+			     * dialled again after this long (a node: a
+			     * minute, the overlay dials another meanwhile;
+			     * `mutua sync`: a few seconds, it has no other) */
 };
-#define SYNC_CONFIG_DEFAULT {2048, 4, 9, 10000, 10000, 256}
+#define SYNC_CONFIG_DEFAULT {2048, 4, 9, 10000, 10000, 256, 60000}
 
 struct peer_stats {
 	char name[160];
@@ -34,6 +38,7 @@ struct peer_stats {
 	char member[65];
 	char why[16];           /* outbound: "configured", "ring", "chord", "spare" */
 	int outbound, connected;
+	int parked;             /* outbound: not dialled, its node dials us */
 	int64_t last_contact;   /* ms, 0 never */
 	uint64_t received, rejected, sent;
 	char last_error[200];

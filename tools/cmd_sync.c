@@ -24,6 +24,7 @@
 
 #define SYNC_TIMEOUT_DEFAULT 30
 #define QUIET_DONE_MS 1000
+#define SYNC_BUSY_MS 2000 /* a node with no room for us is asked again */
 
 int cmd_sync(struct ctx *c, int argc, char **argv)
 {
@@ -54,7 +55,12 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 	if (memcmp(member, c->me, 32) == 0)
 		return fail(EXIT_USAGE, "'%s' is this node itself", argv[optind]);
 	log_threshold = LOG_ERROR;
-	struct syncer *sy = syncer_new(c->store, c->key, NULL);
+	/* a full node ("busy") is asked again every few seconds until the
+	 * timeout, not after the minute a node waits */
+	struct sync_config cfg = SYNC_CONFIG_DEFAULT;
+	cfg.busy_ms = SYNC_BUSY_MS;
+	struct syncer *sy = syncer_new(c->store, c->key, &cfg);
+	int told_busy = 0;
 	if (!sy || syncer_add_peer(sy, member, endpoint)) {
 		syncer_destroy(&sy);
 		return fail_err(EXIT_REFUSED, NULL);
@@ -73,6 +79,14 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 		    strstr(syncer_refusal(sy, 0), "refused our key")) {
 			fail(EXIT_REFUSED, "%s refused us: %s", endpoint, syncer_refusal(sy, 0));
 			goto out;
+		}
+		if (!ps.connected && !told_busy && syncer_refusal(sy, 0) &&
+		    strncmp(syncer_refusal(sy, 0), "busy", 4) == 0) {
+			told_busy = 1;
+			if (isatty(2))
+				fprintf(stderr, _("mutua: %s has no room for another connection now: "
+						"asking again until the timeout (%llu s)\n"),
+					endpoint, (unsigned long long)timeout);
 		}
 		if (syncer_quiet(sy)) {
 			if (syncer_in_step(sy, 0)) {
@@ -97,6 +111,10 @@ int cmd_sync(struct ctx *c, int argc, char **argv)
 		if (ps.connected)
 			fail(EXIT_REFUSED, "sync with %s did not finish within %llu s", endpoint,
 			     (unsigned long long)timeout);
+		else if (why && strncmp(why, "busy", 4) == 0)
+			fail(EXIT_REFUSED, "%s had no room for another connection for %llu s: "
+			     "try again later (--timeout), or sync with another member's node",
+			     endpoint, (unsigned long long)timeout);
 		else
 			fail(EXIT_REFUSED, "could not reach %s within %llu s%s%s", endpoint,
 			     (unsigned long long)timeout, why ? ": " : "", why ? why : "");

@@ -14,7 +14,9 @@
 #
 # Knobs: SCALE_N, SCALE_IDLE_S (idle measure, 10 s), SCALE_HISTORY
 # (entries in member 1's feed before the new member starts, 2000),
-# SCALE_ENTRIES (new entries timed, 5). Everything runs in a temporary
+# SCALE_ENTRIES (new entries timed, 5), SCALE_WITNESS_S (witness_every of
+# every node, seconds: 30 brings two witness rounds into a 90 s window;
+# default the node's own, 300). Everything runs in a temporary
 # folder removed at the end; every daemon started here is stopped on exit.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
@@ -26,6 +28,7 @@ NS=${SCALE_N:-10 30 100}
 IDLE_S=${SCALE_IDLE_S:-10}
 HIST=${SCALE_HISTORY:-2000}
 ENTRIES=${SCALE_ENTRIES:-5}
+WITNESS_S=${SCALE_WITNESS_S:-}
 for f in "$MUTUA" "$MUTUAD" "$TOOLS/mkfeed" "$TOOLS/overlaysim"; do
 	[ -x "$f" ] || { echo "bench-scale: $f is missing: run 'make all tests'" >&2; exit 2; }
 done
@@ -52,6 +55,10 @@ tcp_established() {
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 count() { sqlite3 -cmd '.timeout 5000' "$1/store.db" "SELECT count(*) FROM entries" 2>/dev/null || echo 0; }
+# rows of the derived table of witnessed heads, and the store's WAL (kB)
+wrows() { sqlite3 -cmd '.timeout 5000' "$1/store.db" "SELECT count(*) FROM witnessed" 2>/dev/null || echo 0; }
+wal_kb() { local b; b=$(stat -c %s "$1/store.db-wal" 2>/dev/null || echo 0); echo $((b / 1024)); }
+db_kb() { local b; b=$(stat -c %s "$1/store.db" 2>/dev/null || echo 0); echo $((b / 1024)); }
 # pct P values...: the P-th percentile (nearest rank)
 pct() { local p=$1; shift; printf '%s\n' "$@" | sort -n | awk -v p="$p" '{v[NR]=$1} END {i=int((NR*p+99)/100); if(i<1)i=1; print v[i]}'; }
 
@@ -67,7 +74,7 @@ witnesses() { cat "$@" 2>/dev/null | grep -c "witness of .* appended"; }
 # memory over SECS, then ENTRIES new entries timed to every node; one row
 measure() {
 	local n=$1 d=$2 phase=$3 secs=$4 i m
-	local c0=() c1=() b0 b1 cpu=() conns=() rss=() w0 w1 hz la
+	local c0=() c1=() b0 b1 cpu=() conns=() rss=() w0 w1 hz la rows=() wal=() dbs=()
 	hz=$(getconf CLK_TCK)
 	say "N=$n: idle $secs s ($phase the witness rounds)"
 	w0=$(witnesses "$d"/*.log)
@@ -86,6 +93,9 @@ measure() {
 		# established (state 01), not libzmq's own pipes nor the listener
 		conns+=("$(tcp_established "${pids[i]}")")
 		rss+=("$(awk '/^VmRSS/ {print $2}' "/proc/${pids[i]}/status" 2>/dev/null || echo 0)")
+		rows+=("$(wrows "$d/$i")")
+		wal+=("$(wal_kb "$d/$i")")
+		dbs+=("$(db_kb "$d/$i")")
 	done
 	local traffic
 	traffic=$(awk -v a="$b0" -v b="$b1" -v s="$secs" -v n="$n" \
@@ -113,11 +123,12 @@ measure() {
 	p50=$(pct 50 "${delays[@]}")
 	p99=$(pct 99 "${delays[@]}")
 	[ "$phase" = before ] && P50_BEFORE=$p50
-	ROWS+=("$(printf '| %d | %s (%d s, %d witness entries) | %s–%s (median %s) | %s %% (max %s) | %s B/s | %s / %s ms | %s ms | | %s kB | %d/%d | %s |' \
+	ROWS+=("$(printf '| %d | %s (%d s, %d witness entries) | %s–%s (median %s) | %s %% (max %s) | %s B/s | %s / %s ms | %s ms | | %s kB | %s rows, WAL %s kB, store %s kB | %d/%d | %s |' \
 		"$n" "$phase" "$secs" "$((w1 - w0))" \
 		"$(pct 0 "${conns[@]}")" "$(pct 100 "${conns[@]}")" "$(pct 50 "${conns[@]}")" \
 		"$(pct 50 "${cpu[@]}")" "$(pct 100 "${cpu[@]}")" "$traffic" "$p50" "$p99" "$CONV" \
-		"$(pct 50 "${rss[@]}")" "$ALIVE" "$n" "$la")")
+		"$(pct 50 "${rss[@]}")" "$(pct 50 "${rows[@]}")" "$(pct 50 "${wal[@]}")" \
+		"$(pct 50 "${dbs[@]}")" "$ALIVE" "$n" "$la")")
 }
 
 run_n() {
@@ -129,6 +140,7 @@ run_n() {
 		"$MUTUA" --home "$d/$i" init --name "M$i" --endpoint "tcp://127.0.0.1:${P[i]}" \
 			>"$d/$i.id" || return 1
 		[ "$i" -gt 1 ] && { "$MUTUA" --home "$d/$i" card >"$d/$i.card"; cards+=("$d/$i.card"); }
+		[ -n "$WITNESS_S" ] && echo "witness_every = $WITNESS_S" >>"$d/$i/mutua.conf"
 	done
 	"$MUTUA" --home "$d/1" federation create --name Grand --out "$d/genesis.txt" \
 		"${cards[@]}" >/dev/null || return 1
@@ -190,7 +202,7 @@ run_n() {
 	local mean_hops
 	mean_hops=$("$TOOLS/overlaysim" "$n" | sed -n 's/.*mean hops \([0-9.]*\).*/\1/p')
 	[ "$n" -ge 30 ] && HOP_MS=$(awk -v p="$P50_BEFORE" -v h="$mean_hops" 'BEGIN {printf "%.1f", p / h}')
-	ROWS+=("$(printf '| %d | new member | | | | | | %s ms (%d entries) | | %d/%d | |' \
+	ROWS+=("$(printf '| %d | new member | | | | | | %s ms (%d entries) | | | %d/%d | |' \
 		"$n" "$((tn1 - tn0))" "$total" "$alive" "$n")")
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
@@ -207,8 +219,8 @@ done
 echo
 echo "Real daemons on loopback ($(nproc) cores; load = 1-min load average when idle was measured):"
 echo
-echo "| N | window | connections per node (at the end of the window) | idle CPU per node (median) | idle traffic per node | new entry at every node p50 / p99 | all nodes hold the whole history from a start | new member holds the whole history | RSS per node (median) | nodes alive | load (start→end) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| N | window | connections per node (at the end of the window) | idle CPU per node (median) | idle traffic per node | new entry at every node p50 / p99 | all nodes hold the whole history from a start | new member holds the whole history | RSS per node (median) | witnessed rows, WAL and store per node (median, at the end of the window) | nodes alive | load (start→end) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "The overlay of the same code (tests/tools/overlaysim), hops times ${HOP_MS:-20} ms a hop (measured above):"

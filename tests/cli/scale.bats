@@ -96,6 +96,33 @@ all_have() {
 	for ((i = 1; i <= 6; i++)); do daemon_alive "$i"; done
 }
 
+@test "mutua sync told 'busy' by a full node asks again until the timeout, then says what to do (exit 1); it gets in once a slot is free" {
+	local i
+	make_nodes 3
+	printf 'max_inbound = 1\nmax_peers = 0\nhello_interval = 500\n' >"${H[1]}/mutua.conf"
+	printf 'hello_interval = 500\n' >"${H[2]}/mutua.conf"
+	start_node 1
+	start_node 2 --peer "${EP[1]}"
+	wait_log 2 "appends open" 30
+	wait_until 10 bash -c "$MUTUA --home '${H[1]}' status | grep -q ' in '"
+	# the slot is taken: refused at the end of the timeout, saying what to do
+	run -1 mutua --home "${H[3]}" sync "${EP[1]}" --timeout 4
+	echo "# $output" >&3
+	[[ $output == *"had no room for another connection for 4 s: try again later (--timeout), or sync with another member's node"* ]]
+	# the slot frees while it asks again: it gets in and syncs
+	mutua --home "${H[3]}" offer add --kind other --title "Waited for a slot" >/dev/null
+	(sleep 3 && kill "$(cat "$T/2.pid")") 3>&- &
+	local stopper=$!
+	run mutua --home "${H[3]}" sync "${EP[1]}" --timeout 30
+	wait "$stopper"
+	echo "# $output" >&3
+	[ "$status" -eq 0 ]
+	[[ $output == *"entries received"* ]]
+	n=$(count_entries "${H[3]}" "${ID[3]}")
+	has_entries "${H[1]}" "$n" "${ID[3]}"
+	daemon_alive 1
+}
+
 @test "a start of 16 nodes at once: each dials 7, holds at most 16 connections, lives and converges" {
 	local i n
 	make_nodes 16
@@ -181,6 +208,37 @@ all_have() {
 		daemon_alive "$i"
 		! grep -q "heads differ after a delta" "$T/$i.log"
 	done
+}
+
+@test "no dial-back: two nodes that dial each other keep one connection, and the other dials again when it goes" {
+	local big small n
+	make_nodes 2
+	for i in 1 2; do printf 'hello_interval = 500\n' >"${H[i]}/mutua.conf"; done
+	if [[ ${ID[1]} > ${ID[2]} ]]; then big=1 small=2; else big=2 small=1; fi
+	start_node 1 --peer "${EP[2]}"
+	start_node 2 --peer "${EP[1]}"
+	# the larger id closes its own connection, the smaller never does
+	wait_log "$big" "dials us too: its connection serves both ways, ours is closed" 20
+	wait_until 10 bash -c "$MUTUA --home '${H[big]}' status | grep -qE ' out .* inbound '"
+	mutua --home "${H[big]}" offer add --kind other --title "Over the one link" >/dev/null
+	mutua --home "${H[small]}" offer add --kind other --title "Back over it" >/dev/null
+	n=$(count_entries "${H[big]}" "${ID[big]}")
+	wait_until 20 has_entries "${H[small]}" "$n" "${ID[big]}"
+	n=$(count_entries "${H[small]}" "${ID[small]}")
+	wait_until 20 has_entries "${H[big]}" "$n" "${ID[small]}"
+	sleep 2
+	# no churn: closed once, and never by the smaller id
+	[ "$(grep -c "dials us too" "$T/$big.log")" -eq 1 ]
+	! grep -q "dials us too" "$T/$small.log"
+	# the smaller goes: the larger dials it again, and is served once it is back
+	stop_daemon "$small"
+	wait_log "$big" "no longer dials us: dialling it again" 20
+	start_node "$small" --peer "${EP[big]}"
+	mutua --home "${H[big]}" offer add --kind other --title "After the return" >/dev/null
+	n=$(count_entries "${H[big]}" "${ID[big]}")
+	wait_until 20 has_entries "${H[small]}" "$n" "${ID[big]}"
+	daemon_alive "$big"
+	daemon_alive "$small"
 }
 
 @test "inbound cap: max_inbound 3, seven nodes dial 3 each; none holds more than 3 inbound, all converge" {

@@ -95,6 +95,11 @@
  *       prints one line per FILE: "added", "duplicate", "fork",
  *       "held: ..." (dated ahead of this clock: not stored), or
  *       "rejected: WHY" with the reason a node logs
+ *   bundletool cost HOME FILE...
+ *       receive, counting the store's work: prints the lines of receive,
+ *       then "cost: S statements, V steps" (the SQLite statements run and
+ *       their virtual machine steps, SQLITE_STMTSTATUS_VM_STEP: a measure
+ *       of the fold's work that the machine's load does not change)
  *   bundletool witness HOME TIME FILE FEED:SEQ[:ROOT]...
  *       signs a witness entry (witness.h) of the heads given (FEED a hex
  *       key, ROOT 64 hex digits; without ROOT, the root of HOME's copy of
@@ -131,6 +136,7 @@
 #include "lending.h"
 #include "staff.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 #include "witness.h"
 
@@ -702,6 +708,50 @@ static int cmd_receive(int argc, char **argv)
 	return rc;
 }
 
+struct cost {
+	unsigned long long statements, steps;
+};
+
+static int count_cost(unsigned type, void *arg, void *p, void *x)
+{
+	struct cost *c = arg;
+	(void)x;
+	if (type == SQLITE_TRACE_PROFILE) {
+		unsigned steps = (unsigned)sqlite3_stmt_status(p, SQLITE_STMTSTATUS_VM_STEP, 1);
+		c->statements++;
+		c->steps += steps;
+		/* BUNDLETOOL_COST_TRACE: each statement's steps, to stderr */
+		if (getenv("BUNDLETOOL_COST_TRACE"))
+			fprintf(stderr, "%u\t%.200s\n", steps, sqlite3_sql(p));
+	}
+	return 0;
+}
+
+static int cmd_cost(int argc, char **argv)
+{
+	char path[4096];
+	struct cost c = {0, 0};
+	snprintf(path, sizeof path, "%s/store.db", argv[2]);
+	struct store *s = store_open(path);
+	if (!s)
+		return die("%s", err_msg());
+	sqlite3_trace_v2(store_db(s), SQLITE_TRACE_PROFILE, count_cost, &c);
+	int rc = 0;
+	for (int i = 3; i < argc && rc == 0; i++) {
+		size_t n;
+		uint8_t *rec = file_read(argv[i], 4 + ENTRY_BODY_MAX + 64, &n);
+		if (!rec)
+			rc = die("%s", err_msg());
+		else if (receive(s, rec, n, 0) < 0)
+			rc = 1;
+		free(rec);
+	}
+	sqlite3_trace_v2(store_db(s), 0, NULL, NULL);
+	printf("cost: %llu statements, %llu steps\n", c.statements, c.steps);
+	store_close(&s);
+	return rc;
+}
+
 static int cmd_step(int argc, char **argv)
 {
 	static const struct {
@@ -1209,6 +1259,8 @@ int main(int argc, char **argv)
 		rc = cmd_sign(argc, argv);
 	else if (argc >= 4 && !strcmp(argv[1], "receive"))
 		rc = cmd_receive(argc, argv);
+	else if (argc >= 4 && !strcmp(argv[1], "cost"))
+		rc = cmd_cost(argc, argv);
 	else if (argc >= 6 && !strcmp(argv[1], "witness"))
 		rc = cmd_witness(argc, argv);
 	else if (argc == 2 && !strcmp(argv[1], "decode"))
@@ -1221,7 +1273,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bundletool list BUNDLE | edit IN OUT OP... | pick BUNDLE N "
 				"FILE | forge HOME FEDERATION SEQ FILE [KEY] | malformed HOME "
 				"FEDERATION SEQ FILE | step HOME TYPE REQUEST [USAGE RATE [ANSWERS [TIME]]] | "
-				"sign HOME TIME FILE KIND ARGS... | receive HOME FILE... | "
+				"sign HOME TIME FILE KIND ARGS... | receive HOME FILE... | cost HOME FILE... | "
 				"witness HOME TIME FILE FEED:SEQ[:ROOT]... | decode [genesis] | "
 				"cards DIR FIRST LAST\n");
 	return rc;

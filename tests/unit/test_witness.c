@@ -325,9 +325,9 @@ static char *state_of(struct store *s)
 		"SELECT id, voter, choice, counted FROM votes ORDER BY id",
 		"SELECT id, state, yes, no, voters FROM proposals ORDER BY id",
 		"SELECT author, seq FROM backdated ORDER BY author, seq",
-		"SELECT feed, seq, root, witness, wauthor, wseq, time FROM witnessed"
-		" ORDER BY feed, seq, wauthor, wseq",
-		"SELECT feed, seq, time FROM witness_floor ORDER BY feed, seq",
+		"SELECT feed, seq, root, other, witness, wauthor, wseq, time FROM witnessed"
+		" ORDER BY feed, other, seq, root",
+		"SELECT feed, seq, time, witness, at FROM witness_floor ORDER BY feed, seq",
 		"SELECT feed, size, root FROM feed_roots ORDER BY feed, size",
 		"SELECT feed, size FROM witness_forks ORDER BY feed",
 		"SELECT member, credits FROM settlements ORDER BY member, loan",
@@ -450,6 +450,11 @@ static void test_conflicting_roots_are_forks_in_every_order(void **state)
 	put_witness(&h, kb, kc, 5, bad, T0 + 4 * MIN);
 	memset(bad, 0xcd, HB);
 	put_witness(&h, ka, kc, 5, bad, T0 + 5 * MIN);
+	/* older and newer true heads of A: B's at 1 and 2 are checked by A's
+	 * own entries and pruned once C witnesses A at 3; C's false root at 2
+	 * stays, as evidence (issue 14: O(feeds) rows) */
+	put_witness(&h, kb, ka, 1, NULL, T0 + 6 * MIN);
+	put_witness(&h, kc, ka, 3, NULL, T0 + 7 * MIN);
 	char *want = NULL;
 	unsigned base = seed_base(0x5eed);
 	printf("# property seed base %u (12 interleavings; MUTUA_TEST_SEED repeats them)\n", base);
@@ -462,6 +467,10 @@ static void test_conflicting_roots_are_forks_in_every_order(void **state)
 					       ka->id), 2);
 			assert_int_equal(q_int(s, "SELECT size FROM witness_forks WHERE feed = ?1",
 					       kc->id), 5);
+			assert_int_equal(q_int(s, "SELECT count(*) FROM witnessed WHERE feed = ?1"
+						  " AND other", ka->id), 2);
+			assert_int_equal(q_int(s, "SELECT seq FROM witnessed_heads WHERE feed = ?1",
+					       ka->id), 3);
 			/* not a cut: the feeds take entries still */
 			assert_int_equal(store_fork_point(s, ka->id, NULL), 0);
 		} else {
@@ -680,6 +689,104 @@ static void test_witness_of_1000_feeds_is_bounded(void **state)
 	tmpdir_remove(&dir);
 }
 
+/* Rounds of witnesses at the size of a federation: N members, each feed
+ * gaining one entry a round, each member's node witnessing every feed
+ * once a round (what a node's store folds when every head moved). The
+ * rows of witnessed stay O(N) whatever the rounds (one a distinct head
+ * still the newest, or a root this node cannot check or that differs
+ * from its own copy); the rows and bytes a round are printed. */
+static void rounds_of(size_t n, int rounds, int64_t *rows_out)
+{
+	char *dir = tmpdir_new(), *p = path_in(dir, "r.db");
+	struct store *s = store_adopted(p, genesis, genesis_len);
+	uint8_t (*feed)[32] = calloc(n, 32), (*root)[HB] = calloc(n, HB);
+	Mutua__WitnessedHead *wh = calloc(n, sizeof *wh), **whp = calloc(n, sizeof *whp);
+	assert_true(feed && root && wh && whp);
+	for (uint32_t i = 0; i < n; i++)
+		crypto_generichash(feed[i], 32, (const uint8_t *)&i, sizeof i, NULL, 0);
+	int64_t rows0 = 0, bytes0 = 0;
+	uint64_t wseq = 1;
+	for (int r = 1; r <= rounds; r++) {
+		assert_int_equal(store_exec(s, "BEGIN"), 0);
+		for (size_t j = 0; j < n; j++)
+			synthetic_feed(s, feed[j], r == 1 ? 0 : (uint64_t)r + 9, (uint64_t)r + 10);
+		assert_int_equal(store_exec(s, "COMMIT"), 0);
+		for (size_t j = 0; j < n; j++) {
+			assert_int_equal(witness_feed_root(s, feed[j], (uint64_t)r + 10, root[j]), 0);
+			mutua__witnessed_head__init(&wh[j]);
+			wh[j].feed.data = feed[j];
+			wh[j].feed.len = 32;
+			wh[j].seq = (uint64_t)r + 10;
+			wh[j].root.data = root[j];
+			wh[j].root.len = HB;
+			whp[j] = &wh[j];
+		}
+		/* each witness in its own transaction, as entries arrive; at
+		 * round 3, witness 1 signs a false root of feed 0 */
+		uint8_t good[HB];
+		memcpy(good, root[0], HB);
+		for (size_t i = 0; i < n; i++) {
+			if (r == 3)
+				root[0][0] = i == 1 ? (uint8_t)(good[0] ^ 1) : good[0];
+			Mutua__Body b = MUTUA__BODY__INIT;
+			Mutua__Witness w = MUTUA__WITNESS__INIT;
+			w.n_heads = n;
+			w.heads = whp;
+			b.payload_case = MUTUA__BODY__PAYLOAD_WITNESS;
+			b.witness = &w;
+			b.author.data = feed[i];
+			b.author.len = 32;
+			b.seq = wseq++;
+			b.time = T0 + r * WITNESS_EVERY_MS + (int64_t)i;
+			struct entry e = {0};
+			e.b = &b;
+			memcpy(e.member, feed[i], 32);
+			randombytes_buf(e.id, sizeof e.id);
+			assert_int_equal(store_exec(s, "BEGIN"), 0);
+			if (witness_fold(s, &e))
+				fail_msg("witness_fold: %s", err_msg());
+			assert_int_equal(store_exec(s, "COMMIT"), 0);
+		}
+		int64_t rows = q_int(s, "SELECT count(*) FROM witnessed", NULL);
+		int64_t bytes = q_int(s, "SELECT page_count * page_size FROM pragma_page_count,"
+					 " pragma_page_size", NULL);
+		if (r == 1 || r == rounds)
+			printf("# N = %zu, round %d: witnessed %lld rows (+%lld), floor %lld,"
+			       " roots %lld; store %lld kB (+%lld kB)\n", n, r, (long long)rows,
+			       (long long)(rows - rows0),
+			       (long long)q_int(s, "SELECT count(*) FROM witness_floor", NULL),
+			       (long long)q_int(s, "SELECT count(*) FROM feed_roots", NULL),
+			       (long long)bytes / 1024, (long long)(bytes - bytes0) / 1024);
+		rows0 = rows;
+		bytes0 = bytes;
+	}
+	*rows_out = rows0;
+	/* the false root stays, as evidence: a fork of feed 0 at size 13 */
+	assert_int_equal(q_int(s, "SELECT count(*) FROM witnessed WHERE feed = ?1 AND seq = 13",
+			       feed[0]), 1);
+	assert_int_equal(q_int(s, "SELECT size FROM witness_forks WHERE feed = ?1", feed[0]), 13);
+	assert_int_equal(q_int(s, "SELECT count(*) FROM witness_forks", NULL), 1);
+	store_close(&s);
+	free(feed);
+	free(root);
+	free(wh);
+	free(whp);
+	tmpdir_remove(&dir);
+	free(p);
+}
+
+static void test_witness_rows_stay_linear(void **state)
+{
+	(void)state;
+	int64_t rows30, rows60;
+	rounds_of(30, 10, &rows30);
+	rounds_of(60, 10, &rows60);
+	/* one newest head a feed and witness class (another member's, or
+	 * the feed's own member's): at most 2 N */
+	assert_true(rows30 <= 2 * 30 + 1);
+	assert_true(rows60 <= 2 * 60 + 1);
+}
+
 /* The root of a 100 000-entry feed from scratch, then again 100 entries
  * later (from the frontier kept), both equal to merkle_root's; timed. */
 static void test_root_of_a_long_feed_is_incremental(void **state)
@@ -777,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_backdated_loan_step_without_effect_in_every_order),
 		cmocka_unit_test(test_conflicting_roots_are_forks_in_every_order),
 		cmocka_unit_test(test_witness_of_1000_feeds_is_bounded),
+		cmocka_unit_test(test_witness_rows_stay_linear),
 		cmocka_unit_test(test_root_of_a_long_feed_is_incremental),
 	};
 	return cmocka_run_group_tests_name("witness", tests, group_setup, group_teardown);
