@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STMT_CACHE 96 /* room for every statement of the store's modules and mutuad */
+#define STMT_CACHE 192 /* room for every statement of the store's modules and mutuad */
 
 struct store {
 	sqlite3 *db;
