@@ -1000,7 +1000,15 @@ int store_appends_held(struct store *s, int64_t *until)
  * state depends on it: what is stored folds the same everywhere. A node
  * never signs past it (store_append); a patched node's feed stops there
  * on every node, until the federation raises the budget. An operator can
- * stop taking a member's feeds too (store_feed_stop). */
+ * stop taking a member's feeds too (store_feed_stop).
+ *
+ * The budget is the member's, not its key's: the window also counts the
+ * entries of the member's earlier feeds (up to where each was rotated or
+ * cut) timed after the window's start, later ones included, so that a
+ * rotation does not open a fresh budget (nor a new feed dated back
+ * escape it). A new key is known only from its rotation, the old feed's
+ * last entry, or a passed rekey, so those entries are held already and
+ * every node counts the same. */
 #define BUDGET_WINDOW_MS 86400000LL
 
 static sqlite3_stmt *at_seq(struct store *s, const char *sql, const uint8_t *author,
@@ -1028,7 +1036,56 @@ struct window {
 	uint64_t last;       /* and ends at seq last */
 	const struct entry *batch; /* seqs head + 1 ...: not stored yet */
 	int64_t n, bytes, max_n, max_bytes;
+	/* the member's earlier feeds' entries in the window, by time: those
+	 * from prev_lo on are counted in n and bytes */
+	int64_t (*prev)[2]; /* time, size */
+	size_t n_prev, prev_lo;
 };
+
+static void window_close(struct window *w)
+{
+	free(w->prev);
+	w->prev = NULL;
+	w->n_prev = w->prev_lo = 0;
+}
+
+/* The entries of member's earlier feeds (other than author's, up to
+ * where each was rotated or cut) timed after since, in time order. */
+static int window_prev(struct store *s, struct window *w, const uint8_t *member, int64_t since)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT e.time, length(e.body) + length(e.sig)"
+		" FROM keys k JOIN entries e ON e.author = k.key"
+		" AND e.seq <= min(coalesce(k.rotated, 9223372036854775807),"
+		" coalesce(k.cut, 9223372036854775807))"
+		" WHERE k.member = ?1 AND k.key != ?2 AND coalesce(k.rotated, k.cut) IS NOT NULL"
+		" AND e.time > ?3 ORDER BY e.time");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, member, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, w->author, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since);
+	size_t cap = 0;
+	int rc;
+	while ((rc = store_step_row(s, st)) == 1) {
+		if (w->n_prev == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			void *p = realloc(w->prev, ncap * sizeof *w->prev);
+			if (!p) {
+				sqlite3_reset(st);
+				return err_set("out of memory");
+			}
+			w->prev = p;
+			cap = ncap;
+		}
+		w->prev[w->n_prev][0] = sqlite3_column_int64(st, 0);
+		w->prev[w->n_prev][1] = sqlite3_column_int64(st, 1);
+		w->n += 1;
+		w->bytes += w->prev[w->n_prev][1];
+		w->n_prev++;
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
 
 /* The time and size of seq (stored, or in the batch). */
 static int window_entry(struct store *s, const struct window *w, uint64_t seq, int64_t *time,
@@ -1054,9 +1111,10 @@ static int window_entry(struct store *s, const struct window *w, uint64_t seq, i
 						   (unsigned long long)seq);
 }
 
-/* The window of author's feed (held up to head) before an entry at t. */
-static int window_open(struct store *s, struct window *w, const uint8_t *author, uint64_t head,
-		       const struct entry *batch, int64_t t)
+/* The window of member's feed author (held up to head), with its earlier
+ * feeds, before an entry at t. Closed with window_close. */
+static int window_open(struct store *s, struct window *w, const uint8_t *member,
+		       const uint8_t *author, uint64_t head, const struct entry *batch, int64_t t)
 {
 	memset(w, 0, sizeof *w);
 	w->author = author;
@@ -1092,7 +1150,9 @@ static int window_open(struct store *s, struct window *w, const uint8_t *author,
 		w->bytes = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
-	return rc == 1 ? 0 : -1;
+	if (rc != 1)
+		return -1;
+	return window_prev(s, w, member, t - BUDGET_WINDOW_MS);
 }
 
 /* May the next entry (seq, at t, size bytes) be taken? 1 yes (it is then
@@ -1109,6 +1169,11 @@ static int window_take(struct store *s, struct window *w, uint64_t seq, int64_t 
 		w->bytes -= sz;
 		w->lo++;
 	}
+	while (w->prev_lo < w->n_prev && w->prev[w->prev_lo][0] <= t - BUDGET_WINDOW_MS) {
+		w->n--;
+		w->bytes -= w->prev[w->prev_lo][1];
+		w->prev_lo++;
+	}
 	if (w->n + 1 > w->max_n || w->bytes + size > w->max_bytes)
 		return 0;
 	w->n++;
@@ -1122,10 +1187,20 @@ static int window_take(struct store *s, struct window *w, uint64_t seq, int64_t 
 static int64_t window_reopens(struct store *s, struct window *w, int64_t size)
 {
 	int64_t n = w->n, bytes = w->bytes;
-	for (uint64_t seq = w->lo; seq <= w->last; seq++) {
-		int64_t time, sz;
-		if (window_entry(s, w, seq, &time, &sz))
+	uint64_t seq = w->lo;
+	size_t p = w->prev_lo;
+	/* the feed's and the earlier feeds' entries leave in time order */
+	while (seq <= w->last || p < w->n_prev) {
+		int64_t time = 0, sz = 0;
+		if (seq <= w->last && window_entry(s, w, seq, &time, &sz))
 			return 0;
+		if (p < w->n_prev && (seq > w->last || w->prev[p][0] < time)) {
+			time = w->prev[p][0];
+			sz = w->prev[p][1];
+			p++;
+		} else {
+			seq++;
+		}
 		n--;
 		bytes -= sz;
 		if (n + 1 <= w->max_n && bytes + size <= w->max_bytes)
@@ -1308,12 +1383,16 @@ int store_append(struct store *s, const struct key *k, Mutua__Body *b,
 		struct window w;
 		int64_t size = (int64_t)e.body_len + KEY_SIG_BYTES;
 		int take;
-		if (window_open(s, &w, k->id, seq, NULL, b->time) ||
-		    (take = window_take(s, &w, b->seq, b->time, size)) < 0)
+		if (window_open(s, &w, member_id, k->id, seq, NULL, b->time) ||
+		    (take = window_take(s, &w, b->seq, b->time, size)) < 0) {
+			window_close(&w);
 			goto fail;
+		}
+		int64_t reopens = take ? 0 : window_reopens(s, &w, size);
+		window_close(&w);
 		if (!take) {
 			char when[CLOCK_BUF];
-			clock_format(when, window_reopens(s, &w, size));
+			clock_format(when, reopens);
 			err_set("this member has signed its budget of the last 24 hours (%lld "
 				"entries, %lld bytes; the federation's entries-per-day and "
 				"bytes-per-day): appends reopen at %s",
@@ -1441,6 +1520,7 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	size_t i, own_txn = sqlite3_get_autocommit(s->db);
 	uint64_t head;
 	struct feed_head fh;
+	struct window w = {0};
 
 	memcpy(r->author, e[0].b->author.data, KEY_ID_BYTES);
 
@@ -1492,7 +1572,6 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 	size_t start = i, end = i;
 	/* budgets (above): a stopped feed is held whole; else the window of
 	 * its 24 h is opened at the first new entry */
-	struct window w;
 	int budget = s->budget_intake && start < ne, wopen = 0, stopped = 0;
 	int64_t reopens = 0;
 	if (budget && (stopped = store_feed_stopped(s, member_id)) < 0)
@@ -1528,7 +1607,8 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 				int64_t size = (int64_t)e[end].body_len + KEY_SIG_BYTES;
 				int take = !stopped;
 				if (take && !wopen) {
-					if (window_open(s, &w, r->author, head, &e[start], b->time))
+					if (window_open(s, &w, member_id, r->author, head, &e[start],
+							b->time))
 						goto fail;
 					wopen = 1;
 				}
@@ -1582,10 +1662,12 @@ static int insert_run(struct store *s, struct entry *e, size_t ne, int sigs_ok,
 		goto fail;
 	}
 commit:
+	window_close(&w);
 	if (own_txn && store_commit(s, s))
 		goto fail;
 	return store_head(s, r->author, &r->author_seq, NULL);
 fail:
+	window_close(&w);
 	if (own_txn)
 		store_rollback(s, s);
 	return -1;

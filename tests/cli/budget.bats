@@ -3,7 +3,8 @@
 # member's feed past entries-per-day or bytes-per-day is held by a
 # receiving node (not stored, not relayed), which stays responsive while
 # the honest members' entries still flow; mutua status and doctor name the
-# held feed; an operator stops and resumes a member's feeds (mutua feed).
+# held feed; an operator stops and resumes a member's feeds (mutua feed);
+# a rotation does not restart the member's budget.
 # The fold's budgets (open-proposals, reason-max) are in
 # governance_hostile.bats and test_governance.c.
 
@@ -101,4 +102,47 @@ is_held() {
 	wait_until 30 has_entries "${H[2]}" $((n + 1)) "${ID[1]}"
 	run -0 mutua --home "${H[2]}" status
 	[[ $output != *"feeds held"* ]]
+}
+
+@test "a member past its budget rotates its key: its new feed's entries beyond the day's budget are held on every node" {
+	need_tools
+	make_nodes 3
+	# N1, hostile: 1 500 offers of 4 000 bytes (6 MB of the 8 MB a day),
+	# a rotation, then 1 500 more under the new key (a fresh budget if
+	# the window counted per key)
+	run -0 "$MKFEED" "${H[1]}" 1500 4000
+	run -0 --separate-stderr mutua --home "${H[1]}" key rotate
+	local new=$output
+	[ "$new" != "${ID[1]}" ]
+	run "$MKFEED" "${H[1]}" 1500 4000
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(count_entries "${H[1]}" "$new")" = 1500 ]
+	# its own node counts the old feed too: no more appends today
+	run -1 --separate-stderr mutua --home "${H[1]}" offer add --kind other --title "One more"
+	stderr_has "budget of the last 24 hours"
+	local old_n
+	old_n=$(count_entries "${H[1]}" "${ID[1]}")
+	start_node 1
+	start_node 3
+	start_node 2 --peer "${EP[1]}" --peer "${EP[3]}"
+	wait_log 2 "appends open" 30
+	local i got bytes
+	for i in 2 3; do
+		wait_until 90 is_held "${H[i]}" "${ID[1]}"
+		[ "$(count_entries "${H[i]}" "${ID[1]}")" = "$old_n" ]
+		got=$(count_entries "${H[i]}" "$new")
+		bytes=$(sql "${H[i]}" "SELECT sum(length(body) + length(sig)) FROM entries
+			WHERE author IN (X'${ID[1]}', X'$new')")
+		echo "# N$i took $old_n entries of the old feed and $got of the new ($bytes bytes)" >&3
+		[ "$got" -gt 0 ]
+		[ "$got" -lt 1500 ]
+		[ "$bytes" -le 8000000 ]
+		[ "$(sql "${H[i]}" "SELECT lower(hex(author)) || '|' || why || '|' || seq
+			FROM feed_holds WHERE member = X'${ID[1]}'")" = "$new|budget|$((got + 1))" ]
+	done
+	# every node held the new feed at the same seq
+	[ "$(count_entries "${H[2]}" "$new")" = "$(count_entries "${H[3]}" "$new")" ]
+	daemon_alive 2
+	daemon_alive 3
 }

@@ -2,8 +2,9 @@
  *
  * Usage: mkfeed HOME N [DESCRIPTION_BYTES]
  *
- * Goes through the ledger API (store_open, key_load, store_append), so the
- * entries are exactly what the CLI would write: signed, chained, folded.
+ * Goes through the ledger API (store_open, rotate_load, store_append), so
+ * the entries are exactly what the CLI would write (after a rotation, under
+ * the new key, staged or not): signed, chained, folded.
  * Prints "N entries in S s (R entries/s)" on stdout. The key may be sealed
  * (MUTUA_PASSPHRASE). Exit status 0, 1 on a refused append, 2 on usage.
  * The member's own budget (entries-per-day, bytes-per-day) is not kept,
@@ -12,6 +13,7 @@
  */
 #include "entry.h"
 #include "keys.h"
+#include "rotate.h"
 #include "store.h"
 #include "store_int.h"
 #include "util.h"
@@ -52,7 +54,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(path, sizeof path, "%s/key", argv[1]);
-	struct key *k = key_load(path, getenv("MUTUA_PASSPHRASE"));
+	struct rotation rot;
+	struct key *k = rotate_load(s, path, getenv("MUTUA_PASSPHRASE"), &rot);
 	if (!k) {
 		fprintf(stderr, "mkfeed: %s\n", err_msg());
 		store_close(&s);
