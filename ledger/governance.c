@@ -1413,7 +1413,8 @@ static int cmp_id(const void *a, const void *b)
 	return memcmp(a, b, 32);
 }
 
-/* The running tally: a vote on an untallied proposal under the majority
+/* The running tally: a vote on a proposal that no valid tally decides,
+ * cited by none of its tallies (recount_for), under the majority
  * rule, by a member whom the proposal's electorate holds whatever the
  * votes (active, excluded by nobody, not the one it admits), whose
  * proposer is a member within its budget. decide() would give the same
@@ -1517,12 +1518,21 @@ static int tally_vote(struct store *s, const uint8_t *proposal, const struct ent
 }
 
 /* After the fold of an entry on proposal (vote: the vote entry, else
- * NULL): the bounded recount when it suffices (above), else the full. */
+ * NULL): the bounded recount when it suffices (above), else the full.
+ * A vote that no tally of its proposal cites, by a member no exclusion
+ * names, changes neither a tally's verdict nor which tally counts: on a
+ * decided proposal it changes nothing (the count shown is the counting
+ * tally's, of the votes it cites); on one no valid tally decides, what
+ * it changes is what the running tally follows (tally_vote), as on an
+ * untallied one. Neither reads the proposal's other votes: a member
+ * voting again and again after a tally costs each node the same per
+ * vote as before it (governance_hostile.bats, issue 14). */
 static int recount_for(struct store *s, const uint8_t *proposal, const struct entry *vote)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT (SELECT count(*) FROM gov_recount),"
 					 " (SELECT kind = 'settle' FROM proposals WHERE id = ?1),"
-					 " EXISTS (SELECT 1 FROM tallies WHERE proposal = ?1)");
+					 " EXISTS (SELECT 1 FROM tallies WHERE proposal = ?1),"
+					 " (SELECT state != 'open' FROM proposals WHERE id = ?1)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, proposal, 32, SQLITE_STATIC);
@@ -1531,13 +1541,14 @@ static int recount_for(struct store *s, const uint8_t *proposal, const struct en
 	int held = rc == 1 && sqlite3_column_type(st, 1) != SQLITE_NULL;
 	int settle = held && sqlite3_column_int(st, 1);
 	int tallied = rc == 1 && sqlite3_column_int(st, 2);
+	int decided = held && sqlite3_column_int(st, 3);
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
 	if (!fixed)
 		return governance_recount(s);
-	int local = !held || settle || !tallied;
-	if (!local && vote) {
+	int local = !held || settle || !tallied, cited = 0;
+	if (held && tallied && vote) {
 		st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM tally_votes tv JOIN tallies t"
 				   " ON t.id = tv.tally WHERE tv.vote = ?1 AND t.proposal = ?2)"
 				   " OR EXISTS (SELECT 1 FROM proposals WHERE target = ?3"
@@ -1548,14 +1559,18 @@ static int recount_for(struct store *s, const uint8_t *proposal, const struct en
 		sqlite3_bind_blob(st, 2, proposal, 32, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 3, vote->member, 32, SQLITE_STATIC);
 		rc = store_step_row(s, st);
-		local = rc == 1 && !sqlite3_column_int(st, 0);
+		cited = rc != 1 || sqlite3_column_int(st, 0);
 		sqlite3_reset(st);
 		if (rc < 0)
 			return -1;
+		local = local || !cited;
 	}
 	if (!local)
 		return recount_decided(s);
-	if (held && vote && !settle && !tallied && (rc = tally_vote(s, proposal, vote)) != 0) {
+	if (held && vote && tallied && !cited && decided) {
+		/* the counting tally's count stands: nothing to decide again */
+	} else if (held && vote && !settle && !cited &&
+		   (rc = tally_vote(s, proposal, vote)) != 0) {
 		if (rc < 0)
 			return -1;
 	} else if (held && (rc = recount_one(s, proposal)) != 0) {

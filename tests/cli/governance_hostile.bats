@@ -353,7 +353,15 @@ cost() {
 	bt cost "$@" | sed -n 's/^cost: [0-9]* statements, \([0-9]*\) steps$/\1/p'
 }
 
-@test "issue 14: a hostile member's 200 votes on an open proposal cost every node O(1) each; after a tally, figures printed" {
+# pcount HOME PROPOSAL: the proposal's count and decision, and the votes
+# counted, as HOME's store holds them.
+pcount() {
+	sqlite3 "$1/store.db" "SELECT state, lower(hex(tally)), yes, no, voters, eligible,
+		quorum_met, verdict FROM proposals WHERE id = X'$2';
+		SELECT lower(hex(id)) FROM votes WHERE proposal = X'$2' AND counted ORDER BY id"
+}
+
+@test "issue 14: a hostile member's 200 votes on an open proposal cost every node O(1) each, before a tally and after one" {
 	four
 	spread_all
 	local P i c1 c2 c3 c4 files=()
@@ -374,18 +382,75 @@ cost() {
 	c2=$(cost "$B" "${files[@]:150:50}")
 	echo "# 50 votes on an open proposal: $c1 steps (votes 1-50), $c2 steps (151-200)" >&3
 	[ "$c1" -gt 0 ] && [ "$c2" -le $((c1 * 3 / 2)) ]
-	# once a tally of it is held (A's, of no vote), each vote recounts the
-	# proposal (recount_one: a pass over its votes), so the cost grows
-	# with the votes held: printed, not bounded yet
+	# once a tally of it is held (A's, of no vote: the proposal stays
+	# open), a vote no tally cites still moves the running tally alone,
+	# not a recount of the proposal's votes: flat as well
 	bt sign "$A" +0 "$T/t" tally "$P" >/dev/null
 	deliver "$C" "$T/t"
 	c3=$(cost "$C" "${files[@]:0:50}")
 	deliver "$C" "${files[@]:50:100}"
 	c4=$(cost "$C" "${files[@]:150:50}")
 	echo "# the same after a tally: $c3 steps (votes 1-50), $c4 steps (151-200)" >&3
-	[ "$c3" -gt 0 ]
+	[ "$c3" -gt 0 ] && [ "$c4" -le $((c3 * 3 / 2)) ]
+	# and no more than before a tally, give or take
+	[ "$c3" -le $((c1 * 3 / 2)) ]
 	# every home counts D once, its latest vote (no)
 	for h in "$B" "$C"; do
 		[ "$(sqlite3 "$h/store.db" "SELECT count(*) FROM votes WHERE proposal = X'$P' AND counted")" = 1 ]
 	done
+	# the same count whether the tally came before the votes (C) or after
+	# them (B, and D, whose own votes they are), and after a full recount
+	deliver "$B" "$T/t"
+	deliver "$D" "$T/t"
+	[ "$(pcount "$B" "$P")" = "$(pcount "$C" "$P")" ]
+	[ "$(pcount "$D" "$P")" = "$(pcount "$C" "$P")" ]
+	mutua --home "$C" reindex >/dev/null
+	[ "$(pcount "$B" "$P")" = "$(pcount "$C" "$P")" ]
+}
+
+@test "issue 14: after a passing tally, a hostile member's 200 votes cost every node O(1) each and change nothing" {
+	four
+	spread_all
+	local P TA VA VB VC i c1 c2 before files=()
+	P=$(bt sign "$A" +0 "$T/p" set credit-limit 500 | head -1)
+	is_id "$P"
+	deliver "$B" "$T/p"
+	deliver "$C" "$T/p"
+	deliver "$D" "$T/p"
+	VB=$(bt sign "$B" +0 "$T/vb" vote "$P" yes | head -1)
+	VC=$(bt sign "$C" +0 "$T/vc" vote "$P" yes | head -1)
+	deliver "$A" "$T/vb" "$T/vc"
+	VA=$(bt sign "$A" +0 "$T/va" vote "$P" yes | head -1)
+	TA=$(bt sign "$A" +0 "$T/t" tally "$P" "$VA" "$VB" "$VC" | head -1)
+	is_id "$TA"
+	deliver "$B" "$T/vc" "$T/va" "$T/t"
+	[ "$(state "$B" "$P")" = passed ]
+	before=$(pfield "$B" "$P" "state, lower(hex(tally)), yes, no, voters, eligible, quorum_met")
+	# D, hostile, votes 200 times on it after the tally: the count shown is
+	# the tally's, each vote changes nothing and reads none of the others
+	for i in $(seq 1 200); do
+		bt sign "$D" +0 "$T/v$i" vote "$P" $((i % 2 ? "no" : "yes")) >/dev/null
+		files+=("$T/v$i")
+	done
+	c1=$(cost "$B" "${files[@]:0:50}")
+	deliver "$B" "${files[@]:50:100}"
+	c2=$(cost "$B" "${files[@]:150:50}")
+	echo "# 50 votes after a passing tally: $c1 steps (votes 1-50), $c2 steps (151-200)" >&3
+	[ "$c1" -gt 0 ] && [ "$c2" -le $((c1 * 3 / 2)) ]
+	[ "$(pfield "$B" "$P" "state, lower(hex(tally)), yes, no, voters, eligible, quorum_met")" = "$before" ]
+	[ "$(sqlite3 "$B/store.db" "SELECT count(*) FROM votes WHERE proposal = X'$P' AND counted")" = 3 ]
+	[ "$(limit "$B")" = 5.0 ] # 500 hundredths
+	# the full recount of a reindex agrees
+	mutua --home "$B" reindex >/dev/null
+	[ "$(pfield "$B" "$P" "state, lower(hex(tally)), yes, no, voters, eligible, quorum_met")" = "$before" ]
+	[ "$(sqlite3 "$B/store.db" "SELECT count(*) FROM votes WHERE proposal = X'$P' AND counted")" = 3 ]
+	# the same count in other orders: C takes half of D's votes, then the
+	# tally and the votes it cites, then the rest; D has all of its own
+	# before the tally
+	deliver "$C" "${files[@]:0:100}"
+	deliver "$C" "$T/vb" "$T/va" "$T/t"
+	deliver "$C" "${files[@]:100:100}"
+	deliver "$D" "$T/vb" "$T/vc" "$T/va" "$T/t"
+	[ "$(pcount "$C" "$P")" = "$(pcount "$B" "$P")" ]
+	[ "$(pcount "$D" "$P")" = "$(pcount "$B" "$P")" ]
 }
