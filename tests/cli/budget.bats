@@ -45,7 +45,9 @@ is_held() {
 	start_node 3
 	start_node 2 --peer "${EP[1]}" --peer "${EP[3]}"
 	wait_log 2 "appends open" 30
-	wait_until 60 is_held "${H[2]}" "${ID[1]}"
+	# the logs of the three nodes if it does not come (under heavy load a
+	# transfer once took longer than 60 s)
+	wait_until 120 is_held "${H[2]}" "${ID[1]}" || { for f in 1 2 3; do echo "== $f"; grep -v "^$" "$T/$f.log" | tail -25; done >&2; count_entries "${H[2]}" "${ID[1]}" >&2; false; }
 	local got bytes
 	got=$(count_entries "${H[2]}" "${ID[1]}")
 	bytes=$(sql "${H[2]}" "SELECT sum(length(body) + length(sig)) FROM entries WHERE author = X'${ID[1]}'")
