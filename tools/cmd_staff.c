@@ -63,30 +63,6 @@ static char *invitation_of(struct ctx *c, const char *endpoint)
 	return line;
 }
 
-/* The node's web address (mutua.conf's web_listen, node/config.h) into
- * out, "" when the web page is off. */
-static void web_address(const struct ctx *c, char *out, size_t n)
-{
-	char path[4096], line[1024];
-	out[0] = 0;
-	snprintf(path, sizeof path, "%s/mutua.conf", c->home);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof line, f)) {
-		char *p = line + strspn(line, " \t");
-		if (strncmp(p, "web_listen", 10) != 0)
-			continue;
-		p += 10 + strspn(p + 10, " \t");
-		if (*p++ != '=')
-			continue;
-		p += strspn(p, " \t");
-		p[strcspn(p, " \t\r\n#")] = 0;
-		snprintf(out, n, "%s", p);
-	}
-	fclose(f);
-}
-
 /* staff add --web: the node makes the person's key and keeps it sealed
  * under a one-time token for the first sign-in (webauth.h) */
 static int staff_add_web(struct ctx *c, const char *email, const char *lang, const char *name,
@@ -105,7 +81,7 @@ static int staff_add_web(struct ctx *c, const char *email, const char *lang, con
 		return fail(EXIT_REFUSED, "the delegation is made, but its address was not kept: "
 				"%s (run 'mutua staff email %s ADDRESS')", err_msg_local(), name);
 	hex_encode(hex, id, ENTRY_ID_BYTES);
-	web_address(c, where, sizeof where);
+	cli_conf_value(c, "web_listen", where, sizeof where);
 	/* the page's own TLS (web_tls_cert): an https link */
 	char cert[8];
 	cli_conf_value(c, "web_tls_cert", cert, sizeof cert);
