@@ -1728,7 +1728,7 @@ int governance_tally_make(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 			out->t.has_cut = 1;
 		}
 	}
-	/* not before any vote it cites, nor before the deadline when it fails */
+/* not before any vote it cites, nor before the deadline when it fails */
 	if (!c.passed && out->time < p.deadline)
 		out->time = p.deadline;
 	rc = 0;
@@ -1737,6 +1737,28 @@ out:
 	if (rc)
 		governance_tally_free(out);
 	return rc;
+}
+
+uint32_t governance_vote_choice(const char *word)
+{
+	return !word ? 0
+	       : strcmp(word, "yes") == 0     ? VOTE_YES
+	       : strcmp(word, "no") == 0      ? VOTE_NO
+	       : strcmp(word, "abstain") == 0 ? VOTE_ABSTAIN
+					      : 0;
+}
+
+int governance_vote_append(struct store *s, const struct key *k, const uint8_t proposal[32],
+			   uint32_t choice)
+{
+	Mutua__Vote v = MUTUA__VOTE__INIT;
+	Mutua__Body b = MUTUA__BODY__INIT;
+	v.proposal.data = (uint8_t *)proposal;
+	v.proposal.len = 32;
+	v.choice = choice;
+	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
+	b.vote = &v;
+	return store_append(s, k, &b, NULL);
 }
 
 int governance_tally_append(struct store *s, const struct key *k,

@@ -105,6 +105,13 @@ int governance_tally_make(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 			  int passing_only, int64_t now, struct gov_tally *out);
 void governance_tally_free(struct gov_tally *t);
 
+/* VOTE_YES, VOTE_NO or VOTE_ABSTAIN for "yes", "no", "abstain"; 0 for
+ * anything else. */
+uint32_t governance_vote_choice(const char *word);
+/* Appends k's vote (VOTE_*) on proposal: 0, or -1 refused with the
+ * fold's reason. A staff act the store's hooks hold is attached. */
+int governance_vote_append(struct store *s, const struct key *k, const uint8_t proposal[32],
+			   uint32_t choice);
 /* Appends k's tally of proposal from the votes this node holds, each
  * voter's latest timed by the deadline: 0 appended (its id in id_out,
  * may be NULL), 1 nothing to do when passing_only and the votes do not

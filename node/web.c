@@ -1159,9 +1159,7 @@ static enum MHD_Result api_vote(struct call *c)
 {
 	uint8_t id[32], tid[32];
 	const char *choice = field(c, "choice");
-	uint32_t v = !choice ? 0 : strcmp(choice, "yes") == 0 ? VOTE_YES
-				 : strcmp(choice, "no") == 0 ? VOTE_NO
-				 : strcmp(choice, "abstain") == 0 ? VOTE_ABSTAIN : 0;
+	uint32_t v = governance_vote_choice(choice);
 	if (id_parse(field(c, "id"), id))
 		return send_error(c, 400, _("no such proposal"), NULL);
 	if (!v)
@@ -1169,15 +1167,8 @@ static enum MHD_Result api_vote(struct call *c)
 	enum MHD_Result refused;
 	if (admin_refused(c, &refused))
 		return refused;
-	Mutua__Vote vote = MUTUA__VOTE__INIT;
-	Mutua__Body b = MUTUA__BODY__INIT;
-	vote.proposal.data = id;
-	vote.proposal.len = 32;
-	vote.choice = v;
-	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
-	b.vote = &vote;
 	act_begin(c);
-	int rc = store_append(c->s, c->w->member_key, &b, NULL);
+	int rc = governance_vote_append(c->s, c->w->member_key, id, v);
 	act_end(c);
 	if (rc)
 		return send_refusal(c, 409);

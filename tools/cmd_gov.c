@@ -217,9 +217,7 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	static const char use[] = "mutua vote PROPOSAL yes|no|abstain";
 	if (argc != 3)
 		return usage(use);
-	uint32_t choice = strcmp(argv[2], "yes") == 0	  ? VOTE_YES
-			  : strcmp(argv[2], "no") == 0	  ? VOTE_NO
-			  : strcmp(argv[2], "abstain") == 0 ? VOTE_ABSTAIN : 0;
+	uint32_t choice = governance_vote_choice(argv[2]);
 	if (!choice)
 		return fail(EXIT_USAGE, "vote '%s': say yes, no or abstain", argv[2]);
 	int rc;
@@ -227,14 +225,7 @@ int cmd_vote(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)) ||
 	    (rc = resolve_id(c, "proposal", &view_proposal_ids, argv[1], id)))
 		return rc;
-	Mutua__Vote v = MUTUA__VOTE__INIT;
-	Mutua__Body b = MUTUA__BODY__INIT;
-	v.proposal.data = id;
-	v.proposal.len = 32;
-	v.choice = choice;
-	b.payload_case = MUTUA__BODY__PAYLOAD_VOTE;
-	b.vote = &v;
-	if (store_append(c->store, c->key, &b, NULL))
+	if (governance_vote_append(c->store, c->key, id, choice))
 		return fail_err(EXIT_REFUSED, NULL);
 	/* a vote that passes the proposal closes it: this node's tally */
 	uint8_t tid[32];
