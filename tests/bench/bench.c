@@ -738,6 +738,21 @@ static int64_t scalar(sqlite3 *db, sqlite3_stmt *st)
 	return v;
 }
 
+/* The sync's time and rate under BENCH_PREFIX's name ("sync" unless set:
+ * "join"), said on stderr too; the prefix. */
+static const char *sync_time_figures(double entries, double t)
+{
+	const char *px = getenv("BENCH_PREFIX");
+	char name[64];
+	px = px && *px ? px : "sync";
+	fprintf(stderr, "bench: %s: %.0f entries in %.3f s\n", px, entries, t);
+	snprintf(name, sizeof name, "%s_s", px);
+	figure(name, t, "s", 2);
+	snprintf(name, sizeof name, "%s_entries_per_s", px);
+	figure(name, entries / t, "entries/s", 0);
+	return px;
+}
+
 static int cmd_sync(int argc, char **argv)
 {
 	if (argc < 10 || strcmp(argv[8], "--"))
@@ -780,15 +795,10 @@ static int cmd_sync(int argc, char **argv)
 			(long long)rows, timeout);
 		return 1;
 	}
-	/* BENCH_PREFIX names the figures ("sync" unless set: "join") */
-	const char *px = getenv("BENCH_PREFIX");
+	const char *px = sync_time_figures(entries, t);
 	char name[64];
-	px = px && *px ? px : "sync";
-	fprintf(stderr, "bench: %s: %.0f entries in %.3f s\n", px, entries, t);
 #define FIG(suffix, v, unit, d)                                                  \
 	(snprintf(name, sizeof name, "%s_%s", px, suffix), figure(name, v, unit, d))
-	FIG("s", t, "s", 2);
-	FIG("entries_per_s", entries / t, "entries/s", 0);
 	if (bytes > 0)
 		FIG("mb_per_s", bytes / t / 1e6, "MB/s", 2);
 	/* the figure is the worse of the two daemons; each one's too */
@@ -841,14 +851,7 @@ static int cmd_watch(int argc, char **argv)
 			(long long)rows, timeout);
 		return 1;
 	}
-	const char *px = getenv("BENCH_PREFIX");
-	char name[64];
-	px = px && *px ? px : "sync";
-	fprintf(stderr, "bench: %s: %.0f entries in %.3f s\n", px, entries, t);
-	snprintf(name, sizeof name, "%s_s", px);
-	figure(name, t, "s", 2);
-	snprintf(name, sizeof name, "%s_entries_per_s", px);
-	figure(name, entries / t, "entries/s", 0);
+	sync_time_figures(entries, t);
 	return 0;
 }
 

@@ -687,6 +687,23 @@ static int receive(struct store *s, const uint8_t *rec, size_t n, int quiet)
 	return r.rejected || r.held ? 1 : 0;
 }
 
+/* The records of files[0..n) received in order, as sync does: 0, or 1
+ * at the first that fails. */
+static int receive_files(struct store *s, int n, char **files)
+{
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		size_t len;
+		uint8_t *rec = file_read(files[i], 4 + ENTRY_BODY_MAX + 64, &len);
+		if (!rec)
+			rc = die("%s", err_msg());
+		else if (receive(s, rec, len, 0) < 0)
+			rc = 1;
+		free(rec);
+	}
+	return rc;
+}
+
 static int cmd_receive(int argc, char **argv)
 {
 	char path[4096];
@@ -694,16 +711,7 @@ static int cmd_receive(int argc, char **argv)
 	struct store *s = store_open(path);
 	if (!s)
 		return die("%s", err_msg());
-	int rc = 0;
-	for (int i = 3; i < argc && rc == 0; i++) {
-		size_t n;
-		uint8_t *rec = file_read(argv[i], 4 + ENTRY_BODY_MAX + 64, &n);
-		if (!rec)
-			rc = die("%s", err_msg());
-		else if (receive(s, rec, n, 0) < 0)
-			rc = 1;
-		free(rec);
-	}
+	int rc = receive_files(s, argc - 3, argv + 3);
 	store_close(&s);
 	return rc;
 }
@@ -736,16 +744,7 @@ static int cmd_cost(int argc, char **argv)
 	if (!s)
 		return die("%s", err_msg());
 	sqlite3_trace_v2(store_db(s), SQLITE_TRACE_PROFILE, count_cost, &c);
-	int rc = 0;
-	for (int i = 3; i < argc && rc == 0; i++) {
-		size_t n;
-		uint8_t *rec = file_read(argv[i], 4 + ENTRY_BODY_MAX + 64, &n);
-		if (!rec)
-			rc = die("%s", err_msg());
-		else if (receive(s, rec, n, 0) < 0)
-			rc = 1;
-		free(rec);
-	}
+	int rc = receive_files(s, argc - 3, argv + 3);
 	sqlite3_trace_v2(store_db(s), 0, NULL, NULL);
 	printf("cost: %llu statements, %llu steps\n", c.statements, c.steps);
 	store_close(&s);
