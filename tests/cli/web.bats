@@ -323,3 +323,42 @@ audit_answered() {
 	[ "$(json_get "${lines[1]}" '$.audit.ok')" = 1 ]
 	[ "$(json_get "${lines[1]}" '$.cached')" = 1 ]
 }
+
+@test "a borrower's patched node signs the owner's close (usage 0) and an accept of its own request: the owner's page, its calendar feed and both audits hold; a backdated step is refused by the chain" {
+	BT=$BATS_TEST_DIRNAME/../../build/tests/tools/bundletool
+	start_web 2
+	TOKEN=$(add_person 2 bob@example.org "Bob Durand" lend)
+	TRUCK=$(mutua --home "${H[2]}" offer add --kind vehicle --title Camion --unit day --capacity 1 --rate 10)
+	wait_until 20 knows_offers "${H[1]}" 1
+	R=$(mutua --home "${H[1]}" borrow "$TRUCK" --from 2030-03-02 --to 2030-03-03)
+	wait_until 20 has_entries "${H[2]}" 2 "${ID[1]}"
+	mutua --home "${H[2]}" accept "$R" >/dev/null
+	mutua --home "${H[2]}" handover "$R" >/dev/null
+	wait_until 20 has_entries "${H[1]}" 4 "${ID[2]}"
+	# the borrower's patched node: the owner's step, and an accept of its own request
+	"$BT" step "${H[1]}" close "$R" 0 0
+	"$BT" step "${H[1]}" accept "$R" -1 -1
+	# and one dated 2021, before its own last entry: no store takes it
+	run -1 "$BT" step "${H[1]}" accept "$R" -1 -1 head 1609459200000
+	[[ $output == *"before seq 4's"* ]]
+	wait_until 20 has_entries "${H[2]}" 4 "${ID[1]}"
+	run curl_json POST "${W[2]}/api/setup" "{\"token\":\"$TOKEN\",\"password\":\"long enough 123\"}"
+	[ "${lines[0]}" = 200 ]
+	run curl_json GET "${W[2]}/api/request?id=$R"
+	[ "$(json_get "${lines[1]}" '$.request[0].state')" = handed_over ]
+	[[ $(json_get "${lines[1]}" '$.request[0].can') == *close* ]]
+	# the feed a calendar client reads still shows the loan as it stands
+	url=$(mutua --home "${H[2]}" calendar --subscribe "$TRUCK")
+	curl -fsS "$url" >"$T/feed.ics"
+	grep -q "^SUMMARY:.*Camion" "$T/feed.ics"
+	grep -c '^BEGIN:VEVENT' "$T/feed.ics" | grep -qx 1
+	for h in 1 2; do
+		run -1 --separate-stderr mutua --home "${H[$h]}" audit
+		[[ $output == *"close of request ${R:0:12} ignored"* ]]
+		[[ $output == *"accept of request ${R:0:12} ignored"* ]]
+	done
+	# the loan goes on as the rules say: the borrower returns it, the owner closes it
+	mutua --home "${H[1]}" return "$R" --usage 2 >/dev/null
+	wait_until 20 has_entries "${H[2]}" 5 "${ID[1]}"
+	run -0 mutua --home "${H[2]}" close "$R" --usage 2
+}
