@@ -59,6 +59,8 @@
 
 int fold_clear(struct store *s)
 {
+	if (search_forget_pending(s))
+		return -1;
 	return store_exec(s, "DELETE FROM members; DELETE FROM member_endpoints;"
 			     " DELETE FROM resources; DELETE FROM feeds;"
 			     " DELETE FROM loans; DELETE FROM loan_events;"

@@ -684,6 +684,11 @@
  *     the keys named by an admission (proposals.target of kind admit):
  *     a rotation replayed before the admission arrived may not take
  *     such a key (fold_new_key)
+ *   search_pending(rowid INTEGER PRIMARY KEY, old INTEGER NOT NULL,
+ *                  title, description, location)
+ *     the resources whose row changed in the open transaction, for
+ *     offers_fts (search.c: search_flush hands them to it at the commit):
+ *     old 1 with the values the index holds, 0 for a row it does not
  *
  * ---- versions -----------------------------------------------------------
  *
@@ -1096,4 +1101,6 @@ const char schema_audit_sql[] =
 const char schema_refold_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS refold_void(author BLOB PRIMARY KEY,"
 	" last INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TEMP TABLE IF NOT EXISTS refold_admitted(key BLOB PRIMARY KEY) WITHOUT ROWID";
+	"CREATE TEMP TABLE IF NOT EXISTS refold_admitted(key BLOB PRIMARY KEY) WITHOUT ROWID;"
+	"CREATE TEMP TABLE IF NOT EXISTS search_pending(rowid INTEGER PRIMARY KEY,"
+	" old INTEGER NOT NULL, title, description, location)";

@@ -26,9 +26,17 @@ struct store;
  * Every change of a row is between the two, inside the fold's
  * transaction. Every row is indexed, withdrawn ones too: the listing
  * leaves those out (view_offers). Its rowids are the resources' implicit
- * ones, which a VACUUM may renumber: mutua reindex rebuilds it. 0 or -1. */
+ * ones, which a VACUUM may renumber: mutua reindex rebuilds it. Both only
+ * note the row; the index changes at search_flush. 0 or -1. */
 int search_index_offer(struct store *s, const uint8_t resource[32]);
 int search_unindex_offer(struct store *s, const uint8_t resource[32]);
+
+/* Hands the rows noted since the last flush to the index: store_commit
+ * calls it, inside the transaction, before it commits. 0 or -1. */
+int search_flush(struct store *s);
+
+/* Forgets the rows noted: fold_clear, as it empties the index. 0 or -1. */
+int search_forget_pending(struct store *s);
 
 /* The FTS5 query for words (any text) and place (a location's words),
  * either NULL: malloc'd, or NULL with *empty set when neither has a word;

@@ -332,6 +332,8 @@ int store_commit(struct store *s, const void *owner)
 		return -1;
 	if (sqlite3_get_autocommit(s->db) || (s->outer && !s->owner))
 		return err_set("store: no transaction to commit");
+	if (search_flush(s))
+		return -1; /* still open: the owner rolls it back */
 	if (s->outer) {
 		if (store_exec(s, "RELEASE staff_txn"))
 			return -1;
@@ -487,7 +489,7 @@ struct store *store_open(const char *path)
 	if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 			  " PRAGMA journal_size_limit = 67108864;"
 			  " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF") ||
-	    migrate(s, &refold) || store_exec(s, schema_refold_sql) || load_genesis(s) ||
+	    store_exec(s, schema_refold_sql) || migrate(s, &refold) || load_genesis(s) ||
 	    lending_register_sql(s) || view_register_sql(s) || search_register_sql(s) ||
 	    (refold && s->genesis && store_reindex(s))) {
 		if ((sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_READONLY ||

@@ -684,6 +684,71 @@ static void test_txn_owner(void **state)
 	assert_int_equal(store_hold_appends(f->s1, 0), 0);
 }
 
+/* The index is right when FTS5's own check says it holds every row of
+ * resources as it stands; and words find the offers that hold them. */
+static void assert_index_right(struct store *s)
+{
+	exec(s, "INSERT INTO offers_fts(offers_fts, rank) VALUES ('integrity-check', 1)");
+	assert_int_equal(count(s, "SELECT count(*) FROM temp.search_pending", NULL), 0);
+}
+
+static int64_t found(struct store *s, const char *word)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM offers_fts WHERE offers_fts MATCH '%s'",
+		 word);
+	return count(s, sql, NULL);
+}
+
+/* The search index follows the rows it notes (search.c): many changes of
+ * one offer in one transaction, a transaction rolled back, a savepoint
+ * rolled back inside a committed one, and a reindex. */
+static void test_search_index_follows_rows(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = f->s1;
+	uint8_t a[32], b[32], c[32];
+	assert_int_equal(store_begin(s, ka, "offers"), 0);
+	append_offer(s, ka, "camion benne", 1, a);
+	append_update(s, ka, a, "fourgon");
+	append_update(s, ka, a, "remorque");
+	append_offer(s, ka, "salle", 1, b);
+	/* nothing reaches the index before the commit */
+	assert_int_equal(found(s, "remorque"), 0);
+	assert_int_equal(store_commit(s, ka), 0);
+	assert_index_right(s);
+	assert_int_equal(found(s, "remorque"), 1);
+	assert_int_equal(found(s, "camion"), 0);
+	assert_int_equal(found(s, "fourgon"), 0);
+	/* rolled back: the index keeps what it held */
+	assert_int_equal(store_begin(s, ka, "offers"), 0);
+	append_update(s, ka, b, "chapiteau");
+	append_offer(s, ka, "tracteur", 1, c);
+	store_rollback(s, ka);
+	assert_index_right(s);
+	assert_int_equal(found(s, "salle"), 1);
+	assert_int_equal(found(s, "chapiteau") + found(s, "tracteur"), 0);
+	/* a savepoint rolled back inside a transaction that commits */
+	assert_int_equal(store_begin(s, ka, "offers"), 0);
+	append_update(s, ka, b, "gradins");
+	exec(s, "SAVEPOINT inner");
+	append_update(s, ka, b, "sono");
+	append_offer(s, ka, "barnum", 1, c);
+	exec(s, "ROLLBACK TO inner; RELEASE inner");
+	append_withdraw(s, ka, a);
+	assert_int_equal(store_commit(s, ka), 0);
+	assert_index_right(s);
+	assert_int_equal(found(s, "gradins"), 1);
+	assert_int_equal(found(s, "sono") + found(s, "barnum") + found(s, "salle"), 0);
+	assert_int_equal(found(s, "remorque"), 1); /* withdrawn rows stay indexed */
+	/* the same after a reindex */
+	assert_int_equal(store_reindex(s), 0);
+	assert_index_right(s);
+	assert_int_equal(found(s, "gradins"), 1);
+	assert_int_equal(found(s, "remorque"), 1);
+	assert_int_equal(found(s, "salle") + found(s, "sono"), 0);
+}
+
 /* Denies reading one table (and one column of it, when column is set):
  * an error injected into exactly the statements that read it, which then
  * fail to prepare (SQLITE_AUTH). Setting it expires cached statements. */
@@ -1698,6 +1763,7 @@ int main(void)
 		T(test_hold_appends),
 		T(test_hold_waited),
 		T(test_txn_owner),
+		T(test_search_index_follows_rows),
 		T(test_staff_prepare),
 		T(test_checks_fail_closed),
 		T(test_corrupted_members_fail_closed),
