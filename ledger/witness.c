@@ -453,15 +453,20 @@ int witness_entry_fold(struct store *s, const struct entry *e)
 
 /* ---- the node's own witnesses ----------------------------------------- */
 
-/* The feeds whose head moved since k's last witness of them, witnessed
- * longest ago first: its own feed only for entries other than witnesses. */
+/* The feeds to list (witness_append): those that gained entries other
+ * than witnesses since k last listed them, and those that moved at all
+ * since k listed them at or before ?3 (never listed: since k's last
+ * witness, or ever); witnessed longest ago first. Its own feed only for
+ * entries other than witnesses. */
 static const char moved_sql[] =
-	"SELECT f.author, f.seq FROM feeds f LEFT JOIN (SELECT feed, max(seq) AS seq,"
-	" max(wseq) AS wseq FROM witness_mine WHERE wauthor = ?1 GROUP BY feed) m"
-	" ON m.feed = f.author"
-	" WHERE f.seq > coalesce(m.seq, 0) AND (f.author <> ?1 OR EXISTS (SELECT 1"
-	" FROM entries e WHERE e.author = ?1 AND e.seq > coalesce(m.seq, 0)"
-	" AND e.type <> 'witness'))"
+	"WITH m AS (SELECT feed, seq, wseq FROM witness_mine WHERE wauthor = ?1),"
+	" l AS (SELECT coalesce(max(time), -9223372036854775807) AS t FROM entries"
+	"  WHERE author = ?1 AND type = 'witness')"
+	" SELECT f.author, f.seq FROM feeds f LEFT JOIN m ON m.feed = f.author"
+	" WHERE f.seq > coalesce(m.seq, 0) AND (EXISTS (SELECT 1 FROM entries e"
+	"  WHERE e.author = f.author AND e.seq > coalesce(m.seq, 0) AND e.type <> 'witness')"
+	"  OR (f.author <> ?1 AND coalesce((SELECT time FROM entries w WHERE w.author = ?1"
+	"  AND w.seq = m.wseq), (SELECT t FROM l)) <= ?3))"
 	" ORDER BY coalesce(m.wseq, 0), f.author LIMIT ?2";
 
 struct head {
@@ -524,7 +529,8 @@ out:
 	return rc;
 }
 
-int witness_append(struct store *s, const struct key *k, size_t *heads, size_t *entries)
+int witness_append(struct store *s, const struct key *k, int64_t stale_before, size_t *heads,
+		   size_t *entries)
 {
 	const size_t max = (size_t)WITNESS_HEADS_MAX * WITNESS_ENTRIES_MAX;
 	struct head *h = NULL;
@@ -542,6 +548,7 @@ int witness_append(struct store *s, const struct key *k, size_t *heads, size_t *
 	}
 	sqlite3_bind_blob(st, 1, k->id, KEY_ID_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 3, stale_before);
 	while ((rc = store_step_row(s, st)) == 1)
 		if (sqlite3_column_bytes(st, 0) == KEY_ID_BYTES) {
 			memcpy(h[n].feed, sqlite3_column_blob(st, 0), KEY_ID_BYTES);
@@ -613,29 +620,34 @@ int witness_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t now
 	int forked = store_fork_point(s, author, NULL);
 	if (forked)
 		return forked < 0 ? -1 : 0;
-	/* when k last witnessed, and whether feeds moved since: by entries
-	 * other than witnesses (busy), or at all */
+	/* when k last witnessed (or since, if later), whether feeds gained
+	 * entries other than witnesses since k listed them (busy), and
+	 * whether one moved since k listed it at or before now - idle_ms
+	 * (stale: what witness_append lists besides the busy feeds) */
 	sqlite3_stmt *st = store_stmt(s,
-		"WITH m AS (SELECT feed, seq FROM witness_mine WHERE wauthor = ?1),"
-		" f AS (SELECT f.author, f.seq, coalesce(m.seq, 0) AS w"
-		" FROM feeds f LEFT JOIN m ON m.feed = f.author)"
-		" SELECT (SELECT max(time) FROM entries WHERE author = ?1 AND type = 'witness'),"
+		"WITH m AS (SELECT feed, seq, wseq FROM witness_mine WHERE wauthor = ?1),"
+		" f AS (SELECT f.author, f.seq, coalesce(m.seq, 0) AS w, m.wseq"
+		"  FROM feeds f LEFT JOIN m ON m.feed = f.author),"
+		" l AS (SELECT max(coalesce(max(time), ?2), ?2) AS t FROM entries"
+		"  WHERE author = ?1 AND type = 'witness')"
+		" SELECT (SELECT t FROM l),"
 		" EXISTS (SELECT 1 FROM f WHERE EXISTS (SELECT 1 FROM entries e"
 		"  WHERE e.author = f.author AND e.seq > f.w AND e.type <> 'witness')),"
-		" EXISTS (SELECT 1 FROM f WHERE f.seq > f.w AND f.author <> ?1)");
+		" EXISTS (SELECT 1 FROM f WHERE f.seq > f.w AND f.author <> ?1"
+		"  AND max(coalesce((SELECT time FROM entries x WHERE x.author = ?1"
+		"  AND x.seq = f.wseq), (SELECT t FROM l)), ?2) <= ?3)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 3, now - idle_ms);
 	int rc = store_step_row(s, st);
-	int64_t last = rc == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL
-			       ? sqlite3_column_int64(st, 0) : INT64_MIN;
+	int64_t last = rc == 1 ? sqlite3_column_int64(st, 0) : since;
 	int busy = rc == 1 && sqlite3_column_int(st, 1);
-	int moved = rc == 1 && sqlite3_column_int(st, 2);
+	int stale = rc == 1 && sqlite3_column_int(st, 2);
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
-	if (last < since)
-		last = since;
-	return (busy && every_due(author, now, last, every_ms)) ||
-	       ((busy || moved) && now - last >= idle_ms);
+	return (busy && (every_due(author, now, last, every_ms) || now - last >= idle_ms)) ||
+	       stale;
 }

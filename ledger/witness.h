@@ -5,7 +5,21 @@
  * the seq of its newest entry the author's node held and the RFC 6962
  * tree head over the ids of its entries 1..seq (checkpoint.h). A node
  * signs one from time to time (mutuad: witness_due, witness_append), of
- * the feeds that changed since its previous witness, its own included.
+ * the feeds that gained entries other than witnesses since it last listed
+ * them, its own included; once a day (WITNESS_IDLE_MS), also of the feeds
+ * that moved only by witnesses.
+ *
+ * Traffic. A round of N nodes each listing every feed would carry N^2
+ * heads (85 bytes each) to every node, most of them feeds moved only by
+ * the round's own witnesses: 3.4 MB a round at N = 200. Listed only when
+ * they gained other entries, a round carries N times the feeds that did
+ * work, and the feeds moved by witnesses alone wait for the daily round.
+ * What waits loses nothing of the rules: a root covers every entry up to
+ * its size, so a fork among witnesses shows in the next root listed; a
+ * witness carries no loan, vote or offer, so a backdated one changes
+ * nothing; and the floor of rule (a) of a feed that signed only
+ * witnesses is at most a day old (the daily round) when its next other
+ * entry comes, which cannot claim a time before its feed's previous one.
  *
  * Size. A head packs into at most 85 bytes, so one entry carries at most
  * WITNESS_HEADS_MAX = 512 heads (under 44 KiB of ENTRY_BODY_MAX's 64).
@@ -78,10 +92,9 @@ struct store;
 /* mutuad's schedule (mutua.conf: witness_every, witness_idle): a witness
  * every WITNESS_EVERY_MS while feeds gain entries other than witnesses,
  * at the node's own moment of that period (set by its key: the nodes of a
- * federation do not all sign in the same second), at least every
- * WITNESS_IDLE_MS while any head moved; none when no head moved (a
- * witness lists only the heads that moved). It looks every
- * WITNESS_LOOK_MS. */
+ * federation do not all sign in the same second), and one as soon as a
+ * feed moved since the node listed it WITNESS_IDLE_MS ago or more; none
+ * when no head moved. It looks every WITNESS_LOOK_MS. */
 #define WITNESS_EVERY_MS (5LL * 60 * 1000)
 #define WITNESS_IDLE_MS (24LL * 3600 * 1000)
 #define WITNESS_LOOK_MS 10000
@@ -106,12 +119,16 @@ int witness_backdated(struct store *s, const uint8_t id[ENTRY_ID_BYTES]);
 int witness_feed_root(struct store *s, const uint8_t feed[KEY_ID_BYTES], uint64_t size,
 		      uint8_t root[MERKLE_HASH_BYTES]);
 
-/* Appends k's witness entries of the heads that moved since k's previous
- * witness (at most WITNESS_HEADS_MAX an entry, WITNESS_ENTRIES_MAX
- * entries a call; the feeds witnessed longest ago first). *heads and
- * *entries say how many; 0 entries when nothing moved. */
+/* Appends k's witness entries (at most WITNESS_HEADS_MAX an entry,
+ * WITNESS_ENTRIES_MAX entries a call; the feeds witnessed longest ago
+ * first) of the heads of the feeds that gained entries other than
+ * witnesses since k's node last listed them, and of those that moved at
+ * all since it listed them at or before stale_before (INT64_MAX: every
+ * feed that moved). *heads and *entries say how many; 0 entries when
+ * nothing is to list. */
 #define WITNESS_ENTRIES_MAX 8
-int witness_append(struct store *s, const struct key *k, size_t *heads, size_t *entries);
+int witness_append(struct store *s, const struct key *k, int64_t stale_before, size_t *heads,
+		   size_t *entries);
 
 /* Is k's node due a witness at now (see the schedule above), counting
  * from its last witness, or from since when that is later (mutuad: its

@@ -695,7 +695,7 @@ static int task_checkpoint(struct daemon *d)
 	return 0;
 }
 
-/* Signs the heads of the feeds that moved, when due (witness.h), once the
+/* Signs the heads of the feeds that did work, when due (witness.h), once the
  * sync is quiet: a witness of heads the node has not caught up with would
  * make the newer entries look backdated. */
 static int task_witness(struct daemon *d)
@@ -706,7 +706,8 @@ static int task_witness(struct daemon *d)
 	int due = witness_due(d->s, d->k->id, d->now, d->started,
 			      (int64_t)d->cfg.witness_every_s * 1000,
 			      (int64_t)d->cfg.witness_idle_s * 1000);
-	if (due > 0 && witness_append(d->s, d->k, &heads, &entries) == 0) {
+	if (due > 0 && witness_append(d->s, d->k, d->now - (int64_t)d->cfg.witness_idle_s * 1000,
+				      &heads, &entries) == 0) {
 		if (entries) {
 			log_msg(LOG_INFO, "witness of %zu head(s) appended (%zu entr%s)", heads,
 				entries, entries == 1 ? "y" : "ies");

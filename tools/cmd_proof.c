@@ -64,7 +64,7 @@ int cmd_witness(struct ctx *c, int argc, char **argv)
 	if ((rc = cli_open(c, NEED_KEY | NEED_FED)))
 		return rc;
 	int64_t t0 = clock_now_ms();
-	if (witness_append(c->store, c->key, &heads, &entries))
+	if (witness_append(c->store, c->key, INT64_MAX, &heads, &entries))
 		return fail_err(EXIT_REFUSED, "cannot witness");
 	double secs = (double)(clock_now_ms() - t0) / 1000;
 	if (c->json)

@@ -3,8 +3,8 @@
  * printed) give the same derived state, backdated entries without effect
  * on offers and votes in every order; two roots for one size are a fork
  * in every order; a witness of 1 000 feeds splits into entries inside
- * ENTRY_BODY_MAX; the root of a 100 000-entry feed, and the cost of
- * witnessing it again (printed). */
+ * ENTRY_BODY_MAX; a round lists the feeds that did work; the root of a
+ * 100 000-entry feed, and the cost of witnessing it again (printed). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -599,7 +599,7 @@ static void test_witness_of_1000_feeds_is_bounded(void **state)
 	}
 	assert_int_equal(store_exec(s, "COMMIT"), 0);
 	size_t heads, entries;
-	assert_int_equal(witness_append(s, ka, &heads, &entries), 0);
+	assert_int_equal(witness_append(s, ka, INT64_MAX, &heads, &entries), 0);
 	assert_int_equal(heads, 1001);
 	assert_int_equal(entries, 2);
 	assert_int_equal(q_int(s, "SELECT count(DISTINCT feed) FROM witnessed", NULL), 1001);
@@ -611,7 +611,7 @@ static void test_witness_of_1000_feeds_is_bounded(void **state)
 	       (long long)q_int(s, "SELECT min(length(body)) FROM entries WHERE type = 'witness'",
 				NULL));
 	/* nothing moved since: nothing to witness, not due */
-	assert_int_equal(witness_append(s, ka, &heads, &entries), 0);
+	assert_int_equal(witness_append(s, ka, INT64_MAX, &heads, &entries), 0);
 	assert_int_equal(entries, 0);
 	int64_t later = T0 + 400 * 24 * 3600 * 1000LL;
 	assert_int_equal(witness_due(s, ka->id, later, 0, WITNESS_EVERY_MS, WITNESS_IDLE_MS), 0);
@@ -684,6 +684,70 @@ static void test_witness_of_1000_feeds_is_bounded(void **state)
 	w.n_heads = WITNESS_HEADS_MAX + 1;
 	assert_int_equal(entry_check_new(&big), -1);
 
+	store_close(&s);
+	free(p);
+	tmpdir_remove(&dir);
+}
+
+static void append_offer(struct store *s, const struct key *k, const char *title)
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = 1;
+	o.title = (char *)title;
+	o.unit = 2;
+	o.capacity = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	assert_int_equal(store_append(s, k, &b, NULL), 0);
+}
+
+/* A round lists the feeds that did work, not those the previous round's
+ * witnesses moved (N^2 heads a round otherwise); those wait for the
+ * daily round (stale_before), and witness_due says when that is due. */
+static void test_witness_lists_feeds_that_did_work(void **state)
+{
+	(void)state;
+	char *dir = tmpdir_new(), *p = path_in(dir, "d.db");
+	struct store *s = store_adopted(p, genesis, genesis_len);
+	const struct key *k[3] = {ka, kb, kc};
+	size_t heads, entries;
+	for (int i = 0; i < 3; i++)
+		append_offer(s, k[i], "Salle");
+	int64_t now = clock_now_ms(), hour_ago = now - 3600 * 1000LL;
+	/* round 1: every feed gained an offer, each node lists the three */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(witness_append(s, k[i], hour_ago, &heads, &entries), 0);
+		assert_int_equal(heads, 3);
+		assert_int_equal(entries, 1);
+	}
+	/* round 2: only B worked; A and C moved by their witnesses alone */
+	append_offer(s, kb, "Camion");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(witness_append(s, k[i], hour_ago, &heads, &entries), 0);
+		assert_int_equal(heads, 1);
+	}
+	/* nothing did work since: not due before the day is out */
+	assert_int_equal(witness_due(s, ka->id, now, 0, WITNESS_EVERY_MS, WITNESS_IDLE_MS), 0);
+	assert_int_equal(witness_due(s, ka->id, now + WITNESS_EVERY_MS * 3, 0, WITNESS_EVERY_MS,
+				     WITNESS_IDLE_MS), 0);
+	int64_t day = clock_now_ms() + WITNESS_IDLE_MS + 1000;
+	assert_int_equal(witness_due(s, ka->id, day, 0, WITNESS_EVERY_MS, WITNESS_IDLE_MS), 1);
+	/* nor within a day of the node's start */
+	assert_int_equal(witness_due(s, ka->id, day, day - 1000, WITNESS_EVERY_MS, WITNESS_IDLE_MS),
+			 0);
+	/* the daily round lists the other two feeds the witnesses moved (not
+	 * A's own), then nothing is left to list */
+	assert_int_equal(witness_append(s, ka, day - WITNESS_IDLE_MS, &heads, &entries), 0);
+	assert_int_equal(heads, 2);
+	assert_int_equal(witness_append(s, ka, day - WITNESS_IDLE_MS, &heads, &entries), 0);
+	assert_int_equal(entries, 0);
+	/* B did work again: due at A's moment of the period, B alone listed */
+	append_offer(s, kb, "Chambre froide");
+	assert_int_equal(witness_due(s, ka->id, now + 2 * WITNESS_EVERY_MS, 0, WITNESS_EVERY_MS,
+				     WITNESS_IDLE_MS), 1);
+	assert_int_equal(witness_append(s, ka, hour_ago, &heads, &entries), 0);
+	assert_int_equal(heads, 1);
 	store_close(&s);
 	free(p);
 	tmpdir_remove(&dir);
@@ -884,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_backdated_loan_step_without_effect_in_every_order),
 		cmocka_unit_test(test_conflicting_roots_are_forks_in_every_order),
 		cmocka_unit_test(test_witness_of_1000_feeds_is_bounded),
+		cmocka_unit_test(test_witness_lists_feeds_that_did_work),
 		cmocka_unit_test(test_witness_rows_stay_linear),
 		cmocka_unit_test(test_root_of_a_long_feed_is_incremental),
 	};
