@@ -45,7 +45,8 @@
  *                         the profile (endpoints one a line)
  *
  * entries(n INTEGER PRIMARY KEY, author BLOB, seq INTEGER, id BLOB,
- *         type TEXT, time INTEGER, body BLOB, sig BLOB, verified INTEGER)
+ *         type TEXT, time INTEGER, body BLOB, sig BLOB, verified INTEGER,
+ *         cum INTEGER)
  *   Every entry held, one row an entry of a feed. body and sig are the
  *   bytes received, verbatim (invariant 2); the rest is copied out of the
  *   body for queries.
@@ -63,6 +64,9 @@
  *               later entry's through the chain, which covers signatures
  *               (format 2). Stores of format 1 also held 0 (to be checked
  *               later) and -1 (that check failed); format 2 writes 1 only
+ *     cum       the bytes (body and signature) of the feed's entries 1 to
+ *               this one: a feed's budget window (store.c) is the
+ *               difference of two, not a sum over the day's entries
  *   UNIQUE(author, seq) is the index every read of a feed goes through.
  *
  * forks(author BLOB, seq INTEGER, id BLOB, body BLOB, sig BLOB,
@@ -735,6 +739,8 @@
  *      witness_floor.witness and at, witness_mine (node-local) and the
  *      three witness views again; the index votes_counted (issue 14).
  *      Filled by a refold
+ *  18  entries.cum, filled from the entries held (issue 19: a budget
+ *      check read every entry of the member's last 24 hours)
  */
 #include "schema.h"
 
@@ -1065,6 +1071,12 @@ static const char v17_sql[] =
 	"  WHERE w.other AND w.witness <> coalesce((SELECT member FROM keys"
 	"  WHERE key = w.feed), w.feed)) WHERE r = 1;"
 	"CREATE INDEX votes_counted ON votes(proposal, voter) WHERE counted;";
+/* The feed's bytes up to each entry, for the budget window (store.c). */
+static const char v18_sql[] =
+	"ALTER TABLE entries ADD COLUMN cum INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE entries SET cum = x.c FROM (SELECT n, sum(length(body) + length(sig))"
+	" OVER (PARTITION BY author ORDER BY seq) AS c FROM entries) AS x"
+	" WHERE entries.n = x.n;";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -1086,6 +1098,7 @@ const struct schema_step schema_steps[] = {
 	{15, v15_sql, 0},
 	{16, v16_sql, 0},
 	{17, v17_sql, 1},
+	{18, v18_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

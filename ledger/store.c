@@ -799,8 +799,9 @@ static int put_entry(struct store *s, const struct entry *e, int verified, int m
 {
 	const Mutua__Body *b = e->b;
 	sqlite3_stmt *st = store_stmt(s,
-		"INSERT INTO entries(author, seq, id, type, time, body, sig, verified)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+		"INSERT INTO entries(author, seq, id, type, time, body, sig, verified, cum)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 + coalesce((SELECT cum"
+		" FROM entries WHERE author = ?1 AND seq = ?2 - 1), 0))");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, b->author.data, KEY_ID_BYTES, SQLITE_STATIC);
@@ -812,6 +813,7 @@ static int put_entry(struct store *s, const struct entry *e, int verified, int m
 	sqlite3_bind_blob(st, 6, e->body, (int)e->body_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 7, e->sig, KEY_SIG_BYTES, SQLITE_STATIC);
 	sqlite3_bind_int(st, 8, verified);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)e->body_len + KEY_SIG_BYTES);
 	if (store_step_done(s, st))
 		return -1;
 	if (move_head && set_head(s, e))
@@ -1138,22 +1140,27 @@ static int window_open(struct store *s, struct window *w, const uint8_t *member,
 			lo = mid + 1;
 	}
 	w->lo = lo;
-	sqlite3_stmt *st = store_stmt(s, "SELECT count(*), coalesce(sum(length(body) +"
-					 " length(sig)), 0) FROM entries WHERE author = ?1"
-					 " AND seq BETWEEN ?2 AND ?3");
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)head);
-	int rc = store_step_row(s, st);
-	if (rc == 1) {
-		w->n = sqlite3_column_int64(st, 0);
-		w->bytes = sqlite3_column_int64(st, 1);
+	/* the feed is held without gap: lo .. head, and their bytes the
+	 * difference of two running totals (entries.cum) */
+	if (lo <= head) {
+		sqlite3_stmt *st = store_stmt(s, "SELECT coalesce((SELECT cum FROM entries"
+						 " WHERE author = ?1 AND seq = ?3), 0) -"
+						 " coalesce((SELECT cum FROM entries"
+						 " WHERE author = ?1 AND seq = ?2 - 1), 0)");
+		if (!st)
+			return -1;
+		sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)head);
+		int rc = store_step_row(s, st);
+		if (rc == 1) {
+			w->n = (int64_t)(head - lo + 1);
+			w->bytes = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_reset(st);
+		if (rc != 1)
+			return -1;
 	}
-	sqlite3_reset(st);
-	if (rc != 1)
-		return -1;
 	return window_prev(s, w, member, t - BUDGET_WINDOW_MS);
 }
 
