@@ -1794,12 +1794,12 @@ int governance_tally_due(struct store *s, const struct key *k, int64_t now, int6
 	 * those the proposer left undecided for grace after their deadline.
 	 * quorum_met (of the votes held) spares a write transaction for a
 	 * proposal that cannot pass yet */
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(store_db(s), "SELECT id, deadline > ?2 FROM proposals"
-			       " WHERE state = 'open' AND verdict IS NULL AND iif(proposer = ?1,"
-			       " quorum_met OR deadline <= ?2, deadline + ?3 <= ?2)"
-			       " ORDER BY created, id LIMIT 64", -1, &st, NULL))
-		return err_set("store: %s", sqlite3_errmsg(store_db(s)));
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, deadline > ?2 FROM proposals"
+				      " WHERE state = 'open' AND verdict IS NULL AND iif(proposer = ?1,"
+				      " quorum_met OR deadline <= ?2, deadline + ?3 <= ?2)"
+				      " ORDER BY created, id LIMIT 64");
+	if (!st)
+		return -1;
 	sqlite3_bind_blob(st, 1, me, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, grace);
@@ -1809,7 +1809,7 @@ int governance_tally_due(struct store *s, const struct key *k, int64_t now, int6
 		memcpy(ids[n], sqlite3_column_blob(st, 0), 32);
 		open[n++] = sqlite3_column_int(st, 1);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (r < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {

@@ -46,10 +46,13 @@
 #define OWN_HEAD_WAIT_MS 15000
 #define STATUS_EVERY_MS 1000
 /* The longest the loop sleeps: it also notices entries the CLI appended
- * (PRAGMA data_version, about a microsecond). The CLI's commits wake it at
- * once (syncer_watch_store); this bounds the delay for other writers.
- * 10 ms cost an idle node about 1 % of a core in wake-ups alone. */
-#define POLL_MS 50
+ * (PRAGMA data_version, about a microsecond). The CLI's and the web
+ * page's commits wake it at once (syncer_watch_store), a message from a
+ * peer, a signal or the memory watch too; this bounds the delay for other
+ * writers and the tasks' schedule. Each wake-up polls every socket (two a
+ * peer) and looks at the store: 10 ms cost an idle node about 1 % of a
+ * core, 50 ms (20 a second) about a third of its idle time. */
+#define POLL_MS 250
 #define AUTO_ANSWER_MS 1000
 /* notifications: a child's end is noticed this often (notify.h) */
 #define NOTIFY_LOOK_MS 250

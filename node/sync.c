@@ -32,10 +32,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #if defined(__SANITIZE_ADDRESS__)
 /* libasan's; GCC ships no header for it (sanitizer/allocator_interface.h
  * is LLVM's) */
@@ -61,6 +65,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 			     * and a `mutua sync` */
 #define PENALTY_MS 60000    /* a peer whose message broke a limit */
 #define MEMORY_LOOK_MS 50   /* how often the heap in use is looked at */
+#define TRIM_LOOK_MS 1000   /* how soon freed memory goes back after a reset */
 #define REBIND_MS 100       /* between attempts to listen again */
 #define DRAIN_MAX 256 /* messages handled per socket per poll round */
 #define ROUND_MS 250         /* the longest a fetch keeps its transaction */
@@ -134,8 +139,14 @@ struct syncer {
 	size_t npenalties, cappenalties;
 	char listen_ep[ENDPOINT_MAX_LEN + 1]; /* where the ROUTER binds */
 	int64_t rebind_at;     /* ms: listen again then (0: listening) */
-	int64_t memory_at;     /* ms: the heap in use is next looked at */
+	int64_t memory_at;     /* ms: freed memory is next given back */
 	int trim;              /* give freed memory back at the next look */
+	/* the memory watch (memory_watch): its thread, the pipe it wakes the
+	 * loop through, and its flags */
+	pthread_t mem_thread;
+	int mem_running;
+	int mem_pipe[2];
+	atomic_int mem_stop, mem_over;
 	uint64_t resets;       /* times memory_guard closed every connection */
 	struct want *wants;
 	size_t nwants, cap_wants;
@@ -1879,6 +1890,81 @@ static int drain_zap(struct syncer *sy)
 
 /* ---- life cycle ------------------------------------------------------- */
 
+/* The heap in use: what glibc's allocator holds, or, in a build with
+ * AddressSanitizer, whose allocator glibc's statistics do not see, what
+ * that allocator holds. */
+static size_t heap_in_use(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return __sanitizer_get_current_allocated_bytes();
+#else
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+#endif
+}
+
+/* The memory watch: a thread that looks at the heap in use every
+ * MEMORY_LOOK_MS and, past max_memory, wakes the loop through a pipe
+ * (memory_guard). A flood builds up inside libzmq's I/O thread, where the
+ * loop sees nothing until the message ends, so the looks cannot wait for
+ * the loop; and the loop, woken only when there is work (syncer_poll),
+ * sleeps through an idle node's seconds. */
+static void *memory_watch(void *arg)
+{
+	struct syncer *sy = arg;
+	const size_t max = (size_t)sy->cfg.max_memory_mb << 20;
+	const struct timespec look = {0, MEMORY_LOOK_MS * 1000000L};
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	/* the resident size first (a read of a few bytes): the heap in use
+	 * is resident, so under max it is too; glibc's count of the heap
+	 * walks its free lists, which costs more */
+	int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	while (!atomic_load(&sy->mem_stop)) {
+		nanosleep(&look, NULL);
+		char buf[128];
+		unsigned long long size, resident;
+		ssize_t n = statm >= 0 ? pread(statm, buf, sizeof buf - 1, 0) : -1;
+		if (n > 0) {
+			buf[n] = 0;
+			if (sscanf(buf, "%llu %llu", &size, &resident) == 2 &&
+			    resident * page <= max)
+				continue;
+		}
+		if (heap_in_use() > max && !atomic_exchange(&sy->mem_over, 1) &&
+		    write(sy->mem_pipe[1], "m", 1) < 0) {
+			/* the pipe is full: the loop is woken already */
+		}
+	}
+	if (statm >= 0)
+		close(statm);
+	return NULL;
+}
+
+static int memory_watch_start(struct syncer *sy)
+{
+	if (pipe2(sy->mem_pipe, O_CLOEXEC | O_NONBLOCK))
+		return err_set("cannot watch the memory in use: %s", strerror(errno));
+	int rc = pthread_create(&sy->mem_thread, NULL, memory_watch, sy);
+	if (rc)
+		return err_set("cannot watch the memory in use: %s", strerror(rc));
+	sy->mem_running = 1;
+	return 0;
+}
+
+static void memory_watch_stop(struct syncer *sy)
+{
+	if (sy->mem_running) {
+		atomic_store(&sy->mem_stop, 1);
+		pthread_join(sy->mem_thread, NULL);
+		sy->mem_running = 0;
+	}
+	for (int i = 0; i < 2; i++)
+		if (sy->mem_pipe[i] >= 0) {
+			close(sy->mem_pipe[i]);
+			sy->mem_pipe[i] = -1;
+		}
+}
+
 struct syncer *syncer_new(struct store *s, const struct key *k, const struct sync_config *cfg)
 {
 	static const struct sync_config def = SYNC_CONFIG_DEFAULT;
@@ -1892,6 +1978,7 @@ struct syncer *syncer_new(struct store *s, const struct key *k, const struct syn
 	sy->cfg = cfg ? *cfg : def;
 	sy->data_version = -1;
 	sy->watch_fd = sy->watch_wfd = -1;
+	sy->mem_pipe[0] = sy->mem_pipe[1] = -1;
 	/* what a peer sends is held past its feed's budget, or stopped */
 	store_set_budgets(s, 1, 1);
 	/* A received batch inserts into two indexes keyed by random entry ids
@@ -1912,6 +1999,8 @@ struct syncer *syncer_new(struct store *s, const struct key *k, const struct syn
 		goto fail;
 	}
 	set_int(sy->zap, ZMQ_LINGER, 0);
+	if (sy->cfg.max_memory_mb > 0 && memory_watch_start(sy))
+		goto fail;
 	return sy;
 fail:
 	syncer_destroy(&sy);
@@ -1942,6 +2031,7 @@ void syncer_destroy(struct syncer **syp)
 		close(sy->watch_fd);
 		close(sy->watch_wfd);
 	}
+	memory_watch_stop(sy);
 	free(sy->wants);
 	free(sy->grown);
 	free(sy->holds);
@@ -2059,24 +2149,12 @@ static int end_round(struct syncer *sy)
 	return 0;
 }
 
-/* The heap in use: what glibc's allocator holds, or, in a build with
- * AddressSanitizer, whose allocator glibc's statistics do not see, what
- * that allocator holds. */
-static size_t heap_in_use(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	return __sanitizer_get_current_allocated_bytes();
-#else
-	struct mallinfo2 mi = mallinfo2();
-	return mi.uordblks + mi.hblkhd;
-#endif
-}
-
 /* What libzmq cannot bound: it queues every frame of a multipart message
  * until the last one arrives, and only then does the message reach us
  * (ZMQ_MAXMSGSIZE bounds one frame; the high-water marks count whole
  * messages). One message of four million empty frames took 565 MB. So the
- * heap in use is looked at every MEMORY_LOOK_MS; past max_memory every
+ * heap in use is looked at every MEMORY_LOOK_MS (memory_watch, which wakes
+ * the loop when it is past max_memory); past max_memory every
  * connection is closed (which drops what libzmq queued for it) and made
  * again: the ROUTER listens anew, outbound peers are dialled again after
  * their back-off. A flood is cut off within one look; a sender whose
@@ -2084,15 +2162,16 @@ static size_t heap_in_use(void)
  * unit's MemoryMax is the last resort. */
 static void memory_guard(struct syncer *sy, int64_t now)
 {
-	if (now < sy->memory_at)
-		return;
-	sy->memory_at = now + MEMORY_LOOK_MS;
-	if (sy->trim) {
+	if (sy->trim && now >= sy->memory_at) {
 		sy->trim = 0;
 		malloc_trim(0);
 	}
-	if (sy->cfg.max_memory_mb <= 0)
+	if (sy->cfg.max_memory_mb <= 0 || !atomic_load(&sy->mem_over))
 		return;
+	char buf[16];
+	while (read(sy->mem_pipe[0], buf, sizeof buf) > 0)
+		;
+	atomic_store(&sy->mem_over, 0);
 	size_t used = heap_in_use();
 	if (used <= (size_t)sy->cfg.max_memory_mb << 20)
 		return;
@@ -2121,6 +2200,7 @@ static void memory_guard(struct syncer *sy, int64_t now)
 		p->redial_ms = REDIAL_MIN_MS;
 	}
 	sy->trim = 1;
+	sy->memory_at = now + TRIM_LOOK_MS;
 }
 
 /* The ROUTER again after memory_guard closed it (its port may take a
@@ -2187,9 +2267,10 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	int64_t t0 = clock_now_ms();
 	memory_guard(sy, t0);
 	rebind(sy, t0);
-	/* the ZAP handler, the wake FIFO, the ROUTER, and two sockets per
-	 * outbound peer: sized to the peers, never a fixed array */
-	size_t need = 3 + 2 * (size_t)sy->npeers;
+	/* the ZAP handler, the wake FIFO, the memory watch's pipe, the ROUTER,
+	 * and two sockets per outbound peer: sized to the peers, never a fixed
+	 * array */
+	size_t need = 4 + 2 * (size_t)sy->npeers;
 	if (need > sy->capitems) {
 		zmq_pollitem_t *it = realloc(sy->items, need * sizeof *it);
 		if (it)
@@ -2208,6 +2289,10 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 	owner[n++] = NULL;
 	if (sy->watch_fd >= 0) {
 		items[n] = (zmq_pollitem_t){NULL, sy->watch_fd, ZMQ_POLLIN, 0};
+		owner[n++] = NULL;
+	}
+	if (sy->mem_pipe[0] >= 0) { /* read by memory_guard */
+		items[n] = (zmq_pollitem_t){NULL, sy->mem_pipe[0], ZMQ_POLLIN, 0};
 		owner[n++] = NULL;
 	}
 	if (sy->router) {
@@ -2232,7 +2317,10 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 		if (!(items[i].revents & ZMQ_POLLIN))
 			continue;
 		if (!items[i].socket) {
-			drain_watch(sy);
+			/* the memory watch's pipe is for memory_guard, at the
+			 * next call: it closes the sockets polled here */
+			if (items[i].fd == sy->watch_fd)
+				drain_watch(sy);
 		} else if (items[i].socket == sy->zap)
 			events += drain_zap(sy);
 		else if (items[i].socket == sy->router)
