@@ -341,6 +341,15 @@
  *   description and location. SQLite keeps the index in shadow tables
  *   (offers_fts_data, _idx, _docsize, _config) that are its own.
  *
+ * search_pending(rowid INTEGER PRIMARY KEY, old INTEGER, title,
+ *                description, location)
+ *   The resources whose row changed since offers_fts last took them
+ *   (version 18, search.c), each under the resource's rowid. old is 1
+ *   when the index holds the row, with the title, description and
+ *   location it holds (the index takes a row out with the very values it
+ *   took it in with), 0 when it holds none. Emptied into the index before
+ *   a search and by mutuad every second (search_catch_up).
+ *
  * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
  *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
  *           value INTEGER?, reason TEXT, created INTEGER,
@@ -688,11 +697,6 @@
  *     the keys named by an admission (proposals.target of kind admit):
  *     a rotation replayed before the admission arrived may not take
  *     such a key (fold_new_key)
- *   search_pending(rowid INTEGER PRIMARY KEY, old INTEGER NOT NULL,
- *                  title, description, location)
- *     the resources whose row changed in the open transaction, for
- *     offers_fts (search.c: search_flush hands them to it at the commit):
- *     old 1 with the values the index holds, 0 for a row it does not
  *
  * ---- versions -----------------------------------------------------------
  *
@@ -740,7 +744,8 @@
  *      three witness views again; the index votes_counted (issue 14).
  *      Filled by a refold
  *  18  entries.cum, filled from the entries held (issue 19: a budget
- *      check read every entry of the member's last 24 hours)
+ *      check read every entry of the member's last 24 hours);
+ *      search_pending (the search index catches up later, search.c)
  */
 #include "schema.h"
 
@@ -1071,12 +1076,15 @@ static const char v17_sql[] =
 	"  WHERE w.other AND w.witness <> coalesce((SELECT member FROM keys"
 	"  WHERE key = w.feed), w.feed)) WHERE r = 1;"
 	"CREATE INDEX votes_counted ON votes(proposal, voter) WHERE counted;";
-/* The feed's bytes up to each entry, for the budget window (store.c). */
+/* The feed's bytes up to each entry, for the budget window (store.c);
+ * the rows offers_fts has yet to take (search.c). */
 static const char v18_sql[] =
 	"ALTER TABLE entries ADD COLUMN cum INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE entries SET cum = x.c FROM (SELECT n, sum(length(body) + length(sig))"
 	" OVER (PARTITION BY author ORDER BY seq) AS c FROM entries) AS x"
-	" WHERE entries.n = x.n;";
+	" WHERE entries.n = x.n;"
+	"CREATE TABLE search_pending(rowid INTEGER PRIMARY KEY, old INTEGER NOT NULL,"
+	" title, description, location);";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -1114,6 +1122,4 @@ const char schema_audit_sql[] =
 const char schema_refold_sql[] =
 	"CREATE TEMP TABLE IF NOT EXISTS refold_void(author BLOB PRIMARY KEY,"
 	" last INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TEMP TABLE IF NOT EXISTS refold_admitted(key BLOB PRIMARY KEY) WITHOUT ROWID;"
-	"CREATE TEMP TABLE IF NOT EXISTS search_pending(rowid INTEGER PRIMARY KEY,"
-	" old INTEGER NOT NULL, title, description, location)";
+	"CREATE TEMP TABLE IF NOT EXISTS refold_admitted(key BLOB PRIMARY KEY) WITHOUT ROWID";

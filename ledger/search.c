@@ -4,6 +4,7 @@
 #include "store_int.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,21 +14,21 @@
  * Whether an offer is listed (withdrawn, backdated) is the listing's to
  * say (view_offers).
  *
- * The changes wait for the commit. FTS5 as SQLite 3.40 builds it writes
- * its pending terms to disk at the end of every statement inside a
- * transaction (its xSavepoint and xRelease), a new segment for each offer
- * folded, merged later: a sync of 100 000 offers spent half its time
- * there. The fold notes the rows it changes in search_pending instead (a
- * TEMP table: this connection's, rolled back with the transaction or the
- * savepoint), the first time with the values the index holds, and
- * search_flush hands them all to the index in two statements. */
+ * The index catches up later. FTS5 writes at least a new segment of its
+ * own pages at every transaction that changes it, and SQLite 3.40's at
+ * the end of every statement inside one (its xSavepoint and xRelease):
+ * a sync of 100 000 offers spent half its time there, and an offer's
+ * append a third of its pages. The fold notes the rows it changes in
+ * search_pending instead (a row of a small table), the first time with
+ * the values the index holds; search_catch_up hands them to the index
+ * before a search (view_open) and when mutuad has a moment. */
 int search_unindex_offer(struct store *s, const uint8_t resource[32])
 {
 	if (store_is_scratch(s))
 		return 0; /* the audit's: no index (store_open_scratch) */
-	/* a row first changed in this transaction is indexed as it stands,
-	 * unless it is new (already noted, without values) */
-	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO temp.search_pending"
+	/* a row first changed since the index took it is indexed as it
+	 * stands, unless it is new (already noted, without values) */
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO search_pending"
 					 " SELECT rowid, 1, title, description, location"
 					 " FROM resources WHERE id = ?");
 	if (!st)
@@ -40,7 +41,7 @@ int search_index_offer(struct store *s, const uint8_t resource[32])
 {
 	if (store_is_scratch(s))
 		return 0;
-	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO temp.search_pending(rowid, old)"
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO search_pending(rowid, old)"
 					 " SELECT rowid, 0 FROM resources WHERE id = ?");
 	if (!st)
 		return -1;
@@ -50,14 +51,49 @@ int search_index_offer(struct store *s, const uint8_t resource[32])
 
 int search_forget_pending(struct store *s)
 {
-	return store_is_scratch(s) ? 0 : store_exec(s, "DELETE FROM temp.search_pending");
+	return store_is_scratch(s) ? 0 : store_exec(s, "DELETE FROM search_pending");
 }
 
-int search_flush(struct store *s)
+/* Hands at most limit of the rows noted to the index, the lowest rowids
+ * first, inside the caller's transaction. 1 when rows are left, 0 when
+ * none, -1. */
+static int flush(struct store *s, int64_t limit)
+{
+	static const char *const sql[] = {
+		"INSERT INTO offers_fts(offers_fts, rowid, title, description, location)"
+		" SELECT 'delete', rowid, title, description, location FROM search_pending"
+		" WHERE old AND rowid IN (SELECT rowid FROM search_pending ORDER BY rowid"
+		" LIMIT ?1)",
+		"INSERT INTO offers_fts(rowid, title, description, location)"
+		" SELECT r.rowid, r.title, r.description, r.location FROM resources r"
+		" WHERE r.rowid IN (SELECT rowid FROM search_pending ORDER BY rowid LIMIT ?1)",
+		"DELETE FROM search_pending WHERE rowid IN (SELECT rowid FROM search_pending"
+		" ORDER BY rowid LIMIT ?1)",
+		"SELECT EXISTS (SELECT 1 FROM search_pending)",
+	};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+		sqlite3_stmt *st = store_stmt(s, sql[i]);
+		if (!st)
+			return -1;
+		if (i < 3) {
+			sqlite3_bind_int64(st, 1, limit);
+			if (store_step_done(s, st))
+				return -1;
+		} else {
+			rc = store_step_row(s, st);
+			rc = rc == 1 ? sqlite3_column_int(st, 0) : -1;
+			sqlite3_reset(st);
+		}
+	}
+	return rc;
+}
+
+int search_catch_up(struct store *s, int64_t limit)
 {
 	if (store_is_scratch(s))
 		return 0;
-	sqlite3_stmt *st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM temp.search_pending)");
+	sqlite3_stmt *st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM search_pending)");
 	if (!st)
 		return -1;
 	int rc = store_step_row(s, st);
@@ -65,19 +101,14 @@ int search_flush(struct store *s)
 	sqlite3_reset(st);
 	if (rc < 0 || !any)
 		return rc < 0 ? -1 : 0;
-	static const char *const sql[] = {
-		"INSERT INTO offers_fts(offers_fts, rowid, title, description, location)"
-		" SELECT 'delete', rowid, title, description, location"
-		" FROM temp.search_pending WHERE old",
-		"INSERT INTO offers_fts(rowid, title, description, location)"
-		" SELECT r.rowid, r.title, r.description, r.location"
-		" FROM temp.search_pending p JOIN resources r ON r.rowid = p.rowid",
-		"DELETE FROM temp.search_pending",
-	};
-	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++)
-		if (!(st = store_stmt(s, sql[i])) || store_step_done(s, st))
-			return -1;
-	return 0;
+	if (store_begin(s, s, "the search index"))
+		return -1;
+	rc = flush(s, limit > 0 ? limit : INT64_MAX);
+	if (rc < 0 || store_commit(s, s)) {
+		store_rollback(s, s);
+		return -1;
+	}
+	return rc;
 }
 
 /* Appends each word of text to the query at *q (length *n, room *cap) as

@@ -27,13 +27,16 @@ struct store;
  * transaction. Every row is indexed, withdrawn ones too: the listing
  * leaves those out (view_offers). Its rowids are the resources' implicit
  * ones, which a VACUUM may renumber: mutua reindex rebuilds it. Both only
- * note the row; the index changes at search_flush. 0 or -1. */
+ * note the row (search_pending); the index changes at search_catch_up.
+ * 0 or -1. */
 int search_index_offer(struct store *s, const uint8_t resource[32]);
 int search_unindex_offer(struct store *s, const uint8_t resource[32]);
 
-/* Hands the rows noted since the last flush to the index: store_commit
- * calls it, inside the transaction, before it commits. 0 or -1. */
-int search_flush(struct store *s);
+/* Hands the rows noted to the index, at most limit of them (0: all) in a
+ * transaction of its own: view_open before a search, mutuad when it has
+ * a moment. 1 when rows are left, 0 when none, -1 (the store's error:
+ * a read-only store, or a transaction open). */
+int search_catch_up(struct store *s, int64_t limit);
 
 /* Forgets the rows noted: fold_clear, as it empties the index. 0 or -1. */
 int search_forget_pending(struct store *s);

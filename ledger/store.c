@@ -332,8 +332,6 @@ int store_commit(struct store *s, const void *owner)
 		return -1;
 	if (sqlite3_get_autocommit(s->db) || (s->outer && !s->owner))
 		return err_set("store: no transaction to commit");
-	if (search_flush(s))
-		return -1; /* still open: the owner rolls it back */
 	if (s->outer) {
 		if (store_exec(s, "RELEASE staff_txn"))
 			return -1;

@@ -27,6 +27,9 @@ struct store;
 struct view {
 	const char *name; /* for messages */
 	const char *sql;
+	/* parameters 6 and 7 search offers_fts: the index catches up with
+	 * the rows changed first (search_catch_up), when the store can */
+	int search;
 };
 
 enum view_arg_type { VIEW_ARG_NULL, VIEW_ARG_INT, VIEW_ARG_TEXT, VIEW_ARG_BLOB };

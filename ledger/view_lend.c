@@ -79,7 +79,7 @@ const struct view view_offers = {
 	" AND (?4 IS NULL OR mutua_free(r.id, ?4, ?5) > 0)"
 	" AND (mutua_search(?6, ?7) IS NULL OR r.rowid IN (SELECT rowid FROM offers_fts"
 	"  WHERE offers_fts MATCH mutua_search(?6, ?7)))"
-	" ORDER BY m.name, r.title, r.id"};
+	" ORDER BY m.name, r.title, r.id", 1};
 
 const struct view view_offer = {"offer", OFFER_SELECT("NULL AS free") " WHERE r.id = ?1"};
 

@@ -19,6 +19,7 @@
 #include "replica.h"
 #include "rotate.h"
 #include "staffd.h"
+#include "search.h"
 #include "store.h"
 #include "sync.h"
 #include "web.h"
@@ -54,6 +55,9 @@
  * core, 50 ms (20 a second) about a third of its idle time. */
 #define POLL_MS 250
 #define AUTO_ANSWER_MS 1000
+/* the search index catches up this often, this many offers at a time */
+#define SEARCH_LOOK_MS 1000
+#define SEARCH_ROWS_MAX 5000
 /* notifications: a child's end is noticed this often (notify.h) */
 #define NOTIFY_LOOK_MS 250
 /* how long after a proposal's deadline any node closes it */
@@ -698,6 +702,16 @@ static int task_checkpoint(struct daemon *d)
 	return 0;
 }
 
+/* The search index takes the offers changed since it last did
+ * (search.h), a bounded number a look, so that a sync of thousands of
+ * offers never holds the store for long. */
+static int task_search(struct daemon *d)
+{
+	if (search_catch_up(d->s, SEARCH_ROWS_MAX) < 0)
+		log_limited(LOG_WARN, "search", "search index: %s", err_msg());
+	return 0;
+}
+
 /* Signs the heads of the feeds that did work, when due (witness.h), once the
  * sync is quiet: a witness of heads the node has not caught up with would
  * make the newer entries look backdated. */
@@ -813,6 +827,7 @@ static struct task tasks[] = {
 	{"checkpoint", CHECKPOINT_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_checkpoint, 0},
 	{"tally", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_EVENT, task_tally, 0},
 	{"witness", WITNESS_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_witness, 0},
+	{"search", SEARCH_LOOK_MS, TASK_WRITES, task_search, 0},
 	{"notify", NOTIFY_LOOK_MS, TASK_WRITES, task_notify, 0},
 	/* it must not slow a sync down */
 	{"status", STATUS_EVERY_MS, 0, task_status, 0},
