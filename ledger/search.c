@@ -89,7 +89,7 @@ static int flush(struct store *s, int64_t limit)
 	return rc;
 }
 
-int search_catch_up(struct store *s, int64_t limit)
+int search_catch_up(struct store *s, int64_t limit, int wait)
 {
 	if (store_is_scratch(s))
 		return 0;
@@ -101,8 +101,14 @@ int search_catch_up(struct store *s, int64_t limit)
 	sqlite3_reset(st);
 	if (rc < 0 || !any)
 		return rc < 0 ? -1 : 0;
-	if (store_begin(s, s, "the search index"))
-		return -1;
+	if (!wait)
+		sqlite3_busy_timeout(store_db(s), 0);
+	int begun = store_begin(s, s, "the search index");
+	if (!wait)
+		sqlite3_busy_timeout(store_db(s), STORE_BUSY_MS);
+	if (begun) /* another writer holds it: the rows wait for the next */
+		return !wait && (sqlite3_extended_errcode(store_db(s)) & 0xff) == SQLITE_BUSY
+			       ? 1 : -1;
 	rc = flush(s, limit > 0 ? limit : INT64_MAX);
 	if (rc < 0 || store_commit(s, s)) {
 		store_rollback(s, s);

@@ -468,7 +468,7 @@ struct store *store_open(const char *path)
 			s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 1);
 	s->autockpt = AUTOCHECKPOINT_PAGES;
 	s->budget_own = 1;

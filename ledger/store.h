@@ -23,6 +23,7 @@
 
 #define STORE_SCHEMA_VERSION SCHEMA_VERSION /* schema.c */
 #define STORE_BATCH_MAX 4096 /* entries of one feed inserted at once */
+#define STORE_BUSY_MS 10000  /* how long a connection waits for a lock */
 
 struct store;
 

@@ -707,7 +707,9 @@ static int task_checkpoint(struct daemon *d)
  * offers never holds the store for long. */
 static int task_search(struct daemon *d)
 {
-	if (search_catch_up(d->s, SEARCH_ROWS_MAX) < 0)
+	/* never waiting for the write lock: a CLI's command holds it for a
+	 * moment, and the next look comes in a second */
+	if (search_catch_up(d->s, SEARCH_ROWS_MAX, 0) < 0)
 		log_limited(LOG_WARN, "search", "search index: %s", err_msg());
 	return 0;
 }

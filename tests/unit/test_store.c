@@ -690,7 +690,7 @@ static void test_txn_owner(void **state)
  * resources as it stands; and words find the offers that hold them. */
 static void assert_index_right(struct store *s)
 {
-	assert_int_equal(search_catch_up(s, 0), 0);
+	assert_int_equal(search_catch_up(s, 0, 1), 0);
 	exec(s, "INSERT INTO offers_fts(offers_fts, rank) VALUES ('integrity-check', 1)");
 	assert_int_equal(count(s, "SELECT count(*) FROM search_pending", NULL), 0);
 }
@@ -706,7 +706,8 @@ static int64_t found(struct store *s, const char *word)
 /* The search index follows the rows it notes (search.c): many changes of
  * one offer in one transaction, a transaction rolled back, a savepoint
  * rolled back inside a committed one, changes across transactions before
- * it catches up, a listing's search, and a reindex. */
+ * it catches up, a listing's search, another writer holding the store,
+ * and a reindex. */
 static void test_search_index_follows_rows(void **state)
 {
 	struct fx *f = *state;
@@ -722,7 +723,7 @@ static void test_search_index_follows_rows(void **state)
 	assert_int_equal(found(s, "remorque"), 0);
 	assert_int_equal(count(s, "SELECT count(*) FROM search_pending", NULL), 2);
 	/* a bounded catch-up leaves the rest for the next */
-	assert_int_equal(search_catch_up(s, 1), 1);
+	assert_int_equal(search_catch_up(s, 1, 1), 1);
 	assert_int_equal(count(s, "SELECT count(*) FROM search_pending", NULL), 1);
 	assert_index_right(s);
 	assert_int_equal(found(s, "remorque"), 1);
@@ -762,12 +763,21 @@ static void test_search_index_follows_rows(void **state)
 	assert_index_right(s);
 	assert_int_equal(found(s, "gradins") + found(s, "estrade"), 0);
 	assert_int_equal(found(s, "benne"), 1);
+	/* another writer holds the store: the catch-up does not wait */
+	append_update(s, ka, b, "praticable");
+	sqlite3 *other;
+	assert_int_equal(sqlite3_open(f->p1, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(search_catch_up(s, 0, 0), 1);
+	assert_int_equal(count(s, "SELECT count(*) FROM search_pending", NULL), 1);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
 	/* the same after a reindex */
 	assert_int_equal(store_reindex(s), 0);
 	assert_index_right(s);
-	assert_int_equal(found(s, "podium"), 1);
+	assert_int_equal(found(s, "praticable"), 1);
 	assert_int_equal(found(s, "remorque"), 1);
-	assert_int_equal(found(s, "salle") + found(s, "sono") + found(s, "gradins"), 0);
+	assert_int_equal(found(s, "salle") + found(s, "podium") + found(s, "gradins"), 0);
 }
 
 /* Denies reading one table (and one column of it, when column is set):
