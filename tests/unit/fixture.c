@@ -81,3 +81,17 @@ void fx_put(struct store *s, struct entry *e, uint8_t id[32])
 		memcpy(id, e->id, 32);
 	entry_free(e);
 }
+
+void fx_offer(struct store *s, const struct key *k, const char *title, uint8_t id[32])
+{
+	Mutua__Body b = MUTUA__BODY__INIT;
+	Mutua__Offer o = MUTUA__OFFER__INIT;
+	o.kind = 1;
+	o.title = (char *)title;
+	o.unit = 2;
+	o.capacity = 1;
+	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+	b.offer = &o;
+	if (store_append(s, k, &b, id) != 0)
+		fail_msg("append offer: %s", err_msg());
+}

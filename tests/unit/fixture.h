@@ -1,6 +1,6 @@
 /* fixture.h - a federation of members for the unit tests of the folds
- * (test_lending, test_staff, test_webauth): a temporary folder, a genesis
- * "Pole Sud" naming the members, and stores holding it. fixture.c is
+ * (test_lending, test_staff, test_webauth, test_witness): a temporary
+ * folder, a genesis "Pole Sud" naming the members, and stores holding it. fixture.c is
  * linked into those tests (the Makefile's FIXTURE_TESTS). Include after
  * <cmocka.h>. */
 #ifndef MUTUA_TEST_FIXTURE_H
@@ -48,5 +48,9 @@ void fx_next(struct store *s, const struct key *k, Mutua__Body *b, int64_t time)
 /* Stores e in s as received (it must be added), keeps its id in id when
  * not NULL, frees e. */
 void fx_put(struct store *s, struct entry *e, uint8_t id[32]);
+
+/* k appends an offer of that title (equipment, by the day, one) to s,
+ * its id in id when not NULL; the test fails if it is refused. */
+void fx_offer(struct store *s, const struct key *k, const char *title, uint8_t id[32]);
 
 #endif

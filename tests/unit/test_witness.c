@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "store_helpers.h"
+#include "fixture.h"
 #include "checkpoint.h"
 #include "clock.h"
 #include "entry.h"
@@ -689,19 +690,6 @@ static void test_witness_of_1000_feeds_is_bounded(void **state)
 	tmpdir_remove(&dir);
 }
 
-static void append_offer(struct store *s, const struct key *k, const char *title)
-{
-	Mutua__Body b = MUTUA__BODY__INIT;
-	Mutua__Offer o = MUTUA__OFFER__INIT;
-	o.kind = 1;
-	o.title = (char *)title;
-	o.unit = 2;
-	o.capacity = 1;
-	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
-	b.offer = &o;
-	assert_int_equal(store_append(s, k, &b, NULL), 0);
-}
-
 /* A round lists the feeds that did work, not those the previous round's
  * witnesses moved (N^2 heads a round otherwise); those wait for the
  * daily round (stale_before), and witness_due says when that is due. */
@@ -713,7 +701,7 @@ static void test_witness_lists_feeds_that_did_work(void **state)
 	const struct key *k[3] = {ka, kb, kc};
 	size_t heads, entries;
 	for (int i = 0; i < 3; i++)
-		append_offer(s, k[i], "Salle");
+		fx_offer(s, k[i], "Salle", NULL);
 	int64_t now = clock_now_ms(), hour_ago = now - 3600 * 1000LL;
 	/* round 1: every feed gained an offer, each node lists the three */
 	for (int i = 0; i < 3; i++) {
@@ -722,7 +710,7 @@ static void test_witness_lists_feeds_that_did_work(void **state)
 		assert_int_equal(entries, 1);
 	}
 	/* round 2: only B worked; A and C moved by their witnesses alone */
-	append_offer(s, kb, "Camion");
+	fx_offer(s, kb, "Camion", NULL);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(witness_append(s, k[i], hour_ago, &heads, &entries), 0);
 		assert_int_equal(heads, 1);
@@ -743,7 +731,7 @@ static void test_witness_lists_feeds_that_did_work(void **state)
 	assert_int_equal(witness_append(s, ka, day - WITNESS_IDLE_MS, &heads, &entries), 0);
 	assert_int_equal(entries, 0);
 	/* B did work again: due at A's moment of the period, B alone listed */
-	append_offer(s, kb, "Chambre froide");
+	fx_offer(s, kb, "Chambre froide", NULL);
 	assert_int_equal(witness_due(s, ka->id, now + 2 * WITNESS_EVERY_MS, 0, WITNESS_EVERY_MS,
 				     WITNESS_IDLE_MS), 1);
 	assert_int_equal(witness_append(s, ka, hour_ago, &heads, &entries), 0);
