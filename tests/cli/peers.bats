@@ -40,6 +40,8 @@ load helpers
 	[[ $output == *"PROBLEM mutuad is not running for this home"* ]]
 	echo "peer = ${ID[2]:0:12}@${EP[2]}" >"${H[1]}/mutua.conf"
 	start_node 1
+	# once N2 told it its own head: started, and through a handshake
+	wait_log 1 "appends open"
 	run -0 mutua --home "${H[1]}" doctor
 	[[ $output == *"ok      mutuad runs for this home (pid $(daemon_pid 1))"* ]]
 	[[ $output == *"peer N2 (${EP[2]}) reachable"* ]]
