@@ -1985,8 +1985,10 @@ struct syncer *syncer_new(struct store *s, const struct key *k, const struct syn
 	 * (entries.id, resources.id). In SQLite's default 2 MB page cache
 	 * that spills dirty pages mid-transaction and re-reads index pages:
 	 * on a 100k-entry sync, 16 MB took a quarter off the receiver's CPU.
-	 * The cache only grows as pages are used; an idle node stays small. */
-	if (replica_cache_size(s, 16384))
+	 * 12 MB syncs as fast (72 388 against 70 957 entries/s, the spreads
+	 * overlapping) and keeps the node under 32 MB. The cache only grows
+	 * as pages are used; an idle node stays small. */
+	if (replica_cache_size(s, 12288))
 		log_msg(LOG_WARN, "page cache left at its default: %s", err_msg());
 	if (!(sy->buf = malloc(WIRE_BATCH_BYTES)) || !(sy->ctx = zmq_ctx_new())) {
 		err_set("out of memory");
