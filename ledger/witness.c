@@ -453,21 +453,26 @@ int witness_entry_fold(struct store *s, const struct entry *e)
 
 /* ---- the node's own witnesses ----------------------------------------- */
 
-/* The feeds to list (witness_append): those that gained entries other
- * than witnesses since k last listed them, and those that moved at all
- * since k listed them at or before ?3 (never listed: since k's last
- * witness, or ever); witnessed longest ago first. Its own feed only for
- * entries other than witnesses. */
+/* The feeds that moved since k's node last listed them (witness_mine),
+ * each with busy (it gained entries other than witnesses since: listed
+ * at the next round of the schedule) and stale (k listed it at or before
+ * ?3, or, never listed, k last witnessed then or never did: listed at
+ * once); k's own feed only when busy. ?1 is k. One rule for
+ * witness_append (what to list) and witness_due (when). */
+#define LISTABLE_SQL \
+	"WITH m AS (SELECT feed, seq, wseq FROM witness_mine WHERE wauthor = ?1)," \
+	" l AS (SELECT coalesce(max(time), -9223372036854775807) AS t FROM entries" \
+	"  WHERE author = ?1 AND type = 'witness')," \
+	" f AS (SELECT f.author, f.seq, coalesce(m.wseq, 0) AS wseq," \
+	"  EXISTS (SELECT 1 FROM entries e WHERE e.author = f.author" \
+	"   AND e.seq > coalesce(m.seq, 0) AND e.type <> 'witness') AS busy," \
+	"  f.author <> ?1 AND coalesce((SELECT time FROM entries w WHERE w.author = ?1" \
+	"   AND w.seq = m.wseq), (SELECT t FROM l)) <= ?3 AS stale" \
+	"  FROM feeds f LEFT JOIN m ON m.feed = f.author WHERE f.seq > coalesce(m.seq, 0))"
+
+/* What witness_append lists, the feeds witnessed longest ago first. */
 static const char moved_sql[] =
-	"WITH m AS (SELECT feed, seq, wseq FROM witness_mine WHERE wauthor = ?1),"
-	" l AS (SELECT coalesce(max(time), -9223372036854775807) AS t FROM entries"
-	"  WHERE author = ?1 AND type = 'witness')"
-	" SELECT f.author, f.seq FROM feeds f LEFT JOIN m ON m.feed = f.author"
-	" WHERE f.seq > coalesce(m.seq, 0) AND (EXISTS (SELECT 1 FROM entries e"
-	"  WHERE e.author = f.author AND e.seq > coalesce(m.seq, 0) AND e.type <> 'witness')"
-	"  OR (f.author <> ?1 AND coalesce((SELECT time FROM entries w WHERE w.author = ?1"
-	"  AND w.seq = m.wseq), (SELECT t FROM l)) <= ?3))"
-	" ORDER BY coalesce(m.wseq, 0), f.author LIMIT ?2";
+	LISTABLE_SQL " SELECT author, seq FROM f WHERE busy OR stale ORDER BY wseq, author LIMIT ?2";
 
 struct head {
 	uint8_t feed[KEY_ID_BYTES];
@@ -620,34 +625,25 @@ int witness_due(struct store *s, const uint8_t author[KEY_ID_BYTES], int64_t now
 	int forked = store_fork_point(s, author, NULL);
 	if (forked)
 		return forked < 0 ? -1 : 0;
-	/* when k last witnessed (or since, if later), whether feeds gained
-	 * entries other than witnesses since k listed them (busy), and
-	 * whether one moved since k listed it at or before now - idle_ms
-	 * (stale: what witness_append lists besides the busy feeds) */
-	sqlite3_stmt *st = store_stmt(s,
-		"WITH m AS (SELECT feed, seq, wseq FROM witness_mine WHERE wauthor = ?1),"
-		" f AS (SELECT f.author, f.seq, coalesce(m.seq, 0) AS w, m.wseq"
-		"  FROM feeds f LEFT JOIN m ON m.feed = f.author),"
-		" l AS (SELECT max(coalesce(max(time), ?2), ?2) AS t FROM entries"
-		"  WHERE author = ?1 AND type = 'witness')"
-		" SELECT (SELECT t FROM l),"
-		" EXISTS (SELECT 1 FROM f WHERE EXISTS (SELECT 1 FROM entries e"
-		"  WHERE e.author = f.author AND e.seq > f.w AND e.type <> 'witness')),"
-		" EXISTS (SELECT 1 FROM f WHERE f.seq > f.w AND f.author <> ?1"
-		"  AND max(coalesce((SELECT time FROM entries x WHERE x.author = ?1"
-		"  AND x.seq = f.wseq), (SELECT t FROM l)), ?2) <= ?3)");
+	/* when k last witnessed, and whether a feed is busy or stale
+	 * (LISTABLE_SQL) */
+	sqlite3_stmt *st = store_stmt(s, LISTABLE_SQL " SELECT (SELECT t FROM l),"
+					 " EXISTS (SELECT 1 FROM f WHERE busy),"
+					 " EXISTS (SELECT 1 FROM f WHERE stale)");
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, author, KEY_ID_BYTES, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
 	sqlite3_bind_int64(st, 3, now - idle_ms);
 	int rc = store_step_row(s, st);
-	int64_t last = rc == 1 ? sqlite3_column_int64(st, 0) : since;
+	int64_t last = rc == 1 ? sqlite3_column_int64(st, 0) : INT64_MIN;
 	int busy = rc == 1 && sqlite3_column_int(st, 1);
-	int stale = rc == 1 && sqlite3_column_int(st, 2);
+	/* nothing is stale within idle_ms of the node's start either */
+	int stale = rc == 1 && sqlite3_column_int(st, 2) && since <= now - idle_ms;
 	sqlite3_reset(st);
 	if (rc < 0)
 		return -1;
+	if (last < since)
+		last = since;
 	return (busy && (every_due(author, now, last, every_ms) || now - last >= idle_ms)) ||
 	       stale;
 }
