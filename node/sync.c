@@ -2091,11 +2091,12 @@ void syncer_watch_store(struct syncer *sy)
 	store_wakes(sy->store, 0);
 }
 
-/* Reads and forgets the pending wakes. */
-static void drain_watch(struct syncer *sy)
+/* Reads and forgets the pending wakes of a non-blocking pipe or FIFO:
+ * the wake FIFO's, the memory watch's. */
+static void drain_fd(int fd)
 {
 	char buf[256];
-	while (read(sy->watch_fd, buf, sizeof buf) > 0)
+	while (read(fd, buf, sizeof buf) > 0)
 		;
 }
 
@@ -2170,9 +2171,7 @@ static void memory_guard(struct syncer *sy, int64_t now)
 	}
 	if (sy->cfg.max_memory_mb <= 0 || !atomic_load(&sy->mem_over))
 		return;
-	char buf[16];
-	while (read(sy->mem_pipe[0], buf, sizeof buf) > 0)
-		;
+	drain_fd(sy->mem_pipe[0]);
 	atomic_store(&sy->mem_over, 0);
 	size_t used = heap_in_use();
 	if (used <= (size_t)sy->cfg.max_memory_mb << 20)
@@ -2322,7 +2321,7 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 			/* the memory watch's pipe is for memory_guard, at the
 			 * next call: it closes the sockets polled here */
 			if (items[i].fd == sy->watch_fd)
-				drain_watch(sy);
+				drain_fd(sy->watch_fd);
 		} else if (items[i].socket == sy->zap)
 			events += drain_zap(sy);
 		else if (items[i].socket == sy->router)
