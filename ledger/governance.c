@@ -1728,7 +1728,7 @@ int governance_tally_make(struct store *s, const uint8_t proposal[ENTRY_ID_BYTES
 			out->t.has_cut = 1;
 		}
 	}
-/* not before any vote it cites, nor before the deadline when it fails */
+	/* not before any vote it cites, nor before the deadline when it fails */
 	if (!c.passed && out->time < p.deadline)
 		out->time = p.deadline;
 	rc = 0;
