@@ -54,9 +54,21 @@ int search_forget_pending(struct store *s)
 	return store_is_scratch(s) ? 0 : store_exec(s, "DELETE FROM search_pending");
 }
 
+/* 1 when rows are noted, 0 when none, -1. */
+static int pending(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM search_pending)");
+	if (!st)
+		return -1;
+	int rc = store_step_row(s, st);
+	if (rc == 1)
+		rc = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* Hands at most limit of the rows noted to the index, the lowest rowids
- * first, inside the caller's transaction. 1 when rows are left, 0 when
- * none, -1. */
+ * first, inside the caller's transaction. 0 or -1. */
 static int flush(struct store *s, int64_t limit)
 {
 	static const char *const sql[] = {
@@ -69,48 +81,33 @@ static int flush(struct store *s, int64_t limit)
 		" WHERE r.rowid IN (SELECT rowid FROM search_pending ORDER BY rowid LIMIT ?1)",
 		"DELETE FROM search_pending WHERE rowid IN (SELECT rowid FROM search_pending"
 		" ORDER BY rowid LIMIT ?1)",
-		"SELECT EXISTS (SELECT 1 FROM search_pending)",
 	};
-	int rc = 0;
 	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
 		sqlite3_stmt *st = store_stmt(s, sql[i]);
 		if (!st)
 			return -1;
-		if (i < 3) {
-			sqlite3_bind_int64(st, 1, limit);
-			if (store_step_done(s, st))
-				return -1;
-		} else {
-			rc = store_step_row(s, st);
-			rc = rc == 1 ? sqlite3_column_int(st, 0) : -1;
-			sqlite3_reset(st);
-		}
+		sqlite3_bind_int64(st, 1, limit);
+		if (store_step_done(s, st))
+			return -1;
 	}
-	return rc;
+	return 0;
 }
 
-int search_catch_up(struct store *s, int64_t limit, int wait)
+int search_catch_up(struct store *s, int64_t limit)
 {
 	if (store_is_scratch(s))
 		return 0;
-	sqlite3_stmt *st = store_stmt(s, "SELECT EXISTS (SELECT 1 FROM search_pending)");
-	if (!st)
-		return -1;
-	int rc = store_step_row(s, st);
-	int any = rc == 1 && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (rc < 0 || !any)
-		return rc < 0 ? -1 : 0;
-	if (!wait)
-		sqlite3_busy_timeout(store_db(s), 0);
+	int rc = pending(s);
+	if (rc <= 0)
+		return rc;
+	/* never waiting for the write lock: another writer's rows wait */
+	sqlite3_busy_timeout(store_db(s), 0);
 	int begun = store_begin(s, s, "the search index");
-	if (!wait)
-		sqlite3_busy_timeout(store_db(s), STORE_BUSY_MS);
-	if (begun) /* another writer holds it: the rows wait for the next */
-		return !wait && (sqlite3_extended_errcode(store_db(s)) & 0xff) == SQLITE_BUSY
-			       ? 1 : -1;
-	rc = flush(s, limit > 0 ? limit : INT64_MAX);
-	if (rc < 0 || store_commit(s, s)) {
+	sqlite3_busy_timeout(store_db(s), STORE_BUSY_MS);
+	if (begun)
+		return (sqlite3_extended_errcode(store_db(s)) & 0xff) == SQLITE_BUSY ? 1 : -1;
+	if (flush(s, limit > 0 ? limit : INT64_MAX) || (rc = pending(s)) < 0 ||
+	    store_commit(s, s)) {
 		store_rollback(s, s);
 		return -1;
 	}

@@ -33,14 +33,13 @@ int search_index_offer(struct store *s, const uint8_t resource[32]);
 int search_unindex_offer(struct store *s, const uint8_t resource[32]);
 
 /* Hands the rows noted to the index, at most limit of them (0: all) in a
- * transaction of its own, waiting for the write lock when wait is set
- * (else -1 at once when another writer holds it): view_open before a
- * search (SEARCH_VIEW_ROWS, without waiting), mutuad when it has a
- * moment. 1 when rows are left (the lock held, without wait, leaves them
- * all), 0 when none, -1 (the store's error: a read-only store, a
- * transaction open). */
+ * transaction of its own, never waiting for the write lock (another
+ * writer holding it leaves the rows for the next call): view_open before a
+ * search (SEARCH_VIEW_ROWS), mutuad every second. 1 when rows are left,
+ * 0 when none, -1 (the store's error: a read-only store, a transaction
+ * open). */
 #define SEARCH_VIEW_ROWS 256
-int search_catch_up(struct store *s, int64_t limit, int wait);
+int search_catch_up(struct store *s, int64_t limit);
 
 /* Forgets the rows noted: fold_clear, as it empties the index. 0 or -1. */
 int search_forget_pending(struct store *s);

@@ -194,7 +194,7 @@ struct view_rows *view_open(struct store *s, const struct view *v, const struct 
 	if (v->search && nargs >= 7 &&
 	    (args[5].type != VIEW_ARG_NULL || args[6].type != VIEW_ARG_NULL) &&
 	    sqlite3_get_autocommit(db) && sqlite3_db_readonly(db, "main") == 0)
-		search_catch_up(s, SEARCH_VIEW_ROWS, 0);
+		search_catch_up(s, SEARCH_VIEW_ROWS);
 	if (json && !(sql = json_sql(db, v)))
 		goto err;
 	if (sqlite3_prepare_v2(db, sql ? sql : v->sql, -1, &r->st, NULL)) {

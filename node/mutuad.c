@@ -709,7 +709,7 @@ static int task_search(struct daemon *d)
 {
 	/* never waiting for the write lock: a CLI's command holds it for a
 	 * moment, and the next look comes in a second */
-	if (search_catch_up(d->s, SEARCH_ROWS_MAX, 0) < 0)
+	if (search_catch_up(d->s, SEARCH_ROWS_MAX) < 0)
 		log_limited(LOG_WARN, "search", "search index: %s", err_msg());
 	return 0;
 }

@@ -690,7 +690,7 @@ static void test_txn_owner(void **state)
  * resources as it stands; and words find the offers that hold them. */
 static void assert_index_right(struct store *s)
 {
-	assert_int_equal(search_catch_up(s, 0, 1), 0);
+	assert_int_equal(search_catch_up(s, 0), 0);
 	exec(s, "INSERT INTO offers_fts(offers_fts, rank) VALUES ('integrity-check', 1)");
 	assert_int_equal(count(s, "SELECT count(*) FROM search_pending", NULL), 0);
 }
@@ -723,7 +723,7 @@ static void test_search_index_follows_rows(void **state)
 	assert_int_equal(found(s, "remorque"), 0);
 	assert_int_equal(count(s, "SELECT count(*) FROM search_pending", NULL), 2);
 	/* a bounded catch-up leaves the rest for the next */
-	assert_int_equal(search_catch_up(s, 1, 1), 1);
+	assert_int_equal(search_catch_up(s, 1), 1);
 	assert_int_equal(count(s, "SELECT count(*) FROM search_pending", NULL), 1);
 	assert_index_right(s);
 	assert_int_equal(found(s, "remorque"), 1);
@@ -768,7 +768,7 @@ static void test_search_index_follows_rows(void **state)
 	sqlite3 *other;
 	assert_int_equal(sqlite3_open(f->p1, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(search_catch_up(s, 0, 0), 1);
+	assert_int_equal(search_catch_up(s, 0), 1);
 	assert_int_equal(count(s, "SELECT count(*) FROM search_pending", NULL), 1);
 	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(other);
