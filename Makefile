@@ -179,7 +179,7 @@ bin/mutuad: build/node/mutuad.o $(NODE_LIB) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # the tests that build a federation of members with tests/unit/fixture.c
-FIXTURE_TESTS := test_lending test_staff test_webauth test_witness
+FIXTURE_TESTS := test_lending test_staff test_webauth test_witness test_audit
 $(FIXTURE_TESTS:%=build/tests/%): build/tests/unit/fixture.o
 
 build/tests/%: build/tests/unit/%.o $(NODE_LIB) $(LIB)

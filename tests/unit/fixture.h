@@ -1,8 +1,8 @@
 /* fixture.h - a federation of members for the unit tests of the folds
- * (test_lending, test_staff, test_webauth, test_witness): a temporary
- * folder, a genesis "Pole Sud" naming the members, and stores holding it.
- * fixture.c is linked into those tests (the Makefile's FIXTURE_TESTS).
- * Include after <cmocka.h>. */
+ * (test_lending, test_staff, test_webauth, test_witness, test_audit): a
+ * temporary folder, a genesis "Pole Sud" naming the members, and stores
+ * holding it. fixture.c is linked into those tests (the Makefile's
+ * FIXTURE_TESTS). Include after <cmocka.h>. */
 #ifndef MUTUA_TEST_FIXTURE_H
 #define MUTUA_TEST_FIXTURE_H
 

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "store_helpers.h"
+#include "fixture.h"
 #include "audit.h"
 #include "bundle.h"
 #include "entry.h"
@@ -59,29 +60,15 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-struct fx {
+struct audit_fx {
 	char *dir, *db, *bundle, *out;
 	struct store *s; /* A's node: A's and B's feeds, three entries each */
 	uint8_t head_a[32];
 };
 
-static void append_offer(struct store *s, const struct key *k, const char *title, uint8_t id[32])
-{
-	Mutua__Body b = MUTUA__BODY__INIT;
-	Mutua__Offer o = MUTUA__OFFER__INIT;
-	o.kind = 1;
-	o.title = (char *)title;
-	o.unit = 2;
-	o.capacity = 1;
-	b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
-	b.offer = &o;
-	if (store_append(s, k, &b, id) != 0)
-		fail_msg("append offer: %s", err_msg());
-}
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof *f);
+	struct audit_fx *f = calloc(1, sizeof *f);
 	assert_non_null(f);
 	f->dir = tmpdir_new();
 	f->db = path_in(f->dir, "store.db");
@@ -89,8 +76,8 @@ static int setup(void **state)
 	f->out = path_in(f->dir, "x.bundle");
 	f->s = store_adopted(f->db, genesis, genesis_len);
 	for (int i = 0; i < 3; i++) {
-		append_offer(f->s, ka, "Camion", NULL);
-		append_offer(f->s, kb, "Salle", NULL);
+		fx_offer(f->s, ka, "Camion", NULL);
+		fx_offer(f->s, kb, "Salle", NULL);
 	}
 	uint64_t head;
 	assert_int_equal(store_head(f->s, ka->id, &head, NULL), 0);
@@ -102,7 +89,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	struct fx *f = *state;
+	struct audit_fx *f = *state;
 	store_close(&f->s);
 	free(f->db);
 	free(f->bundle);
@@ -153,7 +140,7 @@ static uint8_t *sealed(const struct key *k, uint64_t seq, const uint8_t *prev,
 /* Writes to out the honest bundle with one more record (type, payload)
  * after its last one, and an END record counting ne entries and nf forks
  * (-1: the true counts), with the right digest. */
-static void bundle_plus(struct fx *f, int type, const uint8_t *rec, size_t len, int64_t ne,
+static void bundle_plus(struct audit_fx *f, int type, const uint8_t *rec, size_t len, int64_t ne,
 			int64_t nf)
 {
 	size_t n;
@@ -231,7 +218,7 @@ static void assert_issue(const struct audit_issue *v, const struct key *k, uint6
 
 static void test_honest(void **state)
 {
-	struct fx *f = *state;
+	struct audit_fx *f = *state;
 	struct found fd;
 	struct audit_summary sum;
 	audit(f->bundle, NULL, &fd, &sum);
@@ -267,7 +254,7 @@ static char *heads_of(struct store *s)
  * heads the node's own store holds, and a run that fails hands none. */
 static void test_keep_scratch(void **state)
 {
-	struct fx *f = *state;
+	struct audit_fx *f = *state;
 	struct found fd = {0};
 	struct audit_summary sum;
 	struct store *scratch = NULL;
@@ -289,7 +276,7 @@ static void test_keep_scratch(void **state)
 
 static void test_orphan_fork_record(void **state)
 {
-	struct fx *f = *state;
+	struct audit_fx *f = *state;
 	struct found fd;
 	struct audit_summary sum;
 	size_t len;
@@ -356,7 +343,7 @@ static void test_orphan_fork_record(void **state)
 
 static void test_end_counts(void **state)
 {
-	struct fx *f = *state;
+	struct audit_fx *f = *state;
 	struct found fd;
 	struct audit_summary sum;
 	size_t len;
@@ -379,7 +366,7 @@ static void test_end_counts(void **state)
 
 static void test_format_names_feed_and_seq(void **state)
 {
-	struct fx *f = *state;
+	struct audit_fx *f = *state;
 	struct found fd;
 	struct audit_summary sum;
 	struct entry e;
@@ -425,7 +412,7 @@ static void fail_after(sqlite3_context *cx, int argc, sqlite3_value **v)
 
 static void test_store_read_error_fails(void **state)
 {
-	struct fx *f = *state;
+	struct audit_fx *f = *state;
 	struct found fd;
 	struct audit_summary sum;
 	struct audit_opts o = {NULL, 1, collect, NULL, &fd};
@@ -450,7 +437,7 @@ static void test_store_read_error_fails(void **state)
 
 static void test_writer_keeps_the_format(void **state)
 {
-	struct fx *f = *state;
+	struct audit_fx *f = *state;
 	size_t len;
 	uint8_t *rec = sealed(ka, 9, f->head_a, 1, &len);
 	struct bundle_writer *w = bundle_writer_open(f->out);
