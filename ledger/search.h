@@ -35,7 +35,8 @@ int search_unindex_offer(struct store *s, const uint8_t resource[32]);
 /* Hands the rows noted to the index, at most limit of them (0: all) in a
  * transaction of its own, never waiting for the write lock (another
  * writer holding it leaves the rows for the next call): view_open before a
- * search (SEARCH_VIEW_ROWS), mutuad every second. 1 when rows are left,
+ * search (all, or SEARCH_VIEW_ROWS on the web page's handles), mutuad
+ * every second. 1 when rows are left,
  * 0 when none, -1 (the store's error: a read-only store, a transaction
  * open). */
 #define SEARCH_VIEW_ROWS 256

@@ -50,6 +50,7 @@ struct store {
 	int refold_forced; /* a fold found the state it built on wrong */
 	int budget_own;    /* store_append keeps the member's own budget */
 	int wait_hold;     /* store_begin for a key waits out mutuad's hold */
+	int64_t search_rows; /* store_set_search_rows */
 	int budget_intake; /* store_insert_* hold feeds past their budget */
 	/* who opened the write transaction (store_begin), while it is open */
 	const void *owner;
@@ -324,6 +325,16 @@ int store_begin(struct store *s, const void *owner, const char *name)
 void store_wait_hold(struct store *s, int on)
 {
 	s->wait_hold = on;
+}
+
+void store_set_search_rows(struct store *s, int64_t n)
+{
+	s->search_rows = n;
+}
+
+int64_t store_search_rows(struct store *s)
+{
+	return s->search_rows;
 }
 
 int store_commit(struct store *s, const void *owner)

@@ -117,6 +117,13 @@ int store_appends_held(struct store *s, int64_t *until);
  * every append, waits while appends are held, looking under the write
  * lock; mutuad may set its hold after the command's first look. */
 void store_wait_hold(struct store *s, int on);
+/* How many of the offers the search index has yet to take a search on
+ * this handle hands over first (search_catch_up): all (0, the default:
+ * a command's search finds what the store holds, daemon or not), or at
+ * most n (the node's web page, whose node takes the rest within a second:
+ * a request never indexes a whole sync). */
+void store_set_search_rows(struct store *s, int64_t n);
+int64_t store_search_rows(struct store *s);
 
 /* The head of a feed: seq 0 and a zero id when the feed is empty. */
 int store_head(struct store *s, const uint8_t author[KEY_ID_BYTES],

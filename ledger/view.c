@@ -186,7 +186,8 @@ struct view_rows *view_open(struct store *s, const struct view *v, const struct 
 	r->v = v;
 	r->json = json;
 	/* a search reads the index as it stands: what it has yet to take is
-	 * handed over first (up to SEARCH_VIEW_ROWS), when the store is
+	 * handed over first (all of it, or on the web page's handles up to
+	 * SEARCH_VIEW_ROWS: store_set_search_rows), when the store is
 	 * writable, no transaction is open and no other writer holds it (a
 	 * search never waits behind a sync: mutuad hands the rest over
 	 * within a second; a read-only store's index is what its last
@@ -194,7 +195,7 @@ struct view_rows *view_open(struct store *s, const struct view *v, const struct 
 	if (v->search && nargs >= 7 &&
 	    (args[5].type != VIEW_ARG_NULL || args[6].type != VIEW_ARG_NULL) &&
 	    sqlite3_get_autocommit(db) && sqlite3_db_readonly(db, "main") == 0)
-		search_catch_up(s, SEARCH_VIEW_ROWS);
+		search_catch_up(s, store_search_rows(s));
 	if (json && !(sql = json_sql(db, v)))
 		goto err;
 	if (sqlite3_prepare_v2(db, sql ? sql : v->sql, -1, &r->st, NULL)) {

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "propose.h"
 #include "staff.h"
+#include "search.h"
 #include "store.h"
 #include "text.h"
 #include "view.h"
@@ -123,6 +124,9 @@ static struct store *call_store(struct web *w)
 	struct store *s = store_open(w->store_path);
 	if (!s)
 		return NULL;
+	/* a search during a sync of thousands of offers: the node indexes
+	 * them, 5 000 a second, not the request */
+	store_set_search_rows(s, SEARCH_VIEW_ROWS);
 	pthread_mutex_lock(&w->mu);
 	w->stores[w->nstores++] = s;
 	pthread_mutex_unlock(&w->mu);
