@@ -420,3 +420,50 @@ ids() {
 	mutua --home "$B" reindex 2>/dev/null
 	state_is "$B" "$W2" requested
 }
+
+@test "hostile: a patched node's updates and withdrawal of another's offer and of its own: each node's index passes FTS5's check and finds the same offers, after a reindex too; the audit holds" {
+	van_federation
+	share "$B" "$A" "$C"
+	fts_check() { sqlite3 "$1/store.db" "INSERT INTO offers_fts(offers_fts, rank) VALUES ('integrity-check', 1)"; }
+	# B's patched node: the van (A's) renamed and withdrawn, a van of its
+	# own offered, renamed twice, withdrawn and renamed again
+	F=$("$BT" sign "$B" +0 "$T/h1" offer | tail -n 1)
+	"$BT" sign "$B" +0 "$T/h2" update "$VAN" "Pirate" >/dev/null
+	"$BT" sign "$B" +0 "$T/h3" update "$F" "Chapiteau" >/dev/null
+	"$BT" sign "$B" +0 "$T/h4" withdraw "$VAN" >/dev/null
+	"$BT" sign "$B" +0 "$T/h5" update "$F" "Gradins" >/dev/null
+	"$BT" sign "$B" +0 "$T/h6" withdraw "$F" >/dev/null
+	"$BT" sign "$B" +0 "$T/h7" update "$F" "Estrade" >/dev/null
+	# A takes them in one batch each, C all at once
+	for i in 1 2 3 4 5 6 7; do "$BT" receive "$A" "$T/h$i" >/dev/null; done
+	run -0 "$BT" receive "$C" "$T/h1" "$T/h2" "$T/h3" "$T/h4" "$T/h5" "$T/h6" "$T/h7"
+	[[ $output != *rejected* ]]
+	for h in "$A" "$B" "$C"; do
+		# A's van keeps its title and stays listed; B's own van is
+		# withdrawn under the title it had then (the update after the
+		# withdrawal takes no effect)
+		[ "$(ids "$h" --search fourgon)" = "${VAN:0:8}" ]
+		[ "$(ids "$h" --search pirate --all)" = "" ]
+		[ "$(ids "$h" --search gradins)" = "" ]
+		[ "$(ids "$h" --search gradins --all)" = "${F:0:8}" ]
+		[ "$(ids "$h" --search chapiteau --all)$(ids "$h" --search estrade --all)" = "" ]
+		fts_check "$h"
+		[ "$(sqlite3 "$h/store.db" "SELECT count(*) FROM search_pending")" = 0 ]
+	done
+	# the same index on every node, and after a reindex
+	idx() { sqlite3 "$1/store.db" "SELECT r.id, f.title FROM offers_fts f JOIN resources r ON r.rowid = f.rowid ORDER BY r.id"; }
+	[ "$(idx "$A")" = "$(idx "$C")" ]
+	mutua --home "$C" reindex 2>/dev/null
+	# the reindex leaves every offer for the index to take: the first
+	# search, here without a daemon, hands all of them over
+	[ "$(sqlite3 "$C/store.db" "SELECT count(*) FROM search_pending")" = 2 ]
+	[ "$(ids "$C" --search gradins --all)" = "${F:0:8}" ]
+	fts_check "$C"
+	[ "$(idx "$A")" = "$(idx "$C")" ]
+	# the audit replays the same folds: an update or a withdrawal of
+	# another's offer changes nothing, and it holds
+	for h in "$A" "$C"; do
+		run -0 --separate-stderr mutua --home "$h" audit
+		[[ $output == *"audit OK"* ]]
+	done
+}

@@ -67,6 +67,10 @@
  *       refused it). KIND and ARGS:
  *         offer [BYTES]                  an offer of a van (a description of
  *                                        BYTES bytes)
+ *         update RESOURCE TITLE          an update of any resource (hex id),
+ *                                        another member's or one not held,
+ *                                        to a van of that title
+ *         withdraw RESOURCE              a withdrawal of any resource
  *         set NAME VALUE [REASON]        a proposal to set a parameter
  *         request RESOURCE START END [REQ,...]
  *                                        a request for the slot (ms) that
@@ -882,6 +886,8 @@ static int cmd_sign(int argc, char **argv)
 		t += clock_now_ms();
 	Mutua__Body b = MUTUA__BODY__INIT;
 	Mutua__Offer o = MUTUA__OFFER__INIT;
+	Mutua__OfferUpdate ou = MUTUA__OFFER_UPDATE__INIT;
+	Mutua__OfferWithdraw ow = MUTUA__OFFER_WITHDRAW__INIT;
 	Mutua__Vote v = MUTUA__VOTE__INIT;
 	Mutua__Tally tl = MUTUA__TALLY__INIT;
 	Mutua__KeyRotation kr = MUTUA__KEY_ROTATION__INIT;
@@ -931,6 +937,24 @@ static int cmd_sign(int argc, char **argv)
 		}
 		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
 		b.offer = &o;
+	} else if (!strcmp(kind, "update") && argc == 8) {
+		/* any resource's fields, its owner's or not, held or not */
+		if (hex_decode(res, 32, argv[6]))
+			return 2;
+		o.kind = MUTUA__KIND__KIND_VEHICLE;
+		o.title = argv[7];
+		o.unit = MUTUA__UNIT__UNIT_DAY;
+		o.capacity = 1;
+		ou.offer = (ProtobufCBinaryData){32, res};
+		ou.fields = &o;
+		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_UPDATE;
+		b.offer_update = &ou;
+	} else if (!strcmp(kind, "withdraw") && argc == 7) {
+		if (hex_decode(res, 32, argv[6]))
+			return 2;
+		ow.offer = (ProtobufCBinaryData){32, res};
+		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER_WITHDRAW;
+		b.offer_withdraw = &ow;
 	} else if (!strcmp(kind, "set") && (argc == 8 || argc == 9)) {
 		par.name = argv[6];
 		par.value = strtoll(argv[7], NULL, 10);
