@@ -808,7 +808,9 @@ static int task_reload(struct daemon *d)
 enum {
 	TASK_WRITES = 1,   /* writes the store: not while the sync round holds it */
 	TASK_APPENDS = 2,  /* appends to the own feed: not while appends are held */
-	TASK_ON_EVENT = 4, /* due as well as soon as the poll saw events */
+	TASK_ON_CHANGE = 4, /* due as well as soon as the store took entries
+			     * (syncer_changes): not for a digest or an
+			     * acknowledgement, which change nothing it reads */
 	TASK_IDLE = 8,     /* only when the poll saw nothing and no sync is in flight */
 };
 
@@ -818,16 +820,17 @@ struct task {
 	int when;     /* TASK_* */
 	int (*run)(struct daemon *d); /* 1 ends the loop (restart) */
 	int64_t next; /* due from then (ms); a task that may not run stays due */
+	uint64_t seen; /* TASK_ON_CHANGE: syncer_changes when it last ran */
 };
 
 static struct task tasks[] = {
 	{"open appends", 0, TASK_WRITES, task_open_appends, 0},
 	/* at once for a request that just came; each second for those that
 	 * came while appends were held */
-	{"auto-answer", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_EVENT,
-	 task_auto_answer, 0},
+	{"auto-answer", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_CHANGE,
+	 task_auto_answer, 0, 0},
 	{"checkpoint", CHECKPOINT_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_checkpoint, 0},
-	{"tally", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_EVENT, task_tally, 0},
+	{"tally", AUTO_ANSWER_MS, TASK_WRITES | TASK_APPENDS | TASK_ON_CHANGE, task_tally, 0, 0},
 	{"witness", WITNESS_LOOK_MS, TASK_WRITES | TASK_APPENDS, task_witness, 0},
 	{"search", SEARCH_LOOK_MS, TASK_WRITES, task_search, 0},
 	{"notify", NOTIFY_LOOK_MS, TASK_WRITES, task_notify, 0},
@@ -843,14 +846,16 @@ static struct task tasks[] = {
 static int run_tasks(struct daemon *d)
 {
 	int round = syncer_holds_round(d->sy);
+	uint64_t changes = syncer_changes(d->sy);
 	for (size_t i = 0; i < sizeof tasks / sizeof tasks[0]; i++) {
 		struct task *t = &tasks[i];
 		int w = t->when;
-		if (!(d->now >= t->next || ((w & TASK_ON_EVENT) && d->ev > 0)) ||
+		if (!(d->now >= t->next || ((w & TASK_ON_CHANGE) && changes != t->seen)) ||
 		    ((w & TASK_WRITES) && round) || ((w & TASK_APPENDS) && d->holding) ||
 		    ((w & TASK_IDLE) && (d->ev != 0 || syncer_busy(d->sy))))
 			continue;
 		t->next = d->now + t->every_ms;
+		t->seen = changes;
 		if (t->run(d)) {
 			log_msg(LOG_DEBUG, "task '%s' ends the loop", t->name);
 			return 1;

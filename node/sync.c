@@ -153,6 +153,7 @@ struct syncer {
 	int64_t data_version;
 	int watch_fd, watch_wfd; /* the wake FIFO (store_wake_path), or -1 */
 	uint64_t received, sent;
+	uint64_t changes;   /* commits that brought entries: ours, others' */
 	uint64_t own_heard; /* highest seq of our own feed a peer reported */
 	int heard_own;
 	uint8_t *buf;       /* scratch for ENTRIES and PUSH packs */
@@ -2110,6 +2111,7 @@ static int store_changed(struct syncer *sy)
 		v = -1;
 	int changed = sy->data_version >= 0 && v != sy->data_version;
 	sy->data_version = v;
+	sy->changes += changed;
 	return changed;
 }
 
@@ -2132,6 +2134,8 @@ static int end_round(struct syncer *sy)
 				    "%d ms", err_msg(), STORE_RETRY_MS);
 			store_rollback(sy->store, sy);
 			sy->store_failed = 1;
+		} else if (sy->ngrown) {
+			sy->changes++;
 		}
 	}
 	if (sy->store_failed) {
@@ -2380,6 +2384,11 @@ int syncer_poll(struct syncer *sy, int timeout_ms)
 uint64_t syncer_received(const struct syncer *sy)
 {
 	return sy->received;
+}
+
+uint64_t syncer_changes(const struct syncer *sy)
+{
+	return sy->changes;
 }
 
 uint64_t syncer_sent(const struct syncer *sy)

@@ -83,6 +83,10 @@ void syncer_announce(struct syncer *sy);
 /* Totals, and per-peer figures for `mutua status`. */
 uint64_t syncer_received(const struct syncer *sy);
 uint64_t syncer_sent(const struct syncer *sy);
+/* How many times the store took new entries: a round's commit that
+ * received some, or another process's commit (the CLI's, the web page's)
+ * seen by the poll. Our own appends through this store do not count. */
+uint64_t syncer_changes(const struct syncer *sy);
 int syncer_npeers(const struct syncer *sy);
 /* Times every connection was closed because memory ran over max_memory. */
 uint64_t syncer_resets(const struct syncer *sy);
