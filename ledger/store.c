@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #define STMT_CACHE 192 /* room for every statement of the store's modules and mutuad */
+#define WINDOW_STARTS 64 /* feeds whose budget window's start is remembered */
 
 struct store {
 	sqlite3 *db;
@@ -52,6 +53,12 @@ struct store {
 	int wait_hold;     /* store_begin for a key waits out mutuad's hold */
 	int64_t search_rows; /* store_set_search_rows */
 	int budget_intake; /* store_insert_* hold feeds past their budget */
+	/* where window_open last found a feed's window to start: a hint,
+	 * checked before it is used (by the slot of the author's first byte) */
+	struct {
+		uint8_t author[KEY_ID_BYTES];
+		uint64_t lo;
+	} wstart[WINDOW_STARTS];
 	/* who opened the write transaction (store_begin), while it is open */
 	const void *owner;
 	const char *owner_name;
@@ -1136,18 +1143,41 @@ static int window_open(struct store *s, struct window *w, const uint8_t *member,
 	if (governance_param_get(s, "entries-per-day", &w->max_n) ||
 	    governance_param_get(s, "bytes-per-day", &w->max_bytes))
 		return -1;
-	/* the first seq timed after t - 24 h: times grow with seq */
+	/* the first seq timed after since: times grow with seq, so it is
+	 * past any seq timed before since. Where it was found last for this
+	 * feed is such a seq when its predecessor is still timed before since
+	 * (one look): the window's start moves little from one entry to the
+	 * next, found by galloping from there, then halving */
+	int64_t since = t - BUDGET_WINDOW_MS, time, size;
 	uint64_t lo = 1, hi = head + 1;
+	__typeof__(s->wstart[0]) *hint = &s->wstart[author[0] % WINDOW_STARTS];
+	if (memcmp(hint->author, author, KEY_ID_BYTES) == 0 && hint->lo > 1 && hint->lo <= hi) {
+		if (window_entry(s, w, hint->lo - 1, &time, &size))
+			return -1;
+		if (time <= since)
+			lo = hint->lo;
+	}
+	for (uint64_t step = 1; lo < hi; step *= 2) {
+		uint64_t probe = hi - lo > step ? lo + step - 1 : hi - 1;
+		if (window_entry(s, w, probe, &time, &size))
+			return -1;
+		if (time > since) {
+			hi = probe;
+			break;
+		}
+		lo = probe + 1;
+	}
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		int64_t time, size;
 		if (window_entry(s, w, mid, &time, &size))
 			return -1;
-		if (time > t - BUDGET_WINDOW_MS)
+		if (time > since)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
+	memcpy(hint->author, author, KEY_ID_BYTES);
+	hint->lo = lo;
 	w->lo = lo;
 	/* the feed is held without gap: lo .. head, and their bytes the
 	 * difference of two running totals (entries.cum) */
@@ -1170,7 +1200,7 @@ static int window_open(struct store *s, struct window *w, const uint8_t *member,
 		if (rc != 1)
 			return -1;
 	}
-	return window_prev(s, w, member, t - BUDGET_WINDOW_MS);
+	return window_prev(s, w, member, since);
 }
 
 /* May the next entry (seq, at t, size bytes) be taken? 1 yes (it is then

@@ -8,6 +8,7 @@
 #include "store_helpers.h"
 #include "entry.h"
 #include "federation.h"
+#include "governance.h"
 #include "lending.h"
 #include "schema.h"
 #include "search.h"
@@ -21,6 +22,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define T0 1767225600000LL
@@ -1257,6 +1259,104 @@ static void test_times_bounded(void **state)
 	feed_free(&fa);
 }
 
+/* The budget window (bytes-per-day) over any batches: a feed of offers of
+ * 4 KB in bursts of 600 two seconds apart, a burst every 13 hours (two
+ * of them in a day, 4.9 MB), then one of 2 000 past the 8 MB of the day.
+ * It is held at the same seq, found here by counting, whether it comes in
+ * the largest batches or in batches of random sizes, interleaved with another
+ * feed's: where the window started for the last batch (window_open's
+ * hint) only spares looks. */
+#define WF_BURSTS 5
+#define WF_N (WF_BURSTS * 600 + 2000)
+static void test_budget_window_any_batches(void **state)
+{
+	struct fx *f = *state;
+	static struct entry e[WF_N], eb[WF_N / 10];
+	static struct raw_entry v[WF_N], vb[WF_N / 10];
+	static char desc[DESCRIPTION_MAX_LEN + 1];
+	memset(desc, 'x', DESCRIPTION_MAX_LEN);
+	uint8_t link[32], linkb[32];
+	int64_t t = T0 + 86400000, tb = t;
+	for (size_t i = 0; i < WF_N; i++) {
+		if (i % 600 == 0 && i > 0 && i <= (size_t)WF_BURSTS * 600)
+			t += 13 * 3600000LL;
+		t += 2000;
+		Mutua__Body b = MUTUA__BODY__INIT;
+		Mutua__Offer o = MUTUA__OFFER__INIT;
+		fill_offer(&o, "Chambre froide", 1);
+		o.description = desc;
+		b.federation = (ProtobufCBinaryData){32, fed_id};
+		b.author = (ProtobufCBinaryData){32, (uint8_t *)ka->id};
+		b.seq = i + 1;
+		b.has_prev = i > 0;
+		b.prev = (ProtobufCBinaryData){i > 0 ? 32 : 0, i > 0 ? link : NULL};
+		b.time = t;
+		b.payload_case = MUTUA__BODY__PAYLOAD_OFFER;
+		b.offer = &o;
+		assert_int_equal(entry_seal(&e[i], ka, &b), 0);
+		entry_link(link, e[i].id, e[i].sig);
+		v[i] = raw_of(&e[i]);
+	}
+	for (size_t i = 0; i < WF_N / 10; i++) {
+		tb += 600000;
+		seal_time(&eb[i], kb, fed_id, i + 1, i ? linkb : NULL, "Salle", tb);
+		entry_link(linkb, eb[i].id, eb[i].sig);
+		vb[i] = raw_of(&eb[i]);
+	}
+	/* by counting: the first seq whose day, itself included, is past */
+	size_t held = WF_N;
+	for (size_t i = 0, lo = 0; i < WF_N && held == WF_N; i++) {
+		int64_t since = e[i].b->time - 86400000, bytes = 0;
+		while (e[lo].b->time <= since)
+			lo++;
+		for (size_t j = lo; j <= i; j++)
+			bytes += (int64_t)e[j].body_len + KEY_SIG_BYTES;
+		if (bytes > GOV_BYTES_PER_DAY_DEFAULT)
+			held = i;
+	}
+	/* the scenario: held in the last burst, once the window has moved */
+	assert_true(held > (size_t)WF_BURSTS * 600 + 600 && held < WF_N);
+
+	unsigned seed = (unsigned)time(NULL);
+	print_message("budget window: seed %u, held at seq %zu\n", seed, held + 1);
+	srand(seed);
+	struct store *ss[2] = {f->s1, f->s2};
+	for (int k = 0; k < 2; k++) {
+		struct store *s = ss[k];
+		store_set_budgets(s, 1, 1);
+		struct batch_result r;
+		size_t i = 0, ib = 0;
+		int stop = 0;
+		while (i < WF_N && !stop) {
+			/* s1 takes it in the largest batches, s2 in random
+			 * runs between another feed's */
+			size_t n = k == 0 ? STORE_BATCH_MAX : 1 + (size_t)rand() % 200;
+			if (n > WF_N - i)
+				n = WF_N - i;
+			batch(s, &v[i], n, &r);
+			assert_int_equal(r.rejected, 0);
+			assert_int_equal(r.added + r.held, n);
+			if (r.held) {
+				assert_int_equal(r.held_why, BATCH_HELD_BUDGET);
+				assert_int_equal(i + r.added, held);
+				stop = 1;
+			}
+			i += r.added;
+			if (k == 1 && ib < WF_N / 10) {
+				batch(s, &vb[ib], 1, &r);
+				assert_int_equal(r.added, 1);
+				ib++;
+			}
+		}
+		assert_true(stop);
+		assert_head(s, ka, held, NULL);
+	}
+	for (size_t i = 0; i < WF_N; i++)
+		entry_free(&e[i]);
+	for (size_t i = 0; i < WF_N / 10; i++)
+		entry_free(&eb[i]);
+}
+
 static void test_batch_non_member(void **state)
 {
 	struct fx *f = *state;
@@ -1806,6 +1906,7 @@ int main(void)
 		T(test_batch_bad_newest_signature),
 		T(test_flipped_older_signature_refused),
 		T(test_times_bounded),
+		T(test_budget_window_any_batches),
 		T(test_batch_non_member),
 		T(test_batch_other_federation),
 		T(test_fork),
