@@ -1138,8 +1138,9 @@ static const char pending_auto_any_sql[] =
 
 int lending_auto_answer(struct store *s, const struct key *k)
 {
-	/* the daemon calls this on every event: look without the write lock
-	 * first, so a long write by the CLI never stalls it for nothing */
+	/* the daemon calls this whenever its store took entries: look
+	 * without the write lock first, so a long write by the CLI never
+	 * stalls it for nothing */
 	uint8_t me[32];
 	int member = store_member_of(s, k->id, me, NULL);
 	if (member <= 0)
