@@ -55,7 +55,7 @@ struct store {
 	int budget_intake; /* store_insert_* hold feeds past their budget */
 	/* where window_open last found a feed's window to start: a hint,
 	 * checked before it is used (by the slot of the author's first byte) */
-	struct {
+	struct window_start {
 		uint8_t author[KEY_ID_BYTES];
 		uint64_t lo;
 	} wstart[WINDOW_STARTS];
@@ -1150,7 +1150,7 @@ static int window_open(struct store *s, struct window *w, const uint8_t *member,
 	 * next, found by galloping from there, then halving */
 	int64_t since = t - BUDGET_WINDOW_MS, time, size;
 	uint64_t lo = 1, hi = head + 1;
-	__typeof__(s->wstart[0]) *hint = &s->wstart[author[0] % WINDOW_STARTS];
+	struct window_start *hint = &s->wstart[author[0] % WINDOW_STARTS];
 	if (memcmp(hint->author, author, KEY_ID_BYTES) == 0 && hint->lo > 1 && hint->lo <= hi) {
 		if (window_entry(s, w, hint->lo - 1, &time, &size))
 			return -1;
