@@ -63,7 +63,7 @@ int fold_clear(struct store *s)
 		return -1;
 	return store_exec(s, "DELETE FROM members; DELETE FROM member_endpoints;"
 			     " DELETE FROM resources; DELETE FROM feeds;"
-			     " DELETE FROM loans; DELETE FROM loan_events;"
+			     " DELETE FROM loans; DELETE FROM loan_events; DELETE FROM balances;"
 			     " DELETE FROM blocks; DELETE FROM unblocks;"
 			     " DELETE FROM proposals; DELETE FROM votes; DELETE FROM params;"
 			     " DELETE FROM checkpoints; DELETE FROM keys;"

@@ -277,6 +277,35 @@ const char *lending_terms_refusal(struct store *s, const uint8_t request[32], in
 	return loan_terms_check(&offer, &req, unit, estimate, buf, n);
 }
 
+/* The table balances (schema.c): the rows the loan request has in the
+ * view settlements as stored now, counted in (sign 1) or taken out (-1).
+ * recompute takes them out before it writes the loan's state and counts
+ * them in after, so that the table is always the view summed by member;
+ * a member left with no settled loan loses its row. */
+static int balances_move(struct store *s, const uint8_t request[32], int sign)
+{
+	sqlite3_stmt *st = store_stmt(s,
+		"INSERT INTO balances(member, credits, lent, borrowed, loans)"
+		" SELECT member, ?2 * credits, ?2 * lent, ?2 * borrowed, ?2 FROM settlements"
+		" WHERE loan = ?1 AND member IS NOT NULL ON CONFLICT(member) DO UPDATE SET"
+		" credits = credits + excluded.credits, lent = lent + excluded.lent,"
+		" borrowed = borrowed + excluded.borrowed, loans = loans + excluded.loans");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, sign);
+	if (store_step_done(s, st))
+		return -1;
+	if (sign > 0 || !sqlite3_changes(store_db(s)))
+		return 0;
+	st = store_stmt(s, "DELETE FROM balances WHERE loans = 0 AND member IN"
+			   " (SELECT member FROM settlements WHERE loan = ?1)");
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, request, 32, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
 static int recompute(struct store *s, const uint8_t request[32])
 {
 	struct loan_terms terms;
@@ -435,14 +464,24 @@ static int recompute(struct store *s, const uint8_t request[32])
 			goto fail;
 	}
 
-	st = store_stmt(s, "UPDATE loans SET owner = ?, state = ?, usage = ?, rate = ?,"
-			   " credits = ?, decided = ?, closed = ?, reason = ?, ignored = ?,"
-			   " claim = ?, head = ?, head_time = ?, waited = ?, reserve = ?, forfeit = ?"
-			   " WHERE id = ?");
+	if (balances_move(s, request, -1))
+		goto fail;
+	/* the owner once, when it becomes known: an UPDATE that names a
+	 * column rewrites its index entry (loans_owner) even when unchanged */
+	st = store_stmt(s, "UPDATE loans SET owner = ?1 WHERE id = ?2 AND owner IS NOT ?1");
 	if (!st)
 		goto fail;
 	if (has_owner)
 		sqlite3_bind_blob(st, 1, owner, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, request, 32, SQLITE_STATIC);
+	if (store_step_done(s, st))
+		goto fail;
+	st = store_stmt(s, "UPDATE loans SET state = ?2, usage = ?3, rate = ?4,"
+			   " credits = ?5, decided = ?6, closed = ?7, reason = ?8, ignored = ?9,"
+			   " claim = ?10, head = ?11, head_time = ?12, waited = ?13, reserve = ?14,"
+			   " forfeit = ?15 WHERE id = ?16");
+	if (!st)
+		goto fail;
 	sqlite3_bind_text(st, 2, loan_state_name(o.state), -1, SQLITE_STATIC);
 	if (o.state == LOAN_CLOSED) {
 		int64_t rate = 0;
@@ -475,7 +514,7 @@ static int recompute(struct store *s, const uint8_t request[32])
 	else if ((o.state == LOAN_CLAIMED || o.state == LOAN_DISPUTED) && o.claim_forfeit > 0)
 		sqlite3_bind_int64(st, 15, o.claim_forfeit);
 	sqlite3_bind_blob(st, 16, request, 32, SQLITE_STATIC);
-	rc = store_step_done(s, st);
+	rc = store_step_done(s, st) || balances_move(s, request, 1) ? -1 : 0;
 	goto done;
 fail:
 	rc = -1;
@@ -766,7 +805,8 @@ int lending_committed(struct store *s, const uint8_t member[32], const uint8_t *
 int lending_balance(struct store *s, const uint8_t member[32], int64_t *balance,
 		    int64_t *committed)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(sum(credits), 0) FROM settlements"
+	/* the sum of the member's settlements (schema.c: balances) */
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(sum(credits), 0) FROM balances"
 					 " WHERE member = ?1");
 	if (!st)
 		return -1;

@@ -350,6 +350,16 @@
  *   took it in with), 0 when it holds none. Emptied into the index before
  *   a search and by mutuad every second (search_catch_up).
  *
+ * balances(member BLOB PRIMARY KEY, credits INTEGER, lent INTEGER,
+ *          borrowed INTEGER, loans INTEGER)
+ *   WITHOUT ROWID (version 19). The view settlements summed by member:
+ *   sum(credits), sum(lent), sum(borrowed) and count(*) of its rows, one
+ *   row a member some settled loan names. Kept by the fold where it
+ *   decides a loan's state (lending.c, balances_move: the loan's rows of
+ *   settlements taken out before, counted in after) and emptied with the
+ *   loans by a refold, so that a balance is one read (lending_balance,
+ *   view_balances) however long the history.
+ *
  * proposals(id BLOB PRIMARY KEY, proposer BLOB, kind TEXT, target BLOB?,
  *           target_name TEXT, card BLOB?, college TEXT, param TEXT?,
  *           value INTEGER?, reason TEXT, created INTEGER,
@@ -585,8 +595,14 @@
  *   resources_owner       an owner's resources (auto-answers, listings)
  *   loans_resource        (resource, start_ms): the loans of a resource
  *                         overlapping a slot (the booking rule's sweep)
- *   loans_borrower        a borrower's loans (its balance, what it has
- *                         committed: the credit limit)
+ *   loans_borrower        a borrower's loans (what it has committed:
+ *                         the credit limit; mutua requests)
+ *   loans_end             loans(end_ms): the loans a calendar's window
+ *                         holds, without reading the whole history
+ *                         (version 19)
+ *   loans_owner           an owner's loans (mutua requests; version 19).
+ *                         The fold writes loans.owner only when it
+ *                         changes, so that a step does not rewrite it
  *   loan_events_request   a loan's steps (every recompute)
  *   votes_proposal        a proposal's votes (versions 1 to 15; dropped by
  *                         version 16: votes_proposal_voter, whose first
@@ -624,8 +640,9 @@
  *   settlements      (member, loan, closed, lent, borrowed, credits): a row
  *                    for each party of a settled loan, credits plus for
  *                    its owner and minus for its borrower. The one
- *                    balance: a member's is sum(credits) of its rows
- *                    (lending_balance), at a time t of those closed < t
+ *                    balance: a member's is sum(credits) of its rows,
+ *                    at a time t of those closed < t (reports); the
+ *                    table balances keeps the sums of all of them
  *   witnessed_roots  (feed, size, root, signer, at): every root claimed
  *                    for a size of a feed: witnessed heads, valid
  *                    checkpoints, and this node's own copy (signer NULL;
@@ -746,6 +763,9 @@
  *  18  entries.cum, filled from the entries held (issue 19: a budget
  *      check read every entry of the member's last 24 hours);
  *      search_pending (the search index catches up later, search.c)
+ *  19  balances, filled from the settlements held, and
+ *      the indexes loans_end and loans_owner (issue 19: a balance read
+ *      every settled loan, a calendar and an owner's requests every loan)
  */
 #include "schema.h"
 
@@ -1085,6 +1105,19 @@ static const char v18_sql[] =
 	" WHERE entries.n = x.n;"
 	"CREATE TABLE search_pending(rowid INTEGER PRIMARY KEY, old INTEGER NOT NULL,"
 	" title, description, location);";
+/* Each member's sums of its settlements (the view settlements, summed
+ * by member), kept by the fold as a loan's state is decided
+ * (lending.c, balances_move): a balance, and each credit-limit check, read
+ * every settled loan (issue 19). Loans by their end, for a calendar's
+ * window, and by their owner, for the owner's requests. */
+static const char v19_sql[] =
+	"CREATE TABLE balances(member BLOB PRIMARY KEY, credits INTEGER NOT NULL,"
+	" lent INTEGER NOT NULL, borrowed INTEGER NOT NULL, loans INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"INSERT INTO balances SELECT member, sum(credits), sum(lent), sum(borrowed), count(*)"
+	" FROM settlements WHERE member IS NOT NULL GROUP BY member;"
+	"CREATE INDEX loans_end ON loans(end_ms);"
+	"CREATE INDEX loans_owner ON loans(owner);";
 
 const struct schema_step schema_steps[] = {
 	{1, v1_sql, 0},
@@ -1107,6 +1140,7 @@ const struct schema_step schema_steps[] = {
 	{16, v16_sql, 0},
 	{17, v17_sql, 1},
 	{18, v18_sql, 0},
+	{19, v19_sql, 0},
 };
 
 _Static_assert(sizeof schema_steps / sizeof *schema_steps == SCHEMA_VERSION,

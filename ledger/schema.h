@@ -11,7 +11,7 @@
 /* The version of a store this program writes: PRAGMA user_version. A
  * store of a newer version is refused; an older one is migrated, step by
  * step, when it is opened. */
-#define SCHEMA_VERSION 18
+#define SCHEMA_VERSION 19
 /* The first version whose entries are in format 2 (entry.h): a store of
  * an older version (1..SCHEMA_FORMAT2 - 1) holds format 1 entries, and is
  * refused, not migrated. */

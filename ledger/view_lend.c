@@ -286,9 +286,8 @@ const struct view view_balances = {
 	" mutua_amount(coalesce(b.balance, 0)) AS balance,"
 	" mutua_amount(coalesce(b.lent, 0)) AS lent,"
 	" mutua_amount(coalesce(b.borrowed, 0)) AS borrowed, coalesce(b.n, 0) AS loans"
-	" FROM members m LEFT JOIN (SELECT member, sum(credits) AS balance,"
-	"  sum(lent) AS lent, sum(borrowed) AS borrowed, count(*) AS n"
-	"  FROM settlements GROUP BY member) b ON b.member = m.id"
+	" FROM members m LEFT JOIN (SELECT member, credits AS balance, lent, borrowed,"
+	"  loans AS n FROM balances) b ON b.member = m.id"
 	" WHERE ?1 IS NULL OR m.id = ?1 ORDER BY m.name"};
 
 const struct view view_settled_loans = {

@@ -19,8 +19,9 @@
 # for gov. large: a store shaped like a federation's years of history
 # (tests/bench/bench.c, cmd_large): BENCH_LARGE_N entries (20000; 1000000
 # with BENCH_LARGE=1), 200 members, BENCH_LARGE_N / 100 offers and / 10
-# loans taken to settlement, votes for the rest; BENCH_JOIN=0 skips the
-# join of a new node, BENCH_CLI_N (7) the runs of each listing timed.
+# loans taken to settlement over the 4 years before yesterday, votes for
+# the rest; BENCH_JOIN=0 skips the join of a new node, BENCH_CLI_N (7)
+# the runs of each listing timed.
 # webload (a part of sync: BENCH_ONLY="sync webload"): the receiver's sync
 # with and without BENCH_WEB_RATE (50) signed-in requests a second on its
 # web page, sync_under_web_load (issue 18).

@@ -1241,10 +1241,11 @@ static int large_append(struct store *s, const struct key *k, Mutua__Body *b, ui
  * NEW_HOME..., founders with no entries: nodes that join later); its store then receives, all
  * signed by their authors and folded as a member's node would, OFFERS
  * offers, LOANS loans each taken through request, accept, handover,
- * return and close (settled), and proposals with their votes up to about
- * ENTRIES entries. The genesis text is written to GENESIS_OUT (for the
- * audit). synchronous=OFF: test data. Prints "entries bytes" (bytes: body
- * and signature). */
+ * return and close (settled) over the LARGE_YEARS before yesterday, and
+ * proposals with their votes up to about ENTRIES entries. The genesis
+ * text is written to GENESIS_OUT (for the audit). synchronous=OFF: test
+ * data. Prints "entries bytes" (bytes: body and signature). */
+#define LARGE_YEARS 4
 static int cmd_large(int argc, char **argv)
 {
 	if (argc < 8)
@@ -1317,15 +1318,20 @@ static int cmd_large(int argc, char **argv)
 	long props = left / per_prop, votes_done = 0, prop_i = 0;
 	uint8_t prop[32];
 	long prop_votes = nm; /* none open yet */
-	/* the slots: loan j takes offer j % no, its round j / no; the next
-	 * round an hour later; borrower: a member other than the owner,
-	 * turning so that credits go round */
-	int64_t base = (clock_now_ms() / 3600000 + 24) * 3600000;
+	/* the slots: a history of LARGE_YEARS up to yesterday, loan j's hour
+	 * the j-th of nl spread evenly over it (a calendar's window of a few
+	 * months holds a few months of loans, not the whole history); loan j
+	 * takes offer j % no, its round j / no (no loans apart); borrower: a
+	 * member other than the owner, turning so that credits go round */
+	int64_t span = LARGE_YEARS * 36525 * 864000LL;
+	int64_t base = (clock_now_ms() - 86400000 - span) / 3600000 * 3600000;
 	for (long j = 0; j < nl || prop_i < props || prop_votes < nm - 1; j++) {
 		if (j < nl) {
 			long r = j % no, round = j / no, owner = r % nm;
 			long bo = (owner + 1 + round % (nm - 1)) % nm;
-			int64_t st = base + round * 7200000, en = st + 3600000;
+			int64_t st = base + (int64_t)((double)span * (double)j / (double)nl) /
+						    3600000 * 3600000,
+				en = st + 3600000;
 			uint8_t req[32];
 			static const int steps[] = {MUTUA__BODY__PAYLOAD_ACCEPT,
 						    MUTUA__BODY__PAYLOAD_HANDOVER,

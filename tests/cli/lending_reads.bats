@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # lending_reads.bats - the reads of lending fail closed: over a store whose
-# loans or offers cannot be read (a page of the table overwritten), every
+# loans, balances or offers cannot be read (a page of the table overwritten), every
 # listing, export and step refuses (1) and says why; none prints an empty
 # list, a short file or "no request with id" (DESIGN.md, invariant 11).
 # shellcheck disable=SC2154 # bats sets $stderr
@@ -45,7 +45,17 @@ damage_table() {
 	[[ $output == *"END:VCALENDAR"* ]]
 	damage_table "$A" loans
 
-	for cmd in requests balance calendar "--json requests" "--json balance"; do
+	for cmd in requests calendar "--json requests"; do
+		# shellcheck disable=SC2086 # words of the command
+		run -1 --separate-stderr mutua --home "$A" $cmd
+		[ -z "$output" ]
+		stderr_has "malformed"
+	done
+	# the balances are the settlements' sums, kept beside the loans
+	run -0 mutua --home "$A" balance
+	[[ $output == *"-20.00"* ]]
+	damage_table "$A" balances
+	for cmd in balance "--json balance"; do
 		# shellcheck disable=SC2086 # words of the command
 		run -1 --separate-stderr mutua --home "$A" $cmd
 		[ -z "$output" ]

@@ -376,9 +376,11 @@ static void test_views_fail_closed(void **state)
 {
 	struct fx *f = *state;
 	int count;
-	corrupt_table(f, "loans");
+	corrupt_table(f, "balances"); /* the sums of the settlements */
 	assert_null(rows_of(f->s, &view_balances, (struct view_arg[]){VIEW_NULL}, 1, &count));
 	assert_non_null(strstr(err_msg(), "balances"));
+	assert_non_null(strstr(err_msg(), "malformed"));
+	corrupt_table(f, "loans");
 	assert_null(rows_of(f->s, &view_calendar,
 			    (struct view_arg[]){VIEW_INT(0), VIEW_INT(INT64_MAX), VIEW_NULL}, 3,
 			    &count));
