@@ -21,21 +21,18 @@
 #include "lending.h"
 #include "refusal.h"
 #include "schema.h"
+#include "sigcheck.h"
 #include "util.h"
 #include "store_int.h"
 #include "witness.h"
 
-#include <pthread.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define CHUNK 4096
-#define THREADS_MAX 16
 #define FEEDS_MAX 100000
 
 /* ---- sources: a bundle file or a store, as bundle records ------------- */
@@ -49,79 +46,6 @@ static int source_next(struct source *src, int *type, const uint8_t **data, size
 {
 	return src->br ? bundle_next(src->br, type, data, len)
 		       : history_next(src->h, type, data, len);
-}
-
-/* ---- signature workers ------------------------------------------------ */
-
-struct chunk {
-	struct entry e[CHUNK];
-	int decoded[CHUNK]; /* 1 when e[i] holds a decoded entry */
-	int ok[CHUNK];      /* signature valid */
-	size_t n;
-	atomic_size_t next, done;
-};
-
-struct pool {
-	pthread_t th[THREADS_MAX];
-	int n;
-	pthread_mutex_t mu;
-	pthread_cond_t work, finished;
-	struct chunk *job;
-	unsigned gen;
-	int quit;
-};
-
-static void verify_some(struct chunk *c)
-{
-	size_t i;
-	while ((i = atomic_fetch_add(&c->next, 16)) < c->n) {
-		size_t end = i + 16 < c->n ? i + 16 : c->n;
-		for (size_t k = i; k < end; k++)
-			c->ok[k] = c->decoded[k] && entry_verify(&c->e[k]) == 0;
-		atomic_fetch_add(&c->done, end - i);
-	}
-}
-
-static void *worker(void *arg)
-{
-	struct pool *p = arg;
-	unsigned seen = 0;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->quit && p->gen == seen)
-			pthread_cond_wait(&p->work, &p->mu);
-		if (p->quit)
-			break;
-		seen = p->gen;
-		struct chunk *c = p->job;
-		pthread_mutex_unlock(&p->mu);
-		verify_some(c);
-		pthread_mutex_lock(&p->mu);
-		if (atomic_load(&c->done) >= c->n)
-			pthread_cond_broadcast(&p->finished);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static void pool_submit(struct pool *p, struct chunk *c)
-{
-	atomic_store(&c->next, 0);
-	atomic_store(&c->done, 0);
-	pthread_mutex_lock(&p->mu);
-	p->job = c;
-	p->gen++;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
-}
-
-static void pool_wait(struct pool *p, struct chunk *c)
-{
-	verify_some(c); /* whatever is left, the main thread takes too */
-	pthread_mutex_lock(&p->mu);
-	while (atomic_load(&c->done) < c->n)
-		pthread_cond_wait(&p->finished, &p->mu);
-	pthread_mutex_unlock(&p->mu);
 }
 
 /* ---- the audit -------------------------------------------------------- */
@@ -308,7 +232,7 @@ static int insert_good(struct audit *a, struct feed *f, struct entry *e, size_t 
 }
 
 /* Checks the chains of a verified chunk and inserts what holds. */
-static int take_chunk(struct audit *a, struct chunk *c)
+static int take_chunk(struct audit *a, struct sigcheck_chunk *c)
 {
 	size_t i = 0;
 	while (i < c->n) {
@@ -393,14 +317,6 @@ static int take_chunk(struct audit *a, struct chunk *c)
 		i = j;
 	}
 	return 0;
-}
-
-static void chunk_clear(struct chunk *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (c->decoded[i])
-			entry_free(&c->e[i]);
-	c->n = 0;
 }
 
 /* One issue per feed that sql (author, first seq, count, the key's last
@@ -494,7 +410,7 @@ static int report_strangers(struct audit *a)
 /* The stashed feeds whose authors the history has made members since,
  * in turn (a newcomer may vote for the next); what is left is the work
  * of keys that never were members'. */
-static int take_pending(struct audit *a, struct chunk *c)
+static int take_pending(struct audit *a, struct sigcheck_chunk *c)
 {
 	sqlite3 *db = store_db(a->scratch);
 	sqlite3_stmt *st;
@@ -509,7 +425,7 @@ static int take_pending(struct audit *a, struct chunk *c)
 					       " WHERE author = ?1 ORDER BY k LIMIT ?2", -1, &st, NULL))
 				return err_set("scratch store: %s", sqlite3_errmsg(db));
 			sqlite3_bind_blob(st, 1, author, 32, SQLITE_STATIC);
-			sqlite3_bind_int(st, 2, CHUNK);
+			sqlite3_bind_int(st, 2, SIGCHECK_CHUNK);
 			while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 				size_t i = c->n++;
 				last = sqlite3_column_int64(st, 0);
@@ -520,14 +436,14 @@ static int take_pending(struct audit *a, struct chunk *c)
 			}
 			sqlite3_finalize(st);
 			if (rc != SQLITE_DONE) {
-				chunk_clear(c);
+				sigcheck_clear(c);
 				return err_set("scratch store: %s", sqlite3_errmsg(db));
 			}
 			if (!c->n)
 				break;
 			a->sum->entries -= c->n; /* counted when first read */
 			rc = take_chunk(a, c);
-			chunk_clear(c);
+			sigcheck_clear(c);
 			if (rc)
 				return -1;
 			if (sqlite3_prepare_v2(db, "DELETE FROM audit_pending WHERE author = ?1"
@@ -864,9 +780,9 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 {
 	struct audit a = {o, sum, NULL, NULL, 0};
 	struct source src = {0};
-	struct pool pool = {0};
-	struct chunk *chunks = NULL, *filling, *inflight = NULL;
-	int rc = -1, started = 0;
+	struct sigcheck *pool = NULL;
+	struct sigcheck_chunk *chunks = NULL, *filling, *inflight = NULL;
+	int rc = -1;
 	int64_t t0 = clock_now_ms(), last_progress = 0;
 
 	memset(sum, 0, sizeof *sum);
@@ -882,19 +798,11 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	if (store_exec(a.scratch, schema_audit_sql))
 		goto out;
 
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	pool.n = o->threads > 0 ? o->threads : (int)(cores > 0 ? cores : 1);
-	if (pool.n > THREADS_MAX)
-		pool.n = THREADS_MAX;
-	sum->threads = pool.n;
-	pthread_mutex_init(&pool.mu, NULL);
-	pthread_cond_init(&pool.work, NULL);
-	pthread_cond_init(&pool.finished, NULL);
 	/* one worker per core; the main thread decodes and inserts meanwhile,
 	 * and checks signatures too while it waits */
-	for (int i = 0; i < pool.n; i++)
-		if (pthread_create(&pool.th[started], NULL, worker, &pool) == 0)
-			started++;
+	if (!(pool = sigcheck_start(o->threads)))
+		goto out;
+	sum->threads = sigcheck_threads(pool);
 
 	int type, r, have_genesis = 0;
 	uint64_t nrec_entries = 0, nrec_forks = 0;
@@ -953,20 +861,20 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			sum->entries++;
 			issue_format(&a, "entry", nrec_entries, data + 4, bl);
 		}
-		if (filling->n == CHUNK) {
+		if (filling->n == SIGCHECK_CHUNK) {
 			/* the workers check this chunk while the previous one is
 			 * inserted (then refilled): the insertion never waits
 			 * for the signatures, nor the workers for it */
-			struct chunk *checked = inflight;
+			struct sigcheck_chunk *checked = inflight;
 			if (checked)
-				pool_wait(&pool, checked);
-			pool_submit(&pool, filling);
+				sigcheck_wait(pool, checked);
+			sigcheck_submit(pool, filling);
 			inflight = filling;
 			filling = filling == &chunks[0] ? &chunks[1] : &chunks[0];
 			if (checked) {
 				if (take_chunk(&a, checked))
 					goto out;
-				chunk_clear(checked);
+				sigcheck_clear(checked);
 			}
 		}
 		int64_t now = clock_now_ms();
@@ -983,17 +891,17 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 		goto out;
 	}
 	if (inflight) {
-		pool_wait(&pool, inflight);
+		sigcheck_wait(pool, inflight);
 		if (take_chunk(&a, inflight))
 			goto out;
-		chunk_clear(inflight);
+		sigcheck_clear(inflight);
 	}
 	if (filling->n) {
-		pool_submit(&pool, filling);
-		pool_wait(&pool, filling);
+		sigcheck_submit(pool, filling);
+		sigcheck_wait(pool, filling);
 		if (take_chunk(&a, filling))
 			goto out;
-		chunk_clear(filling);
+		sigcheck_clear(filling);
 	}
 	if (take_pending(&a, filling) || check_forks(&a))
 		goto out;
@@ -1020,17 +928,10 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	sum->seconds = (double)(clock_now_ms() - t0) / 1000;
 	rc = 0;
 out:
-	if (started) {
-		pthread_mutex_lock(&pool.mu);
-		pool.quit = 1;
-		pthread_cond_broadcast(&pool.work);
-		pthread_mutex_unlock(&pool.mu);
-		for (int i = 0; i < started; i++)
-			pthread_join(pool.th[i], NULL);
-	}
+	sigcheck_stop(&pool);
 	if (chunks) {
-		chunk_clear(&chunks[0]);
-		chunk_clear(&chunks[1]);
+		sigcheck_clear(&chunks[0]);
+		sigcheck_clear(&chunks[1]);
 		free(chunks);
 	}
 	history_close(&src.h);

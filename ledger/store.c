@@ -10,6 +10,7 @@
 #include "refusal.h"
 #include "member.h"
 #include "schema.h"
+#include "sigcheck.h"
 #include "search.h"
 #include "staff.h"
 #include "store_int.h"
@@ -1790,11 +1791,46 @@ int store_insert_entries(struct store *s, struct entry *e, size_t n, int sigs_ok
 	return rc;
 }
 
+/* Folds the entries of a chunk whose signatures are checked, in order:
+ * each must extend its feed and be signed by a member's key. */
+static int reindex_take(struct store *s, struct sigcheck_chunk *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct entry *e = &c->e[i];
+		const Mutua__Body *b = e->b;
+		struct feed_head fh;
+		char why[WHY_LEN], hex[HEX_ID_LEN + 1];
+		hex_encode(hex, b->author.data, KEY_ID_BYTES);
+		if (!c->ok[i] || store_feed_head(s, b->author.data, &fh) ||
+		    entry_extends(e, fh.seq, fh.link, fh.time, why, sizeof why))
+			return err_set("stored entry #%lld (member %.12s, seq %llu) is corrupted",
+				       (long long)c->tag[i], hex, (unsigned long long)b->seq);
+		/* in store order, a key's rotation or rekey precedes its use */
+		uint64_t last;
+		if (store_member_of(s, b->author.data, e->member, &last) != 1)
+			return err_set("stored entry #%lld is signed by %.12s, not a member's key",
+				       (long long)c->tag[i], hex);
+		/* put_entry would re-insert: fold and move the head only. An
+		 * entry past its key's end (stored by other means than
+		 * insert_run, which refuses it) is kept as evidence, unfolded */
+		if (set_head(s, e) || (b->seq <= last && fold_entry(s, e)))
+			return -1;
+	}
+	return 0;
+}
+
 int store_reindex(struct store *s)
 {
 	sqlite3_stmt *st = NULL;
+	struct sigcheck *pool = NULL;
+	struct sigcheck_chunk *chunks = NULL, *filling, *inflight = NULL;
 	if (!s->genesis)
 		return err_set("this node has no federation yet");
+	if (!(chunks = calloc(2, sizeof *chunks)) || !(pool = sigcheck_start(0))) {
+		free(chunks);
+		return err_set("out of memory");
+	}
+	filling = &chunks[0];
 	if (store_begin(s, s, "reindex") || fold_clear(s) || fold_genesis(s, s->genesis))
 		goto fail;
 	/* a plain statement: put_entry uses the cache while this one runs */
@@ -1803,68 +1839,93 @@ int store_reindex(struct store *s)
 		err_set("store: %s", sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	/* decoded here, their signatures checked by the workers while the
+	 * previous chunk is folded (sigcheck.h). An entry that cannot be
+	 * decoded, or is not the row it is stored as, ends the reading; the
+	 * entries before it are folded first, so that the error names the
+	 * first corrupted entry in store order whichever check finds it */
+	char corrupt[512] = "";
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct entry e;
+		size_t i = filling->n;
+		struct entry *e = &filling->e[i];
 		int64_t n = sqlite3_column_int64(st, 0);
-		struct feed_head fh;
-		char why[WHY_LEN];
-		if (entry_decode(&e, sqlite3_column_blob(st, 4),
-				 (size_t)sqlite3_column_bytes(st, 4),
-				 sqlite3_column_blob(st, 5),
-				 (size_t)sqlite3_column_bytes(st, 5))) {
-			err_set("stored entry #%lld is corrupted: %s", (long long)n, err_msg());
-			goto fail;
+		if (entry_decode(e, sqlite3_column_blob(st, 4), (size_t)sqlite3_column_bytes(st, 4),
+				 sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5))) {
+			err_fmt(corrupt, sizeof corrupt, "stored entry #%lld is corrupted: %s",
+				(long long)n, err_msg());
+			break;
 		}
-		const Mutua__Body *b = e.b;
-		int bad = sqlite3_column_bytes(st, 3) != ENTRY_ID_BYTES ||
-			  memcmp(sqlite3_column_blob(st, 3), e.id, ENTRY_ID_BYTES) ||
-			  sqlite3_column_bytes(st, 1) != KEY_ID_BYTES ||
-			  memcmp(sqlite3_column_blob(st, 1), b->author.data, KEY_ID_BYTES) ||
-			  (uint64_t)sqlite3_column_int64(st, 2) != b->seq ||
-			  memcmp(b->federation.data, s->fed_id, FED_ID_BYTES);
-		if (bad || entry_verify(&e) || store_feed_head(s, b->author.data, &fh) ||
-		    entry_extends(&e, fh.seq, fh.link, fh.time, why, sizeof why)) {
+		const Mutua__Body *b = e->b;
+		if (sqlite3_column_bytes(st, 3) != ENTRY_ID_BYTES ||
+		    memcmp(sqlite3_column_blob(st, 3), e->id, ENTRY_ID_BYTES) ||
+		    sqlite3_column_bytes(st, 1) != KEY_ID_BYTES ||
+		    memcmp(sqlite3_column_blob(st, 1), b->author.data, KEY_ID_BYTES) ||
+		    (uint64_t)sqlite3_column_int64(st, 2) != b->seq ||
+		    memcmp(b->federation.data, s->fed_id, FED_ID_BYTES)) {
 			char hex[HEX_ID_LEN + 1];
 			hex_encode(hex, b->author.data, KEY_ID_BYTES);
-			err_set("stored entry #%lld (member %.12s, seq %llu) is corrupted",
+			err_fmt(corrupt, sizeof corrupt,
+				"stored entry #%lld (member %.12s, seq %llu) is corrupted",
 				(long long)n, hex, (unsigned long long)b->seq);
-			entry_free(&e);
-			goto fail;
+			entry_free(e);
+			break;
 		}
-		/* in store order, a key's rotation or rekey precedes its use */
-		uint64_t last;
-		if (store_member_of(s, b->author.data, e.member, &last) != 1) {
-			char hex[HEX_ID_LEN + 1];
-			hex_encode(hex, b->author.data, KEY_ID_BYTES);
-			err_set("stored entry #%lld is signed by %.12s, not a member's key",
-				(long long)n, hex);
-			entry_free(&e);
-			goto fail;
+		filling->decoded[i] = 1;
+		filling->tag[i] = n;
+		if (++filling->n < SIGCHECK_CHUNK)
+			continue;
+		struct sigcheck_chunk *checked = inflight;
+		if (checked)
+			sigcheck_wait(pool, checked);
+		sigcheck_submit(pool, filling);
+		inflight = filling;
+		filling = filling == &chunks[0] ? &chunks[1] : &chunks[0];
+		if (checked) {
+			if (reindex_take(s, checked))
+				goto fail;
+			sigcheck_clear(checked);
 		}
-		/* put_entry would re-insert: fold and move the head only. An
-		 * entry past its key's end (stored by other means than
-		 * insert_run, which refuses it) is kept as evidence, unfolded */
-		if (set_head(s, &e) ||
-		    (b->seq <= last && fold_entry(s, &e))) {
-			entry_free(&e);
-			goto fail;
-		}
-		entry_free(&e);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		err_set("store: %s", sqlite3_errmsg(s->db));
 		goto fail;
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (inflight) {
+		sigcheck_wait(pool, inflight);
+		if (reindex_take(s, inflight))
+			goto fail;
+		sigcheck_clear(inflight);
+		inflight = NULL;
+	}
+	if (filling->n) {
+		sigcheck_submit(pool, filling);
+		sigcheck_wait(pool, filling);
+		if (reindex_take(s, filling))
+			goto fail;
+		sigcheck_clear(filling);
+	}
+	sigcheck_stop(&pool);
+	if (*corrupt) {
+		err_set("%s", corrupt);
+		goto fail;
+	}
 	if (governance_feed_grew(s, NULL) < 0 || settle(s, 1) ||
 	    store_exec(s, "UPDATE entries SET verified = 1 WHERE verified = 0") ||
 	    store_commit(s, s))
 		goto fail;
+	free(chunks);
 	return 0;
 fail:
 	sqlite3_finalize(st);
+	if (inflight) /* the workers may still be reading it */
+		sigcheck_wait(pool, inflight);
+	sigcheck_stop(&pool);
+	sigcheck_clear(&chunks[0]);
+	sigcheck_clear(&chunks[1]);
+	free(chunks);
 	store_rollback(s, s);
 	return -1;
 }

@@ -209,7 +209,9 @@ int store_add_fork_proof(struct store *s, const struct raw_entry *a,
 int store_add_fork(struct store *s, const struct entry *e);
 
 /* Rebuilds every derived table from the genesis and the entries, checking
- * every entry's id and signature on the way. */
+ * every entry's id and signature on the way (the signatures on one worker
+ * thread a core, a chunk ahead of the fold: sigcheck.h). On a corrupted
+ * entry, fails naming the first in store order and changes nothing. */
 int store_reindex(struct store *s);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK, for callers that group writes.

@@ -11,7 +11,9 @@
 #include "governance.h"
 #include "lending.h"
 #include "schema.h"
+#include "sigcheck.h"
 #include "search.h"
+#include "sigcheck.h"
 #include "store.h"
 #include "view.h"
 #include "store_int.h"
@@ -1887,6 +1889,45 @@ static void test_two_handles_concurrent(void **state)
 	assert_int_equal(store_reindex(f->s1), 0);
 }
 
+/* A reindex checks signatures on worker threads a chunk ahead of the
+ * fold (sigcheck.h): whichever check finds a corrupted entry, and however
+ * far apart in the chunks, the error names the first in store order. */
+static void test_reindex_corrupted_first(void **state)
+{
+	struct fx *f = *state;
+	uint8_t id[32];
+	char title[32];
+	exec(f->s1, "PRAGMA synchronous = OFF");
+	append_profile(f->s1, ka, "R\xc3\xa9gie de quartier Nord", NULL);
+	for (int i = 0; i < SIGCHECK_CHUNK + 500; i++) {
+		snprintf(title, sizeof title, "Offre %d", i);
+		append_offer(f->s1, ka, title, 1, id);
+	}
+	assert_int_equal(store_reindex(f->s1), 0);
+	/* seq 100 signed wrong (a worker finds it), seq CHUNK + 300 not
+	 * decodable (the reading thread finds it, in the next chunk, read
+	 * while the workers check the first) */
+	char sql[160];
+	snprintf(sql, sizeof sql, "UPDATE entries SET body = x'ff' || substr(body, 2)"
+		 " WHERE seq = %d", SIGCHECK_CHUNK + 300);
+	exec(f->s1, sql);
+	err_set("sentinel");
+	assert_int_equal(store_reindex(f->s1), -1);
+	assert_err("corrupted: ");
+	exec(f->s1, "UPDATE entries SET sig = zeroblob(64) WHERE seq = 100");
+	err_set("sentinel");
+	assert_int_equal(store_reindex(f->s1), -1);
+	assert_err("seq 100) is corrupted");
+	/* the same order the other way round: an id that is not the row's
+	 * late, a signature early */
+	snprintf(sql, sizeof sql, "UPDATE entries SET body = (SELECT body FROM entries"
+		 " WHERE seq = %d) WHERE seq = %d", SIGCHECK_CHUNK + 301, SIGCHECK_CHUNK + 300);
+	exec(f->s1, sql);
+	err_set("sentinel");
+	assert_int_equal(store_reindex(f->s1), -1);
+	assert_err("seq 100) is corrupted");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1914,6 +1955,7 @@ int main(void)
 		T(test_fork_proof),
 		T(test_reindex_identical),
 		T(test_reindex_corrupted),
+		T(test_reindex_corrupted_first),
 		T(test_schema_migrated_as_fresh),
 		T(test_schema_newer_refused),
 		T(test_schema_steps_pinned),
