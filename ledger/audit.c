@@ -781,18 +781,13 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	struct audit a = {o, sum, NULL, NULL, 0};
 	struct source src = {0};
 	struct sigcheck *pool = NULL;
-	struct sigcheck_chunk *chunks = NULL, *filling, *inflight = NULL;
+	struct sigcheck_chunk *checked;
 	int rc = -1;
 	int64_t t0 = clock_now_ms(), last_progress = 0;
 
 	memset(sum, 0, sizeof *sum);
 	if (path ? !(src.br = bundle_open(path)) : !(src.h = history_open(s)))
 		return -1;
-	if (!(chunks = calloc(2, sizeof *chunks))) {
-		err_set("out of memory");
-		goto out;
-	}
-	filling = &chunks[0];
 	if (!(a.scratch = store_open_scratch()))
 		goto out;
 	if (store_exec(a.scratch, schema_audit_sql))
@@ -853,6 +848,7 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			continue;
 		}
 		/* an entry: decode into the chunk being filled */
+		struct sigcheck_chunk *filling = sigcheck_filling(pool);
 		size_t i = filling->n++;
 		nrec_entries++;
 		filling->decoded[i] = entry_decode(&filling->e[i], data + 4, bl, data + 4 + bl,
@@ -861,21 +857,12 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 			sum->entries++;
 			issue_format(&a, "entry", nrec_entries, data + 4, bl);
 		}
-		if (filling->n == SIGCHECK_CHUNK) {
-			/* the workers check this chunk while the previous one is
-			 * inserted (then refilled): the insertion never waits
-			 * for the signatures, nor the workers for it */
-			struct sigcheck_chunk *checked = inflight;
-			if (checked)
-				sigcheck_wait(pool, checked);
-			sigcheck_submit(pool, filling);
-			inflight = filling;
-			filling = filling == &chunks[0] ? &chunks[1] : &chunks[0];
-			if (checked) {
-				if (take_chunk(&a, checked))
-					goto out;
-				sigcheck_clear(checked);
-			}
+		/* the workers check this chunk while the previous one is
+		 * inserted (then refilled) */
+		if (filling->n == SIGCHECK_CHUNK && (checked = sigcheck_next(pool))) {
+			if (take_chunk(&a, checked))
+				goto out;
+			sigcheck_clear(checked);
 		}
 		int64_t now = clock_now_ms();
 		if (o->on_progress && src.br && now - last_progress > 500) {
@@ -890,20 +877,12 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 		err_set("no genesis in the history");
 		goto out;
 	}
-	if (inflight) {
-		sigcheck_wait(pool, inflight);
-		if (take_chunk(&a, inflight))
+	while ((checked = sigcheck_drain(pool))) {
+		if (take_chunk(&a, checked))
 			goto out;
-		sigcheck_clear(inflight);
+		sigcheck_clear(checked);
 	}
-	if (filling->n) {
-		sigcheck_submit(pool, filling);
-		sigcheck_wait(pool, filling);
-		if (take_chunk(&a, filling))
-			goto out;
-		sigcheck_clear(filling);
-	}
-	if (take_pending(&a, filling) || check_forks(&a))
+	if (take_pending(&a, sigcheck_filling(pool)) || check_forks(&a))
 		goto out;
 	uint64_t end_entries, end_forks;
 	if (src.br && bundle_end_counts(src.br, &end_entries, &end_forks) == 0 &&
@@ -929,11 +908,6 @@ int audit_run(const char *path, struct store *s, const struct audit_opts *o,
 	rc = 0;
 out:
 	sigcheck_stop(&pool);
-	if (chunks) {
-		sigcheck_clear(&chunks[0]);
-		sigcheck_clear(&chunks[1]);
-		free(chunks);
-	}
 	history_close(&src.h);
 	bundle_close(&src.br);
 	store_close(&a.scratch);

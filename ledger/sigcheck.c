@@ -16,6 +16,9 @@ struct sigcheck {
 	struct sigcheck_chunk *job;
 	unsigned gen;
 	int quit;
+	struct sigcheck_chunk *chunks;     /* two */
+	struct sigcheck_chunk *fill, *out; /* being filled; with the workers */
+	int drained;
 };
 
 /* Takes 16 entries at a time until none is left. */
@@ -55,10 +58,12 @@ static void *worker(void *arg)
 struct sigcheck *sigcheck_start(int threads)
 {
 	struct sigcheck *p = calloc(1, sizeof *p);
-	if (!p) {
+	if (!p || !(p->chunks = calloc(2, sizeof *p->chunks))) {
+		free(p);
 		err_set("out of memory");
 		return NULL;
 	}
+	p->fill = &p->chunks[0];
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	int want = threads > 0 ? threads : (int)(cores > 0 ? cores : 1);
 	if (want > THREADS_MAX)
@@ -76,7 +81,7 @@ int sigcheck_threads(const struct sigcheck *p)
 	return p->n;
 }
 
-void sigcheck_submit(struct sigcheck *p, struct sigcheck_chunk *c)
+static void submit(struct sigcheck *p, struct sigcheck_chunk *c)
 {
 	atomic_store(&c->next, 0);
 	atomic_store(&c->done, 0);
@@ -87,13 +92,47 @@ void sigcheck_submit(struct sigcheck *p, struct sigcheck_chunk *c)
 	pthread_mutex_unlock(&p->mu);
 }
 
-void sigcheck_wait(struct sigcheck *p, struct sigcheck_chunk *c)
+static void wait_for(struct sigcheck *p, struct sigcheck_chunk *c)
 {
 	check_some(c); /* whatever is left, the caller's thread takes too */
 	pthread_mutex_lock(&p->mu);
 	while (atomic_load(&c->done) < c->n)
 		pthread_cond_wait(&p->finished, &p->mu);
 	pthread_mutex_unlock(&p->mu);
+}
+
+struct sigcheck_chunk *sigcheck_filling(struct sigcheck *p)
+{
+	return p->fill;
+}
+
+struct sigcheck_chunk *sigcheck_next(struct sigcheck *p)
+{
+	/* the workers check this chunk while the caller takes the previous
+	 * one (then refills it): neither waits for the other */
+	struct sigcheck_chunk *checked = p->out;
+	if (checked)
+		wait_for(p, checked);
+	submit(p, p->fill);
+	p->out = p->fill;
+	p->fill = p->fill == &p->chunks[0] ? &p->chunks[1] : &p->chunks[0];
+	return checked;
+}
+
+struct sigcheck_chunk *sigcheck_drain(struct sigcheck *p)
+{
+	struct sigcheck_chunk *c = p->out;
+	if (c) {
+		wait_for(p, c);
+		p->out = NULL;
+		return c;
+	}
+	if (p->drained || !p->fill->n)
+		return NULL;
+	p->drained = 1;
+	submit(p, p->fill);
+	wait_for(p, p->fill);
+	return p->fill;
 }
 
 void sigcheck_clear(struct sigcheck_chunk *c)
@@ -109,12 +148,18 @@ void sigcheck_stop(struct sigcheck **pp)
 	struct sigcheck *p = *pp;
 	if (!p)
 		return;
+	if (p->out) /* the workers may still be reading it */
+		wait_for(p, p->out);
 	pthread_mutex_lock(&p->mu);
 	p->quit = 1;
 	pthread_cond_broadcast(&p->work);
 	pthread_mutex_unlock(&p->mu);
+	/* a worker past the last entry still reads the chunk's counters */
 	for (int i = 0; i < p->n; i++)
 		pthread_join(p->th[i], NULL);
+	sigcheck_clear(&p->chunks[0]);
+	sigcheck_clear(&p->chunks[1]);
+	free(p->chunks);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->finished);

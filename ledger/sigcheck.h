@@ -27,19 +27,28 @@ struct sigcheck_chunk {
 
 struct sigcheck;
 
-/* threads workers (at most 16; 0: one per core online). NULL when out of
- * memory; a pool whose threads could not start still checks, on the
- * caller's thread alone. */
+/* Starts threads workers (at most 16; 0: one per core online) and the two
+ * chunks they and the caller take turns on. NULL when out of memory; a
+ * pool whose threads could not start still checks, on the caller's thread
+ * alone. */
 struct sigcheck *sigcheck_start(int threads);
 /* How many workers run. */
 int sigcheck_threads(const struct sigcheck *p);
-/* The workers start on c (filled, c->n entries): ok[] is set for each. */
-void sigcheck_submit(struct sigcheck *p, struct sigcheck_chunk *c);
-/* Returns once every entry of c, submitted, is checked. */
-void sigcheck_wait(struct sigcheck *p, struct sigcheck_chunk *c);
+/* The chunk to fill: the caller decodes entries into e[n] (decoded[n] 1
+ * when it holds one, tag[n] its own), n++, up to SIGCHECK_CHUNK. */
+struct sigcheck_chunk *sigcheck_filling(struct sigcheck *p);
+/* The filling chunk goes to the workers; returns the chunk handed over
+ * before it, every ok[] set, or NULL the first time. That chunk is the
+ * next to fill: the caller takes its entries, then sigcheck_clear. */
+struct sigcheck_chunk *sigcheck_next(struct sigcheck *p);
+/* Once nothing more is to be read: the chunks still held, checked, one a
+ * call in the order they were filled (each to take, then sigcheck_clear),
+ * then NULL. */
+struct sigcheck_chunk *sigcheck_drain(struct sigcheck *p);
 /* Frees the entries c holds; c->n becomes 0. */
 void sigcheck_clear(struct sigcheck_chunk *c);
-/* Joins the workers; safe on NULL and twice. */
+/* Waits for the workers, frees what the chunks hold, joins the workers;
+ * safe on NULL and twice. */
 void sigcheck_stop(struct sigcheck **p);
 
 #endif

@@ -1823,14 +1823,11 @@ int store_reindex(struct store *s)
 {
 	sqlite3_stmt *st = NULL;
 	struct sigcheck *pool = NULL;
-	struct sigcheck_chunk *chunks = NULL, *filling, *inflight = NULL;
+	struct sigcheck_chunk *checked;
 	if (!s->genesis)
 		return err_set("this node has no federation yet");
-	if (!(chunks = calloc(2, sizeof *chunks)) || !(pool = sigcheck_start(0))) {
-		free(chunks);
-		return err_set("out of memory");
-	}
-	filling = &chunks[0];
+	if (!(pool = sigcheck_start(0)))
+		return -1;
 	if (store_begin(s, s, "reindex") || fold_clear(s) || fold_genesis(s, s->genesis))
 		goto fail;
 	/* a plain statement: put_entry uses the cache while this one runs */
@@ -1847,6 +1844,7 @@ int store_reindex(struct store *s)
 	char corrupt[512] = "";
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct sigcheck_chunk *filling = sigcheck_filling(pool);
 		size_t i = filling->n;
 		struct entry *e = &filling->e[i];
 		int64_t n = sqlite3_column_int64(st, 0);
@@ -1873,15 +1871,7 @@ int store_reindex(struct store *s)
 		}
 		filling->decoded[i] = 1;
 		filling->tag[i] = n;
-		if (++filling->n < SIGCHECK_CHUNK)
-			continue;
-		struct sigcheck_chunk *checked = inflight;
-		if (checked)
-			sigcheck_wait(pool, checked);
-		sigcheck_submit(pool, filling);
-		inflight = filling;
-		filling = filling == &chunks[0] ? &chunks[1] : &chunks[0];
-		if (checked) {
+		if (++filling->n == SIGCHECK_CHUNK && (checked = sigcheck_next(pool))) {
 			if (reindex_take(s, checked))
 				goto fail;
 			sigcheck_clear(checked);
@@ -1893,19 +1883,10 @@ int store_reindex(struct store *s)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (inflight) {
-		sigcheck_wait(pool, inflight);
-		if (reindex_take(s, inflight))
+	while ((checked = sigcheck_drain(pool))) {
+		if (reindex_take(s, checked))
 			goto fail;
-		sigcheck_clear(inflight);
-		inflight = NULL;
-	}
-	if (filling->n) {
-		sigcheck_submit(pool, filling);
-		sigcheck_wait(pool, filling);
-		if (reindex_take(s, filling))
-			goto fail;
-		sigcheck_clear(filling);
+		sigcheck_clear(checked);
 	}
 	sigcheck_stop(&pool);
 	if (*corrupt) {
@@ -1916,16 +1897,10 @@ int store_reindex(struct store *s)
 	    store_exec(s, "UPDATE entries SET verified = 1 WHERE verified = 0") ||
 	    store_commit(s, s))
 		goto fail;
-	free(chunks);
 	return 0;
 fail:
 	sqlite3_finalize(st);
-	if (inflight) /* the workers may still be reading it */
-		sigcheck_wait(pool, inflight);
 	sigcheck_stop(&pool);
-	sigcheck_clear(&chunks[0]);
-	sigcheck_clear(&chunks[1]);
-	free(chunks);
 	store_rollback(s, s);
 	return -1;
 }
