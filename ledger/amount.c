@@ -62,9 +62,15 @@ void amount_format_local(char *buf, int64_t v)
 	struct style_numbers st;
 	style_numbers(&st);
 	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, whole = a / 100;
-	char digits[24], *p = buf;
-	int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)whole);
-	size_t tl = strlen(st.thousands);
+	/* by hand, not snprintf: a table formats one in every row (at most
+	 * AMOUNT_BUF bytes, amount.h) */
+	char digits[20], *p = buf;
+	int n = 0;
+	do
+		digits[sizeof digits - 1 - n++] = (char)('0' + whole % 10);
+	while ((whole /= 10) && n < (int)sizeof digits);
+	const char *d = digits + sizeof digits - n;
+	size_t tl = strlen(st.thousands), rl = strlen(st.radix);
 	if (v < 0)
 		*p++ = '-';
 	/* groups of three, with the reader's separator: -4 000,00 */
@@ -73,10 +79,13 @@ void amount_format_local(char *buf, int64_t v)
 			memcpy(p, st.thousands, tl);
 			p += tl;
 		}
-		*p++ = digits[i];
+		*p++ = d[i];
 	}
-	snprintf(p, AMOUNT_BUF - (size_t)(p - buf), "%s%02llu", st.radix,
-		 (unsigned long long)(a % 100));
+	memcpy(p, st.radix, rl);
+	p += rl;
+	*p++ = (char)('0' + a % 100 / 10);
+	*p++ = (char)('0' + a % 10);
+	*p = 0;
 }
 
 int amount_parse_usage(const char *s, int64_t max, int64_t *out)

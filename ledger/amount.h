@@ -18,7 +18,9 @@ void amount_format(char *buf, int64_t v);
  * most three decimals), "2,5" where the decimal mark is a comma; at most
  * max thousandths. */
 int amount_parse_usage(const char *s, int64_t max, int64_t *out);
-#define AMOUNT_BUF 48
+/* '-', 20 digits, 6 separators and a radix of at most 7 bytes each
+ * (style_numbers), 2 decimals, NUL */
+#define AMOUNT_BUF 80
 void amount_format_local(char *buf, int64_t v);
 
 #endif

@@ -11,12 +11,27 @@
  * else LANG; "" when none is set (the C locale). */
 static const char *env_locale(const char *category)
 {
-	const char *v = getenv("LC_ALL");
-	if (!v || !*v)
-		v = getenv(category);
-	if (!v || !*v)
-		v = getenv("LANG");
-	return v ? v : "";
+	/* one pass over the environment, not three getenv: a table formats
+	 * an amount or a date in every row. The first of a name, as getenv */
+	extern char **environ;
+	const char *all = NULL, *cat = NULL, *lang = NULL;
+	size_t cl = strlen(category);
+	for (char **e = environ; e && *e; e++) {
+		const char *v = *e;
+		if (v[0] != 'L')
+			continue;
+		if (!all && strncmp(v, "LC_ALL=", 7) == 0)
+			all = v + 7;
+		else if (!cat && strncmp(v, category, cl) == 0 && v[cl] == '=')
+			cat = v + cl + 1;
+		else if (!lang && strncmp(v, "LANG=", 5) == 0)
+			lang = v + 5;
+	}
+	if (all && *all)
+		return all;
+	if (cat && *cat)
+		return cat;
+	return lang ? lang : "";
 }
 
 static int french_name(const char *name)

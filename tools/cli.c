@@ -577,6 +577,18 @@ static int is_word_column(const char *name)
 	       strcmp(name, "dir") == 0;
 }
 
+/* n spaces (a column's padding: printf("%*s") parses its format in every
+ * cell of every row). */
+static void pad(size_t n)
+{
+	static const char spaces[] = "                                ";
+	while (n) {
+		size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+		fwrite(spaces, 1, k, stdout);
+		n -= k;
+	}
+}
+
 int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, size_t nargs,
 	     const char *const *cols)
 {
@@ -667,7 +679,7 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 				continue;
 			fputs(head[k], stdout);
 			if (k < lastk)
-				printf("%*s", (int)(width[k] - text_width(head[k]) + 2), "");
+				pad(width[k] - text_width(head[k]) + 2);
 		}
 		putchar('\n');
 	}
@@ -677,7 +689,7 @@ int out_rows(struct ctx *c, const struct view *v, const struct view_arg *args, s
 			if (k <= lastk && !optional[k]) {
 				fputs(val, stdout);
 				if (k < lastk)
-					printf("%*s", (int)(width[k] - text_width(val) + 2), "");
+					pad(width[k] - text_width(val) + 2);
 			}
 			free(cells[i * ncols + k]);
 		}

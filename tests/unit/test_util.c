@@ -746,6 +746,23 @@ static void test_amount_format_local(void **state)
 	/* a French name with no installed locale still reads as French */
 	set_locale_env("fr_BE.not-installed");
 	local_is(-400000, "-4\xe2\x80\xaf" "000,00");
+	/* POSIX's order: LC_ALL (when not empty), LC_NUMERIC, LANG; a name
+	 * that only begins like one is another variable */
+	set_locale_env(NULL);
+	assert_int_equal(setenv("LANG", "C.UTF-8", 1), 0);
+	assert_int_equal(setenv("LC_NUMERICS", "fr_FR.UTF-8", 1), 0);
+	local_is(-400000, "-4000.00");
+	assert_int_equal(setenv("LC_NUMERIC", "fr_FR.UTF-8", 1), 0);
+	local_is(-400000, "-4\xe2\x80\xaf" "000,00");
+	assert_int_equal(setenv("LC_ALL", "", 1), 0);
+	local_is(-400000, "-4\xe2\x80\xaf" "000,00");
+	assert_int_equal(setenv("LC_ALL", "C.UTF-8", 1), 0);
+	local_is(-400000, "-4000.00");
+	unsetenv("LC_ALL");
+	unsetenv("LC_NUMERIC");
+	assert_int_equal(setenv("LANG", "fr_FR.UTF-8", 1), 0);
+	local_is(150, "1,50");
+	unsetenv("LC_NUMERICS");
 	set_locale_env("C.UTF-8");
 }
 
