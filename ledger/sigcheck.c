@@ -18,7 +18,6 @@ struct sigcheck {
 	int quit;
 	struct sigcheck_chunk *chunks;     /* two */
 	struct sigcheck_chunk *fill, *out; /* being filled; with the workers */
-	int drained;
 };
 
 /* Takes 16 entries at a time until none is left. */
@@ -127,9 +126,8 @@ struct sigcheck_chunk *sigcheck_drain(struct sigcheck *p)
 		p->out = NULL;
 		return c;
 	}
-	if (p->drained || !p->fill->n)
+	if (!p->fill->n) /* none left, or taken and cleared */
 		return NULL;
-	p->drained = 1;
 	submit(p, p->fill);
 	wait_for(p, p->fill);
 	return p->fill;

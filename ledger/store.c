@@ -1806,16 +1806,19 @@ static int reindex_take(struct store *s, struct sigcheck_chunk *c)
 		const Mutua__Body *b = e->b;
 		struct feed_head fh;
 		char why[WHY_LEN], hex[HEX_ID_LEN + 1];
-		hex_encode(hex, b->author.data, KEY_ID_BYTES);
+		uint64_t last;
 		if (!c->ok[i] || store_feed_head(s, b->author.data, &fh) ||
-		    entry_extends(e, fh.seq, fh.link, fh.time, why, sizeof why))
+		    entry_extends(e, fh.seq, fh.link, fh.time, why, sizeof why)) {
+			hex_encode(hex, b->author.data, KEY_ID_BYTES);
 			return err_set("stored entry #%lld (member %.12s, seq %llu) is corrupted",
 				       (long long)c->tag[i], hex, (unsigned long long)b->seq);
+		}
 		/* in store order, a key's rotation or rekey precedes its use */
-		uint64_t last;
-		if (store_member_of(s, b->author.data, e->member, &last) != 1)
+		if (store_member_of(s, b->author.data, e->member, &last) != 1) {
+			hex_encode(hex, b->author.data, KEY_ID_BYTES);
 			return err_set("stored entry #%lld is signed by %.12s, not a member's key",
 				       (long long)c->tag[i], hex);
+		}
 		/* put_entry would re-insert: fold and move the head only. An
 		 * entry past its key's end (stored by other means than
 		 * insert_run, which refuses it) is kept as evidence, unfolded */
