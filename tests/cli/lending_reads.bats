@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # lending_reads.bats - the reads of lending fail closed: over a store whose
-# loans, balances or offers cannot be read (a page of the table overwritten), every
-# listing, export and step refuses (1) and says why; none prints an empty
-# list, a short file or "no request with id" (DESIGN.md, invariant 11).
+# loans, balances or offers cannot be read (a page of the table
+# overwritten), every listing, export and step refuses (1) and says why;
+# none prints an empty list, a short file or "no request with id"
+# (DESIGN.md, invariant 11).
 # shellcheck disable=SC2154 # bats sets $stderr
 
 bats_require_minimum_version 1.5.0
