@@ -291,3 +291,52 @@ audit_blames() {
 	[[ $output == *"feed Beta ("*"agree of request ${R:0:12} ignored: "* ]]
 	[[ $output == *"feed Alpha ("*"close of request ${R:0:12} ignored: "* ]]
 }
+
+# balances_kept HOME: the table balances (what `mutua balance` and the
+# credit limit read) is the view settlements summed by member, both ways.
+balances_kept() {
+	local sums="SELECT member, sum(credits), sum(lent), sum(borrowed), count(*)
+		FROM settlements GROUP BY member"
+	[ "$(sql "$1" "SELECT count(*) FROM ($sums EXCEPT SELECT * FROM balances)")" = 0 ] &&
+		[ "$(sql "$1" "SELECT count(*) FROM (SELECT * FROM balances EXCEPT $sums)")" = 0 ]
+}
+
+@test "hostile: steps signed after a settlement move no credit twice; every home's balances are its settlements summed, after a reindex too" {
+	R=$(lent 2026-03-02 2026-03-04) # three days at 60: 180 from Beta to Alpha
+	mutua --home "$B" return "$R" >/dev/null
+	share "$B" "$A"
+	mutua --home "$A" close "$R" >/dev/null
+	share "$A" "$B" "$C"
+	acc=$(sql "$A" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
+		AND type = 'accept'")
+	ret=$(sql "$B" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
+		AND type = 'return'")
+	cls=$(sql "$A" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
+		AND type = 'close'")
+	# the borrower's patched node cancels the settled loan, answering the
+	# accept; the owner's bills 30 days answering the return, then closes
+	# again answering its own close
+	bt step "$B" cancel "$R" -1 -1 "$acc" "$(head_time "$B" "$R")" >/dev/null
+	bt step "$A" close "$R" 30000 -1 "$ret" "$(head_time "$A" "$acc")" >/dev/null
+	bt step "$A" close "$R" -1 -1 "$cls" "$(head_time "$A" "$acc")" >/dev/null
+	share "$A" "$B" "$C"
+	share "$B" "$A" "$C"
+	for h in "$A" "$B" "$C"; do
+		[ "$(loan_state "$h" "$R")" = closed ]
+		[ "$(bal "$h" Beta)" = -180.0 ]
+		[ "$(bal "$h" Alpha)" = 180.0 ]
+		balances_kept "$h"
+	done
+	mutua --home "$C" reindex 2>/dev/null
+	[ "$(bal "$C" Beta)" = -180.0 ]
+	[ "$(bal "$C" Alpha)" = 180.0 ]
+	balances_kept "$C"
+	mutua --home "$C" export --out "$T/x.bundle" 2>/dev/null
+	# the audit holds the same 180, and names each forged step's author
+	run -1 --separate-stderr mutua --home "$C" audit "$T/x.bundle" --genesis "$GENESIS"
+	[[ $output == *"loans 1 (1 settled), credits moved 180,"* ]]
+	[[ $output == *"audit FAILED: 3 violation(s)"* ]]
+	[[ $output == *"feed Beta ("*"cancel of request ${R:0:12} ignored: superseded"* ]]
+	[[ $output == *"feed Alpha ("*"seq 6: lending: close of request ${R:0:12} ignored: superseded"* ]]
+	[[ $output == *"feed Alpha ("*"seq 7: lending: close of request ${R:0:12} ignored: out of order"* ]]
+}
