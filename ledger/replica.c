@@ -234,3 +234,16 @@ int replica_cache_size(struct store *s, int kib)
 	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", kib);
 	return store_exec(s, sql);
 }
+
+int64_t replica_cache_used(struct store *s)
+{
+	int used, high;
+	if (sqlite3_db_status(store_db(s), SQLITE_DBSTATUS_CACHE_USED, &used, &high, 0))
+		return err_set("page cache: %s", sqlite3_errmsg(store_db(s)));
+	return used;
+}
+
+void replica_release_memory(struct store *s)
+{
+	sqlite3_db_release_memory(store_db(s));
+}

@@ -67,5 +67,12 @@ int replica_data_version(struct store *s, int64_t *version);
 /* Bounds this connection's page cache at kib KiB (the cache only grows
  * as pages are used). 0 or -1. */
 int replica_cache_size(struct store *s, int kib);
+/* The bytes this connection's page cache holds (its pages and their
+ * headers), or -1 on an error. */
+int64_t replica_cache_used(struct store *s);
+/* Frees the pages this connection holds in its cache, but for those a
+ * transaction has changed: they are read from the file again (the
+ * kernel's cache, mostly) when a statement needs them. */
+void replica_release_memory(struct store *s);
 
 #endif

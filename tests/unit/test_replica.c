@@ -241,6 +241,22 @@ static void test_data_version(void **state)
 	store_close(&other);
 }
 
+/* An idle node gives its page cache back (mutuad's task_shrink). */
+static void test_release_memory(void **state)
+{
+	struct fx *f = *state;
+	append_profiles(f->s, ka, 3000);
+	assert_int_equal(store_exec(f->s, "SELECT count(*) FROM entries WHERE length(body) > 0"), 0);
+	int64_t full = replica_cache_used(f->s);
+	assert_true(full > 512 * 1024);
+	replica_release_memory(f->s);
+	int64_t released = replica_cache_used(f->s);
+	assert_true(released >= 0 && released < full / 8);
+	/* the pages are read again when a statement needs them */
+	assert_int_equal(store_exec(f->s, "SELECT count(*) FROM entries WHERE length(body) > 0"), 0);
+	assert_true(replica_cache_used(f->s) > full / 2);
+}
+
 /* Overwrites, in the closed store at path, the right-most child of the
  * root page of table (the pages of its last rows) with bytes that are no
  * b-tree page; with leaf set, the root page itself (a one-page table). */
@@ -332,6 +348,7 @@ int main(void)
 		T(test_members),
 		T(test_endpoints),
 		T(test_data_version),
+		T(test_release_memory),
 		T(test_damaged_store_fails_closed),
 		T(test_missing_table_fails_closed),
 	};
