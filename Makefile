@@ -192,10 +192,11 @@ build/tests/tools/%: build/tests/tools/%.o $(NODE_LIB) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# the micro-benchmarks and measuring helpers of make bench
+# the micro-benchmarks and measuring helpers of make bench; every library
+# of mutuad loaded, as mutuad loads them (bench libs)
 $(BENCH_BIN): build/tests/bench/bench.o $(NODE_LIB) $(LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -Wl,--no-as-needed $(LDLIBS)
 
 # fuzz targets, replayed over their corpus and past crashers by make check
 # (tests/fuzz/replay.c); make fuzz runs them under libFuzzer with clang

@@ -22,6 +22,9 @@
 # loans taken to settlement over the 4 years before yesterday, votes for
 # the rest; BENCH_JOIN=0 skips the join of a new node, BENCH_CLI_N (7)
 # the runs of each listing timed.
+# idle (a part of sync): the sender's resident set once it has indexed
+# the generated offers and given back what that took (idle_rss_mb), its
+# peak until then, and what mutuad's libraries alone hold (bench libs).
 # webload (a part of sync: BENCH_ONLY="sync webload"): the receiver's sync
 # with and without BENCH_WEB_RATE (50) signed-in requests a second on its
 # web page, sync_under_web_load (issue 18).
@@ -107,6 +110,8 @@ rounds() { "$BENCH" stats "$@" >>"$RES"; }
 rratio() { "$BENCH" ratio "$@" >>"$RES"; }
 # peak RSS (VmHWM) of a live process, in MB
 peak_mb() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+# RSS (VmRSS) of a live process now, in MB
+rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 # home DIR NAME: a new home; prints the member id
 home() { "$MUTUA" --home "$1" init --name "$2"; }
 # federation NAME CREATOR JOINERS -- OTHERS: a federation whose founders are
@@ -260,8 +265,24 @@ if [ -n "$HC" ]; then
 fi
 daemon "$S" "$PS"
 SPID=$DPID
-sleep 1
-fig idle_rss_mb "$(peak_mb "$SPID")" MB
+# Idle: the sender has put the offers gen wrote into its search index
+# (5000 a second, node/mutuad.c) and given back what that took (its
+# task_shrink, every 5 s): its resident set then, and its peak since it
+# started. The sync rounds start from that idle node, not beside the
+# catching up. Beside it, what mutuad's libraries alone hold.
+say "idle: the sender's search index catches up, then the node waits"
+tries=0
+until [ "$(sqlite3 "$S/store.db" "SELECT count(*) FROM search_pending")" = 0 ]; do
+	tries=$((tries + 1))
+	[ $tries -gt 1200 ] && fail "the sender's search index did not catch up in 120 s"
+	sleep 0.1
+done
+sleep 6
+fig idle_rss_mb "$(rss_mb "$SPID")" MB
+fig start_peak_rss_mb "$(peak_mb "$SPID")" MB
+"$BENCH" libs 2 >>"$RES" || fail "libs"
+fig idle_rss_over_libs_mb "$(awk -v a="$(val idle_rss_mb)" -v b="$(val idle_rss_libs_mb)" \
+	'BEGIN { printf "%.1f", a - b }')" MB
 ROWS=$(($(count "$S") + $(count "$R")))
 SY='' SQ='' HY='' SMB='' SRSS='' SRS='' SRR=''
 r=1

@@ -43,6 +43,10 @@
  *                                   and times each one's arrival in FAR_DB
  *   median FIGURE N -- CMD...       median wall time of N runs of CMD
  *   ports K                         K free TCP ports on 127.0.0.1
+ *   libs SECONDS                    the resident set, after SECONDS, of
+ *                                   this process with mutuad's libraries
+ *                                   loaded and started, doing nothing
+ *                                   (idle_rss_libs_mb: cmd_libs)
  *   gov DIR PROPOSALS VOTES         a store in DIR of four founders holding
  *                                   PROPOSALS open proposals (Alpha's: all but
  *                                   the first 20 past open-proposals, decided
@@ -84,6 +88,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #define MSG_BYTES 256
 #define NMSG 64
@@ -686,20 +691,28 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-/* Peak RSS (VmHWM) of a live process in MB, or -1. */
-static double peak_rss_mb(pid_t pid)
+/* A memory figure of a live process, in MB, or -1: field is "VmHWM" (the
+ * peak resident set) or "VmRSS" (the resident set now). */
+static double status_mb(pid_t pid, const char *field)
 {
 	char path[64], line[256];
+	size_t len = strlen(field);
 	double kb = -1;
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
+		if (strncmp(line, field, len) == 0 && line[len] == ':' &&
+		    sscanf(line + len + 1, "%lf kB", &kb) == 1)
 			break;
 	fclose(f);
 	return kb < 0 ? -1 : kb / 1024;
+}
+
+static double peak_rss_mb(pid_t pid)
+{
+	return status_mb(pid, "VmHWM");
 }
 
 static pid_t spawn(char **argv)
@@ -1055,6 +1068,39 @@ static int cmd_ports(int argc, char **argv)
 	return 0;
 }
 
+
+/* ---- libs: what mutuad's libraries alone hold ------------------------- */
+
+/* The resident set of a process that does nothing but load mutuad's
+ * libraries (this program is linked with all of them, without
+ * --as-needed: their constructors run), start ZeroMQ with a bound ROUTER
+ * and open a SQLite database; read after SECONDS, as idle_rss_mb is read
+ * of an idle mutuad. The floor under any node built on those libraries. */
+static int cmd_libs(int argc, char **argv)
+{
+	if (argc != 3)
+		return 2;
+	double secs = atof(argv[2]);
+	if (!(secs > 0 && secs <= 60))
+		return 2;
+	void *ctx = zmq_ctx_new(), *router = ctx ? zmq_socket(ctx, ZMQ_ROUTER) : NULL;
+	sqlite3 *db = NULL;
+	if (!router || zmq_bind(router, "tcp://127.0.0.1:*")) {
+		fprintf(stderr, "bench: libs: zeromq: %s\n", zmq_strerror(errno));
+		return 1;
+	}
+	if (sqlite3_open(":memory:", &db) || sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL)) {
+		fprintf(stderr, "bench: libs: sqlite: %s\n", sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return 1;
+	}
+	sleep_us((long)(secs * 1e6));
+	figure("idle_rss_libs_mb", status_mb(getpid(), "VmRSS"), "MB", 1);
+	sqlite3_close(db);
+	zmq_close(router);
+	zmq_ctx_term(ctx);
+	return 0;
+}
 
 /* ---- gov: the fold of a vote among many proposals ---------------------- */
 
@@ -1426,7 +1472,7 @@ int main(int argc, char **argv)
 		{"gen", cmd_gen},         {"sync", cmd_sync},     {"converge", cmd_converge},
 		{"median", cmd_median},   {"ports", cmd_ports},   {"gov", cmd_gov},
 		{"stats", cmd_stats},     {"ratio", cmd_ratio},   {"verify2", cmd_verify2},
-		{"large", cmd_large},     {"watch", cmd_watch},
+		{"large", cmd_large},     {"watch", cmd_watch},       {"libs", cmd_libs},
 	};
 	if (sodium_init() < 0)
 		return 1;
@@ -1439,6 +1485,6 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	fprintf(stderr, "usage: bench crypto|verify2|sqlite|durable|gen|sync|converge|median|ports|gov|"
-		"large|stats|ratio|watch ...\n");
+		"large|stats|ratio|watch|libs ...\n");
 	return 2;
 }
