@@ -30,16 +30,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STMT_CACHE 192 /* room for every statement of the store's modules and mutuad */
+#define STMT_CACHE_FIRST 128 /* room for the statements of a command; grows */
 #define WINDOW_STARTS 64 /* feeds whose budget window's start is remembered */
 
 struct store {
 	sqlite3 *db;
-	struct {
+	/* every statement prepared once (store_stmt), by its text's address */
+	struct stmt_slot {
 		const char *sql;
 		sqlite3_stmt *st;
-	} cache[STMT_CACHE];
-	int ncache;
+	} *cache;
+	int ncache, capcache;
 	uint8_t fed_id[FED_ID_BYTES];
 	Mutua__Genesis *genesis;
 	struct checkpointer *ckpt;
@@ -179,20 +180,23 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql)
 			sqlite3_clear_bindings(s->cache[i].st);
 			return s->cache[i].st;
 		}
+	if (s->ncache == s->capcache) {
+		int cap = s->capcache ? 2 * s->capcache : STMT_CACHE_FIRST;
+		struct stmt_slot *more = realloc(s->cache, (size_t)cap * sizeof *more);
+		if (!more) {
+			err_set("out of memory");
+			return NULL;
+		}
+		s->cache = more;
+		s->capcache = cap;
+	}
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL)) {
 		err_set("store: %s", sqlite3_errmsg(s->db));
 		return NULL;
 	}
-	if (s->ncache < STMT_CACHE) {
-		s->cache[s->ncache].sql = sql;
-		s->cache[s->ncache++].st = st;
-	} else {
-		/* a programmer error: the cache is sized for the statements we have */
-		sqlite3_finalize(st);
-		err_set("store: statement cache full");
-		return NULL;
-	}
+	s->cache[s->ncache].sql = sql;
+	s->cache[s->ncache++].st = st;
 	return st;
 }
 
@@ -639,6 +643,7 @@ void store_close(struct store **sp)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].st);
+	free(s->cache);
 	if (s->genesis)
 		mutua__genesis__free_unpacked(s->genesis, NULL);
 	/* mutuad's (it had a checkpointer) empties it whatever its size: a
