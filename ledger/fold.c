@@ -296,7 +296,8 @@ static int fold_offer_new(struct store *s, const struct entry *e, int backdated)
 	sqlite3_bind_int(st, 14, backdated);
 	bind_terms(st, 15, e->b->offer);
 	if (store_step_done(s, st) ||
-	    (sqlite3_changes(store_db(s)) && search_index_offer(s, e->id)))
+	    (sqlite3_changes(store_db(s)) &&
+	     search_index_row(s, sqlite3_last_insert_rowid(store_db(s)))))
 		return -1;
 	/* requests may have come before their offer */
 	return lending_recompute_resource(s, e->id);

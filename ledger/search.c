@@ -49,6 +49,18 @@ int search_index_offer(struct store *s, const uint8_t resource[32])
 	return store_step_done(s, st);
 }
 
+int search_index_row(struct store *s, int64_t rowid)
+{
+	if (store_is_scratch(s))
+		return 0;
+	sqlite3_stmt *st = store_stmt(s, "INSERT OR IGNORE INTO search_pending(rowid, old)"
+					 " VALUES (?1, 0)");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, rowid);
+	return store_step_done(s, st);
+}
+
 int search_forget_pending(struct store *s)
 {
 	return store_is_scratch(s) ? 0 : store_exec(s, "DELETE FROM search_pending");

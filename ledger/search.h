@@ -31,6 +31,10 @@ struct store;
  * 0 or -1. */
 int search_index_offer(struct store *s, const uint8_t resource[32]);
 int search_unindex_offer(struct store *s, const uint8_t resource[32]);
+/* search_index_offer for the row the fold has just inserted, by its rowid
+ * (sqlite3_last_insert_rowid): no look-up of its id in the index of
+ * random keys, once for every offer a sync brings. 0 or -1. */
+int search_index_row(struct store *s, int64_t rowid);
 
 /* Hands the rows noted to the index, at most limit of them (0: all) in a
  * transaction of its own, never waiting for the write lock (another
