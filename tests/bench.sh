@@ -555,6 +555,10 @@ if [ "${BENCH_JOIN:-1}" != 0 ]; then
 	# join_peak_rss_mb: the new node's own peak (the peer's is the sync figure's)
 	sed -n -e 's/"join_rss_receiver_mb"/"join_peak_rss_mb"/p' -e '/"join_s"/p' \
 		-e '/"join_entries_per_s"/p' "$T/round" >>"$RES"
+	# the issue's name for the full size (BENCH_LARGE=1)
+	if [ "$LN" -ge 1000000 ]; then
+		fig join_1m_s "$(rval "$T/round" join_s)" s
+	fi
 fi
 rm -rf "$L" "$J"
 fi

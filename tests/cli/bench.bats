@@ -4,7 +4,8 @@
 # store (signed and folded by the ledger's own code, audited clean) and
 # prints its figures with their targets. The measurements themselves are
 # `make bench`'s, not make check's; the web-load part runs once,
-# small, to show it measures both sides and reaches its pace.
+# small, to show it measures both sides and reaches its pace, and the idle
+# figures beside it.
 
 load helpers
 
@@ -48,4 +49,8 @@ BENCH=$BATS_TEST_DIRNAME/../../build/tests/bench/bench
 	}
 	grep -q '"figure": "sync_web_idle_entries_per_s", "value": [1-9]' "$T/results.json"
 	grep -q '"figure": "web_load_requests_per_s", "value": [1-9]' "$T/results.json"
+	# the idle sender beside the libraries' floor
+	echo "$output" | grep -Eq "^idle_rss_mb +[0-9.]+ +MB +<= 8 +(PASS|MISS)"
+	grep -q '"figure": "idle_rss_libs_mb", "value": [1-9]' "$T/results.json"
+	grep -q '"figure": "start_peak_rss_mb", "value": [1-9]' "$T/results.json"
 }
