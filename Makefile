@@ -32,9 +32,17 @@ endif
 OPT ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-missing-field-initializers \
 	-DLOCALEDIR=\"$(PREFIX)/share/locale\" -DWEBDIR=\"$(PREFIX)/share/mutua/web\" $(OPT) -MMD -MP -Ibuild/gen -Iledger -Inode $(shell pkg-config --cflags $(PKGS))
-LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+# The web page's libraries are not linked: mutuad loads them when the
+# page starts (node/web.c, lib_load), by the names the linker would have
+# given them, so a node without a web page maps neither.
+WEB_PKGS := libmicrohttpd gnutls
+soname = $(or $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | \
+	awk '/SONAME/ { print $$2 }'),$(2))
+build/node/web.o: CFLAGS += -DMHD_SONAME=\"$(call soname,libmicrohttpd.so,libmicrohttpd.so.12)\" \
+	-DGNUTLS_SONAME=\"$(call soname,libgnutls.so,libgnutls.so.30)\"
+LDLIBS += $(shell pkg-config --libs $(filter-out $(WEB_PKGS),$(PKGS))) -lpthread -lm
 # the plain CLI: no libzmq (tools/net_exec.c says why), no web server
-CLI_LDLIBS := $(shell pkg-config --libs $(filter-out libzmq libmicrohttpd gnutls,$(PKGS))) -lpthread
+CLI_LDLIBS := $(shell pkg-config --libs $(filter-out libzmq $(WEB_PKGS),$(PKGS))) -lpthread
 ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
@@ -193,7 +201,7 @@ build/tests/tools/%: build/tests/tools/%.o $(NODE_LIB) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # the micro-benchmarks and measuring helpers of make bench; every library
-# of mutuad loaded, as mutuad loads them (bench libs)
+# mutuad links loaded, as mutuad loads them (bench libs)
 $(BENCH_BIN): build/tests/bench/bench.o $(NODE_LIB) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -Wl,--no-as-needed $(LDLIBS)

@@ -24,6 +24,7 @@
 #include "webauth.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <errno.h>
@@ -43,6 +44,13 @@
 #ifndef WEBDIR
 #define WEBDIR "/usr/local/share/mutua/web"
 #endif
+/* the libraries' names the build found (Makefile) */
+#ifndef MHD_SONAME
+#define MHD_SONAME "libmicrohttpd.so.12"
+#endif
+#ifndef GNUTLS_SONAME
+#define GNUTLS_SONAME "libgnutls.so.30"
+#endif
 
 #define SESSION_ID_BYTES 32
 #define SESSION_HEX (2 * SESSION_ID_BYTES)
@@ -51,6 +59,78 @@
 #define TRIES_MAX 1024
 #define FIELDS_MAX 16
 #define COOKIE "mutua_session"
+
+/* ---- the libraries --------------------------------------------------------- */
+
+/* libmicrohttpd and GnuTLS are loaded when the web page starts (lib_load),
+ * not with mutuad: a node without a web page, the default, maps neither,
+ * nor what they load (p11-kit, nettle, gmp, libtasn1...): 2.5 MB of the
+ * 11.5 MB an idle node held (make bench, idle_rss_mb). Each function is
+ * called through a pointer of its own declared type. */
+#define WEB_LIB_FUNCS(X)                                \
+	X(mhd, MHD_add_response_header)                 \
+	X(mhd, MHD_create_response_from_buffer)         \
+	X(mhd, MHD_destroy_response)                    \
+	X(mhd, MHD_get_connection_info)                 \
+	X(mhd, MHD_is_feature_supported)                \
+	X(mhd, MHD_lookup_connection_value)             \
+	X(mhd, MHD_queue_response)                      \
+	X(mhd, MHD_start_daemon)                        \
+	X(mhd, MHD_stop_daemon)                         \
+	X(tls, gnutls_certificate_allocate_credentials) \
+	X(tls, gnutls_certificate_free_credentials)     \
+	X(tls, gnutls_certificate_set_x509_key_mem2)    \
+	X(tls, gnutls_strerror)                         \
+	X(tls, gnutls_x509_crt_deinit)                  \
+	X(tls, gnutls_x509_crt_list_import2)            \
+	X(tls, gnutls_x509_privkey_deinit)              \
+	X(tls, gnutls_x509_privkey_import2)             \
+	X(tls, gnutls_x509_privkey_init)
+
+static struct {
+#define WEB_LIB_SLOT(h, f) __typeof__(f) *f;
+	WEB_LIB_FUNCS(WEB_LIB_SLOT)
+#undef WEB_LIB_SLOT
+	gnutls_free_function gnutls_free_fn; /* GnuTLS's gnutls_free is a variable */
+} lib;
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+static char lib_why[256]; /* empty once loaded */
+
+static void lib_failed(void)
+{
+	const char *e = dlerror();
+	snprintf(lib_why, sizeof lib_why, "%s", e ? e : "a symbol is missing");
+}
+
+static void lib_open(void)
+{
+	void *mhd = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	void *tls = mhd ? dlopen(GNUTLS_SONAME, RTLD_NOW | RTLD_LOCAL) : NULL;
+	gnutls_free_function *free_fn = tls ? dlsym(tls, "gnutls_free") : NULL;
+	if (!free_fn || !*free_fn) {
+		lib_failed();
+		return;
+	}
+	lib.gnutls_free_fn = *free_fn;
+#define WEB_LIB_LOAD(h, f)                        \
+	if (!(*(void **)&lib.f = dlsym(h, #f))) { \
+		lib_failed();                     \
+		return;                           \
+	}
+	WEB_LIB_FUNCS(WEB_LIB_LOAD)
+#undef WEB_LIB_LOAD
+}
+
+/* 0 once both libraries are there, or -1 (err_set). */
+static int lib_load(void)
+{
+	pthread_once(&lib_once, lib_open);
+	if (!lib.MHD_start_daemon || *lib_why)
+		return err_set("the web page needs %s and %s (%s): install the packages "
+			       "libmicrohttpd12 and libgnutls30, or leave web_listen unset",
+			       MHD_SONAME, GNUTLS_SONAME, *lib_why ? lib_why : "not loaded");
+	return 0;
+}
 
 struct session {
 	char id[SESSION_HEX + 1], csrf[SESSION_HEX + 1];
@@ -137,28 +217,28 @@ static struct store *call_store(struct web *w)
 
 static void headers(struct MHD_Response *r, const char *type)
 {
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Content-Security-Policy",
+	lib.MHD_add_response_header(r, "Content-Type", type);
+	lib.MHD_add_response_header(r, "Content-Security-Policy",
 				"default-src 'self'; frame-ancestors 'none'; form-action 'self'");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	lib.MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	lib.MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	lib.MHD_add_response_header(r, "X-Frame-Options", "DENY");
 }
 
 static enum MHD_Result send_buf(struct call *c, unsigned code, const char *type, const void *buf,
 				size_t len, const char *cookie)
 {
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
+		lib.MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	headers(r, type);
 	if (strncmp(type, "application/json", 16) == 0)
-		MHD_add_response_header(r, "Cache-Control", "no-store");
+		lib.MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (cookie)
-		MHD_add_response_header(r, "Set-Cookie", cookie);
-	enum MHD_Result rc = MHD_queue_response(c->conn, code, r);
-	MHD_destroy_response(r);
+		lib.MHD_add_response_header(r, "Set-Cookie", cookie);
+	enum MHD_Result rc = lib.MHD_queue_response(c->conn, code, r);
+	lib.MHD_destroy_response(r);
 	return rc;
 }
 
@@ -374,7 +454,7 @@ static const char *field(const struct call *c, const char *name)
 
 static const char *arg(const struct call *c, const char *name)
 {
-	const char *v = MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, name);
+	const char *v = lib.MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, name);
 	return v && *v ? v : NULL;
 }
 
@@ -445,7 +525,7 @@ static void session_end(struct web *w, struct session *se)
  * reference the caller drops with session_put */
 static struct session *session_find(struct call *c)
 {
-	const char *id = MHD_lookup_connection_value(c->conn, MHD_COOKIE_KIND, COOKIE);
+	const char *id = lib.MHD_lookup_connection_value(c->conn, MHD_COOKIE_KIND, COOKIE);
 	struct web *w = c->w;
 	struct session *found = NULL;
 	int64_t now = clock_now_ms();
@@ -628,7 +708,7 @@ static enum MHD_Result api_login(struct call *c)
 	char by_ip[80], by_who[WEBAUTH_EMAIL_MAX + 8];
 	int64_t now = clock_now_ms();
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		lib.MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char addr[INET6_ADDRSTRLEN] = "?";
 	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr,
@@ -1534,7 +1614,7 @@ static enum MHD_Result api_audit(struct call *c)
 static void client_addr(struct MHD_Connection *conn, char *out, size_t n)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		lib.MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(out, n, "?");
 	if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out,
@@ -1588,15 +1668,15 @@ static enum MHD_Result ical_feed(struct call *c, const char *url)
 	}
 	fclose(o.f);
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(o.len, o.buf, MHD_RESPMEM_MUST_FREE);
+		lib.MHD_create_response_from_buffer(o.len, o.buf, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(o.buf);
 		return MHD_NO;
 	}
 	headers(r, "text/calendar; charset=utf-8");
-	MHD_add_response_header(r, "Cache-Control", "private, max-age=300");
-	enum MHD_Result ret = MHD_queue_response(c->conn, 200, r);
-	MHD_destroy_response(r);
+	lib.MHD_add_response_header(r, "Cache-Control", "private, max-age=300");
+	enum MHD_Result ret = lib.MHD_queue_response(c->conn, 200, r);
+	lib.MHD_destroy_response(r);
 	return ret;
 }
 
@@ -1691,7 +1771,7 @@ static enum MHD_Result api(struct call *c, const char *url, struct req *rq)
 	if (post != !!(rt->flags & POST))
 		return send_error(c, 405, _("this method is not allowed here"), NULL);
 	if (post) {
-		const char *type = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
+		const char *type = lib.MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
 							       "Content-Type");
 		if (rq->too_large)
 			return send_error(c, 413, _("the request is too large"), NULL);
@@ -1717,7 +1797,7 @@ static enum MHD_Result api(struct call *c, const char *url, struct req *rq)
 						    "are signed out"),
 					  _("ask your administrator"));
 		}
-		const char *tok = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
+		const char *tok = lib.MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
 							      "X-CSRF-Token");
 		if (post && (!tok || strlen(tok) != SESSION_HEX ||
 			     sodium_memcmp(tok, c->se->csrf, SESSION_HEX) != 0))
@@ -1774,7 +1854,7 @@ static enum MHD_Result static_file(struct call *c, const char *url)
 /* Accept-Language: English when the browser lists it before French */
 static int prefers_english(struct MHD_Connection *conn)
 {
-	const char *al = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
+	const char *al = lib.MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language");
 	for (const char *p = al; p && *p;) {
 		p += strspn(p, " ,");
 		if (strncasecmp(p, "en", 2) == 0 && (p[2] == 0 || strchr(",;-_ ", p[2])))
@@ -1915,7 +1995,9 @@ static int tls_load(const char *cert_path, const char *key_path, char **cert, ch
 	if (!cert_path || !*cert_path || !key_path || !*key_path)
 		return err_set("web_tls_cert and web_tls_key go together: set both in mutua.conf, "
 			       "or neither");
-	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+	if (lib_load())
+		return -1;
+	if (lib.MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 		return err_set("this libmicrohttpd has no TLS: remove web_tls_cert and web_tls_key "
 			       "and serve the page behind a TLS proxy (web_secure = on)");
 	if (!(*cert = pem_read("web_tls_cert", cert_path, &clen)) ||
@@ -1925,34 +2007,35 @@ static int tls_load(const char *cert_path, const char *key_path, char **cert, ch
 	gnutls_datum_t kd = {(unsigned char *)*key, (unsigned)klen};
 	gnutls_x509_crt_t *crts = NULL;
 	unsigned ncrt = 0;
-	rc = gnutls_x509_crt_list_import2(&crts, &ncrt, &cd, GNUTLS_X509_FMT_PEM, 0);
+	rc = lib.gnutls_x509_crt_list_import2(&crts, &ncrt, &cd, GNUTLS_X509_FMT_PEM, 0);
 	for (unsigned i = 0; rc >= 0 && i < ncrt; i++)
-		gnutls_x509_crt_deinit(crts[i]);
-	gnutls_free(crts);
+		lib.gnutls_x509_crt_deinit(crts[i]);
+	lib.gnutls_free_fn(crts);
 	if (rc < 0) {
 		err_set("web_tls_cert %s is not a PEM certificate (%s): give the certificate "
-			"chain, e.g. fullchain.pem", cert_path, gnutls_strerror(rc));
+			"chain, e.g. fullchain.pem", cert_path, lib.gnutls_strerror(rc));
 		goto bad;
 	}
 	gnutls_x509_privkey_t pk;
-	if ((rc = gnutls_x509_privkey_init(&pk)) >= 0) {
-		rc = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
-		gnutls_x509_privkey_deinit(pk);
+	if ((rc = lib.gnutls_x509_privkey_init(&pk)) >= 0) {
+		rc = lib.gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
+		lib.gnutls_x509_privkey_deinit(pk);
 	}
 	if (rc < 0) {
 		err_set("web_tls_key %s is not a PEM private key without a passphrase (%s): give "
-			"the certificate's key, e.g. privkey.pem", key_path, gnutls_strerror(rc));
+			"the certificate's key, e.g. privkey.pem", key_path,
+			lib.gnutls_strerror(rc));
 		goto bad;
 	}
 	gnutls_certificate_credentials_t cr;
-	if ((rc = gnutls_certificate_allocate_credentials(&cr)) >= 0) {
-		rc = gnutls_certificate_set_x509_key_mem2(cr, &cd, &kd, GNUTLS_X509_FMT_PEM, NULL,
-							  0);
-		gnutls_certificate_free_credentials(cr);
+	if ((rc = lib.gnutls_certificate_allocate_credentials(&cr)) >= 0) {
+		rc = lib.gnutls_certificate_set_x509_key_mem2(cr, &cd, &kd, GNUTLS_X509_FMT_PEM,
+							      NULL, 0);
+		lib.gnutls_certificate_free_credentials(cr);
 	}
 	if (rc < 0) {
 		err_set("web_tls_key %s does not go with web_tls_cert %s (%s): give the key of "
-			"that certificate", key_path, cert_path, gnutls_strerror(rc));
+			"that certificate", key_path, cert_path, lib.gnutls_strerror(rc));
 		goto bad;
 	}
 	return 0;
@@ -1998,7 +2081,7 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 		      const uint8_t member[KEY_ID_BYTES])
 {
 	struct sockaddr_in sa;
-	if (listen_addr(cfg->listen, &sa))
+	if (listen_addr(cfg->listen, &sa) || lib_load())
 		return NULL;
 	struct web *w = calloc(1, sizeof *w);
 	if (!w) {
@@ -2037,7 +2120,7 @@ struct web *web_start(const struct web_config *cfg, const struct key *member_key
 		{MHD_OPTION_HTTPS_MEM_KEY, 0, w->tls_key},
 		{MHD_OPTION_END, 0, NULL},
 	};
-	w->mhd = MHD_start_daemon(
+	w->mhd = lib.MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | (tls ? MHD_USE_TLS : 0), 0, NULL,
 		NULL, handle, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_ARRAY,
 		tls_opts, MHD_OPTION_THREAD_POOL_SIZE,
@@ -2062,7 +2145,7 @@ void web_stop(struct web **wp)
 	if (!w)
 		return;
 	if (w->mhd)
-		MHD_stop_daemon(w->mhd); /* joins its threads */
+		lib.MHD_stop_daemon(w->mhd); /* joins its threads */
 	for (int i = 0; i < w->nstores; i++)
 		store_close(&w->stores[i]);
 	for (int i = 0; i < WEB_SESSIONS_MAX; i++)

@@ -131,6 +131,35 @@ curl_json() {
 	cat "$T/body"
 }
 
+@test "the web page's libraries are loaded only for the web page: a node without web_listen maps neither; with it, both; a library that is not libmicrohttpd stops the node with one line saying what to install" {
+	make_nodes 1
+	start_node 1
+	wait_log 1 "listening on"
+	pid=$(daemon_pid 1)
+	grep -q libzmq "/proc/$pid/maps"
+	run ! grep -q "libmicrohttpd\|libgnutls" "/proc/$pid/maps"
+	stop_daemon 1
+	p=$(free_port)
+	echo "web_listen = 127.0.0.1:$p" >"${H[1]}/mutua.conf"
+	start_node 1
+	wait_log 1 "web page on"
+	pid=$(daemon_pid 1)
+	grep -q libmicrohttpd "/proc/$pid/maps"
+	grep -q libgnutls "/proc/$pid/maps"
+	stop_daemon 1
+	command -v cc >/dev/null || skip "no C compiler for a library without libmicrohttpd's functions"
+	so=$(grep -ao 'libmicrohttpd\.so\.[0-9]*' "$MUTUAD" | head -n 1)
+	[ -n "$so" ]
+	mkdir "$T/lib"
+	cc -shared -o "$T/lib/$so" -x c /dev/null
+	run --separate-stderr env LD_LIBRARY_PATH="$T/lib" timeout 20 "$MUTUAD" --home "${H[1]}" \
+		--listen "${EP[1]}"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c . <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"the web page needs $so"*"install the packages libmicrohttpd12"*"or leave web_listen unset"* ]]
+	! curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/"
+}
+
 @test "the web API without a browser: headers, bounded bodies, static files, one sign-in refusal, the limit on failures, idle expiry, the reader's language, the steps' checks, no vote without the admin role, the audit's summary" {
 	command -v curl >/dev/null || skip "no curl"
 	start_web 1 "web_idle = 2"
