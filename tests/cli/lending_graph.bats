@@ -27,6 +27,12 @@ head_time() {
 		WHERE id = X'$2')"
 }
 
+# event_id HOME REQ TYPE: the id of REQ's TYPE step in HOME's store (the
+# entry a patched node's step answers)
+event_id() {
+	sql "$1" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$2' AND type = '$3'"
+}
+
 setup() {
 	[ -x "$BUNDLETOOL" ] || {
 		echo "build/tests/tools/bundletool is missing: run make tests first" >&2
@@ -87,8 +93,7 @@ audit_blames() {
 	# after the request, answering the request and then the accept
 	run -1 --separate-stderr mutua --home "$B" cancel "$R"
 	t=$(sql "$B" "SELECT requested + 1 FROM loans WHERE id = X'$R'")
-	acc=$(sql "$B" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
-		AND type = 'accept'")
+	acc=$(event_id "$B" "$R" accept)
 	# stamped before the borrower's own return: every node refuses it
 	run -1 bt step "$B" cancel "$R" -1 -1 "$R" "$t"
 	[[ $output == *"rejected: "*"before seq"* ]]
@@ -123,8 +128,7 @@ audit_blames() {
 	share "$A" "$B"
 	mutua --home "$B" cancel "$R" --reason "reporté" >/dev/null
 	share "$B" "$A"
-	acc=$(sql "$A" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
-		AND type = 'accept'")
+	acc=$(event_id "$A" "$R" accept)
 	t=$(sql "$A" "SELECT decided FROM loans WHERE id = X'$R'")
 	bt step "$A" handover "$R" -1 -1 "$acc" "$t" >/dev/null
 	share "$A" "$B" "$C"
@@ -133,8 +137,7 @@ audit_blames() {
 	# a handover the borrower signed stands against a later cancel of its own
 	R2=$(lent 2026-12-22 2026-12-22)
 	mutua --home "$B" handover "$R2" >/dev/null 2>&1 || true
-	acc=$(sql "$B" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R2'
-		AND type = 'accept'")
+	acc=$(event_id "$B" "$R2" accept)
 	mutua --home "$B" return "$R2" >/dev/null
 	bt step "$B" cancel "$R2" -1 -1 "$acc" "$(head_time "$B" "$R2")" >/dev/null
 	share "$B" "$A"
@@ -268,10 +271,8 @@ audit_blames() {
 
 @test "hostile: an agree with no claim to agree to, and an owner's close answering its own accept, move nothing" {
 	R=$(lent 2026-02-02 2026-02-02)
-	hv=$(sql "$B" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
-		AND type = 'handover'")
-	acc=$(sql "$A" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
-		AND type = 'accept'")
+	hv=$(event_id "$B" "$R" handover)
+	acc=$(event_id "$A" "$R" accept)
 	# the borrower's patched node agrees to a claim never made
 	bt step "$B" agree "$R" -1 -1 "$hv" "$(head_time "$B" "$R")" >/dev/null
 	# the owner's patched node closes for 30 days, answering its own accept
@@ -307,12 +308,9 @@ balances_kept() {
 	share "$B" "$A"
 	mutua --home "$A" close "$R" >/dev/null
 	share "$A" "$B" "$C"
-	acc=$(sql "$A" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
-		AND type = 'accept'")
-	ret=$(sql "$B" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
-		AND type = 'return'")
-	cls=$(sql "$A" "SELECT lower(hex(id)) FROM loan_events WHERE request = X'$R'
-		AND type = 'close'")
+	acc=$(event_id "$A" "$R" accept)
+	ret=$(event_id "$B" "$R" return)
+	cls=$(event_id "$A" "$R" close)
 	# the borrower's patched node cancels the settled loan, answering the
 	# accept; the owner's bills 30 days answering the return, then closes
 	# again answering its own close
