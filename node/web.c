@@ -94,7 +94,7 @@ static struct {
 	gnutls_free_function gnutls_free_fn; /* GnuTLS's gnutls_free is a variable */
 } lib;
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-static char lib_why[256]; /* empty once loaded */
+static char lib_why[256]; /* why lib_open failed; empty when it did not */
 
 static void lib_failed(void)
 {
@@ -125,10 +125,10 @@ static void lib_open(void)
 static int lib_load(void)
 {
 	pthread_once(&lib_once, lib_open);
-	if (!lib.MHD_start_daemon || *lib_why)
+	if (*lib_why)
 		return err_set("the web page needs %s and %s (%s): install the packages "
 			       "libmicrohttpd12 and libgnutls30, or leave web_listen unset",
-			       MHD_SONAME, GNUTLS_SONAME, *lib_why ? lib_why : "not loaded");
+			       MHD_SONAME, GNUTLS_SONAME, lib_why);
 	return 0;
 }
 
